@@ -1,0 +1,5 @@
+"""``python -m sigforge`` runs the command line."""
+
+from sigforge.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,321 @@
+"""Implementations of the ``sigforge`` commands: read inputs, call one library step, write outputs.
+
+Each handler takes the parsed ``argparse.Namespace``; :mod:`sigforge.cli` declares the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import platform
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sigforge import __version__
+from sigforge.discovery import (
+    NMFOptions,
+    RankResult,
+    choose_rank,
+    chunk_ranges,
+    merge_chunks,
+    run_discovery,
+    solve_replicates,
+    summarise_rank,
+)
+from sigforge.io import (
+    InputError,
+    Matrix,
+    load_arrays,
+    read_json,
+    read_matrix,
+    read_table,
+    save_arrays,
+    write_json,
+    write_matrix,
+    write_table,
+)
+from sigforge.rank import RankChoice, RankRule
+
+logger = logging.getLogger(__name__)
+
+VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz", ".bcf")
+
+
+def _vcf_stem(path: Path) -> str:
+    """File name without its VCF suffix."""
+    name = path.name
+    for suffix in sorted(VCF_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def _collect_vcfs(args: argparse.Namespace) -> list[Path]:
+    """The VCFs named by --vcf and found in --vcf-dir, in a stable order."""
+    paths = [Path(p) for p in args.vcf]
+    if args.vcf_dir:
+        folder = Path(args.vcf_dir)
+        if not folder.is_dir():
+            raise InputError(f"--vcf-dir {folder}: not a directory.")
+        paths += sorted(p for p in folder.iterdir() if p.name.endswith(VCF_SUFFIXES))
+    if not paths:
+        raise InputError("no VCF given: pass --vcf FILE... or --vcf-dir DIR.")
+    return paths
+
+
+def _sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
+    """Sample names: --sample-name, else the VCF's single sample column, else the file stem."""
+    from sigforge.variants import open_vcf
+
+    if args.sample_name is not None:
+        if len(args.sample_name) != len(paths):
+            raise InputError(f"--sample-name gives {len(args.sample_name)} names for "
+                             f"{len(paths)} VCFs; give one name per VCF.")
+        return list(args.sample_name)
+    names = []
+    for path in paths:
+        with open_vcf(path) as vcf:
+            columns = list(vcf.header.samples)
+        names.append(columns[0] if len(columns) == 1 else _vcf_stem(path))
+    return names
+
+
+def catalog(args: argparse.Namespace) -> None:
+    """``sigforge catalog``: count SNVs of each VCF into SBS96 and write the skip log."""
+    from sigforge.catalog import assemble_cohort, count_sample
+    from sigforge.genome import ReferenceGenome
+    from sigforge.samplesheet import file_stems
+
+    paths = _collect_vcfs(args)
+    names = _sample_names(args, paths)
+    file_stems(names, "sigforge catalog")
+    genome = ReferenceGenome(args.reference)
+    samples = []
+    for path, name in tqdm(list(zip(paths, names, strict=True)), desc="catalog", unit="VCF",
+                           disable=len(paths) < 5):
+        result = count_sample(path, genome, sample=name, vcf_sample=args.vcf_sample,
+                              all_filters=args.all_filters)
+        skipped = ", ".join(f"{k}={v}" for k, v in sorted(result.skipped.items()) if v)
+        logger.info("%s: %d variants read, %d counted in SBS96%s", name, result.variants_read,
+                    result.counted, f"; skipped {skipped}" if skipped else "")
+        samples.append(result)
+    genome.close()
+    counts, log = assemble_cohort(samples)
+    out = Path(args.out)
+    write_matrix(counts, out / "SBS96.tsv", integer=True)
+    write_table(log, out / "catalog_log.tsv")
+
+
+def merge_catalogs(args: argparse.Namespace) -> None:
+    """``sigforge merge-catalogs``: join per-sample catalogs and logs in the order given."""
+    matrices = [read_matrix(Path(d) / "SBS96.tsv").data for d in args.inputs]
+    logs = [read_table(Path(d) / "catalog_log.tsv") for d in args.inputs]
+    cohort = pd.concat(matrices, axis=1)
+    duplicated = cohort.columns[cohort.columns.duplicated()]
+    if len(duplicated):
+        raise InputError(f"sample '{duplicated[0]}' appears in more than one input catalog.")
+    out = Path(args.out)
+    write_matrix(cohort, out / "SBS96.tsv", integer=True)
+    write_table(pd.concat(logs), out / "catalog_log.tsv")
+    logger.info("cohort catalog: %d samples, %d SNVs", cohort.shape[1], int(cohort.sum().sum()))
+
+
+def _read_catalog(path: str) -> Matrix:
+    """Read a catalog and refuse one with no usable sample."""
+    matrix = read_matrix(path)
+    if matrix.data.shape[1] == 0:
+        raise InputError(f"{path}: no sample columns.")
+    empty = list(matrix.data.columns[matrix.data.sum(axis=0) == 0])
+    if empty:
+        raise InputError(f"{path}: sample(s) {empty[:5]} have no mutations in any channel; "
+                         "remove them from the samples sheet (see catalog_log.tsv for why).")
+    return matrix
+
+
+def _catalog_name(args: argparse.Namespace) -> str:
+    """The catalog name keying random streams: --catalog-name or the file stem."""
+    return args.catalog_name or Path(args.catalog).stem.split(".")[0]
+
+
+def _nmf_options(args: argparse.Namespace) -> NMFOptions:
+    """NMF options from the shared command-line flags."""
+    if args.max_iter < 1 or args.min_iter < 0 or args.tol < 0:
+        raise InputError("expected --max-iter >= 1, --min-iter >= 0 and --tol >= 0.")
+    return NMFOptions(max_iter=args.max_iter, min_iter=args.min_iter, tol=args.tol)
+
+
+def replicates(args: argparse.Namespace) -> None:
+    """``sigforge replicates``: one chunk of resampled factorisations, saved as ``.npz``."""
+    matrix = _read_catalog(args.catalog)
+    if args.first < 0 or args.count < 1:
+        raise InputError(f"expected --first >= 0 and --count >= 1, got {args.first}, {args.count}.")
+    chunk = solve_replicates(matrix.data.to_numpy(), args.k,
+                             range(args.first, args.first + args.count), seed=args.seed,
+                             catalog_name=_catalog_name(args), options=_nmf_options(args))
+    save_arrays(args.out, **chunk)
+    logger.info("k=%d replicates %d-%d: median %d iterations, %d/%d converged", args.k,
+                args.first, args.first + args.count - 1, np.median(chunk["n_iter"]),
+                chunk["converged"].sum(), args.count)
+
+
+def _write_rank_dir(result: RankResult, folder: Path) -> None:
+    """Write one rank's signatures, exposures, stability and metrics."""
+    write_matrix(result.signatures, folder / "signatures.tsv")
+    write_matrix(result.exposures, folder / "exposures.tsv", label="Signature")
+    write_table(result.stability, folder / "stability.tsv")
+    write_json({"k": result.k, **result.metrics}, folder / "metrics.json")
+
+
+def _read_rank_dir(folder: Path) -> RankResult:
+    """Read back what :func:`_write_rank_dir` wrote."""
+    metrics = read_json(folder / "metrics.json")
+    k = int(metrics.pop("k"))
+    return RankResult(k, read_matrix(folder / "signatures.tsv").data,
+                      read_matrix(folder / "exposures.tsv").data,
+                      read_table(folder / "stability.tsv"), metrics)
+
+
+def consensus(args: argparse.Namespace) -> None:
+    """``sigforge consensus``: cluster one rank's replicate chunks into consensus signatures."""
+    matrix = _read_catalog(args.catalog)
+    merged = merge_chunks([load_arrays(path) for path in args.chunks])
+    result = summarise_rank(matrix.data, args.k, merged, prefix=_catalog_name(args))
+    _write_rank_dir(result, Path(args.out))
+    logger.info("k=%d: stability %s", args.k,
+                ", ".join(f"{v:.2f}" for v in result.stability["stability"]))
+
+
+def _rank_rule(args: argparse.Namespace) -> RankRule:
+    """The rank rule from the command-line flags."""
+    return RankRule(min_mean_stability=args.min_mean_stability,
+                    min_component_stability=args.min_component_stability,
+                    min_error_gain=args.min_error_gain, fixed_rank=args.fixed_rank)
+
+
+def _write_selection(results: list[RankResult], choice: RankChoice, out: Path,
+                     facts: dict[str, Any]) -> None:
+    """Write rank_metrics.tsv, the chosen rank's tables and provenance.json."""
+    chosen = next(r for r in results if r.k == choice.rank)
+    write_table(choice.metrics, out / "rank_metrics.tsv")
+    write_matrix(chosen.signatures, out / "signatures.tsv")
+    write_matrix(chosen.exposures, out / "exposures.tsv", label="Signature")
+    write_table(chosen.stability, out / "stability.tsv")
+    write_json({"sigforge": __version__, "python": platform.python_version(),
+                "numpy": np.__version__, "chosen_rank": choice.rank, "reason": choice.reason,
+                **facts}, out / "provenance.json")
+    logger.info("chosen rank: %s", choice.reason)
+
+
+def _parse_facts(pairs: list[str]) -> dict[str, str]:
+    """KEY=VALUE pairs into a dict."""
+    facts = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError(f"--provenance expects KEY=VALUE, got '{pair}'.")
+        facts[key] = value
+    return facts
+
+
+def select_rank(args: argparse.Namespace) -> None:
+    """``sigforge select-rank``: apply the rank rule to the per-rank results."""
+    results = [_read_rank_dir(Path(d)) for d in args.rank_dirs]
+    rule = _rank_rule(args)
+    choice = choose_rank(results, rule)
+    facts = {"rank_rule": asdict(rule), **_parse_facts(args.provenance)}
+    _write_selection(results, choice, Path(args.out), facts)
+
+
+def extract(args: argparse.Namespace) -> None:
+    """``sigforge extract``: replicates, consensus and rank choice in one process pool."""
+    matrix = _read_catalog(args.catalog)
+    options, rule, name = _nmf_options(args), _rank_rule(args), _catalog_name(args)
+    n_tasks = len(args.ranks) * len(chunk_ranges(args.replicates, args.chunk_size))
+    with tqdm(total=n_tasks, desc="extract", unit="chunk") as bar:
+        discovery = run_discovery(matrix.data, args.ranks, replicates=args.replicates,
+                                  chunk_size=args.chunk_size, seed=args.seed, catalog_name=name,
+                                  options=options, rule=rule, threads=args.threads,
+                                  progress=lambda done: bar.update(done - bar.n))
+    out = Path(args.out)
+    for result in discovery.ranks.values():
+        _write_rank_dir(result, out / f"k{result.k}")
+    facts = {"seed": args.seed, "catalog": args.catalog, "catalog_name": name,
+             "ranks": args.ranks, "replicates": args.replicates, "nmf": asdict(options),
+             "rank_rule": asdict(rule)}
+    _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)
+
+
+def refit(args: argparse.Namespace) -> None:
+    """``sigforge refit``: NNLS exposures of every sample to fixed signatures."""
+    from sigforge.reference import load_reference
+    from sigforge.refit import refit_catalog
+
+    matrix = _read_catalog(args.catalog)
+    signatures = load_reference(args.signatures, channel_set=matrix.channel_set or "SBS96",
+                                genome_build=args.genome_build)
+    if signatures.channel_set != matrix.channel_set:
+        raise InputError(f"signatures {signatures.path} ({signatures.channel_set or 'generic'}) "
+                         f"do not match the catalog {args.catalog} "
+                         f"({matrix.channel_set or 'generic'}): give signatures over the same "
+                         "features.")
+    result = refit_catalog(matrix.data, signatures.data.loc[matrix.data.index])
+    out = Path(args.out)
+    write_matrix(result.exposures, out / "exposures.tsv", label="Signature")
+    write_table(result.reconstruction, out / "reconstruction.tsv")
+    logger.info("refit %d samples to %d signatures: median cosine %.3f", matrix.data.shape[1],
+                signatures.data.shape[1], result.reconstruction["cosine"].median())
+
+
+def _load_cohort_data(args: argparse.Namespace) -> Any:
+    """Gather the report's inputs (catalog, log, discovery, refit, reference matches)."""
+    import os
+
+    from sigforge.reference import load_reference
+    from sigforge.refit import best_matches
+    from sigforge.report import CohortData
+
+    catalog_dir, extract_dir = Path(args.catalog_dir), Path(args.extract_dir)
+    refit_dir, out = Path(args.refit_dir), Path(args.out)
+    provenance = read_json(extract_dir / "provenance.json")
+    signatures = read_matrix(extract_dir / "signatures.tsv").data
+    reference = load_reference(args.reference, genome_build=args.genome_build).data
+    metrics = read_table(extract_dir / "rank_metrics.tsv")
+    metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
+    files = {label: os.path.relpath(path, out) for label, path in [
+        ("SBS96 catalog", catalog_dir / "SBS96.tsv"),
+        ("catalog log", catalog_dir / "catalog_log.tsv"),
+        ("rank metrics", extract_dir / "rank_metrics.tsv"),
+        ("signatures", extract_dir / "signatures.tsv"),
+        ("exposures", refit_dir / "exposures.tsv"),
+        ("reconstruction", refit_dir / "reconstruction.tsv")]}
+    run_info = {"sigforge version": str(provenance.get("sigforge", __version__))}
+    for key in ("seed", "catalog_name", "ranks", "replicates", "nmf"):
+        if key in provenance:
+            run_info[key] = str(provenance[key])
+    run_info["reference signatures"] = f"{args.reference} ({args.genome_build})"
+    return CohortData(
+        catalog=read_matrix(catalog_dir / "SBS96.tsv").data,
+        catalog_log=read_table(catalog_dir / "catalog_log.tsv"),
+        rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
+        rank_rule=str(provenance["reason"]), signatures=signatures,
+        stability=read_table(extract_dir / "stability.tsv"),
+        exposures=read_matrix(refit_dir / "exposures.tsv").data,
+        reconstruction=read_table(refit_dir / "reconstruction.tsv"),
+        reference_matches=best_matches(signatures, reference.loc[signatures.index]),
+        run_info=run_info, files=files)
+
+
+def report(args: argparse.Namespace) -> None:
+    """``sigforge report``: the cohort HTML page and one page per sample."""
+    from sigforge.report import write_reports
+    from sigforge.samplesheet import file_stems
+
+    data = _load_cohort_data(args)
+    stems = file_stems(list(data.catalog.columns), f"{args.catalog_dir}/SBS96.tsv")
+    path = write_reports(data, Path(args.out), stems)
+    logger.info("cohort report: %s", path.resolve())

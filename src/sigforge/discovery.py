@@ -1,0 +1,195 @@
+"""De novo discovery on any nonnegative matrix: replicates, consensus per rank, rank choice.
+
+Orientation: catalog (m features, n samples); per-rank signatures (m, k); exposures (k, n).
+The workflow runs the three stages as separate jobs (:func:`solve_replicates` per chunk,
+:func:`summarise_rank` per k, :func:`choose_rank` once); :func:`run_discovery` runs them all
+in one process pool for ``sigforge extract``. Both paths produce the same bits.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from sigforge._types import FloatArray
+from sigforge._validation import check_nonnegative_matrix, check_rank
+from sigforge.consensus import cluster_replicates
+from sigforge.nmf import fit_kl_mu_batched, random_init
+from sigforge.rank import RankChoice, RankRule, relative_error, select_rank
+from sigforge.refit import refit_catalog
+from sigforge.resample import poisson_bootstrap, replicate_rng
+
+
+@dataclass(frozen=True)
+class NMFOptions:
+    """Per-replicate factorisation settings (the ``extract`` section of the config)."""
+
+    max_iter: int = 5000
+    min_iter: int = 200
+    tol: float = 1e-7
+    check_every: int = 10
+
+
+@dataclass(frozen=True)
+class RankResult:
+    """Consensus at one rank, labelled, plus its row of the rank-metrics table."""
+
+    k: int
+    signatures: pd.DataFrame
+    exposures: pd.DataFrame
+    stability: pd.DataFrame
+    metrics: dict[str, float]
+
+
+def chunk_ranges(n_replicates: int, chunk_size: int) -> list[range]:
+    """Replicate index ranges of the chunks; chunk c always covers the same replicates."""
+    if n_replicates < 2 or chunk_size < 1:
+        raise ValueError(f"expected replicates >= 2 and chunk size >= 1, got {n_replicates} "
+                         f"and {chunk_size}.")
+    return [range(start, min(start + chunk_size, n_replicates))
+            for start in range(0, n_replicates, chunk_size)]
+
+
+def solve_replicates(catalog: FloatArray, k: int, replicates: Sequence[int], *, seed: int,
+                     catalog_name: str, options: NMFOptions) -> dict[str, np.ndarray]:
+    """Resample and factor the given replicates of one rank in a single batched solve.
+
+    Returns
+    -------
+    dict of arrays
+        ``replicate`` (R,), ``W`` (R, m, k), ``H`` (R, k, n), ``objective``, ``n_iter``,
+        ``converged`` (R,). Each replicate's arrays depend only on (seed, catalog_name, k, r).
+    """
+    catalog = check_nonnegative_matrix(catalog, "catalog")
+    check_rank(k, *catalog.shape)
+    data, starts_w, starts_h = [], [], []
+    for r in replicates:
+        rng = replicate_rng(seed, catalog_name, k, r)
+        resampled = poisson_bootstrap(catalog, rng)
+        W0, H0 = random_init(resampled, k, rng)
+        data.append(resampled)
+        starts_w.append(W0)
+        starts_h.append(H0)
+    result = fit_kl_mu_batched(np.stack(data), np.stack(starts_w), np.stack(starts_h),
+                               max_iter=options.max_iter, min_iter=options.min_iter,
+                               tol=options.tol, check_every=options.check_every)
+    return {"replicate": np.asarray(list(replicates), dtype=np.int64), "W": result.W,
+            "H": result.H, "objective": result.objective, "n_iter": result.n_iter,
+            "converged": result.converged}
+
+
+def merge_chunks(chunks: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Concatenate chunk results in replicate order; replicates must be exactly 0..R-1."""
+    order = np.argsort(np.concatenate([c["replicate"] for c in chunks]), kind="stable")
+    merged = {key: np.concatenate([c[key] for c in chunks])[order] for key in chunks[0]}
+    expected = np.arange(merged["replicate"].size)
+    if not np.array_equal(merged["replicate"], expected):
+        raise ValueError("replicate chunks do not cover replicates 0..R-1 exactly once; "
+                         "delete the stale chunk files and rerun.")
+    return merged
+
+
+def component_names(prefix: str, k: int) -> list[str]:
+    """SigProfiler-style names: prefix + A, B, ..., Z, AA, AB, ..."""
+    letters = string.ascii_uppercase
+    names = []
+    for i in range(k):
+        label, j = "", i
+        while True:
+            label = letters[j % 26] + label
+            j = j // 26 - 1
+            if j < 0:
+                break
+        names.append(f"{prefix}{label}")
+    return names
+
+
+def summarise_rank(catalog: pd.DataFrame, k: int, replicates: dict[str, np.ndarray], *,
+                   prefix: str) -> RankResult:
+    """Consensus signatures, stability, consensus exposures and metrics at rank k."""
+    consensus = cluster_replicates(replicates["W"], replicates["objective"])
+    names = component_names(prefix, k)
+    signatures = pd.DataFrame(consensus.signatures, index=catalog.index, columns=names)
+    fit = refit_catalog(catalog, signatures)
+    observed = catalog.to_numpy(dtype=np.float64)
+    model = signatures.to_numpy() @ fit.exposures.to_numpy()
+    stability = pd.DataFrame({"stability": consensus.stability, "spread": consensus.spread},
+                             index=pd.Index(names, name="Signature"))
+    metrics = {
+        "mean_stability": float(consensus.stability.mean()),
+        "min_stability": float(consensus.stability.min()),
+        "kl_divergence": float(fit.reconstruction["kl_divergence"].sum()),
+        "relative_error": relative_error(observed, model),
+        "mean_cosine": float(fit.reconstruction["cosine"].mean()),
+        "replicates": int(replicates["replicate"].size),
+        "converged_fraction": float(replicates["converged"].mean()),
+        "median_iterations": float(np.median(replicates["n_iter"])),
+    }
+    return RankResult(k, signatures, fit.exposures, stability, metrics)
+
+
+def choose_rank(results: Sequence[RankResult], rule: RankRule) -> RankChoice:
+    """Assemble the per-k metrics table and apply the rank-selection rule."""
+    table = pd.DataFrame([r.metrics for r in results],
+                         index=pd.Index([r.k for r in results], name="k"))
+    return select_rank(table, rule)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Everything ``sigforge extract`` writes: every rank's result and the choice."""
+
+    ranks: dict[int, RankResult]
+    choice: RankChoice
+
+    @property
+    def chosen(self) -> RankResult:
+        """The result at the chosen rank."""
+        return self.ranks[self.choice.rank]
+
+
+def _solve_task(args: tuple[FloatArray, int, range, int, str, dict[str, object]]
+                ) -> dict[str, np.ndarray]:
+    """Process-pool entry point for one (rank, chunk) task."""
+    catalog, k, replicates, seed, name, options = args
+    return solve_replicates(catalog, k, replicates, seed=seed, catalog_name=name,
+                            options=NMFOptions(**options))  # type: ignore[arg-type]
+
+
+def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: int,
+                  chunk_size: int, seed: int, catalog_name: str, options: NMFOptions,
+                  rule: RankRule, threads: int = 1,
+                  progress: Callable[[int], None] | None = None) -> Discovery:
+    """Run the whole discovery in one process (``threads`` worker processes).
+
+    ``progress`` is called with the number of finished (rank, chunk) tasks after each one.
+    """
+    values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
+    for k in ranks:
+        check_rank(k, *values.shape)
+    tasks = [(values, k, chunk, seed, catalog_name, asdict(options))
+             for k in ranks for chunk in chunk_ranges(replicates, chunk_size)]
+    if threads > 1:
+        with ProcessPoolExecutor(max_workers=threads) as pool:
+            outputs = []
+            for done, output in enumerate(pool.map(_solve_task, tasks), start=1):
+                outputs.append(output)
+                if progress:
+                    progress(done)
+    else:
+        outputs = []
+        for done, task in enumerate(tasks, start=1):
+            outputs.append(_solve_task(task))
+            if progress:
+                progress(done)
+    per_rank: dict[int, list[dict[str, np.ndarray]]] = {k: [] for k in ranks}
+    for task, output in zip(tasks, outputs, strict=True):
+        per_rank[task[1]].append(output)
+    results = {k: summarise_rank(catalog, k, merge_chunks(chunks), prefix=catalog_name)
+               for k, chunks in per_rank.items()}
+    return Discovery(results, choose_rank(list(results.values()), rule))

@@ -1,0 +1,55 @@
+"""Reference signature sets shipped as package data, resolved by name or read from a file.
+
+Names look like ``COSMIC_v3.6``; the genome build (``GRCh37`` or ``GRCh38``) picks the
+build-specific table. See ``sigforge/data/PROVENANCE.md`` for where each table comes from.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from sigforge.io import InputError, Matrix, read_matrix
+
+GENOME_BUILDS = ("GRCh37", "GRCh38")
+_SHIPPED = {"COSMIC_v3.6": {"SBS96": "COSMIC_v3.6_SBS96_{build}.tsv"}}
+
+
+def available_references() -> list[str]:
+    """Names accepted by :func:`load_reference`."""
+    return sorted(_SHIPPED)
+
+
+def load_reference(name_or_path: str, *, channel_set: str = "SBS96",
+                   genome_build: str = "GRCh37") -> Matrix:
+    """Load reference signatures by shipped name or from a user's table.
+
+    Parameters
+    ----------
+    name_or_path : str
+        A shipped set name (see :func:`available_references`) or a path to a signature table.
+    channel_set : str, default="SBS96"
+        Which channel set of a shipped reference to load.
+    genome_build : str, default="GRCh37"
+        ``GRCh37`` or ``GRCh38``; shipped tables are build-specific.
+
+    Raises
+    ------
+    InputError
+        Unknown name or build, or a file that cannot be read.
+    """
+    if name_or_path in _SHIPPED:
+        if genome_build not in GENOME_BUILDS:
+            raise InputError(f"genome build '{genome_build}' is not shipped; "
+                             f"expected one of {', '.join(GENOME_BUILDS)}.")
+        tables = _SHIPPED[name_or_path]
+        if channel_set not in tables:
+            raise InputError(f"{name_or_path} has no {channel_set} table; "
+                             f"shipped: {', '.join(tables)}.")
+        resource = resources.files("sigforge.data") / tables[channel_set].format(build=genome_build)
+        with resources.as_file(resource) as path:
+            return read_matrix(path)
+    if Path(name_or_path).exists():
+        return read_matrix(name_or_path)
+    raise InputError(f"signatures '{name_or_path}': neither a shipped reference "
+                     f"({', '.join(available_references())}) nor an existing file.")

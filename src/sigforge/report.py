@@ -1,0 +1,949 @@
+"""Figures and self-contained HTML reports for one signature-extraction run.
+
+Orientation follows the rest of the package: ``catalog`` is (n_channels, n_samples),
+``signatures`` is (n_channels, n_signatures) and ``exposures`` is (n_signatures, n_samples).
+Channel rows are labelled with SBS96 labels such as ``A[C>A]A`` and are aligned by label to
+:data:`sigforge.contexts.SBS96_CHANNELS` before any plotting.
+
+This module only displays results: it never selects ranks or refits exposures. Plot functions
+return matplotlib figures (Agg backend); the ``write_*`` functions render Jinja2 templates with
+autoescaping on, inline every figure as a base64 PNG (the pages reference no external URL, font
+or script) and also save each figure as PNG and SVG under ``figures/`` for use in papers.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import logging
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+import matplotlib
+import matplotlib.path as mpath
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Rectangle
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import Affine2D, IdentityTransform, blended_transform_factory
+
+from sigforge.contexts import BASES, SBS96_CHANNELS, SBS96_INDEX, SUBSTITUTIONS
+from sigforge.io import atomic_write
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+
+logger = logging.getLogger(__name__)
+
+SUBSTITUTION_COLOURS: dict[str, str] = {
+    "C>A": "#03BDEE",
+    "C>G": "#010101",
+    "C>T": "#E32926",
+    "T>A": "#CAC9C9",
+    "T>C": "#A1CE63",
+    "T>G": "#EBC6C4",
+}
+"""The community-standard colour of each of the six substitution classes."""
+
+SBS96_PLOT_ORDER: tuple[str, ...] = tuple(
+    f"{five}[{sub}]{three}" for sub in SUBSTITUTIONS for five in BASES for three in BASES
+)
+"""Bar order of the SBS96 plot: substitution blocks, then 5' base, then 3' base."""
+
+_PLOT_POSITIONS = np.array([SBS96_INDEX[label] for label in SBS96_PLOT_ORDER])
+_PLOT_TICKS = tuple(f"{label[0]}{label[2]}{label[-1]}" for label in SBS96_PLOT_ORDER)
+_PLOT_COLOURS = tuple(SUBSTITUTION_COLOURS[label[2:5]] for label in SBS96_PLOT_ORDER)
+
+_DPI = 100
+_BAR_HALF_WIDTH = 0.35
+_LABEL_POINTS = 5.5
+_LABEL_GAP_POINTS = 2.0
+_SAVE_RC = {"svg.fonttype": "none", "svg.hashsalt": "sigforge"}
+_MAX_SAMPLE_TICKS = 60
+_MAX_TICK_CHARS = 24
+_STRONG_MATCH = 0.9
+_GOOD_FIT = 0.9
+_MINOR_SHARE = 0.1
+_SAFE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_RANK_COLUMNS = ("mean_stability", "min_stability", "kl_divergence", "relative_error")
+_MISSING = "\u2014"
+CAVEAT = (
+    "A signature's resemblance to a COSMIC signature, and that COSMIC signature's proposed "
+    "link to a mutational process, are statistical associations. They are not proof that the "
+    "process caused the mutations in this sample."
+)
+
+
+@dataclass(frozen=True)
+class CohortData:
+    """Everything the reports display, as labelled tables (see the module docstring).
+
+    Attributes
+    ----------
+    catalog : pandas.DataFrame, shape (96, n_samples)
+        Mutation counts; index = SBS96 channel labels, columns = sample names.
+    catalog_log : pandas.DataFrame
+        Index = sample name; columns ``source``, ``variants_read``, ``counted_SBS96`` and one
+        integer column per skip reason.
+    rank_metrics : pandas.DataFrame
+        Index = k; columns include ``mean_stability``, ``min_stability``, ``kl_divergence``,
+        ``relative_error``, ``mean_cosine`` and ``selected``.
+    chosen_rank : int
+        The selected number of signatures k.
+    rank_rule : str
+        Plain-text paragraph explaining why ``chosen_rank`` was selected.
+    signatures : pandas.DataFrame, shape (96, k)
+        De novo signatures; columns are signature names and sum to 1.
+    stability : pandas.DataFrame
+        Index = signature name; columns ``stability`` and ``spread``.
+    exposures : pandas.DataFrame, shape (k, n_samples)
+        Exposures in mutation counts; index = signature names, columns = sample names.
+    reconstruction : pandas.DataFrame
+        Index = sample name; columns ``burden``, ``cosine`` and ``kl_divergence``.
+    reference_matches : pandas.DataFrame
+        Index = de novo signature name; columns ``reference`` and ``cosine``.
+    run_info : dict of str to str
+        Ordered items of the run summary table.
+    files : dict of str to str
+        Label to path, relative to the report directory, of each TSV output.
+    """
+
+    catalog: pd.DataFrame
+    catalog_log: pd.DataFrame
+    rank_metrics: pd.DataFrame
+    chosen_rank: int
+    rank_rule: str
+    signatures: pd.DataFrame
+    stability: pd.DataFrame
+    exposures: pd.DataFrame
+    reconstruction: pd.DataFrame
+    reference_matches: pd.DataFrame
+    run_info: dict[str, str]
+    files: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Label-checked arrays shared by the cohort page and every patient page."""
+
+    data: CohortData
+    catalog: npt.NDArray[np.float64]
+    signatures: npt.NDArray[np.float64]
+    exposures: npt.NDArray[np.float64]
+    samples: tuple[str, ...]
+    signature_names: tuple[str, ...]
+    column_of: dict[str, int]
+
+
+@dataclass(frozen=True)
+class _SavedFigure:
+    """A figure as shown in a page: inline PNG plus links to its PNG and SVG files."""
+
+    alt: str
+    png_base64: str
+    png_href: str
+    svg_href: str
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A display table whose cells are already formatted strings."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]
+    highlight: list[bool] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting helpers
+
+
+def _plain(text: object) -> str:
+    """Return ``text`` as a string that matplotlib draws literally (no mathtext)."""
+    return str(text).replace("$", r"\$")
+
+
+def _short(text: object) -> str:
+    """Shorten a label for a crowded axis."""
+    text = str(text)
+    return text if len(text) <= _MAX_TICK_CHARS else text[: _MAX_TICK_CHARS - 1] + "\u2026"
+
+
+def _is_missing(value: object) -> bool:
+    """True for None and float NaN."""
+    return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
+
+
+def _fmt_int(value: object) -> str:
+    """Format a count with thousands separators, rounding to the nearest integer."""
+    if _is_missing(value):
+        return _MISSING
+    return f"{round(float(value)):,}"  # type: ignore[arg-type]
+
+
+def _fmt_float(value: object, digits: int = 3) -> str:
+    """Format a float with a fixed number of decimals."""
+    if _is_missing(value):
+        return _MISSING
+    return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
+
+def _fmt_percent(value: float) -> str:
+    """Format a fraction as a percentage with one decimal."""
+    return _MISSING if _is_missing(value) else f"{100 * value:.1f}%"
+
+
+def _fmt_cell(value: object) -> str:
+    """Format an arbitrary table cell by type."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else ""
+    if isinstance(value, int | np.integer):
+        return _fmt_int(value)
+    if isinstance(value, float | np.floating):
+        return _MISSING if _is_missing(value) else f"{float(value):.4g}"
+    return str(value)
+
+
+def _is_numeric_column(series: pd.Series) -> bool:
+    """True when a column holds numbers (right-aligned in tables)."""
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _frame_table(frame: pd.DataFrame, index_header: str) -> _Table:
+    """Turn a DataFrame into a display table with its index as the first column."""
+    headers = [index_header] + [str(column).replace("_", " ") for column in frame.columns]
+    numeric = [False] + [_is_numeric_column(frame[column]) for column in frame.columns]
+    rows = [
+        [str(index)] + [_fmt_cell(value) for value in row]
+        for index, row in zip(frame.index, frame.itertuples(index=False), strict=True)
+    ]
+    return _Table(headers, rows, numeric)
+
+
+def _href(path: str | os.PathLike[str]) -> str:
+    """Percent-encode a relative path so that it can only ever be a relative link."""
+    return quote(Path(path).as_posix(), safe="/")
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+def _as_sbs96_vector(values: npt.ArrayLike | pd.Series, name: str) -> npt.NDArray[np.float64]:
+    """Return 96 finite values in standard channel order; a Series is aligned by label."""
+    if isinstance(values, pd.Series):
+        missing = sorted(set(SBS96_CHANNELS) - set(values.index))
+        if missing:
+            raise ValueError(f"{name}: expected the 96 SBS96 channel labels, "
+                             f"got a Series missing {len(missing)} of them (e.g. {missing[0]}).")
+        values = values.reindex(list(SBS96_CHANNELS))
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != (len(SBS96_CHANNELS),):
+        raise ValueError(f"{name}: expected 96 values in SBS96 standard order, "
+                         f"got shape {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name}: expected finite values, got NaN or infinity.")
+    return array
+
+
+@functools.lru_cache(maxsize=4)
+def _context_label_paths(size: float) -> tuple[mpath.Path, ...]:
+    """The 96 trinucleotide labels as vector paths in points, rotated 90 degrees.
+
+    Drawing them as one path collection instead of 96 text artists makes a figure several
+    times faster to render, which matters for hundreds of patient pages.
+    """
+    font = FontProperties(family="monospace", size=size)
+    reference = TextPath((0, 0), "ACGT", prop=font).get_extents()
+    centre = (reference.y0 + reference.y1) / 2
+    paths = []
+    for label in _PLOT_TICKS:
+        rotated = Affine2D().rotate_deg(90).translate(centre, 0).transform_path(
+            TextPath((0, 0), label, prop=font))
+        top = rotated.get_extents().y1
+        paths.append(Affine2D().translate(0, -top - _LABEL_GAP_POINTS).transform_path(rotated))
+    return tuple(paths)
+
+
+def _bar_vertices(heights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Rectangle corners, shape (n, 4, 2), of bars at x = 0..n-1 with the given heights."""
+    vertices = np.zeros((len(heights), 4, 2))
+    vertices[:, :, 0] = np.arange(len(heights))[:, None] + _BAR_HALF_WIDTH * np.array(
+        [-1, -1, 1, 1])
+    vertices[:, 1:3, 1] = heights[:, None]
+    return vertices
+
+
+def _draw_substitution_bands(ax: Axes) -> None:
+    """Coloured band and substitution label above each block of 16 bars."""
+    band = blended_transform_factory(ax.transData, ax.transAxes)
+    for block, substitution in enumerate(SUBSTITUTIONS):
+        ax.add_patch(Rectangle((16 * block - 0.4, 1.02), 15.8, 0.07, transform=band,
+                               facecolor=SUBSTITUTION_COLOURS[substitution],
+                               edgecolor="none", clip_on=False))
+        ax.text(16 * block + 7.5, 1.12, substitution, transform=band, ha="center",
+                va="bottom", fontsize=8, fontweight="bold")
+
+
+def _draw_sbs96(ax: Axes, values: npt.NDArray[np.float64], *, ylabel: str,
+                tick_labels: bool = True) -> None:
+    """Draw the standard SBS96 bar layout (values in standard order) into ``ax``.
+
+    The bars are one ``PolyCollection`` (gid ``"sbs96-bars"``), in :data:`SBS96_PLOT_ORDER`;
+    the trinucleotide labels one ``PathCollection`` (gid ``"sbs96-labels"``).
+    """
+    ordered = values[_PLOT_POSITIONS]
+    positions = np.arange(len(ordered))
+    ax.add_collection(PolyCollection(_bar_vertices(ordered), facecolors=_PLOT_COLOURS,
+                                     linewidths=0, gid="sbs96-bars"), autolim=False)
+    ax.set_xlim(-0.7, len(ordered) - 0.3)
+    peak = float(ordered.max())
+    ax.set_ylim(0, peak * 1.08 if peak > 0 else 1.0)
+    _draw_substitution_bands(ax)
+    ax.set_xticks([])
+    if tick_labels:
+        labels = PathCollection(
+            _context_label_paths(_LABEL_POINTS), sizes=[1.0], facecolors="black",
+            linewidths=0, offsets=np.column_stack([positions, np.zeros(len(positions))]),
+            offset_transform=blended_transform_factory(ax.transData, ax.transAxes),
+            transform=IdentityTransform(), clip_on=False, snap=False, gid="sbs96-labels")
+        ax.add_collection(labels, autolim=False)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_ylabel(_plain(ylabel), fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def plot_sbs96(values: np.ndarray, *, title: str, ylabel: str = "Mutations") -> Figure:
+    """Plot one SBS96 spectrum in the community-standard bar layout.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (96,)
+        One value per channel in :data:`sigforge.contexts.SBS96_CHANNELS` order. A
+        ``pandas.Series`` indexed by channel label is aligned by label instead.
+    title : str
+        Figure title, drawn literally.
+    ylabel : str, default="Mutations"
+        Y-axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        96 bars in six substitution blocks (C>A, C>G, C>T, T>A, T>C, T>G), each block holding
+        the 16 contexts 5' in ACGT by 3' in ACGT, coloured by class under a labelled band.
+        The bars are one ``PolyCollection`` with gid ``"sbs96-bars"``, in
+        :data:`SBS96_PLOT_ORDER`. The caller closes it (``matplotlib.pyplot.close``).
+
+    Raises
+    ------
+    ValueError
+        If ``values`` does not hold 96 finite numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = plot_sbs96(np.ones(96), title="flat")
+    >>> bars = next(c for c in fig.axes[0].collections if c.get_gid() == "sbs96-bars")
+    >>> len(bars.get_paths())
+    96
+    >>> plt.close(fig)
+    """
+    array = _as_sbs96_vector(values, "values")
+    fig, ax = plt.subplots(figsize=(9, 2.6), dpi=_DPI)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.16, top=0.76)
+    _draw_sbs96(ax, array, ylabel=ylabel)
+    ax.set_title(_plain(title), fontsize=9, pad=24)
+    return fig
+
+
+def _cosine(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
+    """Cosine similarity of two vectors; NaN when either is all zero."""
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / norm if norm > 0 else math.nan
+
+
+def plot_reconstruction(observed: np.ndarray, reconstructed: np.ndarray, *, title: str,
+                        cosine: float | None = None) -> Figure:
+    """Plot an observed SBS96 spectrum above its reconstruction from the signatures.
+
+    Parameters
+    ----------
+    observed : numpy.ndarray, shape (96,)
+        Observed counts in standard channel order (or a Series aligned by label).
+    reconstructed : numpy.ndarray, shape (96,)
+        ``signatures @ exposures`` for the same sample, same order.
+    title : str
+        Figure title; the cosine similarity is appended.
+    cosine : float or None, default=None
+        Cosine similarity to show; None computes it from the two spectra.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two stacked SBS96 panels sharing one y scale.
+
+    Raises
+    ------
+    ValueError
+        If either input does not hold 96 finite numbers.
+    """
+    first = _as_sbs96_vector(observed, "observed")
+    second = _as_sbs96_vector(reconstructed, "reconstructed")
+    if cosine is None:
+        cosine = _cosine(first, second)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4.4), dpi=_DPI, sharey=True)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.84, hspace=0.35)
+    _draw_sbs96(top, first, ylabel="Observed", tick_labels=False)
+    _draw_sbs96(bottom, second, ylabel="Reconstructed")
+    peak = max(float(first.max()), float(second.max()))
+    top.set_ylim(0, peak * 1.08 if peak > 0 else 1.0)
+    fig.suptitle(f"{_plain(title)} (cosine {_fmt_float(cosine)})", fontsize=9)
+    return fig
+
+
+def _signature_colours(count: int) -> list[Any]:
+    """Distinct colours for ``count`` signatures (tab10, then tab20, then a sampled map)."""
+    if count <= 10:
+        return [plt.get_cmap("tab10")(i) for i in range(count)]
+    if count <= 20:
+        return [plt.get_cmap("tab20")(i) for i in range(count)]
+    return [plt.get_cmap("turbo")(x) for x in np.linspace(0.05, 0.95, count)]
+
+
+def plot_exposures(exposures: pd.DataFrame, *, relative: bool) -> Figure:
+    """Plot exposures as one stacked bar per sample.
+
+    Parameters
+    ----------
+    exposures : pandas.DataFrame, shape (n_signatures, n_samples)
+        Exposures in mutation counts; index = signature names, columns = sample names.
+    relative : bool
+        Plot each sample's fractions (bars of height 1) instead of counts.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Sample names label the x axis when there are at most 60 samples.
+    """
+    values = exposures.to_numpy(dtype=np.float64)
+    if relative:
+        totals = values.sum(axis=0)
+        values = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+    n_samples = values.shape[1]
+    width = min(16.0, max(6.0, 2.5 + 0.22 * n_samples))
+    fig, ax = plt.subplots(figsize=(width, 3.4), dpi=_DPI, layout="constrained")
+    positions, bottom = np.arange(n_samples), np.zeros(n_samples)
+    colours = _signature_colours(len(exposures.index))
+    for row, (name, colour) in enumerate(zip(exposures.index, colours, strict=True)):
+        ax.bar(positions, values[row], bottom=bottom, width=0.8 if n_samples < 200 else 1.0,
+               color=colour, label=_plain(name), linewidth=0)
+        bottom += values[row]
+    _label_samples(ax, [str(sample) for sample in exposures.columns])
+    ax.set_ylabel("Fraction of mutations" if relative else "Mutations", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    return fig
+
+
+def _label_samples(ax: Axes, samples: Sequence[str]) -> None:
+    """Put (shortened) sample names on the x axis, or just a count when there are many."""
+    ax.set_xlim(-0.6, len(samples) - 0.4)
+    if len(samples) <= _MAX_SAMPLE_TICKS:
+        ax.set_xticks(np.arange(len(samples)))
+        ax.set_xticklabels([_plain(_short(s)) for s in samples], rotation=90, fontsize=6)
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"Samples (n = {len(samples):,})", fontsize=8)
+
+
+def plot_rank_selection(rank_metrics: pd.DataFrame, chosen_rank: int) -> Figure:
+    """Plot stability and reconstruction error against the number of signatures k.
+
+    Parameters
+    ----------
+    rank_metrics : pandas.DataFrame
+        Index = k; needs columns ``mean_stability``, ``min_stability``, ``kl_divergence``
+        and ``relative_error``.
+    chosen_rank : int
+        The selected k, marked on both panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: mean and minimum stability; right: KL divergence (left axis) and relative
+        error (right axis).
+
+    Raises
+    ------
+    ValueError
+        If a needed column is missing or ``chosen_rank`` is not one of the ranks.
+    """
+    missing = [column for column in _RANK_COLUMNS if column not in rank_metrics.columns]
+    if missing:
+        raise ValueError(f"rank_metrics: expected columns {list(_RANK_COLUMNS)}, "
+                         f"got {list(rank_metrics.columns)} (missing {missing}).")
+    if chosen_rank not in rank_metrics.index:
+        raise ValueError(f"chosen_rank: expected one of {list(rank_metrics.index)}, "
+                         f"got {chosen_rank}.")
+    ranks = rank_metrics.index.to_numpy()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=_DPI, layout="constrained")
+    left.plot(ranks, rank_metrics["mean_stability"], "o-", color="C0", label="mean stability")
+    left.plot(ranks, rank_metrics["min_stability"], "s--", color="C1", label="min stability")
+    left.set(title="Stability", ylabel="Silhouette")
+    right.plot(ranks, rank_metrics["kl_divergence"], "o-", color="C2", label="KL divergence")
+    twin = right.twinx()
+    twin.plot(ranks, rank_metrics["relative_error"], "s--", color="C3", label="relative error")
+    right.set(title="Reconstruction error", ylabel="KL divergence")
+    twin.set_ylabel("Relative error")
+    for ax in (left, right):
+        ax.axvline(chosen_rank, color="0.35", linestyle=":", linewidth=1.2)
+        ax.set_xticks(ranks)
+        ax.set_xlabel("k (number of signatures)")
+    left.legend(fontsize=7, frameon=False)
+    handles = right.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    right.legend(handles=handles, fontsize=7, frameon=False)
+    left.annotate(f"chosen k = {chosen_rank}", (chosen_rank, 0.02), xycoords=("data", "axes fraction"),
+                  xytext=(4, 0), textcoords="offset points", fontsize=7)
+    return fig
+
+
+def _render(fig: Figure, fmt: str) -> bytes:
+    """Render a figure to PNG or SVG bytes (SVG deterministic, text kept editable)."""
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else None
+    with plt.rc_context(_SAVE_RC):
+        fig.savefig(buffer, format=fmt, dpi=_DPI, metadata=metadata)
+    return buffer.getvalue()
+
+
+def _save_figure(fig: Figure, stem: Path, page_dir: Path, alt: str) -> _SavedFigure:
+    """Write ``stem``.png and ``stem``.svg, close ``fig`` and return it ready for a page."""
+    try:
+        png, svg = _render(fig, "png"), _render(fig, "svg")
+    finally:
+        plt.close(fig)
+    for suffix, payload in ((".png", png), (".svg", svg)):
+        with atomic_write(stem.with_suffix(suffix), mode="wb") as handle:
+            handle.write(payload)
+    relative = Path(os.path.relpath(stem, page_dir))
+    return _SavedFigure(alt=alt, png_base64=base64.b64encode(png).decode("ascii"),
+                        png_href=_href(relative.with_suffix(".png")),
+                        svg_href=_href(relative.with_suffix(".svg")))
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks
+
+
+def _aligned_rows(frame: pd.DataFrame, name: str) -> npt.NDArray[np.float64]:
+    """Return ``frame`` as a float array with rows in standard SBS96 order, checked."""
+    labels = [str(label) for label in frame.index]
+    if len(labels) != len(SBS96_CHANNELS) or set(labels) != set(SBS96_CHANNELS):
+        raise ValueError(f"{name}: expected the 96 SBS96 channel labels as index, "
+                         f"got {len(labels)} rows (first: {labels[:3]}).")
+    array = frame.set_axis(labels, axis=0).loc[list(SBS96_CHANNELS)].to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name}: expected finite values, got NaN or infinity.")
+    return array
+
+
+def _check_same(expected: Iterable[object], got: Iterable[object], what: str) -> None:
+    """Raise when two label collections differ as sets."""
+    expected_set, got_set = {str(x) for x in expected}, {str(x) for x in got}
+    if expected_set != got_set:
+        extra, absent = sorted(got_set - expected_set), sorted(expected_set - got_set)
+        raise ValueError(f"{what}: labels differ; unexpected {extra[:3]}, missing {absent[:3]}.")
+
+
+def _prepare(data: CohortData) -> _Prepared:
+    """Check labels across the tables once and return aligned arrays."""
+    samples = tuple(str(sample) for sample in data.catalog.columns)
+    names = tuple(str(name) for name in data.signatures.columns)
+    _check_same(names, data.exposures.index, "exposures index vs signatures columns")
+    _check_same(samples, data.exposures.columns, "exposures columns vs catalog columns")
+    _check_same(samples, data.reconstruction.index, "reconstruction index vs catalog columns")
+    if len(set(samples)) != len(samples):
+        raise ValueError("catalog: expected unique sample names, got duplicates.")
+    exposures = data.exposures.set_axis([str(x) for x in data.exposures.index], axis=0)
+    exposures = exposures.set_axis([str(x) for x in exposures.columns], axis=1)
+    exposure_array = exposures.loc[list(names), list(samples)].to_numpy(dtype=np.float64)
+    return _Prepared(
+        data=data,
+        catalog=_aligned_rows(data.catalog, "catalog"),
+        signatures=_aligned_rows(data.signatures, "signatures"),
+        exposures=exposure_array,
+        samples=samples,
+        signature_names=names,
+        column_of={sample: i for i, sample in enumerate(samples)},
+    )
+
+
+def _check_stem(file_stem: str) -> None:
+    """Refuse file stems that could escape the patients directory or break a link."""
+    if not _SAFE_STEM.match(file_stem):
+        raise ValueError(f"file_stem: expected letters, digits, '.', '_' or '-' (not starting "
+                         f"with '.', '_' or '-'), got {file_stem!r}.")
+
+
+def _check_stems(prepared: _Prepared, file_stems: Mapping[str, str]) -> None:
+    """Every sample needs a safe stem, and no two stems may name the same file."""
+    missing = [sample for sample in prepared.samples if sample not in file_stems]
+    if missing:
+        raise ValueError(f"file_stems: expected a stem for every sample, got none for "
+                         f"{missing[:3]}.")
+    stems = [file_stems[sample] for sample in prepared.samples]
+    for stem in stems:
+        _check_stem(stem)
+    if len({stem.lower() for stem in stems}) != len(stems):
+        raise ValueError("file_stems: expected unique stems (ignoring case), got duplicates.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Page content
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    """The Jinja2 environment: package templates, autoescape always on, strict undefined."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("sigforge", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _write_page(template: str, path: Path, context: Mapping[str, Any]) -> Path:
+    """Render a template to ``path`` as UTF-8, atomically."""
+    html = _environment().get_template(template).render(**context)
+    with atomic_write(path, mode="wb") as handle:
+        handle.write(html.encode("utf-8"))
+    return path
+
+
+def _reference_of(data: CohortData, signature: str) -> tuple[str, float]:
+    """Best-matching COSMIC signature and its cosine, or placeholders when unknown."""
+    matches = data.reference_matches
+    if signature not in matches.index:
+        return _MISSING, math.nan
+    row = matches.loc[signature]
+    return str(row.get("reference", _MISSING)), float(row.get("cosine", math.nan))
+
+
+def _catalog_summary(prepared: _Prepared) -> dict[str, str]:
+    """Number of samples, total SNVs and median burden from the catalog."""
+    burdens = prepared.catalog.sum(axis=0)
+    return {
+        "n_samples": f"{len(prepared.samples):,}",
+        "total_snvs": _fmt_int(burdens.sum()),
+        "median_burden": _fmt_int(float(np.median(burdens))) if len(burdens) else _MISSING,
+    }
+
+
+def _rank_table(data: CohortData) -> _Table:
+    """Rank metrics with the chosen k highlighted."""
+    table = _frame_table(data.rank_metrics, "k")
+    highlight = [index == data.chosen_rank for index in data.rank_metrics.index]
+    return _Table(table.headers, table.rows, table.numeric, highlight)
+
+
+def _signature_rows(prepared: _Prepared) -> list[dict[str, str]]:
+    """One row per de novo signature: stability, spread, COSMIC match, attributed total."""
+    stability = prepared.data.stability
+    rows = []
+    for row, name in enumerate(prepared.signature_names):
+        reference, cosine = _reference_of(prepared.data, name)
+        known = name in stability.index
+        rows.append({
+            "name": name,
+            "stability": _fmt_float(stability.at[name, "stability"] if known else None),
+            "spread": _fmt_float(stability.at[name, "spread"] if known else None),
+            "reference": reference,
+            "cosine": _fmt_float(cosine),
+            "mutations": _fmt_int(prepared.exposures[row].sum()),
+        })
+    return rows
+
+
+def _exposure_table(prepared: _Prepared) -> _Table:
+    """Samples as rows, signatures as columns, counts as displayed on patient pages."""
+    rows = [
+        [sample] + [_fmt_int(value) for value in prepared.exposures[:, column]]
+        for column, sample in enumerate(prepared.samples)
+    ]
+    names = list(prepared.signature_names)
+    return _Table(["Sample", *names], rows, [False] + [True] * len(names))
+
+
+def _patient_rows(prepared: _Prepared, file_stems: Mapping[str, str]) -> list[dict[str, str]]:
+    """Links to the patient pages with burden and reconstruction cosine."""
+    table = prepared.data.reconstruction
+    return [
+        {
+            "sample": sample,
+            "href": f"patients/{_href(file_stems[sample])}.html",
+            "burden": _fmt_int(table.at[sample, "burden"]),
+            "cosine": _fmt_float(table.at[sample, "cosine"]),
+        }
+        for sample in prepared.samples
+    ]
+
+
+def _cohort_figures(prepared: _Prepared, out_dir: Path) -> dict[str, Any]:
+    """Draw and save the rank, signature and exposure figures of the cohort page."""
+    data, figures = prepared.data, out_dir / "figures"
+    exposures = pd.DataFrame(prepared.exposures, index=list(prepared.signature_names),
+                             columns=list(prepared.samples))
+    saved: dict[str, Any] = {
+        "rank": _save_figure(plot_rank_selection(data.rank_metrics, data.chosen_rank),
+                             figures / "rank_selection", out_dir, "Rank selection metrics"),
+        "absolute": _save_figure(plot_exposures(exposures, relative=False),
+                                 figures / "exposures_absolute", out_dir,
+                                 "Exposures per sample, in mutations"),
+        "relative": _save_figure(plot_exposures(exposures, relative=True),
+                                 figures / "exposures_relative", out_dir,
+                                 "Exposures per sample, as fractions"),
+    }
+    signature_figures = []
+    for column, name in enumerate(prepared.signature_names):
+        fig = plot_sbs96(prepared.signatures[:, column], title=name, ylabel="Probability")
+        stem = figures / f"signature_{column + 1}_{re.sub(r'[^A-Za-z0-9_-]', '_', name)}"
+        signature_figures.append(_save_figure(fig, stem, out_dir, f"Spectrum of {name}"))
+    saved["signatures"] = signature_figures
+    return saved
+
+
+def _cohort_context(prepared: _Prepared, out_dir: Path,
+                    file_stems: Mapping[str, str]) -> dict[str, Any]:
+    """Everything the cohort template displays, as strings and saved figures."""
+    data = prepared.data
+    figures = _cohort_figures(prepared, out_dir)
+    signatures = _signature_rows(prepared)
+    for row, figure in zip(signatures, figures.pop("signatures"), strict=True):
+        row["figure"] = figure
+    return {
+        "run_info": [(str(key), str(value)) for key, value in data.run_info.items()],
+        "summary": _catalog_summary(prepared),
+        "catalog_log": _frame_table(data.catalog_log, "Sample"),
+        "figures": figures,
+        "rank_table": _rank_table(data),
+        "chosen_rank": str(data.chosen_rank),
+        "rank_rule": data.rank_rule,
+        "signatures": signatures,
+        "exposure_table": _exposure_table(prepared),
+        "patients": _patient_rows(prepared, file_stems),
+        "files": [(str(label), _href(path), str(path)) for label, path in data.files.items()],
+    }
+
+
+def _patient_exposures(prepared: _Prepared, sample: str) -> list[dict[str, Any]]:
+    """Per-signature mutations and fractions of one sample, in signature order."""
+    values = prepared.exposures[:, prepared.column_of[sample]]
+    total = float(values.sum())
+    rows = []
+    for name, value in zip(prepared.signature_names, values, strict=True):
+        reference, cosine = _reference_of(prepared.data, name)
+        fraction = float(value) / total if total > 0 else 0.0
+        rows.append({"signature": name, "value": float(value), "fraction": fraction,
+                     "mutations": _fmt_int(value), "percent": _fmt_percent(fraction),
+                     "reference": reference, "reference_value": cosine,
+                     "cosine": _fmt_float(cosine)})
+    return rows
+
+
+def _resemblance(row: Mapping[str, Any]) -> str:
+    """Describe how closely a de novo signature resembles its best COSMIC match."""
+    if row["reference"] == _MISSING or _is_missing(row["reference_value"]):
+        return "which has no COSMIC match on record"
+    if row["reference_value"] >= _STRONG_MATCH:
+        return f"which resembles COSMIC {row['reference']} (cosine {row['reference_value']:.2f})"
+    return (f"whose closest COSMIC signature is {row['reference']}, though only weakly "
+            f"(cosine {row['reference_value']:.2f})")
+
+
+def _describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float) -> list[str]:
+    """A short plain-language reading of one sample's numbers, sentence by sentence."""
+    if burden <= 0 or not any(row["value"] > 0 for row in rows):
+        return ["No SNVs were counted for this sample, so no signature can be attributed."]
+    ranked = sorted(rows, key=lambda row: row["value"], reverse=True)
+    top = ranked[0]
+    lead = "Most of" if top["fraction"] > 0.5 else "The largest share of"
+    verb = "are" if top["fraction"] > 0.5 else "is"
+    sentences = [f"{lead} this sample's {burden:,} SNVs ({top['fraction']:.0%}) {verb} "
+                 f"attributed to {top['signature']}, {_resemblance(top)}."]
+    for row in ranked[1:]:
+        if row["fraction"] >= _MINOR_SHARE:
+            sentences.append(f"{row['signature']} accounts for {row['fraction']:.0%}, "
+                             f"{_resemblance(row)}.")
+    if not _is_missing(cosine):
+        quality = "a close fit" if cosine >= _GOOD_FIT else "a loose fit; read it with caution"
+        sentences.append(f"Together the signatures reconstruct the observed spectrum with "
+                         f"cosine similarity {cosine:.2f} (1 is a perfect match), {quality}.")
+    return sentences
+
+
+def _patient_context(prepared: _Prepared, sample: str, out_dir: Path,
+                     file_stem: str) -> dict[str, Any]:
+    """Figures, tables and reading of one patient page."""
+    column = prepared.column_of[sample]
+    observed = prepared.catalog[:, column]
+    reconstructed = prepared.signatures @ prepared.exposures[:, column]
+    burden = int(prepared.data.reconstruction.at[sample, "burden"])
+    cosine = float(prepared.data.reconstruction.at[sample, "cosine"])
+    figures, page_dir = out_dir / "figures" / "patients", out_dir / "patients"
+    spectrum = _save_figure(plot_sbs96(observed, title=f"{sample}: observed SBS96 spectrum"),
+                            figures / f"{file_stem}_spectrum", page_dir,
+                            "Observed SBS96 spectrum")
+    fit = _save_figure(plot_reconstruction(observed, reconstructed, title=sample, cosine=cosine),
+                       figures / f"{file_stem}_reconstruction", page_dir,
+                       "Observed and reconstructed spectra")
+    rows = _patient_exposures(prepared, sample)
+    return {
+        "sample": sample, "burden": _fmt_int(burden), "cosine": _fmt_float(cosine),
+        "figures": {"spectrum": spectrum, "reconstruction": fit}, "exposures": rows,
+        "reading": _describe_sample(burden, rows, cosine), "caveat": CAVEAT,
+        "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Public writers
+
+
+def _write_patient(prepared: _Prepared, sample: str, out_dir: Path, file_stem: str) -> Path:
+    """Write one patient page from already-checked data."""
+    _check_stem(file_stem)
+    if sample not in prepared.column_of:
+        raise ValueError(f"sample: expected one of the catalog's samples, got {sample!r}.")
+    context = _patient_context(prepared, sample, out_dir, file_stem)
+    path = _write_page("patient.html.j2", out_dir / "patients" / f"{file_stem}.html", context)
+    logger.debug("Wrote patient report %s", path)
+    return path
+
+
+def _write_cohort(prepared: _Prepared, out_dir: Path, file_stems: Mapping[str, str]) -> Path:
+    """Write the cohort page from already-checked data."""
+    context = _cohort_context(prepared, out_dir, file_stems)
+    path = _write_page("cohort.html.j2", out_dir / "cohort.html", context)
+    logger.info("Wrote cohort report %s", path)
+    return path
+
+
+def _default_stems(samples: Sequence[str]) -> dict[str, str]:
+    """File stems used for patient links when the caller does not give any."""
+    stems: dict[str, str] = {}
+    taken: set[str] = set()
+    for number, sample in enumerate(samples, start=1):
+        stem = re.sub(r"[^A-Za-z0-9._-]", "_", sample).lstrip("._-") or "sample"
+        if stem.lower() in taken:
+            stem = f"{stem}-{number}"
+        stems[sample] = stem
+        taken.add(stem.lower())
+    return stems
+
+
+def write_cohort_report(data: CohortData, out_dir: str | Path, *,
+                        file_stems: Mapping[str, str] | None = None) -> Path:
+    """Write ``out_dir/cohort.html`` and its figures under ``out_dir/figures``.
+
+    Parameters
+    ----------
+    data : CohortData
+        The run's results.
+    out_dir : str or pathlib.Path
+        Report directory; created if needed.
+    file_stems : mapping of str to str or None, default=None
+        Sample name to the stem of its page, for the links ``patients/{stem}.html``. None
+        derives stems from the names (characters other than letters, digits, '.', '_' and '-'
+        become '_'). :func:`write_reports` passes its own stems.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file written.
+
+    Raises
+    ------
+    ValueError
+        If the tables' labels disagree (channels, samples or signature names).
+    """
+    prepared = _prepare(data)
+    stems = _default_stems(prepared.samples) if file_stems is None else file_stems
+    _check_stems(prepared, stems)
+    return _write_cohort(prepared, Path(out_dir), stems)
+
+
+def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
+                         file_stem: str) -> Path:
+    """Write ``out_dir/patients/{file_stem}.html`` and its two figures.
+
+    Parameters
+    ----------
+    data : CohortData
+        The run's results.
+    sample : str
+        Sample name, one of the catalog's columns.
+    out_dir : str or pathlib.Path
+        Report directory (the page links back to ``../cohort.html``).
+    file_stem : str
+        File name without extension: letters, digits, '.', '_' and '-' only.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file written.
+
+    Raises
+    ------
+    ValueError
+        If the sample is unknown, the stem is unsafe, or the tables' labels disagree.
+    """
+    return _write_patient(_prepare(data), sample, Path(out_dir), file_stem)
+
+
+def write_reports(data: CohortData, out_dir: str | Path, file_stems: dict[str, str]) -> Path:
+    """Write the cohort page and one patient page per sample.
+
+    Parameters
+    ----------
+    data : CohortData
+        The run's results.
+    out_dir : str or pathlib.Path
+        Report directory; pages go to ``cohort.html`` and ``patients/``, figures (PNG and SVG)
+        to ``figures/``.
+    file_stems : dict of str to str
+        Sample name to a unique, safe file stem for its page.
+
+    Returns
+    -------
+    pathlib.Path
+        The cohort HTML file.
+
+    Raises
+    ------
+    ValueError
+        If a sample has no stem, stems repeat (ignoring case) or are unsafe, or the tables'
+        labels disagree.
+    """
+    prepared, out_dir = _prepare(data), Path(out_dir)
+    _check_stems(prepared, file_stems)
+    for sample in prepared.samples:
+        _write_patient(prepared, sample, out_dir, file_stems[sample])
+    logger.info("Wrote %d patient reports under %s", len(prepared.samples), out_dir / "patients")
+    return _write_cohort(prepared, out_dir, file_stems)

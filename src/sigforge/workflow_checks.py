@@ -1,0 +1,46 @@
+"""Checks the workflow runs before it builds its job graph, so bad input fails in seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sigforge.io import InputError
+
+#: SBS96 has 96 channels; no rank can exceed it.
+_N_CHANNELS = 96
+
+
+def check_ranks(low: int, high: int, n_samples: int, fixed: int | None) -> list[int]:
+    """The ranks to try, or an error when the range is impossible for the data.
+
+    A rank k needs k <= number of samples and k <= number of channels; a fixed rank must lie
+    in the range.
+    """
+    limit = min(n_samples, _N_CHANNELS)
+    if low > high:
+        raise InputError(f"config extract.ranks: min ({low}) is larger than max ({high}).")
+    if high > limit:
+        raise InputError(f"config extract.ranks: max={high} is impossible with {n_samples} "
+                         f"samples; a catalog of {n_samples} samples supports at most {limit} "
+                         f"signatures. Set extract.ranks.max <= {limit}.")
+    if fixed is not None and not low <= fixed <= high:
+        raise InputError(f"config rank.fixed={fixed} lies outside extract.ranks "
+                         f"({low}-{high}); widen the range or change the fixed rank.")
+    return list(range(low, high + 1))
+
+
+def check_inputs(reference: str, samples: pd.DataFrame) -> None:
+    """Fail with one message listing the reference and every VCF that does not exist."""
+    problems = []
+    if not Path(reference).is_file():
+        problems.append(f"reference FASTA '{reference}' (config key 'reference')")
+    for name, vcf in zip(samples["sample_id"], samples["vcf"], strict=True):
+        if not Path(vcf).is_file():
+            problems.append(f"VCF '{vcf}' of sample '{name}' (samples sheet)")
+    if problems:
+        listed = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more"
+                                            if len(problems) > 10 else "")
+        raise InputError(f"input files not found (relative paths are taken from "
+                         f"{Path.cwd()}): {listed}. Fix the paths or add the files.")

@@ -1,0 +1,78 @@
+"""Readers align rows by label and reject bad cells with file/line messages; writes are atomic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge.contexts import SBS96_CHANNELS
+from sigforge.io import InputError, atomic_write, read_matrix, write_matrix
+
+
+def _catalog(rng: np.random.Generator) -> pd.DataFrame:
+    values = rng.integers(0, 50, size=(96, 3))
+    return pd.DataFrame(values, index=pd.Index(SBS96_CHANNELS, name="MutationType"),
+                        columns=["s1", "s2", "s3"])
+
+
+def test_roundtrip_tsv(tmp_path: Path, rng: np.random.Generator) -> None:
+    frame = _catalog(rng)
+    write_matrix(frame, tmp_path / "c.tsv", integer=True)
+    matrix = read_matrix(tmp_path / "c.tsv")
+    assert matrix.channel_set == "SBS96"
+    np.testing.assert_array_equal(matrix.data.to_numpy(), frame.to_numpy())
+
+
+def test_shuffled_pcawg_csv_is_aligned_by_label(tmp_path: Path, rng: np.random.Generator) -> None:
+    frame = _catalog(rng)
+    subs = [label[2:5] for label in frame.index]
+    tri = [label[0] + label[2] + label[6] for label in frame.index]
+    pcawg = pd.DataFrame({"Mutation type": subs, "Trinucleotide": tri, **frame.to_dict("list")})
+    pcawg = pcawg.sample(frac=1.0, random_state=1)
+    pcawg.to_csv(tmp_path / "pcawg.csv", index=False)
+    matrix = read_matrix(tmp_path / "pcawg.csv")
+    np.testing.assert_array_equal(matrix.data.to_numpy(), frame.to_numpy())
+
+
+def test_arrow_style_labels(tmp_path: Path, rng: np.random.Generator) -> None:
+    frame = _catalog(rng)
+    arrow = [f"{lab[0]}{lab[2]}{lab[6]}>{lab[0]}{lab[4]}{lab[6]}" for lab in frame.index]
+    frame.set_axis(arrow, axis=0).iloc[::-1].to_csv(tmp_path / "a.tsv", sep="\t")
+    np.testing.assert_array_equal(read_matrix(tmp_path / "a.tsv").data.to_numpy(),
+                                  frame.to_numpy())
+
+
+def test_generic_matrix_keeps_its_order(tmp_path: Path) -> None:
+    (tmp_path / "g.tsv").write_text("word\tdoc1\tdoc2\nzeta\t1\t2\nalpha\t3\t4.5\n")
+    matrix = read_matrix(tmp_path / "g.tsv")
+    assert matrix.channel_set is None
+    assert list(matrix.data.index) == ["zeta", "alpha"]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("f\ts\na\t-1\n", "line 2, column 's'.*nonnegative"),
+    ("f\ts\na\tx\n", "line 2, column 's'.*finite number, got 'x'"),
+    ("f\ts\na\tnan\n", "finite number"),
+    ("f\ts\na\t1\na\t2\n", "appears more than once"),
+    ("f\n", "expected a label column"),
+])
+def test_bad_cells_name_line_and_column(tmp_path: Path, body: str, message: str) -> None:
+    (tmp_path / "bad.tsv").write_text(body)
+    with pytest.raises(InputError, match=message):
+        read_matrix(tmp_path / "bad.tsv")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        read_matrix(tmp_path / "absent.tsv")
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "out.tsv"
+    with pytest.raises(RuntimeError), atomic_write(target) as handle:
+        handle.write("half")
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []

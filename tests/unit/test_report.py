@@ -1,0 +1,315 @@
+"""Tests for sigforge.report: figures, HTML escaping, self-containment and displayed numbers."""
+
+from __future__ import annotations
+
+import base64
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge.contexts import SBS96_CHANNELS, SBS96_INDEX, SUBSTITUTIONS
+from sigforge.report import (
+    SBS96_PLOT_ORDER,
+    SUBSTITUTION_COLOURS,
+    CohortData,
+    plot_exposures,
+    plot_rank_selection,
+    plot_reconstruction,
+    plot_sbs96,
+    write_cohort_report,
+    write_patient_report,
+    write_reports,
+)
+
+HOSTILE = "<script>alert(1)</script>"
+SAMPLES = ["S1", HOSTILE, "a&b", "S4"]
+STEMS = {"S1": "S1", HOSTILE: "sample_2", "a&b": "a_b", "S4": "S4"}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SKIP_REASONS = ["filtered", "not_in_sample", "not_snv", "contig_missing", "contig_end",
+                "ref_mismatch", "ambiguous_base", "duplicate"]
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20240611)
+
+
+@pytest.fixture
+def cohort(rng: np.random.Generator) -> CohortData:
+    """Four samples, k = 2, with hostile names in sample, signature and path fields."""
+    names = ["SBS96A", "SBS96B"]
+    signatures = rng.dirichlet(np.full(96, 0.5), size=2).T
+    exposures = rng.uniform(50, 800, size=(2, 4)).round(2)
+    catalog = rng.poisson(signatures @ exposures).astype(np.int64)
+    burden = catalog.sum(axis=0)
+    log = pd.DataFrame({"source": [f"vcf/{s}.vcf.gz" for s in SAMPLES],
+                        "variants_read": burden + 10, "counted_SBS96": burden}, index=SAMPLES)
+    for reason in SKIP_REASONS:
+        log[reason] = rng.integers(0, 3, size=4)
+    ranks = pd.DataFrame({"mean_stability": [0.95, 0.9, 0.6], "min_stability": [0.9, 0.8, 0.3],
+                          "kl_divergence": [40.0, 20.0, 18.0], "relative_error": [0.3, 0.2, 0.19],
+                          "mean_cosine": [0.9, 0.97, 0.98], "selected": [False, True, False]},
+                         index=pd.Index([1, 2, 3], name="k"))
+    return CohortData(
+        catalog=pd.DataFrame(catalog, index=list(SBS96_CHANNELS), columns=SAMPLES),
+        catalog_log=log,
+        rank_metrics=ranks,
+        chosen_rank=2,
+        rank_rule="k = 2 is the largest rank whose minimum stability is at least 0.8.",
+        signatures=pd.DataFrame(signatures, index=list(SBS96_CHANNELS), columns=names),
+        stability=pd.DataFrame({"stability": [0.93, 0.81], "spread": [0.01, 0.04]}, index=names),
+        exposures=pd.DataFrame(exposures, index=names, columns=SAMPLES),
+        reconstruction=pd.DataFrame({"burden": burden, "cosine": [0.97, 0.95, 0.88, 0.99],
+                                     "kl_divergence": [0.1, 0.2, 0.3, 0.1]}, index=SAMPLES),
+        reference_matches=pd.DataFrame({"reference": ["SBS1", "SBS5"], "cosine": [0.98, 0.71]},
+                                       index=names),
+        run_info={"version": "0.1.0", "seed": "42", "config": f"configs/{HOSTILE}.yaml"},
+        files={"exposures": "exposures.tsv", "rank metrics": "rank_metrics.tsv"},
+    )
+
+
+@pytest.fixture
+def report_dir(cohort: CohortData, tmp_path: Path) -> Path:
+    write_reports(cohort, tmp_path, STEMS)
+    return tmp_path
+
+
+class _Collector(HTMLParser):
+    """Collects attributes of every tag and the text of each table cell by table id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self.by_id: dict[str, str] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self._id: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if tag == "table":
+            self._table = attributes.get("id") or ""
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table is not None:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = []
+        elif tag == "dd" and attributes.get("id"):
+            self._id, self._cell = attributes["id"], []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._table is not None and self._cell is not None:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "dd" and self._id is not None and self._cell is not None:
+            self.by_id[self._id] = "".join(self._cell).strip()
+            self._id, self._cell = None, None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _parse(path: Path) -> _Collector:
+    collector = _Collector()
+    collector.feed(path.read_text(encoding="utf-8"))
+    return collector
+
+
+def _html_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.html"))
+
+
+def test_write_reports_creates_every_page_and_figure(report_dir: Path) -> None:
+    assert (report_dir / "cohort.html").is_file()
+    for stem in STEMS.values():
+        assert (report_dir / "patients" / f"{stem}.html").is_file()
+        for kind in ("spectrum", "reconstruction"):
+            for suffix in (".png", ".svg"):
+                assert (report_dir / "figures" / "patients" / f"{stem}_{kind}{suffix}").is_file()
+    for name in ("rank_selection", "exposures_absolute", "exposures_relative",
+                 "signature_1_SBS96A", "signature_2_SBS96B"):
+        png = report_dir / "figures" / f"{name}.png"
+        assert png.read_bytes().startswith(PNG_MAGIC)
+        assert "<svg" in (report_dir / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+    assert not list(report_dir.rglob("*.tmp")), "atomic writes left temporary files"
+
+
+def test_hostile_text_is_escaped_everywhere(report_dir: Path) -> None:
+    for path in _html_files(report_dir):
+        text = path.read_text(encoding="utf-8")
+        assert HOSTILE not in text, path
+        assert "<script" not in text.lower(), path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
+    cohort = (report_dir / "cohort.html").read_text(encoding="utf-8")
+    assert "a&amp;b" in cohort
+    assert re.search(r"a&b(?!amp;)", cohort) is None
+
+
+def test_pages_are_self_contained(report_dir: Path) -> None:
+    for path in _html_files(report_dir):
+        text = path.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text, path
+        for tag, attributes in _parse(path).tags:
+            assert tag not in ("script", "link", "iframe", "object"), (path, tag)
+            for name in ("src", "href"):
+                value = attributes.get(name) or ""
+                if value.startswith("data:image/png;base64,"):
+                    continue
+                assert "//" not in value and not value.startswith("/"), (path, value)
+
+
+def test_every_image_is_an_inline_png(report_dir: Path) -> None:
+    count = 0
+    for path in _html_files(report_dir):
+        for tag, attributes in _parse(path).tags:
+            if tag != "img":
+                continue
+            source = attributes.get("src") or ""
+            prefix = "data:image/png;base64,"
+            assert source.startswith(prefix), (path, source[:40])
+            assert base64.b64decode(source[len(prefix):], validate=True).startswith(PNG_MAGIC)
+            count += 1
+    assert count == 5 + 2 * len(SAMPLES)
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_patient_numbers_match_the_data(report_dir: Path, cohort: CohortData,
+                                        sample: str) -> None:
+    page = _parse(report_dir / "patients" / f"{STEMS[sample]}.html")
+    burden = int(cohort.reconstruction.at[sample, "burden"])
+    assert page.by_id["sample-name"] == sample
+    assert int(page.by_id["burden"].replace(",", "")) == burden
+    assert float(page.by_id["cosine"]) == round(cohort.reconstruction.at[sample, "cosine"], 3)
+    header, *rows = page.tables["exposures"]
+    assert header[:3] == ["Signature", "Mutations", "Fraction"]
+    exposures = cohort.exposures[sample]
+    assert [row[0] for row in rows] == list(exposures.index)
+    for signature, mutations, fraction, reference, _ in rows:
+        assert int(mutations.replace(",", "")) == round(exposures[signature])
+        expected = 100 * exposures[signature] / exposures.sum()
+        assert float(fraction.rstrip("%")) == pytest.approx(round(expected, 1), abs=1e-9)
+        assert reference == cohort.reference_matches.at[signature, "reference"]
+
+
+def test_patient_reading_and_links(report_dir: Path, cohort: CohortData) -> None:
+    text = (report_dir / "patients" / "S1.html").read_text(encoding="utf-8")
+    burden = int(cohort.reconstruction.at["S1", "burden"])
+    assert f"this sample&#39;s {burden:,} SNVs" in text
+    assert "not proof" in text
+    assert 'href="../cohort.html"' in text
+    assert "@media print" in text
+
+
+def test_cohort_page_links_every_patient_and_file(report_dir: Path, cohort: CohortData) -> None:
+    page = _parse(report_dir / "cohort.html")
+    hrefs = {attributes.get("href") for tag, attributes in page.tags if tag == "a"}
+    for stem in STEMS.values():
+        assert f"patients/{stem}.html" in hrefs
+    assert set(cohort.files.values()) <= hrefs
+    header, *rows = page.tables["patient-links"]
+    assert [row[0] for row in rows] == SAMPLES
+    assert [int(row[1].replace(",", "")) for row in rows] == list(cohort.reconstruction.burden)
+    rank_rows = page.tables["rank-metrics"][1:]
+    assert len(rank_rows) == len(cohort.rank_metrics)
+    text = (report_dir / "cohort.html").read_text(encoding="utf-8")
+    assert text.count('class="chosen"') == 1
+    assert cohort.rank_rule in text
+
+
+def test_catalog_summary_numbers(report_dir: Path, cohort: CohortData) -> None:
+    text = (report_dir / "cohort.html").read_text(encoding="utf-8")
+    burdens = cohort.catalog.sum(axis=0)
+    assert f"<dd>{int(burdens.sum()):,}</dd>" in text
+    assert f"<dd>{round(float(np.median(burdens))):,}</dd>" in text
+    log_rows = _parse(report_dir / "cohort.html").tables["catalog-log"]
+    assert log_rows[0][1:] == [column.replace("_", " ") for column in cohort.catalog_log.columns]
+    assert len(log_rows) == len(SAMPLES) + 1
+
+
+def _bars(fig: plt.Figure) -> tuple[list[float], list[str]]:
+    """Heights and colours of the SBS96 bars of a figure's first axes, left to right."""
+    bars = next(c for c in fig.axes[0].collections if c.get_gid() == "sbs96-bars")
+    paths = bars.get_paths()
+    lefts = [path.vertices[:, 0].min() for path in paths]
+    assert lefts == sorted(lefts)
+    colours = [plt.matplotlib.colors.to_hex(rgba) for rgba in bars.get_facecolors()]
+    return [float(path.vertices[:, 1].max()) for path in paths], colours
+
+
+def test_plot_sbs96_uses_the_standard_layout() -> None:
+    values = np.arange(96, dtype=float)  # value = position in the standard row order
+    fig = plot_sbs96(values, title="order")
+    try:
+        heights, colours = _bars(fig)
+        assert heights == [float(SBS96_INDEX[label]) for label in SBS96_PLOT_ORDER]
+        assert all("[C>A]" in label for label in SBS96_PLOT_ORDER[:16])
+        assert heights[:4] == [float(SBS96_INDEX[f"A[C>A]{b}"]) for b in "ACGT"]
+        assert heights[16] == float(SBS96_INDEX["A[C>G]A"])
+        for block, substitution in enumerate(SUBSTITUTIONS):
+            expected = SUBSTITUTION_COLOURS[substitution].lower()
+            assert set(colours[16 * block: 16 * (block + 1)]) == {expected}
+        labels = next(c for c in fig.axes[0].collections if c.get_gid() == "sbs96-labels")
+        assert len(labels.get_paths()) == 96
+    finally:
+        plt.close(fig)
+
+
+def test_plot_sbs96_aligns_a_series_by_label() -> None:
+    series = pd.Series(np.arange(96, dtype=float), index=list(SBS96_CHANNELS))[::-1]
+    fig = plot_sbs96(series, title="series")
+    try:
+        heights, _ = _bars(fig)
+        assert heights == [float(SBS96_INDEX[label]) for label in SBS96_PLOT_ORDER]
+    finally:
+        plt.close(fig)
+
+
+def test_plot_sbs96_rejects_wrong_length() -> None:
+    with pytest.raises(ValueError, match="expected 96 values"):
+        plot_sbs96(np.ones(95), title="short")
+
+
+def test_other_plots_build(cohort: CohortData) -> None:
+    figures = [
+        plot_reconstruction(np.ones(96), np.ones(96), title="$x$ sample"),
+        plot_exposures(cohort.exposures, relative=True),
+        plot_exposures(cohort.exposures, relative=False),
+        plot_rank_selection(cohort.rank_metrics, cohort.chosen_rank),
+    ]
+    try:
+        assert "cosine 1.000" in figures[0].texts[0].get_text()
+        stacked = sum(np.array([bar.get_height() for bar in container])
+                      for container in figures[1].axes[0].containers)
+        assert len(figures[0].axes) == 2
+        np.testing.assert_allclose(stacked, 1.0)
+        for fig in figures:
+            fig.canvas.draw()
+    finally:
+        for fig in figures:
+            plt.close(fig)
+    with pytest.raises(ValueError, match="chosen_rank"):
+        plot_rank_selection(cohort.rank_metrics, 7)
+
+
+def test_single_writers_and_bad_stems(cohort: CohortData, tmp_path: Path) -> None:
+    path = write_patient_report(cohort, "a&b", tmp_path, "a_b")
+    assert path == tmp_path / "patients" / "a_b.html"
+    cohort_path = write_cohort_report(cohort, tmp_path)
+    assert cohort_path == tmp_path / "cohort.html"
+    with pytest.raises(ValueError, match="file_stem"):
+        write_patient_report(cohort, "S1", tmp_path, "../escape")
+    with pytest.raises(ValueError, match="expected a stem for every sample"):
+        write_reports(cohort, tmp_path, {"S1": "S1"})
+    with pytest.raises(ValueError, match="sample"):
+        write_patient_report(cohort, "nobody", tmp_path, "nobody")
+    assert plt.get_fignums() == []

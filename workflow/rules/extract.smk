@@ -1,0 +1,32 @@
+# Fan-out: one job per (rank k, chunk of replicates). Chunk c always holds the same replicate
+# indices and every replicate's randomness comes from (seed, catalog, k, r), so the results do
+# not depend on how the replicates are split into jobs.
+
+
+rule nmf_chunk:
+    input:
+        catalog=rules.merge_catalogs.output.matrix,
+    output:
+        chunk="results/extract/SBS96/k{k}/chunks/chunk{chunk}.npz",
+    log:
+        "logs/extract/SBS96/k{k}/chunk{chunk}.log",
+    benchmark:
+        "results/benchmarks/extract/SBS96/k{k}/chunk{chunk}.tsv"
+    params:
+        first=chunk_first,
+        n_replicates=chunk_count,
+        seed=config["seed"],
+        max_iter=EXTRACT["max_iter"],
+        min_iter=EXTRACT["min_iter"],
+        tol=EXTRACT["tol"],
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=60,
+    conda:
+        "../../environment.yml"
+    shell:
+        "sigforge replicates --catalog {input.catalog:q} --catalog-name SBS96 --k {wildcards.k}"
+        " --first {params.first} --count {params.n_replicates} --seed {params.seed}"
+        " --max-iter {params.max_iter} --min-iter {params.min_iter} --tol {params.tol}"
+        " --out {output.chunk:q} 2> {log:q}"
