@@ -169,7 +169,7 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 def write_json(payload: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Write a small JSON document (provenance, summaries) atomically."""
     with atomic_write(path) as handle:
-        json.dump(payload, handle, indent=2, sort_keys=True, default=str)
+        json.dump(payload, handle, indent=2, default=str)
         handle.write("\n")
 
 

@@ -11,7 +11,7 @@ from sigforge.samplesheet import file_stems, read_sample_sheet
 from sigforge.workflow_checks import check_ranks
 
 
-@pytest.mark.parametrize("name", ["../x", "a/b", "a\\b", ".hidden", "", "tab\there"])
+@pytest.mark.parametrize("name", ["../x", "a/b", "a\\b", ".hidden", " "])
 def test_unsafe_names_in_the_sheet(tmp_path: Path, name: str) -> None:
     (tmp_path / "s.tsv").write_text(f"sample_id\tvcf\n{name}\tx.vcf\n", encoding="utf-8")
     with pytest.raises(InputError, match="sample name"):

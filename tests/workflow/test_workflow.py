@@ -1,0 +1,210 @@
+"""The workflow end to end on the embedded example, reruns, and bad input as a new user makes it.
+
+Every test works in a temporary copy of the workflow so the repository stays clean.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sigforge.io import read_json, read_matrix, read_table
+from sigforge.testing import match_cosines
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
+
+
+def _env() -> dict[str, str]:
+    """The environment for snakemake: our venv's bin first, so rules find `sigforge`."""
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy what a user clones (Snakefile, workflow, config, example inputs) into dest."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "Snakefile", dest)
+    shutil.copy(REPO / "environment.yml", dest)
+    for folder in ("workflow", "config", "resources/example"):
+        shutil.copytree(REPO / folder, dest / folder)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """Run snakemake in workdir and return the finished process (stdout+stderr merged)."""
+    return subprocess.run([str(BIN / "snakemake"), *args], cwd=workdir, env=_env(), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
+                          check=False)
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The 'Job stats' table of a snakemake (dry) run as {rule: count}."""
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^(\w+)\s+(\d+)$", output, flags=re.MULTILINE)
+            if m.group(1) != "total"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full run of the default configuration (what `make demo` runs)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("demo"))
+    run = snakemake(workdir, "--cores", "2")
+    assert run.returncode == 0, run.stdout[-4000:]
+    return workdir
+
+
+def test_lint_is_clean(tmp_path: Path) -> None:
+    run = snakemake(copy_workflow(tmp_path), "--lint")
+    assert run.returncode == 0, run.stdout
+    assert "Congratulations, your workflow is in a good condition" in run.stdout
+
+
+def test_demo_catalog_equals_the_truth(demo: Path) -> None:
+    catalog = read_matrix(demo / "results/catalogs/SBS96.tsv").data
+    truth = read_matrix(demo / "resources/example/truth_catalog.tsv").data
+    assert list(catalog.columns) == list(truth.columns)
+    np.testing.assert_array_equal(catalog.to_numpy(), truth.to_numpy())
+    log = read_table(demo / "results/catalogs/catalog_log.tsv")
+    assert log.loc["S01", "filtered"] == 3 and log.loc["S01", "not_snv"] == 1
+    skipped = log.drop(columns=["source", "variants_read", "counted_SBS96"]).sum(axis=1)
+    assert (log["variants_read"] == log["counted_SBS96"] + skipped).all()
+
+
+def test_demo_recovers_the_planted_signatures_and_rank(demo: Path) -> None:
+    truth = read_matrix(demo / "resources/example/truth_signatures.tsv").data
+    found = read_matrix(demo / "results/extract/SBS96/signatures.tsv").data
+    assert read_json(demo / "results/extract/SBS96/provenance.json")["chosen_rank"] == 5
+    assert found.shape[1] == truth.shape[1]
+    assert match_cosines(found.to_numpy(), truth.to_numpy()).min() >= 0.95
+    metrics = read_table(demo / "results/extract/SBS96/rank_metrics.tsv")
+    assert list(metrics.index) == list(range(2, 9))
+    for k in range(2, 9):
+        assert (demo / f"results/extract/SBS96/k{k}/stability.tsv").exists()
+
+
+def test_demo_exposures_track_the_truth(demo: Path) -> None:
+    truth_sigs = read_matrix(demo / "resources/example/truth_signatures.tsv").data.to_numpy()
+    truth = read_matrix(demo / "resources/example/truth_exposures.tsv").data
+    found_sigs = read_matrix(demo / "results/extract/SBS96/signatures.tsv").data.to_numpy()
+    exposures = read_matrix(demo / "results/refit/SBS96/exposures.tsv").data[truth.columns]
+    a = found_sigs / np.linalg.norm(found_sigs, axis=0)
+    b = truth_sigs / np.linalg.norm(truth_sigs, axis=0)
+    order = (b.T @ a).argmax(axis=1)  # found column matching each planted signature
+    error = np.abs(exposures.to_numpy()[order] - truth.to_numpy()).sum(axis=0)
+    assert (error / truth.to_numpy().sum(axis=0)).mean() < 0.1
+    reconstruction = read_table(demo / "results/refit/SBS96/reconstruction.tsv")
+    assert reconstruction["cosine"].min() > 0.9
+
+
+def test_demo_writes_reports_for_every_sample(demo: Path) -> None:
+    cohort = (demo / "results/report/cohort.html").read_text()
+    assert "SBS96A" in cohort
+    for i in range(1, 31):
+        page = demo / f"results/report/patients/S{i:02d}.html"
+        assert page.exists()
+        assert f"S{i:02d}" in page.read_text()
+
+
+def test_second_run_has_nothing_to_do(demo: Path) -> None:
+    run = snakemake(demo, "--cores", "2", "-n")
+    assert run.returncode == 0
+    assert "Nothing to be done" in run.stdout, run.stdout[-3000:]
+
+
+def test_one_process_extract_gives_the_workflow_bits(demo: Path, tmp_path: Path) -> None:
+    """The workflow ran 2 chunks of 10 replicates per rank as separate jobs; extract runs one
+    chunk of 20 per rank in a process pool. The signatures must be identical to the bit."""
+    run = subprocess.run(
+        [str(BIN / "sigforge"), "extract", "--catalog", "results/catalogs/SBS96.tsv",
+         "--ranks", "2-8", "--replicates", "20", "--chunk-size", "20", "--seed", "20261128",
+         "--max-iter", "5000", "--min-iter", "200", "--tol", "1e-7", "--threads", "2",
+         "--out", str(tmp_path / "extract")],
+        cwd=demo, env=_env(), capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    for name in ["signatures.tsv", "rank_metrics.tsv", "k3/signatures.tsv", "k7/stability.tsv"]:
+        ours = (tmp_path / "extract" / name).read_bytes()
+        assert ours == (demo / "results/extract/SBS96" / name).read_bytes(), name
+
+
+def test_adding_a_sample_recomputes_only_its_catalog(demo: Path) -> None:
+    sheet = (demo / "config/samples.tsv").read_text()
+    (demo / "config/samples_plus.tsv").write_text(
+        sheet + "S31\tresources/example/vcfs/S01.vcf\n")
+    run = snakemake(demo, "-n", "--cores", "2", "--config", "samples=config/samples_plus.tsv")
+    assert run.returncode == 0, run.stdout[-3000:]
+    counts = job_counts(run.stdout)
+    assert counts["catalog_sample"] == 1
+    assert counts["merge_catalogs"] == 1 and counts["report"] == 1
+
+
+def test_changing_refit_settings_does_not_rerun_discovery(demo: Path) -> None:
+    config = yaml.safe_load((demo / "config/config.yaml").read_text())
+    config["refit"]["signatures"] = "COSMIC_v3.6"
+    (demo / "config/refit_cosmic.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(demo, "-n", "--cores", "2", "--configfile", "config/refit_cosmic.yaml")
+    assert run.returncode == 0, run.stdout[-3000:]
+    counts = job_counts(run.stdout)
+    assert counts.get("refit") == 1
+    assert not {"catalog_sample", "nmf_chunk", "consensus", "select_rank"} & set(counts)
+
+
+def _bad_run(tmp_path: Path, *, config: dict | None = None, sheet: str | None = None,
+             raw_config: str | None = None) -> subprocess.CompletedProcess[str]:
+    """A dry run of a copy whose config or samples sheet was edited as a new user might."""
+    workdir = copy_workflow(tmp_path / "wf")
+    path = workdir / "config/config.yaml"
+    if config is not None:
+        merged = yaml.safe_load(path.read_text())
+        for key, value in config.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key].update(value)
+            else:
+                merged[key] = value
+        path.write_text(yaml.safe_dump(merged))
+    if raw_config is not None:
+        path.write_text(path.read_text() + raw_config)
+    if sheet is not None:
+        (workdir / "config/samples.tsv").write_text(sheet)
+    return snakemake(workdir, "-n", "--cores", "2")
+
+
+GOOD = "".join(f"S{i:02d}\tresources/example/vcfs/S{i:02d}.vcf\n" for i in range(1, 11))
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ({"config": {"reference": "resources/example/missing.fa"}},
+     r"reference FASTA 'resources/example/missing.fa'"),
+    ({"sheet": f"sample_id\tvcf\n{GOOD}S99\tresources/example/vcfs/absent.vcf\n"},
+     r"VCF 'resources/example/vcfs/absent.vcf' of sample 'S99'"),
+    ({"config": {"extract": {"replicats": 10}}}, r"replicats"),
+    ({"config": {"extract": {"ranks": {"min": 2, "max": 40}}}},
+     r"max=40 is impossible with 30 samples"),
+    ({"sheet": f"sample_id\tvcf\n{GOOD}../x\tresources/example/vcfs/S03.vcf\n"},
+     r"sample name '\.\./x' would escape"),
+    ({"sheet": f"sample_id\tvcf\n{GOOD}a/b\tresources/example/vcfs/S03.vcf\n"},
+     r"sample name 'a/b' would escape"),
+    ({"sheet": f"sample_id\tvcf\n{GOOD}a b\tresources/example/vcfs/S03.vcf\n"
+               "a_b\tresources/example/vcfs/S04.vcf\n"},
+     r"'a b' and 'a_b' both become the file name 'a_b'"),
+])
+def test_bad_input_fails_with_a_clear_message(tmp_path: Path, edit: dict, message: str) -> None:
+    run = _bad_run(tmp_path, **edit)
+    assert run.returncode != 0
+    assert re.search(message, run.stdout), run.stdout[-3000:]
+
+
+def test_config_is_loaded_safely(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    run = _bad_run(tmp_path, raw_config=(
+        f"\nexploit: !!python/object/apply:os.system ['touch {marker}']\n"))
+    assert run.returncode != 0
+    assert not marker.exists()
