@@ -33,8 +33,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 from matplotlib.textpath import TextPath
@@ -394,9 +394,9 @@ def plot_sbs96(values: np.ndarray, *, title: str, ylabel: str = "Mutations") -> 
     """
     array = _as_sbs96_vector(values, "values")
     fig, ax = plt.subplots(figsize=(9, 2.6), dpi=_DPI)
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.16, top=0.76)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.16, top=0.74)
     _draw_sbs96(ax, array, ylabel=ylabel)
-    ax.set_title(_plain(title), fontsize=9, pad=24)
+    fig.suptitle(_plain(title), fontsize=9)
     return fig
 
 
@@ -475,9 +475,8 @@ class _PatientFigures:
 
     def draw_spectrum(self, observed: npt.NDArray[np.float64], *, title: str) -> Figure:
         """The spectrum figure showing ``observed`` (standard order) under ``title``."""
-        ax = self.spectrum.axes[0]
-        _set_bars(ax, observed)
-        ax.set_title(_plain(title), fontsize=9, pad=24)
+        _set_bars(self.spectrum.axes[0], observed)
+        self.spectrum.suptitle(_plain(title), fontsize=9)
         return self.spectrum
 
     def draw_reconstruction(self, observed: npt.NDArray[np.float64],
@@ -574,26 +573,38 @@ def plot_rank_selection(rank_metrics: pd.DataFrame, chosen_rank: int) -> Figure:
     if chosen_rank not in rank_metrics.index:
         raise ValueError(f"chosen_rank: expected one of {list(rank_metrics.index)}, "
                          f"got {chosen_rank}.")
-    ranks = rank_metrics.index.to_numpy()
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=_DPI, layout="constrained")
-    left.plot(ranks, rank_metrics["mean_stability"], "o-", color="C0", label="mean stability")
-    left.plot(ranks, rank_metrics["min_stability"], "s--", color="C1", label="min stability")
-    left.set(title="Stability", ylabel="Silhouette")
-    right.plot(ranks, rank_metrics["kl_divergence"], "o-", color="C2", label="KL divergence")
-    twin = right.twinx()
-    twin.plot(ranks, rank_metrics["relative_error"], "s--", color="C3", label="relative error")
-    right.set(title="Reconstruction error", ylabel="KL divergence")
-    twin.set_ylabel("Relative error")
+    _plot_stability(left, rank_metrics)
+    _plot_errors(right, rank_metrics)
     for ax in (left, right):
         ax.axvline(chosen_rank, color="0.35", linestyle=":", linewidth=1.2)
-        ax.set_xticks(ranks)
+        ax.set_xticks(rank_metrics.index.to_numpy())
         ax.set_xlabel("k (number of signatures)")
-    left.legend(fontsize=7, frameon=False)
-    handles = right.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    right.legend(handles=handles, fontsize=7, frameon=False)
-    left.annotate(f"chosen k = {chosen_rank}", (chosen_rank, 0.02), xycoords=("data", "axes fraction"),
-                  xytext=(4, 0), textcoords="offset points", fontsize=7)
+    left.annotate(f"chosen k = {chosen_rank}", (chosen_rank, 0.02),
+                  xycoords=("data", "axes fraction"), xytext=(4, 0),
+                  textcoords="offset points", fontsize=7)
     return fig
+
+
+def _plot_stability(ax: Axes, rank_metrics: pd.DataFrame) -> None:
+    """Mean and minimum stability against k."""
+    ranks = rank_metrics.index.to_numpy()
+    ax.plot(ranks, rank_metrics["mean_stability"], "o-", color="C0", label="mean stability")
+    ax.plot(ranks, rank_metrics["min_stability"], "s--", color="C1", label="min stability")
+    ax.set(title="Stability", ylabel="Silhouette")
+    ax.legend(fontsize=7, frameon=False)
+
+
+def _plot_errors(ax: Axes, rank_metrics: pd.DataFrame) -> None:
+    """KL divergence (left axis) and relative error (right axis) against k."""
+    ranks = rank_metrics.index.to_numpy()
+    ax.plot(ranks, rank_metrics["kl_divergence"], "o-", color="C2", label="KL divergence")
+    twin = ax.twinx()
+    twin.plot(ranks, rank_metrics["relative_error"], "s--", color="C3", label="relative error")
+    ax.set(title="Reconstruction error", ylabel="KL divergence")
+    twin.set_ylabel("Relative error")
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, fontsize=7, frameon=False)
 
 
 def _render(fig: Figure, fmt: str) -> bytes:
@@ -848,14 +859,20 @@ def _patient_exposures(prepared: _Prepared, sample: str) -> list[dict[str, Any]]
     return rows
 
 
-def _resemblance(row: Mapping[str, Any]) -> str:
-    """Describe how closely a de novo signature resembles its best COSMIC match."""
-    if row["reference"] == _MISSING or _is_missing(row["reference_value"]):
-        return "which has no COSMIC match on record"
-    if row["reference_value"] >= _STRONG_MATCH:
-        return f"which resembles COSMIC {row['reference']} (cosine {row['reference_value']:.2f})"
-    return (f"whose closest COSMIC signature is {row['reference']}, though only weakly "
-            f"(cosine {row['reference_value']:.2f})")
+def _resemblance(row: Mapping[str, Any], *, relative: bool) -> str:
+    """Clause on how closely a de novo signature resembles its best COSMIC match.
+
+    ``relative`` phrases it to follow the signature's name ("which ..."), otherwise as a
+    clause of its own ("it ...").
+    """
+    subject, possessive = ("which", "whose") if relative else ("it", "its")
+    cosine = row["reference_value"]
+    if row["reference"] == _MISSING or _is_missing(cosine):
+        return f"{subject} has no COSMIC match on record"
+    if cosine >= _STRONG_MATCH:
+        return f"{subject} resembles COSMIC {row['reference']} (cosine {cosine:.2f})"
+    return (f"{possessive} closest COSMIC signature, {row['reference']}, is only a weak match "
+            f"(cosine {cosine:.2f})")
 
 
 def _describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float) -> list[str]:
@@ -867,11 +884,11 @@ def _describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: flo
     lead = "Most of" if top["fraction"] > 0.5 else "The largest share of"
     verb = "are" if top["fraction"] > 0.5 else "is"
     sentences = [f"{lead} this sample's {burden:,} SNVs ({top['fraction']:.0%}) {verb} "
-                 f"attributed to {top['signature']}, {_resemblance(top)}."]
+                 f"attributed to {top['signature']}, {_resemblance(top, relative=True)}."]
     for row in ranked[1:]:
         if row["fraction"] >= _MINOR_SHARE:
-            sentences.append(f"{row['signature']} accounts for {row['fraction']:.0%}, "
-                             f"{_resemblance(row)}.")
+            sentences.append(f"{row['signature']} accounts for a further {row['fraction']:.0%}; "
+                             f"{_resemblance(row, relative=False)}.")
     if not _is_missing(cosine):
         quality = "a close fit" if cosine >= _GOOD_FIT else "a loose fit; read it with caution"
         sentences.append(f"Together the signatures reconstruct the observed spectrum with "

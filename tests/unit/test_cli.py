@@ -1,0 +1,80 @@
+"""The command line: help, exit codes and one-paragraph messages on bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge.cli import main
+from sigforge.contexts import SBS96_CHANNELS
+from sigforge.io import read_matrix, write_matrix
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("catalog", "extract", "refit", "report", "replicates", "consensus",
+                    "select-rank", "merge-catalogs"):
+        assert command in out
+
+
+def test_missing_reference_is_a_clear_error(tmp_path: Path, make_vcf: Callable[..., Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    vcf = make_vcf([("chr1", 2, "C", "A", "PASS")])
+    code = main(["catalog", "--reference", str(tmp_path / "nope.fa"), "--vcf", str(vcf),
+                 "--out", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "sigforge catalog: error: reference FASTA" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_catalog_command_writes_catalog_and_log(tmp_path: Path, make_fasta: Callable[..., Path],
+                                                make_vcf: Callable[..., Path]) -> None:
+    fasta = make_fasta({"chr1": "ACGTTACGCATGCA"})
+    vcf = make_vcf([("chr1", 2, "C", "A", "PASS"), ("chr1", 4, "T", "G", "LowQual")])
+    assert main(["catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
+                 str(tmp_path / "out")]) == 0
+    catalog = read_matrix(tmp_path / "out/SBS96.tsv").data
+    assert list(catalog.columns) == ["TUMOUR"]  # the VCF's sample column names the sample
+    assert catalog["TUMOUR"].sum() == 1
+    log = (tmp_path / "out/catalog_log.tsv").read_text()
+    assert "filtered" in log
+
+
+def test_rank_too_large_for_the_catalog(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = pd.DataFrame(np.random.default_rng(0).integers(1, 9, size=(96, 3)),
+                           index=SBS96_CHANNELS, columns=["a", "b", "c"])
+    write_matrix(catalog, tmp_path / "SBS96.tsv", integer=True)
+    code = main(["extract", "--catalog", str(tmp_path / "SBS96.tsv"), "--ranks", "2-5",
+                 "--replicates", "2", "--out", str(tmp_path / "x")])
+    assert code == 2
+    assert "rank k=4 is impossible" in capsys.readouterr().err
+
+
+def test_bad_rank_syntax(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["extract", "--catalog", "x.tsv", "--ranks", "two", "--out", "y"])
+    assert exit_info.value.code == 2
+    assert "expected ranks like" in capsys.readouterr().err
+
+
+def test_refit_to_cosmic_by_name(tmp_path: Path) -> None:
+    from sigforge.reference import load_reference
+
+    cosmic = load_reference("COSMIC_v3.6").data
+    catalog = (cosmic[["SBS1", "SBS13"]] @ np.array([[100.0, 0.0], [50.0, 200.0]])).round()
+    catalog.columns = ["p1", "p2"]
+    write_matrix(catalog, tmp_path / "SBS96.tsv", integer=True)
+    assert main(["refit", "--catalog", str(tmp_path / "SBS96.tsv"), "--signatures",
+                 "COSMIC_v3.6", "--out", str(tmp_path / "refit")]) == 0
+    exposures = read_matrix(tmp_path / "refit/exposures.tsv").data
+    assert exposures.loc["SBS13", "p2"] == pytest.approx(200.0, rel=0.05)
+    assert exposures["p1"].sum() == pytest.approx(150.0, rel=0.02)
