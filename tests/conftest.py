@@ -1,4 +1,4 @@
-"""Shared fixtures: a seeded generator and tiny FASTA/VCF writers; a deterministic hypothesis profile."""
+"""Shared fixtures: seeded generator, tiny FASTA/VCF writers, deterministic hypothesis profile."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pysam
 import pytest
 from hypothesis import settings
 
-settings.register_profile("sigforge", derandomize=True, deadline=None, max_examples=60,
-                          print_blob=True)
+settings.register_profile(
+    "sigforge", derandomize=True, deadline=None, max_examples=60, print_blob=True
+)
 settings.load_profile("sigforge")
 
 
@@ -27,17 +28,26 @@ def write_fasta(path: Path, contigs: dict[str, str]) -> Path:
         for name, seq in contigs.items():
             handle.write(f">{name}\n")
             for i in range(0, len(seq), 60):
-                handle.write(seq[i:i + 60] + "\n")
+                handle.write(seq[i : i + 60] + "\n")
     pysam.faidx(str(path))
     return path
 
 
-def write_vcf(path: Path, records: Sequence[tuple], *, contigs: dict[str, int] | None = None,
-              samples: Sequence[str] = ("TUMOUR",), compress: bool = False) -> Path:
+def write_vcf(
+    path: Path,
+    records: Sequence[tuple],
+    *,
+    contigs: dict[str, int] | None = None,
+    samples: Sequence[str] = ("TUMOUR",),
+    compress: bool = False,
+) -> Path:
     """Write a VCF from (chrom, pos, ref, alt, filter[, gt...]) tuples; bgzip+tabix if asked."""
-    lines = ["##fileformat=VCFv4.2", '##FILTER=<ID=PASS,Description="All filters passed">',
-             '##FILTER=<ID=LowQual,Description="Low quality">',
-             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">']
+    lines = [
+        "##fileformat=VCFv4.2",
+        '##FILTER=<ID=PASS,Description="All filters passed">',
+        '##FILTER=<ID=LowQual,Description="Low quality">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+    ]
     lines += [f"##contig=<ID={name},length={length}>" for name, length in (contigs or {}).items()]
     header = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
     if samples:
@@ -59,14 +69,18 @@ def write_vcf(path: Path, records: Sequence[tuple], *, contigs: dict[str, int] |
 @pytest.fixture
 def make_fasta(tmp_path: Path) -> Callable[..., Path]:
     """Factory writing a FASTA into the test's temp dir."""
+
     def make(contigs: dict[str, str], name: str = "ref.fa") -> Path:
         return write_fasta(tmp_path / name, contigs)
+
     return make
 
 
 @pytest.fixture
 def make_vcf(tmp_path: Path) -> Callable[..., Path]:
     """Factory writing a VCF into the test's temp dir."""
+
     def make(records: Sequence[tuple], name: str = "sample.vcf", **kwargs: object) -> Path:
         return write_vcf(tmp_path / name, records, **kwargs)  # type: ignore[arg-type]
+
     return make

@@ -90,7 +90,7 @@ class Sample:
 
 
 def load_signatures() -> np.ndarray:
-    """Read the planted signatures from the COSMIC table; return a 96 x 5 column-normalised array."""
+    """Read the planted signatures from the COSMIC table; return them as a 96 x 5 array."""
     with COSMIC_TABLE.open(newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t"))
     header, body = rows[0], rows[1:]
@@ -118,7 +118,7 @@ def make_genome(rng: np.random.Generator) -> Genome:
 def write_fasta(genome: Genome, path: Path) -> None:
     """Write the genome as FASTA (60 bases per line) and index it with pysam.faidx."""
     with path.open("w", newline="\n") as out:
-        for name, seq in zip(genome.names, genome.seqs):
+        for name, seq in zip(genome.names, genome.seqs, strict=True):
             out.write(f">{name}\n")
             out.writelines(seq[i : i + LINE_WIDTH] + "\n" for i in range(0, len(seq), LINE_WIDTH))
     fai = path.with_name(path.name + ".fai")
@@ -127,13 +127,13 @@ def write_fasta(genome: Genome, path: Path) -> None:
 
 
 def trinucleotide_positions(genome: Genome) -> dict[str, np.ndarray]:
-    """Map each of the 64 forward-strand trinucleotides to the sorted global positions centred on it.
+    """Map each of the 64 forward-strand trinucleotides to its sorted global positions.
 
     First and last base of each contig are excluded, as is any position whose trinucleotide
     contains N.
     """
     buckets: dict[int, list[np.ndarray]] = {k: [] for k in range(64)}
-    for seq, offset in zip(genome.seqs, genome.offsets):
+    for seq, offset in zip(genome.seqs, genome.offsets, strict=True):
         codes = CODE[np.frombuffer(seq.encode("ascii"), dtype=np.uint8)].astype(np.int64)
         left, mid, right = codes[:-2], codes[1:-1], codes[2:]
         valid = (left < 4) & (mid < 4) & (right < 4)
@@ -174,11 +174,12 @@ def split_burden(rng: np.random.Generator, burden: int, k: int) -> np.ndarray:
             return counts
 
 
-def draw_channels(rng: np.random.Generator, signatures: np.ndarray, exposures: np.ndarray,
-                  active: list[int]) -> list[tuple[int, int]]:
+def draw_channels(
+    rng: np.random.Generator, signatures: np.ndarray, exposures: np.ndarray, active: list[int]
+) -> list[tuple[int, int]]:
     """Draw a channel for every mutation; return (signature index, channel index) pairs."""
     draws = []
-    for sig, n in zip(active, exposures):
+    for sig, n in zip(active, exposures, strict=True):
         per_channel = rng.multinomial(int(n), signatures[:, sig])
         draws.extend((sig, ch) for ch in np.repeat(np.arange(96), per_channel))
     return draws
@@ -190,8 +191,10 @@ def split_channel(channel: int) -> tuple[str, str]:
     return label[0] + label[2] + label[6], label[4]
 
 
-def find_multiallelic_pair(rng: np.random.Generator, draws: list[tuple[int, int]]) -> tuple[int, int]:
-    """Find two draws sharing a trinucleotide context but with different alts (one record, two ALTs)."""
+def find_multiallelic_pair(
+    rng: np.random.Generator, draws: list[tuple[int, int]]
+) -> tuple[int, int]:
+    """Find two draws sharing a context but with different alts (one record, two ALTs)."""
     seen: dict[str, dict[str, int]] = {}
     for i in rng.permutation(len(draws)):
         context, alt = split_channel(draws[int(i)][1])
@@ -203,8 +206,13 @@ def find_multiallelic_pair(rng: np.random.Generator, draws: list[tuple[int, int]
     raise RuntimeError("no pair of draws shares a trinucleotide context")
 
 
-def draw_position(rng: np.random.Generator, positions: dict[str, np.ndarray], context: str,
-                  occupied: set[int], span: int = 1) -> tuple[int, bool]:
+def draw_position(
+    rng: np.random.Generator,
+    positions: dict[str, np.ndarray],
+    context: str,
+    occupied: set[int],
+    span: int = 1,
+) -> tuple[int, bool]:
     """Draw a free position matching ``context`` on a random strand; return (gpos, is_reverse).
 
     The position (and ``span - 1`` following bases) must not be occupied or adjacent to an
@@ -224,13 +232,22 @@ def forward_alt(alt: str, reverse: bool) -> str:
     return reverse_complement(alt) if reverse else alt
 
 
-def simulate_sample(rng: np.random.Generator, name: str, genome: Genome, signatures: np.ndarray,
-                    positions: dict[str, np.ndarray], active: list[int], with_skips: bool) -> Sample:
+def simulate_sample(
+    rng: np.random.Generator,
+    name: str,
+    genome: Genome,
+    signatures: np.ndarray,
+    positions: dict[str, np.ndarray],
+    active: list[int],
+    with_skips: bool,
+) -> Sample:
     """Simulate one sample's SNVs (plus skip records when ``with_skips``)."""
     burden = int(rng.integers(BURDEN_RANGE[0], BURDEN_RANGE[1] + 1))
     exposures = split_burden(rng, burden, len(active))
     draws = draw_channels(rng, signatures, exposures, active)
-    sample = Sample(name, burden, {PLANTED[s]: int(n) for s, n in zip(active, exposures)})
+    sample = Sample(
+        name, burden, {PLANTED[s]: int(n) for s, n in zip(active, exposures, strict=True)}
+    )
     paired = find_multiallelic_pair(rng, draws) if with_skips else None
     occupied: set[int] = set()
     for i, (_, channel) in enumerate(draws):
@@ -250,13 +267,20 @@ def simulate_sample(rng: np.random.Generator, name: str, genome: Genome, signatu
     return sample
 
 
-def add_skip_records(rng: np.random.Generator, sample: Sample, genome: Genome,
-                     positions: dict[str, np.ndarray], occupied: set[int]) -> None:
+def add_skip_records(
+    rng: np.random.Generator,
+    sample: Sample,
+    genome: Genome,
+    positions: dict[str, np.ndarray],
+    occupied: set[int],
+) -> None:
     """Add the records a counter must skip: LowQual SNVs and one deletion (REF=XY ALT=X)."""
     for _ in range(N_LOWQUAL):
         context, alt = split_channel(int(rng.integers(0, 96)))
         gpos, reverse = draw_position(rng, positions, context, occupied)
-        sample.records.append(Record(gpos, genome.base(gpos), (forward_alt(alt, reverse),), "LowQual"))
+        sample.records.append(
+            Record(gpos, genome.base(gpos), (forward_alt(alt, reverse),), "LowQual")
+        )
     context, _ = split_channel(int(rng.integers(0, 96)))
     gpos, _ = draw_position(rng, positions, context, occupied, span=2)
     ref = genome.base(gpos, 2)
@@ -284,8 +308,10 @@ def write_vcf(sample: Sample, genome: Genome, vcf_dir: Path, bgzip: bool) -> Pat
         for rec in sample.records:
             idx, pos = genome.locate(rec.gpos)
             gt = "1/2" if len(rec.alts) == 2 else "0/1"
-            out.write(f"{genome.names[idx]}\t{pos + 1}\t.\t{rec.ref}\t{','.join(rec.alts)}\t.\t"
-                      f"{rec.filter}\t.\tGT\t{gt}\n")
+            out.write(
+                f"{genome.names[idx]}\t{pos + 1}\t.\t{rec.ref}\t{','.join(rec.alts)}\t.\t"
+                f"{rec.filter}\t.\tGT\t{gt}\n"
+            )
     if not bgzip:
         return path
     return Path(pysam.tabix_index(str(path), preset="vcf", force=True))
@@ -318,19 +344,33 @@ def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def write_truth(samples: list[Sample], signatures: np.ndarray) -> None:
     """Write truth_signatures.tsv, truth_exposures.tsv and truth_catalog.tsv."""
     names = [s.name for s in samples]
-    write_table(HERE / "truth_signatures.tsv", ["MutationType", *PLANTED],
-                [[label, *(f"{v:.10g}" for v in signatures[i])] for i, label in enumerate(SBS96_CHANNELS)])
-    write_table(HERE / "truth_exposures.tsv", ["Signature", *names],
-                [[sig, *(str(s.exposures.get(sig, 0)) for s in samples)] for sig in PLANTED])
-    write_table(HERE / "truth_catalog.tsv", ["MutationType", *names],
-                [[label, *(str(int(s.channel_counts[i])) for s in samples)]
-                 for i, label in enumerate(SBS96_CHANNELS)])
+    write_table(
+        HERE / "truth_signatures.tsv",
+        ["MutationType", *PLANTED],
+        [[label, *(f"{v:.10g}" for v in signatures[i])] for i, label in enumerate(SBS96_CHANNELS)],
+    )
+    write_table(
+        HERE / "truth_exposures.tsv",
+        ["Signature", *names],
+        [[sig, *(str(s.exposures.get(sig, 0)) for s in samples)] for sig in PLANTED],
+    )
+    write_table(
+        HERE / "truth_catalog.tsv",
+        ["MutationType", *names],
+        [
+            [label, *(str(int(s.channel_counts[i])) for s in samples)]
+            for i, label in enumerate(SBS96_CHANNELS)
+        ],
+    )
 
 
 def write_sample_sheet(samples: list[Sample], vcf_paths: list[Path]) -> None:
-    """Write samples.tsv with VCF paths relative to the repository root."""
-    rows = [[s.name, p.relative_to(REPO_ROOT).as_posix()] for s, p in zip(samples, vcf_paths)]
-    write_table(HERE / "samples.tsv", ["sample_id", "vcf"], rows)
+    """Write config/samples.tsv (the default sheet); VCF paths relative to the repository."""
+    rows = [
+        [s.name, p.relative_to(REPO_ROOT).as_posix()]
+        for s, p in zip(samples, vcf_paths, strict=True)
+    ]
+    write_table(REPO_ROOT / "config" / "samples.tsv", ["sample_id", "vcf"], rows)
 
 
 def clean_vcf_dir(vcf_dir: Path) -> None:
@@ -353,16 +393,25 @@ def main() -> None:
     samples, vcf_paths = [], []
     with pysam.FastaFile(str(HERE / "genome.fa")) as fasta:
         for n, active in enumerate(active_sets, start=1):
-            sample = simulate_sample(rng, f"S{n:02d}", genome, signatures, positions, active,
-                                     with_skips=n <= SKIP_SAMPLES)
+            sample = simulate_sample(
+                rng,
+                f"S{n:02d}",
+                genome,
+                signatures,
+                positions,
+                active,
+                with_skips=n <= SKIP_SAMPLES,
+            )
             check_sample(sample, fasta, genome)
             vcf_paths.append(write_vcf(sample, genome, vcf_dir, bgzip=n >= FIRST_BGZIPPED))
             samples.append(sample)
     write_truth(samples, signatures)
     write_sample_sheet(samples, vcf_paths)
     burdens = [s.burden for s in samples]
-    print(f"wrote {len(samples)} samples ({sum(burdens)} SNVs, burden {min(burdens)}-{max(burdens)}) "
-          f"to {HERE}")
+    print(
+        f"wrote {len(samples)} samples ({sum(burdens)} SNVs, burden {min(burdens)}-{max(burdens)}) "
+        f"to {HERE}"
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, SupportsFloat, cast
 from urllib.parse import quote
 
 import jinja2
@@ -80,6 +80,8 @@ _MINOR_SHARE = 0.1
 _SAFE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _RANK_COLUMNS = ("mean_stability", "min_stability", "kl_divergence", "relative_error")
 _MISSING = "\u2014"
+_HEADERS = {"kl_divergence": "KL divergence", "not_snv": "not SNV",
+            "counted_SBS96": "counted SBS96"}
 CAVEAT = (
     "A signature's resemblance to a COSMIC signature, and that COSMIC signature's proposed "
     "link to a mutational process, are statistical associations. They are not proof that the "
@@ -146,6 +148,10 @@ class _Prepared:
     samples: tuple[str, ...]
     signature_names: tuple[str, ...]
     column_of: dict[str, int]
+    burden: dict[str, int]
+    cosine: dict[str, float]
+    stability: dict[str, tuple[float, float]]
+    matches: dict[str, tuple[str, float]]
 
 
 @dataclass(frozen=True)
@@ -188,18 +194,18 @@ def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
 
 
-def _fmt_int(value: object) -> str:
+def _fmt_int(value: SupportsFloat | None) -> str:
     """Format a count with thousands separators, rounding to the nearest integer."""
-    if _is_missing(value):
+    if value is None or _is_missing(value):
         return _MISSING
-    return f"{round(float(value)):,}"  # type: ignore[arg-type]
+    return f"{round(float(value)):,}"
 
 
-def _fmt_float(value: object, digits: int = 3) -> str:
+def _fmt_float(value: SupportsFloat | None, digits: int = 3) -> str:
     """Format a float with a fixed number of decimals."""
-    if _is_missing(value):
+    if value is None or _is_missing(value):
         return _MISSING
-    return f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+    return f"{float(value):.{digits}f}"
 
 
 def _fmt_percent(value: float) -> str:
@@ -214,7 +220,7 @@ def _fmt_cell(value: object) -> str:
     if isinstance(value, int | np.integer):
         return _fmt_int(value)
     if isinstance(value, float | np.floating):
-        return _MISSING if _is_missing(value) else f"{float(value):.4g}"
+        return _MISSING if _is_missing(value) else f"{float(value):,.3f}"
     return str(value)
 
 
@@ -225,7 +231,8 @@ def _is_numeric_column(series: pd.Series) -> bool:
 
 def _frame_table(frame: pd.DataFrame, index_header: str) -> _Table:
     """Turn a DataFrame into a display table with its index as the first column."""
-    headers = [index_header] + [str(column).replace("_", " ") for column in frame.columns]
+    headers = [index_header] + [_HEADERS.get(str(column), str(column).replace("_", " "))
+                                for column in frame.columns]
     numeric = [False] + [_is_numeric_column(frame[column]) for column in frame.columns]
     rows = [
         [str(index)] + [_fmt_cell(value) for value in row]
@@ -235,8 +242,17 @@ def _frame_table(frame: pd.DataFrame, index_header: str) -> _Table:
 
 
 def _href(path: str | os.PathLike[str]) -> str:
-    """Percent-encode a relative path so that it can only ever be a relative link."""
-    return quote(Path(path).as_posix(), safe="/")
+    """Percent-encode a relative path so that it can only ever be a relative link.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is absolute: a report must stay valid when its directory is moved.
+    """
+    posix = Path(path).as_posix()
+    if Path(path).is_absolute() or posix.startswith("/"):
+        raise ValueError(f"files: expected paths relative to the report directory, got {posix!r}.")
+    return quote(posix, safe="/")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,10 +361,10 @@ def _draw_sbs96(ax: Axes, values: npt.NDArray[np.float64], *, ylabel: str,
     _draw_substitution_bands(ax)
     ax.set_xticks([])
     if tick_labels:
-        glyphs, bars = _context_label_glyphs(_LABEL_POINTS)
+        glyphs, uses = _context_label_glyphs(_LABEL_POINTS)
         labels = PathCollection(
             glyphs, sizes=[1.0], facecolors="#222222", linewidths=0,
-            offsets=np.column_stack([bars, np.zeros(len(bars))]),
+            offsets=np.column_stack([uses, np.zeros(len(uses))]),
             offset_transform=blended_transform_factory(ax.transData, ax.transAxes),
             transform=IdentityTransform(), clip_on=False, snap=False, gid="sbs96-labels")
         ax.add_collection(labels, autolim=False)
@@ -662,8 +678,17 @@ def _check_same(expected: Iterable[object], got: Iterable[object], what: str) ->
         raise ValueError(f"{what}: labels differ; unexpected {extra[:3]}, missing {absent[:3]}.")
 
 
+def _by_label(frame: pd.DataFrame, columns: Sequence[str], name: str) -> dict[str, tuple[Any, ...]]:
+    """Rows of ``frame`` keyed by their label as text, restricted to ``columns``."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: expected columns {list(columns)}, got {list(frame.columns)}.")
+    return {str(label): tuple(row) for label, row in
+            zip(frame.index, frame[list(columns)].itertuples(index=False), strict=True)}
+
+
 def _prepare(data: CohortData) -> _Prepared:
-    """Check labels across the tables once and return aligned arrays."""
+    """Check labels across the tables once and return aligned arrays and lookups."""
     samples = tuple(str(sample) for sample in data.catalog.columns)
     names = tuple(str(name) for name in data.signatures.columns)
     _check_same(names, data.exposures.index, "exposures index vs signatures columns")
@@ -671,17 +696,26 @@ def _prepare(data: CohortData) -> _Prepared:
     _check_same(samples, data.reconstruction.index, "reconstruction index vs catalog columns")
     if len(set(samples)) != len(samples):
         raise ValueError("catalog: expected unique sample names, got duplicates.")
+    for path in data.files.values():
+        _href(path)  # fail before drawing anything
     exposures = data.exposures.set_axis([str(x) for x in data.exposures.index], axis=0)
     exposures = exposures.set_axis([str(x) for x in exposures.columns], axis=1)
-    exposure_array = exposures.loc[list(names), list(samples)].to_numpy(dtype=np.float64)
+    fit = _by_label(data.reconstruction, ("burden", "cosine"), "reconstruction")
+    stability = _by_label(data.stability, ("stability", "spread"), "stability")
+    matches = _by_label(data.reference_matches, ("reference", "cosine"), "reference_matches")
     return _Prepared(
         data=data,
         catalog=_aligned_rows(data.catalog, "catalog"),
         signatures=_aligned_rows(data.signatures, "signatures"),
-        exposures=exposure_array,
+        exposures=exposures.loc[list(names), list(samples)].to_numpy(dtype=np.float64),
         samples=samples,
         signature_names=names,
         column_of={sample: i for i, sample in enumerate(samples)},
+        burden={sample: int(round(float(row[0]))) for sample, row in fit.items()},
+        cosine={sample: float(row[1]) for sample, row in fit.items()},
+        stability={key: (float(row[0]), float(row[1])) for key, row in stability.items()},
+        matches={key: (_MISSING if _is_missing(row[0]) else str(row[0]), float(row[1]))
+                 for key, row in matches.items()},
     )
 
 
@@ -729,13 +763,9 @@ def _write_page(template: str, path: Path, context: Mapping[str, Any]) -> Path:
     return path
 
 
-def _reference_of(data: CohortData, signature: str) -> tuple[str, float]:
+def _reference_of(prepared: _Prepared, signature: str) -> tuple[str, float]:
     """Best-matching COSMIC signature and its cosine, or placeholders when unknown."""
-    matches = data.reference_matches
-    if signature not in matches.index:
-        return _MISSING, math.nan
-    row = matches.loc[signature]
-    return str(row.get("reference", _MISSING)), float(row.get("cosine", math.nan))
+    return prepared.matches.get(signature, (_MISSING, math.nan))
 
 
 def _catalog_summary(prepared: _Prepared) -> dict[str, str]:
@@ -755,19 +785,15 @@ def _rank_table(data: CohortData) -> _Table:
     return _Table(table.headers, table.rows, table.numeric, highlight)
 
 
-def _signature_rows(prepared: _Prepared) -> list[dict[str, str]]:
+def _signature_rows(prepared: _Prepared) -> list[dict[str, Any]]:
     """One row per de novo signature: stability, spread, COSMIC match, attributed total."""
-    stability = prepared.data.stability
-    rows = []
+    rows: list[dict[str, Any]] = []
     for row, name in enumerate(prepared.signature_names):
-        reference, cosine = _reference_of(prepared.data, name)
-        known = name in stability.index
+        reference, cosine = _reference_of(prepared, name)
+        stability, spread = prepared.stability.get(name, (math.nan, math.nan))
         rows.append({
-            "name": name,
-            "stability": _fmt_float(stability.at[name, "stability"] if known else None),
-            "spread": _fmt_float(stability.at[name, "spread"] if known else None),
-            "reference": reference,
-            "cosine": _fmt_float(cosine),
+            "name": name, "stability": _fmt_float(stability), "spread": _fmt_float(spread),
+            "reference": reference, "cosine": _fmt_float(cosine),
             "mutations": _fmt_int(prepared.exposures[row].sum()),
         })
     return rows
@@ -785,13 +811,12 @@ def _exposure_table(prepared: _Prepared) -> _Table:
 
 def _patient_rows(prepared: _Prepared, file_stems: Mapping[str, str]) -> list[dict[str, str]]:
     """Links to the patient pages with burden and reconstruction cosine."""
-    table = prepared.data.reconstruction
     return [
         {
             "sample": sample,
             "href": f"patients/{_href(file_stems[sample])}.html",
-            "burden": _fmt_int(table.at[sample, "burden"]),
-            "cosine": _fmt_float(table.at[sample, "cosine"]),
+            "burden": _fmt_int(prepared.burden[sample]),
+            "cosine": _fmt_float(prepared.cosine[sample]),
         }
         for sample in prepared.samples
     ]
@@ -850,7 +875,7 @@ def _patient_exposures(prepared: _Prepared, sample: str) -> list[dict[str, Any]]
     total = float(values.sum())
     rows = []
     for name, value in zip(prepared.signature_names, values, strict=True):
-        reference, cosine = _reference_of(prepared.data, name)
+        reference, cosine = _reference_of(prepared, name)
         fraction = float(value) / total if total > 0 else 0.0
         rows.append({"signature": name, "value": float(value), "fraction": fraction,
                      "mutations": _fmt_int(value), "percent": _fmt_percent(fraction),
@@ -902,7 +927,7 @@ def _patient_figures(prepared: _Prepared, sample: str, out_dir: Path, file_stem:
     column = prepared.column_of[sample]
     observed = prepared.catalog[:, column]
     reconstructed = prepared.signatures @ prepared.exposures[:, column]
-    cosine = float(prepared.data.reconstruction.at[sample, "cosine"])
+    cosine = prepared.cosine[sample]
     stem, page_dir = out_dir / "figures" / "patients" / file_stem, out_dir / "patients"
     spectrum = figures.draw_spectrum(observed, title=f"{sample}: observed SBS96 spectrum")
     fit = figures.draw_reconstruction(observed, reconstructed, title=sample, cosine=cosine)
@@ -918,8 +943,7 @@ def _patient_figures(prepared: _Prepared, sample: str, out_dir: Path, file_stem:
 def _patient_context(prepared: _Prepared, sample: str, out_dir: Path, file_stem: str,
                      figures: _PatientFigures) -> dict[str, Any]:
     """Figures, tables and reading of one patient page."""
-    burden = int(prepared.data.reconstruction.at[sample, "burden"])
-    cosine = float(prepared.data.reconstruction.at[sample, "cosine"])
+    burden, cosine = prepared.burden[sample], prepared.cosine[sample]
     rows = _patient_exposures(prepared, sample)
     return {
         "sample": sample, "burden": _fmt_int(burden), "cosine": _fmt_float(cosine),

@@ -68,9 +68,10 @@ def test_catalog_counts_every_pass_snv_once(seed: int, n_variants: int) -> None:
     import tempfile
     from pathlib import Path
 
+    from tests.conftest import write_fasta, write_vcf
+
     from sigforge.catalog import count_sample
     from sigforge.genome import ReferenceGenome
-    from tests.conftest import write_fasta, write_vcf
 
     rng = np.random.default_rng(seed)
     sequence = "".join(rng.choice(list("ACGT"), size=200))

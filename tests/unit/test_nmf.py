@@ -27,8 +27,7 @@ def test_objective_never_increases(rng: np.random.Generator) -> None:
     W, H = random_init(X, 3, rng)
     previous = np.inf
     for _ in range(30):
-        result = fit_kl_mu_batched(X[None], W[None], H[None], max_iter=10, min_iter=10,
-                                   tol=0.0)
+        result = fit_kl_mu_batched(X[None], W[None], H[None], max_iter=10, min_iter=10, tol=0.0)
         W, H = result.W[0], result.H[0]
         assert result.objective[0] <= previous * (1 + 1e-12)
         previous = result.objective[0]
@@ -42,7 +41,9 @@ def test_batch_gives_the_same_bits_as_solo(rng: np.random.Generator) -> None:
     together = fit_kl_mu_batched(X, W0, H0, max_iter=2000, min_iter=20, tol=1e-5)
     assert len(set(together.n_iter.tolist())) > 1  # problems stopped at different times
     for r in range(4):
-        alone = fit_kl_mu_batched(X[r:r + 1], W0[r:r + 1], H0[r:r + 1], max_iter=2000, min_iter=20, tol=1e-5)
+        alone = fit_kl_mu_batched(
+            X[r : r + 1], W0[r : r + 1], H0[r : r + 1], max_iter=2000, min_iter=20, tol=1e-5
+        )
         np.testing.assert_array_equal(alone.W[0], together.W[r])
         np.testing.assert_array_equal(alone.H[0], together.H[r])
 

@@ -17,6 +17,7 @@ from sigforge.report import (
     SBS96_PLOT_ORDER,
     SUBSTITUTION_COLOURS,
     CohortData,
+    _describe_sample,
     plot_exposures,
     plot_rank_selection,
     plot_reconstruction,
@@ -34,12 +35,12 @@ SKIP_REASONS = ["filtered", "not_in_sample", "not_snv", "contig_missing", "conti
                 "ref_mismatch", "ambiguous_base", "duplicate"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def rng() -> np.random.Generator:
     return np.random.default_rng(20240611)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def cohort(rng: np.random.Generator) -> CohortData:
     """Four samples, k = 2, with hostile names in sample, signature and path fields."""
     names = ["SBS96A", "SBS96B"]
@@ -73,10 +74,12 @@ def cohort(rng: np.random.Generator) -> CohortData:
     )
 
 
-@pytest.fixture
-def report_dir(cohort: CohortData, tmp_path: Path) -> Path:
-    write_reports(cohort, tmp_path, STEMS)
-    return tmp_path
+@pytest.fixture(scope="module")
+def report_dir(cohort: CohortData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One report build shared by the read-only tests of this module."""
+    out_dir = tmp_path_factory.mktemp("report")
+    assert write_reports(cohort, out_dir, STEMS) == out_dir / "cohort.html"
+    return out_dir
 
 
 class _Collector(HTMLParser):
@@ -210,6 +213,20 @@ def test_patient_reading_and_links(report_dir: Path, cohort: CohortData) -> None
     assert "@media print" in text
 
 
+def test_reading_handles_empty_and_strong_matches() -> None:
+    rows = [{"signature": "SBS96A", "value": 0.0, "fraction": 0.0, "reference": "SBS1",
+             "reference_value": 0.98}]
+    assert "No SNVs" in _describe_sample(0, rows, float("nan"))[0]
+    rows = [dict(rows[0], value=62.0, fraction=0.62),
+            {"signature": "SBS96B", "value": 38.0, "fraction": 0.38, "reference": "SBS5",
+             "reference_value": 0.5}]
+    reading = _describe_sample(1234, rows, 0.95)
+    assert reading[0] == ("Most of this sample's 1,234 SNVs (62%) are attributed to SBS96A, "
+                          "which resembles COSMIC SBS1 (cosine 0.98).")
+    assert "SBS96B accounts for a further 38%" in reading[1] and "weak" in reading[1]
+    assert "0.95" in reading[2]
+
+
 def test_cohort_page_links_every_patient_and_file(report_dir: Path, cohort: CohortData) -> None:
     page = _parse(report_dir / "cohort.html")
     hrefs = {attributes.get("href") for tag, attributes in page.tags if tag == "a"}
@@ -232,8 +249,12 @@ def test_catalog_summary_numbers(report_dir: Path, cohort: CohortData) -> None:
     assert f"<dd>{int(burdens.sum()):,}</dd>" in text
     assert f"<dd>{round(float(np.median(burdens))):,}</dd>" in text
     log_rows = _parse(report_dir / "cohort.html").tables["catalog-log"]
-    assert log_rows[0][1:] == [column.replace("_", " ") for column in cohort.catalog_log.columns]
+    assert len(log_rows[0]) == 1 + len(cohort.catalog_log.columns)
+    assert "duplicate" in log_rows[0] and "counted SBS96" in log_rows[0]
     assert len(log_rows) == len(SAMPLES) + 1
+    hostile_row = next(row for row in log_rows if row[0] == HOSTILE)
+    counted = int(cohort.catalog_log.at[HOSTILE, "counted_SBS96"])
+    assert int(hostile_row[3].replace(",", "")) == counted
 
 
 def _bars(fig: plt.Figure) -> tuple[list[float], list[str]]:
@@ -312,4 +333,7 @@ def test_single_writers_and_bad_stems(cohort: CohortData, tmp_path: Path) -> Non
         write_reports(cohort, tmp_path, {"S1": "S1"})
     with pytest.raises(ValueError, match="sample"):
         write_patient_report(cohort, "nobody", tmp_path, "nobody")
+    absolute = CohortData(**{**vars(cohort), "files": {"exposures": "/etc/exposures.tsv"}})
+    with pytest.raises(ValueError, match="relative to the report directory"):
+        write_cohort_report(absolute, tmp_path)
     assert plt.get_fignums() == []
