@@ -22,3 +22,4 @@ rule all:
     input:
         "results/report/cohort.html",
         "results/refit/SBS96/exposures.tsv",
+        "results/refit/SBS96/reference/exposures.tsv",

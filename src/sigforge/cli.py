@@ -123,11 +123,34 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.extract)
 
-    p = sub.add_parser("refit", help="exposures of every sample to fixed signatures (NNLS)")
-    p.add_argument("--catalog", required=True)
+    p = sub.add_parser("refit", help="exposures of samples to fixed signatures, with "
+                       "bootstrap intervals; per-patient mode from a VCF")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--catalog", help="catalog table (features x samples)")
+    source.add_argument("--vcf", help="one patient's VCF: builds its SBS96 catalog first")
+    p.add_argument("--reference", help="reference FASTA (with --vcf)")
+    p.add_argument("--sample-name", default=None, help="patient name (with --vcf; default: "
+                   "the VCF's sample column, else its file name)")
+    p.add_argument("--vcf-sample", default=None, help="sample column of a multi-sample VCF")
+    p.add_argument("--all-filters", action="store_true", help="count all FILTER values")
     p.add_argument("--signatures", required=True, help="signature table or a shipped name "
                    "such as COSMIC_v3.6")
     p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"])
+    p.add_argument("--method", default="likelihood", choices=["likelihood", "cosine", "nnls"],
+                   help="sparse refit rule (default likelihood; see sigforge.refit)")
+    p.add_argument("--likelihood-threshold", type=float, default=None,
+                   help="log-likelihood a signature must be worth (default: chi-square rule)")
+    p.add_argument("--bootstrap", type=int, default=100,
+                   help="multinomial resamples per sample for intervals (0 = none)")
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--restrict-to", default=None,
+                   help="only these signatures: comma-separated names or a file, one per line")
+    p.add_argument("--decompose-into", default="COSMIC_v3.6",
+                   help="reference set the signatures are decomposed into (decomposition.tsv;"
+                        " known channel sets only, and not when refitting to that set itself)")
+    p.add_argument("--novel-below", type=float, default=0.9,
+                   help="decomposition cosine under which a signature is flagged novel")
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.refit)
 

@@ -250,32 +250,120 @@ def extract(args: argparse.Namespace) -> None:
     _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)
 
 
-def refit(args: argparse.Namespace) -> None:
-    """``sigforge refit``: NNLS exposures of every sample to fixed signatures."""
-    from sigforge.reference import load_reference
-    from sigforge.refit import refit_catalog
+def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
+    """Signature names from --restrict-to (comma list or file); all must exist."""
+    if text is None:
+        return None
+    path = Path(text)
+    names = path.read_text().split() if path.is_file() else text.split(",")
+    names = [n.strip() for n in names if n.strip()]
+    unknown = [n for n in names if n not in available]
+    if unknown or not names:
+        raise InputError(f"--restrict-to: signatures {unknown or names} are not in the "
+                         f"signature table (it has {', '.join(map(str, available[:8]))}, ...).")
+    return names
 
-    matrix = _read_catalog(args.catalog)
+
+def _refit_options(args: argparse.Namespace) -> Any:
+    """RefitOptions from the command-line flags."""
+    from sigforge.refit import DEFAULT_LIKELIHOOD_THRESHOLD, RefitOptions
+
+    threshold = args.likelihood_threshold
+    return RefitOptions(method=args.method, bootstrap=args.bootstrap,
+                        confidence=args.confidence, seed=args.seed,
+                        likelihood_threshold=DEFAULT_LIKELIHOOD_THRESHOLD
+                        if threshold is None else threshold)
+
+
+def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
+    """Per-patient mode: count the VCF into an SBS96 catalog in memory."""
+    from sigforge.catalog import assemble_cohort, count_sample
+    from sigforge.genome import ReferenceGenome
+
+    if not args.reference:
+        raise InputError("--vcf needs --reference GENOME.fa (the FASTA the VCF was called "
+                         "against).")
+    name = _sample_names(argparse.Namespace(sample_name=None if args.sample_name is None
+                                            else [args.sample_name]), [Path(args.vcf)])[0]
+    genome = ReferenceGenome(args.reference)
+    result = count_sample(args.vcf, genome, sample=name, vcf_sample=args.vcf_sample,
+                          all_filters=args.all_filters)
+    genome.close()
+    counts, log = assemble_cohort([result])
+    if result.counted == 0:
+        raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "
+                         f"({result.variants_read} variants read; skipped: "
+                         f"{dict(result.skipped) or 'none'}). Nothing to refit.")
+    return Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log
+
+
+def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
+    """The signature table for a catalog, checked against its channel set and restricted."""
+    from sigforge.reference import load_reference
+
     signatures = load_reference(args.signatures, channel_set=matrix.channel_set or "SBS96",
                                 genome_build=args.genome_build)
     if signatures.channel_set != matrix.channel_set:
-        raise InputError(f"signatures {signatures.path} ({signatures.channel_set or 'generic'}) "
-                         f"do not match the catalog {args.catalog} "
+        raise InputError(f"signatures {signatures.path} ({signatures.channel_set or 'generic'}"
+                         f") do not match the catalog {matrix.path} "
                          f"({matrix.channel_set or 'generic'}): give signatures over the same "
                          "features.")
-    result = refit_catalog(matrix.data, signatures.data.loc[matrix.data.index])
+    data = signatures.data
+    if matrix.channel_set is None and not data.index.equals(matrix.data.index):
+        missing = [f for f in matrix.data.index if f not in data.index][:5]
+        raise InputError(f"signatures {signatures.path} and catalog {matrix.path} have "
+                         f"different features (catalog features missing: {missing}).")
+    restricted = _restriction(args.restrict_to, data.columns)
+    if restricted is not None:
+        data = data[restricted]
+    return Matrix(data.loc[matrix.data.index], signatures.channel_set, signatures.path)
+
+
+def refit(args: argparse.Namespace) -> None:
+    """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
+    from sigforge.reference import load_reference
+    from sigforge.refit import decompose_signatures, identity_decomposition, refit_catalog
+
+    log = None
+    matrix = _read_catalog(args.catalog) if args.catalog else None
+    if matrix is None:
+        matrix, log = _patient_catalog(args)
+    signatures = _refit_signatures(args, matrix)
+    n = matrix.data.shape[1]
+    with tqdm(total=n, desc="refit", unit="sample", disable=n < 20) as bar:
+        result = refit_catalog(matrix.data, signatures.data, _refit_options(args),
+                               progress=lambda done: bar.update(done - bar.n))
     out = Path(args.out)
+    decomposition = None
+    if matrix.channel_set is not None and args.signatures == args.decompose_into:
+        decomposition = identity_decomposition(signatures.data)
+    elif matrix.channel_set is not None:
+        reference = load_reference(args.decompose_into, channel_set=matrix.channel_set,
+                                   genome_build=args.genome_build).data
+        decomposition = decompose_signatures(signatures.data, reference.loc[matrix.data.index],
+                                             novel_below=args.novel_below)
+    if log is not None:
+        write_matrix(matrix.data, out / "SBS96.tsv", integer=True)
+        write_table(log, out / "catalog_log.tsv")
     write_matrix(result.exposures, out / "exposures.tsv", label="Signature")
     write_table(result.reconstruction, out / "reconstruction.tsv")
-    logger.info("refit %d samples to %d signatures: median cosine %.3f", matrix.data.shape[1],
-                signatures.data.shape[1], result.reconstruction["cosine"].median())
+    if result.intervals is not None:
+        write_table(result.intervals, out / "exposure_intervals.tsv")
+    if decomposition is not None:
+        write_table(decomposition, out / "decomposition.tsv")
+    if log is not None:
+        _write_patient_page(args, matrix, log, signatures, result, out)
+    logger.info("refit %d sample(s) to %d signatures (%s): median %d signatures used, median "
+                "cosine %.3f", n, signatures.data.shape[1], args.method,
+                result.reconstruction["signatures_used"].median(),
+                result.reconstruction["cosine"].median())
 
 
 def _load_cohort_data(args: argparse.Namespace) -> Any:
     """Gather the report's inputs (catalog, log, discovery, refit, reference matches)."""
     import os
 
-    from sigforge.reference import load_reference
+    from sigforge.reference import load_aetiology, load_reference
     from sigforge.refit import best_matches
     from sigforge.report import CohortData
 
@@ -292,7 +380,11 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
         ("rank metrics", extract_dir / "rank_metrics.tsv"),
         ("signatures", extract_dir / "signatures.tsv"),
         ("exposures", refit_dir / "exposures.tsv"),
-        ("reconstruction", refit_dir / "reconstruction.tsv")]}
+        ("exposure intervals", refit_dir / "exposure_intervals.tsv"),
+        ("decomposition into COSMIC", refit_dir / "decomposition.tsv"),
+        ("reconstruction", refit_dir / "reconstruction.tsv")] if path.exists()}
+    intervals_path = refit_dir / "exposure_intervals.tsv"
+    decomposition_path = refit_dir / "decomposition.tsv"
     run_info = {"sigforge version": str(provenance.get("sigforge", __version__))}
     for key in ("seed", "catalog_name", "ranks", "replicates", "nmf"):
         if key in provenance:
@@ -307,7 +399,10 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
         exposures=read_matrix(refit_dir / "exposures.tsv").data,
         reconstruction=read_table(refit_dir / "reconstruction.tsv"),
         reference_matches=best_matches(signatures, reference.loc[signatures.index]),
-        run_info=run_info, files=files)
+        run_info=run_info, files=files,
+        intervals=read_table(intervals_path) if intervals_path.exists() else None,
+        decomposition=read_table(decomposition_path) if decomposition_path.exists() else None,
+        aetiology=load_aetiology(args.reference))
 
 
 def report(args: argparse.Namespace) -> None:
@@ -319,3 +414,32 @@ def report(args: argparse.Namespace) -> None:
     stems = file_stems(list(data.catalog.columns), f"{args.catalog_dir}/SBS96.tsv")
     path = write_reports(data, Path(args.out), stems)
     logger.info("cohort report: %s", path.resolve())
+
+
+def _write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFrame,
+                        signatures: Matrix, result: Any, out: Path) -> None:
+    """Per-patient mode: the patient's HTML page (no cohort page to link back to)."""
+    from sigforge.reference import load_aetiology
+    from sigforge.refit import best_matches
+    from sigforge.report import CohortData, write_patient_report
+    from sigforge.samplesheet import file_stems
+
+    sample = str(matrix.data.columns[0])
+    matches = best_matches(signatures.data, signatures.data)
+    data = CohortData(
+        catalog=matrix.data, catalog_log=log, rank_metrics=pd.DataFrame(), chosen_rank=0,
+        rank_rule="", signatures=signatures.data,
+        stability=pd.DataFrame({"stability": np.nan, "spread": np.nan},
+                               index=signatures.data.columns),
+        exposures=result.exposures, reconstruction=result.reconstruction,
+        reference_matches=matches,
+        run_info={"sigforge version": __version__, "VCF": str(args.vcf),
+                  "reference FASTA": str(args.reference),
+                  "signatures": f"{args.signatures} ({args.genome_build})",
+                  "refit method": args.method, "bootstrap resamples": str(args.bootstrap),
+                  "seed": str(args.seed)},
+        files={}, intervals=result.intervals, aetiology=load_aetiology(args.signatures),
+        cohort_link=False)
+    stem = file_stems([sample], f"VCF {args.vcf}")[sample]
+    path = write_patient_report(data, sample, out, stem)
+    logger.info("patient report: %s", path.resolve())

@@ -23,7 +23,34 @@ SBS96_CHANNELS: tuple[str, ...] = tuple(
 )
 SBS96_INDEX: dict[str, int] = {label: i for i, label in enumerate(SBS96_CHANNELS)}
 
-CHANNEL_SETS: dict[str, tuple[str, ...]] = {"SBS96": SBS96_CHANNELS}
+#: DBS78 labels ``REF>ALT`` in the COSMIC order (first column of COSMIC_v3.6_DBS_GRCh37.txt in
+#: the sigprofilerassignment 1.1.5 wheel). Listed, not generated: for the four palindromic
+#: reference dinucleotides COSMIC keeps one strand's alt per pair, and not by a simple rule.
+DBS78_CHANNELS: tuple[str, ...] = tuple("""
+AC>CA AC>CG AC>CT AC>GA AC>GG AC>GT AC>TA AC>TG AC>TT AT>CA AT>CC AT>CG AT>GA AT>GC AT>TA
+CC>AA CC>AG CC>AT CC>GA CC>GG CC>GT CC>TA CC>TG CC>TT CG>AT CG>GC CG>GT CG>TA CG>TC CG>TT
+CT>AA CT>AC CT>AG CT>GA CT>GC CT>GG CT>TA CT>TC CT>TG GC>AA GC>AG GC>AT GC>CA GC>CG GC>TA
+TA>AT TA>CG TA>CT TA>GC TA>GG TA>GT TC>AA TC>AG TC>AT TC>CA TC>CG TC>CT TC>GA TC>GG TC>GT
+TG>AA TG>AC TG>AT TG>CA TG>CC TG>CT TG>GA TG>GC TG>GT TT>AA TT>AC TT>AG TT>CA TT>CC TT>CG
+TT>GA TT>GC TT>GG""".split())
+
+
+def _id83_channels() -> tuple[str, ...]:
+    """ID83 labels ``size:Del|Ins:C|T|R|M:count`` in the COSMIC/SigProfiler order."""
+    labels = [f"1:{kind}:{base}:{n}" for kind in ("Del", "Ins") for base in "CT"
+              for n in range(6)]
+    labels += [f"{size}:{kind}:R:{n}" for kind in ("Del", "Ins") for size in range(2, 6)
+               for n in range(6)]
+    labels += [f"{size}:Del:M:{n}" for size in range(2, 6) for n in range(1, size)]
+    labels.append("5:Del:M:5")  # microhomology of 5+ bases is possible only for 5+-bp deletions
+    return tuple(labels)
+
+
+#: ID83 labels in the COSMIC order (first column of COSMIC_v3.6_ID_GRCh37.txt).
+ID83_CHANNELS: tuple[str, ...] = _id83_channels()
+
+CHANNEL_SETS: dict[str, tuple[str, ...]] = {
+    "SBS96": SBS96_CHANNELS, "DBS78": DBS78_CHANNELS, "ID83": ID83_CHANNELS}
 
 _PCAWG_TRINUC = re.compile(r"^([ACGT])([ACGT])([ACGT])$")
 _ARROW_STYLE = re.compile(r"^([ACGT])([CT])([ACGT])>([ACGT])([ACGT])([ACGT])$")
@@ -91,9 +118,14 @@ def detect_channel_set(labels: list[str]) -> tuple[str, list[str]] | None:
     Returns
     -------
     (name, standard_labels) or None
-        The channel-set name (``"SBS96"``) and each input label in standard form, or None when
+        The channel-set name (``"SBS96"``, ``"DBS78"``, ``"ID83"``) and each input label in
+        standard form, or None when
         the labels are not exactly one known channel set (the table is then a generic matrix).
     """
+    stripped = [label.strip() for label in labels]
+    for name in ("DBS78", "ID83"):
+        if len(stripped) == len(CHANNEL_SETS[name]) and set(stripped) == set(CHANNEL_SETS[name]):
+            return name, stripped
     normalised = [normalise_sbs96_label(label) for label in labels]
     if None in normalised:
         return None

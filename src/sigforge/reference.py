@@ -1,7 +1,8 @@
 """Reference signature sets shipped as package data, resolved by name or read from a file.
 
 Names look like ``COSMIC_v3.6``; the genome build (``GRCh37`` or ``GRCh38``) picks the
-build-specific table. See ``sigforge/data/PROVENANCE.md`` for where each table comes from.
+build-specific SBS96 and DBS78 tables (ID83 signatures do not depend on the build). See
+``sigforge/data/PROVENANCE.md`` for where each table comes from.
 """
 
 from __future__ import annotations
@@ -9,10 +10,15 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from sigforge.io import InputError, Matrix, read_matrix
 
 GENOME_BUILDS = ("GRCh37", "GRCh38")
-_SHIPPED = {"COSMIC_v3.6": {"SBS96": "COSMIC_v3.6_SBS96_{build}.tsv"}}
+_SHIPPED = {"COSMIC_v3.6": {"SBS96": "COSMIC_v3.6_SBS96_{build}.tsv",
+                            "DBS78": "COSMIC_v3.6_DBS78_{build}.tsv",
+                            "ID83": "COSMIC_v3.6_ID83.tsv"}}
+_AETIOLOGY = {"COSMIC_v3.6": "COSMIC_v3.6_aetiology.tsv"}
 
 
 def available_references() -> list[str]:
@@ -53,3 +59,17 @@ def load_reference(name_or_path: str, *, channel_set: str = "SBS96",
         return read_matrix(name_or_path)
     raise InputError(f"signatures '{name_or_path}': neither a shipped reference "
                      f"({', '.join(available_references())}) nor an existing file.")
+
+
+def load_aetiology(name: str = "COSMIC_v3.6") -> dict[str, str]:
+    """Proposed aetiology of each signature of a shipped set (empty for other sets).
+
+    Signatures whose aetiology was not transcribed say so rather than guess; see
+    ``sigforge/data/PROVENANCE.md``.
+    """
+    if name not in _AETIOLOGY:
+        return {}
+    resource = resources.files("sigforge.data") / _AETIOLOGY[name]
+    with resources.as_file(resource) as path:
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    return dict(zip(table["Signature"], table["proposed_aetiology"], strict=True))

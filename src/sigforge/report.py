@@ -121,6 +121,16 @@ class CohortData:
         Ordered items of the run summary table.
     files : dict of str to str
         Label to path, relative to the report directory, of each TSV output.
+    intervals : pandas.DataFrame or None, default=None
+        Bootstrap intervals: index = sample name; columns ``signature``, ``exposure``,
+        ``lower``, ``upper``, ``presence`` (as written by ``sigforge refit``).
+    aetiology : dict of str to str, default={}
+        Proposed aetiology of each reference signature name, shown beside matches.
+    cohort_link : bool, default=True
+        Whether patient pages link back to ``../cohort.html`` (False in per-patient mode).
+    decomposition : pandas.DataFrame or None, default=None
+        Index = de novo signature; columns ``components`` (``NAME:weight;...``), ``cosine``
+        and ``novel``, as written by ``sigforge refit``.
     """
 
     catalog: pd.DataFrame
@@ -135,6 +145,10 @@ class CohortData:
     reference_matches: pd.DataFrame
     run_info: dict[str, str]
     files: dict[str, str]
+    intervals: pd.DataFrame | None = None
+    aetiology: dict[str, str] = field(default_factory=dict)
+    cohort_link: bool = True
+    decomposition: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -791,12 +805,29 @@ def _signature_rows(prepared: _Prepared) -> list[dict[str, Any]]:
     for row, name in enumerate(prepared.signature_names):
         reference, cosine = _reference_of(prepared, name)
         stability, spread = prepared.stability.get(name, (math.nan, math.nan))
+        parts = _decomposition_of(prepared, name)
         rows.append({
             "name": name, "stability": _fmt_float(stability), "spread": _fmt_float(spread),
             "reference": reference, "cosine": _fmt_float(cosine),
-            "mutations": _fmt_int(prepared.exposures[row].sum()),
+            "aetiology": prepared.data.aetiology.get(reference, ""),
+            "mutations": _fmt_int(prepared.exposures[row].sum()), **parts,
         })
     return rows
+
+
+def _decomposition_of(prepared: _Prepared, name: str) -> dict[str, Any]:
+    """Displayed decomposition of one signature: components as percentages, cosine, novelty."""
+    table = prepared.data.decomposition
+    if table is None or name not in table.index:
+        return {"decomposition": "", "decomposition_cosine": "", "novel": False}
+    parts = []
+    for item in str(table.at[name, "components"]).split(";"):
+        label, _, weight = item.partition(":")
+        if label:
+            parts.append(f"{label} {float(weight):.0%}")
+    novel = str(table.at[name, "novel"]).lower() == "true"
+    return {"decomposition": " + ".join(parts),
+            "decomposition_cosine": _fmt_float(float(table.at[name, "cosine"])), "novel": novel}
 
 
 def _exposure_table(prepared: _Prepared) -> _Table:
@@ -869,18 +900,44 @@ def _cohort_context(prepared: _Prepared, out_dir: Path,
     }
 
 
+def _sample_intervals(prepared: _Prepared, sample: str) -> dict[str, tuple[float, float, float]]:
+    """Signature -> (lower, upper, presence) of one sample; empty without intervals."""
+    intervals = prepared.data.intervals
+    if intervals is None or sample not in intervals.index:
+        return {}
+    rows = intervals.loc[[sample]]
+    return {str(sig): (float(lo), float(hi), float(pr)) for sig, lo, hi, pr in zip(
+        rows["signature"], rows["lower"], rows["upper"], rows["presence"], strict=True)}
+
+
+#: Patient tables list every signature up to this many; beyond it, only those ever used.
+_ALL_ROWS_UP_TO = 12
+
+
 def _patient_exposures(prepared: _Prepared, sample: str) -> list[dict[str, Any]]:
-    """Per-signature mutations and fractions of one sample, in signature order."""
+    """Per-signature mutations, fractions, intervals and matches of one sample.
+
+    With many signatures (a reference set), those with zero exposure in the fit and in every
+    bootstrap refit are left out; the page says how many.
+    """
     values = prepared.exposures[:, prepared.column_of[sample]]
     total = float(values.sum())
+    intervals = _sample_intervals(prepared, sample)
     rows = []
     for name, value in zip(prepared.signature_names, values, strict=True):
         reference, cosine = _reference_of(prepared, name)
         fraction = float(value) / total if total > 0 else 0.0
+        lower, upper, presence = intervals.get(name, (np.nan, np.nan, np.nan))
         rows.append({"signature": name, "value": float(value), "fraction": fraction,
                      "mutations": _fmt_int(value), "percent": _fmt_percent(fraction),
                      "reference": reference, "reference_value": cosine,
-                     "cosine": _fmt_float(cosine)})
+                     "cosine": _fmt_float(cosine),
+                     "interval": "" if _is_missing(lower) else
+                     f"{_fmt_int(lower)} – {_fmt_int(upper)}",
+                     "presence": "" if _is_missing(presence) else _fmt_percent(presence),
+                     "aetiology": prepared.data.aetiology.get(reference, ""),
+                     "shown": len(values) <= _ALL_ROWS_UP_TO or value > 0
+                     or (not _is_missing(presence) and presence > 0)})
     return rows
 
 
@@ -948,7 +1005,12 @@ def _patient_context(prepared: _Prepared, sample: str, out_dir: Path, file_stem:
     return {
         "sample": sample, "burden": _fmt_int(burden), "cosine": _fmt_float(cosine),
         "figures": _patient_figures(prepared, sample, out_dir, file_stem, figures),
-        "exposures": rows, "reading": _describe_sample(burden, rows, cosine),
+        "exposures": [row for row in rows if row["shown"]],
+        "hidden": sum(not row["shown"] for row in rows),
+        "has_intervals": prepared.data.intervals is not None,
+        "has_aetiology": bool(prepared.data.aetiology),
+        "cohort_link": prepared.data.cohort_link,
+        "reading": _describe_sample(burden, rows, cosine),
         "caveat": CAVEAT,
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
     }

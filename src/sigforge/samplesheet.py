@@ -2,7 +2,8 @@
 
 A sample's name is kept verbatim in every table and report; its file stem (used in paths such
 as ``results/catalogs/samples/{stem}``) replaces every character outside ``[A-Za-z0-9._-]``
-with ``_``. Names whose stems collide (compared case-insensitively, for case-insensitive file
+with ``_`` and, when the result does not start with a letter or digit, is prefixed with ``s``
+(so that no stem is hidden or read as a command-line option). Names whose stems collide (compared case-insensitively, for case-insensitive file
 systems) are rejected. The samples sheet is stricter: a name that reads as a path (``../x``,
 ``a/b``) is rejected there rather than silently rewritten, because users expect the sample
 name they typed to be a file name of the results.
@@ -24,7 +25,8 @@ REQUIRED_COLUMNS = ("sample_id", "vcf")
 
 def file_stem(name: str) -> str:
     """The path-safe stem of a sample name (see the module docstring)."""
-    return _UNSAFE.sub("_", name)
+    stem = _UNSAFE.sub("_", name)
+    return stem if stem[:1].isalnum() else f"s{stem}"
 
 
 def check_path_safe(name: str, where: str) -> None:

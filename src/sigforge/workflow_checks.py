@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -44,3 +46,14 @@ def check_inputs(reference: str, samples: pd.DataFrame) -> None:
                                             if len(problems) > 10 else "")
         raise InputError(f"input files not found (relative paths are taken from "
                          f"{Path.cwd()}): {listed}. Fix the paths or add the files.")
+
+
+def refit_flags(section: dict[str, Any], seed: int, genome_build: str) -> str:
+    """The ``sigforge refit`` options of the config's ``refit`` section, shell-quoted."""
+    flags = ["--method", section["method"], "--bootstrap", str(section["bootstrap"]),
+             "--confidence", str(section["confidence"]), "--seed", str(seed),
+             "--genome-build", genome_build, "--decompose-into", section["reference"],
+             "--novel-below", str(section["novel_below"])]
+    if section.get("restrict_to"):
+        flags += ["--restrict-to", ",".join(section["restrict_to"])]
+    return " ".join(shlex.quote(flag) for flag in flags)

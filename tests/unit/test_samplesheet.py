@@ -31,9 +31,9 @@ def test_colliding_names(names: list[str]) -> None:
 
 
 def test_stems_keep_safe_names_and_replace_the_rest() -> None:
-    stems = file_stems(["S01", "<script>alert(1)</script>", "p-1.2"], "sheet")
-    assert stems == {"S01": "S01", "<script>alert(1)</script>": "_script_alert_1___script_",
-                     "p-1.2": "p-1.2"}
+    stems = file_stems(["S01", "<script>alert(1)</script>", "p-1.2", "-x"], "sheet")
+    assert stems == {"S01": "S01", "<script>alert(1)</script>": "s_script_alert_1___script_",
+                     "p-1.2": "p-1.2", "-x": "s-x"}
 
 
 def test_sheet_needs_columns(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 # Validation, the sample table, wildcard constraints and input functions. No rules here.
+import math
 import os
 import re
 
@@ -7,7 +8,7 @@ from snakemake.utils import validate
 from sigforge.discovery import chunk_ranges
 from sigforge.genome import ensure_index
 from sigforge.samplesheet import read_sample_sheet
-from sigforge.workflow_checks import check_inputs, check_ranks
+from sigforge.workflow_checks import check_inputs, check_ranks, refit_flags
 
 validate(config, "../schemas/config.schema.yaml")
 
@@ -20,6 +21,8 @@ RANKS = check_ranks(EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"], len(SAMPLE
                     config["rank"]["fixed"])
 CHUNKS = chunk_ranges(EXTRACT["replicates"], EXTRACT["replicates_per_chunk"])
 check_inputs(REFERENCE, SAMPLES)
+REFIT = config["refit"]
+REFIT_FLAGS = refit_flags(REFIT, config["seed"], config["genome_build"])
 ensure_index(REFERENCE)
 
 
@@ -80,3 +83,34 @@ def refit_signatures(wildcards):
 def refit_signatures_arg(wildcards, input):
     """The --signatures value: the input file, or the shipped set's name."""
     return input.signatures if input.signatures else config["refit"]["signatures"]
+
+
+# Resources. Seconds per (channel x sample x rank x iteration x replicate) of the KL updates,
+# and MB per float held, measured with tests/cluster/chunk_costs.py (README, "Running on a
+# SLURM cluster"); the formulas take 3x that time and round up, and grow with each retry.
+NMF_SECONDS_PER_UNIT = 1.3e-9
+CHANNELS = 96
+
+
+def nmf_chunk_runtime(wildcards, attempt):
+    """Minutes for one NMF chunk: cohort size x k x iteration cap x replicates, x3 margin."""
+    units = (CHANNELS * len(SAMPLES) * int(wildcards.k) * EXTRACT["max_iter"]
+             * chunk_count(wildcards))
+    return attempt * (5 + math.ceil(3 * NMF_SECONDS_PER_UNIT * units / 60))
+
+
+def nmf_chunk_mem_mb(wildcards, attempt):
+    """MB for one NMF chunk: the interpreter plus ~8 copies of each replicate's W, H and data."""
+    floats = chunk_count(wildcards) * (CHANNELS + int(wildcards.k)) * len(SAMPLES)
+    return attempt * (500 + math.ceil(8 * 8 * floats / 1e6))
+
+
+def consensus_mem_mb(wildcards, attempt):
+    """MB to hold and cluster every replicate's W and H of one rank (~4 copies)."""
+    floats = EXTRACT["replicates"] * (CHANNELS + int(wildcards.k)) * len(SAMPLES)
+    return attempt * (1000 + math.ceil(4 * 8 * floats / 1e6))
+
+
+def catalog_runtime(wildcards, input, attempt):
+    """Minutes to count one sample's VCF: 5 plus 1 per 20 MB of VCF."""
+    return attempt * (5 + math.ceil(os.path.getsize(input.vcf) / 20e6))

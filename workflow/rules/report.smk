@@ -10,6 +10,8 @@ rule report:
         provenance=rules.select_rank.output.provenance,
         exposures=rules.refit.output.exposures,
         reconstruction=rules.refit.output.reconstruction,
+        intervals=rules.refit.output.intervals,
+        decomposition=rules.refit.output.decomposition,
     output:
         cohort="results/report/cohort.html",
         patients=expand("results/report/patients/{stem}.html", stem=SAMPLES["stem"]),
