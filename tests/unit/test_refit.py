@@ -194,3 +194,20 @@ def test_per_patient_mode(tmp_path: Path, make_fasta: Callable[..., Path],
     assert "PATIENT&lt;1&gt;" in page and "95% interval" in page
     assert "cohort.html" not in page
     assert (out / "exposure_intervals.tsv").exists()
+
+
+def test_signature_file_rows_are_aligned_by_label(tmp_path: Path,
+                                                  rng: np.random.Generator) -> None:
+    """A signature table in another row order (or label style) gives the same exposures."""
+    counts, _ = _cohort(["SBS1", "SBS13", "SBS4"], 3, 1500, rng)
+    catalog = _write_catalog(tmp_path / "SBS96.tsv", pd.DataFrame(
+        counts, index=COSMIC.index, columns=["a", "b", "c"]))
+    subset = COSMIC[["SBS1", "SBS4", "SBS13"]]
+    write_matrix(subset, tmp_path / "ordered.tsv")
+    arrow = [f"{lab[0]}{lab[2]}{lab[6]}>{lab[0]}{lab[4]}{lab[6]}" for lab in subset.index]
+    subset.set_axis(arrow, axis=0).iloc[::-1].to_csv(tmp_path / "shuffled.csv")
+    for name in ("ordered.tsv", "shuffled.csv"):
+        assert main(["refit", "--catalog", str(catalog), "--signatures", str(tmp_path / name),
+                     "--bootstrap", "0", "--out", str(tmp_path / name.split(".")[0])]) == 0
+    pd.testing.assert_frame_equal(read_matrix(tmp_path / "ordered/exposures.tsv").data,
+                                  read_matrix(tmp_path / "shuffled/exposures.tsv").data)

@@ -105,6 +105,31 @@ def test_demo_exposures_track_the_truth(demo: Path) -> None:
     assert reconstruction["cosine"].min() > 0.9
 
 
+def test_demo_reference_refit_finds_exactly_the_planted_signatures(demo: Path) -> None:
+    """Refitting to all of COSMIC v3.6, the sparse refit uses exactly each sample's planted
+    signatures (the example's exposures are all at least 10% of a sample)."""
+    truth = read_matrix(demo / "resources/example/truth_exposures.tsv").data
+    found = read_matrix(demo / "results/refit/SBS96/reference/exposures.tsv").data
+    planted = truth.reindex(index=found.index, columns=found.columns).fillna(0) > 0
+    assert ((found > 0) == planted).all().all()
+    intervals = read_table(demo / "results/refit/SBS96/reference/exposure_intervals.tsv")
+    assert set(intervals.index) == set(found.columns)
+    decomposition = read_table(demo / "results/refit/SBS96/decomposition.tsv")
+    assert not decomposition["novel"].astype(str).str.lower().eq("true").any()
+    assert set(decomposition["best_match"]) == set(truth.index)
+
+
+def test_patient_target_needs_no_discovery(demo: Path) -> None:
+    target = "results/patients/S07/patients/S07.html"
+    dry = snakemake(demo, "-n", "--cores", "2", target)
+    assert job_counts(dry.stdout) == {"refit_patient": 1}, dry.stdout[-2000:]
+    run = snakemake(demo, "--cores", "2", target)
+    assert run.returncode == 0, run.stdout[-3000:]
+    found = read_matrix(demo / "results/patients/S07/exposures.tsv").data["S07"]
+    truth = read_matrix(demo / "resources/example/truth_exposures.tsv").data["S07"]
+    assert set(found.index[found > 0]) == set(truth.index[truth > 0])
+
+
 def test_demo_writes_reports_for_every_sample(demo: Path) -> None:
     cohort = (demo / "results/report/cohort.html").read_text()
     assert "SBS96A" in cohort
