@@ -4,6 +4,11 @@ Input: the bases of R replicate factorisations at one rank k, shape (R, m, k). O
 clusters with exactly one member from every replicate, found by a k-means-like loop whose
 assignment step is a Hungarian matching of each replicate's k components to the k centroids
 (cosine distance). Stability of a component is the mean silhouette of its members.
+
+The coefficients give a second, sample-side view (Brunet et al., PNAS 101:4164, 2004): each
+replicate assigns every sample to its largest component; the consensus matrix is how often
+two samples share a component, and its cophenetic correlation measures how cleanly the
+samples fall into k groups across replicates.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.cluster.hierarchy import cophenet, linkage
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import squareform
 
 from sigforge._types import FloatArray
 
@@ -120,3 +127,46 @@ def _summarise(W: FloatArray, units: FloatArray, assignment: np.ndarray, k: int)
     rank_of = np.empty(k, dtype=np.int64)
     rank_of[order] = np.arange(k)
     return Consensus(signatures[:, order], stability[order], spread[order], rank_of[assignment])
+
+
+#: Samples above which the (n x n) consensus matrix is not formed (it needs 8 n^2 bytes).
+MAX_CONSENSUS_SAMPLES = 5000
+
+
+def consensus_matrix(H: FloatArray) -> FloatArray:
+    """Brunet consensus matrix: the share of replicates in which two samples' largest
+    component is the same.
+
+    Parameters
+    ----------
+    H : ndarray, shape (R, k, n)
+        Coefficients of R replicates (columns of the bases normalised to sum to 1, so that the
+        coefficients are comparable across components).
+
+    Returns
+    -------
+    ndarray, shape (n, n), values in [0, 1], ones on the diagonal
+    """
+    R, k, n = H.shape
+    labels = H.argmax(axis=1)  # (R, n)
+    one_hot = np.zeros((n, R * k))
+    one_hot[np.arange(n)[None, :], labels + k * np.arange(R)[:, None]] = 1.0
+    result: FloatArray = one_hot @ one_hot.T / R
+    return result
+
+
+def cophenetic_correlation(H: FloatArray) -> float:
+    """Cophenetic correlation of the consensus matrix under average linkage (Brunet 2004).
+
+    1 means every replicate splits the samples into the same groups. NaN when it is undefined:
+    fewer than 3 samples, k = 1 (every sample in one group), or more than
+    :data:`MAX_CONSENSUS_SAMPLES` samples.
+    """
+    R, k, n = H.shape
+    if k == 1 or n < 3 or n > MAX_CONSENSUS_SAMPLES:
+        return float("nan")
+    distance = squareform(1.0 - consensus_matrix(H), checks=False)
+    if not distance.any():
+        return 1.0
+    correlation, _ = cophenet(linkage(distance, method="average"), distance)
+    return float(correlation)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
-from sigforge.consensus import cluster_replicates
+from sigforge.consensus import cluster_replicates, cophenetic_correlation
 from sigforge.nmf import fit_kl_mu_batched, random_init
 from sigforge.rank import RankChoice, RankRule, relative_error, select_rank
 from sigforge.refit import refit_catalog
@@ -126,6 +126,7 @@ def summarise_rank(catalog: pd.DataFrame, k: int, replicates: dict[str, np.ndarr
         "kl_divergence": float(fit.reconstruction["kl_divergence"].sum()),
         "relative_error": relative_error(observed, model),
         "mean_cosine": float(fit.reconstruction["cosine"].mean()),
+        "cophenetic": cophenetic_correlation(replicates["H"]),
         "replicates": int(replicates["replicate"].size),
         "converged_fraction": float(replicates["converged"].mean()),
         "median_iterations": float(np.median(replicates["n_iter"])),

@@ -108,3 +108,17 @@ def test_rank_larger_than_data_is_rejected() -> None:
     with pytest.raises(ValueError, match=r"expected 1 <= k <= 5"):
         solve_replicates(np.ones((10, 5)), 6, range(2), seed=0, catalog_name="X",
                          options=OPTIONS)
+
+
+def test_consensus_matrix_and_cophenetic_correlation(rng: np.random.Generator) -> None:
+    from sigforge.consensus import consensus_matrix, cophenetic_correlation
+
+    groups = np.repeat([0, 1, 2], 4)
+    clean = np.stack([np.eye(3)[:, groups] * 10 + rng.uniform(0, 1, (3, 12)) for _ in range(6)])
+    matrix = consensus_matrix(clean)
+    assert matrix.shape == (12, 12)
+    np.testing.assert_array_equal(matrix, (groups[:, None] == groups[None, :]).astype(float))
+    assert cophenetic_correlation(clean) == pytest.approx(1.0)
+    noisy = rng.uniform(0, 1, size=(6, 3, 12))
+    assert cophenetic_correlation(noisy) < 0.95
+    assert np.isnan(cophenetic_correlation(clean[:, :1, :]))
