@@ -182,6 +182,17 @@ def test_changing_refit_settings_does_not_rerun_discovery(demo: Path) -> None:
     assert not {"catalog_sample", "nmf_chunk", "consensus", "select_rank"} & set(counts)
 
 
+def test_raising_replicates_reuses_finished_chunks(demo: Path) -> None:
+    config = yaml.safe_load((demo / "config/config.yaml").read_text())
+    config["extract"]["replicates"] = 30  # chunks of 10: chunks 0-1 exist, chunk 2 is new
+    (demo / "config/more_replicates.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(demo, "-n", "--cores", "2", "--configfile", "config/more_replicates.yaml")
+    assert run.returncode == 0, run.stdout[-3000:]
+    counts = job_counts(run.stdout)
+    assert counts["nmf_chunk"] == 7  # one new chunk per rank 2..8, none recomputed
+    assert "catalog_sample" not in counts
+
+
 def _bad_run(tmp_path: Path, *, config: dict | None = None, sheet: str | None = None,
              raw_config: str | None = None) -> subprocess.CompletedProcess[str]:
     """A dry run of a copy whose config or samples sheet was edited as a new user might."""
