@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 # Rules call the `sigforge` console script, so the venv's bin must be on PATH for snakemake.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test lint clean
+.PHONY: demo test test-cluster browser lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,18 @@ demo: $(VENV)/.installed
 	$(BIN)/snakemake --cores 2
 	@echo "Cohort report: $(CURDIR)/results/report/cohort.html"
 
-## test: unit, property and end-to-end workflow tests.
-test: $(VENV)/.installed-test
+## browser: Debian's chromium for the report tests in tests/browser (apt-get; CI runs as root).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+## test: unit, property, browser and end-to-end workflow tests.
+test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest
+
+## test-cluster: the example workflow through `snakemake --profile cluster` on a private
+## single-node SLURM (apt-get installs slurm-wlm and munge if missing: needs root).
+test-cluster: $(VENV)/.installed-test
+	BIN=$(BIN) tests/cluster/run.sh
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks resources/example/generate.py

@@ -43,6 +43,9 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-iter", type=int, default=200, help="iterations before stopping")
     parser.add_argument("--tol", type=float, default=1e-7,
                         help="relative objective change that counts as converged")
+    parser.add_argument("--resampling", default="poisson", choices=["poisson", "multinomial"],
+                        help="bootstrap: Poisson per entry, or multinomial at each sample's "
+                             "total (default poisson)")
     parser.add_argument("--catalog-name", default=None,
                         help="name keying the random streams and naming components "
                              "(default: the catalog file's stem)")
@@ -160,6 +163,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refit-dir", required=True, help="directory written by refit")
     p.add_argument("--reference", default="COSMIC_v3.6", help="reference set for matches")
     p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"])
+    p.add_argument("--threads", type=int, default=None,
+                   help="processes drawing patient pages (default: the CPUs allowed, at most 8)")
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.report)
     return parser

@@ -146,7 +146,8 @@ def _nmf_options(args: argparse.Namespace) -> NMFOptions:
     """NMF options from the shared command-line flags."""
     if args.max_iter < 1 or args.min_iter < 0 or args.tol < 0:
         raise InputError("expected --max-iter >= 1, --min-iter >= 0 and --tol >= 0.")
-    return NMFOptions(max_iter=args.max_iter, min_iter=args.min_iter, tol=args.tol)
+    return NMFOptions(max_iter=args.max_iter, min_iter=args.min_iter, tol=args.tol,
+                      resampling=args.resampling)
 
 
 def replicates(args: argparse.Namespace) -> None:
@@ -385,14 +386,13 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
         ("reconstruction", refit_dir / "reconstruction.tsv")] if path.exists()}
     intervals_path = refit_dir / "exposure_intervals.tsv"
     decomposition_path = refit_dir / "decomposition.tsv"
-    run_info = {"sigforge version": str(provenance.get("sigforge", __version__))}
-    for key in ("seed", "catalog_name", "ranks", "replicates", "nmf"):
-        if key in provenance:
-            run_info[key] = str(provenance[key])
-    run_info["reference signatures"] = f"{args.reference} ({args.genome_build})"
+    catalog_log = read_table(catalog_dir / "catalog_log.tsv")
+    run_info = _run_info(args, provenance, catalog_log)
+    other_catalogs = {name: read_matrix(catalog_dir / f"{name}.tsv").data
+                      for name in ("DBS78", "ID83") if (catalog_dir / f"{name}.tsv").exists()}
     return CohortData(
         catalog=read_matrix(catalog_dir / "SBS96.tsv").data,
-        catalog_log=read_table(catalog_dir / "catalog_log.tsv"),
+        catalog_log=catalog_log,
         rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
         rank_rule=str(provenance["reason"]), signatures=signatures,
         stability=read_table(extract_dir / "stability.tsv"),
@@ -402,7 +402,35 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
         run_info=run_info, files=files,
         intervals=read_table(intervals_path) if intervals_path.exists() else None,
         decomposition=read_table(decomposition_path) if decomposition_path.exists() else None,
-        aetiology=load_aetiology(args.reference))
+        aetiology=load_aetiology(args.reference), reference_signatures=reference,
+        other_catalogs=other_catalogs)
+
+
+def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
+              catalog_log: pd.DataFrame) -> dict[str, str]:
+    """The cohort report's run summary: inputs, versions, configuration and seed."""
+    import matplotlib
+    import scipy
+
+    sources = [str(source) for source in catalog_log.get("source", pd.Series(dtype=str))]
+    folders = sorted({str(Path(source).parent) for source in sources})
+    info = {"inputs": f"{len(sources)} sample(s) from {', '.join(folders[:3]) or '?'}"
+                      + (f" and {len(folders) - 3} more folders" if len(folders) > 3 else ""),
+            "catalog": str(args.catalog_dir), "seed": str(provenance.get("seed", "not recorded"))}
+    for key, label in (("catalog_name", "channel set"), ("ranks", "ranks tried"),
+                       ("replicates", "replicates per rank"), ("nmf", "NMF settings")):
+        if key in provenance:
+            info[label] = str(provenance[key])
+    rule = provenance.get("rank_rule")
+    if isinstance(rule, dict):
+        info["rank rule"] = ", ".join(f"{key}={value}" for key, value in rule.items())
+    info["reference signatures"] = f"{args.reference} ({args.genome_build})"
+    info["sigforge version"] = str(provenance.get("sigforge", __version__))
+    versions = {"python": provenance.get("python", platform.python_version()),
+                "numpy": provenance.get("numpy", np.__version__), "pandas": pd.__version__,
+                "scipy": scipy.__version__, "matplotlib": matplotlib.__version__}
+    info["versions"] = ", ".join(f"{name} {version}" for name, version in versions.items())
+    return info
 
 
 def report(args: argparse.Namespace) -> None:
@@ -412,7 +440,9 @@ def report(args: argparse.Namespace) -> None:
 
     data = _load_cohort_data(args)
     stems = file_stems(list(data.catalog.columns), f"{args.catalog_dir}/SBS96.tsv")
-    path = write_reports(data, Path(args.out), stems)
+    if args.threads is not None and args.threads < 1:
+        raise InputError(f"--threads must be at least 1, got {args.threads}.")
+    path = write_reports(data, Path(args.out), stems, workers=args.threads)
     logger.info("cohort report: %s", path.resolve())
 
 

@@ -26,13 +26,15 @@ SBS96_INDEX: dict[str, int] = {label: i for i, label in enumerate(SBS96_CHANNELS
 #: DBS78 labels ``REF>ALT`` in the COSMIC order (first column of COSMIC_v3.6_DBS_GRCh37.txt in
 #: the sigprofilerassignment 1.1.5 wheel). Listed, not generated: for the four palindromic
 #: reference dinucleotides COSMIC keeps one strand's alt per pair, and not by a simple rule.
-DBS78_CHANNELS: tuple[str, ...] = tuple("""
-AC>CA AC>CG AC>CT AC>GA AC>GG AC>GT AC>TA AC>TG AC>TT AT>CA AT>CC AT>CG AT>GA AT>GC AT>TA
-CC>AA CC>AG CC>AT CC>GA CC>GG CC>GT CC>TA CC>TG CC>TT CG>AT CG>GC CG>GT CG>TA CG>TC CG>TT
-CT>AA CT>AC CT>AG CT>GA CT>GC CT>GG CT>TA CT>TC CT>TG GC>AA GC>AG GC>AT GC>CA GC>CG GC>TA
-TA>AT TA>CG TA>CT TA>GC TA>GG TA>GT TC>AA TC>AG TC>AT TC>CA TC>CG TC>CT TC>GA TC>GG TC>GT
-TG>AA TG>AC TG>AT TG>CA TG>CC TG>CT TG>GA TG>GC TG>GT TT>AA TT>AC TT>AG TT>CA TT>CC TT>CG
-TT>GA TT>GC TT>GG""".split())
+_DBS78_ALTS = {
+    "AC": "CA CG CT GA GG GT TA TG TT", "AT": "CA CC CG GA GC TA",
+    "CC": "AA AG AT GA GG GT TA TG TT", "CG": "AT GC GT TA TC TT",
+    "CT": "AA AC AG GA GC GG TA TC TG", "GC": "AA AG AT CA CG TA",
+    "TA": "AT CG CT GC GG GT", "TC": "AA AG AT CA CG CT GA GG GT",
+    "TG": "AA AC AT CA CC CT GA GC GT", "TT": "AA AC AG CA CC CG GA GC GG",
+}
+DBS78_CHANNELS: tuple[str, ...] = tuple(
+    f"{ref}>{alt}" for ref, alts in _DBS78_ALTS.items() for alt in alts.split())
 
 
 def _id83_channels() -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from sigforge.consensus import cluster_replicates, cophenetic_correlation
 from sigforge.nmf import fit_kl_mu_batched, random_init
 from sigforge.rank import RankChoice, RankRule, relative_error, select_rank
 from sigforge.refit import refit_catalog
-from sigforge.resample import poisson_bootstrap, replicate_rng
+from sigforge.resample import get_resampler, replicate_rng
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class NMFOptions:
     min_iter: int = 200
     tol: float = 1e-7
     check_every: int = 10
+    resampling: str = "poisson"
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,11 @@ def solve_replicates(catalog: FloatArray, k: int, replicates: Sequence[int], *, 
     """
     catalog = check_nonnegative_matrix(catalog, "catalog")
     check_rank(k, *catalog.shape)
+    resample = get_resampler(options.resampling)
     data, starts_w, starts_h = [], [], []
     for r in replicates:
         rng = replicate_rng(seed, catalog_name, k, r)
-        resampled = poisson_bootstrap(catalog, rng)
+        resampled = resample(catalog, rng)
         W0, H0 = random_init(resampled, k, rng)
         data.append(resampled)
         starts_w.append(W0)

@@ -18,9 +18,11 @@ import functools
 import io
 import logging
 import math
+import multiprocessing as mp
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, SupportsFloat, cast
@@ -34,13 +36,22 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D, IdentityTransform, blended_transform_factory
+from scipy.cluster import hierarchy
 
-from sigforge.contexts import BASES, SBS96_CHANNELS, SBS96_INDEX, SUBSTITUTIONS
+from sigforge.contexts import (
+    BASES,
+    DBS78_CHANNELS,
+    ID83_CHANNELS,
+    SBS96_CHANNELS,
+    SBS96_INDEX,
+    SUBSTITUTIONS,
+)
 from sigforge.io import atomic_write
 
 matplotlib.use("Agg")
@@ -131,6 +142,13 @@ class CohortData:
     decomposition : pandas.DataFrame or None, default=None
         Index = de novo signature; columns ``components`` (``NAME:weight;...``), ``cosine``
         and ``novel``, as written by ``sigforge refit``.
+    reference_signatures : pandas.DataFrame or None, default=None
+        The reference set (SBS96 rows, one column per reference signature) that
+        ``decomposition`` names; with both, the cohort page draws each de novo signature
+        beside the weighted sum of its components.
+    other_catalogs : dict of str to pandas.DataFrame, default={}
+        Further catalogs by channel set name (``"DBS78"``, ``"ID83"``), channels x samples;
+        the cohort page shows each one's summed spectrum.
     """
 
     catalog: pd.DataFrame
@@ -149,6 +167,8 @@ class CohortData:
     aetiology: dict[str, str] = field(default_factory=dict)
     cohort_link: bool = True
     decomposition: pd.DataFrame | None = None
+    reference_signatures: pd.DataFrame | None = None
+    other_catalogs: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -336,15 +356,38 @@ def _bar_vertices(heights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return vertices
 
 
+@functools.lru_cache(maxsize=2)
+def _substitution_glyphs(size: float) -> list[mpath.Path]:
+    """The six substitution labels as bold outlines in points, each centred on x = 0."""
+    font = FontProperties(weight="bold", size=size)
+    paths = []
+    for text in SUBSTITUTIONS:
+        path = TextPath((0, 0), text, prop=font)
+        extents = path.get_extents()
+        paths.append(Affine2D().translate(-(extents.x0 + extents.x1) / 2, 0)
+                     .transform_path(path))
+    return paths
+
+
 def _draw_substitution_bands(ax: Axes) -> None:
-    """Coloured band and substitution label above each block of 16 bars."""
+    """Coloured band and substitution label above each block of 16 bars.
+
+    Bands and labels are two collections (not 12 artists): like the trinucleotide labels,
+    this keeps hundreds of patient figures cheap to render.
+    """
     band = blended_transform_factory(ax.transData, ax.transAxes)
-    for block, substitution in enumerate(SUBSTITUTIONS):
-        ax.add_patch(Rectangle((16 * block - 0.4, 1.02), 15.8, 0.07, transform=band,
-                               facecolor=SUBSTITUTION_COLOURS[substitution],
-                               edgecolor="none", clip_on=False))
-        ax.text(16 * block + 7.5, 1.12, substitution, transform=band, ha="center",
-                va="bottom", fontsize=8, fontweight="bold")
+    left = 16 * np.arange(len(SUBSTITUTIONS)) - 0.4
+    corners = np.stack([np.column_stack([left, np.full(6, y)]) for y in (1.02, 1.09)]
+                       + [np.column_stack([left + 15.8, np.full(6, y)]) for y in (1.09, 1.02)],
+                       axis=1)
+    ax.add_collection(PolyCollection(
+        corners, facecolors=[SUBSTITUTION_COLOURS[s] for s in SUBSTITUTIONS], linewidths=0,
+        transform=band, clip_on=False, gid="sbs96-bands"), autolim=False)
+    ax.add_collection(PathCollection(
+        _substitution_glyphs(8.0), sizes=[1.0], facecolors="black", linewidths=0,
+        offsets=np.column_stack([16 * np.arange(len(SUBSTITUTIONS)) + 7.5, np.full(6, 1.12)]),
+        offset_transform=band, transform=IdentityTransform(), clip_on=False, snap=False,
+        gid="sbs96-classes"), autolim=False)
 
 
 def _set_bars(ax: Axes, values: npt.NDArray[np.float64]) -> None:
@@ -430,6 +473,272 @@ def plot_sbs96(values: np.ndarray, *, title: str, ylabel: str = "Mutations") -> 
     return fig
 
 
+# ---------------------------------------------------------------------------------------------
+# DBS78 and ID83 spectra (SigProfilerPlotting's layout and colours)
+
+DBS78_COLOURS: dict[str, str] = {
+    "AC": "#03BDEF", "AT": "#0366CC", "CC": "#A2CF63", "CG": "#016601", "CT": "#FF9999",
+    "GC": "#E42926", "TA": "#FFB266", "TC": "#FF8001", "TG": "#CC99FF", "TT": "#4C0199",
+}
+"""The community-standard colour of each DBS78 class (reference dinucleotide)."""
+
+ID83_COLOURS: dict[str, str] = {
+    "1:Del:C": "#FDBE6F", "1:Del:T": "#FF8002", "1:Ins:C": "#B0DD8B", "1:Ins:T": "#36A12E",
+    "2:Del:R": "#FDCAB5", "3:Del:R": "#FC8A6A", "4:Del:R": "#F14432", "5:Del:R": "#BC191A",
+    "2:Ins:R": "#D0E1F2", "3:Ins:R": "#94C4DF", "4:Ins:R": "#4A98C9", "5:Ins:R": "#1764AB",
+    "2:Del:M": "#E2E2EF", "3:Del:M": "#B6B6D8", "4:Del:M": "#8683BD", "5:Del:M": "#62409B",
+}
+"""The community-standard colour of each of the 16 ID83 classes, in plotting order."""
+
+_ID83_HEADINGS = (("1bp deletion", 2), ("1bp insertion", 2), (">1bp deletion at repeats", 4),
+                  (">1bp insertion at repeats", 4), ("Microhomology", 4))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How to draw one non-SBS96 channel set: classes, colours and labels, in channel order."""
+
+    name: str
+    channels: tuple[str, ...]
+    classes: tuple[str, ...]
+    colours: dict[str, str]
+    class_labels: dict[str, str]
+    ticks: tuple[str, ...]
+    headings: tuple[tuple[str, int], ...] = ()
+    tick_rotation: int = 90
+
+
+def _dbs78_layout() -> _Layout:
+    """DBS78: ten classes by reference dinucleotide; ticks are the alternate dinucleotides."""
+    classes = tuple(label.split(">")[0] for label in DBS78_CHANNELS)
+    return _Layout("DBS78", DBS78_CHANNELS, classes, DBS78_COLOURS,
+                   {ref: f"{ref}>NN" for ref in DBS78_COLOURS},
+                   tuple(label.split(">")[1] for label in DBS78_CHANNELS))
+
+
+def _id83_tick(label: str) -> str:
+    """ID83 tick: homopolymer/repeat length (deletions count the deleted unit), '+' at 5."""
+    size, kind, motif, count = label.split(":")
+    number = int(count) + (1 if kind == "Del" and motif != "M" else 0)
+    top = 5 + (1 if kind == "Del" and motif != "M" else 0)
+    return f"{number}+" if number == top else str(number)
+
+
+def _id83_layout() -> _Layout:
+    """ID83: 16 classes (1bp C/T deletions and insertions, repeats, microhomology)."""
+    classes = tuple(label.rsplit(":", 1)[0] for label in ID83_CHANNELS)
+    labels = {name: (name.split(":")[2] if name.startswith("1:") else
+                     name.split(":")[0] + ("+" if name.startswith("5") else ""))
+              for name in ID83_COLOURS}
+    return _Layout("ID83", ID83_CHANNELS, classes, ID83_COLOURS, labels,
+                   tuple(_id83_tick(label) for label in ID83_CHANNELS), _ID83_HEADINGS, 0)
+
+
+_LAYOUTS: dict[str, _Layout] = {"DBS78": _dbs78_layout(), "ID83": _id83_layout()}
+
+
+def _as_vector(values: npt.ArrayLike | pd.Series, channels: Sequence[str],
+               name: str) -> npt.NDArray[np.float64]:
+    """Values in ``channels`` order (a Series is aligned by label), checked finite."""
+    if isinstance(values, pd.Series):
+        missing = sorted(set(channels) - {str(label) for label in values.index})
+        if missing:
+            raise ValueError(f"{name}: expected the {len(channels)} channel labels, got a "
+                             f"Series missing {len(missing)} of them (e.g. {missing[0]}).")
+        values = values.set_axis([str(x) for x in values.index]).reindex(list(channels))
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != (len(channels),) or not np.all(np.isfinite(array)):
+        raise ValueError(f"{name}: expected {len(channels)} finite values in standard order, "
+                         f"got shape {array.shape}.")
+    return array
+
+
+def _class_spans(layout: _Layout) -> list[tuple[str, int, int]]:
+    """(class, first bar, last bar) of each run of equal classes, in plotting order."""
+    spans: list[tuple[str, int, int]] = []
+    for bar, name in enumerate(layout.classes):
+        if spans and spans[-1][0] == name:
+            spans[-1] = (name, spans[-1][1], bar)
+        else:
+            spans.append((name, bar, bar))
+    return spans
+
+
+def _draw_class_bands(ax: Axes, layout: _Layout) -> None:
+    """Coloured, labelled band above each class and, for ID83, the headings above those."""
+    band = blended_transform_factory(ax.transData, ax.transAxes)
+    spans = _class_spans(layout)
+    for name, first, last in spans:
+        colour = layout.colours[name]
+        ax.add_patch(Rectangle((first - 0.4, 1.02), last - first + 0.8, 0.08, transform=band,
+                               facecolor=colour, edgecolor="none", clip_on=False))
+        dark = float(np.dot(to_rgb(colour), (0.2126, 0.7152, 0.0722))) < 0.4
+        ax.text((first + last) / 2, 1.06, layout.class_labels[name], transform=band,
+                ha="center", va="center", fontsize=6.5, fontweight="bold",
+                color="white" if dark else "black")
+    start = 0
+    for heading, count in layout.headings:
+        first, last = spans[start][1], spans[start + count - 1][2]
+        ax.text((first + last) / 2, 1.13, heading, transform=band, ha="center", va="bottom",
+                fontsize=7)
+        start += count
+
+
+def _draw_layout(ax: Axes, values: npt.NDArray[np.float64], layout: _Layout, *,
+                 ylabel: str) -> None:
+    """Draw a DBS78 or ID83 spectrum (values in channel order) into ``ax``."""
+    colours = [layout.colours[name] for name in layout.classes]
+    bars = PolyCollection(_bar_vertices(values), facecolors=colours, linewidths=0,
+                          gid=f"{layout.name.lower()}-bars")
+    ax.add_collection(bars, autolim=False)
+    _set_peak(ax, float(values.max()) if len(values) else 0.0)
+    ax.set_xlim(-0.7, len(values) - 0.3)
+    _draw_class_bands(ax, layout)
+    ax.set_xticks(np.arange(len(values)))
+    ax.set_xticklabels(layout.ticks, rotation=layout.tick_rotation, fontsize=5.5,
+                       family="monospace")
+    ax.tick_params(axis="x", length=0, pad=1)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_ylabel(_plain(ylabel), fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def plot_dbs78(values: np.ndarray, *, title: str, ylabel: str = "Mutations") -> Figure:
+    """Plot one DBS78 spectrum in the community-standard layout and colours.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (78,)
+        One value per channel in :data:`sigforge.contexts.DBS78_CHANNELS` order, or a
+        ``pandas.Series`` indexed by channel label (aligned by label).
+    title : str
+        Figure title, drawn literally.
+    ylabel : str, default="Mutations"
+        Y-axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        78 bars in ten classes by reference dinucleotide (AC>NN ... TT>NN), each bar labelled
+        with its alternate dinucleotide. The bars are one ``PolyCollection`` with gid
+        ``"dbs78-bars"``.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` does not hold 78 finite numbers.
+    """
+    return _plot_layout(_as_vector(values, DBS78_CHANNELS, "values"), _LAYOUTS["DBS78"],
+                        title=title, ylabel=ylabel)
+
+
+def plot_id83(values: np.ndarray, *, title: str, ylabel: str = "Mutations") -> Figure:
+    """Plot one ID83 spectrum in the community-standard layout and colours.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (83,)
+        One value per channel in :data:`sigforge.contexts.ID83_CHANNELS` order, or a
+        ``pandas.Series`` indexed by channel label (aligned by label).
+    title : str
+        Figure title, drawn literally.
+    ylabel : str, default="Mutations"
+        Y-axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        83 bars in 16 classes: 1bp C and T deletions and insertions by homopolymer length,
+        longer deletions and insertions by repeat count, and microhomology deletions. The bars
+        are one ``PolyCollection`` with gid ``"id83-bars"``.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` does not hold 83 finite numbers.
+    """
+    return _plot_layout(_as_vector(values, ID83_CHANNELS, "values"), _LAYOUTS["ID83"],
+                        title=title, ylabel=ylabel)
+
+
+def _plot_layout(values: npt.NDArray[np.float64], layout: _Layout, *, title: str,
+                 ylabel: str) -> Figure:
+    """One-panel figure of a DBS78 or ID83 spectrum."""
+    fig, ax = plt.subplots(figsize=(9, 2.8), dpi=_DPI)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.12,
+                        top=0.70 if layout.headings else 0.76)
+    _draw_layout(ax, values, layout, ylabel=ylabel)
+    fig.suptitle(_plain(title), fontsize=9)
+    return fig
+
+
+def plot_spectrum(values: pd.Series, *, title: str, ylabel: str = "Mutations") -> Figure:
+    """Plot a labelled spectrum of any of SBS96, DBS78 or ID83, chosen by its labels.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Values indexed by channel label of one of the three channel sets.
+    title : str
+        Figure title, drawn literally.
+    ylabel : str, default="Mutations"
+        Y-axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The channel set's standard plot (:func:`plot_sbs96`, :func:`plot_dbs78` or
+        :func:`plot_id83`).
+
+    Raises
+    ------
+    ValueError
+        If the labels are not exactly one of the three channel sets.
+    """
+    labels = {str(label) for label in values.index}
+    if labels == set(SBS96_CHANNELS):
+        return plot_sbs96(values, title=title, ylabel=ylabel)
+    for name, layout in _LAYOUTS.items():
+        if labels == set(layout.channels):
+            return plot_dbs78(values, title=title, ylabel=ylabel) if name == "DBS78" else \
+                plot_id83(values, title=title, ylabel=ylabel)
+    raise ValueError(f"values: expected SBS96, DBS78 or ID83 channel labels, got "
+                     f"{len(labels)} labels (e.g. {sorted(labels)[:2]}).")
+
+
+def plot_signature_panel(signatures: pd.DataFrame) -> Figure:
+    """Plot several SBS96 signatures as one panel of stacked spectra.
+
+    Parameters
+    ----------
+    signatures : pandas.DataFrame, shape (96, k)
+        Index = SBS96 channel labels (aligned by label); one column per signature.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One SBS96 row per signature, named on its y axis, trinucleotide labels on the last.
+
+    Raises
+    ------
+    ValueError
+        If the index is not the 96 SBS96 labels or a value is not finite.
+    """
+    array = _aligned_rows(signatures, "signatures")
+    count = max(1, array.shape[1])
+    fig, axes = plt.subplots(count, 1, figsize=(9, 0.6 + 1.55 * count), dpi=_DPI,
+                             squeeze=False)
+    fig.subplots_adjust(left=0.09, right=0.99, bottom=0.35 / (0.6 + 1.55 * count),
+                        top=1 - 0.45 / (0.6 + 1.55 * count), hspace=0.55)
+    for column, ax in enumerate(axes[:, 0]):
+        if column >= array.shape[1]:
+            ax.set_axis_off()
+            continue
+        _draw_sbs96(ax, array[:, column], ylabel=_short(signatures.columns[column]),
+                    tick_labels=column == array.shape[1] - 1)
+    return fig
+
+
 def _cosine(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
     """Cosine similarity of two vectors; NaN when either is all zero."""
     norm = float(np.linalg.norm(a) * np.linalg.norm(b))
@@ -437,7 +746,8 @@ def _cosine(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
 
 
 def plot_reconstruction(observed: np.ndarray, reconstructed: np.ndarray, *, title: str,
-                        cosine: float | None = None) -> Figure:
+                        cosine: float | None = None,
+                        labels: tuple[str, str] = ("Observed", "Reconstructed")) -> Figure:
     """Plot an observed SBS96 spectrum above its reconstruction from the signatures.
 
     Parameters
@@ -450,6 +760,8 @@ def plot_reconstruction(observed: np.ndarray, reconstructed: np.ndarray, *, titl
         Figure title; the cosine similarity is appended.
     cosine : float or None, default=None
         Cosine similarity to show; None computes it from the two spectra.
+    labels : tuple of str, default=("Observed", "Reconstructed")
+        Y-axis labels of the top and bottom panels.
 
     Returns
     -------
@@ -465,8 +777,8 @@ def plot_reconstruction(observed: np.ndarray, reconstructed: np.ndarray, *, titl
     second = _as_sbs96_vector(reconstructed, "reconstructed")
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4.4), dpi=_DPI, sharey=True)
     fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.84, hspace=0.35)
-    _draw_sbs96(top, first, ylabel="Observed", tick_labels=False)
-    _draw_sbs96(bottom, second, ylabel="Reconstructed")
+    _draw_sbs96(top, first, ylabel=labels[0], tick_labels=False)
+    _draw_sbs96(bottom, second, ylabel=labels[1])
     _fill_reconstruction(fig, first, second, title=title, cosine=cosine)
     return fig
 
@@ -485,29 +797,23 @@ def _fill_reconstruction(fig: Figure, observed: npt.NDArray[np.float64],
 
 
 class _PatientFigures:
-    """The two patient figures, created once and refilled for each sample.
+    """The patient figure, created once and refilled for each sample.
 
     Creating a figure costs about as much as rendering it, so reports for hundreds of
-    patients reuse the same two; use as a context manager so that both are closed.
+    patients reuse one; use as a context manager so that it is closed. The figure's top panel
+    is the observed SBS96 spectrum in the standard layout, so no separate spectrum figure is
+    drawn (it would double the cost of every page and show the same bars twice).
     """
 
     def __init__(self) -> None:
         zeros = np.zeros(len(SBS96_CHANNELS))
-        self.spectrum = plot_sbs96(zeros, title="")
         self.reconstruction = plot_reconstruction(zeros, zeros, title="", cosine=math.nan)
 
     def __enter__(self) -> _PatientFigures:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        plt.close(self.spectrum)
         plt.close(self.reconstruction)
-
-    def draw_spectrum(self, observed: npt.NDArray[np.float64], *, title: str) -> Figure:
-        """The spectrum figure showing ``observed`` (standard order) under ``title``."""
-        _set_bars(self.spectrum.axes[0], observed)
-        self.spectrum.suptitle(_plain(title), fontsize=9)
-        return self.spectrum
 
     def draw_reconstruction(self, observed: npt.NDArray[np.float64],
                             reconstructed: npt.NDArray[np.float64], *, title: str,
@@ -549,17 +855,92 @@ def plot_exposures(exposures: pd.DataFrame, *, relative: bool) -> Figure:
     n_samples = values.shape[1]
     width = min(16.0, max(6.0, 2.5 + 0.22 * n_samples))
     fig, ax = plt.subplots(figsize=(width, 3.4), dpi=_DPI, layout="constrained")
-    positions, bottom = np.arange(n_samples), np.zeros(n_samples)
-    colours = _signature_colours(len(exposures.index))
-    for row, (name, colour) in enumerate(zip(exposures.index, colours, strict=True)):
-        ax.bar(positions, values[row], bottom=bottom, width=0.8 if n_samples < 200 else 1.0,
-               color=colour, label=_plain(name), linewidth=0)
-        bottom += values[row]
+    _stack_bars(ax, values, _signature_colours(len(exposures.index)),
+                half_width=0.4 if n_samples < 200 else 0.5)
+    handles = [Patch(facecolor=colour, label=_plain(name)) for name, colour in
+               zip(exposures.index, _signature_colours(len(exposures.index)), strict=True)]
     _label_samples(ax, [str(sample) for sample in exposures.columns])
     ax.set_ylabel("Fraction of mutations" if relative else "Mutations", fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7,
+              frameon=False)
+    return fig
+
+
+def _stack_bars(ax: Axes, values: npt.NDArray[np.float64], colours: Sequence[Any], *,
+                half_width: float) -> None:
+    """Stacked bars, one ``PolyCollection`` per row of ``values`` (rows stack upwards).
+
+    One collection per signature instead of one rectangle artist per bar keeps the figure
+    cheap to draw and small as SVG for cohorts of hundreds of samples.
+    """
+    n_samples = values.shape[1]
+    left = np.arange(n_samples) - half_width
+    right = np.arange(n_samples) + half_width
+    bottom = np.zeros(n_samples)
+    for row, colour in zip(values, colours, strict=True):
+        top = bottom + row
+        corners = np.stack([np.column_stack([left, bottom]), np.column_stack([left, top]),
+                            np.column_stack([right, top]), np.column_stack([right, bottom])],
+                           axis=1)
+        ax.add_collection(PolyCollection(corners, facecolors=[colour], linewidths=0),
+                          autolim=False)
+        bottom = top
+    _set_peak(ax, float(bottom.max()) if n_samples else 0.0)
+
+
+def _leaf_order(values: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.int64], Any]:
+    """Average-linkage (Euclidean) leaf order of the rows of ``values`` and the linkage."""
+    if len(values) < 2:
+        return np.arange(len(values)), None
+    linkage = hierarchy.linkage(values, method="average", metric="euclidean")
+    return hierarchy.leaves_list(linkage), linkage
+
+
+def plot_exposure_heatmap(exposures: pd.DataFrame) -> Figure:
+    """Plot relative exposures as a heatmap with samples and signatures clustered.
+
+    Parameters
+    ----------
+    exposures : pandas.DataFrame, shape (n_signatures, n_samples)
+        Exposures in mutation counts; index = signature names, columns = sample names.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each sample's exposures as fractions of its total, samples (columns) and signatures
+        (rows) ordered by average-linkage hierarchical clustering
+        (:func:`scipy.cluster.hierarchy.linkage`, Euclidean distance between fraction
+        vectors), the sample dendrogram above and a colour bar on the right.
+    """
+    values = exposures.to_numpy(dtype=np.float64)
+    totals = values.sum(axis=0)
+    fractions = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+    columns, linkage = _leaf_order(fractions.T)
+    rows, _ = _leaf_order(fractions)
+    n_signatures, n_samples = fractions.shape
+    width = min(16.0, max(6.0, 2.5 + 0.22 * n_samples))
+    fig = plt.figure(figsize=(width, 1.6 + 0.28 * n_signatures), dpi=_DPI, layout="constrained")
+    grid = fig.add_gridspec(2, 2, height_ratios=[1, max(1.0, 0.28 * n_signatures)],
+                            width_ratios=[1, 0.02])
+    tree, heat, bar = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), \
+        fig.add_subplot(grid[1, 1])
+    fig.add_subplot(grid[0, 1]).set_axis_off()
+    if linkage is not None:
+        hierarchy.dendrogram(linkage, ax=tree, no_labels=True, color_threshold=0,
+                             above_threshold_color="0.35")
+        tree.set_xlim(0, 10 * n_samples)
+    tree.set_axis_off()
+    image = heat.imshow(fractions[np.ix_(rows, columns)], aspect="auto", cmap="viridis",
+                        vmin=0.0, vmax=1.0, interpolation="nearest")
+    heat.set_yticks(np.arange(n_signatures))
+    heat.set_yticklabels([_plain(_short(exposures.index[r])) for r in rows], fontsize=7)
+    _label_samples(heat, [str(exposures.columns[c]) for c in columns])
+    heat.set_xlim(-0.5, n_samples - 0.5)
+    cbar = fig.colorbar(image, cax=bar)
+    cbar.set_label("Fraction of sample", fontsize=7)
+    cbar.ax.tick_params(labelsize=6)
     return fig
 
 
@@ -867,6 +1248,12 @@ def _cohort_figures(prepared: _Prepared, out_dir: Path) -> dict[str, Any]:
         "relative": _save_figure(plot_exposures(exposures, relative=True),
                                  figures / "exposures_relative", out_dir,
                                  "Exposures per sample, as fractions"),
+        "heatmap": _save_figure(plot_exposure_heatmap(exposures), figures / "exposures_heatmap",
+                                out_dir, "Relative exposures, samples and signatures clustered"),
+        "panel": _save_figure(plot_signature_panel(data.signatures),
+                              figures / "signatures_panel", out_dir,
+                              "All de novo signatures (SBS96)"),
+        "other_catalogs": _other_catalog_figures(data, out_dir),
     }
     signature_figures = []
     for column, name in enumerate(prepared.signature_names):
@@ -874,6 +1261,56 @@ def _cohort_figures(prepared: _Prepared, out_dir: Path) -> dict[str, Any]:
         stem = figures / f"signature_{column + 1}_{re.sub(r'[^A-Za-z0-9_-]', '_', name)}"
         signature_figures.append(_save_figure(fig, stem, out_dir, f"Spectrum of {name}"))
     saved["signatures"] = signature_figures
+    saved["decompositions"] = _decomposition_figures(prepared, out_dir)
+    return saved
+
+
+def _other_catalog_figures(data: CohortData, out_dir: Path) -> list[_SavedFigure]:
+    """The cohort's summed DBS78 / ID83 spectra, in the order given."""
+    saved = []
+    for name, catalog in data.other_catalogs.items():
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", str(name))
+        total = catalog.sum(axis=1)
+        fig = plot_spectrum(total, title=f"{name}: all samples ({_fmt_int(total.sum())} "
+                                         f"mutations, {catalog.shape[1]:,} samples)")
+        saved.append(_save_figure(fig, out_dir / "figures" / f"catalog_{safe}", out_dir,
+                                  f"Summed {name} spectrum of the cohort"))
+    return saved
+
+
+def _components(text: str) -> dict[str, float]:
+    """Parse ``NAME:weight;NAME:weight`` into a dict."""
+    parts = (item.partition(":") for item in str(text).split(";"))
+    return {name: float(weight) for name, _, weight in parts if name}
+
+
+def _decomposition_figures(prepared: _Prepared, out_dir: Path) -> dict[str, _SavedFigure]:
+    """Per de novo signature: its spectrum above the weighted sum of its COSMIC components.
+
+    Needs both ``decomposition`` and ``reference_signatures``; signatures whose components
+    are not all in the reference table are left out.
+    """
+    table, reference = prepared.data.decomposition, prepared.data.reference_signatures
+    if table is None or reference is None:
+        return {}
+    reference = reference.set_axis([str(x) for x in reference.index], axis=0)
+    saved = {}
+    for column, name in enumerate(prepared.signature_names):
+        if name not in table.index:
+            continue
+        weights = _components(str(table.at[name, "components"]))
+        if not weights or not set(weights) <= {str(c) for c in reference.columns}:
+            continue
+        mix = reference.loc[list(SBS96_CHANNELS), list(weights)].to_numpy(np.float64) @ \
+            np.array(list(weights.values()))
+        label = " + ".join(f"{weight:.2f}\u00d7{ref}" for ref, weight in weights.items())
+        fig = plot_reconstruction(prepared.signatures[:, column], mix,
+                                  title=f"{name} \u2248 {label}",
+                                  cosine=float(table.at[name, "cosine"]),
+                                  labels=("De novo", "COSMIC mix"))
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+        saved[name] = _save_figure(fig, out_dir / "figures" / f"decomposition_{column + 1}_{safe}",
+                                   out_dir, f"{name} and its COSMIC decomposition")
     return saved
 
 
@@ -883,8 +1320,10 @@ def _cohort_context(prepared: _Prepared, out_dir: Path,
     data = prepared.data
     figures = _cohort_figures(prepared, out_dir)
     signatures = _signature_rows(prepared)
+    decompositions = figures.pop("decompositions")
     for row, figure in zip(signatures, figures.pop("signatures"), strict=True):
         row["figure"] = figure
+        row["decomposition_figure"] = decompositions.get(row["name"])
     return {
         "run_info": [(str(key), str(value)) for key, value in data.run_info.items()],
         "summary": _catalog_summary(prepared),
@@ -949,6 +1388,8 @@ def _resemblance(row: Mapping[str, Any], *, relative: bool) -> str:
     """
     subject, possessive = ("which", "whose") if relative else ("it", "its")
     cosine = row["reference_value"]
+    if row["reference"] == row["signature"]:
+        return f"{subject} is itself a COSMIC reference signature"
     if row["reference"] == _MISSING or _is_missing(cosine):
         return f"{subject} has no COSMIC match on record"
     if cosine >= _STRONG_MATCH:
@@ -980,20 +1421,18 @@ def _describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: flo
 
 def _patient_figures(prepared: _Prepared, sample: str, out_dir: Path, file_stem: str,
                      figures: _PatientFigures) -> dict[str, _SavedFigure]:
-    """Draw and save the spectrum and reconstruction figures of one sample."""
+    """Draw and save the observed and reconstructed spectra of one sample."""
     column = prepared.column_of[sample]
     observed = prepared.catalog[:, column]
     reconstructed = prepared.signatures @ prepared.exposures[:, column]
     cosine = prepared.cosine[sample]
     stem, page_dir = out_dir / "figures" / "patients" / file_stem, out_dir / "patients"
-    spectrum = figures.draw_spectrum(observed, title=f"{sample}: observed SBS96 spectrum")
     fit = figures.draw_reconstruction(observed, reconstructed, title=sample, cosine=cosine)
     return {
-        "spectrum": _save_figure(spectrum, stem.with_name(f"{file_stem}_spectrum"), page_dir,
-                                 "Observed SBS96 spectrum", close=False),
-        "reconstruction": _save_figure(fit, stem.with_name(f"{file_stem}_reconstruction"),
-                                       page_dir, "Observed and reconstructed spectra",
-                                       close=False),
+        "reconstruction": _save_figure(
+            fit, stem.with_name(f"{file_stem}_spectrum"), page_dir,
+            "Observed SBS96 spectrum (top) and its reconstruction from the signatures (bottom)",
+            close=False),
     }
 
 
@@ -1030,6 +1469,64 @@ def _write_patient(prepared: _Prepared, sample: str, out_dir: Path, file_stem: s
     path = _write_page("patient.html.j2", out_dir / "patients" / f"{file_stem}.html", context)
     logger.debug("Wrote patient report %s", path)
     return path
+
+
+#: Below this many samples, patient pages are drawn in the calling process.
+_PARALLEL_FROM = 32
+_MAX_WORKERS = 8
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _worker_count(workers: int | None, n_samples: int) -> int:
+    """Processes to use for ``n_samples`` patient pages (see :func:`write_reports`)."""
+    if workers is not None:
+        if workers < 1:
+            raise ValueError(f"workers: expected a positive number, got {workers}.")
+        return min(workers, max(1, n_samples))
+    if n_samples < _PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return 1
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+    return max(1, min(available, _MAX_WORKERS))
+
+
+def _init_worker(prepared: _Prepared, out_dir: Path, file_stems: Mapping[str, str]) -> None:
+    """Give a worker process its data and its own reusable figures."""
+    _WORKER_STATE.update(prepared=prepared, out_dir=out_dir, file_stems=file_stems,
+                         figures=_PatientFigures())
+
+
+def _write_chunk(samples: Sequence[str]) -> int:
+    """Write the pages of ``samples`` in a worker process; returns how many."""
+    state = _WORKER_STATE
+    for sample in samples:
+        _write_patient(state["prepared"], sample, state["out_dir"],
+                       state["file_stems"][sample], state["figures"])
+    return len(samples)
+
+
+def _write_patients(prepared: _Prepared, out_dir: Path, file_stems: Mapping[str, str],
+                    workers: int) -> None:
+    """Write every patient page, in ``workers`` forked processes when more than one.
+
+    Figures are drawn by matplotlib, which holds the GIL, so pages are split over processes
+    (forked, so that the prepared data is shared rather than pickled) in chunks of a few
+    pages each, reusing one pair of figures per process.
+    """
+    samples = list(prepared.samples)
+    if workers <= 1:
+        with _PatientFigures() as figures:
+            for sample in samples:
+                _write_patient(prepared, sample, out_dir, file_stems[sample], figures)
+        return
+    size = max(1, min(16, len(samples) // (4 * workers)))
+    chunks = [samples[i:i + size] for i in range(0, len(samples), size)]
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
+                             initializer=_init_worker,
+                             initargs=(prepared, out_dir, dict(file_stems))) as pool:
+        written = sum(pool.map(_write_chunk, chunks))
+    if written != len(samples):
+        raise RuntimeError(f"wrote {written} of {len(samples)} patient pages.")
 
 
 def _write_cohort(prepared: _Prepared, out_dir: Path, file_stems: Mapping[str, str]) -> Path:
@@ -1114,7 +1611,8 @@ def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
         return _write_patient(prepared, sample, Path(out_dir), file_stem, figures)
 
 
-def write_reports(data: CohortData, out_dir: str | Path, file_stems: dict[str, str]) -> Path:
+def write_reports(data: CohortData, out_dir: str | Path, file_stems: dict[str, str], *,
+                  workers: int | None = None) -> Path:
     """Write the cohort page and one patient page per sample.
 
     Parameters
@@ -1126,6 +1624,10 @@ def write_reports(data: CohortData, out_dir: str | Path, file_stems: dict[str, s
         to ``figures/``.
     file_stems : dict of str to str
         Sample name to a unique, safe file stem for its page.
+    workers : int or None, default=None
+        Processes drawing patient pages. None uses the CPUs this process may run on (its
+        affinity mask, which SLURM and taskset restrict; at most 8), and one process for
+        fewer than 32 samples. Pages are identical whatever the number.
 
     Returns
     -------
@@ -1140,8 +1642,6 @@ def write_reports(data: CohortData, out_dir: str | Path, file_stems: dict[str, s
     """
     prepared, out_dir = _prepare(data), Path(out_dir)
     _check_stems(prepared, file_stems)
-    with _PatientFigures() as figures:
-        for sample in prepared.samples:
-            _write_patient(prepared, sample, out_dir, file_stems[sample], figures)
+    _write_patients(prepared, out_dir, file_stems, _worker_count(workers, len(prepared.samples)))
     logger.info("Wrote %d patient reports under %s", len(prepared.samples), out_dir / "patients")
     return _write_cohort(prepared, out_dir, file_stems)

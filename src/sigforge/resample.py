@@ -8,6 +8,7 @@ how many replicates share that job, or which other ranks were requested.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -40,3 +41,39 @@ def poisson_bootstrap(catalog: FloatArray, rng: np.random.Generator) -> FloatArr
     ndarray, shape (m, n), float64
     """
     return rng.poisson(catalog).astype(np.float64)
+
+
+def multinomial_bootstrap(catalog: FloatArray, rng: np.random.Generator) -> FloatArray:
+    """A copy of a count matrix with each sample redrawn at its own total.
+
+    Column j ~ Multinomial(round(total_j), catalog[:, j] / total_j): the resampling
+    SigProfilerExtractor uses. Unlike Poisson resampling it keeps every sample's burden.
+
+    Parameters
+    ----------
+    catalog : ndarray, shape (m, n)
+
+    Returns
+    -------
+    ndarray, shape (m, n), float64
+    """
+    totals = catalog.sum(axis=0)
+    safe = np.where(totals > 0, totals, 1.0)
+    proportions = (catalog / safe).T
+    proportions[totals == 0] = 1.0 / catalog.shape[0]
+    draws = rng.multinomial(np.round(totals).astype(np.int64), proportions)
+    return draws.T.astype(np.float64)
+
+
+RESAMPLERS: dict[str, Callable[[FloatArray, np.random.Generator], FloatArray]] = {
+    "poisson": poisson_bootstrap,
+    "multinomial": multinomial_bootstrap,
+}
+
+
+def get_resampler(name: str) -> Callable[[FloatArray, np.random.Generator], FloatArray]:
+    """The resampling function registered under ``name``; raises with the valid names."""
+    if name not in RESAMPLERS:
+        raise ValueError(f"resampling '{name}' is unknown; expected one of "
+                         f"{', '.join(RESAMPLERS)}.")
+    return RESAMPLERS[name]

@@ -3,10 +3,11 @@
 A sample's name is kept verbatim in every table and report; its file stem (used in paths such
 as ``results/catalogs/samples/{stem}``) replaces every character outside ``[A-Za-z0-9._-]``
 with ``_`` and, when the result does not start with a letter or digit, is prefixed with ``s``
-(so that no stem is hidden or read as a command-line option). Names whose stems collide (compared case-insensitively, for case-insensitive file
-systems) are rejected. The samples sheet is stricter: a name that reads as a path (``../x``,
-``a/b``) is rejected there rather than silently rewritten, because users expect the sample
-name they typed to be a file name of the results.
+(so that no stem is hidden or read as a command-line option). Names whose stems collide
+(compared case-insensitively, for case-insensitive file systems) are rejected. The samples
+sheet is stricter: a name that reads as a path (``../x``, ``a/b``) is rejected there rather
+than silently rewritten, because users expect the sample name they typed to be a file name of
+the results.
 """
 
 from __future__ import annotations

@@ -54,3 +54,16 @@ def test_detect_channel_set_needs_the_full_set() -> None:
     assert detect_channel_set(list(SBS96_CHANNELS))[0] == "SBS96"
     assert detect_channel_set(list(SBS96_CHANNELS[:95])) is None
     assert detect_channel_set(["word1", "word2"]) is None
+
+
+@pytest.mark.parametrize(("filename", "channels"), [
+    ("COSMIC_v3.6_DBS78_GRCh37.tsv", "DBS78_CHANNELS"),
+    ("COSMIC_v3.6_ID83.tsv", "ID83_CHANNELS"),
+])
+def test_dbs_and_id_orders_equal_the_shipped_tables(filename: str, channels: str) -> None:
+    import sigforge.contexts as contexts
+
+    table = resources.files("sigforge.data") / filename
+    labels = [line.split("\t")[0] for line in table.read_text().splitlines()[1:]]
+    assert tuple(labels) == getattr(contexts, channels)
+    assert detect_channel_set(labels[::-1])[0] == channels.split("_")[0]

@@ -122,3 +122,21 @@ def test_consensus_matrix_and_cophenetic_correlation(rng: np.random.Generator) -
     noisy = rng.uniform(0, 1, size=(6, 3, 12))
     assert cophenetic_correlation(noisy) < 0.95
     assert np.isnan(cophenetic_correlation(clean[:, :1, :]))
+
+
+def test_multinomial_resampling_keeps_every_total(rng: np.random.Generator) -> None:
+    from sigforge.resample import get_resampler
+
+    catalog = planted_counts(30, 8, 2, rng=rng).counts
+    catalog[:, 3] = 0.0
+    draw = get_resampler("multinomial")(catalog, rng)
+    np.testing.assert_array_equal(draw.sum(axis=0), catalog.sum(axis=0))
+    assert not np.array_equal(draw, catalog)
+    with pytest.raises(ValueError, match="poisson, multinomial"):
+        get_resampler("jackknife")
+    options = NMFOptions(max_iter=100, min_iter=10, resampling="multinomial")
+    one = solve_replicates(catalog[:, [0, 1, 2, 4]], 2, range(3), seed=1, catalog_name="X",
+                           options=options)
+    parts = [solve_replicates(catalog[:, [0, 1, 2, 4]], 2, range(i, i + 1), seed=1,
+                              catalog_name="X", options=options) for i in range(3)]
+    np.testing.assert_array_equal(one["W"], merge_chunks(parts)["W"])

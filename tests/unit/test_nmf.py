@@ -70,3 +70,72 @@ def test_convergence_flag(rng: np.random.Generator) -> None:
     W0, H0 = random_init(X, 2, rng)
     capped = fit_kl_mu_batched(X[None], W0[None], H0[None], max_iter=20, min_iter=0, tol=1e-15)
     assert not capped.converged[0] and capped.n_iter[0] == 20
+
+
+# ---- batched runner: weights, fixed factors, over-relaxation, errors (issue 4) ----
+
+
+def _problems(n_problems: int, m: int = 12, n: int = 9, k: int = 2):
+    X = np.stack([planted_counts(m, n, k, rng=i).counts for i in range(n_problems)])
+    starts = [random_init(x, k, np.random.default_rng(i)) for i, x in enumerate(X)]
+    return X, np.stack([s[0] for s in starts]), np.stack([s[1] for s in starts])
+
+
+def test_hidden_entries_do_not_influence_the_fit() -> None:
+    X, W0, H0 = _problems(1)
+    weights = np.ones_like(X)
+    weights[0, 3, 4] = 0.0
+    changed = X.copy()
+    changed[0, 3, 4] += 1000.0
+    a = fit_kl_mu_batched(X, W0, H0, weights=weights, max_iter=50, min_iter=0)
+    b = fit_kl_mu_batched(changed, W0, H0, weights=weights, max_iter=50, min_iter=0)
+    np.testing.assert_array_equal(a.W, b.W)
+    assert a.objective[0] == b.objective[0]
+
+
+def test_weighted_batch_gives_the_same_bits_as_solo() -> None:
+    X, W0, H0 = _problems(3)
+    weights = (np.random.default_rng(0).uniform(size=X.shape) > 0.2).astype(float)
+    together = fit_kl_mu_batched(X, W0, H0, weights=weights, max_iter=300, min_iter=10, tol=1e-6)
+    for r in range(3):
+        alone = fit_kl_mu_batched(X[r:r + 1], W0[r:r + 1], H0[r:r + 1], weights=weights[r:r + 1],
+                                  max_iter=300, min_iter=10, tol=1e-6)
+        np.testing.assert_array_equal(alone.H[0], together.H[r])
+
+
+@pytest.mark.parametrize("fixed", ["W", "H"])
+def test_fixed_factor_is_left_untouched(fixed: str) -> None:
+    X, W0, H0 = _problems(2)
+    result = fit_kl_mu_batched(X, W0, H0, update_w=fixed != "W", update_h=fixed != "H",
+                               max_iter=40, min_iter=0)
+    np.testing.assert_array_equal(result.W if fixed == "W" else result.H,
+                                  W0 if fixed == "W" else H0)
+    start = kl_divergence(X, W0 @ H0)
+    assert (result.objective < start).all()
+
+
+def test_over_relaxed_updates_go_further_in_the_same_iterations() -> None:
+    X, W0, H0 = _problems(2, m=30, n=20, k=3)
+    plain = fit_kl_mu_batched(X, W0, H0, max_iter=100, min_iter=0, tol=0.0)
+    relaxed = fit_kl_mu_batched(X, W0, H0, exponent=1.5, max_iter=100, min_iter=0, tol=0.0)
+    assert (relaxed.objective < plain.objective).all()
+
+
+def test_kernel_objective_matches_numpy() -> None:
+    X, W0, H0 = _problems(2)
+    result = fit_kl_mu_batched(X, W0, H0, max_iter=30, min_iter=0)
+    np.testing.assert_allclose(result.objective, kl_divergence(X, result.W @ result.H),
+                               rtol=1e-12)
+
+
+def test_batch_shape_errors_say_expected_and_got() -> None:
+    X, W0, H0 = _problems(2)
+    with pytest.raises(ValueError, match=r"expected W \(2, 12, 2\) and H \(2, 2, 9\)"):
+        fit_kl_mu_batched(X, W0, H0[:, :, :5])
+    with pytest.raises(ValueError, match="expected 3-D"):
+        fit_kl_mu_batched(X[0], W0[0], H0[0])
+    with pytest.raises(ValueError, match="0 < exponent < 2"):
+        fit_kl_mu_batched(X, W0, H0, exponent=2.5)
+    with pytest.raises(ValueError, match="expected weights of shape"):
+        fit_kl_mu_batched(X, W0, H0, weights=np.ones((2, 3, 3)))
+

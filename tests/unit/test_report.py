@@ -136,10 +136,10 @@ def test_write_reports_creates_every_page_and_figure(report_dir: Path) -> None:
     assert (report_dir / "cohort.html").is_file()
     for stem in STEMS.values():
         assert (report_dir / "patients" / f"{stem}.html").is_file()
-        for kind in ("spectrum", "reconstruction"):
-            for suffix in (".png", ".svg"):
-                assert (report_dir / "figures" / "patients" / f"{stem}_{kind}{suffix}").is_file()
+        for suffix in (".png", ".svg"):
+            assert (report_dir / "figures" / "patients" / f"{stem}_spectrum{suffix}").is_file()
     for name in ("rank_selection", "exposures_absolute", "exposures_relative",
+                 "exposures_heatmap", "signatures_panel",
                  "signature_1_SBS96A", "signature_2_SBS96B"):
         png = report_dir / "figures" / f"{name}.png"
         assert png.read_bytes().startswith(PNG_MAGIC)
@@ -182,7 +182,8 @@ def test_every_image_is_an_inline_png(report_dir: Path) -> None:
             assert source.startswith(prefix), (path, source[:40])
             assert base64.b64decode(source[len(prefix):], validate=True).startswith(PNG_MAGIC)
             count += 1
-    assert count == 5 + 2 * len(SAMPLES)
+    # Cohort: rank, 2 exposure bars, heatmap, panel, 2 signatures; 1 per patient.
+    assert count == 7 + len(SAMPLES)
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
@@ -309,8 +310,9 @@ def test_other_plots_build(cohort: CohortData) -> None:
     ]
     try:
         assert "cosine 1.000" in figures[0].texts[0].get_text()
-        stacked = sum(np.array([bar.get_height() for bar in container])
-                      for container in figures[1].axes[0].containers)
+        # One PolyCollection per signature; the top edge of the last is the stack height.
+        last = figures[1].axes[0].collections[-1]
+        stacked = np.array([path.vertices[1:3, 1].max() for path in last.get_paths()])
         assert len(figures[0].axes) == 2
         np.testing.assert_allclose(stacked, 1.0)
         for fig in figures:
@@ -337,3 +339,64 @@ def test_single_writers_and_bad_stems(cohort: CohortData, tmp_path: Path) -> Non
     with pytest.raises(ValueError, match="relative to the report directory"):
         write_cohort_report(absolute, tmp_path)
     assert plt.get_fignums() == []
+
+
+def test_dbs78_and_id83_use_the_standard_layouts() -> None:
+    from sigforge.contexts import DBS78_CHANNELS, ID83_CHANNELS
+    from sigforge.report import DBS78_COLOURS, ID83_COLOURS, plot_spectrum
+
+    dbs = plot_spectrum(pd.Series(np.arange(78.0), index=list(DBS78_CHANNELS)), title="dbs")
+    ids = plot_spectrum(pd.Series(np.arange(83.0), index=list(ID83_CHANNELS)[::-1]), title="id")
+    try:
+        for fig, gid, channels, colours in ((dbs, "dbs78-bars", DBS78_CHANNELS, DBS78_COLOURS),
+                                            (ids, "id83-bars", ID83_CHANNELS, ID83_COLOURS)):
+            bars = next(c for c in fig.axes[0].collections if c.get_gid() == gid)
+            assert len(bars.get_paths()) == len(channels)
+            assert len({tuple(c) for c in bars.get_facecolors()}) == len(colours)
+        ticks = [t.get_text() for t in ids.axes[0].get_xticklabels()]
+        assert ticks[:6] == ["1", "2", "3", "4", "5", "6+"] and ticks[12:18][-1] == "5+"
+        # the reversed Series was aligned by label: bar i has height i
+        heights = [p.vertices[1, 1] for p in next(
+            c for c in ids.axes[0].collections if c.get_gid() == "id83-bars").get_paths()]
+        np.testing.assert_allclose(heights, np.arange(83.0)[::-1])
+    finally:
+        plt.close(dbs)
+        plt.close(ids)
+    with pytest.raises(ValueError, match="SBS96, DBS78 or ID83"):
+        plot_spectrum(pd.Series([1.0, 2.0], index=["a", "b"]), title="bad")
+
+
+def test_heatmap_orders_samples_by_scipy_clustering(cohort: CohortData) -> None:
+    from scipy.cluster import hierarchy
+
+    from sigforge.report import plot_exposure_heatmap
+
+    fig = plot_exposure_heatmap(cohort.exposures)
+    try:
+        fractions = (cohort.exposures / cohort.exposures.sum(axis=0)).to_numpy()
+        order = hierarchy.leaves_list(hierarchy.linkage(fractions.T, method="average"))
+        labels = [t.get_text() for t in fig.axes[1].get_xticklabels()]
+        assert [label[:10] for label in labels] == [cohort.exposures.columns[i][:10]
+                                                    for i in order]
+    finally:
+        plt.close(fig)
+
+
+def test_decomposition_and_other_catalog_figures(cohort: CohortData, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from sigforge.contexts import DBS78_CHANNELS
+
+    reference = pd.DataFrame(np.eye(96)[:, :3] * 0 + 1 / 96, index=list(SBS96_CHANNELS),
+                             columns=["SBS1", "SBS5", "SBS40a"])
+    data = replace(cohort, reference_signatures=reference,
+                   decomposition=pd.DataFrame({"components": ["SBS1:0.6;SBS5:0.4", "SBS40a:1"],
+                                               "cosine": [0.91, 0.88], "novel": [False, True]},
+                                              index=["SBS96A", "SBS96B"]),
+                   other_catalogs={"DBS78": pd.DataFrame(1, index=list(DBS78_CHANNELS),
+                                                         columns=SAMPLES)})
+    page = write_cohort_report(data, tmp_path).read_text(encoding="utf-8")
+    figures = tmp_path / "figures"
+    for name in ("decomposition_1_SBS96A", "decomposition_2_SBS96B", "catalog_DBS78"):
+        assert (figures / f"{name}.png").is_file() and (figures / f"{name}.svg").is_file()
+    assert "SBS1 60% + SBS5 40%" in page and "Summed DBS78 spectrum" in page

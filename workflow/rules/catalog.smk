@@ -19,7 +19,10 @@ rule catalog_sample:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=30,
+        runtime=catalog_runtime,
+    # One VCF takes seconds; cluster/config.yaml packs 100 samples into one SLURM job.
+    group:
+        "catalog"
     conda:
         "../../environment.yml"
     shell:

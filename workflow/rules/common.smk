@@ -85,18 +85,18 @@ def refit_signatures_arg(wildcards, input):
     return input.signatures if input.signatures else config["refit"]["signatures"]
 
 
-# Resources. Seconds per (channel x sample x rank x iteration x replicate) of the KL updates,
-# and MB per float held, measured with tests/cluster/chunk_costs.py (README, "Running on a
-# SLURM cluster"); the formulas take 3x that time and round up, and grow with each retry.
+# Resources. NMF_SECONDS_PER_UNIT is the measured CPU time per (channel x sample x rank x
+# iteration x replicate) of the KL updates (tests/cluster/chunk_costs.py; docs/benchmarks.md);
+# runtimes take 3x it, memory bounds lie above the measured peaks, both grow with each retry.
 NMF_SECONDS_PER_UNIT = 1.3e-9
 CHANNELS = 96
 
 
 def nmf_chunk_runtime(wildcards, attempt):
-    """Minutes for one NMF chunk: cohort size x k x iteration cap x replicates, x3 margin."""
+    """Minutes for one NMF chunk: cohort size x k x iteration cap x replicates, x3, + 1."""
     units = (CHANNELS * len(SAMPLES) * int(wildcards.k) * EXTRACT["max_iter"]
              * chunk_count(wildcards))
-    return attempt * (5 + math.ceil(3 * NMF_SECONDS_PER_UNIT * units / 60))
+    return attempt * (1 + math.ceil(3 * NMF_SECONDS_PER_UNIT * units / 60))
 
 
 def nmf_chunk_mem_mb(wildcards, attempt):
@@ -107,10 +107,10 @@ def nmf_chunk_mem_mb(wildcards, attempt):
 
 def consensus_mem_mb(wildcards, attempt):
     """MB to hold and cluster every replicate's W and H of one rank (~4 copies)."""
-    floats = EXTRACT["replicates"] * (CHANNELS + int(wildcards.k)) * len(SAMPLES)
+    floats = EXTRACT["replicates"] * int(wildcards.k) * (CHANNELS + len(SAMPLES))
     return attempt * (1000 + math.ceil(4 * 8 * floats / 1e6))
 
 
 def catalog_runtime(wildcards, input, attempt):
-    """Minutes to count one sample's VCF: 5 plus 1 per 20 MB of VCF."""
-    return attempt * (5 + math.ceil(os.path.getsize(input.vcf) / 20e6))
+    """Minutes to count one sample's VCF: 1 plus 1 per 20 MB of VCF."""
+    return attempt * (1 + math.ceil(os.path.getsize(input.vcf) / 20e6))

@@ -18,8 +18,11 @@ rule consensus:
         outdir=subpath(output.signatures, parent=True),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=consensus_mem_mb,
         runtime=30,
+    # With select_rank: every rank's consensus and the rank choice run as one SLURM job.
+    group:
+        "rank"
     conda:
         "../../environment.yml"
     shell:

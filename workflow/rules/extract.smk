@@ -19,14 +19,19 @@ rule nmf_chunk:
         max_iter=EXTRACT["max_iter"],
         min_iter=EXTRACT["min_iter"],
         tol=EXTRACT["tol"],
+        resampling=EXTRACT["resampling"],
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=60,
+        mem_mb=nmf_chunk_mem_mb,
+        runtime=nmf_chunk_runtime,
+    # Chunks are seconds to minutes each; cluster/config.yaml packs 50 into one SLURM job.
+    group:
+        "nmf"
     conda:
         "../../environment.yml"
     shell:
         "sigforge replicates --catalog {input.catalog:q} --catalog-name SBS96 --k {wildcards.k}"
         " --first {params.first} --count {params.n_replicates} --seed {params.seed}"
         " --max-iter {params.max_iter} --min-iter {params.min_iter} --tol {params.tol}"
+        " --resampling {params.resampling}"
         " --out {output.chunk:q} 2> {log:q}"

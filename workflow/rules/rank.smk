@@ -24,13 +24,15 @@ rule select_rank:
             "catalog_name=SBS96",
             f"ranks={RANKS}",
             f"replicates={EXTRACT['replicates']}",
-            f"nmf=max_iter={EXTRACT['max_iter']},min_iter={EXTRACT['min_iter']},tol={EXTRACT['tol']}",
+            f"nmf=max_iter={EXTRACT['max_iter']},min_iter={EXTRACT['min_iter']},tol={EXTRACT['tol']},resampling={EXTRACT['resampling']}",
         ],
         outdir=subpath(output.metrics, parent=True),
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
+    group:
+        "rank"
     conda:
         "../../environment.yml"
     shell:

@@ -13,8 +13,27 @@ rule report:
         intervals=rules.refit.output.intervals,
         decomposition=rules.refit.output.decomposition,
     output:
-        cohort="results/report/cohort.html",
-        patients=expand("results/report/patients/{stem}.html", stem=SAMPLES["stem"]),
+        cohort=report(
+            "results/report/cohort.html",
+            caption="../report/cohort.rst",
+            category="Reports",
+            labels={"page": "cohort"},
+        ),
+        patients=[
+            report(
+                f"results/report/patients/{stem}.html",
+                caption="../report/patient.rst",
+                category="Patient reports",
+                labels={"patient": stem},
+            )
+            for stem in SAMPLES["stem"]
+        ],
+        figures=report(
+            directory("results/report/figures"),
+            patterns=["{name,[^/]+}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+        ),
     log:
         "logs/report/report.log",
     params:
@@ -24,7 +43,8 @@ rule report:
         reference=config["report"]["reference"],
         build=config["genome_build"],
         outdir=subpath(output.cohort, parent=True),
-    threads: 1
+    # Patient pages are drawn by up to `threads` processes.
+    threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
@@ -32,5 +52,5 @@ rule report:
         "../../environment.yml"
     shell:
         "sigforge report --catalog-dir {params.catalog_dir:q} --extract-dir {params.extract_dir:q}"
-        " --refit-dir {params.refit_dir:q} --reference {params.reference:q}"
+        " --refit-dir {params.refit_dir:q} --reference {params.reference:q} --threads {threads}"
         " --genome-build {params.build} --out {params.outdir:q} 2> {log:q}"

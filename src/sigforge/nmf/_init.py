@@ -1,10 +1,18 @@
-"""Initialisations for batched NMF: random, seeded by an injected generator."""
+"""Initialisations: seeded random starts and NNDSVD (plain, a: zeros filled with the mean,
+ar: zeros filled with small random values).
+
+Orientation: ``X`` (m, n) is factored as ``W`` (m, k) times ``H`` (k, n).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from sigforge._types import FloatArray
+
+InitFunction = Callable[[FloatArray, int, np.random.Generator], tuple[FloatArray, FloatArray]]
 
 
 def random_init(X: FloatArray, k: int, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
@@ -12,6 +20,12 @@ def random_init(X: FloatArray, k: int, rng: np.random.Generator) -> tuple[FloatA
 
     Entries are uniform on [0.01, 1) so that no factor starts at zero (a zero stays zero under
     multiplicative updates). Each sample's coefficients are scaled to its column total.
+
+    Parameters
+    ----------
+    X : ndarray, shape (m, n)
+    k : int
+    rng : numpy.random.Generator
 
     Returns
     -------
@@ -24,3 +38,96 @@ def random_init(X: FloatArray, k: int, rng: np.random.Generator) -> tuple[FloatA
     H = rng.uniform(0.01, 1.0, size=(k, n))
     H *= np.maximum(X.sum(axis=0), 1.0) / H.sum(axis=0, keepdims=True)
     return W, H
+
+
+def _nndsvd_pair(u: FloatArray, v: FloatArray, sigma: float) -> tuple[FloatArray, FloatArray]:
+    """Dominant nonnegative part of one singular pair (u (m,), v (n,)), scaled by sqrt(sigma)."""
+    up, un = np.maximum(u, 0), np.maximum(-u, 0)
+    vp, vn = np.maximum(v, 0), np.maximum(-v, 0)
+    norm_up, norm_vp = np.linalg.norm(up), np.linalg.norm(vp)
+    norm_un, norm_vn = np.linalg.norm(un), np.linalg.norm(vn)
+    if norm_up * norm_vp >= norm_un * norm_vn:
+        x, y, scale = up / max(norm_up, 1e-300), vp / max(norm_vp, 1e-300), norm_up * norm_vp
+    else:
+        x, y, scale = un / max(norm_un, 1e-300), vn / max(norm_vn, 1e-300), norm_un * norm_vn
+    factor = np.sqrt(sigma * scale)
+    return factor * x, factor * y
+
+
+def nndsvd_init(X: FloatArray, k: int, rng: np.random.Generator | None = None, *,
+                fill: str = "zeros") -> tuple[FloatArray, FloatArray]:
+    """Nonnegative double SVD start (deterministic apart from the ``fill='random'`` option).
+
+    Parameters
+    ----------
+    X : ndarray, shape (m, n)
+    k : int
+    rng : numpy.random.Generator, optional
+        Used only by ``fill='random'``.
+    fill : {'zeros', 'mean', 'random'}, default='zeros'
+        What replaces the zeros: nothing (NNDSVD; suits HALS), the data mean (NNDSVDa) or
+        uniform values below mean/100 (NNDSVDar); MU needs one of the latter two.
+
+    Returns
+    -------
+    W : ndarray, shape (m, k)
+    H : ndarray, shape (k, n)
+
+    References
+    ----------
+    C. Boutsidis and E. Gallopoulos, "SVD based initialization: A head start for nonnegative
+    matrix factorization", Pattern Recognition 41(4) (2008).
+    """
+    U, S, Vt = np.linalg.svd(X, full_matrices=False)
+    m, n = X.shape
+    W, H = np.zeros((m, k)), np.zeros((k, n))
+    W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0])
+    H[0] = np.sqrt(S[0]) * np.abs(Vt[0])
+    for j in range(1, k):
+        W[:, j], H[j] = _nndsvd_pair(U[:, j], Vt[j], S[j])
+    W[W < 1e-12], H[H < 1e-12] = 0.0, 0.0
+    mean = X.mean()
+    if fill == "mean":
+        W[W == 0], H[H == 0] = mean, mean
+    elif fill == "random":
+        rng = np.random.default_rng(rng)
+        W[W == 0] = rng.uniform(0, mean / 100, size=int((W == 0).sum()))
+        H[H == 0] = rng.uniform(0, mean / 100, size=int((H == 0).sum()))
+    elif fill != "zeros":
+        raise ValueError(f"expected fill in ['mean', 'random', 'zeros'], got {fill!r}.")
+    return W, H
+
+
+INITS: dict[str, InitFunction] = {
+    "random": random_init,
+    "nndsvd": lambda X, k, rng: nndsvd_init(X, k, rng, fill="zeros"),
+    "nndsvda": lambda X, k, rng: nndsvd_init(X, k, rng, fill="mean"),
+    "nndsvdar": lambda X, k, rng: nndsvd_init(X, k, rng, fill="random"),
+}
+
+
+def initialise(X: FloatArray, k: int, method: str = "random",
+               rng: np.random.Generator | int | None = None) -> tuple[FloatArray, FloatArray]:
+    """Start W (m, k), H (k, n) for X (m, n) by a registered method.
+
+    Parameters
+    ----------
+    X : ndarray, shape (m, n)
+    k : int
+    method : {'random', 'nndsvd', 'nndsvda', 'nndsvdar'}, default='random'
+    rng : Generator, int or None, default=None
+        Normalised once with ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    W : ndarray, shape (m, k)
+    H : ndarray, shape (k, n)
+
+    Raises
+    ------
+    ValueError
+        For an unknown method; the message lists the valid ones.
+    """
+    if method not in INITS:
+        raise ValueError(f"expected init in {sorted(INITS)}, got {method!r}.")
+    return INITS[method](X, k, np.random.default_rng(rng))

@@ -1,128 +1,284 @@
-"""Batched NMF solvers on plain arrays.
+"""Single-problem NMF solvers on plain arrays: multiplicative updates for any beta-divergence
+(with entry weights, fixed factors, a minimum-volume penalty on W and a graph penalty on H) and
+HALS for the Frobenius objective.
 
-Orientation inside the solvers: ``X`` is (R, m, n) -- R independent problems of m features by
-n samples -- factored as ``W`` (R, m, k) times ``H`` (R, k, n). Every problem's trajectory
-depends on its own data and start only, so a problem gives the same bits whether it is solved
-alone or stacked with others (the determinism contract of the workflow relies on this).
+Orientation: ``X`` (m, n) is factored as ``W`` (m, k) times ``H`` (k, n); ``weights`` (m, n) and
+``graph`` (n, n) live on X's entries and on its samples. The default problem (KL, no penalty)
+runs in the fused numba kernel of :mod:`sigforge.nmf._kernels`; everything else is numpy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sigforge._types import FloatArray
-
-#: Floor for the model X ~ WH, so that X / WH and log(X / WH) stay finite.
-_TINY = 1e-300
+from sigforge.nmf._batch import fit_kl_mu_batched, normalise_factors
+from sigforge.nmf._objective import TINY, beta_divergence
 
 
 @dataclass(frozen=True)
-class BatchResult:
-    """Result of a batched solve.
+class FitOptions:
+    """Objective, penalties and stopping rule of one fit.
 
     Attributes
     ----------
-    W : ndarray, shape (R, m, k)
-        Basis per problem; columns scaled to sum to 1.
-    H : ndarray, shape (R, k, n)
-        Coefficients per problem, scaled so that W @ H is unchanged by the normalisation.
-    objective : ndarray, shape (R,)
-        Final objective (generalised KL divergence) per problem.
-    n_iter : ndarray, shape (R,)
-        Iterations run per problem.
-    converged : ndarray of bool, shape (R,)
-        Whether the relative objective change fell below ``tol`` before ``max_iter``.
+    beta : float, default=1.0
+        Beta-divergence: 1 KL (Poisson), 2 Frobenius (half squared error), 0 Itakura-Saito.
+    max_iter, min_iter : int, default=1000, 0
+        Iteration cap; no convergence is declared before ``min_iter``.
+    tol : float, default=1e-7
+        Converged when the relative objective decrease over ``check_every`` iterations is < tol.
+    check_every : int, default=10
+    update_w, update_h : bool, default=True
+        False keeps that factor fixed at its start.
+    volume_weight : float, default=0.0
+        Weight of the log-det volume penalty ``log det(W^T W + volume_delta I)`` on W.
+    volume_delta : float, default=1.0
+    graph_weight : float, default=0.0
+        Weight of the graph penalty ``tr(H L H^T) / 2`` (L the graph Laplacian) on H.
+    exponent : float, default=1.0
+        Exponent of the multiplicative factor in the fused KL kernel (beta=1 without penalties);
+        values in (1, 2) over-relax it. The numpy updates use the MM exponent of their beta.
+    """
+
+    beta: float = 1.0
+    max_iter: int = 1000
+    min_iter: int = 0
+    tol: float = 1e-7
+    check_every: int = 10
+    update_w: bool = True
+    update_h: bool = True
+    volume_weight: float = 0.0
+    volume_delta: float = 1.0
+    graph_weight: float = 0.0
+    exponent: float = 1.0
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """One fit's factors and convergence record.
+
+    Attributes
+    ----------
+    W : ndarray, shape (m, k)
+    H : ndarray, shape (k, n)
+    objective : float
+        Final objective, penalties included.
+    n_iter : int
+    converged : bool
+    history : ndarray, shape (n_checks + 1,)
+        Objective at the start and at every check (empty for the fused KL kernel).
     """
 
     W: FloatArray
     H: FloatArray
-    objective: FloatArray
-    n_iter: np.ndarray
-    converged: np.ndarray
+    objective: float
+    n_iter: int
+    converged: bool
+    history: FloatArray = field(default_factory=lambda: np.empty(0))
 
 
-def kl_divergence(X: FloatArray, WH: FloatArray) -> FloatArray:
-    """Generalised KL divergence D(X || WH) summed over the last two axes.
+@dataclass(frozen=True)
+class _Problem:
+    """Data, optional entry weights, optional graph adjacency, and options of one fit."""
 
-    ``0 * log(0 / y)`` is taken as 0, the Poisson-likelihood convention.
-    """
-    WH = np.maximum(WH, _TINY)
-    positive = X > 0
-    log_term = np.where(positive, X * np.log(np.where(positive, X, 1.0) / WH), 0.0)
-    total: FloatArray = (log_term - X + WH).sum(axis=(-2, -1))
-    return total
+    X: FloatArray
+    weights: FloatArray | None
+    graph: FloatArray | None
+    options: FitOptions
 
 
-def _mu_kl_step(X: FloatArray, W: FloatArray, H: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """One Lee-Seung multiplicative update of H then W for the KL objective (batched)."""
-    ratio = X / np.maximum(W @ H, _TINY)
-    H = H * (np.swapaxes(W, -1, -2) @ ratio) / np.maximum(W.sum(axis=-2)[..., None], _TINY)
-    ratio = X / np.maximum(W @ H, _TINY)
-    W = W * (ratio @ np.swapaxes(H, -1, -2)) / np.maximum(H.sum(axis=-1)[..., None, :], _TINY)
+def _mu_exponent(beta: float) -> float:
+    """Exponent that makes the beta-divergence MU step a majorisation-minimisation step."""
+    if beta < 1:
+        return 1.0 / (2.0 - beta)
+    if beta > 2:
+        return 1.0 / (beta - 1.0)
+    return 1.0
+
+
+def _mu_terms(p: _Problem, WH: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Positive and negative parts of the gradient w.r.t. WH, both (m, n), weights applied."""
+    beta = p.options.beta
+    WH = np.maximum(WH, TINY)
+    if beta == 1:
+        numer, denom = p.X / WH, np.ones_like(WH)
+    elif beta == 2:
+        numer, denom = p.X, WH
+    else:
+        numer, denom = p.X * WH ** (beta - 2), WH ** (beta - 1)
+    if p.weights is not None:
+        numer, denom = p.weights * numer, p.weights * denom
+    return numer, denom
+
+
+def _mu_update_h(p: _Problem, W: FloatArray, H: FloatArray) -> FloatArray:
+    """Multiplicative update of H (k, n), graph penalty split into its signed parts."""
+    numer, denom = _mu_terms(p, W @ H)
+    top, bottom = W.T @ numer, W.T @ denom
+    if p.graph is not None and p.options.graph_weight > 0:
+        top = top + p.options.graph_weight * (H @ p.graph)
+        bottom = bottom + p.options.graph_weight * H * p.graph.sum(axis=0)
+    return H * (top / np.maximum(bottom, TINY)) ** _mu_exponent(p.options.beta)
+
+
+def _mu_update_w(p: _Problem, W: FloatArray, H: FloatArray) -> FloatArray:
+    """Multiplicative update of W (m, k), volume penalty split into its signed parts."""
+    numer, denom = _mu_terms(p, W @ H)
+    top, bottom = numer @ H.T, denom @ H.T
+    if p.options.volume_weight > 0:
+        k = W.shape[1]
+        inverse = np.linalg.inv(W.T @ W + p.options.volume_delta * np.eye(k))
+        scale = 2.0 * p.options.volume_weight
+        top = top + scale * W @ np.maximum(-inverse, 0)
+        bottom = bottom + scale * W @ np.maximum(inverse, 0)
+    return W * (top / np.maximum(bottom, TINY)) ** _mu_exponent(p.options.beta)
+
+
+def _mu_step(p: _Problem, W: FloatArray, H: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """One MU iteration: H then W; with a volume penalty W's columns are rescaled to sum 1."""
+    if p.options.update_h:
+        H = _mu_update_h(p, W, H)
+    if p.options.update_w:
+        W = _mu_update_w(p, W, H)
+        if p.options.volume_weight > 0 and p.options.update_h:
+            W, H = normalise_factors(W, H)
     return W, H
 
 
-def normalise_factors(W: FloatArray, H: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Scale each column of W to sum to 1 and the matching row of H inversely."""
-    scale = W.sum(axis=-2)
-    scale = np.where(scale > 0, scale, 1.0)
-    return W / scale[..., None, :], H * scale[..., :, None]
+def _hals_step(p: _Problem, W: FloatArray, H: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """One HALS (exact block coordinate descent) sweep over H's rows then W's columns."""
+    if p.options.update_h:
+        H = H.copy()
+        WtW, WtX = W.T @ W, W.T @ p.X
+        for row in range(H.shape[0]):
+            step = (WtX[row] - WtW[row] @ H) / max(WtW[row, row], TINY)
+            H[row] = np.maximum(H[row] + step, 0.0)
+    if p.options.update_w:
+        W = W.copy()
+        HHt, XHt = H @ H.T, p.X @ H.T
+        for col in range(W.shape[1]):
+            step = (XHt[:, col] - W @ HHt[:, col]) / max(HHt[col, col], TINY)
+            W[:, col] = np.maximum(W[:, col] + step, 0.0)
+    return W, H
 
 
-def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *, max_iter: int = 5000,
-                      min_iter: int = 100, tol: float = 1e-7,
-                      check_every: int = 10) -> BatchResult:
-    """Fit R KL-divergence NMF problems at once by multiplicative updates.
+StepFunction = Callable[[_Problem, FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+
+#: Solver name -> one iteration of it.
+SOLVERS: dict[str, StepFunction] = {"mu": _mu_step, "hals": _hals_step}
+
+
+def penalised_objective(p: _Problem, W: FloatArray, H: FloatArray) -> float:
+    """Beta-divergence plus the volume and graph penalties that are switched on."""
+    total = beta_divergence(p.X, W @ H, p.options.beta, p.weights)
+    if p.options.volume_weight > 0:
+        gram = W.T @ W + p.options.volume_delta * np.eye(W.shape[1])
+        total += p.options.volume_weight * float(np.linalg.slogdet(gram)[1])
+    if p.graph is not None and p.options.graph_weight > 0:
+        laplacian = np.diag(p.graph.sum(axis=0)) - p.graph
+        total += 0.5 * p.options.graph_weight * float(np.trace(H @ laplacian @ H.T))
+    return total
+
+
+def _iterate(p: _Problem, W: FloatArray, H: FloatArray, solver: str) -> FitResult:
+    """Run ``solver`` steps with the windowed relative-change rule; record the objective."""
+    step, o = SOLVERS[solver], p.options
+    history = [penalised_objective(p, W, H)]
+    iteration, converged = 0, False
+    while iteration < o.max_iter and not converged:
+        for _ in range(min(o.check_every, o.max_iter - iteration)):
+            W, H = step(p, W, H)
+        iteration = min(iteration + o.check_every, o.max_iter)
+        history.append(penalised_objective(p, W, H))
+        change = (history[-2] - history[-1]) / max(abs(history[-2]), TINY)
+        converged = iteration >= o.min_iter and change < o.tol
+    if o.update_w and o.update_h:
+        W, H = normalise_factors(W, H)
+    return FitResult(W, H, history[-1], iteration, converged, np.array(history))
+
+
+def _check_solver(solver: str, p: _Problem) -> None:
+    """Raise ValueError for an unknown solver or a combination it cannot handle."""
+    if solver not in SOLVERS:
+        raise ValueError(f"expected solver in {sorted(SOLVERS)}, got {solver!r}.")
+    o = p.options
+    unsupported = (o.beta != 2 or p.weights is not None or o.volume_weight > 0
+                   or o.graph_weight > 0)
+    if solver == "hals" and unsupported:
+        raise ValueError("solver 'hals' handles only beta=2 without weights or penalties; got "
+                         f"beta={o.beta}, weights={p.weights is not None}, volume_weight="
+                         f"{o.volume_weight}, graph_weight={o.graph_weight}. Use solver='mu'.")
+    if p.graph is not None and p.graph.shape != (p.X.shape[1],) * 2:
+        raise ValueError(f"expected graph of shape {(p.X.shape[1],) * 2}, got {p.graph.shape}.")
+    if p.weights is not None and p.weights.shape != p.X.shape:
+        raise ValueError(f"expected weights of shape {p.X.shape}, got {p.weights.shape}.")
+
+
+def _uses_kernel(solver: str, p: _Problem) -> bool:
+    """True when the fused KL kernel solves exactly this problem."""
+    o = p.options
+    return solver == "mu" and o.beta == 1 and o.volume_weight == 0 and o.graph_weight == 0
+
+
+def fit_nmf(X: FloatArray, W: FloatArray, H: FloatArray, *, solver: str = "mu",
+            weights: FloatArray | None = None, graph: FloatArray | None = None,
+            options: FitOptions | None = None) -> FitResult:
+    """Factor one nonnegative matrix from a given start.
 
     Parameters
     ----------
-    X : ndarray, shape (R, m, n)
-        Nonnegative data, one problem per leading index.
-    W : ndarray, shape (R, m, k)
-        Positive starting basis.
-    H : ndarray, shape (R, k, n)
-        Positive starting coefficients.
-    max_iter : int, default=5000
-        Iteration cap per problem.
-    min_iter : int, default=100
-        Problems are never declared converged before this many iterations.
-    tol : float, default=1e-7
-        A problem converges when its objective improves by less than ``tol`` (relative)
-        over ``check_every`` iterations.
-    check_every : int, default=10
-        Objective evaluation interval.
+    X : ndarray, shape (m, n)
+        Nonnegative data.
+    W : ndarray, shape (m, k)
+        Start of the basis (kept when ``options.update_w`` is False).
+    H : ndarray, shape (k, n)
+        Start of the coefficients (kept when ``options.update_h`` is False).
+    solver : {'mu', 'hals'}, default='mu'
+        Multiplicative updates (any beta, weights, penalties) or HALS (beta=2 only).
+    weights : ndarray, shape (m, n), optional
+        Entry weights; 0 hides an entry (held-out cross-validation).
+    graph : ndarray, shape (n, n), optional
+        Symmetric nonnegative sample adjacency for the graph penalty.
+    options : FitOptions, optional
+        Objective, penalties and stopping rule; default ``FitOptions()``.
 
     Returns
     -------
-    BatchResult
+    FitResult
+
+    Raises
+    ------
+    ValueError
+        Unknown solver, or an option the solver does not support, or mismatched shapes.
 
     References
     ----------
-    D. D. Lee and H. S. Seung, "Algorithms for non-negative matrix factorization",
-    NIPS 13 (2001).
+    Lee & Seung (2001); Fevotte & Idier, Neural Computation 23(9) (2011) (beta MU);
+    Cichocki & Phan, IEICE Trans. E92-A(3) (2009) (HALS); Leplat, Gillis & Ang, ICASSP (2020)
+    (minimum-volume beta-NMF); Cai, He, Han & Huang, IEEE TPAMI 33(8) (2011) (graph-regularised).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.poisson(5.0, size=(6, 4)).astype(float)
+    >>> fit = fit_nmf(X, rng.uniform(0.1, 1, (6, 2)), rng.uniform(0.1, 1, (2, 4)),
+    ...               options=FitOptions(beta=2, max_iter=20))
+    >>> fit.n_iter
+    20
     """
-    R = X.shape[0]
-    W, H = W.copy(), H.copy()
-    n_iter = np.zeros(R, dtype=np.int64)
-    converged = np.zeros(R, dtype=bool)
-    previous = kl_divergence(X, W @ H)
-    active = np.arange(R)
-    iteration = 0
-    while active.size and iteration < max_iter:
-        steps = min(check_every, max_iter - iteration)
-        Wa, Ha, Xa = W[active], H[active], X[active]
-        for _ in range(steps):
-            Wa, Ha = _mu_kl_step(Xa, Wa, Ha)
-        iteration += steps
-        W[active], H[active] = Wa, Ha
-        n_iter[active] = iteration
-        current = kl_divergence(Xa, Wa @ Ha)
-        change = (previous[active] - current) / np.maximum(np.abs(previous[active]), _TINY)
-        previous[active] = current
-        done = (change < tol) & (iteration >= min_iter)
-        converged[active[done]] = True
-        active = active[~done]
-    W, H = normalise_factors(W, H)
-    return BatchResult(W, H, kl_divergence(X, W @ H), n_iter, converged)
+    p = _Problem(X, weights, graph, options or FitOptions())
+    _check_solver(solver, p)
+    if _uses_kernel(solver, p):
+        o = p.options
+        batch = fit_kl_mu_batched(
+            X[None], W[None], H[None], weights=None if weights is None else weights[None],
+            update_w=o.update_w, update_h=o.update_h, exponent=o.exponent, max_iter=o.max_iter,
+            min_iter=o.min_iter, tol=o.tol, check_every=o.check_every)
+        return FitResult(batch.W[0], batch.H[0], float(batch.objective[0]),
+                         int(batch.n_iter[0]), bool(batch.converged[0]))
+    return _iterate(p, np.array(W, dtype=np.float64), np.array(H, dtype=np.float64), solver)

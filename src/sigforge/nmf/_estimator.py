@@ -1,0 +1,208 @@
+"""A scikit-learn-style estimator over the solvers.
+
+Orientation follows scikit-learn, *not* the rest of sigforge: ``X`` is (n_samples, n_features);
+``fit_transform`` returns exposures as (n_samples, n_components) and ``components_`` holds the
+signatures as (n_components, n_features). Internally the data is transposed to the solvers'
+(features, samples) orientation.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any
+
+import numpy as np
+
+from sigforge._types import FloatArray
+from sigforge._validation import check_nonnegative_matrix, check_rank
+from sigforge.nmf._init import INITS, initialise
+from sigforge.nmf._objective import beta_divergence
+from sigforge.nmf._solvers import SOLVERS, FitOptions, FitResult, fit_nmf
+
+
+class ConvergenceWarning(UserWarning):
+    """A fit stopped at ``max_iter`` before its convergence rule was met."""
+
+
+#: scikit-learn's names for the beta-divergences it knows.
+BETA_LOSSES = {"frobenius": 2.0, "kullback-leibler": 1.0, "itakura-saito": 0.0}
+
+
+def _beta_value(beta_loss: str | float) -> float:
+    """The numeric beta of a loss name or number; ValueError lists the valid names."""
+    if isinstance(beta_loss, str):
+        if beta_loss not in BETA_LOSSES:
+            raise ValueError(f"expected beta_loss in {sorted(BETA_LOSSES)} or a number, "
+                             f"got {beta_loss!r}.")
+        return BETA_LOSSES[beta_loss]
+    return float(beta_loss)
+
+
+class NMF:
+    """Nonnegative matrix factorisation X ~ W @ H, scikit-learn style.
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        Rank; None uses min(n_samples, n_features).
+    init : {'random', 'nndsvd', 'nndsvda', 'nndsvdar'}, default='random'
+    solver : {'mu', 'hals'}, default='mu'
+        Multiplicative updates (any beta) or HALS coordinate descent (Frobenius only).
+    beta_loss : {'kullback-leibler', 'frobenius', 'itakura-saito'} or float,
+            default='kullback-leibler'
+    tol : float, default=1e-7
+        Relative objective decrease over 10 iterations below which the fit stops.
+    max_iter : int, default=1000
+    min_iter : int, default=0
+    random_state : Generator, int or None, default=None
+    volume_weight : float, default=0.0
+        Weight of the minimum-volume penalty log det(W^T W + I) (mvNMF; MU only).
+    graph_weight : float, default=0.0
+        Weight of the graph penalty on the samples' coefficients; pass ``graph=`` to ``fit``.
+
+    Attributes
+    ----------
+    components_ : ndarray, shape (n_components, n_features)
+        Rows sum to 1.
+    n_components_ : int
+    reconstruction_err_ : float
+        sqrt(2 * beta-divergence) of the fit, as scikit-learn reports it.
+    n_iter_ : int
+    converged_ : bool
+    feature_names_in_ : ndarray of str
+        Only when X was a DataFrame.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When ``max_iter`` is reached before convergence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).poisson(5.0, size=(8, 6)).astype(float)
+    >>> model = NMF(n_components=2, random_state=0, max_iter=2000)
+    >>> model.fit_transform(X).shape, model.components_.shape
+    ((8, 2), (2, 6))
+    """
+
+    def __init__(self, n_components: int | None = None, *, init: str = "random",
+                 solver: str = "mu", beta_loss: str | float = "kullback-leibler",
+                 tol: float = 1e-7, max_iter: int = 1000, min_iter: int = 0,
+                 random_state: np.random.Generator | int | None = None,
+                 volume_weight: float = 0.0, graph_weight: float = 0.0) -> None:
+        self.n_components = n_components
+        self.init = init
+        self.solver = solver
+        self.beta_loss = beta_loss
+        self.tol = tol
+        self.max_iter = max_iter
+        self.min_iter = min_iter
+        self.random_state = random_state
+        self.volume_weight = volume_weight
+        self.graph_weight = graph_weight
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters by name (scikit-learn protocol)."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params: Any) -> NMF:
+        """Set constructor parameters; unknown names raise ValueError."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"expected a parameter in {sorted(valid)}, got {name!r}.")
+            setattr(self, name, value)
+        return self
+
+    def _options(self, **overrides: Any) -> FitOptions:
+        """Validated FitOptions from the parameters."""
+        if self.init not in INITS:
+            raise ValueError(f"expected init in {sorted(INITS)}, got {self.init!r}.")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"expected solver in {sorted(SOLVERS)}, got {self.solver!r}.")
+        if self.tol < 0 or self.max_iter < 1 or self.min_iter < 0:
+            raise ValueError(f"expected tol >= 0, max_iter >= 1, min_iter >= 0; got "
+                             f"{self.tol}, {self.max_iter}, {self.min_iter}.")
+        return FitOptions(beta=_beta_value(self.beta_loss), tol=self.tol,
+                          max_iter=self.max_iter, min_iter=self.min_iter,
+                          volume_weight=self.volume_weight, graph_weight=self.graph_weight,
+                          **overrides)
+
+    def _data(self, X: Any, *, fitting: bool) -> FloatArray:
+        """X as a checked (n_features, n_samples) array; remembers DataFrame column names."""
+        if fitting and hasattr(X, "columns"):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        values = check_nonnegative_matrix(np.asarray(X, dtype=np.float64), "X")
+        if not fitting and values.shape[1] != self.components_.shape[1]:
+            raise ValueError(f"expected X with {self.components_.shape[1]} features, "
+                             f"got {values.shape[1]}.")
+        return np.ascontiguousarray(values.T)
+
+    def _record(self, data: FloatArray, fit: FitResult) -> None:
+        """Store fitted attributes and warn when the fit did not converge."""
+        self.components_ = fit.W.T.copy()
+        self.n_components_ = fit.W.shape[1]
+        self.n_iter_ = fit.n_iter
+        self.converged_ = fit.converged
+        beta = _beta_value(self.beta_loss)
+        self.reconstruction_err_ = float(np.sqrt(2 * beta_divergence(data, fit.W @ fit.H, beta)))
+        if not fit.converged:
+            warnings.warn(f"NMF stopped at max_iter={self.max_iter} before converging "
+                          f"(tol={self.tol}); raise max_iter or tol.", ConvergenceWarning,
+                          stacklevel=3)
+
+    def fit_transform(self, X: Any, y: Any = None, *,
+                      graph: FloatArray | None = None) -> FloatArray:
+        """Fit to X (n_samples, n_features) and return its coefficients (n_samples, k).
+
+        Parameters
+        ----------
+        X : ndarray or DataFrame, shape (n_samples, n_features)
+            Nonnegative, finite.
+        y : ignored
+        graph : ndarray, shape (n_samples, n_samples), optional
+            Sample adjacency for ``graph_weight``.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_components)
+
+        Raises
+        ------
+        ValueError
+            Negative, NaN or infinite input; a rank larger than min(n_samples, n_features);
+            an unknown option.
+        """
+        data = self._data(X, fitting=True)
+        options = self._options()
+        k = self.n_components if self.n_components is not None else min(data.shape)
+        check_rank(k, *data.shape)
+        W0, H0 = initialise(data, k, self.init, self.random_state)
+        fit = fit_nmf(data, W0, H0, solver=self.solver, graph=graph, options=options)
+        self._record(data, fit)
+        return fit.H.T.copy()
+
+    def fit(self, X: Any, y: Any = None, *, graph: FloatArray | None = None) -> NMF:
+        """Fit to X (n_samples, n_features); returns self."""
+        self.fit_transform(X, graph=graph)
+        return self
+
+    def transform(self, X: Any) -> FloatArray:
+        """Coefficients (n_samples, k) of new X (n_samples, n_features) with components fixed."""
+        if not hasattr(self, "components_"):
+            raise ValueError("expected a fitted NMF, got one whose fit has not been called.")
+        data = self._data(X, fitting=False)
+        W = self.components_.T
+        k = W.shape[1]
+        H0 = np.tile(np.maximum(data.sum(axis=0), 1e-12) / k, (k, 1))
+        options = self._options(update_w=False)
+        fit = fit_nmf(data, W, H0, solver=self.solver, options=options)
+        return fit.H.T.copy()
+
+    def inverse_transform(self, coefficients: FloatArray) -> FloatArray:
+        """Model X ~ coefficients (n_samples, k) @ components_ (k, n_features)."""
+        result: FloatArray = np.asarray(coefficients) @ self.components_
+        return result
