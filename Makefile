@@ -27,7 +27,7 @@ demo: $(VENV)/.installed
 
 ## browser: Debian's chromium for the report tests in tests/browser (apt-get; CI runs as root).
 browser:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 ## test: unit, property, browser and end-to-end workflow tests.
 test: $(VENV)/.installed-test browser
