@@ -80,6 +80,8 @@ class RefitOptions:
 def fit_exposures(catalog: FloatArray, signatures: FloatArray) -> FloatArray:
     """Exposures minimising ||catalog - signatures @ exposures||_F with exposures >= 0.
 
+    Plain NNLS per sample: :func:`refit_matrix` with method ``nnls``.
+
     Parameters
     ----------
     catalog : ndarray, shape (m, n)
@@ -90,15 +92,7 @@ def fit_exposures(catalog: FloatArray, signatures: FloatArray) -> FloatArray:
     ndarray, shape (k, n)
         Exposures in the catalog's units (mutation counts when signatures sum to 1).
     """
-    catalog = check_nonnegative_matrix(catalog, "catalog")
-    signatures = check_nonnegative_matrix(signatures, "signatures")
-    if catalog.shape[0] != signatures.shape[0]:
-        raise ValueError(f"catalog has {catalog.shape[0]} features but signatures have "
-                         f"{signatures.shape[0]}.")
-    exposures = np.zeros((signatures.shape[1], catalog.shape[1]))
-    for j in range(catalog.shape[1]):
-        exposures[:, j] = nnls(signatures, catalog[:, j])[0]
-    return exposures
+    return refit_matrix(catalog, signatures, RefitOptions(method="nnls", bootstrap=0))
 
 
 def poisson_loglik(counts: FloatArray, model: FloatArray) -> FloatArray:
@@ -204,6 +198,9 @@ def refit_matrix(catalog: FloatArray, signatures: FloatArray, options: RefitOpti
     """Exposures (k, n) of every column of ``catalog`` (m, n)."""
     catalog = check_nonnegative_matrix(catalog, "catalog")
     signatures = check_nonnegative_matrix(signatures, "signatures")
+    if catalog.shape[0] != signatures.shape[0]:
+        raise ValueError(f"catalog has {catalog.shape[0]} features but signatures have "
+                         f"{signatures.shape[0]}.")
     return np.column_stack([refit_sample(catalog[:, j], signatures, options)
                             for j in range(catalog.shape[1])]) if catalog.shape[1] else \
         np.zeros((signatures.shape[1], 0))

@@ -53,6 +53,7 @@ from sigforge.contexts import (
     SUBSTITUTIONS,
 )
 from sigforge.io import atomic_write
+from sigforge.samplesheet import file_stems as sample_file_stems
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
@@ -1537,19 +1538,6 @@ def _write_cohort(prepared: _Prepared, out_dir: Path, file_stems: Mapping[str, s
     return path
 
 
-def _default_stems(samples: Sequence[str]) -> dict[str, str]:
-    """File stems used for patient links when the caller does not give any."""
-    stems: dict[str, str] = {}
-    taken: set[str] = set()
-    for number, sample in enumerate(samples, start=1):
-        stem = re.sub(r"[^A-Za-z0-9._-]", "_", sample).lstrip("._-") or "sample"
-        if stem.lower() in taken:
-            stem = f"{stem}-{number}"
-        stems[sample] = stem
-        taken.add(stem.lower())
-    return stems
-
-
 def write_cohort_report(data: CohortData, out_dir: str | Path, *,
                         file_stems: Mapping[str, str] | None = None) -> Path:
     """Write ``out_dir/cohort.html`` and its figures under ``out_dir/figures``.
@@ -1562,8 +1550,9 @@ def write_cohort_report(data: CohortData, out_dir: str | Path, *,
         Report directory; created if needed.
     file_stems : mapping of str to str or None, default=None
         Sample name to the stem of its page, for the links ``patients/{stem}.html``. None
-        derives stems from the names (characters other than letters, digits, '.', '_' and '-'
-        become '_'). :func:`write_reports` passes its own stems.
+        derives them with :func:`sigforge.samplesheet.file_stems`, the rule the workflow and
+        the CLI use (names whose stems collide are refused). :func:`write_reports` passes its
+        own stems.
 
     Returns
     -------
@@ -1576,7 +1565,8 @@ def write_cohort_report(data: CohortData, out_dir: str | Path, *,
         If the tables' labels disagree (channels, samples or signature names).
     """
     prepared = _prepare(data)
-    stems = _default_stems(prepared.samples) if file_stems is None else file_stems
+    stems = sample_file_stems(list(prepared.samples), "catalog") if file_stems is None \
+        else file_stems
     _check_stems(prepared, stems)
     return _write_cohort(prepared, Path(out_dir), stems)
 

@@ -8,10 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from sigforge.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
-
-#: SBS96 has 96 channels; no rank can exceed it.
-_N_CHANNELS = 96
 
 
 def check_ranks(low: int, high: int, n_samples: int, fixed: int | None) -> list[int]:
@@ -20,7 +18,7 @@ def check_ranks(low: int, high: int, n_samples: int, fixed: int | None) -> list[
     A rank k needs k <= number of samples and k <= number of channels; a fixed rank must lie
     in the range.
     """
-    limit = min(n_samples, _N_CHANNELS)
+    limit = min(n_samples, len(SBS96_CHANNELS))
     if low > high:
         raise InputError(f"config extract.ranks: min ({low}) is larger than max ({high}).")
     if high > limit:

@@ -5,6 +5,7 @@ import re
 
 from snakemake.utils import validate
 
+from sigforge.contexts import SBS96_CHANNELS
 from sigforge.discovery import chunk_ranges
 from sigforge.genome import ensure_index
 from sigforge.samplesheet import read_sample_sheet
@@ -89,7 +90,7 @@ def refit_signatures_arg(wildcards, input):
 # iteration x replicate) of the KL updates (tests/cluster/chunk_costs.py; docs/benchmarks.md);
 # runtimes take 3x it, memory bounds lie above the measured peaks, both grow with each retry.
 NMF_SECONDS_PER_UNIT = 1.3e-9
-CHANNELS = 96
+CHANNELS = len(SBS96_CHANNELS)
 
 
 def nmf_chunk_runtime(wildcards, attempt):
