@@ -43,9 +43,11 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-iter", type=int, default=200, help="iterations before stopping")
     parser.add_argument("--tol", type=float, default=1e-7,
                         help="relative objective change that counts as converged")
-    parser.add_argument("--resampling", default="poisson", choices=["poisson", "multinomial"],
-                        help="bootstrap: Poisson per entry, or multinomial at each sample's "
-                             "total (default poisson)")
+    parser.add_argument("--resampling", default="poisson",
+                        help="bootstrap: poisson (per entry), multinomial (at each sample's "
+                             "total) or scaled[:DEPTH] (multinomial at DEPTH pseudo-counts, "
+                             "rescaled; for real-valued data) (default poisson)")
+    _add_generic(parser)
     parser.add_argument("--catalog-name", default=None,
                         help="name keying the random streams and naming components "
                              "(default: the catalog file's stem)")
@@ -58,6 +60,13 @@ def _add_rank_rule(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-error-gain", type=float, default=0.01)
     parser.add_argument("--fixed-rank", type=int, default=None,
                         help="use this rank instead of the rule")
+
+
+def _add_generic(parser: argparse.ArgumentParser) -> None:
+    """The --generic flag: the table is any features x samples matrix, not a catalog."""
+    parser.add_argument("--generic", action="store_true",
+                        help="take the tables as generic matrices: no mutation channel sets, "
+                             "no reference signatures")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -103,6 +112,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, required=True)
     p.add_argument("--chunks", nargs="+", required=True, help=".npz files from 'replicates'")
     p.add_argument("--catalog-name", default=None)
+    _add_generic(p)
     p.add_argument("--out", required=True, help="rank directory (k{k})")
     p.set_defaults(handler=commands.consensus)
 
@@ -111,6 +121,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_rank_rule(p)
     p.add_argument("--provenance", nargs="*", default=[], metavar="KEY=VALUE",
                    help="run facts recorded in provenance.json (seed, replicates, ...)")
+    _add_generic(p)
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.select_rank)
 
@@ -154,6 +165,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         " known channel sets only, and not when refitting to that set itself)")
     p.add_argument("--novel-below", type=float, default=0.9,
                    help="decomposition cosine under which a signature is flagged novel")
+    _add_generic(p)
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.refit)
 
@@ -167,6 +179,27 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="processes drawing patient pages (default: the CPUs allowed, at most 8)")
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.report)
+
+    p = sub.add_parser("prepare-matrix", help="check a generic features x samples matrix and "
+                       "drop its all-zero rows and columns (listed in NAME_dropped.tsv)")
+    p.add_argument("--input", required=True, help="TSV/CSV: feature labels, then one column "
+                   "per sample")
+    p.add_argument("--name", required=True, help="name of the cleaned matrix (NAME.tsv)")
+    p.add_argument("--counts", action="store_true", help="require whole numbers")
+    p.add_argument("--pixels", default=None, help="HEIGHT,WIDTH when the features are the "
+                   "pixels of an image (row-major)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=commands.prepare_matrix)
+
+    p = sub.add_parser("matrix-report", help="cohort HTML report of a generic matrix run")
+    p.add_argument("--name", required=True)
+    p.add_argument("--matrix", required=True, help="the matrix written by prepare-matrix")
+    p.add_argument("--dropped", default=None, help="NAME_dropped.tsv from prepare-matrix")
+    p.add_argument("--extract-dir", required=True)
+    p.add_argument("--refit-dir", required=True)
+    p.add_argument("--pixels", default=None, help="HEIGHT,WIDTH: draw components as images")
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=commands.matrix_report)
     return parser
 
 

@@ -40,6 +40,7 @@ from sigforge.io import (
     write_table,
 )
 from sigforge.rank import RankChoice, RankRule
+from sigforge.resample import get_resampler
 
 logger = logging.getLogger(__name__)
 
@@ -125,9 +126,9 @@ def merge_catalogs(args: argparse.Namespace) -> None:
     logger.info("cohort catalog: %d samples, %d SNVs", cohort.shape[1], int(cohort.sum().sum()))
 
 
-def _read_catalog(path: str) -> Matrix:
-    """Read a catalog and refuse one with no usable sample."""
-    matrix = read_matrix(path)
+def _read_catalog(path: str, generic: bool = False) -> Matrix:
+    """Read a catalog (or, with ``generic``, any matrix) and refuse one with no usable sample."""
+    matrix = read_matrix(path, generic=generic)
     if matrix.data.shape[1] == 0:
         raise InputError(f"{path}: no sample columns.")
     empty = list(matrix.data.columns[matrix.data.sum(axis=0) == 0])
@@ -146,13 +147,32 @@ def _nmf_options(args: argparse.Namespace) -> NMFOptions:
     """NMF options from the shared command-line flags."""
     if args.max_iter < 1 or args.min_iter < 0 or args.tol < 0:
         raise InputError("expected --max-iter >= 1, --min-iter >= 0 and --tol >= 0.")
+    try:
+        get_resampler(args.resampling)
+    except ValueError as err:
+        raise InputError(f"--resampling: {err}") from err
     return NMFOptions(max_iter=args.max_iter, min_iter=args.min_iter, tol=args.tol,
                       resampling=args.resampling)
 
 
+def _check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> None:
+    """Generic mode: refuse count resampling (poisson, multinomial) of non-integer data."""
+    from sigforge.matrix import first_fraction
+
+    if not args.generic or args.resampling.startswith("scaled"):
+        return
+    fraction = first_fraction(matrix.data)
+    if fraction is not None:
+        feature, sample, value = fraction
+        raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
+                         f"--resampling {args.resampling} needs counts. Use --resampling scaled"
+                         " (or scaled:DEPTH) for real-valued data.")
+
+
 def replicates(args: argparse.Namespace) -> None:
     """``sigforge replicates``: one chunk of resampled factorisations, saved as ``.npz``."""
-    matrix = _read_catalog(args.catalog)
+    matrix = _read_catalog(args.catalog, args.generic)
+    _check_counts_for_resampling(matrix, args)
     if args.first < 0 or args.count < 1:
         raise InputError(f"expected --first >= 0 and --count >= 1, got {args.first}, {args.count}.")
     chunk = solve_replicates(matrix.data.to_numpy(), args.k,
@@ -172,18 +192,18 @@ def _write_rank_dir(result: RankResult, folder: Path) -> None:
     write_json({"k": result.k, **result.metrics}, folder / "metrics.json")
 
 
-def _read_rank_dir(folder: Path) -> RankResult:
+def _read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
     """Read back what :func:`_write_rank_dir` wrote."""
     metrics = read_json(folder / "metrics.json")
     k = int(metrics.pop("k"))
-    return RankResult(k, read_matrix(folder / "signatures.tsv").data,
-                      read_matrix(folder / "exposures.tsv").data,
+    return RankResult(k, read_matrix(folder / "signatures.tsv", generic=generic).data,
+                      read_matrix(folder / "exposures.tsv", generic=True).data,
                       read_table(folder / "stability.tsv"), metrics)
 
 
 def consensus(args: argparse.Namespace) -> None:
     """``sigforge consensus``: cluster one rank's replicate chunks into consensus signatures."""
-    matrix = _read_catalog(args.catalog)
+    matrix = _read_catalog(args.catalog, args.generic)
     merged = merge_chunks([load_arrays(path) for path in args.chunks])
     result = summarise_rank(matrix.data, args.k, merged, prefix=_catalog_name(args))
     _write_rank_dir(result, Path(args.out))
@@ -225,7 +245,7 @@ def _parse_facts(pairs: list[str]) -> dict[str, str]:
 
 def select_rank(args: argparse.Namespace) -> None:
     """``sigforge select-rank``: apply the rank rule to the per-rank results."""
-    results = [_read_rank_dir(Path(d)) for d in args.rank_dirs]
+    results = [_read_rank_dir(Path(d), args.generic) for d in args.rank_dirs]
     rule = _rank_rule(args)
     choice = choose_rank(results, rule)
     facts = {"rank_rule": asdict(rule), **_parse_facts(args.provenance)}
@@ -234,7 +254,8 @@ def select_rank(args: argparse.Namespace) -> None:
 
 def extract(args: argparse.Namespace) -> None:
     """``sigforge extract``: replicates, consensus and rank choice in one process pool."""
-    matrix = _read_catalog(args.catalog)
+    matrix = _read_catalog(args.catalog, args.generic)
+    _check_counts_for_resampling(matrix, args)
     options, rule, name = _nmf_options(args), _rank_rule(args), _catalog_name(args)
     n_tasks = len(args.ranks) * len(chunk_ranges(args.replicates, args.chunk_size))
     with tqdm(total=n_tasks, desc="extract", unit="chunk") as bar:
@@ -300,10 +321,13 @@ def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
 
 def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     """The signature table for a catalog, checked against its channel set and restricted."""
-    from sigforge.reference import load_reference
+    if args.generic:
+        signatures = read_matrix(args.signatures, generic=True)
+    else:
+        from sigforge.reference import load_reference
 
-    signatures = load_reference(args.signatures, channel_set=matrix.channel_set or "SBS96",
-                                genome_build=args.genome_build)
+        signatures = load_reference(args.signatures, channel_set=matrix.channel_set or "SBS96",
+                                    genome_build=args.genome_build)
     if signatures.channel_set != matrix.channel_set:
         raise InputError(f"signatures {signatures.path} ({signatures.channel_set or 'generic'}"
                          f") do not match the catalog {matrix.path} "
@@ -320,15 +344,33 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     return Matrix(data.loc[matrix.data.index], signatures.channel_set, signatures.path)
 
 
+def _check_counts_for_refit(matrix: Matrix, args: argparse.Namespace) -> None:
+    """Generic mode: the likelihood rule and multinomial intervals need counts."""
+    from sigforge.matrix import first_fraction
+
+    if not args.generic or (args.method != "likelihood" and args.bootstrap == 0):
+        return
+    fraction = first_fraction(matrix.data)
+    if fraction is not None:
+        feature, sample, value = fraction
+        raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
+                         "--method likelihood and --bootstrap (multinomial resamples) need "
+                         "counts. For real-valued data use --method nnls (or cosine) with "
+                         "--bootstrap 0.")
+
+
 def refit(args: argparse.Namespace) -> None:
     """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
-    from sigforge.reference import load_reference
     from sigforge.refit import decompose_signatures, identity_decomposition, refit_catalog
 
     log = None
-    matrix = _read_catalog(args.catalog) if args.catalog else None
+    if args.generic and not args.catalog:
+        raise InputError("--generic refits a --catalog matrix; a VCF is always a mutation "
+                         "catalog: drop --generic.")
+    matrix = _read_catalog(args.catalog, args.generic) if args.catalog else None
     if matrix is None:
         matrix, log = _patient_catalog(args)
+    _check_counts_for_refit(matrix, args)
     signatures = _refit_signatures(args, matrix)
     n = matrix.data.shape[1]
     with tqdm(total=n, desc="refit", unit="sample", disable=n < 20) as bar:
@@ -339,6 +381,8 @@ def refit(args: argparse.Namespace) -> None:
     if matrix.channel_set is not None and args.signatures == args.decompose_into:
         decomposition = identity_decomposition(signatures.data)
     elif matrix.channel_set is not None:
+        from sigforge.reference import load_reference
+
         reference = load_reference(args.decompose_into, channel_set=matrix.channel_set,
                                    genome_build=args.genome_build).data
         decomposition = decompose_signatures(signatures.data, reference.loc[matrix.data.index],
@@ -473,3 +517,51 @@ def _write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFr
     stem = file_stems([sample], f"VCF {args.vcf}")[sample]
     path = write_patient_report(data, sample, out, stem)
     logger.info("patient report: %s", path.resolve())
+
+
+def _pixel_shape(text: str | None) -> tuple[int, int] | None:
+    """'H,W' or 'HxW' into (H, W); None when not given."""
+    if not text:
+        return None
+    parts = text.replace("x", ",").split(",")
+    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
+        raise InputError(f"--pixels expects HEIGHT,WIDTH such as 8,8; got '{text}'.")
+    return int(parts[0]), int(parts[1])
+
+
+def prepare_matrix(args: argparse.Namespace) -> None:
+    """``sigforge prepare-matrix``: check a generic matrix, drop all-zero rows and columns."""
+    from sigforge.matrix import prepare_matrix as prepare
+
+    prepared = prepare(args.input, counts=args.counts, pixels=_pixel_shape(args.pixels))
+    out = Path(args.out)
+    write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
+    write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature",
+                 integer=prepared.counts and args.counts)
+    logger.info("%s: %d features x %d samples (%s); dropped %d all-zero features and %d "
+                "all-zero samples", args.input, *prepared.data.shape,
+                "whole numbers" if prepared.counts else "real values",
+                int((prepared.dropped.index == "feature").sum()),
+                int((prepared.dropped.index == "sample").sum()))
+
+
+def matrix_report(args: argparse.Namespace) -> None:
+    """``sigforge matrix-report``: the generic cohort page (bar charts or pixel images)."""
+    from sigforge.generic_report import MatrixReportData, write_matrix_report
+
+    extract_dir, refit_dir = Path(args.extract_dir), Path(args.refit_dir)
+    metrics = read_table(extract_dir / "rank_metrics.tsv")
+    metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
+    provenance = read_json(extract_dir / "provenance.json")
+    data = MatrixReportData(
+        name=args.name, matrix=read_matrix(args.matrix, generic=True).data,
+        dropped=read_table(args.dropped) if args.dropped else pd.DataFrame(),
+        rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
+        rank_rule=str(provenance["reason"]),
+        signatures=read_matrix(extract_dir / "signatures.tsv", generic=True).data,
+        stability=read_table(extract_dir / "stability.tsv"),
+        exposures=read_matrix(refit_dir / "exposures.tsv", generic=True).data,
+        reconstruction=read_table(refit_dir / "reconstruction.tsv"),
+        pixels=_pixel_shape(args.pixels), provenance=provenance)
+    path = write_matrix_report(data, Path(args.out))
+    logger.info("matrix report: %s", path.resolve())

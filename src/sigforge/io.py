@@ -22,8 +22,6 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from sigforge.contexts import CHANNEL_SETS, detect_channel_set
-
 
 class InputError(ValueError):
     """Bad user input; the message names the file, the line or sample, and the fix."""
@@ -112,8 +110,11 @@ def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataF
     return numeric.astype(np.float64)
 
 
-def read_matrix(path: str | os.PathLike[str]) -> Matrix:
+def read_matrix(path: str | os.PathLike[str], *, generic: bool = False) -> Matrix:
     """Read a features x columns table (catalog or signatures), aligned by label.
+
+    ``generic=True`` skips the detection of mutation channel sets: the table is taken as a
+    generic matrix in its own row order, and no genomics module is imported.
 
     Raises
     ------
@@ -131,6 +132,11 @@ def read_matrix(path: str | os.PathLike[str]) -> Matrix:
     if len(duplicated_cols):
         raise InputError(f"{path}: column '{duplicated_cols[0]}' appears more than once.")
     numeric = _to_numeric(values, labels, path)
+    if generic:
+        numeric.index = pd.Index(labels, name="Feature")
+        return Matrix(numeric, None, str(path))
+    from sigforge.contexts import CHANNEL_SETS, detect_channel_set
+
     detected = detect_channel_set(labels)
     if detected is None:
         numeric.index = pd.Index(labels, name="Feature")

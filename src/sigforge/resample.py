@@ -7,6 +7,7 @@ how many replicates share that job, or which other ranks were requested.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Callable
 
@@ -65,15 +66,60 @@ def multinomial_bootstrap(catalog: FloatArray, rng: np.random.Generator) -> Floa
     return draws.T.astype(np.float64)
 
 
+#: Pseudo-count depth of the ``scaled`` resampling when no depth is given.
+DEFAULT_DEPTH = 10_000
+
+
+def scaled_multinomial_bootstrap(catalog: FloatArray, rng: np.random.Generator,
+                                 depth: int = DEFAULT_DEPTH) -> FloatArray:
+    """A resample of a nonnegative real-valued matrix: each sample redrawn at a fixed depth.
+
+    Poisson and multinomial resampling treat the values as counts, so their noise depends on
+    the unit the data happen to be in (intensities in [0, 1] would resample to mostly zeros).
+    Here column j becomes Multinomial(depth, catalog[:, j] / total_j) * total_j / depth: the
+    noise of ``depth`` counts spread over the sample's proportions, whatever the unit, and
+    every sample keeps its total. All-zero columns stay zero.
+
+    Parameters
+    ----------
+    catalog : ndarray, shape (m, n)
+    depth : int, default=10000
+        Pseudo-counts per sample; larger means less resampling noise.
+
+    Returns
+    -------
+    ndarray, shape (m, n), float64
+    """
+    if depth < 1:
+        raise ValueError(f"expected a resampling depth >= 1, got {depth}.")
+    totals = catalog.sum(axis=0)
+    safe = np.where(totals > 0, totals, 1.0)
+    proportions = (catalog / safe).T
+    proportions[totals == 0] = 1.0 / catalog.shape[0]
+    draws = rng.multinomial(np.where(totals > 0, depth, 0), proportions).T.astype(np.float64)
+    return draws * (totals / depth)
+
+
 RESAMPLERS: dict[str, Callable[[FloatArray, np.random.Generator], FloatArray]] = {
     "poisson": poisson_bootstrap,
     "multinomial": multinomial_bootstrap,
+    "scaled": scaled_multinomial_bootstrap,
 }
 
 
 def get_resampler(name: str) -> Callable[[FloatArray, np.random.Generator], FloatArray]:
-    """The resampling function registered under ``name``; raises with the valid names."""
+    """The resampling function registered under ``name``; raises with the valid names.
+
+    ``scaled:D`` is the scaled multinomial resampling at depth D (``scaled`` alone: depth
+    :data:`DEFAULT_DEPTH`).
+    """
+    base, sep, depth = name.partition(":")
+    if base == "scaled" and sep:
+        if not depth.isdigit() or int(depth) < 1:
+            raise ValueError(f"resampling '{name}': expected scaled:DEPTH with an integer "
+                             "depth >= 1, e.g. scaled:10000.")
+        return functools.partial(scaled_multinomial_bootstrap, depth=int(depth))
     if name not in RESAMPLERS:
         raise ValueError(f"resampling '{name}' is unknown; expected one of "
-                         f"{', '.join(RESAMPLERS)}.")
+                         f"{', '.join(RESAMPLERS)} or scaled:DEPTH.")
     return RESAMPLERS[name]
