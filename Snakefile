@@ -1,4 +1,5 @@
 # sigforge: VCFs -> SBS96 catalog -> bootstrapped NMF -> consensus -> rank -> refit -> reports.
+# With `type: matrix` or `type: joint` a generic table replaces the VCFs (workflow/rules/matrix.smk).
 # This file is a table of contents; the rules live in workflow/rules/, the maths in src/sigforge.
 from snakemake.utils import min_version
 
@@ -10,17 +11,23 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/catalog.smk"
 include: "workflow/rules/extract.smk"
 include: "workflow/rules/consensus.smk"
 include: "workflow/rules/rank.smk"
-include: "workflow/rules/refit.smk"
-include: "workflow/rules/report.smk"
+
+
+if MODE == "vcf":
+
+    include: "workflow/rules/catalog.smk"
+    include: "workflow/rules/refit.smk"
+    include: "workflow/rules/report.smk"
+
+else:
+
+    include: "workflow/rules/matrix.smk"
 
 
 rule all:
     default_target: True
     input:
-        "results/report/cohort.html",
-        "results/refit/SBS96/exposures.tsv",
-        "results/refit/SBS96/reference/exposures.tsv",
+        final_targets(),

@@ -191,6 +191,23 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.prepare_matrix)
 
+    p = sub.add_parser("prepare-joint", help="stack several matrices over the same samples "
+                       "(joint NMF: one shared exposure matrix, per-modality weights)")
+    p.add_argument("--inputs", nargs="+", required=True, help="one table per modality")
+    p.add_argument("--modalities", nargs="+", required=True, help="one name per table")
+    p.add_argument("--weights", nargs="+", type=float, required=True,
+                   help="weight of each modality's entries in the KL objective")
+    p.add_argument("--name", required=True, help="name of the stacked matrix (NAME.tsv)")
+    p.add_argument("--counts", action="store_true", help="require whole numbers")
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=commands.prepare_joint)
+
+    p = sub.add_parser("split-joint", help="per-modality loadings of joint components")
+    p.add_argument("--signatures", required=True, help="signatures.tsv of the joint run")
+    p.add_argument("--blocks", required=True, help="NAME_blocks.tsv from prepare-joint")
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=commands.split_joint)
+
     p = sub.add_parser("matrix-report", help="cohort HTML report of a generic matrix run")
     p.add_argument("--name", required=True)
     p.add_argument("--matrix", required=True, help="the matrix written by prepare-matrix")

@@ -565,3 +565,41 @@ def matrix_report(args: argparse.Namespace) -> None:
         pixels=_pixel_shape(args.pixels), provenance=provenance)
     path = write_matrix_report(data, Path(args.out))
     logger.info("matrix report: %s", path.resolve())
+
+
+def prepare_joint(args: argparse.Namespace) -> None:
+    """``sigforge prepare-joint``: stack weighted modalities over the same samples."""
+    from sigforge.matrix import prepare_joint as prepare
+
+    if not len(args.inputs) == len(args.modalities) == len(args.weights):
+        raise InputError(f"--inputs ({len(args.inputs)}), --modalities "
+                         f"({len(args.modalities)}) and --weights ({len(args.weights)}) must "
+                         "give one value per modality.")
+    if len(set(args.modalities)) != len(args.modalities):
+        raise InputError(f"--modalities {args.modalities}: each name must be unique.")
+    prepared, blocks = prepare(dict(zip(args.modalities, args.inputs, strict=True)),
+                               dict(zip(args.modalities, args.weights, strict=True)),
+                               counts=args.counts)
+    out = Path(args.out)
+    write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
+    write_table(blocks, out / f"{args.name}_blocks.tsv")
+    write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature")
+    logger.info("joint matrix %s: %d features x %d samples from %s", args.name,
+                *prepared.data.shape, ", ".join(args.modalities))
+
+
+def split_joint(args: argparse.Namespace) -> None:
+    """``sigforge split-joint``: per-modality loadings and shares of the joint components."""
+    from sigforge.matrix import split_components
+
+    signatures = read_matrix(args.signatures, generic=True).data
+    blocks = read_table(args.blocks)
+    missing = [f for f in signatures.index if f not in blocks.index][:5]
+    if missing:
+        raise InputError(f"{args.blocks}: features {missing} of {args.signatures} are not "
+                         "listed; give the blocks table written with this joint matrix.")
+    per_modality, shares = split_components(signatures, blocks)
+    out = Path(args.out)
+    for name, frame in per_modality.items():
+        write_matrix(frame, out / f"{name}_signatures.tsv", label="Feature")
+    write_table(shares, out / "modalities.tsv")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,3 +178,105 @@ def pixel_image(loadings: pd.Series, shape: tuple[int, int],
     image = np.zeros(height * width)
     image[kept] = loadings.to_numpy(dtype=np.float64)
     return image.reshape(height, width)
+
+
+def stack_modalities(frames: Mapping[str, pd.DataFrame], weights: Mapping[str, float]
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stack several matrices over the same samples into one, each scaled by its weight.
+
+    Joint NMF (matrices X_i sharing one exposure matrix H, block i weighted by w_i in the KL
+    objective) is plain KL NMF of the stacked matrix [w_1 X_1; w_2 X_2; ...]: the KL divergence
+    is 1-homogeneous, D(wX | wY) = w D(X | Y), so a basis W'_i = w_i W_i of the scaled block
+    reaches exactly the weighted objective. Discovery, consensus (on the concatenated loadings)
+    and refit therefore run unchanged on the stacked matrix.
+
+    Parameters
+    ----------
+    frames : mapping of modality name to DataFrame (features_i, samples)
+        Sample columns are aligned by name to the first modality's order.
+    weights : mapping of modality name to a positive weight
+
+    Returns
+    -------
+    stacked : DataFrame (sum features_i, samples), rows labelled ``modality:feature``
+    blocks : DataFrame indexed by those labels: ``modality``, ``feature``, ``weight``
+
+    Raises
+    ------
+    InputError
+        Fewer than two modalities, a non-positive weight, or sample sets that differ (the message
+        names the modality and up to five samples missing from it).
+    """
+    names = list(frames)
+    if len(names) < 2:
+        raise InputError(f"joint mode needs at least two modalities, got {names}.")
+    samples = list(frames[names[0]].columns)
+    parts, blocks = [], []
+    for name in names:
+        frame, weight = frames[name], float(weights.get(name, 1.0))
+        if not weight > 0:
+            raise InputError(f"modality '{name}': weight must be > 0, got {weight}.")
+        missing = [s for s in samples if s not in frame.columns]
+        extra = [s for s in frame.columns if s not in samples]
+        if missing or extra:
+            raise InputError(f"modality '{name}' does not cover the samples of '{names[0]}': "
+                             f"missing {missing[:5]}, extra {extra[:5]}. Joint mode needs the "
+                             "same samples in every table.")
+        labels = [f"{name}:{feature}" for feature in frame.index]
+        parts.append(pd.DataFrame(frame[samples].to_numpy() * weight, index=labels,
+                                  columns=samples))
+        blocks.append(pd.DataFrame({"modality": name, "feature": list(map(str, frame.index)),
+                                    "weight": weight}, index=labels))
+    stacked = pd.concat(parts)
+    stacked.index.name = "Feature"
+    table = pd.concat(blocks)
+    table.index.name = "Feature"
+    return stacked, table
+
+
+def split_components(signatures: pd.DataFrame, blocks: pd.DataFrame
+                     ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Per-modality loadings of joint components, and each component's share per modality.
+
+    The stacked loadings of modality i are w_i W_i; dividing by w_i and renormalising each
+    column to sum 1 gives that modality's own basis. The share table gives, per component, the
+    fraction of its (weighted) loading mass in each modality.
+    """
+    aligned = blocks.loc[signatures.index]
+    per_modality, shares = {}, {}
+    for name in dict.fromkeys(aligned["modality"]):
+        rows = aligned["modality"] == name
+        block = signatures.loc[rows.to_numpy()]
+        shares[name] = block.sum(axis=0)
+        unscaled = block.div(aligned.loc[rows, "weight"].to_numpy(), axis=0)
+        totals = unscaled.sum(axis=0).replace(0.0, 1.0)
+        frame = unscaled / totals
+        frame.index = pd.Index(aligned.loc[rows, "feature"].to_numpy(), name="Feature")
+        per_modality[name] = frame
+    share = pd.DataFrame(shares).T
+    share.index.name = "modality"
+    return per_modality, share / share.sum(axis=0).replace(0.0, 1.0)
+
+
+def prepare_joint(paths: Mapping[str, str], weights: Mapping[str, float], *,
+                  counts: bool = False) -> tuple[PreparedMatrix, pd.DataFrame]:
+    """Read, check and stack the modalities of a joint run; drop all-zero rows and samples.
+
+    Returns the prepared stacked matrix and the blocks table of :func:`stack_modalities`
+    (restricted to the kept features).
+    """
+    frames = {name: read_generic_matrix(path) for name, path in paths.items()}
+    if counts:
+        for name, frame in frames.items():
+            fraction = first_fraction(frame)
+            if fraction is not None:
+                raise InputError(f"{paths[name]}: row '{fraction[0]}', column '{fraction[1]}' "
+                                 f"holds {fraction[2]}, but the data are declared counts.")
+    stacked, blocks = stack_modalities(frames, weights)
+    data, dropped = drop_empty(stacked)
+    for axis, row in dropped.iterrows():
+        logger.warning("joint matrix: dropped %s '%s': %s", axis, row["label"], row["reason"])
+    if data.shape[0] < 2 or data.shape[1] < 1:
+        raise InputError(f"joint matrix: {data.shape[0]} feature(s) x {data.shape[1]} sample(s)"
+                         " remain after dropping all-zero rows and columns.")
+    return PreparedMatrix(data, dropped, whole_numbers(data)), blocks.loc[data.index]

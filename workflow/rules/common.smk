@@ -7,30 +7,77 @@ from snakemake.utils import validate
 
 from sigforge.contexts import SBS96_CHANNELS
 from sigforge.discovery import chunk_ranges
-from sigforge.genome import ensure_index
-from sigforge.samplesheet import read_sample_sheet
-from sigforge.workflow_checks import check_inputs, check_ranks, refit_flags
+from sigforge.workflow_checks import (
+    check_inputs,
+    check_ranks,
+    generic_refit_flags,
+    input_shape,
+    refit_flags,
+)
 
 validate(config, "../schemas/config.schema.yaml")
 
-SAMPLES = read_sample_sheet(config["samples"])
-validate(SAMPLES, "../schemas/samples.schema.yaml")
-
-REFERENCE = config["reference"]
+# MODE vcf: VCFs -> SBS96 catalog; matrix / joint: generic tables (workflow/rules/matrix.smk).
+MODE = config["type"]
 EXTRACT = config["extract"]
-RANKS = check_ranks(EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"], len(SAMPLES),
-                    config["rank"]["fixed"])
-CHUNKS = chunk_ranges(EXTRACT["replicates"], EXTRACT["replicates_per_chunk"])
-check_inputs(REFERENCE, SAMPLES)
 REFIT = config["refit"]
-REFIT_FLAGS = refit_flags(REFIT, config["seed"], config["genome_build"])
-ensure_index(REFERENCE)
+if MODE == "vcf":
+    from sigforge.genome import ensure_index
+    from sigforge.samplesheet import read_sample_sheet
+
+    SAMPLES = read_sample_sheet(config["samples"])
+    validate(SAMPLES, "../schemas/samples.schema.yaml")
+    REFERENCE = config["reference"]
+    check_inputs(REFERENCE, SAMPLES)
+    ensure_index(REFERENCE)
+    CATALOG = "SBS96"
+    N_FEATURES, N_SAMPLES = len(SBS96_CHANNELS), len(SAMPLES)
+    RESAMPLING = EXTRACT["resampling"]
+    GENERIC = ""
+    REFIT_FLAGS = refit_flags(REFIT, config["seed"], config["genome_build"])
+else:
+    MATRIX = config.get("matrix") or {"counts": False, "depth": 10000}
+    CATALOG = config[MODE]["name"]
+    # Read and check the input(s) now, so a bad table fails before any job starts.
+    N_FEATURES, N_SAMPLES = input_shape(config)
+    RESAMPLING = (EXTRACT["resampling"] if MATRIX["counts"]
+                  else f"scaled:{MATRIX['depth']}")
+    GENERIC = "--generic"
+    REFIT_FLAGS = generic_refit_flags(REFIT, config["seed"], MATRIX["counts"])
+RANKS = check_ranks(EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"], N_SAMPLES,
+                    config["rank"]["fixed"], n_features=N_FEATURES)
+CHUNKS = chunk_ranges(EXTRACT["replicates"], EXTRACT["replicates_per_chunk"])
 
 
 wildcard_constraints:
     k=r"\d+",
     chunk=r"\d+",
-    stem="|".join(re.escape(stem) for stem in SAMPLES["stem"]),
+    catalog=re.escape(CATALOG),
+
+
+if MODE == "vcf":
+
+    wildcard_constraints:
+        stem="|".join(re.escape(stem) for stem in SAMPLES["stem"]),
+
+
+def final_targets():
+    """What `snakemake` builds by default in the configured mode."""
+    if MODE == "vcf":
+        return [
+            "results/report/cohort.html",
+            "results/refit/SBS96/exposures.tsv",
+            "results/refit/SBS96/reference/exposures.tsv",
+        ]
+    targets = ["results/report/cohort.html", f"results/refit/{CATALOG}/exposures.tsv"]
+    if MODE == "joint":
+        targets.append(f"results/joint/{CATALOG}/modalities.tsv")
+    return targets
+
+
+def catalog_matrix(wildcards):
+    """The cohort matrix that discovery factors: the SBS96 catalog or the prepared table."""
+    return f"results/catalogs/{wildcards.catalog}.tsv"
 
 
 def sample_row(wildcards):
@@ -67,10 +114,16 @@ def chunk_count(wildcards):
 def rank_chunks(wildcards):
     """Every chunk file of rank wildcards.k, in chunk order."""
     return expand(
-        "results/extract/SBS96/k{k}/chunks/chunk{chunk}.npz",
+        "results/extract/{catalog}/k{k}/chunks/chunk{chunk}.npz",
+        catalog=wildcards.catalog,
         k=wildcards.k,
         chunk=range(len(CHUNKS)),
     )
+
+
+def rank_dirs(wildcards):
+    """Every rank directory of catalog wildcards.catalog, in rank order."""
+    return expand("results/extract/{catalog}/k{k}", catalog=wildcards.catalog, k=RANKS)
 
 
 def refit_signatures(wildcards):
@@ -90,25 +143,25 @@ def refit_signatures_arg(wildcards, input):
 # iteration x replicate) of the KL updates (tests/cluster/chunk_costs.py; docs/benchmarks.md);
 # runtimes take 3x it, memory bounds lie above the measured peaks, both grow with each retry.
 NMF_SECONDS_PER_UNIT = 1.3e-9
-CHANNELS = len(SBS96_CHANNELS)
+CHANNELS = N_FEATURES
 
 
 def nmf_chunk_runtime(wildcards, attempt):
     """Minutes for one NMF chunk: cohort size x k x iteration cap x replicates, x3, + 1."""
-    units = (CHANNELS * len(SAMPLES) * int(wildcards.k) * EXTRACT["max_iter"]
+    units = (CHANNELS * N_SAMPLES * int(wildcards.k) * EXTRACT["max_iter"]
              * chunk_count(wildcards))
     return attempt * (1 + math.ceil(3 * NMF_SECONDS_PER_UNIT * units / 60))
 
 
 def nmf_chunk_mem_mb(wildcards, attempt):
     """MB for one NMF chunk: the interpreter plus ~8 copies of each replicate's W, H and data."""
-    floats = chunk_count(wildcards) * (CHANNELS + int(wildcards.k)) * len(SAMPLES)
+    floats = chunk_count(wildcards) * (CHANNELS + int(wildcards.k)) * N_SAMPLES
     return attempt * (500 + math.ceil(8 * 8 * floats / 1e6))
 
 
 def consensus_mem_mb(wildcards, attempt):
     """MB to hold and cluster every replicate's W and H of one rank (~4 copies)."""
-    floats = EXTRACT["replicates"] * int(wildcards.k) * (CHANNELS + len(SAMPLES))
+    floats = EXTRACT["replicates"] * int(wildcards.k) * (CHANNELS + N_SAMPLES)
     return attempt * (1000 + math.ceil(4 * 8 * floats / 1e6))
 
 

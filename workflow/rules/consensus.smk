@@ -3,18 +3,19 @@
 
 rule consensus:
     input:
-        catalog=rules.merge_catalogs.output.matrix,
+        catalog=catalog_matrix,
         chunks=rank_chunks,
     output:
-        signatures="results/extract/SBS96/k{k}/signatures.tsv",
-        exposures="results/extract/SBS96/k{k}/exposures.tsv",
-        stability="results/extract/SBS96/k{k}/stability.tsv",
-        metrics="results/extract/SBS96/k{k}/metrics.json",
+        signatures="results/extract/{catalog}/k{k}/signatures.tsv",
+        exposures="results/extract/{catalog}/k{k}/exposures.tsv",
+        stability="results/extract/{catalog}/k{k}/stability.tsv",
+        metrics="results/extract/{catalog}/k{k}/metrics.json",
     log:
-        "logs/consensus/SBS96/k{k}.log",
+        "logs/consensus/{catalog}/k{k}.log",
     benchmark:
-        "results/benchmarks/consensus/SBS96/k{k}.tsv"
+        "results/benchmarks/consensus/{catalog}/k{k}.tsv"
     params:
+        generic=GENERIC,
         outdir=subpath(output.signatures, parent=True),
     threads: 1
     resources:
@@ -26,5 +27,6 @@ rule consensus:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge consensus --catalog {input.catalog:q} --catalog-name SBS96 --k {wildcards.k}"
+        "sigforge consensus --catalog {input.catalog:q} --catalog-name {wildcards.catalog}"
+        " --k {wildcards.k} {params.generic}"
         " --chunks {input.chunks:q} --out {params.outdir:q} 2> {log:q}"

@@ -5,13 +5,13 @@
 
 rule nmf_chunk:
     input:
-        catalog=rules.merge_catalogs.output.matrix,
+        catalog=catalog_matrix,
     output:
-        chunk="results/extract/SBS96/k{k}/chunks/chunk{chunk}.npz",
+        chunk="results/extract/{catalog}/k{k}/chunks/chunk{chunk}.npz",
     log:
-        "logs/extract/SBS96/k{k}/chunk{chunk}.log",
+        "logs/extract/{catalog}/k{k}/chunk{chunk}.log",
     benchmark:
-        "results/benchmarks/extract/SBS96/k{k}/chunk{chunk}.tsv"
+        "results/benchmarks/extract/{catalog}/k{k}/chunk{chunk}.tsv"
     params:
         first=chunk_first,
         n_replicates=chunk_count,
@@ -19,7 +19,8 @@ rule nmf_chunk:
         max_iter=EXTRACT["max_iter"],
         min_iter=EXTRACT["min_iter"],
         tol=EXTRACT["tol"],
-        resampling=EXTRACT["resampling"],
+        resampling=RESAMPLING,
+        generic=GENERIC,
     threads: 1
     resources:
         mem_mb=nmf_chunk_mem_mb,
@@ -30,7 +31,8 @@ rule nmf_chunk:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge replicates --catalog {input.catalog:q} --catalog-name SBS96 --k {wildcards.k}"
+        "sigforge replicates --catalog {input.catalog:q} --catalog-name {wildcards.catalog}"
+        " --k {wildcards.k} {params.generic}"
         " --first {params.first} --count {params.n_replicates} --seed {params.seed}"
         " --max-iter {params.max_iter} --min-iter {params.min_iter} --tol {params.tol}"
         " --resampling {params.resampling}"

@@ -5,9 +5,9 @@ rule report:
     input:
         catalog=rules.merge_catalogs.output.matrix,
         skips=rules.merge_catalogs.output.skips,
-        metrics=rules.select_rank.output.metrics,
-        signatures=rules.select_rank.output.signatures,
-        provenance=rules.select_rank.output.provenance,
+        metrics="results/extract/SBS96/rank_metrics.tsv",
+        signatures="results/extract/SBS96/signatures.tsv",
+        provenance="results/extract/SBS96/provenance.json",
         exposures=rules.refit.output.exposures,
         reconstruction=rules.refit.output.reconstruction,
         intervals=rules.refit.output.intervals,

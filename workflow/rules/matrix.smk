@@ -1,0 +1,151 @@
+# Matrix and joint mode: any features x samples table(s) instead of VCFs. The prepared table
+# goes through the same replicate, consensus and rank rules as the SBS96 catalog; the refit is to
+# the de novo components only and the report draws figures that fit generic data.
+
+
+def pixel_flag():
+    """'--pixels H,W' when the matrix's features are the pixels of an image, else empty."""
+    shape = (config.get("matrix") or {}).get("features_are_pixels")
+    return f"--pixels {shape[0]},{shape[1]}" if shape else ""
+
+
+def counts_flag():
+    """'--counts' when the matrix is declared to hold counts."""
+    return "--counts" if MATRIX["counts"] else ""
+
+
+if MODE == "matrix":
+
+    rule prepare_matrix:
+        input:
+            matrix=config["matrix"]["path"],
+        output:
+            matrix=f"results/catalogs/{CATALOG}.tsv",
+            dropped=f"results/catalogs/{CATALOG}_dropped.tsv",
+        log:
+            "logs/catalog/prepare_matrix.log",
+        params:
+            name=CATALOG,
+            pixels=pixel_flag(),
+            counts=counts_flag(),
+            outdir=subpath(output.matrix, parent=True),
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
+        conda:
+            "../../environment.yml"
+        shell:
+            "sigforge prepare-matrix --input {input.matrix:q} --name {params.name}"
+            " {params.pixels} {params.counts} --out {params.outdir:q} 2> {log:q}"
+
+
+if MODE == "joint":
+
+    rule prepare_joint:
+        input:
+            matrices=[m["path"] for m in config["joint"]["modalities"]],
+        output:
+            matrix=f"results/catalogs/{CATALOG}.tsv",
+            dropped=f"results/catalogs/{CATALOG}_dropped.tsv",
+            blocks=f"results/catalogs/{CATALOG}_blocks.tsv",
+        log:
+            "logs/catalog/prepare_joint.log",
+        params:
+            name=CATALOG,
+            modalities=[m["name"] for m in config["joint"]["modalities"]],
+            weights=[m.get("weight", 1.0) for m in config["joint"]["modalities"]],
+            counts=counts_flag(),
+            outdir=subpath(output.matrix, parent=True),
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
+        conda:
+            "../../environment.yml"
+        shell:
+            "sigforge prepare-joint --inputs {input.matrices:q} --modalities {params.modalities}"
+            " --weights {params.weights} --name {params.name} {params.counts}"
+            " --out {params.outdir:q} 2> {log:q}"
+
+    rule split_joint:
+        input:
+            signatures=f"results/extract/{CATALOG}/signatures.tsv",
+            blocks=f"results/catalogs/{CATALOG}_blocks.tsv",
+        output:
+            shares=f"results/joint/{CATALOG}/modalities.tsv",
+            signatures=[f"results/joint/{CATALOG}/{m['name']}_signatures.tsv"
+                        for m in config["joint"]["modalities"]],
+        log:
+            "logs/joint/split.log",
+        params:
+            outdir=subpath(output.shares, parent=True),
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        conda:
+            "../../environment.yml"
+        shell:
+            "sigforge split-joint --signatures {input.signatures:q} --blocks {input.blocks:q}"
+            " --out {params.outdir:q} 2> {log:q}"
+
+
+rule refit_matrix:
+    input:
+        catalog=f"results/catalogs/{CATALOG}.tsv",
+        signatures=f"results/extract/{CATALOG}/signatures.tsv",
+    output:
+        exposures=f"results/refit/{CATALOG}/exposures.tsv",
+        reconstruction=f"results/refit/{CATALOG}/reconstruction.tsv",
+    log:
+        f"logs/refit/{CATALOG}.log",
+    benchmark:
+        f"results/benchmarks/refit/{CATALOG}.tsv"
+    params:
+        options=REFIT_FLAGS,
+        outdir=subpath(output.exposures, parent=True),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        "../../environment.yml"
+    shell:
+        "sigforge refit --catalog {input.catalog:q} --signatures {input.signatures:q}"
+        " {params.options} --out {params.outdir:q} 2> {log:q}"
+
+
+rule report_matrix:
+    input:
+        matrix=f"results/catalogs/{CATALOG}.tsv",
+        dropped=f"results/catalogs/{CATALOG}_dropped.tsv",
+        metrics=f"results/extract/{CATALOG}/rank_metrics.tsv",
+        signatures=f"results/extract/{CATALOG}/signatures.tsv",
+        exposures=rules.refit_matrix.output.exposures,
+        reconstruction=rules.refit_matrix.output.reconstruction,
+    output:
+        cohort=report(
+            "results/report/cohort.html",
+            caption="../report/cohort.rst",
+            category="Reports",
+            labels={"page": "cohort"},
+        ),
+    log:
+        "logs/report/report.log",
+    params:
+        name=CATALOG,
+        pixels=pixel_flag() if MODE == "matrix" else "",
+        extract_dir=subpath(input.metrics, parent=True),
+        refit_dir=subpath(input.exposures, parent=True),
+        outdir=subpath(output.cohort, parent=True),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        "../../environment.yml"
+    shell:
+        "sigforge matrix-report --name {params.name} --matrix {input.matrix:q}"
+        " --dropped {input.dropped:q} --extract-dir {params.extract_dir:q}"
+        " --refit-dir {params.refit_dir:q} {params.pixels} --out {params.outdir:q} 2> {log:q}"
