@@ -11,6 +11,7 @@ table is a generic matrix and keeps its own row order.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import tempfile
@@ -74,6 +75,12 @@ def _read_raw_table(path: Path) -> pd.DataFrame:
     with open(path, encoding="utf-8-sig") as handle:
         first = handle.readline()
     separator = "\t" if first.count("\t") >= first.count(",") else ","
+    # pandas renames repeated header names ('s0', 's0.1'), so repeats are caught here.
+    header = next(csv.reader([first], delimiter=separator), [])
+    repeated = [name for i, name in enumerate(header) if name in header[:i]]
+    if repeated:
+        raise InputError(f"{path}: column '{repeated[0].strip()}' appears more than once in "
+                         "the header; give every sample column a distinct name.")
     try:
         return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
