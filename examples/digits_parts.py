@@ -49,7 +49,7 @@ def main() -> int:
     from _common import plt, save
 
     result = run()
-    print(f"mean sparsity: NMF {result['nmf_sparsity']:.3f}, PCA {result['pca_sparsity']:.3f}; "  # noqa: T201
+    print(f"mean sparsity: NMF {result['nmf_sparsity']:.3f}, PCA {result['pca_sparsity']:.3f}; "
           f"NMF median reconstruction cosine {result['median_cosine']:.3f}")
     fig, axes = plt.subplots(4, 9, figsize=(9, 4.3))
     for ax in axes.flat:
@@ -63,7 +63,7 @@ def main() -> int:
     axes[0, 1].set_title("NMF components", fontsize=9, loc="left")
     axes[0, 6].set_title("PCA components", fontsize=9, loc="left")
     fig.tight_layout()
-    print(f"figure: {save(fig, 'digits_parts')}")  # noqa: T201
+    print(f"figure: {save(fig, 'digits_parts')}")
     return 0
 
 

@@ -103,10 +103,10 @@ def main() -> int:
     """Print VAF per rank and the synergy cosines; draw the figure."""
     result = run()
     for k, value in result["vaf"].items():
-        print(f"rank {k}: VAF {value:.4f}")  # noqa: T201
-    print(f"chosen rank {result['chosen']}; synergy cosines "  # noqa: T201
+        print(f"rank {k}: VAF {value:.4f}")
+    print(f"chosen rank {result['chosen']}; synergy cosines "
           f"{np.round(result['cosines'], 4).tolist()}")
-    print(f"figure: {figure(result)}")  # noqa: T201
+    print(f"figure: {figure(result)}")
     return 0
 
 

@@ -69,7 +69,7 @@ def main() -> int:
 
     result = run()
     for name, value in result["r2"].items():
-        print(f"{name:20s} out-of-fold R^2 {value:.3f}")  # noqa: T201
+        print(f"{name:20s} out-of-fold R^2 {value:.3f}")
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), sharey=True)
     for ax, (name, predicted) in zip(axes, result["predictions"].items(), strict=True):
         ax.scatter(result["age"], predicted, s=6, alpha=0.6)
@@ -78,7 +78,7 @@ def main() -> int:
         ax.set_xlabel("true age")
     axes[0].set_ylabel("predicted age (out of fold)")
     fig.tight_layout()
-    print(f"figure: {save(fig, 'exposures_regression')}")  # noqa: T201
+    print(f"figure: {save(fig, 'exposures_regression')}")
     return 0
 
 

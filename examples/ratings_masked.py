@@ -76,13 +76,13 @@ def main() -> int:
 
     scores = run()
     for name, value in scores.items():
-        print(f"{name:18s} {value:.4f}")  # noqa: T201
+        print(f"{name:18s} {value:.4f}")
     shown = {name: value for name, value in scores.items() if name != "test ratings"}
     fig, ax = plt.subplots(figsize=(6, 2.8))
     ax.barh(list(shown), list(shown.values()), color="#3b6ea5")
     ax.set_xlabel(f"RMSE on {int(scores['test ratings'])} held-out ratings")
     fig.tight_layout()
-    print(f"figure: {save(fig, 'ratings_masked')}")  # noqa: T201
+    print(f"figure: {save(fig, 'ratings_masked')}")
     return 0
 
 

@@ -92,11 +92,11 @@ def figure(side: int = 20, k: int = 3, depth: float = 30.0, weight: float = 0.1)
 
 def main() -> int:
     """Print the recovery table and draw the figure."""
-    print("graph_weight  exposure_cosine  loading_cosine")  # noqa: T201
+    print("graph_weight  exposure_cosine  loading_cosine")
     for weight, scores in run().items():
-        print(f"{weight:12g}  {scores['exposure_cosine']:15.4f}  "  # noqa: T201
+        print(f"{weight:12g}  {scores['exposure_cosine']:15.4f}  "
               f"{scores['loading_cosine']:14.4f}")
-    print(f"figure: {figure()}")  # noqa: T201
+    print(f"figure: {figure()}")
     return 0
 
 

@@ -71,10 +71,10 @@ def main() -> int:
     from _common import plt, save
 
     result = run()
-    print(f"chosen rank {result['rank']}: {result['reason']}")  # noqa: T201
-    print(f"cosines to the planted topics: {np.round(result['cosines'], 4).tolist()}")  # noqa: T201
+    print(f"chosen rank {result['rank']}: {result['reason']}")
+    print(f"cosines to the planted topics: {np.round(result['cosines'], 4).tolist()}")
     for name, words in result["top_words"].items():
-        print(f"{name}: {', '.join(words)}")  # noqa: T201
+        print(f"{name}: {', '.join(words)}")
     topics = result["topics"]
     fig, axes = plt.subplots(1, topics.shape[1], figsize=(2.6 * topics.shape[1], 2.8))
     for ax, name in zip(np.atleast_1d(axes), topics.columns, strict=True):
@@ -83,7 +83,7 @@ def main() -> int:
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=8)
     fig.tight_layout()
-    print(f"figure: {save(fig, 'topics')}")  # noqa: T201
+    print(f"figure: {save(fig, 'topics')}")
     return 0
 
 

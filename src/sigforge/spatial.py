@@ -45,9 +45,11 @@ def knn_graph(coordinates: FloatArray, n_neighbors: int = 6) -> FloatArray:
     if not 1 <= n_neighbors < n:
         raise ValueError(f"n_neighbors={n_neighbors} is impossible with {n} samples: expected "
                          f"1 <= n_neighbors <= {n - 1}.")
-    _, neighbours = cKDTree(points).query(points, k=n_neighbors + 1)
+    _, nearest = cKDTree(points).query(points, k=n_neighbors + 1)
+    # Drop each sample from its own list by index, not by position: with coincident points
+    # (or distances that underflow to 0) the sample itself need not come first.
+    cols = np.concatenate([row[row != i][:n_neighbors] for i, row in enumerate(nearest)])
     rows = np.repeat(np.arange(n), n_neighbors)
-    cols = neighbours[:, 1:].ravel()
     directed = coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n)).toarray()
     adjacency = np.maximum(directed, directed.T)
     np.fill_diagonal(adjacency, 0.0)
