@@ -128,7 +128,8 @@ def check_pixels(n_features: int, shape: tuple[int, int] | None, path: str) -> N
 
 
 def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
-                   pixels: tuple[int, int] | None = None) -> PreparedMatrix:
+                   pixels: tuple[int, int] | None = None, log_dropped: bool = True
+                   ) -> PreparedMatrix:
     """Read, check and clean a generic matrix for discovery.
 
     Parameters
@@ -138,6 +139,9 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
         Require whole numbers (the Poisson and multinomial resamplings need counts).
     pixels : (height, width), optional
         The features are the pixels of a height x width image, in row-major order.
+    log_dropped : bool, default=True
+        Log a warning per dropped row or column (the workflow's early check turns it off: the
+        prepare rule logs them once).
 
     Raises
     ------
@@ -154,7 +158,7 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
                          "matrix is declared to hold counts (matrix.counts: true). Set "
                          "matrix.counts: false for real-valued data (scaled resampling).")
     data, dropped = drop_empty(frame)
-    for axis, row in dropped.iterrows():
+    for axis, row in dropped.iterrows() if log_dropped else ():
         logger.warning("%s: dropped %s '%s' (position %d): %s", path, axis, row["label"],
                        row["position"], row["reason"])
     if data.shape[0] < 2 or data.shape[1] < 1:
@@ -259,7 +263,8 @@ def split_components(signatures: pd.DataFrame, blocks: pd.DataFrame
 
 
 def prepare_joint(paths: Mapping[str, str], weights: Mapping[str, float], *,
-                  counts: bool = False) -> tuple[PreparedMatrix, pd.DataFrame]:
+                  counts: bool = False, log_dropped: bool = True
+                  ) -> tuple[PreparedMatrix, pd.DataFrame]:
     """Read, check and stack the modalities of a joint run; drop all-zero rows and samples.
 
     Returns the prepared stacked matrix and the blocks table of :func:`stack_modalities`
@@ -274,7 +279,7 @@ def prepare_joint(paths: Mapping[str, str], weights: Mapping[str, float], *,
                                  f"holds {fraction[2]}, but the data are declared counts.")
     stacked, blocks = stack_modalities(frames, weights)
     data, dropped = drop_empty(stacked)
-    for axis, row in dropped.iterrows():
+    for axis, row in dropped.iterrows() if log_dropped else ():
         logger.warning("joint matrix: dropped %s '%s': %s", axis, row["label"], row["reason"])
     if data.shape[0] < 2 or data.shape[1] < 1:
         raise InputError(f"joint matrix: {data.shape[0]} feature(s) x {data.shape[1]} sample(s)"

@@ -68,11 +68,11 @@ def input_shape(config: dict[str, Any]) -> tuple[int, int]:
         modalities = config["joint"]["modalities"]
         prepared, _ = prepare_joint({m["name"]: m["path"] for m in modalities},
                                     {m["name"]: m.get("weight", 1.0) for m in modalities},
-                                    counts=counts)
+                                    counts=counts, log_dropped=False)
         return prepared.data.shape
     pixels = settings.get("features_are_pixels")
     prepared = prepare_matrix(settings["path"], counts=counts,
-                              pixels=tuple(pixels) if pixels else None)
+                              pixels=tuple(pixels) if pixels else None, log_dropped=False)
     return prepared.data.shape
 
 

@@ -148,3 +148,12 @@ def test_matrix_mode_dry_run_has_no_genomics_jobs(tmp_path: Path) -> None:
     counts = job_counts(run.stdout)
     assert counts["prepare_matrix"] == 1 and counts["nmf_chunk"] == 3 * 2
     assert not {"catalog_sample", "merge_catalogs", "refit_reference", "report"} & set(counts)
+
+
+@pytest.mark.parametrize("config", ["config/matrix_example.yaml", "config/joint_example.yaml"])
+def test_lint_is_clean_in_matrix_and_joint_mode(tmp_path: Path, config: str) -> None:
+    workdir = copy_workflow(tmp_path)
+    shutil.copytree(REPO / "resources/matrix_example", workdir / "resources/matrix_example")
+    run = snakemake(workdir, "--lint", "--configfile", config)
+    assert run.returncode == 0, run.stdout
+    assert "Congratulations, your workflow is in a good condition" in run.stdout

@@ -80,6 +80,17 @@ def catalog_matrix(wildcards):
     return f"results/catalogs/{wildcards.catalog}.tsv"
 
 
+def pixel_flag():
+    """'--pixels H,W' when the matrix's features are the pixels of an image, else empty."""
+    shape = (config.get("matrix") or {}).get("features_are_pixels")
+    return f"--pixels {shape[0]},{shape[1]}" if shape else ""
+
+
+def counts_flag():
+    """'--counts' when the matrix is declared to hold counts."""
+    return "--counts" if MATRIX["counts"] else ""
+
+
 def sample_row(wildcards):
     """The samples-sheet row whose file stem is wildcards.stem."""
     return SAMPLES.loc[SAMPLES["stem"] == wildcards.stem].iloc[0]

@@ -3,17 +3,6 @@
 # the de novo components only and the report draws figures that fit generic data.
 
 
-def pixel_flag():
-    """'--pixels H,W' when the matrix's features are the pixels of an image, else empty."""
-    shape = (config.get("matrix") or {}).get("features_are_pixels")
-    return f"--pixels {shape[0]},{shape[1]}" if shape else ""
-
-
-def counts_flag():
-    """'--counts' when the matrix is declared to hold counts."""
-    return "--counts" if MATRIX["counts"] else ""
-
-
 if MODE == "matrix":
 
     rule prepare_matrix:
