@@ -215,6 +215,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extract-dir", required=True)
     p.add_argument("--refit-dir", required=True)
     p.add_argument("--pixels", default=None, help="HEIGHT,WIDTH: draw components as images")
+    p.add_argument("--blocks", default=None, help="NAME_blocks.tsv of a joint run: draw each "
+                   "modality's loadings")
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.matrix_report)
     return parser

@@ -562,7 +562,8 @@ def matrix_report(args: argparse.Namespace) -> None:
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_matrix(refit_dir / "exposures.tsv", generic=True).data,
         reconstruction=read_table(refit_dir / "reconstruction.tsv"),
-        pixels=_pixel_shape(args.pixels), provenance=provenance)
+        pixels=_pixel_shape(args.pixels), provenance=provenance,
+        blocks=read_table(args.blocks) if args.blocks else None)
     path = write_matrix_report(data, Path(args.out))
     logger.info("matrix report: %s", path.resolve())
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.io import atomic_write
-from sigforge.matrix import pixel_image
+from sigforge.matrix import pixel_image, split_components
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
@@ -49,6 +49,7 @@ class MatrixReportData:
     reconstruction: pd.DataFrame
     pixels: tuple[int, int] | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    blocks: pd.DataFrame | None = None
 
 
 def top_features(loadings: pd.Series, limit: int = MAX_BARS) -> pd.Series:
@@ -167,6 +168,21 @@ def _component_figure(data: MatrixReportData, figures: Path) -> tuple[dict[str, 
                   "Component loadings"), note + ".")
 
 
+def _modality_sections(data: MatrixReportData, figures: Path) -> list[dict[str, Any]]:
+    """Joint mode: each modality's own loadings (weights undone) as bar charts."""
+    if data.blocks is None:
+        return []
+    per_modality, shares = split_components(data.signatures, data.blocks)
+    sections = []
+    for name, loadings in per_modality.items():
+        figure = _save(plot_component_bars(loadings), figures / f"components_{name}.png",
+                       f"Component loadings in modality {name}")
+        sections.append({"name": name, "figure": figure})
+    if sections:
+        sections[0]["shares"] = _table(shares, "modality")
+    return sections
+
+
 def write_matrix_report(data: MatrixReportData, out_dir: Path) -> Path:
     """Write ``out_dir/cohort.html`` and its figures under ``out_dir/figures``."""
     figures = out_dir / "figures"
@@ -189,6 +205,7 @@ def write_matrix_report(data: MatrixReportData, out_dir: Path) -> Path:
                                  figures / "exposures.png", "Exposures per sample"),
         "samples": _table(samples, "sample", "the refit's exposures.tsv"),
         "dropped": _table(data.dropped, "axis", f"{data.name}_dropped.tsv"),
+        "modalities": _modality_sections(data, figures),
     }
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("sigforge", "templates"), autoescape=True,

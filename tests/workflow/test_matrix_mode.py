@@ -126,6 +126,9 @@ def test_joint_mode_shares_exposures_across_modalities(tmp_path: Path) -> None:
     np.testing.assert_allclose(shares.sum(axis=0), 1.0)
     exposures = read_matrix(workdir / "results/refit/J/exposures.tsv", generic=True).data
     assert list(exposures.columns) == [f"c{j}" for j in range(16)]
+    figures = {p.name for p in (workdir / "results/report/figures").iterdir()}
+    assert {"components_rna.png", "components_atac.png"} <= figures
+    assert "<h3>atac</h3>" in (workdir / "results/report/cohort.html").read_text()
 
 
 def test_bad_matrix_fails_before_any_job(tmp_path: Path) -> None:

@@ -91,6 +91,16 @@ def counts_flag():
     return "--counts" if MATRIX["counts"] else ""
 
 
+def joint_blocks(wildcards):
+    """The blocks table of a joint run (modality of each stacked feature), else nothing."""
+    return [f"results/catalogs/{CATALOG}_blocks.tsv"] if MODE == "joint" else []
+
+
+def blocks_flag(wildcards, input):
+    """'--blocks FILE' for the joint report, else empty."""
+    return f"--blocks {input.blocks}" if input.blocks else ""
+
+
 def sample_row(wildcards):
     """The samples-sheet row whose file stem is wildcards.stem."""
     return SAMPLES.loc[SAMPLES["stem"] == wildcards.stem].iloc[0]

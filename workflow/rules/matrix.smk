@@ -113,6 +113,7 @@ rule report_matrix:
         signatures=f"results/extract/{CATALOG}/signatures.tsv",
         exposures=rules.refit_matrix.output.exposures,
         reconstruction=rules.refit_matrix.output.reconstruction,
+        blocks=joint_blocks,
     output:
         cohort=report(
             "results/report/cohort.html",
@@ -125,6 +126,7 @@ rule report_matrix:
     params:
         name=CATALOG,
         pixels=pixel_flag() if MODE == "matrix" else "",
+        blocks=blocks_flag,
         extract_dir=subpath(input.metrics, parent=True),
         refit_dir=subpath(input.exposures, parent=True),
         outdir=subpath(output.cohort, parent=True),
@@ -137,4 +139,5 @@ rule report_matrix:
     shell:
         "sigforge matrix-report --name {params.name} --matrix {input.matrix:q}"
         " --dropped {input.dropped:q} --extract-dir {params.extract_dir:q}"
-        " --refit-dir {params.refit_dir:q} {params.pixels} --out {params.outdir:q} 2> {log:q}"
+        " --refit-dir {params.refit_dir:q} {params.pixels} {params.blocks}"
+        " --out {params.outdir:q} 2> {log:q}"
