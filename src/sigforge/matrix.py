@@ -278,6 +278,10 @@ def prepare_joint(paths: Mapping[str, str], weights: Mapping[str, float], *,
                 raise InputError(f"{paths[name]}: row '{fraction[0]}', column '{fraction[1]}' "
                                  f"holds {fraction[2]}, but the data are declared counts.")
     stacked, blocks = stack_modalities(frames, weights)
+    if counts and not whole_numbers(stacked):
+        raise InputError(f"joint matrix: the weights {dict(weights)} turn the counts into "
+                         "fractions, which the count resamplings cannot draw; use whole-number "
+                         "weights or set matrix.counts: false (scaled resampling).")
     data, dropped = drop_empty(stacked)
     for axis, row in dropped.iterrows() if log_dropped else ():
         logger.warning("joint matrix: dropped %s '%s': %s", axis, row["label"], row["reason"])

@@ -234,3 +234,14 @@ def test_generic_commands_import_no_genomics_module(tmp_path: Path) -> None:
     exposures = read_matrix(tmp_path / "rf/exposures.tsv", generic=True).data
     assert list(exposures.columns) == [f"s{j}" for j in range(8)]
     assert (read_table(tmp_path / "rf/reconstruction.tsv")["cosine"] > 0.8).all()
+
+
+def test_joint_counts_need_whole_number_weights(tmp_path: Path) -> None:
+    write_matrix(frame(np.ones((3, 4))), tmp_path / "a.tsv", label="Feature")
+    write_matrix(frame(np.full((2, 4), 3.0)), tmp_path / "b.tsv", label="Feature")
+    paths = {"A": str(tmp_path / "a.tsv"), "B": str(tmp_path / "b.tsv")}
+    with pytest.raises(InputError, match="turn the counts into fractions"):
+        prepare_joint(paths, {"A": 1.0, "B": 0.5}, counts=True)
+    prepared, blocks = prepare_joint(paths, {"A": 1.0, "B": 2.0}, counts=True)
+    assert prepared.counts and prepared.data.loc["B:f0"].tolist() == [6.0] * 4
+    assert blocks.loc["B:f1", "weight"] == 2.0
