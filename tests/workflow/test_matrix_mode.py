@@ -113,6 +113,7 @@ def test_joint_mode_shares_exposures_across_modalities(tmp_path: Path) -> None:
                                                                 "modalities": modalities}})
     config_data = yaml.safe_load(config.read_text())
     config_data["extract"]["ranks"] = {"min": 1, "max": 3}
+    config_data["extract"]["replicates_per_chunk"] = 6  # one job per rank: fewer start-ups
     config.write_text(yaml.safe_dump(config_data))
     run = snakemake(workdir, "--cores", "2", "--configfile", str(config))
     assert run.returncode == 0, run.stdout[-4000:]
