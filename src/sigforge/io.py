@@ -67,11 +67,33 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
         raise
 
 
+def _read_parquet_as_text(path: Path) -> pd.DataFrame:
+    """Read a Parquet table with every cell as text, so it passes the same checks as TSV/CSV.
+
+    A named (non-default) index becomes the label column; float cells keep their exact value
+    through ``repr``.
+    """
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several unrelated types for corrupt files
+        raise InputError(f"{path}: cannot be read as Parquet ({err}).") from err
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+        frame = frame.reset_index()
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        raise InputError(f"{path}: column '{repeated[0]}' appears more than once; give every "
+                         "sample column a distinct name.")
+    frame.columns = [str(c) for c in frame.columns]
+    return frame.map(lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v))
+
+
 def _read_raw_table(path: Path) -> pd.DataFrame:
-    """Read a delimited table with every cell as text, sniffing tab versus comma."""
+    """Read a delimited (or Parquet) table with every cell as text, sniffing tab versus comma."""
     if not path.exists():
         raise InputError(f"{path}: file not found. Check the path (relative paths are taken "
                          f"from the working directory {Path.cwd()}).")
+    if path.suffix.lower() == ".parquet":
+        return _read_parquet_as_text(path)
     with open(path, encoding="utf-8-sig") as handle:
         first = handle.readline()
     separator = "\t" if first.count("\t") >= first.count(",") else ","
@@ -102,18 +124,25 @@ def _split_labels(raw: pd.DataFrame, path: Path) -> tuple[list[str], pd.DataFram
 
 
 def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataFrame:
-    """Convert text cells to float64, naming the first offending cell on failure."""
+    """Convert text cells to float64, naming the first offending cell on failure.
+
+    Text tables name the file line (header = line 1); Parquet tables the 1-based data row.
+    """
+    where = "row {}" if path.suffix.lower() == ".parquet" else "line {}"
+    offset = 1 if path.suffix.lower() == ".parquet" else 2
     numeric = values.apply(pd.to_numeric, errors="coerce")
     bad = numeric.isna() | ~np.isfinite(numeric.to_numpy(dtype=float, na_value=np.nan))
     if bad.to_numpy().any():
         row, col = np.argwhere(bad.to_numpy())[0]
         cell = values.iat[row, col]
-        raise InputError(f"{path}: line {row + 2}, column '{values.columns[col]}' "
-                         f"(row '{labels[row]}'): expected a finite number, got '{cell}'.")
+        raise InputError(f"{path}: {where.format(row + offset)}, column "
+                         f"'{values.columns[col]}' (row '{labels[row]}'): expected a finite "
+                         f"number, got '{cell}'.")
     if (numeric.to_numpy() < 0).any():
         row, col = np.argwhere(numeric.to_numpy() < 0)[0]
-        raise InputError(f"{path}: line {row + 2}, column '{values.columns[col]}': "
-                         f"expected a nonnegative value, got {numeric.iat[row, col]}.")
+        raise InputError(f"{path}: {where.format(row + offset)}, column "
+                         f"'{values.columns[col]}': expected a nonnegative value, got "
+                         f"{numeric.iat[row, col]}.")
     return numeric.astype(np.float64)
 
 

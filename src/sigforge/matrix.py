@@ -34,7 +34,7 @@ from sigforge.io import InputError, read_matrix
 logger = logging.getLogger(__name__)
 
 #: File name endings read as delimited text (tab or comma, sniffed).
-TEXT_SUFFIXES = (".tsv", ".csv", ".txt", ".tab")
+TEXT_SUFFIXES = (".tsv", ".csv", ".txt", ".tab", ".parquet")
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,9 @@ def read_generic_matrix(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     path = Path(path)
     if path.suffix.lower() not in TEXT_SUFFIXES:
-        raise InputError(f"{path}: matrix files must be tab- or comma-separated text "
-                         f"({', '.join(TEXT_SUFFIXES)}); convert it, e.g. with pandas: "
-                         "pd.read_parquet(path).to_csv('matrix.tsv', sep='\\t').")
+        raise InputError(f"{path}: matrix files must be tab- or comma-separated text or "
+                         f"Parquet ({', '.join(TEXT_SUFFIXES)}); convert it, e.g. with pandas: "
+                         "pd.read_excel(path).to_csv('matrix.tsv', sep='\\t', index=False).")
     frame = read_matrix(path, generic=True).data
     if frame.shape[0] == 0:
         raise InputError(f"{path}: the table has no feature rows.")

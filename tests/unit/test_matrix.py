@@ -71,10 +71,35 @@ def test_duplicate_labels_are_rejected(tmp_path: Path) -> None:
 
 
 def test_unsupported_file_type_says_how_to_convert(tmp_path: Path) -> None:
-    path = tmp_path / "m.parquet"
-    path.write_bytes(b"PAR1")
-    with pytest.raises(InputError, match="tab- or comma-separated text.*read_parquet"):
+    path = tmp_path / "m.xlsx"
+    path.write_bytes(b"PK")
+    with pytest.raises(InputError, match="tab- or comma-separated text or Parquet"):
         prepare_matrix(path)
+
+
+def test_parquet_reads_exactly_like_the_same_table_as_text(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"s0": [1.5, 0.1, 3.0], "s1": [2.0, 1e-12, 4.25]},
+                         index=pd.Index(["g1", "g2", "g3"], name="gene"))
+    frame.to_parquet(tmp_path / "m.parquet")
+    frame.to_csv(tmp_path / "m.tsv", sep="\t")
+    from_parquet = prepare_matrix(tmp_path / "m.parquet").data
+    from_text = prepare_matrix(tmp_path / "m.tsv").data
+    pd.testing.assert_frame_equal(from_parquet, from_text)
+    assert from_parquet.loc["g2", "s1"] == 1e-12  # float cells keep their exact value
+
+
+def test_parquet_bad_cells_name_the_row_and_column(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"gene": ["g1", "g2"], "s0": [1.0, float("nan")], "s1": [2.0, 3.0]})
+    frame.to_parquet(tmp_path / "nan.parquet")
+    with pytest.raises(InputError, match=r"row 2, column 's0' \(row 'g2'\)"):
+        prepare_matrix(tmp_path / "nan.parquet")
+    frame["s0"] = [1.0, -4.0]
+    frame.to_parquet(tmp_path / "neg.parquet")
+    with pytest.raises(InputError, match="row 2, column 's0': expected a nonnegative value"):
+        prepare_matrix(tmp_path / "neg.parquet")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match="cannot be read as Parquet"):
+        prepare_matrix(tmp_path / "broken.parquet")
 
 
 def test_all_zero_rows_and_columns_are_dropped_and_listed(tmp_path: Path) -> None:
