@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from sigforge import __version__
+from sigforge.contexts import CATALOG_CONTEXTS
 from sigforge.io import InputError
 
 logger = logging.getLogger("sigforge")
@@ -70,22 +71,38 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("catalog", help="VCFs + reference FASTA -> SBS96 catalog")
+    p = sub.add_parser("catalog", help="VCFs/MAFs + reference FASTA -> SBS96, SBS288, "
+                       "SBS1536, DBS78, ID83 catalogs")
     p.add_argument("--reference", required=True, help="reference FASTA (plain or bgzipped)")
-    p.add_argument("--vcf", nargs="+", default=[], help="VCF files, one sample each")
-    p.add_argument("--vcf-dir", default=None, help="directory of *.vcf / *.vcf.gz / *.bcf")
+    p.add_argument("--vcf", nargs="+", default=[], help="VCF/BCF files (plain or bgzipped)")
+    p.add_argument("--vcf-dir", default=None,
+                   help="directory of *.vcf, *.vcf.gz, *.vcf.bgz, *.bcf and *.maf files")
+    p.add_argument("--maf", nargs="+", default=[], help="MAF files (one sample per "
+                   "Tumor_Sample_Barcode)")
     p.add_argument("--sample-name", nargs="+", default=None,
-                   help="sample names, one per --vcf (default: the VCF's sample column, "
-                        "else its file name)")
+                   help="sample names, one per input file holding one sample (default: the "
+                        "VCF's sample column, else its file name)")
     p.add_argument("--vcf-sample", default=None,
-                   help="sample column to use in multi-sample VCFs")
+                   help="count only this sample column of multi-sample VCFs (default: one "
+                        "catalog column per sample column)")
+    p.add_argument("--sample-from-filename", action="store_true",
+                   help="name each file's sample after the file and ignore genotypes "
+                        "(SigProfilerMatrixGenerator's convention)")
+    p.add_argument("--contexts", nargs="+", default=["SBS96", "DBS78", "ID83"],
+                   choices=list(CATALOG_CONTEXTS), metavar="CONTEXT",
+                   help="catalogs to write: SBS96 SBS288 SBS1536 DBS78 ID83 (default: SBS96 "
+                        "DBS78 ID83; SBS288 needs --annotation)")
+    p.add_argument("--annotation", default=None,
+                   help="genes for the transcriptional strand of SBS288: GTF or a BED with a "
+                        "strand column")
     p.add_argument("--all-filters", action="store_true",
                    help="count variants whatever their FILTER (default: PASS and '.')")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(handler=commands.catalog)
 
     p = sub.add_parser("merge-catalogs", help="join per-sample catalog directories into a cohort")
-    p.add_argument("--inputs", nargs="+", required=True, help="directories written by 'catalog'")
+    p.add_argument("--inputs", nargs="+", required=True,
+                   help="directories written by 'catalog'; every context file is merged")
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.merge_catalogs)
 
