@@ -8,6 +8,7 @@ message on bad input. Stage commands (``merge-catalogs``, ``replicates``, ``cons
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -61,9 +62,24 @@ def _add_rank_rule(parser: argparse.ArgumentParser) -> None:
                         help="use this rank instead of the rule")
 
 
+class _LazyHandlers:
+    """Handlers of a module, imported only when a command runs (keeps start-up light)."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Handler:
+        def run(args: argparse.Namespace) -> None:
+            getattr(importlib.import_module(self._module), name)(args)
+
+        run.__name__ = name
+        return run
+
+
 def _build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per command."""
-    from sigforge import commands
+    commands = _LazyHandlers("sigforge.commands")
+    catalog_commands = _LazyHandlers("sigforge.catalog_commands")
 
     parser = argparse.ArgumentParser(prog="sigforge", description=(
         "Mutational signature discovery and refitting. Run 'sigforge COMMAND --help'."))
@@ -98,13 +114,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-filters", action="store_true",
                    help="count variants whatever their FILTER (default: PASS and '.')")
     p.add_argument("--out", required=True, help="output directory")
-    p.set_defaults(handler=commands.catalog)
+    p.set_defaults(handler=catalog_commands.catalog)
 
     p = sub.add_parser("merge-catalogs", help="join per-sample catalog directories into a cohort")
     p.add_argument("--inputs", nargs="+", required=True,
                    help="directories written by 'catalog'; every context file is merged")
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.merge_catalogs)
+    p.set_defaults(handler=catalog_commands.merge_catalogs)
 
     p = sub.add_parser("replicates", help="factor one chunk of bootstrap replicates at rank k")
     p.add_argument("--catalog", required=True)

@@ -1,0 +1,226 @@
+"""Property tests: every catalog context against a slow, obviously-correct classifier.
+
+Random genomes are built from short repeated motifs (so that homopolymers, tandem repeats and
+microhomologies are common), variants are drawn on them (isolated and clustered SNVs, 2-bp
+records, deletions of the genome's own bases, insertions of copies of the neighbouring
+sequence), and the counts of :mod:`sigforge.catalog` must equal the counts of the reference
+classifier below, which walks variant by variant with plain string operations.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sigforge.annotation import read_annotation
+from sigforge.catalog import CatalogOptions, count_table
+from sigforge.contexts import (
+    DBS78_CHANNELS,
+    ID83_CHANNELS,
+    SBS96_CHANNELS,
+    SBS288_CHANNELS,
+    SBS1536_CHANNELS,
+)
+from sigforge.genome import ReferenceGenome
+from sigforge.variants import read_vcf
+from tests.conftest import write_fasta, write_vcf
+
+pytestmark = pytest.mark.slow
+
+COMPLEMENT = {"A": "T", "C": "G", "G": "C", "T": "A"}
+
+
+def revcomp(seq: str) -> str:
+    return "".join(COMPLEMENT[b] for b in reversed(seq))
+
+
+def make_genome(rng: np.random.Generator, length: int) -> str:
+    """Concatenated motifs of 1-4 bases, each repeated 1-6 times."""
+    parts: list[str] = []
+    while sum(map(len, parts)) < length:
+        motif = "".join(rng.choice(list("ACGT"), size=int(rng.integers(1, 5))))
+        parts.append(motif * int(rng.integers(1, 7)))
+    return "".join(parts)[:length]
+
+
+def make_variants(rng: np.random.Generator, seq: str, n: int) -> list[tuple]:
+    """SNVs (some in clusters), 2-bp records, deletions and insertions, with REF from ``seq``."""
+    records: list[tuple] = []
+    snv_at: set[int] = set()  # one SNV per position (an exact duplicate is added below)
+    for _ in range(n):
+        pos = int(rng.integers(1, len(seq) + 1))
+        kind = rng.choice(["snv", "cluster", "dbs", "del", "ins"], p=[.4, .2, .1, .15, .15])
+        if kind in ("snv", "cluster"):
+            for offset in range(1 if kind == "snv" else int(rng.integers(2, 4))):
+                p = pos + offset * int(rng.choice([1, 1, 2, 6]))
+                if p <= len(seq) and p not in snv_at:
+                    snv_at.add(p)
+                    ref = seq[p - 1]
+                    records.append((p, ref, str(rng.choice([b for b in "ACGT" if b != ref]))))
+        elif kind == "dbs" and pos + 1 <= len(seq):
+            ref = seq[pos - 1:pos + 1]
+            alt = "".join(str(rng.choice([b for b in "ACGT" if b != r])) for r in ref)
+            records.append((pos, ref, alt))
+        elif kind == "del":
+            size = int(rng.integers(1, 8))
+            if pos + size <= len(seq):
+                ref = seq[pos - 1:pos + size]
+                records.append((pos, ref, ref[0]))
+        elif kind == "ins":
+            size = int(rng.integers(1, 7))
+            unit = seq[pos:pos + size] if rng.random() < 0.6 else "".join(
+                rng.choice(list("ACGT"), size=size))
+            if unit:
+                records.append((pos, seq[pos - 1], seq[pos - 1] + unit))
+    if records and rng.random() < 0.3:
+        records.append(records[int(rng.integers(len(records)))])  # an exact duplicate
+    return records
+
+
+def reference_sbs(seq: str, pos: int, ref: str, alt: str, flank: int) -> str | None:
+    """SBS label from the (2*flank+1)-mer, pyrimidine-centred; None off the contig."""
+    if pos - flank < 1 or pos + flank > len(seq):
+        return None
+    kmer = seq[pos - 1 - flank:pos + flank]
+    if ref in "AG":
+        kmer, alt = revcomp(kmer), COMPLEMENT[alt]
+    return f"{kmer[:flank]}[{kmer[flank]}>{alt}]{kmer[flank + 1:]}"
+
+
+def reference_dbs(ref: str, alt: str) -> str:
+    label = f"{ref}>{alt}"
+    return label if label in DBS78_CHANNELS else f"{revcomp(ref)}>{revcomp(alt)}"
+
+
+def copies_right(seq: str, start: int, unit: str) -> int:
+    """Largest k with seq[start:start + k*len(unit)] == unit * k."""
+    k = 0
+    while seq[start:start + (k + 1) * len(unit)] == unit * (k + 1):
+        k += 1
+    return k
+
+
+def copies_left(seq: str, end: int, unit: str) -> int:
+    """Largest k with seq[end - k*len(unit):end] == unit * k (never before the contig start)."""
+    k = 0
+    while end - (k + 1) * len(unit) >= 0 and seq[end - (k + 1) * len(unit):end] == unit * (k + 1):
+        k += 1
+    return k
+
+
+def reference_id(seq: str, pos: int, ref: str, alt: str) -> str:
+    """ID83 label, SigProfilerMatrixGenerator's rules, written out case by case."""
+    deletion = len(alt) == 1
+    unit = ref[1:] if deletion else alt[1:]
+    size = len(unit)
+    after = pos + size if deletion else pos
+    copies = copies_left(seq, pos, unit) + copies_right(seq, after, unit)
+    kind = "Del" if deletion else "Ins"
+    if size == 1:
+        return f"1:{kind}:{'C' if unit in 'CG' else 'T'}:{min(copies, 5)}"
+    if copies or not deletion:
+        return f"{min(size, 5)}:{kind}:R:{min(copies, 5)}"
+    homology = 0
+    for i in range(1, size):
+        if seq[after:after + i] == unit[:i] or seq[max(pos - i, 0):pos] == unit[-i:]:
+            homology = i
+    return f"{min(size, 5)}:Del:M:{min(homology, 5)}" if homology else f"{min(size, 5)}:Del:R:0"
+
+
+def reference_strand(intervals: list[tuple[int, int, str]], pos: int, ref: str) -> str:
+    """T/U/B/N of a forward-strand base (+ gene: U, - gene: T), swapped for purine REF."""
+    strands = {strand for start, end, strand in intervals if start < pos <= end}
+    state = "B" if strands == {"+", "-"} else "U" if strands == {"+"} else \
+        "T" if strands == {"-"} else "N"
+    if ref in "AG" and state in "TU":
+        state = "U" if state == "T" else "T"
+    return state
+
+
+def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int, int, str]]
+                       ) -> dict[str, Counter]:
+    """Counts per context, variant by variant."""
+    unique = list(dict.fromkeys(records))
+    snvs = {(p, r, a) for p, r, a in unique if len(r) == len(a) == 1
+            and 2 <= p <= len(seq) - 1}
+    positions = sorted({p for p, _, _ in snvs})
+    taken = set(positions)
+    counts: dict[str, Counter] = {c: Counter() for c in
+                                  ("SBS96", "SBS1536", "SBS288", "DBS78", "ID83")}
+    strand_counts: Counter = Counter()
+    for p, r, a in sorted(snvs):
+        run_start = p
+        while run_start - 1 in taken:
+            run_start -= 1
+        run_end = p
+        while run_end + 1 in taken:
+            run_end += 1
+        if run_end - run_start + 1 >= 3:
+            continue  # mnv
+        if run_end == run_start + 1:
+            lonely = not any(q in taken for q in range(run_start - 5, run_start)) and not any(
+                q in taken for q in range(run_end + 1, run_end + 6))
+            if lonely:
+                if p == run_start:
+                    partner = next(x for x in snvs if x[0] == run_end)
+                    counts["DBS78"][reference_dbs(r + partner[1], a + partner[2])] += 1
+                continue
+        counts["SBS96"][reference_sbs(seq, p, r, a, 1)] += 1
+        label = reference_sbs(seq, p, r, a, 2)
+        if label is not None:
+            counts["SBS1536"][label] += 1
+        strand_counts[(reference_strand(intervals, p, r), reference_sbs(seq, p, r, a, 1))] += 1
+    for label in SBS96_CHANNELS:
+        both = strand_counts[("B", label)]
+        counts["SBS288"][f"T:{label}"] = strand_counts[("T", label)] + both // 2 + both % 2
+        counts["SBS288"][f"U:{label}"] = strand_counts[("U", label)] + both // 2
+        counts["SBS288"][f"N:{label}"] = strand_counts[("N", label)]
+    for p, r, a in unique:
+        if len(r) == len(a) == 2:
+            counts["DBS78"][reference_dbs(r, a)] += 1
+        elif len(r) != len(a):
+            counts["ID83"][reference_id(seq, p, r, a)] += 1
+    return counts
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(30, 300), st.integers(1, 40))
+def test_every_context_matches_the_reference_classifier(seed: int, length: int,
+                                                        n_variants: int) -> None:
+    rng = np.random.default_rng(seed)
+    seq = make_genome(rng, length)
+    records = make_variants(rng, seq, n_variants)
+    intervals = []
+    for _ in range(int(rng.integers(0, 4))):
+        start = int(rng.integers(0, length))
+        intervals.append((start, int(rng.integers(start + 1, length + 1)),
+                          str(rng.choice(["+", "-"]))))
+    contexts = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        genome = ReferenceGenome(write_fasta(base / "g.fa", {"chr1": seq}))
+        bed = base / "genes.bed"
+        bed.write_text("".join(f"chr1\t{s}\t{e}\tg\t0\t{strand}\n" for s, e, strand in intervals)
+                       or "chr1\t0\t1\tg\t0\t.\n")
+        annotation = read_annotation(bed) if intervals else None
+        vcf = write_vcf(base / "s.vcf", [("chr1", p, r, a, "PASS") for p, r, a in records])
+        options = CatalogOptions(contexts if annotation else tuple(
+            c for c in contexts if c != "SBS288"), annotation=annotation)
+        result = count_table(read_vcf(vcf), genome, options)[0]
+    expected = reference_catalogs(seq, records, intervals)
+    channel_sets = {"SBS96": SBS96_CHANNELS, "SBS1536": SBS1536_CHANNELS,
+                    "SBS288": SBS288_CHANNELS, "DBS78": DBS78_CHANNELS, "ID83": ID83_CHANNELS}
+    for context in options.contexts:
+        got = {label: int(n) for label, n in zip(channel_sets[context],
+                                                 result.matrices[context], strict=True) if n}
+        want = {label: n for label, n in expected[context].items() if n}
+        assert got == want, context
+    accounted = (result.counted_by_kind["SBS96"] + result.counted_by_kind["DBS78"]
+                 + result.counted_by_kind["ID83"] + sum(result.skipped.values()))
+    assert accounted == result.variants_read == len(records)
