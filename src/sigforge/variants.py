@@ -152,6 +152,7 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[str
     add_rid, add_pos, add_ref, add_alt, add_pass = (
         rids.append, positions.append, refs.append, alts.append, passed.append)
     record_number = 0
+    header_lines = _header_line_count(vcf)
     try:
         for record_number, record in enumerate(vcf, start=1):  # noqa: B007
             add_rid(record.rid)
@@ -163,7 +164,7 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[str
                 calls = record.samples
                 genotypes.append([calls[name].allele_indices for name in genotype_columns])
     except (OSError, ValueError) as err:
-        line = _header_line_count(vcf) + record_number + 1
+        line = header_lines + record_number + 1
         raise InputError(f"VCF {path}: malformed or truncated at line {line} (record "
                          f"{record_number + 1}: {err}). Check the file, e.g. 'bcftools view "
                          f"{path}'; a truncated .gz must be re-copied or re-compressed.") from err
@@ -194,11 +195,11 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
             samples, genotype_columns = columns, None
         else:
             samples, genotype_columns = columns, columns
+        header_lines = _header_line_count(vcf)
+        declared = header_contig_lengths(vcf)
         rids, positions, refs, alts, passed, genotypes = _scan_records(vcf, path,
                                                                        genotype_columns)
         contig_names = list(vcf.header.contigs)
-        declared = header_contig_lengths(vcf)
-        header_lines = _header_line_count(vcf)
     table = _split_alleles(str(path), contig_names, rids, positions, refs, alts, passed,
                            header_lines, samples, genotypes if genotype_columns else None)
     table.declared_lengths = declared
@@ -273,7 +274,7 @@ def read_maf(path: str | Path) -> VariantTable:
     path = Path(path)
     frame, first_line = _read_maf_frame(path)
     try:
-        starts = frame["Start_Position"].astype(np.int64).to_numpy()
+        starts = frame["Start_Position"].astype(np.int64).to_numpy().copy()
     except ValueError as err:
         bad = int(np.flatnonzero(~frame["Start_Position"].str.fullmatch(r"\d+"))[0])
         raise InputError(f"MAF {path}: line {first_line + bad}: Start_Position "

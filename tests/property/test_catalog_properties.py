@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import write_fasta, write_vcf
 
 from sigforge.annotation import read_annotation
 from sigforge.catalog import CatalogOptions, count_table
@@ -29,7 +30,6 @@ from sigforge.contexts import (
 )
 from sigforge.genome import ReferenceGenome
 from sigforge.variants import read_vcf
-from tests.conftest import write_fasta, write_vcf
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +49,29 @@ def make_genome(rng: np.random.Generator, length: int) -> str:
     return "".join(parts)[:length]
 
 
+def _snvs(rng: np.random.Generator, seq: str, pos: int, count: int, taken: set[int]
+          ) -> list[tuple]:
+    """``count`` SNVs from ``pos`` on, 1, 2 or 6 bp apart, at most one per position."""
+    records = []
+    for offset in range(count):
+        p = pos + offset * int(rng.choice([1, 1, 2, 6]))
+        if p <= len(seq) and p not in taken:
+            taken.add(p)
+            ref = seq[p - 1]
+            records.append((p, ref, str(rng.choice([b for b in "ACGT" if b != ref]))))
+    return records
+
+
+def _indel(rng: np.random.Generator, seq: str, pos: int, deletion: bool) -> list[tuple]:
+    """A deletion of the genome's bases, or an insertion of the next bases or random ones."""
+    size = int(rng.integers(1, 8 if deletion else 7))
+    if deletion:
+        return [(pos, seq[pos - 1:pos + size], seq[pos - 1])] if pos + size <= len(seq) else []
+    unit = seq[pos:pos + size] if rng.random() < 0.6 else "".join(
+        rng.choice(list("ACGT"), size=size))
+    return [(pos, seq[pos - 1], seq[pos - 1] + unit)] if unit else []
+
+
 def make_variants(rng: np.random.Generator, seq: str, n: int) -> list[tuple]:
     """SNVs (some in clusters), 2-bp records, deletions and insertions, with REF from ``seq``."""
     records: list[tuple] = []
@@ -57,27 +80,14 @@ def make_variants(rng: np.random.Generator, seq: str, n: int) -> list[tuple]:
         pos = int(rng.integers(1, len(seq) + 1))
         kind = rng.choice(["snv", "cluster", "dbs", "del", "ins"], p=[.4, .2, .1, .15, .15])
         if kind in ("snv", "cluster"):
-            for offset in range(1 if kind == "snv" else int(rng.integers(2, 4))):
-                p = pos + offset * int(rng.choice([1, 1, 2, 6]))
-                if p <= len(seq) and p not in snv_at:
-                    snv_at.add(p)
-                    ref = seq[p - 1]
-                    records.append((p, ref, str(rng.choice([b for b in "ACGT" if b != ref]))))
+            records += _snvs(rng, seq, pos, 1 if kind == "snv" else int(rng.integers(2, 4)),
+                             snv_at)
         elif kind == "dbs" and pos + 1 <= len(seq):
             ref = seq[pos - 1:pos + 1]
             alt = "".join(str(rng.choice([b for b in "ACGT" if b != r])) for r in ref)
             records.append((pos, ref, alt))
-        elif kind == "del":
-            size = int(rng.integers(1, 8))
-            if pos + size <= len(seq):
-                ref = seq[pos - 1:pos + size]
-                records.append((pos, ref, ref[0]))
-        elif kind == "ins":
-            size = int(rng.integers(1, 7))
-            unit = seq[pos:pos + size] if rng.random() < 0.6 else "".join(
-                rng.choice(list("ACGT"), size=size))
-            if unit:
-                records.append((pos, seq[pos - 1], seq[pos - 1] + unit))
+        elif kind in ("del", "ins"):
+            records += _indel(rng, seq, pos, kind == "del")
     if records and rng.random() < 0.3:
         records.append(records[int(rng.integers(len(records)))])  # an exact duplicate
     return records
@@ -143,34 +153,40 @@ def reference_strand(intervals: list[tuple[int, int, str]], pos: int, ref: str) 
     return state
 
 
+def reference_snv_place(p: int, taken: set[int]) -> str:
+    """'mnv', 'dbs_first', 'dbs_second' or 'sbs' for an SNV at p among SNV positions taken."""
+    run_start, run_end = p, p
+    while run_start - 1 in taken:
+        run_start -= 1
+    while run_end + 1 in taken:
+        run_end += 1
+    if run_end - run_start + 1 >= 3:
+        return "mnv"
+    if run_end == run_start + 1:
+        near = [q for q in [*range(run_start - 5, run_start), *range(run_end + 1, run_end + 6)]
+                if q in taken]
+        if not near:
+            return "dbs_first" if p == run_start else "dbs_second"
+    return "sbs"
+
+
 def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int, int, str]]
                        ) -> dict[str, Counter]:
     """Counts per context, variant by variant."""
     unique = list(dict.fromkeys(records))
     snvs = {(p, r, a) for p, r, a in unique if len(r) == len(a) == 1
             and 2 <= p <= len(seq) - 1}
-    positions = sorted({p for p, _, _ in snvs})
-    taken = set(positions)
+    taken = {p for p, _, _ in snvs}
     counts: dict[str, Counter] = {c: Counter() for c in
                                   ("SBS96", "SBS1536", "SBS288", "DBS78", "ID83")}
     strand_counts: Counter = Counter()
     for p, r, a in sorted(snvs):
-        run_start = p
-        while run_start - 1 in taken:
-            run_start -= 1
-        run_end = p
-        while run_end + 1 in taken:
-            run_end += 1
-        if run_end - run_start + 1 >= 3:
-            continue  # mnv
-        if run_end == run_start + 1:
-            lonely = not any(q in taken for q in range(run_start - 5, run_start)) and not any(
-                q in taken for q in range(run_end + 1, run_end + 6))
-            if lonely:
-                if p == run_start:
-                    partner = next(x for x in snvs if x[0] == run_end)
-                    counts["DBS78"][reference_dbs(r + partner[1], a + partner[2])] += 1
-                continue
+        place = reference_snv_place(p, taken)
+        if place == "dbs_first":
+            partner = next(x for x in snvs if x[0] == p + 1)
+            counts["DBS78"][reference_dbs(r + partner[1], a + partner[2])] += 1
+        if place != "sbs":
+            continue
         counts["SBS96"][reference_sbs(seq, p, r, a, 1)] += 1
         label = reference_sbs(seq, p, r, a, 2)
         if label is not None:
