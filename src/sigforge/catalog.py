@@ -132,6 +132,25 @@ class SampleCatalog:
         return self.counted_by_kind["SBS96"]
 
 
+def check_catalog_config(contexts: Sequence[str], annotation: str | None) -> tuple[str, ...]:
+    """The workflow's ``catalog.contexts``, checked: SBS96 present, SBS288 only with genes.
+
+    Raises
+    ------
+    InputError
+        SBS96 missing (discovery and refit run on it), or SBS288 without ``annotation``.
+    """
+    contexts = tuple(dict.fromkeys(contexts))
+    if "SBS96" not in contexts:
+        raise InputError(f"config catalog.contexts {list(contexts)}: must include SBS96 "
+                         "(signature discovery and refitting run on it).")
+    if "SBS288" in contexts and not annotation:
+        raise InputError("config catalog.contexts lists SBS288, which needs the genes' strands: "
+                         "set catalog.annotation to a GTF (or a BED with a strand column), or "
+                         "drop SBS288.")
+    return contexts
+
+
 def check_build(table: VariantTable, genome: ReferenceGenome) -> None:
     """Fail fast when the VCF header's contig lengths disagree with the FASTA's.
 
@@ -339,57 +358,73 @@ def _adjacent_snvs(rows: np.ndarray, table: VariantTable) -> tuple[np.ndarray, n
     return rows[firsts], rows[firsts + 1], rows[in_run3]
 
 
+class _Fates:
+    """The fate codes of one sample's rows (sorted table row indices), set by row index."""
+
+    def __init__(self, rows: np.ndarray, codes: np.ndarray) -> None:
+        self.rows, self.codes = rows, codes
+
+    def set(self, rows: np.ndarray, reason: str) -> None:
+        """Give ``rows`` (table indices, all among this sample's) the fate ``reason``."""
+        self.codes[np.searchsorted(self.rows, rows)] = _REASON[reason]
+
+    def with_code(self, code: int) -> np.ndarray:
+        """Table indices of the rows whose fate is ``code``."""
+        return self.rows[self.codes == code]
+
+
 def _count_sample(table: VariantTable, index: int, verdicts: _Classified,
                   options: CatalogOptions) -> SampleCatalog:
-    """One sample's catalogs from the table's verdicts."""
+    """One sample's catalogs from the table's verdicts.
+
+    In a multi-sample VCF every record is read for every sample (those whose GT does not
+    carry the allele are ``not_in_sample``); in a MAF a sample reads only its own rows.
+    """
     result = SampleCatalog(
         table.samples[index], table.source,
         {c: np.zeros(len(CHANNEL_SETS[c]), np.int64) for c in options.contexts})
-    result.variants_read = len(table)
-    fate = verdicts.fate.copy()
+    rows = table.rows_of(index) if not table.shared_rows else np.arange(len(table))
+    fates = _Fates(rows, verdicts.fate[rows].copy())
+    result.variants_read = len(rows)
     if not options.all_filters:
-        fate[~table.passed] = _REASON["filtered"]
-    if table.members is not None:
+        fates.codes[~table.passed[rows]] = _REASON["filtered"]
+    if table.shared_rows and table.members is not None:
         carried = np.zeros(len(table), dtype=bool)
         carried[table.rows_of(index)] = True
-        fate[~carried & (fate != _REASON["filtered"])] = _REASON["not_in_sample"]
-    outside = (fate == _REASON["filtered"]) | (fate == _REASON["not_in_sample"])
-    result.checked = int((verdicts.checked & ~outside).sum())
-    counted = np.flatnonzero(fate == _COUNTED)
+        fates.codes[~carried & (fates.codes != _REASON["filtered"])] = _REASON["not_in_sample"]
+    outside = np.isin(fates.codes, [_REASON["filtered"], _REASON["not_in_sample"]])
+    result.checked = int((verdicts.checked[rows] & ~outside).sum())
+    counted = fates.with_code(_COUNTED)
     duplicate = ~_first_occurrences(counted, table)
-    fate[counted[duplicate]] = _REASON["duplicate"]
+    fates.set(counted[duplicate], "duplicate")
     counted = counted[~duplicate]
-    kind = verdicts.kind[counted]
-    snvs = counted[kind == _SNV]
+    snvs = counted[verdicts.kind[counted] == _SNV]
     dbs_first, dbs_second, mnv_rows = _adjacent_snvs(snvs, table)
-    fate[mnv_rows] = _REASON["mnv"]
-    fate[dbs_second] = _REASON["in_dbs"]
-    _tally(result, fate, counted, (dbs_first, dbs_second), verdicts, options)
+    fates.set(mnv_rows, "mnv")
+    fates.set(dbs_second, "in_dbs")
+    _tally(result, fates, (dbs_first, dbs_second), verdicts, options)
     for code, reason in enumerate(SKIP_REASONS, start=1):
-        result.skipped[reason] = int((fate == code).sum())
-    _mismatch_examples(result, fate, table)
+        result.skipped[reason] = int((fates.codes == code).sum())
+    _mismatch_examples(result, fates.with_code(_REASON["ref_mismatch"]), table)
     return result
 
 
-def _tally(result: SampleCatalog, fate: np.ndarray, counted: np.ndarray,
-           dbs_pairs: tuple[np.ndarray, np.ndarray], verdicts: _Classified,
-           options: CatalogOptions) -> None:
+def _tally(result: SampleCatalog, fates: _Fates, dbs_pairs: tuple[np.ndarray, np.ndarray],
+           verdicts: _Classified, options: CatalogOptions) -> None:
     """Add the sample's counted rows to its matrices; unrequested kinds -> not_requested."""
     contexts = options.contexts
     pairs, partner = dbs_pairs
-    in_pair = np.zeros(len(fate), dtype=bool)
-    in_pair[pairs] = True
-    counted = counted[fate[counted] == _COUNTED]
+    counted = fates.with_code(_COUNTED)
     kind = verdicts.kind[counted]
-    sbs = counted[(kind == _SNV) & ~in_pair[counted]]
+    sbs = counted[(kind == _SNV) & ~np.isin(counted, pairs)]
     records = counted[kind == _DBS]
     indels = counted[kind == _INDEL]
     if not SBS_CONTEXTS.intersection(contexts):
-        fate[sbs] = _REASON["not_requested"]
+        fates.set(sbs, "not_requested")
         sbs = sbs[:0]
     if "DBS78" not in contexts:
-        fate[pairs] = fate[partner] = _REASON["not_requested"]
-        fate[records] = _REASON["not_requested"]
+        for rows in (pairs, partner, records):
+            fates.set(rows, "not_requested")
         pairs, partner, records = pairs[:0], partner[:0], records[:0]
     if "SBS96" in contexts:
         result.matrices["SBS96"] += np.bincount(verdicts.sbs96[sbs], minlength=96)
@@ -419,9 +454,9 @@ def _collapse_strands(strand: np.ndarray, sbs96: np.ndarray) -> np.ndarray:
     return np.concatenate([transcribed + both // 2 + both % 2, untranscribed + both // 2, none])
 
 
-def _mismatch_examples(result: SampleCatalog, fate: np.ndarray, table: VariantTable) -> None:
+def _mismatch_examples(result: SampleCatalog, rows: np.ndarray, table: VariantTable) -> None:
     """Record the first few REF mismatches (contig:pos REF=..) for the build message."""
-    for row in np.flatnonzero(fate == _REASON["ref_mismatch"])[:5].tolist():
+    for row in rows[:5].tolist():
         result.mismatch_examples.append(
             f"{table.contig_names[table.contig[row]]}:{table.pos[row]} REF={table.ref[row]}")
 

@@ -95,3 +95,9 @@ def ensure_index(path: str | Path) -> None:
     """Build the FASTA's ``.fai`` once, before parallel jobs would race to build it."""
     if Path(path).is_file() and not Path(f"{path}.fai").exists():
         ReferenceGenome(path).close()
+
+
+def largest_contig(path: str | Path) -> int:
+    """Length of the FASTA's longest contig, from its ``.fai`` (for memory requests)."""
+    with open(f"{path}.fai") as handle:
+        return max((int(line.split("\t")[1]) for line in handle if line.strip()), default=0)

@@ -63,10 +63,13 @@ class VariantTable:
     samples : list of str
         Sample names of this file, in output order.
     members : list of ndarray or None
-        Per sample, the row indices of the alleles it carries; None when every allele belongs
-        to every sample (single-sample, sites-only and file-name modes).
+        Per sample, the sorted row indices of the alleles it carries; None when every allele
+        belongs to every sample (single-sample, sites-only and file-name modes).
     declared_lengths : dict
         Contig lengths declared in a VCF header (empty for MAF).
+    shared_rows : bool
+        True for VCFs (every record is read for every sample column); False for MAFs (each
+        row is read for its own sample only).
     """
 
     source: str
@@ -80,6 +83,7 @@ class VariantTable:
     samples: list[str]
     members: list[np.ndarray] | None = None
     declared_lengths: dict[str, int] = field(default_factory=dict)
+    shared_rows: bool = True
 
     def __len__(self) -> int:
         return len(self.ref)
@@ -293,7 +297,7 @@ def read_maf(path: str | Path) -> VariantTable:
         source=str(path), contig_names=[str(c) for c in contig_names],
         contig=contig_codes.astype(np.int32), pos=starts, ref=ref.tolist(), alt=alt.tolist(),
         passed=passed, line=np.arange(len(frame), dtype=np.int64) + first_line,
-        samples=[str(s) for s in samples], members=members)
+        samples=[str(s) for s in samples], members=members, shared_rows=False)
 
 
 def is_maf(path: str | Path) -> bool:
@@ -326,6 +330,13 @@ def read_input(path: str | Path, *, vcf_sample: str | None = None,
         table = read_maf(path)
         if sample_from_filename:
             table.samples, table.members = [input_stem(path)], None
+        elif vcf_sample is not None:
+            if vcf_sample not in table.samples:
+                raise InputError(f"MAF {path}: no rows with Tumor_Sample_Barcode "
+                                 f"'{vcf_sample}'; it holds {table.samples[:10]}"
+                                 f"{' ...' if len(table.samples) > 10 else ''}.")
+            chosen = table.samples.index(vcf_sample)
+            table.samples, table.members = [vcf_sample], [table.members[chosen]]  # type: ignore[index]
         return table
     return read_vcf(path, vcf_sample=vcf_sample, sample_from_filename=sample_from_filename)
 

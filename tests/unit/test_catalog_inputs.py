@@ -202,6 +202,11 @@ def test_maf_snvs_and_dash_indels_are_anchored(tmp_path: Path, fasta: Path) -> N
     assert sbs["S1"][sbs["S1"] > 0].to_dict() == {"C[T>C]G": 1, "A[C>T]T": 1}
     dbs = read_matrix(tmp_path / "out/DBS78.tsv").data
     assert dbs["S2"].sum() == 1 and dbs.loc["TG>CT", "S2"] == 1
+    log = read_table(tmp_path / "out/catalog_log.tsv")
+    assert log["variants_read"].to_dict() == {"S1": 2, "S2": 3}  # a MAF row is one sample's
+    assert _run("catalog", "--reference", str(fasta), "--maf", str(maf), "--vcf-sample", "S2",
+                "--sample-name", "patient2", "--out", str(tmp_path / "one")) == 0
+    assert read_matrix(tmp_path / "one/ID83.tsv").data["patient2"].sum() == 2
 
 
 @pytest.mark.parametrize(("setup", "message"), [
