@@ -137,13 +137,6 @@ def _header_line_count(vcf: pysam.VariantFile) -> int:
     return len(str(vcf.header).splitlines())
 
 
-def _passes(record: pysam.VariantRecord) -> bool:
-    """FILTER is '.' or exactly PASS (``len`` first: far cheaper than ``filter.keys()``)."""
-    filters = record.filter
-    count = len(filters)
-    return count == 0 or (count == 1 and "PASS" in filters)
-
-
 def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[str] | None
                   ) -> tuple[list, list, list, list, list, list]:
     """One pysam pass: contig ids, positions, REF, ALT tuples, FILTER verdicts, genotypes."""
@@ -163,7 +156,9 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[str
             add_pos(record.pos)
             add_ref(record.ref)
             add_alt(record.alts)
-            add_pass(_passes(record))
+            filters = record.filter  # len() first: far cheaper than filter.keys()
+            count = len(filters)
+            add_pass(count == 0 or (count == 1 and "PASS" in filters))
             if genotype_columns is not None:
                 calls = record.samples
                 genotypes.append([calls[name].allele_indices for name in genotype_columns])
@@ -210,20 +205,25 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
     return table
 
 
+def _upper(alleles: list[str]) -> list[str]:
+    """Upper-case a list of alleles in one C-level pass (alleles never hold a tab)."""
+    return "\t".join(alleles).upper().split("\t") if alleles else []
+
+
 def _split_alleles(source: str, contig_names: list[str], rids: list[int], positions: list[int],
                    refs: list[str], alts: list, passed: list[bool], header_lines: int,
                    samples: list[str], genotypes: list[list[tuple]] | None) -> VariantTable:
     """Flatten records into one row per ALT allele; records without ALT give no row."""
-    n_alts = np.fromiter((len(a) if a else 0 for a in alts), dtype=np.int64, count=len(alts))
+    if None in alts:
+        alts = [a or () for a in alts]
+    n_alts = np.fromiter(map(len, alts), dtype=np.int64, count=len(alts))
     record_index = np.repeat(np.arange(len(alts), dtype=np.int64), n_alts)
     if n_alts.size and (n_alts == 1).all():
-        flat_alts = [a[0].upper() for a in alts]
+        flat_alts = _upper([a[0] for a in alts])
+        ref_upper = _upper(refs)
     else:
-        flat_alts = [allele.upper() for a in alts if a for allele in a]
-    if len(record_index) == len(refs):
-        ref_upper = [(r or "").upper() for r in refs]
-    else:
-        ref_upper = [(refs[i] or "").upper() for i in record_index.tolist()]
+        flat_alts = _upper([allele for a in alts for allele in a])
+        ref_upper = _upper([refs[i] for i in record_index.tolist()])
     members = None
     if genotypes is not None:
         allele_number = np.concatenate([np.arange(1, k + 1) for k in n_alts]) if len(

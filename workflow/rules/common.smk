@@ -2,12 +2,14 @@
 import math
 import os
 import re
+import shlex
 
 from snakemake.utils import validate
 
+from sigforge.catalog import check_catalog_config
 from sigforge.contexts import SBS96_CHANNELS
 from sigforge.discovery import chunk_ranges
-from sigforge.genome import ensure_index
+from sigforge.genome import ensure_index, largest_contig
 from sigforge.samplesheet import read_sample_sheet
 from sigforge.workflow_checks import check_inputs, check_ranks, refit_flags
 
@@ -22,6 +24,8 @@ RANKS = check_ranks(EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"], len(SAMPLE
                     config["rank"]["fixed"])
 CHUNKS = chunk_ranges(EXTRACT["replicates"], EXTRACT["replicates_per_chunk"])
 check_inputs(REFERENCE, SAMPLES)
+CATALOG = config["catalog"]
+CONTEXTS = check_catalog_config(CATALOG["contexts"], CATALOG["annotation"])
 REFIT = config["refit"]
 REFIT_FLAGS = refit_flags(REFIT, config["seed"], config["genome_build"])
 ensure_index(REFERENCE)
@@ -52,6 +56,21 @@ def vcf_sample_flag(wildcards):
     """'--vcf-sample NAME' for multi-sample VCF rows, else empty."""
     column = sample_row(wildcards).get("vcf_sample", "")
     return f"--vcf-sample {column}" if column else ""
+
+
+def catalog_annotation(wildcards):
+    """The gene annotation file when SBS288 is counted, else nothing."""
+    return [CATALOG["annotation"]] if "SBS288" in CONTEXTS else []
+
+
+def catalog_flags(wildcards, input):
+    """--contexts, --annotation and --all-filters of the catalog command."""
+    flags = ["--contexts", *CONTEXTS]
+    if input.annotation:
+        flags += ["--annotation", input.annotation]
+    if CATALOG["all_filters"]:
+        flags.append("--all-filters")
+    return " ".join(shlex.quote(flag) for flag in flags)
 
 
 def chunk_first(wildcards):
@@ -110,6 +129,11 @@ def consensus_mem_mb(wildcards, attempt):
     """MB to hold and cluster every replicate's W and H of one rank (~4 copies)."""
     floats = EXTRACT["replicates"] * int(wildcards.k) * (CHANNELS + len(SAMPLES))
     return attempt * (1000 + math.ceil(4 * 8 * floats / 1e6))
+
+
+def catalog_mem_mb(wildcards, attempt):
+    """MB to count one sample: the interpreter plus ~3 bytes per base of the longest contig."""
+    return attempt * (1000 + math.ceil(3 * largest_contig(REFERENCE) / 1e6))
 
 
 def catalog_runtime(wildcards, input, attempt):
