@@ -198,31 +198,43 @@ class _Classified:
     dbs: np.ndarray         # DBS78 index of DBS records; for SNVs the 2-bit ref/alt codes
     indel: np.ndarray       # ID83 index or -1
     checked: np.ndarray     # reached the REF comparison
+    ref_code: np.ndarray    # base codes of one-base REF/ALT (4 otherwise)
+    alt_code: np.ndarray
 
 
-def _kinds(table: VariantTable) -> tuple[np.ndarray, np.ndarray]:
-    """Kind of every row, and whether its alleles are all A/C/G/T."""
+def _kinds(table: VariantTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kind of every row, whether its alleles are all A/C/G/T, and single-base codes.
+
+    The codes (A0 C1 G2 T3, else 4) of REF and ALT are filled for one-base alleles only.
+    """
     n = len(table)
     ref_len = np.fromiter(map(len, table.ref), dtype=np.int64, count=n)
     alt_len = np.fromiter(map(len, table.alt), dtype=np.int64, count=n)
     kind = np.full(n, _SNV, dtype=np.int64)
     clean = np.ones(n, dtype=bool)
+    ref_code = np.full(n, 4, dtype=np.uint8)
+    alt_code = np.full(n, 4, dtype=np.uint8)
     single = (ref_len == 1) & (alt_len == 1)
-    if single.any():
+    if single.all():
+        rows, refs_text, alts_text = np.arange(n), table.ref, table.alt
+    else:
         rows = np.flatnonzero(single)
-        refs = encode("".join([table.ref[i] for i in rows.tolist()]))
+        refs_text = [table.ref[i] for i in rows.tolist()]
         alts_text = [table.alt[i] for i in rows.tolist()]
-        alts = encode("".join(alts_text))
-        symbolic = np.fromiter((a in "*." for a in alts_text), dtype=bool, count=len(rows))
+    if len(rows):
+        raw_alts = np.frombuffer("".join(alts_text).encode("ascii", "replace"), np.uint8)
+        ref_code[rows] = encode("".join(refs_text))
+        alt_code[rows] = encode(raw_alts.tobytes())
+        symbolic = (raw_alts == ord("*")) | (raw_alts == ord("."))
         kind[rows[symbolic]] = _SYMBOLIC
-        kind[rows[~symbolic & (refs == alts)]] = _COMPLEX
-        clean[rows] = (refs < 4) & (alts < 4)
+        kind[rows[~symbolic & (ref_code[rows] == alt_code[rows])]] = _COMPLEX
+        clean[rows] = (ref_code[rows] < 4) & (alt_code[rows] < 4)
     for row in np.flatnonzero(~single).tolist():
         ref, alt = table.ref[row], table.alt[row]
         kind[row] = _kind(ref, alt)
         if kind[row] in (_DBS, _INDEL) and "-" not in (ref, alt):
             clean[row] = bool(_ACGT.match(ref) and _ACGT.match(alt))
-    return kind, clean
+    return kind, clean, ref_code, alt_code
 
 
 def _wanted(kind: np.ndarray, contexts: tuple[str, ...]) -> np.ndarray:
@@ -241,8 +253,7 @@ def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, con
     inside = (p >= 1) & (p <= n - 2)
     out.fate[rows[~inside]] = _REASON["contig_end"]
     rows, p = rows[inside], p[inside]
-    ref = encode("".join([table.ref[i] for i in rows.tolist()]))
-    alt = encode("".join([table.alt[i] for i in rows.tolist()]))
+    ref, alt = out.ref_code[rows], out.alt_code[rows]
     out.checked[rows] = True
     mismatch = codes[p] != ref
     out.fate[rows[mismatch]] = _REASON["ref_mismatch"]
@@ -292,11 +303,11 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
                    options: CatalogOptions) -> _Classified:
     """Sample-independent verdicts for every allele of a table (each contig fetched once)."""
     n = len(table)
-    kind, clean = _kinds(table)
+    kind, clean, ref_code, alt_code = _kinds(table)
     out = _Classified(fate=np.zeros(n, np.int64), kind=kind, sbs96=np.full(n, -1, np.int64),
                       sbs1536=np.full(n, -1, np.int64), strand=np.full(n, 3, np.int64),
                       dbs=np.full(n, -1, np.int64), indel=np.full(n, -1, np.int64),
-                      checked=np.zeros(n, bool))
+                      checked=np.zeros(n, bool), ref_code=ref_code, alt_code=alt_code)
     for code, reason in _KIND_REASON.items():
         out.fate[kind == code] = _REASON[reason]
     pending = out.fate == _COUNTED
@@ -484,7 +495,7 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
         Build mismatch (header contig lengths, or too many REF mismatches in a sample).
     """
     check_build(table, genome)
-    if any(ref == "-" or alt == "-" for ref, alt in zip(table.ref, table.alt, strict=True)):
+    if "-" in table.ref or "-" in table.alt:
         from sigforge.variants import anchor_maf_indels
 
         anchor_maf_indels(table, genome.base)
