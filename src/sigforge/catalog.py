@@ -24,6 +24,10 @@ The checks run in this order and the first that applies wins:
    goes to ``in_dbs``), as SigProfilerMatrixGenerator does; a pair with another SNV within
    5 bp stays two SBS (also as SPMG); three or more consecutive SNVs are ``mnv``.
 
+With ``multi_snvs_in_sbs`` (SigProfilerMatrixGenerator-compatible) the SNVs of DBSs (pairs and
+2-bp records) and of 3+ runs are also counted in the SBS catalogs, without changing their
+place; ``also_in_sbs`` counts them.
+
 SBS96 and SBS288 use the trinucleotide; SBS1536 needs the pentanucleotide, so an SNV 2 bp
 from a contig end or next-but-one to an N is in SBS96 but not in SBS1536 (``counted_SBS1536``
 may be lower than ``counted_SBS96``).
@@ -91,11 +95,17 @@ _ID83_INDEX = {label: i for i, label in enumerate(ID83_CHANNELS)}
 
 @dataclass(frozen=True)
 class CatalogOptions:
-    """What to count: contexts, FILTER handling, strand annotation (for SBS288)."""
+    """What to count: contexts, FILTER handling, strand annotation (for SBS288).
+
+    ``multi_snvs_in_sbs`` (SigProfilerMatrixGenerator-compatible) also counts in SBS96/288/1536
+    the SNVs of every DBS (adjacent pair or 2-bp record) and of every run of 3+ adjacent SNVs;
+    their place in the log is unchanged and ``also_in_sbs`` says how many were added.
+    """
 
     contexts: tuple[str, ...] = ("SBS96",)
     all_filters: bool = False
     annotation: StrandAnnotation | None = None
+    multi_snvs_in_sbs: bool = False
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.contexts if c not in CHANNEL_SETS]
@@ -200,6 +210,9 @@ class _Classified:
     checked: np.ndarray     # reached the REF comparison
     ref_code: np.ndarray    # base codes of one-base REF/ALT (4 otherwise)
     alt_code: np.ndarray
+    dbs_sbs96: np.ndarray   # (n, 2): SBS96 index of each base of a DBS record, or -1
+    dbs_sbs1536: np.ndarray
+    dbs_strand: np.ndarray
 
 
 def _kinds(table: VariantTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -263,21 +276,49 @@ def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, con
     out.fate[rows[ambiguous]] = _REASON["ambiguous_base"]
     keep = ~ambiguous
     rows, p, ref, alt, five1, three1 = (x[keep] for x in (rows, p, ref, alt, five1, three1))
+    sbs96, sbs1536, strand = _sbs_channels(codes, p, ref, alt, contig, annotation)
+    out.sbs96[rows], out.sbs1536[rows], out.strand[rows] = sbs96, sbs1536, strand
+    out.dbs[rows] = ref.astype(np.int64) * 4 + alt
+
+
+def _sbs_channels(codes: np.ndarray, p: np.ndarray, ref: np.ndarray, alt: np.ndarray,
+                  contig: str, annotation: StrandAnnotation | None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SBS96 and SBS1536 indices (-1 when the 5-mer is incomplete) and strand (0 T, 1 U, 2 B,
+    3 N) of SNVs at 0-based positions ``p`` whose trinucleotide is known to be clean."""
+    n = len(codes)
     in_reach = (p >= 2) & (p <= n - 3)
     five2 = np.where(in_reach, codes[np.clip(p - 2, 0, n - 1)], 4)
     three2 = np.where(in_reach, codes[np.clip(p + 2, 0, n - 1)], 4)
     full = (five2 < 4) & (three2 < 4)
     sbs96, sbs1536, flipped = sbs_channel_indices(
-        np.minimum(five2, 3), five1, ref, alt, three1, np.minimum(three2, 3))
-    out.sbs96[rows] = sbs96
-    out.sbs1536[rows] = np.where(full, sbs1536, -1)
-    out.dbs[rows] = ref.astype(np.int64) * 4 + alt
+        np.minimum(five2, 3), codes[p - 1], ref, alt, codes[p + 1], np.minimum(three2, 3))
+    strand = np.full(len(p), 3, dtype=np.int64)
     if annotation is not None:
         state = annotation.states(contig, p)
         # forward strand: + gene -> U, - gene -> T; the pyrimidine flip swaps them
         strand = np.select([state == BOTH, state == PLUS_ONLY, state == MINUS_ONLY],
                            [2, 1, 0], default=3)
-        out.strand[rows] = np.where(flipped & (strand < 2), 1 - strand, strand)
+        strand = np.where(flipped & (strand < 2), 1 - strand, strand)
+    return sbs96, np.where(full, sbs1536, -1), strand
+
+
+def _classify_dbs_bases(rows: np.ndarray, table: VariantTable, codes: np.ndarray, contig: str,
+                        out: _Classified, annotation: StrandAnnotation | None) -> None:
+    """SBS channels of both bases of DBS records (for ``multi_snvs_in_sbs``; -1 off the
+    contig or next to an N)."""
+    n = len(codes)
+    for base in (0, 1):
+        p = table.pos[rows] - 1 + base
+        ref = encode("".join(table.ref[i][base] for i in rows.tolist()))
+        alt = encode("".join(table.alt[i][base] for i in rows.tolist()))
+        ok = (p >= 1) & (p <= n - 2)
+        ok[ok] = (codes[p[ok] - 1] < 4) & (codes[p[ok] + 1] < 4)
+        sbs96, sbs1536, strand = _sbs_channels(codes, p[ok], ref[ok], alt[ok], contig,
+                                               annotation)
+        out.dbs_sbs96[rows[ok], base] = sbs96
+        out.dbs_sbs1536[rows[ok], base] = sbs1536
+        out.dbs_strand[rows[ok], base] = strand
 
 
 def _classify_others(rows: np.ndarray, table: VariantTable, text: str, out: _Classified) -> None:
@@ -307,7 +348,10 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
     out = _Classified(fate=np.zeros(n, np.int64), kind=kind, sbs96=np.full(n, -1, np.int64),
                       sbs1536=np.full(n, -1, np.int64), strand=np.full(n, 3, np.int64),
                       dbs=np.full(n, -1, np.int64), indel=np.full(n, -1, np.int64),
-                      checked=np.zeros(n, bool), ref_code=ref_code, alt_code=alt_code)
+                      checked=np.zeros(n, bool), ref_code=ref_code, alt_code=alt_code,
+                      dbs_sbs96=np.full((n, 2), -1, np.int64),
+                      dbs_sbs1536=np.full((n, 2), -1, np.int64),
+                      dbs_strand=np.full((n, 2), 3, np.int64))
     for code, reason in _KIND_REASON.items():
         out.fate[kind == code] = _REASON[reason]
     pending = out.fate == _COUNTED
@@ -326,6 +370,9 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
         _classify_snvs(np.flatnonzero(on_contig & (kind == _SNV)), table, codes, name, out,
                        annotation)
         _classify_others(np.flatnonzero(on_contig & (kind != _SNV)), table, text, out)
+        if options.multi_snvs_in_sbs:
+            _classify_dbs_bases(np.flatnonzero(on_contig & (kind == _DBS) & (out.fate == 0)),
+                                table, codes, name, out, annotation)
     return out
 
 
@@ -414,6 +461,9 @@ def _count_sample(table: VariantTable, index: int, verdicts: _Classified,
     fates.set(mnv_rows, "mnv")
     fates.set(dbs_second, "in_dbs")
     _tally(result, fates, (dbs_first, dbs_second), verdicts, options)
+    if options.multi_snvs_in_sbs:
+        _add_multi_snvs(result, np.concatenate([dbs_first, dbs_second, mnv_rows]),
+                        fates.with_code(_COUNTED), verdicts, options)
     for code, reason in enumerate(SKIP_REASONS, start=1):
         result.skipped[reason] = int((fates.codes == code).sum())
     _mismatch_examples(result, fates.with_code(_REASON["ref_mismatch"]), table)
@@ -456,6 +506,27 @@ def _tally(result: SampleCatalog, fates: _Fates, dbs_pairs: tuple[np.ndarray, np
     result.counted_by_kind["SBS96"] = len(sbs)
     result.counted_by_kind["DBS78"] = len(pairs) + len(records)
     result.counted_by_kind["ID83"] = len(indels)
+
+
+def _add_multi_snvs(result: SampleCatalog, snv_rows: np.ndarray, counted: np.ndarray,
+                    verdicts: _Classified, options: CatalogOptions) -> None:
+    """Also count in SBS the SNVs of DBS pairs and MNV runs and both bases of counted DBS
+    records (SPMG-compatible mode); ``also_in_sbs`` is the number of SNVs added to SBS96."""
+    records = counted[verdicts.kind[counted] == _DBS]
+    sbs96 = np.concatenate([verdicts.sbs96[snv_rows], verdicts.dbs_sbs96[records].ravel()])
+    sbs1536 = np.concatenate([verdicts.sbs1536[snv_rows], verdicts.dbs_sbs1536[records].ravel()])
+    strand = np.concatenate([verdicts.strand[snv_rows], verdicts.dbs_strand[records].ravel()])
+    valid = sbs96 >= 0
+    sbs96, sbs1536, strand = sbs96[valid], sbs1536[valid], strand[valid]
+    result.counted_by_kind["also_in_sbs"] = len(sbs96)
+    if "SBS96" in options.contexts:
+        result.matrices["SBS96"] += np.bincount(sbs96, minlength=96)
+    if "SBS1536" in options.contexts:
+        result.matrices["SBS1536"] += np.bincount(sbs1536[sbs1536 >= 0], minlength=1536)
+        result.counted_by_kind["SBS1536"] += int((sbs1536 >= 0).sum())
+    if "SBS288" in options.contexts:
+        result.matrices["SBS288"] += _collapse_strands(strand, sbs96)
+        result.counted_by_kind["SBS288"] += len(sbs96)
 
 
 def _collapse_strands(strand: np.ndarray, sbs96: np.ndarray) -> np.ndarray:
@@ -538,7 +609,9 @@ def assemble_cohort(samples: Sequence[SampleCatalog], contexts: Sequence[str] = 
         Per context, (n_channels, n_samples) int64 indexed by channel label.
     log : DataFrame
         One row per sample: source, variants_read, counted_<context> for SBS96, DBS78, ID83
-        (and SBS1536/SBS288 when requested), one column per skip reason.
+        (and SBS1536/SBS288 when requested), also_in_sbs (SNVs counted a second time in SBS
+        by ``multi_snvs_in_sbs``; not part of the accounting identity), one column per skip
+        reason.
     """
     names = [s.sample for s in samples]
     if len(set(names)) != len(names):
@@ -553,9 +626,11 @@ def assemble_cohort(samples: Sequence[SampleCatalog], contexts: Sequence[str] = 
         catalogs[context] = pd.DataFrame(data, index=pd.Index(channels, name="MutationType"),
                                          columns=names)
     counted = ["SBS96", "DBS78", "ID83"] + [c for c in ("SBS1536", "SBS288") if c in contexts]
-    columns = ["source", "variants_read", *(f"counted_{c}" for c in counted), *SKIP_REASONS]
+    columns = ["source", "variants_read", *(f"counted_{c}" for c in counted), "also_in_sbs",
+               *SKIP_REASONS]
     rows = [{"sample": s.sample, "source": s.source, "variants_read": s.variants_read,
              **{f"counted_{c}": s.counted_by_kind[c] for c in counted},
+             "also_in_sbs": s.counted_by_kind["also_in_sbs"],
              **{r: s.skipped[r] for r in SKIP_REASONS}} for s in samples]
     log = pd.DataFrame(rows, columns=["sample", *columns]).set_index("sample")
     return catalogs, log

@@ -5,6 +5,7 @@ counting does not pay for importing the discovery stack (scipy, numba) at start-
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def _catalog_options(args: argparse.Namespace) -> Any:
         raise InputError("--contexts SBS288 needs --annotation GENES.gtf (or a BED with a "
                          "strand column): the transcriptional strand comes from the genes.")
     annotation = read_annotation(args.annotation) if args.annotation else None
-    return CatalogOptions(contexts, args.all_filters, annotation)
+    return CatalogOptions(contexts, args.all_filters, annotation, args.multi_snvs_in_sbs)
 
 
 def _rename(samples: list[Any], names: list[str] | None, path: Path) -> None:
@@ -67,8 +68,8 @@ def catalog(args: argparse.Namespace) -> None:
     options = _catalog_options(args)
     genome = ReferenceGenome(args.reference, keep_sequences=len(paths) > 1)
     if options.annotation is not None:
-        options = type(options)(options.contexts, options.all_filters,
-                                options.annotation.renamed(genome.resolve))
+        options = dataclasses.replace(options,
+                                      annotation=options.annotation.renamed(genome.resolve))
     names = list(args.sample_name) if args.sample_name is not None else None
     samples = []
     for path in tqdm(paths, desc="catalog", unit="file", disable=len(paths) < 5):

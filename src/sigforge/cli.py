@@ -113,6 +113,10 @@ def _build_parser() -> argparse.ArgumentParser:
                         "strand column")
     p.add_argument("--all-filters", action="store_true",
                    help="count variants whatever their FILTER (default: PASS and '.')")
+    p.add_argument("--multi-snvs-in-sbs", action="store_true",
+                   help="also count the SNVs of DBSs and of 3+ adjacent SNVs in SBS96/288/1536,"
+                        " as SigProfilerMatrixGenerator does (default: each variant in one "
+                        "catalog only)")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(handler=catalog_commands.catalog)
 

@@ -170,9 +170,20 @@ def reference_snv_place(p: int, taken: set[int]) -> str:
     return "sbs"
 
 
-def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int, int, str]]
-                       ) -> dict[str, Counter]:
-    """Counts per context, variant by variant."""
+def add_sbs(counts: dict[str, Counter], strand_counts: Counter, seq: str,
+            intervals: list[tuple[int, int, str]], snv: tuple[int, str, str]) -> None:
+    """Count one SNV in SBS96, SBS1536 (when its 5-mer exists) and by strand."""
+    p, r, a = snv
+    counts["SBS96"][reference_sbs(seq, p, r, a, 1)] += 1
+    label = reference_sbs(seq, p, r, a, 2)
+    if label is not None:
+        counts["SBS1536"][label] += 1
+    strand_counts[(reference_strand(intervals, p, r), reference_sbs(seq, p, r, a, 1))] += 1
+
+
+def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int, int, str]],
+                       multi_snvs_in_sbs: bool = False) -> dict[str, Counter]:
+    """Counts per context, variant by variant (SPMG's SBS when ``multi_snvs_in_sbs``)."""
     unique = list(dict.fromkeys(records))
     snvs = {(p, r, a) for p, r, a in unique if len(r) == len(a) == 1
             and 2 <= p <= len(seq) - 1}
@@ -185,30 +196,29 @@ def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int
         if place == "dbs_first":
             partner = next(x for x in snvs if x[0] == p + 1)
             counts["DBS78"][reference_dbs(r + partner[1], a + partner[2])] += 1
-        if place != "sbs":
+        if place != "sbs" and not multi_snvs_in_sbs:
             continue
-        counts["SBS96"][reference_sbs(seq, p, r, a, 1)] += 1
-        label = reference_sbs(seq, p, r, a, 2)
-        if label is not None:
-            counts["SBS1536"][label] += 1
-        strand_counts[(reference_strand(intervals, p, r), reference_sbs(seq, p, r, a, 1))] += 1
+        add_sbs(counts, strand_counts, seq, intervals, (p, r, a))
+    for p, r, a in unique:
+        if len(r) == len(a) == 2:
+            counts["DBS78"][reference_dbs(r, a)] += 1
+            for base in (0, 1) if multi_snvs_in_sbs else ():
+                if 2 <= p + base <= len(seq) - 1:
+                    add_sbs(counts, strand_counts, seq, intervals, (p + base, r[base], a[base]))
+        elif len(r) != len(a):
+            counts["ID83"][reference_id(seq, p, r, a)] += 1
     for label in SBS96_CHANNELS:
         both = strand_counts[("B", label)]
         counts["SBS288"][f"T:{label}"] = strand_counts[("T", label)] + both // 2 + both % 2
         counts["SBS288"][f"U:{label}"] = strand_counts[("U", label)] + both // 2
         counts["SBS288"][f"N:{label}"] = strand_counts[("N", label)]
-    for p, r, a in unique:
-        if len(r) == len(a) == 2:
-            counts["DBS78"][reference_dbs(r, a)] += 1
-        elif len(r) != len(a):
-            counts["ID83"][reference_id(seq, p, r, a)] += 1
     return counts
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(30, 300), st.integers(1, 40))
+@given(st.integers(0, 2**32 - 1), st.integers(30, 300), st.integers(1, 40), st.booleans())
 def test_every_context_matches_the_reference_classifier(seed: int, length: int,
-                                                        n_variants: int) -> None:
+                                                        n_variants: int, spmg_sbs: bool) -> None:
     rng = np.random.default_rng(seed)
     seq = make_genome(rng, length)
     records = make_variants(rng, seq, n_variants)
@@ -227,9 +237,10 @@ def test_every_context_matches_the_reference_classifier(seed: int, length: int,
         annotation = read_annotation(bed) if intervals else None
         vcf = write_vcf(base / "s.vcf", [("chr1", p, r, a, "PASS") for p, r, a in records])
         options = CatalogOptions(contexts if annotation else tuple(
-            c for c in contexts if c != "SBS288"), annotation=annotation)
+            c for c in contexts if c != "SBS288"), annotation=annotation,
+            multi_snvs_in_sbs=spmg_sbs)
         result = count_table(read_vcf(vcf), genome, options)[0]
-    expected = reference_catalogs(seq, records, intervals)
+    expected = reference_catalogs(seq, records, intervals, spmg_sbs)
     channel_sets = {"SBS96": SBS96_CHANNELS, "SBS1536": SBS1536_CHANNELS,
                     "SBS288": SBS288_CHANNELS, "DBS78": DBS78_CHANNELS, "ID83": ID83_CHANNELS}
     for context in options.contexts:
@@ -240,3 +251,5 @@ def test_every_context_matches_the_reference_classifier(seed: int, length: int,
     accounted = (result.counted_by_kind["SBS96"] + result.counted_by_kind["DBS78"]
                  + result.counted_by_kind["ID83"] + sum(result.skipped.values()))
     assert accounted == result.variants_read == len(records)
+    assert result.matrices["SBS96"].sum() == (result.counted_by_kind["SBS96"]
+                                              + result.counted_by_kind["also_in_sbs"])

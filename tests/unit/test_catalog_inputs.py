@@ -81,7 +81,16 @@ def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
     assert (log["in_dbs"], log["mnv"], log["symbolic"], log["complex"]) == (1, 1, 2, 1)
     reasons = log.drop(["source", "variants_read", "counted_SBS96", "counted_DBS78",
                         "counted_ID83"])
-    assert log["variants_read"] == 10 == 5 + reasons.sum()
+    assert log["variants_read"] == 10 == 5 + reasons.sum() - log["also_in_sbs"]
+    assert log["also_in_sbs"] == 0
+    # SPMG-compatible: the pair's two SNVs and the DBS record's two bases are also SBS
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--multi-snvs-in-sbs",
+                "--out", str(tmp_path / "spmg")) == 0
+    spmg = read_table(tmp_path / "spmg/catalog_log.tsv").loc["TUMOUR"]
+    assert spmg["also_in_sbs"] == 4 and spmg["counted_SBS96"] == 1
+    assert read_matrix(tmp_path / "spmg/SBS96.tsv").data["TUMOUR"].sum() == 5
+    assert read_matrix(tmp_path / "spmg/DBS78.tsv").data.equals(
+        read_matrix(out / "DBS78.tsv").data)
 
 
 def test_three_adjacent_snvs_are_an_mnv_and_a_close_snv_breaks_a_dbs(

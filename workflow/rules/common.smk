@@ -64,12 +64,14 @@ def catalog_annotation(wildcards):
 
 
 def catalog_flags(wildcards, input):
-    """--contexts, --annotation and --all-filters of the catalog command."""
+    """--contexts, --annotation, --all-filters and --multi-snvs-in-sbs of the catalog command."""
     flags = ["--contexts", *CONTEXTS]
     if input.annotation:
         flags += ["--annotation", input.annotation]
     if CATALOG["all_filters"]:
         flags.append("--all-filters")
+    if CATALOG["multi_snvs_in_sbs"]:
+        flags.append("--multi-snvs-in-sbs")
     return " ".join(shlex.quote(flag) for flag in flags)
 
 
