@@ -44,6 +44,18 @@ def _rename(samples: list[Any], names: list[str] | None, path: Path) -> None:
     samples[0].sample = names.pop(0)
 
 
+def _check_unique(named: list[tuple[str, str]]) -> None:
+    """Reject a sample name that two inputs share, naming both files and the fixes."""
+    seen: dict[str, str] = {}
+    for name, source in named:
+        if name in seen:
+            raise InputError(f"sample name '{name}' comes from both {seen[name]} and {source} "
+                             "(e.g. the same VCF sample column in two files). Name the samples "
+                             "with --sample-name, or after their files with "
+                             "--sample-from-filename.")
+        seen[name] = source
+
+
 def _log_sample(result: Any) -> None:
     """One stderr line per sample: what was read, counted and skipped."""
     counted = ", ".join(f"{k} {v}" for k, v in result.counted_by_kind.items())
@@ -81,6 +93,7 @@ def catalog(args: argparse.Namespace) -> None:
             _log_sample(result)
         samples.extend(results)
     genome.close()
+    _check_unique([(s.sample, s.source) for s in samples])
     file_stems([s.sample for s in samples], "sigforge catalog")
     catalogs, log = assemble_cohort(samples, options.contexts)
     out = Path(args.out)

@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sigforge.catalog import check_catalog_config
 from sigforge.cli import main
 from sigforge.contexts import dbs78_label, id83_label
-from sigforge.io import read_matrix, read_table
+from sigforge.io import InputError, read_matrix, read_table
 
 #            1234567890123
 CHR_A = "GACTTTTTGCAGG"   # a T homopolymer at 4-8
@@ -264,6 +265,30 @@ def test_bad_input_is_one_clear_error_and_writes_nothing(
     assert pd.Series([err]).str.contains(message).iat[0], err
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_two_files_with_the_same_sample_column(tmp_path: Path, fasta: Path,
+                                               make_vcf: Callable[..., Path],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    a = make_vcf([("chrA", 3, "C", "A", "PASS")], name="a.vcf")
+    b = make_vcf([("chrA", 11, "A", "G", "PASS")], name="b.vcf")
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(a), str(b), "--out",
+                str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert "'TUMOUR' comes from both" in err and "--sample-from-filename" in err
+    assert not (tmp_path / "out").exists()
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(a), str(b),
+                "--sample-from-filename", "--out", str(tmp_path / "out")) == 0
+    assert list(read_matrix(tmp_path / "out/SBS96.tsv").data.columns) == ["a", "b"]
+
+
+def test_workflow_context_config_is_checked() -> None:
+    assert check_catalog_config(["SBS96", "ID83", "SBS96"], None) == ("SBS96", "ID83")
+    with pytest.raises(InputError, match="must include SBS96"):
+        check_catalog_config(["DBS78"], None)
+    with pytest.raises(InputError, match="set catalog.annotation"):
+        check_catalog_config(["SBS96", "SBS288"], None)
+    assert check_catalog_config(["SBS96", "SBS288"], "genes.gtf") == ("SBS96", "SBS288")
 
 
 def test_merge_catalogs_merges_every_context(tmp_path: Path, fasta: Path,
