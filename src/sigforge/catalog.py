@@ -181,8 +181,8 @@ def check_build(table: VariantTable, genome: ReferenceGenome) -> None:
 
 def _kind(ref: str, alt: str) -> int:
     """The kind of one REF/ALT pair (see the module docstring)."""
-    if not alt or alt[0] == "<" or "[" in alt or "]" in alt or alt in ("*", "."):
-        return _SYMBOLIC
+    if not alt or alt[0] in "<.*" or alt[-1] == "." or "[" in alt or "]" in alt:
+        return _SYMBOLIC  # <DEL>, breakends (incl. single ".A"/"A."), '*', missing
     if ref == "-" or alt == "-":
         return _INDEL  # a MAF indel whose anchor base could not be fetched
     if len(ref) == len(alt):
