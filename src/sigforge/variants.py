@@ -23,6 +23,7 @@ alleles of indels become VCF-style alleles anchored on the preceding FASTA base
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -259,25 +260,28 @@ def _split_alleles(source: str, contig_names: list[str], rids: list[int], positi
 
 
 def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, int]:
-    """The MAF's rows as text, and the file line of its first data row."""
+    """The MAF's rows as text, and the file line of its first data row.
+
+    Leading ``#`` lines (``#version 2.4``) are skipped; a ``#`` elsewhere is data.
+    """
     if not path.exists():
         raise InputError(f"MAF {path}: file not found.")
     try:
-        frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#",
-                            low_memory=False)
+        with (gzip.open(path, "rt") if str(path).endswith(".gz") else open(path)) as handle:
+            comments = 0
+            for text in handle:
+                if not text.startswith("#"):
+                    break
+                comments += 1
+        frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False,
+                            skiprows=comments, low_memory=False)
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as err:
         raise InputError(f"MAF {path}: cannot be read as a tab-separated MAF ({err}).") from err
     missing = [column for column in MAF_COLUMNS if column not in frame.columns]
     if missing:
         raise InputError(f"MAF {path}: missing column(s) {', '.join(missing)}. A MAF needs "
                          f"the GDC columns {', '.join(MAF_COLUMNS)}.")
-    opener = __import__("gzip").open if str(path).endswith(".gz") else open
-    with opener(path, "rt") as handle:
-        first_data = 1
-        for first_data, text in enumerate(handle, start=1):  # noqa: B007
-            if not text.startswith("#"):
-                break
-    return frame, first_data + 1
+    return frame, comments + 2
 
 
 def read_maf(path: str | Path) -> VariantTable:

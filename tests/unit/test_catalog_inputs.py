@@ -224,6 +224,7 @@ def test_maf_snvs_and_dash_indels_are_anchored(tmp_path: Path, fasta: Path) -> N
     ("truncated", r"cut.vcf.gz: cannot be read .*truncated"),
     ("malformed", r"bad.vcf: malformed or truncated at line 7"),
     ("maf_columns", r"missing column\(s\) Tumor_Sample_Barcode, Tumor_Seq_Allele1"),
+    ("maf_position", r"pos.maf: line 4: Start_Position 'x3' is not an integer"),
     ("no_fasta", r"reference FASTA .* not found"),
     ("twice", r"'s1' appears more than once"),
     ("bad_context", r"invalid choice"),
@@ -248,6 +249,11 @@ def test_bad_input_is_one_clear_error_and_writes_nothing(
         maf = tmp_path / "bad.maf"
         maf.write_text("Chromosome\tStart_Position\tEnd_Position\tReference_Allele\t"
                        "Tumor_Seq_Allele2\nchrA\t3\t3\tC\tA\n")
+        args = ["--reference", str(fasta), "--maf", str(maf)]
+    elif setup == "maf_position":
+        maf = tmp_path / "pos.maf"
+        maf.write_text("#version 2.4\n" + MAF_HEADER + "G\tchrA\t3\t3\tSNP\tC\tC\tA\tS1\n"
+                       "G\tchrA\tx3\t3\tSNP\tC\tC\tA\tS1\n")
         args = ["--reference", str(fasta), "--maf", str(maf)]
     elif setup == "no_fasta":
         args[1] = str(tmp_path / "absent.fa")
