@@ -130,6 +130,7 @@ class SampleCatalog:
     counted_by_kind: Counter[str] = field(default_factory=Counter)
     checked: int = 0
     mismatch_examples: list[str] = field(default_factory=list)
+    strand_states: np.ndarray = field(default_factory=lambda: np.zeros(4 * 96, np.int64))
 
     @property
     def counts(self) -> np.ndarray:
@@ -464,6 +465,8 @@ def _count_sample(table: VariantTable, index: int, verdicts: _Classified,
     if options.multi_snvs_in_sbs:
         _add_multi_snvs(result, np.concatenate([dbs_first, dbs_second, mnv_rows]),
                         fates.with_code(_COUNTED), verdicts, options)
+    if "SBS288" in options.contexts:
+        result.matrices["SBS288"] = _collapse_strands(result.strand_states)
     for code, reason in enumerate(SKIP_REASONS, start=1):
         result.skipped[reason] = int((fates.codes == code).sum())
     _mismatch_examples(result, fates.with_code(_REASON["ref_mismatch"]), table)
@@ -494,7 +497,8 @@ def _tally(result: SampleCatalog, fates: _Fates, dbs_pairs: tuple[np.ndarray, np
         result.matrices["SBS1536"] += np.bincount(full[full >= 0], minlength=1536)
         result.counted_by_kind["SBS1536"] = int((full >= 0).sum())
     if "SBS288" in contexts:
-        result.matrices["SBS288"] += _collapse_strands(verdicts.strand[sbs], verdicts.sbs96[sbs])
+        result.strand_states += np.bincount(verdicts.strand[sbs] * 96 + verdicts.sbs96[sbs],
+                                            minlength=4 * 96)
         result.counted_by_kind["SBS288"] = len(sbs)
     if "DBS78" in contexts:
         doublet = (verdicts.dbs[pairs] >> 2 << 6) + (verdicts.dbs[partner] >> 2 << 4) + (
@@ -525,14 +529,14 @@ def _add_multi_snvs(result: SampleCatalog, snv_rows: np.ndarray, counted: np.nda
         result.matrices["SBS1536"] += np.bincount(sbs1536[sbs1536 >= 0], minlength=1536)
         result.counted_by_kind["SBS1536"] += int((sbs1536 >= 0).sum())
     if "SBS288" in options.contexts:
-        result.matrices["SBS288"] += _collapse_strands(strand, sbs96)
+        result.strand_states += np.bincount(strand * 96 + sbs96, minlength=4 * 96)
         result.counted_by_kind["SBS288"] += len(sbs96)
 
 
-def _collapse_strands(strand: np.ndarray, sbs96: np.ndarray) -> np.ndarray:
-    """SBS288 counts: per channel, B split half to T and half to U, the odd one to T (SPMG)."""
-    by_state = np.bincount(strand * 96 + sbs96, minlength=4 * 96).reshape(4, 96)
-    transcribed, untranscribed, both, none = by_state
+def _collapse_strands(strand_states: np.ndarray) -> np.ndarray:
+    """SBS288 from T/U/B/N x SBS96 counts: per channel, B is split half to T and half to U,
+    the odd one to T (as SPMG collapses its SBS384). Done once per sample, on all its SNVs."""
+    transcribed, untranscribed, both, none = strand_states.reshape(4, 96)
     return np.concatenate([transcribed + both // 2 + both % 2, untranscribed + both // 2, none])
 
 

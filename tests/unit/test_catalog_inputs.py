@@ -320,3 +320,20 @@ def test_gzip_maf(tmp_path: Path, fasta: Path) -> None:
     assert _run("catalog", "--reference", str(fasta), "--maf", str(maf), "--out",
                 str(tmp_path / "out")) == 0
     assert read_matrix(tmp_path / "out/SBS96.tsv").data["S1"].sum() == 1
+
+
+def test_both_strand_split_covers_all_sbs_of_a_sample(tmp_path: Path,
+                                                      make_fasta: Callable[..., Path],
+                                                      make_vcf: Callable[..., Path]) -> None:
+    """With --multi-snvs-in-sbs, B (genes on both strands) is split once over every SNV."""
+    fasta = make_fasta({"chrD": "CTTTCCCCCCCCCCTTTCC"}, name="d.fa")
+    gtf = tmp_path / "both.gtf"
+    gtf.write_text("chrD\tsrc\tgene\t1\t19\t.\t+\t.\tid\nchrD\tsrc\tgene\t1\t19\t.\t-\t.\tid\n")
+    vcf = make_vcf([("chrD", 3, "T", "C", "PASS"),     # TTT, an SBS: T[T>C]T in B
+                    ("chrD", 15, "T", "C", "PASS"),    # with 16: a DBS
+                    ("chrD", 16, "T", "C", "PASS")])   # TTT: T[T>C]T in B, also in SBS
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--contexts",
+                "SBS288", "DBS78", "--annotation", str(gtf), "--multi-snvs-in-sbs", "--out",
+                str(tmp_path / "out")) == 0
+    s288 = read_matrix(tmp_path / "out/SBS288.tsv").data["TUMOUR"]
+    assert s288[s288 > 0].to_dict() == {"T:T[T>C]T": 1, "U:T[T>C]T": 1, "T:C[T>C]T": 1}
