@@ -8,6 +8,7 @@ message on bad input. Stage commands (``merge-catalogs``, ``replicates``, ``cons
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -69,9 +70,24 @@ def _add_generic(parser: argparse.ArgumentParser) -> None:
                              "no reference signatures")
 
 
+class _LazyHandlers:
+    """Handlers of a module, imported only when a command runs (keeps start-up light)."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Handler:
+        def run(args: argparse.Namespace) -> None:
+            getattr(importlib.import_module(self._module), name)(args)
+
+        run.__name__ = name
+        return run
+
+
 def _build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per command."""
-    from sigforge import commands
+    commands = _LazyHandlers("sigforge.commands")
+    catalog_commands = _LazyHandlers("sigforge.catalog_commands")
 
     parser = argparse.ArgumentParser(prog="sigforge", description=(
         "Mutational signature discovery and refitting. Run 'sigforge COMMAND --help'."))
@@ -79,24 +95,44 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("catalog", help="VCFs + reference FASTA -> SBS96 catalog")
+    p = sub.add_parser("catalog", help="VCFs/MAFs + reference FASTA -> SBS96, SBS288, "
+                       "SBS1536, DBS78, ID83 catalogs")
     p.add_argument("--reference", required=True, help="reference FASTA (plain or bgzipped)")
-    p.add_argument("--vcf", nargs="+", default=[], help="VCF files, one sample each")
-    p.add_argument("--vcf-dir", default=None, help="directory of *.vcf / *.vcf.gz / *.bcf")
+    p.add_argument("--vcf", nargs="+", default=[], help="VCF/BCF files (plain or bgzipped)")
+    p.add_argument("--vcf-dir", default=None,
+                   help="directory of *.vcf, *.vcf.gz, *.vcf.bgz, *.bcf and *.maf files")
+    p.add_argument("--maf", nargs="+", default=[], help="MAF files (one sample per "
+                   "Tumor_Sample_Barcode)")
     p.add_argument("--sample-name", nargs="+", default=None,
-                   help="sample names, one per --vcf (default: the VCF's sample column, "
-                        "else its file name)")
+                   help="sample names, one per input file holding one sample (default: the "
+                        "VCF's sample column, else its file name)")
     p.add_argument("--vcf-sample", default=None,
-                   help="sample column to use in multi-sample VCFs")
+                   help="count only this sample column of multi-sample VCFs (default: one "
+                        "catalog column per sample column)")
+    p.add_argument("--sample-from-filename", action="store_true",
+                   help="name each file's sample after the file and ignore genotypes "
+                        "(SigProfilerMatrixGenerator's convention)")
+    p.add_argument("--contexts", nargs="+", default=["SBS96", "DBS78", "ID83"],
+                   metavar="CONTEXT",
+                   help="catalogs to write: SBS96 SBS288 SBS1536 DBS78 ID83 (default: SBS96 "
+                        "DBS78 ID83; SBS288 needs --annotation)")
+    p.add_argument("--annotation", default=None,
+                   help="genes for the transcriptional strand of SBS288: GTF or a BED with a "
+                        "strand column")
     p.add_argument("--all-filters", action="store_true",
                    help="count variants whatever their FILTER (default: PASS and '.')")
+    p.add_argument("--multi-snvs-in-sbs", action="store_true",
+                   help="also count the SNVs of DBSs and of 3+ adjacent SNVs in SBS96/288/1536,"
+                        " as SigProfilerMatrixGenerator does (default: each variant in one "
+                        "catalog only)")
     p.add_argument("--out", required=True, help="output directory")
-    p.set_defaults(handler=commands.catalog)
+    p.set_defaults(handler=catalog_commands.catalog)
 
     p = sub.add_parser("merge-catalogs", help="join per-sample catalog directories into a cohort")
-    p.add_argument("--inputs", nargs="+", required=True, help="directories written by 'catalog'")
+    p.add_argument("--inputs", nargs="+", required=True,
+                   help="directories written by 'catalog'; every context file is merged")
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.merge_catalogs)
+    p.set_defaults(handler=catalog_commands.merge_catalogs)
 
     p = sub.add_parser("replicates", help="factor one chunk of bootstrap replicates at rank k")
     p.add_argument("--catalog", required=True)

@@ -44,34 +44,9 @@ from sigforge.resample import get_resampler
 
 logger = logging.getLogger(__name__)
 
-VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz", ".bcf")
-
-
-def _vcf_stem(path: Path) -> str:
-    """File name without its VCF suffix."""
-    name = path.name
-    for suffix in sorted(VCF_SUFFIXES, key=len, reverse=True):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
-
-
-def _collect_vcfs(args: argparse.Namespace) -> list[Path]:
-    """The VCFs named by --vcf and found in --vcf-dir, in a stable order."""
-    paths = [Path(p) for p in args.vcf]
-    if args.vcf_dir:
-        folder = Path(args.vcf_dir)
-        if not folder.is_dir():
-            raise InputError(f"--vcf-dir {folder}: not a directory.")
-        paths += sorted(p for p in folder.iterdir() if p.name.endswith(VCF_SUFFIXES))
-    if not paths:
-        raise InputError("no VCF given: pass --vcf FILE... or --vcf-dir DIR.")
-    return paths
-
-
 def _sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
     """Sample names: --sample-name, else the VCF's single sample column, else the file stem."""
-    from sigforge.variants import open_vcf
+    from sigforge.variants import input_stem, vcf_sample_columns
 
     if args.sample_name is not None:
         if len(args.sample_name) != len(paths):
@@ -80,50 +55,9 @@ def _sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
         return list(args.sample_name)
     names = []
     for path in paths:
-        with open_vcf(path) as vcf:
-            columns = list(vcf.header.samples)
-        names.append(columns[0] if len(columns) == 1 else _vcf_stem(path))
+        columns = vcf_sample_columns(path)
+        names.append(columns[0] if len(columns) == 1 else input_stem(path))
     return names
-
-
-def catalog(args: argparse.Namespace) -> None:
-    """``sigforge catalog``: count SNVs of each VCF into SBS96 and write the skip log."""
-    from sigforge.catalog import assemble_cohort, count_sample
-    from sigforge.genome import ReferenceGenome
-    from sigforge.samplesheet import file_stems
-
-    paths = _collect_vcfs(args)
-    names = _sample_names(args, paths)
-    file_stems(names, "sigforge catalog")
-    genome = ReferenceGenome(args.reference)
-    samples = []
-    for path, name in tqdm(list(zip(paths, names, strict=True)), desc="catalog", unit="VCF",
-                           disable=len(paths) < 5):
-        result = count_sample(path, genome, sample=name, vcf_sample=args.vcf_sample,
-                              all_filters=args.all_filters)
-        skipped = ", ".join(f"{k}={v}" for k, v in sorted(result.skipped.items()) if v)
-        logger.info("%s: %d variants read, %d counted in SBS96%s", name, result.variants_read,
-                    result.counted, f"; skipped {skipped}" if skipped else "")
-        samples.append(result)
-    genome.close()
-    counts, log = assemble_cohort(samples)
-    out = Path(args.out)
-    write_matrix(counts, out / "SBS96.tsv", integer=True)
-    write_table(log, out / "catalog_log.tsv")
-
-
-def merge_catalogs(args: argparse.Namespace) -> None:
-    """``sigforge merge-catalogs``: join per-sample catalogs and logs in the order given."""
-    matrices = [read_matrix(Path(d) / "SBS96.tsv").data for d in args.inputs]
-    logs = [read_table(Path(d) / "catalog_log.tsv") for d in args.inputs]
-    cohort = pd.concat(matrices, axis=1)
-    duplicated = cohort.columns[cohort.columns.duplicated()]
-    if len(duplicated):
-        raise InputError(f"sample '{duplicated[0]}' appears in more than one input catalog.")
-    out = Path(args.out)
-    write_matrix(cohort, out / "SBS96.tsv", integer=True)
-    write_table(pd.concat(logs), out / "catalog_log.tsv")
-    logger.info("cohort catalog: %d samples, %d SNVs", cohort.shape[1], int(cohort.sum().sum()))
 
 
 def _read_catalog(path: str, generic: bool = False) -> Matrix:
@@ -311,7 +245,8 @@ def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
     result = count_sample(args.vcf, genome, sample=name, vcf_sample=args.vcf_sample,
                           all_filters=args.all_filters)
     genome.close()
-    counts, log = assemble_cohort([result])
+    catalogs, log = assemble_cohort([result])
+    counts = catalogs["SBS96"]
     if result.counted == 0:
         raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "
                          f"({result.variants_read} variants read; skipped: "

@@ -13,10 +13,18 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 BASES = "ACGT"
 PYRIMIDINES = "CT"
 SUBSTITUTIONS = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
 _COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
+
+
+def reverse_complement(seq: str) -> str:
+    """Return the reverse complement of an upper-case DNA string (N stays N)."""
+    return seq.translate(_COMPLEMENT)[::-1]
+
 
 SBS96_CHANNELS: tuple[str, ...] = tuple(
     f"{five}[{sub}]{three}" for five in BASES for sub in SUBSTITUTIONS for three in BASES
@@ -51,16 +59,157 @@ def _id83_channels() -> tuple[str, ...]:
 #: ID83 labels in the COSMIC order (first column of COSMIC_v3.6_ID_GRCh37.txt).
 ID83_CHANNELS: tuple[str, ...] = _id83_channels()
 
+#: SBS1536 labels ``AA[C>A]AA`` (pentanucleotide) in SigProfilerMatrixGenerator's order, which is
+#: the labels' sort order: 5'-2, 5'-1, substitution, 3'+1, 3'+2.
+SBS1536_CHANNELS: tuple[str, ...] = tuple(
+    f"{a}{b}[{sub}]{c}{d}" for a in BASES for b in BASES for sub in SUBSTITUTIONS
+    for c in BASES for d in BASES)
+
+#: Transcriptional-strand prefixes of SBS288, in SigProfilerMatrixGenerator's order: T
+#: (transcribed), U (untranscribed), N (outside genes). SPMG's fourth state B (genes on both
+#: strands) is not a channel: per sample and channel, B counts are split half to T and half to
+#: U, the odd one to T (as SPMG collapses its 384 matrix into 288).
+STRANDS = "TUN"
+SBS288_CHANNELS: tuple[str, ...] = tuple(
+    f"{strand}:{label}" for strand in STRANDS for label in SBS96_CHANNELS)
+
 CHANNEL_SETS: dict[str, tuple[str, ...]] = {
-    "SBS96": SBS96_CHANNELS, "DBS78": DBS78_CHANNELS, "ID83": ID83_CHANNELS}
+    "SBS96": SBS96_CHANNELS, "DBS78": DBS78_CHANNELS, "ID83": ID83_CHANNELS,
+    "SBS1536": SBS1536_CHANNELS, "SBS288": SBS288_CHANNELS}
+
+#: The contexts ``sigforge catalog`` can count, in the order their files are written.
+CATALOG_CONTEXTS = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
+#: Contexts counted from single-base substitutions.
+SBS_CONTEXTS = frozenset({"SBS96", "SBS288", "SBS1536"})
+
+#: Byte -> base code (A0 C1 G2 T3; anything else, N included, 4), for vectorised lookups.
+BASE_CODE = np.full(256, 4, dtype=np.uint8)
+for _code, _base in enumerate(BASES):
+    BASE_CODE[ord(_base)] = _code
+    BASE_CODE[ord(_base.lower())] = _code
+
+
+def encode(sequence: str | bytes) -> np.ndarray:
+    """A DNA string as an array of base codes (A0 C1 G2 T3, other 4)."""
+    raw = sequence.encode("ascii") if isinstance(sequence, str) else sequence
+    return BASE_CODE[np.frombuffer(raw, dtype=np.uint8)]
+
+
+def sbs_channel_indices(five2: np.ndarray, five1: np.ndarray, ref: np.ndarray, alt: np.ndarray,
+                        three1: np.ndarray, three2: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised SBS classification from forward-strand base codes (all in 0..3, ref != alt).
+
+    Returns
+    -------
+    sbs96, sbs1536 : ndarray of int64
+        Indices into :data:`SBS96_CHANNELS` and :data:`SBS1536_CHANNELS` (the 5'-2 and 3'+2
+        codes only enter the second; pass zeros when unknown).
+    flipped : ndarray of bool
+        Whether the variant was reverse-complemented to its pyrimidine reference (needed to
+        turn a forward-strand gene orientation into T/U).
+    """
+    flipped = (ref == 0) | (ref == 2)  # A or G: classify the reverse complement
+    f2 = np.where(flipped, 3 - three2, five2).astype(np.int64)
+    f1 = np.where(flipped, 3 - three1, five1).astype(np.int64)
+    t1 = np.where(flipped, 3 - five1, three1).astype(np.int64)
+    t2 = np.where(flipped, 3 - five2, three2).astype(np.int64)
+    r = np.where(flipped, 3 - ref, ref).astype(np.int64)
+    a = np.where(flipped, 3 - alt, alt).astype(np.int64)
+    substitution = np.where(r == 1, 0, 3) + a - (a > r)
+    sbs96 = f1 * 24 + substitution * 4 + t1
+    sbs1536 = ((f2 * 4 + f1) * 6 + substitution) * 16 + t1 * 4 + t2
+    return sbs96, sbs1536, flipped
+
+
+def _dbs_lookup() -> np.ndarray:
+    """Table from ``ref1*64 + ref2*16 + alt1*4 + alt2`` to a DBS78 index (-1: not a DBS)."""
+    index = {label: i for i, label in enumerate(DBS78_CHANNELS)}
+    table = np.full(256, -1, dtype=np.int64)
+    for code in range(256):
+        r1, r2, a1, a2 = (code >> 6) & 3, (code >> 4) & 3, (code >> 2) & 3, code & 3
+        if r1 == a1 or r2 == a2:
+            continue
+        ref, alt = BASES[r1] + BASES[r2], BASES[a1] + BASES[a2]
+        label = f"{ref}>{alt}"
+        if label not in index:
+            label = f"{reverse_complement(ref)}>{reverse_complement(alt)}"
+        table[code] = index[label]
+    return table
+
+
+#: See :func:`_dbs_lookup`; every doublet with both bases changed maps to one of the 78.
+DBS_INDEX_TABLE = _dbs_lookup()
+
+
+def dbs78_label(ref: str, alt: str) -> str | None:
+    """The DBS78 label of a doublet substitution (either strand), or None if it is not one."""
+    if len(ref) != 2 or len(alt) != 2 or any(b not in BASES for b in ref + alt):
+        return None
+    code = (BASES.index(ref[0]) << 6) | (BASES.index(ref[1]) << 4) | (
+        BASES.index(alt[0]) << 2) | BASES.index(alt[1])
+    index = int(DBS_INDEX_TABLE[code])
+    return DBS78_CHANNELS[index] if index >= 0 else None
+
+
+def _copies(sequence: str, unit: str, start: int, step: int) -> int:
+    """Whole copies of ``unit`` in ``sequence`` walking from ``start`` (step +1 or -1)."""
+    size, count = len(unit), 0
+    if step > 0:
+        while start + size <= len(sequence) and sequence[start:start + size] == unit:
+            count, start = count + 1, start + size
+    else:
+        while start - size >= 0 and sequence[start - size:start] == unit:
+            count, start = count + 1, start - size
+    return count
+
+
+def id83_label(sequence: str, pos: int, ref: str, alt: str) -> str | None:
+    """The ID83 label of a simple indel in VCF form, as SigProfilerMatrixGenerator defines it.
+
+    Parameters
+    ----------
+    sequence : str
+        The whole contig, upper case.
+    pos : int
+        1-based VCF POS: the anchor base shared by REF and ALT.
+    ref, alt : str
+        Anchored alleles; exactly one of them is one base long, and they share the first base.
+
+    Rules (SPMG's): the repeat count of a deletion or insertion of unit u counts the copies of
+    u adjacent to the event on both sides (5' and 3') in the reference; 1-bp events are keyed
+    by the pyrimidine of the unit (C for C/G, T for T/A). A deletion of 2+ bp without an
+    adjacent copy is a microhomology deletion when the bases right after it repeat a prefix
+    of u, or the bases right before it repeat a suffix of u (length up to len(u) - 1; the
+    longer side wins). Insertions have no microhomology class (``n:Ins:R:0``). Sizes and counts
+    of 5 or more share the ``5`` channel. Returns None for anything that is not a simple indel.
+    """
+    if len(ref) > 1 and len(alt) == 1:
+        unit, kind = ref[1:], "Del"
+        after = pos + len(unit)  # 0-based index of the first base after the deleted bases
+        flanking = _copies(sequence, unit, pos, -1) + _copies(sequence, unit, after, +1)
+    elif len(ref) == 1 and len(alt) > 1:
+        unit, kind = alt[1:], "Ins"
+        flanking = _copies(sequence, unit, pos, -1) + _copies(sequence, unit, pos, +1)
+    else:
+        return None
+    size = len(unit)
+    if size == 1:
+        base = "C" if unit in "CG" else "T"
+        return f"1:{kind}:{base}:{min(flanking, 5)}"
+    if flanking or kind == "Ins":
+        return f"{min(size, 5)}:{kind}:R:{min(flanking, 5)}"
+    forward = next((i for i in range(size - 1, 0, -1)
+                    if sequence[after:after + i] == unit[:i]), 0)
+    backward = next((i for i in range(size - 1, 0, -1)
+                     if pos - i >= 0 and sequence[pos - i:pos] == unit[size - i:]), 0)
+    homology = max(forward, backward)
+    if homology:
+        return f"{min(size, 5)}:Del:M:{min(homology, 5)}"
+    return f"{min(size, 5)}:Del:R:0"
 
 _PCAWG_TRINUC = re.compile(r"^([ACGT])([ACGT])([ACGT])$")
 _ARROW_STYLE = re.compile(r"^([ACGT])([CT])([ACGT])>([ACGT])([ACGT])([ACGT])$")
-
-
-def reverse_complement(seq: str) -> str:
-    """Return the reverse complement of an upper-case DNA string (N stays N)."""
-    return seq.translate(_COMPLEMENT)[::-1]
 
 
 def sbs96_label(context: str, alt: str) -> str | None:
@@ -125,7 +274,7 @@ def detect_channel_set(labels: list[str]) -> tuple[str, list[str]] | None:
         the labels are not exactly one known channel set (the table is then a generic matrix).
     """
     stripped = [label.strip() for label in labels]
-    for name in ("DBS78", "ID83"):
+    for name in ("DBS78", "ID83", "SBS288", "SBS1536"):
         if len(stripped) == len(CHANNEL_SETS[name]) and set(stripped) == set(CHANNEL_SETS[name]):
             return name, stripped
     normalised = [normalise_sbs96_label(label) for label in labels]

@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sigforge.catalog import assemble_cohort, count_sample
+from sigforge.catalog import SKIP_REASONS, assemble_cohort, count_sample
 from sigforge.contexts import SBS96_INDEX
 from sigforge.genome import ReferenceGenome
 from sigforge.io import InputError
-from sigforge.variants import SKIP_REASONS
 
 #           1234567890123456789012345678901234567890
 CHR1 = "ACGTTACGCATGCANNNCATTACGGATCCAGTCAGTCATGCATGGTCA"
@@ -36,7 +35,7 @@ def test_every_skip_reason_and_counts(genome: ReferenceGenome,
         ("chr1", 6, "A", "C", "PASS"),        # TAC: purine -> G[T>G]A
         ("chr1", 8, "G", "A,T", "PASS"),      # CGC: G>A -> G[C>T]G, G>T -> G[C>A]G
         ("chr1", 10, "A", "T", "LowQual"),    # filtered
-        ("chr1", 12, "G", "GA", "PASS"),      # not_snv
+        ("chr1", 12, "G", "GA", "PASS"),      # not_requested (an indel; only SBS96 asked)
         ("chr1", 15, "N", "A", "PASS"),       # ambiguous_base (REF N)
         ("chr1", 14, "A", "C", "PASS"),       # ambiguous_base (N in context)
         ("chr1", 20, "C", "A", "PASS"),       # ref_mismatch (FASTA has T)
@@ -51,9 +50,9 @@ def test_every_skip_reason_and_counts(genome: ReferenceGenome,
     for label, n in expected.items():
         assert result.counts[SBS96_INDEX[label]] == n, label
     assert result.counted == 6
-    assert dict(result.skipped) == {"filtered": 1, "not_snv": 1, "ambiguous_base": 2,
-                                    "ref_mismatch": 1, "contig_end": 1, "contig_missing": 1,
-                                    "duplicate": 1}
+    assert {k: v for k, v in result.skipped.items() if v} == {
+        "filtered": 1, "not_requested": 1, "ambiguous_base": 2, "ref_mismatch": 1,
+        "contig_end": 1, "contig_missing": 1, "duplicate": 1}
     _check_accounting(result)
 
 
@@ -93,7 +92,7 @@ def test_ref_mismatch_rate_stops_with_build_message(genome: ReferenceGenome,
                                                     make_vcf: Callable[..., Path]) -> None:
     records = [("chr1", pos, "A" if CHR1[pos - 1] != "A" else "C", "G", "PASS")
                for pos in (3, 5, 7, 9)]
-    with pytest.raises(InputError, match="4 of 4 SNVs.*chr1:3.*different genome builds"):
+    with pytest.raises(InputError, match="4 of 4 variants.*chr1:3.*different genome builds"):
         count_sample(make_vcf(records), genome, sample="s")
 
 
@@ -116,7 +115,8 @@ def test_assemble_cohort_orders_columns_and_log(genome: ReferenceGenome,
     a = count_sample(make_vcf([("chr1", 2, "C", "A", "PASS")], name="a.vcf"), genome, sample="b")
     b = count_sample(make_vcf([("chr1", 4, "T", "G", "LowQual")], name="b.vcf"), genome,
                      sample="a")
-    catalog, log = assemble_cohort([a, b])
+    catalogs, log = assemble_cohort([a, b])
+    catalog = catalogs["SBS96"]
     assert list(catalog.columns) == ["b", "a"]
     assert catalog.to_numpy().sum(axis=0).tolist() == [1, 0]
     assert list(log.columns[-len(SKIP_REASONS):]) == list(SKIP_REASONS)

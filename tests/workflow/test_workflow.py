@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import yaml
 
+from sigforge.catalog import SKIP_REASONS
 from sigforge.io import read_json, read_matrix, read_table
 from sigforge.testing import match_cosines
 
@@ -74,9 +75,13 @@ def test_demo_catalog_equals_the_truth(demo: Path) -> None:
     assert list(catalog.columns) == list(truth.columns)
     np.testing.assert_array_equal(catalog.to_numpy(), truth.to_numpy())
     log = read_table(demo / "results/catalogs/catalog_log.tsv")
-    assert log.loc["S01", "filtered"] == 3 and log.loc["S01", "not_snv"] == 1
-    skipped = log.drop(columns=["source", "variants_read", "counted_SBS96"]).sum(axis=1)
-    assert (log["variants_read"] == log["counted_SBS96"] + skipped).all()
+    assert log.loc["S01", "filtered"] == 3 and log.loc["S01", "counted_ID83"] == 1
+    counted = log[["counted_SBS96", "counted_DBS78", "counted_ID83"]].sum(axis=1)
+    assert (log["variants_read"] == counted + log[list(SKIP_REASONS)].sum(axis=1)).all()
+    for context in ("DBS78", "ID83"):  # the default catalog.contexts
+        other = read_matrix(demo / f"results/catalogs/{context}.tsv").data
+        assert list(other.columns) == list(truth.columns)
+        assert (other.sum() == log[f"counted_{context}"]).all()
 
 
 def test_demo_recovers_the_planted_signatures_and_rank(demo: Path) -> None:

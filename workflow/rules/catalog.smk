@@ -1,24 +1,25 @@
-# VCF -> per-sample SBS96 counts (one job per sample, so new samples cost only their own
-# job) -> cohort catalog and skip log.
+# Variants (VCF or MAF) -> per-sample catalogs of every context in catalog.contexts (one job
+# per sample, so new samples cost only their own job) -> cohort catalogs and skip log.
 
 
 rule catalog_sample:
     input:
         vcf=sample_vcf,
         reference=REFERENCE,
+        annotation=catalog_annotation,
     output:
-        matrix="results/catalogs/samples/{stem}/SBS96.tsv",
+        matrices=expand("results/catalogs/samples/{{stem}}/{context}.tsv", context=CONTEXTS),
         skips="results/catalogs/samples/{stem}/catalog_log.tsv",
     log:
         "logs/catalog/{stem}.log",
     params:
         sample=sample_name,
         vcf_sample=vcf_sample_flag,
-        filters="--all-filters" if config["catalog"]["all_filters"] else "",
-        outdir=subpath(output.matrix, parent=True),
+        flags=catalog_flags,
+        outdir=subpath(output.skips, parent=True),
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=catalog_mem_mb,
         runtime=catalog_runtime,
     # One VCF takes seconds; cluster/config.yaml packs 100 samples into one SLURM job.
     group:
@@ -27,7 +28,7 @@ rule catalog_sample:
         "../../environment.yml"
     shell:
         "sigforge catalog --reference {input.reference:q} --vcf {input.vcf:q}"
-        " --sample-name {params.sample:q} {params.vcf_sample} {params.filters}"
+        " --sample-name {params.sample:q} {params.vcf_sample} {params.flags}"
         " --out {params.outdir:q} 2> {log:q}"
 
 
@@ -35,7 +36,10 @@ rule merge_catalogs:
     input:
         matrices=expand("results/catalogs/samples/{stem}/SBS96.tsv", stem=SAMPLES["stem"]),
     output:
+        # SBS96 first: discovery, refit and report read it as `matrix`
         matrix="results/catalogs/SBS96.tsv",
+        others=expand("results/catalogs/{context}.tsv",
+                      context=[c for c in CONTEXTS if c != "SBS96"]),
         skips="results/catalogs/catalog_log.tsv",
     log:
         "logs/catalog/merge.log",

@@ -2,6 +2,7 @@
 import math
 import os
 import re
+import shlex
 
 from snakemake.utils import validate
 
@@ -22,7 +23,8 @@ MODE = config["type"]
 EXTRACT = config["extract"]
 REFIT = config["refit"]
 if MODE == "vcf":
-    from sigforge.genome import ensure_index
+    from sigforge.catalog import check_catalog_config
+    from sigforge.genome import ensure_index, largest_contig
     from sigforge.samplesheet import read_sample_sheet
 
     SAMPLES = read_sample_sheet(config["samples"])
@@ -30,6 +32,8 @@ if MODE == "vcf":
     REFERENCE = config["reference"]
     check_inputs(REFERENCE, SAMPLES)
     ensure_index(REFERENCE)
+    CATALOG_CONFIG = config["catalog"]
+    CONTEXTS = check_catalog_config(CATALOG_CONFIG["contexts"], CATALOG_CONFIG["annotation"])
     CATALOG = "SBS96"
     N_FEATURES, N_SAMPLES = len(SBS96_CHANNELS), len(SAMPLES)
     RESAMPLING = EXTRACT["resampling"]
@@ -122,6 +126,23 @@ def vcf_sample_flag(wildcards):
     return f"--vcf-sample {column}" if column else ""
 
 
+def catalog_annotation(wildcards):
+    """The gene annotation file when SBS288 is counted, else nothing."""
+    return [CATALOG_CONFIG["annotation"]] if "SBS288" in CONTEXTS else []
+
+
+def catalog_flags(wildcards, input):
+    """--contexts, --annotation, --all-filters and --multi-snvs-in-sbs of the catalog command."""
+    flags = ["--contexts", *CONTEXTS]
+    if input.annotation:
+        flags += ["--annotation", input.annotation]
+    if CATALOG_CONFIG["all_filters"]:
+        flags.append("--all-filters")
+    if CATALOG_CONFIG["multi_snvs_in_sbs"]:
+        flags.append("--multi-snvs-in-sbs")
+    return " ".join(shlex.quote(flag) for flag in flags)
+
+
 def chunk_first(wildcards):
     """Index of the first replicate of chunk wildcards.chunk."""
     return CHUNKS[int(wildcards.chunk)].start
@@ -184,6 +205,11 @@ def consensus_mem_mb(wildcards, attempt):
     """MB to hold and cluster every replicate's W and H of one rank (~4 copies)."""
     floats = EXTRACT["replicates"] * int(wildcards.k) * (CHANNELS + N_SAMPLES)
     return attempt * (1000 + math.ceil(4 * 8 * floats / 1e6))
+
+
+def catalog_mem_mb(wildcards, attempt):
+    """MB to count one sample: the interpreter plus ~3 bytes per base of the longest contig."""
+    return attempt * (1000 + math.ceil(3 * largest_contig(REFERENCE) / 1e6))
 
 
 def catalog_runtime(wildcards, input, attempt):

@@ -1,0 +1,142 @@
+"""Gene strand annotation for SBS288: which strand(s) of the genome are transcribed where.
+
+Read from a GTF (``transcript`` features, else ``gene`` features; 1-based inclusive) or a BED
+with a strand column (column 6; 0-based half-open). A forward-strand base lies in state
+
+- ``U`` when only ``+`` genes cover it (the forward strand is then the coding, untranscribed
+  strand),
+- ``T`` when only ``-`` genes cover it,
+- ``B`` when genes on both strands cover it, ``N`` when none does,
+
+which is SigProfilerMatrixGenerator's convention (``save_tsb_192``). A variant whose reference
+base is a purine is classified on the reverse strand, so its T and U swap (see
+:mod:`sigforge.catalog`).
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sigforge.io import InputError
+
+#: State codes returned by :meth:`StrandAnnotation.states`.
+NONE, PLUS_ONLY, MINUS_ONLY, BOTH = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class _Intervals:
+    """Sorted starts and ends (0-based half-open) of the genes on one strand of one contig."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def covered(self, positions: np.ndarray) -> np.ndarray:
+        """Whether each 0-based position lies in at least one interval."""
+        opened = np.searchsorted(self.starts, positions, side="right")
+        closed = np.searchsorted(self.ends, positions, side="right")
+        return opened > closed
+
+
+class StrandAnnotation:
+    """Gene intervals per contig and strand, queried by position (vectorised)."""
+
+    def __init__(self, intervals: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]],
+                 source: str) -> None:
+        self.source = source
+        self._intervals = {key: _Intervals(np.sort(starts), np.sort(ends))
+                           for key, (starts, ends) in intervals.items()}
+        self.contigs = sorted({contig for contig, _ in intervals})
+
+    def states(self, contig: str, positions: np.ndarray) -> np.ndarray:
+        """State code (NONE, PLUS_ONLY, MINUS_ONLY, BOTH) of each 0-based position."""
+        state = np.zeros(len(positions), dtype=np.int64)
+        plus = self._intervals.get((contig, "+"))
+        minus = self._intervals.get((contig, "-"))
+        if plus is not None:
+            state += plus.covered(positions) * PLUS_ONLY
+        if minus is not None:
+            state += minus.covered(positions) * MINUS_ONLY
+        return state
+
+    def renamed(self, resolve: Callable[[str], str | None]) -> StrandAnnotation:
+        """The same annotation with contigs renamed to the FASTA's names (unknown dropped)."""
+        merged: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
+        for (contig, strand), spans in self._intervals.items():
+            name = resolve(contig)
+            if name is not None:
+                merged.setdefault((name, strand), []).append((spans.starts, spans.ends))
+        return StrandAnnotation(
+            {key: (np.concatenate([s for s, _ in parts]), np.concatenate([e for _, e in parts]))
+             for key, parts in merged.items()}, self.source)
+
+
+def _open_text(path: Path):  # noqa: ANN202 - a text handle
+    """Open plain or gzip-compressed text."""
+    return gzip.open(path, "rt") if path.name.endswith(".gz") else open(path)
+
+
+def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
+    """Tab-separated rows with at least ``wanted`` columns, comment/track lines dropped."""
+    rows = []
+    with _open_text(path) as handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip() or text.startswith(("#", "track", "browser")):
+                continue
+            fields = text.rstrip("\n").split("\t")
+            if len(fields) < wanted:
+                raise InputError(f"annotation {path}, line {number}: {len(fields)} columns, "
+                                 f"expected at least {wanted} (tab-separated).")
+            rows.append((number, *fields[:wanted]))
+    return pd.DataFrame(rows, columns=["line", *range(wanted)])
+
+
+def _integers(frame: pd.DataFrame, column: int, path: Path) -> np.ndarray:
+    """One column as int64, naming the first non-integer line."""
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if values.isna().any():
+        line = frame["line"][values.isna()].iat[0]
+        raise InputError(f"annotation {path}, line {line}: coordinate "
+                         f"'{frame[column][values.isna()].iat[0]}' is not an integer.")
+    return values.to_numpy(dtype=np.int64)
+
+
+def read_annotation(path: str | Path) -> StrandAnnotation:
+    """Read gene strands from a GTF/GFF (by suffix) or a 6-column BED.
+
+    Raises
+    ------
+    InputError
+        Missing file, too few columns, bad coordinates, no stranded interval at all.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"annotation {path}: file not found (--annotation / config "
+                         "'catalog.annotation').")
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".gtf", ".gff", ".gff3")):
+        frame = _read_columns(path, 9)
+        features = frame[2]
+        chosen = "transcript" if (features == "transcript").any() else "gene"
+        frame = frame[features == chosen]
+        contigs, strands = frame[0], frame[6]
+        starts, ends = _integers(frame, 3, path) - 1, _integers(frame, 4, path)
+    else:
+        frame = _read_columns(path, 6)
+        contigs, strands = frame[0], frame[5]
+        starts, ends = _integers(frame, 1, path), _integers(frame, 2, path)
+    stranded = strands.isin(["+", "-"]).to_numpy()
+    if not stranded.any():
+        raise InputError(f"annotation {path}: no gene with strand '+' or '-' found. Give a GTF "
+                         "with transcript/gene features or a BED whose 6th column is the strand.")
+    intervals = {}
+    for (contig, strand), index in pd.Series(range(len(contigs)))[stranded].groupby(
+            [contigs.to_numpy()[stranded], strands.to_numpy()[stranded]]).groups.items():
+        rows = np.asarray(index)
+        intervals[(str(contig), str(strand))] = (starts[rows], ends[rows])
+    return StrandAnnotation(intervals, str(path))

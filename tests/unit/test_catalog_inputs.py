@@ -1,0 +1,335 @@
+"""All contexts and all inputs of ``sigforge catalog``: hand-checked labels, samples, errors."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sigforge.catalog import check_catalog_config
+from sigforge.cli import main
+from sigforge.contexts import dbs78_label, id83_label
+from sigforge.io import InputError, read_matrix, read_table
+
+#            1234567890123
+CHR_A = "GACTTTTTGCAGG"   # a T homopolymer at 4-8
+CHR_B = "GGCATCAGGATCG"   # deleting CAT (3-5) leaves CA after it: microhomology 2
+CHR_C = "TACACACGTTAGC"   # an AC tandem repeat at 2-7
+
+
+@pytest.fixture
+def fasta(make_fasta: Callable[..., Path]) -> Path:
+    return make_fasta({"chrA": CHR_A, "chrB": CHR_B, "chrC": CHR_C})
+
+
+def _run(*argv: str) -> int:
+    return main(["-q", *argv])
+
+
+@pytest.mark.parametrize(("sequence", "pos", "ref", "alt", "label"), [
+    (CHR_A, 3, "CT", "C", "1:Del:T:4"),      # one of five Ts deleted: 4 more remain
+    (CHR_A, 3, "C", "CT", "1:Ins:T:5"),      # a T inserted before five Ts
+    (CHR_A, 9, "GC", "G", "1:Del:C:0"),      # the lone C at 10
+    (CHR_A, 1, "G", "GA", "1:Ins:T:1"),      # an A next to the A at 2: T class, 1 copy
+    (CHR_B, 2, "GCAT", "G", "3:Del:M:2"),    # CAT deleted, CA follows: microhomology 2
+    (CHR_C, 1, "TAC", "T", "2:Del:R:2"),     # AC deleted from ACACAC: 2 copies remain
+    (CHR_C, 1, "T", "TAC", "2:Ins:R:3"),     # AC inserted before ACACAC
+    (CHR_C, 8, "GTTAGC", "G", "5:Del:R:0"),  # 5 bp, no repeat, no microhomology
+    (CHR_B, 2, "G", "GCAC", "3:Ins:R:0"),    # microhomology of insertions is not a class
+])
+def test_id83_labels_by_hand(sequence: str, pos: int, ref: str, alt: str, label: str) -> None:
+    assert id83_label(sequence, pos, ref, alt) == label
+
+
+@pytest.mark.parametrize(("ref", "alt", "label"), [
+    ("AC", "CA", "AC>CA"), ("GT", "TG", "AC>CA"), ("CG", "AT", "CG>AT"),
+    ("TT", "GG", "TT>GG"), ("AA", "CC", "TT>GG"), ("AC", "AA", None),
+])
+def test_dbs78_labels(ref: str, alt: str, label: str | None) -> None:
+    assert dbs78_label(ref, alt) == label
+
+
+def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
+                                      make_vcf: Callable[..., Path]) -> None:
+    vcf = make_vcf([
+        ("chrA", 3, "CT", "C", "PASS"),              # ID 1:Del:T:4
+        ("chrB", 2, "GCAT", "G", "PASS"),            # ID 3:Del:M:2
+        ("chrC", 10, "TA", "GC", "PASS"),            # DBS record TA>GC
+        ("chrB", 10, "A", "G", "PASS"),              # SNV pair 10-11 -> DBS AT>GC
+        ("chrB", 11, "T", "C", "PASS"),
+        ("chrA", 11, "A", "T", "PASS"),              # SBS: CAG -> C[T>A]G
+        ("chrC", 3, "CAC", "TTT", "PASS"),           # mnv record
+        ("chrC", 2, "A", "<DEL>", "PASS"),           # symbolic
+        ("chrC", 4, "A", "A]chrA:5]", "PASS"),       # breakend
+        ("chrC", 6, "C", ".C", "PASS"),              # single breakend
+        ("chrC", 5, "AC", "AT", "PASS"),             # complex (one base unchanged)
+    ])
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
+                str(tmp_path / "out")) == 0
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["DBS78.tsv", "ID83.tsv", "SBS96.tsv",
+                                                      "catalog_log.tsv"]
+    sbs = read_matrix(out / "SBS96.tsv").data["TUMOUR"]
+    dbs = read_matrix(out / "DBS78.tsv").data["TUMOUR"]
+    ids = read_matrix(out / "ID83.tsv").data["TUMOUR"]
+    assert sbs[sbs > 0].to_dict() == {"C[T>A]G": 1}
+    assert dbs[dbs > 0].to_dict() == {"TA>GC": 1, "AT>GC": 1}
+    assert ids[ids > 0].to_dict() == {"1:Del:T:4": 1, "3:Del:M:2": 1}
+    log = read_table(out / "catalog_log.tsv").loc["TUMOUR"]
+    assert (log["counted_SBS96"], log["counted_DBS78"], log["counted_ID83"]) == (1, 2, 2)
+    assert (log["in_dbs"], log["mnv"], log["symbolic"], log["complex"]) == (1, 1, 3, 1)
+    reasons = log.drop(["source", "variants_read", "counted_SBS96", "counted_DBS78",
+                        "counted_ID83"])
+    assert log["variants_read"] == 11 == 5 + reasons.sum() - log["also_in_sbs"]
+    assert log["also_in_sbs"] == 0
+    # SPMG-compatible: the pair's two SNVs and the DBS record's two bases are also SBS
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--multi-snvs-in-sbs",
+                "--out", str(tmp_path / "spmg")) == 0
+    spmg = read_table(tmp_path / "spmg/catalog_log.tsv").loc["TUMOUR"]
+    assert spmg["also_in_sbs"] == 4 and spmg["counted_SBS96"] == 1
+    assert read_matrix(tmp_path / "spmg/SBS96.tsv").data["TUMOUR"].sum() == 5
+    assert read_matrix(tmp_path / "spmg/DBS78.tsv").data.equals(
+        read_matrix(out / "DBS78.tsv").data)
+
+
+def test_three_adjacent_snvs_are_an_mnv_and_a_close_snv_breaks_a_dbs(
+        tmp_path: Path, fasta: Path, make_vcf: Callable[..., Path]) -> None:
+    records = [("chrA", p, CHR_A[p - 1], "A" if CHR_A[p - 1] != "A" else "C", "PASS")
+               for p in (2, 3, 4, 9, 10, 12, 13)]  # 2-4: run of 3; 9-10 pair, 12 within 5 bp
+    vcf = make_vcf(records)
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
+                str(tmp_path / "out")) == 0
+    log = read_table(tmp_path / "out/catalog_log.tsv").loc["TUMOUR"]
+    assert (log["mnv"], log["counted_DBS78"], log["contig_end"]) == (3, 0, 1)
+    assert log["counted_SBS96"] == 3  # 9, 10 and 12 stay SBS; 13 is the contig's last base
+
+
+def test_sbs1536_and_sbs288_with_a_gtf(tmp_path: Path, fasta: Path,
+                                       make_vcf: Callable[..., Path]) -> None:
+    gtf = tmp_path / "genes.gtf"
+    rows = [("chrA", "gene", 1, 13, "+"), ("chrA", "transcript", 1, 6, "+"),
+            ("chrA", "transcript", 5, 13, "-")]  # transcripts win over genes
+    gtf.write_text("".join(f"{c}\tsrc\t{f}\t{s}\t{e}\t.\t{st}\t.\tgene_id \"g\";\n"
+                           for c, f, s, e, st in rows))
+    vcf = make_vcf([
+        ("chrA", 3, "C", "T", "PASS"),   # + only, pyrimidine REF -> U
+        ("chrA", 2, "A", "G", "PASS"),   # + only, purine REF -> T
+        ("chrA", 10, "C", "T", "PASS"),  # - only -> T
+        ("chrA", 5, "T", "C", "PASS"),   # both strands -> B, split: odd one to T
+    ])
+    code = _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--contexts",
+                "SBS96", "SBS288", "SBS1536", "--annotation", str(gtf), "--out",
+                str(tmp_path / "out"))
+    assert code == 0
+    s288 = read_matrix(tmp_path / "out/SBS288.tsv").data["TUMOUR"]
+    s1536 = read_matrix(tmp_path / "out/SBS1536.tsv").data["TUMOUR"]
+    # 2 and 3 are adjacent with nothing within 5 bp on the left but 5 on the right: not a DBS
+    assert s288[s288 > 0].to_dict() == {"U:A[C>T]T": 1, "T:G[T>C]C": 1, "T:G[C>T]A": 1,
+                                        "T:T[T>C]T": 1}
+    # position 2 has no 5'-2 base: in SBS96 and SBS288, not in SBS1536
+    assert s1536[s1536 > 0].to_dict() == {"GA[C>T]TT": 1, "CT[T>C]TT": 1, "TG[C>T]AG": 1}
+    log = read_table(tmp_path / "out/catalog_log.tsv").loc["TUMOUR"]
+    assert (log["counted_SBS96"], log["counted_SBS288"], log["counted_SBS1536"]) == (4, 4, 3)
+
+
+def test_sbs288_without_annotation_is_an_error(tmp_path: Path, fasta: Path,
+                                               make_vcf: Callable[..., Path],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    vcf = make_vcf([("chrA", 3, "C", "T", "PASS")])
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--contexts",
+                "SBS288", "--out", str(tmp_path / "out")) == 2
+    assert "SBS288 needs --annotation" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_multi_sample_vcf_gives_one_column_per_sample(tmp_path: Path, fasta: Path,
+                                                      make_vcf: Callable[..., Path]) -> None:
+    vcf = make_vcf([("chrA", 3, "C", "A,T", "PASS", "0/1", "1/2"),
+                    ("chrA", 11, "A", "G", "PASS", "0/0", "0/1")], samples=("N", "T"))
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--contexts", "SBS96",
+                "--out", str(tmp_path / "out")) == 0
+    catalog = read_matrix(tmp_path / "out/SBS96.tsv").data
+    assert list(catalog.columns) == ["N", "T"]
+    assert catalog.sum().tolist() == [1, 3]
+    log = read_table(tmp_path / "out/catalog_log.tsv")
+    assert log.loc["N", "not_in_sample"] == 2 and log.loc["T", "not_in_sample"] == 0
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--vcf-sample", "N",
+                "--out", str(tmp_path / "one")) == 0
+    assert list(read_matrix(tmp_path / "one/SBS96.tsv").data.columns) == ["N"]
+
+
+def test_sample_from_filename_ignores_genotypes(tmp_path: Path, fasta: Path,
+                                                make_vcf: Callable[..., Path]) -> None:
+    vcf = make_vcf([("chrA", 3, "C", "A", "PASS", "0/0", "0/0")], name="P7.vcf",
+                   samples=("N", "T"))
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                "--sample-from-filename", "--out", str(tmp_path / "out")) == 0
+    catalog = read_matrix(tmp_path / "out/SBS96.tsv").data
+    assert list(catalog.columns) == ["P7"] and catalog["P7"].sum() == 1
+
+
+def test_sites_only_vcf_is_named_after_its_file(tmp_path: Path, fasta: Path,
+                                                make_vcf: Callable[..., Path]) -> None:
+    vcf = make_vcf([("chrA", 3, "C", "A", "PASS")], name="sites.vcf", samples=(), compress=True)
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
+                str(tmp_path / "out")) == 0
+    assert list(read_matrix(tmp_path / "out/SBS96.tsv").data.columns) == ["sites"]
+
+
+def test_vcf_dir_with_bgzipped_and_aliased_contigs(tmp_path: Path, fasta: Path,
+                                                   make_vcf: Callable[..., Path]) -> None:
+    folder = tmp_path / "vcfs"
+    folder.mkdir()
+    make_vcf([("chrA", 3, "C", "A", "PASS")], name="vcfs/b.vcf", samples=("B",), compress=True)
+    make_vcf([("A", 11, "A", "G", "PASS")], name="vcfs/a.vcf", samples=("A",))  # A = chrA
+    assert _run("catalog", "--reference", str(fasta), "--vcf-dir", str(folder), "--out",
+                str(tmp_path / "out")) == 0
+    assert list(read_matrix(tmp_path / "out/SBS96.tsv").data.columns) == ["A", "B"]
+
+
+MAF_HEADER = ("Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tVariant_Type\t"
+              "Reference_Allele\tTumor_Seq_Allele1\tTumor_Seq_Allele2\tTumor_Sample_Barcode\n")
+
+
+def test_maf_snvs_and_dash_indels_are_anchored(tmp_path: Path, fasta: Path) -> None:
+    maf = tmp_path / "cohort.maf"
+    rows = [
+        ("G", "chrA", 11, 11, "SNP", "A", "A", "G", "S1"),      # Allele2 is the ALT
+        ("G", "chrA", 3, 3, "SNP", "C", "T", "C", "S1"),        # Allele2 = REF: Allele1
+        ("G", "chrA", 4, 4, "DEL", "T", "T", "-", "S2"),        # = VCF chrA:3 CT>C
+        ("G", "chrC", 1, 2, "INS", "-", "-", "AC", "S2"),       # = VCF chrC:1 T>TAC
+        ("G", "chrA", 10, 11, "DNP", "CA", "CA", "AG", "S2"),   # DBS CA>AG
+    ]
+    body = "".join("\t".join(map(str, row)) + "\n" for row in rows)
+    maf.write_text("#version 2.4\n" + MAF_HEADER + body)
+    assert _run("catalog", "--reference", str(fasta), "--maf", str(maf), "--out",
+                str(tmp_path / "out")) == 0
+    ids = read_matrix(tmp_path / "out/ID83.tsv").data
+    assert ids["S2"][ids["S2"] > 0].to_dict() == {"1:Del:T:4": 1, "2:Ins:R:3": 1}
+    sbs = read_matrix(tmp_path / "out/SBS96.tsv").data
+    assert sbs["S1"][sbs["S1"] > 0].to_dict() == {"C[T>C]G": 1, "A[C>T]T": 1}
+    dbs = read_matrix(tmp_path / "out/DBS78.tsv").data
+    assert dbs["S2"].sum() == 1 and dbs.loc["TG>CT", "S2"] == 1
+    log = read_table(tmp_path / "out/catalog_log.tsv")
+    assert log["variants_read"].to_dict() == {"S1": 2, "S2": 3}  # a MAF row is one sample's
+    assert _run("catalog", "--reference", str(fasta), "--maf", str(maf), "--vcf-sample", "S2",
+                "--sample-name", "patient2", "--out", str(tmp_path / "one")) == 0
+    assert read_matrix(tmp_path / "one/ID83.tsv").data["patient2"].sum() == 2
+
+
+@pytest.mark.parametrize(("setup", "message"), [
+    ("truncated", r"cut.vcf.gz: cannot be read .*truncated"),
+    ("malformed", r"bad.vcf: malformed or truncated at line 7"),
+    ("maf_columns", r"missing column\(s\) Tumor_Sample_Barcode, Tumor_Seq_Allele1"),
+    ("maf_position", r"pos.maf: line 4: Start_Position 'x3' is not an integer"),
+    ("no_fasta", r"reference FASTA .* not found"),
+    ("twice", r"'s1' appears more than once"),
+    ("bad_context", r"--contexts SBS6: unknown catalog; choose from SBS96"),
+])
+def test_bad_input_is_one_clear_error_and_writes_nothing(
+        setup: str, message: str, tmp_path: Path, fasta: Path, make_vcf: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    good = make_vcf([("chrA", 3, "C", "A", "PASS")], name="good.vcf")
+    args = ["--reference", str(fasta), "--vcf", str(good)]
+    if setup == "truncated":
+        records = [("chrA", p, CHR_A[p - 1], "A" if CHR_A[p - 1] != "A" else "C", "PASS")
+                   for p in range(2, 12) for _ in range(600)]  # > 64 kB: several BGZF blocks
+        full = make_vcf(records, name="big.vcf", compress=True).read_bytes()
+        cut = tmp_path / "cut.vcf.gz"
+        cut.write_bytes(full[: len(full) // 2])
+        args = ["--reference", str(fasta), "--vcf", str(cut)]
+    elif setup == "malformed":
+        bad = make_vcf([("chrA", 3, "C", "A", "PASS"), ("chrA", "x3", "C", "A", "PASS")],
+                       name="bad.vcf")
+        args = ["--reference", str(fasta), "--vcf", str(bad)]
+    elif setup == "maf_columns":
+        maf = tmp_path / "bad.maf"
+        maf.write_text("Chromosome\tStart_Position\tEnd_Position\tReference_Allele\t"
+                       "Tumor_Seq_Allele2\nchrA\t3\t3\tC\tA\n")
+        args = ["--reference", str(fasta), "--maf", str(maf)]
+    elif setup == "maf_position":
+        maf = tmp_path / "pos.maf"
+        maf.write_text("#version 2.4\n" + MAF_HEADER + "G\tchrA\t3\t3\tSNP\tC\tC\tA\tS1\n"
+                       "G\tchrA\tx3\t3\tSNP\tC\tC\tA\tS1\n")
+        args = ["--reference", str(fasta), "--maf", str(maf)]
+    elif setup == "no_fasta":
+        args[1] = str(tmp_path / "absent.fa")
+    elif setup == "twice":
+        other = make_vcf([("chrA", 11, "A", "G", "PASS")], name="other.vcf")
+        args = ["--reference", str(fasta), "--vcf", str(good), str(other), "--sample-name",
+                "s1", "s1"]
+    elif setup == "bad_context":
+        args += ["--contexts", "SBS6"]
+    assert _run("catalog", *args, "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert pd.Series([err]).str.contains(message).iat[0], err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_files_with_the_same_sample_column(tmp_path: Path, fasta: Path,
+                                               make_vcf: Callable[..., Path],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    a = make_vcf([("chrA", 3, "C", "A", "PASS")], name="a.vcf")
+    b = make_vcf([("chrA", 11, "A", "G", "PASS")], name="b.vcf")
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(a), str(b), "--out",
+                str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert "'TUMOUR' comes from both" in err and "--sample-from-filename" in err
+    assert not (tmp_path / "out").exists()
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(a), str(b),
+                "--sample-from-filename", "--out", str(tmp_path / "out")) == 0
+    assert list(read_matrix(tmp_path / "out/SBS96.tsv").data.columns) == ["a", "b"]
+
+
+def test_workflow_context_config_is_checked() -> None:
+    assert check_catalog_config(["SBS96", "ID83", "SBS96"], None) == ("SBS96", "ID83")
+    with pytest.raises(InputError, match="must include SBS96"):
+        check_catalog_config(["DBS78"], None)
+    with pytest.raises(InputError, match="set catalog.annotation"):
+        check_catalog_config(["SBS96", "SBS288"], None)
+    assert check_catalog_config(["SBS96", "SBS288"], "genes.gtf") == ("SBS96", "SBS288")
+
+
+def test_merge_catalogs_merges_every_context(tmp_path: Path, fasta: Path,
+                                             make_vcf: Callable[..., Path]) -> None:
+    for name, records in (("a", [("chrA", 3, "CT", "C", "PASS")]),
+                          ("b", [("chrC", 10, "TA", "GC", "PASS")])):
+        vcf = make_vcf(records, name=f"{name}.vcf")
+        assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--sample-name",
+                    name, "--out", str(tmp_path / name)) == 0
+    assert _run("merge-catalogs", "--inputs", str(tmp_path / "a"), str(tmp_path / "b"),
+                "--out", str(tmp_path / "all")) == 0
+    for context, totals in (("SBS96", [0, 0]), ("DBS78", [0, 1]), ("ID83", [1, 0])):
+        assert read_matrix(tmp_path / f"all/{context}.tsv").data.sum().tolist() == totals
+    log = read_table(tmp_path / "all/catalog_log.tsv")
+    assert list(log.index) == ["a", "b"] and log["counted_ID83"].tolist() == [1, 0]
+
+
+def test_gzip_maf(tmp_path: Path, fasta: Path) -> None:
+    maf = tmp_path / "c.maf.gz"
+    with gzip.open(maf, "wt") as handle:
+        handle.write(MAF_HEADER + "G\tchrA\t11\t11\tSNP\tA\tA\tG\tS1\n")
+    assert _run("catalog", "--reference", str(fasta), "--maf", str(maf), "--out",
+                str(tmp_path / "out")) == 0
+    assert read_matrix(tmp_path / "out/SBS96.tsv").data["S1"].sum() == 1
+
+
+def test_both_strand_split_covers_all_sbs_of_a_sample(tmp_path: Path,
+                                                      make_fasta: Callable[..., Path],
+                                                      make_vcf: Callable[..., Path]) -> None:
+    """With --multi-snvs-in-sbs, B (genes on both strands) is split once over every SNV."""
+    fasta = make_fasta({"chrD": "CTTTCCCCCCCCCCTTTCC"}, name="d.fa")
+    gtf = tmp_path / "both.gtf"
+    gtf.write_text("chrD\tsrc\tgene\t1\t19\t.\t+\t.\tid\nchrD\tsrc\tgene\t1\t19\t.\t-\t.\tid\n")
+    vcf = make_vcf([("chrD", 3, "T", "C", "PASS"),     # TTT, an SBS: T[T>C]T in B
+                    ("chrD", 15, "T", "C", "PASS"),    # with 16: a DBS
+                    ("chrD", 16, "T", "C", "PASS")])   # TTT: T[T>C]T in B, also in SBS
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--contexts",
+                "SBS288", "DBS78", "--annotation", str(gtf), "--multi-snvs-in-sbs", "--out",
+                str(tmp_path / "out")) == 0
+    s288 = read_matrix(tmp_path / "out/SBS288.tsv").data["TUMOUR"]
+    assert s288[s288 > 0].to_dict() == {"T:T[T>C]T": 1, "U:T[T>C]T": 1, "T:C[T>C]T": 1}
