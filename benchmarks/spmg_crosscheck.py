@@ -725,6 +725,60 @@ def spmg_variants(out: Path, context: str) -> pd.DataFrame:
     return table
 
 
+def spmg_multi_snvs(out: Path) -> set[tuple[str, str, int]]:
+    """(sample, chrom, pos) of the SNVs that SPMG also put into a DBS or an MNS."""
+    taken = set()
+    for r in spmg_variants(out, "DBS78").itertuples():
+        taken |= {(r.sample, r.chrom, int(r.pos)), (r.sample, r.chrom, int(r.pos) + 1)}
+    for path in sorted((out / "vcf_files" / "MNS").glob("*_seqinfo.txt")):
+        if not path.stat().st_size:
+            continue
+        rows = pd.read_csv(path, sep="\t", header=None, dtype=str).iloc[:, :4]
+        for sample, chrom, start, change in rows.itertuples(index=False):
+            ref, alt = change.split(">")
+            taken |= {(sample, chrom, int(start) + k) for k in range(len(ref)) if ref[k] != alt[k]}
+    return taken
+
+
+def strand_split(calls: pd.DataFrame, labels: pd.Index, samples: pd.Index) -> pd.DataFrame:
+    """SBS288 from per-SNV 6144 keys with SPMG's rule for bases in genes on both strands:
+    a channel's B count b adds b//2 + b%2 to T and b//2 to U."""
+    strand, base = calls["key"].str[0], calls["key"].str[3:10]
+    blocks = {}
+    for letter in "TUNB":
+        picked = calls[strand == letter]
+        table = pd.crosstab(base[strand == letter], picked["sample"])
+        blocks[letter] = table.reindex(index=pd.Index(sorted({x[2:] for x in labels})),
+                                       columns=samples).fillna(0).astype("int64")
+    both = blocks["B"]
+    blocks["T"] = blocks["T"] + both // 2 + both % 2
+    blocks["U"] = blocks["U"] + both // 2
+    stacked = pd.concat({k: blocks[k] for k in "TUN"})
+    stacked.index = [f"{k}:{x}" for k, x in stacked.index]
+    return stacked.reindex(index=labels).fillna(0).astype("int64")
+
+
+def spmg_sbs_without(out: Path, peer: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+    """SPMG's SBS matrices rebuilt from its per-SNV calls without the SNVs it also counted in a
+    DBS or MNS (for a sigforge that gives every variant one fate)."""
+    taken = spmg_multi_snvs(out)
+    calls = spmg_variants(out, "SBS96")
+    keep = [(s, c, int(p)) not in taken
+            for s, c, p in zip(calls["sample"], calls["chrom"], calls["pos"], strict=True)]
+    calls = calls[keep]
+    rebuilt = {}
+    for context, labels in (("SBS96", calls["key"].str[3:10]),
+                            ("SBS1536", calls["key"].str[2:])):
+        frame = peer.get(context)
+        if frame is not None:
+            rebuilt[context] = pd.crosstab(labels, calls["sample"]).reindex(
+                index=frame.index, columns=frame.columns).fillna(0).astype("int64")
+    if peer.get("SBS288") is not None:
+        frame = peer["SBS288"]
+        rebuilt["SBS288"] = strand_split(calls, frame.index, frame.columns)
+    return rebuilt
+
+
 def culprits(peer_calls: pd.DataFrame, context: str, label: str, sample: str) -> str:
     """Variants SPMG put in ``label`` for ``sample`` (best effort; up to 3)."""
     if peer_calls.empty:
@@ -825,6 +879,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/spmg_crosscheck"))
     parser.add_argument("--peer-venv", type=Path, default=Path("benchmarks/out/spmg-venv"))
     parser.add_argument("--sigforge", default=shutil.which("sigforge") or "sigforge")
+    parser.add_argument("--sbs-without-multi-snvs", action="store_true",
+                        help="sigforge gives each variant one fate: compare its SBS matrices "
+                             "with SPMG's minus the SNVs SPMG also counted in a DBS or MNS")
     parser.add_argument("--mismatch-notes", type=Path, default=None,
                         help="append clean-set mismatches and edge results to this file")
     args = parser.parse_args(argv)
@@ -840,11 +897,15 @@ def main(argv: list[str] | None = None) -> int:
     _spmg.install_genome(python, GENOME_NAME, fasta_dir, transcript_dir, volume, out)
     results = {}
     flags = sigforge_flags(args.sigforge)
-    print(f"sigforge: {args.sigforge}; catalog options used: {sorted(flags)}")
+    mode = ("SBS vs SPMG minus the SNVs it also put in a DBS/MNS" if args.sbs_without_multi_snvs
+            else "SBS vs SPMG as is")
+    print(f"sigforge: {args.sigforge}; catalog options used: {sorted(flags)}; {mode}")
     for role in ("clean", "edge"):
         peer_dir = out / f"spmg_{role}"
         _spmg.run_spmg(python, GENOME_NAME, paths[role], peer_dir, role, volume, out)
         peer = {c: _spmg.read_spmg(peer_dir, role, c) for c in CONTEXTS}
+        if args.sbs_without_multi_snvs:
+            peer.update(spmg_sbs_without(peer_dir, peer))
         if role == "clean":
             gaps = coverage(peer)
             print(f"clean-set channels SPMG counted zero times: {gaps or 'none'}")
@@ -861,7 +922,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(table(results[role])))
     edge_lines = edge_report(results["edge"], edges, failures)
     print("\nedge cases:\n" + "\n".join(edge_lines))
-    report = ["# sigforge vs SPMG 1.4.0", "", "## clean", ""] + table(results["clean"])
+    report = ["# sigforge vs SPMG 1.4.0", "", f"sigforge: {args.sigforge}; {mode}", "",
+              "## clean", ""] + table(results["clean"])
     for r in results["clean"]:
         report += [f"- {r.context}: {line}" for line in r.first]
     report += ["", "## edge", ""] + table(results["edge"]) + [""] + edge_lines
