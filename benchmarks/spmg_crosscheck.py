@@ -725,8 +725,20 @@ def spmg_variants(out: Path, context: str) -> pd.DataFrame:
     return table
 
 
+def consecutive_runs(offsets: list[int]) -> list[list[int]]:
+    """Maximal runs of consecutive integers in sorted ``offsets``."""
+    runs: list[list[int]] = []
+    for k in offsets:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return runs
+
+
 def spmg_multi_snvs(out: Path) -> set[tuple[str, str, int]]:
-    """(sample, chrom, pos) of the SNVs that SPMG also put into a DBS or an MNS."""
+    """(sample, chrom, pos) of the SNVs that SPMG also counted in a DBS, or that lie in one of
+    its MNSs on 3+ consecutive positions (sigforge's ``in_dbs`` / ``mnv`` fates)."""
     taken = set()
     for r in spmg_variants(out, "DBS78").itertuples():
         taken |= {(r.sample, r.chrom, int(r.pos)), (r.sample, r.chrom, int(r.pos) + 1)}
@@ -736,20 +748,31 @@ def spmg_multi_snvs(out: Path) -> set[tuple[str, str, int]]:
         rows = pd.read_csv(path, sep="\t", header=None, dtype=str).iloc[:, :4]
         for sample, chrom, start, change in rows.itertuples(index=False):
             ref, alt = change.split(">")
-            taken |= {(sample, chrom, int(start) + k) for k in range(len(ref)) if ref[k] != alt[k]}
+            changed = [k for k in range(len(ref)) if ref[k] != alt[k]]
+            for run in consecutive_runs(changed):
+                if len(run) >= 3:
+                    taken |= {(sample, chrom, int(start) + k) for k in run}
     return taken
+
+
+def tally(labels: pd.Series, samples: pd.Series, index: pd.Index,
+          columns: pd.Index) -> pd.DataFrame:
+    """Counts of (label, sample) pairs as a label x sample matrix on the given axes."""
+    out = pd.DataFrame(0, index=index, columns=columns, dtype="int64")
+    pairs = pd.DataFrame({"label": labels.to_numpy(), "sample": samples.to_numpy()})
+    for (label, sample), n in pairs.value_counts().items():
+        if label in out.index and sample in out.columns:
+            out.loc[label, sample] += int(n)
+    return out
 
 
 def strand_split(calls: pd.DataFrame, labels: pd.Index, samples: pd.Index) -> pd.DataFrame:
     """SBS288 from per-SNV 6144 keys with SPMG's rule for bases in genes on both strands:
     a channel's B count b adds b//2 + b%2 to T and b//2 to U."""
     strand, base = calls["key"].str[0], calls["key"].str[3:10]
-    blocks = {}
-    for letter in "TUNB":
-        picked = calls[strand == letter]
-        table = pd.crosstab(base[strand == letter], picked["sample"])
-        blocks[letter] = table.reindex(index=pd.Index(sorted({x[2:] for x in labels})),
-                                       columns=samples).fillna(0).astype("int64")
+    channels = pd.Index(sorted({x[2:] for x in labels}))
+    blocks = {letter: tally(base[strand == letter], calls["sample"][strand == letter], channels,
+                            samples) for letter in "TUNB"}
     both = blocks["B"]
     blocks["T"] = blocks["T"] + both // 2 + both % 2
     blocks["U"] = blocks["U"] + both // 2
@@ -760,7 +783,7 @@ def strand_split(calls: pd.DataFrame, labels: pd.Index, samples: pd.Index) -> pd
 
 def spmg_sbs_without(out: Path, peer: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
     """SPMG's SBS matrices rebuilt from its per-SNV calls without the SNVs it also counted in a
-    DBS or MNS (for a sigforge that gives every variant one fate)."""
+    DBS or that form 3+ adjacent SNVs (for a sigforge that gives every variant one fate)."""
     taken = spmg_multi_snvs(out)
     calls = spmg_variants(out, "SBS96")
     keep = [(s, c, int(p)) not in taken
@@ -771,8 +794,7 @@ def spmg_sbs_without(out: Path, peer: dict[str, pd.DataFrame | None]) -> dict[st
                             ("SBS1536", calls["key"].str[2:])):
         frame = peer.get(context)
         if frame is not None:
-            rebuilt[context] = pd.crosstab(labels, calls["sample"]).reindex(
-                index=frame.index, columns=frame.columns).fillna(0).astype("int64")
+            rebuilt[context] = tally(labels, calls["sample"], frame.index, frame.columns)
     if peer.get("SBS288") is not None:
         frame = peer["SBS288"]
         rebuilt["SBS288"] = strand_split(calls, frame.index, frame.columns)
@@ -881,7 +903,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sigforge", default=shutil.which("sigforge") or "sigforge")
     parser.add_argument("--sbs-without-multi-snvs", action="store_true",
                         help="sigforge gives each variant one fate: compare its SBS matrices "
-                             "with SPMG's minus the SNVs SPMG also counted in a DBS or MNS")
+                             "with SPMG's minus the SNVs SPMG also counted in a DBS or in a run "
+                             "of 3+ adjacent SNVs")
     parser.add_argument("--mismatch-notes", type=Path, default=None,
                         help="append clean-set mismatches and edge results to this file")
     args = parser.parse_args(argv)
@@ -897,7 +920,8 @@ def main(argv: list[str] | None = None) -> int:
     _spmg.install_genome(python, GENOME_NAME, fasta_dir, transcript_dir, volume, out)
     results = {}
     flags = sigforge_flags(args.sigforge)
-    mode = ("SBS vs SPMG minus the SNVs it also put in a DBS/MNS" if args.sbs_without_multi_snvs
+    mode = ("SBS vs SPMG minus the SNVs it also put in a DBS or in 3+ adjacent runs"
+            if args.sbs_without_multi_snvs
             else "SBS vs SPMG as is")
     print(f"sigforge: {args.sigforge}; catalog options used: {sorted(flags)}; {mode}")
     for role in ("clean", "edge"):
