@@ -243,3 +243,93 @@ def measured(cmd: list[str], env: dict[str, str], cwd: Path, log: Path) -> dict[
     if result["rc"] != 0:
         raise SystemExit(f"{cmd[0]} failed (exit {result['rc']}); see {log}")
     return result
+
+
+def spmg_variants(out: Path, context: str) -> pd.DataFrame:
+    """SPMG's per-variant classification (its seqInfo files): sample, chrom, pos, key."""
+    sub = {"DBS78": "DBS", "ID83": "ID"}.get(context, "SNV")
+    frames = []
+    for path in sorted((out / "vcf_files" / sub).glob("*_seqinfo.txt")):
+        if path.stat().st_size:
+            frames.append(pd.read_csv(path, sep="\t", header=None, dtype=str).iloc[:, :4])
+    if not frames:
+        return pd.DataFrame(columns=["sample", "chrom", "pos", "key"])
+    table = pd.concat(frames)
+    table.columns = ["sample", "chrom", "pos", "key"]
+    return table
+
+
+def consecutive_runs(offsets: list[int]) -> list[list[int]]:
+    """Maximal runs of consecutive integers in sorted ``offsets``."""
+    runs: list[list[int]] = []
+    for k in offsets:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return runs
+
+
+def spmg_multi_snvs(out: Path) -> set[tuple[str, str, int]]:
+    """(sample, chrom, pos) of the SNVs that SPMG also counted in a DBS, or that lie in one of
+    its MNSs on 3+ consecutive positions (sigforge's ``in_dbs`` / ``mnv`` fates)."""
+    taken = set()
+    for r in spmg_variants(out, "DBS78").itertuples():
+        taken |= {(r.sample, r.chrom, int(r.pos)), (r.sample, r.chrom, int(r.pos) + 1)}
+    for path in sorted((out / "vcf_files" / "MNS").glob("*_seqinfo.txt")):
+        if not path.stat().st_size:
+            continue
+        rows = pd.read_csv(path, sep="\t", header=None, dtype=str).iloc[:, :4]
+        for sample, chrom, start, change in rows.itertuples(index=False):
+            ref, alt = change.split(">")
+            changed = [k for k in range(len(ref)) if ref[k] != alt[k]]
+            for run in consecutive_runs(changed):
+                if len(run) >= 3:
+                    taken |= {(sample, chrom, int(start) + k) for k in run}
+    return taken
+
+
+def tally(labels: pd.Series, samples: pd.Series, index: pd.Index,
+          columns: pd.Index) -> pd.DataFrame:
+    """Counts of (label, sample) pairs as a label x sample matrix on the given axes."""
+    out = pd.DataFrame(0, index=index, columns=columns, dtype="int64")
+    pairs = pd.DataFrame({"label": labels.to_numpy(), "sample": samples.to_numpy()})
+    for (label, sample), n in pairs.value_counts().items():
+        if label in out.index and sample in out.columns:
+            out.loc[label, sample] += int(n)
+    return out
+
+
+def strand_split(calls: pd.DataFrame, labels: pd.Index, samples: pd.Index) -> pd.DataFrame:
+    """SBS288 from per-SNV 6144 keys with SPMG's rule for bases in genes on both strands:
+    a channel's B count b adds b//2 + b%2 to T and b//2 to U."""
+    strand, base = calls["key"].str[0], calls["key"].str[3:10]
+    channels = pd.Index(sorted({x[2:] for x in labels}))
+    blocks = {letter: tally(base[strand == letter], calls["sample"][strand == letter], channels,
+                            samples) for letter in "TUNB"}
+    both = blocks["B"]
+    blocks["T"] = blocks["T"] + both // 2 + both % 2
+    blocks["U"] = blocks["U"] + both // 2
+    stacked = pd.concat({k: blocks[k] for k in "TUN"})
+    stacked.index = [f"{k}:{x}" for k, x in stacked.index]
+    return stacked.reindex(index=labels).fillna(0).astype("int64")
+
+
+def spmg_sbs_without(out: Path, peer: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+    """SPMG's SBS matrices rebuilt from its per-SNV calls without the SNVs it also counted in a
+    DBS or that form 3+ adjacent SNVs (for a sigforge that gives every variant one fate)."""
+    taken = spmg_multi_snvs(out)
+    calls = spmg_variants(out, "SBS96")
+    keep = [(s, c, int(p)) not in taken
+            for s, c, p in zip(calls["sample"], calls["chrom"], calls["pos"], strict=True)]
+    calls = calls[keep]
+    rebuilt = {}
+    for context, labels in (("SBS96", calls["key"].str[3:10]),
+                            ("SBS1536", calls["key"].str[2:])):
+        frame = peer.get(context)
+        if frame is not None:
+            rebuilt[context] = tally(labels, calls["sample"], frame.index, frame.columns)
+    if peer.get("SBS288") is not None:
+        frame = peer["SBS288"]
+        rebuilt["SBS288"] = strand_split(calls, frame.index, frame.columns)
+    return rebuilt
