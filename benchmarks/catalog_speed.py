@@ -7,7 +7,8 @@ process, alternating within every repeat:
 - SPMG ``SigProfilerMatrixGeneratorFunc`` (its defaults: it always builds every SBS/DBS/ID
   matrix it knows; the genome is installed once beforehand, not timed);
 - ``sigforge catalog --contexts SBS96``;
-- ``sigforge catalog`` with its default contexts (SBS96 DBS78 ID83).
+- ``sigforge catalog`` with its default contexts (SBS96 DBS78 ID83), on the plain VCF and on a
+  bgzipped copy.
 
 Each run is a fresh process tree measured by a small wrapper (wall clock, CPU = user + system of
 the whole tree, peak RSS = largest resident set of any process in it). Medians of ``--repeats``.
@@ -85,11 +86,12 @@ def write_vcf(genome: dict[str, np.ndarray], n: int, rng: np.random.Generator,
 def prepare(work: Path, n_variants: int, python: Path) -> dict[str, Path]:
     """Genome, VCF and SPMG install, reused when ``work`` already holds the same ones."""
     stamp = {"seed": SEED, "chroms": CHROMS, "length": CHROM_LENGTH, "variants": n_variants,
-             "spmg": _spmg.SPMG_PIN}
+             "spmg": _spmg.SPMG_PIN, "bgzip": True}
     marker = work / "prepared.json"
     paths = {"fasta": work / "genome.fa", "vcf_dir": work / "vcf",
              "volume": work / "spmg_volume"}
     paths["vcf"] = paths["vcf_dir"] / "S1.vcf"
+    paths["vcf_gz"] = work / "vcf_gz" / "S1.vcf.gz"  # not in vcf_dir: SPMG reads every file there
     if marker.exists() and json.loads(marker.read_text()) == stamp:
         return paths
     shutil.rmtree(work, ignore_errors=True)
@@ -100,6 +102,8 @@ def prepare(work: Path, n_variants: int, python: Path) -> dict[str, Path]:
     pysam.faidx(str(paths["fasta"]))
     paths["vcf_dir"].mkdir()
     write_vcf(genome, n_variants, rng, paths["vcf"])
+    paths["vcf_gz"].parent.mkdir()
+    pysam.tabix_compress(str(paths["vcf"]), str(paths["vcf_gz"]))
     transcripts = [("G1", "T1", "1", "+", 1_000_000, 3_000_000),
                    ("G2", "T2", "2", "-", 5_000_000, 6_000_000)]
     as_text = {c: s.tobytes().decode() for c, s in genome.items()}
@@ -111,11 +115,10 @@ def prepare(work: Path, n_variants: int, python: Path) -> dict[str, Path]:
     return paths
 
 
-def sigforge_command(sigforge: str, paths: dict[str, Path], out: Path,
+def sigforge_command(sigforge: str, vcf: Path, fasta: Path, out: Path,
                      contexts: list[str] | None) -> list[str]:
-    """``sigforge catalog`` on the benchmark VCF, SPMG's sample naming."""
-    cmd = [sigforge, "catalog", "--reference", str(paths["fasta"]), "--vcf", str(paths["vcf"]),
-           "--out", str(out)]
+    """``sigforge catalog`` on one VCF (its sample column and file stem are both S1)."""
+    cmd = [sigforge, "catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out", str(out)]
     if contexts:
         cmd += ["--contexts", *contexts]
     return cmd
@@ -184,17 +187,21 @@ def main(argv: list[str] | None = None) -> int:
     plans = {
         "SPMG 1.4.0": (_spmg.spmg_command(python, GENOME_NAME, paths["vcf_dir"],
                                           work / "out_spmg", "speed", work), work / "out_spmg"),
-        "sigforge SBS96": (sigforge_command(args.sigforge, paths, work / "out_sf96", ["SBS96"]),
-                           work / "out_sf96"),
-        "sigforge default contexts": (sigforge_command(args.sigforge, paths, work / "out_sfdef",
-                                                       None), work / "out_sfdef"),
+        "sigforge SBS96": (sigforge_command(args.sigforge, paths["vcf"], paths["fasta"],
+                                            work / "out_sf96", ["SBS96"]), work / "out_sf96"),
+        "sigforge default contexts": (sigforge_command(args.sigforge, paths["vcf"],
+                                                       paths["fasta"], work / "out_sfdef", None),
+                                      work / "out_sfdef"),
+        "sigforge default contexts, bgzipped VCF": (
+            sigforge_command(args.sigforge, paths["vcf_gz"], paths["fasta"], work / "out_sfgz",
+                             None), work / "out_sfgz"),
     }
     runs: dict[str, list[dict]] = {name: [] for name in plans}
     for repeat in range(args.repeats):
         order = list(plans) if repeat % 2 == 0 else list(plans)[::-1]
         for name in order:
             cmd, out = plans[name]
-            result = run_once(name.replace(" ", "_"), cmd, out, env, work)
+            result = run_once(name.replace(" ", "_").replace(",", ""), cmd, out, env, work)
             runs[name].append(result)
             print(f"repeat {repeat + 1}: {name}: {result['wall_s']:.2f} s wall, "
                   f"{result['cpu_s']:.2f} s CPU, {result['peak_rss_mib']:.0f} MiB")
