@@ -171,6 +171,20 @@ def sbs96_agreement(peer_out: Path, ours_out: Path) -> str:
             f"one of its DBSs or 3+ runs; sigforge vs that one-fate SPMG matrix: {same}")
 
 
+def dbs78_agreement(peer_out: Path, ours_out: Path) -> str:
+    """sigforge's DBS78 (default-contexts run) against SPMG's."""
+    peer = _spmg.read_spmg(peer_out, "speed", "DBS78")
+    ours_path = ours_out / "DBS78.tsv"
+    if peer is None or not ours_path.exists():
+        return "DBS78 not compared (a matrix is missing)"
+    ours = pd.read_csv(ours_path, sep="\t", index_col=0).astype("int64")
+    ours = ours.reindex(index=peer.index, columns=peer.columns).fillna(0).astype("int64")
+    same = "identical" if ours.equals(peer) else (
+        f"{int((ours != peer).to_numpy().sum())} differing cells")
+    return (f"DBS78 check: sigforge {int(ours.sum().sum()):,} DBS, SPMG "
+            f"{int(peer.sum().sum()):,}: {same}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Prepare inputs, time both tools side by side, print and save the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -207,8 +221,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{result['cpu_s']:.2f} s CPU, {result['peak_rss_mib']:.0f} MiB")
     rows = summarise(runs, args.variants)
     table = markdown(rows, args.repeats)
-    agreement = sbs96_agreement(work / "out_spmg", work / "out_sf96")
-    text = "\n".join(table + ["", agreement])
+    checks = [sbs96_agreement(work / "out_spmg", work / "out_sf96"),
+              dbs78_agreement(work / "out_spmg", work / "out_sfdef")]
+    text = "\n".join(table + [""] + checks)
     print("\n" + text)
     (work / "catalog_speed.md").write_text(text + "\n")
     (work / "catalog_speed.json").write_text(json.dumps({"runs": runs, "rows": rows}, indent=1))
