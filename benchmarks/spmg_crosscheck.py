@@ -826,7 +826,7 @@ def coverage(peer: dict[str, pd.DataFrame | None]) -> list[str]:
     return gaps
 
 
-def generate(out: Path) -> tuple[dict[str, str], list[tuple], dict, list[EdgeCase]]:
+def generate() -> tuple[dict[str, str], list[tuple], dict, list[EdgeCase]]:
     """Genome, annotation, clean and edge samples (deterministic)."""
     rng = np.random.default_rng(SEED)
     genome, indels = build_genome(rng)
@@ -852,7 +852,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    genome, transcripts, clean, edges = generate(out)
+    genome, transcripts, clean, edges = generate()
     paths = write_inputs(out, genome, transcripts, clean, edges)
     python = _spmg.ensure_peer_venv(args.peer_venv.resolve())
     volume = out / "spmg_volume"
