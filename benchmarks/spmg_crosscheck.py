@@ -424,7 +424,7 @@ def free_positions(slots: Slots, rng: np.random.Generator, n: int, width: int,
     return found
 
 
-def edge_adjacent(genome, slots, rng) -> list[EdgeCase]:
+def edge_adjacent(genome: dict[str, str], slots: Slots, rng: np.random.Generator) -> list[EdgeCase]:
     """3+ adjacent SNVs and DBS pairs with another SNV a few bases away."""
     mnv = EdgeCase("E_mnv_runs", "all SNVs counted in SBS; a run of 3+ adjacent SNVs gives no "
                    "DBS (it is an MNS, counted nowhere)")
@@ -443,7 +443,7 @@ def edge_adjacent(genome, slots, rng) -> list[EdgeCase]:
     return [mnv, near]
 
 
-def edge_records(genome, slots, rng) -> list[EdgeCase]:
+def edge_records(genome: dict[str, str], slots: Slots, rng: np.random.Generator) -> list[EdgeCase]:
     """Partial / long MNV records, multi-allelic records, symbolic and odd alleles."""
     mnvrec = EdgeCase("E_mnv_records", "2-bp record with one unchanged base: whole record "
                       "dropped; 3-bp and 4-bp equal-length records: 'complex' indel, in no "
@@ -478,7 +478,7 @@ def edge_records(genome, slots, rng) -> list[EdgeCase]:
     return [mnvrec, multi, odd]
 
 
-def edge_n(genome, slots, rng) -> list[EdgeCase]:
+def edge_n(genome: dict[str, str]) -> list[EdgeCase]:
     """Variants at distance 1-3 from N bases on chromosome 4."""
     case = EdgeCase("E_n_context", "SNV skipped in ALL SBS contexts when any base of POS-2..POS+2 "
                     "is N (so also SBS96 at distance 2); DBS skipped when POS-1 or POS+2 is N; "
@@ -498,7 +498,7 @@ def edge_n(genome, slots, rng) -> list[EdgeCase]:
     return [case]
 
 
-def edge_ends(genome) -> list[EdgeCase]:
+def edge_ends(genome: dict[str, str]) -> list[EdgeCase]:
     """SNVs, DBSs and indels at both ends of chromosome X."""
     seq, n = genome["X"], len(genome["X"])
     cases = [
@@ -523,7 +523,8 @@ def edge_ends(genome) -> list[EdgeCase]:
     return cases
 
 
-def edge_duplicates(genome, slots, rng) -> list[EdgeCase]:
+def edge_duplicates(genome: dict[str, str], slots: Slots,
+                    rng: np.random.Generator) -> list[EdgeCase]:
     """Byte-identical and near-identical duplicate records."""
     case = EdgeCase("E_duplicates", "SNV dropped only when byte-identical to the previous kept "
                     "line (consecutive); a repeat after another record at the same POS, or "
@@ -541,7 +542,8 @@ def edge_duplicates(genome, slots, rng) -> list[EdgeCase]:
     return [case]
 
 
-def edge_reference(genome, slots, rng) -> list[EdgeCase]:
+def edge_reference(genome: dict[str, str], slots: Slots,
+                   rng: np.random.Generator) -> list[EdgeCase]:
     """REF mismatches, contigs missing from the FASTA, chr prefixes."""
     mis = EdgeCase("E_ref_mismatch", "SNV with wrong REF skipped (no stop); DBS formed from the "
                    "VCF bases without a REF check; indel: only REF[0] is checked")
@@ -568,7 +570,7 @@ def edge_reference(genome, slots, rng) -> list[EdgeCase]:
     return [mis, missing, prefixed]
 
 
-def edge_indels(genome, slots, rng) -> list[EdgeCase]:
+def edge_indels(genome: dict[str, str], slots: Slots, rng: np.random.Generator) -> list[EdgeCase]:
     """Indels written without left-normalisation or with a periodic unit."""
     case = EdgeCase("E_nonnormalised", "repeats counted in the phase of the VCF's unit: a "
                     "deletion inside a run counts the whole run; a periodic unit (ATAT) counts "
@@ -594,7 +596,7 @@ def edge_indels(genome, slots, rng) -> list[EdgeCase]:
 def edge_set(genome: dict[str, str], slots: Slots, rng: np.random.Generator) -> list[EdgeCase]:
     """All edge-case samples."""
     return (edge_adjacent(genome, slots, rng) + edge_records(genome, slots, rng)
-            + edge_n(genome, slots, rng) + edge_ends(genome)
+            + edge_n(genome) + edge_ends(genome)
             + edge_duplicates(genome, slots, rng) + edge_reference(genome, slots, rng)
             + edge_indels(genome, slots, rng))
 
@@ -622,7 +624,8 @@ def write_vcf(path: Path, variants: list[Variant], genome: dict[str, str]) -> No
     path.write_text("\n".join(lines) + "\n")
 
 
-def write_inputs(out: Path, genome, transcripts, clean, edges) -> dict[str, Path]:
+def write_inputs(out: Path, genome: dict[str, str], transcripts: list[tuple],
+                 clean: dict[str, list[Variant]], edges: list[EdgeCase]) -> dict[str, Path]:
     """All generated files; returns their paths by role."""
     paths = {"fasta": out / "genome.fa", "gtf": out / "genes.gtf", "clean": out / "vcf_clean",
              "edge": out / "vcf_edge"}
