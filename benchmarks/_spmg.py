@@ -32,6 +32,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -126,6 +127,17 @@ MEASURE = textwrap.dedent(
                       "peak_rss_mib": use.ru_maxrss / 1024}))
     """
 )
+
+
+def fresh_dir(path: Path, marker: str) -> None:
+    """Empty ``path`` for a new run, refusing to delete a non-empty directory that a previous run
+    of this script (recognised by ``marker``, a file it writes) did not make."""
+    if path.exists() and any(path.iterdir()) and not (path / marker).exists():
+        raise SystemExit(f"{path} is not empty and was not made by this script; choose another "
+                         "output directory")
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    (path / marker).write_text("made by a sigforge benchmark script; deleted on the next run\n")
 
 
 def ensure_peer_venv(venv: Path) -> Path:

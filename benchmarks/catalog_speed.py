@@ -94,8 +94,7 @@ def prepare(work: Path, n_variants: int, python: Path) -> dict[str, Path]:
     paths["vcf_gz"] = work / "vcf_gz" / "S1.vcf.gz"  # not in vcf_dir: SPMG reads every file there
     if marker.exists() and json.loads(marker.read_text()) == stamp:
         return paths
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    _spmg.fresh_dir(work, ".catalog_speed")
     rng = np.random.default_rng(SEED)
     genome = make_genome(rng)
     write_fasta(genome, paths["fasta"])
