@@ -12,8 +12,11 @@ a GTF, with genes on both strands and overlapping ones), and VCFs in two sets:
 - edge: one sample per edge case (3+ adjacent SNVs, SNVs next to a DBS, partial and long MNV
   records, multi-allelic records, N near variants, contig ends, duplicates, REF mismatches,
   contigs missing from the FASTA, chr prefixes, non-normalised indels, symbolic alleles).
-  Differences are reported per sample with SPMG's behaviour for that case (see
-  /work/helper-briefs/spmg_notes.md); they do not fail the run.
+  Differences are reported per sample with SPMG's behaviour for that case and, where sigforge
+  differs on purpose, its behaviour; an edge case that differs without such a reason fails the
+  run.
+- MAF: the clean set as one GDC-style MAF; ``sigforge catalog --maf`` must give exactly the
+  matrices of its VCF run (else exit 1); SPMG's MAF matrices are reported beside them.
 
 sigforge runs as SPMG does (``--sample-from-filename --all-filters``: sample = file name,
 FILTER and GT ignored); on the edge set it runs once per file, so a failure on one case does not
@@ -624,6 +627,38 @@ def write_vcf(path: Path, variants: list[Variant], genome: dict[str, str]) -> No
     path.write_text("\n".join(lines) + "\n")
 
 
+MAF_HEADER = ["Hugo_Symbol", "Entrez_Gene_Id", "Center", "NCBI_Build", "Chromosome",
+              "Start_Position", "End_Position", "Strand", "Variant_Classification",
+              "Variant_Type", "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2",
+              "dbSNP_RS", "dbSNP_Val_Status", "Tumor_Sample_Barcode"]
+
+
+def maf_row(sample: str, v: Variant) -> list[str]:
+    """One GDC-style MAF row (columns in the GDC order, which SPMG reads by position).
+
+    Deletions: Start = first deleted base, REF = deleted bases, ALT '-'. Insertions: Start = the
+    base before the insertion, End = the base after, REF '-'."""
+    if len(v.ref) == len(v.alt):
+        kind = {1: "SNP", 2: "DNP"}.get(len(v.ref), "ONP")
+        start, end, ref, alt = v.pos, v.pos + len(v.ref) - 1, v.ref, v.alt
+    elif len(v.alt) == 1:
+        kind, start, end = "DEL", v.pos + 1, v.pos + len(v.ref) - 1
+        ref, alt = v.ref[1:], "-"
+    else:
+        kind, start, end, ref, alt = "INS", v.pos, v.pos + 1, "-", v.alt[1:]
+    return ["Unknown", "0", "sfcheck", "sfcheck", v.chrom, str(start), str(end), "+",
+            "Unknown", kind, ref, ref, alt, "", "", sample]
+
+
+def write_maf(path: Path, samples: dict[str, list[Variant]]) -> None:
+    """All clean samples in one MAF (one sample per Tumor_Sample_Barcode)."""
+    rows = ["\t".join(MAF_HEADER)]
+    for sample, variants in samples.items():
+        for v in sorted(variants, key=lambda v: (list(LENGTHS).index(v.chrom), v.pos)):
+            rows.append("\t".join(maf_row(sample, v)))
+    path.write_text("#version 2.4\n" + "\n".join(rows) + "\n")
+
+
 def write_inputs(out: Path, genome: dict[str, str], transcripts: list[tuple],
                  clean: dict[str, list[Variant]], edges: list[EdgeCase]) -> dict[str, Path]:
     """All generated files; returns their paths by role."""
@@ -638,6 +673,9 @@ def write_inputs(out: Path, genome: dict[str, str], transcripts: list[tuple],
         write_vcf(paths["clean"] / f"{sample}.vcf", variants, genome)
     for case in edges:
         write_vcf(paths["edge"] / f"{case.sample}.vcf", case.variants, genome)
+    paths["maf"] = out / "maf_clean" / "clean.maf"  # its own directory: SPMG reads all files
+    paths["maf"].parent.mkdir()
+    write_maf(paths["maf"], clean)
     return paths
 
 
@@ -647,20 +685,21 @@ def write_inputs(out: Path, genome: dict[str, str], transcripts: list[tuple],
 def sigforge_flags(sigforge: str) -> set[str]:
     """Options that this sigforge's ``catalog`` accepts (it may predate some)."""
     text = subprocess.run([sigforge, "catalog", "--help"], capture_output=True, text=True).stdout
-    return {f for f in ("--sample-from-filename", "--contexts", "--annotation", "--all-filters")
-            if f in text}
+    return {f for f in ("--sample-from-filename", "--contexts", "--annotation", "--all-filters",
+                        "--maf") if f in text}
 
 
 def run_sigforge(sigforge: str, vcfs: list[Path], paths: dict[str, Path], out: Path,
-                 flags: set[str]) -> tuple[bool, str]:
-    """``sigforge catalog`` in SPMG's semantics; returns (ok, stderr tail)."""
-    cmd = [sigforge, "catalog", "--reference", str(paths["fasta"]), "--vcf", *map(str, vcfs),
-           "--out", str(out)]
+                 flags: set[str], maf: Path | None = None) -> tuple[bool, str]:
+    """``sigforge catalog`` in SPMG's semantics on VCFs (or one MAF); returns (ok, stderr tail)."""
+    cmd = [sigforge, "catalog", "--reference", str(paths["fasta"]), "--out", str(out)]
     cmd += ["--all-filters"] if "--all-filters" in flags else []
-    if "--sample-from-filename" in flags:
-        cmd.append("--sample-from-filename")
+    if maf is not None:
+        cmd += ["--maf", str(maf)]
+    elif "--sample-from-filename" in flags:
+        cmd += ["--vcf", *map(str, vcfs), "--sample-from-filename"]
     else:
-        cmd += ["--sample-name", *[v.name.split(".")[0] for v in vcfs]]
+        cmd += ["--vcf", *map(str, vcfs), "--sample-name", *[v.name.split(".")[0] for v in vcfs]]
     if "--contexts" in flags:
         wanted = CONTEXTS if "--annotation" in flags else [c for c in CONTEXTS if c != "SBS288"]
         cmd += ["--contexts", *wanted]
@@ -839,6 +878,29 @@ def generate() -> tuple[dict[str, str], list[tuple], dict, list[EdgeCase]]:
     return genome, annotation(), clean, edges
 
 
+def maf_leg(sigforge: str, python: Path, paths: dict[str, Path], volume: Path, out: Path,
+            flags: set[str], raw_sbs: bool) -> tuple[list[str], bool]:
+    """The clean set as one GDC MAF: sigforge's MAF matrices must equal its VCF matrices; they
+    are also compared with SPMG's MAF matrices (reported only). Returns (report, ok)."""
+    ok, err = run_sigforge(sigforge, [], paths, out / "sigforge_maf", flags, maf=paths["maf"])
+    if not ok:
+        return [f"sigforge --maf FAILED: {err.splitlines()[-1] if err else ''}"], False
+    peer_dir = out / "spmg_maf"
+    _spmg.run_spmg(python, GENOME_NAME, paths["maf"].parent, peer_dir, "maf", volume, out)
+    peer = {c: _spmg.read_spmg(peer_dir, "maf", c) for c in CONTEXTS}
+    if not raw_sbs and peer["SBS96"] is not None:
+        peer.update(_spmg.spmg_sbs_without(peer_dir, peer))
+    from_maf = {c: read_ours(out / "sigforge_maf", c) for c in CONTEXTS}
+    from_vcf = {c: read_ours(out / "sigforge_clean", c) for c in CONTEXTS}
+    own = [compare(c, from_maf[c], from_vcf[c]) for c in CONTEXTS]
+    lines = ["sigforge --maf vs sigforge --vcf (same variants; must be identical):", ""]
+    lines += table(own)
+    lines += ["", "sigforge --maf vs SPMG on the same MAF (reported; SPMG reads a GDC insertion "
+              "at Start_Position - 1, one base left of where it is):", ""]
+    lines += table([compare(c, from_maf[c], peer[c]) for c in CONTEXTS])
+    return lines, all(r.identical for r in own)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate, run both tools, compare, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -889,12 +951,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{role} set" + (f" — sigforge failed: {failures}" if role == "clean" and
                                  failures else ""))
         print("\n".join(table(results[role])))
+    maf_lines, maf_ok = (maf_leg(args.sigforge, python, paths, volume, out, flags, args.raw_sbs)
+                         if "--maf" in flags else (["sigforge has no --maf"], True))
+    print("\nMAF\n" + "\n".join(maf_lines))
     edge_lines, unexpected = edge_report(results["edge"], edges, failures)
     print("\nedge cases:\n" + "\n".join(edge_lines))
     report = ["# sigforge vs SPMG 1.4.0", "", f"sigforge: {args.sigforge}; {mode}", "",
               "## clean", ""] + table(results["clean"])
     for r in results["clean"]:
         report += [f"- {r.context}: {line}" for line in r.first]
+    report += ["", "## MAF", ""] + maf_lines
     report += ["", "## edge", ""] + table(results["edge"]) + [""] + edge_lines
     (out / "report.md").write_text("\n".join(report) + "\n")
     if args.mismatch_notes:
@@ -902,7 +968,8 @@ def main(argv: list[str] | None = None) -> int:
                        edge_lines)
     if unexpected:
         print(f"edge cases that differ unexpectedly: {unexpected}")
-    return 0 if all(r.identical for r in results["clean"]) and not gaps and not unexpected else 1
+    clean_ok = all(r.identical for r in results["clean"]) and not gaps
+    return 0 if clean_ok and maf_ok and not unexpected else 1
 
 
 if __name__ == "__main__":
