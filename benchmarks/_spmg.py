@@ -15,13 +15,14 @@ the runner:
   (``reference_genome_manager.CHECKSUMS``); the runner registers the MD5 of each installed
   strand-reference file in that table, in memory, before every call.
 - SPMG keeps references inside its own package directory. With the environment variable
-  ``SIGPROFILERMATRIXGENERATOR_VOLUME`` (set here to a scratch directory) the FASTA copies and the
-  per-chromosome strand files go to the scratch directory instead, but the transcript table,
-  the exome placeholder, a copy of the FASTA files and the strand BED files still land in the
-  venv's ``references/chromosomes/{transcripts,exome,fasta,tsb_BED}/<NAME>``, while install()
-  reads the FASTA from the volume (the runner copies it there). The runner deletes those
-  directories for NAME before installing (SPMG would otherwise stop at an interactive prompt).
-  A reused venv therefore gains these small directories; nothing else in it is changed.
+  ``SIGPROFILERMATRIXGENERATOR_VOLUME`` (set here to a scratch directory) install() reads the
+  FASTA from, and writes the per-chromosome strand files to, that directory (the runner copies
+  the FASTA there first), but it still writes the transcript table, an exome placeholder, a copy
+  of the FASTA and strand BED files into the venv's
+  ``references/chromosomes/{transcripts,exome,fasta,tsb_BED}/<NAME>`` (and temporary chromosome
+  strings that it deletes). The runner deletes those directories for NAME before installing
+  (SPMG would otherwise stop at an interactive prompt). A reused venv therefore gains these
+  directories for NAME; nothing else in it is changed.
 
 Chromosome names of a custom genome must have at most two characters: SPMG drops the first three
 characters of any longer name, both in the FASTA file names and in VCF records.
