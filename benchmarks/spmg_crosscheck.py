@@ -2,7 +2,7 @@
 
 Everything is generated here, seeded: a small five-chromosome genome (about 450 kb) with planted
 homopolymers, tandem repeats and microhomology sites, a transcript annotation (SPMG's table and
-a GTF, with genes on both strands and overlapping ones), and VCFs in two sets:
+a GTF, with genes on both strands and overlapping ones), three VCF sets and a MAF:
 
 - clean: four samples whose variants have one meaning in both tools: isolated SNVs covering all
   1536 pentanucleotide channels, isolated DBS (adjacent SNV pairs and 2-bp records) covering all
