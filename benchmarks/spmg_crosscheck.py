@@ -28,7 +28,8 @@ One deliberate difference is built in: SPMG counts the SNVs of a DBS (and of 3+ 
 in its SBS matrices as well, while sigforge gives every variant one fate. By default SPMG's SBS
 matrices are therefore rebuilt from its own per-SNV calls (``vcf_files/SNV/*_seqinfo.txt``)
 without the SNVs that it also put in a DBS (``vcf_files/DBS``) or in a run of 3+ adjacent SNVs
-(``vcf_files/MNS``); ``--raw-sbs`` compares the untouched matrices.
+(``vcf_files/MNS``); ``--raw-sbs`` compares the untouched matrices, running sigforge with
+``--multi-snvs-in-sbs`` (SPMG's double counting) when it has that option.
 
     python benchmarks/spmg_crosscheck.py --peer-venv /tmp/spe-venv \\
         --sigforge /work/wt-i3/.venv/bin/sigforge --out benchmarks/out/spmg_crosscheck
@@ -725,14 +726,14 @@ def sigforge_flags(sigforge: str) -> set[str]:
     """Options that this sigforge's ``catalog`` accepts (it may predate some)."""
     text = subprocess.run([sigforge, "catalog", "--help"], capture_output=True, text=True).stdout
     return {f for f in ("--sample-from-filename", "--contexts", "--annotation", "--all-filters",
-                        "--maf") if f in text}
+                        "--maf", "--multi-snvs-in-sbs") if f in text}
 
 
 def run_sigforge(sigforge: str, vcfs: list[Path], paths: dict[str, Path], out: Path,
                  flags: set[str], maf: Path | None = None) -> tuple[bool, str]:
     """``sigforge catalog`` in SPMG's semantics on VCFs (or one MAF); returns (ok, stderr tail)."""
     cmd = [sigforge, "catalog", "--reference", str(paths["fasta"]), "--out", str(out)]
-    cmd += ["--all-filters"] if "--all-filters" in flags else []
+    cmd += [f for f in ("--all-filters", "--multi-snvs-in-sbs") if f in flags]
     if maf is not None:
         cmd += ["--maf", str(maf)]
     elif "--sample-from-filename" in flags:
@@ -974,9 +975,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-venv", type=Path, default=Path("benchmarks/out/spmg-venv"))
     parser.add_argument("--sigforge", default=shutil.which("sigforge") or "sigforge")
     parser.add_argument("--raw-sbs", action="store_true",
-                        help="compare SBS with SPMG's matrices as they are; by default SPMG's "
-                             "SBS are rebuilt without the SNVs it also counted in a DBS or in a "
-                             "run of 3+ adjacent SNVs, as sigforge gives every variant one fate")
+                        help="compare SBS with SPMG's matrices as they are (sigforge then runs "
+                             "with --multi-snvs-in-sbs if it has it); by default SPMG's SBS are "
+                             "rebuilt without the SNVs it also counted in a DBS or in a run of 3+ "
+                             "adjacent SNVs, as sigforge by default gives every variant one fate")
     parser.add_argument("--mismatch-notes", type=Path, default=None,
                         help="append clean-set mismatches and edge results to this file")
     args = parser.parse_args(argv)
@@ -990,6 +992,8 @@ def main(argv: list[str] | None = None) -> int:
                                                            out / "spmg_ref")
     _spmg.install_genome(python, GENOME_NAME, fasta_dir, transcript_dir, volume, out)
     flags = sigforge_flags(args.sigforge)
+    if not args.raw_sbs:
+        flags.discard("--multi-snvs-in-sbs")
     mode = ("SBS vs SPMG as is" if args.raw_sbs else
             "SBS vs SPMG minus the SNVs it also put in a DBS or in 3+ adjacent runs")
     print(f"sigforge: {args.sigforge}; catalog options used: {sorted(flags)}; {mode}")
