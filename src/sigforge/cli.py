@@ -218,8 +218,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prepare-matrix", help="check a generic features x samples matrix and "
                        "drop its all-zero rows and columns (listed in NAME_dropped.tsv)")
-    p.add_argument("--input", required=True, help="TSV/CSV: feature labels, then one column "
-                   "per sample")
+    p.add_argument("--input", required=True, help="TSV/CSV/Parquet: feature labels, then one "
+                   "column per sample")
     p.add_argument("--name", required=True, help="name of the cleaned matrix (NAME.tsv)")
     p.add_argument("--counts", action="store_true", help="require whole numbers")
     p.add_argument("--pixels", default=None, help="HEIGHT,WIDTH when the features are the "
