@@ -4,6 +4,10 @@
 Five COSMIC v3.6 GRCh37 SBS96 signatures (SBS1, SBS4, SBS7a, SBS13, SBS17b) are planted into
 30 samples. Every SNV is placed at a genome position whose trinucleotide matches the channel
 drawn from its signature, so a correct SBS96 counter reproduces ``truth_catalog.tsv`` exactly.
+Samples exposed to SBS7a (UV light) or SBS4 (tobacco) also carry the doublets that come with
+them in real tumours (DBS1, DBS2), written half as 2-bp records and half as two adjacent SNV
+records, at least 6 bp from any other variant; a correct DBS78 counter reproduces
+``truth_DBS78.tsv`` exactly.
 
 Run from anywhere::
 
@@ -27,11 +31,24 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from sigforge.contexts import SBS96_CHANNELS, reverse_complement, sbs96_label  # noqa: E402
+from sigforge.contexts import (  # noqa: E402
+    DBS78_CHANNELS,
+    SBS96_CHANNELS,
+    dbs78_label,
+    reverse_complement,
+    sbs96_label,
+)
 
 SEED = 20240611
 COSMIC_TABLE = REPO_ROOT / "src" / "sigforge" / "data" / "COSMIC_v3.6_SBS96_GRCh37.tsv"
 PLANTED = ("SBS1", "SBS4", "SBS7a", "SBS13", "SBS17b")
+DBS_TABLE = REPO_ROOT / "src" / "sigforge" / "data" / "COSMIC_v3.6_DBS78_GRCh37.tsv"
+#: Doublet signature accompanying a planted SBS signature, and doublets per 100 of its SNVs.
+DBS_COMPANIONS: dict[str, tuple[str, float]] = {"SBS7a": ("DBS1", 3.0), "SBS4": ("DBS2", 2.0)}
+#: Doublets draw from their own stream, so the SNVs are exactly those drawn before they existed.
+DBS_STREAM = 78
+#: No other variant within this many bases of a doublet (SigProfiler forms a DBS only then).
+DBS_CLEARANCE = 5
 CONTIGS: tuple[tuple[str, int], ...] = (("chr1", 900_000), ("chr2", 700_000), ("chr3", 400_000))
 N_RUN = ("chr2", 350_000, 200)  # contig, 0-based start, length of the run of N bases
 LINE_WIDTH = 60
@@ -76,6 +93,7 @@ class Record:
     ref: str
     alts: tuple[str, ...]
     filter: str = "PASS"
+    doublet: bool = False  # one half of a doublet written as two adjacent SNV records
 
 
 @dataclass
@@ -87,6 +105,8 @@ class Sample:
     exposures: dict[str, int]
     records: list[Record] = field(default_factory=list)
     channel_counts: np.ndarray = field(default_factory=lambda: np.zeros(96, dtype=np.int64))
+    doublets: list[tuple[int, str, str]] = field(default_factory=list)  # (gpos, ref, alt)
+    dbs_counts: np.ndarray = field(default_factory=lambda: np.zeros(78, dtype=np.int64))
 
 
 def load_signatures() -> np.ndarray:
@@ -99,6 +119,19 @@ def load_signatures() -> np.ndarray:
     cols = [header.index(name) for name in PLANTED]
     matrix = np.array([[float(row[c]) for c in cols] for row in body], dtype=np.float64)
     return matrix / matrix.sum(axis=0, keepdims=True)
+
+
+def load_dbs_signatures() -> dict[str, np.ndarray]:
+    """Read the doublet companions' DBS78 signatures from the COSMIC table (each sums to 1)."""
+    with DBS_TABLE.open(newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t"))
+    header, body = rows[0], rows[1:]
+    assert tuple(row[0] for row in body) == DBS78_CHANNELS, "DBS table rows not in DBS78 order"
+    signatures = {}
+    for name, _ in DBS_COMPANIONS.values():
+        column = np.array([float(row[header.index(name)]) for row in body])
+        signatures[name] = column / column.sum()
+    return signatures
 
 
 def make_genome(rng: np.random.Generator) -> Genome:
@@ -240,8 +273,10 @@ def simulate_sample(
     positions: dict[str, np.ndarray],
     active: list[int],
     with_skips: bool,
+    dbs_rng: np.random.Generator,
+    dbs_signatures: dict[str, np.ndarray],
 ) -> Sample:
-    """Simulate one sample's SNVs (plus skip records when ``with_skips``)."""
+    """Simulate one sample's SNVs and doublets (plus skip records when ``with_skips``)."""
     burden = int(rng.integers(BURDEN_RANGE[0], BURDEN_RANGE[1] + 1))
     exposures = split_burden(rng, burden, len(active))
     draws = draw_channels(rng, signatures, exposures, active)
@@ -263,6 +298,7 @@ def simulate_sample(
         sample.channel_counts[channel] += 1
     if with_skips:
         add_skip_records(rng, sample, genome, positions, occupied)
+    add_doublets(dbs_rng, sample, genome, dbs_signatures, occupied)
     sample.records.sort(key=lambda r: r.gpos)
     return sample
 
@@ -285,6 +321,45 @@ def add_skip_records(
     gpos, _ = draw_position(rng, positions, context, occupied, span=2)
     ref = genome.base(gpos, 2)
     sample.records.append(Record(gpos, ref, (ref[0],)))
+
+
+def draw_doublet_position(rng: np.random.Generator, genome: Genome, ref: str,
+                          occupied: set[int]) -> tuple[int, bool]:
+    """Draw a free position whose two forward bases are ``ref`` (or, reversed, its complement).
+
+    Both bases lie in one contig, and nothing in ``occupied`` is within DBS_CLEARANCE bases.
+    """
+    total = int(genome.offsets[-1]) + CONTIGS[-1][1]
+    while True:
+        gpos = int(rng.integers(1, total - 2))
+        reverse = bool(rng.random() < 0.5)
+        idx, pos = genome.locate(gpos)
+        if pos + 2 > len(genome.seqs[idx]) - 1:
+            continue
+        want = reverse_complement(ref) if reverse else ref
+        near = range(gpos - DBS_CLEARANCE, gpos + 2 + DBS_CLEARANCE)
+        if genome.base(gpos, 2) == want and not any(p in occupied for p in near):
+            occupied.update((gpos, gpos + 1))
+            return gpos, reverse
+
+
+def add_doublets(rng: np.random.Generator, sample: Sample, genome: Genome,
+                 dbs_signatures: dict[str, np.ndarray], occupied: set[int]) -> None:
+    """Add the sample's doublets: DBS_COMPANIONS rate x its exposure to the SBS companion."""
+    for sbs, (dbs, per_100) in DBS_COMPANIONS.items():
+        n = int(rng.poisson(sample.exposures.get(sbs, 0) * per_100 / 100))
+        for channel in np.repeat(np.arange(78), rng.multinomial(n, dbs_signatures[dbs])):
+            ref, alt = DBS78_CHANNELS[channel].split(">")
+            gpos, reverse = draw_doublet_position(rng, genome, ref, occupied)
+            if reverse:
+                ref, alt = reverse_complement(ref), reverse_complement(alt)
+            sample.doublets.append((gpos, ref, alt))
+            sample.dbs_counts[channel] += 1
+            if len(sample.doublets) % 2:
+                sample.records.append(Record(gpos, ref, (alt,)))
+            else:
+                sample.records += [Record(gpos + i, ref[i], (alt[i],), doublet=True)
+                                   for i in range(2)]
 
 
 def vcf_header(name: str) -> str:
@@ -321,7 +396,7 @@ def check_sample(sample: Sample, fasta: pysam.FastaFile, genome: Genome) -> None
     """Assert every counted allele's FASTA context reproduces the sample's truth channel counts."""
     counts = np.zeros(96, dtype=np.int64)
     for rec in sample.records:
-        if rec.filter != "PASS" or len(rec.ref) != 1:
+        if rec.filter != "PASS" or len(rec.ref) != 1 or rec.doublet:
             continue
         idx, pos = genome.locate(rec.gpos)
         context = fasta.fetch(genome.names[idx], pos - 1, pos + 2)
@@ -331,6 +406,12 @@ def check_sample(sample: Sample, fasta: pysam.FastaFile, genome: Genome) -> None
             assert label is not None and alt != rec.ref
             counts[SBS96_CHANNELS.index(label)] += 1
     assert np.array_equal(counts, sample.channel_counts), f"{sample.name}: channel mismatch"
+    doublets = np.zeros(78, dtype=np.int64)
+    for gpos, ref, alt in sample.doublets:
+        idx, pos = genome.locate(gpos)
+        assert fasta.fetch(genome.names[idx], pos, pos + 2) == ref
+        doublets[DBS78_CHANNELS.index(dbs78_label(ref, alt))] += 1
+    assert np.array_equal(doublets, sample.dbs_counts), f"{sample.name}: doublet mismatch"
     assert sum(sample.exposures.values()) == sample.burden == counts.sum()
 
 
@@ -342,7 +423,7 @@ def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 
 def write_truth(samples: list[Sample], signatures: np.ndarray) -> None:
-    """Write truth_signatures.tsv, truth_exposures.tsv and truth_catalog.tsv."""
+    """Write truth_signatures.tsv, truth_exposures.tsv, truth_catalog.tsv, truth_DBS78.tsv."""
     names = [s.name for s in samples]
     write_table(
         HERE / "truth_signatures.tsv",
@@ -360,6 +441,14 @@ def write_truth(samples: list[Sample], signatures: np.ndarray) -> None:
         [
             [label, *(str(int(s.channel_counts[i])) for s in samples)]
             for i, label in enumerate(SBS96_CHANNELS)
+        ],
+    )
+    write_table(
+        HERE / "truth_DBS78.tsv",
+        ["MutationType", *names],
+        [
+            [label, *(str(int(s.dbs_counts[i])) for s in samples)]
+            for i, label in enumerate(DBS78_CHANNELS)
         ],
     )
 
@@ -384,6 +473,8 @@ def main() -> None:
     """Generate every file of the example and self-check it."""
     rng = np.random.default_rng(SEED)
     signatures = load_signatures()
+    dbs_signatures = load_dbs_signatures()
+    dbs_rng = np.random.default_rng([SEED, DBS_STREAM])
     genome = make_genome(rng)
     write_fasta(genome, HERE / "genome.fa")
     positions = trinucleotide_positions(genome)
@@ -401,6 +492,8 @@ def main() -> None:
                 positions,
                 active,
                 with_skips=n <= SKIP_SAMPLES,
+                dbs_rng=dbs_rng,
+                dbs_signatures=dbs_signatures,
             )
             check_sample(sample, fasta, genome)
             vcf_paths.append(write_vcf(sample, genome, vcf_dir, bgzip=n >= FIRST_BGZIPPED))
@@ -408,9 +501,10 @@ def main() -> None:
     write_truth(samples, signatures)
     write_sample_sheet(samples, vcf_paths)
     burdens = [s.burden for s in samples]
+    doublets = sum(len(s.doublets) for s in samples)
     print(
-        f"wrote {len(samples)} samples ({sum(burdens)} SNVs, burden {min(burdens)}-{max(burdens)}) "
-        f"to {HERE}"
+        f"wrote {len(samples)} samples ({sum(burdens)} SNVs, burden {min(burdens)}-{max(burdens)};"
+        f" {doublets} doublets) to {HERE}"
     )
 
 

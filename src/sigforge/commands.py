@@ -44,6 +44,11 @@ from sigforge.resample import get_resampler
 
 logger = logging.getLogger(__name__)
 
+
+def _quiet() -> bool:
+    """True under ``sigforge -q``: progress bars are then hidden along with the info lines."""
+    return not logger.isEnabledFor(logging.INFO)
+
 def _sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
     """Sample names: --sample-name, else the VCF's single sample column, else the file stem."""
     from sigforge.variants import input_stem, vcf_sample_columns
@@ -192,7 +197,7 @@ def extract(args: argparse.Namespace) -> None:
     _check_counts_for_resampling(matrix, args)
     options, rule, name = _nmf_options(args), _rank_rule(args), _catalog_name(args)
     n_tasks = len(args.ranks) * len(chunk_ranges(args.replicates, args.chunk_size))
-    with tqdm(total=n_tasks, desc="extract", unit="chunk") as bar:
+    with tqdm(total=n_tasks, desc="extract", unit="chunk", disable=_quiet()) as bar:
         discovery = run_discovery(matrix.data, args.ranks, replicates=args.replicates,
                                   chunk_size=args.chunk_size, seed=args.seed, catalog_name=name,
                                   options=options, rule=rule, threads=args.threads,
@@ -308,7 +313,7 @@ def refit(args: argparse.Namespace) -> None:
     _check_counts_for_refit(matrix, args)
     signatures = _refit_signatures(args, matrix)
     n = matrix.data.shape[1]
-    with tqdm(total=n, desc="refit", unit="sample", disable=n < 20) as bar:
+    with tqdm(total=n, desc="refit", unit="sample", disable=n < 20 or _quiet()) as bar:
         result = refit_catalog(matrix.data, signatures.data, _refit_options(args),
                                progress=lambda done: bar.update(done - bar.n))
     out = Path(args.out)

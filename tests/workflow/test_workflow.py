@@ -82,6 +82,12 @@ def test_demo_catalog_equals_the_truth(demo: Path) -> None:
         other = read_matrix(demo / f"results/catalogs/{context}.tsv").data
         assert list(other.columns) == list(truth.columns)
         assert (other.sum() == log[f"counted_{context}"]).all()
+    # The planted doublets (DBS1 with SBS7a, DBS2 with SBS4; half as 2-bp records, half as
+    # adjacent SNV records) are counted exactly, and their SNVs stay out of SBS96.
+    doublets = read_matrix(demo / "results/catalogs/DBS78.tsv").data
+    truth_dbs = read_matrix(demo / "resources/example/truth_DBS78.tsv").data
+    np.testing.assert_array_equal(doublets.to_numpy(), truth_dbs.to_numpy())
+    assert truth_dbs.to_numpy().sum() > 500
 
 
 def test_demo_recovers_the_planted_signatures_and_rank(demo: Path) -> None:
