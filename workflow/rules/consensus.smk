@@ -16,6 +16,7 @@ rule consensus:
         "results/benchmarks/consensus/SBS96/k{k}.tsv"
     params:
         outdir=subpath(output.signatures, parent=True),
+        seed=config["seed"],
     threads: 1
     resources:
         mem_mb=consensus_mem_mb,
@@ -27,4 +28,5 @@ rule consensus:
         "../../environment.yml"
     shell:
         "sigforge consensus --catalog {input.catalog:q} --catalog-name SBS96 --k {wildcards.k}"
+        " --seed {params.seed}"
         " --chunks {input.chunks:q} --out {params.outdir:q} 2> {log:q}"

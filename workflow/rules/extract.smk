@@ -20,6 +20,8 @@ rule nmf_chunk:
         min_iter=EXTRACT["min_iter"],
         tol=EXTRACT["tol"],
         resampling=EXTRACT["resampling"],
+        normalisation=EXTRACT["normalisation"],
+        cap=EXTRACT["cap"],
     threads: 1
     resources:
         mem_mb=nmf_chunk_mem_mb,
@@ -33,5 +35,6 @@ rule nmf_chunk:
         "sigforge replicates --catalog {input.catalog:q} --catalog-name SBS96 --k {wildcards.k}"
         " --first {params.first} --count {params.n_replicates} --seed {params.seed}"
         " --max-iter {params.max_iter} --min-iter {params.min_iter} --tol {params.tol}"
-        " --resampling {params.resampling}"
+        " --resampling {params.resampling} --normalisation {params.normalisation}"
+        " --cap {params.cap}"
         " --out {output.chunk:q} 2> {log:q}"

@@ -1,10 +1,51 @@
-# Choose the number of signatures from the per-rank metrics; export the chosen rank.
+# Held-out-entry cross-validation per rank (one job per rank, all folds), then the choice of
+# the number of signatures from the per-rank metrics; export the chosen rank.
+
+CV = config["rank"]
+
+
+rule cross_validate:
+    input:
+        catalog=rules.merge_catalogs.output.matrix,
+    output:
+        cv="results/extract/SBS96/k{k}/cv.npz",
+    log:
+        "logs/rank/SBS96/cv_k{k}.log",
+    benchmark:
+        "results/benchmarks/rank/SBS96/cv_k{k}.tsv"
+    params:
+        seed=config["seed"],
+        max_iter=EXTRACT["max_iter"],
+        min_iter=EXTRACT["min_iter"],
+        tol=EXTRACT["tol"],
+        folds=CV["cv_folds"],
+        holdout=CV["cv_holdout"],
+        starts=CV["cv_starts"],
+        normalisation=EXTRACT["normalisation"],
+        cap=EXTRACT["cap"],
+    threads: 1
+    resources:
+        mem_mb=cross_validate_mem_mb,
+        runtime=cross_validate_runtime,
+    group:
+        "nmf"
+    conda:
+        "../../environment.yml"
+    shell:
+        "sigforge cross-validate --catalog {input.catalog:q} --catalog-name SBS96"
+        " --k {wildcards.k} --seed {params.seed} --max-iter {params.max_iter}"
+        " --min-iter {params.min_iter} --tol {params.tol} --cv-folds {params.folds}"
+        " --cv-holdout {params.holdout} --cv-starts {params.starts}"
+        " --normalisation {params.normalisation} --cap {params.cap}"
+        " --out {output.cv:q} 2> {log:q}"
+
 
 
 rule select_rank:
     input:
         metrics=expand("results/extract/SBS96/k{k}/metrics.json", k=RANKS),
         signatures=expand("results/extract/SBS96/k{k}/signatures.tsv", k=RANKS),
+        cv=expand("results/extract/SBS96/k{k}/cv.npz", k=RANKS) if CV["cv_folds"] > 0 else [],
     output:
         metrics="results/extract/SBS96/rank_metrics.tsv",
         signatures="results/extract/SBS96/signatures.tsv",
@@ -24,7 +65,8 @@ rule select_rank:
             "catalog_name=SBS96",
             f"ranks={RANKS}",
             f"replicates={EXTRACT['replicates']}",
-            f"nmf=max_iter={EXTRACT['max_iter']},min_iter={EXTRACT['min_iter']},tol={EXTRACT['tol']},resampling={EXTRACT['resampling']}",
+            f"nmf=max_iter={EXTRACT['max_iter']},min_iter={EXTRACT['min_iter']},tol={EXTRACT['tol']},resampling={EXTRACT['resampling']},normalisation={EXTRACT['normalisation']},cap={EXTRACT['cap']}",
+            f"cross_validation=folds={CV['cv_folds']},holdout={CV['cv_holdout']},starts={CV['cv_starts']}",
         ],
         outdir=subpath(output.metrics, parent=True),
     threads: 1
@@ -38,5 +80,5 @@ rule select_rank:
     shell:
         "sigforge select-rank --rank-dirs {params.dirs:q} {params.fixed}"
         " --min-mean-stability {params.mean} --min-component-stability {params.component}"
-        " --min-error-gain {params.gain} --provenance {params.facts:q}"
+        " --min-error-gain {params.gain} --cv {input.cv:q} --provenance {params.facts:q}"
         " --out {params.outdir:q} 2> {log:q}"
