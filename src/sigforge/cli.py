@@ -73,8 +73,11 @@ def _add_cv_options(parser: argparse.ArgumentParser, *, folds_default: int) -> N
                         help=f"held-out folds per rank; 0 disables (default {folds_default})")
     parser.add_argument("--cv-holdout", type=float, default=0.1,
                         help="share of entries hidden per fold (default 0.1)")
-    parser.add_argument("--cv-starts", type=int, default=2,
-                        help="random starts per fold; the best on the visible entries is kept")
+    parser.add_argument("--cv-starts", type=int, default=1,
+                        help="random starts per fold; the best on the visible entries is kept "
+                             "(default 1)")
+    parser.add_argument("--cv-max-iter", type=int, default=1000,
+                        help="iteration cap of each masked fit (default 1000)")
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -196,12 +196,15 @@ def consensus(args: argparse.Namespace) -> None:
 
 def _cv_options(args: argparse.Namespace) -> CVOptions:
     """Cross-validation options from the command-line flags (iterations as for replicates)."""
-    if args.cv_folds < 0 or not 0 < args.cv_holdout < 1 or args.cv_starts < 1:
-        raise InputError(f"expected --cv-folds >= 0, 0 < --cv-holdout < 1 and --cv-starts >= 1; "
-                         f"got {args.cv_folds}, {args.cv_holdout}, {args.cv_starts}.")
+    if (args.cv_folds < 0 or not 0 < args.cv_holdout < 1 or args.cv_starts < 1
+            or args.cv_max_iter < 1):
+        raise InputError(f"expected --cv-folds >= 0, 0 < --cv-holdout < 1, --cv-starts >= 1 and "
+                         f"--cv-max-iter >= 1; got {args.cv_folds}, {args.cv_holdout}, "
+                         f"{args.cv_starts}, {args.cv_max_iter}.")
     nmf = _nmf_options(args)
     return CVOptions(folds=args.cv_folds, holdout=args.cv_holdout, starts=args.cv_starts,
-                     max_iter=nmf.max_iter, min_iter=nmf.min_iter, tol=nmf.tol,
+                     max_iter=args.cv_max_iter, min_iter=min(nmf.min_iter, args.cv_max_iter),
+                     tol=nmf.tol,
                      normalisation=nmf.normalisation, cap=nmf.cap)
 
 

@@ -46,8 +46,8 @@ class CVOptions:
 
     folds: int = 5
     holdout: float = 0.1
-    starts: int = 2
-    max_iter: int = 5000
+    starts: int = 1
+    max_iter: int = 1000
     min_iter: int = 200
     tol: float = 1e-7
     floor: float = 0.1

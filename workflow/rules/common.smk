@@ -113,7 +113,8 @@ def cv_problems():
 
 def cross_validate_runtime(wildcards, attempt):
     """Minutes for one rank's CV folds: as an NMF chunk of folds x starts problems."""
-    units = CHANNELS * len(SAMPLES) * int(wildcards.k) * EXTRACT["max_iter"] * cv_problems()
+    units = (CHANNELS * len(SAMPLES) * int(wildcards.k) * config["rank"]["cv_max_iter"]
+             * cv_problems())
     return attempt * (1 + math.ceil(3 * NMF_SECONDS_PER_UNIT * units / 60))
 
 

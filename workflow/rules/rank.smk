@@ -21,6 +21,7 @@ rule cross_validate:
         folds=CV["cv_folds"],
         holdout=CV["cv_holdout"],
         starts=CV["cv_starts"],
+        cv_max_iter=CV["cv_max_iter"],
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
     threads: 1
@@ -36,6 +37,7 @@ rule cross_validate:
         " --k {wildcards.k} --seed {params.seed} --max-iter {params.max_iter}"
         " --min-iter {params.min_iter} --tol {params.tol} --cv-folds {params.folds}"
         " --cv-holdout {params.holdout} --cv-starts {params.starts}"
+        " --cv-max-iter {params.cv_max_iter}"
         " --normalisation {params.normalisation} --cap {params.cap}"
         " --out {output.cv:q} 2> {log:q}"
 
@@ -66,7 +68,7 @@ rule select_rank:
             f"ranks={RANKS}",
             f"replicates={EXTRACT['replicates']}",
             f"nmf=max_iter={EXTRACT['max_iter']},min_iter={EXTRACT['min_iter']},tol={EXTRACT['tol']},resampling={EXTRACT['resampling']},normalisation={EXTRACT['normalisation']},cap={EXTRACT['cap']}",
-            f"cross_validation=folds={CV['cv_folds']},holdout={CV['cv_holdout']},starts={CV['cv_starts']}",
+            f"cross_validation=folds={CV['cv_folds']},holdout={CV['cv_holdout']},starts={CV['cv_starts']},max_iter={CV['cv_max_iter']}",
         ],
         outdir=subpath(output.metrics, parent=True),
     threads: 1
