@@ -8,6 +8,7 @@ in one process pool for ``sigforge extract``. Both paths produce the same bits.
 
 from __future__ import annotations
 
+import multiprocessing
 import string
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -216,7 +217,10 @@ def _run_tasks(tasks: list[Task], threads: int,
     """Run tasks in order, in ``threads`` worker processes when threads > 1."""
     outputs: list[dict[str, np.ndarray]] = []
     if threads > 1:
-        with ProcessPoolExecutor(max_workers=threads) as pool:
+        # forkserver: forking a process whose OpenMP runtime is already running (numba's
+        # threading layer after an earlier solve in the same process) aborts the child.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=threads, mp_context=context) as pool:
             for done, output in enumerate(pool.map(_run_task, tasks), start=1):
                 outputs.append(output)
                 if progress:

@@ -182,3 +182,27 @@ def test_cv_floor_bounds_the_cost_of_a_numerical_zero() -> None:
     with pytest.raises(ValueError, match="positive floor"):
         cross_validate_rank(np.ones((5, 4)), 1, [0], seed=0, catalog_name="X",
                             options=CVOptions(floor=0.0))
+
+
+def test_whole_discovery_is_bit_identical_however_split() -> None:
+    catalog = pd.DataFrame(planted_counts(40, 15, 3, rng=8).counts)
+    common = {"replicates": 6, "seed": 3, "catalog_name": "X", "rule": RankRule(),
+              "options": NMFOptions(max_iter=300, min_iter=20), "cv": FAST_CV}
+    one = run_discovery(catalog, [2, 3, 4], chunk_size=6, threads=1, **common)
+    split = run_discovery(catalog, [4, 2, 3], chunk_size=2, threads=2, **common)
+    pd.testing.assert_frame_equal(one.choice.metrics, split.choice.metrics, check_exact=True)
+    for k in (2, 3, 4):
+        pd.testing.assert_frame_equal(one.ranks[k].signatures, split.ranks[k].signatures,
+                                      check_exact=True)
+        np.testing.assert_array_equal(one.cv[k]["error"], split.cv[k]["error"])
+
+
+def test_more_replicates_keep_the_first_ones_and_the_cv() -> None:
+    catalog = planted_counts(40, 15, 3, rng=8).counts
+    options = NMFOptions(max_iter=300, min_iter=20)
+    few = solve_replicates(catalog, 3, range(4), seed=3, catalog_name="X", options=options)
+    more = solve_replicates(catalog, 3, range(8), seed=3, catalog_name="X", options=options)
+    np.testing.assert_array_equal(few["W"], more["W"][:4])
+    cv = cross_validate_rank(catalog, 3, range(2), seed=3, catalog_name="X", options=FAST_CV)
+    again = cross_validate_rank(catalog, 3, range(3), seed=3, catalog_name="X", options=FAST_CV)
+    np.testing.assert_array_equal(cv["error"], again["error"][:2])
