@@ -6,7 +6,8 @@ flat and similar signatures included), runs ``sigforge.discovery.run_discovery``
 workflow defaults (Poisson bootstrap, KL MU to tol 1e-7 or 5,000 iterations, held-out CV with 5
 folds x 2 starts, the rank rule of ``sigforge.rank``) on ranks around the truth, and scores the
 chosen rank's signatures against the planted ones (Hungarian matching, true positive at cosine
->= 0.90). CPU seconds are this process's user + system time (all threads).
+>= 0.90). CPU seconds are this process's user + system time (all threads); with
+``--repeats`` the sigforge figures are medians.
 
 Part 2 (``--spe-cohort NAME``) runs SigProfilerExtractor 1.4.1 (``cpu=1``, one torch thread,
 its defaults otherwise: GMM normalisation, multinomial resampling, >= 10,000 iterations) on the
@@ -27,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -65,13 +67,20 @@ def ranks_around(k: int) -> range:
     return range(max(2, k - 2), k + 3)
 
 
-def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int) -> dict:
-    """One discovery with workflow defaults; its choice, score and cost."""
-    start_wall, start_cpu = time.perf_counter(), cpu_seconds()
-    found = run_discovery(cohort.catalog, list(ranks), replicates=replicates, chunk_size=10,
-                          seed=20261128, catalog_name=cohort.spec.name, options=NMFOptions(),
-                          rule=RankRule(), cv=CVOptions(), threads=threads)
-    wall, cpu = time.perf_counter() - start_wall, cpu_seconds() - start_cpu
+def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
+                 repeats: int) -> dict:
+    """Discovery with workflow defaults, ``repeats`` times (same bits each time); its choice,
+    score and median cost."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        start_wall, start_cpu = time.perf_counter(), cpu_seconds()
+        found = run_discovery(cohort.catalog, list(ranks), replicates=replicates,
+                              chunk_size=10, seed=20261128, catalog_name=cohort.spec.name,
+                              options=NMFOptions(), rule=RankRule(), cv=CVOptions(),
+                              threads=threads)
+        walls.append(time.perf_counter() - start_wall)
+        cpus.append(cpu_seconds() - start_cpu)
+    wall, cpu = float(np.median(walls)), float(np.median(cpus))
     score = score_signatures(found.chosen.signatures, cohort.signatures)
     at_truth = score_signatures(found.ranks[cohort.signatures.shape[1]].signatures,
                                 cohort.signatures)
@@ -125,6 +134,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--cohorts", nargs="*", default=None, help="names from the grid")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="sigforge runs per cohort; wall and CPU are medians")
     parser.add_argument("--spe-cohort", default=None, help="cohort to run the peer on")
     parser.add_argument("--peer-venv", type=Path, default=Path("/tmp/spe-venv"))
     parser.add_argument("--spe-dir", type=Path, default=None,
@@ -140,7 +151,8 @@ def main() -> None:
         ranks = ranks_around(len(spec.signatures))
         base = {"cohort": spec.name, "samples": spec.samples, "true_rank": len(spec.signatures),
                 "ranks": f"{ranks.start}-{ranks.stop - 1}", "replicates": replicates}
-        rows.append({**base, **run_sigforge(cohort, ranks, replicates, args.threads)})
+        rows.append({**base, **run_sigforge(cohort, ranks, replicates, args.threads,
+                                                 args.repeats)})
         print(markdown(rows[-1:]), flush=True)
         if spec.name == args.spe_cohort:
             rows.append({**base, **run_peer(cohort, ranks, replicates, args.out,
