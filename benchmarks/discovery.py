@@ -68,7 +68,7 @@ def ranks_around(k: int) -> range:
 
 
 def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
-                 repeats: int) -> dict:
+                 repeats: int, cv_folds: int) -> dict:
     """Discovery with workflow defaults, ``repeats`` times (same bits each time); its choice,
     score and median cost."""
     walls, cpus = [], []
@@ -76,8 +76,8 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
         start_wall, start_cpu = time.perf_counter(), cpu_seconds()
         found = run_discovery(cohort.catalog, list(ranks), replicates=replicates,
                               chunk_size=10, seed=20261128, catalog_name=cohort.spec.name,
-                              options=NMFOptions(), rule=RankRule(), cv=CVOptions(),
-                              threads=threads)
+                              options=NMFOptions(), rule=RankRule(),
+                              cv=CVOptions(folds=cv_folds), threads=threads)
         walls.append(time.perf_counter() - start_wall)
         cpus.append(cpu_seconds() - start_cpu)
     wall, cpu = float(np.median(walls)), float(np.median(cpus))
@@ -85,9 +85,10 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
     at_truth = score_signatures(found.ranks[cohort.signatures.shape[1]].signatures,
                                 cohort.signatures)
     metrics = found.choice.metrics
-    return {"tool": "sigforge", "chosen_rank": found.choice.rank, "wall_s": wall, "cpu_s": cpu,
+    tool = "sigforge" if cv_folds else "sigforge, no CV"
+    return {"tool": tool, "chosen_rank": found.choice.rank, "wall_s": wall, "cpu_s": cpu,
             **_score_fields(score), "min_cosine_at_true_rank": at_truth.min_matched_cosine,
-            "cv_argmin": int(metrics["cv_error"].idxmin()),
+            "cv_argmin": int(metrics["cv_error"].idxmin()) if cv_folds else None,
             "candidates": [int(k) for k in metrics.index[metrics["candidate"]]],
             "matches": score.matches.to_dict(orient="records")}
 
@@ -134,6 +135,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--cohorts", nargs="*", default=None, help="names from the grid")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--cv-folds", type=int, default=5,
+                        help="held-out folds per rank for sigforge; 0 = rule without CV")
     parser.add_argument("--repeats", type=int, default=1,
                         help="sigforge runs per cohort; wall and CPU are medians")
     parser.add_argument("--spe-cohort", default=None, help="cohort to run the peer on")
@@ -152,7 +155,7 @@ def main() -> None:
         base = {"cohort": spec.name, "samples": spec.samples, "true_rank": len(spec.signatures),
                 "ranks": f"{ranks.start}-{ranks.stop - 1}", "replicates": replicates}
         rows.append({**base, **run_sigforge(cohort, ranks, replicates, args.threads,
-                                                 args.repeats)})
+                                                 args.repeats, args.cv_folds)})
         print(markdown(rows[-1:]), flush=True)
         if spec.name == args.spe_cohort:
             rows.append({**base, **run_peer(cohort, ranks, replicates, args.out,
