@@ -206,3 +206,17 @@ def test_more_replicates_keep_the_first_ones_and_the_cv() -> None:
     cv = cross_validate_rank(catalog, 3, range(2), seed=3, catalog_name="X", options=FAST_CV)
     again = cross_validate_rank(catalog, 3, range(3), seed=3, catalog_name="X", options=FAST_CV)
     np.testing.assert_array_equal(cv["error"], again["error"][:2])
+
+
+def test_gap_uses_the_first_replicates_when_the_pool_is_large(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sigforge.discovery as discovery
+
+    planted = planted_counts(30, 12, 2, rng=3)
+    reps = solve_replicates(planted.counts, 2, range(8), seed=0, catalog_name="X",
+                            options=NMFOptions(max_iter=200, min_iter=10))
+    monkeypatch.setattr(discovery, "GAP_MAX_POINTS", 8)
+    metrics = discovery.summarise_rank(pd.DataFrame(planted.counts), 2, reps, prefix="X",
+                                       seed=4).metrics
+    expected = gap_statistic(reps["W"][:4], discovery.gap_rng(4, "X", 2))
+    assert metrics["gap"] == expected.gap[1] and metrics["gap_clusters"] == expected.clusters
