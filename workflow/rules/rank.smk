@@ -28,8 +28,9 @@ rule cross_validate:
     resources:
         mem_mb=cross_validate_mem_mb,
         runtime=cross_validate_runtime,
+    # All ranks' CV jobs share one SLURM submission (cluster/config.yaml: cv=50).
     group:
-        "nmf"
+        "cv"
     conda:
         "../../environment.yml"
     shell:
