@@ -19,8 +19,10 @@ The rule (documented here, in the README and in every run's ``provenance.json``)
 4. Without cross-validation: walking up through the candidates, a rank is *accepted* when it
    lowers the KL divergence of the consensus fit by at least ``min_error_gain`` (a fraction)
    relative to the last accepted rank; the largest accepted rank is chosen.
-5. When no rank is a candidate, the most stable rank is chosen and the reason says so. A rank
-   fixed by the user overrides the rule.
+5. When no rank is a candidate: with cross-validation, the one-SE rule of step 3 is applied to
+   every rank tried (held-out error is still informative when bootstrap replicates disagree,
+   for example when they have not converged); without it, the most stable rank is chosen. The
+   reason says so either way. A rank fixed by the user overrides the rule.
 """
 
 from __future__ import annotations
@@ -121,8 +123,8 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
     rule = rule or RankRule()
     table = _mark_candidates(metrics.sort_index().copy(), rule)
     candidates = [int(k) for k in table.index[table["candidate"]]]
-    use_cv = "cv_error" in table and bool(candidates) and table.loc[
-        candidates, "cv_error"].notna().all()
+    has_cv = "cv_error" in table and bool(table["cv_error"].notna().all())
+    use_cv = has_cv and bool(candidates)
     accepted = _accept_ranks(table, rule)
     table["accepted"] = table.index.isin(accepted)
     if rule.fixed_rank is not None:
@@ -144,6 +146,13 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
                   f"{rule.min_component_stability}; gap-consistent) that lowers the KL "
                   f"divergence by at least {rule.min_error_gain:.0%} over the previous accepted "
                   f"rank (accepted: {', '.join(map(str, accepted))}).")
+    elif has_cv:
+        rank, best = _cv_choice(table, [int(k) for k in table.index], cv_folds)
+        reason = (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "
+                  f"min >= {rule.min_component_stability}) and the gap test; k={rank} is the "
+                  f"smallest rank within one standard error of the lowest held-out CV error "
+                  f"(k={best}). Treat this choice with caution: add replicates, iterations or "
+                  "samples.")
     else:
         rank = int(table["mean_stability"].idxmax())
         reason = (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "

@@ -220,3 +220,13 @@ def test_gap_uses_the_first_replicates_when_the_pool_is_large(
                                        seed=4).metrics
     expected = gap_statistic(reps["W"][:4], discovery.gap_rng(4, "X", 2))
     assert metrics["gap"] == expected.gap[1] and metrics["gap_clusters"] == expected.clusters
+
+
+def test_without_candidates_cv_still_chooses_and_says_so() -> None:
+    metrics = _metrics(mean_stability=[0.5, 0.75, 0.7, 0.4, 0.3],
+                       min_stability=[0.1, 0.2, 0.3, -0.2, -0.5],
+                       kl_divergence=[5.0, 4.0, 3.0, 2.0, 1.0],
+                       cv_error=[3.0, 2.0, 1.0, 1.05, 1.5], cv_se=[0.1] * 5)
+    choice = select_rank(metrics)
+    assert choice.rank == 4 and "caution" in choice.reason
+    assert select_rank(metrics.drop(columns=["cv_error", "cv_se"])).rank == 3  # most stable
