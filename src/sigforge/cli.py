@@ -2,7 +2,8 @@
 
 Every command exits 0 on success and 2 with a one-paragraph ``sigforge <command>: error: ...``
 message on bad input. Stage commands (``merge-catalogs``, ``replicates``, ``consensus``,
-``select-rank``) are the workflow's fan-out steps; ``extract`` runs them all in one process.
+``cross-validate``, ``select-rank``) are the workflow's fan-out steps; ``extract`` runs them
+all in one process.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
                         help="bootstrap: poisson (per entry), multinomial (at each sample's "
                              "total) or scaled[:DEPTH] (multinomial at DEPTH pseudo-counts, "
                              "rescaled; for real-valued data) (default poisson)")
+    parser.add_argument("--normalisation", default="none", choices=["none", "cap", "gmm"],
+                        help="scale hypermutated samples down before factorisation: none, "
+                             "cap (at --cap) or gmm (threshold from a Gaussian mixture of the "
+                             "log totals, at least --cap); see sigforge.normalise")
+    parser.add_argument("--cap", type=float, default=9600.0,
+                        help="mutations per sample for 'cap', floor for 'gmm' (default 9600)")
     _add_generic(parser)
     parser.add_argument("--catalog-name", default=None,
                         help="name keying the random streams and naming components "
@@ -82,6 +89,19 @@ class _LazyHandlers:
 
         run.__name__ = name
         return run
+
+
+def _add_cv_options(parser: argparse.ArgumentParser, *, folds_default: int) -> None:
+    """Options of held-out-entry cross-validation (see sigforge.crossval)."""
+    parser.add_argument("--cv-folds", type=int, default=folds_default,
+                        help=f"held-out folds per rank; 0 disables (default {folds_default})")
+    parser.add_argument("--cv-holdout", type=float, default=0.1,
+                        help="share of entries hidden per fold (default 0.1)")
+    parser.add_argument("--cv-starts", type=int, default=1,
+                        help="random starts per fold; the best on the visible entries is kept "
+                             "(default 1)")
+    parser.add_argument("--cv-max-iter", type=int, default=1000,
+                        help="iteration cap of each masked fit (default 1000)")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -149,11 +169,23 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunks", nargs="+", required=True, help=".npz files from 'replicates'")
     p.add_argument("--catalog-name", default=None)
     _add_generic(p)
+    p.add_argument("--seed", type=int, default=0,
+                   help="global seed; keys the gap statistic's null sets (default 0)")
     p.add_argument("--out", required=True, help="rank directory (k{k})")
     p.set_defaults(handler=commands.consensus)
 
+    p = sub.add_parser("cross-validate", help="held-out-entry cross-validation of rank k")
+    p.add_argument("--catalog", required=True)
+    p.add_argument("--k", type=int, required=True)
+    _add_nmf_options(p)
+    _add_cv_options(p, folds_default=5)
+    p.add_argument("--out", required=True, help="output .npz")
+    p.set_defaults(handler=commands.cross_validate)
+
     p = sub.add_parser("select-rank", help="choose the rank from the per-rank results")
     p.add_argument("--rank-dirs", nargs="+", required=True, help="directories from 'consensus'")
+    p.add_argument("--cv", nargs="*", default=[],
+                   help=".npz files from 'cross-validate', one per rank (optional)")
     _add_rank_rule(p)
     p.add_argument("--provenance", nargs="*", default=[], metavar="KEY=VALUE",
                    help="run facts recorded in provenance.json (seed, replicates, ...)")
@@ -169,6 +201,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="replicates per batched solve (the workflow's job size)")
     p.add_argument("--threads", type=int, default=1)
     _add_nmf_options(p)
+    _add_cv_options(p, folds_default=5)
     _add_rank_rule(p)
     p.add_argument("--out", required=True)
     p.set_defaults(handler=commands.extract)

@@ -17,6 +17,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sigforge import __version__
+from sigforge.crossval import CVOptions, cross_validate_rank
 from sigforge.discovery import (
     NMFOptions,
     RankResult,
@@ -84,14 +85,15 @@ def _catalog_name(args: argparse.Namespace) -> str:
 
 def _nmf_options(args: argparse.Namespace) -> NMFOptions:
     """NMF options from the shared command-line flags."""
-    if args.max_iter < 1 or args.min_iter < 0 or args.tol < 0:
-        raise InputError("expected --max-iter >= 1, --min-iter >= 0 and --tol >= 0.")
+    if args.max_iter < 1 or args.min_iter < 0 or args.tol < 0 or args.cap <= 0:
+        raise InputError("expected --max-iter >= 1, --min-iter >= 0, --tol >= 0 and --cap > 0.")
     try:
         get_resampler(args.resampling)
     except ValueError as err:
         raise InputError(f"--resampling: {err}") from err
     return NMFOptions(max_iter=args.max_iter, min_iter=args.min_iter, tol=args.tol,
-                      resampling=args.resampling)
+                      resampling=args.resampling, normalisation=args.normalisation,
+                      cap=args.cap)
 
 
 def _check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> None:
@@ -144,10 +146,48 @@ def consensus(args: argparse.Namespace) -> None:
     """``sigforge consensus``: cluster one rank's replicate chunks into consensus signatures."""
     matrix = _read_catalog(args.catalog, args.generic)
     merged = merge_chunks([load_arrays(path) for path in args.chunks])
-    result = summarise_rank(matrix.data, args.k, merged, prefix=_catalog_name(args))
+    result = summarise_rank(matrix.data, args.k, merged, prefix=_catalog_name(args),
+                            seed=args.seed)
     _write_rank_dir(result, Path(args.out))
     logger.info("k=%d: stability %s", args.k,
                 ", ".join(f"{v:.2f}" for v in result.stability["stability"]))
+
+
+def _cv_options(args: argparse.Namespace) -> CVOptions:
+    """Cross-validation options from the command-line flags (iterations as for replicates)."""
+    if (args.cv_folds < 0 or not 0 < args.cv_holdout < 1 or args.cv_starts < 1
+            or args.cv_max_iter < 1):
+        raise InputError(f"expected --cv-folds >= 0, 0 < --cv-holdout < 1, --cv-starts >= 1 and "
+                         f"--cv-max-iter >= 1; got {args.cv_folds}, {args.cv_holdout}, "
+                         f"{args.cv_starts}, {args.cv_max_iter}.")
+    nmf = _nmf_options(args)
+    return CVOptions(folds=args.cv_folds, holdout=args.cv_holdout, starts=args.cv_starts,
+                     max_iter=args.cv_max_iter, min_iter=min(nmf.min_iter, args.cv_max_iter),
+                     tol=nmf.tol,
+                     normalisation=nmf.normalisation, cap=nmf.cap)
+
+
+def cross_validate(args: argparse.Namespace) -> None:
+    """``sigforge cross-validate``: held-out-entry CV folds of one rank, saved as ``.npz``."""
+    matrix = _read_catalog(args.catalog, generic=args.generic)
+    options = _cv_options(args)
+    if options.folds < 1:
+        raise InputError("--cv-folds must be >= 1 for 'cross-validate'.")
+    result = cross_validate_rank(matrix.data.to_numpy(), args.k, range(options.folds),
+                                 seed=args.seed, catalog_name=_catalog_name(args),
+                                 options=options)
+    save_arrays(args.out, k=np.array(args.k), **result)
+    logger.info("k=%d: held-out deviance %s", args.k,
+                ", ".join(f"{v:.4f}" for v in result["error"]))
+
+
+def _read_cv(paths: list[str]) -> dict[int, dict[str, np.ndarray]]:
+    """Per-rank CV results from 'cross-validate' files, keyed by rank."""
+    results = {}
+    for path in paths:
+        arrays = load_arrays(path)
+        results[int(arrays.pop("k"))] = arrays
+    return results
 
 
 def _rank_rule(args: argparse.Namespace) -> RankRule:
@@ -186,7 +226,7 @@ def select_rank(args: argparse.Namespace) -> None:
     """``sigforge select-rank``: apply the rank rule to the per-rank results."""
     results = [_read_rank_dir(Path(d), args.generic) for d in args.rank_dirs]
     rule = _rank_rule(args)
-    choice = choose_rank(results, rule)
+    choice = choose_rank(results, rule, _read_cv(args.cv) or None)
     facts = {"rank_rule": asdict(rule), **_parse_facts(args.provenance)}
     _write_selection(results, choice, Path(args.out), facts)
 
@@ -196,18 +236,23 @@ def extract(args: argparse.Namespace) -> None:
     matrix = _read_catalog(args.catalog, args.generic)
     _check_counts_for_resampling(matrix, args)
     options, rule, name = _nmf_options(args), _rank_rule(args), _catalog_name(args)
-    n_tasks = len(args.ranks) * len(chunk_ranges(args.replicates, args.chunk_size))
-    with tqdm(total=n_tasks, desc="extract", unit="chunk", disable=_quiet()) as bar:
+    cv = _cv_options(args)
+    n_tasks = len(args.ranks) * (len(chunk_ranges(args.replicates, args.chunk_size))
+                                 + (cv.folds > 0))
+    with tqdm(total=n_tasks, desc="extract", unit="task", disable=_quiet()) as bar:
         discovery = run_discovery(matrix.data, args.ranks, replicates=args.replicates,
                                   chunk_size=args.chunk_size, seed=args.seed, catalog_name=name,
-                                  options=options, rule=rule, threads=args.threads,
+                                  options=options, rule=rule, cv=cv, threads=args.threads,
                                   progress=lambda done: bar.update(done - bar.n))
     out = Path(args.out)
     for result in discovery.ranks.values():
         _write_rank_dir(result, out / f"k{result.k}")
+        if result.k in discovery.cv:
+            save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
+                        **discovery.cv[result.k])
     facts = {"seed": args.seed, "catalog": args.catalog, "catalog_name": name,
              "ranks": args.ranks, "replicates": args.replicates, "nmf": asdict(options),
-             "rank_rule": asdict(rule)}
+             "cross_validation": asdict(cv), "rank_rule": asdict(rule)}
     _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import cophenet, linkage
+from scipy.cluster.hierarchy import cophenet, fcluster, linkage
 from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import squareform
+from scipy.spatial.distance import pdist, squareform
 
 from sigforge._types import FloatArray
 
@@ -170,3 +170,85 @@ def cophenetic_correlation(H: FloatArray) -> float:
         return 1.0
     correlation, _ = cophenet(linkage(distance, method="average"), distance)
     return float(correlation)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Gap statistic of the pooled replicate components at one rank.
+
+    Attributes
+    ----------
+    gap : ndarray, shape (C,)
+        ``gap[c - 1]`` = mean log within-cluster dispersion of the null sets minus that of the
+        pooled components, for c = 1 .. C clusters.
+    sd : ndarray, shape (C,)
+        Standard deviation of the null log dispersions, times sqrt(1 + 1/B).
+    clusters : int
+        Tibshirani's choice: the smallest c with ``gap[c] >= gap[c + 1] - sd[c + 1]``; C when
+        none qualifies (the data support at least C clusters).
+    """
+
+    gap: FloatArray
+    sd: FloatArray
+    clusters: int
+
+
+def _log_dispersion(points: FloatArray, max_clusters: int) -> FloatArray:
+    """log W_c for c = 1..max_clusters under average-linkage cosine clustering.
+
+    W_c is the sum over clusters of the within-cluster sum of pairwise cosine distances divided
+    by twice the cluster size (Tibshirani, Walther and Hastie, JRSS B 63:411, 2001).
+    """
+    distances = pdist(points, metric="cosine")
+    square = squareform(distances, checks=False)
+    tree = linkage(distances, method="average")
+    result = np.empty(max_clusters)
+    for c in range(1, max_clusters + 1):
+        labels = fcluster(tree, c, criterion="maxclust")
+        total = 0.0
+        for label in np.unique(labels):
+            members = np.flatnonzero(labels == label)
+            total += square[np.ix_(members, members)].sum() / (2.0 * members.size)
+        result[c - 1] = np.log(max(total, 1e-300))
+    return result
+
+
+def _uniform_null(points: FloatArray, rng: np.random.Generator) -> FloatArray:
+    """Points drawn uniformly in the per-feature range of ``points``, scaled to unit norm."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    draws = low + (high - low) * rng.random(points.shape)
+    norms = np.linalg.norm(draws, axis=1, keepdims=True)
+    normalised: FloatArray = draws / np.where(norms > 0, norms, 1.0)
+    return normalised
+
+
+def gap_statistic(W: FloatArray, rng: np.random.Generator, *, n_null: int = 20,
+                  max_clusters: int | None = None) -> Gap:
+    """Gap statistic of the R x k pooled replicate components of one rank.
+
+    The pooled components (unit-norm columns of all replicates' bases) are clustered by
+    average-linkage cosine clustering into c = 1..C groups (C = k + 1 by default); their
+    within-cluster dispersion is compared with that of ``n_null`` reference sets drawn
+    uniformly in the components' per-feature range. A rank whose replicates reproduce k
+    distinct components supports at least k clusters (``clusters >= k``); an over-split rank,
+    whose extra components fall differently in every replicate, supports fewer.
+
+    Parameters
+    ----------
+    W : ndarray, shape (R, m, k)
+    rng : numpy Generator
+        Source of the null sets (keyed by seed, catalog and k by the caller).
+    """
+    R, m, k = W.shape
+    points = _unit_columns(np.asarray(W, dtype=np.float64)).transpose(0, 2, 1).reshape(-1, m)
+    clusters = min(k + 1 if max_clusters is None else max_clusters, points.shape[0] - 1)
+    if clusters < 1 or n_null < 2:
+        raise ValueError(f"expected at least 2 pooled components and 2 null sets, got "
+                         f"{points.shape[0]} and {n_null}.")
+    observed = _log_dispersion(points, clusters)
+    null = np.stack([_log_dispersion(_uniform_null(points, rng), clusters)
+                     for _ in range(n_null)])
+    gap = null.mean(axis=0) - observed
+    sd = null.std(axis=0) * np.sqrt(1.0 + 1.0 / n_null)
+    chosen = next((c for c in range(1, clusters) if gap[c - 1] >= gap[c] - sd[c]), clusters)
+    return Gap(gap, sd, int(chosen))

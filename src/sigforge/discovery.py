@@ -1,13 +1,15 @@
 """De novo discovery on any nonnegative matrix: replicates, consensus per rank, rank choice.
 
 Orientation: catalog (m features, n samples); per-rank signatures (m, k); exposures (k, n).
-The workflow runs the three stages as separate jobs (:func:`solve_replicates` per chunk,
-:func:`summarise_rank` per k, :func:`choose_rank` once); :func:`run_discovery` runs them all
-in one process pool for ``sigforge extract``. Both paths produce the same bits.
+The workflow runs the stages as separate jobs (:func:`solve_replicates` per chunk,
+:func:`sigforge.crossval.cross_validate_rank` and :func:`summarise_rank` (consensus, gap
+statistic) per k, :func:`choose_rank` once); :func:`run_discovery` runs them all in one process
+pool for ``sigforge extract``. Both paths produce the same bits.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import string
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,11 +20,21 @@ import pandas as pd
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
-from sigforge.consensus import cluster_replicates, cophenetic_correlation
+from sigforge.consensus import cluster_replicates, cophenetic_correlation, gap_statistic
+from sigforge.crossval import CVOptions, cross_validate_rank, summarise_folds
 from sigforge.nmf import fit_kl_mu_batched, random_init
+from sigforge.normalise import DEFAULT_CAP, cap_samples
 from sigforge.rank import RankChoice, RankRule, relative_error, select_rank
 from sigforge.refit import refit_catalog
-from sigforge.resample import get_resampler, replicate_rng
+from sigforge.resample import catalog_key, get_resampler, replicate_rng
+
+#: Distinguishes the gap statistic's null sets from other random streams.
+_GAP_STREAM = 0x47415001
+#: Null reference sets of the gap statistic per rank.
+GAP_NULLS = 20
+#: Pooled components above which the gap statistic uses only the first replicates: its
+#: clustering needs (R k)^2 distances (3,000 points: 72 MB and about a second per set).
+GAP_MAX_POINTS = 3000
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,8 @@ class NMFOptions:
     tol: float = 1e-7
     check_every: int = 10
     resampling: str = "poisson"
+    normalisation: str = "none"
+    cap: float = DEFAULT_CAP
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ def solve_replicates(catalog: FloatArray, k: int, replicates: Sequence[int], *, 
     """
     catalog = check_nonnegative_matrix(catalog, "catalog")
     check_rank(k, *catalog.shape)
+    catalog = cap_samples(catalog, options.normalisation, options.cap).catalog
     resample = get_resampler(options.resampling)
     data, starts_w, starts_h = [], [], []
     for r in replicates:
@@ -111,10 +126,23 @@ def component_names(prefix: str, k: int) -> list[str]:
     return names
 
 
+def gap_rng(seed: int, catalog: str, k: int) -> np.random.Generator:
+    """Generator of the gap statistic's null sets at rank k (keyed like the replicates)."""
+    return np.random.default_rng(np.random.SeedSequence(
+        [seed, catalog_key(catalog), _GAP_STREAM, k]))
+
+
 def summarise_rank(catalog: pd.DataFrame, k: int, replicates: dict[str, np.ndarray], *,
-                   prefix: str) -> RankResult:
-    """Consensus signatures, stability, consensus exposures and metrics at rank k."""
+                   prefix: str, seed: int) -> RankResult:
+    """Consensus signatures, stability, consensus exposures and metrics at rank k.
+
+    ``seed`` and ``prefix`` (the catalog name) key the gap statistic's null sets; it is
+    computed on the first ``GAP_MAX_POINTS // k`` replicates when there are more (replicates
+    are exchangeable, so this is a fixed random subset).
+    """
     consensus = cluster_replicates(replicates["W"], replicates["objective"])
+    pooled = replicates["W"][:max(2, GAP_MAX_POINTS // k)]
+    gap = gap_statistic(pooled, gap_rng(seed, prefix, k), n_null=GAP_NULLS)
     names = component_names(prefix, k)
     signatures = pd.DataFrame(consensus.signatures, index=catalog.index, columns=names)
     fit = refit_catalog(catalog, signatures)
@@ -129,6 +157,9 @@ def summarise_rank(catalog: pd.DataFrame, k: int, replicates: dict[str, np.ndarr
         "relative_error": relative_error(observed, model),
         "mean_cosine": float(fit.reconstruction["cosine"].mean()),
         "cophenetic": cophenetic_correlation(replicates["H"]),
+        "gap": float(gap.gap[k - 1]) if gap.gap.size >= k else float("nan"),
+        "gap_sd": float(gap.sd[k - 1]) if gap.sd.size >= k else float("nan"),
+        "gap_clusters": int(gap.clusters),
         "replicates": int(replicates["replicate"].size),
         "converged_fraction": float(replicates["converged"].mean()),
         "median_iterations": float(np.median(replicates["n_iter"])),
@@ -136,19 +167,38 @@ def summarise_rank(catalog: pd.DataFrame, k: int, replicates: dict[str, np.ndarr
     return RankResult(k, signatures, fit.exposures, stability, metrics)
 
 
-def choose_rank(results: Sequence[RankResult], rule: RankRule) -> RankChoice:
-    """Assemble the per-k metrics table and apply the rank-selection rule."""
+def cv_fold_table(cv: dict[int, dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Held-out error per rank (rows) and fold (columns) from per-rank CV results."""
+    rows = {k: pd.Series(result["error"], index=result["fold"]) for k, result in cv.items()}
+    table = pd.DataFrame(rows).T.sort_index()
+    table.index.name = "k"
+    table.columns = [f"fold{f}" for f in table.columns]
+    return table
+
+
+def choose_rank(results: Sequence[RankResult], rule: RankRule,
+                cv: dict[int, dict[str, np.ndarray]] | None = None) -> RankChoice:
+    """Assemble the per-k metrics table (with CV columns when given) and apply the rule."""
     table = pd.DataFrame([r.metrics for r in results],
                          index=pd.Index([r.k for r in results], name="k"))
-    return select_rank(table, rule)
+    folds = None
+    if cv:
+        missing = sorted(set(table.index) - set(cv))
+        if missing:
+            raise ValueError(f"cross-validation results are missing for ranks {missing}.")
+        summary = pd.DataFrame({k: summarise_folds(cv[k]) for k in table.index}).T
+        table = table.join(summary)
+        folds = cv_fold_table({k: cv[k] for k in table.index})
+    return select_rank(table, rule, folds)
 
 
 @dataclass(frozen=True)
 class Discovery:
-    """Everything ``sigforge extract`` writes: every rank's result and the choice."""
+    """Everything ``sigforge extract`` writes: every rank's result, CV folds and the choice."""
 
     ranks: dict[int, RankResult]
     choice: RankChoice
+    cv: dict[int, dict[str, np.ndarray]]
 
     @property
     def chosen(self) -> RankResult:
@@ -156,43 +206,75 @@ class Discovery:
         return self.ranks[self.choice.rank]
 
 
-def _solve_task(args: tuple[FloatArray, int, range, int, str, dict[str, object]]
-                ) -> dict[str, np.ndarray]:
-    """Process-pool entry point for one (rank, chunk) task."""
-    catalog, k, replicates, seed, name, options = args
-    return solve_replicates(catalog, k, replicates, seed=seed, catalog_name=name,
+Task = tuple[str, FloatArray, int, Sequence[int], int, str, dict[str, object]]
+
+
+def _run_task(task: Task) -> dict[str, np.ndarray]:
+    """Process-pool entry point: one (rank, replicate chunk) or one rank's CV folds."""
+    kind, catalog, k, indices, seed, name, options = task
+    if kind == "cv":
+        return cross_validate_rank(catalog, k, indices, seed=seed, catalog_name=name,
+                                   options=CVOptions(**options))  # type: ignore[arg-type]
+    return solve_replicates(catalog, k, indices, seed=seed, catalog_name=name,
                             options=NMFOptions(**options))  # type: ignore[arg-type]
+
+
+def _run_tasks(tasks: list[Task], threads: int,
+               progress: Callable[[int], None] | None) -> list[dict[str, np.ndarray]]:
+    """Run tasks in order, in ``threads`` worker processes when threads > 1."""
+    outputs: list[dict[str, np.ndarray]] = []
+    if threads > 1:
+        # forkserver: forking a process whose OpenMP runtime is already running (numba's
+        # threading layer after an earlier solve in the same process) aborts the child.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=threads, mp_context=context) as pool:
+            for done, output in enumerate(pool.map(_run_task, tasks), start=1):
+                outputs.append(output)
+                if progress:
+                    progress(done)
+        return outputs
+    for done, task in enumerate(tasks, start=1):
+        outputs.append(_run_task(task))
+        if progress:
+            progress(done)
+    return outputs
+
+
+def discovery_tasks(values: FloatArray, ranks: Sequence[int], *, replicates: int,
+                    chunk_size: int, seed: int, catalog_name: str, options: NMFOptions,
+                    cv: CVOptions | None) -> list[Task]:
+    """The (rank, chunk) NMF tasks and, with CV, one task per rank covering all folds."""
+    tasks: list[Task] = [("nmf", values, k, chunk, seed, catalog_name, asdict(options))
+                         for k in ranks for chunk in chunk_ranges(replicates, chunk_size)]
+    if cv is not None and cv.folds > 0:
+        tasks += [("cv", values, k, range(cv.folds), seed, catalog_name, asdict(cv))
+                  for k in ranks]
+    return tasks
 
 
 def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: int,
                   chunk_size: int, seed: int, catalog_name: str, options: NMFOptions,
-                  rule: RankRule, threads: int = 1,
+                  rule: RankRule, cv: CVOptions | None = None, threads: int = 1,
                   progress: Callable[[int], None] | None = None) -> Discovery:
     """Run the whole discovery in one process (``threads`` worker processes).
 
-    ``progress`` is called with the number of finished (rank, chunk) tasks after each one.
+    ``progress`` is called with the number of finished tasks after each one (see
+    :func:`discovery_tasks` for what a task is).
     """
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     for k in ranks:
         check_rank(k, *values.shape)
-    tasks = [(values, k, chunk, seed, catalog_name, asdict(options))
-             for k in ranks for chunk in chunk_ranges(replicates, chunk_size)]
-    if threads > 1:
-        with ProcessPoolExecutor(max_workers=threads) as pool:
-            outputs = []
-            for done, output in enumerate(pool.map(_solve_task, tasks), start=1):
-                outputs.append(output)
-                if progress:
-                    progress(done)
-    else:
-        outputs = []
-        for done, task in enumerate(tasks, start=1):
-            outputs.append(_solve_task(task))
-            if progress:
-                progress(done)
+    tasks = discovery_tasks(values, ranks, replicates=replicates, chunk_size=chunk_size,
+                            seed=seed, catalog_name=catalog_name, options=options, cv=cv)
+    outputs = _run_tasks(tasks, threads, progress)
     per_rank: dict[int, list[dict[str, np.ndarray]]] = {k: [] for k in ranks}
+    folds: dict[int, dict[str, np.ndarray]] = {}
     for task, output in zip(tasks, outputs, strict=True):
-        per_rank[task[1]].append(output)
-    results = {k: summarise_rank(catalog, k, merge_chunks(chunks), prefix=catalog_name)
+        if task[0] == "cv":
+            folds[task[2]] = output
+        else:
+            per_rank[task[2]].append(output)
+    results = {k: summarise_rank(catalog, k, merge_chunks(chunks), prefix=catalog_name,
+                                 seed=seed)
                for k, chunks in per_rank.items()}
-    return Discovery(results, choose_rank(list(results.values()), rule))
+    return Discovery(results, choose_rank(list(results.values()), rule, folds or None), folds)

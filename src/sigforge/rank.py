@@ -1,16 +1,28 @@
 """Rank-selection criteria and the rule that combines them.
 
-The rule (documented here, in the README and in every run's ``rank_selection.json``):
+The rule (documented here, in the README and in every run's ``provenance.json``):
 
 1. A rank k is *stable* when the mean stability (silhouette) of its k consensus components is
    at least ``min_mean_stability`` and the least stable component reaches
    ``min_component_stability``. Over-split ranks fail this: bootstrap replicates split a real
    signature in different ways, so the split halves do not form tight clusters.
-2. Walking up through the stable ranks, a rank is *accepted* when it lowers the KL divergence
-   of the consensus fit to the original data by at least ``min_error_gain`` (a fraction)
-   relative to the last accepted rank. Adding a component that explains only noise fails this.
-3. The chosen rank is the largest accepted rank. When no rank is stable, the most stable
-   rank is chosen and the reason says so. A rank fixed by the user overrides the rule.
+2. When the gap statistic was computed (column ``gap_clusters``), a stable rank must also be
+   *gap-consistent*: the pooled replicate components support at least k clusters
+   (``gap_clusters >= k``). Stable, gap-consistent ranks are the *candidates*.
+3. With held-out cross-validation (column ``cv_error``): among the candidates, take the one
+   with the lowest CV error, k*; the chosen rank is the smallest candidate whose CV error
+   exceeds that of k* by at most one standard error (the one-SE rule of Breiman et al. 1984).
+   The standard error is that of the per-fold differences to k* when per-fold errors are given
+   (every rank is scored on the same hidden entries, so differences are paired), else that of
+   k*'s fold errors (``cv_se``). Too small a rank predicts the hidden entries badly; too large a
+   rank is either unstable, not gap-consistent or no better than a smaller one.
+4. Without cross-validation: walking up through the candidates, a rank is *accepted* when it
+   lowers the KL divergence of the consensus fit by at least ``min_error_gain`` (a fraction)
+   relative to the last accepted rank; the largest accepted rank is chosen.
+5. When no rank is a candidate: with cross-validation, the one-SE rule of step 3 is applied to
+   every rank tried (held-out error is still informative when bootstrap replicates disagree,
+   for example when they have not converged); without it, the most stable rank is chosen. The
+   reason says so either way. A rank fixed by the user overrides the rule.
 """
 
 from __future__ import annotations
@@ -41,9 +53,9 @@ class RankChoice:
 
 
 def _accept_ranks(metrics: pd.DataFrame, rule: RankRule) -> list[int]:
-    """Stable ranks, in increasing order, that pass the error-gain test."""
+    """Candidate ranks, in increasing order, that pass the error-gain test."""
     accepted: list[int] = []
-    for k in metrics.index[metrics["stable"]]:
+    for k in metrics.index[metrics["candidate"]]:
         kl = metrics.at[k, "kl_divergence"]
         if not accepted:
             accepted.append(int(k))
@@ -54,25 +66,65 @@ def _accept_ranks(metrics: pd.DataFrame, rule: RankRule) -> list[int]:
     return accepted
 
 
-def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None) -> RankChoice:
+def _cv_tolerance(table: pd.DataFrame, best: int, folds: pd.DataFrame | None) -> pd.Series:
+    """Per-rank one-SE allowance over the CV error of rank ``best``."""
+    if folds is None or best not in folds.index:
+        return pd.Series(float(table.at[best, "cv_se"]), index=table.index)
+    shared = folds.reindex(table.index)
+    differences = shared.sub(folds.loc[best], axis=1)
+    counts = differences.notna().sum(axis=1)
+    se = differences.std(axis=1, ddof=1) / np.sqrt(counts.where(counts > 0, 1))
+    return se.fillna(0.0)
+
+
+def _cv_choice(table: pd.DataFrame, candidates: list[int], folds: pd.DataFrame | None
+               ) -> tuple[int, int]:
+    """(chosen rank, CV-best candidate) by the one-SE rule among the candidates."""
+    errors = table.loc[candidates, "cv_error"]
+    best = int(errors.idxmin())
+    allowance = _cv_tolerance(table, best, folds)
+    within = [k for k in candidates
+              if table.at[k, "cv_error"] - table.at[best, "cv_error"] <= allowance[k]]
+    return min(within), best
+
+
+def _mark_candidates(table: pd.DataFrame, rule: RankRule) -> pd.DataFrame:
+    """Add the boolean columns ``stable``, ``gap_consistent`` and ``candidate``."""
+    table["stable"] = (table["mean_stability"] >= rule.min_mean_stability) & (
+        table["min_stability"] >= rule.min_component_stability)
+    if "gap_clusters" in table:
+        table["gap_consistent"] = table["gap_clusters"] >= table.index.to_numpy()
+    else:
+        table["gap_consistent"] = True
+    table["candidate"] = table["stable"] & table["gap_consistent"]
+    return table
+
+
+def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
+                cv_folds: pd.DataFrame | None = None) -> RankChoice:
     """Choose the number of components from a per-k metrics table.
 
     Parameters
     ----------
     metrics : DataFrame
-        Indexed by k; needs columns ``mean_stability``, ``min_stability``, ``kl_divergence``.
+        Indexed by k; needs columns ``mean_stability``, ``min_stability``, ``kl_divergence``;
+        optional ``gap_clusters`` (gap statistic) and ``cv_error``, ``cv_se`` (cross-validation).
     rule : RankRule, optional
         Thresholds; defaults as in :class:`RankRule`.
+    cv_folds : DataFrame, optional
+        Held-out error per rank (rows, k) and fold (columns), for paired standard errors.
 
     Returns
     -------
     RankChoice
-        ``metrics`` gains boolean columns ``stable``, ``accepted`` and ``selected``.
+        ``metrics`` gains boolean columns ``stable``, ``gap_consistent``, ``candidate``,
+        ``accepted`` and ``selected``.
     """
     rule = rule or RankRule()
-    table = metrics.sort_index().copy()
-    table["stable"] = (table["mean_stability"] >= rule.min_mean_stability) & (
-        table["min_stability"] >= rule.min_component_stability)
+    table = _mark_candidates(metrics.sort_index().copy(), rule)
+    candidates = [int(k) for k in table.index[table["candidate"]]]
+    has_cv = "cv_error" in table and bool(table["cv_error"].notna().all())
+    use_cv = has_cv and bool(candidates)
     accepted = _accept_ranks(table, rule)
     table["accepted"] = table.index.isin(accepted)
     if rule.fixed_rank is not None:
@@ -80,18 +132,33 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None) -> RankChoi
             raise ValueError(f"fixed rank {rule.fixed_rank} was not among the ranks tried "
                              f"({', '.join(map(str, table.index))}).")
         rank, reason = rule.fixed_rank, f"k={rule.fixed_rank} was fixed in the configuration."
+    elif use_cv:
+        rank, best = _cv_choice(table, candidates, cv_folds)
+        reason = (f"k={rank} is the smallest candidate rank whose held-out CV error is within "
+                  f"one standard error of the lowest among the candidates (k={best}); "
+                  f"candidates are stable (mean stability >= {rule.min_mean_stability}, every "
+                  f"component >= {rule.min_component_stability}) and gap-consistent "
+                  f"(candidates: {', '.join(map(str, candidates))}).")
     elif accepted:
         rank = accepted[-1]
-        reason = (f"k={rank} is the largest rank whose components are stable (mean stability "
+        reason = (f"k={rank} is the largest candidate rank (stable: mean stability "
                   f">= {rule.min_mean_stability}, every component >= "
-                  f"{rule.min_component_stability}) and that lowers the KL divergence by at "
-                  f"least {rule.min_error_gain:.0%} over the previous accepted rank "
-                  f"(accepted: {', '.join(map(str, accepted))}).")
+                  f"{rule.min_component_stability}; gap-consistent) that lowers the KL "
+                  f"divergence by at least {rule.min_error_gain:.0%} over the previous accepted "
+                  f"rank (accepted: {', '.join(map(str, accepted))}).")
+    elif has_cv:
+        rank, best = _cv_choice(table, [int(k) for k in table.index], cv_folds)
+        reason = (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "
+                  f"min >= {rule.min_component_stability}) and the gap test; k={rank} is the "
+                  f"smallest rank within one standard error of the lowest held-out CV error "
+                  f"(k={best}). Treat this choice with caution: add replicates, iterations or "
+                  "samples.")
     else:
         rank = int(table["mean_stability"].idxmax())
         reason = (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "
-                  f"min >= {rule.min_component_stability}); k={rank} has the highest mean "
-                  "stability. Treat this choice with caution: add samples or replicates.")
+                  f"min >= {rule.min_component_stability}) and the gap test; k={rank} has the "
+                  "highest mean stability. Treat this choice with caution: add samples or "
+                  "replicates.")
     table["selected"] = table.index == rank
     return RankChoice(int(rank), table, reason)
 

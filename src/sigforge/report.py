@@ -970,8 +970,8 @@ def plot_rank_selection(rank_metrics: pd.DataFrame, chosen_rank: int) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Left: mean and minimum stability; right: KL divergence (left axis) and relative
-        error (right axis).
+        Left: mean and minimum stability; middle: KL divergence (left axis) and relative
+        error (right axis); right, when ``cv_error`` is present: held-out CV error +- SE.
 
     Raises
     ------
@@ -985,10 +985,15 @@ def plot_rank_selection(rank_metrics: pd.DataFrame, chosen_rank: int) -> Figure:
     if chosen_rank not in rank_metrics.index:
         raise ValueError(f"chosen_rank: expected one of {list(rank_metrics.index)}, "
                          f"got {chosen_rank}.")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=_DPI, layout="constrained")
+    with_cv = "cv_error" in rank_metrics.columns
+    fig, axes = plt.subplots(1, 2 + with_cv, figsize=(9 + 4 * with_cv, 3.2), dpi=_DPI,
+                             layout="constrained")
+    left, right = axes[0], axes[1]
     _plot_stability(left, rank_metrics)
     _plot_errors(right, rank_metrics)
-    for ax in (left, right):
+    if with_cv:
+        _plot_cross_validation(axes[2], rank_metrics)
+    for ax in axes:
         ax.axvline(chosen_rank, color="0.35", linestyle=":", linewidth=1.2)
         ax.set_xticks(rank_metrics.index.to_numpy())
         ax.set_xlabel("k (number of signatures)")
@@ -1017,6 +1022,15 @@ def _plot_errors(ax: Axes, rank_metrics: pd.DataFrame) -> None:
     twin.set_ylabel("Relative error")
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles=handles, fontsize=7, frameon=False)
+
+
+def _plot_cross_validation(ax: Axes, rank_metrics: pd.DataFrame) -> None:
+    """Held-out CV error (mean +- one standard error over folds) against k."""
+    ranks = rank_metrics.index.to_numpy()
+    ax.errorbar(ranks, rank_metrics["cv_error"], yerr=rank_metrics.get("cv_se"), fmt="o-",
+                color="C4", capsize=3, label="held-out deviance")
+    ax.set(title="Cross-validation", ylabel="Poisson deviance per hidden entry")
+    ax.legend(fontsize=7, frameon=False)
 
 
 def _render(fig: Figure, fmt: str) -> bytes:

@@ -51,7 +51,7 @@ TEST_CLUSTER_ARGS = [
     # The node has 2 CPUs and a group runs its jobs one after another, so split the example's
     # 30 catalogs and 14 NMF chunks into two groups each that run side by side (the profile's
     # 100 and 50 would make one long group each).
-    "--group-components", "catalog=15", "nmf=7",
+    "--group-components", "catalog=15", "nmf=7", "cv=7",
 ]
 SNAKEMAKE_LIMIT_S = 600  # per snakemake run; `timeout -s INT` lets it cancel its jobs first
 COMPARED = ["results/extract/SBS96/signatures.tsv", "results/extract/SBS96/rank_metrics.tsv",

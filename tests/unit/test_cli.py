@@ -20,7 +20,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     for command in ("catalog", "extract", "refit", "report", "replicates", "consensus",
-                    "select-rank", "merge-catalogs"):
+                    "select-rank", "merge-catalogs", "cross-validate"):
         assert command in out
 
 
@@ -78,3 +78,45 @@ def test_refit_to_cosmic_by_name(tmp_path: Path) -> None:
     exposures = read_matrix(tmp_path / "refit/exposures.tsv").data
     assert exposures.loc["SBS13", "p2"] == pytest.approx(200.0, rel=0.05)
     assert exposures["p1"].sum() == pytest.approx(150.0, rel=0.02)
+
+
+def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> None:
+    from sigforge.testing import planted_counts
+
+    counts = planted_counts(96, 12, 2, burden=800, rng=4).counts
+    catalog = pd.DataFrame(counts, index=SBS96_CHANNELS,
+                           columns=[f"S{j}" for j in range(12)])
+    write_matrix(catalog, tmp_path / "SBS96.tsv", integer=True)
+    shared = ["--catalog", str(tmp_path / "SBS96.tsv"), "--seed", "5", "--max-iter", "300",
+              "--min-iter", "20"]
+    cv = ["--cv-folds", "2", "--cv-max-iter", "200"]
+    dirs, cv_files = [], []
+    for k in (2, 3):
+        chunk = tmp_path / f"k{k}.npz"
+        assert main(["replicates", *shared, "--k", str(k), "--first", "0", "--count", "3",
+                     "--out", str(chunk)]) == 0
+        assert main(["consensus", "--catalog", str(tmp_path / "SBS96.tsv"), "--seed", "5",
+                     "--k", str(k), "--chunks", str(chunk),
+                     "--out", str(tmp_path / "stage" / f"k{k}")]) == 0
+        assert main(["cross-validate", *shared, *cv, "--k", str(k),
+                     "--out", str(tmp_path / f"cv{k}.npz")]) == 0
+        dirs.append(str(tmp_path / "stage" / f"k{k}"))
+        cv_files.append(str(tmp_path / f"cv{k}.npz"))
+    assert main(["select-rank", "--rank-dirs", *dirs, "--cv", *cv_files,
+                 "--out", str(tmp_path / "stage")]) == 0
+    assert main(["extract", *shared, *cv, "--ranks", "2-3", "--replicates", "3",
+                 "--out", str(tmp_path / "one")]) == 0
+    stage = (tmp_path / "stage" / "rank_metrics.tsv").read_text()
+    assert "cv_error" in stage and "gap_clusters" in stage
+    assert stage == (tmp_path / "one" / "rank_metrics.tsv").read_text()
+
+
+def test_bad_cross_validation_options_are_clear_errors(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = pd.DataFrame(np.ones((96, 4)), index=SBS96_CHANNELS, columns=list("ABCD"))
+    write_matrix(catalog, tmp_path / "SBS96.tsv", integer=True)
+    code = main(["cross-validate", "--catalog", str(tmp_path / "SBS96.tsv"), "--k", "2",
+                 "--cv-holdout", "1.5", "--out", str(tmp_path / "cv.npz")])
+    assert code == 2
+    assert "--cv-holdout" in capsys.readouterr().err
+    assert not (tmp_path / "cv.npz").exists()

@@ -201,6 +201,24 @@ def nmf_chunk_mem_mb(wildcards, attempt):
     return attempt * (500 + math.ceil(8 * 8 * floats / 1e6))
 
 
+def cv_problems():
+    """Masked factorisations of one cross-validation job: folds x starts."""
+    return config["rank"]["cv_folds"] * config["rank"]["cv_starts"]
+
+
+def cross_validate_runtime(wildcards, attempt):
+    """Minutes for one rank's CV folds: as an NMF chunk of folds x starts problems."""
+    units = (CHANNELS * N_SAMPLES * int(wildcards.k) * config["rank"]["cv_max_iter"]
+             * cv_problems())
+    return attempt * (1 + math.ceil(3 * NMF_SECONDS_PER_UNIT * units / 60))
+
+
+def cross_validate_mem_mb(wildcards, attempt):
+    """MB for one rank's CV folds: data, weights, W and H of every problem, ~8 copies."""
+    floats = cv_problems() * (2 * CHANNELS + int(wildcards.k)) * N_SAMPLES
+    return attempt * (500 + math.ceil(8 * 8 * floats / 1e6))
+
+
 def consensus_mem_mb(wildcards, attempt):
     """MB to hold and cluster every replicate's W and H of one rank (~4 copies)."""
     floats = EXTRACT["replicates"] * int(wildcards.k) * (CHANNELS + N_SAMPLES)

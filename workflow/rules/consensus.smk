@@ -17,6 +17,7 @@ rule consensus:
     params:
         generic=GENERIC,
         outdir=subpath(output.signatures, parent=True),
+        seed=config["seed"],
     threads: 1
     resources:
         mem_mb=consensus_mem_mb,
@@ -29,4 +30,5 @@ rule consensus:
     shell:
         "sigforge consensus --catalog {input.catalog:q} --catalog-name {wildcards.catalog}"
         " --k {wildcards.k} {params.generic}"
+        " --seed {params.seed}"
         " --chunks {input.chunks:q} --out {params.outdir:q} 2> {log:q}"

@@ -21,6 +21,8 @@ rule nmf_chunk:
         tol=EXTRACT["tol"],
         resampling=RESAMPLING,
         generic=GENERIC,
+        normalisation=EXTRACT["normalisation"],
+        cap=EXTRACT["cap"],
     threads: 1
     resources:
         mem_mb=nmf_chunk_mem_mb,
@@ -35,5 +37,6 @@ rule nmf_chunk:
         " --k {wildcards.k} {params.generic}"
         " --first {params.first} --count {params.n_replicates} --seed {params.seed}"
         " --max-iter {params.max_iter} --min-iter {params.min_iter} --tol {params.tol}"
-        " --resampling {params.resampling}"
+        " --resampling {params.resampling} --normalisation {params.normalisation}"
+        " --cap {params.cap}"
         " --out {output.chunk:q} 2> {log:q}"

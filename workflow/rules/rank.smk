@@ -1,10 +1,55 @@
-# Choose the number of signatures from the per-rank metrics; export the chosen rank.
+# Held-out-entry cross-validation per rank (one job per rank, all folds), then the choice of
+# the number of signatures from the per-rank metrics; export the chosen rank.
+
+CV = config["rank"]
+
+
+rule cross_validate:
+    input:
+        catalog=catalog_matrix,
+    output:
+        cv="results/extract/{catalog}/k{k}/cv.npz",
+    log:
+        "logs/rank/{catalog}/cv_k{k}.log",
+    benchmark:
+        "results/benchmarks/rank/{catalog}/cv_k{k}.tsv"
+    params:
+        seed=config["seed"],
+        max_iter=EXTRACT["max_iter"],
+        min_iter=EXTRACT["min_iter"],
+        tol=EXTRACT["tol"],
+        folds=CV["cv_folds"],
+        holdout=CV["cv_holdout"],
+        starts=CV["cv_starts"],
+        cv_max_iter=CV["cv_max_iter"],
+        normalisation=EXTRACT["normalisation"],
+        cap=EXTRACT["cap"],
+        generic=GENERIC,
+    threads: 1
+    resources:
+        mem_mb=cross_validate_mem_mb,
+        runtime=cross_validate_runtime,
+    # All ranks' CV jobs share one SLURM submission (cluster/config.yaml: cv=50).
+    group:
+        "cv"
+    conda:
+        "../../environment.yml"
+    shell:
+        "sigforge cross-validate --catalog {input.catalog:q} --catalog-name {wildcards.catalog}"
+        " --k {wildcards.k} {params.generic} --seed {params.seed} --max-iter {params.max_iter}"
+        " --min-iter {params.min_iter} --tol {params.tol} --cv-folds {params.folds}"
+        " --cv-holdout {params.holdout} --cv-starts {params.starts}"
+        " --cv-max-iter {params.cv_max_iter}"
+        " --normalisation {params.normalisation} --cap {params.cap}"
+        " --out {output.cv:q} 2> {log:q}"
+
 
 
 rule select_rank:
     input:
         metrics=expand("results/extract/{{catalog}}/k{k}/metrics.json", k=RANKS),
         signatures=expand("results/extract/{{catalog}}/k{k}/signatures.tsv", k=RANKS),
+        cv=expand("results/extract/{{catalog}}/k{k}/cv.npz", k=RANKS) if CV["cv_folds"] > 0 else [],
     output:
         metrics="results/extract/{catalog}/rank_metrics.tsv",
         signatures="results/extract/{catalog}/signatures.tsv",
@@ -25,7 +70,8 @@ rule select_rank:
             f"catalog_name={CATALOG}",
             f"ranks={RANKS}",
             f"replicates={EXTRACT['replicates']}",
-            f"nmf=max_iter={EXTRACT['max_iter']},min_iter={EXTRACT['min_iter']},tol={EXTRACT['tol']},resampling={RESAMPLING}",
+            f"nmf=max_iter={EXTRACT['max_iter']},min_iter={EXTRACT['min_iter']},tol={EXTRACT['tol']},resampling={RESAMPLING},normalisation={EXTRACT['normalisation']},cap={EXTRACT['cap']}",
+            f"cross_validation=folds={CV['cv_folds']},holdout={CV['cv_holdout']},starts={CV['cv_starts']},max_iter={CV['cv_max_iter']}",
         ],
         outdir=subpath(output.metrics, parent=True),
     threads: 1
@@ -39,5 +85,5 @@ rule select_rank:
     shell:
         "sigforge select-rank --rank-dirs {params.dirs:q} {params.fixed} {params.generic}"
         " --min-mean-stability {params.mean} --min-component-stability {params.component}"
-        " --min-error-gain {params.gain} --provenance {params.facts:q}"
+        " --min-error-gain {params.gain} --cv {input.cv:q} --provenance {params.facts:q}"
         " --out {params.outdir:q} 2> {log:q}"

@@ -1,0 +1,171 @@
+"""Discovery benchmark: planted SBS96 cohorts, sigforge's choice of rank and signatures, and
+SigProfilerExtractor side by side on one of them.
+
+Part 1 plants cohorts from COSMIC v3.6 (:mod:`synthetic`: 5-20 signatures, 50-1000 samples,
+flat and similar signatures included), runs ``sigforge.discovery.run_discovery`` with the
+workflow defaults (Poisson bootstrap, KL MU to tol 1e-7 or 5,000 iterations, held-out CV with 5
+folds x 2 starts, the rank rule of ``sigforge.rank``) on ranks around the truth, and scores the
+chosen rank's signatures against the planted ones (Hungarian matching, true positive at cosine
+>= 0.90). CPU seconds are this process's user + system time (all threads); with
+``--repeats`` the sigforge figures are medians.
+
+Part 2 (``--spe-cohort NAME``) runs SigProfilerExtractor 1.4.1 (``cpu=1``, one torch thread,
+its defaults otherwise: GMM normalisation, multinomial resampling, >= 10,000 iterations) on the
+same catalog, ranks and replicates in its own venv (``--peer-venv``, created when missing, see
+:mod:`spe_peer`) and scores its suggested solution the same way. ``--spe-dir`` reuses a finished
+SigProfilerExtractor run (its ``timing.json`` has the CPU time measured when it ran).
+
+    python benchmarks/discovery.py --out /tmp/discovery-bench \\
+        --spe-cohort mod6 --peer-venv /tmp/spe-venv
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from spe_peer import ensure_venv, read_spe_signatures, read_spe_timing, run_spe  # noqa: E402
+from synthetic import Cohort, CohortSpec, plant_cohort, score_signatures, spe_matrix  # noqa: E402
+
+from sigforge.crossval import CVOptions  # noqa: E402
+from sigforge.discovery import NMFOptions, run_discovery  # noqa: E402
+from sigforge.rank import RankRule  # noqa: E402
+
+#: The grid: (spec, replicates). Ranks tried: truth - 2 .. truth + 2.
+COHORTS = [
+    (CohortSpec("clear5", ("SBS1", "SBS2", "SBS13", "SBS17b", "SBS18"), 100, seed=1), 20),
+    (CohortSpec("mod6", ("SBS1", "SBS2", "SBS13", "SBS5", "SBS40a", "SBS18"), 80, seed=6), 10),
+    (CohortSpec("flat5", ("SBS1", "SBS3", "SBS5", "SBS40a", "SBS18"), 300, seed=3), 20),
+    (CohortSpec("few50", ("SBS1", "SBS2", "SBS13", "SBS5", "SBS7a", "SBS17b", "SBS18"), 50,
+                seed=4), 20),
+    (CohortSpec("many10", ("SBS1", "SBS2", "SBS3", "SBS5", "SBS7a", "SBS8", "SBS13",
+                           "SBS17b", "SBS18", "SBS40a"), 500, seed=5), 20),
+    (CohortSpec("wide20", ("SBS1", "SBS2", "SBS3", "SBS4", "SBS5", "SBS6", "SBS7a", "SBS8",
+                           "SBS9", "SBS10a", "SBS11", "SBS12", "SBS13", "SBS14", "SBS15",
+                           "SBS17a", "SBS17b", "SBS18", "SBS40a", "SBS44"), 1000, seed=7), 20),
+]
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process (all threads) and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def ranks_around(k: int) -> range:
+    """Ranks tried for a cohort of k planted signatures."""
+    return range(max(2, k - 2), k + 3)
+
+
+def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
+                 repeats: int, cv_folds: int) -> dict:
+    """Discovery with workflow defaults, ``repeats`` times (same bits each time); its choice,
+    score and median cost."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        start_wall, start_cpu = time.perf_counter(), cpu_seconds()
+        found = run_discovery(cohort.catalog, list(ranks), replicates=replicates,
+                              chunk_size=10, seed=20261128, catalog_name=cohort.spec.name,
+                              options=NMFOptions(), rule=RankRule(),
+                              cv=CVOptions(folds=cv_folds), threads=threads)
+        walls.append(time.perf_counter() - start_wall)
+        cpus.append(cpu_seconds() - start_cpu)
+    wall, cpu = float(np.median(walls)), float(np.median(cpus))
+    score = score_signatures(found.chosen.signatures, cohort.signatures)
+    at_truth = score_signatures(found.ranks[cohort.signatures.shape[1]].signatures,
+                                cohort.signatures)
+    metrics = found.choice.metrics
+    tool = "sigforge" if cv_folds else "sigforge, no CV"
+    return {"tool": tool, "chosen_rank": found.choice.rank, "wall_s": wall, "cpu_s": cpu,
+            **_score_fields(score), "min_cosine_at_true_rank": at_truth.min_matched_cosine,
+            "cv_argmin": int(metrics["cv_error"].idxmin()) if cv_folds else None,
+            "candidates": [int(k) for k in metrics.index[metrics["candidate"]]],
+            "matches": score.matches.to_dict(orient="records")}
+
+
+def _score_fields(score) -> dict:  # noqa: ANN001
+    """The scalar fields of a Score."""
+    return {"tp": score.true_positives, "fp": score.false_positives,
+            "fn": score.false_negatives, "mean_cosine": score.mean_matched_cosine,
+            "min_cosine": score.min_matched_cosine}
+
+
+def run_peer(cohort: Cohort, ranks: range, replicates: int, out: Path, venv: Path,
+             existing: Path | None) -> dict:
+    """SigProfilerExtractor on the cohort (or a finished run of it), scored like sigforge."""
+    if existing is None:
+        matrix = out / f"{cohort.spec.name}_spe.txt"
+        spe_matrix(cohort.catalog).to_csv(matrix, sep="\t")
+        existing = out / f"spe_{cohort.spec.name}"
+        run_spe(ensure_venv(venv), matrix, existing, ranks, replicates)
+    timing = read_spe_timing(existing)
+    found = read_spe_signatures(existing)
+    score = score_signatures(found.reindex(cohort.signatures.index), cohort.signatures)
+    return {"tool": "SigProfilerExtractor 1.4.1", "chosen_rank": found.shape[1],
+            "wall_s": timing["wall_s"], "cpu_s": timing["cpu_s"], **_score_fields(score),
+            "matches": score.matches.to_dict(orient="records")}
+
+
+def markdown(rows: list[dict]) -> str:
+    """The results as a markdown table."""
+    header = ("| cohort | samples | planted k | ranks | replicates | tool | chosen k | TP | FP "
+              "| FN | mean cos | min cos | wall s | CPU s |")
+    lines = [header, "|" + "---|" * 14]
+    for r in rows:
+        lines.append(f"| {r['cohort']} | {r['samples']} | {r['true_rank']} | {r['ranks']} | "
+                     f"{r['replicates']} | {r['tool']} | {r['chosen_rank']} | {r['tp']} | "
+                     f"{r['fp']} | {r['fn']} | {r['mean_cosine']:.3f} | {r['min_cosine']:.3f} "
+                     f"| {r['wall_s']:.1f} | {r['cpu_s']:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the grid (or the named cohorts) and the peer; write results.json and table.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--cohorts", nargs="*", default=None, help="names from the grid")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--cv-folds", type=int, default=5,
+                        help="held-out folds per rank for sigforge; 0 = rule without CV")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="sigforge runs per cohort; wall and CPU are medians")
+    parser.add_argument("--spe-cohort", default=None, help="cohort to run the peer on")
+    parser.add_argument("--peer-venv", type=Path, default=Path("/tmp/spe-venv"))
+    parser.add_argument("--spe-dir", type=Path, default=None,
+                        help="a finished SigProfilerExtractor run of --spe-cohort to reuse")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for spec, replicates in COHORTS:
+        wanted = args.cohorts is None or spec.name in args.cohorts
+        if not wanted and spec.name != args.spe_cohort:
+            continue
+        cohort = plant_cohort(spec)
+        ranks = ranks_around(len(spec.signatures))
+        base = {"cohort": spec.name, "samples": spec.samples, "true_rank": len(spec.signatures),
+                "ranks": f"{ranks.start}-{ranks.stop - 1}", "replicates": replicates}
+        rows.append({**base, **run_sigforge(cohort, ranks, replicates, args.threads,
+                                                 args.repeats, args.cv_folds)})
+        print(markdown(rows[-1:]), flush=True)
+        if spec.name == args.spe_cohort:
+            rows.append({**base, **run_peer(cohort, ranks, replicates, args.out,
+                                            args.peer_venv, args.spe_dir)})
+            print(markdown(rows[-1:]), flush=True)
+    (args.out / "results.json").write_text(json.dumps(rows, indent=1, default=float))
+    (args.out / "table.md").write_text(markdown(rows) + "\n")
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    pd.set_option("display.width", 200)
+    main()

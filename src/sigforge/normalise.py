@@ -1,0 +1,90 @@
+"""Capping of hypermutated samples before factorisation.
+
+A few samples with 10-100 times the median burden (mismatch-repair or POLE deficient tumours,
+UV-damaged skin) dominate a KL or Frobenius NMF: the fit spends its components on them. Like
+SigProfilerExtractor's default ``matrix_normalization="gmm"``, samples whose total exceeds a
+threshold are scaled down to the threshold before the replicates are factored (their profile
+is kept, only their weight drops). The consensus exposures are then refitted by NNLS to the
+*original* catalog, so they are on every sample's real scale ("scaled back").
+
+Methods (``extract.normalisation``):
+
+- ``none``: no capping.
+- ``cap``: a fixed threshold (``extract.cap``, default 9,600 = 100 per channel of SBS96).
+- ``gmm``: a threshold from the totals. A 2-component Gaussian mixture is fitted to the log10
+  totals; while the two components' means differ by more than 4 standard deviations of the
+  larger one, the smaller component is set aside and the mixture is refitted to the rest
+  (SigProfilerExtractor's loop, on log totals where burdens are closer to normal). The
+  threshold is the mean + 2 SD of what remains, back on the count scale, but never below the
+  fixed ``cap`` (SPE's manual floor), so that cohorts without hypermutators are not touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sigforge._types import FloatArray
+
+NORMALISATIONS = ("none", "cap", "gmm")
+
+#: SigProfilerExtractor's manual floor: 100 mutations per SBS96 channel.
+DEFAULT_CAP = 9600.0
+
+
+@dataclass(frozen=True)
+class Capping:
+    """A capped catalog and how it was obtained."""
+
+    catalog: FloatArray
+    threshold: float
+    scale: FloatArray
+    method: str
+
+
+def gmm_threshold(totals: FloatArray, floor: float = DEFAULT_CAP, max_rounds: int = 10) -> float:
+    """The hypermutator threshold of the module docstring's ``gmm`` method."""
+    from sklearn.mixture import GaussianMixture  # deferred: sklearn takes 0.4 s to import
+
+    logs = np.log10(np.maximum(np.asarray(totals, dtype=np.float64), 1.0))
+    for _ in range(max_rounds):
+        if logs.size < 4 or np.ptp(logs) == 0:
+            break
+        mixture = GaussianMixture(n_components=2, init_params="k-means++",
+                                  random_state=0).fit(logs[:, None])
+        labels = mixture.predict(logs[:, None])
+        sizes = np.bincount(labels, minlength=2)
+        if sizes.min() == 0:
+            break
+        big, small = int(np.argmax(sizes)), int(np.argmin(sizes))
+        main = logs[labels == big]
+        if abs(main.mean() - logs[labels == small].mean()) < 4.0 * main.std():
+            break
+        logs = main
+    return float(max(10 ** (logs.mean() + 2.0 * logs.std()), floor))
+
+
+def cap_samples(catalog: FloatArray, method: str, cap: float = DEFAULT_CAP) -> Capping:
+    """Scale the samples (columns) whose total exceeds the method's threshold down to it.
+
+    Returns
+    -------
+    Capping
+        ``scale`` (n,) is the factor applied to each sample (1 for those under the threshold).
+    """
+    if method not in NORMALISATIONS:
+        raise ValueError(f"normalisation '{method}' is unknown; expected one of "
+                         f"{', '.join(NORMALISATIONS)}.")
+    if cap <= 0:
+        raise ValueError(f"expected a positive cap, got {cap}.")
+    catalog = np.asarray(catalog, dtype=np.float64)
+    totals = catalog.sum(axis=0)
+    if method == "none":
+        threshold = float("inf")
+    elif method == "cap":
+        threshold = float(cap)
+    else:
+        threshold = gmm_threshold(totals, floor=cap)
+    scale = np.where(totals > threshold, threshold / np.maximum(totals, 1e-300), 1.0)
+    return Capping(catalog * scale, threshold, scale, method)

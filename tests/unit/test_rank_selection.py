@@ -1,0 +1,232 @@
+"""Held-out-entry cross-validation, the gap statistic and the combined rank rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sigforge.consensus import gap_statistic
+from sigforge.crossval import (
+    CVOptions,
+    cross_validate_rank,
+    holdout_mask,
+    poisson_deviance,
+    summarise_folds,
+)
+from sigforge.discovery import NMFOptions, run_discovery, solve_replicates
+from sigforge.rank import RankRule, select_rank
+from sigforge.testing import match_cosines, planted_counts
+
+FAST_CV = CVOptions(folds=3, starts=1, max_iter=800, min_iter=50, tol=1e-6)
+
+
+def test_holdout_mask_is_deterministic_and_shared_by_every_rank() -> None:
+    one = holdout_mask((96, 30), 0.1, 5, "SBS96", 2)
+    np.testing.assert_array_equal(one, holdout_mask((96, 30), 0.1, 5, "SBS96", 2))
+    assert one.sum() == round(0.1 * 96 * 30)
+    assert not np.array_equal(one, holdout_mask((96, 30), 0.1, 5, "SBS96", 3))
+    assert not np.array_equal(one, holdout_mask((96, 30), 0.1, 6, "SBS96", 2))
+    with pytest.raises(ValueError, match="fraction"):
+        holdout_mask((4, 4), 1.0, 0, "X", 0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=20), st.floats(0.01, 60.0))
+def test_poisson_deviance_is_zero_only_at_the_data(counts: list[int], shift: float) -> None:
+    x = np.asarray(counts, dtype=np.float64)
+    assert np.allclose(poisson_deviance(x, np.maximum(x, 1e-300)), 0.0, atol=1e-9)
+    assert (poisson_deviance(x, x + shift) > 0).all()
+
+
+def test_cv_folds_give_the_same_bits_however_they_are_split() -> None:
+    catalog = planted_counts(40, 20, 3, rng=5).counts
+    together = cross_validate_rank(catalog, 3, range(3), seed=2, catalog_name="X",
+                                   options=FAST_CV)
+    apart = [cross_validate_rank(catalog, 3, [f], seed=2, catalog_name="X", options=FAST_CV)
+             for f in (2, 0, 1)]
+    for key in ("error", "train", "converged"):
+        merged = np.concatenate([a[key] for a in sorted(apart, key=lambda a: a["fold"][0])])
+        np.testing.assert_array_equal(together[key], merged)
+
+
+def test_cv_error_is_lowest_near_the_planted_rank() -> None:
+    catalog = planted_counts(96, 40, 4, burden=3000, rng=11).counts
+    options = CVOptions(folds=3, starts=2, max_iter=2000, min_iter=100, tol=1e-7)
+    errors = {k: summarise_folds(cross_validate_rank(catalog, k, range(3), seed=1,
+                                                     catalog_name="T", options=options))
+              ["cv_error"] for k in (2, 3, 4, 5, 7)}
+    assert min(errors, key=errors.get) in (4, 5)
+    assert errors[2] > errors[3] > errors[4]
+    assert errors[7] > errors[4]
+
+
+def test_gap_statistic_sees_clusters_in_reproducible_replicates(
+        rng: np.random.Generator) -> None:
+    truth = rng.gamma(0.3, size=(50, 4))
+    reproducible = np.stack([truth * rng.uniform(0.95, 1.05, truth.shape) for _ in range(10)])
+    gap = gap_statistic(reproducible, np.random.default_rng(0))
+    assert gap.clusters >= 4
+    assert gap.gap[3] > gap.gap[0]
+    shapeless = rng.uniform(size=(10, 50, 4))
+    assert gap_statistic(shapeless, np.random.default_rng(0)).clusters < 4
+
+
+def _metrics(**columns: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(columns, index=pd.Index([2, 3, 4, 5, 6], name="k"))
+
+
+def test_rank_rule_with_cv_takes_the_smallest_candidate_within_one_se() -> None:
+    metrics = _metrics(mean_stability=[0.95, 0.9, 0.92, 0.6, 0.85],
+                       min_stability=[0.9, 0.8, 0.85, -0.2, 0.7],
+                       kl_divergence=[1000.0, 600.0, 300.0, 295.0, 290.0],
+                       gap_clusters=[3, 4, 5, 4, 7],
+                       cv_error=[9.0, 4.0, 1.30, 1.10, 1.25],
+                       cv_se=[0.5, 0.2, 0.1, 0.1, 0.08])
+    choice = select_rank(metrics)
+    # 5 is unstable (lowest CV error but not a candidate); among candidates 6 is lowest and
+    # 4 is within 0.08 of it.
+    assert choice.rank == 4
+    assert choice.metrics.loc[5, "candidate"] == np.False_
+    assert "one standard error" in choice.reason
+    tighter = metrics.assign(cv_se=[0.5, 0.2, 0.1, 0.1, 0.01])
+    assert select_rank(tighter).rank == 6
+    not_gap = metrics.assign(gap_clusters=[3, 4, 3, 4, 7])
+    assert select_rank(not_gap).rank == 6
+
+
+def test_rank_rule_uses_paired_fold_differences() -> None:
+    metrics = _metrics(mean_stability=[0.95] * 5, min_stability=[0.9] * 5,
+                       kl_divergence=[5.0, 4.0, 3.0, 2.0, 1.0],
+                       cv_error=[3.0, 2.0, 1.2, 1.0, 1.1], cv_se=[0.5] * 5)
+    # Fold errors move together across ranks: rank 5 beats 4 on every fold.
+    folds = pd.DataFrame({f"fold{f}": [3.0 + s, 2.0 + s, 1.2 + s, 1.0 + s, 1.1 + s]
+                          for f, s in enumerate([-0.6, 0.0, 0.6])}, index=metrics.index)
+    assert select_rank(metrics).rank == 4  # unpaired SE 0.5 would accept 4
+    assert select_rank(metrics, cv_folds=folds).rank == 5
+
+
+def test_discovery_with_cv_recovers_planted_rank_and_signatures() -> None:
+    planted = planted_counts(96, 30, 4, burden=3000, rng=11)
+    catalog = pd.DataFrame(planted.counts)
+    found = run_discovery(catalog, [2, 3, 4, 5, 6], replicates=8, chunk_size=4, seed=1,
+                          catalog_name="T", options=NMFOptions(max_iter=2000),
+                          rule=RankRule(), cv=CVOptions(folds=3, starts=1, max_iter=2000))
+    assert found.choice.rank == 4
+    table = found.choice.metrics
+    assert {"cv_error", "cv_se", "gap", "gap_clusters"} <= set(table.columns)
+    assert table["cv_error"].idxmin() in (4, 5)
+    assert match_cosines(found.chosen.signatures.to_numpy(), planted.signatures).min() > 0.97
+    assert sorted(found.cv) == [2, 3, 4, 5, 6]
+
+
+def test_gap_nulls_are_keyed_by_the_seed() -> None:
+    planted = planted_counts(30, 12, 2, rng=3)
+    reps = solve_replicates(planted.counts, 2, range(4), seed=0, catalog_name="X",
+                            options=NMFOptions(max_iter=200, min_iter=10))
+    from sigforge.discovery import summarise_rank
+
+    frame = pd.DataFrame(planted.counts)
+    a = summarise_rank(frame, 2, reps, prefix="X", seed=4).metrics
+    b = summarise_rank(frame, 2, reps, prefix="X", seed=4).metrics
+    assert a == b
+    c = summarise_rank(frame, 2, reps, prefix="X", seed=5).metrics
+    assert c["gap"] != a["gap"] and c["mean_stability"] == a["mean_stability"]
+
+
+def test_capping_scales_only_hypermutators_and_keeps_profiles(
+        rng: np.random.Generator) -> None:
+    from sigforge.normalise import cap_samples, gmm_threshold
+
+    totals = np.concatenate([rng.lognormal(np.log(3000), 0.4, 60), [2e5, 4e5, 9e5]])
+    profiles = rng.dirichlet(np.ones(96), size=totals.size).T
+    catalog = profiles * totals
+    capped = cap_samples(catalog, "gmm", cap=100.0)
+    assert 5000 < capped.threshold < 2e5
+    # mean + 2 SD of the main population: a few ordinary samples are trimmed a little.
+    assert (capped.scale[:60] == 1.0).sum() >= 55 and capped.scale[:60].min() > 0.5
+    assert np.all(capped.scale[60:] < 0.1)
+    np.testing.assert_allclose(capped.catalog.sum(axis=0)[60:], capped.threshold)
+    np.testing.assert_allclose(capped.catalog[:, 60:] / capped.catalog[:, 60:].sum(axis=0),
+                               profiles[:, 60:])
+    # Without hypermutators the floor (SigProfilerExtractor's 9,600) leaves every sample alone.
+    assert gmm_threshold(totals[:60]) == 9600.0
+    fixed = cap_samples(catalog, "cap", cap=5000.0)
+    assert fixed.catalog.sum(axis=0).max() == pytest.approx(5000.0)
+    np.testing.assert_array_equal(cap_samples(catalog, "none").catalog, catalog)
+    with pytest.raises(ValueError, match="none, cap, gmm"):
+        cap_samples(catalog, "log2")
+
+
+def test_capping_lets_discovery_see_the_other_signatures() -> None:
+    planted = planted_counts(96, 40, 3, burden=1500, rng=21)
+    counts = planted.counts.copy()
+    # Four hypermutators made of signature 0 only, 200 times the usual burden.
+    hyper = np.random.default_rng(0).poisson(planted.signatures[:, [0]] * 3e5, (96, 4))
+    catalog = pd.DataFrame(np.hstack([counts, hyper]).astype(float))
+    options = NMFOptions(max_iter=2000, normalisation="gmm", cap=3000.0)
+    found = run_discovery(catalog, [3], replicates=6, chunk_size=6, seed=1, catalog_name="H",
+                          options=options, rule=RankRule(fixed_rank=3))
+    assert match_cosines(found.chosen.signatures.to_numpy(), planted.signatures).min() > 0.95
+    # Exposures are refitted to the original counts: the hypermutators keep their burden.
+    assert found.chosen.exposures.to_numpy()[:, -4:].sum(axis=0).min() > 2e5
+
+
+def test_cv_floor_bounds_the_cost_of_a_numerical_zero() -> None:
+    # One stray count where the fit predicts 1e-70: unfloored it costs ~640, floored ~8.
+    unfloored = poisson_deviance(np.array([2.0]), np.array([1e-70]))[0]
+    floored = poisson_deviance(np.array([2.0]), np.maximum(np.array([1e-70]), 0.1))[0]
+    assert unfloored > 600 and floored < 9
+    with pytest.raises(ValueError, match="positive floor"):
+        cross_validate_rank(np.ones((5, 4)), 1, [0], seed=0, catalog_name="X",
+                            options=CVOptions(floor=0.0))
+
+
+def test_whole_discovery_is_bit_identical_however_split() -> None:
+    catalog = pd.DataFrame(planted_counts(40, 15, 3, rng=8).counts)
+    common = {"replicates": 6, "seed": 3, "catalog_name": "X", "rule": RankRule(),
+              "options": NMFOptions(max_iter=300, min_iter=20), "cv": FAST_CV}
+    one = run_discovery(catalog, [2, 3, 4], chunk_size=6, threads=1, **common)
+    split = run_discovery(catalog, [4, 2, 3], chunk_size=2, threads=2, **common)
+    pd.testing.assert_frame_equal(one.choice.metrics, split.choice.metrics, check_exact=True)
+    for k in (2, 3, 4):
+        pd.testing.assert_frame_equal(one.ranks[k].signatures, split.ranks[k].signatures,
+                                      check_exact=True)
+        np.testing.assert_array_equal(one.cv[k]["error"], split.cv[k]["error"])
+
+
+def test_more_replicates_keep_the_first_ones_and_the_cv() -> None:
+    catalog = planted_counts(40, 15, 3, rng=8).counts
+    options = NMFOptions(max_iter=300, min_iter=20)
+    few = solve_replicates(catalog, 3, range(4), seed=3, catalog_name="X", options=options)
+    more = solve_replicates(catalog, 3, range(8), seed=3, catalog_name="X", options=options)
+    np.testing.assert_array_equal(few["W"], more["W"][:4])
+    cv = cross_validate_rank(catalog, 3, range(2), seed=3, catalog_name="X", options=FAST_CV)
+    again = cross_validate_rank(catalog, 3, range(3), seed=3, catalog_name="X", options=FAST_CV)
+    np.testing.assert_array_equal(cv["error"], again["error"][:2])
+
+
+def test_gap_uses_the_first_replicates_when_the_pool_is_large(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sigforge.discovery as discovery
+
+    planted = planted_counts(30, 12, 2, rng=3)
+    reps = solve_replicates(planted.counts, 2, range(8), seed=0, catalog_name="X",
+                            options=NMFOptions(max_iter=200, min_iter=10))
+    monkeypatch.setattr(discovery, "GAP_MAX_POINTS", 8)
+    metrics = discovery.summarise_rank(pd.DataFrame(planted.counts), 2, reps, prefix="X",
+                                       seed=4).metrics
+    expected = gap_statistic(reps["W"][:4], discovery.gap_rng(4, "X", 2))
+    assert metrics["gap"] == expected.gap[1] and metrics["gap_clusters"] == expected.clusters
+
+
+def test_without_candidates_cv_still_chooses_and_says_so() -> None:
+    metrics = _metrics(mean_stability=[0.5, 0.75, 0.7, 0.4, 0.3],
+                       min_stability=[0.1, 0.2, 0.3, -0.2, -0.5],
+                       kl_divergence=[5.0, 4.0, 3.0, 2.0, 1.0],
+                       cv_error=[3.0, 2.0, 1.0, 1.05, 1.5], cv_se=[0.1] * 5)
+    choice = select_rank(metrics)
+    assert choice.rank == 4 and "caution" in choice.reason
+    assert select_rank(metrics.drop(columns=["cv_error", "cv_se"])).rank == 3  # most stable
