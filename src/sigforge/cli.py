@@ -91,6 +91,13 @@ class _LazyHandlers:
         return run
 
 
+def _add_drop_empty(parser: argparse.ArgumentParser) -> None:
+    """--drop-empty: leave out samples without mutations instead of stopping."""
+    parser.add_argument("--drop-empty", action="store_true",
+                        help="leave out samples without a single mutation (named in a warning) "
+                             "instead of stopping; DBS78 and ID83 catalogs often have some")
+
+
 def _add_cv_options(parser: argparse.ArgumentParser, *, folds_default: int) -> None:
     """Options of held-out-entry cross-validation (see sigforge.crossval)."""
     parser.add_argument("--cv-folds", type=int, default=folds_default,
@@ -200,6 +207,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=int, default=25,
                    help="replicates per batched solve (the workflow's job size)")
     p.add_argument("--threads", type=int, default=1)
+    _add_drop_empty(p)
     _add_nmf_options(p)
     _add_cv_options(p, folds_default=5)
     _add_rank_rule(p)
@@ -210,6 +218,7 @@ def _build_parser() -> argparse.ArgumentParser:
                        "bootstrap intervals; per-patient mode from a VCF")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--catalog", help="catalog table (features x samples)")
+    _add_drop_empty(p)
     source.add_argument("--vcf", help="one patient's VCF: builds its SBS96 catalog first")
     p.add_argument("--reference", help="reference FASTA (with --vcf)")
     p.add_argument("--sample-name", default=None, help="patient name (with --vcf; default: "

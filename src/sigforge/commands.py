@@ -66,16 +66,31 @@ def _sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
     return names
 
 
-def _read_catalog(path: str, generic: bool = False) -> Matrix:
-    """Read a catalog (or, with ``generic``, any matrix) and refuse one with no usable sample."""
+def _read_catalog(path: str, generic: bool = False, drop_empty: bool = False) -> Matrix:
+    """Read a catalog (or, with ``generic``, any matrix) and refuse one with no usable sample.
+
+    ``drop_empty`` removes samples without a single mutation instead of refusing them (DBS78
+    and ID83 catalogs often have some), naming each one in a warning.
+    """
+    return _read_catalog_dropping(path, generic, drop_empty)[0]
+
+
+def _read_catalog_dropping(path: str, generic: bool = False, drop_empty: bool = False
+                           ) -> tuple[Matrix, list[str]]:
+    """:func:`_read_catalog`, also returning the samples left out for having no mutations."""
     matrix = read_matrix(path, generic=generic)
     if matrix.data.shape[1] == 0:
         raise InputError(f"{path}: no sample columns.")
-    empty = list(matrix.data.columns[matrix.data.sum(axis=0) == 0])
+    empty = [str(c) for c in matrix.data.columns[matrix.data.sum(axis=0) == 0]]
+    if empty and drop_empty and len(empty) < matrix.data.shape[1]:
+        logger.warning("%s: %d sample(s) without mutations left out: %s", path, len(empty),
+                       ", ".join(empty))
+        return Matrix(matrix.data.drop(columns=empty), matrix.channel_set, matrix.path), empty
     if empty:
         raise InputError(f"{path}: sample(s) {empty[:5]} have no mutations in any channel; "
-                         "remove them from the samples sheet (see catalog_log.tsv for why).")
-    return matrix
+                         "remove them from the samples sheet (see catalog_log.tsv for why), "
+                         "or give --drop-empty (extract, refit) to leave them out.")
+    return matrix, []
 
 
 def _catalog_name(args: argparse.Namespace) -> str:
@@ -233,7 +248,7 @@ def select_rank(args: argparse.Namespace) -> None:
 
 def extract(args: argparse.Namespace) -> None:
     """``sigforge extract``: replicates, consensus and rank choice in one process pool."""
-    matrix = _read_catalog(args.catalog, args.generic)
+    matrix, left_out = _read_catalog_dropping(args.catalog, args.generic, args.drop_empty)
     _check_counts_for_resampling(matrix, args)
     options, rule, name = _nmf_options(args), _rank_rule(args), _catalog_name(args)
     cv = _cv_options(args)
@@ -251,7 +266,8 @@ def extract(args: argparse.Namespace) -> None:
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
                         **discovery.cv[result.k])
     facts = {"seed": args.seed, "catalog": args.catalog, "catalog_name": name,
-             "ranks": args.ranks, "replicates": args.replicates, "nmf": asdict(options),
+             "samples_without_mutations_left_out": left_out, "ranks": args.ranks,
+             "replicates": args.replicates, "nmf": asdict(options),
              "cross_validation": asdict(cv), "rank_rule": asdict(rule)}
     _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)
 
@@ -352,7 +368,8 @@ def refit(args: argparse.Namespace) -> None:
     if args.generic and not args.catalog:
         raise InputError("--generic refits a --catalog matrix; a VCF is always a mutation "
                          "catalog: drop --generic.")
-    matrix = _read_catalog(args.catalog, args.generic) if args.catalog else None
+    matrix = (_read_catalog(args.catalog, args.generic, drop_empty=args.drop_empty)
+              if args.catalog else None)
     if matrix is None:
         matrix, log = _patient_catalog(args)
     _check_counts_for_refit(matrix, args)

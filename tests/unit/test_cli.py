@@ -120,3 +120,32 @@ def test_bad_cross_validation_options_are_clear_errors(
     assert code == 2
     assert "--cv-holdout" in capsys.readouterr().err
     assert not (tmp_path / "cv.npz").exists()
+
+
+def test_drop_empty_leaves_out_samples_without_mutations(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    from sigforge.contexts import DBS78_CHANNELS
+    from sigforge.io import read_json
+    from sigforge.testing import planted_counts
+
+    planted = planted_counts(len(DBS78_CHANNELS), 12, 2, burden=400, rng=5).counts
+    planted[:, 3] = 0  # a sample without a single doublet, as DBS78 catalogs often have
+    names = [f"p{i}" for i in range(12)]
+    path = tmp_path / "DBS78.tsv"
+    write_matrix(pd.DataFrame(planted, index=DBS78_CHANNELS, columns=names), path, integer=True)
+    common = ["--catalog", str(path)]
+    assert main(["extract", *common, "--ranks", "1-2", "--replicates", "4", "--cv-folds", "0",
+                 "--out", str(tmp_path / "refused")]) == 2
+    assert "sample(s) ['p3'] have no mutations" in capsys.readouterr().err
+    assert not (tmp_path / "refused").exists()
+    assert main(["-q", "extract", *common, "--drop-empty", "--ranks", "1-2", "--replicates", "4",
+                 "--cv-folds", "0", "--out", str(tmp_path / "ex")]) == 0
+    assert "1 sample(s) without mutations left out: p3" in caplog.text
+    assert "p3" not in read_matrix(tmp_path / "ex/exposures.tsv").data.columns
+    provenance = read_json(tmp_path / "ex/provenance.json")
+    assert provenance["samples_without_mutations_left_out"] == ["p3"]
+    assert main(["-q", "refit", *common, "--drop-empty", "--signatures", "COSMIC_v3.6",
+                 "--bootstrap", "5", "--out", str(tmp_path / "refit")]) == 0
+    exposures = read_matrix(tmp_path / "refit/exposures.tsv").data
+    assert list(exposures.columns) == [n for n in names if n != "p3"]
