@@ -78,7 +78,7 @@ def _metrics(**columns: list[float]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.Index([2, 3, 4, 5, 6], name="k"))
 
 
-def test_rank_rule_with_cv_takes_the_smallest_candidate_within_one_se() -> None:
+def test_rank_rule_with_cv_takes_the_candidate_with_the_lowest_cv_error() -> None:
     metrics = _metrics(mean_stability=[0.95, 0.9, 0.92, 0.6, 0.85],
                        min_stability=[0.9, 0.8, 0.85, -0.2, 0.7],
                        kl_divergence=[1000.0, 600.0, 300.0, 295.0, 290.0],
@@ -86,25 +86,35 @@ def test_rank_rule_with_cv_takes_the_smallest_candidate_within_one_se() -> None:
                        cv_error=[9.0, 4.0, 1.30, 1.10, 1.25],
                        cv_se=[0.5, 0.2, 0.1, 0.1, 0.08])
     choice = select_rank(metrics)
-    # 5 is unstable (lowest CV error but not a candidate); among candidates 6 is lowest and
-    # 4 is within 0.08 of it.
-    assert choice.rank == 4
+    # 5 has the lowest CV error but is unstable, so no candidate; among candidates 6 is lowest.
+    assert choice.rank == 6
     assert choice.metrics.loc[5, "candidate"] == np.False_
-    assert "one standard error" in choice.reason
-    tighter = metrics.assign(cv_se=[0.5, 0.2, 0.1, 0.1, 0.01])
-    assert select_rank(tighter).rank == 6
-    not_gap = metrics.assign(gap_clusters=[3, 4, 3, 4, 7])
-    assert select_rank(not_gap).rank == 6
+    assert "lowest held-out CV error among the candidate ranks" in choice.reason
+    not_gap = metrics.assign(gap_clusters=[3, 4, 5, 4, 5])  # 6 now lacks gap support
+    assert select_rank(not_gap).rank == 4
 
 
-def test_rank_rule_uses_paired_fold_differences() -> None:
-    metrics = _metrics(mean_stability=[0.95] * 5, min_stability=[0.9] * 5,
+def test_rank_rule_does_not_underfit_when_cv_cannot_separate_ranks() -> None:
+    """Sparse catalogs: CV errors of k = 1 and 2 overlap, the KL gain is large; take 2."""
+    metrics = pd.DataFrame({"mean_stability": [0.999, 0.998, 0.42],
+                            "min_stability": [0.999, 0.996, -0.75],
+                            "kl_divergence": [298.1, 121.9, 115.9],
+                            "gap_clusters": [2, 2, 4],
+                            "cv_error": [0.777, 0.731, 0.628], "cv_se": [0.09, 0.20, 0.13]},
+                           index=pd.Index([1, 2, 3], name="k"))
+    assert select_rank(metrics).rank == 2
+
+
+def test_rank_rule_fallback_uses_paired_fold_differences() -> None:
+    metrics = _metrics(mean_stability=[0.5] * 5, min_stability=[0.1] * 5,
                        kl_divergence=[5.0, 4.0, 3.0, 2.0, 1.0],
                        cv_error=[3.0, 2.0, 1.2, 1.0, 1.1], cv_se=[0.5] * 5)
-    # Fold errors move together across ranks: rank 5 beats 4 on every fold.
+    # No rank is stable: the one-SE rule runs over every rank. Fold errors move together
+    # across ranks, so rank 5 beats 4 on every fold.
     folds = pd.DataFrame({f"fold{f}": [3.0 + s, 2.0 + s, 1.2 + s, 1.0 + s, 1.1 + s]
                           for f, s in enumerate([-0.6, 0.0, 0.6])}, index=metrics.index)
-    assert select_rank(metrics).rank == 4  # unpaired SE 0.5 would accept 4
+    choice = select_rank(metrics)
+    assert choice.rank == 4 and "caution" in choice.reason  # unpaired SE 0.5 accepts 4
     assert select_rank(metrics, cv_folds=folds).rank == 5
 
 
