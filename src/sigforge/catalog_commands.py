@@ -19,10 +19,6 @@ from sigforge.io import InputError, read_matrix, read_table, write_matrix, write
 logger = logging.getLogger("sigforge.commands")
 
 
-def _quiet() -> bool:
-    """True under ``sigforge -q``: progress bars are then hidden along with the info lines."""
-    return not logger.isEnabledFor(logging.INFO)
-
 
 def _catalog_options(args: argparse.Namespace) -> Any:
     """CatalogOptions from the catalog command's flags (reads the annotation if given)."""
@@ -94,7 +90,7 @@ def catalog(args: argparse.Namespace) -> None:
                                       annotation=options.annotation.renamed(genome.resolve))
     names = list(args.sample_name) if args.sample_name is not None else None
     samples = []
-    for path in tqdm(paths, desc="catalog", unit="file", disable=len(paths) < 5 or _quiet()):
+    for path in tqdm(paths, desc="catalog", unit="file", disable=len(paths) < 5 or args.quiet):
         table = read_input(path, vcf_sample=args.vcf_sample,
                            sample_from_filename=args.sample_from_filename)
         results = count_table(table, genome, options)

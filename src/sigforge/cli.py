@@ -218,8 +218,8 @@ def _build_parser() -> argparse.ArgumentParser:
                        "bootstrap intervals; per-patient mode from a VCF")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--catalog", help="catalog table (features x samples)")
-    _add_drop_empty(p)
     source.add_argument("--vcf", help="one patient's VCF: builds its SBS96 catalog first")
+    _add_drop_empty(p)
     p.add_argument("--reference", help="reference FASTA (with --vcf)")
     p.add_argument("--sample-name", default=None, help="patient name (with --vcf; default: "
                    "the VCF's sample column, else its file name)")

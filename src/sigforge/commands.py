@@ -46,10 +46,6 @@ from sigforge.resample import get_resampler
 logger = logging.getLogger(__name__)
 
 
-def _quiet() -> bool:
-    """True under ``sigforge -q``: progress bars are then hidden along with the info lines."""
-    return not logger.isEnabledFor(logging.INFO)
-
 def _sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
     """Sample names: --sample-name, else the VCF's single sample column, else the file stem."""
     from sigforge.variants import input_stem, vcf_sample_columns
@@ -254,7 +250,7 @@ def extract(args: argparse.Namespace) -> None:
     cv = _cv_options(args)
     n_tasks = len(args.ranks) * (len(chunk_ranges(args.replicates, args.chunk_size))
                                  + (cv.folds > 0))
-    with tqdm(total=n_tasks, desc="extract", unit="task", disable=_quiet()) as bar:
+    with tqdm(total=n_tasks, desc="extract", unit="task", disable=args.quiet) as bar:
         discovery = run_discovery(matrix.data, args.ranks, replicates=args.replicates,
                                   chunk_size=args.chunk_size, seed=args.seed, catalog_name=name,
                                   options=options, rule=rule, cv=cv, threads=args.threads,
@@ -375,7 +371,7 @@ def refit(args: argparse.Namespace) -> None:
     _check_counts_for_refit(matrix, args)
     signatures = _refit_signatures(args, matrix)
     n = matrix.data.shape[1]
-    with tqdm(total=n, desc="refit", unit="sample", disable=n < 20 or _quiet()) as bar:
+    with tqdm(total=n, desc="refit", unit="sample", disable=n < 20 or args.quiet) as bar:
         result = refit_catalog(matrix.data, signatures.data, _refit_options(args),
                                progress=lambda done: bar.update(done - bar.n))
     out = Path(args.out)
