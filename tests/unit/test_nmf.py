@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sigforge.nmf import fit_kl_mu_batched, kl_divergence, random_init
+from sigforge.nmf import FitOptions, fit_kl_mu_batched, kl_divergence, random_init
+from sigforge.nmf._kernels import tile_columns
+from sigforge.nmf._solvers import _iterate, _Problem
 from sigforge.testing import match_cosines, planted_counts
 
 
@@ -139,3 +141,65 @@ def test_batch_shape_errors_say_expected_and_got() -> None:
     with pytest.raises(ValueError, match="expected weights of shape"):
         fit_kl_mu_batched(X, W0, H0, weights=np.ones((2, 3, 3)))
 
+
+
+# ---- tiled kernel: several tiles, degenerate shapes, where the operands lie (issue 4) ----
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("fixed", ["", "W", "H"])
+def test_several_tiles_match_the_unfused_numpy_updates(masked: bool, fixed: str) -> None:
+    """1,600 features give 32-sample tiles, so 75 samples are swept as tiles of 32, 32 and 11."""
+    assert tile_columns(1600, 75) == 32
+    X, W0, H0 = _problems(1, m=1600, n=75, k=3)
+    weights = ((np.random.default_rng(1).uniform(size=X.shape) > 0.3).astype(float) if masked
+               else None)
+    options = FitOptions(max_iter=25, tol=0.0, update_w=fixed != "W", update_h=fixed != "H")
+    fit = fit_kl_mu_batched(X, W0, H0, weights=weights, max_iter=25, min_iter=0, tol=0.0,
+                            update_w=options.update_w, update_h=options.update_h)
+    reference = _iterate(_Problem(X[0], None if weights is None else weights[0], None, options),
+                         W0[0], H0[0], "mu")
+    np.testing.assert_allclose(fit.W[0], reference.W, rtol=1e-10)
+    np.testing.assert_allclose(fit.H[0], reference.H, rtol=1e-10)
+    assert fit.objective[0] == pytest.approx(reference.objective, rel=1e-12)
+
+
+@pytest.mark.parametrize("m,n,k", [(4, 2, 1), (9, 1, 2), (96, 1, 10), (1, 5, 1)])
+def test_degenerate_shapes_leave_the_inputs_alone(m: int, n: int, k: int) -> None:
+    """A rank-1 or one-sample problem transposes to a contiguous view; it must still be copied."""
+    rng = np.random.default_rng(m * 100 + n * 10 + k)
+    X = rng.poisson(4.0, size=(1, m, n)).astype(float) + 1.0
+    W0, H0 = rng.uniform(0.1, 1, size=(1, m, k)), rng.uniform(0.1, 1, size=(1, k, n))
+    copies = X.copy(), W0.copy(), H0.copy()
+    first = fit_kl_mu_batched(X, W0, H0, max_iter=30, min_iter=0)
+    for given, kept in zip((X, W0, H0), copies, strict=True):
+        np.testing.assert_array_equal(given, kept)
+    again = fit_kl_mu_batched(X, W0, H0, max_iter=30, min_iter=0)
+    np.testing.assert_array_equal(first.W, again.W)
+    np.testing.assert_array_equal(first.H, again.H)
+
+
+def _moved(values: np.ndarray, offset: int) -> np.ndarray:
+    """A copy of ``values`` that starts ``offset`` float64s into a fresh buffer."""
+    buffer = np.empty(values.size + 8)
+    moved = buffer[offset:offset + values.size].reshape(values.shape)
+    moved[...] = values
+    return moved
+
+
+@pytest.mark.parametrize("m,n,k", [(4, 2, 1), (96, 1, 10), (96, 33, 5), (1600, 33, 3)])
+@pytest.mark.parametrize("masked", [False, True])
+def test_same_bits_wherever_the_operands_lie(m: int, n: int, k: int, masked: bool) -> None:
+    """BLAS kernels may branch on alignment; the fits must not change in the last bit."""
+    rng = np.random.default_rng(7)
+    X = rng.poisson(4.0, size=(1, m, n)).astype(float)
+    W0, H0 = rng.uniform(0.1, 1, size=(1, m, k)), rng.uniform(0.1, 1, size=(1, k, n))
+    M = (rng.uniform(size=X.shape) > 0.2).astype(float) if masked else None
+    results = set()
+    for offset in range(8):
+        fit = fit_kl_mu_batched(_moved(X, offset), _moved(W0, (3 * offset) % 8),
+                                _moved(H0, (5 * offset) % 8),
+                                weights=None if M is None else _moved(M, (7 * offset) % 8),
+                                max_iter=30, min_iter=0, tol=1e-9)
+        results.add(fit.W.tobytes() + fit.H.tobytes() + fit.objective.tobytes())
+    assert len(results) == 1

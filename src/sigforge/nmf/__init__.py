@@ -4,7 +4,7 @@ This package knows nothing of mutations: it factors any nonnegative (m, n) matri
 W (m, k) @ H (k, n) -- features by samples, the orientation of the rest of sigforge -- except the
 scikit-learn-style :class:`NMF` estimator, which follows scikit-learn's (samples, features).
 
-- :func:`fit_kl_mu_batched`: R same-shape KL problems at once, fused numba kernels, both cores.
+- :func:`fit_kl_mu_batched`: R same-shape KL problems at once, tiled BLAS kernel, both cores.
 - :func:`fit_nmf`: one problem; MU for any beta-divergence (entry weights, fixed W or H,
   minimum-volume and graph penalties) or HALS for Frobenius.
 - :func:`fit_joint_nmf`: several matrices sharing one H.

@@ -1,13 +1,19 @@
-"""Batched runner: R same-shape KL problems solved in one call by the fused numba kernel.
+"""Batched runner: R same-shape KL problems solved in one call by the tiled numba kernel.
 
 Orientation: ``X`` (R, m, n) -- R independent problems of m features by n samples -- factored as
 ``W`` (R, m, k) times ``H`` (R, k, n). Every problem's trajectory depends on its own data and
 start only, so a problem gives the same bits whether it is solved alone or stacked with others
 (the determinism contract of the workflow relies on this).
 
-Memory: the inputs are copied once into C-contiguous float64 arrays (X, optional weights, W, H:
-``8 * R * (m*n*(1 + masked) + k*(m + n))`` bytes); each worker thread then needs only
-``8 * (k*n + 2*n + k*max(k, n))`` bytes of scratch, whatever R is. ``W @ H`` is never stored.
+Memory: the inputs are copied once, transposed, into C-contiguous float64 arrays (X, optional
+weights, W, H: ``8 * R * (m*n*(1 + masked) + k*(m + n))`` bytes); each worker thread then needs
+``8 * (b*(m + 2k) + 4*m*k)`` bytes of scratch, whatever R is, where ``b*m`` is at most about
+49,152 entries (a 384 KiB tile; see :func:`sigforge.nmf._kernels.tile_columns`). ``W @ H`` is
+never stored whole.
+
+Threads: one numba thread per problem. The tiles' products call the BLAS that scipy ships, which
+is pinned to one thread for the duration of the call (``threadpoolctl``), so that threads are not
+oversubscribed and each problem's arithmetic runs in one thread in a fixed order.
 """
 
 from __future__ import annotations
@@ -15,9 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS the kernel calls, so it can be pinned)
+from threadpoolctl import ThreadpoolController
 
 from sigforge._types import FloatArray
 from sigforge.nmf._kernels import kl_mu_batch
+
+#: Finds the loaded BLAS libraries once; limiting them per call is then cheap.
+_THREADPOOLS = ThreadpoolController()
 
 
 @dataclass(frozen=True)
@@ -145,12 +156,24 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
                          f"{exponent}.")
     # Writable C-contiguous float64 everywhere: numba compiles a separate kernel per array type,
     # and read-only inputs (pandas copy-on-write views) would cost a second compilation.
-    X = np.require(X, dtype=np.float64, requirements=["C", "W"])
-    mask = (np.empty((X.shape[0], 0, 0)) if weights is None
-            else np.require(weights, dtype=np.float64, requirements=["C", "W"]))
+    # The kernel works sample-major; these copies are also writable C-contiguous float64, the one
+    # array type the cached kernel is compiled for (pandas copy-on-write views are read-only).
+    Xt = _transposed(X)
+    mask = (np.empty((X.shape[0], 0, 0)) if weights is None else _transposed(weights))
     W = np.array(W, dtype=np.float64, order="C")
-    H = np.array(H, dtype=np.float64, order="C")
+    Ht = _transposed(H)
     settings = np.array([max_iter, min_iter, check_every, tol], dtype=np.float64)
     out = np.zeros((X.shape[0], 3))
-    kl_mu_batch(X, mask, W, H, settings, update_w, update_h, float(exponent), out)
+    with _THREADPOOLS.limit(limits=1, user_api="blas"):
+        kl_mu_batch(Xt, mask, W, Ht, settings, update_w, update_h, float(exponent), out)
+    H = np.ascontiguousarray(Ht.transpose(0, 2, 1))
     return BatchResult(W, H, out[:, 0].copy(), out[:, 1].astype(np.int64), out[:, 2] > 0)
+
+
+def _transposed(A: FloatArray) -> FloatArray:
+    """A (R, p, q) as a new C-contiguous float64 array of shape (R, q, p).
+
+    Always a copy: for p or q = 1 the transposed view is already contiguous, and handing it to
+    the kernel would let it overwrite the caller's array.
+    """
+    return np.array(np.asarray(A, dtype=np.float64).transpose(0, 2, 1), order="C")

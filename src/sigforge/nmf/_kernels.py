@@ -1,18 +1,31 @@
-"""Fused numba kernels for the batched KL multiplicative-update solver.
+"""Tiled numba kernel for the batched KL multiplicative-update solver.
 
-Orientation: ``X`` (R, m, n) is R independent problems of m features by n samples, each factored
-as ``W`` (R, m, k) times ``H`` (R, k, n). One kernel call solves every problem to convergence.
+Orientation inside the kernel is sample-major: ``Xt`` (R, n, m) holds R independent problems of
+n samples by m features, and each is factored as ``Ht`` (R, n, k) times ``W.T`` (W: (R, m, k)).
+The public wrapper (:func:`sigforge.nmf.fit_kl_mu_batched`) takes the usual ``X ~ W @ H``
+orientation and transposes once per call.
 
 Why the code looks the way it does:
 
-- **One thread per problem.** ``prange`` runs over problems only; a problem's arithmetic happens
-  in one thread, in a fixed loop order, with no reduction across threads. So a problem gives the
-  same bits whether it is solved alone or stacked with others (the workflow's determinism contract).
-- **Fused passes.** Each half-update streams over the rows of X once: the row of ``W @ H``, the
-  ratio ``X / WH`` and (on check iterations) the objective are computed in an n-long scratch row
-  and immediately accumulated into the update, so ``WH`` is never materialised.
-- **Few compiled kernels, cached.** Every workflow job is a fresh process, so compile time counts;
-  ``cache=True`` stores the machine code next to this file and a single entry point
+- **One sweep per iteration, tile by tile.** The samples are cut into blocks of ``b`` columns of
+  X, chosen so that a ``b x m`` tile stays in a core's L2 cache. For each block the sweep does
+  the whole H half-update (model tile ``Ht_b @ W.T``, ratio ``X / model`` in place, numerator
+  ``ratio @ W``, new ``Ht_b``) and then the block's share of the W half-update (model tile from
+  the *new* ``Ht_b`` and the current W, ratio, ``ratio.T @ Ht_b`` added to W's numerator). That
+  is exactly Lee and Seung's alternating order: H from (W, H), then W from (W, H_new); only the
+  final scaling of W waits for the end of the sweep. ``W @ H`` and the ratio are never stored
+  whole, so memory traffic stays in cache however large the problem.
+- **The products run in BLAS.** Each tile's four products are ``np.dot`` calls into the BLAS
+  that scipy ships (numba binds them), which blocks for registers and caches far better than
+  loops compiled by numba; the kernel only adds the elementwise ratio, the objective and the
+  multiplicative scaling. The caller pins that BLAS to one thread (:mod:`threadpoolctl`), so a
+  problem's arithmetic happens in one thread, in a fixed order.
+- **One thread per problem.** ``prange`` runs over problems only, with no reduction across
+  threads, and the tile size depends on the shape alone. So a problem gives the same bits
+  whether it is solved alone or stacked with others, and from call to call (the workflow's
+  determinism contract; tested, also with operands moved to every 8-byte offset).
+- **Few compiled kernels, cached.** Every workflow job is a fresh process, so compile time
+  counts; ``cache=True`` stores the machine code next to this file and a single entry point
   (:func:`kl_mu_batch`) serves masked and unmasked problems alike (an empty mask means "none").
 """
 
@@ -28,164 +41,154 @@ from sigforge._types import FloatArray
 #: Floor for the model X ~ WH and for update denominators, so ratios and logs stay finite.
 TINY = 1e-300
 
-# Reassociation (and FMA contraction) are allowed only in loops that load and never store: LLVM
-# guards a vectorised loop that stores with a run-time overlap check on the pointers, and where
-# two scratch buffers happen to lie close together in the heap it takes the scalar fallback,
-# whose summation order (and rounding) differs. Loops without stores have no such check, so
-# their result is a fixed function of the inputs and the batch-versus-solo bits stay equal.
-_FASTMATH = {"reassoc", "contract", "nsz"}
-_STRICT = False
+#: Entries of one ``b x m`` tile: 49,152 float64 = 384 KiB, half of a 1 MiB L2 cache, so the
+#: tile, the matching block of X and W stay cache-resident through the tile's four products.
+TILE_ENTRIES = 49152
+
+#: Fewest samples per tile: below this the per-call cost of BLAS outweighs the cache benefit.
+MIN_TILE_COLUMNS = 32
 
 
-@njit(cache=True, fastmath=_STRICT, nogil=True)
-def _model_row(W: FloatArray, H: FloatArray, i: int, out: FloatArray) -> None:
-    """Row i of W @ H into ``out`` (n,), as axpys over pairs of H's rows.
-
-    Pairing halves the loads and stores of ``out``; the loop vectorises without a reduction.
-    """
-    k, n = H.shape
-    c = 0
-    if k % 2 == 1:
-        w = W[i, 0]
-        for j in range(n):
-            out[j] = w * H[0, j]
-        c = 1
-    else:
-        for j in range(n):
-            out[j] = 0.0
-    while c + 1 < k:
-        w0, w1 = W[i, c], W[i, c + 1]
-        for j in range(n):
-            out[j] += w0 * H[c, j] + w1 * H[c + 1, j]
-        c += 2
+@njit(cache=True, nogil=True)
+def tile_columns(m: int, n: int) -> int:
+    """Samples per tile for an m-feature, n-sample problem (a function of the shape only)."""
+    return max(1, min(n, max(MIN_TILE_COLUMNS, TILE_ENTRIES // max(m, 1))))
 
 
-@njit(cache=True, fastmath=_FASTMATH, nogil=True)
-def _dot_rows(ratio: FloatArray, H: FloatArray, out: FloatArray) -> None:
-    """out[c] = ratio . H[c] for every row c of H (k, n), four rows per sweep of ``ratio``.
+@njit(cache=True, nogil=True)
+def _ratio_tile(Xt: FloatArray, Mt: FloatArray, masked: bool, j0: int, tile: FloatArray,
+                evaluate: bool) -> float:
+    """Replace the model tile (b, m) by ``M X / max(model, TINY)`` for samples j0..j0+b.
 
-    Four independent accumulators share each load of ``ratio`` and hide the add latency.
-    """
-    k, n = H.shape
-    c = 0
-    while c + 3 < k:
-        s0 = s1 = s2 = s3 = 0.0
-        for j in range(n):
-            r = ratio[j]
-            s0 += r * H[c, j]
-            s1 += r * H[c + 1, j]
-            s2 += r * H[c + 2, j]
-            s3 += r * H[c + 3, j]
-        out[c], out[c + 1], out[c + 2], out[c + 3] = s0, s1, s2, s3
-        c += 4
-    while c < k:
-        s = 0.0
-        for j in range(n):
-            s += ratio[j] * H[c, j]
-        out[c] = s
-        c += 1
-
-
-@njit(cache=True, fastmath=_STRICT, nogil=True)
-def _ratio_row(X: FloatArray, M: FloatArray, masked: bool, i: int, model: FloatArray,
-               ratio: FloatArray, evaluate: bool) -> float:
-    """ratio[j] = M X / max(WH, TINY) on row i; returns the row's KL term when ``evaluate``.
-
+    Returns the tile's (entry-weighted) generalised KL divergence when ``evaluate``, else 0.
     The common case (no mask, no objective) has its own branch-free loop so that it vectorises.
     """
-    n = X.shape[1]
+    b, m = tile.shape
     if not masked and not evaluate:
-        for j in range(n):
-            ratio[j] = X[i, j] / max(model[j], TINY)
+        for j in range(b):
+            for i in range(m):
+                tile[j, i] = Xt[j0 + j, i] / max(tile[j, i], TINY)
         return 0.0
     total = 0.0
-    for j in range(n):
-        value = max(model[j], TINY)
-        x = X[i, j]
-        weight = M[i, j] if masked else 1.0
-        ratio[j] = weight * x / value
-        term = value - x
-        if x > 0.0:
-            term += x * math.log(x / value)
-        total += weight * term
+    for j in range(b):
+        for i in range(m):
+            value = max(tile[j, i], TINY)
+            x = Xt[j0 + j, i]
+            weight = Mt[j0 + j, i] if masked else 1.0
+            tile[j, i] = weight * x / value
+            term = value - x
+            if x > 0.0:
+                term += x * math.log(x / value)
+            total += weight * term
     return total if evaluate else 0.0
 
 
-@njit(cache=True, fastmath=_STRICT, nogil=True)
-def _accumulate_h(M: FloatArray, masked: bool, W: FloatArray, i: int, ratio: FloatArray,
-                  numer: FloatArray, denom: FloatArray) -> None:
-    """Add row i's share to H's update numerator W^T ratio and (masked) denominator W^T M."""
-    k = W.shape[1]
-    n = ratio.shape[0]
-    for c in range(k):
-        w = W[i, c]
-        for j in range(n):
-            numer[c, j] += w * ratio[j]
-    if masked:
-        for c in range(k):
-            w = W[i, c]
-            for j in range(n):
-                denom[c, j] += w * M[i, j]
+@njit(cache=True, nogil=True)
+def _scale(values: FloatArray, numer: FloatArray, denom: FloatArray, per_entry: bool,
+           exponent: float) -> None:
+    """values *= (numer / max(denom, TINY)) ** exponent; denom is (rows, k) or a (1, k) row.
 
-
-@njit(cache=True, fastmath=_STRICT, nogil=True)
-def _update_h(X: FloatArray, M: FloatArray, masked: bool, W: FloatArray, H: FloatArray,
-              exponent: float, evaluate: bool, apply: bool, model: FloatArray,
-              ratio: FloatArray, numer: FloatArray, denom: FloatArray) -> float:
-    """Multiplicative KL update of H (k, n) in place; returns the incoming W, H's objective."""
-    m, k = W.shape
-    n = H.shape[1]
-    numer[:, :] = 0.0
-    denom[:, :] = 0.0
-    if not masked:
-        for i in range(m):
+    A shared denominator row is inverted once, so the loop multiplies instead of dividing
+    (divisions, not multiply-adds, bound these updates at small k).
+    """
+    rows, k = values.shape
+    if per_entry:
+        for r in range(rows):
             for c in range(k):
-                denom[c, 0] += W[i, c]
-    objective = 0.0
-    for i in range(m):
-        _model_row(W, H, i, model)
-        objective += _ratio_row(X, M, masked, i, model, ratio, evaluate)
-        if apply:
-            _accumulate_h(M, masked, W, i, ratio, numer, denom)
-    if apply:
+                factor = numer[r, c] / max(denom[r, c], TINY)
+                values[r, c] *= factor if exponent == 1.0 else factor**exponent
+        return
+    inverse = np.empty(k)
+    for c in range(k):
+        inverse[c] = 1.0 / max(denom[0, c], TINY)
+    for r in range(rows):
         for c in range(k):
-            for j in range(n):
-                d = denom[c, j] if masked else denom[c, 0]
-                factor = numer[c, j] / max(d, TINY)
-                H[c, j] *= factor if exponent == 1.0 else factor**exponent
+            factor = numer[r, c] * inverse[c]
+            values[r, c] *= factor if exponent == 1.0 else factor**exponent
+
+
+@njit(cache=True, nogil=True)
+def _h_block(Xt: FloatArray, Mt: FloatArray, masked: bool, W: FloatArray, h: FloatArray,
+             j0: int, exponent: float, evaluate: bool, do_h: bool, tile: FloatArray,
+             numer: FloatArray, denom: FloatArray) -> float:
+    """H half-update of one block of samples ``h`` (b, k); returns the block's objective.
+
+    Leaves ``tile`` holding the block's ratio for the incoming (W, H). ``denom`` holds W's
+    column sums (unmasked) or is scratch for the per-entry denominators ``M^T W`` (masked).
+    """
+    b = h.shape[0]
+    np.dot(h, W.T, tile)
+    objective = _ratio_tile(Xt, Mt, masked, j0, tile, evaluate)
+    if do_h:
+        np.dot(tile, W, numer)
+        if masked:
+            np.dot(Mt[j0:j0 + b], W, denom)
+        _scale(h, numer, denom, masked, exponent)
     return objective
 
 
-@njit(cache=True, fastmath=_FASTMATH, nogil=True)
-def _update_w(X: FloatArray, M: FloatArray, masked: bool, W: FloatArray, H: FloatArray,
-              exponent: float, model: FloatArray, ratio: FloatArray, denom: FloatArray,
-              numer_row: FloatArray) -> None:
-    """Multiplicative KL update of W (m, k) in place, one row at a time (rows are independent)."""
-    m, k = W.shape
-    n = H.shape[1]
-    if not masked:
+@njit(cache=True, nogil=True)
+def _w_block(Xt: FloatArray, Mt: FloatArray, masked: bool, W: FloatArray, h: FloatArray,
+             j0: int, fresh: bool, tile: FloatArray, part: FloatArray, part_d: FloatArray,
+             numer_w: FloatArray, denom_w: FloatArray) -> None:
+    """Add one block's share to W's update: ``ratio.T @ h`` and ``M.T @ h`` (or h's sums).
+
+    ``fresh`` says ``tile`` already holds the ratio for (W, h); otherwise it is recomputed.
+    """
+    b, k = h.shape
+    if not fresh:
+        np.dot(h, W.T, tile)
+        _ratio_tile(Xt, Mt, masked, j0, tile, False)
+    np.dot(tile.T, h, part)
+    numer_w += part
+    if masked:
+        np.dot(Mt[j0:j0 + b].T, h, part_d)
+        denom_w += part_d
+    else:
+        for j in range(b):
+            for c in range(k):
+                denom_w[0, c] += h[j, c]
+
+
+@njit(cache=True, nogil=True)
+def _sweep(Xt: FloatArray, Mt: FloatArray, masked: bool, W: FloatArray, Ht: FloatArray,
+           exponent: float, evaluate: bool, do_h: bool, do_w: bool, scratch: FloatArray,
+           numer_h: FloatArray, denom_h: FloatArray, part: FloatArray, numer_w: FloatArray,
+           denom_w: FloatArray, part_d: FloatArray) -> float:
+    """One iteration over all tiles: returns the objective of the incoming (W, H).
+
+    With ``do_h`` the rows of ``Ht`` are updated tile by tile; with ``do_w`` W's numerator and
+    denominator are accumulated in ``numer_w``/``denom_w`` (the caller applies them, so that a
+    problem that converges on this sweep keeps its W, as in the unfused order).
+    """
+    n, m = Xt.shape
+    k = W.shape[1]
+    block = tile_columns(m, n)
+    objective = 0.0
+    if do_h and not masked:
         for c in range(k):
             s = 0.0
-            for j in range(n):
-                s += H[c, j]
-            denom[0, c] = s
-    for i in range(m):
-        _model_row(W, H, i, model)
-        _ratio_row(X, M, masked, i, model, ratio, False)
-        _dot_rows(ratio, H, numer_row)
-        for c in range(k):
-            if masked:
-                d = 0.0
-                for j in range(n):
-                    d += M[i, j] * H[c, j]
-            else:
-                d = denom[0, c]
-            factor = numer_row[c] / max(d, TINY)
-            W[i, c] *= factor if exponent == 1.0 else factor**exponent
+            for i in range(m):
+                s += W[i, c]
+            denom_h[0, c] = s
+    if do_w:
+        numer_w[:, :] = 0.0
+        denom_w[:, :] = 0.0
+    for j0 in range(0, n, block):
+        b = min(n, j0 + block) - j0
+        h = Ht[j0:j0 + b]
+        tile = scratch[:b]
+        if evaluate or do_h:
+            objective += _h_block(Xt, Mt, masked, W, h, j0, exponent, evaluate, do_h, tile,
+                                  numer_h[:b], denom_h[:b] if masked else denom_h)
+        if do_w:
+            _w_block(Xt, Mt, masked, W, h, j0, evaluate and not do_h, tile, part, part_d,
+                     numer_w, denom_w)
+    return objective
 
 
-@njit(cache=True, fastmath=_STRICT, nogil=True)
-def _normalise(W: FloatArray, H: FloatArray) -> None:
+@njit(cache=True, nogil=True)
+def _normalise(W: FloatArray, Ht: FloatArray) -> None:
     """Scale W's columns to sum to 1 and H's rows inversely (W @ H unchanged up to rounding)."""
     m, k = W.shape
     for c in range(k):
@@ -195,25 +198,28 @@ def _normalise(W: FloatArray, H: FloatArray) -> None:
         if s > 0.0:
             for i in range(m):
                 W[i, c] /= s
-            for j in range(H.shape[1]):
-                H[c, j] *= s
+            for j in range(Ht.shape[0]):
+                Ht[j, c] *= s
 
 
-@njit(cache=True, fastmath=_STRICT, nogil=True)
-def _solve_one(X: FloatArray, M: FloatArray, W: FloatArray, H: FloatArray,
+@njit(cache=True, nogil=True)
+def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
                settings: FloatArray, update_w: bool, update_h: bool, exponent: float,
                out: FloatArray) -> None:
     """Run one problem to convergence; writes objective, iterations, converged into ``out`` (3,)."""
-    m, n = X.shape
+    n, m = Xt.shape
     k = W.shape[1]
     max_iter, min_iter, check_every = int(settings[0]), int(settings[1]), int(settings[2])
     tol = settings[3]
-    masked = M.shape[0] > 0
-    model = np.empty(n)
-    numer_row = np.empty(k)
-    ratio = np.empty(n)
-    numer = np.empty((k, n))
-    denom = np.empty((k, n if masked else k))
+    masked = Mt.shape[0] > 0
+    block = tile_columns(m, n)
+    scratch = np.empty((block, m))
+    numer_h = np.empty((block, k))
+    denom_h = np.empty((block if masked else 1, k))
+    part = np.empty((m, k))
+    part_d = np.empty((m, k))
+    numer_w = np.empty((m, k))
+    denom_w = np.empty((m if masked else 1, k))
     previous = np.inf
     iteration = 0
     converged = False
@@ -222,8 +228,9 @@ def _solve_one(X: FloatArray, M: FloatArray, W: FloatArray, H: FloatArray,
         # end, as scikit-learn does; fixed-iteration runs then pay for updates alone.
         evaluate = (tol > 0 and iteration % check_every == 0) or iteration == max_iter
         stop = iteration == max_iter
-        current = _update_h(X, M, masked, W, H, exponent, evaluate, update_h and not stop,
-                            model, ratio, numer, denom)
+        current = _sweep(Xt, Mt, masked, W, Ht, exponent, evaluate, update_h and not stop,
+                         update_w and not stop, scratch, numer_h, denom_h, part, numer_w,
+                         denom_w, part_d)
         if evaluate and iteration > 0:
             change = (previous - current) / max(abs(previous), TINY)
             if change < tol and iteration >= min_iter:
@@ -234,27 +241,27 @@ def _solve_one(X: FloatArray, M: FloatArray, W: FloatArray, H: FloatArray,
         if stop:
             break
         if update_w:
-            _update_w(X, M, masked, W, H, exponent, model, ratio, denom, numer_row)
+            _scale(W, numer_w, denom_w, masked, exponent)
         iteration += 1
     if update_w and update_h:
-        _normalise(W, H)
+        _normalise(W, Ht)
     out[0] = previous
     out[1] = iteration
     out[2] = 1.0 if converged else 0.0
 
 
 @njit(cache=True, parallel=True)
-def kl_mu_batch(X: FloatArray, M: FloatArray, W: FloatArray, H: FloatArray,
+def kl_mu_batch(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
                 settings: FloatArray, update_w: bool, update_h: bool, exponent: float,
                 out: FloatArray) -> None:
-    """Solve R problems in place, one thread per problem.
+    """Solve R problems in place, one thread per problem (BLAS must be single-threaded).
 
     Parameters
     ----------
-    X : ndarray, shape (R, m, n), C-contiguous float64
-    M : ndarray, shape (R, m, n) entry weights, or shape (R, 0, 0) for "no mask"
+    Xt : ndarray, shape (R, n, m), C-contiguous float64 (X transposed: samples by features)
+    Mt : ndarray, shape (R, n, m) entry weights (transposed), or shape (R, 0, 0) for "no mask"
     W : ndarray, shape (R, m, k), updated in place
-    H : ndarray, shape (R, k, n), updated in place
+    Ht : ndarray, shape (R, n, k) (H transposed), updated in place
     settings : ndarray, shape (4,): max_iter, min_iter, check_every, tol
     update_w, update_h : bool
         Which factors move (fixed-W refits and fixed-H fits keep the other factor).
@@ -262,5 +269,5 @@ def kl_mu_batch(X: FloatArray, M: FloatArray, W: FloatArray, H: FloatArray,
         1.0 for Lee-Seung updates; in (1, 2) for over-relaxed updates.
     out : ndarray, shape (R, 3): objective, iterations, converged flag per problem
     """
-    for r in prange(X.shape[0]):
-        _solve_one(X[r], M[r], W[r], H[r], settings, update_w, update_h, exponent, out[r])
+    for r in prange(Xt.shape[0]):
+        _solve_one(Xt[r], Mt[r], W[r], Ht[r], settings, update_w, update_h, exponent, out[r])

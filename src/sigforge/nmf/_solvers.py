@@ -4,7 +4,7 @@ HALS for the Frobenius objective.
 
 Orientation: ``X`` (m, n) is factored as ``W`` (m, k) times ``H`` (k, n); ``weights`` (m, n) and
 ``graph`` (n, n) live on X's entries and on its samples. The default problem (KL, no penalty)
-runs in the fused numba kernel of :mod:`sigforge.nmf._kernels`; everything else is numpy.
+runs in the tiled numba kernel of :mod:`sigforge.nmf._kernels`; everything else is numpy.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class FitOptions:
     graph_weight : float, default=0.0
         Weight of the graph penalty ``tr(H L H^T) / 2`` (L the graph Laplacian) on H.
     exponent : float, default=1.0
-        Exponent of the multiplicative factor in the fused KL kernel (beta=1 without penalties);
+        Exponent of the multiplicative factor in the tiled KL kernel (beta=1 without penalties);
         values in (1, 2) over-relax it. The numpy updates use the MM exponent of their beta.
     """
 
@@ -70,7 +70,7 @@ class FitResult:
     n_iter : int
     converged : bool
     history : ndarray, shape (n_checks + 1,)
-        Objective at the start and at every check (empty for the fused KL kernel).
+        Objective at the start and at every check (empty for the tiled KL kernel).
     """
 
     W: FloatArray
@@ -219,7 +219,7 @@ def _check_solver(solver: str, p: _Problem) -> None:
 
 
 def _uses_kernel(solver: str, p: _Problem) -> bool:
-    """True when the fused KL kernel solves exactly this problem."""
+    """True when the tiled KL kernel solves exactly this problem."""
     o = p.options
     return solver == "mu" and o.beta == 1 and o.volume_weight == 0 and o.graph_weight == 0
 
