@@ -66,10 +66,17 @@ print(json.dumps({"seconds": seconds, "iterations": int(net.conv) or int(sys.arg
 """
 
 
+#: Seconds to wait before each timed call. OpenBLAS's worker threads (numpy's, used by
+#: scikit-learn and the matmul probe) busy-wait for a while after each parallel call, which would
+#: steal a core from whichever run comes next; the pause lets them go idle, fairly for both.
+SETTLE_SECONDS = 0.3
+
+
 def _median_time(function, repeats: int) -> float:
-    """Median wall time of ``function()`` over ``repeats`` calls."""
+    """Median wall time of ``function()`` over ``repeats`` calls, each after a settling pause."""
     times = []
     for _ in range(repeats):
+        time.sleep(SETTLE_SECONDS)
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)

@@ -146,12 +146,15 @@ def test_batch_shape_errors_say_expected_and_got() -> None:
 # ---- tiled kernel: several tiles, degenerate shapes, where the operands lie (issue 4) ----
 
 
+@pytest.mark.parametrize("m,n", [(40, 2500), (1600, 75)])
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("fixed", ["", "W", "H"])
-def test_several_tiles_match_the_unfused_numpy_updates(masked: bool, fixed: str) -> None:
-    """1,600 features give 32-sample tiles, so 75 samples are swept as tiles of 32, 32 and 11."""
-    assert tile_columns(1600, 75) == 32
-    X, W0, H0 = _problems(1, m=1600, n=75, k=3)
+def test_several_tiles_match_the_unfused_numpy_updates(m: int, n: int, masked: bool,
+                                                       fixed: str) -> None:
+    """Tiles run along the longer axis: 2,500 samples of 40 features are swept as 1,228 + 1,228
+    + 44 samples; 1,600 features of 75 samples go in transposed, as 655 + 655 + 290 features."""
+    assert tile_columns(min(m, n), max(m, n)) in (1228, 655)
+    X, W0, H0 = _problems(1, m=m, n=n, k=3)
     weights = ((np.random.default_rng(1).uniform(size=X.shape) > 0.3).astype(float) if masked
                else None)
     options = FitOptions(max_iter=25, tol=0.0, update_w=fixed != "W", update_h=fixed != "H")

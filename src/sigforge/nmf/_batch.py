@@ -154,20 +154,36 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
         raise ValueError(f"expected max_iter >= 0, min_iter >= 0, check_every >= 1, tol >= 0, "
                          f"0 < exponent < 2; got {max_iter}, {min_iter}, {check_every}, {tol}, "
                          f"{exponent}.")
-    # Writable C-contiguous float64 everywhere: numba compiles a separate kernel per array type,
-    # and read-only inputs (pandas copy-on-write views) would cost a second compilation.
-    # The kernel works sample-major; these copies are also writable C-contiguous float64, the one
-    # array type the cached kernel is compiled for (pandas copy-on-write views are read-only).
-    Xt = _transposed(X)
-    mask = (np.empty((X.shape[0], 0, 0)) if weights is None else _transposed(weights))
-    W = np.array(W, dtype=np.float64, order="C")
-    Ht = _transposed(H)
     settings = np.array([max_iter, min_iter, check_every, tol], dtype=np.float64)
     out = np.zeros((X.shape[0], 3))
+    # The kernel sweeps tiles along its sample axis, which should be the longer one: a problem
+    # with more features than samples goes in transposed (X.T ~ H.T @ W.T), with the kernel
+    # told to update its W (our H) first so that the order of the half-updates is unchanged.
+    # Every array is a fresh writable C-contiguous float64 copy: the one array type the cached
+    # kernel is compiled for, and never the caller's memory.
+    transposed = X.shape[1] > X.shape[2]
+    if transposed:
+        data, basis, coefficients = _copied(X), _transposed(H), _copied(W)
+        mask = None if weights is None else _copied(weights)
+        fit_basis, fit_coefficients = update_h, update_w
+    else:
+        data, basis, coefficients = _transposed(X), _copied(W), _transposed(H)
+        mask = None if weights is None else _transposed(weights)
+        fit_basis, fit_coefficients = update_w, update_h
     with _THREADPOOLS.limit(limits=1, user_api="blas"):
-        kl_mu_batch(Xt, mask, W, Ht, settings, update_w, update_h, float(exponent), out)
-    H = np.ascontiguousarray(Ht.transpose(0, 2, 1))
+        kl_mu_batch(data, np.empty((X.shape[0], 0, 0)) if mask is None else mask, basis,
+                    coefficients, settings, fit_basis, fit_coefficients, float(exponent),
+                    transposed, out)
+    if transposed:
+        W, H = coefficients, np.ascontiguousarray(basis.transpose(0, 2, 1))
+    else:
+        W, H = basis, np.ascontiguousarray(coefficients.transpose(0, 2, 1))
     return BatchResult(W, H, out[:, 0].copy(), out[:, 1].astype(np.int64), out[:, 2] > 0)
+
+
+def _copied(A: FloatArray) -> FloatArray:
+    """A new C-contiguous float64 copy of A."""
+    return np.array(A, dtype=np.float64, order="C")
 
 
 def _transposed(A: FloatArray) -> FloatArray:

@@ -203,10 +203,20 @@ def _normalise(W: FloatArray, Ht: FloatArray) -> None:
 
 
 @njit(cache=True, nogil=True)
+def _small_change(previous: float, current: float, tol: float) -> bool:
+    """True when the objective fell by less than ``tol`` relative to ``previous``."""
+    return (previous - current) / max(abs(previous), TINY) < tol
+
+
+@njit(cache=True, nogil=True)
 def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
                settings: FloatArray, update_w: bool, update_h: bool, exponent: float,
-               out: FloatArray) -> None:
-    """Run one problem to convergence; writes objective, iterations, converged into ``out`` (3,)."""
+               w_first: bool, out: FloatArray) -> None:
+    """Run one problem to convergence; writes objective, iterations, converged into ``out`` (3,).
+
+    ``w_first`` updates W before H in each iteration (two sweeps instead of one fused sweep,
+    the same products); the wrapper uses it for a transposed problem, whose W is the caller's H.
+    """
     n, m = Xt.shape
     k = W.shape[1]
     max_iter, min_iter, check_every = int(settings[0]), int(settings[1]), int(settings[2])
@@ -228,23 +238,31 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
         # end, as scikit-learn does; fixed-iteration runs then pay for updates alone.
         evaluate = (tol > 0 and iteration % check_every == 0) or iteration == max_iter
         stop = iteration == max_iter
-        current = _sweep(Xt, Mt, masked, W, Ht, exponent, evaluate, update_h and not stop,
-                         update_w and not stop, scratch, numer_h, denom_h, part, numer_w,
-                         denom_w, part_d)
-        if evaluate and iteration > 0:
-            change = (previous - current) / max(abs(previous), TINY)
-            if change < tol and iteration >= min_iter:
-                converged = True
-                stop = True
+        first_h = update_h and not stop and not w_first
+        first_w = update_w and not stop
+        current = _sweep(Xt, Mt, masked, W, Ht, exponent, evaluate, first_h, first_w, scratch,
+                         numer_h, denom_h, part, numer_w, denom_w, part_d)
         if evaluate:
+            if iteration >= max(min_iter, 1) and _small_change(previous, current, tol):
+                converged = stop = True
             previous = current
+        # The factor updated first in the sweep that converges keeps its update; the second
+        # one does not (as in Lee and Seung's loop stopped between its two half-updates).
+        if w_first and first_w:
+            _scale(W, numer_w, denom_w, masked, exponent)
         if stop:
             break
-        if update_w:
+        if w_first and update_h:
+            _sweep(Xt, Mt, masked, W, Ht, exponent, False, True, False, scratch, numer_h,
+                   denom_h, part, numer_w, denom_w, part_d)
+        elif not w_first and update_w:
             _scale(W, numer_w, denom_w, masked, exponent)
         iteration += 1
     if update_w and update_h:
-        _normalise(W, Ht)
+        if w_first:
+            _normalise(Ht, W)
+        else:
+            _normalise(W, Ht)
     out[0] = previous
     out[1] = iteration
     out[2] = 1.0 if converged else 0.0
@@ -253,7 +271,7 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
 @njit(cache=True, parallel=True)
 def kl_mu_batch(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
                 settings: FloatArray, update_w: bool, update_h: bool, exponent: float,
-                out: FloatArray) -> None:
+                w_first: bool, out: FloatArray) -> None:
     """Solve R problems in place, one thread per problem (BLAS must be single-threaded).
 
     Parameters
@@ -267,7 +285,11 @@ def kl_mu_batch(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
         Which factors move (fixed-W refits and fixed-H fits keep the other factor).
     exponent : float
         1.0 for Lee-Seung updates; in (1, 2) for over-relaxed updates.
+    w_first : bool
+        Update W before H in each iteration; at the end, normalise H's columns (``Ht``'s
+        columns sum to 1) instead of W's. For a problem passed transposed.
     out : ndarray, shape (R, 3): objective, iterations, converged flag per problem
     """
     for r in prange(Xt.shape[0]):
-        _solve_one(Xt[r], Mt[r], W[r], Ht[r], settings, update_w, update_h, exponent, out[r])
+        _solve_one(Xt[r], Mt[r], W[r], Ht[r], settings, update_w, update_h, exponent, w_first,
+                   out[r])
