@@ -183,6 +183,7 @@ def _convergence(catalog: np.ndarray, args: argparse.Namespace) -> list[str]:
     x, w, h = X[0], W0[0], H0[0]
     rows = []
     spe = _spe(x, w, h, args)
+    fit_kl_mu_batched(X, W0, H0, max_iter=1)  # load the compiled kernel outside the timing
     start = time.perf_counter()
     default = fit_kl_mu_batched(X, W0, H0, max_iter=5000, min_iter=200, tol=1e-7)
     seconds = time.perf_counter() - start
