@@ -3,7 +3,9 @@
 Orientation inside the kernel is sample-major: ``Xt`` (R, n, m) holds R independent problems of
 n samples by m features, and each is factored as ``Ht`` (R, n, k) times ``W.T`` (W: (R, m, k)).
 The public wrapper (:func:`sigforge.nmf.fit_kl_mu_batched`) takes the usual ``X ~ W @ H``
-orientation and transposes once per call.
+orientation and, once per call, hands the kernel X or X.T, whichever has more samples than
+features, so tiles always run along the longer axis; for X.T the kernel's W is the caller's H,
+and ``w_first`` keeps the caller's H updated first.
 
 Why the code looks the way it does:
 
