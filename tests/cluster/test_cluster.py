@@ -394,11 +394,16 @@ def test_killed_snakemake_reruns_only_missing_outputs(local: tuple[Path, str],
     finally:
         rc, _ = finish(proc, workdir, "killed.log")
     assert rc == -signal.SIGKILL, rc  # timeout re-raises its child's fatal signal on itself
-    # Its SLURM jobs outlive it. Cancel them, as their owner would before rerunning (else the
-    # rerun would submit the same chunks again beside them), and wait until they are gone.
+    # Its SLURM jobs outlive it, running and pending alike: a job still pending at the kill
+    # starts later and writes (or, cancelled mid-way, removes) a chunk while the rerun plans.
+    # Cancel them all, as their owner would before rerunning (else the rerun would submit the
+    # same chunks again beside them), and wait until they are gone. Nothing else uses this
+    # private SLURM now, and the dead snakemake submits nothing more.
+    active = ("RUNNING", "PENDING", "CONFIGURING", "COMPLETING")
+    jobs = sorted(set(jobs) | {job for job, state, _ in squeue() if state in active})
     subprocess.run(["scancel", *jobs], check=True)
-    poll(lambda: not {j for j, state, _ in squeue() if j in jobs and state in
-                      ("RUNNING", "PENDING", "COMPLETING")}, 120, "the orphaned jobs to end")
+    poll(lambda: not {j for j, state, _ in squeue() if j in jobs and state in active}, 120,
+         "the orphaned jobs to end")
 
     present = {c: (workdir / c).stat().st_mtime_ns for c in chunk_files(workdir)}
     incomplete = incomplete_outputs(workdir)
