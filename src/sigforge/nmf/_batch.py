@@ -5,11 +5,11 @@ Orientation: ``X`` (R, m, n) -- R independent problems of m features by n sample
 start only, so a problem gives the same bits whether it is solved alone or stacked with others
 (the determinism contract of the workflow relies on this).
 
-Memory: the inputs are copied once, transposed, into C-contiguous float64 arrays (X, optional
-weights, W, H: ``8 * R * (m*n*(1 + masked) + k*(m + n))`` bytes); each worker thread then needs
-``8 * (b*(m + 2k) + 4*m*k)`` bytes of scratch, whatever R is, where ``b*m`` is at most about
-49,152 entries (a 384 KiB tile; see :func:`sigforge.nmf._kernels.tile_columns`). ``W @ H`` is
-never stored whole.
+Memory: the inputs are copied once into C-contiguous float64 arrays, transposed where the
+kernel needs it (X, optional weights, W, H: ``8 * R * (m*n*(1 + masked) + k*(m + n))`` bytes);
+each worker thread then needs ``8 * (b*(s + 2k) + 5*s*k)`` bytes of scratch, whatever R is,
+where s = min(m, n) and ``b*s`` is at most about 49,152 entries (a 384 KiB tile; see
+:func:`sigforge.nmf._kernels.tile_columns`). ``W @ H`` is never stored whole.
 
 Threads: one numba thread per problem. The tiles' products call the BLAS that scipy ships, which
 is pinned to one thread for the duration of the call (``threadpoolctl``), so that threads are not
