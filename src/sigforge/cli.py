@@ -11,11 +11,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 
 from sigforge import __version__
+from sigforge._outputs import (
+    check_output_file,
+    check_output_folder,
+    check_plain_name,
+    describe_os_error,
+)
 from sigforge.io import InputError
 
 logger = logging.getLogger("sigforge")
@@ -120,6 +125,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "Mutational signature discovery and refitting. Run 'sigforge COMMAND --help'."))
     parser.add_argument("--version", action="version", version=f"sigforge {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an internal error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("catalog", help="VCFs/MAFs + reference FASTA -> SBS96, SBS288, "
@@ -300,20 +307,61 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands whose --out names one file; every other command's --out is a folder.
+_FILE_OUTPUTS = frozenset({"replicates", "cross-validate"})
+_NAME_OPTIONS = (("name", "--name"), ("modalities", "--modalities"))
+
+
+def _check_destinations(args: argparse.Namespace) -> None:
+    """Check --out and the names of output files before any work starts (creates nothing)."""
+    if args.command in _FILE_OUTPUTS:
+        check_output_file(args.out)
+    else:
+        check_output_folder(args.out)
+    for attribute, option in _NAME_OPTIONS:
+        value = getattr(args, attribute, None)
+        for name in [value] if isinstance(value, str) else value or []:
+            check_plain_name(name, option)
+
+
+def _fail(command: str, message: str) -> None:
+    """Print the one-paragraph error message of a command."""
+    text = message.replace("\r", " ").replace("\n", " ")
+    print(f"sigforge {command}: error: {text}", file=sys.stderr)  # noqa: T201
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command's handler and turn every expected failure into a message and status."""
+    try:
+        _check_destinations(args)
+        handler: Handler = args.handler
+        handler(args)
+    except (InputError, ValueError, FileNotFoundError) as err:
+        _fail(args.command, str(err))
+        return 2
+    except OSError as err:
+        _fail(args.command, describe_os_error(err))
+        return 2
+    except KeyboardInterrupt:
+        _fail(args.command, "interrupted; no output was completed by this run.")
+        return 130
+    except Exception as err:  # a bug: one paragraph by default, the traceback with --debug
+        if args.debug:
+            raise
+        _fail(args.command, f"internal error ({type(err).__name__}: {err}). This is a bug in "
+                            "sigforge, not in your input: rerun with --debug and report the "
+                            "traceback.")
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sigforge`` console script; returns the exit status."""
     parser = _build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="sigforge %(levelname)s: %(message)s", stream=sys.stderr)
-    try:
-        handler: Handler = args.handler
-        handler(args)
-    except (InputError, ValueError, FileNotFoundError) as err:
-        message = str(err).replace(os.linesep, " ")
-        print(f"sigforge {args.command}: error: {message}", file=sys.stderr)  # noqa: T201
-        return 2
-    return 0
+    return _run(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

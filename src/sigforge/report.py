@@ -1055,13 +1055,15 @@ def _save_figure(fig: Figure, stem: Path, page_dir: Path, alt: str, *,
     finally:
         if close:
             plt.close(fig)
+    # Suffixes are appended, never substituted: the stem of sample 'P1.tumor' must not
+    # become 'P1.png' and collide with the figures of 'P1.normal'.
     for suffix, payload in ((".png", png), (".svg", svg)):
-        with atomic_write(stem.with_suffix(suffix), mode="wb") as handle:
+        with atomic_write(f"{stem}{suffix}", mode="wb") as handle:
             handle.write(payload)
-    relative = Path(os.path.relpath(stem, page_dir))
+    relative = os.path.relpath(stem, page_dir)
     return _SavedFigure(alt=alt, png_base64=base64.b64encode(png).decode("ascii"),
-                        png_href=_href(relative.with_suffix(".png")),
-                        svg_href=_href(relative.with_suffix(".svg")))
+                        png_href=_href(Path(f"{relative}.png")),
+                        svg_href=_href(Path(f"{relative}.svg")))
 
 
 # ---------------------------------------------------------------------------------------------

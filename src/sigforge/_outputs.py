@@ -1,0 +1,96 @@
+"""Checks on where a command will write, made before it does any work.
+
+A command that would fail only at its last step (an ``--out`` that is an existing file, a
+folder on a read-only disk, a ``--name`` that climbs out of ``--out``) wastes the whole run
+and, worse, may leave part of its outputs behind. These checks run first and raise
+:class:`~sigforge.io.InputError` naming the option, the path and the fix; they create nothing.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from pathlib import Path
+
+from sigforge.io import InputError
+
+# A name that becomes part of a file name: no folder separators, no leading dot or dash
+# (hidden files, options), no control characters, not '.' or '..'.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9._+-]*")
+_NAME_MAX = 200
+
+
+def check_plain_name(name: str, option: str) -> str:
+    """Return ``name`` if it is safe as a file name inside the output folder, else raise.
+
+    Raises
+    ------
+    InputError
+        If ``name`` holds a '/' or '\\', starts with '.' or '-', holds characters outside
+        letters, digits and ``._+-``, or is longer than 200 characters.
+    """
+    if not _PLAIN_NAME.fullmatch(name) or len(name) > _NAME_MAX:
+        raise InputError(f"{option} {name!r}: expected a plain file name (letters, digits, "
+                         "'.', '_', '+', '-'; not starting with '.' or '-'; no '/'), because it "
+                         "names files inside --out. Choose a name such as 'my_matrix'.")
+    return name
+
+
+def _nearest_existing(path: Path) -> Path:
+    """The path itself or its closest ancestor that exists (the folder a mkdir would start in)."""
+    current = path
+    while not current.exists() and current != current.parent:
+        current = current.parent
+    return current
+
+
+def check_output_folder(out: str) -> None:
+    """Raise unless ``out`` is, or can be created as, a writable folder. Creates nothing."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"--out {out}: a file of that name exists, but a folder is needed. "
+                         "Give another --out, or move the file away.")
+    _check_writable(out, path)
+
+
+def check_output_file(out: str) -> None:
+    """Raise unless ``out`` is a file path whose folder is, or can be created, writable."""
+    path = Path(out)
+    if path.is_dir():
+        raise InputError(f"--out {out}: a folder of that name exists, but a file is needed. "
+                         "Give a file path such as chunk0.npz.")
+    _check_writable(out, path.parent)
+
+
+def _check_writable(out: str, folder: Path) -> None:
+    """The folder (or its nearest existing ancestor) must be a writable directory."""
+    existing = _nearest_existing(folder.absolute())
+    if not existing.is_dir():
+        raise InputError(f"--out {out}: {existing} is a file, so no folder can be created "
+                         "below it. Give an --out whose parent folders are folders.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: cannot write in {existing} (read-only file system or "
+                         "no permission). Give an --out on a writable disk.")
+
+
+_OS_FIXES = {
+    errno.EROFS: "the file system is read-only; write to a writable disk",
+    errno.ENOSPC: "the disk is full; free space or write elsewhere",
+    errno.EDQUOT: "the disk quota is exceeded; free space or write elsewhere",
+    errno.EACCES: "permission denied; check the file's and folder's permissions",
+    errno.EPERM: "operation not permitted; check the file's and folder's permissions",
+    errno.ENOTDIR: "a file stands where a folder is needed; move it or choose another path",
+    errno.EEXIST: "a file stands where a folder is needed; move it or choose another path",
+    errno.EISDIR: "a folder stands where a file is needed; choose another path",
+    errno.ENOENT: "no such file or folder; check the path",
+    errno.ENAMETOOLONG: "the path is too long; choose a shorter name",
+}
+
+
+def describe_os_error(err: OSError) -> str:
+    """One sentence for an OSError: the path(s), what went wrong and the fix."""
+    paths = " -> ".join(str(p) for p in (err.filename, err.filename2) if p is not None)
+    reason = err.strerror or str(err)
+    fix = _OS_FIXES.get(err.errno or -1, "check the path and the disk")
+    return f"{paths or 'file system'}: {reason} ({fix})."

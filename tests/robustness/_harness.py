@@ -1,0 +1,69 @@
+"""What every robustness case asserts: exit 2, one clear message, no traceback, nothing written.
+
+Each case runs the ``sigforge`` command line in-process (``sigforge.cli.main``), so an
+uncaught exception fails the test with its traceback instead of hiding in a subprocess.
+With ``SIGFORGE_CASE_TABLE=FILE`` in the environment every case appends one row
+``case<TAB>exit<TAB>first line of the message`` to FILE: the table of the hardening note.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sigforge.cli import main
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Exit status and standard error of one command."""
+
+    code: int
+    err: str
+
+    @property
+    def first_line(self) -> str:
+        """The first non-empty line of standard error (the message a user reads first)."""
+        return next((line for line in self.err.splitlines() if line.strip()), "")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str, case: str | None = None) -> Outcome:
+    """Run ``sigforge -q ARGV`` in-process; record it in the case table when ``case`` is given."""
+    capsys.readouterr()
+    code = main(["-q", *argv])
+    outcome = Outcome(code, capsys.readouterr().err)
+    if case is not None:
+        record_case(case, outcome)
+    return outcome
+
+
+def record_case(case: str, outcome: Outcome) -> None:
+    """Append one row to $SIGFORGE_CASE_TABLE (no-op when unset)."""
+    table = os.environ.get("SIGFORGE_CASE_TABLE")
+    if table:
+        with open(table, "a", encoding="utf-8") as handle:
+            handle.write(f"{case}\t{outcome.code}\t{outcome.first_line[:300]}\n")
+
+
+def assert_clear_error(outcome: Outcome, *fragments: str) -> None:
+    """Exit 2, no traceback, and every fragment (file, line, sample, fix) in the message."""
+    assert outcome.code == 2, f"expected exit 2, got {outcome.code}: {outcome.err}"
+    assert "Traceback" not in outcome.err, outcome.err
+    assert "error:" in outcome.err, outcome.err
+    for fragment in fragments:
+        assert fragment in outcome.err, f"{fragment!r} not in message: {outcome.err}"
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file below folder (relative paths, sorted): what a failed command left behind."""
+    if not folder.exists():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def assert_nothing_written(folder: Path, before: list[str] | None = None) -> None:
+    """No file under folder beyond those listed in ``before`` (no partial output, no temp file)."""
+    assert files_under(folder) == sorted(before or []), files_under(folder)

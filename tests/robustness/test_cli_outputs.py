@@ -1,0 +1,227 @@
+"""Where commands write: --out checked before any work, names that cannot escape --out,
+OS errors and internal errors as one-paragraph messages, figure files that never collide."""
+
+from __future__ import annotations
+
+import errno
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge import cli, commands
+from sigforge.contexts import SBS96_CHANNELS
+from sigforge.io import write_matrix
+from sigforge.report import CohortData, write_reports
+from sigforge.samplesheet import file_stems
+from tests.robustness._harness import (
+    assert_clear_error,
+    assert_nothing_written,
+    files_under,
+    run_cli,
+)
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    """A small SBS96 catalog of six samples."""
+    counts = np.random.default_rng(7).integers(0, 30, size=(96, 6))
+    frame = pd.DataFrame(counts, index=list(SBS96_CHANNELS), columns=[f"s{i}" for i in range(6)])
+    path = tmp_path / "in" / "SBS96.tsv"
+    write_matrix(frame, path, integer=True)
+    return path
+
+
+@pytest.fixture
+def matrix(tmp_path: Path) -> Path:
+    """A small generic matrix (word counts)."""
+    path = tmp_path / "in" / "words.tsv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("word\ta\tb\tc\nalpha\t1\t2\t0\nbeta\t3\t0\t1\ngamma\t0\t5\t2\n")
+    return path
+
+
+@pytest.fixture
+def read_only_dir(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a read-only tmpfs (root only: CI runs as root)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
+                             capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def _forbid_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any factorisation fail the test: the checks must come before the work."""
+    def work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the command started working before checking --out")
+
+    monkeypatch.setattr(commands, "run_discovery", work)
+    monkeypatch.setattr(commands, "solve_replicates", work)
+
+
+def test_extract_out_is_a_file_fails_before_any_work(
+        tmp_path: Path, catalog: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _forbid_work(monkeypatch)
+    out = tmp_path / "taken.txt"
+    out.write_text("mine")
+    outcome = run_cli(capsys, "extract", "--catalog", str(catalog), "--ranks", "2-3",
+                      "--replicates", "1000", "--out", str(out), case="extract-out-is-file")
+    assert_clear_error(outcome, str(out), "a file of that name exists", "Give another --out")
+    assert out.read_text() == "mine"
+
+
+def test_out_below_a_file(tmp_path: Path, catalog: Path, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _forbid_work(monkeypatch)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    outcome = run_cli(capsys, "extract", "--catalog", str(catalog), "--ranks", "2",
+                      "--out", str(blocker / "sub" / "run"), case="extract-out-below-file")
+    assert_clear_error(outcome, str(blocker), "is a file")
+
+
+def test_replicates_out_is_a_folder(tmp_path: Path, catalog: Path,
+                                    capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _forbid_work(monkeypatch)
+    folder = tmp_path / "chunk0.npz"
+    folder.mkdir()
+    outcome = run_cli(capsys, "replicates", "--catalog", str(catalog), "--k", "2", "--first",
+                      "0", "--count", "2", "--out", str(folder), case="replicates-out-is-folder")
+    assert_clear_error(outcome, str(folder), "a folder of that name exists")
+
+
+@pytest.mark.parametrize("command", ["extract", "catalog", "prepare-matrix"])
+def test_read_only_out(command: str, tmp_path: Path, catalog: Path, matrix: Path,
+                       read_only_dir: Path, capsys: pytest.CaptureFixture[str],
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _forbid_work(monkeypatch)
+    out = str(read_only_dir / "results")
+    argv = {
+        "extract": ["extract", "--catalog", str(catalog), "--ranks", "2", "--out", out],
+        "catalog": ["catalog", "--reference", str(tmp_path / "ref.fa"), "--vcf",
+                    str(tmp_path / "x.vcf"), "--out", out],
+        "prepare-matrix": ["prepare-matrix", "--input", str(matrix), "--name", "words",
+                           "--out", out],
+    }[command]
+    outcome = run_cli(capsys, *argv, case=f"{command}-read-only-out")
+    assert_clear_error(outcome, out, "read-only file system or no permission", "writable disk")
+
+
+@pytest.mark.parametrize("name", ["../../../escaped", "/tmp/abs", "sub/dir", ".hidden", "..",
+                                  "a\nb", "x" * 300])
+def test_prepare_matrix_name_cannot_leave_out(name: str, tmp_path: Path, matrix: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "work" / "a" / "b" / "out"
+    before = files_under(tmp_path)
+    outcome = run_cli(capsys, "prepare-matrix", "--input", str(matrix), "--name", name,
+                      "--out", str(out), case=f"prepare-matrix-name-{name[:12]!r}")
+    assert_clear_error(outcome, "--name", "expected a plain file name")
+    assert_nothing_written(tmp_path, before)
+
+
+def test_prepare_joint_modality_cannot_leave_out(tmp_path: Path, matrix: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    before = files_under(tmp_path)
+    outcome = run_cli(capsys, "prepare-joint", "--inputs", str(matrix), str(matrix),
+                      "--modalities", "ok", "../evil", "--weights", "1", "1", "--name", "j",
+                      "--out", str(tmp_path / "out"), case="prepare-joint-modality-path")
+    assert_clear_error(outcome, "--modalities '../evil'", "expected a plain file name")
+    assert_nothing_written(tmp_path, before)
+
+
+def test_split_joint_modality_from_file_cannot_leave_out(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    signatures = tmp_path / "signatures.tsv"
+    signatures.write_text("Feature\tC1\nalpha\t0.5\nbeta\t0.5\n")
+    blocks = tmp_path / "j_blocks.tsv"
+    blocks.write_text("Feature\tmodality\tfeature\tweight\nalpha\t../../evil\talpha\t1\n"
+                      "beta\tok\tbeta\t1\n")
+    before = files_under(tmp_path)
+    outcome = run_cli(capsys, "split-joint", "--signatures", str(signatures), "--blocks",
+                      str(blocks), "--out", str(tmp_path / "out"), case="split-joint-modality")
+    assert_clear_error(outcome, str(blocks), "'../../evil'", "expected a plain file name")
+    assert_nothing_written(tmp_path, before)
+
+
+def test_disk_full_is_a_message(tmp_path: Path, matrix: Path,
+                                capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out" / "words_dropped.tsv"
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(commands, "write_table", full)
+    outcome = run_cli(capsys, "prepare-matrix", "--input", str(matrix), "--name", "words",
+                      "--out", str(tmp_path / "out"), case="disk-full")
+    assert_clear_error(outcome, str(target), "No space left on device", "the disk is full")
+
+
+def test_internal_error_is_one_paragraph_and_debug_shows_it(
+        tmp_path: Path, matrix: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(args: object) -> None:
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(commands, "prepare_matrix", broken)
+    argv = ["prepare-matrix", "--input", str(matrix), "--name", "w", "--out", str(tmp_path / "o")]
+    outcome = run_cli(capsys, *argv, case="internal-error")
+    assert outcome.code == 1
+    assert "Traceback" not in outcome.err
+    assert "internal error (TypeError: unsupported operand)" in outcome.err
+    assert "--debug" in outcome.err
+    with pytest.raises(TypeError, match="unsupported operand"):
+        cli.main(["--debug", *argv])
+
+
+def _two_tissue_cohort() -> CohortData:
+    """Two samples whose names differ only after a dot (P1.tumor, P1.normal)."""
+    rng = np.random.default_rng(3)
+    samples, names = ["P1.tumor", "P1.normal"], ["SBS96A", "SBS96B"]
+    signatures = rng.dirichlet(np.full(96, 0.5), size=2).T
+    exposures = np.array([[400.0, 20.0], [50.0, 300.0]])
+    catalog = rng.poisson(signatures @ exposures)
+    burden = catalog.sum(axis=0)
+    return CohortData(
+        catalog=pd.DataFrame(catalog, index=list(SBS96_CHANNELS), columns=samples),
+        catalog_log=pd.DataFrame({"source": ["a.vcf", "b.vcf"], "variants_read": burden,
+                                  "counted_SBS96": burden}, index=samples),
+        rank_metrics=pd.DataFrame({"mean_stability": [0.9], "min_stability": [0.9],
+                                   "kl_divergence": [1.0], "relative_error": [0.1],
+                                   "mean_cosine": [0.99], "selected": [True]},
+                                  index=pd.Index([2], name="k")),
+        chosen_rank=2, rank_rule="k = 2.",
+        signatures=pd.DataFrame(signatures, index=list(SBS96_CHANNELS), columns=names),
+        stability=pd.DataFrame({"stability": [0.9, 0.9], "spread": [0.0, 0.0]}, index=names),
+        exposures=pd.DataFrame(exposures, index=names, columns=samples),
+        reconstruction=pd.DataFrame({"burden": burden, "cosine": [0.99, 0.98],
+                                     "kl_divergence": [0.1, 0.1]}, index=samples),
+        reference_matches=pd.DataFrame({"reference": ["SBS1", "SBS5"], "cosine": [0.9, 0.9]},
+                                       index=names),
+        run_info={}, files={})
+
+
+def test_samples_differing_after_a_dot_get_their_own_figures(tmp_path: Path) -> None:
+    cohort = _two_tissue_cohort()
+    write_reports(cohort, tmp_path, file_stems(list(cohort.catalog.columns), "test"))
+    figures = sorted(p.name for p in (tmp_path / "figures" / "patients").iterdir())
+    assert figures == ["P1.normal_spectrum.png", "P1.normal_spectrum.svg",
+                       "P1.tumor_spectrum.png", "P1.tumor_spectrum.svg"]
+    tumour = (tmp_path / "patients" / "P1.tumor.html").read_text()
+    normal = (tmp_path / "patients" / "P1.normal.html").read_text()
+    assert "P1.tumor_spectrum.png" in tumour and "P1.normal_spectrum" not in tumour
+    assert "P1.normal_spectrum.png" in normal and "P1.tumor_spectrum" not in normal
+    assert (tmp_path / "figures/patients/P1.tumor_spectrum.png").read_bytes() != (
+        tmp_path / "figures/patients/P1.normal_spectrum.png").read_bytes()
