@@ -38,7 +38,10 @@ def _parse_ranks(text: str) -> list[int]:
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"expected ranks like '2-8' or '2,3,5', got '{text}'") \
             from err
-    if not ranks or min(ranks) < 1:
+    if not ranks:
+        raise argparse.ArgumentTypeError(f"'{text}' holds no rank: write the smaller rank "
+                                         "first, as in '2-8'")
+    if min(ranks) < 1:
         raise argparse.ArgumentTypeError(f"ranks must be >= 1, got '{text}'")
     return sorted(ranks)
 

@@ -46,6 +46,19 @@ class RankRule:
     min_error_gain: float = 0.01
     fixed_rank: int | None = None
 
+    def __post_init__(self) -> None:
+        """Reject thresholds no stability or error gain can meet (silently choosing nothing)."""
+        for name in ("min_mean_stability", "min_component_stability"):
+            value = getattr(self, name)
+            if not -1.0 <= value <= 1.0:
+                raise ValueError(f"--{name.replace('_', '-')}: expected a silhouette between "
+                                 f"-1 and 1, got {value}.")
+        if not 0.0 <= self.min_error_gain < 1.0:
+            raise ValueError("--min-error-gain: expected a share of the error in [0, 1), got "
+                             f"{self.min_error_gain}.")
+        if self.fixed_rank is not None and self.fixed_rank < 1:
+            raise ValueError(f"--fixed-rank: expected a rank >= 1, got {self.fixed_rank}.")
+
 
 @dataclass(frozen=True)
 class RankChoice:

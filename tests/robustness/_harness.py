@@ -33,7 +33,10 @@ class Outcome:
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str, case: str | None = None) -> Outcome:
     """Run ``sigforge -q ARGV`` in-process; record it in the case table when ``case`` is given."""
     capsys.readouterr()
-    code = main(["-q", *argv])
+    try:
+        code = main(["-q", *argv])
+    except SystemExit as stop:  # argparse rejects malformed options itself, with exit 2
+        code = stop.code if isinstance(stop.code, int) else 2
     outcome = Outcome(code, capsys.readouterr().err)
     if case is not None:
         record_case(case, outcome)

@@ -225,3 +225,32 @@ def test_samples_differing_after_a_dot_get_their_own_figures(tmp_path: Path) -> 
     assert "P1.normal_spectrum.png" in normal and "P1.tumor_spectrum" not in normal
     assert (tmp_path / "figures/patients/P1.tumor_spectrum.png").read_bytes() != (
         tmp_path / "figures/patients/P1.normal_spectrum.png").read_bytes()
+
+
+@pytest.mark.parametrize(("options", "fragments"), [
+    (["--ranks", "5-2"], ["'5-2' holds no rank", "smaller rank first"]),
+    (["--ranks", "0"], ["ranks must be >= 1"]),
+    (["--ranks", "two"], ["expected ranks like '2-8'"]),
+    (["--ranks", "2", "--replicates", "0"], ["replicates >= 2", "got 0"]),
+    (["--ranks", "2", "--chunk-size", "0"], ["chunk size >= 1"]),
+    (["--ranks", "2", "--threads", "0"], ["--threads", "got 0"]),
+    (["--ranks", "2", "--max-iter", "0"], ["--max-iter >= 1", "got 0"]),
+    (["--ranks", "2", "--tol", "-1"], ["--tol >= 0"]),
+    (["--ranks", "2", "--cap", "0"], ["--cap > 0"]),
+    (["--ranks", "2", "--seed", "-5"], ["--seed", "got -5"]),
+    (["--ranks", "2", "--cv-holdout", "1.5"], ["0 < --cv-holdout < 1"]),
+    (["--ranks", "2", "--cv-starts", "0"], ["--cv-starts >= 1"]),
+    (["--ranks", "2", "--resampling", "bogus"], ["'bogus' is unknown", "poisson"]),
+    (["--ranks", "2-3", "--fixed-rank", "9"], ["--fixed-rank 9 is not among --ranks"]),
+    (["--ranks", "2", "--min-mean-stability", "2"], ["between -1 and 1", "got 2.0"]),
+    (["--ranks", "2", "--min-error-gain", "-0.5"], ["--min-error-gain", "[0, 1)"]),
+])
+def test_extract_options_out_of_range_fail_before_any_work(
+        options: list[str], fragments: list[str], tmp_path: Path, catalog: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _forbid_work(monkeypatch)
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "extract", "--catalog", str(catalog), *options, "--out", str(out),
+                      case=f"extract-option {' '.join(options)}")
+    assert_clear_error(outcome, *fragments)
+    assert not out.exists()
