@@ -22,17 +22,49 @@ def check_nonnegative_matrix(values: object, name: str) -> FloatArray:
 
 
 def check_rank(k: int, n_features: int, n_samples: int) -> None:
-    """Raise ValueError unless 1 <= k <= min(n_features, n_samples)."""
+    """Raise ValueError unless 1 <= k <= min(n_features, n_samples).
+
+    A factorisation into more components than samples or features is not identifiable: the
+    message says which dimension limits the rank, so the user can lower it or add data.
+    """
     limit = min(n_features, n_samples)
     if not 1 <= k <= limit:
+        short = "samples" if n_samples <= n_features else "features"
         raise ValueError(f"rank k={k} is impossible for a matrix of {n_features} features x "
-                         f"{n_samples} samples: expected 1 <= k <= {limit}.")
+                         f"{n_samples} samples: expected 1 <= k <= {limit} (no more components "
+                         f"than {short}). Lower the ranks to at most {limit}, or add "
+                         f"{short}.")
+
+
+def feature_differences(expected: pd.Index, given: pd.Index) -> tuple[list[str], list[str]]:
+    """Labels of ``expected`` absent from ``given`` (missing) and of ``given`` absent from
+    ``expected`` (extra), each in its table's order."""
+    given_set, expected_set = set(given), set(expected)
+    return ([str(label) for label in expected if label not in given_set],
+            [str(label) for label in given if label not in expected_set])
+
+
+def _few(labels: list[str], limit: int = 5) -> str:
+    """The first few labels and how many there are in all."""
+    more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
+    return f"{len(labels)}: {labels[:limit]}{more}" if labels else "none"
 
 
 def check_same_features(catalog: pd.DataFrame, signatures: pd.DataFrame) -> None:
-    """Raise ValueError unless both tables have the same feature labels in the same order."""
-    if not catalog.index.equals(signatures.index):
-        missing = [label for label in catalog.index if label not in signatures.index][:5]
-        raise ValueError("catalog and signatures have different feature labels "
-                         f"({len(catalog.index)} vs {len(signatures.index)} rows; "
-                         f"first catalog labels missing from signatures: {missing}).")
+    """Raise ValueError unless both tables have the same feature labels in the same order.
+
+    When the label sets are equal and only the order differs, the message says to align the
+    rows by label (``signatures.loc[catalog.index]``); otherwise it names the missing and extra
+    labels.
+    """
+    if catalog.index.equals(signatures.index):
+        return
+    missing, extra = feature_differences(catalog.index, signatures.index)
+    if not missing and not extra and len(catalog.index) == len(signatures.index):
+        raise ValueError("catalog and signatures have the same feature labels in a different "
+                         "order; align the signatures by label first "
+                         "(signatures.loc[catalog.index]).")
+    raise ValueError("catalog and signatures have different feature labels "
+                     f"({len(catalog.index)} vs {len(signatures.index)} rows; catalog labels "
+                     f"missing from signatures, {_few(missing)}; signature labels not in the "
+                     f"catalog, {_few(extra)}).")

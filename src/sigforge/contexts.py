@@ -12,6 +12,7 @@ Provenance of the order: ``COSMIC_v3.6_SBS_GRCh37.txt`` in the sigprofilerassign
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -76,6 +77,9 @@ SBS288_CHANNELS: tuple[str, ...] = tuple(
 CHANNEL_SETS: dict[str, tuple[str, ...]] = {
     "SBS96": SBS96_CHANNELS, "DBS78": DBS78_CHANNELS, "ID83": ID83_CHANNELS,
     "SBS1536": SBS1536_CHANNELS, "SBS288": SBS288_CHANNELS}
+
+_CHANNEL_SET_MEMBERS: dict[str, frozenset[str]] = {
+    name: frozenset(channels) for name, channels in CHANNEL_SETS.items()}
 
 #: The contexts ``sigforge catalog`` can count, in the order their files are written.
 CATALOG_CONTEXTS = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
@@ -269,18 +273,102 @@ def detect_channel_set(labels: list[str]) -> tuple[str, list[str]] | None:
     Returns
     -------
     (name, standard_labels) or None
-        The channel-set name (``"SBS96"``, ``"DBS78"``, ``"ID83"``) and each input label in
-        standard form, or None when
-        the labels are not exactly one known channel set (the table is then a generic matrix).
+        The channel-set name (``"SBS96"``, ``"DBS78"``, ``"ID83"``, ``"SBS288"``,
+        ``"SBS1536"``) and each input label in standard form, or None when the labels are not
+        exactly one known channel set (see :func:`closest_channel_set` for partial matches).
     """
-    stripped = [label.strip() for label in labels]
-    for name in ("DBS78", "ID83", "SBS288", "SBS1536"):
-        if len(stripped) == len(CHANNEL_SETS[name]) and set(stripped) == set(CHANNEL_SETS[name]):
-            return name, stripped
-    normalised = [normalise_sbs96_label(label) for label in labels]
-    if None in normalised:
+    match = closest_channel_set(labels)
+    if match is None or not match.complete:
         return None
-    standard = [label for label in normalised if label is not None]
-    if len(standard) == len(SBS96_CHANNELS) and set(standard) == set(SBS96_CHANNELS):
-        return "SBS96", standard
-    return None
+    return match.name, [label for label in match.standard if label is not None]
+
+
+#: A table is "mostly" a channel set when at least this share of its labels are channels of
+#: that set (in any accepted style) ...
+MOSTLY_SHARE = 0.5
+#: ... and at least this many of them are (so a small generic table with one or two
+#: channel-like feature names stays generic).
+MOSTLY_MIN_LABELS = 4
+
+
+@dataclass(frozen=True)
+class ChannelSetMatch:
+    """How the row labels of a table relate to the known channel set they mostly belong to.
+
+    Attributes
+    ----------
+    name : str
+        The channel set (``"SBS96"``, ...).
+    standard : list of str or None
+        Each input label in the set's standard form; None for a label outside the set.
+    missing : list of str
+        Channels of the set no label stands for, in standard order.
+    extra : list of int
+        Positions (0-based) of the input labels outside the set.
+    repeated : list of int
+        Positions of labels that name a channel an earlier label already named (another style
+        of the same channel, for example ``A[C>A]A`` and ``ACA>AAA``).
+    """
+
+    name: str
+    standard: list[str | None]
+    missing: list[str]
+    extra: list[int]
+    repeated: list[int]
+
+    @property
+    def complete(self) -> bool:
+        """True when the labels are exactly the channel set, each channel once."""
+        return not (self.missing or self.extra or self.repeated)
+
+
+def _standard_label(name: str, label: str) -> str | None:
+    """``label`` in the standard form of channel set ``name``, or None if it is not a channel.
+
+    SBS96 accepts every style of :func:`normalise_sbs96_label`; SBS288 accepts a strand prefix
+    (``T:``, ``U:``, ``N:``) followed by any of those styles; the other sets take their
+    standard labels (surrounding spaces ignored).
+    """
+    label = label.strip()
+    if name == "SBS96":
+        return normalise_sbs96_label(label)
+    if name == "SBS288" and label[:2] in ("T:", "U:", "N:"):
+        sbs96 = normalise_sbs96_label(label[2:])
+        return f"{label[:2]}{sbs96}" if sbs96 is not None else None
+    return label if label in _CHANNEL_SET_MEMBERS[name] else None
+
+
+def _match(name: str, labels: list[str]) -> ChannelSetMatch:
+    """Compare ``labels`` with channel set ``name``: standard forms, missing, extra, repeats."""
+    standard = [_standard_label(name, label) for label in labels]
+    seen: set[str] = set()
+    repeated = []
+    for position, label in enumerate(standard):
+        if label is None:
+            continue
+        if label in seen:
+            repeated.append(position)
+        seen.add(label)
+    missing = [channel for channel in CHANNEL_SETS[name] if channel not in seen]
+    extra = [position for position, label in enumerate(standard) if label is None]
+    return ChannelSetMatch(name, standard, missing, extra, repeated)
+
+
+def closest_channel_set(labels: list[str]) -> ChannelSetMatch | None:
+    """The known channel set the labels mostly belong to, complete or not; None if none.
+
+    A table is *mostly* channel set S when at least :data:`MOSTLY_SHARE` of its labels, and at
+    least :data:`MOSTLY_MIN_LABELS` of them, are channels of S in an accepted style. Such a
+    table is meant to be a catalog or signature table of S, so a missing or unknown row is an
+    error for the reader to report, not a reason to treat the table as a generic matrix.
+    """
+    best: ChannelSetMatch | None = None
+    best_count = 0
+    for name in CHANNEL_SETS:
+        match = _match(name, labels)
+        count = len(labels) - len(match.extra)
+        if count > best_count:
+            best, best_count = match, count
+    if best is None or best_count < max(MOSTLY_MIN_LABELS, MOSTLY_SHARE * len(labels)):
+        return None
+    return best

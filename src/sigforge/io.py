@@ -5,7 +5,13 @@ signature tables, ``Signature`` for exposures) and one column per sample or sign
 Readers accept tab- or comma-separated files, the label styles in common use (``A[C>A]A``,
 ``ACA>AAA``, PCAWG's two columns ``C>A`` + ``ACA``) and always align rows by label: a table
 whose labels form a known channel set comes back in the standard channel order; any other
-table is a generic matrix and keeps its own row order.
+table is a generic matrix and keeps its own row order. A table whose labels are *mostly* one
+known set (at least half of them, and at least four, are its channels) but not all of it is an
+error naming the missing and the unknown labels, never a silent generic matrix.
+
+Every rejected table raises :class:`InputError` with the file, the line (header = line 1) or
+column, what was expected, what was found, and the fix. Outputs get the permissions the umask
+gives any new file.
 """
 
 from __future__ import annotations
@@ -15,13 +21,17 @@ import csv
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sigforge.contexts import ChannelSetMatch
 
 
 class InputError(ValueError):
@@ -37,7 +47,8 @@ class Matrix:
     data : pandas.DataFrame
         Rows are features (channels), columns are samples or signatures, float64.
     channel_set : str or None
-        ``"SBS96"`` when the row labels form that channel set, else None (generic matrix).
+        ``"SBS96"``, ``"SBS288"``, ``"SBS1536"``, ``"DBS78"`` or ``"ID83"`` when the row labels
+        form that channel set, else None (generic matrix).
     path : str
         Where the table was read from, for messages.
     """
@@ -47,18 +58,43 @@ class Matrix:
     path: str
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's file-mode creation mask, read without changing it where possible.
+
+    Linux reports it in ``/proc/self/status``; elsewhere it is read by setting and restoring it
+    (``os.umask`` can only be read that way), under a lock so that two threads of this process
+    reading it at once cannot leave a wrong mask behind.
+    """
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status",
+                                                         encoding="ascii") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path`` and rename it over ``path`` only on success.
 
     A killed process therefore never leaves a half-written output that a workflow engine
-    would mistake for a finished one.
+    would mistake for a finished one. ``mkstemp`` creates the temporary file with mode 600;
+    it is given ``0o666 & ~umask`` before the rename, so outputs get the permissions any other
+    newly created file would get (644 under umask 022, 664 under 002) and a group can read
+    them.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, mode) as handle:
+            os.chmod(tmp, 0o666 & ~current_umask())
             yield handle
         os.replace(tmp, target)
     except BaseException:
@@ -87,40 +123,99 @@ def _read_parquet_as_text(path: Path) -> pd.DataFrame:
     return frame.map(lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v))
 
 
+def _header_line(path: Path) -> str:
+    """The first line of a text table (BOM removed); an error for an empty file."""
+    with open(path, encoding="utf-8-sig") as handle:
+        try:
+            first = handle.readline()
+        except UnicodeDecodeError as err:
+            raise InputError(f"{path}: line 1 is not UTF-8 text ({err}). Save the table as "
+                             "UTF-8 (or ASCII) tab- or comma-separated text.") from err
+    if not first.strip():
+        raise InputError(f"{path}: the file is empty (or its first line is blank); expected a "
+                         "header line (label column, then one column per sample or signature) "
+                         "followed by one row per feature. Check that the right file was "
+                         "given and that it was written completely.")
+    return first
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    """Refuse repeated column names (pandas would silently rename them 's0', 's0.1')."""
+    names = [name.strip() for name in header]
+    repeated = [name for i, name in enumerate(names) if name in names[:i]]
+    if repeated:
+        raise InputError(f"{path}: line 1 (header): column '{repeated[0]}' appears more than "
+                         f"once ({names.count(repeated[0])} times); expected one column per "
+                         "sample or signature. Give every column a distinct name.")
+
+
 def _read_raw_table(path: Path) -> pd.DataFrame:
-    """Read a delimited (or Parquet) table with every cell as text, sniffing tab versus comma."""
+    """Read a delimited (or Parquet) table with every cell as text, sniffing tab versus comma.
+
+    A UTF-8 byte-order mark and Windows (CRLF) line endings are accepted.
+    """
     if not path.exists():
         raise InputError(f"{path}: file not found. Check the path (relative paths are taken "
                          f"from the working directory {Path.cwd()}).")
     if path.suffix.lower() == ".parquet":
         return _read_parquet_as_text(path)
-    with open(path, encoding="utf-8-sig") as handle:
-        first = handle.readline()
+    first = _header_line(path)
     separator = "\t" if first.count("\t") >= first.count(",") else ","
-    # pandas renames repeated header names ('s0', 's0.1'), so repeats are caught here.
-    header = next(csv.reader([first], delimiter=separator), [])
-    repeated = [name for i, name in enumerate(header) if name in header[:i]]
-    if repeated:
-        raise InputError(f"{path}: column '{repeated[0].strip()}' appears more than once in "
-                         "the header; give every sample column a distinct name.")
+    _check_header(next(csv.reader([first], delimiter=separator), []), path)
     try:
-        return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False,
+                           encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot be read as a tab- or comma-separated table ({err}). "
-                         "Write one row per feature with a label column first.") from err
+                         "Write one row per feature with a label column first and the same "
+                         "number of columns on every line, as UTF-8 text.") from err
 
 
 def _split_labels(raw: pd.DataFrame, path: Path) -> tuple[list[str], pd.DataFrame]:
-    """Separate the label column(s) from the value columns; joins PCAWG's two label columns."""
-    columns = list(raw.columns)
-    if len(columns) < 2:
-        raise InputError(f"{path}: expected a label column and at least one value column, "
-                         f"got columns {columns}.")
-    lowered = [c.strip().lower() for c in columns]
-    if len(columns) >= 3 and lowered[0] == "mutation type" and lowered[1] == "trinucleotide":
-        labels = [f"{a}:{b}" for a, b in zip(raw.iloc[:, 0], raw.iloc[:, 1], strict=True)]
+    """Separate the label column(s) from the value columns; joins PCAWG's two label columns.
+
+    Labels and column names lose surrounding spaces (spreadsheets often pad them), so
+    ``'A[C>A]A '`` is the channel ``A[C>A]A`` and ``'s1 '`` the sample ``s1``.
+    """
+    columns = [str(c).strip() for c in raw.columns]
+    raw = raw.set_axis(columns, axis=1)
+    pcawg = [c.lower() for c in columns[:2]] == ["mutation type", "trinucleotide"]
+    if len(columns) < (3 if pcawg else 2):
+        raise InputError(f"{path}: line 1 (header): expected a label column and at least one "
+                         f"value column (one per sample or signature), got only {columns}. "
+                         "Add the sample columns; if the file has them, separate the columns "
+                         "with tabs or commas (not spaces or semicolons).")
+    if pcawg:
+        labels = [f"{a.strip()}:{b.strip()}" for a, b in zip(raw.iloc[:, 0], raw.iloc[:, 1],
+                                                             strict=True)]
         return labels, raw.iloc[:, 2:]
-    return [str(v) for v in raw.iloc[:, 0]], raw.iloc[:, 1:]
+    return [str(v).strip() for v in raw.iloc[:, 0]], raw.iloc[:, 1:]
+
+
+def _where(path: Path, row: int) -> str:
+    """Where data row ``row`` (0-based) is: the file line for text (header = line 1), else the
+    1-based row of a Parquet table."""
+    if path.suffix.lower() == ".parquet":
+        return f"row {row + 1}"
+    return f"line {row + 2}"
+
+
+def _bad_cell(values: pd.DataFrame, labels: list[str], path: Path, bad: np.ndarray,
+              negative: bool = False) -> InputError:
+    """The error for the first True cell of ``bad``: file, line, column, row label, the fix."""
+    row, col = np.argwhere(bad)[0]
+    cell, count = str(values.iat[row, col]), int(bad.sum())
+    where = f"{path}: {_where(path, row)}, column '{values.columns[col]}'"
+    more = f" ({count - 1} more such cell(s) in the table)" if count > 1 else ""
+    if negative:
+        return InputError(f"{where}: expected a nonnegative value, got {cell.strip()} (row "
+                          f"'{labels[row]}'){more}. Counts and signature weights cannot be "
+                          "negative: correct the value (data that can be negative need a "
+                          "nonnegative transform first).")
+    got = "'' (an empty cell)" if not cell.strip() else f"'{cell}'"
+    return InputError(f"{where} (row '{labels[row]}'): expected a finite number, got {got}"
+                      f"{more}. Replace it with a number (0 where nothing was observed); NaN, "
+                      "infinity and text are not accepted.")
 
 
 def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataFrame:
@@ -128,59 +223,103 @@ def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataF
 
     Text tables name the file line (header = line 1); Parquet tables the 1-based data row.
     """
-    where = "row {}" if path.suffix.lower() == ".parquet" else "line {}"
-    offset = 1 if path.suffix.lower() == ".parquet" else 2
     numeric = values.apply(pd.to_numeric, errors="coerce")
-    bad = numeric.isna() | ~np.isfinite(numeric.to_numpy(dtype=float, na_value=np.nan))
-    if bad.to_numpy().any():
-        row, col = np.argwhere(bad.to_numpy())[0]
-        cell = values.iat[row, col]
-        raise InputError(f"{path}: {where.format(row + offset)}, column "
-                         f"'{values.columns[col]}' (row '{labels[row]}'): expected a finite "
-                         f"number, got '{cell}'.")
-    if (numeric.to_numpy() < 0).any():
-        row, col = np.argwhere(numeric.to_numpy() < 0)[0]
-        raise InputError(f"{path}: {where.format(row + offset)}, column "
-                         f"'{values.columns[col]}': expected a nonnegative value, got "
-                         f"{numeric.iat[row, col]}.")
+    array = numeric.to_numpy(dtype=float, na_value=np.nan)
+    finite = np.isfinite(array)
+    if not finite.all():
+        raise _bad_cell(values, labels, path, ~finite)
+    if (array < 0).any():
+        raise _bad_cell(values, labels, path, array < 0, negative=True)
     return numeric.astype(np.float64)
+
+
+def _check_rows(labels: list[str], values: pd.DataFrame, path: Path) -> None:
+    """Refuse a table without data rows or with a row label given twice."""
+    if values.shape[0] == 0:
+        raise InputError(f"{path}: the table has a header but no data rows; expected one row "
+                         "per feature (channel) below the header line. Check that the file was "
+                         "written completely.")
+    seen: dict[str, int] = {}
+    for row, label in enumerate(labels):
+        if label in seen:
+            raise InputError(f"{path}: {_where(path, row)}: row label '{label}' appears more "
+                             f"than once (first on {_where(path, seen[label])}); expected each "
+                             "feature exactly once. Merge or rename the repeated rows.")
+        seen[label] = row
+
+
+def _listing(items: list[str], limit: int = 5) -> str:
+    """``'a', 'b', 'c' and 7 more`` -- the first few items of a long list, and the count."""
+    shown = ", ".join(items[:limit])
+    return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+
+
+def _channel_set_error(match: ChannelSetMatch, labels: list[str], path: Path) -> InputError:
+    """The error for a table that is mostly one known channel set, but not all of it.
+
+    Naming the missing and the unknown labels turns a silent misreading (the table run as a
+    generic matrix) into a one-line fix.
+    """
+    from sigforge.contexts import CHANNEL_SETS
+
+    name, total = match.name, len(labels)
+    problems = []
+    if match.missing:
+        problems.append(f"{len(match.missing)} {name} channel(s) missing "
+                        f"({_listing(match.missing)})")
+    if match.extra:
+        problems.append(f"{len(match.extra)} row label(s) not {name} channels ("
+                        + _listing([f"'{labels[i]}' on {_where(path, i)}" for i in match.extra])
+                        + ")")
+    if match.repeated:
+        problems.append(f"{len(match.repeated)} row(s) naming a channel already given in "
+                        "another label style (" + _listing(
+                            [f"'{labels[i]}' = {match.standard[i]} on {_where(path, i)}"
+                             for i in match.repeated]) + ")")
+    return InputError(
+        f"{path}: {total - len(match.extra)} of the {total} row labels are {name} channels, so "
+        f"the table is read as an {name} table, but expected all {len(CHANNEL_SETS[name])} "
+        f"channels exactly once: {'; '.join(problems)}. Give every {name} channel one row "
+        "(0 where nothing was counted) and remove or correct the other rows; to factor the "
+        "rows as they are, take the table as a generic matrix (--generic).")
 
 
 def read_matrix(path: str | os.PathLike[str], *, generic: bool = False) -> Matrix:
     """Read a features x columns table (catalog or signatures), aligned by label.
 
-    ``generic=True`` skips the detection of mutation channel sets: the table is taken as a
-    generic matrix in its own row order, and no genomics module is imported.
+    A table whose labels are mostly one known channel set (see
+    :func:`sigforge.contexts.closest_channel_set`: at least half of its labels, and at least
+    four, are channels of SBS96, SBS288, SBS1536, DBS78 or ID83 in an accepted style) must be
+    exactly that set and comes back in its standard order; a missing, unknown or repeated
+    channel is an error naming them. Any other table is a generic matrix in its own row order.
+    ``generic=True`` skips the detection: the table is taken as a generic matrix, and no
+    genomics module is imported.
 
     Raises
     ------
     InputError
-        Missing file, unreadable table, duplicate labels, non-numeric, non-finite or negative
-        cells; the message names the file, line and column.
+        Missing, empty or unreadable file, no data rows or value columns, duplicate labels or
+        column names, non-numeric, non-finite or negative cells, an incomplete channel set; the
+        message names the file, line and column, and the fix.
     """
     path = Path(path)
     labels, values = _split_labels(_read_raw_table(path), path)
-    duplicated = pd.Index(labels)[pd.Index(labels).duplicated()]
-    if len(duplicated):
-        raise InputError(f"{path}: row label '{duplicated[0]}' appears more than once; "
-                         "each feature must have exactly one row.")
-    duplicated_cols = values.columns[values.columns.duplicated()]
-    if len(duplicated_cols):
-        raise InputError(f"{path}: column '{duplicated_cols[0]}' appears more than once.")
+    _check_rows(labels, values, path)
     numeric = _to_numeric(values, labels, path)
     if generic:
         numeric.index = pd.Index(labels, name="Feature")
         return Matrix(numeric, None, str(path))
-    from sigforge.contexts import CHANNEL_SETS, detect_channel_set
+    from sigforge.contexts import CHANNEL_SETS, closest_channel_set
 
-    detected = detect_channel_set(labels)
-    if detected is None:
+    match = closest_channel_set(labels)
+    if match is None:
         numeric.index = pd.Index(labels, name="Feature")
         return Matrix(numeric, None, str(path))
-    name, standard = detected
-    numeric.index = pd.Index(standard, name="MutationType")
-    numeric = numeric.loc[list(CHANNEL_SETS[name])]
-    return Matrix(numeric, name, str(path))
+    if not match.complete:
+        raise _channel_set_error(match, labels, path)
+    numeric.index = pd.Index(match.standard, name="MutationType")
+    numeric = numeric.loc[list(CHANNEL_SETS[match.name])]
+    return Matrix(numeric, match.name, str(path))
 
 
 def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,

@@ -314,6 +314,45 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     return Refit(frame, _reconstruction_table(catalog, basis @ exposures, exposures), intervals)
 
 
+#: A signature column whose sum differs from 1 by more than this is rescaled to sum 1.
+SIGNATURE_SUM_TOLERANCE = 0.01
+
+
+def normalise_signatures(signatures: pd.DataFrame, *,
+                         tolerance: float = SIGNATURE_SUM_TOLERANCE
+                         ) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Rescale the signature columns whose sum is off 1 by more than ``tolerance`` to sum 1.
+
+    Exposures are in the catalog's units (mutations) only when every signature sums to 1; a
+    table of percentages or of unnormalised loadings would otherwise give exposures 100x too
+    small or in arbitrary units without a word. Columns within the tolerance (rounding in
+    published tables) are left exactly as given, so well-formed tables refit bit for bit as
+    before.
+
+    Returns
+    -------
+    (signatures, rescaled)
+        The table with the off columns rescaled, and each rescaled column's original sum (for
+        the caller's warning).
+
+    Raises
+    ------
+    ValueError
+        A column of zeros: it cannot be rescaled and can explain nothing.
+    """
+    sums = signatures.sum(axis=0)
+    zero = [str(name) for name, total in sums.items() if not total > 0]
+    if zero:
+        raise ValueError(f"signature column(s) {zero[:5]} are all zeros; a signature needs "
+                         "some weight. Remove the column(s).")
+    off = sums[(sums - 1.0).abs() > tolerance]
+    if off.empty:
+        return signatures, {}
+    scaled = signatures.copy()
+    scaled[off.index] = signatures[off.index] / off
+    return scaled, {str(name): float(total) for name, total in off.items()}
+
+
 def best_matches(signatures: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     """For each signature, the most cosine-similar reference signature and that cosine."""
     check_same_features(signatures, reference)
