@@ -161,14 +161,28 @@ def _read_raw_table(path: Path) -> pd.DataFrame:
         return _read_parquet_as_text(path)
     first = _header_line(path)
     separator = "\t" if first.count("\t") >= first.count(",") else ","
-    _check_header(next(csv.reader([first], delimiter=separator), []), path)
+    header = next(csv.reader([first.rstrip("\r\n")], delimiter=separator), [])
+    _check_header(header, path)
     try:
-        return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False,
-                           encoding="utf-8-sig")
+        frame = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False,
+                            encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot be read as a tab- or comma-separated table ({err}). "
                          "Write one row per feature with a label column first and the same "
                          "number of columns on every line, as UTF-8 text.") from err
+    return _drop_trailing_separator_column(frame, header)
+
+
+def _drop_trailing_separator_column(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
+    """Drop the nameless, empty last column that a separator at the end of every line makes.
+
+    Spreadsheet exports often end each line with a tab or comma; pandas reads that as a column
+    'Unnamed: N' of empty cells, which is no sample. A nameless column holding any value is
+    kept, so that the cell checks name it.
+    """
+    if len(header) > 1 and not header[-1].strip() and (frame.iloc[:, -1] == "").all():
+        return frame.iloc[:, :-1]
+    return frame
 
 
 def _split_labels(raw: pd.DataFrame, path: Path) -> tuple[list[str], pd.DataFrame]:

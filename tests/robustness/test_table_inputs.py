@@ -294,6 +294,9 @@ def _variants() -> Iterator[tuple[str, Callable[[Path], Path]]]:
                                            newline="\r\n", bom=True)
     yield "padded-labels", lambda d: _write(
         d / "SBS96.tsv", _lines(CATALOG, labels=[f"{x}  " for x in CATALOG.index]))
+    yield "trailing-tab", lambda d: _write(d / "SBS96.tsv", [f"{x}\t" for x in STANDARD])
+    yield "trailing-comma-csv", lambda d: _write(
+        d / "SBS96.csv", [f"{x}," for x in _lines(CATALOG, sep=",")], newline="\r\n")
     yield "padded-header", lambda d: _write(
         d / "SBS96.tsv", [" MutationType\t" + "\t".join(f"{s} " for s in SAMPLES),
                           *STANDARD[1:]])
