@@ -16,6 +16,7 @@ base is a purine is classified on the reverse strand, so its T and U swap (see
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,15 +85,21 @@ def _open_text(path: Path):  # noqa: ANN202 - a text handle
 def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
     """Tab-separated rows with at least ``wanted`` columns, comment/track lines dropped."""
     rows = []
-    with _open_text(path) as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip() or text.startswith(("#", "track", "browser")):
-                continue
-            fields = text.rstrip("\n").split("\t")
-            if len(fields) < wanted:
-                raise InputError(f"annotation {path}, line {number}: {len(fields)} columns, "
-                                 f"expected at least {wanted} (tab-separated).")
-            rows.append((number, *fields[:wanted]))
+    number = 0
+    try:
+        with _open_text(path) as handle:
+            for number, text in enumerate(handle, start=1):  # noqa: B007
+                if not text.strip() or text.startswith(("#", "track", "browser")):
+                    continue
+                fields = text.rstrip("\n").split("\t")
+                if len(fields) < wanted:
+                    raise InputError(f"annotation {path}, line {number}: {len(fields)} "
+                                     f"columns, expected at least {wanted} (tab-separated).")
+                rows.append((number, *fields[:wanted]))
+    except (UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
+        raise InputError(f"annotation {path}: cannot be read as text at line {number + 1} "
+                         f"or soon after ({err}). Give a plain or gzip-compressed (.gz) GTF, "
+                         "or a BED with a strand column.") from err
     return pd.DataFrame(rows, columns=["line", *range(wanted)])
 
 

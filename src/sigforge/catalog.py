@@ -28,6 +28,21 @@ With ``multi_snvs_in_sbs`` (SigProfilerMatrixGenerator-compatible) the SNVs of D
 2-bp records) and of 3+ runs are also counted in the SBS catalogs, without changing their
 place; ``also_in_sbs`` counts them.
 
+Build checks (per sample, on the variants left after ``filtered`` and ``not_in_sample``; each
+stops the run with an :class:`~sigforge.io.InputError` rather than write a wrong catalog):
+
+- the VCF header declares a contig length that differs from the FASTA's (:func:`check_build`);
+- *disagreement*: more than ``MAX_REF_MISMATCH_RATE`` (5%) and at least
+  ``MIN_REF_MISMATCHES_TO_FAIL`` (3) of the variants checked against the FASTA have a REF
+  that differs (``ref_mismatch``) or lie past the end of their contig (the part of
+  ``contig_end`` whose position is beyond the contig, or whose REF runs off it; an SNV on a
+  contig's first or last base is not a disagreement). The share is taken of the variants
+  whose REF was compared plus those past the end (:func:`check_ref_mismatch`);
+- *missing contigs*: more than 5% and at least 3 of the variants that reached the FASTA
+  lookup lie on contigs the FASTA lacks under every alias (``contig_missing``;
+  :func:`check_contigs_missing`). A few calls on decoys or patches pass and are counted in
+  the log; a VCF whose contigs are all absent (another build or naming scheme) stops.
+
 SBS96 and SBS288 use the trinucleotide; SBS1536 needs the pentanucleotide, so an SNV 2 bp
 from a contig end or next-but-one to an N is in SBS96 but not in SBS1536 (``counted_SBS1536``
 may be lower than ``counted_SBS96``).
@@ -130,6 +145,10 @@ class SampleCatalog:
     counted_by_kind: Counter[str] = field(default_factory=Counter)
     checked: int = 0
     mismatch_examples: list[str] = field(default_factory=list)
+    beyond_end: int = 0
+    beyond_examples: list[str] = field(default_factory=list)
+    located: int = 0
+    missing_contigs: Counter[str] = field(default_factory=Counter)
     strand_states: np.ndarray = field(default_factory=lambda: np.zeros(4 * 96, np.int64))
 
     @property
@@ -209,11 +228,14 @@ class _Classified:
     dbs: np.ndarray         # DBS78 index of DBS records; for SNVs the 2-bit ref/alt codes
     indel: np.ndarray       # ID83 index or -1
     checked: np.ndarray     # reached the REF comparison
+    located: np.ndarray     # reached the FASTA contig lookup
+    beyond: np.ndarray      # contig_end because it lies past the contig's end (or REF runs off)
     ref_code: np.ndarray    # base codes of one-base REF/ALT (4 otherwise)
     alt_code: np.ndarray
     dbs_sbs96: np.ndarray   # (n, 2): SBS96 index of each base of a DBS record, or -1
     dbs_sbs1536: np.ndarray
     dbs_strand: np.ndarray
+    contig_lengths: dict[int, int] = field(default_factory=dict)  # contig code -> FASTA length
 
 
 def _kinds(table: VariantTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -266,6 +288,7 @@ def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, con
     n = len(codes)
     inside = (p >= 1) & (p <= n - 2)
     out.fate[rows[~inside]] = _REASON["contig_end"]
+    out.beyond[rows[p >= n]] = True
     rows, p = rows[inside], p[inside]
     ref, alt = out.ref_code[rows], out.alt_code[rows]
     out.checked[rows] = True
@@ -327,8 +350,10 @@ def _classify_others(rows: np.ndarray, table: VariantTable, text: str, out: _Cla
     n = len(text)
     for row in rows.tolist():
         pos, ref, alt = int(table.pos[row]), table.ref[row], table.alt[row]
-        if "-" in (ref, alt) or pos < 1 or pos - 1 + len(ref) > n:
+        unanchored = "-" in (ref, alt)
+        if unanchored or pos < 1 or pos - 1 + len(ref) > n:
             out.fate[row] = _REASON["contig_end"]
+            out.beyond[row] = pos > n or not unanchored and pos - 1 + len(ref) > n
             continue
         out.checked[row] = True
         if text[pos - 1:pos - 1 + len(ref)] != ref:
@@ -349,7 +374,8 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
     out = _Classified(fate=np.zeros(n, np.int64), kind=kind, sbs96=np.full(n, -1, np.int64),
                       sbs1536=np.full(n, -1, np.int64), strand=np.full(n, 3, np.int64),
                       dbs=np.full(n, -1, np.int64), indel=np.full(n, -1, np.int64),
-                      checked=np.zeros(n, bool), ref_code=ref_code, alt_code=alt_code,
+                      checked=np.zeros(n, bool), located=np.zeros(n, bool),
+                      beyond=np.zeros(n, bool), ref_code=ref_code, alt_code=alt_code,
                       dbs_sbs96=np.full((n, 2), -1, np.int64),
                       dbs_sbs1536=np.full((n, 2), -1, np.int64),
                       dbs_strand=np.full((n, 2), 3, np.int64))
@@ -360,6 +386,7 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
     pending = out.fate == _COUNTED
     out.fate[pending & ~clean] = _REASON["ambiguous_base"]
     pending = out.fate == _COUNTED
+    out.located[pending] = True
     annotation = options.annotation if "SBS288" in options.contexts else None
     for contig_code in np.unique(table.contig[pending]).tolist():
         on_contig = pending & (table.contig == contig_code)
@@ -368,6 +395,7 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
             out.fate[on_contig] = _REASON["contig_missing"]
             continue
         text, codes = genome.sequence(name)
+        out.contig_lengths[contig_code] = len(text)
         _classify_snvs(np.flatnonzero(on_contig & (kind == _SNV)), table, codes, name, out,
                        annotation)
         _classify_others(np.flatnonzero(on_contig & (kind != _SNV)), table, text, out)
@@ -453,6 +481,7 @@ def _count_sample(table: VariantTable, index: int, verdicts: _Classified,
         fates.codes[~carried & (fates.codes != _REASON["filtered"])] = _REASON["not_in_sample"]
     outside = np.isin(fates.codes, [_REASON["filtered"], _REASON["not_in_sample"]])
     result.checked = int((verdicts.checked[rows] & ~outside).sum())
+    result.located = int((verdicts.located[rows] & ~outside).sum())
     counted = fates.with_code(_COUNTED)
     duplicate = ~_first_occurrences(counted, table)
     fates.set(counted[duplicate], "duplicate")
@@ -469,7 +498,7 @@ def _count_sample(table: VariantTable, index: int, verdicts: _Classified,
         result.matrices["SBS288"] = _collapse_strands(result.strand_states)
     for code, reason in enumerate(SKIP_REASONS, start=1):
         result.skipped[reason] = int((fates.codes == code).sum())
-    _mismatch_examples(result, fates.with_code(_REASON["ref_mismatch"]), table)
+    _build_evidence(result, fates, table, verdicts)
     return result
 
 
@@ -540,24 +569,78 @@ def _collapse_strands(strand_states: np.ndarray) -> np.ndarray:
     return np.concatenate([transcribed + both // 2 + both % 2, untranscribed + both // 2, none])
 
 
-def _mismatch_examples(result: SampleCatalog, rows: np.ndarray, table: VariantTable) -> None:
-    """Record the first few REF mismatches (contig:pos REF=..) for the build message."""
-    for row in rows[:5].tolist():
+def _build_evidence(result: SampleCatalog, fates: _Fates, table: VariantTable,
+                    verdicts: _Classified) -> None:
+    """Record what the build checks need: REF mismatches and variants past a contig's end
+    (the first few as ``contig:pos``), and the missing contigs with their variant counts."""
+    for row in fates.with_code(_REASON["ref_mismatch"])[:5].tolist():
         result.mismatch_examples.append(
             f"{table.contig_names[table.contig[row]]}:{table.pos[row]} REF={table.ref[row]}")
+    ends = fates.with_code(_REASON["contig_end"])
+    beyond = ends[verdicts.beyond[ends]]
+    result.beyond_end = len(beyond)
+    for row in beyond[:5].tolist():
+        code = int(table.contig[row])
+        result.beyond_examples.append(
+            f"{table.contig_names[code]}:{table.pos[row]} (contig of "
+            f"{verdicts.contig_lengths.get(code, 0):,} bp)")
+    missing = fates.with_code(_REASON["contig_missing"])
+    result.missing_contigs = Counter(
+        table.contig_names[code] for code in table.contig[missing].tolist())
 
 
-def check_ref_mismatch(result: SampleCatalog) -> None:
-    """Stop with a build-mismatch message when too many variants disagree with the FASTA."""
-    mismatches = result.skipped["ref_mismatch"]
-    checked = result.checked
-    if checked and mismatches >= MIN_REF_MISMATCHES_TO_FAIL \
-            and mismatches / checked > MAX_REF_MISMATCH_RATE:
-        raise InputError(
-            f"sample {result.sample} ({result.source}): {mismatches} of {checked} variants "
-            f"({mismatches / checked:.0%}) have a REF that differs from the FASTA, e.g. "
-            f"{', '.join(result.mismatch_examples)}. The input and the FASTA are probably "
-            "different genome builds: give the FASTA the variants were called against.")
+def _too_many(bad: int, total: int) -> bool:
+    """The build checks' rule: more than 5% and at least 3 of ``total``."""
+    return total > 0 and bad >= MIN_REF_MISMATCHES_TO_FAIL \
+        and bad / total > MAX_REF_MISMATCH_RATE
+
+
+def check_ref_mismatch(result: SampleCatalog, reference: str | Path = "the FASTA") -> None:
+    """Stop with a build-mismatch message when too many variants disagree with the FASTA.
+
+    A disagreement is a REF that differs from the FASTA or a variant past the end of its
+    contig (both impossible against the genome the variants were called on).
+    """
+    mismatches, beyond = result.skipped["ref_mismatch"], result.beyond_end
+    bad, total = mismatches + beyond, result.checked + beyond
+    if not _too_many(bad, total):
+        return
+    parts = []
+    if mismatches:
+        parts.append(f"{mismatches} have a REF that differs from the FASTA, e.g. "
+                     f"{', '.join(result.mismatch_examples)}")
+    if beyond:
+        parts.append(f"{beyond} lie past the end of their contig, e.g. "
+                     f"{', '.join(result.beyond_examples)}")
+    raise InputError(
+        f"sample {result.sample} ({result.source}): {bad} of {total} variants "
+        f"({bad / total:.0%}) disagree with the reference {reference}: {'; '.join(parts)}. "
+        "The input and the FASTA are probably different genome builds: give the FASTA the "
+        "variants were called against (a VCF's ##reference and ##contig header lines name "
+        "it).")
+
+
+def check_contigs_missing(result: SampleCatalog, genome: ReferenceGenome) -> None:
+    """Stop when too many of a sample's variants lie on contigs the FASTA does not have.
+
+    The same rule as the REF check (more than 5% and at least 3 of the variants that reached
+    the contig lookup): a few calls on decoys or patches pass, and are counted as
+    ``contig_missing``; a VCF on another build or naming scheme (every contig absent) does
+    not yield an all-zero catalog.
+    """
+    missing = result.skipped["contig_missing"]
+    if not _too_many(missing, result.located):
+        return
+    names = ", ".join(f"{name} ({n})" for name, n in result.missing_contigs.most_common(5))
+    known = list(genome.lengths)
+    raise InputError(
+        f"sample {result.sample} ({result.source}): {missing} of {result.located} variants "
+        f"({missing / result.located:.0%}) lie on contigs that the reference FASTA "
+        f"{genome.path} does not have, also under the aliases chr1/1 and chrM/MT: {names}. "
+        f"The FASTA's contigs are {', '.join(known[:5])}{' ...' if len(known) > 5 else ''}. "
+        "Give the FASTA the variants were called against; if those contigs are meant to be "
+        "left out (decoys, patches), remove them from the input first (e.g. 'bcftools view "
+        "-t ^NAME,...').")
 
 
 def count_table(table: VariantTable, genome: ReferenceGenome,
@@ -567,7 +650,9 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
     Raises
     ------
     InputError
-        Build mismatch (header contig lengths, or too many REF mismatches in a sample).
+        Build mismatch: header contig lengths, or in a sample too many variants whose REF
+        differs from the FASTA or that lie past their contig's end, or too many on contigs
+        the FASTA lacks (see the module docstring).
     """
     check_build(table, genome)
     if "-" in table.ref or "-" in table.alt:
@@ -578,7 +663,11 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
     results = []
     for index in range(len(table.samples)):
         result = _count_sample(table, index, verdicts, options)
-        check_ref_mismatch(result)
+        check_contigs_missing(result, genome)
+        check_ref_mismatch(result, genome.path)
+        if result.variants_read == 0:
+            logger.warning("sample %s: %s holds no variants for it, so its catalog columns are "
+                           "all zero.", result.sample, table.source)
         results.append(result)
     return results
 

@@ -19,7 +19,6 @@ from sigforge.io import InputError, read_matrix, read_table, write_matrix, write
 logger = logging.getLogger("sigforge.commands")
 
 
-
 def _catalog_options(args: argparse.Namespace) -> Any:
     """CatalogOptions from the catalog command's flags (reads the annotation if given)."""
     from sigforge.annotation import read_annotation
@@ -111,11 +110,113 @@ def catalog(args: argparse.Namespace) -> None:
                 totals, out)
 
 
+#: The fix for a per-sample catalog directory that is cut short or damaged.
+_RERUN = ("The per-sample catalog directory {folder} is incomplete or damaged (e.g. a copy cut "
+          "short, or a full disk): rerun 'sigforge catalog' for that sample (in the workflow, "
+          "delete the directory and run snakemake again).")
+
+
+def _read_sample_catalog(folder: Path, context: str) -> pd.DataFrame:
+    """One context's catalog from a per-sample directory, checked whole: every channel of
+    the context present and every count a whole number (a cut file fails one of these)."""
+    from sigforge.contexts import CHANNEL_SETS
+
+    path = folder / f"{context}.tsv"
+    try:
+        matrix = read_matrix(path)
+    except InputError as err:
+        raise InputError(f"{path}: cut short or damaged, so it cannot be merged (reading it: "
+                         f"{err}). {_RERUN.format(folder=folder)}") from err
+    if matrix.channel_set != context:
+        raise InputError(f"{path}: holds {len(matrix.data)} rows, not the "
+                         f"{len(CHANNEL_SETS[context])} channels of {context}. "
+                         f"{_RERUN.format(folder=folder)}")
+    values = matrix.data.to_numpy()
+    if (values != np.round(values)).any():
+        raise InputError(f"{path}: holds counts that are not whole numbers. "
+                         f"{_RERUN.format(folder=folder)}")
+    return matrix.data
+
+
+def _read_sample_log(folder: Path) -> pd.DataFrame:
+    """A per-sample ``catalog_log.tsv`` with every count column as int64.
+
+    Raises InputError (naming the file and the fix) when it cannot be parsed or a count
+    cell is empty or not a whole number: a row cut short would otherwise read as zeros.
+    """
+    path = folder / "catalog_log.tsv"
+    try:
+        log = read_table(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot be read as a catalog log ({err}). "
+                         f"{_RERUN.format(folder=folder)}") from err
+    counts = log.drop(columns=[c for c in ("source",) if c in log.columns])
+    numeric = counts.apply(pd.to_numeric, errors="coerce")
+    bad = numeric.isna() | (numeric != numeric.round())
+    if "source" not in log.columns or "variants_read" not in log.columns or bad.any().any():
+        raise InputError(f"{path}: not a complete catalog log (a 'source' and a "
+                         "'variants_read' column and whole-number counts in every cell). "
+                         f"{_RERUN.format(folder=folder)}")
+    log[numeric.columns] = numeric.astype(np.int64)
+    return log
+
+
+def _log_problem(log: pd.DataFrame, catalogs: dict[str, pd.DataFrame]) -> str | None:
+    """Whether a per-sample log contradicts its catalogs: other samples, a broken accounting
+    identity (variants read = counted + skipped), or counts that differ from the catalogs'."""
+    from sigforge.catalog import SKIP_REASONS
+
+    samples = list(next(iter(catalogs.values())).columns)
+    if [str(name) for name in log.index] != [str(name) for name in samples]:
+        return f"lists samples {list(log.index)} but the catalogs hold {samples}"
+    parts = ["counted_SBS96", "counted_DBS78", "counted_ID83", *SKIP_REASONS]
+    if all(c in log.columns for c in parts):
+        wrong = log.index[log["variants_read"] != log[parts].sum(axis=1)]
+        if len(wrong):
+            return (f"sample {wrong[0]}: variants_read is not the sum of the counted and "
+                    "skipped columns")
+    for context, frame in catalogs.items():
+        column = f"counted_{context}"
+        if column not in log.columns:
+            continue
+        expected = log[column] + (log.get("also_in_sbs", 0) if context == "SBS96" else 0)
+        totals = frame.sum().round().astype(np.int64)
+        if (totals.to_numpy() != expected.to_numpy()).any():
+            return f"its {column} differs from the sum of {context}.tsv"
+    return None
+
+
+def _read_sample_dir(folder: Path, contexts: list[str]) -> tuple[dict[str, pd.DataFrame],
+                                                                 pd.DataFrame]:
+    """The catalogs and log of one per-sample directory, checked against each other."""
+    catalogs = {context: _read_sample_catalog(folder, context) for context in contexts}
+    log = _read_sample_log(folder)
+    problem = _log_problem(log, catalogs)
+    if problem:
+        raise InputError(f"{folder / 'catalog_log.tsv'}: {problem}. "
+                         f"{_RERUN.format(folder=folder)}")
+    return catalogs, log
+
+
+def _check_no_repeats(folders: list[Path], logs: list[pd.DataFrame]) -> None:
+    """Reject a sample that two per-sample directories both hold, naming both."""
+    seen: dict[str, Path] = {}
+    for folder, log in zip(folders, logs, strict=True):
+        for name in map(str, log.index):
+            if name in seen:
+                raise InputError(f"sample '{name}' appears in both {seen[name]} and {folder}; "
+                                 "every sample must be counted once. Give each sample a "
+                                 "distinct name (samples sheet 'sample_id').")
+            seen[name] = folder
+
+
 def merge_catalogs(args: argparse.Namespace) -> None:
     """``sigforge merge-catalogs``: join per-sample catalogs and logs in the order given.
 
     Every context file (``SBS96.tsv``, ``DBS78.tsv`` ...) present in the first input directory
-    is merged; each other directory must hold the same set.
+    is merged; each other directory must hold the same set. Each directory is checked whole
+    (all channels, whole counts, a log that agrees with the catalogs), so that a file cut
+    short stops the merge with the directory to recount instead of merging wrong numbers.
     """
     from sigforge.contexts import CATALOG_CONTEXTS
 
@@ -129,14 +230,11 @@ def merge_catalogs(args: argparse.Namespace) -> None:
         if present != contexts:
             raise InputError(f"{folder}: holds catalogs {present} but {folders[0]} holds "
                              f"{contexts}; count every sample with the same --contexts.")
-    merged = {}
-    for context in contexts:
-        cohort = pd.concat([read_matrix(f / f"{context}.tsv").data for f in folders], axis=1)
-        duplicated = cohort.columns[cohort.columns.duplicated()]
-        if len(duplicated):
-            raise InputError(f"sample '{duplicated[0]}' appears in more than one input catalog.")
-        merged[context] = cohort
-    logs = pd.concat([read_table(f / "catalog_log.tsv") for f in folders])
+    parts = [_read_sample_dir(folder, contexts) for folder in folders]
+    _check_no_repeats(folders, [log for _, log in parts])
+    merged = {context: pd.concat([catalogs[context] for catalogs, _ in parts], axis=1)
+              for context in contexts}
+    logs = pd.concat([log for _, log in parts])
     count_columns = [c for c in logs.columns if c != "source"]
     logs[count_columns] = logs[count_columns].fillna(0).astype(np.int64)
     out = Path(args.out)

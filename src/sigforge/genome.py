@@ -1,9 +1,21 @@
-"""Reference FASTA access through pysam, with chromosome-name aliasing (chr1/1, chrM/MT)."""
+"""Reference FASTA access through pysam, with chromosome-name aliasing (chr1/1, chrM/MT).
+
+Before pysam opens a FASTA it is checked, so that a wrong file is one message with the fix
+rather than an htslib error: an empty file, a file that does not start with a ``>`` header
+(binary data, a VCF given as the reference), plain gzip (htslib fetches only from bgzip), and
+a ``.fai`` that does not describe the FASTA (the FASTA was edited after indexing, or the index
+belongs to another file). The index check reads a few bytes around each contig's start and
+end as the ``.fai`` places them (milliseconds even for thousands of contigs); a bgzip FASTA's
+index is checked when a fetch fails or returns fewer bases than the index promises.
+"""
 
 from __future__ import annotations
 
+import gzip
 import logging
+import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pysam
@@ -14,6 +26,23 @@ from sigforge.io import InputError
 logger = logging.getLogger(__name__)
 
 _MITO = ("chrM", "chrMT", "MT", "M")
+_GZIP_MAGIC = b"\x1f\x8b"
+#: Bytes read before a contig's sequence to find its ``>`` header line in the FASTA.
+_HEADER_WINDOW = 4096
+
+
+def file_compression(path: str | Path) -> str:
+    """``"bgzf"``, ``"gzip"`` (plain, not bgzip) or ``"none"``, from a file's first bytes.
+
+    A BGZF block is a gzip member whose extra field holds the subfield ``BC`` (SAM
+    specification, section 4.1); plain gzip has no such field.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(18)
+    if head[:2] != _GZIP_MAGIC:
+        return "none"
+    has_extra = len(head) >= 14 and head[3] & 4
+    return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
 
 
 def _aliases(name: str) -> list[str]:
@@ -23,6 +52,143 @@ def _aliases(name: str) -> list[str]:
     if name.startswith("chr"):
         return [name, name[3:]]
     return [name, f"chr{name}"]
+
+
+def _fasta_problem(path: Path) -> str | None:
+    """Why a file cannot be a FASTA htslib reads (with the fix), from its first bytes; None
+    when it may be one."""
+    if path.stat().st_size == 0:
+        return "the file is empty (0 bytes). Give the genome FASTA the variants were called on."
+    compression = file_compression(path)
+    if compression == "gzip":
+        return (f"it is gzip-compressed, not bgzip-compressed, and htslib fetches only from "
+                f"bgzip. Re-compress it ('zcat {path} | bgzip > NEW.fa.gz'; bgzip comes with "
+                "htslib/samtools) and give NEW.fa.gz, or give the uncompressed FASTA.")
+    try:
+        with (gzip.open(path, "rb") if compression == "bgzf" else open(path, "rb")) as handle:
+            head = handle.read(_HEADER_WINDOW)
+    except (OSError, EOFError, zlib.error) as err:
+        return f"its bgzip data is corrupt ({err}). Copy the FASTA again or re-compress it."
+    start = head.lstrip()
+    if start.startswith(b">"):
+        return None
+    first = start.split(b"\n", 1)[0][:60]
+    seen = ("binary data" if b"\x00" in head or not first.isascii()
+            else f"'{first.decode('ascii', 'replace')}'")
+    return (f"it does not start with a '>' header line (it starts with {seen}), so it is not "
+            "a FASTA. Give the reference genome FASTA (plain or bgzip-compressed), not a "
+            "VCF or another file.")
+
+
+def _fai_entries(fai: Path) -> list[tuple[str, int, int, int, int]] | None:
+    """The (name, length, offset, line bases, line bytes) rows of a ``.fai``; None if malformed."""
+    entries = []
+    try:
+        with open(fai, encoding="ascii") as handle:
+            for text in handle:
+                if not text.strip():
+                    continue
+                name, *numbers = text.rstrip("\r\n").split("\t")
+                length, offset, line_bases, line_bytes = (int(v) for v in numbers[:4])
+                entries.append((name, length, offset, line_bases, line_bytes))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return entries
+
+
+def _last_base_offset(entry: tuple[str, int, int, int, int]) -> int:
+    """Byte offset of a contig's last base in a plain FASTA, from its ``.fai`` row."""
+    _, length, offset, line_bases, line_bytes = entry
+    last = max(length, 1) - 1
+    return offset + last // line_bases * line_bytes + last % line_bases
+
+
+def _header_mismatch(handle: BinaryIO, entry: tuple[str, int, int, int, int]) -> bool:
+    """Whether the line just before a contig's indexed offset is not its ``>name`` line.
+
+    Only the last ``_HEADER_WINDOW`` bytes are read; a header line longer than that is not
+    checked.
+    """
+    name, offset = entry[0], entry[2]
+    window = min(offset, _HEADER_WINDOW)
+    handle.seek(offset - window)
+    before = handle.read(window)
+    if not before.endswith(b"\n"):
+        return True
+    lines = before[:-1].split(b"\n")
+    if len(lines) == 1 and window < offset:
+        return False
+    return lines[-1].rstrip(b"\r").split(None, 1)[:1] != [b">" + name.encode()]
+
+
+def _contig_layout_problem(handle: BinaryIO, size: int, entry: tuple[str, int, int, int, int]
+                           ) -> str | None:
+    """Whether one ``.fai`` row fits the plain FASTA open in ``handle``.
+
+    The bytes the row points at must be: the contig's own ``>name`` line just before its
+    offset, a base at its last position, and a line end (or the file's end) right after it.
+    """
+    name, length, offset, line_bases, line_bytes = entry
+    if line_bases < 1 or line_bytes < line_bases or offset < 1:
+        return f"contig {name}: impossible line layout"
+    last = _last_base_offset(entry)
+    if length and last >= size:
+        return f"contig {name} would end at byte {last:,}, past the FASTA's {size:,} bytes"
+    if _header_mismatch(handle, entry):
+        return f"contig {name} does not start at byte {offset:,} under its '>{name}' line"
+    if length:
+        handle.seek(last)
+        tail = handle.read(2)
+        if tail[:1] in (b"\n", b"\r", b">", b"") or tail[1:] not in (b"", b"\n", b"\r"):
+            return f"contig {name} is not {length:,} bases long as the index says"
+    return None
+
+
+def _fai_problem(fasta: Path, fai: Path) -> str | None:
+    """Why a plain FASTA's ``.fai`` does not describe it; None when every row fits."""
+    entries = _fai_entries(fai)
+    if entries is None:
+        return "the index is not a valid .fai (5 tab-separated columns per contig)"
+    if not entries:
+        return "the index lists no contig"
+    size = fasta.stat().st_size
+    with open(fasta, "rb") as handle:
+        for entry in entries:
+            problem = _contig_layout_problem(handle, size, entry)
+            if problem:
+                return problem
+        final = max(entries, key=lambda e: e[2])
+        handle.seek(_last_base_offset(final) + (1 if final[1] else 0))
+        if handle.read(_HEADER_WINDOW).strip():
+            return f"the FASTA holds more after its last indexed contig {final[0]}"
+    return None
+
+
+def _index_message(fasta: Path, problem: str) -> str:
+    """The message for a ``.fai`` that does not match its FASTA, with the fix."""
+    fai = Path(f"{fasta}.fai")
+    newer = fai.exists() and fasta.stat().st_mtime > fai.stat().st_mtime
+    return (f"reference FASTA {fasta}: its index {fai} does not match it ({problem}"
+            f"{'; the FASTA is newer than the index' if newer else ''}). The FASTA was changed "
+            "after it was indexed, or the .fai belongs to another file: delete the .fai "
+            f"(sigforge rebuilds it) or rebuild it with 'samtools faidx {fasta}'.")
+
+
+def _check_fasta(path: Path) -> None:
+    """Raise InputError when a file is not a usable FASTA or its ``.fai`` is stale."""
+    try:
+        problem = _fasta_problem(path)
+        fai = Path(f"{path}.fai")
+        stale = (_fai_problem(path, fai)
+                 if problem is None and fai.exists() and file_compression(path) == "none"
+                 else None)
+    except OSError as err:
+        raise InputError(f"reference FASTA {path}: cannot be read ({err}). Give a readable "
+                         "FASTA file.") from err
+    if problem:
+        raise InputError(f"reference FASTA {path}: {problem}")
+    if stale:
+        raise InputError(_index_message(path, stale))
 
 
 class ReferenceGenome:
@@ -41,6 +207,7 @@ class ReferenceGenome:
         if not self.path.exists():
             raise InputError(f"reference FASTA {self.path}: file not found. Give the genome the "
                              "VCFs were called against (config key 'reference' or --reference).")
+        _check_fasta(self.path)
         if not Path(f"{self.path}.fai").exists():
             logger.info("building FASTA index %s.fai (one-off; needs write access beside the "
                         "FASTA)", self.path)
@@ -48,7 +215,9 @@ class ReferenceGenome:
             self._fasta = pysam.FastaFile(str(self.path))
         except (OSError, ValueError) as err:
             raise InputError(f"reference FASTA {self.path}: cannot be opened or indexed ({err}). "
-                             "It must be plain FASTA or bgzip-compressed (not gzip).") from err
+                             "It must be plain FASTA or bgzip-compressed, and its folder "
+                             "writable when the .fai (and .gzi) must be built; a stale .fai or "
+                             ".gzi can be deleted to rebuild it.") from err
         self.lengths: dict[str, int] = dict(
             zip(self._fasta.references, self._fasta.lengths, strict=True))
         self._resolved: dict[str, str | None] = {}
@@ -61,8 +230,23 @@ class ReferenceGenome:
         return self._resolved[contig]
 
     def fetch(self, contig: str, start: int, end: int) -> str:
-        """Upper-case sequence of the 0-based half-open interval on a FASTA contig name."""
-        return str(self._fasta.fetch(contig, start, end)).upper()
+        """Upper-case sequence of the 0-based half-open interval on a FASTA contig name.
+
+        Raises
+        ------
+        InputError
+            The index promises bases the FASTA does not hold (a stale ``.fai`` or ``.gzi``).
+        """
+        try:
+            text = str(self._fasta.fetch(contig, start, end)).upper()
+        except (OSError, ValueError) as err:
+            raise InputError(_index_message(
+                self.path, f"fetching {contig}:{start + 1}-{end} failed: {err}")) from err
+        if len(text) != min(end, self.lengths[contig]) - start:
+            raise InputError(_index_message(
+                self.path, f"{contig}:{start + 1}-{end} gave {len(text):,} bases, not "
+                f"{end - start:,}"))
+        return text
 
     def sequence(self, contig: str) -> tuple[str, np.ndarray]:
         """A whole FASTA contig, upper case, as text and as base codes (fetched once).

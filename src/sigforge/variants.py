@@ -19,11 +19,26 @@ MAF (TCGA/GDC): one sample per ``Tumor_Sample_Barcode``; the ALT allele is
 ``Tumor_Seq_Allele2``, or ``Tumor_Seq_Allele1`` where Allele2 equals the reference. ``-``
 alleles of indels become VCF-style alleles anchored on the preceding FASTA base
 (:func:`anchor_maf_indels`). A ``FILTER`` column, when present, is honoured like the VCF's.
+
+Containers: plain, bgzip and plain-gzip VCFs and BCFs are read (plain gzip is streamed, as
+htslib cannot seek in it). A file htslib rejects is diagnosed for the message: empty, not a
+VCF at all (binary or other text), repeated sample columns, truncated compressed data.
+
+What a file must hold, else an :class:`~sigforge.io.InputError` names the file, the line and
+the fix (counting such a row would only skip it, hiding a broken or shifted file): VCF
+records with at least 8 columns, ``POS`` in 1..``MAX_POSITION`` (``POS 0`` only for symbolic
+telomeric breakends), a REF other than ``.``; MAF rows with ``Start_Position`` in
+1..``MAX_POSITION`` and alleles of IUPAC bases or ``-`` (lower case is upper-cased); a MAF
+with no data row names no sample and is an error unless ``sample_from_filename``. A VCF
+without records is a valid sample with no variants.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +56,15 @@ MAF_SUFFIXES = (".maf", ".maf.gz", ".maf.txt", ".maf.tsv")
 #: MAF columns read; every one must be present.
 MAF_COLUMNS = ("Tumor_Sample_Barcode", "Chromosome", "Start_Position", "End_Position",
                "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2")
+
+#: Largest position accepted (BCF's 32-bit POS); anything larger is a corrupt file, not a genome.
+MAX_POSITION = 2**31 - 1
+#: A MAF allele: IUPAC bases (non-ACGT ones are later skipped as ``ambiguous_base``) or ``-``.
+MAF_ALLELE = r"[ACGTNRYKMSWBDHV]+|-"
+
+_GZIP_MAGIC = b"\x1f\x8b"
+#: The empty BGZF block bgzip writes last (SAM specification, section 4.1.2).
+_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
 
 @dataclass
@@ -105,8 +129,34 @@ def input_stem(path: str | Path) -> str:
     return Path(path).stem
 
 
+def _compression(path: Path) -> str:
+    """``"bgzf"``, ``"gzip"`` (plain, not bgzip) or ``"none"``, from the first bytes.
+
+    A BGZF block is a gzip member whose extra field holds the subfield ``BC`` (SAM
+    specification, section 4.1); plain gzip has no such field.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(18)
+    if head[:2] != _GZIP_MAGIC:
+        return "none"
+    has_extra = len(head) >= 14 and head[3] & 4
+    return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
+
+
+def _open_streamed(path: Path) -> pysam.VariantFile:
+    """Open a plain-gzip VCF as a stream.
+
+    pysam asks htslib for the file offset when it opens a file by name, and plain gzip cannot
+    give one (``NotImplementedError: seek not implemented``); a stream skips that, and htslib
+    inflates plain gzip on the fly. pysam reads a duplicate of the descriptor, so ours can
+    close at once.
+    """
+    with open(path, "rb") as handle:
+        return pysam.VariantFile(handle)
+
+
 def open_vcf(path: str | Path) -> pysam.VariantFile:
-    """Open a VCF/BCF (plain or bgzipped) with a clear error when it is missing or malformed.
+    """Open a VCF/BCF (plain, gzip or bgzip) with a clear error when it is missing or malformed.
 
     No htslib decompression threads: measured 10% faster on a bgzipped million-record VCF,
     but reading then hung now and then (pysam 0.24.1) in the test suite.
@@ -116,10 +166,134 @@ def open_vcf(path: str | Path) -> pysam.VariantFile:
         raise InputError(f"VCF {path}: file not found. Check the 'vcf' column of the samples "
                          "sheet (paths are relative to the working directory).")
     try:
+        if _compression(path) == "gzip":
+            return _open_streamed(path)
         return pysam.VariantFile(str(path))
     except (OSError, ValueError) as err:
-        raise InputError(f"VCF {path}: cannot be read as VCF/BCF ({err}). It must be a plain or "
-                         "bgzip-compressed VCF with a '##fileformat=VCF' header.") from err
+        raise InputError(f"VCF {path}: cannot be read as VCF/BCF: "
+                         f"{_diagnose_vcf(path, err)}") from err
+
+
+def _read_text_head(path: Path, limit: int = 1 << 20) -> tuple[bytes, str | None]:
+    """Up to ``limit`` bytes of a file's text (inflated when gzip or bgzip), and the error
+    that stopped the read early (a truncated or corrupt compressed stream), if any."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        with (gzip.open(path, "rb") if _compression(path) != "none" else open(path, "rb")
+              ) as handle:
+            while total < limit and (chunk := handle.read(1 << 12)):
+                chunks.append(chunk)
+                total += len(chunk)
+    except (OSError, EOFError, zlib.error) as err:
+        return b"".join(chunks), str(err)
+    return b"".join(chunks), None
+
+
+def _stream_error(path: Path) -> str | None:
+    """The error that stops inflating a gzip/bgzip file before its end, if any (the whole
+    file is read, 1 MiB at a time, nothing kept)."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            while handle.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error) as err:
+        return str(err)
+    return None
+
+
+def _describe_start(text: bytes) -> str:
+    """What a file that should be a VCF starts with, for the message (binary or first line)."""
+    first = text.split(b"\n", 1)[0][:60]
+    if not first or b"\x00" in text[:512] or not first.isascii():
+        return "it holds binary data"
+    return f"its first line is '{first.decode('ascii', 'replace')}'"
+
+
+def _duplicate_samples(text: bytes) -> list[str]:
+    """Sample names that appear more than once on the ``#CHROM`` line of a VCF's header."""
+    for raw in text.split(b"\n"):
+        if raw.startswith(b"#CHROM"):
+            names = raw.rstrip(b"\r").decode("utf-8", "replace").split("\t")[9:]
+            return sorted({name for name in names if names.count(name) > 1})
+    return []
+
+
+def _diagnose_vcf(path: Path, err: Exception) -> str:
+    """Why htslib rejected a VCF at open, and the fix (read again only on this error path)."""
+    try:
+        size = path.stat().st_size
+        text, broken = _read_text_head(path)
+        compression = _compression(path)
+        with open(path, "rb") as handle:
+            handle.seek(max(size - len(_BGZF_EOF), 0))
+            eof_block = handle.read() == _BGZF_EOF
+    except OSError as os_err:
+        return f"{os_err}. Give a VCF/BCF file."
+    if size == 0:
+        return "the file is empty (0 bytes). Re-create it, or remove the sample from the input."
+    if text.startswith(b"BCF"):
+        return f"htslib rejects this BCF ({err}). Check it with 'bcftools view {path}'."
+    if not text.startswith(b"##fileformat=VCF"):
+        if broken:
+            return (f"its compressed data is truncated or corrupt ({broken}). Copy the file "
+                    "again, or re-create it with 'bgzip'.")
+        return (f"it does not start with a '##fileformat=VCF' line ({_describe_start(text)}), "
+                "so it is not a VCF. Give a VCF or BCF (plain, gzip or bgzip).")
+    duplicated = _duplicate_samples(text)
+    if duplicated:
+        return (f"sample column(s) {duplicated} appear more than once on the #CHROM header "
+                "line; every sample column needs its own name. Rename one (e.g. 'bcftools "
+                "reheader --samples NAMES.txt') or split the file.")
+    if broken or (compression == "bgzf" and not eof_block):
+        return (f"the file is truncated ({broken or 'no BGZF end-of-file block'}). Copy it "
+                "again, or re-create it with 'bgzip'.")
+    return f"htslib rejects its header ({err}). Check it with 'bcftools view -h {path}'."
+
+
+def _file_header_lines(path: Path, vcf: pysam.VariantFile) -> int:
+    """Number of header lines in the file, so that record number n sits on line header + n.
+
+    Counted in the file itself: htslib adds lines of its own (``##FILTER=<ID=PASS>``) to the
+    header it parses. A BCF has no lines; its header's length stands in (records are then
+    numbered, not located by line).
+    """
+    if vcf.format != "VCF":
+        return len(str(vcf.header).splitlines())
+    count = 0
+    try:
+        with (gzip.open(path, "rb") if _compression(path) != "none" else open(path, "rb")
+              ) as handle:
+            for text in handle:
+                if not text.startswith(b"#"):
+                    break
+                count += 1
+    except (OSError, EOFError, zlib.error):
+        return len(str(vcf.header).splitlines())
+    return count
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[pysam.VariantFile]:
+    """:func:`open_vcf` as a context whose closing never hides the error that stopped reading.
+
+    Closing a stream (a plain-gzip VCF) whose compressed data broke off raises again in
+    pysam 0.24.1, and as a ``TypeError`` (it formats its OSError with the file object as a
+    name); the error raised while reading is the one to report. A close that fails after a
+    complete read is reported itself.
+    """
+    vcf = open_vcf(path)
+    try:
+        yield vcf
+    except BaseException:
+        with contextlib.suppress(OSError, TypeError):
+            vcf.close()
+        raise
+    try:
+        vcf.close()
+    except (OSError, TypeError) as err:
+        raise InputError(f"VCF {path}: reading ended with an error ({err}); the file is "
+                         "probably truncated: copy it again, or re-create it.") from err
 
 
 def header_contig_lengths(vcf: pysam.VariantFile) -> dict[str, int]:
@@ -133,17 +307,45 @@ def header_contig_lengths(vcf: pysam.VariantFile) -> dict[str, int]:
 
 def vcf_sample_columns(path: str | Path) -> list[str]:
     """The sample columns of a VCF header."""
-    with open_vcf(path) as vcf:
+    with _reading(Path(path)) as vcf:
         return list(vcf.header.samples)
 
 
-def _header_line_count(vcf: pysam.VariantFile) -> int:
-    """Number of header lines, so that record number n sits on line header + n."""
-    return len(str(vcf.header).splitlines())
+def _nth_line(path: Path, number: int) -> tuple[str | None, str | None]:
+    """Line ``number`` (1-based) of a plain or compressed text file, or the read error."""
+    try:
+        with (gzip.open(path, "rt", errors="replace") if _compression(path) != "none"
+              else open(path, errors="replace")) as handle:
+            for current, text in enumerate(handle, start=1):
+                if current == number:
+                    return text.rstrip("\r\n"), None
+    except (OSError, EOFError, zlib.error) as err:
+        return None, str(err)
+    return None, None
 
 
-def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int] | None
-                  ) -> tuple[list, list, list, list, list, list]:
+def _diagnose_record(path: Path, line: int, err: Exception) -> str:
+    """What is wrong with the VCF record on ``line`` that htslib could not parse."""
+    text, broken = _nth_line(path, line)
+    if broken:
+        return f"the compressed data breaks off there ({broken}): the file is truncated"
+    if text is None:
+        return f"the file ends inside that record ({err}): it is truncated"
+    fields = text.split("\t")
+    if len(fields) < 8:
+        return (f"it has {len(fields)} tab-separated column(s); a VCF record needs at least 8 "
+                "(CHROM POS ID REF ALT QUAL FILTER INFO)")
+    if not fields[1].isdigit() or not 1 <= int(fields[1]) <= MAX_POSITION:
+        return f"POS '{fields[1][:30]}' is not an integer from 1 to {MAX_POSITION:,}"
+    if _compression(path) != "none":
+        broken = _stream_error(path)
+        if broken:
+            return f"the compressed data breaks off near there ({broken}): the file is truncated"
+    return f"htslib cannot parse it ({err})"
+
+
+def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int] | None,
+                  header_lines: int) -> tuple[list, list, list, list, list, list]:
     """One pysam pass: contig ids, positions, REF, ALT tuples, FILTER verdicts, genotypes.
 
     Genotypes come back per column (a list of allele-index tuples per sample column index in
@@ -158,7 +360,6 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
     add_rid, add_pos, add_ref, add_alt, add_pass = (
         rids.append, positions.append, refs.append, alts.append, passed.append)
     record_number = 0
-    header_lines = _header_line_count(vcf)
     try:
         for record_number, record in enumerate(vcf, start=1):  # noqa: B007
             add_rid(record.rid)
@@ -175,9 +376,56 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
     except (OSError, ValueError) as err:
         line = header_lines + record_number + 1
         raise InputError(f"VCF {path}: malformed or truncated at line {line} (record "
-                         f"{record_number + 1}: {err}). Check the file, e.g. 'bcftools view "
-                         f"{path}'; a truncated .gz must be re-copied or re-compressed.") from err
+                         f"{record_number + 1}): {_diagnose_record(path, line, err)}. Correct "
+                         f"or remove that line (check with 'bcftools view {path}'); a "
+                         "truncated file must be copied again or re-compressed.") from err
     return rids, positions, refs, alts, passed, genotypes
+
+
+def _is_symbolic(alts: tuple[str, ...] | None) -> bool:
+    """Whether a record's ALT alleles are symbolic or breakends (the only ones allowed at
+    POS 0, which VCF reserves for telomeric breakends)."""
+    return bool(alts) and all(  # type: ignore[arg-type]
+        a.startswith(("<", ".")) or a.endswith(".") or "[" in a or "]" in a or a == "*"
+        for a in alts)  # type: ignore[union-attr]
+
+
+def _check_records(path: Path, positions: list[int], refs: list[str], alts: list,
+                   header_lines: int) -> None:
+    """Reject positions outside 1..MAX_POSITION and a missing REF, naming the line.
+
+    htslib reads ``POS 0`` (and a REF of ``.`` or nothing) without complaint; counted, they
+    would only be skipped, hiding a broken file.
+    """
+    pos = np.asarray(positions, dtype=np.int64)
+    for row in np.flatnonzero((pos < 1) | (pos > MAX_POSITION)).tolist():
+        if not (pos[row] == 0 and _is_symbolic(alts[row])):
+            raise InputError(f"VCF {path}: line {header_lines + row + 1}: POS {pos[row]} is "
+                             f"not a position (VCF positions run from 1 to {MAX_POSITION:,}; "
+                             "POS 0 is for telomeric breakends only). Correct or remove that "
+                             "line.")
+    if "." in refs:
+        row = refs.index(".")
+        raise InputError(f"VCF {path}: line {header_lines + row + 1}: REF is empty or '.'; "
+                         "every record needs its reference base(s). Correct or remove that "
+                         "line.")
+
+
+def _choose_samples(path: Path, columns: list[str], vcf_sample: str | None,
+                    sample_from_filename: bool) -> tuple[list[str], list[str] | None]:
+    """The output samples of a VCF and the sample columns whose genotypes decide membership."""
+    if vcf_sample is not None and vcf_sample not in columns:
+        raise InputError(f"VCF {path}: sample column '{vcf_sample}' not found; the file has "
+                         f"{columns or 'no sample columns'}. Give one of those names "
+                         "(--vcf-sample, or the samples sheet's 'vcf_sample' column)"
+                         f"{'' if columns else ', or none'}.")
+    if sample_from_filename or not columns:
+        return [input_stem(path)], None
+    if vcf_sample is not None:
+        return [vcf_sample], [vcf_sample]
+    if len(columns) == 1:
+        return columns, None
+    return columns, columns
 
 
 def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
@@ -187,29 +435,21 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
     Raises
     ------
     InputError
-        Missing or unreadable file, a malformed or truncated record (naming its line), an
-        unknown ``vcf_sample``.
+        Missing or unreadable file, a malformed or truncated record, a position outside
+        1..MAX_POSITION or a missing REF (naming its line), an unknown ``vcf_sample``.
     """
     path = Path(path)
-    with open_vcf(path) as vcf:
+    with _reading(path) as vcf:
         columns = list(vcf.header.samples)
-        if vcf_sample is not None and vcf_sample not in columns:
-            raise InputError(f"VCF {path}: sample column '{vcf_sample}' not found; the file has "
-                             f"{columns or 'no sample columns'}.")
-        if sample_from_filename or not columns:
-            samples, genotype_columns = [input_stem(path)], None
-        elif vcf_sample is not None:
-            samples, genotype_columns = [vcf_sample], [vcf_sample]
-        elif len(columns) == 1:
-            samples, genotype_columns = columns, None
-        else:
-            samples, genotype_columns = columns, columns
-        header_lines = _header_line_count(vcf)
+        samples, genotype_columns = _choose_samples(path, columns, vcf_sample,
+                                                    sample_from_filename)
+        header_lines = _file_header_lines(path, vcf)
         declared = header_contig_lengths(vcf)
         rids, positions, refs, alts, passed, genotypes = _scan_records(
             vcf, path, None if genotype_columns is None else
-            [columns.index(name) for name in genotype_columns])
+            [columns.index(name) for name in genotype_columns], header_lines)
         contig_names = list(vcf.header.contigs)
+    _check_records(path, positions, refs, alts, header_lines)
     table = _split_alleles(str(path), contig_names, rids, positions, refs, alts, passed,
                            header_lines, samples, genotypes if genotype_columns else None)
     table.declared_lengths = declared
@@ -265,7 +505,8 @@ def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, int]:
     Leading ``#`` lines (``#version 2.4``) are skipped; a ``#`` elsewhere is data.
     """
     if not path.exists():
-        raise InputError(f"MAF {path}: file not found.")
+        raise InputError(f"MAF {path}: file not found. Check the 'vcf' column of the samples "
+                         "sheet or --maf (paths are relative to the working directory).")
     try:
         with (gzip.open(path, "rt") if str(path).endswith(".gz") else open(path)) as handle:
             comments = 0
@@ -275,8 +516,14 @@ def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, int]:
                 comments += 1
         frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False,
                             skiprows=comments, low_memory=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as err:
-        raise InputError(f"MAF {path}: cannot be read as a tab-separated MAF ({err}).") from err
+    except pd.errors.EmptyDataError as err:
+        raise InputError(f"MAF {path}: the file is empty (no header line). A MAF needs a "
+                         f"tab-separated header with the GDC columns {', '.join(MAF_COLUMNS)}."
+                         ) from err
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
+        raise InputError(f"MAF {path}: cannot be read as a tab-separated MAF ({err}). Give a "
+                         "tab-separated text MAF (optionally gzip-compressed, named .maf.gz) "
+                         "with the GDC columns.") from err
     missing = [column for column in MAF_COLUMNS if column not in frame.columns]
     if missing:
         raise InputError(f"MAF {path}: missing column(s) {', '.join(missing)}. A MAF needs "
@@ -284,29 +531,65 @@ def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, int]:
     return frame, comments + 2
 
 
+def _maf_positions(frame: pd.DataFrame, path: Path, first_line: int) -> np.ndarray:
+    """``Start_Position`` as int64, every one an integer in 1..MAX_POSITION.
+
+    Checked as text first, so that a 20-digit number is a message naming its line rather
+    than an ``OverflowError``.
+    """
+    text = frame["Start_Position"].str.strip()
+    bad = ~text.str.fullmatch(r"\d{1,10}").to_numpy(dtype=bool)
+    starts = np.zeros(len(text), dtype=np.int64)
+    starts[~bad] = text[~bad].astype(np.int64).to_numpy()
+    bad |= (starts < 1) | (starts > MAX_POSITION)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(f"MAF {path}: line {first_line + row}: Start_Position "
+                         f"'{frame['Start_Position'].iat[row][:30]}' is not an integer from 1 "
+                         f"to {MAX_POSITION:,} (column Start_Position holds 1-based "
+                         "positions). Correct or remove that row.")
+    return starts
+
+
+def _check_maf_alleles(ref: pd.Series, alt: pd.Series, alt_column: np.ndarray, path: Path,
+                       first_line: int) -> None:
+    """Every REF and chosen ALT is IUPAC bases or ``-``; junk (``Z``, empty, ``1``) is an error
+    naming the line and the column, since it means a broken or shifted row."""
+    bad_ref = ~ref.str.fullmatch(MAF_ALLELE).to_numpy(dtype=bool)
+    bad_alt = ~alt.str.fullmatch(MAF_ALLELE).to_numpy(dtype=bool)
+    if not (bad_ref.any() or bad_alt.any()):
+        return
+    row = int(np.flatnonzero(bad_ref | bad_alt)[0])
+    column, value = ("Reference_Allele", ref.iat[row]) if bad_ref[row] else (
+        str(alt_column[row]), alt.iat[row])
+    raise InputError(f"MAF {path}: line {first_line + row}: {column} '{value[:30]}' is not an "
+                     "allele (A, C, G, T or another IUPAC base, or '-' for the empty side of an "
+                     "indel). Correct or remove that row.")
+
+
 def read_maf(path: str | Path) -> VariantTable:
     """Read a MAF into a :class:`VariantTable`, one sample per Tumor_Sample_Barcode.
 
     Alleles keep MAF conventions (``-`` for the empty side of an indel, ``Start_Position`` of
     the first affected base); :func:`anchor_maf_indels` turns them into VCF-style alleles.
+    Lower-case alleles are upper-cased.
 
     Raises
     ------
     InputError
-        Missing file, missing columns (named), non-integer positions (line named).
+        Missing or empty file, missing columns (named), positions that are not integers in
+        1..MAX_POSITION, alleles that are not bases (line and column named).
     """
     path = Path(path)
     frame, first_line = _read_maf_frame(path)
-    try:
-        starts = frame["Start_Position"].astype(np.int64).to_numpy().copy()
-    except ValueError as err:
-        bad = int(np.flatnonzero(~frame["Start_Position"].str.fullmatch(r"\d+"))[0])
-        raise InputError(f"MAF {path}: line {first_line + bad}: Start_Position "
-                         f"'{frame['Start_Position'].iat[bad]}' is not an integer.") from err
-    ref = frame["Reference_Allele"].str.upper()
-    allele2 = frame["Tumor_Seq_Allele2"].str.upper()
-    allele1 = frame["Tumor_Seq_Allele1"].str.upper()
-    alt = allele2.where(allele2 != ref, allele1)
+    starts = _maf_positions(frame, path, first_line)
+    ref = frame["Reference_Allele"].str.strip().str.upper()
+    allele2 = frame["Tumor_Seq_Allele2"].str.strip().str.upper()
+    allele1 = frame["Tumor_Seq_Allele1"].str.strip().str.upper()
+    from_allele2 = (allele2 != ref).to_numpy(dtype=bool)
+    alt = allele2.where(from_allele2, allele1)
+    _check_maf_alleles(ref, alt, np.where(from_allele2, "Tumor_Seq_Allele2",
+                                          "Tumor_Seq_Allele1"), path, first_line)
     passed = np.ones(len(frame), dtype=bool)
     if "FILTER" in frame.columns:
         passed = frame["FILTER"].isin(["PASS", ".", ""]).to_numpy()
@@ -343,20 +626,37 @@ def collect_inputs(vcfs: list[str], vcf_dir: str | None, mafs: list[str]) -> lis
     return paths
 
 
+def _choose_maf_samples(table: VariantTable, path: str | Path, vcf_sample: str | None,
+                        sample_from_filename: bool) -> None:
+    """Apply ``--sample-from-filename`` / ``--vcf-sample`` to a MAF's samples, in place.
+
+    A MAF without a data row names no sample (samples are its barcodes), so it is an error
+    unless the sample is named after the file (then it is one sample with no variants).
+    """
+    if sample_from_filename:
+        table.samples, table.members = [input_stem(path)], None
+        return
+    if not table.samples:
+        raise InputError(f"MAF {path}: no variant rows (only the header), so no "
+                         "Tumor_Sample_Barcode names a sample. Remove the file from the input, "
+                         "or use --sample-from-filename to count it as one sample without "
+                         "variants.")
+    if vcf_sample is not None:
+        if vcf_sample not in table.samples:
+            raise InputError(f"MAF {path}: no rows with Tumor_Sample_Barcode "
+                             f"'{vcf_sample}'; it holds {table.samples[:10]}"
+                             f"{' ...' if len(table.samples) > 10 else ''}. Give one of those "
+                             "(--vcf-sample, or the samples sheet's 'vcf_sample' column).")
+        chosen = table.samples.index(vcf_sample)
+        table.samples, table.members = [vcf_sample], [table.members[chosen]]  # type: ignore[index]
+
+
 def read_input(path: str | Path, *, vcf_sample: str | None = None,
                sample_from_filename: bool = False) -> VariantTable:
     """Read a VCF/BCF or a MAF (by suffix) into a :class:`VariantTable`."""
     if is_maf(path):
         table = read_maf(path)
-        if sample_from_filename:
-            table.samples, table.members = [input_stem(path)], None
-        elif vcf_sample is not None:
-            if vcf_sample not in table.samples:
-                raise InputError(f"MAF {path}: no rows with Tumor_Sample_Barcode "
-                                 f"'{vcf_sample}'; it holds {table.samples[:10]}"
-                                 f"{' ...' if len(table.samples) > 10 else ''}.")
-            chosen = table.samples.index(vcf_sample)
-            table.samples, table.members = [vcf_sample], [table.members[chosen]]  # type: ignore[index]
+        _choose_maf_samples(table, path, vcf_sample, sample_from_filename)
         return table
     return read_vcf(path, vcf_sample=vcf_sample, sample_from_filename=sample_from_filename)
 
