@@ -22,6 +22,8 @@ import json
 import os
 import tempfile
 import threading
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -352,7 +354,18 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found.")
-    return pd.read_csv(path, sep="\t", index_col=0, keep_default_na=False)
+    try:
+        return pd.read_csv(path, sep="\t", index_col=0, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise _damaged(path, err) from err
+
+
+def _damaged(path: str | os.PathLike[str], err: Exception) -> InputError:
+    """The error for one of our own intermediate files that is cut short or damaged."""
+    reason = " ".join(str(err).split()) or type(err).__name__
+    return InputError(f"{path}: damaged or cut short ({reason}). sigforge wrote this file: "
+                      "delete it and rerun the step that writes it (a plain snakemake rerun "
+                      "rebuilds it).")
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
@@ -370,8 +383,13 @@ def write_json(payload: dict[str, Any], path: str | os.PathLike[str]) -> None:
 
 def read_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a JSON document written by :func:`write_json`."""
-    with open(path, encoding="utf-8") as handle:
-        result: dict[str, Any] = json.load(handle)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            result = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise _damaged(path, err) from err
+    if not isinstance(result, dict):
+        raise _damaged(path, ValueError(f"expected a JSON object, got {type(result).__name__}"))
     return result
 
 
@@ -383,5 +401,8 @@ def save_arrays(path: str | os.PathLike[str], **arrays: np.ndarray) -> None:
 
 def load_arrays(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Load every array of an ``.npz`` written by :func:`save_arrays`."""
-    with np.load(path) as archive:
-        return {name: archive[name] for name in archive.files}
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, zlib.error) as err:
+        raise _damaged(path, err) from err
