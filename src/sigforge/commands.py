@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import logging
 import platform
+import zipfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sigforge import __version__
+from sigforge._validation import check_rank
 from sigforge.crossval import CVOptions, cross_validate_rank
 from sigforge.discovery import (
     NMFOptions,
@@ -84,8 +87,9 @@ def _read_catalog_dropping(path: str, generic: bool = False, drop_empty: bool = 
         return Matrix(matrix.data.drop(columns=empty), matrix.channel_set, matrix.path), empty
     if empty:
         raise InputError(f"{path}: sample(s) {empty[:5]} have no mutations in any channel; "
-                         "remove them from the samples sheet (see catalog_log.tsv for why), "
-                         "or give --drop-empty (extract, refit) to leave them out.")
+                         "remove their columns (for a workflow catalog: their rows of the "
+                         "samples sheet; catalog_log.tsv says why their variants were "
+                         "skipped), or give --drop-empty (extract, refit) to leave them out.")
     return matrix, []
 
 
@@ -97,7 +101,10 @@ def _catalog_name(args: argparse.Namespace) -> str:
 def _nmf_options(args: argparse.Namespace) -> NMFOptions:
     """NMF options from the shared command-line flags."""
     if args.max_iter < 1 or args.min_iter < 0 or args.tol < 0 or args.cap <= 0:
-        raise InputError("expected --max-iter >= 1, --min-iter >= 0, --tol >= 0 and --cap > 0.")
+        raise InputError("expected --max-iter >= 1, --min-iter >= 0, --tol >= 0 and --cap > 0; "
+                         f"got {args.max_iter}, {args.min_iter}, {args.tol} and {args.cap}.")
+    if args.seed < 0:
+        raise InputError(f"--seed: expected a whole number >= 0, got {args.seed}.")
     try:
         get_resampler(args.resampling)
     except ValueError as err:
@@ -136,6 +143,54 @@ def replicates(args: argparse.Namespace) -> None:
                 chunk["converged"].sum(), args.count)
 
 
+#: Arrays every replicate chunk (``sigforge replicates``) and CV file (``cross-validate``) holds.
+_CHUNK_ARRAYS = ("replicate", "W", "H", "objective", "n_iter", "converged")
+_CV_ARRAYS = ("k", "fold", "error", "train", "converged")
+
+
+def _read_intermediate(path: str | Path, read: Callable[[Path], Any], what: str) -> Any:
+    """``read(path)``, or an InputError naming the damaged or missing file and the fix.
+
+    Intermediates are written atomically, so a damaged one was truncated or overwritten
+    afterwards; the workflow rebuilds a deleted one on a plain rerun.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {path} is missing; rerun the step that writes it (snakemake "
+                         "rebuilds it on a plain rerun).")
+    try:
+        return read(path)
+    except InputError as err:  # the reader's own message names the file; say what it is
+        if str(path) in str(err):
+            raise InputError(f"{what} {err}") from err
+        raise InputError(f"{what} {path}: {err} Delete it and rerun - snakemake will rebuild "
+                         "it.") from err
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
+        reason = str(err).replace(str(path), "").strip(": ") or type(err).__name__
+        raise InputError(f"{what} {path} is damaged ({reason}); delete it and rerun - "
+                         "snakemake will rebuild it.") from err
+
+
+def _load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
+                         ) -> dict[str, np.ndarray]:
+    """The arrays of an intermediate ``.npz``, all of ``names`` present, else an InputError."""
+    arrays: dict[str, np.ndarray] = _read_intermediate(path, load_arrays, what)
+    missing = [name for name in names if name not in arrays]
+    if missing:
+        raise InputError(f"{what} {path} is damaged (no array {', '.join(missing)}; not written "
+                         "by sigforge?); delete it and rerun - snakemake will rebuild it.")
+    return arrays
+
+
+def _load_chunk(path: str, k: int) -> dict[str, np.ndarray]:
+    """One replicate chunk of rank k, checked to hold rank-k factors."""
+    arrays = _load_checked_arrays(path, _CHUNK_ARRAYS, "chunk file")
+    if arrays["W"].ndim != 3 or arrays["W"].shape[2] != k:
+        raise InputError(f"chunk file {path} holds factors of shape {arrays['W'].shape}, not "
+                         f"rank {k}; delete it and rerun - snakemake will rebuild it.")
+    return arrays
+
+
 def _write_rank_dir(result: RankResult, folder: Path) -> None:
     """Write one rank's signatures, exposures, stability and metrics."""
     write_matrix(result.signatures, folder / "signatures.tsv")
@@ -145,18 +200,24 @@ def _write_rank_dir(result: RankResult, folder: Path) -> None:
 
 
 def _read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
-    """Read back what :func:`_write_rank_dir` wrote."""
-    metrics = read_json(folder / "metrics.json")
+    """Read back what :func:`_write_rank_dir` wrote; a damaged file is named in an InputError."""
+    metrics = _read_intermediate(folder / "metrics.json", read_json, "rank metrics file")
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("k"), int):
+        raise InputError(f"rank metrics file {folder / 'metrics.json'} is damaged (no rank 'k');"
+                         " delete it and rerun - snakemake will rebuild it.")
     k = int(metrics.pop("k"))
-    return RankResult(k, read_matrix(folder / "signatures.tsv", generic=generic).data,
-                      read_matrix(folder / "exposures.tsv", generic=True).data,
-                      read_table(folder / "stability.tsv"), metrics)
+    signatures = _read_intermediate(folder / "signatures.tsv",
+                                    lambda p: read_matrix(p, generic=generic), "rank table")
+    exposures = _read_intermediate(folder / "exposures.tsv",
+                                   lambda p: read_matrix(p, generic=True), "rank table")
+    stability = _read_intermediate(folder / "stability.tsv", read_table, "rank table")
+    return RankResult(k, signatures.data, exposures.data, stability, metrics)
 
 
 def consensus(args: argparse.Namespace) -> None:
     """``sigforge consensus``: cluster one rank's replicate chunks into consensus signatures."""
     matrix = _read_catalog(args.catalog, args.generic)
-    merged = merge_chunks([load_arrays(path) for path in args.chunks])
+    merged = merge_chunks([_load_chunk(path, args.k) for path in args.chunks])
     result = summarise_rank(matrix.data, args.k, merged, prefix=_catalog_name(args),
                             seed=args.seed)
     _write_rank_dir(result, Path(args.out))
@@ -196,7 +257,7 @@ def _read_cv(paths: list[str]) -> dict[int, dict[str, np.ndarray]]:
     """Per-rank CV results from 'cross-validate' files, keyed by rank."""
     results = {}
     for path in paths:
-        arrays = load_arrays(path)
+        arrays = _load_checked_arrays(path, _CV_ARRAYS, "cross-validation file")
         results[int(arrays.pop("k"))] = arrays
     return results
 
@@ -244,9 +305,20 @@ def select_rank(args: argparse.Namespace) -> None:
 
 def extract(args: argparse.Namespace) -> None:
     """``sigforge extract``: replicates, consensus and rank choice in one process pool."""
+    options, rule = _nmf_options(args), _rank_rule(args)
+    if args.threads < 1:
+        raise InputError(f"--threads: expected at least 1, got {args.threads}.")
+    if rule.fixed_rank is not None and rule.fixed_rank not in args.ranks:
+        raise InputError(f"--fixed-rank {rule.fixed_rank} is not among --ranks "
+                         f"{args.ranks}; widen --ranks or change --fixed-rank.")
     matrix, left_out = _read_catalog_dropping(args.catalog, args.generic, args.drop_empty)
     _check_counts_for_resampling(matrix, args)
-    options, rule, name = _nmf_options(args), _rank_rule(args), _catalog_name(args)
+    for k in args.ranks:
+        try:
+            check_rank(k, *matrix.data.shape)
+        except ValueError as err:
+            raise InputError(f"{args.catalog}: {err}") from err
+    name = _catalog_name(args)
     cv = _cv_options(args)
     n_tasks = len(args.ranks) * (len(chunk_ranges(args.replicates, args.chunk_size))
                                  + (cv.folds > 0))
@@ -278,7 +350,9 @@ def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
     unknown = [n for n in names if n not in available]
     if unknown or not names:
         raise InputError(f"--restrict-to: signatures {unknown or names} are not in the "
-                         f"signature table (it has {', '.join(map(str, available[:8]))}, ...).")
+                         f"signature table (it has {', '.join(map(str, available[:8]))}, ...). "
+                         "Give names from that table, comma-separated or one per line in a "
+                         "file.")
     return names
 
 
@@ -317,7 +391,12 @@ def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
 
 
 def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
-    """The signature table for a catalog, checked against its channel set and restricted."""
+    """The signature table for a catalog: same channel set, rows aligned to the catalog's
+    features by label (any row order), columns rescaled to sum 1 where they do not (with a
+    warning), restricted to --restrict-to."""
+    from sigforge._validation import feature_differences
+    from sigforge.refit import normalise_signatures
+
     if args.generic:
         signatures = read_matrix(args.signatures, generic=True)
     else:
@@ -329,12 +408,23 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
         raise InputError(f"signatures {signatures.path} ({signatures.channel_set or 'generic'}"
                          f") do not match the catalog {matrix.path} "
                          f"({matrix.channel_set or 'generic'}): give signatures over the same "
-                         "features.")
-    data = signatures.data
-    if matrix.channel_set is None and not data.index.equals(matrix.data.index):
-        missing = [f for f in matrix.data.index if f not in data.index][:5]
+                         "features (a shipped name such as COSMIC_v3.6 picks the catalog's "
+                         "channel set itself).")
+    missing, extra = feature_differences(matrix.data.index, signatures.data.index)
+    if missing or extra:
         raise InputError(f"signatures {signatures.path} and catalog {matrix.path} have "
-                         f"different features (catalog features missing: {missing}).")
+                         f"different features: {len(missing)} catalog feature(s) missing from "
+                         f"the signatures {missing[:5]}, {len(extra)} signature feature(s) not "
+                         f"in the catalog {extra[:5]}. Give the signatures one row per catalog "
+                         "feature, with the same labels (rows may be in any order).")
+    try:
+        data, rescaled = normalise_signatures(signatures.data)
+    except ValueError as err:
+        raise InputError(f"signatures {signatures.path}: {err}") from err
+    if rescaled:
+        logger.warning("signatures %s: column(s) %s do not sum to 1; rescaled to sum 1 so "
+                       "exposures are in the catalog's units", signatures.path,
+                       ", ".join(f"{name} (sum {total:.4g})" for name, total in rescaled.items()))
     restricted = _restriction(args.restrict_to, data.columns)
     if restricted is not None:
         data = data[restricted]
@@ -342,10 +432,15 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
 
 
 def _check_counts_for_refit(matrix: Matrix, args: argparse.Namespace) -> None:
-    """Generic mode: the likelihood rule and multinomial intervals need counts."""
+    """The likelihood rule and multinomial intervals need counts (whole numbers).
+
+    Checked for mutation catalogs as for generic matrices: the likelihood rule's threshold is
+    calibrated on Poisson counts, and a fractional catalog (normalised, or a signature table
+    given as --catalog) would otherwise be refitted without a word.
+    """
     from sigforge.matrix import first_fraction
 
-    if not args.generic or (args.method != "likelihood" and args.bootstrap == 0):
+    if args.method != "likelihood" and args.bootstrap == 0:
         return
     fraction = first_fraction(matrix.data)
     if fraction is not None:
@@ -402,6 +497,18 @@ def refit(args: argparse.Namespace) -> None:
                 result.reconstruction["cosine"].median())
 
 
+_EXTRACT_FILES = ["provenance.json", "signatures.tsv", "rank_metrics.tsv", "stability.tsv"]
+_REFIT_FILES = ["exposures.tsv", "reconstruction.tsv"]
+
+
+def _require_files(folder: Path, names: list[str], option: str, producer: str) -> None:
+    """Name every missing input of a report at once, with the command that writes it."""
+    missing = [name for name in names if not (folder / name).is_file()]
+    if missing:
+        raise InputError(f"{option} {folder}: {', '.join(missing)} not found. Give the folder "
+                         f"written by '{producer} --out FOLDER', after that command finished.")
+
+
 def _load_cohort_data(args: argparse.Namespace) -> Any:
     """Gather the report's inputs (catalog, log, discovery, refit, reference matches)."""
     import os
@@ -412,6 +519,10 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
 
     catalog_dir, extract_dir = Path(args.catalog_dir), Path(args.extract_dir)
     refit_dir, out = Path(args.refit_dir), Path(args.out)
+    _require_files(catalog_dir, ["SBS96.tsv", "catalog_log.tsv"], "--catalog-dir",
+                   "sigforge catalog (or merge-catalogs)")
+    _require_files(extract_dir, _EXTRACT_FILES, "--extract-dir", "sigforge extract")
+    _require_files(refit_dir, _REFIT_FILES, "--refit-dir", "sigforge refit")
     provenance = read_json(extract_dir / "provenance.json")
     signatures = read_matrix(extract_dir / "signatures.tsv").data
     reference = load_reference(args.reference, genome_build=args.genome_build).data
@@ -543,11 +654,26 @@ def prepare_matrix(args: argparse.Namespace) -> None:
                 int((prepared.dropped.index == "sample").sum()))
 
 
+def _read_blocks(path: str) -> pd.DataFrame:
+    """A joint run's blocks table; its modality names become file names, so they are checked."""
+    from sigforge._outputs import check_plain_name
+
+    blocks = read_table(path)
+    if "modality" not in blocks.columns:
+        raise InputError(f"{path}: no 'modality' column; give the NAME_blocks.tsv written by "
+                         "prepare-joint.")
+    for name in blocks["modality"].astype(str).unique():
+        check_plain_name(name, f"{path}: modality")
+    return blocks
+
+
 def matrix_report(args: argparse.Namespace) -> None:
     """``sigforge matrix-report``: the generic cohort page (bar charts or pixel images)."""
     from sigforge.generic_report import MatrixReportData, write_matrix_report
 
     extract_dir, refit_dir = Path(args.extract_dir), Path(args.refit_dir)
+    _require_files(extract_dir, _EXTRACT_FILES, "--extract-dir", "sigforge extract")
+    _require_files(refit_dir, _REFIT_FILES, "--refit-dir", "sigforge refit")
     metrics = read_table(extract_dir / "rank_metrics.tsv")
     metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
     provenance = read_json(extract_dir / "provenance.json")
@@ -561,7 +687,7 @@ def matrix_report(args: argparse.Namespace) -> None:
         exposures=read_matrix(refit_dir / "exposures.tsv", generic=True).data,
         reconstruction=read_table(refit_dir / "reconstruction.tsv"),
         pixels=_pixel_shape(args.pixels), provenance=provenance,
-        blocks=read_table(args.blocks) if args.blocks else None)
+        blocks=_read_blocks(args.blocks) if args.blocks else None)
     path = write_matrix_report(data, Path(args.out))
     logger.info("matrix report: %s", path.resolve())
 
@@ -592,7 +718,7 @@ def split_joint(args: argparse.Namespace) -> None:
     from sigforge.matrix import split_components
 
     signatures = read_matrix(args.signatures, generic=True).data
-    blocks = read_table(args.blocks)
+    blocks = _read_blocks(args.blocks)
     missing = [f for f in signatures.index if f not in blocks.index][:5]
     if missing:
         raise InputError(f"{args.blocks}: features {missing} of {args.signatures} are not "

@@ -65,27 +65,98 @@ def file_stems(names: Sequence[str], where: str) -> dict[str, str]:
     return stems
 
 
-def read_sample_sheet(path: str | Path) -> pd.DataFrame:
-    """Read a samples sheet (TSV with at least ``sample_id`` and ``vcf``), all cells as text.
+def _sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the (line number, cells) of every data row, cells taken verbatim.
 
-    Returns the sheet indexed by sample_id, with a ``stem`` column; every name is checked by
-    :func:`file_stems`.
+    Tab is the only separator: quotes, spaces and '#' inside a cell are part of the value (a
+    sample or file name may hold them). Blank lines and lines starting with '#' are skipped.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"samples sheet {path}: not UTF-8 text ({err.reason} at byte "
+                         f"{err.start}). Save it as UTF-8 tab-separated text.") from err
+    rows = [(number, line.rstrip("\r").split("\t"))
+            for number, line in enumerate(text.split("\n"), start=1)
+            if line.strip() and not line.startswith("#")]
+    if not rows:
+        raise InputError(f"samples sheet {path}: empty file. Write a tab-separated header "
+                         f"'{chr(9).join(REQUIRED_COLUMNS)}' and one line per sample.")
+    return rows[0][1], rows[1:]
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """Require the sample_id and vcf columns, each once; hint at the wrong separator."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        hint = (" The header holds no tab: the sheet must be tab-separated, not comma- or "
+                "space-separated." if len(header) == 1 else "")
+        raise InputError(f"samples sheet {path}, line 1: missing column(s) "
+                         f"{', '.join(missing)} (found: {', '.join(header)}).{hint} Expected "
+                         f"a tab-separated header with {', '.join(REQUIRED_COLUMNS)}"
+                         " (and optionally vcf_sample).")
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise InputError(f"samples sheet {path}, line 1: column(s) {', '.join(repeated)} "
+                         "appear more than once. Keep one of each.")
+
+
+def _check_rows(path: Path, header: list[str], rows: list[tuple[int, list[str]]]) -> None:
+    """One cell per column, a non-empty vcf and a unique sample_id on every row."""
+    if not rows:
+        raise InputError(f"samples sheet {path}: no samples listed under the header. Add one "
+                         "tab-separated line per sample (sample_id, vcf).")
+    seen: dict[str, int] = {}
+    for number, cells in rows:
+        where = f"samples sheet {path}, line {number}"
+        if len(cells) != len(header):
+            raise InputError(f"{where}: {len(cells)} tab-separated cells, but the header has "
+                             f"{len(header)} columns. Separate the cells with single tabs.")
+        record = dict(zip(header, cells, strict=True))
+        name = record["sample_id"]
+        check_sample_name(name, where)
+        check_path_safe(name, where)
+        if not record["vcf"].strip():
+            raise InputError(f"{where}: sample '{name}' has an empty 'vcf' path. Give the path"
+                             " of its VCF or MAF.")
+        if name in seen:
+            raise InputError(f"{where}: sample_id '{name}' already appears on line "
+                             f"{seen[name]}. Give every sample a unique sample_id (remove or "
+                             "rename one of the rows).")
+        seen[name] = number
+
+
+def _check_stems(path: Path, sheet: pd.DataFrame) -> None:
+    """Name both lines when two sample names map to one file stem."""
+    taken: dict[str, int] = {}
+    for name, stem, number in zip(sheet["sample_id"], sheet["stem"], sheet["sheet_line"],
+                                  strict=True):
+        other = taken.get(stem.lower())
+        if other is not None:
+            first = sheet.loc[sheet["sheet_line"] == other, "sample_id"].iloc[0]
+            raise InputError(f"samples sheet {path}, line {number}: sample names '{first}' "
+                             f"and '{name}' both become the file name '{stem}' once unsafe "
+                             "characters are replaced (or differ only in case; "
+                             f"'{first}' is on line {other}). Rename one of them.")
+        taken[stem.lower()] = number
+
+
+def read_sample_sheet(path: str | Path) -> pd.DataFrame:
+    """Read a samples sheet (TSV with at least ``sample_id`` and ``vcf``), all cells verbatim.
+
+    Returns the sheet indexed by sample_id, with a ``stem`` column and the ``sheet_line`` each
+    row came from (for messages). Every problem raises an :class:`InputError` naming the sheet,
+    the line and the fix.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"samples sheet {path}: file not found (config key 'samples').")
-    sheet = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    missing = [c for c in REQUIRED_COLUMNS if c not in sheet.columns]
-    if missing:
-        raise InputError(f"samples sheet {path}: missing column(s) {missing}; expected a "
-                         f"tab-separated header with {', '.join(REQUIRED_COLUMNS)}.")
-    if sheet.empty:
-        raise InputError(f"samples sheet {path}: no samples listed.")
-    for line, vcf in enumerate(sheet["vcf"], start=2):
-        if not vcf.strip():
-            raise InputError(f"samples sheet {path}, line {line}: empty 'vcf' path.")
-    for name in sheet["sample_id"]:
-        check_path_safe(name, f"samples sheet {path}")
-    stems = file_stems(list(sheet["sample_id"]), f"samples sheet {path}")
-    sheet["stem"] = [stems[name] for name in sheet["sample_id"]]
+    if not path.is_file():
+        raise InputError(f"samples sheet {path}: file not found (config key 'samples'). Point "
+                         "'samples' at your tab-separated sheet.")
+    header, rows = _sheet_rows(path)
+    _check_header(path, header)
+    _check_rows(path, header, rows)
+    sheet = pd.DataFrame([cells for _, cells in rows], columns=header, dtype=str)
+    sheet["sheet_line"] = [number for number, _ in rows]
+    sheet["stem"] = [file_stem(name) for name in sheet["sample_id"]]
+    _check_stems(path, sheet)
     return sheet.set_index("sample_id", drop=False)

@@ -254,3 +254,23 @@ def test_extract_options_out_of_range_fail_before_any_work(
                       case=f"extract-option {' '.join(options)}")
     assert_clear_error(outcome, *fragments)
     assert not out.exists()
+
+
+def test_report_names_every_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                          ) -> None:
+    catalogs = tmp_path / "catalogs"
+    catalogs.mkdir()
+    (catalogs / "SBS96.tsv").write_text("MutationType\ts1\n")
+    before = files_under(tmp_path)
+    outcome = run_cli(capsys, "report", "--catalog-dir", str(catalogs), "--extract-dir",
+                      str(tmp_path / "nope"), "--refit-dir", str(tmp_path / "nope"), "--out",
+                      str(tmp_path / "report"), case="report-missing-inputs")
+    assert_clear_error(outcome, f"--catalog-dir {catalogs}: catalog_log.tsv not found",
+                       "sigforge catalog")
+    assert_nothing_written(tmp_path, before)
+    (catalogs / "catalog_log.tsv").write_text("sample\n")
+    outcome = run_cli(capsys, "report", "--catalog-dir", str(catalogs), "--extract-dir",
+                      str(tmp_path / "nope"), "--refit-dir", str(tmp_path / "nope"), "--out",
+                      str(tmp_path / "report"), case="report-missing-extract")
+    assert_clear_error(outcome, "provenance.json, signatures.tsv, rank_metrics.tsv, "
+                       "stability.tsv not found", "sigforge extract --out FOLDER")

@@ -27,8 +27,8 @@ rule catalog_sample:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge catalog --reference {input.reference:q} --vcf {input.vcf:q}"
-        " --sample-name {params.sample:q} {params.vcf_sample} {params.flags}"
+        "sigforge catalog --reference={input.reference:q} --vcf={input.vcf:q}"
+        " --sample-name={params.sample:q} {params.vcf_sample:q} {params.flags:q}"
         " --out {params.outdir:q} 2> {log:q}"
 
 

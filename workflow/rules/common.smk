@@ -1,22 +1,63 @@
 # Validation, the sample table, wildcard constraints and input functions. No rules here.
+# Every check runs while the Snakefile is read, so bad input fails in seconds with one message
+# (a WorkflowError: Snakemake prints it without a traceback) naming the file, line and fix.
 import math
 import os
 import re
-import shlex
+import sys
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from sigforge.contexts import SBS96_CHANNELS
 from sigforge.discovery import chunk_ranges
+from sigforge.io import InputError
 from sigforge.workflow_checks import (
     check_inputs,
     check_ranks,
+    discard_damaged,
+    dry_run_requested,
     generic_refit_flags,
     input_shape,
     refit_flags,
+    schema_error_message,
 )
 
-validate(config, "../schemas/config.schema.yaml")
+
+def checked(step, *args, **kwargs):
+    """Run a parse-time check; its InputError becomes a one-message WorkflowError."""
+    try:
+        return step(*args, **kwargs)
+    except InputError as err:
+        raise WorkflowError(str(err)) from None
+
+
+def validate_against(data, schema, what, lines=None):
+    """Snakemake's validate() with its error cut to one line, a 'did you mean' and the fix.
+
+    Snakemake's own message is followed by the whole schema (80 lines); the jsonschema error it
+    wraps is enough to say which key is wrong and why. ``lines`` maps the rows of a validated
+    table (Snakemake reports 'row i', from 0) to the lines of its file.
+    """
+    try:
+        validate(data, schema)
+    except WorkflowError as err:
+        cause = err.__context__  # the jsonschema ValidationError validate() caught
+        if not hasattr(cause, "validator"):
+            raise
+        row = re.search(r"row (\d+)", str(err.args[0]))
+        if row and lines is not None:
+            what = f"{what}, line {list(lines)[int(row.group(1))]}"
+        raise WorkflowError(schema_error_message(cause, what)) from None
+
+
+def config_files():
+    """'config (FILE, ...)': the files the configuration was read from, for messages."""
+    files = [str(f) for f in getattr(workflow, "configfiles", [])] or ["config/config.yaml"]
+    return f"config ({', '.join(files)})"
+
+
+validate_against(config, "../schemas/config.schema.yaml", config_files())
 
 # MODE vcf: VCFs -> SBS96 catalog; matrix / joint: generic tables (workflow/rules/matrix.smk).
 MODE = config["type"]
@@ -27,30 +68,32 @@ if MODE == "vcf":
     from sigforge.genome import ensure_index, largest_contig
     from sigforge.samplesheet import read_sample_sheet
 
-    SAMPLES = read_sample_sheet(config["samples"])
-    validate(SAMPLES, "../schemas/samples.schema.yaml")
+    SAMPLES = checked(read_sample_sheet, config["samples"])
+    validate_against(SAMPLES, "../schemas/samples.schema.yaml",
+                     f"samples sheet {config['samples']}", lines=SAMPLES["sheet_line"])
     REFERENCE = config["reference"]
-    check_inputs(REFERENCE, SAMPLES)
-    ensure_index(REFERENCE)
+    checked(check_inputs, REFERENCE, SAMPLES, f"samples sheet {config['samples']}")
+    checked(ensure_index, REFERENCE)
     CATALOG_CONFIG = config["catalog"]
-    CONTEXTS = check_catalog_config(CATALOG_CONFIG["contexts"], CATALOG_CONFIG["annotation"])
+    CONTEXTS = checked(check_catalog_config, CATALOG_CONFIG["contexts"],
+                       CATALOG_CONFIG["annotation"])
     CATALOG = "SBS96"
     N_FEATURES, N_SAMPLES = len(SBS96_CHANNELS), len(SAMPLES)
     RESAMPLING = EXTRACT["resampling"]
-    GENERIC = ""
+    GENERIC = []
     REFIT_FLAGS = refit_flags(REFIT, config["seed"], config["genome_build"])
 else:
     MATRIX = config.get("matrix") or {"counts": False, "depth": 10000}
     CATALOG = config[MODE]["name"]
     # Read and check the input(s) now, so a bad table fails before any job starts.
-    N_FEATURES, N_SAMPLES = input_shape(config)
+    N_FEATURES, N_SAMPLES = checked(input_shape, config)
     RESAMPLING = (EXTRACT["resampling"] if MATRIX["counts"]
                   else f"scaled:{MATRIX['depth']}")
-    GENERIC = "--generic"
+    GENERIC = ["--generic"]
     REFIT_FLAGS = generic_refit_flags(REFIT, config["seed"], MATRIX["counts"])
-RANKS = check_ranks(EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"], N_SAMPLES,
-                    config["rank"]["fixed"], n_features=N_FEATURES)
-CHUNKS = chunk_ranges(EXTRACT["replicates"], EXTRACT["replicates_per_chunk"])
+RANKS = checked(check_ranks, EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"], N_SAMPLES,
+                config["rank"]["fixed"], n_features=N_FEATURES)
+CHUNKS = checked(chunk_ranges, EXTRACT["replicates"], EXTRACT["replicates_per_chunk"])
 
 
 wildcard_constraints:
@@ -65,18 +108,74 @@ if MODE == "vcf":
         stem="|".join(re.escape(stem) for stem in SAMPLES["stem"]),
 
 
-def final_targets():
-    """What `snakemake` builds by default in the configured mode."""
-    if MODE == "vcf":
-        return [
-            "results/report/cohort.html",
-            "results/refit/SBS96/exposures.tsv",
-            "results/refit/SBS96/reference/exposures.tsv",
-        ]
-    targets = ["results/report/cohort.html", f"results/refit/{CATALOG}/exposures.tsv"]
+def discovery_products():
+    """Every file of the discovery: chunks, per-rank tables and CV folds, the chosen rank."""
+    rank_files = ["signatures.tsv", "exposures.tsv", "stability.tsv", "metrics.json"]
+    if config["rank"]["cv_folds"] > 0:
+        rank_files.append("cv.npz")
+    files = expand("results/extract/{catalog}/k{k}/chunks/chunk{chunk}.npz", catalog=CATALOG,
+                   k=RANKS, chunk=range(len(CHUNKS)))
+    files += expand("results/extract/{catalog}/k{k}/{name}", catalog=CATALOG, k=RANKS,
+                    name=rank_files)
+    files += expand("results/extract/{catalog}/{name}", catalog=CATALOG,
+                    name=["rank_metrics.tsv", "signatures.tsv", "exposures.tsv",
+                          "stability.tsv", "provenance.json"])
+    return files
+
+
+def vcf_products():
+    """Every file the vcf mode writes by default (catalogs, refits, reports)."""
+    catalogs = expand("results/catalogs/samples/{stem}/{name}", stem=SAMPLES["stem"],
+                      name=[f"{context}.tsv" for context in CONTEXTS] + ["catalog_log.tsv"])
+    catalogs += expand("results/catalogs/{context}.tsv", context=CONTEXTS)
+    refits = expand("results/refit/SBS96/{ref}{name}", ref=["", "reference/"],
+                    name=["exposures.tsv", "reconstruction.tsv", "exposure_intervals.tsv",
+                          "decomposition.tsv"])
+    reports = ["results/report/cohort.html", "results/report/figures"]
+    reports += expand("results/report/patients/{stem}.html", stem=SAMPLES["stem"])
+    return catalogs + ["results/catalogs/catalog_log.tsv"] + refits + reports
+
+
+def generic_products():
+    """Every file the matrix and joint modes write by default (besides discovery)."""
+    files = [f"results/catalogs/{CATALOG}.tsv", f"results/catalogs/{CATALOG}_dropped.tsv",
+             f"results/refit/{CATALOG}/exposures.tsv",
+             f"results/refit/{CATALOG}/reconstruction.tsv", "results/report/cohort.html"]
     if MODE == "joint":
-        targets.append(f"results/joint/{CATALOG}/modalities.tsv")
-    return targets
+        files += [f"results/catalogs/{CATALOG}_blocks.tsv",
+                  f"results/joint/{CATALOG}/modalities.tsv"]
+        files += [f"results/joint/{CATALOG}/{m['name']}_signatures.tsv"
+                  for m in config["joint"]["modalities"]]
+    return files
+
+
+def final_targets():
+    """What `snakemake` builds by default: every output, intermediates included.
+
+    Snakemake reruns a job whose output is missing only when a target or a job that reruns
+    needs that output; a deleted chunk or rank table under an up-to-date report would be
+    "Nothing to be done". Naming every product here makes a plain rerun rebuild whatever is
+    missing, and everything downstream of it.
+    """
+    products = vcf_products() if MODE == "vcf" else generic_products()
+    return products + discovery_products()
+
+
+def checked_intermediates():
+    """Delete damaged chunk, CV and metrics files (main process only), saying so on stderr.
+
+    Every output is written atomically, so a damaged file was truncated or overwritten later
+    (disk full, a bad copy); deleting it makes it missing, and final_targets() rebuilds it.
+    """
+    if not workflow.is_main_process:
+        return
+    paths = [path for path in discovery_products() if path.endswith((".npz", ".json"))]
+    dry_run = bool(workflow.dryrun) or dry_run_requested(sys.argv[1:])
+    for note in discard_damaged(paths, dry_run=dry_run):
+        print(note, file=sys.stderr)
+
+
+checked_intermediates()
 
 
 def catalog_matrix(wildcards):
@@ -85,14 +184,18 @@ def catalog_matrix(wildcards):
 
 
 def pixel_flag():
-    """'--pixels H,W' when the matrix's features are the pixels of an image, else empty."""
+    """['--pixels', 'H,W'] when the matrix's features are the pixels of an image, else [].
+
+    Every flag function returns a list of arguments; rules pass it as ``{params.x:q}``, so
+    Snakemake shell-quotes each element.
+    """
     shape = (config.get("matrix") or {}).get("features_are_pixels")
-    return f"--pixels {shape[0]},{shape[1]}" if shape else ""
+    return ["--pixels", f"{shape[0]},{shape[1]}"] if shape else []
 
 
 def counts_flag():
-    """'--counts' when the matrix is declared to hold counts."""
-    return "--counts" if MATRIX["counts"] else ""
+    """['--counts'] when the matrix is declared to hold counts, else []."""
+    return ["--counts"] if MATRIX["counts"] else []
 
 
 def joint_blocks(wildcards):
@@ -101,8 +204,8 @@ def joint_blocks(wildcards):
 
 
 def blocks_flag(wildcards, input):
-    """'--blocks FILE' for the joint report, else empty."""
-    return f"--blocks {input.blocks}" if input.blocks else ""
+    """['--blocks', FILE] for the joint report, else []."""
+    return ["--blocks", str(input.blocks)] if input.blocks else []
 
 
 def sample_row(wildcards):
@@ -121,9 +224,11 @@ def sample_name(wildcards):
 
 
 def vcf_sample_flag(wildcards):
-    """'--vcf-sample NAME' for multi-sample VCF rows, else empty."""
+    """['--vcf-sample=NAME'] for multi-sample VCF rows, else []; NAME verbatim (a VCF column
+    such as 'Tumor 1' holds spaces: the rule quotes it; '=' keeps a NAME starting with '-' a
+    value, not an option)."""
     column = sample_row(wildcards).get("vcf_sample", "")
-    return f"--vcf-sample {column}" if column else ""
+    return [f"--vcf-sample={column}"] if column else []
 
 
 def catalog_annotation(wildcards):
@@ -132,15 +237,15 @@ def catalog_annotation(wildcards):
 
 
 def catalog_flags(wildcards, input):
-    """--contexts, --annotation, --all-filters and --multi-snvs-in-sbs of the catalog command."""
+    """--contexts, --annotation, --all-filters and --multi-snvs-in-sbs: a list of arguments."""
     flags = ["--contexts", *CONTEXTS]
     if input.annotation:
-        flags += ["--annotation", input.annotation]
+        flags.append(f"--annotation={input.annotation}")
     if CATALOG_CONFIG["all_filters"]:
         flags.append("--all-filters")
     if CATALOG_CONFIG["multi_snvs_in_sbs"]:
         flags.append("--multi-snvs-in-sbs")
-    return " ".join(shlex.quote(flag) for flag in flags)
+    return flags
 
 
 def chunk_first(wildcards):

@@ -28,7 +28,7 @@ rule consensus:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge consensus --catalog {input.catalog:q} --catalog-name {wildcards.catalog}"
-        " --k {wildcards.k} {params.generic}"
-        " --seed {params.seed}"
+        "sigforge consensus --catalog {input.catalog:q} --catalog-name {wildcards.catalog:q}"
+        " --k {wildcards.k:q} {params.generic:q}"
+        " --seed {params.seed:q}"
         " --chunks {input.chunks:q} --out {params.outdir:q} 2> {log:q}"

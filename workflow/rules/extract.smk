@@ -33,10 +33,10 @@ rule nmf_chunk:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge replicates --catalog {input.catalog:q} --catalog-name {wildcards.catalog}"
-        " --k {wildcards.k} {params.generic}"
-        " --first {params.first} --count {params.n_replicates} --seed {params.seed}"
-        " --max-iter {params.max_iter} --min-iter {params.min_iter} --tol {params.tol}"
-        " --resampling {params.resampling} --normalisation {params.normalisation}"
-        " --cap {params.cap}"
+        "sigforge replicates --catalog {input.catalog:q} --catalog-name {wildcards.catalog:q}"
+        " --k {wildcards.k:q} {params.generic:q}"
+        " --first {params.first:q} --count {params.n_replicates:q} --seed {params.seed:q}"
+        " --max-iter {params.max_iter:q} --min-iter {params.min_iter:q} --tol {params.tol:q}"
+        " --resampling {params.resampling:q} --normalisation {params.normalisation:q}"
+        " --cap {params.cap:q}"
         " --out {output.chunk:q} 2> {log:q}"

@@ -25,8 +25,8 @@ if MODE == "matrix":
         conda:
             "../../environment.yml"
         shell:
-            "sigforge prepare-matrix --input {input.matrix:q} --name {params.name}"
-            " {params.pixels} {params.counts} --out {params.outdir:q} 2> {log:q}"
+            "sigforge prepare-matrix --input={input.matrix:q} --name {params.name:q}"
+            " {params.pixels:q} {params.counts:q} --out {params.outdir:q} 2> {log:q}"
 
 
 if MODE == "joint":
@@ -53,8 +53,9 @@ if MODE == "joint":
         conda:
             "../../environment.yml"
         shell:
-            "sigforge prepare-joint --inputs {input.matrices:q} --modalities {params.modalities}"
-            " --weights {params.weights} --name {params.name} {params.counts}"
+            "sigforge prepare-joint --inputs {input.matrices:q}"
+            " --modalities {params.modalities:q} --weights {params.weights:q}"
+            " --name {params.name:q} {params.counts:q}"
             " --out {params.outdir:q} 2> {log:q}"
 
     rule split_joint:
@@ -102,7 +103,7 @@ rule refit_matrix:
         "../../environment.yml"
     shell:
         "sigforge refit --catalog {input.catalog:q} --signatures {input.signatures:q}"
-        " {params.options} --out {params.outdir:q} 2> {log:q}"
+        " {params.options:q} --out {params.outdir:q} 2> {log:q}"
 
 
 rule report_matrix:
@@ -125,7 +126,7 @@ rule report_matrix:
         "logs/report/report.log",
     params:
         name=CATALOG,
-        pixels=pixel_flag() if MODE == "matrix" else "",
+        pixels=pixel_flag() if MODE == "matrix" else [],
         blocks=blocks_flag,
         extract_dir=subpath(input.metrics, parent=True),
         refit_dir=subpath(input.exposures, parent=True),
@@ -137,7 +138,7 @@ rule report_matrix:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge matrix-report --name {params.name} --matrix {input.matrix:q}"
+        "sigforge matrix-report --name {params.name:q} --matrix {input.matrix:q}"
         " --dropped {input.dropped:q} --extract-dir {params.extract_dir:q}"
-        " --refit-dir {params.refit_dir:q} {params.pixels} {params.blocks}"
+        " --refit-dir {params.refit_dir:q} {params.pixels:q} {params.blocks:q}"
         " --out {params.outdir:q} 2> {log:q}"

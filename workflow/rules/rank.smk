@@ -35,12 +35,12 @@ rule cross_validate:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge cross-validate --catalog {input.catalog:q} --catalog-name {wildcards.catalog}"
-        " --k {wildcards.k} {params.generic} --seed {params.seed} --max-iter {params.max_iter}"
-        " --min-iter {params.min_iter} --tol {params.tol} --cv-folds {params.folds}"
-        " --cv-holdout {params.holdout} --cv-starts {params.starts}"
-        " --cv-max-iter {params.cv_max_iter}"
-        " --normalisation {params.normalisation} --cap {params.cap}"
+        "sigforge cross-validate --catalog {input.catalog:q}"
+        " --catalog-name {wildcards.catalog:q} --k {wildcards.k:q} {params.generic:q}"
+        " --seed {params.seed:q} --max-iter {params.max_iter:q} --min-iter {params.min_iter:q}"
+        " --tol {params.tol:q} --cv-folds {params.folds:q} --cv-holdout {params.holdout:q}"
+        " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q}"
+        " --normalisation {params.normalisation:q} --cap {params.cap:q}"
         " --out {output.cv:q} 2> {log:q}"
 
 
@@ -61,7 +61,7 @@ rule select_rank:
     params:
         generic=GENERIC,
         dirs=rank_dirs,
-        fixed=(f"--fixed-rank {config['rank']['fixed']}" if config["rank"]["fixed"] else ""),
+        fixed=(["--fixed-rank", config["rank"]["fixed"]] if config["rank"]["fixed"] else []),
         mean=config["rank"]["min_mean_stability"],
         component=config["rank"]["min_component_stability"],
         gain=config["rank"]["min_error_gain"],
@@ -83,7 +83,7 @@ rule select_rank:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge select-rank --rank-dirs {params.dirs:q} {params.fixed} {params.generic}"
-        " --min-mean-stability {params.mean} --min-component-stability {params.component}"
-        " --min-error-gain {params.gain} --cv {input.cv:q} --provenance {params.facts:q}"
+        "sigforge select-rank --rank-dirs {params.dirs:q} {params.fixed:q} {params.generic:q}"
+        " --min-mean-stability {params.mean:q} --min-component-stability {params.component:q}"
+        " --min-error-gain {params.gain:q} --cv {input.cv:q} --provenance {params.facts:q}"
         " --out {params.outdir:q} 2> {log:q}"

@@ -28,8 +28,8 @@ rule refit:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge refit --catalog {input.catalog:q} --signatures {params.signatures:q}"
-        " {params.options} --out {params.outdir:q} 2> {log:q}"
+        "sigforge refit --catalog {input.catalog:q} --signatures={params.signatures:q}"
+        " {params.options:q} --out {params.outdir:q} 2> {log:q}"
 
 
 rule refit_reference:
@@ -55,8 +55,8 @@ rule refit_reference:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge refit --catalog {input.catalog:q} --signatures {params.signatures:q}"
-        " {params.options} --out {params.outdir:q} 2> {log:q}"
+        "sigforge refit --catalog {input.catalog:q} --signatures={params.signatures:q}"
+        " {params.options:q} --out {params.outdir:q} 2> {log:q}"
 
 
 rule refit_patient:
@@ -72,7 +72,7 @@ rule refit_patient:
     params:
         sample=sample_name,
         vcf_sample=vcf_sample_flag,
-        filters="--all-filters" if config["catalog"]["all_filters"] else "",
+        filters=["--all-filters"] if config["catalog"]["all_filters"] else [],
         signatures=config["refit"]["reference"],
         options=REFIT_FLAGS,
         outdir=subpath(output.exposures, parent=True),
@@ -83,9 +83,9 @@ rule refit_patient:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge refit --vcf {input.vcf:q} --reference {input.reference:q}"
-        " --sample-name {params.sample:q} {params.vcf_sample} {params.filters}"
-        " --signatures {params.signatures:q} {params.options} --out {params.outdir:q}"
+        "sigforge refit --vcf={input.vcf:q} --reference={input.reference:q}"
+        " --sample-name={params.sample:q} {params.vcf_sample:q} {params.filters:q}"
+        " --signatures={params.signatures:q} {params.options:q} --out {params.outdir:q}"
         " 2> {log:q}"
 
 

@@ -52,5 +52,5 @@ rule report:
         "../../environment.yml"
     shell:
         "sigforge report --catalog-dir {params.catalog_dir:q} --extract-dir {params.extract_dir:q}"
-        " --refit-dir {params.refit_dir:q} --reference {params.reference:q} --threads {threads}"
-        " --genome-build {params.build} --out {params.outdir:q} 2> {log:q}"
+        " --refit-dir {params.refit_dir:q} --reference={params.reference:q} --threads {threads}"
+        " --genome-build {params.build:q} --out {params.outdir:q} 2> {log:q}"
