@@ -20,8 +20,10 @@ import contextlib
 import csv
 import json
 import os
+import re
 import tempfile
 import threading
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -81,6 +83,32 @@ def current_umask() -> int:
     return mask
 
 
+# The temporary files of atomic_write: '.' + target name + '.' + mkstemp's 8 characters + '.tmp'.
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+_PROCESS_START = time.time()
+_CLEANED: set[str] = set()
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Delete temporary files that a killed writer left in ``folder`` (once per process).
+
+    A process killed between creating its temporary file and renaming it leaves a hidden
+    ``.NAME.XXXXXXXX.tmp`` beside the output it never finished. Only files last modified
+    before this process started are removed, so the temporary file of a writer still at work
+    (an orphaned job of a killed workflow run, say) is left alone.
+    """
+    key = str(folder.absolute())
+    if key in _CLEANED:
+        return
+    _CLEANED.add(key)
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < _PROCESS_START:
+                        os.unlink(entry.path)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path`` and rename it over ``path`` only on success.
@@ -93,6 +121,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, mode) as handle:

@@ -4,6 +4,7 @@ OS errors and internal errors as one-paragraph messages, figure files that never
 from __future__ import annotations
 
 import errno
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -274,3 +275,20 @@ def test_report_names_every_missing_input(tmp_path: Path, capsys: pytest.Capture
                       str(tmp_path / "report"), case="report-missing-extract")
     assert_clear_error(outcome, "provenance.json, signatures.tsv, rank_metrics.tsv, "
                        "stability.tsv not found", "sigforge extract --out FOLDER")
+
+
+def test_temporaries_of_killed_writers_are_removed(tmp_path: Path) -> None:
+    from sigforge import io
+
+    folder = tmp_path / "rank"
+    folder.mkdir()
+    stale = folder / ".chunk0.npz.ab12cd34.tmp"     # left by a writer killed before us
+    live = folder / ".chunk1.npz.zz99yy88.tmp"      # a writer still at work
+    mine = folder / ".notes.txt.tmp"                # not a name atomic_write makes
+    for path in (stale, live, mine):
+        path.write_bytes(b"half")
+    old = io._PROCESS_START - 60
+    os.utime(stale, (old, old))
+    os.utime(mine, (old, old))
+    io.write_json({"k": 2}, folder / "metrics.json")
+    assert sorted(p.name for p in folder.iterdir()) == [live.name, mine.name, "metrics.json"]
