@@ -38,8 +38,10 @@ test: $(VENV)/.installed-test browser
 test-cluster: $(VENV)/.installed-test
 	BIN=$(BIN) tests/cluster/run.sh
 
+## lint: ruff, the layer contracts (import-linter, pyproject.toml) and snakemake --lint.
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks resources/example/generate.py
+	$(BIN)/ruff check src tests benchmarks examples resources/example/generate.py
+	$(BIN)/lint-imports
 	$(BIN)/snakemake --lint
 
 clean:

@@ -4,9 +4,9 @@ SigProfilerExtractor side by side on one of them.
 Part 1 plants cohorts from COSMIC v3.6 (:mod:`synthetic`: 5-20 signatures, 50-1000 samples,
 flat and similar signatures included), runs ``sigforge.discovery.run_discovery`` with the
 workflow defaults (Poisson bootstrap, KL MU to tol 1e-7 or 5,000 iterations, held-out CV with 5
-folds x 2 starts, the rank rule of ``sigforge.rank``) on ranks around the truth, and scores the
-chosen rank's signatures against the planted ones (Hungarian matching, true positive at cosine
->= 0.90). CPU seconds are this process's user + system time (all threads); with
+folds x 2 starts, the rank rule of ``sigforge.discovery.rank``) on ranks around the truth, and
+scores the chosen rank's signatures against the planted ones (Hungarian matching, true positive
+at cosine >= 0.90). CPU seconds are this process's user + system time (all threads); with
 ``--repeats`` the sigforge figures are medians.
 
 Part 2 (``--spe-cohort NAME``) runs SigProfilerExtractor 1.4.1 (``cpu=1``, one torch thread,
@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from spe_peer import ensure_venv, read_spe_signatures, read_spe_timing, run_spe  # noqa: E402
 from synthetic import Cohort, CohortSpec, plant_cohort, score_signatures, spe_matrix  # noqa: E402
 
-from sigforge.crossval import CVOptions  # noqa: E402
-from sigforge.discovery import NMFOptions, run_discovery  # noqa: E402
-from sigforge.rank import RankRule  # noqa: E402
+from sigforge.discovery.crossval import CVOptions  # noqa: E402
+from sigforge.discovery.pipeline import NMFOptions, run_discovery  # noqa: E402
+from sigforge.discovery.rank import RankRule  # noqa: E402
 
 #: The grid: (spec, replicates). Ranks tried: truth - 2 .. truth + 2.
 COHORTS = [

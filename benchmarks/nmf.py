@@ -37,9 +37,9 @@ import numpy as np
 from sklearn.decomposition import NMF as SklearnNMF  # noqa: N811
 from sklearn.exceptions import ConvergenceWarning
 
-from sigforge.io import read_matrix
+from sigforge.discovery.resample import poisson_bootstrap, replicate_rng
+from sigforge.genomics import read_catalog
 from sigforge.nmf import fit_kl_mu_batched, kl_divergence, random_init
-from sigforge.resample import poisson_bootstrap, replicate_rng
 from sigforge.testing import planted_counts
 
 SHAPES = [(96, 200), (96, 2000), (1536, 500)]
@@ -216,7 +216,7 @@ def main() -> None:
     parser.add_argument("--parts", default="shapes,convergence",
                         help="comma-separated subset of: shapes, convergence")
     args = parser.parse_args()
-    catalog = read_matrix(args.catalog).data.to_numpy(dtype=np.float64)
+    catalog = read_catalog(args.catalog).data.to_numpy(dtype=np.float64)
     catalog = catalog[:, catalog.sum(axis=0) > 0]
     if "shapes" in args.parts:
         _print_shapes(catalog, args)

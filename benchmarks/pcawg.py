@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from sigforge.crossval import CVOptions
-from sigforge.discovery import NMFOptions, run_discovery
+from sigforge.discovery.crossval import CVOptions
+from sigforge.discovery.pipeline import NMFOptions, run_discovery
+from sigforge.discovery.rank import RankRule
+from sigforge.genomics.reference import load_reference
 from sigforge.io import InputError
-from sigforge.rank import RankRule
-from sigforge.reference import load_reference
-from sigforge.refit import decompose_signatures
+from sigforge.refit.core import decompose_signatures
 
 
 def cpu_seconds() -> float:

@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.contexts import SBS96_CHANNELS
-from sigforge.reference import load_aetiology, load_reference
-from sigforge.report import CohortData, write_reports
+from sigforge.genomics.contexts import SBS96_CHANNELS
+from sigforge.genomics.reference import load_aetiology, load_reference
+from sigforge.report.cohort import CohortData, write_reports
 
 
 def _intervals(exposures: pd.DataFrame) -> pd.DataFrame:

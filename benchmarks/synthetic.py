@@ -43,7 +43,7 @@ class Cohort:
 
 def cosmic_sbs96() -> pd.DataFrame:
     """COSMIC v3.6 SBS96 (GRCh37) signatures, contexts as rows in sigforge's order."""
-    path = resources.files("sigforge.data") / "COSMIC_v3.6_SBS96_GRCh37.tsv"
+    path = resources.files("sigforge.genomics.data") / "COSMIC_v3.6_SBS96_GRCh37.tsv"
     with resources.as_file(path) as local:
         return pd.read_csv(local, sep="\t", index_col=0)
 

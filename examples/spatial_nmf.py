@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sigforge.spatial import fit_spatial_nmf
+from sigforge.nmf.spatial import fit_spatial_nmf
 from sigforge.testing import match_cosines
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "examples"

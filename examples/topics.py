@@ -18,8 +18,8 @@ import sys
 import numpy as np
 import pandas as pd
 
-from sigforge.discovery import NMFOptions, run_discovery
-from sigforge.rank import RankRule
+from sigforge.discovery.pipeline import NMFOptions, run_discovery
+from sigforge.discovery.rank import RankRule
 from sigforge.testing import match_cosines
 
 TOPICS = {

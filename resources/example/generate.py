@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from sigforge.contexts import (  # noqa: E402
+from sigforge.genomics.contexts import (  # noqa: E402
     DBS78_CHANNELS,
     SBS96_CHANNELS,
     dbs78_label,

@@ -1,13 +1,13 @@
-"""Reading and writing of catalogs, signatures and exposures; every write is atomic.
+"""Generic labelled tables in and out; every write is atomic.
 
 Tables are SigProfiler-compatible: a first label column (``MutationType`` for catalogs and
-signature tables, ``Signature`` for exposures) and one column per sample or signature.
-Readers accept tab- or comma-separated files, the label styles in common use (``A[C>A]A``,
-``ACA>AAA``, PCAWG's two columns ``C>A`` + ``ACA``) and always align rows by label: a table
-whose labels form a known channel set comes back in the standard channel order; any other
-table is a generic matrix and keeps its own row order. A table whose labels are *mostly* one
-known set (at least half of them, and at least four, are its channels) but not all of it is an
-error naming the missing and the unknown labels, never a silent generic matrix.
+signature tables, ``Signature`` for exposures, any name for a generic matrix) and one column per
+sample or signature. :func:`read_matrix` accepts tab- or comma-separated text and Parquet (and
+PCAWG's two label columns ``Mutation type`` + ``Trinucleotide``, joined) and keeps the table's
+own row order, unless the caller passes ``channel_sets``: an object that recognises known row
+label sets and puts them in their standard order. :mod:`sigforge.genomics.tables` passes the
+mutation channel sets (SBS96, DBS78, ID83, ...); this module knows nothing of mutations and
+imports nothing of :mod:`sigforge.genomics`.
 
 Every rejected table raises :class:`InputError` with the file, the line (header = line 1) or
 column, what was expected, what was found, and the fix. Outputs get the permissions the umask
@@ -29,13 +29,10 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:
-    from sigforge.contexts import ChannelSetMatch
 
 
 class InputError(ValueError):
@@ -51,8 +48,8 @@ class Matrix:
     data : pandas.DataFrame
         Rows are features (channels), columns are samples or signatures, float64.
     channel_set : str or None
-        ``"SBS96"``, ``"SBS288"``, ``"SBS1536"``, ``"DBS78"`` or ``"ID83"`` when the row labels
-        form that channel set, else None (generic matrix).
+        The name of the known channel set the row labels form (``"SBS96"``, ``"DBS78"``, ...,
+        as recognised by the reader's ``channel_sets``), else None (generic matrix).
     path : str
         Where the table was read from, for messages.
     """
@@ -60,6 +57,20 @@ class Matrix:
     data: pd.DataFrame
     channel_set: str | None
     path: str
+
+
+class ChannelSets(Protocol):
+    """What :func:`read_matrix` asks of a recogniser of known row-label sets.
+
+    :func:`sigforge.genomics.tables.read_catalog` passes one that knows the mutation channel
+    sets; None (the default) reads every table as a generic matrix.
+    """
+
+    def recognise(self, labels: list[str], path: Path) -> tuple[str, list[str], list[str]] | None:
+        """``(set name, each row's standard label, the set's labels in standard order)`` when
+        ``labels`` form a known set, None for a generic matrix; raises :class:`InputError` for
+        a table that is mostly a known set but not all of it."""
+        ...
 
 
 _UMASK_LOCK = threading.Lock()
@@ -237,7 +248,7 @@ def _split_labels(raw: pd.DataFrame, path: Path) -> tuple[list[str], pd.DataFram
     return [str(v).strip() for v in raw.iloc[:, 0]], raw.iloc[:, 1:]
 
 
-def _where(path: Path, row: int) -> str:
+def row_location(path: Path, row: int) -> str:
     """Where data row ``row`` (0-based) is: the file line for text (header = line 1), else the
     1-based row of a Parquet table."""
     if path.suffix.lower() == ".parquet":
@@ -250,7 +261,7 @@ def _bad_cell(values: pd.DataFrame, labels: list[str], path: Path, bad: np.ndarr
     """The error for the first True cell of ``bad``: file, line, column, row label, the fix."""
     row, col = np.argwhere(bad)[0]
     cell, count = str(values.iat[row, col]), int(bad.sum())
-    where = f"{path}: {_where(path, row)}, column '{values.columns[col]}'"
+    where = f"{path}: {row_location(path, row)}, column '{values.columns[col]}'"
     more = f" ({count - 1} more such cell(s) in the table)" if count > 1 else ""
     if negative:
         return InputError(f"{where}: expected a nonnegative value, got {cell.strip()} (row "
@@ -287,84 +298,42 @@ def _check_rows(labels: list[str], values: pd.DataFrame, path: Path) -> None:
     seen: dict[str, int] = {}
     for row, label in enumerate(labels):
         if label in seen:
-            raise InputError(f"{path}: {_where(path, row)}: row label '{label}' appears more "
-                             f"than once (first on {_where(path, seen[label])}); expected each "
-                             "feature exactly once. Merge or rename the repeated rows.")
+            first = row_location(path, seen[label])
+            raise InputError(f"{path}: {row_location(path, row)}: row label '{label}' appears "
+                             f"more than once (first on {first}); expected each feature exactly "
+                             "once. Merge or rename the repeated rows.")
         seen[label] = row
 
 
-def _listing(items: list[str], limit: int = 5) -> str:
-    """``'a', 'b', 'c' and 7 more`` -- the first few items of a long list, and the count."""
-    shown = ", ".join(items[:limit])
-    return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+def read_matrix(path: str | os.PathLike[str], *,
+                channel_sets: ChannelSets | None = None) -> Matrix:
+    """Read a features x columns table (catalog, signatures, any matrix), aligned by label.
 
-
-def _channel_set_error(match: ChannelSetMatch, labels: list[str], path: Path) -> InputError:
-    """The error for a table that is mostly one known channel set, but not all of it.
-
-    Naming the missing and the unknown labels turns a silent misreading (the table run as a
-    generic matrix) into a one-line fix.
-    """
-    from sigforge.contexts import CHANNEL_SETS
-
-    name, total = match.name, len(labels)
-    problems = []
-    if match.missing:
-        problems.append(f"{len(match.missing)} {name} channel(s) missing "
-                        f"({_listing(match.missing)})")
-    if match.extra:
-        problems.append(f"{len(match.extra)} row label(s) not {name} channels ("
-                        + _listing([f"'{labels[i]}' on {_where(path, i)}" for i in match.extra])
-                        + ")")
-    if match.repeated:
-        problems.append(f"{len(match.repeated)} row(s) naming a channel already given in "
-                        "another label style (" + _listing(
-                            [f"'{labels[i]}' = {match.standard[i]} on {_where(path, i)}"
-                             for i in match.repeated]) + ")")
-    return InputError(
-        f"{path}: {total - len(match.extra)} of the {total} row labels are {name} channels, so "
-        f"the table is read as an {name} table, but expected all {len(CHANNEL_SETS[name])} "
-        f"channels exactly once: {'; '.join(problems)}. Give every {name} channel one row "
-        "(0 where nothing was counted) and remove or correct the other rows; to factor the "
-        "rows as they are, take the table as a generic matrix (--generic).")
-
-
-def read_matrix(path: str | os.PathLike[str], *, generic: bool = False) -> Matrix:
-    """Read a features x columns table (catalog or signatures), aligned by label.
-
-    A table whose labels are mostly one known channel set (see
-    :func:`sigforge.contexts.closest_channel_set`: at least half of its labels, and at least
-    four, are channels of SBS96, SBS288, SBS1536, DBS78 or ID83 in an accepted style) must be
-    exactly that set and comes back in its standard order; a missing, unknown or repeated
-    channel is an error naming them. Any other table is a generic matrix in its own row order.
-    ``generic=True`` skips the detection: the table is taken as a generic matrix, and no
-    genomics module is imported.
+    With ``channel_sets`` None the table is a generic matrix in its own row order (index name
+    ``Feature``). Otherwise ``channel_sets.recognise`` decides: a table whose labels form a known
+    set comes back in that set's standard order (index name ``MutationType``) with
+    :attr:`Matrix.channel_set` naming it; any other table is a generic matrix.
 
     Raises
     ------
     InputError
         Missing, empty or unreadable file, no data rows or value columns, duplicate labels or
-        column names, non-numeric, non-finite or negative cells, an incomplete channel set; the
-        message names the file, line and column, and the fix.
+        column names, non-numeric, non-finite or negative cells, or whatever ``channel_sets``
+        refuses (an incomplete channel set); the message names the file, line and column, and
+        the fix.
     """
     path = Path(path)
     labels, values = _split_labels(_read_raw_table(path), path)
     _check_rows(labels, values, path)
     numeric = _to_numeric(values, labels, path)
-    if generic:
+    found = None if channel_sets is None else channel_sets.recognise(labels, path)
+    if found is None:
         numeric.index = pd.Index(labels, name="Feature")
         return Matrix(numeric, None, str(path))
-    from sigforge.contexts import CHANNEL_SETS, closest_channel_set
-
-    match = closest_channel_set(labels)
-    if match is None:
-        numeric.index = pd.Index(labels, name="Feature")
-        return Matrix(numeric, None, str(path))
-    if not match.complete:
-        raise _channel_set_error(match, labels, path)
-    numeric.index = pd.Index(match.standard, name="MutationType")
-    numeric = numeric.loc[list(CHANNEL_SETS[match.name])]
-    return Matrix(numeric, match.name, str(path))
+    name, standard, order = found
+    numeric.index = pd.Index(standard, name="MutationType")
+    numeric = numeric.loc[order]
+    return Matrix(numeric, name, str(path))
 
 
 def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.contexts import DBS78_CHANNELS, ID83_CHANNELS, SBS96_CHANNELS
-from sigforge.io import read_matrix, read_table, write_matrix, write_table
-from sigforge.reference import load_reference
-from sigforge.report import CohortData, write_reports
+from sigforge.genomics import read_catalog
+from sigforge.genomics.contexts import DBS78_CHANNELS, ID83_CHANNELS, SBS96_CHANNELS
+from sigforge.genomics.reference import load_reference
+from sigforge.io import read_table, write_matrix, write_table
+from sigforge.report.cohort import CohortData, write_reports
 
 from ._chromium import Chromium, find_chromium
 
@@ -82,8 +83,8 @@ def _fixture_tables(directory: Path) -> None:
 
 def _cohort_from_tables(directory: Path) -> CohortData:
     """Read the fixture's TSVs back, as ``sigforge report`` does, into a ``CohortData``."""
-    catalog = read_matrix(directory / "SBS96.tsv").data
-    signatures = read_matrix(directory / "signatures.tsv").data
+    catalog = read_catalog(directory / "SBS96.tsv").data
+    signatures = read_catalog(directory / "signatures.tsv").data
     names = list(signatures.columns)
     samples = list(catalog.columns)
     log = pd.DataFrame({"source": [f"vcf/{s}.vcf.gz" for s in samples],
@@ -98,7 +99,7 @@ def _cohort_from_tables(directory: Path) -> CohortData:
         catalog=catalog, catalog_log=log, rank_metrics=ranks, chosen_rank=3,
         rank_rule="k = 3 is the largest stable rank.", signatures=signatures,
         stability=pd.DataFrame({"stability": [0.97, 0.93, 0.9], "spread": 0.01}, index=names),
-        exposures=read_matrix(directory / "exposures.tsv").data,
+        exposures=read_catalog(directory / "exposures.tsv").data,
         reconstruction=read_table(directory / "reconstruction.tsv"),
         reference_matches=pd.DataFrame({"reference": ["SBS1", "SBS5", "SBS13"],
                                         "cosine": [0.95, 0.81, 0.62]}, index=names),

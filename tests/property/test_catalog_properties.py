@@ -3,7 +3,7 @@
 Random genomes are built from short repeated motifs (so that homopolymers, tandem repeats and
 microhomologies are common), variants are drawn on them (isolated and clustered SNVs, 2-bp
 records, deletions of the genome's own bases, insertions of copies of the neighbouring
-sequence), and the counts of :mod:`sigforge.catalog` must equal the counts of the reference
+sequence), and the counts of :mod:`sigforge.genomics.catalog` must equal the counts of the reference
 classifier below, which walks variant by variant with plain string operations.
 """
 
@@ -19,17 +19,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import write_fasta, write_vcf
 
-from sigforge.annotation import read_annotation
-from sigforge.catalog import CatalogOptions, count_table
-from sigforge.contexts import (
+from sigforge.genomics.annotation import read_annotation
+from sigforge.genomics.catalog import CatalogOptions, count_table
+from sigforge.genomics.contexts import (
     DBS78_CHANNELS,
     ID83_CHANNELS,
     SBS96_CHANNELS,
     SBS288_CHANNELS,
     SBS1536_CHANNELS,
 )
-from sigforge.genome import ReferenceGenome
-from sigforge.variants import read_vcf
+from sigforge.genomics.genome import ReferenceGenome
+from sigforge.genomics.variants import read_vcf
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sigforge.contexts import SBS96_INDEX, normalise_sbs96_label, reverse_complement, sbs96_label
+from sigforge.genomics.contexts import (
+    SBS96_INDEX,
+    normalise_sbs96_label,
+    reverse_complement,
+    sbs96_label,
+)
 from sigforge.nmf import fit_kl_mu_batched, random_init
-from sigforge.refit import fit_exposures
+from sigforge.refit.core import fit_exposures
 
 pytestmark = pytest.mark.slow
 bases = st.sampled_from("ACGT")
@@ -70,8 +75,8 @@ def test_catalog_counts_every_pass_snv_once(seed: int, n_variants: int) -> None:
 
     from tests.conftest import write_fasta, write_vcf
 
-    from sigforge.catalog import count_sample
-    from sigforge.genome import ReferenceGenome
+    from sigforge.genomics.catalog import count_sample
+    from sigforge.genomics.genome import ReferenceGenome
 
     rng = np.random.default_rng(seed)
     sequence = "".join(rng.choice(list("ACGT"), size=200))

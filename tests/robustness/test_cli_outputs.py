@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from sigforge import cli, commands
-from sigforge.contexts import SBS96_CHANNELS
+from sigforge.genomics.contexts import SBS96_CHANNELS
+from sigforge.genomics.samplesheet import file_stems
 from sigforge.io import write_matrix
-from sigforge.report import CohortData, write_reports
-from sigforge.samplesheet import file_stems
+from sigforge.report.cohort import CohortData, write_reports
 from tests.robustness._harness import (
     assert_clear_error,
     assert_nothing_written,

@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.contexts import ID83_CHANNELS, SBS96_CHANNELS
-from sigforge.io import read_matrix, save_arrays, write_json, write_matrix
-from sigforge.reference import load_reference
+from sigforge.genomics import read_catalog as read_matrix
+from sigforge.genomics.contexts import ID83_CHANNELS, SBS96_CHANNELS
+from sigforge.genomics.reference import load_reference
+from sigforge.io import save_arrays, write_json, write_matrix
 from tests.robustness._harness import (
     Outcome,
     assert_clear_error,

@@ -17,7 +17,8 @@ import pandas as pd
 import pysam
 import pytest
 
-from sigforge.io import read_matrix, read_table
+from sigforge.genomics import read_catalog
+from sigforge.io import read_table
 from tests.robustness._harness import (
     Outcome,
     assert_clear_error,
@@ -82,8 +83,8 @@ def _maf_snvs(sample: str = "S1") -> list[tuple]:
 def _same_catalogs(first: Path, second: Path) -> None:
     """Two catalog directories hold equal catalogs and logs (the log's source aside)."""
     for context in ("SBS96", "DBS78", "ID83"):
-        assert read_matrix(first / f"{context}.tsv").data.equals(
-            read_matrix(second / f"{context}.tsv").data), context
+        assert read_catalog(first / f"{context}.tsv").data.equals(
+            read_catalog(second / f"{context}.tsv").data), context
     assert read_table(first / "catalog_log.tsv").drop(columns="source").equals(
         read_table(second / "catalog_log.tsv").drop(columns="source"))
 
@@ -102,7 +103,7 @@ def test_plain_gzip_vcf_is_read_like_the_plain_file(
                        case="vcf_plain_gzip")
     assert outcome.code == 0, outcome.err
     _same_catalogs(tmp_path / "plain", tmp_path / "out")
-    assert read_matrix(tmp_path / "out/SBS96.tsv").data["TUMOUR"].sum() == len(SNV_POSITIONS)
+    assert read_catalog(tmp_path / "out/SBS96.tsv").data["TUMOUR"].sum() == len(SNV_POSITIONS)
 
 
 def test_truncated_bgzip_vcf(tmp_path: Path, fasta: Path, make_vcf: Callable[..., Path],
@@ -173,7 +174,7 @@ def test_header_only_vcf_is_a_sample_without_variants(
     outcome = _catalog(capsys, tmp_path / "out", fasta, "--vcf", str(vcf),
                        case="vcf_header_only")
     assert outcome.code == 0, outcome.err
-    assert read_matrix(tmp_path / "out/SBS96.tsv").data["TUMOUR"].sum() == 0
+    assert read_catalog(tmp_path / "out/SBS96.tsv").data["TUMOUR"].sum() == 0
     log = read_table(tmp_path / "out/catalog_log.tsv")
     assert log.loc["TUMOUR", "variants_read"] == 0
 
@@ -360,7 +361,7 @@ def test_maf_lower_case_alleles_count_like_upper_case(
                        case="maf_lower_case")
     assert outcome.code == 0, outcome.err
     _same_catalogs(tmp_path / "upper", tmp_path / "out")
-    assert read_matrix(tmp_path / "out/SBS96.tsv").data["S1"].sum() == len(SNV_POSITIONS)
+    assert read_catalog(tmp_path / "out/SBS96.tsv").data["S1"].sum() == len(SNV_POSITIONS)
 
 
 def test_maf_from_another_build(tmp_path: Path, fasta: Path,
@@ -514,7 +515,7 @@ def test_merge_of_intact_directories_still_works(tmp_path: Path, fasta: Path,
     outcome = run_cli(capsys, "merge-catalogs", "--inputs", str(first), str(second), "--out",
                       str(tmp_path / "cohort"), case="merge_intact")
     assert outcome.code == 0, outcome.err
-    cohort = read_matrix(tmp_path / "cohort/SBS96.tsv").data
+    cohort = read_catalog(tmp_path / "cohort/SBS96.tsv").data
     assert list(cohort.columns) == ["a", "b"]
     assert cohort.sum().tolist() == [len(SNV_POSITIONS)] * 2
     assert isinstance(read_table(tmp_path / "cohort/catalog_log.tsv"), pd.DataFrame)

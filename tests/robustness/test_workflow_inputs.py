@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sigforge.io import read_matrix
+from sigforge.genomics import read_catalog
 from tests.robustness._harness import Outcome, record_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -216,14 +216,14 @@ def test_hostile_names_come_through_a_real_catalog_run_verbatim(tmp_path: Path) 
     record("inputs/hostile-catalog-run", run)
     assert run.returncode == 0, run.stdout[-4000:]
     assert_no_markers(workdir)
-    catalog = read_matrix(workdir / "results/catalogs/SBS96.tsv").data
+    catalog = read_catalog(workdir / "results/catalogs/SBS96.tsv").data
     assert list(catalog.columns) == ["S03", HOSTILE_ID, "Tumor 1", "hostile column", DASH_ID]
-    single = read_matrix(workdir / "resources/example/truth_catalog.tsv").data
+    single = read_catalog(workdir / "resources/example/truth_catalog.tsv").data
     assert (catalog["Tumor 1"] == single["S01"]).all()  # the multi-sample column, by name
     assert (catalog["hostile column"] == single["S01"]).all()
     assert (catalog[HOSTILE_ID] == single["S02"]).all()
     assert (catalog[DASH_ID] == single["S04"]).all()
-    patient = read_matrix(workdir / "results/patients/Tumor_1/exposures.tsv", generic=True)
+    patient = read_catalog(workdir / "results/patients/Tumor_1/exposures.tsv", generic=True)
     assert list(patient.data.columns) == ["Tumor 1"]
 
 
@@ -340,7 +340,7 @@ def test_schema_error_message_is_short_with_a_suggestion() -> None:
     """The helper common.smk applies to Snakemake's validate() errors (no Snakemake needed)."""
     import jsonschema
 
-    from sigforge.workflow_checks import schema_error_message
+    from sigforge.workflow.checks import schema_error_message
 
     schema = {"type": "object", "properties": {"extract": {
         "type": "object", "additionalProperties": False,
@@ -365,7 +365,7 @@ def test_schema_error_message_is_short_with_a_suggestion() -> None:
     (["--", "-n"], False),
 ])
 def test_dry_run_is_read_from_the_command_line(argv: list[str], dry: bool) -> None:
-    from sigforge.workflow_checks import dry_run_requested
+    from sigforge.workflow.checks import dry_run_requested
 
     assert dry_run_requested(argv) is dry
 
@@ -374,7 +374,7 @@ def test_damaged_intermediates_are_found_and_only_deleted_for_real(tmp_path: Pat
     import numpy as np
 
     from sigforge.io import save_arrays
-    from sigforge.workflow_checks import discard_damaged
+    from sigforge.workflow.checks import discard_damaged
 
     good, bad, metrics = tmp_path / "good.npz", tmp_path / "bad.npz", tmp_path / "m.json"
     save_arrays(good, x=np.arange(3))

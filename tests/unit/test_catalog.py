@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sigforge.catalog import SKIP_REASONS, assemble_cohort, count_sample
-from sigforge.contexts import SBS96_INDEX
-from sigforge.genome import ReferenceGenome
+from sigforge.genomics.catalog import SKIP_REASONS, assemble_cohort, count_sample
+from sigforge.genomics.contexts import SBS96_INDEX
+from sigforge.genomics.genome import ReferenceGenome
 from sigforge.io import InputError
 
 #           1234567890123456789012345678901234567890

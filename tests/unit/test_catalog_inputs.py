@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sigforge.catalog import check_catalog_config
 from sigforge.cli import main
-from sigforge.contexts import dbs78_label, id83_label
-from sigforge.io import InputError, read_matrix, read_table
+from sigforge.genomics import read_catalog
+from sigforge.genomics.catalog import check_catalog_config
+from sigforge.genomics.contexts import dbs78_label, id83_label
+from sigforge.io import InputError, read_table
 
 #            1234567890123
 CHR_A = "GACTTTTTGCAGG"   # a T homopolymer at 4-8
@@ -72,9 +73,9 @@ def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["DBS78.tsv", "ID83.tsv", "SBS96.tsv",
                                                       "catalog_log.tsv"]
-    sbs = read_matrix(out / "SBS96.tsv").data["TUMOUR"]
-    dbs = read_matrix(out / "DBS78.tsv").data["TUMOUR"]
-    ids = read_matrix(out / "ID83.tsv").data["TUMOUR"]
+    sbs = read_catalog(out / "SBS96.tsv").data["TUMOUR"]
+    dbs = read_catalog(out / "DBS78.tsv").data["TUMOUR"]
+    ids = read_catalog(out / "ID83.tsv").data["TUMOUR"]
     assert sbs[sbs > 0].to_dict() == {"C[T>A]G": 1}
     assert dbs[dbs > 0].to_dict() == {"TA>GC": 1, "AT>GC": 1}
     assert ids[ids > 0].to_dict() == {"1:Del:T:4": 1, "3:Del:M:2": 1}
@@ -90,9 +91,9 @@ def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
                 "--out", str(tmp_path / "spmg")) == 0
     spmg = read_table(tmp_path / "spmg/catalog_log.tsv").loc["TUMOUR"]
     assert spmg["also_in_sbs"] == 4 and spmg["counted_SBS96"] == 1
-    assert read_matrix(tmp_path / "spmg/SBS96.tsv").data["TUMOUR"].sum() == 5
-    assert read_matrix(tmp_path / "spmg/DBS78.tsv").data.equals(
-        read_matrix(out / "DBS78.tsv").data)
+    assert read_catalog(tmp_path / "spmg/SBS96.tsv").data["TUMOUR"].sum() == 5
+    assert read_catalog(tmp_path / "spmg/DBS78.tsv").data.equals(
+        read_catalog(out / "DBS78.tsv").data)
 
 
 def test_three_adjacent_snvs_are_an_mnv_and_a_close_snv_breaks_a_dbs(
@@ -124,8 +125,8 @@ def test_sbs1536_and_sbs288_with_a_gtf(tmp_path: Path, fasta: Path,
                 "SBS96", "SBS288", "SBS1536", "--annotation", str(gtf), "--out",
                 str(tmp_path / "out"))
     assert code == 0
-    s288 = read_matrix(tmp_path / "out/SBS288.tsv").data["TUMOUR"]
-    s1536 = read_matrix(tmp_path / "out/SBS1536.tsv").data["TUMOUR"]
+    s288 = read_catalog(tmp_path / "out/SBS288.tsv").data["TUMOUR"]
+    s1536 = read_catalog(tmp_path / "out/SBS1536.tsv").data["TUMOUR"]
     # 2 and 3 are adjacent with nothing within 5 bp on the left but 5 on the right: not a DBS
     assert s288[s288 > 0].to_dict() == {"U:A[C>T]T": 1, "T:G[T>C]C": 1, "T:G[C>T]A": 1,
                                         "T:T[T>C]T": 1}
@@ -151,14 +152,14 @@ def test_multi_sample_vcf_gives_one_column_per_sample(tmp_path: Path, fasta: Pat
                     ("chrA", 11, "A", "G", "PASS", "0/0", "0/1")], samples=("N", "T"))
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--contexts", "SBS96",
                 "--out", str(tmp_path / "out")) == 0
-    catalog = read_matrix(tmp_path / "out/SBS96.tsv").data
+    catalog = read_catalog(tmp_path / "out/SBS96.tsv").data
     assert list(catalog.columns) == ["N", "T"]
     assert catalog.sum().tolist() == [1, 3]
     log = read_table(tmp_path / "out/catalog_log.tsv")
     assert log.loc["N", "not_in_sample"] == 2 and log.loc["T", "not_in_sample"] == 0
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--vcf-sample", "N",
                 "--out", str(tmp_path / "one")) == 0
-    assert list(read_matrix(tmp_path / "one/SBS96.tsv").data.columns) == ["N"]
+    assert list(read_catalog(tmp_path / "one/SBS96.tsv").data.columns) == ["N"]
 
 
 def test_sample_from_filename_ignores_genotypes(tmp_path: Path, fasta: Path,
@@ -167,7 +168,7 @@ def test_sample_from_filename_ignores_genotypes(tmp_path: Path, fasta: Path,
                    samples=("N", "T"))
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf),
                 "--sample-from-filename", "--out", str(tmp_path / "out")) == 0
-    catalog = read_matrix(tmp_path / "out/SBS96.tsv").data
+    catalog = read_catalog(tmp_path / "out/SBS96.tsv").data
     assert list(catalog.columns) == ["P7"] and catalog["P7"].sum() == 1
 
 
@@ -176,7 +177,7 @@ def test_sites_only_vcf_is_named_after_its_file(tmp_path: Path, fasta: Path,
     vcf = make_vcf([("chrA", 3, "C", "A", "PASS")], name="sites.vcf", samples=(), compress=True)
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
                 str(tmp_path / "out")) == 0
-    assert list(read_matrix(tmp_path / "out/SBS96.tsv").data.columns) == ["sites"]
+    assert list(read_catalog(tmp_path / "out/SBS96.tsv").data.columns) == ["sites"]
 
 
 def test_vcf_dir_with_bgzipped_and_aliased_contigs(tmp_path: Path, fasta: Path,
@@ -187,7 +188,7 @@ def test_vcf_dir_with_bgzipped_and_aliased_contigs(tmp_path: Path, fasta: Path,
     make_vcf([("A", 11, "A", "G", "PASS")], name="vcfs/a.vcf", samples=("A",))  # A = chrA
     assert _run("catalog", "--reference", str(fasta), "--vcf-dir", str(folder), "--out",
                 str(tmp_path / "out")) == 0
-    assert list(read_matrix(tmp_path / "out/SBS96.tsv").data.columns) == ["A", "B"]
+    assert list(read_catalog(tmp_path / "out/SBS96.tsv").data.columns) == ["A", "B"]
 
 
 MAF_HEADER = ("Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tVariant_Type\t"
@@ -207,17 +208,17 @@ def test_maf_snvs_and_dash_indels_are_anchored(tmp_path: Path, fasta: Path) -> N
     maf.write_text("#version 2.4\n" + MAF_HEADER + body)
     assert _run("catalog", "--reference", str(fasta), "--maf", str(maf), "--out",
                 str(tmp_path / "out")) == 0
-    ids = read_matrix(tmp_path / "out/ID83.tsv").data
+    ids = read_catalog(tmp_path / "out/ID83.tsv").data
     assert ids["S2"][ids["S2"] > 0].to_dict() == {"1:Del:T:4": 1, "2:Ins:R:3": 1}
-    sbs = read_matrix(tmp_path / "out/SBS96.tsv").data
+    sbs = read_catalog(tmp_path / "out/SBS96.tsv").data
     assert sbs["S1"][sbs["S1"] > 0].to_dict() == {"C[T>C]G": 1, "A[C>T]T": 1}
-    dbs = read_matrix(tmp_path / "out/DBS78.tsv").data
+    dbs = read_catalog(tmp_path / "out/DBS78.tsv").data
     assert dbs["S2"].sum() == 1 and dbs.loc["TG>CT", "S2"] == 1
     log = read_table(tmp_path / "out/catalog_log.tsv")
     assert log["variants_read"].to_dict() == {"S1": 2, "S2": 3}  # a MAF row is one sample's
     assert _run("catalog", "--reference", str(fasta), "--maf", str(maf), "--vcf-sample", "S2",
                 "--sample-name", "patient2", "--out", str(tmp_path / "one")) == 0
-    assert read_matrix(tmp_path / "one/ID83.tsv").data["patient2"].sum() == 2
+    assert read_catalog(tmp_path / "one/ID83.tsv").data["patient2"].sum() == 2
 
 
 @pytest.mark.parametrize(("setup", "message"), [
@@ -282,7 +283,7 @@ def test_two_files_with_the_same_sample_column(tmp_path: Path, fasta: Path,
     assert not (tmp_path / "out").exists()
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(a), str(b),
                 "--sample-from-filename", "--out", str(tmp_path / "out")) == 0
-    assert list(read_matrix(tmp_path / "out/SBS96.tsv").data.columns) == ["a", "b"]
+    assert list(read_catalog(tmp_path / "out/SBS96.tsv").data.columns) == ["a", "b"]
 
 
 def test_workflow_context_config_is_checked() -> None:
@@ -304,7 +305,7 @@ def test_merge_catalogs_merges_every_context(tmp_path: Path, fasta: Path,
     assert _run("merge-catalogs", "--inputs", str(tmp_path / "a"), str(tmp_path / "b"),
                 "--out", str(tmp_path / "all")) == 0
     for context, totals in (("SBS96", [0, 0]), ("DBS78", [0, 1]), ("ID83", [1, 0])):
-        assert read_matrix(tmp_path / f"all/{context}.tsv").data.sum().tolist() == totals
+        assert read_catalog(tmp_path / f"all/{context}.tsv").data.sum().tolist() == totals
     log = read_table(tmp_path / "all/catalog_log.tsv")
     assert list(log.index) == ["a", "b"] and log["counted_ID83"].tolist() == [1, 0]
 
@@ -315,7 +316,7 @@ def test_gzip_maf(tmp_path: Path, fasta: Path) -> None:
         handle.write(MAF_HEADER + "G\tchrA\t11\t11\tSNP\tA\tA\tG\tS1\n")
     assert _run("catalog", "--reference", str(fasta), "--maf", str(maf), "--out",
                 str(tmp_path / "out")) == 0
-    assert read_matrix(tmp_path / "out/SBS96.tsv").data["S1"].sum() == 1
+    assert read_catalog(tmp_path / "out/SBS96.tsv").data["S1"].sum() == 1
 
 
 def test_both_strand_split_covers_all_sbs_of_a_sample(tmp_path: Path,
@@ -331,5 +332,5 @@ def test_both_strand_split_covers_all_sbs_of_a_sample(tmp_path: Path,
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--contexts",
                 "SBS288", "DBS78", "--annotation", str(gtf), "--multi-snvs-in-sbs", "--out",
                 str(tmp_path / "out")) == 0
-    s288 = read_matrix(tmp_path / "out/SBS288.tsv").data["TUMOUR"]
+    s288 = read_catalog(tmp_path / "out/SBS288.tsv").data["TUMOUR"]
     assert s288[s288 > 0].to_dict() == {"T:T[T>C]T": 1, "U:T[T>C]T": 1, "T:C[T>C]T": 1}

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from sigforge.cli import main
-from sigforge.contexts import SBS96_CHANNELS
-from sigforge.io import read_matrix, write_matrix
+from sigforge.genomics import read_catalog
+from sigforge.genomics.contexts import SBS96_CHANNELS
+from sigforge.io import write_matrix
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,7 +42,7 @@ def test_catalog_command_writes_catalog_and_log(tmp_path: Path, make_fasta: Call
     vcf = make_vcf([("chr1", 2, "C", "A", "PASS"), ("chr1", 4, "T", "G", "LowQual")])
     assert main(["catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
                  str(tmp_path / "out")]) == 0
-    catalog = read_matrix(tmp_path / "out/SBS96.tsv").data
+    catalog = read_catalog(tmp_path / "out/SBS96.tsv").data
     assert list(catalog.columns) == ["TUMOUR"]  # the VCF's sample column names the sample
     assert catalog["TUMOUR"].sum() == 1
     log = (tmp_path / "out/catalog_log.tsv").read_text()
@@ -67,7 +68,7 @@ def test_bad_rank_syntax(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_refit_to_cosmic_by_name(tmp_path: Path) -> None:
-    from sigforge.reference import load_reference
+    from sigforge.genomics.reference import load_reference
 
     cosmic = load_reference("COSMIC_v3.6").data
     catalog = (cosmic[["SBS1", "SBS13"]] @ np.array([[100.0, 0.0], [50.0, 200.0]])).round()
@@ -75,7 +76,7 @@ def test_refit_to_cosmic_by_name(tmp_path: Path) -> None:
     write_matrix(catalog, tmp_path / "SBS96.tsv", integer=True)
     assert main(["refit", "--catalog", str(tmp_path / "SBS96.tsv"), "--signatures",
                  "COSMIC_v3.6", "--out", str(tmp_path / "refit")]) == 0
-    exposures = read_matrix(tmp_path / "refit/exposures.tsv").data
+    exposures = read_catalog(tmp_path / "refit/exposures.tsv").data
     assert exposures.loc["SBS13", "p2"] == pytest.approx(200.0, rel=0.05)
     assert exposures["p1"].sum() == pytest.approx(150.0, rel=0.02)
 
@@ -125,7 +126,7 @@ def test_bad_cross_validation_options_are_clear_errors(
 def test_drop_empty_leaves_out_samples_without_mutations(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         caplog: pytest.LogCaptureFixture) -> None:
-    from sigforge.contexts import DBS78_CHANNELS
+    from sigforge.genomics.contexts import DBS78_CHANNELS
     from sigforge.io import read_json
     from sigforge.testing import planted_counts
 
@@ -142,10 +143,10 @@ def test_drop_empty_leaves_out_samples_without_mutations(
     assert main(["-q", "extract", *common, "--drop-empty", "--ranks", "1-2", "--replicates", "4",
                  "--cv-folds", "0", "--out", str(tmp_path / "ex")]) == 0
     assert "1 sample(s) without mutations left out: p3" in caplog.text
-    assert "p3" not in read_matrix(tmp_path / "ex/exposures.tsv").data.columns
+    assert "p3" not in read_catalog(tmp_path / "ex/exposures.tsv").data.columns
     provenance = read_json(tmp_path / "ex/provenance.json")
     assert provenance["samples_without_mutations_left_out"] == ["p3"]
     assert main(["-q", "refit", *common, "--drop-empty", "--signatures", "COSMIC_v3.6",
                  "--bootstrap", "5", "--out", str(tmp_path / "refit")]) == 0
-    exposures = read_matrix(tmp_path / "refit/exposures.tsv").data
+    exposures = read_catalog(tmp_path / "refit/exposures.tsv").data
     assert list(exposures.columns) == [n for n in names if n != "p3"]

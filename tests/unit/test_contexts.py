@@ -6,7 +6,7 @@ from importlib import resources
 
 import pytest
 
-from sigforge.contexts import (
+from sigforge.genomics.contexts import (
     SBS96_CHANNELS,
     detect_channel_set,
     normalise_sbs96_label,
@@ -16,7 +16,7 @@ from sigforge.contexts import (
 
 
 def test_order_equals_the_shipped_cosmic_table() -> None:
-    table = resources.files("sigforge.data") / "COSMIC_v3.6_SBS96_GRCh37.tsv"
+    table = resources.files("sigforge.genomics.data") / "COSMIC_v3.6_SBS96_GRCh37.tsv"
     labels = [line.split("\t")[0] for line in table.read_text().splitlines()[1:]]
     assert tuple(labels) == SBS96_CHANNELS
 
@@ -61,9 +61,9 @@ def test_detect_channel_set_needs_the_full_set() -> None:
     ("COSMIC_v3.6_ID83.tsv", "ID83_CHANNELS"),
 ])
 def test_dbs_and_id_orders_equal_the_shipped_tables(filename: str, channels: str) -> None:
-    import sigforge.contexts as contexts
+    import sigforge.genomics.contexts as contexts
 
-    table = resources.files("sigforge.data") / filename
+    table = resources.files("sigforge.genomics.data") / filename
     labels = [line.split("\t")[0] for line in table.read_text().splitlines()[1:]]
     assert tuple(labels) == getattr(contexts, channels)
     assert detect_channel_set(labels[::-1])[0] == channels.split("_")[0]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.consensus import cluster_replicates
-from sigforge.discovery import (
+from sigforge.discovery.consensus import cluster_replicates
+from sigforge.discovery.pipeline import (
     NMFOptions,
     chunk_ranges,
     component_names,
@@ -15,8 +15,8 @@ from sigforge.discovery import (
     run_discovery,
     solve_replicates,
 )
-from sigforge.rank import RankRule, select_rank
-from sigforge.resample import replicate_rng
+from sigforge.discovery.rank import RankRule, select_rank
+from sigforge.discovery.resample import replicate_rng
 from sigforge.testing import match_cosines, planted_counts
 
 OPTIONS = NMFOptions(max_iter=600, min_iter=50, tol=1e-6)
@@ -111,7 +111,7 @@ def test_rank_larger_than_data_is_rejected() -> None:
 
 
 def test_consensus_matrix_and_cophenetic_correlation(rng: np.random.Generator) -> None:
-    from sigforge.consensus import consensus_matrix, cophenetic_correlation
+    from sigforge.discovery.consensus import consensus_matrix, cophenetic_correlation
 
     groups = np.repeat([0, 1, 2], 4)
     clean = np.stack([np.eye(3)[:, groups] * 10 + rng.uniform(0, 1, (3, 12)) for _ in range(6)])
@@ -125,7 +125,7 @@ def test_consensus_matrix_and_cophenetic_correlation(rng: np.random.Generator) -
 
 
 def test_multinomial_resampling_keeps_every_total(rng: np.random.Generator) -> None:
-    from sigforge.resample import get_resampler
+    from sigforge.discovery.resample import get_resampler
 
     catalog = planted_counts(30, 8, 2, rng=rng).counts
     catalog[:, 3] = 0.0

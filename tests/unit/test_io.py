@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.contexts import SBS96_CHANNELS
-from sigforge.io import InputError, atomic_write, read_matrix, write_matrix
+from sigforge.genomics import read_catalog as read_matrix
+from sigforge.genomics.contexts import SBS96_CHANNELS
+from sigforge.io import InputError, atomic_write, write_matrix
 
 
 def _catalog(rng: np.random.Generator) -> pd.DataFrame:

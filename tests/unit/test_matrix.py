@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sigforge.cli import main
-from sigforge.io import InputError, read_matrix, read_table, write_matrix
-from sigforge.matrix import (
+from sigforge.discovery.matrix import (
     drop_empty,
     pixel_image,
     prepare_joint,
@@ -25,12 +24,13 @@ from sigforge.matrix import (
     split_components,
     stack_modalities,
 )
+from sigforge.discovery.resample import get_resampler, scaled_multinomial_bootstrap
+from sigforge.genomics import read_catalog
+from sigforge.io import InputError, read_table, write_matrix
 from sigforge.nmf import kl_divergence
-from sigforge.resample import get_resampler, scaled_multinomial_bootstrap
 from sigforge.testing import planted_counts
 
-GENOMICS = ("sigforge.catalog", "sigforge.variants", "sigforge.genome", "sigforge.contexts",
-            "sigforge.reference", "pysam")
+GENOMICS = ("sigforge.genomics", "pysam")
 
 
 def write_text(path: Path, rows: list[str]) -> Path:
@@ -254,9 +254,9 @@ def test_generic_commands_import_no_genomics_module(tmp_path: Path) -> None:
                          capture_output=True, check=True)
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["codes"] == [0, 0, 0], run.stderr
-    assert "sigforge.matrix" in result["modules"] and "sigforge.nmf" in result["modules"]
+    assert "sigforge.discovery.matrix" in result["modules"] and "sigforge.nmf" in result["modules"]
     assert not [m for m in result["modules"] if m.startswith(GENOMICS)]
-    exposures = read_matrix(tmp_path / "rf/exposures.tsv", generic=True).data
+    exposures = read_catalog(tmp_path / "rf/exposures.tsv", generic=True).data
     assert list(exposures.columns) == [f"s{j}" for j in range(8)]
     assert (read_table(tmp_path / "rf/reconstruction.tsv")["cosine"] > 0.8).all()
 

@@ -8,16 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sigforge.consensus import gap_statistic
-from sigforge.crossval import (
+from sigforge.discovery.consensus import gap_statistic
+from sigforge.discovery.crossval import (
     CVOptions,
     cross_validate_rank,
     holdout_mask,
     poisson_deviance,
     summarise_folds,
 )
-from sigforge.discovery import NMFOptions, run_discovery, solve_replicates
-from sigforge.rank import RankRule, select_rank
+from sigforge.discovery.pipeline import NMFOptions, run_discovery, solve_replicates
+from sigforge.discovery.rank import RankRule, select_rank
 from sigforge.testing import match_cosines, planted_counts
 
 FAST_CV = CVOptions(folds=3, starts=1, max_iter=800, min_iter=50, tol=1e-6)
@@ -136,7 +136,7 @@ def test_gap_nulls_are_keyed_by_the_seed() -> None:
     planted = planted_counts(30, 12, 2, rng=3)
     reps = solve_replicates(planted.counts, 2, range(4), seed=0, catalog_name="X",
                             options=NMFOptions(max_iter=200, min_iter=10))
-    from sigforge.discovery import summarise_rank
+    from sigforge.discovery.pipeline import summarise_rank
 
     frame = pd.DataFrame(planted.counts)
     a = summarise_rank(frame, 2, reps, prefix="X", seed=4).metrics
@@ -148,7 +148,7 @@ def test_gap_nulls_are_keyed_by_the_seed() -> None:
 
 def test_capping_scales_only_hypermutators_and_keeps_profiles(
         rng: np.random.Generator) -> None:
-    from sigforge.normalise import cap_samples, gmm_threshold
+    from sigforge.discovery.normalise import cap_samples, gmm_threshold
 
     totals = np.concatenate([rng.lognormal(np.log(3000), 0.4, 60), [2e5, 4e5, 9e5]])
     profiles = rng.dirichlet(np.ones(96), size=totals.size).T
@@ -220,7 +220,7 @@ def test_more_replicates_keep_the_first_ones_and_the_cv() -> None:
 
 def test_gap_uses_the_first_replicates_when_the_pool_is_large(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import sigforge.discovery as discovery
+    import sigforge.discovery.pipeline as discovery
 
     planted = planted_counts(30, 12, 2, rng=3)
     reps = solve_replicates(planted.counts, 2, range(8), seed=0, catalog_name="X",

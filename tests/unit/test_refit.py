@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from sigforge.cli import main
-from sigforge.io import read_matrix, read_table, write_matrix
-from sigforge.reference import available_references, load_aetiology, load_reference
-from sigforge.refit import (
+from sigforge.genomics import read_catalog
+from sigforge.genomics.reference import available_references, load_aetiology, load_reference
+from sigforge.io import read_table, write_matrix
+from sigforge.refit.core import (
     RefitOptions,
     best_matches,
     bootstrap_exposures,
@@ -150,7 +151,7 @@ def test_cli_refit_writes_intervals_and_decomposition(tmp_path: Path,
     assert list(decomposition["best_match"]) == ["SBS1", "SBS13"]
     intervals = read_table(tmp_path / "out/exposure_intervals.tsv")
     assert len(intervals) == 8
-    assert read_matrix(tmp_path / "out/exposures.tsv").data.shape == (2, 4)
+    assert read_catalog(tmp_path / "out/exposures.tsv").data.shape == (2, 4)
 
 
 @pytest.mark.parametrize(("columns", "signatures", "message"), [
@@ -190,7 +191,7 @@ def test_per_patient_mode(tmp_path: Path, make_fasta: Callable[..., Path],
     out = tmp_path / "patient"
     assert main(["refit", "--vcf", str(vcf), "--reference", str(fasta), "--signatures",
                  "COSMIC_v3.6", "--bootstrap", "20", "--out", str(out)]) == 0
-    assert read_matrix(out / "SBS96.tsv").data["PATIENT<1>"].sum() == 300
+    assert read_catalog(out / "SBS96.tsv").data["PATIENT<1>"].sum() == 300
     page = (out / "patients" / "PATIENT_1_.html").read_text()
     assert "PATIENT&lt;1&gt;" in page and "95% interval" in page
     assert "cohort.html" not in page
@@ -210,5 +211,5 @@ def test_signature_file_rows_are_aligned_by_label(tmp_path: Path,
     for name in ("ordered.tsv", "shuffled.csv"):
         assert main(["refit", "--catalog", str(catalog), "--signatures", str(tmp_path / name),
                      "--bootstrap", "0", "--out", str(tmp_path / name.split(".")[0])]) == 0
-    pd.testing.assert_frame_equal(read_matrix(tmp_path / "ordered/exposures.tsv").data,
-                                  read_matrix(tmp_path / "shuffled/exposures.tsv").data)
+    pd.testing.assert_frame_equal(read_catalog(tmp_path / "ordered/exposures.tsv").data,
+                                  read_catalog(tmp_path / "shuffled/exposures.tsv").data)

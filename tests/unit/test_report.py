@@ -1,4 +1,4 @@
-"""Tests for sigforge.report: figures, HTML escaping, self-containment and displayed numbers."""
+"""Tests for sigforge.report.cohort: figures, HTML escaping, self-containment, displayed numbers."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.contexts import SBS96_CHANNELS, SBS96_INDEX, SUBSTITUTIONS
-from sigforge.report import (
+from sigforge.genomics.contexts import SBS96_CHANNELS, SBS96_INDEX, SUBSTITUTIONS
+from sigforge.report.cohort import (
     SBS96_PLOT_ORDER,
     SUBSTITUTION_COLOURS,
     CohortData,
@@ -342,8 +342,8 @@ def test_single_writers_and_bad_stems(cohort: CohortData, tmp_path: Path) -> Non
 
 
 def test_dbs78_and_id83_use_the_standard_layouts() -> None:
-    from sigforge.contexts import DBS78_CHANNELS, ID83_CHANNELS
-    from sigforge.report import DBS78_COLOURS, ID83_COLOURS, plot_spectrum
+    from sigforge.genomics.contexts import DBS78_CHANNELS, ID83_CHANNELS
+    from sigforge.report.cohort import DBS78_COLOURS, ID83_COLOURS, plot_spectrum
 
     dbs = plot_spectrum(pd.Series(np.arange(78.0), index=list(DBS78_CHANNELS)), title="dbs")
     ids = plot_spectrum(pd.Series(np.arange(83.0), index=list(ID83_CHANNELS)[::-1]), title="id")
@@ -369,7 +369,7 @@ def test_dbs78_and_id83_use_the_standard_layouts() -> None:
 def test_heatmap_orders_samples_by_scipy_clustering(cohort: CohortData) -> None:
     from scipy.cluster import hierarchy
 
-    from sigforge.report import plot_exposure_heatmap
+    from sigforge.report.cohort import plot_exposure_heatmap
 
     fig = plot_exposure_heatmap(cohort.exposures)
     try:
@@ -385,7 +385,7 @@ def test_heatmap_orders_samples_by_scipy_clustering(cohort: CohortData) -> None:
 def test_decomposition_and_other_catalog_figures(cohort: CohortData, tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from sigforge.contexts import DBS78_CHANNELS
+    from sigforge.genomics.contexts import DBS78_CHANNELS
 
     reference = pd.DataFrame(np.eye(96)[:, :3] * 0 + 1 / 96, index=list(SBS96_CHANNELS),
                              columns=["SBS1", "SBS5", "SBS40a"])

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from sigforge.genomics.samplesheet import file_stems, read_sample_sheet
 from sigforge.io import InputError
-from sigforge.samplesheet import file_stems, read_sample_sheet
-from sigforge.workflow_checks import check_ranks
+from sigforge.workflow.checks import check_ranks
 
 
 @pytest.mark.parametrize("name", ["../x", "a/b", "a\\b", ".hidden", " "])

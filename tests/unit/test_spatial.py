@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sigforge.io import InputError
-from sigforge.spatial import fit_spatial_nmf, knn_graph, read_coordinates
+from sigforge.nmf.spatial import fit_spatial_nmf, knn_graph, read_coordinates
 
 
 @given(arrays(np.float64, st.tuples(st.integers(3, 25), st.just(2)),

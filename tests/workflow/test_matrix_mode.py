@@ -11,7 +11,8 @@ import pytest
 import yaml
 from tests.workflow.test_workflow import REPO, copy_workflow, job_counts, snakemake
 
-from sigforge.io import read_json, read_matrix, read_table, write_matrix
+from sigforge.genomics import read_catalog
+from sigforge.io import read_json, read_table, write_matrix
 from sigforge.testing import match_cosines
 
 pytestmark = pytest.mark.slow
@@ -63,7 +64,7 @@ def test_matrix_mode_recovers_the_planted_parts(matrix_run: tuple[Path, np.ndarr
     provenance = read_json(workdir / "results/extract/IMG/provenance.json")
     assert provenance["chosen_rank"] == 3
     assert "resampling=scaled:10000" in provenance["nmf"]
-    signatures = read_matrix(workdir / "results/extract/IMG/signatures.tsv", generic=True).data
+    signatures = read_catalog(workdir / "results/extract/IMG/signatures.tsv", generic=True).data
     assert list(signatures.columns) == ["IMGA", "IMGB", "IMGC"]
     keep = W.sum(axis=1) > 0
     assert (match_cosines(signatures.to_numpy(), W[keep]) > 0.97).all()
@@ -72,7 +73,7 @@ def test_matrix_mode_recovers_the_planted_parts(matrix_run: tuple[Path, np.ndarr
 def test_matrix_mode_drops_and_lists_all_zero_rows_and_columns(
         matrix_run: tuple[Path, np.ndarray]) -> None:
     workdir, W = matrix_run
-    prepared = read_matrix(workdir / "results/catalogs/IMG.tsv", generic=True).data
+    prepared = read_catalog(workdir / "results/catalogs/IMG.tsv", generic=True).data
     dropped = read_table(workdir / "results/catalogs/IMG_dropped.tsv")
     assert prepared.shape == (int((W.sum(axis=1) > 0).sum()), 23)
     dark = [f"p{i // 6}_{i % 6}" for i in np.flatnonzero(W.sum(axis=1) == 0)]
@@ -85,7 +86,7 @@ def test_matrix_mode_drops_and_lists_all_zero_rows_and_columns(
 def test_matrix_mode_refits_and_reports_without_genomics(
         matrix_run: tuple[Path, np.ndarray]) -> None:
     workdir, _ = matrix_run
-    exposures = read_matrix(workdir / "results/refit/IMG/exposures.tsv", generic=True).data
+    exposures = read_catalog(workdir / "results/refit/IMG/exposures.tsv", generic=True).data
     assert exposures.shape == (3, 23)
     assert (read_table(workdir / "results/refit/IMG/reconstruction.tsv")["cosine"] > 0.9).all()
     assert not (workdir / "results/refit/IMG/decomposition.tsv").exists()
@@ -119,13 +120,13 @@ def test_joint_mode_shares_exposures_across_modalities(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout[-4000:]
     assert read_json(workdir / "results/extract/J/provenance.json")["chosen_rank"] == 2
     for name, W in Ws.items():
-        found = read_matrix(workdir / f"results/joint/J/{name}_signatures.tsv",
+        found = read_catalog(workdir / f"results/joint/J/{name}_signatures.tsv",
                             generic=True).data
         assert list(found.index) == [f"{name}{i}" for i in range(W.shape[0])]
         assert (match_cosines(found.to_numpy(), W) > 0.95).all()
     shares = read_table(workdir / "results/joint/J/modalities.tsv")
     np.testing.assert_allclose(shares.sum(axis=0), 1.0)
-    exposures = read_matrix(workdir / "results/refit/J/exposures.tsv", generic=True).data
+    exposures = read_catalog(workdir / "results/refit/J/exposures.tsv", generic=True).data
     assert list(exposures.columns) == [f"c{j}" for j in range(16)]
     figures = {p.name for p in (workdir / "results/report/figures").iterdir()}
     assert {"components_rna.png", "components_atac.png"} <= figures

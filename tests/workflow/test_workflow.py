@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 import yaml
 
-from sigforge.catalog import SKIP_REASONS
-from sigforge.io import read_json, read_matrix, read_table
+from sigforge.genomics import read_catalog
+from sigforge.genomics.catalog import SKIP_REASONS
+from sigforge.io import read_json, read_table
 from sigforge.testing import match_cosines
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,8 +71,8 @@ def test_lint_is_clean(tmp_path: Path) -> None:
 
 
 def test_demo_catalog_equals_the_truth(demo: Path) -> None:
-    catalog = read_matrix(demo / "results/catalogs/SBS96.tsv").data
-    truth = read_matrix(demo / "resources/example/truth_catalog.tsv").data
+    catalog = read_catalog(demo / "results/catalogs/SBS96.tsv").data
+    truth = read_catalog(demo / "resources/example/truth_catalog.tsv").data
     assert list(catalog.columns) == list(truth.columns)
     np.testing.assert_array_equal(catalog.to_numpy(), truth.to_numpy())
     log = read_table(demo / "results/catalogs/catalog_log.tsv")
@@ -79,20 +80,20 @@ def test_demo_catalog_equals_the_truth(demo: Path) -> None:
     counted = log[["counted_SBS96", "counted_DBS78", "counted_ID83"]].sum(axis=1)
     assert (log["variants_read"] == counted + log[list(SKIP_REASONS)].sum(axis=1)).all()
     for context in ("DBS78", "ID83"):  # the default catalog.contexts
-        other = read_matrix(demo / f"results/catalogs/{context}.tsv").data
+        other = read_catalog(demo / f"results/catalogs/{context}.tsv").data
         assert list(other.columns) == list(truth.columns)
         assert (other.sum() == log[f"counted_{context}"]).all()
     # The planted doublets (DBS1 with SBS7a, DBS2 with SBS4; half as 2-bp records, half as
     # adjacent SNV records) are counted exactly, and their SNVs stay out of SBS96.
-    doublets = read_matrix(demo / "results/catalogs/DBS78.tsv").data
-    truth_dbs = read_matrix(demo / "resources/example/truth_DBS78.tsv").data
+    doublets = read_catalog(demo / "results/catalogs/DBS78.tsv").data
+    truth_dbs = read_catalog(demo / "resources/example/truth_DBS78.tsv").data
     np.testing.assert_array_equal(doublets.to_numpy(), truth_dbs.to_numpy())
     assert truth_dbs.to_numpy().sum() > 500
 
 
 def test_demo_recovers_the_planted_signatures_and_rank(demo: Path) -> None:
-    truth = read_matrix(demo / "resources/example/truth_signatures.tsv").data
-    found = read_matrix(demo / "results/extract/SBS96/signatures.tsv").data
+    truth = read_catalog(demo / "resources/example/truth_signatures.tsv").data
+    found = read_catalog(demo / "results/extract/SBS96/signatures.tsv").data
     assert read_json(demo / "results/extract/SBS96/provenance.json")["chosen_rank"] == 5
     assert found.shape[1] == truth.shape[1]
     assert match_cosines(found.to_numpy(), truth.to_numpy()).min() >= 0.95
@@ -103,10 +104,10 @@ def test_demo_recovers_the_planted_signatures_and_rank(demo: Path) -> None:
 
 
 def test_demo_exposures_track_the_truth(demo: Path) -> None:
-    truth_sigs = read_matrix(demo / "resources/example/truth_signatures.tsv").data.to_numpy()
-    truth = read_matrix(demo / "resources/example/truth_exposures.tsv").data
-    found_sigs = read_matrix(demo / "results/extract/SBS96/signatures.tsv").data.to_numpy()
-    exposures = read_matrix(demo / "results/refit/SBS96/exposures.tsv").data[truth.columns]
+    truth_sigs = read_catalog(demo / "resources/example/truth_signatures.tsv").data.to_numpy()
+    truth = read_catalog(demo / "resources/example/truth_exposures.tsv").data
+    found_sigs = read_catalog(demo / "results/extract/SBS96/signatures.tsv").data.to_numpy()
+    exposures = read_catalog(demo / "results/refit/SBS96/exposures.tsv").data[truth.columns]
     a = found_sigs / np.linalg.norm(found_sigs, axis=0)
     b = truth_sigs / np.linalg.norm(truth_sigs, axis=0)
     order = (b.T @ a).argmax(axis=1)  # found column matching each planted signature
@@ -119,8 +120,8 @@ def test_demo_exposures_track_the_truth(demo: Path) -> None:
 def test_demo_reference_refit_finds_exactly_the_planted_signatures(demo: Path) -> None:
     """Refitting to all of COSMIC v3.6, the sparse refit uses exactly each sample's planted
     signatures (the example's exposures are all at least 10% of a sample)."""
-    truth = read_matrix(demo / "resources/example/truth_exposures.tsv").data
-    found = read_matrix(demo / "results/refit/SBS96/reference/exposures.tsv").data
+    truth = read_catalog(demo / "resources/example/truth_exposures.tsv").data
+    found = read_catalog(demo / "results/refit/SBS96/reference/exposures.tsv").data
     planted = truth.reindex(index=found.index, columns=found.columns).fillna(0) > 0
     assert ((found > 0) == planted).all().all()
     intervals = read_table(demo / "results/refit/SBS96/reference/exposure_intervals.tsv")
@@ -136,8 +137,8 @@ def test_patient_target_needs_no_discovery(demo: Path) -> None:
     assert job_counts(dry.stdout) == {"refit_patient": 1}, dry.stdout[-2000:]
     run = snakemake(demo, "--cores", "2", target)
     assert run.returncode == 0, run.stdout[-3000:]
-    found = read_matrix(demo / "results/patients/S07/exposures.tsv").data["S07"]
-    truth = read_matrix(demo / "resources/example/truth_exposures.tsv").data["S07"]
+    found = read_catalog(demo / "results/patients/S07/exposures.tsv").data["S07"]
+    truth = read_catalog(demo / "resources/example/truth_exposures.tsv").data["S07"]
     assert set(found.index[found > 0]) == set(truth.index[truth > 0])
 
 

@@ -9,10 +9,10 @@ import sys
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from sigforge.contexts import SBS96_CHANNELS
-from sigforge.discovery import chunk_ranges
+from sigforge.genomics.contexts import SBS96_CHANNELS
+from sigforge.discovery.pipeline import chunk_ranges
 from sigforge.io import InputError
-from sigforge.workflow_checks import (
+from sigforge.workflow.checks import (
     check_inputs,
     check_ranks,
     discard_damaged,
@@ -64,9 +64,9 @@ MODE = config["type"]
 EXTRACT = config["extract"]
 REFIT = config["refit"]
 if MODE == "vcf":
-    from sigforge.catalog import check_catalog_config
-    from sigforge.genome import ensure_index, largest_contig
-    from sigforge.samplesheet import read_sample_sheet
+    from sigforge.genomics.catalog import check_catalog_config
+    from sigforge.genomics.genome import ensure_index, largest_contig
+    from sigforge.genomics.samplesheet import read_sample_sheet
 
     SAMPLES = checked(read_sample_sheet, config["samples"])
     validate_against(SAMPLES, "../schemas/samples.schema.yaml",

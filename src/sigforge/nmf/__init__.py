@@ -9,6 +9,12 @@ scikit-learn-style :class:`NMF` estimator, which follows scikit-learn's (samples
   minimum-volume and graph penalties) or HALS for Frobenius.
 - :func:`fit_joint_nmf`: several matrices sharing one H.
 - :func:`initialise`: 'random', 'nndsvd', 'nndsvda', 'nndsvdar'.
+- :func:`fit_spatial_nmf` (:mod:`.spatial`): graph-penalised NMF over a kNN graph of the
+  samples' coordinates.
+
+May import :mod:`sigforge.io` and the shared private modules only; never
+:mod:`sigforge.genomics`, :mod:`sigforge.discovery`, :mod:`sigforge.refit`,
+:mod:`sigforge.report`, :mod:`sigforge.cli` or :mod:`sigforge.workflow`.
 """
 
 from sigforge.nmf._batch import BatchResult, fit_kl_mu_batched, normalise_factors
@@ -17,10 +23,11 @@ from sigforge.nmf._init import INITS, initialise, nndsvd_init, random_init
 from sigforge.nmf._joint import JointResult, fit_joint_nmf
 from sigforge.nmf._objective import beta_divergence, kl_divergence
 from sigforge.nmf._solvers import SOLVERS, FitOptions, FitResult, fit_nmf, penalised_objective
+from sigforge.nmf.spatial import fit_spatial_nmf, knn_graph, read_coordinates
 
 __all__ = [
     "BETA_LOSSES", "INITS", "NMF", "SOLVERS", "BatchResult", "ConvergenceWarning", "FitOptions",
     "FitResult", "JointResult", "beta_divergence", "fit_joint_nmf", "fit_kl_mu_batched",
-    "fit_nmf", "initialise", "kl_divergence", "nndsvd_init", "normalise_factors",
-    "penalised_objective", "random_init",
+    "fit_nmf", "fit_spatial_nmf", "initialise", "kl_divergence", "knn_graph", "nndsvd_init",
+    "normalise_factors", "penalised_objective", "random_init", "read_coordinates",
 ]

@@ -1,10 +1,11 @@
 """Per-sample mutation catalogs (SBS96, SBS288, SBS1536, DBS78, ID83) and cohort assembly.
 
 Orientation: a catalog is (n_channels, n_samples), channels in the standard order of
-:mod:`sigforge.contexts`.
+:mod:`sigforge.genomics.contexts`.
 
-Every variant read (:mod:`sigforge.variants`) ends up in exactly one place, so that for each
-sample ``variants_read == counted_SBS96 + counted_DBS78 + counted_ID83 + sum(SKIP_REASONS)``.
+Every variant read (:mod:`sigforge.genomics.variants`) ends up in exactly one place, so that
+for each sample
+``variants_read == counted_SBS96 + counted_DBS78 + counted_ID83 + sum(SKIP_REASONS)``.
 The checks run in this order and the first that applies wins:
 
 1. ``filtered``: FILTER not PASS/'.' (unless ``all_filters``); ``not_in_sample``: the sample's
@@ -60,8 +61,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.annotation import BOTH, MINUS_ONLY, PLUS_ONLY, StrandAnnotation
-from sigforge.contexts import (
+from sigforge.genomics.annotation import BOTH, MINUS_ONLY, PLUS_ONLY, StrandAnnotation
+from sigforge.genomics.contexts import (
     CHANNEL_SETS,
     DBS_INDEX_TABLE,
     ID83_CHANNELS,
@@ -70,9 +71,9 @@ from sigforge.contexts import (
     id83_label,
     sbs_channel_indices,
 )
-from sigforge.genome import ReferenceGenome
+from sigforge.genomics.genome import ReferenceGenome
+from sigforge.genomics.variants import VariantTable, read_input
 from sigforge.io import InputError
-from sigforge.variants import VariantTable, read_input
 
 logger = logging.getLogger(__name__)
 
@@ -656,7 +657,7 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
     """
     check_build(table, genome)
     if "-" in table.ref or "-" in table.alt:
-        from sigforge.variants import anchor_maf_indels
+        from sigforge.genomics.variants import anchor_maf_indels
 
         anchor_maf_indels(table, genome.base)
     verdicts = classify_table(table, genome, options)

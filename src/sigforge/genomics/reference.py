@@ -2,7 +2,7 @@
 
 Names look like ``COSMIC_v3.6``; the genome build (``GRCh37`` or ``GRCh38``) picks the
 build-specific SBS96 and DBS78 tables (ID83 signatures do not depend on the build). See
-``sigforge/data/PROVENANCE.md`` for where each table comes from.
+``sigforge/genomics/data/PROVENANCE.md`` for where each table comes from.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sigforge.io import InputError, Matrix, read_matrix
+from sigforge.genomics.tables import read_catalog
+from sigforge.io import InputError, Matrix
 
 GENOME_BUILDS = ("GRCh37", "GRCh38")
 _SHIPPED = {"COSMIC_v3.6": {"SBS96": "COSMIC_v3.6_SBS96_{build}.tsv",
@@ -52,11 +53,12 @@ def load_reference(name_or_path: str, *, channel_set: str = "SBS96",
         if channel_set not in tables:
             raise InputError(f"{name_or_path} has no {channel_set} table; "
                              f"shipped: {', '.join(tables)}.")
-        resource = resources.files("sigforge.data") / tables[channel_set].format(build=genome_build)
+        table = tables[channel_set].format(build=genome_build)
+        resource = resources.files("sigforge.genomics.data") / table
         with resources.as_file(resource) as path:
-            return read_matrix(path)
+            return read_catalog(path)
     if Path(name_or_path).exists():
-        return read_matrix(name_or_path)
+        return read_catalog(name_or_path)
     raise InputError(f"signatures '{name_or_path}': neither a shipped reference "
                      f"({', '.join(available_references())}) nor an existing file.")
 
@@ -65,11 +67,11 @@ def load_aetiology(name: str = "COSMIC_v3.6") -> dict[str, str]:
     """Proposed aetiology of each signature of a shipped set (empty for other sets).
 
     Signatures whose aetiology was not transcribed say so rather than guess; see
-    ``sigforge/data/PROVENANCE.md``.
+    ``sigforge/genomics/data/PROVENANCE.md``.
     """
     if name not in _AETIOLOGY:
         return {}
-    resource = resources.files("sigforge.data") / _AETIOLOGY[name]
+    resource = resources.files("sigforge.genomics.data") / _AETIOLOGY[name]
     with resources.as_file(resource) as path:
         table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     return dict(zip(table["Signature"], table["proposed_aetiology"], strict=True))

@@ -19,7 +19,9 @@ from scipy.spatial import cKDTree
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix
 from sigforge.io import InputError, read_table
-from sigforge.nmf import FitOptions, FitResult, fit_nmf, initialise, normalise_factors
+from sigforge.nmf._batch import normalise_factors
+from sigforge.nmf._init import initialise
+from sigforge.nmf._solvers import FitOptions, FitResult, fit_nmf
 
 
 def knn_graph(coordinates: FloatArray, n_neighbors: int = 6) -> FloatArray:

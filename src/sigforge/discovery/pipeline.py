@@ -2,7 +2,7 @@
 
 Orientation: catalog (m features, n samples); per-rank signatures (m, k); exposures (k, n).
 The workflow runs the stages as separate jobs (:func:`solve_replicates` per chunk,
-:func:`sigforge.crossval.cross_validate_rank` and :func:`summarise_rank` (consensus, gap
+:func:`sigforge.discovery.crossval.cross_validate_rank` and :func:`summarise_rank` (consensus, gap
 statistic) per k, :func:`choose_rank` once); :func:`run_discovery` runs them all in one process
 pool for ``sigforge extract``. Both paths produce the same bits.
 """
@@ -20,13 +20,13 @@ import pandas as pd
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
-from sigforge.consensus import cluster_replicates, cophenetic_correlation, gap_statistic
-from sigforge.crossval import CVOptions, cross_validate_rank, summarise_folds
+from sigforge.discovery.consensus import cluster_replicates, cophenetic_correlation, gap_statistic
+from sigforge.discovery.crossval import CVOptions, cross_validate_rank, summarise_folds
+from sigforge.discovery.normalise import DEFAULT_CAP, cap_samples
+from sigforge.discovery.rank import RankChoice, RankRule, relative_error, select_rank
+from sigforge.discovery.resample import catalog_key, get_resampler, replicate_rng
 from sigforge.nmf import fit_kl_mu_batched, random_init
-from sigforge.normalise import DEFAULT_CAP, cap_samples
-from sigforge.rank import RankChoice, RankRule, relative_error, select_rank
-from sigforge.refit import refit_catalog
-from sigforge.resample import catalog_key, get_resampler, replicate_rng
+from sigforge.refit.core import refit_catalog
 
 #: Distinguishes the gap statistic's null sets from other random streams.
 _GAP_STREAM = 0x47415001

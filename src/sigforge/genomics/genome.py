@@ -20,7 +20,7 @@ from typing import BinaryIO
 import numpy as np
 import pysam
 
-from sigforge.contexts import encode
+from sigforge.genomics.contexts import encode
 from sigforge.io import InputError
 
 logger = logging.getLogger(__name__)

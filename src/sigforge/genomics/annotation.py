@@ -10,7 +10,7 @@ with a strand column (column 6; 0-based half-open). A forward-strand base lies i
 
 which is SigProfilerMatrixGenerator's convention (``save_tsb_192``). A variant whose reference
 base is a purine is classified on the reverse strand, so its T and U swap (see
-:mod:`sigforge.catalog`).
+:mod:`sigforge.genomics.catalog`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Orientation follows the rest of the package: ``catalog`` is (n_channels, n_samples),
 ``signatures`` is (n_channels, n_signatures) and ``exposures`` is (n_signatures, n_samples).
 Channel rows are labelled with SBS96 labels such as ``A[C>A]A`` and are aligned by label to
-:data:`sigforge.contexts.SBS96_CHANNELS` before any plotting.
+:data:`sigforge.genomics.contexts.SBS96_CHANNELS` before any plotting.
 
 This module only displays results: it never selects ranks or refits exposures. Plot functions
 return matplotlib figures (Agg backend); the ``write_*`` functions render Jinja2 templates with
@@ -44,7 +44,7 @@ from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D, IdentityTransform, blended_transform_factory
 from scipy.cluster import hierarchy
 
-from sigforge.contexts import (
+from sigforge.genomics.contexts import (
     BASES,
     DBS78_CHANNELS,
     ID83_CHANNELS,
@@ -52,8 +52,8 @@ from sigforge.contexts import (
     SBS96_INDEX,
     SUBSTITUTIONS,
 )
+from sigforge.genomics.samplesheet import file_stems as sample_file_stems
 from sigforge.io import atomic_write
-from sigforge.samplesheet import file_stems as sample_file_stems
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
@@ -437,7 +437,7 @@ def plot_sbs96(values: np.ndarray, *, title: str, ylabel: str = "Mutations") -> 
     Parameters
     ----------
     values : numpy.ndarray, shape (96,)
-        One value per channel in :data:`sigforge.contexts.SBS96_CHANNELS` order. A
+        One value per channel in :data:`sigforge.genomics.contexts.SBS96_CHANNELS` order. A
         ``pandas.Series`` indexed by channel label is aligned by label instead.
     title : str
         Figure title, drawn literally.
@@ -610,7 +610,7 @@ def plot_dbs78(values: np.ndarray, *, title: str, ylabel: str = "Mutations") -> 
     Parameters
     ----------
     values : numpy.ndarray, shape (78,)
-        One value per channel in :data:`sigforge.contexts.DBS78_CHANNELS` order, or a
+        One value per channel in :data:`sigforge.genomics.contexts.DBS78_CHANNELS` order, or a
         ``pandas.Series`` indexed by channel label (aligned by label).
     title : str
         Figure title, drawn literally.
@@ -639,7 +639,7 @@ def plot_id83(values: np.ndarray, *, title: str, ylabel: str = "Mutations") -> F
     Parameters
     ----------
     values : numpy.ndarray, shape (83,)
-        One value per channel in :data:`sigforge.contexts.ID83_CHANNELS` order, or a
+        One value per channel in :data:`sigforge.genomics.contexts.ID83_CHANNELS` order, or a
         ``pandas.Series`` indexed by channel label (aligned by label).
     title : str
         Figure title, drawn literally.
@@ -1159,7 +1159,7 @@ def _check_stems(prepared: _Prepared, file_stems: Mapping[str, str]) -> None:
 def _environment() -> jinja2.Environment:
     """The Jinja2 environment: package templates, autoescape always on, strict undefined."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("sigforge", "templates"),
+        loader=jinja2.PackageLoader("sigforge.report", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -1566,9 +1566,9 @@ def write_cohort_report(data: CohortData, out_dir: str | Path, *,
         Report directory; created if needed.
     file_stems : mapping of str to str or None, default=None
         Sample name to the stem of its page, for the links ``patients/{stem}.html``. None
-        derives them with :func:`sigforge.samplesheet.file_stems`, the rule the workflow and
-        the CLI use (names whose stems collide are refused). :func:`write_reports` passes its
-        own stems.
+        derives them with :func:`sigforge.genomics.samplesheet.file_stems`, the rule the
+        workflow and the CLI use (names whose stems collide are refused). :func:`write_reports`
+        passes its own stems.
 
     Returns
     -------

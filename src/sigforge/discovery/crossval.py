@@ -32,9 +32,9 @@ import numpy as np
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
+from sigforge.discovery.normalise import DEFAULT_CAP, cap_samples
+from sigforge.discovery.resample import catalog_key
 from sigforge.nmf import fit_kl_mu_batched, random_init
-from sigforge.normalise import DEFAULT_CAP, cap_samples
-from sigforge.resample import catalog_key
 
 #: Distinguishes cross-validation random streams from bootstrap replicate streams.
 _CV_STREAM = 0x43560001

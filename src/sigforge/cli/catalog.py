@@ -1,4 +1,4 @@
-"""The ``catalog`` and ``merge-catalogs`` commands, apart from :mod:`sigforge.commands` so that
+"""The ``catalog`` and ``merge-catalogs`` commands, apart from :mod:`sigforge.cli.commands` so that
 counting does not pay for importing the discovery stack (scipy, numba) at start-up.
 """
 
@@ -14,16 +14,17 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sigforge.io import InputError, read_matrix, read_table, write_matrix, write_table
+from sigforge.genomics.tables import read_catalog
+from sigforge.io import InputError, read_table, write_matrix, write_table
 
-logger = logging.getLogger("sigforge.commands")
+logger = logging.getLogger("sigforge.cli.commands")
 
 
 def _catalog_options(args: argparse.Namespace) -> Any:
     """CatalogOptions from the catalog command's flags (reads the annotation if given)."""
-    from sigforge.annotation import read_annotation
-    from sigforge.catalog import CatalogOptions
-    from sigforge.contexts import CATALOG_CONTEXTS
+    from sigforge.genomics.annotation import read_annotation
+    from sigforge.genomics.catalog import CatalogOptions
+    from sigforge.genomics.contexts import CATALOG_CONTEXTS
 
     contexts = tuple(dict.fromkeys(args.contexts))
     unknown = [c for c in contexts if c not in CATALOG_CONTEXTS]
@@ -71,10 +72,10 @@ def _log_sample(result: Any) -> None:
 
 def catalog(args: argparse.Namespace) -> None:
     """``sigforge catalog``: count each input's variants into the requested catalogs."""
-    from sigforge.catalog import assemble_cohort, count_table
-    from sigforge.genome import ReferenceGenome
-    from sigforge.samplesheet import file_stems
-    from sigforge.variants import collect_inputs, read_input
+    from sigforge.genomics.catalog import assemble_cohort, count_table
+    from sigforge.genomics.genome import ReferenceGenome
+    from sigforge.genomics.samplesheet import file_stems
+    from sigforge.genomics.variants import collect_inputs, read_input
 
     paths = collect_inputs(args.vcf, args.vcf_dir, args.maf)
     if args.sample_name is not None and len(args.sample_name) != len(paths):
@@ -119,11 +120,11 @@ _RERUN = ("The per-sample catalog directory {folder} is incomplete or damaged (e
 def _read_sample_catalog(folder: Path, context: str) -> pd.DataFrame:
     """One context's catalog from a per-sample directory, checked whole: every channel of
     the context present and every count a whole number (a cut file fails one of these)."""
-    from sigforge.contexts import CHANNEL_SETS
+    from sigforge.genomics.contexts import CHANNEL_SETS
 
     path = folder / f"{context}.tsv"
     try:
-        matrix = read_matrix(path)
+        matrix = read_catalog(path)
     except InputError as err:
         raise InputError(f"{path}: cut short or damaged, so it cannot be merged (reading it: "
                          f"{err}). {_RERUN.format(folder=folder)}") from err
@@ -164,7 +165,7 @@ def _read_sample_log(folder: Path) -> pd.DataFrame:
 def _log_problem(log: pd.DataFrame, catalogs: dict[str, pd.DataFrame]) -> str | None:
     """Whether a per-sample log contradicts its catalogs: other samples, a broken accounting
     identity (variants read = counted + skipped), or counts that differ from the catalogs'."""
-    from sigforge.catalog import SKIP_REASONS
+    from sigforge.genomics.catalog import SKIP_REASONS
 
     samples = list(next(iter(catalogs.values())).columns)
     if [str(name) for name in log.index] != [str(name) for name in samples]:
@@ -218,7 +219,7 @@ def merge_catalogs(args: argparse.Namespace) -> None:
     (all channels, whole counts, a log that agrees with the catalogs), so that a file cut
     short stops the merge with the directory to recount instead of merging wrong numbers.
     """
-    from sigforge.contexts import CATALOG_CONTEXTS
+    from sigforge.genomics.contexts import CATALOG_CONTEXTS
 
     folders = [Path(d) for d in args.inputs]
     contexts = [c for c in CATALOG_CONTEXTS if (folders[0] / f"{c}.tsv").exists()]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from sigforge.contexts import SBS96_CHANNELS
+from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
 
 
@@ -71,7 +71,7 @@ def refit_flags(section: dict[str, Any], seed: int, genome_build: str) -> list[s
 
 def input_shape(config: dict[str, Any]) -> tuple[int, int]:
     """(features, samples) of the generic input after cleaning; fails early on a bad table."""
-    from sigforge.matrix import prepare_joint, prepare_matrix
+    from sigforge.discovery.matrix import prepare_joint, prepare_matrix
 
     settings = config.get("matrix") or {}
     counts = bool(settings.get("counts", False))

@@ -20,8 +20,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
+from sigforge.discovery.matrix import pixel_image, split_components
 from sigforge.io import atomic_write
-from sigforge.matrix import pixel_image, split_components
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
@@ -208,7 +208,7 @@ def write_matrix_report(data: MatrixReportData, out_dir: Path) -> Path:
         "modalities": _modality_sections(data, figures),
     }
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("sigforge", "templates"), autoescape=True,
+        loader=jinja2.PackageLoader("sigforge.report", "templates"), autoescape=True,
         undefined=jinja2.StrictUndefined)
     page = environment.get_template("matrix.html.j2").render(**context)
     path = out_dir / "cohort.html"

@@ -13,7 +13,7 @@ Decisions (documented in config/README.md):
   zero loading in every component whatever the fit, and a zero sample has zero exposures, so
   dropping them changes no other number; keeping them would only break the normalisations.
 - Values need not be integers. Whether they are counts decides the resampling (see
-  :func:`sigforge.resample.scaled_multinomial_bootstrap`).
+  :func:`sigforge.discovery.resample.scaled_multinomial_bootstrap`).
 
 Nothing here imports the genomics modules (catalog, variants, genome, contexts, reference).
 """
@@ -72,7 +72,7 @@ def read_generic_matrix(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise InputError(f"{path}: matrix files must be tab- or comma-separated text or "
                          f"Parquet ({', '.join(TEXT_SUFFIXES)}); convert it, e.g. with pandas: "
                          "pd.read_excel(path).to_csv('matrix.tsv', sep='\\t', index=False).")
-    frame = read_matrix(path, generic=True).data
+    frame = read_matrix(path).data
     if frame.shape[0] == 0:
         raise InputError(f"{path}: the table has no feature rows.")
     return frame

@@ -4,6 +4,13 @@ Every command exits 0 on success and 2 with a one-paragraph ``sigforge <command>
 message on bad input. Stage commands (``merge-catalogs``, ``replicates``, ``consensus``,
 ``cross-validate``, ``select-rank``) are the workflow's fan-out steps; ``extract`` runs them
 all in one process.
+
+One module per stage declares nothing but handlers: :mod:`.catalog` (``catalog``,
+``merge-catalogs``), :mod:`.discovery` (``replicates`` ... ``extract``), :mod:`.refit`,
+:mod:`.report`, :mod:`.matrix` (the generic-matrix commands); :mod:`.outputs` checks output
+paths. Handlers are imported when their command runs, so a generic command imports nothing of
+:mod:`sigforge.genomics`. The top of the stack: may import every package; nothing imports it
+but :mod:`sigforge.__main__` (import-linter contract in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -15,13 +22,15 @@ import sys
 from collections.abc import Callable, Sequence
 
 from sigforge import __version__
-from sigforge._outputs import (
+from sigforge.cli.outputs import (
     check_output_file,
     check_output_folder,
     check_plain_name,
     describe_os_error,
 )
 from sigforge.io import InputError
+
+__all__ = ["main"]
 
 logger = logging.getLogger("sigforge")
 
@@ -60,7 +69,7 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--normalisation", default="none", choices=["none", "cap", "gmm"],
                         help="scale hypermutated samples down before factorisation: none, "
                              "cap (at --cap) or gmm (threshold from a Gaussian mixture of the "
-                             "log totals, at least --cap); see sigforge.normalise")
+                             "log totals, at least --cap); see sigforge.discovery.normalise")
     parser.add_argument("--cap", type=float, default=9600.0,
                         help="mutations per sample for 'cap', floor for 'gmm' (default 9600)")
     _add_generic(parser)
@@ -70,7 +79,7 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_rank_rule(parser: argparse.ArgumentParser) -> None:
-    """Options of the rank-selection rule (see sigforge.rank)."""
+    """Options of the rank-selection rule (see sigforge.discovery.rank)."""
     parser.add_argument("--min-mean-stability", type=float, default=0.8)
     parser.add_argument("--min-component-stability", type=float, default=0.5)
     parser.add_argument("--min-error-gain", type=float, default=0.01)
@@ -107,7 +116,7 @@ def _add_drop_empty(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_cv_options(parser: argparse.ArgumentParser, *, folds_default: int) -> None:
-    """Options of held-out-entry cross-validation (see sigforge.crossval)."""
+    """Options of held-out-entry cross-validation (see sigforge.discovery.crossval)."""
     parser.add_argument("--cv-folds", type=int, default=folds_default,
                         help=f"held-out folds per rank; 0 disables (default {folds_default})")
     parser.add_argument("--cv-holdout", type=float, default=0.1,
@@ -121,8 +130,11 @@ def _add_cv_options(parser: argparse.ArgumentParser, *, folds_default: int) -> N
 
 def _build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per command."""
-    commands = _LazyHandlers("sigforge.commands")
-    catalog_commands = _LazyHandlers("sigforge.catalog_commands")
+    discovery = _LazyHandlers("sigforge.cli.discovery")
+    refit = _LazyHandlers("sigforge.cli.refit")
+    report = _LazyHandlers("sigforge.cli.report")
+    matrix = _LazyHandlers("sigforge.cli.matrix")
+    catalog_commands = _LazyHandlers("sigforge.cli.catalog")
 
     parser = argparse.ArgumentParser(prog="sigforge", description=(
         "Mutational signature discovery and refitting. Run 'sigforge COMMAND --help'."))
@@ -178,7 +190,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, required=True, help="replicates in this chunk")
     _add_nmf_options(p)
     p.add_argument("--out", required=True, help="output .npz")
-    p.set_defaults(handler=commands.replicates)
+    p.set_defaults(handler=discovery.replicates)
 
     p = sub.add_parser("consensus", help="cluster one rank's replicates into stable signatures")
     p.add_argument("--catalog", required=True)
@@ -189,7 +201,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0,
                    help="global seed; keys the gap statistic's null sets (default 0)")
     p.add_argument("--out", required=True, help="rank directory (k{k})")
-    p.set_defaults(handler=commands.consensus)
+    p.set_defaults(handler=discovery.consensus)
 
     p = sub.add_parser("cross-validate", help="held-out-entry cross-validation of rank k")
     p.add_argument("--catalog", required=True)
@@ -197,7 +209,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_nmf_options(p)
     _add_cv_options(p, folds_default=5)
     p.add_argument("--out", required=True, help="output .npz")
-    p.set_defaults(handler=commands.cross_validate)
+    p.set_defaults(handler=discovery.cross_validate)
 
     p = sub.add_parser("select-rank", help="choose the rank from the per-rank results")
     p.add_argument("--rank-dirs", nargs="+", required=True, help="directories from 'consensus'")
@@ -208,7 +220,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="run facts recorded in provenance.json (seed, replicates, ...)")
     _add_generic(p)
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.select_rank)
+    p.set_defaults(handler=discovery.select_rank)
 
     p = sub.add_parser("extract", help="the whole discovery on one machine")
     p.add_argument("--catalog", required=True)
@@ -222,7 +234,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_cv_options(p, folds_default=5)
     _add_rank_rule(p)
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.extract)
+    p.set_defaults(handler=discovery.extract)
 
     p = sub.add_parser("refit", help="exposures of samples to fixed signatures, with "
                        "bootstrap intervals; per-patient mode from a VCF")
@@ -239,7 +251,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    "such as COSMIC_v3.6")
     p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"])
     p.add_argument("--method", default="likelihood", choices=["likelihood", "cosine", "nnls"],
-                   help="sparse refit rule (default likelihood; see sigforge.refit)")
+                   help="sparse refit rule (default likelihood; see sigforge.refit.core)")
     p.add_argument("--likelihood-threshold", type=float, default=None,
                    help="log-likelihood a signature must be worth (default: chi-square rule)")
     p.add_argument("--bootstrap", type=int, default=100,
@@ -255,7 +267,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="decomposition cosine under which a signature is flagged novel")
     _add_generic(p)
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.refit)
+    p.set_defaults(handler=refit.refit)
 
     p = sub.add_parser("report", help="cohort HTML report and one HTML page per sample")
     p.add_argument("--catalog-dir", required=True, help="directory with SBS96.tsv, catalog_log.tsv")
@@ -266,7 +278,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None,
                    help="processes drawing patient pages (default: the CPUs allowed, at most 8)")
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.report)
+    p.set_defaults(handler=report.report)
 
     p = sub.add_parser("prepare-matrix", help="check a generic features x samples matrix and "
                        "drop its all-zero rows and columns (listed in NAME_dropped.tsv)")
@@ -277,7 +289,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pixels", default=None, help="HEIGHT,WIDTH when the features are the "
                    "pixels of an image (row-major)")
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.prepare_matrix)
+    p.set_defaults(handler=matrix.prepare_matrix)
 
     p = sub.add_parser("prepare-joint", help="stack several matrices over the same samples "
                        "(joint NMF: one shared exposure matrix, per-modality weights)")
@@ -288,13 +300,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="name of the stacked matrix (NAME.tsv)")
     p.add_argument("--counts", action="store_true", help="require whole numbers")
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.prepare_joint)
+    p.set_defaults(handler=matrix.prepare_joint)
 
     p = sub.add_parser("split-joint", help="per-modality loadings of joint components")
     p.add_argument("--signatures", required=True, help="signatures.tsv of the joint run")
     p.add_argument("--blocks", required=True, help="NAME_blocks.tsv from prepare-joint")
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.split_joint)
+    p.set_defaults(handler=matrix.split_joint)
 
     p = sub.add_parser("matrix-report", help="cohort HTML report of a generic matrix run")
     p.add_argument("--name", required=True)
@@ -306,7 +318,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--blocks", default=None, help="NAME_blocks.tsv of a joint run: draw each "
                    "modality's loadings")
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=commands.matrix_report)
+    p.set_defaults(handler=matrix.matrix_report)
     return parser
 
 

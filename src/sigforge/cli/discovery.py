@@ -1,0 +1,297 @@
+"""The discovery commands: ``replicates``, ``consensus``, ``cross-validate``, ``select-rank``
+and ``extract`` (all of them in one process).
+
+Each handler takes the parsed ``argparse.Namespace``; :mod:`sigforge.cli` declares the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import platform
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from sigforge import __version__
+from sigforge._validation import check_rank
+from sigforge.cli._common import (
+    catalog_name,
+    read_input_catalog,
+    read_input_catalog_dropping,
+    read_table_matrix,
+)
+from sigforge.discovery.crossval import CVOptions, cross_validate_rank
+from sigforge.discovery.pipeline import (
+    NMFOptions,
+    RankResult,
+    choose_rank,
+    chunk_ranges,
+    merge_chunks,
+    run_discovery,
+    solve_replicates,
+    summarise_rank,
+)
+from sigforge.discovery.rank import RankChoice, RankRule
+from sigforge.discovery.resample import get_resampler
+from sigforge.io import (
+    InputError,
+    Matrix,
+    load_arrays,
+    read_json,
+    read_matrix,
+    read_table,
+    save_arrays,
+    write_json,
+    write_matrix,
+    write_table,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _nmf_options(args: argparse.Namespace) -> NMFOptions:
+    """NMF options from the shared command-line flags."""
+    if args.max_iter < 1 or args.min_iter < 0 or args.tol < 0 or args.cap <= 0:
+        raise InputError("expected --max-iter >= 1, --min-iter >= 0, --tol >= 0 and --cap > 0; "
+                         f"got {args.max_iter}, {args.min_iter}, {args.tol} and {args.cap}.")
+    if args.seed < 0:
+        raise InputError(f"--seed: expected a whole number >= 0, got {args.seed}.")
+    try:
+        get_resampler(args.resampling)
+    except ValueError as err:
+        raise InputError(f"--resampling: {err}") from err
+    return NMFOptions(max_iter=args.max_iter, min_iter=args.min_iter, tol=args.tol,
+                      resampling=args.resampling, normalisation=args.normalisation,
+                      cap=args.cap)
+
+
+def _check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> None:
+    """Generic mode: refuse count resampling (poisson, multinomial) of non-integer data."""
+    from sigforge.discovery.matrix import first_fraction
+
+    if not args.generic or args.resampling.startswith("scaled"):
+        return
+    fraction = first_fraction(matrix.data)
+    if fraction is not None:
+        feature, sample, value = fraction
+        raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
+                         f"--resampling {args.resampling} needs counts. Use --resampling scaled"
+                         " (or scaled:DEPTH) for real-valued data.")
+
+
+def replicates(args: argparse.Namespace) -> None:
+    """``sigforge replicates``: one chunk of resampled factorisations, saved as ``.npz``."""
+    matrix = read_input_catalog(args.catalog, args.generic)
+    _check_counts_for_resampling(matrix, args)
+    if args.first < 0 or args.count < 1:
+        raise InputError(f"expected --first >= 0 and --count >= 1, got {args.first}, {args.count}.")
+    chunk = solve_replicates(matrix.data.to_numpy(), args.k,
+                             range(args.first, args.first + args.count), seed=args.seed,
+                             catalog_name=catalog_name(args), options=_nmf_options(args))
+    save_arrays(args.out, **chunk)
+    logger.info("k=%d replicates %d-%d: median %d iterations, %d/%d converged", args.k,
+                args.first, args.first + args.count - 1, np.median(chunk["n_iter"]),
+                chunk["converged"].sum(), args.count)
+
+
+#: Arrays every replicate chunk (``sigforge replicates``) and CV file (``cross-validate``) holds.
+_CHUNK_ARRAYS = ("replicate", "W", "H", "objective", "n_iter", "converged")
+_CV_ARRAYS = ("k", "fold", "error", "train", "converged")
+
+
+def _read_intermediate(path: str | Path, read: Callable[[Path], Any], what: str) -> Any:
+    """``read(path)``, or an InputError naming the damaged or missing file and the fix.
+
+    Intermediates are written atomically, so a damaged one was truncated or overwritten
+    afterwards; the workflow rebuilds a deleted one on a plain rerun.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {path} is missing; rerun the step that writes it (snakemake "
+                         "rebuilds it on a plain rerun).")
+    try:
+        return read(path)
+    except InputError as err:  # the reader's own message names the file; say what it is
+        if str(path) in str(err):
+            raise InputError(f"{what} {err}") from err
+        raise InputError(f"{what} {path}: {err} Delete it and rerun - snakemake will rebuild "
+                         "it.") from err
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
+        reason = str(err).replace(str(path), "").strip(": ") or type(err).__name__
+        raise InputError(f"{what} {path} is damaged ({reason}); delete it and rerun - "
+                         "snakemake will rebuild it.") from err
+
+
+def _load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
+                         ) -> dict[str, np.ndarray]:
+    """The arrays of an intermediate ``.npz``, all of ``names`` present, else an InputError."""
+    arrays: dict[str, np.ndarray] = _read_intermediate(path, load_arrays, what)
+    missing = [name for name in names if name not in arrays]
+    if missing:
+        raise InputError(f"{what} {path} is damaged (no array {', '.join(missing)}; not written "
+                         "by sigforge?); delete it and rerun - snakemake will rebuild it.")
+    return arrays
+
+
+def _load_chunk(path: str, k: int) -> dict[str, np.ndarray]:
+    """One replicate chunk of rank k, checked to hold rank-k factors."""
+    arrays = _load_checked_arrays(path, _CHUNK_ARRAYS, "chunk file")
+    if arrays["W"].ndim != 3 or arrays["W"].shape[2] != k:
+        raise InputError(f"chunk file {path} holds factors of shape {arrays['W'].shape}, not "
+                         f"rank {k}; delete it and rerun - snakemake will rebuild it.")
+    return arrays
+
+
+def _write_rank_dir(result: RankResult, folder: Path) -> None:
+    """Write one rank's signatures, exposures, stability and metrics."""
+    write_matrix(result.signatures, folder / "signatures.tsv")
+    write_matrix(result.exposures, folder / "exposures.tsv", label="Signature")
+    write_table(result.stability, folder / "stability.tsv")
+    write_json({"k": result.k, **result.metrics}, folder / "metrics.json")
+
+
+def _read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
+    """Read back what :func:`_write_rank_dir` wrote; a damaged file is named in an InputError."""
+    metrics = _read_intermediate(folder / "metrics.json", read_json, "rank metrics file")
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("k"), int):
+        raise InputError(f"rank metrics file {folder / 'metrics.json'} is damaged (no rank 'k');"
+                         " delete it and rerun - snakemake will rebuild it.")
+    k = int(metrics.pop("k"))
+    signatures = _read_intermediate(folder / "signatures.tsv",
+                                    lambda p: read_table_matrix(p, generic=generic), "rank table")
+    exposures = _read_intermediate(folder / "exposures.tsv",
+                                   read_matrix, "rank table")
+    stability = _read_intermediate(folder / "stability.tsv", read_table, "rank table")
+    return RankResult(k, signatures.data, exposures.data, stability, metrics)
+
+
+def consensus(args: argparse.Namespace) -> None:
+    """``sigforge consensus``: cluster one rank's replicate chunks into consensus signatures."""
+    matrix = read_input_catalog(args.catalog, args.generic)
+    merged = merge_chunks([_load_chunk(path, args.k) for path in args.chunks])
+    result = summarise_rank(matrix.data, args.k, merged, prefix=catalog_name(args),
+                            seed=args.seed)
+    _write_rank_dir(result, Path(args.out))
+    logger.info("k=%d: stability %s", args.k,
+                ", ".join(f"{v:.2f}" for v in result.stability["stability"]))
+
+
+def _cv_options(args: argparse.Namespace) -> CVOptions:
+    """Cross-validation options from the command-line flags (iterations as for replicates)."""
+    if (args.cv_folds < 0 or not 0 < args.cv_holdout < 1 or args.cv_starts < 1
+            or args.cv_max_iter < 1):
+        raise InputError(f"expected --cv-folds >= 0, 0 < --cv-holdout < 1, --cv-starts >= 1 and "
+                         f"--cv-max-iter >= 1; got {args.cv_folds}, {args.cv_holdout}, "
+                         f"{args.cv_starts}, {args.cv_max_iter}.")
+    nmf = _nmf_options(args)
+    return CVOptions(folds=args.cv_folds, holdout=args.cv_holdout, starts=args.cv_starts,
+                     max_iter=args.cv_max_iter, min_iter=min(nmf.min_iter, args.cv_max_iter),
+                     tol=nmf.tol,
+                     normalisation=nmf.normalisation, cap=nmf.cap)
+
+
+def cross_validate(args: argparse.Namespace) -> None:
+    """``sigforge cross-validate``: held-out-entry CV folds of one rank, saved as ``.npz``."""
+    matrix = read_input_catalog(args.catalog, generic=args.generic)
+    options = _cv_options(args)
+    if options.folds < 1:
+        raise InputError("--cv-folds must be >= 1 for 'cross-validate'.")
+    result = cross_validate_rank(matrix.data.to_numpy(), args.k, range(options.folds),
+                                 seed=args.seed, catalog_name=catalog_name(args),
+                                 options=options)
+    save_arrays(args.out, k=np.array(args.k), **result)
+    logger.info("k=%d: held-out deviance %s", args.k,
+                ", ".join(f"{v:.4f}" for v in result["error"]))
+
+
+def _read_cv(paths: list[str]) -> dict[int, dict[str, np.ndarray]]:
+    """Per-rank CV results from 'cross-validate' files, keyed by rank."""
+    results = {}
+    for path in paths:
+        arrays = _load_checked_arrays(path, _CV_ARRAYS, "cross-validation file")
+        results[int(arrays.pop("k"))] = arrays
+    return results
+
+
+def _rank_rule(args: argparse.Namespace) -> RankRule:
+    """The rank rule from the command-line flags."""
+    return RankRule(min_mean_stability=args.min_mean_stability,
+                    min_component_stability=args.min_component_stability,
+                    min_error_gain=args.min_error_gain, fixed_rank=args.fixed_rank)
+
+
+def _write_selection(results: list[RankResult], choice: RankChoice, out: Path,
+                     facts: dict[str, Any]) -> None:
+    """Write rank_metrics.tsv, the chosen rank's tables and provenance.json."""
+    chosen = next(r for r in results if r.k == choice.rank)
+    write_table(choice.metrics, out / "rank_metrics.tsv")
+    write_matrix(chosen.signatures, out / "signatures.tsv")
+    write_matrix(chosen.exposures, out / "exposures.tsv", label="Signature")
+    write_table(chosen.stability, out / "stability.tsv")
+    write_json({"sigforge": __version__, "python": platform.python_version(),
+                "numpy": np.__version__, "chosen_rank": choice.rank, "reason": choice.reason,
+                **facts}, out / "provenance.json")
+    logger.info("chosen rank: %s", choice.reason)
+
+
+def _parse_facts(pairs: list[str]) -> dict[str, str]:
+    """KEY=VALUE pairs into a dict."""
+    facts = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError(f"--provenance expects KEY=VALUE, got '{pair}'.")
+        facts[key] = value
+    return facts
+
+
+def select_rank(args: argparse.Namespace) -> None:
+    """``sigforge select-rank``: apply the rank rule to the per-rank results."""
+    results = [_read_rank_dir(Path(d), args.generic) for d in args.rank_dirs]
+    rule = _rank_rule(args)
+    choice = choose_rank(results, rule, _read_cv(args.cv) or None)
+    facts = {"rank_rule": asdict(rule), **_parse_facts(args.provenance)}
+    _write_selection(results, choice, Path(args.out), facts)
+
+
+def extract(args: argparse.Namespace) -> None:
+    """``sigforge extract``: replicates, consensus and rank choice in one process pool."""
+    options, rule = _nmf_options(args), _rank_rule(args)
+    if args.threads < 1:
+        raise InputError(f"--threads: expected at least 1, got {args.threads}.")
+    if rule.fixed_rank is not None and rule.fixed_rank not in args.ranks:
+        raise InputError(f"--fixed-rank {rule.fixed_rank} is not among --ranks "
+                         f"{args.ranks}; widen --ranks or change --fixed-rank.")
+    matrix, left_out = read_input_catalog_dropping(args.catalog, args.generic, args.drop_empty)
+    _check_counts_for_resampling(matrix, args)
+    for k in args.ranks:
+        try:
+            check_rank(k, *matrix.data.shape)
+        except ValueError as err:
+            raise InputError(f"{args.catalog}: {err}") from err
+    name = catalog_name(args)
+    cv = _cv_options(args)
+    n_tasks = len(args.ranks) * (len(chunk_ranges(args.replicates, args.chunk_size))
+                                 + (cv.folds > 0))
+    with tqdm(total=n_tasks, desc="extract", unit="task", disable=args.quiet) as bar:
+        discovery = run_discovery(matrix.data, args.ranks, replicates=args.replicates,
+                                  chunk_size=args.chunk_size, seed=args.seed, catalog_name=name,
+                                  options=options, rule=rule, cv=cv, threads=args.threads,
+                                  progress=lambda done: bar.update(done - bar.n))
+    out = Path(args.out)
+    for result in discovery.ranks.values():
+        _write_rank_dir(result, out / f"k{result.k}")
+        if result.k in discovery.cv:
+            save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
+                        **discovery.cv[result.k])
+    facts = {"seed": args.seed, "catalog": args.catalog, "catalog_name": name,
+             "samples_without_mutations_left_out": left_out, "ranks": args.ranks,
+             "replicates": args.replicates, "nmf": asdict(options),
+             "cross_validation": asdict(cv), "rank_rule": asdict(rule)}
+    _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)

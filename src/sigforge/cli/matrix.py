@@ -1,0 +1,129 @@
+"""The generic-matrix commands: ``prepare-matrix``, ``prepare-joint``, ``split-joint`` and
+``matrix-report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from sigforge.cli._common import (
+    EXTRACT_FILES,
+    REFIT_FILES,
+    require_files,
+)
+from sigforge.io import (
+    InputError,
+    read_json,
+    read_matrix,
+    read_table,
+    write_matrix,
+    write_table,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _pixel_shape(text: str | None) -> tuple[int, int] | None:
+    """'H,W' or 'HxW' into (H, W); None when not given."""
+    if not text:
+        return None
+    parts = text.replace("x", ",").split(",")
+    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
+        raise InputError(f"--pixels expects HEIGHT,WIDTH such as 8,8; got '{text}'.")
+    return int(parts[0]), int(parts[1])
+
+
+def prepare_matrix(args: argparse.Namespace) -> None:
+    """``sigforge prepare-matrix``: check a generic matrix, drop all-zero rows and columns."""
+    from sigforge.discovery.matrix import prepare_matrix as prepare
+
+    prepared = prepare(args.input, counts=args.counts, pixels=_pixel_shape(args.pixels))
+    out = Path(args.out)
+    write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
+    write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature",
+                 integer=prepared.counts and args.counts)
+    logger.info("%s: %d features x %d samples (%s); dropped %d all-zero features and %d "
+                "all-zero samples", args.input, *prepared.data.shape,
+                "whole numbers" if prepared.counts else "real values",
+                int((prepared.dropped.index == "feature").sum()),
+                int((prepared.dropped.index == "sample").sum()))
+
+
+def _read_blocks(path: str) -> pd.DataFrame:
+    """A joint run's blocks table; its modality names become file names, so they are checked."""
+    from sigforge.cli.outputs import check_plain_name
+
+    blocks = read_table(path)
+    if "modality" not in blocks.columns:
+        raise InputError(f"{path}: no 'modality' column; give the NAME_blocks.tsv written by "
+                         "prepare-joint.")
+    for name in blocks["modality"].astype(str).unique():
+        check_plain_name(name, f"{path}: modality")
+    return blocks
+
+
+def matrix_report(args: argparse.Namespace) -> None:
+    """``sigforge matrix-report``: the generic cohort page (bar charts or pixel images)."""
+    from sigforge.report.matrix import MatrixReportData, write_matrix_report
+
+    extract_dir, refit_dir = Path(args.extract_dir), Path(args.refit_dir)
+    require_files(extract_dir, EXTRACT_FILES, "--extract-dir", "sigforge extract")
+    require_files(refit_dir, REFIT_FILES, "--refit-dir", "sigforge refit")
+    metrics = read_table(extract_dir / "rank_metrics.tsv")
+    metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
+    provenance = read_json(extract_dir / "provenance.json")
+    data = MatrixReportData(
+        name=args.name, matrix=read_matrix(args.matrix).data,
+        dropped=read_table(args.dropped) if args.dropped else pd.DataFrame(),
+        rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
+        rank_rule=str(provenance["reason"]),
+        signatures=read_matrix(extract_dir / "signatures.tsv").data,
+        stability=read_table(extract_dir / "stability.tsv"),
+        exposures=read_matrix(refit_dir / "exposures.tsv").data,
+        reconstruction=read_table(refit_dir / "reconstruction.tsv"),
+        pixels=_pixel_shape(args.pixels), provenance=provenance,
+        blocks=_read_blocks(args.blocks) if args.blocks else None)
+    path = write_matrix_report(data, Path(args.out))
+    logger.info("matrix report: %s", path.resolve())
+
+
+def prepare_joint(args: argparse.Namespace) -> None:
+    """``sigforge prepare-joint``: stack weighted modalities over the same samples."""
+    from sigforge.discovery.matrix import prepare_joint as prepare
+
+    if not len(args.inputs) == len(args.modalities) == len(args.weights):
+        raise InputError(f"--inputs ({len(args.inputs)}), --modalities "
+                         f"({len(args.modalities)}) and --weights ({len(args.weights)}) must "
+                         "give one value per modality.")
+    if len(set(args.modalities)) != len(args.modalities):
+        raise InputError(f"--modalities {args.modalities}: each name must be unique.")
+    prepared, blocks = prepare(dict(zip(args.modalities, args.inputs, strict=True)),
+                               dict(zip(args.modalities, args.weights, strict=True)),
+                               counts=args.counts)
+    out = Path(args.out)
+    write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
+    write_table(blocks, out / f"{args.name}_blocks.tsv")
+    write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature")
+    logger.info("joint matrix %s: %d features x %d samples from %s", args.name,
+                *prepared.data.shape, ", ".join(args.modalities))
+
+
+def split_joint(args: argparse.Namespace) -> None:
+    """``sigforge split-joint``: per-modality loadings and shares of the joint components."""
+    from sigforge.discovery.matrix import split_components
+
+    signatures = read_matrix(args.signatures).data
+    blocks = _read_blocks(args.blocks)
+    missing = [f for f in signatures.index if f not in blocks.index][:5]
+    if missing:
+        raise InputError(f"{args.blocks}: features {missing} of {args.signatures} are not "
+                         "listed; give the blocks table written with this joint matrix.")
+    per_modality, shares = split_components(signatures, blocks)
+    out = Path(args.out)
+    for name, frame in per_modality.items():
+        write_matrix(frame, out / f"{name}_signatures.tsv", label="Feature")
+    write_table(shares, out / "modalities.tsv")

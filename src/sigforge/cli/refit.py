@@ -1,0 +1,200 @@
+"""The ``refit`` command: exposures of a catalog (or one patient's VCF) to a signature set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sigforge.cli._common import (
+    read_input_catalog,
+)
+from sigforge.cli.report import write_patient_page
+from sigforge.io import (
+    InputError,
+    Matrix,
+    read_matrix,
+    write_matrix,
+    write_table,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
+    """Sample names: --sample-name, else the VCF's single sample column, else the file stem."""
+    from sigforge.genomics.variants import input_stem, vcf_sample_columns
+
+    if args.sample_name is not None:
+        if len(args.sample_name) != len(paths):
+            raise InputError(f"--sample-name gives {len(args.sample_name)} names for "
+                             f"{len(paths)} VCFs; give one name per VCF.")
+        return list(args.sample_name)
+    names = []
+    for path in paths:
+        columns = vcf_sample_columns(path)
+        names.append(columns[0] if len(columns) == 1 else input_stem(path))
+    return names
+
+
+def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
+    """Signature names from --restrict-to (comma list or file); all must exist."""
+    if text is None:
+        return None
+    path = Path(text)
+    names = path.read_text().split() if path.is_file() else text.split(",")
+    names = [n.strip() for n in names if n.strip()]
+    unknown = [n for n in names if n not in available]
+    if unknown or not names:
+        raise InputError(f"--restrict-to: signatures {unknown or names} are not in the "
+                         f"signature table (it has {', '.join(map(str, available[:8]))}, ...). "
+                         "Give names from that table, comma-separated or one per line in a "
+                         "file.")
+    return names
+
+
+def _refit_options(args: argparse.Namespace) -> Any:
+    """RefitOptions from the command-line flags."""
+    from sigforge.refit.core import DEFAULT_LIKELIHOOD_THRESHOLD, RefitOptions
+
+    threshold = args.likelihood_threshold
+    return RefitOptions(method=args.method, bootstrap=args.bootstrap,
+                        confidence=args.confidence, seed=args.seed,
+                        likelihood_threshold=DEFAULT_LIKELIHOOD_THRESHOLD
+                        if threshold is None else threshold)
+
+
+def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
+    """Per-patient mode: count the VCF into an SBS96 catalog in memory."""
+    from sigforge.genomics.catalog import assemble_cohort, count_sample
+    from sigforge.genomics.genome import ReferenceGenome
+
+    if not args.reference:
+        raise InputError("--vcf needs --reference GENOME.fa (the FASTA the VCF was called "
+                         "against).")
+    name = _sample_names(argparse.Namespace(sample_name=None if args.sample_name is None
+                                            else [args.sample_name]), [Path(args.vcf)])[0]
+    genome = ReferenceGenome(args.reference)
+    result = count_sample(args.vcf, genome, sample=name, vcf_sample=args.vcf_sample,
+                          all_filters=args.all_filters)
+    genome.close()
+    catalogs, log = assemble_cohort([result])
+    counts = catalogs["SBS96"]
+    if result.counted == 0:
+        raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "
+                         f"({result.variants_read} variants read; skipped: "
+                         f"{dict(result.skipped) or 'none'}). Nothing to refit.")
+    return Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log
+
+
+def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
+    """The signature table for a catalog: same channel set, rows aligned to the catalog's
+    features by label (any row order), columns rescaled to sum 1 where they do not (with a
+    warning), restricted to --restrict-to."""
+    from sigforge._validation import feature_differences
+    from sigforge.refit.core import normalise_signatures
+
+    if args.generic:
+        signatures = read_matrix(args.signatures)
+    else:
+        from sigforge.genomics.reference import load_reference
+
+        signatures = load_reference(args.signatures, channel_set=matrix.channel_set or "SBS96",
+                                    genome_build=args.genome_build)
+    if signatures.channel_set != matrix.channel_set:
+        raise InputError(f"signatures {signatures.path} ({signatures.channel_set or 'generic'}"
+                         f") do not match the catalog {matrix.path} "
+                         f"({matrix.channel_set or 'generic'}): give signatures over the same "
+                         "features (a shipped name such as COSMIC_v3.6 picks the catalog's "
+                         "channel set itself).")
+    missing, extra = feature_differences(matrix.data.index, signatures.data.index)
+    if missing or extra:
+        raise InputError(f"signatures {signatures.path} and catalog {matrix.path} have "
+                         f"different features: {len(missing)} catalog feature(s) missing from "
+                         f"the signatures {missing[:5]}, {len(extra)} signature feature(s) not "
+                         f"in the catalog {extra[:5]}. Give the signatures one row per catalog "
+                         "feature, with the same labels (rows may be in any order).")
+    try:
+        data, rescaled = normalise_signatures(signatures.data)
+    except ValueError as err:
+        raise InputError(f"signatures {signatures.path}: {err}") from err
+    if rescaled:
+        logger.warning("signatures %s: column(s) %s do not sum to 1; rescaled to sum 1 so "
+                       "exposures are in the catalog's units", signatures.path,
+                       ", ".join(f"{name} (sum {total:.4g})" for name, total in rescaled.items()))
+    restricted = _restriction(args.restrict_to, data.columns)
+    if restricted is not None:
+        data = data[restricted]
+    return Matrix(data.loc[matrix.data.index], signatures.channel_set, signatures.path)
+
+
+def _check_counts_for_refit(matrix: Matrix, args: argparse.Namespace) -> None:
+    """The likelihood rule and multinomial intervals need counts (whole numbers).
+
+    Checked for mutation catalogs as for generic matrices: the likelihood rule's threshold is
+    calibrated on Poisson counts, and a fractional catalog (normalised, or a signature table
+    given as --catalog) would otherwise be refitted without a word.
+    """
+    from sigforge.discovery.matrix import first_fraction
+
+    if args.method != "likelihood" and args.bootstrap == 0:
+        return
+    fraction = first_fraction(matrix.data)
+    if fraction is not None:
+        feature, sample, value = fraction
+        raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
+                         "--method likelihood and --bootstrap (multinomial resamples) need "
+                         "counts. For real-valued data use --method nnls (or cosine) with "
+                         "--bootstrap 0.")
+
+
+def refit(args: argparse.Namespace) -> None:
+    """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
+    from sigforge.refit.core import decompose_signatures, identity_decomposition, refit_catalog
+
+    log = None
+    if args.generic and not args.catalog:
+        raise InputError("--generic refits a --catalog matrix; a VCF is always a mutation "
+                         "catalog: drop --generic.")
+    matrix = (read_input_catalog(args.catalog, args.generic, drop_empty=args.drop_empty)
+              if args.catalog else None)
+    if matrix is None:
+        matrix, log = _patient_catalog(args)
+    _check_counts_for_refit(matrix, args)
+    signatures = _refit_signatures(args, matrix)
+    n = matrix.data.shape[1]
+    with tqdm(total=n, desc="refit", unit="sample", disable=n < 20 or args.quiet) as bar:
+        result = refit_catalog(matrix.data, signatures.data, _refit_options(args),
+                               progress=lambda done: bar.update(done - bar.n))
+    out = Path(args.out)
+    decomposition = None
+    if matrix.channel_set is not None and args.signatures == args.decompose_into:
+        decomposition = identity_decomposition(signatures.data)
+    elif matrix.channel_set is not None:
+        from sigforge.genomics.reference import load_reference
+
+        reference = load_reference(args.decompose_into, channel_set=matrix.channel_set,
+                                   genome_build=args.genome_build).data
+        decomposition = decompose_signatures(signatures.data, reference.loc[matrix.data.index],
+                                             novel_below=args.novel_below)
+    if log is not None:
+        write_matrix(matrix.data, out / "SBS96.tsv", integer=True)
+        write_table(log, out / "catalog_log.tsv")
+    write_matrix(result.exposures, out / "exposures.tsv", label="Signature")
+    write_table(result.reconstruction, out / "reconstruction.tsv")
+    if result.intervals is not None:
+        write_table(result.intervals, out / "exposure_intervals.tsv")
+    if decomposition is not None:
+        write_table(decomposition, out / "decomposition.tsv")
+    if log is not None:
+        write_patient_page(args, matrix, log, signatures, result, out)
+    logger.info("refit %d sample(s) to %d signatures (%s): median %d signatures used, median "
+                "cosine %.3f", n, signatures.data.shape[1], args.method,
+                result.reconstruction["signatures_used"].median(),
+                result.reconstruction["cosine"].median())

@@ -1,0 +1,148 @@
+"""The ``report`` command (cohort and per-patient HTML) and the patient page of ``refit``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sigforge import __version__
+from sigforge.cli._common import (
+    EXTRACT_FILES,
+    REFIT_FILES,
+    read_table_matrix,
+    require_files,
+)
+from sigforge.io import (
+    InputError,
+    Matrix,
+    read_json,
+    read_table,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _load_cohort_data(args: argparse.Namespace) -> Any:
+    """Gather the report's inputs (catalog, log, discovery, refit, reference matches)."""
+    import os
+
+    from sigforge.genomics.reference import load_aetiology, load_reference
+    from sigforge.refit.core import best_matches
+    from sigforge.report.cohort import CohortData
+
+    catalog_dir, extract_dir = Path(args.catalog_dir), Path(args.extract_dir)
+    refit_dir, out = Path(args.refit_dir), Path(args.out)
+    require_files(catalog_dir, ["SBS96.tsv", "catalog_log.tsv"], "--catalog-dir",
+                   "sigforge catalog (or merge-catalogs)")
+    require_files(extract_dir, EXTRACT_FILES, "--extract-dir", "sigforge extract")
+    require_files(refit_dir, REFIT_FILES, "--refit-dir", "sigforge refit")
+    provenance = read_json(extract_dir / "provenance.json")
+    signatures = read_table_matrix(extract_dir / "signatures.tsv").data
+    reference = load_reference(args.reference, genome_build=args.genome_build).data
+    metrics = read_table(extract_dir / "rank_metrics.tsv")
+    metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
+    files = {label: os.path.relpath(path, out) for label, path in [
+        ("SBS96 catalog", catalog_dir / "SBS96.tsv"),
+        ("catalog log", catalog_dir / "catalog_log.tsv"),
+        ("rank metrics", extract_dir / "rank_metrics.tsv"),
+        ("signatures", extract_dir / "signatures.tsv"),
+        ("exposures", refit_dir / "exposures.tsv"),
+        ("exposure intervals", refit_dir / "exposure_intervals.tsv"),
+        ("decomposition into COSMIC", refit_dir / "decomposition.tsv"),
+        ("reconstruction", refit_dir / "reconstruction.tsv")] if path.exists()}
+    intervals_path = refit_dir / "exposure_intervals.tsv"
+    decomposition_path = refit_dir / "decomposition.tsv"
+    catalog_log = read_table(catalog_dir / "catalog_log.tsv")
+    run_info = _run_info(args, provenance, catalog_log)
+    other_catalogs = {name: read_table_matrix(catalog_dir / f"{name}.tsv").data
+                      for name in ("DBS78", "ID83") if (catalog_dir / f"{name}.tsv").exists()}
+    return CohortData(
+        catalog=read_table_matrix(catalog_dir / "SBS96.tsv").data,
+        catalog_log=catalog_log,
+        rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
+        rank_rule=str(provenance["reason"]), signatures=signatures,
+        stability=read_table(extract_dir / "stability.tsv"),
+        exposures=read_table_matrix(refit_dir / "exposures.tsv").data,
+        reconstruction=read_table(refit_dir / "reconstruction.tsv"),
+        reference_matches=best_matches(signatures, reference.loc[signatures.index]),
+        run_info=run_info, files=files,
+        intervals=read_table(intervals_path) if intervals_path.exists() else None,
+        decomposition=read_table(decomposition_path) if decomposition_path.exists() else None,
+        aetiology=load_aetiology(args.reference), reference_signatures=reference,
+        other_catalogs=other_catalogs)
+
+
+def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
+              catalog_log: pd.DataFrame) -> dict[str, str]:
+    """The cohort report's run summary: inputs, versions, configuration and seed."""
+    import matplotlib
+    import scipy
+
+    sources = [str(source) for source in catalog_log.get("source", pd.Series(dtype=str))]
+    folders = sorted({str(Path(source).parent) for source in sources})
+    info = {"inputs": f"{len(sources)} sample(s) from {', '.join(folders[:3]) or '?'}"
+                      + (f" and {len(folders) - 3} more folders" if len(folders) > 3 else ""),
+            "catalog": str(args.catalog_dir), "seed": str(provenance.get("seed", "not recorded"))}
+    for key, label in (("catalog_name", "channel set"), ("ranks", "ranks tried"),
+                       ("replicates", "replicates per rank"), ("nmf", "NMF settings")):
+        if key in provenance:
+            info[label] = str(provenance[key])
+    rule = provenance.get("rank_rule")
+    if isinstance(rule, dict):
+        info["rank rule"] = ", ".join(f"{key}={value}" for key, value in rule.items())
+    info["reference signatures"] = f"{args.reference} ({args.genome_build})"
+    info["sigforge version"] = str(provenance.get("sigforge", __version__))
+    versions = {"python": provenance.get("python", platform.python_version()),
+                "numpy": provenance.get("numpy", np.__version__), "pandas": pd.__version__,
+                "scipy": scipy.__version__, "matplotlib": matplotlib.__version__}
+    info["versions"] = ", ".join(f"{name} {version}" for name, version in versions.items())
+    return info
+
+
+def report(args: argparse.Namespace) -> None:
+    """``sigforge report``: the cohort HTML page and one page per sample."""
+    from sigforge.genomics.samplesheet import file_stems
+    from sigforge.report.cohort import write_reports
+
+    data = _load_cohort_data(args)
+    stems = file_stems(list(data.catalog.columns), f"{args.catalog_dir}/SBS96.tsv")
+    if args.threads is not None and args.threads < 1:
+        raise InputError(f"--threads must be at least 1, got {args.threads}.")
+    path = write_reports(data, Path(args.out), stems, workers=args.threads)
+    logger.info("cohort report: %s", path.resolve())
+
+
+def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFrame,
+                        signatures: Matrix, result: Any, out: Path) -> None:
+    """Per-patient mode: the patient's HTML page (no cohort page to link back to)."""
+    from sigforge.genomics.reference import load_aetiology
+    from sigforge.genomics.samplesheet import file_stems
+    from sigforge.refit.core import best_matches
+    from sigforge.report.cohort import CohortData, write_patient_report
+
+    sample = str(matrix.data.columns[0])
+    matches = best_matches(signatures.data, signatures.data)
+    data = CohortData(
+        catalog=matrix.data, catalog_log=log, rank_metrics=pd.DataFrame(), chosen_rank=0,
+        rank_rule="", signatures=signatures.data,
+        stability=pd.DataFrame({"stability": np.nan, "spread": np.nan},
+                               index=signatures.data.columns),
+        exposures=result.exposures, reconstruction=result.reconstruction,
+        reference_matches=matches,
+        run_info={"sigforge version": __version__, "VCF": str(args.vcf),
+                  "reference FASTA": str(args.reference),
+                  "signatures": f"{args.signatures} ({args.genome_build})",
+                  "refit method": args.method, "bootstrap resamples": str(args.bootstrap),
+                  "seed": str(args.seed)},
+        files={}, intervals=result.intervals, aetiology=load_aetiology(args.signatures),
+        cohort_link=False)
+    stem = file_stems([sample], f"VCF {args.vcf}")[sample]
+    path = write_patient_report(data, sample, out, stem)
+    logger.info("patient report: %s", path.resolve())

@@ -1,0 +1,105 @@
+"""Mutation catalogs and signature tables read from files, channel sets recognised.
+
+:func:`sigforge.io.read_matrix` reads any labelled table; this module passes it the mutation
+channel sets, so that the label styles in common use (``A[C>A]A``, ``ACA>AAA``, PCAWG's two
+columns ``C>A`` + ``ACA``) are recognised and every row is aligned by label: a table whose labels
+form a known channel set (SBS96, SBS288, SBS1536, DBS78, ID83) comes back in the standard
+channel order; any other table is a generic matrix and keeps its own row order. A table whose
+labels are *mostly* one known set (see :func:`sigforge.genomics.contexts.closest_channel_set`:
+at least half of them, and at least four, are its channels) but not all of it is an error
+naming the missing and the unknown labels, never a silent generic matrix.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sigforge.genomics.contexts import CHANNEL_SETS, ChannelSetMatch, closest_channel_set
+from sigforge.io import InputError, Matrix, read_matrix, row_location
+
+
+def _listing(items: list[str], limit: int = 5) -> str:
+    """``'a', 'b', 'c' and 7 more`` -- the first few items of a long list, and the count."""
+    shown = ", ".join(items[:limit])
+    return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+
+
+def _channel_set_error(match: ChannelSetMatch, labels: list[str], path: Path) -> InputError:
+    """The error for a table that is mostly one known channel set, but not all of it.
+
+    Naming the missing and the unknown labels turns a silent misreading (the table run as a
+    generic matrix) into a one-line fix.
+    """
+    name, total = match.name, len(labels)
+    problems = []
+    if match.missing:
+        problems.append(f"{len(match.missing)} {name} channel(s) missing "
+                        f"({_listing(match.missing)})")
+    if match.extra:
+        problems.append(f"{len(match.extra)} row label(s) not {name} channels ("
+                        + _listing([f"'{labels[i]}' on {row_location(path, i)}"
+                                    for i in match.extra])
+                        + ")")
+    if match.repeated:
+        problems.append(f"{len(match.repeated)} row(s) naming a channel already given in "
+                        "another label style (" + _listing(
+                            [f"'{labels[i]}' = {match.standard[i]} on {row_location(path, i)}"
+                             for i in match.repeated]) + ")")
+    return InputError(
+        f"{path}: {total - len(match.extra)} of the {total} row labels are {name} channels, so "
+        f"the table is read as an {name} table, but expected all {len(CHANNEL_SETS[name])} "
+        f"channels exactly once: {'; '.join(problems)}. Give every {name} channel one row "
+        "(0 where nothing was counted) and remove or correct the other rows; to factor the "
+        "rows as they are, take the table as a generic matrix (--generic).")
+
+
+class MutationChannelSets:
+    """The recogniser of the mutation channel sets that :func:`sigforge.io.read_matrix` takes.
+
+    Satisfies :class:`sigforge.io.ChannelSets`.
+    """
+
+    def recognise(self, labels: list[str], path: Path) -> tuple[str, list[str], list[str]] | None:
+        """``(name, standard label of each row, the set's channels in order)`` or None.
+
+        Raises
+        ------
+        InputError
+            The labels are mostly one channel set but not exactly all of it.
+        """
+        match = closest_channel_set(labels)
+        if match is None:
+            return None
+        if not match.complete:
+            raise _channel_set_error(match, labels, path)
+        return match.name, list(match.standard), list(CHANNEL_SETS[match.name])
+
+
+MUTATION_CHANNEL_SETS = MutationChannelSets()
+
+
+def read_catalog(path: str | os.PathLike[str], *, generic: bool = False) -> Matrix:
+    """Read a features x columns table (catalog, signatures, exposures), aligned by label.
+
+    A table whose labels are mostly one known channel set (see
+    :func:`sigforge.genomics.contexts.closest_channel_set`: at least half of its labels, and at
+    least four, are channels of SBS96, SBS288, SBS1536, DBS78 or ID83 in an accepted style) must
+    be exactly that set and comes back in its standard order; a missing, unknown or repeated
+    channel is an error naming them. Any other table is a generic matrix in its own row order.
+    ``generic=True`` skips the detection: the table is taken as a generic matrix (as
+    :func:`sigforge.io.read_matrix` reads it).
+
+    Raises
+    ------
+    InputError
+        Missing, empty or unreadable file, no data rows or value columns, duplicate labels or
+        column names, non-numeric, non-finite or negative cells, an incomplete channel set; the
+        message names the file, line and column, and the fix.
+    """
+    return read_matrix(path, channel_sets=None if generic else MUTATION_CHANNEL_SETS)
+
+
+def read_signatures(path: str | os.PathLike[str], *, generic: bool = False) -> Matrix:
+    """Read a signature table (channels x signatures): :func:`read_catalog` under its own name."""
+    return read_catalog(path, generic=generic)
