@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge import cli, commands
+from sigforge import cli
+from sigforge.cli import discovery as discovery_commands
+from sigforge.cli import matrix as matrix_commands
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.genomics.samplesheet import file_stems
 from sigforge.io import write_matrix
@@ -65,8 +67,8 @@ def _forbid_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def work(*args: object, **kwargs: object) -> None:
         raise AssertionError("the command started working before checking --out")
 
-    monkeypatch.setattr(commands, "run_discovery", work)
-    monkeypatch.setattr(commands, "solve_replicates", work)
+    monkeypatch.setattr(discovery_commands, "run_discovery", work)
+    monkeypatch.setattr(discovery_commands, "solve_replicates", work)
 
 
 def test_extract_out_is_a_file_fails_before_any_work(
@@ -164,7 +166,7 @@ def test_disk_full_is_a_message(tmp_path: Path, matrix: Path,
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
-    monkeypatch.setattr(commands, "write_table", full)
+    monkeypatch.setattr(matrix_commands, "write_table", full)
     outcome = run_cli(capsys, "prepare-matrix", "--input", str(matrix), "--name", "words",
                       "--out", str(tmp_path / "out"), case="disk-full")
     assert_clear_error(outcome, str(target), "No space left on device", "the disk is full")
@@ -176,7 +178,7 @@ def test_internal_error_is_one_paragraph_and_debug_shows_it(
     def broken(args: object) -> None:
         raise TypeError("unsupported operand")
 
-    monkeypatch.setattr(commands, "prepare_matrix", broken)
+    monkeypatch.setattr(matrix_commands, "prepare_matrix", broken)
     argv = ["prepare-matrix", "--input", str(matrix), "--name", "w", "--out", str(tmp_path / "o")]
     outcome = run_cli(capsys, *argv, case="internal-error")
     assert outcome.code == 1

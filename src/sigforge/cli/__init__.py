@@ -134,7 +134,7 @@ def _build_parser() -> argparse.ArgumentParser:
     refit = _LazyHandlers("sigforge.cli.refit")
     report = _LazyHandlers("sigforge.cli.report")
     matrix = _LazyHandlers("sigforge.cli.matrix")
-    catalog_commands = _LazyHandlers("sigforge.cli.catalog")
+    catalog = _LazyHandlers("sigforge.cli.catalog")
 
     parser = argparse.ArgumentParser(prog="sigforge", description=(
         "Mutational signature discovery and refitting. Run 'sigforge COMMAND --help'."))
@@ -175,13 +175,13 @@ def _build_parser() -> argparse.ArgumentParser:
                         " as SigProfilerMatrixGenerator does (default: each variant in one "
                         "catalog only)")
     p.add_argument("--out", required=True, help="output directory")
-    p.set_defaults(handler=catalog_commands.catalog)
+    p.set_defaults(handler=catalog.catalog)
 
     p = sub.add_parser("merge-catalogs", help="join per-sample catalog directories into a cohort")
     p.add_argument("--inputs", nargs="+", required=True,
                    help="directories written by 'catalog'; every context file is merged")
     p.add_argument("--out", required=True)
-    p.set_defaults(handler=catalog_commands.merge_catalogs)
+    p.set_defaults(handler=catalog.merge_catalogs)
 
     p = sub.add_parser("replicates", help="factor one chunk of bootstrap replicates at rank k")
     p.add_argument("--catalog", required=True)
