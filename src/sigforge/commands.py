@@ -182,12 +182,20 @@ def _load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
     return arrays
 
 
-def _load_chunk(path: str, k: int) -> dict[str, np.ndarray]:
-    """One replicate chunk of rank k, checked to hold rank-k factors."""
+def _load_chunk(path: str, k: int, shape: tuple[int, int] | None = None
+                ) -> dict[str, np.ndarray]:
+    """One replicate chunk of rank k, checked to hold rank-k factors of a catalog of ``shape``
+    (features, samples) when given."""
     arrays = _load_checked_arrays(path, _CHUNK_ARRAYS, "chunk file")
     if arrays["W"].ndim != 3 or arrays["W"].shape[2] != k:
         raise InputError(f"chunk file {path} holds factors of shape {arrays['W'].shape}, not "
                          f"rank {k}; delete it and rerun - snakemake will rebuild it.")
+    found = (arrays["W"].shape[1], arrays["H"].shape[-1] if arrays["H"].ndim == 3 else -1)
+    if shape is not None and found != shape:
+        raise InputError(f"chunk file {path} was factored from a catalog of {found[0]} features "
+                         f"x {found[1]} samples, not this catalog's {shape[0]} x {shape[1]} "
+                         "(a chunk of another catalog or an older run); delete it and rerun "
+                         "'replicates' on this catalog - snakemake will rebuild it.")
     return arrays
 
 
@@ -217,7 +225,8 @@ def _read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
 def consensus(args: argparse.Namespace) -> None:
     """``sigforge consensus``: cluster one rank's replicate chunks into consensus signatures."""
     matrix = _read_catalog(args.catalog, args.generic)
-    merged = merge_chunks([_load_chunk(path, args.k) for path in args.chunks])
+    shape = matrix.data.shape
+    merged = merge_chunks([_load_chunk(path, args.k, shape) for path in args.chunks])
     result = summarise_rank(matrix.data, args.k, merged, prefix=_catalog_name(args),
                             seed=args.seed)
     _write_rank_dir(result, Path(args.out))
@@ -253,12 +262,38 @@ def cross_validate(args: argparse.Namespace) -> None:
                 ", ".join(f"{v:.4f}" for v in result["error"]))
 
 
-def _read_cv(paths: list[str]) -> dict[int, dict[str, np.ndarray]]:
-    """Per-rank CV results from 'cross-validate' files, keyed by rank."""
-    results = {}
+def _read_cv(paths: list[str], ranks: list[int]) -> dict[int, dict[str, np.ndarray]]:
+    """Per-rank CV results from 'cross-validate' files, keyed by rank: one file per rank of
+    ``ranks``, no file of another rank."""
+    results, source = {}, {}
     for path in paths:
         arrays = _load_checked_arrays(path, _CV_ARRAYS, "cross-validation file")
-        results[int(arrays.pop("k"))] = arrays
+        k = int(arrays.pop("k"))
+        if k in source or k not in ranks:
+            problem = (f"rank {k} is also in {source[k]}" if k in source
+                       else f"rank {k} is not among the --rank-dirs ranks {ranks}")
+            raise InputError(f"--cv {path}: {problem}; give one 'cross-validate' file per rank "
+                             "of this run.")
+        results[k], source[k] = arrays, path
+    missing = [k for k in ranks if k not in results]
+    if results and missing:
+        raise InputError(f"--cv: no cross-validation file for ranks {missing} (given: "
+                         f"{', '.join(paths)}); give one 'cross-validate' file per rank, or "
+                         "none at all.")
+    return results
+
+
+def _read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:
+    """The rank directories of --rank-dirs, each rank once."""
+    results: list[RankResult] = []
+    for folder in folders:
+        result = _read_rank_dir(Path(folder), generic)
+        other = next((f for f, r in zip(folders, results, strict=False) if r.k == result.k),
+                     None)
+        if other is not None:
+            raise InputError(f"--rank-dirs: {folder} and {other} both hold rank k={result.k}; "
+                             "give one directory per rank.")
+        results.append(result)
     return results
 
 
@@ -296,9 +331,9 @@ def _parse_facts(pairs: list[str]) -> dict[str, str]:
 
 def select_rank(args: argparse.Namespace) -> None:
     """``sigforge select-rank``: apply the rank rule to the per-rank results."""
-    results = [_read_rank_dir(Path(d), args.generic) for d in args.rank_dirs]
+    results = _read_rank_dirs(args.rank_dirs, args.generic)
     rule = _rank_rule(args)
-    choice = choose_rank(results, rule, _read_cv(args.cv) or None)
+    choice = choose_rank(results, rule, _read_cv(args.cv, [r.k for r in results]) or None)
     facts = {"rank_rule": asdict(rule), **_parse_facts(args.provenance)}
     _write_selection(results, choice, Path(args.out), facts)
 
@@ -340,16 +375,31 @@ def extract(args: argparse.Namespace) -> None:
     _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)
 
 
+def _restriction_names(text: str) -> list[str]:
+    """The names of --restrict-to: a file with one per line, else a comma-separated list."""
+    path = Path(text)
+    if not path.is_file():
+        return [n.strip() for n in text.split(",") if n.strip()]
+    try:
+        return path.read_text(encoding="utf-8-sig").split()
+    except UnicodeDecodeError as err:
+        raise InputError(f"--restrict-to {path}: not UTF-8 text ({err.reason} at byte "
+                         f"{err.start}). Save the list of signature names as plain text, one "
+                         "per line.") from err
+
+
 def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
     """Signature names from --restrict-to (comma list or file); all must exist."""
     if text is None:
         return None
-    path = Path(text)
-    names = path.read_text().split() if path.is_file() else text.split(",")
-    names = [n.strip() for n in names if n.strip()]
+    names = _restriction_names(text)
+    if not names:
+        raise InputError(f"--restrict-to '{text}' names no signature. Give names from the "
+                         "signature table, comma-separated (SBS1,SBS5) or one per line in a "
+                         "file, or leave the option out to use every signature.")
     unknown = [n for n in names if n not in available]
-    if unknown or not names:
-        raise InputError(f"--restrict-to: signatures {unknown or names} are not in the "
+    if unknown:
+        raise InputError(f"--restrict-to: signatures {unknown} are not in the "
                          f"signature table (it has {', '.join(map(str, available[:8]))}, ...). "
                          "Give names from that table, comma-separated or one per line in a "
                          "file.")
@@ -371,12 +421,14 @@ def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
     """Per-patient mode: count the VCF into an SBS96 catalog in memory."""
     from sigforge.catalog import assemble_cohort, count_sample
     from sigforge.genome import ReferenceGenome
+    from sigforge.samplesheet import file_stems
 
     if not args.reference:
         raise InputError("--vcf needs --reference GENOME.fa (the FASTA the VCF was called "
                          "against).")
     name = _sample_names(argparse.Namespace(sample_name=None if args.sample_name is None
                                             else [args.sample_name]), [Path(args.vcf)])[0]
+    file_stems([name], f"VCF {args.vcf}")  # the name becomes file names: check it first
     genome = ReferenceGenome(args.reference)
     result = count_sample(args.vcf, genome, sample=name, vcf_sample=args.vcf_sample,
                           all_filters=args.all_filters)
@@ -509,6 +561,65 @@ def _require_files(folder: Path, names: list[str], option: str, producer: str) -
                          f"written by '{producer} --out FOLDER', after that command finished.")
 
 
+def _chosen_rank(provenance: dict[str, Any], path: Path) -> int:
+    """The chosen rank and rule of an extract run's provenance.json, checked to be there."""
+    rank, reason = provenance.get("chosen_rank"), provenance.get("reason")
+    if isinstance(rank, bool) or not isinstance(rank, int) or not isinstance(reason, str):
+        raise InputError(f"{path}: expected 'chosen_rank' (a whole number) and 'reason', got "
+                         f"chosen_rank={rank!r}; give the provenance.json written by sigforge "
+                         "extract or select-rank (rerun that step to rebuild it).")
+    return rank
+
+
+def _check_rank_metrics(metrics: pd.DataFrame, path: Path, chosen: int) -> None:
+    """rank_metrics.tsv has the columns the report reads and a row for the chosen rank."""
+    if "selected" not in metrics.columns:
+        raise InputError(f"{path}: no column selected; give the rank_metrics.tsv written by "
+                         "sigforge extract or select-rank.")
+    ranks = pd.to_numeric(pd.Series(metrics.index), errors="coerce")
+    if chosen not in set(ranks.dropna().astype(int)):
+        raise InputError(f"{path}: no row for the chosen rank k={chosen} of provenance.json "
+                         f"(ranks: {list(metrics.index)}); the two files come from different "
+                         "runs. Give the folder of one run.")
+
+
+def _check_same_labels(found: pd.Index, expected: pd.Index, path: Path, what: str,
+                       source: Path) -> None:
+    """Refuse a table whose labels (``what``) are not exactly those of ``source``."""
+    found_set, expected_set = {str(x) for x in found}, {str(x) for x in expected}
+    if found_set == expected_set and len(found) == len(expected):
+        return
+    missing = sorted(expected_set - found_set)
+    extra = sorted(found_set - expected_set)
+    raise InputError(f"{path}: its {what} differ from those of {source} (missing: "
+                     f"{_listing_of(missing)}; not in {source.name}: {_listing_of(extra)}); the "
+                     "files come from different runs. Give the folders of one run (rerun the "
+                     "step that wrote the stale file).")
+
+
+def _listing_of(items: list[str], limit: int = 5) -> str:
+    """The first few of ``items`` and how many more, or 'none'."""
+    if not items:
+        return "none"
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def _check_cohort_data(data: Any, catalog_dir: Path, extract_dir: Path, refit_dir: Path
+                       ) -> None:
+    """The report's tables agree on samples and signatures, before anything is drawn."""
+    catalog, signatures = catalog_dir / "SBS96.tsv", extract_dir / "signatures.tsv"
+    exposures = refit_dir / "exposures.tsv"
+    _check_same_labels(data.exposures.columns, data.catalog.columns, exposures, "samples",
+                       catalog)
+    _check_same_labels(data.exposures.index, data.signatures.columns, exposures, "signatures",
+                       signatures)
+    _check_same_labels(data.reconstruction.index, data.catalog.columns,
+                       refit_dir / "reconstruction.tsv", "samples", catalog)
+    _check_same_labels(data.stability.index, data.signatures.columns,
+                       extract_dir / "stability.tsv", "signatures", signatures)
+
+
 def _load_cohort_data(args: argparse.Namespace) -> Any:
     """Gather the report's inputs (catalog, log, discovery, refit, reference matches)."""
     import os
@@ -524,9 +635,11 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
     _require_files(extract_dir, _EXTRACT_FILES, "--extract-dir", "sigforge extract")
     _require_files(refit_dir, _REFIT_FILES, "--refit-dir", "sigforge refit")
     provenance = read_json(extract_dir / "provenance.json")
+    chosen_rank = _chosen_rank(provenance, extract_dir / "provenance.json")
     signatures = read_matrix(extract_dir / "signatures.tsv").data
     reference = load_reference(args.reference, genome_build=args.genome_build).data
     metrics = read_table(extract_dir / "rank_metrics.tsv")
+    _check_rank_metrics(metrics, extract_dir / "rank_metrics.tsv", chosen_rank)
     metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
     files = {label: os.path.relpath(path, out) for label, path in [
         ("SBS96 catalog", catalog_dir / "SBS96.tsv"),
@@ -543,10 +656,10 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
     run_info = _run_info(args, provenance, catalog_log)
     other_catalogs = {name: read_matrix(catalog_dir / f"{name}.tsv").data
                       for name in ("DBS78", "ID83") if (catalog_dir / f"{name}.tsv").exists()}
-    return CohortData(
+    data = CohortData(
         catalog=read_matrix(catalog_dir / "SBS96.tsv").data,
         catalog_log=catalog_log,
-        rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
+        rank_metrics=metrics, chosen_rank=chosen_rank,
         rank_rule=str(provenance["reason"]), signatures=signatures,
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_matrix(refit_dir / "exposures.tsv").data,
@@ -557,6 +670,8 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
         decomposition=read_table(decomposition_path) if decomposition_path.exists() else None,
         aetiology=load_aetiology(args.reference), reference_signatures=reference,
         other_catalogs=other_catalogs)
+    _check_cohort_data(data, catalog_dir, extract_dir, refit_dir)
+    return data
 
 
 def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
@@ -635,7 +750,11 @@ def _pixel_shape(text: str | None) -> tuple[int, int] | None:
     parts = text.replace("x", ",").split(",")
     if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
         raise InputError(f"--pixels expects HEIGHT,WIDTH such as 8,8; got '{text}'.")
-    return int(parts[0]), int(parts[1])
+    height, width = int(parts[0]), int(parts[1])
+    if height < 1 or width < 1:
+        raise InputError(f"--pixels {text}: HEIGHT and WIDTH must be at least 1 (the image "
+                         "holds one feature per pixel); give them as 8,8.")
+    return height, width
 
 
 def prepare_matrix(args: argparse.Namespace) -> None:
