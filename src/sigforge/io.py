@@ -162,6 +162,9 @@ def _read_parquet_as_text(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: column '{repeated[0]}' appears more than once; give every "
                          "sample column a distinct name.")
     frame.columns = [str(c) for c in frame.columns]
+    if len(frame.columns):  # a null label reads back as NaN: make it the empty label it is
+        labels = frame.iloc[:, 0].astype(object)
+        frame[frame.columns[0]] = labels.where(labels.notna(), None)
     return frame.map(lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v))
 
 
@@ -184,6 +187,11 @@ def _header_line(path: Path) -> str:
 def _check_header(header: list[str], path: Path) -> None:
     """Refuse repeated column names (pandas would silently rename them 's0', 's0.1')."""
     names = [name.strip() for name in header]
+    odd = [name for name in names if any(ord(ch) < 32 or ord(ch) == 127 for ch in name)]
+    if odd:
+        raise InputError(f"{path}: line 1 (header): column name {odd[0]!r} holds a NUL or other "
+                         "control character (a damaged or binary file?). Remove the character "
+                         "or rewrite the table as plain text.")
     repeated = [name for i, name in enumerate(names) if name in names[:i]]
     if repeated:
         raise InputError(f"{path}: line 1 (header): column '{repeated[0]}' appears more than "
@@ -297,12 +305,24 @@ def _check_rows(labels: list[str], values: pd.DataFrame, path: Path) -> None:
                          "written completely.")
     seen: dict[str, int] = {}
     for row, label in enumerate(labels):
+        _check_label(label, path, row)
         if label in seen:
             first = row_location(path, seen[label])
             raise InputError(f"{path}: {row_location(path, row)}: row label '{label}' appears "
                              f"more than once (first on {first}); expected each feature exactly "
                              "once. Merge or rename the repeated rows.")
         seen[label] = row
+
+
+def _check_label(label: str, path: Path, row: int) -> None:
+    """Refuse an empty row label or one holding a NUL, tab or other control character."""
+    if not label:
+        raise InputError(f"{path}: {row_location(path, row)}: empty row label; expected the "
+                         "feature name in the first column. Fill it in or delete the row.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in label):
+        raise InputError(f"{path}: {row_location(path, row)}: row label {label!r} holds a NUL, tab "
+                         "or other control character (a damaged or binary file?). Remove the "
+                         "character or rewrite the table as plain text.")
 
 
 def read_matrix(path: str | os.PathLike[str], *,

@@ -26,8 +26,10 @@ class Outcome:
 
     @property
     def first_line(self) -> str:
-        """The first non-empty line of standard error (the message a user reads first)."""
-        return next((line for line in self.err.splitlines() if line.strip()), "")
+        """The message a user reads first: the first 'error:' line (argparse prints its usage
+        line before it), else the first non-empty line of standard error."""
+        lines = [line for line in self.err.splitlines() if line.strip()]
+        return next((line for line in lines if "error:" in line), lines[0] if lines else "")
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str, case: str | None = None) -> Outcome:

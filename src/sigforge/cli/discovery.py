@@ -139,12 +139,20 @@ def _load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
     return arrays
 
 
-def _load_chunk(path: str, k: int) -> dict[str, np.ndarray]:
-    """One replicate chunk of rank k, checked to hold rank-k factors."""
+def _load_chunk(path: str, k: int, shape: tuple[int, int] | None = None
+                ) -> dict[str, np.ndarray]:
+    """One replicate chunk of rank k, checked to hold rank-k factors of a catalog of ``shape``
+    (features, samples) when given."""
     arrays = _load_checked_arrays(path, _CHUNK_ARRAYS, "chunk file")
     if arrays["W"].ndim != 3 or arrays["W"].shape[2] != k:
         raise InputError(f"chunk file {path} holds factors of shape {arrays['W'].shape}, not "
                          f"rank {k}; delete it and rerun - snakemake will rebuild it.")
+    found = (arrays["W"].shape[1], arrays["H"].shape[-1] if arrays["H"].ndim == 3 else -1)
+    if shape is not None and found != shape:
+        raise InputError(f"chunk file {path} was factored from a catalog of {found[0]} features "
+                         f"x {found[1]} samples, not this catalog's {shape[0]} x {shape[1]} "
+                         "(a chunk of another catalog or an older run); delete it and rerun "
+                         "'replicates' on this catalog - snakemake will rebuild it.")
     return arrays
 
 
@@ -174,7 +182,8 @@ def _read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
 def consensus(args: argparse.Namespace) -> None:
     """``sigforge consensus``: cluster one rank's replicate chunks into consensus signatures."""
     matrix = read_input_catalog(args.catalog, args.generic)
-    merged = merge_chunks([_load_chunk(path, args.k) for path in args.chunks])
+    shape = matrix.data.shape
+    merged = merge_chunks([_load_chunk(path, args.k, shape) for path in args.chunks])
     result = summarise_rank(matrix.data, args.k, merged, prefix=catalog_name(args),
                             seed=args.seed)
     _write_rank_dir(result, Path(args.out))
@@ -210,12 +219,38 @@ def cross_validate(args: argparse.Namespace) -> None:
                 ", ".join(f"{v:.4f}" for v in result["error"]))
 
 
-def _read_cv(paths: list[str]) -> dict[int, dict[str, np.ndarray]]:
-    """Per-rank CV results from 'cross-validate' files, keyed by rank."""
-    results = {}
+def _read_cv(paths: list[str], ranks: list[int]) -> dict[int, dict[str, np.ndarray]]:
+    """Per-rank CV results from 'cross-validate' files, keyed by rank: one file per rank of
+    ``ranks``, no file of another rank."""
+    results, source = {}, {}
     for path in paths:
         arrays = _load_checked_arrays(path, _CV_ARRAYS, "cross-validation file")
-        results[int(arrays.pop("k"))] = arrays
+        k = int(arrays.pop("k"))
+        if k in source or k not in ranks:
+            problem = (f"rank {k} is also in {source[k]}" if k in source
+                       else f"rank {k} is not among the --rank-dirs ranks {ranks}")
+            raise InputError(f"--cv {path}: {problem}; give one 'cross-validate' file per rank "
+                             "of this run.")
+        results[k], source[k] = arrays, path
+    missing = [k for k in ranks if k not in results]
+    if results and missing:
+        raise InputError(f"--cv: no cross-validation file for ranks {missing} (given: "
+                         f"{', '.join(paths)}); give one 'cross-validate' file per rank, or "
+                         "none at all.")
+    return results
+
+
+def _read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:
+    """The rank directories of --rank-dirs, each rank once."""
+    results: list[RankResult] = []
+    for folder in folders:
+        result = _read_rank_dir(Path(folder), generic)
+        other = next((f for f, r in zip(folders, results, strict=False) if r.k == result.k),
+                     None)
+        if other is not None:
+            raise InputError(f"--rank-dirs: {folder} and {other} both hold rank k={result.k}; "
+                             "give one directory per rank.")
+        results.append(result)
     return results
 
 
@@ -253,9 +288,9 @@ def _parse_facts(pairs: list[str]) -> dict[str, str]:
 
 def select_rank(args: argparse.Namespace) -> None:
     """``sigforge select-rank``: apply the rank rule to the per-rank results."""
-    results = [_read_rank_dir(Path(d), args.generic) for d in args.rank_dirs]
+    results = _read_rank_dirs(args.rank_dirs, args.generic)
     rule = _rank_rule(args)
-    choice = choose_rank(results, rule, _read_cv(args.cv) or None)
+    choice = choose_rank(results, rule, _read_cv(args.cv, [r.k for r in results]) or None)
     facts = {"rank_rule": asdict(rule), **_parse_facts(args.provenance)}
     _write_selection(results, choice, Path(args.out), facts)
 

@@ -34,7 +34,11 @@ def _pixel_shape(text: str | None) -> tuple[int, int] | None:
     parts = text.replace("x", ",").split(",")
     if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
         raise InputError(f"--pixels expects HEIGHT,WIDTH such as 8,8; got '{text}'.")
-    return int(parts[0]), int(parts[1])
+    height, width = int(parts[0]), int(parts[1])
+    if height < 1 or width < 1:
+        raise InputError(f"--pixels {text}: HEIGHT and WIDTH must be at least 1 (the image "
+                         "holds one feature per pixel); give them as 8,8.")
+    return height, width
 
 
 def prepare_matrix(args: argparse.Namespace) -> None:

@@ -43,16 +43,31 @@ def _sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
     return names
 
 
+def _restriction_names(text: str) -> list[str]:
+    """The names of --restrict-to: a file with one per line, else a comma-separated list."""
+    path = Path(text)
+    if not path.is_file():
+        return [n.strip() for n in text.split(",") if n.strip()]
+    try:
+        return path.read_text(encoding="utf-8-sig").split()
+    except UnicodeDecodeError as err:
+        raise InputError(f"--restrict-to {path}: not UTF-8 text ({err.reason} at byte "
+                         f"{err.start}). Save the list of signature names as plain text, one "
+                         "per line.") from err
+
+
 def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
     """Signature names from --restrict-to (comma list or file); all must exist."""
     if text is None:
         return None
-    path = Path(text)
-    names = path.read_text().split() if path.is_file() else text.split(",")
-    names = [n.strip() for n in names if n.strip()]
+    names = _restriction_names(text)
+    if not names:
+        raise InputError(f"--restrict-to '{text}' names no signature. Give names from the "
+                         "signature table, comma-separated (SBS1,SBS5) or one per line in a "
+                         "file, or leave the option out to use every signature.")
     unknown = [n for n in names if n not in available]
-    if unknown or not names:
-        raise InputError(f"--restrict-to: signatures {unknown or names} are not in the "
+    if unknown:
+        raise InputError(f"--restrict-to: signatures {unknown} are not in the "
                          f"signature table (it has {', '.join(map(str, available[:8]))}, ...). "
                          "Give names from that table, comma-separated or one per line in a "
                          "file.")
@@ -74,12 +89,14 @@ def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
     """Per-patient mode: count the VCF into an SBS96 catalog in memory."""
     from sigforge.genomics.catalog import assemble_cohort, count_sample
     from sigforge.genomics.genome import ReferenceGenome
+    from sigforge.genomics.samplesheet import file_stems
 
     if not args.reference:
         raise InputError("--vcf needs --reference GENOME.fa (the FASTA the VCF was called "
                          "against).")
     name = _sample_names(argparse.Namespace(sample_name=None if args.sample_name is None
                                             else [args.sample_name]), [Path(args.vcf)])[0]
+    file_stems([name], f"VCF {args.vcf}")  # the name becomes file names: check it first
     genome = ReferenceGenome(args.reference)
     result = count_sample(args.vcf, genome, sample=name, vcf_sample=args.vcf_sample,
                           all_filters=args.all_filters)

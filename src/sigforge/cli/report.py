@@ -29,6 +29,65 @@ from sigforge.io import (
 logger = logging.getLogger(__name__)
 
 
+def _chosen_rank(provenance: dict[str, Any], path: Path) -> int:
+    """The chosen rank and rule of an extract run's provenance.json, checked to be there."""
+    rank, reason = provenance.get("chosen_rank"), provenance.get("reason")
+    if isinstance(rank, bool) or not isinstance(rank, int) or not isinstance(reason, str):
+        raise InputError(f"{path}: expected 'chosen_rank' (a whole number) and 'reason', got "
+                         f"chosen_rank={rank!r}; give the provenance.json written by sigforge "
+                         "extract or select-rank (rerun that step to rebuild it).")
+    return rank
+
+
+def _check_rank_metrics(metrics: pd.DataFrame, path: Path, chosen: int) -> None:
+    """rank_metrics.tsv has the columns the report reads and a row for the chosen rank."""
+    if "selected" not in metrics.columns:
+        raise InputError(f"{path}: no column selected; give the rank_metrics.tsv written by "
+                         "sigforge extract or select-rank.")
+    ranks = pd.to_numeric(pd.Series(metrics.index), errors="coerce")
+    if chosen not in set(ranks.dropna().astype(int)):
+        raise InputError(f"{path}: no row for the chosen rank k={chosen} of provenance.json "
+                         f"(ranks: {list(metrics.index)}); the two files come from different "
+                         "runs. Give the folder of one run.")
+
+
+def _check_same_labels(found: pd.Index, expected: pd.Index, path: Path, what: str,
+                       source: Path) -> None:
+    """Refuse a table whose labels (``what``) are not exactly those of ``source``."""
+    found_set, expected_set = {str(x) for x in found}, {str(x) for x in expected}
+    if found_set == expected_set and len(found) == len(expected):
+        return
+    missing = sorted(expected_set - found_set)
+    extra = sorted(found_set - expected_set)
+    raise InputError(f"{path}: its {what} differ from those of {source} (missing: "
+                     f"{_listing_of(missing)}; not in {source.name}: {_listing_of(extra)}); the "
+                     "files come from different runs. Give the folders of one run (rerun the "
+                     "step that wrote the stale file).")
+
+
+def _listing_of(items: list[str], limit: int = 5) -> str:
+    """The first few of ``items`` and how many more, or 'none'."""
+    if not items:
+        return "none"
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def _check_cohort_data(data: Any, catalog_dir: Path, extract_dir: Path, refit_dir: Path
+                       ) -> None:
+    """The report's tables agree on samples and signatures, before anything is drawn."""
+    catalog, signatures = catalog_dir / "SBS96.tsv", extract_dir / "signatures.tsv"
+    exposures = refit_dir / "exposures.tsv"
+    _check_same_labels(data.exposures.columns, data.catalog.columns, exposures, "samples",
+                       catalog)
+    _check_same_labels(data.exposures.index, data.signatures.columns, exposures, "signatures",
+                       signatures)
+    _check_same_labels(data.reconstruction.index, data.catalog.columns,
+                       refit_dir / "reconstruction.tsv", "samples", catalog)
+    _check_same_labels(data.stability.index, data.signatures.columns,
+                       extract_dir / "stability.tsv", "signatures", signatures)
+
+
 def _load_cohort_data(args: argparse.Namespace) -> Any:
     """Gather the report's inputs (catalog, log, discovery, refit, reference matches)."""
     import os
@@ -44,9 +103,11 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
     require_files(extract_dir, EXTRACT_FILES, "--extract-dir", "sigforge extract")
     require_files(refit_dir, REFIT_FILES, "--refit-dir", "sigforge refit")
     provenance = read_json(extract_dir / "provenance.json")
+    chosen_rank = _chosen_rank(provenance, extract_dir / "provenance.json")
     signatures = read_table_matrix(extract_dir / "signatures.tsv").data
     reference = load_reference(args.reference, genome_build=args.genome_build).data
     metrics = read_table(extract_dir / "rank_metrics.tsv")
+    _check_rank_metrics(metrics, extract_dir / "rank_metrics.tsv", chosen_rank)
     metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
     files = {label: os.path.relpath(path, out) for label, path in [
         ("SBS96 catalog", catalog_dir / "SBS96.tsv"),
@@ -63,10 +124,10 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
     run_info = _run_info(args, provenance, catalog_log)
     other_catalogs = {name: read_table_matrix(catalog_dir / f"{name}.tsv").data
                       for name in ("DBS78", "ID83") if (catalog_dir / f"{name}.tsv").exists()}
-    return CohortData(
+    data = CohortData(
         catalog=read_table_matrix(catalog_dir / "SBS96.tsv").data,
         catalog_log=catalog_log,
-        rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
+        rank_metrics=metrics, chosen_rank=chosen_rank,
         rank_rule=str(provenance["reason"]), signatures=signatures,
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_table_matrix(refit_dir / "exposures.tsv").data,
@@ -77,6 +138,8 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
         decomposition=read_table(decomposition_path) if decomposition_path.exists() else None,
         aetiology=load_aetiology(args.reference), reference_signatures=reference,
         other_catalogs=other_catalogs)
+    _check_cohort_data(data, catalog_dir, extract_dir, refit_dir)
+    return data
 
 
 def _run_info(args: argparse.Namespace, provenance: dict[str, Any],

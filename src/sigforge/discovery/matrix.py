@@ -218,8 +218,9 @@ def stack_modalities(frames: Mapping[str, pd.DataFrame], weights: Mapping[str, f
     parts, blocks = [], []
     for name in names:
         frame, weight = frames[name], float(weights.get(name, 1.0))
-        if not weight > 0:
-            raise InputError(f"modality '{name}': weight must be > 0, got {weight}.")
+        if not 0 < weight < np.inf:
+            raise InputError(f"modality '{name}': weight must be a finite number > 0, got "
+                             f"{weight}. Give a positive weight (1 weighs every entry alike).")
         missing = [s for s in samples if s not in frame.columns]
         extra = [s for s in frame.columns if s not in samples]
         if missing or extra:

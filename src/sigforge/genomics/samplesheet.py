@@ -22,6 +22,7 @@ from sigforge.io import InputError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 REQUIRED_COLUMNS = ("sample_id", "vcf")
+MAX_NAME_LENGTH = 200  # leaves room below 255 bytes for suffixes and temporary-file names
 
 
 def file_stem(name: str) -> str:
@@ -41,6 +42,10 @@ def check_sample_name(name: str, where: str) -> None:
     """Reject names that are empty or hold a tab, newline or other control character."""
     if not name.strip():
         raise InputError(f"{where}: empty sample name. Give every sample a name.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InputError(f"{where}: sample name '{name[:40]}...' is {len(name)} characters long;"
+                         " file names made from it would exceed the file system's limit. Give "
+                         f"it a name of at most {MAX_NAME_LENGTH} characters.")
     if any(ord(ch) < 32 for ch in name):
         raise InputError(f"{where}: sample name {name!r} holds a tab, newline or other control "
                          "character, which cannot be written to a TSV header. Rename it.")

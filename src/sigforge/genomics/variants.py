@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 import pysam
 
+from sigforge.genomics.genome import file_compression
 from sigforge.io import InputError
 
 BASES = frozenset("ACGT")
@@ -62,7 +63,6 @@ MAX_POSITION = 2**31 - 1
 #: A MAF allele: IUPAC bases (non-ACGT ones are later skipped as ``ambiguous_base``) or ``-``.
 MAF_ALLELE = r"[ACGTNRYKMSWBDHV]+|-"
 
-_GZIP_MAGIC = b"\x1f\x8b"
 #: The empty BGZF block bgzip writes last (SAM specification, section 4.1.2).
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
@@ -129,20 +129,6 @@ def input_stem(path: str | Path) -> str:
     return Path(path).stem
 
 
-def _compression(path: Path) -> str:
-    """``"bgzf"``, ``"gzip"`` (plain, not bgzip) or ``"none"``, from the first bytes.
-
-    A BGZF block is a gzip member whose extra field holds the subfield ``BC`` (SAM
-    specification, section 4.1); plain gzip has no such field.
-    """
-    with open(path, "rb") as handle:
-        head = handle.read(18)
-    if head[:2] != _GZIP_MAGIC:
-        return "none"
-    has_extra = len(head) >= 14 and head[3] & 4
-    return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
-
-
 def _open_streamed(path: Path) -> pysam.VariantFile:
     """Open a plain-gzip VCF as a stream.
 
@@ -166,7 +152,7 @@ def open_vcf(path: str | Path) -> pysam.VariantFile:
         raise InputError(f"VCF {path}: file not found. Check the 'vcf' column of the samples "
                          "sheet (paths are relative to the working directory).")
     try:
-        if _compression(path) == "gzip":
+        if file_compression(path) == "gzip":
             return _open_streamed(path)
         return pysam.VariantFile(str(path))
     except (OSError, ValueError) as err:
@@ -180,7 +166,7 @@ def _read_text_head(path: Path, limit: int = 1 << 20) -> tuple[bytes, str | None
     chunks: list[bytes] = []
     total = 0
     try:
-        with (gzip.open(path, "rb") if _compression(path) != "none" else open(path, "rb")
+        with (gzip.open(path, "rb") if file_compression(path) != "none" else open(path, "rb")
               ) as handle:
             while total < limit and (chunk := handle.read(1 << 12)):
                 chunks.append(chunk)
@@ -224,7 +210,7 @@ def _diagnose_vcf(path: Path, err: Exception) -> str:
     try:
         size = path.stat().st_size
         text, broken = _read_text_head(path)
-        compression = _compression(path)
+        compression = file_compression(path)
         with open(path, "rb") as handle:
             handle.seek(max(size - len(_BGZF_EOF), 0))
             eof_block = handle.read() == _BGZF_EOF
@@ -262,7 +248,7 @@ def _file_header_lines(path: Path, vcf: pysam.VariantFile) -> int:
         return len(str(vcf.header).splitlines())
     count = 0
     try:
-        with (gzip.open(path, "rb") if _compression(path) != "none" else open(path, "rb")
+        with (gzip.open(path, "rb") if file_compression(path) != "none" else open(path, "rb")
               ) as handle:
             for text in handle:
                 if not text.startswith(b"#"):
@@ -314,7 +300,7 @@ def vcf_sample_columns(path: str | Path) -> list[str]:
 def _nth_line(path: Path, number: int) -> tuple[str | None, str | None]:
     """Line ``number`` (1-based) of a plain or compressed text file, or the read error."""
     try:
-        with (gzip.open(path, "rt", errors="replace") if _compression(path) != "none"
+        with (gzip.open(path, "rt", errors="replace") if file_compression(path) != "none"
               else open(path, errors="replace")) as handle:
             for current, text in enumerate(handle, start=1):
                 if current == number:
@@ -337,7 +323,7 @@ def _diagnose_record(path: Path, line: int, err: Exception) -> str:
                 "(CHROM POS ID REF ALT QUAL FILTER INFO)")
     if not fields[1].isdigit() or not 1 <= int(fields[1]) <= MAX_POSITION:
         return f"POS '{fields[1][:30]}' is not an integer from 1 to {MAX_POSITION:,}"
-    if _compression(path) != "none":
+    if file_compression(path) != "none":
         broken = _stream_error(path)
         if broken:
             return f"the compressed data breaks off near there ({broken}): the file is truncated"
