@@ -75,7 +75,7 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
     for _ in range(repeats):
         start_wall, start_cpu = time.perf_counter(), cpu_seconds()
         found = run_discovery(cohort.catalog, list(ranks), replicates=replicates,
-                              chunk_size=10, seed=20261128, catalog_name=cohort.spec.name,
+                              chunk_size=10, seed=20261128, matrix_name=cohort.spec.name,
                               options=NMFOptions(), rule=RankRule(),
                               cv=CVOptions(folds=cv_folds), threads=threads)
         walls.append(time.perf_counter() - start_wall)

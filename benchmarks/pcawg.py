@@ -27,7 +27,7 @@ from sigforge.discovery.pipeline import NMFOptions, run_discovery
 from sigforge.discovery.rank import RankRule
 from sigforge.genomics.reference import load_reference
 from sigforge.io import InputError
-from sigforge.refit.core import decompose_signatures
+from sigforge.refit import decompose_signatures
 
 
 def cpu_seconds() -> float:
@@ -62,7 +62,7 @@ def run_cohort(name: str, catalog: pd.DataFrame, ranks: list[int], replicates: i
     ranks = [k for k in ranks if k <= catalog.shape[1]]
     start_wall, start_cpu = time.perf_counter(), cpu_seconds()
     found = run_discovery(catalog, ranks, replicates=replicates, chunk_size=10,
-                          seed=20261128, catalog_name=name,
+                          seed=20261128, matrix_name=name,
                           options=options, rule=RankRule(),
                           cv=CVOptions(), threads=threads)
     wall, cpu = time.perf_counter() - start_wall, cpu_seconds() - start_cpu

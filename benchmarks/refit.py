@@ -32,7 +32,7 @@ import pandas as pd
 
 from sigforge.genomics.reference import load_reference
 from sigforge.io import write_matrix
-from sigforge.refit.core import RefitOptions, refit_matrix
+from sigforge.refit import RefitOptions, refit_matrix
 
 #: Signatures the synthetic tumours draw from: common, flat (SBS3/5/40a) and similar pairs
 #: (SBS2/SBS13, SBS7a/SBS7b, SBS10a/SBS10b, SBS17a/SBS17b).

@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 from sigforge.nmf import NMF
-from sigforge.refit.core import fit_exposures
+from sigforge.refit import fit_exposures
 
 STAINS = ("hematoxylin", "eosin", "DAB")
 

@@ -56,7 +56,7 @@ def run(documents: int = 160, ranks: tuple[int, ...] = (2, 3, 4, 5, 6), replicat
     counts, truth = simulate(documents=documents, seed=seed)
     counts = counts.loc[counts.sum(axis=1) > 0, counts.sum(axis=0) > 0]
     discovery = run_discovery(counts.astype(np.float64), list(ranks), replicates=replicates,
-                              chunk_size=replicates, seed=seed, catalog_name="TOPIC",
+                              chunk_size=replicates, seed=seed, matrix_name="TOPIC",
                               options=NMFOptions(max_iter=2000, min_iter=100, tol=1e-6),
                               rule=RankRule())
     found = discovery.chosen.signatures

@@ -1,4 +1,5 @@
-"""Input checks shared by the public functions: shapes, finiteness, sign, rank bounds."""
+"""Input checks shared by the public functions: shapes, finiteness, sign, rank bounds; and
+the shim that keeps a renamed keyword argument working."""
 
 from __future__ import annotations
 

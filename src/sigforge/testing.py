@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sigforge._maths import pairwise_cosine
 from sigforge._types import FloatArray
 
 
@@ -46,12 +47,13 @@ def planted_counts(m: int, n: int, k: int, *, burden: float = 2000.0, sparsity: 
 
 
 def match_cosines(found: FloatArray, planted: FloatArray) -> FloatArray:
-    """Cosine of each planted column to its Hungarian-matched found column, shape (k_planted,)."""
+    """Cosine of each planted column to its Hungarian-matched found column, shape (k_planted,).
+
+    Cosines follow :mod:`sigforge._maths`: 0 for a column of zeros.
+    """
     from scipy.optimize import linear_sum_assignment
 
-    a = found / np.linalg.norm(found, axis=0, keepdims=True)
-    b = planted / np.linalg.norm(planted, axis=0, keepdims=True)
-    similarity = b.T @ a
+    similarity = pairwise_cosine(planted, found)
     rows, cols = linear_sum_assignment(-similarity)
     result = np.zeros(planted.shape[1])
     result[rows] = similarity[rows, cols]

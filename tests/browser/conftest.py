@@ -21,7 +21,7 @@ from sigforge.genomics import read_catalog
 from sigforge.genomics.contexts import DBS78_CHANNELS, ID83_CHANNELS, SBS96_CHANNELS
 from sigforge.genomics.reference import load_reference
 from sigforge.io import read_table, write_matrix, write_table
-from sigforge.report.cohort import CohortData, write_reports
+from sigforge.report import CohortData, write_reports
 
 from ._chromium import Chromium, find_chromium
 

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from sigforge.report.cohort import write_reports
+from sigforge.report import write_reports
 
 from ._chromium import Chromium, PageResult
 from .conftest import HOSTILE, HOSTILE_SIGNATURE, SAMPLES, STEMS

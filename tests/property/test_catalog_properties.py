@@ -29,7 +29,7 @@ from sigforge.genomics.contexts import (
     SBS1536_CHANNELS,
 )
 from sigforge.genomics.genome import ReferenceGenome
-from sigforge.genomics.variants import read_vcf
+from sigforge.genomics.vcf import read_vcf
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from sigforge.genomics.contexts import (
     sbs96_label,
 )
 from sigforge.nmf import fit_kl_mu_batched, random_init
-from sigforge.refit.core import fit_exposures
+from sigforge.refit import fit_exposures
 
 pytestmark = pytest.mark.slow
 bases = st.sampled_from("ACGT")

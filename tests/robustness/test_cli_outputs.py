@@ -19,7 +19,7 @@ from sigforge.cli import matrix as matrix_commands
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.genomics.samplesheet import file_stems
 from sigforge.io import write_matrix
-from sigforge.report.cohort import CohortData, write_reports
+from sigforge.report import CohortData, write_reports
 from tests.robustness._harness import (
     assert_clear_error,
     assert_nothing_written,

@@ -12,7 +12,7 @@ import pytest
 from sigforge.cli import main
 from sigforge.genomics import read_catalog
 from sigforge.genomics.contexts import SBS96_CHANNELS
-from sigforge.io import write_matrix
+from sigforge.io import read_json, write_matrix
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,6 +82,8 @@ def test_refit_to_cosmic_by_name(tmp_path: Path) -> None:
 
 
 def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> None:
+    """replicates -> consensus -> cross-validate -> select-rank by hand (the workflow's jobs),
+    given extract's settings, write extract's signatures, rank metrics and provenance."""
     from sigforge.testing import planted_counts
 
     counts = planted_counts(96, 12, 2, burden=800, rng=4).counts
@@ -103,13 +105,79 @@ def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> N
                      "--out", str(tmp_path / f"cv{k}.npz")]) == 0
         dirs.append(str(tmp_path / "stage" / f"k{k}"))
         cv_files.append(str(tmp_path / f"cv{k}.npz"))
-    assert main(["select-rank", "--rank-dirs", *dirs, "--cv", *cv_files,
+    run = ["--ranks", "2-3", "--replicates", "3", "--min-error-gain", "0.02"]
+    assert main(["select-rank", "--rank-dirs", *dirs, "--cv", *cv_files, *shared, *cv, *run,
                  "--out", str(tmp_path / "stage")]) == 0
-    assert main(["extract", *shared, *cv, "--ranks", "2-3", "--replicates", "3",
-                 "--out", str(tmp_path / "one")]) == 0
+    assert main(["extract", *shared, *cv, *run, "--out", str(tmp_path / "one")]) == 0
     stage = (tmp_path / "stage" / "rank_metrics.tsv").read_text()
     assert "cv_error" in stage and "gap_clusters" in stage
-    assert stage == (tmp_path / "one" / "rank_metrics.tsv").read_text()
+    for name in ("rank_metrics.tsv", "signatures.tsv", "provenance.json"):
+        assert (tmp_path / "stage" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    provenance = read_json(tmp_path / "one" / "provenance.json")
+    assert provenance["seed"] == 5 and provenance["ranks"] == [2, 3]
+    assert provenance["nmf"]["max_iter"] == 300 and provenance["cross_validation"]["folds"] == 2
+    assert provenance["rank_rule"]["min_error_gain"] == 0.02
+    assert provenance["catalog_name"] == "SBS96"
+
+
+def test_select_rank_refuses_ranks_other_than_its_rank_dirs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sigforge.testing import planted_counts
+
+    counts = planted_counts(96, 8, 2, burden=500, rng=2).counts
+    write_matrix(pd.DataFrame(counts, index=SBS96_CHANNELS, columns=[f"S{j}" for j in range(8)]),
+                 tmp_path / "SBS96.tsv", integer=True)
+    catalog = ["--catalog", str(tmp_path / "SBS96.tsv"), "--max-iter", "50", "--min-iter", "5"]
+    assert main(["replicates", *catalog, "--k", "2", "--first", "0", "--count", "2",
+                 "--out", str(tmp_path / "c.npz")]) == 0
+    assert main(["consensus", "--catalog", str(tmp_path / "SBS96.tsv"), "--k", "2", "--chunks",
+                 str(tmp_path / "c.npz"), "--out", str(tmp_path / "k2")]) == 0
+    assert main(["select-rank", "--rank-dirs", str(tmp_path / "k2"), "--ranks", "2-3",
+                 "--out", str(tmp_path / "out")]) == 2
+    assert "--ranks [2, 3] differ from the ranks [2] of --rank-dirs" in capsys.readouterr().err
+
+
+COMMANDS = ("catalog", "merge-catalogs", "replicates", "consensus", "cross-validate",
+            "select-rank", "extract", "refit", "report", "prepare-matrix", "prepare-joint",
+            "split-joint", "matrix-report")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_option_help_shows_its_default(command: str) -> None:
+    """Each option with a default says it in --help (the formatter's, or its own words)."""
+    import argparse
+
+    from sigforge.cli import _build_parser
+
+    sub = next(action for action in _build_parser([command])._actions
+               if isinstance(action, argparse._SubParsersAction))
+    stage = sub.choices[command]
+    text = " ".join(stage.format_help().split())
+    for action in stage._actions:
+        default = action.default
+        if (not action.option_strings or action.required or default is None or default is False
+                or default == [] or default == argparse.SUPPRESS):
+            continue
+        assert f"(default: {default})" in text or "default" in (action.help or ""), \
+            (command, action.dest)
+
+
+def test_help_imports_no_stage_module() -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys, contextlib, io\nfrom sigforge.cli import main\n"
+            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['--help'])\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('sigforge'))))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    modules = json.loads(run.stdout.strip().splitlines()[-1])
+    stages = ("catalog", "discovery", "refit", "report", "matrix")
+    assert not [m for m in modules if m.startswith(tuple(f"sigforge.{s}" for s in
+                                                         ("genomics", "discovery", "nmf")))]
+    assert not [m for m in modules if m in {f"sigforge.cli.{s}" for s in stages}]
 
 
 def test_bad_cross_validation_options_are_clear_errors(

@@ -24,8 +24,8 @@ OPTIONS = NMFOptions(max_iter=600, min_iter=50, tol=1e-6)
 
 def test_chunking_does_not_change_a_bit() -> None:
     catalog = planted_counts(40, 15, 3, rng=3).counts
-    one = solve_replicates(catalog, 3, range(6), seed=7, catalog_name="X", options=OPTIONS)
-    parts = [solve_replicates(catalog, 3, chunk, seed=7, catalog_name="X", options=OPTIONS)
+    one = solve_replicates(catalog, 3, range(6), seed=7, matrix_name="X", options=OPTIONS)
+    parts = [solve_replicates(catalog, 3, chunk, seed=7, matrix_name="X", options=OPTIONS)
              for chunk in chunk_ranges(6, 4)]
     merged = merge_chunks(parts[::-1])
     for key in one:
@@ -98,7 +98,7 @@ def test_discovery_recovers_planted_rank_and_signatures() -> None:
     planted = planted_counts(96, 30, 4, burden=3000, rng=11)
     catalog = pd.DataFrame(planted.counts)
     found = run_discovery(catalog, [2, 3, 4, 5, 6], replicates=8, chunk_size=4, seed=1,
-                          catalog_name="T", options=NMFOptions(max_iter=2000),
+                          matrix_name="T", options=NMFOptions(max_iter=2000),
                           rule=RankRule())
     assert found.choice.rank == 4
     assert match_cosines(found.chosen.signatures.to_numpy(), planted.signatures).min() > 0.97
@@ -106,7 +106,7 @@ def test_discovery_recovers_planted_rank_and_signatures() -> None:
 
 def test_rank_larger_than_data_is_rejected() -> None:
     with pytest.raises(ValueError, match=r"expected 1 <= k <= 5"):
-        solve_replicates(np.ones((10, 5)), 6, range(2), seed=0, catalog_name="X",
+        solve_replicates(np.ones((10, 5)), 6, range(2), seed=0, matrix_name="X",
                          options=OPTIONS)
 
 
@@ -135,8 +135,8 @@ def test_multinomial_resampling_keeps_every_total(rng: np.random.Generator) -> N
     with pytest.raises(ValueError, match="poisson, multinomial"):
         get_resampler("jackknife")
     options = NMFOptions(max_iter=100, min_iter=10, resampling="multinomial")
-    one = solve_replicates(catalog[:, [0, 1, 2, 4]], 2, range(3), seed=1, catalog_name="X",
+    one = solve_replicates(catalog[:, [0, 1, 2, 4]], 2, range(3), seed=1, matrix_name="X",
                            options=options)
     parts = [solve_replicates(catalog[:, [0, 1, 2, 4]], 2, range(i, i + 1), seed=1,
-                              catalog_name="X", options=options) for i in range(3)]
+                              matrix_name="X", options=options) for i in range(3)]
     np.testing.assert_array_equal(one["W"], merge_chunks(parts)["W"])

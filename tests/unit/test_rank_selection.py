@@ -43,9 +43,9 @@ def test_poisson_deviance_is_zero_only_at_the_data(counts: list[int], shift: flo
 
 def test_cv_folds_give_the_same_bits_however_they_are_split() -> None:
     catalog = planted_counts(40, 20, 3, rng=5).counts
-    together = cross_validate_rank(catalog, 3, range(3), seed=2, catalog_name="X",
+    together = cross_validate_rank(catalog, 3, range(3), seed=2, matrix_name="X",
                                    options=FAST_CV)
-    apart = [cross_validate_rank(catalog, 3, [f], seed=2, catalog_name="X", options=FAST_CV)
+    apart = [cross_validate_rank(catalog, 3, [f], seed=2, matrix_name="X", options=FAST_CV)
              for f in (2, 0, 1)]
     for key in ("error", "train", "converged"):
         merged = np.concatenate([a[key] for a in sorted(apart, key=lambda a: a["fold"][0])])
@@ -56,7 +56,7 @@ def test_cv_error_is_lowest_near_the_planted_rank() -> None:
     catalog = planted_counts(96, 40, 4, burden=3000, rng=11).counts
     options = CVOptions(folds=3, starts=2, max_iter=2000, min_iter=100, tol=1e-7)
     errors = {k: summarise_folds(cross_validate_rank(catalog, k, range(3), seed=1,
-                                                     catalog_name="T", options=options))
+                                                     matrix_name="T", options=options))
               ["cv_error"] for k in (2, 3, 4, 5, 7)}
     assert min(errors, key=errors.get) in (4, 5)
     assert errors[2] > errors[3] > errors[4]
@@ -122,7 +122,7 @@ def test_discovery_with_cv_recovers_planted_rank_and_signatures() -> None:
     planted = planted_counts(96, 30, 4, burden=3000, rng=11)
     catalog = pd.DataFrame(planted.counts)
     found = run_discovery(catalog, [2, 3, 4, 5, 6], replicates=8, chunk_size=4, seed=1,
-                          catalog_name="T", options=NMFOptions(max_iter=2000),
+                          matrix_name="T", options=NMFOptions(max_iter=2000),
                           rule=RankRule(), cv=CVOptions(folds=3, starts=1, max_iter=2000))
     assert found.choice.rank == 4
     table = found.choice.metrics
@@ -134,7 +134,7 @@ def test_discovery_with_cv_recovers_planted_rank_and_signatures() -> None:
 
 def test_gap_nulls_are_keyed_by_the_seed() -> None:
     planted = planted_counts(30, 12, 2, rng=3)
-    reps = solve_replicates(planted.counts, 2, range(4), seed=0, catalog_name="X",
+    reps = solve_replicates(planted.counts, 2, range(4), seed=0, matrix_name="X",
                             options=NMFOptions(max_iter=200, min_iter=10))
     from sigforge.discovery.pipeline import summarise_rank
 
@@ -177,7 +177,7 @@ def test_capping_lets_discovery_see_the_other_signatures() -> None:
     hyper = np.random.default_rng(0).poisson(planted.signatures[:, [0]] * 3e5, (96, 4))
     catalog = pd.DataFrame(np.hstack([counts, hyper]).astype(float))
     options = NMFOptions(max_iter=2000, normalisation="gmm", cap=3000.0)
-    found = run_discovery(catalog, [3], replicates=6, chunk_size=6, seed=1, catalog_name="H",
+    found = run_discovery(catalog, [3], replicates=6, chunk_size=6, seed=1, matrix_name="H",
                           options=options, rule=RankRule(fixed_rank=3))
     assert match_cosines(found.chosen.signatures.to_numpy(), planted.signatures).min() > 0.95
     # Exposures are refitted to the original counts: the hypermutators keep their burden.
@@ -189,14 +189,15 @@ def test_cv_floor_bounds_the_cost_of_a_numerical_zero() -> None:
     unfloored = poisson_deviance(np.array([2.0]), np.array([1e-70]))[0]
     floored = poisson_deviance(np.array([2.0]), np.maximum(np.array([1e-70]), 0.1))[0]
     assert unfloored > 600 and floored < 9
-    with pytest.raises(ValueError, match="positive floor"):
-        cross_validate_rank(np.ones((5, 4)), 1, [0], seed=0, catalog_name="X",
+    # CVOptions itself now rejects the floor (its message names the option).
+    with pytest.raises(ValueError, match="floor"):
+        cross_validate_rank(np.ones((5, 4)), 1, [0], seed=0, matrix_name="X",
                             options=CVOptions(floor=0.0))
 
 
 def test_whole_discovery_is_bit_identical_however_split() -> None:
     catalog = pd.DataFrame(planted_counts(40, 15, 3, rng=8).counts)
-    common = {"replicates": 6, "seed": 3, "catalog_name": "X", "rule": RankRule(),
+    common = {"replicates": 6, "seed": 3, "matrix_name": "X", "rule": RankRule(),
               "options": NMFOptions(max_iter=300, min_iter=20), "cv": FAST_CV}
     one = run_discovery(catalog, [2, 3, 4], chunk_size=6, threads=1, **common)
     split = run_discovery(catalog, [4, 2, 3], chunk_size=2, threads=2, **common)
@@ -210,11 +211,11 @@ def test_whole_discovery_is_bit_identical_however_split() -> None:
 def test_more_replicates_keep_the_first_ones_and_the_cv() -> None:
     catalog = planted_counts(40, 15, 3, rng=8).counts
     options = NMFOptions(max_iter=300, min_iter=20)
-    few = solve_replicates(catalog, 3, range(4), seed=3, catalog_name="X", options=options)
-    more = solve_replicates(catalog, 3, range(8), seed=3, catalog_name="X", options=options)
+    few = solve_replicates(catalog, 3, range(4), seed=3, matrix_name="X", options=options)
+    more = solve_replicates(catalog, 3, range(8), seed=3, matrix_name="X", options=options)
     np.testing.assert_array_equal(few["W"], more["W"][:4])
-    cv = cross_validate_rank(catalog, 3, range(2), seed=3, catalog_name="X", options=FAST_CV)
-    again = cross_validate_rank(catalog, 3, range(3), seed=3, catalog_name="X", options=FAST_CV)
+    cv = cross_validate_rank(catalog, 3, range(2), seed=3, matrix_name="X", options=FAST_CV)
+    again = cross_validate_rank(catalog, 3, range(3), seed=3, matrix_name="X", options=FAST_CV)
     np.testing.assert_array_equal(cv["error"], again["error"][:2])
 
 
@@ -223,7 +224,7 @@ def test_gap_uses_the_first_replicates_when_the_pool_is_large(
     import sigforge.discovery.pipeline as discovery
 
     planted = planted_counts(30, 12, 2, rng=3)
-    reps = solve_replicates(planted.counts, 2, range(8), seed=0, catalog_name="X",
+    reps = solve_replicates(planted.counts, 2, range(8), seed=0, matrix_name="X",
                             options=NMFOptions(max_iter=200, min_iter=10))
     monkeypatch.setattr(discovery, "GAP_MAX_POINTS", 8)
     metrics = discovery.summarise_rank(pd.DataFrame(planted.counts), 2, reps, prefix="X",

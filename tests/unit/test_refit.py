@@ -14,7 +14,7 @@ from sigforge.cli import main
 from sigforge.genomics import read_catalog
 from sigforge.genomics.reference import available_references, load_aetiology, load_reference
 from sigforge.io import read_table, write_matrix
-from sigforge.refit.core import (
+from sigforge.refit import (
     RefitOptions,
     best_matches,
     bootstrap_exposures,

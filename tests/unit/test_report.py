@@ -13,11 +13,10 @@ import pandas as pd
 import pytest
 
 from sigforge.genomics.contexts import SBS96_CHANNELS, SBS96_INDEX, SUBSTITUTIONS
-from sigforge.report.cohort import (
+from sigforge.report import (
     SBS96_PLOT_ORDER,
     SUBSTITUTION_COLOURS,
     CohortData,
-    _describe_sample,
     plot_exposures,
     plot_rank_selection,
     plot_reconstruction,
@@ -26,6 +25,7 @@ from sigforge.report.cohort import (
     write_patient_report,
     write_reports,
 )
+from sigforge.report.patient import _describe_sample
 
 HOSTILE = "<script>alert(1)</script>"
 SAMPLES = ["S1", HOSTILE, "a&b", "S4"]
@@ -343,7 +343,7 @@ def test_single_writers_and_bad_stems(cohort: CohortData, tmp_path: Path) -> Non
 
 def test_dbs78_and_id83_use_the_standard_layouts() -> None:
     from sigforge.genomics.contexts import DBS78_CHANNELS, ID83_CHANNELS
-    from sigforge.report.cohort import DBS78_COLOURS, ID83_COLOURS, plot_spectrum
+    from sigforge.report import DBS78_COLOURS, ID83_COLOURS, plot_spectrum
 
     dbs = plot_spectrum(pd.Series(np.arange(78.0), index=list(DBS78_CHANNELS)), title="dbs")
     ids = plot_spectrum(pd.Series(np.arange(83.0), index=list(ID83_CHANNELS)[::-1]), title="id")
@@ -369,7 +369,7 @@ def test_dbs78_and_id83_use_the_standard_layouts() -> None:
 def test_heatmap_orders_samples_by_scipy_clustering(cohort: CohortData) -> None:
     from scipy.cluster import hierarchy
 
-    from sigforge.report.cohort import plot_exposure_heatmap
+    from sigforge.report import plot_exposure_heatmap
 
     fig = plot_exposure_heatmap(cohort.exposures)
     try:

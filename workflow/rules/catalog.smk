@@ -1,11 +1,34 @@
-# Variants (VCF or MAF) -> per-sample catalogs of every context in catalog.contexts (one job
-# per sample, so new samples cost only their own job) -> cohort catalogs and skip log.
+# The reference's index; variants (VCF or MAF) -> per-sample catalogs of every context in
+# catalog.contexts (one job per sample, so new samples cost only their own job) -> cohort
+# catalogs and skip log.
+
+
+# The .fai is built once here, before the catalog jobs that would race to build it. The FASTA
+# is ancient(): an existing index is kept whatever the files' times (a shared, read-only genome
+# folder; a fresh clone), and the jobs that read it check that it matches the FASTA.
+rule genome_faidx:
+    input:
+        fasta=ancient(REFERENCE),
+    output:
+        fai=f"{REFERENCE}.fai",
+    log:
+        "logs/genome/faidx.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    # Seconds to a minute, once: on a cluster it runs beside snakemake (as it did when the index
+    # was built while the Snakefile was read), not as a SLURM job of its own.
+    localrule: True
+    run:
+        index_fasta(input.fasta, log=log[0])
 
 
 rule catalog_sample:
     input:
         vcf=sample_vcf,
         reference=REFERENCE,
+        fai=rules.genome_faidx.output.fai,
         annotation=catalog_annotation,
     output:
         matrices=expand("results/catalogs/samples/{{stem}}/{context}.tsv", context=CONTEXTS),

@@ -1,7 +1,9 @@
 # Validation, the sample table, wildcard constraints and input functions. No rules here.
-# Every check runs while the Snakefile is read, so bad input fails in seconds with one message
-# (a WorkflowError: Snakemake prints it without a traceback) naming the file, line and fix.
-import math
+# This file wires; the logic lives in sigforge.workflow (checks, flags, resources, targets),
+# where it is tested. The checks of the inputs run in the main process while the Snakefile is
+# read, so bad input fails in seconds with one message (a WorkflowError: Snakemake prints it
+# without a traceback) naming the file, line and fix. Job processes (each SLURM job step reads
+# this file again) trust them and read only what they need.
 import os
 import re
 import sys
@@ -9,19 +11,10 @@ import sys
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.discovery.pipeline import chunk_ranges
+from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
-from sigforge.workflow.checks import (
-    check_inputs,
-    check_ranks,
-    discard_damaged,
-    dry_run_requested,
-    generic_refit_flags,
-    input_shape,
-    refit_flags,
-    schema_error_message,
-)
+from sigforge.workflow import checks, flags, resources, targets
 
 
 def checked(step, *args, **kwargs):
@@ -33,31 +26,19 @@ def checked(step, *args, **kwargs):
 
 
 def validate_against(data, schema, what, lines=None):
-    """Snakemake's validate() with its error cut to one line, a 'did you mean' and the fix.
-
-    Snakemake's own message is followed by the whole schema (80 lines); the jsonschema error it
-    wraps is enough to say which key is wrong and why. ``lines`` maps the rows of a validated
-    table (Snakemake reports 'row i', from 0) to the lines of its file.
-    """
+    """Snakemake's validate(), its error cut to one line with the fix (checks.schema_failure)."""
     try:
         validate(data, schema)
     except WorkflowError as err:
-        cause = err.__context__  # the jsonschema ValidationError validate() caught
-        if not hasattr(cause, "validator"):
+        message = checks.schema_failure(str(err.args[0]), err.__context__, what, lines)
+        if message is None:
             raise
-        row = re.search(r"row (\d+)", str(err.args[0]))
-        if row and lines is not None:
-            what = f"{what}, line {list(lines)[int(row.group(1))]}"
-        raise WorkflowError(schema_error_message(cause, what)) from None
+        raise WorkflowError(message) from None
 
 
-def config_files():
-    """'config (FILE, ...)': the files the configuration was read from, for messages."""
-    files = [str(f) for f in getattr(workflow, "configfiles", [])] or ["config/config.yaml"]
-    return f"config ({', '.join(files)})"
-
-
-validate_against(config, "../schemas/config.schema.yaml", config_files())
+MAIN = workflow.is_main_process
+validate_against(config, "../schemas/config.schema.yaml",
+                 checks.config_source(getattr(workflow, "configfiles", [])))
 
 # MODE vcf: VCFs -> SBS96 catalog; matrix / joint: generic tables (workflow/rules/matrix.smk).
 MODE = config["type"]
@@ -65,15 +46,18 @@ EXTRACT = config["extract"]
 REFIT = config["refit"]
 if MODE == "vcf":
     from sigforge.genomics.catalog import check_catalog_config
-    from sigforge.genomics.genome import ensure_index, largest_contig
+    from sigforge.genomics.genome import check_reference, index_fasta, largest_contig
     from sigforge.genomics.samplesheet import read_sample_sheet
 
+    SHEET = f"samples sheet {config['samples']}"
     SAMPLES = checked(read_sample_sheet, config["samples"])
-    validate_against(SAMPLES, "../schemas/samples.schema.yaml",
-                     f"samples sheet {config['samples']}", lines=SAMPLES["sheet_line"])
+    BY_STEM = SAMPLES.set_index("stem", drop=False)  # stems are unique: one lookup per job
     REFERENCE = config["reference"]
-    checked(check_inputs, REFERENCE, SAMPLES, f"samples sheet {config['samples']}")
-    checked(ensure_index, REFERENCE)
+    if MAIN:
+        validate_against(SAMPLES, "../schemas/samples.schema.yaml", SHEET,
+                         lines=SAMPLES["sheet_line"])
+        checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET)
+        checked(check_reference, REFERENCE)  # its index is built by rule genome_faidx
     CATALOG_CONFIG = config["catalog"]
     CONTEXTS = checked(check_catalog_config, CATALOG_CONFIG["contexts"],
                        CATALOG_CONFIG["annotation"])
@@ -81,19 +65,25 @@ if MODE == "vcf":
     N_FEATURES, N_SAMPLES = len(SBS96_CHANNELS), len(SAMPLES)
     RESAMPLING = EXTRACT["resampling"]
     GENERIC = []
-    REFIT_FLAGS = refit_flags(REFIT, config["seed"], config["genome_build"])
+    REFIT_FLAGS = flags.refit_flags(REFIT, config["seed"], config["genome_build"])
 else:
-    MATRIX = config.get("matrix") or {"counts": False, "depth": 10000}
+    MATRIX = checks.matrix_settings(config)
     CATALOG = config[MODE]["name"]
-    # Read and check the input(s) now, so a bad table fails before any job starts.
-    N_FEATURES, N_SAMPLES = checked(input_shape, config)
+    # The main process reads and checks the whole input, so a bad table fails before any job
+    # starts; job processes take the shape from the prepared table's header and line count.
+    N_FEATURES, N_SAMPLES = checked(checks.input_shape, config, thorough=MAIN,
+                                    prepared=f"results/catalogs/{CATALOG}.tsv")
     RESAMPLING = (EXTRACT["resampling"] if MATRIX["counts"]
                   else f"scaled:{MATRIX['depth']}")
     GENERIC = ["--generic"]
-    REFIT_FLAGS = generic_refit_flags(REFIT, config["seed"], MATRIX["counts"])
-RANKS = checked(check_ranks, EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"], N_SAMPLES,
-                config["rank"]["fixed"], n_features=N_FEATURES)
+    REFIT_FLAGS = flags.generic_refit_flags(REFIT, config["seed"], MATRIX["counts"])
+if MAIN:
+    RANKS = checked(checks.check_ranks, EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"],
+                    N_SAMPLES, config["rank"]["fixed"], n_features=N_FEATURES)
+else:  # checked by the main process; the shape a job process sees may be an upper bound
+    RANKS = list(range(EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"] + 1))
 CHUNKS = checked(chunk_ranges, EXTRACT["replicates"], EXTRACT["replicates_per_chunk"])
+COSTS = resources.DiscoveryCosts.from_config(config, N_FEATURES, N_SAMPLES)
 
 
 wildcard_constraints:
@@ -110,68 +100,28 @@ if MODE == "vcf":
 
 def discovery_products():
     """Every file of the discovery: chunks, per-rank tables and CV folds, the chosen rank."""
-    rank_files = ["signatures.tsv", "exposures.tsv", "stability.tsv", "metrics.json"]
-    if config["rank"]["cv_folds"] > 0:
-        rank_files.append("cv.npz")
-    files = expand("results/extract/{catalog}/k{k}/chunks/chunk{chunk}.npz", catalog=CATALOG,
-                   k=RANKS, chunk=range(len(CHUNKS)))
-    files += expand("results/extract/{catalog}/k{k}/{name}", catalog=CATALOG, k=RANKS,
-                    name=rank_files)
-    files += expand("results/extract/{catalog}/{name}", catalog=CATALOG,
-                    name=["rank_metrics.tsv", "signatures.tsv", "exposures.tsv",
-                          "stability.tsv", "provenance.json"])
-    return files
-
-
-def vcf_products():
-    """Every file the vcf mode writes by default (catalogs, refits, reports)."""
-    catalogs = expand("results/catalogs/samples/{stem}/{name}", stem=SAMPLES["stem"],
-                      name=[f"{context}.tsv" for context in CONTEXTS] + ["catalog_log.tsv"])
-    catalogs += expand("results/catalogs/{context}.tsv", context=CONTEXTS)
-    refits = expand("results/refit/SBS96/{ref}{name}", ref=["", "reference/"],
-                    name=["exposures.tsv", "reconstruction.tsv", "exposure_intervals.tsv",
-                          "decomposition.tsv"])
-    reports = ["results/report/cohort.html", "results/report/figures"]
-    reports += expand("results/report/patients/{stem}.html", stem=SAMPLES["stem"])
-    return catalogs + ["results/catalogs/catalog_log.tsv"] + refits + reports
-
-
-def generic_products():
-    """Every file the matrix and joint modes write by default (besides discovery)."""
-    files = [f"results/catalogs/{CATALOG}.tsv", f"results/catalogs/{CATALOG}_dropped.tsv",
-             f"results/refit/{CATALOG}/exposures.tsv",
-             f"results/refit/{CATALOG}/reconstruction.tsv", "results/report/cohort.html"]
-    if MODE == "joint":
-        files += [f"results/catalogs/{CATALOG}_blocks.tsv",
-                  f"results/joint/{CATALOG}/modalities.tsv"]
-        files += [f"results/joint/{CATALOG}/{m['name']}_signatures.tsv"
-                  for m in config["joint"]["modalities"]]
-    return files
+    return targets.discovery_products(CATALOG, RANKS, len(CHUNKS), config["rank"]["cv_folds"])
 
 
 def final_targets():
-    """What `snakemake` builds by default: every output, intermediates included.
-
-    Snakemake reruns a job whose output is missing only when a target or a job that reruns
-    needs that output; a deleted chunk or rank table under an up-to-date report would be
-    "Nothing to be done". Naming every product here makes a plain rerun rebuild whatever is
-    missing, and everything downstream of it.
-    """
-    products = vcf_products() if MODE == "vcf" else generic_products()
+    """What `snakemake` builds by default: every output, intermediates included (see
+    sigforge.workflow.targets: a plain rerun then rebuilds whatever is missing)."""
+    if MODE == "vcf":
+        products = targets.vcf_products(list(SAMPLES["stem"]), CONTEXTS)
+    else:
+        modalities = config["joint"]["modalities"] if MODE == "joint" else None
+        products = targets.generic_products(
+            CATALOG, None if modalities is None else [m["name"] for m in modalities])
     return products + discovery_products()
 
 
 def checked_intermediates():
-    """Delete damaged chunk, CV and metrics files (main process only), saying so on stderr.
-
-    Every output is written atomically, so a damaged file was truncated or overwritten later
-    (disk full, a bad copy); deleting it makes it missing, and final_targets() rebuilds it.
-    """
-    if not workflow.is_main_process:
+    """Delete damaged chunk, CV and metrics files (main process only), saying so on stderr."""
+    if not MAIN:
         return
-    paths = [path for path in discovery_products() if path.endswith((".npz", ".json"))]
-    dry_run = bool(workflow.dryrun) or dry_run_requested(sys.argv[1:])
-    for note in discard_damaged(paths, dry_run=dry_run):
+    dry_run = bool(workflow.dryrun) or checks.dry_run_requested(sys.argv[1:])
+    for note in checks.discard_damaged(targets.intermediates(discovery_products()),
+                                       dry_run=dry_run):
         print(note, file=sys.stderr)
 
 
@@ -183,21 +133,6 @@ def catalog_matrix(wildcards):
     return f"results/catalogs/{wildcards.catalog}.tsv"
 
 
-def pixel_flag():
-    """['--pixels', 'H,W'] when the matrix's features are the pixels of an image, else [].
-
-    Every flag function returns a list of arguments; rules pass it as ``{params.x:q}``, so
-    Snakemake shell-quotes each element.
-    """
-    shape = (config.get("matrix") or {}).get("features_are_pixels")
-    return ["--pixels", f"{shape[0]},{shape[1]}"] if shape else []
-
-
-def counts_flag():
-    """['--counts'] when the matrix is declared to hold counts, else []."""
-    return ["--counts"] if MATRIX["counts"] else []
-
-
 def joint_blocks(wildcards):
     """The blocks table of a joint run (modality of each stacked feature), else nothing."""
     return [f"results/catalogs/{CATALOG}_blocks.tsv"] if MODE == "joint" else []
@@ -205,12 +140,12 @@ def joint_blocks(wildcards):
 
 def blocks_flag(wildcards, input):
     """['--blocks', FILE] for the joint report, else []."""
-    return ["--blocks", str(input.blocks)] if input.blocks else []
+    return flags.blocks_flag(str(input.blocks))
 
 
 def sample_row(wildcards):
     """The samples-sheet row whose file stem is wildcards.stem."""
-    return SAMPLES.loc[SAMPLES["stem"] == wildcards.stem].iloc[0]
+    return BY_STEM.loc[wildcards.stem]
 
 
 def sample_vcf(wildcards):
@@ -224,11 +159,8 @@ def sample_name(wildcards):
 
 
 def vcf_sample_flag(wildcards):
-    """['--vcf-sample=NAME'] for multi-sample VCF rows, else []; NAME verbatim (a VCF column
-    such as 'Tumor 1' holds spaces: the rule quotes it; '=' keeps a NAME starting with '-' a
-    value, not an option)."""
-    column = sample_row(wildcards).get("vcf_sample", "")
-    return [f"--vcf-sample={column}"] if column else []
+    """['--vcf-sample=NAME'] for multi-sample VCF rows, else [] (flags.vcf_sample_flag)."""
+    return flags.vcf_sample_flag(sample_row(wildcards).get("vcf_sample", ""))
 
 
 def catalog_annotation(wildcards):
@@ -238,14 +170,9 @@ def catalog_annotation(wildcards):
 
 def catalog_flags(wildcards, input):
     """--contexts, --annotation, --all-filters and --multi-snvs-in-sbs: a list of arguments."""
-    flags = ["--contexts", *CONTEXTS]
-    if input.annotation:
-        flags.append(f"--annotation={input.annotation}")
-    if CATALOG_CONFIG["all_filters"]:
-        flags.append("--all-filters")
-    if CATALOG_CONFIG["multi_snvs_in_sbs"]:
-        flags.append("--multi-snvs-in-sbs")
-    return flags
+    return flags.catalog_flags(CONTEXTS, str(input.annotation),
+                               all_filters=CATALOG_CONFIG["all_filters"],
+                               multi_snvs_in_sbs=CATALOG_CONFIG["multi_snvs_in_sbs"])
 
 
 def chunk_first(wildcards):
@@ -286,55 +213,52 @@ def refit_signatures_arg(wildcards, input):
     return input.signatures if input.signatures else config["refit"]["signatures"]
 
 
-# Resources. NMF_SECONDS_PER_UNIT is the measured CPU time per (channel x sample x rank x
-# iteration x replicate) of the KL updates (tests/cluster/chunk_costs.py; docs/benchmarks.md);
-# runtimes take 3x it, memory bounds lie above the measured peaks, both grow with each retry.
-NMF_SECONDS_PER_UNIT = 1.3e-9
-CHANNELS = N_FEATURES
+def refit_catalog_args(wildcards, input):
+    """The data of a cohort refit: ['--catalog', FILE]."""
+    return ["--catalog", str(input.catalog)]
+
+
+def refit_vcf_args(wildcards, input):
+    """The data of a patient refit: its VCF, the reference, its name and VCF column, filters."""
+    return flags.vcf_refit_flags(input.vcf, input.reference, sample_name(wildcards),
+                                 sample_row(wildcards).get("vcf_sample", ""),
+                                 all_filters=CATALOG_CONFIG["all_filters"])
+
+
+# Resources: memory (MB) and runtime (minutes) of each job, times the attempt
+# (sigforge.workflow.resources holds the formulas and why).
 
 
 def nmf_chunk_runtime(wildcards, attempt):
-    """Minutes for one NMF chunk: cohort size x k x iteration cap x replicates, x3, + 1."""
-    units = (CHANNELS * N_SAMPLES * int(wildcards.k) * EXTRACT["max_iter"]
-             * chunk_count(wildcards))
-    return attempt * (1 + math.ceil(3 * NMF_SECONDS_PER_UNIT * units / 60))
+    """Minutes for one NMF chunk."""
+    return COSTS.nmf_chunk_runtime(int(wildcards.k), chunk_count(wildcards), attempt)
 
 
 def nmf_chunk_mem_mb(wildcards, attempt):
-    """MB for one NMF chunk: the interpreter plus ~8 copies of each replicate's W, H and data."""
-    floats = chunk_count(wildcards) * (CHANNELS + int(wildcards.k)) * N_SAMPLES
-    return attempt * (500 + math.ceil(8 * 8 * floats / 1e6))
-
-
-def cv_problems():
-    """Masked factorisations of one cross-validation job: folds x starts."""
-    return config["rank"]["cv_folds"] * config["rank"]["cv_starts"]
+    """MB for one NMF chunk."""
+    return COSTS.nmf_chunk_mem_mb(int(wildcards.k), chunk_count(wildcards), attempt)
 
 
 def cross_validate_runtime(wildcards, attempt):
-    """Minutes for one rank's CV folds: as an NMF chunk of folds x starts problems."""
-    units = (CHANNELS * N_SAMPLES * int(wildcards.k) * config["rank"]["cv_max_iter"]
-             * cv_problems())
-    return attempt * (1 + math.ceil(3 * NMF_SECONDS_PER_UNIT * units / 60))
+    """Minutes for one rank's cross-validation folds."""
+    return COSTS.cross_validate_runtime(int(wildcards.k), attempt)
 
 
 def cross_validate_mem_mb(wildcards, attempt):
-    """MB for one rank's CV folds: data, weights, W and H of every problem, ~8 copies."""
-    floats = cv_problems() * (2 * CHANNELS + int(wildcards.k)) * N_SAMPLES
-    return attempt * (500 + math.ceil(8 * 8 * floats / 1e6))
+    """MB for one rank's cross-validation folds."""
+    return COSTS.cross_validate_mem_mb(int(wildcards.k), attempt)
 
 
 def consensus_mem_mb(wildcards, attempt):
-    """MB to hold and cluster every replicate's W and H of one rank (~4 copies)."""
-    floats = EXTRACT["replicates"] * int(wildcards.k) * (CHANNELS + N_SAMPLES)
-    return attempt * (1000 + math.ceil(4 * 8 * floats / 1e6))
+    """MB to cluster every replicate of one rank."""
+    return COSTS.consensus_mem_mb(int(wildcards.k), attempt)
 
 
 def catalog_mem_mb(wildcards, attempt):
-    """MB to count one sample: the interpreter plus ~3 bytes per base of the longest contig."""
-    return attempt * (1000 + math.ceil(3 * largest_contig(REFERENCE) / 1e6))
+    """MB to count one sample (grows with the reference's longest contig)."""
+    return resources.catalog_mem_mb(largest_contig(REFERENCE), attempt)
 
 
 def catalog_runtime(wildcards, input, attempt):
-    """Minutes to count one sample's VCF: 1 plus 1 per 20 MB of VCF."""
-    return attempt * (1 + math.ceil(os.path.getsize(input.vcf) / 20e6))
+    """Minutes to count one sample's VCF (grows with its size)."""
+    return resources.catalog_runtime(os.path.getsize(input.vcf), attempt)

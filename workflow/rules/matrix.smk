@@ -15,8 +15,8 @@ if MODE == "matrix":
             "logs/catalog/prepare_matrix.log",
         params:
             name=CATALOG,
-            pixels=pixel_flag(),
-            counts=counts_flag(),
+            pixels=flags.pixel_flag(MATRIX),
+            counts=flags.counts_flag(MATRIX),
             outdir=subpath(output.matrix, parent=True),
         threads: 1
         resources:
@@ -44,7 +44,7 @@ if MODE == "joint":
             name=CATALOG,
             modalities=[m["name"] for m in config["joint"]["modalities"]],
             weights=[m.get("weight", 1.0) for m in config["joint"]["modalities"]],
-            counts=counts_flag(),
+            counts=flags.counts_flag(MATRIX),
             outdir=subpath(output.matrix, parent=True),
         threads: 1
         resources:
@@ -126,7 +126,7 @@ rule report_matrix:
         "logs/report/report.log",
     params:
         name=CATALOG,
-        pixels=pixel_flag() if MODE == "matrix" else [],
+        pixels=flags.pixel_flag(MATRIX) if MODE == "matrix" else [],
         blocks=blocks_flag,
         extract_dir=subpath(input.metrics, parent=True),
         refit_dir=subpath(input.exposures, parent=True),

@@ -47,6 +47,7 @@ rule cross_validate:
 
 rule select_rank:
     input:
+        catalog=catalog_matrix,
         metrics=expand("results/extract/{{catalog}}/k{k}/metrics.json", k=RANKS),
         signatures=expand("results/extract/{{catalog}}/k{k}/signatures.tsv", k=RANKS),
         cv=expand("results/extract/{{catalog}}/k{k}/cv.npz", k=RANKS) if CV["cv_folds"] > 0 else [],
@@ -58,21 +59,27 @@ rule select_rank:
         provenance="results/extract/{catalog}/provenance.json",
     log:
         "logs/rank/{catalog}.log",
+    # provenance.json records these options as `sigforge extract` does (same file from both).
     params:
         generic=GENERIC,
         dirs=rank_dirs,
-        fixed=(["--fixed-rank", config["rank"]["fixed"]] if config["rank"]["fixed"] else []),
-        mean=config["rank"]["min_mean_stability"],
-        component=config["rank"]["min_component_stability"],
-        gain=config["rank"]["min_error_gain"],
-        facts=[
-            f"seed={config['seed']}",
-            f"catalog_name={CATALOG}",
-            f"ranks={RANKS}",
-            f"replicates={EXTRACT['replicates']}",
-            f"nmf=max_iter={EXTRACT['max_iter']},min_iter={EXTRACT['min_iter']},tol={EXTRACT['tol']},resampling={RESAMPLING},normalisation={EXTRACT['normalisation']},cap={EXTRACT['cap']}",
-            f"cross_validation=folds={CV['cv_folds']},holdout={CV['cv_holdout']},starts={CV['cv_starts']},max_iter={CV['cv_max_iter']}",
-        ],
+        ranks=",".join(str(k) for k in RANKS),
+        seed=config["seed"],
+        replicates=EXTRACT["replicates"],
+        max_iter=EXTRACT["max_iter"],
+        min_iter=EXTRACT["min_iter"],
+        tol=EXTRACT["tol"],
+        resampling=RESAMPLING,
+        normalisation=EXTRACT["normalisation"],
+        cap=EXTRACT["cap"],
+        folds=CV["cv_folds"],
+        holdout=CV["cv_holdout"],
+        starts=CV["cv_starts"],
+        cv_max_iter=CV["cv_max_iter"],
+        fixed=(["--fixed-rank", CV["fixed"]] if CV["fixed"] else []),
+        mean=CV["min_mean_stability"],
+        component=CV["min_component_stability"],
+        gain=CV["min_error_gain"],
         outdir=subpath(output.metrics, parent=True),
     threads: 1
     resources:
@@ -83,7 +90,13 @@ rule select_rank:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge select-rank --rank-dirs {params.dirs:q} {params.fixed:q} {params.generic:q}"
+        "sigforge select-rank --rank-dirs {params.dirs:q} --cv {input.cv:q}"
+        " --catalog {input.catalog:q} --catalog-name {wildcards.catalog:q}"
+        " --ranks {params.ranks:q} {params.generic:q} --seed {params.seed:q}"
+        " --replicates {params.replicates:q} --max-iter {params.max_iter:q}"
+        " --min-iter {params.min_iter:q} --tol {params.tol:q}"
+        " --resampling {params.resampling:q} --normalisation {params.normalisation:q}"
+        " --cap {params.cap:q} --cv-folds {params.folds:q} --cv-holdout {params.holdout:q}"
+        " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q} {params.fixed:q}"
         " --min-mean-stability {params.mean:q} --min-component-stability {params.component:q}"
-        " --min-error-gain {params.gain:q} --cv {input.cv:q} --provenance {params.facts:q}"
-        " --out {params.outdir:q} 2> {log:q}"
+        " --min-error-gain {params.gain:q} --out {params.outdir:q} 2> {log:q}"

@@ -1,6 +1,7 @@
 # Per-sample exposures with bootstrap intervals: the whole cohort against the chosen de novo
 # signatures (plus their decomposition into the reference set) and against the reference set;
 # and the per-patient target (`snakemake patients`), which needs no discovery at all.
+# One rule, `refit`; its variants change only what they read and write (and the signatures).
 # Only refit settings reach these rules, so changing them never reruns discovery.
 
 
@@ -18,6 +19,7 @@ rule refit:
     benchmark:
         "results/benchmarks/refit/SBS96.tsv"
     params:
+        data=refit_catalog_args,
         signatures=refit_signatures_arg,
         options=REFIT_FLAGS,
         outdir=subpath(output.exposures, parent=True),
@@ -28,11 +30,12 @@ rule refit:
     conda:
         "../../environment.yml"
     shell:
-        "sigforge refit --catalog {input.catalog:q} --signatures={params.signatures:q}"
+        "sigforge refit {params.data:q} --signatures={params.signatures:q}"
         " {params.options:q} --out {params.outdir:q} 2> {log:q}"
 
 
-rule refit_reference:
+# The cohort against the whole reference set (config refit.reference).
+use rule refit as refit_reference with:
     input:
         catalog=rules.merge_catalogs.output.matrix,
     output:
@@ -46,47 +49,31 @@ rule refit_reference:
         "results/benchmarks/refit/SBS96_reference.tsv"
     params:
         signatures=config["refit"]["reference"],
-        options=REFIT_FLAGS,
-        outdir=subpath(output.exposures, parent=True),
-    threads: 1
     resources:
         mem_mb=2000,
         runtime=60,
-    conda:
-        "../../environment.yml"
-    shell:
-        "sigforge refit --catalog {input.catalog:q} --signatures={params.signatures:q}"
-        " {params.options:q} --out {params.outdir:q} 2> {log:q}"
 
 
-rule refit_patient:
+# One patient's VCF against the reference set, with its own page.
+use rule refit as refit_patient with:
     input:
         vcf=sample_vcf,
         reference=REFERENCE,
+        fai=rules.genome_faidx.output.fai,
     output:
         exposures="results/patients/{stem}/exposures.tsv",
         intervals="results/patients/{stem}/exposure_intervals.tsv",
         page="results/patients/{stem}/patients/{stem}.html",
     log:
         "logs/patients/{stem}.log",
+    benchmark:
+        "results/benchmarks/patients/{stem}.tsv"
     params:
-        sample=sample_name,
-        vcf_sample=vcf_sample_flag,
-        filters=["--all-filters"] if config["catalog"]["all_filters"] else [],
+        data=refit_vcf_args,
         signatures=config["refit"]["reference"],
-        options=REFIT_FLAGS,
-        outdir=subpath(output.exposures, parent=True),
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=30,
-    conda:
-        "../../environment.yml"
-    shell:
-        "sigforge refit --vcf={input.vcf:q} --reference={input.reference:q}"
-        " --sample-name={params.sample:q} {params.vcf_sample:q} {params.filters:q}"
-        " --signatures={params.signatures:q} {params.options:q} --out {params.outdir:q}"
-        " 2> {log:q}"
 
 
 rule patients:

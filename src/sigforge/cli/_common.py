@@ -1,4 +1,5 @@
-"""Helpers shared by the stage commands: reading the input table, names, required files.
+"""Helpers shared by the stage commands: the command list, shared options, reading the input
+table, names, required files.
 
 Generic reads go through :func:`sigforge.io.read_matrix`; mutation tables (channel sets
 recognised) through :mod:`sigforge.genomics.tables`, imported only when needed.
@@ -7,8 +8,11 @@ recognised) through :mod:`sigforge.genomics.tables`, imported only when needed.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from sigforge.io import (
     InputError,
@@ -17,6 +21,87 @@ from sigforge.io import (
 )
 
 logger = logging.getLogger("sigforge.cli")
+
+Handler = Callable[[argparse.Namespace], None]
+
+
+class Command(NamedTuple):
+    """A command: the stage module (of :mod:`sigforge.cli`) declaring it, its one-line help."""
+
+    stage: str
+    help: str
+
+
+#: Every command, in the order of ``sigforge --help``; each stage's commands adjacent.
+COMMANDS = {
+    "catalog": Command("catalog", "VCFs/MAFs + reference FASTA -> SBS96, SBS288, SBS1536, "
+                       "DBS78, ID83 catalogs"),
+    "merge-catalogs": Command("catalog", "join per-sample catalog directories into a cohort"),
+    "replicates": Command("discovery", "factor one chunk of bootstrap replicates at rank k"),
+    "consensus": Command("discovery", "cluster one rank's replicates into stable signatures"),
+    "cross-validate": Command("discovery", "held-out-entry cross-validation of rank k"),
+    "select-rank": Command("discovery", "choose the rank from the per-rank results"),
+    "extract": Command("discovery", "the whole discovery on one machine"),
+    "refit": Command("refit", "exposures of samples to fixed signatures, with bootstrap "
+                     "intervals; per-patient mode from a VCF"),
+    "report": Command("report", "cohort HTML report and one HTML page per sample"),
+    "prepare-matrix": Command("matrix", "check a generic features x samples matrix and drop "
+                              "its all-zero rows and columns (listed in NAME_dropped.tsv)"),
+    "prepare-joint": Command("matrix", "stack several matrices over the same samples (joint "
+                             "NMF: one shared exposure matrix, per-modality weights)"),
+    "split-joint": Command("matrix", "per-modality loadings of joint components"),
+    "matrix-report": Command("matrix", "cohort HTML report of a generic matrix run"),
+}
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows every option's default, unless it has none or its help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        nothing = action.default is None or action.default is False or action.default == []
+        if (nothing or action.default == argparse.SUPPRESS or action.required
+                or not action.option_strings or "default" in text):
+            return text
+        return f"{text} (default: %(default)s)".lstrip()
+
+
+def add_command(subparsers: Any, name: str, handler: Handler) -> argparse.ArgumentParser:
+    """Declare command ``name`` (help line from :data:`COMMANDS`) run by ``handler``."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=COMMANDS[name].help, description=COMMANDS[name].help,
+        formatter_class=HelpFormatter)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def field_default(options: type, name: str) -> Any:
+    """The default of field ``name`` of an options dataclass: the one home of each default."""
+    field = next(f for f in dataclasses.fields(options) if f.name == name)
+    if field.default is dataclasses.MISSING:
+        raise TypeError(f"{options.__name__}.{name} has no default.")
+    return field.default
+
+
+def add_seed(parser: argparse.ArgumentParser, what: str = "") -> None:
+    """--seed, defaulting to the one global default seed (also the config's)."""
+    from sigforge.refit import DEFAULT_SEED
+
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"global seed{what}")
+
+
+def add_generic(parser: argparse.ArgumentParser) -> None:
+    """The --generic flag: the table is any features x samples matrix, not a catalog."""
+    parser.add_argument("--generic", action="store_true",
+                        help="take the tables as generic matrices: no mutation channel sets, "
+                             "no reference signatures")
+
+
+def add_drop_empty(parser: argparse.ArgumentParser) -> None:
+    """--drop-empty: leave out samples without mutations instead of stopping."""
+    parser.add_argument("--drop-empty", action="store_true",
+                        help="leave out samples without a single mutation (named in a warning) "
+                             "instead of stopping; DBS78 and ID83 catalogs often have some")
 
 
 def read_table_matrix(path: str | Path, *, generic: bool = False) -> Matrix:
@@ -63,6 +148,15 @@ def read_input_catalog_dropping(path: str, generic: bool = False, drop_empty: bo
 def catalog_name(args: argparse.Namespace) -> str:
     """The catalog name keying random streams: --catalog-name or the file stem."""
     return args.catalog_name or Path(args.catalog).stem.split(".")[0]
+
+
+def fact_text(value: Any, keys: tuple[str, ...] | None = None) -> str:
+    """A provenance.json fact as reports show it: settings (a dict) as ``name=value,...``
+    (only ``keys`` when given; numbers in their shortest form), anything else as ``str``."""
+    if not isinstance(value, dict):
+        return str(value)
+    return ",".join(f"{key}={item:g}" if isinstance(item, float) else f"{key}={item}"
+                    for key, item in value.items() if keys is None or key in keys)
 
 
 EXTRACT_FILES = ["provenance.json", "signatures.tsv", "rank_metrics.tsv", "stability.tsv"]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from sigforge.cli._common import add_command
 from sigforge.genomics.tables import read_catalog
 from sigforge.io import InputError, read_table, write_matrix, write_table
 
@@ -244,3 +245,43 @@ def merge_catalogs(args: argparse.Namespace) -> None:
     write_table(logs, out / "catalog_log.tsv")
     logger.info("cohort catalogs %s: %d samples", ", ".join(contexts),
                 merged[contexts[0]].shape[1])
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Declare ``catalog`` and ``merge-catalogs``."""
+    p = add_command(subparsers, "catalog", catalog)
+    p.add_argument("--reference", required=True, help="reference FASTA (plain or bgzipped)")
+    p.add_argument("--vcf", nargs="+", default=[], help="VCF/BCF files (plain or bgzipped)")
+    p.add_argument("--vcf-dir", default=None,
+                   help="directory of *.vcf, *.vcf.gz, *.vcf.bgz, *.bcf and *.maf files")
+    p.add_argument("--maf", nargs="+", default=[], help="MAF files (one sample per "
+                   "Tumor_Sample_Barcode)")
+    p.add_argument("--sample-name", nargs="+", default=None,
+                   help="sample names, one per input file holding one sample (default: the "
+                        "VCF's sample column, else its file name)")
+    p.add_argument("--vcf-sample", default=None,
+                   help="count only this sample column of multi-sample VCFs (default: one "
+                        "catalog column per sample column)")
+    p.add_argument("--sample-from-filename", action="store_true",
+                   help="name each file's sample after the file and ignore genotypes "
+                        "(SigProfilerMatrixGenerator's convention)")
+    p.add_argument("--contexts", nargs="+", default=["SBS96", "DBS78", "ID83"],
+                   metavar="CONTEXT",
+                   help="catalogs to write: SBS96 SBS288 SBS1536 DBS78 ID83 (default: SBS96 "
+                        "DBS78 ID83; SBS288 needs --annotation)")
+    p.add_argument("--annotation", default=None,
+                   help="genes for the transcriptional strand of SBS288: GTF or a BED with a "
+                        "strand column")
+    p.add_argument("--all-filters", action="store_true",
+                   help="count variants whatever their FILTER (default: PASS and '.')")
+    p.add_argument("--multi-snvs-in-sbs", action="store_true",
+                   help="also count the SNVs of DBSs and of 3+ adjacent SNVs in SBS96/288/1536,"
+                        " as SigProfilerMatrixGenerator does (default: each variant in one "
+                        "catalog only)")
+    p.add_argument("--out", required=True, help="output directory")
+
+    p = add_command(subparsers, "merge-catalogs", merge_catalogs)
+    p.add_argument("--inputs", nargs="+", required=True,
+                   help="directories written by 'catalog'; every context file is merged")
+    p.add_argument("--out", required=True, help="output directory")
+

@@ -1,7 +1,10 @@
 """The discovery commands: ``replicates``, ``consensus``, ``cross-validate``, ``select-rank``
 and ``extract`` (all of them in one process).
 
-Each handler takes the parsed ``argparse.Namespace``; :mod:`sigforge.cli` declares the options.
+Each handler takes the parsed ``argparse.Namespace``; :func:`add_parsers` declares the commands,
+their options taking their defaults from :class:`NMFOptions`, :class:`CVOptions` and
+:class:`RankRule`. ``select-rank`` accepts every option of ``extract`` that provenance.json
+records, so the workflow's jobs and one ``extract`` write the same provenance (:func:`run_facts`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,12 @@ from tqdm import tqdm
 from sigforge import __version__
 from sigforge._validation import check_rank
 from sigforge.cli._common import (
+    add_command,
+    add_drop_empty,
+    add_generic,
+    add_seed,
     catalog_name,
+    field_default,
     read_input_catalog,
     read_input_catalog_dropping,
     read_table_matrix,
@@ -38,7 +46,6 @@ from sigforge.discovery.pipeline import (
     summarise_rank,
 )
 from sigforge.discovery.rank import RankChoice, RankRule
-from sigforge.discovery.resample import get_resampler
 from sigforge.io import (
     InputError,
     Matrix,
@@ -56,16 +63,9 @@ logger = logging.getLogger(__name__)
 
 
 def _nmf_options(args: argparse.Namespace) -> NMFOptions:
-    """NMF options from the shared command-line flags."""
-    if args.max_iter < 1 or args.min_iter < 0 or args.tol < 0 or args.cap <= 0:
-        raise InputError("expected --max-iter >= 1, --min-iter >= 0, --tol >= 0 and --cap > 0; "
-                         f"got {args.max_iter}, {args.min_iter}, {args.tol} and {args.cap}.")
+    """NMF options from the shared command-line flags (checked by NMFOptions), and the seed."""
     if args.seed < 0:
         raise InputError(f"--seed: expected a whole number >= 0, got {args.seed}.")
-    try:
-        get_resampler(args.resampling)
-    except ValueError as err:
-        raise InputError(f"--resampling: {err}") from err
     return NMFOptions(max_iter=args.max_iter, min_iter=args.min_iter, tol=args.tol,
                       resampling=args.resampling, normalisation=args.normalisation,
                       cap=args.cap)
@@ -93,7 +93,7 @@ def replicates(args: argparse.Namespace) -> None:
         raise InputError(f"expected --first >= 0 and --count >= 1, got {args.first}, {args.count}.")
     chunk = solve_replicates(matrix.data.to_numpy(), args.k,
                              range(args.first, args.first + args.count), seed=args.seed,
-                             catalog_name=catalog_name(args), options=_nmf_options(args))
+                             matrix_name=catalog_name(args), options=_nmf_options(args))
     save_arrays(args.out, **chunk)
     logger.info("k=%d replicates %d-%d: median %d iterations, %d/%d converged", args.k,
                 args.first, args.first + args.count - 1, np.median(chunk["n_iter"]),
@@ -192,12 +192,8 @@ def consensus(args: argparse.Namespace) -> None:
 
 
 def _cv_options(args: argparse.Namespace) -> CVOptions:
-    """Cross-validation options from the command-line flags (iterations as for replicates)."""
-    if (args.cv_folds < 0 or not 0 < args.cv_holdout < 1 or args.cv_starts < 1
-            or args.cv_max_iter < 1):
-        raise InputError(f"expected --cv-folds >= 0, 0 < --cv-holdout < 1, --cv-starts >= 1 and "
-                         f"--cv-max-iter >= 1; got {args.cv_folds}, {args.cv_holdout}, "
-                         f"{args.cv_starts}, {args.cv_max_iter}.")
+    """Cross-validation options from the command-line flags (checked by CVOptions; stopping
+    rule and normalisation as for replicates)."""
     nmf = _nmf_options(args)
     return CVOptions(folds=args.cv_folds, holdout=args.cv_holdout, starts=args.cv_starts,
                      max_iter=args.cv_max_iter, min_iter=min(nmf.min_iter, args.cv_max_iter),
@@ -212,7 +208,7 @@ def cross_validate(args: argparse.Namespace) -> None:
     if options.folds < 1:
         raise InputError("--cv-folds must be >= 1 for 'cross-validate'.")
     result = cross_validate_rank(matrix.data.to_numpy(), args.k, range(options.folds),
-                                 seed=args.seed, catalog_name=catalog_name(args),
+                                 seed=args.seed, matrix_name=catalog_name(args),
                                  options=options)
     save_arrays(args.out, k=np.array(args.k), **result)
     logger.info("k=%d: held-out deviance %s", args.k,
@@ -275,23 +271,29 @@ def _write_selection(results: list[RankResult], choice: RankChoice, out: Path,
     logger.info("chosen rank: %s", choice.reason)
 
 
-def _parse_facts(pairs: list[str]) -> dict[str, str]:
-    """KEY=VALUE pairs into a dict."""
-    facts = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise InputError(f"--provenance expects KEY=VALUE, got '{pair}'.")
-        facts[key] = value
-    return facts
+def run_facts(args: argparse.Namespace, ranks: list[int],
+              left_out: list[str] | None = None) -> dict[str, Any]:
+    """The run's settings recorded in provenance.json, typed, from the options of ``extract``.
+
+    ``extract`` and ``select-rank`` (the workflow's last discovery step, given the same options)
+    both record this, so a run by hand and the workflow's jobs write the same provenance.
+    """
+    return {"seed": args.seed, "catalog": args.catalog,
+            "catalog_name": catalog_name(args) if args.catalog or args.catalog_name else None,
+            "samples_without_mutations_left_out": left_out or [], "ranks": ranks,
+            "replicates": args.replicates, "nmf": asdict(_nmf_options(args)),
+            "cross_validation": asdict(_cv_options(args)), "rank_rule": asdict(_rank_rule(args))}
 
 
 def select_rank(args: argparse.Namespace) -> None:
     """``sigforge select-rank``: apply the rank rule to the per-rank results."""
     results = _read_rank_dirs(args.rank_dirs, args.generic)
-    rule = _rank_rule(args)
-    choice = choose_rank(results, rule, _read_cv(args.cv, [r.k for r in results]) or None)
-    facts = {"rank_rule": asdict(rule), **_parse_facts(args.provenance)}
+    ranks = sorted(r.k for r in results)
+    if args.ranks is not None and args.ranks != ranks:
+        raise InputError(f"--ranks {args.ranks} differ from the ranks {ranks} of --rank-dirs; "
+                         "give one directory per rank of --ranks.")
+    facts = run_facts(args, ranks)
+    choice = choose_rank(results, _rank_rule(args), _read_cv(args.cv, ranks) or None)
     _write_selection(results, choice, Path(args.out), facts)
 
 
@@ -316,7 +318,7 @@ def extract(args: argparse.Namespace) -> None:
                                  + (cv.folds > 0))
     with tqdm(total=n_tasks, desc="extract", unit="task", disable=args.quiet) as bar:
         discovery = run_discovery(matrix.data, args.ranks, replicates=args.replicates,
-                                  chunk_size=args.chunk_size, seed=args.seed, catalog_name=name,
+                                  chunk_size=args.chunk_size, seed=args.seed, matrix_name=name,
                                   options=options, rule=rule, cv=cv, threads=args.threads,
                                   progress=lambda done: bar.update(done - bar.n))
     out = Path(args.out)
@@ -325,8 +327,137 @@ def extract(args: argparse.Namespace) -> None:
         if result.k in discovery.cv:
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
                         **discovery.cv[result.k])
-    facts = {"seed": args.seed, "catalog": args.catalog, "catalog_name": name,
-             "samples_without_mutations_left_out": left_out, "ranks": args.ranks,
-             "replicates": args.replicates, "nmf": asdict(options),
-             "cross_validation": asdict(cv), "rank_rule": asdict(rule)}
-    _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)
+    _write_selection(list(discovery.ranks.values()), discovery.choice, out,
+                     run_facts(args, args.ranks, left_out))
+
+
+def parse_ranks(text: str) -> list[int]:
+    """Parse '3', '2-8' or '2,4,6' into a sorted list of distinct ranks."""
+    ranks: set[int] = set()
+    try:
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            ranks.update(range(int(low), int(high or low) + 1))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected ranks like '2-8' or '2,3,5', got '{text}'") \
+            from err
+    if not ranks:
+        raise argparse.ArgumentTypeError(f"'{text}' holds no rank: write the smaller rank "
+                                         "first, as in '2-8'")
+    if min(ranks) < 1:
+        raise argparse.ArgumentTypeError(f"ranks must be >= 1, got '{text}'")
+    return sorted(ranks)
+
+
+def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the commands that factor replicates; defaults from :class:`NMFOptions`."""
+    add_seed(parser, "; replicate r of rank k draws from (seed, catalog name, k, r) alone")
+    parser.add_argument("--max-iter", type=int, default=field_default(NMFOptions, "max_iter"),
+                        help="iteration cap per replicate")
+    parser.add_argument("--min-iter", type=int, default=field_default(NMFOptions, "min_iter"),
+                        help="iterations before stopping")
+    parser.add_argument("--tol", type=float, default=field_default(NMFOptions, "tol"),
+                        help="relative objective change that counts as converged")
+    parser.add_argument("--resampling", default=field_default(NMFOptions, "resampling"),
+                        help="bootstrap: poisson (per entry), multinomial (at each sample's "
+                             "total) or scaled[:DEPTH] (multinomial at DEPTH pseudo-counts, "
+                             "rescaled; for real-valued data)")
+    parser.add_argument("--normalisation", default=field_default(NMFOptions, "normalisation"),
+                        choices=["none", "cap", "gmm"],
+                        help="scale hypermutated samples down before factorisation: none, "
+                             "cap (at --cap) or gmm (threshold from a Gaussian mixture of the "
+                             "log totals, at least --cap); see sigforge.discovery.normalise")
+    parser.add_argument("--cap", type=float, default=field_default(NMFOptions, "cap"),
+                        help="mutations per sample for 'cap', floor for 'gmm'")
+    add_generic(parser)
+    parser.add_argument("--catalog-name", default=None,
+                        help="name keying the random streams and naming components "
+                             "(default: the catalog file's stem)")
+
+
+def _add_cv_options(parser: argparse.ArgumentParser) -> None:
+    """Options of held-out-entry cross-validation; defaults from :class:`CVOptions`."""
+    parser.add_argument("--cv-folds", type=int, default=field_default(CVOptions, "folds"),
+                        help="held-out folds per rank; 0 disables")
+    parser.add_argument("--cv-holdout", type=float, default=field_default(CVOptions, "holdout"),
+                        help="share of entries hidden per fold")
+    parser.add_argument("--cv-starts", type=int, default=field_default(CVOptions, "starts"),
+                        help="random starts per fold; the best on the visible entries is kept")
+    parser.add_argument("--cv-max-iter", type=int, default=field_default(CVOptions, "max_iter"),
+                        help="iteration cap of each masked fit")
+
+
+def _add_rank_rule(parser: argparse.ArgumentParser) -> None:
+    """Options of the rank-selection rule; defaults from :class:`RankRule`."""
+    for name, text in (("min_mean_stability", "mean component silhouette of a candidate rank"),
+                       ("min_component_stability", "silhouette of every component of a "
+                                                   "candidate rank"),
+                       ("min_error_gain", "share of the KL divergence a larger rank must "
+                                          "remove (without cross-validation)")):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float,
+                            default=field_default(RankRule, name), help=f"smallest {text}")
+    parser.add_argument("--fixed-rank", type=int, default=field_default(RankRule, "fixed_rank"),
+                        help="use this rank instead of the rule")
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Every option provenance.json records but --catalog and --ranks (see run_facts)."""
+    parser.add_argument("--replicates", type=int, default=100,
+                        help="bootstrap replicates per rank")
+    _add_nmf_options(parser)
+    _add_cv_options(parser)
+    _add_rank_rule(parser)
+
+
+def _add_stage_parsers(subparsers: Any) -> None:
+    """Declare the workflow's per-job commands: replicates, consensus, cross-validate."""
+    p = add_command(subparsers, "replicates", replicates)
+    p.add_argument("--catalog", required=True, help="the catalog to factor")
+    p.add_argument("--k", type=int, required=True, help="rank")
+    p.add_argument("--first", type=int, required=True, help="first replicate index")
+    p.add_argument("--count", type=int, required=True, help="replicates in this chunk")
+    _add_nmf_options(p)
+    p.add_argument("--out", required=True, help="output .npz")
+
+    p = add_command(subparsers, "consensus", consensus)
+    p.add_argument("--catalog", required=True, help="the catalog the chunks factored")
+    p.add_argument("--k", type=int, required=True, help="rank")
+    p.add_argument("--chunks", nargs="+", required=True, help=".npz files from 'replicates'")
+    p.add_argument("--catalog-name", default=None,
+                   help="name of the components (default: the catalog file's stem)")
+    add_generic(p)
+    add_seed(p, "; keys the gap statistic's null sets")
+    p.add_argument("--out", required=True, help="rank directory (k{k})")
+
+    p = add_command(subparsers, "cross-validate", cross_validate)
+    p.add_argument("--catalog", required=True, help="the catalog to cross-validate")
+    p.add_argument("--k", type=int, required=True, help="rank")
+    _add_nmf_options(p)
+    _add_cv_options(p)
+    p.add_argument("--out", required=True, help="output .npz")
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Declare the discovery commands: the per-job steps, ``select-rank`` and ``extract``."""
+    _add_stage_parsers(subparsers)
+    p = add_command(subparsers, "select-rank", select_rank)
+    p.add_argument("--rank-dirs", nargs="+", required=True, help="directories from 'consensus'")
+    p.add_argument("--cv", nargs="*", default=[],
+                   help=".npz files from 'cross-validate', one per rank (optional)")
+    p.add_argument("--catalog", default=None,
+                   help="the catalog the ranks were factored from, recorded in provenance.json")
+    p.add_argument("--ranks", type=parse_ranks, default=None,
+                   help="ranks tried, checked against --rank-dirs (default: theirs)")
+    _add_run_options(p)
+    p.add_argument("--out", required=True, help="output directory")
+
+    p = add_command(subparsers, "extract", extract)
+    p.add_argument("--catalog", required=True, help="the catalog (features x samples) to factor")
+    p.add_argument("--ranks", type=parse_ranks, required=True, help="ranks tried, e.g. 1-12")
+    _add_run_options(p)
+    p.add_argument("--chunk-size", type=int, default=25,
+                   help="replicates per batched solve (the workflow's job size)")
+    p.add_argument("--threads", type=int, default=1, help="worker processes")
+    add_drop_empty(p)
+    p.add_argument("--out", required=True, help="output directory")
+

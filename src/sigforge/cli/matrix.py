@@ -7,12 +7,15 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from sigforge.cli._common import (
     EXTRACT_FILES,
     REFIT_FILES,
+    add_command,
+    fact_text,
     require_files,
 )
 from sigforge.io import (
@@ -89,7 +92,8 @@ def matrix_report(args: argparse.Namespace) -> None:
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_matrix(refit_dir / "exposures.tsv").data,
         reconstruction=read_table(refit_dir / "reconstruction.tsv"),
-        pixels=_pixel_shape(args.pixels), provenance=provenance,
+        pixels=_pixel_shape(args.pixels),
+        provenance={key: fact_text(value) for key, value in provenance.items()},
         blocks=_read_blocks(args.blocks) if args.blocks else None)
     path = write_matrix_report(data, Path(args.out))
     logger.info("matrix report: %s", path.resolve())
@@ -131,3 +135,41 @@ def split_joint(args: argparse.Namespace) -> None:
     for name, frame in per_modality.items():
         write_matrix(frame, out / f"{name}_signatures.tsv", label="Feature")
     write_table(shares, out / "modalities.tsv")
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Declare the generic-matrix commands."""
+    p = add_command(subparsers, "prepare-matrix", prepare_matrix)
+    p.add_argument("--input", required=True, help="TSV/CSV/Parquet: feature labels, then one "
+                   "column per sample")
+    p.add_argument("--name", required=True, help="name of the cleaned matrix (NAME.tsv)")
+    p.add_argument("--counts", action="store_true", help="require whole numbers")
+    p.add_argument("--pixels", default=None, help="HEIGHT,WIDTH when the features are the "
+                   "pixels of an image (row-major)")
+    p.add_argument("--out", required=True, help="output directory")
+
+    p = add_command(subparsers, "prepare-joint", prepare_joint)
+    p.add_argument("--inputs", nargs="+", required=True, help="one table per modality")
+    p.add_argument("--modalities", nargs="+", required=True, help="one name per table")
+    p.add_argument("--weights", nargs="+", type=float, required=True,
+                   help="weight of each modality's entries in the KL objective")
+    p.add_argument("--name", required=True, help="name of the stacked matrix (NAME.tsv)")
+    p.add_argument("--counts", action="store_true", help="require whole numbers")
+    p.add_argument("--out", required=True, help="output directory")
+
+    p = add_command(subparsers, "split-joint", split_joint)
+    p.add_argument("--signatures", required=True, help="signatures.tsv of the joint run")
+    p.add_argument("--blocks", required=True, help="NAME_blocks.tsv from prepare-joint")
+    p.add_argument("--out", required=True, help="output directory")
+
+    p = add_command(subparsers, "matrix-report", matrix_report)
+    p.add_argument("--name", required=True, help="name of the data set")
+    p.add_argument("--matrix", required=True, help="the matrix written by prepare-matrix")
+    p.add_argument("--dropped", default=None, help="NAME_dropped.tsv from prepare-matrix")
+    p.add_argument("--extract-dir", required=True, help="directory written by extract")
+    p.add_argument("--refit-dir", required=True, help="directory written by refit")
+    p.add_argument("--pixels", default=None, help="HEIGHT,WIDTH: draw components as images")
+    p.add_argument("--blocks", default=None, help="NAME_blocks.tsv of a joint run: draw each "
+                   "modality's loadings")
+    p.add_argument("--out", required=True, help="output directory")
+

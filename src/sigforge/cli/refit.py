@@ -13,6 +13,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from sigforge.cli._common import (
+    add_command,
+    add_drop_empty,
+    add_generic,
+    add_seed,
+    field_default,
     read_input_catalog,
 )
 from sigforge.cli.report import write_patient_page
@@ -23,6 +28,7 @@ from sigforge.io import (
     write_matrix,
     write_table,
 )
+from sigforge.refit import REFIT_METHODS, RefitOptions
 
 logger = logging.getLogger(__name__)
 
@@ -74,15 +80,11 @@ def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
     return names
 
 
-def _refit_options(args: argparse.Namespace) -> Any:
-    """RefitOptions from the command-line flags."""
-    from sigforge.refit.core import DEFAULT_LIKELIHOOD_THRESHOLD, RefitOptions
-
-    threshold = args.likelihood_threshold
+def _refit_options(args: argparse.Namespace) -> RefitOptions:
+    """RefitOptions from the command-line flags (checked there)."""
     return RefitOptions(method=args.method, bootstrap=args.bootstrap,
                         confidence=args.confidence, seed=args.seed,
-                        likelihood_threshold=DEFAULT_LIKELIHOOD_THRESHOLD
-                        if threshold is None else threshold)
+                        likelihood_threshold=args.likelihood_threshold)
 
 
 def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
@@ -115,7 +117,7 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     features by label (any row order), columns rescaled to sum 1 where they do not (with a
     warning), restricted to --restrict-to."""
     from sigforge._validation import feature_differences
-    from sigforge.refit.core import normalise_signatures
+    from sigforge.refit import normalise_signatures
 
     if args.generic:
         signatures = read_matrix(args.signatures)
@@ -173,7 +175,7 @@ def _check_counts_for_refit(matrix: Matrix, args: argparse.Namespace) -> None:
 
 def refit(args: argparse.Namespace) -> None:
     """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
-    from sigforge.refit.core import decompose_signatures, identity_decomposition, refit_catalog
+    from sigforge.refit import decompose_signatures, identity_decomposition, refit_catalog
 
     log = None
     if args.generic and not args.catalog:
@@ -215,3 +217,43 @@ def refit(args: argparse.Namespace) -> None:
                 "cosine %.3f", n, signatures.data.shape[1], args.method,
                 result.reconstruction["signatures_used"].median(),
                 result.reconstruction["cosine"].median())
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Declare ``refit``; defaults from :class:`~sigforge.refit.RefitOptions`."""
+    p = add_command(subparsers, "refit", refit)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--catalog", help="catalog table (features x samples)")
+    source.add_argument("--vcf", help="one patient's VCF: builds its SBS96 catalog first")
+    add_drop_empty(p)
+    p.add_argument("--reference", help="reference FASTA (with --vcf)")
+    p.add_argument("--sample-name", default=None, help="patient name (with --vcf; default: "
+                   "the VCF's sample column, else its file name)")
+    p.add_argument("--vcf-sample", default=None, help="sample column of a multi-sample VCF")
+    p.add_argument("--all-filters", action="store_true", help="count all FILTER values")
+    p.add_argument("--signatures", required=True, help="signature table or a shipped name "
+                   "such as COSMIC_v3.6")
+    p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"],
+                   help="build of a shipped signature set")
+    p.add_argument("--method", default=field_default(RefitOptions, "method"),
+                   choices=REFIT_METHODS, help="sparse refit rule (see sigforge.refit)")
+    p.add_argument("--likelihood-threshold", type=float,
+                   default=field_default(RefitOptions, "likelihood_threshold"),
+                   help="log-likelihood a signature must be worth (default: %(default).4g, "
+                        "the chi-square rule)")
+    p.add_argument("--bootstrap", type=int, default=field_default(RefitOptions, "bootstrap"),
+                   help="multinomial resamples per sample for intervals (0 = none)")
+    p.add_argument("--confidence", type=float,
+                   default=field_default(RefitOptions, "confidence"),
+                   help="central coverage of the percentile intervals")
+    add_seed(p, "; keys each sample's resamples")
+    p.add_argument("--restrict-to", default=None,
+                   help="only these signatures: comma-separated names or a file, one per line")
+    p.add_argument("--decompose-into", default="COSMIC_v3.6",
+                   help="reference set the signatures are decomposed into (decomposition.tsv;"
+                        " known channel sets only, and not when refitting to that set itself)")
+    p.add_argument("--novel-below", type=float, default=0.9,
+                   help="decomposition cosine under which a signature is flagged novel")
+    add_generic(p)
+    p.add_argument("--out", required=True, help="output directory")
+

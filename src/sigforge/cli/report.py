@@ -16,6 +16,8 @@ from sigforge import __version__
 from sigforge.cli._common import (
     EXTRACT_FILES,
     REFIT_FILES,
+    add_command,
+    fact_text,
     read_table_matrix,
     require_files,
 )
@@ -93,7 +95,7 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
     import os
 
     from sigforge.genomics.reference import load_aetiology, load_reference
-    from sigforge.refit.core import best_matches
+    from sigforge.refit import best_matches
     from sigforge.report.cohort import CohortData
 
     catalog_dir, extract_dir = Path(args.catalog_dir), Path(args.extract_dir)
@@ -142,6 +144,10 @@ def _load_cohort_data(args: argparse.Namespace) -> Any:
     return data
 
 
+#: The NMF settings the cohort report shows: those given on the command line.
+_NMF_SHOWN = ("max_iter", "min_iter", "tol", "resampling", "normalisation", "cap")
+
+
 def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
               catalog_log: pd.DataFrame) -> dict[str, str]:
     """The cohort report's run summary: inputs, versions, configuration and seed."""
@@ -156,7 +162,7 @@ def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
     for key, label in (("catalog_name", "channel set"), ("ranks", "ranks tried"),
                        ("replicates", "replicates per rank"), ("nmf", "NMF settings")):
         if key in provenance:
-            info[label] = str(provenance[key])
+            info[label] = fact_text(provenance[key], _NMF_SHOWN)
     rule = provenance.get("rank_rule")
     if isinstance(rule, dict):
         info["rank rule"] = ", ".join(f"{key}={value}" for key, value in rule.items())
@@ -187,7 +193,7 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     """Per-patient mode: the patient's HTML page (no cohort page to link back to)."""
     from sigforge.genomics.reference import load_aetiology
     from sigforge.genomics.samplesheet import file_stems
-    from sigforge.refit.core import best_matches
+    from sigforge.refit import best_matches
     from sigforge.report.cohort import CohortData, write_patient_report
 
     sample = str(matrix.data.columns[0])
@@ -209,3 +215,18 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     stem = file_stems([sample], f"VCF {args.vcf}")[sample]
     path = write_patient_report(data, sample, out, stem)
     logger.info("patient report: %s", path.resolve())
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Declare ``report``."""
+    p = add_command(subparsers, "report", report)
+    p.add_argument("--catalog-dir", required=True, help="directory with SBS96.tsv, catalog_log.tsv")
+    p.add_argument("--extract-dir", required=True, help="directory written by extract")
+    p.add_argument("--refit-dir", required=True, help="directory written by refit")
+    p.add_argument("--reference", default="COSMIC_v3.6", help="reference set for matches")
+    p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"],
+                   help="build of the reference set")
+    p.add_argument("--threads", type=int, default=None,
+                   help="processes drawing patient pages (default: the CPUs allowed, at most 8)")
+    p.add_argument("--out", required=True, help="output directory")
+

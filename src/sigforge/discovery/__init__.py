@@ -72,24 +72,25 @@ from sigforge.discovery.rank import RankChoice, RankRule, relative_error, select
 from sigforge.discovery.resample import (
     DEFAULT_DEPTH,
     RESAMPLERS,
-    catalog_key,
     get_resampler,
     multinomial_bootstrap,
     poisson_bootstrap,
     replicate_rng,
     scaled_multinomial_bootstrap,
+    stream_key,
 )
 
 __all__ = [
     "DEFAULT_CAP", "DEFAULT_DEPTH", "GAP_MAX_POINTS", "GAP_NULLS", "MAX_CONSENSUS_SAMPLES",
     "NORMALISATIONS", "RESAMPLERS", "TEXT_SUFFIXES", "CVOptions", "Capping", "Consensus",
     "Discovery", "Gap", "NMFOptions", "PreparedMatrix", "RankChoice", "RankResult", "RankRule",
-    "cap_samples", "catalog_key", "check_pixels", "choose_rank", "chunk_ranges",
+    "cap_samples", "check_pixels", "choose_rank", "chunk_ranges",
     "cluster_replicates", "component_names", "consensus_matrix", "cophenetic_correlation",
     "cross_validate_rank", "cv_fold_table", "discovery_tasks", "drop_empty", "first_fraction",
     "gap_rng", "gap_statistic", "get_resampler", "gmm_threshold", "holdout_mask", "merge_chunks",
     "multinomial_bootstrap", "pixel_image", "poisson_bootstrap", "poisson_deviance",
     "prepare_joint", "prepare_matrix", "read_generic_matrix", "relative_error", "replicate_rng",
     "run_discovery", "scaled_multinomial_bootstrap", "select_rank", "solve_replicates",
-    "split_components", "stack_modalities", "summarise_folds", "summarise_rank", "whole_numbers",
+    "split_components", "stack_modalities", "stream_key", "summarise_folds", "summarise_rank",
+    "whole_numbers",
 ]

@@ -20,6 +20,7 @@ from scipy.cluster.hierarchy import cophenet, fcluster, linkage
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import pdist, squareform
 
+from sigforge._maths import unit_vectors
 from sigforge._types import FloatArray
 
 _MAX_ROUNDS = 100
@@ -50,12 +51,6 @@ class Consensus:
     assignment: np.ndarray
 
 
-def _unit_columns(W: FloatArray) -> FloatArray:
-    """Scale the columns along the feature axis (-2) to unit Euclidean norm."""
-    norms = np.linalg.norm(W, axis=-2, keepdims=True)
-    return W / np.where(norms > 0, norms, 1.0)
-
-
 def _match_to_centroids(units: FloatArray, centroids: FloatArray) -> np.ndarray:
     """Hungarian assignment of each replicate's components to centroids; (R, k) cluster ids."""
     assignment = np.empty(units.shape[::2], dtype=np.int64)
@@ -72,7 +67,7 @@ def _centroids(units: FloatArray, assignment: np.ndarray, k: int) -> FloatArray:
     sums = np.zeros((m, k))
     for r in range(units.shape[0]):
         sums[:, assignment[r]] += units[r]
-    return _unit_columns(sums)
+    return unit_vectors(sums)
 
 
 def cluster_replicates(W: FloatArray, objective: FloatArray) -> Consensus:
@@ -93,7 +88,7 @@ def cluster_replicates(W: FloatArray, objective: FloatArray) -> Consensus:
     R, _, k = W.shape
     if R < 2:
         raise ValueError(f"expected at least 2 replicates to measure stability, got {R}.")
-    units = _unit_columns(np.asarray(W, dtype=np.float64))
+    units = unit_vectors(np.asarray(W, dtype=np.float64))
     centroids = units[int(np.argmin(objective))]
     assignment = _match_to_centroids(units, centroids)
     for _ in range(_MAX_ROUNDS):
@@ -113,7 +108,7 @@ def _summarise(W: FloatArray, units: FloatArray, assignment: np.ndarray, k: int)
     flat_l1 = l1.transpose(0, 2, 1).reshape(-1, W.shape[1])
     signatures = np.stack([flat_l1[labels == c].mean(axis=0) for c in range(k)], axis=1)
     signatures /= signatures.sum(axis=0, keepdims=True)
-    centre = _unit_columns(signatures)
+    centre = unit_vectors(signatures)
     distance = 1.0 - (members @ centre)[np.arange(labels.size), labels]
     spread = np.array([distance[labels == c].mean() for c in range(k)])
     if k == 1:
@@ -217,9 +212,7 @@ def _uniform_null(points: FloatArray, rng: np.random.Generator) -> FloatArray:
     """Points drawn uniformly in the per-feature range of ``points``, scaled to unit norm."""
     low, high = points.min(axis=0), points.max(axis=0)
     draws = low + (high - low) * rng.random(points.shape)
-    norms = np.linalg.norm(draws, axis=1, keepdims=True)
-    normalised: FloatArray = draws / np.where(norms > 0, norms, 1.0)
-    return normalised
+    return unit_vectors(draws, axis=1)
 
 
 def gap_statistic(W: FloatArray, rng: np.random.Generator, *, n_null: int = 20,
@@ -240,7 +233,7 @@ def gap_statistic(W: FloatArray, rng: np.random.Generator, *, n_null: int = 20,
         Source of the null sets (keyed by seed, catalog and k by the caller).
     """
     R, m, k = W.shape
-    points = _unit_columns(np.asarray(W, dtype=np.float64)).transpose(0, 2, 1).reshape(-1, m)
+    points = unit_vectors(np.asarray(W, dtype=np.float64)).transpose(0, 2, 1).reshape(-1, m)
     clusters = min(k + 1 if max_clusters is None else max_clusters, points.shape[0] - 1)
     if clusters < 1 or n_null < 2:
         raise ValueError(f"expected at least 2 pooled components and 2 null sets, got "

@@ -32,8 +32,8 @@ import numpy as np
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
-from sigforge.discovery.normalise import DEFAULT_CAP, cap_samples
-from sigforge.discovery.resample import catalog_key
+from sigforge.discovery.normalise import DEFAULT_CAP, NORMALISATIONS, cap_samples
+from sigforge.discovery.resample import stream_key
 from sigforge.nmf import fit_kl_mu_batched, random_init
 
 #: Distinguishes cross-validation random streams from bootstrap replicate streams.
@@ -54,8 +54,25 @@ class CVOptions:
     normalisation: str = "none"
     cap: float = DEFAULT_CAP
 
+    def __post_init__(self) -> None:
+        """Reject settings no fold can use, naming the command-line option of each."""
+        for option, value, valid, bound in (
+                ("--cv-folds", self.folds, self.folds >= 0, "--cv-folds >= 0"),
+                ("--cv-holdout", self.holdout, 0 < self.holdout < 1, "0 < --cv-holdout < 1"),
+                ("--cv-starts", self.starts, self.starts >= 1, "--cv-starts >= 1"),
+                ("--cv-max-iter", self.max_iter, self.max_iter >= 1, "--cv-max-iter >= 1"),
+                ("--min-iter", self.min_iter, self.min_iter >= 0, "--min-iter >= 0"),
+                ("--tol", self.tol, self.tol >= 0, "--tol >= 0"),
+                ("floor", self.floor, self.floor > 0, "floor > 0"),
+                ("--cap", self.cap, self.cap > 0, "--cap > 0")):
+            if not valid:
+                raise ValueError(f"{option}: expected {bound}, got {value}.")
+        if self.normalisation not in NORMALISATIONS:
+            raise ValueError(f"--normalisation: expected one of {', '.join(NORMALISATIONS)}, "
+                             f"got '{self.normalisation}'.")
 
-def holdout_mask(shape: tuple[int, int], fraction: float, seed: int, catalog: str,
+
+def holdout_mask(shape: tuple[int, int], fraction: float, seed: int, name: str,
                  fold: int) -> np.ndarray:
     """Boolean (m, n) mask, True on the ``round(fraction * m * n)`` hidden entries of a fold.
 
@@ -67,7 +84,7 @@ def holdout_mask(shape: tuple[int, int], fraction: float, seed: int, catalog: st
     size = shape[0] * shape[1]
     count = max(1, int(round(fraction * size)))
     rng = np.random.default_rng(np.random.SeedSequence(
-        [seed, catalog_key(catalog), _CV_STREAM, fold]))
+        [seed, stream_key(name), _CV_STREAM, fold]))
     mask = np.zeros(size, dtype=bool)
     mask[rng.choice(size, size=count, replace=False)] = True
     return mask.reshape(shape)
@@ -81,14 +98,14 @@ def poisson_deviance(observed: FloatArray, model: FloatArray) -> FloatArray:
     return result
 
 
-def _start_rng(seed: int, catalog: str, k: int, fold: int, start: int) -> np.random.Generator:
+def _start_rng(seed: int, name: str, k: int, fold: int, start: int) -> np.random.Generator:
     """Generator of the starting factors of one (rank, fold, start)."""
     return np.random.default_rng(np.random.SeedSequence(
-        [seed, catalog_key(catalog), _CV_STREAM, fold, k, start]))
+        [seed, stream_key(name), _CV_STREAM, fold, k, start]))
 
 
 def cross_validate_rank(catalog: FloatArray, k: int, folds: Sequence[int], *, seed: int,
-                        catalog_name: str, options: CVOptions) -> dict[str, np.ndarray]:
+                        matrix_name: str, options: CVOptions) -> dict[str, np.ndarray]:
     """Held-out deviance of rank k on the given folds (all folds and starts in one batch).
 
     The catalog is first capped as ``options.normalisation`` says (as the replicates are).
@@ -111,9 +128,9 @@ def cross_validate_rank(catalog: FloatArray, k: int, folds: Sequence[int], *, se
     catalog = cap_samples(catalog, options.normalisation, options.cap).catalog
     masks, starts_w, starts_h = [], [], []
     for fold in folds:
-        mask = holdout_mask(catalog.shape, options.holdout, seed, catalog_name, fold)
+        mask = holdout_mask(catalog.shape, options.holdout, seed, matrix_name, fold)
         for start in range(options.starts):
-            W0, H0 = random_init(catalog, k, _start_rng(seed, catalog_name, k, fold, start))
+            W0, H0 = random_init(catalog, k, _start_rng(seed, matrix_name, k, fold, start))
             masks.append(mask)
             starts_w.append(W0)
             starts_h.append(H0)

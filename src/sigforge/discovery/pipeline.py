@@ -22,11 +22,11 @@ from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
 from sigforge.discovery.consensus import cluster_replicates, cophenetic_correlation, gap_statistic
 from sigforge.discovery.crossval import CVOptions, cross_validate_rank, summarise_folds
-from sigforge.discovery.normalise import DEFAULT_CAP, cap_samples
+from sigforge.discovery.normalise import DEFAULT_CAP, NORMALISATIONS, cap_samples
 from sigforge.discovery.rank import RankChoice, RankRule, relative_error, select_rank
-from sigforge.discovery.resample import catalog_key, get_resampler, replicate_rng
+from sigforge.discovery.resample import get_resampler, replicate_rng, stream_key
 from sigforge.nmf import fit_kl_mu_batched, random_init
-from sigforge.refit.core import refit_catalog
+from sigforge.refit import refit_catalog
 
 #: Distinguishes the gap statistic's null sets from other random streams.
 _GAP_STREAM = 0x47415001
@@ -48,6 +48,24 @@ class NMFOptions:
     resampling: str = "poisson"
     normalisation: str = "none"
     cap: float = DEFAULT_CAP
+
+    def __post_init__(self) -> None:
+        """Reject settings no fit can use, naming the command-line option of each."""
+        for option, value, valid, bound in (
+                ("--max-iter", self.max_iter, self.max_iter >= 1, "--max-iter >= 1"),
+                ("--min-iter", self.min_iter, self.min_iter >= 0, "--min-iter >= 0"),
+                ("--tol", self.tol, self.tol >= 0, "--tol >= 0"),
+                ("--cap", self.cap, self.cap > 0, "--cap > 0"),
+                ("check_every", self.check_every, self.check_every >= 1, "check_every >= 1")):
+            if not valid:
+                raise ValueError(f"{option}: expected {bound}, got {value}.")
+        if self.normalisation not in NORMALISATIONS:
+            raise ValueError(f"--normalisation: expected one of {', '.join(NORMALISATIONS)}, "
+                             f"got '{self.normalisation}'.")
+        try:
+            get_resampler(self.resampling)
+        except ValueError as err:
+            raise ValueError(f"--resampling: {err}") from err
 
 
 @dataclass(frozen=True)
@@ -71,14 +89,14 @@ def chunk_ranges(n_replicates: int, chunk_size: int) -> list[range]:
 
 
 def solve_replicates(catalog: FloatArray, k: int, replicates: Sequence[int], *, seed: int,
-                     catalog_name: str, options: NMFOptions) -> dict[str, np.ndarray]:
+                     matrix_name: str, options: NMFOptions) -> dict[str, np.ndarray]:
     """Resample and factor the given replicates of one rank in a single batched solve.
 
     Returns
     -------
     dict of arrays
         ``replicate`` (R,), ``W`` (R, m, k), ``H`` (R, k, n), ``objective``, ``n_iter``,
-        ``converged`` (R,). Each replicate's arrays depend only on (seed, catalog_name, k, r).
+        ``converged`` (R,). Each replicate's arrays depend only on (seed, matrix_name, k, r).
     """
     catalog = check_nonnegative_matrix(catalog, "catalog")
     check_rank(k, *catalog.shape)
@@ -86,7 +104,7 @@ def solve_replicates(catalog: FloatArray, k: int, replicates: Sequence[int], *, 
     resample = get_resampler(options.resampling)
     data, starts_w, starts_h = [], [], []
     for r in replicates:
-        rng = replicate_rng(seed, catalog_name, k, r)
+        rng = replicate_rng(seed, matrix_name, k, r)
         resampled = resample(catalog, rng)
         W0, H0 = random_init(resampled, k, rng)
         data.append(resampled)
@@ -126,17 +144,17 @@ def component_names(prefix: str, k: int) -> list[str]:
     return names
 
 
-def gap_rng(seed: int, catalog: str, k: int) -> np.random.Generator:
+def gap_rng(seed: int, name: str, k: int) -> np.random.Generator:
     """Generator of the gap statistic's null sets at rank k (keyed like the replicates)."""
     return np.random.default_rng(np.random.SeedSequence(
-        [seed, catalog_key(catalog), _GAP_STREAM, k]))
+        [seed, stream_key(name), _GAP_STREAM, k]))
 
 
 def summarise_rank(catalog: pd.DataFrame, k: int, replicates: dict[str, np.ndarray], *,
                    prefix: str, seed: int) -> RankResult:
     """Consensus signatures, stability, consensus exposures and metrics at rank k.
 
-    ``seed`` and ``prefix`` (the catalog name) key the gap statistic's null sets; it is
+    ``seed`` and ``prefix`` (the matrix name) key the gap statistic's null sets; it is
     computed on the first ``GAP_MAX_POINTS // k`` replicates when there are more (replicates
     are exchangeable, so this is a fixed random subset).
     """
@@ -213,9 +231,9 @@ def _run_task(task: Task) -> dict[str, np.ndarray]:
     """Process-pool entry point: one (rank, replicate chunk) or one rank's CV folds."""
     kind, catalog, k, indices, seed, name, options = task
     if kind == "cv":
-        return cross_validate_rank(catalog, k, indices, seed=seed, catalog_name=name,
+        return cross_validate_rank(catalog, k, indices, seed=seed, matrix_name=name,
                                    options=CVOptions(**options))  # type: ignore[arg-type]
-    return solve_replicates(catalog, k, indices, seed=seed, catalog_name=name,
+    return solve_replicates(catalog, k, indices, seed=seed, matrix_name=name,
                             options=NMFOptions(**options))  # type: ignore[arg-type]
 
 
@@ -241,19 +259,19 @@ def _run_tasks(tasks: list[Task], threads: int,
 
 
 def discovery_tasks(values: FloatArray, ranks: Sequence[int], *, replicates: int,
-                    chunk_size: int, seed: int, catalog_name: str, options: NMFOptions,
+                    chunk_size: int, seed: int, matrix_name: str, options: NMFOptions,
                     cv: CVOptions | None) -> list[Task]:
     """The (rank, chunk) NMF tasks and, with CV, one task per rank covering all folds."""
-    tasks: list[Task] = [("nmf", values, k, chunk, seed, catalog_name, asdict(options))
+    tasks: list[Task] = [("nmf", values, k, chunk, seed, matrix_name, asdict(options))
                          for k in ranks for chunk in chunk_ranges(replicates, chunk_size)]
     if cv is not None and cv.folds > 0:
-        tasks += [("cv", values, k, range(cv.folds), seed, catalog_name, asdict(cv))
+        tasks += [("cv", values, k, range(cv.folds), seed, matrix_name, asdict(cv))
                   for k in ranks]
     return tasks
 
 
 def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: int,
-                  chunk_size: int, seed: int, catalog_name: str, options: NMFOptions,
+                  chunk_size: int, seed: int, matrix_name: str, options: NMFOptions,
                   rule: RankRule, cv: CVOptions | None = None, threads: int = 1,
                   progress: Callable[[int], None] | None = None) -> Discovery:
     """Run the whole discovery in one process (``threads`` worker processes).
@@ -265,7 +283,7 @@ def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: in
     for k in ranks:
         check_rank(k, *values.shape)
     tasks = discovery_tasks(values, ranks, replicates=replicates, chunk_size=chunk_size,
-                            seed=seed, catalog_name=catalog_name, options=options, cv=cv)
+                            seed=seed, matrix_name=matrix_name, options=options, cv=cv)
     outputs = _run_tasks(tasks, threads, progress)
     per_rank: dict[int, list[dict[str, np.ndarray]]] = {k: [] for k in ranks}
     folds: dict[int, dict[str, np.ndarray]] = {}
@@ -274,7 +292,7 @@ def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: in
             folds[task[2]] = output
         else:
             per_rank[task[2]].append(output)
-    results = {k: summarise_rank(catalog, k, merge_chunks(chunks), prefix=catalog_name,
+    results = {k: summarise_rank(catalog, k, merge_chunks(chunks), prefix=matrix_name,
                                  seed=seed)
                for k, chunks in per_rank.items()}
     return Discovery(results, choose_rank(list(results.values()), rule, folds or None), folds)

@@ -1,7 +1,7 @@
 """Bootstrap replicates of a count matrix, and the seed derivation that makes them reproducible.
 
-Replicate r of rank k for catalog c draws every random number from a generator keyed by
-(global seed, c, k, r) alone, so a replicate's result does not depend on which job ran it,
+Replicate r of rank k for the matrix named c draws every random number from a generator keyed
+by (global seed, c, k, r) alone, so a replicate's result does not depend on which job ran it,
 how many replicates share that job, or which other ranks were requested.
 """
 
@@ -16,17 +16,18 @@ import numpy as np
 from sigforge._types import FloatArray
 
 
-def catalog_key(name: str) -> int:
-    """A stable 32-bit integer for a catalog name (CRC-32; Python's hash() is salted)."""
+def stream_key(name: str) -> int:
+    """A stable 32-bit integer for a matrix name, keying its random streams (CRC-32; Python's
+    hash() is salted)."""
     return zlib.crc32(name.encode("utf-8"))
 
 
-def replicate_rng(seed: int, catalog: str, k: int, replicate: int) -> np.random.Generator:
+def replicate_rng(seed: int, name: str, k: int, replicate: int) -> np.random.Generator:
     """The random generator of one replicate, a pure function of its four keys."""
     if seed < 0 or k < 1 or replicate < 0:
         raise ValueError(f"expected seed >= 0, k >= 1, replicate >= 0; got seed={seed}, k={k}, "
                          f"replicate={replicate}")
-    return np.random.default_rng(np.random.SeedSequence([seed, catalog_key(catalog), k, replicate]))
+    return np.random.default_rng(np.random.SeedSequence([seed, stream_key(name), k, replicate]))
 
 
 def poisson_bootstrap(catalog: FloatArray, rng: np.random.Generator) -> FloatArray:

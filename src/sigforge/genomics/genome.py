@@ -281,7 +281,68 @@ def ensure_index(path: str | Path) -> None:
         ReferenceGenome(path).close()
 
 
+def check_reference(path: str | Path) -> None:
+    """Fail with one message (InputError) when a file is no FASTA htslib reads or its ``.fai``
+    does not describe it; reads a few bytes per contig and builds nothing (a parse-time check).
+    """
+    _check_fasta(Path(path))
+
+
+def index_fasta(path: str | Path, log: str | Path | None = None) -> Path:
+    """Check a FASTA and build its ``.fai`` (and ``.gzi`` when bgzip-compressed) if missing.
+
+    What the workflow's ``genome_faidx`` rule runs; ``log`` gets one line describing the
+    index. Returns the ``.fai`` path.
+
+    Raises
+    ------
+    InputError
+        The file is no usable FASTA, or an existing ``.fai`` does not describe it.
+    """
+    genome = ReferenceGenome(path)
+    lengths = dict(genome.lengths)
+    genome.close()
+    fai = Path(f"{path}.fai")
+    if log is not None:
+        Path(log).write_text(f"{fai}: {len(lengths)} contig(s), the longest "
+                             f"{max(lengths.values(), default=0):,} bases\n", encoding="utf-8")
+    return fai
+
+
+def _bgzf_size(path: str | Path) -> int | None:
+    """Uncompressed size of a BGZF file from its blocks' headers and footers; None if a block
+    is not laid out as bgzip writes it (one ``BC`` extra subfield).
+
+    Reads 18 + 4 bytes per 64 KiB block (SAM specification, section 4.1), not the data.
+    """
+    total = 0
+    with open(path, "rb") as handle:
+        while header := handle.read(18):
+            if len(header) < 18 or header[:2] != _GZIP_MAGIC or header[12:14] != b"BC":
+                return None
+            block = int.from_bytes(header[16:18], "little") + 1
+            handle.seek(block - 18 - 4, 1)
+            footer = handle.read(4)
+            if len(footer) < 4:
+                return None
+            total += int.from_bytes(footer, "little")
+    return total
+
+
 def largest_contig(path: str | Path) -> int:
-    """Length of the FASTA's longest contig, from its ``.fai`` (for memory requests)."""
-    with open(f"{path}.fai") as handle:
-        return max((int(line.split("\t")[1]) for line in handle if line.strip()), default=0)
+    """Length of the FASTA's longest contig (for memory requests), without building an index.
+
+    Read from the ``.fai`` when it exists; before it does (the workflow builds it in a job), an
+    upper bound from the file's size: one byte per base of a plain FASTA, the uncompressed size
+    of a bgzip-compressed one.
+    """
+    fai = Path(f"{path}.fai")
+    if fai.is_file():
+        with open(fai) as handle:
+            return max((int(line.split("\t")[1]) for line in handle if line.strip()),
+                       default=0)
+    if file_compression(path) == "bgzf":
+        size = _bgzf_size(path)
+        if size is not None:
+            return size
+    return Path(path).stat().st_size

@@ -99,29 +99,22 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     ----------
     X : ndarray, shape (R, m, n)
         Nonnegative data, one problem per leading index.
-    W : ndarray, shape (R, m, k)
-        Positive starting basis (not modified).
-    H : ndarray, shape (R, k, n)
-        Positive starting coefficients (not modified).
+    W, H : ndarray, shapes (R, m, k) and (R, k, n)
+        Positive starting basis and coefficients (not modified).
     weights : ndarray, shape (R, m, n), optional
         Nonnegative entry weights; 0 hides an entry (held-out cross-validation). Default: none.
-    update_w : bool, default=True
-        False keeps W fixed (refit of H against known signatures).
-    update_h : bool, default=True
-        False keeps H fixed.
+    update_w, update_h : bool, default=True
+        False keeps W (refit of H against known signatures), or H, fixed.
     exponent : float, default=1.0
-        Exponent of the multiplicative factor: 1 is Lee-Seung's monotone update; values in
-        (1, 2) over-relax it (faster, but monotonicity is no longer guaranteed).
-    max_iter : int, default=5000
-        Iteration cap per problem.
-    min_iter : int, default=100
-        Problems are never declared converged before this many iterations.
+        Of the multiplicative factor: 1 is Lee-Seung's monotone update; (1, 2) over-relaxes it.
+    max_iter, min_iter : int, default=5000, 100
+        Iteration cap per problem; no problem is declared converged before ``min_iter``.
     tol : float, default=1e-7
-        A problem converges when its objective improves by less than ``tol`` (relative)
-        over ``check_every`` iterations. ``tol=0`` runs exactly ``max_iter`` iterations and
-        evaluates the objective only at the end.
+        Converged when the objective improves by less than ``tol`` (relative) over
+        ``check_every`` iterations (the objective's evaluation interval); ``tol=0`` runs
+        exactly ``max_iter`` iterations and evaluates the objective once, at the end.
     check_every : int, default=10
-        Objective evaluation interval (the window of the convergence rule).
+        The convergence rule's window.
 
     Returns
     -------
@@ -134,10 +127,7 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
 
     References
     ----------
-    D. D. Lee and H. S. Seung, "Algorithms for non-negative matrix factorization",
-    NIPS 13 (2001). R. Badeau, N. Bertin and E. Vincent, "Stability analysis of multiplicative
-    update algorithms and application to nonnegative matrix factorization", IEEE Trans. Neural
-    Networks 21(12) (2010) (exponents in (0, 2) for KL).
+    Lee & Seung, NIPS 13 (2001); Badeau, Bertin & Vincent, IEEE TNN 21(12) (2010) (exponents).
 
     Examples
     --------
@@ -149,36 +139,69 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     >>> result.W.shape, result.n_iter.tolist()
     ((2, 6, 2), [50, 50])
     """
-    _check_batch(X, W, H, weights)
+    layout = _KernelLayout.of(X, W, H, weights, update_w=update_w, update_h=update_h)
+    settings = _settings(max_iter, min_iter, check_every, tol, exponent)
+    out = np.zeros((X.shape[0], 3))
+    with _THREADPOOLS.limit(limits=1, user_api="blas"):
+        kl_mu_batch(layout.data, layout.mask, layout.basis, layout.coefficients, settings,
+                    layout.fit_basis, layout.fit_coefficients, float(exponent),
+                    layout.transposed, out)
+    W, H = layout.factors()
+    return BatchResult(W, H, out[:, 0].copy(), out[:, 1].astype(np.int64), out[:, 2] > 0)
+
+
+def _settings(max_iter: int, min_iter: int, check_every: int, tol: float,
+              exponent: float) -> FloatArray:
+    """The kernel's settings vector (max_iter, min_iter, check_every, tol), checked."""
     if max_iter < 0 or min_iter < 0 or check_every < 1 or tol < 0 or not 0 < exponent < 2:
         raise ValueError(f"expected max_iter >= 0, min_iter >= 0, check_every >= 1, tol >= 0, "
                          f"0 < exponent < 2; got {max_iter}, {min_iter}, {check_every}, {tol}, "
                          f"{exponent}.")
-    settings = np.array([max_iter, min_iter, check_every, tol], dtype=np.float64)
-    out = np.zeros((X.shape[0], 3))
-    # The kernel sweeps tiles along its sample axis, which should be the longer one: a problem
-    # with more features than samples goes in transposed (X.T ~ H.T @ W.T), with the kernel
-    # told to update its W (our H) first so that the order of the half-updates is unchanged.
-    # Every array is a fresh writable C-contiguous float64 copy: the one array type the cached
-    # kernel is compiled for, and never the caller's memory.
-    transposed = X.shape[1] > X.shape[2]
-    if transposed:
-        data, basis, coefficients = _copied(X), _transposed(H), _copied(W)
-        mask = None if weights is None else _copied(weights)
-        fit_basis, fit_coefficients = update_h, update_w
-    else:
-        data, basis, coefficients = _transposed(X), _copied(W), _transposed(H)
-        mask = None if weights is None else _transposed(weights)
-        fit_basis, fit_coefficients = update_w, update_h
-    with _THREADPOOLS.limit(limits=1, user_api="blas"):
-        kl_mu_batch(data, np.empty((X.shape[0], 0, 0)) if mask is None else mask, basis,
-                    coefficients, settings, fit_basis, fit_coefficients, float(exponent),
-                    transposed, out)
-    if transposed:
-        W, H = coefficients, np.ascontiguousarray(basis.transpose(0, 2, 1))
-    else:
-        W, H = basis, np.ascontiguousarray(coefficients.transpose(0, 2, 1))
-    return BatchResult(W, H, out[:, 0].copy(), out[:, 1].astype(np.int64), out[:, 2] > 0)
+    return np.array([max_iter, min_iter, check_every, tol], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _KernelLayout:
+    """The arrays handed to the kernel, in the orientation it sweeps best.
+
+    The kernel sweeps tiles along its sample axis, which should be the longer one: a problem
+    with more features than samples goes in transposed (X.T ~ H.T @ W.T), with the kernel
+    told to update its W (our H) first so that the order of the half-updates is unchanged.
+    Every array is a fresh writable C-contiguous float64 copy: the one array type the cached
+    kernel is compiled for, and never the caller's memory. The kernel updates ``basis`` and
+    ``coefficients`` in place.
+    """
+
+    data: FloatArray
+    mask: FloatArray
+    basis: FloatArray
+    coefficients: FloatArray
+    fit_basis: bool
+    fit_coefficients: bool
+    transposed: bool
+
+    @classmethod
+    def of(cls, X: FloatArray, W: FloatArray, H: FloatArray, weights: FloatArray | None, *,
+           update_w: bool, update_h: bool) -> _KernelLayout:
+        """Check and copy X (R, m, n), W (R, m, k), H (R, k, n) and the weights."""
+        _check_batch(X, W, H, weights)
+        transposed = X.shape[1] > X.shape[2]
+        if transposed:
+            data, basis, coefficients = _copied(X), _transposed(H), _copied(W)
+            mask = None if weights is None else _copied(weights)
+            fit_basis, fit_coefficients = update_h, update_w
+        else:
+            data, basis, coefficients = _transposed(X), _copied(W), _transposed(H)
+            mask = None if weights is None else _transposed(weights)
+            fit_basis, fit_coefficients = update_w, update_h
+        return cls(data, np.empty((X.shape[0], 0, 0)) if mask is None else mask, basis,
+                   coefficients, fit_basis, fit_coefficients, transposed)
+
+    def factors(self) -> tuple[FloatArray, FloatArray]:
+        """W (R, m, k) and H (R, k, n) from the kernel's (updated) basis and coefficients."""
+        if self.transposed:
+            return self.coefficients, np.ascontiguousarray(self.basis.transpose(0, 2, 1))
+        return self.basis, np.ascontiguousarray(self.coefficients.transpose(0, 2, 1))
 
 
 def _copied(A: FloatArray) -> FloatArray:

@@ -1,39 +1,37 @@
 """Generic refitting: per-sample exposures to a fixed signature set.
 
-NNLS and sparse (stepwise, likelihood-tested) refits, bootstrap confidence intervals,
-decomposition of de novo signatures into a reference set; any nonnegative features x samples
-matrix, no mutations.
+- :mod:`.options`: :class:`RefitOptions`, the settings of a refit.
+- :mod:`.sparse`: NNLS and sparse (stepwise, likelihood- or cosine-tested) refits.
+- :mod:`.bootstrap`: bootstrap confidence intervals; the labelled refit of a whole matrix.
+- :mod:`.decompose`: decomposition of de novo signatures into a reference set.
+
+Any nonnegative features x samples matrix, no mutations.
 
 May import :mod:`sigforge.nmf`, :mod:`sigforge.io` and the shared private modules; never
 :mod:`sigforge.genomics`, :mod:`sigforge.report`, :mod:`sigforge.cli` or
 :mod:`sigforge.workflow` (import-linter contracts in pyproject.toml).
 """
 
-from sigforge.refit.core import (
+from sigforge.refit.bootstrap import Refit, bootstrap_exposures, refit_catalog, sample_rng
+from sigforge.refit.decompose import best_matches, decompose_signatures, identity_decomposition
+from sigforge.refit.options import (
     DEFAULT_LIKELIHOOD_THRESHOLD,
+    DEFAULT_SEED,
     REFIT_METHODS,
-    SIGNATURE_SUM_TOLERANCE,
-    Refit,
     RefitOptions,
-    best_matches,
-    bootstrap_exposures,
-    cosine_similarity_columns,
-    cosine_to,
-    decompose_signatures,
+)
+from sigforge.refit.sparse import (
+    SIGNATURE_SUM_TOLERANCE,
     fit_exposures,
-    identity_decomposition,
     normalise_signatures,
     poisson_loglik,
-    refit_catalog,
     refit_matrix,
     refit_sample,
-    sample_rng,
 )
 
 __all__ = [
-    "DEFAULT_LIKELIHOOD_THRESHOLD", "REFIT_METHODS", "SIGNATURE_SUM_TOLERANCE", "Refit",
-    "RefitOptions", "best_matches", "bootstrap_exposures", "cosine_similarity_columns",
-    "cosine_to", "decompose_signatures", "fit_exposures", "identity_decomposition",
-    "normalise_signatures", "poisson_loglik", "refit_catalog", "refit_matrix", "refit_sample",
-    "sample_rng",
+    "DEFAULT_LIKELIHOOD_THRESHOLD", "DEFAULT_SEED", "REFIT_METHODS", "Refit", "RefitOptions",
+    "SIGNATURE_SUM_TOLERANCE", "best_matches", "bootstrap_exposures", "decompose_signatures",
+    "fit_exposures", "identity_decomposition", "normalise_signatures", "poisson_loglik",
+    "refit_catalog", "refit_matrix", "refit_sample", "sample_rng",
 ]

@@ -1,37 +1,45 @@
-"""HTML reports: cohort and patient pages (:mod:`.cohort`), generic matrix pages (:mod:`.matrix`).
+"""HTML reports: cohort (:mod:`.cohort`), patient (:mod:`.patient`) and generic matrix pages
+(:mod:`.matrix`), all drawn with one stack.
 
-Figures are matplotlib (Agg), pages Jinja2 templates shipped in ``templates/``. May import
+The stack: :mod:`.figures` (figure saving and the shared plots: exposures, heatmap, rank
+selection, component bars), :mod:`.sbs96` and :mod:`.spectra` (SBS96, DBS78 and ID83 spectra),
+:mod:`.tables` (cell formatting, table objects), :mod:`.pages` (the Jinja2 environment, page
+writing, safe links) and :mod:`.cohort_data` (the checked inputs of the cohort and patient
+pages). Figures are matplotlib (Agg), pages Jinja2 templates shipped in ``templates/``
+(``base.html.j2`` and ``macros.html.j2`` shared by every page). May import
 the library (:mod:`sigforge.genomics`, :mod:`sigforge.discovery`, :mod:`sigforge.refit`,
 :mod:`sigforge.io`); never :mod:`sigforge.cli` or :mod:`sigforge.workflow`.
 """
 
-from sigforge.report.cohort import (
-    CAVEAT,
-    DBS78_COLOURS,
-    ID83_COLOURS,
-    SBS96_PLOT_ORDER,
-    SUBSTITUTION_COLOURS,
-    CohortData,
-    plot_dbs78,
+from sigforge.report.cohort import write_cohort_report, write_reports
+from sigforge.report.cohort_data import CohortData
+from sigforge.report.figures import (
+    plot_component_bars,
     plot_exposure_heatmap,
     plot_exposures,
-    plot_id83,
     plot_rank_selection,
-    plot_reconstruction,
-    plot_sbs96,
-    plot_signature_panel,
-    plot_spectrum,
-    write_cohort_report,
-    write_patient_report,
-    write_reports,
+    top_features,
 )
 from sigforge.report.matrix import (
     MatrixReportData,
-    plot_component_bars,
     plot_component_images,
     plot_rank_metrics,
-    top_features,
     write_matrix_report,
+)
+from sigforge.report.patient import CAVEAT, write_patient_report
+from sigforge.report.sbs96 import (
+    SBS96_PLOT_ORDER,
+    SUBSTITUTION_COLOURS,
+    plot_reconstruction,
+    plot_sbs96,
+    plot_signature_panel,
+)
+from sigforge.report.spectra import (
+    DBS78_COLOURS,
+    ID83_COLOURS,
+    plot_dbs78,
+    plot_id83,
+    plot_spectrum,
 )
 
 __all__ = [

@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,53 +53,72 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
                          f"{Path.cwd()}): {listed}. Fix the paths or add the files.")
 
 
-def refit_flags(section: dict[str, Any], seed: int, genome_build: str) -> list[str]:
-    """The ``sigforge refit`` options of the config's ``refit`` section, one argument each.
+def matrix_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config's ``matrix`` section, or its defaults when a joint config leaves it out."""
+    return dict(config.get("matrix") or {"counts": False, "depth": 10000})
 
-    Rules pass the list as ``{params.options:q}``, so Snakemake shell-quotes every element;
-    values from the config are joined to their option by '=' so that one starting with '-'
-    stays a value.
+
+def input_shape(config: Mapping[str, Any], *, thorough: bool = True,
+                prepared: str | Path | None = None) -> tuple[int, int]:
+    """(features, samples) of the generic input after cleaning.
+
+    ``thorough`` reads, checks and cleans the whole input, so a bad table fails with its file,
+    line and column before any job starts; the workflow's main process does that once. Job
+    processes (every SLURM job step reads the Snakefile again) pass ``thorough=False``: the
+    shape then comes from the header and line count of ``prepared``, the cleaned table the
+    workflow wrote (so the same shape), or, before it exists, of the raw input(s), an upper
+    bound of the cleaned shape.
     """
-    flags = ["--method", section["method"], "--bootstrap", str(section["bootstrap"]),
-             "--confidence", str(section["confidence"]), "--seed", str(seed),
-             "--genome-build", genome_build, f"--decompose-into={section['reference']}",
-             "--novel-below", str(section["novel_below"])]
-    if section.get("restrict_to"):
-        flags.append(f"--restrict-to={','.join(section['restrict_to'])}")
-    return flags
-
-
-def input_shape(config: dict[str, Any]) -> tuple[int, int]:
-    """(features, samples) of the generic input after cleaning; fails early on a bad table."""
+    if not thorough:
+        if prepared is not None and Path(prepared).is_file():
+            return table_shape(prepared)
+        return _raw_shape(config)
     from sigforge.discovery.matrix import prepare_joint, prepare_matrix
 
     settings = config.get("matrix") or {}
     counts = bool(settings.get("counts", False))
     if config["type"] == "joint":
         modalities = config["joint"]["modalities"]
-        prepared, _ = prepare_joint({m["name"]: m["path"] for m in modalities},
-                                    {m["name"]: m.get("weight", 1.0) for m in modalities},
-                                    counts=counts, log_dropped=False)
-        return prepared.data.shape
+        prepared_joint, _ = prepare_joint({m["name"]: m["path"] for m in modalities},
+                                          {m["name"]: m.get("weight", 1.0) for m in modalities},
+                                          counts=counts, log_dropped=False)
+        return prepared_joint.data.shape
     pixels = settings.get("features_are_pixels")
-    prepared = prepare_matrix(settings["path"], counts=counts,
-                              pixels=tuple(pixels) if pixels else None, log_dropped=False)
-    return prepared.data.shape
+    cleaned = prepare_matrix(settings["path"], counts=counts,
+                             pixels=tuple(pixels) if pixels else None, log_dropped=False)
+    return cleaned.data.shape
 
 
-def generic_refit_flags(section: dict[str, Any], seed: int, counts: bool) -> list[str]:
-    """``sigforge refit`` options in matrix and joint mode.
+def _raw_shape(config: Mapping[str, Any]) -> tuple[int, int]:
+    """(rows, value columns) of the raw generic input(s), stacked in joint mode."""
+    if config["type"] == "joint":
+        shapes = [table_shape(m["path"]) for m in config["joint"]["modalities"]]
+        return sum(rows for rows, _ in shapes), max(columns for _, columns in shapes)
+    return table_shape(config["matrix"]["path"])
 
-    Counts keep the configured method and bootstrap; real-valued data get plain NNLS without
-    intervals, because the likelihood rule and the multinomial resamples assume counts.
+
+def table_shape(path: str | Path) -> tuple[int, int]:
+    """(data rows, columns after the first) of a table, from its header and line count.
+
+    Reads the header line and counts line ends (Parquet: its footer's metadata), without
+    parsing a cell; for a table with one label column that is (features, samples).
     """
-    flags = ["--generic", "--seed", str(seed)]
-    if counts:
-        flags += ["--method", section["method"], "--bootstrap", str(section["bootstrap"]),
-                  "--confidence", str(section["confidence"])]
-    else:
-        flags += ["--method", "nnls", "--bootstrap", "0"]
-    return flags
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        meta = pq.read_metadata(path)
+        return meta.num_rows, max(meta.num_columns - 1, 0)
+    with open(path, "rb") as handle:
+        header = handle.readline()
+        separator = b"\t" if header.count(b"\t") >= header.count(b",") else b","
+        rows = 0
+        last = b"\n"
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            rows += block.count(b"\n")
+            last = block[-1:]
+        rows += last != b"\n"  # a last line without its line end
+    return rows, len(header.rstrip(b"\r\n").split(separator)) - 1
 
 
 def _close_matches(word: str, allowed: list[str]) -> str:
@@ -132,6 +151,29 @@ def schema_error_message(error: Any, what: str = "config") -> str:
     first = str(error.message).splitlines()[0]
     return (f"{what}: {where}: {first}.{hint} Fix the value "
             "(workflow/schemas/config.schema.yaml describes every key).")
+
+
+def schema_failure(error_text: str, cause: Any, what: str,
+                   lines: Sequence[int] | None = None) -> str | None:
+    """The one-line message for a failed Snakemake ``validate()``; None when not a schema error.
+
+    ``error_text`` is Snakemake's message (which names the failing row of a table as 'row i',
+    from 0) and ``cause`` the error it wraps; only a jsonschema ``ValidationError`` (it has a
+    ``validator``) gets the short message. ``lines`` maps the rows of a validated table to the
+    lines of its file.
+    """
+    if not hasattr(cause, "validator"):
+        return None
+    row = re.search(r"row (\d+)", error_text)
+    if row and lines is not None:
+        what = f"{what}, line {list(lines)[int(row.group(1))]}"
+    return schema_error_message(cause, what)
+
+
+def config_source(files: Sequence[Any]) -> str:
+    """'config (FILE, ...)': the files the configuration was read from, for messages."""
+    names = [str(f) for f in files] or ["config/config.yaml"]
+    return f"config ({', '.join(names)})"
 
 
 def _damage(path: Path) -> str | None:

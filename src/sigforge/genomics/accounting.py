@@ -1,0 +1,93 @@
+"""Where every variant read goes: skip reasons, variant kinds, what to count, what was counted.
+
+The vocabulary shared by :mod:`.classify` (verdicts per allele), :mod:`.sample_counts`
+(counting per sample), :mod:`.build_checks` and :mod:`.catalog` (see its module docstring for
+the accounting identity and the order of the checks).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sigforge.genomics.annotation import StrandAnnotation
+from sigforge.genomics.contexts import CHANNEL_SETS
+from sigforge.io import InputError
+
+#: Where a variant went when it was not counted, in the column order of ``catalog_log.tsv``.
+SKIP_REASONS = (
+    "filtered",         # FILTER not PASS or '.', and all_filters not set
+    "not_in_sample",    # multi-sample VCF: the sample's GT does not carry this ALT allele
+    "symbolic",         # symbolic ALT (<DEL>, <INS>...), breakend, '*' or missing ALT
+    "complex",          # not an SNV, DBS, MNV or simple anchored indel (e.g. AC>AT, ACG>T)
+    "mnv",              # REF/ALT of 3+ bp, or 3+ SNVs on consecutive positions
+    "not_requested",    # a kind no requested context counts (e.g. indels without ID83)
+    "contig_missing",   # contig absent from the FASTA under every alias
+    "contig_end",       # SNV on a contig's first or last base; REF running off the contig
+    "ref_mismatch",     # REF differs from the FASTA
+    "ambiguous_base",   # a base other than A/C/G/T in REF, ALT or an SNV's trinucleotide
+    "duplicate",        # same contig, POS, REF and ALT already counted for this sample
+    "in_dbs",           # second SNV of an adjacent pair counted once as a DBS
+)
+REASON_CODE = {reason: code for code, reason in enumerate(SKIP_REASONS, start=1)}
+COUNTED = 0
+
+# Variant kinds (see the module docstring of :mod:`.catalog`).
+KIND_SNV, KIND_DBS, KIND_INDEL, KIND_MNV, KIND_COMPLEX, KIND_SYMBOLIC = range(6)
+KIND_REASON = {KIND_MNV: "mnv", KIND_COMPLEX: "complex", KIND_SYMBOLIC: "symbolic"}
+
+
+@dataclass(frozen=True)
+class CatalogOptions:
+    """What to count: contexts, FILTER handling, strand annotation (for SBS288).
+
+    ``multi_snvs_in_sbs`` (SigProfilerMatrixGenerator-compatible) also counts in SBS96/288/1536
+    the SNVs of every DBS (adjacent pair or 2-bp record) and of every run of 3+ adjacent SNVs;
+    their place in the log is unchanged and ``also_in_sbs`` says how many were added.
+    """
+
+    contexts: tuple[str, ...] = ("SBS96",)
+    all_filters: bool = False
+    annotation: StrandAnnotation | None = None
+    multi_snvs_in_sbs: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.contexts if c not in CHANNEL_SETS]
+        if unknown:
+            raise InputError(f"unknown context(s) {unknown}; choose from "
+                             f"{', '.join(CHANNEL_SETS)}.")
+        if "SBS288" in self.contexts and self.annotation is None:
+            raise InputError("SBS288 needs a gene annotation for the transcriptional strand: "
+                             "give --annotation GENES.gtf (or a BED with a strand column), "
+                             "or drop SBS288 from the contexts.")
+
+
+@dataclass
+class SampleCatalog:
+    """The catalogs of one sample and the fate of every variant read for it."""
+
+    sample: str
+    source: str
+    matrices: dict[str, np.ndarray]
+    skipped: Counter[str] = field(default_factory=Counter)
+    variants_read: int = 0
+    counted_by_kind: Counter[str] = field(default_factory=Counter)
+    checked: int = 0
+    mismatch_examples: list[str] = field(default_factory=list)
+    beyond_end: int = 0
+    beyond_examples: list[str] = field(default_factory=list)
+    located: int = 0
+    missing_contigs: Counter[str] = field(default_factory=Counter)
+    strand_states: np.ndarray = field(default_factory=lambda: np.zeros(4 * 96, np.int64))
+
+    @property
+    def counts(self) -> np.ndarray:
+        """SBS96 counts (zeros when SBS96 was not requested)."""
+        return self.matrices.get("SBS96", np.zeros(len(CHANNEL_SETS["SBS96"]), np.int64))
+
+    @property
+    def counted(self) -> int:
+        """Number of SNVs counted as single-base substitutions."""
+        return self.counted_by_kind["SBS96"]

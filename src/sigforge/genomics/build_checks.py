@@ -1,0 +1,93 @@
+"""Build checks: stop before writing a catalog from variants called on another genome build.
+
+See :mod:`.catalog`'s module docstring for the rules: header contig lengths against the
+FASTA's (:func:`check_build`), too many REF disagreements (:func:`check_ref_mismatch`), too
+many variants on contigs the FASTA lacks (:func:`check_contigs_missing`). Each failure is an
+:class:`~sigforge.io.InputError` naming the sample, examples and the fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sigforge.genomics.accounting import SampleCatalog
+from sigforge.genomics.genome import ReferenceGenome
+from sigforge.genomics.variant_table import VariantTable
+from sigforge.io import InputError
+
+#: Stop when more than this fraction of a sample's checked variants disagree with the FASTA.
+MAX_REF_MISMATCH_RATE = 0.05
+#: ...and at least this many disagree, so that one odd site in a tiny VCF does not stop a run.
+MIN_REF_MISMATCHES_TO_FAIL = 3
+
+
+def check_build(table: VariantTable, genome: ReferenceGenome) -> None:
+    """Fail fast when the VCF header's contig lengths disagree with the FASTA's.
+
+    Raises
+    ------
+    InputError
+        Naming the first contig whose lengths differ, with both lengths.
+    """
+    for contig, length in table.declared_lengths.items():
+        resolved = genome.resolve(contig)
+        if resolved is not None and genome.lengths[resolved] != length:
+            raise InputError(
+                f"VCF {table.source}: header declares contig {contig} of length {length:,} but "
+                f"the reference FASTA {genome.path} has {resolved} of length "
+                f"{genome.lengths[resolved]:,}. The VCF was called against a different genome "
+                "build: give the matching FASTA.")
+
+
+def _too_many(bad: int, total: int) -> bool:
+    """The build checks' rule: more than 5% and at least 3 of ``total``."""
+    return total > 0 and bad >= MIN_REF_MISMATCHES_TO_FAIL \
+        and bad / total > MAX_REF_MISMATCH_RATE
+
+
+def check_ref_mismatch(result: SampleCatalog, reference: str | Path = "the FASTA") -> None:
+    """Stop with a build-mismatch message when too many variants disagree with the FASTA.
+
+    A disagreement is a REF that differs from the FASTA or a variant past the end of its
+    contig (both impossible against the genome the variants were called on).
+    """
+    mismatches, beyond = result.skipped["ref_mismatch"], result.beyond_end
+    bad, total = mismatches + beyond, result.checked + beyond
+    if not _too_many(bad, total):
+        return
+    parts = []
+    if mismatches:
+        parts.append(f"{mismatches} have a REF that differs from the FASTA, e.g. "
+                     f"{', '.join(result.mismatch_examples)}")
+    if beyond:
+        parts.append(f"{beyond} lie past the end of their contig, e.g. "
+                     f"{', '.join(result.beyond_examples)}")
+    raise InputError(
+        f"sample {result.sample} ({result.source}): {bad} of {total} variants "
+        f"({bad / total:.0%}) disagree with the reference {reference}: {'; '.join(parts)}. "
+        "The input and the FASTA are probably different genome builds: give the FASTA the "
+        "variants were called against (a VCF's ##reference and ##contig header lines name "
+        "it).")
+
+
+def check_contigs_missing(result: SampleCatalog, genome: ReferenceGenome) -> None:
+    """Stop when too many of a sample's variants lie on contigs the FASTA does not have.
+
+    The same rule as the REF check (more than 5% and at least 3 of the variants that reached
+    the contig lookup): a few calls on decoys or patches pass, and are counted as
+    ``contig_missing``; a VCF on another build or naming scheme (every contig absent) does
+    not yield an all-zero catalog.
+    """
+    missing = result.skipped["contig_missing"]
+    if not _too_many(missing, result.located):
+        return
+    names = ", ".join(f"{name} ({n})" for name, n in result.missing_contigs.most_common(5))
+    known = list(genome.lengths)
+    raise InputError(
+        f"sample {result.sample} ({result.source}): {missing} of {result.located} variants "
+        f"({missing / result.located:.0%}) lie on contigs that the reference FASTA "
+        f"{genome.path} does not have, also under the aliases chr1/1 and chrM/MT: {names}. "
+        f"The FASTA's contigs are {', '.join(known[:5])}{' ...' if len(known) > 5 else ''}. "
+        "Give the FASTA the variants were called against; if those contigs are meant to be "
+        "left out (decoys, patches), remove them from the input first (e.g. 'bcftools view "
+        "-t ^NAME,...').")

@@ -1,0 +1,247 @@
+"""Sample-independent verdicts on every allele of a variant table (:func:`classify_table`).
+
+Each allele gets its kind, its fate so far (countable, or the first skip reason that applies:
+steps 2-5 of the order in :mod:`.catalog`'s docstring) and its channel in every context; each
+contig of the FASTA is fetched once. What depends on the sample (FILTER, genotypes,
+duplicates, adjacent SNVs) is decided later, in :mod:`.sample_counts`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sigforge.genomics.accounting import (
+    COUNTED,
+    KIND_COMPLEX,
+    KIND_DBS,
+    KIND_INDEL,
+    KIND_MNV,
+    KIND_REASON,
+    KIND_SNV,
+    KIND_SYMBOLIC,
+    REASON_CODE,
+    CatalogOptions,
+)
+from sigforge.genomics.annotation import BOTH, MINUS_ONLY, PLUS_ONLY, StrandAnnotation
+from sigforge.genomics.contexts import (
+    DBS_INDEX_TABLE,
+    ID83_CHANNELS,
+    SBS_CONTEXTS,
+    encode,
+    id83_label,
+    sbs_channel_indices,
+)
+from sigforge.genomics.genome import ReferenceGenome
+from sigforge.genomics.variant_table import VariantTable
+
+_ACGT = re.compile(r"^[ACGT]+$")
+_ID83_INDEX = {label: i for i, label in enumerate(ID83_CHANNELS)}
+
+
+def _kind(ref: str, alt: str) -> int:
+    """The kind of one REF/ALT pair (see the module docstring)."""
+    if not alt or alt[0] in "<.*" or alt[-1] == "." or "[" in alt or "]" in alt:
+        return KIND_SYMBOLIC  # <DEL>, breakends (incl. single ".A"/"A."), '*', missing
+    if ref == "-" or alt == "-":
+        return KIND_INDEL  # a MAF indel whose anchor base could not be fetched
+    if len(ref) == len(alt):
+        if len(ref) == 1:
+            return KIND_SNV if ref != alt else KIND_COMPLEX
+        if len(ref) == 2:
+            return KIND_DBS if ref[0] != alt[0] and ref[1] != alt[1] else KIND_COMPLEX
+        return KIND_MNV
+    if min(len(ref), len(alt)) == 1 and ref[0] == alt[0]:
+        return KIND_INDEL
+    return KIND_COMPLEX
+
+
+@dataclass
+class Classified:
+    """Sample-independent verdicts for every row of a table."""
+
+    fate: np.ndarray        # 0 = countable, else a reason code
+    kind: np.ndarray
+    sbs96: np.ndarray       # channel index or -1
+    sbs1536: np.ndarray     # channel index or -1 (pentanucleotide off the contig or with N)
+    strand: np.ndarray      # 0 T, 1 U, 2 B, 3 N (after the pyrimidine flip)
+    dbs: np.ndarray         # DBS78 index of DBS records; for SNVs the 2-bit ref/alt codes
+    indel: np.ndarray       # ID83 index or -1
+    checked: np.ndarray     # reached the REF comparison
+    located: np.ndarray     # reached the FASTA contig lookup
+    beyond: np.ndarray      # contig_end because it lies past the contig's end (or REF runs off)
+    ref_code: np.ndarray    # base codes of one-base REF/ALT (4 otherwise)
+    alt_code: np.ndarray
+    dbs_sbs96: np.ndarray   # (n, 2): SBS96 index of each base of a DBS record, or -1
+    dbs_sbs1536: np.ndarray
+    dbs_strand: np.ndarray
+    contig_lengths: dict[int, int] = field(default_factory=dict)  # contig code -> FASTA length
+
+
+def _kinds(table: VariantTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kind of every row, whether its alleles are all A/C/G/T, and single-base codes.
+
+    The codes (A0 C1 G2 T3, else 4) of REF and ALT are filled for one-base alleles only.
+    """
+    n = len(table)
+    ref_len = np.fromiter(map(len, table.ref), dtype=np.int64, count=n)
+    alt_len = np.fromiter(map(len, table.alt), dtype=np.int64, count=n)
+    kind = np.full(n, KIND_SNV, dtype=np.int64)
+    clean = np.ones(n, dtype=bool)
+    ref_code = np.full(n, 4, dtype=np.uint8)
+    alt_code = np.full(n, 4, dtype=np.uint8)
+    single = (ref_len == 1) & (alt_len == 1)
+    if single.all():
+        rows, refs_text, alts_text = np.arange(n), table.ref, table.alt
+    else:
+        rows = np.flatnonzero(single)
+        refs_text = [table.ref[i] for i in rows.tolist()]
+        alts_text = [table.alt[i] for i in rows.tolist()]
+    if len(rows):
+        raw_alts = np.frombuffer("".join(alts_text).encode("ascii", "replace"), np.uint8)
+        ref_code[rows] = encode("".join(refs_text))
+        alt_code[rows] = encode(raw_alts.tobytes())
+        symbolic = (raw_alts == ord("*")) | (raw_alts == ord("."))
+        kind[rows[symbolic]] = KIND_SYMBOLIC
+        kind[rows[~symbolic & (ref_code[rows] == alt_code[rows])]] = KIND_COMPLEX
+        clean[rows] = (ref_code[rows] < 4) & (alt_code[rows] < 4)
+    for row in np.flatnonzero(~single).tolist():
+        ref, alt = table.ref[row], table.alt[row]
+        kind[row] = _kind(ref, alt)
+        if kind[row] in (KIND_DBS, KIND_INDEL) and "-" not in (ref, alt):
+            clean[row] = bool(_ACGT.match(ref) and _ACGT.match(alt))
+    return kind, clean, ref_code, alt_code
+
+
+def _wanted(kind: np.ndarray, contexts: tuple[str, ...]) -> np.ndarray:
+    """Whether some requested context counts each row's kind."""
+    sbs = bool(SBS_CONTEXTS.intersection(contexts))
+    dbs, indel = "DBS78" in contexts, "ID83" in contexts
+    return (((kind == KIND_SNV) & (sbs or dbs)) | ((kind == KIND_DBS) & dbs)
+            | ((kind == KIND_INDEL) & indel) | (kind >= KIND_MNV))
+
+
+def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, contig: str,
+                   out: Classified, annotation: StrandAnnotation | None) -> None:
+    """Context checks and channel indices of the SNV rows on one contig (vectorised)."""
+    p = table.pos[rows] - 1
+    n = len(codes)
+    inside = (p >= 1) & (p <= n - 2)
+    out.fate[rows[~inside]] = REASON_CODE["contig_end"]
+    out.beyond[rows[p >= n]] = True
+    rows, p = rows[inside], p[inside]
+    ref, alt = out.ref_code[rows], out.alt_code[rows]
+    out.checked[rows] = True
+    mismatch = codes[p] != ref
+    out.fate[rows[mismatch]] = REASON_CODE["ref_mismatch"]
+    rows, p, ref, alt = rows[~mismatch], p[~mismatch], ref[~mismatch], alt[~mismatch]
+    five1, three1 = codes[p - 1], codes[p + 1]
+    ambiguous = (five1 > 3) | (three1 > 3)
+    out.fate[rows[ambiguous]] = REASON_CODE["ambiguous_base"]
+    keep = ~ambiguous
+    rows, p, ref, alt, five1, three1 = (x[keep] for x in (rows, p, ref, alt, five1, three1))
+    sbs96, sbs1536, strand = _sbs_channels(codes, p, ref, alt, contig, annotation)
+    out.sbs96[rows], out.sbs1536[rows], out.strand[rows] = sbs96, sbs1536, strand
+    out.dbs[rows] = ref.astype(np.int64) * 4 + alt
+
+
+def _sbs_channels(codes: np.ndarray, p: np.ndarray, ref: np.ndarray, alt: np.ndarray,
+                  contig: str, annotation: StrandAnnotation | None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SBS96 and SBS1536 indices (-1 when the 5-mer is incomplete) and strand (0 T, 1 U, 2 B,
+    3 N) of SNVs at 0-based positions ``p`` whose trinucleotide is known to be clean."""
+    n = len(codes)
+    in_reach = (p >= 2) & (p <= n - 3)
+    five2 = np.where(in_reach, codes[np.clip(p - 2, 0, n - 1)], 4)
+    three2 = np.where(in_reach, codes[np.clip(p + 2, 0, n - 1)], 4)
+    full = (five2 < 4) & (three2 < 4)
+    sbs96, sbs1536, flipped = sbs_channel_indices(
+        np.minimum(five2, 3), codes[p - 1], ref, alt, codes[p + 1], np.minimum(three2, 3))
+    strand = np.full(len(p), 3, dtype=np.int64)
+    if annotation is not None:
+        state = annotation.states(contig, p)
+        # forward strand: + gene -> U, - gene -> T; the pyrimidine flip swaps them
+        strand = np.select([state == BOTH, state == PLUS_ONLY, state == MINUS_ONLY],
+                           [2, 1, 0], default=3)
+        strand = np.where(flipped & (strand < 2), 1 - strand, strand)
+    return sbs96, np.where(full, sbs1536, -1), strand
+
+
+def _classify_dbs_bases(rows: np.ndarray, table: VariantTable, codes: np.ndarray, contig: str,
+                        out: Classified, annotation: StrandAnnotation | None) -> None:
+    """SBS channels of both bases of DBS records (for ``multi_snvs_in_sbs``; -1 off the
+    contig or next to an N)."""
+    n = len(codes)
+    for base in (0, 1):
+        p = table.pos[rows] - 1 + base
+        ref = encode("".join(table.ref[i][base] for i in rows.tolist()))
+        alt = encode("".join(table.alt[i][base] for i in rows.tolist()))
+        ok = (p >= 1) & (p <= n - 2)
+        ok[ok] = (codes[p[ok] - 1] < 4) & (codes[p[ok] + 1] < 4)
+        sbs96, sbs1536, strand = _sbs_channels(codes, p[ok], ref[ok], alt[ok], contig,
+                                               annotation)
+        out.dbs_sbs96[rows[ok], base] = sbs96
+        out.dbs_sbs1536[rows[ok], base] = sbs1536
+        out.dbs_strand[rows[ok], base] = strand
+
+
+def _classify_others(rows: np.ndarray, table: VariantTable, text: str, out: Classified) -> None:
+    """REF checks and channel indices of the DBS-record and indel rows on one contig."""
+    n = len(text)
+    for row in rows.tolist():
+        pos, ref, alt = int(table.pos[row]), table.ref[row], table.alt[row]
+        unanchored = "-" in (ref, alt)
+        if unanchored or pos < 1 or pos - 1 + len(ref) > n:
+            out.fate[row] = REASON_CODE["contig_end"]
+            out.beyond[row] = pos > n or not unanchored and pos - 1 + len(ref) > n
+            continue
+        out.checked[row] = True
+        if text[pos - 1:pos - 1 + len(ref)] != ref:
+            out.fate[row] = REASON_CODE["ref_mismatch"]
+        elif out.kind[row] == KIND_DBS:
+            code = (encode(ref).astype(np.int64) << np.array([6, 4])).sum() + (
+                encode(alt).astype(np.int64) << np.array([2, 0])).sum()
+            out.dbs[row] = DBS_INDEX_TABLE[code]
+        else:
+            out.indel[row] = _ID83_INDEX[id83_label(text, pos, ref, alt)]  # type: ignore[index]
+
+
+def classify_table(table: VariantTable, genome: ReferenceGenome,
+                   options: CatalogOptions) -> Classified:
+    """Sample-independent verdicts for every allele of a table (each contig fetched once)."""
+    n = len(table)
+    kind, clean, ref_code, alt_code = _kinds(table)
+    out = Classified(fate=np.zeros(n, np.int64), kind=kind, sbs96=np.full(n, -1, np.int64),
+                      sbs1536=np.full(n, -1, np.int64), strand=np.full(n, 3, np.int64),
+                      dbs=np.full(n, -1, np.int64), indel=np.full(n, -1, np.int64),
+                      checked=np.zeros(n, bool), located=np.zeros(n, bool),
+                      beyond=np.zeros(n, bool), ref_code=ref_code, alt_code=alt_code,
+                      dbs_sbs96=np.full((n, 2), -1, np.int64),
+                      dbs_sbs1536=np.full((n, 2), -1, np.int64),
+                      dbs_strand=np.full((n, 2), 3, np.int64))
+    for code, reason in KIND_REASON.items():
+        out.fate[kind == code] = REASON_CODE[reason]
+    pending = out.fate == COUNTED
+    out.fate[pending & ~_wanted(kind, options.contexts)] = REASON_CODE["not_requested"]
+    pending = out.fate == COUNTED
+    out.fate[pending & ~clean] = REASON_CODE["ambiguous_base"]
+    pending = out.fate == COUNTED
+    out.located[pending] = True
+    annotation = options.annotation if "SBS288" in options.contexts else None
+    for contig_code in np.unique(table.contig[pending]).tolist():
+        on_contig = pending & (table.contig == contig_code)
+        name = genome.resolve(table.contig_names[contig_code])
+        if name is None:
+            out.fate[on_contig] = REASON_CODE["contig_missing"]
+            continue
+        text, codes = genome.sequence(name)
+        out.contig_lengths[contig_code] = len(text)
+        _classify_snvs(np.flatnonzero(on_contig & (kind == KIND_SNV)), table, codes, name, out,
+                       annotation)
+        _classify_others(np.flatnonzero(on_contig & (kind != KIND_SNV)), table, text, out)
+        if options.multi_snvs_in_sbs:
+            _classify_dbs_bases(np.flatnonzero(on_contig & (kind == KIND_DBS) & (out.fate == 0)),
+                                table, codes, name, out, annotation)
+    return out

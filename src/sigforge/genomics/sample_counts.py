@@ -1,0 +1,215 @@
+"""Counting one sample's alleles into its catalogs (:func:`count_sample_rows`).
+
+Starts from the sample-independent verdicts of :mod:`.classify` and applies what depends on
+the sample (steps 1, 6 and 7 of the order in :mod:`.catalog`'s docstring): FILTER and
+genotype membership, duplicates, adjacent SNVs (DBS pairs and MNV runs), then adds the counted
+alleles to the sample's matrices and records the evidence the build checks need.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from sigforge.genomics.accounting import (
+    COUNTED,
+    KIND_DBS,
+    KIND_INDEL,
+    KIND_SNV,
+    REASON_CODE,
+    SKIP_REASONS,
+    CatalogOptions,
+    SampleCatalog,
+)
+from sigforge.genomics.classify import Classified
+from sigforge.genomics.contexts import CHANNEL_SETS, DBS_INDEX_TABLE, SBS_CONTEXTS
+from sigforge.genomics.variant_table import VariantTable
+
+#: SNVs closer than this (bp) to an adjacent pair keep the pair from being a DBS (SPMG's rule).
+DBS_ISOLATION_BP = 5
+
+
+def _first_occurrences(rows: np.ndarray, table: VariantTable) -> np.ndarray:
+    """Mask of rows that are the first with their contig, POS, REF and ALT."""
+    if len(rows) == 0:
+        return np.ones(0, dtype=bool)
+    site = table.contig[rows].astype(np.int64) << 40 | table.pos[rows]
+    _, first_index, inverse, counts = np.unique(site, return_index=True, return_inverse=True,
+                                                return_counts=True)
+    first = np.zeros(len(rows), dtype=bool)
+    first[first_index] = True
+    shared = np.flatnonzero(counts[inverse] > 1)
+    seen: set[tuple[int, str, str]] = set()
+    for i in sorted(shared.tolist()):
+        key = (int(site[i]), table.ref[rows[i]], table.alt[rows[i]])
+        first[i] = key not in seen
+        seen.add(key)
+    return first
+
+
+def _adjacent_snvs(rows: np.ndarray, table: VariantTable) -> tuple[np.ndarray, np.ndarray,
+                                                                       np.ndarray]:
+    """Among one sample's counted SNV rows: DBS first rows, their partners, and MNV rows."""
+    if len(rows) == 0:
+        return rows, rows, rows
+    order = np.lexsort((table.pos[rows], table.contig[rows]))
+    rows = rows[order]
+    pos, contig = table.pos[rows], table.contig[rows]
+    gap = np.where(contig[1:] == contig[:-1], np.diff(pos), 0)
+    adjacent = gap == 1
+    close = (gap >= 1) & (gap <= DBS_ISOLATION_BP)
+    pad_adj = np.concatenate([[False], adjacent, [False]])
+    pad_close = np.concatenate([[False], close, [False]])
+    # pair (j, j+1) is a DBS when adjacent and no SNV within 5 bp on either side of it
+    pair = adjacent & ~pad_close[:-2] & ~pad_close[2:]
+    left, right = pad_adj[:-1], pad_adj[1:]  # element k adjacent to k-1 / to k+1
+    in_run3 = (left & right) | (right & np.concatenate([right[1:], [False]])) | (
+        left & np.concatenate([[False], left[:-1]]))
+    firsts = np.flatnonzero(pair)
+    return rows[firsts], rows[firsts + 1], rows[in_run3]
+
+
+class _Fates:
+    """The fate codes of one sample's rows (sorted table row indices), set by row index."""
+
+    def __init__(self, rows: np.ndarray, codes: np.ndarray) -> None:
+        self.rows, self.codes = rows, codes
+
+    def set(self, rows: np.ndarray, reason: str) -> None:
+        """Give ``rows`` (table indices, all among this sample's) the fate ``reason``."""
+        self.codes[np.searchsorted(self.rows, rows)] = REASON_CODE[reason]
+
+    def with_code(self, code: int) -> np.ndarray:
+        """Table indices of the rows whose fate is ``code``."""
+        return self.rows[self.codes == code]
+
+
+def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
+                  options: CatalogOptions) -> SampleCatalog:
+    """One sample's catalogs from the table's verdicts.
+
+    In a multi-sample VCF every record is read for every sample (those whose GT does not
+    carry the allele are ``not_in_sample``); in a MAF a sample reads only its own rows.
+    """
+    result = SampleCatalog(
+        table.samples[index], table.source,
+        {c: np.zeros(len(CHANNEL_SETS[c]), np.int64) for c in options.contexts})
+    rows = table.rows_of(index) if not table.shared_rows else np.arange(len(table))
+    fates = _Fates(rows, verdicts.fate[rows].copy())
+    result.variants_read = len(rows)
+    if not options.all_filters:
+        fates.codes[~table.passed[rows]] = REASON_CODE["filtered"]
+    if table.shared_rows and table.members is not None:
+        carried = np.zeros(len(table), dtype=bool)
+        carried[table.rows_of(index)] = True
+        not_carried = ~carried & (fates.codes != REASON_CODE["filtered"])
+        fates.codes[not_carried] = REASON_CODE["not_in_sample"]
+    outside = np.isin(fates.codes, [REASON_CODE["filtered"], REASON_CODE["not_in_sample"]])
+    result.checked = int((verdicts.checked[rows] & ~outside).sum())
+    result.located = int((verdicts.located[rows] & ~outside).sum())
+    counted = fates.with_code(COUNTED)
+    duplicate = ~_first_occurrences(counted, table)
+    fates.set(counted[duplicate], "duplicate")
+    counted = counted[~duplicate]
+    snvs = counted[verdicts.kind[counted] == KIND_SNV]
+    dbs_first, dbs_second, mnv_rows = _adjacent_snvs(snvs, table)
+    fates.set(mnv_rows, "mnv")
+    fates.set(dbs_second, "in_dbs")
+    _tally(result, fates, (dbs_first, dbs_second), verdicts, options)
+    if options.multi_snvs_in_sbs:
+        _add_multi_snvs(result, np.concatenate([dbs_first, dbs_second, mnv_rows]),
+                        fates.with_code(COUNTED), verdicts, options)
+    if "SBS288" in options.contexts:
+        result.matrices["SBS288"] = _collapse_strands(result.strand_states)
+    for code, reason in enumerate(SKIP_REASONS, start=1):
+        result.skipped[reason] = int((fates.codes == code).sum())
+    _build_evidence(result, fates, table, verdicts)
+    return result
+
+
+def _tally(result: SampleCatalog, fates: _Fates, dbs_pairs: tuple[np.ndarray, np.ndarray],
+           verdicts: Classified, options: CatalogOptions) -> None:
+    """Add the sample's counted rows to its matrices; unrequested kinds -> not_requested."""
+    contexts = options.contexts
+    pairs, partner = dbs_pairs
+    counted = fates.with_code(COUNTED)
+    kind = verdicts.kind[counted]
+    sbs = counted[(kind == KIND_SNV) & ~np.isin(counted, pairs)]
+    records = counted[kind == KIND_DBS]
+    indels = counted[kind == KIND_INDEL]
+    if not SBS_CONTEXTS.intersection(contexts):
+        fates.set(sbs, "not_requested")
+        sbs = sbs[:0]
+    if "DBS78" not in contexts:
+        for rows in (pairs, partner, records):
+            fates.set(rows, "not_requested")
+        pairs, partner, records = pairs[:0], partner[:0], records[:0]
+    if "SBS96" in contexts:
+        result.matrices["SBS96"] += np.bincount(verdicts.sbs96[sbs], minlength=96)
+    if "SBS1536" in contexts:
+        full = verdicts.sbs1536[sbs]
+        result.matrices["SBS1536"] += np.bincount(full[full >= 0], minlength=1536)
+        result.counted_by_kind["SBS1536"] = int((full >= 0).sum())
+    if "SBS288" in contexts:
+        result.strand_states += np.bincount(verdicts.strand[sbs] * 96 + verdicts.sbs96[sbs],
+                                            minlength=4 * 96)
+        result.counted_by_kind["SBS288"] = len(sbs)
+    if "DBS78" in contexts:
+        doublet = (verdicts.dbs[pairs] >> 2 << 6) + (verdicts.dbs[partner] >> 2 << 4) + (
+            (verdicts.dbs[pairs] & 3) << 2) + (verdicts.dbs[partner] & 3)
+        channels = np.concatenate([DBS_INDEX_TABLE[doublet], verdicts.dbs[records]])
+        result.matrices["DBS78"] += np.bincount(channels, minlength=78)
+    if "ID83" in contexts:
+        result.matrices["ID83"] += np.bincount(verdicts.indel[indels], minlength=83)
+    result.counted_by_kind["SBS96"] = len(sbs)
+    result.counted_by_kind["DBS78"] = len(pairs) + len(records)
+    result.counted_by_kind["ID83"] = len(indels)
+
+
+def _add_multi_snvs(result: SampleCatalog, snv_rows: np.ndarray, counted: np.ndarray,
+                    verdicts: Classified, options: CatalogOptions) -> None:
+    """Also count in SBS the SNVs of DBS pairs and MNV runs and both bases of counted DBS
+    records (SPMG-compatible mode); ``also_in_sbs`` is the number of SNVs added to SBS96."""
+    records = counted[verdicts.kind[counted] == KIND_DBS]
+    sbs96 = np.concatenate([verdicts.sbs96[snv_rows], verdicts.dbs_sbs96[records].ravel()])
+    sbs1536 = np.concatenate([verdicts.sbs1536[snv_rows], verdicts.dbs_sbs1536[records].ravel()])
+    strand = np.concatenate([verdicts.strand[snv_rows], verdicts.dbs_strand[records].ravel()])
+    valid = sbs96 >= 0
+    sbs96, sbs1536, strand = sbs96[valid], sbs1536[valid], strand[valid]
+    result.counted_by_kind["also_in_sbs"] = len(sbs96)
+    if "SBS96" in options.contexts:
+        result.matrices["SBS96"] += np.bincount(sbs96, minlength=96)
+    if "SBS1536" in options.contexts:
+        result.matrices["SBS1536"] += np.bincount(sbs1536[sbs1536 >= 0], minlength=1536)
+        result.counted_by_kind["SBS1536"] += int((sbs1536 >= 0).sum())
+    if "SBS288" in options.contexts:
+        result.strand_states += np.bincount(strand * 96 + sbs96, minlength=4 * 96)
+        result.counted_by_kind["SBS288"] += len(sbs96)
+
+
+def _collapse_strands(strand_states: np.ndarray) -> np.ndarray:
+    """SBS288 from T/U/B/N x SBS96 counts: per channel, B is split half to T and half to U,
+    the odd one to T (as SPMG collapses its SBS384). Done once per sample, on all its SNVs."""
+    transcribed, untranscribed, both, none = strand_states.reshape(4, 96)
+    return np.concatenate([transcribed + both // 2 + both % 2, untranscribed + both // 2, none])
+
+
+def _build_evidence(result: SampleCatalog, fates: _Fates, table: VariantTable,
+                    verdicts: Classified) -> None:
+    """Record what the build checks need: REF mismatches and variants past a contig's end
+    (the first few as ``contig:pos``), and the missing contigs with their variant counts."""
+    for row in fates.with_code(REASON_CODE["ref_mismatch"])[:5].tolist():
+        result.mismatch_examples.append(
+            f"{table.contig_names[table.contig[row]]}:{table.pos[row]} REF={table.ref[row]}")
+    ends = fates.with_code(REASON_CODE["contig_end"])
+    beyond = ends[verdicts.beyond[ends]]
+    result.beyond_end = len(beyond)
+    for row in beyond[:5].tolist():
+        code = int(table.contig[row])
+        result.beyond_examples.append(
+            f"{table.contig_names[code]}:{table.pos[row]} (contig of "
+            f"{verdicts.contig_lengths.get(code, 0):,} bp)")
+    missing = fates.with_code(REASON_CODE["contig_missing"])
+    result.missing_contigs = Counter(
+        table.contig_names[code] for code in table.contig[missing].tolist())

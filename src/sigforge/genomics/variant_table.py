@@ -1,0 +1,86 @@
+"""The columnar table every variant reader fills: one row per ALT allele, in file order.
+
+Shared by :mod:`.vcf` and :mod:`.maf` (the readers) and :mod:`.catalog` (the counting).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+BASES = frozenset("ACGT")
+
+VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz", ".bcf")
+MAF_SUFFIXES = (".maf", ".maf.gz", ".maf.txt", ".maf.tsv")
+
+#: Largest position accepted (BCF's 32-bit POS); anything larger is a corrupt file, not a genome.
+MAX_POSITION = 2**31 - 1
+
+
+@dataclass
+class VariantTable:
+    """The variants of one input file, one row per ALT allele, in file order.
+
+    Attributes
+    ----------
+    source : str
+        The file, for messages and the log.
+    contig_names : list of str
+        Contig names as written in the file; ``contig`` holds indices into this list.
+    contig, pos : ndarray of int
+        Contig index and 1-based position of each allele.
+    ref, alt : list of str
+        Upper-case REF and ALT of each allele (ALT may be symbolic, ``*`` or ``.``).
+    passed : ndarray of bool
+        FILTER is PASS or ``.``.
+    line : ndarray of int
+        1-based line of the allele's record in the (uncompressed) file, for messages.
+    samples : list of str
+        Sample names of this file, in output order.
+    members : list of ndarray or None
+        Per sample, the sorted row indices of the alleles it carries; None when every allele
+        belongs to every sample (single-sample, sites-only and file-name modes).
+    declared_lengths : dict
+        Contig lengths declared in a VCF header (empty for MAF).
+    shared_rows : bool
+        True for VCFs (every record is read for every sample column); False for MAFs (each
+        row is read for its own sample only).
+    """
+
+    source: str
+    contig_names: list[str]
+    contig: np.ndarray
+    pos: np.ndarray
+    ref: list[str]
+    alt: list[str]
+    passed: np.ndarray
+    line: np.ndarray
+    samples: list[str]
+    members: list[np.ndarray] | None = None
+    declared_lengths: dict[str, int] = field(default_factory=dict)
+    shared_rows: bool = True
+
+    def __len__(self) -> int:
+        return len(self.ref)
+
+    def rows_of(self, index: int) -> np.ndarray:
+        """Row indices of the alleles sample number ``index`` carries."""
+        if self.members is None:
+            return np.arange(len(self), dtype=np.int64)
+        return self.members[index]
+
+
+def input_stem(path: str | Path) -> str:
+    """File name without its VCF/MAF suffix (the sample name in file-name mode)."""
+    name = Path(path).name
+    for suffix in sorted(VCF_SUFFIXES + MAF_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(path).stem
+
+
+def is_maf(path: str | Path) -> bool:
+    """Whether a path names a MAF by its suffix."""
+    return str(path).lower().endswith(MAF_SUFFIXES)

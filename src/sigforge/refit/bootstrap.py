@@ -1,0 +1,124 @@
+"""Bootstrap intervals of exposures, and the labelled refit of a whole matrix.
+
+Orientation: catalog (m features, n samples), signatures (m, k), exposures (k, n). The
+bootstrap refits multinomial resamples of each sample (same total, the observed proportions)
+with the sample's own method; the stream of sample s is keyed by (seed, s's name) alone, so a
+sample's interval does not depend on the other samples of the run.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sigforge._maths import cosine_similarity
+from sigforge._types import FloatArray
+from sigforge._validation import check_nonnegative_matrix, check_same_features
+from sigforge.nmf import kl_divergence
+from sigforge.refit.options import RefitOptions
+from sigforge.refit.sparse import refit_sample
+
+
+def sample_rng(seed: int, sample: str) -> np.random.Generator:
+    """The bootstrap stream of one sample: keyed by (seed, sample name) alone."""
+    return np.random.default_rng([seed, zlib.crc32(sample.encode("utf-8"))])
+
+
+def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOptions,
+                        rng: np.random.Generator) -> FloatArray:
+    """Refit ``options.bootstrap`` multinomial resamples of one sample; shape (B, k).
+
+    Each resample keeps the sample's total and draws channels with the observed proportions.
+    """
+    total = int(round(float(x.sum())))
+    if total == 0 or options.bootstrap == 0:
+        return np.zeros((options.bootstrap, signatures.shape[1]))
+    draws = rng.multinomial(total, x / x.sum(), size=options.bootstrap).astype(np.float64)
+    return np.stack([refit_sample(draw, signatures, options) for draw in draws])
+
+
+@dataclass(frozen=True)
+class Refit:
+    """Labelled refit result.
+
+    Attributes
+    ----------
+    exposures : DataFrame, (k, n), indexed by signature
+    reconstruction : DataFrame indexed by sample: burden, cosine, kl_divergence,
+        signatures_used
+    intervals : DataFrame or None
+        Long table: sample, signature, exposure, lower, upper, presence (the fraction of
+        bootstrap refits in which the signature was used); None without bootstrap.
+    """
+
+    exposures: pd.DataFrame
+    reconstruction: pd.DataFrame
+    intervals: pd.DataFrame | None = None
+
+
+def _reconstruction_table(catalog: pd.DataFrame, model: FloatArray,
+                          exposures: FloatArray) -> pd.DataFrame:
+    """Per-sample burden, cosine and KL of the fit, and the number of signatures used."""
+    observed = catalog.to_numpy(dtype=np.float64)
+    return pd.DataFrame({
+        "burden": observed.sum(axis=0).round().astype(np.int64),
+        "cosine": cosine_similarity(observed, model),
+        "kl_divergence": [float(kl_divergence(observed[:, [j]], model[:, [j]]))
+                          for j in range(observed.shape[1])],
+        "signatures_used": (exposures > 0).sum(axis=0).astype(np.int64),
+    }, index=pd.Index(catalog.columns, name="sample"))
+
+
+def _interval_rows(sample: str, names: Sequence[str], point: FloatArray, draws: FloatArray,
+                   confidence: float) -> list[dict[str, object]]:
+    """One interval row per signature for one sample."""
+    tail = (1 - confidence) / 2 * 100
+    lower, upper = np.percentile(draws, [tail, 100 - tail], axis=0)
+    presence = (draws > 0).mean(axis=0)
+    return [{"sample": sample, "signature": name, "exposure": point[i], "lower": lower[i],
+             "upper": upper[i], "presence": presence[i]} for i, name in enumerate(names)]
+
+
+def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
+                  options: RefitOptions | None = None,
+                  progress: Callable[[int], None] | None = None) -> Refit:
+    """Fit every sample of a labelled catalog to labelled signatures, with intervals.
+
+    Parameters
+    ----------
+    catalog : DataFrame, (m, n)
+    signatures : DataFrame, (m, k), same feature labels in the same order
+    options : RefitOptions, optional
+        Defaults to plain NNLS without bootstrap (what discovery uses for its own fits).
+    progress : callable, optional
+        Called with the number of samples finished.
+
+    Raises
+    ------
+    ValueError
+        Feature labels differ, or values are negative or non-finite.
+    """
+    options = options or RefitOptions(method="nnls", bootstrap=0)
+    check_same_features(catalog, signatures)
+    values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
+    basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
+    names = [str(c) for c in signatures.columns]
+    exposures = np.zeros((basis.shape[1], values.shape[1]))
+    rows: list[dict[str, object]] = []
+    for j, sample in enumerate(catalog.columns):
+        exposures[:, j] = refit_sample(values[:, j], basis, options)
+        if options.bootstrap:
+            draws = bootstrap_exposures(values[:, j], basis, options,
+                                        sample_rng(options.seed, str(sample)))
+            rows += _interval_rows(str(sample), names, exposures[:, j], draws,
+                                   options.confidence)
+        if progress:
+            progress(j + 1)
+    frame = pd.DataFrame(exposures, index=pd.Index(names, name="Signature"),
+                         columns=catalog.columns)
+    intervals = pd.DataFrame(rows).set_index("sample") if rows else None
+    return Refit(frame, _reconstruction_table(catalog, basis @ exposures, exposures), intervals)

@@ -1,0 +1,58 @@
+"""The options of a refit (:class:`RefitOptions`) and the refit methods' names.
+
+The work is done in :mod:`.sparse` (NNLS and sparse refits), :mod:`.bootstrap` (intervals and
+the labelled refit of a whole matrix) and :mod:`.decompose` (decomposition into a reference
+set); :mod:`sigforge.refit` exports the public names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scipy.stats import chi2
+
+#: Log-likelihood cost that keeps a signature: half the chi-square(1) quantile at 1 - 2 * 0.001.
+DEFAULT_LIKELIHOOD_THRESHOLD = float(chi2.ppf(1 - 2 * 0.001, df=1) / 2)
+REFIT_METHODS = ("likelihood", "cosine", "nnls")
+#: The global seed's one default: every command's --seed and the config's ``seed`` take it.
+DEFAULT_SEED = 20261128
+
+
+@dataclass(frozen=True)
+class RefitOptions:
+    """Settings of a refit (the ``refit`` section of the config).
+
+    Attributes
+    ----------
+    method : {"likelihood", "cosine", "nnls"}, default="likelihood"
+    likelihood_threshold : float
+        Log-likelihood units a signature must be worth (method ``likelihood``).
+    cosine_remove, cosine_add : float, default=0.01, 0.05
+        Cosine thresholds of method ``cosine``.
+    bootstrap : int, default=100
+        Multinomial resamples per sample for the intervals (0 = no intervals).
+    confidence : float, default=0.95
+        Central coverage of the percentile intervals.
+    seed : int, default=DEFAULT_SEED
+        Resample stream of sample s is keyed by (seed, s's name) alone.
+    """
+
+    method: str = "likelihood"
+    likelihood_threshold: float = DEFAULT_LIKELIHOOD_THRESHOLD
+    cosine_remove: float = 0.01
+    cosine_add: float = 0.05
+    bootstrap: int = 100
+    confidence: float = 0.95
+    seed: int = DEFAULT_SEED
+
+    def __post_init__(self) -> None:
+        """Reject unknown methods and out-of-range values, naming the command-line option."""
+        if self.method not in REFIT_METHODS:
+            raise ValueError(f"refit method '{self.method}' is unknown; expected one of "
+                             f"{', '.join(REFIT_METHODS)}.")
+        for option, value, valid, bound in (
+                ("--bootstrap", self.bootstrap, self.bootstrap >= 0, "--bootstrap >= 0"),
+                ("--confidence", self.confidence, 0 < self.confidence < 1, "0 < --confidence < 1"),
+                ("--seed", self.seed, self.seed >= 0, "--seed >= 0")):
+            if not valid:
+                raise ValueError(f"{option}: expected {bound}, got {value}.")

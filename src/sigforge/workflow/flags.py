@@ -1,0 +1,89 @@
+"""Command-line arguments the rules pass to ``sigforge``, built from the config and the sheet.
+
+Every function returns a list of arguments, one element per argument. Rules pass the list as
+``{params.x:q}``, so Snakemake shell-quotes every element; values from the config or the sheet
+are joined to their option by '=' so that a value starting with '-' stays a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str) -> list[str]:
+    """The ``sigforge refit`` options of the config's ``refit`` section (vcf mode)."""
+    flags = ["--method", section["method"], "--bootstrap", str(section["bootstrap"]),
+             "--confidence", str(section["confidence"]), "--seed", str(seed),
+             "--genome-build", genome_build, f"--decompose-into={section['reference']}",
+             "--novel-below", str(section["novel_below"])]
+    if section.get("restrict_to"):
+        flags.append(f"--restrict-to={','.join(section['restrict_to'])}")
+    return flags
+
+
+def generic_refit_flags(section: Mapping[str, Any], seed: int, counts: bool) -> list[str]:
+    """``sigforge refit`` options in matrix and joint mode.
+
+    Counts keep the configured method and bootstrap; real-valued data get plain NNLS without
+    intervals, because the likelihood rule and the multinomial resamples assume counts.
+    """
+    flags = ["--generic", "--seed", str(seed)]
+    if counts:
+        flags += ["--method", section["method"], "--bootstrap", str(section["bootstrap"]),
+                  "--confidence", str(section["confidence"])]
+    else:
+        flags += ["--method", "nnls", "--bootstrap", "0"]
+    return flags
+
+
+def catalog_flags(contexts: Sequence[str], annotation: str | None, *, all_filters: bool,
+                  multi_snvs_in_sbs: bool) -> list[str]:
+    """``sigforge catalog`` options: --contexts, --annotation, --all-filters and
+    --multi-snvs-in-sbs."""
+    flags = ["--contexts", *contexts]
+    if annotation:
+        flags.append(f"--annotation={annotation}")
+    if all_filters:
+        flags.append("--all-filters")
+    if multi_snvs_in_sbs:
+        flags.append("--multi-snvs-in-sbs")
+    return flags
+
+
+def filters_flag(all_filters: bool) -> list[str]:
+    """['--all-filters'] when variants failing FILTER are counted too, else []."""
+    return ["--all-filters"] if all_filters else []
+
+
+def vcf_sample_flag(column: str | None) -> list[str]:
+    """['--vcf-sample=NAME'] for a multi-sample VCF's column NAME (verbatim), else [].
+
+    A VCF column such as 'Tumor 1' holds spaces (the rule quotes it); '=' keeps a NAME
+    starting with '-' a value, not an option.
+    """
+    return [f"--vcf-sample={column}"] if column else []
+
+
+def vcf_refit_flags(vcf: str, reference: str, sample: str, vcf_sample: str | None, *,
+                    all_filters: bool) -> list[str]:
+    """The data options of a one-patient ``sigforge refit``: the VCF, the reference FASTA, the
+    sample's name, its VCF column (multi-sample VCFs) and --all-filters."""
+    return [f"--vcf={vcf}", f"--reference={reference}", f"--sample-name={sample}",
+            *vcf_sample_flag(vcf_sample), *filters_flag(all_filters)]
+
+
+def pixel_flag(matrix: Mapping[str, Any] | None) -> list[str]:
+    """['--pixels', 'H,W'] when the matrix's features are the pixels of an image, else []."""
+    shape = (matrix or {}).get("features_are_pixels")
+    return ["--pixels", f"{shape[0]},{shape[1]}"] if shape else []
+
+
+def counts_flag(matrix: Mapping[str, Any] | None) -> list[str]:
+    """['--counts'] when the matrix is declared to hold counts, else []."""
+    return ["--counts"] if (matrix or {}).get("counts") else []
+
+
+def blocks_flag(blocks: str | None) -> list[str]:
+    """['--blocks', FILE] for the joint report's blocks table, else []."""
+    return ["--blocks", str(blocks)] if blocks else []

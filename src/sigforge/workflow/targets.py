@@ -1,0 +1,61 @@
+"""The files the workflow writes, as plain path lists (the default target and its parts).
+
+Snakemake reruns a job whose output is missing only when a target or a job that reruns needs
+that output; a deleted chunk or rank table under an up-to-date report would be "Nothing to be
+done". The default target therefore names every product, intermediates included, so that a
+plain rerun rebuilds whatever is missing and everything downstream of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+#: Files every rank folder holds (cv.npz besides when cross-validation is on).
+RANK_FILES = ("signatures.tsv", "exposures.tsv", "stability.tsv", "metrics.json")
+#: Files of the chosen rank, beside the rank folders.
+CHOSEN_FILES = ("rank_metrics.tsv", "signatures.tsv", "exposures.tsv", "stability.tsv",
+                "provenance.json")
+#: Files of one refit folder.
+REFIT_FILES = ("exposures.tsv", "reconstruction.tsv", "exposure_intervals.tsv",
+               "decomposition.tsv")
+
+
+def discovery_products(catalog: str, ranks: Iterable[int], n_chunks: int,
+                       cv_folds: int) -> list[str]:
+    """Every file of the discovery: chunks, per-rank tables and CV folds, the chosen rank."""
+    ranks = list(ranks)
+    rank_files = [*RANK_FILES, "cv.npz"] if cv_folds > 0 else list(RANK_FILES)
+    base = f"results/extract/{catalog}"
+    files = [f"{base}/k{k}/chunks/chunk{chunk}.npz" for k in ranks for chunk in range(n_chunks)]
+    files += [f"{base}/k{k}/{name}" for k in ranks for name in rank_files]
+    files += [f"{base}/{name}" for name in CHOSEN_FILES]
+    return files
+
+
+def vcf_products(stems: Sequence[str], contexts: Sequence[str]) -> list[str]:
+    """Every file the vcf mode writes besides discovery: catalogs, refits, reports."""
+    names = [f"{context}.tsv" for context in contexts] + ["catalog_log.tsv"]
+    catalogs = [f"results/catalogs/samples/{stem}/{name}" for stem in stems for name in names]
+    catalogs += [f"results/catalogs/{context}.tsv" for context in contexts]
+    refits = [f"results/refit/SBS96/{folder}{name}" for folder in ("", "reference/")
+              for name in REFIT_FILES]
+    reports = ["results/report/cohort.html", "results/report/figures"]
+    reports += [f"results/report/patients/{stem}.html" for stem in stems]
+    return catalogs + ["results/catalogs/catalog_log.tsv"] + refits + reports
+
+
+def generic_products(catalog: str, modalities: Sequence[str] | None = None) -> list[str]:
+    """Every file the matrix mode (joint mode: with ``modalities``) writes besides discovery."""
+    files = [f"results/catalogs/{catalog}.tsv", f"results/catalogs/{catalog}_dropped.tsv",
+             f"results/refit/{catalog}/exposures.tsv",
+             f"results/refit/{catalog}/reconstruction.tsv", "results/report/cohort.html"]
+    if modalities is not None:
+        files += [f"results/catalogs/{catalog}_blocks.tsv",
+                  f"results/joint/{catalog}/modalities.tsv"]
+        files += [f"results/joint/{catalog}/{name}_signatures.tsv" for name in modalities]
+    return files
+
+
+def intermediates(products: Iterable[str]) -> list[str]:
+    """The chunk, CV and metrics files among products (those a damaged copy can hide in)."""
+    return [path for path in products if path.endswith((".npz", ".json"))]

@@ -1,0 +1,321 @@
+"""sigforge.workflow: what workflow/rules/common.smk calls while Snakemake reads the workflow.
+
+Resource formulas, argument lists, target lists and the cheap parse-time shape of a generic
+input, tested without Snakemake (the library never imports it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pysam
+import pytest
+import yaml
+from tests.conftest import write_fasta
+
+from sigforge.genomics.genome import index_fasta, largest_contig
+from sigforge.io import InputError, write_matrix
+from sigforge.workflow import checks, flags, resources, targets
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = yaml.safe_load((REPO / "config/config.yaml").read_text())
+
+
+def demo_costs(n_features: int = 96, n_samples: int = 30) -> resources.DiscoveryCosts:
+    """The costs of the bundled example (96 SBS channels x 30 samples, the default config)."""
+    return resources.DiscoveryCosts.from_config(DEMO, n_features, n_samples)
+
+
+# Resources ---------------------------------------------------------------------------------
+
+#: (k, attempt) -> (nmf runtime, nmf MB, CV runtime, CV MB, consensus MB) for the demo's sizes
+#: and its chunks of 10 replicates: the values the formulas gave when they lived in common.smk.
+DEMO_VALUES = {
+    (2, 1): (2, 502, 2, 502, 1001), (5, 1): (2, 502, 2, 502, 1001),
+    (8, 1): (2, 502, 2, 502, 1001), (2, 2): (4, 1004, 4, 1004, 2002),
+    (8, 3): (6, 1506, 6, 1506, 3003),
+}
+
+
+@pytest.mark.parametrize(("k", "attempt"), sorted(DEMO_VALUES))
+def test_resources_equal_the_former_values_for_the_demo(k: int, attempt: int) -> None:
+    costs = demo_costs()
+    found = (costs.nmf_chunk_runtime(k, 10, attempt), costs.nmf_chunk_mem_mb(k, 10, attempt),
+             costs.cross_validate_runtime(k, attempt), costs.cross_validate_mem_mb(k, attempt),
+             costs.consensus_mem_mb(k, attempt))
+    assert found == DEMO_VALUES[(k, attempt)]
+
+
+def test_resources_equal_the_former_values_for_a_large_cohort() -> None:
+    """SBS1536 x 5,000 samples at k=20: minutes and MB well above the interpreter's share."""
+    costs = demo_costs(1536, 5000)
+    assert costs.nmf_chunk_runtime(20, 10) == 501
+    assert costs.nmf_chunk_mem_mb(20, 10) == 5480
+    assert costs.cross_validate_runtime(20) == 51
+    assert costs.cross_validate_mem_mb(20) == 5448
+    assert costs.consensus_mem_mb(20) == 1084
+
+
+def test_catalog_resources_equal_the_former_values() -> None:
+    assert [resources.catalog_mem_mb(900_000, a) for a in (1, 2, 3)] == [1003, 2006, 3009]
+    assert resources.catalog_runtime(5_000, 1) == 2
+    assert resources.catalog_runtime(50_000_000, 2) == 2 * 4
+
+
+def _all_values(costs: resources.DiscoveryCosts, k: int, attempt: int) -> list[int]:
+    return [costs.nmf_chunk_runtime(k, 10, attempt), costs.nmf_chunk_mem_mb(k, 10, attempt),
+            costs.cross_validate_runtime(k, attempt), costs.cross_validate_mem_mb(k, attempt),
+            costs.consensus_mem_mb(k, attempt)]
+
+
+@pytest.mark.parametrize("shape", [(96, 30), (1536, 5000), (20000, 800)])
+def test_every_retry_asks_for_more(shape: tuple[int, int]) -> None:
+    costs = demo_costs(*shape)
+    for k in (2, 10, 30):
+        values = np.array([_all_values(costs, k, attempt) for attempt in (1, 2, 3, 4)])
+        assert (np.diff(values, axis=0) > 0).all()
+        np.testing.assert_array_equal(values, values[0] * np.arange(1, 5)[:, None])
+    assert resources.catalog_mem_mb(10**8, 2) > resources.catalog_mem_mb(10**8, 1)
+    assert resources.catalog_runtime(10**8, 2) > resources.catalog_runtime(10**8, 1)
+
+
+def test_requests_grow_with_rank_samples_features_and_replicates() -> None:
+    small, more_samples, more_features = (demo_costs(1536, 2000), demo_costs(1536, 8000),
+                                          demo_costs(6144, 2000))
+    for bigger in (more_samples, more_features):
+        for k in (5, 20):
+            assert all(b > s for b, s in zip(_all_values(bigger, k, 1),
+                                             _all_values(small, k, 1), strict=True))
+    assert all(b > s for b, s in zip(_all_values(small, 40, 1), _all_values(small, 5, 1),
+                                     strict=True))
+    assert small.nmf_chunk_runtime(20, 100) > small.nmf_chunk_runtime(20, 10)
+    assert small.nmf_chunk_mem_mb(20, 100) > small.nmf_chunk_mem_mb(20, 10)
+    assert resources.catalog_mem_mb(250_000_000) > resources.catalog_mem_mb(1_000_000)
+    assert resources.catalog_runtime(10**9) > resources.catalog_runtime(10**6)
+
+
+def test_costs_read_the_config() -> None:
+    costs = demo_costs()
+    assert (costs.max_iter, costs.replicates, costs.cv_max_iter) == (5000, 20, 1000)
+    assert costs.cv_problems == DEMO["rank"]["cv_folds"] * DEMO["rank"]["cv_starts"]
+
+
+# Flags -------------------------------------------------------------------------------------
+
+
+def test_refit_flags_join_config_values_to_their_option() -> None:
+    section = {**DEMO["refit"], "restrict_to": ["SBS1", "-x"]}
+    found = flags.refit_flags(section, 7, "GRCh38")
+    assert found[:6] == ["--method", "likelihood", "--bootstrap", "100", "--confidence", "0.95"]
+    assert "--decompose-into=COSMIC_v3.6" in found and found[-1] == "--restrict-to=SBS1,-x"
+    assert "--restrict-to" not in " ".join(flags.refit_flags(DEMO["refit"], 7, "GRCh38"))
+
+
+def test_generic_refit_flags_drop_the_bootstrap_for_real_values() -> None:
+    assert flags.generic_refit_flags(DEMO["refit"], 3, counts=False) == [
+        "--generic", "--seed", "3", "--method", "nnls", "--bootstrap", "0"]
+    counted = flags.generic_refit_flags(DEMO["refit"], 3, counts=True)
+    assert counted[3:] == ["--method", "likelihood", "--bootstrap", "100", "--confidence", "0.95"]
+
+
+def test_catalog_and_sample_flags() -> None:
+    assert flags.catalog_flags(["SBS96", "ID83"], "", all_filters=False,
+                               multi_snvs_in_sbs=False) == ["--contexts", "SBS96", "ID83"]
+    assert flags.catalog_flags(["SBS288"], "genes.gtf", all_filters=True,
+                               multi_snvs_in_sbs=True) == [
+        "--contexts", "SBS288", "--annotation=genes.gtf", "--all-filters", "--multi-snvs-in-sbs"]
+    assert flags.vcf_sample_flag("Tumor 1") == ["--vcf-sample=Tumor 1"]
+    assert flags.vcf_sample_flag("") == [] and flags.vcf_sample_flag(None) == []
+    assert flags.filters_flag(True) == ["--all-filters"] and flags.filters_flag(False) == []
+    assert flags.vcf_refit_flags("a b.vcf", "g.fa", "-S1", "", all_filters=False) == [
+        "--vcf=a b.vcf", "--reference=g.fa", "--sample-name=-S1"]
+    assert flags.vcf_refit_flags("v.vcf", "g.fa", "S", "T", all_filters=True)[3:] == [
+        "--vcf-sample=T", "--all-filters"]
+
+
+def test_matrix_flags() -> None:
+    assert flags.pixel_flag({"features_are_pixels": [8, 8]}) == ["--pixels", "8,8"]
+    assert flags.pixel_flag(None) == [] and flags.pixel_flag({"counts": True}) == []
+    assert flags.counts_flag({"counts": True}) == ["--counts"]
+    assert flags.counts_flag(checks.matrix_settings({"type": "joint"})) == []
+    assert flags.blocks_flag("results/catalogs/J_blocks.tsv") == [
+        "--blocks", "results/catalogs/J_blocks.tsv"]
+    assert flags.blocks_flag("") == []
+
+
+# Targets -----------------------------------------------------------------------------------
+
+
+def test_discovery_products_name_every_chunk_rank_file_and_fold() -> None:
+    files = targets.discovery_products("SBS96", range(2, 9), 2, cv_folds=5)
+    assert len(files) == 7 * 2 + 7 * 5 + 5 and len(set(files)) == len(files)
+    assert files[:3] == ["results/extract/SBS96/k2/chunks/chunk0.npz",
+                         "results/extract/SBS96/k2/chunks/chunk1.npz",
+                         "results/extract/SBS96/k3/chunks/chunk0.npz"]
+    assert "results/extract/SBS96/k8/cv.npz" in files
+    assert "results/extract/SBS96/provenance.json" in files
+    without = targets.discovery_products("X", [3], 1, cv_folds=0)
+    assert not [f for f in without if f.endswith("cv.npz")]
+    assert targets.intermediates(files) == [f for f in files if f.endswith((".npz", ".json"))]
+
+
+def test_vcf_and_generic_products() -> None:
+    files = targets.vcf_products(["S1", "S2"], ["SBS96", "ID83"])
+    assert files[:3] == ["results/catalogs/samples/S1/SBS96.tsv",
+                         "results/catalogs/samples/S1/ID83.tsv",
+                         "results/catalogs/samples/S1/catalog_log.tsv"]
+    assert "results/refit/SBS96/reference/decomposition.tsv" in files
+    assert files[-2:] == ["results/report/patients/S1.html", "results/report/patients/S2.html"]
+    assert len(targets.generic_products("BARS")) == 5
+    joint = targets.generic_products("J", ["rna", "atac"])
+    assert joint[-2:] == ["results/joint/J/rna_signatures.tsv",
+                          "results/joint/J/atac_signatures.tsv"]
+
+
+# Checks ------------------------------------------------------------------------------------
+
+
+def _table(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode())
+    return path
+
+
+@pytest.mark.parametrize(("text", "shape"), [
+    ("f\ts0\ts1\na\t1\t2\nb\t3\t4\n", (2, 2)),
+    ("f,s0,s1,s2\na,1,2,3\n", (1, 3)),
+    ("f\ts0\r\na\t1\r\nb\t2", (2, 1)),  # CRLF, no line end after the last row
+    ("\ufefff\ts0\ts1\n", (0, 2)),
+])
+def test_table_shape_reads_the_header_and_counts_lines(tmp_path: Path, text: str,
+                                                       shape: tuple[int, int]) -> None:
+    assert checks.table_shape(_table(tmp_path / "m.tsv", text)) == shape
+
+
+def test_table_shape_of_parquet(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"feature": ["a", "b", "c"], "s0": [1.0, 2, 3], "s1": [0.0, 1, 2]})
+    frame.to_parquet(tmp_path / "m.parquet", index=False)
+    assert checks.table_shape(tmp_path / "m.parquet") == (3, 2)
+
+
+def _matrix_config(path: Path) -> dict:
+    return {"type": "matrix", "matrix": {"path": str(path), "counts": False, "depth": 10000}}
+
+
+def test_cheap_shape_is_the_prepared_shape_and_bounds_the_raw(tmp_path: Path) -> None:
+    """A job process reads the prepared table's header and line count: the shape the main
+    process got by cleaning the input. Before it exists, the raw shape bounds it."""
+    raw = _table(tmp_path / "in.tsv", "f\ts0\ts1\ts2\na\t1\t0\t2\nb\t0\t0\t0\nc\t3\t0\t1\n")
+    config = _matrix_config(raw)
+    thorough = checks.input_shape(config)
+    assert thorough == (2, 2)  # the zero row b and the zero column s1 are dropped
+    prepared = tmp_path / "prepared.tsv"
+    assert checks.input_shape(config, thorough=False, prepared=prepared) == (3, 3)
+    write_matrix(pd.DataFrame([[1.0, 2], [3, 1]], index=["a", "c"], columns=["s0", "s2"]),
+                 prepared, label="Feature")
+    assert checks.input_shape(config, thorough=False, prepared=prepared) == thorough
+
+
+def test_cheap_shape_of_the_bundled_matrix_and_joint_examples(tmp_path: Path) -> None:
+    for name in ("matrix_example", "joint_example"):
+        config = yaml.safe_load((REPO / f"config/{name}.yaml").read_text())
+        config = _absolute(config)
+        raw = checks.input_shape(config, thorough=False)
+        clean = checks.input_shape(config)
+        assert raw[0] >= clean[0] and raw[1] >= clean[1], (name, raw, clean)
+
+
+def _absolute(config: dict) -> dict:
+    """The example config with its input paths made absolute (tests run from anywhere)."""
+    if config["type"] == "joint":
+        for modality in config["joint"]["modalities"]:
+            modality["path"] = str(REPO / modality["path"])
+    else:
+        config["matrix"]["path"] = str(REPO / config["matrix"]["path"])
+    return config
+
+
+def test_the_thorough_check_still_names_the_bad_cell(tmp_path: Path) -> None:
+    bad = _table(tmp_path / "bad.tsv", "f\ts0\ts1\na\t1\t2\nb\t3\t-4\n")
+    with pytest.raises(InputError, match="line 3, column 's1': expected a nonnegative"):
+        checks.input_shape(_matrix_config(bad))
+    assert checks.input_shape(_matrix_config(bad), thorough=False) == (2, 2)
+
+
+def test_matrix_settings_default_for_joint_configs() -> None:
+    assert checks.matrix_settings({"type": "joint"}) == {"counts": False, "depth": 10000}
+    assert checks.matrix_settings({"matrix": {"counts": True}}) == {"counts": True}
+
+
+def test_schema_failure_names_the_sheet_line() -> None:
+    import jsonschema
+
+    schema = {"type": "object", "properties": {"sample_id": {"type": "string",
+                                                             "pattern": "^[^./]"}}}
+    error = next(jsonschema.Draft202012Validator(schema).iter_errors({"sample_id": "../x"}))
+    text = checks.schema_failure("Error validating row 1 of data frame.", error,
+                                 "samples sheet s.tsv", lines=[2, 5])
+    assert text is not None and text.startswith("samples sheet s.tsv, line 5: key 'sample_id'")
+    assert checks.schema_failure("other", ValueError("x"), "config") is None
+
+
+def test_config_source_names_the_files() -> None:
+    assert checks.config_source([]) == "config (config/config.yaml)"
+    assert checks.config_source([Path("a.yaml"), "b.yaml"]) == "config (a.yaml, b.yaml)"
+
+
+# The reference index -----------------------------------------------------------------------
+
+
+def test_largest_contig_before_and_after_the_index(tmp_path: Path) -> None:
+    fasta = write_fasta(tmp_path / "g.fa", {"c1": "ACGT" * 50, "c2": "A" * 500})
+    assert largest_contig(fasta) == 500
+    Path(f"{fasta}.fai").unlink()
+    assert largest_contig(fasta) == fasta.stat().st_size >= 500  # an upper bound, no index built
+    assert not Path(f"{fasta}.fai").exists()
+
+
+def test_largest_contig_of_an_unindexed_bgzip_fasta_is_an_upper_bound(tmp_path: Path) -> None:
+    plain = write_fasta(tmp_path / "g.fa", {"c1": "ACGT" * 40000})  # 3 BGZF blocks
+    packed = tmp_path / "g.fa.gz"
+    pysam.tabix_compress(str(plain), str(packed))
+    assert largest_contig(packed) == plain.stat().st_size  # the uncompressed size
+    assert not Path(f"{packed}.fai").exists()
+
+
+def test_index_fasta_builds_the_index_and_logs_it(tmp_path: Path) -> None:
+    fasta = write_fasta(tmp_path / "g.fa", {"c1": "ACGT" * 50, "c2": "A" * 500})
+    expected = Path(f"{fasta}.fai").read_bytes()
+    Path(f"{fasta}.fai").unlink()
+    log = tmp_path / "faidx.log"
+    assert index_fasta(fasta, log=log) == Path(f"{fasta}.fai")
+    assert Path(f"{fasta}.fai").read_bytes() == expected
+    assert "2 contig(s), the longest 500 bases" in log.read_text()
+    with gzip.open(tmp_path / "plain.fa.gz", "wt") as handle:
+        handle.write(">c1\nACGT\n")
+    with pytest.raises(InputError, match="not bgzip-compressed"):
+        index_fasta(tmp_path / "plain.fa.gz")
+
+
+def test_the_workflow_package_never_imports_snakemake() -> None:
+    code = ("import sys, sigforge.workflow, sigforge.genomics.genome; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'snakemake'))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.strip() == "[]"
+
+
+def test_check_reference_refuses_a_bad_fasta_without_indexing(tmp_path: Path) -> None:
+    from sigforge.genomics.genome import check_reference
+
+    fasta = write_fasta(tmp_path / "g.fa", {"c1": "ACGT" * 50})
+    Path(f"{fasta}.fai").unlink()
+    check_reference(fasta)
+    assert not Path(f"{fasta}.fai").exists()
+    (tmp_path / "v.fa").write_text("##fileformat=VCFv4.2\n")
+    with pytest.raises(InputError, match="does not start with a '>' header"):
+        check_reference(tmp_path / "v.fa")
