@@ -8,7 +8,7 @@ import argparse
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +18,13 @@ from sigforge.cli._common import add_command
 from sigforge.genomics.tables import read_catalog
 from sigforge.io import InputError, read_table, write_matrix, write_table
 
-logger = logging.getLogger("sigforge.cli.commands")
+if TYPE_CHECKING:
+    from sigforge.genomics.catalog import CatalogOptions
+
+logger = logging.getLogger(__name__)
 
 
-def _catalog_options(args: argparse.Namespace) -> Any:
+def _catalog_options(args: argparse.Namespace) -> CatalogOptions:
     """CatalogOptions from the catalog command's flags (reads the annotation if given)."""
     from sigforge.genomics.annotation import read_annotation
     from sigforge.genomics.catalog import CatalogOptions

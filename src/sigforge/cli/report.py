@@ -7,7 +7,7 @@ import argparse
 import logging
 import platform
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from sigforge.io import (
     read_json,
     read_table,
 )
+
+if TYPE_CHECKING:
+    from sigforge.report.cohort import CohortData
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +93,7 @@ def _check_cohort_data(data: Any, catalog_dir: Path, extract_dir: Path, refit_di
                        extract_dir / "stability.tsv", "signatures", signatures)
 
 
-def _load_cohort_data(args: argparse.Namespace) -> Any:
+def _load_cohort_data(args: argparse.Namespace) -> CohortData:
     """Gather the report's inputs (catalog, log, discovery, refit, reference matches)."""
     import os
 

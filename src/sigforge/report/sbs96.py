@@ -9,7 +9,6 @@ figures for hundreds of patient pages stay cheap to render.
 from __future__ import annotations
 
 import functools
-import math
 from typing import cast
 
 import matplotlib.path as mpath
@@ -23,6 +22,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D, IdentityTransform, blended_transform_factory
 
+from sigforge._maths import cosine_similarity
 from sigforge.genomics.contexts import BASES, SBS96_CHANNELS, SBS96_INDEX, SUBSTITUTIONS
 from sigforge.report.figures import DPI, plain, plt, set_peak, short
 from sigforge.report.tables import fmt_float
@@ -271,12 +271,6 @@ def plot_signature_panel(signatures: pd.DataFrame) -> Figure:
     return fig
 
 
-def _cosine(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
-    """Cosine similarity of two vectors; NaN when either is all zero."""
-    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return float(a @ b) / norm if norm > 0 else math.nan
-
-
 def plot_reconstruction(observed: np.ndarray, reconstructed: np.ndarray, *, title: str,
                         cosine: float | None = None,
                         labels: tuple[str, str] = ("Observed", "Reconstructed")) -> Figure:
@@ -324,5 +318,5 @@ def fill_reconstruction(fig: Figure, observed: npt.NDArray[np.float64],
     set_bars(bottom, reconstructed)
     set_peak(top, max(float(observed.max()), float(reconstructed.max())))
     if cosine is None:
-        cosine = _cosine(observed, reconstructed)
+        cosine = float(cosine_similarity(observed, reconstructed))
     fig.suptitle(f"{plain(title)} (cosine {fmt_float(cosine)})", fontsize=9)
