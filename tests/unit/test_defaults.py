@@ -48,6 +48,7 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
     ("rank.cv_starts", CVOptions().starts, ("extract", "cross-validate"), "cv_starts"),
     ("rank.cv_max_iter", CVOptions().max_iter, ("extract", "cross-validate"), "cv_max_iter"),
     ("refit.method", RefitOptions().method, ("refit",), "method"),
+    ("refit.penalty", RefitOptions().penalty, ("refit",), "penalty"),
     ("refit.bootstrap", RefitOptions().bootstrap, ("refit",), "bootstrap"),
     ("refit.confidence", RefitOptions().confidence, ("refit",), "confidence"),
     ("refit.novel_below", inspect.signature(decompose_signatures).parameters["novel_below"]
@@ -60,6 +61,8 @@ CLI_ONLY: list[tuple[str, tuple[str, ...], str]] = [
     ("extract.replicates_per_chunk", ("extract",), "chunk_size"),
     ("genome_build", ("refit", "report"), "genome_build"),
     ("refit.reference", ("refit",), "decompose_into"),
+    ("refit.tumour_type", ("refit",), "tumour_type"),
+    ("refit.include_artefacts", ("refit",), "include_artefacts"),
     ("report.reference", ("report",), "reference"),
     ("catalog.all_filters", ("catalog",), "all_filters"),
     ("catalog.contexts", ("catalog",), "contexts"),

@@ -111,8 +111,13 @@ def test_costs_read_the_config() -> None:
 def test_refit_flags_join_config_values_to_their_option() -> None:
     section = {**DEMO["refit"], "restrict_to": ["SBS1", "-x"]}
     found = flags.refit_flags(section, 7, "GRCh38")
-    assert found[:6] == ["--method", "likelihood", "--bootstrap", "100", "--confidence", "0.95"]
+    assert found[:6] == ["--method", "negbin", "--bootstrap", "100", "--confidence", "0.95"]
     assert "--decompose-into=COSMIC_v3.6" in found and found[-1] == "--restrict-to=SBS1,-x"
+    assert "--tumour-type=pan-cancer" in found and "--include-artefacts" not in found
+    with_artefacts = flags.refit_flags({**DEMO["refit"], "include_artefacts": True,
+                                        "tumour_type": "-Liver-HCC"}, 7, "GRCh38")
+    assert "--include-artefacts" in with_artefacts
+    assert "--tumour-type=-Liver-HCC" in with_artefacts
     assert "--restrict-to" not in " ".join(flags.refit_flags(DEMO["refit"], 7, "GRCh38"))
 
 
@@ -120,7 +125,8 @@ def test_generic_refit_flags_drop_the_bootstrap_for_real_values() -> None:
     assert flags.generic_refit_flags(DEMO["refit"], 3, counts=False) == [
         "--generic", "--seed", "3", "--method", "nnls", "--bootstrap", "0"]
     counted = flags.generic_refit_flags(DEMO["refit"], 3, counts=True)
-    assert counted[3:] == ["--method", "likelihood", "--bootstrap", "100", "--confidence", "0.95"]
+    assert counted[3:] == ["--method", "negbin", "--bootstrap", "100", "--confidence", "0.95",
+                           "--penalty", "1.5"]
 
 
 def test_catalog_and_sample_flags() -> None:

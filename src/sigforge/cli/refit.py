@@ -83,8 +83,35 @@ def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
 def _refit_options(args: argparse.Namespace) -> RefitOptions:
     """RefitOptions from the command-line flags (checked there)."""
     return RefitOptions(method=args.method, bootstrap=args.bootstrap,
-                        confidence=args.confidence, seed=args.seed,
+                        confidence=args.confidence, seed=args.seed, penalty=args.penalty,
                         likelihood_threshold=args.likelihood_threshold)
+
+
+def _prevalence(args: argparse.Namespace) -> pd.Series | None:
+    """The tumour-type prior of method negbin (none for generic matrices or other methods)."""
+    if args.generic or args.method != "negbin":
+        return None
+    from sigforge.genomics.reference import load_prevalence
+
+    return load_prevalence(args.tumour_type)
+
+
+def _drop_artefacts(args: argparse.Namespace, data: pd.DataFrame) -> pd.DataFrame:
+    """Leave out the shipped set's possible sequencing-artefact signatures (unless
+    --include-artefacts): a refit against all of COSMIC would otherwise explain noise or
+    real signal with them."""
+    if args.generic or args.include_artefacts:
+        return data
+    from sigforge.genomics.reference import artefact_signatures, available_references
+
+    if args.signatures not in available_references():
+        return data
+    dropped = [name for name in artefact_signatures(args.signatures) if name in data.columns]
+    if dropped:
+        logger.info("left out %d possible sequencing-artefact signature(s) of %s (%s); "
+                    "--include-artefacts keeps them", len(dropped), args.signatures,
+                    ", ".join(dropped))
+    return data.drop(columns=dropped)
 
 
 def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
@@ -150,26 +177,28 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     restricted = _restriction(args.restrict_to, data.columns)
     if restricted is not None:
         data = data[restricted]
+    else:
+        data = _drop_artefacts(args, data)
     return Matrix(data.loc[matrix.data.index], signatures.channel_set, signatures.path)
 
 
 def _check_counts_for_refit(matrix: Matrix, args: argparse.Namespace) -> None:
-    """The likelihood rule and multinomial intervals need counts (whole numbers).
+    """The likelihood rules and multinomial intervals need counts (whole numbers).
 
-    Checked for mutation catalogs as for generic matrices: the likelihood rule's threshold is
-    calibrated on Poisson counts, and a fractional catalog (normalised, or a signature table
+    Checked for mutation catalogs as for generic matrices: the negbin and likelihood rules
+    model counts, and a fractional catalog (normalised, or a signature table
     given as --catalog) would otherwise be refitted without a word.
     """
     from sigforge.discovery.matrix import first_fraction
 
-    if args.method != "likelihood" and args.bootstrap == 0:
+    if args.method not in ("negbin", "likelihood") and args.bootstrap == 0:
         return
     fraction = first_fraction(matrix.data)
     if fraction is not None:
         feature, sample, value = fraction
         raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
-                         "--method likelihood and --bootstrap (multinomial resamples) need "
-                         "counts. For real-valued data use --method nnls (or cosine) with "
+                         "--method negbin/likelihood and --bootstrap (multinomial resamples) "
+                         "need counts. For real-valued data use --method nnls (or cosine) with "
                          "--bootstrap 0.")
 
 
@@ -190,7 +219,8 @@ def refit(args: argparse.Namespace) -> None:
     n = matrix.data.shape[1]
     with tqdm(total=n, desc="refit", unit="sample", disable=n < 20 or args.quiet) as bar:
         result = refit_catalog(matrix.data, signatures.data, _refit_options(args),
-                               progress=lambda done: bar.update(done - bar.n))
+                               progress=lambda done: bar.update(done - bar.n),
+                               prevalence=_prevalence(args))
     out = Path(args.out)
     decomposition = None
     if matrix.channel_set is not None and args.signatures == args.decompose_into:
@@ -237,6 +267,18 @@ def add_parsers(subparsers: Any) -> None:
                    help="build of a shipped signature set")
     p.add_argument("--method", default=field_default(RefitOptions, "method"),
                    choices=REFIT_METHODS, help="sparse refit rule (see sigforge.refit)")
+    p.add_argument("--penalty", type=float, default=field_default(RefitOptions, "penalty"),
+                   help="method negbin: base cost of a signature in log-likelihood units "
+                        "(default: %(default)s)")
+    # The literal values are genomics.reference's PAN_CANCER and NO_PRIOR (tested): generic
+    # commands must not import genomics to build their parser.
+    p.add_argument("--tumour-type", default="pan-cancer",
+                   help="method negbin: soft prior from how often each COSMIC signature is "
+                        "active in this PCAWG tumour type (e.g. Breast-AdenoCA, Liver-HCC; "
+                        "default: %(default)s; 'none' = no prior; an unknown name lists them)")
+    p.add_argument("--include-artefacts", action="store_true",
+                   help="keep the shipped set's possible sequencing-artefact signatures "
+                        "(left out by default)")
     p.add_argument("--likelihood-threshold", type=float,
                    default=field_default(RefitOptions, "likelihood_threshold"),
                    help="log-likelihood a signature must be worth (default: %(default).4g, "

@@ -75,3 +75,52 @@ def load_aetiology(name: str = "COSMIC_v3.6") -> dict[str, str]:
     with resources.as_file(resource) as path:
         table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     return dict(zip(table["Signature"], table["proposed_aetiology"], strict=True))
+
+
+_PREVALENCE = "PCAWG_signature_prevalence.tsv"
+#: The column of the prevalence table used when no tumour type is given.
+PAN_CANCER = "pan-cancer"
+#: ``--tumour-type`` value that turns the prevalence prior off.
+NO_PRIOR = "none"
+
+
+def _prevalence_table() -> pd.DataFrame:
+    """Signatures x (pan-cancer, PCAWG tumour types): share of tumours with each signature."""
+    resource = resources.files("sigforge.genomics.data") / _PREVALENCE
+    with resources.as_file(resource) as path:
+        return pd.read_csv(path, sep="\t", index_col="Signature")
+
+
+def tumour_types() -> list[str]:
+    """Accepted ``--tumour-type`` values: pan-cancer, the PCAWG types, and ``none``."""
+    return [*_prevalence_table().columns, NO_PRIOR]
+
+
+def load_prevalence(tumour_type: str) -> pd.Series | None:
+    """Share of tumours of ``tumour_type`` in which each COSMIC signature is active.
+
+    From the published PCAWG attributions (``sigforge/genomics/data/PROVENANCE.md``); the
+    soft prior of the ``negbin`` refit. ``none`` returns None (no prior).
+
+    Raises
+    ------
+    InputError
+        An unknown tumour type (the message lists the known ones).
+    """
+    if tumour_type == NO_PRIOR:
+        return None
+    table = _prevalence_table()
+    if tumour_type not in table.columns:
+        raise InputError(f"tumour type '{tumour_type}' is not in the prevalence table; "
+                         f"expected one of: {', '.join(tumour_types())}.")
+    return table[tumour_type]
+
+
+def artefact_signatures(name: str = "COSMIC_v3.6") -> list[str]:
+    """Signatures of a shipped set that COSMIC calls possible sequencing artefacts."""
+    if name not in _AETIOLOGY:
+        return []
+    resource = resources.files("sigforge.genomics.data") / _AETIOLOGY[name]
+    with resources.as_file(resource) as path:
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    return table.loc[table["possible_artefact"] == "yes", "Signature"].tolist()

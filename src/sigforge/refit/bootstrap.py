@@ -19,6 +19,7 @@ from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_same_features
 from sigforge.nmf import kl_divergence
+from sigforge.refit.negbin import bootstrap_negbin, signature_costs
 from sigforge.refit.options import RefitOptions
 from sigforge.refit.sparse import refit_sample
 
@@ -29,15 +30,22 @@ def sample_rng(seed: int, sample: str) -> np.random.Generator:
 
 
 def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOptions,
-                        rng: np.random.Generator) -> FloatArray:
+                        rng: np.random.Generator, costs: FloatArray | None = None
+                        ) -> FloatArray:
     """Refit ``options.bootstrap`` multinomial resamples of one sample; shape (B, k).
 
     Each resample keeps the sample's total and draws channels with the observed proportions.
+    Method ``negbin`` refits them at the sample's dispersion over its shortlist
+    (:func:`.negbin.bootstrap_negbin`); the others by the full method.
     """
     total = int(round(float(x.sum())))
     if total == 0 or options.bootstrap == 0:
         return np.zeros((options.bootstrap, signatures.shape[1]))
     draws = rng.multinomial(total, x / x.sum(), size=options.bootstrap).astype(np.float64)
+    if options.method == "negbin":
+        if costs is None:
+            costs = signature_costs(signatures.shape[1], options.penalty)
+        return bootstrap_negbin(x, signatures, costs, draws)
     return np.stack([refit_sample(draw, signatures, options) for draw in draws])
 
 
@@ -85,7 +93,8 @@ def _interval_rows(sample: str, names: Sequence[str], point: FloatArray, draws: 
 
 def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
                   options: RefitOptions | None = None,
-                  progress: Callable[[int], None] | None = None) -> Refit:
+                  progress: Callable[[int], None] | None = None,
+                  prevalence: pd.Series | None = None) -> Refit:
     """Fit every sample of a labelled catalog to labelled signatures, with intervals.
 
     Parameters
@@ -96,6 +105,9 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
         Defaults to plain NNLS without bootstrap (what discovery uses for its own fits).
     progress : callable, optional
         Called with the number of samples finished.
+    prevalence : Series, optional
+        Share of tumours in which each signature (by name) is active: the soft prior of
+        method ``negbin`` (:func:`.negbin.signature_costs`); names it lacks get no prior.
 
     Raises
     ------
@@ -107,13 +119,15 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
     names = [str(c) for c in signatures.columns]
+    share = None if prevalence is None else prevalence.reindex(names).to_numpy(np.float64)
+    costs = signature_costs(len(names), options.penalty, share)
     exposures = np.zeros((basis.shape[1], values.shape[1]))
     rows: list[dict[str, object]] = []
     for j, sample in enumerate(catalog.columns):
-        exposures[:, j] = refit_sample(values[:, j], basis, options)
+        exposures[:, j] = refit_sample(values[:, j], basis, options, costs)
         if options.bootstrap:
             draws = bootstrap_exposures(values[:, j], basis, options,
-                                        sample_rng(options.seed, str(sample)))
+                                        sample_rng(options.seed, str(sample)), costs)
             rows += _interval_rows(str(sample), names, exposures[:, j], draws,
                                    options.confidence)
         if progress:

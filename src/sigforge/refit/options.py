@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from scipy.stats import chi2
 
+from sigforge.refit.negbin import DEFAULT_PENALTY
+
 #: Log-likelihood cost that keeps a signature: half the chi-square(1) quantile at 1 - 2 * 0.001.
 DEFAULT_LIKELIHOOD_THRESHOLD = float(chi2.ppf(1 - 2 * 0.001, df=1) / 2)
-REFIT_METHODS = ("likelihood", "cosine", "nnls")
+REFIT_METHODS = ("negbin", "likelihood", "cosine", "nnls")
 #: The global seed's one default: every command's --seed and the config's ``seed`` take it.
 DEFAULT_SEED = 20261128
 
@@ -24,7 +26,12 @@ class RefitOptions:
 
     Attributes
     ----------
-    method : {"likelihood", "cosine", "nnls"}, default="likelihood"
+    method : {"negbin", "likelihood", "cosine", "nnls"}, default="negbin"
+        ``negbin``: penalised negative-binomial subset selection (:mod:`.negbin`);
+        ``likelihood``: greedy Poisson likelihood-ratio tests; ``cosine``: cosine gains;
+        ``nnls``: no selection.
+    penalty : float, default=DEFAULT_PENALTY
+        Base cost of a signature in log-likelihood units (method ``negbin``).
     likelihood_threshold : float
         Log-likelihood units a signature must be worth (method ``likelihood``).
     cosine_remove, cosine_add : float, default=0.01, 0.05
@@ -37,7 +44,8 @@ class RefitOptions:
         Resample stream of sample s is keyed by (seed, s's name) alone.
     """
 
-    method: str = "likelihood"
+    method: str = "negbin"
+    penalty: float = DEFAULT_PENALTY
     likelihood_threshold: float = DEFAULT_LIKELIHOOD_THRESHOLD
     cosine_remove: float = 0.01
     cosine_add: float = 0.05
@@ -51,6 +59,7 @@ class RefitOptions:
             raise ValueError(f"refit method '{self.method}' is unknown; expected one of "
                              f"{', '.join(REFIT_METHODS)}.")
         for option, value, valid, bound in (
+                ("--penalty", self.penalty, self.penalty >= 0, "--penalty >= 0"),
                 ("--bootstrap", self.bootstrap, self.bootstrap >= 0, "--bootstrap >= 0"),
                 ("--confidence", self.confidence, 0 < self.confidence < 1, "0 < --confidence < 1"),
                 ("--seed", self.seed, self.seed >= 0, "--seed >= 0")):

@@ -3,10 +3,12 @@
 Orientation: catalog (m features, n samples), signatures (m, k), exposures (k, n). Generic:
 nothing here knows what the features are.
 
-Sparse refits start from the NNLS solution and then remove and add signatures greedily, one
-at a time, until no move passes its threshold:
+- ``negbin`` (default): penalised negative-binomial subset selection, :mod:`.negbin`.
 
-- ``likelihood`` (default; in the spirit of MuSiCal's likelihood thresholding): the score is the
+The other sparse refits start from the NNLS solution and then remove and add signatures
+greedily, one at a time, until no move passes its threshold:
+
+- ``likelihood`` (in the spirit of MuSiCal's likelihood thresholding): the score is the
   Poisson log-likelihood of the counts under the NNLS fit. A signature is removed when that
   costs less than ``likelihood_threshold`` log-likelihood units and added back when it gains
   more. The default threshold is the 99.9% point of the 50:50 mixture of chi-square(0) and
@@ -31,6 +33,7 @@ from scipy.optimize import nnls
 from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix
+from sigforge.refit.negbin import negbin_refit, signature_costs
 from sigforge.refit.options import RefitOptions
 
 
@@ -133,10 +136,19 @@ def _stepwise(x: FloatArray, signatures: FloatArray, score: Score, remove_below:
     return exposure
 
 
-def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions) -> FloatArray:
-    """Exposures (k,) of one sample's counts (m,) by the configured method."""
+def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions,
+                 costs: FloatArray | None = None) -> FloatArray:
+    """Exposures (k,) of one sample's counts (m,) by the configured method.
+
+    ``costs`` (method ``negbin``): each signature's cost, from :func:`.negbin.signature_costs`
+    (default: without a prevalence prior).
+    """
     if options.method == "nnls" or not x.any():
         return _fit_subset(x, signatures, list(range(signatures.shape[1])))[0]
+    if options.method == "negbin":
+        if costs is None:
+            costs = signature_costs(signatures.shape[1], options.penalty)
+        return negbin_refit(x, signatures, costs)[0]
     if options.method == "likelihood":
         threshold = options.likelihood_threshold
         return _stepwise(x, signatures, poisson_loglik, threshold, threshold * (1 + 1e-9))
@@ -144,15 +156,16 @@ def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions) -
                      options.cosine_add)
 
 
-def refit_matrix(catalog: FloatArray, signatures: FloatArray, options: RefitOptions
-                 ) -> FloatArray:
-    """Exposures (k, n) of every column of ``catalog`` (m, n)."""
+def refit_matrix(catalog: FloatArray, signatures: FloatArray, options: RefitOptions,
+                 costs: FloatArray | None = None) -> FloatArray:
+    """Exposures (k, n) of every column of ``catalog`` (m, n); ``costs`` as in
+    :func:`refit_sample`."""
     catalog = check_nonnegative_matrix(catalog, "catalog")
     signatures = check_nonnegative_matrix(signatures, "signatures")
     if catalog.shape[0] != signatures.shape[0]:
         raise ValueError(f"catalog has {catalog.shape[0]} features but signatures have "
                          f"{signatures.shape[0]}.")
-    return np.column_stack([refit_sample(catalog[:, j], signatures, options)
+    return np.column_stack([refit_sample(catalog[:, j], signatures, options, costs)
                             for j in range(catalog.shape[1])]) if catalog.shape[1] else \
         np.zeros((signatures.shape[1], 0))
 

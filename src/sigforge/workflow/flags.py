@@ -16,7 +16,10 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str) -> lis
     flags = ["--method", section["method"], "--bootstrap", str(section["bootstrap"]),
              "--confidence", str(section["confidence"]), "--seed", str(seed),
              "--genome-build", genome_build, f"--decompose-into={section['reference']}",
-             "--novel-below", str(section["novel_below"])]
+             "--novel-below", str(section["novel_below"]), "--penalty",
+             str(section["penalty"]), f"--tumour-type={section['tumour_type']}"]
+    if section.get("include_artefacts"):
+        flags.append("--include-artefacts")
     if section.get("restrict_to"):
         flags.append(f"--restrict-to={','.join(section['restrict_to'])}")
     return flags
@@ -31,7 +34,8 @@ def generic_refit_flags(section: Mapping[str, Any], seed: int, counts: bool) -> 
     flags = ["--generic", "--seed", str(seed)]
     if counts:
         flags += ["--method", section["method"], "--bootstrap", str(section["bootstrap"]),
-                  "--confidence", str(section["confidence"])]
+                  "--confidence", str(section["confidence"]), "--penalty",
+                  str(section["penalty"])]
     else:
         flags += ["--method", "nnls", "--bootstrap", "0"]
     return flags

@@ -1,0 +1,511 @@
+"""Compiled kernels of the ``negbin`` refit (:mod:`sigforge.refit.negbin` documents the method).
+
+One sample at a time, all in numba: a projected-Newton Poisson fit of the exposures of a
+signature subset, the negative-binomial log-likelihood of a model, one-dimensional screening
+of candidate signatures, the penalised stepwise search (add, remove, swap) and the maximum-
+likelihood dispersion. Every function is deterministic and sequential, so a sample's result
+never depends on how many samples or threads a run has.
+
+Arrays: ``x`` (m,) counts, ``S`` (m, k) signatures, ``cost`` (k,) the penalty of each
+signature, ``theta`` the negative-binomial size (``inf`` = Poisson).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+#: Floor of a modelled count inside a logarithm (a channel no active signature can produce).
+TINY = 1e-300
+#: Newton iterations of one subset fit, and its relative objective tolerance.
+NEWTON_ITERATIONS = 100
+NEWTON_TOLERANCE = 1e-13
+#: Smallest score gain that counts as an improvement (guards against rounding cycles).
+IMPROVEMENT = 1e-9
+#: Candidates refitted exactly after screening, per addition and per swap-out.
+SCREEN_ADD = 3
+SCREEN_SWAP = 2
+#: Bounds of the dispersion search (size of the negative binomial).
+THETA_MIN = 1.0
+THETA_MAX = 1e4
+
+
+@njit(cache=True, error_model="numpy")
+def model_of(S, idx, a, w, mu):  # pragma: no cover - compiled
+    """mu = S[:, idx[:a]] @ w[:a], in place."""
+    m = S.shape[0]
+    for c in range(m):
+        total = 0.0
+        for j in range(a):
+            total += S[c, idx[j]] * w[j]
+        mu[c] = total
+
+
+@njit(cache=True, error_model="numpy")
+def poisson_objective(x, mu):  # pragma: no cover - compiled
+    """sum(mu - x log mu): the negative Poisson log-likelihood without log(x!)."""
+    total = 0.0
+    for c in range(x.shape[0]):
+        total += mu[c]
+        if x[c] > 0:
+            total -= x[c] * math.log(max(mu[c], TINY))
+    return total
+
+
+@njit(cache=True, error_model="numpy")
+def nb_loglik(x, mu, theta):  # pragma: no cover - compiled
+    """Negative-binomial log-likelihood up to terms that depend on x and theta alone.
+
+    ``theta`` = inf gives the Poisson log-likelihood without log(x!). Models are compared at
+    one theta, so the dropped terms cancel.
+    """
+    total = 0.0
+    poisson = math.isinf(theta)
+    for c in range(x.shape[0]):
+        value = max(mu[c], TINY)
+        if poisson:
+            total -= value
+        else:
+            total -= (x[c] + theta) * math.log(value + theta)
+        if x[c] > 0:
+            total += x[c] * math.log(value)
+    return total
+
+
+@njit(cache=True, error_model="numpy")
+def nb_full_loglik(x, mu, theta):  # pragma: no cover - compiled
+    """Negative-binomial log-likelihood with every theta-dependent term (without log(x!))."""
+    total = 0.0
+    for c in range(x.shape[0]):
+        value = max(mu[c], TINY)
+        total += (math.lgamma(x[c] + theta) - math.lgamma(theta) + theta * math.log(theta)
+                  - (x[c] + theta) * math.log(value + theta))
+        if x[c] > 0:
+            total += x[c] * math.log(value)
+    return total
+
+
+@njit(cache=True, error_model="numpy")
+def estimate_theta(x, mu):  # pragma: no cover - compiled
+    """Maximum-likelihood negative-binomial size for counts x around the model mu.
+
+    Golden-section search over log(theta) in [THETA_MIN, THETA_MAX]; the bound is returned
+    when the likelihood keeps rising towards it (Poisson-like data give THETA_MAX).
+    """
+    lo, hi = math.log(THETA_MIN), math.log(THETA_MAX)
+    ratio = (math.sqrt(5.0) - 1.0) / 2.0
+    a = hi - ratio * (hi - lo)
+    b = lo + ratio * (hi - lo)
+    fa = nb_full_loglik(x, mu, math.exp(a))
+    fb = nb_full_loglik(x, mu, math.exp(b))
+    for _ in range(60):
+        if fa < fb:
+            lo, a, fa = a, b, fb
+            b = lo + ratio * (hi - lo)
+            fb = nb_full_loglik(x, mu, math.exp(b))
+        else:
+            hi, b, fb = b, a, fa
+            a = hi - ratio * (hi - lo)
+            fa = nb_full_loglik(x, mu, math.exp(a))
+        if hi - lo < 1e-4:
+            break
+    return math.exp((lo + hi) / 2.0)
+
+
+@njit(cache=True, error_model="numpy")
+def _newton_direction(x, S, idx, a, w, mu, direction):  # pragma: no cover - compiled
+    """Projected Newton direction of the Poisson objective; returns the gradient . step bound.
+
+    Variables at zero whose gradient pushes them below zero stay fixed (direction 0); the
+    others take the Newton step of the Hessian S' diag(x / mu^2) S restricted to them, with a
+    tiny ridge so that columns seen only on zero-count channels stay solvable.
+    """
+    m = S.shape[0]
+    grad = np.zeros(a)
+    for j in range(a):
+        s = 0.0
+        for c in range(m):
+            if x[c] > 0:
+                s += S[c, idx[j]] * (1.0 - x[c] / max(mu[c], TINY))
+            else:
+                s += S[c, idx[j]]
+        grad[j] = s
+    free = np.empty(a, dtype=np.int64)
+    nf = 0
+    for j in range(a):
+        if w[j] > 0 or grad[j] < 0:
+            free[nf] = j
+            nf += 1
+    for j in range(a):
+        direction[j] = 0.0
+    if nf == 0:
+        return 0.0
+    hess = np.zeros((nf, nf))
+    for c in range(m):
+        if x[c] > 0:
+            weight = x[c] / max(mu[c] * mu[c], TINY)
+            for p in range(nf):
+                sp = S[c, idx[free[p]]] * weight
+                for q in range(p + 1):
+                    hess[p, q] += sp * S[c, idx[free[q]]]
+    top = 0.0
+    for p in range(nf):
+        for q in range(p):
+            hess[q, p] = hess[p, q]
+        top = max(top, hess[p, p])
+    rhs = np.empty(nf)
+    for p in range(nf):
+        hess[p, p] += 1e-10 * top + 1e-12
+        rhs[p] = -grad[free[p]]
+    step = np.linalg.solve(hess, rhs)
+    slope = 0.0
+    for p in range(nf):
+        direction[free[p]] = step[p]
+        slope += grad[free[p]] * step[p]
+    return slope
+
+
+@njit(cache=True, error_model="numpy")
+def poisson_fit(x, S, idx, a, w):  # pragma: no cover - compiled
+    """Poisson maximum-likelihood exposures of columns idx[:a], in place in w[:a].
+
+    Projected Newton with backtracking (Armijo) line search from the warm start w (entries
+    must be > 0 for signatures that may be used). The objective is convex, so this converges
+    to the constrained optimum. Returns the objective sum(mu - x log mu).
+    """
+    m = S.shape[0]
+    mu = np.empty(m)
+    trial_mu = np.empty(m)
+    direction = np.empty(a)
+    trial = np.empty(a)
+    model_of(S, idx, a, w, mu)
+    objective = poisson_objective(x, mu)
+    for _ in range(NEWTON_ITERATIONS):
+        slope = _newton_direction(x, S, idx, a, w, mu, direction)
+        if slope >= 0:
+            break
+        step = 1.0
+        accepted = False
+        for _ in range(40):
+            change = 0.0
+            for j in range(a):
+                trial[j] = max(w[j] + step * direction[j], 0.0)
+                change += (trial[j] - w[j]) * direction[j]
+            model_of(S, idx, a, trial, trial_mu)
+            value = poisson_objective(x, trial_mu)
+            if value <= objective + 1e-4 * slope * step or value <= objective - 1e-12 * abs(
+                    objective):
+                accepted = True
+                break
+            step *= 0.5
+        if not accepted:
+            break
+        gain = objective - value
+        for j in range(a):
+            w[j] = trial[j]
+        for c in range(m):
+            mu[c] = trial_mu[c]
+        objective = value
+        if gain <= NEWTON_TOLERANCE * (abs(objective) + 1.0):
+            break
+    return objective
+
+
+@njit(cache=True, error_model="numpy")
+def line_gain(x, mu, S, j, theta):  # pragma: no cover - compiled
+    """Best log-likelihood gain from adding signature j alone to the model mu, and its size.
+
+    Maximises h(t) = loglik(mu + t S[:, j]) over t >= 0 by safeguarded Newton steps (the
+    others held fixed): a lower bound of the gain of refitting everything with j added, used
+    to choose which candidates to refit exactly.
+    """
+    m = x.shape[0]
+    poisson = math.isinf(theta)
+    lo, hi, t = 0.0, -1.0, 0.0
+    for it in range(60):
+        d1 = 0.0
+        d2 = 0.0
+        for c in range(m):
+            s = S[c, j]
+            if s == 0.0:
+                continue
+            value = max(mu[c] + t * s, TINY)
+            first = x[c] / value
+            second = x[c] / (value * value)
+            if poisson:
+                d1 += s * (first - 1.0)
+                d2 -= s * s * second
+            else:
+                d1 += s * (first - (x[c] + theta) / (value + theta))
+                d2 += s * s * ((x[c] + theta) / ((value + theta) * (value + theta)) - second)
+        if it == 0:
+            if d1 <= 0:
+                return 0.0, 0.0
+            # Start inside (0, inf): derivatives at 0 are unbounded where the model is 0.
+            t = max(0.05 * x.sum(), 1.0)
+            continue
+        if d1 > 0:
+            lo = t
+        else:
+            hi = t
+        nxt = t - d1 / d2 if d2 < 0 else -1.0
+        if hi < 0:
+            if not nxt > lo:
+                nxt = 2.0 * t + 1.0
+        elif not (lo < nxt < hi):
+            nxt = (lo + hi) / 2.0
+        if abs(nxt - t) <= 1e-7 * (t + 1.0):
+            t = nxt
+            break
+        t = nxt
+    trial = np.empty(m)
+    for c in range(m):
+        trial[c] = mu[c] + t * S[c, j]
+    return nb_loglik(x, trial, theta) - nb_loglik(x, mu, theta), t
+
+
+@njit(cache=True, error_model="numpy")
+def fit_set(x, S, idx, a, warm, cost, theta):  # pragma: no cover - compiled
+    """Poisson exposures of the subset idx[:a] from the warm start, and the subset's score.
+
+    Score = negative-binomial log-likelihood at theta of the Poisson fit - the subset's
+    costs. Zero warm-start entries start at a small positive value so that the model is
+    positive wherever a subset signature is.
+    """
+    w = np.empty(a)
+    floor = max(x.sum() * 1e-3 / max(a, 1), 1e-6)
+    for j in range(a):
+        w[j] = warm[j] if warm[j] > 0 else floor
+    if a > 0:
+        poisson_fit(x, S, idx, a, w)
+    mu = np.empty(S.shape[0])
+    model_of(S, idx, a, w, mu)
+    score = nb_loglik(x, mu, theta)
+    for j in range(a):
+        score -= cost[idx[j]]
+    return score, w
+
+
+@njit(cache=True, error_model="numpy")
+def _top(values, count):  # pragma: no cover - compiled
+    """Indices of the ``count`` largest finite values, largest first (ties: lower index)."""
+    order = np.argsort(-values, kind="mergesort")
+    n = 0
+    for i in range(order.shape[0]):
+        if np.isfinite(values[order[i]]):
+            n += 1
+    return order[:min(count, n)]
+
+
+@njit(cache=True, error_model="numpy")
+def _screen(x, S, cost, theta, mu, excluded, allowed):  # pragma: no cover - compiled
+    """Line-search gain minus cost of every allowed, not excluded signature (-inf otherwise),
+    and the line-search size of each."""
+    k = S.shape[1]
+    gains = np.full(k, -np.inf)
+    sizes = np.zeros(k)
+    for j in range(k):
+        if allowed[j] and not excluded[j]:
+            gain, size = line_gain(x, mu, S, j, theta)
+            if size > 0:
+                gains[j] = gain - cost[j]
+                sizes[j] = size
+    return gains, sizes
+
+
+@njit(cache=True, error_model="numpy")
+def _with(idx, a, w, j, size):  # pragma: no cover - compiled
+    """Subset idx[:a] plus column j (sorted), with warm start w plus ``size`` for j."""
+    idx2 = np.empty(a + 1, dtype=np.int64)
+    w2 = np.empty(a + 1)
+    p = 0
+    placed = False
+    for i in range(a):
+        if not placed and j < idx[i]:
+            idx2[p], w2[p] = j, size
+            p += 1
+            placed = True
+        idx2[p], w2[p] = idx[i], w[i]
+        p += 1
+    if not placed:
+        idx2[p], w2[p] = j, size
+    return idx2, w2
+
+
+@njit(cache=True, error_model="numpy")
+def _without(idx, a, w, position):  # pragma: no cover - compiled
+    """Subset idx[:a] without the member at ``position``, with its warm start."""
+    idx2 = np.empty(max(a - 1, 0), dtype=np.int64)
+    w2 = np.empty(max(a - 1, 0))
+    p = 0
+    for i in range(a):
+        if i != position:
+            idx2[p], w2[p] = idx[i], w[i]
+            p += 1
+    return idx2, w2
+
+
+@njit(cache=True, error_model="numpy")
+def _best_addition(x, S, cost, theta, idx, a, w, member, allowed):  # pragma: no cover
+    """Best subset with one signature added: exact scores of the screened candidates."""
+    k = S.shape[1]
+    best, best_idx, best_w = -np.inf, idx[:a].copy(), w[:a].copy()
+    if a == 0:
+        # Singletons have a closed-form Poisson fit (total / column sum): score them all.
+        total = x.sum()
+        for j in range(k):
+            if allowed[j] and not member[j]:
+                idx2, w2 = _with(idx, 0, w, j, total / max(S[:, j].sum(), TINY))
+                score, w2 = fit_set(x, S, idx2, 1, w2, cost, theta)
+                if score > best:
+                    best, best_idx, best_w = score, idx2, w2
+        return best, best_idx, best_w
+    mu = np.empty(S.shape[0])
+    model_of(S, idx, a, w, mu)
+    gains, sizes = _screen(x, S, cost, theta, mu, member, allowed)
+    for j in _top(gains, SCREEN_ADD):
+        idx2, w2 = _with(idx, a, w, j, sizes[j])
+        score, w2 = fit_set(x, S, idx2, a + 1, w2, cost, theta)
+        if score > best:
+            best, best_idx, best_w = score, idx2, w2
+    return best, best_idx, best_w
+
+
+@njit(cache=True, error_model="numpy")
+def _best_removal(x, S, cost, theta, idx, a, w):  # pragma: no cover - compiled
+    """Best subset with one member removed (each refitted exactly)."""
+    best, best_idx, best_w = -np.inf, idx[:a].copy(), w[:a].copy()
+    for p in range(a):
+        idx2, w2 = _without(idx, a, w, p)
+        score, w2 = fit_set(x, S, idx2, a - 1, w2, cost, theta)
+        if score > best:
+            best, best_idx, best_w = score, idx2, w2
+    return best, best_idx, best_w
+
+
+@njit(cache=True, error_model="numpy")
+def _best_swap(x, S, cost, theta, idx, a, w, member, allowed):  # pragma: no cover
+    """Best subset with one member replaced by a non-member: the move that lets a flat
+    signature give way to the one that really explains the counts (or the reverse)."""
+    best, best_idx, best_w = -np.inf, idx[:a].copy(), w[:a].copy()
+    mu = np.empty(S.shape[0])
+    for p in range(a):
+        idx_r, w_r = _without(idx, a, w, p)
+        _, w_r = fit_set(x, S, idx_r, a - 1, w_r, cost, theta)
+        model_of(S, idx_r, a - 1, w_r, mu)
+        excluded = member.copy()
+        gains, sizes = _screen(x, S, cost, theta, mu, excluded, allowed)
+        for j in _top(gains, SCREEN_SWAP):
+            idx2, w2 = _with(idx_r, a - 1, w_r, j, sizes[j])
+            score, w2 = fit_set(x, S, idx2, a, w2, cost, theta)
+            if score > best:
+                best, best_idx, best_w = score, idx2, w2
+    return best, best_idx, best_w
+
+
+@njit(cache=True, error_model="numpy")
+def select(x, S, cost, theta, idx, w, allowed):  # pragma: no cover - compiled
+    """Penalised stepwise search from the subset idx (warm start w) at a fixed theta.
+
+    Each round tries the best addition, then the best removal, and, when neither improved
+    the score, the best swap; it stops when no move raises the score by IMPROVEMENT. The
+    score rises strictly, so the search cannot cycle. Returns (score, subset, exposures).
+    """
+    k = S.shape[1]
+    member = np.zeros(k, dtype=np.bool_)
+    for j in idx:
+        member[j] = True
+    current, w = fit_set(x, S, idx, idx.shape[0], w, cost, theta)
+    for _ in range(4 * k + 10):
+        moved = False
+        for move in range(2):
+            if move == 0:
+                score, idx2, w2 = _best_addition(x, S, cost, theta, idx, idx.shape[0], w,
+                                                 member, allowed)
+            else:
+                score, idx2, w2 = _best_removal(x, S, cost, theta, idx, idx.shape[0], w)
+            if score > current + IMPROVEMENT:
+                current, idx, w, moved = score, idx2, w2, True
+                member[:] = False
+                for j in idx:
+                    member[j] = True
+        if moved:
+            continue
+        score, idx2, w2 = _best_swap(x, S, cost, theta, idx, idx.shape[0], w, member, allowed)
+        if not score > current + IMPROVEMENT:
+            break
+        current, idx, w = score, idx2, w2
+        member[:] = False
+        for j in idx:
+            member[j] = True
+    return current, idx, w
+
+
+@njit(cache=True, error_model="numpy")
+def refit_counts(x, S, cost, allowed, theta0, estimate, rounds):  # pragma: no cover
+    """Selected subset, its Poisson exposures and theta for one sample's counts.
+
+    With ``estimate``, theta starts at theta0 and is re-estimated by maximum likelihood from
+    the chosen model's fit, up to ``rounds`` times (stopping once it moves by under 10%),
+    with one last search at the final theta; otherwise theta0 is used as given.
+    """
+    idx = np.empty(0, dtype=np.int64)
+    w = np.empty(0)
+    theta = theta0
+    if estimate:
+        mu = np.empty(S.shape[0])
+        for _ in range(rounds):
+            _, idx, w = select(x, S, cost, theta, idx, w, allowed)
+            model_of(S, idx, idx.shape[0], w, mu)
+            new = estimate_theta(x, mu)
+            settled = abs(math.log(new / theta)) < 0.1
+            theta = new
+            if settled:
+                break
+    _, idx, w = select(x, S, cost, theta, idx, w, allowed)
+    return idx, w, theta
+
+
+@njit(cache=True, error_model="numpy")
+def refit_draws(draws, S, cost, theta, idx0, w0):  # pragma: no cover - compiled
+    """Exposures (B, k) of resampled counts (B, m): each draw searched from the sample's own
+    subset idx0 (exposures w0 rescaled to the draw's total) at the sample's theta."""
+    out = np.zeros((draws.shape[0], S.shape[1]))
+    allowed = np.ones(S.shape[1], dtype=np.bool_)
+    scale_total = w0.sum()
+    for b in range(draws.shape[0]):
+        x = draws[b]
+        w = w0 * (x.sum() / scale_total) if scale_total > 0 else w0.copy()
+        _, idx, w = select(x, S, cost, theta, idx0.copy(), w, allowed)
+        for p in range(idx.shape[0]):
+            out[b, idx[p]] = w[p]
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def shortlist(x, S, cost, theta, idx, w, extra):  # pragma: no cover - compiled
+    """The chosen subset, the ``extra`` best candidates to add and each member's best swap
+    partner: the signatures a resample of this sample could plausibly choose."""
+    k = S.shape[1]
+    keep = np.zeros(k, dtype=np.bool_)
+    member = np.zeros(k, dtype=np.bool_)
+    allowed = np.ones(k, dtype=np.bool_)
+    for j in idx:
+        keep[j] = True
+        member[j] = True
+    mu = np.empty(S.shape[0])
+    a = idx.shape[0]
+    model_of(S, idx, a, w, mu)
+    gains, _ = _screen(x, S, cost, theta, mu, member, allowed)
+    for j in _top(gains, extra):
+        keep[j] = True
+    for p in range(a):
+        idx_r, w_r = _without(idx, a, w, p)
+        _, w_r = fit_set(x, S, idx_r, a - 1, w_r, cost, theta)
+        model_of(S, idx_r, a - 1, w_r, mu)
+        gains, _ = _screen(x, S, cost, theta, mu, member, allowed)
+        for j in _top(gains, 1):
+            keep[j] = True
+    return np.flatnonzero(keep)

@@ -1,0 +1,133 @@
+"""The ``negbin`` refit: penalised negative-binomial subset selection (the default method).
+
+Why: the counts of a real tumour scatter around any signature model far more than Poisson
+noise allows (the residuals of PCAWG genomes around their published reconstructions have
+negative-binomial sizes of 4-16), so a Poisson likelihood-ratio test sees evidence for an extra
+signature in what is only overdispersion; over a hundred candidates, with flat signatures that
+can stand in for one another, it then calls several signatures that are not there.
+
+What, for one sample with counts x over m channels and k candidate signatures:
+
+1. **Score of a subset A**: the negative-binomial log-likelihood of x around the Poisson
+   maximum-likelihood fit of the exposures of A (projected Newton, exact), minus the cost of
+   each member: ``score(A) = loglik_NB(x | S_A e_A, theta) - sum_{j in A} cost_j``. This is a
+   penalised likelihood (an information criterion): the cost is the evidence, in
+   log-likelihood units, a signature must bring.
+2. **Costs** (:func:`signature_costs`): ``penalty`` (default 1.5, between AIC's 1 and the
+   0.1% likelihood-ratio test's 4.8), plus ``log(k / 6)`` when there are more than 6
+   candidates (the log prior odds against any one of k candidates when about six are active:
+   the multiple-testing term that keeps a search over all of COSMIC as strict as one over a
+   tumour type's dozen), plus, when a prevalence prior is given, ``log((1 - p) / p)`` for a
+   signature active in a share p < 1/2 of tumours (p floored at 1%): a rare signature must
+   bring more evidence than a common one. The prior is soft: a signature absent from every
+   PCAWG tumour can still be called when the counts demand it.
+3. **Search** (:func:`sigforge.refit._nbkernel.select`): from the empty set, repeatedly the
+   best addition, then the best removal, and when neither helps the best swap of a member for
+   a non-member (the move that lets a flat signature that stood in for another give way).
+   Candidates for additions and swaps are screened by the exact one-dimensional gain of adding
+   each alone; the best few are refitted exactly. The score rises at every move.
+4. **Dispersion** ``theta``: estimated from the data, not assumed: starting at 20, the subset
+   is chosen, theta is re-estimated by maximum likelihood from the chosen model's residuals,
+   and the search repeats (at most three rounds, until theta moves by under 10%), with a last
+   search at the final theta. Poisson-like data reach the bound 10,000, where the model is
+   practically Poisson.
+5. **Exposures** of the chosen subset are its Poisson maximum-likelihood fit: unbiased for the
+   mean under any dispersion, and they sum to the sample's total over the channels the
+   signatures can produce.
+
+Sources: the negative-binomial model of mutation counts follows Pelizzola, Laursen & Hobolth
+(BMC Bioinformatics 2023, negative-binomial NMF of mutational signatures); penalised-likelihood selection with a prior on model size follows
+Chen & Chen's extended BIC (2008); MuSiCal (Jin et al., Nature Genetics 2024) and
+SigProfilerAssignment (Díaz-Gay et al., Bioinformatics 2023) motivated the add/remove search.
+The constants were chosen on the benchmarks in ``benchmarks/refit.py`` (docs/benchmarks.md).
+
+Bootstrap resamples (:func:`bootstrap_negbin`) keep the sample's theta and search from its
+chosen subset over a shortlist: the subset, the best six further candidates and each member's
+best swap partner, i.e. the signatures a resample could plausibly choose. That keeps 100
+resamples of a sample near the cost of one full search.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sigforge._types import FloatArray
+from sigforge.refit import _nbkernel as kernel
+
+#: Default base cost (log-likelihood units) of a signature.
+DEFAULT_PENALTY = 1.5
+#: Number of candidates up to which no multiple-testing term is added.
+CANDIDATES_FREE = 6
+#: Prevalences are clipped to [PRIOR_FLOOR, 1 - PRIOR_FLOOR] before taking log odds.
+PRIOR_FLOOR = 0.01
+#: Starting theta, and at most this many rounds of re-estimating it.
+THETA_START = 20.0
+THETA_ROUNDS = 3
+#: Candidates beyond the chosen subset that bootstrap resamples may choose from.
+SHORTLIST_EXTRA = 6
+
+
+def signature_costs(k: int, penalty: float = DEFAULT_PENALTY,
+                    prevalence: FloatArray | None = None) -> FloatArray:
+    """Cost (log-likelihood units) each of k candidate signatures must be worth.
+
+    Parameters
+    ----------
+    k : int
+        Number of candidates.
+    penalty : float
+        Base cost of every signature.
+    prevalence : ndarray (k,), optional
+        Share of tumours in which each signature is active (NaN = unknown: no prior term).
+    """
+    costs = np.full(k, float(penalty) + math.log(max(1.0, k / CANDIDATES_FREE)))
+    if prevalence is not None:
+        share = np.clip(np.asarray(prevalence, dtype=np.float64), PRIOR_FLOOR, 1 - PRIOR_FLOOR)
+        odds = np.log((1 - share) / share)
+        costs += np.where(np.isnan(share), 0.0, np.maximum(odds, 0.0))
+    return costs
+
+
+def negbin_refit(x: FloatArray, signatures: FloatArray, costs: FloatArray
+                 ) -> tuple[FloatArray, float, np.ndarray]:
+    """Exposures (k,), the dispersion theta and the chosen columns of one sample's counts.
+
+    A sample without counts gets zero exposures, theta NaN and no columns.
+    """
+    counts = np.ascontiguousarray(x, dtype=np.float64)
+    basis = np.ascontiguousarray(signatures, dtype=np.float64)
+    exposure = np.zeros(basis.shape[1])
+    if not counts.sum() > 0:
+        return exposure, math.nan, np.empty(0, dtype=np.int64)
+    allowed = np.ones(basis.shape[1], dtype=np.bool_)
+    idx, weights, theta = kernel.refit_counts(counts, basis, np.ascontiguousarray(costs),
+                                              allowed, THETA_START, True, THETA_ROUNDS)
+    exposure[idx] = weights
+    return exposure, float(theta), idx
+
+
+def bootstrap_negbin(x: FloatArray, signatures: FloatArray, costs: FloatArray,
+                     draws: FloatArray) -> FloatArray:
+    """Exposures (B, k) of the resampled counts ``draws`` (B, m) of one sample.
+
+    Each draw is searched at the sample's theta, from its chosen subset, over the shortlist
+    of signatures it could plausibly choose (module docstring).
+    """
+    k = signatures.shape[1]
+    out = np.zeros((draws.shape[0], k))
+    exposure, theta, idx = negbin_refit(x, signatures, costs)
+    if idx.size == 0 or draws.shape[0] == 0:
+        return out
+    basis = np.ascontiguousarray(signatures, dtype=np.float64)
+    cost = np.ascontiguousarray(costs, dtype=np.float64)
+    short = kernel.shortlist(np.ascontiguousarray(x, dtype=np.float64), basis, cost, theta,
+                             idx, exposure[idx], SHORTLIST_EXTRA)
+    position = {int(j): p for p, j in enumerate(short)}
+    start = np.array([position[int(j)] for j in idx], dtype=np.int64)
+    fitted = kernel.refit_draws(np.ascontiguousarray(draws, dtype=np.float64),
+                                np.ascontiguousarray(basis[:, short]), cost[short], theta,
+                                start, exposure[idx].copy())
+    out[:, short] = fitted
+    return out
