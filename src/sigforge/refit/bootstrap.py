@@ -1,8 +1,8 @@
 """Bootstrap intervals of exposures, and the labelled refit of a whole matrix.
 
 Orientation: catalog (m features, n samples), signatures (m, k), exposures (k, n). The
-bootstrap refits multinomial resamples of each sample (same total, the observed proportions)
-with the sample's own method; the stream of sample s is keyed by (seed, s's name) alone, so a
+bootstrap refits resamples of each sample with the sample's own method (negative-binomial
+resamples at the sample's dispersion for ``negbin``, multinomial ones otherwise); the stream of sample s is keyed by (seed, s's name) alone, so a
 sample's interval does not depend on the other samples of the run.
 """
 
@@ -34,18 +34,19 @@ def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOpt
                         ) -> FloatArray:
     """Refit ``options.bootstrap`` multinomial resamples of one sample; shape (B, k).
 
-    Each resample keeps the sample's total and draws channels with the observed proportions.
-    Method ``negbin`` refits them at the sample's dispersion over its shortlist
-    (:func:`.negbin.bootstrap_negbin`); the others by the full method.
+    Method ``negbin`` draws negative-binomial resamples around the observed counts at the
+    sample's estimated dispersion and refits them over its shortlist
+    (:func:`.negbin.bootstrap_negbin`). The other methods draw multinomial resamples (the
+    sample's total, the observed proportions) and refit them by the full method.
     """
     total = int(round(float(x.sum())))
     if total == 0 or options.bootstrap == 0:
         return np.zeros((options.bootstrap, signatures.shape[1]))
-    draws = rng.multinomial(total, x / x.sum(), size=options.bootstrap).astype(np.float64)
     if options.method == "negbin":
         if costs is None:
             costs = signature_costs(signatures.shape[1], options.penalty)
-        return bootstrap_negbin(x, signatures, costs, draws)
+        return bootstrap_negbin(x, signatures, costs, options.bootstrap, rng)
+    draws = rng.multinomial(total, x / x.sum(), size=options.bootstrap).astype(np.float64)
     return np.stack([refit_sample(draw, signatures, options) for draw in draws])
 
 

@@ -41,8 +41,9 @@ Chen & Chen's extended BIC (2008); MuSiCal (Jin et al., Nature Genetics 2024) an
 SigProfilerAssignment (Díaz-Gay et al., Bioinformatics 2023) motivated the add/remove search.
 The constants were chosen on the benchmarks in ``benchmarks/refit.py`` (docs/benchmarks.md).
 
-Bootstrap resamples (:func:`bootstrap_negbin`) keep the sample's theta and search from its
-chosen subset over a shortlist: the subset, the best six further candidates and each member's
+Bootstrap resamples (:func:`bootstrap_negbin`) are negative-binomial draws around the observed
+counts at the sample's theta (so intervals widen with overdispersion), each searched at that
+theta from the sample's chosen subset over a shortlist: the subset, the best six further candidates and each member's
 best swap partner, i.e. the signatures a resample could plausibly choose. That keeps 100
 resamples of a sample near the cost of one full search.
 """
@@ -108,26 +109,42 @@ def negbin_refit(x: FloatArray, signatures: FloatArray, costs: FloatArray
     return exposure, float(theta), idx
 
 
-def bootstrap_negbin(x: FloatArray, signatures: FloatArray, costs: FloatArray,
-                     draws: FloatArray) -> FloatArray:
-    """Exposures (B, k) of the resampled counts ``draws`` (B, m) of one sample.
+def overdispersed_draws(x: FloatArray, theta: float, count: int,
+                        rng: np.random.Generator) -> FloatArray:
+    """``count`` resamples (count, m) of counts x with the sample's own overdispersion.
 
-    Each draw is searched at the sample's theta, from its chosen subset, over the shortlist
-    of signatures it could plausibly choose (module docstring).
+    Each channel's rate is drawn from a gamma distribution with mean x_c and shape theta, then
+    the count from a Poisson with that rate: the negative binomial around the observed counts,
+    with variance x + x^2 / theta. A multinomial resample has only the Poisson part of that
+    variance, so its intervals are too narrow for overdispersed tumours (tests/unit/
+    test_negbin.py measures coverage both ways).
+    """
+    counts = np.asarray(x, dtype=np.float64)
+    rates = rng.gamma(theta, counts / theta, size=(count, counts.shape[0]))
+    return rng.poisson(rates).astype(np.float64)
+
+
+def bootstrap_negbin(x: FloatArray, signatures: FloatArray, costs: FloatArray, count: int,
+                     rng: np.random.Generator) -> FloatArray:
+    """Exposures (count, k) of ``count`` overdispersed resamples of one sample.
+
+    Resamples come from :func:`overdispersed_draws` at the sample's estimated theta; each is
+    searched at that theta, from the sample's chosen subset, over the shortlist of signatures
+    it could plausibly choose (module docstring).
     """
     k = signatures.shape[1]
-    out = np.zeros((draws.shape[0], k))
+    out = np.zeros((count, k))
     exposure, theta, idx = negbin_refit(x, signatures, costs)
-    if idx.size == 0 or draws.shape[0] == 0:
+    if idx.size == 0 or count == 0:
         return out
+    draws = overdispersed_draws(x, theta, count, rng)
     basis = np.ascontiguousarray(signatures, dtype=np.float64)
     cost = np.ascontiguousarray(costs, dtype=np.float64)
     short = kernel.shortlist(np.ascontiguousarray(x, dtype=np.float64), basis, cost, theta,
                              idx, exposure[idx], SHORTLIST_EXTRA)
     position = {int(j): p for p, j in enumerate(short)}
     start = np.array([position[int(j)] for j in idx], dtype=np.int64)
-    fitted = kernel.refit_draws(np.ascontiguousarray(draws, dtype=np.float64),
-                                np.ascontiguousarray(basis[:, short]), cost[short], theta,
-                                start, exposure[idx].copy())
+    fitted = kernel.refit_draws(draws, np.ascontiguousarray(basis[:, short]), cost[short],
+                                theta, start, exposure[idx].copy())
     out[:, short] = fitted
     return out
