@@ -1,19 +1,30 @@
-"""Side-by-side refitting benchmark: sigforge's refit methods vs SigProfilerAssignment.
+"""Side-by-side refitting benchmark: sigforge vs SigProfilerAssignment and NNLS, two protocols.
 
-A synthetic cohort is drawn from COSMIC v3.6 SBS96 (GRCh37) signatures with known exposures and
-Poisson noise; every tool refits it against the full COSMIC v3.6 set. Scored per tool:
+Cohorts come from :mod:`refit_cohorts` (synthetic tumours drawn from the published PCAWG
+attributions; see its docstring):
 
-- exposure error: L1 distance between fitted and planted exposures, as a fraction of the
-  sample's burden (mean and median over samples);
-- false positives: signatures given a nonzero exposure that were not planted (per sample);
-- sensitivity: planted activities of at least 5% of a sample that were found;
-- CPU time (user + system, child processes included).
+- **per tumour type** (SBS96, DBS78, ID83): nine PCAWG tumour types, negative-binomial noise,
+  each tumour refitted against its type's signature universe (MSI-H tumours also get the MSI
+  signatures). Scored as in the published attribution-benchmark protocol: a signature is
+  called at >= 0.5 mutations; per-tumour sensitivity, precision, scaled Manhattan distance
+  (SMD) and Combined = sens + prec + 1 - SMD. An *oracle* row refits each tumour to exactly its
+  true signatures (Poisson MLE): the ceiling the noise of this cohort allows.
+- **whole COSMIC** (SBS96): tumours with nine planted signatures, Poisson noise, median about
+  2,100 SNVs, refitted against all of COSMIC v3.6 (sigforge leaves out the 18 possible
+  sequencing-artefact signatures by default, as the CLI does; the others get all 101).
+  Scored: false-positive signatures per tumour, sensitivity, mean L1 distance of exposure
+  fractions.
 
-SigProfilerAssignment is never a dependency of sigforge: it runs from its own virtual
-environment, made on first use (``--peer-venv``; ``pip install SigProfilerAssignment==1.1.5``).
-The script also times the per-patient command (``sigforge refit --vcf``) on a 30,000-SNV VCF.
+Tools: ``sigforge negbin`` (the default: pan-cancer prevalence prior), ``negbin + type``
+(the tumour type's prior, per-type protocol), ``sigforge likelihood`` (the previous default),
+NNLS, and SigProfilerAssignment 1.1.5 at its defaults (one CPU; from its own virtual
+environment, made on first use, ``--peer-venv``; never a dependency of sigforge). Several
+seeds: means and the spread (min-max) over seeds. Speed: sigforge's CPU per sample against all
+of COSMIC without resampling, and 100 bootstrap resamples of the whole-COSMIC cohort against
+SigProfilerAssignment's CPU for its refit of the same cohort (same run). The script also
+times the per-patient command (``sigforge refit --vcf``) on a 30,000-SNV VCF.
 
-    python benchmarks/refit.py --samples 200 --out benchmarks/out/refit
+    python benchmarks/refit.py --seeds 1 2 3 --per-type 100 --samples 200
 """
 
 from __future__ import annotations
@@ -30,44 +41,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.genomics.reference import load_reference
-from sigforge.io import write_matrix
-from sigforge.refit import RefitOptions, refit_matrix
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import refit_cohorts as rc  # noqa: E402
 
-#: Signatures the synthetic tumours draw from: common, flat (SBS3/5/40a) and similar pairs
-#: (SBS2/SBS13, SBS7a/SBS7b, SBS10a/SBS10b, SBS17a/SBS17b).
-POOL = ["SBS1", "SBS2", "SBS3", "SBS4", "SBS5", "SBS6", "SBS7a", "SBS7b", "SBS8", "SBS9",
-        "SBS10a", "SBS10b", "SBS13", "SBS15", "SBS17a", "SBS17b", "SBS18", "SBS31", "SBS40a",
-        "SBS44"]
+from sigforge.genomics.reference import artefact_signatures, load_prevalence  # noqa: E402
+from sigforge.io import write_matrix  # noqa: E402
+from sigforge.refit import RefitOptions, refit_catalog  # noqa: E402
+
 SPA_PIN = "SigProfilerAssignment==1.1.5"
-
-
-def synthetic_cohort(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Counts (96 x n) and planted exposures (COSMIC x n): 2-6 signatures per sample, each at
-    least 5% of the sample, burdens log-uniform between 500 and 50,000, Poisson noise."""
-    cosmic = load_reference("COSMIC_v3.6").data
-    truth = pd.DataFrame(0.0, index=cosmic.columns, columns=[f"T{j:04d}" for j in range(n)])
-    for sample in truth.columns:
-        chosen = rng.choice(POOL, size=rng.integers(2, 7), replace=False)
-        weights = rng.dirichlet(np.ones(len(chosen)))
-        weights = 0.05 + weights * (1 - 0.05 * len(chosen))
-        burden = float(np.exp(rng.uniform(np.log(500), np.log(50_000))))
-        truth.loc[list(chosen), sample] = weights * burden
-    counts = rng.poisson(cosmic.to_numpy() @ truth.to_numpy())
-    return pd.DataFrame(counts, index=cosmic.index, columns=truth.columns), truth
-
-
-def score(fitted: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
-    """Exposure error, false positives and sensitivity of one tool's exposures."""
-    fitted = fitted.reindex(index=truth.index, columns=truth.columns).fillna(0.0)
-    burden = truth.sum(axis=0)
-    error = (fitted - truth).abs().sum(axis=0) / burden
-    planted = truth > 0
-    found = fitted > 0
-    major = truth >= 0.05 * burden
-    return {"l1_mean": float(error.mean()), "l1_median": float(error.median()),
-            "false_pos_per_sample": float((found & ~planted).sum().sum() / truth.shape[1]),
-            "sensitivity": float((found & major).sum().sum() / major.sum().sum())}
+SPA_CONTEXT = {"SBS96": "96", "DBS78": "DBS78", "ID83": "ID83"}
 
 
 def cpu_seconds() -> float:
@@ -77,14 +59,14 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run_sigforge(counts: pd.DataFrame, method: str) -> tuple[pd.DataFrame, float]:
-    """Refit with one sigforge method; returns exposures and CPU seconds."""
-    cosmic = load_reference("COSMIC_v3.6").data
+def run_sigforge(counts: pd.DataFrame, signatures: pd.DataFrame, method: str,
+                 prior: str | None = "pan-cancer") -> tuple[pd.DataFrame, float]:
+    """Refit with one sigforge method (no resampling); exposures and CPU seconds."""
+    prevalence = load_prevalence(prior) if prior else None
     start = cpu_seconds()
-    values = refit_matrix(counts.to_numpy(dtype=float), cosmic.to_numpy(),
-                          RefitOptions(method=method, bootstrap=0))
-    return pd.DataFrame(values, index=cosmic.columns, columns=counts.columns), \
-        cpu_seconds() - start
+    result = refit_catalog(counts, signatures, RefitOptions(method=method, bootstrap=0),
+                           prevalence=prevalence)
+    return result.exposures, cpu_seconds() - start
 
 
 def peer_python(venv: Path) -> Path:
@@ -99,20 +81,29 @@ def peer_python(venv: Path) -> Path:
 SPA_DRIVER = """
 import sys
 from SigProfilerAssignment import Analyzer
+database = sys.argv[4] if len(sys.argv) > 4 else None
 Analyzer.cosmic_fit(samples=sys.argv[1], output=sys.argv[2], input_type="matrix",
-                    context_type="96", genome_build="GRCh37", cosmic_version=3.6,
-                    make_plots=False, export_probabilities=False, verbose=False, cpu=1)
+                    context_type=sys.argv[3], genome_build="GRCh37", cosmic_version=3.6,
+                    signature_database=database, make_plots=False,
+                    collapse_to_SBS96=sys.argv[3] == "96",
+                    export_probabilities=False, verbose=False, cpu=1)
 """
 
 
-def run_spa(counts: pd.DataFrame, python: Path, work: Path) -> tuple[pd.DataFrame, float]:
-    """Refit with SigProfilerAssignment (default settings, one CPU); exposures, CPU seconds."""
+def run_spa(counts: pd.DataFrame, context: str, python: Path, work: Path,
+            signatures: pd.DataFrame | None = None) -> tuple[pd.DataFrame, float]:
+    """Refit with SigProfilerAssignment (defaults, one CPU), against all of COSMIC v3.6 or the
+    given signatures; exposures and CPU seconds."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     write_matrix(counts, work / "catalog.tsv", integer=True)
+    command = [str(python), "-c", SPA_DRIVER, str(work / "catalog.tsv"), str(work / "spa"),
+               SPA_CONTEXT[context]]
+    if signatures is not None:
+        write_matrix(signatures, work / "signatures.tsv", label="Type")
+        command.append(str(work / "signatures.tsv"))
     start = cpu_seconds()
-    subprocess.run([str(python), "-c", SPA_DRIVER, str(work / "catalog.tsv"), str(work / "spa")],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     elapsed = cpu_seconds() - start
     activities = next((work / "spa").rglob("*Activities.txt"))
     table = pd.read_csv(activities, sep="\t", index_col=0).T
@@ -147,34 +138,131 @@ def time_patient(out: Path, rng: np.random.Generator, repeats: int) -> list[floa
     return times
 
 
+
+
+def oracle(counts: pd.DataFrame, truth: pd.DataFrame, signatures: pd.DataFrame
+           ) -> pd.DataFrame:
+    """Poisson MLE of each tumour's exposures to exactly its true (>= 0.5) signatures."""
+    from sigforge.refit import _nbkernel
+
+    fitted = pd.DataFrame(0.0, index=truth.index, columns=truth.columns)
+    for tumour in truth.columns:
+        names = list(truth.index[truth[tumour] >= 0.5])
+        x = counts[tumour].to_numpy(dtype=float)
+        if not names or x.sum() == 0:
+            continue
+        weights = np.full(len(names), x.sum() / len(names))
+        _nbkernel.poisson_fit(x, np.ascontiguousarray(signatures[names].to_numpy(float)),
+                              np.arange(len(names)), len(names), weights)
+        fitted.loc[names, tumour] = weights
+    return fitted
+
+
+def per_type(context: str, per_type: int, seed: int, spa: Path | None, work: Path
+             ) -> dict[str, dict[str, float]]:
+    """The per-tumour-type protocol for one channel set and seed: scores per tool."""
+    counts, truth, references = rc.type_cohort(context, per_type, np.random.default_rng(seed))
+    cosmic = rc.reference(context)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for tumour, names in references.items():
+        groups.setdefault(tuple(names), []).append(tumour)
+    tools = {"sigforge negbin": ("negbin", "pan-cancer"), "negbin + type": ("negbin", "type"),
+             "sigforge likelihood": ("likelihood", None), "NNLS": ("nnls", None)}
+    fitted = {name: pd.DataFrame(0.0, index=truth.index, columns=truth.columns)
+              for name in [*tools, *(["SigProfilerAssignment"] if spa else [])]}
+    cpu = dict.fromkeys(fitted, 0.0)
+    for names, tumours in groups.items():
+        signatures, sub = cosmic[list(names)], counts[tumours]
+        tumour_type = tumours[0].split("::")[0]
+        for tool, (method, prior) in tools.items():
+            exposures, seconds = run_sigforge(sub, signatures, method,
+                                              tumour_type if prior == "type" else prior)
+            fitted[tool].loc[list(names), tumours] = exposures.to_numpy()
+            cpu[tool] += seconds
+        if spa:
+            exposures, seconds = run_spa(sub, context, spa, work, signatures)
+            fitted["SigProfilerAssignment"].loc[list(names), tumours] = \
+                exposures.reindex(index=list(names), columns=tumours).fillna(0.0).to_numpy()
+            cpu["SigProfilerAssignment"] += seconds
+    rows = {tool: {**rc.score(table, truth), "cpu_s": cpu[tool]}
+            for tool, table in fitted.items()}
+    rows["oracle (true set)"] = {**rc.score(oracle(counts, truth, cosmic), truth),
+                                 "cpu_s": float("nan")}
+    return rows
+
+
+def whole_cosmic(samples: int, seed: int, spa: Path | None, work: Path, bootstrap: int
+                 ) -> dict[str, dict[str, float]]:
+    """The whole-COSMIC protocol for one seed: scores and CPU per tool, plus the CPU of
+    ``bootstrap`` resamples per tumour with the default method."""
+    counts, truth = rc.cosmic_cohort(samples, np.random.default_rng(seed))
+    cosmic = rc.reference("SBS96")
+    kept = cosmic.drop(columns=artefact_signatures())
+    rows = {}
+    for tool, method, prior in (("sigforge negbin", "negbin", "pan-cancer"),
+                                ("sigforge likelihood", "likelihood", None),
+                                ("NNLS", "nnls", None)):
+        exposures, seconds = run_sigforge(counts, kept, method, prior)
+        rows[tool] = {**rc.score(exposures, truth), "cpu_s": seconds}
+    rows["sigforge negbin"]["ms_per_sample"] = 1000 * rows["sigforge negbin"]["cpu_s"] / samples
+    start = cpu_seconds()
+    refit_catalog(counts, kept, RefitOptions(bootstrap=bootstrap),
+                  prevalence=load_prevalence("pan-cancer"))
+    rows["sigforge negbin"]["bootstrap_cpu_s"] = cpu_seconds() - start
+    if spa:
+        exposures, seconds = run_spa(counts, "SBS96", spa, work)
+        rows["SigProfilerAssignment"] = {**rc.score(exposures, truth), "cpu_s": seconds}
+    return rows
+
+
+def summarise(runs: list[dict[str, dict[str, float]]]) -> pd.DataFrame:
+    """Mean over seeds of every score, with the min-max spread of each."""
+    frames = [pd.DataFrame(run).T for run in runs]
+    stacked = pd.concat(frames, keys=range(len(frames)))
+    mean = stacked.groupby(level=1, sort=False).mean()
+    low = stacked.groupby(level=1, sort=False).min()
+    high = stacked.groupby(level=1, sort=False).max()
+    spread = (high - low).add_suffix(" range")
+    return pd.concat([mean, spread], axis=1)
+
+
+COLUMNS = ["combined", "sensitivity", "precision", "smd", "false_pos_per_tumour",
+           "l1_fraction", "cpu_s"]
+
+
 def main() -> None:
-    """Run every tool on one cohort, print and save the table."""
+    """Run both protocols over the seeds; print and save the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--per-type", type=int, default=100,
+                        help="tumours per tumour type (9 types) per channel set")
+    parser.add_argument("--samples", type=int, default=200, help="whole-COSMIC tumours")
+    parser.add_argument("--contexts", nargs="+", default=["SBS96", "DBS78", "ID83"])
+    parser.add_argument("--bootstrap", type=int, default=100)
     parser.add_argument("--peer-venv", type=Path, default=Path("/tmp/spa-venv"))
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--patient-repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/refit"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(args.seed)
-    counts, truth = synthetic_cohort(args.samples, rng)
-    rows = {}
-    for method in ("nnls", "likelihood", "cosine"):
-        fitted, cpu = run_sigforge(counts, method)
-        rows[f"sigforge {method}"] = {**score(fitted, truth), "cpu_s": cpu}
-    if not args.skip_peer:
-        fitted, cpu = run_spa(counts, peer_python(args.peer_venv), args.out / "spa_work")
-        rows["SigProfilerAssignment 1.1.5"] = {**score(fitted, truth), "cpu_s": cpu}
-    table = pd.DataFrame(rows).T
-    print(f"{args.samples} synthetic samples, COSMIC v3.6 SBS96 GRCh37 reference "
-          f"({truth.shape[0]} signatures), seed {args.seed}")
-    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
-    patient = time_patient(args.out, rng, args.patient_repeats)
+    spa = None if args.skip_peer else peer_python(args.peer_venv)
+    work = args.out / "spa_work"
+    for context in args.contexts:
+        table = summarise([per_type(context, args.per_type, seed, spa, work)
+                           for seed in args.seeds])
+        print(f"\nper tumour type, {context}: {len(rc.TYPES)} types x {args.per_type} tumours, "
+              f"seeds {args.seeds} (mean; ' range' = max - min over seeds)")
+        print(table[[c for c in table.columns if c.split(" ")[0] in COLUMNS]].to_string(
+            float_format=lambda v: f"{v:.3f}"))
+        table.to_csv(args.out / f"per_type_{context}.tsv", sep="\t")
+    table = summarise([whole_cosmic(args.samples, seed, spa, work, args.bootstrap)
+                       for seed in args.seeds])
+    print(f"\nwhole COSMIC: {args.samples} tumours, seeds {args.seeds}")
+    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    table.to_csv(args.out / "whole_cosmic.tsv", sep="\t")
+    patient = time_patient(args.out, np.random.default_rng(args.seeds[0]), args.patient_repeats)
     print(f"per-patient `sigforge refit --vcf` (30,000 SNVs, 100 bootstraps): wall "
           f"median {np.median(patient):.2f} s over {len(patient)} runs {np.round(patient, 2)}")
-    table.to_csv(args.out / "refit_benchmark.tsv", sep="\t")
     (args.out / "patient_times.json").write_text(json.dumps(patient))
 
 

@@ -19,7 +19,7 @@ from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_same_features
 from sigforge.nmf import kl_divergence
-from sigforge.refit.negbin import bootstrap_negbin, signature_costs
+from sigforge.refit.negbin import bootstrap_negbin, negbin_refit, signature_costs
 from sigforge.refit.options import RefitOptions
 from sigforge.refit.sparse import refit_sample
 
@@ -92,6 +92,22 @@ def _interval_rows(sample: str, names: Sequence[str], point: FloatArray, draws: 
              "upper": upper[i], "presence": presence[i]} for i, name in enumerate(names)]
 
 
+def _fit_sample(x: FloatArray, basis: FloatArray, options: RefitOptions, costs: FloatArray,
+                sample: str) -> tuple[FloatArray, FloatArray | None]:
+    """One sample's exposures and, with bootstrap, its resampled exposures (B, k)."""
+    rng = sample_rng(options.seed, sample)
+    if options.method != "negbin":
+        point = refit_sample(x, basis, options, costs)
+        return point, (bootstrap_exposures(x, basis, options, rng) if options.bootstrap
+                       else None)
+    fitted = negbin_refit(x, basis, costs)
+    if not options.bootstrap:
+        return fitted[0], None
+    if not x.sum() > 0:
+        return fitted[0], np.zeros((options.bootstrap, basis.shape[1]))
+    return fitted[0], bootstrap_negbin(x, basis, costs, options.bootstrap, rng, fitted)
+
+
 def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
                   options: RefitOptions | None = None,
                   progress: Callable[[int], None] | None = None,
@@ -125,10 +141,8 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     exposures = np.zeros((basis.shape[1], values.shape[1]))
     rows: list[dict[str, object]] = []
     for j, sample in enumerate(catalog.columns):
-        exposures[:, j] = refit_sample(values[:, j], basis, options, costs)
-        if options.bootstrap:
-            draws = bootstrap_exposures(values[:, j], basis, options,
-                                        sample_rng(options.seed, str(sample)), costs)
+        exposures[:, j], draws = _fit_sample(values[:, j], basis, options, costs, str(sample))
+        if draws is not None:
             rows += _interval_rows(str(sample), names, exposures[:, j], draws,
                                    options.confidence)
         if progress:

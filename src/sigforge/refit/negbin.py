@@ -125,16 +125,18 @@ def overdispersed_draws(x: FloatArray, theta: float, count: int,
 
 
 def bootstrap_negbin(x: FloatArray, signatures: FloatArray, costs: FloatArray, count: int,
-                     rng: np.random.Generator) -> FloatArray:
+                     rng: np.random.Generator,
+                     point: tuple[FloatArray, float, np.ndarray] | None = None) -> FloatArray:
     """Exposures (count, k) of ``count`` overdispersed resamples of one sample.
 
     Resamples come from :func:`overdispersed_draws` at the sample's estimated theta; each is
     searched at that theta, from the sample's chosen subset, over the shortlist of signatures
-    it could plausibly choose (module docstring).
+    it could plausibly choose (module docstring). ``point``: the sample's own
+    :func:`negbin_refit` result, when the caller has it already.
     """
     k = signatures.shape[1]
     out = np.zeros((count, k))
-    exposure, theta, idx = negbin_refit(x, signatures, costs)
+    exposure, theta, idx = point if point is not None else negbin_refit(x, signatures, costs)
     if idx.size == 0 or count == 0:
         return out
     draws = overdispersed_draws(x, theta, count, rng)
