@@ -175,10 +175,7 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
                        "exposures are in the catalog's units", signatures.path,
                        ", ".join(f"{name} (sum {total:.4g})" for name, total in rescaled.items()))
     restricted = _restriction(args.restrict_to, data.columns)
-    if restricted is not None:
-        data = data[restricted]
-    else:
-        data = _drop_artefacts(args, data)
+    data = data[restricted] if restricted is not None else _drop_artefacts(args, data)
     return Matrix(data.loc[matrix.data.index], signatures.channel_set, signatures.path)
 
 

@@ -117,35 +117,26 @@ def estimate_theta(x, mu):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _newton_direction(x, S, idx, a, w, mu, direction):  # pragma: no cover - compiled
-    """Projected Newton direction of the Poisson objective; returns the gradient . step bound.
-
-    Variables at zero whose gradient pushes them below zero stay fixed (direction 0); the
-    others take the Newton step of the Hessian S' diag(x / mu^2) S restricted to them, with a
-    tiny ridge so that columns seen only on zero-count channels stay solvable.
-    """
-    m = S.shape[0]
+def _poisson_gradient(x, S, idx, a, mu):  # pragma: no cover - compiled
+    """Gradient of sum(mu - x log mu) in the exposures of idx[:a]."""
     grad = np.zeros(a)
     for j in range(a):
         s = 0.0
-        for c in range(m):
+        for c in range(S.shape[0]):
             if x[c] > 0:
                 s += S[c, idx[j]] * (1.0 - x[c] / max(mu[c], TINY))
             else:
                 s += S[c, idx[j]]
         grad[j] = s
-    free = np.empty(a, dtype=np.int64)
-    nf = 0
-    for j in range(a):
-        if w[j] > 0 or grad[j] < 0:
-            free[nf] = j
-            nf += 1
-    for j in range(a):
-        direction[j] = 0.0
-    if nf == 0:
-        return 0.0
+    return grad
+
+
+@njit(cache=True, error_model="numpy")
+def _poisson_hessian(x, S, idx, free, nf, mu):  # pragma: no cover - compiled
+    """Hessian S' diag(x / mu^2) S over the free members, with a tiny ridge so that columns
+    seen only on zero-count channels stay solvable."""
     hess = np.zeros((nf, nf))
-    for c in range(m):
+    for c in range(S.shape[0]):
         if x[c] > 0:
             weight = x[c] / max(mu[c] * mu[c], TINY)
             for p in range(nf):
@@ -157,11 +148,32 @@ def _newton_direction(x, S, idx, a, w, mu, direction):  # pragma: no cover - com
         for q in range(p):
             hess[q, p] = hess[p, q]
         top = max(top, hess[p, p])
-    rhs = np.empty(nf)
     for p in range(nf):
         hess[p, p] += 1e-10 * top + 1e-12
+    return hess
+
+
+@njit(cache=True, error_model="numpy")
+def _newton_direction(x, S, idx, a, w, mu, direction):  # pragma: no cover - compiled
+    """Projected Newton direction of the Poisson objective, in place; returns its slope.
+
+    Members at zero whose gradient pushes them below zero stay fixed (direction 0); the
+    others take the Newton step of the Hessian restricted to them.
+    """
+    grad = _poisson_gradient(x, S, idx, a, mu)
+    free = np.empty(a, dtype=np.int64)
+    nf = 0
+    for j in range(a):
+        direction[j] = 0.0
+        if w[j] > 0 or grad[j] < 0:
+            free[nf] = j
+            nf += 1
+    if nf == 0:
+        return 0.0
+    rhs = np.empty(nf)
+    for p in range(nf):
         rhs[p] = -grad[free[p]]
-    step = np.linalg.solve(hess, rhs)
+    step = np.linalg.solve(_poisson_hessian(x, S, idx, free, nf, mu), rhs)
     slope = 0.0
     for p in range(nf):
         direction[free[p]] = step[p]
@@ -216,54 +228,57 @@ def poisson_fit(x, S, idx, a, w):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
+def _line_derivatives(x, mu, S, j, theta, t):  # pragma: no cover - compiled
+    """First and second derivative of loglik(mu + t S[:, j]) in t."""
+    poisson = math.isinf(theta)
+    d1 = 0.0
+    d2 = 0.0
+    for c in range(x.shape[0]):
+        s = S[c, j]
+        if s == 0.0:
+            continue
+        value = max(mu[c] + t * s, TINY)
+        first = x[c] / value
+        second = x[c] / (value * value)
+        if poisson:
+            d1 += s * (first - 1.0)
+            d2 -= s * s * second
+        else:
+            d1 += s * (first - (x[c] + theta) / (value + theta))
+            d2 += s * s * ((x[c] + theta) / ((value + theta) * (value + theta)) - second)
+    return d1, d2
+
+
+@njit(cache=True, error_model="numpy")
 def line_gain(x, mu, S, j, theta):  # pragma: no cover - compiled
     """Best log-likelihood gain from adding signature j alone to the model mu, and its size.
 
-    Maximises h(t) = loglik(mu + t S[:, j]) over t >= 0 by safeguarded Newton steps (the
-    others held fixed): a lower bound of the gain of refitting everything with j added, used
-    to choose which candidates to refit exactly.
+    Maximises h(t) = loglik(mu + t S[:, j]) over t >= 0 by Newton steps safeguarded by a
+    bracket (the others held fixed): a lower bound of the gain of refitting everything with j
+    added, used to choose which candidates to refit exactly.
     """
-    m = x.shape[0]
-    poisson = math.isinf(theta)
-    lo, hi, t = 0.0, -1.0, 0.0
-    for it in range(60):
-        d1 = 0.0
-        d2 = 0.0
-        for c in range(m):
-            s = S[c, j]
-            if s == 0.0:
-                continue
-            value = max(mu[c] + t * s, TINY)
-            first = x[c] / value
-            second = x[c] / (value * value)
-            if poisson:
-                d1 += s * (first - 1.0)
-                d2 -= s * s * second
-            else:
-                d1 += s * (first - (x[c] + theta) / (value + theta))
-                d2 += s * s * ((x[c] + theta) / ((value + theta) * (value + theta)) - second)
-        if it == 0:
-            if d1 <= 0:
-                return 0.0, 0.0
-            # Start inside (0, inf): derivatives at 0 are unbounded where the model is 0.
-            t = max(0.05 * x.sum(), 1.0)
-            continue
+    d1, _ = _line_derivatives(x, mu, S, j, theta, 0.0)
+    if d1 <= 0:
+        return 0.0, 0.0
+    # Start inside (0, inf): derivatives at 0 are unbounded where the model is 0.
+    lo, hi, t = 0.0, -1.0, max(0.05 * x.sum(), 1.0)
+    for _ in range(60):
+        d1, d2 = _line_derivatives(x, mu, S, j, theta, t)
         if d1 > 0:
             lo = t
         else:
             hi = t
         nxt = t - d1 / d2 if d2 < 0 else -1.0
-        if hi < 0:
-            if not nxt > lo:
-                nxt = 2.0 * t + 1.0
-        elif not (lo < nxt < hi):
+        if hi < 0 and not nxt > lo:
+            nxt = 2.0 * t + 1.0
+        elif hi >= 0 and not (lo < nxt < hi):
             nxt = (lo + hi) / 2.0
-        if abs(nxt - t) <= 1e-7 * (t + 1.0):
-            t = nxt
-            break
+        converged = abs(nxt - t) <= 1e-7 * (t + 1.0)
         t = nxt
-    trial = np.empty(m)
-    for c in range(m):
+        if converged:
+            break
+    trial = np.empty(x.shape[0])
+    for c in range(x.shape[0]):
         trial[c] = mu[c] + t * S[c, j]
     return nb_loglik(x, trial, theta) - nb_loglik(x, mu, theta), t
 
@@ -438,42 +453,43 @@ def _best_swap(x, S, cost, theta, idx, a, w, member, allowed):  # pragma: no cov
 
 
 @njit(cache=True, error_model="numpy")
+def _members(k, idx):  # pragma: no cover - compiled
+    """Boolean membership (k,) of the subset idx."""
+    member = np.zeros(k, dtype=np.bool_)
+    for j in idx:
+        member[j] = True
+    return member
+
+
+@njit(cache=True, error_model="numpy")
 def select(x, S, cost, theta, idx, w, allowed, swaps):  # pragma: no cover - compiled
     """Penalised stepwise search from the subset idx (warm start w) at a fixed theta.
 
     Each round tries the best addition, then the best removal, and, when neither improved
-    the score and ``swaps`` is true, the best swap; it stops when no move raises the score by IMPROVEMENT. The
-    score rises strictly, so the search cannot cycle. Returns (score, subset, exposures).
+    the score and ``swaps`` is true, the best swap; it stops when no move raises the score by
+    IMPROVEMENT. The score rises strictly, so the search cannot cycle. Returns (score,
+    subset, exposures).
     """
     k = S.shape[1]
-    member = np.zeros(k, dtype=np.bool_)
-    for j in idx:
-        member[j] = True
     current, w = fit_set(x, S, idx, idx.shape[0], w, cost, theta)
     for _ in range(4 * k + 10):
         moved = False
-        for move in range(2):
-            if move == 0:
-                score, idx2, w2 = _best_addition(x, S, cost, theta, idx, idx.shape[0], w,
-                                                 member, allowed)
-            else:
-                score, idx2, w2 = _best_removal(x, S, cost, theta, idx, idx.shape[0], w)
-            if score > current + IMPROVEMENT:
-                current, idx, w, moved = score, idx2, w2, True
-                member[:] = False
-                for j in idx:
-                    member[j] = True
-        if moved:
-            continue
-        if not swaps:
+        score, idx2, w2 = _best_addition(x, S, cost, theta, idx, idx.shape[0], w,
+                                         _members(k, idx), allowed)
+        if score > current + IMPROVEMENT:
+            current, idx, w, moved = score, idx2, w2, True
+        score, idx2, w2 = _best_removal(x, S, cost, theta, idx, idx.shape[0], w)
+        if score > current + IMPROVEMENT:
+            current, idx, w, moved = score, idx2, w2, True
+        if moved or not swaps:
+            if moved:
+                continue
             break
-        score, idx2, w2 = _best_swap(x, S, cost, theta, idx, idx.shape[0], w, member, allowed)
+        score, idx2, w2 = _best_swap(x, S, cost, theta, idx, idx.shape[0], w,
+                                     _members(k, idx), allowed)
         if not score > current + IMPROVEMENT:
             break
         current, idx, w = score, idx2, w2
-        member[:] = False
-        for j in idx:
-            member[j] = True
     return current, idx, w
 
 

@@ -2,8 +2,9 @@
 
 Orientation: catalog (m features, n samples), signatures (m, k), exposures (k, n). The
 bootstrap refits resamples of each sample with the sample's own method (negative-binomial
-resamples at the sample's dispersion for ``negbin``, multinomial ones otherwise); the stream of sample s is keyed by (seed, s's name) alone, so a
-sample's interval does not depend on the other samples of the run.
+resamples at the sample's dispersion for ``negbin``, multinomial ones otherwise); the
+stream of sample s is keyed by (seed, s's name) alone, so a sample's interval does not
+depend on the other samples of the run.
 """
 
 from __future__ import annotations

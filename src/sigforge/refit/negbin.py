@@ -36,16 +36,18 @@ What, for one sample with counts x over m channels and k candidate signatures:
    signatures can produce.
 
 Sources: the negative-binomial model of mutation counts follows Pelizzola, Laursen & Hobolth
-(BMC Bioinformatics 2023, negative-binomial NMF of mutational signatures); penalised-likelihood selection with a prior on model size follows
-Chen & Chen's extended BIC (2008); MuSiCal (Jin et al., Nature Genetics 2024) and
-SigProfilerAssignment (Díaz-Gay et al., Bioinformatics 2023) motivated the add/remove search.
-The constants were chosen on the benchmarks in ``benchmarks/refit.py`` (docs/benchmarks.md).
+(BMC Bioinformatics 2023, negative-binomial NMF of mutational signatures); penalised-likelihood
+selection with a prior on model size follows Chen & Chen's extended BIC (2008); MuSiCal (Jin et
+al., Nature Genetics 2024) and SigProfilerAssignment (Díaz-Gay et al., Bioinformatics 2023)
+motivated the add/remove search. The constants were chosen on the benchmarks in
+``benchmarks/refit.py`` (docs/benchmarks.md).
 
 Bootstrap resamples (:func:`bootstrap_negbin`) are negative-binomial draws around the observed
 counts at the sample's theta (so intervals widen with overdispersion), each searched at that
-theta from the sample's chosen subset over a shortlist: the subset, the best six further candidates and each member's
-best swap partner, i.e. the signatures a resample could plausibly choose. That keeps 100
-resamples of a sample near the cost of one full search.
+theta from the sample's chosen subset, by additions and removals, over a shortlist: the subset,
+the best six further candidates and each member's best swap partner, i.e. the signatures a
+resample could plausibly choose. That keeps 100 resamples of a sample at a few times the cost
+of one full search.
 """
 
 from __future__ import annotations
