@@ -25,7 +25,7 @@ from sigforge.report import (
     write_patient_report,
     write_reports,
 )
-from sigforge.report.patient import _describe_sample
+from sigforge.report.patient_rows import describe_sample as _describe_sample
 
 HOSTILE = "<script>alert(1)</script>"
 SAMPLES = ["S1", HOSTILE, "a&b", "S4"]
@@ -197,7 +197,7 @@ def test_patient_numbers_match_the_data(report_dir: Path, cohort: CohortData,
     header, *rows = page.tables["exposures"]
     assert header[:3] == ["Signature", "Mutations", "Fraction"]
     exposures = cohort.exposures[sample]
-    assert [row[0] for row in rows] == list(exposures.index)
+    assert [row[0] for row in rows] == sorted(exposures.index, key=lambda n: -exposures[n])
     for signature, mutations, fraction, reference, _ in rows:
         assert int(mutations.replace(",", "")) == round(exposures[signature])
         expected = 100 * exposures[signature] / exposures.sum()
@@ -301,6 +301,22 @@ def test_plot_sbs96_rejects_wrong_length() -> None:
         plot_sbs96(np.ones(95), title="short")
 
 
+def test_residual_panel_shows_observed_minus_reconstructed() -> None:
+    observed = np.arange(96, dtype=float)
+    reconstructed = np.full(96, 40.0)
+    fig = plot_reconstruction(observed, reconstructed, title="r")
+    try:
+        bars = next(c for c in fig.axes[2].collections if c.get_gid() == "sbs96-bars")
+        heights = sorted(float(path.vertices[1, 1]) for path in bars.get_paths())
+        assert heights == sorted(observed - reconstructed)
+        low, high = fig.axes[2].get_ylim()
+        assert low == pytest.approx(-high) and high >= 55.0
+        assert len(plot_reconstruction(observed, reconstructed, title="r",
+                                       residual=False).axes) == 2
+    finally:
+        plt.close("all")
+
+
 def test_other_plots_build(cohort: CohortData) -> None:
     figures = [
         plot_reconstruction(np.ones(96), np.ones(96), title="$x$ sample"),
@@ -313,7 +329,8 @@ def test_other_plots_build(cohort: CohortData) -> None:
         # One PolyCollection per signature; the top edge of the last is the stack height.
         last = figures[1].axes[0].collections[-1]
         stacked = np.array([path.vertices[1:3, 1].max() for path in last.get_paths()])
-        assert len(figures[0].axes) == 2
+        assert [ax.get_ylabel() for ax in figures[0].axes] == [
+            "Observed", "Reconstructed", "Residual"]
         np.testing.assert_allclose(stacked, 1.0)
         for fig in figures:
             fig.canvas.draw()
