@@ -165,8 +165,9 @@ def _possible_sentence(uncertain: Sequence[Mapping[str, Any]]) -> str:
         presence = row.get("presence_value", np.nan)
         names.append(row["signature"] if is_missing(presence) else
                      f"{row['signature']} (used in {presence:.0%} of resamples)")
+    which = "these signatures" if len(names) > 1 else "this signature"
     return (f"Possibly present (interval includes 0): {', '.join(names)}. The data do not "
-            "establish these signatures in this sample.")
+            f"establish {which} in this sample.")
 
 
 def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float) -> list[str]:
