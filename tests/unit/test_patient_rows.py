@@ -8,6 +8,7 @@ and a 0.82 cosine match shown with that COSMIC signature's aetiology.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -141,3 +142,16 @@ def test_reference_refit_keeps_used_signatures_by_total() -> None:
     assert established_counts(intervals, ["SBS1", "SBS5", "SBS13"]) == {
         "SBS1": 1, "SBS5": 1, "SBS13": 0}
     assert established_counts(None, ["SBS1"]) == {}
+
+
+def test_refit_page_reads_regions_of_interest_when_written(tmp_path: Path) -> None:
+    """``sigforge refit --vcf`` shows out/regions_of_interest.tsv; no file, no section."""
+    from sigforge.cli.report import _regions_of_interest
+
+    assert _regions_of_interest(tmp_path) is None
+    (tmp_path / "regions_of_interest.tsv").write_text("")
+    assert region_rows(_regions_of_interest(tmp_path)) == []
+    (tmp_path / "regions_of_interest.tsv").write_text(
+        "\t".join(REGION_COLUMNS) + "\nchr1:1-9 <i>\tchr1\t5\tC\tA\tACA\tA[C>A]A\tSBS1\t0.5\n")
+    assert region_rows(_regions_of_interest(tmp_path)) == [
+        ["chr1:1-9 <i>", "chr1", "5", "C", "A", "ACA", "A[C>A]A", "SBS1", "0.500"]]
