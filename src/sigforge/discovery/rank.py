@@ -124,6 +124,23 @@ def _mark_candidates(table: pd.DataFrame, rule: RankRule) -> pd.DataFrame:
     return table
 
 
+def _fallback(table: pd.DataFrame, rule: RankRule, has_cv: bool,
+              cv_folds: pd.DataFrame | None) -> tuple[int, str]:
+    """(rank, reason) when no rank is a candidate: one-SE rule on CV error, else most stable."""
+    if has_cv:
+        rank, best = _cv_choice(table, [int(k) for k in table.index], cv_folds)
+        return rank, (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}"
+                      f", min >= {rule.min_component_stability}) and the gap test; k={rank} is "
+                      f"the smallest rank within one standard error of the lowest held-out CV "
+                      f"error (k={best}). Treat this choice with caution: add replicates, "
+                      "iterations or samples.")
+    rank = int(table["mean_stability"].idxmax())
+    return rank, (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "
+                  f"min >= {rule.min_component_stability}) and the gap test; k={rank} has the "
+                  "highest mean stability. Treat this choice with caution: add samples or "
+                  "replicates.")
+
+
 def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
                 cv_folds: pd.DataFrame | None = None) -> RankChoice:
     """Choose the number of components from a per-k metrics table.
@@ -145,7 +162,6 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
         ``accepted`` and ``selected``.
     """
     rule = rule or RankRule()
-    caution = False
     table = _mark_candidates(metrics.sort_index().copy(), rule)
     candidates = [int(k) for k in table.index[table["candidate"]]]
     has_cv = "cv_error" in table and bool(table["cv_error"].notna().all())
@@ -170,22 +186,10 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
                   f"{rule.min_component_stability}; gap-consistent) that lowers the KL "
                   f"divergence by at least {rule.min_error_gain:.0%} over the previous accepted "
                   f"rank (accepted: {', '.join(map(str, accepted))}).")
-    elif has_cv:
-        caution = True
-        rank, best = _cv_choice(table, [int(k) for k in table.index], cv_folds)
-        reason = (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "
-                  f"min >= {rule.min_component_stability}) and the gap test; k={rank} is the "
-                  f"smallest rank within one standard error of the lowest held-out CV error "
-                  f"(k={best}). Treat this choice with caution: add replicates, iterations or "
-                  "samples.")
     else:
-        caution = True
-        rank = int(table["mean_stability"].idxmax())
-        reason = (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "
-                  f"min >= {rule.min_component_stability}) and the gap test; k={rank} has the "
-                  "highest mean stability. Treat this choice with caution: add samples or "
-                  "replicates.")
+        rank, reason = _fallback(table, rule, has_cv, cv_folds)
     table["selected"] = table.index == rank
+    caution = rule.fixed_rank is None and not use_cv and not accepted
     return RankChoice(int(rank), table, reason, caution)
 
 
