@@ -20,6 +20,7 @@ from sigforge.report.patient_rows import (
     aetiology_text,
     describe_sample,
     exposure_row,
+    interval_text,
     is_close_match,
     is_uncertain,
     order_rows,
@@ -56,6 +57,9 @@ def test_uncertain_means_the_interval_includes_zero() -> None:
     assert not is_uncertain(0.0, 0.0)  # unused signatures are "not found", not uncertain
     assert _row("SBS22b", 56.0, interval=(0.0, 74.0, 0.32))["uncertain"] is True
     assert _row("SBS1", 300.0, interval=(250.0, 340.0, 1.0))["uncertain"] is False
+    assert interval_text(0.0, 74.2) == "0 – 74"
+    assert interval_text(0.3, 74.2) == "0.3 – 74"  # excludes 0: must not read as "0 – 74"
+    assert interval_text(math.nan, math.nan) == ""
 
 
 def test_aetiology_only_for_close_matches() -> None:

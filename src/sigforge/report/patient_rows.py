@@ -89,11 +89,20 @@ def exposure_row(signature: str, value: float, total: float, interval: tuple[flo
             "mutations": fmt_int(value), "percent": fmt_percent(fraction),
             "reference": reference, "reference_value": cosine, "cosine": fmt_float(cosine),
             "lower": lower, "presence_value": presence,
-            "interval": "" if is_missing(lower) else f"{fmt_int(lower)} – {fmt_int(upper)}",
+            "interval": interval_text(lower, upper),
             "presence": "" if is_missing(presence) else fmt_percent(presence),
             "uncertain": is_uncertain(value, lower),
             "close_match": is_close_match(reference, cosine),
             "aetiology": aetiology_text(signature, reference, cosine, aetiology)}
+
+
+def interval_text(lower: float, upper: float) -> str:
+    """An interval as counts; a lower bound above 0 but under 0.5 keeps a digit, so that
+    an interval that excludes 0 never reads "0 – ..." without the uncertain badge."""
+    if is_missing(lower):
+        return ""
+    low = f"{lower:.1f}" if 0 < lower < 0.5 else fmt_int(lower)
+    return f"{low} – {fmt_int(upper)}"
 
 
 def order_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
