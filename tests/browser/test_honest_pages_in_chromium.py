@@ -108,3 +108,12 @@ def test_cohort_page_shows_the_cosmic_refit_and_caution(chromium: Chromium,
     assert images == [True]
     loose = chromium.evaluate(_CELLS.format("#signature-summary"), session)
     assert {row[0]: row[5] for row in loose}["SBS96B"].startswith("no close COSMIC match")
+
+
+def test_no_caution_and_no_regions_section_unless_given(chromium: Chromium,
+                                                        fixture_reports: Path) -> None:
+    """The default fixture's rank met the rule and has no regions: neither block appears."""
+    for page in (fixture_reports / "cohort.html", fixture_reports / "patients" / "patient_1.html"):
+        _, session = chromium.load(page)
+        assert chromium.evaluate("document.getElementById('rank-caution')", session) is None
+        assert chromium.evaluate("document.getElementById('regions')", session) is None

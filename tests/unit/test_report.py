@@ -417,3 +417,23 @@ def test_decomposition_and_other_catalog_figures(cohort: CohortData, tmp_path: P
     for name in ("decomposition_1_SBS96A", "decomposition_2_SBS96B", "catalog_DBS78"):
         assert (figures / f"{name}.png").is_file() and (figures / f"{name}.svg").is_file()
     assert "SBS1 60% + SBS5 40%" in page and "Summed DBS78 spectrum" in page
+
+
+def test_patient_regions_section_absent_empty_or_escaped(cohort: CohortData,
+                                                          tmp_path: Path) -> None:
+    from sigforge.report.patient_rows import REGION_COLUMNS
+
+    page = write_patient_report(cohort, "S1", tmp_path, "S1").read_text(encoding="utf-8")
+    assert "Variants in regions of interest" not in page
+    empty = pd.DataFrame(columns=list(REGION_COLUMNS))
+    page = write_patient_report(cohort, "S1", tmp_path, "S1", regions=empty).read_text(
+        encoding="utf-8")
+    assert "No counted variant falls in the given regions." in page
+    hostile = pd.DataFrame([[HOSTILE, "1", "10", "C", "A", "ACA", "A[C>A]A", "SBS96A", "0.9"]],
+                           columns=list(REGION_COLUMNS))
+    page = write_patient_report(cohort, "S1", tmp_path, "S1", regions=hostile).read_text(
+        encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and HOSTILE not in page
+    with pytest.raises(ValueError, match="probability"):
+        write_patient_report(cohort, "S1", tmp_path, "S1",
+                             regions=hostile.drop(columns=["probability"]))
