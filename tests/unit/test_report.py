@@ -437,3 +437,26 @@ def test_patient_regions_section_absent_empty_or_escaped(cohort: CohortData,
     with pytest.raises(ValueError, match="probability"):
         write_patient_report(cohort, "S1", tmp_path, "S1",
                              regions=hostile.drop(columns=["probability"]))
+
+
+@pytest.mark.parametrize("caution", [True, False])
+def test_matrix_report_warns_when_the_rank_was_a_fallback(tmp_path: Path, caution: bool) -> None:
+    from sigforge.report.matrix import MatrixReportData, write_matrix_report
+
+    rng = np.random.default_rng(5)
+    features, samples, names = [f"f{i}" for i in range(8)], ["a", "b", "c"], ["C1", "C2"]
+    ranks = pd.DataFrame({"mean_stability": [0.5, 0.4], "min_stability": [0.1, 0.0],
+                          "kl_divergence": [3.0, 2.0], "relative_error": [0.3, 0.2],
+                          "mean_cosine": [0.9, 0.95], "selected": [True, False]},
+                         index=pd.Index([2, 3], name="k"))
+    data = MatrixReportData(
+        name="m", matrix=pd.DataFrame(rng.poisson(5, (8, 3)), index=features, columns=samples),
+        dropped=pd.DataFrame(columns=["label", "position", "reason"]), rank_metrics=ranks,
+        chosen_rank=2, rank_rule="k=2 has the highest mean stability.",
+        signatures=pd.DataFrame(rng.dirichlet(np.ones(8), 2).T, index=features, columns=names),
+        stability=pd.DataFrame({"stability": [0.5, 0.4]}, index=names),
+        exposures=pd.DataFrame(rng.uniform(1, 9, (2, 3)), index=names, columns=samples),
+        reconstruction=pd.DataFrame({"cosine": [0.9, 0.8, 0.95]}, index=samples),
+        rank_caution=caution)
+    page = write_matrix_report(data, tmp_path).read_text(encoding="utf-8")
+    assert ('id="rank-caution"' in page) is caution

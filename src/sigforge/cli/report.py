@@ -18,6 +18,7 @@ from sigforge.cli._common import (
     REFIT_FILES,
     add_command,
     fact_text,
+    rank_caution,
     read_table_matrix,
     require_files,
 )
@@ -42,17 +43,6 @@ def _chosen_rank(provenance: dict[str, Any], path: Path) -> int:
                          f"chosen_rank={rank!r}; give the provenance.json written by sigforge "
                          "extract or select-rank (rerun that step to rebuild it).")
     return rank
-
-
-def _rank_caution(provenance: dict[str, Any]) -> bool:
-    """Whether rank selection fell back (provenance.json's ``rank_caution``).
-
-    Runs written before the field existed said so only in the reason's words.
-    """
-    recorded = provenance.get("rank_caution")
-    if isinstance(recorded, bool):
-        return recorded
-    return "with caution" in str(provenance.get("reason", ""))
 
 
 def _reference_refit(args: argparse.Namespace, catalog: pd.DataFrame
@@ -162,7 +152,7 @@ def _load_cohort_data(args: argparse.Namespace) -> CohortData:
         catalog=catalog,
         catalog_log=catalog_log,
         rank_metrics=metrics, chosen_rank=chosen_rank,
-        rank_rule=str(provenance["reason"]), rank_caution=_rank_caution(provenance),
+        rank_rule=str(provenance["reason"]), rank_caution=rank_caution(provenance),
         signatures=signatures,
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_table_matrix(refit_dir / "exposures.tsv").data,
