@@ -21,7 +21,7 @@ from sigforge.genomics import read_catalog
 from sigforge.genomics.contexts import DBS78_CHANNELS, ID83_CHANNELS, SBS96_CHANNELS
 from sigforge.genomics.reference import load_reference
 from sigforge.io import read_table, write_matrix, write_table
-from sigforge.report import CohortData, write_reports
+from sigforge.report import CohortData, write_patient_report, write_reports
 
 from ._chromium import Chromium, find_chromium
 
@@ -76,7 +76,7 @@ def _fixture_tables(directory: Path) -> None:
                  directory / "signatures.tsv")
     write_matrix(pd.DataFrame(exposures, index=SIGNATURES, columns=SAMPLES),
                  directory / "exposures.tsv", label="Signature")
-    write_table(pd.DataFrame({"burden": catalog.sum(0), "cosine": cosine,
+    write_table(pd.DataFrame({"burden": catalog.sum(axis=0), "cosine": cosine,
                               "kl_divergence": 1.0}, index=pd.Index(SAMPLES, name="sample")),
                 directory / "reconstruction.tsv")
 
@@ -138,3 +138,80 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         Path(chosen).mkdir(parents=True, exist_ok=True)
         return Path(chosen)
     return tmp_path_factory.mktemp("screenshots")
+
+
+#: The mixed-exposure patient: found, tied, uncertain, zero, and a loose COSMIC match.
+MIXED_SIGNATURES = ["SBS96A", "SBS96B", "SBS96C", "SBS96D", "SBS96E"]
+MIXED_SAMPLES = ["M01", "M02"]
+MIXED_EXPOSURES = {"M01": [300.0, 120.0, 40.0, 0.0, 0.0], "M02": [200.0, 200.0, 0.0, 50.0, 0.0]}
+#: (lower, upper, presence) per signature and sample; SBS96C's interval in M01 includes 0.
+MIXED_INTERVALS = {
+    "M01": [(250, 350, 1.0), (80, 160, 1.0), (0, 74, 0.32), (0, 0, 0.0), (0, 3, 0.05)],
+    "M02": [(150, 250, 1.0), (150, 250, 1.0), (0, 0, 0.0), (10, 90, 0.9), (0, 0, 0.0)],
+}
+MIXED_MATCHES = [("SBS1", 0.95), ("SBS5", 0.82), ("SBS13", 0.97), ("SBS2", 0.93),
+                 ("SBS40a", 0.5)]
+REGION_NAME = "TP53 <b onmouseover=alert(3)>exon 5</b>"
+REGIONS = pd.DataFrame(
+    [[REGION_NAME, "17", "7675088", "C", "T", "ACG", "A[C>T]G", "SBS96A", "0.8734"],
+     ["BRCA2", "13", "32340300", "G", "A", "TGA", "T[C>T]A", "SBS96B", "0.61"]],
+    columns=["region", "chrom", "pos", "ref", "alt", "context", "channel", "signature",
+             "probability"])
+
+
+def _mixed_intervals() -> pd.DataFrame:
+    """exposure_intervals.tsv of the mixed cohort, as ``sigforge refit`` writes it."""
+    rows = [(sample, name, MIXED_EXPOSURES[sample][i], *MIXED_INTERVALS[sample][i])
+            for sample in MIXED_SAMPLES for i, name in enumerate(MIXED_SIGNATURES)]
+    frame = pd.DataFrame(rows, columns=["sample", "signature", "exposure", "lower", "upper",
+                                        "presence"])
+    return frame.set_index("sample")
+
+
+def mixed_cohort() -> CohortData:
+    """Two samples, five de novo signatures, a rank chosen with caution, a COSMIC refit."""
+    rng = np.random.default_rng(11)
+    signatures = pd.DataFrame(rng.dirichlet(np.full(96, 0.5), size=5).T,
+                              index=list(SBS96_CHANNELS), columns=MIXED_SIGNATURES)
+    exposures = pd.DataFrame(MIXED_EXPOSURES, index=MIXED_SIGNATURES)
+    catalog = pd.DataFrame(rng.poisson(signatures.to_numpy() @ exposures.to_numpy()),
+                           index=list(SBS96_CHANNELS), columns=MIXED_SAMPLES)
+    reference = pd.DataFrame({"M01": [310.0, 0.0, 90.0, 20.0, 0.0],
+                              "M02": [150.0, 0.0, 260.0, 0.0, 40.0]},
+                             index=["SBS1", "SBS2", "SBS5", "SBS13", "SBS40a"])
+    return CohortData(
+        catalog=catalog,
+        catalog_log=pd.DataFrame({"source": ["vcf/M01.vcf", "vcf/M02.vcf"],
+                                  "variants_read": catalog.sum(axis=0), "counted_SBS96":
+                                  catalog.sum(axis=0)}, index=MIXED_SAMPLES),
+        rank_metrics=pd.DataFrame({"mean_stability": [0.6, 0.5], "min_stability": [0.2, 0.1],
+                                   "kl_divergence": [20.0, 15.0], "relative_error": [0.3, 0.2],
+                                   "mean_cosine": [0.9, 0.95], "selected": [False, True]},
+                                  index=pd.Index([4, 5], name="k")),
+        chosen_rank=5, rank_caution=True,
+        rank_rule="no rank met the stability thresholds; k=5 has the highest mean stability. "
+                  "Treat this choice with caution: add samples or replicates.",
+        signatures=signatures,
+        stability=pd.DataFrame({"stability": 0.5, "spread": 0.1}, index=MIXED_SIGNATURES),
+        exposures=exposures,
+        reconstruction=pd.DataFrame({"burden": catalog.sum(axis=0), "cosine": [0.93, 0.91],
+                                     "kl_divergence": 1.0}, index=MIXED_SAMPLES),
+        reference_matches=pd.DataFrame(MIXED_MATCHES, columns=["reference", "cosine"],
+                                       index=MIXED_SIGNATURES),
+        run_info={"seed": "11"}, files={}, intervals=_mixed_intervals(),
+        aetiology={"SBS1": "clock-like", "SBS5": "clock-like, unknown", "SBS13": "APOBEC",
+                   "SBS2": "APOBEC"},
+        reference_exposures=reference,
+        reference_intervals=pd.DataFrame({"signature": ["SBS1", "SBS5", "SBS5"],
+                                          "lower": [200.0, 0.0, 180.0]},
+                                         index=["M01", "M01", "M02"]))
+
+
+@pytest.fixture(scope="session")
+def mixed_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Cohort and patient pages of :func:`mixed_cohort`; M01's page lists two ROI variants."""
+    root = tmp_path_factory.mktemp("mixed-report")
+    data = mixed_cohort()
+    write_reports(data, root, {sample: sample for sample in MIXED_SAMPLES})
+    write_patient_report(data, "M01", root, "M01", regions=REGIONS)
+    return root

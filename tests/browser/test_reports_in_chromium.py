@@ -108,10 +108,14 @@ def test_patient_page_renders_and_matches_the_tsvs(chromium: Chromium, fixture_r
                     "cosine": f"{reconstruction.at[sample, 'cosine']:.3f}"}
     exposures = pd.read_csv(tables / "exposures.tsv", sep="\t", index_col=0)[sample]
     rows = chromium.evaluate(_CELLS.format("#exposures"), session)
-    assert {row[0]: row[1] for row in rows} == {k: _count(v) for k, v in exposures.items()}
+    used = exposures[exposures > 0]
+    assert [row[0] for row in rows] == sorted(used.index, key=lambda k: (-used[k], k))
+    assert {row[0]: row[1] for row in rows} == {k: _count(v) for k, v in used.items()}
     total = exposures.sum()
     assert {row[0]: row[2] for row in rows} == {
-        k: f"{100 * v / total:.1f}%" for k, v in exposures.items()}
+        k: f"{100 * v / total:.1f}%" for k, v in used.items()}
+    absent = chromium.evaluate(_CELLS.format("#absent"), session)
+    assert [row[0] for row in absent] == sorted(exposures.index[exposures == 0])
 
 
 def test_hostile_names_are_text_and_no_script_runs(chromium: Chromium, fixture_reports: Path,

@@ -7,6 +7,7 @@ fix, and that nothing was written; each readable case asserts the correct result
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -301,6 +302,38 @@ def test_report_of_a_consistent_run_still_works(cohort: Path, tmp_path: Path,
     assert outcome.code == 0, outcome.err
     assert sorted(p.name for p in (out / "patients").glob("*.html")) == [
         f"s{i}.html" for i in range(6)]
+
+
+def test_report_shows_the_reference_refit_and_the_rank_caution(
+        cohort: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--reference-refit-dir adds 'Refit to COSMIC'; provenance's rank_caution warns on
+    every page; a reference refit of other samples is refused before anything is written."""
+    from sigforge.cli import main
+
+    run = tmp_path / "run"
+    shutil.copytree(cohort, run)
+    assert main(["-q", "refit", "--catalog", str(run / "catalog" / "SBS96.tsv"),
+                 "--signatures", "COSMIC_v3.6", "--bootstrap", "5", "--out",
+                 str(run / "reference")]) == 0
+    provenance = json.loads((run / "extract" / "provenance.json").read_text())
+    (run / "extract" / "provenance.json").write_text(json.dumps({**provenance,
+                                                                 "rank_caution": True}))
+    out = tmp_path / "report"
+    outcome = run_cli(capsys, "report", "--catalog-dir", str(run / "catalog"), "--extract-dir",
+                      str(run / "extract"), "--refit-dir", str(run / "refit"),
+                      "--reference-refit-dir", str(run / "reference"), "--threads", "1",
+                      "--out", str(out), case="report:reference-refit")
+    assert outcome.code == 0, outcome.err
+    page = (out / "cohort.html").read_text()
+    assert 'id="reference-refit-table"' in page and 'id="rank-caution"' in page
+    assert 'id="rank-caution"' in (out / "patients" / "s0.html").read_text()
+    _edit_table(run / "reference" / "exposures.tsv", lambda t: t.rename(columns={"s0": "zz"}))
+    outcome = run_cli(capsys, "report", "--catalog-dir", str(run / "catalog"), "--extract-dir",
+                      str(run / "extract"), "--refit-dir", str(run / "refit"),
+                      "--reference-refit-dir", str(run / "reference"), "--threads", "1",
+                      "--out", str(tmp_path / "refused"), case="report:reference-other-samples")
+    assert_clear_error(outcome, str(run / "reference" / "exposures.tsv"), "samples differ")
+    assert_nothing_written(tmp_path / "refused")
 
 
 # ------------------------------------------------------------------------------------------

@@ -117,6 +117,7 @@ def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> N
         assert (tmp_path / "stage" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
     provenance = read_json(tmp_path / "one" / "provenance.json")
     assert provenance["seed"] == 5 and provenance["ranks"] == [2, 3]
+    assert isinstance(provenance["rank_caution"], bool)  # read by the reports
     assert provenance["nmf"]["max_iter"] == 300 and provenance["cross_validation"]["folds"] == 2
     assert provenance["rank_rule"]["min_error_gain"] == 0.02
     assert provenance["catalog_name"] == "SBS96"

@@ -241,3 +241,16 @@ def test_without_candidates_cv_still_chooses_and_says_so() -> None:
     choice = select_rank(metrics)
     assert choice.rank == 4 and "caution" in choice.reason
     assert select_rank(metrics.drop(columns=["cv_error", "cv_se"])).rank == 3  # most stable
+
+
+def test_caution_is_a_field_not_only_words_in_the_reason() -> None:
+    """Reports read ``caution`` (provenance.json's ``rank_caution``), not the reason's text."""
+    fallback = _metrics(mean_stability=[0.5, 0.75, 0.7, 0.4, 0.3],
+                        min_stability=[0.1, 0.2, 0.3, -0.2, -0.5],
+                        kl_divergence=[5.0, 4.0, 3.0, 2.0, 1.0],
+                        cv_error=[3.0, 2.0, 1.0, 1.05, 1.5], cv_se=[0.1] * 5)
+    assert select_rank(fallback).caution is True
+    assert select_rank(fallback.drop(columns=["cv_error", "cv_se"])).caution is True
+    assert select_rank(fallback, RankRule(fixed_rank=3)).caution is False
+    stable = fallback.assign(mean_stability=[0.95] * 5, min_stability=[0.9] * 5)
+    assert select_rank(stable).caution is False

@@ -25,7 +25,7 @@ from sigforge.report import (
     write_patient_report,
     write_reports,
 )
-from sigforge.report.patient import _describe_sample
+from sigforge.report.patient_rows import describe_sample as _describe_sample
 
 HOSTILE = "<script>alert(1)</script>"
 SAMPLES = ["S1", HOSTILE, "a&b", "S4"]
@@ -197,7 +197,7 @@ def test_patient_numbers_match_the_data(report_dir: Path, cohort: CohortData,
     header, *rows = page.tables["exposures"]
     assert header[:3] == ["Signature", "Mutations", "Fraction"]
     exposures = cohort.exposures[sample]
-    assert [row[0] for row in rows] == list(exposures.index)
+    assert [row[0] for row in rows] == sorted(exposures.index, key=lambda n: -exposures[n])
     for signature, mutations, fraction, reference, _ in rows:
         assert int(mutations.replace(",", "")) == round(exposures[signature])
         expected = 100 * exposures[signature] / exposures.sum()
@@ -301,6 +301,22 @@ def test_plot_sbs96_rejects_wrong_length() -> None:
         plot_sbs96(np.ones(95), title="short")
 
 
+def test_residual_panel_shows_observed_minus_reconstructed() -> None:
+    observed = np.arange(96, dtype=float)
+    reconstructed = np.full(96, 40.0)
+    fig = plot_reconstruction(observed, reconstructed, title="r")
+    try:
+        bars = next(c for c in fig.axes[2].collections if c.get_gid() == "sbs96-bars")
+        heights = sorted(float(path.vertices[1, 1]) for path in bars.get_paths())
+        assert heights == sorted(observed - reconstructed)
+        low, high = fig.axes[2].get_ylim()
+        assert low == pytest.approx(-high) and high >= 55.0
+        assert len(plot_reconstruction(observed, reconstructed, title="r",
+                                       residual=False).axes) == 2
+    finally:
+        plt.close("all")
+
+
 def test_other_plots_build(cohort: CohortData) -> None:
     figures = [
         plot_reconstruction(np.ones(96), np.ones(96), title="$x$ sample"),
@@ -313,7 +329,8 @@ def test_other_plots_build(cohort: CohortData) -> None:
         # One PolyCollection per signature; the top edge of the last is the stack height.
         last = figures[1].axes[0].collections[-1]
         stacked = np.array([path.vertices[1:3, 1].max() for path in last.get_paths()])
-        assert len(figures[0].axes) == 2
+        assert [ax.get_ylabel() for ax in figures[0].axes] == [
+            "Observed", "Reconstructed", "Residual"]
         np.testing.assert_allclose(stacked, 1.0)
         for fig in figures:
             fig.canvas.draw()
@@ -400,3 +417,46 @@ def test_decomposition_and_other_catalog_figures(cohort: CohortData, tmp_path: P
     for name in ("decomposition_1_SBS96A", "decomposition_2_SBS96B", "catalog_DBS78"):
         assert (figures / f"{name}.png").is_file() and (figures / f"{name}.svg").is_file()
     assert "SBS1 60% + SBS5 40%" in page and "Summed DBS78 spectrum" in page
+
+
+def test_patient_regions_section_absent_empty_or_escaped(cohort: CohortData,
+                                                          tmp_path: Path) -> None:
+    from sigforge.report.patient_rows import REGION_COLUMNS
+
+    page = write_patient_report(cohort, "S1", tmp_path, "S1").read_text(encoding="utf-8")
+    assert "Variants in regions of interest" not in page
+    empty = pd.DataFrame(columns=list(REGION_COLUMNS))
+    page = write_patient_report(cohort, "S1", tmp_path, "S1", regions=empty).read_text(
+        encoding="utf-8")
+    assert "No counted variant falls in the given regions." in page
+    hostile = pd.DataFrame([[HOSTILE, "1", "10", "C", "A", "ACA", "A[C>A]A", "SBS96A", "0.9"]],
+                           columns=list(REGION_COLUMNS))
+    page = write_patient_report(cohort, "S1", tmp_path, "S1", regions=hostile).read_text(
+        encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and HOSTILE not in page
+    with pytest.raises(ValueError, match="probability"):
+        write_patient_report(cohort, "S1", tmp_path, "S1",
+                             regions=hostile.drop(columns=["probability"]))
+
+
+@pytest.mark.parametrize("caution", [True, False])
+def test_matrix_report_warns_when_the_rank_was_a_fallback(tmp_path: Path, caution: bool) -> None:
+    from sigforge.report.matrix import MatrixReportData, write_matrix_report
+
+    rng = np.random.default_rng(5)
+    features, samples, names = [f"f{i}" for i in range(8)], ["a", "b", "c"], ["C1", "C2"]
+    ranks = pd.DataFrame({"mean_stability": [0.5, 0.4], "min_stability": [0.1, 0.0],
+                          "kl_divergence": [3.0, 2.0], "relative_error": [0.3, 0.2],
+                          "mean_cosine": [0.9, 0.95], "selected": [True, False]},
+                         index=pd.Index([2, 3], name="k"))
+    data = MatrixReportData(
+        name="m", matrix=pd.DataFrame(rng.poisson(5, (8, 3)), index=features, columns=samples),
+        dropped=pd.DataFrame(columns=["label", "position", "reason"]), rank_metrics=ranks,
+        chosen_rank=2, rank_rule="k=2 has the highest mean stability.",
+        signatures=pd.DataFrame(rng.dirichlet(np.ones(8), 2).T, index=features, columns=names),
+        stability=pd.DataFrame({"stability": [0.5, 0.4]}, index=names),
+        exposures=pd.DataFrame(rng.uniform(1, 9, (2, 3)), index=names, columns=samples),
+        reconstruction=pd.DataFrame({"cosine": [0.9, 0.8, 0.95]}, index=samples),
+        rank_caution=caution)
+    page = write_matrix_report(data, tmp_path).read_text(encoding="utf-8")
+    assert ('id="rank-caution"' in page) is caution

@@ -12,6 +12,9 @@ rule report:
         reconstruction=rules.refit.output.reconstruction,
         intervals=rules.refit.output.intervals,
         decomposition=rules.refit.output.decomposition,
+        # The cohort refitted to the whole reference set: the "Refit to COSMIC" section.
+        reference_exposures=rules.refit_reference.output.exposures,
+        reference_intervals=rules.refit_reference.output.intervals,
     output:
         cohort=report(
             "results/report/cohort.html",
@@ -40,6 +43,7 @@ rule report:
         catalog_dir=subpath(input.catalog, parent=True),
         extract_dir=subpath(input.metrics, parent=True),
         refit_dir=subpath(input.exposures, parent=True),
+        reference_refit_dir=subpath(input.reference_exposures, parent=True),
         reference=config["report"]["reference"],
         build=config["genome_build"],
         outdir=subpath(output.cohort, parent=True),
@@ -52,5 +56,6 @@ rule report:
         "../../environment.yml"
     shell:
         "sigforge report --catalog-dir {params.catalog_dir:q} --extract-dir {params.extract_dir:q}"
-        " --refit-dir {params.refit_dir:q} --reference={params.reference:q} --threads {threads}"
+        " --refit-dir {params.refit_dir:q} --reference-refit-dir {params.reference_refit_dir:q}"
+        " --reference={params.reference:q} --threads {threads}"
         " --genome-build {params.build:q} --out {params.outdir:q} 2> {log:q}"

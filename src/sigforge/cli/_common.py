@@ -169,3 +169,14 @@ def require_files(folder: Path, names: list[str], option: str, producer: str) ->
     if missing:
         raise InputError(f"{option} {folder}: {', '.join(missing)} not found. Give the folder "
                          f"written by '{producer} --out FOLDER', after that command finished.")
+
+
+def rank_caution(provenance: dict[str, Any]) -> bool:
+    """Whether rank selection fell back (provenance.json's ``rank_caution``).
+
+    Runs written before the field existed said so only in the reason's words.
+    """
+    recorded = provenance.get("rank_caution")
+    if isinstance(recorded, bool):
+        return recorded
+    return "with caution" in str(provenance.get("reason", ""))

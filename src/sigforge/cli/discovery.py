@@ -267,6 +267,7 @@ def _write_selection(results: list[RankResult], choice: RankChoice, out: Path,
     write_table(chosen.stability, out / "stability.tsv")
     write_json({"sigforge": __version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": choice.rank, "reason": choice.reason,
+                "rank_caution": choice.caution,
                 **facts}, out / "provenance.json")
     logger.info("chosen rank: %s", choice.reason)
 

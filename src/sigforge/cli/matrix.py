@@ -16,6 +16,7 @@ from sigforge.cli._common import (
     REFIT_FILES,
     add_command,
     fact_text,
+    rank_caution,
     require_files,
 )
 from sigforge.io import (
@@ -87,7 +88,7 @@ def matrix_report(args: argparse.Namespace) -> None:
         name=args.name, matrix=read_matrix(args.matrix).data,
         dropped=read_table(args.dropped) if args.dropped else pd.DataFrame(),
         rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
-        rank_rule=str(provenance["reason"]),
+        rank_rule=str(provenance["reason"]), rank_caution=rank_caution(provenance),
         signatures=read_matrix(extract_dir / "signatures.tsv").data,
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_matrix(refit_dir / "exposures.tsv").data,

@@ -18,6 +18,7 @@ from sigforge.cli._common import (
     REFIT_FILES,
     add_command,
     fact_text,
+    rank_caution,
     read_table_matrix,
     require_files,
 )
@@ -42,6 +43,21 @@ def _chosen_rank(provenance: dict[str, Any], path: Path) -> int:
                          f"chosen_rank={rank!r}; give the provenance.json written by sigforge "
                          "extract or select-rank (rerun that step to rebuild it).")
     return rank
+
+
+def _reference_refit(args: argparse.Namespace, catalog: pd.DataFrame
+                     ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Exposures and intervals of the cohort's refit to the reference set, when given."""
+    if args.reference_refit_dir is None:
+        return None, None
+    folder = Path(args.reference_refit_dir)
+    require_files(folder, ["exposures.tsv"], "--reference-refit-dir",
+                  "sigforge refit --signatures COSMIC_v3.6")
+    exposures = read_table_matrix(folder / "exposures.tsv").data
+    _check_same_labels(exposures.columns, catalog.columns, folder / "exposures.tsv", "samples",
+                       Path(args.catalog_dir) / "SBS96.tsv")
+    intervals = folder / "exposure_intervals.tsv"
+    return exposures, read_table(intervals) if intervals.exists() else None
 
 
 def _check_rank_metrics(metrics: pd.DataFrame, path: Path, chosen: int) -> None:
@@ -122,18 +138,22 @@ def _load_cohort_data(args: argparse.Namespace) -> CohortData:
         ("exposures", refit_dir / "exposures.tsv"),
         ("exposure intervals", refit_dir / "exposure_intervals.tsv"),
         ("decomposition into COSMIC", refit_dir / "decomposition.tsv"),
-        ("reconstruction", refit_dir / "reconstruction.tsv")] if path.exists()}
+        ("reconstruction", refit_dir / "reconstruction.tsv"),
+        *_reference_files(args)] if path.exists()}
     intervals_path = refit_dir / "exposure_intervals.tsv"
     decomposition_path = refit_dir / "decomposition.tsv"
     catalog_log = read_table(catalog_dir / "catalog_log.tsv")
     run_info = _run_info(args, provenance, catalog_log)
     other_catalogs = {name: read_table_matrix(catalog_dir / f"{name}.tsv").data
                       for name in ("DBS78", "ID83") if (catalog_dir / f"{name}.tsv").exists()}
+    catalog = read_table_matrix(catalog_dir / "SBS96.tsv").data
+    reference_exposures, reference_intervals = _reference_refit(args, catalog)
     data = CohortData(
-        catalog=read_table_matrix(catalog_dir / "SBS96.tsv").data,
+        catalog=catalog,
         catalog_log=catalog_log,
         rank_metrics=metrics, chosen_rank=chosen_rank,
-        rank_rule=str(provenance["reason"]), signatures=signatures,
+        rank_rule=str(provenance["reason"]), rank_caution=rank_caution(provenance),
+        signatures=signatures,
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_table_matrix(refit_dir / "exposures.tsv").data,
         reconstruction=read_table(refit_dir / "reconstruction.tsv"),
@@ -142,9 +162,19 @@ def _load_cohort_data(args: argparse.Namespace) -> CohortData:
         intervals=read_table(intervals_path) if intervals_path.exists() else None,
         decomposition=read_table(decomposition_path) if decomposition_path.exists() else None,
         aetiology=load_aetiology(args.reference), reference_signatures=reference,
-        other_catalogs=other_catalogs)
+        other_catalogs=other_catalogs, reference_exposures=reference_exposures,
+        reference_intervals=reference_intervals)
     _check_cohort_data(data, catalog_dir, extract_dir, refit_dir)
     return data
+
+
+def _reference_files(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """The reference refit's tables, for the cohort page's list of output files."""
+    if args.reference_refit_dir is None:
+        return []
+    folder = Path(args.reference_refit_dir)
+    return [("exposures to the reference set", folder / "exposures.tsv"),
+            ("exposure intervals, reference set", folder / "exposure_intervals.tsv")]
 
 
 #: The NMF settings the cohort report shows: those given on the command line.
@@ -216,8 +246,21 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
         files={}, intervals=result.intervals, aetiology=load_aetiology(args.signatures),
         cohort_link=False)
     stem = file_stems([sample], f"VCF {args.vcf}")[sample]
-    path = write_patient_report(data, sample, out, stem)
+    path = write_patient_report(data, sample, out, stem, regions=_regions_of_interest(out))
     logger.info("patient report: %s", path.resolve())
+
+
+def _regions_of_interest(out: Path) -> pd.DataFrame | None:
+    """``out/regions_of_interest.tsv`` as text cells (written when regions were given), or None."""
+    from sigforge.report.patient_rows import REGION_COLUMNS
+
+    path = out / "regions_of_interest.tsv"
+    if not path.exists():
+        return None
+    try:
+        return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:  # no header either: no variant in the regions
+        return pd.DataFrame(columns=list(REGION_COLUMNS))
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -226,6 +269,10 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--catalog-dir", required=True, help="directory with SBS96.tsv, catalog_log.tsv")
     p.add_argument("--extract-dir", required=True, help="directory written by extract")
     p.add_argument("--refit-dir", required=True, help="directory written by refit")
+    p.add_argument("--reference-refit-dir", default=None,
+                   help="directory written by refit against the whole reference set "
+                        "(exposures.tsv, exposure_intervals.tsv): adds the cohort page's "
+                        "'Refit to COSMIC' section")
     p.add_argument("--reference", default="COSMIC_v3.6", help="reference set for matches")
     p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"],
                    help="build of the reference set")

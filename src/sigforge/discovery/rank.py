@@ -26,7 +26,9 @@ The rule (documented here, in the README and in every run's ``provenance.json``)
    rank is scored on the same hidden entries, so differences are paired), else that rank's
    ``cv_se``. Held-out error is still informative when bootstrap replicates disagree, for
    example when they have not converged. Without cross-validation, the most stable rank is
-   chosen. The reason says so either way. A rank fixed by the user overrides the rule.
+   chosen. The reason says so either way, and :attr:`RankChoice.caution` (``rank_caution`` in
+   ``provenance.json``) records it for the reports. A rank fixed by the user overrides the
+   rule.
 """
 
 from __future__ import annotations
@@ -62,11 +64,16 @@ class RankRule:
 
 @dataclass(frozen=True)
 class RankChoice:
-    """The chosen rank, with the per-k table annotated and a plain-language reason."""
+    """The chosen rank, with the per-k table annotated and a plain-language reason.
+
+    ``caution`` is True when no rank met the rule (stability and gap test) and the rank came
+    from a fallback: reports warn on every page, so it must not live only in ``reason``.
+    """
 
     rank: int
     metrics: pd.DataFrame
     reason: str
+    caution: bool = False
 
 
 def _accept_ranks(metrics: pd.DataFrame, rule: RankRule) -> list[int]:
@@ -117,6 +124,23 @@ def _mark_candidates(table: pd.DataFrame, rule: RankRule) -> pd.DataFrame:
     return table
 
 
+def _fallback(table: pd.DataFrame, rule: RankRule, has_cv: bool,
+              cv_folds: pd.DataFrame | None) -> tuple[int, str]:
+    """(rank, reason) when no rank is a candidate: one-SE rule on CV error, else most stable."""
+    if has_cv:
+        rank, best = _cv_choice(table, [int(k) for k in table.index], cv_folds)
+        return rank, (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}"
+                      f", min >= {rule.min_component_stability}) and the gap test; k={rank} is "
+                      f"the smallest rank within one standard error of the lowest held-out CV "
+                      f"error (k={best}). Treat this choice with caution: add replicates, "
+                      "iterations or samples.")
+    rank = int(table["mean_stability"].idxmax())
+    return rank, (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "
+                  f"min >= {rule.min_component_stability}) and the gap test; k={rank} has the "
+                  "highest mean stability. Treat this choice with caution: add samples or "
+                  "replicates.")
+
+
 def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
                 cv_folds: pd.DataFrame | None = None) -> RankChoice:
     """Choose the number of components from a per-k metrics table.
@@ -162,21 +186,11 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
                   f"{rule.min_component_stability}; gap-consistent) that lowers the KL "
                   f"divergence by at least {rule.min_error_gain:.0%} over the previous accepted "
                   f"rank (accepted: {', '.join(map(str, accepted))}).")
-    elif has_cv:
-        rank, best = _cv_choice(table, [int(k) for k in table.index], cv_folds)
-        reason = (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "
-                  f"min >= {rule.min_component_stability}) and the gap test; k={rank} is the "
-                  f"smallest rank within one standard error of the lowest held-out CV error "
-                  f"(k={best}). Treat this choice with caution: add replicates, iterations or "
-                  "samples.")
     else:
-        rank = int(table["mean_stability"].idxmax())
-        reason = (f"no rank met the stability thresholds (mean >= {rule.min_mean_stability}, "
-                  f"min >= {rule.min_component_stability}) and the gap test; k={rank} has the "
-                  "highest mean stability. Treat this choice with caution: add samples or "
-                  "replicates.")
+        rank, reason = _fallback(table, rule, has_cv, cv_folds)
     table["selected"] = table.index == rank
-    return RankChoice(int(rank), table, reason)
+    caution = rule.fixed_rank is None and not use_cv and not accepted
+    return RankChoice(int(rank), table, reason, caution)
 
 
 def relative_error(observed: np.ndarray, model: np.ndarray) -> float:

@@ -29,6 +29,8 @@ from sigforge.report.figures import (
 )
 from sigforge.report.pages import href, safe_name, write_page
 from sigforge.report.patient import worker_count, write_patient_report, write_patients
+from sigforge.report.patient_rows import AETIOLOGY_MIN_COSINE, aetiology_text, is_close_match
+from sigforge.report.reference_refit import reference_refit_context
 from sigforge.report.sbs96 import plot_reconstruction, plot_sbs96, plot_signature_panel
 from sigforge.report.spectra import plot_spectrum
 from sigforge.report.tables import MISSING, Table, fmt_float, fmt_int, frame_table
@@ -64,7 +66,8 @@ def _signature_rows(prepared: Prepared) -> list[dict[str, Any]]:
         rows.append({
             "name": name, "stability": fmt_float(stability), "spread": fmt_float(spread),
             "reference": reference, "cosine": fmt_float(cosine),
-            "aetiology": prepared.data.aetiology.get(reference, ""),
+            "aetiology": aetiology_text(name, reference, cosine, prepared.data.aetiology),
+            "close_match": is_close_match(reference, cosine),
             "mutations": fmt_int(prepared.exposures[row].sum()), **parts,
         })
     return rows
@@ -206,6 +209,11 @@ def _cohort_context(prepared: Prepared, out_dir: Path,
         "rank_table": _rank_table(data),
         "chosen_rank": str(data.chosen_rank),
         "rank_rule": data.rank_rule,
+        "rank_caution": data.rank_caution,
+        "aetiology_min_cosine": f"{AETIOLOGY_MIN_COSINE:g}",
+        "reference_refit": reference_refit_context(
+            data.reference_exposures, data.reference_intervals, prepared.samples,
+            data.aetiology, out_dir),
         "signatures": signatures,
         "exposure_table": _exposure_table(prepared),
         "patients": _patient_rows(prepared, file_stems),

@@ -71,6 +71,15 @@ class CohortData:
     other_catalogs : dict of str to pandas.DataFrame, default={}
         Further catalogs by channel set name (``"DBS78"``, ``"ID83"``), channels x samples;
         the cohort page shows each one's summed spectrum.
+    rank_caution : bool, default=False
+        True when rank selection fell back because no rank met its rule (``rank_caution`` in
+        the extract run's provenance.json); every page then carries a warning.
+    reference_exposures : pandas.DataFrame or None, default=None
+        The cohort refitted to the whole reference set (COSMIC): index = reference signature,
+        columns = sample names, as ``exposures.tsv`` of ``results/refit/SBS96/reference/``.
+        None leaves the cohort page's "Refit to COSMIC" section out.
+    reference_intervals : pandas.DataFrame or None, default=None
+        Bootstrap intervals of that refit, laid out as ``intervals``.
     """
 
     catalog: pd.DataFrame
@@ -91,6 +100,9 @@ class CohortData:
     decomposition: pd.DataFrame | None = None
     reference_signatures: pd.DataFrame | None = None
     other_catalogs: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rank_caution: bool = False
+    reference_exposures: pd.DataFrame | None = None
+    reference_intervals: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ class MatrixReportData:
     pixels: tuple[int, int] | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
     blocks: pd.DataFrame | None = None
+    rank_caution: bool = False
 
 
 def plot_component_images(signatures: pd.DataFrame, shape: tuple[int, int],
@@ -149,6 +150,7 @@ def write_matrix_report(data: MatrixReportData, out_dir: Path) -> Path:
                     f"{data.chosen_rank} components chosen; median reconstruction cosine "
                     f"{data.reconstruction['cosine'].median():.3f}."),
         "run": frame_table(run, "fact"), "rank_rule": data.rank_rule,
+        "rank_caution": data.rank_caution, "chosen_rank": str(data.chosen_rank),
         "rank_table": frame_table(data.rank_metrics, "k", highlight=[
             index == data.chosen_rank for index in data.rank_metrics.index]),
         "stability": frame_table(data.stability, "component"),

@@ -1,8 +1,10 @@
 """Patient pages: one self-contained HTML page per sample, drawn by a pool of processes.
 
-Each page shows the sample's exposures (with bootstrap intervals when the refit wrote them),
-a plain-language reading of its numbers and its observed SBS96 spectrum above the
-reconstruction from the signatures. One reconstruction figure per process is refilled for
+Each page shows the sample's exposures (largest first, with bootstrap intervals when the refit
+wrote them; unused signatures collapsed), a plain-language reading of its numbers that states
+only established signatures (:mod:`.patient_rows` makes those decisions), its observed SBS96
+spectrum above the reconstruction and the residual, and, when given, its variants in regions
+of interest. One reconstruction figure per process is refilled for
 every sample, and pages are split over forked processes for large cohorts.
 """
 
@@ -19,20 +21,27 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from matplotlib.figure import Figure
 
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.report.cohort_data import CohortData, Prepared, prepare, reference_of
-from sigforge.report.figures import SavedFigure, plt, save_figure
+from sigforge.report.figures import plt, save_figure
 from sigforge.report.pages import check_stem, write_page
+from sigforge.report.patient_rows import (
+    AETIOLOGY_MIN_COSINE,
+    UNCERTAIN_TITLE,
+    describe_sample,
+    exposure_row,
+    region_rows,
+    split_found,
+    unexplained_share,
+)
 from sigforge.report.sbs96 import fill_reconstruction, plot_reconstruction
-from sigforge.report.tables import MISSING, fmt_float, fmt_int, fmt_percent, is_missing
+from sigforge.report.tables import fmt_float, fmt_int, fmt_percent
 
 logger = logging.getLogger(__name__)
 
-_STRONG_MATCH = 0.9
-_GOOD_FIT = 0.9
-_MINOR_SHARE = 0.1
 CAVEAT = (
     "A signature's resemblance to a COSMIC signature, and that COSMIC signature's proposed "
     "link to a mutational process, are statistical associations. They are not proof that the "
@@ -78,119 +87,73 @@ def _sample_intervals(prepared: Prepared, sample: str) -> dict[str, tuple[float,
         rows["signature"], rows["lower"], rows["upper"], rows["presence"], strict=True)}
 
 
-#: Patient tables list every signature up to this many; beyond it, only those ever used.
-_ALL_ROWS_UP_TO = 12
-
-
 def _patient_exposures(prepared: Prepared, sample: str) -> list[dict[str, Any]]:
-    """Per-signature mutations, fractions, intervals and matches of one sample.
+    """Per-signature mutations, fractions, intervals and COSMIC matches of one sample.
 
-    With many signatures (a reference set), those with zero exposure in the fit and in every
-    bootstrap refit are left out; the page says how many.
+    Every signature gets a row; the page orders and collapses them (see
+    :mod:`sigforge.report.patient_rows`).
     """
     values = prepared.exposures[:, prepared.column_of[sample]]
     total = float(values.sum())
     intervals = _sample_intervals(prepared, sample)
-    rows = []
-    for name, value in zip(prepared.signature_names, values, strict=True):
-        reference, cosine = reference_of(prepared, name)
-        fraction = float(value) / total if total > 0 else 0.0
-        lower, upper, presence = intervals.get(name, (np.nan, np.nan, np.nan))
-        rows.append({"signature": name, "value": float(value), "fraction": fraction,
-                     "mutations": fmt_int(value), "percent": fmt_percent(fraction),
-                     "reference": reference, "reference_value": cosine,
-                     "cosine": fmt_float(cosine),
-                     "interval": "" if is_missing(lower) else
-                     f"{fmt_int(lower)} – {fmt_int(upper)}",
-                     "presence": "" if is_missing(presence) else fmt_percent(presence),
-                     "aetiology": prepared.data.aetiology.get(reference, ""),
-                     "shown": len(values) <= _ALL_ROWS_UP_TO or value > 0
-                     or (not is_missing(presence) and presence > 0)})
-    return rows
+    return [exposure_row(name, float(value), total,
+                         intervals.get(name, (np.nan, np.nan, np.nan)),
+                         reference_of(prepared, name), prepared.data.aetiology)
+            for name, value in zip(prepared.signature_names, values, strict=True)]
 
 
-def _resemblance(row: Mapping[str, Any], *, relative: bool) -> str:
-    """Clause on how closely a de novo signature resembles its best COSMIC match.
+def _patient_fit(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
+                 figures: PatientFigures) -> dict[str, Any]:
+    """Draw and save the observed, reconstructed and residual spectra of one sample.
 
-    ``relative`` phrases it to follow the signature's name ("which ..."), otherwise as a
-    clause of its own ("it ...").
+    Returns the saved figure and the fit's numbers as page text: the cosine and the share of
+    mutations the reconstruction leaves unexplained.
     """
-    subject, possessive = ("which", "whose") if relative else ("it", "its")
-    cosine = row["reference_value"]
-    if row["reference"] == row["signature"]:
-        return f"{subject} is itself a COSMIC reference signature"
-    if row["reference"] == MISSING or is_missing(cosine):
-        return f"{subject} has no COSMIC match on record"
-    if cosine >= _STRONG_MATCH:
-        return f"{subject} resembles COSMIC {row['reference']} (cosine {cosine:.2f})"
-    return (f"{possessive} closest COSMIC signature, {row['reference']}, is only a weak match "
-            f"(cosine {cosine:.2f})")
-
-
-def _describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float) -> list[str]:
-    """A short plain-language reading of one sample's numbers, sentence by sentence."""
-    if burden <= 0 or not any(row["value"] > 0 for row in rows):
-        return ["No SNVs were counted for this sample, so no signature can be attributed."]
-    ranked = sorted(rows, key=lambda row: row["value"], reverse=True)
-    top = ranked[0]
-    lead = "Most of" if top["fraction"] > 0.5 else "The largest share of"
-    verb = "are" if top["fraction"] > 0.5 else "is"
-    sentences = [f"{lead} this sample's {burden:,} SNVs ({top['fraction']:.0%}) {verb} "
-                 f"attributed to {top['signature']}, {_resemblance(top, relative=True)}."]
-    for row in ranked[1:]:
-        if row["fraction"] >= _MINOR_SHARE:
-            sentences.append(f"{row['signature']} accounts for a further {row['fraction']:.0%}; "
-                             f"{_resemblance(row, relative=False)}.")
-    if not is_missing(cosine):
-        quality = "a close fit" if cosine >= _GOOD_FIT else "a loose fit; read it with caution"
-        sentences.append(f"Together the signatures reconstruct the observed spectrum with "
-                         f"cosine similarity {cosine:.2f} (1 is a perfect match), {quality}.")
-    return sentences
-
-
-def _patient_figures(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
-                     figures: PatientFigures) -> dict[str, SavedFigure]:
-    """Draw and save the observed and reconstructed spectra of one sample."""
     column = prepared.column_of[sample]
     observed = prepared.catalog[:, column]
     reconstructed = prepared.signatures @ prepared.exposures[:, column]
     cosine = prepared.cosine[sample]
     stem, page_dir = out_dir / "figures" / "patients" / file_stem, out_dir / "patients"
     fit = figures.draw_reconstruction(observed, reconstructed, title=sample, cosine=cosine)
-    return {
-        "reconstruction": save_figure(
-            fit, stem.with_name(f"{file_stem}_spectrum"), page_dir,
-            "Observed SBS96 spectrum (top) and its reconstruction from the signatures (bottom)",
-            close=False),
-    }
+    saved = save_figure(fit, stem.with_name(f"{file_stem}_spectrum"), page_dir,
+                        "Observed SBS96 spectrum (top), its reconstruction from the signatures "
+                        "(middle) and the residual, observed minus reconstructed (bottom)",
+                        close=False)
+    return {"figure": saved, "cosine": fmt_float(cosine),
+            "unexplained": fmt_percent(unexplained_share(observed, reconstructed))}
 
 
 def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
-                     figures: PatientFigures) -> dict[str, Any]:
+                     figures: PatientFigures, regions: pd.DataFrame | None) -> dict[str, Any]:
     """Figures, tables and reading of one patient page."""
     burden, cosine = prepared.burden[sample], prepared.cosine[sample]
     rows = _patient_exposures(prepared, sample)
+    found, absent = split_found(rows)
     return {
         "sample": sample, "burden": fmt_int(burden), "cosine": fmt_float(cosine),
-        "figures": _patient_figures(prepared, sample, out_dir, file_stem, figures),
-        "exposures": [row for row in rows if row["shown"]],
-        "hidden": sum(not row["shown"] for row in rows),
+        "fit": _patient_fit(prepared, sample, out_dir, file_stem, figures),
+        "exposures": found, "absent": absent,
         "has_intervals": prepared.data.intervals is not None,
         "has_aetiology": bool(prepared.data.aetiology),
+        "aetiology_min_cosine": f"{AETIOLOGY_MIN_COSINE:g}",
+        "uncertain_title": UNCERTAIN_TITLE,
+        "rank_caution": prepared.data.rank_caution,
+        "rank_rule": prepared.data.rank_rule, "chosen_rank": str(prepared.data.chosen_rank),
         "cohort_link": prepared.data.cohort_link,
-        "reading": _describe_sample(burden, rows, cosine),
+        "reading": describe_sample(burden, rows, cosine),
         "caveat": CAVEAT,
+        "regions": None if regions is None else region_rows(regions),
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
     }
 
 
 def _write_patient(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
-                   figures: PatientFigures) -> Path:
+                   figures: PatientFigures, regions: pd.DataFrame | None = None) -> Path:
     """Write one patient page from already-checked data, drawing into reused figures."""
     check_stem(file_stem)
     if sample not in prepared.column_of:
         raise ValueError(f"sample: expected one of the catalog's samples, got {sample!r}.")
-    context = _patient_context(prepared, sample, out_dir, file_stem, figures)
+    context = _patient_context(prepared, sample, out_dir, file_stem, figures, regions)
     path = write_page("patient.html.j2", out_dir / "patients" / f"{file_stem}.html", context)
     logger.debug("Wrote patient report %s", path)
     return path
@@ -255,7 +218,7 @@ def write_patients(prepared: Prepared, out_dir: Path, file_stems: Mapping[str, s
 
 
 def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
-                         file_stem: str) -> Path:
+                         file_stem: str, *, regions: pd.DataFrame | None = None) -> Path:
     """Write ``out_dir/patients/{file_stem}.html`` and its two figures.
 
     Parameters
@@ -268,6 +231,10 @@ def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
         Report directory (the page links back to ``../cohort.html``).
     file_stem : str
         File name without extension: letters, digits, '.', '_' and '-' only.
+    regions : pandas.DataFrame or None, default=None
+        The sample's variants in regions of interest (``regions_of_interest.tsv``: columns
+        region, chrom, pos, ref, alt, context, channel, signature, probability). None leaves
+        the section out; an empty table says that no counted variant falls in the regions.
 
     Returns
     -------
@@ -277,8 +244,9 @@ def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
     Raises
     ------
     ValueError
-        If the sample is unknown, the stem is unsafe, or the tables' labels disagree.
+        If the sample is unknown, the stem is unsafe, the tables' labels disagree, or
+        ``regions`` lacks a column.
     """
     prepared = prepare(data)
     with PatientFigures() as figures:
-        return _write_patient(prepared, sample, Path(out_dir), file_stem, figures)
+        return _write_patient(prepared, sample, Path(out_dir), file_stem, figures, regions)

@@ -273,8 +273,9 @@ def plot_signature_panel(signatures: pd.DataFrame) -> Figure:
 
 def plot_reconstruction(observed: np.ndarray, reconstructed: np.ndarray, *, title: str,
                         cosine: float | None = None,
-                        labels: tuple[str, str] = ("Observed", "Reconstructed")) -> Figure:
-    """Plot an observed SBS96 spectrum above its reconstruction from the signatures.
+                        labels: tuple[str, str] = ("Observed", "Reconstructed"),
+                        residual: bool = True) -> Figure:
+    """Plot an observed SBS96 spectrum above its reconstruction and their difference.
 
     Parameters
     ----------
@@ -287,12 +288,15 @@ def plot_reconstruction(observed: np.ndarray, reconstructed: np.ndarray, *, titl
     cosine : float or None, default=None
         Cosine similarity to show; None computes it from the two spectra.
     labels : tuple of str, default=("Observed", "Reconstructed")
-        Y-axis labels of the top and bottom panels.
+        Y-axis labels of the top and middle panels.
+    residual : bool, default=True
+        Add a bottom panel with ``observed - reconstructed`` per channel (same layout, a y
+        range symmetric about 0), which shows which channels the signatures miss.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two stacked SBS96 panels sharing one y scale.
+        Two stacked SBS96 panels sharing one y scale, and the residual panel below them.
 
     Raises
     ------
@@ -301,22 +305,38 @@ def plot_reconstruction(observed: np.ndarray, reconstructed: np.ndarray, *, titl
     """
     first = as_sbs96_vector(observed, "observed")
     second = as_sbs96_vector(reconstructed, "reconstructed")
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4.4), dpi=DPI, sharey=True)
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.84, hspace=0.35)
-    _draw_sbs96(top, first, ylabel=labels[0], tick_labels=False)
-    _draw_sbs96(bottom, second, ylabel=labels[1])
+    panels = 3 if residual else 2
+    fig, axes = plt.subplots(panels, 1, figsize=(9, 2.1 * panels + 0.2), dpi=DPI)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.16 / (panels - 1),
+                        top=1 - 0.32 / panels, hspace=0.35)
+    axes[0].sharey(axes[1])
+    _draw_sbs96(axes[0], first, ylabel=labels[0], tick_labels=False)
+    _draw_sbs96(axes[1], second, ylabel=labels[1], tick_labels=not residual)
+    if residual:
+        _draw_sbs96(axes[2], first - second, ylabel="Residual")
+        axes[2].axhline(0.0, color="0.3", linewidth=0.6)
     fill_reconstruction(fig, first, second, title=title, cosine=cosine)
     return fig
+
+
+def _set_residual(ax: Axes, residual: npt.NDArray[np.float64]) -> None:
+    """Set the residual bars and a y range symmetric about 0 (to +-1 when all are 0)."""
+    set_bars(ax, residual)
+    peak = float(np.abs(residual).max())
+    limit = peak * 1.08 if peak > 0 else 1.0
+    ax.set_ylim(-limit, limit)
 
 
 def fill_reconstruction(fig: Figure, observed: npt.NDArray[np.float64],
                         reconstructed: npt.NDArray[np.float64], *, title: str,
                         cosine: float | None) -> None:
-    """Set both panels' bars, their shared y range and the title with the cosine."""
+    """Set every panel's bars, the shared y range, the residual and the title with the cosine."""
     top, bottom = fig.axes[:2]
     set_bars(top, observed)
     set_bars(bottom, reconstructed)
     set_peak(top, max(float(observed.max()), float(reconstructed.max())))
+    if len(fig.axes) > 2:
+        _set_residual(fig.axes[2], observed - reconstructed)
     if cosine is None:
         cosine = float(cosine_similarity(observed, reconstructed))
     fig.suptitle(f"{plain(title)} (cosine {fmt_float(cosine)})", fontsize=9)

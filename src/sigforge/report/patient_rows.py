@@ -1,0 +1,248 @@
+"""The decisions behind a patient page, as small pure functions that tests can call directly.
+
+A patient page must not overstate: exposures are listed largest first, signatures the fit
+did not use are collapsed out of the way, a signature whose bootstrap interval includes 0 is
+marked *uncertain* and is never reported as a finding, and a COSMIC aetiology is shown only
+beside a close match (cosine at least :data:`AETIOLOGY_MIN_COSINE`). Rows are plain dicts
+(the keys the patient template reads); :func:`exposure_row` builds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sigforge.report.tables import MISSING, fmt_float, fmt_int, fmt_percent, is_missing
+
+AETIOLOGY_MIN_COSINE = 0.9
+"""A signature is shown with a COSMIC signature's proposed aetiology only when its cosine
+similarity to that COSMIC signature is at least this; below it the match is too loose for the
+aetiology to say anything about the sample. The pages state the threshold."""
+
+GOOD_FIT = 0.9
+"""Reconstruction cosine from which the Reading calls the fit close."""
+
+MINOR_SHARE = 0.1
+"""Findings below this share of the attributed mutations are listed together, not one by one."""
+
+UNCERTAIN_TITLE = ("The bootstrap interval of this exposure includes 0: resampling the "
+                   "sample's mutations often leaves this signature out, so its presence is not "
+                   "established.")
+"""The tooltip of the "uncertain" badge."""
+
+REGION_COLUMNS = ("region", "chrom", "pos", "ref", "alt", "context", "channel", "signature",
+                  "probability")
+"""Columns of ``regions_of_interest.tsv``: one row per counted variant in a given region."""
+
+
+def is_uncertain(value: float, lower: float) -> bool:
+    """True when a used signature's interval includes 0 (its lower bound is 0).
+
+    Without an interval (``lower`` missing) nothing is marked: the page then has no evidence
+    either way and says so in its notes.
+    """
+    return value > 0 and not is_missing(lower) and lower <= 0
+
+
+def is_close_match(reference: str, cosine: float) -> bool:
+    """Whether a signature matches its best COSMIC signature closely enough for the aetiology."""
+    return reference != MISSING and not is_missing(cosine) and cosine >= AETIOLOGY_MIN_COSINE
+
+
+def _cosine_text(cosine: float) -> str:
+    """A cosine to two decimals, or three where two would round it up to the threshold."""
+    text = f"{cosine:.2f}"
+    if cosine < AETIOLOGY_MIN_COSINE <= float(text):
+        text = f"{cosine:.3f}"
+    return text
+
+
+def aetiology_text(signature: str, reference: str, cosine: float,
+                   aetiology: Mapping[str, str]) -> str:
+    """The aetiology cell: COSMIC's proposed aetiology for a close match, else why none.
+
+    A signature that *is* a COSMIC signature (a refit to COSMIC) matches itself exactly
+    (cosine 1), so its own aetiology is shown. ``signature`` names the row in messages only.
+    """
+    if reference == MISSING or is_missing(cosine):
+        return "no COSMIC match on record"
+    if not is_close_match(reference, cosine):
+        return f"no close COSMIC match (best: {reference}, cosine {_cosine_text(cosine)})"
+    return aetiology.get(reference, "")
+
+
+def exposure_row(signature: str, value: float, total: float, interval: tuple[float, float, float],
+                 match: tuple[str, float], aetiology: Mapping[str, str]) -> dict[str, Any]:
+    """One row of the exposure table: numbers for the Reading, strings for the page.
+
+    ``interval`` is (lower, upper, presence), NaN when the refit wrote no intervals; ``match``
+    is (best COSMIC signature, cosine).
+    """
+    lower, upper, presence = interval
+    reference, cosine = match
+    fraction = value / total if total > 0 else 0.0
+    return {"signature": signature, "value": value, "fraction": fraction,
+            "mutations": fmt_int(value), "percent": fmt_percent(fraction),
+            "reference": reference, "reference_value": cosine, "cosine": fmt_float(cosine),
+            "lower": lower, "presence_value": presence,
+            "interval": interval_text(lower, upper),
+            "presence": "" if is_missing(presence) else fmt_percent(presence),
+            "uncertain": is_uncertain(value, lower),
+            "close_match": is_close_match(reference, cosine),
+            "aetiology": aetiology_text(signature, reference, cosine, aetiology)}
+
+
+def interval_text(lower: float, upper: float) -> str:
+    """An interval as counts; a lower bound above 0 but under 0.5 keeps a digit, so that
+    an interval that excludes 0 never reads "0 – ..." without the uncertain badge."""
+    if is_missing(lower):
+        return ""
+    low = f"{lower:.1f}" if 0 < lower < 0.5 else fmt_int(lower)
+    return f"{low} – {fmt_int(upper)}"
+
+
+def order_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Rows by exposure, largest first; equal exposures by signature name."""
+    return sorted(rows, key=lambda row: (-row["value"], row["signature"]))
+
+
+def split_found(rows: Iterable[Mapping[str, Any]]
+                ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """(signatures the fit used, ordered by exposure; those at 0, by name).
+
+    The second list is what the page collapses into "N signatures not found in this sample".
+    """
+    ordered = order_rows(rows)
+    return [row for row in ordered if row["value"] > 0], \
+        [row for row in ordered if not row["value"] > 0]
+
+
+def resemblance(row: Mapping[str, Any], *, relative: bool) -> str:
+    """Clause on how closely a signature resembles its best COSMIC match.
+
+    ``relative`` phrases it to follow the signature's name ("which ..."), otherwise as a
+    clause of its own ("it ...").
+    """
+    subject, possessive = ("which", "whose") if relative else ("it", "its")
+    cosine = row["reference_value"]
+    if row["reference"] == row["signature"]:
+        return f"{subject} is itself a COSMIC reference signature"
+    if row["reference"] == MISSING or is_missing(cosine):
+        return f"{subject} has no COSMIC match on record"
+    if cosine >= AETIOLOGY_MIN_COSINE:
+        return f"{subject} resembles COSMIC {row['reference']} (cosine {cosine:.2f})"
+    return (f"{possessive} closest COSMIC signature, {row['reference']}, is only a weak match "
+            f"(cosine {_cosine_text(cosine)})")
+
+
+def _lead_sentence(burden: int, top: Mapping[str, Any], largest: bool) -> str:
+    """The first finding: the established signature with the largest exposure."""
+    share = f"{top['fraction']:.0%}"
+    if top["fraction"] > 0.5:
+        opening = f"Most of this sample's {burden:,} SNVs ({share}) are attributed to"
+    elif largest:
+        opening = f"The largest share of this sample's {burden:,} SNVs ({share}) is attributed to"
+    else:
+        opening = f"Of this sample's {burden:,} SNVs, {share} are attributed to"
+    return f"{opening} {top['signature']}, {resemblance(top, relative=True)}."
+
+
+def _finding_sentences(burden: int, findings: Sequence[Mapping[str, Any]],
+                       largest: bool) -> list[str]:
+    """Sentences stating the established signatures (interval excludes 0, or no intervals)."""
+    sentences = [_lead_sentence(burden, findings[0], largest)]
+    minor = []
+    for row in findings[1:]:
+        if row["fraction"] >= MINOR_SHARE:
+            sentences.append(f"{row['signature']} accounts for a further {row['fraction']:.0%}; "
+                             f"{resemblance(row, relative=False)}.")
+        else:
+            minor.append(f"{row['signature']} ({row['fraction']:.0%})")
+    if minor:
+        sentences.append(f"Smaller contributions: {', '.join(minor)}.")
+    return sentences
+
+
+def _possible_sentence(uncertain: Sequence[Mapping[str, Any]]) -> str:
+    """The uncertain signatures, named as possibly present, never with a share."""
+    names = []
+    for row in uncertain:
+        presence = row.get("presence_value", np.nan)
+        names.append(row["signature"] if is_missing(presence) else
+                     f"{row['signature']} (used in {presence:.0%} of resamples)")
+    which = "these signatures" if len(names) > 1 else "this signature"
+    return (f"Possibly present (interval includes 0): {', '.join(names)}. The data do not "
+            f"establish {which} in this sample.")
+
+
+def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float) -> list[str]:
+    """A short plain-language reading of one sample's numbers, sentence by sentence.
+
+    Only signatures whose interval excludes 0 (all used signatures when there are no
+    intervals) are stated as findings; the others are named as possibly present.
+    """
+    used, _ = split_found(rows)
+    if burden <= 0 or not used:
+        return ["No SNVs were counted for this sample, so no signature can be attributed."]
+    findings = [row for row in used if not row.get("uncertain", False)]
+    uncertain = [row for row in used if row.get("uncertain", False)]
+    if findings:
+        sentences = _finding_sentences(burden, findings, largest=findings[0] is used[0])
+    else:
+        sentences = [f"No signature is established in this sample's {burden:,} SNVs: the "
+                     "bootstrap interval of every signature used in the fit includes 0."]
+    if uncertain:
+        sentences.append(_possible_sentence(uncertain))
+    if not is_missing(cosine):
+        quality = "a close fit" if cosine >= GOOD_FIT else "a loose fit; read it with caution"
+        sentences.append(f"Together the signatures reconstruct the observed spectrum with "
+                         f"cosine similarity {cosine:.2f} (1 is a perfect match), {quality}.")
+    return sentences
+
+
+def unexplained_share(observed: npt.NDArray[np.float64],
+                      reconstructed: npt.NDArray[np.float64]) -> float:
+    """Share of the observed mutations the reconstruction does not explain.
+
+    Half the summed absolute residual over the observed total: 0 for a perfect
+    reconstruction, 1 when the two spectra share no mass; NaN for an empty sample.
+    """
+    total = float(np.sum(observed))
+    if total <= 0:
+        return float("nan")
+    return float(np.abs(np.asarray(observed) - np.asarray(reconstructed)).sum()) / 2.0 / total
+
+
+def _region_cell(value: object) -> str:
+    """A cell of the regions table as text; whole-number floats (positions) without '.0'."""
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def region_rows(regions: pd.DataFrame) -> list[list[str]]:
+    """Display rows of ``regions_of_interest.tsv``, in :data:`REGION_COLUMNS` order, as text.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing (the file was not written by the regions step).
+    """
+    missing = [column for column in REGION_COLUMNS if column not in regions.columns]
+    if missing:
+        raise ValueError(f"regions of interest: expected columns {list(REGION_COLUMNS)}, "
+                         f"missing {missing}.")
+    rows = []
+    for record in regions[list(REGION_COLUMNS)].itertuples(index=False):
+        cells = [_region_cell(value) for value in record]
+        probability = pd.to_numeric(pd.Series([record[-1]]), errors="coerce").iloc[0]
+        if not is_missing(probability):
+            cells[-1] = fmt_float(float(probability))
+        rows.append(cells)
+    return rows
