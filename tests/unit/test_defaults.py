@@ -60,6 +60,7 @@ CLI_ONLY: list[tuple[str, tuple[str, ...], str]] = [
     ("extract.replicates_per_chunk", ("extract",), "chunk_size"),
     ("genome_build", ("refit", "report"), "genome_build"),
     ("refit.reference", ("refit",), "decompose_into"),
+    ("refit.regions_of_interest", ("refit",), "regions_of_interest"),
     ("report.reference", ("report",), "reference"),
     ("catalog.all_filters", ("catalog",), "all_filters"),
     ("catalog.contexts", ("catalog",), "contexts"),
