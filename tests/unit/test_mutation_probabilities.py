@@ -178,3 +178,19 @@ def test_read_regions_names_and_whitespace(tmp_path: Path) -> None:
     hits = variants_in_regions(pd.Series(["1", "MT", "1"]), pd.Series([11, 2, 21]), regions,
                                {"1": "chr1", "chr1": "chr1", "MT": "chrM", "chrM": "chrM"}.get)
     assert hits.to_numpy().tolist() == [[0, 0], [2, 1]]
+
+
+def test_probability_text_formats_each_channel_once_but_never_wrongly() -> None:
+    """Rows of one channel share their probabilities (formatted once); a table where they do
+    not (edited by a caller) is still written row by row, exactly."""
+    from sigforge.genomics.mutation_tables import mutation_probabilities_text
+
+    table = pd.DataFrame({"chrom": ["1", "1", "2"], "pos": [5, 9, 7], "ref": ["C", "G", "C"],
+                          "alt": ["T", "A", "A"], "context": ["ACG", "CGT", "ACA"],
+                          "channel": ["A[C>T]G", "A[C>T]G", "A[C>A]A"],
+                          "S1": [0.25, 0.25, 1 / 3], "S2": [0.75, 0.75, 2 / 3],
+                          "explained": [True, True, False]})
+    for frame in (table, table.assign(S1=[0.25, 0.5, 1 / 3], S2=[0.75, 0.5, 2 / 3])):
+        text = mutation_probabilities_text(frame)
+        assert text == frame.to_csv(sep="\t", index=False, float_format="%.6g",
+                                    lineterminator="\n")

@@ -141,7 +141,7 @@ def _read_regions(args: argparse.Namespace) -> pd.DataFrame | None:
 
 
 def _write_tsv(frame: pd.DataFrame, path: Path) -> None:
-    """A plain TSV without index, probabilities to 6 significant digits, written atomically."""
+    """A plain TSV without index, floats to 6 significant digits, written atomically."""
     with atomic_write(path) as handle:
         frame.to_csv(handle, sep="\t", index=False, float_format="%.6g")
 
@@ -152,13 +152,15 @@ def _write_attribution(patient: _Patient, signatures: Matrix, exposures: pd.Data
     from sigforge.genomics.mutation_tables import (
         REGION_TABLE,
         mutation_probabilities,
+        mutation_probabilities_text,
         regions_of_interest,
     )
     from sigforge.genomics.regions import variants_in_regions
 
     sample = exposures.columns[0]
     table = mutation_probabilities(patient.variants, signatures.data, exposures[sample])
-    _write_tsv(table, out / "mutation_probabilities.tsv")
+    with atomic_write(out / "mutation_probabilities.tsv") as handle:
+        handle.write(mutation_probabilities_text(table))
     if regions is None:
         hits = pd.DataFrame(columns=list(REGION_TABLE))
     else:

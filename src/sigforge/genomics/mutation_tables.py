@@ -67,6 +67,35 @@ def mutation_probabilities(variants: pd.DataFrame, signatures: pd.DataFrame,
     return table.reset_index(drop=True)
 
 
+def _signature_columns(table: pd.DataFrame) -> list[str]:
+    """The signature columns of a :func:`mutation_probabilities` table."""
+    return [c for c in table.columns if c not in (*VARIANT_COLUMNS, EXPLAINED)]
+
+
+def mutation_probabilities_text(table: pd.DataFrame, float_format: str = "%.6g") -> str:
+    """The TSV text of a :func:`mutation_probabilities` table (header, one line per variant).
+
+    Fast for large VCFs: a variant's probabilities depend only on its channel, so each
+    channel's probabilities are formatted once (every row is checked to equal its channel's
+    first row; otherwise each row is formatted on its own).
+    """
+    signatures = _signature_columns(table)
+    values = table[signatures].to_numpy(dtype=np.float64)
+    explained = table[EXPLAINED].to_numpy(dtype=bool)
+    codes, _ = pd.factorize(table["channel"])
+    _, first = np.unique(codes, return_index=True)
+    if not (np.array_equal(values, values[first][codes])
+            and np.array_equal(explained, explained[first][codes])):
+        first, codes = np.arange(len(table)), np.arange(len(table))
+    tails = np.array(["\t".join([*(float_format % v for v in values[i]), str(explained[i])])
+                      for i in first.tolist()], dtype=object)
+    heads = table["chrom"].astype(str)
+    for column in VARIANT_COLUMNS[1:]:
+        heads = heads + "\t" + table[column].astype(str)
+    lines = ["\t".join(map(str, table.columns)), *(heads + "\t" + tails[codes]).tolist()]
+    return "\n".join(lines) + "\n"
+
+
 def regions_of_interest(probabilities: pd.DataFrame, regions: pd.DataFrame,
                         hits: pd.DataFrame) -> pd.DataFrame:
     """The variants inside each region with their most likely signature.
@@ -85,7 +114,7 @@ def regions_of_interest(probabilities: pd.DataFrame, regions: pd.DataFrame,
     DataFrame
         The :data:`REGION_TABLE` columns, one row per hit (no rows, same columns, when none).
     """
-    signatures = [c for c in probabilities.columns if c not in (*VARIANT_COLUMNS, EXPLAINED)]
+    signatures = _signature_columns(probabilities)
     values = probabilities[signatures].to_numpy(dtype=np.float64)[hits["variant_row"]]
     best = values.argmax(axis=1) if len(values) else np.zeros(0, np.int64)
     rows = probabilities.iloc[hits["variant_row"].to_numpy()]
