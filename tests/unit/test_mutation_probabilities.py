@@ -194,3 +194,12 @@ def test_probability_text_formats_each_channel_once_but_never_wrongly() -> None:
         text = mutation_probabilities_text(frame)
         assert text == frame.to_csv(sep="\t", index=False, float_format="%.6g",
                                     lineterminator="\n")
+
+
+def test_a_signature_named_like_a_column_is_refused(patient: dict,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = patient["tmp"] / "signatures.tsv"
+    patient["signatures"].rename(columns={"mixed": "pos"}).to_csv(path, sep="\t")
+    assert main(patient["args"]) == 2
+    assert "signatures named ['pos'] clash with the columns" in capsys.readouterr().err
+    assert not patient["out"].exists()

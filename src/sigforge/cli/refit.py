@@ -209,6 +209,10 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     restricted = _restriction(args.restrict_to, data.columns)
     if restricted is not None:
         data = data[restricted]
+    if args.vcf:
+        from sigforge.genomics.mutation_tables import check_signature_names
+
+        check_signature_names(data.columns, f"signatures {signatures.path}")
     return Matrix(data.loc[matrix.data.index], signatures.channel_set, signatures.path)
 
 

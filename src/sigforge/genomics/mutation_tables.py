@@ -31,6 +31,18 @@ REGION_TABLE = ("region", "chrom", "pos", "ref", "alt", "context", "channel", "s
                 "probability")
 
 
+def check_signature_names(names: pd.Index, source: str = "signatures") -> None:
+    """Raise InputError when a signature is named like a fixed column of the tables.
+
+    Called before any output is written (``sigforge refit --vcf``), so that a clash stops the
+    run with nothing half-written.
+    """
+    clash = [str(name) for name in names if str(name) in (*VARIANT_COLUMNS, EXPLAINED)]
+    if clash:
+        raise InputError(f"{source}: signatures named {clash} clash with the columns of "
+                         "mutation_probabilities.tsv; rename them in the signature table.")
+
+
 def mutation_probabilities(variants: pd.DataFrame, signatures: pd.DataFrame,
                            exposures: pd.Series) -> pd.DataFrame:
     """Each counted variant's probability per signature, with the variant's columns.
@@ -49,11 +61,7 @@ def mutation_probabilities(variants: pd.DataFrame, signatures: pd.DataFrame,
     InputError
         A signature named like one of the fixed columns (the table would be ambiguous).
     """
-    clash = [name for name in signatures.columns
-             if str(name) in (*VARIANT_COLUMNS, EXPLAINED)]
-    if clash:
-        raise InputError(f"signatures named {clash} clash with the columns of "
-                         "mutation_probabilities.tsv; rename them in the signature table.")
+    check_signature_names(signatures.columns)
     channels = signatures.index.get_indexer(variants["channel"])
     if (channels < 0).any():
         raise ValueError("a variant's channel is missing from the signature table")
