@@ -238,7 +238,7 @@ def test_every_context_matches_the_reference_classifier(seed: int, length: int,
         vcf = write_vcf(base / "s.vcf", [("chr1", p, r, a, "PASS") for p, r, a in records])
         options = CatalogOptions(contexts if annotation else tuple(
             c for c in contexts if c != "SBS288"), annotation=annotation,
-            multi_snvs_in_sbs=spmg_sbs)
+            multi_snvs_in_sbs=spmg_sbs, keep_variants=True)
         result = count_table(read_vcf(vcf), genome, options)[0]
     expected = reference_catalogs(seq, records, intervals, spmg_sbs)
     channel_sets = {"SBS96": SBS96_CHANNELS, "SBS1536": SBS1536_CHANNELS,
@@ -253,3 +253,16 @@ def test_every_context_matches_the_reference_classifier(seed: int, length: int,
     assert accounted == result.variants_read == len(records)
     assert result.matrices["SBS96"].sum() == (result.counted_by_kind["SBS96"]
                                               + result.counted_by_kind["also_in_sbs"])
+    check_kept_variants(result.variants, result.matrices["SBS96"], seq)
+
+
+def check_kept_variants(variants, sbs96: np.ndarray, seq: str) -> None:
+    """The kept records give the SBS96 column by channel, each at its own site and context."""
+    by_channel = variants["channel"].value_counts()
+    np.testing.assert_array_equal(
+        [by_channel.get(label, 0) for label in SBS96_CHANNELS], sbs96)
+    for chrom, pos, ref, alt, context, channel in variants.itertuples(index=False):
+        assert chrom == "chr1" and seq[pos - 1] == ref != alt
+        assert context == seq[pos - 2:pos + 1]
+        strand = (context, alt) if ref in "CT" else (revcomp(context), revcomp(alt))
+        assert channel == f"{strand[0][0]}[{strand[0][1]}>{strand[1]}]{strand[0][2]}"

@@ -155,11 +155,13 @@ def hostile_copy(tmp_path: Path) -> Path:
         (DASH_ID, "resources/example/vcfs/S04.vcf", ""),
     ]
     sheet = "sample_id\tvcf\tvcf_sample\n" + "".join("\t".join(r) + "\n" for r in sheet_rows)
+    (workdir / HOSTILE_REGIONS).write_text("chr1\t0\t100000\tfirst region\n")
     sheet_path = "config/sheet $(touch pwned_sheet) 'q'.tsv"
     (workdir / sheet_path).write_text(sheet)
     edit_config(workdir, samples=sheet_path, reference=f"{HOSTILE_REF_DIR}/genome.fa",
                 refit={"signatures": HOSTILE_SIGNATURES, "reference": HOSTILE_REFERENCE_SET,
-                       "restrict_to": ["SBS1", HOSTILE_REFERENCE_SET]},
+                       "restrict_to": ["SBS1", HOSTILE_REFERENCE_SET],
+                       "regions_of_interest": HOSTILE_REGIONS},
                 report={"reference": HOSTILE_REFERENCE_SET})
     return workdir
 
@@ -174,11 +176,12 @@ def shell_commands(output: str) -> list[str]:
 HOSTILE_VCF = f"{HOSTILE_DIR}/S02 $(touch pwned_vcf) 'x'.vcf"
 DASH_ID = "--all-filters"  # a name that reads as an option must stay a value
 MULTI_VCF = f"{HOSTILE_DIR}/multi `touch pwned_bt`.vcf"
+HOSTILE_REGIONS = f"{HOSTILE_DIR}/roi $(touch pwned_roi) 'r'.bed"  # refit.regions_of_interest
 #: Every value of the hostile copy's sheet and config that reaches a shell command.
 HOSTILE_VALUES = [HOSTILE_ID, HOSTILE_VCF, MULTI_VCF, "Tumor 1", HOSTILE_COLUMN,
                   f"{HOSTILE_REF_DIR}/genome.fa", HOSTILE_SIGNATURES, HOSTILE_REFERENCE_SET,
                   f"SBS1,{HOSTILE_REFERENCE_SET}",  # refit.restrict_to, joined by commas
-                  DASH_ID]
+                  HOSTILE_REGIONS, DASH_ID]
 
 
 def value_tokens(command: str) -> list[str]:
@@ -225,6 +228,8 @@ def test_hostile_names_come_through_a_real_catalog_run_verbatim(tmp_path: Path) 
     assert (catalog[DASH_ID] == single["S04"]).all()
     patient = read_catalog(workdir / "results/patients/Tumor_1/exposures.tsv", generic=True)
     assert list(patient.data.columns) == ["Tumor 1"]
+    regions = (workdir / "results/patients/Tumor_1/regions_of_interest.tsv").read_text()
+    assert "\nfirst region\tchr1\t" in regions
 
 
 def test_matrix_and_joint_paths_are_quoted(tmp_path: Path) -> None:

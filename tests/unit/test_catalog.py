@@ -124,3 +124,44 @@ def test_assemble_cohort_orders_columns_and_log(genome: ReferenceGenome,
     assert np.issubdtype(catalog.to_numpy().dtype, np.integer)
     with pytest.raises(InputError, match="more than once"):
         assemble_cohort([a, a])
+
+
+def _records(variants) -> list[tuple]:
+    return [tuple(row) for row in variants.itertuples(index=False)]
+
+
+def test_kept_variants_are_the_counted_snvs_in_file_order(genome: ReferenceGenome,
+                                                          make_vcf: Callable[..., Path]) -> None:
+    """Only the SBS96-counted variants, as the VCF writes them (contig '2' stays '2', purine
+    REF stays purine), with the trinucleotide on that strand and the channel counted."""
+    records = [("chr1", 2, "C", "A", "PASS"), ("chr1", 6, "A", "C", "PASS"),
+               ("chr1", 8, "G", "A,T", "PASS"), ("chr1", 10, "A", "T", "LowQual"),
+               ("chr1", 20, "C", "A", "PASS"), ("2", 3, "G", "T", "PASS"),
+               ("2", 3, "G", "T", "PASS")]
+    vcf = make_vcf(records)
+    assert count_sample(vcf, genome, sample="s").variants is None  # opt-in only
+    result = count_sample(vcf, genome, sample="s", keep_variants=True)
+    assert _records(result.variants) == [
+        ("chr1", 2, "C", "A", "ACG", "A[C>A]G"), ("chr1", 6, "A", "C", "TAC", "G[T>G]A"),
+        ("chr1", 8, "G", "A", "CGC", "G[C>T]G"), ("chr1", 8, "G", "T", "CGC", "G[C>A]G"),
+        ("2", 3, "G", "T", "TGA", "T[C>A]A")]
+    by_channel = result.variants["channel"].value_counts()
+    assert [by_channel.get(label, 0) for label in SBS96_INDEX] == result.counts.tolist()
+
+
+def test_kept_variants_follow_multi_snvs_in_sbs(genome: ReferenceGenome,
+                                                make_vcf: Callable[..., Path]) -> None:
+    """SPMG-compatible counting puts both bases of a 2-bp record in SBS96: two records."""
+    from sigforge.genomics.catalog import CatalogOptions, count_table
+    from sigforge.genomics.variants import read_input
+
+    vcf = make_vcf([("chr1", 2, "CG", "AT", "PASS"), ("chr1", 8, "G", "A", "PASS")])
+    for multi, expected in ((False, [("chr1", 8, "G", "A", "CGC", "G[C>T]G")]),
+                            (True, [("chr1", 2, "C", "A", "ACG", "A[C>A]G"),
+                                    ("chr1", 3, "G", "T", "CGT", "A[C>A]G"),
+                                    ("chr1", 8, "G", "A", "CGC", "G[C>T]G")])):
+        options = CatalogOptions(("SBS96", "DBS78"), multi_snvs_in_sbs=multi,
+                                 keep_variants=True)
+        result = count_table(read_input(vcf), genome, options)[0]
+        assert _records(result.variants) == expected
+        assert len(result.variants) == result.counts.sum()

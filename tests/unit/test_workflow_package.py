@@ -142,6 +142,9 @@ def test_catalog_and_sample_flags() -> None:
         "--vcf=a b.vcf", "--reference=g.fa", "--sample-name=-S1"]
     assert flags.vcf_refit_flags("v.vcf", "g.fa", "S", "T", all_filters=True)[3:] == [
         "--vcf-sample=T", "--all-filters"]
+    assert flags.vcf_refit_flags("v.vcf", "g.fa", "S", "", all_filters=False,
+                                 regions="-genes of interest.bed")[3:] == [
+        "--regions-of-interest=-genes of interest.bed"]
 
 
 def test_matrix_flags() -> None:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -140,6 +141,42 @@ def test_patient_target_needs_no_discovery(demo: Path) -> None:
     found = read_catalog(demo / "results/patients/S07/exposures.tsv").data["S07"]
     truth = read_catalog(demo / "resources/example/truth_exposures.tsv").data["S07"]
     assert set(found.index[found > 0]) == set(truth.index[truth > 0])
+    probabilities = pd.read_csv(demo / "results/patients/S07/mutation_probabilities.tsv",
+                                sep="\t")
+    np.testing.assert_allclose(probabilities[found.index].sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_patient_target_writes_mutation_probabilities_and_regions(tmp_path: Path) -> None:
+    """The patient target alone (seconds): every counted SNV with its probability per
+    reference signature, and the SNVs of the configured BED's regions ('1' in the BED finds
+    the VCF's 'chr1'); without a BED the regions table holds its header only."""
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "resources/roi.bed").write_text("track name=roi\n1\t0\t3000\tfirst\n"
+                                               "chr1\t2000\t6000\n")
+    config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    config["refit"]["regions_of_interest"] = "resources/roi.bed"
+    config["refit"]["bootstrap"] = 5
+    (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
+    folder = workdir / "results/patients/S07"
+    run = snakemake(workdir, "--cores", "2", "results/patients/S07/patients/S07.html")
+    assert run.returncode == 0, run.stdout[-3000:]
+    table = pd.read_csv(folder / "mutation_probabilities.tsv", sep="\t")
+    log = read_table(folder / "catalog_log.tsv")
+    signatures = list(read_catalog(folder / "exposures.tsv", generic=True).data.index)
+    assert list(table.columns[6:]) == [*signatures, "explained"]
+    assert len(table) == log.loc["S07", "counted_SBS96"]
+    np.testing.assert_allclose(table[signatures].sum(axis=1), 1.0, atol=1e-5)
+    hits = pd.read_csv(folder / "regions_of_interest.tsv", sep="\t")
+    pos = table["pos"][table["chrom"] == "chr1"]
+    inside = (pos <= 3000).sum() + ((pos > 2000) & (pos <= 6000)).sum()
+    assert len(hits) == inside > 0
+    assert set(hits["region"]) == {"first", "chr1:2001-6000"}
+    config["refit"]["regions_of_interest"] = None
+    (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
+    shutil.rmtree(folder)
+    run = snakemake(workdir, "--cores", "2", "results/patients/S07/patients/S07.html")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert (folder / "regions_of_interest.tsv").read_text().count("\n") == 1
 
 
 def test_demo_writes_reports_for_every_sample(demo: Path) -> None:

@@ -218,11 +218,19 @@ def refit_catalog_args(wildcards, input):
     return ["--catalog", str(input.catalog)]
 
 
+def refit_regions(wildcards):
+    """The BED of regions of interest of the patient refits, when configured."""
+    regions = config["refit"].get("regions_of_interest")
+    return [regions] if regions else []
+
+
 def refit_vcf_args(wildcards, input):
-    """The data of a patient refit: its VCF, the reference, its name and VCF column, filters."""
+    """The data of a patient refit: its VCF, the reference, its name and VCF column, filters,
+    the regions of interest."""
     return flags.vcf_refit_flags(input.vcf, input.reference, sample_name(wildcards),
                                  sample_row(wildcards).get("vcf_sample", ""),
-                                 all_filters=CATALOG_CONFIG["all_filters"])
+                                 all_filters=CATALOG_CONFIG["all_filters"],
+                                 regions=input.regions[0] if input.regions else None)
 
 
 # Resources: memory (MB) and runtime (minutes) of each job, times the attempt

@@ -54,15 +54,20 @@ use rule refit as refit_reference with:
         runtime=60,
 
 
-# One patient's VCF against the reference set, with its own page.
+# One patient's VCF against the reference set, with its own page, each counted SNV's
+# probability per signature, and the SNVs in the regions of interest (config
+# refit.regions_of_interest; the table holds only its header when none is set).
 use rule refit as refit_patient with:
     input:
         vcf=sample_vcf,
         reference=REFERENCE,
         fai=rules.genome_faidx.output.fai,
+        regions=refit_regions,
     output:
         exposures="results/patients/{stem}/exposures.tsv",
         intervals="results/patients/{stem}/exposure_intervals.tsv",
+        probabilities="results/patients/{stem}/mutation_probabilities.tsv",
+        regions="results/patients/{stem}/regions_of_interest.tsv",
         page="results/patients/{stem}/patients/{stem}.html",
     log:
         "logs/patients/{stem}.log",

@@ -1,12 +1,17 @@
 """The ``refit`` command: exposures of a catalog (or one patient's VCF) to a signature set.
+
+With ``--vcf`` it also writes the per-mutation attribution (``mutation_probabilities.tsv``)
+and ``regions_of_interest.tsv`` (header only without ``--regions-of-interest``), see
+:mod:`sigforge.genomics.mutation_tables`.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -24,6 +29,7 @@ from sigforge.cli.report import write_patient_page
 from sigforge.io import (
     InputError,
     Matrix,
+    atomic_write,
     read_matrix,
     write_matrix,
     write_table,
@@ -114,8 +120,17 @@ def _drop_artefacts(args: argparse.Namespace, data: pd.DataFrame) -> pd.DataFram
     return data.drop(columns=dropped)
 
 
-def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
-    """Per-patient mode: count the VCF into an SBS96 catalog in memory."""
+class _Patient(NamedTuple):
+    """One patient's counted VCF: catalog, log, counted SBS96 variants, contig resolver."""
+
+    matrix: Matrix
+    log: pd.DataFrame
+    variants: pd.DataFrame
+    resolve: Callable[[str], str | None]
+
+
+def _patient_catalog(args: argparse.Namespace) -> _Patient:
+    """Per-patient mode: count the VCF into an SBS96 catalog in memory, keeping its variants."""
     from sigforge.genomics.catalog import assemble_cohort, count_sample
     from sigforge.genomics.genome import ReferenceGenome
     from sigforge.genomics.samplesheet import file_stems
@@ -128,7 +143,7 @@ def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
     file_stems([name], f"VCF {args.vcf}")  # the name becomes file names: check it first
     genome = ReferenceGenome(args.reference)
     result = count_sample(args.vcf, genome, sample=name, vcf_sample=args.vcf_sample,
-                          all_filters=args.all_filters)
+                          all_filters=args.all_filters, keep_variants=True)
     genome.close()
     catalogs, log = assemble_cohort([result])
     counts = catalogs["SBS96"]
@@ -136,7 +151,51 @@ def _patient_catalog(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame]:
         raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "
                          f"({result.variants_read} variants read; skipped: "
                          f"{dict(result.skipped) or 'none'}). Nothing to refit.")
-    return Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log
+    return _Patient(Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log,
+                    result.variants, genome.resolve)
+
+
+def _read_regions(args: argparse.Namespace) -> pd.DataFrame | None:
+    """The --regions-of-interest BED, read and checked before any work (VCF input only)."""
+    if args.regions_of_interest is None:
+        return None
+    if not args.vcf:
+        raise InputError("--regions-of-interest reports the variants of one patient's VCF: "
+                         "give --vcf (a catalog has no variants), or drop the option.")
+    from sigforge.genomics.regions import read_regions
+
+    return read_regions(args.regions_of_interest)
+
+
+def _write_tsv(frame: pd.DataFrame, path: Path) -> None:
+    """A plain TSV without index, floats to 6 significant digits, written atomically."""
+    with atomic_write(path) as handle:
+        frame.to_csv(handle, sep="\t", index=False, float_format="%.6g")
+
+
+def _write_attribution(patient: _Patient, signatures: Matrix, exposures: pd.DataFrame,
+                       regions: pd.DataFrame | None, out: Path) -> None:
+    """mutation_probabilities.tsv and regions_of_interest.tsv (header only without a BED)."""
+    from sigforge.genomics.mutation_tables import (
+        REGION_TABLE,
+        mutation_probabilities,
+        mutation_probabilities_text,
+        regions_of_interest,
+    )
+    from sigforge.genomics.regions import variants_in_regions
+
+    sample = exposures.columns[0]
+    table = mutation_probabilities(patient.variants, signatures.data, exposures[sample])
+    with atomic_write(out / "mutation_probabilities.tsv") as handle:
+        handle.write(mutation_probabilities_text(table))
+    if regions is None:
+        hits = pd.DataFrame(columns=list(REGION_TABLE))
+    else:
+        pairs = variants_in_regions(table["chrom"], table["pos"], regions, patient.resolve)
+        hits = regions_of_interest(table, regions, pairs)
+        logger.info("regions of interest: %d counted SNV(s) in %d of %d region(s)",
+                    pairs["variant_row"].nunique(), pairs["region_row"].nunique(), len(regions))
+    _write_tsv(hits, out / "regions_of_interest.tsv")
 
 
 def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
@@ -176,6 +235,10 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
                        ", ".join(f"{name} (sum {total:.4g})" for name, total in rescaled.items()))
     restricted = _restriction(args.restrict_to, data.columns)
     data = data[restricted] if restricted is not None else _drop_artefacts(args, data)
+    if args.vcf:
+        from sigforge.genomics.mutation_tables import check_signature_names
+
+        check_signature_names(data.columns, f"signatures {signatures.path}")
     return Matrix(data.loc[matrix.data.index], signatures.channel_set, signatures.path)
 
 
@@ -203,14 +266,16 @@ def refit(args: argparse.Namespace) -> None:
     """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
     from sigforge.refit import decompose_signatures, identity_decomposition, refit_catalog
 
-    log = None
+    log = patient = None
     if args.generic and not args.catalog:
         raise InputError("--generic refits a --catalog matrix; a VCF is always a mutation "
                          "catalog: drop --generic.")
+    regions = _read_regions(args)
     matrix = (read_input_catalog(args.catalog, args.generic, drop_empty=args.drop_empty)
               if args.catalog else None)
     if matrix is None:
-        matrix, log = _patient_catalog(args)
+        patient = _patient_catalog(args)
+        matrix, log = patient.matrix, patient.log
     _check_counts_for_refit(matrix, args)
     signatures = _refit_signatures(args, matrix)
     n = matrix.data.shape[1]
@@ -238,6 +303,8 @@ def refit(args: argparse.Namespace) -> None:
         write_table(result.intervals, out / "exposure_intervals.tsv")
     if decomposition is not None:
         write_table(decomposition, out / "decomposition.tsv")
+    if patient is not None:
+        _write_attribution(patient, signatures, result.exposures, regions, out)
     if log is not None:
         write_patient_page(args, matrix, log, signatures, result, out)
     logger.info("refit %d sample(s) to %d signatures (%s): median %d signatures used, median "
@@ -258,6 +325,9 @@ def add_parsers(subparsers: Any) -> None:
                    "the VCF's sample column, else its file name)")
     p.add_argument("--vcf-sample", default=None, help="sample column of a multi-sample VCF")
     p.add_argument("--all-filters", action="store_true", help="count all FILTER values")
+    p.add_argument("--regions-of-interest", default=None, metavar="BED",
+                   help="with --vcf: BED of regions whose variants are listed, with their most "
+                        "likely signature, in regions_of_interest.tsv")
     p.add_argument("--signatures", required=True, help="signature table or a shipped name "
                    "such as COSMIC_v3.6")
     p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"],

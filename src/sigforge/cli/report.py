@@ -242,16 +242,22 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
                   "reference FASTA": str(args.reference),
                   "signatures": f"{args.signatures} ({args.genome_build})",
                   "refit method": args.method, "bootstrap resamples": str(args.bootstrap),
+                  **({"signature cost (penalty)": str(args.penalty),
+                      "tumour-type prior": args.tumour_type} if args.method == "negbin"
+                     else {}),
                   "seed": str(args.seed)},
         files={}, intervals=result.intervals, aetiology=load_aetiology(args.signatures),
         cohort_link=False)
     stem = file_stems([sample], f"VCF {args.vcf}")[sample]
-    path = write_patient_report(data, sample, out, stem, regions=_regions_of_interest(out))
+    regions = (_regions_of_interest(out) if getattr(args, "regions_of_interest", None)
+               else None)
+    path = write_patient_report(data, sample, out, stem, regions=regions)
     logger.info("patient report: %s", path.resolve())
 
 
 def _regions_of_interest(out: Path) -> pd.DataFrame | None:
-    """``out/regions_of_interest.tsv`` as text cells (written when regions were given), or None."""
+    """``out/regions_of_interest.tsv`` as text cells, or None (called only when a BED was
+    given: without one the file holds only its header and the page has no such section)."""
     from sigforge.report.patient_rows import REGION_COLUMNS
 
     path = out / "regions_of_interest.tsv"

@@ -7,7 +7,8 @@
 - :mod:`.annotation`: gene strands for SBS288.
 - :mod:`.catalog`: counting variants into catalogs and cohort assembly; built on
   :mod:`.accounting` (skip reasons, options, per-sample result), :mod:`.classify` (verdicts per
-  allele), :mod:`.sample_counts` (counting per sample) and :mod:`.build_checks`.
+  allele), :mod:`.sample_counts` (counting per sample), :mod:`.sbs_variants` (the counted SBS96
+  variants, one record each, on request) and :mod:`.build_checks`.
 - :mod:`.samplesheet`: the workflow's samples sheet.
 - :mod:`.tables`: catalog and signature tables read with channel sets recognised.
 - :mod:`.reference`: reference signature sets shipped as package data (``data/``, with
@@ -57,6 +58,7 @@ _SOURCES = {
     "SUBSTITUTIONS": "contexts",
     "SampleCatalog": "accounting",
     "StrandAnnotation": "annotation",
+    "VARIANT_COLUMNS": "sbs_variants",
     "VCF_SUFFIXES": "variant_table",
     "VariantTable": "variant_table",
     "anchor_maf_indels": "maf",
@@ -122,7 +124,8 @@ __all__ = [
     "MAF_SUFFIXES", "MAX_POSITION", "MAX_REF_MISMATCH_RATE", "MIN_REF_MISMATCHES_TO_FAIL",
     "MOSTLY_MIN_LABELS", "MOSTLY_SHARE", "MUTATION_CHANNEL_SETS", "PYRIMIDINES",
     "REQUIRED_COLUMNS", "SBS1536_CHANNELS", "SBS288_CHANNELS", "SBS96_CHANNELS", "SBS96_INDEX",
-    "SBS_CONTEXTS", "SKIP_REASONS", "STRANDS", "SUBSTITUTIONS", "VCF_SUFFIXES", "CatalogOptions",
+    "SBS_CONTEXTS", "SKIP_REASONS", "STRANDS", "SUBSTITUTIONS", "VARIANT_COLUMNS", "VCF_SUFFIXES",
+    "CatalogOptions",
     "ChannelSetMatch", "MutationChannelSets", "ReferenceGenome", "SampleCatalog",
     "StrandAnnotation", "VariantTable", "anchor_maf_indels", "assemble_cohort",
     "available_references", "check_build", "check_catalog_config", "check_contigs_missing",

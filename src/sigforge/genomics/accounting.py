@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from sigforge.genomics.annotation import StrandAnnotation
 from sigforge.genomics.contexts import CHANNEL_SETS
@@ -46,12 +47,17 @@ class CatalogOptions:
     ``multi_snvs_in_sbs`` (SigProfilerMatrixGenerator-compatible) also counts in SBS96/288/1536
     the SNVs of every DBS (adjacent pair or 2-bp record) and of every run of 3+ adjacent SNVs;
     their place in the log is unchanged and ``also_in_sbs`` says how many were added.
+
+    ``keep_variants`` also keeps, per sample, one record per variant counted in SBS96
+    (``SampleCatalog.variants``, see :mod:`.sbs_variants`), for per-mutation attribution; off
+    by default so that counting a cohort builds no per-variant tables.
     """
 
     contexts: tuple[str, ...] = ("SBS96",)
     all_filters: bool = False
     annotation: StrandAnnotation | None = None
     multi_snvs_in_sbs: bool = False
+    keep_variants: bool = False
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.contexts if c not in CHANNEL_SETS]
@@ -81,6 +87,9 @@ class SampleCatalog:
     located: int = 0
     missing_contigs: Counter[str] = field(default_factory=Counter)
     strand_states: np.ndarray = field(default_factory=lambda: np.zeros(4 * 96, np.int64))
+    #: With ``CatalogOptions.keep_variants``: the variants counted in SBS96, one row each
+    #: (columns of :data:`~sigforge.genomics.sbs_variants.VARIANT_COLUMNS`); else None.
+    variants: pd.DataFrame | None = None
 
     @property
     def counts(self) -> np.ndarray:

@@ -133,8 +133,12 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
 
 def count_sample(vcf_path: str | Path, genome: ReferenceGenome, *, sample: str,
                  vcf_sample: str | None = None, all_filters: bool = False,
-                 contexts: Sequence[str] = ("SBS96",)) -> SampleCatalog:
+                 contexts: Sequence[str] = ("SBS96",),
+                 keep_variants: bool = False) -> SampleCatalog:
     """Count one single-sample VCF (or one column of a multi-sample VCF) under a given name.
+
+    ``keep_variants`` also returns the variants counted in SBS96, one record each, in
+    ``result.variants`` (see :mod:`sigforge.genomics.sbs_variants`).
 
     Raises
     ------
@@ -146,7 +150,8 @@ def count_sample(vcf_path: str | Path, genome: ReferenceGenome, *, sample: str,
         raise InputError(f"VCF {vcf_path}: has {len(table.samples)} sample columns "
                          f"{table.samples}; say which one is the tumour (samples sheet column "
                          "'vcf_sample' or --vcf-sample).")
-    result = count_table(table, genome, CatalogOptions(tuple(contexts), all_filters))[0]
+    options = CatalogOptions(tuple(contexts), all_filters, keep_variants=keep_variants)
+    result = count_table(table, genome, options)[0]
     result.sample = sample
     return result
 

@@ -3,7 +3,8 @@
 Starts from the sample-independent verdicts of :mod:`.classify` and applies what depends on
 the sample (steps 1, 6 and 7 of the order in :mod:`.catalog`'s docstring): FILTER and
 genotype membership, duplicates, adjacent SNVs (DBS pairs and MNV runs), then adds the counted
-alleles to the sample's matrices and records the evidence the build checks need.
+alleles to the sample's matrices and records the evidence the build checks need. With
+``keep_variants`` it also keeps one record per variant counted in SBS96 (:mod:`.sbs_variants`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 
 from sigforge.genomics.accounting import (
     COUNTED,
@@ -24,6 +26,7 @@ from sigforge.genomics.accounting import (
 )
 from sigforge.genomics.classify import Classified
 from sigforge.genomics.contexts import CHANNEL_SETS, DBS_INDEX_TABLE, SBS_CONTEXTS
+from sigforge.genomics.sbs_variants import dbs_base_records, snv_records
 from sigforge.genomics.variant_table import VariantTable
 
 #: SNVs closer than this (bp) to an adjacent pair keep the pair from being a DBS (SPMG's rule).
@@ -117,9 +120,12 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     fates.set(mnv_rows, "mnv")
     fates.set(dbs_second, "in_dbs")
     _tally(result, fates, (dbs_first, dbs_second), verdicts, options)
+    multi_rows = np.concatenate([dbs_first, dbs_second, mnv_rows])
     if options.multi_snvs_in_sbs:
-        _add_multi_snvs(result, np.concatenate([dbs_first, dbs_second, mnv_rows]),
-                        fates.with_code(COUNTED), verdicts, options)
+        _add_multi_snvs(result, multi_rows, fates.with_code(COUNTED), verdicts, options)
+    if options.keep_variants and "SBS96" in options.contexts:
+        result.variants = _kept_variants(table, fates, dbs_first, multi_rows, verdicts,
+                                         options.multi_snvs_in_sbs)
     if "SBS288" in options.contexts:
         result.matrices["SBS288"] = _collapse_strands(result.strand_states)
     for code, reason in enumerate(SKIP_REASONS, start=1):
@@ -186,6 +192,26 @@ def _add_multi_snvs(result: SampleCatalog, snv_rows: np.ndarray, counted: np.nda
     if "SBS288" in options.contexts:
         result.strand_states += np.bincount(strand * 96 + sbs96, minlength=4 * 96)
         result.counted_by_kind["SBS288"] += len(sbs96)
+
+
+def _kept_variants(table: VariantTable, fates: _Fates, dbs_first: np.ndarray,
+                   multi_rows: np.ndarray, verdicts: Classified, multi_snvs_in_sbs: bool
+                   ) -> pd.DataFrame:
+    """One record per variant :func:`_tally` (and :func:`_add_multi_snvs`) added to SBS96,
+    in file order: the same row selections, so the records' channels give the SBS96 column."""
+    counted = fates.with_code(COUNTED)
+    kind = verdicts.kind[counted]
+    snvs = counted[(kind == KIND_SNV) & ~np.isin(counted, dbs_first)]
+    if not multi_snvs_in_sbs:
+        return snv_records(table, snvs, verdicts.sbs96[snvs])
+    extra = multi_rows[verdicts.sbs96[multi_rows] >= 0]
+    snvs = np.concatenate([snvs, extra])
+    records = counted[kind == KIND_DBS]
+    parts = [snv_records(table, snvs, verdicts.sbs96[snvs]),
+             dbs_base_records(table, records, verdicts.dbs_sbs96[records])]
+    keys = [snvs * 2, (records[:, None] * 2 + np.arange(2))[verdicts.dbs_sbs96[records] >= 0]]
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.iloc[np.argsort(np.concatenate(keys), kind="stable")].reset_index(drop=True)
 
 
 def _collapse_strands(strand_states: np.ndarray) -> np.ndarray:

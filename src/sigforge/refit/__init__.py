@@ -4,6 +4,7 @@
 - :mod:`.sparse`: NNLS and sparse (stepwise, likelihood- or cosine-tested) refits.
 - :mod:`.bootstrap`: bootstrap confidence intervals; the labelled refit of a whole matrix.
 - :mod:`.decompose`: decomposition of de novo signatures into a reference set.
+- :mod:`.attribution`: per-mutation attribution, each mutation's probability per signature.
 
 Any nonnegative features x samples matrix, no mutations.
 
@@ -12,6 +13,7 @@ May import :mod:`sigforge.nmf`, :mod:`sigforge.io` and the shared private module
 :mod:`sigforge.workflow` (import-linter contracts in pyproject.toml).
 """
 
+from sigforge.refit.attribution import Attribution, attribute_mutations, channel_probabilities
 from sigforge.refit.bootstrap import Refit, bootstrap_exposures, refit_catalog, sample_rng
 from sigforge.refit.decompose import best_matches, decompose_signatures, identity_decomposition
 from sigforge.refit.options import (
@@ -30,8 +32,9 @@ from sigforge.refit.sparse import (
 )
 
 __all__ = [
-    "DEFAULT_LIKELIHOOD_THRESHOLD", "DEFAULT_SEED", "REFIT_METHODS", "Refit", "RefitOptions",
-    "SIGNATURE_SUM_TOLERANCE", "best_matches", "bootstrap_exposures", "decompose_signatures",
+    "DEFAULT_LIKELIHOOD_THRESHOLD", "DEFAULT_SEED", "REFIT_METHODS", "Attribution", "Refit",
+    "RefitOptions", "SIGNATURE_SUM_TOLERANCE", "attribute_mutations", "best_matches",
+    "bootstrap_exposures", "channel_probabilities", "decompose_signatures",
     "fit_exposures", "identity_decomposition", "normalise_signatures", "poisson_loglik",
     "refit_catalog", "refit_matrix", "refit_sample", "sample_rng",
 ]

@@ -70,11 +70,13 @@ def vcf_sample_flag(column: str | None) -> list[str]:
 
 
 def vcf_refit_flags(vcf: str, reference: str, sample: str, vcf_sample: str | None, *,
-                    all_filters: bool) -> list[str]:
+                    all_filters: bool, regions: str | None = None) -> list[str]:
     """The data options of a one-patient ``sigforge refit``: the VCF, the reference FASTA, the
-    sample's name, its VCF column (multi-sample VCFs) and --all-filters."""
+    sample's name, its VCF column (multi-sample VCFs), --all-filters and the BED of regions
+    of interest (config ``refit.regions_of_interest``)."""
     return [f"--vcf={vcf}", f"--reference={reference}", f"--sample-name={sample}",
-            *vcf_sample_flag(vcf_sample), *filters_flag(all_filters)]
+            *vcf_sample_flag(vcf_sample), *filters_flag(all_filters),
+            *([f"--regions-of-interest={regions}"] if regions else [])]
 
 
 def pixel_flag(matrix: Mapping[str, Any] | None) -> list[str]:

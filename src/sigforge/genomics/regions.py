@@ -1,0 +1,150 @@
+"""Regions of interest: a BED file read and checked, and the variants that fall inside.
+
+BED is 0-based and half-open: the line ``chr1  99  200`` covers the 1-based positions 100 to
+200, so a variant at 1-based ``pos`` is inside when ``start < pos <= end``. Columns 1-3
+(chrom, start, end) are required; a 4th column names the region (else it is named
+``chrom:start+1-end``, the 1-based span genome browsers write); further columns are ignored.
+Blank lines and ``track``, ``browser`` and ``#`` header lines are skipped; gzip (``.gz``) is
+read too. Fields are tab-separated (whitespace when a line has no tab).
+
+Chromosome names match the way VCF contigs match the FASTA: through a ``resolve`` function
+(:meth:`ReferenceGenome.resolve <sigforge.genomics.genome.ReferenceGenome.resolve>`), so
+``chr1`` in the BED finds variants on ``1`` in the VCF and ``chrM`` finds ``MT``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sigforge.io import InputError
+
+logger = logging.getLogger(__name__)
+
+REGION_COLUMNS = ("region", "chrom", "start", "end", "line")
+_HEADERS = ("#", "track", "browser")
+_FIX = ("BED lines are 'chrom<TAB>start<TAB>end[<TAB>name]', 0-based half-open: the single "
+        "base at 1-based position P is 'chrom<TAB>P-1<TAB>P'.")
+
+
+def _coordinate(text: str, what: str, where: str) -> int:
+    """A BED coordinate as an int, or an InputError naming the line."""
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(f"{where}: {what} {text!r} is not a whole number. {_FIX}") from None
+
+
+def _parse_line(text: str, where: str) -> tuple[str, str, int, int]:
+    """(name, chrom, start, end) of one BED data line, checked."""
+    fields = text.split("\t") if "\t" in text else text.split()
+    if len(fields) < 3:
+        raise InputError(f"{where}: {len(fields)} column(s), expected at least 3 (chrom, "
+                         f"start, end). {_FIX}")
+    chrom = fields[0].strip()
+    start = _coordinate(fields[1].strip(), "start", where)
+    end = _coordinate(fields[2].strip(), "end", where)
+    if not chrom:
+        raise InputError(f"{where}: empty chromosome name. {_FIX}")
+    if start < 0:
+        raise InputError(f"{where}: start {start} is negative; BED starts are 0-based (the "
+                         f"first base of a chromosome is 0). {_FIX}")
+    if end <= start:
+        raise InputError(f"{where}: end {end} is not greater than start {start}, so the "
+                         f"region holds no base. {_FIX}")
+    name = fields[3].strip() if len(fields) > 3 else ""
+    return (name if name and name != "." else f"{chrom}:{start + 1}-{end}"), chrom, start, end
+
+
+def _open(path: Path):  # noqa: ANN202 - a text handle
+    """Open plain or gzip-compressed text."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")
+
+
+def read_regions(path: str | Path) -> pd.DataFrame:
+    """Read a BED of regions of interest.
+
+    Returns
+    -------
+    DataFrame
+        One row per region in file order: region (name), chrom (as written), start, end
+        (BED coordinates), line (1-based line number).
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file; a line with fewer than 3 columns, a start or end that is
+        not a whole number, a negative start, an end not greater than the start (each naming
+        the file, the line and the fix); a file with no region at all.
+    """
+    path = Path(path)
+    label = f"--regions-of-interest {path}"
+    if not path.is_file():
+        raise InputError(f"{label}: file not found. Give a BED file of the regions to report "
+                         "(config key refit.regions_of_interest).")
+    rows, number = [], 0
+    try:
+        with _open(path) as handle:
+            for number, raw in enumerate(handle, start=1):  # noqa: B007
+                text = raw.rstrip("\r\n")
+                if text.strip() and not text.lstrip().startswith(_HEADERS):
+                    rows.append((*_parse_line(text, f"{label}, line {number}"), number))
+    except (UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
+        raise InputError(f"{label}: cannot be read as text at line {number + 1} or soon after "
+                         f"({err}). Give a plain or gzip-compressed (.gz) BED file.") from err
+    if not rows:
+        raise InputError(f"{label}: no region found ({number} line(s), all blank or headers). "
+                         f"{_FIX}")
+    return pd.DataFrame(rows, columns=list(REGION_COLUMNS))
+
+
+def variants_in_regions(chrom: pd.Series, pos: pd.Series, regions: pd.DataFrame,
+                        resolve: Callable[[str], str | None]) -> pd.DataFrame:
+    """Which variants lie in which regions: one row per (region, variant) pair.
+
+    Parameters
+    ----------
+    chrom, pos : Series
+        The variants' contigs (as in the VCF) and 1-based positions.
+    regions : DataFrame
+        As :func:`read_regions` returns.
+    resolve : callable
+        Maps a contig name to its canonical (FASTA) name, None when unknown; names it does
+        not know are compared as written.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``region_row`` and ``variant_row`` (0-based positions in ``regions`` and the
+        variants), ordered by region (file order), then variant (input order). A variant in
+        two regions gives two rows.
+    """
+    names = {name: resolve(name) or name for name in set(chrom) | set(regions["chrom"])}
+    variant_contig = chrom.map(names).to_numpy()
+    region_contig = regions["chrom"].map(names).to_numpy()
+    positions = pos.to_numpy(dtype=np.int64)
+    unknown = sorted(set(regions["chrom"][~np.isin(region_contig, variant_contig)]))
+    if unknown:
+        logger.info("regions of interest on %s hold no counted variant", ", ".join(unknown[:5]))
+    pairs = [np.zeros((0, 2), np.int64)]
+    for contig in np.unique(region_contig[np.isin(region_contig, variant_contig)]).tolist():
+        on = np.flatnonzero(variant_contig == contig)
+        order = on[np.argsort(positions[on], kind="stable")]
+        sorted_pos = positions[order]
+        rows = np.flatnonzero(region_contig == contig)
+        low = np.searchsorted(sorted_pos, regions["start"].to_numpy()[rows], side="right")
+        high = np.searchsorted(sorted_pos, regions["end"].to_numpy()[rows], side="right")
+        for row, a, b in zip(rows.tolist(), low.tolist(), high.tolist(), strict=True):
+            inside = np.sort(order[a:b])
+            pairs.append(np.column_stack([np.full(len(inside), row), inside]))
+    found = np.concatenate(pairs)
+    found = found[np.lexsort((found[:, 1], found[:, 0]))]
+    return pd.DataFrame(found, columns=["region_row", "variant_row"])

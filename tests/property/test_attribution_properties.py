@@ -1,0 +1,90 @@
+"""Per-mutation attribution on generated models: a distribution per mutation, zero for unused
+signatures, blind to the exposures' scale, and an explicit fallback where the fit is silent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sigforge.refit import attribute_mutations, channel_probabilities
+
+pytestmark = pytest.mark.slow
+
+# Values with exact zeros often, so that unused signatures and unproducible channels occur.
+_value = st.one_of(st.just(0.0), st.floats(1e-6, 1e3, allow_nan=False, allow_infinity=False))
+
+
+@st.composite
+def models(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(signatures (m, k), exposures (k,), channels (n,)) with m <= 12, k <= 6, n <= 30."""
+    m, k = draw(st.integers(1, 12)), draw(st.integers(1, 6))
+    signatures = draw(arrays(np.float64, (m, k), elements=_value))
+    exposures = draw(arrays(np.float64, (k,), elements=_value))
+    channels = draw(arrays(np.int64, draw(st.integers(0, 30)), elements=st.integers(0, m - 1)))
+    return signatures, exposures, channels
+
+
+@given(models())
+def test_rows_are_distributions(model: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    signatures, exposures, channels = model
+    result = attribute_mutations(signatures, exposures, channels)
+    assert result.probabilities.shape == (len(channels), signatures.shape[1])
+    assert (result.probabilities >= 0).all()
+    np.testing.assert_allclose(result.probabilities.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    model_at = (signatures * exposures).sum(axis=1)[channels]
+    np.testing.assert_array_equal(result.explained, model_at > 0)
+
+
+@given(models())
+def test_zero_exposure_signatures_get_nothing_where_the_model_is_positive(
+        model: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    signatures, exposures, channels = model
+    result = attribute_mutations(signatures, exposures, channels)
+    unused = exposures == 0
+    assert (result.probabilities[result.explained][:, unused] == 0).all()
+
+
+@given(models(), st.floats(1e-3, 1e3))
+def test_invariant_to_the_scale_of_the_exposures(
+        model: tuple[np.ndarray, np.ndarray, np.ndarray], scale: float) -> None:
+    signatures, exposures, channels = model
+    base = attribute_mutations(signatures, exposures, channels)
+    scaled = attribute_mutations(signatures, exposures * scale, channels)
+    np.testing.assert_allclose(scaled.probabilities, base.probabilities, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(scaled.explained, base.explained)
+
+
+@given(models())
+def test_unexplained_channels_fall_back_to_the_signatures_weights(
+        model: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    signatures, exposures, _ = model
+    probabilities, explained = channel_probabilities(signatures, exposures)
+    k = signatures.shape[1]
+    for c in np.flatnonzero(~explained):
+        row = signatures[c]
+        expected = row / row.sum() if row.sum() > 0 else np.full(k, 1.0 / k)
+        np.testing.assert_allclose(probabilities[c], expected, rtol=1e-12)
+
+
+def test_all_zero_exposures_are_flagged_not_dropped() -> None:
+    signatures = np.array([[0.5, 0.0], [0.5, 1.0]])
+    result = attribute_mutations(signatures, [0.0, 0.0], [0, 1, 1])
+    assert not result.explained.any()
+    np.testing.assert_allclose(result.probabilities, [[1, 0], [1 / 3, 2 / 3], [1 / 3, 2 / 3]])
+
+
+@pytest.mark.parametrize(("signatures", "exposures", "channels", "message"), [
+    (np.ones((3, 2)), [1.0], [0], "exposures: expected shape (2,)"),
+    (np.ones((3, 2)), [1.0, -1.0], [0], "nonnegative"),
+    (np.ones((3, 0)), [], [0], "at least one signature"),
+    (np.ones((3, 2)), [1.0, 1.0], [3], "indices must lie in [0, 3)"),
+    (np.ones((3, 2)), [1.0, 1.0], [0.5], "integer indices"),
+])
+def test_bad_input_is_named(signatures: np.ndarray, exposures: list[float],
+                            channels: list[float], message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")
+                       .replace("[", r"\[")):
+        attribute_mutations(signatures, exposures, channels)
