@@ -419,7 +419,8 @@ def test_signature_columns_not_summing_to_one_are_rescaled_with_a_warning(
     assert "column(s) SBS1 (sum 100), SBS13 (sum 100) do not sum to 1" in caplog.text
     np.testing.assert_allclose(read_matrix(out / "exposures.tsv").data.to_numpy(),
                                read_matrix(_write(tmp_path / "r.tsv", reference.decode()
-                                                  .splitlines())).data.to_numpy(), rtol=1e-6)
+                                                  .splitlines())).data.to_numpy(),
+                               rtol=1e-5)  # shipped sums are 1 +- 1e-6; rescaled ones exact
 
 
 def test_all_zero_signature_column_is_refused(tmp_path: Path,

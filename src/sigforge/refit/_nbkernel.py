@@ -22,6 +22,7 @@ TINY = 1e-300
 #: Newton iterations of one subset fit, and its relative objective tolerance.
 NEWTON_ITERATIONS = 100
 NEWTON_TOLERANCE = 1e-11
+POLISH_TOLERANCE = 1e-16
 #: Smallest score gain that counts as an improvement (guards against rounding cycles).
 IMPROVEMENT = 1e-7
 #: Candidates refitted exactly after screening, per addition and per swap-out.
@@ -182,12 +183,13 @@ def _newton_direction(x, S, idx, a, w, mu, direction):  # pragma: no cover - com
 
 
 @njit(cache=True, error_model="numpy")
-def poisson_fit(x, S, idx, a, w):  # pragma: no cover - compiled
+def poisson_fit(x, S, idx, a, w, tolerance=NEWTON_TOLERANCE):  # pragma: no cover
     """Poisson maximum-likelihood exposures of columns idx[:a], in place in w[:a].
 
     Projected Newton with backtracking (Armijo) line search from the warm start w (entries
     must be > 0 for signatures that may be used). The objective is convex, so this converges
-    to the constrained optimum. Returns the objective sum(mu - x log mu).
+    to the constrained optimum; it stops when an iteration gains under ``tolerance`` (relative
+    to the objective). Returns the objective sum(mu - x log mu).
     """
     m = S.shape[0]
     mu = np.empty(m)
@@ -222,7 +224,7 @@ def poisson_fit(x, S, idx, a, w):  # pragma: no cover - compiled
         for c in range(m):
             mu[c] = trial_mu[c]
         objective = value
-        if gain <= NEWTON_TOLERANCE * (abs(objective) + 1.0):
+        if gain <= tolerance * (abs(objective) + 1.0):
             break
     return objective
 
@@ -515,6 +517,10 @@ def refit_counts(x, S, cost, allowed, theta0, estimate, rounds):  # pragma: no c
             if settled:
                 break
     _, idx, w = select(x, S, cost, theta, idx, w, allowed, True)
+    # The search compares scores to NEWTON_TOLERANCE; the reported exposures are polished to
+    # machine precision, so that equivalent inputs give the same numbers.
+    if idx.shape[0] > 0:
+        poisson_fit(x, S, idx, idx.shape[0], w, POLISH_TOLERANCE)
     return idx, w, theta
 
 
