@@ -30,6 +30,10 @@ SCREEN_ADD = 3
 SCREEN_SWAP = 2
 #: Candidates ranked by a one-step estimate whose exact one-dimensional gain is computed.
 PRESCREEN = 8
+#: Search effort (prescreened, exact additions, exact swap-ins, exact removals): a sample's
+#: own search, and the lighter one of its bootstrap resamples (which start from its answer).
+FULL_EFFORT = np.array([PRESCREEN, SCREEN_ADD, SCREEN_SWAP, 1_000_000], dtype=np.int64)
+LIGHT_EFFORT = np.array([3, 1, 0, 2], dtype=np.int64)
 #: Bounds of the dispersion search (size of the negative binomial).
 THETA_MIN = 1.0
 THETA_MAX = 1e4
@@ -155,6 +159,36 @@ def _poisson_hessian(x, S, idx, free, nf, mu):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
+def _cholesky_solve(a, b):  # pragma: no cover - compiled
+    """Solve a x = b for a small symmetric positive-definite a, overwriting a (Cholesky).
+
+    Written out because LAPACK's call overhead dominates for the 1-15 unknowns of a subset
+    fit. A pivot that rounding makes nonpositive is replaced by a tiny positive one.
+    """
+    n = b.shape[0]
+    for j in range(n):
+        total = a[j, j]
+        for p in range(j):
+            total -= a[j, p] * a[j, p]
+        a[j, j] = math.sqrt(total) if total > 1e-300 else 1e-150
+        for i in range(j + 1, n):
+            total = a[i, j]
+            for p in range(j):
+                total -= a[i, p] * a[j, p]
+            a[i, j] = total / a[j, j]
+    y = b.copy()
+    for i in range(n):
+        for p in range(i):
+            y[i] -= a[i, p] * y[p]
+        y[i] /= a[i, i]
+    for i in range(n - 1, -1, -1):
+        for p in range(i + 1, n):
+            y[i] -= a[p, i] * y[p]
+        y[i] /= a[i, i]
+    return y
+
+
+@njit(cache=True, error_model="numpy")
 def _newton_direction(x, S, idx, a, w, mu, direction):  # pragma: no cover - compiled
     """Projected Newton direction of the Poisson objective, in place; returns its slope.
 
@@ -174,7 +208,7 @@ def _newton_direction(x, S, idx, a, w, mu, direction):  # pragma: no cover - com
     rhs = np.empty(nf)
     for p in range(nf):
         rhs[p] = -grad[free[p]]
-    step = np.linalg.solve(_poisson_hessian(x, S, idx, free, nf, mu), rhs)
+    step = _cholesky_solve(_poisson_hessian(x, S, idx, free, nf, mu), rhs)
     slope = 0.0
     for p in range(nf):
         direction[free[p]] = step[p]
@@ -205,10 +239,8 @@ def poisson_fit(x, S, idx, a, w, tolerance=NEWTON_TOLERANCE):  # pragma: no cove
         step = 1.0
         accepted = False
         for _ in range(40):
-            change = 0.0
             for j in range(a):
                 trial[j] = max(w[j] + step * direction[j], 0.0)
-                change += (trial[j] - w[j]) * direction[j]
             model_of(S, idx, a, trial, trial_mu)
             value = poisson_objective(x, trial_mu)
             if value <= objective + 1e-4 * slope * step or value <= objective - 1e-12 * abs(
@@ -342,11 +374,11 @@ def _quick_gain(x, mu, S, j, theta):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _screen(x, S, cost, theta, mu, excluded, allowed):  # pragma: no cover - compiled
+def _screen(x, S, cost, theta, mu, excluded, allowed, prescreen):  # pragma: no cover
     """Gain minus cost of adding each allowed, not excluded signature (-inf otherwise), and
     the size it would take.
 
-    All candidates are ranked by :func:`_quick_gain` minus cost; the best PRESCREEN get the
+    All candidates are ranked by :func:`_quick_gain` minus cost; the best ``prescreen`` get the
     exact one-dimensional gain (:func:`line_gain`), the rest stay -inf.
     """
     k = S.shape[1]
@@ -356,7 +388,7 @@ def _screen(x, S, cost, theta, mu, excluded, allowed):  # pragma: no cover - com
             quick[j] = _quick_gain(x, mu, S, j, theta) - cost[j]
     gains = np.full(k, -np.inf)
     sizes = np.zeros(k)
-    for j in _top(quick, PRESCREEN):
+    for j in _top(quick, prescreen):
         gain, size = line_gain(x, mu, S, j, theta)
         if size > 0:
             gains[j] = gain - cost[j]
@@ -397,7 +429,7 @@ def _without(idx, a, w, position):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _best_addition(x, S, cost, theta, idx, a, w, member, allowed):  # pragma: no cover
+def _best_addition(x, S, cost, theta, idx, a, w, member, allowed, effort):  # pragma: no cover
     """Best subset with one signature added: exact scores of the screened candidates."""
     k = S.shape[1]
     best, best_idx, best_w = -np.inf, idx[:a].copy(), w[:a].copy()
@@ -413,8 +445,8 @@ def _best_addition(x, S, cost, theta, idx, a, w, member, allowed):  # pragma: no
         return best, best_idx, best_w
     mu = np.empty(S.shape[0])
     model_of(S, idx, a, w, mu)
-    gains, sizes = _screen(x, S, cost, theta, mu, member, allowed)
-    for j in _top(gains, SCREEN_ADD):
+    gains, sizes = _screen(x, S, cost, theta, mu, member, allowed, effort[0])
+    for j in _top(gains, effort[1]):
         idx2, w2 = _with(idx, a, w, j, sizes[j])
         score, w2 = fit_set(x, S, idx2, a + 1, w2, cost, theta)
         if score > best:
@@ -423,10 +455,19 @@ def _best_addition(x, S, cost, theta, idx, a, w, member, allowed):  # pragma: no
 
 
 @njit(cache=True, error_model="numpy")
-def _best_removal(x, S, cost, theta, idx, a, w):  # pragma: no cover - compiled
-    """Best subset with one member removed (each refitted exactly)."""
+def _best_removal(x, S, cost, theta, idx, a, w, limit):  # pragma: no cover - compiled
+    """Best subset with one member removed: the ``limit`` members whose removal (the others
+    held fixed) costs least are refitted exactly (all of them when limit >= a)."""
     best, best_idx, best_w = -np.inf, idx[:a].copy(), w[:a].copy()
-    for p in range(a):
+    order = np.arange(a)
+    if limit < a:
+        mu = np.empty(S.shape[0])
+        model_of(S, idx, a, w, mu)
+        held = np.empty(a)
+        for p in range(a):
+            held[p] = nb_loglik(x, mu - w[p] * S[:, idx[p]], theta) + cost[idx[p]]
+        order = _top(held, limit)
+    for p in order:
         idx2, w2 = _without(idx, a, w, p)
         score, w2 = fit_set(x, S, idx2, a - 1, w2, cost, theta)
         if score > best:
@@ -435,7 +476,7 @@ def _best_removal(x, S, cost, theta, idx, a, w):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _best_swap(x, S, cost, theta, idx, a, w, member, allowed):  # pragma: no cover
+def _best_swap(x, S, cost, theta, idx, a, w, member, allowed, effort):  # pragma: no cover
     """Best subset with one member replaced by a non-member: the move that lets a flat
     signature give way to the one that really explains the counts (or the reverse)."""
     best, best_idx, best_w = -np.inf, idx[:a].copy(), w[:a].copy()
@@ -445,8 +486,8 @@ def _best_swap(x, S, cost, theta, idx, a, w, member, allowed):  # pragma: no cov
         _, w_r = fit_set(x, S, idx_r, a - 1, w_r, cost, theta)
         model_of(S, idx_r, a - 1, w_r, mu)
         excluded = member.copy()
-        gains, sizes = _screen(x, S, cost, theta, mu, excluded, allowed)
-        for j in _top(gains, SCREEN_SWAP):
+        gains, sizes = _screen(x, S, cost, theta, mu, excluded, allowed, effort[0])
+        for j in _top(gains, effort[2]):
             idx2, w2 = _with(idx_r, a - 1, w_r, j, sizes[j])
             score, w2 = fit_set(x, S, idx2, a, w2, cost, theta)
             if score > best:
@@ -464,31 +505,31 @@ def _members(k, idx):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def select(x, S, cost, theta, idx, w, allowed, swaps):  # pragma: no cover - compiled
+def select(x, S, cost, theta, idx, w, allowed, effort):  # pragma: no cover - compiled
     """Penalised stepwise search from the subset idx (warm start w) at a fixed theta.
 
     Each round tries the best addition, then the best removal, and, when neither improved
-    the score and ``swaps`` is true, the best swap; it stops when no move raises the score by
-    IMPROVEMENT. The score rises strictly, so the search cannot cycle. Returns (score,
-    subset, exposures).
+    the score and the effort allows swap-ins, the best swap; it stops when no move raises
+    the score by IMPROVEMENT. The score rises strictly, so the search cannot cycle. Returns
+    (score, subset, exposures).
     """
     k = S.shape[1]
     current, w = fit_set(x, S, idx, idx.shape[0], w, cost, theta)
     for _ in range(4 * k + 10):
         moved = False
         score, idx2, w2 = _best_addition(x, S, cost, theta, idx, idx.shape[0], w,
-                                         _members(k, idx), allowed)
+                                         _members(k, idx), allowed, effort)
         if score > current + IMPROVEMENT:
             current, idx, w, moved = score, idx2, w2, True
-        score, idx2, w2 = _best_removal(x, S, cost, theta, idx, idx.shape[0], w)
+        score, idx2, w2 = _best_removal(x, S, cost, theta, idx, idx.shape[0], w, effort[3])
         if score > current + IMPROVEMENT:
             current, idx, w, moved = score, idx2, w2, True
-        if moved or not swaps:
+        if moved or effort[2] == 0:
             if moved:
                 continue
             break
         score, idx2, w2 = _best_swap(x, S, cost, theta, idx, idx.shape[0], w,
-                                     _members(k, idx), allowed)
+                                     _members(k, idx), allowed, effort)
         if not score > current + IMPROVEMENT:
             break
         current, idx, w = score, idx2, w2
@@ -509,14 +550,14 @@ def refit_counts(x, S, cost, allowed, theta0, estimate, rounds):  # pragma: no c
     if estimate:
         mu = np.empty(S.shape[0])
         for _ in range(rounds):
-            _, idx, w = select(x, S, cost, theta, idx, w, allowed, True)
+            _, idx, w = select(x, S, cost, theta, idx, w, allowed, FULL_EFFORT)
             model_of(S, idx, idx.shape[0], w, mu)
             new = estimate_theta(x, mu)
             settled = abs(math.log(new / theta)) < 0.1
             theta = new
             if settled:
                 break
-    _, idx, w = select(x, S, cost, theta, idx, w, allowed, True)
+    _, idx, w = select(x, S, cost, theta, idx, w, allowed, FULL_EFFORT)
     # The search compares scores to NEWTON_TOLERANCE; the reported exposures are polished to
     # machine precision, so that equivalent inputs give the same numbers.
     if idx.shape[0] > 0:
@@ -526,16 +567,16 @@ def refit_counts(x, S, cost, allowed, theta0, estimate, rounds):  # pragma: no c
 
 @njit(cache=True, error_model="numpy")
 def refit_draws(draws, S, cost, theta, idx0, w0):  # pragma: no cover - compiled
-    """Exposures (B, k) of resampled counts (B, m): each draw searched by additions and
-    removals (no swaps, which would quadruple the cost) from the sample's own subset idx0
-    (exposures w0 rescaled to the draw's total) at the sample's theta."""
+    """Exposures (B, k) of resampled counts (B, m): each draw searched with LIGHT_EFFORT
+    (additions and removals, the best candidates only, no swaps) from the sample's own
+    subset idx0 (exposures w0 rescaled to the draw's total) at the sample's theta."""
     out = np.zeros((draws.shape[0], S.shape[1]))
     allowed = np.ones(S.shape[1], dtype=np.bool_)
     scale_total = w0.sum()
     for b in range(draws.shape[0]):
         x = draws[b]
         w = w0 * (x.sum() / scale_total) if scale_total > 0 else w0.copy()
-        _, idx, w = select(x, S, cost, theta, idx0.copy(), w, allowed, False)
+        _, idx, w = select(x, S, cost, theta, idx0.copy(), w, allowed, LIGHT_EFFORT)
         for p in range(idx.shape[0]):
             out[b, idx[p]] = w[p]
     return out
@@ -555,14 +596,14 @@ def shortlist(x, S, cost, theta, idx, w, extra):  # pragma: no cover - compiled
     mu = np.empty(S.shape[0])
     a = idx.shape[0]
     model_of(S, idx, a, w, mu)
-    gains, _ = _screen(x, S, cost, theta, mu, member, allowed)
+    gains, _ = _screen(x, S, cost, theta, mu, member, allowed, PRESCREEN)
     for j in _top(gains, extra):
         keep[j] = True
     for p in range(a):
         idx_r, w_r = _without(idx, a, w, p)
         _, w_r = fit_set(x, S, idx_r, a - 1, w_r, cost, theta)
         model_of(S, idx_r, a - 1, w_r, mu)
-        gains, _ = _screen(x, S, cost, theta, mu, member, allowed)
+        gains, _ = _screen(x, S, cost, theta, mu, member, allowed, PRESCREEN)
         for j in _top(gains, 1):
             keep[j] = True
     return np.flatnonzero(keep)
