@@ -257,7 +257,7 @@ def _check_counts_for_refit(matrix: Matrix, args: argparse.Namespace) -> None:
     if fraction is not None:
         feature, sample, value = fraction
         raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
-                         "--method negbin/likelihood and --bootstrap (multinomial resamples) "
+                         "--method negbin/likelihood and --bootstrap (count resamples) "
                          "need counts. For real-valued data use --method nnls (or cosine) with "
                          "--bootstrap 0.")
 
@@ -351,7 +351,8 @@ def add_parsers(subparsers: Any) -> None:
                    help="log-likelihood a signature must be worth (default: %(default).4g, "
                         "the chi-square rule)")
     p.add_argument("--bootstrap", type=int, default=field_default(RefitOptions, "bootstrap"),
-                   help="multinomial resamples per sample for intervals (0 = none)")
+                   help="resamples per sample for intervals (negbin: negative-binomial at the "
+                        "sample's dispersion; others: multinomial; 0 = none)")
     p.add_argument("--confidence", type=float,
                    default=field_default(RefitOptions, "confidence"),
                    help="central coverage of the percentile intervals")
