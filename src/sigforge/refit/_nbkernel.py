@@ -262,8 +262,9 @@ def poisson_fit(x, S, idx, a, w, tolerance=NEWTON_TOLERANCE):  # pragma: no cove
 
 
 @njit(cache=True, error_model="numpy")
-def _line_derivatives(x, mu, S, j, theta, t):  # pragma: no cover - compiled
-    """First and second derivative of loglik(mu + t S[:, j]) in t."""
+def _line_derivatives(x, mu, S, j, theta, t, floor):  # pragma: no cover - compiled
+    """First and second derivative of loglik(mu + t S[:, j]) in t (modelled counts floored at
+    ``floor``)."""
     poisson = math.isinf(theta)
     d1 = 0.0
     d2 = 0.0
@@ -271,7 +272,7 @@ def _line_derivatives(x, mu, S, j, theta, t):  # pragma: no cover - compiled
         s = S[c, j]
         if s == 0.0:
             continue
-        value = max(mu[c] + t * s, TINY)
+        value = max(mu[c] + t * s, floor)
         first = x[c] / value
         second = x[c] / (value * value)
         if poisson:
@@ -291,13 +292,13 @@ def line_gain(x, mu, S, j, theta):  # pragma: no cover - compiled
     bracket (the others held fixed): a lower bound of the gain of refitting everything with j
     added, used to choose which candidates to refit exactly.
     """
-    d1, _ = _line_derivatives(x, mu, S, j, theta, 0.0)
+    d1, _ = _line_derivatives(x, mu, S, j, theta, 0.0, TINY)
     if d1 <= 0:
         return 0.0, 0.0
     # Start inside (0, inf): derivatives at 0 are unbounded where the model is 0.
     lo, hi, t = 0.0, -1.0, max(0.05 * x.sum(), 1.0)
     for _ in range(60):
-        d1, d2 = _line_derivatives(x, mu, S, j, theta, t)
+        d1, d2 = _line_derivatives(x, mu, S, j, theta, t, TINY)
         if d1 > 0:
             lo = t
         else:
@@ -354,23 +355,10 @@ def _top(values, count):  # pragma: no cover - compiled
 def _quick_gain(x, mu, S, j, theta):  # pragma: no cover - compiled
     """One-Newton-step estimate d1^2 / (2 |d2|) of line_gain at t = 0 (0 when adding j
     cannot help at the margin): one pass over the channels, to rank candidates cheaply."""
-    poisson = math.isinf(theta)
-    d1 = 0.0
-    d2 = 0.0
-    for c in range(x.shape[0]):
-        s = S[c, j]
-        if s == 0.0:
-            continue
-        value = max(mu[c], 1e-12)
-        if poisson:
-            d1 += s * (x[c] / value - 1.0)
-            d2 += s * s * x[c] / (value * value)
-        else:
-            d1 += s * (x[c] / value - (x[c] + theta) / (value + theta))
-            d2 += s * s * (x[c] / (value * value) - (x[c] + theta) / ((value + theta) ** 2))
+    d1, d2 = _line_derivatives(x, mu, S, j, theta, 0.0, 1e-12)
     if d1 <= 0:
         return 0.0
-    return d1 * d1 / (2.0 * max(d2, 1e-300))
+    return d1 * d1 / (2.0 * max(-d2, 1e-300))
 
 
 @njit(cache=True, error_model="numpy")
