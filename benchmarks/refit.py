@@ -237,7 +237,9 @@ def main() -> None:
     parser.add_argument("--per-type", type=int, default=100,
                         help="tumours per tumour type (9 types) per channel set")
     parser.add_argument("--samples", type=int, default=200, help="whole-COSMIC tumours")
-    parser.add_argument("--contexts", nargs="+", default=["SBS96", "DBS78", "ID83"])
+    parser.add_argument("--contexts", nargs="*", default=["SBS96", "DBS78", "ID83"],
+                        help="channel sets of the per-type protocol (none: skip it)")
+    parser.add_argument("--skip-whole-cosmic", action="store_true")
     parser.add_argument("--bootstrap", type=int, default=100)
     parser.add_argument("--peer-venv", type=Path, default=Path("/tmp/spa-venv"))
     parser.add_argument("--skip-peer", action="store_true")
@@ -255,11 +257,12 @@ def main() -> None:
         print(table[[c for c in table.columns if c.split(" ")[0] in COLUMNS]].to_string(
             float_format=lambda v: f"{v:.3f}"))
         table.to_csv(args.out / f"per_type_{context}.tsv", sep="\t")
-    table = summarise([whole_cosmic(args.samples, seed, spa, work, args.bootstrap)
-                       for seed in args.seeds])
-    print(f"\nwhole COSMIC: {args.samples} tumours, seeds {args.seeds}")
-    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
-    table.to_csv(args.out / "whole_cosmic.tsv", sep="\t")
+    if not args.skip_whole_cosmic:
+        table = summarise([whole_cosmic(args.samples, seed, spa, work, args.bootstrap)
+                           for seed in args.seeds])
+        print(f"\nwhole COSMIC: {args.samples} tumours, seeds {args.seeds}")
+        print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+        table.to_csv(args.out / "whole_cosmic.tsv", sep="\t")
     patient = time_patient(args.out, np.random.default_rng(args.seeds[0]), args.patient_repeats)
     print(f"per-patient `sigforge refit --vcf` (30,000 SNVs, 100 bootstraps): wall "
           f"median {np.median(patient):.2f} s over {len(patient)} runs {np.round(patient, 2)}")

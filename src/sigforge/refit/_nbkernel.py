@@ -33,7 +33,7 @@ PRESCREEN = 8
 #: Search effort (prescreened, exact additions, exact swap-ins, exact removals): a sample's
 #: own search, and the lighter one of its bootstrap resamples (which start from its answer).
 FULL_EFFORT = np.array([PRESCREEN, SCREEN_ADD, SCREEN_SWAP, 1_000_000], dtype=np.int64)
-LIGHT_EFFORT = np.array([3, 1, 0, 2], dtype=np.int64)
+LIGHT_EFFORT = np.array([2, 1, 0, 1], dtype=np.int64)
 #: Bounds of the dispersion search (size of the negative binomial).
 THETA_MIN = 1.0
 THETA_MAX = 1e4
@@ -554,17 +554,18 @@ def refit_counts(x, S, cost, allowed, theta0, estimate, rounds):  # pragma: no c
 
 
 @njit(cache=True, error_model="numpy")
-def refit_draws(draws, S, cost, theta, idx0, w0):  # pragma: no cover - compiled
-    """Exposures (B, k) of resampled counts (B, m): each draw searched with LIGHT_EFFORT
-    (additions and removals, the best candidates only, no swaps) from the sample's own
-    subset idx0 (exposures w0 rescaled to the draw's total) at the sample's theta."""
+def refit_draws(draws, S, cost, theta, idx0, w0, effort):  # pragma: no cover - compiled
+    """Exposures (B, k) of resampled counts (B, m): each draw searched with ``effort``
+    (LIGHT_EFFORT: additions and removals, the best candidates only, no swaps) from the
+    sample's own subset idx0 (exposures w0 rescaled to the draw's total) at the sample's
+    theta."""
     out = np.zeros((draws.shape[0], S.shape[1]))
     allowed = np.ones(S.shape[1], dtype=np.bool_)
     scale_total = w0.sum()
     for b in range(draws.shape[0]):
         x = draws[b]
         w = w0 * (x.sum() / scale_total) if scale_total > 0 else w0.copy()
-        _, idx, w = select(x, S, cost, theta, idx0.copy(), w, allowed, LIGHT_EFFORT)
+        _, idx, w = select(x, S, cost, theta, idx0.copy(), w, allowed, effort)
         for p in range(idx.shape[0]):
             out[b, idx[p]] = w[p]
     return out

@@ -149,6 +149,6 @@ def bootstrap_negbin(x: FloatArray, signatures: FloatArray, costs: FloatArray, c
     position = {int(j): p for p, j in enumerate(short)}
     start = np.array([position[int(j)] for j in idx], dtype=np.int64)
     fitted = kernel.refit_draws(draws, np.ascontiguousarray(basis[:, short]), cost[short],
-                                theta, start, exposure[idx].copy())
+                                theta, start, exposure[idx].copy(), kernel.LIGHT_EFFORT)
     out[:, short] = fitted
     return out
