@@ -158,10 +158,11 @@ def oracle(counts: pd.DataFrame, truth: pd.DataFrame, signatures: pd.DataFrame
     return fitted
 
 
-def per_type(context: str, per_type: int, seed: int, spa: Path | None, work: Path
-             ) -> dict[str, dict[str, float]]:
+def per_type(context: str, per_type: int, seed: int, spa: Path | None, work: Path,
+             noise: str = "channel") -> dict[str, dict[str, float]]:
     """The per-tumour-type protocol for one channel set and seed: scores per tool."""
-    counts, truth, references = rc.type_cohort(context, per_type, np.random.default_rng(seed))
+    counts, truth, references = rc.type_cohort(context, per_type, np.random.default_rng(seed),
+                                               noise)
     cosmic = rc.reference(context)
     groups: dict[tuple[str, ...], list[str]] = {}
     for tumour, names in references.items():
@@ -240,6 +241,9 @@ def main() -> None:
     parser.add_argument("--contexts", nargs="*", default=["SBS96", "DBS78", "ID83"],
                         help="channel sets of the per-type protocol (none: skip it)")
     parser.add_argument("--skip-whole-cosmic", action="store_true")
+    parser.add_argument("--noise", choices=["channel", "signature"], default="channel",
+                        help="per-type protocol: negative-binomial noise per channel (truth: "
+                             "expected exposures) or per signature (truth: realised counts)")
     parser.add_argument("--bootstrap", type=int, default=100)
     parser.add_argument("--peer-venv", type=Path, default=Path("/tmp/spa-venv"))
     parser.add_argument("--skip-peer", action="store_true")
@@ -250,19 +254,21 @@ def main() -> None:
     spa = None if args.skip_peer else peer_python(args.peer_venv)
     work = args.out / "spa_work"
     for context in args.contexts:
-        table = summarise([per_type(context, args.per_type, seed, spa, work)
+        table = summarise([per_type(context, args.per_type, seed, spa, work, args.noise)
                            for seed in args.seeds])
         print(f"\nper tumour type, {context}: {len(rc.TYPES)} types x {args.per_type} tumours, "
-              f"seeds {args.seeds} (mean; ' range' = max - min over seeds)")
+              f"{args.noise} noise, seeds {args.seeds} (mean; ' range' = max - min over seeds)")
         print(table[[c for c in table.columns if c.split(" ")[0] in COLUMNS]].to_string(
             float_format=lambda v: f"{v:.3f}"))
-        table.to_csv(args.out / f"per_type_{context}.tsv", sep="\t")
+        table.to_csv(args.out / f"per_type_{context}_{args.noise}.tsv", sep="\t")
     if not args.skip_whole_cosmic:
         table = summarise([whole_cosmic(args.samples, seed, spa, work, args.bootstrap)
                            for seed in args.seeds])
         print(f"\nwhole COSMIC: {args.samples} tumours, seeds {args.seeds}")
         print(table.to_string(float_format=lambda v: f"{v:.3f}"))
         table.to_csv(args.out / "whole_cosmic.tsv", sep="\t")
+    if not args.patient_repeats:
+        return
     patient = time_patient(args.out, np.random.default_rng(args.seeds[0]), args.patient_repeats)
     print(f"per-patient `sigforge refit --vcf` (30,000 SNVs, 100 bootstraps): wall "
           f"median {np.median(patient):.2f} s over {len(patient)} runs {np.round(patient, 2)}")

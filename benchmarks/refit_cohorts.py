@@ -84,10 +84,18 @@ def universe(table: pd.DataFrame, tumour_type: str) -> list[str]:
     return [c for c in rows.columns if (rows[c] > 0).any()]
 
 
-def type_cohort(context: str, per_type: int, rng: np.random.Generator
+def type_cohort(context: str, per_type: int, rng: np.random.Generator,
+                noise: str = "channel"
                 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
     """Counts (channels x tumours), true exposures (signatures x tumours) and each tumour's
-    reference signature names, ``per_type`` tumours for each of :data:`TYPES`."""
+    reference signature names, ``per_type`` tumours for each of :data:`TYPES`.
+
+    ``noise="channel"``: negative-binomial counts around the expected spectrum; the truth is
+    the expected exposures. ``noise="signature"``: each signature's mutation count is
+    negative binomial around its expected exposure and those mutations are spread over its
+    channels (multinomial); the truth is the realised counts per signature, so a perfect
+    attribution has SMD 0.
+    """
     cosmic = reference(context)
     table = attributions(context)
     msi = msi_tumours()
@@ -106,8 +114,27 @@ def type_cohort(context: str, per_type: int, rng: np.random.Generator
             if source not in msi:
                 truths[tumour][[c for c in names if c in MSI]] = 0.0
     truth = pd.DataFrame(truths).fillna(0.0).reindex(cosmic.columns).fillna(0.0)
+    if noise == "signature":
+        return (*signature_noise_counts(cosmic, truth, rng), references)
     counts = negative_binomial_counts(cosmic, truth, rng)
     return counts, truth, references
+
+
+def signature_noise_counts(signatures: pd.DataFrame, truth: pd.DataFrame,
+                           rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts and realised per-signature counts: each signature's count negative binomial
+    around its exposure (size per tumour log-uniform in [4, 40]), spread over its channels."""
+    size = np.exp(rng.uniform(np.log(4), np.log(40), size=truth.shape[1]))
+    expected = truth.to_numpy()
+    realised = rng.poisson(rng.gamma(size[None, :], np.maximum(expected, 1e-12) / size[None, :]))
+    realised[expected == 0] = 0
+    profiles = signatures.to_numpy() / signatures.to_numpy().sum(axis=0)
+    counts = np.zeros((signatures.shape[0], truth.shape[1]), dtype=np.int64)
+    for t in range(truth.shape[1]):
+        for j in np.flatnonzero(realised[:, t]):
+            counts[:, t] += rng.multinomial(realised[j, t], profiles[:, j])
+    return (pd.DataFrame(counts, index=signatures.index, columns=truth.columns),
+            pd.DataFrame(realised.astype(float), index=truth.index, columns=truth.columns))
 
 
 def negative_binomial_counts(signatures: pd.DataFrame, truth: pd.DataFrame,
