@@ -266,6 +266,8 @@ def test_matrix_and_joint_paths_are_quoted(tmp_path: Path) -> None:
      ["key 'refit.method'", "'likelihod' is not one of", "Did you mean 'likelihood'?"]),
     ("config/wrong-type", {"extract": {"replicates": "many"}},
      ["key 'extract.replicates'", "'many' is not of type 'integer'"]),
+    ("config/unknown-tumour-type", {"refit": {"tumour_type": "Breast-Adenoca"}},
+     ["refit.tumour_type", "'Breast-Adenoca'", "Did you mean 'Breast-AdenoCA'?"]),
 ])
 def test_config_mistakes_give_one_short_message(tmp_path: Path, case: str, sections: dict,
                                                 fragments: list[str]) -> None:

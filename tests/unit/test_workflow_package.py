@@ -328,3 +328,10 @@ def test_check_reference_refuses_a_bad_fasta_without_indexing(tmp_path: Path) ->
     (tmp_path / "v.fa").write_text("##fileformat=VCFv4.2\n")
     with pytest.raises(InputError, match="does not start with a '>' header"):
         check_reference(tmp_path / "v.fa")
+
+
+def test_unknown_tumour_type_fails_before_any_job() -> None:
+    checks.check_tumour_type("Liver-HCC")
+    checks.check_tumour_type("none")
+    with pytest.raises(InputError, match=r"'Liver-HC'.*Did you mean 'Liver-HCC'\?.*pan-cancer"):
+        checks.check_tumour_type("Liver-HC")

@@ -58,6 +58,8 @@ if MODE == "vcf":
                          lines=SAMPLES["sheet_line"])
         checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET)
         checked(check_reference, REFERENCE)  # its index is built by rule genome_faidx
+        checked(checks.check_tumour_type, REFIT["tumour_type"],
+                checks.config_source(getattr(workflow, "configfiles", [])))
     CATALOG_CONFIG = config["catalog"]
     CONTEXTS = checked(check_catalog_config, CATALOG_CONFIG["contexts"],
                        CATALOG_CONFIG["annotation"])

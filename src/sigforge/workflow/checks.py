@@ -121,6 +121,18 @@ def table_shape(path: str | Path) -> tuple[int, int]:
     return rows, len(header.rstrip(b"\r\n").split(separator)) - 1
 
 
+def check_tumour_type(value: str, source: str = "config") -> None:
+    """Fail before any job on an unknown ``refit.tumour_type`` (the refit jobs would fail on
+    it only after the whole discovery); ``source`` names the config file(s)."""
+    from sigforge.genomics.reference import tumour_types
+
+    known = tumour_types()
+    if value not in known:
+        raise InputError(f"{source}: key refit.tumour_type: '{value}' is not in the PCAWG "
+                         f"prevalence table.{_close_matches(value, known)} Expected one of: "
+                         f"{', '.join(known)}.")
+
+
 def _close_matches(word: str, allowed: list[str]) -> str:
     """' Did you mean 'x'?' for the allowed word nearest a typo, else ''."""
     matches = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
