@@ -187,3 +187,9 @@ def test_overdispersed_draws_have_the_negative_binomial_variance() -> None:
     draws = overdispersed_draws(x, 10.0, 20000, rng)
     np.testing.assert_allclose(draws.mean(axis=0), x, rtol=0.03, atol=0.05)
     np.testing.assert_allclose(draws.var(axis=0), x + x**2 / 10.0, rtol=0.1, atol=0.05)
+
+
+@pytest.mark.parametrize("penalty", [-1.0, float("nan"), float("inf")])
+def test_penalty_must_be_finite_and_nonnegative(penalty: float) -> None:
+    with pytest.raises(ValueError, match="--penalty"):
+        RefitOptions(penalty=penalty)

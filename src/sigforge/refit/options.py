@@ -59,7 +59,8 @@ class RefitOptions:
             raise ValueError(f"refit method '{self.method}' is unknown; expected one of "
                              f"{', '.join(REFIT_METHODS)}.")
         for option, value, valid, bound in (
-                ("--penalty", self.penalty, self.penalty >= 0, "--penalty >= 0"),
+                ("--penalty", self.penalty, 0 <= self.penalty < float("inf"),
+                 "a finite --penalty >= 0"),
                 ("--bootstrap", self.bootstrap, self.bootstrap >= 0, "--bootstrap >= 0"),
                 ("--confidence", self.confidence, 0 < self.confidence < 1, "0 < --confidence < 1"),
                 ("--seed", self.seed, self.seed >= 0, "--seed >= 0")):
