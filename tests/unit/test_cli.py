@@ -140,31 +140,6 @@ def test_select_rank_refuses_ranks_other_than_its_rank_dirs(
     assert "--ranks [2, 3] differ from the ranks [2] of --rank-dirs" in capsys.readouterr().err
 
 
-COMMANDS = ("catalog", "merge-catalogs", "replicates", "consensus", "cross-validate",
-            "select-rank", "extract", "refit", "report", "prepare-matrix", "prepare-joint",
-            "split-joint", "matrix-report")
-
-
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_option_help_shows_its_default(command: str) -> None:
-    """Each option with a default says it in --help (the formatter's, or its own words)."""
-    import argparse
-
-    from sigforge.cli import _build_parser
-
-    sub = next(action for action in _build_parser([command])._actions
-               if isinstance(action, argparse._SubParsersAction))
-    stage = sub.choices[command]
-    text = " ".join(stage.format_help().split())
-    for action in stage._actions:
-        default = action.default
-        if (not action.option_strings or action.required or default is None or default is False
-                or default == [] or default == argparse.SUPPRESS):
-            continue
-        assert f"(default: {default})" in text or "default" in (action.help or ""), \
-            (command, action.dest)
-
-
 def test_help_imports_no_stage_module() -> None:
     import json
     import subprocess

@@ -8,6 +8,7 @@ recognised) through :mod:`sigforge.genomics.tables`, imported only when needed.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import logging
 from collections.abc import Callable
@@ -55,15 +56,31 @@ COMMANDS = {
 
 
 class HelpFormatter(argparse.HelpFormatter):
-    """Shows every option's default, unless it has none or its help already says it."""
+    """Shows every option's default once: appended as ``(default: X)`` unless the option has
+    none (None, False, an empty list, suppressed), is required or positional, or its help
+    already says it (``default:`` in its own words, or ``%(default)s``). A list default reads
+    as its items separated by spaces, as it is typed, not as a Python list."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
-        nothing = action.default is None or action.default is False or action.default == []
-        if (nothing or action.default == argparse.SUPPRESS or action.required
-                or not action.option_strings or "default" in text):
+        if not shows_default(action) or "default:" in text or "%(default" in text:
             return text
         return f"{text} (default: %(default)s)".lstrip()
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        if isinstance(action.default, list | tuple):
+            action = copy.copy(action)
+            action.default = " ".join(str(item) for item in action.default)
+        return super()._expand_help(action)
+
+
+def shows_default(action: argparse.Action) -> bool:
+    """Whether ``--help`` should state the default of ``action``: an option, not required,
+    whose default is a value (not None, False, an empty list or suppressed)."""
+    default = action.default
+    nothing = default is None or default is False or default == [] or default == ()
+    return bool(action.option_strings) and not action.required and not nothing \
+        and default != argparse.SUPPRESS
 
 
 def add_command(subparsers: Any, name: str, handler: Handler) -> argparse.ArgumentParser:

@@ -270,8 +270,8 @@ def add_parsers(subparsers: Any) -> None:
                         "(SigProfilerMatrixGenerator's convention)")
     p.add_argument("--contexts", nargs="+", default=["SBS96", "DBS78", "ID83"],
                    metavar="CONTEXT",
-                   help="catalogs to write: SBS96 SBS288 SBS1536 DBS78 ID83 (default: SBS96 "
-                        "DBS78 ID83; SBS288 needs --annotation)")
+                   help="catalogs to write: SBS96 SBS288 SBS1536 DBS78 ID83 (default: "
+                        "%(default)s; SBS288 needs --annotation)")
     p.add_argument("--annotation", default=None,
                    help="genes for the transcriptional strand of SBS288: GTF or a BED with a "
                         "strand column")

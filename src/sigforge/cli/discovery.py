@@ -398,7 +398,7 @@ def _add_rank_rule(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(f"--{name.replace('_', '-')}", type=float,
                             default=field_default(RankRule, name), help=f"smallest {text}")
     parser.add_argument("--fixed-rank", type=int, default=field_default(RankRule, "fixed_rank"),
-                        help="use this rank instead of the rule")
+                        help="use this rank instead of the rule (default: the rule chooses)")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:

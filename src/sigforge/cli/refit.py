@@ -335,8 +335,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--method", default=field_default(RefitOptions, "method"),
                    choices=REFIT_METHODS, help="sparse refit rule (see sigforge.refit)")
     p.add_argument("--penalty", type=float, default=field_default(RefitOptions, "penalty"),
-                   help="method negbin: base cost of a signature in log-likelihood units "
-                        "(default: %(default)s)")
+                   help="method negbin: base cost of a signature in log-likelihood units")
     # The literal values are genomics.reference's PAN_CANCER and NO_PRIOR (tested): generic
     # commands must not import genomics to build their parser.
     p.add_argument("--tumour-type", default="pan-cancer",
@@ -358,7 +357,8 @@ def add_parsers(subparsers: Any) -> None:
                    help="central coverage of the percentile intervals")
     add_seed(p, "; keys each sample's resamples")
     p.add_argument("--restrict-to", default=None,
-                   help="only these signatures: comma-separated names or a file, one per line")
+                   help="only these signatures: comma-separated names or a file, one per line "
+                        "(default: the whole set, less artefacts; see --include-artefacts)")
     p.add_argument("--decompose-into", default="COSMIC_v3.6",
                    help="reference set the signatures are decomposed into (decomposition.tsv;"
                         " known channel sets only, and not when refitting to that set itself)")
