@@ -21,8 +21,8 @@ from numba import njit
 from sigforge.refit._nbfit import (
     POLISH_TOLERANCE,
     TINY,
-    line_derivatives,
     estimate_theta,
+    line_derivatives,
     line_gain,
     model_of,
     nb_loglik,
