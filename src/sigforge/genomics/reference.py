@@ -69,12 +69,20 @@ def load_aetiology(name: str = "COSMIC_v3.6") -> dict[str, str]:
     Signatures whose aetiology was not transcribed say so rather than guess; see
     ``sigforge/genomics/data/PROVENANCE.md``.
     """
-    if name not in _AETIOLOGY:
+    table = _aetiology_table(name)
+    if table is None:
         return {}
+    return dict(zip(table["Signature"], table["proposed_aetiology"], strict=True))
+
+
+def _aetiology_table(name: str) -> pd.DataFrame | None:
+    """The shipped aetiology table of a set (Signature, channel_set, proposed_aetiology,
+    possible_artefact), or None for a set without one."""
+    if name not in _AETIOLOGY:
+        return None
     resource = resources.files("sigforge.genomics.data") / _AETIOLOGY[name]
     with resources.as_file(resource) as path:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    return dict(zip(table["Signature"], table["proposed_aetiology"], strict=True))
+        return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
 
 
 _PREVALENCE = "PCAWG_signature_prevalence.tsv"
@@ -118,9 +126,7 @@ def load_prevalence(tumour_type: str) -> pd.Series | None:
 
 def artefact_signatures(name: str = "COSMIC_v3.6") -> list[str]:
     """Signatures of a shipped set that COSMIC calls possible sequencing artefacts."""
-    if name not in _AETIOLOGY:
+    table = _aetiology_table(name)
+    if table is None:
         return []
-    resource = resources.files("sigforge.genomics.data") / _AETIOLOGY[name]
-    with resources.as_file(resource) as path:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     return table.loc[table["possible_artefact"] == "yes", "Signature"].tolist()

@@ -31,14 +31,16 @@ def sample_rng(seed: int, sample: str) -> np.random.Generator:
 
 
 def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOptions,
-                        rng: np.random.Generator, costs: FloatArray | None = None
+                        rng: np.random.Generator, costs: FloatArray | None = None,
+                        point: tuple[FloatArray, float, np.ndarray] | None = None
                         ) -> FloatArray:
-    """Refit ``options.bootstrap`` multinomial resamples of one sample; shape (B, k).
+    """Refit ``options.bootstrap`` resamples of one sample; shape (B, k).
 
     Method ``negbin`` draws negative-binomial resamples around the observed counts at the
     sample's estimated dispersion and refits them over its shortlist
-    (:func:`.negbin.bootstrap_negbin`). The other methods draw multinomial resamples (the
-    sample's total, the observed proportions) and refit them by the full method.
+    (:func:`.negbin.bootstrap_negbin`; ``point`` is the sample's own negbin fit when the
+    caller has it). The other methods draw multinomial resamples (the sample's total, the
+    observed proportions) and refit them by the full method.
     """
     total = int(round(float(x.sum())))
     if total == 0 or options.bootstrap == 0:
@@ -46,7 +48,7 @@ def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOpt
     if options.method == "negbin":
         if costs is None:
             costs = signature_costs(signatures.shape[1], options.penalty)
-        return bootstrap_negbin(x, signatures, costs, options.bootstrap, rng)
+        return bootstrap_negbin(x, signatures, costs, options.bootstrap, rng, point)
     draws = rng.multinomial(total, x / x.sum(), size=options.bootstrap).astype(np.float64)
     return np.stack([refit_sample(draw, signatures, options) for draw in draws])
 
@@ -96,17 +98,12 @@ def _interval_rows(sample: str, names: Sequence[str], point: FloatArray, draws: 
 def _fit_sample(x: FloatArray, basis: FloatArray, options: RefitOptions, costs: FloatArray,
                 sample: str) -> tuple[FloatArray, FloatArray | None]:
     """One sample's exposures and, with bootstrap, its resampled exposures (B, k)."""
-    rng = sample_rng(options.seed, sample)
-    if options.method != "negbin":
-        point = refit_sample(x, basis, options, costs)
-        return point, (bootstrap_exposures(x, basis, options, rng) if options.bootstrap
-                       else None)
-    fitted = negbin_refit(x, basis, costs)
+    fitted = negbin_refit(x, basis, costs) if options.method == "negbin" else None
+    point = fitted[0] if fitted is not None else refit_sample(x, basis, options, costs)
     if not options.bootstrap:
-        return fitted[0], None
-    if not x.sum() > 0:
-        return fitted[0], np.zeros((options.bootstrap, basis.shape[1]))
-    return fitted[0], bootstrap_negbin(x, basis, costs, options.bootstrap, rng, fitted)
+        return point, None
+    rng = sample_rng(options.seed, sample)
+    return point, bootstrap_exposures(x, basis, options, rng, costs, fitted)
 
 
 def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
