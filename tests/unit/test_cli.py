@@ -194,5 +194,53 @@ def test_drop_empty_leaves_out_samples_without_mutations(
     assert provenance["samples_without_mutations_left_out"] == ["p3"]
     assert main(["-q", "refit", *common, "--drop-empty", "--signatures", "COSMIC_v3.6",
                  "--bootstrap", "5", "--out", str(tmp_path / "refit")]) == 0
+    # the refit lists every sample: the one without a doublet with zero exposures
     exposures = read_catalog(tmp_path / "refit/exposures.tsv").data
-    assert list(exposures.columns) == [n for n in names if n != "p3"]
+    assert list(exposures.columns) == names and (exposures["p3"] == 0).all()
+    assert (exposures.drop(columns="p3").sum() > 0).all()
+    quality = pd.read_csv(tmp_path / "refit/reconstruction.tsv", sep="\t", index_col=0)
+    assert quality.loc["p3", "burden"] == 0 and np.isnan(quality.loc["p3", "cosine"])
+    intervals = pd.read_csv(tmp_path / "refit/exposure_intervals.tsv", sep="\t", index_col=0)
+    assert list(dict.fromkeys(intervals.index)) == names
+    assert (intervals.loc["p3", ["exposure", "lower", "upper"]].to_numpy() == 0).all()
+
+
+def test_a_catalog_too_thin_to_factor_is_skipped_with_its_reason(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The workflow's discovery steps and extract write a 'skipped' result naming the reason
+    (never a failure), and refitting to its empty signature table gives zero exposures."""
+    from sigforge.cli import main
+    from sigforge.genomics.contexts import ID83_CHANNELS
+    from sigforge.io import read_json
+
+    counts = np.zeros((len(ID83_CHANNELS), 6), dtype=np.int64)
+    counts[0, :3] = [3, 1, 2]  # six indels in all
+    names = [f"s{i}" for i in range(6)]
+    path = tmp_path / "ID83.tsv"
+    write_matrix(pd.DataFrame(counts, index=ID83_CHANNELS, columns=names), path, integer=True)
+    skip = ["--catalog", str(path), "--drop-empty", "--skip-unfactorable", "3"]
+    assert main(["-q", "replicates", *skip, "--k", "2", "--first", "0", "--count", "2",
+                 "--out", str(tmp_path / "chunk.npz")]) == 0
+    assert main(["-q", "consensus", *skip, "--k", "2", "--chunks", str(tmp_path / "chunk.npz"),
+                 "--out", str(tmp_path / "k2")]) == 0
+    assert main(["-q", "cross-validate", *skip, "--k", "2", "--cv-folds", "2",
+                 "--out", str(tmp_path / "cv2.npz")]) == 0
+    assert main(["-q", "select-rank", "--rank-dirs", str(tmp_path / "k2"), "--cv",
+                 str(tmp_path / "cv2.npz"), *skip, "--out", str(tmp_path / "chosen")]) == 0
+    provenance = read_json(tmp_path / "chosen/provenance.json")
+    assert provenance["chosen_rank"] is None
+    assert "only 1 channel(s) hold a mutation" in provenance["skipped"]
+    assert provenance["samples_without_mutations_left_out"] == ["s3", "s4", "s5"]
+    assert main(["-q", "extract", *skip, "--ranks", "2-3", "--replicates", "4",
+                 "--out", str(tmp_path / "one")]) == 0
+    assert read_json(tmp_path / "one/provenance.json")["skipped"] == provenance["skipped"]
+    assert (tmp_path / "one/k3/cv.npz").is_file()
+    assert main(["-q", "refit", "--catalog", str(path), "--drop-empty", "--signatures",
+                 str(tmp_path / "chosen/signatures.tsv"), "--bootstrap", "5",
+                 "--out", str(tmp_path / "refit")]) == 0
+    exposures = pd.read_csv(tmp_path / "refit/exposures.tsv", sep="\t", index_col=0)
+    assert exposures.shape == (0, 6)
+    # without --skip-unfactorable the same catalog is factored as asked (or refused)
+    assert main(["-q", "replicates", "--catalog", str(path), "--drop-empty", "--k", "2",
+                 "--first", "0", "--count", "2", "--out", str(tmp_path / "factored.npz")]) == 0
+    assert "skipped" not in np.load(tmp_path / "factored.npz")

@@ -58,13 +58,12 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
 #: Config keys without a library object: (key, commands, dest); the CLI default is the source.
 CLI_ONLY: list[tuple[str, tuple[str, ...], str]] = [
     ("extract.replicates", ("extract", "select-rank"), "replicates"),
-    ("extract.replicates_per_chunk", ("extract",), "chunk_size"),
+    ("extract.replicates_per_chunk", ("extract",), "replicates_per_chunk"),
     ("genome_build", ("refit", "report"), "genome_build"),
-    ("refit.reference", ("refit",), "decompose_into"),
+    ("signatures", ("refit",), "decompose_into"),
     ("refit.tumour_type", ("refit",), "tumour_type"),
     ("refit.include_artefacts", ("refit",), "include_artefacts"),
     ("refit.regions_of_interest", ("refit",), "regions_of_interest"),
-    ("report.reference", ("report",), "reference"),
     ("catalog.all_filters", ("catalog",), "all_filters"),
     ("catalog.contexts", ("catalog",), "contexts"),
     ("catalog.annotation", ("catalog",), "annotation"),

@@ -140,3 +140,23 @@ def test_multinomial_resampling_keeps_every_total(rng: np.random.Generator) -> N
     parts = [solve_replicates(catalog[:, [0, 1, 2, 4]], 2, range(i, i + 1), seed=1,
                               matrix_name="X", options=options) for i in range(3)]
     np.testing.assert_array_equal(one["W"], merge_chunks(parts)["W"])
+
+
+def test_factor_problem_names_each_reason_and_passes_a_factorable_catalog() -> None:
+    from sigforge.discovery.skip import MIN_MUTATIONS_PER_SIGNATURE, factor_problem
+
+    def frame(values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values)
+
+    rich = np.full((10, 6), 10)
+    assert factor_problem(frame(rich), 5) is None
+    few_samples = rich.copy()
+    few_samples[:, 2:] = 0
+    assert factor_problem(frame(few_samples), 3).startswith("only 2 sample(s)")
+    few_channels = rich.copy()
+    few_channels[2:, :] = 0
+    assert factor_problem(frame(few_channels), 3).startswith("only 2 channel(s)")
+    thin = np.zeros((10, 6), dtype=np.int64)
+    np.fill_diagonal(thin, 1)
+    thin[0, :] += 1  # 12 mutations: enough samples and channels, too few counts for rank 3
+    assert f"fewer than {3 * MIN_MUTATIONS_PER_SIGNATURE}" in factor_problem(frame(thin), 3)

@@ -10,6 +10,7 @@ import gzip
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ import yaml
 from tests.conftest import write_fasta
 
 from sigforge.genomics.genome import index_fasta, largest_contig
+from sigforge.genomics.reference import load_reference
 from sigforge.io import InputError, write_matrix
 from sigforge.workflow import checks, flags, resources, targets
 
@@ -110,15 +112,17 @@ def test_costs_read_the_config() -> None:
 
 def test_refit_flags_join_config_values_to_their_option() -> None:
     section = {**DEMO["refit"], "restrict_to": ["SBS1", "-x"]}
-    found = flags.refit_flags(section, 7, "GRCh38")
-    assert found[:6] == ["--method", "negbin", "--bootstrap", "100", "--confidence", "0.95"]
-    assert "--decompose-into=COSMIC_v3.6" in found and found[-1] == "--restrict-to=SBS1,-x"
+    found = flags.refit_flags(section, 7, "GRCh38", "-my sigs.tsv")
+    assert found[:7] == ["--drop-empty", "--method", "negbin", "--bootstrap", "100",
+                         "--confidence", "0.95"]
+    assert "--decompose-into=-my sigs.tsv" in found and found[-1] == "--restrict-to=SBS1,-x"
     assert "--tumour-type=pan-cancer" in found and "--include-artefacts" not in found
     with_artefacts = flags.refit_flags({**DEMO["refit"], "include_artefacts": True,
-                                        "tumour_type": "-Liver-HCC"}, 7, "GRCh38")
+                                        "tumour_type": "-Liver-HCC"}, 7, "GRCh38", "COSMIC_v3.6")
     assert "--include-artefacts" in with_artefacts
     assert "--tumour-type=-Liver-HCC" in with_artefacts
-    assert "--restrict-to" not in " ".join(flags.refit_flags(DEMO["refit"], 7, "GRCh38"))
+    plain = flags.refit_flags(DEMO["refit"], 7, "GRCh38", "COSMIC_v3.6")
+    assert "--restrict-to" not in " ".join(plain) and "--decompose-into=COSMIC_v3.6" in plain
 
 
 def test_generic_refit_flags_drop_the_bootstrap_for_real_values() -> None:
@@ -174,16 +178,60 @@ def test_discovery_products_name_every_chunk_rank_file_and_fold() -> None:
 
 
 def test_vcf_and_generic_products() -> None:
-    files = targets.vcf_products(["S1", "S2"], ["SBS96", "ID83"])
-    assert files[:3] == ["results/catalogs/samples/S1/SBS96.tsv",
-                         "results/catalogs/samples/S1/ID83.tsv",
-                         "results/catalogs/samples/S1/catalog_log.tsv"]
-    assert "results/refit/SBS96/reference/decomposition.tsv" in files
-    assert files[-2:] == ["results/report/patients/S1.html", "results/report/patients/S2.html"]
+    files = targets.vcf_products(["S1", "S2"], ["SBS96", "ID83", "SBS288"],
+                                 ["SBS96", "ID83", "SBS288"], ["SBS96", "ID83"], "out/a")
+    assert files[:3] == ["out/a/catalogs/samples/S1/SBS96.tsv",
+                         "out/a/catalogs/samples/S1/ID83.tsv",
+                         "out/a/catalogs/samples/S1/SBS288.tsv"]
+    assert all(f.startswith("out/a/") for f in files)
+    # every context is refitted to its de novo signatures; only covered ones to the reference
+    assert "out/a/refit/SBS288/decomposition.tsv" in files
+    assert "out/a/refit/ID83/reference/decomposition.tsv" in files
+    assert not [f for f in files if f.startswith("out/a/refit/SBS288/reference")]
+    assert "out/a/report/patients/S2.html" in files
+    assert "out/a/patients/S1.html" in files and "out/a/patients/S2/exposures.tsv" in files
     assert len(targets.generic_products("BARS")) == 5
-    joint = targets.generic_products("J", ["rna", "atac"])
-    assert joint[-2:] == ["results/joint/J/rna_signatures.tsv",
-                          "results/joint/J/atac_signatures.tsv"]
+    joint = targets.generic_products("J", ["rna", "atac"], "elsewhere")
+    assert joint[-2:] == ["elsewhere/joint/J/rna_signatures.tsv",
+                          "elsewhere/joint/J/atac_signatures.tsv"]
+
+
+def test_outdir_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert checks.check_outdir("results/cohort2/") == "results/cohort2"
+    for bad in ("", "res{x}", ".", "./"):
+        with pytest.raises(InputError, match="outdir"):
+            checks.check_outdir(bad)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="not a folder"):
+        checks.check_outdir("file")
+
+
+def reference_text(channel_set: str) -> str:
+    """Two signatures of a shipped channel set as a user's TSV."""
+    table = load_reference("COSMIC_v3.6", channel_set=channel_set).data.iloc[:, :2]
+    return table.to_csv(sep="\t")
+
+
+def test_reference_contexts_follow_the_signature_set(tmp_path: Path) -> None:
+    contexts = ["SBS96", "DBS78", "ID83", "SBS1536"]
+    assert checks.reference_contexts("COSMIC_v3.6", contexts, "GRCh37") == [
+        "SBS96", "DBS78", "ID83"]
+    assert checks.reference_contexts("denovo", contexts, "GRCh37") == contexts
+    table = tmp_path / "mine.tsv"
+    table.write_text(reference_text("DBS78"))
+    assert checks.reference_contexts(str(table), contexts, "GRCh37") == ["DBS78"]
+    with pytest.raises(InputError, match="catalog.contexts counts SBS96"):
+        checks.reference_contexts(str(table), ["SBS96"], "GRCh37")
+
+
+def test_renamed_config_keys_name_their_new_place() -> None:
+    error = SimpleNamespace(path=["refit"], validator="additionalProperties",
+                            schema={"properties": {"method": {}}},
+                            instance={"reference": "COSMIC_v3.6", "method": "negbin"},
+                            message="")
+    message = checks.schema_error_message(error, "config (my.yaml)")
+    assert "refit.reference' was renamed" in message and "'signatures'" in message
 
 
 # Checks ------------------------------------------------------------------------------------
@@ -335,3 +383,25 @@ def test_unknown_tumour_type_fails_before_any_job() -> None:
     checks.check_tumour_type("none")
     with pytest.raises(InputError, match=r"'Liver-HC'.*Did you mean 'Liver-HCC'\?.*pan-cancer"):
         checks.check_tumour_type("Liver-HC")
+
+
+def test_outputs_of_samples_left_out_of_the_sheet_are_removed(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    for stem in ("S1", "S2", "S10"):
+        (out / "catalogs/samples" / stem).mkdir(parents=True)
+        (out / "patients" / stem).mkdir(parents=True)
+        (out / "patients" / f"{stem}.html").write_text("page")
+        (out / "report/patients").mkdir(parents=True, exist_ok=True)
+        (out / "report/patients" / f"{stem}.html").write_text("page")
+        (out / "figures/patients").mkdir(parents=True, exist_ok=True)
+        (out / "figures/patients" / f"{stem}_spectrum.png").write_text("png")
+    (out / "patients/notes.txt").write_text("a user's file is not ours to delete")
+    notes = checks.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=True)
+    assert len(notes) == 1 and "5 output(s)" in notes[0] and "a real run deletes" in notes[0]
+    assert (out / "patients/S2.html").exists()
+    checks.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=False)
+    left = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert left == ["figures/patients/S10_spectrum.png", "figures/patients/S1_spectrum.png",
+                    "patients/S1.html", "patients/S10.html", "patients/notes.txt",
+                    "report/patients/S1.html", "report/patients/S10.html"]
+    assert checks.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=False) == []

@@ -199,7 +199,8 @@ def test_one_process_extract_gives_the_workflow_bits(demo: Path, tmp_path: Path)
     chunk of 20 per rank in a process pool. The signatures must be identical to the bit."""
     run = subprocess.run(
         [str(BIN / "sigforge"), "extract", "--catalog", "results/catalogs/SBS96.tsv",
-         "--ranks", "2-8", "--replicates", "20", "--chunk-size", "20", "--seed", "20261128",
+         "--ranks", "2-8", "--replicates", "20", "--replicates-per-chunk", "20",
+         "--seed", "20261128",
          "--max-iter", "5000", "--min-iter", "200", "--tol", "1e-7", "--threads", "2",
          "--out", str(tmp_path / "extract")],
         cwd=demo, env=_env(), capture_output=True, text=True, check=False)

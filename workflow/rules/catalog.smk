@@ -12,7 +12,7 @@ rule genome_faidx:
     output:
         fai=f"{REFERENCE}.fai",
     log:
-        "logs/genome/faidx.log",
+        out("logs/genome/faidx.log"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -31,10 +31,10 @@ rule catalog_sample:
         fai=rules.genome_faidx.output.fai,
         annotation=catalog_annotation,
     output:
-        matrices=expand("results/catalogs/samples/{{stem}}/{context}.tsv", context=CONTEXTS),
-        skips="results/catalogs/samples/{stem}/catalog_log.tsv",
+        matrices=expand(out("catalogs/samples/{{stem}}/{context}.tsv"), context=CONTEXTS),
+        skips=out("catalogs/samples/{stem}/catalog_log.tsv"),
     log:
-        "logs/catalog/{stem}.log",
+        out("logs/catalog/{stem}.log"),
     params:
         sample=sample_name,
         vcf_sample=vcf_sample_flag,
@@ -57,17 +57,17 @@ rule catalog_sample:
 
 rule merge_catalogs:
     input:
-        matrices=expand("results/catalogs/samples/{stem}/SBS96.tsv", stem=SAMPLES["stem"]),
+        matrices=expand(out("catalogs/samples/{stem}/SBS96.tsv"), stem=SAMPLES["stem"]),
     output:
         # SBS96 first: discovery, refit and report read it as `matrix`
-        matrix="results/catalogs/SBS96.tsv",
-        others=expand("results/catalogs/{context}.tsv",
+        matrix=out("catalogs/SBS96.tsv"),
+        others=expand(out("catalogs/{context}.tsv"),
                       context=[c for c in CONTEXTS if c != "SBS96"]),
-        skips="results/catalogs/catalog_log.tsv",
+        skips=out("catalogs/catalog_log.tsv"),
     log:
-        "logs/catalog/merge.log",
+        out("logs/catalog/merge.log"),
     params:
-        dirs=expand("results/catalogs/samples/{stem}", stem=SAMPLES["stem"]),
+        dirs=expand(out("catalogs/samples/{stem}"), stem=SAMPLES["stem"]),
         outdir=subpath(output.matrix, parent=True),
     threads: 1
     resources:

@@ -12,7 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from sigforge.discovery.pipeline import chunk_ranges
-from sigforge.genomics.contexts import SBS96_CHANNELS
+from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
 from sigforge.workflow import checks, flags, resources, targets
 
@@ -40,6 +40,16 @@ MAIN = workflow.is_main_process
 validate_against(config, "../schemas/config.schema.yaml",
                  checks.config_source(getattr(workflow, "configfiles", [])))
 
+# Every output, log and benchmark lives under OUT (config outdir): runs with different
+# outdirs in one checkout never mix.
+OUT = checked(checks.check_outdir, config["outdir"])
+
+
+def out(path):
+    """``path`` (relative to the output folder) under OUT."""
+    return f"{OUT}/{path}"
+
+
 # MODE vcf: VCFs -> SBS96 catalog; matrix / joint: generic tables (workflow/rules/matrix.smk).
 MODE = config["type"]
 EXTRACT = config["extract"]
@@ -63,25 +73,40 @@ if MODE == "vcf":
     CATALOG_CONFIG = config["catalog"]
     CONTEXTS = checked(check_catalog_config, CATALOG_CONFIG["contexts"],
                        CATALOG_CONFIG["annotation"])
-    CATALOG = "SBS96"
-    N_FEATURES, N_SAMPLES = len(SBS96_CHANNELS), len(SAMPLES)
+    # Every counted context is factored and refitted (SBS96 first); the reference refit runs
+    # for those the reference set has a table of.
+    CATALOGS = list(CONTEXTS)
+    REFERENCE_CONTEXTS = checked(checks.reference_contexts, config["signatures"], CONTEXTS,
+                                 config["genome_build"])
+    REFIT_CONTEXTS = (CATALOGS if REFIT["signatures"] == "denovo" else
+                      checked(checks.reference_contexts, REFIT["signatures"], CONTEXTS,
+                              config["genome_build"]))
+    # Ranks must fit the narrowest catalog; job resources are sized for the widest.
+    N_FEATURES = max(len(CHANNEL_SETS[context]) for context in CONTEXTS)
+    MIN_FEATURES = min(len(CHANNEL_SETS[context]) for context in CONTEXTS)
+    N_SAMPLES = len(SAMPLES)
     RESAMPLING = EXTRACT["resampling"]
-    GENERIC = []
-    REFIT_FLAGS = flags.refit_flags(REFIT, config["seed"], config["genome_build"])
+    # Samples without a mutation of a context (no doublet, no indel) are left out of its
+    # discovery; a context too thin to factor at the largest rank is skipped with the reason.
+    MODE_FLAGS = ["--drop-empty", f"--skip-unfactorable={EXTRACT['ranks']['max']}"]
+    REFIT_FLAGS = flags.refit_flags(REFIT, config["seed"], config["genome_build"],
+                                    config["signatures"])
 else:
     MATRIX = checks.matrix_settings(config)
     CATALOG = config[MODE]["name"]
+    CATALOGS = [CATALOG]
     # The main process reads and checks the whole input, so a bad table fails before any job
     # starts; job processes take the shape from the prepared table's header and line count.
     N_FEATURES, N_SAMPLES = checked(checks.input_shape, config, thorough=MAIN,
-                                    prepared=f"results/catalogs/{CATALOG}.tsv")
+                                    prepared=out(f"catalogs/{CATALOG}.tsv"))
     RESAMPLING = (EXTRACT["resampling"] if MATRIX["counts"]
                   else f"scaled:{MATRIX['depth']}")
-    GENERIC = ["--generic"]
+    MIN_FEATURES = N_FEATURES
+    MODE_FLAGS = ["--generic"]
     REFIT_FLAGS = flags.generic_refit_flags(REFIT, config["seed"], MATRIX["counts"])
 if MAIN:
     RANKS = checked(checks.check_ranks, EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"],
-                    N_SAMPLES, config["rank"]["fixed"], n_features=N_FEATURES)
+                    N_SAMPLES, config["rank"]["fixed"], n_features=MIN_FEATURES)
 else:  # checked by the main process; the shape a job process sees may be an upper bound
     RANKS = list(range(EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"] + 1))
 CHUNKS = checked(chunk_ranges, EXTRACT["replicates"], EXTRACT["replicates_per_chunk"])
@@ -91,7 +116,7 @@ COSTS = resources.DiscoveryCosts.from_config(config, N_FEATURES, N_SAMPLES)
 wildcard_constraints:
     k=r"\d+",
     chunk=r"\d+",
-    catalog=re.escape(CATALOG),
+    catalog="|".join(re.escape(name) for name in CATALOGS),
 
 
 if MODE == "vcf":
@@ -101,29 +126,35 @@ if MODE == "vcf":
 
 
 def discovery_products():
-    """Every file of the discovery: chunks, per-rank tables and CV folds, the chosen rank."""
-    return targets.discovery_products(CATALOG, RANKS, len(CHUNKS), config["rank"]["cv_folds"])
+    """Every file of the discoveries: chunks, per-rank tables and CV folds, the chosen rank."""
+    return [path for name in CATALOGS
+            for path in targets.discovery_products(name, RANKS, len(CHUNKS),
+                                                   config["rank"]["cv_folds"], OUT)]
 
 
 def final_targets():
     """What `snakemake` builds by default: every output, intermediates included (see
     sigforge.workflow.targets: a plain rerun then rebuilds whatever is missing)."""
     if MODE == "vcf":
-        products = targets.vcf_products(list(SAMPLES["stem"]), CONTEXTS)
+        products = targets.vcf_products(list(SAMPLES["stem"]), CONTEXTS, REFIT_CONTEXTS,
+                                        REFERENCE_CONTEXTS, OUT)
     else:
         modalities = config["joint"]["modalities"] if MODE == "joint" else None
         products = targets.generic_products(
-            CATALOG, None if modalities is None else [m["name"] for m in modalities])
+            CATALOG, None if modalities is None else [m["name"] for m in modalities], OUT)
     return products + discovery_products()
 
 
 def checked_intermediates():
-    """Delete damaged chunk, CV and metrics files (main process only), saying so on stderr."""
+    """Delete damaged chunk, CV and metrics files, and the outputs of samples no longer in the
+    sheet (main process only), saying so on stderr."""
     if not MAIN:
         return
     dry_run = bool(workflow.dryrun) or checks.dry_run_requested(sys.argv[1:])
-    for note in checks.discard_damaged(targets.intermediates(discovery_products()),
-                                       dry_run=dry_run):
+    notes = checks.discard_damaged(targets.intermediates(discovery_products()), dry_run=dry_run)
+    if MODE == "vcf":
+        notes += checks.remove_stale_outputs(OUT, list(SAMPLES["stem"]), dry_run=dry_run)
+    for note in notes:
         print(note, file=sys.stderr)
 
 
@@ -131,13 +162,13 @@ checked_intermediates()
 
 
 def catalog_matrix(wildcards):
-    """The cohort matrix that discovery factors: the SBS96 catalog or the prepared table."""
-    return f"results/catalogs/{wildcards.catalog}.tsv"
+    """The cohort matrix that discovery factors: a context's catalog or the prepared table."""
+    return out(f"catalogs/{wildcards.catalog}.tsv")
 
 
 def joint_blocks(wildcards):
     """The blocks table of a joint run (modality of each stacked feature), else nothing."""
-    return [f"results/catalogs/{CATALOG}_blocks.tsv"] if MODE == "joint" else []
+    return [out(f"catalogs/{CATALOG}_blocks.tsv")] if MODE == "joint" else []
 
 
 def blocks_flag(wildcards, input):
@@ -190,7 +221,7 @@ def chunk_count(wildcards):
 def rank_chunks(wildcards):
     """Every chunk file of rank wildcards.k, in chunk order."""
     return expand(
-        "results/extract/{catalog}/k{k}/chunks/chunk{chunk}.npz",
+        out("extract/{catalog}/k{k}/chunks/chunk{chunk}.npz"),
         catalog=wildcards.catalog,
         k=wildcards.k,
         chunk=range(len(CHUNKS)),
@@ -199,14 +230,14 @@ def rank_chunks(wildcards):
 
 def rank_dirs(wildcards):
     """Every rank directory of catalog wildcards.catalog, in rank order."""
-    return expand("results/extract/{catalog}/k{k}", catalog=wildcards.catalog, k=RANKS)
+    return expand(out("extract/{catalog}/k{k}"), catalog=wildcards.catalog, k=RANKS)
 
 
 def refit_signatures(wildcards):
-    """The de novo signature table when refitting to it; shipped sets need no input file."""
+    """The context's de novo signature table when refitting to it; shipped sets need no file."""
     name = config["refit"]["signatures"]
     if name == "denovo":
-        return "results/extract/SBS96/signatures.tsv"
+        return out(f"extract/{wildcards.catalog}/signatures.tsv")
     return [name] if os.path.exists(name) else []
 
 
@@ -228,11 +259,12 @@ def refit_regions(wildcards):
 
 def refit_vcf_args(wildcards, input):
     """The data of a patient refit: its VCF, the reference, its name and VCF column, filters,
-    the regions of interest."""
+    the regions of interest; its page goes to {outdir}/patients/{stem}.html."""
     return flags.vcf_refit_flags(input.vcf, input.reference, sample_name(wildcards),
                                  sample_row(wildcards).get("vcf_sample", ""),
                                  all_filters=CATALOG_CONFIG["all_filters"],
-                                 regions=input.regions[0] if input.regions else None)
+                                 regions=input.regions[0] if input.regions else None,
+                                 page_dir=OUT)
 
 
 # Resources: memory (MB) and runtime (minutes) of each job, times the attempt

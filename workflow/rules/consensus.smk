@@ -6,16 +6,16 @@ rule consensus:
         catalog=catalog_matrix,
         chunks=rank_chunks,
     output:
-        signatures="results/extract/{catalog}/k{k}/signatures.tsv",
-        exposures="results/extract/{catalog}/k{k}/exposures.tsv",
-        stability="results/extract/{catalog}/k{k}/stability.tsv",
-        metrics="results/extract/{catalog}/k{k}/metrics.json",
+        signatures=out("extract/{catalog}/k{k}/signatures.tsv"),
+        exposures=out("extract/{catalog}/k{k}/exposures.tsv"),
+        stability=out("extract/{catalog}/k{k}/stability.tsv"),
+        metrics=out("extract/{catalog}/k{k}/metrics.json"),
     log:
-        "logs/consensus/{catalog}/k{k}.log",
+        out("logs/consensus/{catalog}/k{k}.log"),
     benchmark:
-        "results/benchmarks/consensus/{catalog}/k{k}.tsv"
+        out("benchmarks/consensus/{catalog}/k{k}.tsv")
     params:
-        generic=GENERIC,
+        mode=MODE_FLAGS,
         outdir=subpath(output.signatures, parent=True),
         seed=config["seed"],
     threads: 1
@@ -29,6 +29,6 @@ rule consensus:
         "../../environment.yml"
     shell:
         "sigforge consensus --catalog {input.catalog:q} --catalog-name {wildcards.catalog:q}"
-        " --k {wildcards.k:q} {params.generic:q}"
+        " --k {wildcards.k:q} {params.mode:q}"
         " --seed {params.seed:q}"
         " --chunks {input.chunks:q} --out {params.outdir:q} 2> {log:q}"

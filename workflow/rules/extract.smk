@@ -7,11 +7,11 @@ rule nmf_chunk:
     input:
         catalog=catalog_matrix,
     output:
-        chunk="results/extract/{catalog}/k{k}/chunks/chunk{chunk}.npz",
+        chunk=out("extract/{catalog}/k{k}/chunks/chunk{chunk}.npz"),
     log:
-        "logs/extract/{catalog}/k{k}/chunk{chunk}.log",
+        out("logs/extract/{catalog}/k{k}/chunk{chunk}.log"),
     benchmark:
-        "results/benchmarks/extract/{catalog}/k{k}/chunk{chunk}.tsv"
+        out("benchmarks/extract/{catalog}/k{k}/chunk{chunk}.tsv")
     params:
         first=chunk_first,
         n_replicates=chunk_count,
@@ -20,7 +20,7 @@ rule nmf_chunk:
         min_iter=EXTRACT["min_iter"],
         tol=EXTRACT["tol"],
         resampling=RESAMPLING,
-        generic=GENERIC,
+        mode=MODE_FLAGS,
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
     threads: 1
@@ -34,7 +34,7 @@ rule nmf_chunk:
         "../../environment.yml"
     shell:
         "sigforge replicates --catalog {input.catalog:q} --catalog-name {wildcards.catalog:q}"
-        " --k {wildcards.k:q} {params.generic:q}"
+        " --k {wildcards.k:q} {params.mode:q}"
         " --first {params.first:q} --count {params.n_replicates:q} --seed {params.seed:q}"
         " --max-iter {params.max_iter:q} --min-iter {params.min_iter:q} --tol {params.tol:q}"
         " --resampling {params.resampling:q} --normalisation {params.normalisation:q}"

@@ -9,10 +9,10 @@ if MODE == "matrix":
         input:
             matrix=config["matrix"]["path"],
         output:
-            matrix=f"results/catalogs/{CATALOG}.tsv",
-            dropped=f"results/catalogs/{CATALOG}_dropped.tsv",
+            matrix=out(f"catalogs/{CATALOG}.tsv"),
+            dropped=out(f"catalogs/{CATALOG}_dropped.tsv"),
         log:
-            "logs/catalog/prepare_matrix.log",
+            out("logs/catalog/prepare_matrix.log"),
         params:
             name=CATALOG,
             pixels=flags.pixel_flag(MATRIX),
@@ -35,11 +35,11 @@ if MODE == "joint":
         input:
             matrices=[m["path"] for m in config["joint"]["modalities"]],
         output:
-            matrix=f"results/catalogs/{CATALOG}.tsv",
-            dropped=f"results/catalogs/{CATALOG}_dropped.tsv",
-            blocks=f"results/catalogs/{CATALOG}_blocks.tsv",
+            matrix=out(f"catalogs/{CATALOG}.tsv"),
+            dropped=out(f"catalogs/{CATALOG}_dropped.tsv"),
+            blocks=out(f"catalogs/{CATALOG}_blocks.tsv"),
         log:
-            "logs/catalog/prepare_joint.log",
+            out("logs/catalog/prepare_joint.log"),
         params:
             name=CATALOG,
             modalities=[m["name"] for m in config["joint"]["modalities"]],
@@ -60,14 +60,14 @@ if MODE == "joint":
 
     rule split_joint:
         input:
-            signatures=f"results/extract/{CATALOG}/signatures.tsv",
-            blocks=f"results/catalogs/{CATALOG}_blocks.tsv",
+            signatures=out(f"extract/{CATALOG}/signatures.tsv"),
+            blocks=out(f"catalogs/{CATALOG}_blocks.tsv"),
         output:
-            shares=f"results/joint/{CATALOG}/modalities.tsv",
-            signatures=[f"results/joint/{CATALOG}/{m['name']}_signatures.tsv"
+            shares=out(f"joint/{CATALOG}/modalities.tsv"),
+            signatures=[out(f"joint/{CATALOG}/{m['name']}_signatures.tsv")
                         for m in config["joint"]["modalities"]],
         log:
-            "logs/joint/split.log",
+            out("logs/joint/split.log"),
         params:
             outdir=subpath(output.shares, parent=True),
         threads: 1
@@ -83,15 +83,15 @@ if MODE == "joint":
 
 rule refit_matrix:
     input:
-        catalog=f"results/catalogs/{CATALOG}.tsv",
-        signatures=f"results/extract/{CATALOG}/signatures.tsv",
+        catalog=out(f"catalogs/{CATALOG}.tsv"),
+        signatures=out(f"extract/{CATALOG}/signatures.tsv"),
     output:
-        exposures=f"results/refit/{CATALOG}/exposures.tsv",
-        reconstruction=f"results/refit/{CATALOG}/reconstruction.tsv",
+        exposures=out(f"refit/{CATALOG}/exposures.tsv"),
+        reconstruction=out(f"refit/{CATALOG}/reconstruction.tsv"),
     log:
-        f"logs/refit/{CATALOG}.log",
+        out(f"logs/refit/{CATALOG}.log"),
     benchmark:
-        f"results/benchmarks/refit/{CATALOG}.tsv"
+        out(f"benchmarks/refit/{CATALOG}.tsv")
     params:
         options=REFIT_FLAGS,
         outdir=subpath(output.exposures, parent=True),
@@ -108,22 +108,22 @@ rule refit_matrix:
 
 rule report_matrix:
     input:
-        matrix=f"results/catalogs/{CATALOG}.tsv",
-        dropped=f"results/catalogs/{CATALOG}_dropped.tsv",
-        metrics=f"results/extract/{CATALOG}/rank_metrics.tsv",
-        signatures=f"results/extract/{CATALOG}/signatures.tsv",
+        matrix=out(f"catalogs/{CATALOG}.tsv"),
+        dropped=out(f"catalogs/{CATALOG}_dropped.tsv"),
+        metrics=out(f"extract/{CATALOG}/rank_metrics.tsv"),
+        signatures=out(f"extract/{CATALOG}/signatures.tsv"),
         exposures=rules.refit_matrix.output.exposures,
         reconstruction=rules.refit_matrix.output.reconstruction,
         blocks=joint_blocks,
     output:
         cohort=report(
-            "results/report/cohort.html",
+            out("report/cohort.html"),
             caption="../report/cohort.rst",
             category="Reports",
             labels={"page": "cohort"},
         ),
     log:
-        "logs/report/report.log",
+        out("logs/report/report.log"),
     params:
         name=CATALOG,
         pixels=flags.pixel_flag(MATRIX) if MODE == "matrix" else [],

@@ -8,11 +8,11 @@ rule cross_validate:
     input:
         catalog=catalog_matrix,
     output:
-        cv="results/extract/{catalog}/k{k}/cv.npz",
+        cv=out("extract/{catalog}/k{k}/cv.npz"),
     log:
-        "logs/rank/{catalog}/cv_k{k}.log",
+        out("logs/rank/{catalog}/cv_k{k}.log"),
     benchmark:
-        "results/benchmarks/rank/{catalog}/cv_k{k}.tsv"
+        out("benchmarks/rank/{catalog}/cv_k{k}.tsv")
     params:
         seed=config["seed"],
         max_iter=EXTRACT["max_iter"],
@@ -24,7 +24,7 @@ rule cross_validate:
         cv_max_iter=CV["cv_max_iter"],
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
-        generic=GENERIC,
+        mode=MODE_FLAGS,
     threads: 1
     resources:
         mem_mb=cross_validate_mem_mb,
@@ -36,7 +36,7 @@ rule cross_validate:
         "../../environment.yml"
     shell:
         "sigforge cross-validate --catalog {input.catalog:q}"
-        " --catalog-name {wildcards.catalog:q} --k {wildcards.k:q} {params.generic:q}"
+        " --catalog-name {wildcards.catalog:q} --k {wildcards.k:q} {params.mode:q}"
         " --seed {params.seed:q} --max-iter {params.max_iter:q} --min-iter {params.min_iter:q}"
         " --tol {params.tol:q} --cv-folds {params.folds:q} --cv-holdout {params.holdout:q}"
         " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q}"
@@ -48,20 +48,20 @@ rule cross_validate:
 rule select_rank:
     input:
         catalog=catalog_matrix,
-        metrics=expand("results/extract/{{catalog}}/k{k}/metrics.json", k=RANKS),
-        signatures=expand("results/extract/{{catalog}}/k{k}/signatures.tsv", k=RANKS),
-        cv=expand("results/extract/{{catalog}}/k{k}/cv.npz", k=RANKS) if CV["cv_folds"] > 0 else [],
+        metrics=expand(out("extract/{{catalog}}/k{k}/metrics.json"), k=RANKS),
+        signatures=expand(out("extract/{{catalog}}/k{k}/signatures.tsv"), k=RANKS),
+        cv=expand(out("extract/{{catalog}}/k{k}/cv.npz"), k=RANKS) if CV["cv_folds"] > 0 else [],
     output:
-        metrics="results/extract/{catalog}/rank_metrics.tsv",
-        signatures="results/extract/{catalog}/signatures.tsv",
-        exposures="results/extract/{catalog}/exposures.tsv",
-        stability="results/extract/{catalog}/stability.tsv",
-        provenance="results/extract/{catalog}/provenance.json",
+        metrics=out("extract/{catalog}/rank_metrics.tsv"),
+        signatures=out("extract/{catalog}/signatures.tsv"),
+        exposures=out("extract/{catalog}/exposures.tsv"),
+        stability=out("extract/{catalog}/stability.tsv"),
+        provenance=out("extract/{catalog}/provenance.json"),
     log:
-        "logs/rank/{catalog}.log",
+        out("logs/rank/{catalog}.log"),
     # provenance.json records these options as `sigforge extract` does (same file from both).
     params:
-        generic=GENERIC,
+        mode=MODE_FLAGS,
         dirs=rank_dirs,
         ranks=",".join(str(k) for k in RANKS),
         seed=config["seed"],
@@ -92,7 +92,7 @@ rule select_rank:
     shell:
         "sigforge select-rank --rank-dirs {params.dirs:q} --cv {input.cv:q}"
         " --catalog {input.catalog:q} --catalog-name {wildcards.catalog:q}"
-        " --ranks {params.ranks:q} {params.generic:q} --seed {params.seed:q}"
+        " --ranks {params.ranks:q} {params.mode:q} --seed {params.seed:q}"
         " --replicates {params.replicates:q} --max-iter {params.max_iter:q}"
         " --min-iter {params.min_iter:q} --tol {params.tol:q}"
         " --resampling {params.resampling:q} --normalisation {params.normalisation:q}"

@@ -1,23 +1,24 @@
-# Per-sample exposures with bootstrap intervals: the whole cohort against the chosen de novo
-# signatures (plus their decomposition into the reference set) and against the reference set;
-# and the per-patient target (`snakemake patients`), which needs no discovery at all.
+# Per-sample exposures with bootstrap intervals, for every context: the whole cohort against
+# the context's de novo signatures (plus their decomposition into the reference set) and
+# against the reference set (config `signatures`); and the per-patient target
+# (`snakemake patients`), which needs no discovery at all.
 # One rule, `refit`; its variants change only what they read and write (and the signatures).
 # Only refit settings reach these rules, so changing them never reruns discovery.
 
 
 rule refit:
     input:
-        catalog=rules.merge_catalogs.output.matrix,
+        catalog=out("catalogs/{catalog}.tsv"),
         signatures=refit_signatures,
     output:
-        exposures="results/refit/SBS96/exposures.tsv",
-        reconstruction="results/refit/SBS96/reconstruction.tsv",
-        intervals="results/refit/SBS96/exposure_intervals.tsv",
-        decomposition="results/refit/SBS96/decomposition.tsv",
+        exposures=out("refit/{catalog}/exposures.tsv"),
+        reconstruction=out("refit/{catalog}/reconstruction.tsv"),
+        intervals=out("refit/{catalog}/exposure_intervals.tsv"),
+        decomposition=out("refit/{catalog}/decomposition.tsv"),
     log:
-        "logs/refit/SBS96.log",
+        out("logs/refit/{catalog}.log"),
     benchmark:
-        "results/benchmarks/refit/SBS96.tsv"
+        out("benchmarks/refit/{catalog}.tsv")
     params:
         data=refit_catalog_args,
         signatures=refit_signatures_arg,
@@ -34,28 +35,29 @@ rule refit:
         " {params.options:q} --out {params.outdir:q} 2> {log:q}"
 
 
-# The cohort against the whole reference set (config refit.reference).
+# The cohort against the whole reference set (config `signatures`).
 use rule refit as refit_reference with:
     input:
-        catalog=rules.merge_catalogs.output.matrix,
+        catalog=out("catalogs/{catalog}.tsv"),
     output:
-        exposures="results/refit/SBS96/reference/exposures.tsv",
-        reconstruction="results/refit/SBS96/reference/reconstruction.tsv",
-        intervals="results/refit/SBS96/reference/exposure_intervals.tsv",
-        decomposition="results/refit/SBS96/reference/decomposition.tsv",
+        exposures=out("refit/{catalog}/reference/exposures.tsv"),
+        reconstruction=out("refit/{catalog}/reference/reconstruction.tsv"),
+        intervals=out("refit/{catalog}/reference/exposure_intervals.tsv"),
+        decomposition=out("refit/{catalog}/reference/decomposition.tsv"),
     log:
-        "logs/refit/SBS96_reference.log",
+        out("logs/refit/{catalog}_reference.log"),
     benchmark:
-        "results/benchmarks/refit/SBS96_reference.tsv"
+        out("benchmarks/refit/{catalog}_reference.tsv")
     params:
-        signatures=config["refit"]["reference"],
+        signatures=config["signatures"],
     resources:
         mem_mb=2000,
         runtime=60,
 
 
-# One patient's VCF against the reference set, with its own page, each counted SNV's
-# probability per signature, and the SNVs in the regions of interest (config
+# One patient's VCF against the reference set: its page {outdir}/patients/{stem}.html (every
+# context the reference set covers), and beside it the folder of its tables: exposures, each
+# counted SNV's probability per signature, and the SNVs in the regions of interest (config
 # refit.regions_of_interest; the table holds only its header when none is set).
 use rule refit as refit_patient with:
     input:
@@ -64,18 +66,19 @@ use rule refit as refit_patient with:
         fai=rules.genome_faidx.output.fai,
         regions=refit_regions,
     output:
-        exposures="results/patients/{stem}/exposures.tsv",
-        intervals="results/patients/{stem}/exposure_intervals.tsv",
-        probabilities="results/patients/{stem}/mutation_probabilities.tsv",
-        regions="results/patients/{stem}/regions_of_interest.tsv",
-        page="results/patients/{stem}/patients/{stem}.html",
+        exposures=out("patients/{stem}/exposures.tsv"),
+        intervals=out("patients/{stem}/exposure_intervals.tsv"),
+        probabilities=out("patients/{stem}/mutation_probabilities.tsv"),
+        regions=out("patients/{stem}/regions_of_interest.tsv"),
+        page=out("patients/{stem}.html"),
     log:
-        "logs/patients/{stem}.log",
+        out("logs/patients/{stem}.log"),
     benchmark:
-        "results/benchmarks/patients/{stem}.tsv"
+        out("benchmarks/patients/{stem}.tsv")
     params:
         data=refit_vcf_args,
-        signatures=config["refit"]["reference"],
+        signatures=config["signatures"],
+        outdir=subpath(output.exposures, parent=True),
     resources:
         mem_mb=1000,
         runtime=30,
@@ -83,4 +86,4 @@ use rule refit as refit_patient with:
 
 rule patients:
     input:
-        expand("results/patients/{stem}/patients/{stem}.html", stem=SAMPLES["stem"]),
+        expand(out("patients/{stem}.html"), stem=SAMPLES["stem"]),

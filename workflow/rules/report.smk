@@ -5,26 +5,26 @@ rule report:
     input:
         catalog=rules.merge_catalogs.output.matrix,
         skips=rules.merge_catalogs.output.skips,
-        metrics="results/extract/SBS96/rank_metrics.tsv",
-        signatures="results/extract/SBS96/signatures.tsv",
-        provenance="results/extract/SBS96/provenance.json",
-        exposures=rules.refit.output.exposures,
-        reconstruction=rules.refit.output.reconstruction,
-        intervals=rules.refit.output.intervals,
-        decomposition=rules.refit.output.decomposition,
+        metrics=out("extract/SBS96/rank_metrics.tsv"),
+        signatures=out("extract/SBS96/signatures.tsv"),
+        provenance=out("extract/SBS96/provenance.json"),
+        exposures=out("refit/SBS96/exposures.tsv"),
+        reconstruction=out("refit/SBS96/reconstruction.tsv"),
+        intervals=out("refit/SBS96/exposure_intervals.tsv"),
+        decomposition=out("refit/SBS96/decomposition.tsv"),
         # The cohort refitted to the whole reference set: the "Refit to COSMIC" section.
-        reference_exposures=rules.refit_reference.output.exposures,
-        reference_intervals=rules.refit_reference.output.intervals,
+        reference_exposures=out("refit/SBS96/reference/exposures.tsv"),
+        reference_intervals=out("refit/SBS96/reference/exposure_intervals.tsv"),
     output:
         cohort=report(
-            "results/report/cohort.html",
+            out("report/cohort.html"),
             caption="../report/cohort.rst",
             category="Reports",
             labels={"page": "cohort"},
         ),
         patients=[
             report(
-                f"results/report/patients/{stem}.html",
+                out(f"report/patients/{stem}.html"),
                 caption="../report/patient.rst",
                 category="Patient reports",
                 labels={"patient": stem},
@@ -32,19 +32,19 @@ rule report:
             for stem in SAMPLES["stem"]
         ],
         figures=report(
-            directory("results/report/figures"),
+            directory(out("report/figures")),
             patterns=["{name,[^/]+}.png"],
             caption="../report/figures.rst",
             category="Figures",
         ),
     log:
-        "logs/report/report.log",
+        out("logs/report/report.log"),
     params:
         catalog_dir=subpath(input.catalog, parent=True),
         extract_dir=subpath(input.metrics, parent=True),
         refit_dir=subpath(input.exposures, parent=True),
         reference_refit_dir=subpath(input.reference_exposures, parent=True),
-        reference=config["report"]["reference"],
+        reference=config["signatures"],
         build=config["genome_build"],
         outdir=subpath(output.cohort, parent=True),
     # Patient pages are drawn by up to `threads` processes.

@@ -121,6 +121,16 @@ def add_drop_empty(parser: argparse.ArgumentParser) -> None:
                              "instead of stopping; DBS78 and ID83 catalogs often have some")
 
 
+def add_skip_options(parser: argparse.ArgumentParser) -> None:
+    """--drop-empty and --skip-unfactorable: how a discovery step treats thin catalogs."""
+    add_drop_empty(parser)
+    parser.add_argument("--skip-unfactorable", type=int, default=None, metavar="KMAX",
+                        help="the largest rank of the run: a catalog too thin to factor at it "
+                             "(fewer samples or channels with a mutation than KMAX, or fewer "
+                             "than 20 mutations per signature) is not factored; the step writes "
+                             "a result saying why instead of failing (default: always factor)")
+
+
 def read_table_matrix(path: str | Path, *, generic: bool = False) -> Matrix:
     """A catalog or signature table, channel sets recognised; with ``generic`` any matrix.
 
@@ -149,17 +159,30 @@ def read_input_catalog_dropping(path: str, generic: bool = False, drop_empty: bo
     matrix = read_table_matrix(path, generic=generic)
     if matrix.data.shape[1] == 0:
         raise InputError(f"{path}: no sample columns.")
+    kept, empty = split_empty(matrix, drop_empty)
+    if kept is None:
+        raise InputError(f"{path}: no sample has a single mutation; nothing to fit.")
+    return kept, empty
+
+
+def split_empty(matrix: Matrix, drop_empty: bool) -> tuple[Matrix | None, list[str]]:
+    """The samples with mutations (None when there is none) and the names of those without.
+
+    Without ``drop_empty`` a sample without mutations is an InputError naming it and the fix.
+    """
     empty = [str(c) for c in matrix.data.columns[matrix.data.sum(axis=0) == 0]]
-    if empty and drop_empty and len(empty) < matrix.data.shape[1]:
-        logger.warning("%s: %d sample(s) without mutations left out: %s", path, len(empty),
-                       ", ".join(empty))
-        return Matrix(matrix.data.drop(columns=empty), matrix.channel_set, matrix.path), empty
-    if empty:
-        raise InputError(f"{path}: sample(s) {empty[:5]} have no mutations in any channel; "
-                         "remove their columns (for a workflow catalog: their rows of the "
-                         "samples sheet; catalog_log.tsv says why their variants were "
+    if empty and not drop_empty:
+        raise InputError(f"{matrix.path}: sample(s) {empty[:5]} have no mutations in any "
+                         "channel; remove their columns (for a workflow catalog: their rows of "
+                         "the samples sheet; catalog_log.tsv says why their variants were "
                          "skipped), or give --drop-empty (extract, refit) to leave them out.")
-    return matrix, []
+    if not empty:
+        return matrix, []
+    if len(empty) == matrix.data.shape[1]:
+        return None, empty
+    logger.warning("%s: %d sample(s) without mutations left out: %s", matrix.path, len(empty),
+                   ", ".join(empty))
+    return Matrix(matrix.data.drop(columns=empty), matrix.channel_set, matrix.path), empty
 
 
 def catalog_name(args: argparse.Namespace) -> str:

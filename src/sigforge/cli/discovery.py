@@ -12,27 +12,32 @@ from __future__ import annotations
 import argparse
 import logging
 import platform
-import zipfile
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from sigforge import __version__
 from sigforge._validation import check_rank
 from sigforge.cli._common import (
     add_command,
-    add_drop_empty,
     add_generic,
     add_seed,
+    add_skip_options,
     catalog_name,
     field_default,
     read_input_catalog,
     read_input_catalog_dropping,
     read_table_matrix,
+)
+from sigforge.cli._run_files import (
+    load_chunk,
+    read_cv,
+    read_rank_dirs,
+    write_rank_dir,
 )
 from sigforge.discovery.crossval import CVOptions, cross_validate_rank
 from sigforge.discovery.pipeline import (
@@ -49,10 +54,6 @@ from sigforge.discovery.rank import RankChoice, RankRule
 from sigforge.io import (
     InputError,
     Matrix,
-    load_arrays,
-    read_json,
-    read_matrix,
-    read_table,
     save_arrays,
     write_json,
     write_matrix,
@@ -85,12 +86,34 @@ def _check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> No
                          " (or scaled:DEPTH) for real-valued data.")
 
 
+def _discovery_input(args: argparse.Namespace) -> tuple[Matrix, str | None]:
+    """The catalog a discovery step factors (samples without mutations left out with
+    --drop-empty), and why the catalog is skipped (--skip-unfactorable; None: it is factored).
+
+    The reason depends only on the catalog and the largest rank, so every job of a workflow
+    reaches the same verdict; a skipped catalog is returned whole (nothing is factored)."""
+    from sigforge.discovery.skip import factor_problem
+
+    if args.skip_unfactorable is not None:
+        whole = read_table_matrix(args.catalog, generic=args.generic)
+        reason = factor_problem(whole.data, args.skip_unfactorable)
+        if reason is not None:
+            logger.warning("%s: not factored: %s", args.catalog, reason)
+            return whole, reason
+    return read_input_catalog(args.catalog, args.generic, drop_empty=args.drop_empty), None
+
+
 def replicates(args: argparse.Namespace) -> None:
     """``sigforge replicates``: one chunk of resampled factorisations, saved as ``.npz``."""
-    matrix = read_input_catalog(args.catalog, args.generic)
-    _check_counts_for_resampling(matrix, args)
+    from sigforge.discovery.skip import skipped_chunk
+
     if args.first < 0 or args.count < 1:
         raise InputError(f"expected --first >= 0 and --count >= 1, got {args.first}, {args.count}.")
+    matrix, skipped = _discovery_input(args)
+    if skipped is not None:
+        save_arrays(args.out, **skipped_chunk(args.k, skipped))
+        return
+    _check_counts_for_resampling(matrix, args)
     chunk = solve_replicates(matrix.data.to_numpy(), args.k,
                              range(args.first, args.first + args.count), seed=args.seed,
                              matrix_name=catalog_name(args), options=_nmf_options(args))
@@ -100,93 +123,19 @@ def replicates(args: argparse.Namespace) -> None:
                 chunk["converged"].sum(), args.count)
 
 
-#: Arrays every replicate chunk (``sigforge replicates``) and CV file (``cross-validate``) holds.
-_CHUNK_ARRAYS = ("replicate", "W", "H", "objective", "n_iter", "converged")
-_CV_ARRAYS = ("k", "fold", "error", "train", "converged")
-
-
-def _read_intermediate(path: str | Path, read: Callable[[Path], Any], what: str) -> Any:
-    """``read(path)``, or an InputError naming the damaged or missing file and the fix.
-
-    Intermediates are written atomically, so a damaged one was truncated or overwritten
-    afterwards; the workflow rebuilds a deleted one on a plain rerun.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{what} {path} is missing; rerun the step that writes it (snakemake "
-                         "rebuilds it on a plain rerun).")
-    try:
-        return read(path)
-    except InputError as err:  # the reader's own message names the file; say what it is
-        if str(path) in str(err):
-            raise InputError(f"{what} {err}") from err
-        raise InputError(f"{what} {path}: {err} Delete it and rerun - snakemake will rebuild "
-                         "it.") from err
-    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
-        reason = str(err).replace(str(path), "").strip(": ") or type(err).__name__
-        raise InputError(f"{what} {path} is damaged ({reason}); delete it and rerun - "
-                         "snakemake will rebuild it.") from err
-
-
-def _load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
-                         ) -> dict[str, np.ndarray]:
-    """The arrays of an intermediate ``.npz``, all of ``names`` present, else an InputError."""
-    arrays: dict[str, np.ndarray] = _read_intermediate(path, load_arrays, what)
-    missing = [name for name in names if name not in arrays]
-    if missing:
-        raise InputError(f"{what} {path} is damaged (no array {', '.join(missing)}; not written "
-                         "by sigforge?); delete it and rerun - snakemake will rebuild it.")
-    return arrays
-
-
-def _load_chunk(path: str, k: int, shape: tuple[int, int] | None = None
-                ) -> dict[str, np.ndarray]:
-    """One replicate chunk of rank k, checked to hold rank-k factors of a catalog of ``shape``
-    (features, samples) when given."""
-    arrays = _load_checked_arrays(path, _CHUNK_ARRAYS, "chunk file")
-    if arrays["W"].ndim != 3 or arrays["W"].shape[2] != k:
-        raise InputError(f"chunk file {path} holds factors of shape {arrays['W'].shape}, not "
-                         f"rank {k}; delete it and rerun - snakemake will rebuild it.")
-    found = (arrays["W"].shape[1], arrays["H"].shape[-1] if arrays["H"].ndim == 3 else -1)
-    if shape is not None and found != shape:
-        raise InputError(f"chunk file {path} was factored from a catalog of {found[0]} features "
-                         f"x {found[1]} samples, not this catalog's {shape[0]} x {shape[1]} "
-                         "(a chunk of another catalog or an older run); delete it and rerun "
-                         "'replicates' on this catalog - snakemake will rebuild it.")
-    return arrays
-
-
-def _write_rank_dir(result: RankResult, folder: Path) -> None:
-    """Write one rank's signatures, exposures, stability and metrics."""
-    write_matrix(result.signatures, folder / "signatures.tsv")
-    write_matrix(result.exposures, folder / "exposures.tsv", label="Signature")
-    write_table(result.stability, folder / "stability.tsv")
-    write_json({"k": result.k, **result.metrics}, folder / "metrics.json")
-
-
-def _read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
-    """Read back what :func:`_write_rank_dir` wrote; a damaged file is named in an InputError."""
-    metrics = _read_intermediate(folder / "metrics.json", read_json, "rank metrics file")
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("k"), int):
-        raise InputError(f"rank metrics file {folder / 'metrics.json'} is damaged (no rank 'k');"
-                         " delete it and rerun - snakemake will rebuild it.")
-    k = int(metrics.pop("k"))
-    signatures = _read_intermediate(folder / "signatures.tsv",
-                                    lambda p: read_table_matrix(p, generic=generic), "rank table")
-    exposures = _read_intermediate(folder / "exposures.tsv",
-                                   read_matrix, "rank table")
-    stability = _read_intermediate(folder / "stability.tsv", read_table, "rank table")
-    return RankResult(k, signatures.data, exposures.data, stability, metrics)
-
-
 def consensus(args: argparse.Namespace) -> None:
     """``sigforge consensus``: cluster one rank's replicate chunks into consensus signatures."""
-    matrix = read_input_catalog(args.catalog, args.generic)
+    from sigforge.discovery.skip import skipped_rank
+
+    matrix, skipped = _discovery_input(args)
+    if skipped is not None:
+        write_rank_dir(skipped_rank(args.k, matrix.data, skipped), Path(args.out))
+        return
     shape = matrix.data.shape
-    merged = merge_chunks([_load_chunk(path, args.k, shape) for path in args.chunks])
+    merged = merge_chunks([load_chunk(path, args.k, shape) for path in args.chunks])
     result = summarise_rank(matrix.data, args.k, merged, prefix=catalog_name(args),
                             seed=args.seed)
-    _write_rank_dir(result, Path(args.out))
+    write_rank_dir(result, Path(args.out))
     logger.info("k=%d: stability %s", args.k,
                 ", ".join(f"{v:.2f}" for v in result.stability["stability"]))
 
@@ -203,51 +152,21 @@ def _cv_options(args: argparse.Namespace) -> CVOptions:
 
 def cross_validate(args: argparse.Namespace) -> None:
     """``sigforge cross-validate``: held-out-entry CV folds of one rank, saved as ``.npz``."""
-    matrix = read_input_catalog(args.catalog, generic=args.generic)
+    from sigforge.discovery.skip import skipped_cv
+
     options = _cv_options(args)
     if options.folds < 1:
         raise InputError("--cv-folds must be >= 1 for 'cross-validate'.")
+    matrix, skipped = _discovery_input(args)
+    if skipped is not None:
+        save_arrays(args.out, **skipped_cv(args.k, skipped))
+        return
     result = cross_validate_rank(matrix.data.to_numpy(), args.k, range(options.folds),
                                  seed=args.seed, matrix_name=catalog_name(args),
                                  options=options)
     save_arrays(args.out, k=np.array(args.k), **result)
     logger.info("k=%d: held-out deviance %s", args.k,
                 ", ".join(f"{v:.4f}" for v in result["error"]))
-
-
-def _read_cv(paths: list[str], ranks: list[int]) -> dict[int, dict[str, np.ndarray]]:
-    """Per-rank CV results from 'cross-validate' files, keyed by rank: one file per rank of
-    ``ranks``, no file of another rank."""
-    results, source = {}, {}
-    for path in paths:
-        arrays = _load_checked_arrays(path, _CV_ARRAYS, "cross-validation file")
-        k = int(arrays.pop("k"))
-        if k in source or k not in ranks:
-            problem = (f"rank {k} is also in {source[k]}" if k in source
-                       else f"rank {k} is not among the --rank-dirs ranks {ranks}")
-            raise InputError(f"--cv {path}: {problem}; give one 'cross-validate' file per rank "
-                             "of this run.")
-        results[k], source[k] = arrays, path
-    missing = [k for k in ranks if k not in results]
-    if results and missing:
-        raise InputError(f"--cv: no cross-validation file for ranks {missing} (given: "
-                         f"{', '.join(paths)}); give one 'cross-validate' file per rank, or "
-                         "none at all.")
-    return results
-
-
-def _read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:
-    """The rank directories of --rank-dirs, each rank once."""
-    results: list[RankResult] = []
-    for folder in folders:
-        result = _read_rank_dir(Path(folder), generic)
-        other = next((f for f, r in zip(folders, results, strict=False) if r.k == result.k),
-                     None)
-        if other is not None:
-            raise InputError(f"--rank-dirs: {folder} and {other} both hold rank k={result.k}; "
-                             "give one directory per rank.")
-        results.append(result)
-    return results
 
 
 def _rank_rule(args: argparse.Namespace) -> RankRule:
@@ -288,14 +207,56 @@ def run_facts(args: argparse.Namespace, ranks: list[int],
 
 def select_rank(args: argparse.Namespace) -> None:
     """``sigforge select-rank``: apply the rank rule to the per-rank results."""
-    results = _read_rank_dirs(args.rank_dirs, args.generic)
+    results = read_rank_dirs(args.rank_dirs, args.generic)
     ranks = sorted(r.k for r in results)
     if args.ranks is not None and args.ranks != ranks:
         raise InputError(f"--ranks {args.ranks} differ from the ranks {ranks} of --rank-dirs; "
                          "give one directory per rank of --ranks.")
-    facts = run_facts(args, ranks)
-    choice = choose_rank(results, _rank_rule(args), _read_cv(args.cv, ranks) or None)
+    facts = run_facts(args, ranks, _left_out(args))
+    skipped = _skipped(results)
+    if skipped is not None:
+        _write_skipped_selection(results, skipped, Path(args.out), facts)
+        return
+    choice = choose_rank(results, _rank_rule(args), read_cv(args.cv, ranks) or None)
     _write_selection(results, choice, Path(args.out), facts)
+
+
+def _left_out(args: argparse.Namespace) -> list[str]:
+    """The samples --drop-empty leaves out of --catalog (recorded in provenance.json, as
+    ``extract`` records them)."""
+    if not (args.drop_empty and args.catalog):
+        return []
+    matrix = read_table_matrix(args.catalog, generic=args.generic)
+    return [str(c) for c in matrix.data.columns[matrix.data.sum(axis=0) == 0]]
+
+
+def _skipped(results: list[RankResult]) -> str | None:
+    """The reason the rank folders say the catalog was not factored (None: it was). Either
+    every rank was skipped or none: anything else mixes folders of different runs."""
+    from sigforge.discovery.skip import skip_reason
+
+    reasons = [skip_reason(r.metrics) for r in results]
+    if all(reason is None for reason in reasons):
+        return None
+    if any(reason is None for reason in reasons):
+        raise InputError("--rank-dirs: some ranks were factored and others skipped as too thin "
+                         "to factor (folders of different runs?); delete them and rerun.")
+    return reasons[0]
+
+
+def _write_skipped_selection(results: list[RankResult], reason: str, out: Path,
+                             facts: dict[str, Any]) -> None:
+    """The chosen-rank files of a catalog not factored: no signature, the reason."""
+    ranks = pd.Index([r.k for r in results], name="k")
+    write_table(pd.DataFrame({"skipped": reason}, index=ranks), out / "rank_metrics.tsv")
+    write_matrix(results[0].signatures, out / "signatures.tsv")
+    write_matrix(results[0].exposures, out / "exposures.tsv", label="Signature")
+    write_table(results[0].stability, out / "stability.tsv")
+    write_json({"sigforge": __version__, "python": platform.python_version(),
+                "numpy": np.__version__, "chosen_rank": None,
+                "reason": f"not factored: {reason}", "rank_caution": False, "skipped": reason,
+                **facts}, out / "provenance.json")
+    logger.warning("not factored: %s", reason)
 
 
 def extract(args: argparse.Namespace) -> None:
@@ -306,6 +267,8 @@ def extract(args: argparse.Namespace) -> None:
     if rule.fixed_rank is not None and rule.fixed_rank not in args.ranks:
         raise InputError(f"--fixed-rank {rule.fixed_rank} is not among --ranks "
                          f"{args.ranks}; widen --ranks or change --fixed-rank.")
+    if _extract_skipped(args):
+        return
     matrix, left_out = read_input_catalog_dropping(args.catalog, args.generic, args.drop_empty)
     _check_counts_for_resampling(matrix, args)
     for k in args.ranks:
@@ -315,21 +278,40 @@ def extract(args: argparse.Namespace) -> None:
             raise InputError(f"{args.catalog}: {err}") from err
     name = catalog_name(args)
     cv = _cv_options(args)
-    n_tasks = len(args.ranks) * (len(chunk_ranges(args.replicates, args.chunk_size))
+    n_tasks = len(args.ranks) * (len(chunk_ranges(args.replicates, args.replicates_per_chunk))
                                  + (cv.folds > 0))
     with tqdm(total=n_tasks, desc="extract", unit="task", disable=args.quiet) as bar:
         discovery = run_discovery(matrix.data, args.ranks, replicates=args.replicates,
-                                  chunk_size=args.chunk_size, seed=args.seed, matrix_name=name,
+                                  chunk_size=args.replicates_per_chunk, seed=args.seed,
+                                  matrix_name=name,
                                   options=options, rule=rule, cv=cv, threads=args.threads,
                                   progress=lambda done: bar.update(done - bar.n))
     out = Path(args.out)
     for result in discovery.ranks.values():
-        _write_rank_dir(result, out / f"k{result.k}")
+        write_rank_dir(result, out / f"k{result.k}")
         if result.k in discovery.cv:
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
                         **discovery.cv[result.k])
     _write_selection(list(discovery.ranks.values()), discovery.choice, out,
                      run_facts(args, args.ranks, left_out))
+
+
+def _extract_skipped(args: argparse.Namespace) -> bool:
+    """With --skip-unfactorable, write a catalog too thin to factor as skipped (every rank
+    folder and the chosen-rank files say why, as the workflow's jobs write them); True then."""
+    from sigforge.discovery.skip import skipped_cv, skipped_rank
+
+    matrix, reason = _discovery_input(args)
+    if reason is None:
+        return False
+    out = Path(args.out)
+    results = [skipped_rank(k, matrix.data, reason) for k in args.ranks]
+    for result in results:
+        write_rank_dir(result, out / f"k{result.k}")
+        if _cv_options(args).folds > 0:
+            save_arrays(out / f"k{result.k}" / "cv.npz", **skipped_cv(result.k, reason))
+    _write_skipped_selection(results, reason, out, run_facts(args, args.ranks, _left_out(args)))
+    return True
 
 
 def parse_ranks(text: str) -> list[int]:
@@ -371,6 +353,7 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cap", type=float, default=field_default(NMFOptions, "cap"),
                         help="mutations per sample for 'cap', floor for 'gmm'")
     add_generic(parser)
+    add_skip_options(parser)
     parser.add_argument("--catalog-name", default=None,
                         help="name keying the random streams and naming components "
                              "(default: the catalog file's stem)")
@@ -427,6 +410,7 @@ def _add_stage_parsers(subparsers: Any) -> None:
     p.add_argument("--catalog-name", default=None,
                    help="name of the components (default: the catalog file's stem)")
     add_generic(p)
+    add_skip_options(p)
     add_seed(p, "; keys the gap statistic's null sets")
     p.add_argument("--out", required=True, help="rank directory (k{k})")
 
@@ -456,9 +440,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--catalog", required=True, help="the catalog (features x samples) to factor")
     p.add_argument("--ranks", type=parse_ranks, required=True, help="ranks tried, e.g. 1-12")
     _add_run_options(p)
-    p.add_argument("--chunk-size", type=int, default=25,
+    p.add_argument("--replicates-per-chunk", type=int, default=25,
                    help="replicates per batched solve (the workflow's job size)")
     p.add_argument("--threads", type=int, default=1, help="worker processes")
-    add_drop_empty(p)
     p.add_argument("--out", required=True, help="output directory")
 

@@ -19,11 +19,11 @@ from tqdm import tqdm
 
 from sigforge.cli._common import (
     add_command,
-    add_drop_empty,
     add_generic,
     add_seed,
     field_default,
-    read_input_catalog,
+    read_table_matrix,
+    split_empty,
 )
 from sigforge.cli.report import write_patient_page
 from sigforge.io import (
@@ -198,6 +198,27 @@ def _write_attribution(patient: _Patient, signatures: Matrix, exposures: pd.Data
     _write_tsv(hits, out / "regions_of_interest.tsv")
 
 
+def _no_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix | None:
+    """A --signatures table without a single signature column, as the discovery of a catalog
+    too thin to factor writes (None for any other table): its rows must be the catalog's."""
+    path = Path(args.signatures)
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        header = handle.readline().rstrip("\r\n")
+    if "\t" in header or "," in header:
+        return None
+    from sigforge.cli._run_files import read_empty_table
+
+    rows = read_empty_table(path).index
+    if set(rows) != set(matrix.data.index):
+        raise InputError(f"signatures {path}: a table without signature columns whose rows are "
+                         f"not the catalog {matrix.path}'s features; give the signature table "
+                         "of this catalog.")
+    return Matrix(pd.DataFrame(index=matrix.data.index, columns=pd.Index([], dtype=object),
+                               dtype=np.float64), matrix.channel_set, str(path))
+
+
 def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     """The signature table for a catalog: same channel set, rows aligned to the catalog's
     features by label (any row order), columns rescaled to sum 1 where they do not (with a
@@ -205,6 +226,9 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     from sigforge._validation import feature_differences
     from sigforge.refit import normalise_signatures
 
+    empty = _no_signatures(args, matrix)
+    if empty is not None:
+        return empty
     if args.generic:
         signatures = read_matrix(args.signatures)
     else:
@@ -262,38 +286,72 @@ def _check_counts_for_refit(matrix: Matrix, args: argparse.Namespace) -> None:
                          "--bootstrap 0.")
 
 
+def _refit_fitted(args: argparse.Namespace, matrix: Matrix, fitted: Matrix | None,
+                  signatures: Matrix) -> Any:
+    """Refit the samples with mutations (``fitted``) and list the others with zeros (see
+    :func:`sigforge.refit.with_unfitted_samples`); with no signature at all (a context whose
+    discovery was skipped) every sample is listed with zeros."""
+    from sigforge.refit import refit_catalog, with_unfitted_samples
+
+    if signatures.data.shape[1] == 0:
+        logger.warning("signatures %s: no signature to refit to (a discovery skipped for too "
+                       "few mutations writes none); every exposure is 0", signatures.path)
+    if signatures.data.shape[1] == 0 or fitted is None:
+        return with_unfitted_samples(None, matrix.data, signatures.data.columns,
+                                     intervals=args.bootstrap > 0)
+    n = fitted.data.shape[1]
+    with tqdm(total=n, desc="refit", unit="sample", disable=n < 20 or args.quiet) as bar:
+        result = refit_catalog(fitted.data, signatures.data, _refit_options(args),
+                               progress=lambda done: bar.update(done - bar.n),
+                               prevalence=_prevalence(args))
+    if fitted.data.shape[1] == matrix.data.shape[1]:
+        return result
+    return with_unfitted_samples(result, matrix.data, signatures.data.columns)
+
+
+def _decomposition(args: argparse.Namespace, matrix: Matrix,
+                   signatures: Matrix) -> pd.DataFrame | None:
+    """decomposition.tsv: each signature as a sparse mix of --decompose-into (the identity
+    when refitting to that set itself); None for generic matrices."""
+    from sigforge.refit import decompose_signatures, identity_decomposition
+
+    if matrix.channel_set is None:
+        return None
+    if args.signatures == args.decompose_into:
+        return identity_decomposition(signatures.data)
+    from sigforge.genomics.reference import load_reference
+
+    reference = load_reference(args.decompose_into, channel_set=matrix.channel_set,
+                               genome_build=args.genome_build).data
+    return decompose_signatures(signatures.data, reference.loc[matrix.data.index],
+                                novel_below=args.novel_below)
+
+
 def refit(args: argparse.Namespace) -> None:
     """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
-    from sigforge.refit import decompose_signatures, identity_decomposition, refit_catalog
-
     log = patient = None
     if args.generic and not args.catalog:
         raise InputError("--generic refits a --catalog matrix; a VCF is always a mutation "
                          "catalog: drop --generic.")
+    if args.page_dir and not args.vcf:
+        raise InputError("--page-dir places the page of a one-patient refit: give --vcf, or "
+                         "drop the option.")
     regions = _read_regions(args)
-    matrix = (read_input_catalog(args.catalog, args.generic, drop_empty=args.drop_empty)
-              if args.catalog else None)
-    if matrix is None:
+    if args.catalog:
+        matrix = read_table_matrix(args.catalog, generic=args.generic)
+        if matrix.data.shape[1] == 0:
+            raise InputError(f"{args.catalog}: no sample columns.")
+        fitted, _ = split_empty(matrix, args.drop_empty)
+    else:
         patient = _patient_catalog(args)
         matrix, log = patient.matrix, patient.log
+        fitted = matrix
     _check_counts_for_refit(matrix, args)
     signatures = _refit_signatures(args, matrix)
+    result = _refit_fitted(args, matrix, fitted, signatures)
     n = matrix.data.shape[1]
-    with tqdm(total=n, desc="refit", unit="sample", disable=n < 20 or args.quiet) as bar:
-        result = refit_catalog(matrix.data, signatures.data, _refit_options(args),
-                               progress=lambda done: bar.update(done - bar.n),
-                               prevalence=_prevalence(args))
     out = Path(args.out)
-    decomposition = None
-    if matrix.channel_set is not None and args.signatures == args.decompose_into:
-        decomposition = identity_decomposition(signatures.data)
-    elif matrix.channel_set is not None:
-        from sigforge.genomics.reference import load_reference
-
-        reference = load_reference(args.decompose_into, channel_set=matrix.channel_set,
-                                   genome_build=args.genome_build).data
-        decomposition = decompose_signatures(signatures.data, reference.loc[matrix.data.index],
-                                             novel_below=args.novel_below)
+    decomposition = _decomposition(args, matrix, signatures)
     if log is not None:
         write_matrix(matrix.data, out / "SBS96.tsv", integer=True)
         write_table(log, out / "catalog_log.tsv")
@@ -306,7 +364,8 @@ def refit(args: argparse.Namespace) -> None:
     if patient is not None:
         _write_attribution(patient, signatures, result.exposures, regions, out)
     if log is not None:
-        write_patient_page(args, matrix, log, signatures, result, out)
+        write_patient_page(args, matrix, log, signatures, result, out,
+                           Path(args.page_dir) if args.page_dir else out)
     logger.info("refit %d sample(s) to %d signatures (%s): median %d signatures used, median "
                 "cosine %.3f", n, signatures.data.shape[1], args.method,
                 result.reconstruction["signatures_used"].median(),
@@ -319,12 +378,18 @@ def add_parsers(subparsers: Any) -> None:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--catalog", help="catalog table (features x samples)")
     source.add_argument("--vcf", help="one patient's VCF: builds its SBS96 catalog first")
-    add_drop_empty(p)
+    p.add_argument("--drop-empty", action="store_true",
+                   help="samples without a single mutation (DBS78 and ID83 catalogs often have "
+                        "some) get zero exposures instead of stopping the run")
     p.add_argument("--reference", help="reference FASTA (with --vcf)")
     p.add_argument("--sample-name", default=None, help="patient name (with --vcf; default: "
                    "the VCF's sample column, else its file name)")
     p.add_argument("--vcf-sample", default=None, help="sample column of a multi-sample VCF")
     p.add_argument("--all-filters", action="store_true", help="count all FILTER values")
+    p.add_argument("--page-dir", default=None, metavar="DIR",
+                   help="with --vcf: folder of the patient page, written as "
+                        "DIR/patients/{sample}.html with its figures under DIR/figures/patients/"
+                        " (default: --out)")
     p.add_argument("--regions-of-interest", default=None, metavar="BED",
                    help="with --vcf: BED of regions whose variants are listed, with their most "
                         "likely signature, in regions_of_interest.tsv")

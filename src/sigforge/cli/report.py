@@ -222,8 +222,9 @@ def report(args: argparse.Namespace) -> None:
 
 
 def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFrame,
-                        signatures: Matrix, result: Any, out: Path) -> None:
-    """Per-patient mode: the patient's HTML page (no cohort page to link back to)."""
+                        signatures: Matrix, result: Any, out: Path, page_dir: Path) -> None:
+    """Per-patient mode: the patient's HTML page ``page_dir/patients/{stem}.html`` (no cohort
+    page to link back to); ``out`` holds its tables."""
     from sigforge.genomics.reference import load_aetiology
     from sigforge.genomics.samplesheet import file_stems
     from sigforge.refit import best_matches
@@ -251,7 +252,7 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     stem = file_stems([sample], f"VCF {args.vcf}")[sample]
     regions = (_regions_of_interest(out) if getattr(args, "regions_of_interest", None)
                else None)
-    path = write_patient_report(data, sample, out, stem, regions=regions)
+    path = write_patient_report(data, sample, page_dir, stem, regions=regions)
     logger.info("patient report: %s", path.resolve())
 
 

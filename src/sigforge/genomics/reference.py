@@ -27,6 +27,11 @@ def available_references() -> list[str]:
     return sorted(_SHIPPED)
 
 
+def shipped_channel_sets(name: str) -> list[str]:
+    """The channel sets a shipped reference has tables of (empty for an unknown name)."""
+    return list(_SHIPPED.get(name, {}))
+
+
 def load_reference(name_or_path: str, *, channel_set: str = "SBS96",
                    genome_build: str = "GRCh37") -> Matrix:
     """Load reference signatures by shipped name or from a user's table.

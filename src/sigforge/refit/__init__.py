@@ -14,7 +14,13 @@ May import :mod:`sigforge.nmf`, :mod:`sigforge.io` and the shared private module
 """
 
 from sigforge.refit.attribution import Attribution, attribute_mutations, channel_probabilities
-from sigforge.refit.bootstrap import Refit, bootstrap_exposures, refit_catalog, sample_rng
+from sigforge.refit.bootstrap import (
+    Refit,
+    bootstrap_exposures,
+    refit_catalog,
+    sample_rng,
+    with_unfitted_samples,
+)
 from sigforge.refit.decompose import best_matches, decompose_signatures, identity_decomposition
 from sigforge.refit.options import (
     DEFAULT_LIKELIHOOD_THRESHOLD,
@@ -36,5 +42,5 @@ __all__ = [
     "RefitOptions", "SIGNATURE_SUM_TOLERANCE", "attribute_mutations", "best_matches",
     "bootstrap_exposures", "channel_probabilities", "decompose_signatures",
     "fit_exposures", "identity_decomposition", "normalise_signatures", "poisson_loglik",
-    "refit_catalog", "refit_matrix", "refit_sample", "sample_rng",
+    "refit_catalog", "refit_matrix", "refit_sample", "sample_rng", "with_unfitted_samples",
 ]

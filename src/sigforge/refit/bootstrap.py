@@ -149,3 +149,40 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
                          columns=catalog.columns)
     intervals = pd.DataFrame(rows).set_index("sample") if rows else None
     return Refit(frame, _reconstruction_table(catalog, basis @ exposures, exposures), intervals)
+
+
+def with_unfitted_samples(result: Refit | None, catalog: pd.DataFrame, signatures: pd.Index,
+                          *, intervals: bool = False) -> Refit:
+    """The refit of every sample of ``catalog``, in its order: samples ``result`` lacks (a
+    catalog column without a single count, or every sample when ``result`` is None because
+    there is nothing to fit) get zero exposures, zero-width intervals (when ``result`` has
+    intervals, or ``intervals`` asks for them) and a reconstruction row with their burden,
+    cosine NaN and no signature used.
+
+    A sample without mutations has nothing to attribute; listing it with zeros keeps every
+    table over the same samples instead of silently shortening some of them.
+    """
+    samples = catalog.columns
+    exposures = pd.DataFrame(0.0, index=pd.Index(signatures, name="Signature"),
+                             columns=samples)
+    reconstruction = pd.DataFrame({
+        "burden": catalog.sum(axis=0).round().astype(np.int64),
+        "cosine": np.nan, "kl_divergence": 0.0, "signatures_used": 0},
+        index=pd.Index(samples, name="sample"))
+    fitted = result.exposures.columns if result is not None else pd.Index([])
+    if result is not None:
+        exposures.loc[:, fitted] = result.exposures.loc[signatures, fitted].to_numpy()
+        reconstruction.loc[fitted] = result.reconstruction.loc[fitted].to_numpy()
+        reconstruction = reconstruction.astype(result.reconstruction.dtypes.to_dict())
+    table = None
+    if (result.intervals is not None) if result is not None else intervals:
+        missing = [s for s in samples if s not in set(fitted)]
+        zeros = pd.DataFrame(
+            {"signature": np.tile(np.asarray(signatures, dtype=object), len(missing)),
+             "exposure": 0.0, "lower": 0.0, "upper": 0.0, "presence": 0.0},
+            index=pd.Index(np.repeat(np.asarray(missing, dtype=object), len(signatures)),
+                           name="sample"))
+        both = zeros if result is None else pd.concat([result.intervals, zeros])
+        order = {sample: i for i, sample in enumerate(samples)}
+        table = both.iloc[np.argsort(both.index.map(order).to_numpy(), kind="stable")]
+    return Refit(exposures, reconstruction, table)

@@ -62,7 +62,8 @@ def decompose_signatures(signatures: pd.DataFrame, reference: pd.DataFrame, *,
                      "best_match_cosine": matches.at[name, "cosine"],
                      "components": ";".join(parts), "cosine": cosine,
                      "novel": bool(cosine < novel_below)})
-    return pd.DataFrame(rows).set_index("Signature")
+    columns = ["Signature", "best_match", "best_match_cosine", "components", "cosine", "novel"]
+    return pd.DataFrame(rows, columns=columns).set_index("Signature")
 
 
 def identity_decomposition(signatures: pd.DataFrame) -> pd.DataFrame:

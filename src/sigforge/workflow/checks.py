@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import shutil
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -133,10 +134,61 @@ def check_tumour_type(value: str, source: str = "config") -> None:
                          f"{', '.join(known)}.")
 
 
+def check_outdir(value: str) -> str:
+    """The config's ``outdir`` as the workflow uses it (no trailing '/'), or an InputError.
+
+    It prefixes every output pattern, so it must not hold wildcard braces, and it may not be
+    the run directory itself (outputs would land among the sources).
+    """
+    path = value.rstrip("/") or value
+    if not path.strip() or "{" in path or "}" in path:
+        raise InputError(f"config: key outdir: {value!r} is not a usable folder name (empty, or "
+                         "holding '{' or '}'). Give a folder such as results or "
+                         "results/cohort2.")
+    if Path(path).resolve() == Path.cwd().resolve():
+        raise InputError(f"config: key outdir: {value!r} is the run directory itself; give a "
+                         "folder of its own, such as results.")
+    if Path(path).exists() and not Path(path).is_dir():
+        raise InputError(f"config: key outdir: {value!r} exists and is not a folder; give "
+                         "another name or move the file.")
+    return path
+
+
+def reference_contexts(signatures: str, contexts: Sequence[str], genome_build: str
+                       ) -> list[str]:
+    """The counted contexts a signature set can refit: those a shipped set has tables of, or
+    the one channel set of a user's table (an InputError when it is none of them)."""
+    from sigforge.genomics.reference import available_references, shipped_channel_sets
+
+    if signatures in available_references():
+        return [context for context in contexts if context in shipped_channel_sets(signatures)]
+    if signatures == "denovo":
+        return list(contexts)
+    from sigforge.genomics.reference import load_reference
+
+    table = load_reference(signatures, genome_build=genome_build)
+    if table.channel_set not in contexts:
+        raise InputError(f"signatures {signatures}: its rows are "
+                         f"{table.channel_set or 'not a known channel set'}, but "
+                         f"catalog.contexts counts {', '.join(contexts)}. Give a table over "
+                         "one of the counted channel sets (or add its context to "
+                         "catalog.contexts).")
+    return [table.channel_set]
+
+
 def _close_matches(word: str, allowed: list[str]) -> str:
     """' Did you mean 'x'?' for the allowed word nearest a typo, else ''."""
     matches = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
     return f" Did you mean '{matches[0]}'?" if matches else ""
+
+
+#: Configuration keys of earlier releases and where their setting lives now: an old config
+#: fails with the new key named, not only "unknown key".
+RENAMED_KEYS = {
+    "refit.reference": "the top-level key 'signatures' (the reference signature set)",
+    "report": "the top-level key 'signatures' (report.reference, the set the report matches "
+              "against, is now that one set)",
+}
 
 
 def schema_error_message(error: Any, what: str = "config") -> str:
@@ -153,6 +205,10 @@ def schema_error_message(error: Any, what: str = "config") -> str:
         allowed = sorted(error.schema.get("properties", {}))
         unknown = [key for key in error.instance if key not in allowed]
         key = str(unknown[0]) if unknown else "?"
+        dotted = f"{location}.{key}" if location else key
+        if dotted in RENAMED_KEYS:
+            return (f"{what}: key '{dotted}' was renamed: use {RENAMED_KEYS[dotted]}. "
+                    "workflow/schemas/config.schema.yaml lists every key.")
         return (f"{what}: unknown key '{key}' in the {section}.{_close_matches(key, allowed)} "
                 f"Allowed keys there: {', '.join(allowed)}. Fix or remove the key "
                 "(workflow/schemas/config.schema.yaml lists every key).")
@@ -233,6 +289,45 @@ def discard_damaged(paths: list[str], *, dry_run: bool) -> list[str]:
                   else "deleted it; this run rebuilds it")
         notes.append(f"sigforge: intermediate file {name} is damaged ({reason}): {action}.")
     return notes
+
+
+def stale_sample_outputs(outdir: str, stems: Sequence[str]) -> list[Path]:
+    """Per-sample outputs under ``outdir`` of samples no longer in the samples sheet.
+
+    Their catalog folders, patient pages and tables, cohort-report pages and page figures:
+    left in place they would sit beside the current cohort's as if they belonged to it.
+    """
+    keep = set(stems)
+    root = Path(outdir)
+    found = [path for path in sorted((root / "catalogs" / "samples").glob("*"))
+             if path.is_dir() and path.name not in keep]
+    for folder in (root / "patients", root / "report" / "patients"):
+        found += [path for path in sorted(folder.glob("*"))
+                  if (path.stem if path.suffix == ".html" else path.name) not in keep
+                  and (path.is_dir() or path.suffix == ".html")]
+    for folder in (root / "figures" / "patients", root / "report" / "figures" / "patients"):
+        found += [path for path in sorted(folder.glob("*"))
+                  if not any(path.name == stem or path.name.startswith(f"{stem}_")
+                             for stem in keep)]
+    return found
+
+
+def remove_stale_outputs(outdir: str, stems: Sequence[str], *, dry_run: bool) -> list[str]:
+    """Delete the outputs of samples no longer in the sheet (a dry run only names them);
+    return one line saying what went, or nothing."""
+    stale = stale_sample_outputs(outdir, stems)
+    if not stale:
+        return []
+    if not dry_run:
+        for path in stale:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+    shown = ", ".join(str(path) for path in stale[:6]) + (" ..." if len(stale) > 6 else "")
+    action = "a real run deletes them" if dry_run else "deleted"
+    return [f"sigforge: {len(stale)} output(s) of samples no longer in the samples sheet "
+            f"({shown}): {action}, so that {outdir} holds this cohort only."]
 
 
 #: Snakemake's short options that take no value, so may share a cluster with -n ("-np").

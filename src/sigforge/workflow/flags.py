@@ -11,11 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str) -> list[str]:
-    """The ``sigforge refit`` options of the config's ``refit`` section (vcf mode)."""
-    flags = ["--method", section["method"], "--bootstrap", str(section["bootstrap"]),
+def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str,
+                signatures: str) -> list[str]:
+    """The ``sigforge refit`` options of the config's ``refit`` section (vcf mode); de novo
+    signatures are decomposed into the reference set ``signatures`` (config ``signatures``).
+    Samples without a mutation of a context (no doublet, no indel) get zero exposures."""
+    flags = ["--drop-empty", "--method", section["method"],
+             "--bootstrap", str(section["bootstrap"]),
              "--confidence", str(section["confidence"]), "--seed", str(seed),
-             "--genome-build", genome_build, f"--decompose-into={section['reference']}",
+             "--genome-build", genome_build, f"--decompose-into={signatures}",
              "--novel-below", str(section["novel_below"]), "--penalty",
              str(section["penalty"]), f"--tumour-type={section['tumour_type']}"]
     if section.get("include_artefacts"):
@@ -70,13 +74,15 @@ def vcf_sample_flag(column: str | None) -> list[str]:
 
 
 def vcf_refit_flags(vcf: str, reference: str, sample: str, vcf_sample: str | None, *,
-                    all_filters: bool, regions: str | None = None) -> list[str]:
+                    all_filters: bool, regions: str | None = None,
+                    page_dir: str | None = None) -> list[str]:
     """The data options of a one-patient ``sigforge refit``: the VCF, the reference FASTA, the
-    sample's name, its VCF column (multi-sample VCFs), --all-filters and the BED of regions
-    of interest (config ``refit.regions_of_interest``)."""
+    sample's name, its VCF column (multi-sample VCFs), --all-filters, the BED of regions
+    of interest (config ``refit.regions_of_interest``) and the folder of its page."""
     return [f"--vcf={vcf}", f"--reference={reference}", f"--sample-name={sample}",
             *vcf_sample_flag(vcf_sample), *filters_flag(all_filters),
-            *([f"--regions-of-interest={regions}"] if regions else [])]
+            *([f"--regions-of-interest={regions}"] if regions else []),
+            *([f"--page-dir={page_dir}"] if page_dir else [])]
 
 
 def pixel_flag(matrix: Mapping[str, Any] | None) -> list[str]:

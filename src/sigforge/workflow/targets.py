@@ -20,39 +20,54 @@ REFIT_FILES = ("exposures.tsv", "reconstruction.tsv", "exposure_intervals.tsv",
                "decomposition.tsv")
 
 
+#: Files of one patient's folder (its page is ``{outdir}/patients/{stem}.html``).
+PATIENT_FILES = ("exposures.tsv", "exposure_intervals.tsv", "mutation_probabilities.tsv",
+                 "regions_of_interest.tsv")
+
+
 def discovery_products(catalog: str, ranks: Iterable[int], n_chunks: int,
-                       cv_folds: int) -> list[str]:
+                       cv_folds: int, outdir: str = "results") -> list[str]:
     """Every file of the discovery: chunks, per-rank tables and CV folds, the chosen rank."""
     ranks = list(ranks)
     rank_files = [*RANK_FILES, "cv.npz"] if cv_folds > 0 else list(RANK_FILES)
-    base = f"results/extract/{catalog}"
+    base = f"{outdir}/extract/{catalog}"
     files = [f"{base}/k{k}/chunks/chunk{chunk}.npz" for k in ranks for chunk in range(n_chunks)]
     files += [f"{base}/k{k}/{name}" for k in ranks for name in rank_files]
     files += [f"{base}/{name}" for name in CHOSEN_FILES]
     return files
 
 
-def vcf_products(stems: Sequence[str], contexts: Sequence[str]) -> list[str]:
-    """Every file the vcf mode writes besides discovery: catalogs, refits, reports."""
+def vcf_products(stems: Sequence[str], contexts: Sequence[str],
+                 refit_contexts: Sequence[str], reference_contexts: Sequence[str],
+                 outdir: str = "results") -> list[str]:
+    """Every file the vcf mode writes besides discovery: catalogs, the cohort refits of
+    ``refit_contexts`` and reference refits of ``reference_contexts``, the reports and the
+    patient pages."""
     names = [f"{context}.tsv" for context in contexts] + ["catalog_log.tsv"]
-    catalogs = [f"results/catalogs/samples/{stem}/{name}" for stem in stems for name in names]
-    catalogs += [f"results/catalogs/{context}.tsv" for context in contexts]
-    refits = [f"results/refit/SBS96/{folder}{name}" for folder in ("", "reference/")
+    catalogs = [f"{outdir}/catalogs/samples/{stem}/{name}" for stem in stems for name in names]
+    catalogs += [f"{outdir}/catalogs/{context}.tsv" for context in contexts]
+    refits = [f"{outdir}/refit/{context}/{name}" for context in refit_contexts
               for name in REFIT_FILES]
-    reports = ["results/report/cohort.html", "results/report/figures"]
-    reports += [f"results/report/patients/{stem}.html" for stem in stems]
-    return catalogs + ["results/catalogs/catalog_log.tsv"] + refits + reports
+    refits += [f"{outdir}/refit/{context}/reference/{name}" for context in reference_contexts
+               for name in REFIT_FILES]
+    reports = [f"{outdir}/report/cohort.html", f"{outdir}/report/figures"]
+    reports += [f"{outdir}/report/patients/{stem}.html" for stem in stems]
+    patients = [f"{outdir}/patients/{stem}.html" for stem in stems]
+    patients += [f"{outdir}/patients/{stem}/{name}" for stem in stems for name in PATIENT_FILES]
+    return (catalogs + [f"{outdir}/catalogs/catalog_log.tsv"] + refits + reports
+            + patients)
 
 
-def generic_products(catalog: str, modalities: Sequence[str] | None = None) -> list[str]:
+def generic_products(catalog: str, modalities: Sequence[str] | None = None,
+                     outdir: str = "results") -> list[str]:
     """Every file the matrix mode (joint mode: with ``modalities``) writes besides discovery."""
-    files = [f"results/catalogs/{catalog}.tsv", f"results/catalogs/{catalog}_dropped.tsv",
-             f"results/refit/{catalog}/exposures.tsv",
-             f"results/refit/{catalog}/reconstruction.tsv", "results/report/cohort.html"]
+    files = [f"{outdir}/catalogs/{catalog}.tsv", f"{outdir}/catalogs/{catalog}_dropped.tsv",
+             f"{outdir}/refit/{catalog}/exposures.tsv",
+             f"{outdir}/refit/{catalog}/reconstruction.tsv", f"{outdir}/report/cohort.html"]
     if modalities is not None:
-        files += [f"results/catalogs/{catalog}_blocks.tsv",
-                  f"results/joint/{catalog}/modalities.tsv"]
-        files += [f"results/joint/{catalog}/{name}_signatures.tsv" for name in modalities]
+        files += [f"{outdir}/catalogs/{catalog}_blocks.tsv",
+                  f"{outdir}/joint/{catalog}/modalities.tsv"]
+        files += [f"{outdir}/joint/{catalog}/{name}_signatures.tsv" for name in modalities]
     return files
 
 

@@ -1,0 +1,154 @@
+"""The run folders' intermediate files: replicate chunks, cross-validation files and rank
+folders, written by one discovery step and read, checked, by the next.
+
+A damaged or missing intermediate is named in an InputError with the fix (delete it and rerun:
+the workflow rebuilds it on a plain rerun).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sigforge.cli._common import read_table_matrix
+from sigforge.discovery.pipeline import RankResult
+from sigforge.io import (
+    InputError,
+    load_arrays,
+    read_json,
+    read_matrix,
+    read_table,
+    write_json,
+    write_matrix,
+    write_table,
+)
+
+#: Arrays every replicate chunk (``sigforge replicates``) and CV file (``cross-validate``) holds.
+CHUNK_ARRAYS = ("replicate", "W", "H", "objective", "n_iter", "converged")
+CV_ARRAYS = ("k", "fold", "error", "train", "converged")
+
+
+def read_intermediate(path: str | Path, read: Callable[[Path], Any], what: str) -> Any:
+    """``read(path)``, or an InputError naming the damaged or missing file and the fix.
+
+    Intermediates are written atomically, so a damaged one was truncated or overwritten
+    afterwards; the workflow rebuilds a deleted one on a plain rerun.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {path} is missing; rerun the step that writes it (snakemake "
+                         "rebuilds it on a plain rerun).")
+    try:
+        return read(path)
+    except InputError as err:  # the reader's own message names the file; say what it is
+        if str(path) in str(err):
+            raise InputError(f"{what} {err}") from err
+        raise InputError(f"{what} {path}: {err} Delete it and rerun - snakemake will rebuild "
+                         "it.") from err
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
+        reason = str(err).replace(str(path), "").strip(": ") or type(err).__name__
+        raise InputError(f"{what} {path} is damaged ({reason}); delete it and rerun - "
+                         "snakemake will rebuild it.") from err
+
+
+def load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
+                         ) -> dict[str, np.ndarray]:
+    """The arrays of an intermediate ``.npz``, all of ``names`` present, else an InputError."""
+    arrays: dict[str, np.ndarray] = read_intermediate(path, load_arrays, what)
+    missing = [name for name in names if name not in arrays]
+    if missing:
+        raise InputError(f"{what} {path} is damaged (no array {', '.join(missing)}; not written "
+                         "by sigforge?); delete it and rerun - snakemake will rebuild it.")
+    return arrays
+
+
+def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None
+                ) -> dict[str, np.ndarray]:
+    """One replicate chunk of rank k, checked to hold rank-k factors of a catalog of ``shape``
+    (features, samples) when given."""
+    arrays = load_checked_arrays(path, CHUNK_ARRAYS, "chunk file")
+    if arrays["W"].ndim != 3 or arrays["W"].shape[2] != k:
+        raise InputError(f"chunk file {path} holds factors of shape {arrays['W'].shape}, not "
+                         f"rank {k}; delete it and rerun - snakemake will rebuild it.")
+    found = (arrays["W"].shape[1], arrays["H"].shape[-1] if arrays["H"].ndim == 3 else -1)
+    if shape is not None and found != shape:
+        raise InputError(f"chunk file {path} was factored from a catalog of {found[0]} features "
+                         f"x {found[1]} samples, not this catalog's {shape[0]} x {shape[1]} "
+                         "(a chunk of another catalog or an older run); delete it and rerun "
+                         "'replicates' on this catalog - snakemake will rebuild it.")
+    return arrays
+
+
+def write_rank_dir(result: RankResult, folder: Path) -> None:
+    """Write one rank's signatures, exposures, stability and metrics."""
+    write_matrix(result.signatures, folder / "signatures.tsv")
+    write_matrix(result.exposures, folder / "exposures.tsv", label="Signature")
+    write_table(result.stability, folder / "stability.tsv")
+    write_json({"k": result.k, **result.metrics}, folder / "metrics.json")
+
+
+def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
+    """Read back what :func:`write_rank_dir` wrote; a damaged file is named in an InputError.
+
+    The folder of a skipped catalog (metrics.json says why) holds tables without signatures,
+    read as such."""
+    metrics = read_intermediate(folder / "metrics.json", read_json, "rank metrics file")
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("k"), int):
+        raise InputError(f"rank metrics file {folder / 'metrics.json'} is damaged (no rank 'k');"
+                         " delete it and rerun - snakemake will rebuild it.")
+    k = int(metrics.pop("k"))
+    if "skipped" in metrics:
+        return RankResult(k, *(read_intermediate(folder / name, read_empty_table, "rank table")
+                               for name in ("signatures.tsv", "exposures.tsv",
+                                            "stability.tsv")), metrics)
+    signatures = read_intermediate(folder / "signatures.tsv",
+                                    lambda p: read_table_matrix(p, generic=generic), "rank table")
+    exposures = read_intermediate(folder / "exposures.tsv",
+                                   read_matrix, "rank table")
+    stability = read_intermediate(folder / "stability.tsv", read_table, "rank table")
+    return RankResult(k, signatures.data, exposures.data, stability, metrics)
+
+
+def read_empty_table(path: Path) -> pd.DataFrame:
+    """A table that may have no value column or no row (the tables of a skipped catalog)."""
+    return pd.read_csv(path, sep="\t", index_col=0, dtype={0: str})
+
+
+def read_cv(paths: list[str], ranks: list[int]) -> dict[int, dict[str, np.ndarray]]:
+    """Per-rank CV results from 'cross-validate' files, keyed by rank: one file per rank of
+    ``ranks``, no file of another rank."""
+    results, source = {}, {}
+    for path in paths:
+        arrays = load_checked_arrays(path, CV_ARRAYS, "cross-validation file")
+        k = int(arrays.pop("k"))
+        if k in source or k not in ranks:
+            problem = (f"rank {k} is also in {source[k]}" if k in source
+                       else f"rank {k} is not among the --rank-dirs ranks {ranks}")
+            raise InputError(f"--cv {path}: {problem}; give one 'cross-validate' file per rank "
+                             "of this run.")
+        results[k], source[k] = arrays, path
+    missing = [k for k in ranks if k not in results]
+    if results and missing:
+        raise InputError(f"--cv: no cross-validation file for ranks {missing} (given: "
+                         f"{', '.join(paths)}); give one 'cross-validate' file per rank, or "
+                         "none at all.")
+    return results
+
+
+def read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:
+    """The rank directories of --rank-dirs, each rank once."""
+    results: list[RankResult] = []
+    for folder in folders:
+        result = read_rank_dir(Path(folder), generic)
+        other = next((f for f, r in zip(folders, results, strict=False) if r.k == result.k),
+                     None)
+        if other is not None:
+            raise InputError(f"--rank-dirs: {folder} and {other} both hold rank k={result.k}; "
+                             "give one directory per rank.")
+        results.append(result)
+    return results
