@@ -40,9 +40,10 @@ from sigforge.genomics.contexts import (  # noqa: E402
 )
 
 SEED = 20240611
-COSMIC_TABLE = REPO_ROOT / "src" / "sigforge" / "data" / "COSMIC_v3.6_SBS96_GRCh37.tsv"
+DATA_DIR = REPO_ROOT / "src" / "sigforge" / "genomics" / "data"
+COSMIC_TABLE = DATA_DIR / "COSMIC_v3.6_SBS96_GRCh37.tsv"
 PLANTED = ("SBS1", "SBS4", "SBS7a", "SBS13", "SBS17b")
-DBS_TABLE = REPO_ROOT / "src" / "sigforge" / "data" / "COSMIC_v3.6_DBS78_GRCh37.tsv"
+DBS_TABLE = DATA_DIR / "COSMIC_v3.6_DBS78_GRCh37.tsv"
 #: Doublet signature accompanying a planted SBS signature, and doublets per 100 of its SNVs.
 DBS_COMPANIONS: dict[str, tuple[str, float]] = {"SBS7a": ("DBS1", 3.0), "SBS4": ("DBS2", 2.0)}
 #: Doublets draw from their own stream, so the SNVs are exactly those drawn before they existed.
