@@ -31,10 +31,24 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
+from indels import (  # noqa: E402
+    ID_COMPANIONS,
+    ID_STREAM,
+    TRACT_CONTIG,
+    Site,
+    draw_indels,
+    load_id_signatures,
+    natural_sites,
+    sparse_channels,
+    tract_contig,
+)
+
 from sigforge.genomics.contexts import (  # noqa: E402
     DBS78_CHANNELS,
+    ID83_CHANNELS,
     SBS96_CHANNELS,
     dbs78_label,
+    id83_label,
     reverse_complement,
     sbs96_label,
 )
@@ -44,6 +58,7 @@ DATA_DIR = REPO_ROOT / "src" / "sigforge" / "genomics" / "data"
 COSMIC_TABLE = DATA_DIR / "COSMIC_v3.6_SBS96_GRCh37.tsv"
 PLANTED = ("SBS1", "SBS4", "SBS7a", "SBS13", "SBS17b")
 DBS_TABLE = DATA_DIR / "COSMIC_v3.6_DBS78_GRCh37.tsv"
+ID_TABLE = DATA_DIR / "COSMIC_v3.6_ID83.tsv"
 #: Doublet signature accompanying a planted SBS signature, and doublets per 100 of its SNVs.
 DBS_COMPANIONS: dict[str, tuple[str, float]] = {"SBS7a": ("DBS1", 3.0), "SBS4": ("DBS2", 2.0)}
 #: Doublets draw from their own stream, so the SNVs are exactly those drawn before they existed.
@@ -108,6 +123,21 @@ class Sample:
     channel_counts: np.ndarray = field(default_factory=lambda: np.zeros(96, dtype=np.int64))
     doublets: list[tuple[int, str, str]] = field(default_factory=list)  # (gpos, ref, alt)
     dbs_counts: np.ndarray = field(default_factory=lambda: np.zeros(78, dtype=np.int64))
+    dbs_exposures: dict[str, int] = field(default_factory=dict)
+    indels: list[Site] = field(default_factory=list)  # every PASS indel record, skips included
+    id_counts: np.ndarray = field(default_factory=lambda: np.zeros(83, dtype=np.int64))
+    id_exposures: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Companions:
+    """The random streams, signatures and indel sites of the doublets and indels."""
+
+    dbs_rng: np.random.Generator
+    dbs_signatures: dict[str, np.ndarray]
+    id_rng: np.random.Generator
+    id_signatures: dict[str, np.ndarray]
+    id_sites: dict[int, list[Site]]
 
 
 def load_signatures() -> np.ndarray:
@@ -274,10 +304,9 @@ def simulate_sample(
     positions: dict[str, np.ndarray],
     active: list[int],
     with_skips: bool,
-    dbs_rng: np.random.Generator,
-    dbs_signatures: dict[str, np.ndarray],
+    companions: Companions,
 ) -> Sample:
-    """Simulate one sample's SNVs and doublets (plus skip records when ``with_skips``)."""
+    """Simulate one sample's SNVs, doublets and indels (plus skip records when ``with_skips``)."""
     burden = int(rng.integers(BURDEN_RANGE[0], BURDEN_RANGE[1] + 1))
     exposures = split_burden(rng, burden, len(active))
     draws = draw_channels(rng, signatures, exposures, active)
@@ -299,7 +328,8 @@ def simulate_sample(
         sample.channel_counts[channel] += 1
     if with_skips:
         add_skip_records(rng, sample, genome, positions, occupied)
-    add_doublets(dbs_rng, sample, genome, dbs_signatures, occupied)
+    add_doublets(companions.dbs_rng, sample, genome, companions.dbs_signatures, occupied)
+    add_indels(companions, sample, occupied)
     sample.records.sort(key=lambda r: r.gpos)
     return sample
 
@@ -322,6 +352,10 @@ def add_skip_records(
     gpos, _ = draw_position(rng, positions, context, occupied, span=2)
     ref = genome.base(gpos, 2)
     sample.records.append(Record(gpos, ref, (ref[0],)))
+    idx, pos = genome.locate(gpos)
+    label = id83_label(genome.seqs[idx], pos + 1, ref, ref[0])
+    sample.indels.append(Site(gpos, ref, ref[0]))
+    sample.id_counts[ID83_CHANNELS.index(label)] += 1  # type: ignore[arg-type]
 
 
 def draw_doublet_position(rng: np.random.Generator, genome: Genome, ref: str,
@@ -330,7 +364,7 @@ def draw_doublet_position(rng: np.random.Generator, genome: Genome, ref: str,
 
     Both bases lie in one contig, and nothing in ``occupied`` is within DBS_CLEARANCE bases.
     """
-    total = int(genome.offsets[-1]) + CONTIGS[-1][1]
+    total = sum(length for _, length in CONTIGS)  # the random contigs, not the indel tracts
     while True:
         gpos = int(rng.integers(1, total - 2))
         reverse = bool(rng.random() < 0.5)
@@ -349,6 +383,7 @@ def add_doublets(rng: np.random.Generator, sample: Sample, genome: Genome,
     """Add the sample's doublets: DBS_COMPANIONS rate x its exposure to the SBS companion."""
     for sbs, (dbs, per_100) in DBS_COMPANIONS.items():
         n = int(rng.poisson(sample.exposures.get(sbs, 0) * per_100 / 100))
+        sample.dbs_exposures[dbs] = n
         for channel in np.repeat(np.arange(78), rng.multinomial(n, dbs_signatures[dbs])):
             ref, alt = DBS78_CHANNELS[channel].split(">")
             gpos, reverse = draw_doublet_position(rng, genome, ref, occupied)
@@ -363,10 +398,22 @@ def add_doublets(rng: np.random.Generator, sample: Sample, genome: Genome,
                                    for i in range(2)]
 
 
-def vcf_header(name: str) -> str:
+def add_indels(companions: Companions, sample: Sample, occupied: set[int]) -> None:
+    """Add the sample's indels: ID_COMPANIONS rate x its exposure to the SBS companion."""
+    drawn, sample.id_exposures = draw_indels(companions.id_rng, sample.exposures,
+                                             companions.id_signatures, companions.id_sites,
+                                             occupied)
+    for site, channel in drawn:
+        sample.indels.append(site)
+        sample.id_counts[channel] += 1
+        sample.records.append(Record(site.gpos, site.ref, (site.alt,)))
+
+
+def vcf_header(name: str, genome: Genome) -> str:
     """Return the VCF header text for a single-sample VCF."""
     lines = ["##fileformat=VCFv4.2", "##reference=genome.fa"]
-    lines += [f"##contig=<ID={c},length={n}>" for c, n in CONTIGS]
+    lines += [f"##contig=<ID={c},length={len(s)}>"
+              for c, s in zip(genome.names, genome.seqs, strict=True)]
     lines += [
         '##FILTER=<ID=PASS,Description="All filters passed">',
         '##FILTER=<ID=LowQual,Description="Low quality call">',
@@ -380,7 +427,7 @@ def write_vcf(sample: Sample, genome: Genome, vcf_dir: Path, bgzip: bool) -> Pat
     """Write one sample's VCF (bgzipped + tabix-indexed when ``bgzip``); return its path."""
     path = vcf_dir / f"{sample.name}.vcf"
     with path.open("w", newline="\n") as out:
-        out.write(vcf_header(sample.name))
+        out.write(vcf_header(sample.name, genome))
         for rec in sample.records:
             idx, pos = genome.locate(rec.gpos)
             gt = "1/2" if len(rec.alts) == 2 else "0/1"
@@ -397,7 +444,7 @@ def check_sample(sample: Sample, fasta: pysam.FastaFile, genome: Genome) -> None
     """Assert every counted allele's FASTA context reproduces the sample's truth channel counts."""
     counts = np.zeros(96, dtype=np.int64)
     for rec in sample.records:
-        if rec.filter != "PASS" or len(rec.ref) != 1 or rec.doublet:
+        if rec.filter != "PASS" or len(rec.ref) != 1 or len(rec.alts[0]) != 1 or rec.doublet:
             continue
         idx, pos = genome.locate(rec.gpos)
         context = fasta.fetch(genome.names[idx], pos - 1, pos + 2)
@@ -413,7 +460,23 @@ def check_sample(sample: Sample, fasta: pysam.FastaFile, genome: Genome) -> None
         assert fasta.fetch(genome.names[idx], pos, pos + 2) == ref
         doublets[DBS78_CHANNELS.index(dbs78_label(ref, alt))] += 1
     assert np.array_equal(doublets, sample.dbs_counts), f"{sample.name}: doublet mismatch"
+    check_indels(sample, fasta, genome)
     assert sum(sample.exposures.values()) == sample.burden == counts.sum()
+
+
+def check_indels(sample: Sample, fasta: pysam.FastaFile, genome: Genome) -> None:
+    """Assert sigforge's ID83 classifier, on the written FASTA, reproduces the indel truth."""
+    contigs = {name: fasta.fetch(name) for name in genome.names}
+    written = sorted((r.gpos, r.ref, r.alts[0]) for r in sample.records
+                     if r.filter == "PASS" and len(r.alts) == 1 and len(r.ref) != len(r.alts[0]))
+    assert written == sorted((s.gpos, s.ref, s.alt) for s in sample.indels)
+    counts = np.zeros(83, dtype=np.int64)
+    for site in sample.indels:
+        idx, pos = genome.locate(site.gpos)
+        label = id83_label(contigs[genome.names[idx]], pos + 1, site.ref, site.alt)
+        assert label is not None, f"{sample.name}: {site} is not a simple indel"
+        counts[ID83_CHANNELS.index(label)] += 1
+    assert np.array_equal(counts, sample.id_counts), f"{sample.name}: indel channel mismatch"
 
 
 def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:
@@ -421,6 +484,23 @@ def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", newline="\n") as out:
         out.write("\t".join(header) + "\n")
         out.writelines("\t".join(row) + "\n" for row in rows)
+
+
+def write_companion_truth(samples: list[Sample], companions: Companions) -> None:
+    """Write the planted DBS/ID signatures, their per-sample counts and the ID83 catalog."""
+    names = [s.name for s in samples]
+    for kind, channels, sigs, exposures in (
+        ("DBS", DBS78_CHANNELS, companions.dbs_signatures, lambda s: s.dbs_exposures),
+        ("ID", ID83_CHANNELS, companions.id_signatures, lambda s: s.id_exposures),
+    ):
+        write_table(HERE / f"truth_{kind}_signatures.tsv", ["MutationType", *sigs],
+                    [[label, *(f"{v[i]:.10g}" for v in sigs.values())]
+                     for i, label in enumerate(channels)])
+        write_table(HERE / f"truth_{kind}_exposures.tsv", ["Signature", *names],
+                    [[sig, *(str(exposures(s)[sig]) for s in samples)] for sig in sigs])
+    write_table(HERE / "truth_ID83.tsv", ["MutationType", *names],
+                [[label, *(str(int(s.id_counts[i])) for s in samples)]
+                 for i, label in enumerate(ID83_CHANNELS)])
 
 
 def write_truth(samples: list[Sample], signatures: np.ndarray) -> None:
@@ -470,15 +550,31 @@ def clean_vcf_dir(vcf_dir: Path) -> None:
         old.unlink()
 
 
+def add_tract_contig(genome: Genome, id_rng: np.random.Generator,
+                     id_signatures: dict[str, np.ndarray]) -> dict[int, list[Site]]:
+    """Find natural indel sites on the random contigs, append the contig of designed tracts for
+    the channels with too few, and return every channel's sites."""
+    sites = natural_sites(id_rng, genome.names, genome.seqs, genome.offsets)
+    start = int(genome.offsets[-1]) + len(genome.seqs[-1])
+    sequence, tracts = tract_contig(id_rng, sparse_channels(id_signatures, sites), start)
+    genome.names.append(TRACT_CONTIG)
+    genome.seqs.append(sequence)
+    genome.offsets = np.append(genome.offsets, start)
+    return sites | tracts
+
+
 def main() -> None:
     """Generate every file of the example and self-check it."""
     rng = np.random.default_rng(SEED)
     signatures = load_signatures()
-    dbs_signatures = load_dbs_signatures()
-    dbs_rng = np.random.default_rng([SEED, DBS_STREAM])
+    id_rng = np.random.default_rng([SEED, ID_STREAM])
+    id_signatures = load_id_signatures(ID_TABLE)
     genome = make_genome(rng)
+    positions = trinucleotide_positions(genome)  # SNVs stay on the random contigs
+    id_sites = add_tract_contig(genome, id_rng, id_signatures)
     write_fasta(genome, HERE / "genome.fa")
-    positions = trinucleotide_positions(genome)
+    companions = Companions(np.random.default_rng([SEED, DBS_STREAM]), load_dbs_signatures(),
+                            id_rng, id_signatures, id_sites)
     active_sets = choose_active_sets(rng)
     vcf_dir = HERE / "vcfs"
     clean_vcf_dir(vcf_dir)
@@ -493,19 +589,21 @@ def main() -> None:
                 positions,
                 active,
                 with_skips=n <= SKIP_SAMPLES,
-                dbs_rng=dbs_rng,
-                dbs_signatures=dbs_signatures,
+                companions=companions,
             )
             check_sample(sample, fasta, genome)
             vcf_paths.append(write_vcf(sample, genome, vcf_dir, bgzip=n >= FIRST_BGZIPPED))
             samples.append(sample)
     write_truth(samples, signatures)
+    write_companion_truth(samples, companions)
     write_sample_sheet(samples, vcf_paths)
     burdens = [s.burden for s in samples]
     doublets = sum(len(s.doublets) for s in samples)
+    indels = [len(s.indels) for s in samples]
     print(
         f"wrote {len(samples)} samples ({sum(burdens)} SNVs, burden {min(burdens)}-{max(burdens)};"
-        f" {doublets} doublets) to {HERE}"
+        f" {doublets} doublets; {sum(indels)} indels, {min(indels)}-{max(indels)} per sample;"
+        f" {len(genome.seqs[-1])} bp of tracts) to {HERE}"
     )
 
 
