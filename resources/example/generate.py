@@ -32,7 +32,6 @@ REPO_ROOT = HERE.parents[1]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from indels import (  # noqa: E402
-    ID_COMPANIONS,
     ID_STREAM,
     TRACT_CONTIG,
     Site,
