@@ -7,7 +7,10 @@ drawn from its signature, so a correct SBS96 counter reproduces ``truth_catalog.
 Samples exposed to SBS7a (UV light) or SBS4 (tobacco) also carry the doublets that come with
 them in real tumours (DBS1, DBS2), written half as 2-bp records and half as two adjacent SNV
 records, at least 6 bp from any other variant; a correct DBS78 counter reproduces
-``truth_DBS78.tsv`` exactly.
+``truth_DBS78.tsv`` exactly. The same samples carry the indel signatures that come with SBS4
+and SBS7a (ID3, ID13), each indel at a site whose repeat/microhomology context gives its drawn
+ID83 channel under sigforge's classifier (``indels.py``; channels the random contigs cannot
+realise get designed tracts in chr4); a correct ID83 counter reproduces ``truth_ID83.tsv``.
 
 Run from anywhere::
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,15 +44,15 @@ from indels import (  # noqa: E402
     sparse_channels,
     tract_contig,
 )
+from model import Genome, Record, Sample  # noqa: E402
+from output import check_sample, write_fasta, write_table, write_vcf  # noqa: E402
 
 from sigforge.genomics.contexts import (  # noqa: E402
     DBS78_CHANNELS,
     ID83_CHANNELS,
     SBS96_CHANNELS,
-    dbs78_label,
     id83_label,
     reverse_complement,
-    sbs96_label,
 )
 
 SEED = 20240611
@@ -66,7 +69,6 @@ DBS_STREAM = 78
 DBS_CLEARANCE = 5
 CONTIGS: tuple[tuple[str, int], ...] = (("chr1", 900_000), ("chr2", 700_000), ("chr3", 400_000))
 N_RUN = ("chr2", 350_000, 200)  # contig, 0-based start, length of the run of N bases
-LINE_WIDTH = 60
 N_SAMPLES = 30
 FIRST_BGZIPPED = 21  # samples S21..S30 are written bgzipped + tabix-indexed
 SKIP_SAMPLES = 5  # samples S01..S05 carry the non-counted / multi-allelic records
@@ -79,53 +81,6 @@ BASES = "ACGT"
 CODE = np.full(256, 4, dtype=np.uint8)
 for _i, _b in enumerate(BASES):
     CODE[ord(_b)] = _i
-
-
-@dataclass
-class Genome:
-    """The synthetic reference: contig sequences plus global-coordinate offsets."""
-
-    names: list[str]
-    seqs: list[str]
-    offsets: np.ndarray  # global 0-based start of each contig
-
-    def locate(self, gpos: int) -> tuple[int, int]:
-        """Return (contig index, 0-based position) for a global 0-based coordinate."""
-        idx = int(np.searchsorted(self.offsets, gpos, side="right")) - 1
-        return idx, gpos - int(self.offsets[idx])
-
-    def base(self, gpos: int, length: int = 1) -> str:
-        """Return ``length`` forward-strand bases starting at a global coordinate."""
-        idx, pos = self.locate(gpos)
-        return self.seqs[idx][pos : pos + length]
-
-
-@dataclass
-class Record:
-    """One VCF record in global coordinates."""
-
-    gpos: int
-    ref: str
-    alts: tuple[str, ...]
-    filter: str = "PASS"
-    doublet: bool = False  # one half of a doublet written as two adjacent SNV records
-
-
-@dataclass
-class Sample:
-    """One simulated sample: its records and the truth counts of its counted SNV alleles."""
-
-    name: str
-    burden: int
-    exposures: dict[str, int]
-    records: list[Record] = field(default_factory=list)
-    channel_counts: np.ndarray = field(default_factory=lambda: np.zeros(96, dtype=np.int64))
-    doublets: list[tuple[int, str, str]] = field(default_factory=list)  # (gpos, ref, alt)
-    dbs_counts: np.ndarray = field(default_factory=lambda: np.zeros(78, dtype=np.int64))
-    dbs_exposures: dict[str, int] = field(default_factory=dict)
-    indels: list[Site] = field(default_factory=list)  # every PASS indel record, skips included
-    id_counts: np.ndarray = field(default_factory=lambda: np.zeros(83, dtype=np.int64))
-    id_exposures: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -176,17 +131,6 @@ def make_genome(rng: np.random.Generator) -> Genome:
         offsets.append(total)
         total += length
     return Genome(names, seqs, np.array(offsets, dtype=np.int64))
-
-
-def write_fasta(genome: Genome, path: Path) -> None:
-    """Write the genome as FASTA (60 bases per line) and index it with pysam.faidx."""
-    with path.open("w", newline="\n") as out:
-        for name, seq in zip(genome.names, genome.seqs, strict=True):
-            out.write(f">{name}\n")
-            out.writelines(seq[i : i + LINE_WIDTH] + "\n" for i in range(0, len(seq), LINE_WIDTH))
-    fai = path.with_name(path.name + ".fai")
-    fai.unlink(missing_ok=True)
-    pysam.faidx(str(path))
 
 
 def trinucleotide_positions(genome: Genome) -> dict[str, np.ndarray]:
@@ -406,83 +350,6 @@ def add_indels(companions: Companions, sample: Sample, occupied: set[int]) -> No
         sample.indels.append(site)
         sample.id_counts[channel] += 1
         sample.records.append(Record(site.gpos, site.ref, (site.alt,)))
-
-
-def vcf_header(name: str, genome: Genome) -> str:
-    """Return the VCF header text for a single-sample VCF."""
-    lines = ["##fileformat=VCFv4.2", "##reference=genome.fa"]
-    lines += [f"##contig=<ID={c},length={len(s)}>"
-              for c, s in zip(genome.names, genome.seqs, strict=True)]
-    lines += [
-        '##FILTER=<ID=PASS,Description="All filters passed">',
-        '##FILTER=<ID=LowQual,Description="Low quality call">',
-        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-        "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", name]),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def write_vcf(sample: Sample, genome: Genome, vcf_dir: Path, bgzip: bool) -> Path:
-    """Write one sample's VCF (bgzipped + tabix-indexed when ``bgzip``); return its path."""
-    path = vcf_dir / f"{sample.name}.vcf"
-    with path.open("w", newline="\n") as out:
-        out.write(vcf_header(sample.name, genome))
-        for rec in sample.records:
-            idx, pos = genome.locate(rec.gpos)
-            gt = "1/2" if len(rec.alts) == 2 else "0/1"
-            out.write(
-                f"{genome.names[idx]}\t{pos + 1}\t.\t{rec.ref}\t{','.join(rec.alts)}\t.\t"
-                f"{rec.filter}\t.\tGT\t{gt}\n"
-            )
-    if not bgzip:
-        return path
-    return Path(pysam.tabix_index(str(path), preset="vcf", force=True))
-
-
-def check_sample(sample: Sample, fasta: pysam.FastaFile, genome: Genome) -> None:
-    """Assert every counted allele's FASTA context reproduces the sample's truth channel counts."""
-    counts = np.zeros(96, dtype=np.int64)
-    for rec in sample.records:
-        if rec.filter != "PASS" or len(rec.ref) != 1 or len(rec.alts[0]) != 1 or rec.doublet:
-            continue
-        idx, pos = genome.locate(rec.gpos)
-        context = fasta.fetch(genome.names[idx], pos - 1, pos + 2)
-        assert context[1] == rec.ref
-        for alt in rec.alts:
-            label = sbs96_label(context, alt)
-            assert label is not None and alt != rec.ref
-            counts[SBS96_CHANNELS.index(label)] += 1
-    assert np.array_equal(counts, sample.channel_counts), f"{sample.name}: channel mismatch"
-    doublets = np.zeros(78, dtype=np.int64)
-    for gpos, ref, alt in sample.doublets:
-        idx, pos = genome.locate(gpos)
-        assert fasta.fetch(genome.names[idx], pos, pos + 2) == ref
-        doublets[DBS78_CHANNELS.index(dbs78_label(ref, alt))] += 1
-    assert np.array_equal(doublets, sample.dbs_counts), f"{sample.name}: doublet mismatch"
-    check_indels(sample, fasta, genome)
-    assert sum(sample.exposures.values()) == sample.burden == counts.sum()
-
-
-def check_indels(sample: Sample, fasta: pysam.FastaFile, genome: Genome) -> None:
-    """Assert sigforge's ID83 classifier, on the written FASTA, reproduces the indel truth."""
-    contigs = {name: fasta.fetch(name) for name in genome.names}
-    written = sorted((r.gpos, r.ref, r.alts[0]) for r in sample.records
-                     if r.filter == "PASS" and len(r.alts) == 1 and len(r.ref) != len(r.alts[0]))
-    assert written == sorted((s.gpos, s.ref, s.alt) for s in sample.indels)
-    counts = np.zeros(83, dtype=np.int64)
-    for site in sample.indels:
-        idx, pos = genome.locate(site.gpos)
-        label = id83_label(contigs[genome.names[idx]], pos + 1, site.ref, site.alt)
-        assert label is not None, f"{sample.name}: {site} is not a simple indel"
-        counts[ID83_CHANNELS.index(label)] += 1
-    assert np.array_equal(counts, sample.id_counts), f"{sample.name}: indel channel mismatch"
-
-
-def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    """Write a tab-separated table with LF line endings."""
-    with path.open("w", newline="\n") as out:
-        out.write("\t".join(header) + "\n")
-        out.writelines("\t".join(row) + "\n" for row in rows)
 
 
 def write_companion_truth(samples: list[Sample], companions: Companions) -> None:

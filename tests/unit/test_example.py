@@ -91,14 +91,14 @@ def test_generator_rewrites_the_committed_files(tmp_path: Path) -> None:
     """The generator is deterministic and the committed example is its output."""
     scratch = tmp_path / "resources/example"
     scratch.mkdir(parents=True)
-    for name in ("generate.py", "indels.py"):
-        shutil.copy(EXAMPLE / name, scratch / name)
+    for script in EXAMPLE.glob("*.py"):
+        shutil.copy(script, scratch / script.name)
     (tmp_path / "src").symlink_to(REPO / "src")
     (tmp_path / "config").mkdir()
     subprocess.run([sys.executable, str(scratch / "generate.py")], check=True,
                    capture_output=True)
     written = files_under(scratch)
-    assert len(written) == 53  # 2 scripts, FASTA + index, 9 truth tables, 40 VCF files
+    assert len(written) == 55  # 4 scripts, FASTA + index, 9 truth tables, 40 VCF files
     assert written == [p for p in files_under(EXAMPLE) if p.name != "README.md"]
     for path in written:
         assert filecmp.cmp(scratch / path, EXAMPLE / path, shallow=False), path
