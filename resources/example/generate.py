@@ -7,7 +7,10 @@ drawn from its signature, so a correct SBS96 counter reproduces ``truth_catalog.
 Samples exposed to SBS7a (UV light) or SBS4 (tobacco) also carry the doublets that come with
 them in real tumours (DBS1, DBS2), written half as 2-bp records and half as two adjacent SNV
 records, at least 6 bp from any other variant; a correct DBS78 counter reproduces
-``truth_DBS78.tsv`` exactly.
+``truth_DBS78.tsv`` exactly. The same samples carry the indel signatures that come with SBS4
+and SBS7a (ID3, ID13), each indel at a site whose repeat/microhomology context gives its drawn
+ID83 channel under sigforge's classifier (``indels.py``; channels the random contigs cannot
+realise get designed tracts in chr4); a correct ID83 counter reproduces ``truth_ID83.tsv``.
 
 Run from anywhere::
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,18 +34,33 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
+from indels import (  # noqa: E402
+    ID_STREAM,
+    TRACT_CONTIG,
+    Site,
+    draw_indels,
+    load_id_signatures,
+    natural_sites,
+    sparse_channels,
+    tract_contig,
+)
+from model import Genome, Record, Sample  # noqa: E402
+from output import check_sample, write_fasta, write_table, write_vcf  # noqa: E402
+
 from sigforge.genomics.contexts import (  # noqa: E402
     DBS78_CHANNELS,
+    ID83_CHANNELS,
     SBS96_CHANNELS,
-    dbs78_label,
+    id83_label,
     reverse_complement,
-    sbs96_label,
 )
 
 SEED = 20240611
-COSMIC_TABLE = REPO_ROOT / "src" / "sigforge" / "data" / "COSMIC_v3.6_SBS96_GRCh37.tsv"
+DATA_DIR = REPO_ROOT / "src" / "sigforge" / "genomics" / "data"
+COSMIC_TABLE = DATA_DIR / "COSMIC_v3.6_SBS96_GRCh37.tsv"
 PLANTED = ("SBS1", "SBS4", "SBS7a", "SBS13", "SBS17b")
-DBS_TABLE = REPO_ROOT / "src" / "sigforge" / "data" / "COSMIC_v3.6_DBS78_GRCh37.tsv"
+DBS_TABLE = DATA_DIR / "COSMIC_v3.6_DBS78_GRCh37.tsv"
+ID_TABLE = DATA_DIR / "COSMIC_v3.6_ID83.tsv"
 #: Doublet signature accompanying a planted SBS signature, and doublets per 100 of its SNVs.
 DBS_COMPANIONS: dict[str, tuple[str, float]] = {"SBS7a": ("DBS1", 3.0), "SBS4": ("DBS2", 2.0)}
 #: Doublets draw from their own stream, so the SNVs are exactly those drawn before they existed.
@@ -51,7 +69,6 @@ DBS_STREAM = 78
 DBS_CLEARANCE = 5
 CONTIGS: tuple[tuple[str, int], ...] = (("chr1", 900_000), ("chr2", 700_000), ("chr3", 400_000))
 N_RUN = ("chr2", 350_000, 200)  # contig, 0-based start, length of the run of N bases
-LINE_WIDTH = 60
 N_SAMPLES = 30
 FIRST_BGZIPPED = 21  # samples S21..S30 are written bgzipped + tabix-indexed
 SKIP_SAMPLES = 5  # samples S01..S05 carry the non-counted / multi-allelic records
@@ -67,46 +84,14 @@ for _i, _b in enumerate(BASES):
 
 
 @dataclass
-class Genome:
-    """The synthetic reference: contig sequences plus global-coordinate offsets."""
+class Companions:
+    """The random streams, signatures and indel sites of the doublets and indels."""
 
-    names: list[str]
-    seqs: list[str]
-    offsets: np.ndarray  # global 0-based start of each contig
-
-    def locate(self, gpos: int) -> tuple[int, int]:
-        """Return (contig index, 0-based position) for a global 0-based coordinate."""
-        idx = int(np.searchsorted(self.offsets, gpos, side="right")) - 1
-        return idx, gpos - int(self.offsets[idx])
-
-    def base(self, gpos: int, length: int = 1) -> str:
-        """Return ``length`` forward-strand bases starting at a global coordinate."""
-        idx, pos = self.locate(gpos)
-        return self.seqs[idx][pos : pos + length]
-
-
-@dataclass
-class Record:
-    """One VCF record in global coordinates."""
-
-    gpos: int
-    ref: str
-    alts: tuple[str, ...]
-    filter: str = "PASS"
-    doublet: bool = False  # one half of a doublet written as two adjacent SNV records
-
-
-@dataclass
-class Sample:
-    """One simulated sample: its records and the truth counts of its counted SNV alleles."""
-
-    name: str
-    burden: int
-    exposures: dict[str, int]
-    records: list[Record] = field(default_factory=list)
-    channel_counts: np.ndarray = field(default_factory=lambda: np.zeros(96, dtype=np.int64))
-    doublets: list[tuple[int, str, str]] = field(default_factory=list)  # (gpos, ref, alt)
-    dbs_counts: np.ndarray = field(default_factory=lambda: np.zeros(78, dtype=np.int64))
+    dbs_rng: np.random.Generator
+    dbs_signatures: dict[str, np.ndarray]
+    id_rng: np.random.Generator
+    id_signatures: dict[str, np.ndarray]
+    id_sites: dict[int, list[Site]]
 
 
 def load_signatures() -> np.ndarray:
@@ -146,17 +131,6 @@ def make_genome(rng: np.random.Generator) -> Genome:
         offsets.append(total)
         total += length
     return Genome(names, seqs, np.array(offsets, dtype=np.int64))
-
-
-def write_fasta(genome: Genome, path: Path) -> None:
-    """Write the genome as FASTA (60 bases per line) and index it with pysam.faidx."""
-    with path.open("w", newline="\n") as out:
-        for name, seq in zip(genome.names, genome.seqs, strict=True):
-            out.write(f">{name}\n")
-            out.writelines(seq[i : i + LINE_WIDTH] + "\n" for i in range(0, len(seq), LINE_WIDTH))
-    fai = path.with_name(path.name + ".fai")
-    fai.unlink(missing_ok=True)
-    pysam.faidx(str(path))
 
 
 def trinucleotide_positions(genome: Genome) -> dict[str, np.ndarray]:
@@ -273,10 +247,9 @@ def simulate_sample(
     positions: dict[str, np.ndarray],
     active: list[int],
     with_skips: bool,
-    dbs_rng: np.random.Generator,
-    dbs_signatures: dict[str, np.ndarray],
+    companions: Companions,
 ) -> Sample:
-    """Simulate one sample's SNVs and doublets (plus skip records when ``with_skips``)."""
+    """Simulate one sample's SNVs, doublets and indels (plus skip records when ``with_skips``)."""
     burden = int(rng.integers(BURDEN_RANGE[0], BURDEN_RANGE[1] + 1))
     exposures = split_burden(rng, burden, len(active))
     draws = draw_channels(rng, signatures, exposures, active)
@@ -298,7 +271,8 @@ def simulate_sample(
         sample.channel_counts[channel] += 1
     if with_skips:
         add_skip_records(rng, sample, genome, positions, occupied)
-    add_doublets(dbs_rng, sample, genome, dbs_signatures, occupied)
+    add_doublets(companions.dbs_rng, sample, genome, companions.dbs_signatures, occupied)
+    add_indels(companions, sample, occupied)
     sample.records.sort(key=lambda r: r.gpos)
     return sample
 
@@ -321,6 +295,10 @@ def add_skip_records(
     gpos, _ = draw_position(rng, positions, context, occupied, span=2)
     ref = genome.base(gpos, 2)
     sample.records.append(Record(gpos, ref, (ref[0],)))
+    idx, pos = genome.locate(gpos)
+    label = id83_label(genome.seqs[idx], pos + 1, ref, ref[0])
+    sample.indels.append(Site(gpos, ref, ref[0]))
+    sample.id_counts[ID83_CHANNELS.index(label)] += 1  # type: ignore[arg-type]
 
 
 def draw_doublet_position(rng: np.random.Generator, genome: Genome, ref: str,
@@ -329,7 +307,7 @@ def draw_doublet_position(rng: np.random.Generator, genome: Genome, ref: str,
 
     Both bases lie in one contig, and nothing in ``occupied`` is within DBS_CLEARANCE bases.
     """
-    total = int(genome.offsets[-1]) + CONTIGS[-1][1]
+    total = sum(length for _, length in CONTIGS)  # the random contigs, not the indel tracts
     while True:
         gpos = int(rng.integers(1, total - 2))
         reverse = bool(rng.random() < 0.5)
@@ -348,6 +326,7 @@ def add_doublets(rng: np.random.Generator, sample: Sample, genome: Genome,
     """Add the sample's doublets: DBS_COMPANIONS rate x its exposure to the SBS companion."""
     for sbs, (dbs, per_100) in DBS_COMPANIONS.items():
         n = int(rng.poisson(sample.exposures.get(sbs, 0) * per_100 / 100))
+        sample.dbs_exposures[dbs] = n
         for channel in np.repeat(np.arange(78), rng.multinomial(n, dbs_signatures[dbs])):
             ref, alt = DBS78_CHANNELS[channel].split(">")
             gpos, reverse = draw_doublet_position(rng, genome, ref, occupied)
@@ -362,64 +341,32 @@ def add_doublets(rng: np.random.Generator, sample: Sample, genome: Genome,
                                    for i in range(2)]
 
 
-def vcf_header(name: str) -> str:
-    """Return the VCF header text for a single-sample VCF."""
-    lines = ["##fileformat=VCFv4.2", "##reference=genome.fa"]
-    lines += [f"##contig=<ID={c},length={n}>" for c, n in CONTIGS]
-    lines += [
-        '##FILTER=<ID=PASS,Description="All filters passed">',
-        '##FILTER=<ID=LowQual,Description="Low quality call">',
-        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-        "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", name]),
-    ]
-    return "\n".join(lines) + "\n"
+def add_indels(companions: Companions, sample: Sample, occupied: set[int]) -> None:
+    """Add the sample's indels: ID_COMPANIONS rate x its exposure to the SBS companion."""
+    drawn, sample.id_exposures = draw_indels(companions.id_rng, sample.exposures,
+                                             companions.id_signatures, companions.id_sites,
+                                             occupied)
+    for site, channel in drawn:
+        sample.indels.append(site)
+        sample.id_counts[channel] += 1
+        sample.records.append(Record(site.gpos, site.ref, (site.alt,)))
 
 
-def write_vcf(sample: Sample, genome: Genome, vcf_dir: Path, bgzip: bool) -> Path:
-    """Write one sample's VCF (bgzipped + tabix-indexed when ``bgzip``); return its path."""
-    path = vcf_dir / f"{sample.name}.vcf"
-    with path.open("w", newline="\n") as out:
-        out.write(vcf_header(sample.name))
-        for rec in sample.records:
-            idx, pos = genome.locate(rec.gpos)
-            gt = "1/2" if len(rec.alts) == 2 else "0/1"
-            out.write(
-                f"{genome.names[idx]}\t{pos + 1}\t.\t{rec.ref}\t{','.join(rec.alts)}\t.\t"
-                f"{rec.filter}\t.\tGT\t{gt}\n"
-            )
-    if not bgzip:
-        return path
-    return Path(pysam.tabix_index(str(path), preset="vcf", force=True))
-
-
-def check_sample(sample: Sample, fasta: pysam.FastaFile, genome: Genome) -> None:
-    """Assert every counted allele's FASTA context reproduces the sample's truth channel counts."""
-    counts = np.zeros(96, dtype=np.int64)
-    for rec in sample.records:
-        if rec.filter != "PASS" or len(rec.ref) != 1 or rec.doublet:
-            continue
-        idx, pos = genome.locate(rec.gpos)
-        context = fasta.fetch(genome.names[idx], pos - 1, pos + 2)
-        assert context[1] == rec.ref
-        for alt in rec.alts:
-            label = sbs96_label(context, alt)
-            assert label is not None and alt != rec.ref
-            counts[SBS96_CHANNELS.index(label)] += 1
-    assert np.array_equal(counts, sample.channel_counts), f"{sample.name}: channel mismatch"
-    doublets = np.zeros(78, dtype=np.int64)
-    for gpos, ref, alt in sample.doublets:
-        idx, pos = genome.locate(gpos)
-        assert fasta.fetch(genome.names[idx], pos, pos + 2) == ref
-        doublets[DBS78_CHANNELS.index(dbs78_label(ref, alt))] += 1
-    assert np.array_equal(doublets, sample.dbs_counts), f"{sample.name}: doublet mismatch"
-    assert sum(sample.exposures.values()) == sample.burden == counts.sum()
-
-
-def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    """Write a tab-separated table with LF line endings."""
-    with path.open("w", newline="\n") as out:
-        out.write("\t".join(header) + "\n")
-        out.writelines("\t".join(row) + "\n" for row in rows)
+def write_companion_truth(samples: list[Sample], companions: Companions) -> None:
+    """Write the planted DBS/ID signatures, their per-sample counts and the ID83 catalog."""
+    names = [s.name for s in samples]
+    for kind, channels, sigs, exposures in (
+        ("DBS", DBS78_CHANNELS, companions.dbs_signatures, lambda s: s.dbs_exposures),
+        ("ID", ID83_CHANNELS, companions.id_signatures, lambda s: s.id_exposures),
+    ):
+        write_table(HERE / f"truth_{kind}_signatures.tsv", ["MutationType", *sigs],
+                    [[label, *(f"{v[i]:.10g}" for v in sigs.values())]
+                     for i, label in enumerate(channels)])
+        write_table(HERE / f"truth_{kind}_exposures.tsv", ["Signature", *names],
+                    [[sig, *(str(exposures(s)[sig]) for s in samples)] for sig in sigs])
+    write_table(HERE / "truth_ID83.tsv", ["MutationType", *names],
+                [[label, *(str(int(s.id_counts[i])) for s in samples)]
+                 for i, label in enumerate(ID83_CHANNELS)])
 
 
 def write_truth(samples: list[Sample], signatures: np.ndarray) -> None:
@@ -469,15 +416,31 @@ def clean_vcf_dir(vcf_dir: Path) -> None:
         old.unlink()
 
 
+def add_tract_contig(genome: Genome, id_rng: np.random.Generator,
+                     id_signatures: dict[str, np.ndarray]) -> dict[int, list[Site]]:
+    """Find natural indel sites on the random contigs, append the contig of designed tracts for
+    the channels with too few, and return every channel's sites."""
+    sites = natural_sites(id_rng, genome.names, genome.seqs, genome.offsets)
+    start = int(genome.offsets[-1]) + len(genome.seqs[-1])
+    sequence, tracts = tract_contig(id_rng, sparse_channels(id_signatures, sites), start)
+    genome.names.append(TRACT_CONTIG)
+    genome.seqs.append(sequence)
+    genome.offsets = np.append(genome.offsets, start)
+    return sites | tracts
+
+
 def main() -> None:
     """Generate every file of the example and self-check it."""
     rng = np.random.default_rng(SEED)
     signatures = load_signatures()
-    dbs_signatures = load_dbs_signatures()
-    dbs_rng = np.random.default_rng([SEED, DBS_STREAM])
+    id_rng = np.random.default_rng([SEED, ID_STREAM])
+    id_signatures = load_id_signatures(ID_TABLE)
     genome = make_genome(rng)
+    positions = trinucleotide_positions(genome)  # SNVs stay on the random contigs
+    id_sites = add_tract_contig(genome, id_rng, id_signatures)
     write_fasta(genome, HERE / "genome.fa")
-    positions = trinucleotide_positions(genome)
+    companions = Companions(np.random.default_rng([SEED, DBS_STREAM]), load_dbs_signatures(),
+                            id_rng, id_signatures, id_sites)
     active_sets = choose_active_sets(rng)
     vcf_dir = HERE / "vcfs"
     clean_vcf_dir(vcf_dir)
@@ -492,19 +455,21 @@ def main() -> None:
                 positions,
                 active,
                 with_skips=n <= SKIP_SAMPLES,
-                dbs_rng=dbs_rng,
-                dbs_signatures=dbs_signatures,
+                companions=companions,
             )
             check_sample(sample, fasta, genome)
             vcf_paths.append(write_vcf(sample, genome, vcf_dir, bgzip=n >= FIRST_BGZIPPED))
             samples.append(sample)
     write_truth(samples, signatures)
+    write_companion_truth(samples, companions)
     write_sample_sheet(samples, vcf_paths)
     burdens = [s.burden for s in samples]
     doublets = sum(len(s.doublets) for s in samples)
+    indels = [len(s.indels) for s in samples]
     print(
         f"wrote {len(samples)} samples ({sum(burdens)} SNVs, burden {min(burdens)}-{max(burdens)};"
-        f" {doublets} doublets) to {HERE}"
+        f" {doublets} doublets; {sum(indels)} indels, {min(indels)}-{max(indels)} per sample;"
+        f" {len(genome.seqs[-1])} bp of tracts) to {HERE}"
     )
 
 
