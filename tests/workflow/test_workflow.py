@@ -112,6 +112,74 @@ def test_demo_recovers_the_planted_signatures_and_rank(demo: Path) -> None:
         assert (demo / f"results/extract/SBS96/k{k}/stability.tsv").exists()
 
 
+@pytest.mark.parametrize("context, table", [("DBS78", "truth_DBS_signatures.tsv"),
+                                            ("ID83", "truth_ID_signatures.tsv")])
+def test_demo_recovers_the_planted_doublet_and_indel_signatures(demo: Path, context: str,
+                                                                table: str) -> None:
+    """DBS78 and ID83 go through discovery and refit as SBS96 does: the planted signatures
+    (DBS1 and DBS2; ID3 and ID13) come back de novo, and the samples without a doublet or an
+    indel are left out of the factorisation but listed, with zeros, in the refit."""
+    truth = read_catalog(demo / f"resources/example/{table}").data
+    found = read_catalog(demo / f"results/extract/{context}/signatures.tsv").data
+    provenance = read_json(demo / f"results/extract/{context}/provenance.json")
+    assert "skipped" not in provenance
+    assert found.shape[1] == truth.shape[1] == provenance["chosen_rank"]
+    assert match_cosines(found.to_numpy(), truth.to_numpy()).min() >= 0.95
+    catalog = read_catalog(demo / f"results/catalogs/{context}.tsv").data
+    empty = [str(s) for s in catalog.columns[catalog.sum() == 0]]
+    assert empty and provenance["samples_without_mutations_left_out"] == empty
+    exposures = read_catalog(demo / f"results/refit/{context}/exposures.tsv").data
+    assert list(exposures.columns) == list(catalog.columns)
+    assert (exposures[empty] == 0).all().all() and (exposures.drop(columns=empty).sum() > 0).all()
+    decomposition = read_table(demo / f"results/refit/{context}/decomposition.tsv")
+    assert set(decomposition["best_match"]) == set(truth.columns)
+    reference = read_catalog(demo / f"results/refit/{context}/reference/exposures.tsv").data
+    assert set(truth.columns) <= set(reference.index[reference.sum(axis=1) > 0])
+
+
+def test_two_outdirs_in_one_checkout_never_mix(tmp_path: Path) -> None:
+    """Two cohorts run one after the other in one checkout, each with its own outdir, give
+    exactly the files of each run alone (benchmarks/ holds measured times, so it is left out
+    of the comparison); a small configuration keeps this quick."""
+    shared, solo = copy_workflow(tmp_path / "shared"), copy_workflow(tmp_path / "solo")
+    lines = (shared / "config/samples.tsv").read_text().splitlines(keepends=True)
+    sheets = {"a": lines[:11], "b": lines[:1] + lines[11:21]}
+    for name, sheet in sheets.items():
+        config = {"outdir": f"results/{name}", "samples": f"config/{name}.tsv",
+                  "catalog": {"contexts": ["SBS96", "DBS78"]},
+                  "extract": {"ranks": {"min": 2, "max": 3}, "replicates": 4,
+                              "replicates_per_chunk": 4},
+                  "rank": {"cv_folds": 0}, "refit": {"bootstrap": 5}}
+        for workdir in (shared, solo):
+            (workdir / f"config/{name}.tsv").write_text("".join(sheet))
+            (workdir / f"config/{name}.yaml").write_text(yaml.safe_dump(config))
+    for name in sheets:
+        run = snakemake(shared, "--cores", "2", "--configfile", f"config/{name}.yaml")
+        assert run.returncode == 0, run.stdout[-3000:]
+    assert sorted(p.name for p in (shared / "results").iterdir()) == ["a", "b"]
+    for name in sheets:
+        if name != "a":
+            shutil.rmtree(solo / "results")
+        run = snakemake(solo, "--cores", "2", "--configfile", f"config/{name}.yaml")
+        assert run.returncode == 0, run.stdout[-3000:]
+        diff = subprocess.run(["diff", "-r", "-x", "benchmarks", str(shared / "results" / name),
+                               str(solo / "results" / name)], capture_output=True, text=True,
+                              check=False)
+        assert diff.returncode == 0, diff.stdout[-3000:]
+    assert (shared / "results/b/patients/S11.html").is_file()
+    assert not (shared / "results/b/patients/S01.html").exists()
+
+
+def test_samples_left_out_of_the_sheet_lose_their_outputs(demo: Path) -> None:
+    """A rerun with fewer samples removes the dropped samples' catalogs and pages (a dry run
+    names them), so the output folder holds the current cohort only."""
+    sheet = (demo / "config/samples.tsv").read_text().splitlines(keepends=True)
+    (demo / "config/samples_less.tsv").write_text("".join(sheet[:-1]))
+    dry = snakemake(demo, "-n", "--cores", "2", "--config", "samples=config/samples_less.tsv")
+    assert "a real run deletes them" in dry.stdout and "results/patients/S30" in dry.stdout
+    assert (demo / "results/patients/S30.html").exists()
+
+
 def test_demo_exposures_track_the_truth(demo: Path) -> None:
     truth_sigs = read_catalog(demo / "resources/example/truth_signatures.tsv").data.to_numpy()
     truth = read_catalog(demo / "resources/example/truth_exposures.tsv").data
@@ -141,7 +209,7 @@ def test_demo_reference_refit_finds_exactly_the_planted_signatures(demo: Path) -
 
 
 def test_patient_target_needs_no_discovery(demo: Path) -> None:
-    target = "results/patients/S07/patients/S07.html"
+    target = "results/patients/S07.html"
     dry = snakemake(demo, "-n", "--cores", "2", target)
     assert job_counts(dry.stdout) == {"refit_patient": 1}, dry.stdout[-2000:]
     run = snakemake(demo, "--cores", "2", target)
@@ -166,7 +234,7 @@ def test_patient_target_writes_mutation_probabilities_and_regions(tmp_path: Path
     config["refit"]["bootstrap"] = 5
     (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
     folder = workdir / "results/patients/S07"
-    run = snakemake(workdir, "--cores", "2", "results/patients/S07/patients/S07.html")
+    run = snakemake(workdir, "--cores", "2", "results/patients/S07.html")
     assert run.returncode == 0, run.stdout[-3000:]
     table = pd.read_csv(folder / "mutation_probabilities.tsv", sep="\t")
     log = read_table(folder / "catalog_log.tsv")
@@ -182,7 +250,7 @@ def test_patient_target_writes_mutation_probabilities_and_regions(tmp_path: Path
     config["refit"]["regions_of_interest"] = None
     (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
     shutil.rmtree(folder)
-    run = snakemake(workdir, "--cores", "2", "results/patients/S07/patients/S07.html")
+    run = snakemake(workdir, "--cores", "2", "results/patients/S07.html")
     assert run.returncode == 0, run.stdout[-3000:]
     assert (folder / "regions_of_interest.tsv").read_text().count("\n") == 1
 
@@ -225,7 +293,7 @@ def test_adding_a_sample_recomputes_only_its_catalog(demo: Path) -> None:
     run = snakemake(demo, "-n", "--cores", "2", "--config", "samples=config/samples_plus.tsv")
     assert run.returncode == 0, run.stdout[-3000:]
     counts = job_counts(run.stdout)
-    assert counts["catalog_sample"] == 1
+    assert counts["catalog_sample"] == 1 and counts["refit_patient"] == 1
     assert counts["merge_catalogs"] == 1 and counts["report"] == 1
 
 
@@ -236,7 +304,7 @@ def test_changing_refit_settings_does_not_rerun_discovery(demo: Path) -> None:
     run = snakemake(demo, "-n", "--cores", "2", "--configfile", "config/refit_cosmic.yaml")
     assert run.returncode == 0, run.stdout[-3000:]
     counts = job_counts(run.stdout)
-    assert counts.get("refit") == 1
+    assert counts.get("refit") == 3  # SBS96, DBS78, ID83
     assert not {"catalog_sample", "nmf_chunk", "consensus", "select_rank"} & set(counts)
 
 
@@ -247,7 +315,7 @@ def test_raising_replicates_reuses_finished_chunks(demo: Path) -> None:
     run = snakemake(demo, "-n", "--cores", "2", "--configfile", "config/more_replicates.yaml")
     assert run.returncode == 0, run.stdout[-3000:]
     counts = job_counts(run.stdout)
-    assert counts["nmf_chunk"] == 7  # one new chunk per rank 2..8, none recomputed
+    assert counts["nmf_chunk"] == 3 * 7  # a new chunk per context and rank 2..8, none redone
     assert "catalog_sample" not in counts
 
 

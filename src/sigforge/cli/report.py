@@ -253,7 +253,7 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     regions = (_regions_of_interest(out) if getattr(args, "regions_of_interest", None)
                else None)
     path = write_patient_report(data, sample, page_dir, stem, regions=regions)
-    logger.info("patient report: %s", path.resolve())
+    logger.info("patient report: %s", path)
 
 
 def _regions_of_interest(out: Path) -> pd.DataFrame | None:
