@@ -121,12 +121,14 @@ def _drop_artefacts(args: argparse.Namespace, data: pd.DataFrame) -> pd.DataFram
 
 
 class _Patient(NamedTuple):
-    """One patient's counted VCF: catalog, log, counted SBS96 variants, contig resolver."""
+    """One patient's counted VCF: SBS96 catalog, log, counted SBS96 variants, contig
+    resolver, and its DBS78 and ID83 catalogs."""
 
     matrix: Matrix
     log: pd.DataFrame
     variants: pd.DataFrame
     resolve: Callable[[str], str | None]
+    others: dict[str, pd.DataFrame]
 
 
 def _patient_catalog(args: argparse.Namespace) -> _Patient:
@@ -142,17 +144,20 @@ def _patient_catalog(args: argparse.Namespace) -> _Patient:
                                             else [args.sample_name]), [Path(args.vcf)])[0]
     file_stems([name], f"VCF {args.vcf}")  # the name becomes file names: check it first
     genome = ReferenceGenome(args.reference)
+    contexts = ("SBS96", "DBS78", "ID83")
     result = count_sample(args.vcf, genome, sample=name, vcf_sample=args.vcf_sample,
-                          all_filters=args.all_filters, keep_variants=True)
+                          all_filters=args.all_filters, contexts=contexts, keep_variants=True)
     genome.close()
-    catalogs, log = assemble_cohort([result])
+    catalogs, log = assemble_cohort([result], contexts)
     counts = catalogs["SBS96"]
     if result.counted == 0:
         raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "
                          f"({result.variants_read} variants read; skipped: "
                          f"{dict(result.skipped) or 'none'}). Nothing to refit.")
+    others = {name: catalogs[name].astype(np.float64) for name in ("DBS78", "ID83")
+              if name in catalogs}
     return _Patient(Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log,
-                    result.variants, genome.resolve)
+                    result.variants, genome.resolve, others)
 
 
 def _read_regions(args: argparse.Namespace) -> pd.DataFrame | None:
@@ -309,6 +314,46 @@ def _refit_fitted(args: argparse.Namespace, matrix: Matrix, fitted: Matrix | Non
     return with_unfitted_samples(result, matrix.data, signatures.data.columns)
 
 
+def _patient_types(args: argparse.Namespace, patient: _Patient, out: Path) -> list[Any]:
+    """Refit the patient's doublets and indels to the shipped set's DBS78 and ID83 tables
+    (artefacts left out as for SBS96; --restrict-to names SBS signatures, so it does not apply
+    to them), writing each into ``out/<type>/``; nothing for a set of one channel set."""
+    from sigforge.genomics.reference import (
+        available_references,
+        load_reference,
+        shipped_channel_sets,
+    )
+    from sigforge.refit import refit_catalog, with_unfitted_samples
+    from sigforge.report.patient_types import TypeRefit
+
+    if args.signatures not in available_references():
+        return []
+    refits = []
+    for name, counts in patient.others.items():
+        if name not in shipped_channel_sets(args.signatures):
+            continue
+        reference = load_reference(args.signatures, channel_set=name,
+                                   genome_build=args.genome_build).data
+        reference = _drop_artefacts(args, reference).loc[counts.index]
+        if counts.to_numpy().sum() > 0:
+            result = refit_catalog(counts, reference, _refit_options(args),
+                                   prevalence=_prevalence(args))
+        else:
+            result = with_unfitted_samples(None, counts, reference.columns,
+                                           intervals=args.bootstrap > 0)
+        folder = out / name
+        write_matrix(counts, out / f"{name}.tsv", integer=True)
+        write_matrix(result.exposures, folder / "exposures.tsv", label="Signature")
+        write_table(result.reconstruction, folder / "reconstruction.tsv")
+        if result.intervals is not None:
+            write_table(result.intervals, folder / "exposure_intervals.tsv")
+        sample = counts.columns[0]
+        refits.append(TypeRefit(name, counts[sample], result.exposures[sample],
+                                float(result.reconstruction.loc[sample, "cosine"]),
+                                result.intervals))
+    return refits
+
+
 def _decomposition(args: argparse.Namespace, matrix: Matrix,
                    signatures: Matrix) -> pd.DataFrame | None:
     """decomposition.tsv: each signature as a sparse mix of --decompose-into (the identity
@@ -363,9 +408,10 @@ def refit(args: argparse.Namespace) -> None:
         write_table(decomposition, out / "decomposition.tsv")
     if patient is not None:
         _write_attribution(patient, signatures, result.exposures, regions, out)
-    if log is not None:
+    if patient is not None:
         write_patient_page(args, matrix, log, signatures, result, out,
-                           Path(args.page_dir) if args.page_dir else out)
+                           Path(args.page_dir) if args.page_dir else out,
+                           _patient_types(args, patient, out))
     logger.info("refit %d sample(s) to %d signatures (%s): median %d signatures used, median "
                 "cosine %.3f", n, signatures.data.shape[1], args.method,
                 result.reconstruction["signatures_used"].median(),

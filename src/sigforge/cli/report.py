@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import platform
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -222,7 +223,8 @@ def report(args: argparse.Namespace) -> None:
 
 
 def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFrame,
-                        signatures: Matrix, result: Any, out: Path, page_dir: Path) -> None:
+                        signatures: Matrix, result: Any, out: Path, page_dir: Path,
+                        other_types: Sequence[Any] = ()) -> None:
     """Per-patient mode: the patient's HTML page ``page_dir/patients/{stem}.html`` (no cohort
     page to link back to); ``out`` holds its tables."""
     from sigforge.genomics.reference import load_aetiology
@@ -252,7 +254,8 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     stem = file_stems([sample], f"VCF {args.vcf}")[sample]
     regions = (_regions_of_interest(out) if getattr(args, "regions_of_interest", None)
                else None)
-    path = write_patient_report(data, sample, page_dir, stem, regions=regions)
+    path = write_patient_report(data, sample, page_dir, stem, regions=regions,
+                                other_types=other_types)
     logger.info("patient report: %s", path)
 
 

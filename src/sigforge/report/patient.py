@@ -37,6 +37,7 @@ from sigforge.report.patient_rows import (
     split_found,
     unexplained_share,
 )
+from sigforge.report.patient_types import TypeRefit, type_sections
 from sigforge.report.sbs96 import fill_reconstruction, plot_reconstruction
 from sigforge.report.tables import fmt_float, fmt_int, fmt_percent
 
@@ -124,7 +125,8 @@ def _patient_fit(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
 
 
 def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
-                     figures: PatientFigures, regions: pd.DataFrame | None) -> dict[str, Any]:
+                     figures: PatientFigures, regions: pd.DataFrame | None,
+                     other_types: Sequence[TypeRefit] = ()) -> dict[str, Any]:
     """Figures, tables and reading of one patient page."""
     burden, cosine = prepared.burden[sample], prepared.cosine[sample]
     rows = _patient_exposures(prepared, sample)
@@ -143,17 +145,21 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "reading": describe_sample(burden, rows, cosine),
         "caveat": CAVEAT,
         "regions": None if regions is None else region_rows(regions),
+        "other_types": type_sections(other_types, out_dir, file_stem,
+                                     prepared.data.aetiology),
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
     }
 
 
 def _write_patient(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
-                   figures: PatientFigures, regions: pd.DataFrame | None = None) -> Path:
+                   figures: PatientFigures, regions: pd.DataFrame | None = None,
+                   other_types: Sequence[TypeRefit] = ()) -> Path:
     """Write one patient page from already-checked data, drawing into reused figures."""
     check_stem(file_stem)
     if sample not in prepared.column_of:
         raise ValueError(f"sample: expected one of the catalog's samples, got {sample!r}.")
-    context = _patient_context(prepared, sample, out_dir, file_stem, figures, regions)
+    context = _patient_context(prepared, sample, out_dir, file_stem, figures, regions,
+                               other_types)
     path = write_page("patient.html.j2", out_dir / "patients" / f"{file_stem}.html", context)
     logger.debug("Wrote patient report %s", path)
     return path
@@ -218,7 +224,8 @@ def write_patients(prepared: Prepared, out_dir: Path, file_stems: Mapping[str, s
 
 
 def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
-                         file_stem: str, *, regions: pd.DataFrame | None = None) -> Path:
+                         file_stem: str, *, regions: pd.DataFrame | None = None,
+                         other_types: Sequence[TypeRefit] = ()) -> Path:
     """Write ``out_dir/patients/{file_stem}.html`` and its two figures.
 
     Parameters
@@ -235,6 +242,9 @@ def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
         The sample's variants in regions of interest (``regions_of_interest.tsv``: columns
         region, chrom, pos, ref, alt, context, channel, signature, probability). None leaves
         the section out; an empty table says that no counted variant falls in the regions.
+    other_types : sequence of TypeRefit, default=()
+        The patient's doublet and indel refits: one section each (see
+        :mod:`sigforge.report.patient_types`).
 
     Returns
     -------
@@ -249,4 +259,5 @@ def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
     """
     prepared = prepare(data)
     with PatientFigures() as figures:
-        return _write_patient(prepared, sample, Path(out_dir), file_stem, figures, regions)
+        return _write_patient(prepared, sample, Path(out_dir), file_stem, figures, regions,
+                              other_types)

@@ -1,0 +1,157 @@
+"""CPU of the bundled demo through Snakemake against the same stages through the CLI.
+
+Usage: python benchmarks/workflow_overhead.py [--repeats 3] [--cores 2]
+
+Each repeat copies the workflow into a fresh folder and runs, side by side:
+
+- ``workflow``: ``snakemake --cores N`` on the default configuration (every job a process);
+- ``cli``: the same stages by hand on one machine: one ``sigforge catalog`` over all VCFs,
+  one ``sigforge extract --threads N`` per context, the de novo and reference refits per
+  context, one ``sigforge refit --vcf`` per patient, one ``sigforge report``; every option
+  from the same configuration (sigforge.workflow.flags builds both).
+
+CPU is user + sys of the whole process tree (``RUSAGE_CHILDREN`` around each step), so a
+busy machine lengthens wall time but not these figures. The script checks that both paths
+wrote the same signatures, byte for byte, and prints medians over the repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO / "src"))
+
+from sigforge.genomics.samplesheet import read_sample_sheet  # noqa: E402
+from sigforge.workflow import flags  # noqa: E402
+
+
+def copy_workflow(dest: Path) -> Path:
+    """What a user clones: Snakefile, workflow, config and the example inputs."""
+    dest.mkdir(parents=True)
+    for name in ("Snakefile", "environment.yml"):
+        shutil.copy(REPO / name, dest)
+    for folder in ("workflow", "config", "resources/example"):
+        shutil.copytree(REPO / folder, dest / folder)
+    return dest
+
+
+class CpuClock:
+    """User + sys seconds and wall seconds of the subprocesses run through it."""
+
+    def __init__(self) -> None:
+        self.cpu = 0.0
+        self.wall = 0.0
+
+    def run(self, args: list[str], cwd: Path) -> None:
+        """Run one command to completion (failing loudly) and add its cost."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False,
+                              env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(cwd)})
+        self.wall += time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(args[:3])} failed:\n{done.stdout[-2000:]}"
+                             f"{done.stderr[-3000:]}")
+
+
+def run_workflow(workdir: Path, cores: int) -> CpuClock:
+    """The default target through Snakemake."""
+    clock = CpuClock()
+    clock.run([str(BIN / "snakemake"), "--cores", str(cores), "-q"], workdir)
+    return clock
+
+
+def run_cli(workdir: Path, cores: int) -> CpuClock:
+    """The same stages through the sigforge CLI, outputs under cli/."""
+    config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    sheet = read_sample_sheet(workdir / config["samples"])
+    contexts = config["catalog"]["contexts"]
+    extract, rank = config["extract"], config["rank"]
+    sigforge, out = str(BIN / "sigforge"), workdir / "cli"
+    refit = flags.refit_flags(config["refit"], config["seed"], config["genome_build"],
+                              config["signatures"])
+    clock = CpuClock()
+    clock.run([sigforge, "-q", "catalog", f"--reference={config['reference']}",
+               "--vcf", *sheet["vcf"], "--sample-name", *sheet["sample_id"],
+               "--contexts", *contexts, "--out", str(out / "catalogs")], workdir)
+    for context in contexts:
+        catalog = str(out / "catalogs" / f"{context}.tsv")
+        clock.run([sigforge, "-q", "extract", "--catalog", catalog, "--catalog-name", context,
+                   "--ranks", f"{extract['ranks']['min']}-{extract['ranks']['max']}",
+                   "--replicates", str(extract["replicates"]),
+                   "--replicates-per-chunk", str(extract["replicates_per_chunk"]),
+                   "--seed", str(config["seed"]), "--threads", str(cores),
+                   "--cv-folds", str(rank["cv_folds"]), "--drop-empty",
+                   f"--skip-unfactorable={extract['ranks']['max']}",
+                   "--out", str(out / "extract" / context)], workdir)
+        clock.run([sigforge, "-q", "refit", "--catalog", catalog, "--signatures",
+                   str(out / "extract" / context / "signatures.tsv"), *refit,
+                   "--out", str(out / "refit" / context)], workdir)
+        clock.run([sigforge, "-q", "refit", "--catalog", catalog,
+                   f"--signatures={config['signatures']}", *refit,
+                   "--out", str(out / "refit" / context / "reference")], workdir)
+    for row in sheet.itertuples():
+        clock.run([sigforge, "-q", "refit", *refit, f"--signatures={config['signatures']}",
+                   *flags.vcf_refit_flags(row.vcf, config["reference"], row.sample_id, "",
+                                          all_filters=False, page_dir=str(out)),
+                   "--out", str(out / "patients" / row.stem)], workdir)
+    clock.run([sigforge, "-q", "report", "--catalog-dir", str(out / "catalogs"),
+               "--extract-dir", str(out / "extract"), "--refit-dir", str(out / "refit"),
+               f"--signatures={config['signatures']}", "--patients-dir",
+               str(out / "patients"), "--threads", str(cores),
+               "--genome-build", config["genome_build"], "--out", str(out / "report")],
+              workdir)
+    return clock
+
+
+def same_signatures(workdir: Path, contexts: list[str]) -> bool:
+    """Both paths wrote the same chosen signatures, byte for byte."""
+    return all((workdir / "results/extract" / c / "signatures.tsv").read_bytes()
+               == (workdir / "cli/extract" / c / "signatures.tsv").read_bytes()
+               for c in contexts)
+
+
+def main() -> None:
+    """Run the repeats and print the table of docs/benchmarks.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+    rows: dict[str, list[tuple[float, float]]] = {"workflow": [], "cli": []}
+    for repeat in range(args.repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = copy_workflow(Path(tmp) / "demo")
+            for name, runner in (("workflow", run_workflow), ("cli", run_cli)):
+                clock = runner(workdir, args.cores)
+                rows[name].append((clock.cpu, clock.wall))
+                print(f"repeat {repeat + 1} {name}: cpu {clock.cpu:.1f} s, wall "
+                      f"{clock.wall:.1f} s", flush=True)
+            contexts = yaml.safe_load((workdir / "config/config.yaml").read_text())[
+                "catalog"]["contexts"]
+            if not same_signatures(workdir, contexts):
+                raise SystemExit("the workflow and the CLI wrote different signatures")
+    cpu = {name: statistics.median(c for c, _ in values) for name, values in rows.items()}
+    wall = {name: statistics.median(w for _, w in values) for name, values in rows.items()}
+    print("\n| path | CPU user+sys (s) | wall (s) |\n|---|---|---|")
+    for name in rows:
+        print(f"| {name} | {cpu[name]:.1f} | {wall[name]:.1f} |")
+    print(f"\nworkflow / CLI CPU: {cpu['workflow'] / cpu['cli']:.2f}x "
+          f"(medians of {args.repeats}; identical signatures)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The doublet (DBS78) and indel (ID83) sections of a per-patient page.
+
+The page's main sections read the SBS96 refit; a tumour's doublets and indels carry their own
+signatures (tobacco's DBS2 and ID3, UV's DBS1 and ID13, mismatch repair's ID1/ID2), so each
+type the reference set covers gets a section of its own: the observed spectrum, the refit's
+exposures with their intervals, and how well they reconstruct the spectrum. A type without a
+single mutation says so instead of showing an empty fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sigforge.report.figures import save_figure
+from sigforge.report.patient_rows import exposure_row, split_found
+from sigforge.report.spectra import plot_spectrum
+from sigforge.report.tables import fmt_float, fmt_int
+
+#: Page titles of the mutation types with a section of their own.
+TYPE_TITLES = {"DBS78": "Doublet base substitutions (DBS78)", "ID83": "Small indels (ID83)"}
+
+
+@dataclass(frozen=True)
+class TypeRefit:
+    """One patient's refit of one mutation type to the reference set.
+
+    Attributes
+    ----------
+    context : str
+        The channel set, a key of :data:`TYPE_TITLES`.
+    catalog : pandas.Series
+        The patient's counts, indexed by channel.
+    exposures : pandas.Series
+        Mutations attributed to each reference signature.
+    cosine : float
+        Cosine of the counts and their reconstruction (NaN without mutations).
+    intervals : pandas.DataFrame or None
+        The refit's interval rows of this patient (signature, lower, upper, presence).
+    """
+
+    context: str
+    catalog: pd.Series
+    exposures: pd.Series
+    cosine: float
+    intervals: pd.DataFrame | None = None
+
+
+def _interval(refit: TypeRefit, signature: str) -> tuple[float, float, float]:
+    """(lower, upper, presence) of one signature, NaN without intervals."""
+    if refit.intervals is None:
+        return (np.nan, np.nan, np.nan)
+    row = refit.intervals[refit.intervals["signature"] == signature]
+    if row.empty:
+        return (np.nan, np.nan, np.nan)
+    first = row.iloc[0]
+    return (float(first["lower"]), float(first["upper"]), float(first["presence"]))
+
+
+def type_section(refit: TypeRefit, out_dir: Path, file_stem: str,
+                 aetiology: Mapping[str, str]) -> dict[str, Any]:
+    """The template context of one type's section, its spectrum saved beside the page's
+    figures (``out_dir/figures/patients/{file_stem}_{context}``)."""
+    burden = float(refit.catalog.sum())
+    section: dict[str, Any] = {"context": refit.context, "id": refit.context.lower(),
+                               "title": TYPE_TITLES[refit.context],
+                               "burden": fmt_int(burden), "has_mutations": burden > 0,
+                               "cosine": fmt_float(refit.cosine),
+                               "has_intervals": refit.intervals is not None}
+    if burden == 0:
+        return {**section, "exposures": [], "absent": [], "figure": None}
+    total = float(refit.exposures.sum())
+    rows = [exposure_row(str(name), float(value), total, _interval(refit, str(name)),
+                         (str(name), 1.0), aetiology)
+            for name, value in refit.exposures.items()]
+    found, absent = split_found(rows)
+    stem = out_dir / "figures" / "patients" / f"{file_stem}_{refit.context}"
+    figure = save_figure(plot_spectrum(refit.catalog, title=f"{refit.catalog.name}: "
+                                       f"{refit.context} spectrum"),
+                         stem, out_dir / "patients",
+                         f"Observed {refit.context} spectrum of {refit.catalog.name}")
+    return {**section, "exposures": found, "absent": absent, "figure": figure}
+
+
+def type_sections(refits: Sequence[TypeRefit], out_dir: Path, file_stem: str,
+                  aetiology: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The sections of every type refitted, in the order given."""
+    return [type_section(refit, out_dir, file_stem, aetiology) for refit in refits]

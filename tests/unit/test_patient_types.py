@@ -1,0 +1,52 @@
+"""The per-patient page's doublet and indel sections, on the bundled example's VCFs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sigforge.cli import main
+from sigforge.genomics import read_catalog
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "resources/example"
+
+
+def refit_patient(tmp_path: Path, stem: str) -> Path:
+    """`sigforge refit --vcf` of one example sample, its page under tmp_path/patients."""
+    assert main(["-q", "refit", "--vcf", str(EXAMPLE / f"vcfs/{stem}.vcf"), "--reference",
+                 str(EXAMPLE / "genome.fa"), "--signatures", "COSMIC_v3.6", "--bootstrap", "10",
+                 "--page-dir", str(tmp_path), "--out", str(tmp_path / stem)]) == 0
+    return tmp_path / "patients" / f"{stem}.html"
+
+
+@pytest.mark.parametrize("context, truth", [("DBS78", "truth_DBS_exposures.tsv"),
+                                            ("ID83", "truth_ID_exposures.tsv")])
+def test_patient_doublets_and_indels_are_refitted_and_shown(tmp_path: Path, context: str,
+                                                            truth: str) -> None:
+    stem = "S01"
+    page = refit_patient(tmp_path, stem).read_text()
+    planted = read_catalog(EXAMPLE / truth).data[stem]
+    planted = set(planted.index[planted > 0])
+    assert planted, "S01 carries both companions in the example"
+    exposures = read_catalog(tmp_path / stem / context / "exposures.tsv").data[stem]
+    found = set(exposures.index[exposures > 0])
+    assert planted <= found and len(found - planted) <= 1
+    counts = read_catalog(tmp_path / stem / f"{context}.tsv").data[stem]
+    assert abs(exposures.sum() - counts.sum()) < 1e-6 * counts.sum()
+    section = page[page.index(f'id="type-{context.lower()}"'):]
+    section = section[:section.index("</section>")]
+    for name in planted:
+        assert f"<td>{name}</td>" in section
+    assert f"{int(counts.sum()):,}" in section and "_" + context in section
+
+
+def test_a_sample_without_indels_says_so(tmp_path: Path) -> None:
+    catalog = read_catalog(EXAMPLE / "truth_ID83.tsv").data
+    stem = str(catalog.columns[catalog.sum() == 0][0])
+    page = refit_patient(tmp_path, stem).read_text()
+    assert 'id="type-id83-none"' in page and "No ID83 mutation was counted" in page
+    exposures = pd.read_csv(tmp_path / stem / "ID83/exposures.tsv", sep="\t", index_col=0)
+    assert (exposures[stem] == 0).all()
