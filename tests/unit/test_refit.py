@@ -213,3 +213,13 @@ def test_signature_file_rows_are_aligned_by_label(tmp_path: Path,
                      "--bootstrap", "0", "--out", str(tmp_path / name.split(".")[0])]) == 0
     pd.testing.assert_frame_equal(read_catalog(tmp_path / "ordered/exposures.tsv").data,
                                   read_catalog(tmp_path / "shuffled/exposures.tsv").data)
+
+
+def test_likelihood_threshold_is_half_the_chi_square_quantile() -> None:
+    """The constant is written out so commands need not import scipy.stats; it must be the
+    value the docs state, to the last bit."""
+    from scipy.stats import chi2
+
+    from sigforge.refit import DEFAULT_LIKELIHOOD_THRESHOLD
+
+    assert float(chi2.ppf(1 - 2 * 0.001, df=1) / 2) == DEFAULT_LIKELIHOOD_THRESHOLD

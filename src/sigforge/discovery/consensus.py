@@ -16,9 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import cophenet, fcluster, linkage
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import pdist, squareform
 
 from sigforge._maths import unit_vectors
 from sigforge._types import FloatArray
@@ -53,6 +50,8 @@ class Consensus:
 
 def _match_to_centroids(units: FloatArray, centroids: FloatArray) -> np.ndarray:
     """Hungarian assignment of each replicate's components to centroids; (R, k) cluster ids."""
+    from scipy.optimize import linear_sum_assignment  # here: jobs that never cluster skip it
+
     assignment = np.empty(units.shape[::2], dtype=np.int64)
     for r, replicate in enumerate(units):
         cost = 1.0 - replicate.T @ centroids
@@ -157,6 +156,9 @@ def cophenetic_correlation(H: FloatArray) -> float:
     fewer than 3 samples, k = 1 (every sample in one group), or more than
     :data:`MAX_CONSENSUS_SAMPLES` samples.
     """
+    from scipy.cluster.hierarchy import cophenet, linkage
+    from scipy.spatial.distance import squareform
+
     R, k, n = H.shape
     if k == 1 or n < 3 or n > MAX_CONSENSUS_SAMPLES:
         return float("nan")
@@ -194,6 +196,9 @@ def _log_dispersion(points: FloatArray, max_clusters: int) -> FloatArray:
     W_c is the sum over clusters of the within-cluster sum of pairwise cosine distances divided
     by twice the cluster size (Tibshirani, Walther and Hastie, JRSS B 63:411, 2001).
     """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist, squareform
+
     distances = pdist(points, metric="cosine")
     square = squareform(distances, checks=False)
     tree = linkage(distances, method="average")

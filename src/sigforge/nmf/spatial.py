@@ -13,8 +13,6 @@ import os
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.spatial import cKDTree
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix
@@ -47,6 +45,9 @@ def knn_graph(coordinates: FloatArray, n_neighbors: int = 6) -> FloatArray:
     if not 1 <= n_neighbors < n:
         raise ValueError(f"n_neighbors={n_neighbors} is impossible with {n} samples: expected "
                          f"1 <= n_neighbors <= {n - 1}.")
+    from scipy.sparse import coo_matrix  # here, not at import: only spatial runs need them
+    from scipy.spatial import cKDTree
+
     _, nearest = cKDTree(points).query(points, k=n_neighbors + 1)
     # Drop each sample from its own list by index, not by position: with coincident points
     # (or distances that underflow to 0) the sample itself need not come first.
