@@ -182,8 +182,9 @@ def test_every_image_is_an_inline_png(report_dir: Path) -> None:
             assert source.startswith(prefix), (path, source[:40])
             assert base64.b64decode(source[len(prefix):], validate=True).startswith(PNG_MAGIC)
             count += 1
-    # Cohort: rank, 2 exposure bars, heatmap, panel, 2 signatures; 1 per patient.
-    assert count == 7 + len(SAMPLES)
+    # Cohort: catalog spectrum, burden, rank, 2 exposure bars, heatmap, quality, panel,
+    # 2 signatures (no reference set: no cosine heatmap); 1 per patient.
+    assert count == 10 + len(SAMPLES)
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
