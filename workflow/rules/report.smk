@@ -41,9 +41,9 @@ rule report:
         "logs/report/report.log",
     params:
         catalog_dir=subpath(input.catalog, parent=True),
-        extract_dir=subpath(input.metrics, parent=True),
-        refit_dir=subpath(input.exposures, parent=True),
-        reference_refit_dir=subpath(input.reference_exposures, parent=True),
+        # Roots: the report reads {root}/{context}/ for every catalog it finds.
+        extract_dir="results/extract",
+        refit_dir="results/refit",
         reference=config["report"]["reference"],
         build=config["genome_build"],
         outdir=subpath(output.cohort, parent=True),
@@ -56,6 +56,6 @@ rule report:
         "../../environment.yml"
     shell:
         "sigforge report --catalog-dir {params.catalog_dir:q} --extract-dir {params.extract_dir:q}"
-        " --refit-dir {params.refit_dir:q} --reference-refit-dir {params.reference_refit_dir:q}"
-        " --reference={params.reference:q} --threads {threads}"
+        " --refit-dir {params.refit_dir:q}"
+        " --signatures={params.reference:q} --threads {threads}"
         " --genome-build {params.build:q} --out {params.outdir:q} 2> {log:q}"

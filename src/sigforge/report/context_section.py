@@ -90,15 +90,18 @@ def _catalog_view(ctx: ContextResults, save: _Saver) -> dict[str, Any]:
 
 
 def _rank_facts(ctx: ContextResults, k: int, metrics: Mapping[str, object]) -> list[list[str]]:
-    """(metric, value) rows of one rank: its metrics.json, else its rank_metrics.tsv row."""
-    values: dict[str, object] = dict(metrics)
+    """(metric, value) rows of one rank: its rank_metrics.tsv row, completed (and overridden)
+    by its metrics.json."""
     table = ctx.rank_metrics
-    if not values and table is not None and k in table.index:
+    values: dict[str, object] = {}
+    if table is not None and k in table.index:
         values = {str(c): table.at[k, c] for c in table.columns}
+    values.update(metrics)
     keys = [key for key in _RANK_FACTS if key in values]
     keys += sorted(key for key in values if key not in keys and key != "k")
     return [[key.replace("_", " "), fmt_cell(values[key])] for key in keys
-            if not isinstance(values[key], dict | list)]
+            if not isinstance(values[key], dict | list | bool | np.bool_)
+            and str(values[key]) not in ("True", "False")]
 
 
 def _rank_view(ctx: ContextResults, save: _Saver) -> dict[str, Any] | None:
@@ -274,6 +277,16 @@ def _exposure_view(ctx: ContextResults, save: _Saver) -> dict[str, Any]:
     }
 
 
+def _refit_samples(ctx: ContextResults) -> list[str]:
+    """The catalog's samples that the reference refit kept (a refit may leave out samples
+    without a single mutation), in catalog order."""
+    samples = [str(s) for s in ctx.catalog.columns]
+    if ctx.reference_exposures is None:
+        return samples
+    kept = {str(s) for s in ctx.reference_exposures.columns}
+    return [s for s in samples if s in kept] if kept <= set(samples) else samples
+
+
 def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str]
                  ) -> dict[str, Any]:
     """Everything one mutation type's section displays, as strings and saved figures."""
@@ -287,9 +300,8 @@ def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str
         "heatmap_table": None, "exposures": None,
         "files": [(str(label), href(path), str(path)) for label, path in ctx.files.items()],
         "reference_refit": reference_refit_context(
-            ctx.reference_exposures, ctx.reference_intervals,
-            [str(s) for s in ctx.catalog.columns], aetiology, out_dir,
-            stem=f"{prefix}reference_refit_relative"),
+            ctx.reference_exposures, ctx.reference_intervals, _refit_samples(ctx), aetiology,
+            out_dir, stem=f"{prefix}reference_refit_relative"),
     }
     if ctx.factored:
         assert ctx.signatures is not None

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from sigforge._maths import pairwise_cosine
 from sigforge.report.figures import DPI, _label_samples, _signature_colours, plain, plt, short
@@ -89,6 +90,10 @@ def plot_burden(totals: pd.Series, dominant: pd.Series | None = None, *,
     else:
         ax.scatter(x, np.maximum(values, 1.0), color="C0", s=18)
     ax.set_yscale("log")
+    counts = FuncFormatter(lambda value, _: f"{value:,.0f}")
+    ax.yaxis.set_major_formatter(counts)
+    ax.yaxis.set_minor_formatter(counts)
+    ax.tick_params(axis="y", which="both", labelsize=6)
     ax.set_ylabel(f"{unit.capitalize()} per sample (log scale)", fontsize=8)
     _label_samples(ax, [str(sample) for sample in order.index])
     ax.spines[["top", "right"]].set_visible(False)
