@@ -161,3 +161,49 @@ def plot_cosine_heatmap(matrix: pd.DataFrame) -> Figure:
     ax.set_xlabel("Reference signatures (best matches)", fontsize=8)
     ax.set_ylabel("De novo signatures", fontsize=8)
     return fig
+
+
+#: Samples drawn per component in the exposure-interval figure (the table holds all).
+MAX_INTERVAL_SAMPLES = 60
+
+
+def plot_exposure_intervals(intervals: pd.DataFrame) -> Figure:
+    """Each component's exposure per sample with its bootstrap interval, one panel each.
+
+    Parameters
+    ----------
+    intervals : pandas.DataFrame
+        As ``exposure_intervals.tsv`` written by ``sigforge refit``: index = sample; columns
+        ``signature``, ``exposure``, ``lower`` and ``upper``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per signature (component): a point per sample at its exposure, a bar from
+        ``lower`` to ``upper``; at most :data:`MAX_INTERVAL_SAMPLES` samples (the first, in
+        table order) so that large cohorts stay legible.
+    """
+    frame = intervals.reset_index()
+    sample_column = frame.columns[0]
+    samples = list(dict.fromkeys(str(s) for s in frame[sample_column]))[:MAX_INTERVAL_SAMPLES]
+    names = list(dict.fromkeys(str(s) for s in frame["signature"]))
+    width = min(16.0, max(6.0, 2.5 + 0.18 * len(samples)))
+    fig, axes = plt.subplots(max(1, len(names)), 1, figsize=(width, 0.8 + 1.7 * len(names)),
+                             dpi=DPI, sharex=True, squeeze=False, layout="constrained")
+    position = {sample: i for i, sample in enumerate(samples)}
+    for ax, name in zip(axes[:, 0], names, strict=False):
+        rows = frame[(frame["signature"].astype(str) == name)
+                     & frame[sample_column].astype(str).isin(position)]
+        x = np.array([position[str(s)] for s in rows[sample_column]])
+        point = rows["exposure"].to_numpy(dtype=float)
+        low = np.clip(point - rows["lower"].to_numpy(dtype=float), 0, None)
+        high = np.clip(rows["upper"].to_numpy(dtype=float) - point, 0, None)
+        ax.errorbar(x, point, yerr=[low, high], fmt="o", markersize=3, capsize=2,
+                    color="C0", ecolor="0.4", linewidth=0.8)
+        ax.set_ylabel(plain(short(name)), fontsize=7)
+        ax.tick_params(axis="y", labelsize=6)
+        ax.spines[["top", "right"]].set_visible(False)
+    _label_samples(axes[-1, 0], samples)
+    shown = f" (first {len(samples)} samples)" if len(samples) == MAX_INTERVAL_SAMPLES else ""
+    fig.suptitle(f"Exposures with bootstrap intervals{shown}", fontsize=9)
+    return fig
