@@ -3,8 +3,10 @@
 ``catalogs/`` (SBS96, DBS78, ID83 and the log), ``extract/SBS96/`` (ranks 2 and 3 tried, 2
 chosen), ``refit/SBS96/`` (the de novo refit; its reconstruction.tsv has no KL column, so the
 report computes it) and ``refit/SBS96/reference/`` (COSMIC refit), ``extract/DBS78/`` skipped
-with :data:`SKIP_REASON` (a COSMIC refit in ``refit/DBS78/reference/``), ID83 never factored,
-and one per-patient page per sample under ``patients/``.
+with :data:`SKIP_REASON` (a COSMIC refit in ``refit/DBS78/reference/``), ID83 never factored
+(or, with ``factor_id83``, factored at k = 2 with sample S5, which has no indels, left out of
+its refit as ``--drop-empty`` does), SBS288 never factored, and one per-patient page per sample
+under ``patients/``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.genomics.contexts import DBS78_CHANNELS, ID83_CHANNELS, SBS96_CHANNELS
+from sigforge.genomics.contexts import (
+    DBS78_CHANNELS,
+    ID83_CHANNELS,
+    SBS96_CHANNELS,
+    SBS288_CHANNELS,
+)
 from sigforge.io import write_json, write_matrix, write_table
 
 SAMPLES = ["S1", "S2", "S3", "S4", "S5"]
@@ -40,10 +47,10 @@ class RunFolders:
                 "--threads", "1", "--out", str(self.root / "report")]
 
 
-def _signatures(rng: np.random.Generator, k: int, prefix: str = "SBS96") -> pd.DataFrame:
+def _signatures(rng: np.random.Generator, k: int) -> pd.DataFrame:
     """k random SBS96 signatures named SBS96A, SBS96B, ..."""
     return pd.DataFrame(rng.dirichlet(np.full(96, 0.4), size=k).T, index=list(SBS96_CHANNELS),
-                        columns=[f"{prefix}{chr(65 + i)}" for i in range(k)])
+                        columns=[f"SBS96{chr(65 + i)}" for i in range(k)])
 
 
 def _write_extract(folder: Path, signatures: pd.DataFrame, rng: np.random.Generator) -> None:
@@ -61,7 +68,9 @@ def _write_extract(folder: Path, signatures: pd.DataFrame, rng: np.random.Genera
                 "rank_caution": False, "seed": 3, "ranks": [2, 3],
                 "rank_rule": {**THRESHOLDS, "min_error_gain": 0.05, "fixed_rank": None}},
                folder / "provenance.json")
-    for k, frame in ((2, signatures), (3, _signatures(rng, 3, prefix="K3_"))):
+    third = pd.DataFrame(rng.dirichlet(np.full(len(signatures.index), 0.4), size=3).T,
+                         index=signatures.index, columns=["K3_A", "K3_B", "K3_C"])
+    for k, frame in ((2, signatures), (3, third)):
         write_matrix(frame, folder / f"k{k}" / "signatures.tsv")
         write_json({"k": k, "mean_stability": float(metrics.at[k, "mean_stability"]),
                     "min_stability": float(metrics.at[k, "min_stability"])},
@@ -82,7 +91,24 @@ def _write_refit(folder: Path, catalog: pd.DataFrame, exposures: pd.DataFrame) -
                 folder / "exposure_intervals.tsv")
 
 
-def write_run(root: Path, *, patients: bool = True) -> RunFolders:
+def _write_id83(root: Path, rng: np.random.Generator) -> None:
+    """ID83 factored at k = 2 (S5 without indels, left out of the refit)."""
+    signatures = pd.DataFrame(rng.dirichlet(np.full(83, 0.5), size=2).T,
+                              index=list(ID83_CHANNELS), columns=["ID83A", "ID83B"])
+    kept = SAMPLES[:-1]
+    exposures = pd.DataFrame(rng.uniform(20, 80, size=(2, len(kept))).round(1),
+                             index=list(signatures.columns), columns=kept)
+    catalog = pd.DataFrame(rng.poisson(signatures.to_numpy() @ exposures.to_numpy()),
+                           index=list(ID83_CHANNELS), columns=kept).assign(S5=0)
+    write_matrix(catalog, root / "catalogs" / "ID83.tsv", integer=True)
+    _write_extract(root / "extract" / "ID83", signatures, rng)
+    write_matrix(exposures, root / "refit" / "ID83" / "exposures.tsv", label="Signature")
+    write_table(pd.DataFrame({"burden": catalog[kept].sum(axis=0), "cosine": 0.8},
+                             index=pd.Index(kept, name="sample")),
+                root / "refit" / "ID83" / "reconstruction.tsv")
+
+
+def write_run(root: Path, *, patients: bool = True, factor_id83: bool = False) -> RunFolders:
     """Write the run under ``root`` (see the module docstring) and return its paths."""
     rng = np.random.default_rng(2024)
     signatures = _signatures(rng, 2)
@@ -96,6 +122,11 @@ def write_run(root: Path, *, patients: bool = True) -> RunFolders:
         write_matrix(pd.DataFrame(rng.poisson(2, size=(len(channels), len(SAMPLES))),
                                   index=list(channels), columns=SAMPLES),
                      catalogs / f"{name}.tsv", integer=True)
+    write_matrix(pd.DataFrame(rng.poisson(1, size=(288, len(SAMPLES))),
+                              index=list(SBS288_CHANNELS), columns=SAMPLES),
+                 catalogs / "SBS288.tsv", integer=True)
+    if factor_id83:
+        _write_id83(root, rng)
     burden = catalog.sum(axis=0)
     write_table(pd.DataFrame({"source": [f"vcf/{s}.vcf" for s in SAMPLES],
                               "variants_read": burden + 2, "counted_SBS96": burden},

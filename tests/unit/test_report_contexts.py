@@ -234,3 +234,27 @@ def test_signature_set_option_is_signatures(run: RunFolders, tmp_path: Path) -> 
         main([*run.args[:-1], str(out), "--reference", "COSMIC_v3.6"])
     assert main([*run.args[:-1], str(out), "--signatures", "COSMIC_v3.6"]) == 0
     assert (out / "cohort.html").is_file()
+
+
+def test_a_factored_id83_section_and_an_sbs288_catalog(tmp_path: Path) -> None:
+    """ID83 factored (S5, without indels, left out of its refit) gets its own prefixed
+    sections, matched against COSMIC's ID83 set; SBS288 is drawn summed into SBS96."""
+    run = write_run(tmp_path, patients=False, factor_id83=True)
+    assert main(run.args) == 0
+    parsed = _Page()
+    parsed.feed((run.root / "report" / "cohort.html").read_text(encoding="utf-8"))
+    assert "Factored: k = 2" in parsed.text("id83-status")
+    header, *rows = parsed.tables["id83-quality-table"]
+    assert [row[0] for row in rows] == SAMPLES[:-1]
+    assert [row[0] for row in parsed.tables["id83-rank-metrics"][1:]] == ["2", "3"]
+    matrix = parsed.tables["id83-cosine-matrix"]
+    assert all(name.startswith("ID") for name in matrix[0][1:])
+    assert {"id83-k2", "id83-k3", "k2", "k3"} <= set(parsed.text_of)
+    assert "Not factored" in parsed.text("sbs288-status")
+    figures = run.root / "report" / "figures"
+    for name in ("ID83_rank_selection", "ID83_cosine_heatmap", "ID83_rank_k3_signatures",
+                 "ID83_signatures_panel", "catalog_SBS288"):
+        assert (figures / f"{name}.png").is_file(), name
+    nav = [attributes["href"] for tag, attributes in parsed.tags
+           if tag == "a" and str(attributes.get("href", "")).startswith("#context-")]
+    assert nav == ["#context-sbs96", "#context-sbs288", "#context-dbs78", "#context-id83"]
