@@ -42,8 +42,8 @@ rule report:
     params:
         catalog_dir=subpath(input.catalog, parent=True),
         # Roots: the report reads {root}/{context}/ for every catalog it finds.
-        extract_dir="results/extract",
-        refit_dir="results/refit",
+        extract_dir=subpath(input.metrics, ancestor=2),
+        refit_dir=subpath(input.exposures, ancestor=2),
         reference=config["report"]["reference"],
         build=config["genome_build"],
         outdir=subpath(output.cohort, parent=True),
