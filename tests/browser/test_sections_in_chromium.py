@@ -50,8 +50,8 @@ def test_cohort_sections_render_and_links_resolve(chromium: Chromium, sections_r
     assert _assert_links_resolve(chromium, session, page) > 50
     nav = chromium.evaluate("Array.from(document.querySelectorAll('nav a'))"
                             ".map(a => a.textContent)", session)
-    assert nav == ["Run", "Catalog", "SBS96", "DBS78 (skipped)", "ID83 (not factored)",
-                   "Patients", "Files"]
+    assert nav == ["Run", "Catalog", "SBS96", "SBS288 (not factored)", "DBS78 (skipped)",
+                   "ID83 (not factored)", "Patients", "Files"]
     status = chromium.evaluate("document.getElementById('dbs78-status').textContent", session)
     assert SKIP_REASON in status
     ranks = chromium.evaluate("Array.from(document.querySelectorAll('#rank-solutions details'))"
