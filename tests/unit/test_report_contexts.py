@@ -258,3 +258,20 @@ def test_a_factored_id83_section_and_an_sbs288_catalog(tmp_path: Path) -> None:
     nav = [attributes["href"] for tag, attributes in parsed.tags
            if tag == "a" and str(attributes.get("href", "")).startswith("#context-")]
     assert nav == ["#context-sbs96", "#context-sbs288", "#context-dbs78", "#context-id83"]
+
+
+def test_sample_quality_of_a_perfect_fit_and_an_empty_sample() -> None:
+    signatures = pd.DataFrame({"A": [0.5, 0.5, 0.0], "B": [0.0, 0.25, 0.75]},
+                              index=["x", "y", "z"])
+    exposures = pd.DataFrame({"s1": [10.0, 4.0], "s2": [0.0, 0.0], "s3": [2.0, 0.0]},
+                             index=["A", "B"])
+    catalog = pd.DataFrame({"s1": [5, 6, 3], "s2": [0, 0, 0], "s3": [2, 0, 0]},
+                           index=["x", "y", "z"])
+    quality = sample_quality(catalog, signatures, exposures)
+    assert quality.at["s1", "cosine"] == pytest.approx(1.0)
+    assert quality.at["s1", "l1_relative"] == pytest.approx(0.0)
+    assert quality.at["s1", "kl_divergence"] == pytest.approx(0.0, abs=1e-9)
+    assert np.isnan(quality.at["s2", "l1_relative"]) and quality.at["s2", "mutations"] == 0
+    # s3: catalog (2, 0, 0) against model (1, 1, 0): L1 = 2 over 2 mutations; KL = 2 log 2
+    assert quality.at["s3", "l1_relative"] == pytest.approx(1.0)
+    assert quality.at["s3", "kl_divergence"] == pytest.approx(2 * np.log(2))

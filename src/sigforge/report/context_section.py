@@ -244,7 +244,7 @@ def _quality(ctx: ContextResults) -> pd.DataFrame:
     given = ctx.reconstruction
     if given is not None:
         given = given.set_axis([str(x) for x in given.index], axis=0)
-        for column in ("cosine", "kl_divergence"):
+        for column in ("cosine", "l1_relative", "kl_divergence"):
             if column in given.columns:
                 quality[column] = given.loc[quality.index, column].astype(float)
     return quality
