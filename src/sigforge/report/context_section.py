@@ -195,29 +195,34 @@ def _decomposition_figure(ctx: ContextResults, column: int, name: str,
                 f"{name} and its COSMIC decomposition")
 
 
+def _stability_of(ctx: ContextResults) -> dict[str, tuple[str, str]]:
+    """Displayed (stability, spread) per signature name, a dash where not recorded."""
+    table = ctx.stability if ctx.stability is not None else pd.DataFrame()
+
+    def cell(row: pd.Series, column: str) -> str:
+        return fmt_float(row[column]) if column in table.columns else MISSING
+
+    return {str(name): (cell(row, "stability"), cell(row, "spread"))
+            for name, row in table.iterrows()}
+
+
 def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str],
                     save: _Saver) -> list[dict[str, Any]]:
     """One row per de novo signature: stability, match, aetiology, decomposition, figures."""
     assert ctx.signatures is not None and ctx.exposures is not None
-    matches = _matches(ctx)
-    stability = ctx.stability if ctx.stability is not None else pd.DataFrame()
-    exposures = ctx.exposures.set_axis([str(x) for x in ctx.exposures.index], axis=0)
+    matches, stability = _matches(ctx), _stability_of(ctx)
+    totals = {str(name): value for name, value in ctx.exposures.sum(axis=1).items()}
     rows = []
     for column, name in enumerate(str(c) for c in ctx.signatures.columns):
         reference, cosine = matches.get(name, (MISSING, math.nan))
-        found = name in {str(x) for x in stability.index}
-        lookup = stability.set_axis([str(x) for x in stability.index], axis=0) if found else None
+        stable, spread = stability.get(name, (MISSING, MISSING))
         rows.append({
             "name": name, "anchor": f"{id_prefix(ctx.name)}sig-{column + 1}",
-            "stability": fmt_float(lookup.at[name, "stability"]) if lookup is not None
-            and "stability" in lookup.columns else MISSING,
-            "spread": fmt_float(lookup.at[name, "spread"]) if lookup is not None
-            and "spread" in lookup.columns else MISSING,
+            "stability": stable, "spread": spread,
             "reference": reference, "cosine": fmt_float(cosine),
             "aetiology": aetiology_text(name, reference, cosine, aetiology),
             "close_match": is_close_match(reference, cosine),
-            "mutations": fmt_int(exposures.loc[name].sum()) if name in exposures.index
-            else MISSING,
+            "mutations": fmt_int(totals[name]) if name in totals else MISSING,
             **_decomposition_of(ctx, name),
             "figure": save(plot_spectrum(ctx.signatures.iloc[:, column], title=name,
                                          ylabel="Probability"),
