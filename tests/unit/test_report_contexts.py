@@ -101,6 +101,9 @@ def test_every_catalog_has_a_section_with_a_nav_entry(run: RunFolders, page: _Pa
 
 def test_skipped_discovery_shows_its_reason_and_the_cosmic_refit(page: _Page) -> None:
     assert SKIP_REASON in page.text("dbs78-status")
+    summary = {row[0]: row[1] for row in page.tables["run-info"]}
+    assert summary["mutation types"] == (f"SBS96: k = 2; SBS288: not factored; DBS78: discovery "
+                                         f"skipped ({SKIP_REASON}); ID83: not factored")
     header, *rows = page.tables["dbs78-reference-refit-table"]
     assert header == ["Sample", "DBS2", "DBS4"] and [row[0] for row in rows] == SAMPLES
     assert "dbs78-rank-metrics" not in page.tables and "dbs78-exposure-table" not in page.tables

@@ -77,10 +77,11 @@ def _patient_pages(args: argparse.Namespace, stems: dict[str, str], out: Path
     return {sample: os.path.relpath(path, out) for sample, path in pages.items()}
 
 
-def _load_cohort_data(args: argparse.Namespace, stems_of: Any) -> CohortData:
-    """Gather the report's inputs: every catalog's section, the SBS96 tables of the patient
-    pages, the catalog log and the reference matches."""
+def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, str]]:
+    """Gather the report's inputs (every catalog's section, the SBS96 tables of the patient
+    pages, the catalog log and the reference matches) and each sample's page stem."""
     from sigforge.genomics.reference import load_aetiology
+    from sigforge.genomics.samplesheet import file_stems
     from sigforge.refit import best_matches
     from sigforge.report.cohort import CohortData
 
@@ -97,9 +98,11 @@ def _load_cohort_data(args: argparse.Namespace, stems_of: Any) -> CohortData:
     provenance = read_json(extract_root / "SBS96" / "provenance.json")
     catalog_log = read_table(catalog_dir / "catalog_log.tsv")
     catalog = sbs96.catalog
-    stems = stems_of(list(catalog.columns), f"{catalog_dir}/SBS96.tsv")
+    stems = file_stems(list(catalog.columns), f"{catalog_dir}/SBS96.tsv")
     files = _relative_files(out, catalog_dir, contexts)
-    return CohortData(
+    run_info = _run_info(args, provenance, catalog_log)
+    run_info["mutation types"] = "; ".join(_context_summary(context) for context in contexts)
+    data = CohortData(
         catalog=catalog, catalog_log=catalog_log,
         rank_metrics=sbs96.rank_metrics, chosen_rank=sbs96.chosen_rank,
         rank_rule=sbs96.rank_rule, rank_caution=sbs96.rank_caution,
@@ -107,12 +110,22 @@ def _load_cohort_data(args: argparse.Namespace, stems_of: Any) -> CohortData:
         exposures=sbs96.exposures, reconstruction=sbs96.reconstruction,
         reference_matches=best_matches(sbs96.signatures,
                                        sbs96.reference.loc[sbs96.signatures.index]),
-        run_info=_run_info(args, provenance, catalog_log), files=files,
+        run_info=run_info, files=files,
         intervals=sbs96.intervals, decomposition=sbs96.decomposition,
         aetiology=load_aetiology(args.signatures), reference_signatures=sbs96.reference,
         reference_exposures=sbs96.reference_exposures,
         reference_intervals=sbs96.reference_intervals, contexts=contexts,
         patient_pages=_patient_pages(args, stems, out))
+    return data, stems
+
+
+def _context_summary(context: Any) -> str:
+    """One type's state for the run summary: 'SBS96: k = 3', 'DBS78: skipped (...)'."""
+    if context.factored:
+        return f"{context.name}: k = {context.chosen_rank}"
+    if context.skip_reason:
+        return f"{context.name}: discovery skipped ({context.skip_reason})"
+    return f"{context.name}: {context.status}"
 
 
 def _require_sbs96(extract_root: Path, refit_root: Path) -> None:
@@ -171,13 +184,11 @@ def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
 
 def report(args: argparse.Namespace) -> None:
     """``sigforge report``: the cohort HTML page and one page per sample."""
-    from sigforge.genomics.samplesheet import file_stems
     from sigforge.report.cohort import write_reports
 
     if args.threads is not None and args.threads < 1:
         raise InputError(f"--threads must be at least 1, got {args.threads}.")
-    data = _load_cohort_data(args, file_stems)
-    stems = file_stems(list(data.catalog.columns), f"{args.catalog_dir}/SBS96.tsv")
+    data, stems = _load_cohort_data(args)
     path = write_reports(data, Path(args.out), stems, workers=args.threads)
     logger.info("cohort report: %s", path.resolve())
 
