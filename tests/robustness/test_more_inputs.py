@@ -215,7 +215,8 @@ def test_select_rank_with_matching_cv_still_works(stage_inputs: Path, tmp_path: 
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """catalog/ (SBS96.tsv, catalog_log.tsv), extract/ and refit/ of one small run."""
+    """catalog/ (SBS96.tsv, catalog_log.tsv), extract/SBS96/ and refit/SBS96/ of one small
+    run (the report reads the extract and refit roots per catalog)."""
     from sigforge.cli import main
 
     folder = tmp_path_factory.mktemp("cohort")
@@ -226,10 +227,11 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
                   "variants_read": 100, "counted_SBS96": 100}).to_csv(
         folder / "catalog" / "catalog_log.tsv", sep="\t", index=False)
     assert main(["-q", "extract", "--catalog", str(catalog), "--ranks", "2", "--replicates",
-                 "3", *FAST_NMF, "--cv-folds", "0", "--out", str(folder / "extract")]) == 0
+                 "3", *FAST_NMF, "--cv-folds", "0", "--out",
+                 str(folder / "extract" / "SBS96")]) == 0
     assert main(["-q", "refit", "--catalog", str(catalog), "--signatures",
-                 str(folder / "extract" / "signatures.tsv"), "--bootstrap", "0", "--out",
-                 str(folder / "refit")]) == 0
+                 str(folder / "extract" / "SBS96" / "signatures.tsv"), "--bootstrap", "0",
+                 "--out", str(folder / "refit" / "SBS96")]) == 0
     return folder
 
 
@@ -246,19 +248,19 @@ def _report(capsys: pytest.CaptureFixture[str], run: Path, out: Path, case: str)
 
 
 REPORT_MISMATCHES = [
-    ("exposures-other-samples", "refit/exposures.tsv",
+    ("exposures-other-samples", "refit/SBS96/exposures.tsv",
      lambda t: t.rename(columns={"s0": "zz"}), ("samples differ", "SBS96.tsv", "missing: s0",
                                                "zz", "different runs")),
-    ("exposures-other-signatures", "refit/exposures.tsv",
+    ("exposures-other-signatures", "refit/SBS96/exposures.tsv",
      lambda t: t.assign(Signature=["X", "Y"]), ("signatures differ", "signatures.tsv",
                                                 "X, Y", "different runs")),
-    ("reconstruction-missing-samples", "refit/reconstruction.tsv", lambda t: t.iloc[:3],
+    ("reconstruction-missing-samples", "refit/SBS96/reconstruction.tsv", lambda t: t.iloc[:3],
      ("samples differ", "missing: s3, s4, s5")),
-    ("stability-missing-a-signature", "extract/stability.tsv", lambda t: t.iloc[:1],
+    ("stability-missing-a-signature", "extract/SBS96/stability.tsv", lambda t: t.iloc[:1],
      ("signatures differ", "SBS96B")),
-    ("rank-metrics-without-chosen-rank", "extract/rank_metrics.tsv",
+    ("rank-metrics-without-chosen-rank", "extract/SBS96/rank_metrics.tsv",
      lambda t: t.assign(k=[1]), ("no row for the chosen rank k=2", "different runs")),
-    ("rank-metrics-without-selected", "extract/rank_metrics.tsv",
+    ("rank-metrics-without-selected", "extract/SBS96/rank_metrics.tsv",
      lambda t: t.drop(columns=["selected"]), ("no column selected",)),
 ]
 
@@ -287,10 +289,10 @@ def test_report_refuses_provenance_without_a_rank(case: str, text: str, cohort: 
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     run = tmp_path / "run"
     shutil.copytree(cohort, run)
-    (run / "extract" / "provenance.json").write_text(text)
+    (run / "extract" / "SBS96" / "provenance.json").write_text(text)
     out = tmp_path / "report"
     outcome = _report(capsys, run, out, case=f"report:{case}")
-    assert_clear_error(outcome, str(run / "extract" / "provenance.json"), "chosen_rank",
+    assert_clear_error(outcome, str(run / "extract" / "SBS96" / "provenance.json"), "chosen_rank",
                        "rerun that step")
     assert_nothing_written(out)
 
@@ -306,7 +308,7 @@ def test_report_of_a_consistent_run_still_works(cohort: Path, tmp_path: Path,
 
 def test_report_shows_the_reference_refit_and_the_rank_caution(
         cohort: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """--reference-refit-dir adds 'Refit to COSMIC'; provenance's rank_caution warns on
+    """refit/SBS96/reference/ adds 'Refit to COSMIC'; provenance's rank_caution warns on
     every page; a reference refit of other samples is refused before anything is written."""
     from sigforge.cli import main
 
@@ -314,25 +316,20 @@ def test_report_shows_the_reference_refit_and_the_rank_caution(
     shutil.copytree(cohort, run)
     assert main(["-q", "refit", "--catalog", str(run / "catalog" / "SBS96.tsv"),
                  "--signatures", "COSMIC_v3.6", "--bootstrap", "5", "--out",
-                 str(run / "reference")]) == 0
-    provenance = json.loads((run / "extract" / "provenance.json").read_text())
-    (run / "extract" / "provenance.json").write_text(json.dumps({**provenance,
-                                                                 "rank_caution": True}))
+                 str(run / "refit" / "SBS96" / "reference")]) == 0
+    provenance_path = run / "extract" / "SBS96" / "provenance.json"
+    provenance = json.loads(provenance_path.read_text())
+    provenance_path.write_text(json.dumps({**provenance, "rank_caution": True}))
     out = tmp_path / "report"
-    outcome = run_cli(capsys, "report", "--catalog-dir", str(run / "catalog"), "--extract-dir",
-                      str(run / "extract"), "--refit-dir", str(run / "refit"),
-                      "--reference-refit-dir", str(run / "reference"), "--threads", "1",
-                      "--out", str(out), case="report:reference-refit")
+    outcome = _report(capsys, run, out, case="report:reference-refit")
     assert outcome.code == 0, outcome.err
     page = (out / "cohort.html").read_text()
     assert 'id="reference-refit-table"' in page and 'id="rank-caution"' in page
     assert 'id="rank-caution"' in (out / "patients" / "s0.html").read_text()
-    _edit_table(run / "reference" / "exposures.tsv", lambda t: t.rename(columns={"s0": "zz"}))
-    outcome = run_cli(capsys, "report", "--catalog-dir", str(run / "catalog"), "--extract-dir",
-                      str(run / "extract"), "--refit-dir", str(run / "refit"),
-                      "--reference-refit-dir", str(run / "reference"), "--threads", "1",
-                      "--out", str(tmp_path / "refused"), case="report:reference-other-samples")
-    assert_clear_error(outcome, str(run / "reference" / "exposures.tsv"), "samples differ")
+    reference = run / "refit" / "SBS96" / "reference" / "exposures.tsv"
+    _edit_table(reference, lambda t: t.rename(columns={"s0": "zz"}))
+    outcome = _report(capsys, run, tmp_path / "refused", case="report:reference-other-samples")
+    assert_clear_error(outcome, str(reference), "samples differ")
     assert_nothing_written(tmp_path / "refused")
 
 

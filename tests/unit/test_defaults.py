@@ -64,6 +64,7 @@ CLI_ONLY: list[tuple[str, tuple[str, ...], str]] = [
     ("refit.tumour_type", ("refit",), "tumour_type"),
     ("refit.include_artefacts", ("refit",), "include_artefacts"),
     ("refit.regions_of_interest", ("refit",), "regions_of_interest"),
+    ("signatures", ("report",), "signatures"),
     ("catalog.all_filters", ("catalog",), "all_filters"),
     ("catalog.contexts", ("catalog",), "contexts"),
     ("catalog.annotation", ("catalog",), "annotation"),

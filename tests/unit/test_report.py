@@ -182,8 +182,9 @@ def test_every_image_is_an_inline_png(report_dir: Path) -> None:
             assert source.startswith(prefix), (path, source[:40])
             assert base64.b64decode(source[len(prefix):], validate=True).startswith(PNG_MAGIC)
             count += 1
-    # Cohort: rank, 2 exposure bars, heatmap, panel, 2 signatures; 1 per patient.
-    assert count == 7 + len(SAMPLES)
+    # Cohort: catalog spectrum, burden, rank, 2 exposure bars, heatmap, quality, panel,
+    # 2 signatures (no reference set: no cosine heatmap); 1 per patient.
+    assert count == 10 + len(SAMPLES)
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
@@ -460,3 +461,52 @@ def test_matrix_report_warns_when_the_rank_was_a_fallback(tmp_path: Path, cautio
         rank_caution=caution)
     page = write_matrix_report(data, tmp_path).read_text(encoding="utf-8")
     assert ('id="rank-caution"' in page) is caution
+
+
+def test_matrix_report_facts_svg_cross_validation_and_intervals(tmp_path: Path) -> None:
+    from sigforge.report.matrix import MatrixReportData, write_matrix_report
+
+    rng = np.random.default_rng(8)
+    features, samples, names = [f"f{i}" for i in range(8)], ["a", "b", "c"], ["C1", "C2"]
+    ranks = pd.DataFrame({"mean_stability": [0.9, 0.4], "min_stability": [0.8, 0.1],
+                          "kl_divergence": [3.0, 2.0], "relative_error": [0.3, 0.2],
+                          "cv_error": [1.25, 1.5], "cv_se": [0.05, 0.07],
+                          "selected": [True, False]}, index=pd.Index([2, 3], name="k"))
+    exposures = pd.DataFrame(rng.uniform(1, 9, (2, 3)), index=names, columns=samples)
+    intervals = pd.DataFrame([(s, n, exposures.at[n, s], exposures.at[n, s] - 1,
+                               exposures.at[n, s] + 2, 0.9) for s in samples for n in names],
+                             columns=["sample", "signature", "exposure", "lower", "upper",
+                                      "presence"]).set_index("sample")
+    provenance = {"seed": 4, "ranks": [2, 3], "nmf": {"max_iter": 500, "tol": 1e-6},
+                  "rank_rule": {"min_mean_stability": 0.8, "fixed_rank": None}}
+    data = MatrixReportData(
+        name="m", matrix=pd.DataFrame(rng.poisson(5, (8, 3)), index=features, columns=samples),
+        dropped=pd.DataFrame(columns=["label", "position", "reason"]), rank_metrics=ranks,
+        chosen_rank=2, rank_rule="k=2.", provenance=provenance,
+        signatures=pd.DataFrame(rng.dirichlet(np.ones(8), 2).T, index=features, columns=names),
+        stability=pd.DataFrame({"stability": [0.9, 0.8]}, index=names), exposures=exposures,
+        reconstruction=pd.DataFrame({"cosine": [0.9, 0.8, 0.95]}, index=samples),
+        intervals=intervals)
+    path = write_matrix_report(data, tmp_path)
+    parsed = _parse(path)
+    facts = {row[0]: row[1] for row in parsed.tables["run-info"][1:]}
+    assert facts == {"seed": "4", "ranks": "2, 3", "nmf.max_iter": "500", "nmf.tol": "1e-06",
+                     "rank_rule.min_mean_stability": "0.8", "rank_rule.fixed_rank": "\u2014"}
+    assert "{" not in path.read_text(encoding="utf-8").split('id="run-info"')[1].split(
+        "</table>")[0]
+    cv_rows = parsed.tables["cv-table"][1:]
+    assert [row[:3] for row in cv_rows] == [["2", "1.250", "0.050"], ["3", "1.500", "0.070"]]
+    interval_rows = parsed.tables["exposure-intervals"][1:]
+    assert len(interval_rows) == 6
+    assert interval_rows[0][:2] == ["a", "C1"]
+    assert float(interval_rows[0][3]) == pytest.approx(exposures.at["C1", "a"] - 1, abs=6e-4)
+    for stem in ("rank_selection", "components", "exposures", "exposure_intervals"):
+        assert (tmp_path / "figures" / f"{stem}.png").is_file()
+        assert (tmp_path / "figures" / f"{stem}.svg").is_file()
+    hrefs = {attributes.get("href") for tag, attributes in parsed.tags if tag == "a"}
+    assert "figures/exposure_intervals.svg" in hrefs
+    fig = plot_rank_selection(ranks, 2)
+    try:
+        assert [ax.get_title() for ax in fig.axes if ax.get_title()][-1] == "Cross-validation"
+    finally:
+        plt.close(fig)

@@ -1,20 +1,28 @@
-# The self-contained cohort HTML report and one HTML page per sample.
+# The self-contained cohort HTML report (a section per mutation type, links to every patient
+# page) and one HTML page per sample.
+
+
+def report_inputs(wildcards):
+    """Every file the cohort report reads: catalogs, each context's discovery (chosen rank and
+    every rank tried), its refits, and the patient pages it links."""
+    files = expand(out("extract/{context}/{name}"), context=CATALOGS,
+                   name=["rank_metrics.tsv", "signatures.tsv", "provenance.json"])
+    files += expand(out("extract/{context}/k{k}/{name}"), context=CATALOGS, k=RANKS,
+                    name=["signatures.tsv", "metrics.json"])
+    files += expand(out("refit/{context}/{name}"), context=REFIT_CONTEXTS,
+                    name=targets.REFIT_FILES)
+    files += expand(out("refit/{context}/reference/{name}"), context=REFERENCE_CONTEXTS,
+                    name=targets.REFIT_FILES)
+    return files
 
 
 rule report:
     input:
         catalog=rules.merge_catalogs.output.matrix,
+        others=rules.merge_catalogs.output.others,
         skips=rules.merge_catalogs.output.skips,
-        metrics=out("extract/SBS96/rank_metrics.tsv"),
-        signatures=out("extract/SBS96/signatures.tsv"),
-        provenance=out("extract/SBS96/provenance.json"),
-        exposures=out("refit/SBS96/exposures.tsv"),
-        reconstruction=out("refit/SBS96/reconstruction.tsv"),
-        intervals=out("refit/SBS96/exposure_intervals.tsv"),
-        decomposition=out("refit/SBS96/decomposition.tsv"),
-        # The cohort refitted to the whole reference set: the "Refit to COSMIC" section.
-        reference_exposures=out("refit/SBS96/reference/exposures.tsv"),
-        reference_intervals=out("refit/SBS96/reference/exposure_intervals.tsv"),
+        results=report_inputs,
+        patients=expand(out("patients/{stem}.html"), stem=SAMPLES["stem"]),
     output:
         cohort=report(
             out("report/cohort.html"),
@@ -41,10 +49,11 @@ rule report:
         out("logs/report/report.log"),
     params:
         catalog_dir=subpath(input.catalog, parent=True),
-        extract_dir=subpath(input.metrics, parent=True),
-        refit_dir=subpath(input.exposures, parent=True),
-        reference_refit_dir=subpath(input.reference_exposures, parent=True),
-        reference=config["signatures"],
+        # Roots: the report reads {root}/{context}/ for every catalog it finds.
+        extract_dir=out("extract"),
+        refit_dir=out("refit"),
+        patients_dir=out("patients"),
+        signatures=config["signatures"],
         build=config["genome_build"],
         outdir=subpath(output.cohort, parent=True),
     # Patient pages are drawn by up to `threads` processes.
@@ -56,6 +65,6 @@ rule report:
         "../../environment.yml"
     shell:
         "sigforge report --catalog-dir {params.catalog_dir:q} --extract-dir {params.extract_dir:q}"
-        " --refit-dir {params.refit_dir:q} --reference-refit-dir {params.reference_refit_dir:q}"
-        " --reference={params.reference:q} --threads {threads}"
+        " --refit-dir {params.refit_dir:q} --patients-dir {params.patients_dir:q}"
+        " --signatures={params.signatures:q} --threads {threads}"
         " --genome-build {params.build:q} --out {params.outdir:q} 2> {log:q}"

@@ -15,7 +15,6 @@ from sigforge.cli._common import (
     EXTRACT_FILES,
     REFIT_FILES,
     add_command,
-    fact_text,
     rank_caution,
     require_files,
 )
@@ -84,6 +83,7 @@ def matrix_report(args: argparse.Namespace) -> None:
     metrics = read_table(extract_dir / "rank_metrics.tsv")
     metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
     provenance = read_json(extract_dir / "provenance.json")
+    intervals = refit_dir / "exposure_intervals.tsv"
     data = MatrixReportData(
         name=args.name, matrix=read_matrix(args.matrix).data,
         dropped=read_table(args.dropped) if args.dropped else pd.DataFrame(),
@@ -93,9 +93,9 @@ def matrix_report(args: argparse.Namespace) -> None:
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_matrix(refit_dir / "exposures.tsv").data,
         reconstruction=read_table(refit_dir / "reconstruction.tsv"),
-        pixels=_pixel_shape(args.pixels),
-        provenance={key: fact_text(value) for key, value in provenance.items()},
-        blocks=_read_blocks(args.blocks) if args.blocks else None)
+        pixels=_pixel_shape(args.pixels), provenance=provenance,
+        blocks=_read_blocks(args.blocks) if args.blocks else None,
+        intervals=read_table(intervals) if intervals.is_file() else None)
     path = write_matrix_report(data, Path(args.out))
     logger.info("matrix report: %s", path.resolve())
 

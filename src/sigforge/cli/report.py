@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import platform
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,13 +16,15 @@ import pandas as pd
 
 from sigforge import __version__
 from sigforge.cli._common import (
-    EXTRACT_FILES,
-    REFIT_FILES,
     add_command,
     fact_text,
-    rank_caution,
-    read_table_matrix,
     require_files,
+)
+from sigforge.cli.report_contexts import (
+    REPORT_CONTEXTS,
+    listing_of,
+    read_context,
+    skip_reason,
 )
 from sigforge.io import (
     InputError,
@@ -36,146 +39,117 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _chosen_rank(provenance: dict[str, Any], path: Path) -> int:
-    """The chosen rank and rule of an extract run's provenance.json, checked to be there."""
-    rank, reason = provenance.get("chosen_rank"), provenance.get("reason")
-    if isinstance(rank, bool) or not isinstance(rank, int) or not isinstance(reason, str):
-        raise InputError(f"{path}: expected 'chosen_rank' (a whole number) and 'reason', got "
-                         f"chosen_rank={rank!r}; give the provenance.json written by sigforge "
-                         "extract or select-rank (rerun that step to rebuild it).")
-    return rank
+def _reference_set(args: argparse.Namespace, name: str) -> pd.DataFrame | None:
+    """The reference set in a type's channel set (SBS96 for SBS288/SBS1536, compared summed
+    into SBS96); None when the set has no table for it (a user's SBS96-only file)."""
+    from sigforge.genomics.reference import load_reference
+
+    channel_set = "SBS96" if name in ("SBS288", "SBS1536") else name
+    try:
+        return load_reference(args.signatures, channel_set=channel_set,
+                              genome_build=args.genome_build).data
+    except InputError:
+        if channel_set == "SBS96":
+            raise
+        logger.info("%s has no %s table: %s is shown without reference matches",
+                    args.signatures, channel_set, name)
+        return None
 
 
-def _reference_refit(args: argparse.Namespace, catalog: pd.DataFrame
-                     ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """Exposures and intervals of the cohort's refit to the reference set, when given."""
-    if args.reference_refit_dir is None:
-        return None, None
-    folder = Path(args.reference_refit_dir)
-    require_files(folder, ["exposures.tsv"], "--reference-refit-dir",
-                  "sigforge refit --signatures COSMIC_v3.6")
-    exposures = read_table_matrix(folder / "exposures.tsv").data
-    _check_same_labels(exposures.columns, catalog.columns, folder / "exposures.tsv", "samples",
-                       Path(args.catalog_dir) / "SBS96.tsv")
-    intervals = folder / "exposure_intervals.tsv"
-    return exposures, read_table(intervals) if intervals.exists() else None
+def _patient_pages(args: argparse.Namespace, stems: dict[str, str], out: Path
+                   ) -> dict[str, str]:
+    """Sample to its per-patient page relative to the report; every page must exist.
+
+    The page is ``--patients-dir/{stem}.html``, or ``{stem}/patients/{stem}.html`` under it
+    (the layout of the workflow's ``patients`` target, one refit folder per patient).
+    """
+    if args.patients_dir is None:
+        return {}
+    folder = Path(args.patients_dir)
+    pages = {sample: folder / f"{stem}.html" if (folder / f"{stem}.html").is_file()
+             or not (folder / stem / "patients" / f"{stem}.html").is_file()
+             else folder / stem / "patients" / f"{stem}.html" for sample, stem in stems.items()}
+    missing = [str(path) for path in pages.values() if not path.is_file()]
+    if missing:
+        raise InputError(f"--patients-dir {folder}: no per-patient page for "
+                         f"{len(missing)} sample(s) ({listing_of(missing)}); give the folder "
+                         "of the per-patient refits ('sigforge refit --vcf ...', the workflow's "
+                         "patients target), or leave --patients-dir out.")
+    return {sample: os.path.relpath(path, out) for sample, path in pages.items()}
 
 
-def _check_rank_metrics(metrics: pd.DataFrame, path: Path, chosen: int) -> None:
-    """rank_metrics.tsv has the columns the report reads and a row for the chosen rank."""
-    if "selected" not in metrics.columns:
-        raise InputError(f"{path}: no column selected; give the rank_metrics.tsv written by "
-                         "sigforge extract or select-rank.")
-    ranks = pd.to_numeric(pd.Series(metrics.index), errors="coerce")
-    if chosen not in set(ranks.dropna().astype(int)):
-        raise InputError(f"{path}: no row for the chosen rank k={chosen} of provenance.json "
-                         f"(ranks: {list(metrics.index)}); the two files come from different "
-                         "runs. Give the folder of one run.")
-
-
-def _check_same_labels(found: pd.Index, expected: pd.Index, path: Path, what: str,
-                       source: Path) -> None:
-    """Refuse a table whose labels (``what``) are not exactly those of ``source``."""
-    found_set, expected_set = {str(x) for x in found}, {str(x) for x in expected}
-    if found_set == expected_set and len(found) == len(expected):
-        return
-    missing = sorted(expected_set - found_set)
-    extra = sorted(found_set - expected_set)
-    raise InputError(f"{path}: its {what} differ from those of {source} (missing: "
-                     f"{_listing_of(missing)}; not in {source.name}: {_listing_of(extra)}); the "
-                     "files come from different runs. Give the folders of one run (rerun the "
-                     "step that wrote the stale file).")
-
-
-def _listing_of(items: list[str], limit: int = 5) -> str:
-    """The first few of ``items`` and how many more, or 'none'."""
-    if not items:
-        return "none"
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
-
-
-def _check_cohort_data(data: Any, catalog_dir: Path, extract_dir: Path, refit_dir: Path
-                       ) -> None:
-    """The report's tables agree on samples and signatures, before anything is drawn."""
-    catalog, signatures = catalog_dir / "SBS96.tsv", extract_dir / "signatures.tsv"
-    exposures = refit_dir / "exposures.tsv"
-    _check_same_labels(data.exposures.columns, data.catalog.columns, exposures, "samples",
-                       catalog)
-    _check_same_labels(data.exposures.index, data.signatures.columns, exposures, "signatures",
-                       signatures)
-    _check_same_labels(data.reconstruction.index, data.catalog.columns,
-                       refit_dir / "reconstruction.tsv", "samples", catalog)
-    _check_same_labels(data.stability.index, data.signatures.columns,
-                       extract_dir / "stability.tsv", "signatures", signatures)
-
-
-def _load_cohort_data(args: argparse.Namespace) -> CohortData:
-    """Gather the report's inputs (catalog, log, discovery, refit, reference matches)."""
-    import os
-
-    from sigforge.genomics.reference import load_aetiology, load_reference
+def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, str]]:
+    """Gather the report's inputs (every catalog's section, the SBS96 tables of the patient
+    pages, the catalog log and the reference matches) and each sample's page stem."""
+    from sigforge.genomics.reference import load_aetiology
+    from sigforge.genomics.samplesheet import file_stems
     from sigforge.refit import best_matches
     from sigforge.report.cohort import CohortData
 
-    catalog_dir, extract_dir = Path(args.catalog_dir), Path(args.extract_dir)
-    refit_dir, out = Path(args.refit_dir), Path(args.out)
+    catalog_dir, out = Path(args.catalog_dir), Path(args.out)
+    extract_root, refit_root = Path(args.extract_dir), Path(args.refit_dir)
     require_files(catalog_dir, ["SBS96.tsv", "catalog_log.tsv"], "--catalog-dir",
-                   "sigforge catalog (or merge-catalogs)")
-    require_files(extract_dir, EXTRACT_FILES, "--extract-dir", "sigforge extract")
-    require_files(refit_dir, REFIT_FILES, "--refit-dir", "sigforge refit")
-    provenance = read_json(extract_dir / "provenance.json")
-    chosen_rank = _chosen_rank(provenance, extract_dir / "provenance.json")
-    signatures = read_table_matrix(extract_dir / "signatures.tsv").data
-    reference = load_reference(args.reference, genome_build=args.genome_build).data
-    metrics = read_table(extract_dir / "rank_metrics.tsv")
-    _check_rank_metrics(metrics, extract_dir / "rank_metrics.tsv", chosen_rank)
-    metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
-    files = {label: os.path.relpath(path, out) for label, path in [
-        ("SBS96 catalog", catalog_dir / "SBS96.tsv"),
-        ("catalog log", catalog_dir / "catalog_log.tsv"),
-        ("rank metrics", extract_dir / "rank_metrics.tsv"),
-        ("signatures", extract_dir / "signatures.tsv"),
-        ("exposures", refit_dir / "exposures.tsv"),
-        ("exposure intervals", refit_dir / "exposure_intervals.tsv"),
-        ("decomposition into COSMIC", refit_dir / "decomposition.tsv"),
-        ("reconstruction", refit_dir / "reconstruction.tsv"),
-        *_reference_files(args)] if path.exists()}
-    intervals_path = refit_dir / "exposure_intervals.tsv"
-    decomposition_path = refit_dir / "decomposition.tsv"
+                  "sigforge catalog (or merge-catalogs)")
+    _require_sbs96(extract_root, refit_root)
+    contexts = tuple(read_context(name, catalog_dir, extract_root, refit_root, out,
+                                  _reference_set(args, name))
+                     for name in REPORT_CONTEXTS if (catalog_dir / f"{name}.tsv").is_file())
+    sbs96 = contexts[0]
+    assert sbs96.signatures is not None and sbs96.reference is not None
+    provenance = read_json(extract_root / "SBS96" / "provenance.json")
     catalog_log = read_table(catalog_dir / "catalog_log.tsv")
+    catalog = sbs96.catalog
+    stems = file_stems(list(catalog.columns), f"{catalog_dir}/SBS96.tsv")
+    files = _relative_files(out, catalog_dir, contexts)
     run_info = _run_info(args, provenance, catalog_log)
-    other_catalogs = {name: read_table_matrix(catalog_dir / f"{name}.tsv").data
-                      for name in ("DBS78", "ID83") if (catalog_dir / f"{name}.tsv").exists()}
-    catalog = read_table_matrix(catalog_dir / "SBS96.tsv").data
-    reference_exposures, reference_intervals = _reference_refit(args, catalog)
+    run_info["mutation types"] = "; ".join(_context_summary(context) for context in contexts)
     data = CohortData(
-        catalog=catalog,
-        catalog_log=catalog_log,
-        rank_metrics=metrics, chosen_rank=chosen_rank,
-        rank_rule=str(provenance["reason"]), rank_caution=rank_caution(provenance),
-        signatures=signatures,
-        stability=read_table(extract_dir / "stability.tsv"),
-        exposures=read_table_matrix(refit_dir / "exposures.tsv").data,
-        reconstruction=read_table(refit_dir / "reconstruction.tsv"),
-        reference_matches=best_matches(signatures, reference.loc[signatures.index]),
+        catalog=catalog, catalog_log=catalog_log,
+        rank_metrics=sbs96.rank_metrics, chosen_rank=sbs96.chosen_rank,
+        rank_rule=sbs96.rank_rule, rank_caution=sbs96.rank_caution,
+        signatures=sbs96.signatures, stability=sbs96.stability,
+        exposures=sbs96.exposures, reconstruction=sbs96.reconstruction,
+        reference_matches=best_matches(sbs96.signatures,
+                                       sbs96.reference.loc[sbs96.signatures.index]),
         run_info=run_info, files=files,
-        intervals=read_table(intervals_path) if intervals_path.exists() else None,
-        decomposition=read_table(decomposition_path) if decomposition_path.exists() else None,
-        aetiology=load_aetiology(args.reference), reference_signatures=reference,
-        other_catalogs=other_catalogs, reference_exposures=reference_exposures,
-        reference_intervals=reference_intervals)
-    _check_cohort_data(data, catalog_dir, extract_dir, refit_dir)
-    return data
+        intervals=sbs96.intervals, decomposition=sbs96.decomposition,
+        aetiology=load_aetiology(args.signatures), reference_signatures=sbs96.reference,
+        reference_exposures=sbs96.reference_exposures,
+        reference_intervals=sbs96.reference_intervals, contexts=contexts,
+        patient_pages=_patient_pages(args, stems, out))
+    return data, stems
 
 
-def _reference_files(args: argparse.Namespace) -> list[tuple[str, Path]]:
-    """The reference refit's tables, for the cohort page's list of output files."""
-    if args.reference_refit_dir is None:
-        return []
-    folder = Path(args.reference_refit_dir)
-    return [("exposures to the reference set", folder / "exposures.tsv"),
-            ("exposure intervals, reference set", folder / "exposure_intervals.tsv")]
+def _context_summary(context: Any) -> str:
+    """One type's state for the run summary: 'SBS96: k = 3', 'DBS78: skipped (...)'."""
+    if context.factored:
+        return f"{context.name}: k = {context.chosen_rank}"
+    if context.skip_reason:
+        return f"{context.name}: discovery skipped ({context.skip_reason})"
+    return f"{context.name}: {context.status}"
+
+
+def _require_sbs96(extract_root: Path, refit_root: Path) -> None:
+    """SBS96 must be factored: the per-sample pages are drawn from its signatures."""
+    from sigforge.cli._common import EXTRACT_FILES, REFIT_FILES
+
+    folder = extract_root / "SBS96"
+    reason = skip_reason(folder)
+    if reason is not None:
+        raise InputError(f"--extract-dir {extract_root}: SBS96 discovery was skipped "
+                         f"({reason}); the per-sample pages are drawn from the SBS96 "
+                         "signatures. Run 'sigforge extract' on SBS96.tsv into "
+                         f"{folder} and 'sigforge refit' into {refit_root / 'SBS96'}.")
+    require_files(folder, EXTRACT_FILES, "--extract-dir", "sigforge extract")
+    require_files(refit_root / "SBS96", REFIT_FILES, "--refit-dir", "sigforge refit")
+
+
+def _relative_files(out: Path, catalog_dir: Path, contexts: tuple[Any, ...]) -> dict[str, str]:
+    """The page's list of output files: the catalog log and every type's tables."""
+    listed = {"catalog log": os.path.relpath(catalog_dir / "catalog_log.tsv", out)}
+    for context in contexts:
+        listed.update(context.files)
+    return listed
 
 
 #: The NMF settings the cohort report shows: those given on the command line.
@@ -200,7 +174,7 @@ def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
     rule = provenance.get("rank_rule")
     if isinstance(rule, dict):
         info["rank rule"] = ", ".join(f"{key}={value}" for key, value in rule.items())
-    info["reference signatures"] = f"{args.reference} ({args.genome_build})"
+    info["reference signatures"] = f"{args.signatures} ({args.genome_build})"
     info["sigforge version"] = str(provenance.get("sigforge", __version__))
     versions = {"python": provenance.get("python", platform.python_version()),
                 "numpy": provenance.get("numpy", np.__version__), "pandas": pd.__version__,
@@ -211,13 +185,11 @@ def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
 
 def report(args: argparse.Namespace) -> None:
     """``sigforge report``: the cohort HTML page and one page per sample."""
-    from sigforge.genomics.samplesheet import file_stems
     from sigforge.report.cohort import write_reports
 
-    data = _load_cohort_data(args)
-    stems = file_stems(list(data.catalog.columns), f"{args.catalog_dir}/SBS96.tsv")
     if args.threads is not None and args.threads < 1:
         raise InputError(f"--threads must be at least 1, got {args.threads}.")
+    data, stems = _load_cohort_data(args)
     path = write_reports(data, Path(args.out), stems, workers=args.threads)
     logger.info("cohort report: %s", path.resolve())
 
@@ -276,17 +248,27 @@ def _regions_of_interest(out: Path) -> pd.DataFrame | None:
 def add_parsers(subparsers: Any) -> None:
     """Declare ``report``."""
     p = add_command(subparsers, "report", report)
-    p.add_argument("--catalog-dir", required=True, help="directory with SBS96.tsv, catalog_log.tsv")
-    p.add_argument("--extract-dir", required=True, help="directory written by extract")
-    p.add_argument("--refit-dir", required=True, help="directory written by refit")
-    p.add_argument("--reference-refit-dir", default=None,
-                   help="directory written by refit against the whole reference set "
-                        "(exposures.tsv, exposure_intervals.tsv): adds the cohort page's "
-                        "'Refit to COSMIC' section")
-    p.add_argument("--reference", default="COSMIC_v3.6", help="reference set for matches")
+    p.add_argument("--catalog-dir", required=True,
+                   help="directory with catalog_log.tsv and the catalogs (SBS96.tsv required; "
+                        "SBS288.tsv, SBS1536.tsv, DBS78.tsv, ID83.tsv each get a section when "
+                        "present)")
+    p.add_argument("--extract-dir", required=True,
+                   help="root of the discovery results: EXTRACT/{context}/ per catalog, as "
+                        "written by 'sigforge extract --out EXTRACT/{context}' (a catalog "
+                        "without one is shown as not factored)")
+    p.add_argument("--refit-dir", required=True,
+                   help="root of the refits: REFIT/{context}/ (refit to the de novo "
+                        "signatures) and REFIT/{context}/reference/ (refit to the whole "
+                        "signature set, the 'Refit to COSMIC' part, when present)")
+    p.add_argument("--signatures", default="COSMIC_v3.6",
+                   help="reference signature set (shipped name or table) that de novo "
+                        "signatures are matched against")
     p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"],
                    help="build of the reference set")
+    p.add_argument("--patients-dir", default=None,
+                   help="directory of the per-patient refit pages, DIR/{stem}.html (or "
+                        "DIR/{stem}/patients/{stem}.html): the Patients table links each "
+                        "sample's page; a missing page is an error (default: no such links)")
     p.add_argument("--threads", type=int, default=None,
                    help="processes drawing patient pages (default: the CPUs allowed, at most 8)")
     p.add_argument("--out", required=True, help="output directory")
-

@@ -5,10 +5,14 @@ The stack: :mod:`.figures` (figure saving and the shared plots: exposures, heatm
 selection, component bars), :mod:`.sbs96` and :mod:`.spectra` (SBS96, DBS78 and ID83 spectra),
 :mod:`.tables` (cell formatting, table objects), :mod:`.pages` (the Jinja2 environment, page
 writing, safe links), :mod:`.cohort_data` (the checked inputs of the cohort and patient
-pages), :mod:`.patient_rows` (what a patient page states and withholds: order, uncertain
-exposures, the aetiology threshold, the Reading) and :mod:`.reference_refit` (the cohort
-page's Refit to COSMIC section). Figures are matplotlib (Agg), pages Jinja2 templates
-shipped in ``templates/`` (``base.html.j2`` and ``macros.html.j2`` shared by every page). May import
+pages), :mod:`.context_data` and :mod:`.context_section` (one mutation type's section of the
+cohort page: its results, per-sample reconstruction quality, and what the section shows),
+:mod:`.diagnostics` (quality, burden, de novo x reference cosine and exposure-interval
+figures), :mod:`.patient_rows` (what a patient page states and withholds: order, uncertain
+exposures, the aetiology threshold, the Reading) and :mod:`.reference_refit` (the Refit to
+COSMIC part of a section). Figures are matplotlib (Agg), pages Jinja2 templates
+shipped in ``templates/`` (``base.html.j2`` and ``macros.html.j2`` shared by every page;
+``context.html.j2`` the per-type section). May import
 the library (:mod:`sigforge.genomics`, :mod:`sigforge.discovery`, :mod:`sigforge.refit`,
 :mod:`sigforge.io`); never :mod:`sigforge.cli` or :mod:`sigforge.workflow`.
 """

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sigforge.report.context_data import ContextResults
 from sigforge.report.pages import check_stem, href
 from sigforge.report.sbs96 import aligned_rows
 from sigforge.report.tables import MISSING, is_missing
@@ -80,6 +81,13 @@ class CohortData:
         None leaves the cohort page's "Refit to COSMIC" section out.
     reference_intervals : pandas.DataFrame or None, default=None
         Bootstrap intervals of that refit, laid out as ``intervals``.
+    contexts : tuple of ContextResults, default=()
+        One section per mutation type (:class:`sigforge.report.context_data.ContextResults`),
+        in page order. Empty builds the SBS96 section from the tables above, and a "not
+        factored" section per entry of ``other_catalogs``.
+    patient_pages : dict of str to str, default={}
+        Sample name to the path, relative to the report directory, of its per-patient refit
+        page; the Patients table links each one beside the sample's own page.
     """
 
     catalog: pd.DataFrame
@@ -103,6 +111,8 @@ class CohortData:
     rank_caution: bool = False
     reference_exposures: pd.DataFrame | None = None
     reference_intervals: pd.DataFrame | None = None
+    contexts: tuple[ContextResults, ...] = ()
+    patient_pages: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -148,8 +158,11 @@ def prepare(data: CohortData) -> Prepared:
     _check_same(samples, data.reconstruction.index, "reconstruction index vs catalog columns")
     if len(set(samples)) != len(samples):
         raise ValueError("catalog: expected unique sample names, got duplicates.")
-    for path in data.files.values():
+    for path in [*data.files.values(), *data.patient_pages.values()]:
         href(path)  # fail before drawing anything
+    for context in data.contexts:
+        for path in context.files.values():
+            href(path)
     exposures = data.exposures.set_axis([str(x) for x in data.exposures.index], axis=0)
     exposures = exposures.set_axis([str(x) for x in exposures.columns], axis=1)
     fit = _by_label(data.reconstruction, ("burden", "cosine"), "reconstruction")

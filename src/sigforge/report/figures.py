@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -266,16 +266,21 @@ def plot_exposure_heatmap(exposures: pd.DataFrame, *, cluster: bool = True) -> F
 # Rank selection
 
 
-def plot_rank_selection(rank_metrics: pd.DataFrame, chosen_rank: int) -> Figure:
+def plot_rank_selection(rank_metrics: pd.DataFrame, chosen_rank: int, *,
+                        thresholds: Mapping[str, float] | None = None) -> Figure:
     """Plot stability and reconstruction error against the number of signatures k.
 
     Parameters
     ----------
     rank_metrics : pandas.DataFrame
         Index = k; needs columns ``mean_stability``, ``min_stability``, ``kl_divergence``
-        and ``relative_error``.
+        and ``relative_error``; an optional boolean column ``candidate`` marks the ranks that
+        passed the rank rule's stability and gap tests (open circles on the stability panel).
     chosen_rank : int
-        The selected k, marked on both panels.
+        The selected k, marked on every panel (dotted line) and starred on the stability one.
+    thresholds : mapping of str to float or None, default=None
+        ``min_mean_stability`` and ``min_component_stability`` of the rank rule (as in
+        provenance.json's ``rank_rule``): drawn as horizontal lines on the stability panel.
 
     Returns
     -------
@@ -299,7 +304,7 @@ def plot_rank_selection(rank_metrics: pd.DataFrame, chosen_rank: int) -> Figure:
     fig, axes = plt.subplots(1, 2 + with_cv, figsize=(9 + 4 * with_cv, 3.2), dpi=DPI,
                              layout="constrained")
     left, right = axes[0], axes[1]
-    _plot_stability(left, rank_metrics)
+    _plot_stability(left, rank_metrics, chosen_rank, thresholds or {})
     _plot_errors(right, rank_metrics)
     if with_cv:
         _plot_cross_validation(axes[2], rank_metrics)
@@ -313,13 +318,38 @@ def plot_rank_selection(rank_metrics: pd.DataFrame, chosen_rank: int) -> Figure:
     return fig
 
 
-def _plot_stability(ax: Axes, rank_metrics: pd.DataFrame) -> None:
-    """Mean and minimum stability against k."""
+#: Rank-rule thresholds drawn on the stability panel: key, label, colour of the line.
+RANK_THRESHOLDS = (("min_mean_stability", "min mean stability", "C0"),
+                   ("min_component_stability", "min component stability", "C1"))
+
+
+def candidate_ranks(rank_metrics: pd.DataFrame) -> list[int]:
+    """The ranks flagged in a ``candidate`` column (text or boolean), or none."""
+    if "candidate" not in rank_metrics.columns:
+        return []
+    flags = rank_metrics["candidate"].astype(str).str.lower() == "true"
+    return [int(k) for k in rank_metrics.index[flags.to_numpy()]]
+
+
+def _plot_stability(ax: Axes, rank_metrics: pd.DataFrame, chosen_rank: int,
+                    thresholds: Mapping[str, float]) -> None:
+    """Mean and minimum stability against k, the rule's thresholds, candidates and the choice."""
     ranks = rank_metrics.index.to_numpy()
-    ax.plot(ranks, rank_metrics["mean_stability"], "o-", color="C0", label="mean stability")
+    mean = rank_metrics["mean_stability"]
+    ax.plot(ranks, mean, "o-", color="C0", label="mean stability")
     ax.plot(ranks, rank_metrics["min_stability"], "s--", color="C1", label="min stability")
+    for key, label, colour in RANK_THRESHOLDS:
+        if key in thresholds:
+            ax.axhline(float(thresholds[key]), color=colour, linestyle="-.", linewidth=0.9,
+                       alpha=0.8, label=f"{label} = {float(thresholds[key]):g}")
+    candidates = candidate_ranks(rank_metrics)
+    if candidates:
+        ax.plot(candidates, mean.loc[candidates], "o", markersize=11, markerfacecolor="none",
+                markeredgecolor="0.2", label="candidate rank")
+    ax.plot([chosen_rank], [mean.loc[chosen_rank]], "*", markersize=14, color="#d62728",
+            markeredgecolor="0.1", label="chosen rank", zorder=5)
     ax.set(title="Stability", ylabel="Silhouette")
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=6, frameon=False)
 
 
 def _plot_errors(ax: Axes, rank_metrics: pd.DataFrame) -> None:

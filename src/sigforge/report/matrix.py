@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sigforge.discovery.matrix import pixel_image, split_components
+from sigforge.report.diagnostics import plot_exposure_intervals
 from sigforge.report.figures import (
     DPI,
     MAX_BARS,
@@ -33,7 +34,7 @@ from sigforge.report.figures import (
     top_features,
 )
 from sigforge.report.pages import safe_name, write_page
-from sigforge.report.tables import frame_table
+from sigforge.report.tables import MISSING, Table, frame_table
 
 __all__ = ["MAX_BARS", "MAX_ROWS", "MatrixReportData", "plot_component_bars",
            "plot_component_images", "plot_rank_metrics", "top_features", "write_matrix_report"]
@@ -46,7 +47,12 @@ _SVG = True
 
 @dataclass(frozen=True)
 class MatrixReportData:
-    """Everything the matrix report shows; read from the files of one run."""
+    """Everything the matrix report shows; read from the files of one run.
+
+    ``provenance`` is the extract run's provenance.json (shown as a table of settings, nested
+    ones as ``group.name`` rows; its ``rank_rule`` thresholds are drawn on the rank figure);
+    ``intervals`` the refit's exposure_intervals.tsv when bootstrap intervals were computed.
+    """
 
     name: str
     matrix: pd.DataFrame
@@ -62,6 +68,7 @@ class MatrixReportData:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     blocks: pd.DataFrame | None = None
     rank_caution: bool = False
+    intervals: pd.DataFrame | None = None
 
 
 def plot_component_images(signatures: pd.DataFrame, shape: tuple[int, int],
@@ -124,35 +131,93 @@ def _modality_sections(data: MatrixReportData, figures: Path,
     return sections
 
 
+def _thresholds(provenance: Mapping[str, Any]) -> dict[str, float]:
+    """The rank rule's stability thresholds recorded in provenance.json, when numbers."""
+    rule = provenance.get("rank_rule")
+    if not isinstance(rule, Mapping):
+        return {}
+    return {key: float(rule[key]) for key in ("min_mean_stability", "min_component_stability")
+            if isinstance(rule.get(key), int | float) and not isinstance(rule.get(key), bool)}
+
+
+def _fact_value(value: Any) -> str:
+    """One setting as text: lists joined by commas, None as a dash, numbers in short form."""
+    if value is None:
+        return MISSING
+    if isinstance(value, list | tuple):
+        return ", ".join(_fact_value(item) for item in value) or "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def fact_rows(provenance: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """provenance.json as (setting, value) rows; nested settings as ``group.name`` rows."""
+    rows: list[tuple[str, str]] = []
+    for key, value in provenance.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            rows.extend(fact_rows(value, f"{name}."))
+        else:
+            rows.append((name, _fact_value(value)))
+    return rows
+
+
+def _interval_view(data: MatrixReportData, figures: Path, out_dir: Path
+                   ) -> dict[str, Any] | None:
+    """The exposure-interval figure and table, when the refit computed intervals."""
+    if data.intervals is None or data.intervals.empty:
+        return None
+    columns = [c for c in ("signature", "exposure", "lower", "upper", "presence")
+               if c in data.intervals.columns]
+    return {"figure": _save(plot_exposure_intervals(data.intervals), figures,
+                            "exposure_intervals", out_dir,
+                            "Exposures with their bootstrap intervals, per component"),
+            "table": frame_table(data.intervals[columns], "sample", limit=MAX_ROWS,
+                                 source="the refit's exposure_intervals.tsv")}
+
+
 def _figures(data: MatrixReportData, out_dir: Path) -> dict[str, Any]:
     """Draw and save every figure of the matrix page."""
     figures = out_dir / "figures"
     component_figure, note = _component_figure(data, figures, out_dir)
     return {
-        "rank_figure": _save(plot_rank_selection(data.rank_metrics, data.chosen_rank), figures,
-                             "rank_selection", out_dir, "Rank selection metrics"),
+        "rank_figure": _save(plot_rank_selection(data.rank_metrics, data.chosen_rank,
+                                                 thresholds=_thresholds(data.provenance)),
+                             figures, "rank_selection", out_dir, "Rank selection metrics"),
         "component_figure": component_figure, "component_note": note,
         "exposure_figure": _save(plot_exposure_heatmap(data.exposures), figures, "exposures",
                                  out_dir, "Relative exposures, samples and components clustered"),
         "modalities": _modality_sections(data, figures, out_dir),
+        "intervals": _interval_view(data, figures, out_dir),
     }
 
 
+def _cv_table(metrics: pd.DataFrame, chosen: int) -> Any:
+    """Held-out error per rank (cross-validation), when the metrics have it."""
+    columns = [c for c in ("cv_error", "cv_se", "cv_folds") if c in metrics.columns]
+    if "cv_error" not in columns:
+        return None
+    return frame_table(metrics[columns], "k",
+                       highlight=[index == chosen for index in metrics.index])
+
+
 def write_matrix_report(data: MatrixReportData, out_dir: Path) -> Path:
-    """Write ``out_dir/cohort.html`` and its figures under ``out_dir/figures``."""
+    """Write ``out_dir/cohort.html`` and its figures (PNG and SVG) under ``out_dir/figures``."""
     out_dir = Path(out_dir)
     samples = data.reconstruction[["cosine"]].join(data.exposures.T)
-    run = pd.DataFrame({"value": [str(v) for v in data.provenance.values()]},
-                       index=pd.Index([str(k) for k in data.provenance], name="fact"))
     context = {
         "name": data.name,
         "summary": (f"{data.matrix.shape[0]} features x {data.matrix.shape[1]} samples; "
                     f"{data.chosen_rank} components chosen; median reconstruction cosine "
                     f"{data.reconstruction['cosine'].median():.3f}."),
-        "run": frame_table(run, "fact"), "rank_rule": data.rank_rule,
+        "run": Table(["Setting", "Value"], [list(row) for row in fact_rows(data.provenance)],
+                     [False, False]),
+        "rank_rule": data.rank_rule,
         "rank_caution": data.rank_caution, "chosen_rank": str(data.chosen_rank),
         "rank_table": frame_table(data.rank_metrics, "k", highlight=[
             index == data.chosen_rank for index in data.rank_metrics.index]),
+        "cv_table": _cv_table(data.rank_metrics, data.chosen_rank),
         "stability": frame_table(data.stability, "component"),
         "samples": frame_table(samples, "sample", limit=MAX_ROWS,
                                source="the refit's exposures.tsv"),

@@ -82,8 +82,11 @@ def _sample_table(present: pd.DataFrame) -> Table:
 
 def reference_refit_context(exposures: pd.DataFrame | None, intervals: pd.DataFrame | None,
                             samples: Sequence[str], aetiology: Mapping[str, str],
-                            out_dir: Path) -> dict[str, Any] | None:
+                            out_dir: Path, *, stem: str = "reference_refit_relative"
+                            ) -> dict[str, Any] | None:
     """Tables and figure of the "Refit to COSMIC" section; None without a reference refit.
+
+    The figure is saved as ``out_dir/figures/{stem}`` (.png, .svg).
 
     Raises
     ------
@@ -97,7 +100,7 @@ def reference_refit_context(exposures: pd.DataFrame | None, intervals: pd.DataFr
     figure = None
     if len(present):
         figure = save_figure(plot_exposures(present, relative=True),
-                             out_dir / "figures" / "reference_refit_relative", out_dir,
+                             out_dir / "figures" / stem, out_dir,
                              "Exposures to the reference signatures per sample, as fractions")
     return {"n_reference": f"{len(frame.index):,}", "n_present": f"{len(present.index):,}",
             "summary": _summary_table(present, intervals, aetiology),

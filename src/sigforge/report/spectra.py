@@ -1,5 +1,7 @@
-"""DBS78 and ID83 spectra (SigProfilerPlotting's layout and colours), and :func:`plot_spectrum`,
-which draws any of SBS96, DBS78 or ID83 chosen by its channel labels.
+"""DBS78 and ID83 spectra (SigProfilerPlotting's layout and colours), :func:`plot_spectrum`,
+which draws any of SBS96, DBS78 or ID83 chosen by its channel labels (SBS288 and SBS1536
+summed into SBS96 first, :func:`as_sbs96`), and :func:`plot_spectra_panel`, several spectra
+stacked in one figure.
 """
 
 from __future__ import annotations
@@ -17,9 +19,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory
 
-from sigforge.genomics.contexts import DBS78_CHANNELS, ID83_CHANNELS, SBS96_CHANNELS
-from sigforge.report.figures import DPI, plain, plt, set_peak
-from sigforge.report.sbs96 import bar_vertices, plot_sbs96
+from sigforge.genomics.contexts import (
+    DBS78_CHANNELS,
+    ID83_CHANNELS,
+    SBS96_CHANNELS,
+    SBS288_CHANNELS,
+    SBS1536_CHANNELS,
+)
+from sigforge.report.figures import DPI, plain, plt, set_peak, short
+from sigforge.report.sbs96 import bar_vertices, plot_sbs96, plot_signature_panel
 
 DBS78_COLOURS: dict[str, str] = {
     "AC": "#03BDEF", "AT": "#0366CC", "CC": "#A2CF63", "CG": "#016601", "CT": "#FF9999",
@@ -217,13 +225,31 @@ def _plot_layout(values: npt.NDArray[np.float64], layout: _Layout, *, title: str
     return fig
 
 
+def as_sbs96(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """SBS288 or SBS1536 rows summed into their SBS96 channel; other tables unchanged.
+
+    SBS288 ``T:A[C>A]A`` drops its strand prefix; SBS1536 ``AA[C>A]AA`` its outer flanking
+    bases. Used to draw (and compare with SBS96 reference sets) the larger SBS channel sets.
+    """
+    labels = {str(label) for label in frame.index}
+    if labels == set(SBS288_CHANNELS):
+        key = [str(label).split(":", 1)[1] for label in frame.index]
+    elif labels == set(SBS1536_CHANNELS):
+        key = [str(label)[1:-1] for label in frame.index]
+    else:
+        return frame
+    summed = frame.groupby(key).sum()
+    return summed.loc[list(SBS96_CHANNELS)]
+
+
 def plot_spectrum(values: pd.Series, *, title: str, ylabel: str = "Mutations") -> Figure:
     """Plot a labelled spectrum of any of SBS96, DBS78 or ID83, chosen by its labels.
 
     Parameters
     ----------
     values : pandas.Series
-        Values indexed by channel label of one of the three channel sets.
+        Values indexed by channel label of one of the three channel sets, or of SBS288 or
+        SBS1536 (drawn summed into SBS96, :func:`as_sbs96`).
     title : str
         Figure title, drawn literally.
     ylabel : str, default="Mutations"
@@ -240,6 +266,7 @@ def plot_spectrum(values: pd.Series, *, title: str, ylabel: str = "Mutations") -
     ValueError
         If the labels are not exactly one of the three channel sets.
     """
+    values = as_sbs96(values)
     labels = {str(label) for label in values.index}
     if labels == set(SBS96_CHANNELS):
         return plot_sbs96(values, title=title, ylabel=ylabel)
@@ -249,3 +276,37 @@ def plot_spectrum(values: pd.Series, *, title: str, ylabel: str = "Mutations") -
                 plot_id83(values, title=title, ylabel=ylabel)
     raise ValueError(f"values: expected SBS96, DBS78 or ID83 channel labels, got "
                      f"{len(labels)} labels (e.g. {sorted(labels)[:2]}).")
+
+
+def plot_spectra_panel(spectra: pd.DataFrame) -> Figure:
+    """Several spectra of one channel set (one column each) stacked in one figure.
+
+    SBS96 (and SBS288/SBS1536, summed into SBS96) uses
+    :func:`sigforge.report.sbs96.plot_signature_panel`; DBS78 and ID83 one row per column in
+    their standard layout, each named on its y axis.
+
+    Raises
+    ------
+    ValueError
+        If the rows are not the labels of a known channel set.
+    """
+    spectra = as_sbs96(spectra)
+    labels = {str(label) for label in spectra.index}
+    if labels == set(SBS96_CHANNELS):
+        return plot_signature_panel(spectra)
+    layout = next((lay for lay in _LAYOUTS.values() if labels == set(lay.channels)), None)
+    if layout is None:
+        raise ValueError(f"spectra: expected SBS96, DBS78 or ID83 channel labels, got "
+                         f"{len(labels)} labels.")
+    count = max(1, spectra.shape[1])
+    height = 0.5 + 2.1 * count
+    fig, axes = plt.subplots(count, 1, figsize=(9, height), dpi=DPI, squeeze=False)
+    fig.subplots_adjust(left=0.09, right=0.99, bottom=0.3 / height, top=1 - 0.55 / height,
+                        hspace=0.9)
+    for column, ax in enumerate(axes[:, 0]):
+        if column >= spectra.shape[1]:
+            ax.set_axis_off()
+            continue
+        values = _as_vector(spectra.iloc[:, column], layout.channels, "spectra")
+        _draw_layout(ax, values, layout, ylabel=short(spectra.columns[column]))
+    return fig

@@ -1,0 +1,215 @@
+"""Reading one mutation type's results for ``sigforge report``: the folders under the
+``--extract-dir`` and ``--refit-dir`` roots, checked against the type's catalog.
+
+For a catalog ``CATALOGS/{name}.tsv``, ``EXTRACT/{name}/`` holds the discovery (rank_metrics.tsv,
+signatures.tsv, stability.tsv, provenance.json, and ``k{k}/`` per rank tried),
+``REFIT/{name}/`` the refit to the de novo signatures and ``REFIT/{name}/reference/`` the
+refit to the whole reference set. A provenance.json with ``"skipped": "<reason>"`` marks a
+discovery that was skipped; no ``EXTRACT/{name}/`` at all, a catalog that was not factored.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sigforge.cli._common import (
+    EXTRACT_FILES,
+    REFIT_FILES,
+    rank_caution,
+    read_table_matrix,
+    require_files,
+)
+from sigforge.io import InputError, read_json, read_table
+from sigforge.report.context_data import (
+    FACTORED,
+    NOT_FACTORED,
+    SKIPPED,
+    ContextResults,
+    RankSolution,
+)
+
+#: The catalogs a report looks for, in page order.
+REPORT_CONTEXTS = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
+#: Rank-rule thresholds drawn on the rank figure, read from provenance.json's rank_rule.
+_THRESHOLDS = ("min_mean_stability", "min_component_stability")
+
+
+def listing_of(items: list[str], limit: int = 5) -> str:
+    """The first few of ``items`` and how many more, or 'none'."""
+    if not items:
+        return "none"
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def check_same_labels(found: pd.Index, expected: pd.Index, path: Path, what: str,
+                      source: Path) -> None:
+    """Refuse a table whose labels (``what``) are not exactly those of ``source``."""
+    found_set, expected_set = {str(x) for x in found}, {str(x) for x in expected}
+    if found_set == expected_set and len(found) == len(expected):
+        return
+    missing = sorted(expected_set - found_set)
+    extra = sorted(found_set - expected_set)
+    raise InputError(f"{path}: its {what} differ from those of {source} (missing: "
+                     f"{listing_of(missing)}; not in {source.name}: {listing_of(extra)}); the "
+                     "files come from different runs. Give the folders of one run (rerun the "
+                     "step that wrote the stale file).")
+
+
+def refit_samples(catalog: pd.DataFrame, found: pd.Index, path: Path, source: Path
+                  ) -> pd.DataFrame:
+    """The catalog restricted to the samples of a refit table, in catalog order.
+
+    A refit may leave out samples without a single mutation (``--drop-empty``); any other
+    difference means the files come from different runs and is refused.
+    """
+    found_set = {str(x) for x in found}
+    catalog = catalog.set_axis([str(x) for x in catalog.columns], axis=1)
+    left_out = [s for s in catalog.columns if s not in found_set]
+    empty = catalog[left_out].sum(axis=0) == 0 if left_out else pd.Series(dtype=bool)
+    if left_out and bool(empty.all()) and found_set <= set(catalog.columns):
+        kept = catalog[[s for s in catalog.columns if s in found_set]]
+        check_same_labels(found, kept.columns, path, "samples", source)
+        return kept
+    check_same_labels(found, catalog.columns, path, "samples", source)
+    return catalog
+
+
+def chosen_rank(provenance: dict[str, Any], path: Path) -> int:
+    """The chosen rank and rule of an extract run's provenance.json, checked to be there."""
+    rank, reason = provenance.get("chosen_rank"), provenance.get("reason")
+    if isinstance(rank, bool) or not isinstance(rank, int) or not isinstance(reason, str):
+        raise InputError(f"{path}: expected 'chosen_rank' (a whole number) and 'reason', got "
+                         f"chosen_rank={rank!r}; give the provenance.json written by sigforge "
+                         "extract or select-rank (rerun that step to rebuild it).")
+    return rank
+
+
+def read_rank_metrics(path: Path, chosen: int) -> pd.DataFrame:
+    """rank_metrics.tsv with a boolean ``selected``, checked to hold the chosen rank."""
+    metrics = read_table(path)
+    if "selected" not in metrics.columns:
+        raise InputError(f"{path}: no column selected; give the rank_metrics.tsv written by "
+                         "sigforge extract or select-rank.")
+    ranks = pd.to_numeric(pd.Series(metrics.index), errors="coerce")
+    if chosen not in set(ranks.dropna().astype(int)):
+        raise InputError(f"{path}: no row for the chosen rank k={chosen} of provenance.json "
+                         f"(ranks: {list(metrics.index)}); the two files come from different "
+                         "runs. Give the folder of one run.")
+    metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
+    return metrics
+
+
+def _solutions(folder: Path) -> tuple[RankSolution, ...]:
+    """Every ``k{k}/`` of an extract folder with its signatures.tsv (and metrics.json)."""
+    found = []
+    for rank_dir in folder.glob("k*"):
+        if not rank_dir.name[1:].isdigit() or not (rank_dir / "signatures.tsv").is_file():
+            continue
+        metrics: dict[str, Any] = {}
+        if (rank_dir / "metrics.json").is_file():
+            recorded = read_json(rank_dir / "metrics.json")
+            metrics = {k: v for k, v in recorded.items() if k != "k"} \
+                if isinstance(recorded, dict) else {}
+        found.append(RankSolution(int(rank_dir.name[1:]),
+                                  read_table_matrix(rank_dir / "signatures.tsv").data, metrics))
+    return tuple(sorted(found, key=lambda solution: solution.k))
+
+
+def _relative(out: Path, pairs: list[tuple[str, Path]]) -> dict[str, str]:
+    """Label to the path relative to ``out`` of each file that exists."""
+    return {label: os.path.relpath(path, out) for label, path in pairs if path.exists()}
+
+
+def _reference_refit(folder: Path, catalog: pd.DataFrame, source: Path
+                     ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Exposures and intervals of ``REFIT/{name}/reference/``, when it was written."""
+    path = folder / "exposures.tsv"
+    if not path.is_file():
+        return None, None
+    exposures = read_table_matrix(path).data
+    refit_samples(catalog, exposures.columns, path, source)
+    intervals = folder / "exposure_intervals.tsv"
+    return exposures, read_table(intervals) if intervals.is_file() else None
+
+
+def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
+               ) -> dict[str, Any]:
+    """The fields of a factored type: rank choice, every rank, signatures and the refit."""
+    require_files(extract, EXTRACT_FILES, "--extract-dir", "sigforge extract")
+    require_files(refit, REFIT_FILES, "--refit-dir", "sigforge refit")
+    provenance = read_json(extract / "provenance.json")
+    rank = chosen_rank(provenance, extract / "provenance.json")
+    signatures = read_table_matrix(extract / "signatures.tsv").data
+    stability = read_table(extract / "stability.tsv")
+    exposures = read_table_matrix(refit / "exposures.tsv").data
+    reconstruction = read_table(refit / "reconstruction.tsv")
+    kept = refit_samples(catalog, exposures.columns, refit / "exposures.tsv", source)
+    check_same_labels(exposures.index, signatures.columns, refit / "exposures.tsv",
+                      "signatures", extract / "signatures.tsv")
+    check_same_labels(reconstruction.index, kept.columns, refit / "reconstruction.tsv",
+                      "samples", source)
+    check_same_labels(stability.index, signatures.columns, extract / "stability.tsv",
+                      "signatures", extract / "signatures.tsv")
+    rule = provenance.get("rank_rule")
+    optional = {name: read_table(refit / f"{name}.tsv") if (refit / f"{name}.tsv").is_file()
+                else None for name in ("exposure_intervals", "decomposition")}
+    return {"catalog": kept, "rank_metrics": read_rank_metrics(extract / "rank_metrics.tsv", rank),
+            "chosen_rank": rank, "rank_rule": str(provenance["reason"]),
+            "rank_caution": rank_caution(provenance),
+            "thresholds": {key: float(rule[key]) for key in _THRESHOLDS
+                           if isinstance(rule, dict) and isinstance(rule.get(key), int | float)},
+            "solutions": _solutions(extract), "signatures": signatures, "stability": stability,
+            "exposures": exposures, "reconstruction": reconstruction,
+            "intervals": optional["exposure_intervals"],
+            "decomposition": optional["decomposition"]}
+
+
+def skip_reason(extract: Path) -> str | None:
+    """provenance.json's ``skipped`` reason, or None for a discovery that ran."""
+    path = extract / "provenance.json"
+    if not path.is_file():
+        return None
+    provenance = read_json(path)
+    reason = provenance.get("skipped") if isinstance(provenance, dict) else None
+    return None if reason is None else str(reason)
+
+
+def read_context(name: str, catalog_dir: Path, extract_root: Path, refit_root: Path,
+                 out: Path, reference: pd.DataFrame | None) -> ContextResults:
+    """One mutation type's section from its catalog and its extract and refit folders.
+
+    Raises
+    ------
+    InputError
+        A factored type whose files are missing or come from different runs (named).
+    """
+    source = catalog_dir / f"{name}.tsv"
+    catalog = read_table_matrix(source).data
+    extract, refit = extract_root / name, refit_root / name
+    reference_exposures, reference_intervals = _reference_refit(refit / "reference", catalog,
+                                                                source)
+    files = _relative(out, [
+        (f"{name} catalog", source), (f"{name} rank metrics", extract / "rank_metrics.tsv"),
+        (f"{name} signatures", extract / "signatures.tsv"),
+        (f"{name} exposures", refit / "exposures.tsv"),
+        (f"{name} exposure intervals", refit / "exposure_intervals.tsv"),
+        (f"{name} reconstruction", refit / "reconstruction.tsv"),
+        (f"{name} decomposition into COSMIC", refit / "decomposition.tsv"),
+        (f"{name} exposures to the reference set", refit / "reference" / "exposures.tsv"),
+        (f"{name} exposure intervals, reference set",
+         refit / "reference" / "exposure_intervals.tsv")])
+    common = {"name": name, "reference": reference, "files": files,
+              "reference_exposures": reference_exposures,
+              "reference_intervals": reference_intervals}
+    if not extract.is_dir():
+        return ContextResults(catalog=catalog, status=NOT_FACTORED, **common)
+    reason = skip_reason(extract)
+    if reason is not None:
+        return ContextResults(catalog=catalog, status=SKIPPED, skip_reason=reason, **common)
+    return ContextResults(status=FACTORED, **_discovery(extract, refit, catalog, source),
+                          **common)

@@ -1,0 +1,177 @@
+"""One mutation type's results on the cohort page (:class:`ContextResults`) and the per-sample
+reconstruction quality (:func:`sample_quality`).
+
+The cohort page shows one section per catalog (SBS96, SBS288, SBS1536, DBS78, ID83). Each is
+in one of three states: ``factored`` (de novo discovery ran: ranks, signatures, exposures),
+``skipped`` (discovery was skipped for the reason recorded in its provenance.json) or
+``not factored`` (no discovery folder at all: the catalog alone). A refit of the catalog to
+the whole reference set may accompany any of them. Orientation follows the rest of the
+package: catalog (channels, samples), signatures (channels, k), exposures (k, samples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sigforge._maths import cosine_similarity
+from sigforge.nmf import kl_divergence
+
+if TYPE_CHECKING:
+    from sigforge.report.cohort_data import CohortData
+
+#: The states of a mutation type's section.
+FACTORED, SKIPPED, NOT_FACTORED = "factored", "skipped", "not factored"
+
+
+@dataclass(frozen=True)
+class RankSolution:
+    """One rank k tried by discovery: its consensus signatures and its metrics.
+
+    Attributes
+    ----------
+    k : int
+        The number of signatures.
+    signatures : pandas.DataFrame, shape (n_channels, k)
+        The rank's consensus signatures (``k{k}/signatures.tsv``).
+    metrics : dict of str to object
+        The rank's ``k{k}/metrics.json`` (stability, errors), without ``k``.
+    """
+
+    k: int
+    signatures: pd.DataFrame
+    metrics: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContextResults:
+    """Everything one mutation type's section shows; only ``name``, ``catalog`` and ``status``
+    are always set.
+
+    Attributes
+    ----------
+    name : str
+        Channel set: ``SBS96``, ``SBS288``, ``SBS1536``, ``DBS78`` or ``ID83``.
+    catalog : pandas.DataFrame, shape (n_channels, n_samples)
+        The cohort's counts.
+    status : str
+        :data:`FACTORED`, :data:`SKIPPED` or :data:`NOT_FACTORED`.
+    skip_reason : str, default=""
+        Why discovery was skipped (provenance.json's ``skipped``).
+    rank_metrics : pandas.DataFrame or None
+        ``rank_metrics.tsv`` (index = k) with a boolean ``selected`` column.
+    chosen_rank : int, default=0
+        The selected k.
+    rank_rule, rank_caution
+        Why k was chosen, and whether it was a fallback.
+    thresholds : dict of str to float
+        ``min_mean_stability`` and ``min_component_stability`` of the rank rule, when recorded.
+    solutions : tuple of RankSolution
+        Every rank tried, ascending.
+    signatures, stability, exposures, reconstruction, intervals, decomposition
+        The chosen rank's signatures and stability, and the refit's tables, as in
+        :class:`sigforge.report.cohort_data.CohortData`.
+    reference : pandas.DataFrame or None
+        The reference set in this channel set (SBS96 for SBS288/SBS1536, which are compared
+        summed into SBS96); drives the de novo x reference heatmap and the decompositions.
+    reference_matches : pandas.DataFrame or None
+        Index = de novo signature; columns ``reference`` and ``cosine``. None computes them
+        from ``reference`` when shown.
+    reference_exposures, reference_intervals
+        The catalog refitted to the whole reference set, when that refit exists.
+    files : dict of str to str
+        Label to path (relative to the report) of this type's TSVs.
+    """
+
+    name: str
+    catalog: pd.DataFrame
+    status: str
+    skip_reason: str = ""
+    rank_metrics: pd.DataFrame | None = None
+    chosen_rank: int = 0
+    rank_rule: str = ""
+    rank_caution: bool = False
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    solutions: tuple[RankSolution, ...] = ()
+    signatures: pd.DataFrame | None = None
+    stability: pd.DataFrame | None = None
+    exposures: pd.DataFrame | None = None
+    reconstruction: pd.DataFrame | None = None
+    intervals: pd.DataFrame | None = None
+    decomposition: pd.DataFrame | None = None
+    reference: pd.DataFrame | None = None
+    reference_matches: pd.DataFrame | None = None
+    reference_exposures: pd.DataFrame | None = None
+    reference_intervals: pd.DataFrame | None = None
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def factored(self) -> bool:
+        """True when discovery ran and produced at least one signature."""
+        return (self.status == FACTORED and self.signatures is not None
+                and self.signatures.shape[1] > 0)
+
+
+def context_from_cohort(data: CohortData) -> ContextResults:
+    """The SBS96 section of a :class:`CohortData` built without ``contexts`` (library use)."""
+    return ContextResults(
+        name="SBS96", catalog=data.catalog, status=FACTORED, rank_metrics=data.rank_metrics,
+        chosen_rank=data.chosen_rank, rank_rule=data.rank_rule, rank_caution=data.rank_caution,
+        signatures=data.signatures, stability=data.stability, exposures=data.exposures,
+        reconstruction=data.reconstruction, intervals=data.intervals,
+        decomposition=data.decomposition, reference=data.reference_signatures,
+        reference_matches=data.reference_matches,
+        reference_exposures=data.reference_exposures,
+        reference_intervals=data.reference_intervals)
+
+
+def sample_quality(catalog: pd.DataFrame, signatures: pd.DataFrame,
+                   exposures: pd.DataFrame) -> pd.DataFrame:
+    """Per-sample agreement between the catalog and its reconstruction ``signatures @ exposures``.
+
+    Parameters
+    ----------
+    catalog : pandas.DataFrame, shape (n_channels, n_samples)
+    signatures : pandas.DataFrame, shape (n_channels, k)
+        Aligned to the catalog by channel label.
+    exposures : pandas.DataFrame, shape (k, n_samples)
+        Aligned by signature name and sample.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = sample (catalog order); columns ``mutations`` (catalog total),
+        ``reconstructed`` (reconstruction total), ``cosine``, ``l1_relative``
+        (sum |catalog - reconstruction| / sum catalog; NaN for an empty sample) and
+        ``kl_divergence`` (generalised KL divergence D(catalog || reconstruction), the refit's
+        own measure).
+    """
+    samples = [str(s) for s in catalog.columns]
+    observed = catalog.set_axis([str(x) for x in catalog.index], axis=0).to_numpy(np.float64)
+    names = [str(n) for n in signatures.columns]
+    basis = signatures.set_axis([str(x) for x in signatures.index], axis=0).loc[
+        [str(x) for x in catalog.index]].to_numpy(np.float64)
+    weights = exposures.set_axis([str(x) for x in exposures.index], axis=0).set_axis(
+        [str(x) for x in exposures.columns], axis=1).loc[names, samples].to_numpy(np.float64)
+    model = basis @ weights
+    totals = observed.sum(axis=0)
+    l1 = np.abs(observed - model).sum(axis=0)
+    return pd.DataFrame({
+        "mutations": totals,
+        "reconstructed": model.sum(axis=0),
+        "cosine": cosine_similarity(observed, model),
+        "l1_relative": np.divide(l1, totals, out=np.full_like(l1, np.nan), where=totals > 0),
+        "kl_divergence": [float(kl_divergence(observed[:, [j]], model[:, [j]]))
+                          for j in range(len(samples))],
+    }, index=pd.Index(samples, name="sample"))
+
+
+def dominant_signature(exposures: pd.DataFrame) -> pd.Series:
+    """Per sample (column), the signature with the largest exposure ('' for an empty sample)."""
+    frame = exposures.astype(float)
+    best = frame.idxmax(axis=0).astype(str)
+    return best.where(frame.sum(axis=0) > 0, "")
