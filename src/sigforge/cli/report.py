@@ -60,15 +60,13 @@ def _patient_pages(args: argparse.Namespace, stems: dict[str, str], out: Path
                    ) -> dict[str, str]:
     """Sample to its per-patient page relative to the report; every page must exist.
 
-    The page is ``--patients-dir/{stem}.html``, or ``{stem}/patients/{stem}.html`` under it
-    (the layout of the workflow's ``patients`` target, one refit folder per patient).
+    The page is ``--patients-dir/{stem}.html``, where the workflow's ``patients`` target and
+    ``sigforge refit --vcf ... --page-dir DIR`` (under ``DIR/patients``) write it.
     """
     if args.patients_dir is None:
         return {}
     folder = Path(args.patients_dir)
-    pages = {sample: folder / f"{stem}.html" if (folder / f"{stem}.html").is_file()
-             or not (folder / stem / "patients" / f"{stem}.html").is_file()
-             else folder / stem / "patients" / f"{stem}.html" for sample, stem in stems.items()}
+    pages = {sample: folder / f"{stem}.html" for sample, stem in stems.items()}
     missing = [str(path) for path in pages.values() if not path.is_file()]
     if missing:
         raise InputError(f"--patients-dir {folder}: no per-patient page for "
@@ -266,9 +264,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"],
                    help="build of the reference set")
     p.add_argument("--patients-dir", default=None,
-                   help="directory of the per-patient refit pages, DIR/{stem}.html (or "
-                        "DIR/{stem}/patients/{stem}.html): the Patients table links each "
-                        "sample's page; a missing page is an error (default: no such links)")
+                   help="directory of the per-patient refit pages, DIR/{stem}.html: the "
+                        "Patients table links each sample's page; a missing page is an error "
+                        "(default: no such links)")
     p.add_argument("--threads", type=int, default=None,
                    help="processes drawing patient pages (default: the CPUs allowed, at most 8)")
     p.add_argument("--out", required=True, help="output directory")
