@@ -257,7 +257,15 @@ def test_patient_target_writes_mutation_probabilities_and_regions(tmp_path: Path
 
 def test_demo_writes_reports_for_every_sample(demo: Path) -> None:
     cohort = (demo / "results/report/cohort.html").read_text()
-    assert "SBS96A" in cohort
+    assert "SBS96A" in cohort and "DBS78A" in cohort and "ID83A" in cohort
+    for context in ("sbs96", "dbs78", "id83"):
+        assert f'id="context-{context}"' in cohort
+    links = re.findall(r'class="patient-page" href="([^"]+)"', cohort)
+    assert len(links) == 30
+    for link in links:  # every patient page linked, and there
+        page = (demo / "results/report" / link).resolve()
+        assert page.is_file() and page.parent == (demo / "results/patients").resolve()
+        assert 'id="type-dbs78"' in page.read_text()
     for i in range(1, 31):
         page = demo / f"results/report/patients/S{i:02d}.html"
         assert page.exists()
