@@ -18,6 +18,7 @@ from sigforge.cli._common import (
     REFIT_FILES,
     add_command,
     fact_text,
+    field_default,
     rank_caution,
     read_table_matrix,
     require_files,
@@ -28,6 +29,7 @@ from sigforge.io import (
     read_json,
     read_table,
 )
+from sigforge.refit.options import ASSAYS, RefitOptions
 
 if TYPE_CHECKING:
     from sigforge.report.cohort import CohortData
@@ -126,7 +128,17 @@ def _load_cohort_data(args: argparse.Namespace) -> CohortData:
     provenance = read_json(extract_dir / "provenance.json")
     chosen_rank = _chosen_rank(provenance, extract_dir / "provenance.json")
     signatures = read_table_matrix(extract_dir / "signatures.tsv").data
-    reference = load_reference(args.reference, genome_build=args.genome_build).data
+    opportunities = None
+    if args.assay == "regions":
+        if args.opportunities is None:
+            raise InputError("--assay regions needs --opportunities FILE (the table of "
+                             "'sigforge opportunities --regions BED') to rescale the "
+                             "reference the signatures are matched to.")
+        from sigforge.genomics.opportunities import read_opportunities
+
+        opportunities = read_opportunities(args.opportunities)
+    reference = load_reference(args.reference, genome_build=args.genome_build,
+                               assay=args.assay, opportunities=opportunities).data
     metrics = read_table(extract_dir / "rank_metrics.tsv")
     _check_rank_metrics(metrics, extract_dir / "rank_metrics.tsv", chosen_rank)
     metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
@@ -199,7 +211,7 @@ def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
     rule = provenance.get("rank_rule")
     if isinstance(rule, dict):
         info["rank rule"] = ", ".join(f"{key}={value}" for key, value in rule.items())
-    info["reference signatures"] = f"{args.reference} ({args.genome_build})"
+    info["reference signatures"] = f"{args.reference} ({args.genome_build}, assay {args.assay})"
     info["sigforge version"] = str(provenance.get("sigforge", __version__))
     versions = {"python": provenance.get("python", platform.python_version()),
                 "numpy": provenance.get("numpy", np.__version__), "pandas": pd.__version__,
@@ -282,6 +294,11 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--reference", default="COSMIC_v3.6", help="reference set for matches")
     p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"],
                    help="build of the reference set")
+    p.add_argument("--assay", default=field_default(RefitOptions, "assay"), choices=ASSAYS,
+                   help="what was sequenced (as for refit): genome, exome or regions; picks "
+                        "the reference tables the signatures are matched to")
+    p.add_argument("--opportunities", default=None, metavar="FILE",
+                   help="with --assay regions: the table of 'sigforge opportunities'")
     p.add_argument("--threads", type=int, default=None,
                    help="processes drawing patient pages (default: the CPUs allowed, at most 8)")
     p.add_argument("--out", required=True, help="output directory")
