@@ -9,6 +9,7 @@ rule refit:
     input:
         catalog=rules.merge_catalogs.output.matrix,
         signatures=refit_signatures,
+        opportunities=refit_opportunities,
     output:
         exposures="results/refit/SBS96/exposures.tsv",
         reconstruction="results/refit/SBS96/reconstruction.tsv",
@@ -22,6 +23,7 @@ rule refit:
         data=refit_catalog_args,
         signatures=refit_signatures_arg,
         options=REFIT_FLAGS,
+        assay=refit_assay_args,
         outdir=subpath(output.exposures, parent=True),
     threads: 1
     resources:
@@ -31,13 +33,14 @@ rule refit:
         "../../environment.yml"
     shell:
         "sigforge refit {params.data:q} --signatures={params.signatures:q}"
-        " {params.options:q} --out {params.outdir:q} 2> {log:q}"
+        " {params.options:q} {params.assay:q} --out {params.outdir:q} 2> {log:q}"
 
 
 # The cohort against the whole reference set (config refit.reference).
 use rule refit as refit_reference with:
     input:
         catalog=rules.merge_catalogs.output.matrix,
+        opportunities=refit_opportunities,
     output:
         exposures="results/refit/SBS96/reference/exposures.tsv",
         reconstruction="results/refit/SBS96/reference/reconstruction.tsv",
@@ -49,6 +52,7 @@ use rule refit as refit_reference with:
         "results/benchmarks/refit/SBS96_reference.tsv"
     params:
         signatures=config["refit"]["reference"],
+        assay=reference_assay_args,
     resources:
         mem_mb=2000,
         runtime=60,
@@ -63,6 +67,8 @@ use rule refit as refit_patient with:
         reference=REFERENCE,
         fai=rules.genome_faidx.output.fai,
         regions=refit_regions,
+        targets=catalog_regions,
+        opportunities=refit_opportunities,
     output:
         exposures="results/patients/{stem}/exposures.tsv",
         intervals="results/patients/{stem}/exposure_intervals.tsv",
@@ -76,6 +82,7 @@ use rule refit as refit_patient with:
     params:
         data=refit_vcf_args,
         signatures=config["refit"]["reference"],
+        assay=reference_assay_args,
     resources:
         mem_mb=1000,
         runtime=30,

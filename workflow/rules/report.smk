@@ -15,6 +15,7 @@ rule report:
         # The cohort refitted to the whole reference set: the "Refit to COSMIC" section.
         reference_exposures=rules.refit_reference.output.exposures,
         reference_intervals=rules.refit_reference.output.intervals,
+        opportunities=refit_opportunities,
     output:
         cohort=report(
             "results/report/cohort.html",
@@ -46,6 +47,7 @@ rule report:
         reference_refit_dir=subpath(input.reference_exposures, parent=True),
         reference=config["report"]["reference"],
         build=config["genome_build"],
+        assay=report_assay_args,
         outdir=subpath(output.cohort, parent=True),
     # Patient pages are drawn by up to `threads` processes.
     threads: 2
@@ -58,4 +60,4 @@ rule report:
         "sigforge report --catalog-dir {params.catalog_dir:q} --extract-dir {params.extract_dir:q}"
         " --refit-dir {params.refit_dir:q} --reference-refit-dir {params.reference_refit_dir:q}"
         " --reference={params.reference:q} --threads {threads}"
-        " --genome-build {params.build:q} --out {params.outdir:q} 2> {log:q}"
+        " --genome-build {params.build:q} {params.assay:q} --out {params.outdir:q} 2> {log:q}"
