@@ -75,7 +75,7 @@ class TargetRegions:
         return np.cumsum(delta[:length]) > 0
 
 
-def _merge(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def merge_intervals(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted, disjoint intervals covering the same bases as the given ones."""
     order = np.argsort(starts, kind="stable")
     starts, ends = starts[order], ends[order]
@@ -127,7 +127,7 @@ def read_target_regions(path: str | Path, lengths: Mapping[str, int],
                          "the one matching the FASTA.")
     intervals = {}
     for contig, group in table.groupby(fasta, sort=False):
-        intervals[str(contig)] = _merge(group["start"].to_numpy(np.int64),
+        intervals[str(contig)] = merge_intervals(group["start"].to_numpy(np.int64),
                                         group["end"].to_numpy(np.int64))
     regions = TargetRegions(Path(path), intervals)
     logger.info("%s: %d region(s) on %d contig(s), %s bases after merging overlaps", label,
