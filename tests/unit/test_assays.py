@@ -407,6 +407,14 @@ def test_regions_run_end_to_end_through_the_command_line(assay_data: dict) -> No
         errors[assay] = exposure_error(exposures, assay_data["truth"])
         assert (out / "decomposition.tsv").exists()
     assert errors["regions"] < 0.5 * errors["genome"]
+    patient = folder / "patient"
+    assert main(["refit", "--vcf", str(vcfs[0]), "--reference", fasta, "--regions", bed,
+                 "--signatures", str(signatures), "--assay", "regions", "--opportunities",
+                 str(folder / "opportunities.tsv"), "--method", "nnls", "--bootstrap", "0",
+                 "--out", str(patient)]) == 0
+    assert read_table(patient / "catalog_log.tsv")["outside_regions"].tolist() == [5]
+    page = next((patient / "patients").glob("*.html")).read_text()
+    assert "assay regions" in page and "panel.bed" in page
 
 
 def test_refit_assay_flags_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -252,7 +252,10 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
         reference_matches=matches,
         run_info={"sigforge version": __version__, "VCF": str(args.vcf),
                   "reference FASTA": str(args.reference),
-                  "signatures": f"{args.signatures} ({args.genome_build})",
+                  "signatures": f"{args.signatures} ({args.genome_build}, assay "
+                                f"{getattr(args, 'assay', 'genome')})",
+                  **({"targeted regions": str(args.regions)}
+                     if getattr(args, "regions", None) else {}),
                   "refit method": args.method, "bootstrap resamples": str(args.bootstrap),
                   **({"signature cost (penalty)": str(args.penalty),
                       "tumour-type prior": args.tumour_type} if args.method == "negbin"
