@@ -265,9 +265,12 @@ def opportunities(args: argparse.Namespace) -> None:
     genome = ReferenceGenome(args.reference)
     regions = (read_target_regions(args.regions, genome.lengths, genome.resolve)
                if args.regions else None)
+    total = sum(genome.lengths.values())
     logger.info("counting contexts in %d contig(s), %s bases", len(genome.lengths),
-                f"{sum(genome.lengths.values()):,}")
-    table = count_opportunities(genome, regions)
+                f"{total:,}")
+    with tqdm(total=total, desc="opportunities", unit="b", unit_scale=True,
+              disable=total < 50_000_000 or args.quiet) as bar:
+        table = count_opportunities(genome, regions, progress=bar.update)
     genome.close()
     write_table(table.set_index("kind"), args.out)
     trinucleotides = table[table["kind"] == "trinucleotide"]

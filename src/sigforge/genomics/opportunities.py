@@ -24,6 +24,7 @@ off a contig. Each table holds a ``genome`` column (the whole FASTA) and, with r
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -105,8 +106,11 @@ def _count_chunk(codes: np.ndarray, keep: np.ndarray, inside: np.ndarray | None,
 
 
 def count_opportunities(genome: ReferenceGenome, regions: TargetRegions | None = None,
-                        *, chunk: int = CHUNK_BASES) -> pd.DataFrame:
+                        *, chunk: int = CHUNK_BASES,
+                        progress: Callable[[int], None] | None = None) -> pd.DataFrame:
     """Every context's occurrences in the whole FASTA and (optionally) in the regions.
+
+    ``progress`` is called with the number of bases of each chunk once it is counted.
 
     Returns
     -------
@@ -124,6 +128,8 @@ def count_opportunities(genome: ReferenceGenome, regions: TargetRegions | None =
             keep[start - low:end - low] = True
             inside = None if regions is None else keep & regions.mask(contig, low, high)
             _count_chunk(codes, keep, inside, totals)
+            if progress is not None:
+                progress(end - start)
     frames = []
     for kind, labels in LABELS.items():
         frame = pd.DataFrame({"kind": kind, "context": labels, "genome": totals[kind][0]})
