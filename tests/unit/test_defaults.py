@@ -51,6 +51,7 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
     ("refit.penalty", RefitOptions().penalty, ("refit",), "penalty"),
     ("refit.bootstrap", RefitOptions().bootstrap, ("refit",), "bootstrap"),
     ("refit.confidence", RefitOptions().confidence, ("refit",), "confidence"),
+    ("refit.assay", RefitOptions().assay, ("refit", "report"), "assay"),
     ("refit.novel_below", inspect.signature(decompose_signatures).parameters["novel_below"]
      .default, ("refit",), "novel_below"),
 ]
@@ -69,6 +70,7 @@ CLI_ONLY: list[tuple[str, tuple[str, ...], str]] = [
     ("catalog.contexts", ("catalog",), "contexts"),
     ("catalog.annotation", ("catalog",), "annotation"),
     ("catalog.multi_snvs_in_sbs", ("catalog",), "multi_snvs_in_sbs"),
+    ("catalog.regions", ("catalog", "opportunities", "refit"), "regions"),
 ]
 
 #: Where config/config.yaml departs from the schema's defaults on purpose: the bundled demo

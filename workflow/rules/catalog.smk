@@ -30,6 +30,7 @@ rule catalog_sample:
         reference=REFERENCE,
         fai=rules.genome_faidx.output.fai,
         annotation=catalog_annotation,
+        regions=catalog_regions,
     output:
         matrices=expand(out("catalogs/samples/{{stem}}/{context}.tsv"), context=CONTEXTS),
         skips=out("catalogs/samples/{stem}/catalog_log.tsv"),
@@ -77,3 +78,28 @@ rule merge_catalogs:
         "../../environment.yml"
     shell:
         "sigforge merge-catalogs --inputs {params.dirs:q} --out {params.outdir:q} 2> {log:q}"
+
+
+# The trinucleotide and dinucleotide opportunities of the whole FASTA and of the assay's
+# targeted regions (catalog.regions), counted once for the refits of refit.assay regions.
+if CATALOG_CONFIG["regions"]:
+
+    rule opportunities:
+        input:
+            reference=REFERENCE,
+            fai=rules.genome_faidx.output.fai,
+            regions=CATALOG_CONFIG["regions"],
+        output:
+            table=out("catalogs/opportunities.tsv"),
+        log:
+            out("logs/catalog/opportunities.log"),
+        threads: 1
+        resources:
+            # chunks of 16 Mb: a few hundred MB whatever the genome
+            mem_mb=2000,
+            runtime=60,
+        conda:
+            "../../environment.yml"
+        shell:
+            "sigforge opportunities --reference={input.reference:q} --regions={input.regions:q}"
+            " --out {output.table:q} 2> {log:q}"

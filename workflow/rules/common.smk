@@ -70,6 +70,8 @@ if MODE == "vcf":
         checked(check_reference, REFERENCE)  # its index is built by rule genome_faidx
         checked(checks.check_tumour_type, REFIT["tumour_type"],
                 checks.config_source(getattr(workflow, "configfiles", [])))
+        checked(checks.check_assay, REFIT["assay"], config["catalog"]["regions"],
+                checks.config_source(getattr(workflow, "configfiles", [])))
     CATALOG_CONFIG = config["catalog"]
     CONTEXTS = checked(check_catalog_config, CATALOG_CONFIG["contexts"],
                        CATALOG_CONFIG["annotation"])
@@ -201,11 +203,18 @@ def catalog_annotation(wildcards):
     return [CATALOG_CONFIG["annotation"]] if "SBS288" in CONTEXTS else []
 
 
+def catalog_regions(wildcards):
+    """The BED of the assay's targeted regions (config catalog.regions), when set."""
+    return [CATALOG_CONFIG["regions"]] if CATALOG_CONFIG["regions"] else []
+
+
 def catalog_flags(wildcards, input):
-    """--contexts, --annotation, --all-filters and --multi-snvs-in-sbs: a list of arguments."""
+    """--contexts, --annotation, --all-filters, --multi-snvs-in-sbs and --regions: a list of
+    arguments."""
     return flags.catalog_flags(CONTEXTS, str(input.annotation),
                                all_filters=CATALOG_CONFIG["all_filters"],
-                               multi_snvs_in_sbs=CATALOG_CONFIG["multi_snvs_in_sbs"])
+                               multi_snvs_in_sbs=CATALOG_CONFIG["multi_snvs_in_sbs"],
+                               regions=CATALOG_CONFIG["regions"])
 
 
 def chunk_first(wildcards):
@@ -259,12 +268,38 @@ def refit_regions(wildcards):
 
 def refit_vcf_args(wildcards, input):
     """The data of a patient refit: its VCF, the reference, its name and VCF column, filters,
-    the regions of interest; its page goes to {outdir}/patients/{stem}.html."""
+    the regions of interest, the assay's targeted regions; its page goes to
+    {outdir}/patients/{stem}.html."""
     return flags.vcf_refit_flags(input.vcf, input.reference, sample_name(wildcards),
                                  sample_row(wildcards).get("vcf_sample", ""),
                                  all_filters=CATALOG_CONFIG["all_filters"],
                                  regions=input.regions[0] if input.regions else None,
-                                 page_dir=OUT)
+                                 page_dir=OUT, targets=CATALOG_CONFIG["regions"])
+
+
+
+def refit_opportunities(wildcards):
+    """The opportunities table that refit.assay regions rescales the signatures to."""
+    return [rules.opportunities.output.table] if REFIT["assay"] == "regions" else []
+
+
+def refit_assay_args(wildcards, input):
+    """--opportunities with assay regions; --native-signatures for de novo signatures (they
+    were extracted from the assay's own catalogs)."""
+    opportunities = input.get("opportunities")
+    return flags.assay_flags(REFIT["assay"], opportunities[0] if opportunities else None,
+                             native=REFIT["signatures"] == "denovo")
+
+
+def reference_assay_args(wildcards, input):
+    """--opportunities of the refits against the reference set (assay regions)."""
+    opportunities = input.get("opportunities")
+    return flags.assay_flags(REFIT["assay"], opportunities[0] if opportunities else None)
+
+
+def report_assay_args(wildcards, input):
+    """--assay and --opportunities of the report (its matches to the reference set)."""
+    return [f"--assay={REFIT['assay']}", *reference_assay_args(wildcards, input)]
 
 
 # Resources: memory (MB) and runtime (minutes) of each job, times the attempt

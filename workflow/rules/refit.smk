@@ -10,6 +10,7 @@ rule refit:
     input:
         catalog=out("catalogs/{catalog}.tsv"),
         signatures=refit_signatures,
+        opportunities=refit_opportunities,
     output:
         exposures=out("refit/{catalog}/exposures.tsv"),
         reconstruction=out("refit/{catalog}/reconstruction.tsv"),
@@ -23,6 +24,7 @@ rule refit:
         data=refit_catalog_args,
         signatures=refit_signatures_arg,
         options=REFIT_FLAGS,
+        assay=refit_assay_args,
         outdir=subpath(output.exposures, parent=True),
     threads: 1
     resources:
@@ -32,13 +34,14 @@ rule refit:
         "../../environment.yml"
     shell:
         "sigforge refit {params.data:q} --signatures={params.signatures:q}"
-        " {params.options:q} --out {params.outdir:q} 2> {log:q}"
+        " {params.options:q} {params.assay:q} --out {params.outdir:q} 2> {log:q}"
 
 
 # The cohort against the whole reference set (config `signatures`).
 use rule refit as refit_reference with:
     input:
         catalog=out("catalogs/{catalog}.tsv"),
+        opportunities=refit_opportunities,
     output:
         exposures=out("refit/{catalog}/reference/exposures.tsv"),
         reconstruction=out("refit/{catalog}/reference/reconstruction.tsv"),
@@ -50,6 +53,7 @@ use rule refit as refit_reference with:
         out("benchmarks/refit/{catalog}_reference.tsv")
     params:
         signatures=config["signatures"],
+        assay=reference_assay_args,
     resources:
         mem_mb=2000,
         runtime=60,
@@ -65,6 +69,8 @@ use rule refit as refit_patient with:
         reference=REFERENCE,
         fai=rules.genome_faidx.output.fai,
         regions=refit_regions,
+        targets=catalog_regions,
+        opportunities=refit_opportunities,
     output:
         exposures=out("patients/{stem}/exposures.tsv"),
         intervals=out("patients/{stem}/exposure_intervals.tsv"),
@@ -78,6 +84,7 @@ use rule refit as refit_patient with:
     params:
         data=refit_vcf_args,
         signatures=config["signatures"],
+        assay=reference_assay_args,
         outdir=subpath(output.exposures, parent=True),
     resources:
         mem_mb=1000,

@@ -23,6 +23,7 @@ rule report:
         skips=rules.merge_catalogs.output.skips,
         results=report_inputs,
         patients=expand(out("patients/{stem}.html"), stem=SAMPLES["stem"]),
+        opportunities=refit_opportunities,
     output:
         cohort=report(
             out("report/cohort.html"),
@@ -55,6 +56,7 @@ rule report:
         patients_dir=out("patients"),
         signatures=config["signatures"],
         build=config["genome_build"],
+        assay=report_assay_args,
         outdir=subpath(output.cohort, parent=True),
     # Patient pages are drawn by up to `threads` processes.
     threads: 2
@@ -67,4 +69,4 @@ rule report:
         "sigforge report --catalog-dir {params.catalog_dir:q} --extract-dir {params.extract_dir:q}"
         " --refit-dir {params.refit_dir:q} --patients-dir {params.patients_dir:q}"
         " --signatures={params.signatures:q} --threads {threads}"
-        " --genome-build {params.build:q} --out {params.outdir:q} 2> {log:q}"
+        " --genome-build {params.build:q} {params.assay:q} --out {params.outdir:q} 2> {log:q}"

@@ -7,7 +7,8 @@ all in one process.
 
 This module holds :func:`main`, the global options and the error handling. One module per
 stage declares its commands (``add_parsers``) and their handlers: :mod:`.catalog`
-(``catalog``, ``merge-catalogs``), :mod:`.discovery` (``replicates`` ... ``extract``),
+(``catalog``, ``merge-catalogs``, ``opportunities``), :mod:`.discovery` (``replicates`` ...
+``extract``),
 :mod:`.refit`, :mod:`.report`, :mod:`.matrix` (the generic-matrix commands); :mod:`._common`
 lists the commands and holds the shared options, :mod:`.outputs` checks output paths. Option
 defaults come from the options dataclasses (``NMFOptions``, ``CVOptions``, ``RankRule``,
@@ -70,7 +71,7 @@ def _build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
 
 # Commands whose --out names one file; every other command's --out is a folder.
-_FILE_OUTPUTS = frozenset({"replicates", "cross-validate"})
+_FILE_OUTPUTS = frozenset({"replicates", "cross-validate", "opportunities"})
 _NAME_OPTIONS = (("name", "--name"), ("modalities", "--modalities"))
 
 

@@ -38,6 +38,8 @@ COMMANDS = {
     "catalog": Command("catalog", "VCFs/MAFs + reference FASTA -> SBS96, SBS288, SBS1536, "
                        "DBS78, ID83 catalogs"),
     "merge-catalogs": Command("catalog", "join per-sample catalog directories into a cohort"),
+    "opportunities": Command("catalog", "trinucleotide and dinucleotide counts of the FASTA "
+                             "and of an assay's targeted regions (for --assay regions)"),
     "replicates": Command("discovery", "factor one chunk of bootstrap replicates at rank k"),
     "consensus": Command("discovery", "cluster one rank's replicates into stable signatures"),
     "cross-validate": Command("discovery", "held-out-entry cross-validation of rank k"),

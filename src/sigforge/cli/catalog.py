@@ -1,5 +1,6 @@
-"""The ``catalog`` and ``merge-catalogs`` commands, apart from :mod:`sigforge.cli.commands` so that
-counting does not pay for importing the discovery stack (scipy, numba) at start-up.
+"""The ``catalog``, ``merge-catalogs`` and ``opportunities`` commands, apart from
+:mod:`sigforge.cli.commands` so that counting does not pay for importing the discovery stack
+(scipy, numba) at start-up.
 """
 
 from __future__ import annotations
@@ -89,6 +90,11 @@ def catalog(args: argparse.Namespace) -> None:
         file_stems(list(args.sample_name), "--sample-name")
     options = _catalog_options(args)
     genome = ReferenceGenome(args.reference, keep_sequences=len(paths) > 1)
+    if args.regions is not None:
+        from sigforge.genomics.target_regions import read_target_regions
+
+        options = dataclasses.replace(options, regions=read_target_regions(
+            args.regions, genome.lengths, genome.resolve))
     if options.annotation is not None:
         options = dataclasses.replace(options,
                                       annotation=options.annotation.renamed(genome.resolve))
@@ -250,8 +256,32 @@ def merge_catalogs(args: argparse.Namespace) -> None:
                 merged[contexts[0]].shape[1])
 
 
+def opportunities(args: argparse.Namespace) -> None:
+    """``sigforge opportunities``: context counts of the whole FASTA and of the regions."""
+    from sigforge.genomics.genome import ReferenceGenome
+    from sigforge.genomics.opportunities import count_opportunities
+    from sigforge.genomics.target_regions import read_target_regions
+
+    genome = ReferenceGenome(args.reference)
+    regions = (read_target_regions(args.regions, genome.lengths, genome.resolve)
+               if args.regions else None)
+    total = sum(genome.lengths.values())
+    logger.info("counting contexts in %d contig(s), %s bases", len(genome.lengths),
+                f"{total:,}")
+    with tqdm(total=total, desc="opportunities", unit="b", unit_scale=True,
+              disable=total < 50_000_000 or args.quiet) as bar:
+        table = count_opportunities(genome, regions, progress=bar.update)
+    genome.close()
+    write_table(table.set_index("kind"), args.out)
+    trinucleotides = table[table["kind"] == "trinucleotide"]
+    logger.info("%s trinucleotides in the FASTA%s; wrote %s",
+                f"{int(trinucleotides['genome'].sum()):,}",
+                f", {int(trinucleotides['regions'].sum()):,} in the regions"
+                if regions is not None else "", args.out)
+
+
 def add_parsers(subparsers: Any) -> None:
-    """Declare ``catalog`` and ``merge-catalogs``."""
+    """Declare ``catalog``, ``merge-catalogs`` and ``opportunities``."""
     p = add_command(subparsers, "catalog", catalog)
     p.add_argument("--reference", required=True, help="reference FASTA (plain or bgzipped)")
     p.add_argument("--vcf", nargs="+", default=[], help="VCF/BCF files (plain or bgzipped)")
@@ -281,6 +311,10 @@ def add_parsers(subparsers: Any) -> None:
                    help="also count the SNVs of DBSs and of 3+ adjacent SNVs in SBS96/288/1536,"
                         " as SigProfilerMatrixGenerator does (default: each variant in one "
                         "catalog only)")
+    p.add_argument("--regions", default=None, metavar="BED",
+                   help="the assay's targeted regions (exome baits, panel): count only the "
+                        "variants whose POS lies inside; the rest are counted as "
+                        "outside_regions in catalog_log.tsv (default: the whole genome)")
     p.add_argument("--out", required=True, help="output directory")
 
     p = add_command(subparsers, "merge-catalogs", merge_catalogs)
@@ -288,3 +322,9 @@ def add_parsers(subparsers: Any) -> None:
                    help="directories written by 'catalog'; every context file is merged")
     p.add_argument("--out", required=True, help="output directory")
 
+    p = add_command(subparsers, "opportunities", opportunities)
+    p.add_argument("--reference", required=True, help="reference FASTA (plain or bgzipped)")
+    p.add_argument("--regions", default=None, metavar="BED",
+                   help="the assay's targeted regions; adds a 'regions' column")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="output TSV: kind, context, genome[, regions]")

@@ -34,7 +34,7 @@ from sigforge.io import (
     write_matrix,
     write_table,
 )
-from sigforge.refit import REFIT_METHODS, RefitOptions
+from sigforge.refit import ASSAYS, REFIT_METHODS, RefitOptions
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,44 @@ def _refit_options(args: argparse.Namespace) -> RefitOptions:
     """RefitOptions from the command-line flags (checked there)."""
     return RefitOptions(method=args.method, bootstrap=args.bootstrap,
                         confidence=args.confidence, seed=args.seed, penalty=args.penalty,
-                        likelihood_threshold=args.likelihood_threshold)
+                        likelihood_threshold=args.likelihood_threshold, assay=args.assay)
+
+
+def _assay_opportunities(args: argparse.Namespace) -> pd.DataFrame | None:
+    """The opportunities table of --assay regions, checked against the other flags first."""
+    if args.generic and args.assay != "genome":
+        raise InputError(f"--assay {args.assay} adapts mutation signatures to what was "
+                         "sequenced; a --generic matrix has no sequence contexts: drop "
+                         "--assay.")
+    if args.assay != "regions":
+        if args.opportunities is not None:
+            raise InputError(f"--opportunities is used only with --assay regions (the assay "
+                             f"is {args.assay}): drop it, or give --assay regions.")
+        return None
+    if args.opportunities is None:
+        raise InputError("--assay regions rescales the signatures to the targeted regions' "
+                         "opportunities: give --opportunities FILE (written by 'sigforge "
+                         "opportunities --reference GENOME.fa --regions BED --out FILE').")
+    from sigforge.genomics.opportunities import read_opportunities
+
+    table = read_opportunities(args.opportunities)
+    if "regions" not in table.columns:
+        raise InputError(f"--opportunities {args.opportunities}: has no 'regions' column; "
+                         "write it with 'sigforge opportunities --regions BED'.")
+    return table
+
+
+def _load_for_assay(args: argparse.Namespace, name: str, channel_set: str, *,
+                    native: bool = False) -> Matrix:
+    """A reference or signature table adapted to --assay (``native``: a user's table already
+    relative to the assay's opportunities, used as given)."""
+    from sigforge.genomics.reference import available_references, load_reference
+
+    assay = "genome" if native and name not in available_references() else args.assay
+    if assay != args.assay:
+        logger.info("--native-signatures: %s used as given for assay %s", name, args.assay)
+    return load_reference(name, channel_set=channel_set, genome_build=args.genome_build,
+                          assay=assay, opportunities=args.opportunity_table)
 
 
 def _prevalence(args: argparse.Namespace) -> pd.Series | None:
@@ -145,8 +182,14 @@ def _patient_catalog(args: argparse.Namespace) -> _Patient:
     file_stems([name], f"VCF {args.vcf}")  # the name becomes file names: check it first
     genome = ReferenceGenome(args.reference)
     contexts = ("SBS96", "DBS78", "ID83")
+    targets = None
+    if args.regions is not None:
+        from sigforge.genomics.target_regions import read_target_regions
+
+        targets = read_target_regions(args.regions, genome.lengths, genome.resolve)
     result = count_sample(args.vcf, genome, sample=name, vcf_sample=args.vcf_sample,
-                          all_filters=args.all_filters, contexts=contexts, keep_variants=True)
+                          all_filters=args.all_filters, contexts=contexts, keep_variants=True,
+                          regions=targets)
     genome.close()
     catalogs, log = assemble_cohort([result], contexts)
     counts = catalogs["SBS96"]
@@ -237,10 +280,8 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     if args.generic:
         signatures = read_matrix(args.signatures)
     else:
-        from sigforge.genomics.reference import load_reference
-
-        signatures = load_reference(args.signatures, channel_set=matrix.channel_set or "SBS96",
-                                    genome_build=args.genome_build)
+        signatures = _load_for_assay(args, args.signatures, matrix.channel_set or "SBS96",
+                                     native=args.native_signatures)
     if signatures.channel_set != matrix.channel_set:
         raise InputError(f"signatures {signatures.path} ({signatures.channel_set or 'generic'}"
                          f") do not match the catalog {matrix.path} "
@@ -318,11 +359,7 @@ def _patient_types(args: argparse.Namespace, patient: _Patient, out: Path) -> li
     """Refit the patient's doublets and indels to the shipped set's DBS78 and ID83 tables
     (artefacts left out as for SBS96; --restrict-to names SBS signatures, so it does not apply
     to them), writing each into ``out/<type>/``; nothing for a set of one channel set."""
-    from sigforge.genomics.reference import (
-        available_references,
-        load_reference,
-        shipped_channel_sets,
-    )
+    from sigforge.genomics.reference import available_references, shipped_channel_sets
     from sigforge.refit import refit_catalog, with_unfitted_samples
     from sigforge.report.patient_types import TypeRefit
 
@@ -332,8 +369,7 @@ def _patient_types(args: argparse.Namespace, patient: _Patient, out: Path) -> li
     for name, counts in patient.others.items():
         if name not in shipped_channel_sets(args.signatures):
             continue
-        reference = load_reference(args.signatures, channel_set=name,
-                                   genome_build=args.genome_build).data
+        reference = _load_for_assay(args, args.signatures, name).data
         reference = _drop_artefacts(args, reference).loc[counts.index]
         if counts.to_numpy().sum() > 0:
             result = refit_catalog(counts, reference, _refit_options(args),
@@ -354,34 +390,42 @@ def _patient_types(args: argparse.Namespace, patient: _Patient, out: Path) -> li
     return refits
 
 
-def _decomposition(args: argparse.Namespace, matrix: Matrix,
-                   signatures: Matrix) -> pd.DataFrame | None:
-    """decomposition.tsv: each signature as a sparse mix of --decompose-into (the identity
-    when refitting to that set itself); None for generic matrices."""
+def _decomposition(args: argparse.Namespace, matrix: Matrix, signatures: Matrix
+                   ) -> pd.DataFrame | None:
+    """The signatures decomposed into --decompose-into, adapted to the same --assay (None for
+    generic matrices; the identity when refitting to that set itself)."""
     from sigforge.refit import decompose_signatures, identity_decomposition
 
     if matrix.channel_set is None:
         return None
     if args.signatures == args.decompose_into:
         return identity_decomposition(signatures.data)
-    from sigforge.genomics.reference import load_reference
-
-    reference = load_reference(args.decompose_into, channel_set=matrix.channel_set,
-                               genome_build=args.genome_build).data
+    reference = _load_for_assay(args, args.decompose_into, matrix.channel_set).data
     return decompose_signatures(signatures.data, reference.loc[matrix.data.index],
                                 novel_below=args.novel_below)
 
 
-def refit(args: argparse.Namespace) -> None:
-    """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
-    log = patient = None
+def _check_source_options(args: argparse.Namespace) -> None:
+    """Refuse options that do not fit the input: --generic with a VCF; --page-dir and
+    --regions (which concern one patient's VCF) with a catalog."""
     if args.generic and not args.catalog:
         raise InputError("--generic refits a --catalog matrix; a VCF is always a mutation "
                          "catalog: drop --generic.")
     if args.page_dir and not args.vcf:
         raise InputError("--page-dir places the page of a one-patient refit: give --vcf, or "
                          "drop the option.")
+    if args.regions is not None and not args.vcf:
+        raise InputError("--regions restricts the counting of a --vcf to the targeted "
+                         "regions; a --catalog was counted already (count it with 'sigforge "
+                         "catalog --regions BED'): drop --regions.")
+
+
+def refit(args: argparse.Namespace) -> None:
+    """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
+    log = patient = None
+    _check_source_options(args)
     regions = _read_regions(args)
+    args.opportunity_table = _assay_opportunities(args)
     if args.catalog:
         matrix = read_table_matrix(args.catalog, generic=args.generic)
         if matrix.data.shape[1] == 0:
@@ -408,12 +452,11 @@ def refit(args: argparse.Namespace) -> None:
         write_table(decomposition, out / "decomposition.tsv")
     if patient is not None:
         _write_attribution(patient, signatures, result.exposures, regions, out)
-    if patient is not None:
         write_patient_page(args, matrix, log, signatures, result, out,
                            Path(args.page_dir) if args.page_dir else out,
                            _patient_types(args, patient, out))
-    logger.info("refit %d sample(s) to %d signatures (%s): median %d signatures used, median "
-                "cosine %.3f", n, signatures.data.shape[1], args.method,
+    logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %d signatures "
+                "used, median cosine %.3f", n, signatures.data.shape[1], args.method, args.assay,
                 result.reconstruction["signatures_used"].median(),
                 result.reconstruction["cosine"].median())
 
@@ -443,6 +486,20 @@ def add_parsers(subparsers: Any) -> None:
                    "such as COSMIC_v3.6")
     p.add_argument("--genome-build", default="GRCh37", choices=["GRCh37", "GRCh38"],
                    help="build of a shipped signature set")
+    p.add_argument("--assay", default=field_default(RefitOptions, "assay"), choices=ASSAYS,
+                   help="what was sequenced: genome (signatures as shipped), exome (the "
+                        "shipped exome tables of SBS96/DBS78), regions (signatures rescaled "
+                        "to the targeted regions' --opportunities); applies to --signatures "
+                        "and --decompose-into; ID83 is never rescaled")
+    p.add_argument("--opportunities", default=None, metavar="FILE",
+                   help="with --assay regions: the table of 'sigforge opportunities "
+                        "--regions BED'")
+    p.add_argument("--native-signatures", action="store_true",
+                   help="the --signatures file is already relative to the assay's "
+                        "opportunities (e.g. de novo signatures of this cohort): used as given")
+    p.add_argument("--regions", default=None, metavar="BED",
+                   help="with --vcf: count only the variants inside the assay's targeted "
+                        "regions (the rest: outside_regions in catalog_log.tsv)")
     p.add_argument("--method", default=field_default(RefitOptions, "method"),
                    choices=REFIT_METHODS, help="sparse refit rule (see sigforge.refit)")
     p.add_argument("--penalty", type=float, default=field_default(RefitOptions, "penalty"),

@@ -18,6 +18,7 @@ from sigforge import __version__
 from sigforge.cli._common import (
     add_command,
     fact_text,
+    field_default,
     require_files,
 )
 from sigforge.cli.report_contexts import (
@@ -32,6 +33,7 @@ from sigforge.io import (
     read_json,
     read_table,
 )
+from sigforge.refit.options import ASSAYS, RefitOptions
 
 if TYPE_CHECKING:
     from sigforge.report.cohort import CohortData
@@ -47,13 +49,28 @@ def _reference_set(args: argparse.Namespace, name: str) -> pd.DataFrame | None:
     channel_set = "SBS96" if name in ("SBS288", "SBS1536") else name
     try:
         return load_reference(args.signatures, channel_set=channel_set,
-                              genome_build=args.genome_build).data
+                              genome_build=args.genome_build, assay=args.assay,
+                              opportunities=args.opportunity_table).data
     except InputError:
         if channel_set == "SBS96":
             raise
         logger.info("%s has no %s table: %s is shown without reference matches",
                     args.signatures, channel_set, name)
         return None
+
+
+def _assay_opportunities(args: argparse.Namespace) -> pd.DataFrame | None:
+    """The --opportunities table that --assay regions rescales the reference to (None for
+    the other assays)."""
+    if args.assay != "regions":
+        return None
+    if args.opportunities is None:
+        raise InputError("--assay regions needs --opportunities FILE (the table of 'sigforge "
+                         "opportunities --regions BED') to rescale the reference the "
+                         "signatures are matched to.")
+    from sigforge.genomics.opportunities import read_opportunities
+
+    return read_opportunities(args.opportunities)
 
 
 def _patient_pages(args: argparse.Namespace, stems: dict[str, str], out: Path
@@ -89,6 +106,7 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
     require_files(catalog_dir, ["SBS96.tsv", "catalog_log.tsv"], "--catalog-dir",
                   "sigforge catalog (or merge-catalogs)")
     _require_sbs96(extract_root, refit_root)
+    args.opportunity_table = _assay_opportunities(args)
     contexts = tuple(read_context(name, catalog_dir, extract_root, refit_root, out,
                                   _reference_set(args, name))
                      for name in REPORT_CONTEXTS if (catalog_dir / f"{name}.tsv").is_file())
@@ -172,7 +190,7 @@ def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
     rule = provenance.get("rank_rule")
     if isinstance(rule, dict):
         info["rank rule"] = ", ".join(f"{key}={value}" for key, value in rule.items())
-    info["reference signatures"] = f"{args.signatures} ({args.genome_build})"
+    info["reference signatures"] = f"{args.signatures} ({args.genome_build}, assay {args.assay})"
     info["sigforge version"] = str(provenance.get("sigforge", __version__))
     versions = {"python": provenance.get("python", platform.python_version()),
                 "numpy": provenance.get("numpy", np.__version__), "pandas": pd.__version__,
@@ -213,7 +231,10 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
         reference_matches=matches,
         run_info={"sigforge version": __version__, "VCF": str(args.vcf),
                   "reference FASTA": str(args.reference),
-                  "signatures": f"{args.signatures} ({args.genome_build})",
+                  "signatures": f"{args.signatures} ({args.genome_build}, assay "
+                                f"{getattr(args, 'assay', 'genome')})",
+                  **({"targeted regions": str(args.regions)}
+                     if getattr(args, "regions", None) else {}),
                   "refit method": args.method, "bootstrap resamples": str(args.bootstrap),
                   **({"signature cost (penalty)": str(args.penalty),
                       "tumour-type prior": args.tumour_type} if args.method == "negbin"
@@ -267,6 +288,11 @@ def add_parsers(subparsers: Any) -> None:
                    help="directory of the per-patient refit pages, DIR/{stem}.html: the "
                         "Patients table links each sample's page; a missing page is an error "
                         "(default: no such links)")
+    p.add_argument("--assay", default=field_default(RefitOptions, "assay"), choices=ASSAYS,
+                   help="what was sequenced (as for refit): genome, exome or regions; picks "
+                        "the reference tables the signatures are matched to")
+    p.add_argument("--opportunities", default=None, metavar="FILE",
+                   help="with --assay regions: the table of 'sigforge opportunities'")
     p.add_argument("--threads", type=int, default=None,
                    help="processes drawing patient pages (default: the CPUs allowed, at most 8)")
     p.add_argument("--out", required=True, help="output directory")

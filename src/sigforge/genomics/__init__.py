@@ -12,7 +12,9 @@
 - :mod:`.samplesheet`: the workflow's samples sheet.
 - :mod:`.tables`: catalog and signature tables read with channel sets recognised.
 - :mod:`.reference`: reference signature sets shipped as package data (``data/``, with
-  ``PROVENANCE.md``).
+  ``PROVENANCE.md``), adapted to the assay (genome, exome, targeted regions).
+- :mod:`.target_regions`: an assay's targeted regions (BED, read by :mod:`.regions`);
+  :mod:`.opportunities`: context counts of the FASTA and of the regions, channel -> context.
 
 May import the generic layers (:mod:`sigforge.io`, :mod:`sigforge.nmf`,
 :mod:`sigforge.discovery`, :mod:`sigforge.refit`) and pysam (the only package that does);
@@ -58,6 +60,11 @@ _SOURCES = {
     "SUBSTITUTIONS": "contexts",
     "SampleCatalog": "accounting",
     "StrandAnnotation": "annotation",
+    "TargetRegions": "target_regions",
+    "channel_contexts": "opportunities",
+    "count_opportunities": "opportunities",
+    "read_opportunities": "opportunities",
+    "read_target_regions": "target_regions",
     "VARIANT_COLUMNS": "sbs_variants",
     "VCF_SUFFIXES": "variant_table",
     "VariantTable": "variant_table",
@@ -127,13 +134,16 @@ __all__ = [
     "SBS_CONTEXTS", "SKIP_REASONS", "STRANDS", "SUBSTITUTIONS", "VARIANT_COLUMNS", "VCF_SUFFIXES",
     "CatalogOptions",
     "ChannelSetMatch", "MutationChannelSets", "ReferenceGenome", "SampleCatalog",
-    "StrandAnnotation", "VariantTable", "anchor_maf_indels", "assemble_cohort",
-    "available_references", "check_build", "check_catalog_config", "check_contigs_missing",
+    "StrandAnnotation", "TargetRegions", "VariantTable", "anchor_maf_indels", "assemble_cohort",
+    "available_references", "channel_contexts", "check_build", "check_catalog_config",
+    "check_contigs_missing",
     "check_path_safe", "check_ref_mismatch", "check_sample_name", "classify_table",
-    "closest_channel_set", "collect_inputs", "count_sample", "count_table", "dbs78_label",
+    "closest_channel_set", "collect_inputs", "count_opportunities", "count_sample", "count_table",
+    "dbs78_label",
     "detect_channel_set", "encode", "ensure_index", "file_compression", "file_stem", "file_stems",
     "header_contig_lengths", "id83_label", "input_stem", "is_maf", "largest_contig",
     "load_aetiology", "load_reference", "normalise_sbs96_label", "open_vcf", "read_annotation",
-    "read_catalog", "read_input", "read_maf", "read_sample_sheet", "read_signatures", "read_vcf",
+    "read_catalog", "read_input", "read_maf", "read_opportunities", "read_sample_sheet",
+    "read_signatures", "read_target_regions", "read_vcf",
     "reverse_complement", "sbs96_label", "sbs_channel_indices", "vcf_sample_columns",
 ]

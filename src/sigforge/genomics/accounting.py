@@ -15,6 +15,7 @@ import pandas as pd
 
 from sigforge.genomics.annotation import StrandAnnotation
 from sigforge.genomics.contexts import CHANNEL_SETS
+from sigforge.genomics.target_regions import TargetRegions
 from sigforge.io import InputError
 
 #: Where a variant went when it was not counted, in the column order of ``catalog_log.tsv``.
@@ -31,6 +32,7 @@ SKIP_REASONS = (
     "ambiguous_base",   # a base other than A/C/G/T in REF, ALT or an SNV's trinucleotide
     "duplicate",        # same contig, POS, REF and ALT already counted for this sample
     "in_dbs",           # second SNV of an adjacent pair counted once as a DBS
+    "outside_regions",  # POS outside the assay's targeted regions (CatalogOptions.regions)
 )
 REASON_CODE = {reason: code for code, reason in enumerate(SKIP_REASONS, start=1)}
 COUNTED = 0
@@ -51,6 +53,9 @@ class CatalogOptions:
     ``keep_variants`` also keeps, per sample, one record per variant counted in SBS96
     (``SampleCatalog.variants``, see :mod:`.sbs_variants`), for per-mutation attribution; off
     by default so that counting a cohort builds no per-variant tables.
+
+    ``regions`` (the assay's targeted regions, :mod:`.target_regions`) counts only the
+    variants whose POS lies inside them; the others are ``outside_regions`` in the log.
     """
 
     contexts: tuple[str, ...] = ("SBS96",)
@@ -58,6 +63,7 @@ class CatalogOptions:
     annotation: StrandAnnotation | None = None
     multi_snvs_in_sbs: bool = False
     keep_variants: bool = False
+    regions: TargetRegions | None = None
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.contexts if c not in CHANNEL_SETS]

@@ -19,8 +19,10 @@ The checks run in this order and the first that applies wins:
 5. ``contig_missing`` (no FASTA contig under any alias, e.g. ``chr1``/``1``, ``chrM``/``MT``),
    ``contig_end`` (an SNV on a contig's first/last base, or REF running off the contig),
    ``ref_mismatch`` (REF differs from the FASTA), ``ambiguous_base`` (N next to an SNV).
-6. ``duplicate``: the same contig, POS, REF and ALT already counted for the sample.
-7. Adjacent SNVs of one sample: a pair of SNVs on consecutive positions whose next SNVs on
+6. ``outside_regions`` (only with ``CatalogOptions.regions``, the assay's targeted regions):
+   the variant's POS lies outside them (:mod:`.target_regions`).
+7. ``duplicate``: the same contig, POS, REF and ALT already counted for the sample.
+8. Adjacent SNVs of one sample: a pair of SNVs on consecutive positions whose next SNVs on
    either side lie more than 5 bp away is one DBS (counted once, on the first SNV; the second
    goes to ``in_dbs``), as SigProfilerMatrixGenerator does; a pair with another SNV within
    5 bp stays two SBS (also as SPMG); three or more consecutive SNVs are ``mnv``.
@@ -71,6 +73,7 @@ from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.genomics.genome import ReferenceGenome
 from sigforge.genomics.maf import anchor_maf_indels
 from sigforge.genomics.sample_counts import DBS_ISOLATION_BP, count_sample_rows
+from sigforge.genomics.target_regions import TargetRegions
 from sigforge.genomics.variant_table import VariantTable
 from sigforge.genomics.variants import read_input
 from sigforge.io import InputError
@@ -134,11 +137,13 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
 def count_sample(vcf_path: str | Path, genome: ReferenceGenome, *, sample: str,
                  vcf_sample: str | None = None, all_filters: bool = False,
                  contexts: Sequence[str] = ("SBS96",),
-                 keep_variants: bool = False) -> SampleCatalog:
+                 keep_variants: bool = False,
+                 regions: TargetRegions | None = None) -> SampleCatalog:
     """Count one single-sample VCF (or one column of a multi-sample VCF) under a given name.
 
     ``keep_variants`` also returns the variants counted in SBS96, one record each, in
-    ``result.variants`` (see :mod:`sigforge.genomics.sbs_variants`).
+    ``result.variants`` (see :mod:`sigforge.genomics.sbs_variants`). ``regions`` counts only
+    the variants inside the assay's targeted regions (the rest: ``outside_regions``).
 
     Raises
     ------
@@ -150,7 +155,8 @@ def count_sample(vcf_path: str | Path, genome: ReferenceGenome, *, sample: str,
         raise InputError(f"VCF {vcf_path}: has {len(table.samples)} sample columns "
                          f"{table.samples}; say which one is the tumour (samples sheet column "
                          "'vcf_sample' or --vcf-sample).")
-    options = CatalogOptions(tuple(contexts), all_filters, keep_variants=keep_variants)
+    options = CatalogOptions(tuple(contexts), all_filters, keep_variants=keep_variants,
+                             regions=regions)
     result = count_table(table, genome, options)[0]
     result.sample = sample
     return result

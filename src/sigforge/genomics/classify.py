@@ -1,7 +1,7 @@
 """Sample-independent verdicts on every allele of a variant table (:func:`classify_table`).
 
 Each allele gets its kind, its fate so far (countable, or the first skip reason that applies:
-steps 2-5 of the order in :mod:`.catalog`'s docstring) and its channel in every context; each
+steps 2-6 of the order in :mod:`.catalog`'s docstring) and its channel in every context; each
 contig of the FASTA is fetched once. What depends on the sample (FILTER, genotypes,
 duplicates, adjacent SNVs) is decided later, in :mod:`.sample_counts`.
 """
@@ -35,6 +35,7 @@ from sigforge.genomics.contexts import (
     sbs_channel_indices,
 )
 from sigforge.genomics.genome import ReferenceGenome
+from sigforge.genomics.target_regions import TargetRegions
 from sigforge.genomics.variant_table import VariantTable
 
 _ACGT = re.compile(r"^[ACGT]+$")
@@ -208,6 +209,14 @@ def _classify_others(rows: np.ndarray, table: VariantTable, text: str, out: Clas
             out.indel[row] = _ID83_INDEX[id83_label(text, pos, ref, alt)]  # type: ignore[index]
 
 
+def _mark_outside(rows: np.ndarray, table: VariantTable, contig: str, regions: TargetRegions,
+                  out: Classified) -> None:
+    """Countable rows whose POS lies outside the targeted regions become ``outside_regions``
+    (after the REF checks, so the build checks still see every variant)."""
+    inside = regions.contains(contig, table.pos[rows])
+    out.fate[rows[~inside]] = REASON_CODE["outside_regions"]
+
+
 def classify_table(table: VariantTable, genome: ReferenceGenome,
                    options: CatalogOptions) -> Classified:
     """Sample-independent verdicts for every allele of a table (each contig fetched once)."""
@@ -241,6 +250,9 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
         _classify_snvs(np.flatnonzero(on_contig & (kind == KIND_SNV)), table, codes, name, out,
                        annotation)
         _classify_others(np.flatnonzero(on_contig & (kind != KIND_SNV)), table, text, out)
+        if options.regions is not None:
+            _mark_outside(np.flatnonzero(on_contig & (out.fate == COUNTED)), table, name,
+                          options.regions, out)
         if options.multi_snvs_in_sbs:
             _classify_dbs_bases(np.flatnonzero(on_contig & (kind == KIND_DBS) & (out.fate == 0)),
                                 table, codes, name, out, annotation)

@@ -3,22 +3,36 @@
 Names look like ``COSMIC_v3.6``; the genome build (``GRCh37`` or ``GRCh38``) picks the
 build-specific SBS96 and DBS78 tables (ID83 signatures do not depend on the build). See
 ``sigforge/genomics/data/PROVENANCE.md`` for where each table comes from.
+
+The assay (:data:`sigforge.refit.ASSAYS`) adapts the signatures to what was sequenced:
+``genome`` serves the tables as they are; ``exome`` the shipped exome tables of SBS96 and
+DBS78 (ID83 has none: its genome table is served, and the log says so; a user's table is
+taken as given); ``regions`` rescales the genome tables, and a user's table, from the whole
+FASTA's opportunities to the targeted regions' (:mod:`.opportunities`; ID83 is not rescaled,
+indel channels having no sequence context to rescale by, and the log says so).
 """
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.genomics.tables import read_catalog
 from sigforge.io import InputError, Matrix
+
+logger = logging.getLogger(__name__)
 
 GENOME_BUILDS = ("GRCh37", "GRCh38")
 _SHIPPED = {"COSMIC_v3.6": {"SBS96": "COSMIC_v3.6_SBS96_{build}.tsv",
                             "DBS78": "COSMIC_v3.6_DBS78_{build}.tsv",
                             "ID83": "COSMIC_v3.6_ID83.tsv"}}
+#: The exome tables shipped per set (channel sets absent here fall back to the genome table).
+_EXOME = {"COSMIC_v3.6": {"SBS96": "COSMIC_v3.6_SBS96_{build}_exome.tsv",
+                          "DBS78": "COSMIC_v3.6_DBS78_{build}_exome.tsv"}}
 _AETIOLOGY = {"COSMIC_v3.6": "COSMIC_v3.6_aetiology.tsv"}
 
 
@@ -32,9 +46,31 @@ def shipped_channel_sets(name: str) -> list[str]:
     return list(_SHIPPED.get(name, {}))
 
 
+def _shipped_table(name: str, channel_set: str, genome_build: str, assay: str) -> Matrix:
+    """A shipped table: the exome one when asked for and shipped, else the genome one."""
+    if genome_build not in GENOME_BUILDS:
+        raise InputError(f"genome build '{genome_build}' is not shipped; "
+                         f"expected one of {', '.join(GENOME_BUILDS)}.")
+    tables = _SHIPPED[name]
+    if channel_set not in tables:
+        raise InputError(f"{name} has no {channel_set} table; "
+                         f"shipped: {', '.join(tables)}.")
+    table = tables[channel_set]
+    if assay == "exome":
+        table = _EXOME.get(name, {}).get(channel_set, table)
+        if table == tables[channel_set]:
+            logger.info("assay exome: %s has no exome %s table (indel signatures are not "
+                        "rescaled by sequence composition); its genome table is used", name,
+                        channel_set)
+    resource = resources.files("sigforge.genomics.data") / table.format(build=genome_build)
+    with resources.as_file(resource) as path:
+        return read_catalog(path)
+
+
 def load_reference(name_or_path: str, *, channel_set: str = "SBS96",
-                   genome_build: str = "GRCh37") -> Matrix:
-    """Load reference signatures by shipped name or from a user's table.
+                   genome_build: str = "GRCh37", assay: str = "genome",
+                   opportunities: pd.DataFrame | None = None) -> Matrix:
+    """Load reference signatures by shipped name or from a user's table, for an assay.
 
     Parameters
     ----------
@@ -44,28 +80,77 @@ def load_reference(name_or_path: str, *, channel_set: str = "SBS96",
         Which channel set of a shipped reference to load.
     genome_build : str, default="GRCh37"
         ``GRCh37`` or ``GRCh38``; shipped tables are build-specific.
+    assay : {"genome", "exome", "regions"}, default="genome"
+        See the module docstring.
+    opportunities : DataFrame, optional
+        With ``assay="regions"`` (required then): the table of
+        :func:`~sigforge.genomics.opportunities.count_opportunities`, with its ``genome`` and
+        ``regions`` columns.
 
     Raises
     ------
     InputError
-        Unknown name or build, or a file that cannot be read.
+        Unknown name, build or assay, a file that cannot be read, ``regions`` without
+        opportunities, or signatures that cannot be rescaled to the regions.
     """
+    if assay not in ("genome", "exome", "regions"):
+        raise InputError(f"assay '{assay}' is unknown; expected genome, exome or regions.")
     if name_or_path in _SHIPPED:
-        if genome_build not in GENOME_BUILDS:
-            raise InputError(f"genome build '{genome_build}' is not shipped; "
-                             f"expected one of {', '.join(GENOME_BUILDS)}.")
-        tables = _SHIPPED[name_or_path]
-        if channel_set not in tables:
-            raise InputError(f"{name_or_path} has no {channel_set} table; "
-                             f"shipped: {', '.join(tables)}.")
-        table = tables[channel_set].format(build=genome_build)
-        resource = resources.files("sigforge.genomics.data") / table
-        with resources.as_file(resource) as path:
-            return read_catalog(path)
-    if Path(name_or_path).exists():
-        return read_catalog(name_or_path)
-    raise InputError(f"signatures '{name_or_path}': neither a shipped reference "
-                     f"({', '.join(available_references())}) nor an existing file.")
+        matrix = _shipped_table(name_or_path, channel_set, genome_build, assay)
+    elif Path(name_or_path).exists():
+        matrix = read_catalog(name_or_path)
+        if assay == "exome":
+            logger.info("assay exome: signatures %s are used as given (taken to be relative "
+                        "to exome opportunities already)", name_or_path)
+    else:
+        raise InputError(f"signatures '{name_or_path}': neither a shipped reference "
+                         f"({', '.join(available_references())}) nor an existing file.")
+    if assay != "regions":
+        return matrix
+    if opportunities is None:
+        raise InputError("assay regions needs the opportunities of the regions: give "
+                         "--opportunities FILE (written by 'sigforge opportunities --regions "
+                         "BED').")
+    return rescale_to_regions(matrix, opportunities)
+
+
+def rescale_to_regions(matrix: Matrix, opportunities: pd.DataFrame) -> Matrix:
+    """Signatures rescaled from the whole FASTA's opportunities to the regions' (ID83 and
+    generic tables are returned as they are, with a log line).
+
+    Raises
+    ------
+    InputError
+        A context the signatures weigh never occurs in the whole FASTA but does in the
+        regions, or a signature with no weight left in the regions.
+    """
+    from sigforge.genomics.opportunities import channel_contexts, context_counts
+    from sigforge.refit.rescale import rescale_signatures
+
+    mapping = channel_contexts(matrix.channel_set) if matrix.channel_set else None
+    if mapping is None:
+        logger.info("assay regions: %s signatures %s are not rescaled (no sequence context "
+                    "per channel)", matrix.channel_set or "generic", matrix.path)
+        return matrix
+    kind, contexts = mapping
+    source = context_counts(opportunities, kind, "genome")
+    target = context_counts(opportunities, kind, "regions")
+    if not (source > 0).any() or not (target > 0).any():
+        raise InputError(f"the opportunities hold no {kind} in the "
+                         f"{'genome' if not (source > 0).any() else 'regions'}; "
+                         "write them with 'sigforge opportunities' (pentanucleotides are "
+                         "needed for SBS1536).")
+    by_channel = dict(zip(CHANNEL_SETS[matrix.channel_set], contexts, strict=True))
+    try:
+        data = rescale_signatures(matrix.data, [by_channel[str(c)] for c in matrix.data.index],
+                                  source, target)
+    except ValueError as err:
+        raise InputError(f"signatures {matrix.path}: cannot be rescaled to the regions: "
+                         f"{err}") from err
+    logger.info("assay regions: %d %s signatures of %s rescaled from the whole FASTA's %s "
+                "opportunities to the regions'", data.shape[1], matrix.channel_set,
+                matrix.path, kind)
+    return Matrix(data, matrix.channel_set, matrix.path)
 
 
 def load_aetiology(name: str = "COSMIC_v3.6") -> dict[str, str]:

@@ -69,8 +69,11 @@ def _open(path: Path):  # noqa: ANN202 - a text handle
     return open(path, encoding="utf-8-sig")
 
 
-def read_regions(path: str | Path) -> pd.DataFrame:
-    """Read a BED of regions of interest.
+def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
+                 config_key: str = "refit.regions_of_interest") -> pd.DataFrame:
+    """Read a BED of regions (of interest, or targeted by the assay).
+
+    ``option`` and ``config_key`` name where the file came from in the error messages.
 
     Returns
     -------
@@ -86,10 +89,10 @@ def read_regions(path: str | Path) -> pd.DataFrame:
         the file, the line and the fix); a file with no region at all.
     """
     path = Path(path)
-    label = f"--regions-of-interest {path}"
+    label = f"{option} {path}"
     if not path.is_file():
-        raise InputError(f"{label}: file not found. Give a BED file of the regions to report "
-                         "(config key refit.regions_of_interest).")
+        raise InputError(f"{label}: file not found. Give a BED file of the regions (config "
+                         f"key {config_key}).")
     rows, number = [], 0
     try:
         with _open(path) as handle:

@@ -1,7 +1,7 @@
 """Counting one sample's alleles into its catalogs (:func:`count_sample_rows`).
 
 Starts from the sample-independent verdicts of :mod:`.classify` and applies what depends on
-the sample (steps 1, 6 and 7 of the order in :mod:`.catalog`'s docstring): FILTER and
+the sample (steps 1, 7 and 8 of the order in :mod:`.catalog`'s docstring): FILTER and
 genotype membership, duplicates, adjacent SNVs (DBS pairs and MNV runs), then adds the counted
 alleles to the sample's matrices and records the evidence the build checks need. With
 ``keep_variants`` it also keeps one record per variant counted in SBS96 (:mod:`.sbs_variants`).

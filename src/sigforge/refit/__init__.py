@@ -5,6 +5,7 @@
 - :mod:`.bootstrap`: bootstrap confidence intervals; the labelled refit of a whole matrix.
 - :mod:`.decompose`: decomposition of de novo signatures into a reference set.
 - :mod:`.attribution`: per-mutation attribution, each mutation's probability per signature.
+- :mod:`.rescale`: signatures carried from one set of opportunities to another (assays).
 
 Any nonnegative features x samples matrix, no mutations.
 
@@ -23,11 +24,13 @@ from sigforge.refit.bootstrap import (
 )
 from sigforge.refit.decompose import best_matches, decompose_signatures, identity_decomposition
 from sigforge.refit.options import (
+    ASSAYS,
     DEFAULT_LIKELIHOOD_THRESHOLD,
     DEFAULT_SEED,
     REFIT_METHODS,
     RefitOptions,
 )
+from sigforge.refit.rescale import opportunity_ratio, rescale_signatures
 from sigforge.refit.sparse import (
     SIGNATURE_SUM_TOLERANCE,
     fit_exposures,
@@ -38,9 +41,10 @@ from sigforge.refit.sparse import (
 )
 
 __all__ = [
-    "DEFAULT_LIKELIHOOD_THRESHOLD", "DEFAULT_SEED", "REFIT_METHODS", "Attribution", "Refit",
-    "RefitOptions", "SIGNATURE_SUM_TOLERANCE", "attribute_mutations", "best_matches",
+    "ASSAYS", "DEFAULT_LIKELIHOOD_THRESHOLD", "DEFAULT_SEED", "REFIT_METHODS", "Attribution",
+    "Refit", "RefitOptions", "SIGNATURE_SUM_TOLERANCE", "attribute_mutations", "best_matches",
     "bootstrap_exposures", "channel_probabilities", "decompose_signatures",
-    "fit_exposures", "identity_decomposition", "normalise_signatures", "poisson_loglik",
-    "refit_catalog", "refit_matrix", "refit_sample", "sample_rng", "with_unfitted_samples",
+    "fit_exposures", "identity_decomposition", "normalise_signatures", "opportunity_ratio",
+    "poisson_loglik", "refit_catalog", "refit_matrix", "refit_sample", "rescale_signatures",
+    "sample_rng", "with_unfitted_samples",
 ]

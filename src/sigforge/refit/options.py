@@ -16,6 +16,10 @@ from sigforge.refit.negbin import DEFAULT_PENALTY
 #: so that every command does not import scipy.stats (a third of a second per job).
 DEFAULT_LIKELIHOOD_THRESHOLD = 4.774767853041618
 REFIT_METHODS = ("negbin", "likelihood", "cosine", "nnls")
+#: What the catalogs were sequenced on, which picks the reference signatures' opportunities:
+#: ``genome`` (whole-genome tables), ``exome`` (the shipped exome tables), ``regions`` (the
+#: genome tables rescaled to the opportunities of the targeted regions).
+ASSAYS = ("genome", "exome", "regions")
 #: The global seed's one default: every command's --seed and the config's ``seed`` take it.
 DEFAULT_SEED = 20261128
 
@@ -42,6 +46,9 @@ class RefitOptions:
         Central coverage of the percentile intervals.
     seed : int, default=DEFAULT_SEED
         Resample stream of sample s is keyed by (seed, s's name) alone.
+    assay : {"genome", "exome", "regions"}, default="genome"
+        What the catalogs were sequenced on (see :data:`ASSAYS`); picks how reference
+        signatures are adapted to the catalogs' opportunities before the refit.
     """
 
     method: str = "negbin"
@@ -52,12 +59,16 @@ class RefitOptions:
     bootstrap: int = 100
     confidence: float = 0.95
     seed: int = DEFAULT_SEED
+    assay: str = "genome"
 
     def __post_init__(self) -> None:
         """Reject unknown methods and out-of-range values, naming the command-line option."""
         if self.method not in REFIT_METHODS:
             raise ValueError(f"refit method '{self.method}' is unknown; expected one of "
                              f"{', '.join(REFIT_METHODS)}.")
+        if self.assay not in ASSAYS:
+            raise ValueError(f"--assay '{self.assay}' is unknown; expected one of "
+                             f"{', '.join(ASSAYS)}.")
         for option, value, valid, bound in (
                 ("--penalty", self.penalty, 0 <= self.penalty < float("inf"),
                  "a finite --penalty >= 0"),

@@ -176,6 +176,20 @@ def reference_contexts(signatures: str, contexts: Sequence[str], genome_build: s
     return [table.channel_set]
 
 
+def check_assay(assay: str, regions: str | None, source: str = "config") -> None:
+    """Fail before any job when ``refit.assay: regions`` lacks ``catalog.regions`` (the
+    opportunities it rescales to come from that BED) or the BED does not exist."""
+    if assay == "regions" and not regions:
+        raise InputError(f"{source}: key refit.assay is 'regions', which rescales the reference "
+                         "signatures to the targeted regions' opportunities, but "
+                         "catalog.regions is null. Set catalog.regions to the assay's BED, or "
+                         "set refit.assay to genome or exome.")
+    if regions and not Path(regions).is_file():
+        raise InputError(f"{source}: key catalog.regions: BED file '{regions}' not found "
+                         f"(relative paths are taken from {Path.cwd()}). Fix the path, or set "
+                         "it to null to count the whole genome.")
+
+
 def _close_matches(word: str, allowed: list[str]) -> str:
     """' Did you mean 'x'?' for the allowed word nearest a typo, else ''."""
     matches = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)

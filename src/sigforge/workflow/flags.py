@@ -21,12 +21,21 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str,
              "--confidence", str(section["confidence"]), "--seed", str(seed),
              "--genome-build", genome_build, f"--decompose-into={signatures}",
              "--novel-below", str(section["novel_below"]), "--penalty",
-             str(section["penalty"]), f"--tumour-type={section['tumour_type']}"]
+             str(section["penalty"]), f"--tumour-type={section['tumour_type']}",
+             f"--assay={section.get('assay', 'genome')}"]
     if section.get("include_artefacts"):
         flags.append("--include-artefacts")
     if section.get("restrict_to"):
         flags.append(f"--restrict-to={','.join(section['restrict_to'])}")
     return flags
+
+
+def assay_flags(assay: str, opportunities: str | None, *, native: bool = False) -> list[str]:
+    """The data options of ``--assay``: ``--opportunities=FILE`` with assay regions, and
+    ``--native-signatures`` for signatures extracted from this cohort (already relative to
+    its assay: only shipped sets and user tables are adapted)."""
+    flags = [f"--opportunities={opportunities}"] if assay == "regions" and opportunities else []
+    return flags + (["--native-signatures"] if native and assay != "genome" else [])
 
 
 def generic_refit_flags(section: Mapping[str, Any], seed: int, counts: bool) -> list[str]:
@@ -46,12 +55,14 @@ def generic_refit_flags(section: Mapping[str, Any], seed: int, counts: bool) -> 
 
 
 def catalog_flags(contexts: Sequence[str], annotation: str | None, *, all_filters: bool,
-                  multi_snvs_in_sbs: bool) -> list[str]:
-    """``sigforge catalog`` options: --contexts, --annotation, --all-filters and
-    --multi-snvs-in-sbs."""
+                  multi_snvs_in_sbs: bool, regions: str | None = None) -> list[str]:
+    """``sigforge catalog`` options: --contexts, --annotation, --all-filters,
+    --multi-snvs-in-sbs and --regions (the assay's targeted regions)."""
     flags = ["--contexts", *contexts]
     if annotation:
         flags.append(f"--annotation={annotation}")
+    if regions:
+        flags.append(f"--regions={regions}")
     if all_filters:
         flags.append("--all-filters")
     if multi_snvs_in_sbs:
@@ -75,14 +86,17 @@ def vcf_sample_flag(column: str | None) -> list[str]:
 
 def vcf_refit_flags(vcf: str, reference: str, sample: str, vcf_sample: str | None, *,
                     all_filters: bool, regions: str | None = None,
-                    page_dir: str | None = None) -> list[str]:
+                    page_dir: str | None = None, targets: str | None = None) -> list[str]:
     """The data options of a one-patient ``sigforge refit``: the VCF, the reference FASTA, the
     sample's name, its VCF column (multi-sample VCFs), --all-filters, the BED of regions
-    of interest (config ``refit.regions_of_interest``) and the folder of its page."""
+    of interest (config ``refit.regions_of_interest``), the folder of its page and the
+    assay's targeted regions (config ``catalog.regions``, counted as the cohort's catalogs
+    are)."""
     return [f"--vcf={vcf}", f"--reference={reference}", f"--sample-name={sample}",
             *vcf_sample_flag(vcf_sample), *filters_flag(all_filters),
             *([f"--regions-of-interest={regions}"] if regions else []),
-            *([f"--page-dir={page_dir}"] if page_dir else [])]
+            *([f"--page-dir={page_dir}"] if page_dir else []),
+            *([f"--regions={targets}"] if targets else [])]
 
 
 def pixel_flag(matrix: Mapping[str, Any] | None) -> list[str]:
