@@ -34,8 +34,9 @@ SEED = 20261203
 
 
 def small_run_config(workdir: Path) -> None:
-    """10 samples, ranks 3-5, 4 replicates in chunks of 2, few iterations, 2 CV folds."""
-    edit_config(workdir, extract={"ranks": {"min": 3, "max": 5}, "replicates": 4,
+    """10 samples, SBS96 only, ranks 3-5, 4 replicates in chunks of 2, few iterations, 2 CV
+    folds."""
+    edit_config(workdir, catalog={"contexts": ["SBS96"]}, extract={"ranks": {"min": 3, "max": 5}, "replicates": 4,
                                   "replicates_per_chunk": 2, "max_iter": 300, "min_iter": 50},
                 rank={"cv_folds": 2, "cv_max_iter": 100}, refit={"bootstrap": 5})
     rows = [f"S{i:02d}\tresources/example/vcfs/S{i:02d}.vcf" for i in range(1, 11)]
@@ -44,12 +45,13 @@ def small_run_config(workdir: Path) -> None:
 
 def snapshot(workdir: Path) -> dict[str, bytes]:
     """Every file under results/ (hidden temporary files included: a killed write must not
-    leave one), except results/benchmarks/, which holds the jobs' measured run times. Logs live
-    in logs/, outside results/. No other output differs between runs: provenance.json records
-    versions and settings, not times, and the reports carry no timestamps."""
+    leave one), except results/benchmarks/, which holds the jobs' measured run times, and
+    results/logs/, which say what each run did (a rerun notes the damaged files it deleted).
+    No other output differs between runs: provenance.json records versions and settings, not
+    times, and the reports carry no timestamps."""
     results = workdir / "results"
     return {str(p.relative_to(results)): p.read_bytes() for p in sorted(results.rglob("*"))
-            if p.is_file() and p.relative_to(results).parts[0] != "benchmarks"}
+            if p.is_file() and p.relative_to(results).parts[0] not in ("benchmarks", "logs")}
 
 
 def assert_same_bytes(workdir: Path, reference: dict[str, bytes]) -> None:

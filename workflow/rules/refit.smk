@@ -89,6 +89,9 @@ use rule refit as refit_patient with:
     resources:
         mem_mb=1000,
         runtime=30,
+    # A patient takes seconds; cluster/config.yaml packs 100 patients into one SLURM job.
+    group:
+        "patients"
 
 
 rule patients:

@@ -251,7 +251,9 @@ def _quality(ctx: ContextResults) -> pd.DataFrame:
         given = given.set_axis([str(x) for x in given.index], axis=0)
         for column in ("cosine", "l1_relative", "kl_divergence"):
             if column in given.columns:
-                quality[column] = given.loc[quality.index, column].astype(float)
+                # empty cells: samples without a mutation of the type (no cosine)
+                quality[column] = pd.to_numeric(given.loc[quality.index, column].replace("", None),
+                                                errors="raise").astype(float)
     return quality
 
 
