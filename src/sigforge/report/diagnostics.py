@@ -53,6 +53,16 @@ def plot_sample_quality(quality: pd.DataFrame) -> Figure:
     return fig
 
 
+def _minor_count_label(value: float, _: int) -> str:
+    """Label the 2x and 5x minor ticks of a log count axis (1x are the major ticks); the other
+    minor ticks stay unlabelled so the labels never overlap."""
+    if value <= 0:
+        return ""
+    leading = value / 10 ** np.floor(np.log10(value))
+    return f"{value:,.0f}" if round(leading) in (2, 5) and abs(leading - round(leading)) < 1e-6 \
+        else ""
+
+
 def plot_burden(totals: pd.Series, dominant: pd.Series | None = None, *,
                 unit: str = "mutations") -> Figure:
     """Per-sample mutation burden on a log scale, samples sorted by burden.
@@ -90,9 +100,8 @@ def plot_burden(totals: pd.Series, dominant: pd.Series | None = None, *,
     else:
         ax.scatter(x, np.maximum(values, 1.0), color="C0", s=18)
     ax.set_yscale("log")
-    counts = FuncFormatter(lambda value, _: f"{value:,.0f}")
-    ax.yaxis.set_major_formatter(counts)
-    ax.yaxis.set_minor_formatter(counts)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(_minor_count_label))
     ax.tick_params(axis="y", which="both", labelsize=6)
     ax.set_ylabel(f"{unit.capitalize()} per sample (log scale)", fontsize=8)
     _label_samples(ax, [str(sample) for sample in order.index])
