@@ -170,6 +170,34 @@ def test_two_outdirs_in_one_checkout_never_mix(tmp_path: Path) -> None:
     assert not (shared / "results/b/patients/S01.html").exists()
 
 
+def test_a_context_too_thin_to_factor_is_skipped_not_failed(tmp_path: Path) -> None:
+    """Five samples of which one has doublets: DBS78 cannot be factored at rank 3, so its
+    discovery says why, its refits list zeros (the reference refit still runs) and the report
+    shows the reason; the run succeeds and SBS96 and ID83 are factored as usual."""
+    workdir = copy_workflow(tmp_path / "wf")
+    stems = ["S07", "S09", "S12", "S13", "S16"]  # only S07 has doublets in the example
+    (workdir / "config/samples.tsv").write_text(
+        "sample_id\tvcf\n" + "".join(f"{s}\tresources/example/vcfs/{s}.vcf\n" for s in stems))
+    config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    config["extract"].update({"ranks": {"min": 2, "max": 3}, "replicates": 4,
+                              "replicates_per_chunk": 4})
+    config["rank"]["cv_folds"] = 0
+    config["refit"]["bootstrap"] = 5
+    (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(workdir, "--cores", "2")
+    assert run.returncode == 0, run.stdout[-3000:]
+    provenance = read_json(workdir / "results/extract/DBS78/provenance.json")
+    assert provenance["skipped"].startswith("only 1 sample(s) have a mutation")
+    assert provenance["chosen_rank"] is None
+    assert "skipped" not in read_json(workdir / "results/extract/SBS96/provenance.json")
+    denovo = pd.read_csv(workdir / "results/refit/DBS78/exposures.tsv", sep="\t", index_col=0)
+    assert denovo.shape == (0, 5)
+    reference = read_catalog(workdir / "results/refit/DBS78/reference/exposures.tsv").data
+    assert reference["S07"].sum() > 0 and (reference.drop(columns="S07") == 0).all().all()
+    cohort = (workdir / "results/report/cohort.html").read_text()
+    assert "De novo discovery skipped" in cohort and provenance["skipped"] in cohort
+
+
 def test_samples_left_out_of_the_sheet_lose_their_outputs(demo: Path) -> None:
     """A rerun with fewer samples removes the dropped samples' catalogs and pages (a dry run
     names them), so the output folder holds the current cohort only."""
