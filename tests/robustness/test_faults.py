@@ -36,8 +36,9 @@ SEED = 20261203
 def small_run_config(workdir: Path) -> None:
     """10 samples, SBS96 only, ranks 3-5, 4 replicates in chunks of 2, few iterations, 2 CV
     folds."""
-    edit_config(workdir, catalog={"contexts": ["SBS96"]}, extract={"ranks": {"min": 3, "max": 5}, "replicates": 4,
-                                  "replicates_per_chunk": 2, "max_iter": 300, "min_iter": 50},
+    edit_config(workdir, catalog={"contexts": ["SBS96"]},
+                extract={"ranks": {"min": 3, "max": 5}, "replicates": 4,
+                         "replicates_per_chunk": 2, "max_iter": 300, "min_iter": 50},
                 rank={"cv_folds": 2, "cv_max_iter": 100}, refit={"bootstrap": 5})
     rows = [f"S{i:02d}\tresources/example/vcfs/S{i:02d}.vcf" for i in range(1, 11)]
     (workdir / "config/samples.tsv").write_text("sample_id\tvcf\n" + "\n".join(rows) + "\n")

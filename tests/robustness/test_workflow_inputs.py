@@ -159,10 +159,10 @@ def hostile_copy(tmp_path: Path) -> Path:
     sheet_path = "config/sheet $(touch pwned_sheet) 'q'.tsv"
     (workdir / sheet_path).write_text(sheet)
     edit_config(workdir, samples=sheet_path, reference=f"{HOSTILE_REF_DIR}/genome.fa",
-                refit={"signatures": HOSTILE_SIGNATURES, "reference": HOSTILE_REFERENCE_SET,
+                signatures=HOSTILE_SIGNATURES,
+                refit={"signatures": HOSTILE_SIGNATURES,
                        "restrict_to": ["SBS1", HOSTILE_REFERENCE_SET],
-                       "regions_of_interest": HOSTILE_REGIONS},
-                report={"reference": HOSTILE_REFERENCE_SET})
+                       "regions_of_interest": HOSTILE_REGIONS})
     return workdir
 
 
@@ -179,7 +179,7 @@ MULTI_VCF = f"{HOSTILE_DIR}/multi `touch pwned_bt`.vcf"
 HOSTILE_REGIONS = f"{HOSTILE_DIR}/roi $(touch pwned_roi) 'r'.bed"  # refit.regions_of_interest
 #: Every value of the hostile copy's sheet and config that reaches a shell command.
 HOSTILE_VALUES = [HOSTILE_ID, HOSTILE_VCF, MULTI_VCF, "Tumor 1", HOSTILE_COLUMN,
-                  f"{HOSTILE_REF_DIR}/genome.fa", HOSTILE_SIGNATURES, HOSTILE_REFERENCE_SET,
+                  f"{HOSTILE_REF_DIR}/genome.fa", HOSTILE_SIGNATURES,
                   f"SBS1,{HOSTILE_REFERENCE_SET}",  # refit.restrict_to, joined by commas
                   HOSTILE_REGIONS, DASH_ID]
 
@@ -213,9 +213,9 @@ def test_every_printed_shell_command_keeps_hostile_values_as_single_tokens(
 def test_hostile_names_come_through_a_real_catalog_run_verbatim(tmp_path: Path) -> None:
     workdir = hostile_copy(tmp_path)
     # A reference set that exists (a table at a hostile path), so the patient refit runs.
-    edit_config(workdir, refit={"reference": HOSTILE_SIGNATURES, "restrict_to": None})
+    edit_config(workdir, signatures=HOSTILE_SIGNATURES, refit={"restrict_to": None})
     run = snakemake(workdir, "--cores", "2", "results/catalogs/SBS96.tsv",
-                    "results/patients/Tumor_1/patients/Tumor_1.html")
+                    "results/patients/Tumor_1.html")
     record("inputs/hostile-catalog-run", run)
     assert run.returncode == 0, run.stdout[-4000:]
     assert_no_markers(workdir)

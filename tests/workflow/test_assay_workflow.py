@@ -38,7 +38,7 @@ def test_regions_assay_runs_the_reference_and_patient_refits(tmp_path: Path) -> 
     assert (log["outside_regions"] > 0).all() and (log["counted_SBS96"] > 0).all()
     opportunities = read_table(workdir / "results/catalogs/opportunities.tsv")
     assert {"genome", "regions"} <= set(opportunities.columns)
-    assert "assay regions" in (workdir / "logs/refit/SBS96_reference.log").read_text()
+    assert "assay regions" in (workdir / "results/logs/refit/SBS96_reference.log").read_text()
     patient = read_table(workdir / "results/patients/S01/catalog_log.tsv")
     # the patient is counted in SBS96 only (indels go to not_requested before the region
     # check), so its SBS96 count, not its outside count, equals the cohort's

@@ -81,7 +81,8 @@ def test_matrix_mode_drops_and_lists_all_zero_rows_and_columns(
     assert {f"p{r}_5" for r in range(6)} <= set(dark)
     assert list(dropped.loc["feature", "label"]) == dark
     assert dropped.loc["sample", "label"] == "dark"
-    assert "dropped sample 'dark'" in (workdir / "logs/catalog/prepare_matrix.log").read_text()
+    log = workdir / "results/logs/catalog/prepare_matrix.log"
+    assert "dropped sample 'dark'" in log.read_text()
 
 
 def test_matrix_mode_refits_and_reports_without_genomics(

@@ -236,7 +236,8 @@ def test_demo_reference_refit_finds_exactly_the_planted_signatures(demo: Path) -
     assert set(decomposition["best_match"]) == set(truth.index)
 
 
-def test_patient_target_needs_no_discovery(demo: Path) -> None:
+def test_patient_target_needs_no_discovery(tmp_path: Path) -> None:
+    demo = copy_workflow(tmp_path / "wf")
     target = "results/patients/S07.html"
     dry = snakemake(demo, "-n", "--cores", "2", target)
     assert job_counts(dry.stdout) == {"refit_patient": 1}, dry.stdout[-2000:]

@@ -339,3 +339,17 @@ def catalog_mem_mb(wildcards, attempt):
 def catalog_runtime(wildcards, input, attempt):
     """Minutes to count one sample's VCF (grows with its size)."""
     return resources.catalog_runtime(os.path.getsize(input.vcf), attempt)
+
+
+def report_inputs(wildcards):
+    """Every file the cohort report reads: catalogs, each context's discovery (chosen rank and
+    every rank tried), its refits, and the patient pages it links."""
+    files = expand(out("extract/{context}/{name}"), context=CATALOGS,
+                   name=["rank_metrics.tsv", "signatures.tsv", "provenance.json"])
+    files += expand(out("extract/{context}/k{k}/{name}"), context=CATALOGS, k=RANKS,
+                    name=["signatures.tsv", "metrics.json"])
+    files += expand(out("refit/{context}/{name}"), context=REFIT_CONTEXTS,
+                    name=targets.REFIT_FILES)
+    files += expand(out("refit/{context}/reference/{name}"), context=REFERENCE_CONTEXTS,
+                    name=targets.REFIT_FILES)
+    return files

@@ -2,20 +2,6 @@
 # page) and one HTML page per sample.
 
 
-def report_inputs(wildcards):
-    """Every file the cohort report reads: catalogs, each context's discovery (chosen rank and
-    every rank tried), its refits, and the patient pages it links."""
-    files = expand(out("extract/{context}/{name}"), context=CATALOGS,
-                   name=["rank_metrics.tsv", "signatures.tsv", "provenance.json"])
-    files += expand(out("extract/{context}/k{k}/{name}"), context=CATALOGS, k=RANKS,
-                    name=["signatures.tsv", "metrics.json"])
-    files += expand(out("refit/{context}/{name}"), context=REFIT_CONTEXTS,
-                    name=targets.REFIT_FILES)
-    files += expand(out("refit/{context}/reference/{name}"), context=REFERENCE_CONTEXTS,
-                    name=targets.REFIT_FILES)
-    return files
-
-
 rule report:
     input:
         catalog=rules.merge_catalogs.output.matrix,

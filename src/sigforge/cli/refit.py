@@ -25,7 +25,6 @@ from sigforge.cli._common import (
     read_table_matrix,
     split_empty,
 )
-from sigforge.cli.report import write_patient_page
 from sigforge.io import (
     InputError,
     Matrix,
@@ -451,6 +450,8 @@ def refit(args: argparse.Namespace) -> None:
     if decomposition is not None:
         write_table(decomposition, out / "decomposition.tsv")
     if patient is not None:
+        from sigforge.cli.report import write_patient_page  # the report stack: VCF input only
+
         _write_attribution(patient, signatures, result.exposures, regions, out)
         write_patient_page(args, matrix, log, signatures, result, out,
                            Path(args.page_dir) if args.page_dir else out,
