@@ -39,7 +39,7 @@ rule report:
         # Roots: the report reads {root}/{context}/ for every catalog it finds.
         extract_dir=out("extract"),
         refit_dir=out("refit"),
-        patients_dir=out("patients"),
+        patients_dir=lambda wildcards, input: os.path.dirname(input.patients[0]),
         signatures=config["signatures"],
         build=config["genome_build"],
         assay=report_assay_args,
