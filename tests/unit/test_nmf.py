@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -206,3 +208,30 @@ def test_same_bits_wherever_the_operands_lie(m: int, n: int, k: int, masked: boo
                                 max_iter=30, min_iter=0, tol=1e-9)
         results.add(fit.W.tobytes() + fit.H.tobytes() + fit.objective.tobytes())
     assert len(results) == 1
+
+
+def test_thread_budget_follows_the_job_and_never_changes_the_bits(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job given one thread (Snakemake sets OMP_NUM_THREADS to its `threads`) solves with
+    one numba thread; the factors are the same bits with one thread or several."""
+    import numba
+
+    from sigforge.nmf._batch import fit_kl_mu_batched, thread_budget
+
+    rng = np.random.default_rng(4)
+    X = rng.poisson(6.0, size=(4, 12, 9)).astype(float)
+    W0, H0 = rng.uniform(0.1, 1, (4, 12, 3)), rng.uniform(0.1, 1, (4, 3, 9))
+    results = {}
+    for value in ("1", "2", "not a number"):
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+        budget = thread_budget()
+        if value == "1":
+            assert budget == 1
+        else:
+            assert budget == min(numba.config.NUMBA_NUM_THREADS, len(os.sched_getaffinity(0)),
+                                 2 if value == "2" else 10**6)
+        results[value] = fit_kl_mu_batched(X, W0, H0, max_iter=60)
+        assert numba.get_num_threads() == min(budget, 4)
+    for other in ("2", "not a number"):
+        np.testing.assert_array_equal(results["1"].W, results[other].W)
+        np.testing.assert_array_equal(results["1"].H, results[other].H)

@@ -10,6 +10,7 @@ pool for ``sigforge extract``. Both paths produce the same bits.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import string
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -237,6 +238,12 @@ def _run_task(task: Task) -> dict[str, np.ndarray]:
                             options=NMFOptions(**options))  # type: ignore[arg-type]
 
 
+def _one_thread_per_worker() -> None:
+    """Pool initializer: ``threads`` worker processes use one solver thread each (see
+    :func:`sigforge.nmf._batch.thread_budget`), not one per core each."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+
+
 def _run_tasks(tasks: list[Task], threads: int,
                progress: Callable[[int], None] | None) -> list[dict[str, np.ndarray]]:
     """Run tasks in order, in ``threads`` worker processes when threads > 1."""
@@ -245,7 +252,8 @@ def _run_tasks(tasks: list[Task], threads: int,
         # forkserver: forking a process whose OpenMP runtime is already running (numba's
         # threading layer after an earlier solve in the same process) aborts the child.
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=threads, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=threads, mp_context=context,
+                                 initializer=_one_thread_per_worker) as pool:
             for done, output in enumerate(pool.map(_run_task, tasks), start=1):
                 outputs.append(output)
                 if progress:

@@ -18,8 +18,10 @@ oversubscribed and each problem's arithmetic runs in one thread in a fixed order
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS the kernel calls, so it can be pinned)
 from threadpoolctl import ThreadpoolController
@@ -29,6 +31,25 @@ from sigforge.nmf._kernels import kl_mu_batch
 
 #: Finds the loaded BLAS libraries once; limiting them per call is then cheap.
 _THREADPOOLS = ThreadpoolController()
+
+
+def thread_budget() -> int:
+    """Numba threads a solve may use: the CPUs this process may run on, capped by
+    ``OMP_NUM_THREADS`` when set and by numba's own ``NUMBA_NUM_THREADS``.
+
+    Snakemake sets ``OMP_NUM_THREADS`` to a job's ``threads`` (and SLURM sites often to the
+    job's CPUs): honouring it keeps jobs that run side by side from each starting one thread
+    per core of the machine, whose waiting threads would burn the CPU time the other jobs
+    need. The thread count never changes results (one problem per thread).
+    """
+    budget = numba.config.NUMBA_NUM_THREADS
+    if hasattr(os, "sched_getaffinity"):
+        budget = min(budget, len(os.sched_getaffinity(0)))
+    try:
+        requested = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        requested = 0
+    return max(1, min(budget, requested) if requested > 0 else budget)
 
 
 @dataclass(frozen=True)
@@ -142,6 +163,7 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     layout = _KernelLayout.of(X, W, H, weights, update_w=update_w, update_h=update_h)
     settings = _settings(max_iter, min_iter, check_every, tol, exponent)
     out = np.zeros((X.shape[0], 3))
+    numba.set_num_threads(min(thread_budget(), max(1, X.shape[0])))
     with _THREADPOOLS.limit(limits=1, user_api="blas"):
         kl_mu_batch(layout.data, layout.mask, layout.basis, layout.coefficients, settings,
                     layout.fit_basis, layout.fit_coefficients, float(exponent),
