@@ -1,0 +1,124 @@
+"""The one-patient input of ``sigforge refit --vcf``: the VCF counted in memory (its SBS96,
+DBS78 and ID83 catalogs and its counted SNVs), the BED of regions of interest, and the tables
+of each counted SNV's probability per signature.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from sigforge.io import InputError, Matrix, atomic_write
+
+logger = logging.getLogger("sigforge.cli.refit")
+
+
+def sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
+    """Sample names: --sample-name, else the VCF's single sample column, else the file stem."""
+    from sigforge.genomics.variants import input_stem, vcf_sample_columns
+
+    if args.sample_name is not None:
+        if len(args.sample_name) != len(paths):
+            raise InputError(f"--sample-name gives {len(args.sample_name)} names for "
+                             f"{len(paths)} VCFs; give one name per VCF.")
+        return list(args.sample_name)
+    names = []
+    for path in paths:
+        columns = vcf_sample_columns(path)
+        names.append(columns[0] if len(columns) == 1 else input_stem(path))
+    return names
+
+
+class Patient(NamedTuple):
+    """One patient's counted VCF: SBS96 catalog, log, counted SBS96 variants, contig
+    resolver, and its DBS78 and ID83 catalogs."""
+
+    matrix: Matrix
+    log: pd.DataFrame
+    variants: pd.DataFrame
+    resolve: Callable[[str], str | None]
+    others: dict[str, pd.DataFrame]
+
+
+def patient_catalog(args: argparse.Namespace) -> Patient:
+    """Per-patient mode: count the VCF into an SBS96 catalog in memory, keeping its variants."""
+    from sigforge.genomics.catalog import assemble_cohort, count_sample
+    from sigforge.genomics.genome import ReferenceGenome
+    from sigforge.genomics.samplesheet import file_stems
+
+    if not args.reference:
+        raise InputError("--vcf needs --reference GENOME.fa (the FASTA the VCF was called "
+                         "against).")
+    name = sample_names(argparse.Namespace(sample_name=None if args.sample_name is None
+                                            else [args.sample_name]), [Path(args.vcf)])[0]
+    file_stems([name], f"VCF {args.vcf}")  # the name becomes file names: check it first
+    genome = ReferenceGenome(args.reference)
+    contexts = ("SBS96", "DBS78", "ID83")
+    targets = None
+    if args.regions is not None:
+        from sigforge.genomics.target_regions import read_target_regions
+
+        targets = read_target_regions(args.regions, genome.lengths, genome.resolve)
+    result = count_sample(args.vcf, genome, sample=name, vcf_sample=args.vcf_sample,
+                          all_filters=args.all_filters, contexts=contexts, keep_variants=True,
+                          regions=targets)
+    genome.close()
+    catalogs, log = assemble_cohort([result], contexts)
+    counts = catalogs["SBS96"]
+    if result.counted == 0:
+        raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "
+                         f"({result.variants_read} variants read; skipped: "
+                         f"{dict(result.skipped) or 'none'}). Nothing to refit.")
+    others = {name: catalogs[name].astype(np.float64) for name in ("DBS78", "ID83")
+              if name in catalogs}
+    return Patient(Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log,
+                    result.variants, genome.resolve, others)
+
+
+def read_regions_of_interest(args: argparse.Namespace) -> pd.DataFrame | None:
+    """The --regions-of-interest BED, read and checked before any work (VCF input only)."""
+    if args.regions_of_interest is None:
+        return None
+    if not args.vcf:
+        raise InputError("--regions-of-interest reports the variants of one patient's VCF: "
+                         "give --vcf (a catalog has no variants), or drop the option.")
+    from sigforge.genomics.regions import read_regions
+
+    return read_regions(args.regions_of_interest)
+
+
+def _write_tsv(frame: pd.DataFrame, path: Path) -> None:
+    """A plain TSV without index, floats to 6 significant digits, written atomically."""
+    with atomic_write(path) as handle:
+        frame.to_csv(handle, sep="\t", index=False, float_format="%.6g")
+
+
+def write_attribution(patient: Patient, signatures: Matrix, exposures: pd.DataFrame,
+                       regions: pd.DataFrame | None, out: Path) -> None:
+    """mutation_probabilities.tsv and regions_of_interest.tsv (header only without a BED)."""
+    from sigforge.genomics.mutation_tables import (
+        REGION_TABLE,
+        mutation_probabilities,
+        mutation_probabilities_text,
+        regions_of_interest,
+    )
+    from sigforge.genomics.regions import variants_in_regions
+
+    sample = exposures.columns[0]
+    table = mutation_probabilities(patient.variants, signatures.data, exposures[sample])
+    with atomic_write(out / "mutation_probabilities.tsv") as handle:
+        handle.write(mutation_probabilities_text(table))
+    if regions is None:
+        hits = pd.DataFrame(columns=list(REGION_TABLE))
+    else:
+        pairs = variants_in_regions(table["chrom"], table["pos"], regions, patient.resolve)
+        hits = regions_of_interest(table, regions, pairs)
+        logger.info("regions of interest: %d counted SNV(s) in %d of %d region(s)",
+                    pairs["variant_row"].nunique(), pairs["region_row"].nunique(), len(regions))
+    _write_tsv(hits, out / "regions_of_interest.tsv")
