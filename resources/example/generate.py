@@ -35,16 +35,16 @@ REPO_ROOT = HERE.parents[1]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from indels import (  # noqa: E402
+    ID_COMPANIONS,
     ID_STREAM,
     TRACT_CONTIG,
     Site,
     draw_indels,
-    load_id_signatures,
     natural_sites,
     sparse_channels,
     tract_contig,
 )
-from model import Genome, Record, Sample  # noqa: E402
+from model import Genome, Record, Sample, load_signature_columns  # noqa: E402
 from output import check_sample, write_fasta, write_table, write_vcf  # noqa: E402
 
 from sigforge.genomics.contexts import (  # noqa: E402
@@ -104,19 +104,6 @@ def load_signatures() -> np.ndarray:
     cols = [header.index(name) for name in PLANTED]
     matrix = np.array([[float(row[c]) for c in cols] for row in body], dtype=np.float64)
     return matrix / matrix.sum(axis=0, keepdims=True)
-
-
-def load_dbs_signatures() -> dict[str, np.ndarray]:
-    """Read the doublet companions' DBS78 signatures from the COSMIC table (each sums to 1)."""
-    with DBS_TABLE.open(newline="") as handle:
-        rows = list(csv.reader(handle, delimiter="\t"))
-    header, body = rows[0], rows[1:]
-    assert tuple(row[0] for row in body) == DBS78_CHANNELS, "DBS table rows not in DBS78 order"
-    signatures = {}
-    for name, _ in DBS_COMPANIONS.values():
-        column = np.array([float(row[header.index(name)]) for row in body])
-        signatures[name] = column / column.sum()
-    return signatures
 
 
 def make_genome(rng: np.random.Generator) -> Genome:
@@ -434,12 +421,15 @@ def main() -> None:
     rng = np.random.default_rng(SEED)
     signatures = load_signatures()
     id_rng = np.random.default_rng([SEED, ID_STREAM])
-    id_signatures = load_id_signatures(ID_TABLE)
+    id_signatures = load_signature_columns(ID_TABLE, ID83_CHANNELS,
+                                           [name for name, _ in ID_COMPANIONS.values()])
     genome = make_genome(rng)
     positions = trinucleotide_positions(genome)  # SNVs stay on the random contigs
     id_sites = add_tract_contig(genome, id_rng, id_signatures)
     write_fasta(genome, HERE / "genome.fa")
-    companions = Companions(np.random.default_rng([SEED, DBS_STREAM]), load_dbs_signatures(),
+    dbs_signatures = load_signature_columns(DBS_TABLE, DBS78_CHANNELS,
+                                            [name for name, _ in DBS_COMPANIONS.values()])
+    companions = Companions(np.random.default_rng([SEED, DBS_STREAM]), dbs_signatures,
                             id_rng, id_signatures, id_sites)
     active_sets = choose_active_sets(rng)
     vcf_dir = HERE / "vcfs"

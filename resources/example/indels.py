@@ -11,9 +11,7 @@ the sample's other variants.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -46,19 +44,6 @@ class Site:
     gpos: int
     ref: str
     alt: str
-
-
-def load_id_signatures(table: Path) -> dict[str, np.ndarray]:
-    """Read the companions' ID83 signatures from the COSMIC table (each rescaled to sum 1)."""
-    with table.open(newline="") as handle:
-        rows = list(csv.reader(handle, delimiter="\t"))
-    header, body = rows[0], rows[1:]
-    assert tuple(row[0] for row in body) == ID83_CHANNELS, "ID table rows not in ID83 order"
-    signatures = {}
-    for name, _ in ID_COMPANIONS.values():
-        column = np.array([float(row[header.index(name)]) for row in body])
-        signatures[name] = column / column.sum()
-    return signatures
 
 
 def candidate_indels(seq: str, p: int, random_bases: str) -> list[tuple[str, str]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from indels import Site
@@ -53,3 +56,19 @@ class Sample:
     indels: list[Site] = field(default_factory=list)  # every PASS indel record, skips included
     id_counts: np.ndarray = field(default_factory=lambda: np.zeros(83, dtype=np.int64))
     id_exposures: dict[str, int] = field(default_factory=dict)
+
+
+def load_signature_columns(table: Path, channels: Sequence[str],
+                           names: Iterable[str]) -> dict[str, np.ndarray]:
+    """Read some columns of a COSMIC signature table whose rows must be ``channels`` in
+    order, each rescaled to sum to 1."""
+    with table.open(newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t"))
+    header, body = rows[0], rows[1:]
+    assert tuple(row[0] for row in body) == tuple(channels), f"{table} rows out of order"
+    signatures = {}
+    for name in names:
+        column = np.array([float(row[header.index(name)]) for row in body])
+        signatures[name] = column / column.sum()
+    return signatures
+
