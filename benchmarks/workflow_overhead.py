@@ -1,10 +1,12 @@
 """CPU of the bundled demo through Snakemake against the same stages through the CLI.
 
-Usage: python benchmarks/workflow_overhead.py [--repeats 3] [--cores 2]
+Usage: python benchmarks/workflow_overhead.py [--repeats 3] [--cores 2] [--with-ilp]
 
 Each repeat copies the workflow into a fresh folder and runs, side by side:
 
-- ``workflow``: ``snakemake --cores N`` on the default configuration (every job a process);
+- ``workflow``: ``snakemake --cores N`` on the default configuration and the workflow profile
+  (profiles/default: greedy scheduler), every job a process;
+- ``workflow-ilp`` (with ``--with-ilp``): the same with Snakemake's default ILP scheduler;
 - ``cli``: the same stages by hand on one machine: one ``sigforge catalog`` over all VCFs,
   one ``sigforge extract --threads N`` per context, the de novo and reference refits per
   context, one ``sigforge refit --vcf`` per patient, one ``sigforge report``; every option
@@ -18,6 +20,7 @@ wrote the same signatures, byte for byte, and prints medians over the repeats.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -25,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -38,13 +42,22 @@ from sigforge.workflow import flags  # noqa: E402
 
 
 def copy_workflow(dest: Path) -> Path:
-    """What a user clones: Snakefile, workflow, config and the example inputs."""
+    """What a user clones: Snakefile, workflow, profiles, config and the example inputs."""
     dest.mkdir(parents=True)
     for name in ("Snakefile", "environment.yml"):
         shutil.copy(REPO / name, dest)
-    for folder in ("workflow", "config", "resources/example"):
+    for folder in ("workflow", "profiles", "config", "resources/example"):
         shutil.copytree(REPO / folder, dest / folder)
     return dest
+
+
+def clean_environment(home: Path) -> dict[str, str]:
+    """A minimal environment: the venv first on PATH, and PYTHONPATH passed on when set (to
+    measure a source tree other than the installed one)."""
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(home)}
+    if "PYTHONPATH" in os.environ:
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
 
 
 class CpuClock:
@@ -59,7 +72,7 @@ class CpuClock:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False,
-                              env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(cwd)})
+                              env=clean_environment(cwd))
         self.wall += time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.cpu += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -68,10 +81,13 @@ class CpuClock:
                              f"{done.stderr[-3000:]}")
 
 
-def run_workflow(workdir: Path, cores: int) -> CpuClock:
-    """The default target through Snakemake."""
+def run_workflow(workdir: Path, cores: int, scheduler: str | None = None) -> CpuClock:
+    """The default target through Snakemake (into a fresh outdir), optionally another scheduler."""
+    shutil.rmtree(workdir / "results", ignore_errors=True)
+    shutil.rmtree(workdir / ".snakemake", ignore_errors=True)
     clock = CpuClock()
-    clock.run([str(BIN / "snakemake"), "--cores", str(cores), "-q"], workdir)
+    extra = ["--scheduler", scheduler] if scheduler else []
+    clock.run([str(BIN / "snakemake"), "--cores", str(cores), "-q", *extra], workdir)
     return clock
 
 
@@ -118,11 +134,10 @@ def run_cli(workdir: Path, cores: int) -> CpuClock:
     return clock
 
 
-def same_signatures(workdir: Path, contexts: list[str]) -> bool:
-    """Both paths wrote the same chosen signatures, byte for byte."""
-    return all((workdir / "results/extract" / c / "signatures.tsv").read_bytes()
-               == (workdir / "cli/extract" / c / "signatures.tsv").read_bytes()
-               for c in contexts)
+def chosen_signatures(workdir: Path, name: str, contexts: list[str]) -> dict[str, bytes]:
+    """The chosen signatures a path wrote (results/ for the workflow, cli/ for the CLI)."""
+    folder = workdir / ("cli" if name == "cli" else "results") / "extract"
+    return {c: (folder / c / "signatures.tsv").read_bytes() for c in contexts}
 
 
 def main() -> None:
@@ -130,27 +145,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--with-ilp", action="store_true",
+                        help="also run the workflow with Snakemake's ILP scheduler")
     args = parser.parse_args()
-    rows: dict[str, list[tuple[float, float]]] = {"workflow": [], "cli": []}
+    runners: dict[str, Callable[[Path, int], CpuClock]] = {"workflow": run_workflow}
+    if args.with_ilp:
+        runners["workflow-ilp"] = lambda workdir, cores: run_workflow(workdir, cores, "ilp")
+    runners["cli"] = run_cli
+    rows: dict[str, list[tuple[float, float]]] = {name: [] for name in runners}
     for repeat in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp:
             workdir = copy_workflow(Path(tmp) / "demo")
-            for name, runner in (("workflow", run_workflow), ("cli", run_cli)):
+            contexts = yaml.safe_load((workdir / "config/config.yaml").read_text())[
+                "catalog"]["contexts"]
+            written = []
+            for name, runner in runners.items():
                 clock = runner(workdir, args.cores)
+                written.append(chosen_signatures(workdir, name, contexts))
                 rows[name].append((clock.cpu, clock.wall))
                 print(f"repeat {repeat + 1} {name}: cpu {clock.cpu:.1f} s, wall "
                       f"{clock.wall:.1f} s", flush=True)
-            contexts = yaml.safe_load((workdir / "config/config.yaml").read_text())[
-                "catalog"]["contexts"]
-            if not same_signatures(workdir, contexts):
-                raise SystemExit("the workflow and the CLI wrote different signatures")
+            if any(other != written[0] for other in written[1:]):
+                raise SystemExit("the paths wrote different signatures")
     cpu = {name: statistics.median(c for c, _ in values) for name, values in rows.items()}
     wall = {name: statistics.median(w for _, w in values) for name, values in rows.items()}
     print("\n| path | CPU user+sys (s) | wall (s) |\n|---|---|---|")
     for name in rows:
         print(f"| {name} | {cpu[name]:.1f} | {wall[name]:.1f} |")
-    print(f"\nworkflow / CLI CPU: {cpu['workflow'] / cpu['cli']:.2f}x "
-          f"(medians of {args.repeats}; identical signatures)")
+    for name in runners:
+        if name != "cli":
+            print(f"{name} / CLI CPU: {cpu[name] / cpu['cli']:.2f}x "
+                  f"(medians of {args.repeats}; identical signatures)")
 
 
 if __name__ == "__main__":

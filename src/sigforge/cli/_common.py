@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from sigforge import DEFAULT_SEED
 from sigforge.io import (
     InputError,
     Matrix,
@@ -104,8 +105,6 @@ def field_default(options: type, name: str) -> Any:
 
 def add_seed(parser: argparse.ArgumentParser, what: str = "") -> None:
     """--seed, defaulting to the one global default seed (also the config's)."""
-    from sigforge.refit import DEFAULT_SEED
-
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"global seed{what}")
 
 

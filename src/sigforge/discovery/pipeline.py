@@ -27,7 +27,6 @@ from sigforge.discovery.normalise import DEFAULT_CAP, NORMALISATIONS, cap_sample
 from sigforge.discovery.rank import RankChoice, RankRule, relative_error, select_rank
 from sigforge.discovery.resample import get_resampler, replicate_rng, stream_key
 from sigforge.nmf import fit_kl_mu_batched, random_init
-from sigforge.refit import refit_catalog
 
 #: Distinguishes the gap statistic's null sets from other random streams.
 _GAP_STREAM = 0x47415001
@@ -159,6 +158,8 @@ def summarise_rank(catalog: pd.DataFrame, k: int, replicates: dict[str, np.ndarr
     computed on the first ``GAP_MAX_POINTS // k`` replicates when there are more (replicates
     are exchangeable, so this is a fixed random subset).
     """
+    from sigforge.refit import refit_catalog  # here: replicate and CV jobs skip scipy.optimize
+
     consensus = cluster_replicates(replicates["W"], replicates["objective"])
     pooled = replicates["W"][:max(2, GAP_MAX_POINTS // k)]
     gap = gap_statistic(pooled, gap_rng(seed, prefix, k), n_null=GAP_NULLS)

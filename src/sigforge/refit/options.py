@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sigforge import DEFAULT_SEED
 from sigforge.refit.negbin import DEFAULT_PENALTY
 
 #: Log-likelihood cost that keeps a signature: half the chi-square(1) quantile at 1 - 2 * 0.001,
@@ -20,8 +21,6 @@ REFIT_METHODS = ("negbin", "likelihood", "cosine", "nnls")
 #: ``genome`` (whole-genome tables), ``exome`` (the shipped exome tables), ``regions`` (the
 #: genome tables rescaled to the opportunities of the targeted regions).
 ASSAYS = ("genome", "exome", "regions")
-#: The global seed's one default: every command's --seed and the config's ``seed`` take it.
-DEFAULT_SEED = 20261128
 
 
 @dataclass(frozen=True)
