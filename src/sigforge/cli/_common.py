@@ -45,7 +45,12 @@ COMMANDS = {
     "consensus": Command("discovery", "cluster one rank's replicates into stable signatures"),
     "cross-validate": Command("discovery", "held-out-entry cross-validation of rank k"),
     "select-rank": Command("discovery", "choose the rank from the per-rank results"),
-    "extract": Command("discovery", "the whole discovery on one machine"),
+    "extract": Command("discovery", "the whole discovery on one machine (--groups: per group, "
+                       "then merged)"),
+    "split-groups": Command("discovery", "cut a catalog into one catalog per group of samples "
+                            "(stratified discovery)"),
+    "merge-groups": Command("discovery", "merge the groups' chosen signatures into one set and "
+                            "refit every sample to it"),
     "refit": Command("refit", "exposures of samples to fixed signatures, with bootstrap "
                      "intervals; per-patient mode from a VCF"),
     "report": Command("report", "cohort HTML report and one HTML page per sample"),

@@ -39,6 +39,8 @@ from sigforge.cli._run_files import (
     read_rank_dirs,
     write_rank_dir,
 )
+from sigforge.cli.groups import add_merge_cosine, extract_groups
+from sigforge.cli.groups import add_parsers as groups_parsers
 from sigforge.discovery.crossval import CVOptions, cross_validate_rank
 from sigforge.discovery.pipeline import (
     NMFOptions,
@@ -72,7 +74,7 @@ def _nmf_options(args: argparse.Namespace) -> NMFOptions:
                       cap=args.cap)
 
 
-def _check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> None:
+def check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> None:
     """Generic mode: refuse count resampling (poisson, multinomial) of non-integer data."""
     from sigforge.discovery.matrix import first_fraction
 
@@ -113,7 +115,7 @@ def replicates(args: argparse.Namespace) -> None:
     if skipped is not None:
         save_arrays(args.out, **skipped_chunk(args.k, skipped))
         return
-    _check_counts_for_resampling(matrix, args)
+    check_counts_for_resampling(matrix, args)
     chunk = solve_replicates(matrix.data.to_numpy(), args.k,
                              range(args.first, args.first + args.count), seed=args.seed,
                              matrix_name=catalog_name(args), options=_nmf_options(args))
@@ -260,57 +262,72 @@ def _write_skipped_selection(results: list[RankResult], reason: str, out: Path,
 
 
 def extract(args: argparse.Namespace) -> None:
-    """``sigforge extract``: replicates, consensus and rank choice in one process pool."""
-    options, rule = _nmf_options(args), _rank_rule(args)
+    """``sigforge extract``: replicates, consensus and rank choice in one process pool; with
+    --groups, per group and then merged (:mod:`sigforge.cli.groups`)."""
+    rule = _rank_rule(args)
     if args.threads < 1:
         raise InputError(f"--threads: expected at least 1, got {args.threads}.")
     if rule.fixed_rank is not None and rule.fixed_rank not in args.ranks:
         raise InputError(f"--fixed-rank {rule.fixed_rank} is not among --ranks "
                          f"{args.ranks}; widen --ranks or change --fixed-rank.")
+    if args.groups is not None:
+        extract_groups(args)
+        return
     if _extract_skipped(args):
         return
     matrix, left_out = read_input_catalog_dropping(args.catalog, args.generic, args.drop_empty)
-    _check_counts_for_resampling(matrix, args)
+    check_counts_for_resampling(matrix, args)
     for k in args.ranks:
         try:
             check_rank(k, *matrix.data.shape)
         except ValueError as err:
             raise InputError(f"{args.catalog}: {err}") from err
-    name = catalog_name(args)
+    factor_and_write(args, matrix.data, args.ranks, Path(args.out),
+                      run_facts(args, args.ranks, left_out))
+
+
+def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[int],
+                      out: Path, facts: dict[str, Any]) -> None:
+    """Run the discovery of ``data`` at ``ranks`` and write every rank folder and the choice."""
     cv = _cv_options(args)
-    n_tasks = len(args.ranks) * (len(chunk_ranges(args.replicates, args.replicates_per_chunk))
-                                 + (cv.folds > 0))
+    n_tasks = len(ranks) * (len(chunk_ranges(args.replicates, args.replicates_per_chunk))
+                            + (cv.folds > 0))
     with tqdm(total=n_tasks, desc="extract", unit="task", disable=args.quiet) as bar:
-        discovery = run_discovery(matrix.data, args.ranks, replicates=args.replicates,
+        discovery = run_discovery(data, ranks, replicates=args.replicates,
                                   chunk_size=args.replicates_per_chunk, seed=args.seed,
-                                  matrix_name=name,
-                                  options=options, rule=rule, cv=cv, threads=args.threads,
+                                  matrix_name=catalog_name(args), options=_nmf_options(args),
+                                  rule=_rank_rule(args), cv=cv, threads=args.threads,
                                   progress=lambda done: bar.update(done - bar.n))
-    out = Path(args.out)
     for result in discovery.ranks.values():
         write_rank_dir(result, out / f"k{result.k}")
         if result.k in discovery.cv:
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
                         **discovery.cv[result.k])
-    _write_selection(list(discovery.ranks.values()), discovery.choice, out,
-                     run_facts(args, args.ranks, left_out))
+    _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)
+
+
+def write_skipped(args: argparse.Namespace, data: pd.DataFrame, ranks: list[int],
+                   reason: str, out: Path, facts: dict[str, Any]) -> None:
+    """Every rank folder and the chosen-rank files of a catalog not factored, with the reason
+    (what the workflow's jobs write for it)."""
+    from sigforge.discovery.skip import skipped_cv, skipped_rank
+
+    results = [skipped_rank(k, data, reason) for k in ranks]
+    for result in results:
+        write_rank_dir(result, out / f"k{result.k}")
+        if _cv_options(args).folds > 0:
+            save_arrays(out / f"k{result.k}" / "cv.npz", **skipped_cv(result.k, reason))
+    _write_skipped_selection(results, reason, out, facts)
 
 
 def _extract_skipped(args: argparse.Namespace) -> bool:
     """With --skip-unfactorable, write a catalog too thin to factor as skipped (every rank
     folder and the chosen-rank files say why, as the workflow's jobs write them); True then."""
-    from sigforge.discovery.skip import skipped_cv, skipped_rank
-
     matrix, reason = _discovery_input(args)
     if reason is None:
         return False
-    out = Path(args.out)
-    results = [skipped_rank(k, matrix.data, reason) for k in args.ranks]
-    for result in results:
-        write_rank_dir(result, out / f"k{result.k}")
-        if _cv_options(args).folds > 0:
-            save_arrays(out / f"k{result.k}" / "cv.npz", **skipped_cv(result.k, reason))
-    _write_skipped_selection(results, reason, out, run_facts(args, args.ranks, _left_out(args)))
+    write_skipped(args, matrix.data, args.ranks, reason, Path(args.out),
+                   run_facts(args, args.ranks, _left_out(args)))
     return True
 
 
@@ -443,5 +460,11 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--replicates-per-chunk", type=int, default=25,
                    help="replicates per batched solve (the workflow's job size)")
     p.add_argument("--threads", type=int, default=1, help="worker processes")
+    p.add_argument("--groups", default=None, metavar="FILE",
+                   help="TSV/CSV with columns sample, group: factor each group on its own "
+                        "(OUT/groups/GROUP), then merge their signatures into OUT and refit "
+                        "every sample to them (see sigforge.cli.groups)")
+    add_merge_cosine(p)
     p.add_argument("--out", required=True, help="output directory")
+    groups_parsers(subparsers)
 

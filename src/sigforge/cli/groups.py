@@ -1,0 +1,245 @@
+"""Stratified discovery on the command line: ``split-groups``, ``merge-groups`` and the
+``--groups`` mode of ``extract``.
+
+A groups file (TSV, or CSV by its ``.csv`` suffix) has the columns ``sample`` and ``group``,
+one row per sample of the catalog. Every group is factored on its own, into
+``OUT/groups/GROUP/`` (the layout of a plain ``extract``: ``k*/``, ``signatures.tsv``,
+``rank_metrics.tsv``, ``provenance.json``); ``merge-groups`` then merges the groups' chosen
+signatures (:mod:`sigforge.discovery.groups`) into ``OUT/signatures.tsv`` and refits every
+sample to them (``OUT/exposures.tsv``). ``OUT/merged.tsv`` says which groups and group
+signatures each merged signature came from. The workflow runs the same steps as jobs
+(``split-groups``, the per-rank commands on each group's catalog, ``select-rank`` per group,
+``merge-groups``), so both paths write the same bits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sigforge import __version__
+from sigforge.cli._common import (
+    add_command,
+    add_drop_empty,
+    add_generic,
+    add_seed,
+    catalog_name,
+    read_table_matrix,
+    split_empty,
+)
+from sigforge.cli.outputs import check_plain_name
+from sigforge.discovery.groups import (
+    DEFAULT_MERGE_COSINE,
+    GroupSignatures,
+    group_ranks,
+    merge_group_signatures,
+    split_groups,
+)
+from sigforge.io import InputError, Matrix, write_json, write_matrix, write_table
+
+logger = logging.getLogger(__name__)
+
+#: Name of the per-group folder inside an extract's output folder.
+GROUPS_FOLDER = "groups"
+
+
+def read_groups(path: str | Path) -> dict[str, str]:
+    """The groups file as {sample: group}, checked: columns ``sample`` and ``group``, no blank
+    cell, no sample twice, group names usable as folder names."""
+    path = Path(path)
+    separator = "," if path.suffix.lower() == ".csv" else "\t"
+    try:
+        table = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read the groups file ({err}). Expected a "
+                         f"{'comma' if separator == ',' else 'tab'}-separated table with the "
+                         "columns sample and group.") from err
+    missing = [c for c in ("sample", "group") if c not in table.columns]
+    if missing:
+        raise InputError(f"{path}: no column {missing} (columns: {list(table.columns)}); a "
+                         "groups file has the columns sample and group.")
+    table = table.apply(lambda column: column.str.strip())
+    blank = table.index[(table["sample"] == "") | (table["group"] == "")]
+    if len(blank):
+        raise InputError(f"{path}: line {int(blank[0]) + 2}: blank sample or group; give every "
+                         "row both.")
+    twice = table["sample"][table["sample"].duplicated()].unique().tolist()
+    if twice:
+        raise InputError(f"{path}: sample(s) {twice[:5]} listed more than once; give each "
+                         "sample one group.")
+    for group in dict.fromkeys(table["group"]):
+        check_plain_name(group, f"{path}: group")
+    return dict(zip(table["sample"], table["group"], strict=True))
+
+
+def split_catalog(matrix: Matrix, groups: dict[str, str], source: str) -> dict[str, pd.DataFrame]:
+    """The catalog cut into one table per group (InputError naming ``source`` on a mismatch)."""
+    try:
+        return split_groups(matrix.data, groups)
+    except ValueError as err:
+        raise InputError(f"{source}: {err}") from err
+
+
+def split_groups_command(args: argparse.Namespace) -> None:
+    """``sigforge split-groups``: write one catalog per group, ``OUT/GROUP.tsv``."""
+    matrix = read_table_matrix(args.catalog, generic=args.generic)
+    parts = split_catalog(matrix, read_groups(args.groups), args.groups)
+    out = Path(args.out)
+    for group, part in parts.items():
+        write_matrix(part, out / f"{group}.tsv")
+    logger.info("%d group(s): %s", len(parts),
+                ", ".join(f"{g} ({p.shape[1]})" for g, p in parts.items()))
+
+
+def _read_group(folder: Path) -> tuple[GroupSignatures, dict[str, Any]]:
+    """A group's chosen signatures and attributed mutations, and its provenance facts."""
+    from sigforge.io import read_table
+
+    try:
+        facts = json.loads((folder / "provenance.json").read_text())
+        signatures = read_table(folder / "signatures.tsv")
+        exposures = read_table(folder / "exposures.tsv")
+    except (OSError, ValueError) as err:
+        raise InputError(f"{folder}: not a finished group extraction ({err}); run its "
+                         "select-rank (or extract --groups) first.") from err
+    mutations = exposures.sum(axis=1).reindex(signatures.columns).fillna(0.0)
+    return GroupSignatures(folder.name, signatures, mutations), facts
+
+
+def _group_summary(folder: Path, found: GroupSignatures, facts: dict[str, Any]) -> dict[str, Any]:
+    """What provenance.json of the merge says of one group."""
+    return {"chosen_rank": facts.get("chosen_rank"), "signatures": int(found.signatures.shape[1]),
+            "skipped": facts.get("skipped"), "ranks": facts.get("ranks"),
+            "samples_without_mutations_left_out": facts.get(
+                "samples_without_mutations_left_out", [])}
+
+
+def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cosine: float,
+                     drop_empty: bool, out: Path, facts: dict[str, Any]) -> None:
+    """Merge the groups' chosen signatures, refit every sample, write the cohort's files."""
+    from sigforge.refit import refit_catalog
+
+    read = [_read_group(folder) for folder in folders]
+    try:
+        merged = merge_group_signatures([g for g, _ in read], prefix=name, min_cosine=min_cosine)
+    except ValueError as err:
+        raise InputError(f"merge-groups: {err}") from err
+    kept, left_out = split_empty(catalog, drop_empty)
+    if kept is None:
+        raise InputError(f"{catalog.path}: no sample has a single mutation; nothing to fit.")
+    if not merged.signatures.index.equals(kept.data.index):
+        raise InputError(f"{catalog.path}: its features differ from the groups' signatures; "
+                         "give the catalog the groups were split from.")
+    fit = refit_catalog(kept.data, merged.signatures)
+    write_matrix(merged.signatures, out / "signatures.tsv")
+    write_matrix(fit.exposures, out / "exposures.tsv", label="Signature")
+    write_table(merged.members, out / "merged.tsv")
+    write_table(pd.DataFrame({"stability": np.nan, "spread": np.nan},
+                             index=merged.members.index), out / "stability.tsv")
+    groups = {g.group: _group_summary(folder, g, f) for folder, (g, f) in zip(folders, read,
+                                                                                 strict=True)}
+    write_json({"sigforge": __version__, "python": platform.python_version(),
+                "numpy": np.__version__, "chosen_rank": int(merged.signatures.shape[1]),
+                "reason": f"{merged.signatures.shape[1]} signatures merged from "
+                          f"{sum(g['signatures'] for g in groups.values())} of "
+                          f"{len(groups)} group(s) at cosine >= {min_cosine:g}",
+                "rank_caution": False, "groups": groups, "merge_min_cosine": min_cosine,
+                "samples_without_mutations_left_out": left_out, **facts},
+               out / "provenance.json")
+    logger.info("merged %d group(s) into %d signatures", len(groups), merged.signatures.shape[1])
+
+
+def merge_groups_command(args: argparse.Namespace) -> None:
+    """``sigforge merge-groups``: merge finished group extractions into the cohort's set."""
+    folders = [Path(folder) for folder in args.group_dirs]
+    names = [f.name for f in folders]
+    if len(set(names)) != len(names):
+        raise InputError(f"--group-dirs: two folders share a group name ({names}); each "
+                         "folder is named after its group.")
+    catalog = read_table_matrix(args.catalog, generic=args.generic)
+    merge_group_dirs(folders, catalog, name=catalog_name(args), min_cosine=args.min_cosine,
+                     drop_empty=args.drop_empty, out=Path(args.out),
+                     facts={"seed": args.seed, "catalog": args.catalog,
+                            "catalog_name": catalog_name(args)})
+
+
+def add_merge_cosine(parser: argparse.ArgumentParser) -> None:
+    """--merge-cosine: the lowest cosine at which two groups' signatures are merged."""
+    parser.add_argument("--merge-cosine", dest="min_cosine", type=float,
+                        default=DEFAULT_MERGE_COSINE,
+                        help="two groups' signatures at least this similar (every pair of a "
+                             "merged signature's members) are one signature")
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Declare ``split-groups`` and ``merge-groups`` (``extract --groups`` is in .discovery)."""
+    p = add_command(subparsers, "split-groups", split_groups_command)
+    p.add_argument("--catalog", required=True, help="the cohort's catalog")
+    p.add_argument("--groups", required=True, help="TSV/CSV with columns sample, group")
+    add_generic(p)
+    p.add_argument("--out", required=True, help="output folder: one GROUP.tsv per group")
+
+    p = add_command(subparsers, "merge-groups", merge_groups_command)
+    p.add_argument("--catalog", required=True, help="the cohort's catalog (every sample is "
+                                                    "refitted to the merged signatures)")
+    p.add_argument("--group-dirs", nargs="+", required=True,
+                   help="finished group extractions, each folder named after its group")
+    p.add_argument("--catalog-name", default=None,
+                   help="prefix of the merged signatures' names (default: the catalog stem)")
+    add_merge_cosine(p)
+    add_drop_empty(p)
+    add_generic(p)
+    add_seed(p, " (recorded in provenance.json)")
+    p.add_argument("--out", required=True, help="output folder (the cohort's extract folder)")
+
+
+def group_rank_list(ranks: list[int], part: pd.DataFrame) -> list[int]:
+    """The ranks a group is factored at (:func:`group_ranks`), logged when fewer than asked."""
+    chosen = group_ranks(ranks, part.shape[1], part.shape[0])
+    if chosen != ranks:
+        logger.info("group of %d samples: ranks %s (no more components than samples)",
+                    part.shape[1], chosen or "none")
+    return chosen
+
+
+def extract_groups(args: argparse.Namespace) -> None:
+    """``extract --groups``: factor each group into OUT/groups/GROUP (a group too thin to
+    factor is written as skipped, never failing the run), then merge into OUT."""
+    from sigforge.cli.discovery import (
+        check_counts_for_resampling,
+        factor_and_write,
+        run_facts,
+        write_skipped,
+    )
+    from sigforge.discovery.skip import factor_problem
+
+    whole = read_table_matrix(args.catalog, generic=args.generic)
+    check_counts_for_resampling(whole, args)
+    parts = split_catalog(whole, read_groups(args.groups), args.groups)
+    out, folders = Path(args.out), []
+    for group, part in parts.items():
+        folder = out / GROUPS_FOLDER / group
+        folders.append(folder)
+        ranks = group_rank_list(args.ranks, part)
+        empty = [str(c) for c in part.columns[part.sum(axis=0) == 0]]
+        facts = {**run_facts(args, ranks, empty if args.drop_empty else []), "group": group}
+        reason = factor_problem(part, max(ranks))
+        if reason is not None:
+            logger.warning("group %s: not factored: %s", group, reason)
+            write_skipped(args, part, ranks, reason, folder, facts)
+            continue
+        kept, _ = split_empty(Matrix(part, whole.channel_set, f"{args.catalog} (group {group})"),
+                              args.drop_empty)
+        logger.info("group %s: %d samples, ranks %s", group, part.shape[1], ranks)
+        factor_and_write(args, kept.data, ranks, folder, facts)
+    merge_group_dirs(folders, whole, name=catalog_name(args), min_cosine=args.min_cosine,
+                     drop_empty=args.drop_empty, out=out,
+                     facts={"seed": args.seed, "catalog": args.catalog,
+                            "catalog_name": catalog_name(args)})
