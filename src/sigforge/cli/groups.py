@@ -1,8 +1,9 @@
 """Stratified discovery on the command line: ``split-groups``, ``merge-groups`` and the
 ``--groups`` mode of ``extract``.
 
-A groups file (TSV, or CSV by its ``.csv`` suffix) has the columns ``sample`` and ``group``,
-one row per sample of the catalog. Every group is factored on its own, into
+A groups file (TSV, or CSV by its ``.csv`` suffix) has the columns ``sample`` (or
+``sample_id``, so that the workflow's samples sheet serves as one) and ``group``, one row per
+sample of the catalog; other columns are ignored. Every group is factored on its own, into
 ``OUT/groups/GROUP/`` (the layout of a plain ``extract``: ``k*/``, ``signatures.tsv``,
 ``rank_metrics.tsv``, ``provenance.json``); ``merge-groups`` then merges the groups' chosen
 signatures (:mod:`sigforge.discovery.groups`) into ``OUT/signatures.tsv`` and refits every
@@ -51,8 +52,8 @@ GROUPS_FOLDER = "groups"
 
 
 def read_groups(path: str | Path) -> dict[str, str]:
-    """The groups file as {sample: group}, checked: columns ``sample`` and ``group``, no blank
-    cell, no sample twice, group names usable as folder names."""
+    """The groups file as {sample: group}, checked: columns ``sample`` (or ``sample_id``) and
+    ``group``, no blank cell, no sample twice, group names usable as folder names."""
     path = Path(path)
     separator = "," if path.suffix.lower() == ".csv" else "\t"
     try:
@@ -61,11 +62,13 @@ def read_groups(path: str | Path) -> dict[str, str]:
         raise InputError(f"{path}: cannot read the groups file ({err}). Expected a "
                          f"{'comma' if separator == ',' else 'tab'}-separated table with the "
                          "columns sample and group.") from err
+    if "sample" not in table.columns and "sample_id" in table.columns:
+        table = table.rename(columns={"sample_id": "sample"})
     missing = [c for c in ("sample", "group") if c not in table.columns]
     if missing:
         raise InputError(f"{path}: no column {missing} (columns: {list(table.columns)}); a "
                          "groups file has the columns sample and group.")
-    table = table.apply(lambda column: column.str.strip())
+    table = table[["sample", "group"]].apply(lambda column: column.str.strip())
     blank = table.index[(table["sample"] == "") | (table["group"] == "")]
     if len(blank):
         raise InputError(f"{path}: line {int(blank[0]) + 2}: blank sample or group; give every "
