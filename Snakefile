@@ -5,16 +5,18 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
-
 configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
-
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/extract.smk"
 include: "workflow/rules/consensus.smk"
 include: "workflow/rules/rank.smk"
 
+# Samples sheet with a `group` column: each group factored on its own, then merged.
+if GROUPS:
+
+    include: "workflow/rules/groups.smk"
 
 if MODE == "vcf":
 
@@ -25,7 +27,6 @@ if MODE == "vcf":
 else:
 
     include: "workflow/rules/matrix.smk"
-
 
 rule all:
     default_target: True

@@ -3,10 +3,28 @@ the shim that keeps a renamed keyword argument working."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from sigforge._types import FloatArray
+
+#: A name that becomes part of a file name: no folder separators, no leading dot or dash
+#: (hidden files, options), no control characters, not '.' or '..'.
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9._+-]*")
+#: Longest plain name: leaves room below 255 bytes for suffixes and temporary-file names.
+PLAIN_NAME_MAX = 200
+
+
+def is_plain_name(name: str) -> bool:
+    """Whether ``name`` is safe as a file name inside an output folder: letters, digits and
+    ``._+-``, not starting with '.' or '-', at most :data:`PLAIN_NAME_MAX` characters.
+
+    Shared by the command line (names given as options) and the samples sheet (group names
+    become folders), so both accept exactly the same names.
+    """
+    return PLAIN_NAME.fullmatch(name) is not None and len(name) <= PLAIN_NAME_MAX
 
 
 def check_nonnegative_matrix(values: object, name: str) -> FloatArray:

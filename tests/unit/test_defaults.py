@@ -14,6 +14,7 @@ import yaml
 
 from sigforge.cli import _build_parser
 from sigforge.discovery.crossval import CVOptions
+from sigforge.discovery.groups import DEFAULT_MERGE_COSINE
 from sigforge.discovery.pipeline import NMFOptions
 from sigforge.discovery.rank import RankRule
 from sigforge.refit import DEFAULT_SEED, RefitOptions
@@ -35,6 +36,7 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
     ("extract.normalisation", NMFOptions().normalisation, ("extract", "cross-validate"),
      "normalisation"),
     ("extract.cap", NMFOptions().cap, ("extract", "replicates"), "cap"),
+    ("extract.merge_cosine", DEFAULT_MERGE_COSINE, ("extract", "merge-groups"), "min_cosine"),
     ("rank.fixed", RankRule().fixed_rank, ("extract", "select-rank"), "fixed_rank"),
     ("rank.min_mean_stability", RankRule().min_mean_stability, ("extract", "select-rank"),
      "min_mean_stability"),

@@ -1,4 +1,5 @@
-"""Sample names that would escape the results folder or collide are rejected clearly."""
+"""Sample names that would escape the results folder or collide are rejected clearly; the
+optional group column is checked as strictly."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sigforge.genomics.samplesheet import file_stems, read_sample_sheet
+from sigforge.cli.outputs import check_plain_name
+from sigforge.genomics.samplesheet import file_stems, read_sample_sheet, sample_groups
 from sigforge.io import InputError
 from sigforge.workflow.checks import check_ranks
 
@@ -50,3 +52,54 @@ def test_sheet_needs_columns(tmp_path: Path) -> None:
 def test_impossible_ranks(low: int, high: int, n: int, fixed: int | None, message: str) -> None:
     with pytest.raises(InputError, match=message):
         check_ranks(low, high, n, fixed)
+
+
+def _grouped_sheet(tmp_path: Path, groups: list[str]) -> Path:
+    """A sheet whose rows S1, S2, ... carry ``groups`` in a `group` column (line n+1 each)."""
+    rows = "".join(f"S{i}\tS{i}.vcf\t{group}\n" for i, group in enumerate(groups, start=1))
+    path = tmp_path / "s.tsv"
+    path.write_text(f"sample_id\tvcf\tgroup\n{rows}", encoding="utf-8")
+    return path
+
+
+def test_group_column_gives_each_groups_samples_in_sheet_order(tmp_path: Path) -> None:
+    sheet = read_sample_sheet(_grouped_sheet(tmp_path, ["lung", "skin", "lung", "b.2+x"]))
+    assert sample_groups(sheet) == {"lung": ["S1", "S3"], "skin": ["S2"], "b.2+x": ["S4"]}
+
+
+def test_sheet_without_group_column_has_no_groups(tmp_path: Path) -> None:
+    (tmp_path / "s.tsv").write_text("sample_id\tvcf\nA\tx.vcf\n")
+    sheet = read_sample_sheet(tmp_path / "s.tsv")
+    assert sample_groups(sheet) is None
+    assert list(sheet.columns) == ["sample_id", "vcf", "sheet_line", "stem"]
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ("", "line 3 \\(sample 'S2'\\): empty 'group' cell"),
+    ("  ", "line 3 \\(sample 'S2'\\): empty 'group' cell"),
+    ("a/b", "line 3 \\(sample 'S2'\\): group 'a/b' is not a plain name"),
+    ("..", "line 3 \\(sample 'S2'\\): group '..' is not a plain name"),
+    ("-x", "group '-x' is not a plain name"),
+    ("lung adeno", "group 'lung adeno' is not a plain name.*Rename it"),
+    ("x" * 201, "at most 200 characters"),
+])
+def test_bad_group_cell_names_the_line_and_the_fix(tmp_path: Path, bad: str,
+                                                   message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read_sample_sheet(_grouped_sheet(tmp_path, ["lung", bad]))
+
+
+def test_sheet_group_rule_is_the_command_lines(tmp_path: Path) -> None:
+    """One rule for plain names: what the sheet refuses, --name-like options refuse too."""
+    for name in ["ok_1", "+a", "a.b-c", ".a", "a b", "ä"]:
+        sheet_ok = True
+        try:
+            read_sample_sheet(_grouped_sheet(tmp_path, [name]))
+        except InputError:
+            sheet_ok = False
+        try:
+            check_plain_name(name, "--name")
+            cli_ok = True
+        except InputError:
+            cli_ok = False
+        assert sheet_ok == cli_ok, name

@@ -15,6 +15,7 @@ from sigforge.discovery.pipeline import chunk_ranges
 from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
 from sigforge.workflow import checks, flags, resources, targets
+from sigforge.workflow import groups as grouping
 
 
 def checked(step, *args, **kwargs):
@@ -57,11 +58,14 @@ REFIT = config["refit"]
 if MODE == "vcf":
     from sigforge.genomics.catalog import check_catalog_config
     from sigforge.genomics.genome import check_reference, index_fasta, largest_contig
-    from sigforge.genomics.samplesheet import read_sample_sheet
+    from sigforge.genomics.samplesheet import read_sample_sheet, sample_groups
 
     SHEET = f"samples sheet {config['samples']}"
     SAMPLES = checked(read_sample_sheet, config["samples"])
     BY_STEM = SAMPLES.set_index("stem", drop=False)  # stems are unique: one lookup per job
+    # The sheet's optional `group` column: {group: [samples]} (stratified discovery,
+    # workflow/rules/groups.smk), or None to factor each catalog whole.
+    GROUPS = sample_groups(SAMPLES)
     REFERENCE = config["reference"]
     if MAIN:
         validate_against(SAMPLES, "../schemas/samples.schema.yaml", SHEET,
@@ -95,6 +99,7 @@ if MODE == "vcf":
                                     config["signatures"])
 else:
     MATRIX = checks.matrix_settings(config)
+    GROUPS = None
     CATALOG = config[MODE]["name"]
     CATALOGS = [CATALOG]
     # The main process reads and checks the whole input, so a bad table fails before any job
@@ -112,6 +117,11 @@ if MAIN:
 else:  # checked by the main process; the shape a job process sees may be an upper bound
     RANKS = list(range(EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"] + 1))
 CHUNKS = checked(chunk_ranges, EXTRACT["replicates"], EXTRACT["replicates_per_chunk"])
+# Stratified discovery: the ranks of each (catalog, group), capped at the group's samples and
+# the catalog's channels exactly as `sigforge extract --groups` caps them.
+GROUP_RANKS = (grouping.group_rank_lists(GROUPS, RANKS, {name: len(CHANNEL_SETS[name])
+                                                         for name in CATALOGS})
+               if GROUPS else {})
 COSTS = resources.DiscoveryCosts.from_config(config, N_FEATURES, N_SAMPLES)
 
 
@@ -127,11 +137,24 @@ if MODE == "vcf":
         stem="|".join(re.escape(stem) for stem in SAMPLES["stem"]),
 
 
+if GROUPS:
+
+    # A group is one of the sheet's names, so `{catalog}` and `{group}` never reach across a
+    # folder: extract/{catalog}/... and extract/{catalog}/groups/{group}/... stay apart.
+    wildcard_constraints:
+        group="|".join(re.escape(name) for name in GROUPS),
+
+
 def discovery_products():
-    """Every file of the discoveries: chunks, per-rank tables and CV folds, the chosen rank."""
+    """Every file of the discoveries: chunks, per-rank tables and CV folds, the chosen rank
+    (with groups: each group's, its catalog, and the merged set)."""
+    folds = config["rank"]["cv_folds"]
+    if GROUPS:
+        return [path for name in CATALOGS
+                for path in grouping.grouped_discovery_products(name, GROUP_RANKS[name],
+                                                                len(CHUNKS), folds, OUT)]
     return [path for name in CATALOGS
-            for path in targets.discovery_products(name, RANKS, len(CHUNKS),
-                                                   config["rank"]["cv_folds"], OUT)]
+            for path in targets.discovery_products(name, RANKS, len(CHUNKS), folds, OUT)]
 
 
 def final_targets():
@@ -148,14 +171,16 @@ def final_targets():
 
 
 def checked_intermediates():
-    """Delete damaged chunk, CV and metrics files, and the outputs of samples no longer in the
-    sheet (main process only), saying so on stderr."""
+    """Delete damaged chunk, CV and metrics files, the outputs of samples no longer in the
+    sheet and of a grouping it no longer has (main process only), saying so on stderr."""
     if not MAIN:
         return
     dry_run = bool(workflow.dryrun) or checks.dry_run_requested(sys.argv[1:])
     notes = checks.discard_damaged(targets.intermediates(discovery_products()), dry_run=dry_run)
     if MODE == "vcf":
         notes += checks.remove_stale_outputs(OUT, list(SAMPLES["stem"]), dry_run=dry_run)
+        notes += grouping.remove_stale_group_outputs(OUT, CATALOGS, GROUPS and list(GROUPS),
+                                                     dry_run=dry_run)
     for note in notes:
         print(note, file=sys.stderr)
 
@@ -343,11 +368,11 @@ def catalog_runtime(wildcards, input, attempt):
 
 def report_inputs(wildcards):
     """Every file the cohort report reads: catalogs, each context's discovery (chosen rank and
-    every rank tried), its refits, and the patient pages it links."""
-    files = expand(out("extract/{context}/{name}"), context=CATALOGS,
-                   name=["rank_metrics.tsv", "signatures.tsv", "provenance.json"])
-    files += expand(out("extract/{context}/k{k}/{name}"), context=CATALOGS, k=RANKS,
-                    name=["signatures.tsv", "metrics.json"])
+    every rank tried; with groups, each group's and the merged set), its refits, and the
+    patient pages it links."""
+    files = [path for context in CATALOGS
+             for path in (grouping.grouped_report_files(context, GROUP_RANKS[context], OUT)
+                          if GROUPS else targets.report_discovery_files(context, RANKS, OUT))]
     files += expand(out("refit/{context}/{name}"), context=REFIT_CONTEXTS,
                     name=targets.REFIT_FILES)
     files += expand(out("refit/{context}/reference/{name}"), context=REFERENCE_CONTEXTS,

@@ -16,6 +16,8 @@ signatures each merged signature came from. The workflow runs the same steps as 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import logging
 import platform
@@ -38,6 +40,7 @@ from sigforge.cli._common import (
 from sigforge.cli.outputs import check_plain_name
 from sigforge.discovery.groups import (
     DEFAULT_MERGE_COSINE,
+    GROUPS_FOLDER,
     GroupSignatures,
     group_ranks,
     merge_group_signatures,
@@ -47,9 +50,6 @@ from sigforge.io import InputError, Matrix, write_json, write_matrix, write_tabl
 
 logger = logging.getLogger(__name__)
 
-#: Name of the per-group folder inside an extract's output folder.
-GROUPS_FOLDER = "groups"
-
 
 def read_groups(path: str | Path) -> dict[str, str]:
     """The groups file as {sample: group}, checked: columns ``sample`` (or ``sample_id``) and
@@ -57,7 +57,7 @@ def read_groups(path: str | Path) -> dict[str, str]:
     path = Path(path)
     separator = "," if path.suffix.lower() == ".csv" else "\t"
     try:
-        table = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False)
+        table = _read_groups_table(path, separator)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read the groups file ({err}). Expected a "
                          f"{'comma' if separator == ',' else 'tab'}-separated table with the "
@@ -80,6 +80,18 @@ def read_groups(path: str | Path) -> dict[str, str]:
     for group in dict.fromkeys(table["group"]):
         check_plain_name(group, f"{path}: group")
     return dict(zip(table["sample"], table["group"], strict=True))
+
+
+def _read_groups_table(path: Path, separator: str) -> pd.DataFrame:
+    """The groups file's cells as text. A TSV is read as the samples sheet is (blank lines and
+    lines starting with '#' skipped, quotes part of the value), so the sheet itself serves as
+    a groups file whatever its sample names hold."""
+    if separator == ",":
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    lines = [line for line in path.read_text(encoding="utf-8-sig").splitlines()
+             if line.strip() and not line.startswith("#")]
+    return pd.read_csv(io.StringIO("\n".join(lines)), sep="\t", dtype=str,
+                       keep_default_na=False, quoting=csv.QUOTE_NONE)
 
 
 def split_catalog(matrix: Matrix, groups: dict[str, str], source: str) -> dict[str, pd.DataFrame]:

@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 from pathlib import Path
 
+from sigforge._validation import is_plain_name
 from sigforge.io import InputError
-
-# A name that becomes part of a file name: no folder separators, no leading dot or dash
-# (hidden files, options), no control characters, not '.' or '..'.
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9._+-]*")
-_NAME_MAX = 200
 
 
 def check_plain_name(name: str, option: str) -> str:
@@ -30,7 +25,7 @@ def check_plain_name(name: str, option: str) -> str:
         If ``name`` holds a '/' or '\\', starts with '.' or '-', holds characters outside
         letters, digits and ``._+-``, or is longer than 200 characters.
     """
-    if not _PLAIN_NAME.fullmatch(name) or len(name) > _NAME_MAX:
+    if not is_plain_name(name):
         raise InputError(f"{option} {name!r}: expected a plain file name (letters, digits, "
                          "'.', '_', '+', '-'; not starting with '.' or '-'; no '/'), because it "
                          "names files inside --out. Choose a name such as 'my_matrix'.")

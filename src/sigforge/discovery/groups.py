@@ -34,6 +34,13 @@ from sigforge._maths import unit_vectors
 #: process extracted from two cohorts of a few hundred genomes typically agrees at 0.95-0.99.
 DEFAULT_MERGE_COSINE = 0.9
 
+#: Name of the per-group folder inside an extraction's output folder (``OUT/groups/GROUP``),
+#: shared by ``extract --groups`` and the workflow.
+GROUPS_FOLDER = "groups"
+#: Files the merge of the groups writes into the extraction's folder.
+MERGED_FILES = ("signatures.tsv", "exposures.tsv", "stability.tsv", "merged.tsv",
+                "provenance.json")
+
 
 @dataclass(frozen=True)
 class GroupSignatures:

@@ -8,6 +8,11 @@ with ``_`` and, when the result does not start with a letter or digit, is prefix
 sheet is stricter: a name that reads as a path (``../x``, ``a/b``) is rejected there rather
 than silently rewritten, because users expect the sample name they typed to be a file name of
 the results.
+
+An optional ``group`` column stratifies discovery (each group is factored on its own, then the
+groups' signatures are merged): when the column is present every row needs a group, and a
+group is a plain name (letters, digits, ``._+-``, not starting with '.' or '-'), because it
+names a folder of the results.
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from sigforge._validation import PLAIN_NAME_MAX, is_plain_name
 from sigforge.io import InputError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 REQUIRED_COLUMNS = ("sample_id", "vcf")
+#: Optional column: the group each sample is factored with (stratified discovery).
+GROUP_COLUMN = "group"
 MAX_NAME_LENGTH = 200  # leaves room below 255 bytes for suffixes and temporary-file names
 
 
@@ -129,6 +137,32 @@ def _check_rows(path: Path, header: list[str], rows: list[tuple[int, list[str]]]
                              f"{seen[name]}. Give every sample a unique sample_id (remove or "
                              "rename one of the rows).")
         seen[name] = number
+        if GROUP_COLUMN in record:
+            check_group_name(record[GROUP_COLUMN], f"{where} (sample '{name}')")
+
+
+def check_group_name(group: str, where: str) -> None:
+    """Reject a blank group or one that is not a plain name (it names a results folder)."""
+    if not group.strip():
+        raise InputError(f"{where}: empty 'group' cell. With a group column every sample needs "
+                         "a group; fill it in (or remove the column to factor the cohort as "
+                         "one).")
+    if not is_plain_name(group):
+        raise InputError(f"{where}: group {group!r} is not a plain name: use letters, digits, "
+                         "'.', '_', '+' and '-' only, not starting with '.' or '-', at most "
+                         f"{PLAIN_NAME_MAX} characters (it names the folder "
+                         "extract/<context>/groups/<group>). Rename it, e.g. 'lung_adeno'.")
+
+
+def sample_groups(sheet: pd.DataFrame) -> dict[str, list[str]] | None:
+    """The samples of each group of a sheet from :func:`read_sample_sheet`, groups in the
+    order of their first sample; None when the sheet has no group column."""
+    if GROUP_COLUMN not in sheet.columns:
+        return None
+    groups: dict[str, list[str]] = {}
+    for name, group in zip(sheet["sample_id"], sheet[GROUP_COLUMN], strict=True):
+        groups.setdefault(group, []).append(name)
+    return groups
 
 
 def _check_stems(path: Path, sheet: pd.DataFrame) -> None:
@@ -147,7 +181,8 @@ def _check_stems(path: Path, sheet: pd.DataFrame) -> None:
 
 
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
-    """Read a samples sheet (TSV with at least ``sample_id`` and ``vcf``), all cells verbatim.
+    """Read a samples sheet (TSV with at least ``sample_id`` and ``vcf``; optionally
+    ``vcf_sample`` and ``group``), all cells verbatim.
 
     Returns the sheet indexed by sample_id, with a ``stem`` column and the ``sheet_line`` each
     row came from (for messages). Every problem raises an :class:`InputError` naming the sheet,

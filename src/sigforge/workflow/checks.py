@@ -329,7 +329,13 @@ def stale_sample_outputs(outdir: str, stems: Sequence[str]) -> list[Path]:
 def remove_stale_outputs(outdir: str, stems: Sequence[str], *, dry_run: bool) -> list[str]:
     """Delete the outputs of samples no longer in the sheet (a dry run only names them);
     return one line saying what went, or nothing."""
-    stale = stale_sample_outputs(outdir, stems)
+    return delete_stale(stale_sample_outputs(outdir, stems), "of samples no longer in the "
+                        "samples sheet", outdir, dry_run=dry_run)
+
+
+def delete_stale(stale: Sequence[Path], what: str, outdir: str, *, dry_run: bool) -> list[str]:
+    """Delete the files and folders ``stale`` (a dry run only names them); return one line
+    saying what went and why (``what``: whose outputs they are), or nothing."""
     if not stale:
         return []
     if not dry_run:
@@ -340,8 +346,8 @@ def remove_stale_outputs(outdir: str, stems: Sequence[str], *, dry_run: bool) ->
                 path.unlink(missing_ok=True)
     shown = ", ".join(str(path) for path in stale[:6]) + (" ..." if len(stale) > 6 else "")
     action = "a real run deletes them" if dry_run else "deleted"
-    return [f"sigforge: {len(stale)} output(s) of samples no longer in the samples sheet "
-            f"({shown}): {action}, so that {outdir} holds this cohort only."]
+    return [f"sigforge: {len(stale)} output(s) {what} ({shown}): {action}, so that {outdir} "
+            "holds this cohort only."]
 
 
 #: Snakemake's short options that take no value, so may share a cluster with -n ("-np").

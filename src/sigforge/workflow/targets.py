@@ -37,6 +37,17 @@ def discovery_products(catalog: str, ranks: Iterable[int], n_chunks: int,
     return files
 
 
+def report_discovery_files(catalog: str, ranks: Iterable[int],
+                           outdir: str = "results") -> list[str]:
+    """The discovery files the cohort report reads of one extraction folder: the rank choice,
+    the chosen signatures and every rank tried."""
+    base = f"{outdir}/extract/{catalog}"
+    files = [f"{base}/{name}" for name in ("rank_metrics.tsv", "signatures.tsv",
+                                           "provenance.json")]
+    return files + [f"{base}/k{k}/{name}" for k in ranks
+                    for name in ("signatures.tsv", "metrics.json")]
+
+
 def vcf_products(stems: Sequence[str], contexts: Sequence[str],
                  refit_contexts: Sequence[str], reference_contexts: Sequence[str],
                  outdir: str = "results") -> list[str]:
