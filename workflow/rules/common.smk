@@ -327,6 +327,69 @@ def report_assay_args(wildcards, input):
     return [f"--assay={REFIT['assay']}", *reference_assay_args(wildcards, input)]
 
 
+# Stratified discovery (workflow/rules/groups.smk): a group's catalog, ranks and folders.
+
+
+def group_ranks_of(wildcards):
+    """The ranks tried in group wildcards.group of catalog wildcards.catalog."""
+    return GROUP_RANKS[wildcards.catalog][wildcards.group]
+
+
+def group_catalog_input(wildcards):
+    """The catalog of one group, as split_groups writes it."""
+    return grouping.group_catalog(wildcards.catalog, wildcards.group, OUT)
+
+
+def group_mode(wildcards):
+    """--drop-empty and --skip-unfactorable at the group's largest rank: a thin group is
+    written as skipped, never failing the run."""
+    return grouping.group_mode_flags(group_ranks_of(wildcards))
+
+
+def group_rank_chunks(wildcards):
+    """Every chunk file of rank wildcards.k of one group, in chunk order."""
+    folder = grouping.group_folder(wildcards.catalog, wildcards.group, OUT)
+    return [f"{folder}/k{wildcards.k}/chunks/chunk{chunk}.npz" for chunk in range(len(CHUNKS))]
+
+
+def group_rank_files(name):
+    """Input function: file `name` of every rank folder of one group, in rank order."""
+
+    def files(wildcards):
+        folder = grouping.group_folder(wildcards.catalog, wildcards.group, OUT)
+        return [f"{folder}/k{k}/{name}" for k in group_ranks_of(wildcards)]
+
+    return files
+
+
+def group_rank_dirs(wildcards):
+    """Every rank folder of one group, in rank order."""
+    folder = grouping.group_folder(wildcards.catalog, wildcards.group, OUT)
+    return [f"{folder}/k{k}" for k in group_ranks_of(wildcards)]
+
+
+def group_rank_list(wildcards):
+    """The --ranks of a group's select-rank: its ranks, comma-separated."""
+    return ",".join(str(k) for k in group_ranks_of(wildcards))
+
+
+def group_cv_files(wildcards):
+    """The cross-validation folds of every rank of one group (none without CV)."""
+    return group_rank_files("cv.npz")(wildcards) if CV["cv_folds"] > 0 else []
+
+
+def group_selections(wildcards):
+    """The chosen-rank files of every group of catalog wildcards.catalog, group by group."""
+    return [f"{grouping.group_folder(wildcards.catalog, group, OUT)}/{name}"
+            for group in GROUPS for name in ("signatures.tsv", "exposures.tsv",
+                                             "provenance.json")]
+
+
+def group_dirs(wildcards):
+    """Every group folder of catalog wildcards.catalog, in the sheet's order of groups."""
+    return [grouping.group_folder(wildcards.catalog, group, OUT) for group in GROUPS]
+
+
 # Resources: memory (MB) and runtime (minutes) of each job, times the attempt
 # (sigforge.workflow.resources holds the formulas and why).
 
