@@ -25,6 +25,16 @@ def test_group_jobs_skip_a_thin_group_at_its_own_largest_rank() -> None:
     assert grouping.group_mode_flags([2, 3]) == ["--drop-empty", "--skip-unfactorable=3"]
 
 
+def test_a_fixed_rank_a_group_cannot_hold_is_refused_at_parse_time() -> None:
+    groups = {"small": ["a", "b"], "big": [f"s{i}" for i in range(10)]}
+    ranks = grouping.group_rank_lists(groups, [2, 3, 4], {"SBS96": 96})
+    grouping.check_fixed_rank(2, ranks, groups, "config.yaml")
+    grouping.check_fixed_rank(None, ranks, groups, "config.yaml")
+    with pytest.raises(InputError, match="config.yaml: rank.fixed is 3, but group 'small' of "
+                                         "the samples sheet \\(2 sample\\(s\\)\\)"):
+        grouping.check_fixed_rank(3, ranks, groups, "config.yaml")
+
+
 def test_grouped_products_hold_each_groups_ranks_and_the_merge_not_a_whole_discovery() -> None:
     files = grouping.grouped_discovery_products("SBS96", {"a": [2, 3], "b": [2]}, n_chunks=2,
                                                 cv_folds=0, outdir="out")

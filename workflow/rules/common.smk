@@ -122,6 +122,9 @@ CHUNKS = checked(chunk_ranges, EXTRACT["replicates"], EXTRACT["replicates_per_ch
 GROUP_RANKS = (grouping.group_rank_lists(GROUPS, RANKS, {name: len(CHANNEL_SETS[name])
                                                          for name in CATALOGS})
                if GROUPS else {})
+if GROUPS and MAIN:
+    checked(grouping.check_fixed_rank, config["rank"]["fixed"], GROUP_RANKS, GROUPS,
+            checks.config_source(getattr(workflow, "configfiles", [])))
 COSTS = resources.DiscoveryCosts.from_config(config, N_FEATURES, N_SAMPLES)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sigforge.discovery.groups import GROUPS_FOLDER, MERGED_FILES, group_ranks
+from sigforge.io import InputError
 from sigforge.workflow.checks import delete_stale
 from sigforge.workflow.targets import CHOSEN_FILES, discovery_products, report_discovery_files
 
@@ -31,6 +32,23 @@ def group_rank_lists(groups: Mapping[str, Sequence[str]], ranks: Sequence[int],
     return {context: {group: group_ranks(list(ranks), len(samples), channels)
                       for group, samples in groups.items()}
             for context, channels in n_channels.items()}
+
+
+def check_fixed_rank(fixed: int | None, ranks: GroupRanks, groups: Mapping[str, Sequence[str]],
+                     source: str) -> None:
+    """With ``rank.fixed``, every group must be factored at that rank: raise an InputError
+    naming the first group too small for it (its rank choice would fail after the replicates
+    ran) and the fix."""
+    if fixed is None:
+        return
+    for context, by_group in ranks.items():
+        for group, tried in by_group.items():
+            if fixed not in tried:
+                raise InputError(
+                    f"{source}: rank.fixed is {fixed}, but group '{group}' of the samples sheet "
+                    f"({len(groups[group])} sample(s)) can be factored in {context} only at "
+                    f"ranks {tried}. Lower rank.fixed, merge the group with another, or set "
+                    "rank.fixed to null to let each group's rank be chosen.")
 
 
 def group_mode_flags(ranks: Sequence[int]) -> list[str]:
