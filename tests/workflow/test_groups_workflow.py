@@ -86,7 +86,9 @@ def test_grouped_sheet_factors_each_group_and_merges(tmp_path: Path) -> None:
     for name in names:
         assert (tmp_path / "extract" / name).read_bytes() == (extract / name).read_bytes(), name
 
-    assert run.returncode == 0, run.stdout[-4000:]
+    report_log = workdir / "results/logs/report/report.log"
+    assert run.returncode == 0, (report_log.read_text()[-2000:] if report_log.is_file()
+                                 else run.stdout[-4000:])
     assert (workdir / "results/report/cohort.html").is_file()
     assert (workdir / "results/report/patients/S12.html").is_file()
     again = snakemake(workdir, "-n", "--cores", "2", "--configfile", "config/grouped.yaml")
