@@ -2,9 +2,8 @@
 with where each signature came from, one subsection per group (samples, rank choice and figure,
 signatures, or why a thin group was not factored), and clear errors for incomplete folders.
 
-The cohort is written in code: two groups of SBS96 samples sharing one of their two processes,
-and a third group of one sample with 11 mutations, too thin to factor. It goes through the real
-``extract --groups``, ``refit`` and ``report`` commands with tiny settings.
+The run is tests/report_groups_run.py: two groups sharing one of their two processes and a
+third too thin to factor, through the real ``extract --groups``, ``refit`` and ``report``.
 """
 
 from __future__ import annotations
@@ -13,67 +12,19 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from tests.html_page import HtmlPage
+from tests.report_groups_run import report_args, write_grouped_run
 
 from sigforge.cli import main
-from sigforge.genomics.contexts import SBS96_CHANNELS
-from sigforge.io import read_table, write_matrix, write_table
-
-#: Group -> (samples, indices of the planted processes it carries).
-GROUPS = {"A": (6, (0, 1)), "B": (6, (1, 2)), "C": (1, ())}
-
-
-def _write_cohort(root: Path) -> None:
-    """catalogs/SBS96.tsv, catalogs/catalog_log.tsv and groups.tsv of the module's cohort."""
-    rng = np.random.default_rng(11)
-    processes = rng.dirichlet(np.full(96, 0.3), size=3).T
-    columns: dict[str, np.ndarray] = {}
-    groups = {}
-    for group, (n, active) in GROUPS.items():
-        for i in range(n):
-            weights = np.zeros(3)
-            if active:  # mostly one process or the other: each group's two are identifiable
-                weights[list(active)] = rng.uniform(1500, 3000) * rng.dirichlet([0.5, 0.5])
-            counts = rng.poisson(processes @ weights) if active else np.zeros(96, dtype=int)
-            if not active:  # 11 mutations in 11 channels: too few to factor
-                counts[:11] = 1
-            columns[f"{group}{i + 1}"] = counts
-            groups[f"{group}{i + 1}"] = group
-    catalog = pd.DataFrame(columns, index=list(SBS96_CHANNELS))
-    write_matrix(catalog, root / "catalogs" / "SBS96.tsv", integer=True)
-    burden = catalog.sum(axis=0)
-    write_table(pd.DataFrame({"source": [f"vcf/{s}.vcf" for s in catalog.columns],
-                              "variants_read": burden, "counted_SBS96": burden},
-                             index=pd.Index(catalog.columns, name="sample")),
-                root / "catalogs" / "catalog_log.tsv")
-    pd.DataFrame({"sample": list(groups), "group": list(groups.values())}).to_csv(
-        root / "groups.tsv", sep="\t", index=False)
-
-
-def _report_args(root: Path, out: Path) -> list[str]:
-    return ["report", "--catalog-dir", str(root / "catalogs"), "--extract-dir",
-            str(root / "extract"), "--refit-dir", str(root / "refit"), "--threads", "1",
-            "--out", str(out)]
+from sigforge.io import read_table
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The cohort, extracted by group, refitted and reported (report under ``report/``)."""
-    root = tmp_path_factory.mktemp("groups")
-    _write_cohort(root)
-    extract = root / "extract" / "SBS96"
-    assert main(["-q", "extract", "--groups", str(root / "groups.tsv"), "--catalog",
-                 str(root / "catalogs" / "SBS96.tsv"), "--catalog-name", "SBS96",
-                 "--ranks", "1-3", "--replicates", "8", "--cv-folds", "0", "--max-iter", "1000",
-                 "--threads", "1", "--out", str(extract)]) == 0
-    assert main(["-q", "refit", "--catalog", str(root / "catalogs" / "SBS96.tsv"),
-                 "--signatures", str(extract / "signatures.tsv"), "--bootstrap", "0",
-                 "--out", str(root / "refit" / "SBS96")]) == 0
-    assert main(_report_args(root, root / "report")) == 0
-    return root
+    return write_grouped_run(tmp_path_factory.mktemp("groups"))
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +108,7 @@ def test_a_missing_group_folder_is_refused_before_writing(
         run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = _copy_run(run, tmp_path)
     shutil.rmtree(root / "extract" / "SBS96" / "groups" / "B")
-    assert main(_report_args(root, root / "report")) != 0
+    assert main(report_args(root, root / "report")) != 0
     error = capsys.readouterr().err
     assert "groups/B" in error and "extract --groups" in error
     assert not (root / "report").exists()
@@ -168,7 +119,7 @@ def test_a_merge_table_of_another_run_is_refused(run: Path, tmp_path: Path,
     root = _copy_run(run, tmp_path)
     path = root / "extract" / "SBS96" / "merged.tsv"
     path.write_text(path.read_text().replace("SBS96C", "SBS96X"))
-    assert main(_report_args(root, root / "report")) != 0
+    assert main(report_args(root, root / "report")) != 0
     error = capsys.readouterr().err
     assert str(path) in error and "SBS96X" in error
     assert not (root / "report").exists()
