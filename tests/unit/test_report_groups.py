@@ -123,3 +123,18 @@ def test_a_merge_table_of_another_run_is_refused(run: Path, tmp_path: Path,
     error = capsys.readouterr().err
     assert str(path) in error and "SBS96X" in error
     assert not (root / "report").exists()
+
+
+def test_a_groups_fallback_rank_is_flagged_at_the_top_and_in_its_subsection(
+        run: Path, tmp_path: Path) -> None:
+    root = _copy_run(run, tmp_path)
+    path = root / "extract" / "SBS96" / "groups" / "B" / "provenance.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "rank_caution": True}))
+    assert main(report_args(root, root / "report")) == 0
+    parsed = HtmlPage()
+    parsed.feed((root / "report" / "cohort.html").read_text(encoding="utf-8"))
+    assert "(SBS96 group B)" in parsed.text("rank-caution")
+    links = [attributes.get("href") for tag, attributes in parsed.tags if tag == "a"]
+    assert "#group-B" in links
+    assert "chosen by a fallback" in parsed.text("group-B")
+    assert "fallback" not in parsed.text("group-A")

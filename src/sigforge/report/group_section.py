@@ -26,6 +26,11 @@ from sigforge.report.tables import Table, fmt_float, fmt_int, frame_table
 Saver = Callable[[Any, str, str], SavedFigure]
 
 
+def group_anchor(prefix: str, group: str) -> str:
+    """Element id of a group's subsection, ``prefix`` being its section's id prefix."""
+    return f"{prefix}group-{safe_name(group)}"
+
+
 def _listing(text: object) -> str:
     """A comma-separated cell of merged.tsv (``A:SBS96A,B:SBS96A``) with spaces after commas,
     so that long member lists wrap."""
@@ -68,7 +73,7 @@ def _group_view(ctx: ContextResults, group: GroupResults, prefix: str, save: Sav
     """One group's subsection: samples, rank choice, rank figure and table, signatures."""
     stem = f"group_{safe_name(group.group)}_"
     view: dict[str, Any] = {
-        "group": group.group, "anchor": f"{prefix}group-{safe_name(group.group)}",
+        "group": group.group, "anchor": group_anchor(prefix, group.group),
         "n_samples": f"{group.n_samples:,}", "skip_reason": group.skip_reason,
         "chosen_rank": str(group.chosen_rank), "rule": group.rank_rule,
         "caution": group.rank_caution, "rank_figure": None, "rank_table": None,
