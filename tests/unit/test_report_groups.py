@@ -18,6 +18,7 @@ from tests.html_page import HtmlPage
 from tests.report_groups_run import report_args, write_grouped_run
 
 from sigforge.cli import main
+from sigforge.cli.report_groups import read_group
 from sigforge.io import read_table
 
 
@@ -138,3 +139,17 @@ def test_a_groups_fallback_rank_is_flagged_at_the_top_and_in_its_subsection(
     assert "#group-B" in links
     assert "chosen by a fallback" in parsed.text("group-B")
     assert "fallback" not in parsed.text("group-A")
+
+
+def test_a_skipped_group_counts_each_sample_once(tmp_path: Path) -> None:
+    """A skipped group's exposures.tsv lists every sample, also those recorded as left out
+    for having no mutation; the subsection counts each once."""
+    folder = tmp_path / "groups" / "C"
+    folder.mkdir(parents=True)
+    (folder / "exposures.tsv").write_text("Signature\tC1\tC2\tC3\n")
+    (folder / "provenance.json").write_text(json.dumps({
+        "chosen_rank": None, "reason": "not factored: thin", "skipped": "thin",
+        "samples_without_mutations_left_out": ["C3", "C4"]}))
+    group = read_group(folder)
+    assert (group.group, group.n_samples, group.skip_reason) == ("C", 4, "thin")
+    assert group.skipped and group.rank_metrics is None

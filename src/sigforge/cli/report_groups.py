@@ -71,10 +71,11 @@ def _group_order(extract: Path, provenance: dict[str, Any]) -> list[str]:
 
 
 def _group_samples(folder: Path, provenance: dict[str, Any]) -> int:
-    """The group's samples: the columns of its exposures.tsv and those left out as empty."""
+    """The group's samples: the columns of its exposures.tsv and those left out as empty
+    (a skipped group's exposures.tsv may list those too: each sample counts once)."""
     left_out = provenance.get("samples_without_mutations_left_out")
-    return len(read_table(folder / "exposures.tsv").columns) + \
-        (len(left_out) if isinstance(left_out, list) else 0)
+    samples = {str(c) for c in read_table(folder / "exposures.tsv").columns}
+    return len(samples | ({str(s) for s in left_out} if isinstance(left_out, list) else set()))
 
 
 def read_group(folder: Path) -> GroupResults:
