@@ -153,3 +153,8 @@ def test_a_skipped_group_counts_each_sample_once(tmp_path: Path) -> None:
     group = read_group(folder)
     assert (group.group, group.n_samples, group.skip_reason) == ("C", 4, "thin")
     assert group.skipped and group.rank_metrics is None
+
+
+def test_the_merge_table_is_listed_with_the_output_files(page: HtmlPage) -> None:
+    links = {attributes.get("href") for tag, attributes in page.tags if tag == "a"}
+    assert "../extract/SBS96/merged.tsv" in links

@@ -183,6 +183,7 @@ def read_context(name: str, catalog_dir: Path, extract_root: Path, refit_root: P
     files = _relative(out, [
         (f"{name} catalog", source), (f"{name} rank metrics", extract / "rank_metrics.tsv"),
         (f"{name} signatures", extract / "signatures.tsv"),
+        (f"{name} merge of the groups' signatures", extract / "merged.tsv"),
         (f"{name} exposures", refit / "exposures.tsv"),
         (f"{name} exposure intervals", refit / "exposure_intervals.tsv"),
         (f"{name} reconstruction", refit / "reconstruction.tsv"),
