@@ -1,11 +1,6 @@
 """sigforge: mutational signature discovery and refitting, on a generic NMF core."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("sigforge")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+from functools import cache
 
 #: The global seed's one default: every command's --seed, the config's ``seed`` and
 #: :class:`sigforge.refit.RefitOptions` take it. It lives here, not in :mod:`sigforge.refit`,
@@ -13,3 +8,22 @@ except PackageNotFoundError:  # running from a source tree without installation
 DEFAULT_SEED = 20261128
 
 __all__ = ["DEFAULT_SEED", "__version__"]
+
+
+@cache
+def _installed_version() -> str:
+    """The installed distribution's version ("0.0.0+unknown" from a bare source tree)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sigforge")
+    except PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+def __getattr__(name: str) -> str:
+    """``sigforge.__version__``, looked up on first use: importlib.metadata costs every
+    workflow job (a process each) tens of milliseconds it mostly does not need."""
+    if name == "__version__":
+        return _installed_version()
+    raise AttributeError(f"module 'sigforge' has no attribute {name!r}")

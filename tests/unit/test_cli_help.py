@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from sigforge.cli import _build_parser
+from sigforge.cli import _build_parser, main
 from sigforge.cli._common import COMMANDS, HelpFormatter, shows_default
 
 
@@ -136,3 +136,13 @@ def test_formatter_appends_the_default_once() -> None:
     assert blocks["--own"].count("default:") == 1 and "(default: 4, the best)" in blocks["--own"]
     assert "(default: A B)" in blocks["--items"]
     assert "default:" not in blocks["--flag"] and "default:" not in blocks["--unset"]
+
+
+def test_version_is_printed_on_request(capsys: pytest.CaptureFixture[str]) -> None:
+    """--version reads the installed version only when asked (jobs never pay for it)."""
+    import importlib.metadata
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"sigforge {importlib.metadata.version('sigforge')}\n"

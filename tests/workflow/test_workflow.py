@@ -308,11 +308,11 @@ def test_second_run_has_nothing_to_do(demo: Path) -> None:
 
 
 def test_one_process_extract_gives_the_workflow_bits(demo: Path, tmp_path: Path) -> None:
-    """The workflow ran 2 chunks of 10 replicates per rank as separate jobs; extract runs one
-    chunk of 20 per rank in a process pool. The signatures must be identical to the bit."""
+    """The workflow ran one job of 20 replicates per rank; extract splits each rank into 4
+    chunks of 5 in a process pool. The signatures must be identical to the bit."""
     run = subprocess.run(
         [str(BIN / "sigforge"), "extract", "--catalog", "results/catalogs/SBS96.tsv",
-         "--ranks", "2-8", "--replicates", "20", "--replicates-per-chunk", "20",
+         "--ranks", "2-8", "--replicates", "20", "--replicates-per-chunk", "5",
          "--seed", "20261128",
          "--max-iter", "5000", "--min-iter", "200", "--tol", "1e-7", "--threads", "2",
          "--out", str(tmp_path / "extract")],
@@ -347,7 +347,7 @@ def test_changing_refit_settings_does_not_rerun_discovery(demo: Path) -> None:
 
 def test_raising_replicates_reuses_finished_chunks(demo: Path) -> None:
     config = yaml.safe_load((demo / "config/config.yaml").read_text())
-    config["extract"]["replicates"] = 30  # chunks of 10: chunks 0-1 exist, chunk 2 is new
+    config["extract"]["replicates"] = 40  # chunks of 20: chunk 0 exists, chunk 1 is new
     (demo / "config/more_replicates.yaml").write_text(yaml.safe_dump(config))
     run = snakemake(demo, "-n", "--cores", "2", "--configfile", "config/more_replicates.yaml")
     assert run.returncode == 0, run.stdout[-3000:]

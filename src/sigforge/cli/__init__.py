@@ -26,7 +26,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from sigforge import __version__
+import sigforge
 from sigforge.cli._common import COMMANDS, Handler
 from sigforge.cli.outputs import (
     check_output_file,
@@ -39,6 +39,19 @@ from sigforge.io import InputError
 __all__ = ["main"]
 
 logger = logging.getLogger("sigforge")
+
+
+class _VersionAction(argparse.Action):
+    """--version: print the version (looked up only then) and exit."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        sys.stdout.write(f"sigforge {sigforge.__version__}\n")
+        parser.exit()
 
 
 def _chosen_command(argv: Sequence[str]) -> str | None:
@@ -55,7 +68,7 @@ def _build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(prog="sigforge", description=(
         "Mutational signature discovery and refitting. Run 'sigforge COMMAND --help'."))
-    parser.add_argument("--version", action="version", version=f"sigforge {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     parser.add_argument("--debug", action="store_true",
                         help="show the Python traceback of an internal error")

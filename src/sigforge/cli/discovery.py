@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
-from sigforge import __version__
+import sigforge
 from sigforge._validation import check_rank
 from sigforge.cli._common import (
     add_command,
@@ -186,7 +185,7 @@ def _write_selection(results: list[RankResult], choice: RankChoice, out: Path,
     write_matrix(chosen.signatures, out / "signatures.tsv")
     write_matrix(chosen.exposures, out / "exposures.tsv", label="Signature")
     write_table(chosen.stability, out / "stability.tsv")
-    write_json({"sigforge": __version__, "python": platform.python_version(),
+    write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": choice.rank, "reason": choice.reason,
                 "rank_caution": choice.caution,
                 **facts}, out / "provenance.json")
@@ -254,7 +253,7 @@ def _write_skipped_selection(results: list[RankResult], reason: str, out: Path,
     write_matrix(results[0].signatures, out / "signatures.tsv")
     write_matrix(results[0].exposures, out / "exposures.tsv", label="Signature")
     write_table(results[0].stability, out / "stability.tsv")
-    write_json({"sigforge": __version__, "python": platform.python_version(),
+    write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": None,
                 "reason": f"not factored: {reason}", "rank_caution": False, "skipped": reason,
                 **facts}, out / "provenance.json")
@@ -289,6 +288,8 @@ def extract(args: argparse.Namespace) -> None:
 def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[int],
                       out: Path, facts: dict[str, Any]) -> None:
     """Run the discovery of ``data`` at ``ranks`` and write every rank folder and the choice."""
+    from tqdm import tqdm  # here: the per-job commands have no progress bar to show
+
     cv = _cv_options(args)
     n_tasks = len(ranks) * (len(chunk_ranges(args.replicates, args.replicates_per_chunk))
                             + (cv.folds > 0))

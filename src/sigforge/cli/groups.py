@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sigforge import __version__
+import sigforge
 from sigforge.cli._common import (
     add_command,
     add_drop_empty,
@@ -160,7 +160,7 @@ def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cos
                              index=merged.members.index), out / "stability.tsv")
     groups = {g.group: _group_summary(folder, g, f) for folder, (g, f) in zip(folders, read,
                                                                                  strict=True)}
-    write_json({"sigforge": __version__, "python": platform.python_version(),
+    write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": int(merged.signatures.shape[1]),
                 "reason": f"{merged.signatures.shape[1]} signatures merged from "
                           f"{sum(g['signatures'] for g in groups.values())} of "

@@ -121,7 +121,8 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
     run_info["mutation types"] = "; ".join(_context_summary(context) for context in contexts)
     data = CohortData(
         catalog=catalog, catalog_log=catalog_log,
-        rank_metrics=sbs96.rank_metrics, chosen_rank=sbs96.chosen_rank,
+        rank_metrics=sbs96.rank_metrics if sbs96.rank_metrics is not None else pd.DataFrame(),
+        chosen_rank=sbs96.chosen_rank,
         rank_rule=sbs96.rank_rule, rank_caution=sbs96.rank_caution,
         signatures=sbs96.signatures, stability=sbs96.stability,
         exposures=sbs96.exposures, reconstruction=sbs96.reconstruction,
@@ -137,7 +138,11 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
 
 
 def _context_summary(context: Any) -> str:
-    """One type's state for the run summary: 'SBS96: k = 3', 'DBS78: skipped (...)'."""
+    """One type's state for the run summary: 'SBS96: k = 3', 'SBS96: k = 3 (merged from 2
+    groups)', 'DBS78: skipped (...)'."""
+    if context.factored and context.merged is not None:
+        return (f"{context.name}: k = {context.chosen_rank} (merged from "
+                f"{len(context.groups)} groups)")
     if context.factored:
         return f"{context.name}: k = {context.chosen_rank}"
     if context.skip_reason:
@@ -148,6 +153,7 @@ def _context_summary(context: Any) -> str:
 def _require_sbs96(extract_root: Path, refit_root: Path) -> None:
     """SBS96 must be factored: the per-sample pages are drawn from its signatures."""
     from sigforge.cli._common import EXTRACT_FILES, REFIT_FILES
+    from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged
 
     folder = extract_root / "SBS96"
     reason = skip_reason(folder)
@@ -156,7 +162,8 @@ def _require_sbs96(extract_root: Path, refit_root: Path) -> None:
                          f"({reason}); the per-sample pages are drawn from the SBS96 "
                          "signatures. Run 'sigforge extract' on SBS96.tsv into "
                          f"{folder} and 'sigforge refit' into {refit_root / 'SBS96'}.")
-    require_files(folder, EXTRACT_FILES, "--extract-dir", "sigforge extract")
+    require_files(folder, MERGED_EXTRACT_FILES if is_merged(folder) else EXTRACT_FILES,
+                  "--extract-dir", "sigforge extract")
     require_files(refit_root / "SBS96", REFIT_FILES, "--refit-dir", "sigforge refit")
 
 

@@ -6,6 +6,9 @@ signatures.tsv, stability.tsv, provenance.json, and ``k{k}/`` per rank tried),
 ``REFIT/{name}/`` the refit to the de novo signatures and ``REFIT/{name}/reference/`` the
 refit to the whole reference set. A provenance.json with ``"skipped": "<reason>"`` marks a
 discovery that was skipped; no ``EXTRACT/{name}/`` at all, a catalog that was not factored.
+A stratified discovery (``sigforge extract --groups``) holds the merged set and merged.tsv
+instead of rank_metrics.tsv and ``k{k}/``, and one extract folder per group under
+``groups/`` (:mod:`.report_groups`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from sigforge.cli._common import (
     read_table_matrix,
     require_files,
 )
+from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged, stratified_fields
+from sigforge.cli.report_ranks import chosen_rank, rank_thresholds, read_rank_metrics
 from sigforge.io import InputError, read_json, read_table
 from sigforge.report.context_data import (
     FACTORED,
@@ -34,8 +39,6 @@ from sigforge.report.context_data import (
 
 #: The catalogs a report looks for, in page order.
 REPORT_CONTEXTS = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
-#: Rank-rule thresholds drawn on the rank figure, read from provenance.json's rank_rule.
-_THRESHOLDS = ("min_mean_stability", "min_component_stability")
 
 
 def listing_of(items: list[str], limit: int = 5) -> str:
@@ -79,31 +82,6 @@ def refit_samples(catalog: pd.DataFrame, found: pd.Index, path: Path, source: Pa
     return catalog
 
 
-def chosen_rank(provenance: dict[str, Any], path: Path) -> int:
-    """The chosen rank and rule of an extract run's provenance.json, checked to be there."""
-    rank, reason = provenance.get("chosen_rank"), provenance.get("reason")
-    if isinstance(rank, bool) or not isinstance(rank, int) or not isinstance(reason, str):
-        raise InputError(f"{path}: expected 'chosen_rank' (a whole number) and 'reason', got "
-                         f"chosen_rank={rank!r}; give the provenance.json written by sigforge "
-                         "extract or select-rank (rerun that step to rebuild it).")
-    return rank
-
-
-def read_rank_metrics(path: Path, chosen: int) -> pd.DataFrame:
-    """rank_metrics.tsv with a boolean ``selected``, checked to hold the chosen rank."""
-    metrics = read_table(path)
-    if "selected" not in metrics.columns:
-        raise InputError(f"{path}: no column selected; give the rank_metrics.tsv written by "
-                         "sigforge extract or select-rank.")
-    ranks = pd.to_numeric(pd.Series(metrics.index), errors="coerce")
-    if chosen not in set(ranks.dropna().astype(int)):
-        raise InputError(f"{path}: no row for the chosen rank k={chosen} of provenance.json "
-                         f"(ranks: {list(metrics.index)}); the two files come from different "
-                         "runs. Give the folder of one run.")
-    metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
-    return metrics
-
-
 def _solutions(folder: Path) -> tuple[RankSolution, ...]:
     """Every ``k{k}/`` of an extract folder with its signatures.tsv (and metrics.json)."""
     found = []
@@ -139,8 +117,15 @@ def _reference_refit(folder: Path, catalog: pd.DataFrame, source: Path
 
 def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
                ) -> dict[str, Any]:
-    """The fields of a factored type: rank choice, every rank, signatures and the refit."""
-    require_files(extract, EXTRACT_FILES, "--extract-dir", "sigforge extract")
+    """The fields of a factored type: rank choice, every rank, signatures and the refit.
+
+    A stratified discovery (``merged.tsv`` present) has no rank_metrics.tsv or ``k*/`` of its
+    own: its ranks were chosen per group, read with the merge table by
+    :func:`.report_groups.stratified_fields`.
+    """
+    merged = is_merged(extract)
+    require_files(extract, MERGED_EXTRACT_FILES if merged else EXTRACT_FILES, "--extract-dir",
+                  "sigforge extract")
     require_files(refit, REFIT_FILES, "--refit-dir", "sigforge refit")
     provenance = read_json(extract / "provenance.json")
     rank = chosen_rank(provenance, extract / "provenance.json")
@@ -155,18 +140,20 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
                       "samples", source)
     check_same_labels(stability.index, signatures.columns, extract / "stability.tsv",
                       "signatures", extract / "signatures.tsv")
-    rule = provenance.get("rank_rule")
     optional = {name: read_table(refit / f"{name}.tsv") if (refit / f"{name}.tsv").is_file()
                 else None for name in ("exposure_intervals", "decomposition")}
-    return {"catalog": kept, "rank_metrics": read_rank_metrics(extract / "rank_metrics.tsv", rank),
-            "chosen_rank": rank, "rank_rule": str(provenance["reason"]),
-            "rank_caution": rank_caution(provenance),
-            "thresholds": {key: float(rule[key]) for key in _THRESHOLDS
-                           if isinstance(rule, dict) and isinstance(rule.get(key), int | float)},
-            "solutions": _solutions(extract), "signatures": signatures, "stability": stability,
-            "exposures": exposures, "reconstruction": reconstruction,
-            "intervals": optional["exposure_intervals"],
-            "decomposition": optional["decomposition"]}
+    fields = {"catalog": kept, "chosen_rank": rank, "rank_rule": str(provenance["reason"]),
+              "rank_metrics": None if merged
+              else read_rank_metrics(extract / "rank_metrics.tsv", rank),
+              "rank_caution": rank_caution(provenance),
+              "thresholds": rank_thresholds(provenance),
+              "solutions": _solutions(extract), "signatures": signatures,
+              "stability": stability, "exposures": exposures, "reconstruction": reconstruction,
+              "intervals": optional["exposure_intervals"],
+              "decomposition": optional["decomposition"]}
+    if merged:
+        fields.update(stratified_fields(extract, provenance, signatures))
+    return fields
 
 
 def skip_reason(extract: Path) -> str | None:
@@ -196,6 +183,7 @@ def read_context(name: str, catalog_dir: Path, extract_root: Path, refit_root: P
     files = _relative(out, [
         (f"{name} catalog", source), (f"{name} rank metrics", extract / "rank_metrics.tsv"),
         (f"{name} signatures", extract / "signatures.tsv"),
+        (f"{name} merge of the groups' signatures", extract / "merged.tsv"),
         (f"{name} exposures", refit / "exposures.tsv"),
         (f"{name} exposure intervals", refit / "exposure_intervals.tsv"),
         (f"{name} reconstruction", refit / "reconstruction.tsv"),

@@ -21,6 +21,7 @@ from sigforge.genomics.samplesheet import file_stems as sample_file_stems
 from sigforge.report.cohort_data import CohortData, Prepared, check_stems, prepare
 from sigforge.report.context_data import NOT_FACTORED, ContextResults, context_from_cohort
 from sigforge.report.context_section import context_view, id_prefix
+from sigforge.report.group_section import group_anchor
 from sigforge.report.pages import href, write_page
 from sigforge.report.patient import worker_count, write_patient_report, write_patients
 from sigforge.report.patient_rows import AETIOLOGY_MIN_COSINE
@@ -67,10 +68,17 @@ def contexts_of(data: CohortData) -> tuple[ContextResults, ...]:
 
 
 def _caution(contexts: Sequence[ContextResults]) -> tuple[str, str]:
-    """Types whose rank was a fallback, and the anchor of the first one's rank section."""
-    names = [ctx.name for ctx in contexts if ctx.factored and ctx.rank_caution]
-    anchor = f"{id_prefix(names[0])}rank" if names else "rank"
-    return ", ".join(names), anchor
+    """Types (and groups of a stratified discovery) whose rank was a fallback, and the anchor
+    of the first one's rank section (a group's subsection)."""
+    found: list[tuple[str, str]] = []
+    for ctx in contexts:
+        if ctx.factored and ctx.rank_caution:
+            found.append((ctx.name, f"{id_prefix(ctx.name)}rank"))
+        if ctx.factored:
+            found += [(f"{ctx.name} group {group.group}",
+                       group_anchor(id_prefix(ctx.name), group.group))
+                      for group in ctx.groups if group.rank_caution and not group.skipped]
+    return ", ".join(name for name, _ in found), found[0][1] if found else "rank"
 
 
 def _cohort_context(prepared: Prepared, out_dir: Path,

@@ -7,6 +7,10 @@ in one of three states: ``factored`` (de novo discovery ran: ranks, signatures, 
 ``not factored`` (no discovery folder at all: the catalog alone). A refit of the catalog to
 the whole reference set may accompany any of them. Orientation follows the rest of the
 package: catalog (channels, samples), signatures (channels, k), exposures (k, samples).
+
+A stratified discovery (``sigforge extract --groups``) factors each group of samples on its
+own and merges the groups' signatures: its section carries the merged set as its signatures,
+the merge table (``merged``) and one :class:`GroupResults` per group.
 """
 
 from __future__ import annotations
@@ -48,6 +52,46 @@ class RankSolution:
 
 
 @dataclass(frozen=True)
+class GroupResults:
+    """One group of a stratified discovery (``EXTRACT/{name}/groups/{group}/``).
+
+    Attributes
+    ----------
+    group : str
+        The group's name (its folder's name).
+    n_samples : int
+        Samples of the group (those factored plus those left out for having no mutation).
+    skip_reason : str, default=""
+        Why the group was not factored (its provenance.json's ``skipped``); empty when it was.
+    chosen_rank : int, default=0
+        The rank the group's rule chose.
+    rank_rule, rank_caution
+        Why that rank was chosen, and whether it was a fallback.
+    thresholds : dict of str to float
+        The rank rule's stability thresholds, when recorded.
+    rank_metrics : pandas.DataFrame or None
+        The group's ``rank_metrics.tsv`` (index = k) with a boolean ``selected`` column.
+    signatures : pandas.DataFrame or None
+        The group's chosen signatures (channels, k).
+    """
+
+    group: str
+    n_samples: int
+    skip_reason: str = ""
+    chosen_rank: int = 0
+    rank_rule: str = ""
+    rank_caution: bool = False
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    rank_metrics: pd.DataFrame | None = None
+    signatures: pd.DataFrame | None = None
+
+    @property
+    def skipped(self) -> bool:
+        """True when the group was too thin to factor."""
+        return bool(self.skip_reason)
+
+
+@dataclass(frozen=True)
 class ContextResults:
     """Everything one mutation type's section shows; only ``name``, ``catalog`` and ``status``
     are always set.
@@ -85,6 +129,13 @@ class ContextResults:
         The catalog refitted to the whole reference set, when that refit exists.
     files : dict of str to str
         Label to path (relative to the report) of this type's TSVs.
+    merged : pandas.DataFrame or None
+        A stratified discovery's ``merged.tsv`` (index = merged signature; columns ``groups``,
+        ``n_groups``, ``members``, ``mutations``, ``min_member_cosine``); None otherwise.
+    groups : tuple of GroupResults
+        Each group of a stratified discovery, in the order the merge recorded them.
+    merge_min_cosine : float or None
+        The cosine at or above which the groups' signatures were merged, when recorded.
     """
 
     name: str
@@ -108,6 +159,9 @@ class ContextResults:
     reference_exposures: pd.DataFrame | None = None
     reference_intervals: pd.DataFrame | None = None
     files: Mapping[str, str] = field(default_factory=dict)
+    merged: pd.DataFrame | None = None
+    groups: tuple[GroupResults, ...] = ()
+    merge_min_cosine: float | None = None
 
     @property
     def factored(self) -> bool:

@@ -5,7 +5,9 @@ A section shows the cohort's catalog spectrum and burden, then, when discovery r
 selection (every rank tried with its signatures and metrics, the chosen one marked), the
 signatures (reference matches, aetiology, decompositions, a de novo x reference cosine
 heatmap), exposures with per-sample reconstruction quality, and the refit to the reference set
-whenever that refit exists. A skipped discovery shows its reason instead. SBS96 keeps the page's
+whenever that refit exists. A skipped discovery shows its reason instead; a stratified one
+shows, in place of rank selection, where its merged signatures came from and each group's own
+rank choice (:mod:`.group_section`). SBS96 keeps the page's
 historical element ids and figure names (``rank-metrics``, ``rank_selection.png``); every other
 type prefixes them with its name (``dbs78-rank-metrics``, ``DBS78_rank_selection.png``).
 """
@@ -38,6 +40,7 @@ from sigforge.report.figures import (
     plot_rank_selection,
     save_figure,
 )
+from sigforge.report.group_section import stratified_view
 from sigforge.report.pages import href, safe_name
 from sigforge.report.patient_rows import aetiology_text, is_close_match
 from sigforge.report.reference_refit import reference_refit_context
@@ -304,7 +307,7 @@ def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str
         "p": id_prefix(ctx.name), "status": ctx.status, "skip_reason": ctx.skip_reason,
         "factored": ctx.factored, "catalog": _catalog_view(ctx, save),
         "rank": None, "signatures": [], "panel": None, "heatmap": None,
-        "heatmap_table": None, "exposures": None,
+        "heatmap_table": None, "exposures": None, "stratified": None,
         "files": [(str(label), href(path), str(path)) for label, path in ctx.files.items()],
         "reference_refit": reference_refit_context(
             ctx.reference_exposures, ctx.reference_intervals, _refit_samples(ctx), aetiology,
@@ -313,6 +316,7 @@ def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str
     if ctx.factored:
         assert ctx.signatures is not None
         view["rank"] = _rank_view(ctx, save)
+        view["stratified"] = stratified_view(ctx, id_prefix(ctx.name), save)
         view["signatures"] = _signature_rows(ctx, aetiology, save)
         view["panel"] = save(plot_spectra_panel(ctx.signatures), "signatures_panel",
                              f"All de novo signatures ({ctx.name})")
