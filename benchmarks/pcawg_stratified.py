@@ -15,23 +15,22 @@ SBS22 into SBS22a/b...): such a process counts as found when any of its parts is
     python benchmarks/pcawg_stratified.py --data ../shared/data/real --out /tmp/strat \\
         --ranks 1-12 --replicates 10 --threads 2 [--pooled]
 
-CPU seconds are user + system of the ``sigforge`` process tree (RUSAGE_CHILDREN).
+CPU seconds are user + system of the ``sigforge`` process tree, its worker pool included
+(``benchmarks/_tree_cpu.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _tree_cpu import run_tree  # noqa: E402
 from pcawg import read_pcawg  # noqa: E402
 
 from sigforge.genomics.reference import load_reference  # noqa: E402
@@ -90,12 +89,10 @@ def run_extract(args: argparse.Namespace, catalog: Path, out: Path,
                "--drop-empty", "--out", str(out)]
     if groups is not None:
         command += ["--groups", str(groups)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(command, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return time.perf_counter() - start, cpu
+    done, cpu, wall = run_tree(command, capture=False)
+    if done.returncode != 0:
+        raise SystemExit(f"sigforge extract failed (exit {done.returncode})")
+    return wall, cpu
 
 
 def summarise(name: str, folder: Path, processes: dict[str, list[str]],

@@ -12,7 +12,8 @@ Each repeat copies the workflow into a fresh folder and runs, side by side:
   context, one ``sigforge refit --vcf`` per patient, one ``sigforge report``; every option
   from the same configuration (sigforge.workflow.flags builds both).
 
-CPU is user + sys of the whole process tree (``RUSAGE_CHILDREN`` around each step). A busy
+CPU is user + sys of the whole process tree, process-pool servers the command never waits for
+included (``benchmarks/_tree_cpu.py``). A busy
 or noisy machine still shifts CPU seconds by tens of percent from one repeat to the next, for
 both paths alike, so the headline is the median of the per-repeat ratios (both paths ran side
 by side, minutes apart); the medians of each path are printed too. The script checks that the
@@ -23,13 +24,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +36,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _tree_cpu import run_tree  # noqa: E402
 
 from sigforge.genomics.samplesheet import read_sample_sheet  # noqa: E402
 from sigforge.workflow import flags  # noqa: E402
@@ -71,13 +72,9 @@ class CpuClock:
 
     def run(self, args: list[str], cwd: Path) -> None:
         """Run one command to completion (failing loudly) and add its cost."""
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False,
-                              env=clean_environment(cwd))
-        self.wall += time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpu += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        done, cpu, wall = run_tree(args, cwd=cwd, env=clean_environment(cwd))
+        self.cpu += cpu
+        self.wall += wall
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(args[:3])} failed:\n{done.stdout[-2000:]}"
                              f"{done.stderr[-3000:]}")
