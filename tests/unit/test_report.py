@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from tests.html_page import HtmlPage
 
 from sigforge.genomics.contexts import SBS96_CHANNELS, SBS96_INDEX, SUBSTITUTIONS
 from sigforge.report import (
@@ -82,48 +82,8 @@ def report_dir(cohort: CohortData, tmp_path_factory: pytest.TempPathFactory) -> 
     return out_dir
 
 
-class _Collector(HTMLParser):
-    """Collects attributes of every tag and the text of each table cell by table id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.tables: dict[str, list[list[str]]] = {}
-        self.by_id: dict[str, str] = {}
-        self._table: str | None = None
-        self._cell: list[str] | None = None
-        self._id: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        self.tags.append((tag, attributes))
-        if tag == "table":
-            self._table = attributes.get("id") or ""
-            self.tables[self._table] = []
-        elif tag == "tr" and self._table is not None:
-            self.tables[self._table].append([])
-        elif tag in ("td", "th") and self._table is not None:
-            self._cell = []
-        elif tag == "dd" and attributes.get("id"):
-            self._id, self._cell = attributes["id"], []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._table is not None and self._cell is not None:
-            self.tables[self._table][-1].append("".join(self._cell).strip())
-            self._cell = None
-        elif tag == "dd" and self._id is not None and self._cell is not None:
-            self.by_id[self._id] = "".join(self._cell).strip()
-            self._id, self._cell = None, None
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def _parse(path: Path) -> _Collector:
-    collector = _Collector()
+def _parse(path: Path) -> HtmlPage:
+    collector = HtmlPage()
     collector.feed(path.read_text(encoding="utf-8"))
     return collector
 
@@ -192,9 +152,9 @@ def test_patient_numbers_match_the_data(report_dir: Path, cohort: CohortData,
                                         sample: str) -> None:
     page = _parse(report_dir / "patients" / f"{STEMS[sample]}.html")
     burden = int(cohort.reconstruction.at[sample, "burden"])
-    assert page.by_id["sample-name"] == sample
-    assert int(page.by_id["burden"].replace(",", "")) == burden
-    assert float(page.by_id["cosine"]) == round(cohort.reconstruction.at[sample, "cosine"], 3)
+    assert page.text("sample-name") == sample
+    assert int(page.text("burden").replace(",", "")) == burden
+    assert float(page.text("cosine")) == round(cohort.reconstruction.at[sample, "cosine"], 3)
     header, *rows = page.tables["exposures"]
     assert header[:3] == ["Signature", "Mutations", "Fraction"]
     exposures = cohort.exposures[sample]
