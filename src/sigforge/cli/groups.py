@@ -41,6 +41,7 @@ from sigforge.cli.outputs import check_plain_name
 from sigforge.discovery.groups import (
     DEFAULT_MERGE_COSINE,
     GROUPS_FOLDER,
+    MERGED_TABLE,
     GroupSignatures,
     group_ranks,
     merge_group_signatures,
@@ -155,7 +156,7 @@ def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cos
     fit = refit_catalog(kept.data, merged.signatures)
     write_matrix(merged.signatures, out / "signatures.tsv")
     write_matrix(fit.exposures, out / "exposures.tsv", label="Signature")
-    write_table(merged.members, out / "merged.tsv")
+    write_table(merged.members, out / MERGED_TABLE)
     write_table(pd.DataFrame({"stability": np.nan, "spread": np.nan},
                              index=merged.members.index), out / "stability.tsv")
     groups = {g.group: _group_summary(folder, g, f) for folder, (g, f) in zip(folders, read,

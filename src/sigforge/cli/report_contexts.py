@@ -28,6 +28,7 @@ from sigforge.cli._common import (
 )
 from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged, stratified_fields
 from sigforge.cli.report_ranks import chosen_rank, rank_thresholds, read_rank_metrics
+from sigforge.discovery.groups import MERGED_TABLE
 from sigforge.io import InputError, read_json, read_table
 from sigforge.report.context_data import (
     FACTORED,
@@ -183,7 +184,7 @@ def read_context(name: str, catalog_dir: Path, extract_root: Path, refit_root: P
     files = _relative(out, [
         (f"{name} catalog", source), (f"{name} rank metrics", extract / "rank_metrics.tsv"),
         (f"{name} signatures", extract / "signatures.tsv"),
-        (f"{name} merge of the groups' signatures", extract / "merged.tsv"),
+        (f"{name} merge of the groups' signatures", extract / MERGED_TABLE),
         (f"{name} exposures", refit / "exposures.tsv"),
         (f"{name} exposure intervals", refit / "exposure_intervals.tsv"),
         (f"{name} reconstruction", refit / "reconstruction.tsv"),

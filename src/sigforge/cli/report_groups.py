@@ -18,15 +18,13 @@ import numpy as np
 import pandas as pd
 
 from sigforge.cli._common import rank_caution, read_table_matrix, require_files
-from sigforge.cli.groups import GROUPS_FOLDER
 from sigforge.cli.report_ranks import chosen_rank, rank_thresholds, read_rank_metrics
+from sigforge.discovery.groups import GROUPS_FOLDER, MERGED_TABLE
 from sigforge.io import InputError, read_json, read_table
 from sigforge.report.context_data import GroupResults
 
-#: The merge table that marks an extract folder as a stratified discovery.
-MERGED_FILE = "merged.tsv"
 #: What the top of a stratified extract folder must hold (no rank_metrics.tsv, no ``k*/``).
-MERGED_EXTRACT_FILES = ["provenance.json", "signatures.tsv", "stability.tsv", MERGED_FILE]
+MERGED_EXTRACT_FILES = ["provenance.json", "signatures.tsv", "stability.tsv", MERGED_TABLE]
 #: Columns of merged.tsv the report shows.
 MERGED_COLUMNS = ("groups", "n_groups", "members", "mutations", "min_member_cosine")
 #: What every group folder must hold; a factored group also needs rank_metrics.tsv.
@@ -35,12 +33,12 @@ _GROUP_FILES = ["provenance.json", "exposures.tsv"]
 
 def is_merged(extract: Path) -> bool:
     """True when ``extract`` holds a stratified discovery's merged set."""
-    return (extract / MERGED_FILE).is_file()
+    return (extract / MERGED_TABLE).is_file()
 
 
 def read_merged(extract: Path, signatures: pd.DataFrame) -> pd.DataFrame:
     """merged.tsv, checked to have the report's columns and one row per merged signature."""
-    path = extract / MERGED_FILE
+    path = extract / MERGED_TABLE
     table = read_table(path)
     missing = [column for column in MERGED_COLUMNS if column not in table.columns]
     if missing:

@@ -37,8 +37,11 @@ DEFAULT_MERGE_COSINE = 0.9
 #: Name of the per-group folder inside an extraction's output folder (``OUT/groups/GROUP``),
 #: shared by ``extract --groups`` and the workflow.
 GROUPS_FOLDER = "groups"
+#: The merge table (which groups and group signatures each merged signature came from); its
+#: presence marks an extraction folder as a stratified one.
+MERGED_TABLE = "merged.tsv"
 #: Files the merge of the groups writes into the extraction's folder.
-MERGED_FILES = ("signatures.tsv", "exposures.tsv", "stability.tsv", "merged.tsv",
+MERGED_FILES = ("signatures.tsv", "exposures.tsv", "stability.tsv", MERGED_TABLE,
                 "provenance.json")
 
 

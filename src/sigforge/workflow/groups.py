@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from sigforge.discovery.groups import GROUPS_FOLDER, MERGED_FILES, group_ranks
+from sigforge.discovery.groups import GROUPS_FOLDER, MERGED_FILES, MERGED_TABLE, group_ranks
 from sigforge.io import InputError
 from sigforge.workflow.checks import delete_stale
 from sigforge.workflow.targets import CHOSEN_FILES, discovery_products, report_discovery_files
@@ -106,7 +106,7 @@ def stale_group_outputs(outdir: str, contexts: Sequence[str],
         split = root / "catalogs" / GROUPS_FOLDER / context
         if groups is None:
             stale += [path for path in (extract / GROUPS_FOLDER, split) if path.exists()]
-            if (extract / "merged.tsv").exists():
+            if (extract / MERGED_TABLE).exists():
                 stale += [extract / name for name in MERGED_FILES if (extract / name).exists()]
             continue
         keep = set(groups)
