@@ -47,7 +47,7 @@ from sigforge.discovery.groups import (
     merge_group_signatures,
     split_groups,
 )
-from sigforge.io import InputError, Matrix, write_json, write_matrix, write_table
+from sigforge.io import InputError, Matrix, read_table, write_json, write_matrix, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +116,6 @@ def split_groups_command(args: argparse.Namespace) -> None:
 
 def _read_group(folder: Path) -> tuple[GroupSignatures, dict[str, Any]]:
     """A group's chosen signatures and attributed mutations, and its provenance facts."""
-    from sigforge.io import read_table
-
     try:
         facts = json.loads((folder / "provenance.json").read_text())
         signatures = read_table(folder / "signatures.tsv")
