@@ -52,7 +52,30 @@ COHORTS = [
     (CohortSpec("wide20", ("SBS1", "SBS2", "SBS3", "SBS4", "SBS5", "SBS6", "SBS7a", "SBS8",
                            "SBS9", "SBS10a", "SBS11", "SBS12", "SBS13", "SBS14", "SBS15",
                            "SBS17a", "SBS17b", "SBS18", "SBS40a", "SBS44"), 1000, seed=7), 20),
+    # Hard cohorts: overdispersed counts (negative binomial, size 20-30) and burdens from tens
+    # to millions. hyper15: UV and POLE hypermutators carry most mutations.
+    (CohortSpec("hyper15", ("SBS1", "SBS2", "SBS3", "SBS5", "SBS8", "SBS13", "SBS17a",
+                            "SBS17b", "SBS18", "SBS40a", "SBS7a", "SBS7b", "SBS10a", "SBS10b",
+                            "SBS28"), 200, median_burden=1500, burden_sigma=1.0, seed=11,
+                noise_size=30,
+                hypermutators=((("SBS7a", "SBS7b"), 0.10, 30, 1000),
+                               (("SBS10a", "SBS10b", "SBS28"), 0.05, 100, 3000))), 20),
+    # corr8: the four UV signatures SBS7a-d always together, with APOBEC and clock-like ones.
+    (CohortSpec("corr8", ("SBS1", "SBS2", "SBS5", "SBS13", "SBS7a", "SBS7b", "SBS7c",
+                          "SBS7d"), 300, median_burden=2000, seed=12, noise_size=30,
+                hypermutators=((("SBS7a", "SBS7b", "SBS7c", "SBS7d"), 0.3, 3, 30),)), 20),
+    # flat9: four flat signatures (SBS3, SBS5, SBS8, SBS40a) among nine, overdispersed.
+    (CohortSpec("flat9", ("SBS1", "SBS2", "SBS3", "SBS5", "SBS8", "SBS13", "SBS17b", "SBS18",
+                          "SBS40a"), 200, seed=13, noise_size=20), 20),
+    # low5: SBS58 present in 60% of the tumours but at a tenth of the others' weight.
+    (CohortSpec("low5", ("SBS1", "SBS5", "SBS13", "SBS18", "SBS58"), 200, seed=14,
+                noise_size=30, relative=(1, 1, 1, 1, 0.1)), 20),
 ]
+
+
+#: Rank-metrics columns kept in results.json, to see why a rank was or was not chosen.
+PER_RANK = ["mean_stability", "min_stability", "converged_fraction", "median_iterations",
+            "cv_error", "cv_se", "candidate"]
 
 
 def cpu_seconds() -> float:
@@ -62,13 +85,13 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def ranks_around(k: int) -> range:
-    """Ranks tried for a cohort of k planted signatures."""
-    return range(max(2, k - 2), k + 3)
+def ranks_around(k: int, width: int = 2) -> range:
+    """Ranks tried for a cohort of k planted signatures: k - width .. k + width."""
+    return range(max(2, k - width), k + width + 1)
 
 
 def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
-                 repeats: int, cv_folds: int) -> dict:
+                 repeats: int, options: NMFOptions, cv: CVOptions) -> dict:
     """Discovery with workflow defaults, ``repeats`` times (same bits each time); its choice,
     score and median cost."""
     walls, cpus = [], []
@@ -76,8 +99,8 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
         start_wall, start_cpu = time.perf_counter(), cpu_seconds()
         found = run_discovery(cohort.catalog, list(ranks), replicates=replicates,
                               chunk_size=10, seed=20261128, matrix_name=cohort.spec.name,
-                              options=NMFOptions(), rule=RankRule(),
-                              cv=CVOptions(folds=cv_folds), threads=threads)
+                              options=options, rule=RankRule(),
+                              cv=cv, threads=threads)
         walls.append(time.perf_counter() - start_wall)
         cpus.append(cpu_seconds() - start_cpu)
     wall, cpu = float(np.median(walls)), float(np.median(cpus))
@@ -85,11 +108,12 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
     at_truth = score_signatures(found.ranks[cohort.signatures.shape[1]].signatures,
                                 cohort.signatures)
     metrics = found.choice.metrics
-    tool = "sigforge" if cv_folds else "sigforge, no CV"
+    tool = "sigforge" if cv.folds else "sigforge, no CV"
     return {"tool": tool, "chosen_rank": found.choice.rank, "wall_s": wall, "cpu_s": cpu,
             **_score_fields(score), "min_cosine_at_true_rank": at_truth.min_matched_cosine,
-            "cv_argmin": int(metrics["cv_error"].idxmin()) if cv_folds else None,
+            "cv_argmin": int(metrics["cv_error"].idxmin()) if cv.folds else None,
             "candidates": [int(k) for k in metrics.index[metrics["candidate"]]],
+            "per_rank": metrics[[c for c in PER_RANK if c in metrics.columns]].to_dict(),
             "matches": score.matches.to_dict(orient="records")}
 
 
@@ -143,7 +167,23 @@ def main() -> None:
     parser.add_argument("--peer-venv", type=Path, default=Path("/tmp/spe-venv"))
     parser.add_argument("--spe-dir", type=Path, default=None,
                         help="a finished SigProfilerExtractor run of --spe-cohort to reuse")
+    parser.add_argument("--width", type=int, default=2,
+                        help="ranks tried: planted - width .. planted + width")
+    parser.add_argument("--normalisation", default=NMFOptions.normalisation,
+                        help="sigforge's extract.normalisation")
+    parser.add_argument("--cap", type=float, default=NMFOptions.cap,
+                        help="sigforge's extract.cap")
+    parser.add_argument("--max-iter", type=int, default=NMFOptions.max_iter)
+    parser.add_argument("--tol", type=float, default=NMFOptions.tol)
+    parser.add_argument("--volume", type=float, default=NMFOptions.volume,
+                        help="sigforge's extract.volume (minimum-volume refinement)")
+    parser.add_argument("--cv-max-iter", type=int, default=CVOptions.max_iter)
+    parser.add_argument("--cv-starts", type=int, default=CVOptions.starts)
     args = parser.parse_args()
+    options = NMFOptions(normalisation=args.normalisation, max_iter=args.max_iter,
+                         cap=args.cap, tol=args.tol, volume=args.volume)
+    cv = CVOptions(folds=args.cv_folds, normalisation=args.normalisation, cap=args.cap,
+                   max_iter=args.cv_max_iter, starts=args.cv_starts, tol=args.tol)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for spec, replicates in COHORTS:
@@ -151,11 +191,11 @@ def main() -> None:
         if not wanted and spec.name != args.spe_cohort:
             continue
         cohort = plant_cohort(spec)
-        ranks = ranks_around(len(spec.signatures))
+        ranks = ranks_around(len(spec.signatures), args.width)
         base = {"cohort": spec.name, "samples": spec.samples, "true_rank": len(spec.signatures),
                 "ranks": f"{ranks.start}-{ranks.stop - 1}", "replicates": replicates}
         rows.append({**base, **run_sigforge(cohort, ranks, replicates, args.threads,
-                                                 args.repeats, args.cv_folds)})
+                                                 args.repeats, options, cv)})
         print(markdown(rows[-1:]), flush=True)
         if spec.name == args.spe_cohort:
             rows.append({**base, **run_peer(cohort, ranks, replicates, args.out,

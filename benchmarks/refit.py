@@ -159,16 +159,19 @@ def oracle(counts: pd.DataFrame, truth: pd.DataFrame, signatures: pd.DataFrame
 
 
 def per_type(context: str, per_type: int, seed: int, spa: Path | None, work: Path,
-             noise: str = "channel") -> dict[str, dict[str, float]]:
-    """The per-tumour-type protocol for one channel set and seed: scores per tool."""
+             noise: str = "channel", nb_size: float = 10.0,
+             only: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """The per-tumour-type protocol for one channel set and seed: scores per tool (all of
+    them, or those named in ``only``)."""
     counts, truth, references = rc.type_cohort(context, per_type, np.random.default_rng(seed),
-                                               noise)
+                                               noise, nb_size)
     cosmic = rc.reference(context)
     groups: dict[tuple[str, ...], list[str]] = {}
     for tumour, names in references.items():
         groups.setdefault(tuple(names), []).append(tumour)
     tools = {"sigforge negbin": ("negbin", "pan-cancer"), "negbin + type": ("negbin", "type"),
              "sigforge likelihood": ("likelihood", None), "NNLS": ("nnls", None)}
+    tools = {name: spec for name, spec in tools.items() if not only or name in only}
     fitted = {name: pd.DataFrame(0.0, index=truth.index, columns=truth.columns)
               for name in [*tools, *(["SigProfilerAssignment"] if spa else [])]}
     cpu = dict.fromkeys(fitted, 0.0)
@@ -241,9 +244,16 @@ def main() -> None:
     parser.add_argument("--contexts", nargs="*", default=["SBS96", "DBS78", "ID83"],
                         help="channel sets of the per-type protocol (none: skip it)")
     parser.add_argument("--skip-whole-cosmic", action="store_true")
-    parser.add_argument("--noise", choices=["channel", "signature"], default="channel",
+    parser.add_argument("--noise", choices=["channel", "signature", "partial"],
+                        default="channel",
                         help="per-type protocol: negative-binomial noise per channel (truth: "
-                             "expected exposures) or per signature (truth: realised counts)")
+                             "expected exposures), per signature (truth: realised counts), or "
+                             "per channel of each signature's partial spectrum, SynSigGen's "
+                             "model (truth: realised counts)")
+    parser.add_argument("--nb-size", type=float, default=10.0,
+                        help="negative-binomial size of --noise partial")
+    parser.add_argument("--tools", nargs="*", default=None,
+                        help="sigforge tools of the per-type protocol to run (default: all)")
     parser.add_argument("--bootstrap", type=int, default=100)
     parser.add_argument("--peer-venv", type=Path, default=Path("/tmp/spa-venv"))
     parser.add_argument("--skip-peer", action="store_true")
@@ -254,13 +264,15 @@ def main() -> None:
     spa = None if args.skip_peer else peer_python(args.peer_venv)
     work = args.out / "spa_work"
     for context in args.contexts:
-        table = summarise([per_type(context, args.per_type, seed, spa, work, args.noise)
+        table = summarise([per_type(context, args.per_type, seed, spa, work, args.noise,
+                                    args.nb_size, args.tools)
                            for seed in args.seeds])
         print(f"\nper tumour type, {context}: {len(rc.TYPES)} types x {args.per_type} tumours, "
               f"{args.noise} noise, seeds {args.seeds} (mean; ' range' = max - min over seeds)")
         print(table[[c for c in table.columns if c.split(" ")[0] in COLUMNS]].to_string(
             float_format=lambda v: f"{v:.3f}"))
-        table.to_csv(args.out / f"per_type_{context}_{args.noise}.tsv", sep="\t")
+        label = args.noise + (f"{args.nb_size:g}" if args.noise == "partial" else "")
+        table.to_csv(args.out / f"per_type_{context}_{label}.tsv", sep="\t")
     if not args.skip_whole_cosmic:
         table = summarise([whole_cosmic(args.samples, seed, spa, work, args.bootstrap)
                            for seed in args.seeds])

@@ -85,7 +85,7 @@ def universe(table: pd.DataFrame, tumour_type: str) -> list[str]:
 
 
 def type_cohort(context: str, per_type: int, rng: np.random.Generator,
-                noise: str = "channel"
+                noise: str = "channel", nb_size: float = 10.0
                 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
     """Counts (channels x tumours), true exposures (signatures x tumours) and each tumour's
     reference signature names, ``per_type`` tumours for each of :data:`TYPES`.
@@ -94,7 +94,10 @@ def type_cohort(context: str, per_type: int, rng: np.random.Generator,
     the expected exposures. ``noise="signature"``: each signature's mutation count is
     negative binomial around its expected exposure and those mutations are spread over its
     channels (multinomial); the truth is the realised counts per signature, so a perfect
-    attribution has SMD 0.
+    attribution has SMD 0. ``noise="partial"``: each signature's expected partial spectrum
+    (its profile times its exposure) is drawn channel by channel, negative binomial with the
+    fixed size ``nb_size``, and the truth is the realised sum of each partial spectrum: the
+    noise model of SynSigGen's ``AddNoise`` (Rozen lab), which its attribution benchmarks use.
     """
     cosmic = reference(context)
     table = attributions(context)
@@ -116,6 +119,8 @@ def type_cohort(context: str, per_type: int, rng: np.random.Generator,
     truth = pd.DataFrame(truths).fillna(0.0).reindex(cosmic.columns).fillna(0.0)
     if noise == "signature":
         return (*signature_noise_counts(cosmic, truth, rng), references)
+    if noise == "partial":
+        return (*partial_noise_counts(cosmic, truth, rng, nb_size), references)
     counts = negative_binomial_counts(cosmic, truth, rng)
     return counts, truth, references
 
@@ -135,6 +140,25 @@ def signature_noise_counts(signatures: pd.DataFrame, truth: pd.DataFrame,
             counts[:, t] += rng.multinomial(realised[j, t], profiles[:, j])
     return (pd.DataFrame(counts, index=signatures.index, columns=truth.columns),
             pd.DataFrame(realised.astype(float), index=truth.index, columns=truth.columns))
+
+
+def partial_noise_counts(signatures: pd.DataFrame, truth: pd.DataFrame,
+                         rng: np.random.Generator, size: float
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts and realised per-signature counts when every channel of every signature's
+    partial spectrum is negative binomial (mean: profile x exposure, the given size)."""
+    profiles = signatures.to_numpy() / signatures.to_numpy().sum(axis=0)
+    expected = truth.to_numpy()
+    counts = np.zeros((signatures.shape[0], truth.shape[1]), dtype=np.int64)
+    realised = np.zeros(expected.shape)
+    for j in np.flatnonzero(expected.sum(axis=1) > 0):
+        mean = np.maximum(np.outer(profiles[:, j], expected[j]), 1e-12)
+        partial = rng.poisson(rng.gamma(size, mean / size))
+        partial[:, expected[j] == 0] = 0
+        counts += partial
+        realised[j] = partial.sum(axis=0)
+    return (pd.DataFrame(counts, index=signatures.index, columns=truth.columns),
+            pd.DataFrame(realised, index=truth.index, columns=truth.columns))
 
 
 def negative_binomial_counts(signatures: pd.DataFrame, truth: pd.DataFrame,

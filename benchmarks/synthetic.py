@@ -6,6 +6,18 @@ sample carries a random subset of the planted signatures (each present with prob
 catalog is Poisson(signatures @ exposures). The scorer matches extracted signatures to the
 planted ones by the Hungarian algorithm on cosine similarity and counts a match as a true
 positive at cosine >= ``threshold`` (0.90, the usual benchmark threshold).
+
+Two options make cohorts hard the way real ones are:
+
+- ``noise_size``: counts negative binomial with that size instead of Poisson (variance
+  mean + mean^2 / size; real PCAWG genomes around their published reconstructions have sizes
+  of about 4-16).
+- ``relative``: a weight multiple per signature (before each sample's weights are rescaled
+  to sum to 1), to plant low-exposure signatures.
+- ``hypermutators``: groups of (signatures, share of samples, lowest and highest burden
+  multiple). The group's signatures occur only in its samples (as UV signatures occur only in
+  melanomas, POLE ones only in POLE-mutant tumours), where they add ``multiple`` x the
+  sample's burden (multiple log-uniform between the bounds), split by Dirichlet weights.
 """
 
 from __future__ import annotations
@@ -29,6 +41,9 @@ class CohortSpec:
     burden_sigma: float = 0.8
     presence: float = 0.6
     seed: int = 0
+    noise_size: float = 0.0
+    relative: tuple[float, ...] = ()
+    hypermutators: tuple[tuple[tuple[str, ...], float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,13 +73,27 @@ def plant_cohort(spec: CohortSpec, reference: pd.DataFrame | None = None) -> Coh
     W = reference.loc[:, list(spec.signatures)].to_numpy(dtype=np.float64)
     W = W / W.sum(axis=0, keepdims=True)
     k, n = W.shape[1], spec.samples
-    present = rng.random((k, n)) < spec.presence
-    present[rng.integers(0, k, size=n), np.arange(n)] = True
+    hyper = {name for group in spec.hypermutators for name in group[0]}
+    ordinary = np.array([name not in hyper for name in spec.signatures])
+    present = (rng.random((k, n)) < spec.presence) & ordinary[:, None]
+    present[rng.choice(np.flatnonzero(ordinary), size=n), np.arange(n)] = True
     weights = rng.dirichlet(np.ones(k), size=n).T * present
+    if spec.relative:
+        weights *= np.asarray(spec.relative, dtype=np.float64)[:, None]
     weights /= weights.sum(axis=0, keepdims=True)
     burden = np.exp(np.log(spec.median_burden) + spec.burden_sigma * rng.standard_normal(n))
     H = weights * burden
-    counts = rng.poisson(W @ H).astype(np.float64)
+    free = rng.permutation(n) if spec.hypermutators else np.arange(0)
+    for names, share, low, high in spec.hypermutators:
+        chosen, free = free[:max(1, round(share * n))], free[max(1, round(share * n)):]
+        rows = [spec.signatures.index(name) for name in names]
+        multiple = np.exp(rng.uniform(np.log(low), np.log(high), size=chosen.size))
+        split = rng.dirichlet(np.ones(len(rows)), size=chosen.size).T
+        H[np.ix_(rows, chosen)] = split * (multiple * burden[chosen])
+    mean = W @ H
+    if spec.noise_size > 0:
+        mean = rng.gamma(spec.noise_size, np.maximum(mean, 1e-12) / spec.noise_size)
+    counts = rng.poisson(mean).astype(np.float64)
     samples = [f"{spec.name}_{j:04d}" for j in range(n)]
     names = list(spec.signatures)
     return Cohort(spec,

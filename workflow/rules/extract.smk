@@ -23,6 +23,7 @@ rule nmf_chunk:
         mode=MODE_FLAGS,
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
+        volume=EXTRACT["volume"],
     threads: 1
     resources:
         mem_mb=nmf_chunk_mem_mb,
@@ -38,5 +39,5 @@ rule nmf_chunk:
         " --first {params.first:q} --count {params.n_replicates:q} --seed {params.seed:q}"
         " --max-iter {params.max_iter:q} --min-iter {params.min_iter:q} --tol {params.tol:q}"
         " --resampling {params.resampling:q} --normalisation {params.normalisation:q}"
-        " --cap {params.cap:q}"
+        " --cap {params.cap:q} --volume {params.volume:q}"
         " --out {output.chunk:q} 2> {log:q}"

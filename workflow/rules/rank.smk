@@ -72,6 +72,7 @@ rule select_rank:
         resampling=RESAMPLING,
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
+        volume=EXTRACT["volume"],
         folds=CV["cv_folds"],
         holdout=CV["cv_holdout"],
         starts=CV["cv_starts"],
@@ -96,7 +97,8 @@ rule select_rank:
         " --replicates {params.replicates:q} --max-iter {params.max_iter:q}"
         " --min-iter {params.min_iter:q} --tol {params.tol:q}"
         " --resampling {params.resampling:q} --normalisation {params.normalisation:q}"
-        " --cap {params.cap:q} --cv-folds {params.folds:q} --cv-holdout {params.holdout:q}"
+        " --cap {params.cap:q} --volume {params.volume:q}"
+        " --cv-folds {params.folds:q} --cv-holdout {params.holdout:q}"
         " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q} {params.fixed:q}"
         " --min-mean-stability {params.mean:q} --min-component-stability {params.component:q}"
         " --min-error-gain {params.gain:q} --out {params.outdir:q} 2> {log:q}"

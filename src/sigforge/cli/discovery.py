@@ -70,7 +70,7 @@ def _nmf_options(args: argparse.Namespace) -> NMFOptions:
         raise InputError(f"--seed: expected a whole number >= 0, got {args.seed}.")
     return NMFOptions(max_iter=args.max_iter, min_iter=args.min_iter, tol=args.tol,
                       resampling=args.resampling, normalisation=args.normalisation,
-                      cap=args.cap)
+                      cap=args.cap, volume=args.volume)
 
 
 def check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> None:
@@ -370,6 +370,10 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
                              "log totals, at least --cap); see sigforge.discovery.normalise")
     parser.add_argument("--cap", type=float, default=field_default(NMFOptions, "cap"),
                         help="mutations per sample for 'cap', floor for 'gmm'")
+    parser.add_argument("--volume", type=float, default=field_default(NMFOptions, "volume"),
+                        help="relative weight of the minimum-volume refinement of every "
+                             "replicate (0: plain KL NMF); separates flat, overlapping "
+                             "signatures (see sigforge.nmf.fit_kl_mu_batched)")
     add_generic(parser)
     add_skip_options(parser)
     parser.add_argument("--catalog-name", default=None,

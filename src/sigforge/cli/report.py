@@ -176,7 +176,7 @@ def _relative_files(out: Path, catalog_dir: Path, contexts: tuple[Any, ...]) -> 
 
 
 #: The NMF settings the cohort report shows: those given on the command line.
-_NMF_SHOWN = ("max_iter", "min_iter", "tol", "resampling", "normalisation", "cap")
+_NMF_SHOWN = ("max_iter", "min_iter", "tol", "resampling", "normalisation", "cap", "volume")
 
 
 def _run_info(args: argparse.Namespace, provenance: dict[str, Any],

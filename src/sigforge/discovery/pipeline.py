@@ -48,11 +48,14 @@ class NMFOptions:
     resampling: str = "poisson"
     normalisation: str = "none"
     cap: float = DEFAULT_CAP
+    volume: float = 0.0
 
     def __post_init__(self) -> None:
         """Reject settings no fit can use, naming the command-line option of each."""
         for option, value, valid, bound in (
                 ("--max-iter", self.max_iter, self.max_iter >= 1, "--max-iter >= 1"),
+                ("--volume", self.volume, 0 <= self.volume < float("inf"),
+                 "a finite --volume >= 0"),
                 ("--min-iter", self.min_iter, self.min_iter >= 0, "--min-iter >= 0"),
                 ("--tol", self.tol, self.tol >= 0, "--tol >= 0"),
                 ("--cap", self.cap, self.cap > 0, "--cap > 0"),
@@ -112,7 +115,8 @@ def solve_replicates(catalog: FloatArray, k: int, replicates: Sequence[int], *, 
         starts_h.append(H0)
     result = fit_kl_mu_batched(np.stack(data), np.stack(starts_w), np.stack(starts_h),
                                max_iter=options.max_iter, min_iter=options.min_iter,
-                               tol=options.tol, check_every=options.check_every)
+                               tol=options.tol, check_every=options.check_every,
+                               volume=options.volume)
     return {"replicate": np.asarray(list(replicates), dtype=np.int64), "W": result.W,
             "H": result.H, "objective": result.objective, "n_iter": result.n_iter,
             "converged": result.converged}

@@ -113,7 +113,8 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
                       weights: FloatArray | None = None, update_w: bool = True,
                       update_h: bool = True, exponent: float = 1.0, max_iter: int = 5000,
                       min_iter: int = 100, tol: float = 1e-7,
-                      check_every: int = 10) -> BatchResult:
+                      check_every: int = 10, volume: float = 0.0,
+                      volume_delta: float = 1.0) -> BatchResult:
     """Fit R KL-divergence NMF problems at once by multiplicative updates (both cores used).
 
     Parameters
@@ -136,6 +137,16 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
         exactly ``max_iter`` iterations and evaluates the objective once, at the end.
     check_every : int, default=10
         The convergence rule's window.
+    volume : float, default=0.0
+        Relative weight of a minimum-volume refinement (mvNMF): each problem's plain fit is
+        continued with the penalty ``lambda * log det(W^T W + volume_delta I)`` added, lambda
+        being ``volume`` times the plain fit's divergence over ``|log det|`` at its end, until
+        the penalised objective settles (at most ``max_iter`` more iterations). The penalty
+        favours the tightest set of signatures that still fits, which separates flat,
+        overlapping ones that plain NMF blends; 0 switches it off. Needs both factors updated
+        and no weights.
+    volume_delta : float, default=1.0
+        The delta of the log-determinant.
 
     Returns
     -------
@@ -148,7 +159,10 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
 
     References
     ----------
-    Lee & Seung, NIPS 13 (2001); Badeau, Bertin & Vincent, IEEE TNN 21(12) (2010) (exponents).
+    Lee & Seung, NIPS 13 (2001); Badeau, Bertin & Vincent, IEEE TNN 21(12) (2010) (exponents);
+    Leplat, Gillis & Ang, IEEE TSP 68 (2020) (minimum-volume beta-NMF and its updates; the
+    relative weight follows their scaling of lambda by the initial fit's divergence over its
+    log-determinant).
 
     Examples
     --------
@@ -160,8 +174,16 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     >>> result.W.shape, result.n_iter.tolist()
     ((2, 6, 2), [50, 50])
     """
-    layout = _KernelLayout.of(X, W, H, weights, update_w=update_w, update_h=update_h)
-    settings = _settings(max_iter, min_iter, check_every, tol, exponent)
+    if volume < 0 or volume_delta <= 0:
+        raise ValueError(f"expected volume >= 0 and volume_delta > 0, got {volume} and "
+                         f"{volume_delta}.")
+    if volume > 0 and (weights is not None or not (update_w and update_h)):
+        raise ValueError("the minimum-volume refinement (volume > 0) needs both factors "
+                         "updated and no entry weights.")
+    layout = _KernelLayout.of(X, W, H, weights, update_w=update_w, update_h=update_h,
+                              transpose=volume == 0)
+    settings = np.append(_settings(max_iter, min_iter, check_every, tol, exponent),
+                         [volume, volume_delta])
     out = np.zeros((X.shape[0], 3))
     numba.set_num_threads(min(thread_budget(), max(1, X.shape[0])))
     with _THREADPOOLS.limit(limits=1, user_api="blas"):
@@ -204,10 +226,12 @@ class _KernelLayout:
 
     @classmethod
     def of(cls, X: FloatArray, W: FloatArray, H: FloatArray, weights: FloatArray | None, *,
-           update_w: bool, update_h: bool) -> _KernelLayout:
-        """Check and copy X (R, m, n), W (R, m, k), H (R, k, n) and the weights."""
+           update_w: bool, update_h: bool, transpose: bool = True) -> _KernelLayout:
+        """Check and copy X (R, m, n), W (R, m, k), H (R, k, n) and the weights; with
+        ``transpose`` False never transposed (the kernel's W is then always the caller's,
+        which the minimum-volume penalty acts on)."""
         _check_batch(X, W, H, weights)
-        transposed = X.shape[1] > X.shape[2]
+        transposed = transpose and X.shape[1] > X.shape[2]
         if transposed:
             data, basis, coefficients = _copied(X), _transposed(H), _copied(W)
             mask = None if weights is None else _copied(weights)

@@ -216,14 +216,50 @@ def _small_change(previous: float, current: float, tol: float) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
-               settings: FloatArray, update_w: bool, update_h: bool, exponent: float,
-               w_first: bool, out: FloatArray) -> None:
-    """Run one problem to convergence; writes objective, iterations, converged into ``out`` (3,).
+def _log_volume(W: FloatArray, delta: float) -> float:
+    """``log det(W^T W + delta I)``: the minimum-volume penalty's measure of W's spread."""
+    k = W.shape[1]
+    gram = W.T @ W
+    for c in range(k):
+        gram[c, c] += delta
+    return np.linalg.slogdet(gram)[1]
 
-    ``w_first`` updates W before H in each iteration (two sweeps instead of one fused sweep,
-    the same products); the wrapper uses it for a transposed problem, whose W is the caller's H.
+
+@njit(cache=True, nogil=True)
+def _volume_scale(W: FloatArray, Ht: FloatArray, numer: FloatArray, denom: FloatArray,
+                  weight: float, delta: float, exponent: float) -> None:
+    """Minimum-volume W update, then W's columns rescaled to sum to 1 (H inversely).
+
+    The penalty's gradient ``2 weight W Y`` with ``Y = (W^T W + delta I)^-1`` is split into its
+    positive and negative parts, which join the KL denominator and numerator (the heuristic
+    multiplicative update of Leplat, Gillis & Ang, 2020). ``denom`` is the KL update's shared
+    (1, k) row of H's sums, ``numer`` its (m, k) numerator; both are consumed.
     """
+    m, k = W.shape
+    gram = W.T @ W
+    for c in range(k):
+        gram[c, c] += delta
+    inverse = np.linalg.inv(gram)
+    positive = np.maximum(inverse, 0.0)
+    negative = np.maximum(-inverse, 0.0)
+    push = W @ negative
+    pull = W @ positive
+    full = np.empty((m, k))
+    for i in range(m):
+        for c in range(k):
+            numer[i, c] += 2.0 * weight * push[i, c]
+            full[i, c] = denom[0, c] + 2.0 * weight * pull[i, c]
+    _scale(W, numer, full, True, exponent)
+    _normalise(W, Ht)
+
+
+@njit(cache=True, nogil=True)
+def _run(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
+         settings: FloatArray, update_w: bool, update_h: bool, exponent: float,
+         w_first: bool, weight: float, delta: float) -> tuple[float, int, bool]:
+    """Iterate one problem until its objective settles or ``max_iter``; the objective, the
+    iterations and whether it converged. ``weight`` > 0 adds the minimum-volume penalty
+    ``weight * log det(W^T W + delta I)`` (only with ``w_first`` False and no mask)."""
     n, m = Xt.shape
     k = W.shape[1]
     max_iter, min_iter, check_every = int(settings[0]), int(settings[1]), int(settings[2])
@@ -251,6 +287,8 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
         current = _sweep(Xt, Mt, masked, W, Wt, Ht, exponent, evaluate, first_h, first_w,
                          scratch, numer_h, denom_h, part, numer_w, denom_w, part_d)
         if evaluate:
+            if weight > 0.0:
+                current += weight * _log_volume(W, delta)
             if iteration >= max(min_iter, 1) and _small_change(previous, current, tol):
                 converged = stop = True
             previous = current
@@ -264,15 +302,48 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
             _sweep(Xt, Mt, masked, W, Wt, Ht, exponent, False, True, False, scratch, numer_h,
                    denom_h, part, numer_w, denom_w, part_d)
         elif not w_first and update_w:
-            _scale(W, numer_w, denom_w, masked, exponent)
+            if weight > 0.0:
+                _volume_scale(W, Ht, numer_w, denom_w, weight, delta, exponent)
+            else:
+                _scale(W, numer_w, denom_w, masked, exponent)
         iteration += 1
+    return previous, iteration, converged
+
+
+@njit(cache=True, nogil=True)
+def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
+               settings: FloatArray, update_w: bool, update_h: bool, exponent: float,
+               w_first: bool, out: FloatArray) -> None:
+    """Run one problem to convergence; writes objective, iterations, converged into ``out`` (3,).
+
+    ``w_first`` updates W before H in each iteration (two sweeps instead of one fused sweep,
+    the same products); the wrapper uses it for a transposed problem, whose W is the caller's H.
+
+    With a relative volume weight ``settings[4]`` > 0 (``settings[5]`` is delta) the plain fit
+    is followed by a minimum-volume refinement from where it stopped: its weight is the
+    relative weight times the plain fit's KL divergence over ``|log det(W^T W + delta I)|``
+    (W's columns summing to 1), so the penalty is the same share of the objective whatever
+    the data's scale; it runs to convergence or a further ``max_iter`` iterations, and
+    ``out`` then describes the refinement's objective (penalty included), the iterations of
+    both stages and whether the refinement converged.
+    """
+    objective, iterations, converged = _run(Xt, Mt, W, Ht, settings, update_w, update_h,
+                                            exponent, w_first, 0.0, 0.0)
+    volume, delta = settings[4], settings[5]
     if update_w and update_h:
         if w_first:
             _normalise(Ht, W)
         else:
             _normalise(W, Ht)
-    out[0] = previous
-    out[1] = iteration
+    if volume > 0.0 and update_w and update_h and not w_first and Mt.shape[0] == 0:
+        spread = abs(_log_volume(W, delta))
+        weight = volume * objective / max(spread, TINY)
+        objective, more, converged = _run(Xt, Mt, W, Ht, settings, True, True, exponent,
+                                          False, weight, delta)
+        iterations += more
+        _normalise(W, Ht)
+    out[0] = objective
+    out[1] = iterations
     out[2] = 1.0 if converged else 0.0
 
 
@@ -288,7 +359,8 @@ def kl_mu_batch(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
     Mt : ndarray, shape (R, n, m) entry weights (transposed), or shape (R, 0, 0) for "no mask"
     W : ndarray, shape (R, m, k), updated in place
     Ht : ndarray, shape (R, n, k) (H transposed), updated in place
-    settings : ndarray, shape (4,): max_iter, min_iter, check_every, tol
+    settings : ndarray, shape (6,): max_iter, min_iter, check_every, tol, relative volume
+        weight (0: none), volume delta
     update_w, update_h : bool
         Which factors move (fixed-W refits and fixed-H fits keep the other factor).
     exponent : float
