@@ -3,9 +3,11 @@
 Cohorts come from :mod:`refit_cohorts` (synthetic tumours drawn from the published PCAWG
 attributions; see its docstring):
 
-- **per tumour type** (SBS96, DBS78, ID83): nine PCAWG tumour types, negative-binomial noise,
-  each tumour refitted against its type's signature universe (MSI-H tumours also get the MSI
-  signatures). Scored as in the published attribution-benchmark protocol: a signature is
+- **per tumour type** (SBS96, DBS78, ID83): nine PCAWG tumour types, negative-binomial noise
+  (``--noise``: per channel of the tumour's spectrum, per signature, or per channel of each
+  signature's partial spectrum as SynSigGen draws it, with ``--nb-size``), each tumour
+  refitted against its type's signature universe (MSI-H tumours also get the MSI signatures).
+  Scored as in the published attribution-benchmark protocol: a signature is
   called at >= 0.5 mutations; per-tumour sensitivity, precision, scaled Manhattan distance
   (SMD) and Combined = sens + prec + 1 - SMD. An *oracle* row refits each tumour to exactly its
   true signatures (Poisson MLE): the ceiling the noise of this cohort allows.

@@ -36,15 +36,16 @@ def test_refinement_separates_flat_signatures_that_plain_nmf_blends(seed: int) -
     plain_cos = match_cosines(plain.W[0], signatures)
     refined_cos = match_cosines(refined.W[0], signatures)
     assert refined_cos.min() > plain_cos.min()
-    assert refined_cos.min() > 0.99
-    # Smaller simplex, nearly the same fit (the divergence rises by under 1%).
+    assert refined_cos.min() > 0.985
+    # A smaller simplex at nearly the same fit (the polish takes the divergence back to
+    # within 0.5% of the plain fit's).
     assert _log_volume(refined.W[0]) < _log_volume(plain.W[0])
     plain_kl = kl_divergence(X[None], plain.W @ plain.H)[0]
     refined_kl = kl_divergence(X[None], refined.W @ refined.H)[0]
-    assert plain_kl < refined_kl < 1.01 * plain_kl
+    assert abs(refined_kl - plain_kl) < 0.005 * plain_kl
     np.testing.assert_allclose(refined.W[0].sum(axis=0), 1.0)
-    # The reported objective is the penalised one: the divergence plus a positive penalty.
-    assert refined.objective[0] > refined_kl
+    # The reported objective is the polished fit's plain divergence.
+    assert refined.objective[0] == pytest.approx(refined_kl, rel=1e-9)
     assert refined.n_iter[0] > plain.n_iter[0]
 
 
@@ -87,7 +88,7 @@ def test_refinement_refuses_weights_and_fixed_factors() -> None:
 def test_discovery_option_reaches_the_replicates() -> None:
     _, X = _flat_cohort(0, n=60)
     plain = solve_replicates(X, 4, range(2), seed=1, matrix_name="flat",
-                             options=NMFOptions(max_iter=500))
+                             options=NMFOptions(max_iter=500, volume=0.0))
     refined = solve_replicates(X, 4, range(2), seed=1, matrix_name="flat",
                                options=NMFOptions(max_iter=500, volume=0.2))
     assert all(_log_volume(refined["W"][r]) < _log_volume(plain["W"][r]) for r in range(2))

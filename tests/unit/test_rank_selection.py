@@ -89,9 +89,36 @@ def test_rank_rule_with_cv_takes_the_candidate_with_the_lowest_cv_error() -> Non
     # 5 has the lowest CV error but is unstable, so no candidate; among candidates 6 is lowest.
     assert choice.rank == 6
     assert choice.metrics.loc[5, "candidate"] == np.False_
-    assert "lowest held-out CV error among the candidate ranks" in choice.reason
+    assert "largest candidate rank" in choice.reason
+    assert "lowest held-out CV error among them" in choice.reason
     not_gap = metrics.assign(gap_clusters=[3, 4, 5, 4, 5])  # 6 now lacks gap support
     assert select_rank(not_gap).rank == 4
+
+
+def test_rank_rule_takes_a_larger_stable_rank_unless_cv_shows_it_is_worse() -> None:
+    """Flat signatures: 5 and 6 are stable, 6's held-out error is higher but erratic (one
+    fold's masked fit went astray), so CV does not show harm and 6 is chosen; a rank worse on
+    every fold is not."""
+    metrics = _metrics(mean_stability=[0.99, 0.99, 0.99, 0.95, 0.6],
+                       min_stability=[0.99, 0.98, 0.97, 0.8, -0.4],
+                       kl_divergence=[900.0, 700.0, 500.0, 480.0, 470.0],
+                       cv_error=[9.0, 7.0, 5.0, 6.3, 9.0], cv_se=[0.3, 0.3, 0.2, 1.1, 2.0])
+    erratic = pd.DataFrame({f"fold{f}": [9.0, 7.0, 5.0 + s, 5.0 + s + e, 9.0]
+                            for f, (s, e) in enumerate([(-0.2, 0.1), (0.0, 0.2), (0.2, 0.0),
+                                                        (0.1, 5.6), (-0.1, 0.6)])},
+                           index=metrics.index)
+    choice = select_rank(metrics, cv_folds=erratic)
+    assert choice.rank == 5
+    assert "within 2 standard errors of the lowest among them (k=4)" in choice.reason
+    worse = erratic.assign(**{f"fold{f}": erratic[f"fold{f}"].where(erratic.index != 5,
+                                                                    erratic.at[4, f"fold{f}"] + 1.3)
+                              for f in range(5)})
+    assert select_rank(metrics.assign(cv_se=[0.3, 0.3, 0.2, 0.2, 2.0]),
+                       cv_folds=worse).rank == 4
+    # Without fold errors the unpaired standard error of the difference decides: 1.3 above
+    # with SEs 0.2 and 1.1 is within 2 x 1.12.
+    assert select_rank(metrics).rank == 5
+    assert select_rank(metrics.assign(cv_error=[9.0, 7.0, 5.0, 8.0, 9.0])).rank == 4
 
 
 def test_rank_rule_does_not_underfit_when_cv_cannot_separate_ranks() -> None:

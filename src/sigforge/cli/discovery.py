@@ -372,8 +372,9 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
                         help="mutations per sample for 'cap', floor for 'gmm'")
     parser.add_argument("--volume", type=float, default=field_default(NMFOptions, "volume"),
                         help="relative weight of the minimum-volume refinement of every "
-                             "replicate (0: plain KL NMF); separates flat, overlapping "
-                             "signatures (see sigforge.nmf.fit_kl_mu_batched)")
+                             "replicate, then polished by plain updates (0: plain KL NMF); "
+                             "separates flat, overlapping signatures (see "
+                             "sigforge.nmf.fit_kl_mu_batched)")
     add_generic(parser)
     add_skip_options(parser)
     parser.add_argument("--catalog-name", default=None,

@@ -51,7 +51,7 @@ class CVOptions:
     min_iter: int = 200
     tol: float = 1e-7
     floor: float = 0.1
-    normalisation: str = "none"
+    normalisation: str = "gmm"
     cap: float = DEFAULT_CAP
 
     def __post_init__(self) -> None:

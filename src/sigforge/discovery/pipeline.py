@@ -46,9 +46,9 @@ class NMFOptions:
     tol: float = 1e-7
     check_every: int = 10
     resampling: str = "poisson"
-    normalisation: str = "none"
+    normalisation: str = "gmm"
     cap: float = DEFAULT_CAP
-    volume: float = 0.0
+    volume: float = 0.2
 
     def __post_init__(self) -> None:
         """Reject settings no fit can use, naming the command-line option of each."""

@@ -109,6 +109,14 @@ def _check_batch(X: FloatArray, W: FloatArray, H: FloatArray,
         raise ValueError(f"expected weights of shape {X.shape}, got {weights.shape}.")
 
 
+#: Plain iterations after the minimum-volume refinement. Without them a thin cohort of sparse
+#: signatures (two groups of 30 samples of about 600 mutations) lost 0.034 of cosine on its
+#: worst signature against plain NMF; 200 iterations bring that to 0.018, 500 to 0.014, a
+#: polish to convergence to 0.006 but at up to twice the refinement's cost (flat5: 93 vs 44
+#: CPU s), while the flat signatures stay apart (nine of nine at the same stability).
+VOLUME_POLISH = 200
+
+
 def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
                       weights: FloatArray | None = None, update_w: bool = True,
                       update_h: bool = True, exponent: float = 1.0, max_iter: int = 5000,
@@ -141,10 +149,13 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
         Relative weight of a minimum-volume refinement (mvNMF): each problem's plain fit is
         continued with the penalty ``lambda * log det(W^T W + volume_delta I)`` added, lambda
         being ``volume`` times the plain fit's divergence over ``|log det|`` at its end, until
-        the penalised objective settles (at most ``max_iter`` more iterations). The penalty
-        favours the tightest set of signatures that still fits, which separates flat,
-        overlapping ones that plain NMF blends; 0 switches it off. Needs both factors updated
-        and no weights.
+        the penalised objective settles (at most ``max_iter`` more iterations), and then
+        polished by :data:`VOLUME_POLISH` plain iterations. The penalty moves the fit to the
+        tightest set of signatures that still explains the data, which separates flat,
+        overlapping ones that plain NMF blends; the polish takes back most of its pull of the
+        signatures towards each other. ``objective`` is then the polished fit's divergence and
+        ``converged`` says whether the refinement converged. 0 switches it off. Needs both
+        factors updated and no weights.
     volume_delta : float, default=1.0
         The delta of the log-determinant.
 
@@ -183,7 +194,7 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     layout = _KernelLayout.of(X, W, H, weights, update_w=update_w, update_h=update_h,
                               transpose=volume == 0)
     settings = np.append(_settings(max_iter, min_iter, check_every, tol, exponent),
-                         [volume, volume_delta])
+                         [volume, volume_delta, VOLUME_POLISH])
     out = np.zeros((X.shape[0], 3))
     numba.set_num_threads(min(thread_budget(), max(1, X.shape[0])))
     with _THREADPOOLS.limit(limits=1, user_api="blas"):

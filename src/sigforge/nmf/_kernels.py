@@ -320,12 +320,15 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
     the same products); the wrapper uses it for a transposed problem, whose W is the caller's H.
 
     With a relative volume weight ``settings[4]`` > 0 (``settings[5]`` is delta) the plain fit
-    is followed by a minimum-volume refinement from where it stopped: its weight is the
-    relative weight times the plain fit's KL divergence over ``|log det(W^T W + delta I)|``
-    (W's columns summing to 1), so the penalty is the same share of the objective whatever
-    the data's scale; it runs to convergence or a further ``max_iter`` iterations, and
-    ``out`` then describes the refinement's objective (penalty included), the iterations of
-    both stages and whether the refinement converged.
+    is followed by a minimum-volume refinement and then a short plain polish. The refinement's
+    weight is the relative weight times the plain fit's KL divergence over
+    ``|log det(W^T W + delta I)|`` (W's columns summing to 1), so the penalty is the same share
+    of the objective whatever the data's scale; it moves the fit into the basin of the tightest
+    signatures that still explain the data, where flat, overlapping ones come apart, and runs
+    to convergence or ``max_iter`` iterations. The polish (plain KL again, at most
+    ``settings[6]`` iterations) takes back most of the penalty's pull of the signatures
+    towards one another. ``out`` then holds the polished fit's KL divergence, the iterations of
+    all three stages and whether the refinement converged.
     """
     objective, iterations, converged = _run(Xt, Mt, W, Ht, settings, update_w, update_h,
                                             exponent, w_first, 0.0, 0.0)
@@ -340,6 +343,12 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
         weight = volume * objective / max(spread, TINY)
         objective, more, converged = _run(Xt, Mt, W, Ht, settings, True, True, exponent,
                                           False, weight, delta)
+        iterations += more
+        _normalise(W, Ht)
+        polish = settings.copy()
+        polish[0] = settings[6]
+        polish[1] = min(settings[1], settings[6])
+        objective, more, _ = _run(Xt, Mt, W, Ht, polish, True, True, exponent, False, 0.0, 0.0)
         iterations += more
         _normalise(W, Ht)
     out[0] = objective
@@ -359,8 +368,8 @@ def kl_mu_batch(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
     Mt : ndarray, shape (R, n, m) entry weights (transposed), or shape (R, 0, 0) for "no mask"
     W : ndarray, shape (R, m, k), updated in place
     Ht : ndarray, shape (R, n, k) (H transposed), updated in place
-    settings : ndarray, shape (6,): max_iter, min_iter, check_every, tol, relative volume
-        weight (0: none), volume delta
+    settings : ndarray, shape (7,): max_iter, min_iter, check_every, tol, relative volume
+        weight (0: none), volume delta, polish iterations after the volume refinement
     update_w, update_h : bool
         Which factors move (fixed-W refits and fixed-H fits keep the other factor).
     exponent : float
