@@ -13,7 +13,8 @@ The rule (documented here, in the README and in every run's ``provenance.json``)
    candidate whose CV error is not significantly worse than the lowest CV error among the
    candidates: at most :data:`CV_SE_MULTIPLE` (2) standard errors above it, the standard error
    being that of the per-fold differences to the best candidate when per-fold errors are given
-   (paired: every rank is scored on the same hidden entries), else that rank's ``cv_se``.
+   (paired: every rank is scored on the same hidden entries), else the unpaired standard
+   error of the difference, ``sqrt(cv_se_k^2 + cv_se_best^2)``.
    Stability and the gap test are the evidence that a rank's components are reproducible; CV
    must show real harm to overrule them. Taking the CV minimum itself fell short on
    overdispersed cohorts with flat or low-exposure signatures: the masked fits of larger ranks
@@ -208,7 +209,8 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
         reason = (f"k={rank} is the largest candidate rank (stable: mean stability >= "
                   f"{rule.min_mean_stability}, every component >= "
                   f"{rule.min_component_stability}; gap-consistent; candidates: "
-                  f"{', '.join(map(str, candidates))}) and {lowest}.")
+                  f"{', '.join(map(str, candidates))}) whose held-out CV error is not "
+                  f"significantly worse than the best candidate's: {lowest}.")
     elif accepted:
         rank = accepted[-1]
         reason = (f"k={rank} is the largest candidate rank (stable: mean stability "
