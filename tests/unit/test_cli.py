@@ -118,6 +118,8 @@ def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> N
     provenance = read_json(tmp_path / "one" / "provenance.json")
     assert provenance["seed"] == 5 and provenance["ranks"] == [2, 3]
     assert isinstance(provenance["rank_caution"], bool)  # read by the reports
+    edge = provenance["rank_edge"]  # ranks 2-3: either is an edge
+    assert f"k = {provenance['chosen_rank']} is the" in edge and "--ranks" in edge
     assert provenance["nmf"]["max_iter"] == 300 and provenance["cross_validation"]["folds"] == 2
     assert provenance["rank_rule"]["min_error_gain"] == 0.02
     assert provenance["catalog_name"] == "SBS96"
@@ -244,3 +246,15 @@ def test_a_catalog_too_thin_to_factor_is_skipped_with_its_reason(
     assert main(["-q", "replicates", "--catalog", str(path), "--drop-empty", "--k", "2",
                  "--first", "0", "--count", "2", "--out", str(tmp_path / "factored.npz")]) == 0
     assert "skipped" not in np.load(tmp_path / "factored.npz")
+
+
+def test_runs_without_the_edge_field_get_it_from_their_ranks() -> None:
+    """provenance.json written before ``rank_edge`` existed: the reports compute it."""
+    from sigforge.cli._common import rank_edge
+
+    old = {"ranks": [1, 2, 3, 4], "chosen_rank": 4, "rank_rule": {"fixed_rank": None}}
+    assert "largest rank tried (1-4)" in rank_edge(old)
+    assert rank_edge({**old, "chosen_rank": 3}) == ""
+    assert rank_edge({**old, "rank_rule": {"fixed_rank": 4}}) == ""
+    assert rank_edge({**old, "chosen_rank": None, "skipped": "too thin"}) == ""
+    assert rank_edge({**old, "rank_edge": ""}) == ""  # recorded: trusted as written

@@ -17,7 +17,7 @@ from sigforge.discovery.crossval import (
     summarise_folds,
 )
 from sigforge.discovery.pipeline import NMFOptions, run_discovery, solve_replicates
-from sigforge.discovery.rank import RankRule, select_rank
+from sigforge.discovery.rank import RankRule, range_edge, select_rank
 from sigforge.testing import match_cosines, planted_counts
 
 FAST_CV = CVOptions(folds=3, starts=1, max_iter=800, min_iter=50, tol=1e-6)
@@ -281,3 +281,20 @@ def test_caution_is_a_field_not_only_words_in_the_reason() -> None:
     assert select_rank(fallback, RankRule(fixed_rank=3)).caution is False
     stable = fallback.assign(mean_stability=[0.95] * 5, min_stability=[0.9] * 5)
     assert select_rank(stable).caution is False
+
+
+def test_a_rank_at_an_edge_of_the_range_is_said_so() -> None:
+    """The largest rank tried, or the smallest above 1, carries a warning naming the setting;
+    a rank inside the range, a range starting at 1, one rank, or a fixed rank do not."""
+    assert "largest rank tried (2-8)" in range_edge(range(2, 9), 8)
+    assert "extract.ranks.max" in range_edge(range(2, 9), 8)
+    assert "smallest rank tried (3-8)" in range_edge(range(3, 9), 3)
+    assert range_edge(range(1, 9), 1) == "" and range_edge(range(2, 9), 5) == ""
+    assert range_edge([4], 4) == ""
+    stable = _metrics(mean_stability=[0.95] * 5, min_stability=[0.9] * 5,
+                      kl_divergence=[5.0, 4.0, 3.0, 2.0, 1.0])
+    top = select_rank(stable)  # every rank lowers the error by far more than 1%
+    assert top.rank == int(stable.index.max()) and "largest rank tried" in top.edge
+    assert select_rank(stable, RankRule(fixed_rank=top.rank)).edge == ""
+    inside = stable.assign(kl_divergence=[5.0, 4.0, 3.0, 2.99, 2.985])
+    assert select_rank(inside).edge == ""

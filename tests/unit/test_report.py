@@ -400,8 +400,10 @@ def test_patient_regions_section_absent_empty_or_escaped(cohort: CohortData,
                              regions=hostile.drop(columns=["probability"]))
 
 
-@pytest.mark.parametrize("caution", [True, False])
-def test_matrix_report_warns_when_the_rank_was_a_fallback(tmp_path: Path, caution: bool) -> None:
+@pytest.mark.parametrize(("caution", "edge"), [(True, ""), (False, "k = 3 is the largest"),
+                                             (False, "")])
+def test_matrix_report_warns_when_the_rank_was_a_fallback(tmp_path: Path, caution: bool,
+                                                          edge: str) -> None:
     from sigforge.report.matrix import MatrixReportData, write_matrix_report
 
     rng = np.random.default_rng(5)
@@ -418,9 +420,10 @@ def test_matrix_report_warns_when_the_rank_was_a_fallback(tmp_path: Path, cautio
         stability=pd.DataFrame({"stability": [0.5, 0.4]}, index=names),
         exposures=pd.DataFrame(rng.uniform(1, 9, (2, 3)), index=names, columns=samples),
         reconstruction=pd.DataFrame({"cosine": [0.9, 0.8, 0.95]}, index=samples),
-        rank_caution=caution)
+        rank_caution=caution, rank_edge=edge)
     page = write_matrix_report(data, tmp_path).read_text(encoding="utf-8")
     assert ('id="rank-caution"' in page) is caution
+    assert ('id="rank-edge"' in page) is bool(edge) and (edge in page)
 
 
 def test_matrix_report_facts_svg_cross_validation_and_intervals(tmp_path: Path) -> None:

@@ -158,3 +158,24 @@ def test_a_skipped_group_counts_each_sample_once(tmp_path: Path) -> None:
 def test_the_merge_table_is_listed_with_the_output_files(page: HtmlPage) -> None:
     links = {attributes.get("href") for tag, attributes in page.tags if tag == "a"}
     assert "../extract/SBS96/merged.tsv" in links
+
+
+def test_a_groups_edge_rank_is_merged_into_the_cohort_warning(run: Path, tmp_path: Path) -> None:
+    """A group whose rank is the largest it tried: the merge's provenance names the group, and
+    the cohort page warns at the top and in the group's subsection."""
+    from sigforge.cli.groups import _merged_edge
+
+    summary = {"A": {"rank_edge": ""}, "B": {"rank_edge": "k = 3 is the largest rank tried"}}
+    assert _merged_edge(summary) == "Group B: k = 3 is the largest rank tried"
+    root = _copy_run(run, tmp_path)
+    group = root / "extract" / "SBS96" / "groups" / "B" / "provenance.json"
+    edge = "k = 3 is the largest rank tried (2-3): more signatures may fit these data better."
+    group.write_text(json.dumps({**json.loads(group.read_text()), "rank_edge": edge}))
+    merged = root / "extract" / "SBS96" / "provenance.json"
+    merged.write_text(json.dumps({**json.loads(merged.read_text()),
+                                  "rank_edge": f"Group B: {edge}"}))
+    assert main(report_args(root, root / "report")) == 0
+    parsed = HtmlPage()
+    parsed.feed((root / "report" / "cohort.html").read_text(encoding="utf-8"))
+    assert f"SBS96: Group B: {edge}" in " ".join(parsed.text("rank-edge").split())
+    assert edge in parsed.text("group-B")

@@ -226,3 +226,22 @@ def rank_caution(provenance: dict[str, Any]) -> bool:
     if isinstance(recorded, bool):
         return recorded
     return "with caution" in str(provenance.get("reason", ""))
+
+
+def rank_edge(provenance: dict[str, Any]) -> str:
+    """The warning that the chosen rank is an edge of the range tried (provenance.json's
+    ``rank_edge``; empty when it is not, or when the rank was fixed or not chosen).
+
+    Runs written before the field existed get it from their recorded ranks and choice.
+    """
+    from sigforge.discovery.rank import range_edge
+
+    recorded = provenance.get("rank_edge")
+    if isinstance(recorded, str):
+        return recorded
+    rule = provenance.get("rank_rule")
+    fixed = isinstance(rule, dict) and rule.get("fixed_rank") is not None
+    ranks, rank = provenance.get("ranks"), provenance.get("chosen_rank")
+    if fixed or not isinstance(ranks, list) or not isinstance(rank, int):
+        return ""
+    return range_edge(ranks, rank)

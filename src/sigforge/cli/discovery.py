@@ -187,9 +187,11 @@ def _write_selection(results: list[RankResult], choice: RankChoice, out: Path,
     write_table(chosen.stability, out / "stability.tsv")
     write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": choice.rank, "reason": choice.reason,
-                "rank_caution": choice.caution,
+                "rank_caution": choice.caution, "rank_edge": choice.edge,
                 **facts}, out / "provenance.json")
     logger.info("chosen rank: %s", choice.reason)
+    if choice.edge:
+        logger.warning("%s", choice.edge)
 
 
 def run_facts(args: argparse.Namespace, ranks: list[int],
@@ -255,7 +257,8 @@ def _write_skipped_selection(results: list[RankResult], reason: str, out: Path,
     write_table(results[0].stability, out / "stability.tsv")
     write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": None,
-                "reason": f"not factored: {reason}", "rank_caution": False, "skipped": reason,
+                "reason": f"not factored: {reason}", "rank_caution": False, "rank_edge": "",
+                "skipped": reason,
                 **facts}, out / "provenance.json")
     logger.warning("not factored: %s", reason)
 

@@ -34,6 +34,7 @@ from sigforge.cli._common import (
     add_generic,
     add_seed,
     catalog_name,
+    rank_edge,
     read_table_matrix,
     split_empty,
 )
@@ -131,8 +132,16 @@ def _group_summary(folder: Path, found: GroupSignatures, facts: dict[str, Any]) 
     """What provenance.json of the merge says of one group."""
     return {"chosen_rank": facts.get("chosen_rank"), "signatures": int(found.signatures.shape[1]),
             "skipped": facts.get("skipped"), "ranks": facts.get("ranks"),
+            "rank_edge": rank_edge(facts),
             "samples_without_mutations_left_out": facts.get(
                 "samples_without_mutations_left_out", [])}
+
+
+def _merged_edge(groups: dict[str, dict[str, Any]]) -> str:
+    """The merged set's edge warning: every group whose chosen rank is an edge of its range
+    (the merged set has no rank of its own, so its warning is its groups')."""
+    return " ".join(f"Group {name}: {summary['rank_edge']}" for name, summary in groups.items()
+                    if summary["rank_edge"])
 
 
 def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cosine: float,
@@ -164,7 +173,8 @@ def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cos
                 "reason": f"{merged.signatures.shape[1]} signatures merged from "
                           f"{sum(g['signatures'] for g in groups.values())} of "
                           f"{len(groups)} group(s) at cosine >= {min_cosine:g}",
-                "rank_caution": False, "groups": groups, "merge_min_cosine": min_cosine,
+                "rank_caution": False, "rank_edge": _merged_edge(groups),
+                "groups": groups, "merge_min_cosine": min_cosine,
                 "samples_without_mutations_left_out": left_out, **facts},
                out / "provenance.json")
     logger.info("merged %d group(s) into %d signatures", len(groups), merged.signatures.shape[1])

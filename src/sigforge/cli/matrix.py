@@ -16,6 +16,7 @@ from sigforge.cli._common import (
     REFIT_FILES,
     add_command,
     rank_caution,
+    rank_edge,
     require_files,
 )
 from sigforge.io import (
@@ -89,7 +90,7 @@ def matrix_report(args: argparse.Namespace) -> None:
         dropped=read_table(args.dropped) if args.dropped else pd.DataFrame(),
         rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
         rank_rule=str(provenance["reason"]), rank_caution=rank_caution(provenance),
-        signatures=read_matrix(extract_dir / "signatures.tsv").data,
+        rank_edge=rank_edge(provenance), signatures=read_matrix(extract_dir / "signatures.tsv").data,
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_matrix(refit_dir / "exposures.tsv").data,
         reconstruction=read_table(refit_dir / "reconstruction.tsv"),

@@ -123,7 +123,7 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
         catalog=catalog, catalog_log=catalog_log,
         rank_metrics=sbs96.rank_metrics if sbs96.rank_metrics is not None else pd.DataFrame(),
         chosen_rank=sbs96.chosen_rank,
-        rank_rule=sbs96.rank_rule, rank_caution=sbs96.rank_caution,
+        rank_rule=sbs96.rank_rule, rank_caution=sbs96.rank_caution, rank_edge=sbs96.rank_edge,
         signatures=sbs96.signatures, stability=sbs96.stability,
         exposures=sbs96.exposures, reconstruction=sbs96.reconstruction,
         reference_matches=best_matches(sbs96.signatures,

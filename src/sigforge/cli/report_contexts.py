@@ -23,6 +23,7 @@ from sigforge.cli._common import (
     EXTRACT_FILES,
     REFIT_FILES,
     rank_caution,
+    rank_edge,
     read_table_matrix,
     require_files,
 )
@@ -146,7 +147,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     fields = {"catalog": kept, "chosen_rank": rank, "rank_rule": str(provenance["reason"]),
               "rank_metrics": None if merged
               else read_rank_metrics(extract / "rank_metrics.tsv", rank),
-              "rank_caution": rank_caution(provenance),
+              "rank_caution": rank_caution(provenance), "rank_edge": rank_edge(provenance),
               "thresholds": rank_thresholds(provenance),
               "solutions": _solutions(extract), "signatures": signatures,
               "stability": stability, "exposures": exposures, "reconstruction": reconstruction,

@@ -17,7 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sigforge.cli._common import rank_caution, read_table_matrix, require_files
+from sigforge.cli._common import (
+    rank_caution,
+    rank_edge,
+    read_table_matrix,
+    require_files,
+)
 from sigforge.cli.report_ranks import chosen_rank, rank_thresholds, read_rank_metrics
 from sigforge.discovery.groups import GROUPS_FOLDER, MERGED_TABLE
 from sigforge.io import InputError, read_json, read_table
@@ -96,7 +101,7 @@ def read_group(folder: Path) -> GroupResults:
     return GroupResults(
         group=folder.name, n_samples=n_samples, chosen_rank=rank,
         rank_rule=str(provenance["reason"]), rank_caution=rank_caution(provenance),
-        thresholds=rank_thresholds(provenance),
+        rank_edge=rank_edge(provenance), thresholds=rank_thresholds(provenance),
         rank_metrics=read_rank_metrics(folder / "rank_metrics.tsv", rank),
         signatures=read_table_matrix(folder / "signatures.tsv").data)
 

@@ -38,10 +38,16 @@ The rule (documented here, in the README and in every run's ``provenance.json``)
    chosen. The reason says so either way, and :attr:`RankChoice.caution` (``rank_caution`` in
    ``provenance.json``) records it for the reports. A rank fixed by the user overrides the
    rule.
+6. Whichever rule chose it, a rank at an edge of the range tried (the largest rank, or the
+   smallest when that is above 1) is reported: the rule could only compare it with ranks on one
+   side, and under rule 3 the largest rank is where an under-sized range shows. Its
+   :attr:`RankChoice.edge` (``rank_edge`` in ``provenance.json``) says so and names the setting
+   to widen; reports show it as a warning.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,12 +87,36 @@ class RankChoice:
 
     ``caution`` is True when no rank met the rule (stability and gap test) and the rank came
     from a fallback: reports warn on every page, so it must not live only in ``reason``.
+    ``edge`` is the warning of :func:`range_edge` (empty when the rank is inside the range).
     """
 
     rank: int
     metrics: pd.DataFrame
     reason: str
     caution: bool = False
+    edge: str = ""
+
+
+def range_edge(ranks: Sequence[int], rank: int) -> str:
+    """A warning when ``rank`` is an edge of the ranks tried, else an empty string.
+
+    The largest rank tried, or the smallest when it is above 1, was compared with ranks on one
+    side only: a wider range might move the choice past it. A range of one rank is the user's
+    own choice and gets no warning.
+    """
+    tried = sorted(int(k) for k in ranks)
+    if len(tried) < 2:
+        return ""
+    span = f"{tried[0]}-{tried[-1]}"
+    if rank == tried[-1]:
+        return (f"k = {rank} is the largest rank tried ({span}): more signatures may fit these "
+                "data better. Raise the largest rank (extract.ranks.max, or --ranks) and "
+                "rerun to see whether the choice holds.")
+    if rank == tried[0] and rank > 1:
+        return (f"k = {rank} is the smallest rank tried ({span}): fewer signatures may fit "
+                "these data better. Lower the smallest rank (extract.ranks.min, or --ranks) and "
+                "rerun to see whether the choice holds.")
+    return ""
 
 
 def _accept_ranks(metrics: pd.DataFrame, rule: RankRule) -> list[int]:
@@ -222,7 +252,8 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
         rank, reason = _fallback(table, rule, has_cv, cv_folds)
     table["selected"] = table.index == rank
     caution = rule.fixed_rank is None and not use_cv and not accepted
-    return RankChoice(int(rank), table, reason, caution)
+    edge = "" if rule.fixed_rank is not None else range_edge(table.index, int(rank))
+    return RankChoice(int(rank), table, reason, caution, edge)
 
 
 def relative_error(observed: np.ndarray, model: np.ndarray) -> float:

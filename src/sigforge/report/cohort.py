@@ -93,6 +93,8 @@ def _cohort_context(prepared: Prepared, out_dir: Path,
         "catalog_log": frame_table(data.catalog_log, "Sample"),
         "rank_caution": data.rank_caution or bool(caution_names),
         "caution_names": caution_names, "caution_anchor": caution_anchor,
+        "rank_edges": [(ctx.name, ctx.rank_edge) for ctx in contexts
+                       if ctx.factored and ctx.rank_edge],
         "aetiology_min_cosine": f"{AETIOLOGY_MIN_COSINE:g}",
         "contexts": [context_view(ctx, out_dir, data.aetiology) for ctx in contexts],
         "patients": _patient_rows(prepared, file_stems),

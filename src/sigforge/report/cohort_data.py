@@ -75,6 +75,9 @@ class CohortData:
     rank_caution : bool, default=False
         True when rank selection fell back because no rank met its rule (``rank_caution`` in
         the extract run's provenance.json); every page then carries a warning.
+    rank_edge : str, default=""
+        The warning that the chosen rank is an edge of the range tried (``rank_edge`` in
+        provenance.json; a merged set's names its groups); every page shows it when set.
     reference_exposures : pandas.DataFrame or None, default=None
         The cohort refitted to the whole reference set (COSMIC): index = reference signature,
         columns = sample names, as ``exposures.tsv`` of ``results/refit/SBS96/reference/``.
@@ -109,6 +112,7 @@ class CohortData:
     reference_signatures: pd.DataFrame | None = None
     other_catalogs: dict[str, pd.DataFrame] = field(default_factory=dict)
     rank_caution: bool = False
+    rank_edge: str = ""
     reference_exposures: pd.DataFrame | None = None
     reference_intervals: pd.DataFrame | None = None
     contexts: tuple[ContextResults, ...] = ()

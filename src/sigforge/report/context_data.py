@@ -65,8 +65,9 @@ class GroupResults:
         Why the group was not factored (its provenance.json's ``skipped``); empty when it was.
     chosen_rank : int, default=0
         The rank the group's rule chose.
-    rank_rule, rank_caution
-        Why that rank was chosen, and whether it was a fallback.
+    rank_rule, rank_caution, rank_edge
+        Why that rank was chosen, whether it was a fallback, and the warning that it is an
+        edge of the range tried (empty when it is not).
     thresholds : dict of str to float
         The rank rule's stability thresholds, when recorded.
     rank_metrics : pandas.DataFrame or None
@@ -81,6 +82,7 @@ class GroupResults:
     chosen_rank: int = 0
     rank_rule: str = ""
     rank_caution: bool = False
+    rank_edge: str = ""
     thresholds: Mapping[str, float] = field(default_factory=dict)
     rank_metrics: pd.DataFrame | None = None
     signatures: pd.DataFrame | None = None
@@ -110,8 +112,9 @@ class ContextResults:
         ``rank_metrics.tsv`` (index = k) with a boolean ``selected`` column.
     chosen_rank : int, default=0
         The selected k.
-    rank_rule, rank_caution
-        Why k was chosen, and whether it was a fallback.
+    rank_rule, rank_caution, rank_edge
+        Why k was chosen, whether it was a fallback, and the warning that it is an edge of
+        the range tried (a merged set's names its groups; empty when none is).
     thresholds : dict of str to float
         ``min_mean_stability`` and ``min_component_stability`` of the rank rule, when recorded.
     solutions : tuple of RankSolution
@@ -146,6 +149,7 @@ class ContextResults:
     chosen_rank: int = 0
     rank_rule: str = ""
     rank_caution: bool = False
+    rank_edge: str = ""
     thresholds: Mapping[str, float] = field(default_factory=dict)
     solutions: tuple[RankSolution, ...] = ()
     signatures: pd.DataFrame | None = None
@@ -175,7 +179,7 @@ def context_from_cohort(data: CohortData) -> ContextResults:
     return ContextResults(
         name="SBS96", catalog=data.catalog, status=FACTORED, rank_metrics=data.rank_metrics,
         chosen_rank=data.chosen_rank, rank_rule=data.rank_rule, rank_caution=data.rank_caution,
-        signatures=data.signatures, stability=data.stability, exposures=data.exposures,
+        rank_edge=data.rank_edge, signatures=data.signatures, stability=data.stability, exposures=data.exposures,
         reconstruction=data.reconstruction, intervals=data.intervals,
         decomposition=data.decomposition, reference=data.reference_signatures,
         reference_matches=data.reference_matches,

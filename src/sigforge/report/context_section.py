@@ -129,7 +129,7 @@ def _rank_view(ctx: ContextResults, save: _Saver) -> dict[str, Any] | None:
     thresholds = ", ".join(f"{key.replace('_', ' ')} = {float(value):g}"
                            for key, value in ctx.thresholds.items())
     return {"figure": figure, "chosen_rank": str(ctx.chosen_rank), "rule": ctx.rank_rule,
-            "caution": ctx.rank_caution, "thresholds": thresholds,
+            "caution": ctx.rank_caution, "edge": ctx.rank_edge, "thresholds": thresholds,
             "table": frame_table(table, "k", highlight=[k == ctx.chosen_rank
                                                         for k in table.index]),
             "solutions": solutions}

@@ -68,6 +68,7 @@ class MatrixReportData:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     blocks: pd.DataFrame | None = None
     rank_caution: bool = False
+    rank_edge: str = ""
     intervals: pd.DataFrame | None = None
 
 
@@ -214,7 +215,8 @@ def write_matrix_report(data: MatrixReportData, out_dir: Path) -> Path:
         "run": Table(["Setting", "Value"], [list(row) for row in fact_rows(data.provenance)],
                      [False, False]),
         "rank_rule": data.rank_rule,
-        "rank_caution": data.rank_caution, "chosen_rank": str(data.chosen_rank),
+        "rank_caution": data.rank_caution, "rank_edge": data.rank_edge,
+        "chosen_rank": str(data.chosen_rank),
         "rank_table": frame_table(data.rank_metrics, "k", highlight=[
             index == data.chosen_rank for index in data.rank_metrics.index]),
         "cv_table": _cv_table(data.rank_metrics, data.chosen_rank),

@@ -139,7 +139,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "has_aetiology": bool(prepared.data.aetiology),
         "aetiology_min_cosine": f"{AETIOLOGY_MIN_COSINE:g}",
         "uncertain_title": UNCERTAIN_TITLE,
-        "rank_caution": prepared.data.rank_caution,
+        "rank_caution": prepared.data.rank_caution, "rank_edge": prepared.data.rank_edge,
         "rank_rule": prepared.data.rank_rule, "chosen_rank": str(prepared.data.chosen_rank),
         "cohort_link": prepared.data.cohort_link,
         "reading": describe_sample(burden, rows, cosine),
