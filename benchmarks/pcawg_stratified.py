@@ -89,6 +89,7 @@ def run_extract(args: argparse.Namespace, catalog: Path, out: Path,
                "--drop-empty", "--out", str(out)]
     if groups is not None:
         command += ["--groups", str(groups)]
+    command += args.extract_args.split()
     done, cpu, wall = run_tree(command, capture=False)
     if done.returncode != 0:
         raise SystemExit(f"sigforge extract failed (exit {done.returncode})")
@@ -140,6 +141,8 @@ def main() -> None:
     parser.add_argument("--max-iter", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--pooled", action="store_true", help="also the unstratified run")
+    parser.add_argument("--extract-args", default="",
+                        help="further sigforge extract options, e.g. '--volume 0.5'")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     reference = load_reference("COSMIC_v3.6", genome_build="GRCh37").data

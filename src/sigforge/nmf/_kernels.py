@@ -320,7 +320,8 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
     the same products); the wrapper uses it for a transposed problem, whose W is the caller's H.
 
     With a relative volume weight ``settings[4]`` > 0 (``settings[5]`` is delta) the plain fit
-    is followed by a minimum-volume refinement and then a short plain polish. The refinement's
+    stops at the looser tolerance ``settings[7]`` (when it is looser than ``tol``) and is
+    followed by a minimum-volume refinement and then a short plain polish. The refinement's
     weight is the relative weight times the plain fit's KL divergence over
     ``|log det(W^T W + delta I)|`` (W's columns summing to 1), so the penalty is the same share
     of the objective whatever the data's scale; it moves the fit into the basin of the tightest
@@ -330,15 +331,19 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
     towards one another. ``out`` then holds the polished fit's KL divergence, the iterations of
     all three stages and whether the refinement converged.
     """
-    objective, iterations, converged = _run(Xt, Mt, W, Ht, settings, update_w, update_h,
-                                            exponent, w_first, 0.0, 0.0)
     volume, delta = settings[4], settings[5]
+    refine = volume > 0.0 and update_w and update_h and not w_first and Mt.shape[0] == 0
+    plain = settings.copy()
+    if refine:  # the refinement converges the fit: its start need not be converged
+        plain[3] = max(settings[3], settings[7])
+    objective, iterations, converged = _run(Xt, Mt, W, Ht, plain, update_w, update_h,
+                                            exponent, w_first, 0.0, 0.0)
     if update_w and update_h:
         if w_first:
             _normalise(Ht, W)
         else:
             _normalise(W, Ht)
-    if volume > 0.0 and update_w and update_h and not w_first and Mt.shape[0] == 0:
+    if refine:
         spread = abs(_log_volume(W, delta))
         weight = volume * objective / max(spread, TINY)
         objective, more, converged = _run(Xt, Mt, W, Ht, settings, True, True, exponent,
@@ -368,8 +373,9 @@ def kl_mu_batch(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
     Mt : ndarray, shape (R, n, m) entry weights (transposed), or shape (R, 0, 0) for "no mask"
     W : ndarray, shape (R, m, k), updated in place
     Ht : ndarray, shape (R, n, k) (H transposed), updated in place
-    settings : ndarray, shape (7,): max_iter, min_iter, check_every, tol, relative volume
-        weight (0: none), volume delta, polish iterations after the volume refinement
+    settings : ndarray, shape (8,): max_iter, min_iter, check_every, tol, relative volume
+        weight (0: none), volume delta, polish iterations after the volume refinement, the
+        plain fit's tolerance before the refinement
     update_w, update_h : bool
         Which factors move (fixed-W refits and fixed-H fits keep the other factor).
     exponent : float
