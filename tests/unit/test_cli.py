@@ -118,8 +118,10 @@ def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> N
     provenance = read_json(tmp_path / "one" / "provenance.json")
     assert provenance["seed"] == 5 and provenance["ranks"] == [2, 3]
     assert isinstance(provenance["rank_caution"], bool)  # read by the reports
-    edge = provenance["rank_edge"]  # ranks 2-3: either is an edge
-    assert f"k = {provenance['chosen_rank']} is the" in edge and "--ranks" in edge
+    edge = provenance["rank_edge"]  # ranks 2-3: 3 is the top edge, 2 one only as a fallback
+    flagged = provenance["chosen_rank"] == 3 or provenance["rank_caution"]
+    assert (f"k = {provenance['chosen_rank']} is the" in edge and "--ranks" in edge) is flagged
+    assert isinstance(edge, str) and (edge == "") is not flagged
     assert provenance["nmf"]["max_iter"] == 300 and provenance["cross_validation"]["folds"] == 2
     assert provenance["rank_rule"]["min_error_gain"] == 0.02
     assert provenance["catalog_name"] == "SBS96"
@@ -253,6 +255,9 @@ def test_runs_without_the_edge_field_get_it_from_their_ranks() -> None:
     from sigforge.cli._common import rank_edge
 
     old = {"ranks": [1, 2, 3, 4], "chosen_rank": 4, "rank_rule": {"fixed_rank": None}}
+    fallback = {"ranks": [2, 3, 4], "chosen_rank": 2, "rank_caution": True}
+    assert "smallest rank tried (2-4)" in rank_edge(fallback)
+    assert rank_edge({**fallback, "rank_caution": False}) == ""
     assert "largest rank tried (1-4)" in rank_edge(old)
     assert rank_edge({**old, "chosen_rank": 3}) == ""
     assert rank_edge({**old, "rank_rule": {"fixed_rank": 4}}) == ""

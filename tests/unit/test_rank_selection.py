@@ -288,8 +288,9 @@ def test_a_rank_at_an_edge_of_the_range_is_said_so() -> None:
     a rank inside the range, a range starting at 1, one rank, or a fixed rank do not."""
     assert "largest rank tried (2-8)" in range_edge(range(2, 9), 8)
     assert "extract.ranks.max" in range_edge(range(2, 9), 8)
-    assert "smallest rank tried (3-8)" in range_edge(range(3, 9), 3)
-    assert range_edge(range(1, 9), 1) == "" and range_edge(range(2, 9), 5) == ""
+    assert "smallest rank tried (3-8)" in range_edge(range(3, 9), 3, lower=True)
+    assert range_edge(range(3, 9), 3) == ""  # the rule's own choice: smaller ranks lose to it
+    assert range_edge(range(1, 9), 1, lower=True) == "" and range_edge(range(2, 9), 5) == ""
     assert range_edge([4], 4) == ""
     stable = _metrics(mean_stability=[0.95] * 5, min_stability=[0.9] * 5,
                       kl_divergence=[5.0, 4.0, 3.0, 2.0, 1.0])
@@ -298,3 +299,18 @@ def test_a_rank_at_an_edge_of_the_range_is_said_so() -> None:
     assert select_rank(stable, RankRule(fixed_rank=top.rank)).edge == ""
     inside = stable.assign(kl_divergence=[5.0, 4.0, 3.0, 2.99, 2.985])
     assert select_rank(inside).edge == ""
+
+
+def test_a_fallback_at_the_smallest_rank_tried_is_an_edge() -> None:
+    """The one-SE fallback prefers small ranks, so its choice of the smallest rank tried is
+    flagged; the rule's choice of the same rank (a stable candidate) is not."""
+    fallback = _metrics(mean_stability=[0.5, 0.4, 0.3, 0.3, 0.3],
+                        min_stability=[0.1, 0.0, -0.2, -0.2, -0.5],
+                        kl_divergence=[5.0, 4.0, 3.0, 2.0, 1.0],
+                        cv_error=[1.0, 1.05, 1.5, 2.0, 2.5], cv_se=[0.1] * 5)
+    low = int(fallback.index.min())
+    choice = select_rank(fallback)
+    assert choice.caution and choice.rank == low and "smallest rank tried" in choice.edge
+    stable = fallback.assign(mean_stability=[0.95, 0.5, 0.4, 0.3, 0.3],
+                             min_stability=[0.9, 0.1, 0.0, -0.2, -0.5])
+    assert select_rank(stable).rank == low and select_rank(stable).edge == ""

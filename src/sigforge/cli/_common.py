@@ -244,4 +244,4 @@ def rank_edge(provenance: dict[str, Any]) -> str:
     ranks, rank = provenance.get("ranks"), provenance.get("chosen_rank")
     if fixed or not isinstance(ranks, list) or not isinstance(rank, int):
         return ""
-    return range_edge(ranks, rank)
+    return range_edge(ranks, rank, lower=rank_caution(provenance))

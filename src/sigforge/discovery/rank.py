@@ -38,11 +38,13 @@ The rule (documented here, in the README and in every run's ``provenance.json``)
    chosen. The reason says so either way, and :attr:`RankChoice.caution` (``rank_caution`` in
    ``provenance.json``) records it for the reports. A rank fixed by the user overrides the
    rule.
-6. Whichever rule chose it, a rank at an edge of the range tried (the largest rank, or the
-   smallest when that is above 1) is reported: the rule could only compare it with ranks on one
-   side, and under rule 3 the largest rank is where an under-sized range shows. Its
-   :attr:`RankChoice.edge` (``rank_edge`` in ``provenance.json``) says so and names the setting
-   to widen; reports show it as a warning.
+6. Whichever rule chose it, the largest rank tried is reported as an edge of the range: the
+   rules prefer the largest candidate, so a range that stops too low shows there, and a larger
+   rank might have been chosen. The smallest rank tried (when above 1) is reported only when a
+   fallback chose it: the fallbacks prefer small ranks (one-SE rule), whereas rules 3 and 4
+   keep a larger candidate however many smaller ranks are added. :attr:`RankChoice.edge`
+   (``rank_edge`` in ``provenance.json``) says so and names the setting to widen; reports show
+   it as a warning.
 """
 
 from __future__ import annotations
@@ -97,12 +99,12 @@ class RankChoice:
     edge: str = ""
 
 
-def range_edge(ranks: Sequence[int], rank: int) -> str:
+def range_edge(ranks: Sequence[int], rank: int, *, lower: bool = False) -> str:
     """A warning when ``rank`` is an edge of the ranks tried, else an empty string.
 
-    The largest rank tried, or the smallest when it is above 1, was compared with ranks on one
-    side only: a wider range might move the choice past it. A range of one rank is the user's
-    own choice and gets no warning.
+    The largest rank tried was compared with smaller ranks only: a wider range might move the
+    choice past it. With ``lower`` (a fallback chose the rank) the smallest rank tried, when
+    above 1, is an edge too. A range of one rank is the user's own choice and gets no warning.
     """
     tried = sorted(int(k) for k in ranks)
     if len(tried) < 2:
@@ -112,7 +114,7 @@ def range_edge(ranks: Sequence[int], rank: int) -> str:
         return (f"k = {rank} is the largest rank tried ({span}): more signatures may fit these "
                 "data better. Raise the largest rank (extract.ranks.max, or --ranks) and "
                 "rerun to see whether the choice holds.")
-    if rank == tried[0] and rank > 1:
+    if lower and rank == tried[0] and rank > 1:
         return (f"k = {rank} is the smallest rank tried ({span}): fewer signatures may fit "
                 "these data better. Lower the smallest rank (extract.ranks.min, or --ranks) and "
                 "rerun to see whether the choice holds.")
@@ -252,7 +254,8 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
         rank, reason = _fallback(table, rule, has_cv, cv_folds)
     table["selected"] = table.index == rank
     caution = rule.fixed_rank is None and not use_cv and not accepted
-    edge = "" if rule.fixed_rank is not None else range_edge(table.index, int(rank))
+    edge = ("" if rule.fixed_rank is not None
+            else range_edge(table.index, int(rank), lower=caution))
     return RankChoice(int(rank), table, reason, caution, edge)
 
 
