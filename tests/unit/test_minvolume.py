@@ -112,3 +112,48 @@ def test_discovery_option_reaches_the_replicates() -> None:
     assert all(_log_volume(refined["W"][r]) < _log_volume(plain["W"][r]) for r in range(2))
     with pytest.raises(ValueError, match="--volume"):
         NMFOptions(volume=-1.0)
+
+
+def test_a_component_the_refinement_empties_becomes_flat_and_unused() -> None:
+    """An emptied component (zero or non-finite W column) is replaced by a flat one with no
+    exposure, so consensus clustering can take it; the product W @ H keeps its value."""
+    from sigforge.discovery.pipeline import flatten_empty_components
+
+    rng = np.random.default_rng(2)
+    W, H = rng.dirichlet(np.ones(6), size=(3, 3)).transpose(0, 2, 1), rng.uniform(1, 5, (3, 3, 4))
+    W[1, :, 2] = 0.0
+    W[2, :, 0] = np.nan
+    flat, unused = flatten_empty_components(W, H)
+    assert np.isfinite(flat).all() and np.allclose(flat.sum(axis=1), 1.0)
+    assert np.all(flat[1, :, 2] == 1 / 6) and np.all(unused[1, 2] == 0.0)
+    assert np.all(flat[2, :, 0] == 1 / 6) and np.all(unused[2, 0] == 0.0)
+    np.testing.assert_array_equal(flat[0], W[0])  # untouched replicates keep their bits
+    np.testing.assert_allclose((flat @ unused)[1], (np.nan_to_num(W) @ H)[1]
+                               - np.outer(W[1, :, 2], H[1, 2]))
+    full_w, full_h = W[:1].copy(), H[:1].copy()
+    same_w, same_h = flatten_empty_components(full_w, full_h)
+    assert same_w is full_w and same_h is full_h  # nothing emptied: no copy
+
+
+def test_an_over_split_rank_whose_replicate_loses_a_component_is_summarised(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replicate with an emptied component still gives a consensus (no NaN in the cosine
+    clustering or the gap statistic)."""
+    import pandas as pd
+
+    from sigforge.discovery import pipeline
+
+    signatures, X = _flat_cohort(4, n=40)
+    real = pipeline.fit_kl_mu_batched
+
+    def emptying(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        result = real(*args, **kwargs)
+        result.W[0, :, -1] = 0.0
+        return result
+
+    monkeypatch.setattr(pipeline, "fit_kl_mu_batched", emptying)
+    reps = solve_replicates(X, 3, range(6), seed=1, matrix_name="X",
+                            options=NMFOptions(max_iter=300, min_iter=20))
+    assert np.isfinite(reps["W"]).all()
+    summary = pipeline.summarise_rank(pd.DataFrame(X), 3, reps, prefix="X", seed=1)
+    assert np.isfinite(summary.signatures.to_numpy()).all()

@@ -117,9 +117,29 @@ def solve_replicates(catalog: FloatArray, k: int, replicates: Sequence[int], *, 
                                max_iter=options.max_iter, min_iter=options.min_iter,
                                tol=options.tol, check_every=options.check_every,
                                volume=options.volume)
-    return {"replicate": np.asarray(list(replicates), dtype=np.int64), "W": result.W,
-            "H": result.H, "objective": result.objective, "n_iter": result.n_iter,
+    W, H = flatten_empty_components(result.W, result.H)
+    return {"replicate": np.asarray(list(replicates), dtype=np.int64), "W": W,
+            "H": H, "objective": result.objective, "n_iter": result.n_iter,
             "converged": result.converged}
+
+
+def flatten_empty_components(W: FloatArray, H: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Replace each emptied component (a W column summing to 0, or not finite) by a flat,
+    unused one: W column 1/m, H row 0 (copies; the product W @ H is unchanged).
+
+    The minimum-volume refinement can shrink a redundant component of an over-split rank to
+    nothing, a valid factorisation with fewer components. A zero column has no direction, so
+    cosine clustering of the replicates would fail on it; a flat one clusters like any other
+    component, and a replicate that has one makes its rank look as unstable as it is.
+    """
+    empty = ~(W.sum(axis=1) > 0)  # (R, k); NaN sums count as empty
+    if not empty.any():
+        return W, H
+    W, H = W.copy(), H.copy()
+    replicate, component = np.nonzero(empty)
+    W[replicate, :, component] = 1.0 / W.shape[1]
+    H[replicate, component, :] = 0.0
+    return W, H
 
 
 def merge_chunks(chunks: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
