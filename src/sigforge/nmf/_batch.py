@@ -119,10 +119,12 @@ VOLUME_POLISH = 200
 #: Relative-change tolerance of the plain fit that a minimum-volume refinement continues (or
 #: ``tol`` when looser). The refinement runs to ``tol`` itself, so its start only needs to be in
 #: the right basin: iterating the plain fit to 1e-7 spent most of a replicate's iterations on
-#: a fit the penalty then moves anyway (low5 at the planted k = 5: 3,240 iterations per replicate
-#: with a converged start, 1,030 with this one, median of 10, and the worst signature's cosine
-#: to the truth 0.985 and 0.993).
-PREFIT_TOL = 1e-5
+#: a fit the penalty then moves anyway. Chosen by measurement (docs/benchmarks.md, "Discovery:
+#: hard cohorts"): from 1e-7 to 1e-5 to 1e-4 discovery's CPU fell by about half and then a
+#: further 10-30% on nine synthetic cohorts, with as many or more signatures found and higher
+#: worst cosines, and on 1,056 PCAWG genomes stratified by type 13 of 23 processes were found
+#: at each (CPU 702, 335, 250 s); 1e-3 found 11 there, its ranks chosen smaller.
+PREFIT_TOL = 1e-4
 
 
 def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
