@@ -179,7 +179,8 @@ def context_from_cohort(data: CohortData) -> ContextResults:
     return ContextResults(
         name="SBS96", catalog=data.catalog, status=FACTORED, rank_metrics=data.rank_metrics,
         chosen_rank=data.chosen_rank, rank_rule=data.rank_rule, rank_caution=data.rank_caution,
-        rank_edge=data.rank_edge, signatures=data.signatures, stability=data.stability, exposures=data.exposures,
+        rank_edge=data.rank_edge, signatures=data.signatures, stability=data.stability,
+        exposures=data.exposures,
         reconstruction=data.reconstruction, intervals=data.intervals,
         decomposition=data.decomposition, reference=data.reference_signatures,
         reference_matches=data.reference_matches,

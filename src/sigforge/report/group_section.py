@@ -76,7 +76,8 @@ def _group_view(ctx: ContextResults, group: GroupResults, prefix: str, save: Sav
         "group": group.group, "anchor": group_anchor(prefix, group.group),
         "n_samples": f"{group.n_samples:,}", "skip_reason": group.skip_reason,
         "chosen_rank": str(group.chosen_rank), "rule": group.rank_rule,
-        "caution": group.rank_caution, "edge": group.rank_edge, "rank_figure": None, "rank_table": None,
+        "caution": group.rank_caution, "edge": group.rank_edge, "rank_figure": None,
+        "rank_table": None,
         "signatures": [], "panel": None}
     if group.skipped:
         return view
