@@ -29,9 +29,10 @@ demo: $(VENV)/.installed
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-## test: unit, property, browser and end-to-end workflow tests.
+## test: unit, property, browser and end-to-end workflow tests, on two workers (pytest-xdist;
+## each worker takes a whole test file, so a file's module fixtures run once).
 test: $(VENV)/.installed-test browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## test-cluster: the example workflow through `snakemake --profile cluster` on a private
 ## single-node SLURM (apt-get installs slurm-wlm and munge if missing: needs root).

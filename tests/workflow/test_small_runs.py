@@ -1,0 +1,83 @@
+"""Small workflow runs apart from the demo: two outdirs in one checkout, and a context too thin
+to factor. A file of their own so that `make test`'s two workers can run them beside the
+demo's long run in tests/workflow/test_workflow.py."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from tests.workflow.test_workflow import copy_workflow, snakemake
+
+from sigforge.genomics import read_catalog
+from sigforge.io import read_json
+
+pytestmark = pytest.mark.slow
+
+
+def test_two_outdirs_in_one_checkout_never_mix(tmp_path: Path) -> None:
+    """Two cohorts run one after the other in one checkout, each with its own outdir: the
+    second run leaves the first's files byte for byte as they were (the first run is a run
+    alone: nothing came before it), and writes exactly the files of the second cohort run
+    alone in a fresh checkout (benchmarks/ holds measured times, so it is left out of the
+    comparisons); a small configuration keeps this quick."""
+    shared, solo = copy_workflow(tmp_path / "shared"), copy_workflow(tmp_path / "solo")
+    lines = (shared / "config/samples.tsv").read_text().splitlines(keepends=True)
+    sheets = {"a": lines[:11], "b": lines[:1] + lines[11:21]}
+    for name, sheet in sheets.items():
+        config = {"outdir": f"results/{name}", "samples": f"config/{name}.tsv",
+                  "catalog": {"contexts": ["SBS96", "DBS78"]},
+                  "extract": {"ranks": {"min": 2, "max": 3}, "replicates": 4,
+                              "replicates_per_chunk": 4},
+                  "rank": {"cv_folds": 0}, "refit": {"bootstrap": 5}}
+        for workdir in (shared, solo):
+            (workdir / f"config/{name}.tsv").write_text("".join(sheet))
+            (workdir / f"config/{name}.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(shared, "--cores", "2", "--configfile", "config/a.yaml")
+    assert run.returncode == 0, run.stdout[-3000:]
+    first = tmp_path / "a_alone"
+    shutil.copytree(shared / "results/a", first)
+    for workdir in (shared, solo):
+        run = snakemake(workdir, "--cores", "2", "--configfile", "config/b.yaml")
+        assert run.returncode == 0, run.stdout[-3000:]
+    assert sorted(p.name for p in (shared / "results").iterdir()) == ["a", "b"]
+    assert sorted(p.name for p in (solo / "results").iterdir()) == ["b"]
+    for before, after in ((first, shared / "results/a"),
+                          (solo / "results/b", shared / "results/b")):
+        diff = subprocess.run(["diff", "-r", "-x", "benchmarks", str(before), str(after)],
+                              capture_output=True, text=True, check=False)
+        assert diff.returncode == 0, diff.stdout[-3000:]
+    assert (shared / "results/b/patients/S11.html").is_file()
+    assert not (shared / "results/b/patients/S01.html").exists()
+
+
+def test_a_context_too_thin_to_factor_is_skipped_not_failed(tmp_path: Path) -> None:
+    """Five samples of which one has doublets: DBS78 cannot be factored at rank 3, so its
+    discovery says why, its refits list zeros (the reference refit still runs) and the report
+    shows the reason; the run succeeds and SBS96 and ID83 are factored as usual."""
+    workdir = copy_workflow(tmp_path / "wf")
+    stems = ["S07", "S09", "S12", "S13", "S16"]  # only S07 has doublets in the example
+    (workdir / "config/samples.tsv").write_text(
+        "sample_id\tvcf\n" + "".join(f"{s}\tresources/example/vcfs/{s}.vcf\n" for s in stems))
+    config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    config["extract"].update({"ranks": {"min": 2, "max": 3}, "replicates": 4,
+                              "replicates_per_chunk": 4})
+    config["rank"]["cv_folds"] = 0
+    config["refit"]["bootstrap"] = 5
+    (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(workdir, "--cores", "2")
+    assert run.returncode == 0, run.stdout[-3000:]
+    provenance = read_json(workdir / "results/extract/DBS78/provenance.json")
+    assert provenance["skipped"].startswith("only 1 sample(s) have a mutation")
+    assert provenance["chosen_rank"] is None
+    assert "skipped" not in read_json(workdir / "results/extract/SBS96/provenance.json")
+    denovo = pd.read_csv(workdir / "results/refit/DBS78/exposures.tsv", sep="\t", index_col=0)
+    assert denovo.shape == (0, 5)
+    reference = read_catalog(workdir / "results/refit/DBS78/reference/exposures.tsv").data
+    assert reference["S07"].sum() > 0 and (reference.drop(columns="S07") == 0).all().all()
+    cohort = (workdir / "results/report/cohort.html").read_text()
+    assert "De novo discovery skipped" in cohort and provenance["skipped"] in cohort
