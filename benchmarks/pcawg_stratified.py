@@ -35,6 +35,7 @@ from pcawg import read_pcawg  # noqa: E402
 
 from sigforge.genomics.reference import load_reference  # noqa: E402
 from sigforge.io import read_table, write_matrix  # noqa: E402
+from sigforge.refit import decompose_signatures  # noqa: E402
 
 #: The eight tumour types of the pooled measurement (1,056 genomes).
 EIGHT_TYPES = ["Breast-AdenoCA", "Liver-HCC", "Skin-Melanoma", "Lung-SCC", "ColoRect-AdenoCA",
@@ -96,17 +97,39 @@ def run_extract(args: argparse.Namespace, catalog: Path, out: Path,
     return wall, cpu
 
 
+def decomposition_summary(signatures: pd.DataFrame, reference: pd.DataFrame,
+                          processes: list[str], out: Path) -> dict:
+    """The found signatures decomposed into COSMIC v3.6 (``sigforge``'s sparse cosine rule, as
+    the cohort report does), written to ``out``; how many match one COSMIC signature at
+    >= 0.90, how many are explained by a sparse mix at >= 0.90, how many are novel, and which
+    published processes appear in some decomposition with >= 10% weight."""
+    if signatures.shape[1] == 0:
+        return {"direct": 0, "explained": 0, "novel": 0, "processes_in_decompositions": []}
+    table = decompose_signatures(signatures, reference, novel_below=MATCH_COSINE)
+    table.to_csv(out, sep="\t")
+    components = {part.split(":")[0] for cell in table["components"] for part in cell.split(";")
+                  if part and float(part.split(":")[1]) >= 0.10}
+    present = [p for p in processes if set(reference_parts(p, reference)) & components]
+    return {"direct": int((table["best_match_cosine"] >= MATCH_COSINE).sum()),
+            "explained": int((~table["novel"]).sum()), "novel": int(table["novel"].sum()),
+            "processes_in_decompositions": present}
+
+
 def summarise(name: str, folder: Path, processes: dict[str, list[str]],
               reference: pd.DataFrame, wall: float, cpu: float) -> dict:
-    """Found processes of the union and per type, for one extract folder."""
+    """Found processes of the union and per type, and the COSMIC decomposition of the found
+    set, for one extract folder."""
     signatures = read_table(folder / "signatures.tsv")
     union = sorted(set().union(*processes.values()))
     cosines = best_matches(signatures, union, reference)
     per_type = {t: sum(cosines[p] >= MATCH_COSINE for p in ps) for t, ps in processes.items()}
     provenance = json.loads((folder / "provenance.json").read_text())
+    decomposition = decomposition_summary(signatures, reference, union,
+                                          folder / "cosmic_decomposition.tsv")
     return {"run": name, "signatures": int(signatures.shape[1]), "wall_s": wall, "cpu_s": cpu,
             "found": int(sum(c >= MATCH_COSINE for c in cosines.values())),
             "processes": len(union), "cosines": cosines, "per_type": per_type,
+            "decomposition": decomposition,
             "per_type_total": {t: len(ps) for t, ps in processes.items()},
             "group_ranks": {g: v.get("chosen_rank") for g, v in
                             provenance.get("groups", {}).items()},
@@ -115,10 +138,14 @@ def summarise(name: str, folder: Path, processes: dict[str, list[str]],
 
 def markdown(rows: list[dict]) -> str:
     """One line per run, then the per-process cosines."""
-    lines = ["| run | signatures | processes found (cosine >= 0.90) | wall s | CPU s |",
-             "|---|---|---|---|---|"]
+    lines = ["| run | signatures | processes found (cosine >= 0.90) | COSMIC decomposition: "
+             "direct / explained / novel | processes in decompositions | wall s | CPU s |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
+        d = r["decomposition"]
         lines.append(f"| {r['run']} | {r['signatures']} | {r['found']} of {r['processes']} | "
+                     f"{d['direct']} / {d['explained']} / {d['novel']} | "
+                     f"{len(d['processes_in_decompositions'])} of {r['processes']} | "
                      f"{r['wall_s']:.0f} | {r['cpu_s']:.0f} |")
     for r in rows:
         missed = ", ".join(f"{p} ({c:.2f})" for p, c in r["cosines"].items()

@@ -19,7 +19,13 @@ from sigforge.genomics.reference import (
     tumour_types,
 )
 from sigforge.io import InputError
-from sigforge.refit import RefitOptions, bootstrap_exposures, refit_matrix, sample_rng
+from sigforge.refit import (
+    RefitOptions,
+    bootstrap_exposures,
+    percentile_interval,
+    refit_matrix,
+    sample_rng,
+)
 from sigforge.refit import _nbkernel as kernel
 from sigforge.refit.negbin import negbin_refit, overdispersed_draws, signature_costs
 
@@ -146,10 +152,13 @@ def test_chosen_exposures_are_the_poisson_optimum(seed: int, k: int, burden: int
 
 @pytest.mark.parametrize("size", [None, 8.0])
 def test_intervals_cover_the_truth_under_overdispersion(size: float | None) -> None:
-    """Nominal 95% intervals cover the true exposures of planted signatures (>= 10% of the
-    tumour) at 85-99.5%, with Poisson noise and with negative-binomial noise of size 8 (the
-    median of real PCAWG genomes); multinomial resamples (the other methods' bootstrap) fall
-    below that under overdispersion."""
+    """Nominal 95% intervals (the refit's own, from 60 resamples) cover the true exposures of
+    planted signatures (>= 10% of the tumour) at 95-99% with Poisson noise and 91-99% with
+    negative-binomial noise of size 8 (the median of real PCAWG genomes); multinomial
+    resamples (the other methods' bootstrap) fall well below that under overdispersion.
+    Measured: 95.9% and 92.7% (multinomial 46.6%); numpy's default quantile of the same draws
+    covers 91.3% and 90.1%: the (B + 1) order statistic of ``percentile_interval`` is what
+    brings both into the band."""
     rng = np.random.default_rng(11)
     names = ["SBS1", "SBS4", "SBS7a", "SBS13", "SBS17b"]
     basis = COSMIC[names].to_numpy()
@@ -160,15 +169,15 @@ def test_intervals_cover_the_truth_under_overdispersion(size: float | None) -> N
         mean = basis @ truth
         x = rng.poisson(mean).astype(float) if size is None else _nb(mean, size, rng)
         draws = bootstrap_exposures(x, basis, options, sample_rng(0, str(j)))
-        lower, upper = np.percentile(draws, [2.5, 97.5], axis=0)
+        lower, upper = percentile_interval(draws, 0.95)
         multi = rng.multinomial(int(x.sum()), x / x.sum(), size=60).astype(float)
         fixed = np.array([kernel_fit(d, basis) for d in multi])
-        nlo, nhi = np.percentile(fixed, [2.5, 97.5], axis=0)
+        nlo, nhi = percentile_interval(fixed, 0.95)
         active = truth > 0.1 * truth.sum()
         covered += int(((lower <= truth) & (truth <= upper))[active].sum())
         naive += int(((nlo <= truth) & (truth <= nhi))[active].sum())
         total += int(active.sum())
-    assert 0.85 <= covered / total <= 0.995, covered / total
+    assert (0.95 if size is None else 0.91) <= covered / total <= 0.99, covered / total
     if size is not None:
         assert naive / total < covered / total - 0.1, (naive / total, covered / total)
 

@@ -20,6 +20,7 @@ from sigforge.refit import (
     bootstrap_exposures,
     decompose_signatures,
     fit_exposures,
+    percentile_interval,
     refit_catalog,
     refit_matrix,
     sample_rng,
@@ -63,6 +64,8 @@ def test_sparse_refits_do_not_spray_and_do_not_drop(rng: np.random.Generator) ->
 
 
 def test_intervals_cover_the_truth_at_about_the_nominal_rate() -> None:
+    """The refit's 95% intervals from 60 resamples cover 95-99% of planted exposures (numpy's
+    default quantile of the same draws: 93.2%)."""
     rng = np.random.default_rng(5)
     names = ["SBS1", "SBS4", "SBS7a", "SBS13", "SBS17b"]
     basis = COSMIC[names].to_numpy()
@@ -72,11 +75,11 @@ def test_intervals_cover_the_truth_at_about_the_nominal_rate() -> None:
         truth = rng.dirichlet(np.ones(5)) * rng.uniform(500, 3000)
         x = rng.poisson(basis @ truth).astype(float)
         draws = bootstrap_exposures(x, basis, options, sample_rng(0, str(j)))
-        lower, upper = np.percentile(draws, [2.5, 97.5], axis=0)
+        lower, upper = percentile_interval(draws, 0.95)
         active = truth > 0.1 * truth.sum()
         covered += int(((lower <= truth) & (truth <= upper))[active].sum())
         total += int(active.sum())
-    assert 0.85 <= covered / total <= 0.995, covered / total
+    assert 0.95 <= covered / total <= 0.99, covered / total
 
 
 def test_refit_catalog_intervals_are_per_sample_deterministic(rng: np.random.Generator) -> None:

@@ -18,6 +18,7 @@ from sigforge.refit.attribution import Attribution, attribute_mutations, channel
 from sigforge.refit.bootstrap import (
     Refit,
     bootstrap_exposures,
+    percentile_interval,
     refit_catalog,
     sample_rng,
     with_unfitted_samples,
@@ -45,6 +46,6 @@ __all__ = [
     "Refit", "RefitOptions", "SIGNATURE_SUM_TOLERANCE", "attribute_mutations", "best_matches",
     "bootstrap_exposures", "channel_probabilities", "decompose_signatures",
     "fit_exposures", "identity_decomposition", "normalise_signatures", "opportunity_ratio",
-    "poisson_loglik", "refit_catalog", "refit_matrix", "refit_sample", "rescale_signatures",
-    "sample_rng", "with_unfitted_samples",
+    "percentile_interval", "poisson_loglik", "refit_catalog", "refit_matrix", "refit_sample",
+    "rescale_signatures", "sample_rng", "with_unfitted_samples",
 ]
