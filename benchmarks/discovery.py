@@ -179,11 +179,13 @@ def main() -> None:
                         help="sigforge's extract.volume (minimum-volume refinement)")
     parser.add_argument("--cv-max-iter", type=int, default=CVOptions.max_iter)
     parser.add_argument("--cv-starts", type=int, default=CVOptions.starts)
+    parser.add_argument("--cv-scheme", default=CVOptions.scheme)
     args = parser.parse_args()
     options = NMFOptions(normalisation=args.normalisation, max_iter=args.max_iter,
                          cap=args.cap, tol=args.tol, volume=args.volume)
     cv = CVOptions(folds=args.cv_folds, normalisation=args.normalisation, cap=args.cap,
-                   max_iter=args.cv_max_iter, starts=args.cv_starts, tol=args.tol)
+                   max_iter=args.cv_max_iter, starts=args.cv_starts, tol=args.tol,
+                   scheme=args.cv_scheme)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for spec, replicates in COHORTS:

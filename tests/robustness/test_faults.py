@@ -3,11 +3,13 @@ of one job, a truncated and a deleted chunk. Each ends with the command a user w
 and the same bytes as an uninterrupted run of the same config.
 
 A small config keeps the file fast on 2 cores: 10 samples of the bundled example, ranks 3-5,
-4 replicates in chunks of 2, few iterations.
+4 replicates in chunks of 2, few iterations; cross-validation by blocks (the demo's tests cover
+the default, random entries), so the workflow path of both schemes is run.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -35,11 +37,12 @@ SEED = 20261203
 
 def small_run_config(workdir: Path) -> None:
     """10 samples, SBS96 only, ranks 3-5, 4 replicates in chunks of 2, few iterations, 2 CV
-    folds."""
+    folds of bi-cross-validation blocks."""
     edit_config(workdir, catalog={"contexts": ["SBS96"]},
                 extract={"ranks": {"min": 3, "max": 5}, "replicates": 4,
                          "replicates_per_chunk": 2, "max_iter": 300, "min_iter": 50},
-                rank={"cv_folds": 2, "cv_max_iter": 100}, refit={"bootstrap": 5})
+                rank={"cv_folds": 2, "cv_max_iter": 100, "cv_scheme": "blocks"},
+                refit={"bootstrap": 5})
     rows = [f"S{i:02d}\tresources/example/vcfs/S{i:02d}.vcf" for i in range(1, 11)]
     (workdir / "config/samples.tsv").write_text("sample_id\tvcf\n" + "\n".join(rows) + "\n")
 
@@ -71,6 +74,9 @@ def reference_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = snakemake(workdir, "--cores", "2")
     record("faults/uninterrupted-run", run)
     assert run.returncode == 0, run.stdout[-4000:]
+    provenance = json.loads((workdir / "results/extract/SBS96/provenance.json").read_text())
+    assert provenance["cross_validation"]["scheme"] == "blocks"
+    assert (workdir / "results/extract/SBS96/k4/cv.npz").is_file()
     return workdir
 
 

@@ -48,6 +48,8 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
     ("rank.cv_folds", CVOptions().folds, ("extract", "cross-validate", "select-rank"),
      "cv_folds"),
     ("rank.cv_holdout", CVOptions().holdout, ("extract", "cross-validate"), "cv_holdout"),
+    ("rank.cv_scheme", CVOptions().scheme, ("extract", "cross-validate"), "cv_scheme"),
+    ("rank.cv_block", CVOptions().block, ("extract", "cross-validate"), "cv_block"),
     ("rank.cv_starts", CVOptions().starts, ("extract", "cross-validate"), "cv_starts"),
     ("rank.cv_max_iter", CVOptions().max_iter, ("extract", "cross-validate"), "cv_max_iter"),
     ("refit.method", RefitOptions().method, ("refit",), "method"),

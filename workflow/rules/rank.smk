@@ -19,7 +19,9 @@ rule cross_validate:
         min_iter=EXTRACT["min_iter"],
         tol=EXTRACT["tol"],
         folds=CV["cv_folds"],
+        scheme=CV["cv_scheme"],
         holdout=CV["cv_holdout"],
+        block=CV["cv_block"],
         starts=CV["cv_starts"],
         cv_max_iter=CV["cv_max_iter"],
         normalisation=EXTRACT["normalisation"],
@@ -38,7 +40,8 @@ rule cross_validate:
         "sigforge cross-validate --catalog {input.catalog:q}"
         " --catalog-name {wildcards.catalog:q} --k {wildcards.k:q} {params.mode:q}"
         " --seed {params.seed:q} --max-iter {params.max_iter:q} --min-iter {params.min_iter:q}"
-        " --tol {params.tol:q} --cv-folds {params.folds:q} --cv-holdout {params.holdout:q}"
+        " --tol {params.tol:q} --cv-folds {params.folds:q} --cv-scheme {params.scheme:q}"
+        " --cv-holdout {params.holdout:q} --cv-block {params.block:q}"
         " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q}"
         " --normalisation {params.normalisation:q} --cap {params.cap:q}"
         " --out {output.cv:q} 2> {log:q}"
@@ -74,7 +77,9 @@ rule select_rank:
         cap=EXTRACT["cap"],
         volume=EXTRACT["volume"],
         folds=CV["cv_folds"],
+        scheme=CV["cv_scheme"],
         holdout=CV["cv_holdout"],
+        block=CV["cv_block"],
         starts=CV["cv_starts"],
         cv_max_iter=CV["cv_max_iter"],
         fixed=(["--fixed-rank", CV["fixed"]] if CV["fixed"] else []),
@@ -98,7 +103,8 @@ rule select_rank:
         " --min-iter {params.min_iter:q} --tol {params.tol:q}"
         " --resampling {params.resampling:q} --normalisation {params.normalisation:q}"
         " --cap {params.cap:q} --volume {params.volume:q}"
-        " --cv-folds {params.folds:q} --cv-holdout {params.holdout:q}"
+        " --cv-folds {params.folds:q} --cv-scheme {params.scheme:q}"
+        " --cv-holdout {params.holdout:q} --cv-block {params.block:q}"
         " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q} {params.fixed:q}"
         " --min-mean-stability {params.mean:q} --min-component-stability {params.component:q}"
         " --min-error-gain {params.gain:q} --out {params.outdir:q} 2> {log:q}"

@@ -40,7 +40,7 @@ from sigforge.cli._run_files import (
 )
 from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
-from sigforge.discovery.crossval import CVOptions, cross_validate_rank
+from sigforge.discovery.crossval import CV_SCHEMES, CVOptions, cross_validate_rank
 from sigforge.discovery.pipeline import (
     NMFOptions,
     RankResult,
@@ -147,8 +147,8 @@ def _cv_options(args: argparse.Namespace) -> CVOptions:
     nmf = _nmf_options(args)
     return CVOptions(folds=args.cv_folds, holdout=args.cv_holdout, starts=args.cv_starts,
                      max_iter=args.cv_max_iter, min_iter=min(nmf.min_iter, args.cv_max_iter),
-                     tol=nmf.tol,
-                     normalisation=nmf.normalisation, cap=nmf.cap)
+                     tol=nmf.tol, normalisation=nmf.normalisation, cap=nmf.cap,
+                     scheme=args.cv_scheme, block=args.cv_block)
 
 
 def cross_validate(args: argparse.Namespace) -> None:
@@ -386,11 +386,18 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_cv_options(parser: argparse.ArgumentParser) -> None:
-    """Options of held-out-entry cross-validation; defaults from :class:`CVOptions`."""
+    """Options of held-out cross-validation; defaults from :class:`CVOptions`."""
     parser.add_argument("--cv-folds", type=int, default=field_default(CVOptions, "folds"),
                         help="held-out folds per rank; 0 disables")
+    parser.add_argument("--cv-scheme", choices=CV_SCHEMES,
+                        default=field_default(CVOptions, "scheme"),
+                        help="what a fold hides: random entries, or a block of samples x "
+                             "channels (bi-cross-validation; for hypermutated genomes)")
     parser.add_argument("--cv-holdout", type=float, default=field_default(CVOptions, "holdout"),
-                        help="share of entries hidden per fold")
+                        help="share of entries hidden per fold (--cv-scheme entries)")
+    parser.add_argument("--cv-block", type=float, default=field_default(CVOptions, "block"),
+                        help="share of the samples and of the channels in each fold's hidden "
+                             "block (--cv-scheme blocks)")
     parser.add_argument("--cv-starts", type=int, default=field_default(CVOptions, "starts"),
                         help="random starts per fold; the best on the visible entries is kept")
     parser.add_argument("--cv-max-iter", type=int, default=field_default(CVOptions, "max_iter"),
