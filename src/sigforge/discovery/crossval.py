@@ -184,9 +184,7 @@ def cross_validate_rank(catalog: FloatArray, k: int, folds: Sequence[int], *, se
                             weights=(~hidden).astype(np.float64), max_iter=options.max_iter,
                             min_iter=options.min_iter, tol=options.tol)
     errors, train, converged = [], [], []
-    for i in range(len(folds)):
-        block = slice(i * options.starts, (i + 1) * options.starts)
-        best = i * options.starts + int(np.argmin(fit.objective[block]))
+    for best in _kept_starts(fit.objective, len(folds), options.starts):
         deviance = poisson_deviance(catalog, np.maximum(fit.W[best] @ fit.H[best],
                                                         options.floor))
         errors.append(deviance[hidden[best]].mean())
@@ -194,6 +192,13 @@ def cross_validate_rank(catalog: FloatArray, k: int, folds: Sequence[int], *, se
         converged.append(fit.converged[best])
     return {"fold": np.asarray(list(folds), dtype=np.int64), "error": np.asarray(errors),
             "train": np.asarray(train), "converged": np.asarray(converged)}
+
+
+def _kept_starts(objective: FloatArray, folds: int, starts: int) -> list[int]:
+    """Per fold, the index of its start with the lowest visible objective (the hidden entries
+    never steer the choice)."""
+    return [i * starts + int(np.argmin(objective[i * starts:(i + 1) * starts]))
+            for i in range(folds)]
 
 
 def _cross_validate_blocks(catalog: FloatArray, k: int, folds: Sequence[int], *, seed: int,
@@ -219,23 +224,24 @@ def _cross_validate_blocks(catalog: FloatArray, k: int, folds: Sequence[int], *,
     fit = fit_kl_mu_batched(stack, np.stack(starts_w), np.stack(starts_h),
                             weights=np.stack(train_weights), max_iter=options.max_iter,
                             min_iter=options.min_iter, tol=options.tol)
-    kept = [i * options.starts + int(np.argmin(fit.objective[i * options.starts:
-                                                              (i + 1) * options.starts]))
-            for i in range(len(blocks))]
-    visible = np.stack([np.outer(~channels, samples).astype(np.float64)
-                        for samples, channels in blocks])
+    kept = _kept_starts(fit.objective, len(blocks), options.starts)
+    # The held-out samples' exposures, W fixed, from their visible channels only (every fold
+    # holds out the same number of samples, so the folds are one batch).
+    held_out = np.stack([catalog[:, samples] for samples, _ in blocks])
+    visible = np.stack([np.broadcast_to(~channels[:, None], held_out.shape[1:])
+                        for _, channels in blocks]).astype(np.float64)
     W = np.ascontiguousarray(fit.W[kept])
-    H0 = np.full((len(blocks), k, n), max(float(catalog.sum(axis=0).mean()), 1.0) / k)
-    exposures = fit_kl_mu_batched(np.broadcast_to(catalog, (len(blocks), m, n)), W, H0,
-                                  weights=visible, update_w=False,
+    H0 = np.full((len(blocks), k, held_out.shape[2]),
+                 max(float(catalog.sum(axis=0).mean()), 1.0) / k)
+    exposures = fit_kl_mu_batched(held_out, W, H0, weights=visible, update_w=False,
                                   max_iter=options.max_iter, min_iter=options.min_iter,
                                   tol=options.tol)
     errors, train, converged = [], [], []
     for i, (samples, channels) in enumerate(blocks):
-        H = np.where(samples, exposures.H[i], fit.H[kept[i]])
-        deviance = poisson_deviance(catalog, np.maximum(W[i] @ H, options.floor))
-        errors.append(deviance[np.ix_(channels, samples)].mean())
-        train.append(deviance[:, ~samples].mean())
+        predicted = np.maximum(W[i] @ exposures.H[i], options.floor)
+        errors.append(poisson_deviance(held_out[i], predicted)[channels].mean())
+        fitted = np.maximum(W[i] @ fit.H[kept[i]][:, ~samples], options.floor)
+        train.append(poisson_deviance(catalog[:, ~samples], fitted).mean())
         converged.append(bool(fit.converged[kept[i]]) and bool(exposures.converged[i]))
     return {"fold": np.asarray(list(folds), dtype=np.int64), "error": np.asarray(errors),
             "train": np.asarray(train), "converged": np.asarray(converged)}
