@@ -235,3 +235,21 @@ def test_thread_budget_follows_the_job_and_never_changes_the_bits(
     for other in ("2", "not a number"):
         np.testing.assert_array_equal(results["1"].W, results[other].W)
         np.testing.assert_array_equal(results["1"].H, results[other].H)
+
+
+def test_solver_threads_caps_the_budget_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An explicit cap lowers the budget inside its block only (nested blocks too), never
+    raises it above OMP_NUM_THREADS, and rejects a cap below one."""
+    from sigforge.nmf import solver_threads
+    from sigforge.nmf._batch import thread_budget
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    outside = thread_budget()
+    with solver_threads(1):
+        assert thread_budget() == 1
+        with solver_threads(8):
+            assert thread_budget() == outside
+        assert thread_budget() == 1
+    assert thread_budget() == outside
+    with pytest.raises(ValueError, match="at least one thread"), solver_threads(0):
+        pass

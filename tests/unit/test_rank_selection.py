@@ -281,6 +281,26 @@ def test_whole_discovery_is_bit_identical_however_split() -> None:
         np.testing.assert_array_equal(one.cv[k]["error"], split.cv[k]["error"])
 
 
+def test_one_worker_solves_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """threads=1 (`sigforge extract`'s default) keeps every solve to one numba thread on a
+    machine with more cores and no OMP_NUM_THREADS; the cap ends with the run."""
+    import numba
+
+    from sigforge.nmf._batch import thread_budget
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    seen: list[int] = []
+    original = numba.set_num_threads
+    monkeypatch.setattr(numba, "set_num_threads", lambda n: (seen.append(n), original(n))[1])
+    free = thread_budget()
+    catalog = pd.DataFrame(planted_counts(40, 15, 3, rng=8).counts)
+    run_discovery(catalog, [2, 3], replicates=4, chunk_size=4, threads=1, seed=3,
+                  matrix_name="X", rule=RankRule(), options=NMFOptions(max_iter=100),
+                  cv=FAST_CV)
+    assert seen and set(seen) == {1}
+    assert thread_budget() == free
+
+
 def test_more_replicates_keep_the_first_ones_and_the_cv() -> None:
     catalog = planted_counts(40, 15, 3, rng=8).counts
     options = NMFOptions(max_iter=300, min_iter=20)

@@ -475,7 +475,9 @@ def add_parsers(subparsers: Any) -> None:
     _add_run_options(p)
     p.add_argument("--replicates-per-chunk", type=int, default=25,
                    help="replicates per batched solve (the workflow's job size)")
-    p.add_argument("--threads", type=int, default=1, help="worker processes")
+    p.add_argument("--threads", type=int, default=1,
+                   help="cores: worker processes of one solver thread each (1: this "
+                        "process, one thread)")
     p.add_argument("--groups", default=None, metavar="FILE",
                    help="TSV/CSV with columns sample, group: factor each group on its own "
                         "(OUT/groups/GROUP), then merge their signatures into OUT and refit "

@@ -26,7 +26,7 @@ from sigforge.discovery.crossval import CVOptions, cross_validate_rank, summaris
 from sigforge.discovery.normalise import DEFAULT_CAP, NORMALISATIONS, cap_samples
 from sigforge.discovery.rank import RankChoice, RankRule, relative_error, select_rank
 from sigforge.discovery.resample import get_resampler, replicate_rng, stream_key
-from sigforge.nmf import fit_kl_mu_batched, random_init
+from sigforge.nmf import fit_kl_mu_batched, random_init, solver_threads
 
 #: Distinguishes the gap statistic's null sets from other random streams.
 _GAP_STREAM = 0x47415001
@@ -271,7 +271,8 @@ def _one_thread_per_worker() -> None:
 
 def _run_tasks(tasks: list[Task], threads: int,
                progress: Callable[[int], None] | None) -> list[dict[str, np.ndarray]]:
-    """Run tasks in order, in ``threads`` worker processes when threads > 1."""
+    """Run tasks in order: in ``threads`` worker processes of one solver thread each when
+    threads > 1, else in this process on one thread."""
     outputs: list[dict[str, np.ndarray]] = []
     if threads > 1:
         # forkserver: forking a process whose OpenMP runtime is already running (numba's
@@ -284,10 +285,13 @@ def _run_tasks(tasks: list[Task], threads: int,
                 if progress:
                     progress(done)
         return outputs
-    for done, task in enumerate(tasks, start=1):
-        outputs.append(_run_task(task))
-        if progress:
-            progress(done)
+    # One worker means one core: the solves of this process get one numba thread, not one
+    # per core of the machine (a job asked for one thread on a shared node keeps to it).
+    with solver_threads(1):
+        for done, task in enumerate(tasks, start=1):
+            outputs.append(_run_task(task))
+            if progress:
+                progress(done)
     return outputs
 
 

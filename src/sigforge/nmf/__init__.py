@@ -4,7 +4,8 @@ This package knows nothing of mutations: it factors any nonnegative (m, n) matri
 W (m, k) @ H (k, n) -- features by samples, the orientation of the rest of sigforge -- except the
 scikit-learn-style :class:`NMF` estimator, which follows scikit-learn's (samples, features).
 
-- :func:`fit_kl_mu_batched`: R same-shape KL problems at once, tiled BLAS kernel, both cores.
+- :func:`fit_kl_mu_batched`: R same-shape KL problems at once, tiled BLAS kernel, one numba
+  thread per problem (:func:`solver_threads` caps them).
 - :func:`fit_nmf`: one problem; MU for any beta-divergence (entry weights, fixed W or H,
   minimum-volume and graph penalties) or HALS for Frobenius.
 - :func:`fit_joint_nmf`: several matrices sharing one H.
@@ -17,7 +18,7 @@ May import :mod:`sigforge.io` and the shared private modules only; never
 :mod:`sigforge.report`, :mod:`sigforge.cli` or :mod:`sigforge.workflow`.
 """
 
-from sigforge.nmf._batch import BatchResult, fit_kl_mu_batched, normalise_factors
+from sigforge.nmf._batch import BatchResult, fit_kl_mu_batched, normalise_factors, solver_threads
 from sigforge.nmf._estimator import BETA_LOSSES, NMF, ConvergenceWarning
 from sigforge.nmf._init import INITS, initialise, nndsvd_init, random_init
 from sigforge.nmf._joint import JointResult, fit_joint_nmf
@@ -30,4 +31,5 @@ __all__ = [
     "FitResult", "JointResult", "beta_divergence", "fit_joint_nmf", "fit_kl_mu_batched",
     "fit_nmf", "fit_spatial_nmf", "initialise", "kl_divergence", "knn_graph", "nndsvd_init",
     "normalise_factors", "penalised_objective", "random_init", "read_coordinates",
+    "solver_threads",
 ]

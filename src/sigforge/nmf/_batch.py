@@ -19,6 +19,9 @@ oversubscribed and each problem's arithmetic runs in one thread in a fixed order
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numba
@@ -31,11 +34,31 @@ from sigforge.nmf._kernels import kl_mu_batch
 
 #: Finds the loaded BLAS libraries once; limiting them per call is then cheap.
 _THREADPOOLS = ThreadpoolController()
+#: A caller's explicit cap on the numba threads of every solve (see :func:`solver_threads`).
+_THREAD_CAP: ContextVar[int | None] = ContextVar("sigforge_solver_threads", default=None)
+
+
+@contextmanager
+def solver_threads(count: int) -> Iterator[None]:
+    """Solve with at most ``count`` numba threads inside the block.
+
+    For callers that were given a thread budget explicitly (``sigforge extract --threads 1``
+    runs in this process and must keep to one core, whatever the machine has). The thread
+    count never changes results.
+    """
+    if count < 1:
+        raise ValueError(f"expected at least one thread, got {count}.")
+    token = _THREAD_CAP.set(count)
+    try:
+        yield
+    finally:
+        _THREAD_CAP.reset(token)
 
 
 def thread_budget() -> int:
     """Numba threads a solve may use: the CPUs this process may run on, capped by
-    ``OMP_NUM_THREADS`` when set and by numba's own ``NUMBA_NUM_THREADS``.
+    ``OMP_NUM_THREADS`` when set, by numba's own ``NUMBA_NUM_THREADS`` and by an enclosing
+    :func:`solver_threads`.
 
     Snakemake sets ``OMP_NUM_THREADS`` to a job's ``threads`` (and SLURM sites often to the
     job's CPUs): honouring it keeps jobs that run side by side from each starting one thread
@@ -49,7 +72,10 @@ def thread_budget() -> int:
         requested = int(os.environ.get("OMP_NUM_THREADS", ""))
     except ValueError:
         requested = 0
-    return max(1, min(budget, requested) if requested > 0 else budget)
+    if requested > 0:
+        budget = min(budget, requested)
+    cap = _THREAD_CAP.get()
+    return max(1, budget if cap is None else min(budget, cap))
 
 
 @dataclass(frozen=True)
