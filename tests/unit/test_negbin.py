@@ -62,6 +62,33 @@ def test_theta_is_estimated_from_the_data() -> None:
     assert kernel.estimate_theta(rng.poisson(mean).astype(float), mean) >= 500
 
 
+def test_adjusted_theta_allows_for_the_fitted_exposures() -> None:
+    """Around exposures fitted to the same counts, plain maximum likelihood understates the
+    overdispersion (mean 1/theta about 0.105 for size 8 on five signatures x 96 channels);
+    the Cox-Reid adjusted estimate is close to the truth (about 0.126), and equals plain
+    maximum likelihood when nothing was fitted."""
+    rng = np.random.default_rng(11)
+    names = ["SBS1", "SBS4", "SBS7a", "SBS13", "SBS17b"]
+    basis = np.ascontiguousarray(COSMIC[names].to_numpy())
+    plain, adjusted = [], []
+    for _ in range(150):
+        truth = rng.dirichlet(np.ones(5)) * rng.uniform(500, 3000)
+        x = _nb(basis @ truth, 8.0, rng)
+        idx = np.arange(5)
+        w = np.full(5, x.sum() / 5)
+        kernel.poisson_fit(x, basis, idx, 5, w)
+        mu = basis @ w
+        plain.append(1 / kernel.estimate_theta(x, mu))
+        adjusted.append(1 / kernel.adjusted_theta(x, mu, basis, idx, 5))
+    assert np.mean(plain) < 0.115 < 0.118 < np.mean(adjusted) < 0.135, (np.mean(plain),
+                                                                        np.mean(adjusted))
+    mean = rng.uniform(5, 200, size=500)
+    x = _nb(mean, 10.0, rng)
+    none = np.zeros(0, dtype=np.int64)
+    empty = np.zeros((mean.size, 0))
+    assert kernel.adjusted_theta(x, mean, empty, none, 0) == kernel.estimate_theta(x, mean)
+
+
 def test_whole_cosmic_refit_neither_sprays_nor_drops_under_overdispersion() -> None:
     """Against every non-artefact COSMIC signature, with negative-binomial noise (size 10):
     few false calls (the Poisson rule calls several per sample), and the planted signatures
@@ -153,12 +180,13 @@ def test_chosen_exposures_are_the_poisson_optimum(seed: int, k: int, burden: int
 @pytest.mark.parametrize("size", [None, 8.0])
 def test_intervals_cover_the_truth_under_overdispersion(size: float | None) -> None:
     """Nominal 95% intervals (the refit's own, from 60 resamples) cover the true exposures of
-    planted signatures (>= 10% of the tumour) at 95-99% with Poisson noise and 91-99% with
+    planted signatures (>= 10% of the tumour) at 95-99% with Poisson noise and 93-99% with
     negative-binomial noise of size 8 (the median of real PCAWG genomes); multinomial
     resamples (the other methods' bootstrap) fall well below that under overdispersion.
-    Measured: 95.9% and 92.7% (multinomial 46.6%); numpy's default quantile of the same draws
-    covers 91.3% and 90.1%: the (B + 1) order statistic of ``percentile_interval`` is what
-    brings both into the band."""
+    Measured: 95.9% and 94.8% (multinomial 46.6%). Resamples drawn at the plain
+    maximum-likelihood theta cover 92.7% of the overdispersed ones (the Cox-Reid adjusted
+    theta is what brings them into the band); numpy's default quantile of the draws covered
+    91.3% and 90.1% (the (B + 1) order statistic of ``percentile_interval`` is needed too)."""
     rng = np.random.default_rng(11)
     names = ["SBS1", "SBS4", "SBS7a", "SBS13", "SBS17b"]
     basis = COSMIC[names].to_numpy()
@@ -177,7 +205,7 @@ def test_intervals_cover_the_truth_under_overdispersion(size: float | None) -> N
         covered += int(((lower <= truth) & (truth <= upper))[active].sum())
         naive += int(((nlo <= truth) & (truth <= nhi))[active].sum())
         total += int(active.sum())
-    assert (0.95 if size is None else 0.91) <= covered / total <= 0.99, covered / total
+    assert (0.95 if size is None else 0.93) <= covered / total <= 0.99, covered / total
     if size is not None:
         assert naive / total < covered / total - 0.1, (naive / total, covered / total)
 

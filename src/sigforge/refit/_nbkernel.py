@@ -21,6 +21,7 @@ from numba import njit
 from sigforge.refit._nbfit import (
     POLISH_TOLERANCE,
     TINY,
+    adjusted_theta,
     estimate_theta,
     line_derivatives,
     line_gain,
@@ -29,8 +30,8 @@ from sigforge.refit._nbfit import (
     poisson_fit,
 )
 
-__all__ = ["estimate_theta", "poisson_fit", "refit_counts", "refit_draws", "select",
-           "shortlist"]
+__all__ = ["adjusted_theta", "estimate_theta", "poisson_fit", "refit_counts", "refit_draws",
+           "select", "shortlist"]
 
 #: Smallest score gain that counts as an improvement (guards against rounding cycles).
 IMPROVEMENT = 1e-7

@@ -43,7 +43,9 @@ motivated the add/remove search. The constants were chosen on the benchmarks in
 ``benchmarks/refit.py`` (docs/benchmarks.md).
 
 Bootstrap resamples (:func:`bootstrap_negbin`) are negative-binomial draws around the observed
-counts at the sample's theta (so intervals widen with overdispersion), each searched at that
+counts at the sample's dispersion (so intervals widen with overdispersion), estimated for them
+by the Cox-Reid adjusted profile likelihood (Cox & Reid 1987; as edgeR does), which unlike
+plain maximum likelihood allows for the fitted exposures; each is searched at the search's
 theta from the sample's chosen subset, by additions and removals, over a shortlist: the subset,
 the best six further candidates and each member's best swap partner, i.e. the signatures a
 resample could plausibly choose. That keeps 100 resamples of a sample at a few times the cost
@@ -131,20 +133,25 @@ def bootstrap_negbin(x: FloatArray, signatures: FloatArray, costs: FloatArray, c
                      point: tuple[FloatArray, float, np.ndarray] | None = None) -> FloatArray:
     """Exposures (count, k) of ``count`` overdispersed resamples of one sample.
 
-    Resamples come from :func:`overdispersed_draws` at the sample's estimated theta; each is
-    searched at that theta, from the sample's chosen subset, over the shortlist of signatures
-    it could plausibly choose (module docstring). ``point``: the sample's own
-    :func:`negbin_refit` result, when the caller has it already.
+    Resamples come from :func:`overdispersed_draws` at the sample's Cox-Reid adjusted theta
+    (:func:`sigforge.refit._nbfit.adjusted_theta`: the maximum-likelihood theta of the search
+    takes the fitted exposures as known and understates the scatter, which made nominal 95%
+    intervals cover 92% under overdispersion); each is searched at the sample's own search
+    theta, from its chosen subset, over the shortlist of signatures it could plausibly choose
+    (module docstring). ``point``: the sample's own :func:`negbin_refit` result, when the
+    caller has it already.
     """
     k = signatures.shape[1]
     out = np.zeros((count, k))
     exposure, theta, idx = point if point is not None else negbin_refit(x, signatures, costs)
     if idx.size == 0 or count == 0:
         return out
-    draws = overdispersed_draws(x, theta, count, rng)
     basis = np.ascontiguousarray(signatures, dtype=np.float64)
     cost = np.ascontiguousarray(costs, dtype=np.float64)
-    short = kernel.shortlist(np.ascontiguousarray(x, dtype=np.float64), basis, cost, theta,
+    counts = np.ascontiguousarray(x, dtype=np.float64)
+    spread = kernel.adjusted_theta(counts, basis[:, idx] @ exposure[idx], basis, idx, idx.size)
+    draws = overdispersed_draws(x, spread, count, rng)
+    short = kernel.shortlist(counts, basis, cost, theta,
                              idx, exposure[idx], SHORTLIST_EXTRA)
     position = {int(j): p for p, j in enumerate(short)}
     start = np.array([position[int(j)] for j in idx], dtype=np.int64)
