@@ -124,7 +124,7 @@ def information_logdet(S, idx, a, mu, theta):  # pragma: no cover - compiled
 @njit(cache=True, error_model="numpy")
 def adjusted_loglik(x, mu, theta, S, idx, a):  # pragma: no cover - compiled
     """Cox-Reid adjusted profile log-likelihood of theta: the negative-binomial log-likelihood
-    minus half the log determinant of the exposures' information (see :func:`estimate_theta`).
+    minus half the log determinant of the exposures' information (see :func:`adjusted_theta`).
     """
     return nb_full_loglik(x, mu, theta) - 0.5 * information_logdet(S, idx, a, mu, theta)
 
