@@ -105,19 +105,12 @@ def information_logdet(S, idx, a, mu, theta):  # pragma: no cover - compiled
     top = 0.0
     for p in range(a):
         top = max(top, info[p, p])
+    for p in range(a):
+        info[p, p] = info[p, p] + 1e-10 * top + 1e-300
+    _cholesky_factor(info)
     total = 0.0
-    for j in range(a):  # Cholesky, lower triangle in place; log det = 2 sum log L_jj
-        pivot = info[j, j] + 1e-10 * top + 1e-300
-        for p in range(j):
-            pivot -= info[j, p] * info[j, p]
-        pivot = math.sqrt(max(pivot, 1e-300))
-        info[j, j] = pivot
-        total += 2.0 * math.log(pivot)
-        for i in range(j + 1, a):
-            value = info[i, j]
-            for p in range(j):
-                value -= info[i, p] * info[j, p]
-            info[i, j] = value / pivot
+    for j in range(a):  # log det = 2 sum log L_jj
+        total += 2.0 * math.log(info[j, j])
     return total
 
 
@@ -222,13 +215,13 @@ def _poisson_hessian(x, S, idx, free, nf, mu):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def _cholesky_solve(a, b):  # pragma: no cover - compiled
-    """Solve a x = b for a small symmetric positive-definite a, overwriting a (Cholesky).
+def _cholesky_factor(a):  # pragma: no cover - compiled
+    """Cholesky factor L of a small symmetric positive-definite a, in a's lower triangle.
 
     Written out because LAPACK's call overhead dominates for the 1-15 unknowns of a subset
     fit. A pivot that rounding makes nonpositive is replaced by a tiny positive one.
     """
-    n = b.shape[0]
+    n = a.shape[0]
     for j in range(n):
         total = a[j, j]
         for p in range(j):
@@ -239,6 +232,13 @@ def _cholesky_solve(a, b):  # pragma: no cover - compiled
             for p in range(j):
                 total -= a[i, p] * a[j, p]
             a[i, j] = total / a[j, j]
+
+
+@njit(cache=True, error_model="numpy")
+def _cholesky_solve(a, b):  # pragma: no cover - compiled
+    """Solve a x = b for a small symmetric positive-definite a, overwriting a (Cholesky)."""
+    n = b.shape[0]
+    _cholesky_factor(a)
     y = b.copy()
     for i in range(n):
         for p in range(i):
