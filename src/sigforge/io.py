@@ -73,6 +73,21 @@ class ChannelSets(Protocol):
         ...
 
 
+def check_regular_file(path: Path, label: str) -> None:
+    """Raise an InputError when an existing ``path`` is not a regular file.
+
+    A folder cannot be read as a table; a device (``/dev/zero``), a named pipe or a socket may
+    never end, or block forever waiting for a writer, so a reader would hang or fill the
+    memory instead of failing. ``label`` names the input in the message (``"VCF x.vcf"``).
+    """
+    if path.is_dir():
+        raise InputError(f"{label}: is a folder, not a file. Give the file itself.")
+    if path.exists() and not path.is_file():
+        raise InputError(f"{label}: is not a regular file (a device, named pipe or socket, "
+                         "which may never end or may block waiting for a writer). Save the "
+                         "data to a file and give that file.")
+
+
 _UMASK_LOCK = threading.Lock()
 
 
@@ -120,6 +135,56 @@ def _remove_stale_temporaries(folder: Path) -> None:
                         os.unlink(entry.path)
 
 
+# The lists of removed_on_failure blocks now open (innermost last); atomic_write adds to each.
+_RECORDERS: list[list[Path]] = []
+
+
+def _record(path: Path) -> None:
+    """Note a file or folder this process has just created, for every open recorder."""
+    for created in _RECORDERS:
+        created.append(path)
+
+
+def _make_folder(folder: Path) -> None:
+    """``mkdir -p folder``, recording each folder it creates (outermost first)."""
+    missing = []
+    current = folder
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    for created in reversed(missing):
+        _record(created)
+
+
+@contextlib.contextmanager
+def removed_on_failure() -> Iterator[list[Path]]:
+    """Within the block, record what :func:`atomic_write` creates; if the block raises, remove
+    it again (newest first) and re-raise.
+
+    A command that fails half-way (a full disk at its fifth output, an interrupt, a bad input
+    found late) then leaves none of its outputs, not the first four: a folder that looks
+    partly finished would be taken for a result. Files the block wrote are removed even where
+    they replaced an older file of the same name (that content was gone with the rename);
+    folders it created are removed only when empty, so nothing else is touched. Yields the
+    list of created paths.
+    """
+    created: list[Path] = []
+    _RECORDERS.append(created)
+    try:
+        yield created
+    except BaseException:
+        for path in reversed(created):
+            with contextlib.suppress(OSError):
+                if path.is_dir() and not path.is_symlink():
+                    path.rmdir()
+                else:
+                    path.unlink()
+        raise
+    finally:
+        del _RECORDERS[next(i for i, r in enumerate(_RECORDERS) if r is created)]
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path`` and rename it over ``path`` only on success.
@@ -131,7 +196,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
     them.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(target.parent)
     _remove_stale_temporaries(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -139,6 +204,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
             os.chmod(tmp, 0o666 & ~current_umask())
             yield handle
         os.replace(tmp, target)
+        _record(target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -207,6 +273,7 @@ def _read_raw_table(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise InputError(f"{path}: file not found. Check the path (relative paths are taken "
                          f"from the working directory {Path.cwd()}).")
+    check_regular_file(path, str(path))
     if path.suffix.lower() == ".parquet":
         return _read_parquet_as_text(path)
     first = _header_line(path)
@@ -220,7 +287,20 @@ def _read_raw_table(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: cannot be read as a tab- or comma-separated table ({err}). "
                          "Write one row per feature with a label column first and the same "
                          "number of columns on every line, as UTF-8 text.") from err
-    return _drop_trailing_separator_column(frame, header)
+    frame = _drop_trailing_separator_column(frame, header)
+    _check_named_columns(header[:frame.shape[1]], path)
+    return frame
+
+
+def _check_named_columns(header: list[str], path: Path) -> None:
+    """Refuse a column after the first whose header cell is empty: pandas would call it
+    'Unnamed: N' and the sample's results would come out under that made-up name. (The first
+    column holds the labels, and a table written from a pandas index leaves its cell empty.)"""
+    for number, name in enumerate(header[1:], start=2):
+        if not name.strip():
+            raise InputError(f"{path}: line 1 (header): column {number} has no name, but "
+                             "every column after the labels is a sample or signature. Write "
+                             "its name in the header, or delete the column.")
 
 
 def _drop_trailing_separator_column(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
@@ -372,6 +452,7 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found.")
+    check_regular_file(path, str(path))
     try:
         return pd.read_csv(path, sep="\t", index_col=0, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:

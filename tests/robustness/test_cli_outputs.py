@@ -247,6 +247,8 @@ def test_samples_differing_after_a_dot_get_their_own_figures(tmp_path: Path) -> 
     (["--ranks", "2-3", "--fixed-rank", "9"], ["--fixed-rank 9 is not among --ranks"]),
     (["--ranks", "2", "--min-mean-stability", "2"], ["between -1 and 1", "got 2.0"]),
     (["--ranks", "2", "--min-error-gain", "-0.5"], ["--min-error-gain", "[0, 1)"]),
+    (["--ranks", "2", "--groups", "g.tsv", "--merge-cosine", "2"],
+     ["--merge-cosine", "expected a cosine above 0 and at most 1, got '2'"]),
 ])
 def test_extract_options_out_of_range_fail_before_any_work(
         options: list[str], fragments: list[str], tmp_path: Path, catalog: Path,
@@ -294,3 +296,59 @@ def test_temporaries_of_killed_writers_are_removed(tmp_path: Path) -> None:
     os.utime(mine, (old, old))
     io.write_json({"k": 2}, folder / "metrics.json")
     assert sorted(p.name for p in folder.iterdir()) == [live.name, mine.name, "metrics.json"]
+
+
+def _disk_full_after(monkeypatch: pytest.MonkeyPatch, writes: int) -> list[str]:
+    """Let ``writes`` atomic renames through, then fail every later one as a full disk would;
+    returns the names of the files that were written."""
+    real_replace = os.replace
+    written: list[str] = []
+
+    def replace(source: str, target: str) -> None:
+        if len(written) >= writes:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        real_replace(source, target)
+        written.append(Path(target).name)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return written
+
+
+def test_extract_failing_half_way_leaves_none_of_its_outputs(
+        tmp_path: Path, catalog: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    keep = tmp_path / "out" / "notes.txt"
+    keep.parent.mkdir()
+    keep.write_text("the user's own file\n")
+    written = _disk_full_after(monkeypatch, 3)
+    outcome = run_cli(capsys, "extract", "--catalog", str(catalog), "--ranks", "2-3",
+                      "--replicates", "4", "--max-iter", "50", "--cv-folds", "2",
+                      "--out", str(tmp_path / "out"), case="disk-full-half-way")
+    assert_clear_error(outcome, "No space left on device", "the disk is full")
+    assert len(written) == 3  # three outputs were complete before the disk filled up
+    assert files_under(tmp_path / "out") == ["notes.txt"]
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_dir()]  # its rank folders too
+    assert keep.read_text() == "the user's own file\n"
+
+
+def test_a_successful_command_keeps_its_outputs(tmp_path: Path, matrix: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = run_cli(capsys, "prepare-matrix", "--input", str(matrix), "--name", "words",
+                      "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err
+    assert "words.tsv" in files_under(tmp_path / "out")
+
+
+@pytest.mark.parametrize(("options", "fragments"), [
+    (["--novel-below", "5"], ["--novel-below", "expected a cosine from 0 to 1, got '5'"]),
+    (["--likelihood-threshold", "-5"], ["--likelihood-threshold >= 0", "got -5.0"]),
+    (["--bootstrap", "1000000000"], ["--bootstrap from 0 to 10,000", "got 1000000000"]),
+])
+def test_refit_options_out_of_range_fail_before_any_work(
+        options: list[str], fragments: list[str], tmp_path: Path, catalog: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures", "COSMIC_v3.6",
+                      *options, "--out", str(out), case=f"refit-option {' '.join(options)}")
+    assert_clear_error(outcome, *fragments)
+    assert not out.exists()

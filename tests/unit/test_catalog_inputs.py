@@ -67,6 +67,7 @@ def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
         ("chrC", 4, "A", "A]chrA:5]", "PASS"),       # breakend
         ("chrC", 6, "C", ".C", "PASS"),              # single breakend
         ("chrC", 5, "AC", "AT", "PASS"),             # complex (one base unchanged)
+        ("chrC", 7, "C", ".", "PASS"),               # no ALT (a reference call): read, symbolic
     ])
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
                 str(tmp_path / "out")) == 0
@@ -81,10 +82,10 @@ def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
     assert ids[ids > 0].to_dict() == {"1:Del:T:4": 1, "3:Del:M:2": 1}
     log = read_table(out / "catalog_log.tsv").loc["TUMOUR"]
     assert (log["counted_SBS96"], log["counted_DBS78"], log["counted_ID83"]) == (1, 2, 2)
-    assert (log["in_dbs"], log["mnv"], log["symbolic"], log["complex"]) == (1, 1, 3, 1)
+    assert (log["in_dbs"], log["mnv"], log["symbolic"], log["complex"]) == (1, 1, 4, 1)
     reasons = log.drop(["source", "variants_read", "counted_SBS96", "counted_DBS78",
                         "counted_ID83"])
-    assert log["variants_read"] == 11 == 5 + reasons.sum() - log["also_in_sbs"]
+    assert log["variants_read"] == 12 == 5 + reasons.sum() - log["also_in_sbs"]
     assert log["also_in_sbs"] == 0
     # SPMG-compatible: the pair's two SNVs and the DBS record's two bases are also SBS
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--multi-snvs-in-sbs",

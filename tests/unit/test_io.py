@@ -10,7 +10,7 @@ import pytest
 
 from sigforge.genomics import read_catalog as read_matrix
 from sigforge.genomics.contexts import SBS96_CHANNELS
-from sigforge.io import InputError, atomic_write, write_matrix
+from sigforge.io import InputError, atomic_write, removed_on_failure, write_matrix
 
 
 def _catalog(rng: np.random.Generator) -> pd.DataFrame:
@@ -77,3 +77,31 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
         handle.write("half")
         raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_removed_on_failure_takes_back_only_what_the_block_created(tmp_path: Path) -> None:
+    existing = tmp_path / "out"
+    existing.mkdir()
+    (existing / "old.tsv").write_text("kept\n")
+    with pytest.raises(RuntimeError, match="late failure"), removed_on_failure() as created:
+        with atomic_write(existing / "new.tsv") as handle:
+            handle.write("a\n")
+        with atomic_write(existing / "k2" / "deep" / "signatures.tsv") as handle:
+            handle.write("b\n")
+        (existing / "k2" / "foreign.txt").write_text("not ours\n")
+        assert [p.relative_to(existing).as_posix() for p in created] == [
+            "new.tsv", "k2", "k2/deep", "k2/deep/signatures.tsv"]
+        raise RuntimeError("late failure")
+    left = sorted(p.relative_to(existing).as_posix() for p in existing.rglob("*"))
+    assert left == ["k2", "k2/foreign.txt", "old.tsv"]  # k2 holds a file it did not write
+
+
+def test_removed_on_failure_keeps_everything_on_success(tmp_path: Path) -> None:
+    with removed_on_failure() as outer:
+        with removed_on_failure() as inner, atomic_write(tmp_path / "a" / "x.tsv") as handle:
+            handle.write("x\n")
+        with atomic_write(tmp_path / "y.tsv") as handle:
+            handle.write("y\n")
+    assert [p.name for p in inner] == ["a", "x.tsv"]
+    assert [p.name for p in outer] == ["a", "x.tsv", "y.tsv"]
+    assert (tmp_path / "a" / "x.tsv").read_text() == "x\n"

@@ -203,3 +203,24 @@ def test_a_signature_named_like_a_column_is_refused(patient: dict,
     assert main(patient["args"]) == 2
     assert "signatures named ['pos'] clash with the columns" in capsys.readouterr().err
     assert not patient["out"].exists()
+
+
+
+def test_vcf_sample_names_the_patient_and_picks_its_variants(
+        patient: dict, make_vcf: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    # T1 carries every variant, T2 none: T1's refit is the single-sample VCF's, under T1's name
+    assert main(["-q", *patient["args"]]) == 0
+    alone = pd.read_csv(patient["out"] / "exposures.tsv", sep="\t", index_col=0).iloc[:, 0]
+    records = [(*record, "0/1", "0/0") for record in patient["records"]]
+    args = list(patient["args"])
+    args[args.index("--vcf") + 1] = str(make_vcf(records, name="cohort.vcf",
+                                                 samples=("T1", "T2")))
+    for sample in ("T1", "T2"):
+        args[args.index("--out") + 1] = str(patient["tmp"] / sample)
+        code = main(["-q", *args, "--vcf-sample", sample])
+        assert code == (0 if sample == "T1" else 2)
+    exposures = pd.read_csv(patient["tmp"] / "T1" / "exposures.tsv", sep="\t", index_col=0)
+    assert list(exposures.columns) == ["T1"]
+    assert exposures["T1"].to_numpy() == pytest.approx(alone.to_numpy())
+    assert (patient["tmp"] / "T1" / "patients" / "T1.html").exists()
+    assert "no SNV of sample 'T2' could be counted" in capsys.readouterr().err

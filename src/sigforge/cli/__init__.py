@@ -34,7 +34,7 @@ from sigforge.cli.outputs import (
     check_plain_name,
     describe_os_error,
 )
-from sigforge.io import InputError
+from sigforge.io import InputError, removed_on_failure
 
 __all__ = ["main"]
 
@@ -107,11 +107,13 @@ def _fail(command: str, message: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run the command's handler and turn every expected failure into a message and status."""
+    """Run the command's handler and turn every expected failure into a message and status;
+    a command that fails leaves none of the outputs it had written (:func:`removed_on_failure`)."""
     try:
         _check_destinations(args)
         handler: Handler = args.handler
-        handler(args)
+        with removed_on_failure():
+            handler(args)
     except (InputError, ValueError, FileNotFoundError) as err:
         _fail(args.command, str(err))
         return 2
@@ -119,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
         _fail(args.command, describe_os_error(err))
         return 2
     except KeyboardInterrupt:
-        _fail(args.command, "interrupted; no output was completed by this run.")
+        _fail(args.command, "interrupted; the outputs this run had written were removed.")
         return 130
     except Exception as err:  # a bug: one paragraph by default, the traceback with --debug
         if args.debug:

@@ -108,6 +108,23 @@ def field_default(options: type, name: str) -> Any:
     return field.default
 
 
+def cosine_type(*, above_zero: bool = False) -> Callable[[str], float]:
+    """argparse type of a cosine threshold: a number from 0 (or, with ``above_zero``, above 0)
+    to 1; anything else is refused at parse time, before any work."""
+    bound = "above 0 and at most 1" if above_zero else "from 0 to 1"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (0.0 < value <= 1.0 if above_zero else 0.0 <= value <= 1.0):
+            raise argparse.ArgumentTypeError(f"expected a cosine {bound}, got '{text}'")
+        return value
+
+    return parse
+
+
 def add_seed(parser: argparse.ArgumentParser, what: str = "") -> None:
     """--seed, defaulting to the one global default seed (also the config's)."""
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"global seed{what}")

@@ -34,6 +34,7 @@ from sigforge.cli._common import (
     add_generic,
     add_seed,
     catalog_name,
+    cosine_type,
     rank_edge,
     read_table_matrix,
     split_empty,
@@ -48,7 +49,15 @@ from sigforge.discovery.groups import (
     merge_group_signatures,
     split_groups,
 )
-from sigforge.io import InputError, Matrix, read_table, write_json, write_matrix, write_table
+from sigforge.io import (
+    InputError,
+    Matrix,
+    check_regular_file,
+    read_table,
+    write_json,
+    write_matrix,
+    write_table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +67,7 @@ def read_groups(path: str | Path) -> dict[str, str]:
     ``group``, no blank cell, no sample twice, group names usable as folder names."""
     path = Path(path)
     separator = "," if path.suffix.lower() == ".csv" else "\t"
+    check_regular_file(path, f"groups file {path}")
     try:
         table = _read_groups_table(path, separator)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
@@ -196,7 +206,7 @@ def merge_groups_command(args: argparse.Namespace) -> None:
 
 def add_merge_cosine(parser: argparse.ArgumentParser) -> None:
     """--merge-cosine: the lowest cosine at which two groups' signatures are merged."""
-    parser.add_argument("--merge-cosine", dest="min_cosine", type=float,
+    parser.add_argument("--merge-cosine", dest="min_cosine", type=cosine_type(above_zero=True),
                         default=DEFAULT_MERGE_COSINE,
                         help="two groups' signatures at least this similar (every pair of a "
                              "merged signature's members) are one signature")

@@ -20,6 +20,7 @@ from sigforge.cli._common import (
     add_command,
     add_generic,
     add_seed,
+    cosine_type,
     field_default,
     read_table_matrix,
     split_empty,
@@ -372,7 +373,7 @@ def add_parsers(subparsers: Any) -> None:
                         "some) get zero exposures instead of stopping the run")
     p.add_argument("--reference", help="reference FASTA (with --vcf)")
     p.add_argument("--sample-name", default=None, help="patient name (with --vcf; default: "
-                   "the VCF's sample column, else its file name)")
+                   "--vcf-sample, else the VCF's only sample column, else its file name)")
     p.add_argument("--vcf-sample", default=None, help="sample column of a multi-sample VCF")
     p.add_argument("--all-filters", action="store_true", help="count all FILTER values")
     p.add_argument("--page-dir", default=None, metavar="DIR",
@@ -430,7 +431,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--decompose-into", default="COSMIC_v3.6",
                    help="reference set the signatures are decomposed into (decomposition.tsv;"
                         " known channel sets only, and not when refitting to that set itself)")
-    p.add_argument("--novel-below", type=float, default=0.9,
+    p.add_argument("--novel-below", type=cosine_type(), default=0.9,
                    help="decomposition cosine under which a signature is flagged novel")
     add_generic(p)
     p.add_argument("--out", required=True, help="output directory")

@@ -20,7 +20,8 @@ logger = logging.getLogger("sigforge.cli.refit")
 
 
 def sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
-    """Sample names: --sample-name, else the VCF's single sample column, else the file stem."""
+    """Sample names: --sample-name, else the column --vcf-sample picks, else the VCF's single
+    sample column, else the file stem."""
     from sigforge.genomics.variants import input_stem, vcf_sample_columns
 
     if args.sample_name is not None:
@@ -28,6 +29,9 @@ def sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
             raise InputError(f"--sample-name gives {len(args.sample_name)} names for "
                              f"{len(paths)} VCFs; give one name per VCF.")
         return list(args.sample_name)
+    chosen = getattr(args, "vcf_sample", None)
+    if chosen is not None:
+        return [chosen] * len(paths)
     names = []
     for path in paths:
         columns = vcf_sample_columns(path)
@@ -56,7 +60,8 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
         raise InputError("--vcf needs --reference GENOME.fa (the FASTA the VCF was called "
                          "against).")
     name = sample_names(argparse.Namespace(sample_name=None if args.sample_name is None
-                                            else [args.sample_name]), [Path(args.vcf)])[0]
+                                            else [args.sample_name],
+                                            vcf_sample=args.vcf_sample), [Path(args.vcf)])[0]
     file_stems([name], f"VCF {args.vcf}")  # the name becomes file names: check it first
     genome = ReferenceGenome(args.reference)
     contexts = ("SBS96", "DBS78", "ID83")

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.io import InputError
+from sigforge.io import InputError, check_regular_file
 
 #: State codes returned by :meth:`StrandAnnotation.states`.
 NONE, PLUS_ONLY, MINUS_ONLY, BOTH = 0, 1, 2, 3
@@ -125,6 +125,7 @@ def read_annotation(path: str | Path) -> StrandAnnotation:
     if not path.exists():
         raise InputError(f"annotation {path}: file not found (--annotation / config "
                          "'catalog.annotation').")
+    check_regular_file(path, f"annotation {path}")
     name = path.name.lower().removesuffix(".gz")
     if name.endswith((".gtf", ".gff", ".gff3")):
         frame = _read_columns(path, 9)

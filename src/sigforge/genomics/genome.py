@@ -21,7 +21,7 @@ import numpy as np
 import pysam
 
 from sigforge.genomics.contexts import encode
-from sigforge.io import InputError
+from sigforge.io import InputError, check_regular_file
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +207,7 @@ class ReferenceGenome:
         if not self.path.exists():
             raise InputError(f"reference FASTA {self.path}: file not found. Give the genome the "
                              "VCFs were called against (config key 'reference' or --reference).")
+        check_regular_file(self.path, f"reference FASTA {self.path}")
         _check_fasta(self.path)
         if not Path(f"{self.path}.fai").exists():
             logger.info("building FASTA index %s.fai (one-off; needs write access beside the "

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.variant_table import MAX_POSITION, VariantTable, input_stem
-from sigforge.io import InputError
+from sigforge.io import InputError, check_regular_file
 
 #: MAF columns read; every one must be present.
 MAF_COLUMNS = ("Tumor_Sample_Barcode", "Chromosome", "Start_Position", "End_Position",
@@ -38,6 +38,7 @@ def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, int]:
     if not path.exists():
         raise InputError(f"MAF {path}: file not found. Check the 'vcf' column of the samples "
                          "sheet or --maf (paths are relative to the working directory).")
+    check_regular_file(path, f"MAF {path}")
     try:
         with (gzip.open(path, "rt") if str(path).endswith(".gz") else open(path)) as handle:
             comments = 0

@@ -38,7 +38,7 @@ import pysam
 
 from sigforge.genomics.genome import file_compression
 from sigforge.genomics.variant_table import MAX_POSITION, VariantTable, input_stem
-from sigforge.io import InputError
+from sigforge.io import InputError, check_regular_file
 
 #: The empty BGZF block bgzip writes last (SAM specification, section 4.1.2).
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
@@ -66,6 +66,7 @@ def open_vcf(path: str | Path) -> pysam.VariantFile:
     if not path.exists():
         raise InputError(f"VCF {path}: file not found. Check the 'vcf' column of the samples "
                          "sheet (paths are relative to the working directory).")
+    check_regular_file(path, f"VCF {path}")
     try:
         if file_compression(path) == "gzip":
             return _open_streamed(path)
@@ -375,9 +376,11 @@ def _carriers(calls: list[tuple], record_index: np.ndarray, allele_number: np.nd
 def _split_alleles(source: str, contig_names: list[str], rids: list[int], positions: list[int],
                    refs: list[str], alts: list, passed: list[bool], header_lines: int,
                    samples: list[str], genotypes: list[list[tuple]] | None) -> VariantTable:
-    """Flatten records into one row per ALT allele; records without ALT give no row."""
+    """Flatten records into one row per ALT allele. A record without ALT (``.``, a reference
+    call) gives one row with ALT ``.``, which the catalog logs as ``symbolic``: it was read,
+    so it must be accounted for."""
     if None in alts:
-        alts = [a or () for a in alts]
+        alts = [a or (".",) for a in alts]
     n_alts = np.fromiter(map(len, alts), dtype=np.int64, count=len(alts))
     record_index = np.repeat(np.arange(len(alts), dtype=np.int64), n_alts)
     if n_alts.size and (n_alts == 1).all():

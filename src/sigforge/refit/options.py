@@ -17,6 +17,9 @@ from sigforge.refit.negbin import DEFAULT_PENALTY
 #: so that every command does not import scipy.stats (a third of a second per job).
 DEFAULT_LIKELIHOOD_THRESHOLD = 4.774767853041618
 REFIT_METHODS = ("negbin", "likelihood", "cosine", "nnls")
+#: Most resamples per sample: 95% percentile intervals settle within a few thousand; more only
+#: costs memory (the resamples of a sample are held at once) and time.
+MAX_BOOTSTRAP = 10_000
 #: What the catalogs were sequenced on, which picks the reference signatures' opportunities:
 #: ``genome`` (whole-genome tables), ``exome`` (the shipped exome tables), ``regions`` (the
 #: genome tables rescaled to the opportunities of the targeted regions).
@@ -71,7 +74,11 @@ class RefitOptions:
         for option, value, valid, bound in (
                 ("--penalty", self.penalty, 0 <= self.penalty < float("inf"),
                  "a finite --penalty >= 0"),
-                ("--bootstrap", self.bootstrap, self.bootstrap >= 0, "--bootstrap >= 0"),
+                ("--likelihood-threshold", self.likelihood_threshold,
+                 0 <= self.likelihood_threshold < float("inf"),
+                 "a finite --likelihood-threshold >= 0"),
+                ("--bootstrap", self.bootstrap, 0 <= self.bootstrap <= MAX_BOOTSTRAP,
+                 f"--bootstrap from 0 to {MAX_BOOTSTRAP:,}"),
                 ("--confidence", self.confidence, 0 < self.confidence < 1, "0 < --confidence < 1"),
                 ("--seed", self.seed, self.seed >= 0, "--seed >= 0")):
             if not valid:
