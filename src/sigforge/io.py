@@ -447,16 +447,32 @@ def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
         out.to_csv(handle, sep="\t", float_format="%.10g")
 
 
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read one of our own TSV outputs (metrics, logs) with its first column as index."""
+def read_table(path: str | os.PathLike[str], *, written_by_sigforge: bool = True
+               ) -> pd.DataFrame:
+    """Read a TSV table with its first column as index: one of our own outputs (metrics, logs),
+    refused as cut short when its last line is incomplete; or, with ``written_by_sigforge``
+    False, a user's table, which need not end with a newline."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found.")
     check_regular_file(path, str(path))
+    if written_by_sigforge and not _ends_with_newline(path):
+        raise _damaged(path, ValueError("its last line is incomplete"))
     try:
         return pd.read_csv(path, sep="\t", index_col=0, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise _damaged(path, err) from err
+
+
+def _ends_with_newline(path: Path) -> bool:
+    """Whether a non-empty text file ends with a newline, as every table sigforge writes does:
+    one cut short (a copy broken off, a disk that filled up) ends mid-line, and pandas would
+    read the missing cells as empty ones."""
+    with open(path, "rb") as handle:
+        if handle.seek(0, os.SEEK_END) == 0:
+            return True  # empty: the reader's own error says so
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
 
 
 def _damaged(path: str | os.PathLike[str], err: Exception) -> InputError:

@@ -401,3 +401,21 @@ def test_prepare_matrix_refuses_an_image_without_pixels(tmp_path: Path,
                       "--pixels", "0,16", "--out", str(out), case="prepare-matrix:pixels-0x16")
     assert_clear_error(outcome, "--pixels 0,16", "at least 1")
     assert_nothing_written(out)
+
+
+@pytest.mark.parametrize("file", ["extract/SBS96/rank_metrics.tsv",
+                                  "refit/SBS96/reconstruction.tsv",
+                                  "extract/SBS96/stability.tsv"])
+def test_report_names_an_output_cut_short(file: str, cohort: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(cohort, run)
+    path = run / file
+    text = path.read_bytes()
+    path.write_bytes(text[:len(text) * 2 // 3])  # a copy broken off mid-line
+    assert not path.read_bytes().endswith(b"\n")
+    out = tmp_path / "report"
+    outcome = _report(capsys, run, out, case=f"report:cut-short:{path.name}")
+    assert_clear_error(outcome, str(path), "damaged or cut short", "last line is incomplete",
+                       "rerun")
+    assert_nothing_written(out)

@@ -519,3 +519,39 @@ def test_merge_of_intact_directories_still_works(tmp_path: Path, fasta: Path,
     assert list(cohort.columns) == ["a", "b"]
     assert cohort.sum().tolist() == [len(SNV_POSITIONS)] * 2
     assert isinstance(read_table(tmp_path / "cohort/catalog_log.tsv"), pd.DataFrame)
+
+
+def test_maf_blank_barcode_names_its_line(tmp_path: Path, fasta: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _maf_snvs()
+    rows[1] = (*rows[1][:-1], "  ")
+    maf = _maf(tmp_path / "blank.maf", rows)
+    outcome = _catalog(capsys, tmp_path / "out", fasta, "--maf", str(maf),
+                       case="maf_blank_barcode")
+    assert_clear_error(outcome, str(maf), "line 3", "Tumor_Sample_Barcode is blank",
+                       "Fill in the barcode")
+    assert outcome.err.count("sigforge catalog") == 1
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_vcf_sample_name_not_utf8(tmp_path: Path, fasta: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    vcf = tmp_path / "latin1.vcf"
+    header = VCF_HEADER.replace("\tTUMOUR", "\tTUMOUR_R\xe9f")
+    vcf.write_bytes(header.encode("latin-1"))
+    outcome = _catalog(capsys, tmp_path / "out", fasta, "--vcf", str(vcf),
+                       case="vcf_sample_not_utf8")
+    assert_clear_error(outcome, str(vcf), "#CHROM header line", "not UTF-8", "bcftools reheader")
+    assert_nothing_written(tmp_path / "out")
+
+
+@pytest.mark.parametrize("option", ["--vcf", "--maf", "--reference"])
+def test_a_device_is_refused_not_read_forever(option: str, tmp_path: Path, fasta: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              make_vcf: Callable[..., Path]) -> None:
+    inputs = {"--vcf": ["--vcf", "/dev/zero"], "--maf": ["--maf", "/dev/zero"],
+              "--reference": ["--vcf", str(make_vcf(_snvs()))]}[option]
+    reference = Path("/dev/zero") if option == "--reference" else fasta
+    outcome = _catalog(capsys, tmp_path / "out", reference, *inputs, case=f"device{option}")
+    assert_clear_error(outcome, "/dev/zero", "is not a regular file")
+    assert_nothing_written(tmp_path / "out")

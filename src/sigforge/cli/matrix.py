@@ -65,7 +65,7 @@ def _read_blocks(path: str) -> pd.DataFrame:
     """A joint run's blocks table; its modality names become file names, so they are checked."""
     from sigforge.cli.outputs import check_plain_name
 
-    blocks = read_table(path)
+    blocks = read_table(path, written_by_sigforge=False)
     if "modality" not in blocks.columns:
         raise InputError(f"{path}: no 'modality' column; give the NAME_blocks.tsv written by "
                          "prepare-joint.")

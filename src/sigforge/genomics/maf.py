@@ -126,6 +126,12 @@ def read_maf(path: str | Path) -> VariantTable:
     if "FILTER" in frame.columns:
         passed = frame["FILTER"].isin(["PASS", ".", ""]).to_numpy()
     contig_codes, contig_names = pd.factorize(frame["Chromosome"], sort=False)
+    barcodes = frame["Tumor_Sample_Barcode"].str.strip()
+    blank = np.flatnonzero((barcodes == "").to_numpy())
+    if blank.size:
+        raise InputError(f"MAF {path}: line {int(blank[0]) + first_line}: Tumor_Sample_Barcode "
+                         f"is blank ({blank.size} row(s) in all); every row must name its "
+                         "sample. Fill in the barcode or remove the row.")
     sample_codes, samples = pd.factorize(frame["Tumor_Sample_Barcode"], sort=False)
     members = [np.flatnonzero(sample_codes == i) for i in range(len(samples))]
     return VariantTable(

@@ -151,7 +151,7 @@ def read_opportunities(path: str | Path) -> pd.DataFrame:
     if not Path(path).is_file():
         raise InputError(f"{label}: file not found. Write it with 'sigforge opportunities "
                          "--reference GENOME.fa --regions BED --out FILE'.")
-    table = read_table(path).reset_index()
+    table = read_table(path, written_by_sigforge=False).reset_index()
     missing = [c for c in ("kind", "context", "genome") if c not in table.columns]
     if missing:
         raise InputError(f"{label}: lacks the column(s) {missing}; expected {list(COLUMNS)}. "

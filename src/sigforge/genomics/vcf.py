@@ -210,7 +210,18 @@ def header_contig_lengths(vcf: pysam.VariantFile) -> dict[str, int]:
 def vcf_sample_columns(path: str | Path) -> list[str]:
     """The sample columns of a VCF header."""
     with _reading(Path(path)) as vcf:
+        return _sample_columns(vcf, Path(path))
+
+
+def _sample_columns(vcf: pysam.VariantFile, path: Path) -> list[str]:
+    """The header's sample names, or an InputError when one is not UTF-8 text (pysam decodes
+    them on access and would raise a bare UnicodeDecodeError)."""
+    try:
         return list(vcf.header.samples)
+    except UnicodeDecodeError as err:
+        raise InputError(f"VCF {path}: the #CHROM header line holds a sample name that is not "
+                         f"UTF-8 text ({err.reason} at byte {err.start}), e.g. Latin-1 accents. "
+                         "Rename the sample in UTF-8 (bcftools reheader --samples).") from err
 
 
 def _nth_line(path: Path, number: int) -> tuple[str | None, str | None]:
@@ -342,7 +353,7 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
     """
     path = Path(path)
     with _reading(path) as vcf:
-        columns = list(vcf.header.samples)
+        columns = _sample_columns(vcf, path)
         samples, genotype_columns = _choose_samples(path, columns, vcf_sample,
                                                     sample_from_filename)
         header_lines = _file_header_lines(path, vcf)

@@ -116,7 +116,7 @@ def read_coordinates(path: str | os.PathLike[str], samples: list[str]) -> FloatA
     InputError
         Missing columns, non-numeric values, or samples without coordinates (named).
     """
-    table = read_table(path)
+    table = read_table(path, written_by_sigforge=False)
     missing_columns = [c for c in ("x", "y") if c not in table.columns]
     if missing_columns:
         raise InputError(f"{path}: expected columns sample, x, y; missing {missing_columns}.")
