@@ -344,8 +344,13 @@ def row_location(path: Path, row: int) -> str:
     return f"line {row + 2}"
 
 
+#: Largest cell value accepted: 2**53, beyond which float64 holds no longer every whole number
+#: (counts would silently change) and count resampling overflows.
+MAX_CELL = float(2 ** 53)
+
+
 def _bad_cell(values: pd.DataFrame, labels: list[str], path: Path, bad: np.ndarray,
-              negative: bool = False) -> InputError:
+              negative: bool = False, too_large: bool = False) -> InputError:
     """The error for the first True cell of ``bad``: file, line, column, row label, the fix."""
     row, col = np.argwhere(bad)[0]
     cell, count = str(values.iat[row, col]), int(bad.sum())
@@ -356,6 +361,11 @@ def _bad_cell(values: pd.DataFrame, labels: list[str], path: Path, bad: np.ndarr
                           f"'{labels[row]}'){more}. Counts and signature weights cannot be "
                           "negative: correct the value (data that can be negative need a "
                           "nonnegative transform first).")
+    if too_large:
+        return InputError(f"{where}: {cell.strip()} is above {MAX_CELL:,.0f} (row "
+                          f"'{labels[row]}'){more}, more than any count of mutations and "
+                          "beyond what 64-bit floats hold exactly. Correct the value, or "
+                          "rescale real-valued data.")
     got = "'' (an empty cell)" if not cell.strip() else f"'{cell}'"
     return InputError(f"{where} (row '{labels[row]}'): expected a finite number, got {got}"
                       f"{more}. Replace it with a number (0 where nothing was observed); NaN, "
@@ -374,6 +384,8 @@ def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataF
         raise _bad_cell(values, labels, path, ~finite)
     if (array < 0).any():
         raise _bad_cell(values, labels, path, array < 0, negative=True)
+    if (array > MAX_CELL).any():
+        raise _bad_cell(values, labels, path, array > MAX_CELL, too_large=True)
     return numeric.astype(np.float64)
 
 

@@ -205,6 +205,8 @@ def test_outdir_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="not a folder"):
         checks.check_outdir("file")
+    with pytest.raises(InputError, match="lies below .*file, which is a file"):
+        checks.check_outdir("file/results/cohort2")
 
 
 def reference_text(channel_set: str) -> str:

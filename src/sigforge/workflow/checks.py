@@ -151,6 +151,13 @@ def check_outdir(value: str) -> str:
     if Path(path).exists() and not Path(path).is_dir():
         raise InputError(f"config: key outdir: {value!r} exists and is not a folder; give "
                          "another name or move the file.")
+    above = Path(path).absolute().parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise InputError(f"config: key outdir: {value!r} lies below {above}, which is a file, so "
+                         "no folder can be made there; give an outdir whose parents are "
+                         "folders.")
     return path
 
 
