@@ -419,3 +419,15 @@ def test_report_names_an_output_cut_short(file: str, cohort: Path, tmp_path: Pat
     assert_clear_error(outcome, str(path), "damaged or cut short", "last line is incomplete",
                        "rerun")
     assert_nothing_written(out)
+
+
+def test_report_ignores_rank_folders_of_an_earlier_run(cohort: Path, tmp_path: Path) -> None:
+    from sigforge.cli.report_contexts import read_context
+
+    run = tmp_path / "run"
+    shutil.copytree(cohort, run)
+    extract = run / "extract" / "SBS96"
+    shutil.copytree(extract / "k2", extract / "k5")  # left by a run with --ranks 5
+    section = read_context("SBS96", run / "catalog", run / "extract", run / "refit", tmp_path,
+                           None)
+    assert [solution.k for solution in section.solutions] == [2]

@@ -84,11 +84,16 @@ def refit_samples(catalog: pd.DataFrame, found: pd.Index, path: Path, source: Pa
     return catalog
 
 
-def _solutions(folder: Path) -> tuple[RankSolution, ...]:
-    """Every ``k{k}/`` of an extract folder with its signatures.tsv (and metrics.json)."""
+def _solutions(folder: Path, ranks: pd.Index | None) -> tuple[RankSolution, ...]:
+    """Every ``k{k}/`` of an extract folder with its signatures.tsv (and metrics.json), of the
+    run's ``ranks`` (rank_metrics.tsv's) when given: a folder of an earlier run into the same
+    folder with other ranks is not this run's solution."""
+    kept = None if ranks is None else {str(k) for k in ranks}
     found = []
     for rank_dir in folder.glob("k*"):
         if not rank_dir.name[1:].isdigit() or not (rank_dir / "signatures.tsv").is_file():
+            continue
+        if kept is not None and str(int(rank_dir.name[1:])) not in kept:
             continue
         metrics: dict[str, Any] = {}
         if (rank_dir / "metrics.json").is_file():
@@ -144,12 +149,13 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
                       "signatures", extract / "signatures.tsv")
     optional = {name: read_table(refit / f"{name}.tsv") if (refit / f"{name}.tsv").is_file()
                 else None for name in ("exposure_intervals", "decomposition")}
+    metrics = None if merged else read_rank_metrics(extract / "rank_metrics.tsv", rank)
     fields = {"catalog": kept, "chosen_rank": rank, "rank_rule": str(provenance["reason"]),
-              "rank_metrics": None if merged
-              else read_rank_metrics(extract / "rank_metrics.tsv", rank),
+              "rank_metrics": metrics,
               "rank_caution": rank_caution(provenance), "rank_edge": rank_edge(provenance),
               "thresholds": rank_thresholds(provenance),
-              "solutions": _solutions(extract), "signatures": signatures,
+              "solutions": _solutions(extract, None if metrics is None else metrics.index),
+              "signatures": signatures,
               "stability": stability, "exposures": exposures, "reconstruction": reconstruction,
               "intervals": optional["exposure_intervals"],
               "decomposition": optional["decomposition"]}
