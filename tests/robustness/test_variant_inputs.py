@@ -555,3 +555,14 @@ def test_a_device_is_refused_not_read_forever(option: str, tmp_path: Path, fasta
     outcome = _catalog(capsys, tmp_path / "out", reference, *inputs, case=f"device{option}")
     assert_clear_error(outcome, "/dev/zero", "is not a regular file")
     assert_nothing_written(tmp_path / "out")
+
+
+def test_vcf_with_a_byte_order_mark_says_so(tmp_path: Path, fasta: Path,
+                                            capsys: pytest.CaptureFixture[str],
+                                            make_vcf: Callable[..., Path]) -> None:
+    vcf = make_vcf(_snvs(), name="bom.vcf")
+    vcf.write_bytes(b"\xef\xbb\xbf" + vcf.read_bytes())
+    outcome = _catalog(capsys, tmp_path / "out", fasta, "--vcf", str(vcf), case="vcf_bom")
+    assert_clear_error(outcome, str(vcf), "byte-order mark", "sed -i")
+    assert "binary" not in outcome.err
+    assert_nothing_written(tmp_path / "out")

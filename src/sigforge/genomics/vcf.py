@@ -136,6 +136,10 @@ def _diagnose_vcf(path: Path, err: Exception) -> str:
         return "the file is empty (0 bytes). Re-create it, or remove the sample from the input."
     if text.startswith(b"BCF"):
         return f"htslib rejects this BCF ({err}). Check it with 'bcftools view {path}'."
+    if text.startswith(b"\xef\xbb\xbf##fileformat=VCF"):
+        return ("it starts with a UTF-8 byte-order mark (saved as 'UTF-8 with BOM'), three "
+                "bytes before '##fileformat' that htslib does not read. Save it without the "
+                f"mark, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' {path}.")
     if not text.startswith(b"##fileformat=VCF"):
         if broken:
             return (f"its compressed data is truncated or corrupt ({broken}). Copy the file "
