@@ -158,6 +158,8 @@ def _read_sample_log(folder: Path) -> pd.DataFrame:
     path = folder / "catalog_log.tsv"
     try:
         log = read_table(path)
+    except InputError as err:  # cut short, or not a file: read_table names it
+        raise InputError(f"{err} {_RERUN.format(folder=folder)}") from err
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot be read as a catalog log ({err}). "
                          f"{_RERUN.format(folder=folder)}") from err
