@@ -566,3 +566,15 @@ def test_vcf_with_a_byte_order_mark_says_so(tmp_path: Path, fasta: Path,
     assert_clear_error(outcome, str(vcf), "byte-order mark", "sed -i")
     assert "binary" not in outcome.err
     assert_nothing_written(tmp_path / "out")
+
+
+def test_vcf_dir_without_variant_files_says_so(tmp_path: Path, fasta: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "vcfs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a VCF\n")
+    outcome = _catalog(capsys, tmp_path / "out", fasta, "--vcf-dir", str(folder),
+                       case="vcf_dir_without_vcfs")
+    assert_clear_error(outcome, f"--vcf-dir {folder}", "holds no VCF, BCF or MAF file", ".vcf.gz")
+    assert "no input given" not in outcome.err
+    assert_nothing_written(tmp_path / "out")

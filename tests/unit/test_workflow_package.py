@@ -407,3 +407,18 @@ def test_outputs_of_samples_left_out_of_the_sheet_are_removed(tmp_path: Path) ->
                     "patients/S1.html", "patients/S10.html", "patients/notes.txt",
                     "report/patients/S1.html", "report/patients/S10.html"]
     assert checks.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=False) == []
+
+
+def test_check_inputs_names_a_folder_given_as_a_vcf(tmp_path: Path) -> None:
+    reference = tmp_path / "genome.fa"
+    reference.write_text(">chr1\nACGT\n")
+    (tmp_path / "S1").mkdir()
+    sheet = pd.DataFrame({"sample_id": ["S1", "S2"], "vcf": [str(tmp_path / "S1"),
+                                                             str(tmp_path / "S2.vcf")],
+                          "sheet_line": [2, 3]})
+    with pytest.raises(InputError) as caught:
+        checks.check_inputs(str(reference), sheet)
+    message = str(caught.value)
+    assert f"VCF '{tmp_path / 'S1'}' of sample 'S1' (samples sheet, line 2) is a folder" in message
+    assert f"VCF '{tmp_path / 'S2.vcf'}' of sample 'S2' (samples sheet, line 3)" in message
+    assert "S2.vcf' of sample 'S2' (samples sheet, line 3) is a folder" not in message

@@ -114,7 +114,7 @@ def _run(args: argparse.Namespace) -> int:
         handler: Handler = args.handler
         with removed_on_failure():
             handler(args)
-    except (InputError, ValueError, FileNotFoundError) as err:
+    except (InputError, ValueError) as err:
         _fail(args.command, str(err))
         return 2
     except OSError as err:

@@ -48,8 +48,13 @@ def collect_inputs(vcfs: list[str], vcf_dir: str | None, mafs: list[str]) -> lis
         folder = Path(vcf_dir)
         if not folder.is_dir():
             raise InputError(f"--vcf-dir {folder}: not a directory.")
-        paths += sorted(p for p in folder.iterdir()
-                        if p.is_file() and p.name.lower().endswith(VCF_SUFFIXES + MAF_SUFFIXES))
+        found = sorted(p for p in folder.iterdir()
+                       if p.is_file() and p.name.lower().endswith(VCF_SUFFIXES + MAF_SUFFIXES))
+        if not found and not paths:
+            raise InputError(f"--vcf-dir {folder}: holds no VCF, BCF or MAF file (names ending "
+                             f"in {', '.join(VCF_SUFFIXES + MAF_SUFFIXES)}). Point it at the "
+                             "folder of the variant files.")
+        paths += found
     if not paths:
         raise InputError("no input given: pass --vcf FILE..., --vcf-dir DIR or --maf FILE....")
     return paths

@@ -46,7 +46,8 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
     for name, vcf, line in zip(samples["sample_id"], samples["vcf"], lines, strict=True):
         if not Path(vcf).is_file():
             where = f"{sheet}, line {line}" if line is not None else sheet
-            problems.append(f"VCF '{vcf}' of sample '{name}' ({where})")
+            what = " is a folder, not a file" if Path(vcf).is_dir() else ""
+            problems.append(f"VCF '{vcf}' of sample '{name}' ({where}){what}")
     if problems:
         listed = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more"
                                             if len(problems) > 10 else "")
