@@ -282,7 +282,7 @@ def test_report_names_every_missing_input(tmp_path: Path, capsys: pytest.Capture
 
 
 def test_temporaries_of_killed_writers_are_removed(tmp_path: Path) -> None:
-    from sigforge import io
+    from sigforge import _atomic, io
 
     folder = tmp_path / "rank"
     folder.mkdir()
@@ -291,7 +291,7 @@ def test_temporaries_of_killed_writers_are_removed(tmp_path: Path) -> None:
     mine = folder / ".notes.txt.tmp"                # not a name atomic_write makes
     for path in (stale, live, mine):
         path.write_bytes(b"half")
-    old = io._PROCESS_START - 60
+    old = _atomic._PROCESS_START - 60
     os.utime(stale, (old, old))
     os.utime(mine, (old, old))
     io.write_json({"k": 2}, folder / "metrics.json")

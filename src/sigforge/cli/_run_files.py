@@ -7,6 +7,7 @@ the workflow rebuilds it on a plain rerun).
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,8 @@ from sigforge.io import (
     write_matrix,
     write_table,
 )
+
+logger = logging.getLogger(__name__)
 
 #: Arrays every replicate chunk (``sigforge replicates``) and CV file (``cross-validate``) holds.
 CHUNK_ARRAYS = ("replicate", "W", "H", "objective", "n_iter", "converged")
@@ -152,3 +155,15 @@ def read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:
                              "give one directory per rank.")
         results.append(result)
     return results
+
+
+def warn_other_rank_folders(out: Path, ranks: list[int]) -> None:
+    """Say so when --out holds rank folders of an earlier run with other --ranks: they are
+    left alone (they may be wanted), and the report shows only this run's ranks."""
+    others = sorted(int(d.name[1:]) for d in out.glob("k*")
+                    if d.is_dir() and d.name[1:].isdigit() and int(d.name[1:]) not in ranks)
+    if others:
+        logger.warning("%s holds rank folder(s) %s of an earlier run with other --ranks; this "
+                       "run's are k%s. They are left as they were and the report ignores "
+                       "them; delete them, or use a fresh --out, to avoid mixing runs.", out,
+                       ", ".join(f"k{k}" for k in others), ", k".join(map(str, ranks)))

@@ -36,6 +36,7 @@ from sigforge.cli._run_files import (
     load_chunk,
     read_cv,
     read_rank_dirs,
+    warn_other_rank_folders,
     write_rank_dir,
 )
 from sigforge.cli.groups import add_merge_cosine, extract_groups
@@ -308,19 +309,7 @@ def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[i
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
                         **discovery.cv[result.k])
     _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)
-    _warn_other_rank_folders(out, ranks)
-
-
-def _warn_other_rank_folders(out: Path, ranks: list[int]) -> None:
-    """Say so when --out holds rank folders of an earlier run with other --ranks: they are
-    left alone (they may be wanted), and the report shows only this run's ranks."""
-    others = sorted(int(d.name[1:]) for d in out.glob("k*")
-                    if d.is_dir() and d.name[1:].isdigit() and int(d.name[1:]) not in ranks)
-    if others:
-        logger.warning("%s holds rank folder(s) %s of an earlier run with other --ranks; this "
-                       "run's are k%s. They are left as they were and the report ignores "
-                       "them; delete them, or use a fresh --out, to avoid mixing runs.", out,
-                       ", ".join(f"k{k}" for k in others), ", k".join(map(str, ranks)))
+    warn_other_rank_folders(out, ranks)
 
 
 def write_skipped(args: argparse.Namespace, data: pd.DataFrame, ranks: list[int],
