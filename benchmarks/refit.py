@@ -17,8 +17,10 @@ attributions; see its docstring):
   Scored: false-positive signatures per tumour, sensitivity, mean L1 distance of exposure
   fractions.
 
-Tools: ``sigforge negbin`` (the default: pan-cancer prevalence prior), ``negbin + type``
-(the tumour type's prior, per-type protocol), ``sigforge likelihood`` (the previous default),
+Tools: ``sigforge negbin`` (the default: pan-cancer prevalence prior, and the cohort prior
+learnt from the tumours refitted together, i.e. those of one type and reference set),
+``negbin + type`` (the tumour type's prior as the base, per-type protocol), ``negbin, no
+cohort prior`` (every tumour on its own at the pan-cancer prior), ``sigforge likelihood`` (the previous default),
 NNLS, and SigProfilerAssignment 1.1.5 at its defaults (one CPU; from its own virtual
 environment, made on first use, ``--peer-venv``; never a dependency of sigforge). Several
 seeds: means and the spread (min-max) over seeds. Speed: sigforge's CPU per sample against all
@@ -62,12 +64,14 @@ def cpu_seconds() -> float:
 
 
 def run_sigforge(counts: pd.DataFrame, signatures: pd.DataFrame, method: str,
-                 prior: str | None = "pan-cancer") -> tuple[pd.DataFrame, float]:
-    """Refit with one sigforge method (no resampling); exposures and CPU seconds."""
+                 prior: str | None = "pan-cancer", cohort_prior: bool = True
+                 ) -> tuple[pd.DataFrame, float]:
+    """Refit with one sigforge method (no resampling; the catalog is one cohort, whose own
+    shares set the negbin prior unless ``cohort_prior`` is False); exposures and CPU seconds."""
     prevalence = load_prevalence(prior) if prior else None
     start = cpu_seconds()
-    result = refit_catalog(counts, signatures, RefitOptions(method=method, bootstrap=0),
-                           prevalence=prevalence)
+    options = RefitOptions(method=method, bootstrap=0, cohort_prior=cohort_prior)
+    result = refit_catalog(counts, signatures, options, prevalence=prevalence)
     return result.exposures, cpu_seconds() - start
 
 
@@ -171,8 +175,10 @@ def per_type(context: str, per_type: int, seed: int, spa: Path | None, work: Pat
     groups: dict[tuple[str, ...], list[str]] = {}
     for tumour, names in references.items():
         groups.setdefault(tuple(names), []).append(tumour)
-    tools = {"sigforge negbin": ("negbin", "pan-cancer"), "negbin + type": ("negbin", "type"),
-             "sigforge likelihood": ("likelihood", None), "NNLS": ("nnls", None)}
+    tools = {"sigforge negbin": ("negbin", "pan-cancer", True),
+             "negbin + type": ("negbin", "type", True),
+             "negbin, no cohort prior": ("negbin", "pan-cancer", False),
+             "sigforge likelihood": ("likelihood", None, True), "NNLS": ("nnls", None, True)}
     tools = {name: spec for name, spec in tools.items() if not only or name in only}
     fitted = {name: pd.DataFrame(0.0, index=truth.index, columns=truth.columns)
               for name in [*tools, *(["SigProfilerAssignment"] if spa else [])]}
@@ -180,9 +186,9 @@ def per_type(context: str, per_type: int, seed: int, spa: Path | None, work: Pat
     for names, tumours in groups.items():
         signatures, sub = cosmic[list(names)], counts[tumours]
         tumour_type = tumours[0].split("::")[0]
-        for tool, (method, prior) in tools.items():
+        for tool, (method, prior, cohort) in tools.items():
             exposures, seconds = run_sigforge(sub, signatures, method,
-                                              tumour_type if prior == "type" else prior)
+                                              tumour_type if prior == "type" else prior, cohort)
             fitted[tool].loc[list(names), tumours] = exposures.to_numpy()
             cpu[tool] += seconds
         if spa:
@@ -205,10 +211,12 @@ def whole_cosmic(samples: int, seed: int, spa: Path | None, work: Path, bootstra
     cosmic = rc.reference("SBS96")
     kept = cosmic.drop(columns=artefact_signatures())
     rows = {}
-    for tool, method, prior in (("sigforge negbin", "negbin", "pan-cancer"),
-                                ("sigforge likelihood", "likelihood", None),
-                                ("NNLS", "nnls", None)):
-        exposures, seconds = run_sigforge(counts, kept, method, prior)
+    for tool, method, prior, cohort in (("sigforge negbin", "negbin", "pan-cancer", True),
+                                        ("negbin, no cohort prior", "negbin", "pan-cancer",
+                                         False),
+                                        ("sigforge likelihood", "likelihood", None, True),
+                                        ("NNLS", "nnls", None, True)):
+        exposures, seconds = run_sigforge(counts, kept, method, prior, cohort)
         rows[tool] = {**rc.score(exposures, truth), "cpu_s": seconds}
     rows["sigforge negbin"]["ms_per_sample"] = 1000 * rows["sigforge negbin"]["cpu_s"] / samples
     start = cpu_seconds()

@@ -52,11 +52,13 @@ def option_blocks(help_text: str) -> dict[str, str]:
 
 
 def default_texts(default: object) -> list[str]:
-    """The ways ``--help`` may write ``default``: as typed (list items by spaces), or a float
-    to 4 significant digits where the help says so."""
+    """The ways ``--help`` may write ``default``: as typed (list items by spaces), a switch as
+    on or off, or a float to 4 significant digits where the help says so."""
     if isinstance(default, list | tuple):
         return [" ".join(str(item) for item in default)]
     texts = [str(default)]
+    if isinstance(default, bool):
+        texts.append("on" if default else "off")
     if isinstance(default, float):
         texts.append(f"{default:.4g}")
     return texts

@@ -54,6 +54,7 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
     ("rank.cv_max_iter", CVOptions().max_iter, ("extract", "cross-validate"), "cv_max_iter"),
     ("refit.method", RefitOptions().method, ("refit",), "method"),
     ("refit.penalty", RefitOptions().penalty, ("refit",), "penalty"),
+    ("refit.cohort_prior", RefitOptions().cohort_prior, ("refit",), "cohort_prior"),
     ("refit.bootstrap", RefitOptions().bootstrap, ("refit",), "bootstrap"),
     ("refit.confidence", RefitOptions().confidence, ("refit",), "confidence"),
     ("refit.assay", RefitOptions().assay, ("refit", "report"), "assay"),

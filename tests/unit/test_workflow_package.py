@@ -117,6 +117,9 @@ def test_refit_flags_join_config_values_to_their_option() -> None:
                          "--confidence", "0.95"]
     assert "--decompose-into=-my sigs.tsv" in found and found[-1] == "--restrict-to=SBS1,-x"
     assert "--tumour-type=pan-cancer" in found and "--include-artefacts" not in found
+    assert "--cohort-prior" in found and "--no-cohort-prior" not in found
+    alone = flags.refit_flags({**DEMO["refit"], "cohort_prior": False}, 7, "GRCh38", "x")
+    assert "--no-cohort-prior" in alone and "--cohort-prior" not in alone
     with_artefacts = flags.refit_flags({**DEMO["refit"], "include_artefacts": True,
                                         "tumour_type": "-Liver-HCC"}, 7, "GRCh38", "COSMIC_v3.6")
     assert "--include-artefacts" in with_artefacts
@@ -130,7 +133,9 @@ def test_generic_refit_flags_drop_the_bootstrap_for_real_values() -> None:
         "--generic", "--seed", "3", "--method", "nnls", "--bootstrap", "0"]
     counted = flags.generic_refit_flags(DEMO["refit"], 3, counts=True)
     assert counted[3:] == ["--method", "negbin", "--bootstrap", "100", "--confidence", "0.95",
-                           "--penalty", "1.5"]
+                           "--penalty", "1.5", "--cohort-prior"]
+    alone = flags.generic_refit_flags({**DEMO["refit"], "cohort_prior": False}, 3, counts=True)
+    assert alone[-1] == "--no-cohort-prior"
 
 
 def test_catalog_and_sample_flags() -> None:

@@ -78,6 +78,7 @@ def _refit_options(args: argparse.Namespace) -> RefitOptions:
     """RefitOptions from the command-line flags (checked there)."""
     return RefitOptions(method=args.method, bootstrap=args.bootstrap,
                         confidence=args.confidence, seed=args.seed, penalty=args.penalty,
+                        cohort_prior=args.cohort_prior,
                         likelihood_threshold=args.likelihood_threshold, assay=args.assay)
 
 
@@ -245,6 +246,10 @@ def _refit_fitted(args: argparse.Namespace, matrix: Matrix, fitted: Matrix | Non
         return with_unfitted_samples(None, matrix.data, signatures.data.columns,
                                      intervals=args.bootstrap > 0)
     n = fitted.data.shape[1]
+    if args.method == "negbin" and args.cohort_prior and n > 1:
+        logger.info("cohort prior: each sample's prior shares of the signatures are learnt "
+                    "from the other %d samples of the catalog (--no-cohort-prior: each alone)",
+                    n - 1)
     with tqdm(total=n, desc="refit", unit="sample", disable=n < 20 or args.quiet) as bar:
         result = refit_catalog(fitted.data, signatures.data, _refit_options(args),
                                progress=lambda done: bar.update(done - bar.n),
@@ -405,6 +410,12 @@ def add_parsers(subparsers: Any) -> None:
                    choices=REFIT_METHODS, help="sparse refit rule (see sigforge.refit)")
     p.add_argument("--penalty", type=float, default=field_default(RefitOptions, "penalty"),
                    help="method negbin: base cost of a signature in log-likelihood units")
+    p.add_argument("--cohort-prior", action=argparse.BooleanOptionalAction,
+                   default=field_default(RefitOptions, "cohort_prior"),
+                   help="method negbin with several samples: learn how often each signature "
+                        "is active from the other samples of the catalog, shrunk to the "
+                        "--tumour-type prior (default: on; --no-cohort-prior fits every "
+                        "sample on its own)")
     # The literal values are genomics.reference's PAN_CANCER and NO_PRIOR (tested): generic
     # commands must not import genomics to build their parser.
     p.add_argument("--tumour-type", default="pan-cancer",

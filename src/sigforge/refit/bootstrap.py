@@ -3,8 +3,9 @@
 Orientation: catalog (m features, n samples), signatures (m, k), exposures (k, n). The
 bootstrap refits resamples of each sample with the sample's own method (negative-binomial
 resamples at the sample's dispersion for ``negbin``, multinomial ones otherwise); the
-stream of sample s is keyed by (seed, s's name) alone, so a sample's interval does not
-depend on the other samples of the run.
+stream of sample s is keyed by (seed, s's name) alone, so a sample's resamples do not depend
+on the other samples of the run (under the ``negbin`` cohort prior its costs do:
+:func:`.negbin.cohort_prior_costs`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_same_features
 from sigforge.nmf import kl_divergence
-from sigforge.refit.negbin import bootstrap_negbin, negbin_refit, signature_costs
+from sigforge.refit.negbin import (
+    bootstrap_negbin,
+    cohort_prior_costs,
+    negbin_refit,
+    signature_costs,
+)
 from sigforge.refit.options import RefitOptions
 from sigforge.refit.sparse import refit_sample
 
@@ -122,6 +128,15 @@ def _fit_sample(x: FloatArray, basis: FloatArray, options: RefitOptions, costs: 
     return point, bootstrap_exposures(x, basis, options, rng, costs, fitted)
 
 
+def _sample_costs(values: FloatArray, basis: FloatArray, options: RefitOptions,
+                  share: FloatArray | None) -> FloatArray:
+    """Each sample's signature costs (k, n): the base prior's, or the cohort prior's."""
+    costs = signature_costs(basis.shape[1], options.penalty, share)
+    if options.method == "negbin" and options.cohort_prior:
+        return cohort_prior_costs(values, basis, costs, options.penalty, share)
+    return np.repeat(costs[:, None], values.shape[1], axis=1)
+
+
 def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
                   options: RefitOptions | None = None,
                   progress: Callable[[int], None] | None = None,
@@ -138,7 +153,8 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
         Called with the number of samples finished.
     prevalence : Series, optional
         Share of tumours in which each signature (by name) is active: the soft prior of
-        method ``negbin`` (:func:`.negbin.signature_costs`); names it lacks get no prior.
+        method ``negbin`` (:func:`.negbin.signature_costs`); names it lacks get no prior. With
+        ``options.cohort_prior`` it is the base that the catalog's own shares are shrunk to.
 
     Raises
     ------
@@ -151,11 +167,12 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
     names = [str(c) for c in signatures.columns]
     share = None if prevalence is None else prevalence.reindex(names).to_numpy(np.float64)
-    costs = signature_costs(len(names), options.penalty, share)
+    costs = _sample_costs(values, basis, options, share)
     exposures = np.zeros((basis.shape[1], values.shape[1]))
     rows: list[dict[str, object]] = []
     for j, sample in enumerate(catalog.columns):
-        exposures[:, j], draws = _fit_sample(values[:, j], basis, options, costs, str(sample))
+        exposures[:, j], draws = _fit_sample(values[:, j], basis, options, costs[:, j],
+                                             str(sample))
         if draws is not None:
             rows += _interval_rows(str(sample), names, exposures[:, j], draws,
                                    options.confidence)

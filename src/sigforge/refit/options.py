@@ -38,6 +38,10 @@ class RefitOptions:
         ``nnls``: no selection.
     penalty : float, default=DEFAULT_PENALTY
         Base cost of a signature in log-likelihood units (method ``negbin``).
+    cohort_prior : bool, default=True
+        Method ``negbin`` on a catalog of several samples: learn how often each signature is
+        active from the other samples of the catalog (:func:`.negbin.cohort_prior_costs`), so
+        a sample's exposures depend on its cohort; False fits every sample on its own.
     likelihood_threshold : float
         Log-likelihood units a signature must be worth (method ``likelihood``).
     cosine_remove, cosine_add : float, default=0.01, 0.05
@@ -55,6 +59,7 @@ class RefitOptions:
 
     method: str = "negbin"
     penalty: float = DEFAULT_PENALTY
+    cohort_prior: bool = True
     likelihood_threshold: float = DEFAULT_LIKELIHOOD_THRESHOLD
     cosine_remove: float = 0.01
     cosine_add: float = 0.05

@@ -22,7 +22,8 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str,
              "--genome-build", genome_build, f"--decompose-into={signatures}",
              "--novel-below", str(section["novel_below"]), "--penalty",
              str(section["penalty"]), f"--tumour-type={section['tumour_type']}",
-             f"--assay={section.get('assay', 'genome')}"]
+             f"--assay={section.get('assay', 'genome')}",
+             "--cohort-prior" if section.get("cohort_prior", True) else "--no-cohort-prior"]
     if section.get("include_artefacts"):
         flags.append("--include-artefacts")
     if section.get("restrict_to"):
@@ -48,7 +49,9 @@ def generic_refit_flags(section: Mapping[str, Any], seed: int, counts: bool) -> 
     if counts:
         flags += ["--method", section["method"], "--bootstrap", str(section["bootstrap"]),
                   "--confidence", str(section["confidence"]), "--penalty",
-                  str(section["penalty"])]
+                  str(section["penalty"]),
+                  "--cohort-prior" if section.get("cohort_prior", True)
+                  else "--no-cohort-prior"]
     else:
         flags += ["--method", "nnls", "--bootstrap", "0"]
     return flags
