@@ -23,11 +23,11 @@ from sigforge.refit import (
     RefitOptions,
     bootstrap_exposures,
     percentile_interval,
+    refit_catalog,
     refit_matrix,
     sample_rng,
 )
 from sigforge.refit import _nbkernel as kernel
-from sigforge.refit import refit_catalog
 from sigforge.refit.negbin import (
     COHORT_PSEUDO_COUNT,
     COMMON_BONUS,

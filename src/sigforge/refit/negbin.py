@@ -160,8 +160,9 @@ def cohort_prior_costs(values: FloatArray, signatures: FloatArray, costs: FloatA
 
     The first pass chooses every sample's subset at ``costs`` (the base prior) and sets the
     costs to :func:`cohort_costs` of those choices; each of :data:`COHORT_ROUNDS` - 1 further
-    passes chooses again at the costs of the pass before. Samples without counts take no part (their costs stay ``costs``); with
-    fewer than two samples with counts the costs are ``costs`` for every sample.
+    passes chooses again at the costs of the pass before. Samples without counts take no part
+    (their costs stay ``costs``); with fewer than two samples with counts the costs are
+    ``costs`` for every sample.
     """
     k, n = signatures.shape[1], values.shape[1]
     out = np.repeat(np.asarray(costs, dtype=np.float64)[:, None], n, axis=1)
