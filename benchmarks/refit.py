@@ -22,8 +22,9 @@ learnt from the tumours refitted together, i.e. those of one type and reference 
 ``negbin + type`` (the tumour type's prior as the base, per-type protocol), ``negbin, no
 cohort prior`` (every tumour on its own at the pan-cancer prior), ``sigforge likelihood``
 (the previous default), NNLS, and SigProfilerAssignment 1.1.5 at its defaults (one CPU;
-from its own virtual environment, made on first use, ``--peer-venv``; never a dependency of sigforge). Several
-seeds: means and the spread (min-max) over seeds. Speed: sigforge's CPU per sample against all
+from its own virtual environment, made on first use, ``--peer-venv``; never a dependency of
+sigforge). Several seeds: means and the spread (min-max) over seeds. Speed: sigforge's CPU per
+sample against all
 of COSMIC without resampling, and 100 bootstrap resamples of the whole-COSMIC cohort against
 SigProfilerAssignment's CPU for its refit of the same cohort (same run). The script also
 times the per-patient command (``sigforge refit --vcf``) on a 30,000-SNV VCF.
