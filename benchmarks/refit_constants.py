@@ -1,20 +1,26 @@
 """Where the ``negbin`` refit loses Combined score on the per-tumour-type protocol, and what its
 constants change.
 
-For one channel set, noise model and seed (the cohorts of :mod:`refit_cohorts`), three tables:
+For one channel set, noise model and seed (the cohorts of :mod:`refit_cohorts`), four tables:
 
-- **constants**: Combined (sensitivity, precision, SMD) for each ``penalty:prior_weight`` pair
-  given, the prior being the pan-cancer prevalence term of
-  :func:`sigforge.refit.negbin.signature_costs` scaled by the weight (1 = the default);
+- **constants**: Combined (sensitivity, precision, SMD) of the per-tumour refit (every tumour
+  on its own, no cohort prior) for each ``penalty:prior_weight`` pair given, the prior being
+  the pan-cancer prevalence term of :func:`sigforge.refit.negbin.signature_costs` scaled by
+  the weight (1 = the default);
 - **dispersion**: the default costs with theta fixed at each value given (``--thetas``) instead
   of estimated per tumour;
-- **loss**: the default refit against the oracle (each tumour refitted to exactly its true
-  signatures), split into tumours whose called set is exactly the true set and the others:
-  how much of the SMD excess each carries, and the planted signatures missed (their true
-  counts) and the absent ones called.
+- **cohort prior**: Combined for each ``bonus:pseudo_count:rounds`` variant of the cohort prior
+  (:func:`sigforge.refit.negbin.cohort_prior_costs`) given with ``--cohort``, the tumours of
+  one type and reference set refitted together as one catalog; bonus 0 gives no bonus to
+  common signatures (the base prior's rule), 1 the full log odds;
+- **loss**: the per-tumour refit (no cohort prior) against the oracle (each tumour refitted to
+  exactly its true signatures), split into tumours whose called set is exactly the true set
+  and the others: how much of the SMD excess each carries, and the planted signatures missed
+  (their true counts) and the absent ones called.
 
     python benchmarks/refit_constants.py --context DBS78 --noise partial --nb-size 2 --seed 1 \\
-        --pairs 1.5:1 1.5:0 1.5:0.5 1.0:1 2.0:1 --thetas 1 2 4 8 20 10000
+        --pairs 1.5:1 1.5:0 1.5:0.5 1.0:1 2.0:1 --thetas 1 2 4 8 20 10000 \\
+        --cohort 0:20:1 0.5:20:1 1:20:1 0.5:10:1 0.5:40:1 0.5:20:2
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from sigforge.refit.negbin import (  # noqa: E402
     PRIOR_FLOOR,
     THETA_ROUNDS,
     THETA_START,
+    cohort_prior_costs,
 )
 
 
@@ -70,6 +77,34 @@ def refit_cohort(counts: pd.DataFrame, truth: pd.DataFrame, references: dict[str
         else:
             idx, w, _ = kernel.refit_counts(x, basis, costs, allowed, theta, False, 0)
         fitted.loc[[names[i] for i in idx], tumour] = w
+    return fitted
+
+
+def cohort_refit(counts: pd.DataFrame, truth: pd.DataFrame, references: dict[str, list[str]],
+                 cosmic: pd.DataFrame, bonus: float, pseudo_count: float, rounds: int
+                 ) -> pd.DataFrame:
+    """negbin exposures under one variant of the cohort prior: the tumours of one type and
+    reference set form one catalog, as a user refits a cohort against its universe."""
+    prevalence = load_prevalence("pan-cancer")
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for tumour, names in references.items():
+        groups.setdefault(tuple(names), []).append(tumour)
+    fitted = pd.DataFrame(0.0, index=truth.index, columns=truth.columns)
+    for names, tumours in groups.items():
+        basis = np.ascontiguousarray(cosmic[list(names)].to_numpy(np.float64))
+        values = counts[tumours].to_numpy(np.float64)
+        base = weighted_costs(list(names), 1.5, 1.0, prevalence)
+        share = prevalence.reindex(list(names)).to_numpy(np.float64)
+        costs = cohort_prior_costs(values, basis, base, 1.5, share, rounds=rounds,
+                                   pseudo_count=pseudo_count, bonus=bonus)
+        allowed = np.ones(len(names), dtype=np.bool_)
+        for j, tumour in enumerate(tumours):
+            x = np.ascontiguousarray(values[:, j])
+            if x.sum() == 0:
+                continue
+            idx, w, _ = kernel.refit_counts(x, basis, np.ascontiguousarray(costs[:, j]),
+                                            allowed, THETA_START, True, THETA_ROUNDS)
+            fitted.loc[[names[i] for i in idx], tumour] = w
     return fitted
 
 
@@ -113,6 +148,8 @@ def main() -> None:
     parser.add_argument("--pairs", nargs="*", default=["1.5:1"],
                         help="penalty:prior_weight pairs")
     parser.add_argument("--thetas", type=float, nargs="*", default=[])
+    parser.add_argument("--cohort", nargs="*", default=[],
+                        help="cohort-prior variants bonus:pseudo_count:rounds")
     args = parser.parse_args()
     counts, truth, references = rc.type_cohort(args.context, args.per_type,
                                                np.random.default_rng(args.seed), args.noise,
@@ -127,9 +164,16 @@ def main() -> None:
     for theta in args.thetas:
         fitted = refit_cohort(counts, truth, references, cosmic, 1.5, 1.0, theta)
         print(f"  theta fixed at {theta:g}: {summary(fitted, truth)}")
+    for variant in args.cohort:
+        bonus, pseudo, rounds = variant.split(":")
+        fitted = cohort_refit(counts, truth, references, cosmic, float(bonus), float(pseudo),
+                              int(rounds))
+        print(f"  cohort prior, bonus {bonus}, pseudo-count {pseudo}, {rounds} round(s): "
+              f"{summary(fitted, truth)}")
     default = refit_cohort(counts, truth, references, cosmic, 1.5, 1.0, None)
     best = oracle(counts, truth, cosmic)
-    print(f"  default: {summary(default, truth)}; oracle: {summary(best, truth)}")
+    print(f"  per tumour (no cohort prior): {summary(default, truth)}; "
+          f"oracle: {summary(best, truth)}")
     for line in loss_table(default, best, truth):
         print(f"  {line}")
 

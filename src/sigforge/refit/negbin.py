@@ -124,7 +124,9 @@ def signature_costs(k: int, penalty: float = DEFAULT_PENALTY,
 
 
 def cohort_costs(chosen: np.ndarray, penalty: float = DEFAULT_PENALTY,
-                 prevalence: FloatArray | None = None) -> FloatArray:
+                 prevalence: FloatArray | None = None, *,
+                 pseudo_count: float = COHORT_PSEUDO_COUNT,
+                 bonus: float = COMMON_BONUS) -> FloatArray:
     """Costs (k, n) of each of k signatures for each of n samples under the cohort prior.
 
     Parameters
@@ -136,31 +138,37 @@ def cohort_costs(chosen: np.ndarray, penalty: float = DEFAULT_PENALTY,
     prevalence : ndarray (k,), optional
         The base prior's shares (NaN or missing: 1/2, i.e. no information).
 
+    pseudo_count, bonus : float
+        How many samples the base prior weighs (``a`` below), and the share of negative log
+        odds taken off a cost (the defaults are the module's constants; other values are
+        for benchmarks/refit_constants.py).
+
     Sample j's share of signature s is ``(c_s - chosen[s, j] + a p0_s) / (n - 1 + a)`` with
-    ``c_s`` the samples that chose s and ``a`` = :data:`COHORT_PSEUDO_COUNT`; its cost is the
-    base cost plus the log odds against s, of which only :data:`COMMON_BONUS` counts when
-    they are negative (module docstring).
+    ``c_s`` the samples that chose s; its cost is the base cost plus the log odds against s,
+    of which only ``bonus`` counts when they are negative (module docstring).
     """
     k, n = chosen.shape
     base = np.full(k, 0.5) if prevalence is None else np.asarray(prevalence, dtype=np.float64)
     base = np.clip(np.where(np.isnan(base), 0.5, base), PRIOR_FLOOR, 1 - PRIOR_FLOOR)
     picked = chosen.astype(np.float64)
     others = picked.sum(axis=1, keepdims=True) - picked
-    share = (others + COHORT_PSEUDO_COUNT * base[:, None]) / (n - 1 + COHORT_PSEUDO_COUNT)
+    share = (others + pseudo_count * base[:, None]) / (n - 1 + pseudo_count)
     share = np.clip(share, PRIOR_FLOOR, 1 - PRIOR_FLOOR)
     odds = np.log((1 - share) / share)
-    odds = np.where(odds > 0, odds, COMMON_BONUS * odds)
+    odds = np.where(odds > 0, odds, bonus * odds)
     return float(penalty) + math.log(max(1.0, k / CANDIDATES_FREE)) + odds
 
 
 def cohort_prior_costs(values: FloatArray, signatures: FloatArray, costs: FloatArray,
                        penalty: float = DEFAULT_PENALTY,
-                       prevalence: FloatArray | None = None) -> FloatArray:
+                       prevalence: FloatArray | None = None, *, rounds: int = COHORT_ROUNDS,
+                       pseudo_count: float = COHORT_PSEUDO_COUNT,
+                       bonus: float = COMMON_BONUS) -> FloatArray:
     """Costs (k, n) of every sample of a catalog (m, n) under the cohort prior.
 
     The first pass chooses every sample's subset at ``costs`` (the base prior) and sets the
-    costs to :func:`cohort_costs` of those choices; each of :data:`COHORT_ROUNDS` - 1 further
-    passes chooses again at the costs of the pass before. Samples without counts take no part
+    costs to :func:`cohort_costs` of those choices; each of ``rounds`` - 1 further passes
+    chooses again at the costs of the pass before. Samples without counts take no part
     (their costs stay ``costs``); with fewer than two samples with counts the costs are
     ``costs`` for every sample.
     """
@@ -169,11 +177,12 @@ def cohort_prior_costs(values: FloatArray, signatures: FloatArray, costs: FloatA
     fitted = np.flatnonzero(values.sum(axis=0) > 0)
     if fitted.size < 2:
         return out
-    for _ in range(COHORT_ROUNDS):
+    for _ in range(rounds):
         chosen = np.zeros((k, fitted.size), dtype=np.bool_)
         for column, j in enumerate(fitted):
             chosen[negbin_refit(values[:, j], signatures, out[:, j])[2], column] = True
-        out[:, fitted] = cohort_costs(chosen, penalty, prevalence)
+        out[:, fitted] = cohort_costs(chosen, penalty, prevalence, pseudo_count=pseudo_count,
+                                      bonus=bonus)
     return out
 
 
