@@ -54,12 +54,12 @@ one sample keeps the base prior exactly). A share above 1/2 lowers the signature
 its log odds (:data:`COMMON_BONUS`): a signature most of this cohort carries needs less evidence
 in one more sample. The shipped table never lowers a cost, because it describes other cohorts.
 The shares come from :data:`COHORT_ROUNDS` pass(es) over the cohort; the final fit is one
-more. This is an
-empirical-Bayes estimate of the prior inclusion probabilities (Scott & Berger, J. Stat. Plan.
-Inference 2010, on learning the prior odds of inclusion from the data rather than fixing them);
-on the synthetic per-tumour-type cohorts of ``benchmarks/refit.py`` it raised Combined by
-0.02-0.07 (SBS96), 0.02-0.03 (DBS78) and 0.00-0.01 (ID83), and it lowered false calls against
-all of COSMIC (docs/benchmarks.md). A sample's exposures therefore depend on the other samples
+more. This is an empirical-Bayes estimate of the prior inclusion probabilities (Scott & Berger,
+J. Stat. Plan. Inference 2010, on learning the prior odds of inclusion from the data rather
+than fixing them); on the synthetic per-tumour-type cohorts of ``benchmarks/refit.py`` it
+raised Combined by 0.03-0.06 (SBS96), about 0.02 (DBS78) and 0.003-0.02 (ID83), and it
+lowered false calls against all of COSMIC from 0.025 to 0.015 per tumour (docs/benchmarks.md;
+the constants: ``benchmarks/refit_constants.py --cohort``). A sample's exposures therefore depend on the other samples
 of its catalog; ``RefitOptions(cohort_prior=False)`` (``--no-cohort-prior``) fits every sample
 on its own.
 
@@ -137,7 +137,6 @@ def cohort_costs(chosen: np.ndarray, penalty: float = DEFAULT_PENALTY,
         Base cost of every signature.
     prevalence : ndarray (k,), optional
         The base prior's shares (NaN or missing: 1/2, i.e. no information).
-
     pseudo_count, bonus : float
         How many samples the base prior weighs (``a`` below), and the share of negative log
         odds taken off a cost (the defaults are the module's constants; other values are
