@@ -59,9 +59,9 @@ J. Stat. Plan. Inference 2010, on learning the prior odds of inclusion from the 
 than fixing them); on the synthetic per-tumour-type cohorts of ``benchmarks/refit.py`` it
 raised Combined by 0.03-0.06 (SBS96), about 0.02 (DBS78) and 0.003-0.02 (ID83), and it
 lowered false calls against all of COSMIC from 0.025 to 0.015 per tumour (docs/benchmarks.md;
-the constants: ``benchmarks/refit_constants.py --cohort``). A sample's exposures therefore depend on the other samples
-of its catalog; ``RefitOptions(cohort_prior=False)`` (``--no-cohort-prior``) fits every sample
-on its own.
+the constants: ``benchmarks/refit_constants.py --cohort``). A sample's exposures therefore
+depend on the other samples of its catalog; ``RefitOptions(cohort_prior=False)``
+(``--no-cohort-prior``) fits every sample on its own.
 
 Bootstrap resamples (:func:`bootstrap_negbin`) are negative-binomial draws around the observed
 counts at the sample's dispersion (so intervals widen with overdispersion), estimated for them
