@@ -320,7 +320,7 @@ def test_intervals_keep_their_coverage_under_the_cohort_prior() -> None:
                                   prevalence=load_prevalence("pan-cancer")).intervals
         lower = intervals.pivot(columns="signature", values="lower").loc[counts.columns, names]
         upper = intervals.pivot(columns="signature", values="upper").loc[counts.columns, names]
-        inside = (lower.to_numpy().T <= truth) & (truth <= upper.to_numpy().T)
+        inside = (truth >= lower.to_numpy().T) & (truth <= upper.to_numpy().T)
         coverage[cohort] = inside[active].mean()
     assert 0.93 <= coverage[True] <= 0.99 and abs(coverage[True] - coverage[False]) < 0.01, \
         coverage
