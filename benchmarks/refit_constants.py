@@ -45,6 +45,7 @@ from sigforge.refit.negbin import (  # noqa: E402
     THETA_ROUNDS,
     THETA_START,
     cohort_prior_costs,
+    negbin_refit,
 )
 
 
@@ -95,16 +96,11 @@ def cohort_refit(counts: pd.DataFrame, truth: pd.DataFrame, references: dict[str
         values = counts[tumours].to_numpy(np.float64)
         base = weighted_costs(list(names), 1.5, 1.0, prevalence)
         share = prevalence.reindex(list(names)).to_numpy(np.float64)
-        costs = cohort_prior_costs(values, basis, base, 1.5, share, rounds=rounds,
-                                   pseudo_count=pseudo_count, bonus=bonus)
-        allowed = np.ones(len(names), dtype=np.bool_)
+        costs, starts = cohort_prior_costs(values, basis, base, 1.5, share, rounds=rounds,
+                                           pseudo_count=pseudo_count, bonus=bonus)
         for j, tumour in enumerate(tumours):
-            x = np.ascontiguousarray(values[:, j])
-            if x.sum() == 0:
-                continue
-            idx, w, _ = kernel.refit_counts(x, basis, np.ascontiguousarray(costs[:, j]),
-                                            allowed, THETA_START, True, THETA_ROUNDS)
-            fitted.loc[[names[i] for i in idx], tumour] = w
+            exposure, _, idx = negbin_refit(values[:, j], basis, costs[:, j], starts[j])
+            fitted.loc[[names[i] for i in idx], tumour] = exposure[idx]
     return fitted
 
 

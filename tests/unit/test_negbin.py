@@ -218,8 +218,8 @@ def test_the_cohort_prior_keeps_lone_samples_and_order() -> None:
     base = signature_costs(CANDIDATES.shape[1], 1.5,
                            prevalence.reindex(CANDIDATES.columns).to_numpy())
     one = counts[["T00", "empty"]].to_numpy(np.float64)
-    assert np.array_equal(cohort_prior_costs(one, CANDIDATES.to_numpy(), base, 1.5),
-                          np.column_stack([base, base]))
+    costs, starts = cohort_prior_costs(one, CANDIDATES.to_numpy(), base, 1.5)
+    assert np.array_equal(costs, np.column_stack([base, base])) and starts == [None, None]
     cohort = RefitOptions(bootstrap=0)
     alone = RefitOptions(bootstrap=0, cohort_prior=False)
     together = refit_catalog(counts, CANDIDATES, cohort, prevalence=prevalence).exposures

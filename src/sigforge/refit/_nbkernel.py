@@ -258,10 +258,19 @@ def refit_counts(x, S, cost, allowed, theta0, estimate, rounds):  # pragma: no c
 
     With ``estimate``, theta starts at theta0 and is re-estimated by maximum likelihood from
     the chosen model's fit, up to ``rounds`` times (stopping once it moves by under 10%),
-    with one last search at the final theta; otherwise theta0 is used as given.
+    with one last search at the final theta; otherwise theta0 is used as given. The search
+    starts from the empty subset.
     """
-    idx = np.empty(0, dtype=np.int64)
-    w = np.empty(0)
+    return refit_from(x, S, cost, allowed, theta0, estimate, rounds,
+                      np.empty(0, dtype=np.int64), np.empty(0))
+
+
+@njit(cache=True, error_model="numpy")
+def refit_from(x, S, cost, allowed, theta0, estimate, rounds, idx0, w0):  # pragma: no cover
+    """:func:`refit_counts` with the search starting from the subset idx0 (exposures w0):
+    the sample's own earlier fit, when only the costs have moved since."""
+    idx = idx0.copy()
+    w = w0.copy()
     theta = theta0
     if estimate:
         mu = np.empty(S.shape[0])

@@ -118,9 +118,11 @@ def _interval_rows(sample: str, names: Sequence[str], point: FloatArray, draws: 
 
 
 def _fit_sample(x: FloatArray, basis: FloatArray, options: RefitOptions, costs: FloatArray,
-                sample: str) -> tuple[FloatArray, FloatArray | None]:
-    """One sample's exposures and, with bootstrap, its resampled exposures (B, k)."""
-    fitted = negbin_refit(x, basis, costs) if options.method == "negbin" else None
+                sample: str, start: tuple[FloatArray, float, np.ndarray] | None = None
+                ) -> tuple[FloatArray, FloatArray | None]:
+    """One sample's exposures and, with bootstrap, its resampled exposures (B, k); ``start``:
+    the sample's negbin fit of the cohort prior's pass, where the search starts."""
+    fitted = negbin_refit(x, basis, costs, start) if options.method == "negbin" else None
     point = fitted[0] if fitted is not None else refit_sample(x, basis, options, costs)
     if not options.bootstrap:
         return point, None
@@ -129,12 +131,14 @@ def _fit_sample(x: FloatArray, basis: FloatArray, options: RefitOptions, costs: 
 
 
 def _sample_costs(values: FloatArray, basis: FloatArray, options: RefitOptions,
-                  share: FloatArray | None) -> FloatArray:
-    """Each sample's signature costs (k, n): the base prior's, or the cohort prior's."""
+                  share: FloatArray | None
+                  ) -> tuple[FloatArray, list[tuple[FloatArray, float, np.ndarray] | None]]:
+    """Each sample's signature costs (k, n), the base prior's or the cohort prior's, and
+    where each sample's search starts (the cohort prior's last fit, or None)."""
     costs = signature_costs(basis.shape[1], options.penalty, share)
     if options.method == "negbin" and options.cohort_prior:
         return cohort_prior_costs(values, basis, costs, options.penalty, share)
-    return np.repeat(costs[:, None], values.shape[1], axis=1)
+    return np.repeat(costs[:, None], values.shape[1], axis=1), [None] * values.shape[1]
 
 
 def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
@@ -167,12 +171,12 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
     names = [str(c) for c in signatures.columns]
     share = None if prevalence is None else prevalence.reindex(names).to_numpy(np.float64)
-    costs = _sample_costs(values, basis, options, share)
+    costs, starts = _sample_costs(values, basis, options, share)
     exposures = np.zeros((basis.shape[1], values.shape[1]))
     rows: list[dict[str, object]] = []
     for j, sample in enumerate(catalog.columns):
         exposures[:, j], draws = _fit_sample(values[:, j], basis, options, costs[:, j],
-                                             str(sample))
+                                             str(sample), starts[j])
         if draws is not None:
             rows += _interval_rows(str(sample), names, exposures[:, j], draws,
                                    options.confidence)

@@ -162,34 +162,43 @@ def cohort_prior_costs(values: FloatArray, signatures: FloatArray, costs: FloatA
                        penalty: float = DEFAULT_PENALTY,
                        prevalence: FloatArray | None = None, *, rounds: int = COHORT_ROUNDS,
                        pseudo_count: float = COHORT_PSEUDO_COUNT,
-                       bonus: float = COMMON_BONUS) -> FloatArray:
-    """Costs (k, n) of every sample of a catalog (m, n) under the cohort prior.
+                       bonus: float = COMMON_BONUS
+                       ) -> tuple[FloatArray, list[tuple[FloatArray, float, np.ndarray] | None]]:
+    """Costs (k, n) of every sample of a catalog (m, n) under the cohort prior, and each
+    sample's fit of the last pass (None where there was none).
 
     The first pass chooses every sample's subset at ``costs`` (the base prior) and sets the
     costs to :func:`cohort_costs` of those choices; each of ``rounds`` - 1 further passes
-    chooses again at the costs of the pass before. Samples without counts take no part
-    (their costs stay ``costs``); with fewer than two samples with counts the costs are
-    ``costs`` for every sample.
+    chooses again at the costs of the pass before, starting from the sample's previous fit.
+    The fits returned are where the final fit at the returned costs starts
+    (:func:`negbin_refit` ``start``), which makes it a short search. Samples without counts
+    take no part (their costs stay ``costs``); with fewer than two samples with counts the
+    costs are ``costs`` for every sample and there are no fits.
     """
     k, n = signatures.shape[1], values.shape[1]
     out = np.repeat(np.asarray(costs, dtype=np.float64)[:, None], n, axis=1)
+    fits: list[tuple[FloatArray, float, np.ndarray] | None] = [None] * n
     fitted = np.flatnonzero(values.sum(axis=0) > 0)
     if fitted.size < 2:
-        return out
+        return out, fits
     for _ in range(rounds):
         chosen = np.zeros((k, fitted.size), dtype=np.bool_)
         for column, j in enumerate(fitted):
-            chosen[negbin_refit(values[:, j], signatures, out[:, j])[2], column] = True
+            fits[j] = negbin_refit(values[:, j], signatures, out[:, j], fits[j])
+            chosen[fits[j][2], column] = True
         out[:, fitted] = cohort_costs(chosen, penalty, prevalence, pseudo_count=pseudo_count,
                                       bonus=bonus)
-    return out
+    return out, fits
 
 
-def negbin_refit(x: FloatArray, signatures: FloatArray, costs: FloatArray
+def negbin_refit(x: FloatArray, signatures: FloatArray, costs: FloatArray,
+                 start: tuple[FloatArray, float, np.ndarray] | None = None
                  ) -> tuple[FloatArray, float, np.ndarray]:
     """Exposures (k,), the dispersion theta and the chosen columns of one sample's counts.
 
-    A sample without counts gets zero exposures, theta NaN and no columns.
+    A sample without counts gets zero exposures, theta NaN and no columns. ``start``: an
+    earlier result of this function for the same counts (at other costs), from whose subset,
+    exposures and theta the search starts instead of from nothing and THETA_START.
     """
     counts = np.ascontiguousarray(x, dtype=np.float64)
     basis = np.ascontiguousarray(signatures, dtype=np.float64)
@@ -197,8 +206,15 @@ def negbin_refit(x: FloatArray, signatures: FloatArray, costs: FloatArray
     if not counts.sum() > 0:
         return exposure, math.nan, np.empty(0, dtype=np.int64)
     allowed = np.ones(basis.shape[1], dtype=np.bool_)
-    idx, weights, theta = kernel.refit_counts(counts, basis, np.ascontiguousarray(costs),
-                                              allowed, THETA_START, True, THETA_ROUNDS)
+    cost = np.ascontiguousarray(costs, dtype=np.float64)
+    if start is None:
+        idx, weights, theta = kernel.refit_counts(counts, basis, cost, allowed, THETA_START,
+                                                  True, THETA_ROUNDS)
+    else:
+        before, theta0, chosen = start
+        idx, weights, theta = kernel.refit_from(counts, basis, cost, allowed, theta0, True,
+                                                THETA_ROUNDS, chosen.astype(np.int64),
+                                                before[chosen].astype(np.float64))
     exposure[idx] = weights
     return exposure, float(theta), idx
 
