@@ -234,6 +234,28 @@ def test_the_cohort_prior_keeps_lone_samples_and_order() -> None:
     assert not together["empty"].any()
 
 
+def test_a_search_started_at_its_own_result_stays_there() -> None:
+    """negbin_refit started from its own result at the same costs (what the cohort prior's
+    final pass does when the costs did not move) returns the same subset, theta and
+    exposures; started from a poor subset it still reaches the cold search's subset."""
+    rng = np.random.default_rng(12)
+    counts, _ = _planted(8, rng, size=10.0)
+    basis = CANDIDATES.to_numpy()
+    costs = signature_costs(basis.shape[1], 1.5,
+                            load_prevalence("pan-cancer").reindex(CANDIDATES.columns).to_numpy())
+    for j in range(counts.shape[1]):
+        cold = negbin_refit(counts[:, j], basis, costs)
+        warm = negbin_refit(counts[:, j], basis, costs, start=cold)
+        assert np.array_equal(np.sort(warm[2]), np.sort(cold[2]))
+        assert warm[1] == pytest.approx(cold[1], rel=1e-9)
+        np.testing.assert_allclose(warm[0], cold[0], rtol=1e-9, atol=1e-9)
+        poor = np.zeros(basis.shape[1])
+        poor[CANDIDATES.columns.get_loc("SBS40c")] = counts[:, j].sum()
+        moved = negbin_refit(counts[:, j], basis, costs,
+                             start=(poor, 20.0, np.array([CANDIDATES.columns.get_loc("SBS40c")])))
+        assert set(moved[2]) == set(cold[2]), (j, moved[2], cold[2])
+
+
 def test_unknown_tumour_type_lists_the_known_ones() -> None:
     assert {"pan-cancer", "Liver-HCC", "none"} <= set(tumour_types())
     assert load_prevalence("none") is None

@@ -102,6 +102,12 @@ COHORT_ROUNDS = 1
 COMMON_BONUS = 0.5
 
 
+def base_cost(k: int, penalty: float = DEFAULT_PENALTY) -> float:
+    """The cost of any one of k candidates before a prior: ``penalty`` plus the
+    multiple-testing term ``log(k / 6)`` when there are more than 6 (module docstring)."""
+    return float(penalty) + math.log(max(1.0, k / CANDIDATES_FREE))
+
+
 def signature_costs(k: int, penalty: float = DEFAULT_PENALTY,
                     prevalence: FloatArray | None = None) -> FloatArray:
     """Cost (log-likelihood units) each of k candidate signatures must be worth.
@@ -115,7 +121,7 @@ def signature_costs(k: int, penalty: float = DEFAULT_PENALTY,
     prevalence : ndarray (k,), optional
         Share of tumours in which each signature is active (NaN = unknown: no prior term).
     """
-    costs = np.full(k, float(penalty) + math.log(max(1.0, k / CANDIDATES_FREE)))
+    costs = np.full(k, base_cost(k, penalty))
     if prevalence is not None:
         share = np.clip(np.asarray(prevalence, dtype=np.float64), PRIOR_FLOOR, 1 - PRIOR_FLOOR)
         odds = np.log((1 - share) / share)
@@ -155,7 +161,7 @@ def cohort_costs(chosen: np.ndarray, penalty: float = DEFAULT_PENALTY,
     share = np.clip(share, PRIOR_FLOOR, 1 - PRIOR_FLOOR)
     odds = np.log((1 - share) / share)
     odds = np.where(odds > 0, odds, bonus * odds)
-    return float(penalty) + math.log(max(1.0, k / CANDIDATES_FREE)) + odds
+    return base_cost(k, penalty) + odds
 
 
 def cohort_prior_costs(values: FloatArray, signatures: FloatArray, costs: FloatArray,
