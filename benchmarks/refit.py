@@ -173,9 +173,7 @@ def per_type(context: str, per_type: int, seed: int, spa: Path | None, work: Pat
     counts, truth, references = rc.type_cohort(context, per_type, np.random.default_rng(seed),
                                                noise, nb_size)
     cosmic = rc.reference(context)
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for tumour, names in references.items():
-        groups.setdefault(tuple(names), []).append(tumour)
+    groups = rc.reference_groups(references)
     tools = {"sigforge negbin": ("negbin", "pan-cancer", True),
              "negbin + type": ("negbin", "type", True),
              "negbin, no cohort prior": ("negbin", "pan-cancer", False),

@@ -84,6 +84,16 @@ def universe(table: pd.DataFrame, tumour_type: str) -> list[str]:
     return [c for c in rows.columns if (rows[c] > 0).any()]
 
 
+def reference_groups(references: dict[str, list[str]]) -> dict[tuple[str, ...], list[str]]:
+    """Tumours grouped by their reference set: each group is one catalog refitted together
+    (a type's tumours, its MSI-H ones apart), as a user refits one cohort against one
+    universe."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for tumour, names in references.items():
+        groups.setdefault(tuple(names), []).append(tumour)
+    return groups
+
+
 def type_cohort(context: str, per_type: int, rng: np.random.Generator,
                 noise: str = "channel", nb_size: float = 10.0
                 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:

@@ -26,7 +26,6 @@ For one channel set, noise model and seed (the cohorts of :mod:`refit_cohorts`),
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -40,19 +39,20 @@ from refit import oracle  # noqa: E402
 from sigforge.genomics.reference import load_prevalence  # noqa: E402
 from sigforge.refit import _nbkernel as kernel  # noqa: E402
 from sigforge.refit.negbin import (  # noqa: E402
-    CANDIDATES_FREE,
     PRIOR_FLOOR,
     THETA_ROUNDS,
     THETA_START,
+    base_cost,
     cohort_prior_costs,
     negbin_refit,
+    signature_costs,
 )
 
 
 def weighted_costs(names: list[str], penalty: float, weight: float,
                    prevalence: pd.Series) -> np.ndarray:
     """signature_costs with the prior's log odds scaled by ``weight``."""
-    costs = np.full(len(names), penalty + math.log(max(1.0, len(names) / CANDIDATES_FREE)))
+    costs = np.full(len(names), base_cost(len(names), penalty))
     share = np.clip(prevalence.reindex(names).to_numpy(np.float64), PRIOR_FLOOR,
                     1 - PRIOR_FLOOR)
     odds = np.where(np.isnan(share), 0.0, np.maximum(np.log((1 - share) / share), 0.0))
@@ -87,15 +87,12 @@ def cohort_refit(counts: pd.DataFrame, truth: pd.DataFrame, references: dict[str
     """negbin exposures under one variant of the cohort prior: the tumours of one type and
     reference set form one catalog, as a user refits a cohort against its universe."""
     prevalence = load_prevalence("pan-cancer")
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for tumour, names in references.items():
-        groups.setdefault(tuple(names), []).append(tumour)
     fitted = pd.DataFrame(0.0, index=truth.index, columns=truth.columns)
-    for names, tumours in groups.items():
+    for names, tumours in rc.reference_groups(references).items():
         basis = np.ascontiguousarray(cosmic[list(names)].to_numpy(np.float64))
         values = counts[tumours].to_numpy(np.float64)
-        base = weighted_costs(list(names), 1.5, 1.0, prevalence)
         share = prevalence.reindex(list(names)).to_numpy(np.float64)
+        base = signature_costs(len(names), 1.5, share)
         costs, starts = cohort_prior_costs(values, basis, base, 1.5, share, rounds=rounds,
                                            pseudo_count=pseudo_count, bonus=bonus)
         for j, tumour in enumerate(tumours):
