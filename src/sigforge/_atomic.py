@@ -4,7 +4,8 @@ complete, and a failed command can take back everything it created.
 A killed process therefore never leaves a half-written file that a workflow engine would
 mistake for a finished one (:func:`atomic_write`), the temporaries of writers killed earlier
 are cleared away, and :func:`removed_on_failure` lets a command that fails half-way remove the
-outputs it had already finished. :mod:`sigforge.io` re-exports the public names.
+outputs it had already finished; within :func:`protected_inputs` no write may replace one of
+the command's input files. :mod:`sigforge.io` re-exports the public names.
 """
 
 from __future__ import annotations
@@ -66,6 +67,56 @@ def _remove_stale_temporaries(folder: Path) -> None:
                         os.unlink(entry.path)
 
 
+class OutputClashError(ValueError):
+    """An output would replace a file the running command reads (see :func:`protected_inputs`)."""
+
+
+# The files the running command reads, by (device, inode), with the option that named each.
+_INPUTS: dict[tuple[int, int], str] = {}
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, following links; None when there is none."""
+    try:
+        status = path.stat()
+    except (OSError, ValueError):
+        return None
+    return status.st_dev, status.st_ino
+
+
+@contextlib.contextmanager
+def protected_inputs(inputs: dict[Path, str]) -> Iterator[None]:
+    """Within the block, :func:`atomic_write` refuses to replace any of ``inputs`` (path ->
+    how the user named it, e.g. ``--catalog out/exposures.tsv``).
+
+    Why: an output path that happens to be an input (``--out`` the folder a catalog lies in,
+    an output name equal to the input's) would otherwise replace the user's data with the
+    result, silently and irrecoverably. Files are compared by device and inode, so another
+    spelling of the same path, or a hard link to it, is caught too.
+    """
+    added = []
+    for path, label in inputs.items():
+        key = _identity(Path(path))
+        if key is not None and key not in _INPUTS:
+            _INPUTS[key] = label
+            added.append(key)
+    try:
+        yield
+    finally:
+        for key in added:
+            del _INPUTS[key]
+
+
+def _refuse_input_clash(target: Path) -> None:
+    """Raise :class:`OutputClashError` when ``target`` is a protected input file."""
+    label = _INPUTS.get(_identity(target)) if _INPUTS else None
+    if label is not None:
+        raise OutputClashError(
+            f"output {target} would overwrite the input {label}: this command never "
+            "replaces a file it reads. Choose another --out folder (or file), or move the "
+            "input out of it.")
+
+
 # The lists of removed_on_failure blocks now open (innermost last); atomic_write adds to each.
 _RECORDERS: list[list[Path]] = []
 
@@ -121,12 +172,14 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
     """Open a temporary file beside ``path`` and rename it over ``path`` only on success.
 
     A killed process therefore never leaves a half-written output that a workflow engine
-    would mistake for a finished one. ``mkstemp`` creates the temporary file with mode 600;
-    it is given ``0o666 & ~umask`` before the rename, so outputs get the permissions any other
-    newly created file would get (644 under umask 022, 664 under 002) and a group can read
-    them.
+    would mistake for a finished one; a ``path`` that is one of the command's inputs
+    (:func:`protected_inputs`) is refused before anything is written. ``mkstemp`` creates
+    the temporary file with mode 600; it is given ``0o666 & ~umask`` before the rename, so
+    outputs get the permissions any other newly created file would get (644 under umask 022,
+    664 under 002) and a group can read them.
     """
     target = Path(path)
+    _refuse_input_clash(target)
     _make_folder(target.parent)
     _remove_stale_temporaries(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

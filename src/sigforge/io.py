@@ -112,6 +112,23 @@ def _read_parquet_as_text(path: Path) -> pd.DataFrame:
     return frame.map(lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v))
 
 
+def _check_text_format(path: Path) -> None:
+    """Refuse a gzip-compressed or Parquet file given under a text table's name, naming the
+    format and the fix, instead of reporting its first bytes as text that is not UTF-8."""
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        plain = path.with_suffix("") if path.suffix.lower() == ".gz" else path.with_name(
+            f"{path.stem}.plain{path.suffix}")
+        raise InputError(f"{path}: is gzip-compressed, but tables are read as plain text. "
+                         f"Decompress it first (e.g. gzip -dc {path} > {plain}) and give the "
+                         "decompressed file.")
+    if magic == b"PAR1":
+        raise InputError(f"{path}: is a Parquet file, but only names ending in .parquet are "
+                         "read as Parquet (others as tab- or comma-separated text). Rename it "
+                         f"to end in .parquet (e.g. mv {path} {path.with_suffix('.parquet')}).")
+
+
 def _header_line(path: Path) -> str:
     """The first line of a text table (BOM removed); an error for an empty file."""
     with open(path, encoding="utf-8-sig") as handle:
@@ -154,6 +171,7 @@ def _read_raw_table(path: Path) -> pd.DataFrame:
     check_regular_file(path, str(path))
     if path.suffix.lower() == ".parquet":
         return _read_parquet_as_text(path)
+    _check_text_format(path)
     first = _header_line(path)
     separator = "\t" if first.count("\t") >= first.count(",") else ","
     header = next(csv.reader([first.rstrip("\r\n")], delimiter=separator), [])

@@ -234,7 +234,7 @@ def test_samples_differing_after_a_dot_get_their_own_figures(tmp_path: Path) -> 
     (["--ranks", "5-2"], ["'5-2' holds no rank", "smaller rank first"]),
     (["--ranks", "0"], ["ranks must be >= 1"]),
     (["--ranks", "two"], ["expected ranks like '2-8'"]),
-    (["--ranks", "2", "--replicates", "0"], ["replicates >= 2", "got 0"]),
+    (["--ranks", "2", "--replicates", "0"], ["from 2 to 10,000", "got '0'"]),
     (["--ranks", "2", "--replicates-per-chunk", "0"], ["chunk size >= 1"]),
     (["--ranks", "2", "--threads", "0"], ["--threads", "got 0"]),
     (["--ranks", "2", "--max-iter", "0"], ["--max-iter >= 1", "got 0"]),

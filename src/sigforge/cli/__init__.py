@@ -23,10 +23,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import sigforge
+from sigforge._atomic import protected_inputs
 from sigforge.cli._common import COMMANDS, Handler
 from sigforge.cli.outputs import (
     check_output_file,
@@ -91,13 +94,45 @@ _NAME_OPTIONS = (("name", "--name"), ("modalities", "--modalities"))
 def _check_destinations(args: argparse.Namespace) -> None:
     """Check --out and the names of output files before any work starts (creates nothing)."""
     if args.command in _FILE_OUTPUTS:
-        check_output_file(args.out)
+        check_output_file(args.out, args.command)
     else:
         check_output_folder(args.out)
     for attribute, option in _NAME_OPTIONS:
         value = getattr(args, attribute, None)
         for name in [value] if isinstance(value, str) else value or []:
             check_plain_name(name, option)
+
+
+# Options that name outputs or no files at all: never inputs to protect.
+_NOT_INPUTS = frozenset({"out", "page_dir", "command", "handler", "quiet", "debug"})
+# Commands whose folder options are read file by file (each folder's files are inputs).
+_FOLDER_INPUTS = {"merge-catalogs": "inputs"}
+
+
+def _input_files(args: argparse.Namespace) -> dict[Path, str]:
+    """The existing files the command was given to read (path -> how the user named it),
+    which no output of the command may replace (:func:`protected_inputs`).
+
+    Every option value (or list item) naming an existing file counts; for the commands in
+    :data:`_FOLDER_INPUTS`, so do the files directly inside the folders that option names.
+    """
+    inputs: dict[Path, str] = {}
+    folder_option = _FOLDER_INPUTS.get(args.command)
+    for name, value in vars(args).items():
+        if name in _NOT_INPUTS:
+            continue
+        option = f"--{name.replace('_', '-')}"
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if not isinstance(item, str | os.PathLike) or not str(item):
+                continue
+            path = Path(item)
+            if os.path.isfile(path):  # False, not an error, for a name too long to be a file
+                inputs[path] = f"{option} {path}"
+            elif name == folder_option and os.path.isdir(path):
+                for child in sorted(path.iterdir()):
+                    if child.is_file():
+                        inputs[child] = f"{child} (in {option} {path})"
+    return inputs
 
 
 def _fail(command: str, message: str) -> None:
@@ -112,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         _check_destinations(args)
         handler: Handler = args.handler
-        with removed_on_failure():
+        with protected_inputs(_input_files(args)), removed_on_failure():
             handler(args)
     except (InputError, ValueError) as err:
         _fail(args.command, str(err))

@@ -125,6 +125,32 @@ def cosine_type(*, above_zero: bool = False) -> Callable[[str], float]:
     return parse
 
 
+#: Largest rank any discovery command accepts: far above any signature count (COSMIC holds
+#: about a hundred), and it bounds the work a mistyped --ranks can queue.
+MAX_RANK = 1000
+#: Most bootstrap replicates per rank a discovery command accepts (SigProfilerExtractor's
+#: default is 100; thousands already take hours).
+MAX_REPLICATES = 10_000
+
+
+def count_type(low: int, high: int, what: str) -> Callable[[str], int]:
+    """argparse type of a whole number from ``low`` to ``high``: a count of replicates, a
+    rank bound... Refused at parse time, so a typo (an extra zero or ten) cannot queue a run
+    that would never end or exhaust the memory."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what}: a whole number from {low:,} to "
+                                             f"{high:,}, got '{text}'")
+        return value
+
+    return parse
+
+
 def add_seed(parser: argparse.ArgumentParser, what: str = "") -> None:
     """--seed, defaulting to the one global default seed (also the config's)."""
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"global seed{what}")
@@ -147,7 +173,8 @@ def add_drop_empty(parser: argparse.ArgumentParser) -> None:
 def add_skip_options(parser: argparse.ArgumentParser) -> None:
     """--drop-empty and --skip-unfactorable: how a discovery step treats thin catalogs."""
     add_drop_empty(parser)
-    parser.add_argument("--skip-unfactorable", type=int, default=None, metavar="KMAX",
+    parser.add_argument("--skip-unfactorable", default=None, metavar="KMAX",
+                        type=count_type(1, MAX_RANK, "the largest rank of the run"),
                         help="the largest rank of the run: a catalog too thin to factor at it "
                              "(fewer samples or channels with a mutation than KMAX, or fewer "
                              "than 20 mutations per signature) is not factored; the step writes "

@@ -55,10 +55,20 @@ def _rename(samples: list[Any], names: list[str] | None, path: Path) -> None:
     samples[0].sample = names.pop(0)
 
 
+#: Header of the catalogs' channel column (:func:`sigforge.io.write_matrix`): no sample name.
+_CHANNEL_LABEL = "MutationType"
+
+
 def _check_unique(named: list[tuple[str, str]]) -> None:
-    """Reject a sample name that two inputs share, naming both files and the fixes."""
+    """Reject a sample name that two inputs share, or that is the catalogs' channel header,
+    naming the files and the fixes."""
     seen: dict[str, str] = {}
     for name, source in named:
+        if name == _CHANNEL_LABEL:
+            raise InputError(f"sample name '{name}' (from {source}) is the catalogs' channel "
+                             "column header, so the written catalog would hold that column "
+                             "twice. Name the sample otherwise with --sample-name (or "
+                             "--sample-from-filename).")
         if name in seen:
             raise InputError(f"sample name '{name}' comes from both {seen[name]} and {source} "
                              "(e.g. the same VCF sample column in two files). Name the samples "
@@ -116,9 +126,23 @@ def catalog(args: argparse.Namespace) -> None:
     for context, frame in catalogs.items():
         write_matrix(frame, out / f"{context}.tsv", integer=True)
     write_table(log, out / "catalog_log.tsv")
+    _remove_other_contexts(out, options.contexts)
     totals = ", ".join(f"{c} {int(frame.to_numpy().sum())}" for c, frame in catalogs.items())
     logger.info("%d samples from %d files; counted %s; wrote %s", len(samples), len(paths),
                 totals, out)
+
+
+def _remove_other_contexts(out: Path, contexts: tuple[str, ...]) -> None:
+    """Delete catalogs of contexts this run did not count from ``out``: an earlier run with
+    other --contexts left them, and beside this run's log (which counts none of them) they
+    would pass for its results (``merge-catalogs`` would then call the folder damaged)."""
+    from sigforge.genomics.contexts import CATALOG_CONTEXTS
+
+    for context in CATALOG_CONTEXTS:
+        stale = out / f"{context}.tsv"
+        if context not in contexts and stale.is_file():
+            stale.unlink()
+            logger.info("removed %s: a catalog of an earlier run with other --contexts", stale)
 
 
 #: The fix for a per-sample catalog directory that is cut short or damaged.
@@ -234,6 +258,15 @@ def merge_catalogs(args: argparse.Namespace) -> None:
     from sigforge.genomics.contexts import CATALOG_CONTEXTS
 
     folders = [Path(d) for d in args.inputs]
+    for folder in folders:  # before the context check, which would list no catalogs for them
+        if not folder.exists():
+            raise InputError(f"--inputs {folder}: not found. Check the path (relative paths "
+                             f"are taken from the working directory {Path.cwd()}); give the "
+                             "folders that 'sigforge catalog --out' wrote.")
+        if not folder.is_dir():
+            raise InputError(f"--inputs {folder}: is a file, not a catalog folder. Give the "
+                             f"folder that 'sigforge catalog --out' wrote ({folder.parent}), "
+                             "not a file inside it.")
     contexts = [c for c in CATALOG_CONTEXTS if (folders[0] / f"{c}.tsv").exists()]
     if not contexts:
         raise InputError(f"{folders[0]}: no catalog file ({', '.join(CATALOG_CONTEXTS)}.tsv); "

@@ -22,11 +22,14 @@ import pandas as pd
 import sigforge
 from sigforge._validation import check_rank
 from sigforge.cli._common import (
+    MAX_RANK,
+    MAX_REPLICATES,
     add_command,
     add_generic,
     add_seed,
     add_skip_options,
     catalog_name,
+    count_type,
     field_default,
     read_input_catalog,
     read_input_catalog_dropping,
@@ -69,7 +72,14 @@ def _nmf_options(args: argparse.Namespace) -> NMFOptions:
     """NMF options from the shared command-line flags (checked by NMFOptions), and the seed."""
     if args.seed < 0:
         raise InputError(f"--seed: expected a whole number >= 0, got {args.seed}.")
-    return NMFOptions(max_iter=args.max_iter, min_iter=args.min_iter, tol=args.tol,
+    min_iter = args.min_iter
+    if min_iter > args.max_iter:
+        if min_iter != field_default(NMFOptions, "min_iter"):
+            raise InputError(f"--min-iter {min_iter} exceeds --max-iter {args.max_iter}: no "
+                             "replicate could run its minimum. Lower --min-iter or raise "
+                             "--max-iter.")
+        min_iter = args.max_iter  # the default minimum yields to a smaller cap the user set
+    return NMFOptions(max_iter=args.max_iter, min_iter=min_iter, tol=args.tol,
                       resampling=args.resampling, normalisation=args.normalisation,
                       cap=args.cap, volume=args.volume)
 
@@ -343,7 +353,10 @@ def parse_ranks(text: str) -> list[int]:
     try:
         for part in text.split(","):
             low, _, high = part.strip().partition("-")
-            ranks.update(range(int(low), int(high or low) + 1))
+            first, last = int(low), int(high or low)
+            if last > MAX_RANK:  # checked before the range is built: '2-1e11' must not fill RAM
+                raise argparse.ArgumentTypeError(f"ranks must be <= {MAX_RANK}, got '{text}'")
+            ranks.update(range(first, last + 1))
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"expected ranks like '2-8' or '2,3,5', got '{text}'") \
             from err
@@ -421,7 +434,8 @@ def _add_rank_rule(parser: argparse.ArgumentParser) -> None:
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """Every option provenance.json records but --catalog and --ranks (see run_facts)."""
-    parser.add_argument("--replicates", type=int, default=100,
+    parser.add_argument("--replicates", default=100,
+                        type=count_type(2, MAX_REPLICATES, "bootstrap replicates per rank"),
                         help="bootstrap replicates per rank")
     _add_nmf_options(parser)
     _add_cv_options(parser)

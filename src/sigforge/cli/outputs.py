@@ -12,8 +12,12 @@ import errno
 import os
 from pathlib import Path
 
-from sigforge._validation import is_plain_name
+from sigforge._validation import PLAIN_NAME_MAX, is_plain_name
 from sigforge.io import InputError
+
+#: What each command whose --out names one file writes there: the example its message gives.
+_FILE_EXAMPLES = {"replicates": "chunk0.npz", "cross-validate": "cv.npz",
+                  "opportunities": "opportunities.tsv"}
 
 
 def check_plain_name(name: str, option: str) -> str:
@@ -25,11 +29,22 @@ def check_plain_name(name: str, option: str) -> str:
         If ``name`` holds a '/' or '\\', starts with '.' or '-', holds characters outside
         letters, digits and ``._+-``, or is longer than 200 characters.
     """
+    if len(name) > PLAIN_NAME_MAX:
+        raise InputError(f"{option} {_shortened(name)!r}: expected a plain file name of at "
+                         f"most {PLAIN_NAME_MAX} characters, but it is too long ({len(name)} "
+                         "characters), because it names files inside --out and the file "
+                         "system limits a file name to 255 bytes. Choose a shorter name.")
     if not is_plain_name(name):
         raise InputError(f"{option} {name!r}: expected a plain file name (letters, digits, "
                          "'.', '_', '+', '-'; not starting with '.' or '-'; no '/'), because it "
                          "names files inside --out. Choose a name such as 'my_matrix'.")
     return name
+
+
+def _shortened(name: str, keep: int = 40) -> str:
+    """The first ``keep`` characters of a long name and '...': a message stays one readable
+    paragraph even when it quotes a 300-character name."""
+    return name if len(name) <= keep else f"{name[:keep]}..."
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -40,8 +55,18 @@ def _nearest_existing(path: Path) -> Path:
     return current
 
 
+def _check_not_empty(out: str) -> None:
+    """Refuse an empty --out: ``Path("")`` is the working directory, so the outputs would land
+    there unasked (a shell variable that expanded to nothing, e.g. --out "$DIR")."""
+    if not out.strip():
+        raise InputError(f"--out {out!r}: empty path; it would write into the working "
+                         f"directory {Path.cwd()}. Give the output path (use --out . to write "
+                         "into the working directory on purpose).")
+
+
 def check_output_folder(out: str) -> None:
     """Raise unless ``out`` is, or can be created as, a writable folder. Creates nothing."""
+    _check_not_empty(out)
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise InputError(f"--out {out}: a file of that name exists, but a folder is needed. "
@@ -49,12 +74,17 @@ def check_output_folder(out: str) -> None:
     _check_writable(out, path)
 
 
-def check_output_file(out: str) -> None:
-    """Raise unless ``out`` is a file path whose folder is, or can be created, writable."""
+def check_output_file(out: str, command: str) -> None:
+    """Raise unless ``out`` is a file path whose folder is, or can be created, writable.
+
+    ``command`` picks the example file name the message suggests (what that command writes).
+    """
+    _check_not_empty(out)
     path = Path(out)
     if path.is_dir():
+        example = path / _FILE_EXAMPLES.get(command, "output.tsv")
         raise InputError(f"--out {out}: a folder of that name exists, but a file is needed. "
-                         "Give a file path such as chunk0.npz.")
+                         f"Give a file path such as {example}.")
     _check_writable(out, path.parent)
 
 

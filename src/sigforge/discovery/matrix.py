@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.io import InputError, read_matrix
+from sigforge.io import MAX_CELL, InputError, read_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +184,19 @@ def pixel_image(loadings: pd.Series, shape: tuple[int, int],
     return image.reshape(height, width)
 
 
+def _weighted(values: np.ndarray, weight: float, name: str) -> np.ndarray:
+    """``values * weight``, refused when the product leaves the range a matrix may hold
+    (:data:`sigforge.io.MAX_CELL`): a huge weight would otherwise write infinities."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = values.astype(np.float64) * weight
+    top = float(np.max(scaled, initial=0.0))
+    if not top <= MAX_CELL:
+        raise InputError(f"modality '{name}': weight {weight:g} scales its largest value to "
+                         f"{top:g}, beyond the largest value a matrix may hold ({MAX_CELL:.3g})."
+                         " Give a smaller weight (weights only matter relative to each other).")
+    return scaled
+
+
 def stack_modalities(frames: Mapping[str, pd.DataFrame], weights: Mapping[str, float]
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stack several matrices over the same samples into one, each scaled by its weight.
@@ -228,8 +241,8 @@ def stack_modalities(frames: Mapping[str, pd.DataFrame], weights: Mapping[str, f
                              f"missing {missing[:5]}, extra {extra[:5]}. Joint mode needs the "
                              "same samples in every table.")
         labels = [f"{name}:{feature}" for feature in frame.index]
-        parts.append(pd.DataFrame(frame[samples].to_numpy() * weight, index=labels,
-                                  columns=samples))
+        parts.append(pd.DataFrame(_weighted(frame[samples].to_numpy(), weight, name),
+                                  index=labels, columns=samples))
         blocks.append(pd.DataFrame({"modality": name, "feature": list(map(str, frame.index)),
                                     "weight": weight}, index=labels))
     stacked = pd.concat(parts)

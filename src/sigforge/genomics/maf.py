@@ -6,9 +6,9 @@ alleles of indels become VCF-style alleles anchored on the preceding FASTA base
 (:func:`anchor_maf_indels`). A ``FILTER`` column, when present, is honoured like the VCF's.
 
 What a file must hold, else an :class:`~sigforge.io.InputError` names the file, the line and
-the fix: rows with ``Start_Position`` in 1..``MAX_POSITION`` and alleles of IUPAC bases or
-``-`` (lower case is upper-cased); a MAF with no data row names no sample and is an error
-unless ``sample_from_filename``.
+the fix: rows with ``Start_Position`` in 1..``MAX_POSITION``, an ``End_Position`` (when an
+integer) not before it, and alleles of IUPAC bases or ``-`` (lower case is upper-cased); a
+MAF with no data row names no sample and is an error unless ``sample_from_filename``.
 """
 
 from __future__ import annotations
@@ -83,6 +83,29 @@ def _maf_positions(frame: pd.DataFrame, path: Path, first_line: int) -> np.ndarr
     return starts
 
 
+def _check_maf_ends(frame: pd.DataFrame, starts: np.ndarray, path: Path,
+                    first_line: int) -> None:
+    """Refuse a row whose ``End_Position`` lies before its ``Start_Position`` (a swapped or
+    shifted row: its variant cannot be placed), naming the line and the sample. An
+    ``End_Position`` that is not an integer is left alone, as the count does not use it. An
+    insertion (``Reference_Allele`` '-') may end one base before its start: its two positions
+    flank the inserted bases, and writers differ on their order."""
+    text = frame["End_Position"].str.strip()
+    numeric = text.str.fullmatch(r"\d{1,18}").to_numpy(dtype=bool)
+    ends = np.full(len(text), np.iinfo(np.int64).max, dtype=np.int64)
+    ends[numeric] = text[numeric].astype(np.int64).to_numpy()
+    insertion = (frame["Reference_Allele"].str.strip() == "-").to_numpy(dtype=bool)
+    before = np.flatnonzero(ends < starts - insertion)
+    if before.size:
+        row = int(before[0])
+        raise InputError(f"MAF {path}: line {first_line + row} (sample "
+                         f"'{frame['Tumor_Sample_Barcode'].iat[row].strip()}'): End_Position "
+                         f"{ends[row]} is before Start_Position {starts[row]} ({before.size} "
+                         "row(s) in all). End_Position is the last affected base (Start_Position"
+                         " for an SNV, Start_Position + 1 for an insertion); correct the "
+                         "positions or remove the row.")
+
+
 def _check_maf_alleles(ref: pd.Series, alt: pd.Series, alt_column: np.ndarray, path: Path,
                        first_line: int) -> None:
     """Every REF and chosen ALT is IUPAC bases or ``-``; junk (``Z``, empty, ``1``) is an error
@@ -110,11 +133,13 @@ def read_maf(path: str | Path) -> VariantTable:
     ------
     InputError
         Missing or empty file, missing columns (named), positions that are not integers in
-        1..MAX_POSITION, alleles that are not bases (line and column named).
+        1..MAX_POSITION, an End_Position before its Start_Position, alleles that are not
+        bases (line and column named).
     """
     path = Path(path)
     frame, first_line = _read_maf_frame(path)
     starts = _maf_positions(frame, path, first_line)
+    _check_maf_ends(frame, starts, path, first_line)
     ref = frame["Reference_Allele"].str.strip().str.upper()
     allele2 = frame["Tumor_Seq_Allele2"].str.strip().str.upper()
     allele1 = frame["Tumor_Seq_Allele1"].str.strip().str.upper()

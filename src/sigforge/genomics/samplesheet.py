@@ -147,6 +147,12 @@ def check_group_name(group: str, where: str) -> None:
         raise InputError(f"{where}: empty 'group' cell. With a group column every sample needs "
                          "a group; fill it in (or remove the column to factor the cohort as "
                          "one).")
+    if len(group) > PLAIN_NAME_MAX:
+        raise InputError(f"{where}: group '{group[:40]}...' is too long ({len(group)} "
+                         f"characters; a group name has at most {PLAIN_NAME_MAX} characters, "
+                         "because it names the folder extract/<context>/groups/<group> and the "
+                         "file system limits a name to 255 bytes). Rename it to a shorter "
+                         "name, e.g. 'lung_adeno'.")
     if not is_plain_name(group):
         raise InputError(f"{where}: group {group!r} is not a plain name: use letters, digits, "
                          "'.', '_', '+' and '-' only, not starting with '.' or '-', at most "

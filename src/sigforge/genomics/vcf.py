@@ -121,6 +121,19 @@ def _duplicate_samples(text: bytes) -> list[str]:
     return []
 
 
+def _bom_fix(path: Path, compression: str) -> str:
+    """How to remove a byte-order mark: ``sed -i`` on a plain file; for a compressed one,
+    decompress, strip and recompress with bgzip (``sed -i`` would corrupt the gzip data)."""
+    strip = "sed '1s/^\\xEF\\xBB\\xBF//'"
+    if compression == "none":
+        return f"Save it without the mark, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' {path}."
+    fixed = path.with_name(f"{path.name}.tmp")
+    kind = "bgzip" if compression == "bgzf" else "gzip"
+    return (f"The file is {kind}-compressed, so decompress it, strip the mark and "
+            f"recompress it with bgzip, e.g. gzip -dc {path} | {strip} | bgzip > {fixed} "
+            f"&& mv {fixed} {path} (do not run sed -i on the compressed file).")
+
+
 def _diagnose_vcf(path: Path, err: Exception) -> str:
     """Why htslib rejected a VCF at open, and the fix (read again only on this error path)."""
     try:
@@ -138,8 +151,8 @@ def _diagnose_vcf(path: Path, err: Exception) -> str:
         return f"htslib rejects this BCF ({err}). Check it with 'bcftools view {path}'."
     if text.startswith(b"\xef\xbb\xbf##fileformat=VCF"):
         return ("it starts with a UTF-8 byte-order mark (saved as 'UTF-8 with BOM'), three "
-                "bytes before '##fileformat' that htslib does not read. Save it without the "
-                f"mark, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' {path}.")
+                "bytes before '##fileformat' that htslib does not read. "
+                + _bom_fix(path, compression))
     if not text.startswith(b"##fileformat=VCF"):
         if broken:
             return (f"its compressed data is truncated or corrupt ({broken}). Copy the file "
@@ -329,8 +342,14 @@ def _check_records(path: Path, positions: list[int], refs: list[str], alts: list
 
 
 def _choose_samples(path: Path, columns: list[str], vcf_sample: str | None,
-                    sample_from_filename: bool) -> tuple[list[str], list[str] | None]:
-    """The output samples of a VCF and the sample columns whose genotypes decide membership."""
+                    sample_from_filename: bool, has_genotypes: bool = True
+                    ) -> tuple[list[str], list[str] | None]:
+    """The output samples of a VCF and the sample columns whose genotypes decide membership.
+
+    Without a GT field no genotype can decide: one named column (``vcf_sample``) then takes
+    every record, as the tumour column of a tumour-normal caller's VCF (Strelka writes none)
+    should; several columns and no choice are refused, since every sample would otherwise
+    come out empty."""
     if vcf_sample is not None and vcf_sample not in columns:
         raise InputError(f"VCF {path}: sample column '{vcf_sample}' not found; the file has "
                          f"{columns or 'no sample columns'}. Give one of those names "
@@ -339,7 +358,14 @@ def _choose_samples(path: Path, columns: list[str], vcf_sample: str | None,
     if sample_from_filename or not columns:
         return [input_stem(path)], None
     if vcf_sample is not None:
-        return [vcf_sample], [vcf_sample]
+        return [vcf_sample], [vcf_sample] if has_genotypes else None
+    if len(columns) > 1 and not has_genotypes:
+        raise InputError(f"VCF {path}: {len(columns)} sample columns ({', '.join(columns[:5])}"
+                         f"{', ...' if len(columns) > 5 else ''}) but no GT field in FORMAT, so "
+                         "no record says which sample carries it. For a tumour-normal VCF "
+                         "name the tumour column (--vcf-sample, or the samples sheet's "
+                         "'vcf_sample' column): every record is then counted for it. Otherwise "
+                         "add genotypes (GT) or split the file per sample.")
     if len(columns) == 1:
         return columns, None
     return columns, columns
@@ -359,7 +385,8 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
     with _reading(path) as vcf:
         columns = _sample_columns(vcf, path)
         samples, genotype_columns = _choose_samples(path, columns, vcf_sample,
-                                                    sample_from_filename)
+                                                    sample_from_filename,
+                                                    "GT" in vcf.header.formats)
         header_lines = _file_header_lines(path, vcf)
         declared = header_contig_lengths(vcf)
         rids, positions, refs, alts, passed, genotypes = _scan_records(

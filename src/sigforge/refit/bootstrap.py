@@ -141,6 +141,29 @@ def _sample_costs(values: FloatArray, basis: FloatArray, options: RefitOptions,
     return np.repeat(costs[:, None], values.shape[1], axis=1), [None] * values.shape[1]
 
 
+#: Largest per-sample total the count-likelihood methods (``negbin``, ``likelihood``) accept.
+#: Their Newton fits keep machine-precision agreement up to totals of about 7e13 and fail
+#: beyond (a sample scaled to 7e14 came back 25% off its own total); no mutation catalog comes
+#: near this, and other data can be divided by a power of ten.
+MAX_SAMPLE_TOTAL = 1e12
+
+
+def check_count_range(catalog: pd.DataFrame, values: np.ndarray, method: str) -> None:
+    """Refuse samples whose totals exceed :data:`MAX_SAMPLE_TOTAL` for the count methods,
+    naming the first such sample and the fix, instead of returning wrong exposures."""
+    if method not in ("negbin", "likelihood"):
+        return
+    totals = values.sum(axis=0)
+    over = np.flatnonzero(totals > MAX_SAMPLE_TOTAL)
+    if over.size:
+        j = int(over[0])
+        raise ValueError(f"sample '{catalog.columns[j]}' holds {totals[j]:.3g} counts in all "
+                         f"({over.size} sample(s) above {MAX_SAMPLE_TOTAL:.0e}): beyond the "
+                         f"range in which method '{method}' fits exactly. These are not "
+                         "mutation counts; divide the catalog by a power of ten (or use "
+                         "--method nnls, which any scale suits).")
+
+
 def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
                   options: RefitOptions | None = None,
                   progress: Callable[[int], None] | None = None,
@@ -163,12 +186,14 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     Raises
     ------
     ValueError
-        Feature labels differ, or values are negative or non-finite.
+        Feature labels differ, values are negative or non-finite, or a sample's total is
+        beyond :data:`MAX_SAMPLE_TOTAL` for a count method.
     """
     options = options or RefitOptions(method="nnls", bootstrap=0)
     check_same_features(catalog, signatures)
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
+    check_count_range(catalog, values, options.method)
     names = [str(c) for c in signatures.columns]
     share = None if prevalence is None else prevalence.reindex(names).to_numpy(np.float64)
     costs, starts = _sample_costs(values, basis, options, share)

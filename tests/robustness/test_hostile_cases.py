@@ -1,0 +1,287 @@
+"""Hostile inputs found by fuzzing the command line: outputs aimed at inputs, unbounded
+options, numbers beyond the fits' range, genotype-less VCFs and leftovers of earlier runs.
+
+Every case asserts what a user relies on: the input is never overwritten, a run that cannot be
+done ends with exit 2 and one message naming the file and the fix before any work, and a
+folder holds only what its last run wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge.cli.discovery import parse_ranks
+from sigforge.genomics.contexts import SBS96_CHANNELS
+from sigforge.genomics.reference import load_reference
+from sigforge.io import read_table, write_matrix
+from tests.conftest import write_fasta, write_vcf
+from tests.robustness._harness import (
+    assert_clear_error,
+    assert_nothing_written,
+    files_under,
+    run_cli,
+)
+
+COSMIC = load_reference("COSMIC_v3.6").data
+REFIT = ("--signatures", "COSMIC_v3.6", "--restrict-to", "SBS1,SBS5,SBS13", "--bootstrap", "3")
+FAST_EXTRACT = ("--ranks", "2", "--replicates", "2", "--max-iter", "50", "--min-iter", "10",
+                "--cv-folds", "0", "--catalog-name", "SBS96")
+
+
+def _catalog(samples: int = 4, scale: float = 300.0) -> pd.DataFrame:
+    """A 96 x n SBS96 catalog of whole counts drawn from SBS1 and SBS13."""
+    rng = np.random.default_rng(11)
+    exposures = rng.gamma(1.0, scale, size=(2, samples)) + scale / 6
+    counts = rng.poisson(COSMIC[["SBS1", "SBS13"]].to_numpy() @ exposures)
+    return pd.DataFrame(counts.astype(float), index=list(SBS96_CHANNELS),
+                        columns=[f"s{i}" for i in range(samples)])
+
+
+def _genome(tmp_path: Path) -> Path:
+    """A one-contig FASTA of 400 random bases."""
+    rng = np.random.default_rng(5)
+    return write_fasta(tmp_path / "ref.fa", {"chr1": "".join(rng.choice(list("ACGT"), 400))})
+
+
+def _records(genome: Path, count: int = 12) -> list[tuple]:
+    """SNV records at every 25th base of chr1, REF from the genome, ALT the next base."""
+    sequence = "".join(genome.read_text().splitlines()[1:])
+    out = []
+    for pos in range(20, 20 + 25 * count, 25):
+        ref = sequence[pos - 1]
+        out.append(("chr1", pos, ref, "ACGT"["ACGT".index(ref) - 1], "PASS"))
+    return out
+
+
+# --- outputs aimed at inputs ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output", ["exposures.tsv", "reconstruction.tsv"])
+def test_refit_never_overwrites_its_catalog(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            output: str) -> None:
+    """A catalog lying in --out under an output's name stays as it was; nothing is written."""
+    out = tmp_path / "out"
+    catalog = out / output
+    write_matrix(_catalog(), catalog, integer=True)
+    before = catalog.read_bytes()
+    outcome = run_cli(capsys, "refit", "--catalog", str(catalog), *REFIT, "--out", str(out),
+                      case=f"refit --catalog named like its output {output}")
+    assert_clear_error(outcome, str(catalog), "would overwrite the input", "--catalog")
+    assert catalog.read_bytes() == before
+    assert_nothing_written(out, [output])
+
+
+def test_opportunities_never_overwrites_the_reference(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """``--out`` equal to the FASTA is refused and the FASTA keeps its bytes."""
+    genome = _genome(tmp_path)
+    before = genome.read_bytes()
+    outcome = run_cli(capsys, "opportunities", "--reference", str(genome), "--out", str(genome),
+                      case="opportunities --out equal to --reference")
+    assert_clear_error(outcome, "--reference", "would overwrite the input")
+    assert genome.read_bytes() == before
+
+
+def test_a_hard_link_to_an_input_is_that_input(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Files are compared by identity, not by name: a hard link in --out is refused too."""
+    source = tmp_path / "catalog.tsv"
+    write_matrix(_catalog(), source, integer=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "exposures.tsv").hardlink_to(source)
+    before = source.read_bytes()
+    outcome = run_cli(capsys, "refit", "--catalog", str(source), *REFIT, "--out", str(out))
+    assert_clear_error(outcome, "would overwrite the input", str(source))
+    assert source.read_bytes() == before
+
+
+def test_merge_catalogs_never_writes_over_an_input_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Merging into one of the merged folders would replace that sample's catalogs: refused,
+    both folders left as they were."""
+    genome = _genome(tmp_path)
+    for name in ("a", "b"):
+        vcf = write_vcf(tmp_path / f"{name}.vcf", _records(genome), samples=(name.upper(),))
+        assert run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                       "--contexts", "SBS96", "--out", str(tmp_path / name)).code == 0
+    before = {p: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+    outcome = run_cli(capsys, "merge-catalogs", "--inputs", str(tmp_path / "a"),
+                      str(tmp_path / "b"), "--out", str(tmp_path / "a"),
+                      case="merge-catalogs --out one of its --inputs")
+    assert_clear_error(outcome, "would overwrite the input", "--inputs")
+    assert {p: p.read_bytes() for p in (tmp_path / "a").iterdir()} == before
+
+
+def test_an_input_elsewhere_does_not_block_a_rerun(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Rerunning into the same --out replaces the earlier outputs as before (only inputs are
+    protected), with the same bytes."""
+    catalog = tmp_path / "catalog.tsv"
+    write_matrix(_catalog(), catalog, integer=True)
+    out = tmp_path / "out"
+    args = ("refit", "--catalog", str(catalog), *REFIT, "--out", str(out))
+    assert run_cli(capsys, *args).code == 0
+    first = (out / "exposures.tsv").read_bytes()
+    assert run_cli(capsys, *args).code == 0
+    assert (out / "exposures.tsv").read_bytes() == first
+
+
+# --- unbounded options -----------------------------------------------------------------------
+
+
+def test_a_huge_rank_range_is_refused_before_it_is_built() -> None:
+    """'2-100000000000' would build a set of 10^11 ranks (the memory runs out first)."""
+    with pytest.raises(argparse.ArgumentTypeError, match="ranks must be <= 1000"):
+        parse_ranks("2-100000000000")
+    assert parse_ranks("2-4,8") == [2, 3, 4, 8]
+
+
+@pytest.mark.parametrize(("option", "value", "fragment"), [
+    ("--replicates", "1000000000", "from 2 to 10,000"),
+    ("--replicates", "1", "from 2 to 10,000"),
+    ("--skip-unfactorable", "0", "from 1 to 1,000"),
+    ("--skip-unfactorable", "-3", "from 1 to 1,000"),
+])
+def test_extract_counts_out_of_range_are_refused(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 option: str, value: str, fragment: str) -> None:
+    """A mistyped count stops at parse time (it would otherwise queue 10^9 replicates)."""
+    catalog = tmp_path / "catalog.tsv"
+    write_matrix(_catalog(), catalog, integer=True)
+    args = [a for a in FAST_EXTRACT]
+    if option in args:
+        args[args.index(option) + 1] = value
+    else:
+        args += [option, value]
+    outcome = run_cli(capsys, "extract", "--catalog", str(catalog), *args, "--out",
+                      str(tmp_path / "out"), case=f"extract {option} {value}")
+    assert_clear_error(outcome, option, fragment)
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_min_iter_above_max_iter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A minimum above the cap the user set is refused; the default minimum yields to a small
+    cap instead (``--max-iter 50`` alone runs)."""
+    catalog = tmp_path / "catalog.tsv"
+    write_matrix(_catalog(), catalog, integer=True)
+    base = ("extract", "--catalog", str(catalog), "--ranks", "2", "--replicates", "2",
+            "--cv-folds", "0", "--catalog-name", "SBS96")
+    outcome = run_cli(capsys, *base, "--max-iter", "10", "--min-iter", "50", "--out",
+                      str(tmp_path / "bad"))
+    assert_clear_error(outcome, "--min-iter 50 exceeds --max-iter 10")
+    assert_nothing_written(tmp_path / "bad")
+    assert run_cli(capsys, *base, "--max-iter", "50", "--out", str(tmp_path / "ok")).code == 0
+
+
+# --- numbers beyond the fits' range ----------------------------------------------------------
+
+
+def test_refit_refuses_totals_beyond_its_exact_range(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A cell of 1e14 came back as an exposure 11 times the sample's total; now exit 2 naming
+    the sample, while NNLS (scale-free) still fits it."""
+    frame = _catalog()
+    frame.iloc[1, 0] = 1e14
+    catalog = tmp_path / "catalog.tsv"
+    write_matrix(frame, catalog, integer=True)
+    outcome = run_cli(capsys, "refit", "--catalog", str(catalog), *REFIT, "--out",
+                      str(tmp_path / "out"), case="refit a sample of 1e14 counts")
+    assert_clear_error(outcome, "'s0'", "divide the catalog")
+    assert_nothing_written(tmp_path / "out")
+    assert run_cli(capsys, "refit", "--catalog", str(catalog), *REFIT, "--method", "nnls",
+                   "--out", str(tmp_path / "nnls")).code == 0
+    exposures = read_table(tmp_path / "nnls" / "exposures.tsv")["s0"]
+    assert np.isfinite(exposures).all() and 0 < exposures.sum() <= frame["s0"].sum()
+
+
+def test_prepare_joint_refuses_a_weight_that_overflows(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """``--weights 1 1e308`` used to write infinities into the stacked matrix."""
+    frame = _catalog().iloc[:10]
+    frame.index = [f"f{i}" for i in range(10)]
+    paths = []
+    for name in ("a", "b"):
+        paths.append(tmp_path / f"{name}.tsv")
+        frame.to_csv(paths[-1], sep="\t", index_label="feature")
+    outcome = run_cli(capsys, "prepare-joint", "--inputs", *map(str, paths), "--modalities",
+                      "a", "b", "--weights", "1", "1e308", "--name", "j", "--out",
+                      str(tmp_path / "out"), case="prepare-joint weight 1e308")
+    assert_clear_error(outcome, "modality 'b'", "smaller weight")
+    assert_nothing_written(tmp_path / "out")
+
+
+# --- VCFs without genotypes ------------------------------------------------------------------
+
+
+def _without_genotypes(path: Path) -> Path:
+    """The same VCF with its GT FORMAT field replaced by DP (a tumour-normal caller's style)."""
+    text = path.read_text().replace("ID=GT,Number=1,Type=String", "ID=DP,Number=1,Type=Integer")
+    lines = []
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if not line.startswith("#") and len(fields) > 8:
+            fields[8:] = ["DP"] + ["20"] * (len(fields) - 9)
+        lines.append("\t".join(fields))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_multi_sample_vcf_without_genotypes_is_refused(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Every sample used to come out empty (all 'not_in_sample'), with exit 0."""
+    genome = _genome(tmp_path)
+    vcf = _without_genotypes(write_vcf(tmp_path / "tn.vcf", _records(genome),
+                                       samples=("NORMAL", "TUMOR")))
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                      "--out", str(tmp_path / "out"), case="multi-sample VCF without GT")
+    assert_clear_error(outcome, str(vcf), "no GT field", "--vcf-sample")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_the_named_column_of_a_genotype_less_vcf_takes_every_record(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--vcf-sample TUMOR`` on a VCF without GT counts all its PASS records for TUMOR."""
+    genome = _genome(tmp_path)
+    records = _records(genome)
+    vcf = _without_genotypes(write_vcf(tmp_path / "tn.vcf", records,
+                                       samples=("NORMAL", "TUMOR")))
+    out = tmp_path / "out"
+    assert run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                   "--vcf-sample", "TUMOR", "--contexts", "SBS96", "--out", str(out)).code == 0
+    catalog = read_table(out / "SBS96.tsv")
+    assert list(catalog.columns) == ["TUMOR"]
+    assert int(catalog["TUMOR"].sum()) == len(records)
+
+
+# --- names and leftovers ---------------------------------------------------------------------
+
+
+def test_a_sample_named_like_the_channel_header_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A VCF sample called MutationType made a catalog that refit then rejected."""
+    genome = _genome(tmp_path)
+    vcf = write_vcf(tmp_path / "s.vcf", _records(genome), samples=("MutationType",))
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                      "--out", str(tmp_path / "out"), case="VCF sample named MutationType")
+    assert_clear_error(outcome, "MutationType", "--sample-name")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_rerun_with_fewer_contexts_leaves_no_stale_catalog(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The folder holds exactly what the last run counted (and its log describes)."""
+    genome = _genome(tmp_path)
+    vcf = write_vcf(tmp_path / "s.vcf", _records(genome))
+    out = tmp_path / "out"
+    base = ("catalog", "--reference", str(genome), "--vcf", str(vcf), "--out", str(out))
+    assert run_cli(capsys, *base).code == 0
+    assert files_under(out) == ["DBS78.tsv", "ID83.tsv", "SBS96.tsv", "catalog_log.tsv"]
+    (out / "notes.txt").write_text("mine\n")
+    assert run_cli(capsys, *base, "--contexts", "SBS96").code == 0
+    assert files_under(out) == ["SBS96.tsv", "catalog_log.tsv", "notes.txt"]
