@@ -346,7 +346,15 @@ def read_matrix(path: str | os.PathLike[str], *,
 
 def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
                  label: str = "MutationType", integer: bool = False) -> None:
-    """Write a labelled table as TSV atomically; ``integer`` writes counts without decimals."""
+    """Write a labelled table as TSV atomically; ``integer`` writes counts without decimals.
+
+    A column named like the label column is refused: its header line would hold that name
+    twice, and every reader (sigforge's too) rejects such a table.
+    """
+    if label in {str(c) for c in frame.columns}:
+        raise InputError(f"{path}: a column (a sample, or a signature) is named '{label}', "
+                         "the name of this table's label column, so the table could not be "
+                         f"read back. Rename '{label}' in the input (e.g. '{label}_1').")
     out = frame.copy()
     out.index = out.index.rename(label)
     if integer:

@@ -285,3 +285,159 @@ def test_a_rerun_with_fewer_contexts_leaves_no_stale_catalog(
     (out / "notes.txt").write_text("mine\n")
     assert run_cli(capsys, *base, "--contexts", "SBS96").code == 0
     assert files_under(out) == ["SBS96.tsv", "catalog_log.tsv", "notes.txt"]
+
+
+# --- round two: more inputs and names --------------------------------------------------------
+
+
+def test_one_vcf_given_twice_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Twice by name, or through a hard link: its variants would count as two samples."""
+    genome = _genome(tmp_path)
+    vcf = write_vcf(tmp_path / "a.vcf", _records(genome))
+    (tmp_path / "b.vcf").hardlink_to(vcf)
+    for second in (vcf, tmp_path / "b.vcf"):
+        outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                          str(second), "--sample-name", "A", "B", "--out", str(tmp_path / "out"),
+                          case=f"catalog the same VCF twice ({second.name})")
+        assert_clear_error(outcome, "given twice", str(second))
+        assert_nothing_written(tmp_path / "out")
+
+
+def test_a_maf_header_naming_a_column_twice_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two Tumor_Seq_Allele2 columns: the reader used to take the first and count wrong ALTs."""
+    genome = _genome(tmp_path)
+    sequence = "".join(genome.read_text().splitlines()[1:])
+    maf = tmp_path / "in.maf"
+    maf.write_text("Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tReference_Allele\t"
+                   "Tumor_Seq_Allele1\tTumor_Seq_Allele2\tTumor_Seq_Allele2\t"
+                   "Tumor_Sample_Barcode\n"
+                   f"G\tchr1\t50\t50\t{sequence[49]}\t{sequence[49]}\tGENE\tA\tM1\n")
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--maf", str(maf),
+                      "--out", str(tmp_path / "out"), case="MAF header with a repeated column")
+    assert_clear_error(outcome, f"MAF {maf}", "line 1", "Tumor_Seq_Allele2 more than once")
+    assert_nothing_written(tmp_path / "out")
+
+
+@pytest.mark.parametrize(("line", "fragment"), [
+    ("chr1\tsrc\tgene\t300\t100\t.\t+\t.\tgene_id \"g1\";", "ends (100) before it starts"),
+    ("chrZ\tsrc\tgene\t10\t300\t.\t+\t.\tgene_id \"g1\";", "none of its contigs (chrZ)"),
+])
+def test_strand_annotation_that_describes_no_gene_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, fragment: str) -> None:
+    """A gene ending before its start, or genes only on contigs the FASTA lacks, used to put
+    every SBS288 count on the untranscribed strand with exit 0."""
+    genome = _genome(tmp_path)
+    vcf = write_vcf(tmp_path / "s.vcf", _records(genome))
+    gtf = tmp_path / "genes.gtf"
+    gtf.write_text(line + "\n")
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                      "--contexts", "SBS96", "SBS288", "--annotation", str(gtf),
+                      "--out", str(tmp_path / "out"), case=f"annotation: {fragment}")
+    assert_clear_error(outcome, str(gtf), fragment)
+    assert_nothing_written(tmp_path / "out")
+
+
+@pytest.mark.parametrize(("command", "label"), [("refit", "Signature"),
+                                                ("extract", "Signature")])
+def test_a_sample_named_like_a_label_column_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, label: str) -> None:
+    """A sample called 'Signature' made exposures tables whose header held it twice."""
+    frame = _catalog().rename(columns={"s1": label})
+    catalog = tmp_path / "catalog.tsv"
+    write_matrix(frame, catalog, integer=True)
+    options = REFIT if command == "refit" else FAST_EXTRACT
+    outcome = run_cli(capsys, command, "--catalog", str(catalog), *options, "--out",
+                      str(tmp_path / "out"), case=f"{command}: a sample named {label}")
+    assert_clear_error(outcome, f"named '{label}'", "Rename")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_merge_groups_names_a_damaged_group_provenance(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A group's provenance.json holding a list used to end in an internal error (exit 1)."""
+    catalog = tmp_path / "catalog.tsv"
+    frame = _catalog(samples=6)
+    write_matrix(frame, catalog, integer=True)
+    groups = tmp_path / "groups.tsv"
+    groups.write_text("sample\tgroup\n" + "".join(f"s{i}\t{'AB'[i % 2]}\n" for i in range(6)))
+    out = tmp_path / "run"
+    assert run_cli(capsys, "extract", "--catalog", str(catalog), *FAST_EXTRACT, "--groups",
+                   str(groups), "--out", str(out)).code == 0
+    (out / "groups" / "B" / "provenance.json").write_text("[]\n")
+    outcome = run_cli(capsys, "merge-groups", "--catalog", str(catalog), "--group-dirs",
+                      str(out / "groups" / "A"), str(out / "groups" / "B"), "--out",
+                      str(tmp_path / "merged"), case="merge-groups: provenance.json is a list")
+    assert_clear_error(outcome, "provenance.json", "damaged")
+    assert_nothing_written(tmp_path / "merged")
+    (out / "groups" / "B" / "provenance.json").write_text(
+        (out / "groups" / "A" / "provenance.json").read_text())
+    before = (out / "groups" / "A" / "signatures.tsv").read_bytes()
+    outcome = run_cli(capsys, "merge-groups", "--catalog", str(catalog), "--group-dirs",
+                      str(out / "groups" / "A"), str(out / "groups" / "B"), "--out",
+                      str(out / "groups" / "A"))
+    assert_clear_error(outcome, "would overwrite the input")
+    assert (out / "groups" / "A" / "signatures.tsv").read_bytes() == before
+
+
+def test_an_indel_only_patient_says_what_was_counted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The message names the indels counted instead of 'skipped: all 0'."""
+    genome = _genome(tmp_path)
+    sequence = "".join(genome.read_text().splitlines()[1:])
+    records = [("chr1", pos, sequence[pos - 1: pos + 1], sequence[pos - 1], "PASS")
+               for pos in (40, 120)]
+    vcf = write_vcf(tmp_path / "s.vcf", records)
+    outcome = run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(genome), *REFIT,
+                      "--out", str(tmp_path / "out"), case="patient VCF of indels only")
+    assert_clear_error(outcome, "2 as indels (ID83)", "sigforge refit --catalog")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_gtf_named_like_a_bed_says_so(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The format comes from the name; a GTF called genes.txt used to fail on 'coordinate
+    src'."""
+    genome = _genome(tmp_path)
+    vcf = write_vcf(tmp_path / "s.vcf", _records(genome))
+    gtf = tmp_path / "genes.txt"
+    gtf.write_text("chr1\tsrc\tgene\t10\t300\t.\t+\t.\tgene_id \"g1\";\n")
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                      "--contexts", "SBS96", "SBS288", "--annotation", str(gtf),
+                      "--out", str(tmp_path / "out"), case="a GTF named .txt")
+    assert_clear_error(outcome, str(gtf), "looks like a GTF", "Name it .gtf")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_region_of_interest_beyond_any_chromosome_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 23-digit end used to be accepted (the targeted-regions reader refused it)."""
+    genome = _genome(tmp_path)
+    vcf = write_vcf(tmp_path / "s.vcf", _records(genome))
+    roi = tmp_path / "roi.bed"
+    roi.write_text("chr1\t10\t99999999999999999999999\tTP53\n")
+    outcome = run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(genome), *REFIT,
+                      "--regions-of-interest", str(roi), "--out", str(tmp_path / "out"),
+                      case="regions of interest beyond any chromosome")
+    assert_clear_error(outcome, str(roi), "line 1", "beyond any chromosome")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_shared_page_dir_keeps_another_patients_page(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'a/b' and 'a_b' make the same page name: the second run used to replace the first
+    patient's page silently; a rerun of the same patient still replaces its own page."""
+    genome = _genome(tmp_path)
+    vcf = write_vcf(tmp_path / "s.vcf", _records(genome))
+    pages = tmp_path / "pages"
+    base = ("refit", "--vcf", str(vcf), "--reference", str(genome), *REFIT, "--page-dir",
+            str(pages))
+    assert run_cli(capsys, *base, "--sample-name", "a/b", "--out", str(tmp_path / "o1")).code == 0
+    page = pages / "patients" / "a_b.html"
+    before = page.read_bytes()
+    outcome = run_cli(capsys, *base, "--sample-name", "a_b", "--out", str(tmp_path / "o2"),
+                      case="patient page name taken by another patient")
+    assert_clear_error(outcome, str(page), "patient 'a/b'", "--page-dir")
+    assert page.read_bytes() == before
+    assert_nothing_written(tmp_path / "o2")
+    assert run_cli(capsys, *base, "--sample-name", "a/b", "--out", str(tmp_path / "o3")).code == 0

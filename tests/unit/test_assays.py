@@ -264,6 +264,33 @@ def test_variants_outside_the_regions_are_counted_as_outside(
     assert SKIP_REASONS[-1] == "outside_regions"
 
 
+@pytest.mark.parametrize(("bed", "dbs", "outside"), [
+    ("chr1\t0\t9\n", 1, 0),   # region ends at POS 9: the doublet 9-10 starts inside
+    ("chr1\t9\t30\n", 0, 2),  # region starts at POS 10: the doublet starts outside
+    ("chr1\t0\t30\n", 1, 0),  # wholly inside
+])
+def test_a_doublet_straddling_a_region_edge_is_placed_by_its_first_base(
+        make_fasta: Callable[..., Path], make_vcf: Callable[..., Path], tmp_path: Path,
+        bed: str, dbs: int, outside: int) -> None:
+    """Its inside half used to be counted as an SNV (and the doublet lost): pairs are found
+    among all SNVs, and the pair is inside when its first base is, as opportunities count a
+    dinucleotide. Every variant is accounted for either way."""
+    sequence = "ACGTTACGCATGCAGTCATTACGGATCCAGTC"
+    genome = ReferenceGenome(make_fasta({"chr1": sequence}))
+    path = tmp_path / "r.bed"
+    path.write_text(bed)
+    vcf = make_vcf([("chr1", 9, sequence[8], "A" if sequence[8] != "A" else "C", "PASS"),
+                    ("chr1", 10, sequence[9], "T" if sequence[9] != "T" else "G", "PASS")])
+    result = count_sample(vcf, genome, sample="s", contexts=("SBS96", "DBS78"),
+                          regions=read_target_regions(path, genome.lengths, genome.resolve))
+    assert int(result.matrices["DBS78"].sum()) == dbs
+    assert int(result.matrices["SBS96"].sum()) == 0
+    assert result.skipped["outside_regions"] == outside
+    assert result.skipped["in_dbs"] == dbs
+    counted = sum(result.counted_by_kind[c] for c in ("SBS96", "DBS78", "ID83"))
+    assert result.variants_read == counted + sum(result.skipped.values())
+
+
 def test_catalog_and_merge_carry_outside_regions(make_fasta: Callable[..., Path],
                                                  make_vcf: Callable[..., Path],
                                                  tmp_path: Path) -> None:

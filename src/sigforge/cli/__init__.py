@@ -106,7 +106,8 @@ def _check_destinations(args: argparse.Namespace) -> None:
 # Options that name outputs or no files at all: never inputs to protect.
 _NOT_INPUTS = frozenset({"out", "page_dir", "command", "handler", "quiet", "debug"})
 # Commands whose folder options are read file by file (each folder's files are inputs).
-_FOLDER_INPUTS = {"merge-catalogs": "inputs"}
+_FOLDER_INPUTS = {"merge-catalogs": "inputs", "merge-groups": "group_dirs",
+                  "select-rank": "rank_dirs"}
 
 
 def _input_files(args: argparse.Namespace) -> dict[Path, str]:

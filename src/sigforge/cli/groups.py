@@ -134,6 +134,10 @@ def _read_group(folder: Path) -> tuple[GroupSignatures, dict[str, Any]]:
     except (OSError, ValueError) as err:
         raise InputError(f"{folder}: not a finished group extraction ({err}); run its "
                          "select-rank (or extract --groups) first.") from err
+    if not isinstance(facts, dict):
+        raise InputError(f"{folder / 'provenance.json'}: damaged (expected a JSON object of "
+                         f"run facts, found {type(facts).__name__}); rerun that group's "
+                         "select-rank (or extract --groups).")
     mutations = exposures.sum(axis=1).reindex(signatures.columns).fillna(0.0)
     return GroupSignatures(folder.name, signatures, mutations), facts
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from sigforge.cli._common import (
@@ -27,6 +28,9 @@ from sigforge.io import (
     write_matrix,
     write_table,
 )
+
+if TYPE_CHECKING:
+    from sigforge.report.matrix import MatrixReportData
 
 logger = logging.getLogger(__name__)
 
@@ -61,43 +65,123 @@ def prepare_matrix(args: argparse.Namespace) -> None:
                 int((prepared.dropped.index == "sample").sum()))
 
 
+#: The columns of a joint run's blocks table (index: the stacked feature label).
+BLOCK_COLUMNS = ("modality", "feature", "weight")
+#: What every blocks-table message ends with: where a good one comes from.
+_BLOCKS_FIX = "give the NAME_blocks.tsv written by prepare-joint with this joint matrix."
+
+
 def _read_blocks(path: str) -> pd.DataFrame:
-    """A joint run's blocks table; its modality names become file names, so they are checked."""
+    """A joint run's blocks table, checked: its columns, one row per stacked feature, weights
+    that are finite numbers > 0 (the loadings are divided by them) and modality names that
+    can become file names."""
     from sigforge.cli.outputs import check_plain_name
 
     blocks = read_table(path, written_by_sigforge=False)
-    if "modality" not in blocks.columns:
-        raise InputError(f"{path}: no 'modality' column; give the NAME_blocks.tsv written by "
-                         "prepare-joint.")
+    missing = [column for column in BLOCK_COLUMNS if column not in blocks.columns]
+    if missing:
+        raise InputError(f"{path}: no column {', '.join(repr(c) for c in missing)} (expected "
+                         f"{', '.join(BLOCK_COLUMNS)} after the feature label); {_BLOCKS_FIX}")
+    _check_unique_rows(blocks, path)
+    blocks["weight"] = _block_weights(blocks, path)
     for name in blocks["modality"].astype(str).unique():
         check_plain_name(name, f"{path}: modality")
     return blocks
 
 
+def _check_unique_rows(blocks: pd.DataFrame, path: str) -> None:
+    """Refuse a blocks table listing a stacked feature twice: each has one modality and
+    weight, and a repeated row would misalign every loading after it."""
+    repeated = blocks.index.duplicated()
+    if repeated.any():
+        label = blocks.index[repeated][0]
+        lines = [str(i + 2) for i in range(len(blocks)) if blocks.index[i] == label]
+        raise InputError(f"{path}: row '{label}' is listed more than once (lines "
+                         f"{', '.join(lines)}); delete the repeated row, or {_BLOCKS_FIX}")
+
+
+def _block_weights(blocks: pd.DataFrame, path: str) -> pd.Series:
+    """The weight column as floats, each a finite number > 0, else an InputError naming the
+    line, row and value (a weight of 0 would divide the loadings into NaN)."""
+    weights = []
+    for position, (label, value) in enumerate(blocks["weight"].items()):
+        try:
+            weight = float(value)
+        except (TypeError, ValueError):
+            weight = float("nan")
+        if not 0 < weight < float("inf"):
+            raise InputError(f"{path}, line {position + 2} (row '{label}'), column 'weight': "
+                             f"{value!r} is not a finite number > 0; give the weight that "
+                             f"prepare-joint --weights used for this modality, or {_BLOCKS_FIX}")
+        weights.append(weight)
+    return pd.Series(weights, index=blocks.index, dtype=np.float64)
+
+
+def _check_blocks_cover(blocks: pd.DataFrame, signatures: pd.DataFrame, blocks_path: str,
+                        signatures_path: str | Path) -> None:
+    """Every feature of the joint signatures must have a row of the blocks table."""
+    listed = set(blocks.index)
+    missing = [f for f in signatures.index if f not in listed][:5]
+    if missing:
+        raise InputError(f"{blocks_path}: features {missing} of {signatures_path} are not "
+                         f"listed; {_BLOCKS_FIX}")
+
+
+def _check_one_run(data: MatrixReportData, matrix_path: str, extract_dir: Path,
+                   refit_dir: Path) -> None:
+    """Refuse a matrix, extract and refit that disagree on features, samples or components,
+    with the checks (and messages) of ``report``: files of different runs would otherwise
+    be drawn side by side without a word."""
+    from sigforge.cli.report_contexts import check_same_labels, refit_samples
+
+    source, signatures = Path(matrix_path), extract_dir / "signatures.tsv"
+    check_same_labels(data.signatures.index, data.matrix.index, signatures, "features", source)
+    kept = refit_samples(data.matrix, data.exposures.columns, refit_dir / "exposures.tsv",
+                         source)
+    check_same_labels(data.exposures.index, data.signatures.columns,
+                      refit_dir / "exposures.tsv", "signatures", signatures)
+    check_same_labels(data.reconstruction.index, kept.columns, refit_dir / "reconstruction.tsv",
+                      "samples", source)
+    check_same_labels(data.stability.index, data.signatures.columns,
+                      extract_dir / "stability.tsv", "signatures", signatures)
+
+
 def matrix_report(args: argparse.Namespace) -> None:
-    """``sigforge matrix-report``: the generic cohort page (bar charts or pixel images)."""
+    """``sigforge matrix-report``: the generic cohort page (bar charts or pixel images).
+
+    The rank choice, the refit's tables and the files' agreement are checked by the readers
+    and checks of ``report`` (:mod:`.report_ranks`, :mod:`.report_contexts`)."""
+    from sigforge.cli.report_contexts import (
+        RECONSTRUCTION_COLUMNS,
+        read_intervals,
+        read_refit_table,
+    )
+    from sigforge.cli.report_ranks import chosen_rank, read_rank_metrics
     from sigforge.report.matrix import MatrixReportData, write_matrix_report
 
     extract_dir, refit_dir = Path(args.extract_dir), Path(args.refit_dir)
     require_files(extract_dir, EXTRACT_FILES, "--extract-dir", "sigforge extract")
     require_files(refit_dir, REFIT_FILES, "--refit-dir", "sigforge refit")
-    metrics = read_table(extract_dir / "rank_metrics.tsv")
-    metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
     provenance = read_json(extract_dir / "provenance.json")
-    intervals = refit_dir / "exposure_intervals.tsv"
+    rank = chosen_rank(provenance, extract_dir / "provenance.json")
     data = MatrixReportData(
         name=args.name, matrix=read_matrix(args.matrix).data,
         dropped=read_table(args.dropped) if args.dropped else pd.DataFrame(),
-        rank_metrics=metrics, chosen_rank=int(provenance["chosen_rank"]),
-        rank_rule=str(provenance["reason"]), rank_caution=rank_caution(provenance),
-        rank_edge=rank_edge(provenance),
+        rank_metrics=read_rank_metrics(extract_dir / "rank_metrics.tsv", rank),
+        chosen_rank=rank, rank_rule=str(provenance["reason"]),
+        rank_caution=rank_caution(provenance), rank_edge=rank_edge(provenance),
         signatures=read_matrix(extract_dir / "signatures.tsv").data,
         stability=read_table(extract_dir / "stability.tsv"),
         exposures=read_matrix(refit_dir / "exposures.tsv").data,
-        reconstruction=read_table(refit_dir / "reconstruction.tsv"),
+        reconstruction=read_refit_table(refit_dir / "reconstruction.tsv",
+                                        RECONSTRUCTION_COLUMNS, RECONSTRUCTION_COLUMNS),
         pixels=_pixel_shape(args.pixels), provenance=provenance,
         blocks=_read_blocks(args.blocks) if args.blocks else None,
-        intervals=read_table(intervals) if intervals.is_file() else None)
+        intervals=read_intervals(refit_dir / "exposure_intervals.tsv"))
+    _check_one_run(data, args.matrix, extract_dir, refit_dir)
+    if data.blocks is not None:
+        _check_blocks_cover(data.blocks, data.signatures, args.blocks, extract_dir /
+                            "signatures.tsv")
     path = write_matrix_report(data, Path(args.out))
     logger.info("matrix report: %s", path)  # as given: identical runs write identical logs
 
@@ -129,10 +213,7 @@ def split_joint(args: argparse.Namespace) -> None:
 
     signatures = read_matrix(args.signatures).data
     blocks = _read_blocks(args.blocks)
-    missing = [f for f in signatures.index if f not in blocks.index][:5]
-    if missing:
-        raise InputError(f"{args.blocks}: features {missing} of {args.signatures} are not "
-                         "listed; give the blocks table written with this joint matrix.")
+    _check_blocks_cover(blocks, signatures, args.blocks, args.signatures)
     per_modality, shares = split_components(signatures, blocks)
     out = Path(args.out)
     for name, frame in per_modality.items():

@@ -76,10 +76,16 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
     genome.close()
     catalogs, log = assemble_cohort([result], contexts)
     counts = catalogs["SBS96"]
-    if result.counted == 0:
+    if int(counts.to_numpy().sum()) == 0:
+        doublets, indels = (int(catalogs[c].to_numpy().sum()) for c in ("DBS78", "ID83"))
+        skipped = {reason: n for reason, n in dict(result.skipped).items() if n}
         raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "
-                         f"({result.variants_read} variants read; skipped: "
-                         f"{dict(result.skipped) or 'none'}). Nothing to refit.")
+                         f"({result.variants_read} variants read: {doublets} counted as "
+                         f"doublets (DBS78), {indels} as indels (ID83); skipped: "
+                         f"{skipped or 'none'}). The patient page is built on SNVs (SBS96). "
+                         "To refit doublets or indels alone, count them with 'sigforge "
+                         "catalog' and run 'sigforge refit --catalog DBS78.tsv' (or "
+                         "ID83.tsv).")
     others = {name: catalogs[name].astype(np.float64) for name in ("DBS78", "ID83")
               if name in catalogs}
     return Patient(Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log,

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import html
 import logging
 import os
 import platform
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,8 +24,8 @@ from sigforge.cli._common import (
     require_files,
 )
 from sigforge.cli.report_contexts import (
-    REPORT_CONTEXTS,
     listing_of,
+    read_catalogs,
     read_context,
     skip_reason,
 )
@@ -107,9 +109,10 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
                   "sigforge catalog (or merge-catalogs)")
     _require_sbs96(extract_root, refit_root)
     args.opportunity_table = _assay_opportunities(args)
+    catalogs = read_catalogs(catalog_dir)
     contexts = tuple(read_context(name, catalog_dir, extract_root, refit_root, out,
-                                  _reference_set(args, name))
-                     for name in REPORT_CONTEXTS if (catalog_dir / f"{name}.tsv").is_file())
+                                  _reference_set(args, name), catalog=catalog)
+                     for name, catalog in catalogs.items())
     sbs96 = contexts[0]
     assert sbs96.signatures is not None and sbs96.reference is not None
     provenance = read_json(extract_root / "SBS96" / "provenance.json")
@@ -250,11 +253,30 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
         files={}, intervals=result.intervals, aetiology=load_aetiology(args.signatures),
         cohort_link=False)
     stem = file_stems([sample], f"VCF {args.vcf}")[sample]
+    _check_page_owner(page_dir / "patients" / f"{stem}.html", sample)
     regions = (_regions_of_interest(out) if getattr(args, "regions_of_interest", None)
                else None)
     path = write_patient_report(data, sample, page_dir, stem, regions=regions,
                                 other_types=other_types)
     logger.info("patient report: %s", path)
+
+
+_PAGE_TITLE = re.compile(r"<title>(.*?) &middot; sigforge patient report</title>", re.S)
+
+
+def _check_page_owner(page: Path, sample: str) -> None:
+    """Refuse to replace another patient's page in a shared --page-dir: two names that make
+    the same file name (``a/b`` and ``a_b``) would otherwise lose the first patient's page
+    without a word. The owner is read from the page's title; a page of the same patient (a
+    rerun) or one without a readable title is replaced as before."""
+    if not page.is_file():
+        return
+    found = _PAGE_TITLE.search(page.read_text(encoding="utf-8", errors="replace")[:4096])
+    owner = html.unescape(found.group(1)) if found else None
+    if owner is not None and owner != sample:
+        raise InputError(f"{page} is the page of patient '{owner}', and patient '{sample}' "
+                         "would be written to the same file (their names make the same file "
+                         "name). Give another --sample-name or another --page-dir.")
 
 
 def _regions_of_interest(out: Path) -> pd.DataFrame | None:

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sigforge.cli._common import (
@@ -63,6 +64,65 @@ def check_same_labels(found: pd.Index, expected: pd.Index, path: Path, what: str
                      f"{listing_of(missing)}; not in {source.name}: {listing_of(extra)}); the "
                      "files come from different runs. Give the folders of one run (rerun the "
                      "step that wrote the stale file).")
+
+
+#: The columns of the refit's tables that the reports read, and which of them hold numbers.
+RECONSTRUCTION_COLUMNS = ("burden", "cosine")
+INTERVAL_COLUMNS = ("signature", "exposure", "lower", "upper", "presence")
+DECOMPOSITION_COLUMNS = ("components", "cosine", "novel")
+
+
+def read_refit_table(path: Path, columns: tuple[str, ...], numeric: tuple[str, ...] = ()
+                     ) -> pd.DataFrame:
+    """A table written by ``sigforge refit``, checked to hold ``columns``, with numbers (or an
+    empty cell, read as NaN: a sample the refit could not fit) in the ``numeric`` ones.
+
+    sigforge writes these tables whole, so one without its columns or with text among the
+    numbers was damaged or replaced afterwards (a line of garbage reads as a table with no
+    column at all); refusing it keeps the report from dropping a section or failing late.
+    """
+    table = read_table(path)
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        found = listing_of([str(column) for column in table.columns])
+        raise InputError(f"{path}: damaged: no column {', '.join(missing)} (found: {found}); "
+                         f"sigforge refit writes it with the columns {', '.join(columns)}. "
+                         f"Rerun refit (sigforge refit --out {path.parent}) to rebuild it.")
+    for column in numeric:
+        table[column] = _numbers(table[column], path, column)
+    return table
+
+
+def _numbers(values: pd.Series, path: Path, column: str) -> pd.Series:
+    """A refit table's column as numbers (an empty cell as NaN); the first cell that is not
+    a number is named by its line, row label and column in an InputError."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values
+    text = values.astype(str).str.strip()
+    numbers = pd.to_numeric(text.mask(text == "", "nan"), errors="coerce")
+    bad = np.flatnonzero((numbers.isna() & ~text.str.lower().isin(["", "nan"])).to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        raise InputError(f"{path}, line {row + 2} (row '{values.index[row]}'), column "
+                         f"'{column}': {values.iloc[row]!r} is not a number; the file is "
+                         "damaged: rerun refit (sigforge refit --out "
+                         f"{path.parent}) to rebuild it.")
+    return numbers.astype(np.float64)
+
+
+def read_optional_refit_table(path: Path, columns: tuple[str, ...],
+                              numeric: tuple[str, ...] = ()) -> pd.DataFrame | None:
+    """:func:`read_refit_table` of a file the refit writes only sometimes (intervals only
+    with --bootstrap, the decomposition only with a reference set); None when it is absent.
+
+    Present but unreadable is an error, not absent: silently dropping the section would
+    hide a damaged run."""
+    return read_refit_table(path, columns, numeric) if path.is_file() else None
+
+
+def read_intervals(path: Path) -> pd.DataFrame | None:
+    """A refit's exposure_intervals.tsv, checked; None when the refit wrote none."""
+    return read_optional_refit_table(path, INTERVAL_COLUMNS, INTERVAL_COLUMNS[1:])
 
 
 def refit_samples(catalog: pd.DataFrame, found: pd.Index, path: Path, source: Path
@@ -118,8 +178,7 @@ def _reference_refit(folder: Path, catalog: pd.DataFrame, source: Path
         return None, None
     exposures = read_table_matrix(path).data
     refit_samples(catalog, exposures.columns, path, source)
-    intervals = folder / "exposure_intervals.tsv"
-    return exposures, read_table(intervals) if intervals.is_file() else None
+    return exposures, read_intervals(folder / "exposure_intervals.tsv")
 
 
 def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
@@ -139,7 +198,8 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     signatures = read_table_matrix(extract / "signatures.tsv").data
     stability = read_table(extract / "stability.tsv")
     exposures = read_table_matrix(refit / "exposures.tsv").data
-    reconstruction = read_table(refit / "reconstruction.tsv")
+    reconstruction = read_refit_table(refit / "reconstruction.tsv", RECONSTRUCTION_COLUMNS,
+                                      RECONSTRUCTION_COLUMNS)
     kept = refit_samples(catalog, exposures.columns, refit / "exposures.tsv", source)
     check_same_labels(exposures.index, signatures.columns, refit / "exposures.tsv",
                       "signatures", extract / "signatures.tsv")
@@ -147,8 +207,9 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
                       "samples", source)
     check_same_labels(stability.index, signatures.columns, extract / "stability.tsv",
                       "signatures", extract / "signatures.tsv")
-    optional = {name: read_table(refit / f"{name}.tsv") if (refit / f"{name}.tsv").is_file()
-                else None for name in ("exposure_intervals", "decomposition")}
+    intervals = read_intervals(refit / "exposure_intervals.tsv")
+    decomposition = read_optional_refit_table(refit / "decomposition.tsv",
+                                              DECOMPOSITION_COLUMNS, ("cosine",))
     metrics = None if merged else read_rank_metrics(extract / "rank_metrics.tsv", rank)
     fields = {"catalog": kept, "chosen_rank": rank, "rank_rule": str(provenance["reason"]),
               "rank_metrics": metrics,
@@ -157,8 +218,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
               "solutions": _solutions(extract, None if metrics is None else metrics.index),
               "signatures": signatures,
               "stability": stability, "exposures": exposures, "reconstruction": reconstruction,
-              "intervals": optional["exposure_intervals"],
-              "decomposition": optional["decomposition"]}
+              "intervals": intervals, "decomposition": decomposition}
     if merged:
         fields.update(stratified_fields(extract, provenance, signatures))
     return fields
@@ -174,9 +234,32 @@ def skip_reason(extract: Path) -> str | None:
     return None if reason is None else str(reason)
 
 
+def read_catalogs(catalog_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every catalog of :data:`REPORT_CONTEXTS` in the folder, SBS96 first, each checked to
+    hold the samples of SBS96.tsv.
+
+    ``sigforge catalog`` and ``merge-catalogs`` write every type for every sample, so a
+    catalog of other samples (an ID83.tsv copied from another run) would put another
+    cohort's section beside this one's; it is refused, naming both files and the samples.
+    """
+    source = catalog_dir / "SBS96.tsv"
+    catalogs = {name: read_table_matrix(catalog_dir / f"{name}.tsv").data
+                for name in REPORT_CONTEXTS if (catalog_dir / f"{name}.tsv").is_file()}
+    samples = catalogs["SBS96"].columns
+    for name, catalog in catalogs.items():
+        if name != "SBS96":
+            check_same_labels(catalog.columns, samples, catalog_dir / f"{name}.tsv", "samples",
+                              source)
+    return catalogs
+
+
 def read_context(name: str, catalog_dir: Path, extract_root: Path, refit_root: Path,
-                 out: Path, reference: pd.DataFrame | None) -> ContextResults:
+                 out: Path, reference: pd.DataFrame | None, *,
+                 catalog: pd.DataFrame | None = None) -> ContextResults:
     """One mutation type's section from its catalog and its extract and refit folders.
+
+    ``catalog`` is the type's catalog when already read (:func:`read_catalogs`), else it is
+    read from ``catalog_dir``.
 
     Raises
     ------
@@ -184,7 +267,8 @@ def read_context(name: str, catalog_dir: Path, extract_root: Path, refit_root: P
         A factored type whose files are missing or come from different runs (named).
     """
     source = catalog_dir / f"{name}.tsv"
-    catalog = read_table_matrix(source).data
+    if catalog is None:
+        catalog = read_table_matrix(source).data
     extract, refit = extract_root / name, refit_root / name
     reference_exposures, reference_intervals = _reference_refit(refit / "reference", catalog,
                                                                 source)

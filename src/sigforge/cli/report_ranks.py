@@ -20,12 +20,20 @@ THRESHOLDS = ("min_mean_stability", "min_component_stability")
 
 
 def chosen_rank(provenance: dict[str, Any], path: Path) -> int:
-    """The chosen rank and rule of an extract run's provenance.json, checked to be there."""
+    """The chosen rank of an extract run's provenance.json, checked with its rule ('reason').
+
+    Each key is checked on its own, so that the message names the one that is wrong; JSON's
+    ``Infinity`` or an overflowing ``1e400`` is a float, refused here like any non-integer.
+    """
     rank, reason = provenance.get("chosen_rank"), provenance.get("reason")
-    if isinstance(rank, bool) or not isinstance(rank, int) or not isinstance(reason, str):
-        raise InputError(f"{path}: expected 'chosen_rank' (a whole number) and 'reason', got "
-                         f"chosen_rank={rank!r}; give the provenance.json written by sigforge "
-                         "extract or select-rank (rerun that step to rebuild it).")
+    fix = ("give the provenance.json written by sigforge extract or select-rank (rerun that "
+           "step to rebuild it).")
+    if isinstance(rank, bool) or not isinstance(rank, int):
+        raise InputError(f"{path}: expected 'chosen_rank' to be a whole number, got "
+                         f"chosen_rank={rank!r}; {fix}")
+    if not isinstance(reason, str):
+        raise InputError(f"{path}: expected 'reason' to be text (why the rank was chosen), got "
+                         f"reason={reason!r}; {fix}")
     return rank
 
 

@@ -16,6 +16,7 @@ base is a purine is classified on the reverse strand, so its T and U swap (see
 from __future__ import annotations
 
 import gzip
+import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from sigforge.io import InputError, check_regular_file
+
+logger = logging.getLogger(__name__)
 
 #: State codes returned by :meth:`StrandAnnotation.states`.
 NONE, PLUS_ONLY, MINUS_ONLY, BOTH = 0, 1, 2, 3
@@ -66,12 +69,28 @@ class StrandAnnotation:
         return state
 
     def renamed(self, resolve: Callable[[str], str | None]) -> StrandAnnotation:
-        """The same annotation with contigs renamed to the FASTA's names (unknown dropped)."""
+        """The same annotation with contigs renamed to the FASTA's names.
+
+        Contigs the FASTA lacks are dropped with a warning naming them; when none is left, the
+        annotation cannot describe any mutation (every one would count as untranscribed), so
+        that is an error naming the contigs and the likely fix.
+        """
         merged: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
+        unknown = set()
         for (contig, strand), spans in self._intervals.items():
             name = resolve(contig)
             if name is not None:
                 merged.setdefault((name, strand), []).append((spans.starts, spans.ends))
+            else:
+                unknown.add(contig)
+        shown = ", ".join(sorted(unknown)[:5]) + (", ..." if len(unknown) > 5 else "")
+        if unknown and not merged:
+            raise InputError(f"annotation {self.source}: none of its contigs ({shown}) is in "
+                             "the reference FASTA, so no gene would be found. Use the "
+                             "annotation of the FASTA's genome build, with its contig names.")
+        if unknown:
+            logger.warning("annotation %s: %d contig(s) not in the reference FASTA left out: "
+                           "%s", self.source, len(unknown), shown)
         return StrandAnnotation(
             {key: (np.concatenate([s for s, _ in parts]), np.concatenate([e for _, e in parts]))
              for key, parts in merged.items()}, self.source)
@@ -113,6 +132,33 @@ def _integers(frame: pd.DataFrame, column: int, path: Path) -> np.ndarray:
     return values.to_numpy(dtype=np.int64)
 
 
+def _refuse_unnamed_gtf(frame: pd.DataFrame, path: Path) -> None:
+    """A file read as BED (by its name) whose first line has a GTF's shape: the 4th and 5th
+    columns whole numbers, the 2nd (a BED's start, a GTF's source) not. The format is chosen
+    by the name, so say so instead of failing on the 'coordinate' in the source column."""
+    if frame.empty:
+        return
+    source, start, end = (str(frame[c].iat[0]).strip() for c in (1, 3, 4))
+    if start.isdigit() and end.isdigit() and not source.lstrip("-").isdigit():
+        raise InputError(f"annotation {path}: looks like a GTF/GFF (9 columns, coordinates in "
+                         "the 4th and 5th) but is read as a BED, since the format is taken "
+                         "from the name. Name it .gtf, .gff or .gff3 (optionally .gz).")
+
+
+def _check_intervals(frame: pd.DataFrame, starts: np.ndarray, ends: np.ndarray,
+                     path: Path) -> None:
+    """Refuse a gene that ends before it starts (0-based half-open here), naming its line: a
+    swapped or shifted row would otherwise be an empty gene, its mutations silently counted
+    as untranscribed."""
+    bad = np.flatnonzero((ends < starts) | (starts < 0))
+    if bad.size:
+        row = int(bad[0])
+        raise InputError(f"annotation {path}, line {frame['line'].iat[row]}: the interval "
+                         f"ends ({ends[row]}) before it starts ({starts[row]}, 0-based) "
+                         f"({bad.size} line(s) in all). Correct the coordinates (start <= end) "
+                         "or remove the line.")
+
+
 def read_annotation(path: str | Path) -> StrandAnnotation:
     """Read gene strands from a GTF/GFF (by suffix) or a 6-column BED.
 
@@ -136,8 +182,10 @@ def read_annotation(path: str | Path) -> StrandAnnotation:
         starts, ends = _integers(frame, 3, path) - 1, _integers(frame, 4, path)
     else:
         frame = _read_columns(path, 6)
+        _refuse_unnamed_gtf(frame, path)
         contigs, strands = frame[0], frame[5]
         starts, ends = _integers(frame, 1, path), _integers(frame, 2, path)
+    _check_intervals(frame, starts, ends, path)
     stranded = strands.isin(["+", "-"]).to_numpy()
     if not stranded.any():
         raise InputError(f"annotation {path}: no gene with strand '+' or '-' found. Give a GTF "

@@ -30,6 +30,16 @@ MAF_COLUMNS = ("Tumor_Sample_Barcode", "Chromosome", "Start_Position", "End_Posi
 MAF_ALLELE = r"[ACGTNRYKMSWBDHV]+|-"
 
 
+def _check_unique_columns(path: Path, header: list[str], line: int) -> None:
+    """Refuse a header naming a column the reader uses twice: which of the two holds the
+    alleles (or the sample) would be a guess, and the wrong guess counts wrong mutations."""
+    repeated = sorted({c for c in MAF_COLUMNS if header.count(c) > 1})
+    if repeated:
+        raise InputError(f"MAF {path}: line {line} (the header) names {', '.join(repeated)} "
+                         "more than once; keep one column of each name (rename or remove the "
+                         "other).")
+
+
 def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, int]:
     """The MAF's rows as text, and the file line of its first data row.
 
@@ -41,11 +51,12 @@ def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, int]:
     check_regular_file(path, f"MAF {path}")
     try:
         with (gzip.open(path, "rt") if str(path).endswith(".gz") else open(path)) as handle:
-            comments = 0
+            comments, text = 0, ""
             for text in handle:
                 if not text.startswith("#"):
                     break
                 comments += 1
+        _check_unique_columns(path, text.rstrip("\r\n").split("\t"), comments + 1)
         frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False,
                             skiprows=comments, low_memory=False)
     except pd.errors.EmptyDataError as err:

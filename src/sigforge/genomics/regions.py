@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sigforge.genomics.variant_table import MAX_POSITION
 from sigforge.io import InputError
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ def _parse_line(text: str, where: str) -> tuple[str, str, int, int]:
     if end <= start:
         raise InputError(f"{where}: end {end} is not greater than start {start}, so the "
                          f"region holds no base. {_FIX}")
+    if end > MAX_POSITION:
+        raise InputError(f"{where}: end {end} lies beyond any chromosome (positions end at "
+                         f"{MAX_POSITION:,}); a shifted or corrupted line? {_FIX}")
     name = fields[3].strip() if len(fields) > 3 else ""
     return (name if name and name != "." else f"{chrom}:{start + 1}-{end}"), chrom, start, end
 

@@ -73,6 +73,23 @@ def _adjacent_snvs(rows: np.ndarray, table: VariantTable) -> tuple[np.ndarray, n
     return rows[firsts], rows[firsts + 1], rows[in_run3]
 
 
+def _placed_by_first_base(fates: _Fates, outside: np.ndarray, dbs_first: np.ndarray,
+                          dbs_second: np.ndarray, mnv_rows: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """With targeted regions, pairs and runs were found among all SNVs, those outside the
+    regions included: a doublet straddling a region's edge is one doublet, not an SNV inside
+    plus one outside. It is inside when its first base is (as the assay's opportunities count
+    a dinucleotide); a pair starting outside makes its second base ``outside_regions`` too.
+    MNV rows outside keep their ``outside_regions`` fate. Returns the pairs inside and the MNV
+    rows to mark."""
+    if not outside.size:
+        return dbs_first, dbs_second, mnv_rows
+    starts_outside = np.isin(dbs_first, outside)
+    fates.set(dbs_second[starts_outside & ~np.isin(dbs_second, outside)], "outside_regions")
+    return (dbs_first[~starts_outside], dbs_second[~starts_outside],
+            mnv_rows[~np.isin(mnv_rows, outside)])
+
+
 class _Fates:
     """The fate codes of one sample's rows (sorted table row indices), set by row index."""
 
@@ -116,7 +133,12 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     fates.set(counted[duplicate], "duplicate")
     counted = counted[~duplicate]
     snvs = counted[verdicts.kind[counted] == KIND_SNV]
-    dbs_first, dbs_second, mnv_rows = _adjacent_snvs(snvs, table)
+    outside = fates.with_code(REASON_CODE["outside_regions"])
+    outside = outside[verdicts.kind[outside] == KIND_SNV]
+    outside = outside[_first_occurrences(outside, table)]
+    dbs_first, dbs_second, mnv_rows = _adjacent_snvs(np.concatenate([snvs, outside]), table)
+    dbs_first, dbs_second, mnv_rows = _placed_by_first_base(fates, outside, dbs_first,
+                                                            dbs_second, mnv_rows)
     fates.set(mnv_rows, "mnv")
     fates.set(dbs_second, "in_dbs")
     _tally(result, fates, (dbs_first, dbs_second), verdicts, options)

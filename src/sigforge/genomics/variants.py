@@ -57,7 +57,25 @@ def collect_inputs(vcfs: list[str], vcf_dir: str | None, mafs: list[str]) -> lis
         paths += found
     if not paths:
         raise InputError("no input given: pass --vcf FILE..., --vcf-dir DIR or --maf FILE....")
+    _check_distinct_files(paths)
     return paths
+
+
+def _check_distinct_files(paths: list[Path]) -> None:
+    """Refuse one file given twice (twice on the command line, by another spelling, through a
+    hard link, or both named and found in --vcf-dir): its mutations would be counted as two
+    samples' (or twice for one), which no later step can tell from real data."""
+    seen: dict[tuple[int, int], Path] = {}
+    for path in paths:
+        try:
+            status = path.stat()
+        except OSError:
+            continue  # missing: the reader's own message names it
+        key = (status.st_dev, status.st_ino)
+        if key in seen:
+            raise InputError(f"{path}: the same file as {seen[key]}, given twice as input; its "
+                             "variants would be counted twice. Give each VCF/MAF once.")
+        seen[key] = path
 
 
 def read_input(path: str | Path, *, vcf_sample: str | None = None,

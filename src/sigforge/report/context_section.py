@@ -41,7 +41,7 @@ from sigforge.report.figures import (
     save_figure,
 )
 from sigforge.report.group_section import stratified_view
-from sigforge.report.pages import href, safe_name
+from sigforge.report.pages import href, name_stem, safe_name
 from sigforge.report.patient_rows import aetiology_text, is_close_match
 from sigforge.report.reference_refit import reference_refit_context
 from sigforge.report.sbs96 import plot_reconstruction
@@ -194,7 +194,7 @@ def _decomposition_figure(ctx: ContextResults, column: int, name: str,
                               pd.Series(mix, index=channels), title=f"{name} \u2248 {label}",
                               cosine=float(table.at[name, "cosine"]),
                               labels=("De novo", "COSMIC mix"))
-    return save(fig, f"decomposition_{column + 1}_{safe_name(name)}",
+    return save(fig, f"decomposition_{column + 1}_{name_stem(name)}",
                 f"{name} and its COSMIC decomposition")
 
 
@@ -229,7 +229,7 @@ def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str],
             **_decomposition_of(ctx, name),
             "figure": save(plot_spectrum(ctx.signatures.iloc[:, column], title=name,
                                          ylabel="Probability"),
-                           f"signature_{column + 1}_{safe_name(name)}", f"Spectrum of {name}"),
+                           f"signature_{column + 1}_{name_stem(name)}", f"Spectrum of {name}"),
             "decomposition_figure": _decomposition_figure(ctx, column, name, save)})
     return rows
 

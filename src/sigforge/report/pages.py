@@ -67,3 +67,17 @@ def check_stem(file_stem: str) -> None:
 def safe_name(name: object) -> str:
     """``name`` with every character but letters, digits, '_' and '-' replaced by '_'."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", str(name))
+
+
+#: The most characters of a name that go into a figure's file name (see :func:`name_stem`).
+NAME_STEM_MAX = 40
+
+
+def name_stem(name: object) -> str:
+    """The first :data:`NAME_STEM_MAX` characters of :func:`safe_name` (``name``): the part of
+    a figure's file name taken from a signature name, which is free text of any length.
+
+    A file name is limited to 255 bytes, so a long name is cut rather than refused; the
+    figure's stem keeps its index (``signature_3_...``), so cut names stay distinct.
+    """
+    return safe_name(name)[:NAME_STEM_MAX]
