@@ -22,6 +22,7 @@ SigProfilerExtractor run (its ``timing.json`` has the CPU time measured when it 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import sys
@@ -34,7 +35,15 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from spe_peer import ensure_venv, read_spe_signatures, read_spe_timing, run_spe  # noqa: E402
-from synthetic import Cohort, CohortSpec, plant_cohort, score_signatures, spe_matrix  # noqa: E402
+from synthetic import (  # noqa: E402
+    Cohort,
+    CohortSpec,
+    PcawgSpec,
+    pcawg_cohort,
+    plant_cohort,
+    score_signatures,
+    spe_matrix,
+)
 
 from sigforge.discovery.crossval import CVOptions  # noqa: E402
 from sigforge.discovery.pipeline import NMFOptions, run_discovery  # noqa: E402
@@ -72,6 +81,13 @@ COHORTS = [
                 noise_size=30, relative=(1, 1, 1, 1, 0.1)), 20),
 ]
 
+#: Realistic multi-type cohorts (:func:`synthetic.pcawg_cohort`; need ../shared/data/real):
+#: renal + ovarian tumours as in SynSigGen's published discovery sets, SynSigGen noise of size
+#: 10. Run only when named with --cohorts.
+PCAWG_COHORTS = [
+    (PcawgSpec("renal_ovary", ("Kidney-RCC", "Ovary-AdenoCA"), 500, seed=21, noise_size=10), 20),
+]
+
 
 #: Rank-metrics columns kept in results.json, to see why a rank was or was not chosen.
 PER_RANK = ["mean_stability", "min_stability", "converged_fraction", "median_iterations",
@@ -105,12 +121,17 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
         cpus.append(cpu_seconds() - start_cpu)
     wall, cpu = float(np.median(walls)), float(np.median(cpus))
     score = score_signatures(found.chosen.signatures, cohort.signatures)
-    at_truth = score_signatures(found.ranks[cohort.signatures.shape[1]].signatures,
-                                cohort.signatures)
+    per_rank = {k: score_signatures(result.signatures, cohort.signatures)
+                for k, result in found.ranks.items()}
+    planted = cohort.signatures.shape[1]
     metrics = found.choice.metrics
     tool = "sigforge" if cv.folds else "sigforge, no CV"
     return {"tool": tool, "chosen_rank": found.choice.rank, "wall_s": wall, "cpu_s": cpu,
-            **_score_fields(score), "min_cosine_at_true_rank": at_truth.min_matched_cosine,
+            **_score_fields(score),
+            "min_cosine_at_true_rank": (per_rank[planted].min_matched_cosine
+                                        if planted in per_rank else None),
+            "tp_fp_per_rank": {k: (s.true_positives, s.false_positives)
+                               for k, s in per_rank.items()},
             "cv_argmin": int(metrics["cv_error"].idxmin()) if cv.folds else None,
             "candidates": [int(k) for k in metrics.index[metrics["candidate"]]],
             "per_rank": metrics[[c for c in PER_RANK if c in metrics.columns]].to_dict(),
@@ -169,6 +190,10 @@ def main() -> None:
                         help="a finished SigProfilerExtractor run of --spe-cohort to reuse")
     parser.add_argument("--width", type=int, default=2,
                         help="ranks tried: planted - width .. planted + width")
+    parser.add_argument("--ranks", default=None, metavar="LO-HI",
+                        help="ranks tried, instead of planted - width .. planted + width")
+    parser.add_argument("--cohort-seed", type=int, default=None,
+                        help="another draw of the PCAWG cohorts (their seed; default: as listed)")
     parser.add_argument("--normalisation", default=NMFOptions.normalisation,
                         help="sigforge's extract.normalisation")
     parser.add_argument("--cap", type=float, default=NMFOptions.cap,
@@ -188,14 +213,26 @@ def main() -> None:
                    scheme=args.cv_scheme)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for spec, replicates in COHORTS:
-        wanted = args.cohorts is None or spec.name in args.cohorts
-        if not wanted and spec.name != args.spe_cohort:
-            continue
-        cohort = plant_cohort(spec)
-        ranks = ranks_around(len(spec.signatures), args.width)
-        base = {"cohort": spec.name, "samples": spec.samples, "true_rank": len(spec.signatures),
-                "ranks": f"{ranks.start}-{ranks.stop - 1}", "replicates": replicates}
+    named = set(args.cohorts or []) | {args.spe_cohort}
+    grid = [(spec, n) for spec, n in COHORTS if args.cohorts is None or spec.name in named]
+    grid += [(spec, n) for spec, n in PCAWG_COHORTS if spec.name in named]
+    for spec, replicates in grid:
+        if isinstance(spec, PcawgSpec):
+            if args.cohort_seed is not None:
+                spec = dataclasses.replace(spec, seed=args.cohort_seed)
+            cohort = pcawg_cohort(spec)
+        else:
+            cohort = plant_cohort(spec)
+        planted = cohort.signatures.shape[1]
+        ranks = ranks_around(planted, args.width)
+        if args.ranks:
+            low, _, high = args.ranks.partition("-")
+            ranks = range(int(low), int(high or low) + 1)
+        base = {"cohort": spec.name, "cohort_seed": getattr(spec, "seed", None),
+                "samples": cohort.catalog.shape[1], "true_rank": planted,
+                "ranks": f"{ranks.start}-{ranks.stop - 1}", "replicates": replicates,
+                "planted_in_tumours": {name: int((cohort.exposures.loc[name] > 0).sum())
+                                       for name in cohort.signatures.columns}}
         rows.append({**base, **run_sigforge(cohort, ranks, replicates, args.threads,
                                                  args.repeats, options, cv)})
         print(markdown(rows[-1:]), flush=True)

@@ -18,6 +18,9 @@ Two options make cohorts hard the way real ones are:
   multiple). The group's signatures occur only in its samples (as UV signatures occur only in
   melanomas, POLE ones only in POLE-mutant tumours), where they add ``multiple`` x the
   sample's burden (multiple log-uniform between the bounds), split by Dirichlet weights.
+
+:func:`pcawg_cohort` draws a realistic multi-type cohort instead: real PCAWG attributions of the
+chosen tumour types as exposures, SynSigGen's per-channel negative-binomial noise.
 """
 
 from __future__ import annotations
@@ -100,6 +103,58 @@ def plant_cohort(spec: CohortSpec, reference: pd.DataFrame | None = None) -> Coh
                   pd.DataFrame(counts, index=reference.index, columns=samples),
                   pd.DataFrame(W, index=reference.index, columns=names),
                   pd.DataFrame(H, index=names, columns=samples))
+
+
+@dataclass(frozen=True)
+class PcawgSpec:
+    """A multi-type cohort drawn from the published PCAWG attributions (:func:`pcawg_cohort`)."""
+
+    name: str
+    types: tuple[str, ...]
+    per_type: int
+    seed: int = 0
+    noise_size: float = 10.0
+
+    @property
+    def samples(self) -> int:
+        """Tumours in the cohort."""
+        return self.per_type * len(self.types)
+
+
+def pcawg_cohort(spec: PcawgSpec, reference: pd.DataFrame | None = None) -> Cohort:
+    """Tumours whose exposures are real PCAWG attributions of their types, as SynSigGen builds
+    realistic discovery benchmarks.
+
+    Each tumour resamples a genome of its type from the published SigProfiler attributions
+    (``../shared/data/real``, see :mod:`refit_cohorts`), jitters each exposure log-normally
+    (sd 0.25), and draws every channel of every signature's partial spectrum negative binomial
+    with size ``noise_size`` (SynSigGen's noise). So signatures co-occur, and reach the
+    burdens, they do in real tumours of those types, rare ones included. The planted
+    signatures are those with at least one realised mutation; the exposures are the realised
+    counts. Deterministic from ``spec.seed``.
+    """
+    import refit_cohorts as rc  # the attributions reader; imported here, needs the real data
+
+    reference = cosmic_sbs96() if reference is None else reference
+    rng = np.random.default_rng(spec.seed)
+    table = rc.attributions("SBS96")
+    truths = {}
+    for tumour_type in spec.types:
+        rows = table[table["type"] == tumour_type].drop(columns="type")
+        rows = rows[rows.sum(axis=1) > 0]
+        for i, source in enumerate(rng.choice(rows.index, size=spec.per_type)):
+            exposure = rows.loc[source].to_numpy(dtype=float)
+            exposure = exposure * rng.lognormal(0.0, 0.25, size=exposure.shape)
+            truths[f"{tumour_type}_{i:04d}"] = pd.Series(exposure, index=rows.columns)
+    truth = pd.DataFrame(truths).fillna(0.0)
+    truth = truth.reindex(reference.columns).fillna(0.0)
+    counts, realised = rc.partial_noise_counts(reference, truth, rng, spec.noise_size)
+    keep = counts.sum(axis=0) > 0
+    planted = realised.index[realised.loc[:, keep].sum(axis=1) > 0]
+    W = reference[planted].to_numpy(dtype=np.float64)
+    return Cohort(spec, counts.loc[:, keep].astype(np.float64),
+                  pd.DataFrame(W / W.sum(axis=0), index=reference.index, columns=planted),
+                  realised.loc[planted, keep])
 
 
 @dataclass(frozen=True)
