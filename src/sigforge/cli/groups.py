@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import logging
 import platform
 from pathlib import Path
@@ -53,6 +52,7 @@ from sigforge.io import (
     InputError,
     Matrix,
     check_regular_file,
+    read_json,
     read_table,
     write_json,
     write_matrix,
@@ -128,16 +128,12 @@ def split_groups_command(args: argparse.Namespace) -> None:
 def _read_group(folder: Path) -> tuple[GroupSignatures, dict[str, Any]]:
     """A group's chosen signatures and attributed mutations, and its provenance facts."""
     try:
-        facts = json.loads((folder / "provenance.json").read_text())
+        facts = read_json(folder / "provenance.json")
         signatures = read_table(folder / "signatures.tsv")
         exposures = read_table(folder / "exposures.tsv")
     except (OSError, ValueError) as err:
         raise InputError(f"{folder}: not a finished group extraction ({err}); run its "
                          "select-rank (or extract --groups) first.") from err
-    if not isinstance(facts, dict):
-        raise InputError(f"{folder / 'provenance.json'}: damaged (expected a JSON object of "
-                         f"run facts, found {type(facts).__name__}); rerun that group's "
-                         "select-rank (or extract --groups).")
     mutations = exposures.sum(axis=1).reindex(signatures.columns).fillna(0.0)
     return GroupSignatures(folder.name, signatures, mutations), facts
 
