@@ -441,3 +441,26 @@ def test_a_shared_page_dir_keeps_another_patients_page(
     assert page.read_bytes() == before
     assert_nothing_written(tmp_path / "o2")
     assert run_cli(capsys, *base, "--sample-name", "a/b", "--out", str(tmp_path / "o3")).code == 0
+
+
+def test_a_doublet_given_also_as_its_two_snvs_counts_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A MAF with a DNP row and the same two SNP rows used to count two doublets; the SNP rows
+    are now duplicates, and the log still accounts for every row."""
+    genome = _genome(tmp_path)
+    sequence = "".join(genome.read_text().splitlines()[1:])
+    ref = sequence[109:111]
+    alt = "".join("ACGT"["ACGT".index(b) - 1] for b in ref)
+    maf = tmp_path / "in.maf"
+    maf.write_text(
+        "Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tReference_Allele\t"
+        "Tumor_Seq_Allele1\tTumor_Seq_Allele2\tTumor_Sample_Barcode\n"
+        f"G\tchr1\t110\t111\t{ref}\t{ref}\t{alt}\tM1\n"
+        f"G\tchr1\t110\t110\t{ref[0]}\t{ref[0]}\t{alt[0]}\tM1\n"
+        f"G\tchr1\t111\t111\t{ref[1]}\t{ref[1]}\t{alt[1]}\tM1\n")
+    out = tmp_path / "out"
+    assert run_cli(capsys, "catalog", "--reference", str(genome), "--maf", str(maf),
+                   "--out", str(out)).code == 0
+    log = read_table(out / "catalog_log.tsv").loc["M1"]
+    assert (log["counted_DBS78"], log["counted_SBS96"], log["duplicate"]) == (1, 0, 2)
+    assert int(read_table(out / "DBS78.tsv")["M1"].sum()) == 1

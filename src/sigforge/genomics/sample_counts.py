@@ -73,6 +73,25 @@ def _adjacent_snvs(rows: np.ndarray, table: VariantTable) -> tuple[np.ndarray, n
     return rows[firsts], rows[firsts + 1], rows[in_run3]
 
 
+def _drop_recorded_pairs(fates: _Fates, table: VariantTable, verdicts: Classified,
+                        counted: np.ndarray, dbs_first: np.ndarray, dbs_second: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """A pair of adjacent SNVs that repeats a doublet record of the same sample (a MAF with a
+    DNP row and its two SNP rows, a VCF with the MNV and its parts) is that doublet again: its
+    two SNVs become ``duplicate`` instead of a second DBS78 count."""
+    records = counted[verdicts.kind[counted] == KIND_DBS]
+    if not records.size or not dbs_first.size:
+        return dbs_first, dbs_second
+    recorded = {(int(table.contig[r]), int(table.pos[r]), table.ref[r], table.alt[r])
+                for r in records.tolist()}
+    again = np.array([(int(table.contig[f]), int(table.pos[f]), table.ref[f] + table.ref[s],
+                       table.alt[f] + table.alt[s]) in recorded
+                      for f, s in zip(dbs_first.tolist(), dbs_second.tolist(), strict=True)],
+                     dtype=bool)
+    fates.set(np.concatenate([dbs_first[again], dbs_second[again]]), "duplicate")
+    return dbs_first[~again], dbs_second[~again]
+
+
 def _placed_by_first_base(fates: _Fates, outside: np.ndarray, dbs_first: np.ndarray,
                           dbs_second: np.ndarray, mnv_rows: np.ndarray
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -139,6 +158,8 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     dbs_first, dbs_second, mnv_rows = _adjacent_snvs(np.concatenate([snvs, outside]), table)
     dbs_first, dbs_second, mnv_rows = _placed_by_first_base(fates, outside, dbs_first,
                                                             dbs_second, mnv_rows)
+    dbs_first, dbs_second = _drop_recorded_pairs(fates, table, verdicts, counted, dbs_first,
+                                                 dbs_second)
     fates.set(mnv_rows, "mnv")
     fates.set(dbs_second, "in_dbs")
     _tally(result, fates, (dbs_first, dbs_second), verdicts, options)
