@@ -464,3 +464,21 @@ def test_a_doublet_given_also_as_its_two_snvs_counts_once(
     log = read_table(out / "catalog_log.tsv").loc["M1"]
     assert (log["counted_DBS78"], log["counted_SBS96"], log["duplicate"]) == (1, 0, 2)
     assert int(read_table(out / "DBS78.tsv")["M1"].sum()) == 1
+
+
+def test_a_new_split_removes_only_the_earlier_splits_groups(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Group A of an earlier split would pass for one of the new groups' catalogs; a file the
+    split did not write stays."""
+    catalog = tmp_path / "catalog.tsv"
+    write_matrix(_catalog(), catalog, integer=True)
+    out = tmp_path / "split"
+    out.mkdir()
+    (out / "mine.tsv").write_text("kept\n")
+    for groups in ("A\nA\nB\nB", "C\nC\nB\nB"):
+        sheet = tmp_path / "groups.tsv"
+        sheet.write_text("sample\tgroup\n" + "".join(
+            f"s{i}\t{g}\n" for i, g in enumerate(groups.split())))
+        assert run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups",
+                       str(sheet), "--out", str(out)).code == 0
+    assert files_under(out) == [".groups_written.tsv", "B.tsv", "C.tsv", "mine.tsv"]

@@ -114,13 +114,38 @@ def split_catalog(matrix: Matrix, groups: dict[str, str], source: str) -> dict[s
         raise InputError(f"{source}: {err}") from err
 
 
+#: The list of groups split-groups wrote into its --out, read back by its next run there
+#: (hidden, and no group name starts with a dot, so it never clashes with a group catalog).
+SPLIT_MANIFEST = ".groups_written.tsv"
+
+
+def _earlier_groups(manifest: Path) -> list[str]:
+    """The groups an earlier split-groups run wrote into this folder (none without its
+    manifest): only their catalogs may be removed when the groups change, never another
+    file of the folder."""
+    if not manifest.is_file():
+        return []
+    try:
+        return [str(g) for g in read_table(manifest).index]
+    except InputError:
+        return []  # a damaged manifest: remove nothing, the new one replaces it
+
+
 def split_groups_command(args: argparse.Namespace) -> None:
     """``sigforge split-groups``: write one catalog per group, ``OUT/GROUP.tsv``."""
     matrix = read_table_matrix(args.catalog, generic=args.generic)
     parts = split_catalog(matrix, read_groups(args.groups), args.groups)
     out = Path(args.out)
+    earlier = _earlier_groups(out / SPLIT_MANIFEST)
     for group, part in parts.items():
         write_matrix(part, out / f"{group}.tsv")
+    write_table(pd.DataFrame({"samples": [p.shape[1] for p in parts.values()]},
+                             index=pd.Index(list(parts), name="group")), out / SPLIT_MANIFEST)
+    for group in sorted(set(earlier) - set(parts)):
+        stale = out / f"{group}.tsv"
+        if stale.is_file():
+            stale.unlink()
+            logger.info("removed %s: a group of an earlier split, not in %s", stale, args.groups)
     logger.info("%d group(s): %s", len(parts),
                 ", ".join(f"{g} ({p.shape[1]})" for g, p in parts.items()))
 
