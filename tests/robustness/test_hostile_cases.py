@@ -482,3 +482,20 @@ def test_a_new_split_removes_only_the_earlier_splits_groups(
         assert run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups",
                        str(sheet), "--out", str(out)).code == 0
     assert files_under(out) == [".groups_written.tsv", "B.tsv", "C.tsv", "mine.tsv"]
+
+
+def test_a_region_of_interest_past_its_contig_end_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The FASTA's chr1 holds 400 bases: a region to 5,000 is from another build."""
+    genome = _genome(tmp_path)
+    vcf = write_vcf(tmp_path / "s.vcf", _records(genome))
+    roi = tmp_path / "roi.bed"
+    roi.write_text("chr1\t10\t300\tA\nchr1\t100\t5000\tB\nchrUn\t0\t99999\tC\n")
+    outcome = run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(genome), *REFIT,
+                      "--regions-of-interest", str(roi), "--out", str(tmp_path / "out"),
+                      case="region of interest past its contig's end")
+    assert_clear_error(outcome, str(roi), "line 2", "past the end of chr1 (400 bp")
+    assert_nothing_written(tmp_path / "out")
+    roi.write_text("chr1\t10\t300\tA\nchrUn\t0\t99999\tC\n")
+    assert run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(genome), *REFIT,
+                   "--regions-of-interest", str(roi), "--out", str(tmp_path / "ok")).code == 0

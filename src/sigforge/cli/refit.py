@@ -428,6 +428,11 @@ def refit(args: argparse.Namespace) -> None:
     else:
         patient = patient_catalog(args)
         matrix, log = patient.matrix, patient.log
+        if regions is not None:
+            from sigforge.genomics.regions import check_within_contigs
+
+            check_within_contigs(regions, patient.lengths, patient.resolve,
+                                 f"--regions-of-interest {args.regions_of_interest}")
         fitted = matrix
     _check_counts_for_refit(matrix, args)
     signatures = _refit_signatures(args, matrix)

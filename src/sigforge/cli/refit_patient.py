@@ -41,13 +41,14 @@ def sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
 
 class Patient(NamedTuple):
     """One patient's counted VCF: SBS96 catalog, log, counted SBS96 variants, contig
-    resolver, and its DBS78 and ID83 catalogs."""
+    resolver, its DBS78 and ID83 catalogs, and the FASTA's contig lengths."""
 
     matrix: Matrix
     log: pd.DataFrame
     variants: pd.DataFrame
     resolve: Callable[[str], str | None]
     others: dict[str, pd.DataFrame]
+    lengths: dict[str, int]
 
 
 def patient_catalog(args: argparse.Namespace) -> Patient:
@@ -89,7 +90,7 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
     others = {name: catalogs[name].astype(np.float64) for name in ("DBS78", "ID83")
               if name in catalogs}
     return Patient(Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log,
-                    result.variants, genome.resolve, others)
+                    result.variants, genome.resolve, others, dict(genome.lengths))
 
 
 def read_regions_of_interest(args: argparse.Namespace) -> pd.DataFrame | None:

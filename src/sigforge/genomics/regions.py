@@ -17,7 +17,7 @@ from __future__ import annotations
 import gzip
 import logging
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +111,21 @@ def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
         raise InputError(f"{label}: no region found ({number} line(s), all blank or headers). "
                          f"{_FIX}")
     return pd.DataFrame(rows, columns=list(REGION_COLUMNS))
+
+
+def check_within_contigs(regions: pd.DataFrame, lengths: Mapping[str, int],
+                         resolve: Callable[[str], str | None], label: str) -> None:
+    """Refuse a region ending past the end of its contig in the reference FASTA (naming the
+    file's line): the BED is then for another genome build, and its regions would silently
+    miss the variants they were meant to list. Contigs the FASTA lacks are left alone: a
+    region there simply holds no variant."""
+    for row in regions.itertuples(index=False):
+        contig = resolve(str(row.chrom))
+        if contig is not None and contig in lengths and row.end > lengths[contig]:
+            raise InputError(f"{label}, line {row.line}: region ends at {row.end:,}, past the "
+                             f"end of {row.chrom} ({lengths[contig]:,} bp in the reference "
+                             "FASTA). The BED is probably for another genome build: give the "
+                             "one matching the FASTA.")
 
 
 def variants_in_regions(chrom: pd.Series, pos: pd.Series, regions: pd.DataFrame,
