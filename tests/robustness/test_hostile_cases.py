@@ -499,3 +499,42 @@ def test_a_region_of_interest_past_its_contig_end_is_refused(
     roi.write_text("chr1\t10\t300\tA\nchrUn\t0\t99999\tC\n")
     assert run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(genome), *REFIT,
                    "--regions-of-interest", str(roi), "--out", str(tmp_path / "ok")).code == 0
+
+
+@pytest.mark.parametrize("where", ["middle", "end"])
+def test_a_fasta_naming_a_contig_twice_is_refused(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  where: str) -> None:
+    """htslib indexes the first of two contigs of one name and skips the second with a
+    warning; its bases were silently unused. The index built for it is taken back."""
+    rng = np.random.default_rng(3)
+    seq = {name: "".join(rng.choice(list("ACGT"), 130)) for name in ("chr1", "chr2", "dup")}
+    records = [("chr1", seq["chr1"]), ("chr1", seq["dup"]), ("chr2", seq["chr2"])]
+    if where == "end":
+        records = [records[0], records[2], records[1]]
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text("".join(f">{n}\n{s[:60]}\n{s[60:120]}\n{s[120:]}\n" for n, s in records))
+    vcf = write_vcf(tmp_path / "s.vcf", [("chr1", 20, seq["chr1"][19], "A" if seq["chr1"][19]
+                                          != "A" else "C", "PASS")])
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                      "--out", str(tmp_path / "out"), case=f"FASTA with a repeated contig ({where})")
+    assert_clear_error(outcome, str(fasta), "own name")
+    assert_nothing_written(tmp_path / "out")
+    assert not Path(f"{fasta}.fai").exists()
+
+
+def test_blank_lines_between_fasta_records_are_no_gap(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Blank lines between records (and CRLF line ends) are not unindexed sequence."""
+    rng = np.random.default_rng(4)
+    seq = {name: "".join(rng.choice(list("ACGT"), 130)) for name in ("chr1", "chr2")}
+    fasta = tmp_path / "ref.fa"
+    fasta.write_bytes("".join(f">{n} some description\r\n{s[:60]}\r\n{s[60:120]}\r\n"
+                              f"{s[120:]}\r\n\r\n" for n, s in seq.items()).encode())
+    vcf = write_vcf(tmp_path / "s.vcf", [("chr2", 20, seq["chr2"][19], "A" if seq["chr2"][19]
+                                          != "A" else "C", "PASS")])
+    out = tmp_path / "out"
+    for _ in range(2):  # the index is built, then checked as an existing one
+        assert run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                       "--contexts", "SBS96", "--out", str(out)).code == 0
+        assert int(read_table(out / "SBS96.tsv").to_numpy().sum()) == 1

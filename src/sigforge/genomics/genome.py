@@ -157,10 +157,35 @@ def _fai_problem(fasta: Path, fai: Path) -> str | None:
             problem = _contig_layout_problem(handle, size, entry)
             if problem:
                 return problem
+        gap = _unindexed_gap(handle, entries)
+        if gap:
+            return gap
         final = max(entries, key=lambda e: e[2])
         handle.seek(_last_base_offset(final) + (1 if final[1] else 0))
         if handle.read(_HEADER_WINDOW).strip():
             return f"the FASTA holds more after its last indexed contig {final[0]}"
+    return None
+
+
+def _unindexed_gap(handle: BinaryIO, entries: list[tuple[str, int, int, int, int]]
+                   ) -> str | None:
+    """Bytes between one indexed contig's end and the next one's header line that no index
+    row covers: a sequence the index skipped, as htslib does with the second of two contigs of
+    one name (it warns and keeps the first). Blank lines in between are allowed."""
+    ordered = sorted(entries, key=lambda e: e[2])
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        end = _last_base_offset(before) + 1 if before[1] else before[2]
+        window = min(after[2] - end, _HEADER_WINDOW)
+        if window <= 0:
+            continue
+        handle.seek(after[2] - window)
+        tail = handle.read(window)
+        newline = tail[:-1].rfind(b"\n")
+        if newline < 0:
+            continue  # a header line longer than the window: not checked
+        if tail[:newline + 1].strip():  # what precedes the next contig's header line
+            return (f"the FASTA holds a sequence between contigs {before[0]} and {after[0]} "
+                    "that no index row covers (a contig name used twice?)")
     return None
 
 
@@ -209,7 +234,9 @@ class ReferenceGenome:
                              "VCFs were called against (config key 'reference' or --reference).")
         check_regular_file(self.path, f"reference FASTA {self.path}")
         _check_fasta(self.path)
-        if not Path(f"{self.path}.fai").exists():
+        fai = Path(f"{self.path}.fai")
+        building = not fai.exists()
+        if building:
             logger.info("building FASTA index %s.fai (one-off; needs write access beside the "
                         "FASTA)", self.path)
         try:
@@ -219,9 +246,22 @@ class ReferenceGenome:
                              "It must be plain FASTA or bgzip-compressed, and its folder "
                              "writable when the .fai (and .gzi) must be built; a stale .fai or "
                              ".gzi can be deleted to rebuild it.") from err
+        if building and file_compression(self.path) == "none":
+            self._check_new_index(fai)
         self.lengths: dict[str, int] = dict(
             zip(self._fasta.references, self._fasta.lengths, strict=True))
         self._resolved: dict[str, str | None] = {}
+
+    def _check_new_index(self, fai: Path) -> None:
+        """The index just built must cover the whole FASTA: htslib skips (with only a warning)
+        the second of two contigs of one name, whose bases would then be silently unused.
+        Such an index is deleted again, so that a corrected FASTA is indexed afresh."""
+        problem = _fai_problem(self.path, fai)
+        if problem:
+            self._fasta.close()
+            fai.unlink(missing_ok=True)
+            raise InputError(f"reference FASTA {self.path}: {problem}. Every contig needs its "
+                             "own name: remove or rename the repeated one.")
 
     def resolve(self, contig: str) -> str | None:
         """The FASTA's name for a VCF contig, trying common aliases; None when absent."""
