@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.cli.discovery import parse_ranks
+from sigforge.cli._common import parse_ranks
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.genomics.reference import load_reference
 from sigforge.io import read_table, write_matrix
@@ -517,7 +517,8 @@ def test_a_fasta_naming_a_contig_twice_is_refused(tmp_path: Path,
     vcf = write_vcf(tmp_path / "s.vcf", [("chr1", 20, seq["chr1"][19], "A" if seq["chr1"][19]
                                           != "A" else "C", "PASS")])
     outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
-                      "--out", str(tmp_path / "out"), case=f"FASTA with a repeated contig ({where})")
+                      "--out", str(tmp_path / "out"),
+                      case=f"FASTA with a repeated contig ({where})")
     assert_clear_error(outcome, str(fasta), "own name")
     assert_nothing_written(tmp_path / "out")
     assert not Path(f"{fasta}.fai").exists()

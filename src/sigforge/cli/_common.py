@@ -151,6 +151,27 @@ def count_type(low: int, high: int, what: str) -> Callable[[str], int]:
     return parse
 
 
+def parse_ranks(text: str) -> list[int]:
+    """Parse '3', '2-8' or '2,4,6' into a sorted list of distinct ranks."""
+    ranks: set[int] = set()
+    try:
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            first, last = int(low), int(high or low)
+            if last > MAX_RANK:  # checked before the range is built: '2-1e11' must not fill RAM
+                raise argparse.ArgumentTypeError(f"ranks must be <= {MAX_RANK}, got '{text}'")
+            ranks.update(range(first, last + 1))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected ranks like '2-8' or '2,3,5', got '{text}'") \
+            from err
+    if not ranks:
+        raise argparse.ArgumentTypeError(f"'{text}' holds no rank: write the smaller rank "
+                                         "first, as in '2-8'")
+    if min(ranks) < 1:
+        raise argparse.ArgumentTypeError(f"ranks must be >= 1, got '{text}'")
+    return sorted(ranks)
+
+
 def add_seed(parser: argparse.ArgumentParser, what: str = "") -> None:
     """--seed, defaulting to the one global default seed (also the config's)."""
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"global seed{what}")

@@ -22,7 +22,6 @@ import pandas as pd
 import sigforge
 from sigforge._validation import check_rank
 from sigforge.cli._common import (
-    MAX_RANK,
     MAX_REPLICATES,
     add_command,
     add_generic,
@@ -31,6 +30,7 @@ from sigforge.cli._common import (
     catalog_name,
     count_type,
     field_default,
+    parse_ranks,
     read_input_catalog,
     read_input_catalog_dropping,
     read_table_matrix,
@@ -345,27 +345,6 @@ def _extract_skipped(args: argparse.Namespace) -> bool:
     write_skipped(args, matrix.data, args.ranks, reason, Path(args.out),
                    run_facts(args, args.ranks, _left_out(args)))
     return True
-
-
-def parse_ranks(text: str) -> list[int]:
-    """Parse '3', '2-8' or '2,4,6' into a sorted list of distinct ranks."""
-    ranks: set[int] = set()
-    try:
-        for part in text.split(","):
-            low, _, high = part.strip().partition("-")
-            first, last = int(low), int(high or low)
-            if last > MAX_RANK:  # checked before the range is built: '2-1e11' must not fill RAM
-                raise argparse.ArgumentTypeError(f"ranks must be <= {MAX_RANK}, got '{text}'")
-            ranks.update(range(first, last + 1))
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected ranks like '2-8' or '2,3,5', got '{text}'") \
-            from err
-    if not ranks:
-        raise argparse.ArgumentTypeError(f"'{text}' holds no rank: write the smaller rank "
-                                         "first, as in '2-8'")
-    if min(ranks) < 1:
-        raise argparse.ArgumentTypeError(f"ranks must be >= 1, got '{text}'")
-    return sorted(ranks)
 
 
 def _add_nmf_options(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,13 @@ from sigforge.cli._common import (
     field_default,
     read_table_matrix,
     split_empty,
+)
+from sigforge.cli.refit_checks import (
+    channel_set_fix,
+    check_decompose_into,
+    check_generic_signatures,
+    check_source_options,
+    label_hint,
 )
 from sigforge.cli.refit_patient import (
     Patient,
@@ -168,77 +174,6 @@ def _no_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix | None:
                                dtype=np.float64), matrix.channel_set, str(path))
 
 
-def _known_label_sets(args: argparse.Namespace, signatures: Matrix) -> list[list[str]]:
-    """The row-label sets a catalog is meant to have: the signatures' own and, unless
-    --generic, every known mutation channel set (a catalog read as generic may be one)."""
-    sets = [[str(label) for label in signatures.data.index]]
-    if not args.generic:
-        from sigforge.genomics.contexts import CHANNEL_SETS
-
-        sets += [list(channels) for channels in CHANNEL_SETS.values()]
-    return sets
-
-
-def _mostly_in(labels: list[str], known: list[str]) -> bool:
-    """Whether at least half of ``labels`` (and at least four) are ``known`` labels, ignoring
-    case: a side of the table that is meant to hold them."""
-    folded = {label.casefold() for label in known}
-    hits = sum(label.strip().casefold() in folded for label in labels)
-    return hits >= max(4, len(labels) / 2)
-
-
-def _label_hint(args: argparse.Namespace, matrix: Matrix, signatures: Matrix) -> str:
-    """Why a catalog's features may miss the signatures' though its counts are right: row
-    labels that differ from them only in case, or a transposed table (samples as rows,
-    channels as columns); '' when neither applies."""
-    rows = [str(label) for label in matrix.data.index]
-    columns = [str(label) for label in matrix.data.columns]
-    for known in _known_label_sets(args, signatures):
-        same = {label.casefold() for label in rows} == {label.casefold() for label in known}
-        if same and set(rows) != set(known):
-            example = next(row for row in rows if row not in set(known))
-            proper = next(label for label in known if label.casefold() == example.casefold())
-            return (f"the catalog's row labels differ from the expected labels only in case "
-                    f"(e.g. '{example}' for '{proper}'). Write every label in the expected "
-                    f"case ('{proper}').")
-        if _mostly_in(columns, known) and not _mostly_in(rows, known):
-            return (f"the catalog looks transposed: its column names (read as samples), such "
-                    f"as '{columns[0]}', are feature labels, and its rows are samples. "
-                    "Transpose it: one row per feature (channel), one column per sample.")
-    return ""
-
-
-def _channel_set_fix(args: argparse.Namespace, matrix: Matrix, signatures: Matrix) -> str:
-    """The fix for signatures and a catalog of different channel sets: a label hint (case,
-    transposed) when one applies, else what makes the two sets agree."""
-    hint = _label_hint(args, matrix, signatures)
-    if hint:
-        return hint
-    if matrix.channel_set is None:
-        return (f"the catalog's row labels (e.g. '{matrix.data.index[0]}') form no known "
-                "mutation channel set, so it was read as a generic matrix. Correct its labels "
-                "(SBS96: 'A[C>A]A', ...), or give --generic with a signature table file over "
-                "its features.")
-    return ("give signatures over the same features (a shipped name such as COSMIC_v3.6 picks "
-            "the catalog's channel set itself).")
-
-
-def _check_generic_signatures(name: str) -> None:
-    """With --generic, --signatures must be a file: refuse a shipped set's name, which only
-    mutation catalogs can use, instead of reporting it as a missing file."""
-    if os.path.exists(name):  # os.path: False, not an error, for a name too long for a path
-        return
-    from sigforge.genomics.reference import available_references  # this error path only
-
-    if name in available_references():
-        raise InputError(f"--signatures {name}: with --generic (the workflow's matrix mode) "
-                         "the catalog is a generic matrix, so --signatures takes a signature "
-                         "table file (features x signatures, rows labelled as the catalog's); "
-                         f"the shipped sets ({', '.join(available_references())}) are for "
-                         "mutation catalogs. Give a file, or drop --generic to refit a "
-                         f"mutation catalog to {name}.")
-
-
 def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     """The signature table for a catalog: same channel set, rows aligned to the catalog's
     features by label (any row order), columns rescaled to sum 1 where they do not (with a
@@ -250,7 +185,7 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     if empty is not None:
         return empty
     if args.generic:
-        _check_generic_signatures(args.signatures)
+        check_generic_signatures(args.signatures)
         signatures = read_matrix(args.signatures)
     else:
         signatures = _load_for_assay(args, args.signatures, matrix.channel_set or "SBS96",
@@ -259,14 +194,14 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
         raise InputError(f"signatures {signatures.path} ({signatures.channel_set or 'generic'}"
                          f") do not match the catalog {matrix.path} "
                          f"({matrix.channel_set or 'generic'}): "
-                         + _channel_set_fix(args, matrix, signatures))
+                         + channel_set_fix(args, matrix, signatures))
     missing, extra = feature_differences(matrix.data.index, signatures.data.index)
     if missing or extra:
         raise InputError(f"signatures {signatures.path} and catalog {matrix.path} have "
                          f"different features: {len(missing)} catalog feature(s) missing from "
                          f"the signatures {missing[:5]}, {len(extra)} signature feature(s) not "
                          f"in the catalog {extra[:5]}. "
-                         + (_label_hint(args, matrix, signatures)
+                         + (label_hint(args, matrix, signatures)
                             or "Give the signatures one row per catalog feature, with the same "
                                "labels (rows may be in any order)."))
     try:
@@ -383,41 +318,11 @@ def _decomposition(args: argparse.Namespace, matrix: Matrix, signatures: Matrix
                                 novel_below=args.novel_below)
 
 
-def _check_source_options(args: argparse.Namespace) -> None:
-    """Refuse options that do not fit the input: --generic with a VCF; --page-dir and
-    --regions (which concern one patient's VCF) with a catalog."""
-    if args.generic and not args.catalog:
-        raise InputError("--generic refits a --catalog matrix; a VCF is always a mutation "
-                         "catalog: drop --generic.")
-    if args.page_dir and not args.vcf:
-        raise InputError("--page-dir places the page of a one-patient refit: give --vcf, or "
-                         "drop the option.")
-    if args.regions is not None and not args.vcf:
-        raise InputError("--regions restricts the counting of a --vcf to the targeted "
-                         "regions; a --catalog was counted already (count it with 'sigforge "
-                         "catalog --regions BED'): drop --regions.")
-
-
-def _check_decompose_into(args: argparse.Namespace) -> None:
-    """Refuse an unknown --decompose-into before the refit runs (it is loaded only after it),
-    naming the option: neither a shipped set nor an existing file. Unused with --generic."""
-    if args.generic:
-        return
-    from sigforge.genomics.reference import available_references
-
-    name = args.decompose_into
-    if name not in available_references() and not os.path.exists(name):
-        raise InputError(f"--decompose-into {args.decompose_into}: neither a shipped "
-                         f"signature set ({', '.join(available_references())}) nor an "
-                         "existing file. Give one of those names or the path of a signature "
-                         "table (or leave the option out for COSMIC_v3.6).")
-
-
 def refit(args: argparse.Namespace) -> None:
     """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
     log = patient = None
-    _check_source_options(args)
-    _check_decompose_into(args)
+    check_source_options(args)
+    check_decompose_into(args)
     regions = read_regions_of_interest(args)
     args.opportunity_table = _assay_opportunities(args)
     if args.catalog:
