@@ -75,8 +75,9 @@ class OutputClashError(ValueError):
 _INPUTS: dict[tuple[int, int], str] = {}
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of an existing file, following links; None when there is none."""
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, following links; None when there is none: two
+    paths name the same file exactly when these agree (another spelling, a hard link)."""
     try:
         status = path.stat()
     except (OSError, ValueError):
@@ -96,7 +97,7 @@ def protected_inputs(inputs: dict[Path, str]) -> Iterator[None]:
     """
     added = []
     for path, label in inputs.items():
-        key = _identity(Path(path))
+        key = file_identity(Path(path))
         if key is not None and key not in _INPUTS:
             _INPUTS[key] = label
             added.append(key)
@@ -109,7 +110,7 @@ def protected_inputs(inputs: dict[Path, str]) -> Iterator[None]:
 
 def _refuse_input_clash(target: Path) -> None:
     """Raise :class:`OutputClashError` when ``target`` is a protected input file."""
-    label = _INPUTS.get(_identity(target)) if _INPUTS else None
+    label = _INPUTS.get(file_identity(target)) if _INPUTS else None
     if label is not None:
         raise OutputClashError(
             f"output {target} would overwrite the input {label}: this command never "

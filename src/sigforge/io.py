@@ -28,12 +28,12 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from sigforge._atomic import atomic_write, current_umask, removed_on_failure
+from sigforge._atomic import atomic_write, current_umask, file_identity, removed_on_failure
 
 __all__ = ["ChannelSets", "InputError", "MAX_CELL", "Matrix", "atomic_write",
-           "check_regular_file", "current_umask", "load_arrays", "read_json", "read_matrix",
-           "read_table", "removed_on_failure", "row_location", "save_arrays", "write_json",
-           "write_matrix", "write_table"]
+           "check_regular_file", "current_umask", "file_identity", "load_arrays", "read_json",
+           "read_matrix", "read_table", "removed_on_failure", "row_location", "save_arrays",
+           "write_json", "write_matrix", "write_table"]
 
 
 class InputError(ValueError):

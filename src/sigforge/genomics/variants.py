@@ -27,7 +27,7 @@ from sigforge.genomics.variant_table import (
     is_maf,
 )
 from sigforge.genomics.vcf import header_contig_lengths, open_vcf, read_vcf, vcf_sample_columns
-from sigforge.io import InputError
+from sigforge.io import InputError, file_identity
 
 __all__ = [
     "BASES", "MAF_ALLELE", "MAF_COLUMNS", "MAF_SUFFIXES", "MAX_POSITION", "VCF_SUFFIXES",
@@ -67,11 +67,9 @@ def _check_distinct_files(paths: list[Path]) -> None:
     samples' (or twice for one), which no later step can tell from real data."""
     seen: dict[tuple[int, int], Path] = {}
     for path in paths:
-        try:
-            status = path.stat()
-        except OSError:
+        key = file_identity(path)
+        if key is None:
             continue  # missing: the reader's own message names it
-        key = (status.st_dev, status.st_ino)
         if key in seen:
             raise InputError(f"{path}: the same file as {seen[key]}, given twice as input; its "
                              "variants would be counted twice. Give each VCF/MAF once.")
