@@ -9,6 +9,7 @@ real ``sigforge extract --groups`` (ranks 1-3, 8 replicates, no cross-validation
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,9 @@ from sigforge.io import write_matrix, write_table
 GROUPS = {"A": (6, (0, 1)), "B": (6, (1, 2)), "C": (1, ())}
 
 
-def _write_cohort(root: Path) -> None:
-    """catalogs/SBS96.tsv, catalogs/catalog_log.tsv and groups.tsv of the cohort."""
+def _write_cohort(root: Path, names: Mapping[str, str]) -> None:
+    """catalogs/SBS96.tsv, catalogs/catalog_log.tsv and groups.tsv of the cohort, each group
+    named as ``names`` says (by default A, B and C)."""
     rng = np.random.default_rng(11)
     processes = rng.dirichlet(np.full(96, 0.3), size=3).T
     columns: dict[str, np.ndarray] = {}
@@ -38,7 +40,7 @@ def _write_cohort(root: Path) -> None:
                 counts = np.zeros(96, dtype=int)
                 counts[:11] = 1
             columns[f"{group}{i + 1}"] = counts
-            groups[f"{group}{i + 1}"] = group
+            groups[f"{group}{i + 1}"] = names.get(group, group)
     catalog = pd.DataFrame(columns, index=list(SBS96_CHANNELS))
     write_matrix(catalog, root / "catalogs" / "SBS96.tsv", integer=True)
     burden = catalog.sum(axis=0)
@@ -57,10 +59,10 @@ def report_args(root: Path, out: Path) -> list[str]:
             "--out", str(out)]
 
 
-def write_grouped_run(root: Path) -> Path:
+def write_grouped_run(root: Path, names: Mapping[str, str] | None = None) -> Path:
     """Write the cohort under ``root``, extract it by group, refit it and report it
-    (``root/report/cohort.html``); returns ``root``."""
-    _write_cohort(root)
+    (``root/report/cohort.html``); returns ``root``. ``names`` renames groups A, B, C."""
+    _write_cohort(root, names or {})
     extract = root / "extract" / "SBS96"
     assert main(["-q", "extract", "--groups", str(root / "groups.tsv"), "--catalog",
                  str(root / "catalogs" / "SBS96.tsv"), "--catalog-name", "SBS96",

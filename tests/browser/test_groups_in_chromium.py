@@ -25,7 +25,7 @@ def test_grouped_cohort_page_renders_and_links_resolve(
     assert _assert_links_resolve(chromium, session, page) > 20
     groups = chromium.evaluate("Array.from(document.querySelectorAll('#stratified section.group'))"
                                ".map(s => s.id)", session)
-    assert groups == ["group-A", "group-B", "group-C"]
+    assert groups == ["group-1-A", "group-2-B", "group-3-C"]
     rows = chromium.evaluate("document.querySelectorAll('#merged-signatures tbody tr').length",
                              session)
     assert rows == 3

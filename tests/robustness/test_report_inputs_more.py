@@ -365,3 +365,36 @@ def test_report_draws_a_signature_with_a_300_character_name(
     assert max(len(name) for name in figures) < 100, figures
     assert f"signature_1_{'X' * 40}.png" in figures
     assert long_name in (out / "cohort.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("cell", "why"), [
+    ("SBS1", "'SBS1' is not NAME:weight"),
+    ("SBS1:0.6;SBS5:abc", "'SBS5:abc' is not NAME:weight"),
+    ("SBS1:0.5;SBS1:0.5", "each name once"),
+    ("SBS1:1.7", "a share from 0 to 1")])
+def test_report_refuses_a_garbled_decomposition_cell(cell: str, why: str, run: Path,
+                                                     tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    """A components cell that is not ``NAME:weight;...`` is named by line, row and column
+    (it used to surface as a vague failure while drawing the signature's figure)."""
+    table = run / "refit" / "SBS96" / "decomposition.tsv"
+    _edit_table(table, lambda t: t.assign(components=[cell, *t["components"].iloc[1:]]))
+    first = pd.read_csv(table, sep="\t", dtype=str).iloc[0, 0]
+    out = tmp_path / "report"
+    outcome = _report(capsys, run, out, f"report:components-{cell}")
+    assert_clear_error(outcome, str(table), f"line 2 (row '{first}'), column 'components'",
+                       why, "rerun refit")
+    assert_nothing_written(out)
+
+
+def test_report_reads_an_empty_decomposition_cell_as_no_component(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A signature the decomposition could not split (no component: an empty cell) is shown
+    without one, not refused."""
+    table = run / "refit" / "SBS96" / "decomposition.tsv"
+    _edit_table(table, lambda t: t.assign(components=["", *t["components"].iloc[1:]]))
+    out = tmp_path / "report"
+    outcome = _report(capsys, run, out, "report:components-empty")
+    assert outcome.code == 0, outcome.err
+    assert (out / "cohort.html").is_file()

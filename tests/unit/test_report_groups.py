@@ -70,19 +70,20 @@ def test_merged_set_is_said_to_be_merged_and_has_no_rank_selection_of_its_own(
     assert stability == ["\u2014"] * 3  # merged signatures have no bootstrap stability
 
 
-@pytest.mark.parametrize("group", ["A", "B"])
+@pytest.mark.parametrize(("position", "group"), [(1, "A"), (2, "B")])
 def test_each_factored_group_shows_its_samples_rank_choice_and_signatures(
-        run: Path, page: HtmlPage, group: str) -> None:
+        run: Path, page: HtmlPage, position: int, group: str) -> None:
     facts = _provenance(run, group)
-    text = page.text(f"group-{group}")
+    text = page.text(f"group-{position}-{group}")
     assert "Samples6" in text
     assert f"Chosen number of signaturesk = {facts['chosen_rank']}" in text
     assert " ".join(facts["reason"].split()) in text
     metrics = read_table(run / "extract" / "SBS96" / "groups" / group / "rank_metrics.tsv")
-    header, *rows = page.tables[f"group-{group}-rank-metrics"]
+    header, *rows = page.tables[f"group-{position}-{group}-rank-metrics"]
     assert [int(row[0]) for row in rows] == list(metrics.index)
     figures = run / "report" / "figures"
-    for stem in (f"group_{group}_rank_selection", f"group_{group}_signatures"):
+    for stem in (f"group_{position}_{group}_rank_selection",
+                 f"group_{position}_{group}_signatures"):
         assert (figures / f"{stem}.png").is_file() and (figures / f"{stem}.svg").is_file()
     signatures = pd.read_csv(run / "extract" / "SBS96" / "groups" / group / "signatures.tsv",
                              sep="\t", nrows=0).columns[1:]
@@ -93,10 +94,10 @@ def test_each_factored_group_shows_its_samples_rank_choice_and_signatures(
 def test_a_thin_group_shows_why_it_was_not_factored(run: Path, page: HtmlPage) -> None:
     reason = _provenance(run, "C")["skipped"]
     assert reason and "fewer than 20" in reason
-    text = page.text("group-C")
+    text = page.text("group-3-C")
     assert "Samples1" in text and f"Not factored{reason}" in text
-    assert "group-C-rank-metrics" not in page.tables
-    assert not list((run / "report" / "figures").glob("group_C_*"))
+    assert "group-3-C-rank-metrics" not in page.tables
+    assert not list((run / "report" / "figures").glob("group_3_C_*"))
 
 
 def _copy_run(run: Path, to: Path) -> Path:
@@ -136,9 +137,9 @@ def test_a_groups_fallback_rank_is_flagged_at_the_top_and_in_its_subsection(
     parsed.feed((root / "report" / "cohort.html").read_text(encoding="utf-8"))
     assert "(SBS96 group B)" in parsed.text("rank-caution")
     links = [attributes.get("href") for tag, attributes in parsed.tags if tag == "a"]
-    assert "#group-B" in links
-    assert "chosen by a fallback" in parsed.text("group-B")
-    assert "fallback" not in parsed.text("group-A")
+    assert "#group-2-B" in links
+    assert "chosen by a fallback" in parsed.text("group-2-B")
+    assert "fallback" not in parsed.text("group-1-A")
 
 
 def test_a_skipped_group_counts_each_sample_once(tmp_path: Path) -> None:
@@ -178,4 +179,27 @@ def test_a_groups_edge_rank_is_merged_into_the_cohort_warning(run: Path, tmp_pat
     parsed = HtmlPage()
     parsed.feed((root / "report" / "cohort.html").read_text(encoding="utf-8"))
     assert f"SBS96: Group B: {edge}" in " ".join(parsed.text("rank-edge").split())
-    assert edge in parsed.text("group-B")
+    assert edge in parsed.text("group-2-B")
+
+
+def test_groups_whose_names_differ_only_in_punctuation_keep_their_own_figures(
+        tmp_path: Path) -> None:
+    """'G.x...' and 'G_x...' (200 characters each, the longest group name) are one name once
+    '.' becomes '_': each subsection and its figures are told apart by the group's position,
+    and every file name stays within the file system's 255 bytes."""
+    long = "x" * 198
+    names = {"A": f"G.{long}", "B": f"G_{long}"}
+    root = write_grouped_run(tmp_path, names)
+    page = HtmlPage()
+    page.feed((root / "report" / "cohort.html").read_text(encoding="utf-8"))
+    figures = root / "report" / "figures"
+    stems = {}
+    for position, group in ((1, "A"), (2, "B")):
+        found = sorted(figures.glob(f"group_{position}_G_x*_signatures.png"))
+        assert len(found) == 1
+        stems[group] = found[0]
+        anchor = next(a["id"] for tag, a in page.tags
+                      if tag == "section" and a.get("id", "").startswith(f"group-{position}-"))
+        assert names[group] in page.text(anchor)
+    assert stems["A"].read_bytes() != stems["B"].read_bytes()
+    assert max(len(p.name.encode()) for p in figures.iterdir()) <= 255

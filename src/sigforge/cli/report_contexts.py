@@ -39,6 +39,7 @@ from sigforge.report.context_data import (
     ContextResults,
     RankSolution,
 )
+from sigforge.report.context_section import parse_components
 
 #: The catalogs a report looks for, in page order.
 REPORT_CONTEXTS = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
@@ -208,8 +209,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     check_same_labels(stability.index, signatures.columns, extract / "stability.tsv",
                       "signatures", extract / "signatures.tsv")
     intervals = read_intervals(refit / "exposure_intervals.tsv")
-    decomposition = read_optional_refit_table(refit / "decomposition.tsv",
-                                              DECOMPOSITION_COLUMNS, ("cosine",))
+    decomposition = read_decomposition(refit / "decomposition.tsv")
     metrics = None if merged else read_rank_metrics(extract / "rank_metrics.tsv", rank)
     fields = {"catalog": kept, "chosen_rank": rank, "rank_rule": str(provenance["reason"]),
               "rank_metrics": metrics,
@@ -222,6 +222,23 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     if merged:
         fields.update(stratified_fields(extract, provenance, signatures))
     return fields
+
+
+def read_decomposition(path: Path) -> pd.DataFrame | None:
+    """decomposition.tsv (None when absent), its ``components`` cells checked to read as
+    ``NAME:weight;...``: a damaged cell is named by line and row, not met later as a failure
+    to draw the signature's figure."""
+    table = read_optional_refit_table(path, DECOMPOSITION_COLUMNS, ("cosine",))
+    if table is None:
+        return None
+    for line, (name, cell) in enumerate(table["components"].items(), start=2):
+        try:
+            parse_components(cell)
+        except ValueError as err:
+            raise InputError(f"{path}, line {line} (row '{name}'), column 'components': "
+                             f"{err}; the file is damaged: rerun refit (sigforge refit "
+                             f"--out {path.parent}) to rebuild it.") from None
+    return table
 
 
 def skip_reason(extract: Path) -> str | None:

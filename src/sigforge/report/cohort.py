@@ -76,8 +76,9 @@ def _caution(contexts: Sequence[ContextResults]) -> tuple[str, str]:
             found.append((ctx.name, f"{id_prefix(ctx.name)}rank"))
         if ctx.factored:
             found += [(f"{ctx.name} group {group.group}",
-                       group_anchor(id_prefix(ctx.name), group.group))
-                      for group in ctx.groups if group.rank_caution and not group.skipped]
+                       group_anchor(id_prefix(ctx.name), position, group.group))
+                      for position, group in enumerate(ctx.groups, start=1)
+                      if group.rank_caution and not group.skipped]
     return ", ".join(name for name, _ in found), found[0][1] if found else "rank"
 
 

@@ -156,10 +156,27 @@ def _matches(ctx: ContextResults) -> dict[str, tuple[str, float]]:
             for name, row in frame.iterrows()}
 
 
-def _components(text: str) -> dict[str, float]:
-    """Parse ``NAME:weight;NAME:weight`` into a dict."""
-    parts = (item.partition(":") for item in str(text).split(";"))
-    return {name: float(weight) for name, _, weight in parts if name}
+def parse_components(text: object) -> dict[str, float]:
+    """Parse decomposition.tsv's ``NAME:weight;NAME:weight`` into a dict; an empty cell
+    (read as NaN: a signature with no component) is an empty dict.
+
+    Raises ValueError naming the first part that is not ``NAME:weight`` with a finite weight
+    in 0-1 (the refit writes each weight as a share of the signature)."""
+    if text is None or (isinstance(text, float) and np.isnan(text)) or not str(text).strip():
+        return {}
+    found: dict[str, float] = {}
+    for item in str(text).split(";"):
+        name, colon, weight = item.strip().rpartition(":")
+        try:
+            value = float(weight)
+        except ValueError:
+            value = np.nan
+        if not colon or not name or not 0 <= value <= 1 or name in found:
+            raise ValueError(f"{item.strip()!r} is not NAME:weight (a share from 0 to 1, "
+                             "each name once)")
+        found[name] = value
+    return found
+
 
 
 def _decomposition_of(ctx: ContextResults, name: str) -> dict[str, Any]:
@@ -168,7 +185,7 @@ def _decomposition_of(ctx: ContextResults, name: str) -> dict[str, Any]:
     if table is None or name not in table.index:
         return {"decomposition": "", "decomposition_cosine": "", "novel": False}
     parts = [f"{label} {weight:.0%}" for label, weight in
-             _components(str(table.at[name, "components"])).items()]
+             parse_components(table.at[name, "components"]).items()]
     return {"decomposition": " + ".join(parts),
             "decomposition_cosine": fmt_float(float(table.at[name, "cosine"])),
             "novel": str(table.at[name, "novel"]).lower() == "true"}
@@ -180,7 +197,7 @@ def _decomposition_figure(ctx: ContextResults, column: int, name: str,
     table, reference = ctx.decomposition, ctx.reference
     if ctx.name != "SBS96" or table is None or reference is None or name not in table.index:
         return None
-    weights = _components(str(table.at[name, "components"]))
+    weights = parse_components(table.at[name, "components"])
     if not weights or not set(weights) <= {str(c) for c in reference.columns}:
         return None
     assert ctx.signatures is not None

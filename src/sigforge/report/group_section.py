@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from sigforge.report.context_data import ContextResults, GroupResults
+from sigforge.report.context_data import ContextResults
 from sigforge.report.figures import SavedFigure, plot_rank_selection
-from sigforge.report.pages import safe_name
+from sigforge.report.pages import name_stem
 from sigforge.report.spectra import plot_spectra_panel
 from sigforge.report.tables import Table, fmt_float, fmt_int, frame_table
 
@@ -26,9 +26,22 @@ from sigforge.report.tables import Table, fmt_float, fmt_int, frame_table
 Saver = Callable[[Any, str, str], SavedFigure]
 
 
-def group_anchor(prefix: str, group: str) -> str:
+def group_stem(position: int, group: str) -> str:
+    """``{position}-{name}`` naming a group's subsection and figures: ``position`` is the
+    group's place (from 1) in its discovery, ``name`` the start of its name as
+    :func:`name_stem` makes it.
+
+    Group names may hold '.', '+' and '_', which a file name or id made by :func:`safe_name`
+    alone would merge ('A.1' and 'A_1' both 'A_1', one group's figures overwriting the
+    other's), and up to 200 characters, which with the type's prefix and the figure's own
+    name could pass the 255-byte limit of a file name; the position keeps the names distinct
+    and the cut keeps them short."""
+    return f"{position}-{name_stem(group)}"
+
+
+def group_anchor(prefix: str, position: int, group: str) -> str:
     """Element id of a group's subsection, ``prefix`` being its section's id prefix."""
-    return f"{prefix}group-{safe_name(group)}"
+    return f"{prefix}group-{group_stem(position, group)}"
 
 
 def _listing(text: object) -> str:
@@ -68,12 +81,14 @@ def _note(ctx: ContextResults) -> str:
             "set, which has no bootstrap stability of its own; every sample is refitted to it.")
 
 
-def _group_view(ctx: ContextResults, group: GroupResults, prefix: str, save: Saver,
+def _group_view(ctx: ContextResults, position: int, prefix: str, save: Saver,
                 merged_into: dict[str, str]) -> dict[str, Any]:
-    """One group's subsection: samples, rank choice, rank figure and table, signatures."""
-    stem = f"group_{safe_name(group.group)}_"
+    """One group's subsection (the ``position``-th group, from 1): samples, rank choice, rank
+    figure and table, signatures."""
+    group = ctx.groups[position - 1]
+    stem = f"group_{position}_{name_stem(group.group)}_"
     view: dict[str, Any] = {
-        "group": group.group, "anchor": group_anchor(prefix, group.group),
+        "group": group.group, "anchor": group_anchor(prefix, position, group.group),
         "n_samples": f"{group.n_samples:,}", "skip_reason": group.skip_reason,
         "chosen_rank": str(group.chosen_rank), "rule": group.rank_rule,
         "caution": group.rank_caution, "edge": group.rank_edge, "rank_figure": None,
@@ -106,5 +121,5 @@ def stratified_view(ctx: ContextResults, prefix: str, save: Saver) -> dict[str, 
     merged_into = _merged_into(ctx.merged)
     return {"note": _note(ctx), "table": _merged_table(ctx.merged),
             "n_groups": str(len(ctx.groups)),
-            "groups": [_group_view(ctx, group, prefix, save, merged_into)
-                       for group in ctx.groups]}
+            "groups": [_group_view(ctx, position, prefix, save, merged_into)
+                       for position in range(1, len(ctx.groups) + 1)]}
