@@ -46,7 +46,7 @@ from synthetic import (  # noqa: E402
 )
 
 from sigforge.discovery.crossval import CVOptions  # noqa: E402
-from sigforge.discovery.pipeline import NMFOptions, run_discovery  # noqa: E402
+from sigforge.discovery.pipeline import NMFOptions, cv_fold_table, run_discovery  # noqa: E402
 from sigforge.discovery.rank import RankRule  # noqa: E402
 
 #: The grid: (spec, replicates). Ranks tried: truth - 2 .. truth + 2.
@@ -135,7 +135,17 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
             "cv_argmin": int(metrics["cv_error"].idxmin()) if cv.folds else None,
             "candidates": [int(k) for k in metrics.index[metrics["candidate"]]],
             "per_rank": metrics[[c for c in PER_RANK if c in metrics.columns]].to_dict(),
+            "metrics": rule_inputs(metrics),
+            "cv_folds": cv_fold_table(found.cv).to_dict(orient="index") if found.cv else None,
             "matches": score.matches.to_dict(orient="records")}
+
+
+def rule_inputs(metrics: pd.DataFrame) -> dict:
+    """The rank-metrics columns the rank rule reads, per rank: enough to apply another rule to
+    a finished run (benchmarks/rank_rules.py) without refactoring it."""
+    return metrics[[c for c in metrics.columns
+                    if c not in ("stable", "gap_consistent", "candidate", "accepted",
+                                 "selected")]].to_dict(orient="index")
 
 
 def _score_fields(score) -> dict:  # noqa: ANN001

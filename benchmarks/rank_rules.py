@@ -1,0 +1,149 @@
+"""Apply variants of the rank rule to finished discovery benchmarks, without refactoring.
+
+``benchmarks/discovery.py`` keeps, per cohort, every rank's rule inputs (stabilities, gap
+clusters, KL divergence, CV errors and folds) and the true and false positives of every
+rank's signatures. This script replays :func:`sigforge.discovery.rank.select_rank` on those
+tables under other thresholds, with and without the CV step, and prints per variant the rank
+each cohort would get and its TP/FP: a rule change is judged on every cohort at once, and
+only the rule differs between the columns (the factorisations are the same).
+
+    python benchmarks/rank_rules.py /tmp/grid/results.json /tmp/ro_1/results.json ...
+    python benchmarks/rank_rules.py --stratified /tmp/strat8 --data ../shared/data/real
+
+``--stratified`` replays a finished ``benchmarks/pcawg_stratified.py`` run instead: each
+tumour type's rank is chosen again from its ``rank_metrics.tsv`` (paired CV standard errors
+from its folds), that rank's signatures are merged across types as ``sigforge extract
+--groups`` merges them, and the published processes matched at cosine >= 0.90 are counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sigforge.discovery.groups import GroupSignatures, merge_group_signatures
+from sigforge.discovery.pipeline import cv_fold_table
+from sigforge.discovery.rank import RankRule, select_rank
+from sigforge.io import read_table
+
+#: name -> (rule, whether the CV step is used).
+#: name -> (rule, whether the earlier CV veto applies among the candidates).
+VARIANTS: dict[str, tuple[RankRule, bool]] = {
+    f"{label}{', CV veto' if veto else ''}": (RankRule(min_component_stability=least), veto)
+    for least, label in ((0.5, "min 0.5"), (0.2, "default (min 0.2)"), (0.3, "min 0.3"))
+    for veto in (True, False)}
+
+#: Standard errors a candidate's CV error could exceed the best candidate's under the veto.
+VETO_SE = 2.0
+
+def vetoed_choice(metrics: pd.DataFrame, rule: RankRule, folds: pd.DataFrame | None) -> int:
+    """The rank under the earlier CV veto: :func:`select_rank`'s choice unless CV errors are
+    known and some rank is a candidate, then the largest candidate whose CV error is at most
+    :data:`VETO_SE` standard errors (of the paired per-fold differences, else unpaired) above
+    the lowest among the candidates."""
+    choice = select_rank(metrics, rule, folds)
+    table = choice.metrics
+    candidates = [int(k) for k in table.index[table["candidate"]]]
+    if "cv_error" not in table or not candidates or rule.fixed_rank is not None:
+        return choice.rank
+    errors = table.loc[candidates, "cv_error"]
+    best = int(errors.idxmin())
+    if folds is not None and best in folds.index:
+        differences = folds.reindex(table.index).sub(folds.loc[best], axis=1)
+        se = differences.std(axis=1, ddof=1) / np.sqrt(differences.notna().sum(axis=1))
+    else:
+        se = np.sqrt(table["cv_se"] ** 2 + float(table.at[best, "cv_se"]) ** 2)
+    return max(k for k in candidates
+               if errors[k] - errors[best] <= VETO_SE * float(np.nan_to_num(se[k])))
+
+
+def replay(row: dict, rule: RankRule, veto: bool) -> int:
+    """The rank ``rule`` chooses from one benchmark row's saved metrics."""
+    metrics = pd.DataFrame.from_dict(row["metrics"], orient="index")
+    metrics.index = metrics.index.astype(int)
+    folds = None
+    if row.get("cv_folds"):
+        folds = pd.DataFrame.from_dict(row["cv_folds"], orient="index")
+        folds.index = folds.index.astype(int)
+    return vetoed_choice(metrics, rule, folds) if veto else select_rank(metrics, rule, folds).rank
+
+
+def _group_choice(folder: Path, rule: RankRule, veto: bool) -> int:
+    """The rank ``rule`` chooses for one group folder of a stratified extraction."""
+    metrics = read_table(folder / "rank_metrics.tsv")
+    metrics.index = metrics.index.astype(int)
+    metrics = metrics.drop(columns=[c for c in ("stable", "gap_consistent", "candidate",
+                                                "accepted", "selected") if c in metrics])
+    cv = {}
+    for k in metrics.index:
+        with np.load(folder / f"k{k}" / "cv.npz") as saved:
+            cv[int(k)] = {name: saved[name] for name in saved.files}
+    folds = cv_fold_table(cv)
+    return vetoed_choice(metrics, rule, folds) if veto else select_rank(metrics, rule, folds).rank
+
+
+def replay_stratified(run: Path, data: Path) -> None:
+    """Print, per variant, each type's rank and the published processes the merge finds."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from pcawg_stratified import MATCH_COSINE, best_matches, published_processes
+
+    from sigforge.genomics.reference import load_reference
+
+    reference = load_reference("COSMIC_v3.6", genome_build="GRCh37").data
+    groups = sorted(p for p in (run / "stratified" / "groups").iterdir() if p.is_dir())
+    processes = published_processes(data / "PCAWG_sigProfiler_SBS_signatures_in_samples.csv",
+                                    [g.name for g in groups])
+    union = sorted(set().union(*processes.values()))
+    for name, (rule, veto) in VARIANTS.items():
+        ranks, chosen = {}, []
+        for folder in groups:
+            k = ranks[folder.name] = _group_choice(folder, rule, veto)
+            signatures = read_table(folder / f"k{k}" / "signatures.tsv")
+            mutations = read_table(folder / f"k{k}" / "exposures.tsv").sum(axis=1)
+            chosen.append(GroupSignatures(folder.name, signatures, mutations))
+        merged = merge_group_signatures(chosen, prefix="SBS96").signatures
+        cosines = best_matches(merged, union, reference)
+        found = sum(c >= MATCH_COSINE for c in cosines.values())
+        print(f"{name}: {found} of {len(union)} ({merged.shape[1]} merged signatures); ranks "
+              + ", ".join(f"{g.split('-')[0]} {k}" for g, k in ranks.items()))
+
+
+def main() -> None:
+    """Print one line per cohort and variant: chosen rank, TP, FP; then totals."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", nargs="*", type=Path)
+    parser.add_argument("--stratified", type=Path, default=None,
+                        help="a finished benchmarks/pcawg_stratified.py --out folder")
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/real"))
+    args = parser.parse_args()
+    if args.stratified is not None:
+        replay_stratified(args.stratified, args.data)
+        return
+    rows = [row for path in args.results for row in json.loads(path.read_text())
+            if "metrics" in row]
+    totals = {name: [0, 0, 0] for name in VARIANTS}
+    print("| cohort (seed) | planted | " + " | ".join(VARIANTS) + " |")
+    print("|---|---|" + "---|" * len(VARIANTS))
+    for row in rows:
+        cells = []
+        for name, (rule, veto) in VARIANTS.items():
+            rank = replay(row, rule, veto)
+            tp, fp = row["tp_fp_per_rank"][str(rank)]
+            totals[name][0] += tp
+            totals[name][1] += fp
+            totals[name][2] += rank == row["true_rank"]
+            cells.append(f"k={rank} {tp}/{fp}")
+        seed = "" if row.get("cohort_seed") is None else f" ({row['cohort_seed']})"
+        print(f"| {row['cohort']}{seed} | {row['true_rank']} | " + " | ".join(cells) + " |")
+    print("| total TP/FP (planted rank) | | " + " | ".join(
+        f"{tp}/{fp} ({hit})" for tp, fp, hit in totals.values()) + " |")
+
+
+if __name__ == "__main__":
+    main()
