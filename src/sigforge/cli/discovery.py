@@ -67,6 +67,10 @@ from sigforge.io import (
 
 logger = logging.getLogger(__name__)
 
+#: Most held-out folds per rank: each fold is a full masked fit per start, and 5-10 folds give
+#: a stable error; the bound keeps a mistyped --cv-folds from queueing a run that never ends.
+MAX_CV_FOLDS = 100
+
 
 def _nmf_options(args: argparse.Namespace) -> NMFOptions:
     """NMF options from the shared command-line flags (checked by NMFOptions), and the seed."""
@@ -226,21 +230,106 @@ def select_rank(args: argparse.Namespace) -> None:
     if args.ranks is not None and args.ranks != ranks:
         raise InputError(f"--ranks {args.ranks} differ from the ranks {ranks} of --rank-dirs; "
                          "give one directory per rank of --ranks.")
-    facts = run_facts(args, ranks, _left_out(args))
     skipped = _skipped(results)
+    folders = [Path(folder) for folder in args.rank_dirs]
+    check_one_catalog(folders, results)
+    catalog = read_table_matrix(args.catalog, generic=args.generic) if args.catalog else None
+    if catalog is not None:
+        check_rank_catalog(folders, results, catalog, skipped is not None, args.drop_empty)
+    facts = run_facts(args, ranks, _left_out(args, catalog))
     if skipped is not None:
         _write_skipped_selection(results, skipped, Path(args.out), facts)
         return
+    check_rank_metrics(folders, results)
     choice = choose_rank(results, _rank_rule(args), read_cv(args.cv, ranks) or None)
     _write_selection(results, choice, Path(args.out), facts)
 
 
-def _left_out(args: argparse.Namespace) -> list[str]:
+def _samples(result: RankResult) -> list[str]:
+    """The samples a rank folder's catalog held: its exposures' columns."""
+    return [str(c) for c in result.exposures.columns]
+
+
+def _features(result: RankResult) -> list[str]:
+    """The features a rank folder's catalog held: its signatures' rows."""
+    return [str(r) for r in result.signatures.index]
+
+
+def _difference(found: list[str], expected: list[str]) -> str:
+    """The labels only in ``found`` and only in ``expected``, a few of each, in words."""
+    extra = [x for x in found if x not in set(expected)]
+    missing = [x for x in expected if x not in set(found)]
+    parts = ([f"{len(extra)} not in the other: {extra[:5]}"] if extra else []) + (
+        [f"{len(missing)} missing: {missing[:5]}"] if missing else [])
+    return "; ".join(parts) or "the same labels in another order"
+
+
+def check_one_catalog(folders: list[Path], results: list[RankResult]) -> None:
+    """Refuse rank folders factored from different catalogs (their samples or features
+    differ): comparing their KL divergences would choose a rank on numbers of different data.
+    The folder named is the one that differs from most of the others (the first on a tie)."""
+    keys = [(frozenset(_features(r)), frozenset(_samples(r))) for r in results]
+    usual = max(keys, key=keys.count)  # max keeps the first of equally common keys
+    reference = keys.index(usual)
+    for folder, result, key in zip(folders, results, keys, strict=True):
+        if key == usual:
+            continue
+        other, what = results[reference], "samples" if key[0] == usual[0] else "features"
+        found, expected = ((_samples(result), _samples(other)) if what == "samples"
+                           else (_features(result), _features(other)))
+        raise InputError(f"--rank-dirs: {folder} was factored from another catalog than "
+                         f"{folders[reference]}: its {len(found)} {what} are not the "
+                         f"{len(expected)} of {folders[reference]} ({_difference(found, expected)}"
+                         "). Give the rank folders of one catalog (one run), or rerun the "
+                         "differing rank's replicates and consensus on this catalog.")
+
+
+def check_rank_catalog(folders: list[Path], results: list[RankResult], catalog: Matrix,
+                       skipped: bool, drop_empty: bool) -> None:
+    """Refuse a --catalog other than the one the rank folders were factored from: its samples
+    (those with mutations under --drop-empty; all of them when the catalog was skipped) and
+    features must be the folders'. provenance.json would otherwise name the wrong catalog."""
+    data = catalog.data
+    empty = [str(c) for c in data.columns[data.sum(axis=0) == 0]]
+    samples = [str(c) for c in data.columns if skipped or not drop_empty or str(c) not in empty]
+    features = [str(r) for r in data.index]
+    folder, result = folders[0], results[0]
+    for what, found, expected in (("samples", _samples(result), samples),
+                                  ("features", _features(result), features)):
+        if set(found) != set(expected):
+            hint = (" (the catalog's samples without mutations: give --drop-empty as their run "
+                    "did)" if what == "samples" and not drop_empty and empty else "")
+            raise InputError(f"--catalog {catalog.path}: its {len(expected)} {what} are not the "
+                             f"{len(found)} {what} {folder} was factored from "
+                             f"({_difference(expected, found)}){hint}. Give the catalog the "
+                             "rank folders were factored from.")
+
+
+def check_rank_metrics(folders: list[Path], results: list[RankResult]) -> None:
+    """Refuse a metrics.json whose values the rank rule reads are missing or not finite
+    numbers in range (:func:`sigforge.discovery.pipeline.metrics_problem`), naming the file
+    and key: a NaN or a missing value would silently change the chosen rank."""
+    from sigforge.discovery.pipeline import metrics_problem
+
+    with_gap = [f for f, r in zip(folders, results, strict=True) if "gap_clusters" in r.metrics]
+    for folder, result in zip(folders, results, strict=True):
+        problem = metrics_problem(result.metrics)
+        if problem is None and with_gap and "gap_clusters" not in result.metrics:
+            problem = f"no 'gap_clusters', which {with_gap[0] / 'metrics.json'} has"
+        if problem is not None:
+            raise InputError(f"rank metrics file {folder / 'metrics.json'}: {problem}. It is "
+                             f"damaged or of another run: delete rank {result.k}'s folder and "
+                             "rerun its replicates and consensus (snakemake rebuilds it on a "
+                             "plain rerun).")
+
+
+def _left_out(args: argparse.Namespace, catalog: Matrix | None = None) -> list[str]:
     """The samples --drop-empty leaves out of --catalog (recorded in provenance.json, as
-    ``extract`` records them)."""
+    ``extract`` records them); ``catalog`` is --catalog when already read."""
     if not (args.drop_empty and args.catalog):
         return []
-    matrix = read_table_matrix(args.catalog, generic=args.generic)
+    matrix = catalog if catalog is not None else read_table_matrix(args.catalog,
+                                                                   generic=args.generic)
     return [str(c) for c in matrix.data.columns[matrix.data.sum(axis=0) == 0]]
 
 
@@ -381,7 +470,8 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_cv_options(parser: argparse.ArgumentParser) -> None:
     """Options of held-out cross-validation; defaults from :class:`CVOptions`."""
-    parser.add_argument("--cv-folds", type=int, default=field_default(CVOptions, "folds"),
+    parser.add_argument("--cv-folds", default=field_default(CVOptions, "folds"),
+                        type=count_type(0, MAX_CV_FOLDS, "held-out folds per rank (0 disables)"),
                         help="held-out folds per rank; 0 disables")
     parser.add_argument("--cv-scheme", choices=CV_SCHEMES,
                         default=field_default(CVOptions, "scheme"),

@@ -20,8 +20,9 @@ import csv
 import io
 import logging
 import platform
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,7 @@ from sigforge.io import (
     Matrix,
     check_regular_file,
     read_json,
+    read_matrix,
     read_table,
     write_json,
     write_matrix,
@@ -91,7 +93,24 @@ def read_groups(path: str | Path) -> dict[str, str]:
                          "sample one group.")
     for group in dict.fromkeys(table["group"]):
         check_plain_name(group, f"{path}: group")
-    return dict(zip(table["sample"], table["group"], strict=True))
+    groups = dict(zip(table["sample"], table["group"], strict=True))
+    _check_case_collisions(path, groups)
+    return groups
+
+
+def _check_case_collisions(path: Path, groups: dict[str, str]) -> None:
+    """Refuse two group names that differ only in case ('grp', 'GRP'): each names a folder
+    (and a catalog file), and on a case-insensitive disk (macOS, Windows) the second group's
+    files would overwrite the first's. Both names are given, each with a sample of it."""
+    first: dict[str, tuple[str, str]] = {}
+    for sample, group in groups.items():
+        other, other_sample = first.setdefault(group.lower(), (group, sample))
+        if other != group:
+            raise InputError(f"{path}: groups '{other}' (sample '{other_sample}') and '{group}' "
+                             f"(sample '{sample}') differ only in case, so their folders and "
+                             "files would be one on a case-insensitive disk (macOS, Windows) "
+                             "and one group's results would overwrite the other's. Rename one "
+                             "of them (or give both the same spelling if they are one group).")
 
 
 def _read_groups_table(path: Path, separator: str) -> pd.DataFrame:
@@ -150,17 +169,148 @@ def split_groups_command(args: argparse.Namespace) -> None:
                 ", ".join(f"{g} ({p.shape[1]})" for g, p in parts.items()))
 
 
-def _read_group(folder: Path) -> tuple[GroupSignatures, dict[str, Any]]:
-    """A group's chosen signatures and attributed mutations, and its provenance facts."""
+class GroupRun(NamedTuple):
+    """One finished group extraction as ``merge-groups`` reads it: its folder, its chosen
+    signatures (with the catalog's channel set), its provenance facts and every sample of the
+    group (its exposures' columns and the samples --drop-empty left out)."""
+
+    folder: Path
+    found: GroupSignatures
+    channel_set: str | None
+    facts: dict[str, Any]
+    samples: list[str]
+
+
+def _group_fix(folder: Path) -> str:
+    """How to repair a damaged file of a group's extraction: sigforge wrote it, so rewrite it."""
+    return (f"The file is part of group '{folder.name}'s extraction ({folder}), written by "
+            "sigforge: rather than editing it, rerun that group's select-rank (or extract "
+            "--groups) to write it again.")
+
+
+def _read_group_table(path: Path, read: Callable[[Path], Matrix]) -> Matrix:
+    """A table of a group's extraction, every cell checked; a bad cell is named by the reader
+    (file, line, column) and the message ends with the fix for a file sigforge wrote."""
+    try:
+        return read(path)
+    except InputError as err:
+        raise InputError(f"{err} {_group_fix(path.parent)}") from err
+
+
+def _read_group(folder: Path, generic: bool) -> GroupRun:
+    """A group's chosen signatures and attributed mutations, its provenance facts and samples.
+
+    Signatures and exposures are read as any matrix is (finite, nonnegative numbers; the rows
+    of a known channel set in its standard order, so a reordered table aligns by label); a
+    signature without weight, or exposures of other signatures, is refused naming the file."""
+    missing = [name for name in ("provenance.json", "signatures.tsv", "exposures.tsv")
+               if not (folder / name).exists()]
+    if missing:
+        raise InputError(f"{folder}: not a finished group extraction ({', '.join(missing)} not "
+                         "found); run its select-rank (or extract --groups) first.")
     try:
         facts = read_json(folder / "provenance.json")
-        signatures = read_table(folder / "signatures.tsv")
-        exposures = read_table(folder / "exposures.tsv")
     except (OSError, ValueError) as err:
         raise InputError(f"{folder}: not a finished group extraction ({err}); run its "
                          "select-rank (or extract --groups) first.") from err
-    mutations = exposures.sum(axis=1).reindex(signatures.columns).fillna(0.0)
-    return GroupSignatures(folder.name, signatures, mutations), facts
+    if facts.get("skipped") is not None:
+        return _read_skipped_group(folder, facts)
+    signatures = _read_group_table(folder / "signatures.tsv",
+                                   lambda path: read_table_matrix(path, generic=generic))
+    exposures = _read_group_table(folder / "exposures.tsv", read_matrix)
+    _check_group_tables(folder, signatures.data, exposures.data)
+    mutations = exposures.data.sum(axis=1).reindex(signatures.data.columns)
+    samples = [str(c) for c in exposures.data.columns] + _left_out_of(facts)
+    return GroupRun(folder, GroupSignatures(folder.name, signatures.data, mutations),
+                    signatures.channel_set, facts, samples)
+
+
+def _read_skipped_group(folder: Path, facts: dict[str, Any]) -> GroupRun:
+    """A group too thin to factor (provenance.json says why): no signature; its samples are
+    the columns of its (empty) exposures table."""
+    from sigforge.cli._run_files import read_empty_table, read_intermediate
+
+    exposures = read_intermediate(folder / "exposures.tsv", read_empty_table, "group table")
+    none = pd.DataFrame(index=pd.Index([], name="MutationType", dtype=object),
+                        columns=pd.Index([], dtype=object), dtype=np.float64)
+    return GroupRun(folder, GroupSignatures(folder.name, none, pd.Series(dtype=np.float64)),
+                    None, facts, [str(c) for c in exposures.columns] + _left_out_of(facts))
+
+
+def _left_out_of(facts: dict[str, Any]) -> list[str]:
+    """The samples a group's run left out for having no mutations (provenance.json)."""
+    left_out = facts.get("samples_without_mutations_left_out") or []
+    return [str(s) for s in left_out] if isinstance(left_out, list) else []
+
+
+def _check_group_tables(folder: Path, signatures: pd.DataFrame, exposures: pd.DataFrame) -> None:
+    """Refuse an all-zero signature (no direction to merge by) and exposures whose rows are not
+    the signatures' columns (files of different runs), naming the file and the fix."""
+    empty = [str(c) for c in signatures.columns[~(signatures.sum(axis=0) > 0)]]
+    if empty:
+        raise InputError(f"{folder / 'signatures.tsv'}: column '{empty[0]}' is all zero (a "
+                         f"signature without any weight). {_group_fix(folder)}")
+    rows, columns = [str(r) for r in exposures.index], [str(c) for c in signatures.columns]
+    if sorted(rows) != sorted(columns):
+        raise InputError(f"{folder / 'exposures.tsv'}: its rows {rows[:6]} are not the "
+                         f"signatures {columns[:6]} of {folder / 'signatures.tsv'} (files of "
+                         f"different runs?). {_group_fix(folder)}")
+
+
+def _aligned_features(runs: list[GroupRun]) -> list[GroupSignatures]:
+    """The groups' signatures, rows aligned by label to the first group with signatures; a
+    group whose features are others (another channel set) is refused naming both files."""
+    found = [run for run in runs if run.found.signatures.shape[1] > 0]
+    if not found:
+        return [run.found for run in runs]
+    first = found[0]
+    index = first.found.signatures.index
+    aligned = []
+    for run in runs:
+        signatures = run.found.signatures
+        if signatures.shape[1] > 0 and set(signatures.index) != set(index):
+            raise InputError(
+                f"{run.folder / 'signatures.tsv'}: its features ({_features_text(run)}) "
+                f"differ from those of {first.folder / 'signatures.tsv'} "
+                f"({_features_text(first)}), so group '{run.found.group}' was factored from "
+                "another catalog. Give --group-dirs the groups of one catalog split (or "
+                "rerun that group's extraction on its part of this catalog).")
+        if signatures.shape[1] > 0:
+            signatures = signatures.reindex(index)
+        aligned.append(GroupSignatures(run.found.group, signatures, run.found.mutations))
+    return aligned
+
+
+def _features_text(run: GroupRun) -> str:
+    """A group's features in a few words: its channel set, or how many labels, and the first."""
+    labels = [str(label) for label in run.found.signatures.index]
+    kind = run.channel_set or "generic"
+    return f"{kind}, {len(labels)} rows starting '{labels[0] if labels else ''}'"
+
+
+def _check_samples(catalog: Matrix, runs: list[GroupRun]) -> None:
+    """Refuse a catalog whose samples are not exactly the groups' (every sample in one group):
+    a sample in no group would be refitted to signatures no group found in it, a grouped sample
+    missing from the catalog means the groups were split from another catalog."""
+    owner: dict[str, Path] = {}
+    for run in runs:
+        for sample in run.samples:
+            if sample in owner:
+                raise InputError(f"--group-dirs: sample '{sample}' is in both {owner[sample]} "
+                                 f"and {run.folder} (groups of different splits?); give the "
+                                 "folders of one split, one per group.")
+            owner[sample] = run.folder
+    columns = [str(c) for c in catalog.data.columns]
+    extra = [c for c in columns if c not in owner]
+    absent = [s for s in owner if s not in set(columns)]
+    if extra:
+        raise InputError(f"{catalog.path}: {len(extra)} sample(s) are in no group of "
+                         f"--group-dirs: {extra[:5]}. Give the catalog the groups were split "
+                         "from, and a folder for every group of it.")
+    if absent:
+        raise InputError(f"{catalog.path}: {len(absent)} sample(s) of the groups are not in the "
+                         f"catalog: {absent[:5]} (of {owner[absent[0]]}). Give the catalog the "
+                         "groups were split from.")
 
 
 def _group_summary(folder: Path, found: GroupSignatures, facts: dict[str, Any]) -> dict[str, Any]:
@@ -180,29 +330,32 @@ def _merged_edge(groups: dict[str, dict[str, Any]]) -> str:
 
 
 def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cosine: float,
-                     drop_empty: bool, out: Path, facts: dict[str, Any]) -> None:
+                     drop_empty: bool, out: Path, facts: dict[str, Any],
+                     generic: bool = False) -> None:
     """Merge the groups' chosen signatures, refit every sample, write the cohort's files."""
     from sigforge.refit import refit_catalog
 
-    read = [_read_group(folder) for folder in folders]
+    runs = [_read_group(folder, generic) for folder in folders]
+    aligned = _aligned_features(runs)
+    _check_samples(catalog, runs)
     try:
-        merged = merge_group_signatures([g for g, _ in read], prefix=name, min_cosine=min_cosine)
+        merged = merge_group_signatures(aligned, prefix=name, min_cosine=min_cosine)
     except ValueError as err:
         raise InputError(f"merge-groups: {err}") from err
     kept, left_out = split_empty(catalog, drop_empty)
     if kept is None:
         raise InputError(f"{catalog.path}: no sample has a single mutation; nothing to fit.")
-    if not merged.signatures.index.equals(kept.data.index):
+    if set(merged.signatures.index) != set(kept.data.index):
         raise InputError(f"{catalog.path}: its features differ from the groups' signatures; "
                          "give the catalog the groups were split from.")
-    fit = refit_catalog(kept.data, merged.signatures)
-    write_matrix(merged.signatures, out / "signatures.tsv")
+    signatures = merged.signatures.reindex(kept.data.index)  # rows aligned by label
+    fit = refit_catalog(kept.data, signatures)
+    write_matrix(signatures, out / "signatures.tsv")
     write_matrix(fit.exposures, out / "exposures.tsv", label="Signature")
     write_table(merged.members, out / MERGED_TABLE)
     write_table(pd.DataFrame({"stability": np.nan, "spread": np.nan},
                              index=merged.members.index), out / "stability.tsv")
-    groups = {g.group: _group_summary(folder, g, f) for folder, (g, f) in zip(folders, read,
-                                                                                 strict=True)}
+    groups = {run.found.group: _group_summary(run.folder, run.found, run.facts) for run in runs}
     write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": int(merged.signatures.shape[1]),
                 "reason": f"{merged.signatures.shape[1]} signatures merged from "
@@ -226,7 +379,7 @@ def merge_groups_command(args: argparse.Namespace) -> None:
     merge_group_dirs(folders, catalog, name=catalog_name(args), min_cosine=args.min_cosine,
                      drop_empty=args.drop_empty, out=Path(args.out),
                      facts={"seed": args.seed, "catalog": args.catalog,
-                            "catalog_name": catalog_name(args)})
+                            "catalog_name": catalog_name(args)}, generic=args.generic)
 
 
 def add_merge_cosine(parser: argparse.ArgumentParser) -> None:
@@ -301,4 +454,4 @@ def extract_groups(args: argparse.Namespace) -> None:
     merge_group_dirs(folders, whole, name=catalog_name(args), min_cosine=args.min_cosine,
                      drop_empty=args.drop_empty, out=out,
                      facts={"seed": args.seed, "catalog": args.catalog,
-                            "catalog_name": catalog_name(args)})
+                            "catalog_name": catalog_name(args)}, generic=args.generic)

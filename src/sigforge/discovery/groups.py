@@ -127,19 +127,20 @@ def merge_group_signatures(groups: Sequence[GroupSignatures], *, prefix: str,
     their first member in the groups' order) and named like consensus signatures
     (``prefix`` + A, B, ...). The result depends only on the inputs, never on chance.
 
-    Raises ValueError when the groups' feature labels differ, ``min_cosine`` is outside
-    (0, 1], or no group has a signature.
+    Rows are aligned by label to the first group with signatures (any row order).
+
+    Raises ValueError when the groups' feature labels differ, a signature holds a value that
+    is not a finite number >= 0 or has no weight at all, ``min_cosine`` is outside (0, 1], or
+    no group has a signature.
     """
     if not 0.0 < min_cosine <= 1.0:
         raise ValueError(f"min_cosine must be in (0, 1], got {min_cosine}.")
-    found = [g for g in groups if g.signatures.shape[1] > 0]
+    found = _aligned([g for g in groups if g.signatures.shape[1] > 0])
     if not found:
         raise ValueError("no group has a signature to merge (every group was skipped).")
     index = found[0].signatures.index
-    for g in found[1:]:
-        if not g.signatures.index.equals(index):
-            raise ValueError(f"group {g.group!r} has other features than group "
-                             f"{found[0].group!r}; factor every group on the same features.")
+    for g in found:
+        _check_weights(g)
     values = np.hstack([g.signatures.to_numpy(dtype=np.float64) for g in found])
     units = unit_vectors(values)
     owner = np.concatenate([np.full(g.signatures.shape[1], i) for i, g in enumerate(found)])
@@ -147,6 +148,46 @@ def merge_group_signatures(groups: Sequence[GroupSignatures], *, prefix: str,
     names = [f"{g.group}:{name}" for g in found for name in g.signatures.columns]
     labels = _clusters(units, owner, min_cosine)
     return _assemble(values, units, weights, labels, names, found, index, prefix)
+
+
+def _aligned(found: list[GroupSignatures]) -> list[GroupSignatures]:
+    """The groups' signatures with rows in the first group's order (aligned by label: a table
+    whose rows were only reordered is the same signature); ValueError naming the group whose
+    labels are others."""
+    if not found:
+        return found
+    index = found[0].signatures.index
+    aligned = [found[0]]
+    for g in found[1:]:
+        if not g.signatures.index.equals(index):
+            if set(g.signatures.index) != set(index) or g.signatures.index.has_duplicates:
+                raise ValueError(f"group {g.group!r} has other features than group "
+                                 f"{found[0].group!r}; factor every group on the same "
+                                 "features.")
+            g = GroupSignatures(g.group, g.signatures.reindex(index), g.mutations)
+        aligned.append(g)
+    return aligned
+
+
+def _check_weights(group: GroupSignatures) -> None:
+    """ValueError naming the group and signature when a signature holds a value that is not a
+    finite number >= 0, or sums to 0 (no direction: its cosine to anything is undefined), and
+    when a mutation count is not a finite number >= 0."""
+    values = group.signatures.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(f"group {group.group!r}: signature '{group.signatures.columns[col]}' "
+                         f"holds {values[row, col]} at '{group.signatures.index[row]}'; "
+                         "expected finite weights >= 0.")
+    empty = ~(values.sum(axis=0) > 0)
+    if empty.any():
+        raise ValueError(f"group {group.group!r}: signature "
+                         f"'{group.signatures.columns[np.flatnonzero(empty)[0]]}' is all zero.")
+    mutations = group.mutations.to_numpy(dtype=np.float64)
+    if not (np.isfinite(mutations) & (mutations >= 0)).all():
+        raise ValueError(f"group {group.group!r}: the mutations attributed to its signatures "
+                         f"must be finite numbers >= 0, got {mutations.tolist()}.")
 
 
 def _assemble(values: np.ndarray, units: np.ndarray, weights: np.ndarray, labels: np.ndarray,

@@ -211,6 +211,45 @@ def summarise_rank(catalog: pd.DataFrame, k: int, replicates: dict[str, np.ndarr
     return RankResult(k, signatures, fit.exposures, stability, metrics)
 
 
+#: The metrics of a rank the rank rule reads (:func:`choose_rank`), with the range each lies in:
+#: stabilities are mean silhouettes, the KL divergence is a sum of nonnegative terms.
+RULE_METRICS = {"mean_stability": (-1.0, 1.0), "min_stability": (-1.0, 1.0),
+                "kl_divergence": (0.0, float("inf"))}
+
+
+def metrics_problem(metrics: dict[str, object]) -> str | None:
+    """What makes a rank's metrics unusable by the rank rule, or None.
+
+    Every metric of :data:`RULE_METRICS` must be present and a finite number in its range, and
+    ``gap_clusters``, when present, a whole number >= 0: a NaN compares False everywhere and a
+    missing value is an empty cell, so either would silently change the chosen rank.
+    """
+    for key, (low, high) in RULE_METRICS.items():
+        if key not in metrics:
+            return f"the key '{key}' is missing"
+        problem = _number_problem(key, metrics[key], low, high)
+        if problem is not None:
+            return problem
+    if "gap_clusters" in metrics:
+        clusters = metrics["gap_clusters"]
+        problem = _number_problem("gap_clusters", clusters, 0.0, float("inf"))
+        if problem is None and float(clusters) != int(clusters):  # type: ignore[arg-type]
+            problem = f"'gap_clusters' is {clusters}, not a whole number"
+        return problem
+    return None
+
+
+def _number_problem(key: str, value: object, low: float, high: float) -> str | None:
+    """Why ``value`` (metric ``key``) is not a finite number in [low, high], or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"'{key}' is {value!r}, not a number"
+    if not np.isfinite(value):
+        return f"'{key}' is {value}, not a finite number"
+    if not low <= value <= high:
+        return f"'{key}' is {value}, outside [{low:g}, {high:g}]"
+    return None
+
+
 def cv_fold_table(cv: dict[int, dict[str, np.ndarray]]) -> pd.DataFrame:
     """Held-out error per rank (rows) and fold (columns) from per-rank CV results."""
     rows = {k: pd.Series(result["error"], index=result["fold"]) for k, result in cv.items()}
