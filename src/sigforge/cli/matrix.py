@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,8 +74,8 @@ _BLOCKS_FIX = "give the NAME_blocks.tsv written by prepare-joint with this joint
 
 def _read_blocks(path: str) -> pd.DataFrame:
     """A joint run's blocks table, checked: its columns, one row per stacked feature, weights
-    that are finite numbers > 0 (the loadings are divided by them) and modality names that
-    can become file names."""
+    that are finite numbers > 0 (the loadings are divided by them), modality names that
+    can become file names and rows labelled from their modality and feature."""
     from sigforge.cli.outputs import check_plain_name
 
     blocks = read_table(path, written_by_sigforge=False)
@@ -86,6 +87,7 @@ def _read_blocks(path: str) -> pd.DataFrame:
     blocks["weight"] = _block_weights(blocks, path)
     for name in blocks["modality"].astype(str).unique():
         check_plain_name(name, f"{path}: modality")
+    _check_block_labels(path)
     return blocks
 
 
@@ -117,6 +119,23 @@ def _block_weights(blocks: pd.DataFrame, path: str) -> pd.Series:
     return pd.Series(weights, index=blocks.index, dtype=np.float64)
 
 
+def _check_block_labels(path: str) -> None:
+    """Refuse a blocks table whose row contradicts itself: prepare-joint labels each stacked
+    feature 'MODALITY:FEATURE' from its ``modality`` and ``feature`` cells, so a row whose
+    cells say otherwise (``a:f0`` listed under modality ``b``) was edited or mixed up, and
+    trusting it would put one modality's loadings in another's table. The cells are compared
+    as written (read as text: a feature '01' is not the number 1)."""
+    text = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False).fillna("")
+    rows = zip(text.iloc[:, 0].str.strip(), text["modality"].str.strip(),
+               text["feature"].str.strip(), strict=True)
+    for line, (label, modality, feature) in enumerate(rows, start=2):
+        if label != f"{modality}:{feature}":
+            raise InputError(f"{path}, line {line}: row '{label}' is listed under modality "
+                             f"'{modality}' and feature '{feature}', whose stacked label is "
+                             f"'{modality}:{feature}'; the row contradicts itself. Correct the "
+                             f"row, or {_BLOCKS_FIX}")
+
+
 def _check_blocks_cover(blocks: pd.DataFrame, signatures: pd.DataFrame, blocks_path: str,
                         signatures_path: str | Path) -> None:
     """Every feature of the joint signatures must have a row of the blocks table."""
@@ -125,6 +144,36 @@ def _check_blocks_cover(blocks: pd.DataFrame, signatures: pd.DataFrame, blocks_p
     if missing:
         raise InputError(f"{blocks_path}: features {missing} of {signatures_path} are not "
                          f"listed; {_BLOCKS_FIX}")
+
+
+#: The columns of prepare-matrix's NAME_dropped.tsv after its ``axis`` label column.
+DROPPED_COLUMNS = ("label", "position", "reason")
+
+
+def _read_dropped(path: str) -> pd.DataFrame:
+    """prepare-matrix's table of dropped all-zero features and samples, checked: its columns,
+    an ``axis`` of 'feature' or 'sample' and a whole-number ``position`` >= 0 on every row.
+
+    The page lists the table and the pixel images leave its feature positions blank, so a
+    damaged or unrelated file (a line of garbage reads as a table with no column) would
+    otherwise reach the page without a word."""
+    table = read_table(path)
+    fix = ("prepare-matrix writes it beside the matrix: give that file, rerun prepare-matrix "
+           "to rebuild it, or leave --dropped out.")
+    missing = [column for column in DROPPED_COLUMNS if column not in table.columns]
+    if table.index.name != "axis" or missing:
+        found = ", ".join(map(str, [table.index.name, *table.columns]))
+        raise InputError(f"{path}: not a table of dropped features and samples (columns "
+                         f"found: {found}; expected axis, {', '.join(DROPPED_COLUMNS)}); {fix}")
+    for line, (axis, position) in enumerate(table["position"].items(), start=2):
+        if str(axis) not in ("feature", "sample"):
+            raise InputError(f"{path}, line {line}, column 'axis': {axis!r} is neither "
+                             f"'feature' nor 'sample'; {fix}")
+        if not re.fullmatch(r"[0-9]+", str(position).strip()):
+            raise InputError(f"{path}, line {line}, column 'position': {position!r} is not a "
+                             f"whole number >= 0; {fix}")
+    table["position"] = table["position"].astype(str).str.strip().astype(np.int64)
+    return table
 
 
 def _check_one_run(data: MatrixReportData, matrix_path: str, extract_dir: Path,
@@ -156,7 +205,7 @@ def matrix_report(args: argparse.Namespace) -> None:
         read_intervals,
         read_refit_table,
     )
-    from sigforge.cli.report_ranks import chosen_rank, read_rank_metrics
+    from sigforge.cli.report_ranks import chosen_rank, read_rank_metrics, read_stability
     from sigforge.report.matrix import MatrixReportData, write_matrix_report
 
     extract_dir, refit_dir = Path(args.extract_dir), Path(args.refit_dir)
@@ -166,12 +215,12 @@ def matrix_report(args: argparse.Namespace) -> None:
     rank = chosen_rank(provenance, extract_dir / "provenance.json")
     data = MatrixReportData(
         name=args.name, matrix=read_matrix(args.matrix).data,
-        dropped=read_table(args.dropped) if args.dropped else pd.DataFrame(),
+        dropped=_read_dropped(args.dropped) if args.dropped else pd.DataFrame(),
         rank_metrics=read_rank_metrics(extract_dir / "rank_metrics.tsv", rank),
         chosen_rank=rank, rank_rule=str(provenance["reason"]),
         rank_caution=rank_caution(provenance), rank_edge=rank_edge(provenance),
         signatures=read_matrix(extract_dir / "signatures.tsv").data,
-        stability=read_table(extract_dir / "stability.tsv"),
+        stability=read_stability(extract_dir / "stability.tsv"),
         exposures=read_matrix(refit_dir / "exposures.tsv").data,
         reconstruction=read_refit_table(refit_dir / "reconstruction.tsv",
                                         RECONSTRUCTION_COLUMNS, RECONSTRUCTION_COLUMNS),

@@ -63,6 +63,21 @@ def _restriction_names(text: str) -> list[str]:
                          "per line.") from err
 
 
+def _check_no_repeats(text: str, names: list[str]) -> None:
+    """Refuse a signature named twice in --restrict-to: each copy would get a row of its own
+    in exposures.tsv (the second all zeros), a table that no reader, sigforge's own included,
+    accepts. The message names the repeated signature and its places in the list."""
+    repeated = list(dict.fromkeys(name for i, name in enumerate(names) if name in names[:i]))
+    if not repeated:
+        return
+    first = repeated[0]
+    places = ", ".join(str(i + 1) for i, name in enumerate(names) if name == first)
+    source = f"file {text}" if Path(text).is_file() else f"'{text}'"
+    others = f" (so are {', '.join(repeated[1:])})" if len(repeated) > 1 else ""
+    raise InputError(f"--restrict-to {source}: signature '{first}' is named more than once "
+                     f"(entries {places} of the list){others}. Name each signature once.")
+
+
 def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
     """Signature names from --restrict-to (comma list or file); all must exist."""
     if text is None:
@@ -72,6 +87,7 @@ def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
         raise InputError(f"--restrict-to '{text}' names no signature. Give names from the "
                          "signature table, comma-separated (SBS1,SBS5) or one per line in a "
                          "file, or leave the option out to use every signature.")
+    _check_no_repeats(text, names)
     unknown = [n for n in names if n not in available]
     if unknown:
         raise InputError(f"--restrict-to: signatures {unknown} are not in the "
@@ -303,24 +319,53 @@ def _patient_types(args: argparse.Namespace, patient: Patient, out: Path) -> lis
     return refits
 
 
-def _decomposition(args: argparse.Namespace, matrix: Matrix, signatures: Matrix
-                   ) -> pd.DataFrame | None:
-    """The signatures decomposed into --decompose-into, adapted to the same --assay (None for
-    generic matrices; the identity when refitting to that set itself)."""
+def _decomposition_reference(args: argparse.Namespace, matrix: Matrix) -> pd.DataFrame | None:
+    """The --decompose-into set adapted to the same --assay, with the catalog's rows, loaded
+    before the refit so that a set of another channel set (an ID83 table for an SBS96 catalog)
+    stops the run with the file and both channel sets named instead of failing after the
+    work. None when no decomposition is written (generic matrices) or when refitting to that
+    set itself (the identity, :func:`_decomposition`)."""
+    if matrix.channel_set is None or args.signatures == args.decompose_into:
+        return None
+    reference = _load_for_assay(args, args.decompose_into, matrix.channel_set)
+    if reference.channel_set != matrix.channel_set:
+        raise InputError(f"--decompose-into {args.decompose_into}: its rows are the "
+                         f"{reference.channel_set or 'generic (no known channel set)'} "
+                         f"channels, but the catalog {matrix.path} is {matrix.channel_set}, "
+                         f"so its signatures cannot be decomposed into it. Give a signature "
+                         f"table over the {matrix.channel_set} channels (or a shipped set such "
+                         "as COSMIC_v3.6, which picks the catalog's channel set itself).")
+    return reference.data.loc[matrix.data.index]
+
+
+def _decomposition(args: argparse.Namespace, matrix: Matrix, signatures: Matrix,
+                   reference: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The signatures decomposed into the --decompose-into ``reference`` (None for generic
+    matrices; the identity when refitting to that set itself)."""
     from sigforge.refit import decompose_signatures, identity_decomposition
 
     if matrix.channel_set is None:
         return None
-    if args.signatures == args.decompose_into:
+    if reference is None:
         return identity_decomposition(signatures.data)
-    reference = _load_for_assay(args, args.decompose_into, matrix.channel_set).data
-    return decompose_signatures(signatures.data, reference.loc[matrix.data.index],
-                                novel_below=args.novel_below)
+    return decompose_signatures(signatures.data, reference, novel_below=args.novel_below)
+
+
+def _check_sample_names(matrix: Matrix) -> None:
+    """Refuse a catalog sample named 'Signature', the label column of exposures.tsv (where
+    each sample is a column), before the refit: found only when that table is written, it
+    would stop the run after the work, blaming the output file."""
+    if "Signature" in {str(column) for column in matrix.data.columns}:
+        raise InputError(f"{matrix.path}: a sample column is named 'Signature', the label "
+                         "column of exposures.tsv (one column per sample), so that table "
+                         "could not be read back. Rename the sample (e.g. 'Signature_1') in "
+                         f"{matrix.path}.")
 
 
 def refit(args: argparse.Namespace) -> None:
     """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
     log = patient = None
+    _refit_options(args)  # range-checks --bootstrap, --seed, --confidence...: before any work
     check_source_options(args)
     check_decompose_into(args)
     regions = read_regions_of_interest(args)
@@ -329,6 +374,7 @@ def refit(args: argparse.Namespace) -> None:
         matrix = read_table_matrix(args.catalog, generic=args.generic)
         if matrix.data.shape[1] == 0:
             raise InputError(f"{args.catalog}: no sample columns.")
+        _check_sample_names(matrix)
         fitted, _ = split_empty(matrix, args.drop_empty)
     else:
         patient = patient_catalog(args)
@@ -341,10 +387,11 @@ def refit(args: argparse.Namespace) -> None:
         fitted = matrix
     _check_counts_for_refit(matrix, args)
     signatures = _refit_signatures(args, matrix)
+    reference = _decomposition_reference(args, matrix)
     result = _refit_fitted(args, matrix, fitted, signatures)
     n = matrix.data.shape[1]
     out = Path(args.out)
-    decomposition = _decomposition(args, matrix, signatures)
+    decomposition = _decomposition(args, matrix, signatures, reference)
     if log is not None:
         write_matrix(matrix.data, out / "SBS96.tsv", integer=True)
         write_table(log, out / "catalog_log.tsv")

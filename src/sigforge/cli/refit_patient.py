@@ -39,6 +39,39 @@ def sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
     return names
 
 
+#: Label columns of the tables a patient's name becomes a column of: the catalogs'
+#: (SBS96.tsv, DBS78.tsv, ID83.tsv) and exposures.tsv's.
+_LABEL_COLUMNS = {"MutationType": "SBS96.tsv", "Signature": "exposures.tsv"}
+
+
+def name_source(args: argparse.Namespace) -> str:
+    """Where the patient's name came from, in the words of a message: the option, the VCF's
+    sample column or the VCF's file name (the order of :func:`sample_names`)."""
+    from sigforge.genomics.variants import vcf_sample_columns
+
+    if args.sample_name is not None:
+        return "--sample-name"
+    if args.vcf_sample is not None:
+        return f"--vcf-sample, the sample column of VCF {args.vcf}"
+    if len(vcf_sample_columns(Path(args.vcf))) == 1:
+        return f"the sample column of VCF {args.vcf}"
+    return f"the file name of VCF {args.vcf}"
+
+
+def check_patient_name(args: argparse.Namespace, name: str) -> None:
+    """Refuse a patient named like the label column of a table the name becomes a column of
+    ('Signature' in exposures.tsv, 'MutationType' in SBS96.tsv), before the VCF is counted:
+    found only when the table is written, it would stop the run after the work, blaming the
+    output file instead of the name."""
+    table = _LABEL_COLUMNS.get(name)
+    if table is None:
+        return
+    raise InputError(f"sample name '{name}' (from {name_source(args)}) is the name of the "
+                     f"label column of {table}, where the patient is a column, so that table "
+                     "could not be read back. Name the patient otherwise with --sample-name "
+                     f"(e.g. --sample-name {name}_1).")
+
+
 class Patient(NamedTuple):
     """One patient's counted VCF: SBS96 catalog, log, counted SBS96 variants, contig
     resolver, its DBS78 and ID83 catalogs, and the FASTA's contig lengths."""
@@ -64,6 +97,7 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
                                             else [args.sample_name],
                                             vcf_sample=args.vcf_sample), [Path(args.vcf)])[0]
     file_stems([name], f"VCF {args.vcf}")  # the name becomes file names: check it first
+    check_patient_name(args, name)
     genome = ReferenceGenome(args.reference)
     contexts = ("SBS96", "DBS78", "ID83")
     targets = None

@@ -45,20 +45,33 @@ logger = logging.getLogger(__name__)
 
 def _reference_set(args: argparse.Namespace, name: str) -> pd.DataFrame | None:
     """The reference set in a type's channel set (SBS96 for SBS288/SBS1536, compared summed
-    into SBS96); None when the set has no table for it (a user's SBS96-only file)."""
+    into SBS96); None when the set has no table for it (a user's SBS96-only file). A file of
+    another channel set than SBS96 is refused: the SBS96 section and the patient pages are
+    drawn from its matches."""
     from sigforge.genomics.reference import load_reference
 
     channel_set = "SBS96" if name in ("SBS288", "SBS1536") else name
     try:
-        return load_reference(args.signatures, channel_set=channel_set,
-                              genome_build=args.genome_build, assay=args.assay,
-                              opportunities=args.opportunity_table).data
+        reference = load_reference(args.signatures, channel_set=channel_set,
+                                   genome_build=args.genome_build, assay=args.assay,
+                                   opportunities=args.opportunity_table)
     except InputError:
         if channel_set == "SBS96":
             raise
         logger.info("%s has no %s table: %s is shown without reference matches",
                     args.signatures, channel_set, name)
         return None
+    if reference.channel_set == channel_set:
+        return reference.data
+    found = reference.channel_set or "generic (no known channel set)"
+    if channel_set == "SBS96":
+        raise InputError(f"--signatures {args.signatures}: its rows are the {found} channels, "
+                         "but the report matches the de novo SBS96 signatures against it. "
+                         "Give a signature table over the SBS96 channels (or a shipped set "
+                         "such as COSMIC_v3.6, which has a table for each mutation type).")
+    logger.info("%s is a %s table, not %s: %s is shown without reference matches",
+                args.signatures, found, channel_set, name)
+    return None
 
 
 def _assay_opportunities(args: argparse.Namespace) -> pd.DataFrame | None:
@@ -110,13 +123,13 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
     _require_sbs96(extract_root, refit_root)
     args.opportunity_table = _assay_opportunities(args)
     catalogs = read_catalogs(catalog_dir)
+    catalog_log = read_catalog_log(catalog_dir, catalogs["SBS96"].columns)
     contexts = tuple(read_context(name, catalog_dir, extract_root, refit_root, out,
                                   _reference_set(args, name), catalog=catalog)
                      for name, catalog in catalogs.items())
     sbs96 = contexts[0]
     assert sbs96.signatures is not None and sbs96.reference is not None
     provenance = read_json(extract_root / "SBS96" / "provenance.json")
-    catalog_log = read_table(catalog_dir / "catalog_log.tsv")
     catalog = sbs96.catalog
     stems = file_stems(list(catalog.columns), f"{catalog_dir}/SBS96.tsv")
     files = _relative_files(out, catalog_dir, contexts)
@@ -138,6 +151,79 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
         reference_intervals=sbs96.reference_intervals, contexts=contexts,
         patient_pages=_patient_pages(args, stems, out))
     return data, stems
+
+
+def _log_fix(catalog_dir: Path) -> str:
+    """How a catalog log that does not describe its catalogs is rebuilt."""
+    return ("sigforge catalog (or merge-catalogs) writes the log with the catalogs: rerun it "
+            f"with --out {catalog_dir}, so that both come from one run.")
+
+
+def _log_sample_names(path: Path) -> list[str]:
+    """The sample column of a catalog log as written (text: type inference would read a
+    sample '007' as the number 7, and no longer find it in the catalogs)."""
+    column = pd.read_csv(path, sep="\t", usecols=[0], dtype=str, keep_default_na=False)
+    return column.iloc[:, 0].tolist()
+
+
+def _check_log_samples(path: Path, names: list[str], samples: pd.Index,
+                       catalog_dir: Path) -> None:
+    """Refuse a catalog log that does not list each sample of SBS96.tsv exactly once: a
+    sample listed twice, one of no catalog (an extra row) or one without a row. The catalogs
+    hold every counted sample, those without mutations too, so the two always agree."""
+    source = catalog_dir / "SBS96.tsv"
+    expected = [str(sample) for sample in samples]
+    known = set(expected)
+    first: dict[str, int] = {}
+    for line, name in enumerate(names, start=2):
+        if name not in known:
+            raise InputError(f"{path}, line {line}: sample '{name}' is not a sample of "
+                             f"{source}; {_log_fix(catalog_dir)}")
+        if name in first:
+            raise InputError(f"{path}, line {line}: sample '{name}' is listed again (first on "
+                             f"line {first[name]}); {_log_fix(catalog_dir)}")
+        first[name] = line
+    missing = [sample for sample in expected if sample not in first]
+    if missing:
+        raise InputError(f"{path}: no row for sample(s) {listing_of(missing)}, column(s) of "
+                         f"{source}; {_log_fix(catalog_dir)}")
+
+
+#: The largest count a log cell may hold: the largest whole number a float holds exactly.
+_MAX_COUNT = 2**53
+
+
+def _check_log_counts(log: pd.DataFrame, path: Path, catalog_dir: Path) -> pd.DataFrame:
+    """The log's count columns (every column but 'source') as whole numbers >= 0; the first
+    other cell (text, empty, negative, fractional) is named by line, sample and column."""
+    for column in [c for c in log.columns if c != "source"]:
+        values = log[column]
+        numbers = pd.to_numeric(values.astype(str).str.strip(), errors="coerce")
+        valid = (numbers.notna() & (numbers >= 0) & (numbers <= _MAX_COUNT)
+                 & (numbers == numbers.round()))
+        bad = np.flatnonzero(~valid.to_numpy())
+        if bad.size:
+            row = int(bad[0])
+            raise InputError(f"{path}, line {row + 2} (sample '{log.index[row]}'), column "
+                             f"'{column}': {values.iloc[row]!r} is not a count (a whole number "
+                             f">= 0); {_log_fix(catalog_dir)}")
+        log[column] = numbers.astype(np.int64)
+    return log
+
+
+def read_catalog_log(catalog_dir: Path, samples: pd.Index) -> pd.DataFrame:
+    """catalog_log.tsv of ``catalog_dir``, checked to describe the catalogs of ``samples``
+    (SBS96.tsv's): one row per sample, counts in every column but 'source'.
+
+    The report shows the log as it is, so a row of another run, a repeated or missing
+    sample, or text among the counts would otherwise reach the page without a word.
+    """
+    path = catalog_dir / "catalog_log.tsv"
+    log = read_table(path)
+    names = _log_sample_names(path)
+    _check_log_samples(path, names, samples, catalog_dir)
+    log.index = pd.Index(names, name=log.index.name)
+    return _check_log_counts(log, path, catalog_dir)
 
 
 def _context_summary(context: Any) -> str:

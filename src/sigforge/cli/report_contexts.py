@@ -29,7 +29,13 @@ from sigforge.cli._common import (
     require_files,
 )
 from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged, stratified_fields
-from sigforge.cli.report_ranks import chosen_rank, rank_thresholds, read_rank_metrics
+from sigforge.cli.report_ranks import (
+    chosen_rank,
+    number_column,
+    rank_thresholds,
+    read_rank_metrics,
+    read_stability,
+)
 from sigforge.discovery.groups import MERGED_TABLE
 from sigforge.io import InputError, read_json, read_table
 from sigforge.report.context_data import (
@@ -97,18 +103,9 @@ def read_refit_table(path: Path, columns: tuple[str, ...], numeric: tuple[str, .
 def _numbers(values: pd.Series, path: Path, column: str) -> pd.Series:
     """A refit table's column as numbers (an empty cell as NaN); the first cell that is not
     a number is named by its line, row label and column in an InputError."""
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values
-    text = values.astype(str).str.strip()
-    numbers = pd.to_numeric(text.mask(text == "", "nan"), errors="coerce")
-    bad = np.flatnonzero((numbers.isna() & ~text.str.lower().isin(["", "nan"])).to_numpy())
-    if bad.size:
-        row = int(bad[0])
-        raise InputError(f"{path}, line {row + 2} (row '{values.index[row]}'), column "
-                         f"'{column}': {values.iloc[row]!r} is not a number; the file is "
-                         "damaged: rerun refit (sigforge refit --out "
-                         f"{path.parent}) to rebuild it.")
-    return numbers.astype(np.float64)
+    fix = f"the file is damaged: rerun refit (sigforge refit --out {path.parent}) to rebuild it."
+    numbers = number_column(values, path, column, fix)
+    return numbers if numbers is values else numbers.astype(np.float64)
 
 
 def read_optional_refit_table(path: Path, columns: tuple[str, ...],
@@ -197,7 +194,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     provenance = read_json(extract / "provenance.json")
     rank = chosen_rank(provenance, extract / "provenance.json")
     signatures = read_table_matrix(extract / "signatures.tsv").data
-    stability = read_table(extract / "stability.tsv")
+    stability = read_stability(extract / "stability.tsv")
     exposures = read_table_matrix(refit / "exposures.tsv").data
     reconstruction = read_refit_table(refit / "reconstruction.tsv", RECONSTRUCTION_COLUMNS,
                                       RECONSTRUCTION_COLUMNS)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sigforge.cli._common import (
@@ -23,7 +22,12 @@ from sigforge.cli._common import (
     read_table_matrix,
     require_files,
 )
-from sigforge.cli.report_ranks import chosen_rank, rank_thresholds, read_rank_metrics
+from sigforge.cli.report_ranks import (
+    chosen_rank,
+    rank_thresholds,
+    read_rank_metrics,
+    read_stability,
+)
 from sigforge.discovery.groups import GROUPS_FOLDER, MERGED_TABLE
 from sigforge.io import InputError, read_json, read_table
 from sigforge.report.context_data import GroupResults
@@ -56,12 +60,6 @@ def read_merged(extract: Path, signatures: pd.DataFrame) -> pd.DataFrame:
                          f"{extract / 'signatures.tsv'} ({names}); the files come from "
                          "different runs. Rerun sigforge extract --groups (or merge-groups).")
     return table.loc[names]
-
-
-def merged_stability(table: pd.DataFrame) -> pd.DataFrame:
-    """The merged set's stability.tsv as numbers: its cells are empty (NaN), since merged
-    signatures come from no bootstrap of their own; the page shows them as missing."""
-    return table.replace("", np.nan).apply(pd.to_numeric, errors="raise").astype(float)
 
 
 def _group_order(extract: Path, provenance: dict[str, Any]) -> list[str]:
@@ -120,7 +118,7 @@ def stratified_fields(extract: Path, provenance: dict[str, Any], signatures: pd.
                          "by sigforge extract --groups.")
     threshold = provenance.get("merge_min_cosine")
     return {"merged": read_merged(extract, signatures),
-            "stability": merged_stability(read_table(extract / "stability.tsv")),
+            "stability": read_stability(extract / "stability.tsv"),
             "groups": tuple(read_group(folder / group) for group in order),
             "merge_min_cosine": float(threshold) if isinstance(threshold, int | float)
             and not isinstance(threshold, bool) else None}

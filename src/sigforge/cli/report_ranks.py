@@ -1,9 +1,10 @@
 """Reading a discovery's rank choice for ``sigforge report``: provenance.json's chosen rank
-and rule, and rank_metrics.tsv checked against it.
+and rule, rank_metrics.tsv checked against it, and stability.tsv; with the check of a
+column of numbers that every report reader of sigforge's own tables uses.
 
-Shared by the reader of a mutation type's extract folder (:mod:`.report_contexts`) and by the
+Shared by the reader of a mutation type's extract folder (:mod:`.report_contexts`), by the
 reader of the per-group folders of a stratified discovery (:mod:`.report_groups`), which have
-the same layout.
+the same layout, and by ``matrix-report`` (:mod:`.matrix`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,55 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sigforge.io import InputError, read_table
 
 #: Rank-rule thresholds drawn on the rank figure, read from provenance.json's rank_rule.
 THRESHOLDS = ("min_mean_stability", "min_component_stability")
+#: rank_metrics.tsv's columns of numbers, checked when present (an empty cell, a metric not
+#: computed for that rank, reads as NaN), and its True/False columns.
+RANK_NUMBERS = ("mean_stability", "min_stability", "kl_divergence", "relative_error",
+                "mean_cosine", "cophenetic", "gap", "gap_sd", "gap_clusters", "replicates",
+                "converged_fraction", "median_iterations", "cv_error", "cv_sd", "cv_se",
+                "cv_folds", "cv_train")
+RANK_FLAGS = ("stable", "gap_consistent", "candidate", "accepted", "selected")
+#: The fix of a damaged file of the discovery.
+_EXTRACT_FIX = ("the file is damaged: rerun the step that wrote it (sigforge extract, "
+                "select-rank or merge-groups) into {folder} to rebuild it.")
+
+
+def number_column(values: pd.Series, path: Path, column: str, fix: str) -> pd.Series:
+    """A column of one of sigforge's tables as numbers (an empty cell or 'nan' as NaN; a
+    column pandas already read as numbers is returned as it is, whole numbers staying whole).
+
+    sigforge writes these tables whole, so text among the numbers means the file was damaged
+    or edited afterwards: the first such cell is named by its line, row label and column in
+    an InputError ending with ``fix``, instead of being drawn on the page or met later as a
+    bare 'could not convert string to float'.
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values
+    text = values.astype(str).str.strip()
+    numbers = pd.to_numeric(text.mask(text == "", "nan"), errors="coerce")
+    bad = np.flatnonzero((numbers.isna() & ~text.str.lower().isin(["", "nan"])).to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        raise InputError(f"{path}, line {row + 2} (row '{values.index[row]}'), column "
+                         f"'{column}': {values.iloc[row]!r} is not a number; {fix}")
+    return numbers
+
+
+def _check_flags(values: pd.Series, path: Path, column: str, fix: str) -> None:
+    """Refuse a True/False column of rank_metrics.tsv holding anything else: 'selected' read
+    as 'is it the text true' would turn a damaged cell into False without a word."""
+    text = values.astype(str).str.strip().str.lower()
+    bad = np.flatnonzero(~text.isin(["true", "false"]).to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        raise InputError(f"{path}, line {row + 2} (row '{values.index[row]}'), column "
+                         f"'{column}': {values.iloc[row]!r} is neither True nor False; {fix}")
 
 
 def chosen_rank(provenance: dict[str, Any], path: Path) -> int:
@@ -48,8 +92,34 @@ def read_rank_metrics(path: Path, chosen: int) -> pd.DataFrame:
         raise InputError(f"{path}: no row for the chosen rank k={chosen} of provenance.json "
                          f"(ranks: {list(metrics.index)}); the two files come from different "
                          "runs. Give the folder of one run.")
+    fix = _EXTRACT_FIX.format(folder=path.parent)
+    for column in RANK_NUMBERS:
+        if column in metrics.columns:
+            metrics[column] = number_column(metrics[column], path, column, fix)
+    for column in RANK_FLAGS:
+        if column in metrics.columns:
+            _check_flags(metrics[column], path, column, fix)
     metrics["selected"] = metrics["selected"].astype(str).str.lower() == "true"
     return metrics
+
+
+#: The columns of a discovery's stability.tsv (index: the signature names).
+STABILITY_COLUMNS = ("stability", "spread")
+
+
+def read_stability(path: Path) -> pd.DataFrame:
+    """A discovery's stability.tsv, checked to hold its columns of numbers (an empty cell as
+    NaN: a merged set's signatures come from no bootstrap of their own, and the page shows
+    them as missing)."""
+    table = read_table(path)
+    fix = _EXTRACT_FIX.format(folder=path.parent)
+    missing = [column for column in STABILITY_COLUMNS if column not in table.columns]
+    if missing:
+        raise InputError(f"{path}: no column {', '.join(missing)} (found: "
+                         f"{', '.join(map(str, table.columns)) or 'none'}); {fix}")
+    for column in STABILITY_COLUMNS:
+        table[column] = number_column(table[column], path, column, fix).astype(np.float64)
+    return table
 
 
 def rank_thresholds(provenance: dict[str, Any]) -> dict[str, float]:
