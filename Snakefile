@@ -5,7 +5,9 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
-configfile: "config/config.yaml"
+# Every config file is read and checked first (file, line and key of a mistake), then merged.
+include: "workflow/rules/configfiles.smk"
+configfile: SHIPPED_CONFIG
 report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"

@@ -146,7 +146,9 @@ def hostile_copy(tmp_path: Path) -> Path:
     shutil.copy(example / "genome.fa", workdir / HOSTILE_REF_DIR / "genome.fa")
     signatures = workdir / HOSTILE_SIGNATURES
     signatures.parent.mkdir(parents=True)
-    shutil.copy(example / "truth_signatures.tsv", signatures)
+    # restrict_to names HOSTILE_REFERENCE_SET: a signature of that name must exist.
+    truth = (example / "truth_signatures.tsv").read_text()
+    signatures.write_text(truth.replace("SBS17b", HOSTILE_REFERENCE_SET, 1))
     sheet_rows = [
         ("S03", "resources/example/vcfs/S03.vcf", ""),
         (HOSTILE_ID, HOSTILE_VCF, ""),

@@ -25,7 +25,8 @@ def _grouped_run(workdir: Path) -> dict:
     rows = [f"{line}\t{GROUPS[(number + 1) % 2]}"
             for number, line in enumerate(lines[1:13], start=1)]
     (workdir / "config/grouped.tsv").write_text("\n".join([f"{lines[0]}\tgroup", *rows]) + "\n")
-    overrides = {"samples": "config/grouped.tsv", "catalog": {"contexts": ["SBS96"]},
+    overrides = {"samples": "config/grouped.tsv", "reference": "resources/example/genome.fa",
+                 "catalog": {"contexts": ["SBS96"]},
                  "extract": {"ranks": {"min": 2, "max": 3}, "replicates": 4,
                              "replicates_per_chunk": 2, "merge_cosine": 0.9},
                  "rank": {"cv_folds": 2, "cv_max_iter": 200}, "refit": {"bootstrap": 5}}

@@ -30,6 +30,7 @@ def test_two_outdirs_in_one_checkout_never_mix(tmp_path: Path) -> None:
     sheets = {"a": lines[:11], "b": lines[:1] + lines[11:21]}
     for name, sheet in sheets.items():
         config = {"outdir": f"results/{name}", "samples": f"config/{name}.tsv",
+                  "reference": "resources/example/genome.fa",
                   "catalog": {"contexts": ["SBS96", "DBS78"]},
                   "extract": {"ranks": {"min": 2, "max": 3}, "replicates": 4,
                               "replicates_per_chunk": 4},

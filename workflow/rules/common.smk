@@ -14,7 +14,7 @@ from snakemake.utils import validate
 from sigforge.discovery.pipeline import chunk_ranges
 from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
-from sigforge.workflow import checks, flags, resources, targets
+from sigforge.workflow import checks, configs, flags, resources, targets
 from sigforge.workflow import groups as grouping
 
 
@@ -38,8 +38,14 @@ def validate_against(data, schema, what, lines=None):
 
 
 MAIN = workflow.is_main_process
-validate_against(config, "../schemas/config.schema.yaml",
-                 checks.config_source(getattr(workflow, "configfiles", [])))
+SOURCE = checks.config_source(getattr(workflow, "configfiles", []))
+validate_against(config, "../schemas/config.schema.yaml", SOURCE)
+if MAIN:
+    # What the schema cannot say: NaN and infinity (they pass every bound), settings that
+    # must agree, and a user config leaning on the bundled example's samples or reference.
+    checked(configs.check_finite, config, SOURCE)
+    checked(configs.check_settings, config, SOURCE)
+    checked(configs.check_user_config, config, USER_CONFIG, SHIPPED_CONFIG)
 
 # Every output, log and benchmark lives under OUT (config outdir): runs with different
 # outdirs in one checkout never mix.
@@ -61,6 +67,7 @@ if MODE == "vcf":
     from sigforge.genomics.samplesheet import read_sample_sheet, sample_groups
 
     SHEET = f"samples sheet {config['samples']}"
+    checked(configs.check_samples_path, config["samples"], SOURCE)
     SAMPLES = checked(read_sample_sheet, config["samples"])
     BY_STEM = SAMPLES.set_index("stem", drop=False)  # stems are unique: one lookup per job
     # The sheet's optional `group` column: {group: [samples]} (stratified discovery,
@@ -72,10 +79,14 @@ if MODE == "vcf":
                          lines=SAMPLES["sheet_line"])
         checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET)
         checked(check_reference, REFERENCE)  # its index is built by rule genome_faidx
-        checked(checks.check_tumour_type, REFIT["tumour_type"],
-                checks.config_source(getattr(workflow, "configfiles", [])))
-        checked(checks.check_assay, REFIT["assay"], config["catalog"]["regions"],
-                checks.config_source(getattr(workflow, "configfiles", [])))
+        checked(checks.check_tumour_type, REFIT["tumour_type"], SOURCE)
+        checked(checks.check_assay, REFIT["assay"], config["catalog"]["regions"], SOURCE)
+        checked(configs.check_input_path, REFIT.get("regions_of_interest"),
+                "refit.regions_of_interest", "BED file of regions of interest", SOURCE)
+        if "SBS288" in config["catalog"]["contexts"]:
+            checked(configs.check_input_path, config["catalog"]["annotation"],
+                    "catalog.annotation", "gene annotation (GTF or stranded BED)", SOURCE,
+                    fix="or drop SBS288 from catalog.contexts")
     CATALOG_CONFIG = config["catalog"]
     CONTEXTS = checked(check_catalog_config, CATALOG_CONFIG["contexts"],
                        CATALOG_CONFIG["annotation"])
@@ -95,6 +106,10 @@ if MODE == "vcf":
     # Samples without a mutation of a context (no doublet, no indel) are left out of its
     # discovery; a context too thin to factor at the largest rank is skipped with the reason.
     MODE_FLAGS = ["--drop-empty", f"--skip-unfactorable={EXTRACT['ranks']['max']}"]
+    if MAIN:  # after the sets themselves were checked (reference_contexts)
+        checked(configs.check_restrict_to, REFIT.get("restrict_to"),
+                [(config["signatures"], "signatures"),
+                 (REFIT["signatures"], "refit.signatures")], config["genome_build"], SOURCE)
     REFIT_FLAGS = flags.refit_flags(REFIT, config["seed"], config["genome_build"],
                                     config["signatures"])
 else:
@@ -123,8 +138,7 @@ GROUP_RANKS = (grouping.group_rank_lists(GROUPS, RANKS, {name: len(CHANNEL_SETS[
                                                          for name in CATALOGS})
                if GROUPS else {})
 if GROUPS and MAIN:
-    checked(grouping.check_fixed_rank, config["rank"]["fixed"], GROUP_RANKS, GROUPS,
-            checks.config_source(getattr(workflow, "configfiles", [])))
+    checked(grouping.check_fixed_rank, config["rank"]["fixed"], GROUP_RANKS, GROUPS, SOURCE)
 COSTS = resources.DiscoveryCosts.from_config(config, N_FEATURES, N_SAMPLES)
 
 

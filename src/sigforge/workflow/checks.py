@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -41,7 +42,8 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
     """Fail with one message listing the reference and every VCF that does not exist."""
     problems = []
     if not Path(reference).is_file():
-        problems.append(f"reference FASTA '{reference}' (config key 'reference')")
+        what = " is a folder, not a file" if Path(reference).is_dir() else ""
+        problems.append(f"reference FASTA '{reference}' (config key 'reference'){what}")
     lines = samples["sheet_line"] if "sheet_line" in samples else [None] * len(samples)
     for name, vcf, line in zip(samples["sample_id"], samples["vcf"], lines, strict=True):
         if not Path(vcf).is_file():
@@ -262,8 +264,16 @@ def schema_failure(error_text: str, cause: Any, what: str,
 
 def config_source(files: Sequence[Any]) -> str:
     """'config (FILE, ...)': the files the configuration was read from, for messages."""
-    names = [str(f) for f in files] or ["config/config.yaml"]
+    names = [_shown(f) for f in files] or ["config/config.yaml"]
     return f"config ({', '.join(names)})"
+
+
+def _shown(path: Any) -> str:
+    """A config file's path as messages show it: relative to the run directory when below it
+    (Snakemake keeps --configfile paths absolute)."""
+    text = str(path)
+    relative = os.path.relpath(text) if os.path.isabs(text) else text
+    return text if relative.startswith("..") else relative
 
 
 def _damage(path: Path) -> str | None:

@@ -1,0 +1,265 @@
+"""Workflow config mistakes of the third fuzzing round: each fails at validation (the dry run
+too) with one message naming the config file or key (and line), before any job and with
+nothing written.
+
+Most cases call the checks of sigforge.workflow.configs directly (fast); a few dry runs of a
+copy of the workflow show the wiring (Snakefile, workflow/rules/configfiles.smk, common.smk).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sigforge.io import InputError
+from sigforge.workflow import checks, configs
+from tests.robustness.test_workflow_inputs import (
+    assert_no_traceback,
+    copy_workflow,
+    message,
+    snakemake,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = yaml.safe_load((REPO / "config/config.yaml").read_text())
+
+
+def _error(step, *args, **kwargs) -> str:
+    """The message of the InputError ``step`` raises."""
+    with pytest.raises(InputError) as caught:
+        step(*args, **kwargs)
+    return str(caught.value)
+
+
+# --- the config files themselves (Snakefile -> configfiles.smk -> configs.read_config_files)
+
+
+@pytest.mark.parametrize(("text", "fragments"), [
+    ("extract:\n  replicates: 4\nrank:\n  cv_folds: 0\nextract:\n  replicates: 6\n",
+     ["line 5", "key 'extract'", "first on line 1", "Merge the two"]),
+    ("refit:\n  bootstrap: 5\n  method: negbin\n  bootstrap: 7\n",
+     ["line 4", "key 'refit.bootstrap'", "section 'refit'", "first on line 2"]),
+    ("extract:\n  replicates: [4\n  max_iter: 50\n",
+     ["line 3", "column", "not valid YAML", "Fix the syntax"]),
+    ("extract:\n\treplicates: 4\n",
+     ["line 2", "not valid YAML", "spaces only", "tab on line 2"]),
+    ("", ["is empty", "key: value"]),
+    ("# only a comment\n", ["is empty"]),
+    ("- a\n- b\n", ["line 1", "the top level is a list", "key: value"]),
+    ("just text\n", ["the top level is the single value 'just text'"]),
+])
+def test_config_file_mistakes_name_the_file_and_line(tmp_path: Path, text: str,
+                                                     fragments: list[str]) -> None:
+    path = tmp_path / "my.yaml"
+    path.write_text(text)
+    found = _error(configs.load_config_file, path)
+    assert f"config file {path}" in found or "config file my.yaml" in found, found
+    for fragment in fragments:
+        assert fragment in found, found
+
+
+def test_anchors_merge_keys_and_json_are_read_as_snakemake_reads_them(tmp_path: Path) -> None:
+    anchors = tmp_path / "a.yaml"
+    anchors.write_text("base: &b {bootstrap: 5}\nrefit:\n  <<: *b\n  bootstrap: 7\n")
+    assert configs.load_config_file(anchors)["refit"] == {"bootstrap": 7}
+    as_json = tmp_path / "c.json"
+    as_json.write_text('{\n\t"outdir": "r",\n\t"extract": {"replicates": 4}\n}\n')
+    assert configs.load_config_file(as_json)["extract"] == {"replicates": 4}
+    as_json.write_text('{"outdir": "r", "outdir": "s"}\n')
+    assert "key 'outdir'" in _error(configs.load_config_file, as_json)
+
+
+def test_yaml_tags_run_no_code_and_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(f"outdir: r\nx: !!python/object/apply:os.system ['touch {tmp_path}/pwned']\n")
+    found = _error(configs.load_config_file, path)
+    assert "line 2" in found and "Remove the '!' tag" in found, found
+    assert not (tmp_path / "pwned").exists()
+    path.write_text("exploit: !!python/name:os.system\n")  # Snakemake reads it: schema's turn
+    assert configs.load_config_file(path) == {"exploit": ""}
+
+
+def test_user_keys_are_recorded_from_files_and_config(tmp_path: Path) -> None:
+    mine = tmp_path / "my.yaml"
+    mine.write_text("samples: mine.tsv\nextract: {replicates: 4}\n")
+    user = configs.read_config_files(str(tmp_path / "absent.yaml"), [mine],
+                                     {"reference": "g.fa"})
+    assert user.given and user.keys == {"samples", "extract", "reference"}
+    assert not configs.read_config_files(str(tmp_path / "absent.yaml"), []).given
+
+
+# --- a user config leaning on the bundled example (configs.check_user_config)
+
+
+def _user(**values: object) -> configs.UserConfig:
+    return configs.UserConfig(("mine/my.yaml",), values)
+
+
+def test_user_samples_without_reference_are_refused() -> None:
+    config = {**SHIPPED, "samples": "mine/sheet.tsv"}
+    found = _error(configs.check_user_config, config, _user(samples="mine/sheet.tsv"),
+                   "config/config.yaml")
+    for fragment in ("mine/my.yaml", "sets 'samples'", "not 'reference'",
+                     "config/config.yaml's 'resources/example/genome.fa'",
+                     "add 'reference: PATH'"):
+        assert fragment in found, found
+
+
+def test_user_reference_without_samples_is_refused() -> None:
+    config = {**SHIPPED, "reference": "my.fa"}
+    found = _error(configs.check_user_config, config, _user(reference="my.fa"),
+                   "config/config.yaml")
+    assert "not 'samples'" in found and "add 'samples: PATH'" in found, found
+
+
+def test_matrix_section_without_type_is_refused() -> None:
+    found = _error(configs.check_user_config, {**SHIPPED, "matrix": {"path": "m.tsv"}},
+                   _user(matrix={"path": "m.tsv"}), "config/config.yaml")
+    assert "'matrix' section" in found and "type: matrix" in found, found
+
+
+@pytest.mark.parametrize("user", [
+    configs.UserConfig(),                                       # the shipped file alone
+    _user(extract={"replicates": 4}),                           # overrides for the example
+    _user(samples="s.tsv", reference="g.fa"),                   # the user's own data
+    _user(type="matrix", matrix={"path": "m.tsv"}),             # another mode
+])
+def test_consistent_configs_pass(user: configs.UserConfig) -> None:
+    config = {**SHIPPED, **user.values}
+    configs.check_user_config(config, user, "config/config.yaml")
+
+
+# --- values the schema cannot refuse
+
+
+@pytest.mark.parametrize(("section", "key"), [
+    ("extract", "tol"), ("extract", "volume"), ("extract", "merge_cosine"), ("extract", "cap"),
+    ("refit", "confidence"), ("refit", "penalty"), ("rank", "min_mean_stability"),
+])
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_non_finite_numbers_are_refused(section: str, key: str, value: float) -> None:
+    config = {**SHIPPED, section: {**SHIPPED[section], key: value}}
+    found = _error(configs.check_finite, config, "config (config/config.yaml)")
+    assert f"config (config/config.yaml): key {section}.{key}: " in found, found
+    assert "not a finite number" in found
+
+
+def test_non_finite_modality_weight_is_refused() -> None:
+    config = {"type": "joint", "joint": {"modalities": [
+        {"name": "a", "path": "a.tsv", "weight": 1.0},
+        {"name": "b", "path": "b.tsv", "weight": math.nan}]}}
+    assert "key joint.modalities[2].weight" in _error(configs.check_finite, config)
+
+
+def test_min_iter_above_max_iter_is_refused() -> None:
+    config = {**SHIPPED, "extract": {**SHIPPED["extract"], "min_iter": 300, "max_iter": 50}}
+    found = _error(configs.check_settings, config, "config (c.yaml)")
+    assert "key extract.min_iter (300) exceeds extract.max_iter (50)" in found, found
+    configs.check_settings(SHIPPED)
+
+
+def test_repeated_modality_names_are_refused() -> None:
+    config = {"type": "joint", "joint": {"modalities": [
+        {"name": "rna", "path": "a.tsv"}, {"name": "rna", "path": "b.tsv"}]}}
+    found = _error(configs.check_settings, config, "config (x.yaml)")
+    assert "key joint.modalities" in found and "1 and 2 are both named 'rna'" in found, found
+
+
+@pytest.mark.parametrize(("key", "value", "fragment"), [
+    (("refit", "bootstrap"), 20000, "greater than the maximum of 10000"),
+    (("rank", "cv_folds"), 1000000, "greater than the maximum of 100"),
+    (("refit", "restrict_to"), ["SBS1", "SBS1"], "non-unique"),
+])
+def test_schema_bounds_of_the_cli(key: tuple[str, str], value: object, fragment: str) -> None:
+    import jsonschema
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    config = {**SHIPPED, key[0]: {**SHIPPED[key[0]], key[1]: value}}
+    error = next(iter(jsonschema.Draft202012Validator(schema).iter_errors(config)))
+    found = checks.schema_error_message(error, "config (c.yaml)")
+    assert f"key '{key[0]}.{key[1]}'" in found and fragment in found, found
+
+
+def test_restrict_to_names_are_checked_against_the_sets(tmp_path: Path) -> None:
+    sets = [("COSMIC_v3.6", "signatures"), ("denovo", "refit.signatures")]
+    configs.check_restrict_to(["SBS1", "SBS5"], sets, "GRCh37")
+    found = _error(configs.check_restrict_to, ["SBS1", "SBS999"], sets, "GRCh37",
+                   "config (c.yaml)")
+    for fragment in ("key refit.restrict_to", "['SBS999']", "'COSMIC_v3.6'",
+                     "config key 'signatures'"):
+        assert fragment in found, found
+    table = tmp_path / "sigs.tsv"
+    table.write_text("MutationType\tSigA\tSigB\nA[C>A]A\t0.5\t0.5\n")
+    configs.check_restrict_to(["SigA"], [(str(table), "refit.signatures")], "GRCh37")
+    found = _error(configs.check_restrict_to, ["SBS1"], [(str(table), "refit.signatures")],
+                   "GRCh37")
+    assert "config key 'refit.signatures'" in found and "SigA, SigB" in found, found
+
+
+def test_missing_or_folder_paths_name_the_key(tmp_path: Path) -> None:
+    found = _error(configs.check_input_path, str(tmp_path / "nothere.bed"),
+                   "refit.regions_of_interest", "BED file of regions of interest", "config")
+    assert "key refit.regions_of_interest" in found and "nothere.bed' not found" in found
+    found = _error(configs.check_input_path, str(tmp_path), "catalog.annotation",
+                   "gene annotation", fix="or drop SBS288 from catalog.contexts")
+    assert "is a folder" in found and "drop SBS288" in found, found
+    configs.check_input_path(None, "catalog.annotation", "gene annotation")
+    found = _error(configs.check_samples_path, str(tmp_path))
+    assert "key samples" in found and "is a folder, not a samples sheet" in found, found
+
+
+# --- dry runs: the wiring, and no job, no output
+
+
+def _dry_failure(workdir: Path, *args: str) -> str:
+    run = snakemake(workdir, "-n", "--cores", "1", *args)
+    assert run.returncode != 0, run.stdout[-2000:]
+    assert_no_traceback(run.stdout)
+    assert not (workdir / "results").exists()
+    return message(run.stdout)
+
+
+@pytest.mark.slow
+def test_dry_run_names_file_line_and_key_of_config_file_mistakes(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path / "wf")
+    shipped = workdir / "config/config.yaml"
+    original = shipped.read_text()
+    shipped.write_text(original + "refit:\n  method: nnls\n")
+    found = _dry_failure(workdir)
+    assert "config file config/config.yaml, line" in found and "key 'refit'" in found, found
+    shipped.write_text(original.replace("  replicates: 20\n", "\treplicates: 20\n"))
+    found = _dry_failure(workdir)
+    assert "config file config/config.yaml, line" in found and "tab" in found, found
+    shipped.write_text(original)
+    (workdir / "config/my.yaml").write_text("outdir: r\noutdir: s\n")
+    found = _dry_failure(workdir, "--configfile", "config/my.yaml")
+    assert "config file config/my.yaml, line 2: key 'outdir'" in found, found
+
+
+@pytest.mark.slow
+def test_dry_run_refuses_a_user_sheet_on_the_example_genome(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path / "wf")
+    lines = (workdir / "config/samples.tsv").read_text().splitlines()
+    (workdir / "mine").mkdir()
+    (workdir / "mine/sheet.tsv").write_text("\n".join(lines[:4]) + "\n")
+    (workdir / "mine/my.yaml").write_text("samples: mine/sheet.tsv\n")
+    found = _dry_failure(workdir, "--configfile", "mine/my.yaml")
+    assert "config (mine/my.yaml): sets 'samples'" in found and "not 'reference'" in found
+
+
+@pytest.mark.slow
+def test_dry_run_refuses_nan_bounds_and_missing_files(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path / "wf")
+    for name, text, fragment in [
+        ("nan.yaml", "extract: {tol: .nan}\n", "key extract.tol: nan is not a finite number"),
+        ("iter.yaml", "extract: {min_iter: 300, max_iter: 50}\n", "extract.min_iter (300)"),
+        ("roi.yaml", "refit: {regions_of_interest: nothere.bed}\n",
+         "key refit.regions_of_interest"),
+        ("restrict.yaml", "refit: {restrict_to: [SBS1, SBS999]}\n", "['SBS999']"),
+    ]:
+        (workdir / "config" / name).write_text(text)
+        found = _dry_failure(workdir, "--configfile", f"config/{name}")
+        assert f"config/{name}" in found and fragment in found, found

@@ -1,0 +1,21 @@
+# The config files, read by sigforge before Snakemake merges them (sigforge.workflow.configs):
+# a YAML mistake, an empty file or a key written twice fails here with the file, line and key
+# (Snakemake's own loader names neither, and keeps the last of two equal keys silently).
+# USER_CONFIG records what the user's --configfile(s) and --config set, so that common.smk can
+# refuse a user config whose samples or reference would silently fall back to the bundled
+# example's (configs.check_user_config says why and when). Job processes trust the main one.
+from snakemake.exceptions import WorkflowError
+
+from sigforge.io import InputError
+from sigforge.workflow import configs
+
+#: The shipped config file: the bundled example's settings, under every user config file.
+SHIPPED_CONFIG = "config/config.yaml"
+
+USER_CONFIG = configs.UserConfig()
+if workflow.is_main_process:
+    try:
+        USER_CONFIG = configs.read_config_files(SHIPPED_CONFIG, workflow.overwrite_configfiles,
+                                                workflow.config_settings.config)
+    except InputError as err:
+        raise WorkflowError(str(err)) from None
