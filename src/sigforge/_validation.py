@@ -27,6 +27,27 @@ def is_plain_name(name: str) -> bool:
     return PLAIN_NAME.fullmatch(name) is not None and len(name) <= PLAIN_NAME_MAX
 
 
+#: Names of the control characters a user can type or paste by accident, for messages.
+_CONTROL_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return",
+                  "\x00": "a NUL byte"}
+
+
+def first_control_character(text: str) -> str | None:
+    """The first control character (U+0000-U+001F, U+007F) of ``text``, None when it has none.
+
+    Names (samples, features, signatures, catalogs) end up as cells of tab-separated outputs
+    and their header lines: a tab there adds a column, a line break a line, and no reader
+    (sigforge's own included) gets the table back. Shared by the table readers and the
+    command line, so both refuse the same characters.
+    """
+    return next((ch for ch in text if ord(ch) < 32 or ord(ch) == 127), None)
+
+
+def describe_character(ch: str) -> str:
+    """A control character in words for a message: 'a tab', 'a line break', 'U+0001'."""
+    return _CONTROL_NAMES.get(ch, f"the control character U+{ord(ch):04X}")
+
+
 def check_nonnegative_matrix(values: object, name: str) -> FloatArray:
     """Return ``values`` as a finite, nonnegative 2-D float64 array or raise ValueError."""
     array = np.asarray(values, dtype=np.float64)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,15 @@ from tqdm import tqdm
 
 from sigforge.cli._common import add_command
 from sigforge.genomics.tables import read_catalog
-from sigforge.io import InputError, read_table, write_matrix, write_table
+from sigforge.io import (
+    InputError,
+    discard_output,
+    file_identity,
+    protected_label,
+    read_table,
+    write_matrix,
+    write_table,
+)
 
 if TYPE_CHECKING:
     from sigforge.genomics.catalog import CatalogOptions
@@ -59,22 +68,37 @@ def _rename(samples: list[Any], names: list[str] | None, path: Path) -> None:
 _CHANNEL_LABEL = "MutationType"
 
 
-def _check_unique(named: list[tuple[str, str]]) -> None:
+def _check_unique(named: list[tuple[str, str]], from_filename: bool = False) -> None:
     """Reject a sample name that two inputs share, or that is the catalogs' channel header,
-    naming the files and the fixes."""
+    naming the files and the fixes.
+
+    With ``from_filename`` the names are the files' own (--sample-from-filename), so the fix
+    is to rename a file or name the samples otherwise, not the option already given.
+    """
     seen: dict[str, str] = {}
     for name, source in named:
         if name == _CHANNEL_LABEL:
+            other = ("rename the file, or name the sample with --sample-name" if from_filename
+                     else "name the sample otherwise with --sample-name (or "
+                          "--sample-from-filename)")
             raise InputError(f"sample name '{name}' (from {source}) is the catalogs' channel "
                              "column header, so the written catalog would hold that column "
-                             "twice. Name the sample otherwise with --sample-name (or "
-                             "--sample-from-filename).")
+                             f"twice. To fix it, {other}.")
         if name in seen:
             raise InputError(f"sample name '{name}' comes from both {seen[name]} and {source} "
-                             "(e.g. the same VCF sample column in two files). Name the samples "
-                             "with --sample-name, or after their files with "
-                             "--sample-from-filename.")
+                             f"{_CLASH_CAUSE[from_filename]}")
         seen[name] = source
+
+
+#: Why two inputs give one sample name, and the fix: by how the samples were named.
+_CLASH_CAUSE = {
+    False: "(e.g. the same VCF sample column in two files). Name the samples with "
+           "--sample-name, or after their files with --sample-from-filename.",
+    True: "(--sample-from-filename names each sample after its file, and the two files have "
+          "the same name in different folders). Rename one of the files, or drop "
+          "--sample-from-filename and give one name per file with --sample-name (or list "
+          "the samples in a samples sheet, each with its own sample_id).",
+}
 
 
 def _log_sample(result: Any) -> None:
@@ -92,6 +116,8 @@ def catalog(args: argparse.Namespace) -> None:
     from sigforge.genomics.samplesheet import file_stems
     from sigforge.genomics.variants import collect_inputs, read_input
 
+    if args.vcf_dir:
+        _check_vcf_dir_entries(Path(args.vcf_dir))
     paths = collect_inputs(args.vcf, args.vcf_dir, args.maf)
     if args.sample_name is not None and len(args.sample_name) != len(paths):
         raise InputError(f"--sample-name gives {len(args.sample_name)} names for {len(paths)} "
@@ -99,6 +125,9 @@ def catalog(args: argparse.Namespace) -> None:
     if args.sample_name is not None:
         file_stems(list(args.sample_name), "--sample-name")
     options = _catalog_options(args)
+    out = Path(args.out)
+    _check_outputs(out, [f"{context}.tsv" for context in options.contexts]
+                   + ["catalog_log.tsv"], _stale_contexts(out, options.contexts))
     genome = ReferenceGenome(args.reference, keep_sequences=len(paths) > 1)
     if args.regions is not None:
         from sigforge.genomics.target_regions import read_target_regions
@@ -119,10 +148,9 @@ def catalog(args: argparse.Namespace) -> None:
             _log_sample(result)
         samples.extend(results)
     genome.close()
-    _check_unique([(s.sample, s.source) for s in samples])
+    _check_unique([(s.sample, s.source) for s in samples], args.sample_from_filename)
     file_stems([s.sample for s in samples], "sigforge catalog")
     catalogs, log = assemble_cohort(samples, options.contexts)
-    out = Path(args.out)
     for context, frame in catalogs.items():
         write_matrix(frame, out / f"{context}.tsv", integer=True)
     write_table(log, out / "catalog_log.tsv")
@@ -132,17 +160,82 @@ def catalog(args: argparse.Namespace) -> None:
                 totals, out)
 
 
+def _stale_contexts(out: Path, contexts: tuple[str, ...]) -> list[Path]:
+    """The catalogs in ``out`` of contexts this run does not count (an earlier run's with
+    other --contexts), which :func:`_remove_other_contexts` removes at the end."""
+    from sigforge.genomics.contexts import CATALOG_CONTEXTS
+
+    return [out / f"{context}.tsv" for context in CATALOG_CONTEXTS
+            if context not in contexts and (out / f"{context}.tsv").is_file()]
+
+
 def _remove_other_contexts(out: Path, contexts: tuple[str, ...]) -> None:
     """Delete catalogs of contexts this run did not count from ``out``: an earlier run with
     other --contexts left them, and beside this run's log (which counts none of them) they
-    would pass for its results (``merge-catalogs`` would then call the folder damaged)."""
-    from sigforge.genomics.contexts import CATALOG_CONTEXTS
+    would pass for its results (``merge-catalogs`` would then call the folder damaged).
 
-    for context in CATALOG_CONTEXTS:
-        stale = out / f"{context}.tsv"
-        if context not in contexts and stale.is_file():
-            stale.unlink()
+    Removed through :func:`sigforge.io.discard_output`: put back if the command fails after
+    all, and never a file the command reads (:func:`_check_outputs` refused that already).
+    """
+    for stale in _stale_contexts(out, contexts):
+        if discard_output(stale):
             logger.info("removed %s: a catalog of an earlier run with other --contexts", stale)
+
+
+def _check_outputs(out: Path, names: list[str], removed: list[Path] | None = None) -> None:
+    """Before any work, refuse outputs that cannot be written: a folder (or other non-file)
+    standing at an output's name, an output or a file to be removed (``removed``: an earlier
+    run's catalogs) that is one of the command's inputs.
+
+    Found only when written, the first would stop the command after all the counting, and
+    the others would replace or delete the user's data (refused there too, but late).
+    """
+    for name in names:
+        path = out / name
+        if path.exists() and not path.is_file():
+            what = "a folder" if path.is_dir() else "not a regular file"
+            raise InputError(f"--out {out}: {path} is {what}, but this command writes its "
+                             f"output {name} there. Remove or rename {path}, or choose "
+                             "another --out.")
+        label = protected_label(path)
+        if label is not None:
+            raise InputError(f"--out {out}: the output {path} would overwrite the input "
+                             f"{label}; this command never replaces a file it reads. Move "
+                             "the input out of --out, or choose another --out.")
+    for path in removed or []:
+        label = protected_label(path)
+        if label is not None:
+            raise InputError(f"--out {out}: {path} is the input {label}, but it is named "
+                             "like a catalog of another context, which a rerun removes from "
+                             "--out as an earlier run's output. Move the input out of --out "
+                             "(or rename it, or choose another --out); this command never "
+                             "deletes a file it reads.")
+
+
+def _check_vcf_dir_entries(folder: Path) -> None:
+    """Refuse an entry of --vcf-dir named like a variant file that is not a readable regular
+    file (a dangling link, a folder, a link to a device): it would be passed over, and its
+    sample left out of the cohort without a word; the same path given with --vcf is refused.
+    """
+    from sigforge.genomics.variant_table import MAF_SUFFIXES, VCF_SUFFIXES
+
+    if not folder.is_dir():
+        return  # collect_inputs names it
+    for entry in sorted(folder.iterdir()):
+        if not entry.name.lower().endswith(VCF_SUFFIXES + MAF_SUFFIXES) or entry.is_file():
+            continue
+        if entry.is_symlink() and not entry.exists():
+            what = (f"a dangling symbolic link (its target {os.readlink(entry)} does not "
+                    "exist)")
+        elif entry.is_dir():
+            what = "a folder, not a file"
+        else:
+            what = ("not a regular file (a device, named pipe or socket, which may never end "
+                    "or may block waiting for a writer)")
+        raise InputError(f"--vcf-dir {folder}: {entry.name} is {what}, so its sample cannot "
+                         "be read and would be left out of the cohort. Put the variant file "
+                         f"itself there (or fix the link), or remove {entry} from the "
+                         "folder.")
 
 
 #: The fix for a per-sample catalog directory that is cut short or damaged.
@@ -247,6 +340,46 @@ def _check_no_repeats(folders: list[Path], logs: list[pd.DataFrame]) -> None:
             seen[name] = folder
 
 
+def _source_key(source: str) -> tuple[int, int] | str:
+    """What identifies a log's ``source`` file: its (device, inode) where it can be found from
+    here (so another spelling or a hard link agrees), else its normalised path."""
+    return file_identity(Path(source)) or os.path.normpath(source)
+
+
+def _holds_one_sample(source: str) -> bool:
+    """Whether ``source`` is a VCF that can give a single sample (one sample column, or none):
+    two samples counted from it are then one sample counted twice. False when that cannot be
+    told: a MAF or a multi-sample VCF (split into samples by --vcf-sample), a moved file."""
+    from sigforge.genomics.variants import is_maf, vcf_sample_columns
+
+    path = Path(source)
+    if is_maf(path) or not path.is_file():
+        return False
+    try:
+        return len(vcf_sample_columns(path)) <= 1
+    except (InputError, OSError, ValueError):
+        return False
+
+
+def _check_distinct_sources(folders: list[Path], logs: list[pd.DataFrame]) -> None:
+    """Refuse two per-sample directories whose logs count the same single-sample VCF under
+    different sample names: one file listed twice (in the samples sheet, under two names or
+    two spellings of its path), whose mutations would enter the cohort twice and pass for two
+    patients. Samples of one multi-sample VCF (one per --vcf-sample column) may share it."""
+    seen: dict[tuple[int, int] | str, tuple[str, Path]] = {}
+    for folder, log in zip(folders, logs, strict=True):
+        for name, source in zip(map(str, log.index), map(str, log["source"]), strict=True):
+            key = _source_key(source)
+            first = seen.setdefault(key, (name, folder))
+            if first[1] != folder and _holds_one_sample(source):
+                raise InputError(f"--inputs {folder}: sample '{name}' was counted from "
+                                 f"{source}, the same file as sample '{first[0]}' in "
+                                 f"{first[1]}; that VCF holds one sample, so its mutations "
+                                 "would enter the cohort twice. Count each VCF once: drop one "
+                                 "of the two folders (in the workflow, remove the samples "
+                                 "sheet row that names the VCF a second time).")
+
+
 def merge_catalogs(args: argparse.Namespace) -> None:
     """``sigforge merge-catalogs``: join per-sample catalogs and logs in the order given.
 
@@ -276,14 +409,16 @@ def merge_catalogs(args: argparse.Namespace) -> None:
         if present != contexts:
             raise InputError(f"{folder}: holds catalogs {present} but {folders[0]} holds "
                              f"{contexts}; count every sample with the same --contexts.")
+    out = Path(args.out)
+    _check_outputs(out, [f"{context}.tsv" for context in contexts] + ["catalog_log.tsv"])
     parts = [_read_sample_dir(folder, contexts) for folder in folders]
     _check_no_repeats(folders, [log for _, log in parts])
+    _check_distinct_sources(folders, [log for _, log in parts])
     merged = {context: pd.concat([catalogs[context] for catalogs, _ in parts], axis=1)
               for context in contexts}
     logs = pd.concat([log for _, log in parts])
     count_columns = [c for c in logs.columns if c != "source"]
     logs[count_columns] = logs[count_columns].fillna(0).astype(np.int64)
-    out = Path(args.out)
     for context, cohort in merged.items():
         write_matrix(cohort, out / f"{context}.tsv", integer=True)
     write_table(logs, out / "catalog_log.tsv")

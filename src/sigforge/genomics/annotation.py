@@ -97,8 +97,12 @@ class StrandAnnotation:
 
 
 def _open_text(path: Path):  # noqa: ANN202 - a text handle
-    """Open plain or gzip-compressed text."""
-    return gzip.open(path, "rt") if path.name.endswith(".gz") else open(path)
+    """Open plain or gzip-compressed UTF-8 text; a byte-order mark (some editors on Windows
+    write one) is dropped, where it would otherwise glue itself to the first contig name and
+    lose that line's gene."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")
 
 
 def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
@@ -110,7 +114,7 @@ def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
             for number, text in enumerate(handle, start=1):  # noqa: B007
                 if not text.strip() or text.startswith(("#", "track", "browser")):
                     continue
-                fields = text.rstrip("\n").split("\t")
+                fields = text.rstrip("\r\n").split("\t")
                 if len(fields) < wanted:
                     raise InputError(f"annotation {path}, line {number}: {len(fields)} "
                                      f"columns, expected at least {wanted} (tab-separated).")
@@ -122,14 +126,54 @@ def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["line", *range(wanted)])
 
 
+def _is_plain_integer(text: str) -> bool:
+    """Whether ``text`` is a whole number in plain ASCII digits (a leading '-' allowed: the
+    interval check names a negative coordinate). Not '1.9', '3e2', '1_0' or other scripts'
+    digits, which a numeric parser would turn into some other coordinate than the one meant."""
+    digits = text[1:] if text.startswith("-") else text
+    return digits.isascii() and digits.isdigit() and len(digits) <= 18
+
+
 def _integers(frame: pd.DataFrame, column: int, path: Path) -> np.ndarray:
-    """One column as int64, naming the first non-integer line."""
-    values = pd.to_numeric(frame[column], errors="coerce")
-    if values.isna().any():
-        line = frame["line"][values.isna()].iat[0]
-        raise InputError(f"annotation {path}, line {line}: coordinate "
-                         f"'{frame[column][values.isna()].iat[0]}' is not an integer.")
-    return values.to_numpy(dtype=np.int64)
+    """One column as int64, naming the first line whose cell is not a plain integer."""
+    cells = frame[column].astype(str).str.strip()
+    plain = cells.map(_is_plain_integer).to_numpy(dtype=bool)
+    if not plain.all():
+        row = int(np.flatnonzero(~plain)[0])
+        raise InputError(f"annotation {path}, line {frame['line'].iat[row]}: coordinate "
+                         f"{cells.iat[row]!r} is not a whole number ({(~plain).sum()} "
+                         "line(s) in all). Coordinates must be plain positive integers (digits "
+                         "0-9 only, no decimal point or exponent); correct or remove the line.")
+    return cells.astype(np.int64).to_numpy()
+
+
+#: Strand values meaning "no strand": the gene is left out (counted, named in a warning).
+_UNSTRANDED = (".", "?")
+
+
+def _stranded(frame: pd.DataFrame, strands: pd.Series, path: Path) -> np.ndarray:
+    """Which rows have a strand ('+' or '-'). A strand cell holding anything else ('minus',
+    '1', a shifted column) is refused with its line: its gene would vanish and its mutations
+    be counted as outside genes. Rows without a strand ('.', '?') are left out, and how many
+    is said in a warning."""
+    values = strands.astype(str).str.strip().to_numpy(dtype=object)
+    stranded = np.isin(values, ["+", "-"])
+    unstranded = np.isin(values, _UNSTRANDED)
+    bad = np.flatnonzero(~(stranded | unstranded))
+    if bad.size:
+        row = int(bad[0])
+        strand = str(values[row])
+        raise InputError(f"annotation {path}, line {frame['line'].iat[row]}: strand "
+                         f"{strand!r} is not '+', '-' or '.' ({bad.size} line(s) in all). "
+                         "Write the gene's strand as '+' or '-' ('.' when it has none: such "
+                         "genes are left out), or remove the line.")
+    if unstranded.any():
+        lines = frame["line"].to_numpy()[unstranded]
+        logger.warning("annotation %s: %d gene(s) without a strand ('.') left out (lines %s%s):"
+                       " they cannot say which strand is transcribed.", path,
+                       int(unstranded.sum()), ", ".join(map(str, lines[:5])),
+                       ", ..." if lines.size > 5 else "")
+    return stranded
 
 
 def _refuse_unnamed_gtf(frame: pd.DataFrame, path: Path) -> None:
@@ -165,7 +209,9 @@ def read_annotation(path: str | Path) -> StrandAnnotation:
     Raises
     ------
     InputError
-        Missing file, too few columns, bad coordinates, no stranded interval at all.
+        Missing file or not a regular file, too few columns, coordinates that are not plain
+        integers or end before they start, a strand other than '+', '-' or '.', no stranded
+        interval at all (each naming the file and line).
     """
     path = Path(path)
     if not path.exists():
@@ -186,7 +232,7 @@ def read_annotation(path: str | Path) -> StrandAnnotation:
         contigs, strands = frame[0], frame[5]
         starts, ends = _integers(frame, 1, path), _integers(frame, 2, path)
     _check_intervals(frame, starts, ends, path)
-    stranded = strands.isin(["+", "-"]).to_numpy()
+    stranded = _stranded(frame, strands, path)
     if not stranded.any():
         raise InputError(f"annotation {path}: no gene with strand '+' or '-' found. Give a GTF "
                          "with transcript/gene features or a BED whose 6th column is the strand.")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.variant_table import MAX_POSITION
-from sigforge.io import InputError
+from sigforge.io import InputError, check_regular_file
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +35,17 @@ _FIX = ("BED lines are 'chrom<TAB>start<TAB>end[<TAB>name]', 0-based half-open: 
 
 
 def _coordinate(text: str, what: str, where: str) -> int:
-    """A BED coordinate as an int, or an InputError naming the line."""
-    try:
-        return int(text)
-    except ValueError:
-        raise InputError(f"{where}: {what} {text!r} is not a whole number. {_FIX}") from None
+    """A BED coordinate as an int, or an InputError naming the line.
+
+    Only plain ASCII digits are taken (a leading '-' too, refused next as negative): Python's
+    ``int`` would also read '1_0' as 10, '+5' or '٣٠٠' (Arabic-Indic digits) as numbers, so a
+    damaged or mistyped line would become a region other than the one written.
+    """
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise InputError(f"{where}: {what} {text!r} is not a whole number (plain digits 0-9 "
+                         f"only). {_FIX}")
+    return int(text)
 
 
 def _parse_line(text: str, where: str) -> tuple[str, str, int, int]:
@@ -88,15 +94,17 @@ def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
     Raises
     ------
     InputError
-        Missing or unreadable file; a line with fewer than 3 columns, a start or end that is
-        not a whole number, a negative start, an end not greater than the start (each naming
-        the file, the line and the fix); a file with no region at all.
+        Missing, unreadable or not a regular file (a folder, a device); a line with fewer
+        than 3 columns, a start or end that is not a whole number in plain digits, a negative
+        start, an end not greater than the start (each naming the file, the line and the
+        fix); a file with no region at all.
     """
     path = Path(path)
     label = f"{option} {path}"
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{label}: file not found. Give a BED file of the regions (config "
                          f"key {config_key}).")
+    check_regular_file(path, label)
     rows, number = [], 0
     try:
         with _open(path) as handle:

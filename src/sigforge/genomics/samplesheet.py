@@ -17,6 +17,7 @@ names a folder of the results.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from sigforge._validation import PLAIN_NAME_MAX, is_plain_name
-from sigforge.io import InputError
+from sigforge.io import InputError, file_identity
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 REQUIRED_COLUMNS = ("sample_id", "vcf")
@@ -186,6 +187,41 @@ def _check_stems(path: Path, sheet: pd.DataFrame) -> None:
         taken[stem.lower()] = number
 
 
+def _file_key(vcf: str) -> tuple[int, int] | str:
+    """What identifies the file a ``vcf`` cell names: its (device, inode) when it exists (so
+    another spelling of the path, or a hard link, agrees), else its normalised path."""
+    return file_identity(Path(vcf)) or os.path.normpath(vcf)
+
+
+def _check_distinct_files(path: Path, sheet: pd.DataFrame) -> None:
+    """Refuse two rows naming one file (by the same path, another spelling or a hard link;
+    relative paths taken from the working directory), naming both lines: its mutations would
+    be counted twice, as two samples no later step can tell from two patients. Rows that pick
+    different columns of one multi-sample VCF or MAF (``vcf_sample``) are distinct samples."""
+    columns = (sheet["vcf_sample"] if "vcf_sample" in sheet.columns
+               else pd.Series([""] * len(sheet), index=sheet.index))
+    # file -> vcf_sample column ('' for the whole file) -> (sample, line, vcf cell)
+    seen: dict[tuple[int, int] | str, dict[str, tuple[str, int, str]]] = {}
+    for name, vcf, column, number in zip(sheet["sample_id"], sheet["vcf"], columns,
+                                         sheet["sheet_line"], strict=True):
+        rows = seen.setdefault(_file_key(vcf), {})
+        clash = (next(iter(rows.items()), None) if not column
+                 else next(((c, rows[c]) for c in (column, "") if c in rows), None))
+        if clash is not None:
+            first_column, (first, line, first_vcf) = clash
+            what = (f"{vcf!r}, which sample '{first}' on line {line} names already"
+                    if vcf == first_vcf else
+                    f"{vcf!r}, the same file as {first_vcf!r} of sample '{first}' on line "
+                    f"{line} (another spelling of the path, or a hard link)")
+            if column and column == first_column:
+                what += f", with the same vcf_sample '{column}'"
+            raise InputError(f"samples sheet {path}, line {number}: sample '{name}' names "
+                             f"{what}; its mutations would be counted twice, as two samples. "
+                             "Remove one of the two rows (for a multi-sample VCF or MAF, give "
+                             "each row the vcf_sample column it counts).")
+        rows[column] = (name, number, vcf)
+
+
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """Read a samples sheet (TSV with at least ``sample_id`` and ``vcf``; optionally
     ``vcf_sample`` and ``group``), all cells verbatim.
@@ -205,4 +241,5 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     sheet["sheet_line"] = [number for number, _ in rows]
     sheet["stem"] = [file_stem(name) for name in sheet["sample_id"]]
     _check_stems(path, sheet)
+    _check_distinct_files(path, sheet)
     return sheet.set_index("sample_id", drop=False)
