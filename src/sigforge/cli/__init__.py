@@ -30,6 +30,7 @@ from pathlib import Path
 
 import sigforge
 from sigforge._atomic import protected_inputs
+from sigforge._validation import describe_character, first_control_character
 from sigforge.cli._common import COMMANDS, Handler
 from sigforge.cli.outputs import (
     check_output_file,
@@ -101,6 +102,19 @@ def _check_destinations(args: argparse.Namespace) -> None:
         value = getattr(args, attribute, None)
         for name in [value] if isinstance(value, str) else value or []:
             check_plain_name(name, option)
+    _check_catalog_name(getattr(args, "catalog_name", None))
+
+
+def _check_catalog_name(name: str | None) -> None:
+    """Refuse a --catalog-name holding a control character: the name starts every signature
+    name in signatures.tsv, where a tab adds a column and a line break a line."""
+    odd = None if name is None else first_control_character(name)
+    if odd is not None:
+        raise InputError(f"--catalog-name {name!r}: holds {describe_character(odd)} (a "
+                         "control character); the name starts every signature name in "
+                         "signatures.tsv, where a tab adds a column and a line break a line, "
+                         "so no reader could get the table back. Choose a name without "
+                         "control characters, e.g. 'SBS96'.")
 
 
 # Options that name outputs or no files at all: never inputs to protect.

@@ -158,6 +158,10 @@ def parse_ranks(text: str) -> list[int]:
         for part in text.split(","):
             low, _, high = part.strip().partition("-")
             first, last = int(low), int(high or low)
+            if last < first:  # '2,4-3' must not keep 2 and drop the reversed part unsaid
+                raise argparse.ArgumentTypeError(
+                    f"'{part.strip()}' holds no rank: write the smaller rank first, as in "
+                    f"'{last}-{first}' (--ranks '{text}')")
             if last > MAX_RANK:  # checked before the range is built: '2-1e11' must not fill RAM
                 raise argparse.ArgumentTypeError(f"ranks must be <= {MAX_RANK}, got '{text}'")
             ranks.update(range(first, last + 1))

@@ -280,6 +280,10 @@ def _read_sample_log(folder: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot be read as a catalog log ({err}). "
                          f"{_RERUN.format(folder=folder)}") from err
+    # Sample names as written: type inference would read '007' as 7 and '1.0' as 1.0, which
+    # then match no catalog column.
+    log.index = pd.Index(pd.read_csv(path, sep="\t", usecols=[0], dtype=str,
+                                     keep_default_na=False).iloc[:, 0], name=log.index.name)
     counts = log.drop(columns=[c for c in ("source",) if c in log.columns])
     numeric = counts.apply(pd.to_numeric, errors="coerce")
     bad = numeric.isna() | (numeric != numeric.round())

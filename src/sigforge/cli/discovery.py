@@ -89,17 +89,19 @@ def _nmf_options(args: argparse.Namespace) -> NMFOptions:
 
 
 def check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> None:
-    """Generic mode: refuse count resampling (poisson, multinomial) of non-integer data."""
+    """Refuse count resampling (poisson, multinomial) of non-integer data, for any catalog
+    (a mutation catalog with a fractional cell was factored as if rounded before)."""
     from sigforge.discovery.matrix import first_fraction
 
-    if not args.generic or args.resampling.startswith("scaled"):
+    if args.resampling.startswith("scaled"):
         return
     fraction = first_fraction(matrix.data)
     if fraction is not None:
         feature, sample, value = fraction
         raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
-                         f"--resampling {args.resampling} needs counts. Use --resampling scaled"
-                         " (or scaled:DEPTH) for real-valued data.")
+                         f"--resampling {args.resampling} draws whole counts, so it needs "
+                         "whole numbers. Round the catalog to counts, or use --resampling "
+                         "scaled (or scaled:DEPTH), which accepts real values.")
 
 
 def _discovery_input(args: argparse.Namespace) -> tuple[Matrix, str | None]:

@@ -130,6 +130,10 @@ def _check_rows(path: Path, header: list[str], rows: list[tuple[int, list[str]]]
         name = record["sample_id"]
         check_sample_name(name, where)
         check_path_safe(name, where)
+        if name != name.strip():  # catalogs strip padded labels: 'S01 ' would become 'S01'
+            raise InputError(f"{where}: sample_id {name!r} starts or ends with a space. Remove "
+                             "the space (names are compared exactly, and the catalogs store "
+                             "them without it).")
         if not record["vcf"].strip():
             raise InputError(f"{where}: sample '{name}' has an empty 'vcf' path. Give the path"
                              " of its VCF or MAF.")
@@ -170,6 +174,21 @@ def sample_groups(sheet: pd.DataFrame) -> dict[str, list[str]] | None:
     for name, group in zip(sheet["sample_id"], sheet[GROUP_COLUMN], strict=True):
         groups.setdefault(group, []).append(name)
     return groups
+
+
+def _check_group_case(path: Path, sheet: pd.DataFrame) -> None:
+    """Name both lines when two group names differ only in case: each names a folder
+    (extract/<context>/groups/<group>), and on a case-insensitive disk the two are one."""
+    if GROUP_COLUMN not in sheet.columns:
+        return
+    taken: dict[str, tuple[str, int]] = {}
+    for group, number in zip(sheet[GROUP_COLUMN], sheet["sheet_line"], strict=True):
+        first = taken.setdefault(group.lower(), (group, number))
+        if first[0] != group:
+            raise InputError(f"samples sheet {path}, line {number}: group '{group}' differs "
+                             f"only in case from group '{first[0]}' (line {first[1]}); each "
+                             "names a results folder, and on a case-insensitive disk the two "
+                             "would be one. Use one spelling for one group.")
 
 
 def _check_stems(path: Path, sheet: pd.DataFrame) -> None:
@@ -241,5 +260,6 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     sheet["sheet_line"] = [number for number, _ in rows]
     sheet["stem"] = [file_stem(name) for name in sheet["sample_id"]]
     _check_stems(path, sheet)
+    _check_group_case(path, sheet)
     _check_distinct_files(path, sheet)
     return sheet.set_index("sample_id", drop=False)
