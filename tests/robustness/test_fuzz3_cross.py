@@ -1,7 +1,7 @@
 """Hostile inputs whose fixes sit in shared command-line code: a partly reversed --ranks,
-fractional counts under count resampling, a transposed catalog given to prepare-matrix, a
-control character in --catalog-name, sample names that type inference would turn into
-numbers, and samples sheets with padded names or groups that differ only in case.
+fractional counts under count resampling, a control character in --catalog-name, sample names
+that type inference would turn into numbers, and samples sheets with padded names or groups
+that differ only in case.
 
 Each bad case asserts exit 2, a message naming the input and the fix, and nothing written;
 the readable case asserts the command works.
@@ -56,19 +56,6 @@ def test_fractional_counts_are_refused_under_count_resampling(
     assert_nothing_written(out)
     assert run_cli(capsys, "extract", "--catalog", str(catalog), "--ranks", "2", *FAST,
                    "--resampling", "scaled", "--out", str(out)).code == 0
-
-
-def test_prepare_matrix_refuses_a_transposed_mutation_catalog(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    counts = np.random.default_rng(4).poisson(20, size=(5, 96))
-    table = pd.DataFrame(counts, index=[f"s{i}" for i in range(5)], columns=list(SBS96_CHANNELS))
-    path = tmp_path / "t.tsv"
-    table.to_csv(path, sep="\t", index_label="Sample")
-    out = tmp_path / "out"
-    outcome = run_cli(capsys, "prepare-matrix", "--input", str(path), "--name", "m", "--out",
-                      str(out), case="prepare-matrix:transposed")
-    assert_clear_error(outcome, str(path), "transposed", "Transpose")
-    assert_nothing_written(out)
 
 
 @pytest.mark.parametrize(("name", "said"), [("a\tb", "a tab"), ("a\nb", "a line break")])

@@ -223,7 +223,7 @@ def test_count_resampling_of_real_values_is_refused(tmp_path: Path,
     code = main(["extract", "--catalog", str(path), "--generic", "--ranks", "1",
                  "--replicates", "2", "--out", str(tmp_path / "out")])
     assert code == 2
-    assert "--resampling poisson needs counts" in capsys.readouterr().err
+    assert "--resampling poisson draws whole counts" in capsys.readouterr().err
     code = main(["refit", "--catalog", str(path), "--generic", "--signatures", str(path),
                  "--out", str(tmp_path / "out")])
     assert code == 2

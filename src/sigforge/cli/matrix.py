@@ -53,12 +53,8 @@ def _pixel_shape(text: str | None) -> tuple[int, int] | None:
 def prepare_matrix(args: argparse.Namespace) -> None:
     """``sigforge prepare-matrix``: check a generic matrix, drop all-zero rows and columns."""
     from sigforge.discovery.matrix import prepare_matrix as prepare
-    from sigforge.genomics.tables import MUTATION_CHANNEL_SETS
 
-    # A mutation catalog written with samples as rows is refused as transposed, not factored
-    # with its samples as features.
-    prepared = prepare(args.input, counts=args.counts, pixels=_pixel_shape(args.pixels),
-                       transposed_sets=MUTATION_CHANNEL_SETS)
+    prepared = prepare(args.input, counts=args.counts, pixels=_pixel_shape(args.pixels))
     out = Path(args.out)
     write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
     write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature",

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.io import MAX_CELL, ChannelSets, InputError, read_matrix
+from sigforge.io import MAX_CELL, InputError, read_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +57,8 @@ class PreparedMatrix:
     counts: bool
 
 
-def read_generic_matrix(path: str | os.PathLike[str], *,
-                        transposed_sets: ChannelSets | None = None) -> pd.DataFrame:
+def read_generic_matrix(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a features x samples text table: first column feature labels, header sample names.
-
-    ``transposed_sets`` (the caller's known channel sets, e.g. the mutation channel sets the
-    CLI passes; this generic module knows none) refuses a table whose column names, not its
-    row labels, are such channels: a catalog written with samples as rows.
 
     Raises
     ------
@@ -77,7 +72,7 @@ def read_generic_matrix(path: str | os.PathLike[str], *,
         raise InputError(f"{path}: matrix files must be tab- or comma-separated text or "
                          f"Parquet ({', '.join(TEXT_SUFFIXES)}); convert it, e.g. with pandas: "
                          "pd.read_excel(path).to_csv('matrix.tsv', sep='\\t', index=False).")
-    frame = read_matrix(path, transposed_sets=transposed_sets).data
+    frame = read_matrix(path).data
     if frame.shape[0] == 0:
         raise InputError(f"{path}: the table has no feature rows.")
     return frame
@@ -133,8 +128,8 @@ def check_pixels(n_features: int, shape: tuple[int, int] | None, path: str) -> N
 
 
 def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
-                   pixels: tuple[int, int] | None = None, log_dropped: bool = True,
-                   transposed_sets: ChannelSets | None = None) -> PreparedMatrix:
+                   pixels: tuple[int, int] | None = None, log_dropped: bool = True
+                   ) -> PreparedMatrix:
     """Read, check and clean a generic matrix for discovery.
 
     Parameters
@@ -147,9 +142,6 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
     log_dropped : bool, default=True
         Log a warning per dropped row or column (the workflow's early check turns it off: the
         prepare rule logs them once).
-    transposed_sets : optional
-        Known channel sets: a table whose column names are such channels is refused as
-        transposed (:func:`read_generic_matrix`).
 
     Raises
     ------
@@ -157,7 +149,7 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
         Any problem of :func:`read_generic_matrix`; non-integers with ``counts``; a pixel shape
         that does not match; fewer than 2 features or 1 sample left after dropping zeros.
     """
-    frame = read_generic_matrix(path, transposed_sets=transposed_sets)
+    frame = read_generic_matrix(path)
     check_pixels(frame.shape[0], pixels, str(path))
     fraction = first_fraction(frame)
     if counts and fraction is not None:
