@@ -5,17 +5,29 @@ One sample per ``Tumor_Sample_Barcode``; every row is one *variant read*. The AL
 alleles of indels become VCF-style alleles anchored on the preceding FASTA base
 (:func:`anchor_maf_indels`). A ``FILTER`` column, when present, is honoured like the VCF's.
 
+A MAF is plain tab-separated UTF-8 text: every line is one row (a ``"`` is an ordinary
+character, so a lone quote in an annotation cannot join rows), gzip-compressed or not (told by
+its content). Leading ``#`` lines (``#version 2.4``) and blank lines are skipped, and every
+line number in a message is the file's own. The cells the reader uses are stripped of
+surrounding spaces and of a pair of enclosing double quotes (``"S1"`` is ``S1``), so that one
+barcode or contig is never two.
+
 What a file must hold, else an :class:`~sigforge.io.InputError` names the file, the line and
-the fix: rows with ``Start_Position`` in 1..``MAX_POSITION``, an ``End_Position`` (when an
-integer) not before it, and alleles of IUPAC bases or ``-`` (lower case is upper-cased); a
-MAF with no data row names no sample and is an error unless ``sample_from_filename``.
+the fix: UTF-8 text; a header naming every column of ``MAF_COLUMNS`` once; rows of as many
+fields as the header, with ``Start_Position`` in 1..``MAX_POSITION``, an ``End_Position``
+(when an integer) not before it, alleles of IUPAC bases or ``-`` (lower case is upper-cased)
+and a non-blank ``Chromosome`` and ``Tumor_Sample_Barcode``; a MAF with no data row names no
+sample and is an error unless ``sample_from_filename``.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -28,6 +40,8 @@ MAF_COLUMNS = ("Tumor_Sample_Barcode", "Chromosome", "Start_Position", "End_Posi
                "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2")
 #: A MAF allele: IUPAC bases (non-ACGT ones are later skipped as ``ambiguous_base``) or ``-``.
 MAF_ALLELE = r"[ACGTNRYKMSWBDHV]+|-"
+#: The first two bytes of a gzip stream.
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _check_unique_columns(path: Path, header: list[str], line: int) -> None:
@@ -40,77 +54,201 @@ def _check_unique_columns(path: Path, header: list[str], line: int) -> None:
                          "other).")
 
 
-def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, int]:
-    """The MAF's rows as text, and the file line of its first data row.
+def _open_maf(path: Path) -> IO[bytes]:
+    """The MAF's bytes, gunzipped when they are a gzip stream.
 
-    Leading ``#`` lines (``#version 2.4``) are skipped; a ``#`` elsewhere is data.
+    Told by the content rather than the name, so that a compressed MAF named ``.maf`` is read
+    like one named ``.maf.gz`` instead of being refused as text that is not UTF-8.
     """
+    with open(path, "rb") as probe:
+        compressed = probe.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
+
+
+def _numbered_lines(handle: IO[bytes], path: Path) -> Iterator[tuple[int, bytes]]:
+    """Every line of the file with its 1-based number, without its line end.
+
+    A line ends at LF, CRLF or a lone CR, as editors count them, so that a message's line
+    number is the one a user finds in the file; blank lines are yielded too (and counted). A
+    gzip stream that is damaged or cut short is an error naming the last whole line.
+    """
+    number = 0
+    try:
+        for chunk in handle:
+            for raw in chunk.splitlines():
+                number += 1
+                yield number, raw
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise InputError(f"MAF {path}: the gzip compression is damaged or cut short after line "
+                         f"{number} ({err}). Copy or download the file again (a truncated copy "
+                         "is the usual cause), or compress the text MAF again with gzip."
+                         ) from err
+
+
+def _decode_line(raw: bytes, number: int, path: Path, header: list[str] | None) -> str:
+    """One line as text; a byte that is not UTF-8 is an error naming the line, the column
+    (when the header is known) and the fix, rather than a byte offset into the file."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        field = raw[:err.start].count(b"\t")
+        column = f" (column {header[field]})" if header and field < len(header) else ""
+        raise InputError(f"MAF {path}: line {number}{column}: byte 0x{raw[err.start]:02x} is "
+                         "not UTF-8 text (the file is probably Latin-1 or Windows-1252). Save "
+                         "the file as UTF-8, e.g. iconv -f latin1 -t utf-8 IN.maf > OUT.maf."
+                         ) from err
+
+
+def _refuse_utf16(first: bytes, path: Path) -> None:
+    """Refuse a file starting with a UTF-16 byte-order mark (a spreadsheet's "Unicode text"
+    export): read as UTF-8 its every character would be garbled, and the fix is to re-save it."""
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"MAF {path}: line 1: the file is UTF-16 text (it starts with a UTF-16 "
+                         "byte-order mark). Save it as UTF-8 tab-separated text, e.g. iconv -f "
+                         "utf-16 -t utf-8 IN.maf > OUT.maf.")
+
+
+def _clean_cell(cell: str) -> str:
+    """A cell without surrounding spaces and without one pair of enclosing double quotes.
+
+    Spaces around a barcode or contig would otherwise make ``S1`` and ``S1 `` two samples; a
+    cell wholly in quotes (as spreadsheet and R exports write them) means the text inside. A
+    quote anywhere else is kept as written.
+    """
+    cell = cell.strip()
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        cell = cell[1:-1].replace('""', '"').strip()
+    return cell
+
+
+def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[str], int]:
+    """The header's column names (cleaned like the cells) and its line number.
+
+    The header is the first line that is neither blank nor a ``#`` line (``#version 2.4``,
+    skipped unread); a UTF-8 byte-order mark before the file's first line is dropped, and a
+    UTF-16 one is refused with the fix.
+    """
+    for number, raw in lines:
+        if number == 1:
+            _refuse_utf16(raw, path)
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        if raw.strip() and not raw.startswith(b"#"):
+            text = _decode_line(raw, number, path, None)
+            header = [_clean_cell(name) for name in text.split("\t")]
+            _check_unique_columns(path, header, number)
+            missing = [column for column in MAF_COLUMNS if column not in header]
+            if missing:
+                raise InputError(f"MAF {path}: missing column(s) {', '.join(missing)} in the "
+                                 f"header (line {number}). A MAF needs a tab-separated header "
+                                 f"with the GDC columns {', '.join(MAF_COLUMNS)}.")
+            return header, number
+    raise InputError(f"MAF {path}: the file is empty (no header line). A MAF needs a "
+                     f"tab-separated header with the GDC columns {', '.join(MAF_COLUMNS)}.")
+
+
+def _refuse_ragged_rows(path: Path, ragged: list[tuple[int, int, str]], width: int,
+                        header_line: int) -> None:
+    """Refuse rows whose number of fields differs from the header's, naming the first.
+
+    Such a row is shifted (a cell holding a tab, a column left out, trailing tabs removed by
+    an editor, a ``#`` note between rows): which cell belongs to which column is a guess, so
+    its variant cannot be read. ``ragged`` holds (line, fields, text) of each such row.
+    """
+    if not ragged:
+        return
+    number, fields, text = ragged[0]
+    note = " A '#' line is only allowed above the header." if text.startswith("#") else ""
+    raise InputError(f"MAF {path}: line {number} has {fields} tab-separated field(s), but the "
+                     f"header (line {header_line}) has {width} ({len(ragged)} such row(s) in "
+                     "all). Every row needs one field per header column, separated by tabs "
+                     "(empty cells included); correct or remove that row." + note)
+
+
+def _maf_rows(lines: Iterator[tuple[int, bytes]], header: list[str], header_line: int,
+              used: list[str], path: Path) -> tuple[list[list[str]], list[int]]:
+    """The cleaned cells of the ``used`` columns of every data row, and each row's line.
+
+    Every line is one row, split at its tabs: no quoting is honoured, so a ``"`` in an
+    annotation cell cannot swallow the rows after it. Blank (or all-whitespace) lines hold no
+    variant and are skipped, though still counted in the line numbers; a row with another
+    number of fields than the header is refused.
+    """
+    pick = [header.index(column) for column in used]
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    ragged: list[tuple[int, int, str]] = []
+    for number, raw in lines:
+        text = _decode_line(raw, number, path, header)
+        if not text.strip():
+            continue
+        fields = text.split("\t")
+        if len(fields) != len(header):
+            ragged.append((number, len(fields), "" if ragged else text))
+            continue
+        rows.append([_clean_cell(fields[i]) for i in pick])
+        numbers.append(number)
+    _refuse_ragged_rows(path, ragged, len(header), header_line)
+    return rows, numbers
+
+
+def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """The used columns of the MAF's rows as cleaned text, and each row's line in the file
+    (comment and blank lines counted, so that messages name the line a user finds)."""
     if not path.exists():
         raise InputError(f"MAF {path}: file not found. Check the 'vcf' column of the samples "
                          "sheet or --maf (paths are relative to the working directory).")
     check_regular_file(path, f"MAF {path}")
     try:
-        with (gzip.open(path, "rt") if str(path).endswith(".gz") else open(path)) as handle:
-            comments, text = 0, ""
-            for text in handle:
-                if not text.startswith("#"):
-                    break
-                comments += 1
-        _check_unique_columns(path, text.rstrip("\r\n").split("\t"), comments + 1)
-        frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False,
-                            skiprows=comments, low_memory=False)
-    except pd.errors.EmptyDataError as err:
-        raise InputError(f"MAF {path}: the file is empty (no header line). A MAF needs a "
-                         f"tab-separated header with the GDC columns {', '.join(MAF_COLUMNS)}."
-                         ) from err
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
-        raise InputError(f"MAF {path}: cannot be read as a tab-separated MAF ({err}). Give a "
-                         "tab-separated text MAF (optionally gzip-compressed, named .maf.gz) "
-                         "with the GDC columns.") from err
-    missing = [column for column in MAF_COLUMNS if column not in frame.columns]
-    if missing:
-        raise InputError(f"MAF {path}: missing column(s) {', '.join(missing)}. A MAF needs "
-                         f"the GDC columns {', '.join(MAF_COLUMNS)}.")
-    return frame, comments + 2
+        with _open_maf(path) as handle:
+            lines = _numbered_lines(handle, path)
+            header, header_line = _maf_header(lines, path)
+            used = [column for column in (*MAF_COLUMNS, "FILTER") if column in header]
+            rows, numbers = _maf_rows(lines, header, header_line, used, path)
+    except OSError as err:
+        raise InputError(f"MAF {path}: cannot be read ({err}). Check that the file is readable "
+                         "and give a tab-separated text MAF (optionally gzip-compressed) with "
+                         "the GDC columns.") from err
+    frame = pd.DataFrame(rows, columns=used, dtype=object)
+    return frame, np.asarray(numbers, dtype=np.int64)
 
 
-def _maf_positions(frame: pd.DataFrame, path: Path, first_line: int) -> np.ndarray:
+def _maf_positions(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> np.ndarray:
     """``Start_Position`` as int64, every one an integer in 1..MAX_POSITION.
 
     Checked as text first, so that a 20-digit number is a message naming its line rather
     than an ``OverflowError``.
     """
-    text = frame["Start_Position"].str.strip()
+    text = frame["Start_Position"]
     bad = ~text.str.fullmatch(r"\d{1,10}").to_numpy(dtype=bool)
     starts = np.zeros(len(text), dtype=np.int64)
     starts[~bad] = text[~bad].astype(np.int64).to_numpy()
     bad |= (starts < 1) | (starts > MAX_POSITION)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"MAF {path}: line {first_line + row}: Start_Position "
-                         f"'{frame['Start_Position'].iat[row][:30]}' is not an integer from 1 "
+        raise InputError(f"MAF {path}: line {lines[row]}: Start_Position "
+                         f"'{text.iat[row][:30]}' is not an integer from 1 "
                          f"to {MAX_POSITION:,} (column Start_Position holds 1-based "
                          "positions). Correct or remove that row.")
     return starts
 
 
 def _check_maf_ends(frame: pd.DataFrame, starts: np.ndarray, path: Path,
-                    first_line: int) -> None:
+                    lines: np.ndarray) -> None:
     """Refuse a row whose ``End_Position`` lies before its ``Start_Position`` (a swapped or
     shifted row: its variant cannot be placed), naming the line and the sample. An
     ``End_Position`` that is not an integer is left alone, as the count does not use it. An
     insertion (``Reference_Allele`` '-') may end one base before its start: its two positions
     flank the inserted bases, and writers differ on their order."""
-    text = frame["End_Position"].str.strip()
+    text = frame["End_Position"]
     numeric = text.str.fullmatch(r"\d{1,18}").to_numpy(dtype=bool)
     ends = np.full(len(text), np.iinfo(np.int64).max, dtype=np.int64)
     ends[numeric] = text[numeric].astype(np.int64).to_numpy()
-    insertion = (frame["Reference_Allele"].str.strip() == "-").to_numpy(dtype=bool)
+    insertion = (frame["Reference_Allele"] == "-").to_numpy(dtype=bool)
     before = np.flatnonzero(ends < starts - insertion)
     if before.size:
         row = int(before[0])
-        raise InputError(f"MAF {path}: line {first_line + row} (sample "
-                         f"'{frame['Tumor_Sample_Barcode'].iat[row].strip()}'): End_Position "
+        raise InputError(f"MAF {path}: line {lines[row]} (sample "
+                         f"'{frame['Tumor_Sample_Barcode'].iat[row]}'): End_Position "
                          f"{ends[row]} is before Start_Position {starts[row]} ({before.size} "
                          "row(s) in all). End_Position is the last affected base (Start_Position"
                          " for an SNV, Start_Position + 1 for an insertion); correct the "
@@ -118,7 +256,7 @@ def _check_maf_ends(frame: pd.DataFrame, starts: np.ndarray, path: Path,
 
 
 def _check_maf_alleles(ref: pd.Series, alt: pd.Series, alt_column: np.ndarray, path: Path,
-                       first_line: int) -> None:
+                       lines: np.ndarray) -> None:
     """Every REF and chosen ALT is IUPAC bases or ``-``; junk (``Z``, empty, ``1``) is an error
     naming the line and the column, since it means a broken or shifted row."""
     bad_ref = ~ref.str.fullmatch(MAF_ALLELE).to_numpy(dtype=bool)
@@ -128,9 +266,20 @@ def _check_maf_alleles(ref: pd.Series, alt: pd.Series, alt_column: np.ndarray, p
     row = int(np.flatnonzero(bad_ref | bad_alt)[0])
     column, value = ("Reference_Allele", ref.iat[row]) if bad_ref[row] else (
         str(alt_column[row]), alt.iat[row])
-    raise InputError(f"MAF {path}: line {first_line + row}: {column} '{value[:30]}' is not an "
+    raise InputError(f"MAF {path}: line {lines[row]}: {column} '{value[:30]}' is not an "
                      "allele (A, C, G, T or another IUPAC base, or '-' for the empty side of an "
                      "indel). Correct or remove that row.")
+
+
+def _refuse_blank(frame: pd.DataFrame, column: str, what: str, fix: str, path: Path,
+                  lines: np.ndarray) -> None:
+    """Refuse rows whose ``column`` is blank, naming the first one's line: a variant without
+    its contig or its sample cannot be placed or counted for anyone."""
+    blank = np.flatnonzero((frame[column] == "").to_numpy(dtype=bool))
+    if blank.size:
+        raise InputError(f"MAF {path}: line {lines[int(blank[0])]}: {column} is blank "
+                         f"({blank.size} row(s) in all); every row must name its {what}. "
+                         f"{fix} or remove the row.")
 
 
 def read_maf(path: str | Path) -> VariantTable:
@@ -143,38 +292,35 @@ def read_maf(path: str | Path) -> VariantTable:
     Raises
     ------
     InputError
-        Missing or empty file, missing columns (named), positions that are not integers in
+        Missing or empty file, bytes that are not UTF-8, missing columns (named), rows with
+        another number of fields than the header, positions that are not integers in
         1..MAX_POSITION, an End_Position before its Start_Position, alleles that are not
-        bases (line and column named).
+        bases, a blank Chromosome or Tumor_Sample_Barcode (line and column named).
     """
     path = Path(path)
-    frame, first_line = _read_maf_frame(path)
-    starts = _maf_positions(frame, path, first_line)
-    _check_maf_ends(frame, starts, path, first_line)
-    ref = frame["Reference_Allele"].str.strip().str.upper()
-    allele2 = frame["Tumor_Seq_Allele2"].str.strip().str.upper()
-    allele1 = frame["Tumor_Seq_Allele1"].str.strip().str.upper()
+    frame, lines = _read_maf_frame(path)
+    starts = _maf_positions(frame, path, lines)
+    _check_maf_ends(frame, starts, path, lines)
+    ref = frame["Reference_Allele"].str.upper()
+    allele2 = frame["Tumor_Seq_Allele2"].str.upper()
+    allele1 = frame["Tumor_Seq_Allele1"].str.upper()
     from_allele2 = (allele2 != ref).to_numpy(dtype=bool)
     alt = allele2.where(from_allele2, allele1)
     _check_maf_alleles(ref, alt, np.where(from_allele2, "Tumor_Seq_Allele2",
-                                          "Tumor_Seq_Allele1"), path, first_line)
+                                          "Tumor_Seq_Allele1"), path, lines)
+    _refuse_blank(frame, "Chromosome", "contig", "Fill in the chromosome", path, lines)
+    _refuse_blank(frame, "Tumor_Sample_Barcode", "sample", "Fill in the barcode", path, lines)
     passed = np.ones(len(frame), dtype=bool)
     if "FILTER" in frame.columns:
-        passed = frame["FILTER"].isin(["PASS", ".", ""]).to_numpy()
+        passed = frame["FILTER"].isin(["PASS", ".", ""]).to_numpy(dtype=bool)
     contig_codes, contig_names = pd.factorize(frame["Chromosome"], sort=False)
-    barcodes = frame["Tumor_Sample_Barcode"].str.strip()
-    blank = np.flatnonzero((barcodes == "").to_numpy())
-    if blank.size:
-        raise InputError(f"MAF {path}: line {int(blank[0]) + first_line}: Tumor_Sample_Barcode "
-                         f"is blank ({blank.size} row(s) in all); every row must name its "
-                         "sample. Fill in the barcode or remove the row.")
     sample_codes, samples = pd.factorize(frame["Tumor_Sample_Barcode"], sort=False)
     members = [np.flatnonzero(sample_codes == i) for i in range(len(samples))]
     return VariantTable(
         source=str(path), contig_names=[str(c) for c in contig_names],
         contig=contig_codes.astype(np.int32), pos=starts, ref=ref.tolist(), alt=alt.tolist(),
-        passed=passed, line=np.arange(len(frame), dtype=np.int64) + first_line,
-        samples=[str(s) for s in samples], members=members, shared_rows=False)
+        passed=passed, line=lines, samples=[str(s) for s in samples], members=members,
+        shared_rows=False)
 
 
 def choose_maf_samples(table: VariantTable, path: str | Path, vcf_sample: str | None,

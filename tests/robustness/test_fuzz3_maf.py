@@ -1,0 +1,287 @@
+"""MAF cases of the third fuzzing round, each now read right or refused with its line.
+
+A lone ``"`` in an annotation cell no longer swallows the rows after it (a MAF has no
+quoting: every line is one row), spaces around a barcode or contig no longer make one sample
+or contig two, a row with another number of fields than the header or a blank Chromosome is
+refused with its line, line numbers count blank and comment lines, and a byte that is not
+UTF-8 names its line and column. Bad input exits 2 with one paragraph and writes nothing;
+repaired input counts every mutation (see ``_harness``).
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sigforge.genomics import read_catalog, read_maf
+from sigforge.io import read_table
+from tests.robustness._harness import (
+    Outcome,
+    assert_clear_error,
+    assert_nothing_written,
+    run_cli,
+)
+
+#       1234567890123456789012345678901234567890123456789012345678901234567890
+CHR1 = "GACTTTTTGCAGGACTGACTGACCATGACGATCGATCGACTTGCAGCATGCATCGACTAGCATCGACTGA"
+CHR2 = "TTGACCAGTACGGATCAGTCAGGCTAGCTAGGACTTACGATCGGCATCAGCTACGATCAGCATCGACGAT"
+SNV_POSITIONS = (5, 11, 20, 33, 47, 60)
+MAF_COLUMNS = ("Hugo_Symbol", "Chromosome", "Start_Position", "End_Position", "Variant_Type",
+               "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2",
+               "Tumor_Sample_Barcode")
+
+
+@pytest.fixture
+def fasta(make_fasta: Callable[..., Path]) -> Path:
+    """The test genome: two 70-bp contigs, indexed."""
+    return make_fasta({"chr1": CHR1, "chr2": CHR2})
+
+
+def _rows(sample: str = "S1", contig: str = "chr1") -> list[list[str]]:
+    """MAF cells (GDC column order) of six SNVs on chr1 whose REF matches the FASTA."""
+    rows = []
+    for p in SNV_POSITIONS:
+        ref = CHR1[p - 1]
+        rows.append(["G", contig, str(p), str(p), "SNP", ref, ref, "A" if ref != "A" else "C",
+                     sample])
+    return rows
+
+
+def _maf_text(rows: list[list[str]], columns: tuple[str, ...] = MAF_COLUMNS) -> str:
+    """A MAF's text: the tab-separated header, then one line per row, cells verbatim."""
+    return "".join("\t".join(line) + "\n" for line in [list(columns), *rows])
+
+
+def _catalog(capsys: pytest.CaptureFixture[str], tmp_path: Path, fasta: Path, maf: Path,
+             case: str) -> Outcome:
+    """Run ``sigforge catalog --reference FASTA --maf MAF --out tmp_path/out``."""
+    return run_cli(capsys, "catalog", "--reference", str(fasta), "--maf", str(maf), "--out",
+                   str(tmp_path / "out"), case=case)
+
+
+def _sbs_counts(out: Path) -> dict[str, int]:
+    """Each sample's SBS96 total in a catalog folder."""
+    return {str(k): int(v) for k, v in read_catalog(out / "SBS96.tsv").data.sum().items()}
+
+
+# --- 111: a lone quote mark in a cell ---------------------------------------------------------
+
+def test_lone_quote_in_an_annotation_cell_keeps_every_row(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A ``"5' UTR`` cell used to open a quoted field that swallowed rows 3-5 (3 of 6 SNVs
+    lost with exit 0); a MAF has no quoting, so every line is one row."""
+    rows = _rows()
+    notes = ["ok", "\"5' UTR", "ok", "ok", 'see "x', "ok"]
+    maf = tmp_path / "in.maf"
+    maf.write_text(_maf_text([[*row, note] for row, note in zip(rows, notes, strict=True)],
+                             (*MAF_COLUMNS, "Note")))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_lone_quote")
+    assert outcome.code == 0, outcome.err
+    assert _sbs_counts(tmp_path / "out") == {"S1": 6}
+    log = read_table(tmp_path / "out/catalog_log.tsv")
+    assert log["variants_read"].tolist() == [6]
+
+
+def test_cells_wholly_in_quotes_are_read_without_them(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A spreadsheet or R export quotes whole cells: ``"S1"`` is the sample S1."""
+    maf = tmp_path / "in.maf"
+    maf.write_text(_maf_text([[*row[:8], '"S1"'] for row in _rows()]))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_quoted_cells")
+    assert outcome.code == 0, outcome.err
+    assert _sbs_counts(tmp_path / "out") == {"S1": 6}
+
+
+# --- 107, 212, 108: spaces around identifiers -------------------------------------------------
+
+@pytest.mark.parametrize("spaced", ["S1 ", " S1", "  S1  "])
+def test_spaces_around_a_barcode_do_not_split_the_sample(
+        spaced: str, tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three rows say ``S1``, three a spaced ``S1``: one sample with six SNVs, not two."""
+    rows = _rows()
+    for row in rows[3:]:
+        row[8] = spaced
+    maf = tmp_path / "in.maf"
+    maf.write_text(_maf_text(rows))
+    assert read_maf(maf).samples == ["S1"]
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_spaced_barcode")
+    assert outcome.code == 0, outcome.err
+    assert _sbs_counts(tmp_path / "out") == {"S1": 6}
+
+
+def test_barcodes_differing_only_in_case_are_not_merged(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Case is part of a barcode: the reader keeps ``S1`` and ``s1`` apart (never folds them
+    into one sample), and ``catalog`` refuses the pair, whose per-sample files would collide
+    on a case-insensitive file system."""
+    rows = _rows()
+    for row in rows[3:]:
+        row[8] = "s1"
+    maf = tmp_path / "in.maf"
+    maf.write_text(_maf_text(rows))
+    assert read_maf(maf).samples == ["S1", "s1"]
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_barcode_case")
+    assert_clear_error(outcome, "'S1'", "'s1'", "differ only in case", "Rename one of them")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_spaces_around_chromosome_and_alleles_are_ignored(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [[cell if i not in (1, 5, 7) else f" {cell} " for i, cell in enumerate(row)]
+            for row in _rows()]
+    maf = tmp_path / "in.maf"
+    maf.write_text(_maf_text(rows))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_spaced_chromosome")
+    assert outcome.code == 0, outcome.err
+    assert _sbs_counts(tmp_path / "out") == {"S1": 6}
+    assert read_table(tmp_path / "out/catalog_log.tsv")["contig_missing"].tolist() == [0]
+
+
+# --- 113-118, 110: rows with another number of fields than the header ------------------------
+
+@pytest.mark.parametrize(("case", "change", "fields"), [
+    ("fuzz3_maf_short_row", lambda row: row[:-1], 8),
+    ("fuzz3_maf_long_row", lambda row: [*row, "extra", "more"], 11),
+])
+def test_a_row_with_another_number_of_fields_is_refused(
+        case: str, change: Callable[[list[str]], list[str]], fields: int, tmp_path: Path,
+        fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _rows()
+    rows[4] = change(rows[4])
+    maf = tmp_path / "in.maf"
+    maf.write_text(_maf_text(rows))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case=case)
+    assert_clear_error(outcome, f"MAF {maf}", f"line 6 has {fields} tab-separated field(s)",
+                       "the header (line 1) has 9", "1 such row(s)",
+                       "one field per header column", "correct or remove that row")
+    assert outcome.err.count("error:") == 1
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_short_row_missing_its_last_column_chromosome_is_refused(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Case 114: Chromosome is the last column and line 8 lacks it; it used to be counted as
+    ``contig_missing`` with exit 0."""
+    columns = (*MAF_COLUMNS[:1], *MAF_COLUMNS[2:], "Chromosome")
+    rows = [[*row[:1], *row[2:], row[1]] for row in _rows()]
+    rows[6 - 1] = rows[5][:-1]
+    maf = tmp_path / "in.maf"
+    maf.write_text(_maf_text(rows, columns))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_short_row_chromosome")
+    assert_clear_error(outcome, f"MAF {maf}", "line 7 has 8 tab-separated field(s)")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_comment_line_between_rows_is_refused_with_the_fix(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = _maf_text(_rows()).splitlines(keepends=True)
+    maf = tmp_path / "in.maf"
+    maf.write_text("".join([*text[:4], "# a note\n", *text[4:]]))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_comment_between_rows")
+    assert_clear_error(outcome, f"MAF {maf}", "line 5 has 1 tab-separated field(s)",
+                       "A '#' line is only allowed above the header")
+    assert_nothing_written(tmp_path / "out")
+
+
+# --- 114: a blank Chromosome ---------------------------------------------------------------
+
+def test_a_blank_chromosome_is_refused_with_its_line(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _rows()
+    rows[2][1] = "  "
+    rows[4][1] = ""
+    maf = tmp_path / "in.maf"
+    maf.write_text(_maf_text(rows))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_blank_chromosome")
+    assert_clear_error(outcome, f"MAF {maf}", "line 4: Chromosome is blank",
+                       "2 row(s) in all", "Fill in the chromosome or remove the row")
+    assert_nothing_written(tmp_path / "out")
+
+
+# --- 205: line numbers count blank and comment lines -----------------------------------------
+
+def test_a_bad_value_after_blank_and_comment_lines_names_its_own_line(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``#version``, a blank line before the header and one between rows: the bad
+    Start_Position is on line 10 of the file, and the message says so."""
+    rows = _rows()
+    rows[5][2] = "6O"
+    lines = _maf_text(rows).splitlines(keepends=True)
+    maf = tmp_path / "in.maf"
+    maf.write_text("".join(["#version 2.4\n", "\n", lines[0], *lines[1:3], "\n",
+                            *lines[3:]]))
+    assert maf.read_text().splitlines()[9].split("\t")[2] == "6O"
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_line_after_blank")
+    assert_clear_error(outcome, f"MAF {maf}", "line 10: Start_Position '6O'")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_blank_and_tab_only_lines_are_skipped(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Lines holding nothing (a blank line, a line of only tabs at the end) hold no
+    mutation: all six SNVs are counted."""
+    lines = _maf_text(_rows()).splitlines(keepends=True)
+    maf = tmp_path / "in.maf"
+    maf.write_text("".join([*lines[:3], "\n", *lines[3:], "\t" * 8 + "\n", "\n"]))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_blank_lines")
+    assert outcome.code == 0, outcome.err
+    assert _sbs_counts(tmp_path / "out") == {"S1": 6}
+
+
+def test_crlf_and_a_byte_order_mark_are_read(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    maf = tmp_path / "in.maf"
+    maf.write_bytes(b"\xef\xbb\xbf" + _maf_text(_rows()).replace("\n", "\r\n").encode())
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_crlf_bom")
+    assert outcome.code == 0, outcome.err
+    assert _sbs_counts(tmp_path / "out") == {"S1": 6}
+
+
+# --- 137: bytes that are not UTF-8 -----------------------------------------------------------
+
+def test_a_latin1_byte_names_its_line_and_column(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _rows()
+    rows[2][0] = "G\xe9ne"
+    maf = tmp_path / "in.maf"
+    maf.write_bytes(_maf_text(rows).encode("latin-1"))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_latin1")
+    assert_clear_error(outcome, f"MAF {maf}", "line 4 (column Hugo_Symbol)", "byte 0xe9",
+                       "not UTF-8", "Save the file as UTF-8")
+    assert "position" not in outcome.err
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_utf16_maf_is_refused_with_the_fix(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    maf = tmp_path / "in.maf"
+    maf.write_bytes(_maf_text(_rows()).encode("utf-16"))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_utf16")
+    assert_clear_error(outcome, f"MAF {maf}", "line 1", "UTF-16", "Save it as UTF-8")
+    assert_nothing_written(tmp_path / "out")
+
+
+# --- gzip told by content ------------------------------------------------------------------
+
+def test_a_gzip_maf_is_read_whatever_its_name(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    maf = tmp_path / "in.maf"
+    maf.write_bytes(gzip.compress(_maf_text(_rows()).encode()))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_gzip_named_plain")
+    assert outcome.code == 0, outcome.err
+    assert _sbs_counts(tmp_path / "out") == {"S1": 6}
+
+
+def test_a_truncated_gzip_maf_names_the_last_line_read(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [row for sample in range(300) for row in _rows(f"S{sample}")]
+    packed = gzip.compress(_maf_text(rows).encode())
+    maf = tmp_path / "in.maf.gz"
+    maf.write_bytes(packed[: len(packed) // 2])
+    outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_gzip_truncated")
+    assert_clear_error(outcome, f"MAF {maf}", "cut short after line",
+                       "Copy or download the file again")
+    assert_nothing_written(tmp_path / "out")
