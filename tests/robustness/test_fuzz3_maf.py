@@ -124,7 +124,9 @@ def test_barcodes_differing_only_in_case_are_not_merged(
     maf.write_text(_maf_text(rows))
     assert read_maf(maf).samples == ["S1", "s1"]
     outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_barcode_case")
-    assert_clear_error(outcome, "'S1'", "'s1'", "differ only in case", "Rename one of them")
+    assert_clear_error(outcome, str(maf), "'S1'", "'s1'", "differ only in case",
+                       "Rename one of them")
+    assert outcome.err.count("sigforge catalog") == 1  # the prefix once, not twice
     assert_nothing_written(tmp_path / "out")
 
 

@@ -113,7 +113,6 @@ def catalog(args: argparse.Namespace) -> None:
     """``sigforge catalog``: count each input's variants into the requested catalogs."""
     from sigforge.genomics.catalog import assemble_cohort, count_table
     from sigforge.genomics.genome import ReferenceGenome
-    from sigforge.genomics.samplesheet import file_stems
     from sigforge.genomics.variants import collect_inputs, read_input
 
     if args.vcf_dir:
@@ -123,6 +122,8 @@ def catalog(args: argparse.Namespace) -> None:
         raise InputError(f"--sample-name gives {len(args.sample_name)} names for {len(paths)} "
                          "input files; give one name per file.")
     if args.sample_name is not None:
+        from sigforge.genomics.samplesheet import file_stems
+
         file_stems(list(args.sample_name), "--sample-name")
     options = _catalog_options(args)
     out = Path(args.out)
@@ -149,7 +150,7 @@ def catalog(args: argparse.Namespace) -> None:
         samples.extend(results)
     genome.close()
     _check_unique([(s.sample, s.source) for s in samples], args.sample_from_filename)
-    file_stems([s.sample for s in samples], "sigforge catalog")
+    _check_file_stems(samples)
     catalogs, log = assemble_cohort(samples, options.contexts)
     for context, frame in catalogs.items():
         write_matrix(frame, out / f"{context}.tsv", integer=True)
@@ -264,6 +265,25 @@ def _read_sample_catalog(folder: Path, context: str) -> pd.DataFrame:
         raise InputError(f"{path}: holds counts that are not whole numbers. "
                          f"{_RERUN.format(folder=folder)}")
     return matrix.data
+
+
+def _check_file_stems(samples: list) -> None:
+    """Refuse sample names that would share a file name (the same once unsafe characters are
+    replaced, or differing only in case), naming the input file each came from."""
+    from sigforge.genomics.samplesheet import file_stem, file_stems
+
+    seen: dict[str, tuple[str, str]] = {}
+    for sample in samples:
+        file_stems([sample.sample], f"{sample.source}: sample")
+        stem = file_stem(sample.sample).lower()
+        other = seen.setdefault(stem, (sample.sample, sample.source))
+        if other[0] != sample.sample:
+            raise InputError(f"{sample.source}: sample '{sample.sample}' and sample "
+                             f"'{other[0]}' (of {other[1]}) both become the file name "
+                             f"'{file_stem(sample.sample)}' once unsafe characters are replaced "
+                             "(or differ only in case), so their per-sample outputs would "
+                             "overwrite each other. Rename one of them (--sample-name, or the "
+                             "VCF's sample column / the MAF's Tumor_Sample_Barcode).")
 
 
 def _read_sample_log(folder: Path) -> pd.DataFrame:
