@@ -33,7 +33,7 @@ def test_every_skip_reason_and_counts(genome: ReferenceGenome,
         ("chr1", 2, "C", "A", "PASS"),        # ACG -> A[C>A]G
         ("chr1", 4, "T", "G", "."),           # GTT -> G[T>G]T
         ("chr1", 6, "A", "C", "PASS"),        # TAC: purine -> G[T>G]A
-        ("chr1", 8, "G", "A,T", "PASS"),      # CGC: G>A -> G[C>T]G, G>T -> G[C>A]G
+        ("chr1", 8, "G", "A,T", "PASS", "1/2"),  # CGC: G>A -> G[C>T]G, G>T -> G[C>A]G
         ("chr1", 10, "A", "T", "LowQual"),    # filtered
         ("chr1", 12, "G", "GA", "PASS"),      # not_requested (an indel; only SBS96 asked)
         ("chr1", 15, "N", "A", "PASS"),       # ambiguous_base (REF N)
@@ -135,7 +135,7 @@ def test_kept_variants_are_the_counted_snvs_in_file_order(genome: ReferenceGenom
     """Only the SBS96-counted variants, as the VCF writes them (contig '2' stays '2', purine
     REF stays purine), with the trinucleotide on that strand and the channel counted."""
     records = [("chr1", 2, "C", "A", "PASS"), ("chr1", 6, "A", "C", "PASS"),
-               ("chr1", 8, "G", "A,T", "PASS"), ("chr1", 10, "A", "T", "LowQual"),
+               ("chr1", 8, "G", "A,T", "PASS", "1/2"), ("chr1", 10, "A", "T", "LowQual"),
                ("chr1", 20, "C", "A", "PASS"), ("2", 3, "G", "T", "PASS"),
                ("2", 3, "G", "T", "PASS")]
     vcf = make_vcf(records)

@@ -21,7 +21,7 @@ from sigforge.io import InputError
 #: Where a variant went when it was not counted, in the column order of ``catalog_log.tsv``.
 SKIP_REASONS = (
     "filtered",         # FILTER not PASS or '.', and all_filters not set
-    "not_in_sample",    # multi-sample VCF: the sample's GT does not carry this ALT allele
+    "not_in_sample",    # VCF with GT: the sample's GT lacks this ALT allele (or is missing)
     "symbolic",         # symbolic ALT (<DEL>, <INS>...), breakend, '*' or missing ALT
     "complex",          # not an SNV, DBS, MNV or simple anchored indel (e.g. AC>AT, ACG>T)
     "mnv",              # REF/ALT of 3+ bp, or 3+ SNVs on consecutive positions

@@ -40,8 +40,9 @@ class VariantTable:
     samples : list of str
         Sample names of this file, in output order.
     members : list of ndarray or None
-        Per sample, the sorted row indices of the alleles it carries; None when every allele
-        belongs to every sample (single-sample, sites-only and file-name modes).
+        Per sample, the sorted row indices of the alleles it carries (from GT, one sample
+        column or several); None when every allele belongs to every sample (VCFs without
+        GT, sites-only and file-name modes).
     declared_lengths : dict
         Contig lengths declared in a VCF header (empty for MAF).
     shared_rows : bool

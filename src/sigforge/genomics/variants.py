@@ -43,6 +43,11 @@ def collect_inputs(vcfs: list[str], vcf_dir: str | None, mafs: list[str]) -> lis
     A directory contributes every ``*.vcf``, ``*.vcf.gz``, ``*.vcf.bgz``, ``*.bcf`` and
     ``*.maf`` (``.maf.gz``, ``.maf.txt``, ``.maf.tsv``) file, sorted by name.
     """
+    for maf in mafs:  # the reader is chosen by name: a MAF named otherwise is read as a VCF
+        if not is_maf(maf):
+            raise InputError(f"--maf {maf}: a MAF is recognised by a name ending in "
+                             f"{', '.join(MAF_SUFFIXES)}; rename it (e.g. to "
+                             f"{Path(maf).stem}.maf) and give that name.")
     paths = [Path(p) for p in vcfs] + [Path(p) for p in mafs]
     if vcf_dir:
         folder = Path(vcf_dir)

@@ -8,30 +8,48 @@ record; genotypes are read only when they decide sample membership).
 
 Samples of a file (see :func:`read_vcf`):
 
-- ``--vcf-sample NAME``: one sample, the allele belongs to it when NAME's GT carries it.
 - ``--sample-from-filename`` (SigProfilerMatrixGenerator's mode): one sample named after the
   file, every record belongs to it whatever the genotypes.
-- otherwise a single-sample VCF gives one sample named after its column; a multi-sample VCF
-  gives one sample per column (an allele belongs to a sample whose GT carries that ALT); a
-  sites-only VCF (no sample column) gives one sample named after the file.
+- a sites-only VCF (no sample column) gives one sample named after the file.
+- otherwise ``--vcf-sample NAME`` gives one sample, NAME; without it every sample column is a
+  sample (a single-sample VCF gives one, named after its column).
+- Membership: when the file has a GT field (declared in the header, or written in the first
+  record's FORMAT), an allele belongs to a sample whose GT carries that ALT; a record whose GT
+  does not (``0/0``, ``./.``, ``.``, or no GT in the record) is ``not_in_sample`` for it. One
+  sample column behaves the same whether or not ``--vcf-sample`` names it. Without a GT field
+  no genotype can decide: a single or named column takes every record (somatic callers such as
+  Strelka write no GT), and several columns with none named are refused.
 
 Containers: plain, bgzip and plain-gzip VCFs and BCFs are read (plain gzip is streamed, as
 htslib cannot seek in it). A file htslib rejects is diagnosed for the message: empty, not a
-VCF at all (binary or other text), repeated sample columns, truncated compressed data.
+VCF at all (binary or other text), repeated or empty sample names, a ``#CHROM`` line split by
+spaces, truncated compressed data; otherwise htslib's own reason (which it writes to standard
+error: held back while htslib reads, and passed on when the file was read) is quoted.
 
 What a file must hold, else an :class:`~sigforge.io.InputError` names the file, the line and
 the fix (counting such a row would only skip it, hiding a broken or shifted file): records
-with at least 8 columns, ``POS`` in 1..``MAX_POSITION`` (``POS 0`` only for symbolic telomeric
-breakends), a REF other than ``.``. A VCF without records is a valid sample with no variants.
+with at least 8 columns and, in a text VCF, as many as the ``#CHROM`` line (empty columns at
+the end of a line aside); a CHROM; ``POS`` in 1..``MAX_POSITION`` (``POS 0`` only for symbolic
+telomeric breakends); a REF other than ``.``; REF of nucleotide codes (A, C, G, T, N or another
+IUPAC base, any case: non-ACGT codes are later skipped as ``ambiguous_base``) and ALTs of
+nucleotide codes or symbolic, breakend, ``*`` or ``.`` (``-``, a MAF convention, digits or
+other characters are refused); GT the first FORMAT key (the VCF specification's rule: htslib
+reads no genotype otherwise), of allele numbers the record has. A VCF without records is a
+valid sample with no variants.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import os
+import re
+import sys
+import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pysam
@@ -42,6 +60,57 @@ from sigforge.io import InputError, check_regular_file
 
 #: The empty BGZF block bgzip writes last (SAM specification, section 4.1.2).
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+#: Nucleotide codes (IUPAC, any case): what REF and a non-symbolic ALT are made of.
+_BASE_CODES = "ACGTNRYKMSWBDHVacgtnrykmswbdhv"
+_BASE_CODES_AND_TAB = frozenset(_BASE_CODES + "\t")
+#: One allele holding a character that is not a nucleotide code (alleles joined by tabs).
+_UNUSUAL_ALLELE = re.compile(f"[^\t]*[^{_BASE_CODES}\t][^\t]*")
+#: A GT value: allele numbers or '.', separated by '/' (unphased) or '|' (phased).
+_GT_VALUE = re.compile(r"(?:\.|\d+)(?:[/|](?:\.|\d+))*")
+#: The fixed columns of a VCF record line, in order.
+_FIXED_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT")
+
+
+@contextlib.contextmanager
+def _htslib_said(sink: list[str]) -> Iterator[None]:
+    """Hold back what is written to file descriptor 2 inside the block and append it to
+    ``sink``: htslib says why it cannot read a header or a record only there (``[E::function]
+    reason`` lines), before pysam raises a bare "unable to parse next record". fd 2 is restored
+    however the block ends; nothing is held back when it cannot be redirected."""
+    with contextlib.ExitStack() as stack:
+        try:
+            capture = stack.enter_context(tempfile.TemporaryFile())
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):
+            saved = None
+        if saved is None:
+            yield
+            return
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            sink.append(capture.read().decode("utf-8", "replace"))
+
+
+def _pass_on(said: list[str]) -> None:
+    """Write held-back htslib messages (the warnings of a file that was read) to stderr."""
+    text = "".join(said)
+    if text.strip():
+        sys.stderr.write(text)
+
+
+def _htslib_reason(said: list[str]) -> str:
+    """htslib's reasons (its ``[E::function] reason`` lines) in held-back text, or ''; not
+    the missing index of a bgzip VCF, which it reports as an error on every open."""
+    return "; ".join(line.split("] ", 1)[-1].strip().rstrip(":")
+                     for line in "".join(said).splitlines()
+                     if line.startswith("[E::") and not line.startswith("[E::idx_find"))
 
 
 def _open_streamed(path: Path) -> pysam.VariantFile:
@@ -59,21 +128,26 @@ def _open_streamed(path: Path) -> pysam.VariantFile:
 def open_vcf(path: str | Path) -> pysam.VariantFile:
     """Open a VCF/BCF (plain, gzip or bgzip) with a clear error when it is missing or malformed.
 
-    No htslib decompression threads: measured 10% faster on a bgzipped million-record VCF,
-    but reading then hung now and then (pysam 0.24.1) in the test suite.
+    htslib's messages are held back while it reads the header: passed on when the file opens
+    (warnings), quoted in the diagnosis when it does not. No htslib decompression threads:
+    measured 10% faster on a bgzipped million-record VCF, but reading then hung now and then
+    (pysam 0.24.1) in the test suite.
     """
     path = Path(path)
     if not path.exists():
         raise InputError(f"VCF {path}: file not found. Check the 'vcf' column of the samples "
                          "sheet (paths are relative to the working directory).")
     check_regular_file(path, f"VCF {path}")
+    said: list[str] = []
     try:
-        if file_compression(path) == "gzip":
-            return _open_streamed(path)
-        return pysam.VariantFile(str(path))
+        with _htslib_said(said):
+            vcf = (_open_streamed(path) if file_compression(path) == "gzip"
+                   else pysam.VariantFile(str(path)))
     except (OSError, ValueError) as err:
         raise InputError(f"VCF {path}: cannot be read as VCF/BCF: "
-                         f"{_diagnose_vcf(path, err)}") from err
+                         f"{_diagnose_vcf(path, err, _htslib_reason(said))}") from err
+    _pass_on(said)
+    return vcf
 
 
 def _read_text_head(path: Path, limit: int = 1 << 20) -> tuple[bytes, str | None]:
@@ -134,8 +208,44 @@ def _bom_fix(path: Path, compression: str) -> str:
             f"&& mv {fixed} {path} (do not run sed -i on the compressed file).")
 
 
-def _diagnose_vcf(path: Path, err: Exception) -> str:
-    """Why htslib rejected a VCF at open, and the fix (read again only on this error path)."""
+def _chrom_line_problem(text: bytes) -> str | None:
+    """What is wrong with the ``#CHROM`` header line in a VCF's head, if htslib's complaint is
+    one we can name: columns split by spaces, an empty sample name (a tab at the end of the
+    line), no such line before the first record."""
+    for number, raw in enumerate(text.split(b"\n"), start=1):
+        if raw.startswith(b"#CHROM"):
+            return _chrom_fields_problem(raw.rstrip(b"\r").decode("utf-8", "replace"), number)
+        if raw and not raw.startswith(b"#"):
+            return (f"line {number} is a record, but no '#CHROM' header line comes before it. "
+                    "Add the #CHROM line (#CHROM POS ID REF ALT QUAL FILTER INFO, then FORMAT "
+                    "and the sample names, tab-separated) as the last header line")
+    return None
+
+
+def _chrom_fields_problem(line: str, number: int) -> str | None:
+    """A ``#CHROM`` line split by spaces, or naming an empty sample (see
+    :func:`_chrom_line_problem`)."""
+    fields = line.split("\t")
+    if len(fields) < 8 and len(line.split()) >= 8:
+        return (f"line {number}: the #CHROM header line separates its columns with spaces; "
+                "VCF columns are separated by tabs (a space may sit inside a sample name). "
+                f"Replace the spaces between the columns of line {number} by tabs")
+    if len(fields) < 8:
+        return (f"line {number}: the #CHROM header line has {len(fields)} tab-separated "
+                "column(s); it must name at least CHROM POS ID REF ALT QUAL FILTER INFO, "
+                "tab-separated (then FORMAT and one column per sample)")
+    if "" in fields[9:]:
+        column = fields.index("", 9) + 1
+        where = ("a tab at the end of the line" if column == len(fields)
+                 else "two tabs in a row")
+        return (f"line {number}: the #CHROM header line has an empty sample name (column "
+                f"{column}: {where}). Remove the stray tab, or name that sample column")
+    return None
+
+
+def _diagnose_vcf(path: Path, err: Exception, reason: str = "") -> str:
+    """Why htslib rejected a VCF at open, and the fix (read again only on this error path).
+    ``reason`` is what htslib said (its ``[E::...]`` lines), quoted when no cause is named."""
     try:
         size = path.stat().st_size
         text, broken = _read_text_head(path)
@@ -148,7 +258,8 @@ def _diagnose_vcf(path: Path, err: Exception) -> str:
     if size == 0:
         return "the file is empty (0 bytes). Re-create it, or remove the sample from the input."
     if text.startswith(b"BCF"):
-        return f"htslib rejects this BCF ({err}). Check it with 'bcftools view {path}'."
+        return (f"htslib rejects this BCF ({reason or err}). Check it with "
+                f"'bcftools view {path}'.")
     if text.startswith(b"\xef\xbb\xbf##fileformat=VCF"):
         return ("it starts with a UTF-8 byte-order mark (saved as 'UTF-8 with BOM'), three "
                 "bytes before '##fileformat' that htslib does not read. "
@@ -164,32 +275,52 @@ def _diagnose_vcf(path: Path, err: Exception) -> str:
         return (f"sample column(s) {duplicated} appear more than once on the #CHROM header "
                 "line; every sample column needs its own name. Rename one (e.g. 'bcftools "
                 "reheader --samples NAMES.txt') or split the file.")
+    problem = _chrom_line_problem(text)
+    if problem:
+        return f"{problem}{f' (htslib: {reason})' if reason else ''}."
     if broken or (compression == "bgzf" and not eof_block):
         return (f"the file is truncated ({broken or 'no BGZF end-of-file block'}). Copy it "
                 "again, or re-create it with 'bgzip'.")
-    return f"htslib rejects its header ({err}). Check it with 'bcftools view -h {path}'."
+    return (f"htslib rejects its header ({reason or err}). Check it with "
+            f"'bcftools view -h {path}'.")
 
 
-def _file_header_lines(path: Path, vcf: pysam.VariantFile) -> int:
-    """Number of header lines in the file, so that record number n sits on line header + n.
+class _HeaderLayout(NamedTuple):
+    """Where a VCF's records start and what they look like, read from the file itself.
 
-    Counted in the file itself: htslib adds lines of its own (``##FILTER=<ID=PASS>``) to the
-    header it parses. A BCF has no lines; its header's length stands in (records are then
-    numbered, not located by line).
+    ``lines``: header lines, so that record number n sits on line ``lines + n``.
+    ``columns``: tab-separated columns of the ``#CHROM`` line (None for a BCF).
+    ``first_format``: the FORMAT keys of the first record (empty when none or a BCF).
     """
+
+    lines: int
+    columns: int | None
+    first_format: tuple[str, ...]
+
+
+def _file_header(path: Path, vcf: pysam.VariantFile) -> _HeaderLayout:
+    """The header's layout, counted in the file itself: htslib adds lines of its own
+    (``##FILTER=<ID=PASS>``) to the header it parses. A BCF has no lines; its header's length
+    stands in (records are then numbered, not located by line)."""
+    fallback = _HeaderLayout(len(str(vcf.header).splitlines()), None, ())
     if vcf.format != "VCF":
-        return len(str(vcf.header).splitlines())
-    count = 0
+        return fallback
+    count, columns, first_format = 0, None, ()
     try:
         with (gzip.open(path, "rb") if file_compression(path) != "none" else open(path, "rb")
               ) as handle:
             for text in handle:
                 if not text.startswith(b"#"):
+                    fields = text.rstrip(b"\r\n").split(b"\t")
+                    if len(fields) > 8:
+                        first_format = tuple(fields[8].decode("utf-8", "replace").split(":"))
                     break
                 count += 1
+                if text.startswith(b"#CHROM"):
+                    columns = text.rstrip(b"\r\n").count(b"\t") + 1
     except (OSError, EOFError, zlib.error):
-        return len(str(vcf.header).splitlines())
-    return count
+        return fallback
+    return _HeaderLayout(count, columns, first_format)
 
 
 @contextlib.contextmanager
@@ -241,75 +372,336 @@ def _sample_columns(vcf: pysam.VariantFile, path: Path) -> list[str]:
                          "Rename the sample in UTF-8 (bcftools reheader --samples).") from err
 
 
-def _nth_line(path: Path, number: int) -> tuple[str | None, str | None]:
-    """Line ``number`` (1-based) of a plain or compressed text file, or the read error."""
+def _contig_names(vcf: pysam.VariantFile, path: Path) -> list[str]:
+    """The contigs of the header and the records, or an InputError naming one that is not
+    UTF-8 text (pysam decodes them on access and would raise a bare UnicodeDecodeError)."""
     try:
-        with (gzip.open(path, "rt", errors="replace") if file_compression(path) != "none"
-              else open(path, errors="replace")) as handle:
+        return list(vcf.header.contigs)
+    except UnicodeDecodeError as err:
+        raw = err.object[max(err.start - 20, 0):err.end + 20]
+        raise InputError(f"VCF {path}: a contig name (a CHROM or a ##contig line) is not UTF-8 "
+                         f"text ({err.reason}: {raw!r}), e.g. a Latin-1 accent. Correct the "
+                         "name (contigs are named as in the reference FASTA).") from err
+
+
+def _nth_line(path: Path, number: int) -> tuple[bytes | None, str | None]:
+    """Line ``number`` (1-based) of a plain or compressed text file, as bytes, or the read
+    error."""
+    try:
+        with (gzip.open(path, "rb") if file_compression(path) != "none" else open(path, "rb")
+              ) as handle:
             for current, text in enumerate(handle, start=1):
                 if current == number:
-                    return text.rstrip("\r\n"), None
+                    return text.rstrip(b"\r\n"), None
     except (OSError, EOFError, zlib.error) as err:
         return None, str(err)
     return None, None
 
 
-def _diagnose_record(path: Path, line: int, err: Exception) -> str:
-    """What is wrong with the VCF record on ``line`` that htslib could not parse."""
-    text, broken = _nth_line(path, line)
+#: The fix of a truncated file.
+_TRUNCATED_FIX = "A truncated file must be copied again or re-created (bgzip)."
+
+
+def _edit_fix(path: Path) -> str:
+    """The fix of a broken record line."""
+    return f"Correct or remove that line (check with 'bcftools view {path}')."
+
+
+def _either_fix(path: Path) -> str:
+    """The fix of a record line that is broken or cut short by a truncated file."""
+    return f"{_edit_fix(path)[:-1]}; {_TRUNCATED_FIX[0].lower()}{_TRUNCATED_FIX[1:]}"
+
+
+def _column_name(index: int, samples: list[str]) -> str:
+    """The name of a record line's column ``index`` (0-based): fixed column or sample."""
+    if index < len(_FIXED_COLUMNS):
+        return _FIXED_COLUMNS[index]
+    sample = index - len(_FIXED_COLUMNS)
+    return (f"sample '{samples[sample]}'" if sample < len(samples)
+            else f"column {index + 1}")
+
+
+def _non_text_column(raw: bytes, samples: list[str]) -> str | None:
+    """The first column of a record line holding a byte that is not text: not UTF-8 (a
+    Latin-1 accent) or a control character (NUL from a damaged copy), if any."""
+    for index, value in enumerate(raw.rstrip(b"\r").split(b"\t")):
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError as err:
+            byte, kind = value[err.start], "not UTF-8 text (e.g. a Latin-1 accent)"
+        else:
+            control = next((b for b in value if b < 0x20 or b == 0x7F), None)
+            if control is None:
+                continue
+            byte, kind = control, "a control character (e.g. NUL bytes of a damaged copy)"
+        shown = value[:30].decode("utf-8", "replace").replace("\x00", "\\0")
+        return (f"its {_column_name(index, samples)} column '{shown}' holds the byte "
+                f"0x{byte:02x}, {kind}; a VCF line is plain text")
+    return None
+
+
+def _count_problem(fields: list[str], samples: list[str], columns: int | None) -> str | None:
+    """The message for a record line whose column count differs from the ``#CHROM`` line's
+    (empty columns at the end of the line aside), if it does."""
+    expected = columns if columns is not None else (
+        len(_FIXED_COLUMNS) + len(samples) if samples else len(_FIXED_COLUMNS) - 1)
+    used = len(fields)
+    while used > expected and not fields[used - 1].strip():
+        used -= 1
+    if used == expected or (expected, used) == (9, 8):  # FORMAT named, no sample
+        return None
+    return _columns_message(used, expected, samples)
+
+
+def _columns_message(found: int, expected: int, samples: list[str]) -> str:
+    """A record has ``found`` columns where the ``#CHROM`` line has ``expected``."""
+    layout = (f"the 8 fixed ones, FORMAT and {len(samples)} sample column(s): "
+              f"{', '.join(samples[:5])}{', ...' if len(samples) > 5 else ''}" if samples
+              else "a sites-only VCF: the 8 fixed ones")
+    effect = ("its extra column(s) belong to no sample, and htslib would drop them unread"
+              if found > expected else "a sample column (or FORMAT) is missing")
+    return (f"it has {found} tab-separated columns, but the #CHROM header line has {expected} "
+            f"({layout}): {effect}")
+
+
+def _gt_problem(fields: list[str], header: pysam.VariantHeader, samples: list[str],
+                path: Path) -> tuple[str, str] | None:
+    """What keeps htslib from reading a record's genotypes, and the fix, if it is GT:
+    declared with another Type than String, or a sample's GT value that is no genotype."""
+    keys = fields[8].split(":") if len(fields) > 8 else []
+    if not keys or keys[0] != "GT":
+        return None
+    declared = header.formats["GT"].type if "GT" in header.formats else "String"
+    if declared != "String":
+        where = _header_line_number(path, b"##FORMAT=<ID=GT,")
+        return (f"the header declares GT as Type={declared} (its ##FORMAT=<ID=GT,...> line"
+                f"{f', line {where}' if where else ''}), so htslib cannot read genotypes "
+                "such as 0/1",
+                "Declare it as the VCF specification does: ##FORMAT=<ID=GT,Number=1,"
+                'Type=String,Description="Genotype">.')
+    for index, value in enumerate(fields[9:]):
+        gt = value.split(":", 1)[0]
+        if not _GT_VALUE.fullmatch(gt):
+            return (f"the GT of {_column_name(index + 9, samples)} is '{gt[:30]}', which is no "
+                    "genotype (allele numbers or '.', separated by '/' or '|': 0/1, 1|0, ./.)",
+                    _edit_fix(path))
+    return None
+
+
+def _header_line_number(path: Path, prefix: bytes) -> int | None:
+    """The number of the first header line starting with ``prefix``, if the head holds one."""
+    text, _ = _read_text_head(path)
+    for number, raw in enumerate(text.split(b"\n"), start=1):
+        if raw.startswith(prefix):
+            return number
+        if not raw.startswith(b"#"):
+            break
+    return None
+
+
+class _Diagnosis(NamedTuple):
+    """Why a record could not be read: the heading (``truncated``, ``malformed``, or
+    ``malformed or truncated`` when a line cut short could look the same), what, the fix."""
+
+    heading: str
+    what: str
+    fix: str
+
+
+def _diagnose_record(path: Path, line: int, err: Exception, header: pysam.VariantHeader,
+                     columns: int | None, reason: str) -> _Diagnosis:
+    """What is wrong with the VCF record on ``line`` that htslib or pysam could not read,
+    and the fix. ``reason`` is what htslib said (its ``[E::...]`` lines), quoted when no cause
+    is named."""
+    raw, broken = _nth_line(path, line)
     if broken:
-        return f"the compressed data breaks off there ({broken}): the file is truncated"
-    if text is None:
-        return f"the file ends inside that record ({err}): it is truncated"
-    fields = text.split("\t")
+        return _Diagnosis("truncated", f"the compressed data breaks off there ({broken}): the "
+                          "file is truncated", _TRUNCATED_FIX)
+    if raw is None:
+        return _Diagnosis("truncated", f"the file ends inside that record ({err}): it is "
+                          "truncated", _TRUNCATED_FIX)
+    fields = raw.decode("utf-8", "replace").split("\t")
+    samples = list(header.samples)
     if len(fields) < 8:
-        return (f"it has {len(fields)} tab-separated column(s); a VCF record needs at least 8 "
-                "(CHROM POS ID REF ALT QUAL FILTER INFO)")
+        return _Diagnosis("malformed or truncated", f"it has {len(fields)} tab-separated "
+                          "column(s); a VCF record needs at least 8 (CHROM POS ID REF ALT QUAL "
+                          "FILTER INFO)", _either_fix(path))
     if not fields[1].isdigit() or not 1 <= int(fields[1]) <= MAX_POSITION:
-        return f"POS '{fields[1][:30]}' is not an integer from 1 to {MAX_POSITION:,}"
+        return _Diagnosis("malformed or truncated", f"POS '{fields[1][:30]}' is not an integer "
+                          f"from 1 to {MAX_POSITION:,}", _either_fix(path))
+    problem = _non_text_column(raw, samples) or _count_problem(fields, samples, columns)
+    if problem:
+        return _Diagnosis("malformed", problem, _edit_fix(path))
+    gt_problem = _gt_problem(fields, header, samples, path)
+    if gt_problem:
+        return _Diagnosis("malformed", *gt_problem)
     if file_compression(path) != "none":
         broken = _stream_error(path)
         if broken:
-            return f"the compressed data breaks off near there ({broken}): the file is truncated"
-    return f"htslib cannot parse it ({err})"
+            return _Diagnosis("truncated", f"the compressed data breaks off near there "
+                              f"({broken}): the file is truncated", _TRUNCATED_FIX)
+    return _Diagnosis("malformed or truncated", f"htslib cannot parse it ({reason or err})",
+                      _either_fix(path))
+
+
+class _Records(NamedTuple):
+    """The columns of one pysam pass (see :func:`_scan_records`)."""
+
+    rids: list[int]
+    positions: list[int]
+    refs: list[str]
+    alts: list[tuple[str, ...] | None]
+    passed: list[bool]
+    genotypes: list[list[tuple]]
 
 
 def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int] | None,
-                  header_lines: int) -> tuple[list, list, list, list, list, list]:
+                  layout: _HeaderLayout) -> _Records:
     """One pysam pass: contig ids, positions, REF, ALT tuples, FILTER verdicts, genotypes.
 
     Genotypes come back per column (a list of allele-index tuples per sample column index in
-    ``genotype_columns``); sample access by index is the cheapest pysam offers.
+    ``genotype_columns``); sample access by index is the cheapest pysam offers. A call pysam
+    reads as empty or with a missing allele is checked against the record's text
+    (:func:`_check_genotypes`): GT not first in FORMAT, or an allele number past the record's
+    ALTs, reads that way too. htslib's messages are held back meanwhile, for the diagnosis of
+    a record it cannot parse (:func:`_diagnose_record`), and passed on after a complete read.
     """
-    rids: list[int] = []
-    positions: list[int] = []
-    refs: list[str] = []
-    alts: list[tuple[str, ...] | None] = []
-    passed: list[bool] = []
-    genotypes: list[list[tuple]] = [[] for _ in genotype_columns or ()]
+    out = _Records([], [], [], [], [], [[] for _ in genotype_columns or ()])
     add_rid, add_pos, add_ref, add_alt, add_pass = (
-        rids.append, positions.append, refs.append, alts.append, passed.append)
-    record_number = 0
+        out.rids.append, out.positions.append, out.refs.append, out.alts.append,
+        out.passed.append)
+    read_calls = genotype_columns is not None
+    columns = genotype_columns or []
+    adders = [(column, store.append)
+              for column, store in zip(columns, out.genotypes, strict=True)]
+    done = 0
+    said: list[str] = []
     try:
-        for record_number, record in enumerate(vcf, start=1):  # noqa: B007
-            add_rid(record.rid)
-            add_pos(record.pos)
-            add_ref(record.ref)
-            add_alt(record.alts)
-            filters = record.filter  # len() first: far cheaper than filter.keys()
-            count = len(filters)
-            add_pass(count == 0 or (count == 1 and "PASS" in filters))
-            if genotype_columns is not None:
-                calls = record.samples
-                for column, store in zip(genotype_columns, genotypes, strict=True):
-                    store.append(calls[column].allele_indices)
-    except (OSError, ValueError) as err:
-        line = header_lines + record_number + 1
-        raise InputError(f"VCF {path}: malformed or truncated at line {line} (record "
-                         f"{record_number + 1}): {_diagnose_record(path, line, err)}. Correct "
-                         f"or remove that line (check with 'bcftools view {path}'); a "
-                         "truncated file must be copied again or re-compressed.") from err
-    return rids, positions, refs, alts, passed, genotypes
+        with _htslib_said(said):
+            for record in vcf:
+                add_rid(record.rid)
+                add_pos(record.pos)
+                add_ref(record.ref)
+                add_alt(record.alts)
+                filters = record.filter  # len() first: far cheaper than filter.keys()
+                count = len(filters)
+                add_pass(count == 0 or (count == 1 and "PASS" in filters))
+                if read_calls:  # inlined: a call per record would cost 20% of the pass
+                    calls = record.samples  # IndexError: a record without sample columns
+                    suspect = False
+                    for column, add_call in adders:
+                        call = calls[column].allele_indices
+                        add_call(call)
+                        suspect = suspect or not call or None in call
+                    if suspect:
+                        _check_genotypes(record, columns, path, layout.lines + done + 1)
+                done += 1
+    except (OSError, ValueError, IndexError) as err:
+        if isinstance(err, InputError):
+            raise
+        line = layout.lines + done + 1
+        found = _diagnose_record(path, line, err, vcf.header, layout.columns,
+                                 _htslib_reason(said))
+        raise InputError(f"VCF {path}: {found.heading} at line {line} (record {done + 1}): "
+                         f"{found.what}. {found.fix}") from err
+    _pass_on(said)
+    return out
+
+
+def _check_genotypes(record: pysam.VariantRecord, columns: list[int], path: Path,
+                     line: int) -> None:
+    """Refuse what pysam reads as a missing genotype but is a broken record: GT not the first
+    FORMAT key (htslib then reads no genotype at all, and every sample would silently lose the
+    record) or an allele number past the record's ALTs (read as '.'). A GT that is missing
+    ('.', './.') or absent from a record's FORMAT is a call without that ALT: kept."""
+    fields = str(record).rstrip("\n").split("\t")
+    keys = fields[8].split(":") if len(fields) > 8 else []
+    if "GT" in keys and keys[0] != "GT":
+        raise InputError(f"VCF {path}: line {line}: FORMAT '{fields[8][:40]}' has GT in "
+                         f"position {keys.index('GT') + 1}; the VCF specification requires "
+                         "GT to be the first FORMAT key, and htslib reads no genotype "
+                         "otherwise. Write GT first in FORMAT and in every sample column "
+                         "(e.g. GT:DP and 0/1:30), or re-create the VCF.")
+    n_alts = len(record.alts or ())
+    if not keys or keys[0] != "GT" or not n_alts:
+        return  # a record without ALT is read for every sample whatever its GT
+    for column in columns:
+        gt = fields[9 + column].split(":", 1)[0]
+        numbers = [int(n) for n in re.split(r"[/|]", gt) if n.isdigit()]
+        if numbers and max(numbers) > n_alts:
+            raise InputError(f"VCF {path}: line {line}: sample '{record.header.samples[column]}'"
+                             f" has GT '{gt}', which names allele {max(numbers)}, but the "
+                             f"record has {n_alts} ALT allele(s) (GT numbers 0 for REF, then "
+                             "1, 2, ... for the ALTs in order). Correct the genotype or the "
+                             "ALT column, or remove that line.")
+
+
+def _column_mismatch(path: Path, layout: _HeaderLayout) -> tuple[int, int] | None:
+    """The first record line (and its column count) of a text VCF whose tab-separated columns
+    are not as many as the ``#CHROM`` line's, empty columns at the end of a line aside (and 8
+    allowed where the #CHROM line names FORMAT but no sample).
+
+    htslib refuses a line with too few sample columns, but silently drops extra ones (a
+    shifted or pasted record whose calls would belong to no sample) and takes a line of 8
+    columns in a file with samples. Checked in line-aligned blocks of about 1 MiB: a block
+    whose tab count is the line count times the expected is skipped at C speed (50 ms a
+    million records); only a block that differs is split into lines. None also when the file
+    cannot be read again (htslib's pass has named any damage).
+    """
+    if layout.columns is None:
+        return None
+    tabs = layout.columns - 1
+    line = layout.lines
+    try:
+        with (gzip.open(path, "rb") if file_compression(path) != "none" else open(path, "rb")
+              ) as handle:
+            for _ in range(layout.lines):
+                handle.readline()
+            rest = b""
+            while True:
+                chunk = handle.read(1 << 20)
+                block = rest + chunk
+                cut = block.rfind(b"\n") + 1 if chunk else len(block)
+                block, rest = block[:cut], block[cut:]
+                lines = block.count(b"\n") + (1 if block and not block.endswith(b"\n") else 0)
+                if block.count(b"\t") != tabs * lines:
+                    found = _odd_line(block, layout.columns)
+                    if found is not None:
+                        return line + found[0], found[1]
+                line += lines
+                if not chunk:
+                    return None
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
+def _odd_line(block: bytes, columns: int) -> tuple[int, int] | None:
+    """The first line of ``block`` (1-based within it) with other than ``columns`` columns
+    (see :func:`_column_mismatch`), and its count."""
+    allowed = {columns, 8} if columns == 9 else {columns}
+    lines = block.split(b"\n")
+    if block.endswith(b"\n"):
+        lines.pop()
+    for number, text in enumerate(lines, start=1):
+        fields = text.rstrip(b"\r").split(b"\t")
+        used = len(fields)
+        while used > columns and not fields[used - 1].strip():
+            used -= 1
+        if used not in allowed:
+            return number, used
+    return None
+
+
+def _check_columns(path: Path, layout: _HeaderLayout, samples: list[str]) -> None:
+    """Refuse a record line whose column count differs from the ``#CHROM`` line's
+    (:func:`_column_mismatch`), naming the line."""
+    found = _column_mismatch(path, layout)
+    if found is not None:
+        line, count = found
+        raise InputError(f"VCF {path}: line {line}: "
+                         f"{_columns_message(count, layout.columns or 0, samples)}. Correct or "
+                         "remove that line (or, when every record has more columns, name every "
+                         "sample on the #CHROM line).")
 
 
 def _is_symbolic(alts: tuple[str, ...] | None) -> bool:
@@ -341,13 +733,85 @@ def _check_records(path: Path, positions: list[int], refs: list[str], alts: list
                          "line.")
 
 
+def _check_contigs(path: Path, contig_names: list[str], rids: list[int],
+                   header_lines: int) -> None:
+    """Reject a record with an empty CHROM, naming the line: htslib reads it as a contig
+    named '' that no FASTA has, so it would only be skipped as ``contig_missing``."""
+    if "" not in contig_names:
+        return
+    rows = np.flatnonzero(np.asarray(rids, dtype=np.int64) == contig_names.index(""))
+    if rows.size:
+        raise InputError(f"VCF {path}: line {header_lines + int(rows[0]) + 1}: CHROM is empty "
+                         f"({rows.size} record(s) in all); every record must name its contig "
+                         "(as in the reference FASTA). Correct or remove that line.")
+
+
+def _valid_alt(allele: str) -> bool:
+    """Whether an ALT holding a character other than a nucleotide code is still an allele:
+    symbolic (``<DEL>``), a breakend (``G]17:198982]``, ``.A``, ``A.``), ``*`` or ``.``."""
+    if allele in ("*", ".") or "[" in allele or "]" in allele:
+        return True
+    if allele.startswith("<"):
+        return allele.endswith(">") and len(allele) > 2
+    bases = allele[1:] if allele.startswith(".") else allele[:-1] if allele.endswith(".") \
+        else ""
+    return bool(bases) and not bases.strip(_BASE_CODES)
+
+
+def _junk(joined: str, valid: Callable[[str], bool] | None = None) -> set[str]:
+    """The alleles in ``joined`` (tab-separated) that hold a character other than a nucleotide
+    code and are not valid for ``valid`` (a predicate; None: none is). Found at C speed: the
+    usual file holds none, and the rest only a few distinct ones ('*', '<DEL>')."""
+    if set(joined) <= _BASE_CODES_AND_TAB:
+        return set()
+    unusual = set(_UNUSUAL_ALLELE.findall(joined))
+    return {allele for allele in unusual if valid is None or not valid(allele)}
+
+
+def _check_alleles(path: Path, refs: list[str], alts: list, header_lines: int) -> None:
+    """Reject a REF or ALT that is not an allele, naming the first line that holds one.
+
+    Nucleotide codes of any case pass (A, C, G, T; N and the other IUPAC codes are later
+    skipped as ``ambiguous_base``), and so do symbolic, breakend, ``*`` and ``.`` ALTs.
+    ``-`` (a MAF's empty allele) and characters that are not nucleotide codes (digits, an
+    accent) are refused: the MAF reader refuses them too, and counted they would only be
+    skipped, hiding a shifted or broken record.
+    """
+    bad_refs = _junk("\t".join(refs))
+    bad_alts = _junk("\t".join(map("\t".join, filter(None, alts))), _valid_alt)
+    if not bad_refs and not bad_alts:
+        return
+    for row, (ref, alleles) in enumerate(zip(refs, alts, strict=True)):
+        column, value = ("REF", ref) if ref in bad_refs else next(
+            (("ALT", alt) for alt in alleles or () if alt in bad_alts), ("", ""))
+        if column:
+            raise InputError(f"VCF {path}: line {header_lines + row + 1}: "
+                             f"{_allele_problem(column, value)}")
+
+
+def _allele_problem(column: str, value: str) -> str:
+    """Why a REF or ALT is not an allele (``-``: a MAF convention; other junk), and the fix."""
+    if value == "-":
+        return (f"{column} '-' is a MAF convention, not a VCF allele: a VCF indel keeps the "
+                "base before it in both alleles (REF G ALT GA inserts an A; REF GA ALT G "
+                "deletes it), at that base's POS. Write the anchored alleles (a MAF-to-VCF "
+                "converter fetches the base before from the FASTA), or remove that line.")
+    kinds = ("A, C, G, T or another IUPAC nucleotide code" if column == "REF" else
+             "A, C, G, T or another IUPAC nucleotide code, or a symbolic allele (<DEL>), a "
+             "breakend, '*' or '.'")
+    return (f"{column} '{value[:30]}' is not an allele ({kinds}); a shifted or damaged "
+            "record. Correct or remove that line.")
+
+
 def _choose_samples(path: Path, columns: list[str], vcf_sample: str | None,
                     sample_from_filename: bool, has_genotypes: bool = True
                     ) -> tuple[list[str], list[str] | None]:
     """The output samples of a VCF and the sample columns whose genotypes decide membership.
 
-    Without a GT field no genotype can decide: one named column (``vcf_sample``) then takes
-    every record, as the tumour column of a tumour-normal caller's VCF (Strelka writes none)
+    With a GT field the genotypes decide for every chosen column, a single sample column
+    included, so that naming it (``vcf_sample``) changes nothing. Without a GT field no
+    genotype can decide: one column (the only one, or ``vcf_sample``) then takes every
+    record, as the tumour column of a tumour-normal caller's VCF (Strelka writes none)
     should; several columns and no choice are refused, since every sample would otherwise
     come out empty."""
     if vcf_sample is not None and vcf_sample not in columns:
@@ -357,18 +821,15 @@ def _choose_samples(path: Path, columns: list[str], vcf_sample: str | None,
                          f"{'' if columns else ', or none'}.")
     if sample_from_filename or not columns:
         return [input_stem(path)], None
-    if vcf_sample is not None:
-        return [vcf_sample], [vcf_sample] if has_genotypes else None
-    if len(columns) > 1 and not has_genotypes:
+    chosen = [vcf_sample] if vcf_sample is not None else columns
+    if len(chosen) > 1 and not has_genotypes:
         raise InputError(f"VCF {path}: {len(columns)} sample columns ({', '.join(columns[:5])}"
                          f"{', ...' if len(columns) > 5 else ''}) but no GT field in FORMAT, so "
                          "no record says which sample carries it. For a tumour-normal VCF "
                          "name the tumour column (--vcf-sample, or the samples sheet's "
                          "'vcf_sample' column): every record is then counted for it. Otherwise "
                          "add genotypes (GT) or split the file per sample.")
-    if len(columns) == 1:
-        return columns, None
-    return columns, columns
+    return chosen, chosen if has_genotypes else None
 
 
 def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
@@ -378,24 +839,27 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
     Raises
     ------
     InputError
-        Missing or unreadable file, a malformed or truncated record, a position outside
-        1..MAX_POSITION or a missing REF (naming its line), an unknown ``vcf_sample``.
+        Missing or unreadable file, a malformed or truncated record (its column count, CHROM,
+        POS, REF, ALT or GT; naming its line), an unknown ``vcf_sample``.
     """
     path = Path(path)
     with _reading(path) as vcf:
         columns = _sample_columns(vcf, path)
-        samples, genotype_columns = _choose_samples(path, columns, vcf_sample,
-                                                    sample_from_filename,
-                                                    "GT" in vcf.header.formats)
-        header_lines = _file_header_lines(path, vcf)
+        layout = _file_header(path, vcf)
+        samples, genotype_columns = _choose_samples(
+            path, columns, vcf_sample, sample_from_filename,
+            "GT" in vcf.header.formats or "GT" in layout.first_format)
         declared = header_contig_lengths(vcf)
-        rids, positions, refs, alts, passed, genotypes = _scan_records(
-            vcf, path, None if genotype_columns is None else
-            [columns.index(name) for name in genotype_columns], header_lines)
-        contig_names = list(vcf.header.contigs)
-    _check_records(path, positions, refs, alts, header_lines)
-    table = _split_alleles(str(path), contig_names, rids, positions, refs, alts, passed,
-                           header_lines, samples, genotypes if genotype_columns else None)
+        scanned = _scan_records(vcf, path, None if genotype_columns is None else
+                                [columns.index(name) for name in genotype_columns], layout)
+        contig_names = _contig_names(vcf, path)
+    _check_columns(path, layout, columns)
+    _check_records(path, scanned.positions, scanned.refs, scanned.alts, layout.lines)
+    _check_contigs(path, contig_names, scanned.rids, layout.lines)
+    _check_alleles(path, scanned.refs, scanned.alts, layout.lines)
+    table = _split_alleles(str(path), contig_names, scanned.rids, scanned.positions,
+                           scanned.refs, scanned.alts, scanned.passed, layout.lines, samples,
+                           scanned.genotypes if genotype_columns else None)
     table.declared_lengths = declared
     return table
 
@@ -405,10 +869,14 @@ def _upper(alleles: list[str]) -> list[str]:
     return "\t".join(alleles).upper().split("\t") if alleles else []
 
 
-def _carriers(calls: list[tuple], record_index: np.ndarray, allele_number: np.ndarray
-              ) -> np.ndarray:
-    """Rows (one per ALT allele) whose allele number appears in the column's genotype."""
+def _carriers(calls: list[tuple], record_index: np.ndarray, allele_number: np.ndarray,
+              no_alt: np.ndarray | None) -> np.ndarray:
+    """Rows (one per ALT allele) whose allele number appears in the column's genotype, and
+    the rows of records without ALT (``no_alt``, per record): a reference call names no
+    allele to carry, so every sample reads it (and logs it as ``symbolic``)."""
     carries_first = np.fromiter((1 in call for call in calls), dtype=bool, count=len(calls))
+    if no_alt is not None:
+        carries_first |= no_alt
     carried = carries_first[record_index]
     for row in np.flatnonzero(allele_number > 1).tolist():
         carried[row] = int(allele_number[row]) in calls[record_index[row]]
@@ -419,9 +887,11 @@ def _split_alleles(source: str, contig_names: list[str], rids: list[int], positi
                    refs: list[str], alts: list, passed: list[bool], header_lines: int,
                    samples: list[str], genotypes: list[list[tuple]] | None) -> VariantTable:
     """Flatten records into one row per ALT allele. A record without ALT (``.``, a reference
-    call) gives one row with ALT ``.``, which the catalog logs as ``symbolic``: it was read,
-    so it must be accounted for."""
+    call) gives one row with ALT ``.``, read for every sample whatever its genotype, which the
+    catalog logs as ``symbolic``: it was read, so it must be accounted for."""
+    no_alt = None
     if None in alts:
+        no_alt = np.fromiter((a is None for a in alts), dtype=bool, count=len(alts))
         alts = [a or (".",) for a in alts]
     n_alts = np.fromiter(map(len, alts), dtype=np.int64, count=len(alts))
     record_index = np.repeat(np.arange(len(alts), dtype=np.int64), n_alts)
@@ -435,7 +905,8 @@ def _split_alleles(source: str, contig_names: list[str], rids: list[int], positi
     if genotypes is not None:
         offsets = np.cumsum(n_alts) - n_alts
         allele_number = np.arange(len(record_index)) - np.repeat(offsets, n_alts) + 1
-        members = [_carriers(calls, record_index, allele_number) for calls in genotypes]
+        members = [_carriers(calls, record_index, allele_number, no_alt)
+                   for calls in genotypes]
     return VariantTable(
         source=source, contig_names=contig_names,
         contig=np.asarray(rids, dtype=np.int32)[record_index],
