@@ -142,7 +142,8 @@ def test_samples_left_out_of_the_sheet_lose_their_outputs(demo: Path) -> None:
     names them), so the output folder holds the current cohort only."""
     sheet = (demo / "config/samples.tsv").read_text().splitlines(keepends=True)
     (demo / "config/samples_less.tsv").write_text("".join(sheet[:-1]))
-    dry = snakemake(demo, "-n", "--cores", "2", "--config", "samples=config/samples_less.tsv")
+    dry = snakemake(demo, "-n", "--cores", "2", "--config", "samples=config/samples_less.tsv",
+                    "reference=resources/example/genome.fa")
     assert "a real run deletes them" in dry.stdout and "results/patients/S30" in dry.stdout
     assert (demo / "results/patients/S30.html").exists()
 
@@ -264,9 +265,11 @@ def test_one_process_extract_gives_the_workflow_bits(demo: Path, tmp_path: Path)
 
 def test_adding_a_sample_recomputes_only_its_catalog(demo: Path) -> None:
     sheet = (demo / "config/samples.tsv").read_text()
-    (demo / "config/samples_plus.tsv").write_text(
-        sheet + "S31\tresources/example/vcfs/S01.vcf\n")
-    run = snakemake(demo, "-n", "--cores", "2", "--config", "samples=config/samples_plus.tsv")
+    # A new sample's own file (one VCF named by two rows would be refused: counted twice).
+    shutil.copy(demo / "resources/example/vcfs/S01.vcf", demo / "config/S31.vcf")
+    (demo / "config/samples_plus.tsv").write_text(sheet + "S31\tconfig/S31.vcf\n")
+    run = snakemake(demo, "-n", "--cores", "2", "--config", "samples=config/samples_plus.tsv",
+                    "reference=resources/example/genome.fa")
     assert run.returncode == 0, run.stdout[-3000:]
     counts = job_counts(run.stdout)
     assert counts["catalog_sample"] == 1 and counts["refit_patient"] == 1

@@ -44,7 +44,7 @@ def collect_inputs(vcfs: list[str], vcf_dir: str | None, mafs: list[str]) -> lis
     ``*.maf`` (``.maf.gz``, ``.maf.txt``, ``.maf.tsv``) file, sorted by name.
     """
     for maf in mafs:  # the reader is chosen by name: a MAF named otherwise is read as a VCF
-        if not is_maf(maf):
+        if Path(maf).is_file() and not is_maf(maf):  # a missing file or a device: named later
             raise InputError(f"--maf {maf}: a MAF is recognised by a name ending in "
                              f"{', '.join(MAF_SUFFIXES)}; rename it (e.g. to "
                              f"{Path(maf).stem}.maf) and give that name.")
