@@ -590,7 +590,10 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
                     calls = record.samples  # IndexError: a record without sample columns
                     suspect = False
                     for column, add_call in adders:
-                        call = calls[column].allele_indices
+                        try:  # ['GT'] costs a third less than .allele_indices, same tuple
+                            call = calls[column]["GT"]
+                        except KeyError:  # no GT in this record's FORMAT: no call
+                            call = ()
                         add_call(call)
                         suspect = suspect or not call or None in call
                     if suspect:
