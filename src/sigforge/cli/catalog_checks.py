@@ -1,0 +1,162 @@
+"""Checks of ``merge-catalogs``'s inputs: each per-sample directory read whole (every
+channel, whole counts, a log that agrees with its catalogs), no sample counted twice and no
+single-sample VCF counted under two names.
+
+Split from :mod:`sigforge.cli.catalog` so that the command module holds the commands.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sigforge.genomics.tables import read_catalog
+from sigforge.io import InputError, file_identity, read_table
+
+#: The fix for a per-sample catalog directory that is cut short or damaged.
+_RERUN = ("The per-sample catalog directory {folder} is incomplete or damaged (e.g. a copy cut "
+          "short, or a full disk): rerun 'sigforge catalog' for that sample (in the workflow, "
+          "delete the directory and run snakemake again).")
+
+
+def _read_sample_catalog(folder: Path, context: str) -> pd.DataFrame:
+    """One context's catalog from a per-sample directory, checked whole: every channel of
+    the context present and every count a whole number (a cut file fails one of these)."""
+    from sigforge.genomics.contexts import CHANNEL_SETS
+
+    path = folder / f"{context}.tsv"
+    try:
+        matrix = read_catalog(path)
+    except InputError as err:
+        raise InputError(f"{path}: cut short or damaged, so it cannot be merged (reading it: "
+                         f"{err}). {_RERUN.format(folder=folder)}") from err
+    if matrix.channel_set != context:
+        raise InputError(f"{path}: holds {len(matrix.data)} rows, not the "
+                         f"{len(CHANNEL_SETS[context])} channels of {context}. "
+                         f"{_RERUN.format(folder=folder)}")
+    values = matrix.data.to_numpy()
+    if (values != np.round(values)).any():
+        raise InputError(f"{path}: holds counts that are not whole numbers. "
+                         f"{_RERUN.format(folder=folder)}")
+    return matrix.data
+
+
+def _read_sample_log(folder: Path) -> pd.DataFrame:
+    """A per-sample ``catalog_log.tsv`` with every count column as int64.
+
+    Raises InputError (naming the file and the fix) when it cannot be parsed or a count
+    cell is empty or not a whole number: a row cut short would otherwise read as zeros.
+    """
+    path = folder / "catalog_log.tsv"
+    try:
+        log = read_table(path)
+    except InputError as err:  # cut short, or not a file: read_table names it
+        raise InputError(f"{err} {_RERUN.format(folder=folder)}") from err
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot be read as a catalog log ({err}). "
+                         f"{_RERUN.format(folder=folder)}") from err
+    # Sample names as written: type inference would read '007' as 7 and '1.0' as 1.0, which
+    # then match no catalog column.
+    log.index = pd.Index(pd.read_csv(path, sep="\t", usecols=[0], dtype=str,
+                                     keep_default_na=False).iloc[:, 0], name=log.index.name)
+    counts = log.drop(columns=[c for c in ("source",) if c in log.columns])
+    numeric = counts.apply(pd.to_numeric, errors="coerce")
+    bad = numeric.isna() | (numeric != numeric.round())
+    if "source" not in log.columns or "variants_read" not in log.columns or bad.any().any():
+        raise InputError(f"{path}: not a complete catalog log (a 'source' and a "
+                         "'variants_read' column and whole-number counts in every cell). "
+                         f"{_RERUN.format(folder=folder)}")
+    log[numeric.columns] = numeric.astype(np.int64)
+    return log
+
+
+def _log_problem(log: pd.DataFrame, catalogs: dict[str, pd.DataFrame]) -> str | None:
+    """Whether a per-sample log contradicts its catalogs: other samples, a broken accounting
+    identity (variants read = counted + skipped), or counts that differ from the catalogs'."""
+    from sigforge.genomics.catalog import SKIP_REASONS
+
+    samples = list(next(iter(catalogs.values())).columns)
+    if [str(name) for name in log.index] != [str(name) for name in samples]:
+        return f"lists samples {list(log.index)} but the catalogs hold {samples}"
+    parts = ["counted_SBS96", "counted_DBS78", "counted_ID83", *SKIP_REASONS]
+    if all(c in log.columns for c in parts):
+        wrong = log.index[log["variants_read"] != log[parts].sum(axis=1)]
+        if len(wrong):
+            return (f"sample {wrong[0]}: variants_read is not the sum of the counted and "
+                    "skipped columns")
+    for context, frame in catalogs.items():
+        column = f"counted_{context}"
+        if column not in log.columns:
+            continue
+        expected = log[column] + (log.get("also_in_sbs", 0) if context == "SBS96" else 0)
+        totals = frame.sum().round().astype(np.int64)
+        if (totals.to_numpy() != expected.to_numpy()).any():
+            return f"its {column} differs from the sum of {context}.tsv"
+    return None
+
+
+def read_sample_dir(folder: Path, contexts: list[str]) -> tuple[dict[str, pd.DataFrame],
+                                                                 pd.DataFrame]:
+    """The catalogs and log of one per-sample directory, checked against each other."""
+    catalogs = {context: _read_sample_catalog(folder, context) for context in contexts}
+    log = _read_sample_log(folder)
+    problem = _log_problem(log, catalogs)
+    if problem:
+        raise InputError(f"{folder / 'catalog_log.tsv'}: {problem}. "
+                         f"{_RERUN.format(folder=folder)}")
+    return catalogs, log
+
+
+def check_no_repeats(folders: list[Path], logs: list[pd.DataFrame]) -> None:
+    """Reject a sample that two per-sample directories both hold, naming both."""
+    seen: dict[str, Path] = {}
+    for folder, log in zip(folders, logs, strict=True):
+        for name in map(str, log.index):
+            if name in seen:
+                raise InputError(f"sample '{name}' appears in both {seen[name]} and {folder}; "
+                                 "every sample must be counted once. Give each sample a "
+                                 "distinct name (samples sheet 'sample_id').")
+            seen[name] = folder
+
+
+def _source_key(source: str) -> tuple[int, int] | str:
+    """What identifies a log's ``source`` file: its (device, inode) where it can be found from
+    here (so another spelling or a hard link agrees), else its normalised path."""
+    return file_identity(Path(source)) or os.path.normpath(source)
+
+
+def _holds_one_sample(source: str) -> bool:
+    """Whether ``source`` is a VCF that can give a single sample (one sample column, or none):
+    two samples counted from it are then one sample counted twice. False when that cannot be
+    told: a MAF or a multi-sample VCF (split into samples by --vcf-sample), a moved file."""
+    from sigforge.genomics.variants import is_maf, vcf_sample_columns
+
+    path = Path(source)
+    if is_maf(path) or not path.is_file():
+        return False
+    try:
+        return len(vcf_sample_columns(path)) <= 1
+    except (InputError, OSError, ValueError):
+        return False
+
+
+def check_distinct_sources(folders: list[Path], logs: list[pd.DataFrame]) -> None:
+    """Refuse two per-sample directories whose logs count the same single-sample VCF under
+    different sample names: one file listed twice (in the samples sheet, under two names or
+    two spellings of its path), whose mutations would enter the cohort twice and pass for two
+    patients. Samples of one multi-sample VCF (one per --vcf-sample column) may share it."""
+    seen: dict[tuple[int, int] | str, tuple[str, Path]] = {}
+    for folder, log in zip(folders, logs, strict=True):
+        for name, source in zip(map(str, log.index), map(str, log["source"]), strict=True):
+            key = _source_key(source)
+            first = seen.setdefault(key, (name, folder))
+            if first[1] != folder and _holds_one_sample(source):
+                raise InputError(f"--inputs {folder}: sample '{name}' was counted from "
+                                 f"{source}, the same file as sample '{first[0]}' in "
+                                 f"{first[1]}; that VCF holds one sample, so its mutations "
+                                 "would enter the cohort twice. Count each VCF once: drop one "
+                                 "of the two folders (in the workflow, remove the samples "
+                                 "sheet row that names the VCF a second time).")

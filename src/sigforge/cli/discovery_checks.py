@@ -1,0 +1,108 @@
+"""Checks of ``select-rank``'s and ``extract``'s inputs before any work: rank folders of one
+catalog, a --catalog that is the one they were factored from, rank metrics the rule can read,
+and whole counts for count resampling.
+
+Split from :mod:`sigforge.cli.discovery` so that the command module holds the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sigforge.discovery.pipeline import RankResult
+from sigforge.io import InputError, Matrix
+
+
+def check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> None:
+    """Refuse count resampling (poisson, multinomial) of non-integer data, for any catalog
+    (a mutation catalog with a fractional cell was factored as if rounded before)."""
+    from sigforge.discovery.matrix import first_fraction
+
+    if args.resampling.startswith("scaled"):
+        return
+    fraction = first_fraction(matrix.data)
+    if fraction is not None:
+        feature, sample, value = fraction
+        raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
+                         f"--resampling {args.resampling} draws whole counts, so it needs "
+                         "whole numbers. Round the catalog to counts, or use --resampling "
+                         "scaled (or scaled:DEPTH), which accepts real values.")
+
+
+def _samples(result: RankResult) -> list[str]:
+    """The samples a rank folder's catalog held: its exposures' columns."""
+    return [str(c) for c in result.exposures.columns]
+
+
+def _features(result: RankResult) -> list[str]:
+    """The features a rank folder's catalog held: its signatures' rows."""
+    return [str(r) for r in result.signatures.index]
+
+
+def _difference(found: list[str], expected: list[str]) -> str:
+    """The labels only in ``found`` and only in ``expected``, a few of each, in words."""
+    extra = [x for x in found if x not in set(expected)]
+    missing = [x for x in expected if x not in set(found)]
+    parts = ([f"{len(extra)} not in the other: {extra[:5]}"] if extra else []) + (
+        [f"{len(missing)} missing: {missing[:5]}"] if missing else [])
+    return "; ".join(parts) or "the same labels in another order"
+
+
+def check_one_catalog(folders: list[Path], results: list[RankResult]) -> None:
+    """Refuse rank folders factored from different catalogs (their samples or features
+    differ): comparing their KL divergences would choose a rank on numbers of different data.
+    The folder named is the one that differs from most of the others (the first on a tie)."""
+    keys = [(frozenset(_features(r)), frozenset(_samples(r))) for r in results]
+    usual = max(keys, key=keys.count)  # max keeps the first of equally common keys
+    reference = keys.index(usual)
+    for folder, result, key in zip(folders, results, keys, strict=True):
+        if key == usual:
+            continue
+        other, what = results[reference], "samples" if key[0] == usual[0] else "features"
+        found, expected = ((_samples(result), _samples(other)) if what == "samples"
+                           else (_features(result), _features(other)))
+        raise InputError(f"--rank-dirs: {folder} was factored from another catalog than "
+                         f"{folders[reference]}: its {len(found)} {what} are not the "
+                         f"{len(expected)} of {folders[reference]} ({_difference(found, expected)}"
+                         "). Give the rank folders of one catalog (one run), or rerun the "
+                         "differing rank's replicates and consensus on this catalog.")
+
+
+def check_rank_catalog(folders: list[Path], results: list[RankResult], catalog: Matrix,
+                       skipped: bool, drop_empty: bool) -> None:
+    """Refuse a --catalog other than the one the rank folders were factored from: its samples
+    (those with mutations under --drop-empty; all of them when the catalog was skipped) and
+    features must be the folders'. provenance.json would otherwise name the wrong catalog."""
+    data = catalog.data
+    empty = [str(c) for c in data.columns[data.sum(axis=0) == 0]]
+    samples = [str(c) for c in data.columns if skipped or not drop_empty or str(c) not in empty]
+    features = [str(r) for r in data.index]
+    folder, result = folders[0], results[0]
+    for what, found, expected in (("samples", _samples(result), samples),
+                                  ("features", _features(result), features)):
+        if set(found) != set(expected):
+            hint = (" (the catalog's samples without mutations: give --drop-empty as their run "
+                    "did)" if what == "samples" and not drop_empty and empty else "")
+            raise InputError(f"--catalog {catalog.path}: its {len(expected)} {what} are not the "
+                             f"{len(found)} {what} {folder} was factored from "
+                             f"({_difference(expected, found)}){hint}. Give the catalog the "
+                             "rank folders were factored from.")
+
+
+def check_rank_metrics(folders: list[Path], results: list[RankResult]) -> None:
+    """Refuse a metrics.json whose values the rank rule reads are missing or not finite
+    numbers in range (:func:`sigforge.discovery.pipeline.metrics_problem`), naming the file
+    and key: a NaN or a missing value would silently change the chosen rank."""
+    from sigforge.discovery.pipeline import metrics_problem
+
+    with_gap = [f for f, r in zip(folders, results, strict=True) if "gap_clusters" in r.metrics]
+    for folder, result in zip(folders, results, strict=True):
+        problem = metrics_problem(result.metrics)
+        if problem is None and with_gap and "gap_clusters" not in result.metrics:
+            problem = f"no 'gap_clusters', which {with_gap[0] / 'metrics.json'} has"
+        if problem is not None:
+            raise InputError(f"rank metrics file {folder / 'metrics.json'}: {problem}. It is "
+                             f"damaged or of another run: delete rank {result.k}'s folder and "
+                             "rerun its replicates and consensus (snakemake rebuilds it on a "
+                             "plain rerun).")
