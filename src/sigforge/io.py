@@ -16,10 +16,8 @@ gives any new file.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -37,6 +35,8 @@ from sigforge._atomic import (
     protected_label,
     removed_on_failure,
 )
+from sigforge._errors import InputError, check_regular_file
+from sigforge._text_tables import read_raw_table, row_location, split_labels
 from sigforge._validation import describe_character, first_control_character
 
 __all__ = ["ChannelSets", "InputError", "MAX_CELL", "Matrix", "atomic_write",
@@ -44,10 +44,6 @@ __all__ = ["ChannelSets", "InputError", "MAX_CELL", "Matrix", "atomic_write",
            "load_arrays", "protected_label", "read_json", "read_matrix", "read_table",
            "removed_on_failure", "row_location", "save_arrays", "write_json", "write_matrix",
            "write_table"]
-
-
-class InputError(ValueError):
-    """Bad user input; the message names the file, the line or sample, and the fix."""
 
 
 @dataclass(frozen=True)
@@ -82,350 +78,6 @@ class ChannelSets(Protocol):
         ``labels`` form a known set, None for a generic matrix; raises :class:`InputError` for
         a table that is mostly a known set but not all of it."""
         ...
-
-
-def check_regular_file(path: Path, label: str) -> None:
-    """Raise an InputError when an existing ``path`` is not a regular file.
-
-    A folder cannot be read as a table; a device (``/dev/zero``), a named pipe or a socket may
-    never end, or block forever waiting for a writer, so a reader would hang or fill the
-    memory instead of failing. ``label`` names the input in the message (``"VCF x.vcf"``).
-    """
-    if path.is_dir():
-        raise InputError(f"{label}: is a folder, not a file. Give the file itself.")
-    if path.exists() and not path.is_file():
-        raise InputError(f"{label}: is not a regular file (a device, named pipe or socket, "
-                         "which may never end or may block waiting for a writer). Save the "
-                         "data to a file and give that file.")
-
-
-def _read_parquet_as_text(path: Path) -> pd.DataFrame:
-    """Read a Parquet table with every cell as text, so it passes the same checks as TSV/CSV.
-
-    A named (non-default) index becomes the label column; float cells keep their exact value
-    through ``repr``.
-    """
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as err:  # pyarrow raises several unrelated types for corrupt files
-        raise InputError(f"{path}: cannot be read as Parquet ({err}).") from err
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-        frame = frame.reset_index()
-    repeated = frame.columns[frame.columns.duplicated()]
-    if len(repeated):
-        raise InputError(f"{path}: column '{repeated[0]}' appears more than once; give every "
-                         "sample column a distinct name.")
-    frame.columns = [str(c) for c in frame.columns]
-    if len(frame.columns):  # a null label reads back as NaN: make it the empty label it is
-        labels = frame.iloc[:, 0].astype(object)
-        frame[frame.columns[0]] = labels.where(labels.notna(), None)
-    return frame.map(lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v))
-
-
-def _check_text_format(path: Path) -> None:
-    """Refuse a gzip-compressed or Parquet file given under a text table's name, naming the
-    format and the fix, instead of reporting its first bytes as text that is not UTF-8."""
-    with open(path, "rb") as handle:
-        magic = handle.read(4)
-    if magic[:2] == b"\x1f\x8b":
-        plain = path.with_suffix("") if path.suffix.lower() == ".gz" else path.with_name(
-            f"{path.stem}.plain{path.suffix}")
-        raise InputError(f"{path}: is gzip-compressed, but tables are read as plain text. "
-                         f"Decompress it first (e.g. gzip -dc {path} > {plain}) and give the "
-                         "decompressed file.")
-    if magic == b"PAR1":
-        raise InputError(f"{path}: is a Parquet file, but only names ending in .parquet are "
-                         "read as Parquet (others as tab- or comma-separated text). Rename it "
-                         f"to end in .parquet (e.g. mv {path} {path.with_suffix('.parquet')}).")
-
-
-def _header_line(path: Path) -> str:
-    """The first line of a text table (BOM removed); an error for an empty file."""
-    with open(path, encoding="utf-8-sig") as handle:
-        try:
-            first = handle.readline()
-        except UnicodeDecodeError as err:  # the reader decodes a block: find the line
-            raise InputError(f"{path}: line {_first_undecodable_line(path)} is not UTF-8 text "
-                             f"({err.reason}). Save the table as UTF-8 (or ASCII) tab- or "
-                             "comma-separated text.") from err
-    if not first.strip():
-        raise InputError(f"{path}: the file is empty (or its first line is blank); expected a "
-                         "header line (label column, then one column per sample or signature) "
-                         "followed by one row per feature. Check that the right file was "
-                         "given and that it was written completely.")
-    return first
-
-
-def _check_header(header: list[str], path: Path) -> None:
-    """Refuse a column name holding a control character (a tab or line break inside quotes
-    would break every output table it is written to) and repeated column names (pandas would
-    silently rename them 's0', 's0.1'). Empty names are left to :func:`_check_named_columns`."""
-    names = [name.strip() for name in header]
-    for name in names:
-        odd = first_control_character(name)
-        if odd is not None:
-            raise InputError(f"{path}: line 1 (header): column name {name!r} holds "
-                             f"{describe_character(odd)} (a control character), which would "
-                             "break every table the name is written to (a damaged or binary "
-                             "file?). Remove the character from the name or rewrite the table "
-                             "as plain text.")
-    repeated = [name for i, name in enumerate(names) if name and name in names[:i]]
-    if repeated:
-        raise InputError(f"{path}: line 1 (header): column '{repeated[0]}' appears more than "
-                         f"once ({names.count(repeated[0])} times); expected one column per "
-                         "sample or signature. Give every column a distinct name.")
-
-
-def _read_raw_table(path: Path) -> pd.DataFrame:
-    """Read a delimited (or Parquet) table with every cell as text, sniffing tab versus comma.
-
-    A UTF-8 byte-order mark, Windows (CRLF) line endings and blank lines are accepted; the file
-    line of every data row is kept for messages (:func:`row_location`).
-    """
-    if not path.exists():
-        raise InputError(f"{path}: file not found. Check the path (relative paths are taken "
-                         f"from the working directory {Path.cwd()}).")
-    check_regular_file(path, str(path))
-    if path.suffix.lower() == ".parquet":
-        _ROW_LINES.pop(str(path), None)
-        return _read_parquet_as_text(path)
-    _check_text_format(path)
-    separator = _choose_separator(_header_line(path))
-    (_, header), *records = _read_records(path, separator)
-    _check_header(header, path)
-    rows = _fit_rows_to_header(header, records, path, separator)
-    _remember_row_lines(path, [line for line, _ in rows])
-    frame = _text_frame(path, separator, header, [cells for _, cells in rows])
-    frame = _drop_trailing_separator_column(frame, header)
-    _check_named_columns(header[:frame.shape[1]], path)
-    return frame
-
-
-def _text_frame(path: Path, separator: str, header: list[str], rows: list[list[str]]
-                ) -> pd.DataFrame:
-    """The checked rows as a frame of text cells under the header.
-
-    pandas parses the file again, several times faster than a frame is built from the rows
-    (tables of millions of cells); the rows are used instead should its reading differ from
-    theirs in shape or labels.
-    """
-    width = len(header)
-    try:
-        frame = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False,
-                            encoding="utf-8-sig", header=None, skiprows=1,
-                            names=range(width)) if rows else None
-    except (pd.errors.ParserError, ValueError):  # read otherwise than the rows: use them
-        frame = None
-    if (frame is None or frame.shape != (len(rows), width)
-            or frame[0].tolist() != [cells[0] for cells in rows]):
-        frame = pd.DataFrame(rows or None, columns=range(width), dtype=str)
-    frame.columns = pd.Index(header, dtype=object)
-    return frame
-
-
-#: File lines of the data rows, by path, of the text tables read whose rows do not lie on
-#: lines 2, 3, 4, ... (blank lines were skipped): :func:`row_location` names the line an
-#: editor shows, not the row's position. Replaced at every read of the path.
-_ROW_LINES: dict[str, list[int]] = {}
-
-
-def _remember_row_lines(path: Path, lines: list[int]) -> None:
-    """Keep the file line of each data row of ``path`` for :func:`row_location` (only when
-    they are not simply lines 2, 3, 4, ..., which it computes)."""
-    if lines == list(range(2, len(lines) + 2)):
-        _ROW_LINES.pop(str(path), None)
-    else:
-        _ROW_LINES[str(path)] = lines
-
-
-def _choose_separator(header_line: str) -> str:
-    """Tab when the header line holds a tab outside quotes, else comma when it holds a comma,
-    else tab.
-
-    Names may hold the other character: a TSV whose sample names hold commas (``donor,A``)
-    is tab-separated however many commas it has, and a CSV whose quoted name holds a tab is
-    comma-separated (the name is then refused for its tab).
-    """
-    unquoted = re.sub(r'"[^"]*("|$)', "", header_line)
-    if "\t" in unquoted:
-        return "\t"
-    return "," if "," in unquoted else "\t"
-
-
-def _separator_name(separator: str) -> str:
-    """'tab' or 'comma', for messages."""
-    return "tab" if separator == "\t" else "comma"
-
-
-def _read_records(path: Path, separator: str) -> list[tuple[int, list[str]]]:
-    """The non-blank records of a delimited text table, each with the file line it starts on.
-
-    Blank lines (and lines of spaces) are skipped, as pandas skips them, but the records keep
-    their own line numbers, so that messages name the line an editor shows. A record that
-    runs over several lines (a quoted cell holding a line break, or a quote never closed) is
-    refused: no name, label or number may span lines.
-    """
-    records: list[tuple[int, list[str]]] = []
-    end = 0
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=separator)
-            for cells in reader:
-                start, end = end + 1, reader.line_num
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue
-                if end > start:
-                    raise _line_break_error(path, start, end, cells)
-                records.append((start, cells))
-    except UnicodeDecodeError as err:
-        raise InputError(f"{path}: line {_first_undecodable_line(path)} is not UTF-8 text "
-                         f"({err.reason}). Save the table as UTF-8 (or ASCII) tab- or "
-                         "comma-separated text.") from err
-    except csv.Error as err:
-        raise InputError(f"{path}: line {end + 1}: cannot be read as "
-                         f"{_separator_name(separator)}-separated text ({err}); a quote (\") "
-                         "opened there or above is probably never closed, which makes the rest "
-                         "of the file one cell. Close the quote, or remove it.") from err
-    return records
-
-
-def _first_undecodable_line(path: Path) -> int:
-    """The first line of ``path`` that is not UTF-8 (the text reader decodes in blocks, so
-    where it fails says nothing of the line)."""
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return 1
-
-
-def _line_break_error(path: Path, start: int, end: int, cells: list[str]) -> InputError:
-    """The error for a record running from line ``start`` to ``end``: names its cell holding
-    the line break (shortened: a quote never closed swallows the rest of the file)."""
-    cell = next((c for c in cells if "\n" in c or "\r" in c), cells[-1])
-    shown = cell if len(cell) <= 40 else f"{cell[:40]}..."
-    where = "line 1 (header)" if start == 1 else f"line {start}"
-    return InputError(f"{path}: {where}: the quoted cell {shown!r} holds a line break, so the "
-                      f"row runs over lines {start}-{end}; names, labels and numbers cannot "
-                      "span lines (a sample name holding one would break every table it is "
-                      "written to). Remove the line break from the cell, or close the quote "
-                      "(\") if one was left open.")
-
-
-def _fit_rows_to_header(header: list[str], records: list[tuple[int, list[str]]], path: Path,
-                        separator: str) -> list[tuple[int, list[str]]]:
-    """The data rows, each checked to have as many fields as the header.
-
-    A header that alone ends with a separator (a last column without name) gets an empty last
-    cell in the rows that lack it. A first row with one field more than the header is an
-    R-style header (or rows alone ending with a separator); any other difference names the
-    line.
-    """
-    width = len(header)
-    if records and len(records[0][1]) == width + 1:
-        raise _one_field_more_error(header, records, path, separator)
-    complete = width >= 2 and not header[-1].strip()
-    rows = []
-    for line, cells in records:
-        if complete and len(cells) == width - 1:
-            cells = [*cells, ""]
-        if len(cells) != width:
-            raise _field_count_error(line, cells, width, path, separator)
-        rows.append((line, cells))
-    return rows
-
-
-def _one_field_more_error(header: list[str], records: list[tuple[int, list[str]]],
-                          path: Path, separator: str) -> InputError:
-    """The error for rows with one field more than the header: the rows alone ending with a
-    separator (every extra cell empty), else an R-style header, which names no label column
-    and would shift every sample name one column to the left of its values."""
-    width, (line, _) = len(header), records[0]
-    name = _separator_name(separator)
-    counts = f"line 1 (header) has {width} field(s), but line {line}, the first row, has " \
-             f"{width + 1}"
-    if all(len(cells) == width + 1 and not cells[-1].strip() for _, cells in records):
-        return InputError(f"{path}: {counts}, all rows ending with a {name} that the header "
-                          f"line lacks. End the header line with a {name} too, or remove the "
-                          f"{name} at the end of every row.")
-    return InputError(f"{path}: {counts}: the header has no name for the label column (an "
-                      "R-style header, as R's write.table writes by default), so every "
-                      "column name would sit above the wrong column. Add a name for the "
-                      f"label column at the start of the header line, followed by a {name} "
-                      "(e.g. 'MutationType' for a catalog, 'Feature' for a matrix), or write "
-                      "the table from R with write.table(..., col.names=NA), which does.")
-
-
-def _field_count_error(line: int, cells: list[str], width: int, path: Path,
-                       separator: str) -> InputError:
-    """The error for a row whose number of fields is not the header's."""
-    count = len(cells)
-    if cells[0].lstrip().startswith("#"):
-        fix = "Delete the line: a table has no comment lines ('#')."
-    elif count < width:
-        fix = "Fill in the missing value(s) (0 where nothing was observed)."
-    else:
-        fix = ("Remove the extra field(s): a separator at the end of the line, or one inside "
-               "a name that is not quoted?")
-    return InputError(f"{path}: line {line} has {count} field(s) separated by "
-                      f"{_separator_name(separator)}s, but the header (line 1) has {width}: "
-                      "expected the label and then one value per column on every line. "
-                      f"{fix}")
-
-
-def _check_named_columns(header: list[str], path: Path) -> None:
-    """Refuse a column after the first whose header cell is empty: pandas would call it
-    'Unnamed: N' and the sample's results would come out under that made-up name. (The first
-    column holds the labels, and a table written from a pandas index leaves its cell empty.)"""
-    for number, name in enumerate(header[1:], start=2):
-        if not name.strip():
-            raise InputError(f"{path}: line 1 (header): column {number} has no name, but "
-                             "every column after the labels is a sample or signature. Write "
-                             "its name in the header, or delete the column.")
-
-
-def _drop_trailing_separator_column(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
-    """Drop the nameless, empty last column that a separator at the end of every line makes.
-
-    Spreadsheet exports often end each line with a tab or comma; pandas reads that as a column
-    'Unnamed: N' of empty cells, which is no sample. A nameless column holding any value is
-    kept, so that the cell checks name it.
-    """
-    if len(header) > 1 and not header[-1].strip() and (frame.iloc[:, -1] == "").all():
-        return frame.iloc[:, :-1]
-    return frame
-
-
-def _split_labels(raw: pd.DataFrame, path: Path) -> tuple[list[str], pd.DataFrame]:
-    """Separate the label column(s) from the value columns; joins PCAWG's two label columns.
-
-    Labels and column names lose surrounding spaces (spreadsheets often pad them), so
-    ``'A[C>A]A '`` is the channel ``A[C>A]A`` and ``'s1 '`` the sample ``s1``.
-    """
-    columns = [str(c).strip() for c in raw.columns]
-    raw = raw.set_axis(columns, axis=1)
-    pcawg = [c.lower() for c in columns[:2]] == ["mutation type", "trinucleotide"]
-    if len(columns) < (3 if pcawg else 2):
-        raise InputError(f"{path}: line 1 (header): expected a label column and at least one "
-                         f"value column (one per sample or signature), got only {columns}. "
-                         "Add the sample columns; if the file has them, separate the columns "
-                         "with tabs or commas (not spaces or semicolons).")
-    if pcawg:
-        labels = [f"{a.strip()}:{b.strip()}" for a, b in zip(raw.iloc[:, 0], raw.iloc[:, 1],
-                                                             strict=True)]
-        return labels, raw.iloc[:, 2:]
-    return [str(v).strip() for v in raw.iloc[:, 0]], raw.iloc[:, 1:]
-
-
-def row_location(path: Path, row: int) -> str:
-    """Where data row ``row`` (0-based) is: the file line for text (header = line 1; blank
-    lines skipped by the reader still count), else the 1-based row of a Parquet table."""
-    if path.suffix.lower() == ".parquet":
-        return f"row {row + 1}"
-    lines = _ROW_LINES.get(str(path))
-    return f"line {lines[row] if lines is not None and row < len(lines) else row + 2}"
 
 
 #: Largest cell value accepted: 2**53, beyond which float64 holds no longer every whole number
@@ -550,7 +202,7 @@ def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | Non
         the message names the file, line and column, and the fix.
     """
     path = Path(path)
-    labels, values = _split_labels(_read_raw_table(path), path)
+    labels, values = split_labels(read_raw_table(path), path)
     _check_rows(labels, values, path)
     numeric = _to_numeric(values, labels, path)
     found = None if channel_sets is None else channel_sets.recognise(labels, path)
