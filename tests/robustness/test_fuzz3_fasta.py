@@ -20,7 +20,7 @@ import pysam
 import pytest
 
 from sigforge.genomics import read_catalog
-from sigforge.genomics.genome import _stderr_captured
+from sigforge.genomics.fasta_checks import stderr_captured as _stderr_captured
 from tests.robustness._harness import Outcome, assert_clear_error, run_cli
 
 _RNG = np.random.default_rng(20260301)
