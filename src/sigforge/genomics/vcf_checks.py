@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 import re
 import sys
-import tempfile
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import pysam
 
+from sigforge.genomics.fasta_checks import stderr_captured
 from sigforge.genomics.genome import file_compression
 from sigforge.genomics.variant_table import MAX_POSITION
 from sigforge.io import InputError
@@ -40,30 +38,13 @@ _GT_VALUE = re.compile(r"(?:\.|\d+)(?:[/|](?:\.|\d+))*")
 _FIXED_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT")
 
 
-@contextlib.contextmanager
-def htslib_said(sink: list[str]) -> Iterator[None]:
+def htslib_said(sink: list[str]) -> contextlib.AbstractContextManager[None]:
     """Hold back what is written to file descriptor 2 inside the block and append it to
     ``sink``: htslib says why it cannot read a header or a record only there (``[E::function]
-    reason`` lines), before pysam raises a bare "unable to parse next record". fd 2 is restored
-    however the block ends; nothing is held back when it cannot be redirected."""
-    with contextlib.ExitStack() as stack:
-        try:
-            capture = stack.enter_context(tempfile.TemporaryFile())
-            sys.stderr.flush()
-            saved = os.dup(2)
-        except (OSError, ValueError):
-            saved = None
-        if saved is None:
-            yield
-            return
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            sink.append(capture.read().decode("utf-8", "replace"))
+    reason`` lines), before pysam raises a bare "unable to parse next record". The capture is
+    the FASTA checks' (:func:`sigforge.genomics.fasta_checks.stderr_captured`): fd 2 is
+    restored however the block ends; nothing is held back when it cannot be redirected."""
+    return stderr_captured(sink)
 
 
 def pass_on(said: list[str]) -> None:
