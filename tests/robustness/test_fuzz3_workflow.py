@@ -199,6 +199,18 @@ def test_restrict_to_names_are_checked_against_the_sets(tmp_path: Path) -> None:
     assert "config key 'refit.signatures'" in found and "SigA, SigB" in found, found
 
 
+
+def test_restrict_to_names_may_come_from_any_refitted_table() -> None:
+    """A reference set's SBS, DBS and ID names are all accepted; limited to the counted
+    contexts, a DBS name is refused with the contexts named."""
+    sets = [("COSMIC_v3.6", "refit.signatures")]
+    configs.check_restrict_to(["SBS1", "DBS2", "ID1"], sets, "GRCh37")
+    configs.check_restrict_to(["SBS1", "DBS2"], sets, "GRCh37", contexts=["SBS96", "DBS78"])
+    found = _error(configs.check_restrict_to, ["SBS1", "DBS2"], sets, "GRCh37",
+                   "config (c.yaml)", ["SBS96"])
+    assert "['DBS2']" in found and "counted contexts (SBS96)" in found, found
+
+
 def test_missing_or_folder_paths_name_the_key(tmp_path: Path) -> None:
     found = _error(configs.check_input_path, str(tmp_path / "nothere.bed"),
                    "refit.regions_of_interest", "BED file of regions of interest", "config")

@@ -50,3 +50,31 @@ def test_a_sample_without_indels_says_so(tmp_path: Path) -> None:
     assert 'id="type-id83-none"' in page and "No ID83 mutation was counted" in page
     exposures = pd.read_csv(tmp_path / stem / "ID83/exposures.tsv", sep="\t", index_col=0)
     assert (exposures[stem] == 0).all()
+
+
+def test_restrict_to_names_of_several_tables_restrict_each_of_them(tmp_path: Path) -> None:
+    """--restrict-to SBS4,SBS13,DBS2 on a patient: the SBS96 refit uses exactly SBS4 and SBS13,
+    the DBS78 refit exactly DBS2, and ID83 (none of its names given) the whole table less
+    artefacts, as without the option."""
+    stem = "S01"
+    assert main(["-q", "refit", "--vcf", str(EXAMPLE / f"vcfs/{stem}.vcf"), "--reference",
+                 str(EXAMPLE / "genome.fa"), "--signatures", "COSMIC_v3.6", "--bootstrap", "0",
+                 "--restrict-to", "SBS4,DBS2,SBS13", "--out", str(tmp_path / stem)]) == 0
+    tables = {context: pd.read_csv(tmp_path / stem / path, sep="\t", index_col=0)
+              for context, path in (("SBS96", "exposures.tsv"),
+                                    ("DBS78", "DBS78/exposures.tsv"),
+                                    ("ID83", "ID83/exposures.tsv"))}
+    assert list(tables["SBS96"].index) == ["SBS4", "SBS13"]
+    assert list(tables["DBS78"].index) == ["DBS2"]
+    assert len(tables["ID83"].index) > 10 and "ID1" in tables["ID83"].index
+
+
+def test_restrict_to_a_name_of_no_table_is_refused(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["-q", "refit", "--vcf", str(EXAMPLE / "vcfs/S01.vcf"), "--reference",
+                 str(EXAMPLE / "genome.fa"), "--signatures", "COSMIC_v3.6", "--bootstrap", "0",
+                 "--restrict-to", "SBS4,DBS99", "--out", str(tmp_path / "S01")])
+    message = capsys.readouterr().err
+    assert code == 2 and "['DBS99']" in message and "none of the set's tables" in message
+    assert "DBS78: DBS1" in message
+    assert not (tmp_path / "S01").exists()

@@ -115,7 +115,8 @@ def test_refit_flags_join_config_values_to_their_option() -> None:
     found = flags.refit_flags(section, 7, "GRCh38", "-my sigs.tsv")
     assert found[:7] == ["--drop-empty", "--method", "negbin", "--bootstrap", "100",
                          "--confidence", "0.95"]
-    assert "--decompose-into=-my sigs.tsv" in found and found[-1] == "--restrict-to=SBS1,-x"
+    assert "--decompose-into=-my sigs.tsv" in found
+    assert "--restrict-to" not in " ".join(found), "per refit: restrict_flags"
     assert "--tumour-type=pan-cancer" in found and "--include-artefacts" not in found
     assert "--cohort-prior" in found and "--no-cohort-prior" not in found
     alone = flags.refit_flags({**DEMO["refit"], "cohort_prior": False}, 7, "GRCh38", "x")
@@ -126,6 +127,14 @@ def test_refit_flags_join_config_values_to_their_option() -> None:
     assert "--tumour-type=-Liver-HCC" in with_artefacts
     plain = flags.refit_flags(DEMO["refit"], 7, "GRCh38", "COSMIC_v3.6")
     assert "--restrict-to" not in " ".join(plain) and "--decompose-into=COSMIC_v3.6" in plain
+
+
+def test_restrict_flags_keep_the_names_of_the_refit_table_in_config_order() -> None:
+    names = ["SBS5", "DBS2", "-x", "SBS1"]
+    assert flags.restrict_flags(names, ["SBS1", "SBS5", "-x"]) == ["--restrict-to=SBS5,-x,SBS1"]
+    assert flags.restrict_flags(names, ["DBS1", "DBS2"]) == ["--restrict-to=DBS2"]
+    assert flags.restrict_flags(names, ["ID1", "ID2"]) == []
+    assert flags.restrict_flags(None, ["SBS1"]) == []
 
 
 def test_generic_refit_flags_drop_the_bootstrap_for_real_values() -> None:

@@ -82,3 +82,36 @@ def test_a_context_too_thin_to_factor_is_skipped_not_failed(tmp_path: Path) -> N
     assert reference["S07"].sum() > 0 and (reference.drop(columns="S07") == 0).all().all()
     cohort = (workdir / "results/report/cohort.html").read_text()
     assert "De novo discovery skipped" in cohort and provenance["skipped"] in cohort
+
+
+def test_restrict_to_restricts_each_reference_refit_to_its_own_names(tmp_path: Path) -> None:
+    """refit.restrict_to mixing SBS and DBS names: the SBS96 and DBS78 reference refits keep
+    their own names, ID83 (none named) uses its whole table, the refit to the de novo
+    signatures is not restricted, and a patient's page restricts both of its tables."""
+    workdir = copy_workflow(tmp_path / "wf")
+    lines = (workdir / "config/samples.tsv").read_text().splitlines(keepends=True)
+    (workdir / "config/samples.tsv").write_text("".join(lines[:13]))
+    config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    config["extract"].update({"ranks": {"min": 2, "max": 3}, "replicates": 4,
+                              "replicates_per_chunk": 4})
+    config["rank"]["cv_folds"] = 0
+    config["refit"].update({"bootstrap": 5, "restrict_to": ["SBS4", "DBS2", "SBS13"]})
+    (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
+    targets = ["results/refit/SBS96/reference/exposures.tsv",
+               "results/refit/DBS78/reference/exposures.tsv",
+               "results/refit/ID83/reference/exposures.tsv",
+               "results/refit/SBS96/exposures.tsv", "results/patients/S01.html"]
+    run = snakemake(workdir, "--cores", "2", *targets)
+    assert run.returncode == 0, run.stdout[-3000:]
+
+    def names(path: str) -> list[str]:
+        return list(pd.read_csv(workdir / "results" / path, sep="\t", index_col=0).index)
+
+    assert names("refit/SBS96/reference/exposures.tsv") == ["SBS4", "SBS13"]
+    assert names("refit/DBS78/reference/exposures.tsv") == ["DBS2"]
+    assert "ID1" in names("refit/ID83/reference/exposures.tsv")
+    denovo = names("refit/SBS96/exposures.tsv")
+    assert denovo == list(pd.read_csv(workdir / "results/extract/SBS96/signatures.tsv",
+                                      sep="\t", index_col=0).columns)
+    assert names("patients/S01/exposures.tsv") == ["SBS4", "SBS13"]
+    assert names("patients/S01/DBS78/exposures.tsv") == ["DBS2"]

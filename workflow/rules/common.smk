@@ -107,9 +107,13 @@ if MODE == "vcf":
     # discovery; a context too thin to factor at the largest rank is skipped with the reason.
     MODE_FLAGS = ["--drop-empty", f"--skip-unfactorable={EXTRACT['ranks']['max']}"]
     if MAIN:  # after the sets themselves were checked (reference_contexts)
+        # The reference set's names may come from any of its tables (the patient pages refit
+        # SBS96, DBS78 and ID83 whatever is counted); refit.signatures only its refitted ones.
         checked(configs.check_restrict_to, REFIT.get("restrict_to"),
-                [(config["signatures"], "signatures"),
-                 (REFIT["signatures"], "refit.signatures")], config["genome_build"], SOURCE)
+                [(config["signatures"], "signatures")], config["genome_build"], SOURCE)
+        checked(configs.check_restrict_to, REFIT.get("restrict_to"),
+                [(REFIT["signatures"], "refit.signatures")], config["genome_build"], SOURCE,
+                REFIT_CONTEXTS)
     REFIT_FLAGS = flags.refit_flags(REFIT, config["seed"], config["genome_build"],
                                     config["signatures"])
 else:
@@ -295,6 +299,34 @@ def refit_signatures(wildcards):
 def refit_signatures_arg(wildcards, input):
     """The --signatures value: the input file, or the shipped set's name."""
     return input.signatures if input.signatures else config["refit"]["signatures"]
+
+
+def restrict_args(signatures, catalog):
+    """--restrict-to of one cohort refit to ``signatures``: the names of refit.restrict_to
+    in that set's table of the catalog's channel set (none: the whole table). Never for de
+    novo signatures, which are the cohort's own, not the reference set's."""
+    names = REFIT.get("restrict_to")
+    if signatures == "denovo" or not names:
+        return []
+    return flags.restrict_flags(names, configs.signature_names(
+        signatures, config["genome_build"], (catalog,)))
+
+
+def refit_restrict_args(wildcards):
+    """--restrict-to of the refit to config refit.signatures."""
+    return restrict_args(REFIT["signatures"], wildcards.catalog)
+
+
+def reference_restrict_args(wildcards):
+    """--restrict-to of the refit to the reference set (config signatures)."""
+    return restrict_args(config["signatures"], wildcards.catalog)
+
+
+def patient_restrict_args(wildcards):
+    """--restrict-to of a patient refit: every name; ``sigforge refit --vcf`` gives each of
+    the shipped set's tables its own (a user's table has them all)."""
+    names = REFIT.get("restrict_to")
+    return flags.restrict_flags(names, names or ())
 
 
 def refit_catalog_args(wildcards, input):

@@ -24,6 +24,7 @@ rule refit:
         data=refit_catalog_args,
         signatures=refit_signatures_arg,
         options=REFIT_FLAGS,
+        restrict=refit_restrict_args,
         assay=refit_assay_args,
         outdir=subpath(output.exposures, parent=True),
     threads: 1
@@ -34,7 +35,8 @@ rule refit:
         "../../environment.yml"
     shell:
         "sigforge refit {params.data:q} --signatures={params.signatures:q}"
-        " {params.options:q} {params.assay:q} --out {params.outdir:q} 2> {log:q}"
+        " {params.options:q} {params.restrict:q} {params.assay:q}"
+        " --out {params.outdir:q} 2> {log:q}"
 
 
 # The cohort against the whole reference set (config `signatures`).
@@ -53,6 +55,7 @@ use rule refit as refit_reference with:
         out("benchmarks/refit/{catalog}_reference.tsv")
     params:
         signatures=config["signatures"],
+        restrict=reference_restrict_args,
         assay=reference_assay_args,
     resources:
         mem_mb=2000,
@@ -84,6 +87,7 @@ use rule refit as refit_patient with:
     params:
         data=refit_vcf_args,
         signatures=config["signatures"],
+        restrict=patient_restrict_args,
         assay=reference_assay_args,
         outdir=subpath(output.exposures, parent=True),
     resources:

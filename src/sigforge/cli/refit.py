@@ -38,6 +38,7 @@ from sigforge.cli.refit_patient import (
     read_regions_of_interest,
     write_attribution,
 )
+from sigforge.cli.restriction import per_table_restriction, restriction
 from sigforge.io import (
     InputError,
     Matrix,
@@ -48,53 +49,6 @@ from sigforge.io import (
 from sigforge.refit import ASSAYS, REFIT_METHODS, RefitOptions
 
 logger = logging.getLogger(__name__)
-
-
-def _restriction_names(text: str) -> list[str]:
-    """The names of --restrict-to: a file with one per line, else a comma-separated list."""
-    path = Path(text)
-    if not path.is_file():
-        return [n.strip() for n in text.split(",") if n.strip()]
-    try:
-        return path.read_text(encoding="utf-8-sig").split()
-    except UnicodeDecodeError as err:
-        raise InputError(f"--restrict-to {path}: not UTF-8 text ({err.reason} at byte "
-                         f"{err.start}). Save the list of signature names as plain text, one "
-                         "per line.") from err
-
-
-def _check_no_repeats(text: str, names: list[str]) -> None:
-    """Refuse a signature named twice in --restrict-to: each copy would get a row of its own
-    in exposures.tsv (the second all zeros), a table that no reader, sigforge's own included,
-    accepts. The message names the repeated signature and its places in the list."""
-    repeated = list(dict.fromkeys(name for i, name in enumerate(names) if name in names[:i]))
-    if not repeated:
-        return
-    first = repeated[0]
-    places = ", ".join(str(i + 1) for i, name in enumerate(names) if name == first)
-    source = f"file {text}" if Path(text).is_file() else f"'{text}'"
-    others = f" (so are {', '.join(repeated[1:])})" if len(repeated) > 1 else ""
-    raise InputError(f"--restrict-to {source}: signature '{first}' is named more than once "
-                     f"(entries {places} of the list){others}. Name each signature once.")
-
-
-def _restriction(text: str | None, available: pd.Index) -> list[str] | None:
-    """Signature names from --restrict-to (comma list or file); all must exist."""
-    if text is None:
-        return None
-    names = _restriction_names(text)
-    if not names:
-        raise InputError(f"--restrict-to '{text}' names no signature. Give names from the "
-                         "signature table, comma-separated (SBS1,SBS5) or one per line in a "
-                         "file, or leave the option out to use every signature.")
-    _check_no_repeats(text, names)
-    unknown = [n for n in names if n not in available]
-    if unknown:
-        raise InputError(f"--restrict-to: signatures {unknown} are not in the "
-                         f"signature table (it has {', '.join(map(str, available[:8]))}, ...). "
-                         "Give names from that table, comma-separated or one per line in a "
-                         "file.")
-    return names
 
 
 def _refit_options(args: argparse.Namespace) -> RefitOptions:
@@ -149,6 +103,30 @@ def _prevalence(args: argparse.Namespace) -> pd.Series | None:
     from sigforge.genomics.reference import load_prevalence
 
     return load_prevalence(args.tumour_type)
+
+
+def _restriction(args: argparse.Namespace, available: pd.Index,
+                 channel_set: str | None) -> list[str] | None:
+    """The --restrict-to names for the table of ``channel_set`` (None: the whole table). A
+    patient's VCF against a shipped set may name signatures of any of the set's tables (see
+    :mod:`sigforge.cli.restriction`); otherwise every name must be in ``available``."""
+    if args.restrict_to is None:
+        return None
+    if not (args.vcf and channel_set):  # generic matrices import no genomics code
+        return restriction(args.restrict_to, available)
+    from sigforge.genomics.reference import (
+        available_references,
+        load_reference,
+        shipped_channel_sets,
+    )
+
+    if args.signatures not in available_references():
+        return restriction(args.restrict_to, available)
+
+    tables = {name: load_reference(args.signatures, channel_set=name,
+                                   genome_build=args.genome_build).data.columns
+              for name in shipped_channel_sets(args.signatures)}
+    return per_table_restriction(args.restrict_to, tables, channel_set)
 
 
 def _drop_artefacts(args: argparse.Namespace, data: pd.DataFrame) -> pd.DataFrame:
@@ -228,7 +206,7 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
         logger.warning("signatures %s: column(s) %s do not sum to 1; rescaled to sum 1 so "
                        "exposures are in the catalog's units", signatures.path,
                        ", ".join(f"{name} (sum {total:.4g})" for name, total in rescaled.items()))
-    restricted = _restriction(args.restrict_to, data.columns)
+    restricted = _restriction(args, data.columns, matrix.channel_set)
     data = data[restricted] if restricted is not None else _drop_artefacts(args, data)
     if args.vcf:
         from sigforge.genomics.mutation_tables import check_signature_names
@@ -286,8 +264,9 @@ def _refit_fitted(args: argparse.Namespace, matrix: Matrix, fitted: Matrix | Non
 
 def _patient_types(args: argparse.Namespace, patient: Patient, out: Path) -> list[Any]:
     """Refit the patient's doublets and indels to the shipped set's DBS78 and ID83 tables
-    (artefacts left out as for SBS96; --restrict-to names SBS signatures, so it does not apply
-    to them), writing each into ``out/<type>/``; nothing for a set of one channel set."""
+    (artefacts left out as for SBS96; --restrict-to keeps the names of each table, see
+    :mod:`sigforge.cli.restriction`), writing each into ``out/<type>/``; nothing for a set
+    of one channel set."""
     from sigforge.genomics.reference import available_references, shipped_channel_sets
     from sigforge.refit import refit_catalog, with_unfitted_samples
     from sigforge.report.patient_types import TypeRefit
@@ -299,7 +278,9 @@ def _patient_types(args: argparse.Namespace, patient: Patient, out: Path) -> lis
         if name not in shipped_channel_sets(args.signatures):
             continue
         reference = _load_for_assay(args, args.signatures, name).data
-        reference = _drop_artefacts(args, reference).loc[counts.index]
+        restricted = _restriction(args, reference.columns, name)
+        reference = (reference[restricted] if restricted is not None
+                     else _drop_artefacts(args, reference)).loc[counts.index]
         if counts.to_numpy().sum() > 0:
             result = refit_catalog(counts, reference, _refit_options(args),
                                    prevalence=_prevalence(args))
@@ -485,7 +466,10 @@ def add_parsers(subparsers: Any) -> None:
     add_seed(p, "; keys each sample's resamples")
     p.add_argument("--restrict-to", default=None,
                    help="only these signatures: comma-separated names or a file, one per line "
-                        "(default: the whole set, less artefacts; see --include-artefacts)")
+                        "(default: the whole set, less artefacts; see --include-artefacts). "
+                        "With --vcf and a shipped set the names may be of any of its tables "
+                        "(SBS1,DBS2,ID1); a table none of whose signatures is named is used "
+                        "whole")
     p.add_argument("--decompose-into", default="COSMIC_v3.6",
                    help="reference set the signatures are decomposed into (decomposition.tsv;"
                         " known channel sets only, and not when refitting to that set itself)")

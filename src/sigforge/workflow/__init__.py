@@ -36,6 +36,7 @@ from sigforge.workflow.flags import (
     generic_refit_flags,
     pixel_flag,
     refit_flags,
+    restrict_flags,
     vcf_refit_flags,
     vcf_sample_flag,
 )
@@ -52,6 +53,6 @@ __all__ = [
     "check_inputs", "check_ranks", "config_source", "counts_flag", "damaged_files",
     "discard_damaged", "discovery_products", "dry_run_requested", "filters_flag",
     "generic_products", "generic_refit_flags", "input_shape", "intermediates", "matrix_settings",
-    "pixel_flag", "refit_flags", "schema_error_message", "schema_failure", "table_shape",
-    "vcf_products", "vcf_refit_flags", "vcf_sample_flag",
+    "pixel_flag", "refit_flags", "restrict_flags", "schema_error_message", "schema_failure",
+    "table_shape", "vcf_products", "vcf_refit_flags", "vcf_sample_flag",
 ]

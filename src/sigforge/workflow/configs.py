@@ -11,6 +11,7 @@ functions: each failure is an InputError naming the file or key, the line and th
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import math
 import os
@@ -327,25 +328,39 @@ def check_samples_path(value: str, source: str = "config") -> None:
                          "vcf), e.g. config/samples.tsv.")
 
 
-def signature_names(signatures: str, genome_build: str) -> list[str]:
-    """The signature names of a set: a shipped set's SBS96 table (the one the patient refit
-    uses), or the header of a user's table."""
-    from sigforge.genomics.reference import available_references, load_reference
+@functools.lru_cache(maxsize=64)
+def signature_names(signatures: str, genome_build: str,
+                    channel_sets: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The signature names of a set: those of a shipped set's tables of ``channel_sets``
+    (default all of them; SBS96 first, then DBS78, ID83), or the header of a user's table
+    (one channel set). Cached: every refit job of a run asks for the same few sets."""
+    from sigforge.genomics.reference import (
+        available_references,
+        load_reference,
+        shipped_channel_sets,
+    )
 
     if signatures in available_references():
-        return [str(name) for name in
-                load_reference(signatures, genome_build=genome_build).data.columns]
+        names: list[str] = []
+        for channel_set in shipped_channel_sets(signatures):
+            if channel_sets is None or channel_set in channel_sets:
+                names += [str(name) for name in load_reference(
+                    signatures, channel_set=channel_set, genome_build=genome_build).data.columns]
+        return tuple(names)
     with open(signatures, encoding="utf-8-sig", errors="replace") as handle:
         header = next((line for line in handle if line.strip() and not line.startswith("#")),
                       "")
     separator = "\t" if header.count("\t") >= header.count(",") else ","
-    return [cell.strip().strip('"') for cell in header.rstrip("\r\n").split(separator)[1:]]
+    return tuple(cell.strip().strip('"')
+                 for cell in header.rstrip("\r\n").split(separator)[1:])
 
 
 def check_restrict_to(names: Sequence[str] | None, sets: Sequence[tuple[str, str]],
-                      genome_build: str, source: str = "config") -> None:
+                      genome_build: str, source: str = "config",
+                      contexts: Sequence[str] | None = None) -> None:
     """Every name of ``refit.restrict_to`` must be a signature of each set it restricts
-    (``sets``: (set, config key naming it)), checked before any job instead of in every
+    (``sets``: (set, config key naming it)) in one of its tables of the counted
+    ``contexts`` (default: all its tables), checked before any job instead of in every
     refit job. A set that is not a shipped name nor an existing file is left to the check
     of that key."""
     from sigforge.genomics.reference import available_references
@@ -356,7 +371,8 @@ def check_restrict_to(names: Sequence[str] | None, sets: Sequence[tuple[str, str
         if signatures not in available_references() and not Path(signatures).is_file():
             continue  # denovo, or a missing set (reported by the check of its key)
         try:
-            known = signature_names(signatures, genome_build)
+            known = signature_names(signatures, genome_build,
+                                    tuple(contexts) if contexts is not None else None)
         except (InputError, OSError):
             continue  # reported by the check of the set itself
         unknown = [name for name in names if name not in known]
@@ -365,6 +381,9 @@ def check_restrict_to(names: Sequence[str] | None, sets: Sequence[tuple[str, str
             did = f" Did you mean '{hint[0]}'?" if hint else ""
             shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more"
                                              if len(known) > 10 else "")
+            tables = (f" in its tables of the counted contexts ({', '.join(contexts)})"
+                      if contexts is not None else "")
             raise InputError(f"{source}: key refit.restrict_to: {unknown} not in the signature "
-                             f"set '{signatures}' (config key '{key}'), which has {shown}."
+                             f"set '{signatures}' (config key '{key}'){tables}, which has "
+                             f"{shown}."
                              f"{did} Give names from that set, or null to use all of them.")

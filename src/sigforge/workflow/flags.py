@@ -13,9 +13,10 @@ from typing import Any
 
 def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str,
                 signatures: str) -> list[str]:
-    """The ``sigforge refit`` options of the config's ``refit`` section (vcf mode); de novo
-    signatures are decomposed into the reference set ``signatures`` (config ``signatures``).
-    Samples without a mutation of a context (no doublet, no indel) get zero exposures."""
+    """The ``sigforge refit`` options of the config's ``refit`` section (vcf mode) shared by
+    every refit; de novo signatures are decomposed into the reference set ``signatures``
+    (config ``signatures``). Samples without a mutation of a context (no doublet, no indel)
+    get zero exposures. ``refit.restrict_to`` is per refit: :func:`restrict_flags`."""
     flags = ["--drop-empty", "--method", section["method"],
              "--bootstrap", str(section["bootstrap"]),
              "--confidence", str(section["confidence"]), "--seed", str(seed),
@@ -26,9 +27,16 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str,
              "--cohort-prior" if section.get("cohort_prior", True) else "--no-cohort-prior"]
     if section.get("include_artefacts"):
         flags.append("--include-artefacts")
-    if section.get("restrict_to"):
-        flags.append(f"--restrict-to={','.join(section['restrict_to'])}")
     return flags
+
+
+def restrict_flags(names: Sequence[str] | None, known: Sequence[str]) -> list[str]:
+    """``--restrict-to`` with the names of config ``refit.restrict_to`` that the refit's
+    signature table has (``known``), in the config's order; none (the whole table) when the
+    config names none of them. So a list of SBS, DBS and ID names restricts each context's
+    refit to its own, and a context none of whose signatures is named is refitted to all."""
+    kept = [name for name in names or () if name in known]
+    return [f"--restrict-to={','.join(kept)}"] if kept else []
 
 
 def assay_flags(assay: str, opportunities: str | None, *, native: bool = False) -> list[str]:
