@@ -38,6 +38,9 @@ def _first_occurrences(rows: np.ndarray, table: VariantTable) -> np.ndarray:
     if len(rows) == 0:
         return np.ones(0, dtype=bool)
     site = table.contig[rows].astype(np.int64) << 40 | table.pos[rows]
+    step = np.diff(site)
+    if (step > 0).all():  # a sorted file without a repeated site: no sort needed
+        return np.ones(len(rows), dtype=bool)
     _, first_index, inverse, counts = np.unique(site, return_index=True, return_inverse=True,
                                                 return_counts=True)
     first = np.zeros(len(rows), dtype=bool)

@@ -2,9 +2,10 @@
 
 Every ALT allele of every record (multi-allelic records are split) is one *variant read*.
 Reading keeps only what counting needs, in flat arrays, so that one pass of pysam over a
-million records costs about two seconds (``rec.rid``/``rec.pos``/``rec.ref``/``rec.alts`` and
-``len(rec.filter)`` are far cheaper than ``rec.filter.keys()`` or ``rec.alleles`` on every
-record; genotypes are read only when they decide sample membership).
+million records costs about 1.5 seconds (``rec.alleles`` costs less than ``rec.ref`` and
+``rec.alts`` together, ``len(rec.filter)`` far less than ``rec.filter.keys()``, and
+``.allele_indices`` less than ``['GT']``; genotypes are read only when they decide sample
+membership).
 
 Samples of a file (see :func:`read_vcf`):
 
@@ -69,6 +70,7 @@ from sigforge.io import InputError, check_regular_file
 #: Nucleotide codes (IUPAC, any case): what REF and a non-symbolic ALT are made of.
 _BASE_CODES = "ACGTNRYKMSWBDHVacgtnrykmswbdhv"
 _BASE_CODES_AND_TAB = frozenset(_BASE_CODES + "\t")
+_BASE_CODE_BYTES = (_BASE_CODES + "\t").encode("ascii")
 #: One allele holding a character that is not a nucleotide code (alleles joined by tabs).
 _UNUSUAL_ALLELE = re.compile(f"[^\t]*[^{_BASE_CODES}\t][^\t]*")
 
@@ -201,15 +203,15 @@ class _Records(NamedTuple):
 
     rids: list[int]
     positions: list[int]
-    refs: list[str]
-    alts: list[tuple[str, ...] | None]
+    alleles: list[tuple[str, ...]]  # REF then the ALTs; (REF,) for ALT '.'
     passed: list[bool]
     genotypes: list[list[tuple]]
 
 
 def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int] | None,
                   layout: HeaderLayout) -> _Records:
-    """One pysam pass: contig ids, positions, REF, ALT tuples, FILTER verdicts, genotypes.
+    """One pysam pass: contig ids, positions, allele tuples (REF, ALTs), FILTER verdicts,
+    genotypes.
 
     Genotypes come back per column (a list of allele-index tuples per sample column index in
     ``genotype_columns``); sample access by index is the cheapest pysam offers. A call pysam
@@ -220,14 +222,14 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
     (:func:`~sigforge.genomics.vcf_checks.diagnose_record`), and passed on after a complete
     read.
     """
-    out = _Records([], [], [], [], [], [[] for _ in genotype_columns or ()])
-    add_rid, add_pos, add_ref, add_alt, add_pass = (
-        out.rids.append, out.positions.append, out.refs.append, out.alts.append,
-        out.passed.append)
+    out = _Records([], [], [], [], [[] for _ in genotype_columns or ()])
+    add_rid, add_pos, add_alleles, add_pass = (
+        out.rids.append, out.positions.append, out.alleles.append, out.passed.append)
     read_calls = genotype_columns is not None
     columns = genotype_columns or []
     adders = [(column, store.append)
               for column, store in zip(columns, out.genotypes, strict=True)]
+    single, add_single = adders[0] if len(adders) == 1 else (None, None)
     done = 0
     said: list[str] = []
     try:
@@ -235,19 +237,24 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
             for record in vcf:
                 add_rid(record.rid)
                 add_pos(record.pos)
-                add_ref(record.ref)
-                add_alt(record.alts)
+                add_alleles(record.alleles)
                 filters = record.filter  # len() first: far cheaper than filter.keys()
                 count = len(filters)
                 add_pass(count == 0 or (count == 1 and "PASS" in filters))
-                if read_calls:  # inlined: a call per record would cost 20% of the pass
-                    calls = record.samples  # IndexError: a record without sample columns
+                # Genotypes inlined (a call per record would cost 20% of the pass), one
+                # column apart (the usual case; a loop costs 5% more). .allele_indices is
+                # the GT tuple, () when the record's FORMAT has no GT; cheaper than ['GT'],
+                # which raises KeyError then. IndexError: a record without sample columns.
+                if single is not None:
+                    call = record.samples[single].allele_indices
+                    add_single(call)
+                    if not call or None in call:
+                        check_genotypes(record, columns, path, layout.lines + done + 1)
+                elif read_calls:
+                    calls = record.samples
                     suspect = False
                     for column, add_call in adders:
-                        try:  # ['GT'] costs a third less than .allele_indices, same tuple
-                            call = calls[column]["GT"]
-                        except KeyError:  # no GT in this record's FORMAT: no call
-                            call = ()
+                        call = calls[column].allele_indices
                         add_call(call)
                         suspect = suspect or not call or None in call
                     if suspect:
@@ -273,8 +280,8 @@ def _is_symbolic(alts: tuple[str, ...] | None) -> bool:
         for a in alts)  # type: ignore[union-attr]
 
 
-def _check_records(path: Path, positions: list[int], refs: list[str], alts: list,
-                   header_lines: int) -> None:
+def _check_records(path: Path, positions: list[int], refs: list[str],
+                   alleles: list[tuple[str, ...]], header_lines: int) -> None:
     """Reject positions outside 1..MAX_POSITION and a missing REF, naming the line.
 
     htslib reads ``POS 0`` (and a REF of ``.`` or nothing) without complaint; counted, they
@@ -282,7 +289,7 @@ def _check_records(path: Path, positions: list[int], refs: list[str], alts: list
     """
     pos = np.asarray(positions, dtype=np.int64)
     for row in np.flatnonzero((pos < 1) | (pos > MAX_POSITION)).tolist():
-        if not (pos[row] == 0 and _is_symbolic(alts[row])):
+        if not (pos[row] == 0 and _is_symbolic(alleles[row][1:])):
             raise InputError(f"VCF {path}: line {header_lines + row + 1}: POS {pos[row]} is "
                              f"not a position (VCF positions run from 1 to {MAX_POSITION:,}; "
                              "POS 0 is for telomeric breakends only). Correct or remove that "
@@ -329,22 +336,28 @@ def _junk(joined: str, valid: Callable[[str], bool] | None = None) -> set[str]:
     return {allele for allele in unusual if valid is None or not valid(allele)}
 
 
-def _check_alleles(path: Path, refs: list[str], alts: list, header_lines: int) -> None:
+def _check_alleles(path: Path, refs: list[str], alleles: list[tuple[str, ...]],
+                   header_lines: int, flat: _Flat) -> None:
     """Reject a REF or ALT that is not an allele, naming the first line that holds one.
 
     Nucleotide codes of any case pass (A, C, G, T; N and the other IUPAC codes are later
     skipped as ``ambiguous_base``), and so do symbolic, breakend, ``*`` and ``.`` ALTs.
     ``-`` (a MAF's empty allele) and characters that are not nucleotide codes (digits, an
     accent) are refused: the MAF reader refuses them too, and counted they would only be
-    skipped, hiding a shifted or broken record.
+    skipped, hiding a shifted or broken record. The usual file holds nucleotide codes only,
+    found in one C-level pass over the joined alleles of ``flat``; only another file is
+    looked at allele by allele.
     """
+    if all(text.isascii() and not text.encode("ascii").translate(None, _BASE_CODE_BYTES)
+           for text in (flat.ref_text, flat.alt_text)):
+        return
     bad_refs = _junk("\t".join(refs))
-    bad_alts = _junk("\t".join(map("\t".join, filter(None, alts))), _valid_alt)
+    bad_alts = _junk("\t".join("\t".join(record[1:]) for record in alleles), _valid_alt)
     if not bad_refs and not bad_alts:
         return
-    for row, (ref, alleles) in enumerate(zip(refs, alts, strict=True)):
+    for row, (ref, record) in enumerate(zip(refs, alleles, strict=True)):
         column, value = ("REF", ref) if ref in bad_refs else next(
-            (("ALT", alt) for alt in alleles or () if alt in bad_alts), ("", ""))
+            (("ALT", alt) for alt in record[1:] if alt in bad_alts), ("", ""))
         if column:
             raise InputError(f"VCF {path}: line {header_lines + row + 1}: "
                              f"{_allele_problem(column, value)}")
@@ -415,19 +428,47 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
                                 [columns.index(name) for name in genotype_columns], layout)
         contig_names = _contig_names(vcf, path)
     check_columns(path, layout, columns)
-    _check_records(path, scanned.positions, scanned.refs, scanned.alts, layout.lines)
+    refs = [record[0] for record in scanned.alleles]
+    _check_records(path, scanned.positions, refs, scanned.alleles, layout.lines)
     _check_contigs(path, contig_names, scanned.rids, layout.lines)
-    _check_alleles(path, scanned.refs, scanned.alts, layout.lines)
-    table = _split_alleles(str(path), contig_names, scanned.rids, scanned.positions,
-                           scanned.refs, scanned.alts, scanned.passed, layout.lines, samples,
+    flat = _flatten(refs, scanned.alleles)
+    _check_alleles(path, refs, scanned.alleles, layout.lines, flat)
+    table = _split_alleles(str(path), contig_names, scanned.rids, scanned.positions, flat,
+                           scanned.passed, layout.lines, samples,
                            scanned.genotypes if genotype_columns else None)
     table.declared_lengths = declared
     return table
 
 
-def _upper(alleles: list[str]) -> list[str]:
-    """Upper-case a list of alleles in one C-level pass (alleles never hold a tab)."""
-    return "\t".join(alleles).upper().split("\t") if alleles else []
+class _Flat(NamedTuple):
+    """Records flattened to one row per ALT allele (see :func:`_flatten`)."""
+
+    n_alts: np.ndarray  # ALT alleles per record, 1 for a record without ALT
+    no_alt: np.ndarray  # per record: no ALT ('.')
+    record_index: np.ndarray  # per row: its record
+    ref_text: str  # the rows' REFs, tab-separated
+    alt_text: str  # the rows' ALTs ('.' for a record without ALT), tab-separated
+
+
+def _flatten(refs: list[str], alleles: list[tuple[str, ...]]) -> _Flat:
+    """One row per ALT allele of the records (``alleles``: REF then ALTs), the alleles joined
+    by tabs (alleles never hold one): one join serves both the allele check and the upper
+    casing. A record without ALT (``.``, a reference call) gives one row with ALT ``.``."""
+    n_alleles = np.fromiter(map(len, alleles), dtype=np.int64, count=len(alleles))
+    n_alts = np.maximum(n_alleles - 1, 1)
+    record_index = np.repeat(np.arange(len(alleles), dtype=np.int64), n_alts)
+    if n_alleles.size and (n_alleles == 2).all():
+        ref_text = "\t".join(refs)
+        alt_text = "\t".join([record[1] for record in alleles])
+    else:
+        ref_text = "\t".join([refs[i] for i in record_index.tolist()])
+        alt_text = "\t".join([alt for record in alleles for alt in record[1:] or (".",)])
+    return _Flat(n_alts, n_alleles == 1, record_index, ref_text, alt_text)
+
+
+def _upper(text: str, count: int) -> list[str]:
+    """The ``count`` tab-separated alleles of ``text``, upper case (one C-level pass)."""
+    return text.upper().split("\t") if count else []
 
 
 def _carriers(calls: list[tuple], record_index: np.ndarray, allele_number: np.ndarray,
@@ -445,28 +486,20 @@ def _carriers(calls: list[tuple], record_index: np.ndarray, allele_number: np.nd
 
 
 def _split_alleles(source: str, contig_names: list[str], rids: list[int], positions: list[int],
-                   refs: list[str], alts: list, passed: list[bool], header_lines: int,
-                   samples: list[str], genotypes: list[list[tuple]] | None) -> VariantTable:
-    """Flatten records into one row per ALT allele. A record without ALT (``.``, a reference
-    call) gives one row with ALT ``.``, read for every sample whatever its genotype, which the
+                   flat: _Flat, passed: list[bool], header_lines: int, samples: list[str],
+                   genotypes: list[list[tuple]] | None) -> VariantTable:
+    """The table of the flattened records (one row per ALT allele). A record without ALT
+    (``.``, a reference call) is read for every sample whatever its genotype, which the
     catalog logs as ``symbolic``: it was read, so it must be accounted for."""
-    no_alt = None
-    if None in alts:
-        no_alt = np.fromiter((a is None for a in alts), dtype=bool, count=len(alts))
-        alts = [a or (".",) for a in alts]
-    n_alts = np.fromiter(map(len, alts), dtype=np.int64, count=len(alts))
-    record_index = np.repeat(np.arange(len(alts), dtype=np.int64), n_alts)
-    if n_alts.size and (n_alts == 1).all():
-        flat_alts = _upper([a[0] for a in alts])
-        ref_upper = _upper(refs)
-    else:
-        flat_alts = _upper([allele for a in alts for allele in a])
-        ref_upper = _upper([refs[i] for i in record_index.tolist()])
+    n_alts, no_alt, record_index = flat.n_alts, flat.no_alt, flat.record_index
+    flat_alts = _upper(flat.alt_text, len(record_index))
+    ref_upper = _upper(flat.ref_text, len(record_index))
     members = None
     if genotypes is not None:
         offsets = np.cumsum(n_alts) - n_alts
         allele_number = np.arange(len(record_index)) - np.repeat(offsets, n_alts) + 1
-        members = [_carriers(calls, record_index, allele_number, no_alt)
+        members = [_carriers(calls, record_index, allele_number,
+                             no_alt if no_alt.any() else None)
                    for calls in genotypes]
     return VariantTable(
         source=source, contig_names=contig_names,
