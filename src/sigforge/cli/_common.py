@@ -131,6 +131,11 @@ MAX_RANK = 1000
 #: Most bootstrap replicates per rank a discovery command accepts (SigProfilerExtractor's
 #: default is 100; thousands already take hours).
 MAX_REPLICATES = 10_000
+#: Largest iteration cap a factorisation accepts (SigProfilerExtractor's default cap is
+#: 1,000,000; fits stop at convergence long before).
+MAX_ITERATIONS = 10_000_000
+#: Most random starts per cross-validation fold.
+MAX_CV_STARTS = 100
 
 
 def count_type(low: int, high: int, what: str) -> Callable[[str], int]:

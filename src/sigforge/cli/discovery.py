@@ -22,6 +22,8 @@ import pandas as pd
 import sigforge
 from sigforge._validation import check_rank
 from sigforge.cli._common import (
+    MAX_CV_STARTS,
+    MAX_ITERATIONS,
     MAX_REPLICATES,
     add_command,
     add_generic,
@@ -353,9 +355,11 @@ def _extract_skipped(args: argparse.Namespace) -> bool:
 def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
     """Options of the commands that factor replicates; defaults from :class:`NMFOptions`."""
     add_seed(parser, "; replicate r of rank k draws from (seed, catalog name, k, r) alone")
-    parser.add_argument("--max-iter", type=int, default=field_default(NMFOptions, "max_iter"),
+    parser.add_argument("--max-iter", default=field_default(NMFOptions, "max_iter"),
+                        type=count_type(1, MAX_ITERATIONS, "an iteration cap per replicate"),
                         help="iteration cap per replicate")
-    parser.add_argument("--min-iter", type=int, default=field_default(NMFOptions, "min_iter"),
+    parser.add_argument("--min-iter", default=field_default(NMFOptions, "min_iter"),
+                        type=count_type(0, MAX_ITERATIONS, "iterations before stopping"),
                         help="iterations before stopping")
     parser.add_argument("--tol", type=float, default=field_default(NMFOptions, "tol"),
                         help="relative objective change that counts as converged")
@@ -396,9 +400,11 @@ def _add_cv_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cv-block", type=float, default=field_default(CVOptions, "block"),
                         help="share of the samples and of the channels in each fold's hidden "
                              "block (--cv-scheme blocks)")
-    parser.add_argument("--cv-starts", type=int, default=field_default(CVOptions, "starts"),
+    parser.add_argument("--cv-starts", default=field_default(CVOptions, "starts"),
+                        type=count_type(1, MAX_CV_STARTS, "random starts per fold"),
                         help="random starts per fold; the best on the visible entries is kept")
-    parser.add_argument("--cv-max-iter", type=int, default=field_default(CVOptions, "max_iter"),
+    parser.add_argument("--cv-max-iter", default=field_default(CVOptions, "max_iter"),
+                        type=count_type(1, MAX_ITERATIONS, "an iteration cap per masked fit"),
                         help="iteration cap of each masked fit")
 
 
