@@ -306,3 +306,21 @@ def test_htslib_warnings_on_a_good_fasta_still_reach_stderr(
     outcome = _catalog(capsys, fasta, vcf, tmp_path / "out", "fasta_duplicate_warning")
     assert_clear_error(outcome, str(fasta), "own name")
     assert "[W::" in outcome.err and "duplicate" in outcome.err
+
+
+# --- a contig without a name ---------------------------------------------------------------
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_a_header_line_without_a_name_is_refused(
+        indexed: bool, tmp_path: Path, vcf: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'>' alone on a line: htslib indexes the sequence under it as contig '', which no VCF
+    can name, so its bases would be silently unused. Refused with the neighbouring contig
+    named; an index built by the run is deleted again, one the user made is left as it was."""
+    text = _fasta_text(("chr1", "chr2")) + ">\nACGTACGTAC\n" + _fasta_text(("chr3",))
+    reference = _write(tmp_path / "ref.fa", text, index=indexed)
+    before = _files(tmp_path)
+    outcome = _catalog(capsys, reference, vcf, tmp_path / "out", "fasta_nameless_contig")
+    assert_clear_error(outcome, f"reference FASTA {reference}", "without a contig name",
+                       "after contig 'chr2'", "contig 3 of 4", "10 bases")
+    assert ("delete the FASTA's .fai" in outcome.err) == indexed
+    assert _files(tmp_path) == before

@@ -112,6 +112,28 @@ class ReferenceGenome:
         self.lengths: dict[str, int] = dict(
             zip(self._fasta.references, self._fasta.lengths, strict=True))
         self._resolved: dict[str, str | None] = {}
+        self._check_names([fai, gzi] if building and not gzi_existed else
+                          [fai] if building else [])
+
+    def _check_names(self, built: list[Path]) -> None:
+        """Refuse a sequence under a '>' line without a name (htslib indexes it as contig
+        ''): no VCF can name it, so its bases would be silently unused, and a header line
+        that lost its name is a damaged file. An index built by this run is deleted again
+        (``built``), so that the corrected FASTA is indexed afresh."""
+        names = list(self.lengths)
+        if "" not in names:
+            return
+        place = names.index("")
+        after = (f"after contig '{names[place - 1]}'" if place else "before every other "
+                 "contig")
+        self._fasta.close()
+        for index in built:
+            index.unlink(missing_ok=True)
+        stale = "" if built else ", then delete the FASTA's .fai"
+        raise InputError(f"reference FASTA {self.path}: a '>' line without a contig name, "
+                         f"{after} (contig {place + 1} of {len(names)}, "
+                         f"{self.lengths['']:,} bases). Give it its name (>chr1) or remove "
+                         f"it with its sequence{stale}.")
 
     def _check_new_index(self, fai: Path, new_gzi: Path | None) -> None:
         """The index just built must cover the whole FASTA: htslib skips (with only a warning)
