@@ -384,3 +384,19 @@ def test_each_alt_of_a_multiallelic_record_follows_the_gt(
     assert outcome.code == 0, outcome.err
     assert _log(tmp_path / "out") == {"TUMOUR": {
         "variants_read": 4, "counted_SBS96": 2, "not_in_sample": 1, "symbolic": 1}}
+
+
+# --- 015: a sample column named by 300 characters ----------------------------------------------
+
+def test_a_too_long_sample_name_says_how_to_rename_it(tmp_path: Path, fasta: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The name would make file names past the file system's limit: refused with the VCF,
+    the limit and both ways to rename it; --sample-name then counts the file."""
+    vcf = _vcf(tmp_path / "in.vcf", [_snv(20, "0/1"), _snv(47, "0/1")], samples=("S" * 300,))
+    outcome = _catalog(capsys, tmp_path / "out", fasta, vcf, case="vcf:sample-name-300")
+    _refused(outcome, tmp_path / "out", f"{vcf}: sample", "300 characters long",
+             "at most 200 characters", "--sample-name", "the VCF's sample column")
+    renamed = _catalog(capsys, tmp_path / "out", fasta, vcf, "--sample-name", "T1",
+                       case="vcf:sample-name-300-renamed")
+    assert renamed.code == 0, renamed.err
+    assert read_catalog(tmp_path / "out/SBS96.tsv").data["T1"].sum() == 2

@@ -248,7 +248,12 @@ def _check_file_stems(samples: list) -> None:
 
     seen: dict[str, tuple[str, str]] = {}
     for sample in samples:
-        file_stems([sample.sample], f"{sample.source}: sample")
+        try:
+            file_stems([sample.sample], f"{sample.source}: sample")
+        except InputError as err:
+            raise InputError(f"{err} Name it with --sample-name (one name per input), or "
+                             "rename it in the input (the VCF's sample column, the MAF's "
+                             "Tumor_Sample_Barcode).") from err
         stem = file_stem(sample.sample).lower()
         other = seen.setdefault(stem, (sample.sample, sample.source))
         if other[0] != sample.sample:
