@@ -400,3 +400,21 @@ def test_a_too_long_sample_name_says_how_to_rename_it(tmp_path: Path, fasta: Pat
                        case="vcf:sample-name-300-renamed")
     assert renamed.code == 0, renamed.err
     assert read_catalog(tmp_path / "out/SBS96.tsv").data["T1"].sum() == 2
+
+
+# --- a BCF record htslib refuses -----------------------------------------------------------
+
+def test_a_bcf_record_without_ref_names_htslibs_reason(tmp_path: Path, fasta: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A BCF has no text line to diagnose: the message quotes what htslib said of the record
+    (its bcf_record_check warning), not a truncation it cannot know of."""
+    header = pysam.VariantHeader()
+    header.add_line("##contig=<ID=chr1,length=70>")
+    path = tmp_path / "in.bcf"
+    with pysam.VariantFile(str(path), "wb", header=header) as out:
+        out.write(header.new_record(contig="chr1", start=19, stop=20,
+                                    alleles=(CHR1[19], _alt(CHR1[19]))))
+        out.write(header.new_record(contig="chr1", start=46, stop=47))  # no alleles at all
+    outcome = _catalog(capsys, tmp_path / "out", fasta, path, case="bcf:no-ref")
+    assert_clear_error(outcome, f"VCF {path}", "(record 2)", "No REF allele", "bcftools view")
+    assert_nothing_written(tmp_path / "out")

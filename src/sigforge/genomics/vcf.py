@@ -428,7 +428,7 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
                                 [columns.index(name) for name in genotype_columns], layout)
         contig_names = _contig_names(vcf, path)
     check_columns(path, layout, columns)
-    refs = [record[0] for record in scanned.alleles]
+    refs = _refs(path, scanned.alleles, layout.lines)
     _check_records(path, scanned.positions, refs, scanned.alleles, layout.lines)
     _check_contigs(path, contig_names, scanned.rids, layout.lines)
     flat = _flatten(refs, scanned.alleles)
@@ -438,6 +438,18 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
                            scanned.genotypes if genotype_columns else None)
     table.declared_lengths = declared
     return table
+
+
+def _refs(path: Path, alleles: list[tuple[str, ...]], header_lines: int) -> list[str]:
+    """Each record's REF. pysam gives no alleles at all (None) for a record with none, which
+    a BCF can hold: refused like an empty REF, naming the record."""
+    try:
+        return [record[0] for record in alleles]
+    except (TypeError, IndexError):  # None, or an empty tuple
+        row = next(i for i, record in enumerate(alleles) if not record)
+        raise InputError(f"VCF {path}: line {header_lines + row + 1}: the record has no "
+                         "alleles (REF empty); every record needs its reference base(s). "
+                         "Correct or remove that record.") from None
 
 
 class _Flat(NamedTuple):

@@ -55,11 +55,13 @@ def pass_on(said: list[str]) -> None:
 
 
 def htslib_reason(said: list[str]) -> str:
-    """htslib's reasons (its ``[E::function] reason`` lines) in held-back text, or ''; not
-    the missing index of a bgzip VCF, which it reports as an error on every open."""
+    """htslib's reasons (its ``[E::function] reason`` lines, and the warning naming a bad BCF
+    record, which is all it says about one) in held-back text, or ''; not the missing index
+    of a bgzip VCF, which it reports as an error on every open."""
     return "; ".join(line.split("] ", 1)[-1].strip().rstrip(":")
                      for line in "".join(said).splitlines()
-                     if line.startswith("[E::") and not line.startswith("[E::idx_find"))
+                     if (line.startswith("[E::") and not line.startswith("[E::idx_find"))
+                     or line.startswith("[W::bcf_record_check]"))
 
 
 def _read_text_head(path: Path, limit: int = 1 << 20) -> tuple[bytes, str | None]:
@@ -338,7 +340,11 @@ def diagnose_record(path: Path, line: int, err: Exception, header: pysam.Variant
                      columns: int | None, reason: str) -> _Diagnosis:
     """What is wrong with the VCF record on ``line`` that htslib or pysam could not read,
     and the fix. ``reason`` is what htslib said (its ``[E::...]`` lines), quoted when no cause
-    is named."""
+    is named. A BCF has no text line to look at: htslib's reason is all there is."""
+    if columns is None and _read_text_head(path, 4)[0].startswith(b"BCF"):
+        return _Diagnosis("malformed or truncated", f"htslib cannot read that record "
+                          f"({reason or err})", f"Check it with 'bcftools view {path}'; "
+                          "re-create the BCF, or copy it again if it was cut short.")
     raw, broken = _nth_line(path, line)
     if broken:
         return _Diagnosis("truncated", f"the compressed data breaks off there ({broken}): the "
