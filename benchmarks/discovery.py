@@ -137,7 +137,26 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
             "per_rank": metrics[[c for c in PER_RANK if c in metrics.columns]].to_dict(),
             "metrics": rule_inputs(metrics),
             "cv_folds": cv_fold_table(found.cv).to_dict(orient="index") if found.cv else None,
-            "matches": score.matches.to_dict(orient="records")}
+            "matches": score.matches.to_dict(orient="records"),
+            "components": {k: component_records(result, cohort.signatures)
+                           for k, result in found.ranks.items()}}
+
+
+def component_records(result, planted: pd.DataFrame) -> list[dict]:
+    """Per component of one rank: its stability, share of the exposures and best cosine to
+    a planted signature (and which), for replaying rules that keep or drop components."""
+    a = result.signatures.to_numpy(dtype=np.float64)
+    b = planted.loc[result.signatures.index].to_numpy(dtype=np.float64)
+    a = a / np.maximum(np.linalg.norm(a, axis=0, keepdims=True), 1e-300)
+    b = b / np.maximum(np.linalg.norm(b, axis=0, keepdims=True), 1e-300)
+    cosine = a.T @ b
+    totals = result.exposures.to_numpy(dtype=np.float64).sum(axis=1)
+    shares = totals / max(totals.sum(), 1e-300)
+    stability = result.stability["stability"].reindex(result.signatures.columns)
+    return [{"name": str(name), "stability": float(stability.iloc[i]),
+             "share": float(shares[i]), "best_cosine": float(cosine[i].max()),
+             "best": str(planted.columns[int(cosine[i].argmax())])}
+            for i, name in enumerate(result.signatures.columns)]
 
 
 def rule_inputs(metrics: pd.DataFrame) -> dict:
@@ -202,6 +221,8 @@ def main() -> None:
                         help="ranks tried: planted - width .. planted + width")
     parser.add_argument("--ranks", default=None, metavar="LO-HI",
                         help="ranks tried, instead of planted - width .. planted + width")
+    parser.add_argument("--replicates", type=int, default=None,
+                        help="replicates per rank for every cohort (default: the grid's)")
     parser.add_argument("--cohort-seed", type=int, default=None,
                         help="another draw of the PCAWG cohorts (their seed; default: as listed)")
     parser.add_argument("--normalisation", default=NMFOptions.normalisation,
@@ -227,6 +248,7 @@ def main() -> None:
     grid = [(spec, n) for spec, n in COHORTS if args.cohorts is None or spec.name in named]
     grid += [(spec, n) for spec, n in PCAWG_COHORTS if spec.name in named]
     for spec, replicates in grid:
+        replicates = args.replicates or replicates
         if isinstance(spec, PcawgSpec):
             if args.cohort_seed is not None:
                 spec = dataclasses.replace(spec, seed=args.cohort_seed)
