@@ -10,6 +10,10 @@ import pandas as pd
 
 from sigforge._types import FloatArray
 
+#: Largest cell value accepted: 2**53, beyond which float64 holds no longer every whole number
+#: (counts would silently change) and count resampling overflows.
+MAX_CELL = float(2 ** 53)
+
 #: A name that becomes part of a file name: no folder separators, no leading dot or dash
 #: (hidden files, options), no control characters, not '.' or '..'.
 PLAIN_NAME = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9._+-]*")

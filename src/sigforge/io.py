@@ -37,7 +37,7 @@ from sigforge._atomic import (
 )
 from sigforge._errors import InputError, check_regular_file
 from sigforge._text_tables import read_raw_table, row_location, split_labels
-from sigforge._validation import describe_character, first_control_character
+from sigforge._validation import MAX_CELL, describe_character, first_control_character
 
 __all__ = ["ChannelSets", "InputError", "MAX_CELL", "Matrix", "atomic_write",
            "check_regular_file", "current_umask", "discard_output", "file_identity",
@@ -80,9 +80,6 @@ class ChannelSets(Protocol):
         ...
 
 
-#: Largest cell value accepted: 2**53, beyond which float64 holds no longer every whole number
-#: (counts would silently change) and count resampling overflows.
-MAX_CELL = float(2 ** 53)
 
 
 def _bad_cell(values: pd.DataFrame, labels: list[str], path: Path, bad: np.ndarray,
