@@ -143,8 +143,9 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
 
 
 def component_records(result, planted: pd.DataFrame) -> list[dict]:
-    """Per component of one rank: its stability, share of the exposures and best cosine to
-    a planted signature (and which), for replaying rules that keep or drop components."""
+    """Per component of one rank: its stability, share of the exposures, best cosine to a
+    planted signature (and which) and to another component of the rank, for replaying rules
+    that keep or drop components."""
     a = result.signatures.to_numpy(dtype=np.float64)
     b = planted.loc[result.signatures.index].to_numpy(dtype=np.float64)
     a = a / np.maximum(np.linalg.norm(a, axis=0, keepdims=True), 1e-300)
@@ -153,9 +154,12 @@ def component_records(result, planted: pd.DataFrame) -> list[dict]:
     totals = result.exposures.to_numpy(dtype=np.float64).sum(axis=1)
     shares = totals / max(totals.sum(), 1e-300)
     stability = result.stability["stability"].reindex(result.signatures.columns)
+    among = a.T @ a
+    np.fill_diagonal(among, -1.0)
     return [{"name": str(name), "stability": float(stability.iloc[i]),
              "share": float(shares[i]), "best_cosine": float(cosine[i].max()),
-             "best": str(planted.columns[int(cosine[i].argmax())])}
+             "best": str(planted.columns[int(cosine[i].argmax())]),
+             "closest_other": float(among[i].max()) if len(among) > 1 else None}
             for i, name in enumerate(result.signatures.columns)]
 
 
