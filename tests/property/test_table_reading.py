@@ -45,3 +45,31 @@ def test_every_cell_reads_as_python_parses_its_text(rows: list[list[tuple[float,
             return
         data = read_matrix(path).data.to_numpy()
     assert np.array_equal(data, np.array([[float(t) for t in row] for row in texts]))
+
+
+#: Cells a spreadsheet or script may write; some are numbers, most are refused.
+_ODD_CELLS = ["1e3", " 5", "5 ", "0x1A", '"1,5"', "inf", "\u22125", "True", '"5"', "-2", "-0",
+              "9007199254740993", "1e300", "+4", "5.", "007", "1_000", "5\u00a0", "\uff15", "",
+              "NA", "nan", "   "]
+
+
+@pytest.mark.parametrize("cell", _ODD_CELLS)
+def test_both_paths_agree_on_odd_cells(cell: str, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same values or the same message, whether pandas parses the numbers or the text
+    path converts the cells (forced by turning the number path off)."""
+    import sigforge._text_tables as text_tables
+
+    path = tmp_path / "t.tsv"
+    path.write_text(f"Feature\ts1\ts2\ts3\nf1\t1\t2\t3\nf2\t4\t{cell}\t6\nf3\t7\t8\t9\n",
+                    encoding="utf-8")
+
+    def outcome() -> tuple[str, object]:
+        try:
+            return "read", read_matrix(path).data.to_numpy().tolist()
+        except InputError as err:
+            return "refused", str(err)
+
+    fast = outcome()
+    monkeypatch.setattr(text_tables, "_number_frame", lambda *args, **kwargs: None)
+    assert outcome() == fast
