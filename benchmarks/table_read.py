@@ -1,0 +1,94 @@
+"""Reading a large table: ``sigforge.io.read_matrix`` against a plain ``pandas.read_csv``.
+
+Writes (seeded) two tab-separated tables of 20,000 features x 300 columns, one of counts
+(Poisson, mean 5) and one of real values (gamma, written with full precision), the size of an
+expression matrix or a word-count matrix given to the generic layer, and times, alternating
+within every repeat:
+
+- ``read_matrix`` (every check of the reader: fields per line, labels, UTF-8, numbers);
+- ``read_matrix`` with the number path switched off (every cell converted from text, as the
+  reader did before value columns were parsed as numbers);
+- ``pandas.read_csv(..., index_col=0)``, no checks: the floor.
+
+Wall medians of ``--repeats`` in one process; the three reads give the same values (checked).
+
+    python benchmarks/table_read.py --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sigforge._text_tables as text_tables
+from sigforge.io import read_matrix
+
+
+def write_tables(folder: Path, rows: int, columns: int, seed: int) -> dict[str, Path]:
+    """The counts table and the real-valued table, as TSV under ``folder``."""
+    rng = np.random.default_rng(seed)
+    index = pd.Index([f"feature{i}" for i in range(rows)], name="Feature")
+    names = [f"sample{j}" for j in range(columns)]
+    tables = {"counts": pd.DataFrame(rng.poisson(5, (rows, columns)), index, names),
+              "real values": pd.DataFrame(rng.gamma(2.0, 3.0, (rows, columns)), index, names)}
+    paths = {}
+    for name, frame in tables.items():
+        paths[name] = folder / f"{name.replace(' ', '_')}.tsv"
+        frame.to_csv(paths[name], sep="\t")
+    return paths
+
+
+def text_path_read(path: Path) -> pd.DataFrame:
+    """``read_matrix`` with the number path off: every cell converted from text."""
+    number_frame = text_tables._number_frame
+    text_tables._number_frame = lambda *args, **kwargs: None
+    try:
+        return read_matrix(path).data
+    finally:
+        text_tables._number_frame = number_frame
+
+
+READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+    "read_matrix": lambda path: read_matrix(path).data,
+    "read_matrix, text path only": text_path_read,
+    "pandas.read_csv (no checks)": lambda path: pd.read_csv(path, sep="\t", index_col=0),
+}
+
+
+def main() -> None:
+    """Print the median wall time of each reader on each table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--columns", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        paths = write_tables(Path(folder), args.rows, args.columns, args.seed)
+        print(f"| table ({args.rows:,} x {args.columns}) | "
+              + " | ".join(READERS) + " |")
+        print("|---|" + "---|" * len(READERS))
+        for name, path in paths.items():
+            times: dict[str, list[float]] = {reader: [] for reader in READERS}
+            results = {}
+            for _ in range(args.repeats):
+                for reader, read in READERS.items():
+                    start = time.perf_counter()
+                    results[reader] = read(path)
+                    times[reader].append(time.perf_counter() - start)
+            values = [frame.to_numpy(dtype=np.float64) for frame in results.values()]
+            same = all(np.array_equal(values[0], other) for other in values[1:])
+            print(f"| {name} | " + " | ".join(f"{statistics.median(t):.2f} s"
+                                              for t in times.values())
+                  + f" |{'' if same else ' VALUES DIFFER'}")
+
+
+if __name__ == "__main__":
+    main()
