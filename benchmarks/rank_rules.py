@@ -10,6 +10,11 @@ only the rule differs between the columns (the factorisations are the same).
     python benchmarks/rank_rules.py /tmp/grid/results.json /tmp/ro_1/results.json ...
     python benchmarks/rank_rules.py --stratified /tmp/strat8 --data ../shared/data/real
 
+``--drop`` replays instead rules that first drop each rank's components whose stability
+(silhouette) is below a threshold, then choose among ranks by the stability of the kept ones
+(the kept ones are the result): from the per-rank component records the benchmark saves, or
+with ``--stratified`` from each type's saved ranks.
+
 ``--stratified`` replays a finished ``benchmarks/pcawg_stratified.py`` run instead: each
 tumour type's rank is chosen again from its ``rank_metrics.tsv`` (paired CV standard errors
 from its folds), that rank's signatures are merged across types as ``sigforge extract
@@ -114,6 +119,97 @@ def replay_stratified(run: Path, data: Path) -> None:
               + ", ".join(f"{g.split('-')[0]} {k}" for g, k in ranks.items()))
 
 
+#: Stability below which ``--drop`` leaves a component out (None: none is left out).
+DROP_BELOW: tuple[float | None, ...] = (None, 0.0, 0.2, 0.5)
+
+
+def dropped_metrics(metrics: pd.DataFrame, stabilities: dict[int, pd.Series],
+                    below: float | None) -> tuple[pd.DataFrame, dict[int, list[str]]]:
+    """The rule inputs with mean and least stability over the kept components of each rank,
+    and the kept components' names per rank."""
+    table, kept = metrics.copy(), {}
+    for k in table.index:
+        stability = stabilities[int(k)]
+        keep = stability if below is None else stability[stability >= below]
+        kept[int(k)] = [str(name) for name in keep.index]
+        table.loc[k, "mean_stability"] = keep.mean() if len(keep) else -1.0
+        table.loc[k, "min_stability"] = keep.min() if len(keep) else -1.0
+    return table, kept
+
+
+def replay_dropping(rows: list[dict]) -> None:
+    """Print, per cohort and threshold, the rank chosen, the components kept and the
+    distinct planted signatures they match at cosine >= 0.90 (true) and the rest (false)."""
+    totals = {below: [0, 0] for below in DROP_BELOW}
+    print("| cohort (seed) | planted | " + " | ".join(
+        "no dropping" if b is None else f"drop below {b:g}" for b in DROP_BELOW) + " |")
+    print("|---|---|" + "---|" * len(DROP_BELOW))
+    for row in rows:
+        metrics = pd.DataFrame.from_dict(row["metrics"], orient="index")
+        metrics.index = metrics.index.astype(int)
+        records = {int(k): v for k, v in row["components"].items()}
+        stabilities = {k: pd.Series({c["name"]: c["stability"] for c in v})
+                       for k, v in records.items()}
+        folds = None
+        if row.get("cv_folds"):
+            folds = pd.DataFrame.from_dict(row["cv_folds"], orient="index")
+            folds.index = folds.index.astype(int)
+        cells = []
+        for below in DROP_BELOW:
+            table, kept = dropped_metrics(metrics, stabilities, below)
+            k = select_rank(table, RankRule(), folds).rank
+            matched = {c["best"] for c in records[k]
+                       if c["name"] in kept[k] and c["best_cosine"] >= 0.90}
+            tp, fp = len(matched), len(kept[k]) - len(matched)
+            totals[below][0] += tp
+            totals[below][1] += fp
+            cells.append(f"k={k} ({len(kept[k])} kept) {tp}/{fp}")
+        seed = "" if row.get("cohort_seed") is None else f" ({row['cohort_seed']})"
+        print(f"| {row['cohort']}{seed} | {row['true_rank']} | " + " | ".join(cells) + " |")
+    print("| total TP/FP | | " + " | ".join(f"{tp}/{fp}" for tp, fp in totals.values()) + " |")
+
+
+def replay_stratified_dropping(run: Path, data: Path) -> None:
+    """``--stratified --drop``: each type's rank chosen over its kept components, the kept
+    components merged across types, the published processes matched counted."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from pcawg_stratified import MATCH_COSINE, best_matches, published_processes
+
+    from sigforge.genomics.reference import load_reference
+
+    reference = load_reference("COSMIC_v3.6", genome_build="GRCh37").data
+    groups = sorted(p for p in (run / "stratified" / "groups").iterdir() if p.is_dir())
+    processes = published_processes(data / "PCAWG_sigProfiler_SBS_signatures_in_samples.csv",
+                                    [g.name for g in groups])
+    union = sorted(set().union(*processes.values()))
+    for below in DROP_BELOW:
+        chosen, ranks = [], {}
+        for folder in groups:
+            metrics = read_table(folder / "rank_metrics.tsv")
+            metrics.index = metrics.index.astype(int)
+            stabilities = {int(k): read_table(folder / f"k{k}" / "stability.tsv")["stability"]
+                           for k in metrics.index}
+            table, kept = dropped_metrics(metrics, stabilities, below)
+            cv = {}
+            for k in table.index:
+                with np.load(folder / f"k{k}" / "cv.npz") as saved:
+                    cv[int(k)] = {name: saved[name] for name in saved.files}
+            k = select_rank(table, RankRule(), cv_fold_table(cv)).rank
+            names = kept[k]
+            signatures = read_table(folder / f"k{k}" / "signatures.tsv")[names]
+            mutations = read_table(folder / f"k{k}" / "exposures.tsv").sum(axis=1).loc[names]
+            chosen.append(GroupSignatures(folder.name, signatures, mutations))
+            ranks[folder.name] = f"{k} ({len(names)} kept)"
+        merged = merge_group_signatures(chosen, prefix="SBS96").signatures
+        cosines = best_matches(merged, union, reference)
+        found = sum(c >= MATCH_COSINE for c in cosines.values())
+        label = "no dropping" if below is None else f"drop below {below:g}"
+        print(f"{label}: {found} of {len(union)} ({merged.shape[1]} merged signatures); ranks "
+              + ", ".join(f"{g.split('-')[0]} {k}" for g, k in ranks.items()))
+
+
 def main() -> None:
     """Print one line per cohort and variant: chosen rank, TP, FP; then totals."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -121,12 +217,20 @@ def main() -> None:
     parser.add_argument("--stratified", type=Path, default=None,
                         help="a finished benchmarks/pcawg_stratified.py --out folder")
     parser.add_argument("--data", type=Path, default=Path("../shared/data/real"))
+    parser.add_argument("--drop", action="store_true",
+                        help="replay dropping unstable components (see the module docstring)")
     args = parser.parse_args()
     if args.stratified is not None:
-        replay_stratified(args.stratified, args.data)
+        if args.drop:
+            replay_stratified_dropping(args.stratified, args.data)
+        else:
+            replay_stratified(args.stratified, args.data)
         return
     rows = [row for path in args.results for row in json.loads(path.read_text())
             if "metrics" in row]
+    if args.drop:
+        replay_dropping([row for row in rows if "components" in row])
+        return
     totals = {name: [0, 0, 0] for name in VARIANTS}
     print("| cohort (seed) | planted | " + " | ".join(VARIANTS) + " |")
     print("|---|---|" + "---|" * len(VARIANTS))
