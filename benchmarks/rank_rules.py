@@ -83,16 +83,23 @@ def _group_choice(folder: Path, rule: RankRule, veto: bool) -> int:
     metrics.index = metrics.index.astype(int)
     metrics = metrics.drop(columns=[c for c in ("stable", "gap_consistent", "candidate",
                                                 "accepted", "selected") if c in metrics])
-    cv = {}
-    for k in metrics.index:
-        with np.load(folder / f"k{k}" / "cv.npz") as saved:
-            cv[int(k)] = {name: saved[name] for name in saved.files}
-    folds = cv_fold_table(cv)
+    folds = _group_cv_folds(folder, metrics.index)
     return vetoed_choice(metrics, rule, folds) if veto else select_rank(metrics, rule, folds).rank
 
 
-def replay_stratified(run: Path, data: Path) -> None:
-    """Print, per variant, each type's rank and the published processes the merge finds."""
+def _group_cv_folds(folder: Path, ranks: pd.Index) -> pd.DataFrame:
+    """A group folder's per-rank, per-fold CV errors (for paired standard errors)."""
+    cv = {}
+    for k in ranks:
+        with np.load(folder / f"k{k}" / "cv.npz") as saved:
+            cv[int(k)] = {name: saved[name] for name in saved.files}
+    return cv_fold_table(cv)
+
+
+def _stratified_scorer(run: Path, data: Path):  # noqa: ANN202
+    """The group folders of a stratified run, and a function that merges chosen group
+    signatures as ``sigforge extract --groups`` does and prints how many published processes
+    the merged set matches (with the ranks chosen per group)."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -105,18 +112,29 @@ def replay_stratified(run: Path, data: Path) -> None:
     processes = published_processes(data / "PCAWG_sigProfiler_SBS_signatures_in_samples.csv",
                                     [g.name for g in groups])
     union = sorted(set().union(*processes.values()))
-    for name, (rule, veto) in VARIANTS.items():
-        ranks, chosen = {}, []
-        for folder in groups:
-            k = ranks[folder.name] = _group_choice(folder, rule, veto)
-            signatures = read_table(folder / f"k{k}" / "signatures.tsv")
-            mutations = read_table(folder / f"k{k}" / "exposures.tsv").sum(axis=1)
-            chosen.append(GroupSignatures(folder.name, signatures, mutations))
+
+    def report(label: str, chosen: list[GroupSignatures], ranks: dict[str, str]) -> None:
         merged = merge_group_signatures(chosen, prefix="SBS96").signatures
         cosines = best_matches(merged, union, reference)
         found = sum(c >= MATCH_COSINE for c in cosines.values())
-        print(f"{name}: {found} of {len(union)} ({merged.shape[1]} merged signatures); ranks "
+        print(f"{label}: {found} of {len(union)} ({merged.shape[1]} merged signatures); ranks "
               + ", ".join(f"{g.split('-')[0]} {k}" for g, k in ranks.items()))
+
+    return groups, report
+
+
+def replay_stratified(run: Path, data: Path) -> None:
+    """Print, per variant, each type's rank and the published processes the merge finds."""
+    groups, report = _stratified_scorer(run, data)
+    for name, (rule, veto) in VARIANTS.items():
+        ranks, chosen = {}, []
+        for folder in groups:
+            k = _group_choice(folder, rule, veto)
+            ranks[folder.name] = str(k)
+            signatures = read_table(folder / f"k{k}" / "signatures.tsv")
+            mutations = read_table(folder / f"k{k}" / "exposures.tsv").sum(axis=1)
+            chosen.append(GroupSignatures(folder.name, signatures, mutations))
+        report(name, chosen, ranks)
 
 
 #: Stability below which ``--drop`` leaves a component out (None: none is left out).
@@ -172,18 +190,7 @@ def replay_dropping(rows: list[dict]) -> None:
 def replay_stratified_dropping(run: Path, data: Path) -> None:
     """``--stratified --drop``: each type's rank chosen over its kept components, the kept
     components merged across types, the published processes matched counted."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from pcawg_stratified import MATCH_COSINE, best_matches, published_processes
-
-    from sigforge.genomics.reference import load_reference
-
-    reference = load_reference("COSMIC_v3.6", genome_build="GRCh37").data
-    groups = sorted(p for p in (run / "stratified" / "groups").iterdir() if p.is_dir())
-    processes = published_processes(data / "PCAWG_sigProfiler_SBS_signatures_in_samples.csv",
-                                    [g.name for g in groups])
-    union = sorted(set().union(*processes.values()))
+    groups, report = _stratified_scorer(run, data)
     for below in DROP_BELOW:
         chosen, ranks = [], {}
         for folder in groups:
@@ -192,22 +199,13 @@ def replay_stratified_dropping(run: Path, data: Path) -> None:
             stabilities = {int(k): read_table(folder / f"k{k}" / "stability.tsv")["stability"]
                            for k in metrics.index}
             table, kept = dropped_metrics(metrics, stabilities, below)
-            cv = {}
-            for k in table.index:
-                with np.load(folder / f"k{k}" / "cv.npz") as saved:
-                    cv[int(k)] = {name: saved[name] for name in saved.files}
-            k = select_rank(table, RankRule(), cv_fold_table(cv)).rank
+            k = select_rank(table, RankRule(), _group_cv_folds(folder, table.index)).rank
             names = kept[k]
             signatures = read_table(folder / f"k{k}" / "signatures.tsv")[names]
             mutations = read_table(folder / f"k{k}" / "exposures.tsv").sum(axis=1).loc[names]
             chosen.append(GroupSignatures(folder.name, signatures, mutations))
             ranks[folder.name] = f"{k} ({len(names)} kept)"
-        merged = merge_group_signatures(chosen, prefix="SBS96").signatures
-        cosines = best_matches(merged, union, reference)
-        found = sum(c >= MATCH_COSINE for c in cosines.values())
-        label = "no dropping" if below is None else f"drop below {below:g}"
-        print(f"{label}: {found} of {len(union)} ({merged.shape[1]} merged signatures); ranks "
-              + ", ".join(f"{g.split('-')[0]} {k}" for g, k in ranks.items()))
+        report("no dropping" if below is None else f"drop below {below:g}", chosen, ranks)
 
 
 def main() -> None:
