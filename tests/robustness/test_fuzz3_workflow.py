@@ -275,3 +275,21 @@ def test_dry_run_refuses_nan_bounds_and_missing_files(tmp_path: Path) -> None:
         (workdir / "config" / name).write_text(text)
         found = _dry_failure(workdir, "--configfile", f"config/{name}")
         assert f"config/{name}" in found and fragment in found, found
+
+
+def test_vcf_only_keys_are_refused_in_matrix_mode() -> None:
+    """refit.restrict_to or a reference set by the user in a matrix config would be silently
+    ignored: refused, naming them. The shipped values (a copy of config/config.yaml with
+    'type' changed) and vcf mode are left alone."""
+    shipped = str(REPO / "config/config.yaml")
+    matrix = {**SHIPPED, "type": "matrix"}
+    own = configs.UserConfig(("m.yaml",), {"type": "matrix", "reference": "my.fa",
+                                           "refit": {"restrict_to": ["SBS1"], "bootstrap": 5}})
+    found = _error(configs.check_mode_keys, matrix, own, shipped)
+    for fragment in ("config (m.yaml)", "reference, refit.restrict_to", "'type' is 'matrix'",
+                     "set 'type: vcf'"):
+        assert fragment in found, found
+    assert "bootstrap" not in found
+    copied = configs.UserConfig(("m.yaml",), {**SHIPPED, "type": "matrix"})
+    configs.check_mode_keys(matrix, copied, shipped)
+    configs.check_mode_keys({**SHIPPED, "type": "vcf"}, own, shipped)

@@ -147,6 +147,18 @@ def test_bad_matrix_fails_before_any_job(tmp_path: Path) -> None:
     assert "Job stats" not in run.stdout
 
 
+def test_vcf_only_refit_key_fails_before_any_job_in_matrix_mode(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path)
+    shutil.copytree(REPO / "resources/matrix_example", workdir / "resources/matrix_example")
+    config = write_config(workdir, {"type": "matrix", "matrix": {
+        "path": "resources/matrix_example/bars.tsv", "name": "BARS"},
+        "refit": {"restrict_to": ["SBS1"]}})
+    run = snakemake(workdir, "-n", "--configfile", str(config))
+    assert run.returncode != 0
+    assert "refit.restrict_to only apply to vcf mode" in run.stdout, run.stdout[-2000:]
+    assert "Job stats" not in run.stdout
+
+
 def test_matrix_mode_dry_run_has_no_genomics_jobs(tmp_path: Path) -> None:
     workdir = copy_workflow(tmp_path)
     shutil.copytree(REPO / "resources/matrix_example", workdir / "resources/matrix_example")

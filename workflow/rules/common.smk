@@ -46,6 +46,7 @@ if MAIN:
     checked(configs.check_finite, config, SOURCE)
     checked(configs.check_settings, config, SOURCE)
     checked(configs.check_user_config, config, USER_CONFIG, SHIPPED_CONFIG)
+    checked(configs.check_mode_keys, config, USER_CONFIG, SHIPPED_CONFIG)
 
 # Every output, log and benchmark lives under OUT (config outdir): runs with different
 # outdirs in one checkout never mix.

@@ -216,6 +216,37 @@ def read_config_files(shipped: str, user_files: Sequence[str | Path],
     return UserConfig(tuple(names), values)
 
 
+#: Keys that only vcf mode reads: set in a matrix or joint config, they would do nothing.
+VCF_ONLY_KEYS = ("samples", "reference", "genome_build", "signatures", "catalog")
+#: Keys of the refit section that only vcf mode reads (matrix and joint mode refit their own
+#: components: no reference set, genome, tumour type or regions).
+VCF_ONLY_REFIT_KEYS = ("signatures", "restrict_to", "tumour_type", "assay",
+                       "include_artefacts", "regions_of_interest", "novel_below")
+
+
+def check_mode_keys(config: Mapping[str, Any], user: UserConfig, shipped: str) -> None:
+    """Refuse, in matrix and joint mode, a user config that sets a vcf-mode key to a value of
+    its own (``refit.restrict_to: [SBS1]``, a ``reference``): it would be silently ignored.
+    A value equal to the shipped config's (a copy of config/config.yaml with ``type``
+    changed) is left alone."""
+    if config.get("type", "vcf") == "vcf" or not user.given:
+        return
+    base = load_config_file(shipped) if Path(shipped).exists() else {}
+    ignored = [key for key in VCF_ONLY_KEYS
+               if key in user.values and user.values[key] != base.get(key)]
+    refit, base_refit = user.values.get("refit"), base.get("refit") or {}
+    if isinstance(refit, Mapping):
+        ignored += [f"refit.{key}" for key in VCF_ONLY_REFIT_KEYS
+                    if key in refit and refit[key] != base_refit.get(key)]
+    if ignored:
+        files = ", ".join(user.files) or "--config"
+        raise InputError(f"config ({files}): {', '.join(ignored)} only apply to vcf mode, but "
+                         f"'type' is '{config.get('type')}': they would be ignored (matrix and "
+                         "joint mode factor the given tables and refit their own components; "
+                         "there is no reference set, genome or sample sheet). Remove them, or "
+                         "set 'type: vcf'.")
+
+
 def check_user_config(config: Mapping[str, Any], user: UserConfig, shipped: str) -> None:
     """Refuse a user config that leans on the shipped example's data without saying so.
 
