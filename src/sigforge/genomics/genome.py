@@ -107,13 +107,13 @@ class ReferenceGenome:
             logger.info("building FASTA index %s.fai (one-off; needs write access beside the "
                         "FASTA)", self.path)
         self._fasta = _open_fasta(self.path, building)
+        new_gzi = gzi if bgzf and not gzi_existed else None
         if building:
-            self._check_new_index(fai, gzi if bgzf and not gzi_existed else None)
+            self._check_new_index(fai, new_gzi)
         self.lengths: dict[str, int] = dict(
             zip(self._fasta.references, self._fasta.lengths, strict=True))
         self._resolved: dict[str, str | None] = {}
-        self._check_names([fai, gzi] if building and not gzi_existed else
-                          [fai] if building else [])
+        self._check_names([p for p in (fai, new_gzi) if p is not None] if building else [])
 
     def _check_names(self, built: list[Path]) -> None:
         """Refuse a sequence under a '>' line without a name (htslib indexes it as contig
