@@ -229,6 +229,9 @@ def main() -> None:
                         help="replicates per rank for every cohort (default: the grid's)")
     parser.add_argument("--cohort-seed", type=int, default=None,
                         help="another draw of the PCAWG cohorts (their seed; default: as listed)")
+    parser.add_argument("--seed-offset", type=int, default=0,
+                        help="another draw of every cohort: each listed seed plus this "
+                             "(--cohort-seed still sets the PCAWG cohorts' seed)")
     parser.add_argument("--normalisation", default=NMFOptions.normalisation,
                         help="sigforge's extract.normalisation")
     parser.add_argument("--cap", type=float, default=NMFOptions.cap,
@@ -253,6 +256,7 @@ def main() -> None:
     grid += [(spec, n) for spec, n in PCAWG_COHORTS if spec.name in named]
     for spec, replicates in grid:
         replicates = args.replicates or replicates
+        spec = dataclasses.replace(spec, seed=spec.seed + args.seed_offset)
         if isinstance(spec, PcawgSpec):
             if args.cohort_seed is not None:
                 spec = dataclasses.replace(spec, seed=args.cohort_seed)

@@ -10,10 +10,11 @@ only the rule differs between the columns (the factorisations are the same).
     python benchmarks/rank_rules.py /tmp/grid/results.json /tmp/ro_1/results.json ...
     python benchmarks/rank_rules.py --stratified /tmp/strat8 --data ../shared/data/real
 
-``--drop`` replays instead rules that first drop each rank's components whose stability
-(silhouette) is below a threshold, then choose among ranks by the stability of the kept ones
-(the kept ones are the result): from the per-rank component records the benchmark saves, or
-with ``--stratified`` from each type's saved ranks.
+``--drop`` replays the rule under other values of ``drop_below_stability`` (step 0 of
+:mod:`sigforge.discovery.rank`: components below it are left out of each rank, the tests use
+the kept ones, a larger rank must keep more): from the per-rank component records the
+benchmark saves, or with ``--stratified`` from each type's saved ranks. The other replays use
+the rule's default threshold.
 
 ``--stratified`` replays a finished ``benchmarks/pcawg_stratified.py`` run instead: each
 tumour type's rank is chosen again from its ``rank_metrics.tsv`` (paired CV standard errors
@@ -137,30 +138,33 @@ def replay_stratified(run: Path, data: Path) -> None:
         report(name, chosen, ranks)
 
 
-#: Stability below which ``--drop`` leaves a component out (None: none is left out).
-DROP_BELOW: tuple[float | None, ...] = (None, 0.0, 0.2, 0.5)
+#: ``drop_below_stability`` values ``--drop`` replays (-1: every component kept).
+DROP_BELOW: tuple[float, ...] = (-1.0, 0.0, 0.2, 0.5)
 
 
-def dropped_metrics(metrics: pd.DataFrame, stabilities: dict[int, pd.Series],
-                    below: float | None) -> tuple[pd.DataFrame, dict[int, list[str]]]:
-    """The rule inputs with mean and least stability over the kept components of each rank,
-    and the kept components' names per rank."""
-    table, kept = metrics.copy(), {}
-    for k in table.index:
-        stability = stabilities[int(k)]
-        keep = stability if below is None else stability[stability >= below]
-        kept[int(k)] = [str(name) for name in keep.index]
-        table.loc[k, "mean_stability"] = keep.mean() if len(keep) else -1.0
-        table.loc[k, "min_stability"] = keep.min() if len(keep) else -1.0
-    return table, kept
+def _drop_label(below: float) -> str:
+    """A column heading of the ``--drop`` replays."""
+    return "keep every component" if below <= -1 else f"drop below {below:g}"
+
+
+def dropping_choice(metrics: pd.DataFrame, stabilities: dict[int, pd.Series], below: float,
+                    folds: pd.DataFrame | None) -> tuple[int, list[str]]:
+    """The rank :func:`select_rank` chooses with ``drop_below_stability=below`` (the
+    threshold's only change to the default rule), and the names of its kept components."""
+    table = metrics.drop(columns=[c for c in ("stable", "gap_consistent", "candidate",
+                                              "accepted", "selected", "kept_components",
+                                              "kept_mean_stability", "kept_min_stability")
+                                  if c in metrics])
+    choice = select_rank(table, RankRule(drop_below_stability=below), folds, stabilities)
+    kept = [str(name) for name in stabilities[choice.rank].index if name not in choice.dropped]
+    return choice.rank, kept
 
 
 def replay_dropping(rows: list[dict]) -> None:
     """Print, per cohort and threshold, the rank chosen, the components kept and the
     distinct planted signatures they match at cosine >= 0.90 (true) and the rest (false)."""
     totals = {below: [0, 0] for below in DROP_BELOW}
-    print("| cohort (seed) | planted | " + " | ".join(
-        "no dropping" if b is None else f"drop below {b:g}" for b in DROP_BELOW) + " |")
+    print("| cohort (seed) | planted | " + " | ".join(map(_drop_label, DROP_BELOW)) + " |")
     print("|---|---|" + "---|" * len(DROP_BELOW))
     for row in rows:
         metrics = pd.DataFrame.from_dict(row["metrics"], orient="index")
@@ -174,14 +178,13 @@ def replay_dropping(rows: list[dict]) -> None:
             folds.index = folds.index.astype(int)
         cells = []
         for below in DROP_BELOW:
-            table, kept = dropped_metrics(metrics, stabilities, below)
-            k = select_rank(table, RankRule(), folds).rank
+            k, kept = dropping_choice(metrics, stabilities, below, folds)
             matched = {c["best"] for c in records[k]
-                       if c["name"] in kept[k] and c["best_cosine"] >= 0.90}
-            tp, fp = len(matched), len(kept[k]) - len(matched)
+                       if c["name"] in kept and c["best_cosine"] >= 0.90}
+            tp, fp = len(matched), len(kept) - len(matched)
             totals[below][0] += tp
             totals[below][1] += fp
-            cells.append(f"k={k} ({len(kept[k])} kept) {tp}/{fp}")
+            cells.append(f"k={k} ({len(kept)} kept) {tp}/{fp}")
         seed = "" if row.get("cohort_seed") is None else f" ({row['cohort_seed']})"
         print(f"| {row['cohort']}{seed} | {row['true_rank']} | " + " | ".join(cells) + " |")
     print("| total TP/FP | | " + " | ".join(f"{tp}/{fp}" for tp, fp in totals.values()) + " |")
@@ -198,14 +201,13 @@ def replay_stratified_dropping(run: Path, data: Path) -> None:
             metrics.index = metrics.index.astype(int)
             stabilities = {int(k): read_table(folder / f"k{k}" / "stability.tsv")["stability"]
                            for k in metrics.index}
-            table, kept = dropped_metrics(metrics, stabilities, below)
-            k = select_rank(table, RankRule(), _group_cv_folds(folder, table.index)).rank
-            names = kept[k]
+            k, names = dropping_choice(metrics, stabilities, below,
+                                       _group_cv_folds(folder, metrics.index))
             signatures = read_table(folder / f"k{k}" / "signatures.tsv")[names]
             mutations = read_table(folder / f"k{k}" / "exposures.tsv").sum(axis=1).loc[names]
             chosen.append(GroupSignatures(folder.name, signatures, mutations))
             ranks[folder.name] = f"{k} ({len(names)} kept)"
-        report("no dropping" if below is None else f"drop below {below:g}", chosen, ranks)
+        report(_drop_label(below), chosen, ranks)
 
 
 def main() -> None:

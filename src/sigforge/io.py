@@ -215,6 +215,18 @@ def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | Non
     return Matrix(numeric, name, str(path))
 
 
+#: How tables store real numbers: ten significant digits (see :func:`as_written`).
+FLOAT_FORMAT = "%.10g"
+
+
+def as_written(values: np.ndarray) -> np.ndarray:
+    """``values`` as a table written by this module reads them back (:data:`FLOAT_FORMAT`):
+    for numbers a result carries in memory and in its files alike, so that a decision taken
+    on them is the same in one process and in separate jobs."""
+    array = np.asarray(values, dtype=float)
+    return np.array([float(FLOAT_FORMAT % v) for v in array.ravel()]).reshape(array.shape)
+
+
 def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
                  label: str = "MutationType", integer: bool = False) -> None:
     """Write a labelled table as TSV atomically; ``integer`` writes counts without decimals.
@@ -231,7 +243,7 @@ def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
     if integer:
         out = out.round().astype(np.int64)
     with atomic_write(path) as handle:
-        out.to_csv(handle, sep="\t", float_format="%.10g")
+        out.to_csv(handle, sep="\t", float_format=FLOAT_FORMAT)
 
 
 def read_table(path: str | os.PathLike[str], *, written_by_sigforge: bool = True
@@ -273,7 +285,7 @@ def _damaged(path: str | os.PathLike[str], err: Exception) -> InputError:
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write a plain TSV table atomically, index included."""
     with atomic_write(path) as handle:
-        frame.to_csv(handle, sep="\t", float_format="%.10g")
+        frame.to_csv(handle, sep="\t", float_format=FLOAT_FORMAT)
 
 
 def write_json(payload: dict[str, Any], path: str | os.PathLike[str]) -> None:

@@ -127,6 +127,59 @@ def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> N
     assert provenance["catalog_name"] == "SBS96"
 
 
+
+def test_a_component_left_out_is_left_out_alike_by_extract_and_the_stage_commands(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two planted signatures factored at k = 3: the third component is not reproduced by the
+    replicates (stability -0.84) and is left out; signatures, exposures (refitted to the two
+    kept) and provenance are the same bits from extract and from select-rank; select-rank
+    without the catalog cannot refit and says what to add."""
+    from sigforge.testing import planted_counts
+
+    counts = planted_counts(96, 12, 2, burden=800, rng=4).counts
+    catalog = pd.DataFrame(counts, index=SBS96_CHANNELS, columns=[f"S{j}" for j in range(12)])
+    write_matrix(catalog, tmp_path / "SBS96.tsv", integer=True)
+    shared = ["--catalog", str(tmp_path / "SBS96.tsv"), "--seed", "5", "--max-iter", "300",
+              "--min-iter", "20"]
+    run = ["--ranks", "3", "--replicates", "3", "--cv-folds", "0"]
+    assert main(["replicates", *shared, "--k", "3", "--first", "0", "--count", "3",
+                 "--out", str(tmp_path / "k3.npz")]) == 0
+    assert main(["consensus", "--catalog", str(tmp_path / "SBS96.tsv"), "--seed", "5",
+                 "--k", "3", "--chunks", str(tmp_path / "k3.npz"),
+                 "--out", str(tmp_path / "stage" / "k3")]) == 0
+    rank_dirs = ["--rank-dirs", str(tmp_path / "stage" / "k3")]
+    capsys.readouterr()
+    assert main(["select-rank", *rank_dirs, *shared[2:], *run,
+                 "--out", str(tmp_path / "nocatalog")]) != 0
+    message = capsys.readouterr().err
+    assert "SBS96C" in message and "--catalog" in message and "-1" in message
+    assert not (tmp_path / "nocatalog" / "signatures.tsv").exists()
+    assert main(["select-rank", *rank_dirs, *shared, *run, "--out", str(tmp_path / "stage")]) == 0
+    assert main(["-q", "extract", *shared, *run, "--out", str(tmp_path / "one")]) == 0
+    for name in ("rank_metrics.tsv", "signatures.tsv", "exposures.tsv", "stability.tsv",
+                 "provenance.json"):
+        assert (tmp_path / "stage" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    provenance = read_json(tmp_path / "one" / "provenance.json")
+    assert provenance["chosen_rank"] == 3 and provenance["dropped_components"] == ["SBS96C"]
+    assert "SBS96C (-0.84)" in provenance["reason"]
+    assert provenance["rank_rule"]["drop_below_stability"] == 0.0
+    signatures = read_catalog(tmp_path / "one" / "signatures.tsv").data
+    exposures = pd.read_csv(tmp_path / "one" / "exposures.tsv", sep="\t", index_col=0)
+    assert list(signatures.columns) == ["SBS96A", "SBS96B"]
+    assert list(exposures.index) == ["SBS96A", "SBS96B"]
+    # The left-out component's mutations went to the kept ones (refitted, not just cut).
+    whole = read_catalog(tmp_path / "one" / "k3" / "signatures.tsv").data
+    assert list(whole.columns) == ["SBS96A", "SBS96B", "SBS96C"]  # the rank folder is whole
+    before = pd.read_csv(tmp_path / "one" / "k3" / "exposures.tsv", sep="\t", index_col=0)
+    assert before.loc["SBS96C"].sum() > 100
+    gained = exposures.sum(axis=0) - before.loc[["SBS96A", "SBS96B"]].sum(axis=0)
+    assert (gained >= -1e-6).all() and gained.sum() > 0.5 * before.loc["SBS96C"].sum()
+    np.testing.assert_allclose(exposures.sum(axis=0), catalog.sum(axis=0), rtol=0.05)
+    assert main(["-q", "extract", *shared, *run, "--drop-below-stability", "-1",
+                 "--out", str(tmp_path / "all")]) == 0
+    assert read_json(tmp_path / "all" / "provenance.json")["dropped_components"] == []
+    assert read_catalog(tmp_path / "all" / "signatures.tsv").data.shape[1] == 3
+
 def test_select_rank_refuses_ranks_other_than_its_rank_dirs(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from sigforge.testing import planted_counts

@@ -45,6 +45,8 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
      ("extract", "select-rank"), "min_component_stability"),
     ("rank.min_error_gain", RankRule().min_error_gain, ("extract", "select-rank"),
      "min_error_gain"),
+    ("rank.drop_below_stability", RankRule().drop_below_stability, ("extract", "select-rank"),
+     "drop_below_stability"),
     ("rank.cv_folds", CVOptions().folds, ("extract", "cross-validate", "select-rank"),
      "cv_folds"),
     ("rank.cv_holdout", CVOptions().holdout, ("extract", "cross-validate"), "cv_holdout"),

@@ -370,3 +370,64 @@ def test_a_fallback_at_the_smallest_rank_tried_is_an_edge() -> None:
     stable = fallback.assign(mean_stability=[0.95, 0.5, 0.4, 0.3, 0.3],
                              min_stability=[0.9, 0.1, 0.0, -0.2, -0.5])
     assert select_rank(stable).rank == low and select_rank(stable).edge == ""
+
+
+def _stabilities(values: dict[int, list[float]]) -> dict[int, pd.Series]:
+    """Per rank, each component's stability, named as discovery names them."""
+    return {k: pd.Series(v, index=[f"X{chr(65 + i)}" for i in range(len(v))])
+            for k, v in values.items()}
+
+
+def test_unreproduced_components_are_left_out_before_the_rule_looks_at_a_rank() -> None:
+    """A rank whose only fault is one component below 0 (a split or a mixture the replicates
+    do not reproduce) is a candidate over its kept components; the choice names the one left
+    out, and its reason says so."""
+    stabilities = _stabilities({2: [0.99, 0.98], 3: [0.98, 0.95, 0.90],
+                                4: [0.97, 0.93, 0.90, -0.30]})
+    metrics = pd.DataFrame({"mean_stability": [0.985, 0.943, 0.625],
+                            "min_stability": [0.98, 0.90, -0.30],
+                            "kl_divergence": [500.0, 300.0, 250.0]},
+                           index=pd.Index([2, 3, 4], name="k"))
+    kept = select_rank(metrics, None, None, _stabilities({2: [0.99, 0.98], 3: [0.98, 0.95, 0.90],
+                                                           4: [0.97, 0.93, 0.90, 0.85]}))
+    assert kept.rank == 4 and kept.dropped == ()
+    choice = select_rank(metrics, None, None, stabilities)
+    # k = 4 keeps 3 components: no more than k = 3, so it is not accepted over it.
+    assert choice.metrics["kept_components"].tolist() == [2, 3, 3]
+    assert choice.metrics.loc[4, "candidate"] and not choice.metrics.loc[4, "accepted"]
+    assert choice.rank == 3 and choice.dropped == ()
+    # With a fifth component that is reproduced, k = 5 adds one: accepted, XD left out.
+    five = pd.concat([metrics, pd.DataFrame({"mean_stability": [0.676], "min_stability": [-0.3],
+                                             "kl_divergence": [200.0]},
+                                            index=pd.Index([5], name="k"))])
+    stabilities.update(_stabilities({5: [0.97, 0.93, 0.90, -0.30, 0.88]}))
+    choice = select_rank(five, None, None, stabilities)
+    assert choice.rank == 5 and choice.dropped == ("XD",)
+    assert choice.metrics.loc[5, "kept_mean_stability"] == pytest.approx(0.92)
+    assert choice.metrics.loc[5, "kept_min_stability"] == pytest.approx(0.88)
+    assert "XD (-0.30)" in choice.reason and "1 of the 5 components" in choice.reason
+    # Every component kept (-1): k = 5's least stable component fails the rule again.
+    keep_all = select_rank(five, RankRule(drop_below_stability=-1.0), None, stabilities)
+    assert keep_all.rank == 3 and keep_all.dropped == ()
+    assert keep_all.metrics["kept_components"].tolist() == [2, 3, 4, 5]
+    # A rank the user fixed keeps every component.
+    fixed = select_rank(five, RankRule(fixed_rank=5), None, stabilities)
+    assert fixed.rank == 5 and fixed.dropped == ()
+
+
+def test_without_component_stabilities_every_component_is_kept() -> None:
+    metrics = _metrics(mean_stability=[0.99, 0.98, 0.6, 0.5, 0.4],
+                       min_stability=[0.98, 0.97, -0.2, -0.3, -0.4],
+                       kl_divergence=[500.0, 300.0, 250.0, 240.0, 230.0])
+    choice = select_rank(metrics)
+    assert choice.dropped == () and choice.rank == 3
+    assert (choice.metrics["kept_components"] == choice.metrics.index).all()
+
+
+def test_a_wholly_unreproduced_rank_keeps_its_components() -> None:
+    from sigforge.discovery.rank import kept_components
+
+    stability = pd.Series([-0.2, -0.5], index=["XA", "XB"])
+    assert kept_components(stability, RankRule()).index.tolist() == ["XA", "XB"]
+    with pytest.raises(ValueError, match="drop-below-stability"):
+        RankRule(drop_below_stability=1.5)

@@ -213,6 +213,32 @@ def test_a_factored_id83_section_and_an_sbs288_catalog(tmp_path: Path) -> None:
     assert nav == ["#context-sbs96", "#context-sbs288", "#context-dbs78", "#context-id83"]
 
 
+
+def test_a_rank_with_components_left_out_says_how_many_signatures_it_kept(
+        tmp_path: Path) -> None:
+    """k = 3 chosen, one unreproduced component left out (signatures.tsv holds the other
+    two): the status line, the run summary and the reason say so; k is not shown as the
+    number of signatures."""
+    from sigforge.io import read_json, write_json
+
+    run = write_run(tmp_path, patients=False)
+    provenance_path = run.root / "extract" / "SBS96" / "provenance.json"
+    provenance = read_json(provenance_path)
+    reason = ("k=3 is the largest candidate rank. 1 of the 3 components of k=3 was left out, "
+              "its stability below 0 (not reproduced by the bootstrap replicates): "
+              "SBS96C (-0.41).")
+    write_json({**provenance, "chosen_rank": 3, "reason": reason,
+                "dropped_components": ["SBS96C"]}, provenance_path)
+    assert main(run.args) == 0
+    parsed = _Page()
+    parsed.feed((run.root / "report" / "cohort.html").read_text(encoding="utf-8"))
+    status = parsed.text("status")
+    assert "k = 3, of whose components 2 are the de novo signatures" in status
+    assert "1 not reproduced by the bootstrap replicates was left out" in status
+    summary = {row[0]: row[1] for row in parsed.tables["run-info"]}
+    assert summary["mutation types"].startswith("SBS96: k = 3 (2 signatures kept);")
+    assert "SBS96C (-0.41)" in parsed.text("context-sbs96")
+
 def test_sample_quality_of_a_perfect_fit_and_an_empty_sample() -> None:
     signatures = pd.DataFrame({"A": [0.5, 0.5, 0.0], "B": [0.0, 0.25, 0.75]},
                               index=["x", "y", "z"])

@@ -86,6 +86,7 @@ rule select_rank:
         mean=CV["min_mean_stability"],
         component=CV["min_component_stability"],
         gain=CV["min_error_gain"],
+        drop=CV["drop_below_stability"],
         outdir=subpath(output.metrics, parent=True),
     threads: 1
     resources:
@@ -107,4 +108,5 @@ rule select_rank:
         " --cv-holdout {params.holdout:q} --cv-block {params.block:q}"
         " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q} {params.fixed:q}"
         " --min-mean-stability {params.mean:q} --min-component-stability {params.component:q}"
-        " --min-error-gain {params.gain:q} --out {params.outdir:q} 2> {log:q}"
+        " --min-error-gain {params.gain:q} --drop-below-stability {params.drop:q}"
+        " --out {params.outdir:q} 2> {log:q}"

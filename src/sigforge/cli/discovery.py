@@ -58,6 +58,7 @@ from sigforge.discovery.pipeline import (
     RankResult,
     choose_rank,
     chunk_ranges,
+    keep_components,
     merge_chunks,
     run_discovery,
     solve_replicates,
@@ -183,13 +184,14 @@ def _rank_rule(args: argparse.Namespace) -> RankRule:
     """The rank rule from the command-line flags."""
     return RankRule(min_mean_stability=args.min_mean_stability,
                     min_component_stability=args.min_component_stability,
-                    min_error_gain=args.min_error_gain, fixed_rank=args.fixed_rank)
+                    min_error_gain=args.min_error_gain, fixed_rank=args.fixed_rank,
+                    drop_below_stability=args.drop_below_stability)
 
 
-def _write_selection(results: list[RankResult], choice: RankChoice, out: Path,
+def _write_selection(chosen: RankResult, choice: RankChoice, out: Path,
                      facts: dict[str, Any]) -> None:
-    """Write rank_metrics.tsv, the chosen rank's tables and provenance.json."""
-    chosen = next(r for r in results if r.k == choice.rank)
+    """Write rank_metrics.tsv, the chosen rank's tables (``chosen``: its kept components, see
+    :func:`keep_components`) and provenance.json, which names the components left out."""
     write_table(choice.metrics, out / "rank_metrics.tsv")
     write_matrix(chosen.signatures, out / "signatures.tsv")
     write_matrix(chosen.exposures, out / "exposures.tsv", label="Signature")
@@ -197,6 +199,7 @@ def _write_selection(results: list[RankResult], choice: RankChoice, out: Path,
     write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": choice.rank, "reason": choice.reason,
                 "rank_caution": choice.caution, "rank_edge": choice.edge,
+                "dropped_components": list(choice.dropped),
                 **facts}, out / "provenance.json")
     logger.info("chosen rank: %s", choice.reason)
     if choice.edge:
@@ -236,7 +239,18 @@ def select_rank(args: argparse.Namespace) -> None:
         return
     check_rank_metrics(folders, results)
     choice = choose_rank(results, _rank_rule(args), read_cv(args.cv, ranks) or None)
-    _write_selection(results, choice, Path(args.out), facts)
+    chosen = next(r for r in results if r.k == choice.rank)
+    if choice.dropped and catalog is None:
+        raise InputError(
+            f"k={choice.rank} was chosen with {len(choice.dropped)} unreproduced components "
+            f"left out ({', '.join(choice.dropped)}); refitting the exposures to the others "
+            "needs the catalog: add --catalog (the catalog the rank folders factored), or keep "
+            "every component with --drop-below-stability -1.")
+    if choice.dropped:
+        # The rank folders' samples: --drop-empty left the catalog's empty ones out.
+        samples = catalog.data[chosen.exposures.columns]  # type: ignore[union-attr]
+        chosen = keep_components(chosen, choice.dropped, samples)
+    _write_selection(chosen, choice, Path(args.out), facts)
 
 
 def _left_out(args: argparse.Namespace, catalog: Matrix | None = None) -> list[str]:
@@ -323,7 +337,7 @@ def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[i
         if result.k in discovery.cv:
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
                         **discovery.cv[result.k])
-    _write_selection(list(discovery.ranks.values()), discovery.choice, out, facts)
+    _write_selection(discovery.chosen, discovery.choice, out, facts)
     warn_other_rank_folders(out, ranks)
 
 
@@ -419,6 +433,10 @@ def _add_rank_rule(parser: argparse.ArgumentParser) -> None:
                             default=field_default(RankRule, name), help=f"smallest {text}")
     parser.add_argument("--fixed-rank", type=int, default=field_default(RankRule, "fixed_rank"),
                         help="use this rank instead of the rule (default: the rule chooses)")
+    parser.add_argument("--drop-below-stability", type=float,
+                        default=field_default(RankRule, "drop_below_stability"),
+                        help="leave out of each rank the components whose stability is below "
+                             "this (not reproduced by the replicates); -1 keeps every one")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:

@@ -26,6 +26,7 @@ from sigforge.discovery.crossval import CVOptions, cross_validate_rank, summaris
 from sigforge.discovery.normalise import DEFAULT_CAP, NORMALISATIONS, cap_samples
 from sigforge.discovery.rank import RankChoice, RankRule, relative_error, select_rank
 from sigforge.discovery.resample import get_resampler, replicate_rng, stream_key
+from sigforge.io import as_written
 from sigforge.nmf import fit_kl_mu_batched, random_init, solver_threads
 
 #: Distinguishes the gap statistic's null sets from other random streams.
@@ -192,7 +193,10 @@ def summarise_rank(catalog: pd.DataFrame, k: int, replicates: dict[str, np.ndarr
     fit = refit_catalog(catalog, signatures)
     observed = catalog.to_numpy(dtype=np.float64)
     model = signatures.to_numpy() @ fit.exposures.to_numpy()
-    stability = pd.DataFrame({"stability": consensus.stability, "spread": consensus.spread},
+    # As stability.tsv holds them: the rank rule drops components by these values, whether
+    # it reads them here (`sigforge extract`) or from the rank folders (`select-rank`).
+    stability = pd.DataFrame({"stability": as_written(consensus.stability),
+                              "spread": consensus.spread},
                              index=pd.Index(names, name="Signature"))
     metrics = {
         "mean_stability": float(consensus.stability.mean()),
@@ -272,7 +276,28 @@ def choose_rank(results: Sequence[RankResult], rule: RankRule,
         summary = pd.DataFrame({k: summarise_folds(cv[k]) for k in table.index}).T
         table = table.join(summary)
         folds = cv_fold_table({k: cv[k] for k in table.index})
-    return select_rank(table, rule, folds)
+    stabilities = {r.k: r.stability["stability"] for r in results}
+    return select_rank(table, rule, folds, stabilities)
+
+
+def keep_components(result: RankResult, dropped: Sequence[str],
+                    catalog: pd.DataFrame) -> RankResult:
+    """``result`` without the components ``dropped`` (:attr:`RankChoice.dropped`), exposures
+    refitted to the rest (the left-out components' mutations go to the kept ones, not
+    nowhere). The metrics stay those of the whole rank: they are the rule's inputs.
+
+    The kept signatures are taken as signatures.tsv holds them (:func:`as_written`), so the
+    refit is the same bits from a rank folder (``select-rank``) and in memory (``extract``).
+    """
+    if not dropped:
+        return result
+    from sigforge.refit import refit_catalog
+
+    kept = [name for name in result.signatures.columns if name not in set(dropped)]
+    signatures = pd.DataFrame(as_written(result.signatures[kept].to_numpy()),
+                              index=result.signatures.index, columns=kept)
+    return RankResult(result.k, signatures, refit_catalog(catalog, signatures).exposures,
+                      result.stability.loc[kept], result.metrics)
 
 
 @dataclass(frozen=True)
@@ -282,11 +307,9 @@ class Discovery:
     ranks: dict[int, RankResult]
     choice: RankChoice
     cv: dict[int, dict[str, np.ndarray]]
-
-    @property
-    def chosen(self) -> RankResult:
-        """The result at the chosen rank."""
-        return self.ranks[self.choice.rank]
+    chosen: RankResult
+    """The chosen rank's result without its unreproduced components (``choice.dropped``);
+    ``ranks`` keeps every rank whole."""
 
 
 Task = tuple[str, FloatArray, int, Sequence[int], int, str, dict[str, object]]
@@ -371,4 +394,6 @@ def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: in
     results = {k: summarise_rank(catalog, k, merge_chunks(chunks), prefix=matrix_name,
                                  seed=seed)
                for k, chunks in per_rank.items()}
-    return Discovery(results, choose_rank(list(results.values()), rule, folds or None), folds)
+    choice = choose_rank(list(results.values()), rule, folds or None)
+    chosen = keep_components(results[choice.rank], choice.dropped, catalog)
+    return Discovery(results, choice, folds, chosen)

@@ -203,6 +203,15 @@ def _cv_table(metrics: pd.DataFrame, chosen: int) -> Any:
                        highlight=[index == chosen for index in metrics.index])
 
 
+def _chosen_components(data: MatrixReportData) -> str:
+    """How many components were chosen, and left out (rank rule step 0), in words."""
+    kept = data.signatures.shape[1]
+    if kept == data.chosen_rank:
+        return f"{kept} components chosen"
+    return (f"k = {data.chosen_rank} chosen, {kept} components kept ({data.chosen_rank - kept} "
+            "not reproduced by the bootstrap replicates left out)")
+
+
 def write_matrix_report(data: MatrixReportData, out_dir: Path) -> Path:
     """Write ``out_dir/cohort.html`` and its figures (PNG and SVG) under ``out_dir/figures``."""
     out_dir = Path(out_dir)
@@ -210,7 +219,7 @@ def write_matrix_report(data: MatrixReportData, out_dir: Path) -> Path:
     context = {
         "name": data.name,
         "summary": (f"{data.matrix.shape[0]} features x {data.matrix.shape[1]} samples; "
-                    f"{data.chosen_rank} components chosen; median reconstruction cosine "
+                    f"{_chosen_components(data)}; median reconstruction cosine "
                     f"{data.reconstruction['cosine'].median():.3f}."),
         "run": Table(["Setting", "Value"], [list(row) for row in fact_rows(data.provenance)],
                      [False, False]),
