@@ -138,24 +138,32 @@ def replay_stratified(run: Path, data: Path) -> None:
         report(name, chosen, ranks)
 
 
-#: ``drop_below_stability`` values ``--drop`` replays (-1: every component kept).
-DROP_BELOW: tuple[float, ...] = (-1.0, 0.0, 0.2, 0.5)
+#: (``drop_below_stability``, ``max_dropped_components``) pairs ``--drop`` replays (-1: every
+#: component kept; 1000: no limit).
+DROP_BELOW: tuple[tuple[float, int], ...] = (
+    (-1.0, 1), (0.0, 1), (0.0, 2), (0.0, 1000), (0.2, 1), (0.5, 1))
 
 
-def _drop_label(below: float) -> str:
+def _drop_label(below: tuple[float, int]) -> str:
     """A column heading of the ``--drop`` replays."""
-    return "keep every component" if below <= -1 else f"drop below {below:g}"
+    threshold, most = below
+    if threshold <= -1:
+        return "keep every component"
+    return f"drop below {threshold:g}, " + ("any number" if most >= 1000 else f"at most {most}")
 
 
-def dropping_choice(metrics: pd.DataFrame, stabilities: dict[int, pd.Series], below: float,
-                    folds: pd.DataFrame | None) -> tuple[int, list[str]]:
-    """The rank :func:`select_rank` chooses with ``drop_below_stability=below`` (the
-    threshold's only change to the default rule), and the names of its kept components."""
+def dropping_choice(metrics: pd.DataFrame, stabilities: dict[int, pd.Series],
+                    below: tuple[float, int], folds: pd.DataFrame | None
+                    ) -> tuple[int, list[str]]:
+    """The rank :func:`select_rank` chooses with ``drop_below_stability`` and
+    ``max_dropped_components`` as ``below`` (their only change to the default rule), and the
+    names of its kept components."""
     table = metrics.drop(columns=[c for c in ("stable", "gap_consistent", "candidate",
                                               "accepted", "selected", "kept_components",
                                               "kept_mean_stability", "kept_min_stability")
                                   if c in metrics])
-    choice = select_rank(table, RankRule(drop_below_stability=below), folds, stabilities)
+    rule = RankRule(drop_below_stability=below[0], max_dropped_components=below[1])
+    choice = select_rank(table, rule, folds, stabilities)
     kept = [str(name) for name in stabilities[choice.rank].index if name not in choice.dropped]
     return choice.rank, kept
 

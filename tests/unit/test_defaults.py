@@ -47,6 +47,8 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
      "min_error_gain"),
     ("rank.drop_below_stability", RankRule().drop_below_stability, ("extract", "select-rank"),
      "drop_below_stability"),
+    ("rank.max_dropped_components", RankRule().max_dropped_components,
+     ("extract", "select-rank"), "max_dropped_components"),
     ("rank.cv_folds", CVOptions().folds, ("extract", "cross-validate", "select-rank"),
      "cv_folds"),
     ("rank.cv_holdout", CVOptions().holdout, ("extract", "cross-validate"), "cv_holdout"),

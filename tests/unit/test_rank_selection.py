@@ -424,10 +424,27 @@ def test_without_component_stabilities_every_component_is_kept() -> None:
     assert (choice.metrics["kept_components"] == choice.metrics.index).all()
 
 
-def test_a_wholly_unreproduced_rank_keeps_its_components() -> None:
+def test_a_rank_with_more_unreproduced_components_than_allowed_keeps_them_all() -> None:
+    """One rank too many splits one signature; two or more unreproduced components mean an
+    over-split rank, which keeps them all and so is no candidate."""
     from sigforge.discovery.rank import kept_components
 
-    stability = pd.Series([-0.2, -0.5], index=["XA", "XB"])
-    assert kept_components(stability, RankRule()).index.tolist() == ["XA", "XB"]
+    stability = pd.Series([0.99, 0.95, -0.2, 0.9, -0.5], index=[f"X{c}" for c in "ABCDE"])
+    assert kept_components(stability, RankRule()).index.tolist() == list(stability.index)
+    two = RankRule(max_dropped_components=2)
+    assert kept_components(stability, two).index.tolist() == ["XA", "XB", "XD"]
+    assert kept_components(stability.drop("XE"), RankRule()).index.tolist() == [
+        "XA", "XB", "XD"]
+    assert kept_components(stability, RankRule(max_dropped_components=0)).size == 5
+    assert kept_components(pd.Series([-0.2, -0.5], index=["XA", "XB"]), two).size == 2
+    metrics = pd.DataFrame({"mean_stability": [0.97, 0.43], "min_stability": [0.95, -0.5],
+                            "kl_divergence": [500.0, 300.0]}, index=pd.Index([2, 5], name="k"))
+    stabilities = {2: pd.Series([0.99, 0.95], index=["XA", "XB"]), 5: stability}
+    assert select_rank(metrics, None, None, stabilities).rank == 2
+    choice = select_rank(metrics, two, None, stabilities)
+    assert choice.rank == 5 and choice.dropped == ("XC", "XE")
+    assert "2 of the 5 components of k=5 were left out" in choice.reason
     with pytest.raises(ValueError, match="drop-below-stability"):
         RankRule(drop_below_stability=1.5)
+    with pytest.raises(ValueError, match="max-dropped-components"):
+        RankRule(max_dropped_components=-1)

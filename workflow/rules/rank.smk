@@ -87,6 +87,7 @@ rule select_rank:
         component=CV["min_component_stability"],
         gain=CV["min_error_gain"],
         drop=CV["drop_below_stability"],
+        max_dropped=CV["max_dropped_components"],
         outdir=subpath(output.metrics, parent=True),
     threads: 1
     resources:
@@ -109,4 +110,5 @@ rule select_rank:
         " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q} {params.fixed:q}"
         " --min-mean-stability {params.mean:q} --min-component-stability {params.component:q}"
         " --min-error-gain {params.gain:q} --drop-below-stability {params.drop:q}"
+        " --max-dropped-components {params.max_dropped:q}"
         " --out {params.outdir:q} 2> {log:q}"

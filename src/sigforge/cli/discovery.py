@@ -185,7 +185,8 @@ def _rank_rule(args: argparse.Namespace) -> RankRule:
     return RankRule(min_mean_stability=args.min_mean_stability,
                     min_component_stability=args.min_component_stability,
                     min_error_gain=args.min_error_gain, fixed_rank=args.fixed_rank,
-                    drop_below_stability=args.drop_below_stability)
+                    drop_below_stability=args.drop_below_stability,
+                    max_dropped_components=args.max_dropped_components)
 
 
 def _write_selection(chosen: RankResult, choice: RankChoice, out: Path,
@@ -437,6 +438,10 @@ def _add_rank_rule(parser: argparse.ArgumentParser) -> None:
                         default=field_default(RankRule, "drop_below_stability"),
                         help="leave out of each rank the components whose stability is below "
                              "this (not reproduced by the replicates); -1 keeps every one")
+    parser.add_argument("--max-dropped-components", type=int,
+                        default=field_default(RankRule, "max_dropped_components"),
+                        help="most components left out of one rank; a rank with more below "
+                             "--drop-below-stability keeps them all (and is no candidate)")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:

@@ -5,12 +5,15 @@ The rule (documented here, in the README and in every run's ``provenance.json``)
 0. Components whose stability (silhouette) is below ``drop_below_stability`` (0) are left out
    of each rank before the rule looks at it: their bootstrap replicates did not reproduce them
    (a negative silhouette: the replicates' versions sit closer to other components' than to
-   each other), so they are a split or a mixture, not a signature. The tests of 1 use the
-   *kept* components; the chosen rank's signatures are its kept ones and their exposures are
-   refitted without the rest. On the planted and drawn cohorts of docs/benchmarks.md
-   ("Leaving out unreproduced components") this found 107 planted signatures with 6 false
-   ones, against 102 and 6 without it, and the same 14 of 23 PCAWG processes. -1 keeps every
-   component (no silhouette is below -1); a rank fixed by the user keeps every component.
+   each other), so they are a split or a mixture, not a signature. At most
+   ``max_dropped_components`` (1) are left out of a rank: one rank too many splits one
+   signature, and a rank with more unreproduced components is over-split throughout, so it
+   keeps them all and the tests of 1 refuse it (a flat nine-signature cohort reached k = 12
+   with two left out and a spurious third kept). The tests of 1 use the *kept* components;
+   the chosen rank's signatures are its kept ones and their exposures are refitted without
+   the rest. -1 keeps every component (no silhouette is below -1); a rank fixed by the user
+   keeps every component. Measured on planted and drawn cohorts and on PCAWG in
+   docs/benchmarks.md, "Leaving out unreproduced components".
 1. A rank k is *stable* when the mean stability (silhouette) of its k consensus components is
    at least ``min_mean_stability`` (0.8) and the least stable component reaches
    ``min_component_stability`` (0.2): SigProfilerExtractor's defaults (its ``stability`` and
@@ -80,9 +83,13 @@ class RankRule:
     min_error_gain: float = 0.01
     fixed_rank: int | None = None
     drop_below_stability: float = 0.0
+    max_dropped_components: int = 1
 
     def __post_init__(self) -> None:
         """Reject thresholds no stability or error gain can meet (silently choosing nothing)."""
+        if self.max_dropped_components < 0:
+            raise ValueError("--max-dropped-components: expected a count >= 0, got "
+                             f"{self.max_dropped_components}.")
         for name in ("min_mean_stability", "min_component_stability", "drop_below_stability"):
             value = getattr(self, name)
             if not -1.0 <= value <= 1.0:
@@ -96,8 +103,10 @@ class RankRule:
 
     def describe(self) -> str:
         """The stability thresholds in words, for the reason a rank was chosen."""
-        dropping = ("" if self.drop_below_stability <= -1.0 else
-                    f", components below {self.drop_below_stability:g} left out")
+        dropping = ("" if self.drop_below_stability <= -1.0 or not self.max_dropped_components
+                    else f", up to {self.max_dropped_components} component"
+                         f"{'' if self.max_dropped_components == 1 else 's'} below "
+                         f"{self.drop_below_stability:g} left out")
         return (f"mean stability >= {self.min_mean_stability:g}, every component >= "
                 f"{self.min_component_stability:g}{dropping}")
 
@@ -181,10 +190,13 @@ def _cv_choice(table: pd.DataFrame, candidates: list[int], folds: pd.DataFrame |
 
 def kept_components(stability: pd.Series, rule: RankRule) -> pd.Series:
     """The stabilities of the components rule step 0 keeps: those at or above
-    ``drop_below_stability``; every component when none is (a rank wholly unreproduced is
-    left for the stability tests to refuse, not emptied)."""
+    ``drop_below_stability``; every component when more than ``max_dropped_components`` are
+    below it, or when none is above it (an over-split or wholly unreproduced rank is left for
+    the stability tests to refuse, not trimmed)."""
     kept = stability[stability >= rule.drop_below_stability]
-    return kept if len(kept) else stability
+    if len(kept) and len(stability) - len(kept) <= rule.max_dropped_components:
+        return kept
+    return stability
 
 
 def _add_kept_columns(table: pd.DataFrame, rule: RankRule,
