@@ -162,7 +162,7 @@ def test_a_component_left_out_is_left_out_alike_by_extract_and_the_stage_command
     provenance = read_json(tmp_path / "one" / "provenance.json")
     assert provenance["chosen_rank"] == 3 and provenance["dropped_components"] == ["SBS96C"]
     assert "SBS96C (-0.84)" in provenance["reason"]
-    assert provenance["rank_rule"]["drop_below_stability"] == 0.0
+    assert provenance["rank_rule"]["drop_below_stability"] == 0.2
     signatures = read_catalog(tmp_path / "one" / "signatures.tsv").data
     exposures = pd.read_csv(tmp_path / "one" / "exposures.tsv", sep="\t", index_col=0)
     assert list(signatures.columns) == ["SBS96A", "SBS96B"]

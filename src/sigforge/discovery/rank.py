@@ -2,10 +2,11 @@
 
 The rule (documented here, in the README and in every run's ``provenance.json``):
 
-0. Components whose stability (silhouette) is below ``drop_below_stability`` (0) are left out
-   of each rank before the rule looks at it: their bootstrap replicates did not reproduce them
-   (a negative silhouette: the replicates' versions sit closer to other components' than to
-   each other), so they are a split or a mixture, not a signature. At most
+0. Components whose stability (silhouette) is below ``drop_below_stability`` (0.2, the
+   per-component threshold of 1) are left out of each rank before the rule looks at it: their
+   bootstrap replicates did not reproduce them (at a silhouette below 0 the replicates'
+   versions sit closer to other components' than to each other; below 0.2 they barely
+   cluster), so they are a split or a mixture, not a signature. At most
    ``max_dropped_components`` (1) are left out of a rank: one rank too many splits one
    signature, and a rank with more unreproduced components is over-split throughout, so it
    keeps them all and the tests of 1 refuse it (a flat nine-signature cohort reached k = 12
@@ -82,7 +83,7 @@ class RankRule:
     min_component_stability: float = 0.2
     min_error_gain: float = 0.01
     fixed_rank: int | None = None
-    drop_below_stability: float = 0.0
+    drop_below_stability: float = 0.2
     max_dropped_components: int = 1
 
     def __post_init__(self) -> None:
