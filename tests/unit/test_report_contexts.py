@@ -150,6 +150,15 @@ def test_rank_figure_draws_thresholds_candidates_and_the_choice() -> None:
         assert list(lines["candidate rank"].get_xdata()) == [2, 3]
         assert list(lines["chosen rank"].get_xdata()) == [3]
         assert list(lines["chosen rank"].get_ydata()) == [0.85]
+        assert "min stability of the kept components" not in lines  # nothing was left out
+    finally:
+        plt.close(fig)
+    dropped = metrics.assign(kept_min_stability=[0.8, 0.7, 0.6])  # k = 4 left one out
+    fig = plot_rank_selection(dropped, 4, thresholds=THRESHOLDS)
+    try:
+        lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+        kept = lines["min stability of the kept components"]
+        assert list(kept.get_xdata()) == [2, 3, 4] and list(kept.get_ydata()) == [0.8, 0.7, 0.6]
     finally:
         plt.close(fig)
 

@@ -275,7 +275,9 @@ def plot_rank_selection(rank_metrics: pd.DataFrame, chosen_rank: int, *,
     rank_metrics : pandas.DataFrame
         Index = k; needs columns ``mean_stability``, ``min_stability``, ``kl_divergence``
         and ``relative_error``; an optional boolean column ``candidate`` marks the ranks that
-        passed the rank rule's stability and gap tests (open circles on the stability panel).
+        passed the rank rule's stability and gap tests (open circles on the stability panel);
+        an optional ``kept_min_stability`` (over the components the rule kept) is drawn where
+        it differs from ``min_stability``.
     chosen_rank : int
         The selected k, marked on every panel (dotted line) and starred on the stability one.
     thresholds : mapping of str to float or None, default=None
@@ -338,6 +340,10 @@ def _plot_stability(ax: Axes, rank_metrics: pd.DataFrame, chosen_rank: int,
     mean = rank_metrics["mean_stability"]
     ax.plot(ranks, mean, "o-", color="C0", label="mean stability")
     ax.plot(ranks, rank_metrics["min_stability"], "s--", color="C1", label="min stability")
+    kept = _kept_min_stability(rank_metrics)
+    if kept is not None:
+        ax.plot(ranks, kept, "^:", color="C1", alpha=0.7,
+                label="min stability of the kept components")
     for key, label, colour in RANK_THRESHOLDS:
         if key in thresholds:
             ax.axhline(float(thresholds[key]), color=colour, linestyle="-.", linewidth=0.9,
@@ -350,6 +356,19 @@ def _plot_stability(ax: Axes, rank_metrics: pd.DataFrame, chosen_rank: int,
             markeredgecolor="0.1", label="chosen rank", zorder=5)
     ax.set(title="Stability", ylabel="Silhouette")
     ax.legend(fontsize=6, frameon=False)
+
+
+def _kept_min_stability(rank_metrics: pd.DataFrame) -> pd.Series | None:
+    """The least stability over each rank's kept components (``kept_min_stability``, rank
+    rule step 0), where some rank left a component out; None where none did (the line would
+    only repeat ``min_stability``)."""
+    if "kept_min_stability" not in rank_metrics.columns:
+        return None
+    kept = pd.to_numeric(rank_metrics["kept_min_stability"], errors="coerce")
+    if np.allclose(kept.to_numpy(), rank_metrics["min_stability"].to_numpy(dtype=float),
+                   equal_nan=True):
+        return None
+    return kept
 
 
 def _plot_errors(ax: Axes, rank_metrics: pd.DataFrame) -> None:
