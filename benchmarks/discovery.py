@@ -79,6 +79,12 @@ COHORTS = [
     # low5: SBS58 present in 60% of the tumours but at a tenth of the others' weight.
     (CohortSpec("low5", ("SBS1", "SBS5", "SBS13", "SBS18", "SBS58"), 200, seed=14,
                 noise_size=30, relative=(1, 1, 1, 1, 0.1)), 20),
+    # ten200: ten signatures, two of them flat, in only 200 overdispersed tumours.
+    (CohortSpec("ten200", ("SBS1", "SBS2", "SBS5", "SBS6", "SBS8", "SBS13", "SBS17a",
+                           "SBS17b", "SBS18", "SBS40a"), 200, median_burden=2000, seed=15,
+                noise_size=20), 20),
+    # three3: three signatures, one flat, in 300 overdispersed tumours (a small rank).
+    (CohortSpec("three3", ("SBS1", "SBS5", "SBS18"), 300, seed=16, noise_size=20), 20),
 ]
 
 #: Realistic multi-type cohorts (:func:`synthetic.pcawg_cohort`; need ../shared/data/real):
