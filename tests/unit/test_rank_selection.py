@@ -448,3 +448,31 @@ def test_a_rank_with_more_unreproduced_components_than_allowed_keeps_them_all() 
         RankRule(drop_below_stability=1.5)
     with pytest.raises(ValueError, match="max-dropped-components"):
         RankRule(max_dropped_components=-1)
+
+
+def test_a_rank_that_left_a_component_out_must_not_lose_held_out_error() -> None:
+    """Stability no longer vouches for all of a rank that left a component out: with CV,
+    such a rank is accepted only if its held-out error is within two paired standard errors
+    of the last accepted rank's (the three-signature cohort that reached k = 5: 8.1 vs 3.5)."""
+    metrics = pd.DataFrame({"mean_stability": [1.0, 0.9, 0.55],
+                            "min_stability": [1.0, 0.96, -0.52],
+                            "kl_divergence": [42571.0, 43821.0, 41845.0],
+                            "cv_error": [3.47, 5.44, 8.13], "cv_se": [0.1, 0.7, 0.9]},
+                           index=pd.Index([3, 4, 5], name="k"))
+    stabilities = _stabilities({3: [1.0, 1.0, 1.0], 4: [0.99, 0.99, 0.96, -0.42],
+                                5: [0.99, 0.95, 0.94, 0.45, -0.52]})
+    folds = pd.DataFrame({f"fold{f}": [3.4 + 0.05 * f, 5.3 + 0.1 * f, 7.9 + 0.2 * f]
+                          for f in range(5)}, index=metrics.index)
+    choice = select_rank(metrics, None, folds, stabilities)
+    assert choice.metrics.loc[5, "candidate"] and not choice.metrics.loc[5, "accepted"]
+    assert choice.rank == 3 and choice.dropped == ()
+    # Held-out error as good as k = 3's: k = 5 is accepted, its unreproduced piece left out.
+    level = metrics.assign(cv_error=[3.47, 3.6, 3.5])
+    level_folds = folds.assign(**{f"fold{f}": [3.4, 3.5, value]
+                                  for f, value in enumerate([3.3, 3.6, 3.5, 3.4, 3.7])})
+    accepted = select_rank(level, None, level_folds, stabilities)
+    assert accepted.rank == 5 and accepted.dropped == ("XE",)
+    # Without per-fold errors the two standard errors are combined; without CV there is no test.
+    assert select_rank(metrics, None, None, stabilities).rank == 3
+    no_cv = metrics.drop(columns=["cv_error", "cv_se"])
+    assert select_rank(no_cv, None, None, stabilities).rank == 5
