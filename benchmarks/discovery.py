@@ -235,6 +235,8 @@ def main() -> None:
                         help="replicates per rank for every cohort (default: the grid's)")
     parser.add_argument("--cohort-seed", type=int, default=None,
                         help="another draw of the PCAWG cohorts (their seed; default: as listed)")
+    parser.add_argument("--starts", type=int, default=NMFOptions.starts,
+                        help="random starts per replicate (sigforge's extract.starts)")
     parser.add_argument("--seed-offset", type=int, default=0,
                         help="another draw of every cohort: each listed seed plus this "
                              "(--cohort-seed still sets the PCAWG cohorts' seed)")
@@ -251,7 +253,7 @@ def main() -> None:
     parser.add_argument("--cv-scheme", default=CVOptions.scheme)
     args = parser.parse_args()
     options = NMFOptions(normalisation=args.normalisation, max_iter=args.max_iter,
-                         cap=args.cap, tol=args.tol, volume=args.volume)
+                         cap=args.cap, tol=args.tol, volume=args.volume, starts=args.starts)
     cv = CVOptions(folds=args.cv_folds, normalisation=args.normalisation, cap=args.cap,
                    max_iter=args.cv_max_iter, starts=args.cv_starts, tol=args.tol,
                    scheme=args.cv_scheme)

@@ -93,7 +93,7 @@ def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> N
                            columns=[f"S{j}" for j in range(12)])
     write_matrix(catalog, tmp_path / "SBS96.tsv", integer=True)
     shared = ["--catalog", str(tmp_path / "SBS96.tsv"), "--seed", "5", "--max-iter", "300",
-              "--min-iter", "20"]
+              "--min-iter", "20", "--starts", "2"]
     cv = ["--cv-folds", "2", "--cv-max-iter", "200"]
     dirs, cv_files = [], []
     for k in (2, 3):
@@ -123,6 +123,7 @@ def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> N
     assert (f"k = {provenance['chosen_rank']} is the" in edge and "--ranks" in edge) is flagged
     assert isinstance(edge, str) and (edge == "") is not flagged
     assert provenance["nmf"]["max_iter"] == 300 and provenance["cross_validation"]["folds"] == 2
+    assert provenance["nmf"]["starts"] == 2
     assert provenance["rank_rule"]["min_error_gain"] == 0.02
     assert provenance["catalog_name"] == "SBS96"
 

@@ -37,6 +37,7 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
      "normalisation"),
     ("extract.cap", NMFOptions().cap, ("extract", "replicates"), "cap"),
     ("extract.volume", NMFOptions().volume, ("extract", "replicates", "select-rank"), "volume"),
+    ("extract.starts", NMFOptions().starts, ("extract", "replicates", "select-rank"), "starts"),
     ("extract.merge_cosine", DEFAULT_MERGE_COSINE, ("extract", "merge-groups"), "min_cosine"),
     ("rank.fixed", RankRule().fixed_rank, ("extract", "select-rank"), "fixed_rank"),
     ("rank.min_mean_stability", RankRule().min_mean_stability, ("extract", "select-rank"),

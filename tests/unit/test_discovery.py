@@ -160,3 +160,24 @@ def test_factor_problem_names_each_reason_and_passes_a_factorable_catalog() -> N
     np.fill_diagonal(thin, 1)
     thin[0, :] += 1  # 12 mutations: enough samples and channels, too few counts for rank 3
     assert f"fewer than {3 * MIN_MUTATIONS_PER_SIGNATURE}" in factor_problem(frame(thin), 3)
+
+
+def test_several_starts_keep_each_replicates_best_fit_and_one_start_is_the_old_fit() -> None:
+    """starts = S factors each bootstrap catalog from S random starts and keeps the lowest
+    objective; the first start is the single-start fit, so S = 1 is unchanged and S > 1 can
+    only lower each replicate's objective."""
+    from sigforge.discovery.pipeline import best_starts
+
+    counts = planted_counts(96, 30, 3, burden=500, rng=1).counts.astype(float)
+    one = solve_replicates(counts, 4, range(5), seed=2, matrix_name="t",
+                           options=NMFOptions(max_iter=300, min_iter=20))
+    three = solve_replicates(counts, 4, range(5), seed=2, matrix_name="t",
+                             options=NMFOptions(max_iter=300, min_iter=20, starts=3))
+    assert three["W"].shape == one["W"].shape and (three["objective"] <= one["objective"]).all()
+    assert (three["objective"] < one["objective"]).any()
+    same = three["objective"] == one["objective"]
+    np.testing.assert_array_equal(three["W"][same], one["W"][same])
+    np.testing.assert_array_equal(best_starts(np.array([3.0, 1.0, 1.0, 2.0, 5.0, 2.0]), 3),
+                                  [1, 3])
+    with pytest.raises(ValueError, match="--starts"):
+        NMFOptions(starts=0)

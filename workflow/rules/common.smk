@@ -445,13 +445,15 @@ def group_dirs(wildcards):
 
 
 def nmf_chunk_runtime(wildcards, attempt):
-    """Minutes for one NMF chunk."""
-    return COSTS.nmf_chunk_runtime(int(wildcards.k), chunk_count(wildcards), attempt)
+    """Minutes for one NMF chunk (each replicate factored from extract.starts starts)."""
+    fits = chunk_count(wildcards) * EXTRACT["starts"]
+    return COSTS.nmf_chunk_runtime(int(wildcards.k), fits, attempt)
 
 
 def nmf_chunk_mem_mb(wildcards, attempt):
-    """MB for one NMF chunk."""
-    return COSTS.nmf_chunk_mem_mb(int(wildcards.k), chunk_count(wildcards), attempt)
+    """MB for one NMF chunk (its replicates' starts are solved in one batch)."""
+    fits = chunk_count(wildcards) * EXTRACT["starts"]
+    return COSTS.nmf_chunk_mem_mb(int(wildcards.k), fits, attempt)
 
 
 def cross_validate_runtime(wildcards, attempt):

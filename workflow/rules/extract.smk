@@ -24,6 +24,7 @@ rule nmf_chunk:
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
         volume=EXTRACT["volume"],
+        starts=EXTRACT["starts"],
     threads: 1
     resources:
         mem_mb=nmf_chunk_mem_mb,
@@ -39,5 +40,5 @@ rule nmf_chunk:
         " --first {params.first:q} --count {params.n_replicates:q} --seed {params.seed:q}"
         " --max-iter {params.max_iter:q} --min-iter {params.min_iter:q} --tol {params.tol:q}"
         " --resampling {params.resampling:q} --normalisation {params.normalisation:q}"
-        " --cap {params.cap:q} --volume {params.volume:q}"
+        " --cap {params.cap:q} --volume {params.volume:q} --starts {params.starts:q}"
         " --out {output.chunk:q} 2> {log:q}"

@@ -76,6 +76,7 @@ rule select_rank:
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
         volume=EXTRACT["volume"],
+        nmf_starts=EXTRACT["starts"],
         folds=CV["cv_folds"],
         scheme=CV["cv_scheme"],
         holdout=CV["cv_holdout"],
@@ -104,7 +105,7 @@ rule select_rank:
         " --replicates {params.replicates:q} --max-iter {params.max_iter:q}"
         " --min-iter {params.min_iter:q} --tol {params.tol:q}"
         " --resampling {params.resampling:q} --normalisation {params.normalisation:q}"
-        " --cap {params.cap:q} --volume {params.volume:q}"
+        " --cap {params.cap:q} --volume {params.volume:q} --starts {params.nmf_starts:q}"
         " --cv-folds {params.folds:q} --cv-scheme {params.scheme:q}"
         " --cv-holdout {params.holdout:q} --cv-block {params.block:q}"
         " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q} {params.fixed:q}"

@@ -54,6 +54,7 @@ from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
 from sigforge.discovery.crossval import CV_SCHEMES, CVOptions, cross_validate_rank
 from sigforge.discovery.pipeline import (
+    MAX_STARTS,
     NMFOptions,
     RankResult,
     choose_rank,
@@ -94,7 +95,7 @@ def _nmf_options(args: argparse.Namespace) -> NMFOptions:
         min_iter = args.max_iter  # the default minimum yields to a smaller cap the user set
     return NMFOptions(max_iter=args.max_iter, min_iter=min_iter, tol=args.tol,
                       resampling=args.resampling, normalisation=args.normalisation,
-                      cap=args.cap, volume=args.volume)
+                      cap=args.cap, volume=args.volume, starts=args.starts)
 
 
 def _discovery_input(args: argparse.Namespace) -> tuple[Matrix, str | None]:
@@ -389,6 +390,10 @@ def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
                              "log totals, at least --cap); see sigforge.discovery.normalise")
     parser.add_argument("--cap", type=float, default=field_default(NMFOptions, "cap"),
                         help="mutations per sample for 'cap', floor for 'gmm'")
+    parser.add_argument("--starts", default=field_default(NMFOptions, "starts"),
+                        type=count_type(1, MAX_STARTS, "random starts per replicate"),
+                        help="random starts per bootstrap replicate; the fit with the lowest "
+                             "objective is kept (see sigforge.discovery.solve_replicates)")
     parser.add_argument("--volume", type=float, default=field_default(NMFOptions, "volume"),
                         help="relative weight of the minimum-volume refinement of every "
                              "replicate, then polished by plain updates (0: plain KL NMF); "
