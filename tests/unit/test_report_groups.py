@@ -142,6 +142,25 @@ def test_a_groups_fallback_rank_is_flagged_at_the_top_and_in_its_subsection(
     assert "fallback" not in parsed.text("group-1-A")
 
 
+
+def test_a_group_rank_with_a_component_left_out_says_how_many_it_kept(
+        run: Path, tmp_path: Path) -> None:
+    root = _copy_run(run, tmp_path)
+    path = root / "extract" / "SBS96" / "groups" / "B" / "provenance.json"
+    provenance = json.loads(path.read_text())
+    kept = pd.read_csv(path.parent / "signatures.tsv", sep="\t", nrows=0).shape[1] - 1
+    assert provenance["chosen_rank"] == kept
+    path.write_text(json.dumps({**provenance, "chosen_rank": kept + 1,
+                                "dropped_components": ["SBS96Z"]}))
+    assert main(report_args(root, root / "report")) == 0
+    parsed = HtmlPage()
+    parsed.feed((root / "report" / "cohort.html").read_text(encoding="utf-8"))
+    assert (f"Chosen number of signaturesk = {kept + 1}, of whose components {kept} are the "
+            "signatures (1 not reproduced by the bootstrap replicates left out)"
+            in parsed.text("group-2-B"))
+    assert f"Chosen number of signaturesk = {_provenance(run, 'A')['chosen_rank']}" in (
+        parsed.text("group-1-A"))
+
 def test_a_skipped_group_counts_each_sample_once(tmp_path: Path) -> None:
     """A skipped group's exposures.tsv lists every sample, also those recorded as left out
     for having no mutation; the subsection counts each once."""

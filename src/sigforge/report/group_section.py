@@ -103,6 +103,11 @@ def _group_view(ctx: ContextResults, position: int, prefix: str, save: Saver,
             f"{stem}rank_selection", f"{ctx.name} group {group.group}: rank selection metrics")
         view["rank_table"] = frame_table(metrics, "k", highlight=[k == group.chosen_rank
                                                                   for k in metrics.index])
+    if signatures is not None and 0 < signatures.shape[1] < group.chosen_rank:
+        left_out = group.chosen_rank - signatures.shape[1]
+        view["chosen_rank"] = (f"{group.chosen_rank}, of whose components "
+                               f"{signatures.shape[1]} are the signatures ({left_out} not "
+                               "reproduced by the bootstrap replicates left out)")
     if signatures is not None and signatures.shape[1]:
         view["signatures"] = [
             (str(name), merged_into.get(f"{group.group}:{name}", "")) for name in
