@@ -358,8 +358,8 @@ def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cos
     groups = {run.found.group: _group_summary(run.folder, run.found, run.facts) for run in runs}
     write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": int(merged.signatures.shape[1]),
-                "reason": f"{merged.signatures.shape[1]} signatures merged from "
-                          f"{sum(g['signatures'] for g in groups.values())} of "
+                "reason": f"{merged.signatures.shape[1]} signatures merged from the "
+                          f"{sum(g['signatures'] for g in groups.values())} signatures of "
                           f"{len(groups)} group(s) at cosine >= {min_cosine:g}",
                 "rank_caution": False, "rank_edge": _merged_edge(groups),
                 "groups": groups, "merge_min_cosine": min_cosine,
