@@ -13,8 +13,8 @@ only the rule differs between the columns (the factorisations are the same).
 ``--drop`` replays the rule under other values of ``drop_below_stability`` (step 0 of
 :mod:`sigforge.discovery.rank`: components below it are left out of each rank, the tests use
 the kept ones, a larger rank must keep more): from the per-rank component records the
-benchmark saves, or with ``--stratified`` from each type's saved ranks. The other replays use
-the rule's default threshold.
+benchmark saves, or with ``--stratified`` from each type's saved ranks. The other replays
+read no per-component stabilities, so they keep every component.
 
 ``--stratified`` replays a finished ``benchmarks/pcawg_stratified.py`` run instead: each
 tumour type's rank is chosen again from its ``rank_metrics.tsv`` (paired CV standard errors
