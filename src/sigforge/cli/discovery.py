@@ -2,8 +2,8 @@
 and ``extract`` (all of them in one process).
 
 Each handler takes the parsed ``argparse.Namespace``; :func:`add_parsers` declares the commands,
-their options taking their defaults from :class:`NMFOptions`, :class:`CVOptions` and
-:class:`RankRule`. ``select-rank`` accepts every option of ``extract`` that provenance.json
+their options declared in :mod:`sigforge.cli.discovery_options` (defaults from
+:class:`NMFOptions`, :class:`CVOptions` and :class:`RankRule`). ``select-rank`` accepts every option of ``extract`` that provenance.json
 records, so the workflow's jobs and one ``extract`` write the same provenance (:func:`run_facts`).
 """
 
@@ -22,15 +22,11 @@ import pandas as pd
 import sigforge
 from sigforge._validation import check_rank
 from sigforge.cli._common import (
-    MAX_CV_STARTS,
-    MAX_ITERATIONS,
-    MAX_REPLICATES,
     add_command,
     add_generic,
     add_seed,
     add_skip_options,
     catalog_name,
-    count_type,
     field_default,
     parse_ranks,
     read_input_catalog,
@@ -50,11 +46,15 @@ from sigforge.cli.discovery_checks import (
     check_rank_catalog,
     check_rank_metrics,
 )
+from sigforge.cli.discovery_options import (
+    add_cv_options,
+    add_nmf_options,
+    add_run_options,
+)
 from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
-from sigforge.discovery.crossval import CV_SCHEMES, CVOptions, cross_validate_rank
+from sigforge.discovery.crossval import CVOptions, cross_validate_rank
 from sigforge.discovery.pipeline import (
-    MAX_STARTS,
     NMFOptions,
     RankResult,
     choose_rank,
@@ -76,11 +76,6 @@ from sigforge.io import (
 )
 
 logger = logging.getLogger(__name__)
-
-#: Most held-out folds per rank: each fold is a full masked fit per start, and 5-10 folds give
-#: a stable error; the bound keeps a mistyped --cv-folds from queueing a run that never ends.
-MAX_CV_FOLDS = 100
-
 
 def _nmf_options(args: argparse.Namespace) -> NMFOptions:
     """NMF options from the shared command-line flags (checked by NMFOptions), and the seed."""
@@ -368,97 +363,6 @@ def _extract_skipped(args: argparse.Namespace) -> bool:
     return True
 
 
-def _add_nmf_options(parser: argparse.ArgumentParser) -> None:
-    """Options of the commands that factor replicates; defaults from :class:`NMFOptions`."""
-    add_seed(parser, "; replicate r of rank k draws from (seed, catalog name, k, r) alone")
-    parser.add_argument("--max-iter", default=field_default(NMFOptions, "max_iter"),
-                        type=count_type(1, MAX_ITERATIONS, "an iteration cap per replicate"),
-                        help="iteration cap per replicate")
-    parser.add_argument("--min-iter", default=field_default(NMFOptions, "min_iter"),
-                        type=count_type(0, MAX_ITERATIONS, "iterations before stopping"),
-                        help="iterations before stopping")
-    parser.add_argument("--tol", type=float, default=field_default(NMFOptions, "tol"),
-                        help="relative objective change that counts as converged")
-    parser.add_argument("--resampling", default=field_default(NMFOptions, "resampling"),
-                        help="bootstrap: poisson (per entry), multinomial (at each sample's "
-                             "total) or scaled[:DEPTH] (multinomial at DEPTH pseudo-counts, "
-                             "rescaled; for real-valued data)")
-    parser.add_argument("--normalisation", default=field_default(NMFOptions, "normalisation"),
-                        choices=["none", "cap", "gmm"],
-                        help="scale hypermutated samples down before factorisation: none, "
-                             "cap (at --cap) or gmm (threshold from a Gaussian mixture of the "
-                             "log totals, at least --cap); see sigforge.discovery.normalise")
-    parser.add_argument("--cap", type=float, default=field_default(NMFOptions, "cap"),
-                        help="mutations per sample for 'cap', floor for 'gmm'")
-    parser.add_argument("--starts", default=field_default(NMFOptions, "starts"),
-                        type=count_type(1, MAX_STARTS, "random starts per replicate"),
-                        help="random starts per bootstrap replicate; the fit with the lowest "
-                             "objective is kept (see sigforge.discovery.solve_replicates)")
-    parser.add_argument("--volume", type=float, default=field_default(NMFOptions, "volume"),
-                        help="relative weight of the minimum-volume refinement of every "
-                             "replicate, then polished by plain updates (0: plain KL NMF); "
-                             "separates flat, overlapping signatures (see "
-                             "sigforge.nmf.fit_kl_mu_batched)")
-    add_generic(parser)
-    add_skip_options(parser)
-    parser.add_argument("--catalog-name", default=None,
-                        help="name keying the random streams and naming components "
-                             "(default: the catalog file's stem)")
-
-
-def _add_cv_options(parser: argparse.ArgumentParser) -> None:
-    """Options of held-out cross-validation; defaults from :class:`CVOptions`."""
-    parser.add_argument("--cv-folds", default=field_default(CVOptions, "folds"),
-                        type=count_type(0, MAX_CV_FOLDS, "held-out folds per rank (0 disables)"),
-                        help="held-out folds per rank; 0 disables")
-    parser.add_argument("--cv-scheme", choices=CV_SCHEMES,
-                        default=field_default(CVOptions, "scheme"),
-                        help="what a fold hides: random entries, or a block of samples x "
-                             "channels (bi-cross-validation; for hypermutated genomes)")
-    parser.add_argument("--cv-holdout", type=float, default=field_default(CVOptions, "holdout"),
-                        help="share of entries hidden per fold (--cv-scheme entries)")
-    parser.add_argument("--cv-block", type=float, default=field_default(CVOptions, "block"),
-                        help="share of the samples and of the channels in each fold's hidden "
-                             "block (--cv-scheme blocks)")
-    parser.add_argument("--cv-starts", default=field_default(CVOptions, "starts"),
-                        type=count_type(1, MAX_CV_STARTS, "random starts per fold"),
-                        help="random starts per fold; the best on the visible entries is kept")
-    parser.add_argument("--cv-max-iter", default=field_default(CVOptions, "max_iter"),
-                        type=count_type(1, MAX_ITERATIONS, "an iteration cap per masked fit"),
-                        help="iteration cap of each masked fit")
-
-
-def _add_rank_rule(parser: argparse.ArgumentParser) -> None:
-    """Options of the rank-selection rule; defaults from :class:`RankRule`."""
-    for name, text in (("min_mean_stability", "mean component silhouette of a candidate rank"),
-                       ("min_component_stability", "silhouette of every component of a "
-                                                   "candidate rank"),
-                       ("min_error_gain", "share of the KL divergence a larger rank must "
-                                          "remove (without cross-validation)")):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=float,
-                            default=field_default(RankRule, name), help=f"smallest {text}")
-    parser.add_argument("--fixed-rank", type=int, default=field_default(RankRule, "fixed_rank"),
-                        help="use this rank instead of the rule (default: the rule chooses)")
-    parser.add_argument("--drop-below-stability", type=float,
-                        default=field_default(RankRule, "drop_below_stability"),
-                        help="leave out of each rank the components whose stability is below "
-                             "this (not reproduced by the replicates); -1 keeps every one")
-    parser.add_argument("--max-dropped-components", type=int,
-                        default=field_default(RankRule, "max_dropped_components"),
-                        help="most components left out of one rank; a rank with more below "
-                             "--drop-below-stability keeps them all (and is no candidate)")
-
-
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    """Every option provenance.json records but --catalog and --ranks (see run_facts)."""
-    parser.add_argument("--replicates", default=100,
-                        type=count_type(2, MAX_REPLICATES, "bootstrap replicates per rank"),
-                        help="bootstrap replicates per rank")
-    _add_nmf_options(parser)
-    _add_cv_options(parser)
-    _add_rank_rule(parser)
-
-
 def _add_stage_parsers(subparsers: Any) -> None:
     """Declare the workflow's per-job commands: replicates, consensus, cross-validate."""
     p = add_command(subparsers, "replicates", replicates)
@@ -466,7 +370,7 @@ def _add_stage_parsers(subparsers: Any) -> None:
     p.add_argument("--k", type=int, required=True, help="rank")
     p.add_argument("--first", type=int, required=True, help="first replicate index")
     p.add_argument("--count", type=int, required=True, help="replicates in this chunk")
-    _add_nmf_options(p)
+    add_nmf_options(p)
     p.add_argument("--out", required=True, help="output .npz")
 
     p = add_command(subparsers, "consensus", consensus)
@@ -483,8 +387,8 @@ def _add_stage_parsers(subparsers: Any) -> None:
     p = add_command(subparsers, "cross-validate", cross_validate)
     p.add_argument("--catalog", required=True, help="the catalog to cross-validate")
     p.add_argument("--k", type=int, required=True, help="rank")
-    _add_nmf_options(p)
-    _add_cv_options(p)
+    add_nmf_options(p)
+    add_cv_options(p)
     p.add_argument("--out", required=True, help="output .npz")
 
 
@@ -499,13 +403,13 @@ def add_parsers(subparsers: Any) -> None:
                    help="the catalog the ranks were factored from, recorded in provenance.json")
     p.add_argument("--ranks", type=parse_ranks, default=None,
                    help="ranks tried, checked against --rank-dirs (default: theirs)")
-    _add_run_options(p)
+    add_run_options(p)
     p.add_argument("--out", required=True, help="output directory")
 
     p = add_command(subparsers, "extract", extract)
     p.add_argument("--catalog", required=True, help="the catalog (features x samples) to factor")
     p.add_argument("--ranks", type=parse_ranks, required=True, help="ranks tried, e.g. 1-12")
-    _add_run_options(p)
+    add_run_options(p)
     p.add_argument("--replicates-per-chunk", type=int, default=25,
                    help="replicates per batched solve (the workflow's job size)")
     p.add_argument("--threads", type=int, default=1,
