@@ -3,8 +3,9 @@ and ``extract`` (all of them in one process).
 
 Each handler takes the parsed ``argparse.Namespace``; :func:`add_parsers` declares the commands,
 their options declared in :mod:`sigforge.cli.discovery_options` (defaults from
-:class:`NMFOptions`, :class:`CVOptions` and :class:`RankRule`). ``select-rank`` accepts every option of ``extract`` that provenance.json
-records, so the workflow's jobs and one ``extract`` write the same provenance (:func:`run_facts`).
+:class:`NMFOptions`, :class:`CVOptions` and :class:`RankRule`). ``select-rank`` accepts every
+option of ``extract`` that provenance.json records, so the workflow's jobs and one ``extract``
+write the same provenance (:func:`run_facts`).
 """
 
 from __future__ import annotations
