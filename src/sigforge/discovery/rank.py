@@ -190,9 +190,7 @@ def _cv_worse(table: pd.DataFrame, k: int, last: int, folds: pd.DataFrame | None
         return False
     excess = float(table.at[k, "cv_error"] - table.at[last, "cv_error"])
     if folds is not None and k in folds.index and last in folds.index:
-        differences = (folds.loc[k] - folds.loc[last]).dropna()
-        se = (float(differences.std(ddof=1) / np.sqrt(differences.size))
-              if differences.size > 1 else 0.0)
+        se = float(_cv_tolerance(table, last, folds)[k])  # paired, as the fallback's
     else:
         se = float(np.hypot(table.at[k, "cv_se"], table.at[last, "cv_se"]))
     return excess > VETO_SE * se
