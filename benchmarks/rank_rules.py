@@ -16,6 +16,10 @@ the kept ones, a larger rank must keep more): from the per-rank component record
 benchmark saves, or with ``--stratified`` from each type's saved ranks. The other replays
 read no per-component stabilities, so they keep every component.
 
+The replays stop at the rank rule's step 5: step 6 (components of larger ranks added,
+:mod:`sigforge.discovery.rescue`) needs every rank's spectra, which the benchmark's records do
+not keep; it is measured by rerunning the benchmarks.
+
 ``--stratified`` replays a finished ``benchmarks/pcawg_stratified.py`` run instead: each
 tumour type's rank is chosen again from its ``rank_metrics.tsv`` (paired CV standard errors
 from its folds), that rank's signatures are merged across types as ``sigforge extract

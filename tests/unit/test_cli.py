@@ -181,6 +181,68 @@ def test_a_component_left_out_is_left_out_alike_by_extract_and_the_stage_command
     assert read_json(tmp_path / "all" / "provenance.json")["dropped_components"] == []
     assert read_catalog(tmp_path / "all" / "signatures.tsv").data.shape[1] == 3
 
+def test_a_component_rescued_from_a_larger_rank_is_added_alike_by_extract_and_stages(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three planted signatures, ranks 2-3, k = 3 refused by an error-gain threshold of 99%:
+    k = 2 is chosen and the components of k = 3 its replicates reproduce, unlike k = 2's,
+    are added under the next names; extract and replicates -> consensus -> select-rank write
+    the same bits, select-rank without the catalog says how to refit or switch it off."""
+    from sigforge.testing import planted_counts
+
+    counts = planted_counts(96, 16, 3, burden=2000, rng=7).counts
+    catalog = pd.DataFrame(counts, index=SBS96_CHANNELS, columns=[f"S{j}" for j in range(16)])
+    write_matrix(catalog, tmp_path / "SBS96.tsv", integer=True)
+    shared = ["--catalog", str(tmp_path / "SBS96.tsv"), "--seed", "3", "--max-iter", "500",
+              "--min-iter", "20"]
+    run = ["--ranks", "2-3", "--replicates", "4", "--cv-folds", "0", "--min-error-gain", "0.99"]
+    for k in (2, 3):
+        assert main(["replicates", *shared, "--k", str(k), "--first", "0", "--count", "4",
+                     "--out", str(tmp_path / f"k{k}.npz")]) == 0
+        assert main(["consensus", "--catalog", str(tmp_path / "SBS96.tsv"), "--seed", "3",
+                     "--k", str(k), "--chunks", str(tmp_path / f"k{k}.npz"),
+                     "--out", str(tmp_path / "stage" / f"k{k}")]) == 0
+    rank_dirs = ["--rank-dirs", str(tmp_path / "stage" / "k2"), str(tmp_path / "stage" / "k3")]
+    capsys.readouterr()
+    assert main(["select-rank", *rank_dirs, *shared[2:], *run,
+                 "--out", str(tmp_path / "nocatalog")]) != 0
+    message = capsys.readouterr().err
+    assert "of larger ranks added (" in message and "of k=3)" in message
+    assert "--catalog" in message and "--rescue-min-stability 2" in message
+    assert main(["select-rank", *rank_dirs, *shared, *run, "--out", str(tmp_path / "stage")]) == 0
+    assert main(["-q", "extract", *shared, *run, "--out", str(tmp_path / "one")]) == 0
+    for name in ("rank_metrics.tsv", "signatures.tsv", "exposures.tsv", "stability.tsv",
+                 "provenance.json"):
+        assert (tmp_path / "stage" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    provenance = read_json(tmp_path / "one" / "provenance.json")
+    rescued = provenance["rescued_components"]
+    assert provenance["chosen_rank"] == 2 and rescued
+    names = ["SBS96A", "SBS96B"] + [entry["name"] for entry in rescued]
+    assert names[2:] == ["SBS96C", "SBS96D"][:len(rescued)]
+    assert all(entry["rank"] == 3 and entry["stability"] >= 0.95 and entry["closest"] < 0.9
+               for entry in rescued)
+    assert f"{rescued[0]['name']} (component {rescued[0]['component']} of k=3" in (
+        provenance["reason"])
+    signatures = read_catalog(tmp_path / "one" / "signatures.tsv").data
+    exposures = pd.read_csv(tmp_path / "one" / "exposures.tsv", sep="\t", index_col=0)
+    stability = pd.read_csv(tmp_path / "one" / "stability.tsv", sep="\t", index_col=0)
+    assert list(signatures.columns) == names == list(exposures.index) == list(stability.index)
+    k3 = read_catalog(tmp_path / "one" / "k3" / "signatures.tsv").data
+    for entry in rescued:  # the added signature is k = 3's component as its folder holds it
+        np.testing.assert_array_equal(signatures[entry["name"]], k3[entry["component"]])
+    # Refitted to the added signatures too: the catalog is reconstructed at least as well as
+    # by k = 2's own consensus fit.
+    k2 = read_catalog(tmp_path / "one" / "k2" / "signatures.tsv").data
+    k2_exposures = pd.read_csv(tmp_path / "one" / "k2" / "exposures.tsv", sep="\t",
+                               index_col=0)
+    residual = np.linalg.norm(catalog.to_numpy() - signatures.to_numpy() @ exposures.to_numpy())
+    before = np.linalg.norm(catalog.to_numpy() - k2.to_numpy() @ k2_exposures.to_numpy())
+    assert residual <= before * (1 + 1e-9)
+    assert main(["-q", "extract", *shared, *run, "--rescue-min-stability", "2",
+                 "--out", str(tmp_path / "off")]) == 0
+    assert read_json(tmp_path / "off" / "provenance.json")["rescued_components"] == []
+    assert read_catalog(tmp_path / "off" / "signatures.tsv").data.shape[1] == 2
+
+
 def test_select_rank_refuses_ranks_other_than_its_rank_dirs(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from sigforge.testing import planted_counts

@@ -426,6 +426,38 @@ def test_matrix_report_warns_when_the_rank_was_a_fallback(tmp_path: Path, cautio
     assert ('id="rank-edge"' in page) is bool(edge) and (edge in page)
 
 
+@pytest.mark.parametrize(("n_signatures", "rescued", "text"), [
+    (2, (), "2 components chosen"),
+    (1, (), "k = 2 chosen, 1 component kept (1 not reproduced by the bootstrap replicates "
+            "left out)"),
+    (3, ("C3 (k = 3)",), "k = 2 chosen, 1 reproduced at larger ranks was added: C3 (k = 3)"),
+    (2, ("C3 (k = 3)",), "k = 2 chosen, 1 component kept (1 not reproduced by the bootstrap "
+                         "replicates left out), 1 reproduced at larger ranks was added: "
+                         "C3 (k = 3)")])
+def test_matrix_report_says_which_components_were_left_out_or_added(
+        tmp_path: Path, n_signatures: int, rescued: tuple[str, ...], text: str) -> None:
+    from sigforge.report.matrix import MatrixReportData, write_matrix_report
+
+    rng = np.random.default_rng(6)
+    features, samples = [f"f{i}" for i in range(8)], ["a", "b", "c"]
+    names = [f"C{i + 1}" for i in range(n_signatures)]
+    ranks = pd.DataFrame({"mean_stability": [0.9, 0.4], "min_stability": [0.8, 0.1],
+                          "kl_divergence": [3.0, 2.0], "relative_error": [0.3, 0.2],
+                          "selected": [True, False]}, index=pd.Index([2, 3], name="k"))
+    data = MatrixReportData(
+        name="m", matrix=pd.DataFrame(rng.poisson(5, (8, 3)), index=features, columns=samples),
+        dropped=pd.DataFrame(columns=["label", "position", "reason"]), rank_metrics=ranks,
+        chosen_rank=2, rank_rule="k=2.", rescued=rescued,
+        signatures=pd.DataFrame(rng.dirichlet(np.ones(8), n_signatures).T, index=features,
+                                columns=names),
+        stability=pd.DataFrame({"stability": [0.9] * n_signatures}, index=names),
+        exposures=pd.DataFrame(rng.uniform(1, 9, (n_signatures, 3)), index=names,
+                               columns=samples),
+        reconstruction=pd.DataFrame({"cosine": [0.9, 0.8, 0.95]}, index=samples))
+    page = write_matrix_report(data, tmp_path).read_text(encoding="utf-8")
+    assert f"{text};" in page
+
+
 def test_matrix_report_facts_svg_cross_validation_and_intervals(tmp_path: Path) -> None:
     from sigforge.report.matrix import MatrixReportData, write_matrix_report
 

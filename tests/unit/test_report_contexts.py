@@ -248,6 +248,37 @@ def test_a_rank_with_components_left_out_says_how_many_signatures_it_kept(
     assert summary["mutation types"].startswith("SBS96: k = 3 (2 signatures kept);")
     assert "SBS96C (-0.41)" in parsed.text("context-sbs96")
 
+def test_a_rank_with_components_added_from_larger_ranks_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """k = 2 chosen, one component left out and one added from k = 3 (rule steps 0 and 6):
+    the status line names the one added and the number of signatures, the run summary says
+    how many were added; a malformed record of the added components is refused by name."""
+    from sigforge.io import read_json, write_json
+
+    run = write_run(tmp_path, patients=False)
+    provenance_path = run.root / "extract" / "SBS96" / "provenance.json"
+    provenance = read_json(provenance_path)
+    added = {"name": "SBS96C", "rank": 3, "component": "SBS96B", "stability": 0.97,
+             "closest": 0.42}
+    write_json({**provenance, "chosen_rank": 2, "dropped_components": ["SBS96B"],
+                "rescued_components": [added]}, provenance_path)
+    assert main(run.args) == 0
+    parsed = _Page()
+    parsed.feed((run.root / "report" / "cohort.html").read_text(encoding="utf-8"))
+    status = parsed.text("status")
+    assert ("k = 2, of whose components 1 is kept: 1 not reproduced by the bootstrap "
+            "replicates was left out; 1 reproduced at larger ranks was added: SBS96C (k = 3); "
+            "2 de novo signatures") in " ".join(status.split())
+    summary = {row[0]: row[1] for row in parsed.tables["run-info"]}
+    assert summary["mutation types"].startswith(
+        "SBS96: k = 2 (2 signatures, 1 of them added from larger ranks);")
+    write_json({**provenance, "rescued_components": [{"name": 3}]}, provenance_path)
+    capsys.readouterr()
+    assert main(run.args) != 0
+    message = capsys.readouterr().err
+    assert str(provenance_path) in message and "'rescued_components'" in message
+
+
 def test_sample_quality_of_a_perfect_fit_and_an_empty_sample() -> None:
     signatures = pd.DataFrame({"A": [0.5, 0.5, 0.0], "B": [0.0, 0.25, 0.75]},
                               index=["x", "y", "z"])

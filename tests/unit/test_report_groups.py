@@ -161,6 +161,28 @@ def test_a_group_rank_with_a_component_left_out_says_how_many_it_kept(
     assert f"Chosen number of signaturesk = {_provenance(run, 'A')['chosen_rank']}" in (
         parsed.text("group-1-A"))
 
+def test_a_group_rank_with_a_component_added_from_a_larger_rank_names_it(
+        run: Path, tmp_path: Path) -> None:
+    """Group B's chosen rank one below its number of signatures, the last one recorded as
+    added from a larger rank (rule step 6): its subsection says so, nothing left out."""
+    root = _copy_run(run, tmp_path)
+    path = root / "extract" / "SBS96" / "groups" / "B" / "provenance.json"
+    provenance = json.loads(path.read_text())
+    columns = list(pd.read_csv(path.parent / "signatures.tsv", sep="\t", nrows=0).columns[1:])
+    ranks = pd.read_csv(path.parent / "rank_metrics.tsv", sep="\t", index_col=0).index
+    assert len(columns) - 1 in set(ranks)
+    path.write_text(json.dumps({**provenance, "chosen_rank": len(columns) - 1,
+                                "rescued_components": [{"name": columns[-1],
+                                                        "rank": len(columns) + 1}]}))
+    assert main(report_args(root, root / "report")) == 0
+    parsed = HtmlPage()
+    parsed.feed((root / "report" / "cohort.html").read_text(encoding="utf-8"))
+    text = parsed.text("group-2-B")
+    assert (f"Chosen number of signaturesk = {len(columns) - 1}; 1 reproduced at larger ranks "
+            f"was added: {columns[-1]} (k = {len(columns) + 1})") in text
+    assert "not reproduced by the bootstrap replicates left out" not in text
+
+
 def test_a_skipped_group_counts_each_sample_once(tmp_path: Path) -> None:
     """A skipped group's exposures.tsv lists every sample, also those recorded as left out
     for having no mutation; the subsection counts each once."""

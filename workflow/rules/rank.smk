@@ -89,6 +89,8 @@ rule select_rank:
         gain=CV["min_error_gain"],
         drop=CV["drop_below_stability"],
         max_dropped=CV["max_dropped_components"],
+        rescue=CV["rescue_min_stability"],
+        rescue_cosine=CV["rescue_max_cosine"],
         outdir=subpath(output.metrics, parent=True),
     threads: 1
     resources:
@@ -112,4 +114,5 @@ rule select_rank:
         " --min-mean-stability {params.mean:q} --min-component-stability {params.component:q}"
         " --min-error-gain {params.gain:q} --drop-below-stability {params.drop:q}"
         " --max-dropped-components {params.max_dropped:q}"
+        " --rescue-min-stability {params.rescue:q} --rescue-max-cosine {params.rescue_cosine:q}"
         " --out {params.outdir:q} 2> {log:q}"

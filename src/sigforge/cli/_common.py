@@ -302,6 +302,25 @@ def rank_caution(provenance: dict[str, Any]) -> bool:
     return "with caution" in str(provenance.get("reason", ""))
 
 
+def rank_rescued(provenance: dict[str, Any], path: Path) -> tuple[str, ...]:
+    """The components rank rule step 6 added from larger ranks (provenance.json's
+    ``rescued_components``), each as 'NAME (k = RANK)'; none for runs written before the
+    field existed. A malformed entry is named in an InputError."""
+    recorded = provenance.get("rescued_components", [])
+    entries = recorded if isinstance(recorded, list) else [recorded]
+    out = []
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        rank = entry.get("rank") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or isinstance(rank, bool) or not isinstance(rank, int):
+            raise InputError(f"{path}: 'rescued_components' holds {entry!r}, not a component "
+                             "with a 'name' and the 'rank' it was found at; give the "
+                             "provenance.json written by sigforge extract or select-rank "
+                             "(rerun that step to rebuild it).")
+        out.append(f"{name} (k = {rank})")
+    return tuple(out)
+
+
 def rank_edge(provenance: dict[str, Any]) -> str:
     """The warning that the chosen rank is an edge of the range tried (provenance.json's
     ``rank_edge``; empty when it is not, or when the rank was fixed or not chosen).

@@ -59,8 +59,8 @@ from sigforge.discovery.pipeline import (
     NMFOptions,
     RankResult,
     choose_rank,
+    chosen_components,
     chunk_ranges,
-    keep_components,
     merge_chunks,
     run_discovery,
     solve_replicates,
@@ -183,13 +183,16 @@ def _rank_rule(args: argparse.Namespace) -> RankRule:
                     min_component_stability=args.min_component_stability,
                     min_error_gain=args.min_error_gain, fixed_rank=args.fixed_rank,
                     drop_below_stability=args.drop_below_stability,
-                    max_dropped_components=args.max_dropped_components)
+                    max_dropped_components=args.max_dropped_components,
+                    rescue_min_stability=args.rescue_min_stability,
+                    rescue_max_cosine=args.rescue_max_cosine)
 
 
 def _write_selection(chosen: RankResult, choice: RankChoice, out: Path,
                      facts: dict[str, Any]) -> None:
-    """Write rank_metrics.tsv, the chosen rank's tables (``chosen``: its kept components, see
-    :func:`keep_components`) and provenance.json, which names the components left out."""
+    """Write rank_metrics.tsv, the chosen rank's tables (``chosen``: its kept and rescued
+    components, see :func:`chosen_components`) and provenance.json, which names the
+    components left out and those added."""
     write_table(choice.metrics, out / "rank_metrics.tsv")
     write_matrix(chosen.signatures, out / "signatures.tsv")
     write_matrix(chosen.exposures, out / "exposures.tsv", label="Signature")
@@ -198,6 +201,7 @@ def _write_selection(chosen: RankResult, choice: RankChoice, out: Path,
                 "numpy": np.__version__, "chosen_rank": choice.rank, "reason": choice.reason,
                 "rank_caution": choice.caution, "rank_edge": choice.edge,
                 "dropped_components": list(choice.dropped),
+                "rescued_components": [asdict(added) for added in choice.rescued],
                 **facts}, out / "provenance.json")
     logger.info("chosen rank: %s", choice.reason)
     if choice.edge:
@@ -238,17 +242,34 @@ def select_rank(args: argparse.Namespace) -> None:
     check_rank_metrics(folders, results)
     choice = choose_rank(results, _rank_rule(args), read_cv(args.cv, ranks) or None)
     chosen = next(r for r in results if r.k == choice.rank)
-    if choice.dropped and catalog is None:
+    if (choice.dropped or choice.rescued) and catalog is None:
         raise InputError(
-            f"k={choice.rank} was chosen with {len(choice.dropped)} unreproduced components "
-            f"left out ({', '.join(choice.dropped)}); refitting the exposures to the others "
-            "needs the catalog: add --catalog (the catalog the rank folders factored), or keep "
-            "every component with --drop-below-stability -1.")
-    if choice.dropped:
+            f"k={choice.rank} was chosen {_changed_components(choice)}; refitting the "
+            "exposures to its signatures needs the catalog: add --catalog (the catalog the "
+            "rank folders factored), or keep the rank's components as they are with "
+            "--drop-below-stability -1 --rescue-min-stability 2.")
+    if choice.dropped or choice.rescued:
         # The rank folders' samples: --drop-empty left the catalog's empty ones out.
         samples = catalog.data[chosen.exposures.columns]  # type: ignore[union-attr]
-        chosen = keep_components(chosen, choice.dropped, samples)
+        chosen = chosen_components({r.k: r for r in results}, choice, samples)
     _write_selection(chosen, choice, Path(args.out), facts)
+
+
+def _changed_components(choice: RankChoice) -> str:
+    """What rule steps 0 and 6 changed about the chosen rank's components, in words."""
+    parts = []
+    if choice.dropped:
+        parts.append(f"with {_components(len(choice.dropped))} not reproduced left out "
+                     f"({', '.join(choice.dropped)})")
+    if choice.rescued:
+        parts.append(f"with {_components(len(choice.rescued))} of larger ranks added "
+                     f"({', '.join(f'{r.component} of k={r.rank}' for r in choice.rescued)})")
+    return " and ".join(parts)
+
+
+def _components(count: int) -> str:
+    """'1 component', '2 components'."""
+    return f"{count} component{'' if count == 1 else 's'}"
 
 
 def _left_out(args: argparse.Namespace, catalog: Matrix | None = None) -> list[str]:

@@ -106,6 +106,15 @@ def add_rank_rule(parser: argparse.ArgumentParser) -> None:
                         default=field_default(RankRule, "max_dropped_components"),
                         help="most components left out of one rank; a rank with more below "
                              "--drop-below-stability keeps them all (and is no candidate)")
+    parser.add_argument("--rescue-min-stability", type=float,
+                        default=field_default(RankRule, "rescue_min_stability"),
+                        help="add to the chosen signatures the components of larger ranks "
+                             "reproduced at this stability or more (and unlike every chosen "
+                             "one); above 1 adds none")
+    parser.add_argument("--rescue-max-cosine", type=float,
+                        default=field_default(RankRule, "rescue_max_cosine"),
+                        help="a component of a larger rank is added only when its cosine to "
+                             "every chosen signature is below this")
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:

@@ -19,6 +19,7 @@ from sigforge.cli._common import (
     add_command,
     rank_caution,
     rank_edge,
+    rank_rescued,
     require_files,
 )
 from sigforge.io import (
@@ -226,7 +227,8 @@ def matrix_report(args: argparse.Namespace) -> None:
                                         RECONSTRUCTION_COLUMNS, RECONSTRUCTION_COLUMNS),
         pixels=_pixel_shape(args.pixels), provenance=provenance,
         blocks=_read_blocks(args.blocks) if args.blocks else None,
-        intervals=read_intervals(refit_dir / "exposure_intervals.tsv"))
+        intervals=read_intervals(refit_dir / "exposure_intervals.tsv"),
+        rescued=rank_rescued(provenance, extract_dir / "provenance.json"))
     _check_one_run(data, args.matrix, extract_dir, refit_dir)
     if data.blocks is not None:
         _check_blocks_cover(data.blocks, data.signatures, args.blocks, extract_dir /

@@ -232,6 +232,10 @@ def _context_summary(context: Any) -> str:
     if context.factored and context.merged is not None:
         return (f"{context.name}: k = {context.chosen_rank} (merged from "
                 f"{len(context.groups)} groups)")
+    if context.factored and context.rescued:
+        return (f"{context.name}: k = {context.chosen_rank} "
+                f"({context.signatures.shape[1]} signatures, {len(context.rescued)} of them "
+                "added from larger ranks)")
     if context.factored and context.signatures.shape[1] != context.chosen_rank:
         return (f"{context.name}: k = {context.chosen_rank} "
                 f"({context.signatures.shape[1]} signatures kept)")

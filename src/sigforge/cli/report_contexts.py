@@ -25,6 +25,7 @@ from sigforge.cli._common import (
     REFIT_FILES,
     rank_caution,
     rank_edge,
+    rank_rescued,
     read_table_matrix,
     require_files,
 )
@@ -212,6 +213,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
               "rank_metrics": metrics,
               "rank_caution": rank_caution(provenance), "rank_edge": rank_edge(provenance),
               "thresholds": rank_thresholds(provenance),
+              "rescued": rank_rescued(provenance, extract / "provenance.json"),
               "solutions": _solutions(extract, None if metrics is None else metrics.index),
               "signatures": signatures,
               "stability": stability, "exposures": exposures, "reconstruction": reconstruction,

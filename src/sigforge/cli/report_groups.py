@@ -19,6 +19,7 @@ import pandas as pd
 from sigforge.cli._common import (
     rank_caution,
     rank_edge,
+    rank_rescued,
     read_table_matrix,
     require_files,
 )
@@ -101,7 +102,8 @@ def read_group(folder: Path) -> GroupResults:
         rank_rule=str(provenance["reason"]), rank_caution=rank_caution(provenance),
         rank_edge=rank_edge(provenance), thresholds=rank_thresholds(provenance),
         rank_metrics=read_rank_metrics(folder / "rank_metrics.tsv", rank),
-        signatures=read_table_matrix(folder / "signatures.tsv").data)
+        signatures=read_table_matrix(folder / "signatures.tsv").data,
+        rescued=rank_rescued(provenance, folder / "provenance.json"))
 
 
 def stratified_fields(extract: Path, provenance: dict[str, Any], signatures: pd.DataFrame

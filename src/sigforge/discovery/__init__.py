@@ -6,6 +6,7 @@
 - :mod:`.consensus`: clustering replicate solutions into k stable signatures, stability.
 - :mod:`.crossval`: held-out-entry cross-validation of a rank.
 - :mod:`.rank`: the rank rule (stability + reconstruction error + cross-validation).
+- :mod:`.rescue`: the rule's last step, components reproduced at larger ranks added.
 - :mod:`.pipeline`: replicates x ranks -> consensus -> rank choice, in one process or chunked.
 - :mod:`.matrix`: generic matrix preparation (checks, empty rows), joint stacking of modalities.
 
@@ -58,18 +59,24 @@ from sigforge.discovery.pipeline import (
     NMFOptions,
     RankResult,
     choose_rank,
+    chosen_components,
     chunk_ranges,
     component_names,
     cv_fold_table,
     discovery_tasks,
     gap_rng,
-    keep_components,
     merge_chunks,
     run_discovery,
     solve_replicates,
     summarise_rank,
 )
-from sigforge.discovery.rank import RankChoice, RankRule, relative_error, select_rank
+from sigforge.discovery.rank import (
+    RankChoice,
+    RankRule,
+    RescuedComponent,
+    relative_error,
+    select_rank,
+)
 from sigforge.discovery.resample import (
     DEFAULT_DEPTH,
     RESAMPLERS,
@@ -80,16 +87,18 @@ from sigforge.discovery.resample import (
     scaled_multinomial_bootstrap,
     stream_key,
 )
+from sigforge.discovery.rescue import rescue_components
 
 __all__ = [
     "DEFAULT_CAP", "DEFAULT_DEPTH", "GAP_MAX_POINTS", "GAP_NULLS", "MAX_CONSENSUS_SAMPLES",
     "NORMALISATIONS", "RESAMPLERS", "TEXT_SUFFIXES", "CVOptions", "Capping", "Consensus",
     "Discovery", "Gap", "NMFOptions", "PreparedMatrix", "RankChoice", "RankResult", "RankRule",
+    "RescuedComponent", "rescue_components",
     "cap_samples", "check_pixels", "choose_rank", "chunk_ranges",
     "cluster_replicates", "component_names", "consensus_matrix", "cophenetic_correlation",
     "cross_validate_rank", "cv_fold_table", "discovery_tasks", "drop_empty", "first_fraction",
     "gap_rng", "gap_statistic", "get_resampler", "gmm_threshold", "holdout_mask",
-    "keep_components", "merge_chunks",
+    "chosen_components", "merge_chunks",
     "multinomial_bootstrap", "pixel_image", "poisson_bootstrap", "poisson_deviance",
     "prepare_joint", "prepare_matrix", "read_generic_matrix", "relative_error", "replicate_rng",
     "run_discovery", "scaled_multinomial_bootstrap", "select_rank", "solve_replicates",

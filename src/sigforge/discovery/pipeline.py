@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
@@ -26,6 +26,7 @@ from sigforge.discovery.crossval import CVOptions, cross_validate_rank, summaris
 from sigforge.discovery.normalise import DEFAULT_CAP, NORMALISATIONS, cap_samples
 from sigforge.discovery.rank import RankChoice, RankRule, relative_error, select_rank
 from sigforge.discovery.resample import get_resampler, replicate_rng, stream_key
+from sigforge.discovery.rescue import rescue_components
 from sigforge.io import as_written
 from sigforge.nmf import fit_kl_mu_batched, random_init, solver_threads
 
@@ -289,7 +290,8 @@ def cv_fold_table(cv: dict[int, dict[str, np.ndarray]]) -> pd.DataFrame:
 
 def choose_rank(results: Sequence[RankResult], rule: RankRule,
                 cv: dict[int, dict[str, np.ndarray]] | None = None) -> RankChoice:
-    """Assemble the per-k metrics table (with CV columns when given) and apply the rule."""
+    """Assemble the per-k metrics table (with CV columns when given), apply the rule, and add
+    the components of larger ranks that step 6 rescues (:mod:`sigforge.discovery.rescue`)."""
     table = pd.DataFrame([r.metrics for r in results],
                          index=pd.Index([r.k for r in results], name="k"))
     folds = None
@@ -301,27 +303,48 @@ def choose_rank(results: Sequence[RankResult], rule: RankRule,
         table = table.join(summary)
         folds = cv_fold_table({k: cv[k] for k in table.index})
     stabilities = {r.k: r.stability["stability"] for r in results}
-    return select_rank(table, rule, folds, stabilities)
+    choice = select_rank(table, rule, folds, stabilities)
+    written = {r.k: _as_written_frame(r.signatures) for r in results}
+    # The chosen rank's names are prefix + A, B, ...; added components take the next letters.
+    prefix = str(written[choice.rank].columns[0])[:-1]
+    return rescue_components(choice, written, stabilities, rule,
+                             lambda i: component_names(prefix, choice.rank + i + 1)[-1])
 
 
-def keep_components(result: RankResult, dropped: Sequence[str],
-                    catalog: pd.DataFrame) -> RankResult:
-    """``result`` without the components ``dropped`` (:attr:`RankChoice.dropped`), exposures
-    refitted to the rest (the left-out components' mutations go to the kept ones, not
-    nowhere). The metrics stay those of the whole rank: they are the rule's inputs.
+def _as_written_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its values as a table written by sigforge reads them back."""
+    return pd.DataFrame(as_written(frame.to_numpy(dtype=np.float64)), index=frame.index,
+                        columns=frame.columns)
 
-    The kept signatures are taken as signatures.tsv holds them (:func:`as_written`), so the
-    refit is the same bits from a rank folder (``select-rank``) and in memory (``extract``).
+
+def chosen_components(results: Mapping[int, RankResult], choice: RankChoice,
+                      catalog: pd.DataFrame) -> RankResult:
+    """The chosen rank's result with the components it left out (:attr:`RankChoice.dropped`)
+    removed and those rescued from larger ranks (:attr:`RankChoice.rescued`) added under
+    their new names, the exposures refitted to the result (a left-out component's mutations
+    go to the others, not nowhere). The metrics stay those of the chosen rank: they are the
+    rule's inputs.
+
+    The signatures are taken as signatures.tsv holds them (:func:`as_written`), so the refit
+    is the same bits from rank folders (``select-rank``) and in memory (``extract``).
     """
-    if not dropped:
+    result = results[choice.rank]
+    if not choice.dropped and not choice.rescued:
         return result
     from sigforge.refit import refit_catalog
 
-    kept = [name for name in result.signatures.columns if name not in set(dropped)]
-    signatures = pd.DataFrame(as_written(result.signatures[kept].to_numpy()),
-                              index=result.signatures.index, columns=kept)
+    kept = [name for name in result.signatures.columns if name not in set(choice.dropped)]
+    parts = [_as_written_frame(result.signatures[kept])]
+    stability = [result.stability.loc[kept]]
+    for added in choice.rescued:
+        source = results[added.rank]
+        parts.append(_as_written_frame(source.signatures[[added.component]]).set_axis(
+            [added.name], axis=1))
+        stability.append(source.stability.loc[[added.component]].set_axis(
+            pd.Index([added.name], name=result.stability.index.name)))
+    signatures = pd.concat(parts, axis=1)
     return RankResult(result.k, signatures, refit_catalog(catalog, signatures).exposures,
-                      result.stability.loc[kept], result.metrics)
+                      pd.concat(stability), result.metrics)
 
 
 @dataclass(frozen=True)
@@ -332,8 +355,9 @@ class Discovery:
     choice: RankChoice
     cv: dict[int, dict[str, np.ndarray]]
     chosen: RankResult
-    """The chosen rank's result without its unreproduced components (``choice.dropped``);
-    ``ranks`` keeps every rank whole."""
+    """The chosen rank's result without its unreproduced components (``choice.dropped``) and
+    with the components rescued from larger ranks (``choice.rescued``); ``ranks`` keeps every
+    rank whole."""
 
 
 Task = tuple[str, FloatArray, int, Sequence[int], int, str, dict[str, object]]
@@ -419,5 +443,5 @@ def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: in
                                  seed=seed)
                for k, chunks in per_rank.items()}
     choice = choose_rank(list(results.values()), rule, folds or None)
-    chosen = keep_components(results[choice.rank], choice.dropped, catalog)
+    chosen = chosen_components(results, choice, catalog)
     return Discovery(results, choice, folds, chosen)

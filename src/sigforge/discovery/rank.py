@@ -69,6 +69,12 @@ The rule (documented here, in the README and in every run's ``provenance.json``)
    a larger candidate however many smaller ranks are added. :attr:`RankChoice.edge`
    (``rank_edge`` in ``provenance.json``) says so and names the setting to widen; reports show
    it as a warning.
+6. Components of larger ranks that the bootstrap replicates reproduce (stability at least
+   ``rescue_min_stability``, 0.95) and that are unlike every chosen signature (cosine below
+   ``rescue_max_cosine``, 0.9) are added to the chosen signatures, and the exposures refitted
+   to all of them (:mod:`sigforge.discovery.rescue`, which says why): a rare, distinct
+   signature can separate only at a rank whose other components are not reproducible. Not
+   for a rank fixed by the user or chosen by a fallback; a value above 1 adds nothing.
 """
 
 from __future__ import annotations
@@ -90,6 +96,8 @@ class RankRule:
     fixed_rank: int | None = None
     drop_below_stability: float = 0.2
     max_dropped_components: int = 1
+    rescue_min_stability: float = 0.95
+    rescue_max_cosine: float = 0.9
 
     def __post_init__(self) -> None:
         """Reject thresholds no stability or error gain can meet (silently choosing nothing)."""
@@ -101,6 +109,12 @@ class RankRule:
             if not -1.0 <= value <= 1.0:
                 raise ValueError(f"--{name.replace('_', '-')}: expected a silhouette between "
                                  f"-1 and 1, got {value}.")
+        if self.rescue_min_stability < -1.0:
+            raise ValueError("--rescue-min-stability: expected a silhouette >= -1 (above 1 adds "
+                             f"no component), got {self.rescue_min_stability}.")
+        if not 0.0 < self.rescue_max_cosine <= 1.0:
+            raise ValueError("--rescue-max-cosine: expected a cosine in (0, 1], got "
+                             f"{self.rescue_max_cosine}.")
         if not 0.0 <= self.min_error_gain < 1.0:
             raise ValueError("--min-error-gain: expected a share of the error in [0, 1), got "
                              f"{self.min_error_gain}.")
@@ -118,13 +132,27 @@ class RankRule:
 
 
 @dataclass(frozen=True)
+class RescuedComponent:
+    """A component of a larger rank added to the chosen signatures (rule step 6,
+    :mod:`sigforge.discovery.rescue`): its name among them, the rank and name it was found
+    at, its stability there and its largest cosine to the signatures chosen before it."""
+
+    name: str
+    rank: int
+    component: str
+    stability: float
+    closest: float
+
+
+@dataclass(frozen=True)
 class RankChoice:
     """The chosen rank, with the per-k table annotated and a plain-language reason.
 
     ``caution`` is True when no rank met the rule (stability and gap test) and the rank came
     from a fallback: reports warn on every page, so it must not live only in ``reason``.
     ``edge`` is the warning of :func:`range_edge` (empty when the rank is inside the range).
-    ``dropped`` names the chosen rank's components left out as unreproduced (rule step 0).
+    ``dropped`` names the chosen rank's components left out as unreproduced (rule step 0),
+    ``rescued`` the components of larger ranks added to its signatures (rule step 6).
     """
 
     rank: int
@@ -133,6 +161,7 @@ class RankChoice:
     caution: bool = False
     edge: str = ""
     dropped: tuple[str, ...] = ()
+    rescued: tuple[RescuedComponent, ...] = ()
 
 
 def range_edge(ranks: Sequence[int], rank: int, *, lower: bool = False) -> str:

@@ -15,7 +15,7 @@ the merge table (``merged``) and one :class:`GroupResults` per group.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -74,6 +74,8 @@ class GroupResults:
         The group's ``rank_metrics.tsv`` (index = k) with a boolean ``selected`` column.
     signatures : pandas.DataFrame or None
         The group's chosen signatures (channels, k).
+    rescued : tuple of str
+        The components of larger ranks the rank rule added (rule step 6), as 'NAME (k = K)'.
     """
 
     group: str
@@ -86,6 +88,7 @@ class GroupResults:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     rank_metrics: pd.DataFrame | None = None
     signatures: pd.DataFrame | None = None
+    rescued: tuple[str, ...] = ()
 
     @property
     def skipped(self) -> bool:
@@ -117,6 +120,8 @@ class ContextResults:
         the range tried (a merged set's names its groups; empty when none is).
     thresholds : dict of str to float
         ``min_mean_stability`` and ``min_component_stability`` of the rank rule, when recorded.
+    rescued : tuple of str
+        The components of larger ranks the rank rule added (rule step 6), as 'NAME (k = K)'.
     solutions : tuple of RankSolution
         Every rank tried, ascending.
     signatures, stability, exposures, reconstruction, intervals, decomposition
@@ -151,6 +156,7 @@ class ContextResults:
     rank_caution: bool = False
     rank_edge: str = ""
     thresholds: Mapping[str, float] = field(default_factory=dict)
+    rescued: tuple[str, ...] = ()
     solutions: tuple[RankSolution, ...] = ()
     signatures: pd.DataFrame | None = None
     stability: pd.DataFrame | None = None
@@ -172,6 +178,20 @@ class ContextResults:
         """True when discovery ran and produced at least one signature."""
         return (self.status == FACTORED and self.signatures is not None
                 and self.signatures.shape[1] > 0)
+
+
+def left_out_components(chosen_rank: int, n_signatures: int, rescued: Sequence[str]) -> int:
+    """How many of the chosen rank's components rank rule step 0 left out: the rank plus the
+    components added from larger ranks (step 6), less the signatures there are."""
+    return max(0, chosen_rank + len(rescued) - n_signatures)
+
+
+def rescued_phrase(rescued: Sequence[str]) -> str:
+    """The components added from larger ranks in words ('' when none)."""
+    if not rescued:
+        return ""
+    return (f"{len(rescued)} reproduced at larger ranks {'was' if len(rescued) == 1 else 'were'}"
+            f" added: {', '.join(rescued)}")
 
 
 def context_from_cohort(data: CohortData) -> ContextResults:

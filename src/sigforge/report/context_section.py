@@ -25,6 +25,8 @@ import pandas as pd
 from sigforge.report.context_data import (
     ContextResults,
     dominant_signature,
+    left_out_components,
+    rescued_phrase,
     sample_quality,
 )
 from sigforge.report.diagnostics import (
@@ -128,7 +130,10 @@ def _rank_view(ctx: ContextResults, save: _Saver) -> dict[str, Any] | None:
                            + (" (chosen)" if solution.k == ctx.chosen_rank else ""))})
     thresholds = ", ".join(f"{key.replace('_', ' ')} = {float(value):g}"
                            for key, value in ctx.thresholds.items())
+    n_signatures = 0 if ctx.signatures is None else ctx.signatures.shape[1]
     return {"figure": figure, "chosen_rank": str(ctx.chosen_rank), "rule": ctx.rank_rule,
+            "left_out": left_out_components(ctx.chosen_rank, n_signatures, ctx.rescued),
+            "rescued": rescued_phrase(ctx.rescued),
             "caution": ctx.rank_caution, "edge": ctx.rank_edge, "thresholds": thresholds,
             "table": frame_table(table, "k", highlight=[k == ctx.chosen_rank
                                                         for k in table.index]),

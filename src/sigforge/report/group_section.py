@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from sigforge.report.context_data import ContextResults
+from sigforge.report.context_data import ContextResults, left_out_components, rescued_phrase
 from sigforge.report.figures import SavedFigure, plot_rank_selection
 from sigforge.report.pages import name_stem
 from sigforge.report.spectra import plot_spectra_panel
@@ -103,11 +103,17 @@ def _group_view(ctx: ContextResults, position: int, prefix: str, save: Saver,
             f"{stem}rank_selection", f"{ctx.name} group {group.group}: rank selection metrics")
         view["rank_table"] = frame_table(metrics, "k", highlight=[k == group.chosen_rank
                                                                   for k in metrics.index])
-    if signatures is not None and 0 < signatures.shape[1] < group.chosen_rank:
-        left_out = group.chosen_rank - signatures.shape[1]
+    left_out = (0 if signatures is None
+                else left_out_components(group.chosen_rank, signatures.shape[1], group.rescued))
+    if left_out:
         view["chosen_rank"] = (f"{group.chosen_rank}, of whose components "
-                               f"{signatures.shape[1]} are the signatures ({left_out} not "
-                               "reproduced by the bootstrap replicates left out)")
+                               f"{group.chosen_rank - left_out} "
+                               f"{'is' if group.chosen_rank - left_out == 1 else 'are'} "
+                               f"{'kept' if group.rescued else 'the signatures'} "
+                               f"({left_out} not reproduced by the bootstrap replicates left "
+                               "out)")
+    if group.rescued:
+        view["chosen_rank"] += f"; {rescued_phrase(group.rescued)}"
     if signatures is not None and signatures.shape[1]:
         view["signatures"] = [
             (str(name), merged_into.get(f"{group.group}:{name}", "")) for name in

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sigforge.discovery.matrix import pixel_image, split_components
+from sigforge.report.context_data import left_out_components, rescued_phrase
 from sigforge.report.diagnostics import plot_exposure_intervals
 from sigforge.report.figures import (
     DPI,
@@ -51,7 +52,8 @@ class MatrixReportData:
 
     ``provenance`` is the extract run's provenance.json (shown as a table of settings, nested
     ones as ``group.name`` rows; its ``rank_rule`` thresholds are drawn on the rank figure);
-    ``intervals`` the refit's exposure_intervals.tsv when bootstrap intervals were computed.
+    ``intervals`` the refit's exposure_intervals.tsv when bootstrap intervals were computed;
+    ``rescued`` the components of larger ranks the rank rule added, as 'NAME (k = K)'.
     """
 
     name: str
@@ -70,6 +72,7 @@ class MatrixReportData:
     rank_caution: bool = False
     rank_edge: str = ""
     intervals: pd.DataFrame | None = None
+    rescued: tuple[str, ...] = ()
 
 
 def plot_component_images(signatures: pd.DataFrame, shape: tuple[int, int],
@@ -204,12 +207,20 @@ def _cv_table(metrics: pd.DataFrame, chosen: int) -> Any:
 
 
 def _chosen_components(data: MatrixReportData) -> str:
-    """How many components were chosen, and left out (rank rule step 0), in words."""
+    """How many components were chosen, left out (rank rule step 0) and added from larger
+    ranks (step 6), in words."""
     kept = data.signatures.shape[1]
-    if kept == data.chosen_rank:
+    left_out = left_out_components(data.chosen_rank, kept, data.rescued)
+    if not left_out and not data.rescued:
         return f"{kept} components chosen"
-    return (f"k = {data.chosen_rank} chosen, {kept} components kept ({data.chosen_rank - kept} "
-            "not reproduced by the bootstrap replicates left out)")
+    text = f"k = {data.chosen_rank} chosen"
+    if left_out:
+        kept_count = data.chosen_rank - left_out
+        text += (f", {kept_count} component{'' if kept_count == 1 else 's'} kept ({left_out} "
+                 "not reproduced by the bootstrap replicates left out)")
+    if data.rescued:
+        text += f", {rescued_phrase(data.rescued)}"
+    return text
 
 
 def write_matrix_report(data: MatrixReportData, out_dir: Path) -> Path:
