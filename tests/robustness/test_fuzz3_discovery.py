@@ -146,6 +146,35 @@ def test_select_rank_refuses_damaged_metrics(
     assert_nothing_written(out)
 
 
+@pytest.mark.parametrize(("case", "fragment"), [
+    ("column", "no column 'stability'"),
+    ("renamed", "it lists the components"),
+    ("text", "not a silhouette in [-1, 1]"),
+    ("range", "not a silhouette in [-1, 1]"),
+])
+def test_select_rank_refuses_a_damaged_stability_table(
+        case: str, fragment: str, runs: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The rank rule leaves out and adds components by a rank folder's stability.tsv: a
+    damaged one is named, with the fix, before anything is written."""
+    ext = _copy(runs, "ext", tmp_path)
+    path = ext / "k3" / "stability.tsv"
+    header, first, *rest = path.read_text().splitlines()
+    name, value, *others = first.split("\t")
+    if case == "column":
+        header = header.replace("stability", "stab", 1)
+    elif case == "renamed":
+        name = "SBS96Z"
+    else:
+        value = "high" if case == "text" else "3.5"
+    path.write_text("\n".join([header, "\t".join([name, value, *others]), *rest]) + "\n")
+    out = tmp_path / "sel"
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(ext / "k2"), str(ext / "k3"),
+                      "--out", str(out), case=f"select-rank: stability.tsv {case}")
+    assert_clear_error(outcome, f"rank table {path}", fragment, "snakemake will rebuild it")
+    assert_nothing_written(out)
+
+
 def test_select_rank_of_one_run_still_works(runs: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "sel"

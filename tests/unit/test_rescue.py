@@ -140,3 +140,12 @@ def test_choose_rank_rescues_and_the_chosen_result_holds_the_added_signature() -
     assert chosen.metrics == results[0].metrics
     np.testing.assert_allclose(chosen.exposures.loc["SA"], exposures[0], rtol=1e-3)
     np.testing.assert_allclose(chosen.exposures.loc["SC"], exposures[2], rtol=1e-3)
+
+
+def test_added_components_take_the_next_unused_names() -> None:
+    from sigforge.discovery.pipeline import _added_names
+
+    assert _added_names(["SBS96A", "SBS96B"], 2) == ["SBS96C", "SBS96D"]
+    # A rank whose names skip a letter (one left out upstream) never reuses one.
+    assert _added_names(["XA", "XB", "XD"], 2) == ["XE", "XF"]
+    assert _added_names([f"P{c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"], 1) == ["PAA"]

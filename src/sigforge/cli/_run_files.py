@@ -114,7 +114,26 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
     exposures = read_intermediate(folder / "exposures.tsv",
                                    read_matrix, "rank table")
     stability = read_intermediate(folder / "stability.tsv", read_table, "rank table")
+    _check_stability(stability, list(signatures.data.columns), folder / "stability.tsv")
     return RankResult(k, signatures.data, exposures.data, stability, metrics)
+
+
+def _check_stability(table: pd.DataFrame, names: list[str], path: Path) -> None:
+    """A rank folder's stability.tsv names the folder's signatures, each with a silhouette
+    in [-1, 1] (the rank rule leaves components out, and adds them, by these)."""
+    fix = "delete it and rerun - snakemake will rebuild it."
+    if "stability" not in table.columns:
+        raise InputError(f"rank table {path} is damaged (no column 'stability'); {fix}")
+    if [str(name) for name in table.index] != [str(name) for name in names]:
+        raise InputError(f"rank table {path} is damaged: it lists the components "
+                         f"{list(map(str, table.index))}, its signatures.tsv {names}; {fix}")
+    values = pd.to_numeric(table["stability"], errors="coerce")
+    bad = ~values.between(-1.0, 1.0)
+    if bad.any():
+        name = table.index[int(np.flatnonzero(bad.to_numpy())[0])]
+        raise InputError(f"rank table {path} is damaged: the stability of {name} is "
+                         f"{table['stability'][name]!r}, not a silhouette in [-1, 1]; {fix}")
+    table["stability"] = values
 
 
 def read_empty_table(path: Path) -> pd.DataFrame:

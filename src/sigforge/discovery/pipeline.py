@@ -305,10 +305,19 @@ def choose_rank(results: Sequence[RankResult], rule: RankRule,
     stabilities = {r.k: r.stability["stability"] for r in results}
     choice = select_rank(table, rule, folds, stabilities)
     written = {r.k: _as_written_frame(r.signatures) for r in results}
-    # The chosen rank's names are prefix + A, B, ...; added components take the next letters.
-    prefix = str(written[choice.rank].columns[0])[:-1]
     return rescue_components(choice, written, stabilities, rule,
-                             lambda i: component_names(prefix, choice.rank + i + 1)[-1])
+                             _added_names(list(written[choice.rank].columns),
+                                          sum(frame.shape[1] for k, frame in written.items()
+                                              if k > choice.rank)).__getitem__)
+
+
+def _added_names(chosen: list[str], most: int) -> list[str]:
+    """Names for up to ``most`` components added to a rank whose components are ``chosen``:
+    its names are prefix + A, B, ...; the added ones take the next letters, skipping any name
+    the rank already uses."""
+    prefix, used = str(chosen[0])[:-1], set(map(str, chosen))
+    names = component_names(prefix, len(chosen) + most + len(used))[len(chosen):]
+    return [name for name in names if name not in used][:most]
 
 
 def _as_written_frame(frame: pd.DataFrame) -> pd.DataFrame:
