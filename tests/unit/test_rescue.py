@@ -99,8 +99,9 @@ def test_a_component_left_out_of_the_chosen_rank_can_be_found_at_a_larger_one() 
 
 
 def test_rescue_rule_thresholds_are_checked() -> None:
-    with pytest.raises(ValueError, match="rescue-min-stability"):
-        RankRule(rescue_min_stability=-1.5)
+    for bad in (-1.5, float("nan")):
+        with pytest.raises(ValueError, match="rescue-min-stability"):
+            RankRule(rescue_min_stability=bad)
     with pytest.raises(ValueError, match="rescue-max-cosine"):
         RankRule(rescue_max_cosine=0.0)
     RankRule(rescue_min_stability=2.0)  # above 1: nothing is added, not an error

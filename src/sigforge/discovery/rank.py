@@ -109,7 +109,7 @@ class RankRule:
             if not -1.0 <= value <= 1.0:
                 raise ValueError(f"--{name.replace('_', '-')}: expected a silhouette between "
                                  f"-1 and 1, got {value}.")
-        if self.rescue_min_stability < -1.0:
+        if not self.rescue_min_stability >= -1.0:  # NaN too: it would rescue everything
             raise ValueError("--rescue-min-stability: expected a silhouette >= -1 (above 1 adds "
                              f"no component), got {self.rescue_min_stability}.")
         if not 0.0 < self.rescue_max_cosine <= 1.0:
