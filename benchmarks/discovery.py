@@ -145,7 +145,9 @@ def run_sigforge(cohort: Cohort, ranks: range, replicates: int, threads: int,
             "cv_folds": cv_fold_table(found.cv).to_dict(orient="index") if found.cv else None,
             "matches": score.matches.to_dict(orient="records"),
             "components": {k: component_records(result, cohort.signatures)
-                           for k, result in found.ranks.items()}}
+                           for k, result in found.ranks.items()},
+            "spectra": {k: result.signatures.to_dict(orient="list")
+                        for k, result in found.ranks.items()}}
 
 
 def component_records(result, planted: pd.DataFrame) -> list[dict]:

@@ -16,9 +16,11 @@ the kept ones, a larger rank must keep more): from the per-rank component record
 benchmark saves, or with ``--stratified`` from each type's saved ranks. The other replays
 read no per-component stabilities, so they keep every component.
 
-The replays stop at the rank rule's step 5: step 6 (components of larger ranks added,
-:mod:`sigforge.discovery.rescue`) needs every rank's spectra, which the benchmark's records do
-not keep; it is measured by rerunning the benchmarks.
+``--rescue`` replays the whole rule, step 6 included (components of larger ranks added,
+:mod:`sigforge.discovery.rescue`), under other ``rescue_min_stability`` and
+``rescue_max_cosine`` values; it needs every rank's spectra, which ``benchmarks/discovery.py``
+saves (``spectra``) since step 6 exists, and scores the chosen signatures as the benchmark
+does (Hungarian matching, TP at cosine >= 0.90). The other replays stop at step 5.
 
 ``--stratified`` replays a finished ``benchmarks/pcawg_stratified.py`` run instead: each
 tumour type's rank is chosen again from its ``rank_metrics.tsv`` (paired CV standard errors
@@ -222,6 +224,58 @@ def replay_stratified_dropping(run: Path, data: Path) -> None:
         report(_drop_label(below), chosen, ranks)
 
 
+#: (``rescue_min_stability``, ``rescue_max_cosine``) pairs ``--rescue`` replays (2: off).
+RESCUE: tuple[tuple[float, float], ...] = ((2.0, 0.9), (0.95, 0.9), (0.9, 0.9), (0.95, 0.8),
+                                           (0.8, 0.9))
+
+
+def replay_rescue(rows: list[dict]) -> None:
+    """Print, per cohort and step-6 setting, the rank chosen, the components added and the
+    chosen signatures' TP / FP against the planted ones."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from synthetic import cosmic_sbs96, score_signatures
+
+    from sigforge.discovery.pipeline import add_rescued
+
+    cosmic = cosmic_sbs96()
+    totals = {pair: [0, 0] for pair in RESCUE}
+    label = {pair: "off" if pair[0] > 1 else f"{pair[0]:g} / {pair[1]:g}" for pair in RESCUE}
+    print("| cohort (seed) | planted | " + " | ".join(label.values()) + " |")
+    print("|---|---|" + "---|" * len(RESCUE))
+    for row in rows:
+        metrics = pd.DataFrame.from_dict(row["metrics"], orient="index")
+        metrics.index = metrics.index.astype(int)
+        metrics = metrics.drop(columns=[c for c in ("kept_components", "kept_mean_stability",
+                                                    "kept_min_stability") if c in metrics])
+        stabilities = {int(k): pd.Series({c["name"]: c["stability"] for c in v})
+                       for k, v in row["components"].items()}
+        spectra = {int(k): pd.DataFrame(v, index=cosmic.index)
+                   for k, v in row["spectra"].items()}
+        folds = None
+        if row.get("cv_folds"):
+            folds = pd.DataFrame.from_dict(row["cv_folds"], orient="index")
+            folds.index = folds.index.astype(int)
+        truth = cosmic[[n for n, count in row["planted_in_tumours"].items() if count > 0]]
+        cells = []
+        for pair in RESCUE:
+            rule = RankRule(rescue_min_stability=pair[0], rescue_max_cosine=pair[1])
+            choice = add_rescued(select_rank(metrics, rule, folds, stabilities), spectra,
+                                 stabilities, rule)
+            chosen = spectra[choice.rank].drop(columns=list(choice.dropped))
+            for added in choice.rescued:
+                chosen[added.name] = spectra[added.rank][added.component]
+            score = score_signatures(chosen, truth)
+            totals[pair][0] += score.true_positives
+            totals[pair][1] += score.false_positives
+            cells.append(f"k={choice.rank} (+{len(choice.rescued)}) "
+                         f"{score.true_positives}/{score.false_positives}")
+        seed = "" if row.get("cohort_seed") is None else f" ({row['cohort_seed']})"
+        print(f"| {row['cohort']}{seed} | {truth.shape[1]} | " + " | ".join(cells) + " |")
+    print("| total TP/FP | | " + " | ".join(f"{tp}/{fp}" for tp, fp in totals.values()) + " |")
+
+
 def main() -> None:
     """Print one line per cohort and variant: chosen rank, TP, FP; then totals."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -231,6 +285,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data/real"))
     parser.add_argument("--drop", action="store_true",
                         help="replay dropping unstable components (see the module docstring)")
+    parser.add_argument("--rescue", action="store_true",
+                        help="replay step 6 settings (needs runs that saved 'spectra')")
     args = parser.parse_args()
     if args.stratified is not None:
         if args.drop:
@@ -242,6 +298,9 @@ def main() -> None:
             if "metrics" in row]
     if args.drop:
         replay_dropping([row for row in rows if "components" in row])
+        return
+    if args.rescue:
+        replay_rescue([row for row in rows if "spectra" in row])
         return
     totals = {name: [0, 0, 0] for name in VARIANTS}
     print("| cohort (seed) | planted | " + " | ".join(VARIANTS) + " |")

@@ -304,11 +304,18 @@ def choose_rank(results: Sequence[RankResult], rule: RankRule,
         folds = cv_fold_table({k: cv[k] for k in table.index})
     stabilities = {r.k: r.stability["stability"] for r in results}
     choice = select_rank(table, rule, folds, stabilities)
-    written = {r.k: _as_written_frame(r.signatures) for r in results}
-    return rescue_components(choice, written, stabilities, rule,
-                             _added_names(list(written[choice.rank].columns),
-                                          sum(frame.shape[1] for k, frame in written.items()
-                                              if k > choice.rank)).__getitem__)
+    return add_rescued(choice, {r.k: r.signatures for r in results}, stabilities, rule)
+
+
+def add_rescued(choice: RankChoice, signatures: Mapping[int, pd.DataFrame],
+                stabilities: Mapping[int, pd.Series], rule: RankRule) -> RankChoice:
+    """``choice`` with rank rule step 6 applied (:func:`rescue_components`) to every rank's
+    consensus ``signatures``, taken as signatures.tsv holds them and named after the chosen
+    rank's (:func:`_added_names`)."""
+    written = {k: _as_written_frame(frame) for k, frame in signatures.items()}
+    names = _added_names(list(written[choice.rank].columns),
+                         sum(frame.shape[1] for k, frame in written.items() if k > choice.rank))
+    return rescue_components(choice, written, stabilities, rule, names.__getitem__)
 
 
 def _added_names(chosen: list[str], most: int) -> list[str]:
