@@ -311,8 +311,12 @@ def add_rescued(choice: RankChoice, signatures: Mapping[int, pd.DataFrame],
                 stabilities: Mapping[int, pd.Series], rule: RankRule) -> RankChoice:
     """``choice`` with rank rule step 6 applied (:func:`rescue_components`) to every rank's
     consensus ``signatures``, taken as signatures.tsv holds them and named after the chosen
-    rank's (:func:`_added_names`)."""
-    written = {k: _as_written_frame(frame) for k, frame in signatures.items()}
+    rank's (:func:`_added_names`). Only the chosen and larger ranks are read, and none when
+    the step cannot add anything (a fixed or fallback rank, the step switched off)."""
+    if rule.fixed_rank is not None or choice.caution or rule.rescue_min_stability > 1.0:
+        return choice
+    written = {k: _as_written_frame(frame) for k, frame in signatures.items()
+               if k >= choice.rank}
     names = _added_names(list(written[choice.rank].columns),
                          sum(frame.shape[1] for k, frame in written.items() if k > choice.rank))
     return rescue_components(choice, written, stabilities, rule, names.__getitem__)
