@@ -129,6 +129,13 @@ def test_stage_commands_with_cross_validation_match_extract(tmp_path: Path) -> N
 
 
 
+def _assert_same_selection(stage: Path, one: Path) -> None:
+    """select-rank (``stage``) and extract (``one``) wrote the same chosen-rank files."""
+    for name in ("rank_metrics.tsv", "signatures.tsv", "exposures.tsv", "stability.tsv",
+                 "provenance.json"):
+        assert (stage / name).read_bytes() == (one / name).read_bytes(), name
+
+
 def test_a_component_left_out_is_left_out_alike_by_extract_and_the_stage_commands(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Two planted signatures factored at k = 3: the third component is not reproduced by the
@@ -157,9 +164,7 @@ def test_a_component_left_out_is_left_out_alike_by_extract_and_the_stage_command
     assert not (tmp_path / "nocatalog" / "signatures.tsv").exists()
     assert main(["select-rank", *rank_dirs, *shared, *run, "--out", str(tmp_path / "stage")]) == 0
     assert main(["-q", "extract", *shared, *run, "--out", str(tmp_path / "one")]) == 0
-    for name in ("rank_metrics.tsv", "signatures.tsv", "exposures.tsv", "stability.tsv",
-                 "provenance.json"):
-        assert (tmp_path / "stage" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    _assert_same_selection(tmp_path / "stage", tmp_path / "one")
     provenance = read_json(tmp_path / "one" / "provenance.json")
     assert provenance["chosen_rank"] == 3 and provenance["dropped_components"] == ["SBS96C"]
     assert "SBS96C (-0.84)" in provenance["reason"]
@@ -210,9 +215,7 @@ def test_a_component_rescued_from_a_larger_rank_is_added_alike_by_extract_and_st
     assert "--catalog" in message and "--rescue-min-stability 2" in message
     assert main(["select-rank", *rank_dirs, *shared, *run, "--out", str(tmp_path / "stage")]) == 0
     assert main(["-q", "extract", *shared, *run, "--out", str(tmp_path / "one")]) == 0
-    for name in ("rank_metrics.tsv", "signatures.tsv", "exposures.tsv", "stability.tsv",
-                 "provenance.json"):
-        assert (tmp_path / "stage" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    _assert_same_selection(tmp_path / "stage", tmp_path / "one")
     provenance = read_json(tmp_path / "one" / "provenance.json")
     rescued = provenance["rescued_components"]
     assert provenance["chosen_rank"] == 2 and rescued

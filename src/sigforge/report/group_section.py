@@ -103,7 +103,7 @@ def _group_view(ctx: ContextResults, position: int, prefix: str, save: Saver,
             f"{stem}rank_selection", f"{ctx.name} group {group.group}: rank selection metrics")
         view["rank_table"] = frame_table(metrics, "k", highlight=[k == group.chosen_rank
                                                                   for k in metrics.index])
-    left_out = (0 if signatures is None
+    left_out = (0 if signatures is None or not signatures.shape[1]
                 else left_out_components(group.chosen_rank, signatures.shape[1], group.rescued))
     if left_out:
         view["chosen_rank"] = (f"{group.chosen_rank}, of whose components "
