@@ -261,7 +261,7 @@ def test_merge_catalogs_refuses_one_single_sample_vcf_counted_twice(
 
 
 def test_merge_catalogs_takes_two_columns_of_one_multi_sample_vcf(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     sequence = _sequence()
@@ -276,6 +276,50 @@ def test_merge_catalogs_takes_two_columns_of_one_multi_sample_vcf(
     assert outcome.code == 0, outcome.err
     merged = pd.read_csv(tmp_path / "cohort" / "SBS96.tsv", sep="\t", index_col=0)
     assert merged.sum().to_dict() == {"T1": 6, "T2": 6}
+    assert "identical counts in every channel" in caplog.text  # 6 mutations: a warning
+
+
+def _one_column_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Folders A and B, both counted from column T1 of one two-sample VCF (64 SNVs), under
+    two names: T2 differs from T1 in one genotype, so only the repeated column is a twin."""
+    sequence = "".join(np.random.default_rng(9).choice(list("ACGT"), 1000))
+    positions = range(10, 970, 15)
+    records = [("chr1", p, sequence[p - 1], "A" if sequence[p - 1] != "A" else "C", "PASS",
+                "0/1", "0/0" if p == 10 else "0/1") for p in positions]
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": sequence})
+    write_vcf(tmp_path / "multi.vcf", records, contigs={"chr1": 1000}, samples=("T1", "T2"))
+    for name, column in (("A", "T1"), ("B", "T1"), ("C", "T2")):
+        assert _catalog(capsys, fasta, Path("multi.vcf"), tmp_path / name, "--vcf-sample",
+                        column, "--sample-name", name).code == 0
+
+
+def test_merge_catalogs_refuses_one_column_of_a_multi_sample_vcf_counted_twice(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _one_column_twice(tmp_path, capsys)
+    outcome = run_cli(capsys, "merge-catalogs", "--inputs", "A", "C", "B", "--out", "cohort",
+                      case="merge-catalogs: one VCF column under two names")
+    assert_clear_error(outcome, "--inputs B", "sample 'B'", "sample 'A' in A", "multi.vcf",
+                       "identical counts", "64 mutations", "--allow-identical")
+    assert_nothing_written(tmp_path / "cohort")
+    # Distinct columns of the file (63 of 64 mutations shared) merge without a word.
+    outcome = run_cli(capsys, "merge-catalogs", "--inputs", "A", "C", "--out", "ac")
+    assert outcome.code == 0, outcome.err
+    assert "identical" not in caplog.text
+
+
+def test_merge_catalogs_allow_identical_merges_twins_with_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _one_column_twice(tmp_path, capsys)
+    outcome = run_cli(capsys, "merge-catalogs", "--inputs", "A", "B", "--out", "cohort",
+                      "--allow-identical")
+    assert outcome.code == 0, outcome.err
+    assert "sample 'B' and sample 'A' in A" in caplog.text
+    merged = pd.read_csv(tmp_path / "cohort" / "SBS96.tsv", sep="\t", index_col=0)
+    assert merged.sum().to_dict() == {"A": 64, "B": 64}
 
 
 # --- 5. strand annotations (GTF) ------------------------------------------------------------

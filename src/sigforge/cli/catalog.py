@@ -298,7 +298,8 @@ def merge_catalogs(args: argparse.Namespace) -> None:
     _check_outputs(out, [f"{context}.tsv" for context in contexts] + ["catalog_log.tsv"])
     parts = [read_sample_dir(folder, contexts) for folder in folders]
     check_no_repeats(folders, [log for _, log in parts])
-    check_distinct_sources(folders, [log for _, log in parts])
+    check_distinct_sources(folders, [log for _, log in parts],
+                           [catalogs for catalogs, _ in parts], args.allow_identical)
     merged = {context: pd.concat([catalogs[context] for catalogs, _ in parts], axis=1)
               for context in contexts}
     logs = pd.concat([log for _, log in parts])
@@ -376,6 +377,10 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--inputs", nargs="+", required=True,
                    help="directories written by 'catalog'; every context file is merged")
     p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--allow-identical", action="store_true",
+                   help="merge two samples of one multi-sample file whose counts agree in "
+                        "every channel (e.g. regions of one tumour sharing every mutation) "
+                        "with a warning instead of refusing them as one column counted twice")
 
     p = add_command(subparsers, "opportunities", opportunities)
     p.add_argument("--reference", required=True, help="reference FASTA (plain or bgzipped)")

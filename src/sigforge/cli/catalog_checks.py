@@ -1,12 +1,14 @@
 """Checks of ``merge-catalogs``'s inputs: each per-sample directory read whole (every
-channel, whole counts, a log that agrees with its catalogs), no sample counted twice and no
-single-sample VCF counted under two names.
+channel, whole counts, a log that agrees with its catalogs), no sample counted twice, no
+single-sample VCF counted under two names, and no column of a multi-sample file counted under
+two names (identical counts from one file).
 
 Split from :mod:`sigforge.cli.catalog` so that the command module holds the commands.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -15,6 +17,12 @@ import pandas as pd
 
 from sigforge.genomics.tables import read_catalog
 from sigforge.io import InputError, file_identity, read_table
+
+logger = logging.getLogger(__name__)
+
+#: Identical catalogs of two samples of one file with at least this many mutations are one
+#: sample counted twice; fewer can agree by chance (a warning names them).
+TWIN_MIN_MUTATIONS = 50
 
 #: The fix for a per-sample catalog directory that is cut short or damaged.
 _RERUN = ("The per-sample catalog directory {folder} is incomplete or damaged (e.g. a copy cut "
@@ -143,20 +151,62 @@ def _holds_one_sample(source: str) -> bool:
         return False
 
 
-def check_distinct_sources(folders: list[Path], logs: list[pd.DataFrame]) -> None:
-    """Refuse two per-sample directories whose logs count the same single-sample VCF under
-    different sample names: one file listed twice (in the samples sheet, under two names or
-    two spellings of its path), whose mutations would enter the cohort twice and pass for two
-    patients. Samples of one multi-sample VCF (one per --vcf-sample column) may share it."""
-    seen: dict[tuple[int, int] | str, tuple[str, Path]] = {}
-    for folder, log in zip(folders, logs, strict=True):
+def check_distinct_sources(folders: list[Path], logs: list[pd.DataFrame],
+                           catalogs: list[dict[str, pd.DataFrame]],
+                           allow_identical: bool = False) -> None:
+    """Refuse two per-sample directories whose logs count one sample of one file under two
+    sample names: one file listed twice (in the samples sheet, under two names or two
+    spellings of its path), whose mutations would enter the cohort twice and pass for two
+    patients.
+
+    A single-sample VCF counted twice is refused outright. Samples of one multi-sample VCF
+    (one per --vcf-sample column) or one MAF (one per barcode) may share the file; they are
+    refused only when their counts are identical in every channel of every catalog and hold
+    at least :data:`TWIN_MIN_MUTATIONS` mutations, which two columns of a file do not by
+    chance but one column counted twice always does; below that, or with
+    ``allow_identical`` (regions of one tumour may share every mutation of a small panel), a
+    warning names them.
+    """
+    seen: dict[tuple[int, int] | str, list[tuple[str, int]]] = {}
+    for index, (folder, log) in enumerate(zip(folders, logs, strict=True)):
         for name, source in zip(map(str, log.index), map(str, log["source"]), strict=True):
-            key = _source_key(source)
-            first = seen.setdefault(key, (name, folder))
-            if first[1] != folder and _holds_one_sample(source):
-                raise InputError(f"--inputs {folder}: sample '{name}' was counted from "
-                                 f"{source}, the same file as sample '{first[0]}' in "
-                                 f"{first[1]}; that VCF holds one sample, so its mutations "
-                                 "would enter the cohort twice. Count each VCF once: drop one "
-                                 "of the two folders (in the workflow, remove the samples "
-                                 "sheet row that names the VCF a second time).")
+            earlier = seen.setdefault(_source_key(source), [])
+            for first, first_index in earlier:
+                if first_index == index:
+                    continue
+                if _holds_one_sample(source):
+                    raise InputError(
+                        f"--inputs {folder}: sample '{name}' was counted from {source}, the "
+                        f"same file as sample '{first}' in {folders[first_index]}; that VCF "
+                        "holds one sample, so its mutations would enter the cohort twice. "
+                        "Count each VCF once: drop one of the two folders (in the workflow, "
+                        "remove the samples sheet row that names the VCF a second time).")
+                _check_not_twins((name, folder, catalogs[index]),
+                                 (first, folders[first_index], catalogs[first_index]), source,
+                                 allow_identical)
+            earlier.append((name, index))
+
+
+def _check_not_twins(one: tuple[str, Path, dict[str, pd.DataFrame]],
+                     other: tuple[str, Path, dict[str, pd.DataFrame]], source: str,
+                     allow_identical: bool) -> None:
+    """Refuse (or, below :data:`TWIN_MIN_MUTATIONS` or when allowed, warn about) two samples
+    counted from one file whose counts agree in every channel of every catalog."""
+    (name, folder, catalogs), (first, first_folder, first_catalogs) = one, other
+    counts = [catalogs[c][name].to_numpy() for c in catalogs]
+    first_counts = [first_catalogs[c][first].to_numpy() for c in catalogs]
+    if not all(np.array_equal(a, b) for a, b in zip(counts, first_counts, strict=True)):
+        return
+    total = int(sum(a.sum() for a in counts))
+    if total == 0:
+        return
+    message = (f"--inputs {folder}: sample '{name}' and sample '{first}' in {first_folder} were "
+               f"both counted from {source} and have identical counts in every channel of "
+               f"every catalog ({total} mutations): one column of that file counted twice "
+               "under two names (two 'sigforge catalog' runs with the same --vcf-sample)")
+    if total >= TWIN_MIN_MUTATIONS and not allow_identical:
+        raise InputError(f"{message}. Count each column once: drop one of the two folders. If "
+                         "they are distinct samples that share every mutation, give "
+                         "--allow-identical.")
+    logger.warning("%s? They may also be distinct samples with the same mutations; merged "
+                   "both.", message)
