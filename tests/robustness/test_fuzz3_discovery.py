@@ -114,6 +114,49 @@ def test_select_rank_refuses_a_catalog_of_other_samples(
     assert_nothing_written(out)
 
 
+def test_select_rank_refuses_a_catalog_of_the_same_samples_with_other_counts(
+        runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One count changed (a recount, an edit): samples and channels agree, the digest the
+    rank folders recorded does not. The catalog they were factored from, its columns in
+    another order, is accepted (the digest follows the folders' order)."""
+    frame = pd.read_csv(runs / "catalog.tsv", sep="\t", index_col=0)
+    frame.iloc[3, 2] += 1
+    edited = _write(frame, tmp_path / "edited.tsv")
+    out = tmp_path / "sel"
+    folders = [str(runs / "ext" / "k2"), str(runs / "ext" / "k3")]
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", *folders, "--catalog", str(edited),
+                      "--out", str(out), case="select-rank: --catalog with other counts")
+    assert_clear_error(outcome, f"--catalog {edited}", "other counts",
+                       "Give the catalog the rank folders were factored from")
+    assert_nothing_written(out)
+    frame.iloc[3, 2] -= 1
+    shuffled = _write(frame.iloc[:, ::-1], tmp_path / "same.tsv")
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", *folders, "--catalog",
+                      str(shuffled), "--out", str(tmp_path / "sel2"))
+    assert outcome.code == 0, outcome.err
+
+
+def test_consensus_refuses_a_chunk_of_a_catalog_with_other_counts(
+        runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A replicate chunk records the catalog it factored; consensus on a catalog of the same
+    shape and labels but other counts refuses it, naming the chunk."""
+    chunk = tmp_path / "chunk.npz"
+    fast = ("--max-iter", "50", "--min-iter", "10")
+    assert run_cli(capsys, "replicates", "--catalog", str(runs / "catalog.tsv"), "--k", "2",
+                   "--first", "0", "--count", "2", *fast, "--out", str(chunk)).code == 0
+    frame = pd.read_csv(runs / "catalog.tsv", sep="\t", index_col=0)
+    frame.iloc[0, 0] += 5
+    edited = _write(frame, tmp_path / "edited.tsv")
+    out = tmp_path / "k2"
+    outcome = run_cli(capsys, "consensus", "--catalog", str(edited), "--k", "2", "--chunks",
+                      str(chunk), "--out", str(out), case="consensus: chunk of other counts")
+    assert_clear_error(outcome, f"chunk file {chunk}", "other counts", "rerun 'replicates'")
+    assert_nothing_written(out)
+    outcome = run_cli(capsys, "consensus", "--catalog", str(runs / "catalog.tsv"), "--k", "2",
+                      "--chunks", str(chunk), "--out", str(tmp_path / "k2ok"))
+    assert outcome.code == 0, outcome.err
+
+
 @pytest.mark.parametrize(("key", "old", "new", "fragment"), [
     ("mean_stability", r'"mean_stability": [-0-9.e]+', '"mean_stability": NaN',
      "'mean_stability' is nan, not a finite number"),

@@ -7,6 +7,7 @@ the workflow rebuilds it on a plain rerun).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import zipfile
 from collections.abc import Callable
@@ -34,6 +35,21 @@ logger = logging.getLogger(__name__)
 #: Arrays every replicate chunk (``sigforge replicates``) and CV file (``cross-validate``) holds.
 CHUNK_ARRAYS = ("replicate", "W", "H", "objective", "n_iter", "converged")
 CV_ARRAYS = ("k", "fold", "error", "train", "converged")
+#: Where a chunk file and a rank folder's metrics.json record the catalog they came from.
+DIGEST_KEY = "catalog_digest"
+
+
+def catalog_digest(data: pd.DataFrame) -> str:
+    """SHA-256 of a catalog as factored: its feature and sample labels, in order, and its
+    counts as float64. Recorded in every replicate chunk and rank folder so that the next
+    step refuses a catalog with the same samples and channels but other counts (a recount,
+    an edited file), which would otherwise pass its shape and label checks."""
+    digest = hashlib.sha256()
+    for labels in (data.index, data.columns):
+        digest.update("\t".join(map(str, labels)).encode("utf-8"))
+        digest.update(b"\n")
+    digest.update(np.ascontiguousarray(data.to_numpy(dtype="<f8")).tobytes())
+    return digest.hexdigest()
 
 
 def read_intermediate(path: str | Path, read: Callable[[Path], Any], what: str) -> Any:
@@ -70,11 +86,13 @@ def load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
     return arrays
 
 
-def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None
-                ) -> dict[str, np.ndarray]:
+def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None,
+               digest: str | None = None) -> dict[str, np.ndarray]:
     """One replicate chunk of rank k, checked to hold rank-k factors of a catalog of ``shape``
-    (features, samples) when given."""
+    (features, samples) when given, and of the catalog whose :func:`catalog_digest` is
+    ``digest`` when given and the chunk records one (the record is removed)."""
     arrays = load_checked_arrays(path, CHUNK_ARRAYS, "chunk file")
+    recorded = arrays.pop(DIGEST_KEY, None)
     if arrays["W"].ndim != 3 or arrays["W"].shape[2] != k:
         raise InputError(f"chunk file {path} holds factors of shape {arrays['W'].shape}, not "
                          f"rank {k}; delete it and rerun - snakemake will rebuild it.")
@@ -84,15 +102,30 @@ def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None
                          f"x {found[1]} samples, not this catalog's {shape[0]} x {shape[1]} "
                          "(a chunk of another catalog or an older run); delete it and rerun "
                          "'replicates' on this catalog - snakemake will rebuild it.")
+    if digest is not None and recorded is not None and str(recorded) != digest:
+        raise InputError(f"chunk file {path} was factored from a catalog with the same samples "
+                         "and features but other counts (a recounted or edited catalog, or an "
+                         "older run); delete it and rerun 'replicates' on this catalog - "
+                         "snakemake will rebuild it.")
     return arrays
 
 
-def write_rank_dir(result: RankResult, folder: Path) -> None:
-    """Write one rank's signatures, exposures, stability and metrics."""
+def write_rank_dir(result: RankResult, folder: Path, digest: str | None = None) -> None:
+    """Write one rank's signatures, exposures, stability and metrics (with the factored
+    catalog's :func:`catalog_digest` when given)."""
     write_matrix(result.signatures, folder / "signatures.tsv")
     write_matrix(result.exposures, folder / "exposures.tsv", label="Signature")
     write_table(result.stability, folder / "stability.tsv")
-    write_json({"k": result.k, **result.metrics}, folder / "metrics.json")
+    recorded = {DIGEST_KEY: digest} if digest is not None else {}
+    write_json({"k": result.k, **result.metrics, **recorded}, folder / "metrics.json")
+
+
+def rank_dir_digest(folder: Path) -> str | None:
+    """The catalog digest a rank folder's metrics.json records (None: it records none, e.g.
+    a folder of a skipped catalog or of an older version)."""
+    metrics = read_intermediate(folder / "metrics.json", read_json, "rank metrics file")
+    value = metrics.get(DIGEST_KEY) if isinstance(metrics, dict) else None
+    return str(value) if value is not None else None
 
 
 def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
@@ -105,6 +138,7 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
         raise InputError(f"rank metrics file {folder / 'metrics.json'} is damaged (no rank 'k');"
                          " delete it and rerun - snakemake will rebuild it.")
     k = int(metrics.pop("k"))
+    metrics.pop(DIGEST_KEY, None)  # checked by select-rank (rank_dir_digest), not a metric
     if "skipped" in metrics:
         return RankResult(k, *(read_intermediate(folder / name, read_empty_table, "rank table")
                                for name in ("signatures.tsv", "exposures.tsv",

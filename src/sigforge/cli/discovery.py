@@ -35,6 +35,8 @@ from sigforge.cli._common import (
     read_table_matrix,
 )
 from sigforge.cli._run_files import (
+    DIGEST_KEY,
+    catalog_digest,
     load_chunk,
     read_cv,
     read_rank_dirs,
@@ -125,7 +127,7 @@ def replicates(args: argparse.Namespace) -> None:
     chunk = solve_replicates(matrix.data.to_numpy(), args.k,
                              range(args.first, args.first + args.count), seed=args.seed,
                              matrix_name=catalog_name(args), options=_nmf_options(args))
-    save_arrays(args.out, **chunk)
+    save_arrays(args.out, **chunk, **{DIGEST_KEY: np.array(catalog_digest(matrix.data))})
     logger.info("k=%d replicates %d-%d: median %d iterations, %d/%d converged", args.k,
                 args.first, args.first + args.count - 1, np.median(chunk["n_iter"]),
                 chunk["converged"].sum(), args.count)
@@ -139,11 +141,11 @@ def consensus(args: argparse.Namespace) -> None:
     if skipped is not None:
         write_rank_dir(skipped_rank(args.k, matrix.data, skipped), Path(args.out))
         return
-    shape = matrix.data.shape
-    merged = merge_chunks([load_chunk(path, args.k, shape) for path in args.chunks])
+    shape, digest = matrix.data.shape, catalog_digest(matrix.data)
+    merged = merge_chunks([load_chunk(path, args.k, shape, digest) for path in args.chunks])
     result = summarise_rank(matrix.data, args.k, merged, prefix=catalog_name(args),
                             seed=args.seed)
-    write_rank_dir(result, Path(args.out))
+    write_rank_dir(result, Path(args.out), digest)
     logger.info("k=%d: stability %s", args.k,
                 ", ".join(f"{v:.2f}" for v in result.stability["stability"]))
 
@@ -351,8 +353,9 @@ def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[i
                                   matrix_name=catalog_name(args), options=_nmf_options(args),
                                   rule=_rank_rule(args), cv=cv, threads=args.threads,
                                   progress=lambda done: bar.update(done - bar.n))
+    digest = catalog_digest(data)
     for result in discovery.ranks.values():
-        write_rank_dir(result, out / f"k{result.k}")
+        write_rank_dir(result, out / f"k{result.k}", digest)
         if result.k in discovery.cv:
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
                         **discovery.cv[result.k])

@@ -88,6 +88,26 @@ def check_rank_catalog(folders: list[Path], results: list[RankResult], catalog: 
                              f"{len(found)} {what} {folder} was factored from "
                              f"({_difference(expected, found)}){hint}. Give the catalog the "
                              "rank folders were factored from.")
+    if not skipped:
+        _check_rank_digests(folders, results, catalog)
+
+
+def _check_rank_digests(folders: list[Path], results: list[RankResult], catalog: Matrix
+                        ) -> None:
+    """Refuse a --catalog whose counts differ from those the rank folders recorded (same
+    samples and channels, other counts: a recount or an edited file), naming the folder."""
+    from sigforge.cli._run_files import catalog_digest, rank_dir_digest
+
+    result = results[0]
+    factored = catalog.data.loc[result.signatures.index, result.exposures.columns]
+    digest = catalog_digest(factored)
+    for folder in folders:
+        recorded = rank_dir_digest(folder)
+        if recorded is not None and recorded != digest:
+            raise InputError(f"--catalog {catalog.path}: has the samples and features {folder} "
+                             "was factored from but other counts (a recounted or edited "
+                             "catalog). Give the catalog the rank folders were factored from, "
+                             "or rerun the discovery on this one.")
 
 
 def check_rank_metrics(folders: list[Path], results: list[RankResult]) -> None:
