@@ -185,8 +185,10 @@ def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int
                        multi_snvs_in_sbs: bool = False) -> dict[str, Counter]:
     """Counts per context, variant by variant (SPMG's SBS when ``multi_snvs_in_sbs``)."""
     unique = list(dict.fromkeys(records))
+    doublet_bases = {(p + i, r[i], a[i]) for p, r, a in unique if len(r) == len(a) == 2
+                     for i in (0, 1)}  # an SNV repeating one is the doublet's duplicate
     snvs = {(p, r, a) for p, r, a in unique if len(r) == len(a) == 1
-            and 2 <= p <= len(seq) - 1}
+            and 2 <= p <= len(seq) - 1 and (p, r, a) not in doublet_bases}
     taken = {p for p, _, _ in snvs}
     counts: dict[str, Counter] = {c: Counter() for c in
                                   ("SBS96", "SBS1536", "SBS288", "DBS78", "ID83")}

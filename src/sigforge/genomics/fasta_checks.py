@@ -70,6 +70,45 @@ def file_compression(path: str | Path) -> str:
     return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
 
 
+#: First bytes of the compression formats that neither htslib nor Python's gzip reads, with
+#: each one's name and the command that writes its contents to standard output.
+_FOREIGN_COMPRESSION = ((b"\xfd7zXZ\x00", "xz", "xz -dc"),
+                        (b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"),
+                        (b"PK\x03\x04", "zip", "unzip -p"),
+                        (b"7z\xbc\xaf\x27\x1c", "7-Zip", "7z x -so"))
+
+
+def foreign_compression(path: str | Path) -> tuple[str, str] | None:
+    """The name of a compression format sigforge does not read (xz, bzip2, zstd, zip, 7-Zip)
+    and the command that decompresses it to standard output, from a file's first bytes; None
+    for plain text, gzip, bgzip or anything else.
+
+    htslib aborts the process on some of them (an xz VCF: SIGABRT, no message), so the file
+    is looked at before htslib opens it.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head[:3] == b"BZh" and head[3:4] in (b"1", b"2", b"3", b"4", b"5", b"6", b"7", b"8",
+                                            b"9"):
+        return "bzip2", "bzip2 -dc"
+    return next(((name, command) for magic, name, command in _FOREIGN_COMPRESSION
+                 if head.startswith(magic)), None)
+
+
+def foreign_compression_problem(path: str | Path, recompress: str, new_name: str
+                                ) -> str | None:
+    """Why a file in a compression format sigforge does not read cannot be read, and the fix
+    (decompress, and compress with ``recompress`` (bgzip or gzip) to ``new_name``), or None."""
+    found = foreign_compression(path)
+    if found is None:
+        return None
+    name, command = found
+    return (f"it is {name}-compressed, which sigforge does not read (plain text, gzip or "
+            f"bgzip only). Decompress it and compress it with {recompress}, e.g. "
+            f"{command} {shlex.quote(str(path))} | {recompress} > {new_name}, and give "
+            f"{new_name}.")
+
+
 def _rewrite_command(path: Path, stages: list[str]) -> str:
     """A shell pipeline that writes a fixed copy of a FASTA through ``stages`` (filters of
     standard input), bgzip-compressed again when the FASTA is."""
@@ -104,6 +143,9 @@ def _fasta_problem(path: Path) -> str | None:
     when it may be one."""
     if path.stat().st_size == 0:
         return "the file is empty (0 bytes). Give the genome FASTA the variants were called on."
+    foreign = foreign_compression_problem(path, "bgzip", "NEW.fa.gz")
+    if foreign:
+        return foreign
     compression = file_compression(path)
     if compression == "gzip":
         return (f"it is gzip-compressed, not bgzip-compressed, and htslib fetches only from "

@@ -32,6 +32,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from sigforge.genomics.fasta_checks import foreign_compression_problem
 from sigforge.genomics.variant_table import MAX_POSITION, VariantTable, input_stem
 from sigforge.io import InputError, check_regular_file
 
@@ -198,6 +199,9 @@ def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
         raise InputError(f"MAF {path}: file not found. Check the 'vcf' column of the samples "
                          "sheet or --maf (paths are relative to the working directory).")
     check_regular_file(path, f"MAF {path}")
+    foreign = foreign_compression_problem(path, "gzip", "NEW.maf.gz")
+    if foreign:
+        raise InputError(f"MAF {path}: cannot be read: {foreign}")
     try:
         with _open_maf(path) as handle:
             lines = _numbered_lines(handle, path)

@@ -76,23 +76,27 @@ def _adjacent_snvs(rows: np.ndarray, table: VariantTable) -> tuple[np.ndarray, n
     return rows[firsts], rows[firsts + 1], rows[in_run3]
 
 
-def _drop_recorded_pairs(fates: _Fates, table: VariantTable, verdicts: Classified,
-                        counted: np.ndarray, dbs_first: np.ndarray, dbs_second: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """A pair of adjacent SNVs that repeats a doublet record of the same sample (a MAF with a
-    DNP row and its two SNP rows, a VCF with the MNV and its parts) is that doublet again: its
-    two SNVs become ``duplicate`` instead of a second DBS78 count."""
+def _drop_snvs_of_records(fates: _Fates, table: VariantTable, verdicts: Classified,
+                          counted: np.ndarray) -> np.ndarray:
+    """The counted rows without the SNVs that repeat one base of a doublet record of the same
+    sample, which become ``duplicate``: a MAF with a DNP row and its two SNP rows, a VCF with
+    an MNV record and its parts (``AC>CA`` at 1001, ``A>C`` at 1001) hold one mutation, counted
+    once, as the doublet. Decided before adjacent SNVs are paired, so that such an SNV neither
+    forms a second doublet nor keeps a neighbouring pair from being one."""
     records = counted[verdicts.kind[counted] == KIND_DBS]
-    if not records.size or not dbs_first.size:
-        return dbs_first, dbs_second
-    recorded = {(int(table.contig[r]), int(table.pos[r]), table.ref[r], table.alt[r])
-                for r in records.tolist()}
-    again = np.array([(int(table.contig[f]), int(table.pos[f]), table.ref[f] + table.ref[s],
-                       table.alt[f] + table.alt[s]) in recorded
-                      for f, s in zip(dbs_first.tolist(), dbs_second.tolist(), strict=True)],
-                     dtype=bool)
-    fates.set(np.concatenate([dbs_first[again], dbs_second[again]]), "duplicate")
-    return dbs_first[~again], dbs_second[~again]
+    if not records.size:
+        return counted
+    bases = {(int(table.contig[r]), int(table.pos[r]) + i, table.ref[r][i], table.alt[r][i])
+             for r in records.tolist() for i in (0, 1)}
+    site = table.contig[counted].astype(np.int64) << 40 | table.pos[counted]
+    record_sites = table.contig[records].astype(np.int64) << 40 | table.pos[records]
+    near = np.flatnonzero((verdicts.kind[counted] == KIND_SNV)  # few: compare their alleles
+                          & np.isin(site, np.concatenate([record_sites, record_sites + 1])))
+    again = np.zeros(len(counted), dtype=bool)
+    again[near] = [(int(table.contig[r]), int(table.pos[r]), table.ref[r], table.alt[r]) in bases
+                   for r in counted[near].tolist()]
+    fates.set(counted[again], "duplicate")
+    return counted[~again]
 
 
 def _placed_by_first_base(fates: _Fates, outside: np.ndarray, dbs_first: np.ndarray,
@@ -154,6 +158,7 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     duplicate = ~_first_occurrences(counted, table)
     fates.set(counted[duplicate], "duplicate")
     counted = counted[~duplicate]
+    counted = _drop_snvs_of_records(fates, table, verdicts, counted)
     snvs = counted[verdicts.kind[counted] == KIND_SNV]
     outside = fates.with_code(REASON_CODE["outside_regions"])
     outside = outside[verdicts.kind[outside] == KIND_SNV]
@@ -161,8 +166,6 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     dbs_first, dbs_second, mnv_rows = _adjacent_snvs(np.concatenate([snvs, outside]), table)
     dbs_first, dbs_second, mnv_rows = _placed_by_first_base(fates, outside, dbs_first,
                                                             dbs_second, mnv_rows)
-    dbs_first, dbs_second = _drop_recorded_pairs(fates, table, verdicts, counted, dbs_first,
-                                                 dbs_second)
     fates.set(mnv_rows, "mnv")
     fates.set(dbs_second, "in_dbs")
     _tally(result, fates, (dbs_first, dbs_second), verdicts, options)

@@ -83,7 +83,10 @@ def _sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the (line number, cells) of every data row, cells taken verbatim.
 
     Tab is the only separator: quotes, spaces and '#' inside a cell are part of the value (a
-    sample or file name may hold them). Blank lines and lines starting with '#' are skipped.
+    sample or file name may hold them), except in a sheet whose header cells are all quoted
+    (R's ``write.table`` and spreadsheet exports quote every text cell): there a cell wholly
+    in double quotes is unquoted (:func:`_unquoted`). Blank lines and lines starting with '#'
+    are skipped.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -96,7 +99,20 @@ def _sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if not rows:
         raise InputError(f"samples sheet {path}: empty file. Write a tab-separated header "
                          f"'{chr(9).join(REQUIRED_COLUMNS)}' and one line per sample.")
+    if all(_is_quoted(cell) for cell in rows[0][1]):
+        rows = [(number, [_unquoted(cell) for cell in cells]) for number, cells in rows]
     return rows[0][1], rows[1:]
+
+
+def _is_quoted(cell: str) -> bool:
+    """Whether a cell is wholly in double quotes (``"S01"``)."""
+    return len(cell) >= 2 and cell[0] == cell[-1] == '"'
+
+
+def _unquoted(cell: str) -> str:
+    """A cell of a quoted sheet as written before quoting: the outer quotes removed and each
+    doubled quote inside made single (CSV quoting); a cell not wholly quoted is kept."""
+    return cell[1:-1].replace('""', '"') if _is_quoted(cell) else cell
 
 
 def _check_header(path: Path, header: list[str]) -> None:

@@ -52,6 +52,7 @@ from typing import NamedTuple
 import numpy as np
 import pysam
 
+from sigforge.genomics.fasta_checks import foreign_compression_problem
 from sigforge.genomics.genome import file_compression
 from sigforge.genomics.variant_table import VariantTable, input_stem
 from sigforge.genomics.vcf_checks import (
@@ -101,6 +102,9 @@ def open_vcf(path: str | Path) -> pysam.VariantFile:
         raise InputError(f"VCF {path}: file not found. Check the 'vcf' column of the samples "
                          "sheet (paths are relative to the working directory).")
     check_regular_file(path, f"VCF {path}")
+    foreign = foreign_compression_problem(path, "bgzip", "NEW.vcf.gz")
+    if foreign:  # htslib would abort the process on some of these (xz)
+        raise InputError(f"VCF {path}: cannot be read as VCF/BCF: {foreign}")
     said: list[str] = []
     try:
         with htslib_said(said):
@@ -125,17 +129,23 @@ def _file_header(path: Path, vcf: pysam.VariantFile) -> HeaderLayout:
         with (gzip.open(path, "rb") if file_compression(path) != "none" else open(path, "rb")
               ) as handle:
             for text in handle:
-                if not text.startswith(b"#"):
-                    fields = text.rstrip(b"\r\n").split(b"\t")
-                    if len(fields) > 8:
-                        first_format = tuple(fields[8].decode("utf-8", "replace").split(":"))
+                if not text.startswith(b"#"):  # no #CHROM line: the reader names that
+                    first_format = _format_keys(text)
                     break
                 count += 1
-                if text.startswith(b"#CHROM"):
-                    columns = text.rstrip(b"\r\n").count(b"\t") + 1
+                if text.startswith(b"#CHROM"):  # the last header line: htslib reads every
+                    columns = text.rstrip(b"\r\n").count(b"\t") + 1  # later line as a record
+                    first_format = _format_keys(next(handle, b""))
+                    break
     except (OSError, EOFError, zlib.error):
         return fallback
     return HeaderLayout(count, columns, first_format)
+
+
+def _format_keys(line: bytes) -> tuple[str, ...]:
+    """The FORMAT keys of a record line (none when it has no FORMAT column)."""
+    fields = line.rstrip(b"\r\n").split(b"\t")
+    return tuple(fields[8].decode("utf-8", "replace").split(":")) if len(fields) > 8 else ()
 
 
 @contextlib.contextmanager

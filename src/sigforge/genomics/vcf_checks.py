@@ -336,6 +336,25 @@ class _Diagnosis(NamedTuple):
     fix: str
 
 
+def _not_a_record(raw: bytes | None, broken: str | None, err: Exception) -> _Diagnosis:
+    """Where a record should be, the compressed data breaks off (``broken``), the file ends
+    (``raw`` None), or a header line stands (``##...`` or a second ``#CHROM``: the ``#CHROM``
+    line ends a VCF's header, and htslib reads every later line as a record)."""
+    if broken:
+        return _Diagnosis("truncated", f"the compressed data breaks off there ({broken}): the "
+                          "file is truncated", _TRUNCATED_FIX)
+    if raw is None:
+        return _Diagnosis("truncated", f"the file ends inside that record ({err}): it is "
+                          "truncated", _TRUNCATED_FIX)
+    kind = "a second '#CHROM' line" if raw.startswith(b"#CHROM") else "a header line"
+    return _Diagnosis("misplaced header line", f"it is {kind} "
+                      f"('{raw[:40].decode('utf-8', 'replace')}'), but the '#CHROM' line "
+                      "above it ends the header (htslib reads every later line as a record)",
+                      "Move the line above the #CHROM line, or delete it if it repeats one "
+                      "(e.g. where two VCFs were concatenated: join them with 'bcftools "
+                      "concat' instead).")
+
+
 def diagnose_record(path: Path, line: int, err: Exception, header: pysam.VariantHeader,
                      columns: int | None, reason: str) -> _Diagnosis:
     """What is wrong with the VCF record on ``line`` that htslib or pysam could not read,
@@ -346,19 +365,15 @@ def diagnose_record(path: Path, line: int, err: Exception, header: pysam.Variant
                           f"({reason or err})", f"Check it with 'bcftools view {path}'; "
                           "re-create the BCF, or copy it again if it was cut short.")
     raw, broken = _nth_line(path, line)
-    if broken:
-        return _Diagnosis("truncated", f"the compressed data breaks off there ({broken}): the "
-                          "file is truncated", _TRUNCATED_FIX)
-    if raw is None:
-        return _Diagnosis("truncated", f"the file ends inside that record ({err}): it is "
-                          "truncated", _TRUNCATED_FIX)
+    if broken or raw is None or raw.startswith(b"#"):
+        return _not_a_record(raw, broken, err)
     fields = raw.decode("utf-8", "replace").split("\t")
     samples = list(header.samples)
     if len(fields) < 8:
         return _Diagnosis("malformed or truncated", f"it has {len(fields)} tab-separated "
                           "column(s); a VCF record needs at least 8 (CHROM POS ID REF ALT QUAL "
                           "FILTER INFO)", _either_fix(path))
-    if not fields[1].isdigit() or not 1 <= int(fields[1]) <= MAX_POSITION:
+    if not (fields[1].isascii() and fields[1].isdigit()) or not 1 <= int(fields[1]) <= MAX_POSITION:
         return _Diagnosis("malformed or truncated", f"POS '{fields[1][:30]}' is not an integer "
                           f"from 1 to {MAX_POSITION:,}", _either_fix(path))
     problem = _non_text_column(raw, samples) or _count_problem(fields, samples, columns)
@@ -395,7 +410,7 @@ def check_genotypes(record: pysam.VariantRecord, columns: list[int], path: Path,
         return  # a record without ALT is read for every sample whatever its GT
     for column in columns:
         gt = fields[9 + column].split(":", 1)[0]
-        numbers = [int(n) for n in re.split(r"[/|]", gt) if n.isdigit()]
+        numbers = [int(n) for n in re.split(r"[/|]", gt) if n.isascii() and n.isdigit()]
         if numbers and max(numbers) > n_alts:
             raise InputError(f"VCF {path}: line {line}: sample '{record.header.samples[column]}'"
                              f" has GT '{gt}', which names allele {max(numbers)}, but the "

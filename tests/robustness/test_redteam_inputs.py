@@ -1,0 +1,223 @@
+"""Variant inputs a red-team sweep found mishandled, each now read right or refused clearly.
+
+A VCF, MAF or FASTA compressed with xz, bzip2, zstd, zip or 7-Zip (htslib aborted the process
+on an xz VCF, with no message) is refused with the command that recompresses it, also when its
+name says gzip; ``--vcf-dir`` refuses such a variant file instead of leaving it out, and
+names the hidden files and files of other names it leaves out; a header line after
+``#CHROM`` is named on its own line; an SNV repeating one base of a doublet record is a
+``duplicate``; a samples sheet written with R's default quoting reads.
+"""
+
+from __future__ import annotations
+
+import bz2
+import logging
+import lzma
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sigforge.genomics.samplesheet import read_sample_sheet
+from sigforge.io import read_table
+from tests.robustness._harness import Outcome, assert_clear_error, assert_nothing_written, run_cli
+
+#       1234567890123456789012345678901234567890123456789012345678901234567890
+CHR1 = "GACTTTTTGCAGGACTGACTGACCATGACGATCGATCGACTTGCAGCATGCATCGACTAGCATCGACTGA"
+HEADER = ["##fileformat=VCFv4.2",
+          '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+          "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOUR"]
+ZSTD_FRAME = b"\x28\xb5\x2f\xfd" + bytes(20)
+
+
+@pytest.fixture
+def fasta(make_fasta: Callable[..., Path]) -> Path:
+    """A 70-bp test genome, indexed."""
+    return make_fasta({"chr1": CHR1})
+
+
+def _record(pos: int, ref: str, alt: str) -> str:
+    """One PASS record of the sample, genotype 0/1."""
+    return "\t".join(["chr1", str(pos), ".", ref, alt, ".", "PASS", ".", "GT", "0/1"])
+
+
+def _snvs(*positions: int) -> list[str]:
+    """SNV records whose REF matches the genome."""
+    return [_record(p, CHR1[p - 1], "A" if CHR1[p - 1] != "A" else "C") for p in positions]
+
+
+def _vcf_text(records: list[str], header: list[str] = HEADER) -> str:
+    """A VCF's text: the header lines, then the records (record n is on line len(header) + n)."""
+    return "\n".join([*header, *records]) + "\n"
+
+
+def _catalog(capsys: pytest.CaptureFixture[str], fasta: Path, out: Path, *inputs: str,
+             case: str | None = None) -> Outcome:
+    """Run ``sigforge catalog --reference FASTA INPUTS --out OUT``."""
+    return run_cli(capsys, "catalog", "--reference", str(fasta), *inputs, "--out", str(out),
+                   case=case)
+
+
+def _log(out: Path) -> dict[str, int]:
+    """The one sample's nonzero counts in ``catalog_log.tsv``."""
+    row = read_table(out / "catalog_log.tsv").drop(columns="source").iloc[0]
+    return {str(k): int(v) for k, v in row.items() if v}
+
+
+# --- compression sigforge does not read -----------------------------------------------------
+
+COMPRESSORS = {
+    "xz": (lzma.compress, "xz -dc"),
+    "bzip2": (bz2.compress, "bzip2 -dc"),
+    "zstd": (lambda data: ZSTD_FRAME + data, "zstd -dc"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(COMPRESSORS))
+@pytest.mark.parametrize("suffix", [".vcf.KIND", ".vcf.gz"], ids=["own-suffix", "named-gz"])
+def test_a_vcf_in_a_compression_htslib_cannot_read_is_refused_with_the_fix(
+        kind: str, suffix: str, tmp_path: Path, fasta: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    compress, command = COMPRESSORS[kind]
+    vcf = tmp_path / f"s{suffix.replace('KIND', kind)}"
+    vcf.write_bytes(compress(_vcf_text(_snvs(5, 11)).encode()))
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf), case=f"vcf {kind} {suffix}")
+    assert_clear_error(outcome, f"VCF {vcf}", f"{kind}-compressed", f"{command} {vcf} | bgzip",
+                       "NEW.vcf.gz")
+    assert_nothing_written(out)
+
+
+def test_an_xz_maf_and_an_xz_fasta_are_refused_with_the_fix(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """By content, whatever the name: ``s.maf.xz`` used to be told to rename itself
+    ``s.maf.maf``, which then failed as Latin-1 text."""
+    maf = tmp_path / "s.maf.xz"
+    maf.write_bytes(lzma.compress(b"Hugo_Symbol\tChromosome\n"))
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--maf", str(maf), case="maf xz")
+    assert_clear_error(outcome, f"--maf {maf}", "xz-compressed", f"xz -dc {maf} | gzip",
+                       "NEW.maf.gz")
+    assert ".maf.maf" not in outcome.err
+    renamed = tmp_path / "s.maf"
+    renamed.write_bytes(maf.read_bytes())
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--maf", str(renamed))
+    assert_clear_error(outcome, f"MAF {renamed}", "xz-compressed")
+    reference = tmp_path / "ref.fa.xz"
+    reference.write_bytes(lzma.compress(fasta.read_bytes()))
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(_vcf_text(_snvs(5)))
+    outcome = _catalog(capsys, reference, tmp_path / "out2", "--vcf", str(vcf),
+                       case="fasta xz")
+    assert_clear_error(outcome, "xz-compressed", "| bgzip > NEW.fa.gz")
+
+
+def test_vcf_dir_refuses_an_xz_vcf_instead_of_leaving_it_out(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "vcfs"
+    folder.mkdir()
+    (folder / "a.vcf").write_text(_vcf_text(_snvs(5)))
+    (folder / "b.vcf.xz").write_bytes(lzma.compress(_vcf_text(_snvs(11)).encode()))
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf-dir", str(folder), case="vcf-dir xz")
+    assert_clear_error(outcome, f"--vcf-dir {folder}", "b.vcf.xz", "xz-compressed")
+    assert_nothing_written(out)
+
+
+def test_vcf_dir_names_what_it_leaves_out(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A Mac's '._' copy (binary) no longer stops the run, and a '.vcf.txt' or a notes file
+    is named as left out; an index beside a VCF is not worth a word."""
+    folder = tmp_path / "vcfs"
+    folder.mkdir()
+    (folder / "a.vcf").write_text(_vcf_text(_snvs(5, 11)))
+    (folder / "._a.vcf").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
+    (folder / "g.vcf.txt").write_text(_vcf_text(_snvs(20)))
+    (folder / "a.vcf.gz.tbi").write_bytes(b"TBI\x01")
+    out = tmp_path / "out"
+    with caplog.at_level(logging.WARNING):
+        outcome = _catalog(capsys, fasta, out, "--vcf-dir", str(folder))
+    assert outcome.code == 0, outcome.err
+    assert _log(out)["counted_SBS96"] == 2
+    assert "left out 1 hidden file(s)" in caplog.text and "._a.vcf" in caplog.text
+    assert "g.vcf.txt" in caplog.text and "tbi" not in caplog.text
+
+
+# --- header lines after #CHROM ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("misplaced", "kind"), [
+    (HEADER[2], "a second '#CHROM' line"),
+    ('##INFO=<ID=DP,Number=1,Type=Integer,Description="Depth">', "a header line"),
+], ids=["second-chrom", "meta-line"])
+def test_a_header_line_after_chrom_is_named_on_its_own_line(
+        misplaced: str, kind: str, tmp_path: Path, fasta: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """It sits on line 4; the message used to blame line 5, the valid record after it."""
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(_vcf_text([misplaced, *_snvs(5)]))
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf), case=f"vcf {kind} after #CHROM")
+    assert_clear_error(outcome, "misplaced header line at line 4 (record 1)", kind,
+                       "Move the line above the #CHROM line")
+    assert_nothing_written(out)
+
+
+def test_records_after_a_valid_header_keep_their_line_numbers(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The header ends at #CHROM: a bad POS on the second record is line 5."""
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(_vcf_text([*_snvs(5), "chr1\tx\t.\tA\tC\t.\tPASS\t.\tGT\t0/1"]))
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(vcf))
+    assert_clear_error(outcome, "at line 5 (record 2)", "POS 'x'")
+
+
+# --- an SNV repeating a base of a doublet record ---------------------------------------------
+
+@pytest.mark.parametrize(("base", "same_alt"), [(0, True), (1, True), (0, False)],
+                         ids=["first-base", "second-base", "other-alt"])
+def test_an_snv_repeating_a_base_of_a_doublet_record_is_a_duplicate(
+        base: int, same_alt: bool, tmp_path: Path, fasta: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The doublet record at 11-12 and an SNV record of one of its bases with the same ALT:
+    one mutation, counted once in DBS78 (it used to be counted again in SBS96). An SNV there
+    with another ALT is another mutation: counted in SBS96."""
+    ref = CHR1[10:12]
+    alt = "".join(next(b for b in "TGCA" if b != r) for r in ref)
+    snv_alt = alt[base] if same_alt else next(b for b in "ACGT" if b not in (ref[base],
+                                                                            alt[base]))
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(_vcf_text([_record(11, ref, alt), _record(11 + base, ref[base], snv_alt)]))
+    out = tmp_path / "out"
+    assert _catalog(capsys, fasta, out, "--vcf", str(vcf)).code == 0
+    log = _log(out)
+    assert log["variants_read"] == 2 and log["counted_DBS78"] == 1
+    assert log.get("duplicate", 0) == (1 if same_alt else 0)
+    assert log.get("counted_SBS96", 0) == (0 if same_alt else 1)
+
+
+# --- a samples sheet with R's default quoting ------------------------------------------------
+
+def test_a_quoted_samples_sheet_reads_like_a_plain_one(tmp_path: Path) -> None:
+    """R's write.table quotes every text cell, header included: the quotes go, a doubled
+    quote inside a cell becomes one. In a sheet whose header is plain, quotes stay part of a
+    name."""
+    quoted = tmp_path / "quoted.tsv"
+    quoted.write_text('"sample_id"\t"vcf"\n"S1"\t"a.vcf"\n"S""2"\t"b.vcf"\n')
+    sheet = read_sample_sheet(quoted)
+    assert list(sheet["sample_id"]) == ["S1", 'S"2']
+    assert list(sheet["vcf"]) == ["a.vcf", "b.vcf"]
+    plain = tmp_path / "plain.tsv"
+    plain.write_text('sample_id\tvcf\n"S1"\ta.vcf\n')
+    assert list(read_sample_sheet(plain)["sample_id"]) == ['"S1"']
+
+
+def test_a_pos_of_other_scripts_digits_is_named_not_a_crash(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'²' is a digit to Python's isdigit() but not to int(): the diagnosis of the record
+    htslib rejects used to raise ValueError itself."""
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(_vcf_text([*_snvs(5), "chr1\t1\u00b2\t.\tA\tC\t.\tPASS\t.\tGT\t0/1"]))
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf), case="vcf POS with '²'")
+    assert_clear_error(outcome, "at line 5 (record 2)", "POS '1\u00b2' is not an integer")
+    assert_nothing_written(out)
