@@ -76,8 +76,11 @@ rule merge_catalogs:
         runtime=30,
     conda:
         "../../environment.yml"
+    # --allow-identical: the samples sheet already refuses one (vcf, vcf_sample) on two rows,
+    # so two samples with identical counts here are distinct columns (warned, merged).
     shell:
-        "sigforge merge-catalogs --inputs {params.dirs:q} --out {params.outdir:q} 2> {log:q}"
+        "sigforge merge-catalogs --allow-identical --inputs {params.dirs:q} "
+        "--out {params.outdir:q} 2> {log:q}"
 
 
 # The trinucleotide and dinucleotide opportunities of the whole FASTA and of the assay's

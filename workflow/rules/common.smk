@@ -39,7 +39,13 @@ def validate_against(data, schema, what, lines=None):
 
 MAIN = workflow.is_main_process
 SOURCE = checks.config_source(getattr(workflow, "configfiles", []))
-validate_against(config, "../schemas/config.schema.yaml", SOURCE)
+CONFIG_SCHEMA = "../schemas/config.schema.yaml"
+validate_against(config, CONFIG_SCHEMA, SOURCE)
+# The schema takes 1.0 for an integer key: every such value becomes an int here, once, so the
+# checks and every job's command line see 4, never 4.0 (which argparse refuses).
+checked(configs.whole_numbers, config,
+        workflow.current_basedir.join(CONFIG_SCHEMA).get_path_or_uri(secret_free=False),
+        SOURCE)
 if MAIN:
     # What the schema cannot say: NaN and infinity (they pass every bound), settings that
     # must agree, and a user config leaning on the bundled example's samples or reference.

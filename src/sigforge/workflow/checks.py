@@ -16,6 +16,7 @@ import pandas as pd
 
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
+from sigforge.workflow.configs import whole_number_fix
 
 
 def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
@@ -241,8 +242,20 @@ def schema_error_message(error: Any, what: str = "config") -> str:
         hint = _close_matches(str(error.instance), [str(v) for v in error.validator_value])
     where = f"key '{location}'" if location else "top level"
     first = str(error.message).splitlines()[0]
+    if error.validator == "type" and _whole_number_expected(error):
+        return (f"{what}: {where}: {first}. {whole_number_fix(error.instance)}; "
+                "workflow/schemas/config.schema.yaml describes every key.")
     return (f"{what}: {where}: {first}.{hint} Fix the value "
             "(workflow/schemas/config.schema.yaml describes every key).")
+
+
+def _whole_number_expected(error: Any) -> bool:
+    """Whether a schema type error is a fraction (1.5), NaN, infinity or a boolean given to
+    an integer key (the schema takes 1.0 there: configs.whole_numbers makes it 1)."""
+    expected = error.validator_value
+    expected = [expected] if isinstance(expected, str) else list(expected or [])
+    return ("integer" in expected and "number" not in expected
+            and isinstance(error.instance, (bool, float)))
 
 
 def schema_failure(error_text: str, cause: Any, what: str,

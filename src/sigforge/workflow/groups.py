@@ -116,7 +116,7 @@ def stale_group_outputs(outdir: str, contexts: Sequence[str],
         if (extract / "rank_metrics.tsv").exists():
             stale += [extract / name for name in CHOSEN_FILES if (extract / name).exists()]
             stale += [path for path in sorted(extract.glob("k*"))
-                      if path.is_dir() and path.name[1:].isdigit()]
+                      if path.is_dir() and path.name[1:].isascii() and path.name[1:].isdigit()]
     return stale
 
 
