@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -152,6 +153,31 @@ def _check_label(label: str, path: Path, row: int) -> None:
                          "text.")
 
 
+def _check_index_column(header: str, labels: list[str], values: pd.DataFrame,
+                        path: Path) -> None:
+    """Refuse a table written with its row index as an extra first column: a first column
+    without a name (or pandas' 'Unnamed: 0') holding the row numbers 0, 1, 2, ... (or R's
+    1, 2, 3, ...), followed by a column of text labels. Read as it is, the row numbers
+    would be the labels and the real labels the first sample's cells, reported as text
+    where a number was expected."""
+    if (header and not re.fullmatch(r"Unnamed: [0-9]+", header)) or values.shape[1] < 2:
+        return
+    first = 0 if labels[:1] == ["0"] else 1
+    if labels != [str(row) for row in range(first, first + len(labels))]:
+        return
+    cells = values.iloc[:, 0].astype(str).str.strip()
+    if (cells == "").any() or pd.to_numeric(cells, errors="coerce").notna().any():
+        return
+    name = "no name" if not header else f"the name '{header}'"
+    raise InputError(f"{path}: the first column (with {name} in the header) holds the row "
+                     f"numbers {labels[0]} to {labels[-1]}, and column 2 "
+                     f"('{values.columns[0]}') the labels (such as '{cells.iloc[0]}' on "
+                     f"{row_location(path, 0)}): the table was written with its row index "
+                     "as an extra first column. Delete the first column, or write the table "
+                     "without its index (pandas: to_csv(..., index=False); R: "
+                     "write.table(..., row.names=FALSE)).")
+
+
 def _check_not_transposed(labels: list[str], columns: list[str], path: Path,
                           sets: ChannelSets) -> None:
     """Refuse a table whose column names, not its row labels, form a known label set.
@@ -199,8 +225,10 @@ def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | Non
         the message names the file, line and column, and the fix.
     """
     path = Path(path)
-    labels, values = split_labels(read_raw_table(path), path)
+    raw = read_raw_table(path)
+    labels, values = split_labels(raw, path)
     _check_rows(labels, values, path)
+    _check_index_column(str(raw.columns[0]).strip(), labels, values, path)
     numeric = _to_numeric(values, labels, path)
     found = None if channel_sets is None else channel_sets.recognise(labels, path)
     if found is None:

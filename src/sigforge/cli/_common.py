@@ -11,6 +11,7 @@ import argparse
 import copy
 import dataclasses
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -225,7 +226,9 @@ def read_table_matrix(path: str | Path, *, generic: bool = False) -> Matrix:
 
 
 def read_input_catalog(path: str, generic: bool = False, drop_empty: bool = False) -> Matrix:
-    """Read a catalog (or, with ``generic``, any matrix) and refuse one with no usable sample.
+    """Read a catalog (or, with ``generic``, any matrix) and refuse one with no usable sample,
+    or a generic matrix that prepare-matrix would refuse as too small to factor (fewer than 2
+    features with values).
 
     ``drop_empty`` removes samples without a single mutation instead of refusing them (DBS78
     and ID83 catalogs often have some), naming each one in a warning.
@@ -242,6 +245,11 @@ def read_input_catalog_dropping(path: str, generic: bool = False, drop_empty: bo
     kept, empty = split_empty(matrix, drop_empty)
     if kept is None:
         raise InputError(f"{path}: no sample has a single mutation; nothing to fit.")
+    if kept.channel_set is None:  # a generic matrix: what prepare-matrix refuses, refused too
+        from sigforge.discovery.matrix import check_factorable
+        from sigforge.discovery.matrix import drop_empty as without_zeros
+
+        check_factorable(without_zeros(kept.data)[0], path)
     return kept, empty
 
 
@@ -277,6 +285,14 @@ def fact_text(value: Any, keys: tuple[str, ...] | None = None) -> str:
         return str(value)
     return ",".join(f"{key}={item:g}" if isinstance(item, float) else f"{key}={item}"
                     for key, item in value.items() if keys is None or key in keys)
+
+
+def rank_folder_number(name: str) -> int | None:
+    """The rank of a rank folder's name, ``k{k}`` with k written in the digits 0-9 (``k3``
+    -> 3), else None: any other folder (``k²``, ``keep``, a copy ``k3 (1)``) is no rank
+    folder. ``str.isdigit`` alone would pass ``k²``, which ``int`` then refuses."""
+    digits = name[1:] if name.startswith("k") else ""
+    return int(digits) if re.fullmatch(r"[0-9]+", digits) else None
 
 
 EXTRACT_FILES = ["provenance.json", "signatures.tsv", "rank_metrics.tsv", "stability.tsv"]

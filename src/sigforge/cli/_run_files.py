@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sigforge.cli._common import read_table_matrix
+from sigforge.cli._common import rank_folder_number, read_table_matrix
 from sigforge.discovery.pipeline import RankResult
 from sigforge.io import (
     InputError,
@@ -200,6 +200,7 @@ def read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:
     """The rank directories of --rank-dirs, each rank once."""
     results: list[RankResult] = []
     for folder in folders:
+        _check_is_rank_dir(Path(folder))
         result = read_rank_dir(Path(folder), generic)
         other = next((f for f, r in zip(folders, results, strict=False) if r.k == result.k),
                      None)
@@ -210,11 +211,40 @@ def read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:
     return results
 
 
+def _rank_subfolders(folder: Path) -> list[Path]:
+    """The rank folders (``k{k}``, k in digits 0-9) right under ``folder``, by rank."""
+    found = [(rank_folder_number(d.name), d) for d in folder.glob("k*") if d.is_dir()]
+    return [d for k, d in sorted((k, d) for k, d in found if k is not None)]
+
+
+def _check_is_rank_dir(folder: Path) -> None:
+    """Refuse a --rank-dirs entry without metrics.json that holds rank folders itself (the
+    folder of 'sigforge extract --out', or its root holding one folder per mutation type):
+    name the ``k{k}`` folders to give instead of calling its metrics.json missing."""
+    if (folder / "metrics.json").exists() or not folder.is_dir():
+        return
+    ranks, inside = _rank_subfolders(folder), ""
+    if not ranks:
+        nested = [(d, _rank_subfolders(d)) for d in sorted(folder.iterdir()) if d.is_dir()]
+        nested = [(d, found) for d, found in nested if found]
+        if not nested:
+            return
+        ranks, inside = nested[0][1], f" (in {nested[0][0]})"
+        if len(nested) > 1:
+            others = ", ".join(str(d) for d, _ in nested[1:])
+            inside = (f" (in {nested[0][0]}; {others} hold rank folders too: give the rank "
+                      "folders of one mutation type at a time)")
+    shown = ", ".join(d.name for d in ranks)
+    raise InputError(f"--rank-dirs {folder}: is not a rank folder (it has no metrics.json), "
+                     f"but it holds the rank folders {shown}{inside}. Give those rank folders "
+                     f"instead: --rank-dirs {' '.join(str(d) for d in ranks)}.")
+
+
 def warn_other_rank_folders(out: Path, ranks: list[int]) -> None:
     """Say so when --out holds rank folders of an earlier run with other --ranks: they are
     left alone (they may be wanted), and the report shows only this run's ranks."""
-    others = sorted(int(d.name[1:]) for d in out.glob("k*")
-                    if d.is_dir() and d.name[1:].isdigit() and int(d.name[1:]) not in ranks)
+    found = (rank_folder_number(d.name) for d in out.glob("k*") if d.is_dir())
+    others = sorted(k for k in found if k is not None and k not in ranks)
     if others:
         logger.warning("%s holds rank folder(s) %s of an earlier run with other --ranks; this "
                        "run's are k%s. They are left as they were and the report ignores "

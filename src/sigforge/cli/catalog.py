@@ -286,9 +286,11 @@ def merge_catalogs(args: argparse.Namespace) -> None:
                              f"folder that 'sigforge catalog --out' wrote ({folder.parent}), "
                              "not a file inside it.")
     contexts = [c for c in CATALOG_CONTEXTS if (folders[0] / f"{c}.tsv").exists()]
-    if not contexts:
-        raise InputError(f"{folders[0]}: no catalog file ({', '.join(CATALOG_CONTEXTS)}.tsv); "
-                         "give directories written by 'sigforge catalog'.")
+    for folder in folders:  # a folder without any catalog is named as such, wherever it is
+        if not any((folder / f"{c}.tsv").exists() for c in CATALOG_CONTEXTS):
+            names = ", ".join(f"{c}.tsv" for c in CATALOG_CONTEXTS)
+            raise InputError(f"--inputs {folder}: holds no catalog file ({names}); give "
+                             "folders written by 'sigforge catalog --out'.")
     for folder in folders[1:]:
         present = [c for c in CATALOG_CONTEXTS if (folder / f"{c}.tsv").exists()]
         if present != contexts:

@@ -42,8 +42,9 @@ def _pixel_shape(text: str | None) -> tuple[int, int] | None:
     if not text:
         return None
     parts = text.replace("x", ",").split(",")
-    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
-        raise InputError(f"--pixels expects HEIGHT,WIDTH such as 8,8; got '{text}'.")
+    if len(parts) != 2 or not all(re.fullmatch(r"[0-9]+", part.strip()) for part in parts):
+        raise InputError(f"--pixels expects HEIGHT,WIDTH as whole numbers written in the digits "
+                         f"0-9, such as 8,8; got '{text}'.")
     height, width = int(parts[0]), int(parts[1])
     if height < 1 or width < 1:
         raise InputError(f"--pixels {text}: HEIGHT and WIDTH must be at least 1 (the image "

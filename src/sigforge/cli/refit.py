@@ -28,6 +28,7 @@ from sigforge.cli._common import (
 from sigforge.cli.refit_checks import (
     channel_set_fix,
     check_decompose_into,
+    check_distinct_signatures,
     check_generic_signatures,
     check_source_options,
     label_hint,
@@ -208,6 +209,7 @@ def _refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
                        ", ".join(f"{name} (sum {total:.4g})" for name, total in rescaled.items()))
     restricted = _restriction(args, data.columns, matrix.channel_set)
     data = data[restricted] if restricted is not None else _drop_artefacts(args, data)
+    check_distinct_signatures(data, signatures.path)
     if args.vcf:
         from sigforge.genomics.mutation_tables import check_signature_names
 

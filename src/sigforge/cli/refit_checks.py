@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 
+import numpy as np
+import pandas as pd
+
 from sigforge.io import InputError, Matrix
 
 
@@ -111,3 +114,28 @@ def check_decompose_into(args: argparse.Namespace) -> None:
                          f"signature set ({', '.join(available_references())}) nor an "
                          "existing file. Give one of those names or the path of a signature "
                          "table (or leave the option out for COSMIC_v3.6).")
+
+
+#: Two signature columns whose profiles (each scaled to sum 1) differ by at most this in
+#: every channel are one signature under two names.
+SAME_PROFILE_TOLERANCE = 1e-9
+
+
+def check_distinct_signatures(data: pd.DataFrame, path: str) -> None:
+    """Refuse a signature table holding one profile twice under two names (a column copied
+    under another name, or the same signature in other units): the refit cannot tell the two
+    apart, so each sample's exposure would be split between them arbitrarily."""
+    values = data.to_numpy(dtype=np.float64)
+    if values.shape[1] < 2:
+        return
+    profiles = values / values.sum(axis=0)
+    for j in range(1, profiles.shape[1]):
+        gaps = np.abs(profiles[:, :j] - profiles[:, [j]]).max(axis=0)
+        same = np.flatnonzero(gaps <= SAME_PROFILE_TOLERANCE)
+        if same.size:
+            first, second = data.columns[int(same[0])], data.columns[j]
+            raise InputError(f"signatures {path}: columns '{first}' and '{second}' hold the "
+                             "same profile (identical once each is scaled to sum 1), so the "
+                             "refit cannot tell them apart and would split each sample's "
+                             "exposure between them arbitrarily. Drop one of the two columns "
+                             "(or restrict the refit to one with --restrict-to).")

@@ -246,11 +246,56 @@ def _context_summary(context: Any) -> str:
     return f"{context.name}: {context.status}"
 
 
+def _type_folder_files(root: Path, names: list[str]) -> list[str]:
+    """What makes ``root`` look like one mutation type's results folder rather than the root
+    of them all: those of ``names`` it holds, and its rank folders (``k{k}/``)."""
+    from sigforge.cli._common import rank_folder_number
+
+    found = [name for name in names if (root / name).is_file()]
+    ranks = sorted((rank, d.name) for d in root.glob("k*")
+                   if d.is_dir() and (rank := rank_folder_number(d.name)) is not None)
+    return found + [f"{name}/" for _, name in ranks]
+
+
+def _check_roots(extract_root: Path, refit_root: Path) -> None:
+    """Refuse an --extract-dir or --refit-dir given one type's folder (``EXTRACT/SBS96``)
+    instead of the root holding one folder per type: say so and name the parent to give,
+    rather than calling ``EXTRACT/SBS96/SBS96``'s files missing."""
+    from sigforge.cli._common import EXTRACT_FILES, REFIT_FILES
+    from sigforge.cli.report_contexts import REPORT_CONTEXTS
+    from sigforge.discovery.groups import MERGED_TABLE
+
+    problems = []
+    for option, root, names, producer in (
+            ("--extract-dir", extract_root, [*EXTRACT_FILES, MERGED_TABLE], "extract"),
+            ("--refit-dir", refit_root, REFIT_FILES, "refit")):
+        if (root / "SBS96").is_dir() or not root.is_dir():
+            continue
+        found = _type_folder_files(root, names)
+        if not found:
+            continue
+        holds = f"it holds {listing_of(found)}"
+        if root.name in REPORT_CONTEXTS:
+            problems.append(f"{option} {root} is the folder of one mutation type ("
+                            f"{root.name}; {holds}), not the root that holds one folder per "
+                            f"type (SBS96/, DBS78/, ...). Give its parent folder: {option} "
+                            f"{root.parent}.")
+        else:
+            problems.append(f"{option} {root} holds one mutation type's results itself "
+                            f"({holds}), but the report reads each type's results from a "
+                            f"folder named after it ({root / 'SBS96'}, ...). Give the folder "
+                            f"above the SBS96 results, or rerun 'sigforge {producer} --out "
+                            f"{root / 'SBS96'}'.")
+    if problems:
+        raise InputError(" ".join(problems))
+
+
 def _require_sbs96(extract_root: Path, refit_root: Path) -> None:
     """SBS96 must be factored: the per-sample pages are drawn from its signatures."""
     from sigforge.cli._common import EXTRACT_FILES, REFIT_FILES
     from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged
 
+    _check_roots(extract_root, refit_root)
     folder = extract_root / "SBS96"
     reason = skip_reason(folder)
     if reason is not None:

@@ -25,6 +25,7 @@ from sigforge.cli._common import (
     REFIT_FILES,
     rank_caution,
     rank_edge,
+    rank_folder_number,
     rank_rescued,
     read_table_matrix,
     require_files,
@@ -150,17 +151,18 @@ def _solutions(folder: Path, ranks: pd.Index | None) -> tuple[RankSolution, ...]
     kept = None if ranks is None else {str(k) for k in ranks}
     found = []
     for rank_dir in folder.glob("k*"):
-        if not rank_dir.name[1:].isdigit() or not (rank_dir / "signatures.tsv").is_file():
+        rank = rank_folder_number(rank_dir.name)  # None: no rank folder ('k²', 'keep')
+        if rank is None or not (rank_dir / "signatures.tsv").is_file():
             continue
-        if kept is not None and str(int(rank_dir.name[1:])) not in kept:
+        if kept is not None and str(rank) not in kept:
             continue
         metrics: dict[str, Any] = {}
         if (rank_dir / "metrics.json").is_file():
             recorded = read_json(rank_dir / "metrics.json")
             metrics = {k: v for k, v in recorded.items() if k != "k"} \
                 if isinstance(recorded, dict) else {}
-        found.append(RankSolution(int(rank_dir.name[1:]),
-                                  read_table_matrix(rank_dir / "signatures.tsv").data, metrics))
+        found.append(RankSolution(rank, read_table_matrix(rank_dir / "signatures.tsv").data,
+                                  metrics))
     return tuple(sorted(found, key=lambda solution: solution.k))
 
 

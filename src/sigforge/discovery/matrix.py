@@ -161,11 +161,18 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
     for axis, row in dropped.iterrows() if log_dropped else ():
         logger.warning("%s: dropped %s '%s' (position %d): %s", path, axis, row["label"],
                        row["position"], row["reason"])
+    check_factorable(data, path)
+    return PreparedMatrix(data, dropped, fraction is None)
+
+
+def check_factorable(data: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Raise unless ``data``, its all-zero rows and columns dropped (:func:`drop_empty`),
+    keeps at least 2 features and 1 sample: the least a generic matrix needs to be factored
+    (prepare-matrix's check, also applied by the discovery commands to a generic matrix)."""
     if data.shape[0] < 2 or data.shape[1] < 1:
         raise InputError(f"{path}: after dropping all-zero rows and columns, {data.shape[0]} "
                          f"feature(s) x {data.shape[1]} sample(s) remain; NMF needs at least "
                          "2 features and 1 sample with nonzero values.")
-    return PreparedMatrix(data, dropped, fraction is None)
 
 
 def pixel_image(loadings: pd.Series, shape: tuple[int, int],

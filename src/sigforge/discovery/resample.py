@@ -116,9 +116,9 @@ def get_resampler(name: str) -> Callable[[FloatArray, np.random.Generator], Floa
     """
     base, sep, depth = name.partition(":")
     if base == "scaled" and sep:
-        if not depth.isdigit() or int(depth) < 1:
-            raise ValueError(f"resampling '{name}': expected scaled:DEPTH with an integer "
-                             "depth >= 1, e.g. scaled:10000.")
+        if not (depth.isascii() and depth.isdigit()) or int(depth) < 1:
+            raise ValueError(f"resampling '{name}': expected scaled:DEPTH with DEPTH a whole "
+                             "number >= 1 written in the digits 0-9, e.g. scaled:10000.")
         return functools.partial(scaled_multinomial_bootstrap, depth=int(depth))
     if name not in RESAMPLERS:
         raise ValueError(f"resampling '{name}' is unknown; expected one of "
