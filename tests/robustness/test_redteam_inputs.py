@@ -221,3 +221,30 @@ def test_a_pos_of_other_scripts_digits_is_named_not_a_crash(
     outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf), case="vcf POS with '²'")
     assert_clear_error(outcome, "at line 5 (record 2)", "POS '1\u00b2' is not an integer")
     assert_nothing_written(out)
+
+
+def test_an_unindexed_bgzip_vcf_reads_without_htslibs_index_error(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """htslib says '[E::idx_find_and_load] Could not retrieve index file' on opening a bgzip
+    VCF without its .tbi, although it reads the whole file: not passed on as an error."""
+    import pysam
+
+    plain = tmp_path / "s.vcf"
+    plain.write_text(_vcf_text(_snvs(5, 11)))
+    vcf = tmp_path / "s.vcf.gz"
+    pysam.tabix_compress(str(plain), str(vcf))
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf))
+    assert outcome.code == 0, outcome.err
+    assert _log(out)["counted_SBS96"] == 2
+    assert "idx_find" not in outcome.err and "[E::" not in outcome.err
+
+
+def test_vcf_from_standard_input_is_refused_with_the_fix(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", "-", case="vcf from standard input")
+    assert_clear_error(outcome, "VCF -", "standard input is not supported",
+                       "Save it to a file")
+    assert "samples sheet" not in outcome.err
+    assert_nothing_written(out)

@@ -98,9 +98,14 @@ def open_vcf(path: str | Path) -> pysam.VariantFile:
     (pysam 0.24.1) in the test suite.
     """
     path = Path(path)
+    if str(path) == "-":
+        raise InputError("VCF -: reading a VCF from standard input is not supported (every "
+                         "VCF is read twice: its header checks, then its records). Save it to "
+                         "a file and give that file.")
     if not path.exists():
-        raise InputError(f"VCF {path}: file not found. Check the 'vcf' column of the samples "
-                         "sheet (paths are relative to the working directory).")
+        raise InputError(f"VCF {path}: file not found. Check the path (--vcf, or the 'vcf' "
+                         "column of the samples sheet; relative paths are taken from the "
+                         "working directory).")
     check_regular_file(path, f"VCF {path}")
     foreign = foreign_compression_problem(path, "bgzip", "NEW.vcf.gz")
     if foreign:  # htslib would abort the process on some of these (xz)

@@ -48,8 +48,11 @@ def htslib_said(sink: list[str]) -> contextlib.AbstractContextManager[None]:
 
 
 def pass_on(said: list[str]) -> None:
-    """Write held-back htslib messages (the warnings of a file that was read) to stderr."""
-    text = "".join(said)
+    """Write held-back htslib messages (the warnings of a file that was read) to stderr, but
+    not the missing index of a bgzip VCF or BCF, which htslib reports as an error
+    (``[E::idx_find_and_load]``) on every open although the file is read whole without one."""
+    text = "".join(line for line in "".join(said).splitlines(keepends=True)
+                   if not line.startswith("[E::idx_find"))
     if text.strip():
         sys.stderr.write(text)
 
