@@ -238,7 +238,8 @@ def select_rank(args: argparse.Namespace) -> None:
     if catalog is not None:
         check_rank_catalog(folders, results, catalog, skipped is not None, args.drop_empty)
     facts = run_facts(args, ranks, _left_out(args, catalog))
-    if skipped is not None:
+    if skipped is not None:  # extract and the group runs warned when they found it
+        logger.warning("%s: not factored: %s", args.out, skipped)
         _write_skipped_selection(results, skipped, Path(args.out), facts)
         return
     check_rank_metrics(folders, results)
@@ -311,7 +312,6 @@ def _write_skipped_selection(results: list[RankResult], reason: str, out: Path,
                 "reason": f"not factored: {reason}", "rank_caution": False, "rank_edge": "",
                 "skipped": reason,
                 **facts}, out / "provenance.json")
-    logger.warning("not factored: %s", reason)
 
 
 def extract(args: argparse.Namespace) -> None:
