@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,34 @@ def _prevalence(args: argparse.Namespace) -> pd.Series | None:
     return load_prevalence(args.tumour_type)
 
 
+def warn_unused_tumour_type(args: argparse.Namespace, names: pd.Index) -> None:
+    """Warn when --tumour-type names a type but the prior knows none of the signatures
+    (de novo ones, say): it then changes nothing, which the user would not otherwise learn."""
+    if args.generic or args.method != "negbin" or args.tumour_type in ("pan-cancer", "none"):
+        return
+    prevalence = _prevalence(args)
+    if prevalence is not None and len(names) and not prevalence.index.isin(names).any():
+        logger.warning("--tumour-type %s: none of the signatures (%s) is a COSMIC signature "
+                       "the prior knows, so it changes nothing; it applies to refits against "
+                       "COSMIC (--signatures COSMIC_v3.6)", args.tumour_type,
+                       ", ".join(map(str, names[:4])) + (", ..." if len(names) > 4 else ""))
+
+
+def _warn_few_resamples(args: argparse.Namespace) -> None:
+    """Warn when --bootstrap is too small for --confidence: with B resamples the percentile
+    interval's ends are order statistics (B + 1)(1 - c)/2 from each end, below 1 they are
+    the resamples' extremes, and the interval covers less than its nominal share."""
+    if args.bootstrap == 0:
+        return
+    needed = math.ceil(2 / (1 - args.confidence)) - 1
+    if args.bootstrap < needed:
+        logger.warning("--bootstrap %d: %.0f%% intervals need at least %d resamples for their "
+                       "ends to lie inside the resamples; these are the resamples' lowest and "
+                       "highest values and cover less than %.0f%% (give --bootstrap %d or more)",
+                       args.bootstrap, 100 * args.confidence, needed, 100 * args.confidence,
+                       needed)
+
+
 def _restriction(args: argparse.Namespace, available: pd.Index,
                  channel_set: str | None) -> list[str] | None:
     """The --restrict-to names for the table of ``channel_set`` (None: the whole table). A
@@ -156,8 +185,8 @@ def _no_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix | None:
         return None
     with path.open(encoding="utf-8", errors="replace") as handle:
         header = handle.readline().rstrip("\r\n")
-    if "\t" in header or "," in header:
-        return None
+    if not header.strip() or "\t" in header or "," in header:  # an empty file: the reader
+        return None                                             # names it
     from sigforge.cli._run_files import read_empty_table
 
     rows = read_empty_table(path).index
@@ -247,9 +276,12 @@ def _refit_fitted(args: argparse.Namespace, matrix: Matrix, fitted: Matrix | Non
     if signatures.data.shape[1] == 0:
         logger.warning("signatures %s: no signature to refit to (a discovery skipped for too "
                        "few mutations writes none); every exposure is 0", signatures.path)
+    if fitted is None:
+        logger.warning("%s: no sample has a mutation; every exposure is 0", matrix.path)
     if signatures.data.shape[1] == 0 or fitted is None:
         return with_unfitted_samples(None, matrix.data, signatures.data.columns,
                                      intervals=args.bootstrap > 0)
+    warn_unused_tumour_type(args, signatures.data.columns)
     n = fitted.data.shape[1]
     if args.method == "negbin" and args.cohort_prior and n > 1:
         logger.info("cohort prior: each sample's prior shares of the signatures are learnt "
@@ -349,6 +381,7 @@ def refit(args: argparse.Namespace) -> None:
     """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
     log = patient = None
     _refit_options(args)  # range-checks --bootstrap, --seed, --confidence...: before any work
+    _warn_few_resamples(args)
     check_source_options(args)
     check_decompose_into(args)
     regions = read_regions_of_interest(args)

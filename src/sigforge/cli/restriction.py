@@ -18,18 +18,21 @@ from sigforge.io import InputError
 
 
 def restriction_names(text: str) -> list[str]:
-    """The names of --restrict-to: a file with one per line, else a comma-separated list;
-    refused when it names no signature or one signature twice."""
+    """The names of --restrict-to: a file of names separated by line breaks, spaces, tabs or
+    commas (lines starting with '#' are comments), else a comma-separated list; refused when
+    it names no signature or one signature twice."""
     path = Path(text)
     if not path.is_file():
         names = [n.strip() for n in text.split(",") if n.strip()]
     else:
         try:
-            names = path.read_text(encoding="utf-8-sig").split()
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
         except UnicodeDecodeError as err:
             raise InputError(f"--restrict-to {path}: not UTF-8 text ({err.reason} at byte "
                              f"{err.start}). Save the list of signature names as plain text, "
                              "one per line.") from err
+        names = [name for line in lines if not line.lstrip().startswith("#")
+                 for name in line.replace(",", " ").split()]
     if not names:
         raise InputError(f"--restrict-to '{text}' names no signature. Give names from the "
                          "signature table, comma-separated (SBS1,SBS5) or one per line in a "

@@ -1,0 +1,128 @@
+"""Refit inputs a red-team sweep found mishandled, each now refused clearly or warned about.
+
+An empty --signatures file is named (it was pandas' bare "No columns to parse"); a
+--tumour-type that knows none of the signatures (de novo ones) and too few resamples for the
+interval's confidence are warned about, as is a catalog whose every sample is empty under
+--drop-empty; a --restrict-to file may separate names by commas and hold '#' comments.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge.genomics.contexts import SBS96_CHANNELS
+from sigforge.genomics.reference import load_reference
+from sigforge.io import read_matrix, write_matrix
+from tests.robustness._harness import assert_clear_error, assert_nothing_written, run_cli
+
+SAMPLES = [f"s{i}" for i in range(4)]
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """An SBS96 catalog of four samples from SBS1 and SBS13, and a 'de novo' table of those
+    two spectra under names COSMIC does not use."""
+    cosmic = load_reference("COSMIC_v3.6").data
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(cosmic[["SBS1", "SBS13"]].to_numpy()
+                         @ (rng.gamma(1.0, 300.0, size=(2, 4)) + 50))
+    folder = tmp_path_factory.mktemp("refit")
+    catalog = folder / "SBS96.tsv"
+    write_matrix(pd.DataFrame(counts, index=list(SBS96_CHANNELS), columns=SAMPLES), catalog,
+                 integer=True)
+    denovo = folder / "signatures.tsv"
+    write_matrix(cosmic[["SBS1", "SBS13"]].set_axis(["SBS96A", "SBS96B"], axis=1), denovo,
+                 label="Signature")
+    return catalog, denovo
+
+
+def _refit(capsys: pytest.CaptureFixture[str], catalog: Path, signatures: str, out: Path,
+           *options: str, case: str | None = None):  # noqa: ANN202 - an Outcome
+    """Run ``sigforge refit --catalog CATALOG --signatures SIGNATURES OPTIONS --out OUT``."""
+    return run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures", signatures,
+                   *options, "--out", str(out), case=case)
+
+
+def test_an_empty_signatures_file_is_named(
+        inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("")
+    out = tmp_path / "out"
+    outcome = _refit(capsys, inputs[0], str(empty), out, "--bootstrap", "0",
+                     case="refit: empty --signatures file")
+    assert_clear_error(outcome, str(empty), "the file is empty")
+    assert "No columns to parse" not in outcome.err
+    assert_nothing_written(out)
+
+
+@pytest.mark.parametrize(("signatures", "tumour_type", "warned"), [
+    ("denovo", "Liver-HCC", True), ("COSMIC_v3.6", "Liver-HCC", False),
+    ("denovo", "pan-cancer", False)], ids=["de-novo", "cosmic", "default-type"])
+def test_a_tumour_type_that_knows_none_of_the_signatures_is_warned_about(
+        signatures: str, tumour_type: str, warned: bool, inputs: tuple[Path, Path],
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Against de novo signatures the type's prior applies to none: the output was identical
+    to the run without it, and nothing said so."""
+    table = str(inputs[1]) if signatures == "denovo" else signatures
+    with caplog.at_level(logging.WARNING):
+        outcome = _refit(capsys, inputs[0], table, tmp_path / "out", "--bootstrap", "0",
+                         "--tumour-type", tumour_type)
+    assert outcome.code == 0, outcome.err
+    assert ("changes nothing" in caplog.text) is warned, caplog.text
+    if warned:
+        assert "--tumour-type Liver-HCC" in caplog.text and "SBS96A" in caplog.text
+
+
+@pytest.mark.parametrize(("bootstrap", "confidence", "needed"), [
+    ("3", "0.99", 199), ("20", "0.95", 39), ("39", "0.95", None), ("0", "0.95", None)])
+def test_too_few_resamples_for_the_confidence_are_warned_about(
+        bootstrap: str, confidence: str, needed: int | None, inputs: tuple[Path, Path],
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """(B + 1)(1 - c)/2 < 1: the percentile ends are the resamples' extremes (with B = 1 the
+    '95%' interval was one resample's value, away from the estimate)."""
+    with caplog.at_level(logging.WARNING):
+        outcome = _refit(capsys, inputs[0], str(inputs[1]), tmp_path / "out", "--bootstrap",
+                         bootstrap, "--confidence", confidence)
+    assert outcome.code == 0, outcome.err
+    if needed is None:
+        assert "resamples for their ends" not in caplog.text
+    else:
+        assert f"--bootstrap {bootstrap}:" in caplog.text
+        assert f"give --bootstrap {needed} or more" in caplog.text
+
+
+def test_a_catalog_of_empty_samples_under_drop_empty_is_warned_about(
+        inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Every exposure is 0, as a cohort without doublets refits its DBS78 catalog (so not an
+    error), but it is said."""
+    zeros = tmp_path / "zeros.tsv"
+    write_matrix(pd.DataFrame(0, index=list(SBS96_CHANNELS), columns=SAMPLES), zeros,
+                 integer=True)
+    out = tmp_path / "out"
+    with caplog.at_level(logging.WARNING):
+        outcome = _refit(capsys, zeros, str(inputs[1]), out, "--bootstrap", "0",
+                         "--drop-empty")
+    assert outcome.code == 0, outcome.err
+    assert f"{zeros}: no sample has a mutation" in caplog.text
+    assert (read_matrix(out / "exposures.tsv").data.to_numpy() == 0).all()
+
+
+def test_a_restrict_to_file_takes_commas_and_comments(
+        inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A BOM, CRLF, a '#' comment line, a blank line and names separated by a comma: the
+    comment was read as the names '#' and 'clock-like', 'SBS1,SBS5' as one name."""
+    names = tmp_path / "names.txt"
+    names.write_bytes(b"\xef\xbb\xbfSBS1,SBS5\r\n# clock-like and APOBEC\r\n\r\nSBS13 \r\n")
+    out = tmp_path / "out"
+    outcome = _refit(capsys, inputs[0], "COSMIC_v3.6", out, "--bootstrap", "0",
+                     "--restrict-to", str(names))
+    assert outcome.code == 0, outcome.err
+    assert list(read_matrix(out / "exposures.tsv").data.index) == ["SBS1", "SBS5", "SBS13"]
