@@ -248,3 +248,24 @@ def test_vcf_from_standard_input_is_refused_with_the_fix(
                        "Save it to a file")
     assert "samples sheet" not in outcome.err
     assert_nothing_written(out)
+
+
+def test_a_bed_is_read_by_content_not_by_name(tmp_path: Path) -> None:
+    """A gzip BED named '.bed' was refused as 'not text ... give a gzip-compressed (.gz)
+    BED' (it was one); an xz one gets the recompress command."""
+    import gzip
+
+    from sigforge.genomics.annotation import read_annotation
+    from sigforge.genomics.regions import read_regions
+    from sigforge.io import InputError
+
+    lines = "chr1\t10\t40\tTP53\t0\t+\nchr1\t50\t60\tKRAS\t0\t-\n"
+    named_plain = tmp_path / "roi.bed"
+    named_plain.write_bytes(gzip.compress(lines.encode()))
+    assert list(read_regions(named_plain)["region"]) == ["TP53", "KRAS"]
+    annotation = read_annotation(named_plain)
+    assert annotation is not None
+    xz = tmp_path / "roi.bed.xz"
+    xz.write_bytes(lzma.compress(lines.encode()))
+    with pytest.raises(InputError, match=r"xz-compressed.*xz -dc .*roi\.bed\.xz \| gzip"):
+        read_regions(xz)

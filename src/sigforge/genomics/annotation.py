@@ -15,7 +15,6 @@ base is a purine is classified on the reverse strand, so its T and U swap (see
 
 from __future__ import annotations
 
-import gzip
 import logging
 import zlib
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sigforge.genomics.fasta_checks import open_text
 from sigforge.io import InputError, check_regular_file
 
 logger = logging.getLogger(__name__)
@@ -96,13 +96,10 @@ class StrandAnnotation:
              for key, parts in merged.items()}, self.source)
 
 
-def _open_text(path: Path):  # noqa: ANN202 - a text handle
-    """Open plain or gzip-compressed UTF-8 text; a byte-order mark (some editors on Windows
-    write one) is dropped, where it would otherwise glue itself to the first contig name and
-    lose that line's gene."""
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig")
+#: What the columns a row needs are, by their number (a GTF's 9, a strand BED's 6).
+_COLUMNS_WANTED = {9: "a GTF row: seqname, source, feature, start, end, score, strand, frame, "
+                      "attributes", 6: "a BED row of genes: chrom, start, end, name, score, "
+                                       "strand (column 6, + or -)"}
 
 
 def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
@@ -110,18 +107,19 @@ def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
     rows = []
     number = 0
     try:
-        with _open_text(path) as handle:
+        with open_text(path, f"annotation {path}", "NEW.gtf.gz") as handle:
             for number, text in enumerate(handle, start=1):  # noqa: B007
                 if not text.strip() or text.startswith(("#", "track", "browser")):
                     continue
                 fields = text.rstrip("\r\n").split("\t")
                 if len(fields) < wanted:
                     raise InputError(f"annotation {path}, line {number}: {len(fields)} "
-                                     f"columns, expected at least {wanted} (tab-separated).")
+                                     f"columns, expected at least {wanted} (tab-separated; "
+                                     f"{_COLUMNS_WANTED.get(wanted, 'see the README')}).")
                 rows.append((number, *fields[:wanted]))
     except (UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
         raise InputError(f"annotation {path}: cannot be read as text at line {number + 1} "
-                         f"or soon after ({err}). Give a plain or gzip-compressed (.gz) GTF, "
+                         f"or soon after ({err}). Give a plain or gzip-compressed GTF, "
                          "or a BED with a strand column.") from err
     return pd.DataFrame(rows, columns=["line", *range(wanted)])
 

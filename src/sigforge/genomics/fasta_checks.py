@@ -70,6 +70,18 @@ def file_compression(path: str | Path) -> str:
     return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
 
 
+def open_text(path: Path, label: str, new_name: str):  # noqa: ANN201 - a text handle
+    """Open UTF-8 text, plain or gzip/bgzip-compressed as its first bytes say (not its name:
+    a gzip BED named ``.bed`` reads), without a byte-order mark. A compression sigforge does
+    not read is an InputError naming ``label`` and the fix (recompress to ``new_name``)."""
+    problem = foreign_compression_problem(path, "gzip", new_name)
+    if problem:
+        raise InputError(f"{label}: cannot be read: {problem}")
+    if file_compression(path) != "none":
+        return gzip.open(path, "rt", encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")
+
+
 #: First bytes of the compression formats that neither htslib nor Python's gzip reads, with
 #: each one's name and the command that writes its contents to standard output.
 _FOREIGN_COMPRESSION = ((b"\xfd7zXZ\x00", "xz", "xz -dc"),

@@ -14,7 +14,6 @@ Chromosome names match the way VCF contigs match the FASTA: through a ``resolve`
 
 from __future__ import annotations
 
-import gzip
 import logging
 import zlib
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sigforge.genomics.fasta_checks import open_text
 from sigforge.genomics.variant_table import MAX_POSITION
 from sigforge.io import InputError, check_regular_file
 
@@ -72,13 +72,6 @@ def _parse_line(text: str, where: str) -> tuple[str, str, int, int]:
     return (name if name and name != "." else f"{chrom}:{start + 1}-{end}"), chrom, start, end
 
 
-def _open(path: Path):  # noqa: ANN202 - a text handle
-    """Open plain or gzip-compressed text."""
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig")
-
-
 def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
                  config_key: str = "refit.regions_of_interest") -> pd.DataFrame:
     """Read a BED of regions (of interest, or targeted by the assay).
@@ -107,14 +100,14 @@ def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
     check_regular_file(path, label)
     rows, number = [], 0
     try:
-        with _open(path) as handle:
+        with open_text(path, label, "NEW.bed.gz") as handle:
             for number, raw in enumerate(handle, start=1):  # noqa: B007
                 text = raw.rstrip("\r\n")
                 if text.strip() and not text.lstrip().startswith(_HEADERS):
                     rows.append((*_parse_line(text, f"{label}, line {number}"), number))
     except (UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
         raise InputError(f"{label}: cannot be read as text at line {number + 1} or soon after "
-                         f"({err}). Give a plain or gzip-compressed (.gz) BED file.") from err
+                         f"({err}). Give a plain or gzip-compressed BED file.") from err
     if not rows:
         raise InputError(f"{label}: no region found ({number} line(s), all blank or headers). "
                          f"{_FIX}")

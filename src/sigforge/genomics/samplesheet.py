@@ -162,8 +162,13 @@ def _check_rows(path: Path, header: list[str], rows: list[tuple[int, list[str]]]
             check_group_name(record[GROUP_COLUMN], f"{where} (sample '{name}')")
 
 
-def check_group_name(group: str, where: str) -> None:
-    """Reject a blank group or one that is not a plain name (it names a results folder)."""
+def check_group_name(group: str, where: str,
+                     names: str = "the folder extract/<context>/groups/<group>") -> None:
+    """Reject a blank group or one that is not a plain name (it names a results folder).
+
+    ``where`` says where the cell is (file, line, sample); ``names`` what the group names in
+    the results, said in the message. The fix suggests the name with its unusable characters
+    replaced ('Lung SCC' -> 'Lung_SCC'), when that is a plain name."""
     if not group.strip():
         raise InputError(f"{where}: empty 'group' cell. With a group column every sample needs "
                          "a group; fill it in (or remove the column to factor the cohort as "
@@ -171,14 +176,25 @@ def check_group_name(group: str, where: str) -> None:
     if len(group) > PLAIN_NAME_MAX:
         raise InputError(f"{where}: group '{group[:40]}...' is too long ({len(group)} "
                          f"characters; a group name has at most {PLAIN_NAME_MAX} characters, "
-                         "because it names the folder extract/<context>/groups/<group> and the "
-                         "file system limits a name to 255 bytes). Rename it to a shorter "
-                         "name, e.g. 'lung_adeno'.")
+                         f"because it names {names} and the file system limits a name to 255 "
+                         "bytes). Rename it to a shorter name, e.g. 'lung_adeno'.")
     if not is_plain_name(group):
         raise InputError(f"{where}: group {group!r} is not a plain name: use letters, digits, "
                          "'.', '_', '+' and '-' only, not starting with '.' or '-', at most "
-                         f"{PLAIN_NAME_MAX} characters (it names the folder "
-                         "extract/<context>/groups/<group>). Rename it, e.g. 'lung_adeno'.")
+                         f"{PLAIN_NAME_MAX} characters (it names {names}). Rename it, e.g. "
+                         f"'{_group_example(group)}'.")
+
+
+def _group_example(group: str) -> str:
+    """A plain name close to ``group`` for the message's fix: accents dropped, every other
+    unusable character an underscore ('Lung SCC' -> 'Lung_SCC', 'Brüst' -> 'Brust'), no
+    leading '.', '-' or '_'; 'lung_adeno' when nothing usable is left ('..', '/')."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", group).encode("ascii", "ignore").decode()
+    example = re.sub(r"[^A-Za-z0-9._+-]+", "_", ascii_name).lstrip("._-")
+    example = example.rstrip("_") or example
+    return example if example.strip("._+-") and is_plain_name(example) else "lung_adeno"
 
 
 def sample_groups(sheet: pd.DataFrame) -> dict[str, list[str]] | None:
