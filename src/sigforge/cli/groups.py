@@ -19,7 +19,10 @@ import argparse
 import csv
 import io
 import logging
+import os
 import platform
+import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 import sigforge
+from sigforge._validation import PLAIN_NAME_MAX, is_plain_name
 from sigforge.cli._common import (
     add_command,
     add_drop_empty,
@@ -53,6 +57,8 @@ from sigforge.io import (
     InputError,
     Matrix,
     check_regular_file,
+    discard_output,
+    protected_label,
     read_json,
     read_matrix,
     read_table,
@@ -64,14 +70,20 @@ from sigforge.io import (
 logger = logging.getLogger(__name__)
 
 
+#: What a group names in the results of the command line (said when a name is refused).
+GROUP_NAMES = ("the catalog OUT/<group>.tsv of split-groups and the folder OUT/groups/<group> "
+               "of extract --groups")
+
+
 def read_groups(path: str | Path) -> dict[str, str]:
     """The groups file as {sample: group}, checked: columns ``sample`` (or ``sample_id``) and
-    ``group``, no blank cell, no sample twice, group names usable as folder names."""
+    ``group``, no blank cell, no sample twice, group names usable as folder names (a bad one
+    named with its line)."""
     path = Path(path)
     separator = "," if path.suffix.lower() == ".csv" else "\t"
     check_regular_file(path, f"groups file {path}")
     try:
-        table = _read_groups_table(path, separator)
+        table, lines = _read_groups_table(path, separator)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read the groups file ({err}). Expected a "
                          f"{'comma' if separator == ',' else 'tab'}-separated table with the "
@@ -83,19 +95,45 @@ def read_groups(path: str | Path) -> dict[str, str]:
         raise InputError(f"{path}: no column {missing} (columns: {list(table.columns)}); a "
                          "groups file has the columns sample and group.")
     table = table[["sample", "group"]].apply(lambda column: column.str.strip())
-    blank = table.index[(table["sample"] == "") | (table["group"] == "")]
-    if len(blank):
-        raise InputError(f"{path}: line {int(blank[0]) + 2}: blank sample or group; give every "
+    blank = [i for i, (sample, group) in enumerate(zip(table["sample"], table["group"],
+                                                         strict=True)) if not sample or not group]
+    if blank:
+        raise InputError(f"{path}: line {lines[blank[0]]}: blank sample or group; give every "
                          "row both.")
     twice = table["sample"][table["sample"].duplicated()].unique().tolist()
     if twice:
         raise InputError(f"{path}: sample(s) {twice[:5]} listed more than once; give each "
                          "sample one group.")
-    for group in dict.fromkeys(table["group"]):
-        check_plain_name(group, f"{path}: group")
+    checked: set[str] = set()
+    for line, sample, group in zip(lines, table["sample"], table["group"], strict=True):
+        if group not in checked:
+            _check_group_cell(group, f"groups file {path}, line {line} (sample '{sample}')")
+            checked.add(group)
     groups = dict(zip(table["sample"], table["group"], strict=True))
     _check_case_collisions(path, groups)
     return groups
+
+
+def _check_group_cell(group: str, where: str) -> None:
+    """A group name of a groups file: a plain name (the rule of the samples sheet's group
+    column and of --name-like options, :func:`sigforge._validation.is_plain_name`), else an
+    InputError naming the file, line and sample, and a group name to use instead."""
+    if len(group) > PLAIN_NAME_MAX:
+        check_plain_name(group, f"{where}: group")
+    if not is_plain_name(group):
+        raise InputError(f"{where}: group {group!r} is not a plain name: expected a plain file "
+                         "name (letters, digits, '.', '_', '+', '-'; not starting with '.' or "
+                         f"'-'; no '/'), because it names {GROUP_NAMES}. Rename the group, "
+                         f"e.g. '{_group_example(group)}'.")
+
+
+def _group_example(group: str) -> str:
+    """A plain name close to ``group`` for the message's fix: accents dropped, every other
+    unusable character an underscore ('Lung SCC' -> 'Lung_SCC', 'Brüst' -> 'Brust'), no
+    leading '.', '-' or '_'; 'Lung_SCC' when nothing usable is left ('..', '/')."""
+    ascii_name = unicodedata.normalize("NFKD", group).encode("ascii", "ignore").decode()
+    example = re.sub(r"[^A-Za-z0-9._+-]+", "_", ascii_name).lstrip("._+-").rstrip("_")
+    return example if example.strip("._+-") and is_plain_name(example) else "Lung_SCC"
 
 
 def _check_case_collisions(path: Path, groups: dict[str, str]) -> None:
@@ -113,16 +151,39 @@ def _check_case_collisions(path: Path, groups: dict[str, str]) -> None:
                              "of them (or give both the same spelling if they are one group).")
 
 
-def _read_groups_table(path: Path, separator: str) -> pd.DataFrame:
-    """The groups file's cells as text. A TSV is read as the samples sheet is (blank lines and
-    lines starting with '#' skipped, quotes part of the value), so the sheet itself serves as
-    a groups file whatever its sample names hold."""
+def _read_groups_table(path: Path, separator: str) -> tuple[pd.DataFrame, list[int]]:
+    """The groups file's cells as text, and the line of the file each row is on. A TSV is
+    read as the samples sheet is (blank lines and lines starting with '#' skipped, quotes part
+    of the value), so the sheet itself serves as a groups file whatever its sample names
+    hold."""
     if separator == ",":
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    lines = [line for line in path.read_text(encoding="utf-8-sig").splitlines()
-             if line.strip() and not line.startswith("#")]
-    return pd.read_csv(io.StringIO("\n".join(lines)), sep="\t", dtype=str,
-                       keep_default_na=False, quoting=csv.QUOTE_NONE)
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return table, _csv_lines(path, len(table))
+    numbered = [(number, line) for number, line in enumerate(
+        path.read_text(encoding="utf-8-sig").splitlines(), start=1)
+        if line.strip() and not line.startswith("#")]
+    table = pd.read_csv(io.StringIO("\n".join(line for _, line in numbered)), sep="\t",
+                        dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE)
+    lines = [number for number, _ in numbered[1:]]
+    return table, lines if len(lines) == len(table) else _row_lines(len(table))
+
+
+def _csv_lines(path: Path, rows: int) -> list[int]:
+    """The line each data row of a CSV groups file starts on (blank lines skipped, a quoted
+    cell may span lines, as pandas reads it); row + 2 when the two readings disagree."""
+    starts, previous = [], 0
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        for record in reader:
+            if record:
+                starts.append(previous + 1)
+            previous = reader.line_num
+    return starts[1:] if len(starts) - 1 == rows else _row_lines(rows)
+
+
+def _row_lines(rows: int) -> list[int]:
+    """Line numbers of a table read without blank or comment lines: its row + 2."""
+    return [row + 2 for row in range(rows)]
 
 
 def split_catalog(matrix: Matrix, groups: dict[str, str], source: str) -> dict[str, pd.DataFrame]:
@@ -138,16 +199,74 @@ def split_catalog(matrix: Matrix, groups: dict[str, str], source: str) -> dict[s
 SPLIT_MANIFEST = ".groups_written.tsv"
 
 
-def _earlier_groups(manifest: Path) -> list[str]:
+def _earlier_groups(manifest: Path, out: Path) -> list[str]:
     """The groups an earlier split-groups run wrote into this folder (none without its
     manifest): only their catalogs may be removed when the groups change, never another
-    file of the folder."""
+    file of the folder.
+
+    The list is trusted only when every entry is a group name split-groups could have
+    written (a plain name, the rule :func:`read_groups` applies) whose catalog lies directly
+    inside ``out``: an entry such as '../data' or '/home/me/x' (an edited or damaged list) would
+    otherwise delete a file outside --out. A damaged list removes nothing, with a warning
+    naming it; this run's list then replaces it."""
     if not manifest.is_file():
         return []
     try:
-        return [str(g) for g in read_table(manifest).index]
-    except InputError:
-        return []  # a damaged manifest: remove nothing, the new one replaces it
+        groups = [str(g) for g in read_table(manifest).index]
+    except InputError as err:
+        logger.warning("%s: the list of an earlier split's groups cannot be read (%s); no "
+                       "earlier group's catalog was removed from %s (delete any stale one "
+                       "yourself). This run's list replaces it.", manifest, err, out)
+        return []
+    folder = os.path.normpath(os.path.abspath(out))
+    for line, group in enumerate(groups, start=2):
+        try:
+            catalog = os.path.normpath(os.path.abspath(out / f"{group}.tsv"))
+            inside = is_plain_name(group) and os.path.dirname(catalog) == folder
+        except ValueError:  # a NUL byte in the entry
+            inside = False
+        if not inside:
+            logger.warning("%s, line %d: %r is not a group an earlier split could have "
+                           "written into %s (not a plain group name, or a path outside it), "
+                           "so the list is damaged: no earlier group's catalog was removed "
+                           "(delete any stale one yourself). This run's list replaces it.",
+                           manifest, line, _shortened(group), out)
+            return []
+    return groups
+
+
+def _shortened(text: str, keep: int = 120) -> str:
+    """At most ``keep`` characters of a list entry, for a log line."""
+    return text if len(text) <= keep else f"{text[:keep]}..."
+
+
+def _check_split_outputs(out: Path, parts: dict[str, pd.DataFrame]) -> None:
+    """Before any write, refuse a group catalog that would replace one of the command's input
+    files (``--catalog X/A.tsv`` split into X with a group A), naming both and the fix."""
+    for group in parts:
+        path = out / f"{group}.tsv"
+        label = protected_label(path)
+        if label is not None:
+            raise InputError(f"--out {out}: the catalog of group '{group}' ({path}) would "
+                             f"overwrite the input {label}; split-groups never replaces a "
+                             "file it reads. Move the input out of --out, rename the group, "
+                             "or choose another --out.")
+
+
+def _remove_stale_groups(out: Path, stale: list[str], groups_path: str) -> None:
+    """Remove the catalogs of an earlier split's groups that this split has not: through
+    :func:`discard_output` (put back if the command fails), and never a file the command reads
+    (the catalog being split, the groups file: kept, with a warning saying why) nor a
+    symbolic link."""
+    for group in stale:
+        path = out / f"{group}.tsv"
+        label = protected_label(path)
+        if label is not None:
+            logger.warning("kept %s, though it is named like the catalog of group '%s' of an "
+                           "earlier split (not in %s): it is the input %s, and split-groups "
+                           "never deletes a file it reads.", path, group, groups_path, label)
+        elif discard_output(path):
+            logger.info("removed %s: a group of an earlier split, not in %s", path, groups_path)
 
 
 def split_groups_command(args: argparse.Namespace) -> None:
@@ -155,16 +274,13 @@ def split_groups_command(args: argparse.Namespace) -> None:
     matrix = read_table_matrix(args.catalog, generic=args.generic)
     parts = split_catalog(matrix, read_groups(args.groups), args.groups)
     out = Path(args.out)
-    earlier = _earlier_groups(out / SPLIT_MANIFEST)
+    _check_split_outputs(out, parts)
+    earlier = _earlier_groups(out / SPLIT_MANIFEST, out)
     for group, part in parts.items():
         write_matrix(part, out / f"{group}.tsv")
     write_table(pd.DataFrame({"samples": [p.shape[1] for p in parts.values()]},
                              index=pd.Index(list(parts), name="group")), out / SPLIT_MANIFEST)
-    for group in sorted(set(earlier) - set(parts)):
-        stale = out / f"{group}.tsv"
-        if stale.is_file():
-            stale.unlink()
-            logger.info("removed %s: a group of an earlier split, not in %s", stale, args.groups)
+    _remove_stale_groups(out, sorted(set(earlier) - set(parts)), args.groups)
     logger.info("%d group(s): %s", len(parts),
                 ", ".join(f"{g} ({p.shape[1]})" for g, p in parts.items()))
 
@@ -331,17 +447,24 @@ def _merged_edge(groups: dict[str, dict[str, Any]]) -> str:
 
 def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cosine: float,
                      drop_empty: bool, out: Path, facts: dict[str, Any],
-                     generic: bool = False) -> None:
-    """Merge the groups' chosen signatures, refit every sample, write the cohort's files."""
+                     generic: bool = False, command: str = "merge-groups") -> None:
+    """Merge the groups' chosen signatures, refit every sample, write the cohort's files
+    (``command``, the one run, names the step in a message)."""
     from sigforge.refit import refit_catalog
 
     runs = [_read_group(folder, generic) for folder in folders]
     aligned = _aligned_features(runs)
     _check_samples(catalog, runs)
+    if runs and not any(run.found.signatures.shape[1] > 0 for run in runs):
+        raise InputError(
+            f"{command}: no group has a signature to merge: all {len(runs)} group(s) were "
+            "skipped as too thin to factor (each folder's provenance.json says why). Split "
+            "the catalog into fewer, larger groups, factor them at smaller ranks, or run "
+            "extract without --groups to factor the cohort as one.")
     try:
         merged = merge_group_signatures(aligned, prefix=name, min_cosine=min_cosine)
     except ValueError as err:
-        raise InputError(f"merge-groups: {err}") from err
+        raise InputError(f"{command}: {err}") from err
     kept, left_out = split_empty(catalog, drop_empty)
     if kept is None:
         raise InputError(f"{catalog.path}: no sample has a single mutation; nothing to fit.")
@@ -435,6 +558,7 @@ def extract_groups(args: argparse.Namespace) -> None:
     whole = read_table_matrix(args.catalog, generic=args.generic)
     check_counts_for_resampling(whole, args)
     parts = split_catalog(whole, read_groups(args.groups), args.groups)
+    _check_groups_factorable(args, parts, factor_problem)
     out, folders = Path(args.out), []
     for group, part in parts.items():
         folder = out / GROUPS_FOLDER / group
@@ -454,4 +578,46 @@ def extract_groups(args: argparse.Namespace) -> None:
     merge_group_dirs(folders, whole, name=catalog_name(args), min_cosine=args.min_cosine,
                      drop_empty=args.drop_empty, out=out,
                      facts={"seed": args.seed, "catalog": args.catalog,
-                            "catalog_name": catalog_name(args)}, generic=args.generic)
+                            "catalog_name": catalog_name(args)}, generic=args.generic,
+                     command="extract --groups")
+
+
+def _check_groups_factorable(args: argparse.Namespace, parts: dict[str, pd.DataFrame],
+                             factor_problem: Callable[[pd.DataFrame, int], str | None]) -> None:
+    """Before any group is factored, refuse what would fail only after the work: a
+    --fixed-rank some group cannot be factored at (its rank choice fails once its replicates
+    ran; the workflow refuses rank.fixed alike, :func:`sigforge.workflow.groups.
+    check_fixed_rank`), and groups that are all too thin to factor (nothing to merge).
+    Each message names the groups file, the group and its samples, and the fix."""
+    tried = {group: group_ranks(list(args.ranks), part.shape[1], part.shape[0])
+             for group, part in parts.items()}
+    fixed = args.fixed_rank
+    for group, ranks in tried.items():
+        if fixed is not None and fixed not in ranks:
+            samples = parts[group].shape[1]
+            raise InputError(
+                f"--fixed-rank {fixed}: group '{group}' of {args.groups} has {samples} "
+                f"sample(s), so it can be factored only at rank(s) {ranks} (a group has no "
+                f"more signatures than samples), not at {fixed}. Lower --fixed-rank to at "
+                f"most {max(ranks)}, give the group more samples (merge it with another "
+                f"in {args.groups}), or leave out --fixed-rank to let each group's rank be "
+                "chosen.")
+    reasons = {group: factor_problem(part, max(tried[group])) for group, part in parts.items()}
+    if parts and all(reason is not None for reason in reasons.values()):
+        largest = max(parts, key=lambda group: parts[group].shape[1])
+        raise InputError(
+            f"extract --groups {args.groups}: all {len(parts)} group(s) are too thin to factor "
+            f"at --ranks {_ranks_text(args.ranks)}, so every group would be skipped and no "
+            f"signature would be left to merge; even the largest, '{largest}' "
+            f"({parts[largest].shape[1]} sample(s)), is: {reasons[largest]}. Give fewer, "
+            f"larger groups (at least {min(args.ranks)} samples with mutations each, and more "
+            "for the larger ranks), try smaller --ranks, or leave out --groups to factor the "
+            "cohort as one.")
+
+
+def _ranks_text(ranks: list[int]) -> str:
+    """The ranks as the user gave them: '2-4' for a run of ranks, else '2,5'."""
+    ranks = sorted(ranks)
+    if len(ranks) > 1 and ranks == list(range(ranks[0], ranks[-1] + 1)):
+        return f"{ranks[0]}-{ranks[-1]}"
+    return ",".join(map(str, ranks))

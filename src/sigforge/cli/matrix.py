@@ -178,6 +178,112 @@ def _read_dropped(path: str) -> pd.DataFrame:
     return table
 
 
+#: What a message about a --dropped table of another matrix ends with.
+_DROPPED_FIX = ("Give the NAME_dropped.tsv that prepare-matrix wrote for this matrix (beside "
+                "NAME.tsv), or leave --dropped out.")
+
+
+def _listed(labels: list[str], limit: int = 5) -> str:
+    """The first few labels, quoted, and how many more."""
+    shown = ", ".join(f"'{label}'" for label in labels[:limit])
+    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+
+
+def _check_dropped_of_matrix(dropped: pd.DataFrame, matrix: pd.DataFrame, dropped_path: str,
+                             matrix_path: str) -> None:
+    """Refuse a --dropped table that cannot be this matrix's: prepare-matrix writes each
+    feature and sample of its input either into the matrix or into the table, once, at its
+    position in the input; so a dropped label that is still a row or column of the matrix, a
+    position listed twice, or one beyond the input's size (the matrix's rows plus the
+    dropped ones) comes from another matrix, and would blank the wrong pixels."""
+    for axis, kept, what in (("feature", matrix.index, "features"),
+                             ("sample", matrix.columns, "samples")):
+        rows = dropped[dropped.index == axis]
+        labels = [str(label) for label in rows["label"]]
+        present = set(map(str, kept))
+        still = [label for label in labels if label in present]
+        if still:
+            raise InputError(f"{dropped_path}: the dropped {what} {_listed(still)} are "
+                             f"{what} of {matrix_path}, which prepare-matrix would have left "
+                             f"out of it; the table is not this matrix's. {_DROPPED_FIX}")
+        positions = [int(position) for position in rows["position"]]
+        total = len(kept) + len(positions)
+        for label, position in zip(labels, positions, strict=True):
+            if positions.count(position) > 1:
+                raise InputError(f"{dropped_path}: {axis} position {position} is listed more "
+                                 f"than once (one is '{label}'); the table is damaged or not "
+                                 f"this matrix's. {_DROPPED_FIX}")
+            if position >= total:
+                raise InputError(f"{dropped_path}: dropped {axis} '{label}' lies at position "
+                                 f"{position}, beyond the {total} {what} of the input of "
+                                 f"{matrix_path} ({len(kept)} kept, {len(positions)} dropped); "
+                                 f"the table is not this matrix's. {_DROPPED_FIX}")
+
+
+def _dropped_features(table: pd.DataFrame) -> list[tuple[str, int]]:
+    """The (label, position) of each dropped feature of a --dropped table, by position."""
+    if "label" not in table.columns:  # no --dropped: an empty table
+        return []
+    rows = table[table.index == "feature"]
+    return sorted(((str(label), int(position)) for label, position
+                   in zip(rows["label"], rows["position"], strict=True)),
+                  key=lambda row: row[1])
+
+
+def _matrix_sibling(matrix_path: str) -> Path:
+    """Where prepare-matrix wrote the dropped table of --matrix NAME.tsv: NAME_dropped.tsv."""
+    path = Path(matrix_path)
+    return path.with_name(f"{path.stem}_dropped.tsv")
+
+
+def _check_pixels_fill(data: MatrixReportData, pixels_text: str, matrix_path: str,
+                       dropped_path: str | None) -> None:
+    """Refuse --pixels and --dropped that do not fill the image exactly with the matrix's
+    features: prepare-matrix checked that the input had HEIGHT x WIDTH features, and the
+    matrix keeps those not dropped, so kept + dropped features != HEIGHT x WIDTH (a dropped
+    pixel then lies outside the image, or the loadings run short) means another --pixels
+    than prepare-matrix's, or a --dropped table of another matrix; the images would be drawn
+    scrambled."""
+    assert data.pixels is not None
+    height, width = data.pixels
+    size = height * width
+    features = _dropped_features(data.dropped)
+    kept, total = data.matrix.shape[0], data.matrix.shape[0] + len(features)
+    if total == size:
+        return
+    image = f"--pixels {pixels_text} draws an image of {height} x {width} = {size} pixels"
+    if dropped_path is None:
+        raise InputError(f"{image}, but {matrix_path} has {kept} features and no --dropped "
+                         "table was given. Give --dropped with the NAME_dropped.tsv that "
+                         "prepare-matrix wrote beside the matrix (its all-zero pixels), and the "
+                         "--pixels given to prepare-matrix.")
+    outside = [f"'{label}' (position {position})" for label, position in features
+               if position >= size]
+    where = (f", and dropped pixel {', '.join(outside[:3])}{' ...' if len(outside) > 3 else ''}"
+             " lies outside the image" if outside else "")
+    counted = (f"{matrix_path} keeps {kept} features and --dropped {dropped_path} lists "
+               f"{len(features)} dropped feature(s): {total} in all{where}")
+    sibling = _matrix_sibling(matrix_path)
+    own = _read_dropped(str(sibling)) if sibling.is_file() else None
+    if own is not None and _dropped_features(own) != features:
+        ours = [label for label, _ in _dropped_features(own)]
+        theirs = [label for label, _ in features]
+        raise InputError(f"{dropped_path}: its dropped features ({_listed(theirs) or 'none'}) "
+                         f"are not this matrix's: prepare-matrix wrote {sibling} beside "
+                         f"{matrix_path}, which drops {_listed(ours) or 'none'}. {image}, but "
+                         f"{counted}. Give the NAME_dropped.tsv that prepare-matrix wrote for "
+                         f"this matrix (--dropped {sibling}).")
+    if own is not None:
+        raise InputError(f"{image}, but {counted}. --pixels is not the shape given to "
+                         f"prepare-matrix: give the --pixels that prepare-matrix was given for "
+                         f"this matrix (HEIGHT x WIDTH = {total}).")
+    raise InputError(f"{image}, but {counted}. --pixels is not the shape given to "
+                     f"prepare-matrix, or {dropped_path} is not the table it wrote for this "
+                     f"matrix (dropped features: {_listed([f for f, _ in features]) or 'none'}"
+                     "). Give the --pixels that prepare-matrix was given and the "
+                     "NAME_dropped.tsv it wrote for this matrix.")
+
+
 def _check_one_run(data: MatrixReportData, matrix_path: str, extract_dir: Path,
                    refit_dir: Path) -> None:
     """Refuse a matrix, extract and refit that disagree on features, samples or components,
@@ -231,6 +337,10 @@ def matrix_report(args: argparse.Namespace) -> None:
         intervals=read_intervals(refit_dir / "exposure_intervals.tsv"),
         rescued=rank_rescued(provenance, extract_dir / "provenance.json"))
     _check_one_run(data, args.matrix, extract_dir, refit_dir)
+    if args.dropped:
+        _check_dropped_of_matrix(data.dropped, data.matrix, args.dropped, args.matrix)
+    if data.pixels is not None:
+        _check_pixels_fill(data, args.pixels, args.matrix, args.dropped)
     if data.blocks is not None:
         _check_blocks_cover(data.blocks, data.signatures, args.blocks, extract_dir /
                             "signatures.tsv")
@@ -251,6 +361,7 @@ def prepare_joint(args: argparse.Namespace) -> None:
     prepared, blocks = prepare(dict(zip(args.modalities, args.inputs, strict=True)),
                                dict(zip(args.modalities, args.weights, strict=True)),
                                counts=args.counts)
+    _check_distinct_inputs(args.inputs, args.modalities)  # after the tables' own checks
     out = Path(args.out)
     write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
     write_table(blocks, out / f"{args.name}_blocks.tsv")
@@ -259,12 +370,51 @@ def prepare_joint(args: argparse.Namespace) -> None:
                 *prepared.data.shape, ", ".join(args.modalities))
 
 
+def _check_distinct_inputs(inputs: list[str], modalities: list[str]) -> None:
+    """Refuse one file given as two modalities (the same path twice, another spelling of it,
+    or a hard link): the joint matrix would stack one table on itself, its features counted
+    twice, and no later step could tell that from two measurements. Both arguments are named."""
+    from sigforge.io import file_identity
+
+    seen: dict[tuple[int, int], tuple[str, str]] = {}
+    for path, modality in zip(inputs, modalities, strict=True):
+        key = file_identity(Path(path))
+        if key is None:
+            continue  # missing: the reader's own message names it
+        if key in seen:
+            first, first_modality = seen[key]
+            raise InputError(f"--inputs {path} (modality '{modality}') is the same file as "
+                             f"--inputs {first} (modality '{first_modality}'), given twice: "
+                             "the joint matrix would stack one table on itself. Give each "
+                             "modality its own table, once.")
+        seen[key] = (path, modality)
+
+
+def _check_one_weight_per_modality(blocks: pd.DataFrame, path: str) -> None:
+    """Refuse a blocks table giving one modality two weights: prepare-joint scales a whole
+    modality by one weight, and undoing a different weight on some of its rows would distort
+    its loadings. The first row disagreeing with its modality's first is named (its line)."""
+    first: dict[str, tuple[float, int]] = {}
+    for line, (label, modality, weight) in enumerate(
+            zip(blocks.index, blocks["modality"].astype(str), blocks["weight"], strict=True),
+            start=2):
+        weight_first, line_first = first.setdefault(modality, (float(weight), line))
+        if float(weight) != weight_first:
+            raise InputError(f"{path}, line {line} (row '{label}'), column 'weight': "
+                             f"{float(weight):g} differs from the weight {weight_first:g} of "
+                             f"modality '{modality}' on line {line_first}; a modality has one "
+                             "weight (prepare-joint --weights scales all its rows alike). Give "
+                             f"every row of '{modality}' the weight prepare-joint used, or "
+                             f"{_BLOCKS_FIX}")
+
+
 def split_joint(args: argparse.Namespace) -> None:
     """``sigforge split-joint``: per-modality loadings and shares of the joint components."""
     from sigforge.discovery.matrix import split_components
 
     signatures = read_matrix(args.signatures).data
     blocks = _read_blocks(args.blocks)
+    _check_one_weight_per_modality(blocks, args.blocks)
     _check_blocks_cover(blocks, signatures, args.blocks, args.signatures)
     per_modality, shares = split_components(signatures, blocks)
     out = Path(args.out)

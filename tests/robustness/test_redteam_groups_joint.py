@@ -1,0 +1,325 @@
+"""Bad input to the stratified-discovery and joint-matrix commands found by the second red-team
+sweep: a rerun of split-groups deleting its own input catalog, a damaged list of an earlier
+split's groups deleting files outside --out, an --fixed-rank or --ranks no group can be
+factored at (found only after the work, or named after the wrong command), group names refused
+without their line, one table given as two modalities, and a blocks table giving one modality
+two weights.
+
+Each bad case asserts exit 2, one message naming the file (and line, group or modality) and the
+fix, and that nothing was written; the split-groups cases, which go on with a warning, assert
+that no file outside this run's own earlier outputs was removed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge.genomics.contexts import SBS96_CHANNELS
+from sigforge.genomics.reference import load_reference
+from tests.robustness._harness import (
+    assert_clear_error,
+    assert_nothing_written,
+    files_under,
+    run_cli,
+)
+
+FAST = ("--replicates", "4", "--max-iter", "50", "--min-iter", "10", "--cv-folds", "0")
+MANIFEST = ".groups_written.tsv"
+
+
+def _catalog(samples: int = 6) -> pd.DataFrame:
+    """A 96 x ``samples`` SBS96 catalog of whole counts from SBS1 and SBS13."""
+    cosmic = load_reference("COSMIC_v3.6").data
+    rng = np.random.default_rng(7)
+    exposures = rng.gamma(1.0, 300.0, size=(2, samples)) + 50
+    counts = rng.poisson(cosmic[["SBS1", "SBS13"]].to_numpy() @ exposures).astype(float)
+    frame = pd.DataFrame(counts, index=list(SBS96_CHANNELS),
+                         columns=[f"s{i}" for i in range(samples)])
+    frame.index.name = "MutationType"
+    return frame
+
+
+def _write_catalog(path: Path, samples: int = 6) -> Path:
+    """Write the catalog as TSV; the path."""
+    _catalog(samples).to_csv(path, sep="\t")
+    return path
+
+
+def _groups(path: Path, names: list[str], header: str = "sample\tgroup\n") -> Path:
+    """A groups file giving sample s<i> the group names[i]."""
+    path.write_text(header + "".join(f"s{i}\t{g}\n" for i, g in enumerate(names)),
+                    encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------------------
+# 1. split-groups: a rerun never removes a file it reads (an earlier group's name).
+
+@pytest.mark.parametrize("spelling", ["same", "dotted", "hardlink"])
+def test_split_groups_rerun_keeps_its_input_named_like_an_earlier_group(
+        spelling: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    catalog = _write_catalog(tmp_path / "catalog.tsv")
+    out = tmp_path / "X"
+    first = _groups(tmp_path / "g1.tsv", ["SBS96"] * 3 + ["B"] * 3)
+    assert run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups", str(first),
+                   "--out", str(out)).code == 0
+    # the user's cohort catalog, now under the name of the earlier split's group SBS96
+    mine = out / "SBS96.tsv"
+    mine.unlink()
+    if spelling == "hardlink":
+        os.link(catalog, mine)
+        given = catalog
+    else:
+        shutil.copyfile(catalog, mine)
+        given = out / "." / "SBS96.tsv" if spelling == "dotted" else mine
+    before = mine.read_bytes()
+    second = _groups(tmp_path / "g2.tsv", ["A"] * 3 + ["B"] * 3)
+    outcome = run_cli(capsys, "split-groups", "--catalog", str(given), "--groups", str(second),
+                      "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    assert mine.is_file() and mine.read_bytes() == before, "the input catalog was deleted"
+    assert "kept" in caplog.text and "never deletes a file it reads" in caplog.text
+    assert files_under(out) == [MANIFEST, "A.tsv", "B.tsv", "SBS96.tsv"]
+
+
+def test_split_groups_refuses_a_group_catalog_over_its_input_before_any_write(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "X"
+    out.mkdir()
+    catalog = _write_catalog(out / "A.tsv")
+    before = catalog.read_bytes()
+    groups = _groups(tmp_path / "g.tsv", ["B"] * 3 + ["A"] * 3)
+    outcome = run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups",
+                      str(groups), "--out", str(out), case="split-groups: group over input")
+    assert_clear_error(outcome, "group 'A'", f"--catalog {catalog}", "choose another --out")
+    assert catalog.read_bytes() == before
+    assert_nothing_written(out, ["A.tsv"])
+
+
+# ------------------------------------------------------------------------------------------
+# 2. split-groups: a damaged list of an earlier split's groups removes nothing.
+
+@pytest.mark.parametrize("entry", ["../victim", "ABSOLUTE", "a/../../victim", ".hidden",
+                                   "Lung SCC"])
+def test_split_groups_damaged_list_of_earlier_groups_removes_nothing(
+        entry: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    catalog = _write_catalog(tmp_path / "catalog.tsv")
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.tsv"
+    victim.write_text("precious\n")
+    if entry == "ABSOLUTE":
+        entry = str(tmp_path / "victim")
+    (out / "C.tsv").write_text("an earlier group's catalog, or the user's file\n")
+    (out / "Lung SCC.tsv").write_text("the user's file\n")
+    (out / ".hidden.tsv").write_text("the user's file\n")
+    manifest = out / MANIFEST
+    manifest.write_text(f"group\tsamples\n{entry}\t3\nC\t3\n")
+    groups = _groups(tmp_path / "g.tsv", ["A"] * 3 + ["B"] * 3)
+    outcome = run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups",
+                      str(groups), "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    assert victim.read_text() == "precious\n", "a file outside --out was deleted"
+    assert (out / "C.tsv").is_file(), "a damaged list must remove nothing"
+    assert f"{manifest}, line 2" in caplog.text and "damaged" in caplog.text
+    assert files_under(out) == sorted([MANIFEST, ".hidden.tsv", "A.tsv", "B.tsv", "C.tsv",
+                                       "Lung SCC.tsv"])
+    assert sorted(pd.read_csv(manifest, sep="\t")["group"]) == ["A", "B"]
+
+
+def test_split_groups_good_list_still_removes_an_earlier_group(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = _write_catalog(tmp_path / "catalog.tsv")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "C.tsv").write_text("an earlier group's catalog\n")
+    (out / MANIFEST).write_text("group\tsamples\nC\t3\nA\t3\n")
+    groups = _groups(tmp_path / "g.tsv", ["A"] * 3 + ["B"] * 3)
+    outcome = run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups",
+                      str(groups), "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    assert files_under(out) == [MANIFEST, "A.tsv", "B.tsv"]
+
+
+# ------------------------------------------------------------------------------------------
+# 3. extract --groups --fixed-rank above a group's sample count: refused before any work.
+
+def test_extract_groups_fixed_rank_above_a_group_is_refused_before_any_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sigforge.cli.discovery as discovery
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a group was factored before the check")
+
+    monkeypatch.setattr(discovery, "factor_and_write", no_work)
+    catalog = _write_catalog(tmp_path / "catalog.tsv", 8)
+    groups = _groups(tmp_path / "g.tsv", ["B"] * 3 + ["A"] * 2 + ["B"] * 3)
+    out = tmp_path / "e"
+    outcome = run_cli(capsys, "extract", "--catalog", str(catalog), "--ranks", "2-4",
+                      "--fixed-rank", "3", *FAST, "--groups", str(groups), "--out", str(out),
+                      case="extract --groups: fixed rank above a group")
+    assert_clear_error(outcome, "--fixed-rank 3", "group 'A'", str(groups), "2 sample(s)",
+                       "at most 2", "leave out --fixed-rank")
+    assert_nothing_written(out)
+
+
+# ------------------------------------------------------------------------------------------
+# 4. every group too thin: the command run, how many groups, the largest, the fix.
+
+def test_extract_groups_all_groups_too_thin_names_extract_and_the_fix(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = _write_catalog(tmp_path / "catalog.tsv")
+    groups = _groups(tmp_path / "g.tsv", [f"G{i}" for i in range(6)])
+    out = tmp_path / "e"
+    outcome = run_cli(capsys, "extract", "--catalog", str(catalog), "--ranks", "2-3", *FAST,
+                      "--groups", str(groups), "--out", str(out),
+                      case="extract --groups: every group too thin")
+    assert_clear_error(outcome, "extract --groups", str(groups), "all 6 group(s)", "too thin",
+                       "--ranks 2-3", "'G0' (1 sample(s))", "fewer, larger groups",
+                       "smaller --ranks", "leave out --groups")
+    assert "merge-groups" not in outcome.err
+    assert_nothing_written(out)
+
+
+def test_merge_groups_of_skipped_groups_only_says_why_and_the_fix(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = _write_catalog(tmp_path / "catalog.tsv", 2)
+    groups = _groups(tmp_path / "g.tsv", ["A", "B"])
+    parts = tmp_path / "parts"
+    assert run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups", str(groups),
+                   "--out", str(parts)).code == 0
+    folders = []
+    for group in ("A", "B"):
+        folder = tmp_path / "groups" / group
+        assert run_cli(capsys, "extract", "--catalog", str(parts / f"{group}.tsv"),
+                       "--ranks", "2", *FAST, "--drop-empty", "--skip-unfactorable=2",
+                       "--out", str(folder)).code == 0
+        folders.append(str(folder))
+    out = tmp_path / "merged"
+    outcome = run_cli(capsys, "merge-groups", "--catalog", str(catalog), "--group-dirs",
+                      *folders, "--out", str(out), case="merge-groups: every group skipped")
+    assert_clear_error(outcome, "merge-groups", "all 2 group(s)", "too thin",
+                       "fewer, larger groups", "without --groups")
+    assert_nothing_written(out)
+
+
+# ------------------------------------------------------------------------------------------
+# 5. a bad group name of a groups file: its file, line and a group name to use.
+
+@pytest.mark.parametrize(("bad", "example"), [("a/b", "a_b"), ("..", "Lung_SCC"),
+                                              ("Lung SCC", "Lung_SCC"), ("Brüst", "Brust")])
+def test_groups_file_bad_group_name_names_the_line_and_a_group_example(
+        bad: str, example: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = _write_catalog(tmp_path / "catalog.tsv")
+    groups = tmp_path / "g.tsv"
+    groups.write_text("# cohort groups\nsample\tgroup\ns0\tA\n\ns1\tA\ns2\tA\n"
+                      f"s3\t{bad}\ns4\tB\ns5\tB\n", encoding="utf-8")
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups",
+                      str(groups), "--out", str(out), case=f"groups file: group {bad!r}")
+    assert_clear_error(outcome, f"groups file {groups}, line 7", "(sample 's3')",
+                       f"group {bad!r} is not a plain name", f"Rename the group, e.g. '{example}'")
+    assert "my_matrix" not in outcome.err
+    assert_nothing_written(out)
+
+
+def test_groups_csv_bad_group_name_names_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = _write_catalog(tmp_path / "catalog.tsv")
+    groups = tmp_path / "g.csv"
+    groups.write_text("sample,group\ns0,A\ns1,A\n\ns2,A\ns3,\"Lung SCC\"\ns4,B\ns5,B\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups",
+                      str(groups), "--out", str(out))
+    assert_clear_error(outcome, f"groups file {groups}, line 6", "'Lung SCC'", "'Lung_SCC'")
+    assert_nothing_written(out)
+
+
+# ------------------------------------------------------------------------------------------
+# 6. prepare-joint: one file given as two modalities.
+
+def _modality(path: Path, prefix: str, seed: int) -> Path:
+    """A small features x samples table of whole counts."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.integers(1, 50, size=(5, 6)),
+                         index=pd.Index([f"{prefix}{i}" for i in range(5)], name="Feature"),
+                         columns=[f"S{i}" for i in range(6)])
+    frame.to_csv(path, sep="\t")
+    return path
+
+
+@pytest.mark.parametrize("spelling", ["same", "dotted", "hardlink"])
+def test_prepare_joint_refuses_one_file_as_two_modalities(
+        spelling: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rna = _modality(tmp_path / "rna.tsv", "g", 1)
+    other = {"same": rna, "dotted": tmp_path / "." / "rna.tsv",
+             "hardlink": tmp_path / "rna_link.tsv"}[spelling]
+    if spelling == "hardlink":
+        os.link(rna, other)
+    before = files_under(tmp_path)
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "prepare-joint", "--inputs", str(rna), str(other),
+                      "--modalities", "a", "b", "--weights", "1", "1", "--name", "J",
+                      "--out", str(out), case=f"prepare-joint: one file twice ({spelling})")
+    assert_clear_error(outcome, f"--inputs {other} (modality 'b')",
+                       f"--inputs {rna} (modality 'a')", "same file", "its own table")
+    assert_nothing_written(tmp_path, before)
+
+
+def test_prepare_joint_of_two_tables_still_works(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rna, protein = _modality(tmp_path / "rna.tsv", "g", 1), _modality(tmp_path / "p.tsv", "p", 2)
+    outcome = run_cli(capsys, "prepare-joint", "--inputs", str(rna), str(protein),
+                      "--modalities", "rna", "protein", "--weights", "1", "4", "--name", "J",
+                      "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err
+    assert files_under(tmp_path / "out") == ["J.tsv", "J_blocks.tsv", "J_dropped.tsv"]
+
+
+# ------------------------------------------------------------------------------------------
+# 7. split-joint: one weight per modality.
+
+def _joint_files(tmp_path: Path, weights: list[str]) -> tuple[Path, Path]:
+    """A joint signatures.tsv over rna:g0-g2 and protein:p0-p1 and its blocks table with the
+    rows' ``weights``."""
+    labels = ["rna:g0", "rna:g1", "rna:g2", "protein:p0", "protein:p1"]
+    signatures = tmp_path / "signatures.tsv"
+    signatures.write_text("Feature\tC1\tC2\n" + "".join(
+        f"{label}\t0.{i + 1}\t0.{5 - i}\n" for i, label in enumerate(labels)))
+    blocks = tmp_path / "J_blocks.tsv"
+    blocks.write_text("Feature\tmodality\tfeature\tweight\n" + "".join(
+        f"{label}\t{label.split(':')[0]}\t{label.split(':')[1]}\t{weight}\n"
+        for label, weight in zip(labels, weights, strict=True)))
+    return signatures, blocks
+
+
+def test_split_joint_refuses_two_weights_in_one_modality(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    signatures, blocks = _joint_files(tmp_path, ["1", "2", "1", "4", "4"])
+    before = files_under(tmp_path)
+    outcome = run_cli(capsys, "split-joint", "--signatures", str(signatures), "--blocks",
+                      str(blocks), "--out", str(tmp_path / "out"),
+                      case="split-joint: two weights in one modality")
+    assert_clear_error(outcome, f"{blocks}, line 3", "row 'rna:g1'", "modality 'rna'",
+                       "line 2", "one weight", "NAME_blocks.tsv")
+    assert_nothing_written(tmp_path, before)
+
+
+def test_split_joint_of_one_weight_per_modality_still_works(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    signatures, blocks = _joint_files(tmp_path, ["1", "1.0", "1", "4", "4"])
+    outcome = run_cli(capsys, "split-joint", "--signatures", str(signatures), "--blocks",
+                      str(blocks), "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err
+    assert files_under(tmp_path / "out") == ["modalities.tsv", "protein_signatures.tsv",
+                                             "rna_signatures.tsv"]
