@@ -27,7 +27,6 @@ from sigforge.cli._common import (
     rank_edge,
     rank_folder_number,
     rank_rescued,
-    read_table_matrix,
     require_files,
 )
 from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged, stratified_fields
@@ -36,6 +35,7 @@ from sigforge.cli.report_ranks import (
     number_column,
     rank_thresholds,
     read_rank_metrics,
+    read_run_matrix,
     read_stability,
 )
 from sigforge.discovery.groups import MERGED_TABLE
@@ -144,11 +144,38 @@ def refit_samples(catalog: pd.DataFrame, found: pd.Index, path: Path, source: Pa
     return catalog
 
 
+def _check_rank_folders(folder: Path, ranks: pd.Index) -> None:
+    """Refuse a factored run whose rank_metrics.tsv lists a rank without its ``k{k}/`` folder
+    (or without that folder's signatures.tsv): extract and the workflow write one per rank
+    tried, so a missing one was deleted or never finished, and the page's 'Every rank tried'
+    would otherwise drop that rank without a word (a component rescued from it included).
+    A skipped catalog never gets here: its provenance.json says why it was not factored."""
+    missing = []
+    for rank in ranks:
+        rank_dir = folder / f"k{rank}"
+        if not (rank_dir / "signatures.tsv").is_file():
+            missing.append((rank, rank_dir))
+    if not missing:
+        return
+    rank, rank_dir = missing[0]
+    what = "is missing" if not rank_dir.is_dir() else "has no signatures.tsv"
+    others = (f" (and {listing_of([str(d) for _, d in missing[1:]])})"
+              if len(missing) > 1 else "")
+    raise InputError(f"{rank_dir}: this rank folder {what}{others}, but "
+                     f"{folder / 'rank_metrics.tsv'} lists k={rank} among the ranks tried; the "
+                     "folder was deleted or its step did not finish. Rerun the discovery "
+                     f"(sigforge extract --out {folder}, or a plain snakemake rerun) to "
+                     "rebuild it.")
+
+
 def _solutions(folder: Path, ranks: pd.Index | None) -> tuple[RankSolution, ...]:
     """Every ``k{k}/`` of an extract folder with its signatures.tsv (and metrics.json), of the
     run's ``ranks`` (rank_metrics.tsv's) when given: a folder of an earlier run into the same
-    folder with other ranks is not this run's solution."""
+    folder with other ranks is not this run's solution, and each of those ranks must have
+    its folder (:func:`_check_rank_folders`)."""
     kept = None if ranks is None else {str(k) for k in ranks}
+    if ranks is not None:
+        _check_rank_folders(folder, ranks)
     found = []
     for rank_dir in folder.glob("k*"):
         rank = rank_folder_number(rank_dir.name)  # None: no rank folder ('k²', 'keep')
@@ -161,9 +188,26 @@ def _solutions(folder: Path, ranks: pd.Index | None) -> tuple[RankSolution, ...]
             recorded = read_json(rank_dir / "metrics.json")
             metrics = {k: v for k, v in recorded.items() if k != "k"} \
                 if isinstance(recorded, dict) else {}
-        found.append(RankSolution(rank, read_table_matrix(rank_dir / "signatures.tsv").data,
-                                  metrics))
+        found.append(RankSolution(rank, read_run_matrix(rank_dir / "signatures.tsv",
+                                                        _extract_step(folder)), metrics))
     return tuple(sorted(found, key=lambda solution: solution.k))
+
+
+def _extract_step(folder: Path) -> str:
+    """The step that writes an extract folder's tables, for the fix of a damaged one."""
+    return f"the discovery (sigforge extract --out {folder}, or a plain snakemake rerun)"
+
+
+def _refit_step(folder: Path) -> str:
+    """The step that writes a refit folder's tables, for the fix of a damaged one."""
+    return f"the refit (sigforge refit --out {folder}, or a plain snakemake rerun)"
+
+
+def read_catalog(path: Path) -> pd.DataFrame:
+    """A catalog of the --catalog-dir, whose fix names the commands that write it, never an
+    option of the discovery (--generic) that report does not have."""
+    return read_run_matrix(path, f"sigforge catalog (or merge-catalogs) --out {path.parent}",
+                           written=False)
 
 
 def _relative(out: Path, pairs: list[tuple[str, Path]]) -> dict[str, str]:
@@ -177,7 +221,7 @@ def _reference_refit(folder: Path, catalog: pd.DataFrame, source: Path
     path = folder / "exposures.tsv"
     if not path.is_file():
         return None, None
-    exposures = read_table_matrix(path).data
+    exposures = read_run_matrix(path, _refit_step(folder))
     refit_samples(catalog, exposures.columns, path, source)
     return exposures, read_intervals(folder / "exposure_intervals.tsv")
 
@@ -196,9 +240,9 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     require_files(refit, REFIT_FILES, "--refit-dir", "sigforge refit")
     provenance = read_json(extract / "provenance.json")
     rank = chosen_rank(provenance, extract / "provenance.json")
-    signatures = read_table_matrix(extract / "signatures.tsv").data
+    signatures = read_run_matrix(extract / "signatures.tsv", _extract_step(extract))
     stability = read_stability(extract / "stability.tsv")
-    exposures = read_table_matrix(refit / "exposures.tsv").data
+    exposures = read_run_matrix(refit / "exposures.tsv", _refit_step(refit))
     reconstruction = read_refit_table(refit / "reconstruction.tsv", RECONSTRUCTION_COLUMNS,
                                       RECONSTRUCTION_COLUMNS)
     kept = refit_samples(catalog, exposures.columns, refit / "exposures.tsv", source)
@@ -261,7 +305,7 @@ def read_catalogs(catalog_dir: Path) -> dict[str, pd.DataFrame]:
     cohort's section beside this one's; it is refused, naming both files and the samples.
     """
     source = catalog_dir / "SBS96.tsv"
-    catalogs = {name: read_table_matrix(catalog_dir / f"{name}.tsv").data
+    catalogs = {name: read_catalog(catalog_dir / f"{name}.tsv")
                 for name in REPORT_CONTEXTS if (catalog_dir / f"{name}.tsv").is_file()}
     samples = catalogs["SBS96"].columns
     for name, catalog in catalogs.items():
@@ -286,7 +330,7 @@ def read_context(name: str, catalog_dir: Path, extract_root: Path, refit_root: P
     """
     source = catalog_dir / f"{name}.tsv"
     if catalog is None:
-        catalog = read_table_matrix(source).data
+        catalog = read_catalog(source)
     extract, refit = extract_root / name, refit_root / name
     reference_exposures, reference_intervals = _reference_refit(refit / "reference", catalog,
                                                                 source)

@@ -20,13 +20,13 @@ from sigforge.cli._common import (
     rank_caution,
     rank_edge,
     rank_rescued,
-    read_table_matrix,
     require_files,
 )
 from sigforge.cli.report_ranks import (
     chosen_rank,
     rank_thresholds,
     read_rank_metrics,
+    read_run_matrix,
     read_stability,
 )
 from sigforge.discovery.groups import GROUPS_FOLDER, MERGED_TABLE
@@ -102,7 +102,9 @@ def read_group(folder: Path) -> GroupResults:
         rank_rule=str(provenance["reason"]), rank_caution=rank_caution(provenance),
         rank_edge=rank_edge(provenance), thresholds=rank_thresholds(provenance),
         rank_metrics=read_rank_metrics(folder / "rank_metrics.tsv", rank),
-        signatures=read_table_matrix(folder / "signatures.tsv").data,
+        signatures=read_run_matrix(
+            folder / "signatures.tsv", "the stratified discovery (sigforge extract --groups "
+            f"--out {folder.parent.parent}, or a plain snakemake rerun)"),
         rescued=rank_rescued(provenance, folder / "provenance.json"))
 
 

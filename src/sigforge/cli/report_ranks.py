@@ -9,6 +9,8 @@ the same layout, and by ``matrix-report`` (:mod:`.matrix`).
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,65 @@ RANK_FLAGS = ("stable", "gap_consistent", "candidate", "accepted", "selected")
 #: The fix of a damaged file of the discovery.
 _EXTRACT_FIX = ("the file is damaged: rerun the step that wrote it (sigforge extract, "
                 "select-rank or merge-groups) into {folder} to rebuild it.")
+
+
+#: The advice a table reader gives for a user's own table (edit its rows, or take it as a
+#: generic matrix with --generic, an option the report commands do not have), cut from the
+#: message of a table sigforge wrote, whose fix is to rerun the step that wrote it.
+_USER_TABLE_ADVICE = ((re.compile(r"\s*Give every \S+ channel one row .*$", re.S), ""),
+                      (re.compile(r";?\s*to factor the rows as they are, take the table as a "
+                                  r"generic matrix \(--generic\)\.?", re.S), "."))
+
+
+def _ends_with_newline(path: Path) -> bool:
+    """Whether a file ends with a newline, as every table sigforge writes does (an empty or
+    unreadable file passes: the reader's own error names it)."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.seek(0, os.SEEK_END) == 0:
+                return True
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) == b"\n"
+    except OSError:
+        return True
+
+
+def run_file_message(message: str, fix: str, *, written: bool = True) -> str:
+    """A table reader's message about a file of a run folder, its fix replaced by ``fix``
+    (rerun the step that writes the file). Of a table sigforge wrote (``written``) the
+    reader's advice to correct the rows is cut as well: the file was damaged, and rewriting
+    it by hand is not the fix."""
+    patterns = _USER_TABLE_ADVICE if written else _USER_TABLE_ADVICE[1:]
+    for pattern, replacement in patterns:
+        message = pattern.sub(replacement, message, count=1)
+    message = message.rstrip()
+    if not message.endswith("."):
+        message += "."
+    return f"{message} {fix}"
+
+
+def read_run_matrix(path: Path, step: str, *, written: bool = True) -> pd.DataFrame:
+    """A labelled table of a run folder (signatures, exposures, a catalog), channel sets
+    recognised, whose fix is to rerun ``step`` (e.g. 'sigforge extract --out EXT/SBS96').
+
+    The table readers advise a user's own table (correct the rows, or take it as a generic
+    matrix with --generic, which report does not have); a file of a run folder was written
+    by a step of sigforge, so a damaged one (cut short mid-line, a channel lost) is rebuilt
+    by rerunning that step. ``written`` False (a catalog folder, which may hold a catalog of
+    the user's own) keeps the advice to correct the rows and skips the check that the last
+    line is complete.
+    """
+    from sigforge.cli._common import read_table_matrix
+
+    fix = (f"sigforge wrote this file, so it was damaged or cut short afterwards: rerun "
+           f"{step} to rebuild it." if written else
+           f"Correct the file, or rerun {step} to rebuild it.")
+    if written and path.is_file() and not _ends_with_newline(path):
+        raise InputError(f"{path}: damaged or cut short (its last line is incomplete). {fix}")
+    try:
+        return read_table_matrix(path).data
+    except InputError as err:
+        raise InputError(run_file_message(str(err), fix, written=written)) from None
 
 
 def number_column(values: pd.Series, path: Path, column: str, fix: str) -> pd.Series:

@@ -177,15 +177,30 @@ def check_factorable(data: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 
 def pixel_image(loadings: pd.Series, shape: tuple[int, int],
                 dropped: pd.DataFrame) -> np.ndarray:
-    """A component's loadings as a (height, width) image; dropped (all-zero) pixels are 0."""
+    """A component's loadings as a (height, width) image; dropped (all-zero) pixels are 0.
+
+    The loadings and the dropped pixels must fill the image exactly: a dropped position
+    outside it, or one listed twice, means the shape or the dropped table is not the one the
+    matrix was prepared with, and drawing it anyway would shift every pixel after it.
+    """
     height, width = shape
-    removed = set()
+    positions: list[int] = []
     if "feature" in dropped.index:
-        removed = {int(p) for p in dropped.loc[["feature"], "position"]}
+        positions = [int(p) for p in dropped.loc[["feature"], "position"]]
+    removed = set(positions)
+    outside = sorted(p for p in removed if not 0 <= p < height * width)
+    if outside or len(removed) != len(positions):
+        problem = (f"dropped pixel position(s) {outside[:5]} lie outside it" if outside
+                   else "a dropped pixel position is listed twice")
+        raise InputError(f"component {loadings.name}: the {height} x {width} image has "
+                         f"{height * width} pixels, and {problem}; give the pixel shape and "
+                         "the dropped table that prepare-matrix was given and wrote.")
     kept = [p for p in range(height * width) if p not in removed]
     if len(kept) != loadings.size:
-        raise InputError(f"component {loadings.name}: {loadings.size} loadings do not fill "
-                         f"the {height} x {width} image minus {len(removed)} dropped pixels.")
+        raise InputError(f"component {loadings.name}: {loadings.size} loadings and "
+                         f"{len(removed)} dropped pixels do not fill the {height} x {width} "
+                         f"image ({height * width} pixels); give the pixel shape and the "
+                         "dropped table that prepare-matrix was given and wrote.")
     image = np.zeros(height * width)
     image[kept] = loadings.to_numpy(dtype=np.float64)
     return image.reshape(height, width)
