@@ -4,6 +4,7 @@ the shim that keeps a renamed keyword argument working."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,16 @@ def is_plain_name(name: str) -> bool:
     become folders), so both accept exactly the same names.
     """
     return PLAIN_NAME.fullmatch(name) is not None and len(name) <= PLAIN_NAME_MAX
+
+
+def plain_name_example(name: str, fallback: str) -> str:
+    """A plain name (:func:`is_plain_name`) close to ``name``, for a message's fix: accents
+    dropped, every other unusable character an underscore ('Lung SCC' -> 'Lung_SCC', 'Brüst'
+    -> 'Brust'), no leading '.', '-', '+' or '_'; ``fallback`` when nothing usable is left
+    ('..', '/')."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    example = re.sub(r"[^A-Za-z0-9._+-]+", "_", ascii_name).lstrip("._+-").rstrip("_")
+    return example if example.strip("._+-") and is_plain_name(example) else fallback
 
 
 #: Names of the control characters a user can type or paste by accident, for messages.

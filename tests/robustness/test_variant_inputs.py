@@ -439,9 +439,22 @@ def test_bgzip_fasta_without_gzi_is_indexed_and_read(
     _same_catalogs(tmp_path / "plain", tmp_path / "out")
 
 
+def test_a_plain_annotation_named_gz_is_read_by_its_content(
+        tmp_path: Path, fasta: Path, make_vcf: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Annotations are opened as their first bytes say: a plain GTF named '.gtf.gz' reads
+    (it was refused as unreadable text)."""
+    genes = tmp_path / "genes.gtf.gz"
+    genes.write_bytes(b'chr1\tsrc\tgene\t1\t60\t.\t+\t.\tgene_id "g1";\n')
+    vcf = make_vcf(_snvs())
+    outcome = _catalog(capsys, tmp_path / "out", fasta, "--vcf", str(vcf), "--contexts",
+                       "SBS288", "--annotation", str(genes), case="annotation_plain_named_gz")
+    assert outcome.code == 0, outcome.err
+
+
 @pytest.mark.parametrize(("case", "name", "content"), [
     ("annotation_binary_junk", "genes.gtf", b"\x8c\x00\xff" * 100),
-    ("annotation_fake_gzip", "genes.gtf.gz", b"chr1\tsrc\tgene\t1\t9\t.\t+\t.\tid\n"),
+    ("annotation_broken_gzip", "genes.gtf.gz", b"\x1f\x8b\x08\x00" + b"\x8c\x00\xff" * 30),
 ])
 def test_unreadable_gene_annotation(case: str, name: str, content: bytes, tmp_path: Path,
                                     fasta: Path, make_vcf: Callable[..., Path],

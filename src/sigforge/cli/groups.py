@@ -21,8 +21,6 @@ import io
 import logging
 import os
 import platform
-import re
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 import sigforge
-from sigforge._validation import PLAIN_NAME_MAX, is_plain_name
+from sigforge._validation import PLAIN_NAME_MAX, is_plain_name, plain_name_example
 from sigforge.cli._common import (
     add_command,
     add_drop_empty,
@@ -124,16 +122,7 @@ def _check_group_cell(group: str, where: str) -> None:
         raise InputError(f"{where}: group {group!r} is not a plain name: expected a plain file "
                          "name (letters, digits, '.', '_', '+', '-'; not starting with '.' or "
                          f"'-'; no '/'), because it names {GROUP_NAMES}. Rename the group, "
-                         f"e.g. '{_group_example(group)}'.")
-
-
-def _group_example(group: str) -> str:
-    """A plain name close to ``group`` for the message's fix: accents dropped, every other
-    unusable character an underscore ('Lung SCC' -> 'Lung_SCC', 'Brüst' -> 'Brust'), no
-    leading '.', '-' or '_'; 'Lung_SCC' when nothing usable is left ('..', '/')."""
-    ascii_name = unicodedata.normalize("NFKD", group).encode("ascii", "ignore").decode()
-    example = re.sub(r"[^A-Za-z0-9._+-]+", "_", ascii_name).lstrip("._+-").rstrip("_")
-    return example if example.strip("._+-") and is_plain_name(example) else "Lung_SCC"
+                         f"e.g. '{plain_name_example(group, 'Lung_SCC')}'.")
 
 
 def _check_case_collisions(path: Path, groups: dict[str, str]) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sigforge._validation import PLAIN_NAME_MAX, is_plain_name
+from sigforge._validation import PLAIN_NAME_MAX, is_plain_name, plain_name_example
 from sigforge.io import InputError, file_identity
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -182,19 +182,7 @@ def check_group_name(group: str, where: str,
         raise InputError(f"{where}: group {group!r} is not a plain name: use letters, digits, "
                          "'.', '_', '+' and '-' only, not starting with '.' or '-', at most "
                          f"{PLAIN_NAME_MAX} characters (it names {names}). Rename it, e.g. "
-                         f"'{_group_example(group)}'.")
-
-
-def _group_example(group: str) -> str:
-    """A plain name close to ``group`` for the message's fix: accents dropped, every other
-    unusable character an underscore ('Lung SCC' -> 'Lung_SCC', 'Brüst' -> 'Brust'), no
-    leading '.', '-' or '_'; 'lung_adeno' when nothing usable is left ('..', '/')."""
-    import unicodedata
-
-    ascii_name = unicodedata.normalize("NFKD", group).encode("ascii", "ignore").decode()
-    example = re.sub(r"[^A-Za-z0-9._+-]+", "_", ascii_name).lstrip("._-")
-    example = example.rstrip("_") or example
-    return example if example.strip("._+-") and is_plain_name(example) else "lung_adeno"
+                         f"'{plain_name_example(group, 'lung_adeno')}'.")
 
 
 def sample_groups(sheet: pd.DataFrame) -> dict[str, list[str]] | None:
