@@ -126,3 +126,27 @@ def test_a_restrict_to_file_takes_commas_and_comments(
                      "--restrict-to", str(names))
     assert outcome.code == 0, outcome.err
     assert list(read_matrix(out / "exposures.tsv").data.index) == ["SBS1", "SBS5", "SBS13"]
+
+
+@pytest.mark.parametrize("command", ["refit", "extract"])
+def test_a_spreadsheet_total_column_is_refused(
+        command: str, inputs: tuple[Path, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A 'Total' column (the sum of the samples) was refitted as one more sample."""
+    frame = read_matrix(inputs[0]).data
+    frame["Total"] = frame.sum(axis=1)
+    catalog = tmp_path / "with_total.tsv"
+    write_matrix(frame, catalog, integer=True)
+    out = tmp_path / "out"
+    extra = (("--signatures", str(inputs[1]), "--bootstrap", "0") if command == "refit"
+             else ("--ranks", "2", "--replicates", "2", "--cv-folds", "0"))
+    outcome = run_cli(capsys, command, "--catalog", str(catalog), *extra, "--out", str(out),
+                      case=f"{command}: spreadsheet total column")
+    assert_clear_error(outcome, str(catalog), "column 'Total'", "sum of all the other columns",
+                       "Delete that column")
+    assert_nothing_written(out)
+    frame["Total"] = frame["Total"] + 1  # a sample that is merely large is a sample
+    write_matrix(frame, catalog, integer=True)
+    if command == "refit":
+        assert run_cli(capsys, command, "--catalog", str(catalog), *extra, "--out",
+                       str(tmp_path / "out2")).code == 0

@@ -225,6 +225,32 @@ def read_table_matrix(path: str | Path, *, generic: bool = False) -> Matrix:
     return read_mutation_table(path)
 
 
+#: Nonzero rows a column must have to be refused as the sum of the others.
+TOTAL_MIN_ROWS = 10
+
+
+def check_no_total_column(matrix: Matrix) -> None:
+    """Refuse a catalog column that holds the sum of all the others (a spreadsheet's 'Total'
+    column): factored or refitted, it would pass for one more sample carrying every
+    mutation of the cohort. Only with three or more columns (two samples may be equal) and
+    a sum with at least :data:`TOTAL_MIN_ROWS` nonzero rows: in a thin catalog (a few indels
+    in one channel) one sample may be the sum of the others by chance."""
+    import numpy as np  # here: this module stays light for 'sigforge --help'
+
+    values = matrix.data.to_numpy(dtype=np.float64)
+    if values.shape[1] < 3:
+        return
+    totals = values.sum(axis=1)
+    summed = np.flatnonzero(np.all(2 * values == totals[:, None], axis=0)
+                            & ((values > 0).sum(axis=0) >= TOTAL_MIN_ROWS))
+    if summed.size:
+        name = matrix.data.columns[int(summed[0])]
+        raise InputError(f"{matrix.path}: column '{name}' holds, in every row, the sum of all "
+                         "the other columns (a spreadsheet's total), not a sample: it would be "
+                         "read as one more sample carrying every mutation of the others. "
+                         "Delete that column.")
+
+
 def read_input_catalog(path: str, generic: bool = False, drop_empty: bool = False) -> Matrix:
     """Read a catalog (or, with ``generic``, any matrix) and refuse one with no usable sample,
     or a generic matrix that prepare-matrix would refuse as too small to factor (fewer than 2
@@ -242,6 +268,7 @@ def read_input_catalog_dropping(path: str, generic: bool = False, drop_empty: bo
     matrix = read_table_matrix(path, generic=generic)
     if matrix.data.shape[1] == 0:
         raise InputError(f"{path}: no sample columns.")
+    check_no_total_column(matrix)
     kept, empty = split_empty(matrix, drop_empty)
     if kept is None:
         raise InputError(f"{path}: no sample has a single mutation; nothing to fit.")

@@ -21,6 +21,7 @@ from sigforge.cli._common import (
     add_command,
     add_generic,
     add_seed,
+    check_no_total_column,
     cosine_type,
     field_default,
     read_table_matrix,
@@ -390,6 +391,7 @@ def refit(args: argparse.Namespace) -> None:
         matrix = read_table_matrix(args.catalog, generic=args.generic)
         if matrix.data.shape[1] == 0:
             raise InputError(f"{args.catalog}: no sample columns.")
+        check_no_total_column(matrix)
         _check_sample_names(matrix)
         fitted, _ = split_empty(matrix, args.drop_empty)
     else:
