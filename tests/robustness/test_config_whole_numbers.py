@@ -1,7 +1,7 @@
 """Whole numbers written as floats in the workflow config (``seed: 1.0``, ``extract.ranks:
 {min: 1.0, max: 2.0}``): JSON Schema counts 1.0 as an integer, so they pass the schema, and
 would then crash a check (``range()`` of a float) or reach every job as ``--seed 1.0``, which
-argparse refuses. ``configs.whole_numbers`` makes them ints right after validation (walking
+argparse refuses. ``config_numbers.whole_numbers`` makes them ints right after validation (walking
 the schema, not a list of keys); a fraction (1.5) or a boolean for an integer key is refused
 with the dotted key, the value and the fix.
 
@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from sigforge.io import InputError
-from sigforge.workflow import checks, configs, flags
+from sigforge.workflow import checks, config_numbers, configs, flags
 from tests.robustness.test_fuzz3_workflow import _dry_failure, _error
 from tests.robustness.test_workflow_inputs import assert_no_traceback, copy_workflow, snakemake
 
@@ -75,7 +75,8 @@ def test_whole_floats_of_integer_keys_become_ints(key: str, value: float,
                                                   expected: int) -> None:
     config = _with(key, value)
     assert not list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(config))  # passes
-    assert configs.whole_numbers(config, SCHEMA_PATH, "config (c.yaml)") is config  # in place
+    in_place = config_numbers.whole_numbers(config, SCHEMA_PATH, "config (c.yaml)")
+    assert in_place is config
     found = _get(config, key)
     assert type(found) is int and found == expected, (key, found)
 
@@ -95,7 +96,7 @@ def test_a_config_file_of_whole_floats_reaches_the_checks_and_flags_as_ints(
         config[section] = ({**config.get(section, {}), **value} if isinstance(value, dict)
                            else value)
     assert not list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(config))
-    configs.whole_numbers(config, SCHEMA, "config (c.yaml)")
+    config_numbers.whole_numbers(config, SCHEMA, "config (c.yaml)")
     ranks = config["extract"]["ranks"]
     assert (type(config["seed"]), type(ranks["min"]), type(ranks["max"])) == (int, int, int)
     assert config["matrix"]["features_are_pixels"] == [2, 3]
@@ -129,14 +130,15 @@ def test_the_schema_is_walked_generically() -> None:
     config = {"groups": {"a": {"k": 3.0, "w": 2.0}, "b": {"k": 4.0}},
               "byname": {"n_x": 5.0, "other": "6.0"},
               "pairs": ["1.0", 7.0, 8.0, None], "either": 9.0, "later": 10.0, "free": 11.0}
-    configs.whole_numbers(config, schema)
+    config_numbers.whole_numbers(config, schema)
     assert config == {"groups": {"a": {"k": 3, "w": 2.0}, "b": {"k": 4}},
                       "byname": {"n_x": 5, "other": "6.0"},
                       "pairs": ["1.0", 7, 8, None], "either": 9, "later": 10, "free": 11.0}
     assert [type(v) for v in (config["groups"]["a"]["k"], config["byname"]["n_x"],
                               config["pairs"][1], config["either"], config["later"])] == [int] * 5
     assert type(config["groups"]["a"]["w"]) is float and type(config["free"]) is float
-    found = _error(configs.whole_numbers, {"groups": {"a": {"k": 3.5}}}, schema, "config (g.yaml)")
+    found = _error(config_numbers.whole_numbers, {"groups": {"a": {"k": 3.5}}}, schema,
+                   "config (g.yaml)")
     assert "config (g.yaml): key groups.a.k: 3.5 is not a whole number" in found, found
 
 
@@ -154,7 +156,7 @@ def test_a_fraction_for_an_integer_key_is_refused_naming_the_dotted_key(
     for fragment in (f"config (c.yaml): key '{key}': {value} is not of type 'integer'",
                      f"Write a whole number ({nearest})"):
         assert fragment in found, found
-    found = _error(configs.whole_numbers, _with(key, value), SCHEMA, "config (c.yaml)")
+    found = _error(config_numbers.whole_numbers, _with(key, value), SCHEMA, "config (c.yaml)")
     for fragment in (f"config (c.yaml): key {key}: {value} is not a whole number",
                      f"Write a whole number ({nearest})"):
         assert fragment in found, found
@@ -166,12 +168,12 @@ def test_a_boolean_for_an_integer_key_is_refused(key: str, value: bool) -> None:
     found = _schema_error(_with(key, value))
     assert f"key '{key}': {value} is not of type 'integer'" in found, found
     assert "Write a whole number" in found and "true and false are not numbers" in found, found
-    found = _error(configs.whole_numbers, _with(key, value), SCHEMA, "config (c.yaml)")
+    found = _error(config_numbers.whole_numbers, _with(key, value), SCHEMA, "config (c.yaml)")
     assert f"config (c.yaml): key {key}: {value} is not a whole number" in found, found
     assert "true and false are not numbers" in found, found
     with pytest.raises(InputError):
-        configs.whole_numbers({"flag": value}, {"properties": {"flag": {"type": "integer"}}})
-    configs.whole_numbers({"flag": value}, {"properties": {"flag": {"type": "boolean"}}})
+        config_numbers.whole_numbers({"flag": value}, {"properties": {"flag": {"type": "integer"}}})
+    config_numbers.whole_numbers({"flag": value}, {"properties": {"flag": {"type": "boolean"}}})
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from snakemake.utils import validate
 from sigforge.discovery.pipeline import chunk_ranges
 from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
-from sigforge.workflow import checks, configs, flags, resources, targets
+from sigforge.workflow import checks, config_numbers, configs, flags, resources, targets
 from sigforge.workflow import groups as grouping
 
 
@@ -43,7 +43,7 @@ CONFIG_SCHEMA = "../schemas/config.schema.yaml"
 validate_against(config, CONFIG_SCHEMA, SOURCE)
 # The schema takes 1.0 for an integer key: every such value becomes an int here, once, so the
 # checks and every job's command line see 4, never 4.0 (which argparse refuses).
-checked(configs.whole_numbers, config,
+checked(config_numbers.whole_numbers, config,
         workflow.current_basedir.join(CONFIG_SCHEMA).get_path_or_uri(secret_free=False),
         SOURCE)
 if MAIN:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,8 @@ from sigforge.cli.refit_checks import (
     check_generic_signatures,
     check_source_options,
     label_hint,
+    warn_few_resamples,
+    warn_unused_tumour_type,
 )
 from sigforge.cli.refit_patient import (
     Patient,
@@ -106,34 +107,6 @@ def _prevalence(args: argparse.Namespace) -> pd.Series | None:
     from sigforge.genomics.reference import load_prevalence
 
     return load_prevalence(args.tumour_type)
-
-
-def warn_unused_tumour_type(args: argparse.Namespace, names: pd.Index) -> None:
-    """Warn when --tumour-type names a type but the prior knows none of the signatures
-    (de novo ones, say): it then changes nothing, which the user would not otherwise learn."""
-    if args.generic or args.method != "negbin" or args.tumour_type in ("pan-cancer", "none"):
-        return
-    prevalence = _prevalence(args)
-    if prevalence is not None and len(names) and not prevalence.index.isin(names).any():
-        logger.warning("--tumour-type %s: none of the signatures (%s) is a COSMIC signature "
-                       "the prior knows, so it changes nothing; it applies to refits against "
-                       "COSMIC (--signatures COSMIC_v3.6)", args.tumour_type,
-                       ", ".join(map(str, names[:4])) + (", ..." if len(names) > 4 else ""))
-
-
-def _warn_few_resamples(args: argparse.Namespace) -> None:
-    """Warn when --bootstrap is too small for --confidence: with B resamples the percentile
-    interval's ends are order statistics (B + 1)(1 - c)/2 from each end, below 1 they are
-    the resamples' extremes, and the interval covers less than its nominal share."""
-    if args.bootstrap == 0:
-        return
-    needed = math.ceil(2 / (1 - args.confidence)) - 1
-    if args.bootstrap < needed:
-        logger.warning("--bootstrap %d: %.0f%% intervals need at least %d resamples for their "
-                       "ends to lie inside the resamples; these are the resamples' lowest and "
-                       "highest values and cover less than %.0f%% (give --bootstrap %d or more)",
-                       args.bootstrap, 100 * args.confidence, needed, 100 * args.confidence,
-                       needed)
 
 
 def _restriction(args: argparse.Namespace, available: pd.Index,
@@ -282,7 +255,7 @@ def _refit_fitted(args: argparse.Namespace, matrix: Matrix, fitted: Matrix | Non
     if signatures.data.shape[1] == 0 or fitted is None:
         return with_unfitted_samples(None, matrix.data, signatures.data.columns,
                                      intervals=args.bootstrap > 0)
-    warn_unused_tumour_type(args, signatures.data.columns)
+    warn_unused_tumour_type(args, _prevalence(args), signatures.data.columns)
     n = fitted.data.shape[1]
     if args.method == "negbin" and args.cohort_prior and n > 1:
         logger.info("cohort prior: each sample's prior shares of the signatures are learnt "
@@ -382,7 +355,7 @@ def refit(args: argparse.Namespace) -> None:
     """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
     log = patient = None
     _refit_options(args)  # range-checks --bootstrap, --seed, --confidence...: before any work
-    _warn_few_resamples(args)
+    warn_few_resamples(args)
     check_source_options(args)
     check_decompose_into(args)
     regions = read_regions_of_interest(args)

@@ -7,12 +7,16 @@ Split from :mod:`sigforge.cli.refit` so that the command module holds the refit 
 from __future__ import annotations
 
 import argparse
+import logging
+import math
 import os
 
 import numpy as np
 import pandas as pd
 
 from sigforge.io import InputError, Matrix
+
+logger = logging.getLogger(__name__)
 
 
 def known_label_sets(args: argparse.Namespace, signatures: Matrix) -> list[list[str]]:
@@ -139,3 +143,32 @@ def check_distinct_signatures(data: pd.DataFrame, path: str) -> None:
                              "refit cannot tell them apart and would split each sample's "
                              "exposure between them arbitrarily. Drop one of the two columns "
                              "(or restrict the refit to one with --restrict-to).")
+
+
+def warn_unused_tumour_type(args: argparse.Namespace, prevalence: pd.Series | None,
+                            names: pd.Index) -> None:
+    """Warn when --tumour-type names a type but its prior (``prevalence``) knows none of the
+    signatures (de novo ones, say): it then changes nothing, which the user would not
+    otherwise learn."""
+    if args.generic or args.method != "negbin" or args.tumour_type in ("pan-cancer", "none"):
+        return
+    if prevalence is not None and len(names) and not prevalence.index.isin(names).any():
+        logger.warning("--tumour-type %s: none of the signatures (%s) is a COSMIC signature "
+                       "the prior knows, so it changes nothing; it applies to refits against "
+                       "COSMIC (--signatures COSMIC_v3.6)", args.tumour_type,
+                       ", ".join(map(str, names[:4])) + (", ..." if len(names) > 4 else ""))
+
+
+def warn_few_resamples(args: argparse.Namespace) -> None:
+    """Warn when --bootstrap is too small for --confidence: with B resamples the percentile
+    interval's ends are order statistics (B + 1)(1 - c)/2 from each end, below 1 they are
+    the resamples' extremes, and the interval covers less than its nominal share."""
+    if args.bootstrap == 0:
+        return
+    needed = math.ceil(2 / (1 - args.confidence)) - 1
+    if args.bootstrap < needed:
+        logger.warning("--bootstrap %d: %.0f%% intervals need at least %d resamples for their "
+                       "ends to lie inside the resamples; these are the resamples' lowest and "
+                       "highest values and cover less than %.0f%% (give --bootstrap %d or more)",
+                       args.bootstrap, 100 * args.confidence, needed, 100 * args.confidence,
+                       needed)

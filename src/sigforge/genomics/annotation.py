@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.genomics.fasta_checks import open_text
+from sigforge.genomics.compression import open_text
 from sigforge.io import InputError, check_regular_file
 
 logger = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ FASTA only on file descriptor 2, so that is captured while it works (:func:`stde
 the scan for the layout fault that stopped htslib indexing a FASTA is in
 :mod:`sigforge.genomics.fasta_layout`.
 
-:func:`file_compression` lives here because the checks need it and this module must not import
-``genome`` (which imports it from here, as do the VCF readers through ``genome``).
+What a file's first bytes say about its compression (:func:`file_compression`) is in
+:mod:`sigforge.genomics.compression`, shared with the VCF, MAF, BED and GTF readers.
 """
 
 from __future__ import annotations
@@ -35,9 +35,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from sigforge.genomics.compression import (
+    GZIP_MAGIC,
+    file_compression,
+    foreign_compression_problem,
+)
 from sigforge.io import InputError
 
-_GZIP_MAGIC = b"\x1f\x8b"
 #: Bytes read before a contig's sequence to find its ``>`` header line in the FASTA.
 _HEADER_WINDOW = 4096
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -54,71 +58,6 @@ class _Readable(Protocol):
     def seek(self, offset: int, whence: int = 0, /) -> int: ...
 
     def read(self, size: int = -1, /) -> bytes: ...
-
-
-def file_compression(path: str | Path) -> str:
-    """``"bgzf"``, ``"gzip"`` (plain, not bgzip) or ``"none"``, from a file's first bytes.
-
-    A BGZF block is a gzip member whose extra field holds the subfield ``BC`` (SAM
-    specification, section 4.1); plain gzip has no such field.
-    """
-    with open(path, "rb") as handle:
-        head = handle.read(18)
-    if head[:2] != _GZIP_MAGIC:
-        return "none"
-    has_extra = len(head) >= 14 and head[3] & 4
-    return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
-
-
-def open_text(path: Path, label: str, new_name: str):  # noqa: ANN201 - a text handle
-    """Open UTF-8 text, plain or gzip/bgzip-compressed as its first bytes say (not its name:
-    a gzip BED named ``.bed`` reads), without a byte-order mark. A compression sigforge does
-    not read is an InputError naming ``label`` and the fix (recompress to ``new_name``)."""
-    problem = foreign_compression_problem(path, "gzip", new_name)
-    if problem:
-        raise InputError(f"{label}: cannot be read: {problem}")
-    if file_compression(path) != "none":
-        return gzip.open(path, "rt", encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig")
-
-
-#: First bytes of the compression formats that neither htslib nor Python's gzip reads, with
-#: each one's name and the command that writes its contents to standard output.
-_FOREIGN_COMPRESSION = ((b"\xfd7zXZ\x00", "xz", "xz -dc"),
-                        (b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"),
-                        (b"PK\x03\x04", "zip", "unzip -p"),
-                        (b"7z\xbc\xaf\x27\x1c", "7-Zip", "7z x -so"))
-
-
-def foreign_compression(path: str | Path) -> tuple[str, str] | None:
-    """The name of a compression format sigforge does not read (xz, bzip2, zstd, zip, 7-Zip)
-    and the command that decompresses it to standard output, from a file's first bytes; None
-    for plain text, gzip, bgzip or anything else.
-
-    htslib aborts the process on some of them (an xz VCF: SIGABRT, no message), so the file
-    is looked at before htslib opens it.
-    """
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if head[:3] == b"BZh" and head[3:4] in (b"1", b"2", b"3", b"4", b"5", b"6", b"7", b"8",
-                                            b"9"):
-        return "bzip2", "bzip2 -dc"
-    return next(((name, command) for magic, name, command in _FOREIGN_COMPRESSION
-                 if head.startswith(magic)), None)
-
-
-def foreign_compression_problem(path: str | Path, recompress: str, new_name: str
-                                ) -> str | None:
-    """Why a file in a compression format sigforge does not read cannot be read, and the fix
-    (decompress, and compress with ``recompress`` (bgzip or gzip) to ``new_name``), or None."""
-    found = foreign_compression(path)
-    if found is None:
-        return None
-    name, command = found
-    return (f"it is {name}-compressed, which sigforge does not read (plain text, gzip or "
-            f"bgzip only). Decompress it and compress it with {recompress}, e.g. "
-            f"{command} {shlex.quote(str(path))} | {recompress} > {new_name}, and give "
-            f"{new_name}.")
 
 
 def _rewrite_command(path: Path, stages: list[str]) -> str:
@@ -226,7 +165,7 @@ def _inflate_block(handle: BinaryIO, offset: int) -> tuple[bytes, int]:
     holds the block size, raw deflate data, then CRC32 and uncompressed size)."""
     handle.seek(offset)
     header = handle.read(18)
-    if len(header) < 18 or header[:2] != _GZIP_MAGIC or header[12:14] != b"BC":
+    if len(header) < 18 or header[:2] != GZIP_MAGIC or header[12:14] != b"BC":
         raise _StaleBlockIndexError(f"no bgzip block starts at compressed byte {offset:,}, "
                                     "where the .gzi puts one")
     size = int.from_bytes(header[16:18], "little") + 1

@@ -32,7 +32,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from sigforge.genomics.fasta_checks import foreign_compression_problem
+from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.variant_table import MAX_POSITION, VariantTable, input_stem
 from sigforge.io import InputError, check_regular_file
 

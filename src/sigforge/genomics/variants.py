@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sigforge.genomics.fasta_checks import foreign_compression_problem
+from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.maf import (
     MAF_ALLELE,
     MAF_COLUMNS,

@@ -52,7 +52,7 @@ from typing import NamedTuple
 import numpy as np
 import pysam
 
-from sigforge.genomics.fasta_checks import foreign_compression_problem
+from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.genome import file_compression
 from sigforge.genomics.variant_table import VariantTable, input_stem
 from sigforge.genomics.vcf_checks import (

@@ -16,7 +16,7 @@ import pandas as pd
 
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
-from sigforge.workflow.configs import whole_number_fix
+from sigforge.workflow.config_numbers import whole_number_fix
 
 
 def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
@@ -251,7 +251,7 @@ def schema_error_message(error: Any, what: str = "config") -> str:
 
 def _whole_number_expected(error: Any) -> bool:
     """Whether a schema type error is a fraction (1.5), NaN, infinity or a boolean given to
-    an integer key (the schema takes 1.0 there: configs.whole_numbers makes it 1)."""
+    an integer key (the schema takes 1.0 there: config_numbers.whole_numbers makes it 1)."""
     expected = error.validator_value
     expected = [expected] if isinstance(expected, str) else list(expected or [])
     return ("integer" in expected and "number" not in expected

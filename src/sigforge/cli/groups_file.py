@@ -1,0 +1,171 @@
+"""The files that name groups. The groups file of stratified discovery (``extract --groups``,
+``split-groups``): which group each sample belongs to, read and checked (columns, blank cells,
+repeated samples, group names usable as folder names, names differing only in case), each
+problem named with the file's line. And split-groups' list of the groups it wrote, trusted
+only when every entry is a group it could have written.
+
+Split from :mod:`sigforge.cli.groups`, which runs the groups.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from sigforge._validation import PLAIN_NAME_MAX, is_plain_name, plain_name_example
+from sigforge.cli.outputs import check_plain_name
+from sigforge.io import InputError, check_regular_file, read_table
+
+logger = logging.getLogger(__name__)
+
+#: What a group names in the results of the command line (said when a name is refused).
+GROUP_NAMES = ("the catalog OUT/<group>.tsv of split-groups and the folder OUT/groups/<group> "
+               "of extract --groups")
+
+
+def read_groups(path: str | Path) -> dict[str, str]:
+    """The groups file as {sample: group}, checked: columns ``sample`` (or ``sample_id``) and
+    ``group``, no blank cell, no sample twice, group names usable as folder names (a bad one
+    named with its line)."""
+    path = Path(path)
+    separator = "," if path.suffix.lower() == ".csv" else "\t"
+    check_regular_file(path, f"groups file {path}")
+    try:
+        table, lines = _read_groups_table(path, separator)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read the groups file ({err}). Expected a "
+                         f"{'comma' if separator == ',' else 'tab'}-separated table with the "
+                         "columns sample and group.") from err
+    if "sample" not in table.columns and "sample_id" in table.columns:
+        table = table.rename(columns={"sample_id": "sample"})
+    missing = [c for c in ("sample", "group") if c not in table.columns]
+    if missing:
+        raise InputError(f"{path}: no column {missing} (columns: {list(table.columns)}); a "
+                         "groups file has the columns sample and group.")
+    table = table[["sample", "group"]].apply(lambda column: column.str.strip())
+    blank = [i for i, (sample, group) in enumerate(zip(table["sample"], table["group"],
+                                                         strict=True)) if not sample or not group]
+    if blank:
+        raise InputError(f"{path}: line {lines[blank[0]]}: blank sample or group; give every "
+                         "row both.")
+    twice = table["sample"][table["sample"].duplicated()].unique().tolist()
+    if twice:
+        raise InputError(f"{path}: sample(s) {twice[:5]} listed more than once; give each "
+                         "sample one group.")
+    checked: set[str] = set()
+    for line, sample, group in zip(lines, table["sample"], table["group"], strict=True):
+        if group not in checked:
+            _check_group_cell(group, f"groups file {path}, line {line} (sample '{sample}')")
+            checked.add(group)
+    groups = dict(zip(table["sample"], table["group"], strict=True))
+    _check_case_collisions(path, groups)
+    return groups
+
+
+def _check_group_cell(group: str, where: str) -> None:
+    """A group name of a groups file: a plain name (the rule of the samples sheet's group
+    column and of --name-like options, :func:`sigforge._validation.is_plain_name`), else an
+    InputError naming the file, line and sample, and a group name to use instead."""
+    if len(group) > PLAIN_NAME_MAX:
+        check_plain_name(group, f"{where}: group")
+    if not is_plain_name(group):
+        raise InputError(f"{where}: group {group!r} is not a plain name: expected a plain file "
+                         "name (letters, digits, '.', '_', '+', '-'; not starting with '.' or "
+                         f"'-'; no '/'), because it names {GROUP_NAMES}. Rename the group, "
+                         f"e.g. '{plain_name_example(group, 'Lung_SCC')}'.")
+
+
+def _check_case_collisions(path: Path, groups: dict[str, str]) -> None:
+    """Refuse two group names that differ only in case ('grp', 'GRP'): each names a folder
+    (and a catalog file), and on a case-insensitive disk (macOS, Windows) the second group's
+    files would overwrite the first's. Both names are given, each with a sample of it."""
+    first: dict[str, tuple[str, str]] = {}
+    for sample, group in groups.items():
+        other, other_sample = first.setdefault(group.lower(), (group, sample))
+        if other != group:
+            raise InputError(f"{path}: groups '{other}' (sample '{other_sample}') and '{group}' "
+                             f"(sample '{sample}') differ only in case, so their folders and "
+                             "files would be one on a case-insensitive disk (macOS, Windows) "
+                             "and one group's results would overwrite the other's. Rename one "
+                             "of them (or give both the same spelling if they are one group).")
+
+
+def _read_groups_table(path: Path, separator: str) -> tuple[pd.DataFrame, list[int]]:
+    """The groups file's cells as text, and the line of the file each row is on. A TSV is
+    read as the samples sheet is (blank lines and lines starting with '#' skipped, quotes part
+    of the value), so the sheet itself serves as a groups file whatever its sample names
+    hold."""
+    if separator == ",":
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return table, _csv_lines(path, len(table))
+    numbered = [(number, line) for number, line in enumerate(
+        path.read_text(encoding="utf-8-sig").splitlines(), start=1)
+        if line.strip() and not line.startswith("#")]
+    table = pd.read_csv(io.StringIO("\n".join(line for _, line in numbered)), sep="\t",
+                        dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE)
+    lines = [number for number, _ in numbered[1:]]
+    return table, lines if len(lines) == len(table) else _row_lines(len(table))
+
+
+def _csv_lines(path: Path, rows: int) -> list[int]:
+    """The line each data row of a CSV groups file starts on (blank lines skipped, a quoted
+    cell may span lines, as pandas reads it); row + 2 when the two readings disagree."""
+    starts, previous = [], 0
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        for record in reader:
+            if record:
+                starts.append(previous + 1)
+            previous = reader.line_num
+    return starts[1:] if len(starts) - 1 == rows else _row_lines(rows)
+
+
+def _row_lines(rows: int) -> list[int]:
+    """Line numbers of a table read without blank or comment lines: its row + 2."""
+    return [row + 2 for row in range(rows)]
+
+
+def earlier_groups(manifest: Path, out: Path) -> list[str]:
+    """The groups an earlier split-groups run wrote into this folder (none without its
+    manifest): only their catalogs may be removed when the groups change, never another
+    file of the folder.
+
+    The list is trusted only when every entry is a group name split-groups could have
+    written (a plain name, the rule :func:`read_groups` applies) whose catalog lies directly
+    inside ``out``: an entry such as '../data' or '/home/me/x' (an edited or damaged list) would
+    otherwise delete a file outside --out. A damaged list removes nothing, with a warning
+    naming it; this run's list then replaces it."""
+    if not manifest.is_file():
+        return []
+    try:
+        groups = [str(g) for g in read_table(manifest).index]
+    except InputError as err:
+        logger.warning("%s: the list of an earlier split's groups cannot be read (%s); no "
+                       "earlier group's catalog was removed from %s (delete any stale one "
+                       "yourself). This run's list replaces it.", manifest, err, out)
+        return []
+    folder = os.path.normpath(os.path.abspath(out))
+    for line, group in enumerate(groups, start=2):
+        try:
+            catalog = os.path.normpath(os.path.abspath(out / f"{group}.tsv"))
+            inside = is_plain_name(group) and os.path.dirname(catalog) == folder
+        except ValueError:  # a NUL byte in the entry
+            inside = False
+        if not inside:
+            logger.warning("%s, line %d: %r is not a group an earlier split could have "
+                           "written into %s (not a plain group name, or a path outside it), "
+                           "so the list is damaged: no earlier group's catalog was removed "
+                           "(delete any stale one yourself). This run's list replaces it.",
+                           manifest, line, _shortened(group), out)
+            return []
+    return groups
+
+
+def _shortened(text: str, keep: int = 120) -> str:
+    """At most ``keep`` characters of a list entry, for a log line."""
+    return text if len(text) <= keep else f"{text[:keep]}..."
