@@ -13,7 +13,8 @@ import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
-from sigforge.genomics.fasta_checks import file_compression, rewrite_advice
+from sigforge.genomics.compression import file_compression
+from sigforge.genomics.fasta_checks import rewrite_advice
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 import pysam
 
+from sigforge.genomics.compression import GZIP_MAGIC, file_compression
 from sigforge.genomics.contexts import encode
 from sigforge.genomics.fasta_checks import (
-    _GZIP_MAGIC,
     check_fasta,
     fai_problem,
-    file_compression,
     gzi_path,
     htslib_errors,
     index_message,
@@ -246,7 +245,7 @@ def _bgzf_size(path: str | Path) -> int | None:
     total = 0
     with open(path, "rb") as handle:
         while header := handle.read(18):
-            if len(header) < 18 or header[:2] != _GZIP_MAGIC or header[12:14] != b"BC":
+            if len(header) < 18 or header[:2] != GZIP_MAGIC or header[12:14] != b"BC":
                 return None
             block = int.from_bytes(header[16:18], "little") + 1
             handle.seek(block - 18 - 4, 1)
