@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from sigforge.cli import main
@@ -72,3 +74,19 @@ def files_under(folder: Path) -> list[str]:
 def assert_nothing_written(folder: Path, before: list[str] | None = None) -> None:
     """No file under folder beyond those listed in ``before`` (no partial output, no temp file)."""
     assert files_under(folder) == sorted(before or []), files_under(folder)
+
+
+def sbs1_sbs13_catalog(samples: int = 6, seed: int = 5) -> pd.DataFrame:
+    """A 96 x ``samples`` SBS96 catalog of whole counts from SBS1 and SBS13 (exposures
+    gamma-distributed, at least 50 each), the robustness tests' small cohort."""
+    from sigforge.genomics.contexts import SBS96_CHANNELS
+    from sigforge.genomics.reference import load_reference
+
+    cosmic = load_reference("COSMIC_v3.6").data
+    rng = np.random.default_rng(seed)
+    exposures = rng.gamma(1.0, 300.0, size=(2, samples)) + 50
+    counts = rng.poisson(cosmic[["SBS1", "SBS13"]].to_numpy() @ exposures).astype(float)
+    frame = pd.DataFrame(counts, index=list(SBS96_CHANNELS),
+                         columns=[f"s{i}" for i in range(samples)])
+    frame.index.name = "MutationType"
+    return frame

@@ -18,23 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.genomics.contexts import SBS96_CHANNELS
-from sigforge.genomics.reference import load_reference
-from tests.robustness._harness import assert_clear_error, assert_nothing_written, run_cli
+from tests.robustness._harness import (
+    assert_clear_error,
+    assert_nothing_written,
+    run_cli,
+    sbs1_sbs13_catalog,
+)
 
 FAST = ("--replicates", "4", "--max-iter", "50", "--min-iter", "10", "--cv-folds", "0")
-
-
-def _catalog(samples: int = 6) -> pd.DataFrame:
-    """A 96 x ``samples`` SBS96 catalog of whole counts from SBS1 and SBS13."""
-    cosmic = load_reference("COSMIC_v3.6").data
-    rng = np.random.default_rng(5)
-    exposures = rng.gamma(1.0, 300.0, size=(2, samples)) + 50
-    counts = rng.poisson(cosmic[["SBS1", "SBS13"]].to_numpy() @ exposures).astype(float)
-    frame = pd.DataFrame(counts, index=list(SBS96_CHANNELS),
-                         columns=[f"s{i}" for i in range(samples)])
-    frame.index.name = "MutationType"
-    return frame
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:
@@ -50,8 +41,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from sigforge.cli import main
 
     folder = tmp_path_factory.mktemp("fuzz3")
-    catalog = _write(_catalog(), folder / "catalog.tsv")
-    _write(_catalog(8), folder / "catalog8.tsv")
+    catalog = _write(sbs1_sbs13_catalog(seed=5), folder / "catalog.tsv")
+    _write(sbs1_sbs13_catalog(8, seed=5), folder / "catalog8.tsv")
     groups = folder / "groups.tsv"
     groups.write_text("sample\tgroup\n" + "".join(f"s{i}\t{'AB'[i // 3]}\n" for i in range(6)))
     assert main(["-q", "extract", "--catalog", str(catalog), "--ranks", "2-3", *FAST, "--out",

@@ -16,14 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.genomics.contexts import SBS96_CHANNELS
-from sigforge.genomics.reference import load_reference
 from sigforge.io import read_matrix
 from tests.robustness._harness import (
     assert_clear_error,
     assert_nothing_written,
     files_under,
     run_cli,
+    sbs1_sbs13_catalog,
 )
 
 CHR1 = "GACTTTTTGCAGGACTGACTGACCATGACGATCGATCGACTTGCAGCATGCATCGACTAGCATCGACTGA"
@@ -37,21 +36,9 @@ def _alt(base: str) -> str:
     return "A" if base != "A" else "C"
 
 
-def _catalog_frame(samples: int = 6) -> pd.DataFrame:
-    """A 96 x ``samples`` SBS96 catalog of whole counts from SBS1 and SBS13."""
-    cosmic = load_reference("COSMIC_v3.6").data
-    rng = np.random.default_rng(11)
-    exposures = rng.gamma(1.0, 300.0, size=(2, samples)) + 50
-    counts = rng.poisson(cosmic[["SBS1", "SBS13"]].to_numpy() @ exposures).astype(float)
-    frame = pd.DataFrame(counts, index=list(SBS96_CHANNELS),
-                         columns=[f"s{i}" for i in range(samples)])
-    frame.index.name = "MutationType"
-    return frame
-
-
 def _write_catalog(path: Path, samples: int = 6) -> Path:
     """Write the test catalog as TSV."""
-    _catalog_frame(samples).to_csv(path, sep="\t")
+    sbs1_sbs13_catalog(samples, seed=11).to_csv(path, sep="\t")
     return path
 
 

@@ -20,34 +20,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.genomics.contexts import SBS96_CHANNELS
-from sigforge.genomics.reference import load_reference
 from tests.robustness._harness import (
     assert_clear_error,
     assert_nothing_written,
     files_under,
     run_cli,
+    sbs1_sbs13_catalog,
 )
 
 FAST = ("--replicates", "4", "--max-iter", "50", "--min-iter", "10", "--cv-folds", "0")
 MANIFEST = ".groups_written.tsv"
 
 
-def _catalog(samples: int = 6) -> pd.DataFrame:
-    """A 96 x ``samples`` SBS96 catalog of whole counts from SBS1 and SBS13."""
-    cosmic = load_reference("COSMIC_v3.6").data
-    rng = np.random.default_rng(7)
-    exposures = rng.gamma(1.0, 300.0, size=(2, samples)) + 50
-    counts = rng.poisson(cosmic[["SBS1", "SBS13"]].to_numpy() @ exposures).astype(float)
-    frame = pd.DataFrame(counts, index=list(SBS96_CHANNELS),
-                         columns=[f"s{i}" for i in range(samples)])
-    frame.index.name = "MutationType"
-    return frame
-
-
 def _write_catalog(path: Path, samples: int = 6) -> Path:
     """Write the catalog as TSV; the path."""
-    _catalog(samples).to_csv(path, sep="\t")
+    sbs1_sbs13_catalog(samples, seed=7).to_csv(path, sep="\t")
     return path
 
 
