@@ -10,7 +10,6 @@ the same layout, and by ``matrix-report`` (:mod:`.matrix`).
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +32,6 @@ _EXTRACT_FIX = ("the file is damaged: rerun the step that wrote it (sigforge ext
                 "select-rank or merge-groups) into {folder} to rebuild it.")
 
 
-#: The advice a table reader gives for a user's own table (edit its rows, or take it as a
-#: generic matrix with --generic, an option the report commands do not have), cut from the
-#: message of a table sigforge wrote, whose fix is to rerun the step that wrote it.
-_USER_TABLE_ADVICE = ((re.compile(r"\s*Give every \S+ channel one row .*$", re.S), ""),
-                      (re.compile(r";?\s*to factor the rows as they are, take the table as a "
-                                  r"generic matrix \(--generic\)\.?", re.S), "."))
-
-
 def _ends_with_newline(path: Path) -> bool:
     """Whether a file ends with a newline, as every table sigforge writes does (an empty or
     unreadable file passes: the reader's own error names it)."""
@@ -52,20 +43,6 @@ def _ends_with_newline(path: Path) -> bool:
             return handle.read(1) == b"\n"
     except OSError:
         return True
-
-
-def run_file_message(message: str, fix: str, *, written: bool = True) -> str:
-    """A table reader's message about a file of a run folder, its fix replaced by ``fix``
-    (rerun the step that writes the file). Of a table sigforge wrote (``written``) the
-    reader's advice to correct the rows is cut as well: the file was damaged, and rewriting
-    it by hand is not the fix."""
-    patterns = _USER_TABLE_ADVICE if written else _USER_TABLE_ADVICE[1:]
-    for pattern, replacement in patterns:
-        message = pattern.sub(replacement, message, count=1)
-    message = message.rstrip()
-    if not message.endswith("."):
-        message += "."
-    return f"{message} {fix}"
 
 
 def read_run_matrix(path: Path, step: str, *, written: bool = True) -> pd.DataFrame:
@@ -86,10 +63,16 @@ def read_run_matrix(path: Path, step: str, *, written: bool = True) -> pd.DataFr
            f"Correct the file, or rerun {step} to rebuild it.")
     if written and path.is_file() and not _ends_with_newline(path):
         raise InputError(f"{path}: damaged or cut short (its last line is incomplete). {fix}")
+    from sigforge.genomics.tables import ChannelSetError
+
     try:
         return read_table_matrix(path).data
+    except ChannelSetError as err:  # its advice is for a user's own table
+        found = err.problem if written else f"{err.problem} {err.correct}."
+        raise InputError(f"{found} {fix}") from None
     except InputError as err:
-        raise InputError(run_file_message(str(err), fix, written=written)) from None
+        message = str(err).rstrip()
+        raise InputError(f"{message}{'' if message.endswith('.') else '.'} {fix}") from None
 
 
 def number_column(values: pd.Series, path: Path, column: str, fix: str) -> pd.Series:

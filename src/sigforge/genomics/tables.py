@@ -46,12 +46,27 @@ def _channel_set_error(match: ChannelSetMatch, labels: list[str], path: Path) ->
                         "another label style (" + _listing(
                             [f"'{labels[i]}' = {match.standard[i]} on {row_location(path, i)}"
                              for i in match.repeated]) + ")")
-    return InputError(
+    return ChannelSetError(
         f"{path}: {total - len(match.extra)} of the {total} row labels are {name} channels, so "
         f"the table is read as an {name} table, but expected all {len(CHANNEL_SETS[name])} "
-        f"channels exactly once: {'; '.join(problems)}. Give every {name} channel one row "
-        "(0 where nothing was counted) and remove or correct the other rows; to factor the "
-        "rows as they are, take the table as a generic matrix (--generic).")
+        f"channels exactly once: {'; '.join(problems)}.",
+        f"Give every {name} channel one row (0 where nothing was counted) and remove or "
+        "correct the other rows",
+        "to factor the rows as they are, take the table as a generic matrix (--generic).")
+
+
+class ChannelSetError(InputError):
+    """A table that is mostly one channel set but not exactly all of it. Its parts are kept
+    apart for readers of files sigforge wrote, whose fix is to rerun the step that wrote
+    them rather than to edit the rows or take the table as a generic matrix."""
+
+    def __init__(self, problem: str, correct: str, generic: str) -> None:
+        super().__init__(f"{problem} {correct}; {generic}")
+        self.problem, self.correct = problem, correct
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        """Pickled (across processes) as the plain InputError its message is."""
+        return InputError, (str(self),)
 
 
 class MutationChannelSets:
