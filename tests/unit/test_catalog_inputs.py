@@ -68,6 +68,10 @@ def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
         ("chrC", 6, "C", ".C", "PASS"),              # single breakend
         ("chrC", 5, "AC", "AT", "PASS"),             # complex (one base unchanged)
         ("chrC", 7, "C", ".", "PASS"),               # no ALT (a reference call): read, symbolic
+        ("chrA", 5, "T", "T", "PASS"),               # ALT = REF, any length: no_change
+        ("chrA", 6, "TT", "TT", "PASS"),
+        ("chrB", 6, "CAG", "CAG", "PASS"),
+        ("chrA", 12, "G", "N", "PASS"),              # N for a base: ambiguous, not unchanged
     ])
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
                 str(tmp_path / "out")) == 0
@@ -83,9 +87,10 @@ def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
     log = read_table(out / "catalog_log.tsv").loc["TUMOUR"]
     assert (log["counted_SBS96"], log["counted_DBS78"], log["counted_ID83"]) == (1, 2, 2)
     assert (log["in_dbs"], log["mnv"], log["symbolic"], log["complex"]) == (1, 1, 4, 1)
+    assert (log["no_change"], log["ambiguous_base"]) == (3, 1)
     reasons = log.drop(["source", "variants_read", "counted_SBS96", "counted_DBS78",
                         "counted_ID83"])
-    assert log["variants_read"] == 12 == 5 + reasons.sum() - log["also_in_sbs"]
+    assert log["variants_read"] == 16 == 5 + reasons.sum() - log["also_in_sbs"]
     assert log["also_in_sbs"] == 0
     # SPMG-compatible: the pair's two SNVs and the DBS record's two bases are also SBS
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--multi-snvs-in-sbs",
@@ -221,6 +226,28 @@ def test_maf_snvs_and_dash_indels_are_anchored(tmp_path: Path, fasta: Path) -> N
                 "--sample-name", "patient2", "--out", str(tmp_path / "one")) == 0
     assert read_catalog(tmp_path / "one/ID83.tsv").data["patient2"].sum() == 2
 
+
+
+def test_maf_rows_without_a_mutation_or_an_anchor_get_their_own_reasons(
+        tmp_path: Path, fasta: Path) -> None:
+    """Tumour alleles both equal to the reference are ``no_change`` (not ``complex``), and a
+    deletion of a contig's first base, which has no base before it to anchor on, is
+    ``contig_end`` (not ``ambiguous_base`` for its '-')."""
+    maf = tmp_path / "odd.maf"
+    rows = [
+        ("G", "chrA", 11, 11, "SNP", "A", "A", "A", "S1"),      # no tumour allele differs
+        ("G", "chrA", 6, 7, "DNP", "TT", "TT", "TT", "S1"),
+        ("G", "chrB", 1, 1, "DEL", "G", "G", "-", "S1"),        # base 1: nothing to anchor on
+        ("G", "chrA", 3, 3, "SNP", "C", "C", "T", "S1"),        # counted
+    ]
+    body = "".join("\t".join(map(str, row)) + "\n" for row in rows)
+    maf.write_text(MAF_HEADER + body)
+    assert _run("catalog", "--reference", str(fasta), "--maf", str(maf), "--out",
+                str(tmp_path / "out")) == 0
+    log = read_table(tmp_path / "out/catalog_log.tsv").loc["S1"]
+    assert (log["variants_read"], log["counted_SBS96"]) == (4, 1)
+    assert (log["no_change"], log["contig_end"], log["complex"], log["ambiguous_base"]) == (
+        2, 1, 0, 0)
 
 @pytest.mark.parametrize(("setup", "message"), [
     ("truncated", r"cut.vcf.gz: cannot be read .*truncated"),

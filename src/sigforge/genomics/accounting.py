@@ -23,6 +23,7 @@ SKIP_REASONS = (
     "filtered",         # FILTER not PASS or '.', and all_filters not set
     "not_in_sample",    # VCF with GT: the sample's GT lacks this ALT allele (or is missing)
     "symbolic",         # symbolic ALT (<DEL>, <INS>...), breakend, '*' or missing ALT
+    "no_change",        # ALT equal to REF (no mutation: a reference call or a damaged record)
     "complex",          # not an SNV, DBS, MNV or simple anchored indel (e.g. AC>AT, ACG>T)
     "mnv",              # REF/ALT of 3+ bp, or 3+ SNVs on consecutive positions
     "not_requested",    # a kind no requested context counts (e.g. indels without ID83)
@@ -38,8 +39,9 @@ REASON_CODE = {reason: code for code, reason in enumerate(SKIP_REASONS, start=1)
 COUNTED = 0
 
 # Variant kinds (see the module docstring of :mod:`.catalog`).
-KIND_SNV, KIND_DBS, KIND_INDEL, KIND_MNV, KIND_COMPLEX, KIND_SYMBOLIC = range(6)
-KIND_REASON = {KIND_MNV: "mnv", KIND_COMPLEX: "complex", KIND_SYMBOLIC: "symbolic"}
+KIND_SNV, KIND_DBS, KIND_INDEL, KIND_MNV, KIND_COMPLEX, KIND_SYMBOLIC, KIND_NO_CHANGE = range(7)
+KIND_REASON = {KIND_MNV: "mnv", KIND_COMPLEX: "complex", KIND_SYMBOLIC: "symbolic",
+               KIND_NO_CHANGE: "no_change"}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ The checks run in this order and the first that applies wins:
 
 1. ``filtered``: FILTER not PASS/'.' (unless ``all_filters``); ``not_in_sample``: the sample's
    GT does not carry the ALT, or is missing (any VCF with GT, one sample column or several).
-2. The allele's kind: ``symbolic`` (``<DEL>``, breakends, ``*``, missing ALT); SNV; DBS (REF
+2. The allele's kind: ``symbolic`` (``<DEL>``, breakends, ``*``, missing ALT); ``no_change``
+   (ALT equal to REF, of any length: no mutation); SNV; DBS (REF
    and ALT of 2 bp, both bases changed); ``mnv`` (REF and ALT of equal length 3+); simple
    indel (REF or ALT is one base, sharing the first base, VCF-anchored); anything else is
    ``complex`` (e.g. ``AC>AT``, ``ACG>T``).

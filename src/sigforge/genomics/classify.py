@@ -19,6 +19,7 @@ from sigforge.genomics.accounting import (
     KIND_DBS,
     KIND_INDEL,
     KIND_MNV,
+    KIND_NO_CHANGE,
     KIND_REASON,
     KIND_SNV,
     KIND_SYMBOLIC,
@@ -46,11 +47,13 @@ def _kind(ref: str, alt: str) -> int:
     """The kind of one REF/ALT pair (see the module docstring)."""
     if not alt or alt[0] in "<.*" or alt[-1] == "." or "[" in alt or "]" in alt:
         return KIND_SYMBOLIC  # <DEL>, breakends (incl. single ".A"/"A."), '*', missing
+    if ref == alt:
+        return KIND_NO_CHANGE  # not a mutation (a reference call, or REF copied into ALT)
     if ref == "-" or alt == "-":
         return KIND_INDEL  # a MAF indel whose anchor base could not be fetched
     if len(ref) == len(alt):
         if len(ref) == 1:
-            return KIND_SNV if ref != alt else KIND_COMPLEX
+            return KIND_SNV
         if len(ref) == 2:
             return KIND_DBS if ref[0] != alt[0] and ref[1] != alt[1] else KIND_COMPLEX
         return KIND_MNV
@@ -102,12 +105,19 @@ def _kinds(table: VariantTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
         alts_text = [table.alt[i] for i in rows.tolist()]
     if len(rows):
         raw_alts = np.frombuffer("".join(alts_text).encode("ascii", "replace"), np.uint8)
+        raw_refs = np.frombuffer("".join(refs_text).encode("ascii", "replace"), np.uint8)
         ref_code[rows] = encode("".join(refs_text))
         alt_code[rows] = encode(raw_alts.tobytes())
         symbolic = (raw_alts == ord("*")) | (raw_alts == ord("."))
         kind[rows[symbolic]] = KIND_SYMBOLIC
-        kind[rows[~symbolic & (ref_code[rows] == alt_code[rows])]] = KIND_COMPLEX
+        same = ~symbolic & (raw_refs == raw_alts)
+        kind[rows[same]] = KIND_NO_CHANGE
         clean[rows] = (ref_code[rows] < 4) & (alt_code[rows] < 4)
+        # A one-base MAF indel left unanchored (a deletion of a contig's first base): an
+        # indel, so that it is skipped as ``contig_end``, not for its '-' as a base.
+        dash = ~symbolic & ~same & ((raw_refs == ord("-")) | (raw_alts == ord("-")))
+        kind[rows[dash]] = KIND_INDEL
+        clean[rows[dash]] = True
     for row in np.flatnonzero(~single).tolist():
         ref, alt = table.ref[row], table.alt[row]
         kind[row] = _kind(ref, alt)
