@@ -171,6 +171,63 @@ def test_records_after_a_valid_header_keep_their_line_numbers(
     assert_clear_error(outcome, "at line 5 (record 2)", "POS 'x'")
 
 
+
+@pytest.mark.parametrize("filter_column", ["", "q10;;LowQual"], ids=["empty", "empty-name"])
+def test_an_empty_filter_column_is_named_not_counted_as_filtered(
+        filter_column: str, tmp_path: Path, fasta: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """htslib only warns about it and reads a failed filter named '': the record on line 5
+    was counted as ``filtered`` although nothing said it failed."""
+    bad = "\t".join(["chr1", "9", ".", CHR1[8], "A", ".", filter_column, ".", "GT", "0/1"])
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(_vcf_text([*_snvs(5), bad, *_snvs(20)]))
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf), case="empty FILTER")
+    assert_clear_error(outcome, "s.vcf: line 5: the FILTER column is empty",
+                       "Write PASS or '.'")
+    assert_nothing_written(out)
+    vcf.write_text(_vcf_text([*_snvs(5), bad.replace(f"\t{filter_column}\t", "\tq10\t"),
+                              *_snvs(20)]))
+    assert _catalog(capsys, fasta, out, "--vcf", str(vcf)).code == 0
+    assert _log(out) == {"variants_read": 3, "counted_SBS96": 2, "filtered": 1}
+
+
+@pytest.mark.parametrize("chrom", ["chr1 ", " chr1"], ids=["trailing", "leading"])
+def test_a_space_around_chrom_is_named(chrom: str, tmp_path: Path, fasta: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """htslib only says "Could not add dummy header for contig 'chr1 '"."""
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(_vcf_text([*_snvs(5), _snvs(9)[0].replace("chr1", chrom, 1)]))
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(vcf))
+    assert_clear_error(outcome, "line 5 (record 2)", f"CHROM '{chrom}' holds a space",
+                       "Remove the space")
+
+
+def test_a_bcf_with_damaged_blocks_is_called_corrupt_not_described_as_text(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Flipped bytes in a BCF's records failed its block's CRC; the message described the
+    binary data as a text line of 2 columns."""
+    import pysam
+
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(_vcf_text(_snvs(*range(3, 60, 4)),
+                             [HEADER[0], "##contig=<ID=chr1,length=70>", *HEADER[1:]]))
+    bcf = tmp_path / "s.bcf"
+    with pysam.VariantFile(str(vcf)) as source, \
+            pysam.VariantFile(str(bcf), "wb0", header=source.header) as sink:
+        for record in source:
+            sink.write(record)
+    data = bytearray(bcf.read_bytes())
+    for at in range(len(data) - 200, len(data) - 60, 3):  # record bytes, before the EOF block
+        data[at] ^= 0x5A
+    bcf.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", str(bcf))
+    assert_clear_error(outcome, "s.bcf: truncated or corrupt", "CRC check failed",
+                       "copied again")
+    assert "tab-separated" not in outcome.err
+    assert_nothing_written(out)
+
 # --- an SNV repeating a base of a doublet record ---------------------------------------------
 
 @pytest.mark.parametrize(("base", "same_alt"), [(0, True), (1, True), (0, False)],

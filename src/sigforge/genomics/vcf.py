@@ -69,6 +69,7 @@ from sigforge.genomics.vcf_records import (
     Flat,
     check_alleles,
     check_contigs,
+    check_empty_filter,
     check_records,
     flatten,
     record_refs,
@@ -284,6 +285,8 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
                                  htslib_reason(said))
         raise InputError(f"VCF {path}: {found.heading} at line {line} (record {done + 1}): "
                          f"{found.what}. {found.fix}") from err
+    check_empty_filter(path, "".join(said), list(vcf.header.contigs), out.rids,
+                       out.positions, layout.lines)
     pass_on(said)
     return out
 

@@ -363,6 +363,10 @@ def diagnose_record(path: Path, line: int, err: Exception, header: pysam.Variant
     """What is wrong with the VCF record on ``line`` that htslib or pysam could not read,
     and the fix. ``reason`` is what htslib said (its ``[E::...]`` lines), quoted when no cause
     is named. A BCF has no text line to look at: htslib's reason is all there is."""
+    stream = _stream_error(path) if file_compression(path) != "none" else None
+    if columns is None and stream:  # a BCF or bgzip VCF whose blocks do not inflate
+        return _Diagnosis("truncated or corrupt", "its compressed data breaks off or is "
+                          f"damaged near there ({stream})", _TRUNCATED_FIX)
     if columns is None and _read_text_head(path, 4)[0].startswith(b"BCF"):
         return _Diagnosis("malformed or truncated", f"htslib cannot read that record "
                           f"({reason or err})", f"Check it with 'bcftools view {path}'; "
@@ -379,17 +383,19 @@ def diagnose_record(path: Path, line: int, err: Exception, header: pysam.Variant
     if not (fields[1].isascii() and fields[1].isdigit()) or not 1 <= int(fields[1]) <= MAX_POSITION:
         return _Diagnosis("malformed or truncated", f"POS '{fields[1][:30]}' is not an integer "
                           f"from 1 to {MAX_POSITION:,}", _either_fix(path))
+    if any(ch.isspace() for ch in fields[0]):  # htslib: "Could not add dummy header"
+        return _Diagnosis("malformed", f"CHROM '{fields[0][:40]}' holds a space (contig names "
+                          "cannot)", "Remove the space(s), naming the contig exactly as the "
+                          "reference FASTA does.")
     problem = _non_text_column(raw, samples) or _count_problem(fields, samples, columns)
     if problem:
         return _Diagnosis("malformed", problem, _edit_fix(path))
     gt_problem = _gt_problem(fields, header, samples, path)
     if gt_problem:
         return _Diagnosis("malformed", *gt_problem)
-    if file_compression(path) != "none":
-        broken = _stream_error(path)
-        if broken:
-            return _Diagnosis("truncated", f"the compressed data breaks off near there "
-                              f"({broken}): the file is truncated", _TRUNCATED_FIX)
+    if stream:
+        return _Diagnosis("truncated", f"the compressed data breaks off near there "
+                          f"({stream}): the file is truncated", _TRUNCATED_FIX)
     return _Diagnosis("malformed or truncated", f"htslib cannot parse it ({reason or err})",
                       _either_fix(path))
 

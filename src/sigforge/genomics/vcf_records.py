@@ -68,6 +68,28 @@ def check_contigs(path: Path, contig_names: list[str], rids: list[int],
                          "(as in the reference FASTA). Correct or remove that line.")
 
 
+#: htslib's warning for a record whose FILTER column is empty or holds an empty name
+#: (``q10;;LowQual``): it reads the name '' as a filter the header lacks and goes on.
+_EMPTY_FILTER = re.compile(r"FILTER '' at (.+?):(\d+) is not defined")
+
+
+def check_empty_filter(path: Path, said: str, contig_names: list[str], rids: list[int],
+                       positions: list[int], header_lines: int) -> None:
+    """Reject a record with an empty FILTER column (or an empty name in its list), naming
+    the line: htslib warns and reads it as a failed filter named '', so it would be skipped
+    as ``filtered`` although nothing says it failed anything."""
+    found = _EMPTY_FILTER.search(said)
+    if found is None:
+        return
+    contig, pos = found.group(1), int(found.group(2))
+    rid = contig_names.index(contig) if contig in contig_names else -1
+    rows = np.flatnonzero((np.asarray(rids, dtype=np.int64) == rid)
+                          & (np.asarray(positions, dtype=np.int64) == pos))
+    where = f"line {header_lines + int(rows[0]) + 1}" if rows.size else f"{contig}:{pos}"
+    raise InputError(f"VCF {path}: {where}: the FILTER column is empty (or holds an empty "
+                     "filter name, as in 'q10;;LowQual'). Write PASS or '.' for a record that "
+                     "passed, or the names of the filters it failed, separated by ';'.")
+
 def _valid_alt(allele: str) -> bool:
     """Whether an ALT holding a character other than a nucleotide code is still an allele:
     symbolic (``<DEL>``), a breakend (``G]17:198982]``, ``.A``, ``A.``), ``*`` or ``.``."""
