@@ -322,6 +322,8 @@ def test_a_maf_header_naming_a_column_twice_is_refused(
 @pytest.mark.parametrize(("line", "fragment"), [
     ("chr1\tsrc\tgene\t300\t100\t.\t+\t.\tgene_id \"g1\";", "ends (100) before it starts"),
     ("chrZ\tsrc\tgene\t10\t300\t.\t+\t.\tgene_id \"g1\";", "none of its contigs (chrZ)"),
+    ("chr1\tsrc\tgene\t10\t90000000\t.\t+\t.\tgene_id \"g1\";",
+     "ends at 90,000,000, past the end of chr1"),  # another build: used to be accepted
 ])
 def test_strand_annotation_that_describes_no_gene_is_refused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, fragment: str) -> None:

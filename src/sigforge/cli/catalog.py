@@ -139,7 +139,8 @@ def catalog(args: argparse.Namespace) -> None:
             args.regions, genome.lengths, genome.resolve))
     if options.annotation is not None:
         options = dataclasses.replace(options,
-                                      annotation=options.annotation.renamed(genome.resolve))
+                                      annotation=options.annotation.renamed(
+                                          genome.resolve, genome.lengths))
     names = list(args.sample_name) if args.sample_name is not None else None
     samples = []
     for path in tqdm(paths, desc="catalog", unit="file", disable=len(paths) < 5 or args.quiet):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,15 @@ class _Intervals:
         return opened > closed
 
 
+def _check_within(source: str, contig: str, ends: np.ndarray, length: int | None) -> None:
+    """Refuse genes of ``contig`` that end past its ``length`` in the FASTA."""
+    if length is not None and ends.size and int(ends[-1]) > length:
+        raise InputError(f"annotation {source}: a gene on {contig} ends at {int(ends[-1]):,}, "
+                         f"past the end of {contig} ({length:,} bp in the reference FASTA): "
+                         "the annotation is of another genome build. Use the annotation of "
+                         "the FASTA's build.")
+
+
 class StrandAnnotation:
     """Gene intervals per contig and strand, queried by position (vectorised)."""
 
@@ -68,18 +77,22 @@ class StrandAnnotation:
             state += minus.covered(positions) * MINUS_ONLY
         return state
 
-    def renamed(self, resolve: Callable[[str], str | None]) -> StrandAnnotation:
+    def renamed(self, resolve: Callable[[str], str | None],
+                lengths: Mapping[str, int] | None = None) -> StrandAnnotation:
         """The same annotation with contigs renamed to the FASTA's names.
 
         Contigs the FASTA lacks are dropped with a warning naming them; when none is left, the
         annotation cannot describe any mutation (every one would count as untranscribed), so
-        that is an error naming the contigs and the likely fix.
+        that is an error naming the contigs and the likely fix. A gene ending past its
+        contig's end in ``lengths`` (the FASTA's) is an error: the annotation is of another
+        genome build, and its strands would be wrong wherever the builds differ.
         """
         merged: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
         unknown = set()
         for (contig, strand), spans in self._intervals.items():
             name = resolve(contig)
             if name is not None:
+                _check_within(self.source, contig, spans.ends, (lengths or {}).get(name))
                 merged.setdefault((name, strand), []).append((spans.starts, spans.ends))
             else:
                 unknown.add(contig)
