@@ -20,6 +20,7 @@ import pysam
 import pytest
 
 from sigforge.genomics import read_catalog, read_vcf
+from sigforge.genomics.accounting import LOG_TEXT_COLUMNS
 from sigforge.io import InputError, read_table
 from tests.robustness._harness import (
     Outcome,
@@ -82,7 +83,7 @@ def _refused(outcome: Outcome, out: Path, *fragments: str) -> None:
 
 def _log(out: Path) -> dict[str, dict[str, int]]:
     """Each sample's nonzero counts in ``catalog_log.tsv`` (source left out)."""
-    log = read_table(out / "catalog_log.tsv").drop(columns="source")
+    log = read_table(out / "catalog_log.tsv").drop(columns=list(LOG_TEXT_COLUMNS))
     return {str(sample): {str(k): int(v) for k, v in row.items() if v}
             for sample, row in log.iterrows()}
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from sigforge.genomics.accounting import LOG_TEXT_COLUMNS
 from sigforge.genomics.samplesheet import read_sample_sheet
 from sigforge.io import read_table
 from tests.robustness._harness import Outcome, assert_clear_error, assert_nothing_written, run_cli
@@ -60,7 +61,7 @@ def _catalog(capsys: pytest.CaptureFixture[str], fasta: Path, out: Path, *inputs
 
 def _log(out: Path) -> dict[str, int]:
     """The one sample's nonzero counts in ``catalog_log.tsv``."""
-    row = read_table(out / "catalog_log.tsv").drop(columns="source").iloc[0]
+    row = read_table(out / "catalog_log.tsv").drop(columns=list(LOG_TEXT_COLUMNS)).iloc[0]
     return {str(k): int(v) for k, v in row.items() if v}
 
 
@@ -326,3 +327,41 @@ def test_a_bed_is_read_by_content_not_by_name(tmp_path: Path) -> None:
     xz.write_bytes(lzma.compress(lines.encode()))
     with pytest.raises(InputError, match=r"xz-compressed.*xz -dc .*roi\.bed\.xz \| gzip"):
         read_regions(xz)
+
+
+# --- what the counts were made against ------------------------------------------------------
+
+def test_merge_catalogs_names_samples_counted_on_another_build_or_assay(
+        tmp_path: Path, fasta: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    """catalog_log.tsv records the FASTA (name and a digest of its contig lengths) and the
+    assay (genome, or the regions BED and a digest of its intervals); merge-catalogs used to
+    join a panel's catalog with a genome's, or catalogs of two builds, without a word."""
+    other_build = make_fasta({"chr1": CHR1 + "ACGT"}, name="other.fa")
+    (tmp_path / "panel.bed").write_text("chr1\t0\t40\n")
+    runs = {"a": (fasta, []), "b": (fasta, []), "build": (other_build, []),
+            "panel": (fasta, ["--regions", str(tmp_path / "panel.bed")])}
+    for name, (reference, extra) in runs.items():
+        vcf = tmp_path / f"{name}.vcf"
+        vcf.write_text(_vcf_text(_snvs(5, 11, 20 + len(name)),
+                                 [*HEADER[:2], HEADER[2].replace("TUMOUR", name)]))
+        assert _catalog(capsys, reference, tmp_path / name, "--vcf", str(vcf), *extra).code == 0
+    logs = {name: read_table(tmp_path / name / "catalog_log.tsv").iloc[0] for name in runs}
+    assert logs["a"]["reference"] == logs["b"]["reference"] != logs["build"]["reference"]
+    assert logs["a"]["reference"].startswith(f"{fasta.name}:")
+    assert logs["a"]["assay"] == "genome" and logs["panel"]["assay"].startswith("panel.bed:")
+    for pair, warned in ((("a", "b"), None), (("a", "build"), "reference FASTAs"),
+                         (("a", "panel"), "assays (targeted regions)")):
+        caplog.clear()
+        out = tmp_path / "merged" / "_".join(pair)
+        with caplog.at_level(logging.WARNING):
+            outcome = run_cli(capsys, "merge-catalogs", "--inputs",
+                              *(str(tmp_path / name) for name in pair), "--out", str(out))
+        assert outcome.code == 0, outcome.err
+        if warned is None:
+            assert "different" not in caplog.text
+        else:
+            assert f"counted on different {warned}" in caplog.text
+        merged = read_table(out / "catalog_log.tsv")
+        assert list(merged[["reference", "assay"]].itertuples(index=False)) == [
+            tuple(logs[name][["reference", "assay"]]) for name in pair]

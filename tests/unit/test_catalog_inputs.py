@@ -11,6 +11,7 @@ import pytest
 
 from sigforge.cli import main
 from sigforge.genomics import read_catalog
+from sigforge.genomics.accounting import LOG_TEXT_COLUMNS
 from sigforge.genomics.catalog import check_catalog_config
 from sigforge.genomics.contexts import dbs78_label, id83_label
 from sigforge.io import InputError, read_table
@@ -88,7 +89,7 @@ def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
     assert (log["counted_SBS96"], log["counted_DBS78"], log["counted_ID83"]) == (1, 2, 2)
     assert (log["in_dbs"], log["mnv"], log["symbolic"], log["complex"]) == (1, 1, 4, 1)
     assert (log["no_change"], log["ambiguous_base"]) == (3, 1)
-    reasons = log.drop(["source", "variants_read", "counted_SBS96", "counted_DBS78",
+    reasons = log.drop([*LOG_TEXT_COLUMNS, "variants_read", "counted_SBS96", "counted_DBS78",
                         "counted_ID83"])
     assert log["variants_read"] == 16 == 5 + reasons.sum() - log["also_in_sbs"]
     assert log["also_in_sbs"] == 0

@@ -21,7 +21,9 @@ from sigforge.cli.catalog_checks import (
     check_distinct_sources,
     check_no_repeats,
     read_sample_dir,
+    warn_mixed_fingerprints,
 )
+from sigforge.genomics.accounting import LOG_TEXT_COLUMNS
 from sigforge.io import (
     InputError,
     discard_output,
@@ -113,6 +115,7 @@ def _log_sample(result: Any) -> None:
 
 def catalog(args: argparse.Namespace) -> None:
     """``sigforge catalog``: count each input's variants into the requested catalogs."""
+    from sigforge.genomics.accounting import log_fingerprints
     from sigforge.genomics.catalog import assemble_cohort, count_table
     from sigforge.genomics.genome import ReferenceGenome
     from sigforge.genomics.variants import collect_inputs, read_input
@@ -154,7 +157,8 @@ def catalog(args: argparse.Namespace) -> None:
     genome.close()
     _check_unique([(s.sample, s.source) for s in samples], args.sample_from_filename)
     _check_file_stems(samples)
-    catalogs, log = assemble_cohort(samples, options.contexts)
+    catalogs, log = assemble_cohort(samples, options.contexts, log_fingerprints(
+        args.reference, genome.lengths, options.regions))
     for context, frame in catalogs.items():
         write_matrix(frame, out / f"{context}.tsv", integer=True)
     write_table(log, out / "catalog_log.tsv")
@@ -305,8 +309,9 @@ def merge_catalogs(args: argparse.Namespace) -> None:
                            [catalogs for catalogs, _ in parts], args.allow_identical)
     merged = {context: pd.concat([catalogs[context] for catalogs, _ in parts], axis=1)
               for context in contexts}
+    warn_mixed_fingerprints(folders, [log for _, log in parts])
     logs = pd.concat([log for _, log in parts])
-    count_columns = [c for c in logs.columns if c != "source"]
+    count_columns = [c for c in logs.columns if c not in LOG_TEXT_COLUMNS]
     logs[count_columns] = logs[count_columns].fillna(0).astype(np.int64)
     for context, cohort in merged.items():
         write_matrix(cohort, out / f"{context}.tsv", integer=True)

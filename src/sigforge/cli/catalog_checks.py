@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sigforge.genomics.accounting import LOG_TEXT_COLUMNS
 from sigforge.genomics.tables import read_catalog
 from sigforge.io import InputError, file_identity, read_table
 
@@ -70,7 +71,7 @@ def _read_sample_log(folder: Path) -> pd.DataFrame:
     # then match no catalog column.
     log.index = pd.Index(pd.read_csv(path, sep="\t", usecols=[0], dtype=str,
                                      keep_default_na=False).iloc[:, 0], name=log.index.name)
-    counts = log.drop(columns=[c for c in ("source",) if c in log.columns])
+    counts = log.drop(columns=[c for c in LOG_TEXT_COLUMNS if c in log.columns])
     numeric = counts.apply(pd.to_numeric, errors="coerce")
     bad = numeric.isna() | (numeric != numeric.round())
     if "source" not in log.columns or "variants_read" not in log.columns or bad.any().any():
@@ -210,3 +211,25 @@ def _check_not_twins(one: tuple[str, Path, dict[str, pd.DataFrame]],
                          "--allow-identical.")
     logger.warning("%s? They may also be distinct samples with the same mutations; merged "
                    "both.", message)
+
+
+def warn_mixed_fingerprints(folders: list[Path], logs: list[pd.DataFrame]) -> None:
+    """Warn when the per-sample logs say their counts were made on other reference builds or
+    over other assays (a panel's regions beside whole genomes): their channel frequencies
+    differ by the sequence composition counted, which a discovery on the merged cohort
+    would take for a signature. Logs without the columns (older runs) are left out."""
+    for column, what, fix in (
+            ("reference", "reference FASTAs (builds: other contig lengths)",
+             "Count every sample against one FASTA, or keep the builds' cohorts apart."),
+            ("assay", "assays (targeted regions)",
+             "Merge one assay's catalogs, or refit each assay with its own opportunities "
+             "(refit --assay regions).")):
+        seen: dict[str, list[str]] = {}
+        for folder, log in zip(folders, logs, strict=True):
+            for value in log.get(column, pd.Series(dtype=str)).astype(str):
+                seen.setdefault(value, []).append(str(folder))
+        if len(seen) > 1:
+            parts = "; ".join(f"{value} ({len(where)} sample(s), e.g. {where[0]})"
+                              for value, where in seen.items())
+            logger.warning("the catalogs were counted on different %s: %s. %s", what, parts,
+                           fix)

@@ -86,6 +86,7 @@ class Patient(NamedTuple):
 
 def patient_catalog(args: argparse.Namespace) -> Patient:
     """Per-patient mode: count the VCF into an SBS96 catalog in memory, keeping its variants."""
+    from sigforge.genomics.accounting import log_fingerprints
     from sigforge.genomics.catalog import assemble_cohort, count_sample
     from sigforge.genomics.genome import ReferenceGenome
     from sigforge.genomics.samplesheet import file_stems
@@ -109,7 +110,8 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
                           all_filters=args.all_filters, contexts=contexts, keep_variants=True,
                           regions=targets)
     genome.close()
-    catalogs, log = assemble_cohort([result], contexts)
+    catalogs, log = assemble_cohort([result], contexts, log_fingerprints(
+        args.reference, genome.lengths, targets))
     counts = catalogs["SBS96"]
     if int(counts.to_numpy().sum()) == 0:
         doublets, indels = (int(catalogs[c].to_numpy().sum()) for c in ("DBS78", "ID83"))

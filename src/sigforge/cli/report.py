@@ -196,9 +196,12 @@ _MAX_COUNT = 2**53
 
 
 def _check_log_counts(log: pd.DataFrame, path: Path, catalog_dir: Path) -> pd.DataFrame:
-    """The log's count columns (every column but 'source') as whole numbers >= 0; the first
+    """The log's count columns (every column but the text ones: source, reference, assay)
+    as whole numbers >= 0; the first
     other cell (text, empty, negative, fractional) is named by line, sample and column."""
-    for column in [c for c in log.columns if c != "source"]:
+    from sigforge.genomics.accounting import LOG_TEXT_COLUMNS
+
+    for column in [c for c in log.columns if c not in LOG_TEXT_COLUMNS]:
         values = log[column]
         numbers = pd.to_numeric(values.astype(str).str.strip(), errors="coerce")
         valid = (numbers.notna() & (numbers >= 0) & (numbers <= _MAX_COUNT)

@@ -7,8 +7,11 @@ the accounting identity and the order of the checks).
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,6 +45,36 @@ COUNTED = 0
 KIND_SNV, KIND_DBS, KIND_INDEL, KIND_MNV, KIND_COMPLEX, KIND_SYMBOLIC, KIND_NO_CHANGE = range(7)
 KIND_REASON = {KIND_MNV: "mnv", KIND_COMPLEX: "complex", KIND_SYMBOLIC: "symbolic",
                KIND_NO_CHANGE: "no_change"}
+
+#: Text columns of ``catalog_log.tsv`` (every other column is a count): the input file, and
+#: what the counts were made against (:func:`log_fingerprints`).
+LOG_TEXT_COLUMNS = ("source", "reference", "assay")
+
+
+def _digest(text: str) -> str:
+    """The first 12 hex digits of the SHA-256 of ``text``."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def log_fingerprints(reference: str | Path, lengths: Mapping[str, int],
+                     regions: TargetRegions | None) -> dict[str, str]:
+    """The log's ``reference`` and ``assay`` cells: what a sample's counts were made against.
+
+    ``reference`` is the FASTA's file name and a digest of its sorted contig lengths (two
+    builds differ in them; contig names are left out, since chr1/1 aliases count alike);
+    ``assay`` is ``genome``, or the regions BED's file name and a digest of its merged
+    intervals. ``merge-catalogs`` compares them: samples counted on other builds or over
+    other regions have other channel frequencies, which a discovery would take for a
+    signature.
+    """
+    build = _digest(",".join(str(n) for n in sorted(lengths.values())))
+    assay = "genome"
+    if regions is not None:
+        spans = ";".join(f"{contig}:{','.join(map(str, starts))}:{','.join(map(str, ends))}"
+                         for contig, (starts, ends) in sorted(regions.intervals.items()))
+        assay = f"{Path(regions.path).name}:{_digest(spans)}"
+    return {"reference": f"{Path(reference).name}:{build}", "assay": assay}
+
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ may be lower than ``counted_SBS96``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -164,7 +164,8 @@ def count_sample(vcf_path: str | Path, genome: ReferenceGenome, *, sample: str,
     return result
 
 
-def assemble_cohort(samples: Sequence[SampleCatalog], contexts: Sequence[str] = ("SBS96",)
+def assemble_cohort(samples: Sequence[SampleCatalog], contexts: Sequence[str] = ("SBS96",),
+                    fingerprints: Mapping[str, str] | None = None
                     ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Stack per-sample counts into one catalog per context and a per-sample log.
 
@@ -173,10 +174,11 @@ def assemble_cohort(samples: Sequence[SampleCatalog], contexts: Sequence[str] = 
     catalogs : dict of DataFrame
         Per context, (n_channels, n_samples) int64 indexed by channel label.
     log : DataFrame
-        One row per sample: source, variants_read, counted_<context> for SBS96, DBS78, ID83
-        (and SBS1536/SBS288 when requested), also_in_sbs (SNVs counted a second time in SBS
-        by ``multi_snvs_in_sbs``; not part of the accounting identity), one column per skip
-        reason.
+        One row per sample: source, the ``fingerprints`` (``reference`` and ``assay`` of
+        :func:`~sigforge.genomics.accounting.log_fingerprints`, when given), variants_read,
+        counted_<context> for SBS96, DBS78, ID83 (and SBS1536/SBS288 when requested),
+        also_in_sbs (SNVs counted a second time in SBS by ``multi_snvs_in_sbs``; not part of
+        the accounting identity), one column per skip reason.
     """
     names = [s.sample for s in samples]
     if len(set(names)) != len(names):
@@ -198,4 +200,6 @@ def assemble_cohort(samples: Sequence[SampleCatalog], contexts: Sequence[str] = 
              "also_in_sbs": s.counted_by_kind["also_in_sbs"],
              **{r: s.skipped[r] for r in SKIP_REASONS}} for s in samples]
     log = pd.DataFrame(rows, columns=["sample", *columns]).set_index("sample")
+    for place, (column, value) in enumerate((fingerprints or {}).items(), start=1):
+        log.insert(place, column, value)
     return catalogs, log
