@@ -104,6 +104,23 @@ def test_replicates_out_is_a_folder(tmp_path: Path, catalog: Path,
     assert_clear_error(outcome, str(folder), "a folder of that name exists")
 
 
+
+@pytest.mark.parametrize(("first", "count", "fragment"), [
+    ("9223372036854775807", "2", "first replicate index: a whole number from 0 to 9,999"),
+    ("99999999999999999999", "1", "from 0 to 9,999"),  # both were internal errors (overflow)
+    ("0", "100000", "replicates in this chunk: a whole number from 1 to 10,000"),
+    ("9990", "20", "would reach replicate 10009"),
+])
+def test_replicates_indices_beyond_any_run_are_refused(
+        first: str, count: str, fragment: str, tmp_path: Path, catalog: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _forbid_work(monkeypatch)
+    out = tmp_path / "chunk.npz"
+    outcome = run_cli(capsys, "replicates", "--catalog", str(catalog), "--k", "2", "--first",
+                      first, "--count", count, "--out", str(out))
+    assert_clear_error(outcome, fragment)
+    assert not out.exists()
+
 @pytest.mark.parametrize("command", ["extract", "catalog", "prepare-matrix"])
 def test_read_only_out(command: str, tmp_path: Path, catalog: Path, matrix: Path,
                        read_only_dir: Path, capsys: pytest.CaptureFixture[str],
@@ -235,8 +252,10 @@ def test_samples_differing_after_a_dot_get_their_own_figures(tmp_path: Path) -> 
     (["--ranks", "0"], ["ranks must be >= 1"]),
     (["--ranks", "two"], ["expected ranks like '2-8'"]),
     (["--ranks", "2", "--replicates", "0"], ["from 2 to 10,000", "got '0'"]),
-    (["--ranks", "2", "--replicates-per-chunk", "0"], ["chunk size >= 1"]),
-    (["--ranks", "2", "--threads", "0"], ["--threads", "got 0"]),
+    (["--ranks", "2", "--replicates-per-chunk", "0"], ["replicates per chunk", "got '0'"]),
+    (["--ranks", "2", "--threads", "0"], ["--threads", "got '0'"]),
+    (["--ranks", "2", "--threads", "99999999999999999999"],  # an internal error (overflow)
+     ["--threads", "from 1 to 1,024"]),
     (["--ranks", "2", "--max-iter", "0"], ["--max-iter", "from 1 to 10,000,000", "got '0'"]),
     (["--ranks", "2", "--max-iter", "100000000"], ["--max-iter", "got '100000000'"]),
     (["--ranks", "2", "--min-iter", "-1"], ["--min-iter", "from 0 to", "got '-1'"]),

@@ -132,6 +132,8 @@ MAX_RANK = 1000
 #: Most bootstrap replicates per rank a discovery command accepts (SigProfilerExtractor's
 #: default is 100; thousands already take hours).
 MAX_REPLICATES = 10_000
+#: The most worker processes a command starts (``--threads``): beyond any machine's cores.
+MAX_THREADS = 1_024
 #: Largest iteration cap a factorisation accepts (SigProfilerExtractor's default cap is
 #: 1,000,000; fits stop at convergence long before).
 MAX_ITERATIONS = 10_000_000

@@ -23,11 +23,14 @@ import pandas as pd
 import sigforge
 from sigforge._validation import check_rank
 from sigforge.cli._common import (
+    MAX_REPLICATES,
+    MAX_THREADS,
     add_command,
     add_generic,
     add_seed,
     add_skip_options,
     catalog_name,
+    count_type,
     field_default,
     parse_ranks,
     read_input_catalog,
@@ -117,8 +120,10 @@ def replicates(args: argparse.Namespace) -> None:
     """``sigforge replicates``: one chunk of resampled factorisations, saved as ``.npz``."""
     from sigforge.discovery.skip import skipped_chunk
 
-    if args.first < 0 or args.count < 1:
-        raise InputError(f"expected --first >= 0 and --count >= 1, got {args.first}, {args.count}.")
+    if args.first + args.count > MAX_REPLICATES:
+        raise InputError(f"--first {args.first} --count {args.count}: the chunk would reach "
+                         f"replicate {args.first + args.count - 1}, but a rank has at most "
+                         f"{MAX_REPLICATES:,} replicates (indices 0 to {MAX_REPLICATES - 1}).")
     matrix, skipped = _discovery_input(args)
     if skipped is not None:
         save_arrays(args.out, **skipped_chunk(args.k, skipped))
@@ -318,8 +323,6 @@ def extract(args: argparse.Namespace) -> None:
     """``sigforge extract``: replicates, consensus and rank choice in one process pool; with
     --groups, per group and then merged (:mod:`sigforge.cli.groups`)."""
     rule = _rank_rule(args)
-    if args.threads < 1:
-        raise InputError(f"--threads: expected at least 1, got {args.threads}.")
     if rule.fixed_rank is not None and rule.fixed_rank not in args.ranks:
         raise InputError(f"--fixed-rank {rule.fixed_rank} is not among --ranks "
                          f"{args.ranks}; widen --ranks or change --fixed-rank.")
@@ -393,8 +396,12 @@ def _add_stage_parsers(subparsers: Any) -> None:
     p = add_command(subparsers, "replicates", replicates)
     p.add_argument("--catalog", required=True, help="the catalog to factor")
     p.add_argument("--k", type=int, required=True, help="rank")
-    p.add_argument("--first", type=int, required=True, help="first replicate index")
-    p.add_argument("--count", type=int, required=True, help="replicates in this chunk")
+    p.add_argument("--first", required=True,
+                   type=count_type(0, MAX_REPLICATES - 1, "the chunk's first replicate index"),
+                   help="first replicate index (0-based)")
+    p.add_argument("--count", required=True,
+                   type=count_type(1, MAX_REPLICATES, "replicates in this chunk"),
+                   help="replicates in this chunk")
     add_nmf_options(p)
     p.add_argument("--out", required=True, help="output .npz")
 
@@ -435,9 +442,10 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--catalog", required=True, help="the catalog (features x samples) to factor")
     p.add_argument("--ranks", type=parse_ranks, required=True, help="ranks tried, e.g. 1-12")
     add_run_options(p)
-    p.add_argument("--replicates-per-chunk", type=int, default=25,
+    p.add_argument("--replicates-per-chunk", default=25,
+                   type=count_type(1, MAX_REPLICATES, "replicates per chunk"),
                    help="replicates per batched solve (the workflow's job size)")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--threads", default=1, type=count_type(1, MAX_THREADS, "worker processes"),
                    help="cores: worker processes of one solver thread each (1: this "
                         "process, one thread)")
     p.add_argument("--groups", default=None, metavar="FILE",

@@ -18,7 +18,9 @@ import pandas as pd
 
 from sigforge import __version__
 from sigforge.cli._common import (
+    MAX_THREADS,
     add_command,
+    count_type,
     fact_text,
     field_default,
     require_files,
@@ -356,8 +358,6 @@ def report(args: argparse.Namespace) -> None:
     """``sigforge report``: the cohort HTML page and one page per sample."""
     from sigforge.report.cohort import write_reports
 
-    if args.threads is not None and args.threads < 1:
-        raise InputError(f"--threads must be at least 1, got {args.threads}.")
     data, stems = _load_cohort_data(args)
     path = write_reports(data, Path(args.out), stems, workers=args.threads)
     logger.info("cohort report: %s", path)  # as given: identical runs write identical logs
@@ -465,6 +465,7 @@ def add_parsers(subparsers: Any) -> None:
                         "the reference tables the signatures are matched to")
     p.add_argument("--opportunities", default=None, metavar="FILE",
                    help="with --assay regions: the table of 'sigforge opportunities'")
-    p.add_argument("--threads", type=int, default=None,
+    p.add_argument("--threads", default=None,
+                   type=count_type(1, MAX_THREADS, "processes drawing pages"),
                    help="processes drawing patient pages (default: the CPUs allowed, at most 8)")
     p.add_argument("--out", required=True, help="output directory")
