@@ -22,7 +22,7 @@ from tests.conftest import write_fasta
 from sigforge.genomics.genome import index_fasta, largest_contig
 from sigforge.genomics.reference import load_reference
 from sigforge.io import InputError, write_matrix
-from sigforge.workflow import checks, flags, resources, targets
+from sigforge.workflow import checks, flags, resources, stale, targets
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = yaml.safe_load((REPO / "config/config.yaml").read_text())
@@ -401,26 +401,54 @@ def test_unknown_tumour_type_fails_before_any_job() -> None:
         checks.check_tumour_type("Liver-HC")
 
 
+PAGE = '<!DOCTYPE html><html><head><meta name="generator" content="sigforge"></head></html>'
+
+
 def test_outputs_of_samples_left_out_of_the_sheet_are_removed(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    for stem in ("S1", "S2", "S10"):
+    for stem in ("S1", "S2", "S10", "S1_B"):
         (out / "catalogs/samples" / stem).mkdir(parents=True)
-        (out / "patients" / stem).mkdir(parents=True)
-        (out / "patients" / f"{stem}.html").write_text("page")
+        (out / "catalogs/samples" / stem / "SBS96.tsv").write_text("counts")
+        (out / "patients" / stem / "DBS78").mkdir(parents=True)
+        (out / "patients" / stem / "exposures.tsv").write_text("table")
+        (out / "patients" / stem / "DBS78/exposures.tsv").write_text("table")
+        (out / "patients" / f"{stem}.html").write_text(PAGE)
         (out / "report/patients").mkdir(parents=True, exist_ok=True)
-        (out / "report/patients" / f"{stem}.html").write_text("page")
+        (out / "report/patients" / f"{stem}.html").write_text(PAGE)
         (out / "figures/patients").mkdir(parents=True, exist_ok=True)
         (out / "figures/patients" / f"{stem}_spectrum.png").write_text("png")
+        (out / "figures/patients" / f"{stem}_DBS78.svg").write_text("svg")
     (out / "patients/notes.txt").write_text("a user's file is not ours to delete")
-    notes = checks.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=True)
-    assert len(notes) == 1 and "5 output(s)" in notes[0] and "a real run deletes" in notes[0]
+    notes = stale.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=True)
+    assert len(notes) == 1 and "12 output(s)" in notes[0] and "a real run deletes" in notes[0]
     assert (out / "patients/S2.html").exists()
-    checks.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=False)
+    stale.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=False)
     left = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert left == ["figures/patients/S10_spectrum.png", "figures/patients/S1_spectrum.png",
-                    "patients/S1.html", "patients/S10.html", "patients/notes.txt",
-                    "report/patients/S1.html", "report/patients/S10.html"]
-    assert checks.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=False) == []
+    kept = [f"{folder}/{stem}{name}" for stem in ("S1", "S10") for folder, name in (
+        ("catalogs/samples", "/SBS96.tsv"), ("figures/patients", "_DBS78.svg"),
+        ("figures/patients", "_spectrum.png"), ("patients", ".html"),
+        ("patients", "/DBS78/exposures.tsv"), ("patients", "/exposures.tsv"),
+        ("report/patients", ".html"))]
+    assert left == sorted([*kept, "patients/notes.txt"])  # S1_B's figures went, not S1's
+    assert stale.remove_stale_outputs(str(out), ["S1", "S10"], dry_run=False) == []
+
+
+def test_what_the_workflow_did_not_write_is_never_removed(tmp_path: Path) -> None:
+    """An outdir whose patients/ folders hold the input VCFs (and a page a user wrote) lost
+    them when the sheet no longer named those folders' samples."""
+    out = tmp_path / "proj"
+    inputs = out / "patients/pid001"
+    inputs.mkdir(parents=True)
+    (inputs / "tumour.vcf").write_text("##fileformat=VCFv4.2\n")
+    (out / "catalogs/samples/old").mkdir(parents=True)
+    (out / "catalogs/samples/old/SBS96.tsv").write_text("counts")
+    (out / "catalogs/samples/old/mine.txt").write_text("notes")
+    (out / "patients/summary.html").write_text("<html>a user's page</html>")
+    notes = stale.remove_stale_outputs(str(out), ["T1"], dry_run=False)
+    assert (inputs / "tumour.vcf").exists() and (out / "patients/summary.html").exists()
+    assert (out / "catalogs/samples/old/SBS96.tsv").exists()
+    assert len(notes) == 1 and "left alone 3 path(s)" in notes[0]
+    assert "patients/pid001" in notes[0] and "Move them out of" in notes[0]
 
 
 def test_check_inputs_names_a_folder_given_as_a_vcf(tmp_path: Path) -> None:

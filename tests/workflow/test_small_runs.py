@@ -56,14 +56,15 @@ def test_two_outdirs_in_one_checkout_never_mix(tmp_path: Path) -> None:
     assert not (shared / "results/b/patients/S01.html").exists()
 
 
-def test_a_context_too_thin_to_factor_is_skipped_not_failed(tmp_path: Path) -> None:
-    """Five samples of which one has doublets: DBS78 cannot be factored at rank 3, so its
-    discovery says why, its refits list zeros (the reference refit still runs) and the report
-    shows the reason; the run succeeds and SBS96 and ID83 are factored as usual."""
-    workdir = copy_workflow(tmp_path / "wf")
-    stems = ["S07", "S09", "S12", "S13", "S16"]  # only S07 has doublets in the example
-    (workdir / "config/samples.tsv").write_text(
-        "sample_id\tvcf\n" + "".join(f"{s}\tresources/example/vcfs/{s}.vcf\n" for s in stems))
+THIN_STEMS = ["S07", "S09", "S12", "S13", "S16"]  # only S07 has doublets in the example
+
+
+@pytest.fixture(scope="module")
+def thin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished run of five samples, small settings (the tests below use it in order)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("thin") / "wf")
+    (workdir / "config/samples.tsv").write_text("sample_id\tvcf\n" + "".join(
+        f"{s}\tresources/example/vcfs/{s}.vcf\n" for s in THIN_STEMS))
     config = yaml.safe_load((workdir / "config/config.yaml").read_text())
     config["extract"].update({"ranks": {"min": 2, "max": 3}, "replicates": 4,
                               "replicates_per_chunk": 4})
@@ -72,6 +73,14 @@ def test_a_context_too_thin_to_factor_is_skipped_not_failed(tmp_path: Path) -> N
     (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
     run = snakemake(workdir, "--cores", "2")
     assert run.returncode == 0, run.stdout[-3000:]
+    return workdir
+
+
+def test_a_context_too_thin_to_factor_is_skipped_not_failed(thin: Path) -> None:
+    """Five samples of which one has doublets: DBS78 cannot be factored at rank 3, so its
+    discovery says why, its refits list zeros (the reference refit still runs) and the report
+    shows the reason; the run succeeds and SBS96 and ID83 are factored as usual."""
+    workdir = thin
     provenance = read_json(workdir / "results/extract/DBS78/provenance.json")
     assert provenance["skipped"].startswith("only 1 sample(s) have a mutation")
     assert provenance["chosen_rank"] is None
@@ -115,3 +124,31 @@ def test_restrict_to_restricts_each_reference_refit_to_its_own_names(tmp_path: P
                                       sep="\t", index_col=0).columns)
     assert names("patients/S01/exposures.tsv") == ["SBS4", "SBS13"]
     assert names("patients/S01/DBS78/exposures.tsv") == ["DBS2"]
+
+
+def test_stale_outputs_go_in_a_real_run_only_and_never_what_the_workflow_did_not_write(
+        thin: Path) -> None:
+    """S16 leaves the sheet: --summary and --lint (which parse the Snakefile as a run does)
+    delete nothing, a dry run names what a real run deletes, the real run deletes S16's
+    outputs; a folder under patients/ that holds a user's files (here input VCFs kept beside
+    the results) is named and left alone, where it used to be deleted with its VCFs."""
+    results = thin / "results"
+    kept = results / "patients/old_cohort"
+    kept.mkdir()
+    shutil.copy(thin / "resources/example/vcfs/S01.vcf", kept / "tumour.vcf")
+    (thin / "config/samples.tsv").write_text("sample_id\tvcf\n" + "".join(
+        f"{s}\tresources/example/vcfs/{s}.vcf\n" for s in THIN_STEMS[:-1]))
+    gone = [results / "patients/S16.html", results / "patients/S16",
+            results / "catalogs/samples/S16", results / "report/patients/S16.html",
+            results / "figures/patients/S16_spectrum.png"]
+    for mode in ("--summary", "--lint"):
+        assert snakemake(thin, mode, "--cores", "1").returncode == 0
+        assert all(path.exists() for path in gone), mode
+    dry = snakemake(thin, "-n", "--cores", "1")
+    assert "a real run deletes them" in dry.stdout and "results/patients/S16.html" in dry.stdout
+    assert all(path.exists() for path in gone)
+    run = snakemake(thin, "--cores", "2")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert not any(path.exists() for path in gone)
+    assert "left alone 1 path(s)" in run.stdout and (kept / "tumour.vcf").is_file()
+    assert (results / "patients/S13.html").is_file()

@@ -16,6 +16,7 @@ from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
 from sigforge.workflow import checks, config_numbers, configs, flags, resources, targets
 from sigforge.workflow import groups as grouping
+from sigforge.workflow import stale
 
 
 def checked(step, *args, **kwargs):
@@ -198,22 +199,40 @@ def final_targets():
     return products + discovery_products()
 
 
+def stale_outputs(dry_run):
+    """Remove the outputs of samples no longer in the sheet and of a grouping it no longer
+    has (a dry run only names them); the lines saying so."""
+    if MODE != "vcf":
+        return []
+    notes = stale.remove_stale_outputs(OUT, list(SAMPLES["stem"]), dry_run=dry_run)
+    return notes + grouping.remove_stale_group_outputs(OUT, CATALOGS, GROUPS and list(GROUPS),
+                                                       dry_run=dry_run)
+
+
 def checked_intermediates():
-    """Delete damaged chunk, CV and metrics files, the outputs of samples no longer in the
-    sheet and of a grouping it no longer has (main process only), saying so on stderr."""
+    """Delete damaged chunk, CV and metrics files so that Snakemake rebuilds them (main
+    process only; a dry run names them), and in a dry run name the stale outputs a real run
+    removes when it starts (see ``onstart`` below), saying so on stderr."""
     if not MAIN:
         return
     dry_run = bool(workflow.dryrun) or checks.dry_run_requested(sys.argv[1:])
     notes = checks.discard_damaged(targets.intermediates(discovery_products()), dry_run=dry_run)
-    if MODE == "vcf":
-        notes += checks.remove_stale_outputs(OUT, list(SAMPLES["stem"]), dry_run=dry_run)
-        notes += grouping.remove_stale_group_outputs(OUT, CATALOGS, GROUPS and list(GROUPS),
-                                                     dry_run=dry_run)
+    if dry_run:
+        notes += stale_outputs(dry_run=True)
     for note in notes:
         print(note, file=sys.stderr)
 
 
 checked_intermediates()
+
+
+# Stale outputs go only when jobs are about to run: Snakemake calls onstart in a real run
+# alone (never in a dry run, --summary, --dag, --lint or --unlock), after it has locked the
+# working directory (a second run the lock refuses deletes nothing).
+onstart:
+    if MAIN:
+        for note in stale_outputs(dry_run=False):
+            print(note, file=sys.stderr)
 
 
 def catalog_matrix(wildcards):

@@ -6,7 +6,6 @@ import difflib
 import json
 import os
 import re
-import shutil
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -334,51 +333,6 @@ def discard_damaged(paths: list[str], *, dry_run: bool) -> list[str]:
                   else "deleted it; this run rebuilds it")
         notes.append(f"sigforge: intermediate file {name} is damaged ({reason}): {action}.")
     return notes
-
-
-def stale_sample_outputs(outdir: str, stems: Sequence[str]) -> list[Path]:
-    """Per-sample outputs under ``outdir`` of samples no longer in the samples sheet.
-
-    Their catalog folders, patient pages and tables, cohort-report pages and page figures:
-    left in place they would sit beside the current cohort's as if they belonged to it.
-    """
-    keep = set(stems)
-    root = Path(outdir)
-    found = [path for path in sorted((root / "catalogs" / "samples").glob("*"))
-             if path.is_dir() and path.name not in keep]
-    for folder in (root / "patients", root / "report" / "patients"):
-        found += [path for path in sorted(folder.glob("*"))
-                  if (path.stem if path.suffix == ".html" else path.name) not in keep
-                  and (path.is_dir() or path.suffix == ".html")]
-    for folder in (root / "figures" / "patients", root / "report" / "figures" / "patients"):
-        found += [path for path in sorted(folder.glob("*"))
-                  if not any(path.name == stem or path.name.startswith(f"{stem}_")
-                             for stem in keep)]
-    return found
-
-
-def remove_stale_outputs(outdir: str, stems: Sequence[str], *, dry_run: bool) -> list[str]:
-    """Delete the outputs of samples no longer in the sheet (a dry run only names them);
-    return one line saying what went, or nothing."""
-    return delete_stale(stale_sample_outputs(outdir, stems), "of samples no longer in the "
-                        "samples sheet", outdir, dry_run=dry_run)
-
-
-def delete_stale(stale: Sequence[Path], what: str, outdir: str, *, dry_run: bool) -> list[str]:
-    """Delete the files and folders ``stale`` (a dry run only names them); return one line
-    saying what went and why (``what``: whose outputs they are), or nothing."""
-    if not stale:
-        return []
-    if not dry_run:
-        for path in stale:
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
-    shown = ", ".join(str(path) for path in stale[:6]) + (" ..." if len(stale) > 6 else "")
-    action = "a real run deletes them" if dry_run else "deleted"
-    return [f"sigforge: {len(stale)} output(s) {what} ({shown}): {action}, so that {outdir} "
-            "holds this cohort only."]
 
 
 #: Snakemake's short options that take no value, so may share a cluster with -n ("-np").

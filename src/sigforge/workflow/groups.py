@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sigforge.discovery.groups import GROUPS_FOLDER, MERGED_FILES, MERGED_TABLE, group_ranks
 from sigforge.io import InputError
-from sigforge.workflow.checks import delete_stale
+from sigforge.workflow.stale import delete_stale
 from sigforge.workflow.targets import CHOSEN_FILES, discovery_products, report_discovery_files
 
 #: Ranks tried per context and group: {context: {group: [k, ...]}}.
