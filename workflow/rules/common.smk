@@ -205,6 +205,7 @@ def stale_outputs(dry_run):
     if MODE != "vcf":
         return []
     notes = stale.remove_stale_outputs(OUT, list(SAMPLES["stem"]), dry_run=dry_run)
+    notes += stale.remove_stale_context_outputs(OUT, CONTEXTS, dry_run=dry_run)
     return notes + grouping.remove_stale_group_outputs(OUT, CATALOGS, GROUPS and list(GROUPS),
                                                        dry_run=dry_run)
 

@@ -120,6 +120,31 @@ def remove_stale_outputs(outdir: str, stems: Sequence[str], *, dry_run: bool) ->
     return notes
 
 
+def stale_context_outputs(outdir: str, contexts: Sequence[str]) -> list[Path]:
+    """Outputs of mutation types no longer in ``catalog.contexts``: the cohort catalog, the
+    discovery and refit folders, and the patient figures of those types (each sample's own
+    catalog and patient tables go when its jobs rerun with the new contexts). Left in place,
+    the cohort report would show the old type's results beside the current ones."""
+    root = Path(outdir)
+    dropped = [context for context in CATALOG_CONTEXTS if context not in set(contexts)]
+    found = [path for context in dropped
+             for path in (root / "catalogs" / f"{context}.tsv", root / "extract" / context,
+                          root / "refit" / context)
+             if path.exists() and not path.is_symlink()]
+    for folder in (root / "figures" / "patients", root / "report" / "figures" / "patients"):
+        found += [path for path in _entries(folder) if path.is_file() and any(
+            path.name.endswith((f"_{context}.png", f"_{context}.svg")) for context in dropped)]
+    return found
+
+
+def remove_stale_context_outputs(outdir: str, contexts: Sequence[str], *,
+                                 dry_run: bool) -> list[str]:
+    """Delete :func:`stale_context_outputs` (a dry run only names them); one line or none."""
+    return delete_stale(stale_context_outputs(outdir, contexts),
+                        "of mutation types no longer in catalog.contexts", outdir,
+                        dry_run=dry_run)
+
+
 def delete_stale(stale: Sequence[Path], what: str, outdir: str, *, dry_run: bool) -> list[str]:
     """Delete the files and folders ``stale`` (a dry run only names them); return one line
     saying what went and why (``what``: whose outputs they are), or nothing."""
