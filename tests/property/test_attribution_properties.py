@@ -88,3 +88,29 @@ def test_bad_input_is_named(signatures: np.ndarray, exposures: list[float],
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")
                        .replace("[", r"\[")):
         attribute_mutations(signatures, exposures, channels)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["chr1", "1", "chr2"]), st.integers(1, 60)),
+                max_size=40),
+       st.lists(st.tuples(st.sampled_from(["chr1", "chr2", "chrX"]), st.integers(0, 55),
+                          st.integers(1, 12)), max_size=15))
+def test_variants_in_regions_matches_a_brute_force_scan(
+        variants: list[tuple[str, int]], spans: list[tuple[str, int, int]]) -> None:
+    """Every (region, variant) pair whose 1-based POS lies in the 0-based half-open region,
+    contigs compared through the aliases, ordered by region then variant; overlapping and
+    repeated regions and variants included."""
+    import pandas as pd
+
+    from sigforge.genomics.regions import variants_in_regions
+
+    aliases = {"1": "chr1", "chr1": "chr1", "chr2": "chr2"}
+    regions = pd.DataFrame({"chrom": [c for c, _, _ in spans],
+                            "start": [s for _, s, _ in spans],
+                            "end": [s + n for _, s, n in spans]})
+    hits = variants_in_regions(pd.Series([c for c, _ in variants], dtype=object),
+                               pd.Series([p for _, p in variants], dtype=np.int64), regions,
+                               aliases.get)
+    expected = [[r, v] for r, (rc, start, n) in enumerate(spans)
+                for v, (vc, pos) in enumerate(variants)
+                if aliases.get(vc, vc) == aliases.get(rc, rc) and start < pos <= start + n]
+    assert hits.to_numpy().tolist() == expected
