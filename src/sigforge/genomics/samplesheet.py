@@ -1,13 +1,13 @@
-"""Sample names and the file names derived from them.
+"""The samples sheet: one row per sample, read and checked before any job.
 
-A sample's name is kept verbatim in every table and report; its file stem (used in paths such
-as ``results/catalogs/samples/{stem}``) replaces every character outside ``[A-Za-z0-9._-]``
-with ``_`` and, when the result does not start with a letter or digit, is prefixed with ``s``
-(so that no stem is hidden or read as a command-line option). Names whose stems collide
-(compared case-insensitively, for case-insensitive file systems) are rejected. The samples
-sheet is stricter: a name that reads as a path (``../x``, ``a/b``) is rejected there rather
-than silently rewritten, because users expect the sample name they typed to be a file name of
-the results.
+The samples sheet is tab-separated, with the columns ``sample_id`` and ``vcf``, optionally
+``vcf_sample`` and ``group``, and no others (a misspelled column is named with a "did you
+mean"). Lines starting with '#' above the header are comments; below it, a line starting with
+'#' that holds a tab reads as a commented-out row (or a sample_id starting with '#') and is
+refused with its line, while one without a tab is a comment. Sample names that are the label
+column of a table the sample becomes a column of (``MutationType``, ``Signature``,
+``Feature``) are refused, and so is a name whose stem is another's plus ``.html``
+(``patients/P1.html`` would be both a page and a folder).
 
 An optional ``group`` column stratifies discovery (each group is factored on its own, then the
 groups' signatures are merged): when the column is present every row needs a group, and a
@@ -17,91 +17,103 @@ names a folder of the results.
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
-import re
-from collections.abc import Sequence
+import unicodedata
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
-from sigforge._validation import PLAIN_NAME_MAX, is_plain_name, plain_name_example
+from sigforge._validation import (
+    PLAIN_NAME_MAX,
+    is_plain_name,
+    plain_name_example,
+)
+from sigforge.genomics.sample_names import (
+    LABEL_COLUMNS,
+    MAX_NAME_LENGTH,
+    check_path_safe,
+    check_sample_name,
+    file_stem,
+    file_stems,
+    same_text,
+    same_text_message,
+)
 from sigforge.io import InputError, file_identity
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+__all__ = [  # the name checks live in sample_names; the sheet's callers find them here too
+    "GROUP_COLUMN", "LABEL_COLUMNS", "MAX_NAME_LENGTH", "REQUIRED_COLUMNS", "SHEET_COLUMNS",
+    "check_group_name", "check_path_safe", "check_sample_name", "file_stem", "file_stems",
+    "read_sample_sheet", "sample_groups",
+]
+
+logger = logging.getLogger(__name__)
 REQUIRED_COLUMNS = ("sample_id", "vcf")
 #: Optional column: the group each sample is factored with (stratified discovery).
 GROUP_COLUMN = "group"
-MAX_NAME_LENGTH = 200  # leaves room below 255 bytes for suffixes and temporary-file names
+#: Every column a samples sheet may have; any other is refused (a typo such as 'Group' would
+#: otherwise silently turn stratified discovery off).
+SHEET_COLUMNS = (*REQUIRED_COLUMNS, "vcf_sample", GROUP_COLUMN)
 
 
-def file_stem(name: str) -> str:
-    """The path-safe stem of a sample name (see the module docstring)."""
-    stem = _UNSAFE.sub("_", name)
-    return stem if stem[:1].isalnum() else f"s{stem}"
 
 
-def check_path_safe(name: str, where: str) -> None:
-    """Reject a name that reads as a path: holds '/' or '\\', or starts with '.'."""
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise InputError(f"{where}: sample name '{name}' would escape or hide in the results "
-                         "folder (it holds '/' or '\\' or starts with '.'). Rename the sample.")
+class _Sheet(NamedTuple):
+    """A samples sheet split into lines: the header (its line and cells), the comment lines
+    above it, the lines below it that start with '#' and hold a tab (line, text), and the
+    data rows (line, cells)."""
+
+    header_line: int
+    header: list[str]
+    comments: list[tuple[int, str]]
+    hashed: list[tuple[int, str]]
+    rows: list[tuple[int, list[str]]]
 
 
-def check_sample_name(name: str, where: str) -> None:
-    """Reject names that are empty or hold a tab, newline or other control character."""
-    if not name.strip():
-        raise InputError(f"{where}: empty sample name. Give every sample a name.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InputError(f"{where}: sample name '{name[:40]}...' is {len(name)} characters long;"
-                         " file names made from it would exceed the file system's limit. Give "
-                         f"it a name of at most {MAX_NAME_LENGTH} characters.")
-    if any(ord(ch) < 32 for ch in name):
-        raise InputError(f"{where}: sample name {name!r} holds a tab, newline or other control "
-                         "character, which cannot be written to a TSV header. Rename it.")
-
-
-def file_stems(names: Sequence[str], where: str) -> dict[str, str]:
-    """Map each sample name to its file stem; reject unsafe names and colliding stems."""
-    stems: dict[str, str] = {}
-    taken: dict[str, str] = {}
-    for name in names:
-        check_sample_name(name, where)
-        if name in stems:
-            raise InputError(f"{where}: sample name '{name}' appears more than once.")
-        stem = file_stem(name)
-        other = taken.get(stem.lower())
-        if other is not None:
-            raise InputError(f"{where}: sample names '{other}' and '{name}' both become the file "
-                             f"name '{stem}' once unsafe characters are replaced (or differ only "
-                             "in case). Rename one of them.")
-        stems[name] = stem
-        taken[stem.lower()] = name
-    return stems
-
-
-def _sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _sheet_rows(path: Path) -> _Sheet:
     """The header and the (line number, cells) of every data row, cells taken verbatim.
 
     Tab is the only separator: quotes, spaces and '#' inside a cell are part of the value (a
     sample or file name may hold them), except in a sheet whose header cells are all quoted
     (R's ``write.table`` and spreadsheet exports quote every text cell): there a cell wholly
-    in double quotes is unquoted (:func:`_unquoted`). Blank lines and lines starting with '#'
-    are skipped.
+    in double quotes is unquoted (:func:`_unquoted`). Blank lines are skipped, and so are
+    lines starting with '#' above the header (comments). Below the header a line starting
+    with '#' is a comment when it holds no tab; one holding a tab is kept apart
+    (``hashed``), to be refused (:func:`_check_hashed_rows`): it reads as a row.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(f"samples sheet {path}: not UTF-8 text ({err.reason} at byte "
                          f"{err.start}). Save it as UTF-8 tab-separated text.") from err
-    rows = [(number, line.rstrip("\r").split("\t"))
-            for number, line in enumerate(text.split("\n"), start=1)
-            if line.strip() and not line.startswith("#")]
+    comments: list[tuple[int, str]] = []
+    hashed: list[tuple[int, str]] = []
+    rows: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            if not rows:
+                comments.append((number, line))
+            elif "\t" in line:
+                hashed.append((number, line))
+            continue
+        rows.append((number, line.split("\t")))
     if not rows:
-        raise InputError(f"samples sheet {path}: empty file. Write a tab-separated header "
-                         f"'{chr(9).join(REQUIRED_COLUMNS)}' and one line per sample.")
+        raise InputError(f"samples sheet {path}: empty file{_comments_note(comments)}. Write a "
+                         f"tab-separated header '{chr(9).join(REQUIRED_COLUMNS)}' and one "
+                         "line per sample.")
     if all(_is_quoted(cell) for cell in rows[0][1]):
         rows = [(number, [_unquoted(cell) for cell in cells]) for number, cells in rows]
-    return rows[0][1], rows[1:]
+    return _Sheet(rows[0][0], rows[0][1], comments, hashed, rows[1:])
+
+
+def _comments_note(comments: list[tuple[int, str]]) -> str:
+    """Why a sheet of comment lines only is empty, or '' when it holds none."""
+    return " (it holds only lines starting with '#', which are comments)" if comments else ""
 
 
 def _is_quoted(cell: str) -> bool:
@@ -115,28 +127,114 @@ def _unquoted(cell: str) -> str:
     return cell[1:-1].replace('""', '"') if _is_quoted(cell) else cell
 
 
-def _check_header(path: Path, header: list[str]) -> None:
-    """Require the sample_id and vcf columns, each once; hint at the wrong separator."""
+def _known_column(column: str) -> str | None:
+    """The sheet column (:data:`SHEET_COLUMNS`) that ``column`` is a near miss of, compared
+    case-insensitively ('Group', 'groups', 'vcf_samples'), else None."""
+    lower = column.strip().lower()
+    if lower in SHEET_COLUMNS:
+        return lower
+    return next(iter(difflib.get_close_matches(lower, SHEET_COLUMNS, n=1, cutoff=0.6)), None)
+
+
+def _commented_header(comments: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The comment line above the header that, without its '#', would be the header (it
+    names every required column), if any."""
+    for number, line in reversed(comments):
+        cells = [cell.strip().strip('"') for cell in line.lstrip("#").split("\t")]
+        if all(column in cells for column in REQUIRED_COLUMNS):
+            return number, line
+    return None
+
+
+def _drop_trailing_empty_column(sheet: _Sheet) -> _Sheet:
+    """A sheet whose every line, header included, ends with a tab (an empty last cell), as
+    some spreadsheet exports write it, without that empty column; any other sheet as is."""
+    header, rows = sheet.header, sheet.rows
+    if (len(header) > 1 and not header[-1].strip()
+            and all(len(cells) == len(header) and not cells[-1].strip() for _, cells in rows)):
+        return sheet._replace(header=header[:-1],
+                              rows=[(number, cells[:-1]) for number, cells in rows])
+    return sheet
+
+
+def _check_header(path: Path, sheet: _Sheet) -> None:
+    """Require the sample_id and vcf columns, each once, and no column the sheet does not
+    take (with a did-you-mean); name an empty header cell, a header commented out with '#',
+    and the wrong separator."""
+    header, where = sheet.header, f"samples sheet {path}, line {sheet.header_line}"
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    commented = _commented_header(sheet.comments) if missing else None
+    if commented is not None:
+        number, line = commented
+        raise InputError(f"samples sheet {path}, line {number}: the header line starts with "
+                         f"'#' ({line[:60]!r}), so it is read as a comment, and line "
+                         f"{sheet.header_line} ({', '.join(header)}) is taken for the header. "
+                         f"Remove the '#' at the start of line {number} (only lines above "
+                         "the header may be comments).")
+    empty = [i for i, cell in enumerate(header, start=1) if not cell.strip()]
+    if empty and len(header) > 1:
+        last = empty[-1] == len(header)
+        why = ("the header line ends with a tab" if last else
+               "two tabs in a row, or a tab at the start of the line")
+        fix = (f"Remove the tab at the end of line {sheet.header_line}" if last else
+               "Remove the extra tab")
+        raise InputError(f"{where} (the header): column {empty[0]} has no name ({why}), so "
+                         "every row would need a cell for it. "
+                         f"{fix}; the header is {', '.join(REQUIRED_COLUMNS)} (optionally "
+                         "vcf_sample and group), tab-separated.")
+    unknown = [c for c in header if c not in SHEET_COLUMNS and c.strip()]
     if missing:
         hint = (" The header holds no tab: the sheet must be tab-separated, not comma- or "
                 "space-separated." if len(header) == 1 else "")
-        raise InputError(f"samples sheet {path}, line 1: missing column(s) "
-                         f"{', '.join(missing)} (found: {', '.join(header)}).{hint} Expected "
-                         f"a tab-separated header with {', '.join(REQUIRED_COLUMNS)}"
-                         " (and optionally vcf_sample).")
+        hints = "".join(f" Did you mean '{_known_column(c)}' for column '{c}'?"
+                        for c in unknown if _known_column(c) in missing)
+        raise InputError(f"{where}: missing column(s) {', '.join(missing)} (found: "
+                         f"{', '.join(header)}).{hint}{hints} Expected a tab-separated header "
+                         f"with {', '.join(REQUIRED_COLUMNS)} (and optionally vcf_sample and "
+                         "group).")
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
-        raise InputError(f"samples sheet {path}, line 1: column(s) {', '.join(repeated)} "
-                         "appear more than once. Keep one of each.")
+        raise InputError(f"{where}: column(s) {', '.join(repeated)} appear more than once. "
+                         "Keep one of each.")
+    misspelled = [c for c in unknown if _known_column(c) not in (None, *header)]
+    if misspelled:
+        named = ", ".join(f"'{c}' (did you mean '{_known_column(c)}'?)" for c in misspelled)
+        raise InputError(f"{where}: column(s) {named}: sample sheet columns are spelled "
+                         f"{', '.join(SHEET_COLUMNS)}, exactly (a misspelled group or "
+                         "vcf_sample column would silently change the run). Rename the "
+                         "column.")
+    if unknown:
+        logger.warning("%s: column(s) %s are not read (a samples sheet's columns are %s); "
+                       "they are kept in the sheet only.", where,
+                       ", ".join(f"'{c}'" for c in unknown), ", ".join(SHEET_COLUMNS))
+
+
+def _check_hashed_rows(path: Path, sheet: _Sheet) -> None:
+    """Refuse a line below the header that starts with '#' and holds a tab: it reads as a
+    sample's row (a commented-out sample, or a sample_id such as '#12'), and skipping it as a
+    comment would drop that sample from the cohort without a word."""
+    if not sheet.hashed:
+        return
+    number, line = sheet.hashed[0]
+    cells = line.split("\t")
+    others = (f" (so do lines {', '.join(str(n) for n, _ in sheet.hashed[1:])})"
+              if len(sheet.hashed) > 1 else "")
+    raise InputError(f"samples sheet {path}, line {number}: {line[:60]!r} starts with '#' "
+                     f"below the header, but holds {len(cells)} tab-separated cells like a "
+                     f"sample's row{others}: a row commented out, or a sample_id starting with "
+                     "'#'? Only lines above the header are comments. To leave the sample out, "
+                     "delete the line (or move it above the header); to keep a sample_id "
+                     f"that starts with '#', put it in double quotes (\"{cells[0]}\") and "
+                     "every cell of the header too (\"sample_id\", \"vcf\", ...).")
 
 
 def _check_rows(path: Path, header: list[str], rows: list[tuple[int, list[str]]]) -> None:
-    """One cell per column, a non-empty vcf and a unique sample_id on every row."""
+    """One cell per column, a non-empty vcf and a unique, usable sample_id on every row."""
     if not rows:
         raise InputError(f"samples sheet {path}: no samples listed under the header. Add one "
                          "tab-separated line per sample (sample_id, vcf).")
     seen: dict[str, int] = {}
+    forms: dict[str, tuple[str, int]] = {}
     for number, cells in rows:
         where = f"samples sheet {path}, line {number}"
         if len(cells) != len(header):
@@ -144,12 +242,13 @@ def _check_rows(path: Path, header: list[str], rows: list[tuple[int, list[str]]]
                              f"{len(header)} columns. Separate the cells with single tabs.")
         record = dict(zip(header, cells, strict=True))
         name = record["sample_id"]
-        check_sample_name(name, where)
+        check_sample_name(name, where, "sample_id")
         check_path_safe(name, where)
-        if name != name.strip():  # catalogs strip padded labels: 'S01 ' would become 'S01'
-            raise InputError(f"{where}: sample_id {name!r} starts or ends with a space. Remove "
-                             "the space (names are compared exactly, and the catalogs store "
-                             "them without it).")
+        if name in LABEL_COLUMNS:
+            raise InputError(f"{where}: sample_id '{name}' is the name of the label column of "
+                             f"{LABEL_COLUMNS[name]}, where each sample is a column, so that "
+                             "table could not be read back (its header would name the column "
+                             f"twice). Rename it in the samples sheet (e.g. '{name}_1').")
         if not record["vcf"].strip():
             raise InputError(f"{where}: sample '{name}' has an empty 'vcf' path. Give the path"
                              " of its VCF or MAF.")
@@ -158,6 +257,9 @@ def _check_rows(path: Path, header: list[str], rows: list[tuple[int, list[str]]]
                              f"{seen[name]}. Give every sample a unique sample_id (remove or "
                              "rename one of the rows).")
         seen[name] = number
+        first, line = forms.setdefault(unicodedata.normalize("NFC", name), (name, number))
+        if same_text(first, name):
+            raise InputError(same_text_message(where, first, name, f"line {line}"))
         if GROUP_COLUMN in record:
             check_group_name(record[GROUP_COLUMN], f"{where} (sample '{name}')")
 
@@ -212,18 +314,32 @@ def _check_group_case(path: Path, sheet: pd.DataFrame) -> None:
 
 
 def _check_stems(path: Path, sheet: pd.DataFrame) -> None:
-    """Name both lines when two sample names map to one file stem."""
+    """Name both lines when two sample names map to one file stem, or when one's stem is the
+    other's plus '.html' (the workflow writes patients/<stem>.html beside the folder
+    patients/<stem>/: 'P1' and 'P1.html' would make patients/P1.html a page and a folder)."""
     taken: dict[str, int] = {}
+    names = dict(zip(sheet["sheet_line"], sheet["sample_id"], strict=True))
     for name, stem, number in zip(sheet["sample_id"], sheet["stem"], sheet["sheet_line"],
                                   strict=True):
         other = taken.get(stem.lower())
         if other is not None:
-            first = sheet.loc[sheet["sheet_line"] == other, "sample_id"].iloc[0]
+            first = names[other]
             raise InputError(f"samples sheet {path}, line {number}: sample names '{first}' "
                              f"and '{name}' both become the file name '{stem}' once unsafe "
                              "characters are replaced (or differ only in case; "
                              f"'{first}' is on line {other}). Rename one of them.")
         taken[stem.lower()] = number
+    for stem, number in taken.items():
+        page = taken.get(f"{stem}.html")
+        if page is not None:
+            first, second = sorted([(number, names[number]), (page, names[page])])
+            raise InputError(f"samples sheet {path}, line {second[0]}: sample '{second[1]}' "
+                             f"(line {second[0]}) and sample '{first[1]}' (line {first[0]}) "
+                             f"clash: the patient page of '{names[number]}' is "
+                             f"patients/{file_stem(names[number])}.html, the very path of "
+                             f"the results folder of '{names[page]}' "
+                             f"(patients/{file_stem(names[page])}/). Rename one of them in the "
+                             "samples sheet (e.g. drop the '.html').")
 
 
 def _file_key(vcf: str) -> tuple[int, int] | str:
@@ -262,8 +378,8 @@ def _check_distinct_files(path: Path, sheet: pd.DataFrame) -> None:
 
 
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
-    """Read a samples sheet (TSV with at least ``sample_id`` and ``vcf``; optionally
-    ``vcf_sample`` and ``group``), all cells verbatim.
+    """Read a samples sheet (TSV with ``sample_id`` and ``vcf``; optionally ``vcf_sample``
+    and ``group``; no other column), all cells verbatim.
 
     Returns the sheet indexed by sample_id, with a ``stem`` column and the ``sheet_line`` each
     row came from (for messages). Every problem raises an :class:`InputError` naming the sheet,
@@ -273,10 +389,13 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"samples sheet {path}: file not found (config key 'samples'). Point "
                          "'samples' at your tab-separated sheet.")
-    header, rows = _sheet_rows(path)
-    _check_header(path, header)
+    parsed = _drop_trailing_empty_column(_sheet_rows(path))
+    _check_header(path, parsed)
+    _check_hashed_rows(path, parsed)
+    header, rows = parsed.header, parsed.rows
     _check_rows(path, header, rows)
     sheet = pd.DataFrame([cells for _, cells in rows], columns=header, dtype=str)
+    sheet = sheet[[c for c in header if c in SHEET_COLUMNS]].copy()  # the others: not read
     sheet["sheet_line"] = [number for number, _ in rows]
     sheet["stem"] = [file_stem(name) for name in sheet["sample_id"]]
     _check_stems(path, sheet)
