@@ -2,8 +2,10 @@
 
 A sample's name is kept verbatim in every table and report; its file stem (used in paths such
 as ``results/catalogs/samples/{stem}``) replaces every character outside ``[A-Za-z0-9._-]``
-with ``_`` and, when the result does not start with a letter or digit, is prefixed with ``s``
-(so that no stem is hidden or read as a command-line option). Names whose stems collide
+with ``_`` (a name with characters outside ASCII then also ends with ``_`` and 8 hex digits of
+its SHA-256, so that names in other scripts stay distinct) and, when the result does not start
+with a letter or digit, is prefixed with ``s`` (so that no stem is hidden or read as a
+command-line option). Names whose stems collide
 (compared case-insensitively, for case-insensitive file systems) are rejected. The samples
 sheet is stricter: a name that reads as a path (``../x``, ``a/b``) is rejected there rather
 than silently rewritten, because users expect the sample name they typed to be a file name of
@@ -20,6 +22,7 @@ Unicode forms (composed and decomposed accents, NFC) are rejected like a repeate
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -44,8 +47,15 @@ MAX_NAME_LENGTH = 200  # leaves room below 255 bytes for suffixes and temporary-
 
 
 def file_stem(name: str) -> str:
-    """The path-safe stem of a sample name (see the module docstring)."""
+    """The path-safe stem of a sample name (see the module docstring).
+
+    A name with characters outside ASCII (another script, accents) also gets the first 8 hex
+    digits of its SHA-256: replaced by '_' alone, names such as 张三 and 李四 would all become
+    one stem and the cohort would be refused as colliding.
+    """
     stem = _UNSAFE.sub("_", name)
+    if not name.isascii():
+        stem = f"{stem}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
     return stem if stem[:1].isalnum() else f"s{stem}"
 
 
