@@ -7,6 +7,7 @@ min_version("9.0")
 
 # Every config file is read and checked first (file, line and key of a mistake), then merged.
 include: "workflow/rules/configfiles.smk"
+# config/config.yaml beside this Snakefile, whatever directory snakemake runs in.
 configfile: SHIPPED_CONFIG
 report: "workflow/report/workflow.rst"
 

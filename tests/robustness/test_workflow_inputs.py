@@ -270,6 +270,17 @@ def test_matrix_and_joint_paths_are_quoted(tmp_path: Path) -> None:
      ["key 'extract.replicates'", "'many' is not of type 'integer'"]),
     ("config/unknown-tumour-type", {"refit": {"tumour_type": "Breast-Adenoca"}},
      ["refit.tumour_type", "'Breast-Adenoca'", "Did you mean 'Breast-AdenoCA'?"]),
+    # neither is expanded: the outputs went to folders named '~' and '$HOME' of the run dir
+    ("config/outdir-tilde", {"outdir": "~/sigres"},
+     ["key outdir: '~/sigres' starts with '~', which is not expanded", "Give an absolute path"]),
+    ("config/outdir-variable", {"outdir": "$HOME/sigres"},
+     ["key outdir: '$HOME/sigres' holds the shell variable $HOME, which is not expanded",
+      "Give an absolute path"]),
+    # every refit job failed on --decompose-into denovo after a dry run that passed
+    ("config/reference-set-denovo", {"signatures": "denovo"},
+     ["key signatures: 'denovo' is only valid for refit.signatures", "COSMIC_v3.6"]),
+    ("config/reference-set-wrong-case", {"signatures": "cosmic_v3.6"},
+     ["key signatures: 'cosmic_v3.6'", "Did you mean 'COSMIC_v3.6'?"]),
 ])
 def test_config_mistakes_give_one_short_message(tmp_path: Path, case: str, sections: dict,
                                                 fragments: list[str]) -> None:
@@ -285,6 +296,30 @@ def test_config_mistakes_give_one_short_message(tmp_path: Path, case: str, secti
     assert_no_traceback(run.stdout)
     assert len(text.splitlines()) <= 3, text
     assert not (workdir / "results").exists()
+
+
+def test_the_shipped_config_is_the_one_beside_the_snakefile(tmp_path: Path) -> None:
+    """Run from another directory, which holds a config/config.yaml of its own: the shipped
+    config under the user's file is the workflow's (its ranks 2-8 and seed), never the run
+    directory's (whose seed and tumour type were silently applied)."""
+    workdir = copy_workflow(tmp_path / "wf")
+    rundir = tmp_path / "elsewhere"
+    (rundir / "config").mkdir(parents=True)
+    (rundir / "config/config.yaml").write_text(
+        "seed: 12345\nrefit:\n  tumour_type: Skin-Melanoma\n  penalty: 7.5\n")
+    rows = [f"S{i:02d}\t{workdir}/resources/example/vcfs/S{i:02d}.vcf" for i in range(1, 11)]
+    (rundir / "sheet.tsv").write_text("sample_id\tvcf\n" + "\n".join(rows) + "\n")
+    (rundir / "mine.yaml").write_text(yaml.safe_dump({
+        "samples": "sheet.tsv", "reference": str(workdir / "resources/example/genome.fa")}))
+    run = snakemake(rundir, "-s", str(workdir / "Snakefile"), "-n", "-p", "--cores", "1",
+                    "--configfile", "mine.yaml")
+    record("config/foreign-config-in-run-dir", run)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "--seed 20261128" in run.stdout and "--tumour-type=pan-cancer" in run.stdout
+    assert "12345" not in run.stdout and "Skin-Melanoma" not in run.stdout
+    assert "7.5" not in run.stdout
+    assert "results/extract/SBS96/k8/" in run.stdout  # ranks 2-8 of the shipped config
+    assert "results/extract/SBS96/k9/" not in run.stdout  # (the schema's default goes to 10)
 
 
 def test_yaml_tags_never_run_code(tmp_path: Path) -> None:

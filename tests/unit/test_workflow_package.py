@@ -22,7 +22,7 @@ from tests.conftest import write_fasta
 from sigforge.genomics.genome import index_fasta, largest_contig
 from sigforge.genomics.reference import load_reference
 from sigforge.io import InputError, write_matrix
-from sigforge.workflow import checks, flags, resources, stale, targets
+from sigforge.workflow import checks, configs, flags, resources, stale, targets
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = yaml.safe_load((REPO / "config/config.yaml").read_text())
@@ -233,7 +233,8 @@ def test_reference_contexts_follow_the_signature_set(tmp_path: Path) -> None:
     contexts = ["SBS96", "DBS78", "ID83", "SBS1536"]
     assert checks.reference_contexts("COSMIC_v3.6", contexts, "GRCh37") == [
         "SBS96", "DBS78", "ID83"]
-    assert checks.reference_contexts("denovo", contexts, "GRCh37") == contexts
+    assert checks.reference_contexts("denovo", contexts, "GRCh37",
+                                     key="refit.signatures") == contexts
     table = tmp_path / "mine.tsv"
     table.write_text(reference_text("DBS78"))
     assert checks.reference_contexts(str(table), contexts, "GRCh37") == ["DBS78"]
@@ -464,3 +465,169 @@ def test_check_inputs_names_a_folder_given_as_a_vcf(tmp_path: Path) -> None:
     assert f"VCF '{tmp_path / 'S1'}' of sample 'S1' (samples sheet, line 2) is a folder" in message
     assert f"VCF '{tmp_path / 'S2.vcf'}' of sample 'S2' (samples sheet, line 3)" in message
     assert "S2.vcf' of sample 'S2' (samples sheet, line 3) is a folder" not in message
+
+
+# Config values a shell would expand, signature sets, the shipped config, rerun triggers ------
+
+
+@pytest.mark.parametrize("value", ["~/sigres", "~", "~other/sigres", "$HOME/sigres",
+                                   "${HOME}/sigres", "results/$USER"])
+def test_outdir_a_shell_would_expand_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                value: str) -> None:
+    """outdir: ~/x made a folder named '~' in the run directory (and $HOME/x one named
+    '$HOME'): refused before any job, naming the key, even once such a folder exists."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "~").mkdir()
+    (tmp_path / "$HOME").mkdir()
+    with pytest.raises(InputError) as caught:
+        checks.check_outdir(value, "config (my.yaml)")
+    message = str(caught.value)
+    assert message.startswith(f"config (my.yaml): key outdir: {value!r} ")
+    assert "is not expanded" in message and "Give an absolute path" in message
+
+
+def test_the_refusal_shows_the_expanded_path(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", "/home/me")
+    monkeypatch.delenv("SIGFORGE_UNSET_VARIABLE", raising=False)
+    with pytest.raises(InputError, match="starts with '~'.*such as /home/me/res"):
+        checks.check_outdir("~/res")
+    with pytest.raises(InputError, match=r"shell variable \$HOME.*such as /home/me/res"):
+        checks.check_outdir("$HOME/res")
+    with pytest.raises(InputError) as caught:
+        checks.check_outdir("$SIGFORGE_UNSET_VARIABLE/res")
+    assert "such as" not in str(caught.value)  # no example where the variable is unset
+    assert checks.check_outdir("results/cohort$") == "results/cohort$"  # no variable there
+
+
+def test_input_paths_a_shell_would_expand_say_so(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """samples, reference, VCFs and the BED and annotation keys spelled with '~' or $VAR are
+    not found; the message says why. A file that exists as written is taken."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="key samples: '~/sheet.tsv' starts with '~', which "
+                                         "is not expanded"):
+        configs.check_samples_path("~/sheet.tsv")
+    (tmp_path / "~sheet.tsv").write_text("sample_id\tvcf\n")
+    configs.check_samples_path("~sheet.tsv")
+    with pytest.raises(InputError, match=r"key refit.regions_of_interest: .*'\$HOME/roi.bed' "
+                                         r"not found .*'~' and \$VARIABLES are not expanded"):
+        configs.check_input_path("$HOME/roi.bed", "refit.regions_of_interest", "BED file")
+    with pytest.raises(InputError, match=r"catalog.regions: .*are not expanded"):
+        checks.check_assay("regions", "~/baits.bed")
+    sheet = pd.DataFrame({"sample_id": ["S1"], "vcf": ["~/S1.vcf"], "sheet_line": [2]})
+    with pytest.raises(InputError) as caught:
+        checks.check_inputs("~/genome.fa", sheet)
+    assert str(caught.value).count("are not expanded") == 2
+
+
+def test_the_reference_set_is_never_denovo(tmp_path: Path) -> None:
+    """Top-level `signatures: denovo` passed the checks, then every refit job failed on
+    --decompose-into denovo: refused before any job, naming the key."""
+    contexts = ["SBS96", "DBS78"]
+    with pytest.raises(InputError) as caught:
+        checks.reference_contexts("denovo", contexts, "GRCh37", source="config (my.yaml)")
+    message = str(caught.value)
+    assert message.startswith("config (my.yaml): key signatures: 'denovo' is only valid for "
+                              "refit.signatures")
+    assert "COSMIC_v3.6" in message
+    assert checks.reference_contexts("denovo", contexts, "GRCh37",
+                                     key="refit.signatures") == contexts
+
+
+@pytest.mark.parametrize(("key", "value", "hint"), [
+    ("signatures", "cosmic_v3.6", "Did you mean 'COSMIC_v3.6'? Names are case-sensitive."),
+    ("signatures", "COSMIC_v3.5", "Did you mean 'COSMIC_v3.6'?"),
+    ("refit.signatures", "DeNovo", "Did you mean 'denovo'?"),
+    ("refit.signatures", "~/sigs.tsv", "'~' and $VARIABLES are not expanded"),
+])
+def test_a_signature_set_that_is_no_name_nor_file_names_its_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, value: str,
+        hint: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as caught:
+        checks.reference_contexts(value, ["SBS96"], "GRCh37", key=key, source="config (c.yaml)")
+    message = str(caught.value)
+    assert message.startswith(f"config (c.yaml): key {key}: {value!r} is neither a shipped "
+                              "signature set (COSMIC_v3.6) nor an existing file")
+    assert hint in message
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(InputError, match=f"key {key}: 'folder' is a folder"):
+        checks.reference_contexts("folder", ["SBS96"], "GRCh37", key=key)
+
+
+def test_signature_tables_are_inputs_only_when_files(tmp_path: Path) -> None:
+    table = tmp_path / "mine.tsv"
+    table.write_text(reference_text("SBS96"))
+    assert configs.signature_table_files(str(table)) == [str(table)]
+    assert configs.signature_table_files("COSMIC_v3.6") == []
+    assert configs.signature_table_files("denovo") == []
+    assert configs.signature_table_files(str(tmp_path / "absent.tsv")) == []
+
+
+def test_the_shipped_config_lies_beside_the_snakefile(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped config was config/config.yaml of the run directory: a stray one there was
+    merged under the user's file (and none there skipped the shipped defaults)."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/config.yaml").write_text("seed: 12345\n")
+    monkeypatch.chdir(tmp_path)
+    shipped = configs.shipped_config(REPO)
+    assert shipped == str(REPO / "config/config.yaml") and Path(shipped).is_file()
+    assert configs.shipped_config(".") == str(tmp_path / "config/config.yaml")
+    config = {**DEMO, "samples": "mine.tsv"}
+    with pytest.raises(InputError, match=f"falls back to {shipped}'s"):
+        configs.check_user_config(config, configs.UserConfig(("my.yaml",), {"samples": "x"}),
+                                  shipped)
+    monkeypatch.chdir(REPO)  # below the run directory: shown relative, as before
+    with pytest.raises(InputError, match="falls back to config/config.yaml's"):
+        configs.check_user_config(config, configs.UserConfig(("my.yaml",), {"samples": "x"}),
+                                  shipped)
+
+
+def test_named_settings_change_when_any_setting_does() -> None:
+    """Snakemake's params trigger compares the set of param values without names:
+    min_component_stability 0.2 -> 0.8 beside min_mean_stability 0.8 and
+    drop_below_stability 0.2 left that set as it was. The named entry differs."""
+    before = {"mean": 0.8, "component": 0.2, "drop": 0.2}
+    after = {"mean": 0.8, "component": 0.8, "drop": 0.2}
+    assert set(before.values()) == set(after.values())
+    assert repr(flags.named_settings(**before)) != repr(flags.named_settings(**after))
+    # the order the config files list keys in changes nothing
+    assert repr(flags.named_settings(rank={"b": 1, "a": [{"y": 2, "x": 3}]}, seed=1)) == repr(
+        flags.named_settings(seed=1, rank={"a": [{"x": 3, "y": 2}], "b": 1}))
+    assert flags.named_settings(rank={"b": 1, "a": 2}) == {"rank": {"a": 2, "b": 1}}
+
+
+def test_first_or_none_of_an_optional_input() -> None:
+    assert flags.first_or_none([]) is None
+    assert flags.first_or_none(["a.bed"]) == "a.bed"
+    assert flags.first_or_none("a b/signatures.tsv") == "a b/signatures.tsv"
+
+
+def test_nested_command_line_values_are_typed_as_a_file_types_them() -> None:
+    """Snakemake reads --config 'extract={replicates: 8}' with YAML's base loader: '8' was
+    refused as "not of type 'integer'". Text is kept where the schema takes text, or where
+    the value is of no type the key takes (left for the schema to refuse)."""
+    from sigforge.workflow import config_numbers
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    overrides = {"extract": {"replicates": "8", "tol": "1.0e-6", "ranks": {"max": "3"},
+                             "resampling": "poisson", "starts": "many"},
+                 "catalog": {"all_filters": "true", "contexts": ["SBS96"]},
+                 "rank": {"fixed": "null"}, "refit": {"restrict_to": "null",
+                                                      "tumour_type": "123"},
+                 "seed": "abc"}
+    config = {"extract": {**overrides["extract"], "ranks": {"min": 2, "max": "3"}},
+              "catalog": {"all_filters": "true", "contexts": ["SBS96"]},
+              "rank": {"fixed": "null"}, "refit": {"restrict_to": "null", "tumour_type": "123"},
+              "seed": "abc"}
+    config_numbers.typed_overrides(config, overrides, schema)
+    assert config["extract"] == {"replicates": 8, "tol": 1e-6, "ranks": {"min": 2, "max": 3},
+                                 "resampling": "poisson", "starts": "many"}
+    assert config["catalog"] == {"all_filters": True, "contexts": ["SBS96"]}
+    assert config["rank"]["fixed"] is None and config["refit"]["restrict_to"] is None
+    assert config["refit"]["tumour_type"] == "123"  # a text key keeps its text
+    assert config["seed"] == "abc"
+    assert checks.config_source(["c.yaml"], command_line=True) == "config (c.yaml, --config)"

@@ -39,8 +39,13 @@ def validate_against(data, schema, what, lines=None):
 
 
 MAIN = workflow.is_main_process
-SOURCE = checks.config_source(getattr(workflow, "configfiles", []))
+OVERRIDES = workflow.config_settings.config  # --config, merged over the config files
+SOURCE = checks.config_source(getattr(workflow, "configfiles", []), bool(OVERRIDES))
 CONFIG_SCHEMA = "../schemas/config.schema.yaml"
+# A nested --config 'extract={replicates: 8}' arrives as text ('8'): typed as a file types it.
+config_numbers.typed_overrides(
+    config, OVERRIDES,
+    workflow.current_basedir.join(CONFIG_SCHEMA).get_path_or_uri(secret_free=False))
 validate_against(config, CONFIG_SCHEMA, SOURCE)
 # The schema takes 1.0 for an integer key: every such value becomes an int here, once, so the
 # checks and every job's command line see 4, never 4.0 (which argparse refuses).
@@ -57,7 +62,7 @@ if MAIN:
 
 # Every output, log and benchmark lives under OUT (config outdir): runs with different
 # outdirs in one checkout never mix.
-OUT = checked(checks.check_outdir, config["outdir"])
+OUT = checked(checks.check_outdir, config["outdir"], SOURCE)
 
 
 def out(path):
@@ -102,10 +107,9 @@ if MODE == "vcf":
     # for those the reference set has a table of.
     CATALOGS = list(CONTEXTS)
     REFERENCE_CONTEXTS = checked(checks.reference_contexts, config["signatures"], CONTEXTS,
-                                 config["genome_build"])
-    REFIT_CONTEXTS = (CATALOGS if REFIT["signatures"] == "denovo" else
-                      checked(checks.reference_contexts, REFIT["signatures"], CONTEXTS,
-                              config["genome_build"]))
+                                 config["genome_build"], source=SOURCE)
+    REFIT_CONTEXTS = checked(checks.reference_contexts, REFIT["signatures"], CONTEXTS,
+                             config["genome_build"], key="refit.signatures", source=SOURCE)
     # Ranks must fit the narrowest catalog; job resources are sized for the widest.
     N_FEATURES = max(len(CHANNEL_SETS[context]) for context in CONTEXTS)
     MIN_FEATURES = min(len(CHANNEL_SETS[context]) for context in CONTEXTS)
@@ -281,10 +285,15 @@ def catalog_regions(wildcards):
     return [CATALOG_CONFIG["regions"]] if CATALOG_CONFIG["regions"] else []
 
 
-def catalog_flags(wildcards, input):
+# Params that carry a setting are functions of the wildcards alone (or plain values): Snakemake
+# leaves a params function taking `input` (or `output`) out of its params rerun trigger, so a
+# changed setting passed that way would rerun nothing. The files named here are inputs too.
+
+
+def catalog_flags(wildcards):
     """--contexts, --annotation, --all-filters, --multi-snvs-in-sbs and --regions: a list of
-    arguments."""
-    return flags.catalog_flags(CONTEXTS, str(input.annotation),
+    arguments (the config's catalog section, so editing it reruns the catalogs)."""
+    return flags.catalog_flags(CONTEXTS, flags.first_or_none(catalog_annotation(wildcards)),
                                all_filters=CATALOG_CONFIG["all_filters"],
                                multi_snvs_in_sbs=CATALOG_CONFIG["multi_snvs_in_sbs"],
                                regions=CATALOG_CONFIG["regions"])
@@ -319,13 +328,19 @@ def refit_signatures(wildcards):
     """The context's de novo signature table when refitting to it; shipped sets need no file."""
     name = config["refit"]["signatures"]
     if name == "denovo":
-        return out(f"extract/{wildcards.catalog}/signatures.tsv")
-    return [name] if os.path.exists(name) else []
+        return [out(f"extract/{wildcards.catalog}/signatures.tsv")]
+    return configs.signature_table_files(name)
 
 
-def refit_signatures_arg(wildcards, input):
-    """The --signatures value: the input file, or the shipped set's name."""
-    return input.signatures if input.signatures else config["refit"]["signatures"]
+def refit_signatures_arg(wildcards):
+    """The --signatures value: the input file (refit_signatures), or the shipped set's name."""
+    return flags.first_or_none(refit_signatures(wildcards)) or config["refit"]["signatures"]
+
+
+def reference_signatures(wildcards):
+    """The reference set's table (config `signatures`) when it is a file, else nothing: an
+    input of every job that reads it, so editing the table reruns them."""
+    return configs.signature_table_files(config["signatures"])
 
 
 def restrict_args(signatures, catalog):
@@ -367,14 +382,15 @@ def refit_regions(wildcards):
     return [regions] if regions else []
 
 
-def refit_vcf_args(wildcards, input):
+def refit_vcf_args(wildcards):
     """The data of a patient refit: its VCF, the reference, its name and VCF column, filters,
     the regions of interest, the assay's targeted regions; its page goes to
-    {outdir}/patients/{stem}.html."""
-    return flags.vcf_refit_flags(input.vcf, input.reference, sample_name(wildcards),
+    {outdir}/patients/{stem}.html. The sheet row and the config alone, so editing its
+    vcf_sample or catalog.all_filters reruns the patient."""
+    return flags.vcf_refit_flags(sample_vcf(wildcards), REFERENCE, sample_name(wildcards),
                                  sample_row(wildcards).get("vcf_sample", ""),
                                  all_filters=CATALOG_CONFIG["all_filters"],
-                                 regions=input.regions[0] if input.regions else None,
+                                 regions=flags.first_or_none(refit_regions(wildcards)),
                                  page_dir=OUT, targets=CATALOG_CONFIG["regions"])
 
 
@@ -384,23 +400,21 @@ def refit_opportunities(wildcards):
     return [rules.opportunities.output.table] if REFIT["assay"] == "regions" else []
 
 
-def refit_assay_args(wildcards, input):
+def refit_assay_args(wildcards):
     """--opportunities with assay regions; --native-signatures for de novo signatures (they
     were extracted from the assay's own catalogs)."""
-    opportunities = input.get("opportunities")
-    return flags.assay_flags(REFIT["assay"], opportunities[0] if opportunities else None,
+    return flags.assay_flags(REFIT["assay"], flags.first_or_none(refit_opportunities(wildcards)),
                              native=REFIT["signatures"] == "denovo")
 
 
-def reference_assay_args(wildcards, input):
+def reference_assay_args(wildcards):
     """--opportunities of the refits against the reference set (assay regions)."""
-    opportunities = input.get("opportunities")
-    return flags.assay_flags(REFIT["assay"], opportunities[0] if opportunities else None)
+    return flags.assay_flags(REFIT["assay"], flags.first_or_none(refit_opportunities(wildcards)))
 
 
-def report_assay_args(wildcards, input):
+def report_assay_args(wildcards):
     """--assay and --opportunities of the report (its matches to the reference set)."""
-    return [f"--assay={REFIT['assay']}", *reference_assay_args(wildcards, input)]
+    return [f"--assay={REFIT['assay']}", *reference_assay_args(wildcards)]
 
 
 # Stratified discovery (workflow/rules/groups.smk): a group's catalog, ranks and folders.

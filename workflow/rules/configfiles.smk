@@ -10,7 +10,10 @@ from sigforge.io import InputError
 from sigforge.workflow import configs
 
 #: The shipped config file: the bundled example's settings, under every user config file.
-SHIPPED_CONFIG = "config/config.yaml"
+#: Taken from beside the Snakefile (workflow.basedir), never from the run directory, so the
+#: same config gives the same run from any directory (`snakemake -s PATH/Snakefile -d DIR`)
+#: and a stray config/config.yaml where snakemake runs is never merged in.
+SHIPPED_CONFIG = configs.shipped_config(workflow.basedir)
 
 USER_CONFIG = configs.UserConfig()
 if workflow.is_main_process:

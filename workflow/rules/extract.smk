@@ -25,6 +25,12 @@ rule nmf_chunk:
         cap=EXTRACT["cap"],
         volume=EXTRACT["volume"],
         starts=EXTRACT["starts"],
+        # the settings above by name, for Snakemake's params rerun trigger (flags.named_settings)
+        settings=flags.named_settings(seed=config["seed"], max_iter=EXTRACT["max_iter"],
+                                      min_iter=EXTRACT["min_iter"], tol=EXTRACT["tol"],
+                                      resampling=RESAMPLING, mode=MODE_FLAGS,
+                                      normalisation=EXTRACT["normalisation"], cap=EXTRACT["cap"],
+                                      volume=EXTRACT["volume"], starts=EXTRACT["starts"]),
     threads: 1
     resources:
         mem_mb=nmf_chunk_mem_mb,

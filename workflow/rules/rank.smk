@@ -2,6 +2,8 @@
 # the number of signatures from the per-rank metrics; export the chosen rank.
 
 CV = config["rank"]
+#: The rank section's keys of the cross-validation (the other keys only choose the rank).
+CV_KEYS = ("cv_folds", "cv_scheme", "cv_holdout", "cv_block", "cv_starts", "cv_max_iter")
 
 
 rule cross_validate:
@@ -27,6 +29,12 @@ rule cross_validate:
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
         mode=MODE_FLAGS,
+        # the settings above by name, for Snakemake's params rerun trigger (flags.named_settings)
+        settings=flags.named_settings(seed=config["seed"], max_iter=EXTRACT["max_iter"],
+                                      min_iter=EXTRACT["min_iter"], tol=EXTRACT["tol"],
+                                      cv={key: CV[key] for key in CV_KEYS},
+                                      normalisation=EXTRACT["normalisation"], cap=EXTRACT["cap"],
+                                      mode=MODE_FLAGS),
     threads: 1
     resources:
         mem_mb=cross_validate_mem_mb,
@@ -91,6 +99,11 @@ rule select_rank:
         max_dropped=CV["max_dropped_components"],
         rescue=CV["rescue_min_stability"],
         rescue_cosine=CV["rescue_max_cosine"],
+        # the settings above by name, for Snakemake's params rerun trigger (flags.named_settings)
+        settings=flags.named_settings(seed=config["seed"], extract={
+            key: EXTRACT[key] for key in ("replicates", "max_iter", "min_iter", "tol",
+                                          "normalisation", "cap", "volume", "starts")},
+                                      resampling=RESAMPLING, rank=CV, mode=MODE_FLAGS),
         outdir=subpath(output.metrics, parent=True),
     threads: 1
     resources:

@@ -10,6 +10,8 @@ rule refit:
     input:
         catalog=out("catalogs/{catalog}.tsv"),
         signatures=refit_signatures,
+        # the reference set's table (de novo signatures are decomposed into it), when a file
+        reference_signatures=reference_signatures,
         opportunities=refit_opportunities,
     output:
         exposures=out("refit/{catalog}/exposures.tsv"),
@@ -43,6 +45,7 @@ rule refit:
 use rule refit as refit_reference with:
     input:
         catalog=out("catalogs/{catalog}.tsv"),
+        reference_signatures=reference_signatures,
         opportunities=refit_opportunities,
     output:
         exposures=out("refit/{catalog}/reference/exposures.tsv"),
@@ -73,6 +76,7 @@ use rule refit as refit_patient with:
         fai=rules.genome_faidx.output.fai,
         regions=refit_regions,
         targets=catalog_regions,
+        reference_signatures=reference_signatures,
         opportunities=refit_opportunities,
     output:
         exposures=out("patients/{stem}/exposures.tsv"),

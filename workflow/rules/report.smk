@@ -9,6 +9,8 @@ rule report:
         skips=rules.merge_catalogs.output.skips,
         results=report_inputs,
         patients=expand(out("patients/{stem}.html"), stem=SAMPLES["stem"]),
+        # the reference set's table (the report's matches), when a file
+        reference_signatures=reference_signatures,
         opportunities=refit_opportunities,
     output:
         cohort=report(

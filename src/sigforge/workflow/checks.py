@@ -43,13 +43,15 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
     problems = []
     if not Path(reference).is_file():
         what = " is a folder, not a file" if Path(reference).is_dir() else ""
-        problems.append(f"reference FASTA '{reference}' (config key 'reference'){what}")
+        problems.append(f"reference FASTA '{reference}' (config key 'reference'){what}"
+                        f"{expansion_fix(reference)}")
     lines = samples["sheet_line"] if "sheet_line" in samples else [None] * len(samples)
     for name, vcf, line in zip(samples["sample_id"], samples["vcf"], lines, strict=True):
         if not Path(vcf).is_file():
             where = f"{sheet}, line {line}" if line is not None else sheet
             what = " is a folder, not a file" if Path(vcf).is_dir() else ""
-            problems.append(f"VCF '{vcf}' of sample '{name}' ({where}){what}")
+            problems.append(f"VCF '{vcf}' of sample '{name}' ({where}){what}"
+                            f"{expansion_fix(vcf)}")
     if problems:
         listed = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more"
                                             if len(problems) > 10 else "")
@@ -137,53 +139,140 @@ def check_tumour_type(value: str, source: str = "config") -> None:
                          f"{', '.join(known)}.")
 
 
-def check_outdir(value: str) -> str:
+#: A shell variable in a path: ``$HOME``, ``${HOME}``.
+_SHELL_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
+
+
+def unexpanded_part(value: str) -> str | None:
+    """What a shell would expand in a path (a leading '~' or a $VARIABLE), described for a
+    message, or None. Snakemake and sigforge take config paths literally: ``~/x`` is a folder
+    named '~' in the run directory, not one in the home folder."""
+    if value.startswith("~"):
+        return "starts with '~'"
+    variable = _SHELL_VARIABLE.search(value)
+    if variable:
+        return f"holds the shell variable {variable.group(0)}"
+    return None
+
+
+def _expanded_example(value: str) -> str:
+    """', such as /home/me/x': ``value`` as a shell would expand it, when that expands it
+    fully; '' otherwise (an unset variable)."""
+    expanded = os.path.expandvars(os.path.expanduser(value))
+    return f", such as {expanded}" if unexpanded_part(expanded) is None else ""
+
+
+def expansion_fix(value: str) -> str:
+    """' ('~' and $VARIABLES are not expanded: give an absolute path, such as /home/me/x)'
+    for a path a shell would expand, else '': the hint a "not found" message adds."""
+    if unexpanded_part(value) is None:
+        return ""
+    return (" ('~' and $VARIABLES are not expanded: give an absolute path"
+            f"{_expanded_example(value)})")
+
+
+def check_expanded(value: str, key: str, source: str = "config", *,
+                   existing_ok: bool = True) -> None:
+    """Refuse a config path (``key``) a shell would expand (``~/x``, ``$HOME/x``): the
+    workflow takes it literally, so it names a folder called '~' or '$HOME' in the run
+    directory. An input that exists as written is left alone (``existing_ok``); an output
+    folder never is."""
+    part = unexpanded_part(value)
+    if part is None or (existing_ok and Path(value).exists()):
+        return
+    raise InputError(f"{source}: key {key}: {value!r} {part}, which is not expanded: the path "
+                     f"is taken literally, relative to {Path.cwd()}. Give an absolute path"
+                     f"{_expanded_example(value)}.")
+
+
+def check_outdir(value: str, source: str = "config") -> str:
     """The config's ``outdir`` as the workflow uses it (no trailing '/'), or an InputError.
 
     It prefixes every output pattern, so it must not hold wildcard braces, and it may not be
-    the run directory itself (outputs would land among the sources).
+    the run directory itself (outputs would land among the sources). A leading '~' or a
+    $VARIABLE is refused: it is not expanded, so the outputs would land in a folder named '~'
+    or '$HOME' of the run directory.
     """
     path = value.rstrip("/") or value
+    check_expanded(path, "outdir", source, existing_ok=False)
     if not path.strip() or "{" in path or "}" in path:
-        raise InputError(f"config: key outdir: {value!r} is not a usable folder name (empty, or "
+        raise InputError(f"{source}: key outdir: {value!r} is not a usable folder name (empty, or "
                          "holding '{' or '}'). Give a folder such as results or "
                          "results/cohort2.")
     if Path(path).resolve() == Path.cwd().resolve():
-        raise InputError(f"config: key outdir: {value!r} is the run directory itself; give a "
+        raise InputError(f"{source}: key outdir: {value!r} is the run directory itself; give a "
                          "folder of its own, such as results.")
     if Path(path).exists() and not Path(path).is_dir():
-        raise InputError(f"config: key outdir: {value!r} exists and is not a folder; give "
+        raise InputError(f"{source}: key outdir: {value!r} exists and is not a folder; give "
                          "another name or move the file.")
     above = Path(path).absolute().parent
     while not above.exists() and above != above.parent:
         above = above.parent
     if not above.is_dir():
-        raise InputError(f"config: key outdir: {value!r} lies below {above}, which is a file, so "
+        raise InputError(f"{source}: key outdir: {value!r} lies below {above}, which is a file, so "
                          "no folder can be made there; give an outdir whose parents are "
                          "folders.")
     return path
 
 
-def reference_contexts(signatures: str, contexts: Sequence[str], genome_build: str
-                       ) -> list[str]:
+def reference_contexts(signatures: str, contexts: Sequence[str], genome_build: str, *,
+                       key: str = "signatures", source: str = "config") -> list[str]:
     """The counted contexts a signature set can refit: those a shipped set has tables of, or
-    the one channel set of a user's table (an InputError when it is none of them)."""
+    the one channel set of a user's table; every context for ``denovo``, which only
+    ``refit.signatures`` takes (the cohort's own signatures). An InputError naming the config
+    key (``key``, in ``source``) and the fix otherwise: ``denovo`` for the reference set, a
+    name that is no shipped set nor an existing file (with a did-you-mean), a table over no
+    counted context."""
     from sigforge.genomics.reference import available_references, shipped_channel_sets
 
     if signatures in available_references():
         return [context for context in contexts if context in shipped_channel_sets(signatures)]
     if signatures == "denovo":
-        return list(contexts)
+        if key == "refit.signatures":
+            return list(contexts)
+        raise InputError(f"{source}: key {key}: 'denovo' is only valid for refit.signatures (the "
+                         "cohort's own de novo signatures); the reference set is what they are "
+                         "decomposed into and matched against. Give a shipped set "
+                         f"({', '.join(available_references())}) or the path of a signature "
+                         "table.")
+    check_signature_set(signatures, key, source)
     from sigforge.genomics.reference import load_reference
 
-    table = load_reference(signatures, genome_build=genome_build)
+    try:
+        table = load_reference(signatures, genome_build=genome_build)
+    except InputError as err:
+        raise InputError(f"{source}: key {key}: {err}") from None
     if table.channel_set not in contexts:
-        raise InputError(f"signatures {signatures}: its rows are "
+        raise InputError(f"{source}: key {key}: signatures {signatures}: its rows are "
                          f"{table.channel_set or 'not a known channel set'}, but "
                          f"catalog.contexts counts {', '.join(contexts)}. Give a table over "
                          "one of the counted channel sets (or add its context to "
                          "catalog.contexts).")
     return [table.channel_set]
+
+
+def check_signature_set(signatures: str, key: str = "signatures",
+                        source: str = "config") -> None:
+    """A signature set that is no shipped name (nor ``denovo``) must be an existing file: an
+    InputError naming the key, with a did-you-mean for a shipped name in the wrong case
+    (``cosmic_v3.6``) and the hint that '~' and $VARIABLES are not expanded."""
+    from sigforge.genomics.reference import available_references
+
+    if Path(signatures).is_file():
+        return
+    shipped = available_references()
+    allowed = [*shipped, "denovo"] if key == "refit.signatures" else shipped
+    folded = {name.casefold(): name for name in allowed}
+    hint = (f" Did you mean '{folded[signatures.casefold()]}'? Names are case-sensitive."
+            if signatures.casefold() in folded else _close_matches(signatures, allowed))
+    if Path(signatures).is_dir():
+        raise InputError(f"{source}: key {key}: {signatures!r} is a folder, not a signature "
+                         "table. Give the path of the table's file, or a shipped set's name "
+                         f"({', '.join(shipped)}).")
+    raise InputError(f"{source}: key {key}: {signatures!r} is neither a shipped signature set "
+                     f"({', '.join(shipped)}) nor an existing file (relative paths are taken "
+                     f"from {Path.cwd()}){expansion_fix(signatures)}.{hint} Give a shipped "
+                     "set's name or the path of a signature table.")
 
 
 def check_assay(assay: str, regions: str | None, source: str = "config") -> None:
@@ -196,8 +285,9 @@ def check_assay(assay: str, regions: str | None, source: str = "config") -> None
                          "set refit.assay to genome or exome.")
     if regions and not Path(regions).is_file():
         raise InputError(f"{source}: key catalog.regions: BED file '{regions}' not found "
-                         f"(relative paths are taken from {Path.cwd()}). Fix the path, or set "
-                         "it to null to count the whole genome.")
+                         f"(relative paths are taken from {Path.cwd()})"
+                         f"{expansion_fix(regions)}. Fix the path, or set it to null to count "
+                         "the whole genome.")
 
 
 def _close_matches(word: str, allowed: list[str]) -> str:
@@ -274,10 +364,12 @@ def schema_failure(error_text: str, cause: Any, what: str,
     return schema_error_message(cause, what)
 
 
-def config_source(files: Sequence[Any]) -> str:
-    """'config (FILE, ...)': the files the configuration was read from, for messages."""
+def config_source(files: Sequence[Any], command_line: bool = False) -> str:
+    """'config (FILE, ..., --config)': the files the configuration was read from, and
+    ``--config`` when values were given on the command line (``command_line``), for
+    messages."""
     names = [_shown(f) for f in files] or ["config/config.yaml"]
-    return f"config ({', '.join(names)})"
+    return f"config ({', '.join([*names, '--config'] if command_line else names)})"
 
 
 def _shown(path: Any) -> str:

@@ -159,3 +159,64 @@ def whole_numbers(config: MutableMapping[str, Any],
     if not isinstance(schema, Mapping):
         schema = yaml.safe_load(Path(schema).read_text(encoding="utf-8"))
     return _whole(config, [(schema, True)], schema, "", source)
+
+
+def typed_overrides(config: MutableMapping[str, Any], overrides: Mapping[str, Any],
+                    schema: Mapping[str, Any] | str | Path) -> MutableMapping[str, Any]:
+    """Give the values of ``--config`` the YAML types a config file gives them, in place;
+    returns ``config`` (the merged config, before validation).
+
+    Snakemake reads a nested ``--config 'extract={replicates: 8}'`` with YAML's base loader,
+    so every value in it arrives as text ('8', 'true', 'null'), which the schema then refuses
+    for an integer, number, boolean or null key ("'8' is not of type 'integer'"). A text value
+    of ``overrides`` (Snakemake's ``--config``, merged last) is read as YAML where the schema
+    takes no text at that key and the YAML value is of a type it takes; any other value is
+    left for the schema to judge. Top-level values Snakemake types itself.
+    """
+    if not isinstance(schema, Mapping):
+        schema = yaml.safe_load(Path(schema).read_text(encoding="utf-8"))
+    _retype(config, overrides, [(schema, True)], schema)
+    return config
+
+
+def _retype(target: Any, given: Any, schemas: Sequence[tuple[Mapping[str, Any], bool]],
+            root: Mapping[str, Any]) -> None:
+    """Replace, in ``target``, each text value ``given`` holds at the same place by its YAML
+    value where the schemas take that value and no text (see :func:`typed_overrides`)."""
+    applicable = [found for schema, binding in schemas
+                  for found in _applicable(schema, root, binding)]
+    if isinstance(given, Mapping) and isinstance(target, MutableMapping):
+        places = [(name, _children(applicable, str(name))) for name in given if name in target]
+    elif isinstance(given, list) and isinstance(target, list) and len(given) == len(target):
+        places = [(index, _items(applicable, index)) for index in range(len(given))]
+    else:
+        return
+    for place, children in places:
+        value = given[place]
+        if isinstance(value, str) and target[place] == value:
+            target[place] = _typed_text(value, children, root)
+        else:
+            _retype(target[place], value, children, root)
+
+
+def _typed_text(text: str, schemas: Sequence[tuple[Mapping[str, Any], bool]],
+                root: Mapping[str, Any]) -> Any:
+    """``text`` read as YAML when the schemas take no text but take that value's type
+    (integer, number, boolean or null), else ``text`` itself."""
+    types = {kind for schema, _ in schemas for found, _ in _applicable(schema, root)
+             for kind in _types(found)}
+    if not types or "string" in types:
+        return text
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, bool):
+        taken = "boolean" in types
+    elif isinstance(value, int):
+        taken = bool({"integer", "number"} & types)
+    elif isinstance(value, float):
+        taken = "number" in types or ("integer" in types and value.is_integer())
+    else:
+        taken = value is None and "null" in types
+    return value if taken else text

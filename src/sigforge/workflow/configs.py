@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from sigforge.io import InputError
+from sigforge.workflow.checks import check_expanded, expansion_fix
 
 #: The keys that name the cohort's data in vcf mode: a user's config that sets one of them
 #: must set the other (see check_user_config).
@@ -201,10 +202,24 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+#: The shipped config file, relative to the folder of the Snakefile (never the run
+#: directory: a ``config/config.yaml`` that happens to lie there is not the workflow's).
+SHIPPED_CONFIG = Path("config", "config.yaml")
+
+
+def shipped_config(basedir: str | Path) -> str:
+    """The shipped config file of the workflow whose Snakefile lies in ``basedir``
+    (Snakemake's ``workflow.basedir``), as an absolute path: the same file whatever
+    directory snakemake runs in (``--directory``, ``cd`` elsewhere)."""
+    return str(Path(basedir).absolute() / SHIPPED_CONFIG)
+
+
 def read_config_files(shipped: str, user_files: Sequence[str | Path],
                       overrides: Mapping[str, Any] | None = None) -> UserConfig:
     """Check the shipped config file (when present) and every user file; return what the
-    user set (the files' top-level keys, then ``overrides``: Snakemake's ``--config``)."""
+    user set (the files' top-level keys, then ``overrides``: Snakemake's ``--config``).
+    ``shipped`` is :func:`shipped_config`'s path (a relative one is taken from the current
+    directory)."""
     if Path(shipped).exists():
         load_config_file(shipped)
     values: dict[str, Any] = {}
@@ -264,6 +279,7 @@ def check_user_config(config: Mapping[str, Any], user: UserConfig, shipped: str)
     if not user.given:
         return
     files = ", ".join(user.files) or "--config"
+    shipped = display_path(shipped)
     for section in ("matrix", "joint"):
         if section in user.keys and "type" not in user.keys and config.get("type") != section:
             raise InputError(f"config ({files}): has a '{section}' section but does not set "
@@ -347,16 +363,31 @@ def check_input_path(value: str | None, key: str, what: str, source: str = "conf
                          f"{key} at the file, {fix}.")
     if not path.is_file():
         raise InputError(f"{source}: key {key}: {what} '{value}' not found (relative paths "
-                         f"are taken from {Path.cwd()}). Fix the path, {fix}.")
+                         f"are taken from {Path.cwd()}){expansion_fix(value)}. Fix the path, "
+                         f"{fix}.")
 
 
 def check_samples_path(value: str, source: str = "config") -> None:
     """The samples sheet named by config ``samples`` must not be a folder (a missing file is
-    reported by the sheet reader)."""
+    reported by the sheet reader), nor a path a shell would expand (``~/sheet.tsv``: taken
+    literally, it is not found)."""
+    check_expanded(value, "samples", source)
     if Path(value).is_dir():
         raise InputError(f"{source}: key samples: '{value}' is a folder, not a samples sheet. "
                          "Point 'samples' at your tab-separated sheet (columns sample_id and "
                          "vcf), e.g. config/samples.tsv.")
+
+
+def signature_table_files(signatures: str) -> list[str]:
+    """``[signatures]`` when a signature set (config ``signatures`` or ``refit.signatures``)
+    names a table file, ``[]`` for a shipped set's name or ``denovo``: the input a job that
+    reads the set declares, so that editing the table reruns it (a shipped name is matched
+    first, as ``sigforge`` resolves it)."""
+    from sigforge.genomics.reference import available_references
+
+    if signatures == "denovo" or signatures in available_references():
+        return []
+    return [signatures] if Path(signatures).exists() else []
 
 
 @functools.lru_cache(maxsize=64)

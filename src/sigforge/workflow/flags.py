@@ -30,6 +30,37 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str,
     return flags
 
 
+def named_settings(**settings: Any) -> dict[str, Any]:
+    """The settings a rule's output depends on, by name and with mappings' keys sorted: the
+    value of one extra ``params`` entry of a rule whose settings are plain numbers.
+
+    Snakemake's params rerun trigger compares the *set* of a job's param values, without their
+    names. Two params that swap values, or one changed to the value of another while a third
+    keeps the old one (``rank.min_component_stability`` 0.2 -> 0.8 beside
+    ``min_mean_stability: 0.8`` and ``drop_below_stability: 0.2``), leave that set as it was,
+    and the job would not rerun. This entry names every value, so any change shows; sorted
+    keys make it independent of the order the config files list them in.
+    """
+    return {name: _sorted_keys(value) for name, value in sorted(settings.items())}
+
+
+def _sorted_keys(value: Any) -> Any:
+    """``value`` with every mapping in it a plain dict with sorted keys (lists kept)."""
+    if isinstance(value, Mapping):
+        return {str(key): _sorted_keys(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
+def first_or_none(files: str | Sequence[str]) -> str | None:
+    """The one file of an optional input (an input function's list of none or one file, or
+    the file itself), or None when it has none."""
+    if isinstance(files, str):
+        return files or None
+    return str(files[0]) if files else None
+
+
 def restrict_flags(names: Sequence[str] | None, known: Sequence[str]) -> list[str]:
     """``--restrict-to`` with the names of config ``refit.restrict_to`` that the refit's
     signature table has (``known``), in the config's order; none (the whole table) when the
