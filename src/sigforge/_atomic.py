@@ -129,8 +129,10 @@ def protected_label(path: Path) -> str | None:
 
 
 def _refuse_input_clash(target: Path) -> None:
-    """Raise :class:`OutputClashError` when ``target`` is a protected input file."""
-    label = protected_label(target)
+    """Raise :class:`OutputClashError` when ``target`` is a protected input file, under its
+    own spelling or with '..' taken lexically (``new/../catalog.tsv`` names the catalog once
+    the missing ``new`` is created, but cannot be looked up before)."""
+    label = protected_label(target) or protected_label(Path(os.path.normpath(target)))
     if label is not None:
         raise OutputClashError(
             f"output {target} would overwrite the input {label}: this command never "

@@ -375,3 +375,27 @@ def test_refit_options_out_of_range_fail_before_any_work(
                       *options, "--out", str(out), case=f"refit-option {' '.join(options)}")
     assert_clear_error(outcome, *fragments)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["replicates", "consensus"])
+def test_an_output_reaching_an_input_through_a_missing_folder_is_refused(
+        command: str, tmp_path: Path, catalog: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """'new/../SBS96.tsv' names the catalog once 'new' exists, but could not be looked up
+    before: the catalog was replaced by the chunk (or consensus table), exit 0."""
+    monkeypatch.chdir(catalog.parent)
+    before = catalog.read_bytes()
+    if command == "replicates":
+        out = f"new/../{catalog.name}"
+        args = ["--k", "2", "--first", "0", "--count", "1", "--max-iter", "20"]
+    else:
+        renamed = catalog.with_name("signatures.tsv")
+        catalog = catalog.rename(renamed)
+        before = catalog.read_bytes()
+        chunk = tmp_path / "chunk.npz"
+        assert run_cli(capsys, "replicates", "--catalog", str(catalog), "--k", "2", "--first",
+                       "0", "--count", "2", "--max-iter", "20", "--out", str(chunk)).code == 0
+        out, args = "new/..", ["--k", "2", "--chunks", str(chunk)]
+    outcome = run_cli(capsys, command, "--catalog", catalog.name, *args, "--out", out)
+    assert_clear_error(outcome, "would overwrite the input --catalog")
+    assert catalog.read_bytes() == before
