@@ -389,7 +389,7 @@ def test_patient_regions_section_absent_empty_or_escaped(cohort: CohortData,
     empty = pd.DataFrame(columns=list(REGION_COLUMNS))
     page = write_patient_report(cohort, "S1", tmp_path, "S1", regions=empty).read_text(
         encoding="utf-8")
-    assert "No counted variant falls in the given regions." in page
+    assert "No counted SNV falls in the given regions." in page
     hostile = pd.DataFrame([[HOSTILE, "1", "10", "C", "A", "ACA", "A[C>A]A", "SBS96A", "0.9"]],
                            columns=list(REGION_COLUMNS))
     page = write_patient_report(cohort, "S1", tmp_path, "S1", regions=hostile).read_text(

@@ -33,10 +33,14 @@ from sigforge._atomic import protected_inputs
 from sigforge._validation import describe_character, first_control_character
 from sigforge.cli._common import COMMANDS, Handler
 from sigforge.cli.outputs import (
+    check_not_companion,
     check_output_file,
     check_output_folder,
     check_plain_name,
+    companion_files,
     describe_os_error,
+    forget_emptied_folders,
+    remove_emptied_folders,
 )
 from sigforge.io import InputError, removed_on_failure
 
@@ -128,8 +132,10 @@ def _input_files(args: argparse.Namespace) -> dict[Path, str]:
     """The existing files the command was given to read (path -> how the user named it),
     which no output of the command may replace (:func:`protected_inputs`).
 
-    Every option value (or list item) naming an existing file counts; for the commands in
-    :data:`_FOLDER_INPUTS`, so do the files directly inside the folders that option names.
+    Every option value (or list item) naming an existing file counts, with the index files
+    beside it that a reader opens too (a FASTA's .fai and .gzi, a VCF's .tbi or .csi); for
+    the commands in :data:`_FOLDER_INPUTS`, so do the files directly inside the folders that
+    option names.
     """
     inputs: dict[Path, str] = {}
     folder_option = _FOLDER_INPUTS.get(args.command)
@@ -143,11 +149,26 @@ def _input_files(args: argparse.Namespace) -> dict[Path, str]:
             path = Path(item)
             if os.path.isfile(path):  # False, not an error, for a name too long to be a file
                 inputs[path] = f"{option} {path}"
+                inputs.update(_companions(path, f"{option} {path}"))
             elif name == folder_option and os.path.isdir(path):
                 for child in sorted(path.iterdir()):
                     if child.is_file():
                         inputs[child] = f"{child} (in {option} {path})"
     return inputs
+
+
+def _companions(path: Path, label: str) -> dict[Path, str]:
+    """The existing index files beside the input ``path`` (``label``: how the user named
+    it), as inputs: the command reads them with it, so no output may replace them."""
+    return {companion: f"{companion} (the index of {label})"
+            for companion in companion_files(path) if os.path.isfile(companion)}
+
+
+def _check_file_output(args: argparse.Namespace, inputs: dict[Path, str]) -> None:
+    """A command whose --out names one file may not name an input's index file, even one
+    that does not exist yet (a FASTA's .fai is created on first reading)."""
+    if args.command in _FILE_OUTPUTS:
+        check_not_companion(args.out, list(inputs))
 
 
 def _fail(command: str, message: str) -> None:
@@ -159,11 +180,15 @@ def _fail(command: str, message: str) -> None:
 def _run(args: argparse.Namespace) -> int:
     """Run the command's handler and turn every expected failure into a message and status;
     a command that fails leaves none of the outputs it had written (:func:`removed_on_failure`)."""
+    forget_emptied_folders()
     try:
         _check_destinations(args)
         handler: Handler = args.handler
-        with protected_inputs(_input_files(args)), removed_on_failure():
+        inputs = _input_files(args)
+        _check_file_output(args, inputs)
+        with protected_inputs(inputs), removed_on_failure():
             handler(args)
+        remove_emptied_folders()
     except (InputError, ValueError) as err:
         _fail(args.command, str(err))
         return 2

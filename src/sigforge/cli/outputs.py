@@ -1,4 +1,5 @@
-"""Checks on where a command will write, made before it does any work.
+"""Checks on where a command will write, made before it does any work, and the removal of
+an earlier run's outputs that a rerun into the same folder does not write again.
 
 A command that would fail only at its last step (an ``--out`` that is an existing file, a
 folder on a read-only disk, a ``--name`` that climbs out of ``--out``) wastes the whole run
@@ -8,12 +9,17 @@ and, worse, may leave part of its outputs behind. These checks run first and rai
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from sigforge._validation import PLAIN_NAME_MAX, is_plain_name
-from sigforge.io import InputError
+from sigforge.io import InputError, discard_output, protected_label
+
+logger = logging.getLogger("sigforge")
 
 #: What each command whose --out names one file writes there: the example its message gives.
 _FILE_EXAMPLES = {"replicates": "chunk0.npz", "cross-validate": "cv.npz",
@@ -119,3 +125,78 @@ def describe_os_error(err: OSError) -> str:
     reason = err.strerror or str(err)
     fix = _OS_FIXES.get(err.errno or -1, "check the path and the disk")
     return f"{paths or 'file system'}: {reason} ({fix})."
+
+
+#: The companion files a reader opens beside an input: a FASTA's index (.fai) and bgzip
+#: index (.gzi), a VCF's tabix (.tbi) or CSI (.csi) index.
+COMPANION_SUFFIXES = (".fai", ".gzi", ".tbi", ".csi")
+
+
+def companion_files(path: Path) -> list[Path]:
+    """The paths of ``path``'s companion files (:data:`COMPANION_SUFFIXES`), whether or not
+    they exist: an index htslib reads, or creates (a FASTA's .fai), beside the input."""
+    return [Path(f"{path}{suffix}") for suffix in COMPANION_SUFFIXES]
+
+
+def check_not_companion(out: str, inputs: Iterable[Path]) -> None:
+    """Refuse an output file ``out`` that is the companion (index) file of an input, even one
+    not created yet: the command reads that index (or creates it first, as for a FASTA's
+    .fai), and the output would replace it, breaking the input for every later command."""
+    target = os.path.realpath(out)
+    for path in inputs:
+        for companion in companion_files(path):
+            if os.path.realpath(companion) == target:
+                raise InputError(f"--out {out}: is {companion}, the index of the input {path} "
+                                 "that this command reads (or creates beside it); writing the "
+                                 "output there would replace the index and break the input "
+                                 "for every later command. Give another --out file name.")
+
+
+def check_removable(paths: Iterable[Path], out: str) -> None:
+    """Before anything is written, refuse to remove (as an earlier run's output) a file the
+    command reads: :func:`sigforge.io.discard_output` would refuse it too, but only after
+    the work."""
+    for path in paths:
+        label = protected_label(path)
+        if label is not None:
+            raise InputError(f"--out {out}: {path} is the input {label}, but it is named like "
+                             "an output of this command, which a run into --out either writes "
+                             "over or removes as an earlier run's output. Move the input out "
+                             "of --out (or rename it, or choose another --out); this command "
+                             "never replaces or deletes a file it reads.")
+
+
+def discard_stale_outputs(paths: Iterable[Path], why: str) -> list[Path]:
+    """Remove the earlier run's outputs ``paths`` (files this run did not write), each with
+    :func:`sigforge.io.discard_output`: put back if the command fails after all, and never
+    a file the command reads. Returns the files removed; ``why`` ends each log line."""
+    removed = [path for path in paths if discard_output(path)]
+    for path in removed:
+        logger.info("removed %s: %s", path, why)
+    return removed
+
+
+#: Folders to remove once the command has succeeded, if they are empty then.
+_EMPTIED_FOLDERS: list[Path] = []
+
+
+def remove_when_emptied(folder: Path) -> None:
+    """Remove ``folder`` once the command has succeeded if it is empty then (a rerun's
+    ``DBS78/`` whose tables :func:`discard_stale_outputs` removed):
+    :func:`remove_emptied_folders`."""
+    _EMPTIED_FOLDERS.append(folder)
+
+
+def remove_emptied_folders() -> None:
+    """Remove the folders of :func:`remove_when_emptied` that are now empty. Called once the
+    command has succeeded: until then the removed files' backups lie in them, to be put
+    back should the command fail."""
+    for folder in dict.fromkeys(_EMPTIED_FOLDERS):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only an empty folder: anything else in it stays, folder too
+    _EMPTIED_FOLDERS.clear()
+
+
+def forget_emptied_folders() -> None:
+    """Forget the folders of a command that failed: its removals were taken back."""
+    _EMPTIED_FOLDERS.clear()

@@ -8,6 +8,7 @@ and ``regions_of_interest.tsv`` (header only without ``--regions-of-interest``),
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -26,18 +27,23 @@ from sigforge.cli._common import (
     read_table_matrix,
     split_empty,
 )
+from sigforge.cli.outputs import check_removable, discard_stale_outputs, remove_when_emptied
 from sigforge.cli.refit_checks import (
     channel_set_fix,
+    check_assay_regions_counting,
     check_decompose_into,
     check_distinct_signatures,
     check_generic_signatures,
     check_source_options,
     label_hint,
     warn_few_resamples,
+    warn_negbin_only_options,
     warn_unused_tumour_type,
 )
 from sigforge.cli.refit_patient import (
     Patient,
+    check_roi_contigs,
+    in_regions_counts,
     patient_catalog,
     read_regions_of_interest,
     write_attribution,
@@ -47,10 +53,11 @@ from sigforge.io import (
     InputError,
     Matrix,
     read_matrix,
+    removed_on_failure,
     write_matrix,
     write_table,
 )
-from sigforge.refit import ASSAYS, REFIT_METHODS, RefitOptions
+from sigforge.refit import ASSAYS, REFIT_METHODS, Refit, RefitOptions
 
 logger = logging.getLogger(__name__)
 
@@ -270,16 +277,35 @@ def _refit_fitted(args: argparse.Namespace, matrix: Matrix, fitted: Matrix | Non
     return with_unfitted_samples(result, matrix.data, signatures.data.columns)
 
 
-def _patient_types(args: argparse.Namespace, patient: Patient, out: Path) -> list[Any]:
+def _labelled(result: Refit, args: argparse.Namespace) -> Refit:
+    """The refit with the level (--confidence) and the number of resamples (--bootstrap) of
+    its intervals as the columns ``confidence`` and ``resamples`` of exposure_intervals.tsv:
+    a page drawn from the files (``sigforge report``) labels the intervals with their level
+    and knows whether they rest on enough resamples to mean anything."""
+    if result.intervals is None:
+        return result
+    return dataclasses.replace(result, intervals=result.intervals.assign(
+        confidence=args.confidence, resamples=args.bootstrap))
+
+
+def _patient_types(args: argparse.Namespace, patient: Patient, out: Path,
+                   in_regions: dict[str, int] | None = None) -> list[Any]:
     """Refit the patient's doublets and indels to the shipped set's DBS78 and ID83 tables
     (artefacts left out as for SBS96; --restrict-to keeps the names of each table, see
     :mod:`sigforge.cli.restriction`), writing each into ``out/<type>/``; nothing for a set
-    of one channel set."""
+    of one channel set. ``in_regions``: each type's counted mutations in the regions of
+    interest (None without them), for the page."""
     from sigforge.genomics.reference import available_references, shipped_channel_sets
     from sigforge.refit import refit_catalog, with_unfitted_samples
     from sigforge.report.patient_types import TypeRefit
 
     if args.signatures not in available_references():
+        counted = {name: int(counts.to_numpy().sum()) for name, counts in patient.others.items()}
+        if any(counted.values()):
+            logger.info("%s counted (catalog_log.tsv) but not refitted: the signature table %s "
+                        "holds SBS96 signatures only (a shipped set such as COSMIC_v3.6 refits "
+                        "them too)", " and ".join(f"{n} {name}" for name, n in counted.items()),
+                        args.signatures)
         return []
     refits = []
     for name, counts in patient.others.items():
@@ -295,6 +321,7 @@ def _patient_types(args: argparse.Namespace, patient: Patient, out: Path) -> lis
         else:
             result = with_unfitted_samples(None, counts, reference.columns,
                                            intervals=args.bootstrap > 0)
+        result = _labelled(result, args)
         folder = out / name
         write_matrix(counts, out / f"{name}.tsv", integer=True)
         write_matrix(result.exposures, folder / "exposures.tsv", label="Signature")
@@ -304,8 +331,56 @@ def _patient_types(args: argparse.Namespace, patient: Patient, out: Path) -> lis
         sample = counts.columns[0]
         refits.append(TypeRefit(name, counts[sample], result.exposures[sample],
                                 float(result.reconstruction.loc[sample, "cosine"]),
-                                result.intervals))
+                                result.intervals,
+                                None if in_regions is None else in_regions.get(name, 0)))
     return refits
+
+
+#: Tables of a patient's doublet and indel refits, in ``out/DBS78/`` and ``out/ID83/``.
+_TYPE_TABLES = ("exposures.tsv", "reconstruction.tsv", "exposure_intervals.tsv")
+#: Tables only ``refit --vcf`` writes: stale beside the exposures of any other run.
+_PATIENT_TABLES = ("mutation_probabilities.tsv", "regions_of_interest.tsv")
+
+
+def _possible_outputs(args: argparse.Namespace, out: Path, sample: str | None) -> list[Path]:
+    """Every output of this command that an earlier run into the same --out may have left
+    and this run may not write again (see :func:`_remove_stale_outputs`).
+
+    Both modes: the intervals and the decomposition. With a catalog also the per-patient
+    tables; with a VCF (whose ``sample`` names the figures) the catalogs of the other
+    contexts, the doublet and indel refits' folders and the page's doublet and indel figures
+    (in the page folder). Never the catalogs or folders of a catalog refit: they may be
+    another command's (``sigforge catalog``) or another refit's (``--out OUT/DBS78``).
+    """
+    paths = [out / "exposure_intervals.tsv", out / "decomposition.tsv"]
+    if sample is None:
+        return paths + [out / name for name in _PATIENT_TABLES]
+    from sigforge.genomics.contexts import CATALOG_CONTEXTS
+    from sigforge.genomics.samplesheet import file_stems
+
+    stem = file_stems([sample], f"VCF {args.vcf}")[sample]
+    figures = (Path(args.page_dir) if args.page_dir else out) / "figures" / "patients"
+    paths += [out / f"{context}.tsv" for context in CATALOG_CONTEXTS if context != "SBS96"]
+    for context in ("DBS78", "ID83"):
+        paths += [out / context / name for name in _TYPE_TABLES]
+        paths += [figures / f"{stem}_{context}{suffix}" for suffix in (".png", ".svg")]
+    return paths
+
+
+def _remove_stale_outputs(candidates: list[Path], written: list[Path]) -> None:
+    """Remove the ``candidates`` this run did not write (``written``): an earlier run into
+    the same --out left them (intervals before a rerun with --bootstrap 0, the DBS78/ and
+    ID83/ refits before a rerun against a table of SBS96 only), and beside this run's
+    exposures they would pass for its results. The removals are part of the run: put back if
+    it fails after all (:func:`sigforge.io.discard_output`); a folder left empty goes once
+    the run has succeeded."""
+    done = {str(path.absolute()) for path in written}
+    stale = [path for path in candidates
+             if path.is_file() and str(path.absolute()) not in done]
+    for path in discard_stale_outputs(stale, "an output of an earlier run into the same "
+                                             "--out that this run does not write"):
+        if path.parent.name in ("DBS78", "ID83"):
+            remove_when_emptied(path.parent)
 
 
 def _decomposition_reference(args: argparse.Namespace, matrix: Matrix) -> pd.DataFrame | None:
@@ -356,6 +431,7 @@ def refit(args: argparse.Namespace) -> None:
     log = patient = None
     _refit_options(args)  # range-checks --bootstrap, --seed, --confidence...: before any work
     warn_few_resamples(args)
+    warn_negbin_only_options(args)
     check_source_options(args)
     check_decompose_into(args)
     regions = read_regions_of_interest(args)
@@ -370,19 +446,39 @@ def refit(args: argparse.Namespace) -> None:
     else:
         patient = patient_catalog(args)
         matrix, log = patient.matrix, patient.log
+        check_assay_regions_counting(args, matrix.data)
         if regions is not None:
-            from sigforge.genomics.regions import check_within_contigs
-
-            check_within_contigs(regions, patient.lengths, patient.resolve,
-                                 f"--regions-of-interest {args.regions_of_interest}")
+            check_roi_contigs(regions, patient, f"--regions-of-interest "
+                                                f"{args.regions_of_interest}")
         fitted = matrix
     _check_counts_for_refit(matrix, args)
     signatures = _refit_signatures(args, matrix)
     reference = _decomposition_reference(args, matrix)
-    result = _refit_fitted(args, matrix, fitted, signatures)
+    result = _labelled(_refit_fitted(args, matrix, fitted, signatures), args)
     n = matrix.data.shape[1]
     out = Path(args.out)
     decomposition = _decomposition(args, matrix, signatures, reference)
+    in_regions = (in_regions_counts(args, patient, regions)
+                  if patient is not None and regions is not None else None)
+    stale = _possible_outputs(args, out, None if patient is None
+                              else str(matrix.data.columns[0]))
+    check_removable([path for path in stale if path.is_file()], args.out)
+    with removed_on_failure() as written:
+        _write_outputs(args, out, matrix, log, result, decomposition)
+        if patient is not None:
+            _write_patient(args, patient, signatures, result, regions, out, in_regions)
+        _remove_stale_outputs(stale, written)
+    logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %d signatures "
+                "used, median cosine %.3f", n, signatures.data.shape[1], args.method, args.assay,
+                result.reconstruction["signatures_used"].median(),
+                result.reconstruction["cosine"].median())
+
+
+def _write_outputs(args: argparse.Namespace, out: Path, matrix: Matrix,
+                   log: pd.DataFrame | None, result: Refit,
+                   decomposition: pd.DataFrame | None) -> None:
+    """The refit's tables: exposures, reconstruction, intervals (with --bootstrap) and the
+    decomposition (mutation catalogs); with a VCF also its SBS96 catalog and log."""
     if log is not None:
         write_matrix(matrix.data, out / "SBS96.tsv", integer=True)
         write_table(log, out / "catalog_log.tsv")
@@ -392,17 +488,19 @@ def refit(args: argparse.Namespace) -> None:
         write_table(result.intervals, out / "exposure_intervals.tsv")
     if decomposition is not None:
         write_table(decomposition, out / "decomposition.tsv")
-    if patient is not None:
-        from sigforge.cli.report import write_patient_page  # the report stack: VCF input only
 
-        write_attribution(patient, signatures, result.exposures, regions, out)
-        write_patient_page(args, matrix, log, signatures, result, out,
-                           Path(args.page_dir) if args.page_dir else out,
-                           _patient_types(args, patient, out))
-    logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %d signatures "
-                "used, median cosine %.3f", n, signatures.data.shape[1], args.method, args.assay,
-                result.reconstruction["signatures_used"].median(),
-                result.reconstruction["cosine"].median())
+
+def _write_patient(args: argparse.Namespace, patient: Patient, signatures: Matrix,
+                   result: Refit, regions: pd.DataFrame | None, out: Path,
+                   in_regions: dict[str, int] | None) -> None:
+    """Per-patient mode: the per-mutation tables, the doublet and indel refits and the
+    patient's page (``in_regions``: the doublets and indels in the regions of interest)."""
+    from sigforge.cli.report import write_patient_page  # the report stack: VCF input only
+
+    write_attribution(patient, signatures, result.exposures, regions, out)
+    write_patient_page(args, patient.matrix, patient.log, signatures, result, out,
+                       Path(args.page_dir) if args.page_dir else out,
+                       _patient_types(args, patient, out, in_regions))
 
 
 def add_parsers(subparsers: Any) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import os
 
 import numpy as np
@@ -162,13 +161,83 @@ def warn_unused_tumour_type(args: argparse.Namespace, prevalence: pd.Series | No
 def warn_few_resamples(args: argparse.Namespace) -> None:
     """Warn when --bootstrap is too small for --confidence: with B resamples the percentile
     interval's ends are order statistics (B + 1)(1 - c)/2 from each end, below 1 they are
-    the resamples' extremes, and the interval covers less than its nominal share."""
+    the resamples' extremes, and the interval covers less than its nominal share. The patient
+    page then marks every exposure uncertain (:mod:`sigforge.report.patient_rows`)."""
+    from sigforge.refit import min_resamples
+
     if args.bootstrap == 0:
         return
-    needed = math.ceil(2 / (1 - args.confidence)) - 1
+    needed = min_resamples(args.confidence)
     if args.bootstrap < needed:
         logger.warning("--bootstrap %d: %.0f%% intervals need at least %d resamples for their "
                        "ends to lie inside the resamples; these are the resamples' lowest and "
-                       "highest values and cover less than %.0f%% (give --bootstrap %d or more)",
-                       args.bootstrap, 100 * args.confidence, needed, 100 * args.confidence,
-                       needed)
+                       "highest values and cover less than %.0f%% (give --bootstrap %d or more)"
+                       "%s", args.bootstrap, 100 * args.confidence, needed,
+                       100 * args.confidence, needed,
+                       "; the patient page marks every exposure uncertain" if args.vcf else "")
+
+
+def warn_negbin_only_options(args: argparse.Namespace) -> None:
+    """Warn when --tumour-type or --penalty is set for a method other than negbin: only the
+    negbin refit has a prior and a signature cost, so the other methods ignore both, and the
+    user would otherwise believe the run used them (an unknown type is not even checked)."""
+    from sigforge.refit import RefitOptions
+
+    if args.method == "negbin":
+        return
+    ignored = []
+    if args.tumour_type != "pan-cancer":
+        ignored.append(f"--tumour-type {args.tumour_type}")
+    if args.penalty != RefitOptions.penalty:
+        ignored.append(f"--penalty {args.penalty:g}")
+    if ignored:
+        logger.warning("%s: used only by --method negbin (its prior and signature cost); "
+                       "--method %s ignores %s. Drop %s, or refit with --method negbin.",
+                       " and ".join(ignored), args.method,
+                       "them" if len(ignored) > 1 else "it",
+                       "them" if len(ignored) > 1 else "it")
+
+
+def zero_opportunity_channels(opportunities: pd.DataFrame, catalog: pd.DataFrame) -> list[str]:
+    """The SBS96 channels holding counted mutations whose trinucleotide never occurs in the
+    targeted regions (``regions`` column 0): under --assay regions every rescaled signature is
+    0 there, so the model calls those mutations impossible."""
+    from sigforge.genomics.opportunities import channel_contexts, context_counts
+
+    kind, contexts = channel_contexts("SBS96")  # type: ignore[misc]
+    inside = context_counts(opportunities, kind, "regions").reindex(contexts).to_numpy()
+    counted = catalog.to_numpy(dtype=np.float64).sum(axis=1) > 0
+    return [str(label) for label, zero, hit in zip(catalog.index, inside == 0, counted,
+                                                    strict=True) if zero and hit]
+
+
+def check_assay_regions_counting(args: argparse.Namespace, catalog: pd.DataFrame) -> None:
+    """With --vcf --assay regions but no --regions the VCF is counted genome-wide, while the
+    signatures are rescaled to the targeted regions' --opportunities.
+
+    Refused when counted SNVs fall in channels whose trinucleotide the regions lack (the
+    catalog then provably holds mutations from outside the regions, which the rescaled model
+    calls impossible: they would be marked unexplained and distort the fit); otherwise
+    warned about (a panel's VCF usually holds only the panel's variants, but off-target calls
+    would still be counted).
+    """
+    if not args.vcf or args.assay != "regions" or args.regions is not None:
+        return
+    fix = (f"Give --regions BED (the BED of the targeted regions that --opportunities "
+           f"{args.opportunities} was written from) so that only the variants inside are "
+           "counted")
+    impossible = zero_opportunity_channels(args.opportunity_table, catalog)
+    if impossible:
+        counts = catalog.loc[impossible].to_numpy().sum()
+        raise InputError(f"--assay regions: the VCF {args.vcf} was counted over the whole genome "
+                         f"(no --regions), and {int(counts)} of its "
+                         f"{int(catalog.to_numpy().sum())} SNVs fall in {len(impossible)} "
+                         f"channel(s) (e.g. {', '.join(impossible[:3])}) whose trinucleotide "
+                         f"never occurs in the regions of --opportunities {args.opportunities}, "
+                         "so the signatures rescaled to those regions cannot produce them: the "
+                         f"catalog is not the regions'. {fix}; or drop --assay regions for a "
+                         "whole-genome VCF.")
+    logger.warning("--assay regions without --regions: the VCF %s is counted over the whole "
+                   "genome while the signatures are rescaled to the regions of --opportunities "
+                   "%s; variants called outside those regions are counted too. %s.",
+                   args.vcf, args.opportunities, fix)

@@ -6,10 +6,12 @@ of each counted SNV's probability per signature.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -74,7 +76,8 @@ def check_patient_name(args: argparse.Namespace, name: str) -> None:
 
 class Patient(NamedTuple):
     """One patient's counted VCF: SBS96 catalog, log, counted SBS96 variants, contig
-    resolver, its DBS78 and ID83 catalogs, and the FASTA's contig lengths."""
+    resolver, its DBS78 and ID83 catalogs, the FASTA's contig lengths and the targeted
+    regions it was counted in (--regions; None: the whole genome)."""
 
     matrix: Matrix
     log: pd.DataFrame
@@ -82,6 +85,7 @@ class Patient(NamedTuple):
     resolve: Callable[[str], str | None]
     others: dict[str, pd.DataFrame]
     lengths: dict[str, int]
+    targets: Any = None
 
 
 def patient_catalog(args: argparse.Namespace) -> Patient:
@@ -126,7 +130,7 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
     others = {name: catalogs[name].astype(np.float64) for name in ("DBS78", "ID83")
               if name in catalogs}
     return Patient(Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log,
-                    result.variants, genome.resolve, others, dict(genome.lengths))
+                   result.variants, genome.resolve, others, dict(genome.lengths), targets)
 
 
 def read_regions_of_interest(args: argparse.Namespace) -> pd.DataFrame | None:
@@ -141,10 +145,115 @@ def read_regions_of_interest(args: argparse.Namespace) -> pd.DataFrame | None:
     return read_regions(args.regions_of_interest)
 
 
+def check_roi_contigs(regions: pd.DataFrame, patient: Patient, label: str) -> None:
+    """Check the regions of interest against the reference FASTA: a region ending past its
+    contig's end is refused (a BED of another build, :func:`check_within_contigs`), and so is
+    a BED none of whose contigs the FASTA has (also under the aliases chr1/1, chrM/MT: a
+    BED of another naming or build, whose regions could never hold a variant); contigs the
+    FASTA lacks beside known ones are named in a warning, as their regions hold nothing."""
+    from sigforge.genomics.regions import check_within_contigs
+
+    check_within_contigs(regions, patient.lengths, patient.resolve, label)
+    unknown = [str(chrom) for chrom in dict.fromkeys(regions["chrom"])
+               if patient.resolve(str(chrom)) is None]
+    if not unknown:
+        return
+    known = list(patient.lengths)
+    listed = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+    contigs = ", ".join(known[:5]) + (" ..." if len(known) > 5 else "")
+    if len(unknown) == regions["chrom"].nunique():
+        first = regions[regions["chrom"] == unknown[0]].iloc[0]
+        raise InputError(f"{label}, line {first['line']}: none of the BED's contigs ({listed}) "
+                         f"is in the reference FASTA (also under the aliases chr1/1, chrM/MT; "
+                         f"its contigs are {contigs}), so no region could hold a variant. Give "
+                         "the BED of the genome build and contig names the FASTA holds.")
+    logger.warning("%s: contig(s) %s are not in the reference FASTA (its contigs are %s); "
+                   "their regions hold no variant. Check the BED's contig names and build.",
+                   label, listed, contigs)
+
+
+def _roi_targets(regions: pd.DataFrame, patient: Patient) -> Any:
+    """The regions of interest as targeted regions (merged per FASTA contig), cut to the
+    regions the patient was counted in (--regions), so that counting the VCF with them
+    finds the mutations the catalog counted inside the regions of interest."""
+    from sigforge.genomics.target_regions import TargetRegions, merge_intervals
+
+    intervals = {}
+    known = regions.assign(contig=regions["chrom"].map(lambda c: patient.resolve(str(c))))
+    for contig, group in known.dropna(subset=["contig"]).groupby("contig", sort=False):
+        starts, ends = merge_intervals(group["start"].to_numpy(np.int64),
+                                       group["end"].to_numpy(np.int64))
+        if patient.targets is not None:
+            starts, ends = _intersect(starts, ends, patient.targets, str(contig))
+        if len(starts):
+            intervals[str(contig)] = (starts, ends)
+    return TargetRegions(Path("regions of interest"), intervals)
+
+
+def _intersect(starts: np.ndarray, ends: np.ndarray, targets: Any, contig: str
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The bases of the disjoint intervals (``starts``, ``ends``) inside ``targets`` on
+    ``contig``, as disjoint intervals: the stretches between consecutive interval ends of
+    either set lie wholly inside or outside each, so each is kept or dropped whole."""
+    from sigforge.genomics.target_regions import merge_intervals
+
+    other = targets.intervals.get(contig)
+    if other is None:
+        return starts[:0], ends[:0]
+    points = np.unique(np.concatenate([starts, ends, other[0], other[1]]))
+    lows, highs = points[:-1], points[1:]
+    inside = targets.contains(contig, lows + 1)
+    mine = np.searchsorted(starts, lows, side="right") - 1
+    inside &= (mine >= 0) & (lows < ends[np.clip(mine, 0, None)])
+    if not inside.any():
+        return starts[:0], ends[:0]
+    return merge_intervals(lows[inside], highs[inside])
+
+
+def in_regions_counts(args: argparse.Namespace, patient: Patient,
+                      regions: pd.DataFrame) -> dict[str, int]:
+    """The patient's counted doublets (DBS78) and indels (ID83) inside the regions of
+    interest (by their first base, as --regions counts them).
+
+    The regions table lists SNVs only (they alone are attributed variant by variant), so the
+    page says how many doublets and indels the regions hold instead of calling them empty.
+    The VCF is counted a second time, restricted to the regions of interest.
+    """
+    from sigforge.genomics.catalog import count_sample
+    from sigforge.genomics.genome import ReferenceGenome
+
+    targets = _roi_targets(regions, patient)
+    if not targets.intervals:
+        return {"DBS78": 0, "ID83": 0}
+    genome = ReferenceGenome(args.reference)
+    try:
+        result = count_sample(args.vcf, genome, sample=str(patient.matrix.data.columns[0]),
+                              vcf_sample=args.vcf_sample, all_filters=args.all_filters,
+                              contexts=("DBS78", "ID83"), regions=targets)
+    finally:
+        genome.close()
+    counts = {context: int(result.matrices[context].sum()) for context in ("DBS78", "ID83")}
+    if any(counts.values()):
+        logger.info("regions of interest: %d counted doublet(s) (DBS78) and %d indel(s) "
+                    "(ID83) lie inside them; regions_of_interest.tsv lists SNVs only",
+                    counts["DBS78"], counts["ID83"])
+    return counts
+
+
 def _write_tsv(frame: pd.DataFrame, path: Path) -> None:
     """A plain TSV without index, floats to 6 significant digits, written atomically."""
     with atomic_write(path) as handle:
         frame.to_csv(handle, sep="\t", index=False, float_format="%.6g")
+
+
+def quoted_header(text: str) -> str:
+    """The TSV ``text`` with its header line quoted as pandas writes every other table
+    (a name holding a quote, tab or line break in double quotes, its quotes doubled), so
+    that a signature named ``"><img ...`` reads back as written."""
+    header, _, rest = text.partition("\n")
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t", lineterminator="").writerow(header.split("\t"))
+    return f"{buffer.getvalue()}\n{rest}"
 
 
 def write_attribution(patient: Patient, signatures: Matrix, exposures: pd.DataFrame,
@@ -161,7 +270,7 @@ def write_attribution(patient: Patient, signatures: Matrix, exposures: pd.DataFr
     sample = exposures.columns[0]
     table = mutation_probabilities(patient.variants, signatures.data, exposures[sample])
     with atomic_write(out / "mutation_probabilities.tsv") as handle:
-        handle.write(mutation_probabilities_text(table))
+        handle.write(quoted_header(mutation_probabilities_text(table)))
     if regions is None:
         hits = pd.DataFrame(columns=list(REGION_TABLE))
     else:

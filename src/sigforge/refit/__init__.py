@@ -18,6 +18,7 @@ from sigforge.refit.attribution import Attribution, attribute_mutations, channel
 from sigforge.refit.bootstrap import (
     Refit,
     bootstrap_exposures,
+    min_resamples,
     percentile_interval,
     refit_catalog,
     sample_rng,
@@ -45,7 +46,8 @@ __all__ = [
     "ASSAYS", "DEFAULT_LIKELIHOOD_THRESHOLD", "DEFAULT_SEED", "REFIT_METHODS", "Attribution",
     "Refit", "RefitOptions", "SIGNATURE_SUM_TOLERANCE", "attribute_mutations", "best_matches",
     "bootstrap_exposures", "channel_probabilities", "decompose_signatures",
-    "fit_exposures", "identity_decomposition", "normalise_signatures", "opportunity_ratio",
+    "fit_exposures", "identity_decomposition", "min_resamples", "normalise_signatures",
+    "opportunity_ratio",
     "percentile_interval", "poisson_loglik", "refit_catalog", "refit_matrix", "refit_sample",
     "rescale_signatures", "sample_rng", "with_unfitted_samples",
 ]

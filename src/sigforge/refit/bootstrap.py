@@ -10,6 +10,7 @@ on the other samples of the run (under the ``negbin`` cohort prior its costs do:
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,17 @@ def percentile_interval(draws: FloatArray, confidence: float) -> tuple[FloatArra
     tail = (1 - confidence) / 2 * 100
     lower, upper = np.percentile(draws, [tail, 100 - tail], axis=0, method="weibull")
     return lower, upper
+
+
+def min_resamples(confidence: float) -> int:
+    """The fewest bootstrap resamples whose central ``confidence`` percentile interval has
+    its ends inside the resamples: ``ceil(2 / (1 - confidence)) - 1`` (39 for 95%).
+
+    :func:`percentile_interval` takes the ``(B + 1)(1 - confidence)/2``-th smallest and largest
+    draws; below 1 that order statistic is clipped to the extremes of the resamples, and the
+    interval covers less than its nominal share whatever it reads.
+    """
+    return math.ceil(2 / (1 - confidence)) - 1
 
 
 def _interval_rows(sample: str, names: Sequence[str], point: FloatArray, draws: FloatArray,

@@ -30,11 +30,16 @@ from sigforge.report.figures import plt, save_figure
 from sigforge.report.pages import check_stem, write_page
 from sigforge.report.patient_rows import (
     AETIOLOGY_MIN_COSINE,
+    FEW_RESAMPLES_TITLE,
     UNCERTAIN_TITLE,
     describe_sample,
     exposure_row,
+    few_resamples_warning,
+    interval_label,
+    interval_settings,
     region_rows,
     split_found,
+    too_few_resamples,
     unexplained_share,
 )
 from sigforge.report.patient_types import TypeRefit, type_sections
@@ -78,18 +83,28 @@ class PatientFigures:
         return self.reconstruction
 
 
-def _sample_intervals(prepared: Prepared, sample: str) -> dict[str, tuple[float, float, float]]:
-    """Signature -> (lower, upper, presence) of one sample; empty without intervals."""
+def _interval_rows(prepared: Prepared, sample: str) -> pd.DataFrame | None:
+    """The interval rows of one sample; None without intervals (or none for the sample)."""
     intervals = prepared.data.intervals
     if intervals is None or sample not in intervals.index:
+        return None
+    return intervals.loc[[sample]]
+
+
+def _sample_intervals(prepared: Prepared, sample: str) -> dict[str, tuple[float, float, float]]:
+    """Signature -> (lower, upper, presence) of one sample; empty without intervals."""
+    rows = _interval_rows(prepared, sample)
+    if rows is None:
         return {}
-    rows = intervals.loc[[sample]]
     return {str(sig): (float(lo), float(hi), float(pr)) for sig, lo, hi, pr in zip(
         rows["signature"], rows["lower"], rows["upper"], rows["presence"], strict=True)}
 
 
-def _patient_exposures(prepared: Prepared, sample: str) -> list[dict[str, Any]]:
-    """Per-signature mutations, fractions, intervals and COSMIC matches of one sample.
+def _patient_exposures(prepared: Prepared, sample: str,
+                       enough_resamples: bool = True) -> list[dict[str, Any]]:
+    """Per-signature mutations, fractions, intervals and COSMIC matches of one sample
+    (``enough_resamples`` False: every used signature uncertain, see
+    :func:`~sigforge.report.patient_rows.too_few_resamples`).
 
     Every signature gets a row; the page orders and collapses them (see
     :mod:`sigforge.report.patient_rows`).
@@ -99,8 +114,35 @@ def _patient_exposures(prepared: Prepared, sample: str) -> list[dict[str, Any]]:
     intervals = _sample_intervals(prepared, sample)
     return [exposure_row(name, float(value), total,
                          intervals.get(name, (np.nan, np.nan, np.nan)),
-                         reference_of(prepared, name), prepared.data.aetiology)
+                         reference_of(prepared, name), prepared.data.aetiology,
+                         enough_resamples)
             for name, value in zip(prepared.signature_names, values, strict=True)]
+
+
+def _interval_context(intervals: pd.DataFrame | None) -> dict[str, Any]:
+    """How the page presents a sample's intervals: the column heading with their level, the
+    badge's tooltip, and the warning (None when there is nothing to warn about) when they
+    rest on too few resamples to establish anything."""
+    confidence, resamples = interval_settings(intervals)
+    few = too_few_resamples(confidence, resamples)
+    warning = (few_resamples_warning(confidence, resamples)
+               if few and confidence is not None and resamples is not None else None)
+    return {"interval_label": interval_label(confidence), "few_resamples": few,
+            "few_resamples_warning": warning,
+            "uncertain_title": FEW_RESAMPLES_TITLE if few else UNCERTAIN_TITLE}
+
+
+def _regions_context(regions: pd.DataFrame | None,
+                     other_types: Sequence[TypeRefit]) -> dict[str, Any]:
+    """The regions-of-interest section: its SNV rows (None: no section) and the doublets
+    and indels the regions hold, which the table does not list ((context, count) pairs of
+    the types whose count is known, and their total)."""
+    if regions is None:
+        return {"regions": None, "regions_other": [], "regions_other_total": 0}
+    other = [(refit.context, int(refit.in_regions)) for refit in other_types
+             if refit.in_regions is not None]
+    return {"regions": region_rows(regions), "regions_other": other,
+            "regions_other_total": sum(count for _, count in other)}
 
 
 def _patient_fit(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
@@ -129,22 +171,23 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
                      other_types: Sequence[TypeRefit] = ()) -> dict[str, Any]:
     """Figures, tables and reading of one patient page."""
     burden, cosine = prepared.burden[sample], prepared.cosine[sample]
-    rows = _patient_exposures(prepared, sample)
+    intervals = _interval_context(_interval_rows(prepared, sample))
+    rows = _patient_exposures(prepared, sample, not intervals["few_resamples"])
     found, absent = split_found(rows)
     return {
+        **intervals, **_regions_context(regions, other_types),
         "sample": sample, "burden": fmt_int(burden), "cosine": fmt_float(cosine),
         "fit": _patient_fit(prepared, sample, out_dir, file_stem, figures),
         "exposures": found, "absent": absent,
         "has_intervals": prepared.data.intervals is not None,
         "has_aetiology": bool(prepared.data.aetiology),
         "aetiology_min_cosine": f"{AETIOLOGY_MIN_COSINE:g}",
-        "uncertain_title": UNCERTAIN_TITLE,
         "rank_caution": prepared.data.rank_caution, "rank_edge": prepared.data.rank_edge,
         "rank_rule": prepared.data.rank_rule, "chosen_rank": str(prepared.data.chosen_rank),
         "cohort_link": prepared.data.cohort_link,
-        "reading": describe_sample(burden, rows, cosine),
+        "reading": describe_sample(burden, rows, cosine,
+                                   few_resamples=intervals["few_resamples"]),
         "caveat": CAVEAT,
-        "regions": None if regions is None else region_rows(regions),
         "other_types": type_sections(other_types, out_dir, file_stem,
                                      prepared.data.aetiology),
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
@@ -239,9 +282,10 @@ def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
     file_stem : str
         File name without extension: letters, digits, '.', '_' and '-' only.
     regions : pandas.DataFrame or None, default=None
-        The sample's variants in regions of interest (``regions_of_interest.tsv``: columns
+        The sample's SNVs in regions of interest (``regions_of_interest.tsv``: columns
         region, chrom, pos, ref, alt, context, channel, signature, probability). None leaves
-        the section out; an empty table says that no counted variant falls in the regions.
+        the section out; an empty table says that no counted SNV falls in the regions. The
+        doublets and indels the regions hold are counted by ``other_types``' ``in_regions``.
     other_types : sequence of TypeRefit, default=()
         The patient's doublet and indel refits: one section each (see
         :mod:`sigforge.report.patient_types`).

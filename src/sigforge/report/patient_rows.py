@@ -2,9 +2,11 @@
 
 A patient page must not overstate: exposures are listed largest first, signatures the fit
 did not use are collapsed out of the way, a signature whose bootstrap interval includes 0 is
-marked *uncertain* and is never reported as a finding, and a COSMIC aetiology is shown only
-beside a close match (cosine at least :data:`AETIOLOGY_MIN_COSINE`). Rows are plain dicts
-(the keys the patient template reads); :func:`exposure_row` builds one.
+marked *uncertain* and is never reported as a finding (nor is any signature when the
+intervals rest on too few resamples to mean anything, :func:`too_few_resamples`), intervals
+are labelled with the level they were computed at (:func:`interval_label`), and a COSMIC
+aetiology is shown only beside a close match (cosine at least :data:`AETIOLOGY_MIN_COSINE`).
+Rows are plain dicts (the keys the patient template reads); :func:`exposure_row` builds one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sigforge.refit import min_resamples
 from sigforge.report.tables import MISSING, fmt_float, fmt_int, fmt_percent, is_missing
 
 AETIOLOGY_MIN_COSINE = 0.9
@@ -34,18 +37,77 @@ UNCERTAIN_TITLE = ("The bootstrap interval of this exposure includes 0: resampli
                    "established.")
 """The tooltip of the "uncertain" badge."""
 
+FEW_RESAMPLES_TITLE = ("The bootstrap intervals rest on too few resamples for their level, so "
+                       "no exposure is established by them.")
+"""The tooltip of the "uncertain" badge when the intervals rest on too few resamples."""
+
 REGION_COLUMNS = ("region", "chrom", "pos", "ref", "alt", "context", "channel", "signature",
                   "probability")
 """Columns of ``regions_of_interest.tsv``: one row per counted variant in a given region."""
 
 
-def is_uncertain(value: float, lower: float) -> bool:
-    """True when a used signature's interval includes 0 (its lower bound is 0).
+def is_uncertain(value: float, lower: float, enough_resamples: bool = True) -> bool:
+    """True when a used signature's interval includes 0 (its lower bound is 0), or when its
+    interval rests on too few resamples to establish anything (``enough_resamples`` False,
+    see :func:`too_few_resamples`).
 
     Without an interval (``lower`` missing) nothing is marked: the page then has no evidence
     either way and says so in its notes.
     """
-    return value > 0 and not is_missing(lower) and lower <= 0
+    return value > 0 and not is_missing(lower) and (lower <= 0 or not enough_resamples)
+
+
+def interval_settings(intervals: pd.DataFrame | None) -> tuple[float | None, int | None]:
+    """(confidence, resamples) of an exposure_intervals table: its ``confidence`` and
+    ``resamples`` columns, each None when absent (a table written before they were recorded),
+    not one number, or not a number."""
+    if intervals is None:
+        return None, None
+
+    def single(column: str) -> float | None:
+        if column not in intervals.columns:
+            return None
+        values = pd.to_numeric(intervals[column], errors="coerce").dropna().unique()
+        return float(values[0]) if len(values) == 1 else None
+
+    confidence, resamples = single("confidence"), single("resamples")
+    if confidence is not None and not 0 < confidence < 1:
+        confidence = None
+    return confidence, None if resamples is None else int(resamples)
+
+
+def level_text(confidence: float) -> str:
+    """A confidence level as a percentage: 0.95 -> '95%', 0.995 -> '99.5%'."""
+    return f"{round(confidence * 100, 6):g}%"
+
+
+def interval_label(confidence: float | None) -> str:
+    """The heading of the interval column: '95% interval' at the level the refit used, or
+    'Interval (level not recorded)' for a table that does not say (written before the level
+    was recorded: --confidence could be set, so no level can be assumed)."""
+    if confidence is None:
+        return "Interval (level not recorded)"
+    return f"{level_text(confidence)} interval"
+
+
+def too_few_resamples(confidence: float | None, resamples: int | None) -> bool:
+    """Whether intervals of ``resamples`` bootstrap refits at level ``confidence`` are too
+    few to mean anything: below :func:`sigforge.refit.min_resamples` their ends are the
+    resamples' extremes (one resample makes a zero-width interval that may not even hold the
+    estimate). False when either is unknown."""
+    return confidence is not None and resamples is not None and 0 < resamples < \
+        min_resamples(confidence)
+
+
+def few_resamples_warning(confidence: float, resamples: int) -> str:
+    """The page's warning for intervals resting on too few resamples."""
+    needed = min_resamples(confidence)
+    return (f"The bootstrap intervals below rest on only {resamples} resample"
+            f"{'s' if resamples != 1 else ''}; a {level_text(confidence)} interval needs at "
+            f"least {needed} for its ends to lie inside the resamples (with fewer they are the "
+            "resamples' lowest and highest values and cover less than stated). Every exposure "
+            "is therefore marked uncertain and none is stated as a finding. Rerun the refit "
+            f"with --bootstrap {needed} or more.")
 
 
 def is_close_match(reference: str, cosine: float) -> bool:
@@ -76,11 +138,13 @@ def aetiology_text(signature: str, reference: str, cosine: float,
 
 
 def exposure_row(signature: str, value: float, total: float, interval: tuple[float, float, float],
-                 match: tuple[str, float], aetiology: Mapping[str, str]) -> dict[str, Any]:
+                 match: tuple[str, float], aetiology: Mapping[str, str],
+                 enough_resamples: bool = True) -> dict[str, Any]:
     """One row of the exposure table: numbers for the Reading, strings for the page.
 
     ``interval`` is (lower, upper, presence), NaN when the refit wrote no intervals; ``match``
-    is (best COSMIC signature, cosine).
+    is (best COSMIC signature, cosine); ``enough_resamples`` False marks the row uncertain
+    whatever its interval (:func:`too_few_resamples`).
     """
     lower, upper, presence = interval
     reference, cosine = match
@@ -91,7 +155,7 @@ def exposure_row(signature: str, value: float, total: float, interval: tuple[flo
             "lower": lower, "presence_value": presence,
             "interval": interval_text(lower, upper),
             "presence": "" if is_missing(presence) else fmt_percent(presence),
-            "uncertain": is_uncertain(value, lower),
+            "uncertain": is_uncertain(value, lower, enough_resamples),
             "close_match": is_close_match(reference, cosine),
             "aetiology": aetiology_text(signature, reference, cosine, aetiology)}
 
@@ -167,23 +231,27 @@ def _finding_sentences(burden: int, findings: Sequence[Mapping[str, Any]],
     return sentences
 
 
-def _possible_sentence(uncertain: Sequence[Mapping[str, Any]]) -> str:
+def _possible_sentence(uncertain: Sequence[Mapping[str, Any]], few_resamples: bool) -> str:
     """The uncertain signatures, named as possibly present, never with a share."""
     names = []
     for row in uncertain:
         presence = row.get("presence_value", np.nan)
-        names.append(row["signature"] if is_missing(presence) else
+        names.append(row["signature"] if is_missing(presence) or few_resamples else
                      f"{row['signature']} (used in {presence:.0%} of resamples)")
     which = "these signatures" if len(names) > 1 else "this signature"
-    return (f"Possibly present (interval includes 0): {', '.join(names)}. The data do not "
+    why = "too few resamples to tell" if few_resamples else "interval includes 0"
+    return (f"Possibly present ({why}): {', '.join(names)}. The data do not "
             f"establish {which} in this sample.")
 
 
-def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float) -> list[str]:
+def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float, *,
+                    few_resamples: bool = False) -> list[str]:
     """A short plain-language reading of one sample's numbers, sentence by sentence.
 
     Only signatures whose interval excludes 0 (all used signatures when there are no
-    intervals) are stated as findings; the others are named as possibly present.
+    intervals) are stated as findings; the others are named as possibly present. With
+    ``few_resamples`` (intervals on too few resamples, every row uncertain) none is a
+    finding, and the reading says why.
     """
     used, _ = split_found(rows)
     if burden <= 0 or not used:
@@ -192,11 +260,15 @@ def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: floa
     uncertain = [row for row in used if row.get("uncertain", False)]
     if findings:
         sentences = _finding_sentences(burden, findings, largest=findings[0] is used[0])
+    elif few_resamples:
+        sentences = [f"No signature is established in this sample's {burden:,} SNVs: the "
+                     "bootstrap intervals rest on too few resamples to establish any "
+                     "(see the warning above)."]
     else:
         sentences = [f"No signature is established in this sample's {burden:,} SNVs: the "
                      "bootstrap interval of every signature used in the fit includes 0."]
     if uncertain:
-        sentences.append(_possible_sentence(uncertain))
+        sentences.append(_possible_sentence(uncertain, few_resamples))
     if not is_missing(cosine):
         quality = "a close fit" if cosine >= GOOD_FIT else "a loose fit; read it with caution"
         sentences.append(f"Together the signatures reconstruct the observed spectrum with "

@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 
 from sigforge.report.figures import save_figure
-from sigforge.report.patient_rows import exposure_row, split_found
+from sigforge.report.patient_rows import (
+    exposure_row,
+    interval_label,
+    interval_settings,
+    split_found,
+    too_few_resamples,
+)
 from sigforge.report.spectra import plot_spectrum
 from sigforge.report.tables import fmt_float, fmt_int
 
@@ -41,7 +47,10 @@ class TypeRefit:
     cosine : float
         Cosine of the counts and their reconstruction (NaN without mutations).
     intervals : pandas.DataFrame or None
-        The refit's interval rows of this patient (signature, lower, upper, presence).
+        The refit's interval rows of this patient (signature, lower, upper, presence, and
+        the ``confidence`` and ``resamples`` they were computed at when recorded).
+    in_regions : int or None
+        How many of these mutations lie in the regions of interest (None: no regions given).
     """
 
     context: str
@@ -49,6 +58,7 @@ class TypeRefit:
     exposures: pd.Series
     cosine: float
     intervals: pd.DataFrame | None = None
+    in_regions: int | None = None
 
 
 def _interval(refit: TypeRefit, signature: str) -> tuple[float, float, float]:
@@ -67,16 +77,20 @@ def type_section(refit: TypeRefit, out_dir: Path, file_stem: str,
     """The template context of one type's section, its spectrum saved beside the page's
     figures (``out_dir/figures/patients/{file_stem}_{context}``)."""
     burden = float(refit.catalog.sum())
+    confidence, resamples = interval_settings(refit.intervals)
+    few = too_few_resamples(confidence, resamples)
     section: dict[str, Any] = {"context": refit.context, "id": refit.context.lower(),
                                "title": TYPE_TITLES[refit.context],
                                "burden": fmt_int(burden), "has_mutations": burden > 0,
                                "cosine": fmt_float(refit.cosine),
-                               "has_intervals": refit.intervals is not None}
+                               "has_intervals": refit.intervals is not None,
+                               "interval_label": interval_label(confidence),
+                               "few_resamples": few}
     if burden == 0:
         return {**section, "exposures": [], "absent": [], "figure": None}
     total = float(refit.exposures.sum())
     rows = [exposure_row(str(name), float(value), total, _interval(refit, str(name)),
-                         (str(name), 1.0), aetiology)
+                         (str(name), 1.0), aetiology, not few)
             for name, value in refit.exposures.items()]
     found, absent = split_found(rows)
     stem = out_dir / "figures" / "patients" / f"{file_stem}_{refit.context}"
