@@ -631,3 +631,17 @@ def test_nested_command_line_values_are_typed_as_a_file_types_them() -> None:
     assert config["refit"]["tumour_type"] == "123"  # a text key keeps its text
     assert config["seed"] == "abc"
     assert checks.config_source(["c.yaml"], command_line=True) == "config (c.yaml, --config)"
+
+
+def test_malformed_bed_files_of_the_config_fail_before_any_job(tmp_path: Path) -> None:
+    """They used to pass the dry run and fail in every patient (or catalog) job."""
+    good, bad = tmp_path / "good.bed", tmp_path / "bad.bed"
+    good.write_text("chr1\t100\t500\tgeneA\n")
+    bad.write_text("chr1\t100\t500\tgeneA\nchr1\t900\t800\tgeneB\n")
+    checks.check_bed_files(str(good), str(good))
+    checks.check_bed_files(None, None)
+    with pytest.raises(InputError, match=r"config key refit.regions_of_interest: .*bad.bed, "
+                                         r"line 2: end 800 is not greater than start 900"):
+        checks.check_bed_files(str(bad), None)
+    with pytest.raises(InputError, match=r"config key catalog.regions: .*bad.bed, line 2"):
+        checks.check_bed_files(None, str(bad))

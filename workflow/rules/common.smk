@@ -96,6 +96,9 @@ if MODE == "vcf":
         checked(checks.check_assay, REFIT["assay"], config["catalog"]["regions"], SOURCE)
         checked(configs.check_input_path, REFIT.get("regions_of_interest"),
                 "refit.regions_of_interest", "BED file of regions of interest", SOURCE)
+        # Read once here: a malformed BED failed in every patient (or catalog) job instead.
+        checked(checks.check_bed_files, REFIT.get("regions_of_interest"),
+                config["catalog"]["regions"])
         if "SBS288" in config["catalog"]["contexts"]:
             checked(configs.check_input_path, config["catalog"]["annotation"],
                     "catalog.annotation", "gene annotation (GTF or stranded BED)", SOURCE,
