@@ -365,3 +365,20 @@ def test_merge_catalogs_names_samples_counted_on_another_build_or_assay(
         merged = read_table(out / "catalog_log.tsv")
         assert list(merged[["reference", "assay"]].itertuples(index=False)) == [
             tuple(logs[name][["reference", "assay"]]) for name in pair]
+
+
+def test_regions_that_hold_no_variant_of_any_sample_are_warned_about(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Every variant outside the regions gave all-zero catalogs with INFO lines only."""
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(_vcf_text(_snvs(5, 11, 20)))
+    (tmp_path / "gap.bed").write_text("chr1\t50\t70\n")
+    (tmp_path / "hit.bed").write_text("chr1\t0\t15\n")
+    for bed, warned in (("gap.bed", True), ("hit.bed", False)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            outcome = _catalog(capsys, fasta, tmp_path / bed, "--vcf", str(vcf),
+                               "--regions", str(tmp_path / bed))
+        assert outcome.code == 0, outcome.err
+        assert ("all 3 variants of the 1 sample(s)" in caplog.text) is warned

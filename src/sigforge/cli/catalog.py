@@ -166,6 +166,21 @@ def catalog(args: argparse.Namespace) -> None:
     totals = ", ".join(f"{c} {int(frame.to_numpy().sum())}" for c, frame in catalogs.items())
     logger.info("%d samples from %d files; counted %s; wrote %s", len(samples), len(paths),
                 totals, out)
+    _warn_regions_hold_nothing(args, log)
+
+
+def _warn_regions_hold_nothing(args: argparse.Namespace, log: Any) -> None:
+    """Warn when --regions left every variant of every sample outside: a BED of another
+    build or contig naming, or one covering gaps, gives all-zero catalogs without an error."""
+    if args.regions is None or "outside_regions" not in log.columns:
+        return
+    outside = int(log["outside_regions"].sum())
+    counted = int(log[[c for c in log.columns if c.startswith("counted_")]].to_numpy().sum())
+    if outside and not counted:
+        logger.warning("--regions %s: all %d variants of the %d sample(s) that reached the "
+                       "region check lie outside the regions, so every catalog is zero. Check "
+                       "that the BED is of the FASTA's build and covers the assay's targets.",
+                       args.regions, outside, len(log))
 
 
 def _stale_contexts(out: Path, contexts: tuple[str, ...]) -> list[Path]:
