@@ -378,7 +378,7 @@ def test_regions_that_hold_no_variant_of_any_sample_are_warned_about(
     for bed, warned in (("gap.bed", True), ("hit.bed", False)):
         caplog.clear()
         with caplog.at_level(logging.WARNING):
-            outcome = _catalog(capsys, fasta, tmp_path / bed, "--vcf", str(vcf),
+            outcome = _catalog(capsys, fasta, tmp_path / f"out_{bed}", "--vcf", str(vcf),
                                "--regions", str(tmp_path / bed))
         assert outcome.code == 0, outcome.err
         assert ("all 3 variants of the 1 sample(s)" in caplog.text) is warned
