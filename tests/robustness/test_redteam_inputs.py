@@ -382,3 +382,17 @@ def test_regions_that_hold_no_variant_of_any_sample_are_warned_about(
                                "--regions", str(tmp_path / bed))
         assert outcome.code == 0, outcome.err
         assert ("all 3 variants of the 1 sample(s)" in caplog.text) is warned
+
+
+def test_opportunities_of_regions_holding_only_n_are_refused(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An all-zero regions column was written with exit 0; the refit then failed naming no
+    file and told the user to run the command they had run."""
+    genome = make_fasta({"chr1": CHR1 + "N" * 40 + CHR1}, name="gapped.fa")
+    (tmp_path / "gap.bed").write_text("chr1\t75\t105\n")
+    out = tmp_path / "opp.tsv"
+    outcome = run_cli(capsys, "opportunities", "--reference", str(genome), "--regions",
+                      str(tmp_path / "gap.bed"), "--out", str(out))
+    assert_clear_error(outcome, "gap.bed: the regions hold no trinucleotide", "30 bases covered")
+    assert not out.exists()

@@ -351,6 +351,11 @@ def opportunities(args: argparse.Namespace) -> None:
               disable=total < 50_000_000 or args.quiet) as bar:
         table = count_opportunities(genome, regions, progress=bar.update)
     genome.close()
+    if regions is not None and not table.loc[table["kind"] == "trinucleotide", "regions"].sum():
+        raise InputError(f"--regions {args.regions}: the regions hold no trinucleotide of "
+                         f"A/C/G/T bases ({regions.bases:,} bases covered, all N or at contig "
+                         "ends), so no mutation could be counted in them. Check that the BED "
+                         "is of the FASTA's build and covers the assay's targets.")
     write_table(table.set_index("kind"), args.out)
     trinucleotides = table[table["kind"] == "trinucleotide"]
     logger.info("%s trinucleotides in the FASTA%s; wrote %s",
