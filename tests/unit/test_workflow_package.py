@@ -645,3 +645,17 @@ def test_malformed_bed_files_of_the_config_fail_before_any_job(tmp_path: Path) -
         checks.check_bed_files(str(bad), None)
     with pytest.raises(InputError, match=r"config key catalog.regions: .*bad.bed, line 2"):
         checks.check_bed_files(None, str(bad))
+
+
+def test_every_unknown_config_key_is_named_at_once() -> None:
+    """A schema error names the first unknown key only: three typos took three runs."""
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    config = {**DEMO, "rank": {**DEMO["rank"], "cv_fold": 2, "fixd": 3},
+              "refit": {**DEMO["refit"], "tumor_type": "Breast"}}
+    message = checks.unknown_keys_message(config, schema, "config (my.yaml)")
+    assert message is not None and message.startswith("config (my.yaml): 3 unknown keys:")
+    for note in ("'rank.cv_fold' (did you mean 'cv_folds'?)", "'rank.fixd' (did you mean "
+                 "'fixed'?)", "'refit.tumor_type' (did you mean 'tumour_type'?)"):
+        assert note in message
+    one = {**DEMO, "rank": {**DEMO["rank"], "cv_fold": 2}}
+    assert checks.unknown_keys_message(one, schema) is None  # the usual message names it

@@ -8,6 +8,8 @@ import os
 import re
 import sys
 
+import yaml
+
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -28,11 +30,17 @@ def checked(step, *args, **kwargs):
 
 
 def validate_against(data, schema, what, lines=None):
-    """Snakemake's validate(), its error cut to one line with the fix (checks.schema_failure)."""
+    """Snakemake's validate(), its error cut to one line with the fix (checks.schema_failure);
+    a config with several unknown keys gets them all named at once."""
     try:
         validate(data, schema)
     except WorkflowError as err:
         message = checks.schema_failure(str(err.args[0]), err.__context__, what, lines)
+        if message is not None and lines is None and "unknown key" in message:
+            path = workflow.current_basedir.join(schema).get_path_or_uri(secret_free=False)
+            with open(path) as handle:
+                message = checks.unknown_keys_message(
+                    data, yaml.safe_load(handle), what) or message
         if message is None:
             raise
         raise WorkflowError(message) from None

@@ -360,6 +360,35 @@ def _whole_number_expected(error: Any) -> bool:
             and isinstance(error.instance, (bool, float)))
 
 
+def _unknown_key_note(dotted: str, key: str, allowed: list[str]) -> str:
+    """'rank.fixd' (did you mean 'fixed'?): one unknown key, for a list of them."""
+    matches = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return f"'{dotted}'" + (f" (did you mean '{matches[0]}'?)" if matches else "")
+
+
+def unknown_keys_message(data: Mapping[str, Any], schema: Mapping[str, Any],
+                         what: str = "config") -> str | None:
+    """One message naming every unknown key of ``data`` (dotted, each with its "did you
+    mean"), when there are two or more: a schema error names only the first, so a config
+    with three typos took three runs to fix. None for fewer than two."""
+    import jsonschema
+
+    found = []
+    for error in jsonschema.Draft202012Validator(schema).iter_errors(data):
+        if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+            continue
+        allowed = sorted(error.schema.get("properties", {}))
+        location = ".".join(str(part) for part in error.path)
+        for key in error.instance:
+            if key not in allowed:
+                dotted = f"{location}.{key}" if location else str(key)
+                found.append(_unknown_key_note(dotted, str(key), allowed))
+    if len(found) < 2:
+        return None
+    return (f"{what}: {len(found)} unknown keys: {', '.join(found)}. Fix or remove them "
+            "(workflow/schemas/config.schema.yaml lists every key).")
+
+
 def schema_failure(error_text: str, cause: Any, what: str,
                    lines: Sequence[int] | None = None) -> str | None:
     """The one-line message for a failed Snakemake ``validate()``; None when not a schema error.
