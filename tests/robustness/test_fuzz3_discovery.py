@@ -73,6 +73,17 @@ def test_select_rank_refuses_rank_folders_of_different_catalogs(
     assert_nothing_written(out)
 
 
+def _add_fourth_component(folder: Path) -> None:
+    """Make a rank-3 folder's tables rank 4: a copy of its third component as catalogD."""
+    signatures = pd.read_csv(folder / "signatures.tsv", sep="\t", index_col=0)
+    signatures["catalogD"] = signatures["catalogC"]
+    signatures.to_csv(folder / "signatures.tsv", sep="\t")
+    for name in ("exposures.tsv", "stability.tsv"):
+        table = pd.read_csv(folder / name, sep="\t", index_col=0)
+        table.loc["catalogD"] = table.loc["catalogC"]
+        table.to_csv(folder / name, sep="\t")
+
+
 def test_select_rank_names_the_folder_unlike_the_others(
         runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Of three folders, the one whose samples differ from the two others is named."""
@@ -86,6 +97,7 @@ def test_select_rank_names_the_folder_unlike_the_others(
     (tmp_path / "other4").mkdir()
     for name in ("signatures.tsv", "exposures.tsv", "stability.tsv"):
         shutil.copy(ext / "k3" / name, tmp_path / "other4" / name)
+    _add_fourth_component(tmp_path / "other4")
     (tmp_path / "other4" / "metrics.json").write_text(json.dumps({**metrics, "k": 4}))
     out = tmp_path / "sel"
     outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(other), str(ext / "k3"),

@@ -8,11 +8,14 @@ recognised) through :mod:`sigforge.genomics.tables`, imported only when needed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import dataclasses
 import logging
 import re
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -383,3 +386,29 @@ def rank_edge(provenance: dict[str, Any]) -> str:
     if fixed or not isinstance(ranks, list) or not isinstance(rank, int):
         return ""
     return range_edge(ranks, rank, lower=rank_caution(provenance))
+
+
+@contextlib.contextmanager
+def killed_by_interrupt() -> Iterator[None]:
+    """Within the block, SIGINT (Ctrl-C) takes the system's default action: the process dies
+    of it at once, and the shell sees exit 130.
+
+    For a block that only computes, before the command has written any output or temporary
+    file, around one long compiled (numba) solve: Python runs its SIGINT handler only between
+    bytecodes, so the KeyboardInterrupt would wait for the whole solve to end. Dying leaves
+    nothing to remove then. The previous handler is back when the block ends, before any
+    output is written. A no-op outside the main thread (only it may set handlers) and when
+    SIGINT is ignored (a job started in the background or under nohup keeps ignoring it).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -8,7 +8,9 @@ the workflow rebuilds it on a plain rerun).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigforge._errors import check_regular_file
 from sigforge.cli._common import rank_folder_number, read_table_matrix
 from sigforge.discovery.pipeline import RankResult
 from sigforge.io import (
@@ -37,6 +40,68 @@ CHUNK_ARRAYS = ("replicate", "W", "H", "objective", "n_iter", "converged")
 CV_ARRAYS = ("k", "fold", "error", "train", "converged")
 #: Where a chunk file and a rank folder's metrics.json record the catalog they came from.
 DIGEST_KEY = "catalog_digest"
+#: Where a chunk or CV file records the settings its factorisations depend on (a JSON object:
+#: seed, catalog name and the NMF or CV options), so that the next step refuses a mixture.
+SETTINGS_KEY = "run_settings"
+#: The first bytes of every .npz (a zip archive).
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def settings_record(settings: dict[str, Any]) -> np.ndarray:
+    """The :data:`SETTINGS_KEY` array of a chunk or CV file: ``settings`` as sorted JSON text
+    (deterministic bytes for the same settings)."""
+    return np.array(json.dumps(settings, sort_keys=True))
+
+
+def _recorded_settings(path: str | Path, arrays: dict[str, np.ndarray], what: str
+                       ) -> dict[str, Any] | None:
+    """The settings an intermediate records, removed from ``arrays`` (None: a file written
+    before sigforge recorded them, which is read as before)."""
+    recorded = arrays.pop(SETTINGS_KEY, None)
+    if recorded is None:
+        return None
+    try:
+        settings = json.loads(str(recorded))
+    except ValueError:
+        settings = None
+    if not isinstance(settings, dict):
+        raise InputError(f"{what} {path} is damaged (its '{SETTINGS_KEY}' record is not a JSON "
+                         "object); delete it and rerun - snakemake will rebuild it.")
+    return settings
+
+
+#: The command-line options of the CV settings whose names differ from their field's.
+CV_FLAGS = {"folds": "--cv-folds", "holdout": "--cv-holdout", "starts": "--cv-starts",
+            "max_iter": "--cv-max-iter", "scheme": "--cv-scheme", "block": "--cv-block"}
+
+
+def _option_name(key: str, flags: dict[str, str]) -> str:
+    """The command-line spelling of a recorded setting: ``flags[key]``, else ``max_iter`` ->
+    ``--max-iter``."""
+    return flags.get(key, "--" + key.replace("_", "-"))
+
+
+def check_same_settings(paths: list[str], settings: list[dict[str, Any] | None],
+                        what: str, flags: dict[str, str] | None = None) -> None:
+    """Refuse intermediates of one step made with different settings (another seed, catalog
+    name, --max-iter, --normalisation, ...), naming two files and the first setting that
+    differs (its option spelled as in ``flags``). Only settings both files record are
+    compared (older files record none)."""
+    known = [(path, found) for path, found in zip(paths, settings, strict=True)
+             if found is not None]
+    if not known:
+        return
+    first_path, first = known[0]
+    for path, found in known[1:]:
+        for key in sorted(set(first) & set(found)):
+            if first[key] != found[key]:
+                option = _option_name(key, flags or {})
+                raise InputError(
+                    f"{what}s {first_path} and {path} were made with different settings: "
+                    f"{option} {first[key]!r} in {first_path}, {found[key]!r} in {path}. One "
+                    "result must come from one run's settings: delete the files of the other "
+                    "run and rerun them with the same options (snakemake rebuilds them on a "
+                    "plain rerun).")
 
 
 def catalog_digest(data: pd.DataFrame) -> str:
@@ -59,6 +124,7 @@ def read_intermediate(path: str | Path, read: Callable[[Path], Any], what: str) 
     afterwards; the workflow rebuilds a deleted one on a plain rerun.
     """
     path = Path(path)
+    check_regular_file(path, f"{what} {path}")
     if not path.is_file():
         raise InputError(f"{what} {path} is missing; rerun the step that writes it (snakemake "
                          "rebuilds it on a plain rerun).")
@@ -75,15 +141,43 @@ def read_intermediate(path: str | Path, read: Callable[[Path], Any], what: str) 
                          "snakemake will rebuild it.") from err
 
 
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz``; a file that is not a zip archive at all (a table, a JSON
+    file, random bytes given by mistake) is refused as such, not as a damaged one of ours."""
+    with open(path, "rb") as handle:
+        start = handle.read(len(_ZIP_MAGIC))
+    if start and start != _ZIP_MAGIC:
+        kind = "text" if start.isascii() and start.decode("ascii").isprintable() else "bytes"
+        raise InputError(f"{path}: is not an .npz file written by sigforge (it starts with "
+                         f"{kind}, not a zip archive's header); give the files the discovery "
+                         "step wrote (a catalog or table given here by mistake?).")
+    return load_arrays(path)
+
+
 def load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
                          ) -> dict[str, np.ndarray]:
     """The arrays of an intermediate ``.npz``, all of ``names`` present, else an InputError."""
-    arrays: dict[str, np.ndarray] = read_intermediate(path, load_arrays, what)
+    arrays: dict[str, np.ndarray] = read_intermediate(path, _load_npz, what)
     missing = [name for name in names if name not in arrays]
     if missing:
         raise InputError(f"{what} {path} is damaged (no array {', '.join(missing)}; not written "
                          "by sigforge?); delete it and rerun - snakemake will rebuild it.")
     return arrays
+
+
+def load_chunks(paths: list[str], k: int, shape: tuple[int, int] | None = None,
+                digest: str | None = None) -> list[dict[str, np.ndarray]]:
+    """The replicate chunks of one rank (:func:`load_chunk`), checked to come from one run's
+    settings (:func:`check_same_settings`) and to hold replicates 0..R-1 once each
+    (:func:`check_chunk_cover`); the settings records are removed."""
+    chunks, settings = [], []
+    for path in paths:
+        arrays = load_chunk(path, k, shape, digest)
+        settings.append(_recorded_settings(path, arrays, "chunk file"))
+        chunks.append(arrays)
+    check_same_settings(paths, settings, "chunk file")
+    check_chunk_cover(paths, chunks)
+    return chunks
 
 
 def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None,
@@ -110,6 +204,50 @@ def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None,
     return arrays
 
 
+def _same_file(first: str, second: str) -> bool:
+    """Whether two paths name one file (another spelling, a link, a hard link)."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def _spans(indices: list[int]) -> str:
+    """Sorted whole numbers as ranges: [0, 1, 2, 5] -> '0-2, 5'."""
+    spans: list[list[int]] = []
+    for index in indices:
+        if spans and index == spans[-1][1] + 1:
+            spans[-1][1] = index
+        else:
+            spans.append([index, index])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def check_chunk_cover(paths: list[str], chunks: list[dict[str, np.ndarray]]) -> None:
+    """Refuse chunks that do not hold replicates 0..R-1 exactly once each, naming the files:
+    one file given twice, two chunks holding the same replicate (chunks of different splits),
+    or replicates no chunk holds (a chunk missing)."""
+    for i, first in enumerate(paths):
+        twin = next((other for other in paths[i + 1:] if _same_file(first, other)), None)
+        if twin is not None:
+            which = (f"{first} is given twice" if twin == first
+                     else f"{first} and {twin} are the same file, given twice")
+            raise InputError(f"--chunks: {which}; give each chunk once.")
+    owner: dict[int, str] = {}
+    for path, chunk in zip(paths, chunks, strict=True):
+        for replicate in (int(r) for r in np.asarray(chunk["replicate"]).ravel()):
+            if replicate in owner:
+                raise InputError(f"--chunks: replicate {replicate} is in both {owner[replicate]} "
+                                 f"and {path} (chunks of different splits?); give chunks that "
+                                 "hold each replicate once: delete the stale ones and rerun.")
+            owner[replicate] = path
+    missing = sorted(set(range(max(owner, default=-1) + 1)) - set(owner))
+    if missing or (owner and min(owner) < 0):
+        raise InputError(f"--chunks: replicates {_spans(missing) or 'below 0'} are in none of "
+                         f"the chunks given ({', '.join(paths)}); give every chunk of the rank "
+                         "(replicates 0 to R-1), rerunning 'replicates' for those missing.")
+
+
 def write_rank_dir(result: RankResult, folder: Path, digest: str | None = None) -> None:
     """Write one rank's signatures, exposures, stability and metrics (with the factored
     catalog's :func:`catalog_digest` when given)."""
@@ -134,10 +272,8 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
     The folder of a skipped catalog (metrics.json says why) holds tables without signatures,
     read as such."""
     metrics = read_intermediate(folder / "metrics.json", read_json, "rank metrics file")
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("k"), int):
-        raise InputError(f"rank metrics file {folder / 'metrics.json'} is damaged (no rank 'k');"
-                         " delete it and rerun - snakemake will rebuild it.")
-    k = int(metrics.pop("k"))
+    k = _recorded_rank(folder, metrics)
+    metrics.pop("k")
     metrics.pop(DIGEST_KEY, None)  # checked by select-rank (rank_dir_digest), not a metric
     if "skipped" in metrics:
         return RankResult(k, *(read_intermediate(folder / name, read_empty_table, "rank table")
@@ -148,8 +284,45 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
     exposures = read_intermediate(folder / "exposures.tsv",
                                    read_matrix, "rank table")
     stability = read_intermediate(folder / "stability.tsv", read_table, "rank table")
+    _check_rank_tables(folder, k, signatures.data, exposures.data)
     _check_stability(stability, list(signatures.data.columns), folder / "stability.tsv")
     return RankResult(k, signatures.data, exposures.data, stability, metrics)
+
+
+#: Ranks a rank folder may hold (as ``check_rank`` bounds the commands' --k).
+_MAX_RANK = 1000
+
+
+def _recorded_rank(folder: Path, metrics: object) -> int:
+    """The rank 'k' a rank folder's metrics.json records: a whole number in [1, 1000] (not
+    true, 3.0 or text), else an InputError naming the file."""
+    value = metrics.get("k") if isinstance(metrics, dict) else None
+    if not isinstance(metrics, dict) or "k" not in metrics:
+        problem = "no rank 'k'"
+    elif isinstance(value, bool) or not isinstance(value, int):
+        problem = f"its rank 'k' is {value!r}, not a whole number"
+    elif not 1 <= value <= _MAX_RANK:
+        problem = f"its rank 'k' is {value}, not a rank in [1, {_MAX_RANK}]"
+    else:
+        return value
+    raise InputError(f"rank metrics file {folder / 'metrics.json'} is damaged ({problem}); "
+                     "delete it and rerun - snakemake will rebuild it.")
+
+
+def _check_rank_tables(folder: Path, k: int, signatures: pd.DataFrame,
+                       exposures: pd.DataFrame) -> None:
+    """A rank folder holds k signatures (metrics.json's k) and exposures of exactly those
+    signatures: a file copied from another rank's folder would mix two ranks."""
+    fix = ("a file of another rank's folder? Delete the folder and rerun its replicates and "
+           "consensus - snakemake will rebuild it.")
+    names = [str(c) for c in signatures.columns]
+    if len(names) != k:
+        raise InputError(f"rank folder {folder}: metrics.json says k={k} but signatures.tsv "
+                         f"holds {len(names)} signatures ({fix})")
+    rows = [str(r) for r in exposures.index]
+    if rows != names:
+        raise InputError(f"rank folder {folder}: exposures.tsv has the rows {rows[:6]}, not the "
+                         f"signatures {names[:6]} of signatures.tsv ({fix})")
 
 
 def _check_stability(table: pd.DataFrame, names: list[str], path: Path) -> None:
@@ -175,10 +348,13 @@ def read_empty_table(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", index_col=0, dtype={0: str})
 
 
-def read_cv(paths: list[str], ranks: list[int]) -> dict[int, dict[str, np.ndarray]]:
+def read_cv(paths: list[str], ranks: list[int], digest: str | None = None
+            ) -> dict[int, dict[str, np.ndarray]]:
     """Per-rank CV results from 'cross-validate' files, keyed by rank: one file per rank of
-    ``ranks``, no file of another rank."""
-    results, source = {}, {}
+    ``ranks``, no file of another rank, all of one run's CV settings (folds, scheme, ...:
+    :func:`check_same_settings`) and, where they record one, of the catalog whose
+    :func:`catalog_digest` is ``digest`` (the rank folders'; None: not checked)."""
+    results, source, settings = {}, {}, []
     for path in paths:
         arrays = load_checked_arrays(path, CV_ARRAYS, "cross-validation file")
         k = int(arrays.pop("k"))
@@ -187,13 +363,25 @@ def read_cv(paths: list[str], ranks: list[int]) -> dict[int, dict[str, np.ndarra
                        else f"rank {k} is not among the --rank-dirs ranks {ranks}")
             raise InputError(f"--cv {path}: {problem}; give one 'cross-validate' file per rank "
                              "of this run.")
+        _check_cv_digest(path, arrays.pop(DIGEST_KEY, None), digest)
+        settings.append(_recorded_settings(path, arrays, "cross-validation file"))
         results[k], source[k] = arrays, path
+    check_same_settings(paths, settings, "cross-validation file", CV_FLAGS)
     missing = [k for k in ranks if k not in results]
     if results and missing:
         raise InputError(f"--cv: no cross-validation file for ranks {missing} (given: "
                          f"{', '.join(paths)}); give one 'cross-validate' file per rank, or "
                          "none at all.")
     return results
+
+
+def _check_cv_digest(path: str, recorded: np.ndarray | None, digest: str | None) -> None:
+    """Refuse a CV file of another catalog than the rank folders' (both record a digest)."""
+    if digest is not None and recorded is not None and str(recorded) != digest:
+        raise InputError(f"--cv {path}: was cross-validated on another catalog than the one the "
+                         "--rank-dirs were factored from (other samples or counts: a recounted "
+                         "or edited catalog, or an older run); delete it and rerun "
+                         "'cross-validate' on the rank folders' catalog.")
 
 
 def read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:

@@ -11,6 +11,7 @@ write the same provenance (:func:`run_facts`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import platform
 from dataclasses import asdict
@@ -32,6 +33,7 @@ from sigforge.cli._common import (
     catalog_name,
     count_type,
     field_default,
+    killed_by_interrupt,
     parse_ranks,
     read_input_catalog,
     read_input_catalog_dropping,
@@ -39,10 +41,13 @@ from sigforge.cli._common import (
 )
 from sigforge.cli._run_files import (
     DIGEST_KEY,
+    SETTINGS_KEY,
     catalog_digest,
-    load_chunk,
+    load_chunks,
+    rank_dir_digest,
     read_cv,
     read_rank_dirs,
+    settings_record,
     warn_other_rank_folders,
     write_rank_dir,
 )
@@ -56,6 +61,7 @@ from sigforge.cli.discovery_options import (
     add_cv_options,
     add_nmf_options,
     add_run_options,
+    catalog_name_type,
 )
 from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
@@ -82,6 +88,7 @@ from sigforge.io import (
 )
 
 logger = logging.getLogger(__name__)
+
 
 def _nmf_options(args: argparse.Namespace) -> NMFOptions:
     """NMF options from the shared command-line flags (checked by NMFOptions), and the seed."""
@@ -129,13 +136,32 @@ def replicates(args: argparse.Namespace) -> None:
         save_arrays(args.out, **skipped_chunk(args.k, skipped))
         return
     check_counts_for_resampling(matrix, args)
-    chunk = solve_replicates(matrix.data.to_numpy(), args.k,
-                             range(args.first, args.first + args.count), seed=args.seed,
-                             matrix_name=catalog_name(args), options=_nmf_options(args))
-    save_arrays(args.out, **chunk, **{DIGEST_KEY: np.array(catalog_digest(matrix.data))})
+    with killed_by_interrupt():
+        chunk = solve_replicates(matrix.data.to_numpy(), args.k,
+                                 range(args.first, args.first + args.count), seed=args.seed,
+                                 matrix_name=catalog_name(args), options=_nmf_options(args))
+    save_arrays(args.out, **chunk, **_records(matrix.data, _chunk_settings(args)))
     logger.info("k=%d replicates %d-%d: median %d iterations, %d/%d converged", args.k,
                 args.first, args.first + args.count - 1, np.median(chunk["n_iter"]),
                 chunk["converged"].sum(), args.count)
+
+
+def _chunk_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What a chunk's factorisations depend on besides the catalog and the replicate indices:
+    the seed, the catalog name (both key the random streams) and the NMF options."""
+    return {"seed": args.seed, "catalog_name": catalog_name(args), **asdict(_nmf_options(args))}
+
+
+def _cv_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What a CV file's folds depend on besides the catalog and the rank: the seed, the
+    catalog name and the CV options (folds, scheme, ...)."""
+    return {"seed": args.seed, "catalog_name": catalog_name(args), **asdict(_cv_options(args))}
+
+
+def _records(data: pd.DataFrame, settings: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The arrays a chunk or CV file records beside its results: the factored catalog's
+    digest and the settings, checked by the step that reads it."""
+    return {DIGEST_KEY: np.array(catalog_digest(data)), SETTINGS_KEY: settings_record(settings)}
 
 
 def consensus(args: argparse.Namespace) -> None:
@@ -147,7 +173,7 @@ def consensus(args: argparse.Namespace) -> None:
         write_rank_dir(skipped_rank(args.k, matrix.data, skipped), Path(args.out))
         return
     shape, digest = matrix.data.shape, catalog_digest(matrix.data)
-    merged = merge_chunks([load_chunk(path, args.k, shape, digest) for path in args.chunks])
+    merged = merge_chunks(load_chunks(args.chunks, args.k, shape, digest))
     result = summarise_rank(matrix.data, args.k, merged, prefix=catalog_name(args),
                             seed=args.seed)
     write_rank_dir(result, Path(args.out), digest)
@@ -176,10 +202,12 @@ def cross_validate(args: argparse.Namespace) -> None:
     if skipped is not None:
         save_arrays(args.out, **skipped_cv(args.k, skipped))
         return
-    result = cross_validate_rank(matrix.data.to_numpy(), args.k, range(options.folds),
-                                 seed=args.seed, matrix_name=catalog_name(args),
-                                 options=options)
-    save_arrays(args.out, k=np.array(args.k), **result)
+    with killed_by_interrupt():
+        result = cross_validate_rank(matrix.data.to_numpy(), args.k, range(options.folds),
+                                     seed=args.seed, matrix_name=catalog_name(args),
+                                     options=options)
+    save_arrays(args.out, k=np.array(args.k), **result,
+                **_records(matrix.data, _cv_settings(args)))
     logger.info("k=%d: held-out deviance %s", args.k,
                 ", ".join(f"{v:.4f}" for v in result["error"]))
 
@@ -248,7 +276,8 @@ def select_rank(args: argparse.Namespace) -> None:
         _write_skipped_selection(results, skipped, Path(args.out), facts)
         return
     check_rank_metrics(folders, results)
-    choice = choose_rank(results, _rank_rule(args), read_cv(args.cv, ranks) or None)
+    cv = read_cv(args.cv, ranks, rank_dir_digest(folders[0]))
+    choice = choose_rank(results, _rank_rule(args), cv or None)
     chosen = next(r for r in results if r.k == choice.rank)
     if (choice.dropped or choice.rescued) and catalog is None:
         raise InputError(
@@ -339,18 +368,24 @@ def extract(args: argparse.Namespace) -> None:
         except ValueError as err:
             raise InputError(f"{args.catalog}: {err}") from err
     factor_and_write(args, matrix.data, args.ranks, Path(args.out),
-                      run_facts(args, args.ranks, left_out))
+                      run_facts(args, args.ranks, left_out), first_output=True)
 
 
 def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[int],
-                      out: Path, facts: dict[str, Any]) -> None:
-    """Run the discovery of ``data`` at ``ranks`` and write every rank folder and the choice."""
+                      out: Path, facts: dict[str, Any], first_output: bool = False) -> None:
+    """Run the discovery of ``data`` at ``ranks`` and write every rank folder and the choice.
+
+    ``first_output``: the command has written nothing yet, so an interrupt during a solve in
+    this process (--threads 1) may kill it at once (:func:`killed_by_interrupt`); with worker
+    processes this process waits interruptibly anyway."""
     from tqdm import tqdm  # here: the per-job commands have no progress bar to show
 
     cv = _cv_options(args)
     n_tasks = len(ranks) * (len(chunk_ranges(args.replicates, args.replicates_per_chunk))
                             + (cv.folds > 0))
-    with tqdm(total=n_tasks, desc="extract", unit="task", disable=args.quiet) as bar:
+    interrupt = (killed_by_interrupt() if first_output and args.threads == 1
+                 else contextlib.nullcontext())
+    with interrupt, tqdm(total=n_tasks, desc="extract", unit="task", disable=args.quiet) as bar:
         discovery = run_discovery(data, ranks, replicates=args.replicates,
                                   chunk_size=args.replicates_per_chunk, seed=args.seed,
                                   matrix_name=catalog_name(args), options=_nmf_options(args),
@@ -361,7 +396,7 @@ def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[i
         write_rank_dir(result, out / f"k{result.k}", digest)
         if result.k in discovery.cv:
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
-                        **discovery.cv[result.k])
+                        **discovery.cv[result.k], **_records(data, _cv_settings(args)))
     _write_selection(discovery.chosen, discovery.choice, out, facts)
     warn_other_rank_folders(out, ranks)
 
@@ -409,7 +444,7 @@ def _add_stage_parsers(subparsers: Any) -> None:
     p.add_argument("--catalog", required=True, help="the catalog the chunks factored")
     p.add_argument("--k", type=int, required=True, help="rank")
     p.add_argument("--chunks", nargs="+", required=True, help=".npz files from 'replicates'")
-    p.add_argument("--catalog-name", default=None,
+    p.add_argument("--catalog-name", default=None, type=catalog_name_type,
                    help="name of the components (default: the catalog file's stem)")
     add_generic(p)
     add_skip_options(p)

@@ -60,9 +60,19 @@ def add_nmf_options(parser: argparse.ArgumentParser) -> None:
                              "sigforge.nmf.fit_kl_mu_batched)")
     add_generic(parser)
     add_skip_options(parser)
-    parser.add_argument("--catalog-name", default=None,
+    parser.add_argument("--catalog-name", default=None, type=catalog_name_type,
                         help="name keying the random streams and naming components "
                              "(default: the catalog file's stem)")
+
+
+def catalog_name_type(text: str) -> str:
+    """argparse type of --catalog-name: any name but an empty (or blank) one, which would
+    otherwise be replaced silently by the catalog file's stem."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected a name for the components, got {text!r}; leave --catalog-name out to "
+            "use the catalog file's stem.")
+    return text
 
 
 def add_cv_options(parser: argparse.ArgumentParser) -> None:

@@ -246,12 +246,25 @@ RULE_METRICS = {"mean_stability": (-1.0, 1.0), "min_stability": (-1.0, 1.0),
                 "kl_divergence": (0.0, float("inf"))}
 
 
+#: The other metrics :func:`summarise_rank` records, copied into rank_metrics.tsv, with their
+#: ranges; each may be NaN (no gap beyond the replicates, no cophenetic correlation of one or
+#: two samples), but not text, infinite or out of range.
+REPORTED_METRICS = {"relative_error": (0.0, float("inf")), "mean_cosine": (-1.0, 1.0),
+                    "cophenetic": (-1.0, 1.0), "gap": (-float("inf"), float("inf")),
+                    "gap_sd": (0.0, float("inf")), "converged_fraction": (0.0, 1.0),
+                    "median_iterations": (0.0, float("inf"))}
+#: Metrics that are counts: whole numbers at least this large.
+COUNT_METRICS = {"gap_clusters": 0, "replicates": 1}
+
+
 def metrics_problem(metrics: dict[str, object]) -> str | None:
     """What makes a rank's metrics unusable by the rank rule, or None.
 
     Every metric of :data:`RULE_METRICS` must be present and a finite number in its range, and
-    ``gap_clusters``, when present, a whole number >= 0: a NaN compares False everywhere and a
-    missing value is an empty cell, so either would silently change the chosen rank.
+    the counts of :data:`COUNT_METRICS`, when present, whole numbers: a NaN compares False
+    everywhere and a missing value is an empty cell, so either would silently change the
+    chosen rank. The metrics of :data:`REPORTED_METRICS`, when present, must be numbers in
+    their range or NaN (rank_metrics.tsv and the report show them).
     """
     for key, (low, high) in RULE_METRICS.items():
         if key not in metrics:
@@ -259,12 +272,28 @@ def metrics_problem(metrics: dict[str, object]) -> str | None:
         problem = _number_problem(key, metrics[key], low, high)
         if problem is not None:
             return problem
-    if "gap_clusters" in metrics:
-        clusters = metrics["gap_clusters"]
-        problem = _number_problem("gap_clusters", clusters, 0.0, float("inf"))
-        if problem is None and float(clusters) != int(clusters):  # type: ignore[arg-type]
-            problem = f"'gap_clusters' is {clusters}, not a whole number"
-        return problem
+    for key, (low, high) in REPORTED_METRICS.items():
+        value = metrics.get(key, 0.0)
+        if isinstance(value, float) and np.isnan(value):
+            continue
+        problem = _number_problem(key, value, low, high)
+        if problem is not None:
+            return problem
+    return _count_problem(metrics)
+
+
+def _count_problem(metrics: dict[str, object]) -> str | None:
+    """Why a count of :data:`COUNT_METRICS` present in ``metrics`` is not a whole number in
+    range, or None."""
+    for key, low in COUNT_METRICS.items():
+        if key not in metrics:
+            continue
+        value = metrics[key]
+        problem = _number_problem(key, value, low, float("inf"))
+        if problem is None and float(value) != int(value):  # type: ignore[arg-type]
+            problem = f"'{key}' is {value}, not a whole number"
+        if problem is not None:
+            return problem
     return None
 
 

@@ -174,7 +174,7 @@ def range_edge(ranks: Sequence[int], rank: int, *, lower: bool = False) -> str:
     tried = sorted(int(k) for k in ranks)
     if len(tried) < 2:
         return ""
-    span = f"{tried[0]}-{tried[-1]}"
+    span = _ranks_text(tried)
     if rank == tried[-1]:
         return (f"k = {rank} is the largest rank tried ({span}): more signatures may fit these "
                 "data better. Raise the largest rank (extract.ranks.max, or --ranks) and "
@@ -184,6 +184,14 @@ def range_edge(ranks: Sequence[int], rank: int, *, lower: bool = False) -> str:
                 "these data better. Lower the smallest rank (extract.ranks.min, or --ranks) and "
                 "rerun to see whether the choice holds.")
     return ""
+
+
+def _ranks_text(tried: list[int]) -> str:
+    """Sorted ranks in words: '2-4' when they run without a gap, else '2, 4' (a span would
+    claim ranks that were not tried)."""
+    if tried == list(range(tried[0], tried[-1] + 1)):
+        return f"{tried[0]}-{tried[-1]}"
+    return ", ".join(map(str, tried))
 
 
 #: Standard errors by which the CV error of a rank that left a component out may exceed the

@@ -121,20 +121,17 @@ def remove_stale_outputs(outdir: str, stems: Sequence[str], *, dry_run: bool) ->
 
 
 def stale_context_outputs(outdir: str, contexts: Sequence[str]) -> list[Path]:
-    """Outputs of mutation types no longer in ``catalog.contexts``: the cohort catalog, the
-    discovery and refit folders, and the patient figures of those types (each sample's own
-    catalog and patient tables go when its jobs rerun with the new contexts). Left in place,
-    the cohort report would show the old type's results beside the current ones."""
+    """Outputs of mutation types no longer in ``catalog.contexts``: the cohort catalog and the
+    discovery and refit folders (each sample's own catalog goes when its job reruns with the
+    new contexts). Left in place, the cohort report would show the old type's results beside
+    the current ones. Never the patient pages' doublet and indel figures and tables: a
+    patient's VCF is refitted for SBS96, DBS78 and ID83 whatever the cohort's contexts."""
     root = Path(outdir)
     dropped = [context for context in CATALOG_CONTEXTS if context not in set(contexts)]
-    found = [path for context in dropped
-             for path in (root / "catalogs" / f"{context}.tsv", root / "extract" / context,
-                          root / "refit" / context)
-             if path.exists() and not path.is_symlink()]
-    for folder in (root / "figures" / "patients", root / "report" / "figures" / "patients"):
-        found += [path for path in _entries(folder) if path.is_file() and any(
-            path.name.endswith((f"_{context}.png", f"_{context}.svg")) for context in dropped)]
-    return found
+    return [path for context in dropped
+            for path in (root / "catalogs" / f"{context}.tsv", root / "extract" / context,
+                         root / "refit" / context)
+            if path.exists() and not path.is_symlink()]
 
 
 def remove_stale_context_outputs(outdir: str, contexts: Sequence[str], *,
