@@ -30,6 +30,16 @@ import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS the kernel calls,
 from threadpoolctl import ThreadpoolController
 
 from sigforge._types import FloatArray
+from sigforge.nmf._checks import (
+    MAX_START,
+    as_float_array,
+    check_count,
+    check_flag,
+    check_real,
+    check_start_model,
+    check_values,
+    check_weights_positive,
+)
 from sigforge.nmf._kernels import kl_mu_batch
 
 #: Finds the loaded BLAS libraries once; limiting them per call is then cheap.
@@ -203,7 +213,11 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     Raises
     ------
     ValueError
-        If the shapes disagree or a setting is out of range.
+        If the shapes disagree, a setting is out of range or not finite, or X, W, H or the
+        weights hold NaN, infinity, negative values or values too large to square (data above
+        1e100, starts above 1e150), or a problem's weights are all zero.
+    TypeError
+        A non-numeric array or setting.
 
     References
     ----------
@@ -222,9 +236,15 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     >>> result.W.shape, result.n_iter.tolist()
     ((2, 6, 2), [50, 50])
     """
-    if volume < 0 or volume_delta <= 0:
-        raise ValueError(f"expected volume >= 0 and volume_delta > 0, got {volume} and "
-                         f"{volume_delta}.")
+    X, W, H, weights = _checked_inputs(X, W, H, weights)
+    volume = check_real(volume, "volume", minimum=0.0)
+    volume_delta = check_real(volume_delta, "volume_delta", positive=True)
+    update_w, update_h = check_flag(update_w, "update_w"), check_flag(update_h, "update_h")
+    max_iter = check_count(max_iter, "max_iter", 1)
+    min_iter = check_count(min_iter, "min_iter", 0)
+    check_every = check_count(check_every, "check_every", 1)
+    tol = check_real(tol, "tol", minimum=0.0)
+    exponent = check_real(exponent, "exponent")
     if volume > 0 and (weights is not None or not (update_w and update_h)):
         raise ValueError("the minimum-volume refinement (volume > 0) needs both factors "
                          "updated and no entry weights.")
@@ -240,6 +260,23 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
                     layout.transposed, out)
     W, H = layout.factors()
     return BatchResult(W, H, out[:, 0].copy(), out[:, 1].astype(np.int64), out[:, 2] > 0)
+
+
+def _checked_inputs(X: object, W: object, H: object, weights: object | None
+                    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
+    """X, W, H (and weights) as float64 arrays of agreeing shapes, finite, nonnegative and not
+    too large (:mod:`sigforge.nmf._checks`); ValueError or TypeError naming the argument."""
+    X, W, H = (as_float_array(a, name, 3) for a, name in ((X, "X"), (W, "W"), (H, "H")))
+    array_weights = None if weights is None else as_float_array(weights, "weights", 3)
+    _check_batch(X, W, H, array_weights)
+    check_values(X, "X")
+    check_values(W, "W", limit=MAX_START)
+    check_values(H, "H", limit=MAX_START)
+    check_start_model(W, H, "W, H")
+    if array_weights is not None:
+        check_values(array_weights, "weights")
+        check_weights_positive(array_weights, "weights")
+    return X, W, H, array_weights
 
 
 def _settings(max_iter: int, min_iter: int, check_every: int, tol: float,

@@ -16,8 +16,9 @@ import numpy as np
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
+from sigforge.nmf._checks import as_float_array, check_count, check_real
 from sigforge.nmf._init import INITS, initialise
-from sigforge.nmf._objective import beta_divergence
+from sigforge.nmf._objective import divergence
 from sigforge.nmf._solvers import SOLVERS, FitOptions, FitResult, fit_nmf
 
 
@@ -36,7 +37,7 @@ def _beta_value(beta_loss: str | float) -> float:
             raise ValueError(f"expected beta_loss in {sorted(BETA_LOSSES)} or a number, "
                              f"got {beta_loss!r}.")
         return BETA_LOSSES[beta_loss]
-    return float(beta_loss)
+    return check_real(beta_loss, "beta_loss")
 
 
 class NMF:
@@ -123,19 +124,21 @@ class NMF:
             raise ValueError(f"expected init in {sorted(INITS)}, got {self.init!r}.")
         if self.solver not in SOLVERS:
             raise ValueError(f"expected solver in {sorted(SOLVERS)}, got {self.solver!r}.")
-        if self.tol < 0 or self.max_iter < 1 or self.min_iter < 0:
-            raise ValueError(f"expected tol >= 0, max_iter >= 1, min_iter >= 0; got "
-                             f"{self.tol}, {self.max_iter}, {self.min_iter}.")
-        return FitOptions(beta=_beta_value(self.beta_loss), tol=self.tol,
-                          max_iter=self.max_iter, min_iter=self.min_iter,
-                          volume_weight=self.volume_weight, graph_weight=self.graph_weight,
+        return FitOptions(beta=_beta_value(self.beta_loss),
+                          tol=check_real(self.tol, "tol", minimum=0.0),
+                          max_iter=check_count(self.max_iter, "max_iter", 1),
+                          min_iter=check_count(self.min_iter, "min_iter", 0),
+                          volume_weight=check_real(self.volume_weight, "volume_weight",
+                                                   minimum=0.0),
+                          graph_weight=check_real(self.graph_weight, "graph_weight",
+                                                  minimum=0.0),
                           **overrides)
 
     def _data(self, X: Any, *, fitting: bool) -> FloatArray:
         """X as a checked (n_features, n_samples) array; remembers DataFrame column names."""
         if fitting and hasattr(X, "columns"):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        values = check_nonnegative_matrix(np.asarray(X, dtype=np.float64), "X")
+        values = check_nonnegative_matrix(as_float_array(X, "X", None), "X")
         if not fitting and values.shape[1] != self.components_.shape[1]:
             raise ValueError(f"expected X with {self.components_.shape[1]} features, "
                              f"got {values.shape[1]}.")
@@ -148,7 +151,9 @@ class NMF:
         self.n_iter_ = fit.n_iter
         self.converged_ = fit.converged
         beta = _beta_value(self.beta_loss)
-        self.reconstruction_err_ = float(np.sqrt(2 * beta_divergence(data, fit.W @ fit.H, beta)))
+        # A near-exact fit's divergence (a sum of cancelling terms) can round below 0.
+        error = max(divergence(data, fit.W @ fit.H, beta), 0.0)
+        self.reconstruction_err_ = float(np.sqrt(2 * error))
         if not fit.converged:
             warnings.warn(f"NMF stopped at max_iter={self.max_iter} before converging "
                           f"(tol={self.tol}); raise max_iter or tol.", ConvergenceWarning,
@@ -173,12 +178,15 @@ class NMF:
         Raises
         ------
         ValueError
-            Negative, NaN or infinite input; a rank larger than min(n_samples, n_features);
-            an unknown option.
+            Negative, NaN, infinite or too large (above 1e100) input; zeros with
+            ``beta_loss='itakura-saito'`` (or any beta <= 0: undefined at 0, add a small
+            offset); a rank larger than min(n_samples, n_features); an unknown, NaN or
+            out-of-range option; a negative or non-finite ``graph``.
         """
         data = self._data(X, fitting=True)
         options = self._options()
-        k = self.n_components if self.n_components is not None else min(data.shape)
+        k = (check_count(self.n_components, "n_components", 1)
+             if self.n_components is not None else min(data.shape))
         check_rank(k, *data.shape)
         W0, H0 = initialise(data, k, self.init, self.random_state)
         fit = fit_nmf(data, W0, H0, solver=self.solver, graph=graph, options=options)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sigforge._types import FloatArray
+from sigforge.nmf._checks import as_float_array, check_count, check_values
 
 InitFunction = Callable[[FloatArray, int, np.random.Generator], tuple[FloatArray, FloatArray]]
 
@@ -31,7 +32,16 @@ def random_init(X: FloatArray, k: int, rng: np.random.Generator) -> tuple[FloatA
     -------
     W : ndarray, shape (m, k)
     H : ndarray, shape (k, n)
+
+    Raises
+    ------
+    TypeError
+        When ``rng`` is not a Generator (:func:`initialise` also takes seeds).
     """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}; "
+                        "pass np.random.default_rng(seed), or use initialise(X, k, 'random', "
+                        "seed).")
     m, n = X.shape
     W = rng.uniform(0.01, 1.0, size=(m, k))
     W /= W.sum(axis=0, keepdims=True)
@@ -126,8 +136,16 @@ def initialise(X: FloatArray, k: int, method: str = "random",
     Raises
     ------
     ValueError
-        For an unknown method; the message lists the valid ones.
+        For an unknown method (the message lists the valid ones); X not 2-D, or with NaN,
+        infinite, negative or too large (above 1e100) values; k < 1, or k > min(m, n) for the
+        NNDSVD methods.
     """
-    if method not in INITS:
+    if not isinstance(method, str) or method not in INITS:
         raise ValueError(f"expected init in {sorted(INITS)}, got {method!r}.")
-    return INITS[method](X, k, np.random.default_rng(rng))
+    data = as_float_array(X, "X", 2)
+    check_values(data, "X")
+    k = check_count(k, "k", 1)
+    if method != "random" and k > min(data.shape):
+        raise ValueError(f"k: init {method!r} gives at most min(m, n) = {min(data.shape)} "
+                         f"components for X of shape {data.shape}, got k={k}.")
+    return INITS[method](data, k, np.random.default_rng(rng))

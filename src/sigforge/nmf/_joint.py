@@ -14,6 +14,7 @@ import numpy as np
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
+from sigforge.nmf._checks import check_real, check_values
 from sigforge.nmf._init import initialise
 from sigforge.nmf._solvers import FitOptions, fit_nmf
 
@@ -65,7 +66,8 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     Raises
     ------
     ValueError
-        If the matrices do not share their sample count, or k or a weight is out of range.
+        If the matrices do not share their sample count or hold NaN, infinite, negative or too
+        large values, or k or a block weight is out of range or not finite (all zero included).
 
     Examples
     --------
@@ -77,12 +79,20 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     ([(5, 2), (3, 2)], (2, 8))
     """
     blocks = [check_nonnegative_matrix(x, f"matrix {i}") for i, x in enumerate(matrices)]
+    if not blocks:
+        raise ValueError("matrices: expected at least one matrix, got none.")
+    for i, block in enumerate(blocks):
+        check_values(block, f"matrix {i}")
     samples = {x.shape[1] for x in blocks}
     if len(samples) != 1:
         raise ValueError(f"expected matrices with one sample count, got {sorted(samples)}.")
     scales = list(block_weights) if block_weights is not None else [1.0] * len(blocks)
-    if len(scales) != len(blocks) or min(scales) < 0:
-        raise ValueError(f"expected {len(blocks)} nonnegative block weights, got {scales}.")
+    if len(scales) != len(blocks):
+        raise ValueError(f"block_weights: expected {len(blocks)} weights (one per matrix), got "
+                         f"{len(scales)}.")
+    scales = [check_real(s, f"block_weights[{i}]", minimum=0.0) for i, s in enumerate(scales)]
+    if max(scales) <= 0:
+        raise ValueError(f"block_weights: expected at least one positive weight, got {scales}.")
     X = np.vstack(blocks)
     check_rank(k, *X.shape)
     weights = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sigforge._types import FloatArray
+from sigforge.nmf._checks import MAX_START, as_float_array, check_real, check_values
 
 #: Floor for the model X ~ WH, so that X / WH and log(X / WH) stay finite.
 TINY = 1e-300
@@ -56,11 +57,36 @@ def beta_divergence(X: FloatArray, WH: FloatArray, beta: float,
     -------
     float
 
+    Raises
+    ------
+    ValueError
+        ``beta`` not finite; shapes that differ (nothing is broadcast); NaN, infinite,
+        negative or too large values in X, WH or the weights.
+
     References
     ----------
     C. Fevotte and J. Idier, "Algorithms for nonnegative matrix factorization with the
     beta-divergence", Neural Computation 23(9) (2011).
     """
+    beta = check_real(beta, "beta")
+    X, WH = as_float_array(X, "X", 2), as_float_array(WH, "WH", 2)
+    if WH.shape != X.shape:
+        raise ValueError(f"WH: expected the shape of X {X.shape}, got {WH.shape}.")
+    check_values(X, "X")
+    check_values(WH, "WH", limit=MAX_START)
+    if weights is not None:
+        weights = as_float_array(weights, "weights", 2)
+        if weights.shape != X.shape:
+            raise ValueError(f"weights: expected the shape of X {X.shape}, got "
+                             f"{weights.shape}.")
+        check_values(weights, "weights")
+    return divergence(X, WH, beta, weights)
+
+
+def divergence(X: FloatArray, WH: FloatArray, beta: float,
+               weights: FloatArray | None = None) -> float:
+    """:func:`beta_divergence` without the entry checks, for the solvers' inner loops (their
+    inputs were checked once on entry)."""
     WH = np.maximum(WH, TINY)
     if beta == 2:
         terms = 0.5 * (X - WH) ** 2

@@ -16,7 +16,18 @@ import numpy as np
 
 from sigforge._types import FloatArray
 from sigforge.nmf._batch import fit_kl_mu_batched, normalise_factors
-from sigforge.nmf._objective import TINY, beta_divergence
+from sigforge.nmf._checks import (
+    MAX_START,
+    as_float_array,
+    check_beta_data,
+    check_count,
+    check_flag,
+    check_real,
+    check_start_model,
+    check_values,
+    check_weights_positive,
+)
+from sigforge.nmf._objective import TINY, divergence
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,13 @@ class FitOptions:
     exponent : float, default=1.0
         Exponent of the multiplicative factor in the tiled KL kernel (beta=1 without penalties);
         values in (1, 2) over-relax it. The numpy updates use the MM exponent of their beta.
+
+    Raises
+    ------
+    ValueError
+        A setting that is not finite or out of range (``max_iter`` and ``check_every`` >= 1,
+        ``min_iter`` >= 0, ``tol``, ``volume_weight``, ``graph_weight`` >= 0,
+        ``volume_delta`` > 0, 0 < ``exponent`` < 2).
     """
 
     beta: float = 1.0
@@ -55,6 +73,23 @@ class FitOptions:
     volume_delta: float = 1.0
     graph_weight: float = 0.0
     exponent: float = 1.0
+
+    def __post_init__(self) -> None:
+        """Raise ValueError (TypeError for a wrong type) for a setting out of range or not
+        finite: the solvers would return NaN factors, or never stop (``check_every`` < 1)."""
+        check_real(self.beta, "FitOptions.beta")
+        check_count(self.max_iter, "FitOptions.max_iter", 1)
+        check_count(self.min_iter, "FitOptions.min_iter", 0)
+        check_real(self.tol, "FitOptions.tol", minimum=0.0)
+        check_count(self.check_every, "FitOptions.check_every", 1)
+        check_flag(self.update_w, "FitOptions.update_w")
+        check_flag(self.update_h, "FitOptions.update_h")
+        check_real(self.volume_weight, "FitOptions.volume_weight", minimum=0.0)
+        check_real(self.volume_delta, "FitOptions.volume_delta", positive=True)
+        check_real(self.graph_weight, "FitOptions.graph_weight", minimum=0.0)
+        if not 0 < check_real(self.exponent, "FitOptions.exponent") < 2:
+            raise ValueError(f"FitOptions.exponent: expected 0 < exponent < 2, got "
+                             f"{self.exponent}.")
 
 
 @dataclass(frozen=True)
@@ -174,7 +209,7 @@ SOLVERS: dict[str, StepFunction] = {"mu": _mu_step, "hals": _hals_step}
 
 def penalised_objective(p: _Problem, W: FloatArray, H: FloatArray) -> float:
     """Beta-divergence plus the volume and graph penalties that are switched on."""
-    total = beta_divergence(p.X, W @ H, p.options.beta, p.weights)
+    total = divergence(p.X, W @ H, p.options.beta, p.weights)
     if p.options.volume_weight > 0:
         gram = W.T @ W + p.options.volume_delta * np.eye(W.shape[1])
         total += p.options.volume_weight * float(np.linalg.slogdet(gram)[1])
@@ -201,9 +236,45 @@ def _iterate(p: _Problem, W: FloatArray, H: FloatArray, solver: str) -> FitResul
     return FitResult(W, H, history[-1], iteration, converged, np.array(history))
 
 
+def _checked_problem(X: object, W: object, H: object, weights: object | None,
+                     graph: object | None, options: object | None
+                     ) -> tuple[_Problem, FloatArray, FloatArray]:
+    """The problem and the starts as float64 arrays, each checked once (finite, nonnegative,
+    not too large, agreeing shapes); ValueError or TypeError naming the argument."""
+    if options is None:
+        options = FitOptions()
+    if not isinstance(options, FitOptions):
+        raise TypeError(f"options: expected a FitOptions, got {type(options).__name__}.")
+    data = as_float_array(X, "X", 2)
+    start_w, start_h = as_float_array(W, "W", 2), as_float_array(H, "H", 2)
+    (m, n), k = data.shape, start_w.shape[1]
+    if start_w.shape != (m, k) or start_h.shape != (k, n):
+        raise ValueError(f"W, H: expected shapes {(m, k)} and {(k, n)} for X {data.shape}, "
+                         f"got {start_w.shape} and {start_h.shape}.")
+    check_values(data, "X")
+    check_values(start_w, "W", limit=MAX_START)
+    check_values(start_h, "H", limit=MAX_START)
+    check_start_model(start_w, start_h, "W, H")
+    entry_weights = None if weights is None else as_float_array(weights, "weights", 2)
+    if entry_weights is not None:
+        if entry_weights.shape != data.shape:
+            raise ValueError(f"weights: expected weights of shape {data.shape}, got "
+                             f"{entry_weights.shape}.")
+        check_values(entry_weights, "weights")
+        check_weights_positive(entry_weights, "weights")
+    adjacency = None if graph is None else as_float_array(graph, "graph", 2)
+    if adjacency is not None:
+        if adjacency.shape != (n, n):
+            raise ValueError(f"graph: expected graph of shape {(n, n)} (samples x samples), "
+                             f"got {adjacency.shape}.")
+        check_values(adjacency, "graph")
+    check_beta_data(data, options.beta, "X", entry_weights)
+    return _Problem(data, entry_weights, adjacency, options), start_w, start_h
+
+
 def _check_solver(solver: str, p: _Problem) -> None:
     """Raise ValueError for an unknown solver or a combination it cannot handle."""
-    if solver not in SOLVERS:
+    if not isinstance(solver, str) or solver not in SOLVERS:
         raise ValueError(f"expected solver in {sorted(SOLVERS)}, got {solver!r}.")
     o = p.options
     unsupported = (o.beta != 2 or p.weights is not None or o.volume_weight > 0
@@ -253,7 +324,12 @@ def fit_nmf(X: FloatArray, W: FloatArray, H: FloatArray, *, solver: str = "mu",
     Raises
     ------
     ValueError
-        Unknown solver, or an option the solver does not support, or mismatched shapes.
+        Unknown solver, or an option the solver does not support, or mismatched shapes; NaN,
+        infinite, negative or too large (data above 1e100, starts above 1e150) values in X, W,
+        H, weights or graph; all-zero weights; zeros in X with ``beta <= 0`` (Itakura-Saito is
+        undefined at 0: add a small offset to X).
+    TypeError
+        A non-numeric array or an ``options`` that is not a FitOptions.
 
     References
     ----------
@@ -271,12 +347,12 @@ def fit_nmf(X: FloatArray, W: FloatArray, H: FloatArray, *, solver: str = "mu",
     >>> fit.n_iter
     20
     """
-    p = _Problem(X, weights, graph, options or FitOptions())
+    p, W, H = _checked_problem(X, W, H, weights, graph, options)
     _check_solver(solver, p)
     if _uses_kernel(solver, p):
         o = p.options
         batch = fit_kl_mu_batched(
-            X[None], W[None], H[None], weights=None if weights is None else weights[None],
+            p.X[None], W[None], H[None], weights=None if p.weights is None else p.weights[None],
             update_w=o.update_w, update_h=o.update_h, exponent=o.exponent, max_iter=o.max_iter,
             min_iter=o.min_iter, tol=o.tol, check_every=o.check_every)
         return FitResult(batch.W[0], batch.H[0], float(batch.objective[0]),

@@ -18,6 +18,7 @@ from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix
 from sigforge.io import InputError, read_table
 from sigforge.nmf._batch import normalise_factors
+from sigforge.nmf._checks import MAX_VALUE, as_float_array, check_count, check_real
 from sigforge.nmf._init import initialise
 from sigforge.nmf._solvers import FitOptions, FitResult, fit_nmf
 
@@ -36,12 +37,18 @@ def knn_graph(coordinates: FloatArray, n_neighbors: int = 6) -> FloatArray:
     Raises
     ------
     ValueError
-        Non-finite coordinates, or ``n_neighbors`` outside 1..n-1.
+        Non-finite or huge (above 1e100) coordinates, or ``n_neighbors`` outside 1..n-1.
     """
-    points = np.asarray(coordinates, dtype=np.float64)
-    if points.ndim != 2 or not np.isfinite(points).all():
-        raise ValueError(f"coordinates: expected a finite (n, d) array, got shape {points.shape}.")
+    points = as_float_array(coordinates, "coordinates", 2)
+    if not np.isfinite(points).all():
+        raise ValueError(f"coordinates: expected a finite (n, d) array, got NaN or infinity "
+                         f"(shape {points.shape}).")
+    largest = float(np.abs(points).max())
+    if largest > MAX_VALUE:
+        raise ValueError(f"coordinates: expected |values| <= {MAX_VALUE:g}, got {largest:g}; "
+                         "squared distances would overflow float64. Rescale the coordinates.")
     n = points.shape[0]
+    n_neighbors = check_count(n_neighbors, "n_neighbors", 1)
     if not 1 <= n_neighbors < n:
         raise ValueError(f"n_neighbors={n_neighbors} is impossible with {n} samples: expected "
                          f"1 <= n_neighbors <= {n - 1}.")
@@ -95,9 +102,10 @@ def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbo
     if points.shape[0] != values.shape[1]:
         raise ValueError(f"coordinates give {points.shape[0]} samples but X has "
                          f"{values.shape[1]} columns.")
-    if rounds < 1 or iterations_per_round < 1:
-        raise ValueError(f"expected rounds and iterations_per_round >= 1, got {rounds} and "
-                         f"{iterations_per_round}.")
+    rounds = check_count(rounds, "rounds", 1)
+    iterations_per_round = check_count(iterations_per_round, "iterations_per_round", 1)
+    beta = check_real(beta, "beta")
+    graph_weight = check_real(graph_weight, "graph_weight", minimum=0.0)
     graph = knn_graph(points, n_neighbors)
     W, H = initialise(values, k, "random", rng)
     options = FitOptions(beta=beta, graph_weight=graph_weight, max_iter=iterations_per_round,
