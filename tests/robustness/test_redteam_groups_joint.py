@@ -310,3 +310,30 @@ def test_split_joint_of_one_weight_per_modality_still_works(
     assert outcome.code == 0, outcome.err
     assert files_under(tmp_path / "out") == ["modalities.tsv", "protein_signatures.tsv",
                                              "rna_signatures.tsv"]
+
+
+# ------------------------------------------------------------------------------------------
+# merge-groups: the group is the folder's name, taken lexically and a plain name.
+
+def test_merge_groups_names_a_group_by_its_folder_and_refuses_odd_folder_names(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """'--group-dirs .' inside groups/A gave a group named '' in merged.tsv, and a folder
+    'grp A' a group name no later step takes."""
+    catalog = _write_catalog(tmp_path / "catalog.tsv", samples=12)
+    groups = _groups(tmp_path / "g.tsv", ["A"] * 6 + ["B"] * 6)
+    ext = tmp_path / "ext"
+    assert run_cli(capsys, "extract", "--catalog", str(catalog), "--groups", str(groups),
+                   "--ranks", "2", *FAST, "--out", str(ext)).code == 0
+    a, b = ext / "groups" / "A", ext / "groups" / "B"
+    with monkeypatch.context() as inside:
+        inside.chdir(a)
+        assert run_cli(capsys, "merge-groups", "--catalog", str(catalog), "--group-dirs", ".",
+                       f"{b}/.", "--out", str(tmp_path / "m")).code == 0
+    merged = pd.read_csv(tmp_path / "m" / "merged.tsv", sep="\t")
+    assert set(merged["groups"].str.split(",").sum()) == {"A", "B"}
+    shutil.copytree(a, tmp_path / "grp A")
+    outcome = run_cli(capsys, "merge-groups", "--catalog", str(catalog), "--group-dirs",
+                      str(tmp_path / "grp A"), str(b), "--out", str(tmp_path / "m2"))
+    assert_clear_error(outcome, "group 'grp A' is not a plain name", "'grp_A'")
+    assert_nothing_written(tmp_path / "m2")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import platform
 from collections.abc import Callable
 from pathlib import Path
@@ -172,7 +173,7 @@ def _read_group(folder: Path, generic: bool) -> GroupRun:
     _check_group_tables(folder, signatures.data, exposures.data)
     mutations = exposures.data.sum(axis=1).reindex(signatures.data.columns)
     samples = [str(c) for c in exposures.data.columns] + _left_out_of(facts)
-    return GroupRun(folder, GroupSignatures(folder.name, signatures.data, mutations),
+    return GroupRun(folder, GroupSignatures(group_name(folder), signatures.data, mutations),
                     signatures.channel_set, facts, samples)
 
 
@@ -184,7 +185,8 @@ def _read_skipped_group(folder: Path, facts: dict[str, Any]) -> GroupRun:
     exposures = read_intermediate(folder / "exposures.tsv", read_empty_table, "group table")
     none = pd.DataFrame(index=pd.Index([], name="MutationType", dtype=object),
                         columns=pd.Index([], dtype=object), dtype=np.float64)
-    return GroupRun(folder, GroupSignatures(folder.name, none, pd.Series(dtype=np.float64)),
+    return GroupRun(folder, GroupSignatures(group_name(folder), none,
+                                            pd.Series(dtype=np.float64)),
                     None, facts, [str(c) for c in exposures.columns] + _left_out_of(facts))
 
 
@@ -326,10 +328,21 @@ def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cos
     logger.info("merged %d group(s) into %d signatures", len(groups), merged.signatures.shape[1])
 
 
+def group_name(folder: Path) -> str:
+    """The group a group folder holds: its name, with '.' and '..' taken lexically
+    (``--group-dirs .`` inside ``groups/A`` is group A, not a group named '')."""
+    return Path(os.path.abspath(folder)).name
+
+
 def merge_groups_command(args: argparse.Namespace) -> None:
     """``sigforge merge-groups``: merge finished group extractions into the cohort's set."""
+    from sigforge.genomics.samplesheet import check_group_name
+
     folders = [Path(folder) for folder in args.group_dirs]
-    names = [f.name for f in folders]
+    names = [group_name(f) for f in folders]
+    for folder, name in zip(folders, names, strict=True):
+        check_group_name(name, f"--group-dirs {folder}", names="a group of merged.tsv and "
+                         "provenance.json (the folder's name)")
     if len(set(names)) != len(names):
         raise InputError(f"--group-dirs: two folders share a group name ({names}); each "
                          "folder is named after its group.")
