@@ -150,3 +150,16 @@ def test_a_spreadsheet_total_column_is_refused(
     if command == "refit":
         assert run_cli(capsys, command, "--catalog", str(catalog), *extra, "--out",
                        str(tmp_path / "out2")).code == 0
+
+
+@pytest.mark.parametrize("options", [["--sample-name", "RENAMED"], ["--vcf-sample", "T"],
+                                     ["--all-filters"], ["--reference", "/nonexistent.fa"]])
+def test_options_of_a_vcf_refit_are_refused_with_a_catalog(
+        options: list[str], inputs: tuple[Path, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """They were accepted and ignored: --sample-name RENAMED left the columns as they were."""
+    catalog, signatures = inputs
+    out = tmp_path / "out"
+    outcome = _refit(capsys, catalog, str(signatures), out, *options)
+    assert_clear_error(outcome, options[0], "a --catalog was counted already", "Drop them")
+    assert_nothing_written(out)

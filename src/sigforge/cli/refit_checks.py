@@ -90,8 +90,9 @@ def check_generic_signatures(name: str) -> None:
 
 
 def check_source_options(args: argparse.Namespace) -> None:
-    """Refuse options that do not fit the input: --generic with a VCF; --page-dir and
-    --regions (which concern one patient's VCF) with a catalog."""
+    """Refuse options that do not fit the input: --generic with a VCF; --page-dir, --regions,
+    --reference, --sample-name, --vcf-sample and --all-filters (which concern counting one
+    patient's VCF) with a catalog: they were accepted and ignored."""
     if args.generic and not args.catalog:
         raise InputError("--generic refits a --catalog matrix; a VCF is always a mutation "
                          "catalog: drop --generic.")
@@ -102,6 +103,14 @@ def check_source_options(args: argparse.Namespace) -> None:
         raise InputError("--regions restricts the counting of a --vcf to the targeted "
                          "regions; a --catalog was counted already (count it with 'sigforge "
                          "catalog --regions BED'): drop --regions.")
+    vcf_only = [option for option, given in (
+        ("--reference", args.reference), ("--sample-name", args.sample_name is not None),
+        ("--vcf-sample", args.vcf_sample is not None), ("--all-filters", args.all_filters))
+        if given]
+    if vcf_only and not args.vcf:
+        raise InputError(f"{' '.join(vcf_only)}: these options count a --vcf (its FASTA, name, "
+                         "sample column and FILTER handling); a --catalog was counted already "
+                         "and keeps its column names. Drop them, or give the --vcf.")
 
 
 def check_decompose_into(args: argparse.Namespace) -> None:
