@@ -425,3 +425,25 @@ def test_mutation_probabilities_reads_back_with_any_signature_name(
     assert list(probabilities.columns[6:9]) == names
     exposures = pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0)
     assert list(exposures.index) == names
+
+
+def test_characters_the_figure_font_lacks_are_said_once_in_sigforges_words(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """matplotlib printed a UserWarning with its source path per missing glyph."""
+    import logging
+    import warnings
+
+    from sigforge.report import figures
+
+    figures._SAID.clear()
+    example = Path(__file__).resolve().parents[2] / "resources" / "example"
+    with warnings.catch_warnings(record=True) as raised, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        outcome = run_cli(capsys, "refit", "--vcf", str(example / "vcfs" / "S01.vcf"),
+                          "--reference", str(example / "genome.fa"), "--signatures",
+                          "COSMIC_v3.6", "--bootstrap", "0", "--sample-name", "患者一号",
+                          "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err
+    assert not [w for w in raised if "missing from font" in str(w.message)]
+    assert caplog.text.count("characters the figures' font lacks") == 1

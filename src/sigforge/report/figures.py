@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,8 @@ from sigforge.report.pages import href
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+
+logger = logging.getLogger(__name__)
 
 DPI = 100
 _SAVE_RC = {"svg.fonttype": "none", "svg.hashsalt": "sigforge"}
@@ -67,9 +71,31 @@ def _render(fig: Figure, fmt: str) -> bytes:
     # Lower zlib effort: nearly the same size, noticeably faster over hundreds of figures.
     options: dict[str, Any] = ({"metadata": {"Date": None}} if fmt == "svg"
                                else {"pil_kwargs": {"compress_level": 3}})
-    with plt.rc_context(_SAVE_RC):
+    with plt.rc_context(_SAVE_RC), warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
         fig.savefig(buffer, format=fmt, dpi=DPI, **options)
+    _pass_on(said)
     return buffer.getvalue()
+
+
+#: What matplotlib warned about (once a process): a name with characters the font lacks.
+_SAID: set[str] = set()
+
+
+def _pass_on(said: list[warnings.WarningMessage]) -> None:
+    """Say once, in sigforge's words, that a figure draws some names' characters as boxes
+    (matplotlib warns per glyph, with its source path); pass other warnings on unchanged."""
+    for warning in said:
+        text = str(warning.message)
+        if "missing from font" in text:
+            if "glyph" not in _SAID:
+                _SAID.add("glyph")
+                logger.warning("some names hold characters the figures' font lacks: the "
+                               "figures draw them as boxes; the pages show the names as "
+                               "written.")
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
 
 
 def save_figure(fig: Figure, stem: Path, page_dir: Path, alt: str, *, close: bool = True,
