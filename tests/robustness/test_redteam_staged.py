@@ -109,6 +109,13 @@ def _slow_command(command: str, folder: Path, max_iter: str) -> list[str]:
             "--out", str(folder / "out" / "result.npz")]
 
 
+def _interruptible() -> None:
+    """In the child before it runs: SIGINT as a terminal gives it, even when the tests run
+    where it is ignored (a job started in the background inherits SIG_IGN, and then the
+    command rightly leaves it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("command", ["replicates", "cross-validate"])
 def test_ctrl_c_during_the_solve_stops_the_command_at_once(command: str, tmp_path: Path) -> None:
     """SIGINT during the numba solve ends the process within seconds (it dies of SIGINT: the
@@ -118,7 +125,7 @@ def test_ctrl_c_during_the_solve_stops_the_command_at_once(command: str, tmp_pat
     warm = time.monotonic() - started  # start-up and compile: the slow run is solving after
     shutil.rmtree(tmp_path / "out")
     process = subprocess.Popen(_slow_command(command, tmp_path, "10000000"),
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, preexec_fn=_interruptible)
     time.sleep(warm + 1.0)
     process.send_signal(signal.SIGINT)
     try:
@@ -132,20 +139,26 @@ def test_ctrl_c_during_the_solve_stops_the_command_at_once(command: str, tmp_pat
 
 
 def test_interrupt_guard_restores_the_handler_and_is_a_no_op_off_the_main_thread() -> None:
-    previous = signal.getsignal(signal.SIGINT)
-    with killed_by_interrupt():
-        assert signal.getsignal(signal.SIGINT) is signal.SIG_DFL
-    assert signal.getsignal(signal.SIGINT) is previous
-    seen = []
-
-    def in_thread() -> None:
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
         with killed_by_interrupt():
-            seen.append(signal.getsignal(signal.SIGINT))
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        seen = []
 
-    thread = threading.Thread(target=in_thread)
-    thread.start()
-    thread.join()
-    assert seen == [previous]
+        def in_thread() -> None:
+            with killed_by_interrupt():
+                seen.append(signal.getsignal(signal.SIGINT))
+
+        thread = threading.Thread(target=in_thread)
+        thread.start()
+        thread.join()
+        assert seen == [signal.default_int_handler]
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a background job: left ignored
+        with killed_by_interrupt():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, outer)
 
 
 # ------------------------------------------------------------------------------------------
