@@ -339,3 +339,22 @@ def test_select_rank_reads_cv_files_written_before_they_recorded_their_run(
     assert "cv_error" in table.columns
     assert ((tmp_path / "old" / "rank_metrics.tsv").read_bytes()
             == (tmp_path / "new" / "rank_metrics.tsv").read_bytes())
+
+
+def test_select_rank_records_the_folders_replicates_and_refuses_other_counts(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --replicates the provenance recorded the option's default (100) beside rank
+    folders of 4 replicates; folders of 4 and 6 were compared silently."""
+    k2, k3 = _rank_copies(run, tmp_path)
+    out = tmp_path / "sel"
+    assert run_cli(capsys, "select-rank", "--rank-dirs", str(k2), str(k3),
+                   "--out", str(out)).code == 0
+    assert json.loads((out / "provenance.json").read_text())["replicates"] == 4
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(k2), str(k3),
+                      "--replicates", "8", "--out", str(tmp_path / "sel8"))
+    assert_clear_error(outcome, "--replicates 8", "factored with 4 replicates")
+    metrics = json.loads((k3 / "metrics.json").read_text())
+    (k3 / "metrics.json").write_text(json.dumps({**metrics, "replicates": 6}))
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(k2), str(k3),
+                      "--out", str(tmp_path / "sel6"))
+    assert_clear_error(outcome, "different numbers of replicates", f"{k3} 6")

@@ -56,6 +56,7 @@ from sigforge.cli.discovery_checks import (
     check_one_catalog,
     check_rank_catalog,
     check_rank_metrics,
+    folders_replicates,
 )
 from sigforge.cli.discovery_options import (
     add_cv_options,
@@ -270,6 +271,7 @@ def select_rank(args: argparse.Namespace) -> None:
     catalog = read_table_matrix(args.catalog, generic=args.generic) if args.catalog else None
     if catalog is not None:
         check_rank_catalog(folders, results, catalog, skipped is not None, args.drop_empty)
+    args.replicates = folders_replicates(args.replicates, folders, results)
     facts = run_facts(args, ranks, _left_out(args, catalog))
     if skipped is not None:  # extract and the group runs warned when they found it
         logger.warning("%s: not factored: %s", args.out, skipped)
@@ -471,6 +473,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--ranks", type=parse_ranks, default=None,
                    help="ranks tried, checked against --rank-dirs (default: theirs)")
     add_run_options(p)
+    p.set_defaults(replicates=None)  # default: the rank folders' own (metrics.json)
     p.add_argument("--out", required=True, help="output directory")
 
     p = add_command(subparsers, "extract", extract)

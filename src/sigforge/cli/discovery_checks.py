@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from sigforge.discovery.pipeline import RankResult
 from sigforge.io import InputError, Matrix
 
@@ -126,3 +128,24 @@ def check_rank_metrics(folders: list[Path], results: list[RankResult]) -> None:
                              f"damaged or of another run: delete rank {result.k}'s folder and "
                              "rerun its replicates and consensus (snakemake rebuilds it on a "
                              "plain rerun).")
+
+
+def folders_replicates(given: int | None, folders: list[Path],
+                        results: list[RankResult]) -> int:
+    """The replicates the rank folders were factored with (their metrics.json), which the
+    provenance records: folders of different counts, or a --replicates other than theirs, are
+    refused (the provenance recorded the option's default, 100, beside folders of 4)."""
+    counts = {folder: int(value) for folder, result in zip(folders, results, strict=True)
+              if isinstance(value := result.metrics.get("replicates"), int | float)
+              and not isinstance(value, bool) and np.isfinite(value)}  # else: checked later
+    found = sorted(set(counts.values()))
+    if len(found) > 1:
+        shown = ", ".join(f"{folder} {count}" for folder, count in counts.items())
+        raise InputError(f"--rank-dirs: the ranks were factored with different numbers of "
+                         f"replicates ({shown}); compare ranks of one run (rerun the others "
+                         "with the same --replicates).")
+    if given is not None and found and given != found[0]:
+        raise InputError(f"--replicates {given}: the rank folders were factored with "
+                         f"{found[0]} replicates (their metrics.json); give --replicates "
+                         f"{found[0]} or leave it out.")
+    return given if given is not None else (found[0] if found else 100)
