@@ -324,6 +324,12 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
         _keep_backup(target)
         os.replace(tmp, target)
         _record(target)
+    except OSError as err:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if err.filename is None:  # a write or close (a full disk): name the output
+            raise type(err)(err.errno, err.strerror or str(err), str(target)) from err
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

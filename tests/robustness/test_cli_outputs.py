@@ -189,6 +189,26 @@ def test_disk_full_is_a_message(tmp_path: Path, matrix: Path,
     assert_clear_error(outcome, str(target), "No space left on device", "the disk is full")
 
 
+
+def test_a_write_that_fills_the_disk_names_the_output(tmp_path: Path) -> None:
+    """A write or close that fails with ENOSPC carries no file name: the message said
+    'file system: No space left on device'. The output is named; no temporary is left."""
+    from sigforge.io import atomic_write
+
+    class Full:
+        def __init__(self, handle: object) -> None:
+            self.handle = handle
+
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = tmp_path / "out" / "table.tsv"
+    with pytest.raises(OSError, match="No space left") as caught, \
+            atomic_write(target) as handle:
+        Full(handle).write("x")
+    assert caught.value.filename == str(target) and caught.value.errno == errno.ENOSPC
+    assert not target.exists() and list(target.parent.iterdir()) == []
+
 def test_internal_error_is_one_paragraph_and_debug_shows_it(
         tmp_path: Path, matrix: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
