@@ -73,7 +73,8 @@ DEFAULTS: list[tuple[str, Any, tuple[str, ...], str]] = [
 
 #: Config keys without a library object: (key, commands, dest); the CLI default is the source.
 CLI_ONLY: list[tuple[str, tuple[str, ...], str]] = [
-    ("extract.replicates", ("extract", "select-rank"), "replicates"),
+    # select-rank's default is the rank folders' own count (their metrics.json), not 100
+    ("extract.replicates", ("extract",), "replicates"),
     ("extract.replicates_per_chunk", ("extract",), "replicates_per_chunk"),
     ("genome_build", ("refit", "report"), "genome_build"),
     ("signatures", ("refit",), "decompose_into"),
@@ -166,3 +167,8 @@ def test_every_config_default_key_of_the_table_exists() -> None:
     for key in [row[0] for row in DEFAULTS] + [row[0] for row in CLI_ONLY]:
         config_value(key)
         schema_default(key)
+
+
+def test_select_rank_takes_the_rank_folders_replicates_by_default() -> None:
+    """No default of its own: provenance records what the folders were factored with."""
+    assert cli_default("select-rank", "replicates") is None
