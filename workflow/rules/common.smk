@@ -16,7 +16,8 @@ from snakemake.utils import validate
 from sigforge.discovery.pipeline import chunk_ranges
 from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
-from sigforge.workflow import checks, config_numbers, configs, flags, resources, targets
+from sigforge.workflow import checks, config_keys, config_numbers, configs, flags, inert
+from sigforge.workflow import resources, targets
 from sigforge.workflow import groups as grouping
 from sigforge.workflow import stale
 
@@ -50,16 +51,18 @@ MAIN = workflow.is_main_process
 OVERRIDES = workflow.config_settings.config  # --config, merged over the config files
 SOURCE = checks.config_source(getattr(workflow, "configfiles", []), bool(OVERRIDES))
 CONFIG_SCHEMA = "../schemas/config.schema.yaml"
+CONFIG_SCHEMA_PATH = workflow.current_basedir.join(CONFIG_SCHEMA).get_path_or_uri(
+    secret_free=False)
+with open(CONFIG_SCHEMA_PATH) as schema_file:
+    SCHEMA = yaml.safe_load(schema_file)  # read once: the checks below walk it
 # A nested --config 'extract={replicates: 8}' arrives as text ('8'): typed as a file types it.
-config_numbers.typed_overrides(
-    config, OVERRIDES,
-    workflow.current_basedir.join(CONFIG_SCHEMA).get_path_or_uri(secret_free=False))
+config_numbers.typed_overrides(config, OVERRIDES, SCHEMA)
+# A key written with a dot ('extract.replicates: 8') is one unknown key: name the nested form.
+checked(config_keys.check_dotted_keys, config, SCHEMA, SOURCE)
 validate_against(config, CONFIG_SCHEMA, SOURCE)
 # The schema takes 1.0 for an integer key: every such value becomes an int here, once, so the
 # checks and every job's command line see 4, never 4.0 (which argparse refuses).
-checked(config_numbers.whole_numbers, config,
-        workflow.current_basedir.join(CONFIG_SCHEMA).get_path_or_uri(secret_free=False),
-        SOURCE)
+checked(config_numbers.whole_numbers, config, SCHEMA, SOURCE)
 if MAIN:
     # What the schema cannot say: NaN and infinity (they pass every bound), settings that
     # must agree, and a user config leaning on the bundled example's samples or reference.
@@ -166,6 +169,15 @@ GROUP_RANKS = (grouping.group_rank_lists(GROUPS, RANKS, {name: len(CHANNEL_SETS[
                if GROUPS else {})
 if GROUPS and MAIN:
     checked(grouping.check_fixed_rank, config["rank"]["fixed"], GROUP_RANKS, GROUPS, SOURCE)
+if MAIN:
+    # Settings the user set that other settings make inert (catalog.annotation without SBS288,
+    # rank.cv_scheme with cv_folds 0, ...): one warning line each, printed once here by the
+    # main process (job processes never), after every check passed.
+    USER_KEYS = inert.user_set_keys(workflow.overwrite_configfiles, OVERRIDES, SHIPPED_CONFIG,
+                                    SCHEMA)
+    for line in inert.inert_warnings(config, SCHEMA, given=USER_KEYS, grouped=bool(GROUPS),
+                                     source=SOURCE):
+        print(line, file=sys.stderr)
 COSTS = resources.DiscoveryCosts.from_config(config, N_FEATURES, N_SAMPLES)
 
 

@@ -6,6 +6,9 @@ tested:
 * :mod:`~sigforge.workflow.checks`: parse-time checks of the config, the sheet and the inputs,
   raising :class:`sigforge.io.InputError` (common.smk turns it into a one-message
   WorkflowError), and the short schema messages;
+* :mod:`~sigforge.workflow.inert`: the warning lines for settings that other settings make
+  inert (``catalog.annotation`` without SBS288), and :mod:`~sigforge.workflow.config_keys`:
+  the refusal of a key written with a dot (``extract.replicates: 8``);
 * :mod:`~sigforge.workflow.flags`: the ``sigforge`` argument lists the rules pass;
 * :mod:`~sigforge.workflow.resources`: memory and runtime requests from sizes and attempt;
 * :mod:`~sigforge.workflow.targets`: the files the workflow writes (its default target).

@@ -1,0 +1,59 @@
+"""Config keys written with a dot (``extract.replicates: 8``), refused with the nested form.
+
+YAML and Snakemake's ``--config`` never split a key on its dots: ``extract.replicates: 8`` in
+a config file (or ``--config 'extract={ranks.max: 3}'``) is one key named
+``extract.replicates``, which the schema refuses as unknown, and the message did not say why
+a key that reads like the right one is unknown. :func:`check_dotted_keys` runs before the
+schema and names the nested form to write instead. (A top-level ``--config
+extract.replicates=8`` never reaches the Snakefile: Snakemake itself refuses it with "Config
+entry must start with a valid identifier".)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sigforge.io import InputError
+from sigforge.workflow.inert import shown
+
+
+def dotted_keys(config: Mapping[str, Any], schema: Mapping[str, Any],
+                path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, Any]]:
+    """(path of its section, key, value) of every key holding a dot whose first part is a
+    key the schema knows at that place (``extract.replicates`` at the top level,
+    ``ranks.max`` in ``extract``); other unknown keys are left to the schema's message."""
+    known = schema.get("properties") or {}
+    for key, value in config.items():
+        name = str(key)
+        if "." in name and name.split(".", 1)[0] in known:
+            yield path, name, value
+        elif isinstance(value, Mapping) and isinstance(known.get(name), Mapping):
+            yield from dotted_keys(value, known[name], (*path, name))
+
+
+def nested(parts: list[str], value: Any) -> str:
+    """``parts`` and ``value`` written nested in YAML's flow style: 'replicates: 8' for one
+    part, 'ranks: {max: 3}' for two. Text is written as it was typed (``--config`` gives
+    every nested value as text: '3', not the quoted "'3'" that would break the advice's
+    shell quotes)."""
+    text = f"{parts[-1]}: {value if isinstance(value, str) else shown(value)}"
+    for part in reversed(parts[:-1]):
+        text = f"{part}: {{{text}}}"
+    return text
+
+
+def check_dotted_keys(config: Mapping[str, Any], schema: Mapping[str, Any],
+                      source: str = "config") -> None:
+    """Refuse the first key written with a dot (:func:`dotted_keys`), naming the nested form
+    for a config file and for ``--config``."""
+    for path, key, value in dotted_keys(config, schema):
+        parts = [*path, *key.split(".")]
+        top, rest = parts[0], parts[1:]
+        inner = nested(rest, value)
+        where = f" in the section '{'.'.join(path)}'" if path else ""
+        raise InputError(
+            f"{source}: key '{key}'{where} is one key whose name holds a dot: YAML and "
+            f"--config never split a key on its dots, so it does not set {'.'.join(parts)}. "
+            f"Write it nested: '{top}: {{{inner}}}' in the config file, or "
+            f"--config '{top}={{{inner}}}' on the command line.")

@@ -1,0 +1,55 @@
+"""Config settings that other settings make inert, and keys written with a dot, through a real
+Snakemake dry run of the repository's Snakefile (one tiny run each; the rules themselves are
+tested in tests/unit/test_workflow_inert.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
+
+
+def dry_run(rundir: Path, config: dict) -> subprocess.CompletedProcess[str]:
+    """``snakemake -n`` of the repository's Snakefile in ``rundir``, with ``config`` written
+    to rundir/mine.yaml over a sheet of four example samples; stdout and stderr merged."""
+    rows = [f"S0{i}\t{REPO}/resources/example/vcfs/S0{i}.vcf" for i in range(1, 5)]
+    (rundir / "sheet.tsv").write_text("sample_id\tvcf\n" + "\n".join(rows) + "\n")
+    base = {"samples": "sheet.tsv", "reference": str(REPO / "resources/example/genome.fa"),
+            "outdir": "results", "extract": {"ranks": {"min": 1, "max": 2}, "replicates": 4,
+                                             "replicates_per_chunk": 4}}
+    (rundir / "mine.yaml").write_text(yaml.safe_dump({**base, **config}))
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run([str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "-n",
+                           "--cores", "1", "--configfile", "mine.yaml"], cwd=rundir, env=env,
+                          text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=300, check=False)
+
+
+def test_inert_settings_are_warned_once_before_any_job(tmp_path: Path) -> None:
+    (tmp_path / "genes.gtf").write_text("")
+    run = dry_run(tmp_path, {"catalog": {"contexts": ["SBS96"], "annotation": "genes.gtf"},
+                             "rank": {"cv_folds": 0, "cv_scheme": "blocks"},
+                             "refit": {"method": "nnls", "penalty": 9}})
+    assert run.returncode == 0, run.stdout[-3000:]
+    lines = [line for line in run.stdout.splitlines() if line.startswith("sigforge: warning")]
+    keys = [line.split(": ")[3].split(" (")[0] for line in lines]
+    assert keys == ["catalog.annotation", "rank.cv_scheme", "refit.penalty"], lines
+    assert run.stdout.index(lines[-1]) < run.stdout.index("Building DAG of jobs")
+    assert "does not count SBS288" in lines[0] and "rank.cv_folds is 0" in lines[1]
+
+
+def test_a_dotted_key_in_a_config_file_is_refused_with_the_nested_form(tmp_path: Path) -> None:
+    run = dry_run(tmp_path, {"extract.replicates": 8})
+    assert run.returncode != 0
+    assert "key 'extract.replicates' is one key whose name holds a dot" in run.stdout
+    assert "'extract: {replicates: 8}' in the config file" in run.stdout
+    assert "Traceback" not in run.stdout
