@@ -250,11 +250,13 @@ def roi_patient(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, P
     return fasta, vcf, bed
 
 
-def test_the_regions_section_counts_the_doublets_and_indels_it_does_not_list(
+def test_the_regions_table_lists_the_doublets_and_indels_of_the_regions(
         roi_patient: tuple[Path, Path, Path], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """The page said 'No counted variant falls in the given regions' of a region holding a
-    counted doublet and a counted indel."""
+    counted doublet and a counted indel; later it only counted them. Now each is a row of
+    regions_of_interest.tsv and of the page's table, with its type, its channel and the most
+    likely signature of its type's refit."""
     fasta, vcf, bed = roi_patient
     out = tmp_path / "out"
     outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
@@ -262,14 +264,16 @@ def test_the_regions_section_counts_the_doublets_and_indels_it_does_not_list(
     assert outcome.code == 0, outcome.err
     log = read_table(out / "catalog_log.tsv")
     assert (log["counted_DBS78"].iloc[0], log["counted_ID83"].iloc[0]) == (1, 1)
-    assert len(pd.read_csv(out / "regions_of_interest.tsv", sep="\t")) == 0
+    table = pd.read_csv(out / "regions_of_interest.tsv", sep="\t", keep_default_na=False)
+    assert table[["type", "pos"]].values.tolist() == [["DBS78", 3050], ["ID83", 3100]]
+    assert table["channel"].tolist()[1].startswith("1:Del:")
+    assert all(name.startswith(("DBS", "ID")) for name in table["signature"])
+    assert ((table["probability"] > 0) & (table["probability"] <= 1)).all()
     page = (out / "patients" / "P1.html").read_text(encoding="utf-8")
-    assert "No counted variant" not in page
-    assert "No counted SNV falls in the given regions." in page
-    assert "also hold 1 counted doublet (DBS78) and 1 counted indel (ID83)" in page
+    assert "No counted" not in page and "DBS78</td>" in page and "ID83</td>" in page
 
 
-def test_only_the_counted_doublets_and_indels_of_the_regions_are_counted(
+def test_only_the_counted_doublets_and_indels_of_the_regions_are_listed(
         roi_patient: tuple[Path, Path, Path], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     """With --regions ending at 3,080 the indel is not counted at all, so the region of
@@ -281,8 +285,8 @@ def test_only_the_counted_doublets_and_indels_of_the_regions_are_counted(
     outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
                        "--regions", str(targets), vcf=vcf, reference=fasta)
     assert outcome.code == 0, outcome.err
-    page = (out / "patients" / "P1.html").read_text(encoding="utf-8")
-    assert "also hold 1 counted doublet (DBS78). They" in page
+    table = pd.read_csv(out / "regions_of_interest.tsv", sep="\t", keep_default_na=False)
+    assert table["type"].tolist() == ["DBS78"]
 
 
 @pytest.mark.parametrize(("contigs", "refused"), [

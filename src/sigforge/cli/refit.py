@@ -35,13 +35,11 @@ from sigforge.cli.refit_checks import (
     warn_negbin_only_options,
     warn_unused_tumour_type,
 )
-from sigforge.cli.refit_patient import (
-    Patient,
+from sigforge.cli.refit_patient import Patient, patient_catalog, write_attribution
+from sigforge.cli.refit_regions import (
     check_roi_contigs,
-    in_regions_counts,
-    patient_catalog,
+    doublets_and_indels,
     read_regions_of_interest,
-    write_attribution,
 )
 from sigforge.cli.refit_signatures import (
     assay_opportunities,
@@ -169,7 +167,8 @@ def _patient_types(args: argparse.Namespace, patient: Patient, out: Path,
         refits.append(TypeRefit(name, counts[sample], result.exposures[sample],
                                 float(result.reconstruction.loc[sample, "cosine"]),
                                 result.intervals,
-                                None if in_regions is None else in_regions.get(name, 0)))
+                                None if in_regions is None else in_regions.get(name, 0),
+                                reference))
     return refits
 
 
@@ -263,9 +262,34 @@ def _check_sample_names(matrix: Matrix) -> None:
                          f"{matrix.path}.")
 
 
+def _patient_signatures(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame | None]:
+    """With --vcf, the signature set and the --decompose-into set for the patient's SBS96
+    catalog, and the --tumour-type prior, loaded before the VCF is counted: a typo in
+    --signatures, --restrict-to, --tumour-type or --decompose-into then fails at once instead
+    of after the counting (or behind an error of the VCF). The patient's catalog always has
+    the SBS96 channels in their standard order, so an empty catalog of those rows stands in
+    for it; the set loaded is the one the refit uses."""
+    from sigforge.genomics.contexts import SBS96_CHANNELS
+
+    stand_in = Matrix(pd.DataFrame(0.0, index=pd.Index(SBS96_CHANNELS), columns=["patient"]),
+                      "SBS96", str(args.vcf))
+    prevalence(args)  # an unknown --tumour-type lists the known ones
+    return refit_signatures(args, stand_in), _decomposition_reference(args, stand_in)
+
+
+def _aligned(checked: tuple[Matrix, pd.DataFrame | None], matrix: Matrix
+             ) -> tuple[Matrix, pd.DataFrame | None]:
+    """The sets :func:`_patient_signatures` loaded, with the rows (and row labels) of the
+    patient's counted catalog ``matrix``."""
+    signatures, reference = checked
+    rows = matrix.data.index
+    return (Matrix(signatures.data.loc[rows], signatures.channel_set, signatures.path),
+            None if reference is None else reference.loc[rows])
+
+
 def refit(args: argparse.Namespace) -> None:
     """``sigforge refit``: sparse exposures with intervals; per-patient mode from a VCF."""
-    log = patient = None
+    log = patient = checked = None
     refit_options(args)  # range-checks --bootstrap, --seed, --confidence...: before any work
     warn_few_resamples(args)
     warn_negbin_only_options(args)
@@ -281,6 +305,7 @@ def refit(args: argparse.Namespace) -> None:
         _check_sample_names(matrix)
         fitted, _ = split_empty(matrix, args.drop_empty)
     else:
+        checked = _patient_signatures(args)  # option typos: before minutes of counting
         patient = patient_catalog(args)
         matrix, log = patient.matrix, patient.log
         check_assay_regions_counting(args, matrix.data)
@@ -289,21 +314,24 @@ def refit(args: argparse.Namespace) -> None:
                                                 f"{args.regions_of_interest}")
         fitted = matrix
     _check_counts_for_refit(matrix, args)
-    signatures = refit_signatures(args, matrix)
-    reference = _decomposition_reference(args, matrix)
+    if checked is not None:
+        signatures, reference = _aligned(checked, matrix)
+    else:
+        signatures = refit_signatures(args, matrix)
+        reference = _decomposition_reference(args, matrix)
     result = _labelled(_refit_fitted(args, matrix, fitted, signatures), args)
     n = matrix.data.shape[1]
     out = Path(args.out)
     decomposition = _decomposition(args, matrix, signatures, reference)
-    in_regions = (in_regions_counts(args, patient, regions)
-                  if patient is not None and regions is not None else None)
+    others = (doublets_and_indels(args, patient, regions)
+              if patient is not None and regions is not None else None)
     stale = _possible_outputs(args, out, None if patient is None
                               else str(matrix.data.columns[0]))
     check_removable([path for path in stale if path.is_file()], args.out)
     with removed_on_failure() as written:
         _write_outputs(args, out, matrix, log, result, decomposition)
         if patient is not None:
-            _write_patient(args, patient, signatures, result, regions, out, in_regions)
+            _write_patient(args, patient, signatures, result, regions, out, others)
         _remove_stale_outputs(stale, written)
     logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %d signatures "
                 "used, median cosine %.3f", n, signatures.data.shape[1], args.method, args.assay,
@@ -329,15 +357,18 @@ def _write_outputs(args: argparse.Namespace, out: Path, matrix: Matrix,
 
 def _write_patient(args: argparse.Namespace, patient: Patient, signatures: Matrix,
                    result: Refit, regions: pd.DataFrame | None, out: Path,
-                   in_regions: dict[str, int] | None) -> None:
-    """Per-patient mode: the per-mutation tables, the doublet and indel refits and the
-    patient's page (``in_regions``: the doublets and indels in the regions of interest)."""
+                   others: pd.DataFrame | None) -> None:
+    """Per-patient mode: the doublet and indel refits, the per-mutation tables (``others``:
+    the doublets and indels in the regions of interest, attributed by those refits) and the
+    patient's page."""
     from sigforge.cli.report import write_patient_page  # the report stack: VCF input only
 
-    write_attribution(patient, signatures, result.exposures, regions, out)
+    in_regions = (None if others is None else
+                  {name: int((others["type"] == name).sum()) for name in ("DBS78", "ID83")})
+    types = _patient_types(args, patient, out, in_regions)
+    write_attribution(patient, signatures, result.exposures, regions, out, others, types)
     write_patient_page(args, patient.matrix, patient.log, signatures, result, out,
-                       Path(args.page_dir) if args.page_dir else out,
-                       _patient_types(args, patient, out, in_regions))
+                       Path(args.page_dir) if args.page_dir else out, types)
 
 
 def add_parsers(subparsers: Any) -> None:

@@ -9,7 +9,7 @@ import argparse
 import csv
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -23,8 +23,8 @@ logger = logging.getLogger("sigforge.cli.refit")
 
 def sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
     """Sample names: --sample-name, else the column --vcf-sample picks, else the VCF's single
-    sample column, else the file stem."""
-    from sigforge.genomics.variants import input_stem, vcf_sample_columns
+    sample column (a MAF's single Tumor_Sample_Barcode), else the file stem."""
+    from sigforge.genomics.variants import input_stem, is_maf, vcf_sample_columns
 
     if args.sample_name is not None:
         if len(args.sample_name) != len(paths):
@@ -36,9 +36,24 @@ def sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
         return [chosen] * len(paths)
     names = []
     for path in paths:
-        columns = vcf_sample_columns(path)
+        columns = maf_barcodes(path) if is_maf(path) else vcf_sample_columns(path)
         names.append(columns[0] if len(columns) == 1 else input_stem(path))
     return names
+
+
+def maf_barcodes(path: Path) -> list[str]:
+    """The Tumor_Sample_Barcodes of a MAF given as --vcf: its one barcode names the patient
+    as a single-sample VCF's column does; several need --vcf-sample (refused here, listing
+    them, before any counting)."""
+    from sigforge.genomics.variants import read_maf
+
+    barcodes = read_maf(path).samples
+    if len(barcodes) > 1:
+        listed = ", ".join(barcodes[:10]) + (" ..." if len(barcodes) > 10 else "")
+        raise InputError(f"MAF {path}: holds {len(barcodes)} tumour samples "
+                         f"(Tumor_Sample_Barcode {listed}); say which one is the patient with "
+                         f"--vcf-sample (e.g. --vcf-sample {barcodes[0]}).")
+    return barcodes
 
 
 #: Label columns of the tables a patient's name becomes a column of: the catalogs'
@@ -49,12 +64,14 @@ _LABEL_COLUMNS = {"MutationType": "SBS96.tsv", "Signature": "exposures.tsv"}
 def name_source(args: argparse.Namespace) -> str:
     """Where the patient's name came from, in the words of a message: the option, the VCF's
     sample column or the VCF's file name (the order of :func:`sample_names`)."""
-    from sigforge.genomics.variants import vcf_sample_columns
+    from sigforge.genomics.variants import is_maf, vcf_sample_columns
 
     if args.sample_name is not None:
         return "--sample-name"
     if args.vcf_sample is not None:
         return f"--vcf-sample, the sample column of VCF {args.vcf}"
+    if is_maf(args.vcf):
+        return f"the Tumor_Sample_Barcode of MAF {args.vcf}"
     if len(vcf_sample_columns(Path(args.vcf))) == 1:
         return f"the sample column of VCF {args.vcf}"
     return f"the file name of VCF {args.vcf}"
@@ -133,113 +150,6 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
                    result.variants, genome.resolve, others, dict(genome.lengths), targets)
 
 
-def read_regions_of_interest(args: argparse.Namespace) -> pd.DataFrame | None:
-    """The --regions-of-interest BED, read and checked before any work (VCF input only)."""
-    if args.regions_of_interest is None:
-        return None
-    if not args.vcf:
-        raise InputError("--regions-of-interest reports the variants of one patient's VCF: "
-                         "give --vcf (a catalog has no variants), or drop the option.")
-    from sigforge.genomics.regions import read_regions
-
-    return read_regions(args.regions_of_interest)
-
-
-def check_roi_contigs(regions: pd.DataFrame, patient: Patient, label: str) -> None:
-    """Check the regions of interest against the reference FASTA: a region ending past its
-    contig's end is refused (a BED of another build, :func:`check_within_contigs`), and so is
-    a BED none of whose contigs the FASTA has (also under the aliases chr1/1, chrM/MT: a
-    BED of another naming or build, whose regions could never hold a variant); contigs the
-    FASTA lacks beside known ones are named in a warning, as their regions hold nothing."""
-    from sigforge.genomics.regions import check_within_contigs
-
-    check_within_contigs(regions, patient.lengths, patient.resolve, label)
-    unknown = [str(chrom) for chrom in dict.fromkeys(regions["chrom"])
-               if patient.resolve(str(chrom)) is None]
-    if not unknown:
-        return
-    known = list(patient.lengths)
-    listed = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-    contigs = ", ".join(known[:5]) + (" ..." if len(known) > 5 else "")
-    if len(unknown) == regions["chrom"].nunique():
-        first = regions[regions["chrom"] == unknown[0]].iloc[0]
-        raise InputError(f"{label}, line {first['line']}: none of the BED's contigs ({listed}) "
-                         f"is in the reference FASTA (also under the aliases chr1/1, chrM/MT; "
-                         f"its contigs are {contigs}), so no region could hold a variant. Give "
-                         "the BED of the genome build and contig names the FASTA holds.")
-    logger.warning("%s: contig(s) %s are not in the reference FASTA (its contigs are %s); "
-                   "their regions hold no variant. Check the BED's contig names and build.",
-                   label, listed, contigs)
-
-
-def _roi_targets(regions: pd.DataFrame, patient: Patient) -> Any:
-    """The regions of interest as targeted regions (merged per FASTA contig), cut to the
-    regions the patient was counted in (--regions), so that counting the VCF with them
-    finds the mutations the catalog counted inside the regions of interest."""
-    from sigforge.genomics.target_regions import TargetRegions, merge_intervals
-
-    intervals = {}
-    known = regions.assign(contig=regions["chrom"].map(lambda c: patient.resolve(str(c))))
-    for contig, group in known.dropna(subset=["contig"]).groupby("contig", sort=False):
-        starts, ends = merge_intervals(group["start"].to_numpy(np.int64),
-                                       group["end"].to_numpy(np.int64))
-        if patient.targets is not None:
-            starts, ends = _intersect(starts, ends, patient.targets, str(contig))
-        if len(starts):
-            intervals[str(contig)] = (starts, ends)
-    return TargetRegions(Path("regions of interest"), intervals)
-
-
-def _intersect(starts: np.ndarray, ends: np.ndarray, targets: Any, contig: str
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """The bases of the disjoint intervals (``starts``, ``ends``) inside ``targets`` on
-    ``contig``, as disjoint intervals: the stretches between consecutive interval ends of
-    either set lie wholly inside or outside each, so each is kept or dropped whole."""
-    from sigforge.genomics.target_regions import merge_intervals
-
-    other = targets.intervals.get(contig)
-    if other is None:
-        return starts[:0], ends[:0]
-    points = np.unique(np.concatenate([starts, ends, other[0], other[1]]))
-    lows, highs = points[:-1], points[1:]
-    inside = targets.contains(contig, lows + 1)
-    mine = np.searchsorted(starts, lows, side="right") - 1
-    inside &= (mine >= 0) & (lows < ends[np.clip(mine, 0, None)])
-    if not inside.any():
-        return starts[:0], ends[:0]
-    return merge_intervals(lows[inside], highs[inside])
-
-
-def in_regions_counts(args: argparse.Namespace, patient: Patient,
-                      regions: pd.DataFrame) -> dict[str, int]:
-    """The patient's counted doublets (DBS78) and indels (ID83) inside the regions of
-    interest (by their first base, as --regions counts them).
-
-    The regions table lists SNVs only (they alone are attributed variant by variant), so the
-    page says how many doublets and indels the regions hold instead of calling them empty.
-    The VCF is counted a second time, restricted to the regions of interest.
-    """
-    from sigforge.genomics.catalog import count_sample
-    from sigforge.genomics.genome import ReferenceGenome
-
-    targets = _roi_targets(regions, patient)
-    if not targets.intervals:
-        return {"DBS78": 0, "ID83": 0}
-    genome = ReferenceGenome(args.reference)
-    try:
-        result = count_sample(args.vcf, genome, sample=str(patient.matrix.data.columns[0]),
-                              vcf_sample=args.vcf_sample, all_filters=args.all_filters,
-                              contexts=("DBS78", "ID83"), regions=targets)
-    finally:
-        genome.close()
-    counts = {context: int(result.matrices[context].sum()) for context in ("DBS78", "ID83")}
-    if any(counts.values()):
-        logger.info("regions of interest: %d counted doublet(s) (DBS78) and %d indel(s) "
-                    "(ID83) lie inside them; regions_of_interest.tsv lists SNVs only",
-                    counts["DBS78"], counts["ID83"])
-    return counts
-
-
 def _write_tsv(frame: pd.DataFrame, path: Path) -> None:
     """A plain TSV without index, floats to 6 significant digits, written atomically."""
     with atomic_write(path) as handle:
@@ -257,25 +167,45 @@ def quoted_header(text: str) -> str:
 
 
 def write_attribution(patient: Patient, signatures: Matrix, exposures: pd.DataFrame,
-                       regions: pd.DataFrame | None, out: Path) -> None:
-    """mutation_probabilities.tsv and regions_of_interest.tsv (header only without a BED)."""
+                      regions: pd.DataFrame | None, out: Path, others: pd.DataFrame | None = None,
+                      types: Sequence[Any] = ()) -> None:
+    """mutation_probabilities.tsv and regions_of_interest.tsv (header only without a BED):
+    the SNVs, doublets and indels (``others``) in the regions, with their most likely
+    signature (a doublet's or an indel's from its type's refit in ``types``)."""
+    from sigforge.cli.refit_regions import RECORD_COLUMNS, region_table
     from sigforge.genomics.mutation_tables import (
-        REGION_TABLE,
         mutation_probabilities,
         mutation_probabilities_text,
-        regions_of_interest,
     )
-    from sigforge.genomics.regions import variants_in_regions
+    from sigforge.report.patient_rows import REGION_TABLE_COLUMNS
 
     sample = exposures.columns[0]
     table = mutation_probabilities(patient.variants, signatures.data, exposures[sample])
     with atomic_write(out / "mutation_probabilities.tsv") as handle:
         handle.write(quoted_header(mutation_probabilities_text(table)))
     if regions is None:
-        hits = pd.DataFrame(columns=list(REGION_TABLE))
+        hits = pd.DataFrame(columns=list(REGION_TABLE_COLUMNS))
     else:
-        pairs = variants_in_regions(table["chrom"], table["pos"], regions, patient.resolve)
-        hits = regions_of_interest(table, regions, pairs)
-        logger.info("regions of interest: %d counted SNV(s) in %d of %d region(s)",
-                    pairs["variant_row"].nunique(), pairs["region_row"].nunique(), len(regions))
+        if others is None:
+            others = pd.DataFrame(columns=list(RECORD_COLUMNS))
+        hits = region_table(table, others, regions, patient.resolve, types)
+        _log_regions(hits, regions, types)
     _write_tsv(hits, out / "regions_of_interest.tsv")
+
+
+def _log_regions(hits: pd.DataFrame, regions: pd.DataFrame, types: Sequence[Any]) -> None:
+    """Say what the regions of interest hold, and why doublets or indels in them have no
+    signature when their type was not refitted."""
+    counts = hits["type"].value_counts()
+    logger.info("regions of interest: %d counted SNV(s), %d doublet(s) (DBS78) and %d "
+                "indel(s) (ID83) in %d of %d region(s)", counts.get("SBS96", 0),
+                counts.get("DBS78", 0), counts.get("ID83", 0),
+                hits[["region_chrom", "region_start", "region_end", "region"]]
+                .drop_duplicates().shape[0], len(regions))
+    refitted = {refit.context for refit in types if refit.signatures is not None}
+    unrefitted = [name for name in ("DBS78", "ID83") if counts.get(name, 0)
+                  and name not in refitted]
+    if unrefitted:
+        logger.info("regions_of_interest.tsv lists the %s in the regions without a signature: "
+                    "the signature set has no %s table to refit them to",
+                    " and ".join(unrefitted), " or ".join(unrefitted))

@@ -5,7 +5,9 @@ BED is 0-based and half-open: the line ``chr1  99  200`` covers the 1-based posi
 (chrom, start, end) are required; a 4th column names the region (else it is named
 ``chrom:start+1-end``, the 1-based span genome browsers write); further columns are ignored.
 Blank lines and ``track``, ``browser`` and ``#`` header lines are skipped; gzip (``.gz``) is
-read too. Fields are tab-separated (whitespace when a line has no tab).
+read too. Fields are tab-separated; a line without a tab is split at whitespace, and is
+refused when it has more than 4 fields that are not BED's score and strand columns (its name
+would hold spaces, so where it ends is ambiguous).
 
 Chromosome names match the way VCF contigs match the FASTA: through a ``resolve`` function
 (:meth:`ReferenceGenome.resolve <sigforge.genomics.genome.ReferenceGenome.resolve>`), so
@@ -48,9 +50,33 @@ def _coordinate(text: str, what: str, where: str) -> int:
     return int(text)
 
 
+def _is_score(text: str) -> bool:
+    """Whether a BED field reads as the score column (a whole number, or '.')."""
+    return text == "." or (text.isascii() and text.isdigit())
+
+
+def _check_spaced_name(fields: list[str], where: str) -> None:
+    """Refuse a space-separated line (no tab) whose fields past the 4th are not BED's score
+    and strand columns: its region name then holds spaces (``chr1 268 269 BRCA1 exon 2``),
+    and cutting it at the first space would silently rename the region ('BRCA1'). A line
+    like ``chr1 268 269 BRCA1 0 +`` is BED6 written with spaces and reads as such."""
+    if len(fields) <= 4:
+        return
+    strand_ok = len(fields) < 6 or fields[5] in ("+", "-", ".")
+    if _is_score(fields[4]) and strand_ok:
+        return
+    raise InputError(f"{where}: the line has no tab and {len(fields)} space-separated fields, "
+                     f"so its region name is ambiguous ('{fields[3]}', or "
+                     f"'{' '.join(fields[3:])}'?). BED fields are separated by tabs: write the "
+                     f"line with tabs (chrom<TAB>start<TAB>end<TAB>name; a name may then hold "
+                     f"spaces).")
+
+
 def _parse_line(text: str, where: str) -> tuple[str, str, int, int]:
     """(name, chrom, start, end) of one BED data line, checked."""
     fields = text.split("\t") if "\t" in text else text.split()
+    if "\t" not in text:
+        _check_spaced_name(fields, where)
     if len(fields) < 3:
         raise InputError(f"{where}: {len(fields)} column(s), expected at least 3 (chrom, "
                          f"start, end). {_FIX}")
@@ -89,8 +115,9 @@ def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
     InputError
         Missing, unreadable or not a regular file (a folder, a device); a line with fewer
         than 3 columns, a start or end that is not a whole number in plain digits, a negative
-        start, an end not greater than the start (each naming the file, the line and the
-        fix); a file with no region at all.
+        start, an end not greater than the start, a space-separated line whose name would
+        hold spaces (each naming the file, the line and the fix); a file with no region at
+        all.
     """
     path = Path(path)
     label = f"{option} {path}"

@@ -123,6 +123,7 @@ def _rank_view(ctx: ContextResults, save: _Saver) -> dict[str, Any] | None:
         names = ", ".join(str(c) for c in solution.signatures.columns)
         solutions.append({
             "k": str(solution.k), "chosen": solution.k == ctx.chosen_rank, "names": names,
+            "name_list": [str(c) for c in solution.signatures.columns],
             "facts": _rank_facts(ctx, solution.k, solution.metrics),
             "figure": save(plot_spectra_panel(solution.signatures),
                            f"rank_k{solution.k}_signatures",

@@ -45,6 +45,9 @@ DPI = 100
 _SAVE_RC = {"svg.fonttype": "none", "svg.hashsalt": "sigforge"}
 _MAX_SAMPLE_TICKS = 60
 _MAX_TICK_CHARS = 24
+#: The most characters of a figure title or legend entry (longer names are cut, see short).
+MAX_TITLE_CHARS = 80
+_MAX_LEGEND_CHARS = 40
 _RANK_COLUMNS = ("mean_stability", "min_stability", "kl_divergence", "relative_error")
 
 #: Features shown per component bar chart; heavier features first when there are more.
@@ -132,10 +135,21 @@ def plain(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
-def short(text: object) -> str:
-    """Shorten a label for a crowded axis."""
+def short(text: object, limit: int = _MAX_TICK_CHARS) -> str:
+    """``text`` cut to ``limit`` characters for a figure's label, an ellipsis in the middle:
+    names are free text of any length (a 250-character one would run off the figure), and
+    keeping both ends keeps apart long names that differ only at the end (``<catalog>A``,
+    ``<catalog>B``). Tables and page text show names in full."""
     text = str(text)
-    return text if len(text) <= _MAX_TICK_CHARS else text[: _MAX_TICK_CHARS - 1] + "\u2026"
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 2
+    return f"{text[:limit - 1 - tail]}\u2026{text[len(text) - tail:]}"
+
+
+def title_text(text: object) -> str:
+    """A figure title drawn literally (:func:`plain`), cut to :data:`MAX_TITLE_CHARS`."""
+    return plain(short(text, MAX_TITLE_CHARS))
 
 
 def set_peak(ax: Axes, peak: float) -> None:
@@ -195,7 +209,8 @@ def plot_exposures(exposures: pd.DataFrame, *, relative: bool) -> Figure:
     fig, ax = plt.subplots(figsize=(width, 3.4), dpi=DPI, layout="constrained")
     _stack_bars(ax, values, _signature_colours(len(exposures.index)),
                 half_width=0.4 if n_samples < 200 else 0.5)
-    handles = [Patch(facecolor=colour, label=plain(name)) for name, colour in
+    handles = [Patch(facecolor=colour, label=plain(short(name, _MAX_LEGEND_CHARS)))
+               for name, colour in
                zip(exposures.index, _signature_colours(len(exposures.index)), strict=True)]
     _label_samples(ax, [str(sample) for sample in exposures.columns])
     ax.set_ylabel("Fraction of mutations" if relative else "Mutations", fontsize=8)
@@ -440,6 +455,6 @@ def plot_component_bars(signatures: pd.DataFrame) -> Figure:
                       fontsize=7)
         ax.set_ylabel("loading")
         heaviest = " (heaviest features)" if shown.size < signatures.shape[0] else ""
-        ax.set_title(plain(f"{name}{heaviest}"), fontsize=9, loc="left")
+        ax.set_title(title_text(f"{name}{heaviest}"), fontsize=9, loc="left")
     fig.tight_layout()
     return fig

@@ -32,6 +32,7 @@ from sigforge.report.figures import (
     plot_rank_selection,
     plt,
     save_figure,
+    short,
     top_features,
 )
 from sigforge.report.pages import safe_name, write_page
@@ -87,7 +88,7 @@ def plot_component_images(signatures: pd.DataFrame, shape: tuple[int, int],
         ax.axis("off")
     for ax, name in zip(axes.flat, signatures.columns, strict=False):
         ax.imshow(pixel_image(signatures[name], shape, dropped), cmap="gray_r")
-        ax.set_title(plain(name), fontsize=8)
+        ax.set_title(plain(short(name)), fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup, escape
 
 from sigforge.io import atomic_write
 
@@ -25,14 +26,47 @@ _SAFE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The Jinja2 environment: package templates, autoescape always on, strict undefined."""
-    return jinja2.Environment(
+    """The Jinja2 environment: package templates, autoescape always on, strict undefined,
+    and the ``bdi`` filter for users' names."""
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("sigforge.report", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["bdi"] = bdi
+    return env
+
+
+def bdi(text: object) -> Markup:
+    """``text`` escaped inside ``<bdi>``: a user's name (sample, signature, region) holding
+    bidirectional controls (U+202E) or right-to-left letters cannot reorder the text around
+    it."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+class IsolatedNames:
+    """Names written into plain-text sentences as tokens (:meth:`token`, a
+    :data:`~sigforge.report.patient_rows.Namer`), then shown each in ``<bdi>`` when the
+    sentence becomes markup (:meth:`markup`), the rest of the sentence escaped."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def token(self, name: str) -> str:
+        """A stand-in for ``name`` (NUL-delimited: names never hold control characters;
+        one that did is written as it is)."""
+        if "\x00" in str(name):
+            return str(name)
+        self.names.append(str(name))
+        return f"\x00{len(self.names) - 1}\x00"
+
+    def markup(self, sentence: str) -> Markup:
+        """``sentence`` escaped, each token's name in ``<bdi>``."""
+        parts = sentence.split("\x00")
+        return Markup("").join(escape(part) if index % 2 == 0 else bdi(self.names[int(part)])
+                               for index, part in enumerate(parts))
 
 
 def write_page(template: str, path: Path, context: Mapping[str, Any]) -> Path:

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.report.cohort_data import CohortData, Prepared, prepare, reference_of
 from sigforge.report.figures import plt, save_figure
-from sigforge.report.pages import check_stem, write_page
+from sigforge.report.pages import IsolatedNames, check_stem, write_page
 from sigforge.report.patient_rows import (
     AETIOLOGY_MIN_COSINE,
     FEW_RESAMPLES_TITLE,
@@ -37,9 +37,11 @@ from sigforge.report.patient_rows import (
     few_resamples_warning,
     interval_label,
     interval_settings,
+    region_headers,
     region_rows,
     split_found,
     too_few_resamples,
+    unattributed_types,
     unexplained_share,
 )
 from sigforge.report.patient_types import TypeRefit, type_sections
@@ -134,15 +136,20 @@ def _interval_context(intervals: pd.DataFrame | None) -> dict[str, Any]:
 
 def _regions_context(regions: pd.DataFrame | None,
                      other_types: Sequence[TypeRefit]) -> dict[str, Any]:
-    """The regions-of-interest section: its SNV rows (None: no section) and the doublets
-    and indels the regions hold, which the table does not list ((context, count) pairs of
-    the types whose count is known, and their total)."""
+    """The regions-of-interest section: its rows (None: no section) and their headings; the
+    types listed without a signature (not refitted); for a table of SNVs alone, the doublets
+    and indels the regions hold, which it does not list ((context, count) pairs of the types
+    whose count is known, and their total)."""
     if regions is None:
-        return {"regions": None, "regions_other": [], "regions_other_total": 0}
-    other = [(refit.context, int(refit.in_regions)) for refit in other_types
-             if refit.in_regions is not None]
+        return {"regions": None, "regions_other": [], "regions_other_total": 0,
+                "regions_typed": False, "region_headers": [], "regions_unattributed": []}
+    typed = "type" in regions.columns  # doublets and indels listed: nothing left to count
+    other = [] if typed else [(refit.context, int(refit.in_regions)) for refit in other_types
+                              if refit.in_regions is not None]
     return {"regions": region_rows(regions), "regions_other": other,
-            "regions_other_total": sum(count for _, count in other)}
+            "regions_other_total": sum(count for _, count in other), "regions_typed": typed,
+            "region_headers": region_headers(regions),
+            "regions_unattributed": unattributed_types(regions)}
 
 
 def _patient_fit(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
@@ -166,6 +173,14 @@ def _patient_fit(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
             "unexplained": fmt_percent(unexplained_share(observed, reconstructed))}
 
 
+def _reading(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float,
+             few_resamples: bool) -> list[Any]:
+    """The Reading's sentences as markup, each signature name in ``<bdi>``."""
+    names = IsolatedNames()
+    return [names.markup(sentence) for sentence in describe_sample(
+        burden, rows, cosine, few_resamples=few_resamples, name=names.token)]
+
+
 def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
                      figures: PatientFigures, regions: pd.DataFrame | None,
                      other_types: Sequence[TypeRefit] = ()) -> dict[str, Any]:
@@ -185,8 +200,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "rank_caution": prepared.data.rank_caution, "rank_edge": prepared.data.rank_edge,
         "rank_rule": prepared.data.rank_rule, "chosen_rank": str(prepared.data.chosen_rank),
         "cohort_link": prepared.data.cohort_link,
-        "reading": describe_sample(burden, rows, cosine,
-                                   few_resamples=intervals["few_resamples"]),
+        "reading": _reading(burden, rows, cosine, intervals["few_resamples"]),
         "caveat": CAVEAT,
         "other_types": type_sections(other_types, out_dir, file_stem,
                                      prepared.data.aetiology),
@@ -282,10 +296,12 @@ def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
     file_stem : str
         File name without extension: letters, digits, '.', '_' and '-' only.
     regions : pandas.DataFrame or None, default=None
-        The sample's SNVs in regions of interest (``regions_of_interest.tsv``: columns
-        region, chrom, pos, ref, alt, context, channel, signature, probability). None leaves
-        the section out; an empty table says that no counted SNV falls in the regions. The
-        doublets and indels the regions hold are counted by ``other_types``' ``in_regions``.
+        The sample's variants in regions of interest (``regions_of_interest.tsv``: columns
+        region, chrom, pos, ref, alt, context, channel, signature, probability; as ``refit
+        --vcf`` writes it also region_chrom, region_start, region_end and type, and then its
+        doublets and indels are rows too). None leaves the section out; an empty table says
+        that no counted variant falls in the regions. For a table of SNVs alone, the doublets
+        and indels the regions hold are counted by ``other_types``' ``in_regions``.
     other_types : sequence of TypeRefit, default=()
         The patient's doublet and indel refits: one section each (see
         :mod:`sigforge.report.patient_types`).

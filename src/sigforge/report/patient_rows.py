@@ -11,7 +11,7 @@ Rows are plain dicts (the keys the patient template reads); :func:`exposure_row`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,9 @@ import pandas as pd
 
 from sigforge.refit import min_resamples
 from sigforge.report.tables import MISSING, fmt_float, fmt_int, fmt_percent, is_missing
+
+#: How a sentence writes a name (plain text by default).
+Namer = Callable[[str], str]
 
 AETIOLOGY_MIN_COSINE = 0.9
 """A signature is shown with a COSMIC signature's proposed aetiology only when its cosine
@@ -43,7 +46,20 @@ FEW_RESAMPLES_TITLE = ("The bootstrap intervals rest on too few resamples for th
 
 REGION_COLUMNS = ("region", "chrom", "pos", "ref", "alt", "context", "channel", "signature",
                   "probability")
-"""Columns of ``regions_of_interest.tsv``: one row per counted variant in a given region."""
+"""The columns ``regions_of_interest.tsv`` always has: one row per counted variant in a given
+region. A table of SNVs alone (as written before doublets and indels were listed) has only
+these."""
+
+REGION_TABLE_COLUMNS = ("region", "region_chrom", "region_start", "region_end", "type",
+                        *REGION_COLUMNS[1:])
+"""The columns of ``regions_of_interest.tsv`` as ``sigforge refit --vcf`` writes it: the
+region's name and BED coordinates (0-based start, end: two regions of one name stay apart),
+the variant's type (SBS96, DBS78 or ID83), then the variant."""
+
+_REGION_HEADERS = {"region": "Region", "span": "Region span", "type": "Type",
+                   "chrom": "Chrom", "pos": "Position", "ref": "Ref", "alt": "Alt",
+                   "context": "Context", "channel": "Channel",
+                   "signature": "Most likely signature", "probability": "Probability"}
 
 
 def is_uncertain(value: float, lower: float, enough_resamples: bool = True) -> bool:
@@ -185,11 +201,12 @@ def split_found(rows: Iterable[Mapping[str, Any]]
         [row for row in ordered if not row["value"] > 0]
 
 
-def resemblance(row: Mapping[str, Any], *, relative: bool) -> str:
+def resemblance(row: Mapping[str, Any], *, relative: bool, name: Namer = str) -> str:
     """Clause on how closely a signature resembles its best COSMIC match.
 
     ``relative`` phrases it to follow the signature's name ("which ..."), otherwise as a
-    clause of its own ("it ...").
+    clause of its own ("it ..."); ``name`` writes the match's name (see
+    :func:`describe_sample`).
     """
     subject, possessive = ("which", "whose") if relative else ("it", "its")
     cosine = row["reference_value"]
@@ -198,12 +215,14 @@ def resemblance(row: Mapping[str, Any], *, relative: bool) -> str:
     if row["reference"] == MISSING or is_missing(cosine):
         return f"{subject} has no COSMIC match on record"
     if cosine >= AETIOLOGY_MIN_COSINE:
-        return f"{subject} resembles COSMIC {row['reference']} (cosine {cosine:.2f})"
-    return (f"{possessive} closest COSMIC signature, {row['reference']}, is only a weak match "
+        return f"{subject} resembles COSMIC {name(row['reference'])} (cosine {cosine:.2f})"
+    return (f"{possessive} closest COSMIC signature, {name(row['reference'])}, is only a weak "
+            f"match "
             f"(cosine {_cosine_text(cosine)})")
 
 
-def _lead_sentence(burden: int, top: Mapping[str, Any], largest: bool) -> str:
+def _lead_sentence(burden: int, top: Mapping[str, Any], largest: bool,
+                   name: Namer = str) -> str:
     """The first finding: the established signature with the largest exposure."""
     share = f"{top['fraction']:.0%}"
     if top["fraction"] > 0.5:
@@ -212,32 +231,34 @@ def _lead_sentence(burden: int, top: Mapping[str, Any], largest: bool) -> str:
         opening = f"The largest share of this sample's {burden:,} SNVs ({share}) is attributed to"
     else:
         opening = f"Of this sample's {burden:,} SNVs, {share} are attributed to"
-    return f"{opening} {top['signature']}, {resemblance(top, relative=True)}."
+    return f"{opening} {name(top['signature'])}, {resemblance(top, relative=True, name=name)}."
 
 
 def _finding_sentences(burden: int, findings: Sequence[Mapping[str, Any]],
-                       largest: bool) -> list[str]:
+                       largest: bool, name: Namer = str) -> list[str]:
     """Sentences stating the established signatures (interval excludes 0, or no intervals)."""
-    sentences = [_lead_sentence(burden, findings[0], largest)]
+    sentences = [_lead_sentence(burden, findings[0], largest, name)]
     minor = []
     for row in findings[1:]:
         if row["fraction"] >= MINOR_SHARE:
-            sentences.append(f"{row['signature']} accounts for a further {row['fraction']:.0%}; "
-                             f"{resemblance(row, relative=False)}.")
+            sentences.append(f"{name(row['signature'])} accounts for a further "
+                             f"{row['fraction']:.0%}; "
+                             f"{resemblance(row, relative=False, name=name)}.")
         else:
-            minor.append(f"{row['signature']} ({row['fraction']:.0%})")
+            minor.append(f"{name(row['signature'])} ({row['fraction']:.0%})")
     if minor:
         sentences.append(f"Smaller contributions: {', '.join(minor)}.")
     return sentences
 
 
-def _possible_sentence(uncertain: Sequence[Mapping[str, Any]], few_resamples: bool) -> str:
+def _possible_sentence(uncertain: Sequence[Mapping[str, Any]], few_resamples: bool,
+                       name: Namer = str) -> str:
     """The uncertain signatures, named as possibly present, never with a share."""
     names = []
     for row in uncertain:
         presence = row.get("presence_value", np.nan)
-        names.append(row["signature"] if is_missing(presence) or few_resamples else
-                     f"{row['signature']} (used in {presence:.0%} of resamples)")
+        names.append(name(row["signature"]) if is_missing(presence) or few_resamples else
+                     f"{name(row['signature'])} (used in {presence:.0%} of resamples)")
     which = "these signatures" if len(names) > 1 else "this signature"
     why = "too few resamples to tell" if few_resamples else "interval includes 0"
     return (f"Possibly present ({why}): {', '.join(names)}. The data do not "
@@ -245,13 +266,14 @@ def _possible_sentence(uncertain: Sequence[Mapping[str, Any]], few_resamples: bo
 
 
 def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float, *,
-                    few_resamples: bool = False) -> list[str]:
+                    few_resamples: bool = False, name: Namer = str) -> list[str]:
     """A short plain-language reading of one sample's numbers, sentence by sentence.
 
     Only signatures whose interval excludes 0 (all used signatures when there are no
     intervals) are stated as findings; the others are named as possibly present. With
     ``few_resamples`` (intervals on too few resamples, every row uncertain) none is a
-    finding, and the reading says why.
+    finding, and the reading says why. ``name`` writes each signature's name into a
+    sentence (the page marks them, :class:`sigforge.report.pages.IsolatedNames`).
     """
     used, _ = split_found(rows)
     if burden <= 0 or not used:
@@ -259,7 +281,8 @@ def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: floa
     findings = [row for row in used if not row.get("uncertain", False)]
     uncertain = [row for row in used if row.get("uncertain", False)]
     if findings:
-        sentences = _finding_sentences(burden, findings, largest=findings[0] is used[0])
+        sentences = _finding_sentences(burden, findings, largest=findings[0] is used[0],
+                                       name=name)
     elif few_resamples:
         sentences = [f"No signature is established in this sample's {burden:,} SNVs: the "
                      "bootstrap intervals rest on too few resamples to establish any "
@@ -268,7 +291,7 @@ def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: floa
         sentences = [f"No signature is established in this sample's {burden:,} SNVs: the "
                      "bootstrap interval of every signature used in the fit includes 0."]
     if uncertain:
-        sentences.append(_possible_sentence(uncertain, few_resamples))
+        sentences.append(_possible_sentence(uncertain, few_resamples, name))
     if not is_missing(cosine):
         quality = "a close fit" if cosine >= GOOD_FIT else "a loose fit; read it with caution"
         sentences.append(f"Together the signatures reconstruct the observed spectrum with "
@@ -298,8 +321,31 @@ def _region_cell(value: object) -> str:
     return str(value)
 
 
+def _region_keys(regions: pd.DataFrame) -> list[str]:
+    """The page's columns for a regions table: the span and type after the name when the
+    table has the region coordinates (:data:`REGION_TABLE_COLUMNS`), else the SNV columns."""
+    full = all(column in regions.columns for column in REGION_TABLE_COLUMNS)
+    return ["region", *(["span", "type"] if full else []), *REGION_COLUMNS[1:]]
+
+
+def region_headers(regions: pd.DataFrame) -> list[tuple[str, bool]]:
+    """(heading, numeric) of each column :func:`region_rows` gives for ``regions``."""
+    return [(_REGION_HEADERS[key], key in ("pos", "probability"))
+            for key in _region_keys(regions)]
+
+
+def _span(record: Mapping[str, Any]) -> str:
+    """A region's span as genome browsers write it, 1-based: ``chrom:start+1-end``."""
+    start = pd.to_numeric(pd.Series([record["region_start"]]), errors="coerce").iloc[0]
+    if is_missing(start):
+        return MISSING
+    return f"{record['region_chrom']}:{int(start) + 1}-{_region_cell(record['region_end'])}"
+
+
 def region_rows(regions: pd.DataFrame) -> list[list[str]]:
-    """Display rows of ``regions_of_interest.tsv``, in :data:`REGION_COLUMNS` order, as text.
+    """Display rows of ``regions_of_interest.tsv`` as text: the :data:`REGION_COLUMNS`, with
+    the region's span and the variant's type after its name when the table has them; a
+    doublet or an indel of a type not refitted has no signature (shown as missing).
 
     Raises
     ------
@@ -310,11 +356,23 @@ def region_rows(regions: pd.DataFrame) -> list[list[str]]:
     if missing:
         raise ValueError(f"regions of interest: expected columns {list(REGION_COLUMNS)}, "
                          f"missing {missing}.")
+    keys = _region_keys(regions)
     rows = []
-    for record in regions[list(REGION_COLUMNS)].itertuples(index=False):
-        cells = [_region_cell(value) for value in record]
-        probability = pd.to_numeric(pd.Series([record[-1]]), errors="coerce").iloc[0]
+    for record in regions.to_dict("records"):
+        cells = [_span(record) if key == "span" else _region_cell(record[key]) for key in keys]
+        cells[-2:] = [cell or MISSING for cell in cells[-2:]]
+        probability = pd.to_numeric(pd.Series([record["probability"]]), errors="coerce").iloc[0]
         if not is_missing(probability):
             cells[-1] = fmt_float(float(probability))
         rows.append(cells)
     return rows
+
+
+def unattributed_types(regions: pd.DataFrame) -> list[str]:
+    """The types (DBS78, ID83) of the regions table's variants listed without a signature:
+    the signature set had no table of that type to refit them to."""
+    if "type" not in regions.columns:
+        return []
+    blank = regions["signature"].map(lambda value: is_missing(value) or str(value) == "")
+    return [name for name in ("DBS78", "ID83")
+            if ((regions["type"] == name) & blank).any()]

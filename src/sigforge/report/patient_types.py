@@ -51,6 +51,9 @@ class TypeRefit:
         the ``confidence`` and ``resamples`` they were computed at when recorded).
     in_regions : int or None
         How many of these mutations lie in the regions of interest (None: no regions given).
+    signatures : pandas.DataFrame or None
+        The reference signatures refitted to (channels x signatures), which give each
+        mutation in the regions of interest its most likely signature (None: not kept).
     """
 
     context: str
@@ -59,6 +62,7 @@ class TypeRefit:
     cosine: float
     intervals: pd.DataFrame | None = None
     in_regions: int | None = None
+    signatures: pd.DataFrame | None = None
 
 
 def _interval(refit: TypeRefit, signature: str) -> tuple[float, float, float]:

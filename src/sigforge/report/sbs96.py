@@ -24,7 +24,7 @@ from matplotlib.transforms import Affine2D, IdentityTransform, blended_transform
 
 from sigforge._maths import cosine_similarity
 from sigforge.genomics.contexts import BASES, SBS96_CHANNELS, SBS96_INDEX, SUBSTITUTIONS
-from sigforge.report.figures import DPI, plain, plt, set_peak, short
+from sigforge.report.figures import DPI, plain, plt, set_peak, short, title_text
 from sigforge.report.tables import fmt_float
 
 SUBSTITUTION_COLOURS: dict[str, str] = {
@@ -234,7 +234,7 @@ def plot_sbs96(values: np.ndarray, *, title: str, ylabel: str = "Mutations") -> 
     fig, ax = plt.subplots(figsize=(9, 2.6), dpi=DPI)
     fig.subplots_adjust(left=0.07, right=0.99, bottom=0.16, top=0.74)
     _draw_sbs96(ax, array, ylabel=ylabel)
-    fig.suptitle(plain(title), fontsize=9)
+    fig.suptitle(title_text(title), fontsize=9)
     return fig
 
 
@@ -339,4 +339,4 @@ def fill_reconstruction(fig: Figure, observed: npt.NDArray[np.float64],
         _set_residual(fig.axes[2], observed - reconstructed)
     if cosine is None:
         cosine = float(cosine_similarity(observed, reconstructed))
-    fig.suptitle(f"{plain(title)} (cosine {fmt_float(cosine)})", fontsize=9)
+    fig.suptitle(f"{title_text(title)} (cosine {fmt_float(cosine)})", fontsize=9)

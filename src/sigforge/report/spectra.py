@@ -26,7 +26,7 @@ from sigforge.genomics.contexts import (
     SBS288_CHANNELS,
     SBS1536_CHANNELS,
 )
-from sigforge.report.figures import DPI, plain, plt, set_peak, short
+from sigforge.report.figures import DPI, plain, plt, set_peak, short, title_text
 from sigforge.report.sbs96 import bar_vertices, plot_sbs96, plot_signature_panel
 
 DBS78_COLOURS: dict[str, str] = {
@@ -221,7 +221,7 @@ def _plot_layout(values: npt.NDArray[np.float64], layout: _Layout, *, title: str
     fig.subplots_adjust(left=0.07, right=0.99, bottom=0.12,
                         top=0.70 if layout.headings else 0.76)
     _draw_layout(ax, values, layout, ylabel=ylabel)
-    fig.suptitle(plain(title), fontsize=9)
+    fig.suptitle(title_text(title), fontsize=9)
     return fig
 
 

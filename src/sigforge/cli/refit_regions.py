@@ -1,0 +1,325 @@
+"""The regions of interest of ``sigforge refit --vcf``: the BED read and checked against the
+FASTA, and the patient's counted doublets (DBS78) and indels (ID83) inside them, one record
+each, for ``regions_of_interest.tsv`` beside the SNVs.
+
+The counting keeps a record per SNV only (:mod:`sigforge.genomics.sbs_variants`), so the
+doublets and indels are found by counting again, one site at a time: for each position inside
+the regions where a doublet or an indel may start, the variants around it (enough for the
+doublet pairing rules) are counted with that single base as the targeted region. What the
+counting adds there is exactly what the patient's catalogs counted starting at that base, by
+the same code, so the records always agree with the DBS78 and ID83 catalogs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from sigforge.cli.refit_patient import Patient
+from sigforge.io import InputError
+
+logger = logging.getLogger("sigforge.cli.refit")
+
+#: Columns of :func:`doublets_and_indels` (``order``: the first table row, for VCF order).
+RECORD_COLUMNS = ("type", "chrom", "pos", "ref", "alt", "channel", "order")
+
+
+def read_regions_of_interest(args: argparse.Namespace) -> pd.DataFrame | None:
+    """The --regions-of-interest BED, read and checked before any work (VCF input only)."""
+    if args.regions_of_interest is None:
+        return None
+    if not args.vcf:
+        raise InputError("--regions-of-interest reports the variants of one patient's VCF: "
+                         "give --vcf (a catalog has no variants), or drop the option.")
+    from sigforge.genomics.regions import read_regions
+
+    return read_regions(args.regions_of_interest)
+
+
+def check_roi_contigs(regions: pd.DataFrame, patient: Patient, label: str) -> None:
+    """Check the regions of interest against the reference FASTA: a region ending past its
+    contig's end is refused (a BED of another build, :func:`check_within_contigs`), and so is
+    a BED none of whose contigs the FASTA has (also under the aliases chr1/1, chrM/MT: a
+    BED of another naming or build, whose regions could never hold a variant); contigs the
+    FASTA lacks beside known ones are named in a warning, as their regions hold nothing."""
+    from sigforge.genomics.regions import check_within_contigs
+
+    check_within_contigs(regions, patient.lengths, patient.resolve, label)
+    unknown = [str(chrom) for chrom in dict.fromkeys(regions["chrom"])
+               if patient.resolve(str(chrom)) is None]
+    if not unknown:
+        return
+    known = list(patient.lengths)
+    listed = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+    contigs = ", ".join(known[:5]) + (" ..." if len(known) > 5 else "")
+    if len(unknown) == regions["chrom"].nunique():
+        first = regions[regions["chrom"] == unknown[0]].iloc[0]
+        raise InputError(f"{label}, line {first['line']}: none of the BED's contigs ({listed}) "
+                         f"is in the reference FASTA (also under the aliases chr1/1, chrM/MT; "
+                         f"its contigs are {contigs}), so no region could hold a variant. Give "
+                         "the BED of the genome build and contig names the FASTA holds.")
+    logger.warning("%s: contig(s) %s are not in the reference FASTA (its contigs are %s); "
+                   "their regions hold no variant. Check the BED's contig names and build.",
+                   label, listed, contigs)
+
+
+def roi_targets(regions: pd.DataFrame, patient: Patient) -> Any:
+    """The regions of interest as targeted regions (merged per FASTA contig), cut to the
+    regions the patient was counted in (--regions), so that counting the VCF with them
+    finds the mutations the catalog counted inside the regions of interest."""
+    from sigforge.genomics.target_regions import TargetRegions, merge_intervals
+
+    intervals = {}
+    known = regions.assign(contig=regions["chrom"].map(lambda c: patient.resolve(str(c))))
+    for contig, group in known.dropna(subset=["contig"]).groupby("contig", sort=False):
+        starts, ends = merge_intervals(group["start"].to_numpy(np.int64),
+                                       group["end"].to_numpy(np.int64))
+        if patient.targets is not None:
+            starts, ends = _intersect(starts, ends, patient.targets, str(contig))
+        if len(starts):
+            intervals[str(contig)] = (starts, ends)
+    return TargetRegions(Path("regions of interest"), intervals)
+
+
+def _intersect(starts: np.ndarray, ends: np.ndarray, targets: Any, contig: str
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The bases of the disjoint intervals (``starts``, ``ends``) inside ``targets`` on
+    ``contig``, as disjoint intervals: the stretches between consecutive interval ends of
+    either set lie wholly inside or outside each, so each is kept or dropped whole."""
+    from sigforge.genomics.target_regions import merge_intervals
+
+    other = targets.intervals.get(contig)
+    if other is None:
+        return starts[:0], ends[:0]
+    points = np.unique(np.concatenate([starts, ends, other[0], other[1]]))
+    lows, highs = points[:-1], points[1:]
+    inside = targets.contains(contig, lows + 1)
+    mine = np.searchsorted(starts, lows, side="right") - 1
+    inside &= (mine >= 0) & (lows < ends[np.clip(mine, 0, None)])
+    if not inside.any():
+        return starts[:0], ends[:0]
+    return merge_intervals(lows[inside], highs[inside])
+
+
+def doublets_and_indels(args: argparse.Namespace, patient: Patient,
+                        regions: pd.DataFrame) -> pd.DataFrame:
+    """The patient's counted doublets and indels whose first base lies in a region of
+    interest (as --regions places them), one row each with :data:`RECORD_COLUMNS`, in VCF
+    order; ``type`` is DBS78 or ID83, ``channel`` the label it was counted in."""
+    from sigforge.genomics.genome import ReferenceGenome
+    from sigforge.genomics.maf import anchor_maf_indels
+    from sigforge.genomics.variants import read_input
+
+    targets = roi_targets(regions, patient)
+    if not targets.intervals:
+        return pd.DataFrame(columns=list(RECORD_COLUMNS))
+    genome = ReferenceGenome(args.reference)
+    try:
+        table = read_input(args.vcf, vcf_sample=args.vcf_sample)
+        if "-" in table.ref or "-" in table.alt:
+            anchor_maf_indels(table, genome.base)
+        records = [record for site in _sites(table, targets, genome.resolve)
+                   for record in _counted_at(table, site, genome, args.all_filters)]
+    finally:
+        genome.close()
+    frame = pd.DataFrame(records, columns=list(RECORD_COLUMNS))
+    return frame.sort_values("order", kind="stable").reset_index(drop=True)
+
+
+class _Site(NamedTuple):
+    """A position where a counted doublet or indel may start: the table's contig code, the
+    FASTA contig, the 1-based position and the table rows around it (file order)."""
+
+    code: int
+    contig: str
+    pos: int
+    rows: np.ndarray
+
+
+def _window() -> int:
+    """Bases either side of a site whose variants are counted with it: the doublet rules
+    look at SNVs up to ``DBS_ISOLATION_BP`` bases from a pair's bases."""
+    from sigforge.genomics.sample_counts import DBS_ISOLATION_BP
+
+    return DBS_ISOLATION_BP + 3
+
+
+def _sites(table: Any, targets: Any, resolve: Any) -> list[_Site]:
+    """The positions inside the regions (``targets``) where a counted doublet or indel may
+    start: a record that is not a single-base change, or a variant followed by another at the
+    next base (a pair of adjacent SNVs); by contig, so that each contig is fetched once."""
+    window = _window()
+    single = np.fromiter((len(ref) == 1 and len(alt) == 1
+                          for ref, alt in zip(table.ref, table.alt, strict=True)),
+                         dtype=bool, count=len(table))
+    sites = []
+    for code, name in enumerate(table.contig_names):
+        contig = resolve(name)
+        if contig is None or contig not in targets.intervals:
+            continue
+        rows = np.flatnonzero(table.contig == code)
+        rows = rows[np.argsort(table.pos[rows], kind="stable")]
+        pos = table.pos[rows].astype(np.int64)
+        start = targets.contains(contig, pos) & (~single[rows] | np.isin(pos + 1, pos))
+        for site in np.unique(pos[start]).tolist():
+            low, high = np.searchsorted(pos, [site - window, site + window + 1])
+            sites.append(_Site(code, contig, int(site), np.sort(rows[low:high])))
+    return sites
+
+
+def _rows_table(table: Any, rows: np.ndarray) -> Any:
+    """The variant table of ``rows`` alone (file order), its one sample carrying the rows it
+    carries in ``table``."""
+    from sigforge.genomics.variant_table import VariantTable
+
+    members = None
+    if table.members is not None:
+        carried = np.asarray(table.members[0])
+        at = np.searchsorted(carried, rows)
+        inside = at < len(carried)
+        inside[inside] = carried[at[inside]] == rows[inside]
+        members = [np.flatnonzero(inside)]
+    listed = rows.tolist()
+    return VariantTable(source=table.source, contig_names=table.contig_names,
+                        contig=table.contig[rows], pos=table.pos[rows],
+                        ref=[table.ref[i] for i in listed], alt=[table.alt[i] for i in listed],
+                        passed=table.passed[rows], line=table.line[rows],
+                        samples=table.samples[:1], members=members,
+                        declared_lengths=table.declared_lengths,
+                        shared_rows=table.shared_rows)
+
+
+def _counted_at(table: Any, site: _Site, genome: Any, all_filters: bool
+                ) -> list[tuple[str, str, int, str, str, str, int]]:
+    """The doublets and indels the counting adds starting at ``site``: the variants around
+    it counted with that single base as the targeted region (as the patient's catalogs were
+    counted), each channel's count matched to the records that make it."""
+    from sigforge.genomics.accounting import CatalogOptions
+    from sigforge.genomics.classify import classify_table
+    from sigforge.genomics.contexts import CHANNEL_SETS
+    from sigforge.genomics.sample_counts import count_sample_rows
+    from sigforge.genomics.target_regions import TargetRegions
+
+    part = _rows_table(table, site.rows)
+    base = TargetRegions(Path("site"), {site.contig: (np.array([site.pos - 1], np.int64),
+                                                      np.array([site.pos], np.int64))})
+    options = CatalogOptions(("DBS78", "ID83"), all_filters, regions=base)
+    verdicts = classify_table(part, genome, options)
+    matrices = count_sample_rows(part, 0, verdicts, options).matrices
+    chrom = table.contig_names[site.code]
+    records = []
+    for kind in ("DBS78", "ID83"):
+        for channel in np.flatnonzero(matrices[kind]).tolist():
+            label = CHANNEL_SETS[kind][channel]
+            found = _alleles(part, verdicts, site.pos, kind, channel, label, all_filters)
+            for n in range(int(matrices[kind][channel])):
+                ref, alt, row = found[n] if n < len(found) else ("", "", 0)
+                records.append((kind, chrom, site.pos, ref, alt, label, int(site.rows[row])))
+    return records
+
+
+def _alleles(part: Any, verdicts: Any, pos: int, kind: str, channel: int, label: str,
+             all_filters: bool) -> list[tuple[str, str, int]]:
+    """(REF, ALT, row) of the counted records at ``pos`` in ``channel``: indels, 2-bp
+    doublet records, then pairs of adjacent SNVs (their bases joined); each REF/ALT once
+    (a repeated record is counted once), in file order."""
+    from sigforge.genomics.accounting import (
+        COUNTED,
+        KIND_DBS,
+        KIND_INDEL,
+        KIND_SNV,
+        REASON_CODE,
+    )
+    from sigforge.genomics.contexts import dbs78_label
+
+    usable = np.zeros(len(part), dtype=bool)
+    usable[part.rows_of(0)] = True
+    if not all_filters:
+        usable &= part.passed
+    counted = usable & (verdicts.fate == COUNTED) & (part.pos == pos)
+    if kind == "ID83":
+        rows = np.flatnonzero(counted & (verdicts.kind == KIND_INDEL)
+                              & (verdicts.indel == channel))
+        found = [(part.ref[i], part.alt[i], i) for i in rows.tolist()]
+    else:
+        rows = np.flatnonzero(counted & (verdicts.kind == KIND_DBS) & (verdicts.dbs == channel))
+        found = [(part.ref[i], part.alt[i], i) for i in rows.tolist()]
+        snv = verdicts.kind == KIND_SNV
+        seconds = np.flatnonzero(usable & snv & (part.pos == pos + 1) & np.isin(
+            verdicts.fate, [COUNTED, REASON_CODE["outside_regions"]])).tolist()
+        for first in np.flatnonzero(counted & snv).tolist():
+            for second in seconds:
+                ref, alt = part.ref[first] + part.ref[second], part.alt[first] + part.alt[second]
+                if dbs78_label(ref, alt) == label:
+                    found.append((ref, alt, first))
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for ref, alt, row in found:
+        if (ref, alt) not in seen:
+            seen.add((ref, alt))
+            unique.append((ref, alt, row))
+    return unique
+
+
+def region_table(probabilities: pd.DataFrame, others: pd.DataFrame, regions: pd.DataFrame,
+                 resolve: Any, types: Sequence[Any]) -> pd.DataFrame:
+    """``regions_of_interest.tsv``: one row per (region, counted variant inside it), SNVs
+    (``probabilities``, the rows of mutation_probabilities.tsv), doublets and indels
+    (``others``, :func:`doublets_and_indels`) alike, each with its region's name and BED
+    coordinates (two regions of one name stay apart), its type and its most likely signature
+    with that probability; empty for a doublet or an indel whose type was not refitted
+    (``types``: the patient's doublet and indel refits). Regions in BED order, the variants
+    of a region by position (SNVs first at a shared position)."""
+    from sigforge.genomics.mutation_tables import regions_of_interest
+    from sigforge.genomics.regions import variants_in_regions
+    from sigforge.report.patient_rows import REGION_TABLE_COLUMNS
+
+    n = len(probabilities)
+    pairs = variants_in_regions(
+        pd.concat([probabilities["chrom"], others["chrom"]], ignore_index=True),
+        pd.concat([probabilities["pos"], others["pos"]], ignore_index=True).astype(np.int64),
+        regions, resolve)
+    snv = pairs[pairs["variant_row"] < n].reset_index(drop=True)
+    snvs = regions_of_interest(probabilities, regions, snv).assign(
+        type="SBS96", region_row=snv["region_row"].to_numpy())
+    other = pairs[pairs["variant_row"] >= n]
+    records = others.iloc[other["variant_row"].to_numpy() - n].reset_index(drop=True)
+    records = records.assign(region=regions["region"].to_numpy()[other["region_row"]],
+                             region_row=other["region_row"].to_numpy(), context="",
+                             **_most_likely(records, types))
+    table = pd.concat([snvs, records[snvs.columns]], ignore_index=True)
+    table = table.sort_values(["region_row", "pos"], kind="stable")
+    spans = regions.iloc[table["region_row"].to_numpy()]
+    table = table.assign(region_chrom=spans["chrom"].to_numpy(),
+                         region_start=spans["start"].to_numpy(),
+                         region_end=spans["end"].to_numpy())
+    return table[list(REGION_TABLE_COLUMNS)].reset_index(drop=True)
+
+
+def _most_likely(records: pd.DataFrame, types: Sequence[Any]) -> dict[str, Any]:
+    """The ``signature`` and ``probability`` columns of doublet and indel ``records``: the
+    most likely signature of their type's refit (the first in table order on a tie), as for
+    SNVs; empty where the type was not refitted."""
+    from sigforge.refit import attribute_mutations
+
+    signature = np.full(len(records), "", dtype=object)
+    probability = np.full(len(records), np.nan)
+    for refit in types:
+        mine = np.flatnonzero((records["type"] == refit.context).to_numpy())
+        if refit.signatures is None or not mine.size:
+            continue
+        table = refit.signatures
+        channels = table.index.get_indexer(records["channel"].to_numpy()[mine])
+        result = attribute_mutations(table.to_numpy(np.float64),
+                                     refit.exposures.loc[table.columns].to_numpy(np.float64),
+                                     channels)
+        best = result.probabilities.argmax(axis=1)
+        signature[mine] = np.asarray(table.columns, dtype=object)[best]
+        probability[mine] = result.probabilities[np.arange(len(best)), best]
+    return {"signature": signature, "probability": probability}
