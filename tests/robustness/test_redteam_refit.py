@@ -163,3 +163,20 @@ def test_options_of_a_vcf_refit_are_refused_with_a_catalog(
     outcome = _refit(capsys, catalog, str(signatures), out, *options)
     assert_clear_error(outcome, options[0], "a --catalog was counted already", "Drop them")
     assert_nothing_written(out)
+
+
+def test_an_exposures_table_given_as_signatures_is_named_not_the_catalog(
+        inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """SigProfilerAssignment's activities table (samples as rows, signatures as columns) as
+    --signatures: the message must say the signature file is an exposures table, not tell the
+    user to transpose the (correct) catalog."""
+    activities = tmp_path / "Assignment_Solution_Activities.txt"
+    activities.write_text("Samples\tSBS1\tSBS13\n"
+                          + "".join(f"{name}\t{100 + i}\t{50 + i}\n"
+                                    for i, name in enumerate(SAMPLES)))
+    out = tmp_path / "out"
+    outcome = _refit(capsys, inputs[0], str(activities), out, "--bootstrap", "0",
+                     case="refit: exposures table as --signatures")
+    assert_clear_error(outcome, str(activities), "exposures (activities) table", "'s0'")
+    assert "transposed" not in outcome.err
+    assert_nothing_written(out)

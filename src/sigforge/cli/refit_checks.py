@@ -43,6 +43,12 @@ def label_hint(args: argparse.Namespace, matrix: Matrix, signatures: Matrix) -> 
     channels as columns); '' when neither applies."""
     rows = [str(label) for label in matrix.data.index]
     columns = [str(label) for label in matrix.data.columns]
+    signature_rows = [str(label) for label in signatures.data.index]
+    if mostly_in(signature_rows, columns) and not mostly_in(signature_rows, rows):
+        return (f"the signature table's rows, such as '{signature_rows[0]}', are the "
+                "catalog's samples: it looks like an exposures (activities) table, not "
+                "signatures. Give a signature table: one row per feature (channel) as the "
+                "catalog's rows, one column per signature.")
     for known in known_label_sets(args, signatures):
         same = {label.casefold() for label in rows} == {label.casefold() for label in known}
         if same and set(rows) != set(known):
