@@ -96,6 +96,7 @@ use rule select_rank as select_rank_group with:
         mode=group_mode,
         dirs=group_rank_dirs,
         ranks=group_rank_list,
+        group=lambda wildcards: ["--group", wildcards.group],
 
 
 rule merge_groups:

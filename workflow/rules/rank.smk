@@ -92,6 +92,7 @@ rule select_rank:
         starts=CV["cv_starts"],
         cv_max_iter=CV["cv_max_iter"],
         fixed=(["--fixed-rank", CV["fixed"]] if CV["fixed"] else []),
+        group=[],  # select_rank_group: --group NAME, recorded in provenance.json
         mean=CV["min_mean_stability"],
         component=CV["min_component_stability"],
         gain=CV["min_error_gain"],
@@ -124,6 +125,7 @@ rule select_rank:
         " --cv-folds {params.folds:q} --cv-scheme {params.scheme:q}"
         " --cv-holdout {params.holdout:q} --cv-block {params.block:q}"
         " --cv-starts {params.starts:q} --cv-max-iter {params.cv_max_iter:q} {params.fixed:q}"
+        " {params.group:q}"
         " --min-mean-stability {params.mean:q} --min-component-stability {params.component:q}"
         " --min-error-gain {params.gain:q} --drop-below-stability {params.drop:q}"
         " --max-dropped-components {params.max_dropped:q}"

@@ -389,9 +389,11 @@ def rank_edge(provenance: dict[str, Any]) -> str:
 
 
 @contextlib.contextmanager
-def killed_by_interrupt() -> Iterator[None]:
+def killed_by_interrupt(command: str = "") -> Iterator[None]:
     """Within the block, SIGINT (Ctrl-C) takes the system's default action: the process dies
-    of it at once, and the shell sees exit 130.
+    of it at once, and the shell sees exit 130. As it dies, "sigforge COMMAND: error:
+    interrupted; nothing was written." (``command``) is printed on standard error by a helper
+    process (:mod:`sigforge.cli._interrupt`): no Python code can run during the solve.
 
     For a block that only computes, before the command has written any output or temporary
     file, around one long compiled (numba) solve: Python runs its SIGINT handler only between
@@ -407,8 +409,11 @@ def killed_by_interrupt() -> Iterator[None]:
     if previous in (signal.SIG_IGN, None):
         yield
         return
+    from sigforge.cli._interrupt import heralded_interrupt
+
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
-        yield
+        with heralded_interrupt(command or "command"):
+            yield
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge._errors import check_regular_file
+from sigforge.cli._chunk_checks import check_chunk_arrays
 from sigforge.cli._common import rank_folder_number, read_table_matrix
 from sigforge.discovery.pipeline import RankResult
 from sigforge.io import (
@@ -41,7 +42,8 @@ CV_ARRAYS = ("k", "fold", "error", "train", "converged")
 #: Where a chunk file and a rank folder's metrics.json record the catalog they came from.
 DIGEST_KEY = "catalog_digest"
 #: Where a chunk or CV file records the settings its factorisations depend on (a JSON object:
-#: seed, catalog name and the NMF or CV options), so that the next step refuses a mixture.
+#: seed, catalog name and the NMF or CV options), so that the next step refuses a mixture; a
+#: rank folder's metrics.json records its chunks' settings under the same key.
 SETTINGS_KEY = "run_settings"
 #: The first bytes of every .npz (a zip archive).
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -166,10 +168,12 @@ def load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
 
 
 def load_chunks(paths: list[str], k: int, shape: tuple[int, int] | None = None,
-                digest: str | None = None) -> list[dict[str, np.ndarray]]:
+                digest: str | None = None
+                ) -> tuple[list[dict[str, np.ndarray]], dict[str, Any] | None]:
     """The replicate chunks of one rank (:func:`load_chunk`), checked to come from one run's
     settings (:func:`check_same_settings`) and to hold replicates 0..R-1 once each
-    (:func:`check_chunk_cover`); the settings records are removed."""
+    (:func:`check_chunk_cover`), and those settings (sorted by key; None: no chunk records
+    them, chunks of an older version). The settings records are removed from the chunks."""
     chunks, settings = [], []
     for path in paths:
         arrays = load_chunk(path, k, shape, digest)
@@ -177,7 +181,8 @@ def load_chunks(paths: list[str], k: int, shape: tuple[int, int] | None = None,
         chunks.append(arrays)
     check_same_settings(paths, settings, "chunk file")
     check_chunk_cover(paths, chunks)
-    return chunks
+    known = [found for found in settings if found is not None]
+    return chunks, (dict(sorted(known[0].items())) if known else None)
 
 
 def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None,
@@ -190,6 +195,7 @@ def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None,
     if arrays["W"].ndim != 3 or arrays["W"].shape[2] != k:
         raise InputError(f"chunk file {path} holds factors of shape {arrays['W'].shape}, not "
                          f"rank {k}; delete it and rerun - snakemake will rebuild it.")
+    check_chunk_arrays(path, arrays, k)
     found = (arrays["W"].shape[1], arrays["H"].shape[-1] if arrays["H"].ndim == 3 else -1)
     if shape is not None and found != shape:
         raise InputError(f"chunk file {path} was factored from a catalog of {found[0]} features "
@@ -248,13 +254,17 @@ def check_chunk_cover(paths: list[str], chunks: list[dict[str, np.ndarray]]) -> 
                          "(replicates 0 to R-1), rerunning 'replicates' for those missing.")
 
 
-def write_rank_dir(result: RankResult, folder: Path, digest: str | None = None) -> None:
+def write_rank_dir(result: RankResult, folder: Path, digest: str | None = None,
+                   settings: dict[str, Any] | None = None) -> None:
     """Write one rank's signatures, exposures, stability and metrics (with the factored
-    catalog's :func:`catalog_digest` when given)."""
+    catalog's :func:`catalog_digest` and the chunks' settings - seed, catalog name, NMF
+    options - when given: ``select-rank`` records them in its provenance)."""
     write_matrix(result.signatures, folder / "signatures.tsv")
     write_matrix(result.exposures, folder / "exposures.tsv", label="Signature")
     write_table(result.stability, folder / "stability.tsv")
     recorded = {DIGEST_KEY: digest} if digest is not None else {}
+    if settings is not None:
+        recorded[SETTINGS_KEY] = settings
     write_json({"k": result.k, **result.metrics, **recorded}, folder / "metrics.json")
 
 
@@ -275,6 +285,7 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
     k = _recorded_rank(folder, metrics)
     metrics.pop("k")
     metrics.pop(DIGEST_KEY, None)  # checked by select-rank (rank_dir_digest), not a metric
+    metrics.pop(SETTINGS_KEY, None)  # read by select-rank (discovery_settings), not a metric
     if "skipped" in metrics:
         return RankResult(k, *(read_intermediate(folder / name, read_empty_table, "rank table")
                                for name in ("signatures.tsv", "exposures.tsv",

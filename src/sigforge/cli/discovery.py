@@ -32,7 +32,6 @@ from sigforge.cli._common import (
     add_skip_options,
     catalog_name,
     count_type,
-    field_default,
     killed_by_interrupt,
     parse_ranks,
     read_input_catalog,
@@ -40,14 +39,11 @@ from sigforge.cli._common import (
     read_table_matrix,
 )
 from sigforge.cli._run_files import (
-    DIGEST_KEY,
-    SETTINGS_KEY,
     catalog_digest,
     load_chunks,
     rank_dir_digest,
     read_cv,
     read_rank_dirs,
-    settings_record,
     warn_other_rank_folders,
     write_rank_dir,
 )
@@ -64,11 +60,23 @@ from sigforge.cli.discovery_options import (
     add_run_options,
     catalog_name_type,
 )
+from sigforge.cli.discovery_settings import (
+    apply_chunk_settings,
+    chunk_settings,
+    cv_options,
+    cv_settings,
+    digest_fact,
+    folder_option_defaults,
+    group_fact,
+    nmf_options,
+    records,
+    resolve_folder_settings,
+    unset_defaults,
+)
 from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
-from sigforge.discovery.crossval import CVOptions, cross_validate_rank
+from sigforge.discovery.crossval import cross_validate_rank
 from sigforge.discovery.pipeline import (
-    NMFOptions,
     RankResult,
     choose_rank,
     chosen_components,
@@ -89,22 +97,6 @@ from sigforge.io import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _nmf_options(args: argparse.Namespace) -> NMFOptions:
-    """NMF options from the shared command-line flags (checked by NMFOptions), and the seed."""
-    if args.seed < 0:
-        raise InputError(f"--seed: expected a whole number >= 0, got {args.seed}.")
-    min_iter = args.min_iter
-    if min_iter > args.max_iter:
-        if min_iter != field_default(NMFOptions, "min_iter"):
-            raise InputError(f"--min-iter {min_iter} exceeds --max-iter {args.max_iter}: no "
-                             "replicate could run its minimum. Lower --min-iter or raise "
-                             "--max-iter.")
-        min_iter = args.max_iter  # the default minimum yields to a smaller cap the user set
-    return NMFOptions(max_iter=args.max_iter, min_iter=min_iter, tol=args.tol,
-                      resampling=args.resampling, normalisation=args.normalisation,
-                      cap=args.cap, volume=args.volume, starts=args.starts)
 
 
 def _discovery_input(args: argparse.Namespace) -> tuple[Matrix, str | None]:
@@ -137,32 +129,14 @@ def replicates(args: argparse.Namespace) -> None:
         save_arrays(args.out, **skipped_chunk(args.k, skipped))
         return
     check_counts_for_resampling(matrix, args)
-    with killed_by_interrupt():
+    with killed_by_interrupt("replicates"):
         chunk = solve_replicates(matrix.data.to_numpy(), args.k,
                                  range(args.first, args.first + args.count), seed=args.seed,
-                                 matrix_name=catalog_name(args), options=_nmf_options(args))
-    save_arrays(args.out, **chunk, **_records(matrix.data, _chunk_settings(args)))
+                                 matrix_name=catalog_name(args), options=nmf_options(args))
+    save_arrays(args.out, **chunk, **records(matrix.data, chunk_settings(args)))
     logger.info("k=%d replicates %d-%d: median %d iterations, %d/%d converged", args.k,
                 args.first, args.first + args.count - 1, np.median(chunk["n_iter"]),
                 chunk["converged"].sum(), args.count)
-
-
-def _chunk_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """What a chunk's factorisations depend on besides the catalog and the replicate indices:
-    the seed, the catalog name (both key the random streams) and the NMF options."""
-    return {"seed": args.seed, "catalog_name": catalog_name(args), **asdict(_nmf_options(args))}
-
-
-def _cv_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """What a CV file's folds depend on besides the catalog and the rank: the seed, the
-    catalog name and the CV options (folds, scheme, ...)."""
-    return {"seed": args.seed, "catalog_name": catalog_name(args), **asdict(_cv_options(args))}
-
-
-def _records(data: pd.DataFrame, settings: dict[str, Any]) -> dict[str, np.ndarray]:
-    """The arrays a chunk or CV file records beside its results: the factored catalog's
-    digest and the settings, checked by the step that reads it."""
-    return {DIGEST_KEY: np.array(catalog_digest(data)), SETTINGS_KEY: settings_record(settings)}
 
 
 def consensus(args: argparse.Namespace) -> None:
@@ -174,41 +148,32 @@ def consensus(args: argparse.Namespace) -> None:
         write_rank_dir(skipped_rank(args.k, matrix.data, skipped), Path(args.out))
         return
     shape, digest = matrix.data.shape, catalog_digest(matrix.data)
-    merged = merge_chunks(load_chunks(args.chunks, args.k, shape, digest))
-    result = summarise_rank(matrix.data, args.k, merged, prefix=catalog_name(args),
-                            seed=args.seed)
-    write_rank_dir(result, Path(args.out), digest)
+    chunks, settings = load_chunks(args.chunks, args.k, shape, digest)
+    apply_chunk_settings(args, settings, args.chunks[0])
+    result = summarise_rank(matrix.data, args.k, merge_chunks(chunks),
+                            prefix=catalog_name(args), seed=args.seed)
+    write_rank_dir(result, Path(args.out), digest, settings)
     logger.info("k=%d: stability %s", args.k,
                 ", ".join(f"{v:.2f}" for v in result.stability["stability"]))
-
-
-def _cv_options(args: argparse.Namespace) -> CVOptions:
-    """Cross-validation options from the command-line flags (checked by CVOptions; stopping
-    rule and normalisation as for replicates)."""
-    nmf = _nmf_options(args)
-    return CVOptions(folds=args.cv_folds, holdout=args.cv_holdout, starts=args.cv_starts,
-                     max_iter=args.cv_max_iter, min_iter=min(nmf.min_iter, args.cv_max_iter),
-                     tol=nmf.tol, normalisation=nmf.normalisation, cap=nmf.cap,
-                     scheme=args.cv_scheme, block=args.cv_block)
 
 
 def cross_validate(args: argparse.Namespace) -> None:
     """``sigforge cross-validate``: held-out-entry CV folds of one rank, saved as ``.npz``."""
     from sigforge.discovery.skip import skipped_cv
 
-    options = _cv_options(args)
+    options = cv_options(args)
     if options.folds < 1:
         raise InputError("--cv-folds must be >= 1 for 'cross-validate'.")
     matrix, skipped = _discovery_input(args)
     if skipped is not None:
         save_arrays(args.out, **skipped_cv(args.k, skipped))
         return
-    with killed_by_interrupt():
+    with killed_by_interrupt("cross-validate"):
         result = cross_validate_rank(matrix.data.to_numpy(), args.k, range(options.folds),
                                      seed=args.seed, matrix_name=catalog_name(args),
                                      options=options)
     save_arrays(args.out, k=np.array(args.k), **result,
-                **_records(matrix.data, _cv_settings(args)))
+                **records(matrix.data, cv_settings(args)))
     logger.info("k=%d: held-out deviance %s", args.k,
                 ", ".join(f"{v:.4f}" for v in result["error"]))
 
@@ -254,8 +219,8 @@ def run_facts(args: argparse.Namespace, ranks: list[int],
     return {"seed": args.seed, "catalog": args.catalog,
             "catalog_name": catalog_name(args) if args.catalog or args.catalog_name else None,
             "samples_without_mutations_left_out": left_out or [], "ranks": ranks,
-            "replicates": args.replicates, "nmf": asdict(_nmf_options(args)),
-            "cross_validation": asdict(_cv_options(args)), "rank_rule": asdict(_rank_rule(args))}
+            "replicates": args.replicates, "nmf": asdict(nmf_options(args)),
+            "cross_validation": asdict(cv_options(args)), "rank_rule": asdict(_rank_rule(args))}
 
 
 def select_rank(args: argparse.Namespace) -> None:
@@ -272,13 +237,15 @@ def select_rank(args: argparse.Namespace) -> None:
     if catalog is not None:
         check_rank_catalog(folders, results, catalog, skipped is not None, args.drop_empty)
     args.replicates = folders_replicates(args.replicates, folders, results)
-    facts = run_facts(args, ranks, _left_out(args, catalog))
+    resolve_folder_settings(args, folders)
+    facts = {**run_facts(args, ranks, _left_out(args, catalog)), **group_fact(args.group)}
     if skipped is not None:  # extract and the group runs warned when they found it
         logger.warning("%s: not factored: %s", args.out, skipped)
         _write_skipped_selection(results, skipped, Path(args.out), facts)
         return
     check_rank_metrics(folders, results)
-    cv = read_cv(args.cv, ranks, rank_dir_digest(folders[0]))
+    digest = rank_dir_digest(folders[0])
+    cv = read_cv(args.cv, ranks, digest)
     choice = choose_rank(results, _rank_rule(args), cv or None)
     chosen = next(r for r in results if r.k == choice.rank)
     if (choice.dropped or choice.rescued) and catalog is None:
@@ -291,7 +258,7 @@ def select_rank(args: argparse.Namespace) -> None:
         # The rank folders' samples: --drop-empty left the catalog's empty ones out.
         samples = catalog.data[chosen.exposures.columns]  # type: ignore[union-attr]
         chosen = chosen_components({r.k: r for r in results}, choice, samples)
-    _write_selection(chosen, choice, Path(args.out), facts)
+    _write_selection(chosen, choice, Path(args.out), {**facts, **digest_fact(digest)})
 
 
 def _changed_components(choice: RankChoice) -> str:
@@ -382,24 +349,24 @@ def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[i
     processes this process waits interruptibly anyway."""
     from tqdm import tqdm  # here: the per-job commands have no progress bar to show
 
-    cv = _cv_options(args)
+    cv = cv_options(args)
     n_tasks = len(ranks) * (len(chunk_ranges(args.replicates, args.replicates_per_chunk))
                             + (cv.folds > 0))
-    interrupt = (killed_by_interrupt() if first_output and args.threads == 1
+    interrupt = (killed_by_interrupt("extract") if first_output and args.threads == 1
                  else contextlib.nullcontext())
     with interrupt, tqdm(total=n_tasks, desc="extract", unit="task", disable=args.quiet) as bar:
         discovery = run_discovery(data, ranks, replicates=args.replicates,
                                   chunk_size=args.replicates_per_chunk, seed=args.seed,
-                                  matrix_name=catalog_name(args), options=_nmf_options(args),
+                                  matrix_name=catalog_name(args), options=nmf_options(args),
                                   rule=_rank_rule(args), cv=cv, threads=args.threads,
                                   progress=lambda done: bar.update(done - bar.n))
     digest = catalog_digest(data)
     for result in discovery.ranks.values():
-        write_rank_dir(result, out / f"k{result.k}", digest)
+        write_rank_dir(result, out / f"k{result.k}", digest, chunk_settings(args))
         if result.k in discovery.cv:
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
-                        **discovery.cv[result.k], **_records(data, _cv_settings(args)))
-    _write_selection(discovery.chosen, discovery.choice, out, facts)
+                        **discovery.cv[result.k], **records(data, cv_settings(args)))
+    _write_selection(discovery.chosen, discovery.choice, out, {**facts, **digest_fact(digest)})
     warn_other_rank_folders(out, ranks)
 
 
@@ -412,7 +379,7 @@ def write_skipped(args: argparse.Namespace, data: pd.DataFrame, ranks: list[int]
     results = [skipped_rank(k, data, reason) for k in ranks]
     for result in results:
         write_rank_dir(result, out / f"k{result.k}")
-        if _cv_options(args).folds > 0:
+        if cv_options(args).folds > 0:
             save_arrays(out / f"k{result.k}" / "cv.npz", **skipped_cv(result.k, reason))
     _write_skipped_selection(results, reason, out, facts)
 
@@ -447,10 +414,12 @@ def _add_stage_parsers(subparsers: Any) -> None:
     p.add_argument("--k", type=int, required=True, help="rank")
     p.add_argument("--chunks", nargs="+", required=True, help=".npz files from 'replicates'")
     p.add_argument("--catalog-name", default=None, type=catalog_name_type,
-                   help="name of the components (default: the catalog file's stem)")
+                   help="name of the components (default: the chunks' own, else the catalog "
+                        "file's stem)")
     add_generic(p)
     add_skip_options(p)
     add_seed(p, "; keys the gap statistic's null sets")
+    unset_defaults(p, ["seed"], "the chunks'")  # apply_chunk_settings takes theirs
     p.add_argument("--out", required=True, help="rank directory (k{k})")
 
     p = add_command(subparsers, "cross-validate", cross_validate)
@@ -474,6 +443,10 @@ def add_parsers(subparsers: Any) -> None:
                    help="ranks tried, checked against --rank-dirs (default: theirs)")
     add_run_options(p)
     p.set_defaults(replicates=None)  # default: the rank folders' own (metrics.json)
+    folder_option_defaults(p)  # --seed, --catalog-name, NMF options: the folders' own
+    p.add_argument("--group", default=None,
+                   help="the group of a stratified run these ranks factored (its catalog from "
+                        "split-groups), recorded in provenance.json as extract --groups does")
     p.add_argument("--out", required=True, help="output directory")
 
     p = add_command(subparsers, "extract", extract)

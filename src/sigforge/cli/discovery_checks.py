@@ -114,13 +114,14 @@ def _check_rank_digests(folders: list[Path], results: list[RankResult], catalog:
 
 def check_rank_metrics(folders: list[Path], results: list[RankResult]) -> None:
     """Refuse a metrics.json whose values the rank rule reads are missing or not finite
-    numbers in range (:func:`sigforge.discovery.pipeline.metrics_problem`), naming the file
-    and key: a NaN or a missing value would silently change the chosen rank."""
-    from sigforge.discovery.pipeline import metrics_problem
+    numbers in range (:func:`sigforge.discovery.metrics_check.metrics_problem`, counts such
+    as ``gap_clusters`` within the folder's rank), naming the file and key: a NaN or a missing
+    value would silently change the chosen rank."""
+    from sigforge.discovery.metrics_check import metrics_problem
 
     with_gap = [f for f, r in zip(folders, results, strict=True) if "gap_clusters" in r.metrics]
     for folder, result in zip(folders, results, strict=True):
-        problem = metrics_problem(result.metrics)
+        problem = metrics_problem(result.metrics, result.k)
         if problem is None and with_gap and "gap_clusters" not in result.metrics:
             problem = f"no 'gap_clusters', which {with_gap[0] / 'metrics.json'} has"
         if problem is not None:

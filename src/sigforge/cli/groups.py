@@ -21,7 +21,7 @@ import os
 import platform
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,15 @@ from sigforge.cli._common import (
     rank_edge,
     read_table_matrix,
     split_empty,
+)
+from sigforge.cli.groups_checks import (
+    GroupRun,
+    aligned_features,
+    check_group_digests,
+    check_group_tables,
+    check_samples,
+    group_fix,
+    in_catalog_order,
 )
 from sigforge.cli.groups_file import earlier_groups, read_groups
 from sigforge.discovery.groups import (
@@ -121,32 +130,13 @@ def split_groups_command(args: argparse.Namespace) -> None:
                 ", ".join(f"{g} ({p.shape[1]})" for g, p in parts.items()))
 
 
-class GroupRun(NamedTuple):
-    """One finished group extraction as ``merge-groups`` reads it: its folder, its chosen
-    signatures (with the catalog's channel set), its provenance facts and every sample of the
-    group (its exposures' columns and the samples --drop-empty left out)."""
-
-    folder: Path
-    found: GroupSignatures
-    channel_set: str | None
-    facts: dict[str, Any]
-    samples: list[str]
-
-
-def _group_fix(folder: Path) -> str:
-    """How to repair a damaged file of a group's extraction: sigforge wrote it, so rewrite it."""
-    return (f"The file is part of group '{folder.name}'s extraction ({folder}), written by "
-            "sigforge: rather than editing it, rerun that group's select-rank (or extract "
-            "--groups) to write it again.")
-
-
 def _read_group_table(path: Path, read: Callable[[Path], Matrix]) -> Matrix:
     """A table of a group's extraction, every cell checked; a bad cell is named by the reader
     (file, line, column) and the message ends with the fix for a file sigforge wrote."""
     try:
         return read(path)
     except InputError as err:
-        raise InputError(f"{err} {_group_fix(path.parent)}") from err
+        raise InputError(f"{err} {group_fix(path.parent)}") from err
 
 
 def _read_group(folder: Path, generic: bool) -> GroupRun:
@@ -170,11 +160,11 @@ def _read_group(folder: Path, generic: bool) -> GroupRun:
     signatures = _read_group_table(folder / "signatures.tsv",
                                    lambda path: read_table_matrix(path, generic=generic))
     exposures = _read_group_table(folder / "exposures.tsv", read_matrix)
-    _check_group_tables(folder, signatures.data, exposures.data)
+    check_group_tables(folder, signatures.data, exposures.data)
     mutations = exposures.data.sum(axis=1).reindex(signatures.data.columns)
-    samples = [str(c) for c in exposures.data.columns] + _left_out_of(facts)
+    factored = tuple(str(c) for c in exposures.data.columns)
     return GroupRun(folder, GroupSignatures(group_name(folder), signatures.data, mutations),
-                    signatures.channel_set, facts, samples)
+                    signatures.channel_set, facts, [*factored, *_left_out_of(facts)], factored)
 
 
 def _read_skipped_group(folder: Path, facts: dict[str, Any]) -> GroupRun:
@@ -196,74 +186,11 @@ def _left_out_of(facts: dict[str, Any]) -> list[str]:
     return [str(s) for s in left_out] if isinstance(left_out, list) else []
 
 
-def _check_group_tables(folder: Path, signatures: pd.DataFrame, exposures: pd.DataFrame) -> None:
-    """Refuse an all-zero signature (no direction to merge by) and exposures whose rows are not
-    the signatures' columns (files of different runs), naming the file and the fix."""
-    empty = [str(c) for c in signatures.columns[~(signatures.sum(axis=0) > 0)]]
-    if empty:
-        raise InputError(f"{folder / 'signatures.tsv'}: column '{empty[0]}' is all zero (a "
-                         f"signature without any weight). {_group_fix(folder)}")
-    rows, columns = [str(r) for r in exposures.index], [str(c) for c in signatures.columns]
-    if sorted(rows) != sorted(columns):
-        raise InputError(f"{folder / 'exposures.tsv'}: its rows {rows[:6]} are not the "
-                         f"signatures {columns[:6]} of {folder / 'signatures.tsv'} (files of "
-                         f"different runs?). {_group_fix(folder)}")
-
-
-def _aligned_features(runs: list[GroupRun]) -> list[GroupSignatures]:
-    """The groups' signatures, rows aligned by label to the first group with signatures; a
-    group whose features are others (another channel set) is refused naming both files."""
-    found = [run for run in runs if run.found.signatures.shape[1] > 0]
-    if not found:
-        return [run.found for run in runs]
-    first = found[0]
-    index = first.found.signatures.index
-    aligned = []
-    for run in runs:
-        signatures = run.found.signatures
-        if signatures.shape[1] > 0 and set(signatures.index) != set(index):
-            raise InputError(
-                f"{run.folder / 'signatures.tsv'}: its features ({_features_text(run)}) "
-                f"differ from those of {first.folder / 'signatures.tsv'} "
-                f"({_features_text(first)}), so group '{run.found.group}' was factored from "
-                "another catalog. Give --group-dirs the groups of one catalog split (or "
-                "rerun that group's extraction on its part of this catalog).")
-        if signatures.shape[1] > 0:
-            signatures = signatures.reindex(index)
-        aligned.append(GroupSignatures(run.found.group, signatures, run.found.mutations))
-    return aligned
-
-
-def _features_text(run: GroupRun) -> str:
-    """A group's features in a few words: its channel set, or how many labels, and the first."""
-    labels = [str(label) for label in run.found.signatures.index]
-    kind = run.channel_set or "generic"
-    return f"{kind}, {len(labels)} rows starting '{labels[0] if labels else ''}'"
-
-
-def _check_samples(catalog: Matrix, runs: list[GroupRun]) -> None:
-    """Refuse a catalog whose samples are not exactly the groups' (every sample in one group):
-    a sample in no group would be refitted to signatures no group found in it, a grouped sample
-    missing from the catalog means the groups were split from another catalog."""
-    owner: dict[str, Path] = {}
-    for run in runs:
-        for sample in run.samples:
-            if sample in owner:
-                raise InputError(f"--group-dirs: sample '{sample}' is in both {owner[sample]} "
-                                 f"and {run.folder} (groups of different splits?); give the "
-                                 "folders of one split, one per group.")
-            owner[sample] = run.folder
-    columns = [str(c) for c in catalog.data.columns]
-    extra = [c for c in columns if c not in owner]
-    absent = [s for s in owner if s not in set(columns)]
-    if extra:
-        raise InputError(f"{catalog.path}: {len(extra)} sample(s) are in no group of "
-                         f"--group-dirs: {extra[:5]}. Give the catalog the groups were split "
-                         "from, and a folder for every group of it.")
-    if absent:
-        raise InputError(f"{catalog.path}: {len(absent)} sample(s) of the groups are not in the "
-                         f"catalog: {absent[:5]} (of {owner[absent[0]]}). Give the catalog the "
-                         "groups were split from.")
+def _check_samples_and_counts(catalog: Matrix, runs: list[GroupRun]) -> None:
+    """The catalog holds exactly the groups' samples (:func:`check_samples`) with the counts
+    each group was factored from (:func:`check_group_digests`)."""
+    check_samples(catalog, runs)
+    check_group_digests(catalog, runs)
 
 
 def _group_summary(folder: Path, found: GroupSignatures, facts: dict[str, Any]) -> dict[str, Any]:
@@ -286,12 +213,15 @@ def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cos
                      drop_empty: bool, out: Path, facts: dict[str, Any],
                      generic: bool = False, command: str = "merge-groups") -> None:
     """Merge the groups' chosen signatures, refit every sample, write the cohort's files
-    (``command``, the one run, names the step in a message)."""
+    (``command``, the one run, names the step in a message). The groups are taken in the
+    catalog's order (:func:`in_catalog_order`), whatever the order of ``folders``."""
     from sigforge.refit import refit_catalog
 
     runs = [_read_group(folder, generic) for folder in folders]
-    aligned = _aligned_features(runs)
-    _check_samples(catalog, runs)
+    aligned_features(runs)
+    _check_samples_and_counts(catalog, runs)
+    runs = in_catalog_order(runs, catalog)
+    aligned = aligned_features(runs)
     if runs and not any(run.found.signatures.shape[1] > 0 for run in runs):
         raise InputError(
             f"{command}: no group has a signature to merge: all {len(runs)} group(s) were "
