@@ -180,3 +180,40 @@ def test_an_exposures_table_given_as_signatures_is_named_not_the_catalog(
     assert_clear_error(outcome, str(activities), "exposures (activities) table", "'s0'")
     assert "transposed" not in outcome.err
     assert_nothing_written(out)
+
+
+@pytest.mark.parametrize("columns", [["SBS96A", "SBS96B", "SBS96C"], ["SBS1", "SBS5", "SBS13"],
+                                     ["Signature 1", "Signature 2", "Signature 3"]])
+def test_extract_refuses_an_exposures_table_without_generic(
+        columns: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """SigProfilerExtractor's Activities file (samples x signatures) was factored as a generic
+    matrix without a word; with --generic it still is (the user said so)."""
+    activities = tmp_path / "SBS96_De-Novo_Activities_refit.txt"
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.integers(10, 500, size=(12, 3)), columns=columns,
+                         index=pd.Index([f"PD{i}a" for i in range(12)], name="Samples"))
+    frame.to_csv(activities, sep="\t")
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "extract", "--catalog", str(activities), "--ranks", "1-2",
+                      "--replicates", "2", "--cv-folds", "0", "--out", str(out),
+                      case="extract: exposures table as --catalog")
+    assert_clear_error(outcome, str(activities), "exposures (activities) table", "--generic",
+                       f"'{columns[0]}'")
+    assert_nothing_written(out)
+    generic = run_cli(capsys, "extract", "--catalog", str(activities), "--ranks", "1-2",
+                      "--replicates", "2", "--cv-folds", "0", "--generic", "--out", str(out))
+    assert generic.code == 0, generic.err
+
+
+def test_a_generic_matrix_of_samples_named_id1_is_still_factored(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Sample names such as ID1, ID2 (also COSMIC's indel signature names) are not taken for
+    an exposures table."""
+    matrix = tmp_path / "words.tsv"
+    rng = np.random.default_rng(6)
+    pd.DataFrame(rng.integers(0, 30, size=(20, 6)), columns=[f"ID{i}" for i in range(1, 7)],
+                 index=pd.Index([f"word{i}" for i in range(20)], name="feature")
+                 ).to_csv(matrix, sep="\t")
+    outcome = run_cli(capsys, "extract", "--catalog", str(matrix), "--ranks", "1-2",
+                      "--replicates", "2", "--cv-folds", "0", "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err

@@ -279,10 +279,34 @@ def read_input_catalog_dropping(path: str, generic: bool = False, drop_empty: bo
         raise InputError(f"{path}: no sample has a single mutation; nothing to fit.")
     if kept.channel_set is None:  # a generic matrix: what prepare-matrix refuses, refused too
         from sigforge.discovery.matrix import check_factorable
+
+        if not generic:
+            check_not_exposures(kept, path)
         from sigforge.discovery.matrix import drop_empty as without_zeros
 
         check_factorable(without_zeros(kept.data)[0], path)
     return kept, empty
+
+
+#: Column names of signatures: COSMIC's (SBS1, SBS7a, DBS2), sigforge's and
+#: SigProfilerExtractor's de novo names (SBS96A, DBS78B, ID83C), "Signature 1" / "Signature.A".
+#: COSMIC's ID1, ID2, ... are left out: samples are often named so.
+_SIGNATURE_NAME = re.compile(r"^(?:(?:SBS|DBS)\d+[A-Za-z]*|ID83[A-Z]+|Signature[ _.\-]?\w+)$")
+
+
+def check_not_exposures(matrix: Matrix, path: str) -> None:
+    """Refuse, without --generic, a table whose columns are signature names: an exposures
+    (activities) table of samples x signatures, which a catalog reader would otherwise take
+    as a generic matrix and factor without a word (SigProfilerExtractor's and
+    SigProfilerAssignment's Activities files, sigforge's own exposures.tsv)."""
+    names = [str(column) for column in matrix.data.columns]
+    if sum(bool(_SIGNATURE_NAME.match(name)) for name in names) < max(1, len(names) / 2):
+        return
+    raise InputError(f"{path}: its columns are signature names (e.g. '{names[0]}') and its "
+                     f"rows (e.g. '{matrix.data.index[0]}') are no mutation channels: it looks "
+                     "like an exposures (activities) table, not a catalog (one row per channel, "
+                     "one column per sample). Give the catalog the exposures came from, or "
+                     "--generic to factor this table as a generic matrix.")
 
 
 def split_empty(matrix: Matrix, drop_empty: bool) -> tuple[Matrix | None, list[str]]:

@@ -44,7 +44,8 @@ def label_hint(args: argparse.Namespace, matrix: Matrix, signatures: Matrix) -> 
     rows = [str(label) for label in matrix.data.index]
     columns = [str(label) for label in matrix.data.columns]
     signature_rows = [str(label) for label in signatures.data.index]
-    if mostly_in(signature_rows, columns) and not mostly_in(signature_rows, rows):
+    if (matrix.channel_set is not None and mostly_in(signature_rows, columns)
+            and not mostly_in(signature_rows, rows)):  # a catalog of channels: not transposed
         return (f"the signature table's rows, such as '{signature_rows[0]}', are the "
                 "catalog's samples: it looks like an exposures (activities) table, not "
                 "signatures. Give a signature table: one row per feature (channel) as the "
