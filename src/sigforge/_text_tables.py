@@ -341,35 +341,81 @@ def _check_named_columns(header: list[str], path: Path) -> None:
 
 
 def _drop_trailing_separator_column(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
-    """Drop the nameless, empty last column that a separator at the end of every line makes.
+    """Drop the nameless, empty last columns that separators at the end of every line make.
 
-    Spreadsheet exports often end each line with a tab or comma; pandas reads that as a column
+    Spreadsheet exports often end each line with a tab or comma (COSMIC's v2
+    ``signatures_probabilities.txt`` with several); pandas reads each as a column
     'Unnamed: N' of empty cells, which is no sample. A nameless column holding any value is
     kept, so that the cell checks name it.
     """
-    if len(header) > 1 and not header[-1].strip() and (frame.iloc[:, -1] == "").all():
-        return frame.iloc[:, :-1]
-    return frame
+    width = frame.shape[1]
+    while (width > 1 and not str(header[width - 1]).strip()
+           and (frame.iloc[:, width - 1] == "").all()):
+        width -= 1
+    return frame.iloc[:, :width] if width < frame.shape[1] else frame
+
+
+#: Label columns of tables that spell each SBS96 channel over several columns, by their
+#: header names (lower case): how many leading columns hold labels, and how a row's label is
+#: made from them. PCAWG's ``Mutation type`` + ``Trinucleotide`` (``C>A``, ``ACA``) are joined
+#: as ``C>A:ACA``; COSMIC v2's ``Substitution Type``, ``Trinucleotide``, ``Somatic Mutation
+#: Type`` (``C>A``, ``ACA``, ``A[C>A]A``) take the third, which is the whole channel.
+MULTI_LABEL_LAYOUTS: dict[tuple[str, ...], str] = {
+    ("substitution type", "trinucleotide", "somatic mutation type"): "COSMIC v2",
+    ("mutation type", "trinucleotide"): "PCAWG",
+}
+
+
+def _label_layout(columns: list[str]) -> tuple[str, ...] | None:
+    """The multi-column label layout the header starts with, if any."""
+    lower = [c.lower() for c in columns]
+    return next((names for names in MULTI_LABEL_LAYOUTS
+                 if tuple(lower[:len(names)]) == names), None)
+
+
+def _check_v2_labels_agree(raw: pd.DataFrame, labels: list[str], path: Path) -> None:
+    """Refuse a COSMIC v2 row whose ``Somatic Mutation Type`` (``A[C>A]A``) is not its
+    ``Substitution Type`` (``C>A``) in its ``Trinucleotide`` (``ACA``): the columns were
+    shifted or edited, and which of them names the row would be a guess."""
+    for row, (label, sub, tri) in enumerate(zip(labels, raw.iloc[:, 0], raw.iloc[:, 1],
+                                                strict=True)):
+        sub, tri = str(sub).strip(), str(tri).strip()
+        if len(tri) == 3 and label != f"{tri[0]}[{sub}]{tri[2]}":
+            raise InputError(f"{path}: {row_location(path, row)}: the label columns disagree: "
+                             f"Somatic Mutation Type '{label}' is not Substitution Type "
+                             f"'{sub}' in Trinucleotide '{tri}'. Correct the row (the COSMIC "
+                             "v2 layout's three label columns name one channel).")
+
+
+def _layout_labels(raw: pd.DataFrame, layout: tuple[str, ...], path: Path) -> list[str]:
+    """Each row's label from the label columns of ``layout``: COSMIC v2's third column as
+    it is, PCAWG's two joined as ``C>A:ACA``."""
+    if len(layout) == 3:
+        labels = [str(v).strip() for v in raw.iloc[:, 2]]
+        _check_v2_labels_agree(raw, labels, path)
+        return labels
+    return [f"{a.strip()}:{b.strip()}" for a, b in zip(raw.iloc[:, 0], raw.iloc[:, 1],
+                                                       strict=True)]
 
 
 def split_labels(raw: pd.DataFrame, path: Path) -> tuple[list[str], pd.DataFrame]:
-    """Separate the label column(s) from the value columns; joins PCAWG's two label columns.
+    """Separate the label column(s) from the value columns (:data:`MULTI_LABEL_LAYOUTS`:
+    PCAWG's two label columns joined, COSMIC v2's three read from the third).
 
     Labels and column names lose surrounding spaces (spreadsheets often pad them), so
     ``'A[C>A]A '`` is the channel ``A[C>A]A`` and ``'s1 '`` the sample ``s1``.
     """
     columns = [str(c).strip() for c in raw.columns]
     raw = raw.set_axis(columns, axis=1)
-    pcawg = [c.lower() for c in columns[:2]] == ["mutation type", "trinucleotide"]
-    if len(columns) < (3 if pcawg else 2):
+    layout = _label_layout(columns)
+    width = len(layout) if layout else 1
+    if len(columns) < width + 1:
         raise InputError(f"{path}: line 1 (header): expected a label column and at least one "
                          f"value column (one per sample or signature), got only {columns}. "
                          "Add the sample columns; if the file has them, separate the columns "
                          "with tabs or commas (not spaces or semicolons).")
-    if pcawg:
-        labels = [f"{a.strip()}:{b.strip()}" for a, b in zip(raw.iloc[:, 0], raw.iloc[:, 1],
-                                                             strict=True)]
-        return labels, raw.iloc[:, 2:]
+    if layout:
+        return _layout_labels(raw, layout, path), raw.iloc[:, width:]
     return [str(v).strip() for v in raw.iloc[:, 0]], raw.iloc[:, 1:]
 
 

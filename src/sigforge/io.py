@@ -3,11 +3,12 @@
 Tables are SigProfiler-compatible: a first label column (``MutationType`` for catalogs and
 signature tables, ``Signature`` for exposures, any name for a generic matrix) and one column per
 sample or signature. :func:`read_matrix` accepts tab- or comma-separated text and Parquet (and
-PCAWG's two label columns ``Mutation type`` + ``Trinucleotide``, joined) and keeps the table's
-own row order, unless the caller passes ``channel_sets``: an object that recognises known row
-label sets and puts them in their standard order. :mod:`sigforge.genomics.tables` passes the
-mutation channel sets (SBS96, DBS78, ID83, ...); this module knows nothing of mutations and
-imports nothing of :mod:`sigforge.genomics`.
+PCAWG's two label columns ``Mutation type`` + ``Trinucleotide``, joined, and COSMIC v2's three,
+``Substitution Type``, ``Trinucleotide``, ``Somatic Mutation Type``, read from the third) and
+keeps the table's own row order, unless the caller passes ``channel_sets``: an object that
+recognises known row label sets and puts them in their standard order.
+:mod:`sigforge.genomics.tables` passes the mutation channel sets (SBS96, DBS78, ID83, ...);
+this module knows nothing of mutations and imports nothing of :mod:`sigforge.genomics`.
 
 Every rejected table raises :class:`InputError` with the file, the line (header = line 1) or
 column, what was expected, what was found, and the fix. Outputs get the permissions the umask
@@ -136,8 +137,23 @@ def _check_rows(labels: list[str], values: pd.DataFrame, path: Path) -> None:
             first = row_location(path, seen[label])
             raise InputError(f"{path}: {row_location(path, row)}: row label '{label}' appears "
                              f"more than once (first on {first}); expected each feature exactly "
-                             "once. Merge or rename the repeated rows.")
+                             f"once. {_repeated_label_fix(values)}")
         seen[label] = row
+
+
+def _repeated_label_fix(values: pd.DataFrame) -> str:
+    """The fix for a repeated row label: merge or rename the rows, unless the column after the
+    labels holds text rather than numbers, when the label is only part of the name: the
+    table has several label columns (as COSMIC v2's ``Substitution Type``,
+    ``Trinucleotide``, ``Somatic Mutation Type``), and merging rows would be wrong."""
+    column = values.iloc[:, 0].astype(str).str.strip()
+    if values.shape[1] > 1 and pd.to_numeric(column, errors="coerce").isna().all():
+        return (f"Column 2 ('{values.columns[0]}') holds text such as '{column.iloc[0]}', not "
+                "numbers: the table has more than one label column. Keep one column that "
+                "names each row fully (e.g. 'A[C>A]A') and delete the others; COSMIC v2's "
+                "'Substitution Type', 'Trinucleotide', 'Somatic Mutation Type' and PCAWG's "
+                "'Mutation type', 'Trinucleotide' are read as they are.")
+    return "Merge or rename the repeated rows."
 
 
 def _check_label(label: str, path: Path, row: int) -> None:

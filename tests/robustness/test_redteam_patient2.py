@@ -290,3 +290,28 @@ def test_names_with_bidi_controls_are_isolated_in_the_patient_page(
     other = _patient(capsys, out, "--bootstrap", "0", "--sample-name", stem,
                      signatures=str(sigs))
     assert_clear_error(other, "is the page of patient")
+
+
+def test_padded_alleles_in_regions_are_listed_as_the_catalog_counted_them(
+        mixed_patient: tuple[Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A deletion written with a shared trailing flank (freebayes: REF 'XYZ', ALT 'XZ' at P)
+    is counted as the anchored deletion 'XY>X' at P; the regions table lists that one, not a
+    'complex' record the catalog skipped."""
+    fasta, _, sequence = mixed_patient
+    pos = 3100
+    padded = ("chr1", pos, sequence[pos - 1:pos + 2], sequence[pos - 1] + sequence[pos + 1],
+              "PASS")
+    swap = {"A": "T", "C": "T", "G": "A", "T": "C"}
+    snvs = [("chr1", p, sequence[p - 1], swap[sequence[p - 1]], "PASS") for p in range(2, 400, 4)]
+    vcf = write_vcf(tmp_path / "padded.vcf", [*snvs, padded], samples=("P1",))
+    bed = tmp_path / "roi.bed"
+    bed.write_text("chr1\t3000\t3500\tGENE\n")
+    out = tmp_path / "out"
+    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
+                       vcf=vcf, reference=fasta)
+    assert outcome.code == 0, outcome.err
+    table = _regions(out)
+    assert table[["type", "pos", "ref", "alt"]].values.tolist() == [
+        ["ID83", str(pos), sequence[pos - 1:pos + 1], sequence[pos - 1]]]
+    assert read_table(out / "ID83.tsv").to_numpy().sum() == 1

@@ -20,9 +20,11 @@ from sigforge.cli._common import add_command
 from sigforge.cli.catalog_checks import (
     check_distinct_sources,
     check_no_repeats,
+    ordered_log_columns,
     read_sample_dir,
     warn_mixed_fingerprints,
 )
+from sigforge.cli.catalog_names import check_repeated_names, clash_fix
 from sigforge.genomics.accounting import LOG_TEXT_COLUMNS
 from sigforge.io import (
     InputError,
@@ -64,7 +66,8 @@ def _rename(samples: list[Any], names: list[str] | None, path: Path) -> None:
         raise InputError(f"{path}: holds {len(samples)} samples "
                          f"{[s.sample for s in samples]}, so --sample-name cannot name it; "
                          "drop --sample-name (each sample keeps its own name) or pick one "
-                         "column with --vcf-sample.")
+                         "column with --vcf-sample (in the workflow: the samples sheet's "
+                         "vcf_sample column).")
     samples[0].sample = names.pop(0)
 
 
@@ -90,19 +93,8 @@ def _check_unique(named: list[tuple[str, str]], from_filename: bool = False) -> 
                              f"twice. To fix it, {other}.")
         if name in seen:
             raise InputError(f"sample name '{name}' comes from both {seen[name]} and {source} "
-                             f"{_CLASH_CAUSE[from_filename]}")
+                             f"{clash_fix(name, seen[name], source, from_filename)}")
         seen[name] = source
-
-
-#: Why two inputs give one sample name, and the fix: by how the samples were named.
-_CLASH_CAUSE = {
-    False: "(e.g. the same VCF sample column in two files). Name the samples with "
-           "--sample-name, or after their files with --sample-from-filename.",
-    True: "(--sample-from-filename names each sample after its file, and the two files have "
-          "the same name in different folders). Rename one of the files, or drop "
-          "--sample-from-filename and give one name per file with --sample-name (or list "
-          "the samples in a samples sheet, each with its own sample_id).",
-}
 
 
 def _log_sample(result: Any) -> None:
@@ -116,9 +108,9 @@ def _log_sample(result: Any) -> None:
 def catalog(args: argparse.Namespace) -> None:
     """``sigforge catalog``: count each input's variants into the requested catalogs."""
     from sigforge.genomics.accounting import log_fingerprints
-    from sigforge.genomics.catalog import assemble_cohort, count_table
+    from sigforge.genomics.catalog import assemble_cohort
     from sigforge.genomics.genome import ReferenceGenome
-    from sigforge.genomics.variants import collect_inputs, read_input
+    from sigforge.genomics.input_files import collect_inputs, count_table, read_input
 
     if args.vcf_dir:
         _check_vcf_dir_entries(Path(args.vcf_dir))
@@ -129,6 +121,7 @@ def catalog(args: argparse.Namespace) -> None:
     if args.sample_name is not None:
         from sigforge.genomics.samplesheet import file_stems
 
+        check_repeated_names(args.sample_name, paths)
         file_stems(list(args.sample_name), "--sample-name")
     options = _catalog_options(args)
     out = Path(args.out)
@@ -326,6 +319,7 @@ def merge_catalogs(args: argparse.Namespace) -> None:
               for context in contexts}
     warn_mixed_fingerprints(folders, [log for _, log in parts])
     logs = pd.concat([log for _, log in parts])
+    logs = logs[ordered_log_columns(list(logs.columns))]
     count_columns = [c for c in logs.columns if c not in LOG_TEXT_COLUMNS]
     logs[count_columns] = logs[count_columns].fillna(0).astype(np.int64)
     for context, cohort in merged.items():
@@ -390,7 +384,9 @@ def add_parsers(subparsers: Any) -> None:
                    help="genes for the transcriptional strand of SBS288: GTF or a BED with a "
                         "strand column")
     p.add_argument("--all-filters", action="store_true",
-                   help="count variants whatever their FILTER (default: PASS and '.')")
+                   help="count variants whatever their FILTER, the sample's FORMAT/FT and "
+                        "the caller's somatic status (VarScan2's INFO/SS) say (default: PASS "
+                        "or '.', and SS 2 where declared)")
     p.add_argument("--multi-snvs-in-sbs", action="store_true",
                    help="also count the SNVs of DBSs and of 3+ adjacent SNVs in SBS96/288/1536,"
                         " as SigProfilerMatrixGenerator does (default: each variant in one "

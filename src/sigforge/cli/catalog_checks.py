@@ -85,12 +85,15 @@ def _read_sample_log(folder: Path) -> pd.DataFrame:
 def _log_problem(log: pd.DataFrame, catalogs: dict[str, pd.DataFrame]) -> str | None:
     """Whether a per-sample log contradicts its catalogs: other samples, a broken accounting
     identity (variants read = counted + skipped), or counts that differ from the catalogs'."""
+    from sigforge.genomics.accounting import LATER_SKIP_REASONS
     from sigforge.genomics.catalog import SKIP_REASONS
 
     samples = list(next(iter(catalogs.values())).columns)
     if [str(name) for name in log.index] != [str(name) for name in samples]:
         return f"lists samples {list(log.index)} but the catalogs hold {samples}"
-    parts = ["counted_SBS96", "counted_DBS78", "counted_ID83", *SKIP_REASONS]
+    # A log written before a skip reason was added lacks its column: it counted none.
+    parts = ["counted_SBS96", "counted_DBS78", "counted_ID83",
+             *(r for r in SKIP_REASONS if r not in LATER_SKIP_REASONS or r in log.columns)]
     if all(c in log.columns for c in parts):
         wrong = log.index[log["variants_read"] != log[parts].sum(axis=1)]
         if len(wrong):
@@ -105,6 +108,16 @@ def _log_problem(log: pd.DataFrame, catalogs: dict[str, pd.DataFrame]) -> str | 
         if (totals.to_numpy() != expected.to_numpy()).any():
             return f"its {column} differs from the sum of {context}.tsv"
     return None
+
+
+def ordered_log_columns(columns: list[str]) -> list[str]:
+    """The columns of merged logs in the order ``catalog`` writes them: the skip reasons
+    last, in their order. Logs written before a skip reason was added lack its column, which
+    joining them to newer logs would otherwise put after all the others."""
+    from sigforge.genomics.catalog import SKIP_REASONS
+
+    reasons = [r for r in SKIP_REASONS if r in columns]
+    return [c for c in columns if c not in SKIP_REASONS] + reasons
 
 
 def read_sample_dir(folder: Path, contexts: list[str]) -> tuple[dict[str, pd.DataFrame],

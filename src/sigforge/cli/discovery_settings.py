@@ -174,9 +174,11 @@ def unset_defaults(parser: argparse.ArgumentParser, names: list[str], whose: str
     taken from ``whose`` files when left out, and say so in --help."""
     for action in parser._actions:  # argparse keeps its options only here
         if action.dest in names:
+            shown = action.default
             action.default = _unset(action.default)
             said = re.sub(r"\s*\(default:[^)]*\)", "", action.help or "")
-            action.help = f"{said} (default: {whose} own)"
+            action.help = (f"{said} (default: {whose} own)" if shown is None else
+                           f"{said} (default: {shown}, or {whose} own where they record it)")
 
 
 def folder_option_defaults(parser: argparse.ArgumentParser) -> None:

@@ -112,6 +112,7 @@ def doublets_and_indels(args: argparse.Namespace, patient: Patient,
     """The patient's counted doublets and indels whose first base lies in a region of
     interest (as --regions places them), one row each with :data:`RECORD_COLUMNS`, in VCF
     order; ``type`` is DBS78 or ID83, ``channel`` the label it was counted in."""
+    from sigforge.genomics.allele_trim import trim_shared_bases
     from sigforge.genomics.genome import ReferenceGenome
     from sigforge.genomics.maf import anchor_maf_indels
     from sigforge.genomics.variants import read_input
@@ -124,6 +125,7 @@ def doublets_and_indels(args: argparse.Namespace, patient: Patient,
         table = read_input(args.vcf, vcf_sample=args.vcf_sample)
         if "-" in table.ref or "-" in table.alt:
             anchor_maf_indels(table, genome.base)
+        trim_shared_bases(table)  # as the catalog counted them (genomics.catalog.count_table)
         records = [record for site in _sites(table, targets, genome.resolve)
                    for record in _counted_at(table, site, genome, args.all_filters)]
     finally:
@@ -192,7 +194,15 @@ def _rows_table(table: Any, rows: np.ndarray) -> Any:
                         passed=table.passed[rows], line=table.line[rows],
                         samples=table.samples[:1], members=members,
                         declared_lengths=table.declared_lengths,
-                        shared_rows=table.shared_rows)
+                        shared_rows=table.shared_rows,
+                        # the per-sample filter (FORMAT/FT), somatic status and phase, which
+                        # decide what the catalog counted
+                        sample_failed=(None if table.sample_failed is None
+                                       else [np.asarray(table.sample_failed[0])[rows]]),
+                        not_somatic=(None if table.not_somatic is None
+                                     else table.not_somatic[rows]),
+                        phase=(None if table.phase is None
+                               else [np.asarray(table.phase[0])[rows]]))
 
 
 def _counted_at(table: Any, site: _Site, genome: Any, all_filters: bool

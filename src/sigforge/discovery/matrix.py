@@ -57,6 +57,61 @@ class PreparedMatrix:
     counts: bool
 
 
+#: Python that writes a table ``T`` (pandas, rows = features) in the layout read here: the
+#: feature labels in a first column named Feature, then one column per sample.
+_TO_TSV = ".rename_axis('Feature').to_csv('matrix.tsv', sep='\\t')"
+
+#: Container formats users hold matrices in, by file suffix: the format's name and a
+#: conversion to the TSV read here (rows = features, columns = samples; transpose with .T
+#: or t() when the rows are samples).
+FOREIGN_MATRIX_FORMATS: dict[str, tuple[str, str]] = {
+    ".mtx": ("a Matrix Market (sparse) file",
+             "in Python: import scipy.io, pandas as pd; pd.DataFrame(scipy.io.mmread("
+             "'IN.mtx').toarray(), index=FEATURES, columns=SAMPLES)" + _TO_TSV + " (for "
+             "10x output the names are in features.tsv and barcodes.tsv; without them leave "
+             "out index= and columns=)"),
+    ".npy": ("a NumPy array file",
+             "in Python: import numpy as np, pandas as pd; pd.DataFrame(np.load('IN.npy'), "
+             "index=FEATURES, columns=SAMPLES)" + _TO_TSV + " (without names leave out index= "
+             "and columns=)"),
+    ".npz": ("a NumPy archive",
+             "in Python: import numpy as np, pandas as pd; pd.DataFrame(np.load('IN.npz')"
+             "['NAME'])" + _TO_TSV + " (NAME: the array's name in the archive)"),
+    ".rds": ("an R object file (saveRDS)",
+             "in R: m <- as.matrix(readRDS('IN.rds')); write.table(m, 'matrix.tsv', "
+             "sep='\\t', quote=FALSE, col.names=NA)"),
+    ".rdata": ("an R workspace (save)",
+               "in R: load('IN.RData'); write.table(as.matrix(OBJECT), 'matrix.tsv', "
+               "sep='\\t', quote=FALSE, col.names=NA)"),
+    ".h5ad": ("an AnnData file (cells x genes)",
+              "in Python: import anndata; anndata.read_h5ad('IN.h5ad').to_df().T" + _TO_TSV),
+    ".xlsx": ("an Excel workbook",
+              "in Python: import pandas as pd; pd.read_excel('IN.xlsx', index_col=0)" + _TO_TSV),
+    ".feather": ("a Feather (Arrow) file",
+                 "in Python: import pandas as pd; pd.read_feather('IN.feather')"
+                 ".to_csv('matrix.tsv', sep='\\t', index=False)"),
+    ".gz": ("gzip-compressed", "decompress it: gzip -dc IN.gz > matrix.tsv"),
+}
+for _alias, _same in ((".rda", ".rdata"), (".xls", ".xlsx"), (".ods", ".xlsx"),
+                      (".arrow", ".feather")):
+    FOREIGN_MATRIX_FORMATS[_alias] = FOREIGN_MATRIX_FORMATS[_same]
+
+
+def foreign_matrix_fix(path: Path) -> str:
+    """Why a matrix file of another suffix is refused, naming its format when known, and a
+    conversion to the layout read here that works for that format (never another format's:
+    an Excel recipe cannot read a NumPy file)."""
+    expected = (f"matrix files must be tab- or comma-separated text or Parquet "
+                f"({', '.join(TEXT_SUFFIXES)}): a first column of feature labels, then one "
+                "column per sample, with a header line")
+    known = FOREIGN_MATRIX_FORMATS.get(path.suffix.lower())
+    if known is None:
+        return (f"{expected}. Write the matrix in that layout (e.g. from pandas: "
+                "T.to_csv('matrix.tsv', sep='\\t')) and give that file.")
+    name, conversion = known
+    return f"is {name}, but {expected}. Convert it, {conversion}; then give matrix.tsv."
+
+
 def read_generic_matrix(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a features x samples text table: first column feature labels, header sample names.
 
@@ -69,9 +124,7 @@ def read_generic_matrix(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     path = Path(path)
     if path.suffix.lower() not in TEXT_SUFFIXES:
-        raise InputError(f"{path}: matrix files must be tab- or comma-separated text or "
-                         f"Parquet ({', '.join(TEXT_SUFFIXES)}); convert it, e.g. with pandas: "
-                         "pd.read_excel(path).to_csv('matrix.tsv', sep='\\t', index=False).")
+        raise InputError(f"{path}: {foreign_matrix_fix(path)}")
     frame = read_matrix(path).data
     if frame.shape[0] == 0:
         raise InputError(f"{path}: the table has no feature rows.")

@@ -23,12 +23,13 @@ from sigforge.io import InputError
 
 #: Where a variant went when it was not counted, in the column order of ``catalog_log.tsv``.
 SKIP_REASONS = (
-    "filtered",         # FILTER not PASS or '.', and all_filters not set
+    "filtered",         # FILTER (or the sample's FORMAT/FT) not PASS or '.', no all_filters
+    "not_somatic",      # caller's somatic status says germline/LOH (VarScan2 INFO/SS != 2)
     "not_in_sample",    # VCF with GT: the sample's GT lacks this ALT allele (or is missing)
     "symbolic",         # symbolic ALT (<DEL>, <INS>...), breakend, '*' or missing ALT
     "no_change",        # ALT equal to REF (no mutation: a reference call or a damaged record)
-    "complex",          # not an SNV, DBS, MNV or simple anchored indel (e.g. AC>AT, ACG>T)
-    "mnv",              # REF/ALT of 3+ bp, or 3+ SNVs on consecutive positions
+    "complex",          # not an SNV, DBS, MNV or simple anchored indel (e.g. ATG>AC, ACG>T)
+    "mnv",              # REF/ALT of 3+ bp (once trimmed), or 3+ SNVs on consecutive positions
     "not_requested",    # a kind no requested context counts (e.g. indels without ID83)
     "contig_missing",   # contig absent from the FASTA under every alias
     "contig_end",       # SNV on a contig's first or last base; REF running off the contig
@@ -39,6 +40,9 @@ SKIP_REASONS = (
     "outside_regions",  # POS outside the assay's targeted regions (CatalogOptions.regions)
 )
 REASON_CODE = {reason: code for code, reason in enumerate(SKIP_REASONS, start=1)}
+#: Skip reasons added after the first releases: a ``catalog_log.tsv`` written before lacks
+#: their columns, which then count 0 (``merge-catalogs`` and its checks read such logs).
+LATER_SKIP_REASONS = ("not_somatic",)
 COUNTED = 0
 
 # Variant kinds (see the module docstring of :mod:`.catalog`).
@@ -80,6 +84,10 @@ def log_fingerprints(reference: str | Path, lengths: Mapping[str, int],
 @dataclass(frozen=True)
 class CatalogOptions:
     """What to count: contexts, FILTER handling, strand annotation (for SBS288).
+
+    ``all_filters`` counts variants whatever FILTER, the sample's FORMAT/FT and the caller's
+    somatic status (VarScan2's INFO/SS) say; without it they are ``filtered`` and
+    ``not_somatic``.
 
     ``multi_snvs_in_sbs`` (SigProfilerMatrixGenerator-compatible) also counts in SBS96/288/1536
     the SNVs of every DBS (adjacent pair or 2-bp record) and of every run of 3+ adjacent SNVs;

@@ -8,12 +8,17 @@ many variants on contigs the FASTA lacks (:func:`check_contigs_missing`). Each f
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import numpy as np
 
 from sigforge.genomics.accounting import SampleCatalog
 from sigforge.genomics.genome import ReferenceGenome
 from sigforge.genomics.variant_table import VariantTable
 from sigforge.io import InputError
+
+logger = logging.getLogger(__name__)
 
 #: Stop when more than this fraction of a sample's checked variants disagree with the FASTA.
 MAX_REF_MISMATCH_RATE = 0.05
@@ -21,22 +26,47 @@ MAX_REF_MISMATCH_RATE = 0.05
 MIN_REF_MISMATCHES_TO_FAIL = 3
 
 
+#: Names of the mitochondrial contig (compared in lower case): hg19's chrM (the Yoruba
+#: sequence, 16,571 bp) is not the rCRS (16,569 bp) of b37, GRCh38 and hg38, although every
+#: nuclear contig of hg19 and b37 is the same sequence.
+MITOCHONDRIAL_NAMES = frozenset({"chrm", "mt", "m", "chrmt"})
+
+
 def check_build(table: VariantTable, genome: ReferenceGenome) -> None:
     """Fail fast when the VCF header's contig lengths disagree with the FASTA's.
+
+    A differing mitochondrial contig alone, without a record on it, is the usual pairing of
+    a UCSC hg19 VCF with a b37 FASTA (same nuclear sequences): a warning then, since no
+    counted variant depends on it. Any other difference (another build) stops the run.
 
     Raises
     ------
     InputError
         Naming the first contig whose lengths differ, with both lengths.
     """
-    for contig, length in table.declared_lengths.items():
-        resolved = genome.resolve(contig)
-        if resolved is not None and genome.lengths[resolved] != length:
-            raise InputError(
-                f"VCF {table.source}: header declares contig {contig} of length {length:,} but "
-                f"the reference FASTA {genome.path} has {resolved} of length "
-                f"{genome.lengths[resolved]:,}. The VCF was called against a different genome "
-                "build: give the matching FASTA.")
+    differing = [(contig, length, resolved) for contig, length in table.declared_lengths.items()
+                 if (resolved := genome.resolve(contig)) is not None
+                 and genome.lengths[resolved] != length]
+    if not differing:
+        return
+    used = {table.contig_names[code] for code in np.unique(table.contig).tolist()}
+    nuclear = [d for d in differing if d[0].lower() not in MITOCHONDRIAL_NAMES]
+    held = [d for d in differing if d[0] in used]
+    contig, length, resolved = (nuclear or held or differing)[0]
+    found = (f"header declares contig {contig} of length {length:,} but the reference FASTA "
+             f"{genome.path} has {resolved} of length {genome.lengths[resolved]:,}")
+    if nuclear:
+        raise InputError(f"VCF {table.source}: {found}. The VCF was called against a different "
+                         "genome build: give the matching FASTA.")
+    if held:
+        raise InputError(
+            f"VCF {table.source}: {found}; only the mitochondrial contig differs (hg19's chrM "
+            "is not the rCRS of b37/GRCh38), and the VCF has calls on it, which would be "
+            f"counted against another sequence. Remove them first (e.g. 'bcftools view -t "
+            f"^{contig}'), or give the FASTA the VCF was called against.")
+    logger.warning("VCF %s: %s; only the mitochondrial contig differs (hg19's chrM is not the "
+                   "rCRS of b37/GRCh38) and no record lies on it, so counting goes on.",
+                   table.source, found)
 
 
 def _too_many(bad: int, total: int) -> bool:

@@ -8,13 +8,17 @@ for each sample
 ``variants_read == counted_SBS96 + counted_DBS78 + counted_ID83 + sum(SKIP_REASONS)``.
 The checks run in this order and the first that applies wins:
 
-1. ``filtered``: FILTER not PASS/'.' (unless ``all_filters``); ``not_in_sample``: the sample's
-   GT does not carry the ALT, or is missing (any VCF with GT, one sample column or several).
-2. The allele's kind: ``symbolic`` (``<DEL>``, breakends, ``*``, missing ALT); ``no_change``
-   (ALT equal to REF, of any length: no mutation); SNV; DBS (REF
-   and ALT of 2 bp, both bases changed); ``mnv`` (REF and ALT of equal length 3+); simple
-   indel (REF or ALT is one base, sharing the first base, VCF-anchored); anything else is
-   ``complex`` (e.g. ``AC>AT``, ``ACG>T``).
+1. ``filtered``: FILTER, or the sample's FORMAT/FT, not PASS/'.' (unless ``all_filters``);
+   ``not_somatic``: the caller's somatic status says germline or LOH (VarScan2's INFO/SS
+   other than 2; unless ``all_filters``); ``not_in_sample``: the sample's GT does not carry
+   the ALT, or is missing (any VCF with GT, one sample column or several).
+2. The allele's kind, once the flanking bases REF and ALT share are trimmed as ``bcftools
+   norm`` does (``CCT>CAT`` is the SNV ``C>A`` one base on; :mod:`.allele_trim`):
+   ``symbolic`` (``<DEL>``, breakends, ``*``, missing ALT); ``no_change`` (ALT equal to
+   REF, of any length: no mutation); SNV; DBS (REF and ALT of 2 bp, both bases changed);
+   ``mnv`` (REF and ALT of equal length 3+); simple indel (REF or ALT is one base, sharing
+   the first base, VCF-anchored); anything else is ``complex`` (e.g. ``ATG>AC``,
+   ``ACG>T``).
 3. ``not_requested``: no requested context counts this kind (SNVs feed SBS* and DBS78).
 4. ``ambiguous_base``: REF/ALT holds a base other than A/C/G/T.
 5. ``contig_missing`` (no FASTA contig under any alias, e.g. ``chr1``/``1``, ``chrM``/``MT``),
@@ -25,7 +29,8 @@ The checks run in this order and the first that applies wins:
 7. ``duplicate``: the same contig, POS, REF and ALT already counted for the sample, or an
    SNV (or adjacent pair) that repeats a base of the sample's doublet record.
 8. Adjacent SNVs of one sample: a pair of SNVs on consecutive positions whose next SNVs on
-   either side lie more than 5 bp away is one DBS (counted once, on the first SNV; the second
+   either side lie more than 5 bp away is one DBS (unless phased genotypes put the two on
+   different haplotypes of one phase set: then two SBS) (counted once, on the first SNV; the second
    goes to ``in_dbs``), as SigProfilerMatrixGenerator does; a pair with another SNV within
    5 bp stays two SBS (also as SPMG); three or more consecutive SNVs are ``mnv``.
 
@@ -63,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.accounting import SKIP_REASONS, CatalogOptions, SampleCatalog
+from sigforge.genomics.allele_trim import trim_shared_bases
 from sigforge.genomics.build_checks import (
     MAX_REF_MISMATCH_RATE,
     MIN_REF_MISMATCHES_TO_FAIL,
@@ -72,6 +78,7 @@ from sigforge.genomics.build_checks import (
 )
 from sigforge.genomics.classify import classify_table
 from sigforge.genomics.contexts import CHANNEL_SETS
+from sigforge.genomics.empty_samples import warn_empty_samples
 from sigforge.genomics.genome import ReferenceGenome
 from sigforge.genomics.maf import anchor_maf_indels
 from sigforge.genomics.sample_counts import DBS_ISOLATION_BP, count_sample_rows
@@ -123,6 +130,7 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
     check_build(table, genome)
     if "-" in table.ref or "-" in table.alt:
         anchor_maf_indels(table, genome.base)
+    _trim(table)
     verdicts = classify_table(table, genome, options)
     results = []
     for index in range(len(table.samples)):
@@ -133,7 +141,18 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
             logger.warning("sample %s: %s holds no variants for it, so its catalog columns are "
                            "all zero.", result.sample, table.source)
         results.append(result)
+    warn_empty_samples(results, table.source)
     return results
+
+
+def _trim(table: VariantTable) -> None:
+    """Trim the alleles written with flanking bases both share (freebayes' haplotypes,
+    padded indels) to their minimal form, saying how many (:mod:`.allele_trim`)."""
+    trimmed = trim_shared_bases(table)
+    if trimmed.count:
+        logger.info("%s: %d allele(s) were written with flanking bases that REF and ALT share "
+                    "(e.g. %s); counted in their minimal form, as 'bcftools norm' writes them.",
+                    table.source, trimmed.count, trimmed.example)
 
 
 def count_sample(vcf_path: str | Path, genome: ReferenceGenome, *, sample: str,

@@ -80,6 +80,7 @@ CHANNEL_SETS: dict[str, tuple[str, ...]] = {
 
 _CHANNEL_SET_MEMBERS: dict[str, frozenset[str]] = {
     name: frozenset(channels) for name, channels in CHANNEL_SETS.items()}
+_ID83_MEMBERS = _CHANNEL_SET_MEMBERS["ID83"]
 
 #: The contexts ``sigforge catalog`` can count, in the order their files are written.
 CATALOG_CONTEXTS = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
@@ -271,6 +272,69 @@ def normalise_sbs96_label(label: str) -> str | None:
     return None
 
 
+#: ID83 labels in the naming of SigProfiler's and COSMIC's downloads before COSMIC v3.1
+#: (``DEL_C_1_0``, ``INS_T_1_5+``, ``DEL_repeats_2_0``, ``DEL_MH_5+_5+``) and of ICAMS/mSigAct
+#: (the same with ``:``: ``DEL:C:1:0``, ``DEL:repeats:5+:0``): KIND_UNIT_SIZE_COUNT, ``+``
+#: marking the open classes (size or count 5 and more).
+#:
+#: Provenance of the mapping: ``sigProfiler_ID_signatures.csv`` of Alexandrov et al. 2020
+#: (Nature 578:94; Synapse syn11738319) lists its 83 rows as DEL_C_1_0..5+, DEL_T_1_0..5+,
+#: INS_C_1_0..5+, INS_T_1_0..5+, DEL_repeats_2..5+_0..5+, INS_repeats_2..5+_0..5+,
+#: DEL_MH_2_1 ... DEL_MH_5+_5+, which is COSMIC v3's ``COSMIC_v3.x_ID_GRCh37.txt`` row order
+#: (:data:`ID83_CHANNELS`: 1:Del:C:0..5, 1:Del:T, 1:Ins:C, 1:Ins:T, 2..5:Del:R:0..5,
+#: 2..5:Ins:R:0..5, 2:Del:M:1 ... 5:Del:M:5) row for row under this renaming: DEL/INS ->
+#: Del/Ins, C/T (1-bp events) unchanged, ``repeats`` -> R, ``MH`` -> M, the numbers
+#: unchanged without their ``+`` (SigProfilerMatrixGenerator's ID83 counts 0..5 the same
+#: adjacent repeat units in both namings). tests/robustness/test_redteam_formats_tables.py
+#: checks that the 83 labels in that order map onto ID83_CHANNELS in order.
+_ID83_OLD_STYLE = re.compile(
+    r"^(DEL|INS)([_:])(C|T|repeats|MH)\2(1|[2-4]|5\+)\2([0-4]|5\+)$", re.IGNORECASE)
+_ID83_UNITS = {"c": "C", "t": "T", "repeats": "R", "mh": "M"}
+
+
+def normalise_id83_label(label: str) -> str | None:
+    """Map one of the ID83 label styles in common use to the standard ``1:Del:C:0`` form.
+
+    Accepted styles: ``1:Del:C:0`` (COSMIC v3.1+, SigProfilerMatrixGenerator) and
+    ``DEL_C_1_0`` / ``DEL:C:1:0`` (older SigProfiler and COSMIC downloads, ICAMS; see
+    :data:`_ID83_OLD_STYLE`). Returns None for anything else.
+    """
+    label = label.strip()
+    if label in _ID83_MEMBERS:
+        return label
+    old = _ID83_OLD_STYLE.match(label)
+    if old is None:
+        return None
+    kind, _, unit, size, count = old.groups()
+    unit = _ID83_UNITS[unit.lower()]
+    if (size == "1") != (unit in "CT"):
+        return None
+    candidate = f"{size.rstrip('+')}:{kind.capitalize()}:{unit}:{count.rstrip('+')}"
+    return candidate if candidate in _ID83_MEMBERS else None
+
+
+#: What each accepted label style is called in messages, by channel set.
+LABEL_STYLES = {
+    "SBS96": {"standard": "A[C>A]A", "arrow": "ACA>AAA", "pcawg": "PCAWG's C>A + ACA"},
+    "ID83": {"standard": "1:Del:C:0", "old": "DEL_C_1_0 (older SigProfiler/COSMIC downloads)"},
+}
+
+
+def label_style(name: str, labels: list[str]) -> str | None:
+    """The accepted label style most of ``labels`` are written in, for messages naming what
+    a table holds (``"DEL_C_1_0 (older SigProfiler/COSMIC downloads)"``); None for the
+    standard style or an unknown set."""
+    if name == "ID83":
+        old = sum(bool(_ID83_OLD_STYLE.match(label.strip())) for label in labels)
+        return LABEL_STYLES["ID83"]["old"] if old > len(labels) / 2 else None
+    if name == "SBS96":
+        arrow = sum(bool(_ARROW_STYLE.match(label.strip())) for label in labels)
+        pcawg = sum(":" in label for label in labels)
+        if max(arrow, pcawg) > len(labels) / 2:
+            return LABEL_STYLES["SBS96"]["arrow" if arrow >= pcawg else "pcawg"]
+    return None
+
+
 def detect_channel_set(labels: list[str]) -> tuple[str, list[str]] | None:
     """Recognise a full known channel set among ``labels`` in any supported label style.
 
@@ -330,12 +394,15 @@ def _standard_label(name: str, label: str) -> str | None:
     """``label`` in the standard form of channel set ``name``, or None if it is not a channel.
 
     SBS96 accepts every style of :func:`normalise_sbs96_label`; SBS288 accepts a strand prefix
-    (``T:``, ``U:``, ``N:``) followed by any of those styles; the other sets take their
-    standard labels (surrounding spaces ignored).
+    (``T:``, ``U:``, ``N:``) followed by any of those styles; ID83 every style of
+    :func:`normalise_id83_label`; the other sets take their standard labels (surrounding
+    spaces ignored).
     """
     label = label.strip()
     if name == "SBS96":
         return normalise_sbs96_label(label)
+    if name == "ID83":
+        return normalise_id83_label(label)
     if name == "SBS288" and label[:2] in ("T:", "U:", "N:"):
         sbs96 = normalise_sbs96_label(label[2:])
         return f"{label[:2]}{sbs96}" if sbs96 is not None else None

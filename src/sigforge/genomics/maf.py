@@ -1,9 +1,13 @@
-"""MAF (TCGA/GDC) reading into a :class:`~sigforge.genomics.variant_table.VariantTable`.
+"""MAF (TCGA/GDC, cBioPortal) reading into a :class:`~sigforge.genomics.variant_table.VariantTable`.
 
-One sample per ``Tumor_Sample_Barcode``; every row is one *variant read*. The ALT allele is
-``Tumor_Seq_Allele2``, or ``Tumor_Seq_Allele1`` where Allele2 equals the reference. ``-``
-alleles of indels become VCF-style alleles anchored on the preceding FASTA base
-(:func:`anchor_maf_indels`). A ``FILTER`` column, when present, is honoured like the VCF's.
+One sample per ``Tumor_Sample_Barcode``; every tumour allele that differs from the reference
+is one *variant read*. The ALT allele is ``Tumor_Seq_Allele2``, or ``Tumor_Seq_Allele1``
+where Allele2 equals the reference; a row whose two tumour alleles are two different
+non-reference alleles (vcf2maf's rendering of a ``1/2`` genotype) gives two variants, as a
+multi-allelic VCF record does (:func:`_second_alleles`). ``Tumor_Seq_Allele1`` is optional
+(cBioPortal's format leaves it out); a ``FILTER`` column, when present, is honoured like the
+VCF's. ``-`` alleles of indels become VCF-style alleles anchored on the preceding FASTA base
+(:func:`anchor_maf_indels`).
 
 A MAF is plain tab-separated UTF-8 text: every line is one row (a ``"`` is an ordinary
 character, so a lone quote in an annotation cannot join rows), gzip-compressed or not (told by
@@ -36,9 +40,12 @@ from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.variant_table import MAX_POSITION, VariantTable, input_stem
 from sigforge.io import InputError, check_regular_file
 
-#: MAF columns read; every one must be present.
+#: MAF columns read that must be present.
 MAF_COLUMNS = ("Tumor_Sample_Barcode", "Chromosome", "Start_Position", "End_Position",
-               "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2")
+               "Reference_Allele", "Tumor_Seq_Allele2")
+#: MAF columns read when present: cBioPortal's format makes ``Tumor_Seq_Allele1`` optional,
+#: and only some writers add ``FILTER``.
+MAF_OPTIONAL_COLUMNS = ("Tumor_Seq_Allele1", "FILTER")
 #: A MAF allele: IUPAC bases (non-ACGT ones are later skipped as ``ambiguous_base``) or ``-``.
 MAF_ALLELE = r"[ACGTNRYKMSWBDHV]+|-"
 #: The first two bytes of a gzip stream.
@@ -48,7 +55,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 def _check_unique_columns(path: Path, header: list[str], line: int) -> None:
     """Refuse a header naming a column the reader uses twice: which of the two holds the
     alleles (or the sample) would be a guess, and the wrong guess counts wrong mutations."""
-    repeated = sorted({c for c in MAF_COLUMNS if header.count(c) > 1})
+    repeated = sorted({c for c in MAF_COLUMNS + MAF_OPTIONAL_COLUMNS if header.count(c) > 1})
     if repeated:
         raise InputError(f"MAF {path}: line {line} (the header) names {', '.join(repeated)} "
                          "more than once; keep one column of each name (rename or remove the "
@@ -122,6 +129,12 @@ def _clean_cell(cell: str) -> str:
     return cell
 
 
+#: What a MAF's header must name, for messages.
+_NEEDED_COLUMNS = (f"A MAF needs a tab-separated header with the GDC columns "
+                   f"{', '.join(MAF_COLUMNS)} (and reads {' and '.join(MAF_OPTIONAL_COLUMNS)} "
+                   "when present).")
+
+
 def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[str], int]:
     """The header's column names (cleaned like the cells) and its line number.
 
@@ -133,6 +146,9 @@ def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[st
         if number == 1:
             _refuse_utf16(raw, path)
             raw = raw.removeprefix(codecs.BOM_UTF8)
+            if raw.startswith(b"##fileformat=VCF"):  # --maf names any file a MAF
+                raise InputError(f"MAF {path}: line 1 is '##fileformat=VCF...': the file is a "
+                                 f"VCF, not a MAF. Give it with --vcf {path}.")
         if raw.strip() and not raw.startswith(b"#"):
             text = _decode_line(raw, number, path, None)
             header = [_clean_cell(name) for name in text.split("\t")]
@@ -140,11 +156,9 @@ def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[st
             missing = [column for column in MAF_COLUMNS if column not in header]
             if missing:
                 raise InputError(f"MAF {path}: missing column(s) {', '.join(missing)} in the "
-                                 f"header (line {number}). A MAF needs a tab-separated header "
-                                 f"with the GDC columns {', '.join(MAF_COLUMNS)}.")
+                                 f"header (line {number}). {_NEEDED_COLUMNS}")
             return header, number
-    raise InputError(f"MAF {path}: the file is empty (no header line). A MAF needs a "
-                     f"tab-separated header with the GDC columns {', '.join(MAF_COLUMNS)}.")
+    raise InputError(f"MAF {path}: the file is empty (no header line). {_NEEDED_COLUMNS}")
 
 
 def _refuse_ragged_rows(path: Path, ragged: list[tuple[int, int, str]], width: int,
@@ -206,7 +220,7 @@ def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
         with _open_maf(path) as handle:
             lines = _numbered_lines(handle, path)
             header, header_line = _maf_header(lines, path)
-            used = [column for column in (*MAF_COLUMNS, "FILTER") if column in header]
+            used = [column for column in MAF_COLUMNS + MAF_OPTIONAL_COLUMNS if column in header]
             rows, numbers = _maf_rows(lines, header, header_line, used, path)
     except OSError as err:
         raise InputError(f"MAF {path}: cannot be read ({err}). Check that the file is readable "
@@ -286,12 +300,59 @@ def _refuse_blank(frame: pd.DataFrame, column: str, what: str, fix: str, path: P
                          f"{fix} or remove the row.")
 
 
+def _tumour_alleles(frame: pd.DataFrame, path: Path, lines: np.ndarray
+                    ) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """REF, the ALT of each row and which rows carry a second ALT (each checked to be bases).
+
+    The ALT is ``Tumor_Seq_Allele2``, or ``Tumor_Seq_Allele1`` where Allele2 equals REF. The
+    second ALT is ``Tumor_Seq_Allele1`` where it differs from REF and from Allele2 and Allele2
+    is not REF (see :func:`_second_alleles`); a blank Allele1 there means none. Without an
+    Allele1 column (cBioPortal's optional column) every ALT is Allele2.
+    """
+    ref = frame["Reference_Allele"].str.upper()
+    allele2 = frame["Tumor_Seq_Allele2"].str.upper()
+    if "Tumor_Seq_Allele1" not in frame.columns:
+        _check_maf_alleles(ref, allele2, np.full(len(ref), "Tumor_Seq_Allele2"), path, lines)
+        return ref, allele2, np.zeros(len(ref), dtype=bool)
+    allele1 = frame["Tumor_Seq_Allele1"].str.upper()
+    from_allele2 = (allele2 != ref).to_numpy(dtype=bool)
+    alt = allele2.where(from_allele2, allele1)
+    _check_maf_alleles(ref, alt, np.where(from_allele2, "Tumor_Seq_Allele2",
+                                          "Tumor_Seq_Allele1"), path, lines)
+    second = from_allele2 & ((allele1 != ref) & (allele1 != allele2)
+                             & (allele1 != "")).to_numpy(dtype=bool)
+    _check_maf_alleles(ref[second], allele1[second],
+                       np.full(int(second.sum()), "Tumor_Seq_Allele1"), path, lines[second])
+    return ref, alt, second
+
+
+def _second_alleles(alt: pd.Series, allele1: pd.Series | None, second: np.ndarray
+                    ) -> tuple[np.ndarray, list[str]]:
+    """The file row of every variant and its ALT, a row with a second ALT giving two.
+
+    A MAF row whose tumour alleles are two different non-reference alleles (vcf2maf writes
+    ``Tumor_Seq_Allele1`` so for a ``1/2`` genotype) holds two variants, as a multi-allelic
+    VCF record does: each is a variant read and ends up in one place of the log, so that
+    neither is dropped without a word. The Allele2 variant comes first, the Allele1 one right
+    after it.
+    """
+    rows = np.repeat(np.arange(len(alt)), 1 + second.astype(np.int64))
+    if allele1 is None or not second.any():
+        return rows, alt.tolist()
+    is_second = np.zeros(len(rows), dtype=bool)
+    is_second[np.cumsum(1 + second.astype(np.int64))[second] - 1] = True
+    alts = np.where(is_second, allele1.to_numpy(dtype=object)[rows],
+                    alt.to_numpy(dtype=object)[rows])
+    return rows, [str(a) for a in alts]
+
+
 def read_maf(path: str | Path) -> VariantTable:
     """Read a MAF into a :class:`VariantTable`, one sample per Tumor_Sample_Barcode.
 
     Alleles keep MAF conventions (``-`` for the empty side of an indel, ``Start_Position`` of
     the first affected base); :func:`anchor_maf_indels` turns them into VCF-style alleles.
-    Lower-case alleles are upper-cased.
+    Lower-case alleles are upper-cased. A row with two different non-reference tumour alleles
+    gives two variants (:func:`_second_alleles`).
 
     Raises
     ------
@@ -305,26 +366,48 @@ def read_maf(path: str | Path) -> VariantTable:
     frame, lines = _read_maf_frame(path)
     starts = _maf_positions(frame, path, lines)
     _check_maf_ends(frame, starts, path, lines)
-    ref = frame["Reference_Allele"].str.upper()
-    allele2 = frame["Tumor_Seq_Allele2"].str.upper()
-    allele1 = frame["Tumor_Seq_Allele1"].str.upper()
-    from_allele2 = (allele2 != ref).to_numpy(dtype=bool)
-    alt = allele2.where(from_allele2, allele1)
-    _check_maf_alleles(ref, alt, np.where(from_allele2, "Tumor_Seq_Allele2",
-                                          "Tumor_Seq_Allele1"), path, lines)
+    ref, alt, second = _tumour_alleles(frame, path, lines)
     _refuse_blank(frame, "Chromosome", "contig", "Fill in the chromosome", path, lines)
     _refuse_blank(frame, "Tumor_Sample_Barcode", "sample", "Fill in the barcode", path, lines)
     passed = np.ones(len(frame), dtype=bool)
     if "FILTER" in frame.columns:
         passed = frame["FILTER"].isin(["PASS", ".", ""]).to_numpy(dtype=bool)
+    rows, alts = _second_alleles(alt, frame["Tumor_Seq_Allele1"].str.upper()
+                                 if "Tumor_Seq_Allele1" in frame.columns else None, second)
     contig_codes, contig_names = pd.factorize(frame["Chromosome"], sort=False)
     sample_codes, samples = pd.factorize(frame["Tumor_Sample_Barcode"], sort=False)
+    sample_codes = sample_codes[rows]
     members = [np.flatnonzero(sample_codes == i) for i in range(len(samples))]
     return VariantTable(
         source=str(path), contig_names=[str(c) for c in contig_names],
-        contig=contig_codes.astype(np.int32), pos=starts, ref=ref.tolist(), alt=alt.tolist(),
-        passed=passed, line=lines, samples=[str(s) for s in samples], members=members,
+        contig=contig_codes[rows].astype(np.int32), pos=starts[rows],
+        ref=ref.to_numpy(dtype=object)[rows].tolist(), alt=alts, passed=passed[rows],
+        line=lines[rows], samples=[str(s) for s in samples], members=members,
         shared_rows=False)
+
+
+def maf_header_columns(path: str | Path) -> list[str]:
+    """The MAF columns (:data:`MAF_COLUMNS`) that the first header-like line of ``path``
+    names, read without trusting the file's name; empty when it names fewer than four of
+    them or cannot be read.
+
+    Lets a reader of another format say that the file it was given is a MAF (a cBioPortal
+    ``data_mutations.txt`` given as a VCF) instead of only that it is not what was expected.
+    """
+    try:
+        with _open_maf(Path(path)) as handle:
+            for _ in range(200):  # a '#version' line or a few comments above the header
+                raw = handle.readline(1 << 16)
+                if not raw:
+                    break
+                if raw.strip() and not raw.startswith(b"#"):
+                    names = {_clean_cell(name) for name in
+                             raw.decode("utf-8", "replace").rstrip("\r\n").split("\t")}
+                    found = [column for column in MAF_COLUMNS if column in names]
+                    return found if len(found) >= 4 else []
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+        return []
+    return []
 
 
 def choose_maf_samples(table: VariantTable, path: str | Path, vcf_sample: str | None,

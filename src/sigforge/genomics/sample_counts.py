@@ -28,6 +28,7 @@ from sigforge.genomics.classify import Classified
 from sigforge.genomics.contexts import CHANNEL_SETS, DBS_INDEX_TABLE, SBS_CONTEXTS
 from sigforge.genomics.sbs_variants import dbs_base_records, snv_records
 from sigforge.genomics.variant_table import VariantTable
+from sigforge.genomics.vcf_fields import in_trans
 
 #: SNVs closer than this (bp) to an adjacent pair keep the pair from being a DBS (SPMG's rule).
 DBS_ISOLATION_BP = 5
@@ -54,9 +55,14 @@ def _first_occurrences(rows: np.ndarray, table: VariantTable) -> np.ndarray:
     return first
 
 
-def _adjacent_snvs(rows: np.ndarray, table: VariantTable) -> tuple[np.ndarray, np.ndarray,
-                                                                       np.ndarray]:
-    """Among one sample's counted SNV rows: DBS first rows, their partners, and MNV rows."""
+def _adjacent_snvs(rows: np.ndarray, table: VariantTable, phase: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Among one sample's counted SNV rows: DBS first rows, their partners, and MNV rows.
+
+    ``phase`` (the sample's phase codes, :func:`~.vcf_fields.phase_codes`) parts SNVs on
+    consecutive positions that phased genotypes put on different haplotypes: not one
+    doublet (nor part of a run), though each still keeps a pair within 5 bp from being one.
+    """
     if len(rows) == 0:
         return rows, rows, rows
     order = np.lexsort((table.pos[rows], table.contig[rows]))
@@ -64,6 +70,8 @@ def _adjacent_snvs(rows: np.ndarray, table: VariantTable) -> tuple[np.ndarray, n
     pos, contig = table.pos[rows], table.contig[rows]
     gap = np.where(contig[1:] == contig[:-1], np.diff(pos), 0)
     adjacent = gap == 1
+    if phase is not None:
+        adjacent &= ~in_trans(phase[rows[:-1]], phase[rows[1:]])
     close = (gap >= 1) & (gap <= DBS_ISOLATION_BP)
     pad_adj = np.concatenate([[False], adjacent, [False]])
     pad_close = np.concatenate([[False], close, [False]])
@@ -116,6 +124,23 @@ def _placed_by_first_base(fates: _Fates, outside: np.ndarray, dbs_first: np.ndar
             mnv_rows[~np.isin(mnv_rows, outside)])
 
 
+#: Fates decided before genotype membership (a row so skipped is not ``not_in_sample``).
+_BEFORE_MEMBERSHIP = [REASON_CODE["filtered"], REASON_CODE["not_somatic"]]
+
+
+def _mark_filtered(fates: _Fates, table: VariantTable, index: int) -> None:
+    """Without ``all_filters``: rows whose FILTER failed, or whose genotype failed the
+    sample's FORMAT/FT, are ``filtered``; the rest of those the caller marks germline or
+    LOH (VarScan2's INFO/SS) are ``not_somatic``."""
+    rows = fates.rows
+    failed = ~table.passed[rows]
+    if table.sample_failed is not None:
+        failed |= table.sample_failed[index][rows]
+    fates.codes[failed] = REASON_CODE["filtered"]
+    if table.not_somatic is not None:
+        fates.codes[table.not_somatic[rows] & ~failed] = REASON_CODE["not_somatic"]
+
+
 class _Fates:
     """The fate codes of one sample's rows (sorted table row indices), set by row index."""
 
@@ -145,13 +170,13 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     fates = _Fates(rows, verdicts.fate[rows].copy())
     result.variants_read = len(rows)
     if not options.all_filters:
-        fates.codes[~table.passed[rows]] = REASON_CODE["filtered"]
+        _mark_filtered(fates, table, index)
     if table.shared_rows and table.members is not None:
         carried = np.zeros(len(table), dtype=bool)
         carried[table.rows_of(index)] = True
-        not_carried = ~carried & (fates.codes != REASON_CODE["filtered"])
+        not_carried = ~carried & ~np.isin(fates.codes, _BEFORE_MEMBERSHIP)
         fates.codes[not_carried] = REASON_CODE["not_in_sample"]
-    outside = np.isin(fates.codes, [REASON_CODE["filtered"], REASON_CODE["not_in_sample"]])
+    outside = np.isin(fates.codes, [*_BEFORE_MEMBERSHIP, REASON_CODE["not_in_sample"]])
     result.checked = int((verdicts.checked[rows] & ~outside).sum())
     result.located = int((verdicts.located[rows] & ~outside).sum())
     counted = fates.with_code(COUNTED)
@@ -163,7 +188,9 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     outside = fates.with_code(REASON_CODE["outside_regions"])
     outside = outside[verdicts.kind[outside] == KIND_SNV]
     outside = outside[_first_occurrences(outside, table)]
-    dbs_first, dbs_second, mnv_rows = _adjacent_snvs(np.concatenate([snvs, outside]), table)
+    dbs_first, dbs_second, mnv_rows = _adjacent_snvs(
+        np.concatenate([snvs, outside]), table,
+        table.phase[index] if table.phase is not None else None)
     dbs_first, dbs_second, mnv_rows = _placed_by_first_base(fates, outside, dbs_first,
                                                             dbs_second, mnv_rows)
     fates.set(mnv_rows, "mnv")

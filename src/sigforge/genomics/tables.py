@@ -15,7 +15,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sigforge.genomics.contexts import CHANNEL_SETS, ChannelSetMatch, closest_channel_set
+from sigforge.genomics.contexts import (
+    CHANNEL_SETS,
+    ChannelSetMatch,
+    closest_channel_set,
+    label_style,
+)
+from sigforge.genomics.other_channel_sets import other_matrix_name, other_matrix_problem
 from sigforge.io import InputError, Matrix, read_matrix, row_location
 
 
@@ -32,6 +38,8 @@ def _channel_set_error(match: ChannelSetMatch, labels: list[str], path: Path) ->
     generic matrix) into a one-line fix.
     """
     name, total = match.name, len(labels)
+    style = label_style(name, labels)
+    written = f" (written in the {style} style)" if style else ""
     problems = []
     if match.missing:
         problems.append(f"{len(match.missing)} {name} channel(s) missing "
@@ -47,7 +55,8 @@ def _channel_set_error(match: ChannelSetMatch, labels: list[str], path: Path) ->
                             [f"'{labels[i]}' = {match.standard[i]} on {row_location(path, i)}"
                              for i in match.repeated]) + ")")
     return ChannelSetError(
-        f"{path}: {total - len(match.extra)} of the {total} row labels are {name} channels, so "
+        f"{path}: {total - len(match.extra)} of the {total} row labels are {name} channels"
+        f"{written}, so "
         f"the table is read as an {name} table, but expected all {len(CHANNEL_SETS[name])} "
         f"channels exactly once: {'; '.join(problems)}.",
         f"Give every {name} channel one row (0 where nothing was counted) and remove or "
@@ -84,6 +93,13 @@ class MutationChannelSets:
             The labels are mostly one channel set but not exactly all of it.
         """
         match = closest_channel_set(labels)
+        if match is not None and match.complete:
+            return match.name, list(match.standard), list(CHANNEL_SETS[match.name])
+        other = other_matrix_name(labels)
+        if other is not None:
+            problem, instead = other_matrix_problem(other)
+            raise ChannelSetError(f"{path}: {problem}", instead, "to factor the rows as they "
+                                  "are, take the table as a generic matrix (--generic).")
         if match is None:
             return None
         if not match.complete:

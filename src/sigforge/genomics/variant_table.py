@@ -48,6 +48,15 @@ class VariantTable:
     shared_rows : bool
         True for VCFs (every record is read for every sample column); False for MAFs (each
         row is read for its own sample only).
+    sample_failed : list of ndarray or None
+        Per sample, whether each row's genotype failed its per-sample filter (FORMAT/FT
+        neither PASS nor missing); None when the file has no FT (see :mod:`.vcf_fields`).
+    not_somatic : ndarray or None
+        Per row, whether the caller marks the record germline, LOH or reference (VarScan2's
+        INFO/SS other than 2); None when the file declares no such field.
+    phase : list of ndarray or None
+        Per sample, each row's phase code (:func:`~.vcf_fields.phase_codes`: 0 unphased or
+        not carried); None when no genotype of the file is phased.
     """
 
     source: str
@@ -62,6 +71,9 @@ class VariantTable:
     members: list[np.ndarray] | None = None
     declared_lengths: dict[str, int] = field(default_factory=dict)
     shared_rows: bool = True
+    sample_failed: list[np.ndarray] | None = None
+    not_somatic: np.ndarray | None = None
+    phase: list[np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.ref)

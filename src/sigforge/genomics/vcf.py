@@ -65,6 +65,7 @@ from sigforge.genomics.vcf_checks import (
     htslib_said,
     pass_on,
 )
+from sigforge.genomics.vcf_fields import FieldReader, phase_codes
 from sigforge.genomics.vcf_records import (
     Flat,
     check_alleles,
@@ -75,6 +76,7 @@ from sigforge.genomics.vcf_records import (
     record_refs,
     upper_alleles,
 )
+from sigforge.genomics.vcf_samples import columns_taking_all, pick_tumour
 from sigforge.io import InputError, check_regular_file
 
 
@@ -223,12 +225,14 @@ class _Records(NamedTuple):
     alleles: list[tuple[str, ...]]  # REF then the ALTs; (REF,) for ALT '.'
     passed: list[bool]
     genotypes: list[list[tuple]]
+    phased: list[list[bool]]  # per genotype column, whether each record's call is phased
 
 
 def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int] | None,
-                  layout: HeaderLayout) -> _Records:
+                  layout: HeaderLayout, fields: FieldReader | None = None) -> _Records:
     """One pysam pass: contig ids, positions, allele tuples (REF, ALTs), FILTER verdicts,
-    genotypes.
+    genotypes and their phase, and the ``fields`` the header declares (FT, PS, SS:
+    :mod:`.vcf_fields`; None for the usual file, which declares none).
 
     Genotypes come back per column (a list of allele-index tuples per sample column index in
     ``genotype_columns``); sample access by index is the cheapest pysam offers. A call pysam
@@ -239,14 +243,16 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
     (:func:`~sigforge.genomics.vcf_checks.diagnose_record`), and passed on after a complete
     read.
     """
-    out = _Records([], [], [], [], [[] for _ in genotype_columns or ()])
+    out = _Records([], [], [], [], [[] for _ in genotype_columns or ()],
+                   [[] for _ in genotype_columns or ()])
     add_rid, add_pos, add_alleles, add_pass = (
         out.rids.append, out.positions.append, out.alleles.append, out.passed.append)
     read_calls = genotype_columns is not None
     columns = genotype_columns or []
-    adders = [(column, store.append)
-              for column, store in zip(columns, out.genotypes, strict=True)]
-    single, add_single = adders[0] if len(adders) == 1 else (None, None)
+    adders = [(column, store.append, phase.append)
+              for column, store, phase in zip(columns, out.genotypes, out.phased, strict=True)]
+    single, add_single, add_phase = adders[0] if len(adders) == 1 else (None, None, None)
+    add_fields = fields.add if fields is not None else None
     done = 0
     said: list[str] = []
     try:
@@ -263,19 +269,25 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
                 # the GT tuple, () when the record's FORMAT has no GT; cheaper than ['GT'],
                 # which raises KeyError then. IndexError: a record without sample columns.
                 if single is not None:
-                    call = record.samples[single].allele_indices
+                    sample = record.samples[single]
+                    call = sample.allele_indices
                     add_single(call)
+                    add_phase(sample.phased)  # measured: no cost beside allele_indices
                     if not call or None in call:
                         check_genotypes(record, columns, path, layout.lines + done + 1)
                 elif read_calls:
                     calls = record.samples
                     suspect = False
-                    for column, add_call in adders:
-                        call = calls[column].allele_indices
+                    for column, add_call, add_phased in adders:
+                        sample = calls[column]
+                        call = sample.allele_indices
                         add_call(call)
+                        add_phased(sample.phased)
                         suspect = suspect or not call or None in call
                     if suspect:
                         check_genotypes(record, columns, path, layout.lines + done + 1)
+                if add_fields is not None:
+                    add_fields(record)
                 done += 1
     except (OSError, ValueError, IndexError) as err:
         if isinstance(err, InputError):
@@ -334,12 +346,18 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
     with _reading(path) as vcf:
         columns = _sample_columns(vcf, path)
         layout = _file_header(path, vcf)
+        named = vcf_sample is not None
+        if vcf_sample is None and not sample_from_filename:
+            vcf_sample = pick_tumour(vcf.header, columns, path)
         samples, genotype_columns = _choose_samples(
             path, columns, vcf_sample, sample_from_filename,
             "GT" in vcf.header.formats or "GT" in layout.first_format)
         declared = header_contig_lengths(vcf)
+        fields = FieldReader.for_header(vcf.header, [] if sample_from_filename or not columns
+                                        else [columns.index(name) for name in samples])
         scanned = _scan_records(vcf, path, None if genotype_columns is None else
-                                [columns.index(name) for name in genotype_columns], layout)
+                                [columns.index(name) for name in genotype_columns], layout,
+                                fields)
         contig_names = _contig_names(vcf, path)
     check_columns(path, layout, columns)
     refs = record_refs(path, scanned.alleles, layout.lines)
@@ -347,11 +365,39 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
     check_contigs(path, contig_names, scanned.rids, layout.lines)
     flat = flatten(refs, scanned.alleles)
     check_alleles(path, refs, scanned.alleles, layout.lines, flat)
+    genotypes = scanned.genotypes if genotype_columns else None
+    take_all = columns_taking_all(path, samples, genotypes, named or vcf_sample is not None)
     table = _split_alleles(str(path), contig_names, scanned.rids, scanned.positions, flat,
-                           scanned.passed, layout.lines, samples,
-                           scanned.genotypes if genotype_columns else None)
+                           scanned.passed, layout.lines, samples, genotypes, take_all)
     table.declared_lengths = declared
+    if fields is not None:
+        table.sample_failed = fields.sample_failed(flat.record_index, path, samples)
+        table.not_somatic = fields.somatic_flags(flat.record_index, path)
+    if genotypes is not None:
+        table.phase = _phases(scanned, fields, flat, take_all)
     return table
+
+
+def _allele_numbers(n_alts: np.ndarray) -> np.ndarray:
+    """Per row, the number of its ALT allele in its record (1 for the first ALT)."""
+    offsets = np.cumsum(n_alts) - n_alts
+    return np.arange(int(n_alts.sum())) - np.repeat(offsets, n_alts) + 1
+
+
+def _phases(scanned: _Records, fields: FieldReader | None, flat: Flat,
+            take_all: list[bool]) -> list[np.ndarray] | None:
+    """Per sample, the phase codes of its rows (:func:`~.vcf_fields.phase_codes`); None when
+    no sample has a phased genotype. A column taking every record has none."""
+    numbers = _allele_numbers(flat.n_alts)
+    codes = [None if everything else
+             phase_codes(calls, phased, fields.sets_of(place) if fields else None,
+                         flat.record_index, numbers)
+             for place, (calls, phased, everything) in enumerate(
+                 zip(scanned.genotypes, scanned.phased, take_all, strict=True))]
+    if all(code is None for code in codes):
+        return None
+    empty = np.zeros(len(flat.record_index), dtype=np.int64)
+    return [empty if code is None else code for code in codes]
 
 
 def _carriers(calls: list[tuple], record_index: np.ndarray, allele_number: np.ndarray,
@@ -370,20 +416,25 @@ def _carriers(calls: list[tuple], record_index: np.ndarray, allele_number: np.nd
 
 def _split_alleles(source: str, contig_names: list[str], rids: list[int], positions: list[int],
                    flat: Flat, passed: list[bool], header_lines: int, samples: list[str],
-                   genotypes: list[list[tuple]] | None) -> VariantTable:
+                   genotypes: list[list[tuple]] | None,
+                   take_all: list[bool] | None = None) -> VariantTable:
     """The table of the flattened records (one row per ALT allele). A record without ALT
     (``.``, a reference call) is read for every sample whatever its genotype, which the
-    catalog logs as ``symbolic``: it was read, so it must be accounted for."""
-    n_alts, no_alt, record_index = flat.n_alts, flat.no_alt, flat.record_index
+    catalog logs as ``symbolic``: it was read, so it must be accounted for. A sample of
+    ``take_all`` (its column has no called genotype: :mod:`.vcf_samples`) carries every
+    row."""
+    no_alt, record_index = flat.no_alt, flat.record_index
     flat_alts = upper_alleles(flat.alt_text, len(record_index))
     ref_upper = upper_alleles(flat.ref_text, len(record_index))
     members = None
     if genotypes is not None:
-        offsets = np.cumsum(n_alts) - n_alts
-        allele_number = np.arange(len(record_index)) - np.repeat(offsets, n_alts) + 1
-        members = [_carriers(calls, record_index, allele_number,
+        allele_number = _allele_numbers(flat.n_alts)
+        every = np.arange(len(record_index), dtype=np.int64)
+        members = [every if everything else
+                   _carriers(calls, record_index, allele_number,
                              no_alt if no_alt.any() else None)
-                   for calls in genotypes]
+                   for calls, everything in zip(genotypes, take_all or [False] * len(genotypes),
+                                                strict=True)]
     return VariantTable(
         source=source, contig_names=contig_names,
         contig=np.asarray(rids, dtype=np.int32)[record_index],

@@ -39,7 +39,9 @@ def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
 
 
 def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sheet") -> None:
-    """Fail with one message listing the reference and every VCF that does not exist."""
+    """Fail with one message listing the reference and every VCF that does not exist; then
+    with one naming every row whose file needs the sheet's fix (a multi-sample VCF without
+    vcf_sample, a vcf_sample the VCF lacks, a MAF named as a VCF: check_sheet_rows)."""
     problems = []
     if not Path(reference).is_file():
         what = " is a folder, not a file" if Path(reference).is_dir() else ""
@@ -57,6 +59,10 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
                                             if len(problems) > 10 else "")
         raise InputError(f"input files not found (relative paths are taken from "
                          f"{Path.cwd()}): {listed}. Fix the paths or add the files.")
+    # The rows' sample columns: a multi-sample VCF without vcf_sample would fail in its job.
+    from sigforge.genomics.sheet_inputs import check_sheet_rows
+
+    check_sheet_rows(samples, sheet)
 
 
 def matrix_settings(config: Mapping[str, Any]) -> dict[str, Any]:

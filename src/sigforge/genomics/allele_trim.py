@@ -1,0 +1,88 @@
+"""Minimal representation of REF/ALT pairs: trimming the bases the two alleles share.
+
+Some callers write a variant with flanking reference bases in both alleles: freebayes pads
+an SNV into a haplotype (``POS 264 CCT>CAT`` for ``POS 265 C>A``), writes a deletion with
+bases after it (``CTAA>CAA``), and Mutect2 with ``--max-mnp-distance`` may do the same.
+Classified as written, such a record is an ``mnv`` or ``complex`` and never counted. Trimmed
+as ``bcftools norm`` and ``vt normalize`` trim (the shared suffix first, then the shared
+prefix, each while both alleles keep at least one base), it is the SNV, doublet or anchored
+indel it stands for, at its true position. An allele already minimal (every SNV, doublet,
+MNV whose ends both change, and VCF-anchored indel) is left as it is, so the catalogs of
+ordinary VCFs do not change; no left-alignment is done (that needs the FASTA).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from sigforge.genomics.variant_table import VariantTable
+
+#: First characters of ALTs that are no sequence: symbolic, breakend, '*', missing.
+_NOT_SEQUENCE = "<.*[]"
+
+
+class Trimmed(NamedTuple):
+    """What :func:`trim_shared_bases` changed: how many alleles, and the first one as
+    ``'chr1:264 CCT>CAT -> chr1:265 C>A'`` for the message (empty when none)."""
+
+    count: int
+    example: str
+
+
+def minimal_alleles(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
+    """``(pos, ref, alt)`` with the bases both alleles share trimmed: the common suffix,
+    then the common prefix, each while both alleles keep more than one base (so that an
+    indel keeps its anchor base, as VCF writes it)."""
+    end = 0
+    while (end < min(len(ref), len(alt)) - 1
+           and ref[len(ref) - 1 - end] == alt[len(alt) - 1 - end]):
+        end += 1
+    if end:
+        ref, alt = ref[:len(ref) - end], alt[:len(alt) - end]
+    start = 0
+    while start < min(len(ref), len(alt)) - 1 and ref[start] == alt[start]:
+        start += 1
+    return pos + start, ref[start:], alt[start:]
+
+
+def _trimmable(ref: str, alt: str) -> bool:
+    """Whether a pair of alleles of two bases or more may share flanking bases: both are
+    sequence (no symbolic ALT, breakend, '*', '.' or MAF '-'), they differ, and their first
+    or last bases agree."""
+    if alt[0] in _NOT_SEQUENCE or "[" in alt or "]" in alt or alt.endswith("."):
+        return False
+    if ref == alt or "-" in (ref, alt):
+        return False
+    return ref[0] == alt[0] or ref[-1] == alt[-1]
+
+
+def trim_shared_bases(table: VariantTable) -> Trimmed:
+    """Trim every allele of ``table`` to its minimal representation, in place (see the
+    module docstring); returns how many alleles changed, with an example.
+
+    Only pairs of which both alleles are two bases or longer can change (an allele of one
+    base is an SNV or an anchored indel already), so an ordinary file is looked at in one
+    vectorised length test.
+    """
+    n = len(table)
+    if not n:
+        return Trimmed(0, "")
+    ref_len = np.fromiter(map(len, table.ref), dtype=np.int64, count=n)
+    alt_len = np.fromiter(map(len, table.alt), dtype=np.int64, count=n)
+    count, example = 0, ""
+    for row in np.flatnonzero((ref_len > 1) & (alt_len > 1)).tolist():
+        ref, alt = table.ref[row], table.alt[row]
+        if not _trimmable(ref, alt):
+            continue
+        pos, new_ref, new_alt = minimal_alleles(int(table.pos[row]), ref, alt)
+        if (new_ref, new_alt) == (ref, alt):
+            continue
+        if not example:
+            contig = table.contig_names[int(table.contig[row])]
+            example = (f"{contig}:{table.pos[row]} {ref}>{alt} -> {contig}:{pos} "
+                       f"{new_ref}>{new_alt}")
+        table.pos[row], table.ref[row], table.alt[row] = pos, new_ref, new_alt
+        count += 1
+    return Trimmed(count, example)

@@ -1,0 +1,83 @@
+"""What a samples sheet row must say about its variant file, found before any job runs.
+
+The workflow counts each row with ``sigforge catalog --vcf FILE --sample-name ID
+[--vcf-sample COLUMN]``. A VCF with several sample columns and no ``vcf_sample`` (one whose
+header does not name the tumour, :func:`~sigforge.genomics.vcf_samples.tumour_column`), a
+``vcf_sample`` the VCF lacks, or a MAF under a name that is not a MAF's would each fail in
+the row's job, with command-line advice a sheet user cannot follow; :func:`row_problem`
+names the sheet's fix instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sigforge.genomics.maf import maf_header_columns
+from sigforge.genomics.variant_table import MAF_SUFFIXES, is_maf
+from sigforge.genomics.vcf import open_vcf
+from sigforge.genomics.vcf_samples import tumour_column
+from sigforge.io import InputError
+
+
+def _vcf_columns(path: Path) -> tuple[list[str], object] | None:
+    """The sample columns and header of a VCF, None when it cannot be read (the row's job
+    then says why, naming the file and the line)."""
+    try:
+        vcf = open_vcf(path)
+    except InputError:
+        return None
+    try:
+        return list(vcf.header.samples), vcf.header
+    except UnicodeDecodeError:
+        return None
+    finally:
+        vcf.close()
+
+
+def row_problem(vcf: str, vcf_sample: str) -> str | None:
+    """What the sheet row of ``vcf`` (``vcf_sample`` '' when the row has none) must fix,
+    as the end of a sentence naming the row, or None."""
+    path = Path(vcf)
+    if is_maf(path) or not path.is_file():
+        return None
+    if maf_header_columns(path):
+        return (f"is a MAF (its header names the MAF columns) but its name does not end in "
+                f"{', '.join(MAF_SUFFIXES)}, so it would be read as a VCF. Rename the file "
+                f"(e.g. to {path.stem}.maf) and write that name in the sheet's vcf column")
+    found = _vcf_columns(path)
+    if found is None:
+        return None
+    columns, header = found
+    if vcf_sample:
+        if vcf_sample in columns:
+            return None
+        return (f"has no sample column '{vcf_sample}' (its columns: "
+                f"{', '.join(columns[:10]) or 'none'}). Write one of them in the row's "
+                "vcf_sample column, or leave the cell empty for a VCF without sample columns")
+    if len(columns) > 1 and tumour_column(header, columns) is None:
+        return (f"holds {len(columns)} sample columns ({', '.join(columns[:10])}) and its "
+                "header does not say which is the tumour, while each sheet row is one sample. "
+                "Write the column to count in the row's vcf_sample column (add the column to "
+                "the sheet if it has none)")
+    return None
+
+
+def check_sheet_rows(samples: pd.DataFrame, sheet: str = "samples sheet") -> None:
+    """Fail with one message naming every row of the sheet (``sample_id``, ``vcf``, optional
+    ``vcf_sample`` and ``sheet_line``) whose variant file needs the sheet's fix
+    (:func:`row_problem`)."""
+    columns = samples["vcf_sample"] if "vcf_sample" in samples else [""] * len(samples)
+    lines = samples["sheet_line"] if "sheet_line" in samples else [None] * len(samples)
+    problems = []
+    for name, vcf, column, line in zip(samples["sample_id"], samples["vcf"], columns, lines,
+                                       strict=True):
+        problem = row_problem(str(vcf), "" if pd.isna(column) else str(column))
+        if problem:
+            where = f"{sheet}, line {line}" if line is not None else sheet
+            problems.append(f"sample '{name}' ({where}): its file '{vcf}' {problem}")
+    if problems:
+        listed = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more"
+                                            if len(problems) > 10 else "")
+        raise InputError(f"{listed}.")
