@@ -89,7 +89,10 @@ def _open_streamed(path: Path) -> pysam.VariantFile:
     close at once.
     """
     with open(path, "rb") as handle:
-        return pysam.VariantFile(handle)
+        try:
+            return pysam.VariantFile(handle)
+        except TypeError as err:  # pysam 0.24.1 formats its OSError with the stream as a name
+            raise OSError("htslib could not read the decompressed stream as VCF/BCF") from err
 
 
 def open_vcf(path: str | Path) -> pysam.VariantFile:

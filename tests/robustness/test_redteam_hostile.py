@@ -1,0 +1,53 @@
+"""Hostile inputs of the fourth red-team sweep: files meant to exhaust memory or confuse file
+handling (compressed payloads that are no VCF, ...). Each asserts exit 2, a message naming
+the file and the fix, no traceback, and nothing written."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import random
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.robustness._harness import assert_clear_error, assert_nothing_written, run_cli
+
+HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+
+
+def _tarball(path: Path) -> None:
+    """A .vcf.gz that is `tar czf` of a VCF (a tarball, not a gzip-compressed VCF)."""
+    data = HEADER.encode()
+    with tarfile.open(path, "w:gz") as tar:
+        member = tarfile.TarInfo("s1.vcf")
+        member.size = len(data)
+        tar.addfile(member, io.BytesIO(data))
+
+
+def _zeros(path: Path) -> None:
+    path.write_bytes(gzip.compress(bytes(4096)))
+
+
+def _random(path: Path) -> None:
+    rng = random.Random(1)
+    path.write_bytes(gzip.compress(bytes(rng.getrandbits(8) for _ in range(5000))))
+
+
+@pytest.mark.parametrize("build", [_tarball, _zeros, _random], ids=["tarball", "zeros", "random"])
+def test_gzip_files_holding_no_vcf_are_named(
+        build: Callable[[Path], None], tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Plain gzip of binary data (a tarball named .vcf.gz, NULs, random bytes) was an internal
+    error: pysam formats its OSError with the stream object as a file name (TypeError)."""
+    fasta = make_fasta({"chr1": "ACGTACGTACGTACGTACGT"})
+    vcf = tmp_path / "in.vcf.gz"
+    build(vcf)
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                      "--out", str(out), case=f"hostile: gzip payload {build.__name__}")
+    assert_clear_error(outcome, str(vcf), "not a VCF")
+    assert "internal error" not in outcome.err
+    assert_nothing_written(out)
