@@ -53,3 +53,42 @@ def test_a_dotted_key_in_a_config_file_is_refused_with_the_nested_form(tmp_path:
     assert "key 'extract.replicates' is one key whose name holds a dot" in run.stdout
     assert "'extract: {replicates: 8}' in the config file" in run.stdout
     assert "Traceback" not in run.stdout
+
+
+def test_a_yaml_alias_bomb_or_deep_nesting_is_refused_at_once() -> None:
+    """A billion-laughs config (10^9 values once aliases are expanded) made the schema's error
+    message print the value whole: 6 GB and no end. It is measured without expanding it."""
+    from sigforge.io import InputError
+    from sigforge.workflow.config_keys import check_config_size, config_size
+
+    layer: object = ["SBS1"] * 10
+    for _ in range(9):
+        layer = [layer] * 10
+    bomb = {"x_unknown": layer, "refit": {"bootstrap": 10}}
+    with pytest.raises(InputError, match="more than 100,000 values once its YAML anchors"):
+        check_config_size(bomb, "config (bomb.yaml)")
+    deep: dict = {}
+    node = deep
+    for _ in range(100_000):
+        node["a"] = {}
+        node = node["a"]
+    with pytest.raises(InputError, match="nested more than 32 levels"):
+        check_config_size({"x": deep}, "config (deep.yaml)")
+    shipped = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    values, depth = config_size(shipped)
+    assert values < 500 and depth <= 5
+    check_config_size(shipped, "config/config.yaml")
+
+
+def test_an_alias_bomb_config_stops_the_dry_run_with_one_message(tmp_path: Path) -> None:
+    """The whole path: snakemake -n with the bomb as --configfile ends in seconds."""
+    lines = ["a0: &a0 [SBS1, SBS2, SBS3, SBS5, SBS13, SBS17a, SBS18, SBS40, SBS7a, SBS4]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    config = tmp_path / "bomb.yaml"
+    config.write_text("x_unknown:\n" + "".join(f"  {line}\n" for line in lines))
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run = subprocess.run([str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "-n",
+                          "--cores", "1", "--configfile", str(config)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode != 0
+    assert "more than 100,000 values" in run.stderr + run.stdout

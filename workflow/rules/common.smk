@@ -55,6 +55,8 @@ CONFIG_SCHEMA_PATH = workflow.current_basedir.join(CONFIG_SCHEMA).get_path_or_ur
     secret_free=False)
 with open(CONFIG_SCHEMA_PATH) as schema_file:
     SCHEMA = yaml.safe_load(schema_file)  # read once: the checks below walk it
+# A YAML alias bomb or a pasted table: refused before anything walks or prints the config.
+checked(config_keys.check_config_size, config, SOURCE)
 # A nested --config 'extract={replicates: 8}' arrives as text ('8'): typed as a file types it.
 config_numbers.typed_overrides(config, OVERRIDES, SCHEMA)
 # A key written with a dot ('extract.replicates: 8') is one unknown key: name the nested form.

@@ -57,3 +57,52 @@ def check_dotted_keys(config: Mapping[str, Any], schema: Mapping[str, Any],
             f"--config never split a key on its dots, so it does not set {'.'.join(parts)}. "
             f"Write it nested: '{top}: {{{inner}}}' in the config file, or "
             f"--config '{top}={{{inner}}}' on the command line.")
+
+
+#: Most values a config may hold once YAML's aliases are expanded, and its deepest nesting: a
+#: sigforge config holds a few dozen settings, a few levels deep. Beyond these a config is a
+#: YAML alias bomb or a pasted table, and the schema's message (which prints the offending
+#: value whole) would take the machine's memory.
+MAX_CONFIG_VALUES = 100_000
+MAX_CONFIG_DEPTH = 32
+
+
+def config_size(config: Any, limit: int = MAX_CONFIG_VALUES) -> tuple[int, int]:
+    """(values, depth) of a parsed config as it reads once aliases are expanded, counted
+    without expanding them (a node shared by aliases is sized once) and without recursion (a
+    config nested thousands of levels deep is measured too); the count stops above ``limit``.
+    """
+    sizes: dict[int, int] = {}
+    depth = 0
+    stack: list[tuple[Any, int, bool]] = [(config, 1, False)]
+    while stack:
+        node, level, done = stack.pop()
+        depth = max(depth, level)
+        children = (list(node.values()) if isinstance(node, Mapping)
+                    else list(node) if isinstance(node, list) else [])
+        if id(node) in sizes:
+            continue
+        if not done and children:
+            stack.append((node, level, True))
+            stack.extend((child, level + 1, False) for child in children
+                         if id(child) not in sizes)
+            if depth > MAX_CONFIG_DEPTH:
+                return 0, depth
+            continue
+        sizes[id(node)] = min(limit + 1, 1 + sum(sizes.get(id(child), 1) for child in children))
+    return sizes.get(id(config), 1), depth
+
+
+def check_config_size(config: Mapping[str, Any], source: str) -> None:
+    """InputError when the config holds more than :data:`MAX_CONFIG_VALUES` values once its
+    aliases are expanded, or nests deeper than :data:`MAX_CONFIG_DEPTH` levels."""
+    values, depth = config_size(config)
+    if depth > MAX_CONFIG_DEPTH:
+        raise InputError(f"{source}: nested more than {MAX_CONFIG_DEPTH} levels deep; a sigforge "
+                         "config is a few levels deep (sections, then settings). Check the "
+                         "file's indentation and brackets.")
+    if values > MAX_CONFIG_VALUES:
+        raise InputError(f"{source}: holds more than {MAX_CONFIG_VALUES:,} values once its YAML "
+                         "anchors and aliases (&name, *name) are expanded; a sigforge config "
+                         "holds a few dozen settings. Check for a repeated alias or a table "
+                         "pasted into a setting.")
