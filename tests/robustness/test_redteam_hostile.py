@@ -51,3 +51,22 @@ def test_gzip_files_holding_no_vcf_are_named(
     assert_clear_error(outcome, str(vcf), "not a VCF")
     assert "internal error" not in outcome.err
     assert_nothing_written(out)
+
+
+def test_sheet_paths_the_system_cannot_look_up_are_named(tmp_path: Path) -> None:
+    """A VCF or reference path with a 300-character folder name (over the file system's 255)
+    made the parse-time check raise OSError 'File name too long' (a Snakemake traceback)."""
+    import pandas as pd
+
+    from sigforge.io import InputError
+    from sigforge.workflow.checks import check_inputs
+
+    long_vcf = str(tmp_path / ("d" * 300) / "s1.vcf")
+    long_ref = str(tmp_path / ("r" * 300) / "genome.fa")
+    samples = pd.DataFrame({"sample_id": ["S1"], "vcf": [long_vcf], "sheet_line": [2]})
+    with pytest.raises(InputError) as err:
+        check_inputs(long_ref, samples, "samples sheet sheet.tsv")
+    message = str(err.value)
+    assert "cannot be looked up (File name too long)" in message
+    assert "samples sheet sheet.tsv, line 2" in message and "reference FASTA" in message
+    assert "d" * 150 not in message  # the path is shown cut, not whole

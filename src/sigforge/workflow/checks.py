@@ -16,6 +16,7 @@ import pandas as pd
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
 from sigforge.workflow.config_numbers import whole_number_fix
+from sigforge.workflow.paths import clipped, not_a_file
 
 
 def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
@@ -43,16 +44,16 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
     with one naming every row whose file needs the sheet's fix (a multi-sample VCF without
     vcf_sample, a vcf_sample the VCF lacks, a MAF named as a VCF: check_sheet_rows)."""
     problems = []
-    if not Path(reference).is_file():
-        what = " is a folder, not a file" if Path(reference).is_dir() else ""
-        problems.append(f"reference FASTA '{reference}' (config key 'reference'){what}"
+    what = not_a_file(reference)
+    if what is not None:
+        problems.append(f"reference FASTA '{clipped(reference)}' (config key 'reference'){what}"
                         f"{expansion_fix(reference)}")
     lines = samples["sheet_line"] if "sheet_line" in samples else [None] * len(samples)
     for name, vcf, line in zip(samples["sample_id"], samples["vcf"], lines, strict=True):
-        if not Path(vcf).is_file():
+        what = not_a_file(vcf)
+        if what is not None:
             where = f"{sheet}, line {line}" if line is not None else sheet
-            what = " is a folder, not a file" if Path(vcf).is_dir() else ""
-            problems.append(f"VCF '{vcf}' of sample '{name}' ({where}){what}"
+            problems.append(f"VCF '{clipped(vcf)}' of sample '{name}' ({where}){what}"
                             f"{expansion_fix(vcf)}")
     if problems:
         listed = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more"
@@ -416,11 +417,11 @@ def config_source(files: Sequence[Any], command_line: bool = False) -> str:
     """'config (FILE, ..., --config)': the files the configuration was read from, and
     ``--config`` when values were given on the command line (``command_line``), for
     messages."""
-    names = [_shown(f) for f in files] or ["config/config.yaml"]
+    names = [shown_path(f) for f in files] or ["config/config.yaml"]
     return f"config ({', '.join([*names, '--config'] if command_line else names)})"
 
 
-def _shown(path: Any) -> str:
+def shown_path(path: Any) -> str:
     """A config file's path as messages show it: relative to the run directory when below it
     (Snakemake keeps --configfile paths absolute)."""
     text = str(path)
