@@ -6,6 +6,7 @@ Kept apart from :mod:`sigforge.io` so that the text-table reader
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -26,3 +27,18 @@ def check_regular_file(path: Path, label: str) -> None:
         raise InputError(f"{label}: is not a regular file (a device, named pipe or socket, "
                          "which may never end or may block waiting for a writer). Save the "
                          "data to a file and give that file.")
+
+
+def not_found(path: str | os.PathLike[str]) -> str:
+    """Why an input ``path`` cannot be opened, for '<label>: <this>': 'file not found', or, for
+    a symbolic link that leads nowhere, where it points (a dangling link and a link loop both
+    read as missing, and the user looks for the file under the wrong name)."""
+    link = Path(path)
+    if not link.is_symlink():
+        return "file not found"
+    try:
+        target = os.readlink(link)
+    except OSError:
+        target = "?"
+    return (f"file not found: it is a symbolic link to '{target}', which does not exist or "
+            "leads back to itself (a link loop)")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge._errors import InputError, check_regular_file
+from sigforge._errors import InputError, check_regular_file, not_found
 from sigforge._validation import MAX_CELL, describe_character, first_control_character
 
 
@@ -105,7 +105,7 @@ def read_raw_table(path: Path) -> pd.DataFrame:
     line of every data row is kept for messages (:func:`row_location`).
     """
     if not path.exists():
-        raise InputError(f"{path}: file not found. Check the path (relative paths are taken "
+        raise InputError(f"{path}: {not_found(path)}. Check the path (relative paths are taken "
                          f"from the working directory {Path.cwd()}).")
     check_regular_file(path, str(path))
     if path.suffix.lower() == ".parquet":

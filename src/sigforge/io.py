@@ -37,13 +37,13 @@ from sigforge._atomic import (
     protected_label,
     removed_on_failure,
 )
-from sigforge._errors import InputError, check_regular_file
+from sigforge._errors import InputError, check_regular_file, not_found
 from sigforge._text_tables import read_raw_table, row_location, split_labels
 from sigforge._validation import MAX_CELL, describe_character, first_control_character
 
 __all__ = ["ChannelSets", "InputError", "MAX_CELL", "Matrix", "atomic_write",
            "check_regular_file", "current_umask", "discard_output", "file_identity",
-           "load_arrays", "protected_label", "read_json", "read_matrix", "read_table",
+           "load_arrays", "not_found", "protected_label", "read_json", "read_matrix", "read_table",
            "removed_on_failure", "row_location", "save_arrays", "write_json", "write_matrix",
            "write_table"]
 
@@ -297,7 +297,7 @@ def read_table(path: str | os.PathLike[str], *, written_by_sigforge: bool = True
     False, a user's table, which need not end with a newline."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: file not found.")
+        raise InputError(f"{path}: {not_found(path)}.")
     check_regular_file(path, str(path))
     if written_by_sigforge and not _ends_with_newline(path):
         raise _damaged(path, ValueError("its last line is incomplete"))

@@ -70,3 +70,24 @@ def test_sheet_paths_the_system_cannot_look_up_are_named(tmp_path: Path) -> None
     assert "cannot be looked up (File name too long)" in message
     assert "samples sheet sheet.tsv, line 2" in message and "reference FASTA" in message
     assert "d" * 150 not in message  # the path is shown cut, not whole
+
+
+@pytest.mark.parametrize("option", ["--vcf", "--reference"])
+def test_a_link_loop_or_dangling_link_is_called_what_it_is(
+        option: str, tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A link loop (a -> b -> a) was reported as a plain 'file not found', the user then
+    looking for a file that is there by name."""
+    fasta = make_fasta({"chr1": "ACGTACGTACGTACGTACGT"})
+    vcf = tmp_path / "ok.vcf"
+    vcf.write_text(HEADER)
+    loop_a, loop_b = tmp_path / "loopA", tmp_path / "loopB"
+    loop_a.symlink_to(loop_b)
+    loop_b.symlink_to(loop_a)
+    given = {"--vcf": str(vcf), "--reference": str(fasta), option: str(loop_a)}
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "catalog", "--reference", given["--reference"], "--vcf",
+                      given["--vcf"], "--out", str(out), case=f"hostile: link loop {option}")
+    assert_clear_error(outcome, str(loop_a), "file not found", "symbolic link to",
+                       str(loop_b), "link loop")
+    assert_nothing_written(out)

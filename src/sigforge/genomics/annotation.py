@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.compression import open_text
-from sigforge.io import InputError, check_regular_file
+from sigforge.io import InputError, check_regular_file, not_found
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def read_annotation(path: str | Path) -> StrandAnnotation:
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"annotation {path}: file not found (--annotation / config "
+        raise InputError(f"annotation {path}: {not_found(path)} (--annotation / config "
                          "'catalog.annotation').")
     check_regular_file(path, f"annotation {path}")
     name = path.name.lower().removesuffix(".gz")

@@ -30,7 +30,7 @@ from sigforge.genomics.fasta_checks import (
     stderr_captured,
 )
 from sigforge.genomics.fasta_layout import layout_fault
-from sigforge.io import InputError, check_regular_file
+from sigforge.io import InputError, check_regular_file, not_found
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +94,9 @@ class ReferenceGenome:
         self.keep_sequences = keep_sequences
         self._sequences: dict[str, tuple[str, np.ndarray]] = {}
         if not self.path.exists():
-            raise InputError(f"reference FASTA {self.path}: file not found. Give the genome the "
-                             "VCFs were called against (config key 'reference' or --reference).")
+            raise InputError(f"reference FASTA {self.path}: {not_found(self.path)}. Give the "
+                             "genome the VCFs were called against (config key 'reference' or "
+                             "--reference).")
         check_regular_file(self.path, f"reference FASTA {self.path}")
         check_fasta(self.path)
         fai, gzi = Path(f"{self.path}.fai"), gzi_path(self.path)

@@ -38,7 +38,7 @@ import pandas as pd
 
 from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.variant_table import MAX_POSITION, VariantTable, input_stem
-from sigforge.io import InputError, check_regular_file
+from sigforge.io import InputError, check_regular_file, not_found
 
 #: MAF columns read that must be present.
 MAF_COLUMNS = ("Tumor_Sample_Barcode", "Chromosome", "Start_Position", "End_Position",
@@ -210,7 +210,7 @@ def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     """The used columns of the MAF's rows as cleaned text, and each row's line in the file
     (comment and blank lines counted, so that messages name the line a user finds)."""
     if not path.exists():
-        raise InputError(f"MAF {path}: file not found. Check the 'vcf' column of the samples "
+        raise InputError(f"MAF {path}: {not_found(path)}. Check the 'vcf' column of the samples "
                          "sheet or --maf (paths are relative to the working directory).")
     check_regular_file(path, f"MAF {path}")
     foreign = foreign_compression_problem(path, "gzip", "NEW.maf.gz")

@@ -26,7 +26,7 @@ import pandas as pd
 
 from sigforge.genomics.compression import open_text
 from sigforge.genomics.variant_table import MAX_POSITION
-from sigforge.io import InputError, check_regular_file
+from sigforge.io import InputError, check_regular_file, not_found
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
     path = Path(path)
     label = f"{option} {path}"
     if not path.exists():
-        raise InputError(f"{label}: file not found. Give a BED file of the regions (config "
+        raise InputError(f"{label}: {not_found(path)}. Give a BED file of the regions (config "
                          f"key {config_key}).")
     check_regular_file(path, label)
     rows, number = [], 0

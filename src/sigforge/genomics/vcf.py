@@ -77,7 +77,7 @@ from sigforge.genomics.vcf_records import (
     upper_alleles,
 )
 from sigforge.genomics.vcf_samples import columns_taking_all, pick_tumour
-from sigforge.io import InputError, check_regular_file
+from sigforge.io import InputError, check_regular_file, not_found
 
 
 def _open_streamed(path: Path) -> pysam.VariantFile:
@@ -109,7 +109,7 @@ def open_vcf(path: str | Path) -> pysam.VariantFile:
                          "VCF is read twice: its header checks, then its records). Save it to "
                          "a file and give that file.")
     if not path.exists():
-        raise InputError(f"VCF {path}: file not found. Check the path (--vcf, or the 'vcf' "
+        raise InputError(f"VCF {path}: {not_found(path)}. Check the path (--vcf, or the 'vcf' "
                          "column of the samples sheet; relative paths are taken from the "
                          "working directory).")
     check_regular_file(path, f"VCF {path}")
