@@ -2,6 +2,10 @@
 
 from functools import cache
 
+from sigforge._numba_cache import cache_dir_fallback
+
+cache_dir_fallback()  # before any module imports numba: a read-only install still runs
+
 #: The global seed's one default: every command's --seed, the config's ``seed`` and
 #: :class:`sigforge.refit.RefitOptions` take it. It lives here, not in :mod:`sigforge.refit`,
 #: so that a command's parser can name it without importing the refit stack (scipy.optimize).

@@ -91,7 +91,8 @@ def _check_header(header: list[str], path: Path) -> None:
                              "break every table the name is written to (a damaged or binary "
                              "file?). Remove the character from the name or rewrite the table "
                              "as plain text.")
-    repeated = [name for i, name in enumerate(names) if name and name in names[:i]]
+    seen: set[str] = set()
+    repeated = [name for name in names if name and (name in seen or seen.add(name))]
     if repeated:
         raise InputError(f"{path}: line 1 (header): column '{repeated[0]}' appears more than "
                          f"once ({names.count(repeated[0])} times); expected one column per "

@@ -91,3 +91,117 @@ def test_a_link_loop_or_dangling_link_is_called_what_it_is(
     assert_clear_error(outcome, str(loop_a), "file not found", "symbolic link to",
                        str(loop_b), "link loop")
     assert_nothing_written(out)
+
+
+def test_running_out_of_memory_is_said_as_such_not_as_a_bug(
+        tmp_path: Path, make_fasta: Callable[..., Path], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A decompression bomb (4 MB inflating to 8 GB) ended in 'internal error (MemoryError)
+    ... a bug in sigforge'; the reader's MemoryError is simulated here."""
+    import sigforge.genomics.vcf as vcf_module
+
+    def exhausted(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(vcf_module, "_scan_records", exhausted)
+    fasta = make_fasta({"chr1": "ACGTACGTACGTACGTACGT"})
+    vcf = tmp_path / "bomb.vcf"
+    vcf.write_text(HEADER)
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                      "--out", str(out), case="hostile: out of memory")
+    assert_clear_error(outcome, "ran out of memory", "zcat FILE | wc -c")
+    assert "bug" not in outcome.err
+    assert_nothing_written(out)
+
+
+def test_a_huge_restrict_to_list_is_named_by_its_first_names() -> None:
+    """20,000 unknown names in refit.restrict_to were echoed whole (a 287 KB message)."""
+    from sigforge.io import InputError
+    from sigforge.workflow.configs import check_restrict_to
+
+    names = [f"SBSX{i}" for i in range(20_000)]
+    with pytest.raises(InputError) as err:
+        check_restrict_to(names, [("COSMIC_v3.6", "signatures")], "GRCh37",
+                          "config (big.yaml)", ["SBS96"])
+    message = str(err.value)
+    assert "and 19990 more" in message and len(message) < 2_000
+
+
+def test_numba_caches_in_the_temporary_folder_when_nowhere_else_is_writable(
+        tmp_path: Path) -> None:
+    """Run as a user who can write neither the install nor HOME, every refit died with numba's
+    'cannot cache function ...: no locator available'. The folders' writability is given (the
+    suite may run as root, for whom permissions do not bind)."""
+    from sigforge._numba_cache import cache_dir_fallback
+
+    package, cache = tmp_path / "site" / "sigforge", tmp_path / "home" / ".cache"
+    environ: dict[str, str] = {"XDG_CACHE_HOME": str(cache)}
+    asked: list[Path] = []
+
+    def read_only(folder: Path) -> bool:
+        asked.append(folder)
+        return False
+
+    folder = cache_dir_fallback(environ, package, read_only)
+    assert folder is not None and environ["NUMBA_CACHE_DIR"] == folder
+    assert asked == [package / "nmf" / "__pycache__", cache / "numba"]
+    assert cache_dir_fallback({"NUMBA_CACHE_DIR": "/x"}, package, read_only) is None
+    for writable_place in asked:
+        environ = {"XDG_CACHE_HOME": str(cache)}
+        assert cache_dir_fallback(environ, package, writable_place.__eq__) is None
+        assert "NUMBA_CACHE_DIR" not in environ
+
+
+def test_the_fallback_cache_folder_is_private(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """numba unpickles its cache files: a folder others can write is never used."""
+    import os
+    import tempfile
+
+    from sigforge._numba_cache import cache_dir_fallback
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / f"sigforge-numba-{os.getuid()}"
+    shared.mkdir()
+    shared.chmod(0o777)
+    environ: dict[str, str] = {}
+    folder = Path(cache_dir_fallback(environ, tmp_path / "pkg", lambda _: False) or "")
+    assert folder != shared and folder.parent == tmp_path
+    assert not folder.stat().st_mode & 0o077
+    shared.chmod(0o700)
+    assert cache_dir_fallback({}, tmp_path / "pkg", lambda _: False) == str(shared)
+
+
+def test_a_gzip_signature_table_and_a_fifo_opportunities_table_are_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A gzip --signatures table whose first compressed bytes hold no tab gave a bare
+    "'utf-8' codec can't decode"; a named pipe given as --opportunities was 'file not found'."""
+    import os
+
+    import numpy as np
+    import pandas as pd
+
+    from sigforge.genomics.reference import load_reference
+    from sigforge.io import write_matrix
+
+    cosmic = load_reference("COSMIC_v3.6").data
+    rng = np.random.default_rng(2)
+    catalog = tmp_path / "cat.tsv"
+    write_matrix(pd.DataFrame(rng.poisson(cosmic[["SBS1", "SBS5"]].to_numpy()
+                                          @ rng.gamma(1.0, 300.0, (2, 3))),
+                              index=cosmic.index, columns=["a", "b", "c"]), catalog,
+                 integer=True)
+    packed = tmp_path / "sigs.tsv"
+    packed.write_bytes(gzip.compress(b"x" * 100_000))
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures", str(packed),
+                      "--bootstrap", "0", "--out", str(out), case="hostile: gzip --signatures")
+    assert_clear_error(outcome, str(packed), "gzip-compressed", "gzip -dc")
+    fifo = tmp_path / "opp.tsv"
+    os.mkfifo(fifo)
+    outcome = run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures", "COSMIC_v3.6",
+                      "--assay", "regions", "--opportunities", str(fifo), "--bootstrap", "0",
+                      "--out", str(out), case="hostile: fifo --opportunities")
+    assert_clear_error(outcome, str(fifo), "not a regular file")
+    assert_nothing_written(out)

@@ -198,6 +198,13 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _fail(args.command, "interrupted; the outputs this run had written were removed.")
         return 130
+    except MemoryError:  # an input far larger than memory (a decompression bomb, a 1e7-row table)
+        _fail(args.command, "ran out of memory; the outputs this run had written were removed. "
+                            "An input is larger than this machine's memory allows (a compressed "
+                            "file that inflates to gigabytes, a line or table of that size): "
+                            "check the inputs' uncompressed sizes ('zcat FILE | wc -c'), or run "
+                            "on a machine with more memory.")
+        return 2
     except Exception as err:  # a bug: one paragraph by default, the traceback with --debug
         if args.debug:
             raise

@@ -130,6 +130,9 @@ def no_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix | None:
     path = Path(args.signatures)
     if not path.is_file():
         return None
+    with path.open("rb") as handle:
+        if handle.read(2) == b"\x1f\x8b":  # gzip: the table reader names it, with the fix
+            return None
     with path.open(encoding="utf-8", errors="replace") as handle:
         header = handle.readline().rstrip("\r\n")
     if not header.strip() or "\t" in header or "," in header:  # an empty file: the reader

@@ -33,7 +33,7 @@ import pandas as pd
 from sigforge.genomics.contexts import BASES, CHANNEL_SETS, encode, reverse_complement
 from sigforge.genomics.genome import ReferenceGenome
 from sigforge.genomics.target_regions import TargetRegions
-from sigforge.io import InputError, not_found, read_table
+from sigforge.io import InputError, check_regular_file, not_found, read_table
 
 logger = logging.getLogger(__name__)
 
@@ -148,9 +148,10 @@ def read_opportunities(path: str | Path) -> pd.DataFrame:
         Unreadable file, missing columns or contexts, counts that are negative or not whole.
     """
     label = f"--opportunities {path}"
-    if not Path(path).is_file():
+    if not Path(path).exists():
         raise InputError(f"{label}: {not_found(path)}. Write it with 'sigforge opportunities "
                          "--reference GENOME.fa --regions BED --out FILE'.")
+    check_regular_file(Path(path), label)
     table = read_table(path, written_by_sigforge=False).reset_index()
     missing = [c for c in ("kind", "context", "genome") if c not in table.columns]
     if missing:

@@ -356,10 +356,11 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
             path, columns, vcf_sample, sample_from_filename,
             "GT" in vcf.header.formats or "GT" in layout.first_format)
         declared = header_contig_lengths(vcf)
+        index = {name: i for i, name in reversed(list(enumerate(columns)))}  # first of a name
         fields = FieldReader.for_header(vcf.header, [] if sample_from_filename or not columns
-                                        else [columns.index(name) for name in samples])
+                                        else [index[name] for name in samples])
         scanned = _scan_records(vcf, path, None if genotype_columns is None else
-                                [columns.index(name) for name in genotype_columns], layout,
+                                [index[name] for name in genotype_columns], layout,
                                 fields)
         contig_names = _contig_names(vcf, path)
     check_columns(path, layout, columns)

@@ -445,7 +445,9 @@ def check_restrict_to(names: Sequence[str] | None, sets: Sequence[tuple[str, str
                                              if len(known) > 10 else "")
             tables = (f" in its tables of the counted contexts ({', '.join(contexts)})"
                       if contexts is not None else "")
-            raise InputError(f"{source}: key refit.restrict_to: {unknown} not in the signature "
+            listed = (f"{unknown[:10]} and {len(unknown) - 10} more" if len(unknown) > 10
+                      else f"{unknown}")
+            raise InputError(f"{source}: key refit.restrict_to: {listed} not in the signature "
                              f"set '{signatures}' (config key '{key}'){tables}, which has "
                              f"{shown}."
                              f"{did} Give names from that set, or null to use all of them.")
