@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from sigforge import _outlock
+
 _UMASK_LOCK = threading.Lock()
 
 
@@ -220,15 +222,22 @@ def _drop_backups() -> None:
     _WRITTEN.clear()
 
 
-def _make_folder(folder: Path) -> None:
-    """``mkdir -p folder``, recording each folder it creates (outermost first)."""
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its ancestors that do not exist yet, outermost first: what a
+    ``mkdir -p folder`` creates."""
     missing = []
     current = folder
     while not current.exists() and current != current.parent:
         missing.append(current)
         current = current.parent
+    return missing[::-1]
+
+
+def _make_folder(folder: Path) -> None:
+    """``mkdir -p folder``, recording each folder it creates (outermost first)."""
+    missing = _missing_folders(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for created in reversed(missing):
+    for created in missing:
         _record(created)
 
 
@@ -243,19 +252,43 @@ def removed_on_failure() -> Iterator[list[Path]]:
     earlier run (a rerun into the same ``--out``), or removed with :func:`discard_output`,
     gets that earlier file back, so the folder is left exactly as it was; files it wrote
     anew are removed, and folders it created only when empty, so nothing else is touched.
+    The outermost block first creates and locks the output folder the command claimed
+    (:func:`_lock_claimed_folder`), so no other command fills it meanwhile.
     Yields the list of paths written or created.
     """
     created: list[Path] = []
     _RECORDERS.append(created)
+    outermost = len(_RECORDERS) == 1
     try:
+        if outermost:
+            _lock_claimed_folder()
         yield created
     except BaseException:
         _take_back(created)
+        if outermost:
+            _outlock.release()
         raise
     finally:
         del _RECORDERS[next(i for i, r in enumerate(_RECORDERS) if r is created)]
         if not _RECORDERS:
             _drop_backups()
+
+
+def _lock_claimed_folder() -> None:
+    """Create and lock the output folder the command claimed (:mod:`sigforge._outlock`), as
+    the command starts: a second command into the same folder is refused before any work.
+
+    The folders created here are recorded (taken back if the command fails) only once the
+    lock is held: a command refused leaves the folder to the one that holds it.
+    """
+    folder = _outlock.take_claim()
+    if folder is None:
+        return
+    missing = _missing_folders(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _outlock.lock_folder(folder, str(folder))
+    for created in missing:
+        _record(created)
 
 
 def _take_back(created: list[Path]) -> None:

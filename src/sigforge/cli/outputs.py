@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from sigforge import _outlock
 from sigforge._validation import PLAIN_NAME_MAX, is_plain_name
 from sigforge.io import InputError, discard_output, protected_label
 
@@ -71,20 +72,31 @@ def _check_not_empty(out: str) -> None:
 
 
 def check_output_folder(out: str) -> None:
-    """Raise unless ``out`` is, or can be created as, a writable folder. Creates nothing."""
+    """Raise unless ``out`` is, or can be created as, a writable folder, and claim it for
+    the command. Creates nothing.
+
+    The command owns that folder: it is locked when the command starts writing
+    (:mod:`sigforge._outlock`), so that a second command into the same folder is refused
+    instead of mixing its outputs with this one's.
+    """
+    _outlock.claim_folder(None)
     _check_not_empty(out)
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise InputError(f"--out {out}: a file of that name exists, but a folder is needed. "
                          "Give another --out, or move the file away.")
     _check_writable(out, path)
+    _outlock.claim_folder(path)
 
 
 def check_output_file(out: str, command: str) -> None:
     """Raise unless ``out`` is a file path whose folder is, or can be created, writable.
 
     ``command`` picks the example file name the message suggests (what that command writes).
+    Such a command owns no folder, so it claims none: jobs writing different files into one
+    folder at once (a workflow's NMF chunks) never exclude each other.
     """
+    _outlock.claim_folder(None)
     _check_not_empty(out)
     path = Path(out)
     if path.is_dir():
@@ -190,13 +202,18 @@ def remove_when_emptied(folder: Path) -> None:
 def remove_emptied_folders() -> None:
     """Remove the folders of :func:`remove_when_emptied` that are now empty. Called once the
     command has succeeded: until then the removed files' backups lie in them, to be put
-    back should the command fail."""
+    back should the command fail. The output folder's lock is released after them: the
+    command's last change to its folder is made while it still owns it."""
     for folder in dict.fromkeys(_EMPTIED_FOLDERS):
         with contextlib.suppress(OSError):
             folder.rmdir()  # only an empty folder: anything else in it stays, folder too
     _EMPTIED_FOLDERS.clear()
+    _outlock.release()
 
 
 def forget_emptied_folders() -> None:
-    """Forget the folders of a command that failed: its removals were taken back."""
+    """Forget the folders, output-folder claim and lock of an earlier command of this
+    process (one that failed: its removals were taken back), before the next one starts."""
     _EMPTIED_FOLDERS.clear()
+    _outlock.claim_folder(None)
+    _outlock.release()
