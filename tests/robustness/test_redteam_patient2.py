@@ -315,3 +315,17 @@ def test_padded_alleles_in_regions_are_listed_as_the_catalog_counted_them(
     assert table[["type", "pos", "ref", "alt"]].values.tolist() == [
         ["ID83", str(pos), sequence[pos - 1:pos + 1], sequence[pos - 1]]]
     assert read_table(out / "ID83.tsv").to_numpy().sum() == 1
+
+
+def test_a_maf_under_another_name_given_to_vcf_is_named_as_a_maf(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """cBioPortal's data_mutations.txt given to refit --vcf was called 'not a VCF'."""
+    maf = tmp_path / "data_mutations.txt"
+    maf.write_text("Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tReference_Allele\t"
+                   "Tumor_Seq_Allele2\tTumor_Sample_Barcode\nG\tchr1\t3\t3\tG\tA\tS1\n")
+    out = tmp_path / "out"
+    outcome = _patient(capsys, out, "--bootstrap", "0", vcf=maf,
+                       case="patient: MAF named .txt given to --vcf")
+    assert_clear_error(outcome, str(maf), "it is a MAF", "data_mutations.maf")
+    assert "not a VCF" not in outcome.err
+    assert_nothing_written(out)

@@ -105,6 +105,22 @@ class Patient(NamedTuple):
     targets: Any = None
 
 
+def check_not_unnamed_maf(path: Path) -> None:
+    """Refuse a MAF whose name is not a MAF's (cBioPortal's data_mutations.txt) with the fix:
+    --vcf reads a MAF by its name, and would call this one 'not a VCF'."""
+    from sigforge.genomics.maf import maf_header_columns
+    from sigforge.genomics.variants import is_maf
+
+    if is_maf(path) or not path.is_file():
+        return
+    columns = maf_header_columns(path)
+    if columns:
+        raise InputError(f"--vcf {path}: it is a MAF (its header names {', '.join(columns)}), "
+                         "and --vcf reads a MAF when its name ends in .maf (.maf.gz, .maf.txt, "
+                         f".maf.tsv): link or copy it under such a name (ln -s {path.name} "
+                         f"{path.stem}.maf) and give that.")
+
+
 def patient_catalog(args: argparse.Namespace) -> Patient:
     """Per-patient mode: count the VCF into an SBS96 catalog in memory, keeping its variants."""
     from sigforge.genomics.accounting import log_fingerprints
@@ -115,6 +131,7 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
     if not args.reference:
         raise InputError("--vcf needs --reference GENOME.fa (the FASTA the VCF was called "
                          "against).")
+    check_not_unnamed_maf(Path(args.vcf))
     name = sample_names(argparse.Namespace(sample_name=None if args.sample_name is None
                                             else [args.sample_name],
                                             vcf_sample=args.vcf_sample), [Path(args.vcf)])[0]
