@@ -31,6 +31,17 @@ def _writable(folder: Path) -> bool:
     return False
 
 
+def _user_cache(environ: MutableMapping[str, str]) -> Path | None:
+    """The user's cache folder ($XDG_CACHE_HOME, else ~/.cache); None when there is no home
+    (HOME unset and a user id without a passwd entry, as in some containers)."""
+    if environ.get("XDG_CACHE_HOME"):
+        return Path(environ["XDG_CACHE_HOME"])
+    try:
+        return Path.home() / ".cache"
+    except (RuntimeError, KeyError, OSError):
+        return None
+
+
 def cache_dir_fallback(environ: MutableMapping[str, str] = os.environ,
                        package: Path = PACKAGE,
                        writable: Callable[[Path], bool] = _writable) -> str | None:
@@ -39,8 +50,10 @@ def cache_dir_fallback(environ: MutableMapping[str, str] = os.environ,
     the folder set, or None when nothing was changed."""
     if environ.get("NUMBA_CACHE_DIR"):
         return None
-    user_cache = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    if writable(package / "nmf" / "__pycache__") or writable(user_cache / "numba"):
+    if writable(package / "nmf" / "__pycache__"):
+        return None
+    user_cache = _user_cache(environ)
+    if user_cache is not None and writable(user_cache / "numba"):
         return None
     folder = str(_private_folder())
     environ["NUMBA_CACHE_DIR"] = folder

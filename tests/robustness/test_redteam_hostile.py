@@ -205,3 +205,19 @@ def test_a_gzip_signature_table_and_a_fifo_opportunities_table_are_named(
                       "--out", str(out), case="hostile: fifo --opportunities")
     assert_clear_error(outcome, str(fifo), "not a regular file")
     assert_nothing_written(out)
+
+
+def test_no_home_directory_is_no_reason_to_fail_the_import(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HOME unset under a user id without a passwd entry: Path.home() raises RuntimeError,
+    which must not stop `import sigforge`; the temporary folder is used instead."""
+    from sigforge._numba_cache import cache_dir_fallback
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    environ: dict[str, str] = {}
+    folder = cache_dir_fallback(environ, tmp_path / "pkg", lambda _: False)
+    assert folder is not None and Path(folder).parent == tmp_path
