@@ -82,6 +82,10 @@ def check_output_folder(out: str) -> None:
     _outlock.claim_folder(None)
     _check_not_empty(out)
     path = Path(out)
+    if path.is_symlink() and not path.exists():
+        raise InputError(f"--out {out}: is a symbolic link to '{os.readlink(path)}', which "
+                         "does not exist or leads back to itself (a link loop). Create the "
+                         "folder the link points to, remove the link, or give another --out.")
     if path.exists() and not path.is_dir():
         raise InputError(f"--out {out}: a file of that name exists, but a folder is needed. "
                          "Give another --out, or move the file away.")

@@ -41,7 +41,7 @@ from sigforge.genomics.sample_names import (
     same_text,
     same_text_message,
 )
-from sigforge.io import InputError, file_identity, not_found
+from sigforge.io import InputError, check_regular_file, file_identity, not_found
 
 __all__ = [  # the name checks live in sample_names; the sheet's callers find them here too
     "GROUP_COLUMN", "LABEL_COLUMNS", "MAX_NAME_LENGTH", "REQUIRED_COLUMNS", "SHEET_COLUMNS",
@@ -386,9 +386,10 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     the line and the fix.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"samples sheet {path}: {not_found(path)} (config key 'samples'). Point "
                          "'samples' at your tab-separated sheet.")
+    check_regular_file(path, f"samples sheet {path} (config key 'samples')")
     parsed = _drop_trailing_empty_column(_sheet_rows(path))
     _check_header(path, parsed)
     _check_hashed_rows(path, parsed)
