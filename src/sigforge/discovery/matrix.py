@@ -211,11 +211,30 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
                          "matrix is declared to hold counts (matrix.counts: true). Set "
                          "matrix.counts: false for real-valued data (scaled resampling).")
     data, dropped = drop_empty(frame)
-    for axis, row in dropped.iterrows() if log_dropped else ():
-        logger.warning("%s: dropped %s '%s' (position %d): %s", path, axis, row["label"],
-                       row["position"], row["reason"])
+    if log_dropped:
+        warn_dropped(dropped, str(path))
     check_factorable(data, path)
     return PreparedMatrix(data, dropped, fraction is None)
+
+
+#: How many dropped features (and samples) are named one by one in the log; the rest are
+#: counted. Every one is listed in the NAME_dropped.tsv the command writes, and a matrix
+#: of millions of empty rows (a sparse count matrix) must not flood the terminal.
+DROPPED_NAMED = 10
+
+
+def warn_dropped(dropped: pd.DataFrame, source: str, named: int = DROPPED_NAMED) -> None:
+    """Warn about the dropped features and samples of :func:`drop_empty`: the first ``named``
+    of each axis one by one, then one line counting the others (all in the dropped table)."""
+    for axis in ("feature", "sample"):
+        rows = dropped[dropped.index == axis]
+        for _, row in rows.head(named).iterrows():
+            logger.warning("%s: dropped %s '%s' (position %d): %s", source, axis, row["label"],
+                           row["position"], row["reason"])
+        if len(rows) > named:
+            logger.warning("%s: dropped %d more all-zero %ss, not named here; every dropped "
+                           "row and column is listed in the NAME_dropped.tsv written beside "
+                           "the matrix", source, len(rows) - named, axis)
 
 
 def check_factorable(data: pd.DataFrame, path: str | os.PathLike[str]) -> None:
@@ -372,8 +391,8 @@ def prepare_joint(paths: Mapping[str, str], weights: Mapping[str, float], *,
                          "fractions, which the count resamplings cannot draw; use whole-number "
                          "weights or set matrix.counts: false (scaled resampling).")
     data, dropped = drop_empty(stacked)
-    for axis, row in dropped.iterrows() if log_dropped else ():
-        logger.warning("joint matrix: dropped %s '%s': %s", axis, row["label"], row["reason"])
+    if log_dropped:
+        warn_dropped(dropped, "joint matrix")
     if data.shape[0] < 2 or data.shape[1] < 1:
         raise InputError(f"joint matrix: {data.shape[0]} feature(s) x {data.shape[1]} sample(s)"
                          " remain after dropping all-zero rows and columns.")
