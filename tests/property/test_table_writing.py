@@ -1,0 +1,76 @@
+"""The table writer (:func:`sigforge.io.write_matrix`, :func:`sigforge.io.write_table`) writes
+the bytes pandas' ``to_csv(sep="\\t", float_format="%.10g")`` writes, which every earlier
+output and every stored digest was made with, through its two faster paths: whole-number
+tables as integers, and other floats formatted a block of rows at a time."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sigforge.io as sio
+
+#: Values that sit on the paths' edges: zero of both signs, the integer limit of "%.10g",
+#: subnormals, non-finite values, and whole numbers too large for that limit.
+_EDGES = [0.0, -0.0, 1.0, 9_999_999_999.0, 1e10, 1.5, 1e-300, 5e-324, float("nan"),
+          float("inf"), 123_456_789_012.0, 0.1 + 0.2]
+
+_values = st.one_of(st.sampled_from(_EDGES), st.integers(0, 10**6).map(float),
+                    st.floats(allow_nan=True, allow_infinity=True))
+
+
+def _pandas_text(frame: pd.DataFrame) -> str:
+    """What pandas writes for the frame: the bytes the writer must reproduce."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, sep="\t", float_format=sio.FLOAT_FORMAT)
+    return buffer.getvalue()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 12), st.integers(1, 4), st.data(), st.booleans())
+def test_matrices_are_written_as_pandas_writes_them(
+        rows: int, columns: int, data: st.DataObject, whole: bool) -> None:
+    """Whole-number tables (the int64 path) and any other floats (the blockwise path) give
+    pandas' bytes, in blocks smaller than the table too."""
+    cells = st.integers(0, 10**7).map(float) if whole else _values
+    values = np.array([[data.draw(cells) for _ in range(columns)] for _ in range(rows)],
+                      dtype=float).reshape(rows, columns)
+    frame = pd.DataFrame(values, index=[f"r{i}" for i in range(rows)],
+                         columns=[f"s{j}" for j in range(columns)])
+    frame.index.name = "MutationType"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sio, "_CHUNK_ROWS", 5)
+        with tempfile.TemporaryDirectory() as folder:  # hypothesis reruns the body
+            path = Path(folder) / "m.tsv"
+            sio.write_matrix(frame, path)
+            assert path.read_text() == _pandas_text(frame)
+
+
+def test_mixed_tables_keep_pandas_bytes(tmp_path: Path) -> None:
+    """float32, text, integer, boolean and missing cells beside float64 columns, and labels
+    that need quoting: the same text as pandas."""
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"f32": rng.random(30).astype(np.float32), "f64": rng.random(30),
+                          "text": ["a\tb"] * 30, "int": rng.integers(0, 5, 30),
+                          "flag": [True] * 30, "gaps": [None] * 15 + [1.5] * 15},
+                         index=[f'x,"{i}' for i in range(30)])
+    sio.write_table(frame, tmp_path / "t.tsv")
+    assert (tmp_path / "t.tsv").read_text() == _pandas_text(frame)
+
+
+def test_whole_number_tables_take_the_integer_path() -> None:
+    """The integer path is taken exactly where its text equals "%.10g": whole numbers in
+    [0, 1e10) without negative zeros, in float columns only."""
+    frame = pd.DataFrame({"a": [0.0, 3.0, 9_999_999_999.0]})
+    assert sio._whole_below_format_limit(frame)
+    for value in (1e10, -0.0, -1.0, 0.5, float("nan")):
+        assert not sio._whole_below_format_limit(frame.assign(a=[0.0, 3.0, value]))
+    assert not sio._whole_below_format_limit(frame.assign(b=["x"] * 3))
+
