@@ -113,7 +113,9 @@ def read_raw_table(path: Path) -> pd.DataFrame:
         _ROW_LINES.pop(str(path), None)
         return _read_parquet_as_text(path)
     _check_text_format(path)
-    separator = _choose_separator(_header_line(path))
+    header_line = _header_line(path)
+    _refuse_semicolons(path, header_line)
+    separator = _choose_separator(header_line)
     (_, header), *records = _read_records(path, separator)
     _check_header(header, path)
     rows = _fit_rows_to_header(header, records, path, separator)
@@ -191,6 +193,20 @@ def _remember_row_lines(path: Path, lines: list[int]) -> None:
         _ROW_LINES.pop(str(path), None)
     else:
         _ROW_LINES[str(path)] = lines
+
+
+def _refuse_semicolons(path: Path, header_line: str) -> None:
+    """Refuse a table whose header is split by semicolons and holds no tab or comma: a
+    spreadsheet's CSV export in a locale with decimal commas (1,5 for 1.5), which read as tab-
+    or comma-separated text would be one column (or split numbers at their decimal comma)."""
+    unquoted = re.sub(r'"[^"]*("|$)', "", header_line)
+    if ";" in unquoted and "\t" not in unquoted and "," not in unquoted:
+        raise InputError(f"{path}: line 1 (header) is separated by semicolons (';'), as a "
+                         "spreadsheet exports CSV where the decimal mark is a comma; tables "
+                         "are read as tab- or comma-separated text with decimal points. Save "
+                         "it again as tab-separated text (\"Text (Tab delimited)\") with '.' "
+                         "as the decimal mark, e.g. tr ';,' '\\t.' < IN > OUT.tsv when no "
+                         "cell holds either character otherwise.")
 
 
 def _choose_separator(header_line: str) -> str:

@@ -246,13 +246,15 @@ def test_crlf_and_a_byte_order_mark_are_read(
 
 def test_a_latin1_byte_names_its_line_and_column(
         tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """In a column that is read (a barcode); one in a column never read is warned about
+    (tests/robustness/test_redteam_blind.py)."""
     rows = _rows()
-    rows[2][0] = "G\xe9ne"
+    rows[2][8] = "S\xe91"
     maf = tmp_path / "in.maf"
     maf.write_bytes(_maf_text(rows).encode("latin-1"))
     outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_latin1")
-    assert_clear_error(outcome, f"MAF {maf}", "line 4 (column Hugo_Symbol)", "byte 0xe9",
-                       "not UTF-8", "Save the file as UTF-8")
+    assert_clear_error(outcome, f"MAF {maf}", "line 4 (column Tumor_Sample_Barcode)",
+                       "byte 0xe9", "not UTF-8", "Save the file as UTF-8")
     assert "position" not in outcome.err
     assert_nothing_written(tmp_path / "out")
 

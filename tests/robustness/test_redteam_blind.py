@@ -4,6 +4,7 @@ seen the suite): each asserts the message, the exit status and what is left on d
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,175 @@ def test_many_empty_rows_are_counted_not_each_logged(
     table = pd.read_csv(out / "m_dropped.tsv", sep="\t")
     assert len(table) == 2_000
     assert len(pd.read_csv(out / "m.tsv", sep="\t", index_col=0)) == 400
+
+
+# -- genomics inputs ---------------------------------------------------------------------------
+
+#       1234567890123456789012345678901234567890
+CHR1 = "GACTTTTTGCAGGACTGACTGACCATGACGATCGATCGACTTGCAGCATGCATCGACTAGCATCGACTGA"
+MAF_HEADER = ("Hugo_Symbol", "Chromosome", "Start_Position", "End_Position", "Variant_Type",
+              "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2",
+              "Tumor_Sample_Barcode", "NCBI_Build")
+
+
+def _maf(path: Path, builds: list[str], gene: bytes = b"TP53") -> Path:
+    """A MAF of SNVs at positions 5, 11, 20, ... of CHR1 (REF matching), one build per row."""
+    lines = [("\t".join(MAF_HEADER) + "\n").encode()]
+    for position, build in zip((5, 11, 20, 33, 47, 60), builds, strict=False):
+        ref = CHR1[position - 1]
+        alt = "A" if ref != "A" else "C"
+        cells = [b"", f"chr1\t{position}\t{position}\tSNP\t{ref}\t{ref}\t{alt}\tS1\t{build}"
+                 .encode()]
+        lines.append(gene + b"\t" + cells[1] + b"\n")
+    path.write_bytes(b"".join(lines))
+    return path
+
+
+def _catalog_run(capsys: pytest.CaptureFixture[str], fasta: Path, out: Path,
+                 *inputs: str) -> tuple[int, str]:
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), *inputs, "--out", str(out))
+    return outcome.code, outcome.err
+
+
+def test_undeclared_filters_and_contigs_raise_no_raw_htslib_warnings(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """htslib printed '[W::vcf_parse_filter] FILTER 'q10' ... is not defined in the header'
+    and 'Missing headers may cause later processing to fail' for records sigforge counts as
+    filtered anyway; its warnings are off (errors kept), and the counts are unchanged."""
+    fasta = make_fasta({"chr1": CHR1})
+    vcf = tmp_path / "v.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   "chr1\t5\t.\tT\tA\t.\tPASS;q10\tXX=1\n"
+                   "chr1\t10\t.\tC\tA\t.\tPASS\tXX=2\n")
+    out = tmp_path / "out"
+    outcome = run_cli(capfd, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                      "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    assert "[W::" not in outcome.err and "Missing headers" not in outcome.err
+    import pandas as pd
+
+    log = pd.read_csv(out / "catalog_log.tsv", sep="\t", index_col=0)
+    assert log.loc["v", "filtered"] == 1 and log.loc["v", "counted_SBS96"] == 1
+
+
+def test_two_copies_of_one_file_in_a_vcf_dir_are_named_as_such(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """a.vcf and a.vcf.gz under --sample-from-filename were said to be 'files of the same name
+    in different folders' (they share a folder and differ in extension)."""
+    import gzip
+
+    fasta = make_fasta({"chr1": CHR1})
+    folder = tmp_path / "d"
+    folder.mkdir()
+    text = ("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+            "chr1\t5\t.\tT\tA\t.\tPASS\t.\n")
+    (folder / "a.vcf").write_text(text)
+    (folder / "a.vcf.gz").write_bytes(gzip.compress(text.encode()))
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf-dir", str(folder),
+                      "--sample-from-filename", "--out", str(out))
+    assert_clear_error(outcome, "differ only in their extension", "a.vcf and a.vcf.gz",
+                       "Remove or move the copy")
+    assert "different folders" not in outcome.err
+    assert not out.exists()
+
+
+def test_a_maf_of_two_genome_builds_is_refused(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """GRCh37 and GRCh38 rows in one MAF were all counted against one FASTA; spellings of one
+    build (GRCh37, hg19, 37) and blank cells are one build."""
+    fasta = make_fasta({"chr1": CHR1})
+    mixed = _maf(tmp_path / "mixed.maf", ["GRCh37", "GRCh37", "GRCh38", "37"])
+    out = tmp_path / "out"
+    code, err = _catalog_run(capsys, fasta, out, "--maf", str(mixed))
+    assert code == 2, err
+    assert f"MAF {mixed}: column NCBI_Build names 2 genome builds: GRCh37 (3 rows), GRCh38 " \
+           "(1 row); the first GRCh38 row is line 4" in err
+    assert not out.exists()
+    one = _maf(tmp_path / "one.maf", ["GRCh37", "hg19", "37", "", "NA", "b37"])
+    code, err = _catalog_run(capsys, fasta, out, "--maf", str(one))
+    assert code == 0, err
+    assert pd_total(out / "SBS96.tsv") == 6
+
+
+def pd_total(path: Path) -> int:
+    """The sum of a catalog table's counts."""
+    import pandas as pd
+
+    return int(pd.read_csv(path, sep="\t", index_col=0).to_numpy().sum())
+
+
+def test_latin1_bytes_in_a_maf_column_never_read_are_warned_about(
+        tmp_path: Path, make_fasta: Callable[..., Path], capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A Latin-1 gene name (Hugo_Symbol, a column sigforge does not read) refused the whole
+    MAF; now its rows are read and the bytes named once. In a column read it still fails."""
+    fasta = make_fasta({"chr1": CHR1})
+    maf = _maf(tmp_path / "m.maf", ["GRCh37"] * 3, gene="G\xe9ne".encode("latin-1"))
+    out = tmp_path / "out"
+    code, err = _catalog_run(capsys, fasta, out, "--maf", str(maf))
+    assert code == 0, err
+    assert pd_total(out / "SBS96.tsv") == 3
+    assert ("3 cell(s) in columns sigforge does not read hold bytes that are not UTF-8 (the "
+            "first on line 2, column Hugo_Symbol)") in caplog.text
+
+
+def test_a_semicolon_separated_table_is_named_as_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A signature table saved by a spreadsheet with ';' and decimal commas was 'a table
+    without signature columns whose rows are not the catalog's features'; as a catalog it
+    was one column. Both now say it is ';'-separated and how to save it."""
+    catalog = tmp_path / "cat.tsv"
+    table = sbs1_sbs13_catalog()
+    table.to_csv(catalog, sep="\t")
+    semicolons = tmp_path / "sig.csv"
+    (table / table.sum()).to_csv(semicolons, sep=";", decimal=",", encoding="utf-8-sig",
+                                 lineterminator="\r\n")
+    for flags in (("--catalog", str(catalog), "--signatures", str(semicolons)),
+                  ("--catalog", str(semicolons), "--signatures", "COSMIC_v3.6")):
+        outcome = run_cli(capsys, "refit", *flags, "--out", str(tmp_path / "out"))
+        assert_clear_error(outcome, f"{semicolons}: line 1 (header) is separated by "
+                           "semicolons", "tab-separated text", "'.' as the decimal mark")
+
+
+@pytest.mark.parametrize(("given", "recorded"), [("breast-adenoca", "Breast-AdenoCA"),
+                                                  ("LIVER_HCC", "Liver-HCC")])
+def test_tumour_types_are_read_in_any_case(
+        given: str, recorded: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--tumour-type breast-adenoca was refused with the list of 38 names; PCAWG's names are
+    matched in any case and with '_' for '-': the refit is the one of the table's spelling."""
+    catalog = tmp_path / "cat.tsv"
+    sbs1_sbs13_catalog().to_csv(catalog, sep="\t")
+    for name, out in ((given, tmp_path / "given"), (recorded, tmp_path / "recorded")):
+        outcome = run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures",
+                          "COSMIC_v3.6", "--tumour-type", name, "--bootstrap", "0",
+                          "--out", str(out))
+        assert outcome.code == 0, outcome.err
+    assert ((tmp_path / "given" / "exposures.tsv").read_bytes()
+            == (tmp_path / "recorded" / "exposures.tsv").read_bytes())
+    outcome = run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures",
+                      "COSMIC_v3.6", "--tumour-type", "Breast-Adeno", "--out",
+                      str(tmp_path / "out2"))
+    assert_clear_error(outcome, "'Breast-Adeno'", "Did you mean Breast-AdenoCA")
+
+
+def test_a_catalog_folder_listed_twice_is_named(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """merge-catalogs --inputs c1 c1 blamed the samples' names ('give each sample a distinct
+    name'); the folder is named as listed twice, under another spelling too."""
+    fasta = make_fasta({"chr1": CHR1})
+    maf = _maf(tmp_path / "m.maf", ["GRCh37"] * 3)
+    folder = tmp_path / "c1"
+    assert _catalog_run(capsys, fasta, folder, "--maf", str(maf))[0] == 0
+    other_spelling = tmp_path / "x" / ".." / "c1"
+    (tmp_path / "x").mkdir()
+    outcome = run_cli(capsys, "merge-catalogs", "--inputs", str(folder), str(other_spelling),
+                      "--out", str(tmp_path / "merged"))
+    assert_clear_error(outcome, f"--inputs: {other_spelling} is listed twice (also as "
+                       f"{folder})", "Remove the repeated entry")
+    assert "distinct name" not in outcome.err

@@ -307,7 +307,8 @@ def test_regions_of_interest_on_contigs_the_fasta_lacks(
                            case=f"refit --vcf: regions of interest on {', '.join(contigs)}")
     if refused:
         assert_clear_error(outcome, f"--regions-of-interest {bed}, line 1",
-                           "NC_000001.11, Chr1", "not", "reference FASTA")
+                           "none of the BED's contigs (NC_000001.11, Chr1)",
+                           "is in the reference FASTA")
         assert_nothing_written(out)
     else:
         assert outcome.code == 0, outcome.err

@@ -398,7 +398,8 @@ def test_check_reference_refuses_a_bad_fasta_without_indexing(tmp_path: Path) ->
 def test_unknown_tumour_type_fails_before_any_job() -> None:
     checks.check_tumour_type("Liver-HCC")
     checks.check_tumour_type("none")
-    with pytest.raises(InputError, match=r"'Liver-HC'.*Did you mean 'Liver-HCC'\?.*pan-cancer"):
+    checks.check_tumour_type("liver_hcc")  # any case, '_' for '-': the refit jobs accept it
+    with pytest.raises(InputError, match=r"'Liver-HC'.*Did you mean Liver-HCC\?.*pan-cancer"):
         checks.check_tumour_type("Liver-HC")
 
 

@@ -133,7 +133,16 @@ def read_sample_dir(folder: Path, contexts: list[str]) -> tuple[dict[str, pd.Dat
 
 
 def check_no_repeats(folders: list[Path], logs: list[pd.DataFrame]) -> None:
-    """Reject a sample that two per-sample directories both hold, naming both."""
+    """Reject a folder listed twice (another spelling or a link to it included) and a
+    sample that two per-sample directories both hold, naming both."""
+    places: dict[object, Path] = {}
+    for folder in folders:
+        key = file_identity(folder) or os.path.realpath(folder)
+        if key in places:
+            also = "" if str(places[key]) == str(folder) else f" (also as {places[key]})"
+            raise InputError(f"--inputs: {folder} is listed twice{also}; each catalog folder "
+                             "is merged once. Remove the repeated entry.")
+        places[key] = folder
     seen: dict[str, Path] = {}
     for folder, log in zip(folders, logs, strict=True):
         for name in map(str, log.index):

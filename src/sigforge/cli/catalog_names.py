@@ -38,6 +38,11 @@ def clash_fix(name: str, first: str, second: str, from_filename: bool) -> str:
     files of different names that give one name (a VCF sample column every file of a caller
     shares, 'TUMOR') may also be named after their files.
     """
+    if from_filename and Path(first).parent == Path(second).parent:
+        return ("(--sample-from-filename names each sample after its file, and the two files "
+                f"differ only in their extension: {Path(first).name} and {Path(second).name}, "
+                "often one file's calls twice, plain and compressed). Remove or move the copy "
+                "you do not want counted; if they are different samples, rename one of them.")
     if from_filename:
         return ("(--sample-from-filename names each sample after its file, and the two files "
                 "have the same name in different folders). Rename one of the files, or drop "

@@ -77,8 +77,9 @@ def prevalence(args: argparse.Namespace) -> pd.Series | None:
     """The tumour-type prior of method negbin (none for generic matrices or other methods)."""
     if args.generic or args.method != "negbin":
         return None
-    from sigforge.genomics.reference import load_prevalence
+    from sigforge.genomics.reference import canonical_tumour_type, load_prevalence
 
+    args.tumour_type = canonical_tumour_type(args.tumour_type)  # as recorded in the outputs
     return load_prevalence(args.tumour_type)
 
 
@@ -135,8 +136,8 @@ def no_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix | None:
             return None
     with path.open(encoding="utf-8", errors="replace") as handle:
         header = handle.readline().rstrip("\r\n")
-    if not header.strip() or "\t" in header or "," in header:  # an empty file: the reader
-        return None                                             # names it
+    if not header.strip() or any(mark in header for mark in "\t,;"):  # the reader names an
+        return None                                                  # empty or ';' table
     from sigforge.cli._run_files import read_empty_table
 
     rows = read_empty_table(path).index

@@ -10,6 +10,7 @@ that stopped it: the contig, the line and the fix.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pysam
 
+from sigforge.genomics import _htslib
 from sigforge.genomics.compression import GZIP_MAGIC, file_compression
 from sigforge.genomics.contexts import encode
 from sigforge.genomics.fasta_checks import (
@@ -33,6 +35,8 @@ from sigforge.genomics.fasta_layout import layout_fault
 from sigforge.io import InputError, check_regular_file, not_found
 
 logger = logging.getLogger(__name__)
+
+_htslib.apply()  # htslib's warnings off (sigforge reports what they are about), errors kept
 
 _MITO = ("chrM", "chrMT", "MT", "M")
 
@@ -78,6 +82,23 @@ def _open_fasta(path: Path, building: bool) -> pysam.FastaFile:
     if "".join(said).strip():
         sys.stderr.write("".join(said))
     return fasta
+
+
+def repeated_contig(path: Path) -> tuple[str, int, int] | None:
+    """The first contig name that two '>' lines of the FASTA give, with the file lines of both
+    (plain, gzip or bgzip), for the message when htslib indexed only the first of them; None
+    when no name repeats. Reads the whole file: only when the index already failed."""
+    opener = gzip.open if file_compression(path) in ("gzip", "bgzf") else open
+    seen: dict[str, int] = {}
+    with opener(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.startswith(b">"):
+                fields = line[1:].split()
+                name = fields[0].decode("utf-8", "replace") if fields else ""
+                if name in seen:
+                    return name, seen[name], number
+                seen[name] = number
+    return None
 
 
 class ReferenceGenome:
@@ -146,8 +167,11 @@ class ReferenceGenome:
             fai.unlink(missing_ok=True)
             if new_gzi is not None:
                 new_gzi.unlink(missing_ok=True)
-            raise InputError(f"reference FASTA {self.path}: {problem}. Every contig needs its "
-                             "own name: remove or rename the repeated one.")
+            repeated = repeated_contig(self.path)
+            where = (f" Contig '{repeated[0]}' is named on lines {repeated[1]} and "
+                     f"{repeated[2]}." if repeated else "")
+            raise InputError(f"reference FASTA {self.path}: {problem}.{where} Every contig "
+                             "needs its own name: remove or rename the repeated one.")
 
     def resolve(self, contig: str) -> str | None:
         """The FASTA's name for a VCF contig, trying common aliases; None when absent."""

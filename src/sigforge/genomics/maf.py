@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.compression import foreign_compression_problem
+from sigforge.genomics.maf_checks import RowDecoder, check_one_build
 from sigforge.genomics.variant_table import MAX_POSITION, VariantTable, input_stem
 from sigforge.io import InputError, check_regular_file, not_found
 
@@ -44,8 +45,8 @@ from sigforge.io import InputError, check_regular_file, not_found
 MAF_COLUMNS = ("Tumor_Sample_Barcode", "Chromosome", "Start_Position", "End_Position",
                "Reference_Allele", "Tumor_Seq_Allele2")
 #: MAF columns read when present: cBioPortal's format makes ``Tumor_Seq_Allele1`` optional,
-#: and only some writers add ``FILTER``.
-MAF_OPTIONAL_COLUMNS = ("Tumor_Seq_Allele1", "FILTER")
+#: only some writers add ``FILTER``, and ``NCBI_Build`` is checked to name one build.
+MAF_OPTIONAL_COLUMNS = ("Tumor_Seq_Allele1", "FILTER", "NCBI_Build")
 #: A MAF allele: IUPAC bases (non-ACGT ones are later skipped as ``ambiguous_base``) or ``-``.
 MAF_ALLELE = r"[ACGTNRYKMSWBDHV]+|-"
 #: The first two bytes of a gzip stream.
@@ -93,18 +94,16 @@ def _numbered_lines(handle: IO[bytes], path: Path) -> Iterator[tuple[int, bytes]
                          ) from err
 
 
-def _decode_line(raw: bytes, number: int, path: Path, header: list[str] | None) -> str:
-    """One line as text; a byte that is not UTF-8 is an error naming the line, the column
-    (when the header is known) and the fix, rather than a byte offset into the file."""
+def _decode_line(raw: bytes, number: int, path: Path) -> str:
+    """A line above the rows (header, comments) as text; a byte that is not UTF-8 is an error
+    naming the line and the fix, rather than a byte offset into the file. (Rows are decoded
+    by :class:`~sigforge.genomics.maf_checks.RowDecoder`, strictly only where they are read.)"""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        field = raw[:err.start].count(b"\t")
-        column = f" (column {header[field]})" if header and field < len(header) else ""
-        raise InputError(f"MAF {path}: line {number}{column}: byte 0x{raw[err.start]:02x} is "
-                         "not UTF-8 text (the file is probably Latin-1 or Windows-1252). Save "
-                         "the file as UTF-8, e.g. iconv -f latin1 -t utf-8 IN.maf > OUT.maf."
-                         ) from err
+        raise InputError(f"MAF {path}: line {number}: byte 0x{raw[err.start]:02x} is not UTF-8 "
+                         "text (the file is probably Latin-1 or Windows-1252). Save the file "
+                         "as UTF-8, e.g. iconv -f latin1 -t utf-8 IN.maf > OUT.maf.") from err
 
 
 def _refuse_utf16(first: bytes, path: Path) -> None:
@@ -131,7 +130,7 @@ def _clean_cell(cell: str) -> str:
 
 #: What a MAF's header must name, for messages.
 _NEEDED_COLUMNS = (f"A MAF needs a tab-separated header with the GDC columns "
-                   f"{', '.join(MAF_COLUMNS)} (and reads {' and '.join(MAF_OPTIONAL_COLUMNS)} "
+                   f"{', '.join(MAF_COLUMNS)} (and reads {', '.join(MAF_OPTIONAL_COLUMNS)} "
                    "when present).")
 
 
@@ -150,7 +149,7 @@ def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[st
                 raise InputError(f"MAF {path}: line 1 is '##fileformat=VCF...': the file is a "
                                  f"VCF, not a MAF. Give it with --vcf {path}.")
         if raw.strip() and not raw.startswith(b"#"):
-            text = _decode_line(raw, number, path, None)
+            text = _decode_line(raw, number, path)
             header = [_clean_cell(name) for name in text.split("\t")]
             _check_unique_columns(path, header, number)
             missing = [column for column in MAF_COLUMNS if column not in header]
@@ -189,20 +188,22 @@ def _maf_rows(lines: Iterator[tuple[int, bytes]], header: list[str], header_line
     number of fields than the header is refused.
     """
     pick = [header.index(column) for column in used]
+    decoder = RowDecoder(path, header, pick)
     rows: list[list[str]] = []
     numbers: list[int] = []
     ragged: list[tuple[int, int, str]] = []
     for number, raw in lines:
-        text = _decode_line(raw, number, path, header)
-        if not text.strip():
+        if not raw.strip():
             continue
-        fields = text.split("\t")
+        fields = decoder.fields(raw, number)
         if len(fields) != len(header):
-            ragged.append((number, len(fields), "" if ragged else text))
+            ragged.append((number, len(fields),
+                           "" if ragged else raw.decode("utf-8", "replace")))
             continue
         rows.append([_clean_cell(fields[i]) for i in pick])
         numbers.append(number)
     _refuse_ragged_rows(path, ragged, len(header), header_line)
+    decoder.report()
     return rows, numbers
 
 
@@ -364,6 +365,7 @@ def read_maf(path: str | Path) -> VariantTable:
     """
     path = Path(path)
     frame, lines = _read_maf_frame(path)
+    check_one_build(frame, path, lines)
     starts = _maf_positions(frame, path, lines)
     _check_maf_ends(frame, starts, path, lines)
     ref, alt, second = _tumour_alleles(frame, path, lines)

@@ -14,7 +14,9 @@ indel channels having no sequence context to rescale by, and the log says so).
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -205,13 +207,38 @@ def load_prevalence(tumour_type: str) -> pd.Series | None:
     InputError
         An unknown tumour type (the message lists the known ones).
     """
+    tumour_type = canonical_tumour_type(tumour_type)
     if tumour_type == NO_PRIOR:
         return None
-    table = _prevalence_table()
-    if tumour_type not in table.columns:
-        raise InputError(f"tumour type '{tumour_type}' is not in the prevalence table; "
-                         f"expected one of: {', '.join(tumour_types())}.")
-    return table[tumour_type]
+    return _prevalence_table()[tumour_type]
+
+
+def _type_key(name: str) -> str:
+    """A tumour type's name as compared: case, '-', '_' and spaces ignored."""
+    return re.sub(r"[-_\s]", "", name).lower()
+
+
+def canonical_tumour_type(value: str) -> str:
+    """The prevalence table's spelling of a tumour type given in any case, with '-', '_' or
+    spaces alike (``breast_adenoca`` -> ``Breast-AdenoCA``), as users type PCAWG's names.
+
+    Raises
+    ------
+    InputError
+        A name no known type matches; the message suggests the closest ones and lists all.
+    """
+    known = tumour_types()
+    if value in known:
+        return value
+    matches = [name for name in known if _type_key(name) == _type_key(value)]
+    if len(matches) == 1:
+        return matches[0]
+    close = difflib.get_close_matches(_type_key(value), [_type_key(n) for n in known], n=3,
+                                      cutoff=0.6)
+    named = [next(n for n in known if _type_key(n) == key) for key in close]
+    hint = f" Did you mean {' or '.join(named)}?" if named else ""
+    raise InputError(f"tumour type '{value}' is not in the prevalence table.{hint} Expected "
+                     f"one of: {', '.join(known)}.")
 
 
 def artefact_signatures(name: str = "COSMIC_v3.6") -> list[str]:

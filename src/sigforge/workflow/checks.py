@@ -137,13 +137,12 @@ def table_shape(path: str | Path) -> tuple[int, int]:
 def check_tumour_type(value: str, source: str = "config") -> None:
     """Fail before any job on an unknown ``refit.tumour_type`` (the refit jobs would fail on
     it only after the whole discovery); ``source`` names the config file(s)."""
-    from sigforge.genomics.reference import tumour_types
+    from sigforge.genomics.reference import canonical_tumour_type
 
-    known = tumour_types()
-    if value not in known:
-        raise InputError(f"{source}: key refit.tumour_type: '{value}' is not in the PCAWG "
-                         f"prevalence table.{_close_matches(value, known)} Expected one of: "
-                         f"{', '.join(known)}.")
+    try:
+        canonical_tumour_type(value)  # any case, '-' or '_': the refit jobs accept it too
+    except InputError as err:
+        raise InputError(f"{source}: key refit.tumour_type: {err}") from err
 
 
 #: A shell variable in a path: ``$HOME``, ``${HOME}``.

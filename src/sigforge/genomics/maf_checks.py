@@ -1,0 +1,106 @@
+"""Checks of a MAF's rows beyond their layout (:mod:`sigforge.genomics.maf`): one genome build
+(``NCBI_Build``) in the whole file, and text that is UTF-8 where it is read.
+
+A MAF merged from several sources can mix builds row by row; its GRCh38 rows counted against
+a GRCh37 FASTA land at the wrong positions, and only some of them (about three in four SNVs)
+show as REF mismatches, so the rest would enter the catalogs in wrong contexts unnoticed.
+Annotation columns (gene names, protein changes) are often Latin-1 in files exported from
+spreadsheets; sigforge never reads them, so such bytes there need no re-encoding.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sigforge.io import InputError
+
+logger = logging.getLogger(__name__)
+
+#: Spellings of one build, by what they are read as (lower case).
+_BUILD_NAMES = {
+    "GRCh37": ("grch37", "hg19", "37", "b37", "grch37-lite", "hs37d5", "grch37.p13"),
+    "GRCh38": ("grch38", "hg38", "38", "grch38.p14", "grch38.d1.vd1"),
+}
+_BUILD_OF = {spelling: build for build, names in _BUILD_NAMES.items() for spelling in names}
+#: Cells that give no build.
+_NO_BUILD = {"", ".", "na", "nan", "n/a", "none", "unknown"}
+
+
+def _build(cell: str) -> str | None:
+    """The build a NCBI_Build cell names (aliases of GRCh37/GRCh38 joined), None if blank."""
+    key = cell.strip().lower()
+    return None if key in _NO_BUILD else _BUILD_OF.get(key, cell.strip())
+
+
+def check_one_build(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> None:
+    """Refuse a MAF whose ``NCBI_Build`` column names two or more genome builds (GRCh37, hg19
+    and 37 are one build; blank cells name none), saying how many rows each has and the first
+    line of the build with fewer rows."""
+    if "NCBI_Build" not in frame.columns or frame.empty:
+        return
+    builds = frame["NCBI_Build"].map(_build)
+    counts = builds.value_counts()
+    if len(counts) < 2:
+        return
+    minority = counts.index[-1]
+    first = int(lines[np.flatnonzero((builds == minority).to_numpy())[0]])
+    listed = ", ".join(f"{build} ({count:,} row{'s' if count > 1 else ''})"
+                       for build, count in counts.items())
+    raise InputError(f"MAF {path}: column NCBI_Build names {len(counts)} genome builds: "
+                     f"{listed}; the first {minority} row is line {first}. One FASTA is one "
+                     "build, so the rows of the other build would be counted at wrong "
+                     "positions. Lift those rows over to the FASTA's build (e.g. with "
+                     "CrossMap or Picard LiftoverVcf) or split the MAF by build and count "
+                     "each against its own FASTA.")
+
+
+class RowDecoder:
+    """Decodes a MAF's data rows: the cells of the columns read must be UTF-8 (an error naming
+    the line and column otherwise); bytes that are not UTF-8 in the other columns are kept
+    undecoded and counted, and :meth:`report` names them once."""
+
+    def __init__(self, path: Path, header: list[str], pick: list[int]) -> None:
+        self.path, self.header, self.pick = path, header, set(pick)
+        self.elsewhere = 0
+        self.first: tuple[int, str] | None = None
+
+    def fields(self, raw: bytes, number: int) -> list[str]:
+        """The line split at its tabs, as text; raises for a read cell that is not UTF-8."""
+        try:
+            return raw.decode("utf-8").split("\t")
+        except UnicodeDecodeError:
+            pass
+        fields = raw.decode("utf-8", "surrogateescape").split("\t")
+        for index, cell in enumerate(fields):
+            bad = _first_undecodable_byte(cell)
+            if bad is None:
+                continue
+            column = self.header[index] if index < len(self.header) else f"field {index + 1}"
+            if index in self.pick:
+                raise InputError(f"MAF {self.path}: line {number} (column {column}): byte "
+                                 f"0x{bad:02x} is not UTF-8 text (the file is probably Latin-1 "
+                                 "or Windows-1252). Save the file as UTF-8, e.g. iconv -f "
+                                 "latin1 -t utf-8 IN.maf > OUT.maf.")
+            self.elsewhere += 1
+            if self.first is None:
+                self.first = (number, column)
+        return fields
+
+    def report(self) -> None:
+        """One warning for the rows holding non-UTF-8 bytes in columns sigforge does not read."""
+        if self.first is not None:
+            number, column = self.first
+            logger.warning("MAF %s: %d cell(s) in columns sigforge does not read hold bytes "
+                           "that are not UTF-8 (the first on line %d, column %s); they were "
+                           "left as they are and the rows were read.", self.path,
+                           self.elsewhere, number, column)
+
+
+def _first_undecodable_byte(cell: str) -> int | None:
+    """The first byte of a cell decoded with ``surrogateescape`` that was not UTF-8, or None."""
+    escaped = next((ch for ch in cell if "\udc80" <= ch <= "\udcff"), None)
+    return None if escaped is None else ord(escaped) - 0xDC00
