@@ -241,3 +241,110 @@ def test_a_catalog_folder_listed_twice_is_named(
     assert_clear_error(outcome, f"--inputs: {other_spelling} is listed twice (also as "
                        f"{folder})", "Remove the repeated entry")
     assert "distinct name" not in outcome.err
+
+
+# -- workflow and generic inputs ---------------------------------------------------------------
+
+def _generic(path: Path, header: bool = True, names: list[str] | None = None,
+             tiny: float | None = None) -> Path:
+    """A 20 x 8 count matrix (features f0.., samples s0..), written as TSV."""
+    import numpy as np
+    import pandas as pd
+
+    values = np.random.default_rng(2).poisson(40, size=(20, 8)).astype(float)
+    if tiny is not None:
+        values[0, 0] = tiny
+    frame = pd.DataFrame(values, index=[f"f{i}" for i in range(20)],
+                         columns=names or [f"s{j}" for j in range(8)])
+    frame.index.name = "feature"
+    frame.to_csv(path, sep="\t", header=header)
+    return path
+
+
+def test_a_matrix_without_a_header_line_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """prepare-matrix took the first row's counts as sample names and lost the row (exit 0,
+    the row in no dropped table); the workflow's check passed it too."""
+    matrix = _generic(tmp_path / "m.tsv", header=False)
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "prepare-matrix", "--input", str(matrix), "--name", "m",
+                      "--out", str(out))
+    assert_clear_error(outcome, f"{matrix}: line 1 holds only numbers", "no header line",
+                       "Add a header line")
+    assert not out.exists()
+    outcome = run_cli(capsys, "extract", "--catalog", str(matrix), "--generic", "--ranks", "2",
+                      "--out", str(tmp_path / "ex"))
+    assert_clear_error(outcome, "line 1 holds only numbers")
+
+
+def test_numbered_samples_in_increasing_order_are_names(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Samples numbered 1..8 (or 1001, 1005, ...) are a header, not a lost first row."""
+    for names in ([str(i) for i in range(1, 9)], [str(1000 + 5 * i) for i in range(8)]):
+        matrix = _generic(tmp_path / "m.tsv", names=names)
+        out = tmp_path / f"out{names[0]}"
+        outcome = run_cli(capsys, "prepare-matrix", "--input", str(matrix), "--name", "m",
+                          "--out", str(out))
+        assert outcome.code == 0, outcome.err
+        assert (out / "m.tsv").read_text().splitlines()[0].split("\t")[1:] == names
+
+
+def test_values_that_underflow_are_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Cells of 1e-310 made extract write KL divergences of -inf and refit call a nonzero
+    sample 'burden 0' (exit 0 both): nonzero cells below 1e-100 are refused, the cell named."""
+    matrix = _generic(tmp_path / "m.tsv", tiny=1e-310)
+    for argv in (("prepare-matrix", "--input", str(matrix), "--name", "m"),
+                 ("refit", "--catalog", str(matrix), "--generic", "--method", "nnls",
+                  "--signatures", str(matrix))):
+        outcome = run_cli(capsys, *argv, "--out", str(tmp_path / "out"))
+        assert_clear_error(outcome, f"{matrix}: row 'f0', column 's0' holds 1e-310",
+                           "below 1e-100", "Multiply the whole matrix by a constant")
+        assert not (tmp_path / "out").exists()
+    assert run_cli(capsys, "prepare-matrix", "--input", str(_generic(tmp_path / "ok.tsv",
+                   tiny=1e-90)), "--name", "m", "--out", str(tmp_path / "ok")).code == 0
+
+
+def test_a_byte_for_byte_copy_of_a_vcf_on_a_second_row_is_refused(tmp_path: Path) -> None:
+    """The sheet refused one file on two rows by path or inode; a copy under another name
+    passed, and the cohort got two identical columns as two patients, with no warning."""
+    text = ("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+            "chr1\t5\t.\tT\tA\t.\tPASS\t.\n")
+    first, copy, other = (tmp_path / "a.vcf", tmp_path / "a_copy.vcf", tmp_path / "b.vcf")
+    first.write_text(text)
+    copy.write_text(text)
+    other.write_text(text.replace("\t5\t", "\t6\t"))  # same size, other bytes: a sample
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(f"sample_id\tvcf\nA\t{first}\nB\t{other}\nC\t{copy}\n")
+    with pytest.raises(InputError) as caught:
+        read_sample_sheet(sheet)
+    assert (f"line 4: sample 'C' names '{copy}', a byte-for-byte copy of '{first}' of sample "
+            "'A' on line 2") in str(caught.value)
+    sheet.write_text(f"sample_id\tvcf\nA\t{first}\nB\t{other}\n")
+    assert list(read_sample_sheet(sheet).index) == ["A", "B"]
+
+
+def test_a_patient_vcf_without_snvs_gets_a_page_under_drop_empty(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The workflow runs refit --vcf with --drop-empty; a sample whose VCF holds no SNV (the
+    README: a sample without mutations) stopped the whole cohort run in refit_patient. Its
+    outputs now hold zero exposures and its page says no SNV was counted; without
+    --drop-empty the command still refuses it."""
+    import pandas as pd
+
+    fasta = make_fasta({"chr1": CHR1})
+    vcf = tmp_path / "e.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\t"
+                   "FORMAT\tP1\n")
+    common = ("refit", "--vcf", str(vcf), "--reference", str(fasta), "--signatures",
+              "COSMIC_v3.6", "--bootstrap", "0")
+    outcome = run_cli(capsys, *common, "--out", str(tmp_path / "refused"))
+    assert_clear_error(outcome, "no SNV of sample 'P1' could be counted")
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, *common, "--drop-empty", "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    exposures = pd.read_csv(out / "exposures.tsv", sep="\t", index_col=0)
+    assert list(exposures.columns) == ["P1"] and (exposures["P1"] == 0).all()
+    page = (out / "patients" / "P1.html").read_text()
+    assert "No SNVs were counted for this sample" in page

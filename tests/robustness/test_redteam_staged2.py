@@ -148,6 +148,24 @@ def test_select_rank_refuses_rank_folders_of_different_seeds(
     assert_nothing_written(out)
 
 
+def test_select_rank_refuses_rank_folders_of_other_counts(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """k3 factored from an edited catalog (same samples and features, the digest its
+    metrics.json records differs) was compared with k2 without --catalog and a rank chosen;
+    the odd folder is named. Folders without a digest (older runs) are not compared."""
+    k2, k3 = _rank_copies(run, tmp_path)
+    _edit_metrics(k3, **{DIGEST_KEY: "0" * 64})
+    out = tmp_path / "sel"
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(k2), str(k3),
+                      "--out", str(out))
+    assert_clear_error(outcome, f"--rank-dirs: {k3} was factored from other counts than {k2}",
+                       "rerun that rank's replicates and consensus")
+    assert_nothing_written(out)
+    _edit_metrics(k3, **{DIGEST_KEY: None})
+    assert run_cli(capsys, "select-rank", "--rank-dirs", str(k2), str(k3),
+                   "--out", str(out)).code == 0
+
+
 def test_select_rank_reads_rank_folders_written_before_they_recorded_settings(
         run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Older folders record no settings: the options given (or their defaults) are taken."""

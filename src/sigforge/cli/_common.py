@@ -274,6 +274,9 @@ def read_input_catalog_dropping(path: str, generic: bool = False, drop_empty: bo
     if matrix.data.shape[1] == 0:
         raise InputError(f"{path}: no sample columns.")
     check_no_total_column(matrix)
+    from sigforge.discovery.matrix import check_data_matrix
+
+    check_data_matrix(matrix.data, path, generic=matrix.channel_set is None)
     kept, empty = split_empty(matrix, drop_empty)
     if kept is None:
         raise InputError(f"{path}: no sample has a single mutation; nothing to fit.")

@@ -69,6 +69,27 @@ def check_one_catalog(folders: list[Path], results: list[RankResult]) -> None:
                          f"{len(expected)} of {folders[reference]} ({_difference(found, expected)}"
                          "). Give the rank folders of one catalog (one run), or rerun the "
                          "differing rank's replicates and consensus on this catalog.")
+    _check_one_digest(folders)
+
+
+def _check_one_digest(folders: list[Path]) -> None:
+    """Refuse rank folders of the same samples and features but other counts (the digests
+    their metrics.json record differ: one rank factored from an edited or recounted catalog),
+    naming the folder that differs from most of the others."""
+    from sigforge.cli._run_files import rank_dir_digest
+
+    digests = [rank_dir_digest(folder) for folder in folders]
+    recorded = [d for d in digests if d is not None]
+    if len(set(recorded)) < 2:
+        return
+    usual = max(recorded, key=recorded.count)
+    reference = folders[digests.index(usual)]
+    odd = next(f for f, d in zip(folders, digests, strict=True) if d not in (None, usual))
+    raise InputError(f"--rank-dirs: {odd} was factored from other counts than {reference} "
+                     "(the same samples and features, but the catalog digests their "
+                     "metrics.json record differ: a recounted or edited catalog). Give the rank "
+                     "folders of one catalog (one run), or rerun that rank's replicates and "
+                     "consensus on the catalog of the others.")
 
 
 def check_rank_catalog(folders: list[Path], results: list[RankResult], catalog: Matrix,

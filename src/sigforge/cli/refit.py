@@ -50,6 +50,7 @@ from sigforge.cli.refit_signatures import (
     refit_signatures,
     restricted_names,
 )
+from sigforge.discovery.matrix import check_data_matrix
 from sigforge.io import (
     InputError,
     Matrix,
@@ -302,6 +303,7 @@ def refit(args: argparse.Namespace) -> None:
         if matrix.data.shape[1] == 0:
             raise InputError(f"{args.catalog}: no sample columns.")
         check_no_total_column(matrix)
+        check_data_matrix(matrix.data, args.catalog, generic=matrix.channel_set is None)
         _check_sample_names(matrix)
         fitted, _ = split_empty(matrix, args.drop_empty)
     else:
@@ -312,7 +314,7 @@ def refit(args: argparse.Namespace) -> None:
         if regions is not None:
             check_roi_contigs(regions, patient, f"--regions-of-interest "
                                                 f"{args.regions_of_interest}")
-        fitted = matrix
+        fitted, _ = split_empty(matrix, args.drop_empty)
     _check_counts_for_refit(matrix, args)
     if checked is not None:
         signatures, reference = _aligned(checked, matrix)
@@ -333,10 +335,12 @@ def refit(args: argparse.Namespace) -> None:
         if patient is not None:
             _write_patient(args, patient, signatures, result, regions, out, others)
         _remove_stale_outputs(stale, written)
+    cosines = result.reconstruction["cosine"].dropna()
     logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %d signatures "
-                "used, median cosine %.3f", n, signatures.data.shape[1], args.method, args.assay,
+                "used, %s", n, signatures.data.shape[1], args.method, args.assay,
                 result.reconstruction["signatures_used"].median(),
-                result.reconstruction["cosine"].median())
+                f"median cosine {cosines.median():.3f}" if len(cosines)
+                else "no sample with mutations to reconstruct")
 
 
 def _write_outputs(args: argparse.Namespace, out: Path, matrix: Matrix,

@@ -151,7 +151,7 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
     catalogs, log = assemble_cohort([result], contexts, log_fingerprints(
         args.reference, genome.lengths, targets))
     counts = catalogs["SBS96"]
-    if int(counts.to_numpy().sum()) == 0:
+    if int(counts.to_numpy().sum()) == 0 and not args.drop_empty:
         doublets, indels = (int(catalogs[c].to_numpy().sum()) for c in ("DBS78", "ID83"))
         skipped = {reason: n for reason, n in dict(result.skipped).items() if n}
         raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "

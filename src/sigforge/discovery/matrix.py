@@ -128,7 +128,51 @@ def read_generic_matrix(path: str | os.PathLike[str]) -> pd.DataFrame:
     frame = read_matrix(path).data
     if frame.shape[0] == 0:
         raise InputError(f"{path}: the table has no feature rows.")
+    check_data_matrix(frame, path, generic=True)
     return frame
+
+
+#: The smallest nonzero value a data matrix may hold: the fits multiply and square values,
+#: and below this their products underflow to 0 (divergences of -inf, samples read as empty).
+MIN_CELL = 1e-100
+
+
+def check_data_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
+                      generic: bool) -> None:
+    """Refuse a data matrix (a catalog or generic matrix to factor or refit) with a nonzero
+    cell below :data:`MIN_CELL`, and a ``generic`` one whose header holds only numbers that
+    are not increasing whole numbers: a file without a header line, whose first row would be
+    taken as the sample names and lost from the data."""
+    values = frame.to_numpy(dtype=np.float64)
+    tiny = (values > 0) & (values < MIN_CELL)
+    if tiny.any():
+        row, col = np.argwhere(tiny)[0]
+        more = f" ({int(tiny.sum()) - 1} more such cell(s))" if tiny.sum() > 1 else ""
+        raise InputError(f"{path}: row '{frame.index[row]}', column '{frame.columns[col]}' "
+                         f"holds {values[row, col]:.3g}, a nonzero value below {MIN_CELL:g}"
+                         f"{more}. The fits multiply and square the values, and such "
+                         "products underflow to 0. Multiply the whole matrix by a constant "
+                         "(units in which its values are nearer 1), or set such values to 0.")
+    if generic:
+        _check_header_is_names([str(c) for c in frame.columns], path)
+
+
+def _check_header_is_names(names: list[str], path: str | os.PathLike[str]) -> None:
+    """Refuse sample names that are all numbers, other than increasing whole numbers (1, 2,
+    3 or 1001, 1005: numbered samples): the header line is missing."""
+    try:
+        numbers = [float(name) for name in names]
+    except ValueError:
+        return
+    whole = all(np.isfinite(v) and v == int(v) for v in numbers)
+    if whole and all(a < b for a, b in zip(numbers, numbers[1:], strict=False)):
+        return
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    raise InputError(f"{path}: line 1 holds only numbers ({shown}) where the header's sample "
+                     "names belong, so the file seems to have no header line: its first row "
+                     "would be taken as the names and lost from the data. Add a header line "
+                     "(a label for the feature column, then one name per sample). Numbered "
+                     "samples in increasing order (1, 2, 3) are read as names.")
 
 
 def whole_numbers(frame: pd.DataFrame) -> bool:
