@@ -348,3 +348,92 @@ def test_a_patient_vcf_without_snvs_gets_a_page_under_drop_empty(
     assert list(exposures.columns) == ["P1"] and (exposures["P1"] == 0).all()
     page = (out / "patients" / "P1.html").read_text()
     assert "No SNVs were counted for this sample" in page
+
+
+def test_sheet_vcfs_that_are_no_files_are_named_as_what_they_are(tmp_path: Path) -> None:
+    """A dangling link, a link loop, a device and a FIFO in the sheet's vcf column were all
+    'not found'; each is named as what it is (the README promises it)."""
+    from sigforge.workflow.checks import check_inputs
+
+    (tmp_path / "dangling.vcf").symlink_to(tmp_path / "nowhere.vcf")
+    (tmp_path / "loop1.vcf").symlink_to(tmp_path / "loop2.vcf")
+    (tmp_path / "loop2.vcf").symlink_to(tmp_path / "loop1.vcf")
+    os.mkfifo(tmp_path / "fifo.vcf")
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(">chr1\nACGT\n")
+    expected = {"dangling.vcf": "is a symbolic link to", "loop1.vcf": "a link loop",
+                "fifo.vcf": "is not a regular file", "/dev/zero": "is not a regular file"}
+    import pandas as pd
+
+    for name, fragment in expected.items():
+        vcf = name if name.startswith("/") else str(tmp_path / name)
+        samples = pd.DataFrame({"sample_id": ["S1"], "vcf": [vcf], "sheet_line": [2]})
+        with pytest.raises(InputError) as caught:
+            check_inputs(str(fasta), samples)
+        message = str(caught.value)
+        assert f"VCF '{vcf}' of sample 'S1' (samples sheet, line 2) is " in message
+        assert fragment in message and "not found (" not in message.split(": ", 1)[1]
+
+
+def test_a_missing_relative_sheet_names_the_folder_it_is_looked_for_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'samples sheet samples.tsv: file not found' did not say where relative paths are
+    taken from (the reference and VCF messages do): run from a subfolder, that is the cause."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=rf"relative paths are taken from {tmp_path}"):
+        read_sample_sheet("samples.tsv")
+
+
+def test_a_sheet_of_groups_all_smaller_than_the_smallest_rank_is_refused() -> None:
+    """One sample per group at ranks 2-3: the dry run passed and the real run failed in the
+    merge after every group's jobs (extract --groups refuses it before any work)."""
+    from sigforge.workflow.groups import check_some_group_factorable
+
+    groups = {"G1": ["a"], "G2": ["b"], "G3": ["c", "d"][:1]}
+    with pytest.raises(InputError, match=r"every group of the samples sheet has fewer samples "
+                       r"than the smallest rank tried \(2; the largest group, 'G1', has 1\)"):
+        check_some_group_factorable([2, 3], groups, "config")
+    check_some_group_factorable([2, 3], {**groups, "G4": ["e", "f"]}, "config")
+    check_some_group_factorable([1, 2], groups, "config")
+
+
+def test_scientific_notation_read_as_text_by_yaml_gets_the_spelling_it_needs() -> None:
+    """'tol: 1e-7' is text to YAML 1.1, refused as 'not of type number' with no hint."""
+    from sigforge.workflow.config_numbers import yaml_float_spelling, yaml_text_number
+
+    assert yaml_text_number("1e-7") and yaml_text_number("5E3")
+    assert not yaml_text_number("abc") and not yaml_text_number("10") and not yaml_text_number(1)
+    assert yaml_float_spelling("1e-7") == "1.0e-7"
+    assert yaml_float_spelling("5E3") == "5.0e+3"
+    import yaml
+
+    assert isinstance(yaml.safe_load(f"x: {yaml_float_spelling('1e-7')}")["x"], float)
+
+
+def test_a_generic_sample_named_like_a_label_column_is_refused_before_the_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """prepare-matrix accepted a sample named 'Signature'; extract ran the whole NMF and
+    failed writing exposures.tsv."""
+    names = [f"s{j}" for j in range(8)]
+    names[1] = "Signature"
+    matrix = _generic(tmp_path / "m.tsv", names=names)
+    for argv in (("prepare-matrix", "--input", str(matrix), "--name", "m"),
+                 ("extract", "--catalog", str(matrix), "--generic", "--ranks", "2")):
+        outcome = run_cli(capsys, *argv, "--out", str(tmp_path / "out"))
+        assert_clear_error(outcome, "a sample column is named 'Signature'", "'Signature_1'")
+        assert not (tmp_path / "out").exists()
+
+
+def test_an_open_rank_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """--ranks 2- was read as rank 2 alone (while -3 and 2-- were refused)."""
+    outcome = run_cli(capsys, "extract", "--catalog", "x.tsv", "--ranks", "2-", "--out", "o")
+    assert outcome.code == 2 and "'2-' has no last rank" in outcome.err
+
+
+def test_long_name_lists_say_how_many_are_not_shown() -> None:
+    """merge-groups said '6 sample(s) ... ['s6', ..., 's10']' listing five with no sign of the
+    sixth: lists of names end with how many more there are."""
+    from sigforge.cli._common import listed
+
+    assert listed([f"s{i}" for i in range(6, 12)]) == "'s6', 's7', 's8', 's9', 's10' and 1 more"
+    assert listed(["a", "b"]) == "'a', 'b'"

@@ -166,6 +166,30 @@ def test_select_rank_refuses_rank_folders_of_other_counts(
                    "--out", str(out)).code == 0
 
 
+def test_files_given_where_others_belong_are_named(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rank-3 chunk given to consensus --k 2 was to be 'deleted and rerun'; a CV file given
+    as a chunk was 'damaged'; a chunk given as a rank folder had 'metrics.json missing'."""
+    cat = str(run / "catalog.tsv")
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "consensus", "--catalog", cat, "--k", "2", "--chunks",
+                      str(run / "c0_k3.npz"), "--out", str(out))
+    assert_clear_error(outcome, "holds rank-3 factors, not rank 2", "give --k 3 for it")
+    assert "delete it" not in outcome.err
+    cv = tmp_path / "cv2.npz"
+    assert run_cli(capsys, "cross-validate", "--catalog", cat, "--k", "2", "--cv-folds", "2",
+                   *FAST, "--out", str(cv)).code == 0
+    outcome = run_cli(capsys, "consensus", "--catalog", cat, "--k", "2", "--chunks", str(cv),
+                      "--out", str(out))
+    assert_clear_error(outcome, f"chunk file {cv}: is a cross-validation file of 'sigforge "
+                       "cross-validate', not a chunk file")
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(run / "c0_k2.npz"),
+                      "--out", str(out))
+    assert_clear_error(outcome, f"--rank-dirs {run / 'c0_k2.npz'}: is a file, not a rank "
+                       "folder")
+    assert not out.exists()
+
+
 def test_select_rank_reads_rank_folders_written_before_they_recorded_settings(
         run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Older folders record no settings: the options given (or their defaults) are taken."""

@@ -171,6 +171,7 @@ GROUP_RANKS = (grouping.group_rank_lists(GROUPS, RANKS, {name: len(CHANNEL_SETS[
                if GROUPS else {})
 if GROUPS and MAIN:
     checked(grouping.check_fixed_rank, config["rank"]["fixed"], GROUP_RANKS, GROUPS, SOURCE)
+    checked(grouping.check_some_group_factorable, RANKS, GROUPS, SOURCE)
 if MAIN:
     # Settings the user set that other settings make inert (catalog.annotation without SBS288,
     # rank.cv_scheme with cv_folds 0, ...): one warning line each, printed once here by the

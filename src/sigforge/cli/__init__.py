@@ -219,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sigforge`` console script; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _build_parser(argv).parse_args(argv)
-    from sigforge.genomics._htslib import set_debug  # imports no pysam
+    from sigforge._htslib import set_debug  # imports neither pysam nor the genomics layer
 
     set_debug(args.debug)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,

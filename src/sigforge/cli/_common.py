@@ -167,7 +167,11 @@ def parse_ranks(text: str) -> list[int]:
     ranks: set[int] = set()
     try:
         for part in text.split(","):
-            low, _, high = part.strip().partition("-")
+            low, dash, high = part.strip().partition("-")
+            if dash and not high.strip():  # '2-' must not be read as rank 2 alone
+                raise argparse.ArgumentTypeError(
+                    f"'{part.strip()}' has no last rank: write the range in full, as in "
+                    f"'{low.strip()}-{int(low) + 6}' (--ranks '{text}')")
             first, last = int(low), int(high or low)
             if last < first:  # '2,4-3' must not keep 2 and drop the reversed part unsaid
                 raise argparse.ArgumentTypeError(
@@ -330,6 +334,12 @@ def split_empty(matrix: Matrix, drop_empty: bool) -> tuple[Matrix | None, list[s
     logger.warning("%s: %d sample(s) without mutations left out: %s", matrix.path, len(empty),
                    ", ".join(empty))
     return Matrix(matrix.data.drop(columns=empty), matrix.channel_set, matrix.path), empty
+
+
+def listed(labels: list[str], limit: int = 5) -> str:
+    """The first ``limit`` labels, quoted, and how many more: for messages about many names."""
+    shown = ", ".join(f"'{label}'" for label in labels[:limit])
+    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
 
 
 def catalog_name(args: argparse.Namespace) -> str:

@@ -161,10 +161,21 @@ def load_checked_arrays(path: str | Path, names: tuple[str, ...], what: str
     """The arrays of an intermediate ``.npz``, all of ``names`` present, else an InputError."""
     arrays: dict[str, np.ndarray] = read_intermediate(path, _load_npz, what)
     missing = [name for name in names if name not in arrays]
+    kind = next((kind for kind, keys in _NPZ_KINDS.items()
+                 if keys != names and all(key in arrays for key in keys)), None)
+    if missing and kind is not None:
+        raise InputError(f"{what} {path}: is {kind}, not a {what}; give the {what}s this "
+                         "command reads (the files were probably listed in the wrong option).")
     if missing:
         raise InputError(f"{what} {path} is damaged (no array {', '.join(missing)}; not written "
                          "by sigforge?); delete it and rerun - snakemake will rebuild it.")
     return arrays
+
+
+#: The .npz files of the staged discovery, by the arrays each holds, for naming one given
+#: where another is read.
+_NPZ_KINDS = {"a replicate chunk of 'sigforge replicates'": CHUNK_ARRAYS,
+              "a cross-validation file of 'sigforge cross-validate'": CV_ARRAYS}
 
 
 def load_chunks(paths: list[str], k: int, shape: tuple[int, int] | None = None,
@@ -192,7 +203,12 @@ def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None,
     ``digest`` when given and the chunk records one (the record is removed)."""
     arrays = load_checked_arrays(path, CHUNK_ARRAYS, "chunk file")
     recorded = arrays.pop(DIGEST_KEY, None)
-    if arrays["W"].ndim != 3 or arrays["W"].shape[2] != k:
+    if arrays["W"].ndim == 3 and arrays["W"].shape[2] != k:
+        rank = arrays["W"].shape[2]
+        raise InputError(f"chunk file {path} holds rank-{rank} factors, not rank {k}: give "
+                         f"--k {rank} for it, or the chunks of rank {k} (a chunk of another "
+                         "rank listed by mistake?).")
+    if arrays["W"].ndim != 3:
         raise InputError(f"chunk file {path} holds factors of shape {arrays['W'].shape}, not "
                          f"rank {k}; delete it and rerun - snakemake will rebuild it.")
     check_chunk_arrays(path, arrays, k)
@@ -420,6 +436,10 @@ def _check_is_rank_dir(folder: Path) -> None:
     """Refuse a --rank-dirs entry without metrics.json that holds rank folders itself (the
     folder of 'sigforge extract --out', or its root holding one folder per mutation type):
     name the ``k{k}`` folders to give instead of calling its metrics.json missing."""
+    if folder.is_file():
+        raise InputError(f"--rank-dirs {folder}: is a file, not a rank folder; give the "
+                         "folders 'sigforge consensus' writes (one per rank, each holding "
+                         "metrics.json, signatures.tsv and exposures.tsv).")
     if (folder / "metrics.json").exists() or not folder.is_dir():
         return
     ranks, inside = _rank_subfolders(folder), ""

@@ -32,7 +32,10 @@ def add_nmf_options(parser: argparse.ArgumentParser) -> None:
     add_seed(parser, "; replicate r of rank k draws from (seed, catalog name, k, r) alone")
     parser.add_argument("--max-iter", default=field_default(NMFOptions, "max_iter"),
                         type=count_type(1, MAX_ITERATIONS, "an iteration cap per replicate"),
-                        help="iteration cap per replicate")
+                        help="iteration cap of each stage of a replicate's fit: the plain "
+                             "fit, then (with --volume above 0) the minimum-volume refinement, "
+                             "followed by its 200-iteration polish; a replicate may thus run up "
+                             "to twice this plus 200 (n_iter in the chunk counts them all)")
     parser.add_argument("--min-iter", default=field_default(NMFOptions, "min_iter"),
                         type=count_type(0, MAX_ITERATIONS, "iterations before stopping"),
                         help="iterations before stopping")

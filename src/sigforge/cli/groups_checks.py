@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from sigforge.cli._common import listed
 from sigforge.discovery.groups import GroupSignatures
 from sigforge.io import InputError, Matrix
 
@@ -101,11 +102,11 @@ def check_samples(catalog: Matrix, runs: list[GroupRun]) -> None:
     absent = [s for s in owner if s not in set(columns)]
     if extra:
         raise InputError(f"{catalog.path}: {len(extra)} sample(s) are in no group of "
-                         f"--group-dirs: {extra[:5]}. Give the catalog the groups were split "
+                         f"--group-dirs: {listed(extra)}. Give the catalog the groups were split "
                          "from, and a folder for every group of it.")
     if absent:
         raise InputError(f"{catalog.path}: {len(absent)} sample(s) of the groups are not in the "
-                         f"catalog: {absent[:5]} (of {owner[absent[0]]}). Give the catalog the "
+                         f"catalog: {listed(absent)} (of {owner[absent[0]]}). Give the catalog the "
                          "groups were split from.")
 
 

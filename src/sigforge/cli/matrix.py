@@ -17,6 +17,7 @@ from sigforge.cli._common import (
     EXTRACT_FILES,
     REFIT_FILES,
     add_command,
+    listed,
     rank_caution,
     rank_edge,
     rank_rescued,
@@ -183,12 +184,6 @@ _DROPPED_FIX = ("Give the NAME_dropped.tsv that prepare-matrix wrote for this ma
                 "NAME.tsv), or leave --dropped out.")
 
 
-def _listed(labels: list[str], limit: int = 5) -> str:
-    """The first few labels, quoted, and how many more."""
-    shown = ", ".join(f"'{label}'" for label in labels[:limit])
-    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
-
-
 def _check_dropped_of_matrix(dropped: pd.DataFrame, matrix: pd.DataFrame, dropped_path: str,
                              matrix_path: str) -> None:
     """Refuse a --dropped table that cannot be this matrix's: prepare-matrix writes each
@@ -203,7 +198,7 @@ def _check_dropped_of_matrix(dropped: pd.DataFrame, matrix: pd.DataFrame, droppe
         present = set(map(str, kept))
         still = [label for label in labels if label in present]
         if still:
-            raise InputError(f"{dropped_path}: the dropped {what} {_listed(still)} are "
+            raise InputError(f"{dropped_path}: the dropped {what} {listed(still)} are "
                              f"{what} of {matrix_path}, which prepare-matrix would have left "
                              f"out of it; the table is not this matrix's. {_DROPPED_FIX}")
         positions = [int(position) for position in rows["position"]]
@@ -268,9 +263,9 @@ def _check_pixels_fill(data: MatrixReportData, pixels_text: str, matrix_path: st
     if own is not None and _dropped_features(own) != features:
         ours = [label for label, _ in _dropped_features(own)]
         theirs = [label for label, _ in features]
-        raise InputError(f"{dropped_path}: its dropped features ({_listed(theirs) or 'none'}) "
+        raise InputError(f"{dropped_path}: its dropped features ({listed(theirs) or 'none'}) "
                          f"are not this matrix's: prepare-matrix wrote {sibling} beside "
-                         f"{matrix_path}, which drops {_listed(ours) or 'none'}. {image}, but "
+                         f"{matrix_path}, which drops {listed(ours) or 'none'}. {image}, but "
                          f"{counted}. Give the NAME_dropped.tsv that prepare-matrix wrote for "
                          f"this matrix (--dropped {sibling}).")
     if own is not None:
@@ -279,7 +274,7 @@ def _check_pixels_fill(data: MatrixReportData, pixels_text: str, matrix_path: st
                          f"this matrix (HEIGHT x WIDTH = {total}).")
     raise InputError(f"{image}, but {counted}. --pixels is not the shape given to "
                      f"prepare-matrix, or {dropped_path} is not the table it wrote for this "
-                     f"matrix (dropped features: {_listed([f for f, _ in features]) or 'none'}"
+                     f"matrix (dropped features: {listed([f for f, _ in features]) or 'none'}"
                      "). Give the --pixels that prepare-matrix was given and the "
                      "NAME_dropped.tsv it wrote for this matrix.")
 

@@ -153,8 +153,20 @@ def check_data_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
                          f"{more}. The fits multiply and square the values, and such "
                          "products underflow to 0. Multiply the whole matrix by a constant "
                          "(units in which its values are nearer 1), or set such values to 0.")
+    for name in map(str, frame.columns):
+        if name in _LABEL_HEADERS:
+            raise InputError(f"{path}: a sample column is named '{name}', the label column of "
+                             f"{_LABEL_HEADERS[name]}, where each sample is a column, so that "
+                             "table could not be read back. Rename the sample (e.g. "
+                             f"'{name}_1') in {path}.")
     if generic:
         _check_header_is_names([str(c) for c in frame.columns], path)
+
+
+#: Label columns of the tables in which each sample is a column (a sample so named would put
+#: the name twice on the header line): name -> the table, for messages.
+_LABEL_HEADERS = {"Signature": "exposures.tsv", "Feature": "the prepared matrix (NAME.tsv)",
+                  "MutationType": "the catalogs"}
 
 
 def _check_header_is_names(names: list[str], path: str | os.PathLike[str]) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pysam
 
-from sigforge.genomics import _htslib
+from sigforge import _htslib
 from sigforge.genomics.compression import GZIP_MAGIC, file_compression
 from sigforge.genomics.contexts import encode
 from sigforge.genomics.fasta_checks import (

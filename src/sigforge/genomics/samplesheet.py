@@ -432,8 +432,9 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"samples sheet {path}: {not_found(path)} (config key 'samples'). Point "
-                         "'samples' at your tab-separated sheet.")
+        where = "" if path.is_absolute() else f"; relative paths are taken from {Path.cwd()}"
+        raise InputError(f"samples sheet {path}: {not_found(path)} (config key 'samples'"
+                         f"{where}). Point 'samples' at your tab-separated sheet.")
     check_regular_file(path, f"samples sheet {path} (config key 'samples')")
     parsed = _drop_trailing_empty_column(_sheet_rows(path))
     _check_header(path, parsed)

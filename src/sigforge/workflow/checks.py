@@ -15,7 +15,7 @@ import pandas as pd
 
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
-from sigforge.workflow.config_numbers import whole_number_fix
+from sigforge.workflow.config_numbers import whole_number_fix, yaml_float_spelling, yaml_text_number
 from sigforge.workflow.paths import clipped, not_a_file
 
 
@@ -58,8 +58,8 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
     if problems:
         listed = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more"
                                             if len(problems) > 10 else "")
-        raise InputError(f"input files not found (relative paths are taken from "
-                         f"{Path.cwd()}): {listed}. Fix the paths or add the files.")
+        raise InputError(f"input files not found or not files (relative paths are taken "
+                         f"from {Path.cwd()}): {listed}. Fix the paths or add the files.")
     # The rows' sample columns: a multi-sample VCF without vcf_sample would fail in its job.
     from sigforge.genomics.sheet_inputs import check_sheet_rows
 
@@ -348,6 +348,10 @@ def schema_error_message(error: Any, what: str = "config") -> str:
     hint = ""
     if error.validator == "enum":
         hint = _close_matches(str(error.instance), [str(v) for v in error.validator_value])
+    if error.validator == "type" and yaml_text_number(error.instance):
+        hint = (f" YAML 1.1 (which Snakemake's loader follows) reads {error.instance} as text: "
+                "write it with a decimal point and a signed exponent, e.g. "
+                f"{yaml_float_spelling(error.instance)}.")
     where = f"key '{location}'" if location else "top level"
     first = str(error.message).splitlines()[0]
     if error.validator == "type" and _whole_number_expected(error):

@@ -220,3 +220,25 @@ def _typed_text(text: str, schemas: Sequence[tuple[Mapping[str, Any], bool]],
     else:
         taken = value is None and "null" in types
     return value if taken else text
+
+
+def yaml_text_number(value: Any) -> bool:
+    """Whether a config value is text that is a number in scientific notation (``1e-7``,
+    ``5E3``): YAML 1.1 reads those as strings, so the schema's number check refuses them."""
+    if not isinstance(value, str) or "e" not in value.lower():
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def yaml_float_spelling(value: str) -> str:
+    """``1e-7`` as YAML 1.1 reads it as a number: ``1.0e-7``."""
+    mantissa, _, exponent = value.lower().partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    if exponent[:1] not in "+-":
+        exponent = "+" + exponent
+    return f"{mantissa}e{exponent}"

@@ -51,6 +51,24 @@ def check_fixed_rank(fixed: int | None, ranks: GroupRanks, groups: Mapping[str, 
                     "rank.fixed to null to let each group's rank be chosen.")
 
 
+def check_some_group_factorable(ranks: Sequence[int], groups: Mapping[str, Sequence[str]],
+                                source: str) -> None:
+    """Refuse a samples sheet whose every group has fewer samples than the smallest rank
+    tried: every group would be skipped as too thin (a group has no more signatures than
+    samples) and the merge would fail after all the groups' jobs; ``extract --groups``
+    refuses the same before any work."""
+    smallest = min(ranks)
+    if not groups or any(len(samples) >= smallest for samples in groups.values()):
+        return
+    largest = max(groups, key=lambda group: len(groups[group]))
+    raise InputError(f"{source}: every group of the samples sheet has fewer samples than the "
+                     f"smallest rank tried ({smallest}; the largest group, '{largest}', has "
+                     f"{len(groups[largest])}), so every group would be skipped as too thin "
+                     "to factor and no signature would be left to merge. Give fewer, larger "
+                     "groups (the sheet's group column), lower extract.ranks.min, or leave "
+                     "out the group column to factor the cohort as one.")
+
+
 def group_mode_flags(ranks: Sequence[int]) -> list[str]:
     """The discovery flags of a group's jobs: samples without a mutation left out, and a group
     too thin to factor at its largest rank written as skipped (never failing the run)."""

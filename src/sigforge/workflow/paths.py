@@ -3,17 +3,28 @@ one in a message (a path of a megabyte would bury the message)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
 def not_a_file(path: str) -> str | None:
-    """None when ``path`` is a file; else why not, as a clause after the path ('' when it is
-    not found). A path the system cannot look up (a name over 255 bytes, a path over 4,096)
-    says so instead of raising OSError."""
+    """None when ``path`` is a regular file; else why not, as a clause after the path ('' when
+    it is not found; a folder, a device or pipe, a dangling link are named as such). A path
+    the system cannot look up (a name over 255 bytes, a path over 4,096) says so instead of
+    raising OSError."""
     try:
-        if Path(path).is_file():
+        given = Path(path)
+        if given.is_file():
             return None
-        return " is a folder, not a file" if Path(path).is_dir() else ""
+        if given.is_dir():
+            return " is a folder, not a file"
+        if given.exists():
+            return (" is not a regular file (a device, named pipe or socket, which may never "
+                    "end)")
+        if given.is_symlink():
+            return (f" is a symbolic link to '{os.readlink(given)}', which does not exist or "
+                    "leads back to itself (a link loop)")
+        return ""
     except OSError as err:
         return f" cannot be looked up ({err.strerror or err})"
 
