@@ -1,42 +1,34 @@
-"""htslib's own warning lines (``[W::vcf_parse_filter] FILTER 'q10' ... is not defined in the
-header``, ``Missing headers may cause later processing to fail``, ``The index file is older
-than the data file``) are switched off: everything they warn about is either checked and
-reported by sigforge in its own words (undeclared contigs and FILTERs are counted as the
-catalog log's skip reasons, damaged or repeated FASTA contigs refused with the fix) or does
-not apply (sigforge reads VCFs from start to end, so a stale index is never used). Raw
-htslib lines beside those messages alarmed users over inputs that were handled correctly.
-Its error lines stay on: the FASTA and VCF checks capture them to say why a file cannot be
-indexed or read (:func:`sigforge.genomics.fasta_checks.stderr_captured`). ``sigforge
---debug`` turns the warnings back on.
+"""Which of htslib's own messages reach the user.
 
-pysam is imported only where it is already loaded, so that the CLI can set the level
-without importing it for commands that never read a VCF or FASTA.
+sigforge holds back what htslib writes while it opens or reads a VCF or FASTA (it says why it
+cannot read a record or index a file only on stderr, and the checks read that text: a FILTER
+column left empty is found by htslib's warning about it), then passes the rest on. Its
+warning lines (``[W::vcf_parse_filter] FILTER 'q10' ... is not defined in the header``,
+``Missing headers may cause later processing to fail``, ``The index file is older than the
+data file``) are not passed on: what they are about is either reported by sigforge in its own
+words (undeclared FILTERs and contigs are counted as the catalog log's skip reasons, a
+repeated FASTA contig is refused with its lines) or does not apply (VCFs are read from start
+to end, so a stale index is never used), and raw htslib lines beside those reports alarmed
+users over inputs that were handled correctly. Error lines are passed on; ``sigforge
+--debug`` passes the warnings on too.
+
+Nothing here imports pysam or the genomics layer, so the CLI sets the level for every command.
 """
 
 from __future__ import annotations
-
-import sys
-
-#: htslib's default log level (warnings and errors), kept under ``--debug``.
-DEFAULT_LEVEL = 3
-
-#: htslib's level for errors alone (``HTS_LOG_ERROR``), the default here.
-ERRORS_ONLY = 1
 
 _state = {"debug": False}
 
 
 def set_debug(debug: bool) -> None:
-    """Keep htslib's warnings (``--debug``) or silence them (the default), now if
-    pysam is loaded, else when a genomics module loads it (:func:`apply`)."""
+    """Pass htslib's warnings on (``--debug``) or hold them back (the default)."""
     _state["debug"] = debug
-    if "pysam" in sys.modules:
-        apply()
 
 
-def apply() -> None:
-    """Set htslib's log level from the current setting; called by the modules that import
-    pysam, right after importing it."""
-    import pysam
-
-    pysam.set_verbosity(DEFAULT_LEVEL if _state["debug"] else ERRORS_ONLY)
+def shown(text: str) -> str:
+    """The part of held-back htslib text the user sees: without its warning lines
+    (``[W::...]``) unless ``--debug`` was given."""
+    if _state["debug"]:
+        return text
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not line.startswith("[W::"))

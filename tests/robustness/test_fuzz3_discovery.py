@@ -280,7 +280,7 @@ def test_merge_groups_refuses_a_catalog_with_samples_in_no_group(
     out = tmp_path / "out"
     outcome = _merge(capsys, runs / "grun", runs / "catalog8.tsv", out,
                      case="merge-groups: catalog with samples in no group")
-    assert_clear_error(outcome, str(runs / "catalog8.tsv"), "in no group", "['s6', 's7']",
+    assert_clear_error(outcome, str(runs / "catalog8.tsv"), "in no group", "'s6', 's7'",
                        "Give the catalog the groups were split from")
     assert_nothing_written(out)
 

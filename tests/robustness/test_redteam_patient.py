@@ -217,7 +217,12 @@ def test_the_decisions_behind_the_few_resamples_warning() -> None:
     assert not too_few_resamples(None, 5) and not too_few_resamples(0.95, None)
     assert is_uncertain(40.0, 12.0, enough_resamples=False)
     assert not is_uncertain(0.0, 0.0, enough_resamples=False)  # unused: "not found"
-    assert not is_uncertain(40.0, math.nan, enough_resamples=False)  # no intervals at all
+    # no intervals at all: the page establishes nothing (it passes enough_resamples=False
+    # and says why, sigforge.report.fit_support.no_intervals_support); a row the intervals
+    # table lacks is otherwise left unmarked
+    assert is_uncertain(40.0, math.nan, enough_resamples=False)
+    assert not is_uncertain(40.0, math.nan)
+    assert is_uncertain(40.0, 0.3) and not is_uncertain(40.0, 0.5)  # half a mutation
     assert interval_label(0.95) == "95% interval" and interval_label(0.995) == "99.5% interval"
     assert interval_label(None) == "Interval (level not recorded)"
     mixed = pd.DataFrame({"lower": [1.0, 2.0], "confidence": [0.9, 0.95],

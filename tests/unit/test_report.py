@@ -184,7 +184,7 @@ def test_reading_handles_empty_and_strong_matches() -> None:
              "reference_value": 0.5}]
     reading = _describe_sample(1234, rows, 0.95)
     assert reading[0] == ("Most of this sample's 1,234 SNVs (62%) are attributed to SBS96A, "
-                          "which resembles COSMIC SBS1 (cosine 0.98).")
+                          "which resembles COSMIC SBS1 (cosine 0.980).")
     assert "SBS96B accounts for a further 38%" in reading[1] and "weak" in reading[1]
     assert "0.95" in reading[2]
 

@@ -388,13 +388,14 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
                                 f"{getattr(args, 'assay', 'genome')})",
                   **({"targeted regions": str(args.regions)}
                      if getattr(args, "regions", None) else {}),
+                  **_restriction_info(args, signatures),
                   "refit method": args.method, "bootstrap resamples": str(args.bootstrap),
                   **({"signature cost (penalty)": str(args.penalty),
                       "tumour-type prior": args.tumour_type} if args.method == "negbin"
                      else {}),
                   "seed": str(args.seed)},
         files={}, intervals=result.intervals, aetiology=load_aetiology(args.signatures),
-        cohort_link=False)
+        cohort_link=False, restricted=bool(getattr(args, "restrict_to", None)))
     stem = file_stems([sample], f"VCF {args.vcf}")[sample]
     _check_page_owner(page_dir / "patients" / f"{stem}.html", sample)
     regions = (_regions_of_interest(out) if getattr(args, "regions_of_interest", None)
@@ -402,6 +403,16 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     path = write_patient_report(data, sample, page_dir, stem, regions=regions,
                                 other_types=other_types)
     logger.info("patient report: %s", path)
+
+
+def _restriction_info(args: argparse.Namespace, signatures: Matrix) -> dict[str, str]:
+    """The Run table's row for --restrict-to: the signatures the fit was limited to (the page
+    must say its reference set was cut, since a finding can only be among them)."""
+    if not getattr(args, "restrict_to", None):
+        return {}
+    names = [str(c) for c in signatures.data.columns]
+    shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    return {"restricted to (--restrict-to)": f"{len(names)} signature(s): {shown}"}
 
 
 _PAGE_TITLE = re.compile(r"<title>(.*?) &middot; sigforge patient report</title>", re.S)

@@ -36,8 +36,6 @@ from sigforge.io import InputError, check_regular_file, not_found
 
 logger = logging.getLogger(__name__)
 
-_htslib.apply()  # htslib's warnings off (sigforge reports what they are about), errors kept
-
 _MITO = ("chrM", "chrMT", "MT", "M")
 
 
@@ -79,8 +77,9 @@ def _open_fasta(path: Path, building: bool) -> pysam.FastaFile:
             fasta = pysam.FastaFile(str(path))
     except (OSError, ValueError) as err:
         raise InputError(_open_failure(path, building, "".join(said), err)) from err
-    if "".join(said).strip():
-        sys.stderr.write("".join(said))
+    passed = _htslib.shown("".join(said))  # its warnings held back (sigforge._htslib)
+    if passed.strip():
+        sys.stderr.write(passed)
     return fasta
 
 

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import pysam
 
+from sigforge import _htslib
 from sigforge.genomics.fasta_checks import stderr_captured
 from sigforge.genomics.genome import file_compression
 from sigforge.genomics.variant_table import MAX_POSITION
@@ -48,10 +49,11 @@ def htslib_said(sink: list[str]) -> contextlib.AbstractContextManager[None]:
 
 
 def pass_on(said: list[str]) -> None:
-    """Write held-back htslib messages (the warnings of a file that was read) to stderr, but
-    not the missing index of a bgzip VCF or BCF, which htslib reports as an error
-    (``[E::idx_find_and_load]``) on every open although the file is read whole without one."""
-    text = "".join(line for line in "".join(said).splitlines(keepends=True)
+    """Write held-back htslib messages to stderr: its errors, not its warnings (unless
+    ``--debug``, :mod:`sigforge._htslib`), and not the missing index of a bgzip VCF or BCF,
+    which htslib reports as an error (``[E::idx_find_and_load]``) on every open although the
+    file is read whole without one."""
+    text = "".join(line for line in _htslib.shown("".join(said)).splitlines(keepends=True)
                    if not line.startswith("[E::idx_find"))
     if text.strip():
         sys.stderr.write(text)

@@ -104,7 +104,9 @@ def percentile_interval(draws: FloatArray, confidence: float) -> tuple[FloatArra
     and, measured as in tests/unit/test_negbin.py (200 tumours), 93.5% of true exposures where
     this one covers 96.3% (Poisson counts; 89.9% and 92.4% at negative-binomial size 8).
     """
-    tail = (1 - confidence) / 2 * 100
+    # rounded: (1 - 0.95) / 2 * 100 is 2.500000000000002 in floating point, which at 39
+    # resamples (order statistic 1, the smallest draw) would step just past a zero draw
+    tail = round((1 - confidence) / 2 * 100, 10)
     lower, upper = np.percentile(draws, [tail, 100 - tail], axis=0, method="weibull")
     return lower, upper
 

@@ -91,6 +91,9 @@ class CohortData:
     patient_pages : dict of str to str, default={}
         Sample name to the path, relative to the report directory, of its per-patient refit
         page; the Patients table links each one beside the sample's own page.
+    restricted : bool, default=False
+        The signatures were cut from the reference set by ``--restrict-to``: a page whose fit
+        supports no finding names that as a possible cause.
     """
 
     catalog: pd.DataFrame
@@ -117,6 +120,7 @@ class CohortData:
     reference_intervals: pd.DataFrame | None = None
     contexts: tuple[ContextResults, ...] = ()
     patient_pages: dict[str, str] = field(default_factory=dict)
+    restricted: bool = False
 
 
 @dataclass(frozen=True)

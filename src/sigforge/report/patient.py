@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.report.cohort_data import CohortData, Prepared, prepare, reference_of
 from sigforge.report.figures import plt, save_figure
+from sigforge.report.fit_support import Support, fit_support, no_intervals_support
 from sigforge.report.pages import IsolatedNames, check_stem, write_page
 from sigforge.report.patient_rows import (
     AETIOLOGY_MIN_COSINE,
@@ -49,6 +50,9 @@ from sigforge.report.sbs96 import fill_reconstruction, plot_reconstruction
 from sigforge.report.tables import fmt_float, fmt_int, fmt_percent
 
 logger = logging.getLogger(__name__)
+
+#: The aetiology cell of every row of a page whose fit supports no finding.
+WITHHELD_AETIOLOGY = "not shown: no signature is established in this sample (see the caution)"
 
 CAVEAT = (
     "A signature's resemblance to a COSMIC signature, and that COSMIC signature's proposed "
@@ -174,11 +178,27 @@ def _patient_fit(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
 
 
 def _reading(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float,
-             few_resamples: bool) -> list[Any]:
+             few_resamples: bool, withheld: str | None = None) -> list[Any]:
     """The Reading's sentences as markup, each signature name in ``<bdi>``."""
     names = IsolatedNames()
     return [names.markup(sentence) for sentence in describe_sample(
-        burden, rows, cosine, few_resamples=few_resamples, name=names.token)]
+        burden, rows, cosine, few_resamples=few_resamples, withheld=withheld,
+        name=names.token)]
+
+
+def _support(prepared: Prepared, sample: str, few_resamples: bool) -> Support | None:
+    """Why the page may state no finding beyond what each interval says (None: it may):
+    no intervals at all, or a fit no better than a flat spectrum or poorer than counting
+    noise (:mod:`sigforge.report.fit_support`). Too few resamples has its own warning."""
+    column = prepared.column_of[sample]
+    observed = prepared.catalog[:, column]
+    if few_resamples or float(observed.sum()) <= 0:
+        return None
+    if prepared.data.intervals is None:
+        return no_intervals_support()
+    exposures = prepared.exposures[:, column]
+    return fit_support(observed, prepared.signatures @ exposures, prepared.cosine[sample],
+                       int((exposures > 0).sum()), prepared.data.restricted)
 
 
 def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
@@ -187,10 +207,17 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
     """Figures, tables and reading of one patient page."""
     burden, cosine = prepared.burden[sample], prepared.cosine[sample]
     intervals = _interval_context(_interval_rows(prepared, sample))
-    rows = _patient_exposures(prepared, sample, not intervals["few_resamples"])
+    support = _support(prepared, sample, intervals["few_resamples"])
+    if support is not None:
+        intervals["uncertain_title"] = support.title
+    rows = _patient_exposures(prepared, sample,
+                              not intervals["few_resamples"] and support is None)
+    if support is not None:  # the signatures' aetiologies say nothing of this sample
+        rows = [{**row, "aetiology": WITHHELD_AETIOLOGY, "close_match": False} for row in rows]
     found, absent = split_found(rows)
     return {
         **intervals, **_regions_context(regions, other_types),
+        "support_warning": None if support is None else support.warning,
         "sample": sample, "burden": fmt_int(burden), "cosine": fmt_float(cosine),
         "fit": _patient_fit(prepared, sample, out_dir, file_stem, figures),
         "exposures": found, "absent": absent,
@@ -200,7 +227,8 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "rank_caution": prepared.data.rank_caution, "rank_edge": prepared.data.rank_edge,
         "rank_rule": prepared.data.rank_rule, "chosen_rank": str(prepared.data.chosen_rank),
         "cohort_link": prepared.data.cohort_link,
-        "reading": _reading(burden, rows, cosine, intervals["few_resamples"]),
+        "reading": _reading(burden, rows, cosine, intervals["few_resamples"],
+                            None if support is None else support.reason),
         "caveat": CAVEAT,
         "other_types": type_sections(other_types, out_dir, file_stem,
                                      prepared.data.aetiology),

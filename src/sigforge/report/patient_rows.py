@@ -11,6 +11,7 @@ Rows are plain dicts (the keys the patient template reads); :func:`exposure_row`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -62,15 +63,24 @@ _REGION_HEADERS = {"region": "Region", "span": "Region span", "type": "Type",
                    "signature": "Most likely signature", "probability": "Probability"}
 
 
-def is_uncertain(value: float, lower: float, enough_resamples: bool = True) -> bool:
-    """True when a used signature's interval includes 0 (its lower bound is 0), or when its
-    interval rests on too few resamples to establish anything (``enough_resamples`` False,
-    see :func:`too_few_resamples`).
+#: Lower interval end below which an exposure counts as not established: half a mutation,
+#: the line at which a signature counts as called at all (a lower end of 0.2 mutations, an
+#: interpolation between a zero draw and the next, does not exclude 0 in any useful sense).
+ESTABLISHED_LOWER = 0.5
 
-    Without an interval (``lower`` missing) nothing is marked: the page then has no evidence
-    either way and says so in its notes.
+
+def is_uncertain(value: float, lower: float, enough_resamples: bool = True) -> bool:
+    """True when a used signature's interval includes 0 (its lower end is below
+    :data:`ESTABLISHED_LOWER`, half a mutation), or when its interval rests on too few
+    resamples to establish anything, or the page establishes nothing for another reason
+    (``enough_resamples`` False: :func:`too_few_resamples`, no intervals at all, or a fit
+    that supports no finding, :mod:`sigforge.report.fit_support`).
+
+    A row without an interval (``lower`` missing) is otherwise not marked (a signature the
+    resamples' table does not list).
     """
-    return value > 0 and not is_missing(lower) and (lower <= 0 or not enough_resamples)
+    return value > 0 and (not enough_resamples
+                          or (not is_missing(lower) and lower < ESTABLISHED_LOWER))
 
 
 def interval_settings(intervals: pd.DataFrame | None) -> tuple[float | None, int | None]:
@@ -185,9 +195,16 @@ def interval_text(lower: float, upper: float) -> str:
     return f"{low} – {fmt_int(upper)}"
 
 
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """A name's sort key with its runs of digits as numbers: SBS2 < SBS10a < SBS100."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in re.split(r"(\d+)", str(name)) if part)
+
+
 def order_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Rows by exposure, largest first; equal exposures by signature name."""
-    return sorted(rows, key=lambda row: (-row["value"], row["signature"]))
+    """Rows by exposure, largest first; equal exposures (the signatures not found) by name,
+    numbers in names read as numbers (SBS2, SBS10a, SBS100, as COSMIC lists them)."""
+    return sorted(rows, key=lambda row: (-row["value"], natural_key(row["signature"])))
 
 
 def split_found(rows: Iterable[Mapping[str, Any]]
@@ -215,7 +232,7 @@ def resemblance(row: Mapping[str, Any], *, relative: bool, name: Namer = str) ->
     if row["reference"] == MISSING or is_missing(cosine):
         return f"{subject} has no COSMIC match on record"
     if cosine >= AETIOLOGY_MIN_COSINE:
-        return f"{subject} resembles COSMIC {name(row['reference'])} (cosine {cosine:.2f})"
+        return f"{subject} resembles COSMIC {name(row['reference'])} (cosine {fmt_float(cosine)})"
     return (f"{possessive} closest COSMIC signature, {name(row['reference'])}, is only a weak "
             f"match "
             f"(cosine {_cosine_text(cosine)})")
@@ -226,11 +243,11 @@ def _lead_sentence(burden: int, top: Mapping[str, Any], largest: bool,
     """The first finding: the established signature with the largest exposure."""
     share = f"{top['fraction']:.0%}"
     if top["fraction"] > 0.5:
-        opening = f"Most of this sample's {burden:,} SNVs ({share}) are attributed to"
+        opening = f"Most of this sample's {snvs(burden)} ({share}) are attributed to"
     elif largest:
-        opening = f"The largest share of this sample's {burden:,} SNVs ({share}) is attributed to"
+        opening = f"The largest share of this sample's {snvs(burden)} ({share}) is attributed to"
     else:
-        opening = f"Of this sample's {burden:,} SNVs, {share} are attributed to"
+        opening = f"Of this sample's {snvs(burden)}, {share} are attributed to"
     return f"{opening} {name(top['signature'])}, {resemblance(top, relative=True, name=name)}."
 
 
@@ -252,50 +269,64 @@ def _finding_sentences(burden: int, findings: Sequence[Mapping[str, Any]],
 
 
 def _possible_sentence(uncertain: Sequence[Mapping[str, Any]], few_resamples: bool,
-                       name: Namer = str) -> str:
+                       name: Namer = str, withheld: bool = False) -> str:
     """The uncertain signatures, named as possibly present, never with a share."""
     names = []
     for row in uncertain:
         presence = row.get("presence_value", np.nan)
-        names.append(name(row["signature"]) if is_missing(presence) or few_resamples else
+        names.append(name(row["signature"]) if is_missing(presence) or few_resamples
+                     or withheld else
                      f"{name(row['signature'])} (used in {presence:.0%} of resamples)")
     which = "these signatures" if len(names) > 1 else "this signature"
-    why = "too few resamples to tell" if few_resamples else "interval includes 0"
+    why = ("see the caution above" if withheld else
+           "too few resamples to tell" if few_resamples else "interval includes 0")
     return (f"Possibly present ({why}): {', '.join(names)}. The data do not "
             f"establish {which} in this sample.")
 
 
+def snvs(burden: int) -> str:
+    """'1 SNV', '2,000 SNVs'."""
+    return f"{burden:,} SNV{'' if burden == 1 else 's'}"
+
+
 def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float, *,
-                    few_resamples: bool = False, name: Namer = str) -> list[str]:
+                    few_resamples: bool = False, withheld: str | None = None,
+                    name: Namer = str) -> list[str]:
     """A short plain-language reading of one sample's numbers, sentence by sentence.
 
     Only signatures whose interval excludes 0 (all used signatures when there are no
     intervals) are stated as findings; the others are named as possibly present. With
     ``few_resamples`` (intervals on too few resamples, every row uncertain) none is a
-    finding, and the reading says why. ``name`` writes each signature's name into a
+    finding, and the reading says why; so with ``withheld``, the reason the fit supports no
+    finding (:mod:`sigforge.report.fit_support`). ``name`` writes each signature's name into a
     sentence (the page marks them, :class:`sigforge.report.pages.IsolatedNames`).
     """
     used, _ = split_found(rows)
     if burden <= 0 or not used:
         return ["No SNVs were counted for this sample, so no signature can be attributed."]
-    findings = [row for row in used if not row.get("uncertain", False)]
-    uncertain = [row for row in used if row.get("uncertain", False)]
-    if findings:
+    findings = [row for row in used if not row.get("uncertain", False) and not withheld]
+    uncertain = [row for row in used if row.get("uncertain", False) or withheld]
+    if withheld:
+        sentences = [f"No signature is established in this sample's {snvs(burden)}: "
+                     f"{withheld} (see the caution above)."]
+    elif findings:
         sentences = _finding_sentences(burden, findings, largest=findings[0] is used[0],
                                        name=name)
     elif few_resamples:
-        sentences = [f"No signature is established in this sample's {burden:,} SNVs: the "
+        sentences = [f"No signature is established in this sample's {snvs(burden)}: the "
                      "bootstrap intervals rest on too few resamples to establish any "
                      "(see the warning above)."]
     else:
-        sentences = [f"No signature is established in this sample's {burden:,} SNVs: the "
+        sentences = [f"No signature is established in this sample's {snvs(burden)}: the "
                      "bootstrap interval of every signature used in the fit includes 0."]
     if uncertain:
-        sentences.append(_possible_sentence(uncertain, few_resamples, name))
+        sentences.append(_possible_sentence(uncertain, few_resamples, name, bool(withheld)))
     if not is_missing(cosine):
-        quality = "a close fit" if cosine >= GOOD_FIT else "a loose fit; read it with caution"
+        quality = ("see the caution above" if withheld else "a close fit"
+                   if cosine >= GOOD_FIT else "a loose fit; read it with caution")
         sentences.append(f"Together the signatures reconstruct the observed spectrum with "
-                         f"cosine similarity {cosine:.2f} (1 is a perfect match), {quality}.")
+                         f"cosine similarity {fmt_float(cosine)} (1 is a perfect match; "
+                         f"{quality}).")
     return sentences
 
 

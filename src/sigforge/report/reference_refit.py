@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from sigforge.report.figures import plot_exposures, save_figure
+from sigforge.report.patient_rows import ESTABLISHED_LOWER
 from sigforge.report.tables import Table, fmt_int
 
 
@@ -29,11 +30,14 @@ def present_signatures(exposures: pd.DataFrame) -> pd.DataFrame:
 
 
 def established_counts(intervals: pd.DataFrame | None, names: Sequence[str]) -> dict[str, int]:
-    """Per signature, the samples whose bootstrap interval excludes 0 (lower bound > 0)."""
+    """Per signature, the samples whose bootstrap interval excludes 0 (lower end at least
+    half a mutation, as on the patient pages: :data:`~sigforge.report.patient_rows.
+    ESTABLISHED_LOWER`)."""
     if intervals is None:
         return {}
     lower = pd.to_numeric(intervals["lower"], errors="coerce")
-    established = intervals.loc[lower > 0, "signature"].astype(str).value_counts()
+    established = intervals.loc[lower >= ESTABLISHED_LOWER, "signature"].astype(str)\
+        .value_counts()
     return {name: int(established.get(name, 0)) for name in names}
 
 

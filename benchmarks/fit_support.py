@@ -1,0 +1,109 @@
+"""How often the patient page's fit checks (:mod:`sigforge.report.fit_support`) withhold
+findings: on spectra with no signature in them (uniform noise, and a tumour whose signature is
+not in the reference set), where they should, and on realistic tumours, where they should not.
+
+Realistic tumours are drawn as in ``benchmarks/refit.py`` (``refit_cohorts.type_cohort``: PCAWG
+attributions of nine tumour types, negative-binomial counts of size 4-40), at their own
+burdens and thinned to panel-like burdens. Every tumour is refitted alone against COSMIC v3.6
+(artefact signatures out, ``negbin``, as ``sigforge refit --vcf`` does, no cohort prior).
+
+    python benchmarks/fit_support.py --data ../shared/data/real --per-type 20 --seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import refit_cohorts  # noqa: E402
+
+from sigforge.genomics.reference import artefact_signatures, load_reference  # noqa: E402
+from sigforge.refit import RefitOptions, refit_catalog  # noqa: E402
+from sigforge.report.fit_support import fit_support  # noqa: E402
+
+
+def cosmic() -> pd.DataFrame:
+    """COSMIC v3.6 SBS96 without the possible sequencing artefacts (the CLI's default)."""
+    table = load_reference("COSMIC_v3.6").data
+    return table.drop(columns=[c for c in artefact_signatures("COSMIC_v3.6")
+                               if c in table.columns])
+
+
+def flags(counts: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
+    """Each tumour refitted alone: '' when the page may state findings, else the check that
+    withholds them ('flat' or 'poor')."""
+    out = []
+    for tumour in counts.columns:
+        one = counts[[tumour]].astype(float)
+        fit = refit_catalog(one, reference,
+                            RefitOptions(method="negbin", bootstrap=0, cohort_prior=False))
+        exposures = fit.exposures[tumour].to_numpy()
+        observed = one[tumour].to_numpy()
+        reconstructed = reference.to_numpy() @ exposures
+        norm = np.linalg.norm(observed) * np.linalg.norm(reconstructed)
+        cosine = float(observed @ reconstructed / norm) if norm > 0 else float("nan")
+        support = fit_support(observed, reconstructed, cosine, int((exposures > 0).sum()))
+        out.append("" if support is None else
+                   ("flat" if "flat" in support.reason else "poor"))
+    return out
+
+
+def thinned(counts: pd.DataFrame, burden: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Each tumour's counts subsampled to ``burden`` mutations (all of them when fewer)."""
+    columns = {}
+    for tumour in counts.columns:
+        values = counts[tumour].to_numpy().astype(np.int64)
+        if values.sum() <= burden:
+            columns[tumour] = values
+            continue
+        pool = np.repeat(np.arange(values.size), values)
+        picked = rng.choice(pool, size=burden, replace=False)
+        columns[tumour] = np.bincount(picked, minlength=values.size)
+    return pd.DataFrame(columns, index=counts.index)
+
+
+def summary(name: str, found: list[str]) -> dict[str, object]:
+    """One row of the table: how many tumours, and how many each check flagged."""
+    return {"spectra": name, "tumours": len(found), "flat": found.count("flat"),
+            "poor": found.count("poor"),
+            "withheld": f"{sum(bool(f) for f in found) / len(found):.1%}"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="../shared/data/real")
+    parser.add_argument("--per-type", type=int, default=20)
+    parser.add_argument("--noise-draws", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    refit_cohorts.REAL = Path(args.data)
+    rng = np.random.default_rng(args.seed)
+    reference = cosmic()
+    rows = []
+    for burden in (30, 100, 300, 1000, 5000):
+        noise = pd.DataFrame(rng.multinomial(burden, np.ones(96) / 96,
+                                             size=args.noise_draws).T, index=reference.index)
+        rows.append(summary(f"uniform noise, {burden} SNVs", flags(noise, reference)))
+    sbs4 = load_reference("COSMIC_v3.6").data["SBS4"].to_numpy()
+    for burden in (100, 300, 1000):
+        tobacco = pd.DataFrame(rng.multinomial(burden, sbs4 / sbs4.sum(),
+                                               size=args.noise_draws).T, index=reference.index)
+        rows.append(summary(f"SBS4 alone, reference without SBS4, {burden} SNVs",
+                            flags(tobacco, reference.drop(columns="SBS4"))))
+    counts, _, _ = refit_cohorts.type_cohort("SBS96", args.per_type, rng)
+    rows.append(summary("PCAWG-like tumours, own burdens", flags(counts, reference)))
+    for burden in (30, 100, 300):
+        rows.append(summary(f"PCAWG-like tumours thinned to {burden} SNVs",
+                            flags(thinned(counts, burden, rng), reference)))
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Whether a patient's fit supports stating any signature as a finding at all.
+
+A bootstrap interval that excludes 0 says a signature is needed *given* the reference set and
+the fit. It cannot say whether the fit explains the spectrum: refitted against all of COSMIC,
+a spectrum of pure sequencing noise (the same expected share in every channel) is explained
+by flat signatures (SBS3, SBS5, SBS40a, SBS98, ...) with tight intervals, and a tumour whose
+process is missing from the reference set (or left out by ``--restrict-to``) is explained by
+whatever signature is least unlike it. Stated as findings, both would name an aetiology
+(homologous-recombination deficiency for SBS3) the sample gives no evidence of. So the page
+states no finding, and says why, when:
+
+- **no better than flat**: the fitted spectrum explains the counts no better than a flat
+  one, by the multinomial log-likelihood with a BIC-style allowance for the signatures used
+  (``sum x log(96 p) <= k/2 log N``). Measured on COSMIC v3.6 refits (negbin, artefacts left
+  out): uniform noise of 30-5,000 SNVs is caught in 47 of 48 draws, and single flat signatures
+  (SBS3, SBS5, SBS40a) of 30-300 SNVs, and mixtures, never are (their gain is 0.09-0.6 nats per
+  SNV against 0.01-0.06 for the allowance);
+- **poorer than counting noise**: the reconstruction cosine is below :data:`GOOD_FIT` and
+  below what counting alone leaves at this burden (the 1st percentile of the cosines of
+  multinomial samples of the sample's size drawn from its own reconstruction), so the residual
+  is structure the fitted signatures lack; a low cosine on a few dozen SNVs, which counting
+  noise explains, is not flagged;
+- there are no bootstrap intervals, or too few resamples for their level (the refit's own
+  evidence is missing).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from sigforge.report.patient_rows import GOOD_FIT
+
+#: Multinomial samples drawn to tell what cosine counting noise alone leaves at a burden;
+#: drawn with a fixed seed, so that a page is the same bits every time it is written.
+NOISE_DRAWS = 200
+NOISE_SEED = 20261205
+#: Negative-binomial size of that noise: the most overdispersed of real genomes around their
+#: published PCAWG reconstructions (sizes 4-16; benchmarks/refit_cohorts.real_dispersion).
+NOISE_SIZE = 4.0
+
+
+class Support(NamedTuple):
+    """Why the page states no finding: a short reason for the Reading, the warning shown
+    above it, and the tooltip of every exposure's 'uncertain' badge."""
+
+    reason: str
+    warning: str
+    title: str
+
+
+def flat_gain(observed: npt.NDArray[np.float64], reconstructed: npt.NDArray[np.float64]
+              ) -> float:
+    """Log-likelihood of the counts under the reconstructed spectrum minus that under a flat
+    one (every channel alike), multinomial; -inf when the reconstruction gives a channel that
+    holds mutations no probability."""
+    counts = np.asarray(observed, dtype=np.float64)
+    spectrum = np.asarray(reconstructed, dtype=np.float64)
+    held = counts > 0
+    if spectrum.sum() <= 0 or (spectrum[held] <= 0).any():
+        return float("-inf")
+    shares = spectrum / spectrum.sum()
+    return float(np.sum(counts[held] * np.log(shares[held] * counts.size)))
+
+
+def no_better_than_flat(observed: npt.NDArray[np.float64],
+                        reconstructed: npt.NDArray[np.float64], used: int) -> bool:
+    """Whether the fit explains the counts no better than a flat spectrum, allowing the
+    ``used`` signatures ``used / 2 * log N`` of log-likelihood (BIC) for what they were fitted
+    to."""
+    burden = float(np.sum(observed))
+    if burden <= 0 or used <= 0:
+        return False
+    return flat_gain(observed, reconstructed) <= used / 2 * np.log(burden)
+
+
+def counting_cosines(reconstructed: npt.NDArray[np.float64], burden: int) -> np.ndarray:
+    """Cosines between the reconstruction and :data:`NOISE_DRAWS` spectra of ``burden``
+    mutations drawn around it with the overdispersion of real genomes (negative binomial of
+    size :data:`NOISE_SIZE` per channel): what counting noise alone leaves of a right fit."""
+    mean = np.asarray(reconstructed, dtype=np.float64)
+    mean = mean / mean.sum() * burden
+    rng = np.random.default_rng(NOISE_SEED)
+    draws = rng.poisson(rng.gamma(NOISE_SIZE, np.maximum(mean, 1e-12) / NOISE_SIZE,
+                                  size=(NOISE_DRAWS, mean.size)))
+    norms = np.linalg.norm(draws, axis=1) * np.linalg.norm(mean)
+    return draws @ mean / np.where(norms > 0, norms, 1.0)
+
+
+def poorer_than_counting(observed: npt.NDArray[np.float64],
+                         reconstructed: npt.NDArray[np.float64], cosine: float) -> bool:
+    """Whether a loose fit (cosine below :data:`GOOD_FIT`) is looser than counting noise at
+    this burden explains: below the 1st percentile of :func:`counting_cosines`."""
+    burden = int(round(float(np.sum(observed))))
+    if not np.isfinite(cosine) or cosine >= GOOD_FIT or burden <= 0 \
+            or float(np.sum(reconstructed)) <= 0:
+        return False
+    return bool(cosine < np.percentile(counting_cosines(reconstructed, burden), 1))
+
+
+def fit_support(observed: npt.NDArray[np.float64], reconstructed: npt.NDArray[np.float64],
+                cosine: float, used: int, restricted: bool = False) -> Support | None:
+    """None when the fit may state findings; else why it may not (:class:`Support`).
+    ``restricted``: the reference set was cut by --restrict-to (named as a possible cause)."""
+    missing = ("a process missing from the reference set (or left out by --restrict-to)"
+               if restricted else "a process missing from the reference set")
+    burden = int(round(float(np.sum(observed))))
+    if no_better_than_flat(observed, reconstructed, used):
+        return Support(
+            "the fitted signatures explain its spectrum no better than a flat one",
+            f"The fitted signatures explain this sample's {burden:,} SNVs no better than a "
+            "flat spectrum (the same share in every channel) does. Such a spectrum is what "
+            f"sequencing noise or artefacts give, or {missing}; flat signatures (SBS3, "
+            "SBS5, SBS40a, ...) fit it whatever its cause. Every exposure is therefore marked "
+            "uncertain, none is stated as a finding, and no aetiology applies to this sample.",
+            "The fitted signatures explain this spectrum no better than a flat one: no "
+            "exposure is established (see the caution above).")
+    if poorer_than_counting(observed, reconstructed, cosine):
+        return Support(
+            f"the fitted signatures explain its spectrum poorly, with cosine {cosine:.2f}",
+            f"The fitted signatures reconstruct this sample's {burden:,} SNVs with cosine "
+            f"{cosine:.2f}, well below what counting noise leaves at this burden: part of the "
+            f"spectrum has a shape no fitted signature has ({missing}, or artefacts). The "
+            "exposures below are the closest the reference set comes, not evidence of their "
+            "processes: every one is marked uncertain and none is stated as a finding.",
+            "The fitted signatures explain this spectrum poorly: no exposure is established "
+            "(see the caution above).")
+    return None
+
+
+def no_intervals_support() -> Support:
+    """The warning for a page without bootstrap intervals (--bootstrap 0): the refit's own
+    evidence that an exposure exceeds 0 is missing."""
+    return Support(
+        "no bootstrap intervals were computed",
+        "No bootstrap intervals were computed for this refit (--bootstrap 0), so no exposure "
+        "can be shown to exceed 0: every one is marked uncertain and none is stated as a "
+        "finding. Rerun the refit with --bootstrap 100 (the default) to establish them.",
+        "No bootstrap interval was computed: no exposure is established (see the caution "
+        "above).")
