@@ -123,3 +123,14 @@ def test_a_noise_patient_page_states_no_finding(
         assert 'id="fit-support"' in page and warning in page
         assert "attributed to" not in reading and "No signature is established" in reading
         assert "homologous recombination" not in page and "a close fit" not in reading
+
+
+def test_mixed_de_novo_signatures_are_named_as_mixes() -> None:
+    """A de novo signature 57% SBS7a and 43% SBS4 was shown with SBS7a's aetiology alone
+    (UV light) on the page of a tumour whose truth was 41% tobacco."""
+    from sigforge.report.patient import mixture
+
+    assert mixture("SBS7a:0.568;SBS4:0.432") == [("SBS7a", 0.568), ("SBS4", 0.432)]
+    assert mixture("SBS1:1.000") == [] and mixture("SBS1:0.85;SBS5:0.15") == []
+    assert mixture("SBS5:0.3;SBS40a:0.3;SBS3:0.4") == [("SBS3", 0.4), ("SBS5", 0.3),
+                                                        ("SBS40a", 0.3)]

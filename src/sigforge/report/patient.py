@@ -118,11 +118,49 @@ def _patient_exposures(prepared: Prepared, sample: str,
     values = prepared.exposures[:, prepared.column_of[sample]]
     total = float(values.sum())
     intervals = _sample_intervals(prepared, sample)
-    return [exposure_row(name, float(value), total,
+    rows = [exposure_row(name, float(value), total,
                          intervals.get(name, (np.nan, np.nan, np.nan)),
                          reference_of(prepared, name), prepared.data.aetiology,
                          enough_resamples)
             for name, value in zip(prepared.signature_names, values, strict=True)]
+    return [_with_mixture(row, prepared) for row in rows]
+
+
+#: Weight from which a COSMIC component of a de novo signature's decomposition is a part of
+#: it worth naming: a signature 57% SBS7a and 43% SBS4 is not the UV signature alone.
+MIX_SHARE = 0.2
+
+
+def mixture(components: str, least: float = MIX_SHARE) -> list[tuple[str, float]]:
+    """The parts of a decomposition (``NAME:weight;...``, as ``decomposition.tsv`` writes
+    it) of weight at least ``least``, largest first; empty when fewer than two are."""
+    parts = []
+    for item in str(components).split(";"):
+        name, _, weight = item.rpartition(":")
+        try:
+            parts.append((name, float(weight)))
+        except ValueError:
+            continue
+    parts = sorted([p for p in parts if p[0] and p[1] >= least], key=lambda p: -p[1])
+    return parts if len(parts) >= 2 else []
+
+
+def _with_mixture(row: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
+    """A de novo signature whose COSMIC decomposition mixes two or more signatures (each at
+    least :data:`MIX_SHARE`): its aetiology cell names every part with its own aetiology,
+    rather than that of its best single match alone."""
+    table = prepared.data.decomposition
+    if (table is None or not row["close_match"] or row["signature"] not in table.index
+            or "components" not in table.columns):
+        return row
+    parts = mixture(table.loc[row["signature"], "components"])
+    if not parts:
+        return row
+    aetiology = prepared.data.aetiology
+    named = "; ".join(f"{name} {weight:.0%}" + (f" ({aetiology[name]})"
+                                                   if aetiology.get(name) else "")
+                      for name, weight in parts)
+    return {**row, "aetiology": f"a mix of COSMIC signatures: {named}"}
 
 
 def _interval_context(intervals: pd.DataFrame | None) -> dict[str, Any]:
