@@ -437,3 +437,23 @@ def test_long_name_lists_say_how_many_are_not_shown() -> None:
 
     assert listed([f"s{i}" for i in range(6, 12)]) == "'s6', 's7', 's8', 's9', 's10' and 1 more"
     assert listed(["a", "b"]) == "'a', 'b'"
+
+
+def test_a_list_option_given_twice_takes_both(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """catalog --vcf=A --vcf=B kept only B (argparse's default for a repeated option), exit 0
+    and one sample: list options extend instead."""
+    import pandas as pd
+
+    fasta = make_fasta({"chr1": CHR1})
+    header = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+    (tmp_path / "a.vcf").write_text(header + "chr1\t5\t.\tT\tA\t.\tPASS\t.\n")
+    (tmp_path / "b.vcf").write_text(header + "chr1\t10\t.\tC\tA\t.\tPASS\t.\n")
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta),
+                      f"--vcf={tmp_path / 'a.vcf'}", f"--vcf={tmp_path / 'b.vcf'}",
+                      "--sample-name", "A", "--sample-name", "B", "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    catalog = pd.read_csv(out / "SBS96.tsv", sep="\t", index_col=0)
+    assert list(catalog.columns) == ["A", "B"] and catalog.to_numpy().sum() == 2

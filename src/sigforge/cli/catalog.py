@@ -362,12 +362,14 @@ def add_parsers(subparsers: Any) -> None:
     """Declare ``catalog``, ``merge-catalogs`` and ``opportunities``."""
     p = add_command(subparsers, "catalog", catalog)
     p.add_argument("--reference", required=True, help="reference FASTA (plain or bgzipped)")
-    p.add_argument("--vcf", nargs="+", default=[], help="VCF/BCF files (plain or bgzipped)")
+    p.add_argument("--vcf", action="extend", nargs="+", default=[],
+                   help="VCF/BCF files (plain or bgzipped)")
     p.add_argument("--vcf-dir", default=None,
                    help="directory of *.vcf, *.vcf.gz, *.vcf.bgz, *.bcf and *.maf files")
-    p.add_argument("--maf", nargs="+", default=[], help="MAF files (one sample per "
+    p.add_argument("--maf", action="extend", nargs="+", default=[],
+                   help="MAF files (one sample per "
                    "Tumor_Sample_Barcode)")
-    p.add_argument("--sample-name", nargs="+", default=None,
+    p.add_argument("--sample-name", action="extend", nargs="+", default=None,
                    help="sample names, one per input file holding one sample (default: the "
                         "VCF's sample column, else its file name)")
     p.add_argument("--vcf-sample", default=None,
@@ -398,7 +400,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--out", required=True, help="output directory")
 
     p = add_command(subparsers, "merge-catalogs", merge_catalogs)
-    p.add_argument("--inputs", nargs="+", required=True,
+    p.add_argument("--inputs", action="extend", nargs="+", required=True,
                    help="directories written by 'catalog'; every context file is merged")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--allow-identical", action="store_true",

@@ -412,7 +412,8 @@ def _add_stage_parsers(subparsers: Any) -> None:
     p = add_command(subparsers, "consensus", consensus)
     p.add_argument("--catalog", required=True, help="the catalog the chunks factored")
     p.add_argument("--k", type=int, required=True, help="rank")
-    p.add_argument("--chunks", nargs="+", required=True, help=".npz files from 'replicates'")
+    p.add_argument("--chunks", action="extend", nargs="+", required=True,
+                   help=".npz files from 'replicates'")
     p.add_argument("--catalog-name", default=None, type=catalog_name_type,
                    help="name of the components (default: the chunks' own, else the catalog "
                         "file's stem)")
@@ -434,8 +435,9 @@ def add_parsers(subparsers: Any) -> None:
     """Declare the discovery commands: the per-job steps, ``select-rank`` and ``extract``."""
     _add_stage_parsers(subparsers)
     p = add_command(subparsers, "select-rank", select_rank)
-    p.add_argument("--rank-dirs", nargs="+", required=True, help="directories from 'consensus'")
-    p.add_argument("--cv", nargs="*", default=[],
+    p.add_argument("--rank-dirs", action="extend", nargs="+", required=True,
+                   help="directories from 'consensus'")
+    p.add_argument("--cv", action="extend", nargs="*", default=[],
                    help=".npz files from 'cross-validate', one per rank (optional)")
     p.add_argument("--catalog", default=None,
                    help="the catalog the ranks were factored from, recorded in provenance.json")

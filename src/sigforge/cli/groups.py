@@ -302,7 +302,7 @@ def add_parsers(subparsers: Any) -> None:
     p = add_command(subparsers, "merge-groups", merge_groups_command)
     p.add_argument("--catalog", required=True, help="the cohort's catalog (every sample is "
                                                     "refitted to the merged signatures)")
-    p.add_argument("--group-dirs", nargs="+", required=True,
+    p.add_argument("--group-dirs", action="extend", nargs="+", required=True,
                    help="finished group extractions, each folder named after its group")
     p.add_argument("--catalog-name", default=None,
                    help="prefix of the merged signatures' names (default: the catalog stem)")

@@ -430,9 +430,11 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--out", required=True, help="output directory")
 
     p = add_command(subparsers, "prepare-joint", prepare_joint)
-    p.add_argument("--inputs", nargs="+", required=True, help="one table per modality")
-    p.add_argument("--modalities", nargs="+", required=True, help="one name per table")
-    p.add_argument("--weights", nargs="+", type=float, required=True,
+    p.add_argument("--inputs", action="extend", nargs="+", required=True,
+                   help="one table per modality")
+    p.add_argument("--modalities", action="extend", nargs="+", required=True,
+                   help="one name per table")
+    p.add_argument("--weights", action="extend", nargs="+", type=float, required=True,
                    help="weight of each modality's entries in the KL objective")
     p.add_argument("--name", required=True, help="name of the stacked matrix (NAME.tsv)")
     p.add_argument("--counts", action="store_true", help="require whole numbers")
