@@ -135,8 +135,9 @@ def no_intervals_support() -> Support:
     evidence that an exposure exceeds 0 is missing."""
     return Support(
         "no bootstrap intervals were computed",
-        "No bootstrap intervals were computed for this refit (--bootstrap 0), so no exposure "
-        "can be shown to exceed 0: every one is marked uncertain and none is stated as a "
-        "finding. Rerun the refit with --bootstrap 100 (the default) to establish them.",
+        "No bootstrap intervals were computed for this refit (--bootstrap 0, or the "
+        "workflow's refit.bootstrap: 0), so no exposure can be shown to exceed 0: every one "
+        "is marked uncertain and none is stated as a finding. Rerun the refit with 100 "
+        "resamples (the default) to establish them.",
         "No bootstrap interval was computed: no exposure is established (see the caution "
         "above).")
