@@ -98,9 +98,12 @@ def _check_unique(named: list[tuple[str, str]], from_filename: bool = False) -> 
 
 
 def _log_sample(result: Any) -> None:
-    """One stderr line per sample: what was read, counted and skipped."""
+    """One stderr line per sample: what was read, counted and skipped (the filtered variants
+    by the filters they failed)."""
+    from sigforge.genomics.accounting import skip_summary
+
     counted = ", ".join(f"{k} {v}" for k, v in result.counted_by_kind.items())
-    skipped = ", ".join(f"{k}={v}" for k, v in sorted(result.skipped.items()) if v)
+    skipped = skip_summary(result)
     logger.info("%s: %d variants read; counted %s%s", result.sample, result.variants_read,
                 counted or "nothing", f"; skipped {skipped}" if skipped else "")
 

@@ -123,7 +123,7 @@ def check_not_unnamed_maf(path: Path) -> None:
 
 def patient_catalog(args: argparse.Namespace) -> Patient:
     """Per-patient mode: count the VCF into an SBS96 catalog in memory, keeping its variants."""
-    from sigforge.genomics.accounting import log_fingerprints
+    from sigforge.genomics.accounting import log_fingerprints, skip_summary
     from sigforge.genomics.catalog import assemble_cohort, count_sample
     from sigforge.genomics.genome import ReferenceGenome
     from sigforge.genomics.samplesheet import file_stems
@@ -148,16 +148,19 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
                           all_filters=args.all_filters, contexts=contexts, keep_variants=True,
                           regions=targets)
     genome.close()
+    logger.info("%s: %d variants read; counted %s; skipped %s", name, result.variants_read,
+                ", ".join(f"{k} {v}" for k, v in result.counted_by_kind.items()) or "nothing",
+                skip_summary(result) or "none")
     catalogs, log = assemble_cohort([result], contexts, log_fingerprints(
         args.reference, genome.lengths, targets))
     counts = catalogs["SBS96"]
     if int(counts.to_numpy().sum()) == 0 and not args.drop_empty:
         doublets, indels = (int(catalogs[c].to_numpy().sum()) for c in ("DBS78", "ID83"))
-        skipped = {reason: n for reason, n in dict(result.skipped).items() if n}
         raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "
                          f"({result.variants_read} variants read: {doublets} counted as "
                          f"doublets (DBS78), {indels} as indels (ID83); skipped: "
-                         f"{skipped or 'none'}). The patient page is built on SNVs (SBS96). "
+                         f"{skip_summary(result) or 'none'}). The patient page is built on "
+                         "SNVs (SBS96). "
                          "To refit doublets or indels alone, count them with 'sigforge "
                          "catalog' and run 'sigforge refit --catalog DBS78.tsv' (or "
                          "ID83.tsv).")

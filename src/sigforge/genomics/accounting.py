@@ -135,6 +135,9 @@ class SampleCatalog:
     beyond_examples: list[str] = field(default_factory=list)
     located: int = 0
     missing_contigs: Counter[str] = field(default_factory=Counter)
+    #: The ``filtered`` variants by what they failed: the FILTER text (``LowQual``,
+    #: ``germline;LowQual``) or ``FORMAT/FT`` (the sample's own filter).
+    failed_filters: Counter[str] = field(default_factory=Counter)
     strand_states: np.ndarray = field(default_factory=lambda: np.zeros(4 * 96, np.int64))
     #: With ``CatalogOptions.keep_variants``: the variants counted in SBS96, one row each
     #: (columns of :data:`~sigforge.genomics.sbs_variants.VARIANT_COLUMNS`); else None.
@@ -149,3 +152,24 @@ class SampleCatalog:
     def counted(self) -> int:
         """Number of SNVs counted as single-base substitutions."""
         return self.counted_by_kind["SBS96"]
+
+
+def skip_summary(result: SampleCatalog, shown: int = 5) -> str:
+    """The sample's skip reasons with their counts (``filtered=748 (LowQual 477,
+    germline;LowQual 271), duplicate=2``), the ``filtered`` ones by what they failed, the
+    ``shown`` most common named (ties by name) and the rest counted; '' when nothing was
+    skipped."""
+    parts = []
+    for reason, n in sorted(result.skipped.items()):
+        if not n:
+            continue
+        text = f"{reason}={n}"
+        if reason == "filtered" and result.failed_filters:
+            named = sorted(result.failed_filters.items(), key=lambda item: (-item[1], item[0]))
+            listed = [f"{label} {count}" for label, count in named[:shown]]
+            if len(named) > shown:
+                listed.append(f"{len(named) - shown} other filter(s) "
+                              f"{sum(count for _, count in named[shown:])}")
+            text += f" ({', '.join(listed)})"
+        parts.append(text)
+    return ", ".join(parts)

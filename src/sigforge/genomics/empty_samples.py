@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sigforge.genomics.accounting import SampleCatalog
+from sigforge.genomics.accounting import SampleCatalog, skip_summary
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +25,6 @@ def counted_total(result: SampleCatalog) -> int:
     return sum(result.counted_by_kind[kind] for kind in _COUNTED)
 
 
-def _reasons(result: SampleCatalog) -> str:
-    """The sample's skip reasons with their counts, largest first: 'not_in_sample 42,
-    filtered 20'."""
-    return ", ".join(f"{reason} {n}" for reason, n in result.skipped.most_common() if n)
 
 
 def warn_empty_samples(results: Sequence[SampleCatalog], source: str) -> None:
@@ -52,4 +48,4 @@ def warn_empty_samples(results: Sequence[SampleCatalog], source: str) -> None:
             hint = " Every one failed FILTER; --all-filters counts them whatever FILTER says."
         logger.warning("sample %s (%s): none of its %d variants read was counted (skipped: %s), "
                        "so its catalog columns are all zero.%s", result.sample, source,
-                       result.variants_read, _reasons(result), hint)
+                       result.variants_read, skip_summary(result), hint)

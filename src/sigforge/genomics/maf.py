@@ -38,7 +38,12 @@ import pandas as pd
 
 from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.maf_checks import RowDecoder, check_one_build
-from sigforge.genomics.variant_table import MAX_POSITION, VariantTable, input_stem
+from sigforge.genomics.variant_table import (
+    MAX_POSITION,
+    FailedFilters,
+    VariantTable,
+    input_stem,
+)
 from sigforge.io import InputError, check_regular_file, not_found
 
 #: MAF columns read that must be present.
@@ -372,20 +377,26 @@ def read_maf(path: str | Path) -> VariantTable:
     _refuse_blank(frame, "Chromosome", "contig", "Fill in the chromosome", path, lines)
     _refuse_blank(frame, "Tumor_Sample_Barcode", "sample", "Fill in the barcode", path, lines)
     passed = np.ones(len(frame), dtype=bool)
+    failed = FailedFilters()
     if "FILTER" in frame.columns:
         passed = frame["FILTER"].isin(["PASS", ".", ""]).to_numpy(dtype=bool)
+        for row, text in zip(np.flatnonzero(~passed).tolist(),
+                             frame["FILTER"].to_numpy(dtype=object)[~passed].tolist(),
+                             strict=True):
+            failed.add(row, text)
     rows, alts = _second_alleles(alt, frame["Tumor_Seq_Allele1"].str.upper()
                                  if "Tumor_Seq_Allele1" in frame.columns else None, second)
     contig_codes, contig_names = pd.factorize(frame["Chromosome"], sort=False)
     sample_codes, samples = pd.factorize(frame["Tumor_Sample_Barcode"], sort=False)
     sample_codes = sample_codes[rows]
     members = [np.flatnonzero(sample_codes == i) for i in range(len(samples))]
+    filter_code, filter_labels = failed.per_row(len(frame), rows)
     return VariantTable(
         source=str(path), contig_names=[str(c) for c in contig_names],
         contig=contig_codes[rows].astype(np.int32), pos=starts[rows],
         ref=ref.to_numpy(dtype=object)[rows].tolist(), alt=alts, passed=passed[rows],
         line=lines[rows], samples=[str(s) for s in samples], members=members,
-        shared_rows=False)
+        shared_rows=False, filter_code=filter_code, filter_labels=filter_labels)
 
 
 def maf_header_columns(path: str | Path) -> list[str]:

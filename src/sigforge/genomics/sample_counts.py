@@ -315,3 +315,20 @@ def _build_evidence(result: SampleCatalog, fates: _Fates, table: VariantTable,
     missing = fates.with_code(REASON_CODE["contig_missing"])
     result.missing_contigs = Counter(
         table.contig_names[code] for code in table.contig[missing].tolist())
+    result.failed_filters = _failed_filters(fates.with_code(REASON_CODE["filtered"]), table)
+
+
+def _failed_filters(rows: np.ndarray, table: VariantTable) -> Counter[str]:
+    """The ``filtered`` rows by what they failed: their record's FILTER text, or
+    ``FORMAT/FT`` for a row whose FILTER passed and the sample's genotype filter did not."""
+    failed: Counter[str] = Counter()
+    if not rows.size:
+        return failed
+    own = table.passed[rows]
+    if own.any():
+        failed["FORMAT/FT"] = int(own.sum())
+    if table.filter_code is not None and table.filter_labels is not None:
+        codes = np.bincount(table.filter_code[rows[~own]], minlength=len(table.filter_labels))
+        failed.update({table.filter_labels[code]: int(n)
+                       for code, n in enumerate(codes.tolist()) if n and code})
+    return failed

@@ -5,6 +5,7 @@ Shared by :mod:`.vcf` and :mod:`.maf` (the readers) and :mod:`.catalog` (the cou
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,10 @@ class VariantTable:
     phase : list of ndarray or None
         Per sample, each row's phase code (:func:`~.vcf_fields.phase_codes`: 0 unphased or
         not carried); None when no genotype of the file is phased.
+    filter_code, filter_labels : ndarray of int and list of str, or None
+        Per row, the index in ``filter_labels`` of the FILTER text it failed (``LowQual``,
+        ``germline;LowQual``; 0 for a row that passed, whose label is ''), so that the log
+        can say which filters were skipped; None when no row failed FILTER.
     """
 
     source: str
@@ -74,6 +79,8 @@ class VariantTable:
     sample_failed: list[np.ndarray] | None = None
     not_somatic: np.ndarray | None = None
     phase: list[np.ndarray] | None = None
+    filter_code: np.ndarray | None = None
+    filter_labels: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.ref)
@@ -83,6 +90,36 @@ class VariantTable:
         if self.members is None:
             return np.arange(len(self), dtype=np.int64)
         return self.members[index]
+
+
+class FailedFilters:
+    """The records that failed FILTER, gathered while a file is read: each one's number and the
+    code of its FILTER text (``q10;LowQual``), 8 bytes per record (an input whose every call
+    is filtered can hold millions)."""
+
+    def __init__(self) -> None:
+        self.records = array("q")
+        self.codes = array("l")
+        self.labels: dict[str, int] = {"": 0}
+
+    def add(self, record: int, text: str) -> None:
+        """Record number ``record`` failed the filters named by ``text``."""
+        code = self.labels.get(text)
+        if code is None:
+            code = self.labels[text] = len(self.labels)
+        self.records.append(record)
+        self.codes.append(code)
+
+    def per_row(self, n_records: int, record_index: np.ndarray
+                ) -> tuple[np.ndarray | None, list[str] | None]:
+        """Per row (``record_index``: each row's record), the code of the FILTER text its
+        record failed, and the labels the codes index (:attr:`VariantTable.filter_code`);
+        (None, None) when no record failed."""
+        if not self.records:
+            return None, None
+        codes = np.zeros(n_records, dtype=np.int32)
+        codes[np.frombuffer(self.records, dtype=np.int64)] = self.codes
+        return codes[record_index], list(self.labels)
 
 
 def input_stem(path: str | Path) -> str:

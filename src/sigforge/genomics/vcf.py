@@ -45,7 +45,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -54,7 +54,7 @@ import pysam
 
 from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.genome import file_compression
-from sigforge.genomics.variant_table import VariantTable, input_stem
+from sigforge.genomics.variant_table import FailedFilters, VariantTable, input_stem
 from sigforge.genomics.vcf_checks import (
     HeaderLayout,
     check_columns,
@@ -229,6 +229,7 @@ class _Records(NamedTuple):
     passed: list[bool]
     genotypes: list[list[tuple]]
     phased: list[list[bool]]  # per genotype column, whether each record's call is phased
+    failed: FailedFilters  # the records that failed FILTER, and the texts they failed
 
 
 def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int] | None,
@@ -247,9 +248,10 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
     read.
     """
     out = _Records([], [], [], [], [[] for _ in genotype_columns or ()],
-                   [[] for _ in genotype_columns or ()])
+                   [[] for _ in genotype_columns or ()], FailedFilters())
     add_rid, add_pos, add_alleles, add_pass = (
         out.rids.append, out.positions.append, out.alleles.append, out.passed.append)
+    add_failed = out.failed.add
     read_calls = genotype_columns is not None
     columns = genotype_columns or []
     adders = [(column, store.append, phase.append)
@@ -266,7 +268,10 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
                 add_alleles(record.alleles)
                 filters = record.filter  # len() first: far cheaper than filter.keys()
                 count = len(filters)
-                add_pass(count == 0 or (count == 1 and "PASS" in filters))
+                ok = count == 0 or (count == 1 and "PASS" in filters)
+                add_pass(ok)
+                if not ok:  # named for the log; passing records (most) cost nothing more
+                    add_failed(done, ";".join(filters.keys()))
                 # Genotypes inlined (a call per record would cost 20% of the pass), one
                 # column apart (the usual case; a loop costs 5% more). .allele_indices is
                 # the GT tuple, () when the record's FORMAT has no GT; cheaper than ['GT'],
@@ -279,16 +284,7 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
                     if not call or None in call:
                         check_genotypes(record, columns, path, layout.lines + done + 1)
                 elif read_calls:
-                    calls = record.samples
-                    suspect = False
-                    for column, add_call, add_phased in adders:
-                        sample = calls[column]
-                        call = sample.allele_indices
-                        add_call(call)
-                        add_phased(sample.phased)
-                        suspect = suspect or not call or None in call
-                    if suspect:
-                        check_genotypes(record, columns, path, layout.lines + done + 1)
+                    _add_calls(record, adders, columns, path, layout.lines + done + 1)
                 if add_fields is not None:
                     add_fields(record)
                 done += 1
@@ -304,6 +300,22 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
                        out.positions, layout.lines)
     pass_on(said)
     return out
+
+
+def _add_calls(record: pysam.VariantRecord, adders: list[tuple[int, Callable, Callable]],
+               columns: list[int], path: Path, line: int) -> None:
+    """Several genotype columns (:func:`_scan_records`): add each column's call and phase, and
+    check the record's text when a call reads as empty or with a missing allele."""
+    calls = record.samples
+    suspect = False
+    for column, add_call, add_phased in adders:
+        sample = calls[column]
+        call = sample.allele_indices
+        add_call(call)
+        add_phased(sample.phased)
+        suspect = suspect or not call or None in call
+    if suspect:
+        check_genotypes(record, columns, path, line)
 
 
 def _choose_samples(path: Path, columns: list[str], vcf_sample: str | None,
@@ -374,6 +386,8 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
     table = _split_alleles(str(path), contig_names, scanned.rids, scanned.positions, flat,
                            scanned.passed, layout.lines, samples, genotypes, take_all)
     table.declared_lengths = declared
+    table.filter_code, table.filter_labels = scanned.failed.per_row(len(scanned.passed),
+                                                                    flat.record_index)
     if fields is not None:
         table.sample_failed = fields.sample_failed(flat.record_index, path, samples)
         table.not_somatic = fields.somatic_flags(flat.record_index, path)
