@@ -94,8 +94,13 @@ def _check_header(header: list[str], path: Path) -> None:
     seen: set[str] = set()
     repeated = [name for name in names if name and (name in seen or seen.add(name))]
     if repeated:
+        spellings = [text for text, name in zip(header, names, strict=True)
+                     if name == repeated[0]]
+        padded = ("" if all(text == text.strip() for text in spellings) else
+                  f", written {', '.join(repr(text) for text in spellings)}; names are read "
+                  "without surrounding spaces")
         raise InputError(f"{path}: line 1 (header): column '{repeated[0]}' appears more than "
-                         f"once ({names.count(repeated[0])} times); expected one column per "
+                         f"once ({len(spellings)} times{padded}); expected one column per "
                          "sample or signature. Give every column a distinct name.")
 
 

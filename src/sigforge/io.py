@@ -124,8 +124,11 @@ def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataF
     return numeric.astype(np.float64)
 
 
-def _check_rows(labels: list[str], values: pd.DataFrame, path: Path) -> None:
-    """Refuse a table without data rows or with a row label given twice."""
+def _check_rows(labels: list[str], values: pd.DataFrame, path: Path,
+                written: pd.Series | None = None) -> None:
+    """Refuse a table without data rows or with a row label given twice. ``written`` (the
+    label column as in the file) shows padded spellings of a repeated label: labels lose
+    surrounding spaces, so ``' f0 '`` and ``'f0'`` are one label."""
     if values.shape[0] == 0:
         raise InputError(f"{path}: the table has a header but no data rows; expected one row "
                          "per feature (channel) below the header line. Check that the file was "
@@ -136,9 +139,22 @@ def _check_rows(labels: list[str], values: pd.DataFrame, path: Path) -> None:
         if label in seen:
             first = row_location(path, seen[label])
             raise InputError(f"{path}: {row_location(path, row)}: row label '{label}' appears "
-                             f"more than once (first on {first}); expected each feature exactly "
-                             f"once. {_repeated_label_fix(values)}")
+                             f"more than once (first on {first}"
+                             f"{_padded_spellings(written, seen[label], row)}); expected each "
+                             f"feature exactly once. {_repeated_label_fix(values)}")
         seen[label] = row
+
+
+def _padded_spellings(written: pd.Series | None, first: int, row: int) -> str:
+    """', written ' f0 ' and 'f0' (labels are read without surrounding spaces)' when either
+    row's label carries spaces the comparison dropped; else ''."""
+    if written is None:
+        return ""
+    spellings = [str(written.iloc[first]), str(written.iloc[row])]
+    if all(text == text.strip() for text in spellings):
+        return ""
+    return (f", written '{spellings[0]}' and '{spellings[1]}'; labels are read without "
+            "surrounding spaces")
 
 
 def _repeated_label_fix(values: pd.DataFrame) -> str:
@@ -243,7 +259,8 @@ def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | Non
     path = Path(path)
     raw = read_raw_table(path)
     labels, values = split_labels(raw, path)
-    _check_rows(labels, values, path)
+    _check_rows(labels, values, path, raw.iloc[:, 0] if raw.shape[1] - values.shape[1] == 1
+                else None)
     _check_index_column(str(raw.columns[0]).strip(), labels, values, path)
     numeric = _to_numeric(values, labels, path)
     found = None if channel_sets is None else channel_sets.recognise(labels, path)

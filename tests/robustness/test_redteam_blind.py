@@ -457,3 +457,27 @@ def test_a_list_option_given_twice_takes_both(
     assert outcome.code == 0, outcome.err
     catalog = pd.read_csv(out / "SBS96.tsv", sep="\t", index_col=0)
     assert list(catalog.columns) == ["A", "B"] and catalog.to_numpy().sum() == 2
+
+
+@pytest.mark.parametrize(("text", "said", "shown"), [
+    ("feature\ts1\ts2\n f0 \t1\t2\nf0\t3\t4\nf1\t5\t6\n", "row label 'f0'",
+     "written ' f0 ' and 'f0'; labels are read without surrounding spaces"),
+    ("feature\ts1\ts1 \nf0\t1\t2\nf1\t5\t6\n", "column 's1'",
+     "written 's1', 's1 '; names are read without surrounding spaces"),
+])
+def test_a_repeated_label_that_differs_only_in_spaces_says_so(
+        tmp_path: Path, text: str, said: str, shown: str) -> None:
+    """' f0 ' beside 'f0' was refused as 'f0' appearing twice: a user looking at the file sees
+    two different labels and no repetition. The message shows both spellings; a plain
+    repetition says nothing about spaces."""
+    from sigforge.io import read_matrix
+
+    path = tmp_path / "m.tsv"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        read_matrix(path)
+    assert said in str(caught.value) and shown in str(caught.value)
+    path.write_text(text.replace(" f0 ", "f0").replace("s1 ", "s1"))
+    with pytest.raises(InputError) as caught:
+        read_matrix(path)
+    assert said in str(caught.value) and "spaces" not in str(caught.value)

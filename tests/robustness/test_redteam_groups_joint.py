@@ -245,21 +245,24 @@ def _modality(path: Path, prefix: str, seed: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("spelling", ["same", "dotted", "hardlink"])
+@pytest.mark.parametrize("spelling", ["same", "dotted", "hardlink", "copy"])
 def test_prepare_joint_refuses_one_file_as_two_modalities(
         spelling: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rna = _modality(tmp_path / "rna.tsv", "g", 1)
     other = {"same": rna, "dotted": tmp_path / "." / "rna.tsv",
-             "hardlink": tmp_path / "rna_link.tsv"}[spelling]
+             "hardlink": tmp_path / "rna_link.tsv", "copy": tmp_path / "rna_copy.tsv"}[spelling]
     if spelling == "hardlink":
         os.link(rna, other)
+    if spelling == "copy":
+        shutil.copyfile(rna, other)
     before = files_under(tmp_path)
     out = tmp_path / "out"
     outcome = run_cli(capsys, "prepare-joint", "--inputs", str(rna), str(other),
                       "--modalities", "a", "b", "--weights", "1", "1", "--name", "J",
                       "--out", str(out), case=f"prepare-joint: one file twice ({spelling})")
     assert_clear_error(outcome, f"--inputs {other} (modality 'b')",
-                       f"--inputs {rna} (modality 'a')", "same file", "its own table")
+                       f"--inputs {rna} (modality 'a')", "its own table",
+                       "byte-for-byte copy" if spelling == "copy" else "same file")
     assert_nothing_written(tmp_path, before)
 
 

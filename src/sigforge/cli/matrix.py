@@ -366,22 +366,24 @@ def prepare_joint(args: argparse.Namespace) -> None:
 
 
 def _check_distinct_inputs(inputs: list[str], modalities: list[str]) -> None:
-    """Refuse one file given as two modalities (the same path twice, another spelling of it,
-    or a hard link): the joint matrix would stack one table on itself, its features counted
-    twice, and no later step could tell that from two measurements. Both arguments are named."""
-    from sigforge.io import file_identity
+    """Refuse one table given as two modalities (the same path twice, another spelling of it,
+    a hard link, or a byte-for-byte copy): the joint matrix would stack one table on itself,
+    its features counted twice, and no later step could tell that from two measurements.
+    Both arguments are named."""
+    from sigforge._same_content import content_identities, path_identity
 
-    seen: dict[tuple[int, int], tuple[str, str]] = {}
+    keys = content_identities(inputs)
+    seen: dict[object, tuple[str, str]] = {}
     for path, modality in zip(inputs, modalities, strict=True):
-        key = file_identity(Path(path))
-        if key is None:
-            continue  # missing: the reader's own message names it
+        key = keys[path]
         if key in seen:
             first, first_modality = seen[key]
-            raise InputError(f"--inputs {path} (modality '{modality}') is the same file as "
-                             f"--inputs {first} (modality '{first_modality}'), given twice: "
-                             "the joint matrix would stack one table on itself. Give each "
-                             "modality its own table, once.")
+            what = ("the same file as" if path_identity(path) == path_identity(first)
+                    else "a byte-for-byte copy of")
+            raise InputError(f"--inputs {path} (modality '{modality}') is {what} --inputs "
+                             f"{first} (modality '{first_modality}'): the joint matrix would "
+                             "stack one table on itself. Give each modality its own table, "
+                             "once.")
         seen[key] = (path, modality)
 
 

@@ -17,17 +17,15 @@ names a folder of the results.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import hashlib
 import logging
-import os
 import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 
+from sigforge._same_content import content_identities, path_identity
 from sigforge._validation import (
     PLAIN_NAME_MAX,
     is_plain_name,
@@ -43,7 +41,7 @@ from sigforge.genomics.sample_names import (
     same_text,
     same_text_message,
 )
-from sigforge.io import InputError, check_regular_file, file_identity, not_found
+from sigforge.io import InputError, check_regular_file, not_found
 
 __all__ = [  # the name checks live in sample_names; the sheet's callers find them here too
     "GROUP_COLUMN", "LABEL_COLUMNS", "MAX_NAME_LENGTH", "REQUIRED_COLUMNS", "SHEET_COLUMNS",
@@ -344,50 +342,6 @@ def _check_stems(path: Path, sheet: pd.DataFrame) -> None:
                              "samples sheet (e.g. drop the '.html').")
 
 
-def _file_key(vcf: str) -> tuple[int, int] | str:
-    """What identifies the file a ``vcf`` cell names: its (device, inode) when it exists (so
-    another spelling of the path, or a hard link, agrees), else its normalised path."""
-    return file_identity(Path(vcf)) or os.path.normpath(vcf)
-
-
-def _content_keys(vcfs: list[str]) -> dict[str, object]:
-    """For each ``vcf`` cell, what identifies its file's content: :func:`_file_key`, shared
-    by files of one size whose bytes are the same (a VCF copied under a second sample's name,
-    which would count one patient twice). Only files of equal size are read, so a sheet of
-    distinct files costs one stat per file."""
-    keys: dict[str, object] = {vcf: _file_key(vcf) for vcf in dict.fromkeys(vcfs)}
-    by_size: dict[int, dict[object, str]] = {}
-    for vcf, key in keys.items():
-        if isinstance(key, tuple):
-            with contextlib.suppress(OSError):
-                by_size.setdefault(Path(vcf).stat().st_size, {}).setdefault(key, vcf)
-    for files in by_size.values():
-        if len(files) < 2:
-            continue
-        first_of_content: dict[str, object] = {}
-        for key, vcf in files.items():
-            digest = _file_digest(vcf)
-            if digest is None:
-                continue
-            shared = first_of_content.setdefault(digest, key)
-            for cell, cell_key in keys.items():
-                if cell_key == key:
-                    keys[cell] = shared
-    return keys
-
-
-def _file_digest(path: str) -> str | None:
-    """The SHA-256 of a file's bytes (None when it cannot be read: its reader names why)."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
 def _check_distinct_files(path: Path, sheet: pd.DataFrame) -> None:
     """Refuse two rows naming one file (by the same path, another spelling or a hard link;
     relative paths taken from the working directory), naming both lines: its mutations would
@@ -397,7 +351,7 @@ def _check_distinct_files(path: Path, sheet: pd.DataFrame) -> None:
                else pd.Series([""] * len(sheet), index=sheet.index))
     # file -> vcf_sample column ('' for the whole file) -> (sample, line, vcf cell)
     seen: dict[object, dict[str, tuple[str, int, str]]] = {}
-    keys = _content_keys(list(sheet["vcf"]))
+    keys = content_identities(list(sheet["vcf"]))
     for name, vcf, column, number in zip(sheet["sample_id"], sheet["vcf"], columns,
                                          sheet["sheet_line"], strict=True):
         rows = seen.setdefault(keys[vcf], {})
@@ -407,7 +361,7 @@ def _check_distinct_files(path: Path, sheet: pd.DataFrame) -> None:
             first_column, (first, line, first_vcf) = clash
             if vcf == first_vcf:
                 what = f"{vcf!r}, which sample '{first}' on line {line} names already"
-            elif _file_key(vcf) == _file_key(first_vcf):
+            elif path_identity(vcf) == path_identity(first_vcf):
                 what = (f"{vcf!r}, the same file as {first_vcf!r} of sample '{first}' on line "
                         f"{line} (another spelling of the path, or a hard link)")
             else:
