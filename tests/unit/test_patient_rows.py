@@ -121,6 +121,20 @@ def test_lead_does_not_call_a_finding_the_largest_share_when_an_uncertain_one_is
     assert reading[0].startswith("Of this sample's 400 SNVs, 25% are attributed to SBS1")
 
 
+def test_shares_of_fewer_attributed_mutations_than_snvs_say_what_they_are_of() -> None:
+    """An NNLS or cosine refit does not keep the total: exposures summing to 430 of 469 SNVs
+    gave "Most of this sample's 469 SNVs (70%) are attributed to SBS1" for 300 mutations,
+    64% of the SNVs named. The reading names the 430 the shares are of; a total within
+    half a percent of the SNVs (as the default refit keeps it) reads as before."""
+    rows = [_row("SBS1", 300.0, total=430.0), _row("SBS5", 130.0, total=430.0)]
+    reading = describe_sample(469, rows, 0.95)
+    assert reading[0].startswith("Most of the 430 mutations the fit attributes (of this "
+                                 "sample's 469 SNVs) (70%) are attributed to SBS1")
+    close = [_row("SBS1", 300.0, total=468.0), _row("SBS5", 168.0, total=468.0)]
+    assert describe_sample(469, close, 0.95)[0].startswith(
+        "Most of this sample's 469 SNVs (64%) are attributed to SBS1")
+
+
 def test_unexplained_share() -> None:
     observed = np.array([10.0, 0.0, 10.0])
     assert unexplained_share(observed, observed) == 0.0

@@ -179,8 +179,8 @@ def test_reading_handles_empty_and_strong_matches() -> None:
     rows = [{"signature": "SBS96A", "value": 0.0, "fraction": 0.0, "reference": "SBS1",
              "reference_value": 0.98}]
     assert "No SNVs" in _describe_sample(0, rows, float("nan"))[0]
-    rows = [dict(rows[0], value=62.0, fraction=0.62),
-            {"signature": "SBS96B", "value": 38.0, "fraction": 0.38, "reference": "SBS5",
+    rows = [dict(rows[0], value=765.08, fraction=0.62),
+            {"signature": "SBS96B", "value": 468.92, "fraction": 0.38, "reference": "SBS5",
              "reference_value": 0.5}]
     reading = _describe_sample(1234, rows, 0.95)
     assert reading[0] == ("Most of this sample's 1,234 SNVs (62%) are attributed to SBS96A, "

@@ -238,23 +238,34 @@ def resemblance(row: Mapping[str, Any], *, relative: bool, name: Namer = str) ->
             f"(cosine {_cosine_text(cosine)})")
 
 
-def _lead_sentence(burden: int, top: Mapping[str, Any], largest: bool,
+def _whole(burden: int, attributed: float) -> str:
+    """What the shares are of: "this sample's 469 SNVs", or, when the exposures sum to other
+    than the SNVs counted (NNLS and cosine refits do not keep the total), "the 430 mutations
+    the fit attributes (of this sample's 469 SNVs)", so that a share is never read as one of
+    the SNVs named beside it."""
+    if abs(attributed - burden) < max(0.5, 0.005 * burden):
+        return f"this sample's {snvs(burden)}"
+    return (f"the {attributed:,.0f} mutations the fit attributes (of this sample's "
+            f"{snvs(burden)})")
+
+
+def _lead_sentence(whole: str, top: Mapping[str, Any], largest: bool,
                    name: Namer = str) -> str:
     """The first finding: the established signature with the largest exposure."""
     share = f"{top['fraction']:.0%}"
     if top["fraction"] > 0.5:
-        opening = f"Most of this sample's {snvs(burden)} ({share}) are attributed to"
+        opening = f"Most of {whole} ({share}) are attributed to"
     elif largest:
-        opening = f"The largest share of this sample's {snvs(burden)} ({share}) is attributed to"
+        opening = f"The largest share of {whole} ({share}) is attributed to"
     else:
-        opening = f"Of this sample's {snvs(burden)}, {share} are attributed to"
+        opening = f"Of {whole}, {share} are attributed to"
     return f"{opening} {name(top['signature'])}, {resemblance(top, relative=True, name=name)}."
 
 
-def _finding_sentences(burden: int, findings: Sequence[Mapping[str, Any]],
+def _finding_sentences(whole: str, findings: Sequence[Mapping[str, Any]],
                        largest: bool, name: Namer = str) -> list[str]:
     """Sentences stating the established signatures (interval excludes 0, or no intervals)."""
-    sentences = [_lead_sentence(burden, findings[0], largest, name)]
+    sentences = [_lead_sentence(whole, findings[0], largest, name)]
     minor = []
     for row in findings[1:]:
         if row["fraction"] >= MINOR_SHARE:
@@ -310,8 +321,9 @@ def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: floa
         sentences = [f"No signature is established in this sample's {snvs(burden)}: "
                      f"{withheld} (see the caution above)."]
     elif findings:
-        sentences = _finding_sentences(burden, findings, largest=findings[0] is used[0],
-                                       name=name)
+        attributed = float(sum(row["value"] for row in used))
+        sentences = _finding_sentences(_whole(burden, attributed), findings,
+                                       largest=findings[0] is used[0], name=name)
     elif few_resamples:
         sentences = [f"No signature is established in this sample's {snvs(burden)}: the "
                      "bootstrap intervals rest on too few resamples to establish any "
