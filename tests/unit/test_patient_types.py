@@ -78,3 +78,55 @@ def test_restrict_to_a_name_of_no_table_is_refused(tmp_path: Path,
     assert code == 2 and "['DBS99']" in message and "none of the set's tables" in message
     assert "DBS78: DBS1" in message
     assert not (tmp_path / "S01").exists()
+
+
+def test_cohort_patient_pages_show_the_doublet_refit_to_the_reference_set(
+        tmp_path: Path) -> None:
+    """The workflow's patient pages showed SBS96 only, although the workflow refits every
+    sample's doublets and indels to COSMIC: each page now gets the sections ``refit --vcf``
+    gives a patient, from ``refit/{type}/reference/`` (its exposures and intervals)."""
+    import numpy as np
+
+    from sigforge.genomics.reference import load_reference
+    from sigforge.refit import RefitOptions, refit_catalog
+    from sigforge.report.cohort import CohortData, write_patient_report
+    from sigforge.report.context_data import NOT_FACTORED, ContextResults
+    from sigforge.report.tables import fmt_float
+
+    sbs = read_catalog(EXAMPLE / "truth_catalog.tsv").data
+    signatures = read_catalog(EXAMPLE / "truth_signatures.tsv").data.loc[sbs.index]
+    exposures = read_catalog(EXAMPLE / "truth_exposures.tsv").data[sbs.columns]
+    doublets = read_catalog(EXAMPLE / "truth_DBS78.tsv").data[sbs.columns]
+    cosmic = load_reference("COSMIC_v3.6", channel_set="DBS78").data.loc[doublets.index]
+    refit = refit_catalog(doublets, cosmic, RefitOptions(bootstrap=20))
+    context = ContextResults(name="DBS78", catalog=doublets, status=NOT_FACTORED,
+                             reference=cosmic, reference_exposures=refit.exposures,
+                             reference_intervals=refit.intervals)
+    data = CohortData(
+        catalog=sbs, catalog_log=pd.DataFrame({"source": "x.vcf", "variants_read": sbs.sum(),
+                                               "counted_SBS96": sbs.sum()}),
+        rank_metrics=pd.DataFrame(), chosen_rank=len(signatures.columns), rank_rule="",
+        signatures=signatures,
+        stability=pd.DataFrame({"stability": 1.0, "spread": 0.0}, index=signatures.columns),
+        exposures=exposures,
+        reconstruction=pd.DataFrame({"burden": sbs.sum(), "cosine": 0.99,
+                                     "kl_divergence": 0.0}),
+        reference_matches=pd.DataFrame({"reference": signatures.columns, "cosine": 1.0},
+                                       index=signatures.columns),
+        run_info={}, files={}, contexts=(context,))
+    planted = read_catalog(EXAMPLE / "truth_DBS_exposures.tsv").data
+    with_doublets = str(doublets.columns[doublets.sum() > 20][0])
+    without = str(doublets.columns[doublets.sum() == 0][0])
+    page = write_patient_report(data, with_doublets, tmp_path, with_doublets).read_text()
+    section = page[page.index('id="type-dbs78"'):]
+    section = section[:section.index("</section>")]
+    expected = planted[with_doublets][planted[with_doublets] > 0].index
+    assert len(expected) and all(f"<td>{name}</td>" in section for name in expected)
+    assert f"{int(doublets[with_doublets].sum()):,}" in section
+    fitted = cosmic[refit.exposures.index].to_numpy() @ refit.exposures[with_doublets].to_numpy()
+    counts = doublets[with_doublets].to_numpy(np.float64)
+    cosine = counts @ fitted / np.linalg.norm(counts) / np.linalg.norm(fitted)
+    assert f"cosine {fmt_float(cosine)}" in section or f">{fmt_float(cosine)}<" in section
+    page = write_patient_report(data, without, tmp_path, without).read_text()
+    assert 'id="type-dbs78-none"' in page and "No DBS78 mutation was counted" in page
+    assert 'id="type-id83' not in page  # no indel refit in this cohort: no section

@@ -45,7 +45,7 @@ from sigforge.report.patient_rows import (
     unattributed_types,
     unexplained_share,
 )
-from sigforge.report.patient_types import TypeRefit, type_sections
+from sigforge.report.patient_types import TypeRefit, cohort_type_refits, type_sections
 from sigforge.report.sbs96 import fill_reconstruction, plot_reconstruction
 from sigforge.report.tables import fmt_float, fmt_int, fmt_percent
 
@@ -268,8 +268,9 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "reading": _reading(burden, rows, cosine, intervals["few_resamples"],
                             None if support is None else support.reason),
         "caveat": CAVEAT,
-        "other_types": type_sections(other_types, out_dir, file_stem,
-                                     prepared.data.aetiology),
+        "other_types": type_sections(
+            other_types or cohort_type_refits(prepared.data.contexts, sample), out_dir,
+            file_stem, prepared.data.aetiology),
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
     }
 

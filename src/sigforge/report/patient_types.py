@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sigforge._maths import cosine_similarity
 from sigforge.report.figures import save_figure
 from sigforge.report.patient_rows import (
     exposure_row,
@@ -27,6 +28,9 @@ from sigforge.report.patient_rows import (
 )
 from sigforge.report.spectra import plot_spectrum
 from sigforge.report.tables import fmt_float, fmt_int
+
+if TYPE_CHECKING:
+    from sigforge.report.context_data import ContextResults
 
 #: Page titles of the mutation types with a section of their own.
 TYPE_TITLES = {"DBS78": "Doublet base substitutions (DBS78)", "ID83": "Small indels (ID83)"}
@@ -109,3 +113,27 @@ def type_sections(refits: Sequence[TypeRefit], out_dir: Path, file_stem: str,
                   aetiology: Mapping[str, str]) -> list[dict[str, Any]]:
     """The sections of every type refitted, in the order given."""
     return [type_section(refit, out_dir, file_stem, aetiology) for refit in refits]
+
+
+def cohort_type_refits(contexts: Sequence[ContextResults], sample: str) -> list[TypeRefit]:
+    """A cohort patient's doublet and indel refits, as ``refit --vcf`` gives a patient's: each
+    type's refit to the reference set (``refit/{type}/reference/``, with its intervals), in
+    page order. A type without that refit, or whose reference lacks a signature it used, has
+    no section (its cohort section still shows it)."""
+    refits = []
+    for context in contexts:
+        exposures = context.reference_exposures
+        if (context.name not in TYPE_TITLES or exposures is None or context.reference is None
+                or sample not in exposures.columns or sample not in context.catalog.columns
+                or not exposures.index.isin(context.reference.columns).all()):
+            continue
+        counts = context.catalog[sample]
+        values = exposures[sample].astype(np.float64)
+        fitted = context.reference.loc[counts.index, values.index].to_numpy() @ values.to_numpy()
+        cosine = (float(cosine_similarity(counts.to_numpy(np.float64), fitted))
+                  if counts.sum() > 0 and fitted.sum() > 0 else np.nan)
+        intervals = context.reference_intervals
+        if intervals is not None:
+            intervals = intervals.loc[intervals.index == sample]
+        refits.append(TypeRefit(context.name, counts, values, cosine, intervals))
+    return refits
