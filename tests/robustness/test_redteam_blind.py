@@ -481,3 +481,36 @@ def test_a_repeated_label_that_differs_only_in_spaces_says_so(
     with pytest.raises(InputError) as caught:
         read_matrix(path)
     assert said in str(caught.value) and "spaces" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["refit", "--vcf", "a.vcf", "--vcf", "b.vcf", "--reference", "g.fa"],
+     ["--vcf was given twice ('a.vcf', then 'b.vcf')", "once per VCF", "sigforge catalog"]),
+    (["refit", "--catalog", "a.tsv", "--catalog", "b.tsv"],
+     ["--catalog was given twice ('a.tsv', then 'b.tsv')", "Give it once"]),
+    (["extract", "--catalog", "a.tsv", "--ranks", "2-3", "--ranks", "4"],
+     ["--ranks was given twice", "--ranks 2-6"]),
+    (["report", "--catalog-dir", "c", "--out", "x", "--out", "y"],
+     ["--out was given twice ('x', then 'y')"]),
+])
+def test_a_single_value_option_given_twice_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+        said: list[str]) -> None:
+    """argparse kept the last value and dropped the first without a word: refit --vcf S01
+    --vcf S02 refitted S02 alone (exit 0), though list options such as catalog --vcf add up."""
+    outcome = run_cli(capsys, *args)
+    assert outcome.code == 2
+    for text in said:
+        assert text in outcome.err
+
+
+def test_a_list_option_given_twice_still_adds_up(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sigforge.io import read_matrix
+
+    example = Path(__file__).resolve().parents[2] / "resources/example"
+    outcome = run_cli(capsys, "catalog", "--reference", str(example / "genome.fa"), "--vcf",
+                      str(example / "vcfs/S01.vcf"), "--vcf", str(example / "vcfs/S02.vcf"),
+                      "--contexts", "SBS96", "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err
+    assert list(read_matrix(tmp_path / "out" / "SBS96.tsv").data.columns) == ["S01", "S02"]

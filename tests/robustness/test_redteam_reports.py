@@ -302,3 +302,48 @@ def test_pixel_image_refuses_a_dropped_pixel_outside_the_image() -> None:
                            index=pd.Index(["feature"], name="axis"))
     with pytest.raises(InputError, match=r"position\(s\) \[6\] lie outside it"):
         pixel_image(loadings, (2, 3), dropped)
+
+
+# ------------------------------------------------------------------------------------------
+# 7. A catalog recounted or edited after the discovery and the refit.
+
+def test_report_refuses_a_catalog_recounted_after_the_refit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """S1's counts doubled after the refit: the page showed 2x the mutations beside exposures
+    summing to the old burden, exit 0."""
+    run = write_run(tmp_path / "run", patients=False)
+    catalog = run.catalog.copy()
+    catalog["S1"] *= 2
+    write_matrix(catalog, run.root / "catalogs" / "SBS96.tsv", integer=True)
+    out = tmp_path / "report"
+    outcome = run_cli(capsys, *_report_args(run, out), case="report:catalog-recounted")
+    assert_clear_error(outcome, str(run.root / "refit" / "SBS96" / "reconstruction.tsv"),
+                       "sample 'S1'", f"{int(run.catalog['S1'].sum()):,}",
+                       f"{int(catalog['S1'].sum()):,}", "recounted or edited", "Rerun")
+    assert_nothing_written(out)
+
+
+def test_report_refuses_counts_moved_between_channels_after_the_discovery(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every burden unchanged, but counts moved from one channel to another: only the digest
+    extract records in provenance.json tells; the catalog it was taken of still reports."""
+    from sigforge.cli._run_files import DIGEST_KEY, catalog_digest
+    from sigforge.io import read_json
+
+    run = write_run(tmp_path / "run", patients=False)
+    provenance_path = run.root / "extract" / "SBS96" / "provenance.json"
+    provenance = read_json(provenance_path)
+    write_json({**provenance, DIGEST_KEY: catalog_digest(run.catalog.astype(float))},
+               provenance_path)
+    assert run_cli(capsys, *_report_args(run, tmp_path / "fine")).code == 0
+    catalog = run.catalog.copy()
+    first, second = catalog.index[:2]
+    moved = int(catalog.at[first, "S2"])
+    catalog.loc[[first, second], "S2"] = [0, int(catalog.at[second, "S2"]) + moved]
+    assert moved > 0 and (catalog.sum() == run.catalog.sum()).all()
+    write_matrix(catalog, run.root / "catalogs" / "SBS96.tsv", integer=True)
+    out = tmp_path / "report"
+    outcome = run_cli(capsys, *_report_args(run, out), case="report:counts-moved")
+    assert_clear_error(outcome, str(run.root / "catalogs" / "SBS96.tsv"), DIGEST_KEY,
+                       str(provenance_path), "recounted or edited", "Rerun")
+    assert_nothing_written(out)

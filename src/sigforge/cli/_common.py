@@ -95,11 +95,41 @@ def shows_default(action: argparse.Action) -> bool:
         and default != argparse.SUPPRESS
 
 
+class StoreOnce(argparse._StoreAction):
+    """Every single-value option's action: a second occurrence is refused, where argparse
+    would keep the last and drop the first without a word (``refit --vcf a.vcf --vcf b.vcf``
+    refitted b alone). List options extend instead (``action="extend"``)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        given: dict[str, Any] = namespace.__dict__.setdefault(_GIVEN, {})
+        if option_string is not None and self.dest in given:
+            hint = _REPEAT_HINTS.get((parser.prog.split()[-1], self.dest), "")
+            parser.error(f"{option_string} was given twice ({given[self.dest]!r}, then "
+                         f"{values!r}); it takes one value, and the second would silently "
+                         f"replace the first. Give it once.{hint}")
+        given[self.dest] = values
+        super().__call__(parser, namespace, values, option_string)
+
+
+#: The namespace attribute :class:`StoreOnce` keeps the options given in (not an option).
+_GIVEN = "_single_options_given"
+#: What to do instead, for the single-value options users most often repeat.
+_REPEAT_HINTS = {
+    ("refit", "vcf"): " refit --vcf counts one patient: run it once per VCF, or count every "
+                      "VCF with 'sigforge catalog' and refit its catalog with --catalog.",
+    ("extract", "ranks"): " Give every rank in one value, e.g. --ranks 2-6 or --ranks 2,4,6.",
+}
+
+
 def add_command(subparsers: Any, name: str, handler: Handler) -> argparse.ArgumentParser:
-    """Declare command ``name`` (help line from :data:`COMMANDS`) run by ``handler``."""
+    """Declare command ``name`` (help line from :data:`COMMANDS`) run by ``handler``; its
+    single-value options refuse repetition (:class:`StoreOnce`)."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name, help=COMMANDS[name].help, description=COMMANDS[name].help,
         formatter_class=HelpFormatter)
+    parser.register("action", None, StoreOnce)
+    parser.register("action", "store", StoreOnce)
     parser.set_defaults(handler=handler)
     return parser
 

@@ -144,6 +144,44 @@ def refit_samples(catalog: pd.DataFrame, found: pd.Index, path: Path, source: Pa
     return catalog
 
 
+def check_refit_burdens(catalog: pd.DataFrame, reconstruction: pd.DataFrame, path: Path,
+                        source: Path) -> None:
+    """Refuse a refit whose samples' burdens (``reconstruction.tsv``) are not the catalog's
+    column sums, naming the first sample: the catalog was recounted or edited after the
+    refit, and the page would show its counts beside exposures of other counts."""
+    counted = catalog.sum(axis=0).astype(float)
+    recorded = reconstruction["burden"].reindex(counted.index).astype(float)
+    differs = ~np.isclose(recorded.to_numpy(), counted.to_numpy(), rtol=1e-9, atol=1e-6)
+    if differs.any():
+        sample = str(counted.index[int(np.argmax(differs))])
+        raise InputError(f"{path}: sample '{sample}' has a burden of {recorded[sample]:,.6g} "
+                         f"mutations, but {source} counts {counted[sample]:,.6g} for it "
+                         f"({int(differs.sum())} sample(s) differ): the catalog was recounted "
+                         "or edited after the refit. Rerun the discovery and the refit on this "
+                         "catalog (snakemake reruns them when the catalog changes), or give "
+                         "the catalog they were run on.")
+
+
+def check_factored_catalog(catalog: pd.DataFrame, provenance: dict[str, Any], extract: Path,
+                           source: Path) -> None:
+    """Refuse a catalog whose counts are not those the discovery factored (provenance.json's
+    ``catalog_digest``, over the samples it did not leave out), even where every sample's
+    burden agrees: counts moved between channels change the signatures found."""
+    from sigforge.cli._run_files import DIGEST_KEY, catalog_digest
+
+    recorded = provenance.get(DIGEST_KEY)
+    if not isinstance(recorded, str):
+        return  # skipped, or written before digests were recorded
+    left_out = set(map(str, provenance.get("samples_without_mutations_left_out") or []))
+    factored = catalog[[s for s in catalog.columns if str(s) not in left_out]]
+    if catalog_digest(factored) != recorded:
+        raise InputError(f"{source}: its counts are not those {extract} was factored from "
+                         f"({DIGEST_KEY} in {extract / 'provenance.json'} differs): the catalog "
+                         "was recounted or edited after the discovery. Rerun the discovery and "
+                         "the refit on this catalog (snakemake reruns them when the catalog "
+                         "changes), or give the catalog they were run on.")
+
+
 def _check_rank_folders(folder: Path, ranks: pd.Index) -> None:
     """Refuse a factored run whose rank_metrics.tsv lists a rank without its ``k{k}/`` folder
     (or without that folder's signatures.tsv): extract and the workflow write one per rank
@@ -252,6 +290,9 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
                       "samples", source)
     check_same_labels(stability.index, signatures.columns, extract / "stability.tsv",
                       "signatures", extract / "signatures.tsv")
+    check_refit_burdens(kept, reconstruction, refit / "reconstruction.tsv", source)
+    if not merged:
+        check_factored_catalog(catalog, provenance, extract, source)
     intervals = read_intervals(refit / "exposure_intervals.tsv")
     decomposition = read_decomposition(refit / "decomposition.tsv")
     metrics = None if merged else read_rank_metrics(extract / "rank_metrics.tsv", rank)

@@ -1,0 +1,105 @@
+"""Large plain tables are read by pandas alone (:mod:`sigforge._direct_read`): whatever the
+file holds, that read either declines or gives exactly what the line-by-line reader gives, and
+a table it declines still gets the line-by-line reader's message."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sigforge._direct_read as direct_read
+from sigforge.io import InputError, read_matrix
+
+#: Cells that are numbers, numbers spelled oddly, and text that is none.
+_CELLS = st.one_of(st.integers(0, 10**6).map(str), st.sampled_from(
+    ["0", "1.5", "1e3", "2.5E-3", "0007", " 4", "4 ", "-1", "nan", "inf", "", "x", "1,5",
+     "1e400", "9007199254740993", "+3", ".5", "5."]))
+#: Ways a line can be damaged or unusual.
+_ODDITIES = st.sampled_from(["none", "blank", "quote", "crlf", "cr", "bom", "short", "long",
+                             "trailing_blank", "spaces_line"])
+
+
+def _table_text(rows: list[list[str]], oddity: str, separator: str) -> str:
+    """A features x samples table of ``rows`` (label, cells) with one ``oddity``."""
+    width = len(rows[0]) - 1 if rows else 2
+    lines = [separator.join(["Feature", *[f"s{j}" for j in range(width)]])]
+    lines += [separator.join(row) for row in rows]
+    if oddity == "blank" and len(lines) > 2:
+        lines.insert(2, "")
+    if oddity == "spaces_line" and len(lines) > 2:
+        lines.insert(2, "  \t ")
+    if oddity == "quote" and len(lines) > 1:
+        lines[1] = '"' + lines[1].replace(separator, f'"{separator}', 1)
+    if oddity == "short" and len(lines) > 1:
+        lines[1] = lines[1].rsplit(separator, 1)[0]
+    if oddity == "long" and len(lines) > 1:
+        lines[1] += separator + "7"
+    end = "\r\n" if oddity == "crlf" else "\n"
+    text = end.join(lines) + end
+    if oddity == "cr":
+        text = text.replace("\n", "\r", 1)
+    if oddity == "bom":
+        text = "\ufeff" + text
+    if oddity == "trailing_blank":
+        text += end
+    return text
+
+
+def _read(path: Path, minimum: float) -> tuple[str, object]:
+    """('ok', frame) or ('error', message) of ``read_matrix`` with the direct read from
+    ``minimum`` bytes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(direct_read, "DIRECT_FROM", minimum)
+        try:
+            return "ok", read_matrix(path).data
+        except InputError as err:
+            return "error", str(err)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=3, max_size=3), min_size=0, max_size=6),
+       _ODDITIES, st.sampled_from(["\t", ","]))
+def test_the_direct_read_declines_or_agrees_with_the_line_reader(
+        cells: list[list[str]], oddity: str, separator: str) -> None:
+    rows = [[f"f{i}", *row] for i, row in enumerate(cells)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "table.tsv"
+        path.write_text(_table_text(rows, oddity, separator), encoding="utf-8")
+        direct, lines = _read(path, 0), _read(path, float("inf"))
+    assert direct[0] == lines[0]
+    if direct[0] == "ok":
+        pd.testing.assert_frame_equal(direct[1], lines[1])  # type: ignore[arg-type]
+    else:
+        assert direct[1] == lines[1]
+
+
+def test_a_plain_table_is_read_directly_and_a_quoted_one_is_not(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(rng.gamma(2.0, 3.0, (50, 4)), index=[f"g{i}" for i in range(50)],
+                         columns=[f"s{j}" for j in range(4)])
+    frame.index.name = "Feature"
+    path = tmp_path / "m.tsv"
+    frame.to_csv(path, sep="\t")
+    header = ["Feature", "s0", "s1", "s2", "s3"]
+    assert direct_read.direct_frame(path, "\t", header, minimum=0) is not None
+    assert direct_read.direct_frame(path, "\t", header) is None  # below DIRECT_FROM
+    path.write_text(path.read_text().replace("g7", '"g7"'))
+    assert direct_read.direct_frame(path, "\t", header, minimum=0) is None
+
+
+def test_plain_lines_sees_a_blank_line_across_two_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "m.tsv"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(direct_read, "_BLOCK", 16)
+        for split in range(1, 40):
+            text = "F\ta\tb\n" + "x\t1\t2\n" * 3
+            text = text[:split] + "\n" + text[split:] if text[split - 1] == "\n" else text
+            path.write_text(text + "y\t3\t4\n")
+            blank = "\n\n" in text
+            assert direct_read.plain_lines(path) is not blank
