@@ -300,6 +300,12 @@ def _fit_rows_to_header(header: list[str], records: list[tuple[int, list[str]]],
     line.
     """
     width = len(header)
+    if records and len(records[0][1]) != width and header[0].lstrip().startswith("#"):
+        raise InputError(f"{path}: line 1 is a comment ('{separator.join(header)[:60]}'), "
+                         f"where the header is expected, and line {records[0][0]} has "
+                         f"{len(records[0][1])} field(s) to its {width}: a table has no "
+                         "comment lines ('#'). Delete it, so that the header (the label "
+                         "column's name, then one name per sample or signature) is line 1.")
     if records and len(records[0][1]) == width + 1:
         raise _one_field_more_error(header, records, path, separator)
     complete = width >= 2 and not header[-1].strip()
@@ -380,11 +386,13 @@ def _drop_trailing_separator_column(frame: pd.DataFrame, header: list[str]) -> p
 #: Label columns of tables that spell each SBS96 channel over several columns, by their
 #: header names (lower case): how many leading columns hold labels, and how a row's label is
 #: made from them. PCAWG's ``Mutation type`` + ``Trinucleotide`` (``C>A``, ``ACA``) are joined
-#: as ``C>A:ACA``; COSMIC v2's ``Substitution Type``, ``Trinucleotide``, ``Somatic Mutation
-#: Type`` (``C>A``, ``ACA``, ``A[C>A]A``) take the third, which is the whole channel.
+#: as ``C>A:ACA``, and so are COSMIC v3.0's ``Type`` + ``SubType``; COSMIC v2's ``Substitution
+#: Type``, ``Trinucleotide``, ``Somatic Mutation Type`` (``C>A``, ``ACA``, ``A[C>A]A``) take
+#: the third, which is the whole channel.
 MULTI_LABEL_LAYOUTS: dict[tuple[str, ...], str] = {
     ("substitution type", "trinucleotide", "somatic mutation type"): "COSMIC v2",
     ("mutation type", "trinucleotide"): "PCAWG",
+    ("type", "subtype"): "COSMIC v3.0",  # sigProfiler_SBS_signatures_*.csv: C>A, ACA
 }
 
 

@@ -168,7 +168,8 @@ def _repeated_label_fix(values: pd.DataFrame) -> str:
                 "numbers: the table has more than one label column. Keep one column that "
                 "names each row fully (e.g. 'A[C>A]A') and delete the others; COSMIC v2's "
                 "'Substitution Type', 'Trinucleotide', 'Somatic Mutation Type' and PCAWG's "
-                "'Mutation type', 'Trinucleotide' are read as they are.")
+                "'Mutation type', 'Trinucleotide' and COSMIC v3.0's 'Type', 'SubType' are "
+                "read as they are.")
     return "Merge or rename the repeated rows."
 
 

@@ -220,7 +220,10 @@ def test_split_then_merge_commands_equal_extract_groups(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("sample\tkind\ns1\tx\n", "no column ['group']"),
-    ("sample\tgroup\ns1\tA\ns1\tB\n", "listed more than once"),
+    ("sample\tgroup\ns1\tA\ns1\tB\n",
+     "line 3: sample 's1' is listed again (first on line 2, in group 'A' there and 'B' here)"),
+    ("sample\tgroup\ns1\tA\ns2\tA\ns1\tA\n",
+     "line 4: sample 's1' is listed again (first on line 2, in group 'A' both times)"),
     ("sample\tgroup\ns1\tA\ns2\t\n", "line 3: blank sample or group"),
     ("sample\tgroup\ns1\t../up\n", "expected a plain file name"),
 ])

@@ -45,7 +45,9 @@ def test_sheet_needs_columns(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("low", "high", "n", "fixed", "message"), [
-    (2, 40, 30, None, "max=40 is impossible with 30 samples"),
+    (2, 40, 30, None, "max=40 is impossible with 30 samples.*Set extract.ranks.max <= 30"),
+    (4, 6, 3, None, "max=6 is impossible with 3 samples.*Set both extract.ranks.min and .max "
+                    "<= 3"),
     (5, 3, 30, None, "min \\(5\\) is larger"),
     (2, 4, 30, 6, "outside extract.ranks"),
 ])

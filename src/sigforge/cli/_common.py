@@ -114,6 +114,12 @@ class StoreOnce(argparse._StoreAction):
 
 #: The namespace attribute :class:`StoreOnce` keeps the options given in (not an option).
 _GIVEN = "_single_options_given"
+
+
+def given(args: argparse.Namespace, dest: str) -> bool:
+    """Whether the single-value option stored in ``dest`` was on the command line (not left
+    at its default), to warn about an option the run then ignores."""
+    return dest in getattr(args, _GIVEN, {})
 #: What to do instead, for the single-value options users most often repeat.
 _REPEAT_HINTS = {
     ("refit", "vcf"): " refit --vcf counts one patient: run it once per VCF, or count every "
@@ -181,7 +187,7 @@ def count_type(low: int, high: int, what: str) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            value = int(text) if text.isascii() else low - 1  # digits 0-9 only, not '３'
         except ValueError:
             value = low - 1
         if not low <= value <= high:
@@ -193,7 +199,11 @@ def count_type(low: int, high: int, what: str) -> Callable[[str], int]:
 
 
 def parse_ranks(text: str) -> list[int]:
-    """Parse '3', '2-8' or '2,4,6' into a sorted list of distinct ranks."""
+    """Parse '3', '2-8' or '2,4,6' into a sorted list of distinct ranks (digits 0-9 only:
+    int() would read full-width '２-３' too)."""
+    if not text.isascii():
+        raise argparse.ArgumentTypeError(f"expected ranks like '2-8' or '2,3,5' in the digits "
+                                         f"0-9, got '{text}'")
     ranks: set[int] = set()
     try:
         for part in text.split(","):
@@ -259,9 +269,12 @@ def read_table_matrix(path: str | Path, *, generic: bool = False) -> Matrix:
     """
     if generic:
         return read_matrix(path)
+    from sigforge.genomics.sample_names import check_table_names
     from sigforge.genomics.tables import read_catalog as read_mutation_table
 
-    return read_mutation_table(path)
+    matrix = read_mutation_table(path)
+    check_table_names(list(matrix.data.columns), str(path))
+    return matrix
 
 
 #: Nonzero rows a column must have to be refused as the sum of the others.

@@ -32,6 +32,7 @@ from sigforge.cli._common import (
     add_skip_options,
     catalog_name,
     count_type,
+    given,
     killed_by_interrupt,
     parse_ranks,
     read_input_catalog,
@@ -327,6 +328,10 @@ def extract(args: argparse.Namespace) -> None:
     if args.groups is not None:
         extract_groups(args)
         return
+    if given(args, "min_cosine"):
+        logger.warning("--merge-cosine %g: merges the groups' signatures of extract --groups; "
+                       "without --groups there is nothing to merge, so it changes nothing.",
+                       args.min_cosine)
     if _extract_skipped(args):
         return
     matrix, left_out = read_input_catalog_dropping(args.catalog, args.generic, args.drop_empty)

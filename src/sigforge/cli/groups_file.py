@@ -15,6 +15,7 @@ import logging
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sigforge._validation import PLAIN_NAME_MAX, is_plain_name, plain_name_example
@@ -53,10 +54,20 @@ def read_groups(path: str | Path) -> dict[str, str]:
     if blank:
         raise InputError(f"{path}: line {lines[blank[0]]}: blank sample or group; give every "
                          "row both.")
-    twice = table["sample"][table["sample"].duplicated()].unique().tolist()
-    if twice:
-        raise InputError(f"{path}: sample(s) {twice[:5]} listed more than once; give each "
-                         "sample one group.")
+    repeated = table["sample"].duplicated()
+    if repeated.any():
+        row = int(np.flatnonzero(repeated.to_numpy())[0])
+        sample = table["sample"].iloc[row]
+        first = int(np.flatnonzero((table["sample"] == sample).to_numpy())[0])
+        groups = (f"in group '{table['group'].iloc[first]}' there and "
+                  f"'{table['group'].iloc[row]}' here" if table["group"].iloc[first]
+                  != table["group"].iloc[row] else f"in group '{table['group'].iloc[row]}' "
+                  "both times")
+        more = int(repeated.sum()) - 1
+        raise InputError(f"{path}: line {lines[row]}: sample '{sample}' is listed again (first "
+                         f"on line {lines[first]}, {groups})"
+                         f"{f'; {more} more repeated row(s)' if more else ''}. Give each sample "
+                         "one row, with its one group.")
     checked: set[str] = set()
     for line, sample, group in zip(lines, table["sample"], table["group"], strict=True):
         if group not in checked:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 
 import numpy as np
 import pandas as pd
 
+from sigforge.cli._common import given
 from sigforge.io import InputError, Matrix
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,12 @@ def label_hint(args: argparse.Namespace, matrix: Matrix, signatures: Matrix) -> 
     for known in known_label_sets(args, signatures):
         same = {label.casefold() for label in rows} == {label.casefold() for label in known}
         if same and set(rows) != set(known):
+            if matrix.channel_set is not None:  # the catalog's labels are the standard ones
+                example = next(row for row in signature_rows if row not in set(rows))
+                proper = next(row for row in rows if row.casefold() == example.casefold())
+                return (f"the signature table's row labels differ from the catalog's only in "
+                        f"case (e.g. '{example}' for '{proper}'). Write every label of the "
+                        f"signature table as the catalog does ('{proper}').")
             example = next(row for row in rows if row not in set(known))
             proper = next(label for label in known if label.casefold() == example.casefold())
             return (f"the catalog's row labels differ from the expected labels only in case "
@@ -72,12 +80,38 @@ def channel_set_fix(args: argparse.Namespace, matrix: Matrix, signatures: Matrix
     if hint:
         return hint
     if matrix.channel_set is None:
-        return (f"the catalog's row labels (e.g. '{matrix.data.index[0]}') form no known "
-                "mutation channel set, so it was read as a generic matrix. Correct its labels "
-                "(SBS96: 'A[C>A]A', ...), or give --generic with a signature table file over "
-                "its features.")
-    return ("give signatures over the same features (a shipped name such as COSMIC_v3.6 picks "
-            "the catalog's channel set itself).")
+        first = str(matrix.data.index[0])
+        return (f"the catalog's row labels (e.g. '{first}') form no known mutation channel "
+                f"set, so it was read as a generic matrix{sbs_spelling_hint(first)}. Correct "
+                "its labels (SBS96: 'A[C>A]A', ...), or give --generic with a signature table "
+                "file over its features.")
+    others = [str(label) for label in signatures.data.index
+              if label not in set(matrix.data.index)]
+    named = (f"; the signature table's labels, such as '{others[0]}', are not "
+             f"{matrix.channel_set} channels{sbs_spelling_hint(others[0])}") if others else ""
+    return (f"give signatures over the same features{named} (a shipped name such as "
+            "COSMIC_v3.6 picks the catalog's channel set itself).")
+
+
+_SBS_SPELLING = re.compile(r"([ACGT])[\[(]([ACGT])>([ACGT])[\])]([ACGT])")
+
+
+def sbs_spelling_hint(label: str) -> str:
+    """How an SBS96 channel written another way is written here: on the purine strand
+    ('T[G>T]T' is 'A[C>A]A', its reverse complement) or with parentheses ('A(C>A)A');
+    '' for any other label."""
+    found = _SBS_SPELLING.fullmatch(label.strip().upper())
+    if found is None:
+        return ""
+    five, ref, alt, three = found.groups()
+    if ref in "AG":
+        pair = str.maketrans("ACGT", "TGCA")
+        proper = (f"{three.translate(pair)}[{ref.translate(pair)}>{alt.translate(pair)}]"
+                  f"{five.translate(pair)}")
+        return (f": '{label}' names the purine (A or G) of the mutated base pair, and SBS96 "
+                f"channels name the pyrimidine, so it is '{proper}' (the reverse complement "
+                "of the trinucleotide and of both bases); rewrite every label that way")
+    return f": write '{label}' as '{five}[{ref}>{alt}]{three}' (square brackets)"
 
 
 def check_generic_signatures(name: str) -> None:
@@ -158,6 +192,28 @@ def check_distinct_signatures(data: pd.DataFrame, path: str) -> None:
                              "refit cannot tell them apart and would split each sample's "
                              "exposure between them arbitrarily. Drop one of the two columns "
                              "(or restrict the refit to one with --restrict-to).")
+    _warn_near_copies(data, path, profiles)
+
+
+#: Two signatures at least this similar (cosine) are near copies: COSMIC v3.6's closest
+#: pair is at 0.979 (SBS96), 0.903 (DBS78), 0.866 (ID83).
+NEAR_COPY_COSINE = 0.999
+
+
+def _warn_near_copies(data: pd.DataFrame, path: str, profiles: np.ndarray) -> None:
+    """Warn about pairs of signature columns so alike (cosine >= NEAR_COPY_COSINE) that the
+    refit can barely tell them apart: a sample's exposure may go wholly to either."""
+    units = profiles / np.linalg.norm(profiles, axis=0)
+    cosines = np.triu(units.T @ units, k=1)
+    pairs = np.argwhere(cosines >= NEAR_COPY_COSINE)
+    if not len(pairs):
+        return
+    named = ", ".join(f"'{data.columns[i]}' and '{data.columns[j]}' (cosine "
+                      f"{cosines[i, j]:.6g})" for i, j in pairs[:3].tolist())
+    logger.warning("signatures %s: %s%s are nearly the same profile: the refit can barely "
+                   "tell them apart, and a sample's exposure may go wholly to either. Keep "
+                   "one of each pair (or --restrict-to one).", path, named,
+                   f" and {len(pairs) - 3} more pair(s)" if len(pairs) > 3 else "")
 
 
 def warn_unused_tumour_type(args: argparse.Namespace, prevalence: pd.Series | None,
@@ -196,16 +252,19 @@ def warn_few_resamples(args: argparse.Namespace) -> None:
 def warn_negbin_only_options(args: argparse.Namespace) -> None:
     """Warn when --tumour-type or --penalty is set for a method other than negbin: only the
     negbin refit has a prior and a signature cost, so the other methods ignore both, and the
-    user would otherwise believe the run used them (an unknown type is not even checked)."""
+    user would otherwise believe the run used them (an unknown type is not even checked).
+    Likewise --confidence with --bootstrap 0, which computes no interval."""
     from sigforge.refit import RefitOptions
 
-    if args.method == "negbin":
-        return
     ignored = []
-    if args.tumour_type != "pan-cancer":
+    if args.method != "negbin" and args.tumour_type != "pan-cancer":
         ignored.append(f"--tumour-type {args.tumour_type}")
-    if args.penalty != RefitOptions.penalty:
+    if args.method != "negbin" and args.penalty != RefitOptions.penalty:
         ignored.append(f"--penalty {args.penalty:g}")
+    if args.bootstrap == 0 and given(args, "confidence"):
+        logger.warning("--confidence %g: sets the level of the bootstrap intervals, and "
+                       "--bootstrap 0 computes none, so it changes nothing. Give --bootstrap "
+                       "(e.g. 100) for intervals, or drop --confidence.", args.confidence)
     if ignored:
         logger.warning("%s: used only by --method negbin (its prior and signature cost); "
                        "--method %s ignores %s. Drop %s, or refit with --method negbin.",

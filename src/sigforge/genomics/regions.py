@@ -81,6 +81,13 @@ def _parse_line(text: str, where: str) -> tuple[str, str, int, int]:
         raise InputError(f"{where}: {len(fields)} column(s), expected at least 3 (chrom, "
                          f"start, end). {_FIX}")
     chrom = fields[0].strip()
+    if not any(text.strip().lstrip("-").isdigit() for text in fields[1:3]) and all(
+            text.strip().isalpha() for text in fields[1:3]):
+        shown = text.strip().replace("\t", "<TAB>")
+        raise InputError(f"{where}: '{shown}' looks like a column-header line (start "
+                         f"'{fields[1].strip()}' and end '{fields[2].strip()}' are words): a "
+                         "BED has no header. Delete the line or start it with '#'. "
+                         f"{_FIX}")
     start = _coordinate(fields[1].strip(), "start", where)
     end = _coordinate(fields[2].strip(), "end", where)
     if not chrom:
@@ -138,7 +145,23 @@ def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
     if not rows:
         raise InputError(f"{label}: no region found ({number} line(s), all blank or headers). "
                          f"{_FIX}")
-    return pd.DataFrame(rows, columns=list(REGION_COLUMNS))
+    return _without_repeats(pd.DataFrame(rows, columns=list(REGION_COLUMNS)), label)
+
+
+def _without_repeats(regions: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The regions with each repeated line (same name, chrom, start and end as an earlier
+    one) left out, in a warning naming both lines: listed twice, every variant of the
+    region would be reported twice and counted twice in the totals."""
+    repeated = regions.duplicated(["region", "chrom", "start", "end"])
+    if not repeated.any():
+        return regions
+    first = regions.groupby(["region", "chrom", "start", "end"], sort=False)["line"].transform(
+        "first")
+    shown = [f"line {line} repeats line {earlier} ({name})" for line, earlier, name in zip(
+        regions["line"][repeated], first[repeated], regions["region"][repeated], strict=True)]
+    logger.warning("%s: %s%s; each region is read once.", label, "; ".join(shown[:3]),
+                   f" and {len(shown) - 3} more" if len(shown) > 3 else "")
+    return regions[~repeated].reset_index(drop=True)
 
 
 def check_within_contigs(regions: pd.DataFrame, lengths: Mapping[str, int],

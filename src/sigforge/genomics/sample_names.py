@@ -124,6 +124,25 @@ def same_text_message(where: str, first: str, second: str, first_place: str) -> 
             "in both places, or rename one of the samples.")
 
 
+def check_table_names(names: Sequence[str], where: str) -> None:
+    """Refuse column names of a catalog or signature table that print like other names: one
+    holding an invisible character (a zero-width space), or two that are one text in two
+    Unicode forms. Both print identically in every table and report, so two columns would
+    read as one name, or a name as one it is not. (File-name rules are checked where names
+    become files, :func:`file_stems`.)"""
+    forms: dict[str, str] = {}
+    for name in map(str, names):
+        odd = _invisible_character(name)
+        if odd is not None:
+            raise InputError(f"{where}: column name {name!r} holds the invisible character "
+                             f"U+{ord(odd):04X} ({unicodedata.name(odd, 'a control character')})"
+                             ", so it prints like a name without it in every table and report. "
+                             "Remove the character from the header.")
+        form = forms.setdefault(unicodedata.normalize("NFC", name), name)
+        if same_text(form, name):
+            raise InputError(same_text_message(where, form, name, "an earlier column"))
+
+
 def file_stems(names: Sequence[str], where: str) -> dict[str, str]:
     """Map each sample name to its file stem; reject unsafe names, colliding stems and names
     that are one text in two Unicode forms (see the module docstring)."""

@@ -21,18 +21,17 @@ from sigforge.workflow.paths import clipped, not_a_file
 
 def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
                 n_features: int = len(SBS96_CHANNELS)) -> list[int]:
-    """The ranks to try, or an error when the range is impossible for the data.
-
-    A rank k needs k <= number of samples and k <= number of features (channels); a fixed rank
-    must lie in the range.
-    """
+    """The ranks to try, or an error when the range is impossible for the data: a rank k
+    needs k <= samples and k <= features (channels); a fixed rank must lie in the range."""
     limit = min(n_samples, n_features)
     if low > high:
         raise InputError(f"config extract.ranks: min ({low}) is larger than max ({high}).")
     if high > limit:
-        raise InputError(f"config extract.ranks: max={high} is impossible with {n_samples} "
-                         f"samples and {n_features} features, which support at most {limit} "
-                         f"signatures. Set extract.ranks.max <= {limit}.")
+        what = (f"{n_samples} samples" if n_samples <= n_features else f"catalogs of "
+                f"{n_features} channels (the smallest of catalog.contexts; a matrix: features)")
+        fix = "extract.ranks.max" if low <= limit else "both extract.ranks.min and .max"
+        raise InputError(f"config extract.ranks: max={high} is impossible with {what}, which "
+                         f"support at most {limit} signatures. Set {fix} <= {limit}.")
     if fixed is not None and not low <= fixed <= high:
         raise InputError(f"config rank.fixed={fixed} lies outside extract.ranks "
                          f"({low}-{high}); widen the range or change the fixed rank.")

@@ -1,0 +1,192 @@
+"""Cases of the blind red-team sweep of signature tables, catalogs, regions-of-interest BEDs,
+groups files and option values (reproducers built from scratch by an author who had not seen
+the suite): each asserts the message or warning, the exit status and the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge.genomics.reference import load_reference
+from tests.robustness._harness import assert_clear_error, assert_nothing_written, run_cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "resources/example"
+CATALOG = str(EXAMPLE / "truth_catalog.tsv")
+SIGNATURES = EXAMPLE / "truth_signatures.tsv"
+
+
+def _signature_table(tmp_path: Path, relabel: dict[str, str] | None = None,
+                     name: str = "signatures.tsv") -> Path:
+    """The example's planted signatures with their labels rewritten by ``relabel``."""
+    table = pd.read_csv(SIGNATURES, sep="\t", index_col=0)
+    if relabel:
+        table.index = [relabel.get(label, label) for label in table.index]
+    path = tmp_path / name
+    table.to_csv(path, sep="\t")
+    return path
+
+
+def _refit(capsys: pytest.CaptureFixture[str], signatures: Path | str, out: Path,
+           *extra: str) -> object:
+    return run_cli(capsys, "refit", "--catalog", CATALOG, "--signatures", str(signatures),
+                   "--bootstrap", "0", "--out", str(out), *extra)
+
+
+def _reverse_complement(label: str) -> str:
+    pair = str.maketrans("ACGT", "TGCA")
+    five, ref, alt, three = label[0], label[2], label[4], label[6]
+    return (f"{three.translate(pair)}[{ref.translate(pair)}>{alt.translate(pair)}]"
+            f"{five.translate(pair)}")
+
+
+@pytest.mark.parametrize(("relabel", "said"), [
+    (str.lower, ["the signature table's row labels differ from the catalog's only in case",
+                 "(e.g. 'a[c>a]a' for 'A[C>A]A')", "as the catalog does ('A[C>A]A')"]),
+    (_reverse_complement, ["labels, such as 'T[G>T]T', are not SBS96 channels",
+                           "names the purine", "so it is 'A[C>A]A'"]),
+    (lambda label: label.replace("[", "(").replace("]", ")"),
+     ["such as 'A(C>A)A'", "write 'A(C>A)A' as 'A[C>A]A' (square brackets)"]),
+])
+def test_signature_labels_written_another_way_are_named_with_their_spelling(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], relabel, said: list[str]) -> None:
+    """Lower-case labels were refused with the fix backwards (rewrite the catalog in lower
+    case); purine-strand and parenthesised labels only with 'do not match', no label named."""
+    labels = pd.read_csv(SIGNATURES, sep="\t", index_col=0).index
+    path = _signature_table(tmp_path, {label: relabel(label) for label in labels})
+    outcome = _refit(capsys, path, tmp_path / "out")
+    assert_clear_error(outcome, str(path), *said)
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_near_copies_of_a_signature_are_warned_about(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Exact copies are refused; a column at cosine 0.99999 to another passed silently, and
+    a sample's exposure then goes to either."""
+    table = pd.read_csv(SIGNATURES, sep="\t", index_col=0)
+    copy = table.iloc[:, 0].to_numpy() * (1 + 0.003 * np.sin(np.arange(96)))
+    table["near_copy"] = copy / copy.sum()
+    path = tmp_path / "signatures.tsv"
+    table.to_csv(path, sep="\t")
+    outcome = _refit(capsys, path, tmp_path / "out")
+    assert outcome.code == 0, outcome.err
+    assert f"'{table.columns[0]}' and 'near_copy' (cosine 0.99" in caplog.text
+    assert "nearly the same profile" in caplog.text
+    caplog.clear()
+    _refit(capsys, SIGNATURES, tmp_path / "plain")
+    assert "nearly the same" not in caplog.text
+
+
+def test_cosmic_v3_0_type_and_subtype_columns_are_read(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """sigProfiler_SBS_signatures_*.csv of COSMIC v3.0 spells each channel over 'Type'
+    (C>A) and 'SubType' (ACA); it was refused as a repeated label 'C>A'."""
+    table = pd.read_csv(SIGNATURES, sep="\t", index_col=0)
+    layout = pd.DataFrame({"Type": [label[2:5] for label in table.index],
+                           "SubType": [label[0] + label[2] + label[6] for label in table.index]})
+    path = tmp_path / "sigProfiler_SBS_signatures.csv"
+    pd.concat([layout, table.reset_index(drop=True)], axis=1).to_csv(path, index=False)
+    assert _refit(capsys, path, tmp_path / "v30").code == 0
+    assert _refit(capsys, SIGNATURES, tmp_path / "plain").code == 0
+    assert ((tmp_path / "v30/exposures.tsv").read_bytes()
+            == (tmp_path / "plain/exposures.tsv").read_bytes())
+
+
+def test_a_comment_line_above_the_header_is_named_as_such(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "catalog.tsv"
+    path.write_text("# generated by a tool\n" + Path(CATALOG).read_text())
+    outcome = run_cli(capsys, "refit", "--catalog", str(path), "--signatures", str(SIGNATURES),
+                      "--out", str(tmp_path / "out"))
+    assert_clear_error(outcome, str(path), "line 1 is a comment ('# generated by a tool')",
+                       "Delete it")
+    assert "Remove the extra field" not in outcome.err
+
+
+@pytest.mark.parametrize(("rename", "said"), [
+    ({"S02": "S\u0301", "S03": "\u015a"}, "two Unicode forms"),
+    ({"S04": "S04\u200b"}, "U+200B (ZERO WIDTH SPACE)"),
+])
+def test_catalog_sample_names_that_print_like_others_are_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], rename: dict[str, str],
+        said: str) -> None:
+    """A catalog's columns were taken as they came, where the samples sheet, VCFs and MAFs
+    refuse names that print identically (two Unicode forms, invisible characters)."""
+    table = pd.read_csv(CATALOG, sep="\t", index_col=0).rename(columns=rename)
+    path = tmp_path / "catalog.tsv"
+    table.to_csv(path, sep="\t")
+    outcome = run_cli(capsys, "refit", "--catalog", str(path), "--signatures", str(SIGNATURES),
+                      "--out", str(tmp_path / "out"))
+    assert_clear_error(outcome, str(path), said)
+    assert_nothing_written(tmp_path / "out")
+
+
+def _patient_with_regions(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                          bed: str) -> object:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "roi.bed"
+    path.write_text(bed)
+    return run_cli(capsys, "refit", "--vcf", str(EXAMPLE / "vcfs/S01.vcf"), "--reference",
+                   str(EXAMPLE / "genome.fa"), "--signatures", "COSMIC_v3.6", "--bootstrap",
+                   "0", "--regions-of-interest", str(path), "--out", str(tmp_path / "out"))
+
+
+def test_a_bed_header_line_is_named_as_one(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = _patient_with_regions(capsys, tmp_path,
+                                    "chrom\tstart\tend\tname\nchr1\t0\t50000\tgeneA\n")
+    assert_clear_error(outcome, "line 1", "looks like a column-header line",
+                       "start it with '#'")
+
+
+def test_a_repeated_bed_line_is_read_once(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    """Every variant of a region listed twice in the BED was reported twice and counted
+    twice in the totals."""
+    fasta = pd.read_csv(EXAMPLE / "genome.fa.fai", sep="\t", header=None)
+    chrom, length = str(fasta.iloc[0, 0]), int(fasta.iloc[0, 1])
+    line = f"{chrom}\t0\t{length}\tgeneA\n"
+    once = _patient_with_regions(capsys, tmp_path / "once", line)
+    assert once.code == 0, once.err
+    rows_once = pd.read_csv(tmp_path / "once/out/regions_of_interest.tsv", sep="\t")
+    twice = _patient_with_regions(capsys, tmp_path / "twice", line + line)
+    assert twice.code == 0
+    assert "line 2 repeats line 1 (geneA); each region is read once" in caplog.text
+    rows_twice = pd.read_csv(tmp_path / "twice/out/regions_of_interest.tsv", sep="\t")
+    assert len(rows_once) > 0 and rows_twice.equals(rows_once)
+
+
+def test_options_a_run_ignores_are_warned_about(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    outcome = _refit(capsys, SIGNATURES, tmp_path / "refit", "--confidence", "0.5")
+    assert outcome.code == 0 and "--confidence 0.5" in caplog.text
+    assert "--bootstrap 0 computes none" in caplog.text
+    outcome = run_cli(capsys, "extract", "--catalog", CATALOG, "--ranks", "2", "--replicates",
+                      "2", "--max-iter", "50", "--min-iter", "10", "--cv-folds", "0",
+                      "--merge-cosine", "0.5", "--out", str(tmp_path / "extract"))
+    assert outcome.code == 0 and "--merge-cosine 0.5" in caplog.text
+    assert "without --groups there is nothing to merge" in caplog.text
+
+
+@pytest.mark.parametrize("ranks", ["\uff12-\uff13", "2-\u0663"])
+def test_ranks_in_other_digits_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           ranks: str) -> None:
+    outcome = run_cli(capsys, "extract", "--catalog", CATALOG, "--ranks", ranks, "--out",
+                      str(tmp_path / "out"))
+    assert_clear_error(outcome, "--ranks", "digits 0-9")
+
+
+def test_cosmic_reference_itself_has_no_near_copies() -> None:
+    """The warning's threshold lies above COSMIC v3.6's closest pair, so a refit against it
+    never warns."""
+    from sigforge.cli.refit_checks import NEAR_COPY_COSINE
+
+    for channel_set in ("SBS96", "DBS78", "ID83"):
+        values = load_reference("COSMIC_v3.6", channel_set=channel_set).data.to_numpy()
+        units = values / np.linalg.norm(values, axis=0)
+        cosines = np.triu(units.T @ units, k=1)
+        assert cosines.max() < NEAR_COPY_COSINE
