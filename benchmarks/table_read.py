@@ -5,12 +5,16 @@ Writes (seeded) two tab-separated tables of 20,000 features x 300 columns, one o
 expression matrix or a word-count matrix given to the generic layer, and times, alternating
 within every repeat:
 
-- ``read_matrix`` (every check of the reader: fields per line, labels, UTF-8, numbers);
-- ``read_matrix`` with the number path switched off (every cell converted from text, as the
+- ``read_matrix`` (every check of the reader: fields per line, labels, UTF-8, numbers), which
+  reads a large plain table with pandas alone (``sigforge._direct_read``);
+- ``read_matrix`` with that direct read off (every line checked by the csv module first);
+- ``read_matrix`` with the number path off too (every cell converted from text, as the
   reader did before value columns were parsed as numbers);
 - ``pandas.read_csv(..., index_col=0)``, no checks: the floor.
 
-Wall medians of ``--repeats`` in one process; the three reads give the same values (checked).
+Wall medians of ``--repeats`` in one process; the reads give the same values (checked). Then
+each reader once more in a fresh process for its peak resident memory (``ru_maxrss``), less
+that of a process that only imported the modules.
 
     python benchmarks/table_read.py --repeats 5
 """
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import sigforge._direct_read as direct_read
 import sigforge._text_tables as text_tables
 from sigforge.io import read_matrix
 
@@ -45,21 +52,45 @@ def write_tables(folder: Path, rows: int, columns: int, seed: int) -> dict[str, 
     return paths
 
 
+def line_reader_read(path: Path) -> pd.DataFrame:
+    """``read_matrix`` with the direct read off: every line checked by the csv module."""
+    start = direct_read.DIRECT_FROM
+    direct_read.DIRECT_FROM = float("inf")
+    try:
+        return read_matrix(path).data
+    finally:
+        direct_read.DIRECT_FROM = start
+
+
 def text_path_read(path: Path) -> pd.DataFrame:
-    """``read_matrix`` with the number path off: every cell converted from text."""
+    """``read_matrix`` with the direct read and the number path off: every cell converted
+    from text."""
     number_frame = text_tables._number_frame
     text_tables._number_frame = lambda *args, **kwargs: None
     try:
-        return read_matrix(path).data
+        return line_reader_read(path)
     finally:
         text_tables._number_frame = number_frame
 
 
 READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "read_matrix": lambda path: read_matrix(path).data,
+    "read_matrix, line reader": line_reader_read,
     "read_matrix, text path only": text_path_read,
     "pandas.read_csv (no checks)": lambda path: pd.read_csv(path, sep="\t", index_col=0),
 }
+
+
+def peak_memory(reader: str | None, path: Path) -> float:
+    """Peak resident memory (MB) of a fresh process that reads ``path`` with ``reader``
+    (None: imports only)."""
+    code = ("import resource, sys; sys.path.insert(0, sys.argv[1]); import table_read; "
+            "reader = sys.argv[2]; "
+            "reader and table_read.READERS[reader](table_read.Path(sys.argv[3])); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent),
+                           reader or "", str(path)], capture_output=True, text=True, check=True)
+    return int(done.stdout.split()[-1]) / 1024
 
 
 def main() -> None:
@@ -88,6 +119,11 @@ def main() -> None:
             print(f"| {name} | " + " | ".join(f"{statistics.median(t):.2f} s"
                                               for t in times.values())
                   + f" |{'' if same else ' VALUES DIFFER'}")
+        base = peak_memory(None, paths["counts"])
+        for name, path in paths.items():
+            print(f"| {name}, peak memory above imports ({path.stat().st_size / 1e6:.0f} MB "
+                  "file) | " + " | ".join(f"{peak_memory(reader, path) - base:.0f} MB"
+                                          for reader in READERS) + " |")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import pandas as pd
 from sigforge._validation import MAX_CELL
 
 #: Tables of at least this many bytes are tried here first (smaller ones cost little).
-DIRECT_FROM = 16 << 20
+DIRECT_FROM = 4 << 20
 
 #: What makes a table need the line-by-line reader: a quote (cells may then hold separators
 #: or line breaks), a carriage return not ending a line, or a blank line (rows then do not lie
@@ -55,8 +55,9 @@ def direct_frame(path: Path, separator: str, header: list[str],
     ``minimum`` bytes, plain lines (:func:`plain_lines`), every row as wide as the header and
     every value after the first two columns a finite number in [0, MAX_CELL]; else None.
 
-    A row with more fields than the header stops pandas, and one with fewer leaves an empty
-    cell that fails the number check, so either way the line-by-line reader names the line.
+    A row with more fields than the header stops pandas (or, the first row, makes it read
+    the labels as an index), and one with fewer leaves an empty cell that fails the number
+    check: either way the line-by-line reader then names the line.
     """
     width = len(header)
     if (width < 3 or not header[-1].strip() or path.stat().st_size < minimum
@@ -68,6 +69,8 @@ def direct_frame(path: Path, separator: str, header: list[str],
                             keep_default_na=False, quoting=csv.QUOTE_NONE)
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
         return None
+    if not isinstance(frame.index, pd.RangeIndex):  # rows wider than the header: pandas
+        return None                                 # takes their first field as an index
     values = frame.iloc[:, 2:]
     if not len(frame) or any(dtype.kind not in "iuf" for dtype in values.dtypes):
         return None

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sigforge import _direct_read
 from sigforge._errors import InputError, check_regular_file, not_found
 from sigforge._validation import MAX_CELL, describe_character, first_control_character
 
@@ -121,6 +122,13 @@ def read_raw_table(path: Path) -> pd.DataFrame:
     header_line = _header_line(path)
     _refuse_semicolons(path, header_line)
     separator = _choose_separator(header_line)
+    direct = _direct_read.direct_frame(path, separator, header_line.rstrip("\r\n").split(
+        separator), _direct_read.DIRECT_FROM)
+    if direct is not None:  # a large plain table: rows on lines 2, 3, ... (no blank line)
+        _check_header(list(direct.columns), path)
+        _check_named_columns(list(direct.columns), path)
+        _ROW_LINES.pop(str(path), None)
+        return direct
     (_, header), *records = _read_records(path, separator)
     _check_header(header, path)
     rows = _fit_rows_to_header(header, records, path, separator)

@@ -63,10 +63,10 @@ def _read(path: Path, minimum: float) -> tuple[str, object]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.lists(_CELLS, min_size=3, max_size=3), min_size=0, max_size=6),
-       _ODDITIES, st.sampled_from(["\t", ","]))
+@given(st.integers(2, 5), st.data(), _ODDITIES, st.sampled_from(["\t", ","]))
 def test_the_direct_read_declines_or_agrees_with_the_line_reader(
-        cells: list[list[str]], oddity: str, separator: str) -> None:
+        width: int, data: st.DataObject, oddity: str, separator: str) -> None:
+    cells = data.draw(st.lists(st.lists(_CELLS, min_size=width, max_size=width), max_size=6))
     rows = [[f"f{i}", *row] for i, row in enumerate(cells)]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "table.tsv"
@@ -97,9 +97,11 @@ def test_plain_lines_sees_a_blank_line_across_two_blocks(tmp_path: Path) -> None
     path = tmp_path / "m.tsv"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(direct_read, "_BLOCK", 16)
-        for split in range(1, 40):
-            text = "F\ta\tb\n" + "x\t1\t2\n" * 3
-            text = text[:split] + "\n" + text[split:] if text[split - 1] == "\n" else text
-            path.write_text(text + "y\t3\t4\n")
-            blank = "\n\n" in text
-            assert direct_read.plain_lines(path) is not blank
+        base = "F\ta\tb\n" + "x\t1\t2\n" * 3 + "y\t3\t4\n"
+        ends = [i + 1 for i, ch in enumerate(base[:-1]) if ch == "\n"]
+        for split in ends:  # a blank line after each line in turn, at every block offset
+            for spaces in ("", "  ", " \t  "):
+                path.write_text(base[:split] + spaces + "\n" + base[split:])
+                assert not direct_read.plain_lines(path)
+        path.write_text(base)
+        assert direct_read.plain_lines(path)

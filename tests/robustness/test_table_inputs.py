@@ -254,8 +254,9 @@ def test_ranks_above_the_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                               fragment: str) -> None:
     path = _write(tmp_path / "SBS96.tsv", STANDARD)
     out = tmp_path / "out"
-    outcome = run_cli(capsys, *_command("extract", path, out), "--ranks", ranks,
-                      case=f"extract:ranks-{ranks}-above-6-samples")
+    command = _command("extract", path, out)
+    command[command.index("--ranks") + 1] = ranks
+    outcome = run_cli(capsys, *command, case=f"extract:ranks-{ranks}-above-6-samples")
     assert_clear_error(outcome, fragment, "Lower the ranks to at most 6")
     assert_nothing_written(out)
 
@@ -265,8 +266,10 @@ def test_ranks_above_the_features(tmp_path: Path, capsys: pytest.CaptureFixture[
                          columns=[f"s{i}" for i in range(8)])
     path = _write(tmp_path / "words.tsv", _lines(frame, header="word"))
     out = tmp_path / "out"
-    outcome = run_cli(capsys, "extract", "--catalog", str(path), *FAST_EXTRACT, "--generic",
-                      "--ranks", "4", "--out", str(out), case="extract:rank-4-above-3-features")
+    fast = list(FAST_EXTRACT)
+    fast[fast.index("--ranks") + 1] = "4"
+    outcome = run_cli(capsys, "extract", "--catalog", str(path), *fast, "--generic",
+                      "--out", str(out), case="extract:rank-4-above-3-features")
     assert_clear_error(outcome, "3 features x 8 samples: expected 1 <= k <= 3",
                        "no more components than features")
     assert_nothing_written(out)

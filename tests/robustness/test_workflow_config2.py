@@ -55,6 +55,19 @@ def test_a_dotted_key_in_a_config_file_is_refused_with_the_nested_form(tmp_path:
     assert "Traceback" not in run.stdout
 
 
+def test_every_schema_mistake_of_a_config_is_named_in_one_run(tmp_path: Path) -> None:
+    """Each run named only the first mistake: a user with three needed three runs."""
+    run = dry_run(tmp_path, {"extract": {"ranks": {"min": 1, "max": 2}, "replicates": -3,
+                                         "tol": "1e-7"},
+                             "refit": {"bootstap": 50}})
+    assert run.returncode != 0
+    assert "key 'extract.replicates': -3 is less than the minimum" in run.stdout
+    assert "Also (2 more):" in run.stdout
+    assert "unknown key 'bootstap' in the section 'refit'. Did you mean 'bootstrap'?" in run.stdout
+    assert "key 'extract.tol': '1e-7' is not of type 'number'" in run.stdout
+    assert "Traceback" not in run.stdout
+
+
 def test_a_yaml_alias_bomb_or_deep_nesting_is_refused_at_once() -> None:
     """A billion-laughs config (10^9 values once aliases are expanded) made the schema's error
     message print the value whole: 6 GB and no end. It is measured without expanding it."""

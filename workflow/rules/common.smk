@@ -32,18 +32,25 @@ def checked(step, *args, **kwargs):
 
 def validate_against(data, schema, what, lines=None):
     """Snakemake's validate(), its error cut to one line with the fix (checks.schema_failure);
-    a config with several unknown keys gets them all named at once."""
+    a config with several unknown keys gets them all named at once, and its other mistakes
+    after them (config_keys.other_schema_errors)."""
     try:
         validate(data, schema)
     except WorkflowError as err:
         message = checks.schema_failure(str(err.args[0]), err.__context__, what, lines)
-        if message is not None and lines is None and "unknown key" in message:
-            path = workflow.current_basedir.join(schema).get_path_or_uri(secret_free=False)
-            with open(path) as handle:
-                message = checks.unknown_keys_message(
-                    data, yaml.safe_load(handle), what) or message
         if message is None:
             raise
+        if lines is None:  # the config, not a table: name every mistake at once
+            path = workflow.current_basedir.join(schema).get_path_or_uri(secret_free=False)
+            with open(path) as handle:
+                rules = yaml.safe_load(handle)
+            unknown = "unknown key" in message
+            if unknown:
+                message = checks.unknown_keys_message(data, rules, what) or message
+            others = config_keys.other_schema_errors(data, rules, message, what,
+                                                     unknown_named=unknown)
+            if others:
+                message += f" Also ({len(others)} more): " + " ".join(others)
         raise WorkflowError(message) from None
 
 

@@ -106,3 +106,30 @@ def check_config_size(config: Mapping[str, Any], source: str) -> None:
                          "anchors and aliases (&name, *name) are expanded; a sigforge config "
                          "holds a few dozen settings. Check for a repeated alias or a table "
                          "pasted into a setting.")
+
+
+def other_schema_errors(config: Mapping[str, Any], schema: Mapping[str, Any], first: str,
+                        what: str, *, unknown_named: bool = False) -> list[str]:
+    """The message of every schema error of ``config`` but ``first`` (the one reported), so
+    that a config with several mistakes is corrected in one run instead of one per run; in
+    path order, each once. ``required`` errors are left out (the schema fills defaults as it
+    validates, which this second look does not), and so are unknown keys when
+    ``unknown_named`` (the first message named them all)."""
+    import jsonschema
+
+    from sigforge.workflow.checks import schema_error_message
+
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    skipped = {"required", *(["additionalProperties"] if unknown_named else [])}
+    messages: list[str] = []
+    for error in sorted(validator.iter_errors(config),
+                        key=lambda found: [str(part) for part in found.absolute_path]):
+        if error.validator in skipped:
+            continue
+        text = schema_error_message(error, what)
+        if text == first:
+            continue
+        text = text.removeprefix(f"{what}: ")  # said once, in the first message
+        if text not in messages:
+            messages.append(text)
+    return messages
