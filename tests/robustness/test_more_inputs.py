@@ -92,7 +92,7 @@ def test_refit_vcf_with_every_variant_filtered(tmp_path: Path, make_fasta: Calla
     out = tmp_path / "out"
     outcome = run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(fasta), *REFIT,
                       "--out", str(out), case="refit-vcf:all-filtered")
-    assert_clear_error(outcome, str(vcf), "'TUMOUR'", "'filtered': 6")
+    assert_clear_error(outcome, str(vcf), "'TUMOUR'", "filtered=6 (LowQual 6)")
     assert_nothing_written(out)
 
 
