@@ -13,7 +13,7 @@ within every repeat:
 - ``pandas.read_csv(..., index_col=0)``, no checks: the floor.
 
 Wall medians of ``--repeats`` in one process; the reads give the same values (checked). Then
-each reader once more in a fresh process for its peak resident memory (``ru_maxrss``), less
+each reader once more in a fresh process for its peak resident memory (``VmHWM``), less
 that of a process that only imported the modules.
 
     python benchmarks/table_read.py --repeats 5
@@ -84,10 +84,13 @@ READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
 def peak_memory(reader: str | None, path: Path) -> float:
     """Peak resident memory (MB) of a fresh process that reads ``path`` with ``reader``
     (None: imports only)."""
-    code = ("import resource, sys; sys.path.insert(0, sys.argv[1]); import table_read; "
+    # VmHWM, not ru_maxrss: Linux carries a process's ru_maxrss across exec, so a child of
+    # this (large) process would report this one's peak.
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import table_read; "
             "reader = sys.argv[2]; "
             "reader and table_read.READERS[reader](table_read.Path(sys.argv[3])); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print(next(line.split()[1] for line in open('/proc/self/status') "
+            "if line.startswith('VmHWM')))")
     done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent),
                            reader or "", str(path)], capture_output=True, text=True, check=True)
     return int(done.stdout.split()[-1]) / 1024

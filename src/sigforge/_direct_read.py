@@ -13,7 +13,6 @@ gives; any other table, or any doubt, returns None and the line-by-line reader t
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import numpy as np
@@ -24,28 +23,44 @@ from sigforge._validation import MAX_CELL
 #: Tables of at least this many bytes are tried here first (smaller ones cost little).
 DIRECT_FROM = 4 << 20
 
-#: What makes a table need the line-by-line reader: a quote (cells may then hold separators
-#: or line breaks), a carriage return not ending a line, or a blank line (rows then do not lie
-#: on lines 2, 3, 4, ..., which messages name).
-_NEEDS_LINES = re.compile(rb'"|\r(?!\n)|\n[ \t]*\r?\n|^[ \t]*\r?\n')
+#: Bytes that, right after a line break, may start a blank line (or a line starting with a
+#: space, which the line reader also sees first): a line break, a carriage return, a space
+#: or a tab.
+_AFTER_BREAK = np.frombuffer(b"\n\r \t", dtype=np.uint8)
 _BLOCK = 8 << 20
 
 
 def plain_lines(path: Path) -> bool:
-    """Whether ``path`` holds no quote, no lone carriage return and no blank line (a final
-    line break ends the last row). Read in blocks that overlap by a few bytes, so that a
-    pattern across two blocks is seen; the overlap may also see one where there is none,
-    which only sends the table to the line-by-line reader."""
+    """Whether ``path`` holds no quote (cells may then hold separators or line breaks), no
+    carriage return but those ending a line, and no blank line (rows then do not lie on lines
+    2, 3, 4, ..., which messages name); a final line break ends the last row.
+
+    Read in blocks with numpy, each with the last bytes of the one before, so that a line
+    break ending one block is judged with the byte after it. A false alarm (a line starting
+    with a space) only sends the table to the line-by-line reader.
+    """
     tail = b""
     with open(path, "rb") as handle:
         while True:
             block = handle.read(_BLOCK)
             if not block:
-                break
-            if _NEEDS_LINES.search(tail + block):
+                return True
+            window = tail + block
+            if b'"' in window or not _breaks_plain(np.frombuffer(window, dtype=np.uint8)):
                 return False
-            tail = block[-4:]
-    return True
+            tail = block[-1:]
+
+
+def _breaks_plain(codes: np.ndarray) -> bool:
+    """Whether every line break in ``codes`` but a last one is followed by the start of a
+    non-blank line, and every carriage return by a line break."""
+    breaks = np.flatnonzero(codes == 10)
+    breaks = breaks[breaks + 1 < len(codes)]
+    if np.isin(codes[breaks + 1], _AFTER_BREAK).any():
+        return False
+    returns = np.flatnonzero(codes == 13)
+    return not len(returns) or (returns[-1] + 1 < len(codes)
+                                and bool((codes[returns + 1] == 10).all()))
 
 
 def direct_frame(path: Path, separator: str, header: list[str],
