@@ -130,3 +130,29 @@ def test_cohort_patient_pages_show_the_doublet_refit_to_the_reference_set(
     page = write_patient_report(data, without, tmp_path, without).read_text()
     assert 'id="type-dbs78-none"' in page and "No DBS78 mutation was counted" in page
     assert 'id="type-id83' not in page  # no indel refit in this cohort: no section
+
+
+def test_a_reused_type_figure_draws_each_page_as_a_fresh_one_would(tmp_path: Path) -> None:
+    """Patient pages refill one DBS78 and one ID83 figure per process: a page's figure files
+    must not depend on the pages drawn before it (pages are identical whatever the number of
+    worker processes)."""
+    import numpy as np
+
+    from sigforge.genomics.contexts import CHANNEL_SETS
+    from sigforge.report.patient_types import TypeRefit, type_section
+
+    (tmp_path / "patients").mkdir()
+    rng = np.random.default_rng(3)
+    for context in ("DBS78", "ID83"):
+        channels = list(CHANNEL_SETS[context])
+        refits = [TypeRefit(context, pd.Series(rng.poisson(scale, len(channels)),
+                                               index=channels, name=f"P{scale}"),
+                            pd.Series([5.0], index=["X"]), 0.9) for scale in (2, 40)]
+        written = {}
+        for refit in (refits[0], refits[1], refits[0]):
+            type_section(refit, tmp_path, "page", {})
+            files = sorted((tmp_path / "figures" / "patients").glob(f"page_{context}.*"))
+            written.setdefault(refit.catalog.name, []).append(
+                [path.read_bytes() for path in files])
+        assert len(written["P2"][0]) == 2 and written["P2"][0] == written["P2"][1]
+        assert written["P2"][0] != written["P40"][0]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sigforge._maths import cosine_similarity
 from sigforge.report.figures import save_figure
@@ -26,7 +27,7 @@ from sigforge.report.patient_rows import (
     split_found,
     too_few_resamples,
 )
-from sigforge.report.spectra import plot_spectrum
+from sigforge.report.spectra import fill_type_figure, type_figure
 from sigforge.report.tables import fmt_float, fmt_int
 
 if TYPE_CHECKING:
@@ -102,11 +103,24 @@ def type_section(refit: TypeRefit, out_dir: Path, file_stem: str,
             for name, value in refit.exposures.items()]
     found, absent = split_found(rows)
     stem = out_dir / "figures" / "patients" / f"{file_stem}_{refit.context}"
-    figure = save_figure(plot_spectrum(refit.catalog, title=f"{refit.catalog.name}: "
-                                       f"{refit.context} spectrum"),
-                         stem, out_dir / "patients",
-                         f"Observed {refit.context} spectrum of {refit.catalog.name}")
+    drawn = fill_type_figure(_figure(refit.context), refit.catalog,
+                             title=f"{refit.catalog.name}: {refit.context} spectrum")
+    figure = save_figure(drawn, stem, out_dir / "patients",
+                         f"Observed {refit.context} spectrum of {refit.catalog.name}",
+                         close=False)
     return {**section, "exposures": found, "absent": absent, "figure": figure}
+
+
+#: This process's spectrum figure of each type, made once (:func:`type_figure`), refilled
+#: for every page: hundreds of pages would otherwise each make and render two new figures.
+_FIGURES: dict[str, Figure] = {}
+
+
+def _figure(context: str) -> Figure:
+    """This process's reusable spectrum figure of ``context``."""
+    if context not in _FIGURES:
+        _FIGURES[context] = type_figure(context)
+    return _FIGURES[context]
 
 
 def type_sections(refits: Sequence[TypeRefit], out_dir: Path, file_stem: str,

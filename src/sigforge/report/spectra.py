@@ -6,18 +6,23 @@ stacked in one figure.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
+import matplotlib.path as mpath
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import Affine2D, IdentityTransform, blended_transform_factory
 
 from sigforge.genomics.contexts import (
     DBS78_CHANNELS,
@@ -221,6 +226,65 @@ def _plot_layout(values: npt.NDArray[np.float64], layout: _Layout, *, title: str
     fig.subplots_adjust(left=0.07, right=0.99, bottom=0.12,
                         top=0.70 if layout.headings else 0.76)
     _draw_layout(ax, values, layout, ylabel=ylabel)
+    fig.suptitle(title_text(title), fontsize=9)
+    return fig
+
+
+#: Points between the axis and the tick glyphs of a reused spectrum (:func:`type_figure`).
+_TICK_GAP_POINTS = 2.0
+
+
+@functools.lru_cache(maxsize=2)
+def _tick_glyphs(name: str) -> list[mpath.Path]:
+    """Each bar's tick label of layout ``name`` as a glyph outline in points, where the text
+    ticks of :func:`plot_dbs78` and :func:`plot_id83` stand: read upwards and ending just
+    below the axis (DBS78), or upright and centred below it (ID83). One path collection
+    renders several times faster than 78-83 text artists (as SBS96's labels,
+    :mod:`sigforge.report.sbs96`)."""
+    layout = _LAYOUTS[name]
+    font = FontProperties(family="monospace", size=5.5)
+    glyphs: dict[str, mpath.Path] = {}
+    for tick in dict.fromkeys(layout.ticks):
+        path = TextPath((0, 0), tick, prop=font)
+        ink = path.get_extents()
+        place = (Affine2D().translate(-ink.x1, -(ink.y0 + ink.y1) / 2).rotate_deg(90)
+                 .translate(0, -_TICK_GAP_POINTS) if layout.tick_rotation == 90 else
+                 Affine2D().translate(-(ink.x0 + ink.x1) / 2, -ink.y1 - _TICK_GAP_POINTS))
+        glyphs[tick] = place.transform_path(path)
+    return [glyphs[tick] for tick in layout.ticks]
+
+
+def type_figure(name: str) -> Figure:
+    """An empty DBS78 or ID83 spectrum (``name``) in the standard layout, its tick labels one
+    path collection (gid ``"{name}-ticks"``, lower case), outside pyplot: made once and
+    refilled for every patient page by :func:`fill_type_figure`, since making and rendering
+    a fresh one per page cost several times a whole SBS96 patient figure."""
+    layout = _LAYOUTS[name]
+    fig = Figure(figsize=(9, 2.8), dpi=DPI)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.12,
+                        top=0.70 if layout.headings else 0.76)
+    ax = fig.subplots()
+    _draw_layout(ax, np.zeros(len(layout.channels)), layout, ylabel="Mutations")
+    ax.set_xticks([])
+    ax.add_collection(PathCollection(
+        _tick_glyphs(name), sizes=[1.0], facecolors="black", linewidths=0,
+        offsets=np.column_stack([np.arange(len(layout.channels)),
+                                 np.zeros(len(layout.channels))]),
+        offset_transform=blended_transform_factory(ax.transData, ax.transAxes),
+        transform=IdentityTransform(), clip_on=False, snap=False,
+        gid=f"{name.lower()}-ticks"), autolim=False)
+    return fig
+
+
+def fill_type_figure(fig: Figure, values: pd.Series, *, title: str) -> Figure:
+    """Set the bars (``values`` aligned by channel label), the y range and the title of a
+    :func:`type_figure`."""
+    name = next(n for n, layout in _LAYOUTS.items() if len(layout.channels) == len(values))
+    ax = fig.axes[0]
+    heights = _as_vector(values, _LAYOUTS[name].channels, "values")
+    bars = next(c for c in ax.collections if c.get_gid() == f"{name.lower()}-bars")
+    cast(PolyCollection, bars).set_verts(bar_vertices(heights))
+    set_peak(ax, float(heights.max()) if len(heights) else 0.0)
     fig.suptitle(title_text(title), fontsize=9)
     return fig
 
