@@ -112,8 +112,13 @@ def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataF
 
     Text tables name the file line (header = line 1); Parquet tables the 1-based data row.
     """
-    numeric = values.apply(pd.to_numeric, errors="coerce")
-    array = numeric.to_numpy(dtype=float, na_value=np.nan)
+    text = [i for i, dtype in enumerate(values.dtypes) if dtype.kind not in "iuf"]
+    numeric = values
+    if text:  # only the columns still text (all of them on the text path): no copy of the rest
+        numeric = values.copy(deep=False)
+        for i in text:
+            numeric.isetitem(i, pd.to_numeric(values.iloc[:, i], errors="coerce"))
+    array = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
     finite = np.isfinite(array)
     if not finite.all():
         raise _bad_cell(values, labels, path, ~finite)
@@ -121,7 +126,7 @@ def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataF
         raise _bad_cell(values, labels, path, array < 0, negative=True)
     if (array > MAX_CELL).any():
         raise _bad_cell(values, labels, path, array > MAX_CELL, too_large=True)
-    return numeric.astype(np.float64)
+    return pd.DataFrame(array, index=numeric.index, columns=numeric.columns, copy=False)
 
 
 def _check_rows(labels: list[str], values: pd.DataFrame, path: Path,
