@@ -307,10 +307,24 @@ def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
                          f"read back. Rename '{label}' in the input (e.g. '{label}_1').")
     out = frame.copy()
     out.index = out.index.rename(label)
+    if integer:
+        _check_whole_writable(out, path)
     if integer or _whole_below_format_limit(out):
         out = out.round().astype(np.int64)
     with atomic_write(path) as handle:
         write_tsv_chunks(out, handle)
+
+
+def _check_whole_writable(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Refuse counts that cannot be written as whole numbers: NaN or infinite, or beyond
+    MAX_CELL (2**53; int64 wrapped 1e20 to -9223372036854775808), naming the first cell."""
+    values = frame.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (np.abs(values) > MAX_CELL)
+    if bad.any():
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{path}: cannot write {values[row, column]} (row "
+                         f"'{frame.index[row]}', column '{frame.columns[column]}') as a whole "
+                         f"count: counts must be finite and at most {MAX_CELL:.0f}.")
 
 
 #: Whole numbers below this print the same as an int64 and under :data:`FLOAT_FORMAT` ("%.10g"

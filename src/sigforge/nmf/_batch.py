@@ -34,6 +34,7 @@ from sigforge.nmf._checks import (
     MAX_START,
     as_float_array,
     check_count,
+    check_data,
     check_flag,
     check_real,
     check_start_model,
@@ -269,7 +270,7 @@ def _checked_inputs(X: object, W: object, H: object, weights: object | None
     X, W, H = (as_float_array(a, name, 3) for a, name in ((X, "X"), (W, "W"), (H, "H")))
     array_weights = None if weights is None else as_float_array(weights, "weights", 3)
     _check_batch(X, W, H, array_weights)
-    check_values(X, "X")
+    check_data(X, "X")
     check_values(W, "W", limit=MAX_START)
     check_values(H, "H", limit=MAX_START)
     check_start_model(W, H, "W, H")

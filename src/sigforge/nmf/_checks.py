@@ -80,6 +80,24 @@ def check_values(array: FloatArray, name: str, *, limit: float = MAX_VALUE) -> f
     return high
 
 
+#: Smallest largest-entry of data accepted (an all-zero matrix aside): below it the solvers'
+#: products underflow to 0 and a fit returns zero factors as if converged.
+MIN_PEAK = 1e-100
+
+
+def check_data(array: FloatArray, name: str) -> float:
+    """:func:`check_values` for data, which must also not be so small (largest entry below
+    :data:`MIN_PEAK`, but not all zero) that the solvers' products underflow; returns the
+    largest entry."""
+    high = check_values(array, name)
+    if 0 < high < MIN_PEAK:
+        raise ValueError(f"{name}: expected values up to at least {MIN_PEAK:g}, got maximum "
+                         f"{high:g}; the solvers multiply values, whose products would "
+                         "underflow to 0 and leave zero factors. Multiply the data by a "
+                         "constant first (NMF is scale-equivariant).")
+    return high
+
+
 def check_start_model(W: FloatArray, H: FloatArray, names: str) -> None:
     """Raise ValueError when the model of the starts, bounded by k * max(W) * max(H) per
     problem (leading axes), could exceed :data:`MAX_START`."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sigforge._types import FloatArray
-from sigforge.nmf._checks import as_float_array, check_count, check_values
+from sigforge.nmf._checks import as_float_array, check_count, check_data
 
 InitFunction = Callable[[FloatArray, int, np.random.Generator], tuple[FloatArray, FloatArray]]
 
@@ -87,7 +87,16 @@ def nndsvd_init(X: FloatArray, k: int, rng: np.random.Generator | None = None, *
     ----------
     C. Boutsidis and E. Gallopoulos, "SVD based initialization: A head start for nonnegative
     matrix factorization", Pattern Recognition 41(4) (2008).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`initialise` with an NNDSVD method: X not 2-D or with NaN, infinite,
+        negative or too large values; k < 1 or k > min(m, n); an unknown ``fill``.
     """
+    X = _checked_for_svd(X, k, "nndsvd")
+    if fill not in ("zeros", "mean", "random"):
+        raise ValueError(f"fill: expected 'zeros', 'mean' or 'random', got {fill!r}.")
     U, S, Vt = np.linalg.svd(X, full_matrices=False)
     m, n = X.shape
     W, H = np.zeros((m, k)), np.zeros((k, n))
@@ -142,10 +151,22 @@ def initialise(X: FloatArray, k: int, method: str = "random",
     """
     if not isinstance(method, str) or method not in INITS:
         raise ValueError(f"expected init in {sorted(INITS)}, got {method!r}.")
+    if method == "random":
+        data = as_float_array(X, "X", 2)
+        check_data(data, "X")
+        k = check_count(k, "k", 1)
+    else:
+        data = _checked_for_svd(X, k, method)
+    return INITS[method](data, k, np.random.default_rng(rng))
+
+
+def _checked_for_svd(X: FloatArray, k: int, method: str) -> FloatArray:
+    """X as a checked float64 matrix for an NNDSVD start of ``k`` components, which needs
+    k <= min(m, n) (the SVD has no more singular vectors)."""
     data = as_float_array(X, "X", 2)
-    check_values(data, "X")
+    check_data(data, "X")
     k = check_count(k, "k", 1)
-    if method != "random" and k > min(data.shape):
+    if k > min(data.shape):
         raise ValueError(f"k: init {method!r} gives at most min(m, n) = {min(data.shape)} "
                          f"components for X of shape {data.shape}, got k={k}.")
-    return INITS[method](data, k, np.random.default_rng(rng))
+    return data

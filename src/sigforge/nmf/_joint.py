@@ -14,7 +14,7 @@ import numpy as np
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
-from sigforge.nmf._checks import check_real, check_values
+from sigforge.nmf._checks import check_data, check_real
 from sigforge.nmf._init import initialise
 from sigforge.nmf._solvers import FitOptions, fit_nmf
 
@@ -82,7 +82,7 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     if not blocks:
         raise ValueError("matrices: expected at least one matrix, got none.")
     for i, block in enumerate(blocks):
-        check_values(block, f"matrix {i}")
+        check_data(block, f"matrix {i}")
     samples = {x.shape[1] for x in blocks}
     if len(samples) != 1:
         raise ValueError(f"expected matrices with one sample count, got {sorted(samples)}.")

@@ -15,6 +15,17 @@ from sigforge.nmf._checks import MAX_START, as_float_array, check_real, check_va
 TINY = 1e-300
 
 
+def model_floor(beta: float) -> float:
+    """Floor of the model WH where it is raised to a power: TINY for beta 1 and 2 and above
+    (no negative power of WH), else the value below which WH ** (beta - 2) would exceed
+    1e100, so that times data of at most 1e100 it stays finite. With TINY a sample whose model
+    reached 0 (an all-zero sample, a hidden one, a zero row of a start) gave 0 * inf = NaN
+    for beta in (0, 1), and NaN factors."""
+    if beta >= 2 or beta == 1:
+        return TINY
+    return max(TINY, 10.0 ** (-100.0 / (2.0 - beta)))
+
+
 def kl_divergence(X: FloatArray, WH: FloatArray) -> FloatArray:
     """Generalised KL divergence D(X || WH) summed over the last two axes.
 
@@ -97,6 +108,7 @@ def divergence(X: FloatArray, WH: FloatArray, beta: float,
         ratio = np.maximum(X, TINY) / WH
         terms = ratio - np.log(ratio) - 1.0
     else:
+        WH = np.maximum(WH, model_floor(beta))
         terms = (X**beta + (beta - 1) * WH**beta - beta * X * WH ** (beta - 1)) / (
             beta * (beta - 1))
     if weights is not None:

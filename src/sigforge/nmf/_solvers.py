@@ -21,13 +21,14 @@ from sigforge.nmf._checks import (
     as_float_array,
     check_beta_data,
     check_count,
+    check_data,
     check_flag,
     check_real,
     check_start_model,
     check_values,
     check_weights_positive,
 )
-from sigforge.nmf._objective import TINY, divergence
+from sigforge.nmf._objective import TINY, divergence, model_floor
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _mu_exponent(beta: float) -> float:
 def _mu_terms(p: _Problem, WH: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Positive and negative parts of the gradient w.r.t. WH, both (m, n), weights applied."""
     beta = p.options.beta
-    WH = np.maximum(WH, TINY)
+    WH = np.maximum(WH, model_floor(beta))
     if beta == 1:
         numer, denom = p.X / WH, np.ones_like(WH)
     elif beta == 2:
@@ -251,7 +252,7 @@ def _checked_problem(X: object, W: object, H: object, weights: object | None,
     if start_w.shape != (m, k) or start_h.shape != (k, n):
         raise ValueError(f"W, H: expected shapes {(m, k)} and {(k, n)} for X {data.shape}, "
                          f"got {start_w.shape} and {start_h.shape}.")
-    check_values(data, "X")
+    check_data(data, "X")
     check_values(start_w, "W", limit=MAX_START)
     check_values(start_h, "H", limit=MAX_START)
     check_start_model(start_w, start_h, "W, H")

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
-from sigforge._validation import check_nonnegative_matrix, check_same_features
+from sigforge._validation import MAX_CELL, check_nonnegative_matrix, check_same_features
 from sigforge.nmf import kl_divergence
 from sigforge.refit.negbin import (
     bootstrap_negbin,
@@ -104,6 +104,12 @@ def percentile_interval(draws: FloatArray, confidence: float) -> tuple[FloatArra
     and, measured as in tests/unit/test_negbin.py (200 tumours), 93.5% of true exposures where
     this one covers 96.3% (Poisson counts; 89.9% and 92.4% at negative-binomial size 8).
     """
+    draws = np.asarray(draws, dtype=np.float64)
+    if draws.ndim != 2 or not draws.shape[0]:
+        raise ValueError(f"draws: expected a (B, k) array of B >= 1 resamples, got shape "
+                         f"{draws.shape}.")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence: expected a value between 0 and 1, got {confidence}.")
     # rounded: (1 - 0.95) / 2 * 100 is 2.500000000000002 in floating point, which at 39
     # resamples (order statistic 1, the smallest draw) would step just past a zero draw
     tail = round((1 - confidence) / 2 * 100, 10)
@@ -119,10 +125,12 @@ def min_resamples(confidence: float) -> int:
     draws; below 1 that order statistic is clipped to the extremes of the resamples, and the
     interval covers less than its nominal share whatever it reads.
     """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence: expected a value between 0 and 1, got {confidence}.")
     return math.ceil(2 / (1 - confidence)) - 1
 
 
-def _interval_rows(sample: str, names: Sequence[str], point: FloatArray, draws: FloatArray,
+def _interval_rows(sample: object, names: Sequence[str], point: FloatArray, draws: FloatArray,
                    confidence: float) -> list[dict[str, object]]:
     """One interval row per signature for one sample."""
     lower, upper = percentile_interval(draws, confidence)
@@ -163,19 +171,22 @@ MAX_SAMPLE_TOTAL = 1e12
 
 
 def check_count_range(catalog: pd.DataFrame, values: np.ndarray, method: str) -> None:
-    """Refuse samples whose totals exceed :data:`MAX_SAMPLE_TOTAL` for the count methods,
-    naming the first such sample and the fix, instead of returning wrong exposures."""
-    if method not in ("negbin", "likelihood"):
-        return
+    """Refuse samples whose totals exceed :data:`MAX_SAMPLE_TOTAL` for the count methods, or
+    2**53 for any method (whole numbers stop being exact in float64 there, the burden of
+    the reconstruction table overflows and the resamples cannot be drawn), naming the first
+    such sample and the fix, instead of returning wrong exposures."""
+    counting = method in ("negbin", "likelihood")
+    limit = MAX_SAMPLE_TOTAL if counting else MAX_CELL
     totals = values.sum(axis=0)
-    over = np.flatnonzero(totals > MAX_SAMPLE_TOTAL)
+    over = np.flatnonzero(totals > limit)
     if over.size:
         j = int(over[0])
         raise ValueError(f"sample '{catalog.columns[j]}' holds {totals[j]:.3g} counts in all "
-                         f"({over.size} sample(s) above {MAX_SAMPLE_TOTAL:.0e}): beyond the "
-                         f"range in which method '{method}' fits exactly. These are not "
-                         "mutation counts; divide the catalog by a power of ten (or use "
-                         "--method nnls, which any scale suits).")
+                         f"({over.size} sample(s) above {limit:.3g}): beyond the range in "
+                         f"which method '{method}' fits exactly. These are not mutation "
+                         "counts; divide the catalog by a power of ten"
+                         + (" (or use --method nnls, which suits totals up to 2**53)."
+                            if counting else "."))
 
 
 def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
@@ -217,8 +228,8 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
         exposures[:, j], draws = _fit_sample(values[:, j], basis, options, costs[:, j],
                                              str(sample), starts[j])
         if draws is not None:
-            rows += _interval_rows(str(sample), names, exposures[:, j], draws,
-                                   options.confidence)
+            rows += _interval_rows(sample, names, exposures[:, j], draws,  # the catalog's
+                                   options.confidence)                   # own label
         if progress:
             progress(j + 1)
     frame = pd.DataFrame(exposures, index=pd.Index(names, name="Signature"),

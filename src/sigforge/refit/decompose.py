@@ -43,8 +43,18 @@ def decompose_signatures(signatures: pd.DataFrame, reference: pd.DataFrame, *,
     -------
     DataFrame indexed by signature: best_match, best_match_cosine, components (``NAME:weight``
     joined by ``;``, largest first), cosine (of the sparse reconstruction), novel.
+
+    Raises
+    ------
+    ValueError
+        Feature labels that differ, or a signature name given twice in either table.
     """
     check_same_features(signatures, reference)
+    for table, what in ((signatures, "signatures"), (reference, "reference")):
+        repeated = table.columns[table.columns.duplicated()]
+        if len(repeated):
+            raise ValueError(f"{what}: column '{repeated[0]}' appears more than once; every "
+                             "signature needs its own name.")
     basis = reference.to_numpy(dtype=np.float64)
     options = RefitOptions(method="cosine", cosine_remove=cosine_remove, cosine_add=cosine_add,
                            bootstrap=0)

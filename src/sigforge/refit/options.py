@@ -7,6 +7,7 @@ set); :mod:`sigforge.refit` exports the public names.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 from sigforge import DEFAULT_SEED
@@ -69,7 +70,9 @@ class RefitOptions:
     assay: str = "genome"
 
     def __post_init__(self) -> None:
-        """Reject unknown methods and out-of-range values, naming the command-line option."""
+        """Reject unknown methods, values of the wrong type and out-of-range values, naming the
+        command-line option."""
+        _check_types(self)
         if self.method not in REFIT_METHODS:
             raise ValueError(f"refit method '{self.method}' is unknown; expected one of "
                              f"{', '.join(REFIT_METHODS)}.")
@@ -88,3 +91,24 @@ class RefitOptions:
                 ("--seed", self.seed, self.seed >= 0, "--seed >= 0")):
             if not valid:
                 raise ValueError(f"{option}: expected {bound}, got {value}.")
+
+
+def _check_types(options: RefitOptions) -> None:
+    """Refuse settings of the wrong type (a fractional --bootstrap or --seed failed deep in
+    numpy), a cohort_prior that is not a bool and cosine gains outside [0, 1] (NaN too)."""
+    for option, value in (("--bootstrap", options.bootstrap), ("--seed", options.seed)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{option}: expected a whole number, got {value!r}.")
+    for option, value in (("--penalty", options.penalty),
+                          ("--likelihood-threshold", options.likelihood_threshold),
+                          ("--confidence", options.confidence),
+                          ("cosine_remove", options.cosine_remove),
+                          ("cosine_add", options.cosine_add)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{option}: expected a number, got {value!r}.")
+    if not isinstance(options.cohort_prior, bool):
+        raise TypeError(f"cohort_prior: expected True or False, got {options.cohort_prior!r}.")
+    for option, value in (("cosine_remove", options.cosine_remove),
+                          ("cosine_add", options.cosine_add)):
+        if not 0 <= value <= 1:
+            raise ValueError(f"{option}: expected a cosine gain from 0 to 1, got {value}.")

@@ -1,0 +1,127 @@
+"""Cases of the blind red-team sweep of the Python API (built from scratch by an author who
+had not seen the suite): calls that returned wrong results silently or failed deep inside,
+each now a right result or a ValueError/TypeError naming the argument."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge.io import write_matrix
+from sigforge.nmf import NMF, FitOptions, fit_nmf, nndsvd_init
+from sigforge.refit import (
+    RefitOptions,
+    decompose_signatures,
+    min_resamples,
+    percentile_interval,
+    refit_catalog,
+    with_unfitted_samples,
+)
+
+SIGNATURES = pd.DataFrame([[0.5, 0.2], [0.5, 0.8]], index=["a", "b"], columns=["S1", "S2"])
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.9, 1.5, 0.0001])
+def test_beta_between_0_and_2_stays_finite_with_an_all_zero_sample(beta: float) -> None:
+    """The model of an all-zero sample reaches 0; WH ** (beta - 2) at the 1e-300 floor was
+    inf and 0 * inf made every factor NaN for beta in (0, 1)."""
+    X = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 0.0], [3.0, 1.0, 0.0], [2.0, 2.0, 0.0]])
+    model = NMF(2, beta_loss=beta, random_state=0, max_iter=50, tol=0.0)
+    with pytest.warns(Warning):  # stopped at max_iter
+        W = model.fit_transform(X.T)
+    assert np.isfinite(W).all() and np.isfinite(model.components_).all()
+    assert np.isfinite(model.reconstruction_err_)
+    assert np.allclose(W[2], 0.0)
+
+
+def test_hidden_samples_keep_finite_factors_under_weights() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.poisson(5.0, (6, 8)).astype(float)
+    weights = np.ones_like(X)
+    weights[:, 7] = 0.0
+    W0, H0 = rng.uniform(0.5, 1.0, (6, 2)), rng.uniform(0.5, 1.0, (2, 8))
+    fit = fit_nmf(X, W0, H0, weights=weights, options=FitOptions(beta=0.5, max_iter=30))
+    assert np.isfinite(fit.W).all() and np.isfinite(fit.H).all()
+
+
+def test_data_too_small_to_factor_are_refused_not_zeroed() -> None:
+    """Data of about 1e-200 came back as all-zero factors, 'converged', error 0."""
+    X = np.random.default_rng(0).poisson(5.0, (30, 12)) * 1e-200
+    with pytest.raises(ValueError, match=r"X: expected values up to at least 1e-100.*Multiply"):
+        NMF(2, beta_loss="frobenius", random_state=0).fit(X)
+    fitted = NMF(2, beta_loss="frobenius", random_state=0, max_iter=500).fit(X * 1e200)
+    assert fitted.reconstruction_err_ > 0
+    NMF(1, random_state=0, max_iter=5).fit(np.zeros((3, 4)))  # all zero: still accepted
+
+
+@pytest.mark.parametrize(("scale", "bootstrap"), [(1e19, 0), (1e200, 0), (1e20, 5)])
+def test_nnls_refit_of_totals_beyond_whole_numbers_is_refused(scale: float,
+                                                               bootstrap: int) -> None:
+    """Totals above 2**53 gave a burden of -9223372036854775808, a NaN cosine, or an
+    OverflowError from the resampler."""
+    catalog = pd.DataFrame([[1.0, 3.0], [2.0, 1.0]], index=["a", "b"], columns=["x", "y"])
+    with pytest.raises(ValueError, match=r"sample 'x' holds .* divide the catalog"):
+        refit_catalog(catalog * scale, SIGNATURES, RefitOptions(method="nnls",
+                                                                bootstrap=bootstrap))
+    result = refit_catalog(catalog * 1e12, SIGNATURES, RefitOptions(method="nnls",
+                                                                    bootstrap=bootstrap))
+    assert (result.reconstruction["burden"] > 0).all()
+
+
+def test_interval_rows_keep_the_catalog_s_own_sample_labels() -> None:
+    """Integer sample labels became strings in the interval table only, and the table of
+    with_unfitted_samples came out of catalog order: [1, 1, 3, 3, '2', '2']."""
+    catalog = pd.DataFrame([[10.0, 3, 4], [20, 9, 5]], index=["a", "b"], columns=[1, 2, 3])
+    result = refit_catalog(catalog[[2]], SIGNATURES, RefitOptions(bootstrap=5))
+    assert result.intervals is not None and list(result.intervals.index) == [2, 2]
+    table = with_unfitted_samples(result, catalog, SIGNATURES.columns).intervals
+    assert table is not None and list(table.index) == [1, 1, 2, 2, 3, 3]
+
+
+@pytest.mark.parametrize(("settings", "error", "said"), [
+    ({"bootstrap": 1.5}, TypeError, "--bootstrap: expected a whole number"),
+    ({"seed": "x"}, TypeError, "--seed: expected a whole number"),
+    ({"bootstrap": True}, TypeError, "--bootstrap"),
+    ({"cohort_prior": "no"}, TypeError, "cohort_prior"),
+    ({"cosine_add": float("nan")}, ValueError, "cosine_add"),
+    ({"penalty": "1"}, TypeError, "--penalty: expected a number"),
+])
+def test_refit_options_of_the_wrong_type_are_named(settings: dict, error: type,
+                                                   said: str) -> None:
+    with pytest.raises(error, match=said):
+        RefitOptions(**settings)
+
+
+def test_interval_helpers_refuse_what_they_cannot_compute() -> None:
+    with pytest.raises(ValueError, match="B >= 1 resamples"):
+        percentile_interval(np.zeros((0, 3)), 0.95)
+    with pytest.raises(ValueError, match="confidence"):
+        min_resamples(1.0)
+    assert min_resamples(0.95) == 39
+
+
+def test_whole_counts_beyond_int64_or_nan_are_not_written(tmp_path: Path) -> None:
+    """1e20 was written as -9223372036854775808; NaN raised pandas' IntCastingNaNError."""
+    for value in (1e20, float("nan")):
+        with pytest.raises(ValueError, match=r"row 'f', column 'a'.*whole count"):
+            write_matrix(pd.DataFrame([[value]], index=["f"], columns=["a"]),
+                         tmp_path / "x.tsv", integer=True)
+    assert not (tmp_path / "x.tsv").exists()
+
+
+def test_nndsvd_checks_its_inputs_as_initialise_does() -> None:
+    with pytest.raises(ValueError, match="at most min"):
+        nndsvd_init(np.ones((3, 4)), 4)
+    with pytest.raises(ValueError, match="k: expected an integer"):
+        nndsvd_init(np.ones((3, 4)), 0)
+    with pytest.raises(ValueError, match="NaN"):
+        nndsvd_init(np.full((3, 4), np.nan), 2)
+
+
+def test_decomposition_refuses_a_signature_name_given_twice() -> None:
+    signatures = SIGNATURES.set_axis(["A", "A"], axis=1)
+    with pytest.raises(ValueError, match="column 'A' appears more than once"):
+        decompose_signatures(signatures, SIGNATURES)
