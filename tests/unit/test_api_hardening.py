@@ -125,3 +125,31 @@ def test_decomposition_refuses_a_signature_name_given_twice() -> None:
     signatures = SIGNATURES.set_axis(["A", "A"], axis=1)
     with pytest.raises(ValueError, match="column 'A' appears more than once"):
         decompose_signatures(signatures, SIGNATURES)
+
+
+def test_transform_refuses_features_other_than_those_fitted() -> None:
+    """A DataFrame with the fitted columns reordered gave wrong coefficients silently."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(rng.poisson(5.0, (20, 6)) + 1.0, columns=[f"f{i}" for i in range(6)])
+    model = NMF(2, random_state=0, max_iter=200).fit(frame)
+    model.transform(frame)
+    with pytest.raises(ValueError, match="feature names seen in fit"):
+        model.transform(frame[frame.columns[::-1]])
+    model.fit(frame.to_numpy())
+    assert not hasattr(model, "feature_names_in_")
+    model.transform(frame[frame.columns[::-1]])  # fitted on an array: nothing to compare
+
+
+def test_a_graph_penalty_needs_a_symmetric_graph_and_a_weight() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.poisson(5.0, (8, 5)) + 1.0
+    graph = (rng.uniform(size=(8, 8)) > 0.5).astype(float)
+    np.fill_diagonal(graph, 0.0)
+    with pytest.raises(ValueError, match="symmetric adjacency"):
+        NMF(2, graph_weight=0.5, random_state=0).fit(X, graph=graph)
+    symmetric = np.maximum(graph, graph.T)
+    NMF(2, graph_weight=0.5, random_state=0, max_iter=50).fit(X, graph=symmetric)
+    with pytest.raises(ValueError, match="needs both a graph and a graph_weight"):
+        NMF(2, graph_weight=0.5, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="needs both a graph and a graph_weight"):
+        NMF(2, random_state=0).fit(X, graph=symmetric)

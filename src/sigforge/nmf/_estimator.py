@@ -135,9 +135,15 @@ class NMF:
                           **overrides)
 
     def _data(self, X: Any, *, fitting: bool) -> FloatArray:
-        """X as a checked (n_features, n_samples) array; remembers DataFrame column names."""
-        if fitting and hasattr(X, "columns"):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        """X as a checked (n_features, n_samples) array. A DataFrame given to ``transform``
+        must have the columns of the one fitted, in its order (scikit-learn's rule): other
+        or reordered features would silently give wrong coefficients."""
+        names = getattr(self, "feature_names_in_", None)
+        if not fitting and names is not None and hasattr(X, "columns") and list(
+                X.columns) != list(names):
+            raise ValueError(f"X: expected the feature names seen in fit, in their order "
+                             f"({list(names)[:5]}...), got {list(X.columns)[:5]}...; select "
+                             "them with X[model.feature_names_in_].")
         values = check_nonnegative_matrix(as_float_array(X, "X", None), "X")
         if not fitting and values.shape[1] != self.components_.shape[1]:
             raise ValueError(f"expected X with {self.components_.shape[1]} features, "
@@ -191,6 +197,10 @@ class NMF:
         W0, H0 = initialise(data, k, self.init, self.random_state)
         fit = fit_nmf(data, W0, H0, solver=self.solver, graph=graph, options=options)
         self._record(data, fit)
+        if hasattr(X, "columns"):  # set only by a fit that succeeded, dropped by an array fit
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         return fit.H.T.copy()
 
     def fit(self, X: Any, y: Any = None, *, graph: FloatArray | None = None) -> NMF:

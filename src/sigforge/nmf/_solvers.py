@@ -269,6 +269,15 @@ def _checked_problem(X: object, W: object, H: object, weights: object | None,
             raise ValueError(f"graph: expected graph of shape {(n, n)} (samples x samples), "
                              f"got {adjacency.shape}.")
         check_values(adjacency, "graph")
+        if not np.allclose(adjacency, adjacency.T, rtol=1e-12, atol=0.0):
+            raise ValueError("graph: expected a symmetric adjacency (A[i, j] == A[j, i]): the "
+                             "penalty's Laplacian needs one, and an asymmetric graph can make "
+                             "the objective rise. Symmetrise it, e.g. np.maximum(A, A.T).")
+    if (adjacency is None) != (options.graph_weight == 0):
+        raise ValueError("graph, graph_weight: a graph penalty needs both a graph and a "
+                         f"graph_weight > 0; got graph={'None' if adjacency is None else 'given'}"
+                         f" and graph_weight={options.graph_weight}, so one of them would "
+                         "change nothing. Give both, or neither.")
     check_beta_data(data, options.beta, "X", entry_weights)
     return _Problem(data, entry_weights, adjacency, options), start_w, start_h
 

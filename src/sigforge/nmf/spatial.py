@@ -111,7 +111,8 @@ def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbo
     options = FitOptions(beta=beta, graph_weight=graph_weight, max_iter=iterations_per_round,
                          tol=0.0)
     for _ in range(rounds):
-        fit = fit_nmf(values, W, H, graph=graph, options=options)
+        fit = fit_nmf(values, W, H, graph=graph if graph_weight > 0 else None,
+                      options=options)
         W, H = normalise_factors(fit.W, fit.H)
     return FitResult(W, H, fit.objective, rounds * iterations_per_round, fit.converged)
 
