@@ -153,3 +153,17 @@ def test_a_graph_penalty_needs_a_symmetric_graph_and_a_weight() -> None:
         NMF(2, graph_weight=0.5, random_state=0).fit(X)
     with pytest.raises(ValueError, match="needs both a graph and a graph_weight"):
         NMF(2, random_state=0).fit(X, graph=symmetric)
+
+
+def test_seeds_ranks_and_counts_of_the_wrong_kind_are_named() -> None:
+    from sigforge.nmf import fit_joint_nmf
+    from sigforge.nmf.spatial import fit_spatial_nmf
+
+    X = np.ones((5, 8)) + np.arange(40.0).reshape(5, 8)
+    for seed in ("abc", -1, 1.5):
+        with pytest.raises(ValueError, match="random_state"):
+            NMF(2, random_state=seed).fit(X)
+    with pytest.raises(TypeError, match="k: expected an integer"):
+        fit_joint_nmf([X, X], "2")
+    with pytest.raises(ValueError, match="9"):
+        fit_spatial_nmf(X, 9, np.arange(16.0).reshape(8, 2))

@@ -7,6 +7,7 @@ Orientation: ``X`` (m, n) is factored as ``W`` (m, k) times ``H`` (k, n).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -157,7 +158,17 @@ def initialise(X: FloatArray, k: int, method: str = "random",
         k = check_count(k, "k", 1)
     else:
         data = _checked_for_svd(X, k, method)
-    return INITS[method](data, k, np.random.default_rng(rng))
+    return INITS[method](data, k, as_generator(rng))
+
+
+def as_generator(rng: Any) -> np.random.Generator:
+    """``numpy.random.default_rng(rng)`` (a seed, a Generator, a SeedSequence or None), or a
+    ValueError naming ``random_state`` where numpy's own message would not."""
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"random_state: expected None, a whole number >= 0 or a numpy "
+                         f"Generator, got {rng!r} ({error}).") from None
 
 
 def _checked_for_svd(X: FloatArray, k: int, method: str) -> FloatArray:

@@ -14,7 +14,7 @@ import numpy as np
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
-from sigforge.nmf._checks import check_data, check_real
+from sigforge.nmf._checks import check_count, check_data, check_real
 from sigforge.nmf._init import initialise
 from sigforge.nmf._solvers import FitOptions, fit_nmf
 
@@ -94,6 +94,7 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     if max(scales) <= 0:
         raise ValueError(f"block_weights: expected at least one positive weight, got {scales}.")
     X = np.vstack(blocks)
+    k = check_count(k, "k", 1)
     check_rank(k, *X.shape)
     weights = None
     if block_weights is not None:

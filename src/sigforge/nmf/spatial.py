@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge._types import FloatArray
-from sigforge._validation import check_nonnegative_matrix
+from sigforge._validation import check_nonnegative_matrix, check_rank
 from sigforge.io import InputError, read_table
 from sigforge.nmf._batch import normalise_factors
 from sigforge.nmf._checks import MAX_VALUE, as_float_array, check_count, check_real
@@ -107,6 +107,7 @@ def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbo
     beta = check_real(beta, "beta")
     graph_weight = check_real(graph_weight, "graph_weight", minimum=0.0)
     graph = knn_graph(points, n_neighbors)
+    check_rank(check_count(k, "k", 1), *values.shape)
     W, H = initialise(values, k, "random", rng)
     options = FitOptions(beta=beta, graph_weight=graph_weight, max_iter=iterations_per_round,
                          tol=0.0)
