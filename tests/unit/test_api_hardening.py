@@ -167,3 +167,15 @@ def test_seeds_ranks_and_counts_of_the_wrong_kind_are_named() -> None:
         fit_joint_nmf([X, X], "2")
     with pytest.raises(ValueError, match="9"):
         fit_spatial_nmf(X, 9, np.arange(16.0).reshape(8, 2))
+
+
+def test_refit_and_decomposition_inputs_of_the_wrong_kind_are_named() -> None:
+    catalog = pd.DataFrame([[10.0, 3.0], [20.0, 9.0]], index=["a", "b"], columns=["x", "y"])
+    with pytest.raises(TypeError, match="catalog: expected a labelled DataFrame"):
+        refit_catalog(catalog.to_numpy(), SIGNATURES)
+    with pytest.raises(ValueError, match="must not exceed cosine_add"):
+        RefitOptions(method="cosine", cosine_remove=0.2, cosine_add=0.05)
+    for reference, said in ((SIGNATURES * np.nan, "finite"), (-SIGNATURES, "nonnegative"),
+                            (SIGNATURES.iloc[:, :0], "at least one signature")):
+        with pytest.raises(ValueError, match=said):
+            decompose_signatures(SIGNATURES, reference)

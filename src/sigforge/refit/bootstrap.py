@@ -215,6 +215,10 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
         beyond :data:`MAX_SAMPLE_TOTAL` for a count method.
     """
     options = options or RefitOptions(method="nnls", bootstrap=0)
+    for table, what in ((catalog, "catalog"), (signatures, "signatures")):
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"{what}: expected a labelled DataFrame (features x columns), got "
+                            f"{type(table).__name__}.")
     check_same_features(catalog, signatures)
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")

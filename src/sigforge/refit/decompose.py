@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge._maths import cosine_similarity, pairwise_cosine
-from sigforge._validation import check_same_features
+from sigforge._validation import check_nonnegative_matrix, check_same_features
 from sigforge.refit.options import RefitOptions
 from sigforge.refit.sparse import refit_sample
 
@@ -46,9 +46,17 @@ def decompose_signatures(signatures: pd.DataFrame, reference: pd.DataFrame, *,
 
     Raises
     ------
-    ValueError
-        Feature labels that differ, or a signature name given twice in either table.
+    ValueError, TypeError
+        A table that is no DataFrame, or holds NaN, infinite or negative values, or no
+        signature; feature labels that differ, or a signature name given twice in a table.
     """
+    for table, what in ((signatures, "signatures"), (reference, "reference")):
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"{what}: expected a labelled DataFrame (features x signatures), "
+                            f"got {type(table).__name__}.")
+        check_nonnegative_matrix(table.to_numpy(dtype=np.float64), what)
+        if not table.shape[1]:
+            raise ValueError(f"{what}: expected at least one signature (column), got none.")
     check_same_features(signatures, reference)
     for table, what in ((signatures, "signatures"), (reference, "reference")):
         repeated = table.columns[table.columns.duplicated()]

@@ -112,3 +112,8 @@ def _check_types(options: RefitOptions) -> None:
                           ("cosine_add", options.cosine_add)):
         if not 0 <= value <= 1:
             raise ValueError(f"{option}: expected a cosine gain from 0 to 1, got {value}.")
+    if options.cosine_remove > options.cosine_add:  # the stepwise rule could then cycle
+        raise ValueError(f"cosine_remove ({options.cosine_remove}) must not exceed cosine_add "
+                         f"({options.cosine_add}): a signature removed for costing less than "
+                         "cosine_remove could be added back at once for gaining more than "
+                         "cosine_add.")
