@@ -95,6 +95,16 @@ def shows_default(action: argparse.Action) -> bool:
         and default != argparse.SUPPRESS
 
 
+#: The namespace attribute :class:`StoreOnce` keeps the options given in (not an option).
+_GIVEN = "_single_options_given"
+#: What to do instead, for the single-value options users most often repeat.
+_REPEAT_HINTS = {
+    ("refit", "vcf"): " refit --vcf counts one patient: run it once per VCF, or count every "
+                      "VCF with 'sigforge catalog' and refit its catalog with --catalog.",
+    ("extract", "ranks"): " Give every rank in one value, e.g. --ranks 2-6 or --ranks 2,4,6.",
+}
+
+
 class StoreOnce(argparse._StoreAction):
     """Every single-value option's action: a second occurrence is refused, where argparse
     would keep the last and drop the first without a word (``refit --vcf a.vcf --vcf b.vcf``
@@ -112,20 +122,10 @@ class StoreOnce(argparse._StoreAction):
         super().__call__(parser, namespace, values, option_string)
 
 
-#: The namespace attribute :class:`StoreOnce` keeps the options given in (not an option).
-_GIVEN = "_single_options_given"
-
-
 def given(args: argparse.Namespace, dest: str) -> bool:
     """Whether the single-value option stored in ``dest`` was on the command line (not left
     at its default), to warn about an option the run then ignores."""
     return dest in getattr(args, _GIVEN, {})
-#: What to do instead, for the single-value options users most often repeat.
-_REPEAT_HINTS = {
-    ("refit", "vcf"): " refit --vcf counts one patient: run it once per VCF, or count every "
-                      "VCF with 'sigforge catalog' and refit its catalog with --catalog.",
-    ("extract", "ranks"): " Give every rank in one value, e.g. --ranks 2-6 or --ranks 2,4,6.",
-}
 
 
 def add_command(subparsers: Any, name: str, handler: Handler) -> argparse.ArgumentParser:
