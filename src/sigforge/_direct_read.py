@@ -2,7 +2,8 @@
 
 The reader of :mod:`sigforge._text_tables` checks every line with Python's csv module before
 pandas parses the values, so that a fault is named by its line. That keeps every cell as a
-Python string for a while: about 47 bytes per cell, 9 GB for an expression matrix of 20,000
+Python string for a while: about 120 bytes per cell at its peak on a table of reals
+(docs/benchmarks.md, "Reading large tables"), tens of GB for an expression matrix of 20,000
 genes x 10,000 cells. Most large tables need none of it: no quote, no blank line, every row as
 wide as the header and every value a number. For those (at least :data:`DIRECT_FROM` bytes),
 pandas' C parser reads the file directly and the result is the one the line-by-line reader
