@@ -179,3 +179,18 @@ def test_refit_and_decomposition_inputs_of_the_wrong_kind_are_named() -> None:
                             (SIGNATURES.iloc[:, :0], "at least one signature")):
         with pytest.raises(ValueError, match=said):
             decompose_signatures(SIGNATURES, reference)
+
+
+def test_the_public_divergences_check_their_inputs_as_the_solvers_do() -> None:
+    from sigforge.nmf import beta_divergence, kl_divergence
+
+    X = np.array([[0.0, 1.0], [2.0, 3.0]])
+    with pytest.raises(ValueError, match="undefined at zero"):
+        beta_divergence(X, X + 1, 0)  # Itakura-Saito: returned a finite number
+    with pytest.raises(ValueError, match="nonnegative"):
+        kl_divergence(-X, X)
+    with pytest.raises(ValueError, match="one shape"):
+        kl_divergence(X, X[:1])
+    expected = float(np.sum(np.where(X > 0, X * np.log(np.where(X > 0, X, 1) / (X + 1)), 0)
+                            - X + X + 1))
+    assert kl_divergence(X, X + 1) == pytest.approx(expected)

@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from sigforge._types import FloatArray
-from sigforge.nmf._checks import MAX_START, as_float_array, check_real, check_values
+from sigforge.nmf._checks import (
+    MAX_START,
+    as_float_array,
+    check_beta_data,
+    check_real,
+    check_values,
+)
 
 #: Floor for the model X ~ WH, so that X / WH and log(X / WH) stay finite.
 TINY = 1e-300
@@ -41,7 +47,18 @@ def kl_divergence(X: FloatArray, WH: FloatArray) -> FloatArray:
     Returns
     -------
     ndarray, shape (...)
+
+    Raises
+    ------
+    ValueError
+        Shapes that differ, fewer than two axes; NaN, infinite, negative or too large values.
     """
+    X, WH = as_float_array(X, "X", None), as_float_array(WH, "WH", None)
+    if X.shape != WH.shape or X.ndim < 2:
+        raise ValueError(f"X, WH: expected two arrays of one shape (..., m, n), got {X.shape} "
+                         f"and {WH.shape}.")
+    check_values(X, "X")
+    check_values(WH, "WH", limit=MAX_START)
     WH = np.maximum(WH, TINY)
     positive = X > 0
     log_term = np.where(positive, X * np.log(np.where(positive, X, 1.0) / WH), 0.0)
@@ -72,7 +89,8 @@ def beta_divergence(X: FloatArray, WH: FloatArray, beta: float,
     ------
     ValueError
         ``beta`` not finite; shapes that differ (nothing is broadcast); NaN, infinite,
-        negative or too large values in X, WH or the weights.
+        negative or too large values in X, WH or the weights; zeros in X for beta <= 0
+        (undefined there), values too large for the beta-th power when beta > 2.
 
     References
     ----------
@@ -91,6 +109,7 @@ def beta_divergence(X: FloatArray, WH: FloatArray, beta: float,
             raise ValueError(f"weights: expected the shape of X {X.shape}, got "
                              f"{weights.shape}.")
         check_values(weights, "weights")
+    check_beta_data(X, beta, "X", weights)
     return divergence(X, WH, beta, weights)
 
 
