@@ -194,3 +194,16 @@ def test_the_public_divergences_check_their_inputs_as_the_solvers_do() -> None:
     expected = float(np.sum(np.where(X > 0, X * np.log(np.where(X > 0, X, 1) / (X + 1)), 0)
                             - X + X + 1))
     assert kl_divergence(X, X + 1) == pytest.approx(expected)
+
+
+def test_a_modality_without_a_weight_is_refused() -> None:
+    """A weight left out was taken as 1 without a word."""
+    from sigforge.discovery.matrix import stack_modalities
+    from sigforge.io import InputError
+
+    frames = {name: pd.DataFrame(np.ones((3, 2)), index=[f"{name}{i}" for i in range(3)],
+                                 columns=["s1", "s2"]) for name in ("A", "B")}
+    with pytest.raises(InputError, match="modality 'B' has no weight"):
+        stack_modalities(frames, {"A": 2.0})
+    stacked, _ = stack_modalities(frames, {"A": 2.0, "B": 1.0})
+    assert stacked.shape == (6, 2)

@@ -371,16 +371,21 @@ def stack_modalities(frames: Mapping[str, pd.DataFrame], weights: Mapping[str, f
     Raises
     ------
     InputError
-        Fewer than two modalities, a non-positive weight, or sample sets that differ (the message
-        names the modality and up to five samples missing from it).
+        Fewer than two modalities, a missing or non-positive weight, or sample sets that
+        differ (the message names the modality and up to five samples missing from it).
     """
     names = list(frames)
     if len(names) < 2:
         raise InputError(f"joint mode needs at least two modalities, got {names}.")
+    unweighted = [name for name in names if name not in weights]
+    if unweighted:  # a missing weight was taken as 1 without a word
+        raise InputError(f"modality '{unweighted[0]}' has no weight (weights given: "
+                         f"{sorted(weights)}); give every modality its weight (1 weighs "
+                         "every entry alike).")
     samples = list(frames[names[0]].columns)
     parts, blocks = [], []
     for name in names:
-        frame, weight = frames[name], float(weights.get(name, 1.0))
+        frame, weight = frames[name], float(weights[name])
         if not 0 < weight < np.inf:
             raise InputError(f"modality '{name}': weight must be a finite number > 0, got "
                              f"{weight}. Give a positive weight (1 weighs every entry alike).")
