@@ -18,8 +18,8 @@ from sigforge._types import FloatArray
 
 def stream_key(name: str) -> int:
     """A stable 32-bit integer for a matrix name, keying its random streams (CRC-32; Python's
-    hash() is salted)."""
-    return zlib.crc32(name.encode("utf-8"))
+    hash() is salted). A name that is not text (an integer label) is keyed by its text."""
+    return zlib.crc32(str(name).encode("utf-8"))
 
 
 def replicate_rng(seed: int, name: str, k: int, replicate: int) -> np.random.Generator:

@@ -33,8 +33,9 @@ from sigforge.refit.sparse import refit_sample
 
 
 def sample_rng(seed: int, sample: str) -> np.random.Generator:
-    """The bootstrap stream of one sample: keyed by (seed, sample name) alone."""
-    return np.random.default_rng([seed, zlib.crc32(sample.encode("utf-8"))])
+    """The bootstrap stream of one sample: keyed by (seed, sample name) alone (a name that is
+    not text by its text, as :func:`refit_catalog` keys it)."""
+    return np.random.default_rng([seed, zlib.crc32(str(sample).encode("utf-8"))])
 
 
 def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOptions,
