@@ -47,16 +47,16 @@ def decompose_signatures(signatures: pd.DataFrame, reference: pd.DataFrame, *,
     Raises
     ------
     ValueError, TypeError
-        A table that is no DataFrame, or holds NaN, infinite or negative values, or no
-        signature; feature labels that differ, or a signature name given twice in a table.
+        A table that is no DataFrame, or holds NaN, infinite or negative values; a reference
+        without a signature; feature labels that differ, or a name given twice in a table.
     """
     for table, what in ((signatures, "signatures"), (reference, "reference")):
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"{what}: expected a labelled DataFrame (features x signatures), "
                             f"got {type(table).__name__}.")
         check_nonnegative_matrix(table.to_numpy(dtype=np.float64), what)
-        if not table.shape[1]:
-            raise ValueError(f"{what}: expected at least one signature (column), got none.")
+    if not reference.shape[1]:  # no signatures to decompose is an empty table, not an error
+        raise ValueError("reference: expected at least one signature (column), got none.")
     check_same_features(signatures, reference)
     for table, what in ((signatures, "signatures"), (reference, "reference")):
         repeated = table.columns[table.columns.duplicated()]
