@@ -87,13 +87,19 @@ def direct_frame(path: Path, separator: str, header: list[str],
         return None
     if not isinstance(frame.index, pd.RangeIndex):  # rows wider than the header: pandas
         return None                                 # takes their first field as an index
-    values = frame.iloc[:, 2:]
-    if not len(frame) or any(dtype.kind not in "iuf" for dtype in values.dtypes):
+    if not len(frame) or frame[0].isna().any() or frame[1].isna().any():
         return None
-    if frame[0].isna().any() or frame[1].isna().any():
-        return None
-    array = values.to_numpy(dtype=np.float64)
-    if not (np.isfinite(array).all() and (array >= 0).all() and (array <= MAX_CELL).all()):
+    if not numbers_in_range(frame.iloc[:, 2:]):
         return None
     frame.columns = pd.Index(header, dtype=object)
     return frame
+
+
+def numbers_in_range(values: pd.DataFrame) -> bool:
+    """Whether pandas read every column of ``values`` as numbers, all finite and in
+    [0, MAX_CELL]: the values a table may hold, so that no cell needs its text to be named
+    in a message."""
+    if any(dtype.kind not in "iuf" for dtype in values.dtypes):
+        return False
+    array = values.to_numpy(dtype=np.float64)
+    return bool(np.isfinite(array).all() and (array >= 0).all() and (array <= MAX_CELL).all())

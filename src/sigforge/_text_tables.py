@@ -14,12 +14,11 @@ import csv
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sigforge import _direct_read
 from sigforge._errors import InputError, check_regular_file, not_found
-from sigforge._validation import MAX_CELL, describe_character, first_control_character
+from sigforge._validation import describe_character, first_control_character
 
 
 def _read_parquet_as_text(path: Path) -> pd.DataFrame:
@@ -180,12 +179,8 @@ def _number_frame(path: Path, separator: str, width: int, rows: list[list[str]]
                             keep_default_na=False)
     except (pd.errors.ParserError, ValueError):
         return None
-    values = frame.iloc[:, 2:]
-    if frame.shape != (len(rows), width) or any(
-            dtype.kind not in "iuf" for dtype in values.dtypes):
-        return None
-    array = values.to_numpy(dtype=np.float64)
-    if not (np.isfinite(array).all() and (array >= 0).all() and (array <= MAX_CELL).all()):
+    if frame.shape != (len(rows), width) or not _direct_read.numbers_in_range(
+            frame.iloc[:, 2:]):
         return None
     if frame[0].tolist() != [cells[0] for cells in rows] or frame[1].tolist() != [
             cells[1] for cells in rows]:
