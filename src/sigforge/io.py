@@ -305,26 +305,41 @@ def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
         raise InputError(f"{path}: a column (a sample, or a signature) is named '{label}', "
                          "the name of this table's label column, so the table could not be "
                          f"read back. Rename '{label}' in the input (e.g. '{label}_1').")
+    _check_readable(frame, path)
     out = frame.copy()
     out.index = out.index.rename(label)
-    if integer:
-        _check_whole_writable(out, path)
     if integer or _whole_below_format_limit(out):
         out = out.round().astype(np.int64)
     with atomic_write(path) as handle:
         write_tsv_chunks(out, handle)
 
 
-def _check_whole_writable(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Refuse counts that cannot be written as whole numbers: NaN or infinite, or beyond
-    MAX_CELL (2**53; int64 wrapped 1e20 to -9223372036854775808), naming the first cell."""
+def _check_readable(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Refuse a table :func:`read_matrix` would refuse once written: several header rows or
+    label columns, a label or column name that is empty, holds a control character (a tab
+    would shift every cell after it) or is given twice, or a value that is NaN, infinite,
+    negative or above MAX_CELL. The message names the first offending label or cell."""
+    for axis, names in (("column", frame.columns), ("row", frame.index)):
+        if isinstance(names, pd.MultiIndex):
+            raise ValueError(f"{path}: cannot write a table with several {axis} label levels; "
+                             "join them into one label first.")
+        seen: set[str] = set()
+        for name in (str(n).strip() for n in names):
+            odd = first_control_character(name)
+            if not name or odd is not None or name in seen:
+                why = ("is empty" if not name else f"holds {describe_character(odd)}"
+                       if odd is not None else "is given twice")
+                raise ValueError(f"{path}: cannot write {axis} label {name!r}: it {why}, and "
+                                 "the table could not be read back. Rename it.")
+            seen.add(name)
     values = frame.to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values) | (np.abs(values) > MAX_CELL)
+    bad = ~np.isfinite(values) | (values < 0) | (values > MAX_CELL)
     if bad.any():
         row, column = (int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{path}: cannot write {values[row, column]} (row "
-                         f"'{frame.index[row]}', column '{frame.columns[column]}') as a whole "
-                         f"count: counts must be finite and at most {MAX_CELL:.0f}.")
+                         f"'{frame.index[row]}', column '{frame.columns[column]}'): a matrix "
+                         f"holds finite values between 0 and {MAX_CELL:.0f}, and the table "
+                         "could not be read back.")
 
 
 #: Whole numbers below this print the same as an int64 and under :data:`FLOAT_FORMAT` ("%.10g"
@@ -431,7 +446,17 @@ def read_json(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def save_arrays(path: str | os.PathLike[str], **arrays: np.ndarray) -> None:
-    """Save named arrays as an uncompressed ``.npz`` atomically (bit-exact float64)."""
+    """Save named arrays as an uncompressed ``.npz`` atomically (bit-exact float64).
+
+    Object arrays are refused: numpy would pickle them, and :func:`load_arrays` does not
+    unpickle (a pickle runs code when loaded).
+    """
+    for name, array in arrays.items():
+        if np.asarray(array).dtype.hasobject:
+            raise TypeError(f"{name}: expected an array of numbers or fixed-width text, got "
+                            "Python objects, which would be stored pickled and could not be "
+                            "loaded back; convert it (e.g. array.astype(float) or "
+                            "array.astype(str)).")
     with atomic_write(path, mode="wb") as handle:
         np.savez(handle, **arrays)  # type: ignore[arg-type]
 

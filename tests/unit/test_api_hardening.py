@@ -106,7 +106,7 @@ def test_interval_helpers_refuse_what_they_cannot_compute() -> None:
 def test_whole_counts_beyond_int64_or_nan_are_not_written(tmp_path: Path) -> None:
     """1e20 was written as -9223372036854775808; NaN raised pandas' IntCastingNaNError."""
     for value in (1e20, float("nan")):
-        with pytest.raises(ValueError, match=r"row 'f', column 'a'.*whole count"):
+        with pytest.raises(ValueError, match=r"row 'f', column 'a'.*between 0 and"):
             write_matrix(pd.DataFrame([[value]], index=["f"], columns=["a"]),
                          tmp_path / "x.tsv", integer=True)
     assert not (tmp_path / "x.tsv").exists()
@@ -207,3 +207,73 @@ def test_a_modality_without_a_weight_is_refused() -> None:
         stack_modalities(frames, {"A": 2.0})
     stacked, _ = stack_modalities(frames, {"A": 2.0, "B": 1.0})
     assert stacked.shape == (6, 2)
+
+
+@pytest.mark.parametrize("frame, message", [
+    (pd.DataFrame([[1.0, 2.0]], index=["f"], columns=["a", "a"]), "column label 'a'.*twice"),
+    (pd.DataFrame([[1.0]], index=["f\tg"], columns=["a"]), r"row label 'f\\tg'.*tab"),
+    (pd.DataFrame([[1.0]], index=["f"], columns=[" "]), "column label ''.*empty"),
+    (pd.DataFrame([[1.0, 2.0]], index=["f"],
+                  columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")])),
+     "several column label levels"),
+    (pd.DataFrame([[np.nan]], index=["f"], columns=["a"]), r"cannot write nan \(row 'f'"),
+    (pd.DataFrame([[-1.0]], index=["f"], columns=["a"]), r"cannot write -1.0"),
+])
+def test_write_matrix_refuses_what_read_matrix_would_refuse(
+        tmp_path: Path, frame: pd.DataFrame, message: str) -> None:
+    """Such tables were written and then refused by every reader (sigforge's too)."""
+    with pytest.raises(ValueError, match=message):
+        write_matrix(frame, tmp_path / "x.tsv")
+    assert not (tmp_path / "x.tsv").exists()
+
+
+def test_object_arrays_are_not_saved_pickled(tmp_path: Path) -> None:
+    from sigforge.io import load_arrays, save_arrays
+
+    with pytest.raises(TypeError, match="names: expected an array of numbers"):
+        save_arrays(tmp_path / "a.npz", names=np.array(["x", 1], dtype=object))
+    save_arrays(tmp_path / "a.npz", names=np.array(["x", "1"]))
+    assert load_arrays(tmp_path / "a.npz")["names"].tolist() == ["x", "1"]
+
+
+@pytest.mark.parametrize("name", ["poisson", "multinomial", "scaled"])
+@pytest.mark.parametrize("value, message", [(np.nan, "NaN or infinity"), (-1.0, "-1 to"),
+                                           (1e19, "between 0 and")])
+def test_resamplers_name_a_bad_catalog(name: str, value: float, message: str) -> None:
+    """numpy's samplers said 'lam < 0 or lam contains NaNs' or 'pvals < 0'."""
+    from sigforge.discovery.resample import get_resampler
+
+    catalog = np.array([[1.0, 2.0], [3.0, value]])
+    with pytest.raises(ValueError, match=f"catalog: .*{message}"):
+        get_resampler(name)(catalog, np.random.default_rng(0))
+
+
+def test_gmm_threshold_names_bad_totals() -> None:
+    from sigforge.discovery.normalise import gmm_threshold
+
+    with pytest.raises(ValueError, match="totals: expected a 1-D array"):
+        gmm_threshold(np.array([10.0, np.nan, 30.0, 40.0, 50.0]))
+
+
+def test_prevalence_outside_0_1_is_refused_not_clipped() -> None:
+    """A prevalence of 40 (a percentage) was clipped to 1 - 1e-3: a confident prior."""
+    from sigforge.refit.negbin import cohort_costs, signature_costs
+
+    with pytest.raises(ValueError, match="got 40 at position 1; percentages"):
+        signature_costs(2, prevalence=np.array([0.5, 40.0]))
+    with pytest.raises(ValueError, match="shape \\(2,\\)"):
+        cohort_costs(np.ones((2, 3), bool), prevalence=np.array([0.5]))
+    unknown = signature_costs(2, prevalence=np.array([np.nan, 1.0]))
+    assert unknown[0] == signature_costs(2)[0] and unknown[1] == unknown[0]
+
+
+def test_channel_probabilities_survive_values_near_the_float_limit() -> None:
+    """S * e overflowed to infinity and the rows became NaN."""
+    from sigforge.refit.attribution import channel_probabilities
+
+    signatures = np.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]])
+    exposures = np.array([1.0, 3.0])
+    small, small_explained = channel_probabilities(signatures, exposures)
+    huge, huge_explained = channel_probabilities(signatures * 1e300, exposures * 1e300)
+    assert np.allclose(huge, small, rtol=1e-12) and (huge_explained == small_explained).all()
+    assert np.allclose(small[0], [1 / 7, 6 / 7])

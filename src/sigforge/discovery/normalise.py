@@ -47,7 +47,12 @@ def gmm_threshold(totals: FloatArray, floor: float = DEFAULT_CAP, max_rounds: in
     """The hypermutator threshold of the module docstring's ``gmm`` method."""
     from sklearn.mixture import GaussianMixture  # deferred: sklearn takes 0.4 s to import
 
-    logs = np.log10(np.maximum(np.asarray(totals, dtype=np.float64), 1.0))
+    totals = np.asarray(totals, dtype=np.float64)
+    if totals.ndim != 1 or not np.isfinite(totals).all() or (totals < 0).any():
+        raise ValueError("totals: expected a 1-D array of finite nonnegative sample totals, "
+                         f"got shape {totals.shape} holding {totals.min(initial=0):g} to "
+                         f"{totals.max(initial=0):g}.")
+    logs = np.log10(np.maximum(totals, 1.0))
     for _ in range(max_rounds):
         if logs.size < 4 or np.ptp(logs) == 0:
             break

@@ -30,6 +30,27 @@ def replicate_rng(seed: int, name: str, k: int, replicate: int) -> np.random.Gen
     return np.random.default_rng(np.random.SeedSequence([seed, stream_key(name), k, replicate]))
 
 
+#: The largest value a resampled matrix may hold: 2**53, beyond which float64 counts are not
+#: exact (numpy's Poisson sampler itself refuses means above about 9.2e18).
+MAX_VALUE = float(2 ** 53)
+
+
+def checked_catalog(catalog: FloatArray) -> FloatArray:
+    """``catalog`` as a float64 matrix, refused with a message naming the problem when it is
+    not a 2-D array of finite values in [0, 2**53]: numpy's samplers would otherwise fail
+    with their own messages (``lam < 0 or lam is NaN``) or draw from garbage."""
+    array = np.asarray(catalog, dtype=np.float64)
+    if array.ndim != 2:
+        raise ValueError(f"catalog: expected a 2-D (features x samples) matrix, got "
+                         f"{array.ndim} dimension(s).")
+    if not np.isfinite(array).all():
+        raise ValueError("catalog: expected finite values; it holds NaN or infinity.")
+    if (array < 0).any() or (array > MAX_VALUE).any():
+        raise ValueError(f"catalog: expected values between 0 and {MAX_VALUE:.0f}; it holds "
+                         f"{array.min():g} to {array.max():g}.")
+    return array
+
+
 def poisson_bootstrap(catalog: FloatArray, rng: np.random.Generator) -> FloatArray:
     """A Poisson-resampled copy of a count matrix: each entry ~ Poisson(observed count).
 
@@ -42,7 +63,7 @@ def poisson_bootstrap(catalog: FloatArray, rng: np.random.Generator) -> FloatArr
     -------
     ndarray, shape (m, n), float64
     """
-    return rng.poisson(catalog).astype(np.float64)
+    return rng.poisson(checked_catalog(catalog)).astype(np.float64)
 
 
 def multinomial_bootstrap(catalog: FloatArray, rng: np.random.Generator) -> FloatArray:
@@ -59,6 +80,7 @@ def multinomial_bootstrap(catalog: FloatArray, rng: np.random.Generator) -> Floa
     -------
     ndarray, shape (m, n), float64
     """
+    catalog = checked_catalog(catalog)
     totals = catalog.sum(axis=0)
     safe = np.where(totals > 0, totals, 1.0)
     proportions = (catalog / safe).T
@@ -93,6 +115,7 @@ def scaled_multinomial_bootstrap(catalog: FloatArray, rng: np.random.Generator,
     """
     if depth < 1:
         raise ValueError(f"expected a resampling depth >= 1, got {depth}.")
+    catalog = checked_catalog(catalog)
     totals = catalog.sum(axis=0)
     safe = np.where(totals > 0, totals, 1.0)
     proportions = (catalog / safe).T

@@ -54,6 +54,17 @@ def _checked_model(signatures: ArrayLike, exposures: ArrayLike) -> tuple[FloatAr
     return S, e
 
 
+def _without_overflow(S: FloatArray, e: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``S`` and ``e`` as given, or each divided by its largest value when the model's sums
+    overflow (values near 1e300): every probability is a ratio that the division leaves as
+    it was, and inputs in any usual range keep their bits."""
+    with np.errstate(over="ignore"):
+        finite = np.isfinite((S * e).sum(axis=1)).all() and np.isfinite(S.sum(axis=1)).all()
+    if finite:
+        return S, e
+    return S / S.max(), e / max(float(e.max()), np.finfo(np.float64).tiny)
+
+
 def channel_probabilities(signatures: ArrayLike, exposures: ArrayLike
                           ) -> tuple[FloatArray, NDArray[np.bool_]]:
     """``P(signature j | channel c, exposures)`` for every channel: shape (m, k), rows sum to 1.
@@ -77,7 +88,7 @@ def channel_probabilities(signatures: ArrayLike, exposures: ArrayLike
     ValueError
         Shapes that do not match, negative or non-finite values, no signature.
     """
-    S, e = _checked_model(signatures, exposures)
+    S, e = _without_overflow(*_checked_model(signatures, exposures))
     weights = S * e
     total = weights.sum(axis=1)
     explained = total > 0

@@ -108,6 +108,22 @@ def base_cost(k: int, penalty: float = DEFAULT_PENALTY) -> float:
     return float(penalty) + math.log(max(1.0, k / CANDIDATES_FREE))
 
 
+def checked_prevalence(prevalence: FloatArray, k: int) -> FloatArray:
+    """``prevalence`` as a float64 array of k shares, refused unless each is in [0, 1] or NaN
+    (unknown): a share of tumours outside that range is a mistake (percentages, counts),
+    and clipping it to the floor or ceiling would turn it into a confident prior."""
+    share = np.asarray(prevalence, dtype=np.float64)
+    if share.shape != (k,):
+        raise ValueError(f"prevalence: expected one share per candidate signature, shape "
+                         f"({k},), got {share.shape}.")
+    bad = ~np.isnan(share) & ((share < 0) | (share > 1))
+    if bad.any():
+        raise ValueError(f"prevalence: expected shares of tumours between 0 and 1 (NaN for "
+                         f"unknown), got {share[bad][0]:g} at position {int(np.argmax(bad))}; "
+                         "percentages must be divided by 100.")
+    return share
+
+
 def signature_costs(k: int, penalty: float = DEFAULT_PENALTY,
                     prevalence: FloatArray | None = None) -> FloatArray:
     """Cost (log-likelihood units) each of k candidate signatures must be worth.
@@ -123,7 +139,7 @@ def signature_costs(k: int, penalty: float = DEFAULT_PENALTY,
     """
     costs = np.full(k, base_cost(k, penalty))
     if prevalence is not None:
-        share = np.clip(np.asarray(prevalence, dtype=np.float64), PRIOR_FLOOR, 1 - PRIOR_FLOOR)
+        share = np.clip(checked_prevalence(prevalence, k), PRIOR_FLOOR, 1 - PRIOR_FLOOR)
         odds = np.log((1 - share) / share)
         costs += np.where(np.isnan(share), 0.0, np.maximum(odds, 0.0))
     return costs
@@ -153,7 +169,7 @@ def cohort_costs(chosen: np.ndarray, penalty: float = DEFAULT_PENALTY,
     of which only ``bonus`` counts when they are negative (module docstring).
     """
     k, n = chosen.shape
-    base = np.full(k, 0.5) if prevalence is None else np.asarray(prevalence, dtype=np.float64)
+    base = np.full(k, 0.5) if prevalence is None else checked_prevalence(prevalence, k)
     base = np.clip(np.where(np.isnan(base), 0.5, base), PRIOR_FLOOR, 1 - PRIOR_FLOOR)
     picked = chosen.astype(np.float64)
     others = picked.sum(axis=1, keepdims=True) - picked
