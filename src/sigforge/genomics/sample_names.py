@@ -94,13 +94,8 @@ def check_sample_name(name: str, where: str, what: str = "sample name") -> None:
                          "cannot be written to a table: a TSV header holding it is refused by "
                          "every reader, sigforge's own included. Rename the sample without "
                          "it.")
-    odd = _invisible_character(name)
-    if odd is not None:
-        raise InputError(f"{where}: {what} {name!r} holds the invisible character "
-                         f"U+{ord(odd):04X} ({unicodedata.name(odd, 'a control character')}),"
-                         " so it prints like a name without it in every table and report. "
-                         "Remove the character (text pasted from a web page or a word "
-                         "processor often carries one).")
+    _refuse_invisible(name, f"{where}: {what}", "Remove the character (text pasted from a "
+                      "web page or a word processor often carries one).")
     if name != name.strip():
         raise InputError(f"{where}: {what} {name!r} starts or ends with a space. Remove the "
                          "space: names are compared exactly, and the table readers trim "
@@ -124,6 +119,25 @@ def same_text_message(where: str, first: str, second: str, first_place: str) -> 
             "in both places, or rename one of the samples.")
 
 
+def _refuse_invisible(name: str, what: str, fix: str) -> None:
+    """Refuse ``name`` when it holds an invisible character; ``what`` (place and kind of
+    name) starts the message and ``fix`` ends it."""
+    odd = _invisible_character(name)
+    if odd is not None:
+        raise InputError(f"{what} {name!r} holds the invisible character U+{ord(odd):04X} "
+                         f"({unicodedata.name(odd, 'a control character')}), so it prints like "
+                         f"a name without it in every table and report. {fix}")
+
+
+def _refuse_second_form(forms: dict[str, str], name: str, where: str, first_place: str
+                        ) -> None:
+    """Refuse ``name`` when an earlier name (in ``forms``, keyed by NFC form, which this
+    call extends) is the same text in another Unicode form."""
+    form = forms.setdefault(unicodedata.normalize("NFC", name), name)
+    if same_text(form, name):
+        raise InputError(same_text_message(where, form, name, first_place))
+
+
 def check_table_names(names: Sequence[str], where: str) -> None:
     """Refuse column names of a catalog or signature table that print like other names: one
     holding an invisible character (a zero-width space), or two that are one text in two
@@ -132,15 +146,9 @@ def check_table_names(names: Sequence[str], where: str) -> None:
     become files, :func:`file_stems`.)"""
     forms: dict[str, str] = {}
     for name in map(str, names):
-        odd = _invisible_character(name)
-        if odd is not None:
-            raise InputError(f"{where}: column name {name!r} holds the invisible character "
-                             f"U+{ord(odd):04X} ({unicodedata.name(odd, 'a control character')})"
-                             ", so it prints like a name without it in every table and report. "
-                             "Remove the character from the header.")
-        form = forms.setdefault(unicodedata.normalize("NFC", name), name)
-        if same_text(form, name):
-            raise InputError(same_text_message(where, form, name, "an earlier column"))
+        _refuse_invisible(name, f"{where}: column name", "Remove the character from the "
+                          "header.")
+        _refuse_second_form(forms, name, where, "an earlier column")
 
 
 def file_stems(names: Sequence[str], where: str) -> dict[str, str]:
@@ -153,9 +161,7 @@ def file_stems(names: Sequence[str], where: str) -> dict[str, str]:
         check_sample_name(name, where)
         if name in stems:
             raise InputError(f"{where}: sample name '{name}' appears more than once.")
-        form = forms.setdefault(unicodedata.normalize("NFC", name), name)
-        if same_text(form, name):
-            raise InputError(same_text_message(where, form, name, "given earlier"))
+        _refuse_second_form(forms, name, where, "given earlier")
         stem = file_stem(name)
         other = taken.get(stem.lower())
         if other is not None:
