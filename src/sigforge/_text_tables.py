@@ -386,24 +386,30 @@ def _drop_trailing_separator_column(frame: pd.DataFrame, header: list[str]) -> p
     return frame.iloc[:, :width] if width < frame.shape[1] else frame
 
 
-#: Label columns of tables that spell each SBS96 channel over several columns, by their
-#: header names (lower case): how many leading columns hold labels, and how a row's label is
-#: made from them. PCAWG's ``Mutation type`` + ``Trinucleotide`` (``C>A``, ``ACA``) are joined
-#: as ``C>A:ACA``, and so are COSMIC v3.0's ``Type`` + ``SubType``; COSMIC v2's ``Substitution
-#: Type``, ``Trinucleotide``, ``Somatic Mutation Type`` (``C>A``, ``ACA``, ``A[C>A]A``) take
-#: the third, which is the whole channel.
+#: Label columns of tables that spell each channel over several columns, by their header
+#: names (lower case): how many leading columns hold labels, and how a row's label is made
+#: from them. COSMIC v2's ``Substitution Type``, ``Trinucleotide``, ``Somatic Mutation Type``
+#: (``C>A``, ``ACA``, ``A[C>A]A``) take the third, which is the whole channel; the others are
+#: joined with ``:``: PCAWG's SBS96 ``Mutation type`` + ``Trinucleotide`` and COSMIC v3.0's
+#: ``Type`` + ``SubType`` as ``C>A:ACA``, PCAWG's DBS78 ``Ref`` + ``Var`` as ``AC:CA`` and its
+#: ID83 ``Type``, ``Subtype``, ``Indel_size``, ``Repeat_MH_size`` as ``DEL:C:1:0`` (the
+#: ``WGS_PCAWG.96/dinucs/indels.csv`` files of Alexandrov et al. 2020, Synapse syn11801889),
+#: which the channel sets of :mod:`sigforge.genomics.contexts` read.
 MULTI_LABEL_LAYOUTS: dict[tuple[str, ...], str] = {
     ("substitution type", "trinucleotide", "somatic mutation type"): "COSMIC v2",
     ("mutation type", "trinucleotide"): "PCAWG",
+    ("type", "subtype", "indel_size", "repeat_mh_size"): "PCAWG ID83",
     ("type", "subtype"): "COSMIC v3.0",  # sigProfiler_SBS_signatures_*.csv: C>A, ACA
+    ("ref", "var"): "PCAWG DBS78",
 }
 
 
 def _label_layout(columns: list[str]) -> tuple[str, ...] | None:
-    """The multi-column label layout the header starts with, if any."""
+    """The multi-column label layout the header starts with, if any (the longest, so that
+    PCAWG's four ID83 label columns are not read as COSMIC v3.0's first two)."""
     lower = [c.lower() for c in columns]
-    return next((names for names in MULTI_LABEL_LAYOUTS
-                 if tuple(lower[:len(names)]) == names), None)
+    matches = [names for names in MULTI_LABEL_LAYOUTS if tuple(lower[:len(names)]) == names]
+    return max(matches, key=len, default=None)
 
 
 def _check_v2_labels_agree(raw: pd.DataFrame, labels: list[str], path: Path) -> None:
@@ -422,18 +428,18 @@ def _check_v2_labels_agree(raw: pd.DataFrame, labels: list[str], path: Path) -> 
 
 def _layout_labels(raw: pd.DataFrame, layout: tuple[str, ...], path: Path) -> list[str]:
     """Each row's label from the label columns of ``layout``: COSMIC v2's third column as
-    it is, PCAWG's two joined as ``C>A:ACA``."""
-    if len(layout) == 3:
+    it is, the others' columns joined with ``:`` (``C>A:ACA``, ``AC:CA``, ``DEL:C:1:0``)."""
+    if MULTI_LABEL_LAYOUTS[layout] == "COSMIC v2":
         labels = [str(v).strip() for v in raw.iloc[:, 2]]
         _check_v2_labels_agree(raw, labels, path)
         return labels
-    return [f"{a.strip()}:{b.strip()}" for a, b in zip(raw.iloc[:, 0], raw.iloc[:, 1],
-                                                       strict=True)]
+    parts = raw.iloc[:, :len(layout)].astype(str).to_numpy()
+    return [":".join(cell.strip() for cell in row) for row in parts]
 
 
 def split_labels(raw: pd.DataFrame, path: Path) -> tuple[list[str], pd.DataFrame]:
     """Separate the label column(s) from the value columns (:data:`MULTI_LABEL_LAYOUTS`:
-    PCAWG's two label columns joined, COSMIC v2's three read from the third).
+    PCAWG's and COSMIC v3.0's label columns joined, COSMIC v2's three read from the third).
 
     Labels and column names lose surrounding spaces (spreadsheets often pad them), so
     ``'A[C>A]A '`` is the channel ``A[C>A]A`` and ``'s1 '`` the sample ``s1``.

@@ -172,9 +172,10 @@ def _repeated_label_fix(values: pd.DataFrame) -> str:
         return (f"Column 2 ('{values.columns[0]}') holds text such as '{column.iloc[0]}', not "
                 "numbers: the table has more than one label column. Keep one column that "
                 "names each row fully (e.g. 'A[C>A]A') and delete the others; COSMIC v2's "
-                "'Substitution Type', 'Trinucleotide', 'Somatic Mutation Type' and PCAWG's "
-                "'Mutation type', 'Trinucleotide' and COSMIC v3.0's 'Type', 'SubType' are "
-                "read as they are.")
+                "'Substitution Type', 'Trinucleotide', 'Somatic Mutation Type', COSMIC "
+                "v3.0's 'Type', 'SubType' and PCAWG's 'Mutation type', 'Trinucleotide' "
+                "(SBS96), 'Ref', 'Var' (DBS78) and 'Type', 'Subtype', 'Indel_size', "
+                "'Repeat_MH_size' (ID83) are read as they are.")
     return "Merge or rename the repeated rows."
 
 

@@ -38,6 +38,46 @@ def test_shuffled_pcawg_csv_is_aligned_by_label(tmp_path: Path, rng: np.random.G
     np.testing.assert_array_equal(matrix.data.to_numpy(), frame.to_numpy())
 
 
+def _pcawg_id83_columns(label: str) -> list[str]:
+    """PCAWG's four ID83 label cells of a standard label: '5:Del:M:5' -> DEL, MH, 5+, 5+."""
+    size, kind, unit, count = label.split(":")
+    unit = {"R": "repeats", "M": "MH"}.get(unit, unit)
+    return [kind.upper(), unit, size + "+" if size == "5" else size,
+            count + "+" if count == "5" else count]
+
+
+@pytest.mark.parametrize("direct", [False, True])
+@pytest.mark.parametrize("name", ["DBS78", "ID83"])
+def test_pcawg_dbs78_and_id83_label_columns_are_read(
+        tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch,
+        name: str, direct: bool) -> None:
+    """WGS_PCAWG.dinucs.csv spells each doublet over 'Ref' and 'Var' (AC, CA) and
+    WGS_PCAWG.indels.csv each indel over 'Type', 'Subtype', 'Indel_size', 'Repeat_MH_size'
+    (DEL, repeats, 5+, 0); both were refused as repeated labels. Shuffled rows, quoted
+    cells as in the published files, by the line reader and by the direct one."""
+    from sigforge import _direct_read
+    from sigforge.genomics.contexts import CHANNEL_SETS
+
+    if direct:
+        monkeypatch.setattr(_direct_read, "DIRECT_FROM", 1)
+    channels = list(CHANNEL_SETS[name])
+    frame = pd.DataFrame(rng.integers(0, 50, size=(len(channels), 4)), index=channels,
+                         columns=["Breast::s1", "Breast::s2", "Liver::s3", "Liver::s4"])
+    if name == "DBS78":
+        labels = pd.DataFrame([label.split(">") for label in channels], columns=["Ref", "Var"])
+    else:
+        labels = pd.DataFrame([_pcawg_id83_columns(label) for label in channels],
+                              columns=["Type", "Subtype", "Indel_size", "Repeat_MH_size"])
+    table = pd.concat([labels, frame.reset_index(drop=True)], axis=1).sample(
+        frac=1.0, random_state=2)
+    table.to_csv(tmp_path / "pcawg.csv", index=False,
+                 quoting=1 if name == "DBS78" and not direct else 0)
+    matrix = read_matrix(tmp_path / "pcawg.csv")
+    assert matrix.channel_set == name
+    assert list(matrix.data.columns) == list(frame.columns)
+    np.testing.assert_array_equal(matrix.data.loc[channels].to_numpy(), frame.to_numpy())
+
+
 def test_arrow_style_labels(tmp_path: Path, rng: np.random.Generator) -> None:
     frame = _catalog(rng)
     arrow = [f"{lab[0]}{lab[2]}{lab[6]}>{lab[0]}{lab[4]}{lab[6]}" for lab in frame.index]

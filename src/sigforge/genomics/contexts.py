@@ -81,6 +81,7 @@ CHANNEL_SETS: dict[str, tuple[str, ...]] = {
 _CHANNEL_SET_MEMBERS: dict[str, frozenset[str]] = {
     name: frozenset(channels) for name, channels in CHANNEL_SETS.items()}
 _ID83_MEMBERS = _CHANNEL_SET_MEMBERS["ID83"]
+_DBS78_MEMBERS = _CHANNEL_SET_MEMBERS["DBS78"]
 
 #: The contexts ``sigforge catalog`` can count, in the order their files are written.
 CATALOG_CONTEXTS = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
@@ -313,10 +314,23 @@ def normalise_id83_label(label: str) -> str | None:
     return candidate if candidate in _ID83_MEMBERS else None
 
 
+def normalise_dbs78_label(label: str) -> str | None:
+    """Map a DBS78 label to the standard ``AC>CA`` form: that form, or PCAWG's ``Ref`` and
+    ``Var`` columns joined as ``AC:CA`` (``WGS_PCAWG.dinucs.csv``; see
+    :data:`sigforge._text_tables.MULTI_LABEL_LAYOUTS`). Returns None for anything else."""
+    label = label.strip()
+    if label in _DBS78_MEMBERS:
+        return label
+    ref, colon, alt = label.partition(":")
+    candidate = f"{ref.strip()}>{alt.strip()}"
+    return candidate if colon and candidate in _DBS78_MEMBERS else None
+
+
 #: What each accepted label style is called in messages, by channel set.
 LABEL_STYLES = {
     "SBS96": {"standard": "A[C>A]A", "arrow": "ACA>AAA", "pcawg": "PCAWG's C>A + ACA"},
     "ID83": {"standard": "1:Del:C:0", "old": "DEL_C_1_0 (older SigProfiler/COSMIC downloads)"},
+    "DBS78": {"standard": "AC>CA", "pcawg": "PCAWG's Ref + Var (AC, CA)"},
 }
 
 
@@ -327,6 +341,9 @@ def label_style(name: str, labels: list[str]) -> str | None:
     if name == "ID83":
         old = sum(bool(_ID83_OLD_STYLE.match(label.strip())) for label in labels)
         return LABEL_STYLES["ID83"]["old"] if old > len(labels) / 2 else None
+    if name == "DBS78":
+        pcawg = sum(":" in label for label in labels)
+        return LABEL_STYLES["DBS78"]["pcawg"] if pcawg > len(labels) / 2 else None
     if name == "SBS96":
         arrow = sum(bool(_ARROW_STYLE.match(label.strip())) for label in labels)
         pcawg = sum(":" in label for label in labels)
@@ -395,14 +412,16 @@ def _standard_label(name: str, label: str) -> str | None:
 
     SBS96 accepts every style of :func:`normalise_sbs96_label`; SBS288 accepts a strand prefix
     (``T:``, ``U:``, ``N:``) followed by any of those styles; ID83 every style of
-    :func:`normalise_id83_label`; the other sets take their standard labels (surrounding
-    spaces ignored).
+    :func:`normalise_id83_label`, DBS78 those of :func:`normalise_dbs78_label`; the other sets
+    take their standard labels (surrounding spaces ignored).
     """
     label = label.strip()
     if name == "SBS96":
         return normalise_sbs96_label(label)
     if name == "ID83":
         return normalise_id83_label(label)
+    if name == "DBS78":
+        return normalise_dbs78_label(label)
     if name == "SBS288" and label[:2] in ("T:", "U:", "N:"):
         sbs96 = normalise_sbs96_label(label[2:])
         return f"{label[:2]}{sbs96}" if sbs96 is not None else None
