@@ -38,6 +38,7 @@ import refit_cohorts as rc  # noqa: E402
 from refit import cpu_seconds, peer_python, run_spa  # noqa: E402
 
 from sigforge.genomics.reference import artefact_signatures, load_prevalence  # noqa: E402
+from sigforge.genomics.tables import read_catalog  # noqa: E402
 from sigforge.refit import RefitOptions, refit_catalog  # noqa: E402
 
 #: v3.6 names folded into the v3.0 name the published attributions use.
@@ -46,18 +47,20 @@ FOLDED = {"SBS40a": "SBS40", "SBS40b": "SBS40", "SBS40c": "SBS40", "SBS22a": "SB
 CALLED_AT = 0.5
 
 
-def real_catalog() -> pd.DataFrame:
-    """The 2,780 PCAWG SBS96 genomes (channels in COSMIC v3.6 order x ``Type::Sample``)."""
-    table = pd.read_csv(rc.REAL / "WGS_PCAWG.96.csv")
-    table.index = [f"{t[0]}[{m}]{t[2]}" for m, t in zip(table["Mutation type"],
-                                                         table["Trinucleotide"], strict=True)]
-    table = table.drop(columns=["Mutation type", "Trinucleotide"])
-    return table.reindex(rc.reference("SBS96").index).astype(float)
+CATALOGS = {"SBS96": "WGS_PCAWG.96.csv", "DBS78": "WGS_PCAWG.dinucs.csv",
+            "ID83": "WGS_PCAWG.indels.csv"}
 
 
-def published() -> tuple[pd.DataFrame, pd.Series]:
+def real_catalog(context: str = "SBS96") -> pd.DataFrame:
+    """The 2,780 PCAWG genomes' catalog of one channel set (channels in COSMIC v3.6 order x
+    ``Type::Sample``), read by sigforge's own catalog reader."""
+    table = read_catalog(rc.REAL / CATALOGS[context]).data
+    return table.reindex(rc.reference(context).index).astype(float)
+
+
+def published(context: str = "SBS96") -> tuple[pd.DataFrame, pd.Series]:
     """Published exposures (v3.0 names x genomes) and each genome's published cosine."""
-    table = pd.read_csv(rc.REAL / rc.ATTRIBUTIONS["SBS96"], skipinitialspace=True)
+    table = pd.read_csv(rc.REAL / rc.ATTRIBUTIONS[context], skipinitialspace=True)
     table.columns = [str(c).strip() for c in table.columns]
     table.index = table["Cancer Types"] + "::" + table["Sample Names"]
     accuracy = table["Accuracy"].astype(float)
@@ -80,14 +83,15 @@ def cosines(counts: pd.DataFrame, signatures: pd.DataFrame, exposures: pd.DataFr
 
 
 def agreement(fitted: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
-    """Per genome: signatures called, recall, agreement, newer, L1 of fractions."""
+    """Per genome: signatures called, recall, agreement, newer (names the published file
+    lacks), L1 of fractions."""
     fitted = folded(fitted)
     names = truth.index.union(fitted.index)
+    older = pd.Series(names.isin(truth.index), index=names)
     fitted = fitted.reindex(index=names, columns=truth.columns).fillna(0.0)
     truth = truth.reindex(names).fillna(0.0)
     called, true_on = fitted >= CALLED_AT, truth >= CALLED_AT
     both = (called & true_on).sum()
-    older = pd.Series(names.isin(rc.attributions("SBS96").columns), index=names)
     fractions = fitted / fitted.sum().replace(0, 1) - truth / truth.sum().replace(0, 1)
     return pd.DataFrame({
         "called": called.sum(), "published": true_on.sum(),
@@ -123,13 +127,16 @@ def by_signature(fitted: pd.DataFrame, truth: pd.DataFrame, totals: pd.Series
                         ).sort_values("called_only", ascending=False)
 
 
-def run(per_type: int | None, seed: int, spa: Path | None, work: Path
+def run(per_type: int | None, seed: int, spa: Path | None, work: Path, context: str = "SBS96"
         ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Every tool on every type's genomes (or ``per_type`` of them, drawn with ``seed``):
-    one row per genome and tool, and each tool's exposures."""
-    catalog, (truth, accuracy) = real_catalog(), published()
-    cosmic = rc.reference("SBS96")
-    signatures = cosmic.drop(columns=artefact_signatures())
+    """Every tool on every type's genomes (or ``per_type`` of them, drawn with ``seed``) of
+    one channel set: one row per genome and tool, and each tool's exposures. Genomes the
+    publication attributes no mutation of the set to are left out."""
+    catalog, (truth, accuracy) = real_catalog(context), published(context)
+    catalog = catalog[[c for c in catalog.columns if c in truth.columns
+                       and truth[c].sum() > 0 and catalog[c].sum() > 0]]
+    cosmic = rc.reference(context)
+    signatures = cosmic.drop(columns=[s for s in artefact_signatures() if s in cosmic.columns])
     types = pd.Series([c.split("::")[0] for c in catalog.columns], index=catalog.columns)
     rng = np.random.default_rng(seed)
     python = peer_python(spa) if spa else None
@@ -145,7 +152,7 @@ def run(per_type: int | None, seed: int, spa: Path | None, work: Path
                  "sigforge pan-cancer, no cohort prior":
                      lambda c: sigforge_fit(c, signatures, "pan-cancer", cohort_prior=False)}
         if python is not None:
-            tools["SigProfilerAssignment"] = lambda c: run_spa(c, "SBS96", python, work / "spa")
+            tools["SigProfilerAssignment"] = lambda c: run_spa(c, context, python, work / "spa")
         for tool, fit in tools.items():
             exposures, seconds = fit(counts)
             exposures = exposures.reindex(columns=genomes).fillna(0.0)
@@ -239,6 +246,7 @@ def main() -> None:
     parser.add_argument("--per-type", type=int, default=None,
                         help="genomes drawn per type (default: all 2,780)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--context", choices=sorted(CATALOGS), default="SBS96")
     parser.add_argument("--spa", type=Path, default=None,
                         help="SigProfilerAssignment's virtual environment (created if missing)")
     parser.add_argument("--shapes", type=float, nargs="*", default=None, metavar="C",
@@ -255,16 +263,16 @@ def main() -> None:
             print(table.round(4))
         print(f"wall {time.perf_counter() - start:.0f} s")
         return
-    rows, fitted = run(args.per_type, args.seed, args.spa, args.out / "work")
+    rows, fitted = run(args.per_type, args.seed, args.spa, args.out / "work", args.context)
     rows.to_csv(args.out / "genomes.tsv", sep="\t", index=False)
     table = summary(rows)
     table.to_csv(args.out / "summary.tsv", sep="\t", float_format="%.4g")
     first = rows[rows["tool"] == rows["tool"].iloc[0]].set_index("genome")
-    burden = real_catalog()[first.index].sum()
+    burden = real_catalog(args.context)[first.index].sum()
     rows["burden"] = pd.cut(rows["genome"].map(burden), [0, 1e3, 3e3, 1e4, 3e4, np.inf])
     bins = rows.groupby(["tool", "burden"], observed=True)[
         ["called", "published", "recall", "agreement", "newer"]].mean()
-    truth = published()[0][first.index]
+    truth = published(args.context)[0][first.index]
     signatures = by_signature(fitted["sigforge pan-cancer"], truth, burden)
     signatures.to_csv(args.out / "by_signature.tsv", sep="\t", float_format="%.4g")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
