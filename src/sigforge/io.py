@@ -300,7 +300,8 @@ def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
     """Write a labelled table as TSV atomically; ``integer`` writes counts without decimals.
 
     A column named like the label column is refused: its header line would hold that name
-    twice, and every reader (sigforge's too) rejects such a table.
+    twice, and every reader (sigforge's too) rejects such a table. So is any other table
+    :func:`read_matrix` would not read back (:func:`_check_readable`; ValueError).
     """
     if label in {str(c) for c in frame.columns}:
         raise InputError(f"{path}: a column (a sample, or a signature) is named '{label}', "
@@ -333,7 +334,11 @@ def _check_readable(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
                 raise ValueError(f"{path}: cannot write {axis} label {name!r}: it {why}, and "
                                  "the table could not be read back. Rename it.")
             seen.add(name)
-    values = frame.to_numpy(dtype=np.float64)
+    try:
+        values = frame.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path}: cannot write a matrix with a cell that is no number "
+                         f"({err}).") from err
     bad = ~np.isfinite(values) | (values < 0) | (values > MAX_CELL)
     if bad.any():
         row, column = (int(i) for i in np.argwhere(bad)[0])

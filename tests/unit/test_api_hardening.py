@@ -218,6 +218,7 @@ def test_a_modality_without_a_weight_is_refused() -> None:
      "several column label levels"),
     (pd.DataFrame([[np.nan]], index=["f"], columns=["a"]), r"cannot write nan \(row 'f'"),
     (pd.DataFrame([[-1.0]], index=["f"], columns=["a"]), r"cannot write -1.0"),
+    (pd.DataFrame({"a": ["x"], "b": [1.0]}, index=["f"]), "a cell that is no number"),
 ])
 def test_write_matrix_refuses_what_read_matrix_would_refuse(
         tmp_path: Path, frame: pd.DataFrame, message: str) -> None:
