@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sigforge._types import FloatArray
+from sigforge._validation import MAX_CELL
 
 
 def stream_key(name: str) -> int:
@@ -30,23 +31,19 @@ def replicate_rng(seed: int, name: str, k: int, replicate: int) -> np.random.Gen
     return np.random.default_rng(np.random.SeedSequence([seed, stream_key(name), k, replicate]))
 
 
-#: The largest value a resampled matrix may hold: 2**53, beyond which float64 counts are not
-#: exact (numpy's Poisson sampler itself refuses means above about 9.2e18).
-MAX_VALUE = float(2 ** 53)
-
-
 def checked_catalog(catalog: FloatArray) -> FloatArray:
     """``catalog`` as a float64 matrix, refused with a message naming the problem when it is
-    not a 2-D array of finite values in [0, 2**53]: numpy's samplers would otherwise fail
-    with their own messages (``lam < 0 or lam is NaN``) or draw from garbage."""
+    not a 2-D array of finite values in [0, MAX_CELL] (2**53, beyond which float64 counts are
+    not exact): numpy's samplers would otherwise fail with their own messages (``lam < 0 or
+    lam contains NaNs``) or draw from garbage."""
     array = np.asarray(catalog, dtype=np.float64)
     if array.ndim != 2:
         raise ValueError(f"catalog: expected a 2-D (features x samples) matrix, got "
                          f"{array.ndim} dimension(s).")
     if not np.isfinite(array).all():
         raise ValueError("catalog: expected finite values; it holds NaN or infinity.")
-    if (array < 0).any() or (array > MAX_VALUE).any():
-        raise ValueError(f"catalog: expected values between 0 and {MAX_VALUE:.0f}; it holds "
+    if (array < 0).any() or (array > MAX_CELL).any():
+        raise ValueError(f"catalog: expected values between 0 and {MAX_CELL:.0f}; it holds "
                          f"{array.min():g} to {array.max():g}.")
     return array
 
