@@ -11,9 +11,11 @@ import pandas as pd
 
 from sigforge._types import FloatArray
 
-#: Largest cell value accepted: 2**53, beyond which float64 holds no longer every whole number
-#: (counts would silently change) and count resampling overflows.
-MAX_CELL = float(2 ** 53)
+#: Largest cell value accepted: 2**53 - 1, up to which float64 holds every whole number
+#: exactly. Beyond it counts would silently change (the text 9007199254740993 reads as 2**53,
+#: so 2**53 itself is refused too: it may stand for a rounded larger count) and count
+#: resampling overflows.
+MAX_CELL = float(2 ** 53 - 1)
 
 #: A name that becomes part of a file name: no folder separators, no leading dot or dash
 #: (hidden files, options), no control characters, not '.' or '..'.

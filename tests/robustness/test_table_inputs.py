@@ -114,7 +114,7 @@ def _bad_tables() -> Iterator[tuple[str, list[str], tuple[str, ...]]]:
     yield "duplicate-column", [STANDARD[0].replace("s3", "s1"), *STANDARD[1:]], (
         "line 1", "column 's1' appears more than once", "distinct name")
     yield "too-large", _set_cell(STANDARD, 6, 4, str(2 ** 63)), (
-        "line 6, column 's3'", "above 9,007,199,254,740,992", "Correct the value")
+        "line 6, column 's3'", "above 9,007,199,254,740,991", "Correct the value")
     yield "nameless-column", _set_cell(STANDARD, 1, 2, ""), (
         "line 1 (header)", "column 3 has no name", "Write its name")
     yield "no-sample-columns", [line.split("\t")[0] for line in STANDARD], (

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigforge.io import write_matrix
+from sigforge.io import read_matrix, write_matrix
 from sigforge.nmf import NMF, FitOptions, fit_nmf, nndsvd_init
 from sigforge.refit import (
     RefitOptions,
@@ -278,3 +278,16 @@ def test_channel_probabilities_survive_values_near_the_float_limit() -> None:
     huge, huge_explained = channel_probabilities(signatures * 1e300, exposures * 1e300)
     assert np.allclose(huge, small, rtol=1e-12) and (huge_explained == small_explained).all()
     assert np.allclose(small[0], [1 / 7, 6 / 7])
+
+
+@pytest.mark.parametrize("text", ["9007199254740992", "9007199254740993", "9.007199254740993e15"])
+def test_counts_beyond_whole_float_precision_are_refused_on_reading(tmp_path: Path,
+                                                                    text: str) -> None:
+    """9007199254740993 read as 9007199254740992 (2**53, then the largest accepted value), so
+    a count changed silently; 2**53 itself may be such a rounded count and is refused too."""
+    path = tmp_path / "catalog.tsv"
+    path.write_text(f"channel\ts1\ts2\na\t{text}\t1\nb\t2\t3\n")
+    with pytest.raises(ValueError, match=r"line 2, column 's1'.*above 9,007,199,254,740,991"):
+        read_matrix(path)
+    path.write_text("channel\ts1\ts2\na\t9007199254740991\t1\nb\t2\t3\n")
+    assert read_matrix(path).data.loc["a", "s1"] == 2**53 - 1

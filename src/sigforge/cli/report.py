@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge import __version__
+from sigforge._validation import MAX_CELL
 from sigforge.cli._common import (
     MAX_THREADS,
     add_command,
@@ -193,8 +194,9 @@ def _check_log_samples(path: Path, names: list[str], samples: pd.Index,
                          f"{source}; {_log_fix(catalog_dir)}")
 
 
-#: The largest count a log cell may hold: the largest whole number a float holds exactly.
-_MAX_COUNT = 2**53
+#: The largest count a log cell may hold (:data:`sigforge._validation.MAX_CELL`: above it a
+#: float no longer holds every whole number, so a larger count could read as a smaller one).
+_MAX_COUNT = MAX_CELL
 
 
 def _check_log_counts(log: pd.DataFrame, path: Path, catalog_dir: Path) -> pd.DataFrame:

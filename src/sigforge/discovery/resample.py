@@ -33,9 +33,9 @@ def replicate_rng(seed: int, name: str, k: int, replicate: int) -> np.random.Gen
 
 def checked_catalog(catalog: FloatArray) -> FloatArray:
     """``catalog`` as a float64 matrix, refused with a message naming the problem when it is
-    not a 2-D array of finite values in [0, MAX_CELL] (2**53, beyond which float64 counts are
-    not exact): numpy's samplers would otherwise fail with their own messages (``lam < 0 or
-    lam contains NaNs``) or draw from garbage."""
+    not a 2-D array of finite values in [0, MAX_CELL] (2**53 - 1, beyond which float64
+    counts are not exact): numpy's samplers would otherwise fail with their own messages
+    (``lam < 0 or lam contains NaNs``) or draw from garbage."""
     array = np.asarray(catalog, dtype=np.float64)
     if array.ndim != 2:
         raise ValueError(f"catalog: expected a 2-D (features x samples) matrix, got "
