@@ -21,6 +21,15 @@ between the genome and its reconstruction (the published one is the file's ``Acc
 Means over genomes, every type weighed by its genomes.
 
     python benchmarks/refit_real.py --out benchmarks/out/refit_real [--per-type 20 --spa VENV]
+
+With ``--shapes``, synthetic genomes with a known truth instead (:func:`shape_cohort`): the
+published exposures of ``--per-type`` genomes per type over signatures that differ from
+COSMIC's at random per genome (a Dirichlet concentration) and, with ``--type-deviation``, by
+each type's real channel deviation from the published or from sigforge's model of its genomes
+(:func:`type_deviation`): whether a refit reads such differences as further signatures.
+
+    python benchmarks/refit_real.py --out /tmp/dev --context ID83 --shapes 0 \
+        --type-deviation published --per-type 10 --spa VENV
 """
 
 from __future__ import annotations
@@ -168,18 +177,64 @@ def run(per_type: int | None, seed: int, spa: Path | None, work: Path, context: 
             {tool: pd.concat(parts, axis=1).fillna(0.0) for tool, parts in fitted.items()})
 
 
-def shape_cohort(per_type: int, rng: np.random.Generator, concentration: float | None
+#: Pseudo-count of the per-channel ratios of :func:`type_deviation` (mutations).
+DEVIATION_PSEUDO = 5.0
+
+
+def type_deviation(context: str, model: str = "published") -> pd.DataFrame:
+    """Each PCAWG tumour type's channel deviation from a model of its genomes (channels x
+    types).
+
+    Per type and channel: the genomes' observed mutations over their modelled ones,
+    ``(sum x + 5) / (sum mu + 5)``. ``model="published"``: the published exposures times
+    COSMIC v3.6's profiles; ``model="sigforge"``: sigforge's own refit of each type (the
+    default ``negbin``, whole COSMIC less artefacts, the type one cohort). Either is the part
+    of real spectra that the model does not describe and that every genome of a type shares
+    (tissue-specific variants of a signature, the calling pipeline's channel biases, and
+    under the published model also any signature the publication left out).
+    """
+    cosmic = rc.reference(context)
+    profiles = cosmic / cosmic.sum()
+    table = rc.attributions(context)
+    catalog = real_catalog(context)
+    genomes = [g for g in table.index if g in catalog.columns and catalog[g].sum() > 0]
+    types = table.loc[genomes, "type"]
+    if model == "published":
+        exposures = table.loc[genomes].drop(columns="type").T.reindex(cosmic.columns)
+    else:
+        signatures = cosmic.drop(columns=[s for s in artefact_signatures()
+                                          if s in cosmic.columns])
+        exposures = pd.concat([sigforge_fit(catalog[list(group.index)], signatures,
+                                            "pan-cancer")[0]
+                               for _, group in types.groupby(types)], axis=1)
+        exposures = exposures.reindex(index=cosmic.columns, columns=genomes)
+    mean = pd.DataFrame(profiles.to_numpy() @ exposures.fillna(0.0).to_numpy(),
+                        index=cosmic.index, columns=genomes)
+    observed = catalog[genomes].T.groupby(types).sum().T
+    modelled = mean.T.groupby(types).sum().T
+    return (observed + DEVIATION_PSEUDO) / (modelled + DEVIATION_PSEUDO)
+
+
+def shape_cohort(per_type: int, rng: np.random.Generator, concentration: float | None,
+                 context: str = "SBS96", deviation: pd.DataFrame | None = None
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counts and true exposures of synthetic genomes whose signatures are not COSMIC's
     exactly: ``per_type`` published PCAWG attributions of each type (their exposures as
-    published, v3.6 names), each signature of each genome drawn as its own variant,
-    Dirichlet(concentration x COSMIC profile + 0.01) (median cosine to COSMIC about 0.98 at
-    300, 0.995 at 1,000; None keeps COSMIC's profiles), and negative-binomial counts (size
-    per genome log-uniform in [4, 40]) around the sum. Real signatures differ between tissues
-    and tumours in this way; a refit against fixed COSMIC profiles must not read the
-    difference as further signatures."""
-    cosmic = rc.reference("SBS96")
-    table = rc.attributions("SBS96")
+    published, v3.6 names), and negative-binomial counts (size per genome log-uniform in
+    [4, 40]) around the sum of their signatures, where each signature is
+
+    - with ``concentration``, drawn as its own variant per genome,
+      Dirichlet(concentration x COSMIC profile + 0.01) (for SBS96, median cosine to COSMIC
+      about 0.98 at 300, 0.995 at 1,000): random variation;
+    - with ``deviation`` (:func:`type_deviation`), multiplied channel by channel by its
+      type's deviation and renormalised: the structured variation that real genomes of a
+      type share.
+
+    Real signatures differ between tissues and tumours in these ways; a refit against fixed
+    COSMIC profiles must not read the difference as further signatures.
+    """
+    cosmic = rc.reference(context)
+    table = rc.attributions(context)
     profiles = cosmic / cosmic.sum()
     chosen = [tumour for _, rows in table.groupby("type") if len(rows)
               for tumour in rng.choice(rows.index[rows.drop(columns="type").sum(axis=1) > 0],
@@ -187,8 +242,11 @@ def shape_cohort(per_type: int, rng: np.random.Generator, concentration: float |
     truth = table.loc[chosen].drop(columns="type").T.reindex(cosmic.columns).fillna(0.0)
     mean = np.zeros((cosmic.shape[0], len(chosen)))
     for t, tumour in enumerate(chosen):
+        scale = (np.ones(cosmic.shape[0]) if deviation is None
+                 else deviation[table.at[tumour, "type"]].to_numpy())
         for name in truth.index[truth[tumour] > 0]:
-            profile = profiles[name].to_numpy()
+            profile = profiles[name].to_numpy() * scale
+            profile = profile / profile.sum()
             if concentration is not None:
                 profile = rng.dirichlet(concentration * profile + 0.01)
             mean[:, t] += truth.at[name, tumour] * profile
@@ -198,20 +256,27 @@ def shape_cohort(per_type: int, rng: np.random.Generator, concentration: float |
 
 
 def run_shapes(per_type: int, seed: int, concentrations: list[float | None],
-               spa: Path | None, work: Path) -> pd.DataFrame:
-    """Scores (benchmarks/refit_cohorts.py's ``score``) of every tool on :func:`shape_cohort`
-    at each concentration, against all of COSMIC v3.6 less artefacts; each type one cohort."""
-    cosmic = rc.reference("SBS96")
-    signatures = cosmic.drop(columns=artefact_signatures())
+               spa: Path | None, work: Path, context: str = "SBS96",
+               deviation_model: str | None = None) -> pd.DataFrame:
+    """Scores (benchmarks/refit_cohorts.py's ``score``), calls and planted signatures per
+    genome of every tool on :func:`shape_cohort` at each concentration (with each type's real
+    deviation from ``deviation_model``'s model, :func:`type_deviation`, when given), against
+    all of COSMIC v3.6 less artefacts; each type one cohort."""
+    cosmic = rc.reference(context)
+    signatures = cosmic.drop(columns=[s for s in artefact_signatures() if s in cosmic.columns])
+    deviation = type_deviation(context, deviation_model) if deviation_model else None
     python = peer_python(spa) if spa else None
     rows = []
     for concentration in concentrations:
-        counts, truth = shape_cohort(per_type, np.random.default_rng(seed), concentration)
+        counts, truth = shape_cohort(per_type, np.random.default_rng(seed), concentration,
+                                     context, deviation)
         types = pd.Series([c.split("::")[0] for c in counts.columns], index=counts.columns)
         tools = {"sigforge pan-cancer": lambda c, t: sigforge_fit(c, signatures, "pan-cancer"),
-                 "sigforge tumour type": lambda c, t: sigforge_fit(c, signatures, t)}
+                 "sigforge tumour type": lambda c, t: sigforge_fit(c, signatures, t),
+                 "sigforge pan-cancer, no cohort prior":
+                     lambda c, t: sigforge_fit(c, signatures, "pan-cancer", cohort_prior=False)}
         if python is not None:
-            tools["SigProfilerAssignment"] = lambda c, t: run_spa(c, "SBS96", python,
+            tools["SigProfilerAssignment"] = lambda c, t: run_spa(c, context, python,
                                                                   work / "spa")
         for tool, fit in tools.items():
             fitted, seconds = [], 0.0
@@ -220,9 +285,14 @@ def run_shapes(per_type: int, seed: int, concentrations: list[float | None],
                 exposures, cpu = fit(counts[genomes], tumour_type)
                 fitted.append(exposures.reindex(columns=genomes).fillna(0.0))
                 seconds += cpu
-            scores = rc.score(pd.concat(fitted, axis=1), truth)
-            rows.append({"concentration": concentration or "exact", "tool": tool,
-                         **scores, "cpu_s": seconds / counts.shape[1]})
+            exposures = pd.concat(fitted, axis=1).reindex(truth.index).fillna(0.0)
+            calls = exposures >= CALLED_AT
+            rows.append({"concentration": concentration or "exact",
+                         "deviation": deviation_model or "none", "tool": tool,
+                         **rc.score(exposures, truth),
+                         "calls": calls.sum().mean(),
+                         "true": (truth >= CALLED_AT).sum().mean(),
+                         "cpu_s": seconds / counts.shape[1]})
         print(f"concentration {concentration}: {counts.shape[1]} genomes", flush=True)
     return pd.DataFrame(rows)
 
@@ -252,12 +322,15 @@ def main() -> None:
     parser.add_argument("--shapes", type=float, nargs="*", default=None, metavar="C",
                         help="instead: synthetic genomes with per-genome signature variants "
                              "at these Dirichlet concentrations (0 = COSMIC's exact profiles)")
+    parser.add_argument("--type-deviation", choices=["published", "sigforge"], default=None,
+                        help="with --shapes: each type's signatures carry its real channel "
+                             "deviation from this model of its genomes (type_deviation)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     if args.shapes is not None:
         table = run_shapes(args.per_type or 10, args.seed, [c or None for c in args.shapes],
-                           args.spa, args.out / "work")
+                           args.spa, args.out / "work", args.context, args.type_deviation)
         table.to_csv(args.out / "shapes.tsv", sep="\t", index=False, float_format="%.4g")
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             print(table.round(4))
