@@ -287,12 +287,23 @@ def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | Non
 FLOAT_FORMAT = "%.10g"
 
 
+def number_text(values: np.ndarray) -> list[str]:
+    """How tables write each of ``values`` (1-D floats): in :data:`FLOAT_FORMAT`, except a
+    whole number of ten or more digits up to MAX_CELL, written in full (ten significant
+    digits would change a count of 12345678901 into 12345678900); NaN as an empty cell."""
+    array = np.asarray(values, dtype=np.float64)
+    whole = (np.abs(array) >= _FORMAT_WHOLE_LIMIT) & (np.abs(array) <= MAX_CELL)
+    whole &= array == np.floor(array)
+    return ["" if v != v else str(int(v)) if exact else FLOAT_FORMAT % v
+            for v, exact in zip(array.tolist(), whole.tolist(), strict=True)]
+
+
 def as_written(values: np.ndarray) -> np.ndarray:
-    """``values`` as a table written by this module reads them back (:data:`FLOAT_FORMAT`):
+    """``values`` as a table written by this module reads them back (:func:`number_text`):
     for numbers a result carries in memory and in its files alike, so that a decision taken
     on them is the same in one process and in separate jobs."""
     array = np.asarray(values, dtype=float)
-    return np.array([float(FLOAT_FORMAT % v) for v in array.ravel()]).reshape(array.shape)
+    return np.array([float(text) for text in number_text(array.ravel())]).reshape(array.shape)
 
 
 def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
@@ -310,7 +321,7 @@ def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
     _check_readable(frame, path)
     out = frame.copy()
     out.index = out.index.rename(label)
-    if integer or _whole_below_format_limit(out):
+    if integer or _whole_and_exact(out):
         out = out.round().astype(np.int64)
     with atomic_write(path) as handle:
         write_tsv_chunks(out, handle)
@@ -349,41 +360,42 @@ def _check_readable(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 
 
 #: Whole numbers below this print the same as an int64 and under :data:`FLOAT_FORMAT` ("%.10g"
-#: keeps up to ten digits; 1e10 would print as 1e+10).
+#: keeps up to ten digits; 1e10 would print as 1e+10); :func:`number_text` writes larger ones
+#: in full.
 _FORMAT_WHOLE_LIMIT = 1e10
 
 #: Rows formatted at a time by :func:`write_tsv_chunks`: bounds the text held in memory.
 _CHUNK_ROWS = 20_000
 
 
-def _whole_below_format_limit(frame: pd.DataFrame) -> bool:
-    """True when every column is float and every value a whole number in [0, 1e10), without
-    a negative zero: written as int64 such a table is byte-identical to its "%.10g" text, and
-    pandas writes integers in C, where it formats each float in Python (a count matrix of
-    10 million cells: 33 s against about 2 s)."""
+def _whole_and_exact(frame: pd.DataFrame) -> bool:
+    """True when every column is float and every value a whole number in [0, MAX_CELL],
+    without a negative zero: written as int64 such a table is byte-identical to its
+    :func:`number_text` text, and pandas writes integers in C, where it formats each float in
+    Python (a count matrix of 10 million cells: 33 s against about 2 s)."""
     if frame.empty or any(dtype != np.float64 for dtype in frame.dtypes):
         return False
     values = frame.to_numpy()
-    return bool(((values >= 0) & (values < _FORMAT_WHOLE_LIMIT)).all()
+    return bool(((values >= 0) & (values <= MAX_CELL)).all()
                 and not np.signbit(values).any() and (values == np.floor(values)).all())
 
 
 def _formatted_floats(block: pd.DataFrame) -> pd.DataFrame:
-    """``block`` with each float column as text in :data:`FLOAT_FORMAT` (NaN as an empty
-    cell), as ``to_csv(float_format=FLOAT_FORMAT)`` writes it, at a third of its cost."""
+    """``block`` with each float column as text (:func:`number_text`), as
+    ``to_csv(float_format=FLOAT_FORMAT)`` would write it but for large whole numbers, at a
+    third of its cost."""
     out = block.copy()
     for position, dtype in enumerate(block.dtypes):
         if dtype == np.float64:
-            column = block.iloc[:, position].to_numpy()
-            out.isetitem(position, ["" if v != v else FLOAT_FORMAT % v for v in column])
+            out.isetitem(position, number_text(block.iloc[:, position].to_numpy()))
     return out
 
 
 def write_tsv_chunks(frame: pd.DataFrame, handle: IO[str]) -> None:
-    """Write ``frame`` (index included) to ``handle`` as tab-separated text with floats in
-    :data:`FLOAT_FORMAT`, a block of rows at a time: the same bytes as pandas' ``to_csv``
-    with that float format, in a third of the time and without holding the whole table as
-    text."""
+    """Write ``frame`` (index included) to ``handle`` as tab-separated text with floats as
+    :func:`number_text` writes them, a block of rows at a time: the same bytes as pandas'
+    ``to_csv`` with :data:`FLOAT_FORMAT` (but for whole numbers of ten or more digits, which
+    it writes in full), in a third of the time and without holding the whole table as text."""
     frame.iloc[:0].to_csv(handle, sep="\t")
     for start in range(0, len(frame), _CHUNK_ROWS):
         block = _formatted_floats(frame.iloc[start:start + _CHUNK_ROWS])

@@ -145,3 +145,19 @@ def test_removed_on_failure_keeps_everything_on_success(tmp_path: Path) -> None:
     assert [p.name for p in inner] == ["a", "x.tsv"]
     assert [p.name for p in outer] == ["a", "x.tsv", "y.tsv"]
     assert (tmp_path / "a" / "x.tsv").read_text() == "x\n"
+
+
+def test_large_whole_counts_are_written_in_full(tmp_path: Path) -> None:
+    """Whole numbers of ten or more digits were written with ten significant digits:
+    12345678901 became 12345678900 in a split or prepared catalog. Fractions keep ten."""
+    from sigforge.io import as_written
+
+    frame = pd.DataFrame({"s1": [12345678901.0, 2.0**53 - 1, 1.5],
+                          "s2": [1.0, 2.0, 98765432109.25]}, index=["a", "b", "c"])
+    write_matrix(frame, tmp_path / "m.tsv", label="Feature")
+    lines = (tmp_path / "m.tsv").read_text().splitlines()
+    assert lines[1:] == ["a\t12345678901\t1", "b\t9007199254740991\t2",
+                         "c\t1.5\t9.876543211e+10"]
+    back = pd.read_csv(tmp_path / "m.tsv", sep="\t", index_col=0)
+    assert back.loc["a", "s1"] == 12345678901 and back.loc["b", "s1"] == 2**53 - 1
+    assert list(as_written(frame["s1"].to_numpy())) == [12345678901.0, 2.0**53 - 1, 1.5]
