@@ -404,12 +404,31 @@ MULTI_LABEL_LAYOUTS: dict[tuple[str, ...], str] = {
 }
 
 
-def _label_layout(columns: list[str]) -> tuple[str, ...] | None:
-    """The multi-column label layout the header starts with, if any (the longest, so that
-    PCAWG's four ID83 label columns are not read as COSMIC v3.0's first two)."""
-    lower = [c.lower() for c in columns]
-    matches = [names for names in MULTI_LABEL_LAYOUTS if tuple(lower[:len(names)]) == names]
-    return max(matches, key=len, default=None)
+#: Label columns of a layout that may hold numbers (PCAWG ID83's sizes); every other label
+#: column of a layout holds text.
+NUMBER_LABEL_COLUMNS = {"indel_size", "repeat_mh_size"}
+
+
+def _only_numbers(column: pd.Series) -> bool:
+    """Whether every cell of ``column`` reads as a number (a value column, not labels)."""
+    cells = column.astype(str).str.strip()
+    return bool(pd.to_numeric(cells, errors="coerce").notna().all())
+
+
+def label_layout(raw: pd.DataFrame) -> tuple[str, ...] | None:
+    """The multi-column label layout the table's header starts with, if any: the longest
+    (so that PCAWG's four ID83 label columns are not read as COSMIC v3.0's first two) whose
+    text label columns hold text. A column named like a label column whose cells are all
+    numbers is a sample named 'Subtype' or 'Var', not labels: joined into the labels, its
+    counts would vanish from the table."""
+    lower = [str(c).strip().lower() for c in raw.columns]
+    matches = sorted((names for names in MULTI_LABEL_LAYOUTS
+                      if tuple(lower[:len(names)]) == names), key=len, reverse=True)
+    for names in matches:
+        if not any(name not in NUMBER_LABEL_COLUMNS and _only_numbers(raw.iloc[:, position])
+                   for position, name in enumerate(names)):
+            return names
+    return None
 
 
 def _check_v2_labels_agree(raw: pd.DataFrame, labels: list[str], path: Path) -> None:
@@ -446,7 +465,7 @@ def split_labels(raw: pd.DataFrame, path: Path) -> tuple[list[str], pd.DataFrame
     """
     columns = [str(c).strip() for c in raw.columns]
     raw = raw.set_axis(columns, axis=1)
-    layout = _label_layout(columns)
+    layout = label_layout(raw)
     width = len(layout) if layout else 1
     if len(columns) < width + 1:
         raise InputError(f"{path}: line 1 (header): expected a label column and at least one "

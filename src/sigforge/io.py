@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -38,6 +37,12 @@ from sigforge._atomic import (
     removed_on_failure,
 )
 from sigforge._errors import InputError, check_regular_file, not_found
+from sigforge._table_checks import (
+    check_index_column,
+    check_not_transposed,
+    check_rows,
+    refuse_layout_without_channels,
+)
 from sigforge._text_tables import read_raw_table, row_location, split_labels
 from sigforge._validation import MAX_CELL, describe_character, first_control_character
 
@@ -129,119 +134,6 @@ def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataF
     return pd.DataFrame(array, index=numeric.index, columns=numeric.columns, copy=False)
 
 
-def _check_rows(labels: list[str], values: pd.DataFrame, path: Path,
-                written: pd.Series | None = None) -> None:
-    """Refuse a table without data rows or with a row label given twice. ``written`` (the
-    label column as in the file) shows padded spellings of a repeated label: labels lose
-    surrounding spaces, so ``' f0 '`` and ``'f0'`` are one label."""
-    if values.shape[0] == 0:
-        raise InputError(f"{path}: the table has a header but no data rows; expected one row "
-                         "per feature (channel) below the header line. Check that the file was "
-                         "written completely.")
-    seen: dict[str, int] = {}
-    for row, label in enumerate(labels):
-        _check_label(label, path, row)
-        if label in seen:
-            first = row_location(path, seen[label])
-            raise InputError(f"{path}: {row_location(path, row)}: row label '{label}' appears "
-                             f"more than once (first on {first}"
-                             f"{_padded_spellings(written, seen[label], row)}); expected each "
-                             f"feature exactly once. {_repeated_label_fix(values)}")
-        seen[label] = row
-
-
-def _padded_spellings(written: pd.Series | None, first: int, row: int) -> str:
-    """', written ' f0 ' and 'f0' (labels are read without surrounding spaces)' when either
-    row's label carries spaces the comparison dropped; else ''."""
-    if written is None:
-        return ""
-    spellings = [str(written.iloc[first]), str(written.iloc[row])]
-    if all(text == text.strip() for text in spellings):
-        return ""
-    return (f", written '{spellings[0]}' and '{spellings[1]}'; labels are read without "
-            "surrounding spaces")
-
-
-def _repeated_label_fix(values: pd.DataFrame) -> str:
-    """The fix for a repeated row label: merge or rename the rows, unless the column after the
-    labels holds text rather than numbers, when the label is only part of the name: the
-    table has several label columns (as COSMIC v2's ``Substitution Type``,
-    ``Trinucleotide``, ``Somatic Mutation Type``), and merging rows would be wrong."""
-    column = values.iloc[:, 0].astype(str).str.strip()
-    if values.shape[1] > 1 and pd.to_numeric(column, errors="coerce").isna().all():
-        return (f"Column 2 ('{values.columns[0]}') holds text such as '{column.iloc[0]}', not "
-                "numbers: the table has more than one label column. Keep one column that "
-                "names each row fully (e.g. 'A[C>A]A') and delete the others; COSMIC v2's "
-                "'Substitution Type', 'Trinucleotide', 'Somatic Mutation Type', COSMIC "
-                "v3.0's 'Type', 'SubType' and PCAWG's 'Mutation type', 'Trinucleotide' "
-                "(SBS96), 'Ref', 'Var' (DBS78) and 'Type', 'Subtype', 'Indel_size', "
-                "'Repeat_MH_size' (ID83) are read as they are.")
-    return "Merge or rename the repeated rows."
-
-
-def _check_label(label: str, path: Path, row: int) -> None:
-    """Refuse an empty row label or one holding a NUL, tab or other control character."""
-    if not label:
-        raise InputError(f"{path}: {row_location(path, row)}: empty row label; expected the "
-                         "feature name in the first column. Fill it in or delete the row.")
-    odd = first_control_character(label)
-    if odd is not None:
-        raise InputError(f"{path}: {row_location(path, row)}: row label {label!r} holds "
-                         f"{describe_character(odd)} (a control character; a damaged or "
-                         "binary file?). Remove the character or rewrite the table as plain "
-                         "text.")
-
-
-def _check_index_column(header: str, labels: list[str], values: pd.DataFrame,
-                        path: Path) -> None:
-    """Refuse a table written with its row index as an extra first column: a first column
-    without a name (or pandas' 'Unnamed: 0') holding the row numbers 0, 1, 2, ... (or R's
-    1, 2, 3, ...), followed by a column of text labels. Read as it is, the row numbers
-    would be the labels and the real labels the first sample's cells, reported as text
-    where a number was expected."""
-    if (header and not re.fullmatch(r"Unnamed: [0-9]+", header)) or values.shape[1] < 2:
-        return
-    first = 0 if labels[:1] == ["0"] else 1
-    if labels != [str(row) for row in range(first, first + len(labels))]:
-        return
-    cells = values.iloc[:, 0].astype(str).str.strip()
-    if (cells == "").any() or pd.to_numeric(cells, errors="coerce").notna().any():
-        return
-    name = "no name" if not header else f"the name '{header}'"
-    raise InputError(f"{path}: the first column (with {name} in the header) holds the row "
-                     f"numbers {labels[0]} to {labels[-1]}, and column 2 "
-                     f"('{values.columns[0]}') the labels (such as '{cells.iloc[0]}' on "
-                     f"{row_location(path, 0)}): the table was written with its row index "
-                     "as an extra first column. Delete the first column, or write the table "
-                     "without its index (pandas: to_csv(..., index=False); R: "
-                     "write.table(..., row.names=FALSE)).")
-
-
-def _check_not_transposed(labels: list[str], columns: list[str], path: Path,
-                          sets: ChannelSets) -> None:
-    """Refuse a table whose column names, not its row labels, form a known label set.
-
-    Such a table is transposed (samples as rows, channels as columns): read as it is, its
-    samples would be factored as features and its channels as samples, or refused for
-    'samples' without mutations that are channels. A column set that is mostly one known set
-    but not all of it (which ``sets`` refuses) counts as well.
-    """
-    try:
-        found = sets.recognise(columns, path)
-    except InputError:  # mostly one known set: still channels as columns
-        found = ("", [], [])
-    if found is None:
-        return
-    what = f"{found[0]} channel labels" if found[0] else "mostly labels of a known channel set"
-    raise InputError(f"{path}: the table looks transposed: its column names (read as "
-                     f"samples), such as '{columns[0]}', are {what}, and its rows, such as "
-                     f"'{labels[0]}' on {row_location(path, 0)}, are samples (or "
-                     "signatures). Transpose it: "
-                     "one row per feature (channel), one column per sample (in Python: "
-                     "pandas.read_csv(PATH, sep='\\t', index_col=0).T.to_csv(NEW_PATH, "
-                     "sep='\\t')).")
-
-
 def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | None = None,
                 transposed_sets: ChannelSets | None = None) -> Matrix:
     """Read a features x columns table (catalog, signatures, any matrix), aligned by label.
@@ -266,15 +158,17 @@ def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | Non
     path = Path(path)
     raw = read_raw_table(path)
     labels, values = split_labels(raw, path)
-    _check_rows(labels, values, path, raw.iloc[:, 0] if raw.shape[1] - values.shape[1] == 1
+    check_rows(labels, values, path, raw.iloc[:, 0] if raw.shape[1] - values.shape[1] == 1
                 else None)
-    _check_index_column(str(raw.columns[0]).strip(), labels, values, path)
+    check_index_column(str(raw.columns[0]).strip(), labels, values, path)
     numeric = _to_numeric(values, labels, path)
     found = None if channel_sets is None else channel_sets.recognise(labels, path)
+    if found is None and channel_sets is not None:
+        refuse_layout_without_channels(raw, labels, path)
     if found is None:
         transposed = channel_sets if transposed_sets is None else transposed_sets
         if transposed is not None:
-            _check_not_transposed(labels, [str(c) for c in numeric.columns], path, transposed)
+            check_not_transposed(labels, [str(c) for c in numeric.columns], path, transposed)
         numeric.index = pd.Index(labels, name="Feature")
         return Matrix(numeric, None, str(path))
     name, standard, order = found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -161,3 +162,46 @@ def test_large_whole_counts_are_written_in_full(tmp_path: Path) -> None:
     back = pd.read_csv(tmp_path / "m.tsv", sep="\t", index_col=0)
     assert back.loc["a", "s1"] == 12345678901 and back.loc["b", "s1"] == 2**53 - 1
     assert list(as_written(frame["s1"].to_numpy())) == [12345678901.0, 2.0**53 - 1, 1.5]
+
+
+@pytest.mark.parametrize("second", ["Subtype", "SubType", "Var", "Trinucleotide"])
+def test_a_sample_named_like_a_label_column_stays_a_sample(tmp_path: Path,
+                                                           rng: np.random.Generator,
+                                                           second: str) -> None:
+    """A column named like a layout's second label column ('Type' + 'Subtype', 'Ref' +
+    'Var', ...) whose cells are all numbers is a sample: it was joined into the labels
+    ('A[C>A]A:32'), its counts vanished and the catalog was read as a generic matrix."""
+    from sigforge.io import read_matrix as read_generic
+
+    first = {"Var": "Ref", "Trinucleotide": "Mutation type"}.get(second, "Type")
+    frame = _catalog(rng)
+    table = frame.rename(columns={frame.columns[0]: second}).rename_axis(first)
+    table.to_csv(tmp_path / "catalog.tsv", sep="\t")
+    matrix = read_matrix(tmp_path / "catalog.tsv")
+    assert matrix.channel_set == "SBS96" and matrix.data.columns[0] == second
+    np.testing.assert_array_equal(matrix.data.to_numpy(), frame.to_numpy())
+    (tmp_path / "m.tsv").write_text(f"{first}\t{second}\ts2\ng1\t3\t4\ng2\t5\t6\n")
+    generic = read_generic(tmp_path / "m.tsv").data
+    assert list(generic.index) == ["g1", "g2"] and list(generic.columns) == [second, "s2"]
+
+
+@pytest.mark.parametrize(("header", "rows", "shown"), [
+    ("Mutation type,Trinucleotide", lambda c: (c[2:5], (c[0] + c[2] + c[6]).lower()),
+     "'C>A:aca'"),
+    ("Mutation type,Trinucleotide",
+     lambda c: ({"C": "G", "T": "A"}[c[2]] + ">" + {"A": "T", "C": "G", "G": "C", "T": "A"}[
+         c[4]], "".join({"A": "T", "C": "G", "G": "C", "T": "A"}[b] for b in
+                        (c[6], c[2], c[0]))), "'G>T:TGT'"),
+])
+def test_a_catalog_layout_whose_rows_are_no_channels_is_refused(
+        tmp_path: Path, rng: np.random.Generator, header: str, rows, shown: str) -> None:
+    """PCAWG's 'Mutation type', 'Trinucleotide' header with lower-case or purine-strand rows
+    was read as a generic matrix and factored without its channels, silently."""
+    frame = _catalog(rng)
+    labels = [rows(label) for label in frame.index]
+    lines = [f"{header},s1"] + [f"{a},{b},{v}" for (a, b), v in
+                                zip(labels, frame.iloc[:, 0], strict=True)]
+    (tmp_path / "c.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=rf"PCAWG's layout.*{re.escape(shown)} on line 2.*"
+                                         "pyrimidine strand"):
+        read_matrix(tmp_path / "c.csv")
