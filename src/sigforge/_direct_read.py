@@ -14,6 +14,7 @@ gives; any other table, or any doubt, returns None and the line-by-line reader t
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -65,11 +66,12 @@ def _breaks_plain(codes: np.ndarray) -> bool:
 
 
 def direct_frame(path: Path, separator: str, header: list[str],
-                 minimum: int = DIRECT_FROM) -> pd.DataFrame | None:
+                 minimum: int = DIRECT_FROM, labels: int = 2) -> pd.DataFrame | None:
     """The table under ``header`` (its first line, already checked) as pandas reads it, the
-    first two columns as text and the others as numbers, when the file has at least
-    ``minimum`` bytes, plain lines (:func:`plain_lines`), every row as wide as the header and
-    every value after the first two columns a finite number in [0, MAX_CELL]; else None.
+    first ``labels`` columns (at least two) as text and the others as numbers, when the file
+    has at least ``minimum`` bytes, plain lines (:func:`plain_lines`), every row as wide as
+    the header and every value after the label columns a finite number in [0, MAX_CELL];
+    else None.
 
     A row with more fields than the header stops pandas (or, the first row, makes it read
     the labels as an index), and one with fewer leaves an empty cell that fails the number
@@ -79,17 +81,21 @@ def direct_frame(path: Path, separator: str, header: list[str],
     if (width < 3 or not header[-1].strip() or path.stat().st_size < minimum
             or not plain_lines(path)):
         return None
+    labels = max(labels, 2)
     try:
-        frame = pd.read_csv(path, sep=separator, dtype={0: object, 1: object},
-                            encoding="utf-8-sig", header=None, skiprows=1, names=range(width),
-                            keep_default_na=False, quoting=csv.QUOTE_NONE)
+        with warnings.catch_warnings():  # mixed columns fail the checks below
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(path, sep=separator, dtype=dict.fromkeys(range(labels), object),
+                                encoding="utf-8-sig", header=None, skiprows=1,
+                                names=range(width), keep_default_na=False,
+                                quoting=csv.QUOTE_NONE)
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
         return None
     if not isinstance(frame.index, pd.RangeIndex):  # rows wider than the header: pandas
         return None                                 # takes their first field as an index
-    if not len(frame) or frame[0].isna().any() or frame[1].isna().any():
+    if not len(frame) or frame.iloc[:, :labels].isna().any().any():
         return None
-    if not numbers_in_range(frame.iloc[:, 2:]):
+    if not numbers_in_range(frame.iloc[:, labels:]):
         return None
     frame.columns = pd.Index(header, dtype=object)
     return frame

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -121,8 +122,9 @@ def read_raw_table(path: Path) -> pd.DataFrame:
     header_line = _header_line(path)
     _refuse_semicolons(path, header_line)
     separator = _choose_separator(header_line)
-    direct = _direct_read.direct_frame(path, separator, header_line.rstrip("\r\n").split(
-        separator), _direct_read.DIRECT_FROM)
+    names = header_line.rstrip("\r\n").split(separator)
+    direct = _direct_read.direct_frame(path, separator, names, _direct_read.DIRECT_FROM,
+                                       _header_label_columns(names))
     if direct is not None:  # a large plain table: rows on lines 2, 3, ... (no blank line)
         _check_header(list(direct.columns), path)
         _check_named_columns(list(direct.columns), path)
@@ -147,7 +149,7 @@ def _text_frame(path: Path, separator: str, header: list[str], rows: list[list[s
     theirs in shape or labels.
     """
     width = len(header)
-    numbers = _number_frame(path, separator, width, rows)
+    numbers = _number_frame(path, separator, width, rows, _header_label_columns(header))
     if numbers is not None:
         numbers.columns = pd.Index(header, dtype=object)
         return numbers
@@ -164,26 +166,38 @@ def _text_frame(path: Path, separator: str, header: list[str], rows: list[list[s
     return frame
 
 
-def _number_frame(path: Path, separator: str, width: int, rows: list[list[str]]
-                  ) -> pd.DataFrame | None:
+def _header_label_columns(header: list[str]) -> int:
+    """How many leading columns the fast readers take as text: two (a label column and the
+    first value column, or a two-column layout), or more when the header names a wider
+    label layout (PCAWG's four ID83 columns, whose sizes such as '5+' are no numbers)."""
+    lower = tuple(str(c).strip().lower().lstrip("\ufeff").strip('"') for c in header)
+    widths = [len(names) for names in MULTI_LABEL_LAYOUTS if lower[:len(names)] == names]
+    return max([2, *widths])
+
+
+def _number_frame(path: Path, separator: str, width: int, rows: list[list[str]],
+                  labels: int = 2) -> pd.DataFrame | None:
     """The checked rows with the value columns already numbers, when pandas reads every cell
-    after the first two columns (labels, or PCAWG's two label columns) as a number in
-    [0, MAX_CELL]; else None, and the text path reads the table (and names the offending
-    cell as written). Converting text cells costs ten times this read on large tables; both
-    parse each number to the same float (correctly rounded)."""
-    if not rows or width < 3:
+    after the first ``labels`` columns (at least two: a label column, or a layout's label
+    columns) as a number in [0, MAX_CELL]; else None, and the text path reads the table (and
+    names the offending cell as written). Converting text cells costs ten times this read on
+    large tables; both parse each number to the same float (correctly rounded)."""
+    labels = max(labels, 2)
+    if not rows or width <= labels:
         return None
     try:
-        frame = pd.read_csv(path, sep=separator, dtype={0: object, 1: object},
-                            encoding="utf-8-sig", header=None, skiprows=1, names=range(width),
-                            keep_default_na=False)
+        with warnings.catch_warnings():  # mixed columns fail the checks below
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(path, sep=separator, dtype=dict.fromkeys(range(labels), object),
+                                encoding="utf-8-sig", header=None, skiprows=1,
+                                names=range(width), keep_default_na=False)
     except (pd.errors.ParserError, ValueError):
         return None
     if frame.shape != (len(rows), width) or not _direct_read.numbers_in_range(
-            frame.iloc[:, 2:]):
+            frame.iloc[:, labels:]):
         return None
-    if frame[0].tolist() != [cells[0] for cells in rows] or frame[1].tolist() != [
-            cells[1] for cells in rows]:
+    if any(frame[column].tolist() != [cells[column] for cells in rows]
+           for column in range(labels)):
         return None
     return frame
 

@@ -205,3 +205,31 @@ def test_a_catalog_layout_whose_rows_are_no_channels_is_refused(
     with pytest.raises(InputError, match=rf"PCAWG's layout.*{re.escape(shown)} on line 2.*"
                                          "pyrimidine strand"):
         read_matrix(tmp_path / "c.csv")
+
+
+def test_pcawg_id83_tables_take_the_fast_number_path(
+        tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The size columns ('5+') of PCAWG's ID83 layout were parsed as numbers: the fast path
+    gave up (a table of 20,000 genomes read in 14.5 s instead of 3.7 s) and pandas warned of
+    mixed types, pointing into sigforge's source."""
+    import warnings
+
+    from sigforge import _direct_read
+    from sigforge.genomics.contexts import CHANNEL_SETS
+
+    channels = list(CHANNEL_SETS["ID83"])
+    labels = pd.DataFrame([_pcawg_id83_columns(label) for label in channels],
+                          columns=["Type", "Subtype", "Indel_size", "Repeat_MH_size"])
+    counts = pd.DataFrame(rng.integers(0, 500, size=(len(channels), 50)),
+                          columns=[f"s{j}" for j in range(50)])
+    pd.concat([labels, counts], axis=1).to_csv(tmp_path / "wide.tsv", sep="\t", index=False)
+    direct = _direct_read.direct_frame
+    taken: list[bool] = []
+    monkeypatch.setattr(_direct_read, "DIRECT_FROM", 1)
+    monkeypatch.setattr(_direct_read, "direct_frame",
+                        lambda *args: taken.append(direct(*args) is not None) or direct(*args))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        matrix = read_matrix(tmp_path / "wide.tsv")
+    assert taken == [True]
+    np.testing.assert_array_equal(matrix.data.loc[channels].to_numpy(), counts.to_numpy())
