@@ -10,7 +10,6 @@ tab whenever it holds one outside quotes, else comma if it holds one, else tab.
 
 from __future__ import annotations
 
-import csv
 import re
 import warnings
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 
 from sigforge import _direct_read
 from sigforge._errors import InputError, check_regular_file, not_found
+from sigforge._text_records import first_undecodable_line, read_records, separator_name
 from sigforge._validation import describe_character, first_control_character
 
 
@@ -68,7 +68,7 @@ def _header_line(path: Path) -> str:
         try:
             first = handle.readline()
         except UnicodeDecodeError as err:  # the reader decodes a block: find the line
-            raise InputError(f"{path}: line {_first_undecodable_line(path)} is not UTF-8 text "
+            raise InputError(f"{path}: line {first_undecodable_line(path)} is not UTF-8 text "
                              f"({err.reason}). Save the table as UTF-8 (or ASCII) tab- or "
                              "comma-separated text.") from err
     if not first.strip():
@@ -130,7 +130,7 @@ def read_raw_table(path: Path) -> pd.DataFrame:
         _check_named_columns(list(direct.columns), path)
         _ROW_LINES.pop(str(path), None)
         return direct
-    (_, header), *records = _read_records(path, separator)
+    (_, header), *records = read_records(path, separator)
     _check_header(header, path)
     rows = _fit_rows_to_header(header, records, path, separator)
     _remember_row_lines(path, [line for line, _ in rows])
@@ -245,68 +245,6 @@ def _choose_separator(header_line: str) -> str:
     return "," if "," in unquoted else "\t"
 
 
-def _separator_name(separator: str) -> str:
-    """'tab' or 'comma', for messages."""
-    return "tab" if separator == "\t" else "comma"
-
-
-def _read_records(path: Path, separator: str) -> list[tuple[int, list[str]]]:
-    """The non-blank records of a delimited text table, each with the file line it starts on.
-
-    Blank lines (and lines of spaces) are skipped, as pandas skips them, but the records keep
-    their own line numbers, so that messages name the line an editor shows. A record that
-    runs over several lines (a quoted cell holding a line break, or a quote never closed) is
-    refused: no name, label or number may span lines.
-    """
-    records: list[tuple[int, list[str]]] = []
-    end = 0
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=separator)
-            for cells in reader:
-                start, end = end + 1, reader.line_num
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue
-                if end > start:
-                    raise _line_break_error(path, start, end, cells)
-                records.append((start, cells))
-    except UnicodeDecodeError as err:
-        raise InputError(f"{path}: line {_first_undecodable_line(path)} is not UTF-8 text "
-                         f"({err.reason}). Save the table as UTF-8 (or ASCII) tab- or "
-                         "comma-separated text.") from err
-    except csv.Error as err:
-        raise InputError(f"{path}: line {end + 1}: cannot be read as "
-                         f"{_separator_name(separator)}-separated text ({err}); a quote (\") "
-                         "opened there or above is probably never closed, which makes the rest "
-                         "of the file one cell. Close the quote, or remove it.") from err
-    return records
-
-
-def _first_undecodable_line(path: Path) -> int:
-    """The first line of ``path`` that is not UTF-8 (the text reader decodes in blocks, so
-    where it fails says nothing of the line)."""
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return 1
-
-
-def _line_break_error(path: Path, start: int, end: int, cells: list[str]) -> InputError:
-    """The error for a record running from line ``start`` to ``end``: names its cell holding
-    the line break (shortened: a quote never closed swallows the rest of the file)."""
-    cell = next((c for c in cells if "\n" in c or "\r" in c), cells[-1])
-    shown = cell if len(cell) <= 40 else f"{cell[:40]}..."
-    where = "line 1 (header)" if start == 1 else f"line {start}"
-    return InputError(f"{path}: {where}: the quoted cell {shown!r} holds a line break, so the "
-                      f"row runs over lines {start}-{end}; names, labels and numbers cannot "
-                      "span lines (a sample name holding one would break every table it is "
-                      "written to). Remove the line break from the cell, or close the quote "
-                      "(\") if one was left open.")
-
-
 def _fit_rows_to_header(header: list[str], records: list[tuple[int, list[str]]], path: Path,
                         separator: str) -> list[tuple[int, list[str]]]:
     """The data rows, each checked to have as many fields as the header.
@@ -342,7 +280,7 @@ def _one_field_more_error(header: list[str], records: list[tuple[int, list[str]]
     separator (every extra cell empty), else an R-style header, which names no label column
     and would shift every sample name one column to the left of its values."""
     width, (line, _) = len(header), records[0]
-    name = _separator_name(separator)
+    name = separator_name(separator)
     counts = f"line 1 (header) has {width} field(s), but line {line}, the first row, has " \
              f"{width + 1}"
     if all(len(cells) == width + 1 and not cells[-1].strip() for _, cells in records):
@@ -369,7 +307,7 @@ def _field_count_error(line: int, cells: list[str], width: int, path: Path,
         fix = ("Remove the extra field(s): a separator at the end of the line, or one inside "
                "a name that is not quoted?")
     return InputError(f"{path}: line {line} has {count} field(s) separated by "
-                      f"{_separator_name(separator)}s, but the header (line 1) has {width}: "
+                      f"{separator_name(separator)}s, but the header (line 1) has {width}: "
                       "expected the label and then one value per column on every line. "
                       f"{fix}")
 

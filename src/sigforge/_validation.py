@@ -65,6 +65,18 @@ def describe_character(ch: str) -> str:
     return _CONTROL_NAMES.get(ch, f"the control character U+{ord(ch):04X}")
 
 
+def quoted(text: str, limit: int = 60) -> str:
+    """``text`` in single quotes for a message, its control characters escaped as Python
+    writes them (a NUL as \\x00, which a terminal shows as a space or not at all) and cut to
+    ``limit`` characters, with the full length, when longer (a 100,000-character cell would
+    otherwise fill the screen)."""
+    cut = text[:limit]
+    if first_control_character(cut) is not None:
+        cut = cut.encode("unicode_escape").decode("ascii")
+    more = f"... ({len(text):,} characters)" if len(text) > limit else ""
+    return f"'{cut}{more}'"
+
+
 def check_nonnegative_matrix(values: object, name: str) -> FloatArray:
     """Return ``values`` as a finite, nonnegative 2-D float64 array or raise ValueError."""
     array = np.asarray(values, dtype=np.float64)

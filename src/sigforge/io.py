@@ -44,7 +44,12 @@ from sigforge._table_checks import (
     refuse_layout_without_channels,
 )
 from sigforge._text_tables import read_raw_table, row_location, split_labels
-from sigforge._validation import MAX_CELL, describe_character, first_control_character
+from sigforge._validation import (
+    MAX_CELL,
+    describe_character,
+    first_control_character,
+    quoted,
+)
 
 __all__ = ["ChannelSets", "InputError", "MAX_CELL", "Matrix", "atomic_write",
            "check_regular_file", "current_umask", "discard_output", "file_identity",
@@ -98,16 +103,16 @@ def _bad_cell(values: pd.DataFrame, labels: list[str], path: Path, bad: np.ndarr
     more = f" ({count - 1} more such cell(s) in the table)" if count > 1 else ""
     if negative:
         return InputError(f"{where}: expected a nonnegative value, got {cell.strip()} (row "
-                          f"'{labels[row]}'){more}. Counts and signature weights cannot be "
+                          f"{quoted(labels[row])}){more}. Counts and signature weights cannot be "
                           "negative: correct the value (data that can be negative need a "
                           "nonnegative transform first).")
     if too_large:
         return InputError(f"{where}: {cell.strip()} is above {MAX_CELL:,.0f} (row "
-                          f"'{labels[row]}'){more}, more than any count of mutations and "
+                          f"{quoted(labels[row])}){more}, more than any count of mutations and "
                           "beyond what 64-bit floats hold exactly. Correct the value, or "
                           "rescale real-valued data.")
-    got = "'' (an empty cell)" if not cell.strip() else f"'{cell}'"
-    return InputError(f"{where} (row '{labels[row]}'): expected a finite number, got {got}"
+    got = "'' (an empty cell)" if not cell.strip() else quoted(cell)
+    return InputError(f"{where} (row {quoted(labels[row])}): expected a finite number, got {got}"
                       f"{more}. Replace it with a number (0 where nothing was observed); NaN, "
                       "infinity and text are not accepted.")
 

@@ -233,3 +233,26 @@ def test_pcawg_id83_tables_take_the_fast_number_path(
         matrix = read_matrix(tmp_path / "wide.tsv")
     assert taken == [True]
     np.testing.assert_array_equal(matrix.data.loc[channels].to_numpy(), counts.to_numpy())
+
+
+def test_messages_show_long_and_invisible_cells_legibly(tmp_path: Path,
+                                                        rng: np.random.Generator) -> None:
+    """A NUL in a number cell was printed raw (a terminal shows '1 '); a 100,000-character
+    label filled the message; a 140,000-character cell in a file without quotes was blamed
+    on an unclosed quote."""
+    from sigforge.io import read_matrix as read_generic
+
+    (tmp_path / "nul.tsv").write_text("Feature\ts1\ts2\nf1\t1\x00\t1\nf2\t1\t2\n")
+    with pytest.raises(InputError, match=re.escape(r"got '1\x00'")):
+        read_generic(tmp_path / "nul.tsv")
+    frame = _catalog(rng).rename(index={"T[T>G]T": "X" * 100_000})
+    frame.rename_axis("MutationType").to_csv(tmp_path / "long.tsv", sep="\t")
+    with pytest.raises(InputError, match=r"'X{60}\.\.\. \(100,000 characters\)' on line 97")\
+            as caught:
+        read_matrix(tmp_path / "long.tsv")
+    assert len(str(caught.value)) < 1_000
+    (tmp_path / "cell.tsv").write_text(f"Feature\ts1\ts2\nf1\t{'A' * 140_000}\t1\nf2\t1\t2\n")
+    with pytest.raises(InputError, match=r"line 2: a cell holds more than 131,072 characters")\
+            as caught:
+        read_generic(tmp_path / "cell.tsv")
+    assert "quote" not in str(caught.value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sigforge._validation import quoted
 from sigforge.genomics.contexts import (
     CHANNEL_SETS,
     ChannelSetMatch,
@@ -46,13 +47,14 @@ def _channel_set_error(match: ChannelSetMatch, labels: list[str], path: Path) ->
                         f"({_listing(match.missing)})")
     if match.extra:
         problems.append(f"{len(match.extra)} row label(s) not {name} channels ("
-                        + _listing([f"'{labels[i]}' on {row_location(path, i)}"
+                        + _listing([f"{quoted(labels[i])} on {row_location(path, i)}"
                                     for i in match.extra])
                         + ")")
     if match.repeated:
         problems.append(f"{len(match.repeated)} row(s) naming a channel already given in "
                         "another label style (" + _listing(
-                            [f"'{labels[i]}' = {match.standard[i]} on {row_location(path, i)}"
+                            [f"{quoted(labels[i])} = {match.standard[i]} on "
+                             f"{row_location(path, i)}"
                              for i in match.repeated]) + ")")
     return ChannelSetError(
         f"{path}: {total - len(match.extra)} of the {total} row labels are {name} channels"
