@@ -170,9 +170,22 @@ def _header_label_columns(header: list[str]) -> int:
     """How many leading columns the fast readers take as text: two (a label column and the
     first value column, or a two-column layout), or more when the header names a wider
     label layout (PCAWG's four ID83 columns, whose sizes such as '5+' are no numbers)."""
-    lower = tuple(str(c).strip().lower().lstrip("\ufeff").strip('"') for c in header)
-    widths = [len(names) for names in MULTI_LABEL_LAYOUTS if lower[:len(names)] == names]
+    lower = tuple(_layout_key(str(c).strip().strip('"')) for c in header)
+    widths = [len(names) for names in MULTI_LABEL_LAYOUTS
+              if lower[:len(names)] == _layout_keys(names)]
     return max([2, *widths])
+
+
+def _layout_key(name: object) -> str:
+    """A header name as layouts are matched: lower case, without a byte-order mark, spaces
+    (no-break ones too) and underscores alike ('Indel size', 'Indel_size' and 'Mutation
+    type' with a no-break space from a spreadsheet all name their column)."""
+    return re.sub(r"[\s_]+", " ", str(name).replace("\ufeff", "")).strip().lower()
+
+
+def _layout_keys(names: tuple[str, ...]) -> tuple[str, ...]:
+    """A layout's column names as :func:`_layout_key` writes them."""
+    return tuple(_layout_key(name) for name in names)
 
 
 def _number_frame(path: Path, separator: str, width: int, rows: list[list[str]],
@@ -373,9 +386,10 @@ def label_layout(raw: pd.DataFrame) -> tuple[str, ...] | None:
     text label columns hold text. A column named like a label column whose cells are all
     numbers is a sample named 'Subtype' or 'Var', not labels: joined into the labels, its
     counts would vanish from the table."""
-    lower = [str(c).strip().lower() for c in raw.columns]
+    lower = [_layout_key(c) for c in raw.columns]
     matches = sorted((names for names in MULTI_LABEL_LAYOUTS
-                      if tuple(lower[:len(names)]) == names), key=len, reverse=True)
+                      if tuple(lower[:len(names)]) == _layout_keys(names)),
+                     key=len, reverse=True)
     for names in matches:
         if not any(name not in NUMBER_LABEL_COLUMNS and _only_numbers(raw.iloc[:, position])
                    for position, name in enumerate(names)):

@@ -256,3 +256,45 @@ def test_messages_show_long_and_invisible_cells_legibly(tmp_path: Path,
             as caught:
         read_generic(tmp_path / "cell.tsv")
     assert "quote" not in str(caught.value)
+
+
+@pytest.mark.parametrize("spaces", ["Indel size", "Indel\u00a0size", "\ufeffIndel_size"])
+def test_layout_header_names_match_with_spaces_for_underscores(
+        tmp_path: Path, rng: np.random.Generator, spaces: str) -> None:
+    """'Indel size', 'Repeat MH size' (spaces for underscores, a spreadsheet's no-break
+    space, a stray byte-order mark) read as PCAWG's ID83 layout; they fell back to COSMIC
+    v3.0's two columns and were refused as repeated labels, with the advice to merge rows."""
+    from sigforge.genomics.contexts import CHANNEL_SETS
+
+    channels = list(CHANNEL_SETS["ID83"])
+    labels = pd.DataFrame([_pcawg_id83_columns(label) for label in channels],
+                          columns=["Type", "Subtype", spaces, "Repeat MH size"])
+    counts = pd.DataFrame(rng.integers(0, 50, size=(len(channels), 2)), columns=["a", "b"])
+    pd.concat([labels, counts], axis=1).to_csv(tmp_path / "id.tsv", sep="\t", index=False)
+    matrix = read_matrix(tmp_path / "id.tsv")
+    assert matrix.channel_set == "ID83" and list(matrix.data.columns) == ["a", "b"]
+    np.testing.assert_array_equal(matrix.data.loc[channels].to_numpy(), counts.to_numpy())
+
+
+def test_wrong_pcawg_rows_are_named_with_their_fix(tmp_path: Path,
+                                                   rng: np.random.Generator) -> None:
+    """PCAWG ID83 rows with '5' for '5+' were described as the 'DEL_C_1_0' style without
+    the 5+ rule; a DBS78 row on the other strand got no hint of it."""
+    from sigforge.genomics.contexts import CHANNEL_SETS
+
+    channels = list(CHANNEL_SETS["ID83"])
+    rows = [_pcawg_id83_columns(label) for label in channels]
+    rows[5][3] = "5"  # DEL C 1 5+ written as DEL C 1 5
+    frame = pd.DataFrame(rows, columns=["Type", "Subtype", "Indel_size", "Repeat_MH_size"])
+    frame["s1"] = rng.integers(0, 50, len(channels))
+    frame.to_csv(tmp_path / "id.tsv", sep="\t", index=False)
+    with pytest.raises(InputError, match=r"PCAWG's Type \+ Subtype.*sizes of five or more as "
+                                         r"5\+.*'DEL:C:1:5' on line 7"):
+        read_matrix(tmp_path / "id.tsv")
+    doublets = [label.split(">") for label in CHANNEL_SETS["DBS78"]]
+    doublets[-1] = ["AA", "CC"]  # TT>GG on the other strand
+    frame = pd.DataFrame(doublets, columns=["Ref", "Var"]).assign(s1=1)
+    frame.to_csv(tmp_path / "dbs.tsv", sep="\t", index=False)
+    with pytest.raises(InputError, match=r"as a DBS78 table.*'AA:CC' on line 79.*reverse "
+                                         "complement, TT>GG"):
+        read_matrix(tmp_path / "dbs.tsv")

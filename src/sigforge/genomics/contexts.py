@@ -329,14 +329,16 @@ def normalise_dbs78_label(label: str) -> str | None:
 #: What each accepted label style is called in messages, by channel set.
 LABEL_STYLES = {
     "SBS96": {"standard": "A[C>A]A", "arrow": "ACA>AAA", "pcawg": "PCAWG's C>A + ACA"},
-    "ID83": {"standard": "1:Del:C:0", "old": "DEL_C_1_0 (older SigProfiler/COSMIC downloads)"},
+    "ID83": {"standard": "1:Del:C:0",
+             "old": "DEL_C_1_0 (older SigProfiler/COSMIC downloads, and PCAWG's Type + "
+                    "Subtype + Indel_size + Repeat_MH_size; sizes of five or more as 5+)"},
     "DBS78": {"standard": "AC>CA", "pcawg": "PCAWG's Ref + Var (AC, CA)"},
 }
 
 
 def label_style(name: str, labels: list[str]) -> str | None:
     """The accepted label style most of ``labels`` are written in, for messages naming what
-    a table holds (``"DEL_C_1_0 (older SigProfiler/COSMIC downloads)"``); None for the
+    a table holds (``"DEL_C_1_0 (older SigProfiler/COSMIC downloads, ...)"``); None for the
     standard style or an unknown set."""
     if name == "ID83":
         old = sum(bool(_ID83_OLD_STYLE.match(label.strip())) for label in labels)

@@ -56,14 +56,22 @@ def _channel_set_error(match: ChannelSetMatch, labels: list[str], path: Path) ->
                             [f"{quoted(labels[i])} = {match.standard[i]} on "
                              f"{row_location(path, i)}"
                              for i in match.repeated]) + ")")
+    if name == "DBS78" and match.extra:
+        problems.append("DBS78 channels are doublets on COSMIC's strand: one such as AA>CC "
+                        "is written as its reverse complement, TT>GG")
     return ChannelSetError(
         f"{path}: {total - len(match.extra)} of the {total} row labels are {name} channels"
-        f"{written}, so "
-        f"the table is read as an {name} table, but expected all {len(CHANNEL_SETS[name])} "
-        f"channels exactly once: {'; '.join(problems)}.",
+        f"{written}, so the table is read as {_article(name)} {name} table, but expected all "
+        f"{len(CHANNEL_SETS[name])} channels exactly once: {'; '.join(problems)}.",
         f"Give every {name} channel one row (0 where nothing was counted) and remove or "
         "correct the other rows",
         "to factor the rows as they are, take the table as a generic matrix (--generic).")
+
+
+def _article(name: str) -> str:
+    """'an' before a name read letter by letter from a vowel sound (an SBS96, an ID83), else
+    'a' (a DBS78)."""
+    return "an" if name[:1].upper() in set("AEFHILMNORSX") else "a"
 
 
 class ChannelSetError(InputError):
