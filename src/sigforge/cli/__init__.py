@@ -32,6 +32,7 @@ import sigforge
 from sigforge._atomic import protected_inputs
 from sigforge._validation import describe_character, first_control_character
 from sigforge.cli._common import COMMANDS, Handler
+from sigforge.cli._interrupt import Terminated, terminated_as_interrupt
 from sigforge.cli.outputs import (
     check_not_companion,
     check_output_file,
@@ -186,7 +187,7 @@ def _run(args: argparse.Namespace) -> int:
         handler: Handler = args.handler
         inputs = _input_files(args)
         _check_file_output(args, inputs)
-        with protected_inputs(inputs), removed_on_failure():
+        with protected_inputs(inputs), removed_on_failure(), terminated_as_interrupt():
             handler(args)
         remove_emptied_folders()
     except (InputError, ValueError) as err:
@@ -198,6 +199,10 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _fail(args.command, "interrupted; the outputs this run had written were removed.")
         return 130
+    except Terminated:
+        _fail(args.command, "terminated (SIGTERM: a scheduler's time limit, 'timeout' or "
+                            "'kill'); the outputs this run had written were removed.")
+        return 143
     except MemoryError:  # an input far larger than memory (a decompression bomb, a 1e7-row table)
         _fail(args.command, "ran out of memory; the outputs this run had written were removed. "
                             "An input is larger than this machine's memory allows (a compressed "

@@ -17,7 +17,9 @@ import faulthandler
 import os
 import signal
 import subprocess
+import threading
 from collections.abc import Iterator
+from types import FrameType
 from typing import NamedTuple
 
 #: The herald: print the message ($1) once the pipe gives a first line (faulthandler's report
@@ -83,3 +85,30 @@ def _dismiss(herald: Herald) -> None:
     except subprocess.TimeoutExpired:
         herald.process.kill()
         herald.process.wait()
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived during a command (a scheduler's time limit, ``timeout``, ``kill``).
+    A BaseException, as KeyboardInterrupt is, so that no handler meant for errors takes it,
+    and the command's outputs are removed as for Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: unwind the command as an interrupt does."""
+    raise Terminated
+
+
+@contextlib.contextmanager
+def terminated_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (its default action kills the
+    process at once, leaving whatever the command had written half-done: new tables beside
+    the previous page, and the backups of replaced files). Only the main thread can set a
+    handler; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) or signal.SIG_DFL
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
