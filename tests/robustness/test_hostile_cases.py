@@ -373,7 +373,8 @@ def test_merge_groups_names_a_damaged_group_provenance(
     assert_clear_error(outcome, "provenance.json", "damaged")
     assert_nothing_written(tmp_path / "merged")
     (out / "groups" / "B" / "provenance.json").write_text(
-        (out / "groups" / "A" / "provenance.json").read_text())
+        (out / "groups" / "A" / "provenance.json").read_text().replace(
+            '"group": "A"', '"group": "B"'))
     before = (out / "groups" / "A" / "signatures.tsv").read_bytes()
     outcome = run_cli(capsys, "merge-groups", "--catalog", str(catalog), "--group-dirs",
                       str(out / "groups" / "A"), str(out / "groups" / "B"), "--out",
@@ -541,3 +542,27 @@ def test_blank_lines_between_fasta_records_are_no_gap(tmp_path: Path,
         assert run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
                        "--contexts", "SBS96", "--out", str(out)).code == 0
         assert int(read_table(out / "SBS96.tsv").to_numpy().sum()) == 1
+
+
+def test_merge_groups_refuses_a_renamed_or_swapped_group_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Swapped group folders were merged with each group's signatures credited to the other
+    (the merge names a group after its folder), exit 0; a renamed one to a group that never
+    existed."""
+    catalog = tmp_path / "catalog.tsv"
+    write_matrix(_catalog(samples=6), catalog, integer=True)
+    groups = tmp_path / "groups.tsv"
+    groups.write_text("sample\tgroup\n" + "".join(f"s{i}\t{'AB'[i % 2]}\n" for i in range(6)))
+    out = tmp_path / "run"
+    assert run_cli(capsys, "extract", "--catalog", str(catalog), *FAST_EXTRACT, "--groups",
+                   str(groups), "--out", str(out)).code == 0
+    swapped = tmp_path / "swapped"
+    (out / "groups" / "A").rename(tmp_path / "A")
+    swapped.mkdir()
+    (out / "groups" / "B").rename(swapped / "A")
+    (tmp_path / "A").rename(swapped / "B")
+    outcome = run_cli(capsys, "merge-groups", "--catalog", str(catalog), "--group-dirs",
+                      str(swapped / "A"), str(swapped / "B"), "--out", str(tmp_path / "m"))
+    assert_clear_error(outcome, str(swapped / "A"), "records the group 'B'",
+                       "named 'A'", "Rename the folder back to 'B'")
+    assert_nothing_written(tmp_path / "m")

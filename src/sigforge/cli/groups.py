@@ -155,6 +155,7 @@ def _read_group(folder: Path, generic: bool) -> GroupRun:
     except (OSError, ValueError) as err:
         raise InputError(f"{folder}: not a finished group extraction ({err}); run its "
                          "select-rank (or extract --groups) first.") from err
+    _check_recorded_group(folder, facts)
     if facts.get("skipped") is not None:
         return _read_skipped_group(folder, facts)
     signatures = _read_group_table(folder / "signatures.tsv",
@@ -165,6 +166,19 @@ def _read_group(folder: Path, generic: bool) -> GroupRun:
     factored = tuple(str(c) for c in exposures.data.columns)
     return GroupRun(folder, GroupSignatures(group_name(folder), signatures.data, mutations),
                     signatures.channel_set, facts, [*factored, *_left_out_of(facts)], factored)
+
+
+def _check_recorded_group(folder: Path, facts: dict[str, Any]) -> None:
+    """Refuse a group folder renamed (or swapped with another) after its run: the merge names
+    each group after its folder, so group A's signatures in a folder named B would be
+    credited to B. Runs that recorded no group are taken by their folder's name."""
+    recorded = facts.get("group")
+    if isinstance(recorded, str) and recorded != group_name(folder):
+        raise InputError(f"{folder}: its provenance.json records the group '{recorded}', but "
+                         f"the folder is named '{group_name(folder)}', and merge-groups names "
+                         "each group after its folder. Rename the folder back to "
+                         f"'{recorded}' (or rerun that group's extraction into a folder "
+                         "named after its group).")
 
 
 def _read_skipped_group(folder: Path, facts: dict[str, Any]) -> GroupRun:
