@@ -225,3 +225,19 @@ def test_vcf_sample_names_the_patient_and_picks_its_variants(
     assert exposures["T1"].to_numpy() == pytest.approx(alone.to_numpy())
     assert (patient["tmp"] / "T1" / "patients" / "T1.html").exists()
     assert "no SNV of sample 'T2' could be counted" in capsys.readouterr().err
+
+
+def test_overlapping_regions_count_each_variant_once(patient: dict,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Three identical regions reported three times the SNVs they hold (a count of rows of
+    regions_of_interest.tsv, one per variant and region, not of variants)."""
+    bed = patient["tmp"] / "overlap.bed"
+    bed.write_text("".join(f"chr1\t0\t3000\t{name}\n" for name in "ABC"))
+    with caplog.at_level("INFO"):
+        assert main([*patient["args"], "--regions-of-interest", str(bed)]) == 0
+    hits = pd.read_csv(patient["out"] / "regions_of_interest.tsv", sep="\t",
+                       dtype={"chrom": str})
+    snvs = hits[hits["type"] == "SBS96"].drop_duplicates(subset=["pos", "ref", "alt"])
+    assert len(snvs) > 0 and len(hits) == 3 * len(snvs)
+    assert (f"regions of interest: {len(snvs)} counted SNV(s), 0 doublet(s) (DBS78) and 0 "
+            f"indel(s) (ID83) in 3 of 3 region(s) ({len(hits)} rows" in caplog.text)

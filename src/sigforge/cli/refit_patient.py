@@ -216,12 +216,15 @@ def write_attribution(patient: Patient, signatures: Matrix, exposures: pd.DataFr
 def _log_regions(hits: pd.DataFrame, regions: pd.DataFrame, types: Sequence[Any]) -> None:
     """Say what the regions of interest hold, and why doublets or indels in them have no
     signature when their type was not refitted."""
-    counts = hits["type"].value_counts()
+    variants = hits.drop_duplicates(subset=["type", "chrom", "pos", "ref", "alt"])
+    counts = variants["type"].value_counts()
+    overlap = (f" ({len(hits)} rows of regions_of_interest.tsv: a variant in overlapping "
+               "regions has a row per region)" if len(hits) > len(variants) else "")
     logger.info("regions of interest: %d counted SNV(s), %d doublet(s) (DBS78) and %d "
-                "indel(s) (ID83) in %d of %d region(s)", counts.get("SBS96", 0),
+                "indel(s) (ID83) in %d of %d region(s)%s", counts.get("SBS96", 0),
                 counts.get("DBS78", 0), counts.get("ID83", 0),
                 hits[["region_chrom", "region_start", "region_end", "region"]]
-                .drop_duplicates().shape[0], len(regions))
+                .drop_duplicates().shape[0], len(regions), overlap)
     refitted = {refit.context for refit in types if refit.signatures is not None}
     unrefitted = [name for name in ("DBS78", "ID83") if counts.get(name, 0)
                   and name not in refitted]
