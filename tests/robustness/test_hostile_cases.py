@@ -566,3 +566,28 @@ def test_merge_groups_refuses_a_renamed_or_swapped_group_folder(
     assert_clear_error(outcome, str(swapped / "A"), "records the group 'B'",
                        "named 'A'", "Rename the folder back to 'B'")
     assert_nothing_written(tmp_path / "m")
+
+
+def test_extract_into_an_earlier_run_of_the_other_kind_leaves_one_answer(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Rerunning extract --groups with other groups left the old group's folder (a later
+    merge-groups over groups/* then failed); a plain extract into a --groups folder left
+    merged.tsv describing signatures no longer there, and the reverse left rank_metrics.tsv
+    and the rank folders beside merged.tsv."""
+    catalog = tmp_path / "catalog.tsv"
+    write_matrix(_catalog(samples=6), catalog, integer=True)
+    first, second = tmp_path / "ab.tsv", tmp_path / "ac.tsv"
+    first.write_text("sample\tgroup\n" + "".join(f"s{i}\t{'AB'[i % 2]}\n" for i in range(6)))
+    second.write_text("sample\tgroup\n" + "".join(f"s{i}\t{'AC'[i % 2]}\n" for i in range(6)))
+    out = tmp_path / "run"
+    base = ["extract", "--catalog", str(catalog), *FAST_EXTRACT, "--out", str(out)]
+    assert run_cli(capsys, *base, "--groups", str(first)).code == 0
+    assert run_cli(capsys, *base, "--groups", str(second)).code == 0
+    assert sorted(p.name for p in (out / "groups").iterdir()) == ["A", "C"]
+    assert run_cli(capsys, *base).code == 0
+    assert not (out / "merged.tsv").exists() and not (out / "groups").exists()
+    assert (out / "rank_metrics.tsv").exists()
+    assert run_cli(capsys, *base, "--groups", str(first)).code == 0
+    assert (out / "merged.tsv").exists() and not (out / "rank_metrics.tsv").exists()
+    assert not any(p.name.startswith("k") for p in out.iterdir())
+    assert not [p for p in out.rglob(".*")]

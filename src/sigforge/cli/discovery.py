@@ -76,6 +76,7 @@ from sigforge.cli.discovery_settings import (
 )
 from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
+from sigforge.cli.outputs import discard_other_extract_outputs
 from sigforge.discovery.crossval import cross_validate_rank
 from sigforge.discovery.pipeline import (
     RankResult,
@@ -333,6 +334,7 @@ def extract(args: argparse.Namespace) -> None:
                        "without --groups there is nothing to merge, so it changes nothing.",
                        args.min_cosine)
     if _extract_skipped(args):
+        discard_other_extract_outputs(Path(args.out), None)
         return
     matrix, left_out = read_input_catalog_dropping(args.catalog, args.generic, args.drop_empty)
     check_counts_for_resampling(matrix, args)
@@ -343,6 +345,7 @@ def extract(args: argparse.Namespace) -> None:
             raise InputError(f"{args.catalog}: {err}") from err
     factor_and_write(args, matrix.data, args.ranks, Path(args.out),
                       run_facts(args, args.ranks, left_out), first_output=True)
+    discard_other_extract_outputs(Path(args.out), None)
 
 
 def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[int],

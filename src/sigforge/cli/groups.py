@@ -48,6 +48,7 @@ from sigforge.cli.groups_checks import (
     in_catalog_order,
 )
 from sigforge.cli.groups_file import earlier_groups, read_groups
+from sigforge.cli.outputs import discard_other_extract_outputs
 from sigforge.discovery.groups import (
     DEFAULT_MERGE_COSINE,
     GROUPS_FOLDER,
@@ -372,6 +373,7 @@ def extract_groups(args: argparse.Namespace) -> None:
                      facts={"seed": args.seed, "catalog": args.catalog,
                             "catalog_name": catalog_name(args)}, generic=args.generic,
                      command="extract --groups")
+    discard_other_extract_outputs(out, list(parts))
 
 
 def _check_groups_factorable(args: argparse.Namespace, parts: dict[str, pd.DataFrame],

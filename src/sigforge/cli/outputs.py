@@ -13,11 +13,12 @@ import contextlib
 import errno
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from sigforge import _outlock
 from sigforge._validation import PLAIN_NAME_MAX, is_plain_name
+from sigforge.cli._common import rank_folder_number
 from sigforge.io import InputError, discard_output, protected_label
 
 logger = logging.getLogger("sigforge")
@@ -190,6 +191,33 @@ def discard_stale_outputs(paths: Iterable[Path], why: str) -> list[Path]:
     for path in removed:
         logger.info("removed %s: %s", path, why)
     return removed
+
+
+def discard_other_extract_outputs(out: Path, groups: Collection[str] | None) -> None:
+    """Remove what an earlier ``extract`` of the other kind left in ``out``, so that one folder
+    never holds two runs' answers: a plain run removes ``merged.tsv`` and ``groups/`` of an
+    earlier ``--groups`` run; a ``--groups`` run removes ``rank_metrics.tsv`` and the ``k*/``
+    rank folders of an earlier plain run, and the folders of groups its groups file no
+    longer has. Put back if the command fails (:func:`discard_stale_outputs`)."""
+    from sigforge.discovery.groups import GROUPS_FOLDER
+
+    folders = ([out / GROUPS_FOLDER] if groups is None
+               else [d for d in sorted(out.glob("k*")) if d.is_dir()
+                     and rank_folder_number(d.name) is not None]
+               + [d for d in sorted((out / GROUPS_FOLDER).glob("*"))
+                  if d.is_dir() and d.name not in set(groups)])
+    why = ("an output of an earlier extract " + ("with --groups" if groups is None
+                                                   else "without these --groups")
+           + " into the same --out")
+    discard_stale_outputs([out / ("merged.tsv" if groups is None else "rank_metrics.tsv")], why)
+    for folder in folders:
+        if folder.is_dir() and not folder.is_symlink():
+            inner = sorted(folder.rglob("*"))
+            removed = [path for path in inner if path.is_file() and discard_output(path)]
+            for path in [*reversed([p for p in inner if p.is_dir()]), folder]:
+                remove_when_emptied(path)
+            if removed:
+                logger.info("removed %s (%d file(s)): %s", folder, len(removed), why)
 
 
 #: Folders to remove once the command has succeeded, if they are empty then.
