@@ -505,3 +505,23 @@ def test_matrix_report_facts_svg_cross_validation_and_intervals(tmp_path: Path) 
         assert [ax.get_title() for ax in fig.axes if ax.get_title()][-1] == "Cross-validation"
     finally:
         plt.close(fig)
+
+
+def test_patient_page_lists_the_first_region_rows_and_says_so(
+        cohort: CohortData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every row of regions_of_interest.tsv went onto the page: 100,000 regions made a 12 MB
+    page and a million one that took minutes to write."""
+    from sigforge.report import patient
+    from sigforge.report.patient_rows import REGION_COLUMNS
+
+    monkeypatch.setattr(patient, "PAGE_REGION_ROWS", 3)
+    rows = [[f"gene{i}", "1", str(10 + i), "C", "A", "ACA", "A[C>A]A", "SBS96A", "0.9"]
+            for i in range(5)]
+    regions = pd.DataFrame(rows, columns=list(REGION_COLUMNS))
+    page = write_patient_report(cohort, "S1", tmp_path, "S1", regions=regions).read_text(
+        encoding="utf-8")
+    assert all(f"gene{i}<" in page for i in range(3)) and "gene3<" not in page
+    assert "lists the first 3 of 5 rows; regions_of_interest.tsv beside it lists" in page
+    page = write_patient_report(cohort, "S1", tmp_path, "S1",
+                                regions=regions.iloc[:3]).read_text(encoding="utf-8")
+    assert "regions-cut" not in page and "gene2<" in page

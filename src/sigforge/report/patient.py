@@ -176,6 +176,11 @@ def _interval_context(intervals: pd.DataFrame | None) -> dict[str, Any]:
             "uncertain_title": FEW_RESAMPLES_TITLE if few else UNCERTAIN_TITLE}
 
 
+#: Rows of the regions-of-interest table a patient page lists (regions_of_interest.tsv has
+#: them all): 100,000 regions made a 12 MB page, a million one that took minutes to write.
+PAGE_REGION_ROWS = 1_000
+
+
 def _regions_context(regions: pd.DataFrame | None,
                      other_types: Sequence[TypeRefit]) -> dict[str, Any]:
     """The regions-of-interest section: its rows (None: no section) and their headings; the
@@ -184,14 +189,15 @@ def _regions_context(regions: pd.DataFrame | None,
     whose count is known, and their total)."""
     if regions is None:
         return {"regions": None, "regions_other": [], "regions_other_total": 0,
-                "regions_typed": False, "region_headers": [], "regions_unattributed": []}
+                "regions_typed": False, "region_headers": [], "regions_unattributed": [],
+                "regions_total": 0}
     typed = "type" in regions.columns  # doublets and indels listed: nothing left to count
     other = [] if typed else [(refit.context, int(refit.in_regions)) for refit in other_types
                               if refit.in_regions is not None]
-    return {"regions": region_rows(regions), "regions_other": other,
+    return {"regions": region_rows(regions.iloc[:PAGE_REGION_ROWS]), "regions_other": other,
             "regions_other_total": sum(count for _, count in other), "regions_typed": typed,
             "region_headers": region_headers(regions),
-            "regions_unattributed": unattributed_types(regions)}
+            "regions_unattributed": unattributed_types(regions), "regions_total": len(regions)}
 
 
 def _patient_fit(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
