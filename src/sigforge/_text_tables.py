@@ -170,10 +170,8 @@ def _header_label_columns(header: list[str]) -> int:
     """How many leading columns the fast readers take as text: two (a label column and the
     first value column, or a two-column layout), or more when the header names a wider
     label layout (PCAWG's four ID83 columns, whose sizes such as '5+' are no numbers)."""
-    lower = tuple(_layout_key(str(c).strip().strip('"')) for c in header)
-    widths = [len(names) for names in MULTI_LABEL_LAYOUTS
-              if lower[:len(names)] == _layout_keys(names)]
-    return max([2, *widths])
+    named = _layouts_named([str(c).strip().strip('"') for c in header])
+    return max(2, len(named[0])) if named else 2
 
 
 def _layout_key(name: object) -> str:
@@ -183,9 +181,13 @@ def _layout_key(name: object) -> str:
     return re.sub(r"[\s_]+", " ", str(name).replace("\ufeff", "")).strip().lower()
 
 
-def _layout_keys(names: tuple[str, ...]) -> tuple[str, ...]:
-    """A layout's column names as :func:`_layout_key` writes them."""
-    return tuple(_layout_key(name) for name in names)
+def _layouts_named(columns: list[object]) -> list[tuple[str, ...]]:
+    """The label layouts whose column names the header starts with (:func:`_layout_key`),
+    the longest first (PCAWG's four ID83 columns before COSMIC v3.0's two)."""
+    keys = tuple(_layout_key(c) for c in columns)
+    return sorted((names for names in MULTI_LABEL_LAYOUTS
+                   if keys[:len(names)] == tuple(_layout_key(n) for n in names)),
+                  key=len, reverse=True)
 
 
 def _number_frame(path: Path, separator: str, width: int, rows: list[list[str]],
@@ -386,11 +388,7 @@ def label_layout(raw: pd.DataFrame) -> tuple[str, ...] | None:
     text label columns hold text. A column named like a label column whose cells are all
     numbers is a sample named 'Subtype' or 'Var', not labels: joined into the labels, its
     counts would vanish from the table."""
-    lower = [_layout_key(c) for c in raw.columns]
-    matches = sorted((names for names in MULTI_LABEL_LAYOUTS
-                      if tuple(lower[:len(names)]) == _layout_keys(names)),
-                     key=len, reverse=True)
-    for names in matches:
+    for names in _layouts_named(list(raw.columns)):
         if not any(name not in NUMBER_LABEL_COLUMNS and _only_numbers(raw.iloc[:, position])
                    for position, name in enumerate(names)):
             return names
