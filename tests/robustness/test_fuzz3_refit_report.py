@@ -465,3 +465,19 @@ def test_split_joint_compares_feature_labels_as_written(
                               "split-joint:numeric-looking-features")
     assert outcome.code == 0, outcome.err
     assert (tmp_path / "out" / "a_signatures.tsv").is_file()
+
+
+@pytest.mark.parametrize(("features", "absent", "modality"), [
+    (["a:f0", "a:f1"], "['b:f0', 'b:f1']", "'b'"),
+    (["a:f0", "a:f1", "b:f0"], "['b:f1']", "'b'")])
+def test_split_joint_refuses_signatures_missing_a_modality_or_feature(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], features: list[str], absent: str,
+        modality: str) -> None:
+    """Signatures without modality b's rows were split into a's loadings alone (b's share
+    gone, exit 0); without one of b's features, b was renormalised without it."""
+    rows = ["a:f0\ta\tf0\t1", "a:f1\ta\tf1\t1", "b:f0\tb\tf0\t2", "b:f1\tb\tf1\t2"]
+    outcome, blocks = _split_joint(capsys, tmp_path, rows, features,
+                                   "split-joint:signatures-missing-features")
+    assert_clear_error(outcome, "signatures.tsv", str(blocks), absent, f"modality {modality}",
+                       "whole")
+    assert_nothing_written(tmp_path / "out")

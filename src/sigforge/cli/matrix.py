@@ -141,12 +141,24 @@ def _check_block_labels(path: str) -> None:
 
 def _check_blocks_cover(blocks: pd.DataFrame, signatures: pd.DataFrame, blocks_path: str,
                         signatures_path: str | Path) -> None:
-    """Every feature of the joint signatures must have a row of the blocks table."""
+    """Every feature of the joint signatures must have a row of the blocks table, and every
+    row of the blocks table a feature of the signatures: a modality or feature missing from
+    the signatures would be left out of its modality's loadings (or a whole modality out of
+    the shares), silently."""
     listed = set(blocks.index)
     missing = [f for f in signatures.index if f not in listed][:5]
     if missing:
         raise InputError(f"{blocks_path}: features {missing} of {signatures_path} are not "
                          f"listed; {_BLOCKS_FIX}")
+    present = set(signatures.index)
+    absent = [f for f in blocks.index if f not in present]
+    if absent:
+        modalities = sorted(set(blocks.loc[absent, "modality"].astype(str)))
+        raise InputError(f"{signatures_path}: {len(absent)} feature(s) of the joint matrix "
+                         f"listed in {blocks_path} have no row, such as {absent[:5]} (modality "
+                         f"{', '.join(repr(m) for m in modalities)}): their loadings would be "
+                         "left out and the modalities' shares computed without them. Give the "
+                         "signatures.tsv of the extraction of that joint matrix, whole.")
 
 
 #: The columns of prepare-matrix's NAME_dropped.tsv after its ``axis`` label column.
