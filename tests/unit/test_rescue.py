@@ -150,3 +150,13 @@ def test_added_components_take_the_next_unused_names() -> None:
     # A rank whose names skip a letter (one left out upstream) never reuses one.
     assert _added_names(["XA", "XB", "XD"], 2) == ["XE", "XF"]
     assert _added_names([f"P{c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"], 1) == ["PAA"]
+
+
+def test_never_more_signatures_than_the_largest_rank_tried() -> None:
+    """k = 2 chosen among ranks 1-3 with Y and Z both reproduced at k = 3: only one joins, or
+    there would be four signatures where the data allow three (three features gave four)."""
+    signatures = {k: SIGNATURES[k] for k in (2, 3)}
+    stabilities = {2: _stability({"A": 1.0, "B": 0.99}),
+                   3: _stability({"A": 1.0, "B": 0.99, "C": 0.97})}
+    choice = rescue_components(_choice(2), signatures, stabilities, RankRule(), _name)
+    assert [(r.rank, r.component) for r in choice.rescued] == [(3, "B")]

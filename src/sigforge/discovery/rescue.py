@@ -11,11 +11,12 @@ evidence of its own: every bootstrap replicate found it, and no chosen signature
 What: walking up through the ranks above the chosen one, a component is added to the chosen
 signatures when its stability is at least ``rescue_min_stability`` (0.95) and its cosine to
 every signature already chosen (or added) is below ``rescue_max_cosine`` (0.9), i.e. it is
-neither a chosen signature found again nor a piece of one. The exposures are then refitted to
-the chosen and added signatures together. Nothing is added to a rank the user fixed, nor to a
-rank a fallback chose (no rank was reproducible, so nothing vouches for a larger one's
-components). Measured on planted and drawn cohorts and on PCAWG in docs/benchmarks.md,
-"Components reproduced at larger ranks".
+neither a chosen signature found again nor a piece of one, until there are as many signatures
+as the largest rank tried (no more than the data's features or samples allow). The exposures
+are then refitted to the chosen and added signatures together. Nothing is added to a rank
+the user fixed, nor to a rank a fallback chose (no rank was reproducible, so nothing
+vouches for a larger one's components). Measured on planted and drawn cohorts and on PCAWG
+in docs/benchmarks.md, "Components reproduced at larger ranks".
 """
 
 from __future__ import annotations
@@ -64,11 +65,16 @@ def rescue_components(choice: RankChoice, signatures: Mapping[int, pd.DataFrame]
     chosen = signatures[choice.rank].drop(columns=list(choice.dropped))
     have = _unit_columns(chosen.to_numpy(dtype=np.float64))
     rescued: list[RescuedComponent] = []
+    limit = max(signatures)  # never more signatures than the largest rank tried, which the
+    # data allow (no more components than features or samples): beyond it they are not
+    # identifiable, and three features gave four signatures
     for k in sorted(rank for rank in signatures if rank > choice.rank):
         stability = stabilities[k]
         candidates = signatures[k]
         units = _unit_columns(candidates.to_numpy(dtype=np.float64))
         for position, component in enumerate(candidates.columns):
+            if have.shape[1] >= limit:
+                break
             if float(stability[component]) < rule.rescue_min_stability:
                 continue
             closest = float((have.T @ units[:, position]).max()) if have.size else 0.0
