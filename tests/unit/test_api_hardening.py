@@ -291,3 +291,18 @@ def test_counts_beyond_whole_float_precision_are_refused_on_reading(tmp_path: Pa
         read_matrix(path)
     path.write_text("channel\ts1\ts2\na\t9007199254740991\t1\nb\t2\t3\n")
     assert read_matrix(path).data.loc["a", "s1"] == 2**53 - 1
+
+
+def test_burdens_of_a_real_valued_matrix_are_not_rounded() -> None:
+    """A generic matrix's totals of 0.45 and 0.7 were written as burdens 0 and 1; counts stay
+    whole numbers."""
+    catalog = pd.DataFrame([[0.3, 0.2, 0.0], [0.15, 0.5, 0.0]], index=["a", "b"],
+                           columns=["s1", "s2", "s3"])
+    result = refit_catalog(catalog[["s1", "s2"]], SIGNATURES, RefitOptions(method="nnls",
+                                                                           bootstrap=0))
+    assert list(result.reconstruction["burden"]) == pytest.approx([0.45, 0.7])
+    table = with_unfitted_samples(result, catalog, SIGNATURES.columns).reconstruction
+    assert list(table["burden"]) == pytest.approx([0.45, 0.7, 0.0])
+    counts = refit_catalog(catalog * 20, SIGNATURES, RefitOptions(method="nnls", bootstrap=0))
+    assert counts.reconstruction["burden"].dtype == np.int64
+    assert list(counts.reconstruction["burden"]) == [9, 14, 0]

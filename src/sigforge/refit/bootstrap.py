@@ -80,12 +80,21 @@ class Refit:
     intervals: pd.DataFrame | None = None
 
 
+def sample_burdens(values: FloatArray) -> np.ndarray:
+    """Each sample's total (column sums of ``values``): whole numbers as int64, as a count
+    catalog's are; a real-valued matrix's totals as they are (rounded, totals of 0.45 and
+    0.7 read 0 and 1, and no longer matched the matrix)."""
+    totals = np.asarray(values, dtype=np.float64).sum(axis=0)
+    whole = np.isfinite(totals).all() and (totals == np.round(totals)).all()
+    return totals.astype(np.int64) if whole else totals
+
+
 def _reconstruction_table(catalog: pd.DataFrame, model: FloatArray,
                           exposures: FloatArray) -> pd.DataFrame:
     """Per-sample burden, cosine and KL of the fit, and the number of signatures used."""
     observed = catalog.to_numpy(dtype=np.float64)
     return pd.DataFrame({
-        "burden": observed.sum(axis=0).round().astype(np.int64),
+        "burden": sample_burdens(observed),
         "cosine": cosine_similarity(observed, model),
         "kl_divergence": [float(kl_divergence(observed[:, [j]], model[:, [j]]))
                           for j in range(observed.shape[1])],
@@ -258,7 +267,7 @@ def with_unfitted_samples(result: Refit | None, catalog: pd.DataFrame, signature
     exposures = pd.DataFrame(0.0, index=pd.Index(signatures, name="Signature"),
                              columns=samples)
     reconstruction = pd.DataFrame({
-        "burden": catalog.sum(axis=0).round().astype(np.int64),
+        "burden": sample_burdens(catalog.to_numpy(dtype=np.float64)),
         "cosine": np.nan, "kl_divergence": 0.0, "signatures_used": 0},
         index=pd.Index(samples, name="sample"))
     fitted = result.exposures.columns if result is not None else pd.Index([])
