@@ -34,6 +34,13 @@ def _read_parquet_as_text(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: cannot be read as Parquet ({err}).") from err
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
         frame = frame.reset_index()
+    elif len(frame.columns) and frame.dtypes.iloc[0].kind == "f":
+        raise InputError(f"{path}: the Parquet table has no label column: its index is "
+                         "pandas' default row numbers and its first column "
+                         f"'{frame.columns[0]}' holds real numbers, a sample's values rather "
+                         "than feature labels. Write the table with the labels as its index "
+                         "(pandas: frame.set_index(LABELS).to_parquet(PATH)) or as a first "
+                         "text column.")
     repeated = frame.columns[frame.columns.duplicated()]
     if len(repeated):
         raise InputError(f"{path}: column '{repeated[0]}' appears more than once; give every "

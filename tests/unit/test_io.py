@@ -298,3 +298,22 @@ def test_wrong_pcawg_rows_are_named_with_their_fix(tmp_path: Path,
     with pytest.raises(InputError, match=r"as a DBS78 table.*'AA:CC' on line 79.*reverse "
                                          "complement, TT>GG"):
         read_matrix(tmp_path / "dbs.tsv")
+
+
+def test_a_parquet_table_without_labels_loses_no_sample(tmp_path: Path) -> None:
+    """Saved with pandas' default row numbers as its index, a table's first sample ('a', real
+    values) became the feature labels, gone from the matrix without a word; labels in a first
+    text column, or as the index, are read."""
+    from sigforge.io import read_matrix as read_generic
+
+    values = {"a": [0.5, 1.5, 2.5], "b": [1.0, 3.0, 2.0]}
+    pd.DataFrame(values).to_parquet(tmp_path / "plain.parquet")
+    with pytest.raises(InputError, match=r"plain.parquet: the Parquet table has no label "
+                                         r"column.*'a' holds real numbers"):
+        read_generic(tmp_path / "plain.parquet")
+    pd.DataFrame({"f": ["x", "y", "z"], **values}).to_parquet(tmp_path / "text.parquet")
+    pd.DataFrame(values, index=pd.Index(["x", "y", "z"], name="f")).to_parquet(
+        tmp_path / "index.parquet")
+    for name in ("text", "index"):
+        data = read_generic(tmp_path / f"{name}.parquet").data
+        assert list(data.columns) == ["a", "b"] and list(data.index) == ["x", "y", "z"]
