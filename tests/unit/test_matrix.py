@@ -270,3 +270,13 @@ def test_joint_counts_need_whole_number_weights(tmp_path: Path) -> None:
     prepared, blocks = prepare_joint(paths, {"A": 1.0, "B": 2.0}, counts=True)
     assert prepared.counts and prepared.data.loc["B:f0"].tolist() == [6.0] * 4
     assert blocks.loc["B:f1", "weight"] == 2.0
+
+
+def test_a_weight_that_underflows_a_modality_is_refused() -> None:
+    """--weights 1e-200 1 wrote cells of 5e-200, exit 0, which extract then refused."""
+    values = {"A": frame(np.full((3, 2), 5.0), "a"), "B": frame(np.ones((2, 2)), "b")}
+    with pytest.raises(InputError, match=r"modality 'A': weight 1e-200 scales its smallest "
+                                         r"nonzero value to 5e-200, below 1e-100"):
+        stack_modalities(values, {"A": 1e-200, "B": 1.0})
+    stacked, _ = stack_modalities(values, {"A": 1e-90, "B": 1.0})
+    assert stacked.to_numpy().min() == pytest.approx(5e-90)

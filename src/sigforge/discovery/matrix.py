@@ -336,7 +336,8 @@ def pixel_image(loadings: pd.Series, shape: tuple[int, int],
 
 def _weighted(values: np.ndarray, weight: float, name: str) -> np.ndarray:
     """``values * weight``, refused when the product leaves the range a matrix may hold
-    (:data:`sigforge.io.MAX_CELL`): a huge weight would otherwise write infinities."""
+    (:data:`sigforge.io.MAX_CELL`): a huge weight would otherwise write infinities, and a tiny
+    one values the solvers cannot factor (:data:`MIN_CELL`)."""
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = values.astype(np.float64) * weight
     top = float(np.max(scaled, initial=0.0))
@@ -344,6 +345,13 @@ def _weighted(values: np.ndarray, weight: float, name: str) -> np.ndarray:
         raise InputError(f"modality '{name}': weight {weight:g} scales its largest value to "
                          f"{top:g}, beyond the largest value a matrix may hold ({MAX_CELL:.3g})."
                          " Give a smaller weight (weights only matter relative to each other).")
+    nonzero = scaled[scaled > 0]
+    low = float(nonzero.min()) if nonzero.size else 0.0
+    if 0 < low < MIN_CELL:
+        raise InputError(f"modality '{name}': weight {weight:g} scales its smallest nonzero "
+                         f"value to {low:.3g}, below {MIN_CELL:g}, where the factorisation's "
+                         "products underflow to 0 (extract would refuse the matrix). Give a "
+                         "larger weight (weights only matter relative to each other).")
     return scaled
 
 
