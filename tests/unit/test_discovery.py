@@ -181,3 +181,16 @@ def test_several_starts_keep_each_replicates_best_fit_and_one_start_is_the_old_f
                                   [1, 3])
     with pytest.raises(ValueError, match="--starts"):
         NMFOptions(starts=0)
+
+
+def test_cophenetic_correlation_of_equal_distances_is_nan_without_a_warning() -> None:
+    """Every sample in a group of its own in every replicate: the tree's distances are all
+    equal and the correlation undefined; scipy's division warning reached the terminal."""
+    import warnings
+
+    from sigforge.discovery.consensus import cophenetic_correlation
+
+    H = np.tile(np.eye(3)[None], (4, 1, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(cophenetic_correlation(H))

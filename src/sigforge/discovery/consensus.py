@@ -153,8 +153,9 @@ def cophenetic_correlation(H: FloatArray) -> float:
     """Cophenetic correlation of the consensus matrix under average linkage (Brunet 2004).
 
     1 means every replicate splits the samples into the same groups. NaN when it is undefined:
-    fewer than 3 samples, k = 1 (every sample in one group), or more than
-    :data:`MAX_CONSENSUS_SAMPLES` samples.
+    fewer than 3 samples, k = 1 (every sample in one group), more than
+    :data:`MAX_CONSENSUS_SAMPLES` samples, or a tree whose distances are all equal (no
+    variance to correlate: scipy's division by zero, whose warning is kept off the terminal).
     """
     from scipy.cluster.hierarchy import cophenet, linkage
     from scipy.spatial.distance import squareform
@@ -165,7 +166,8 @@ def cophenetic_correlation(H: FloatArray) -> float:
     distance = squareform(1.0 - consensus_matrix(H), checks=False)
     if not distance.any():
         return 1.0
-    correlation, _ = cophenet(linkage(distance, method="average"), distance)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correlation, _ = cophenet(linkage(distance, method="average"), distance)
     return float(correlation)
 
 
