@@ -280,3 +280,23 @@ def test_a_weight_that_underflows_a_modality_is_refused() -> None:
         stack_modalities(values, {"A": 1e-200, "B": 1.0})
     stacked, _ = stack_modalities(values, {"A": 1e-90, "B": 1.0})
     assert stacked.to_numpy().min() == pytest.approx(5e-90)
+
+
+def test_refit_of_a_generic_matrix_names_the_options_it_ignores(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """--decompose-into, --novel-below and --include-artefacts were ignored silently for a
+    --generic matrix (no COSMIC decomposition, no artefact signatures)."""
+    write_matrix(frame(np.array([[3.0, 1, 2], [1, 4, 2], [2, 2, 5]])), tmp_path / "m.tsv",
+                 label="Feature")
+    write_matrix(frame(np.array([[0.6, 0.1], [0.3, 0.2], [0.1, 0.7]]), "f").set_axis(
+        ["C1", "C2"], axis=1), tmp_path / "sig.tsv", label="Feature")
+    base = ["refit", "--catalog", str(tmp_path / "m.tsv"), "--generic", "--signatures",
+            str(tmp_path / "sig.tsv"), "--method", "nnls", "--bootstrap", "0"]
+    with caplog.at_level("WARNING"):
+        assert main([*base, "--out", str(tmp_path / "a")]) == 0
+    assert "ignores" not in caplog.text
+    with caplog.at_level("WARNING"):
+        assert main([*base, "--novel-below", "0.8", "--include-artefacts", "--out",
+                     str(tmp_path / "b")]) == 0
+    assert ("--novel-below and --include-artefacts: used only for mutation catalogs"
+            in caplog.text and "a --generic matrix ignores them" in caplog.text)

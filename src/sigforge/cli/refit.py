@@ -32,6 +32,7 @@ from sigforge.cli.refit_checks import (
     check_decompose_into,
     check_source_options,
     warn_few_resamples,
+    warn_genomics_only_options,
     warn_negbin_only_options,
     warn_unused_tumour_type,
 )
@@ -294,6 +295,7 @@ def refit(args: argparse.Namespace) -> None:
     refit_options(args)  # range-checks --bootstrap, --seed, --confidence...: before any work
     warn_few_resamples(args)
     warn_negbin_only_options(args)
+    warn_genomics_only_options(args)
     check_source_options(args)
     check_decompose_into(args)
     regions = read_regions_of_interest(args)

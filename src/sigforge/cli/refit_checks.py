@@ -273,6 +273,23 @@ def warn_negbin_only_options(args: argparse.Namespace) -> None:
                        "them" if len(ignored) > 1 else "it")
 
 
+def warn_genomics_only_options(args: argparse.Namespace) -> None:
+    """Warn when --generic is given with an option only a mutation catalog uses: a generic
+    matrix is decomposed into no COSMIC set and has no artefact signatures, so the run
+    ignores them, and the user would otherwise believe it used them."""
+    if not args.generic:
+        return
+    ignored = [f"--{name.replace('_', '-')}" for name in ("decompose_into", "novel_below")
+               if given(args, name)]
+    if args.include_artefacts:
+        ignored.append("--include-artefacts")
+    if ignored:
+        logger.warning("%s: used only for mutation catalogs (a COSMIC decomposition and its "
+                       "artefact signatures); a --generic matrix ignores %s. Drop %s.",
+                       " and ".join(ignored), "them" if len(ignored) > 1 else "it",
+                       "them" if len(ignored) > 1 else "it")
+
+
 def zero_opportunity_channels(opportunities: pd.DataFrame, catalog: pd.DataFrame) -> list[str]:
     """The SBS96 channels holding counted mutations whose trinucleotide never occurs in the
     targeted regions (``regions`` column 0): under --assay regions every rescaled signature is
