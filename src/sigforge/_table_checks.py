@@ -147,5 +147,5 @@ def refuse_layout_without_channels(raw: pd.DataFrame, labels: list[str], path: P
                      "each row as the layout does: upper case; SBS96 on the pyrimidine strand "
                      "('C>A', 'ACA'); DBS78 on COSMIC's strand ('AC', 'CA', not its reverse "
                      "complement 'GT', 'TG'); ID83 as 'DEL', 'C', '1', '0' or 'INS', "
-                     "'repeats', '5+', '0'. For a matrix that is no mutation catalog, name "
-                     "its label column otherwise (e.g. 'Feature').")
+                     "'repeats', '5+', '0'. For a matrix that is no mutation catalog, give "
+                     "--generic, or name its label column otherwise (e.g. 'Feature').")
