@@ -186,15 +186,23 @@ def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | Non
 FLOAT_FORMAT = "%.10g"
 
 
-def number_text(values: np.ndarray) -> list[str]:
+def number_text(values: np.ndarray, *, exact: bool = False) -> list[str]:
     """How tables write each of ``values`` (1-D floats): in :data:`FLOAT_FORMAT`, except a
     whole number of ten or more digits up to MAX_CELL, written in full (ten significant
-    digits would change a count of 12345678901 into 12345678900); NaN as an empty cell."""
+    digits would change a count of 12345678901 into 12345678900); NaN as an empty cell.
+
+    ``exact`` writes every value in the shortest text that reads back as the same float
+    (Python's ``repr``): for tables that carry a user's data on to later steps (a checked,
+    stacked or split matrix), where ten digits would change 0.1234567890123 on the way.
+    """
     array = np.asarray(values, dtype=np.float64)
+    if exact:
+        return ["" if v != v else str(int(v)) if v.is_integer() and abs(v) <= MAX_CELL
+                else repr(v) for v in array.tolist()]
     whole = (np.abs(array) >= _FORMAT_WHOLE_LIMIT) & (np.abs(array) <= MAX_CELL)
     whole &= array == np.floor(array)
-    return ["" if v != v else str(int(v)) if exact else FLOAT_FORMAT % v
-            for v, exact in zip(array.tolist(), whole.tolist(), strict=True)]
+    return ["" if v != v else str(int(v)) if full else FLOAT_FORMAT % v
+            for v, full in zip(array.tolist(), whole.tolist(), strict=True)]
 
 
 def as_written(values: np.ndarray) -> np.ndarray:
@@ -206,8 +214,10 @@ def as_written(values: np.ndarray) -> np.ndarray:
 
 
 def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
-                 label: str = "MutationType", integer: bool = False) -> None:
-    """Write a labelled table as TSV atomically; ``integer`` writes counts without decimals.
+                 label: str = "MutationType", integer: bool = False,
+                 exact: bool = False) -> None:
+    """Write a labelled table as TSV atomically; ``integer`` writes counts without decimals,
+    ``exact`` writes real values so that they read back unchanged (:func:`number_text`).
 
     A column named like the label column is refused: its header line would hold that name
     twice, and every reader (sigforge's too) rejects such a table. So is any other table
@@ -223,7 +233,7 @@ def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
     if integer or _whole_and_exact(out):
         out = out.round().astype(np.int64)
     with atomic_write(path) as handle:
-        write_tsv_chunks(out, handle)
+        write_tsv_chunks(out, handle, exact=exact)
 
 
 def _check_readable(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
@@ -279,25 +289,27 @@ def _whole_and_exact(frame: pd.DataFrame) -> bool:
                 and not np.signbit(values).any() and (values == np.floor(values)).all())
 
 
-def _formatted_floats(block: pd.DataFrame) -> pd.DataFrame:
+def _formatted_floats(block: pd.DataFrame, *, exact: bool = False) -> pd.DataFrame:
     """``block`` with each float column as text (:func:`number_text`), as
     ``to_csv(float_format=FLOAT_FORMAT)`` would write it but for large whole numbers, at a
     third of its cost."""
     out = block.copy()
     for position, dtype in enumerate(block.dtypes):
         if dtype == np.float64:
-            out.isetitem(position, number_text(block.iloc[:, position].to_numpy()))
+            out.isetitem(position, number_text(block.iloc[:, position].to_numpy(),
+                                               exact=exact))
     return out
 
 
-def write_tsv_chunks(frame: pd.DataFrame, handle: IO[str]) -> None:
+def write_tsv_chunks(frame: pd.DataFrame, handle: IO[str], *, exact: bool = False) -> None:
     """Write ``frame`` (index included) to ``handle`` as tab-separated text with floats as
     :func:`number_text` writes them, a block of rows at a time: the same bytes as pandas'
     ``to_csv`` with :data:`FLOAT_FORMAT` (but for whole numbers of ten or more digits, which
-    it writes in full), in a third of the time and without holding the whole table as text."""
+    it writes in full), in a third of the time and without holding the whole table as text;
+    ``exact`` as :func:`number_text` says."""
     frame.iloc[:0].to_csv(handle, sep="\t")
     for start in range(0, len(frame), _CHUNK_ROWS):
-        block = _formatted_floats(frame.iloc[start:start + _CHUNK_ROWS])
+        block = _formatted_floats(frame.iloc[start:start + _CHUNK_ROWS], exact=exact)
         block.to_csv(handle, sep="\t", header=False, float_format=FLOAT_FORMAT)
 
 

@@ -340,3 +340,34 @@ def test_merge_groups_names_a_group_by_its_folder_and_refuses_odd_folder_names(
                       str(tmp_path / "grp A"), str(b), "--out", str(tmp_path / "m2"))
     assert_clear_error(outcome, "group 'grp A' is not a plain name", "'grp_A'")
     assert_nothing_written(tmp_path / "m2")
+
+
+# ------------------------------------------------------------------------------------------
+# Tables that carry the user's data on keep its values to the last bit.
+
+def test_prepared_stacked_and_split_matrices_keep_every_digit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """prepare-matrix, prepare-joint and split-groups wrote real values with ten significant
+    digits: 12345678901.25 became 1.23456789e+10 and 0.1234567890123 became 0.123456789."""
+    values = [[12345678901.25, 0.5, 2.0], [0.1234567890123, 4.0, 1.0],
+              [1.00000000001, 3.0, 7.25]]
+    frame = pd.DataFrame(values, index=["x", "y", "z"], columns=["a", "b", "c"])
+    frame.rename_axis("f").to_csv(tmp_path / "r.tsv", sep="\t", float_format="%.17g")
+    other = frame.rename(index=lambda f: f"p{f}") * 3
+    other.rename_axis("f").to_csv(tmp_path / "o.tsv", sep="\t", float_format="%.17g")
+    groups = _groups(tmp_path / "g.tsv", [], "sample\tgroup\na\tA\nb\tB\nc\tA\n")
+    assert run_cli(capsys, "prepare-matrix", "--input", str(tmp_path / "r.tsv"), "--name", "R",
+                   "--out", str(tmp_path / "p")).code == 0
+    assert run_cli(capsys, "prepare-joint", "--inputs", str(tmp_path / "r.tsv"),
+                   str(tmp_path / "o.tsv"), "--modalities", "r", "o", "--weights", "1", "1",
+                   "--name", "J", "--out", str(tmp_path / "j")).code == 0
+    assert run_cli(capsys, "split-groups", "--catalog", str(tmp_path / "r.tsv"), "--generic",
+                   "--groups", str(groups), "--out", str(tmp_path / "s")).code == 0
+
+    def read(path: Path) -> pd.DataFrame:
+        return pd.read_csv(path, sep="\t", index_col=0)
+
+    assert read(tmp_path / "p" / "R.tsv").equals(frame.rename_axis("Feature"))
+    joint = read(tmp_path / "j" / "J.tsv")
+    assert joint.loc["r:x", "a"] == 12345678901.25 and joint.loc["r:y", "a"] == 0.1234567890123
+    assert read(tmp_path / "s" / "A.tsv")["a"].tolist() == frame["a"].tolist()

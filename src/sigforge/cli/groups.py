@@ -123,7 +123,7 @@ def split_groups_command(args: argparse.Namespace) -> None:
     _check_split_outputs(out, parts)
     earlier = earlier_groups(out / SPLIT_MANIFEST, out)
     for group, part in parts.items():
-        write_matrix(part, out / f"{group}.tsv")
+        write_matrix(part, out / f"{group}.tsv", exact=True)
     write_table(pd.DataFrame({"samples": [p.shape[1] for p in parts.values()]},
                              index=pd.Index(list(parts), name="group")), out / SPLIT_MANIFEST)
     _remove_stale_groups(out, sorted(set(earlier) - set(parts)), args.groups)

@@ -61,7 +61,7 @@ def prepare_matrix(args: argparse.Namespace) -> None:
     out = Path(args.out)
     write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
     write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature",
-                 integer=prepared.counts and args.counts)
+                 integer=prepared.counts and args.counts, exact=True)
     logger.info("%s: %d features x %d samples (%s); dropped %d all-zero features and %d "
                 "all-zero samples", args.input, *prepared.data.shape,
                 "whole numbers" if prepared.counts else "real values",
@@ -372,7 +372,7 @@ def prepare_joint(args: argparse.Namespace) -> None:
     out = Path(args.out)
     write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
     write_table(blocks, out / f"{args.name}_blocks.tsv")
-    write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature")
+    write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature", exact=True)
     logger.info("joint matrix %s: %d features x %d samples from %s", args.name,
                 *prepared.data.shape, ", ".join(args.modalities))
 
