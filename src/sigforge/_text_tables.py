@@ -28,8 +28,17 @@ def _read_parquet_as_text(path: Path) -> pd.DataFrame:
     A named (non-default) index becomes the label column; float cells keep their exact value
     through ``repr``.
     """
+    import pyarrow.parquet as pq  # here: pyarrow is slow to import and only Parquet needs it
+
     try:
+        names = pq.read_schema(path).names
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise InputError(f"{path}: column '{repeated[0]}' appears more than once; give "
+                             "every sample column a distinct name.")
         frame = pd.read_parquet(path)
+    except InputError:
+        raise
     except Exception as err:  # pyarrow raises several unrelated types for corrupt files
         raise InputError(f"{path}: cannot be read as Parquet ({err}).") from err
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
@@ -46,9 +55,11 @@ def _read_parquet_as_text(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: column '{repeated[0]}' appears more than once; give every "
                          "sample column a distinct name.")
     frame.columns = [str(c) for c in frame.columns]
-    if len(frame.columns):  # a null label reads back as NaN: make it the empty label it is
-        labels = frame.iloc[:, 0].astype(object)
-        frame[frame.columns[0]] = labels.where(labels.notna(), None)
+    for position, dtype in enumerate(frame.dtypes):
+        if position == 0 or dtype.kind not in "fiub":
+            # a null label or text cell reads back as NaN: make it the empty cell it is
+            cells = frame.iloc[:, position].astype(object)
+            frame.isetitem(position, cells.where(cells.notna(), None))
     return frame.map(lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v))
 
 

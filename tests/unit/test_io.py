@@ -317,3 +317,25 @@ def test_a_parquet_table_without_labels_loses_no_sample(tmp_path: Path) -> None:
     for name in ("text", "index"):
         data = read_generic(tmp_path / f"{name}.parquet").data
         assert list(data.columns) == ["a", "b"] and list(data.index) == ["x", "y", "z"]
+
+
+def test_parquet_repeated_columns_and_null_labels_are_named_plainly(tmp_path: Path) -> None:
+    """A repeated Parquet column gave pyarrow's 'Multiple matches for FieldRef' with its
+    schema dump, and a null in a second label column was quoted as 'C>G:nan'."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    labels = pa.array(["x", "y"])
+    pq.write_table(pa.table([labels, pa.array([1, 2]), pa.array([3, 4])],
+                            names=["f", "s1", "s1"]), tmp_path / "twice.parquet")
+    with pytest.raises(InputError, match=r"twice.parquet: column 's1' appears more than once"):
+        read_matrix(tmp_path / "twice.parquet")
+    trinucleotides = [c[0] + c[2] + c[6] for c in SBS96_CHANNELS]
+    trinucleotides[5] = None
+    pq.write_table(pa.table([pa.array([c[2:5] for c in SBS96_CHANNELS]),
+                             pa.array(trinucleotides), pa.array(range(1, 97))],
+                            names=["Mutation type", "Trinucleotide", "s1"]),
+                   tmp_path / "gap.parquet")
+    with pytest.raises(InputError, match=r"not SBS96 channels \('C>G:' on row 6\)") as error:
+        read_matrix(tmp_path / "gap.parquet")
+    assert "nan" not in str(error.value)
