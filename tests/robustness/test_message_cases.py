@@ -233,7 +233,8 @@ def test_refit_of_lower_case_labels_says_only_case_differs(
     write_matrix(catalog_frame.rename(index=str.lower), path, integer=True)
     outcome = _refit(capsys, path, tmp_path / "out", "--signatures", "COSMIC_v3.6",
                      case="refit_lower_case_labels")
-    assert_clear_error(outcome, str(path), "only in case", "'a[c>a]a' for 'A[C>A]A'")
+    assert_clear_error(outcome, str(path), "written in another case",
+                       "'a[c>a]a' on line 2 for 'A[C>A]A'")
     assert_nothing_written(tmp_path / "out")
 
 

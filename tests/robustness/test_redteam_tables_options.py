@@ -43,8 +43,8 @@ def _reverse_complement(label: str) -> str:
 
 
 @pytest.mark.parametrize(("relabel", "said"), [
-    (str.lower, ["the signature table's row labels differ from the catalog's only in case",
-                 "(e.g. 'a[c>a]a' for 'A[C>A]A')", "as the catalog does ('A[C>A]A')"]),
+    (str.lower, ["the row labels are SBS96 channels written in another case",
+                 "('a[c>a]a' on line 2 for 'A[C>A]A')", "Write them in that case ('A[C>A]A')"]),
     (_reverse_complement, ["labels, such as 'T[G>T]T', are not SBS96 channels",
                            "names the purine", "so it is 'A[C>A]A'"]),
     (lambda label: label.replace("[", "(").replace("]", ")"),

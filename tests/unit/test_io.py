@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -185,16 +186,17 @@ def test_a_sample_named_like_a_label_column_stays_a_sample(tmp_path: Path,
     assert list(generic.index) == ["g1", "g2"] and list(generic.columns) == [second, "s2"]
 
 
-@pytest.mark.parametrize(("header", "rows", "shown"), [
+@pytest.mark.parametrize(("header", "rows", "expected"), [
     ("Mutation type,Trinucleotide", lambda c: (c[2:5], (c[0] + c[2] + c[6]).lower()),
-     "'C>A:aca'"),
+     r"SBS96 channels written in another case \('C>A:aca' on line 2 for 'C>A:ACA'\)"),
     ("Mutation type,Trinucleotide",
      lambda c: ({"C": "G", "T": "A"}[c[2]] + ">" + {"A": "T", "C": "G", "G": "C", "T": "A"}[
          c[4]], "".join({"A": "T", "C": "G", "G": "C", "T": "A"}[b] for b in
-                        (c[6], c[2], c[0]))), "'G>T:TGT'"),
+                        (c[6], c[2], c[0]))),
+     r"PCAWG's layout.*'G>T:TGT' on line 2.*pyrimidine strand"),
 ])
 def test_a_catalog_layout_whose_rows_are_no_channels_is_refused(
-        tmp_path: Path, rng: np.random.Generator, header: str, rows, shown: str) -> None:
+        tmp_path: Path, rng: np.random.Generator, header: str, rows, expected: str) -> None:
     """PCAWG's 'Mutation type', 'Trinucleotide' header with lower-case or purine-strand rows
     was read as a generic matrix and factored without its channels, silently."""
     frame = _catalog(rng)
@@ -202,8 +204,7 @@ def test_a_catalog_layout_whose_rows_are_no_channels_is_refused(
     lines = [f"{header},s1"] + [f"{a},{b},{v}" for (a, b), v in
                                 zip(labels, frame.iloc[:, 0], strict=True)]
     (tmp_path / "c.csv").write_text("\n".join(lines) + "\n")
-    with pytest.raises(InputError, match=rf"PCAWG's layout.*{re.escape(shown)} on line 2.*"
-                                         "pyrimidine strand"):
+    with pytest.raises(InputError, match=expected):
         read_matrix(tmp_path / "c.csv")
 
 
@@ -339,3 +340,24 @@ def test_parquet_repeated_columns_and_null_labels_are_named_plainly(tmp_path: Pa
     with pytest.raises(InputError, match=r"not SBS96 channels \('C>G:' on row 6\)") as error:
         read_matrix(tmp_path / "gap.parquet")
     assert "nan" not in str(error.value)
+
+
+@pytest.mark.parametrize(("name", "case", "first", "fixed"), [
+    ("SBS96", str.lower, "a[c>a]a", "A[C>A]A"), ("DBS78", str.lower, "ac>ca", "AC>CA"),
+    ("ID83", str.lower, "1:del:c:0", "1:Del:C:0"), ("ID83", str.upper, "1:DEL:C:0", "1:Del:C:0")])
+def test_channels_in_another_case_are_refused_with_the_spelling(
+        tmp_path: Path, name: str, case: Callable[[str], str], first: str, fixed: str) -> None:
+    """Single-column labels in the wrong case ('a[c>a]a') were read as a generic matrix: the
+    catalog lost its channels (no COSMIC comparison, no spectra) without a word."""
+    from sigforge.genomics.contexts import CHANNEL_SETS
+    from sigforge.io import read_matrix as read_generic
+
+    channels = [case(c) for c in CHANNEL_SETS[name]]
+    frame = pd.DataFrame({"s1": range(1, len(channels) + 1)},
+                         index=pd.Index(channels, name="MutationType"))
+    frame.to_csv(tmp_path / "c.tsv", sep="\t")
+    with pytest.raises(InputError, match=rf"{name} channels written in another case "
+                                         rf"\('{re.escape(first)}' on line 2 for "
+                                         rf"'{re.escape(fixed)}'\).*--generic"):
+        read_matrix(tmp_path / "c.tsv")
+    assert read_generic(tmp_path / "c.tsv").data.index[0] == first

@@ -111,10 +111,35 @@ class MutationChannelSets:
             raise ChannelSetError(f"{path}: {problem}", instead, "to factor the rows as they "
                                   "are, take the table as a generic matrix (--generic).")
         if match is None:
+            _refuse_other_case(labels, path)
             return None
         if not match.complete:
             raise _channel_set_error(match, labels, path)
         return match.name, list(match.standard), list(CHANNEL_SETS[match.name])
+
+
+#: ID83's standard labels by their case-folded spelling ('1:del:c:0' -> '1:Del:C:0'), for
+#: :func:`_refuse_other_case`; SBS and DBS labels are all upper case.
+_ID83_BY_FOLDED = {label.casefold(): label for label in CHANNEL_SETS["ID83"]}
+
+
+def _refuse_other_case(labels: list[str], path: Path) -> None:
+    """Refuse labels that form a channel set once their case is corrected ('a[c>a]a',
+    '1:DEL:C:0'): taken as a generic matrix, a catalog would lose its channels (no COSMIC
+    comparison, no spectrum plots) without a word. Every style is matched in one case only,
+    so the fix is to rewrite the labels, or to give --generic."""
+    for fixed in ([label.upper() for label in labels],
+                  [_ID83_BY_FOLDED.get(label.casefold(), label) for label in labels]):
+        match = closest_channel_set(fixed)
+        if match is None or fixed == labels:
+            continue
+        row = next(i for i, (a, b) in enumerate(zip(labels, fixed, strict=True)) if a != b)
+        raise ChannelSetError(
+            f"{path}: the row labels are {match.name} channels written in another case "
+            f"({quoted(labels[row])} on {row_location(path, row)} for {quoted(fixed[row])}), "
+            "and channel labels are matched in their standard case only.",
+            f"Write them in that case ({quoted(fixed[row])})",
+            "to factor the rows as they are, take the table as a generic matrix (--generic).")
 
 
 MUTATION_CHANNEL_SETS = MutationChannelSets()
