@@ -371,3 +371,35 @@ def test_prepared_stacked_and_split_matrices_keep_every_digit(
     joint = read(tmp_path / "j" / "J.tsv")
     assert joint.loc["r:x", "a"] == 12345678901.25 and joint.loc["r:y", "a"] == 0.1234567890123
     assert read(tmp_path / "s" / "A.tsv")["a"].tolist() == frame["a"].tolist()
+
+
+def test_a_rerun_removes_its_own_earlier_joint_outputs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A split-joint rerun with fewer modalities left the earlier third_signatures.tsv beside
+    the new modalities.tsv, and prepare-matrix --name J into a prepare-joint folder left the
+    joint matrix's J_blocks.tsv beside the new, plain J.tsv."""
+    rng = np.random.default_rng(3)
+    samples = [f"s{i}" for i in range(6)]
+    inputs = []
+    for name, rows in (("rna", 3), ("prot", 2), ("third", 2)):
+        path = tmp_path / f"{name}.tsv"
+        pd.DataFrame(rng.integers(1, 9, (rows, 6)), columns=samples,
+                     index=pd.Index([f"{name}{i}" for i in range(rows)], name="f")
+                     ).to_csv(path, sep="\t")
+        inputs.append(str(path))
+    split = tmp_path / "split"
+    for count in (3, 2):
+        joint, ext = tmp_path / f"j{count}", tmp_path / f"e{count}"
+        modalities = ["rna", "prot", "third"][:count]
+        assert run_cli(capsys, "prepare-joint", "--inputs", *inputs[:count], "--modalities",
+                       *modalities, "--weights", *["1"] * count, "--name", "J",
+                       "--out", str(joint)).code == 0
+        assert run_cli(capsys, "extract", "--catalog", str(joint / "J.tsv"), "--generic",
+                       "--ranks", "2", *FAST, "--out", str(ext)).code == 0
+        assert run_cli(capsys, "split-joint", "--signatures", str(ext / "signatures.tsv"),
+                       "--blocks", str(joint / "J_blocks.tsv"), "--out", str(split)).code == 0
+        assert sorted(p.name for p in split.iterdir()) == sorted(
+            ["modalities.tsv", *(f"{m}_signatures.tsv" for m in modalities)])
+    assert run_cli(capsys, "prepare-matrix", "--input", inputs[0], "--name", "J",
+                   "--out", str(tmp_path / "j2")).code == 0
+    assert sorted(p.name for p in (tmp_path / "j2").iterdir()) == ["J.tsv", "J_dropped.tsv"]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sigforge._atomic import discard_output
 from sigforge.cli._common import (
     EXTRACT_FILES,
     REFIT_FILES,
@@ -62,6 +63,9 @@ def prepare_matrix(args: argparse.Namespace) -> None:
     write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
     write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature",
                  integer=prepared.counts and args.counts, exact=True)
+    if discard_output(out / f"{args.name}_blocks.tsv"):  # a joint matrix's, of this name
+        logger.info("removed %s: it described an earlier joint matrix %s.tsv", out /
+                    f"{args.name}_blocks.tsv", args.name)
     logger.info("%s: %d features x %d samples (%s); dropped %d all-zero features and %d "
                 "all-zero samples", args.input, *prepared.data.shape,
                 "whole numbers" if prepared.counts else "real values",
@@ -429,7 +433,23 @@ def split_joint(args: argparse.Namespace) -> None:
     out = Path(args.out)
     for name, frame in per_modality.items():
         write_matrix(frame, out / f"{name}_signatures.tsv", label="Feature")
+    _remove_earlier_modalities(out, set(per_modality))
     write_table(shares, out / "modalities.tsv")
+
+
+def _remove_earlier_modalities(out: Path, kept: set[str]) -> None:
+    """Remove the loadings of modalities an earlier split-joint into ``out`` wrote (listed
+    in its modalities.tsv) that this run has not: left beside the new modalities.tsv, a
+    stale ``third_signatures.tsv`` would read as part of this run."""
+    try:
+        earlier = pd.read_csv(out / "modalities.tsv", sep="\t", index_col=0).index
+    except (OSError, ValueError, pd.errors.ParserError):
+        return
+    for name in sorted({str(n) for n in earlier} - kept):
+        if name == Path(name).name and name not in {".", ".."} and discard_output(
+                out / f"{name}_signatures.tsv"):
+            logger.info("removed %s: modality '%s' of an earlier split-joint, not in this "
+                        "run", out / f"{name}_signatures.tsv", name)
 
 
 def add_parsers(subparsers: Any) -> None:
