@@ -13,7 +13,12 @@ import pandas as pd
 
 from sigforge._errors import InputError
 from sigforge._text_tables import MULTI_LABEL_LAYOUTS, label_layout, row_location
-from sigforge._validation import describe_character, first_control_character
+from sigforge._validation import (
+    describe_character,
+    first_control_character,
+    first_lookalikes,
+    lookalike_reason,
+)
 
 if TYPE_CHECKING:
     from sigforge.io import ChannelSets
@@ -38,6 +43,14 @@ def check_rows(labels: list[str], values: pd.DataFrame, path: Path,
                              f"{_padded_spellings(written, seen[label], row)}); expected each "
                              f"feature exactly once. {_repeated_label_fix(values)}")
         seen[label] = row
+    twins = first_lookalikes(labels)
+    if twins is not None:
+        first, second = (labels[i] for i in twins)
+        raise InputError(f"{path}: {row_location(path, twins[1])}: row labels '{first}' (on "
+                         f"{row_location(path, twins[0])}) and '{second}' "
+                         f"{lookalike_reason(first, second)}, so every output would show two "
+                         "features of one name. Spell both labels the same way and merge the "
+                         "rows if they are one feature, or rename one.")
 
 
 def _padded_spellings(written: pd.Series | None, first: int, row: int) -> str:

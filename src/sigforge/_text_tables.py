@@ -19,7 +19,12 @@ import pandas as pd
 from sigforge import _direct_read
 from sigforge._errors import InputError, check_regular_file, not_found
 from sigforge._text_records import first_undecodable_line, read_records, separator_name
-from sigforge._validation import describe_character, first_control_character
+from sigforge._validation import (
+    describe_character,
+    first_control_character,
+    first_lookalikes,
+    lookalike_reason,
+)
 
 
 def _read_parquet_as_text(path: Path) -> pd.DataFrame:
@@ -121,6 +126,14 @@ def _check_header(header: list[str], path: Path) -> None:
         raise InputError(f"{path}: line 1 (header): column '{repeated[0]}' appears more than "
                          f"once ({len(spellings)} times{padded}); expected one column per "
                          "sample or signature. Give every column a distinct name.")
+    twins = first_lookalikes(names)
+    if twins is not None:
+        first, second = (names[i] for i in twins)
+        raise InputError(f"{path}: line 1 (header): column names '{first}' and '{second}' "
+                         f"(columns {twins[0] + 1} and {twins[1] + 1}) "
+                         f"{lookalike_reason(first, second)}, so every output would show "
+                         "two samples of one name. Spell both names the same way if they are "
+                         "one sample, or rename one.")
 
 
 def read_raw_table(path: Path) -> pd.DataFrame:

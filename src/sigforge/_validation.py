@@ -137,3 +137,40 @@ def check_same_features(catalog: pd.DataFrame, signatures: pd.DataFrame) -> None
                      f"({len(catalog.index)} vs {len(signatures.index)} rows; catalog labels "
                      f"missing from signatures, {_few(missing)}; signature labels not in the "
                      f"catalog, {_few(extra)}).")
+
+
+def _lookalike_key(name: str) -> str:
+    """``name`` in Unicode NFC without format characters (zero-width spaces and joiners, a
+    BOM, soft hyphens): two names with one key print the same. ASCII names are their key."""
+    if name.isascii():
+        return name
+    return "".join(ch for ch in unicodedata.normalize("NFC", name)
+                   if unicodedata.category(ch) != "Cf")
+
+
+def first_lookalikes(names: list[str]) -> tuple[int, int] | None:
+    """Positions of the first two different names that print the same (``'café'`` written
+    precomposed and as ``e`` + a combining accent, ``'s1'`` and ``'s1'`` + a zero-width
+    space), or None. Such names are distinct keys, so rows or samples that a user sees as one
+    would be kept apart, and every output would show two identical-looking names."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names):
+        key = _lookalike_key(name)
+        first = seen.setdefault(key, position)
+        if first != position and names[first] != name:
+            return first, position
+    return None
+
+
+def lookalike_reason(first: str, second: str) -> str:
+    """Why two names of :func:`first_lookalikes` print alike, for a message: 'are the same
+    text written in two Unicode forms (...)', or 'differ only by the invisible character
+    U+200B (ZERO WIDTH SPACE)'."""
+    if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", second):
+        return (f"are the same text written in two Unicode forms ({ascii(first)} and "
+                f"{ascii(second)}: an accented letter composed in one and decomposed into "
+                "letter + accent in the other)")
+    odd = next(ch for ch in first + second if unicodedata.category(ch) == "Cf")
+    return (f"differ only by the invisible character U+{ord(odd):04X} "
+            f"({unicodedata.name(odd, 'a format character')}) ({ascii(first)} and "
+            f"{ascii(second)})")

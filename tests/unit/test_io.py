@@ -361,3 +361,24 @@ def test_channels_in_another_case_are_refused_with_the_spelling(
                                          rf"'{re.escape(fixed)}'\).*--generic"):
         read_matrix(tmp_path / "c.tsv")
     assert read_generic(tmp_path / "c.tsv").data.index[0] == first
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("f\tcaf\u00e9\tcafe\u0301\nx\t1\t2\ny\t2\t1\n",
+     r"line 1 \(header\): column names .*\(columns 2 and 3\) are the same text written in "
+     r"two Unicode forms \('caf\\xe9' and 'cafe\\u0301'"),
+    ("f\ts1\ts1\u200b\nx\t1\t2\ny\t2\t1\n",
+     r"\(columns 2 and 3\) differ only by the invisible character U\+200B \(ZERO WIDTH "
+     r"SPACE\) \('s1' and 's1\\u200b'\)"),
+    ("f\ta\tb\ncaf\u00e9\t1\t2\ncafe\u0301\t3\t4\n",
+     r"line 3: row labels 'caf\u00e9' \(on line 2\) and 'cafe\u0301' are the same text "
+     r"written in two Unicode forms"),
+])
+def test_names_that_print_alike_are_refused(tmp_path: Path, text: str, said: str) -> None:
+    """Names equal but for their Unicode form or an invisible character were kept as two
+    samples or features that every output showed under one name."""
+    from sigforge.io import read_matrix as read_generic
+
+    (tmp_path / "m.tsv").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=said):
+        read_generic(tmp_path / "m.tsv")
