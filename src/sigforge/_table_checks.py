@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sigforge._errors import InputError
-from sigforge._text_tables import MULTI_LABEL_LAYOUTS, label_layout, row_location
+from sigforge._text_tables import MULTI_LABEL_LAYOUTS, header_place, label_layout, row_location
 from sigforge._validation import (
     describe_character,
     first_control_character,
@@ -153,7 +153,7 @@ def refuse_layout_without_channels(raw: pd.DataFrame, labels: list[str], path: P
     if layout is None:
         return
     names = ", ".join(f"'{c}'" for c in raw.columns[:len(layout)])
-    raise InputError(f"{path}: line 1 (header): the label columns {names} are "
+    raise InputError(f"{path}: {header_place(path)}: the label columns {names} are "
                      f"{MULTI_LABEL_LAYOUTS[layout]}'s layout of a mutation catalog, but the "
                      f"rows, such as '{labels[0][:80]}' on {row_location(path, 0)} (the "
                      "columns joined with ':'), name no channel set sigforge reads. Write "

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sigforge import _direct_read
 from sigforge._errors import InputError, check_regular_file, not_found
+from sigforge._parquet_table import read_parquet_as_text
 from sigforge._text_records import first_undecodable_line, read_records, separator_name
 from sigforge._validation import (
     describe_character,
@@ -25,47 +26,6 @@ from sigforge._validation import (
     first_lookalikes,
     lookalike_reason,
 )
-
-
-def _read_parquet_as_text(path: Path) -> pd.DataFrame:
-    """Read a Parquet table with every cell as text, so it passes the same checks as TSV/CSV.
-
-    A named (non-default) index becomes the label column; float cells keep their exact value
-    through ``repr``.
-    """
-    import pyarrow.parquet as pq  # here: pyarrow is slow to import and only Parquet needs it
-
-    try:
-        names = pq.read_schema(path).names
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise InputError(f"{path}: column '{repeated[0]}' appears more than once; give "
-                             "every sample column a distinct name.")
-        frame = pd.read_parquet(path)
-    except InputError:
-        raise
-    except Exception as err:  # pyarrow raises several unrelated types for corrupt files
-        raise InputError(f"{path}: cannot be read as Parquet ({err}).") from err
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-        frame = frame.reset_index()
-    elif len(frame.columns) and frame.dtypes.iloc[0].kind == "f":
-        raise InputError(f"{path}: the Parquet table has no label column: its index is "
-                         "pandas' default row numbers and its first column "
-                         f"'{frame.columns[0]}' holds real numbers, a sample's values rather "
-                         "than feature labels. Write the table with the labels as its index "
-                         "(pandas: frame.set_index(LABELS).to_parquet(PATH)) or as a first "
-                         "text column.")
-    repeated = frame.columns[frame.columns.duplicated()]
-    if len(repeated):
-        raise InputError(f"{path}: column '{repeated[0]}' appears more than once; give every "
-                         "sample column a distinct name.")
-    frame.columns = [str(c) for c in frame.columns]
-    for position, dtype in enumerate(frame.dtypes):
-        if position == 0 or dtype.kind not in "fiub":
-            # a null label or text cell reads back as NaN: make it the empty cell it is
-            cells = frame.iloc[:, position].astype(object)
-            frame.isetitem(position, cells.where(cells.notna(), None))
-    return frame.map(lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v))
 
 
 def _check_text_format(path: Path) -> None:
@@ -102,6 +62,12 @@ def _header_line(path: Path) -> str:
     return first
 
 
+def header_place(path: Path) -> str:
+    """Where a table's column names are, for messages: 'line 1 (header)' of a text table,
+    'the column names' of a Parquet one, which has no lines."""
+    return "the column names" if path.suffix.lower() == ".parquet" else "line 1 (header)"
+
+
 def _check_header(header: list[str], path: Path) -> None:
     """Refuse a column name holding a control character (a tab or line break inside quotes
     would break every output table it is written to) and repeated column names (pandas would
@@ -110,7 +76,7 @@ def _check_header(header: list[str], path: Path) -> None:
     for name in names:
         odd = first_control_character(name)
         if odd is not None:
-            raise InputError(f"{path}: line 1 (header): column name {name!r} holds "
+            raise InputError(f"{path}: {header_place(path)}: column name {name!r} holds "
                              f"{describe_character(odd)} (a control character), which would "
                              "break every table the name is written to (a damaged or binary "
                              "file?). Remove the character from the name or rewrite the table "
@@ -123,13 +89,13 @@ def _check_header(header: list[str], path: Path) -> None:
         padded = ("" if all(text == text.strip() for text in spellings) else
                   f", written {', '.join(repr(text) for text in spellings)}; names are read "
                   "without surrounding spaces")
-        raise InputError(f"{path}: line 1 (header): column '{repeated[0]}' appears more than "
+        raise InputError(f"{path}: {header_place(path)}: column '{repeated[0]}' appears more than "
                          f"once ({len(spellings)} times{padded}); expected one column per "
                          "sample or signature. Give every column a distinct name.")
     twins = first_lookalikes(names)
     if twins is not None:
         first, second = (names[i] for i in twins)
-        raise InputError(f"{path}: line 1 (header): column names '{first}' and '{second}' "
+        raise InputError(f"{path}: {header_place(path)}: column names '{first}' and '{second}' "
                          f"(columns {twins[0] + 1} and {twins[1] + 1}) "
                          f"{lookalike_reason(first, second)}, so every output would show "
                          "two samples of one name. Spell both names the same way if they are "
@@ -148,7 +114,10 @@ def read_raw_table(path: Path) -> pd.DataFrame:
     check_regular_file(path, str(path))
     if path.suffix.lower() == ".parquet":
         _ROW_LINES.pop(str(path), None)
-        return _read_parquet_as_text(path)
+        frame = read_parquet_as_text(path)
+        _check_header(list(frame.columns), path)
+        _check_named_columns(list(frame.columns), path)
+        return frame
     _check_text_format(path)
     header_line = _header_line(path)
     _refuse_semicolons(path, header_line)
@@ -364,7 +333,7 @@ def _check_named_columns(header: list[str], path: Path) -> None:
     column holds the labels, and a table written from a pandas index leaves its cell empty.)"""
     for number, name in enumerate(header[1:], start=2):
         if not name.strip():
-            raise InputError(f"{path}: line 1 (header): column {number} has no name, but "
+            raise InputError(f"{path}: {header_place(path)}: column {number} has no name, but "
                              "every column after the labels is a sample or signature. Write "
                              "its name in the header, or delete the column.")
 
@@ -463,7 +432,7 @@ def split_labels(raw: pd.DataFrame, path: Path) -> tuple[list[str], pd.DataFrame
     layout = label_layout(raw)
     width = len(layout) if layout else 1
     if len(columns) < width + 1:
-        raise InputError(f"{path}: line 1 (header): expected a label column and at least one "
+        raise InputError(f"{path}: {header_place(path)}: expected a label column and at least one "
                          f"value column (one per sample or signature), got only {columns}. "
                          "Add the sample columns; if the file has them, separate the columns "
                          "with tabs or commas (not spaces or semicolons).")

@@ -382,3 +382,27 @@ def test_names_that_print_alike_are_refused(tmp_path: Path, text: str, said: str
     (tmp_path / "m.tsv").write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=said):
         read_generic(tmp_path / "m.tsv")
+
+
+def test_parquet_tables_get_the_text_tables_header_checks(tmp_path: Path) -> None:
+    """Parquet tables skipped the header checks: an unnamed column was refused only when its
+    output was written (naming the output), nested column levels became names like
+    "('x', 'a')", and damaged pandas metadata made a sound file unreadable."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sigforge.io import read_matrix as read_generic
+
+    labels, one, two = pa.array(["f0", "f1"]), pa.array([1.0, 2.0]), pa.array([3.0, 1.0])
+    pq.write_table(pa.table([labels, one, two], names=["f", "", "b"]), tmp_path / "e.parquet")
+    with pytest.raises(InputError, match=r"e.parquet: the column names: column 2 has no name"):
+        read_generic(tmp_path / "e.parquet")
+    nested = pd.DataFrame([[1.0, 2.0]], index=pd.Index(["x"], name="f"),
+                          columns=pd.MultiIndex.from_tuples([("x", "a"), ("x", "b")]))
+    nested.to_parquet(tmp_path / "n.parquet")
+    with pytest.raises(InputError, match=r"column labels have 2 levels.*\('x', 'a'\)"):
+        read_generic(tmp_path / "n.parquet")
+    pq.write_table(pa.table([labels, one, two], names=["f", "a", "b"]).replace_schema_metadata(
+        {b"pandas": b"garbage{"}), tmp_path / "m.parquet")
+    data = read_generic(tmp_path / "m.parquet").data
+    assert list(data.index) == ["f0", "f1"] and data.to_numpy().tolist() == [[1, 3], [2, 1]]
