@@ -82,6 +82,10 @@ class Classified:
     dbs_sbs1536: np.ndarray
     dbs_strand: np.ndarray
     contig_lengths: dict[int, int] = field(default_factory=dict)  # contig code -> FASTA length
+    #: contig code of each row with the codes of names that resolve to one FASTA contig made
+    #: one ('1' and 'chr1'): duplicates and adjacent SNVs are found on the genome, not on
+    #: the file's spelling
+    site_contig: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
 
 def _kinds(table: VariantTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -145,9 +149,14 @@ def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, con
     rows, p = rows[inside], p[inside]
     ref, alt = out.ref_code[rows], out.alt_code[rows]
     out.checked[rows] = True
-    mismatch = codes[p] != ref
+    # the FASTA's own base is N or another IUPAC code (R, Y...): the REF cannot be checked
+    # against it, which is no sign of another build
+    unknown = codes[p] > 3
+    out.fate[rows[unknown]] = REASON_CODE["ambiguous_base"]
+    mismatch = ~unknown & (codes[p] != ref)
     out.fate[rows[mismatch]] = REASON_CODE["ref_mismatch"]
-    rows, p, ref, alt = rows[~mismatch], p[~mismatch], ref[~mismatch], alt[~mismatch]
+    keep = ~unknown & ~mismatch
+    rows, p, ref, alt = rows[keep], p[keep], ref[keep], alt[keep]
     five1, three1 = codes[p - 1], codes[p + 1]
     ambiguous = (five1 > 3) | (three1 > 3)
     out.fate[rows[ambiguous]] = REASON_CODE["ambiguous_base"]
@@ -227,11 +236,25 @@ def _mark_outside(rows: np.ndarray, table: VariantTable, contig: str, regions: T
     out.fate[rows[~inside]] = REASON_CODE["outside_regions"]
 
 
+def _site_contigs(table: VariantTable, genome: ReferenceGenome) -> np.ndarray:
+    """Each row's contig code, the codes of spellings that resolve to one FASTA contig
+    ('1' and 'chr1', 'MT' and 'chrM' where only one is in the FASTA) replaced by the first
+    of them; a contig absent from the FASTA keeps its own code."""
+    canonical = np.arange(len(table.contig_names), dtype=np.int32)
+    first: dict[str, int] = {}
+    for code in np.unique(table.contig).tolist():
+        name = genome.resolve(table.contig_names[code])
+        if name is not None:
+            canonical[code] = first.setdefault(name, code)
+    return canonical[table.contig]
+
+
 def classify_table(table: VariantTable, genome: ReferenceGenome,
                    options: CatalogOptions) -> Classified:
     """Sample-independent verdicts for every allele of a table (each contig fetched once)."""
     n = len(table)
     kind, clean, ref_code, alt_code = _kinds(table)
+    site_contig = _site_contigs(table, genome)
     # The narrowest types that hold the codes: a million rows then fill 24 MB, not 104
     # (channel indices are combined with small multiples only: strand * 96 + sbs96).
     out = Classified(fate=np.zeros(n, np.int8), kind=kind, sbs96=np.full(n, -1, np.int16),
@@ -241,7 +264,7 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
                       beyond=np.zeros(n, bool), ref_code=ref_code, alt_code=alt_code,
                       dbs_sbs96=np.full((n, 2), -1, np.int16),
                       dbs_sbs1536=np.full((n, 2), -1, np.int16),
-                      dbs_strand=np.full((n, 2), 3, np.int16))
+                      dbs_strand=np.full((n, 2), 3, np.int16), site_contig=site_contig)
     for code, reason in KIND_REASON.items():
         out.fate[kind == code] = REASON_CODE[reason]
     pending = out.fate == COUNTED

@@ -273,7 +273,10 @@ def _header_mismatch(handle: _Readable, entry: _Entry) -> bool:
     lines = before[:-1].split(b"\n")
     if len(lines) == 1 and window < offset:
         return False
-    return lines[-1].rstrip(b"\r").split(None, 1)[:1] != [b">" + name.encode()]
+    header = lines[-1].rstrip(b"\r")
+    # htslib names a contig by the first word after '>', spaces after '>' skipped ('> chr1')
+    return not header.startswith(b">") or (header[1:].split(None, 1) or [b""])[0] != \
+        name.encode()
 
 
 def _line_end_mismatch(handle: _Readable, entry: _Entry) -> bool:

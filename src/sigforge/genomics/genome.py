@@ -41,8 +41,8 @@ _MITO = ("chrM", "chrMT", "MT", "M")
 
 def _aliases(name: str) -> list[str]:
     """Names under which a VCF contig may appear in a FASTA, most likely first."""
-    if name in _MITO:
-        return list(_MITO)
+    if name in _MITO:  # the exact name first: a combined reference may hold chrM and MT
+        return [name, *(alias for alias in _MITO if alias != name)]
     if name.startswith("chr"):
         return [name, name[3:]]
     return [name, f"chr{name}"]

@@ -34,11 +34,14 @@ from sigforge.genomics.vcf_fields import in_trans
 DBS_ISOLATION_BP = 5
 
 
-def _first_occurrences(rows: np.ndarray, table: VariantTable) -> np.ndarray:
-    """Mask of rows that are the first with their contig, POS, REF and ALT."""
+def _first_occurrences(rows: np.ndarray, table: VariantTable, contig: np.ndarray
+                       ) -> np.ndarray:
+    """Mask of rows that are the first with their contig, POS, REF and ALT; ``contig`` is
+    each table row's contig code as resolved on the FASTA (:attr:`Classified.site_contig`),
+    so that '1' and 'chr1' are one contig."""
     if len(rows) == 0:
         return np.ones(0, dtype=bool)
-    site = table.contig[rows].astype(np.int64) << 40 | table.pos[rows]
+    site = contig[rows].astype(np.int64) << 40 | table.pos[rows]
     step = np.diff(site)
     if (step > 0).all():  # a sorted file without a repeated site: no sort needed
         return np.ones(len(rows), dtype=bool)
@@ -55,9 +58,11 @@ def _first_occurrences(rows: np.ndarray, table: VariantTable) -> np.ndarray:
     return first
 
 
-def _adjacent_snvs(rows: np.ndarray, table: VariantTable, phase: np.ndarray | None = None
+def _adjacent_snvs(rows: np.ndarray, table: VariantTable, site_contig: np.ndarray,
+                   phase: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Among one sample's counted SNV rows: DBS first rows, their partners, and MNV rows.
+    """Among one sample's counted SNV rows: DBS first rows, their partners, and MNV rows
+    (contigs as resolved on the FASTA, ``site_contig``).
 
     ``phase`` (the sample's phase codes, :func:`~.vcf_fields.phase_codes`) parts SNVs on
     consecutive positions that phased genotypes put on different haplotypes: not one
@@ -65,14 +70,16 @@ def _adjacent_snvs(rows: np.ndarray, table: VariantTable, phase: np.ndarray | No
     """
     if len(rows) == 0:
         return rows, rows, rows
-    order = np.lexsort((table.pos[rows], table.contig[rows]))
+    order = np.lexsort((table.pos[rows], site_contig[rows]))
     rows = rows[order]
-    pos, contig = table.pos[rows], table.contig[rows]
-    gap = np.where(contig[1:] == contig[:-1], np.diff(pos), 0)
+    pos, contig = table.pos[rows], site_contig[rows]
+    gap = np.where(contig[1:] == contig[:-1], np.diff(pos), -1)  # -1: another contig
     adjacent = gap == 1
     if phase is not None:
         adjacent &= ~in_trans(phase[rows[:-1]], phase[rows[1:]])
-    close = (gap >= 1) & (gap <= DBS_ISOLATION_BP)
+    # a second allele at the same position (a 1/2 genotype) is as close as can be: which of
+    # the two would pair with a neighbour would otherwise depend on the order of ALT
+    close = (gap >= 0) & (gap <= DBS_ISOLATION_BP)
     pad_adj = np.concatenate([[False], adjacent, [False]])
     pad_close = np.concatenate([[False], close, [False]])
     # pair (j, j+1) is a DBS when adjacent and no SNV within 5 bp on either side of it
@@ -94,14 +101,15 @@ def _drop_snvs_of_records(fates: _Fates, table: VariantTable, verdicts: Classifi
     records = counted[verdicts.kind[counted] == KIND_DBS]
     if not records.size:
         return counted
-    bases = {(int(table.contig[r]), int(table.pos[r]) + i, table.ref[r][i], table.alt[r][i])
+    contig = verdicts.site_contig
+    bases = {(int(contig[r]), int(table.pos[r]) + i, table.ref[r][i], table.alt[r][i])
              for r in records.tolist() for i in (0, 1)}
-    site = table.contig[counted].astype(np.int64) << 40 | table.pos[counted]
-    record_sites = table.contig[records].astype(np.int64) << 40 | table.pos[records]
+    site = contig[counted].astype(np.int64) << 40 | table.pos[counted]
+    record_sites = contig[records].astype(np.int64) << 40 | table.pos[records]
     near = np.flatnonzero((verdicts.kind[counted] == KIND_SNV)  # few: compare their alleles
                           & np.isin(site, np.concatenate([record_sites, record_sites + 1])))
     again = np.zeros(len(counted), dtype=bool)
-    again[near] = [(int(table.contig[r]), int(table.pos[r]), table.ref[r], table.alt[r]) in bases
+    again[near] = [(int(contig[r]), int(table.pos[r]), table.ref[r], table.alt[r]) in bases
                    for r in counted[near].tolist()]
     fates.set(counted[again], "duplicate")
     return counted[~again]
@@ -180,16 +188,16 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     result.checked = int((verdicts.checked[rows] & ~outside).sum())
     result.located = int((verdicts.located[rows] & ~outside).sum())
     counted = fates.with_code(COUNTED)
-    duplicate = ~_first_occurrences(counted, table)
+    duplicate = ~_first_occurrences(counted, table, verdicts.site_contig)
     fates.set(counted[duplicate], "duplicate")
     counted = counted[~duplicate]
     counted = _drop_snvs_of_records(fates, table, verdicts, counted)
     snvs = counted[verdicts.kind[counted] == KIND_SNV]
     outside = fates.with_code(REASON_CODE["outside_regions"])
     outside = outside[verdicts.kind[outside] == KIND_SNV]
-    outside = outside[_first_occurrences(outside, table)]
+    outside = outside[_first_occurrences(outside, table, verdicts.site_contig)]
     dbs_first, dbs_second, mnv_rows = _adjacent_snvs(
-        np.concatenate([snvs, outside]), table,
+        np.concatenate([snvs, outside]), table, verdicts.site_contig,
         table.phase[index] if table.phase is not None else None)
     dbs_first, dbs_second, mnv_rows = _placed_by_first_base(fates, outside, dbs_first,
                                                             dbs_second, mnv_rows)

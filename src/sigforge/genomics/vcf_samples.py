@@ -83,12 +83,26 @@ def pick_tumour(header: Any, columns: list[str], path: Path) -> str | None:
         return None
     found = tumour_column(header, columns)
     if found is None:
+        _refuse_unmatched_tumour(header, columns, path)
         return None
     normal = f"; {found.normal} is the matched normal" if found.normal else ""
     logger.info("VCF %s: counting only the tumour sample %s (told by %s)%s. Give "
                 "--vcf-sample (the samples sheet's vcf_sample) to count another column.",
                 path, found.name, found.why, normal)
     return found.name
+
+
+def _refuse_unmatched_tumour(header: Any, columns: list[str], path: Path) -> None:
+    """Refuse a VCF whose header names its tumour (``##tumor_sample=``) under a name no
+    column has, as after ``bcftools reheader``: counting every column would count the matched
+    normal's germline variants as a second tumour, without a word."""
+    named = _header_values(header, "tumor_sample")
+    if named:
+        raise InputError(f"VCF {path}: its header names the tumour ##tumor_sample={named[0]}, "
+                         f"but no sample column has that name (the columns are "
+                         f"{', '.join(columns)}; renamed after calling?), so it cannot tell "
+                         "the tumour from the matched normal. Name the tumour column with "
+                         "--vcf-sample COLUMN (the samples sheet's vcf_sample).")
 
 
 def uncalled(calls: list[tuple]) -> bool:
