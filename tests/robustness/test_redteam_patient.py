@@ -457,3 +457,20 @@ def test_characters_the_figure_font_lacks_are_said_once_in_sigforges_words(
     assert outcome.code == 0, outcome.err
     assert not [w for w in raised if "missing from font" in str(w.message)]
     assert caplog.text.count("characters the figures' font lacks") == 1
+
+
+@pytest.mark.parametrize(("method", "warned"), [("negbin", True), ("nnls", True),
+                                                ("likelihood", False)])
+def test_a_likelihood_threshold_another_method_ignores_is_warned_about(
+        method: str, warned: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """--likelihood-threshold 1e308 under the default negbin gave byte-identical results
+    without a word, where --penalty and --tumour-type are warned about."""
+    catalog = tmp_path / "SBS96.tsv"
+    write_matrix(sbs1_sbs13_catalog(3), catalog, integer=True)
+    with caplog.at_level(logging.WARNING):
+        outcome = run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures",
+                          "COSMIC_v3.6", "--method", method, "--likelihood-threshold", "40",
+                          "--bootstrap", "0", "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err
+    assert (f"--method {method} ignores it" in caplog.text) is warned, caplog.text

@@ -217,3 +217,21 @@ def test_a_generic_matrix_of_samples_named_id1_is_still_factored(
     outcome = run_cli(capsys, "extract", "--catalog", str(matrix), "--ranks", "1-2",
                       "--replicates", "2", "--cv-folds", "0", "--out", str(tmp_path / "out"))
     assert outcome.code == 0, outcome.err
+
+
+@pytest.mark.parametrize("into", ["reference", "itself"])
+def test_a_component_name_with_a_semicolon_is_refused_before_the_refit(
+        inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        into: str) -> None:
+    """decomposition.tsv joins components with ';': a reference signature named 'SBS7a;UV'
+    (or '&amp;') made a file the report refused as damaged, and which a rerun wrote again."""
+    table = read_matrix(inputs[1]).data.set_axis(["SBS1", "SBS13;APOBEC"], axis=1)
+    reference = tmp_path / "reference.tsv"
+    write_matrix(table, reference, label="Signature")
+    out = tmp_path / "out"
+    signatures = str(inputs[1]) if into == "reference" else str(reference)
+    outcome = _refit(capsys, inputs[0], signatures, out, "--bootstrap", "0",
+                     "--decompose-into", str(reference))
+    assert_clear_error(outcome, str(reference), "signature 'SBS13;APOBEC' holds ';'",
+                       "'SBS13_APOBEC'")
+    assert_nothing_written(out)

@@ -253,6 +253,18 @@ def _decomposition(args: argparse.Namespace, matrix: Matrix, signatures: Matrix,
     return decompose_signatures(signatures.data, reference, novel_below=args.novel_below)
 
 
+def _check_component_names(reference: pd.DataFrame, source: str) -> None:
+    """Refuse a signature of the decomposition's reference named with ';': decomposition.tsv
+    lists components as ``NAME:weight;NAME:weight``, so such a name could not be read back
+    (the report would call the file damaged, and a rerun would write it again)."""
+    named = [str(name) for name in reference.columns if ";" in str(name)]
+    if named:
+        raise InputError(f"{source}: signature '{named[0]}' holds ';', which separates the "
+                         "components in decomposition.tsv ('SBS1:0.600;SBS5:0.400'), so the "
+                         f"decomposition could not be read back. Rename it (e.g. "
+                         f"'{named[0].replace(';', '_')}').")
+
+
 def _check_sample_names(matrix: Matrix) -> None:
     """Refuse a catalog sample named 'Signature', the label column of exposures.tsv (where
     each sample is a column), before the refit: found only when that table is written, it
@@ -323,6 +335,10 @@ def refit(args: argparse.Namespace) -> None:
     else:
         signatures = refit_signatures(args, matrix)
         reference = _decomposition_reference(args, matrix)
+    if matrix.channel_set is not None:
+        _check_component_names(reference if reference is not None else signatures.data,
+                                args.decompose_into if reference is not None
+                                else args.signatures)
     result = _labelled(_refit_fitted(args, matrix, fitted, signatures), args)
     n = matrix.data.shape[1]
     out = Path(args.out)

@@ -253,7 +253,8 @@ def warn_negbin_only_options(args: argparse.Namespace) -> None:
     """Warn when --tumour-type or --penalty is set for a method other than negbin: only the
     negbin refit has a prior and a signature cost, so the other methods ignore both, and the
     user would otherwise believe the run used them (an unknown type is not even checked).
-    Likewise --confidence with --bootstrap 0, which computes no interval."""
+    Likewise --likelihood-threshold with a method other than likelihood, and --confidence
+    with --bootstrap 0, which computes no interval."""
     from sigforge.refit import RefitOptions
 
     ignored = []
@@ -261,6 +262,10 @@ def warn_negbin_only_options(args: argparse.Namespace) -> None:
         ignored.append(f"--tumour-type {args.tumour_type}")
     if args.method != "negbin" and args.penalty != RefitOptions.penalty:
         ignored.append(f"--penalty {args.penalty:g}")
+    if args.method != "likelihood" and given(args, "likelihood_threshold"):
+        logger.warning("--likelihood-threshold %g: the likelihood-ratio threshold of --method "
+                       "likelihood; --method %s ignores it. Drop it, or refit with --method "
+                       "likelihood.", args.likelihood_threshold, args.method)
     if args.bootstrap == 0 and given(args, "confidence"):
         logger.warning("--confidence %g: sets the level of the bootstrap intervals, and "
                        "--bootstrap 0 computes none, so it changes nothing. Give --bootstrap "
