@@ -347,3 +347,53 @@ def test_report_refuses_counts_moved_between_channels_after_the_discovery(
     assert_clear_error(outcome, str(run.root / "catalogs" / "SBS96.tsv"), DIGEST_KEY,
                        str(provenance_path), "recounted or edited", "Rerun")
     assert_nothing_written(out)
+
+
+# ------------------------------------------------------------------------------------------
+# Intervals and decompositions must be of the refit whose exposures the report shows.
+
+def _without_sample(path: Path, sample: str) -> None:
+    kept = [line for line in path.read_text().splitlines(keepends=True)
+            if not line.startswith(f"{sample}\t")]
+    path.write_text("".join(kept))
+
+
+@pytest.mark.parametrize("damage", ["sample removed", "other values", "other run"])
+def test_report_refuses_intervals_that_are_not_of_its_refit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str) -> None:
+    """An exposure_intervals.tsv without a sample's rows, with other exposures, or of another
+    refit (COSMIC names) was shown as blank intervals and wrong 'interval excluding 0'
+    counts, exit 0."""
+    run = write_run(tmp_path / "run", patients=False)
+    path = run.root / "refit" / "SBS96" / "exposure_intervals.tsv"
+    table = pd.read_csv(path, sep="\t", index_col=0)
+    if damage == "sample removed":
+        _without_sample(path, "S3")
+        said = ["missing: S3/SBS96A, S3/SBS96B"]
+    elif damage == "other values":
+        table.iloc[4, table.columns.get_loc("exposure")] += 7.0
+        write_table(table, path)
+        said = ["has the exposure", "1 row(s) differ"]
+    else:
+        write_table(table.assign(signature=table["signature"].str.replace("SBS96", "SBS")),
+                    path)
+        said = ["not in exposures.tsv: S1/SBSA"]
+    out = tmp_path / "report"
+    outcome = run_cli(capsys, *_report_args(run, out))
+    assert_clear_error(outcome, str(path), *said, "the files come from different runs")
+    assert_nothing_written(out)
+
+
+def test_report_refuses_a_decomposition_of_other_signatures(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A decomposition.tsv with only its header, or of other signatures, left the de novo
+    table's decomposition cells blank, exit 0."""
+    run = write_run(tmp_path / "run", patients=False)
+    path = run.root / "refit" / "SBS96" / "decomposition.tsv"
+    write_table(pd.DataFrame({"best_match": ["SBS1"], "best_match_cosine": [0.9],
+                              "components": ["SBS1:1.000"], "cosine": [0.9], "novel": [False]},
+                             index=pd.Index(["FOO"], name="Signature")), path)
+    out = tmp_path / "report"
+    outcome = run_cli(capsys, *_report_args(run, out))
+    assert_clear_error(outcome, str(path), "missing: SBS96A, SBS96B", "not in signatures.tsv: FOO")
+    assert_nothing_written(out)

@@ -125,6 +125,43 @@ def read_intervals(path: Path) -> pd.DataFrame | None:
     return read_optional_refit_table(path, INTERVAL_COLUMNS, INTERVAL_COLUMNS[1:])
 
 
+def check_intervals(intervals: pd.DataFrame | None, exposures: pd.DataFrame, path: Path,
+                    source: Path) -> None:
+    """Refuse an exposure_intervals.tsv that is not of the refit whose exposures are
+    ``source``: refit writes one row per sample and signature, its ``exposure`` the table's,
+    so a missing or repeated row (a file cut at a line end), other names or other values (a
+    file of another run) would leave blank intervals and wrong counts on the pages."""
+    if intervals is None:
+        return
+    pairs = pd.MultiIndex.from_arrays([intervals.index.astype(str),
+                                       intervals["signature"].astype(str)])
+    expected = pd.MultiIndex.from_product([exposures.columns.astype(str),
+                                           exposures.index.astype(str)])
+    if pairs.has_duplicates or len(pairs) != len(expected) or not pairs.isin(expected).all():
+        missing = [f"{a}/{b}" for a, b in expected.difference(pairs)]
+        extra = [f"{a}/{b}" for a, b in pairs.difference(expected)]
+        repeated = "; some repeated" if pairs.has_duplicates else ""
+        raise InputError(f"{path}: its rows (sample/signature) are not one per sample and "
+                         f"signature of {source} (missing: {listing_of(missing)}; not in "
+                         f"{source.name}: {listing_of(extra)}{repeated}); "
+                         "the files come from different runs or one was cut short. Give the "
+                         "folders of one run (rerun the refit that wrote them).")
+    stacked = exposures.set_axis(exposures.columns.astype(str), axis=1).set_axis(
+        exposures.index.astype(str), axis=0)
+    written = stacked.to_numpy(dtype=float)[
+        stacked.index.get_indexer(pairs.get_level_values(1)),
+        stacked.columns.get_indexer(pairs.get_level_values(0))]
+    differs = ~np.isclose(intervals["exposure"].to_numpy(dtype=float), written, rtol=1e-9,
+                          atol=1e-9, equal_nan=True)
+    if differs.any():
+        row = int(np.argmax(differs))
+        raise InputError(f"{path}: sample '{pairs[row][0]}', signature '{pairs[row][1]}' has "
+                         f"the exposure {intervals['exposure'].iat[row]:.6g}, but {source} "
+                         f"holds {written[row]:.6g} ({int(differs.sum())} row(s) differ); the "
+                         "files come from different runs. Give the folders of one run (rerun "
+                         "the refit that wrote them).")
+
+
 def refit_samples(catalog: pd.DataFrame, found: pd.Index, path: Path, source: Path
                   ) -> pd.DataFrame:
     """The catalog restricted to the samples of a refit table, in catalog order.
@@ -261,7 +298,9 @@ def _reference_refit(folder: Path, catalog: pd.DataFrame, source: Path
         return None, None
     exposures = read_run_matrix(path, _refit_step(folder))
     refit_samples(catalog, exposures.columns, path, source)
-    return exposures, read_intervals(folder / "exposure_intervals.tsv")
+    intervals = read_intervals(folder / "exposure_intervals.tsv")
+    check_intervals(intervals, exposures, folder / "exposure_intervals.tsv", path)
+    return exposures, intervals
 
 
 def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
@@ -294,7 +333,12 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     if not merged:
         check_factored_catalog(catalog, provenance, extract, source)
     intervals = read_intervals(refit / "exposure_intervals.tsv")
+    check_intervals(intervals, exposures, refit / "exposure_intervals.tsv",
+                    refit / "exposures.tsv")
     decomposition = read_decomposition(refit / "decomposition.tsv")
+    if decomposition is not None:
+        check_same_labels(decomposition.index, signatures.columns, refit / "decomposition.tsv",
+                          "signatures", extract / "signatures.tsv")
     metrics = None if merged else read_rank_metrics(extract / "rank_metrics.tsv", rank)
     fields = {"catalog": kept, "chosen_rank": rank, "rank_rule": str(provenance["reason"]),
               "rank_metrics": metrics,
