@@ -397,3 +397,23 @@ def test_report_refuses_a_decomposition_of_other_signatures(
     outcome = run_cli(capsys, *_report_args(run, out))
     assert_clear_error(outcome, str(path), "missing: SBS96A, SBS96B", "not in signatures.tsv: FOO")
     assert_nothing_written(out)
+
+
+def test_a_report_rerun_into_its_folder_removes_the_earlier_reports_own_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rerun into the same --out left the earlier report's pages and figures that it no
+    longer writes (a sample since removed, a type no longer factored), looking current;
+    files the report never wrote are kept."""
+    first = write_run(tmp_path / "first", patients=False, factor_id83=True)
+    second = write_run(tmp_path / "second", patients=False)
+    out, fresh = tmp_path / "report", tmp_path / "fresh"
+    assert run_cli(capsys, *_report_args(first, out)).code == 0
+    (out / "patients" / "notes.txt").write_text("mine\n")
+    (out / "patients" / "S9.html").write_text("a page of another run\n")
+    earlier = set(files_under(out))
+    assert run_cli(capsys, *_report_args(second, out)).code == 0
+    assert run_cli(capsys, *_report_args(second, fresh)).code == 0
+    left = set(files_under(out)) - {"patients/notes.txt", "patients/S9.html"}
+    assert left == set(files_under(fresh)), sorted(left ^ set(files_under(fresh)))
+    assert (out / "patients" / "notes.txt").exists() and (out / "patients" / "S9.html").exists()
+    assert earlier - set(files_under(out)), "the ID83 figures of the first report stayed"

@@ -32,7 +32,7 @@ from sigforge.cli.report_contexts import (
     read_context,
     skip_reason,
 )
-from sigforge.cli.report_outputs import check_pages_not_outputs
+from sigforge.cli.report_outputs import check_pages_not_outputs, stale_pages_removed
 from sigforge.io import (
     InputError,
     Matrix,
@@ -361,7 +361,8 @@ def report(args: argparse.Namespace) -> None:
     from sigforge.report.cohort import write_reports
 
     data, stems = _load_cohort_data(args)
-    path = write_reports(data, Path(args.out), stems, workers=args.threads)
+    with stale_pages_removed(Path(args.out)):
+        path = write_reports(data, Path(args.out), stems, workers=args.threads)
     logger.info("cohort report: %s", path)  # as given: identical runs write identical logs
 
 
