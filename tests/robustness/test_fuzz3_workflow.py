@@ -72,6 +72,29 @@ def test_anchors_merge_keys_and_json_are_read_as_snakemake_reads_them(tmp_path: 
     assert "key 'outdir'" in _error(configs.load_config_file, as_json)
 
 
+@pytest.mark.parametrize(("text", "line", "said"), [
+    ("outdir: r\nextract:\n  replicates: 010\n", 3, "'extract.replicates' is written 010, "
+     "which YAML reads as 8"),
+    ("seed: 017\n", 1, "'seed' is written 017, which YAML reads as 15"),
+    ("seed: 1:30\n", 1, "'seed' is written 1:30, which YAML reads as 90"),
+    ("refit:\n  restrict_to: [0x1F]\n", 2, "which YAML reads as 31")])
+def test_numbers_yaml_reads_in_another_base_are_refused(
+        tmp_path: Path, text: str, line: int, said: str) -> None:
+    """YAML 1.1 reads 010 as octal 8 and 1:30 as base-60 90: replicates: 010 ran 8
+    replicates and seed: 1:30 used seed 90, without a word."""
+    path = tmp_path / "my.yaml"
+    path.write_text(text)
+    found = _error(configs.load_config_file, path)
+    assert f"line {line}: key" in found and said in found and "decimal" in found, found
+
+
+def test_numbers_written_in_decimal_or_quoted_are_read_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "my.yaml"
+    path.write_text("seed: 17\nsamples: '017'\nextract: {tol: 0.05, replicates: 1_000}\n")
+    assert configs.load_config_file(path) == {
+        "seed": 17, "samples": "017", "extract": {"tol": 0.05, "replicates": 1000}}
+
+
 def test_yaml_tags_run_no_code_and_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text(f"outdir: r\nx: !!python/object/apply:os.system ['touch {tmp_path}/pwned']\n")

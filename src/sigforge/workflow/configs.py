@@ -15,6 +15,7 @@ import functools
 import json
 import math
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +120,33 @@ def _duplicate_keys(root: yaml.Node, name: str) -> None:
             first[key.value] = line
 
 
+#: Plain YAML 1.1 numbers a reader takes for decimal but YAML does not: a leading 0 (octal,
+#: 010 = 8), 0x/0b/0o prefixes, and ':' (base 60, 1:30 = 90).
+_OTHER_BASE = re.compile(
+    r"[-+]?(0[0-9_]*[0-9]|0[xXbBoO].*|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)")
+
+
+def _numbers_in_other_bases(root: yaml.Node, name: str) -> None:
+    """Refuse a number YAML 1.1 reads in another base than the decimal it looks like:
+    ``replicates: 010`` ran 8 replicates and ``seed: 1:30`` seed 90, without a word."""
+    for mapping, path in _mapping_nodes(root, (), set()):
+        for key, value in mapping.value:
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for item in items:
+                if not (isinstance(item, yaml.ScalarNode) and item.style is None
+                        and item.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+                        and _OTHER_BASE.fullmatch(item.value)):
+                    continue
+                read = yaml.load(item.value, Loader=_Loader)  # noqa: S506 - a scalar
+                dotted = ".".join((*path, str(getattr(key, "value", "?"))))
+                raise InputError(
+                    f"config file {name}, line {item.start_mark.line + 1}: key '{dotted}' is "
+                    f"written {item.value}, which YAML reads as {read}, not in decimal (a "
+                    "leading 0 makes an octal number, 0x a hexadecimal one, ':' a base-60 "
+                    "one). Write the number in decimal without a leading 0 (or quote it, "
+                    f"'{item.value}', where text is meant).")
+
+
 def _yaml_error(err: yaml.YAMLError, name: str, lines: Sequence[str]) -> InputError:
     """The InputError for a YAML syntax error: file, line, column, what, and the fix."""
     mark = getattr(err, "problem_mark", None)
@@ -199,6 +227,7 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
                          "lines (type: vcf, samples: ...; workflow/schemas/config.schema.yaml "
                          "lists the keys).")
     _duplicate_keys(root, name)
+    _numbers_in_other_bases(root, name)
     return data
 
 
