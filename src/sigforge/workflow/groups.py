@@ -143,4 +143,4 @@ def remove_stale_group_outputs(outdir: str, contexts: Sequence[str],
     """Delete :func:`stale_group_outputs` (a dry run only names them); one line or nothing."""
     return delete_stale(stale_group_outputs(outdir, contexts, groups),
                         "of a grouping the samples sheet no longer has", outdir,
-                        dry_run=dry_run)
+                        dry_run=dry_run, run_folders=True)

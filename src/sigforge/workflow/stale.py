@@ -139,14 +139,52 @@ def remove_stale_context_outputs(outdir: str, contexts: Sequence[str], *,
     """Delete :func:`stale_context_outputs` (a dry run only names them); one line or none."""
     return delete_stale(stale_context_outputs(outdir, contexts),
                         "of mutation types no longer in catalog.contexts", outdir,
-                        dry_run=dry_run)
+                        dry_run=dry_run, run_folders=True)
 
 
-def delete_stale(stale: Sequence[Path], what: str, outdir: str, *, dry_run: bool) -> list[str]:
+#: Names of the files the workflow writes in a discovery or refit folder (``extract/{ctx}``,
+#: its ``k{k}/``, ``chunks/`` and ``groups/{group}/``; ``refit/{ctx}`` and its ``reference/``),
+#: with the temporary and backup files of an interrupted write and Snakemake's folder stamp.
+_RUN_FILE = re.compile(r"(exposures|signatures|stability|rank_metrics|merged|decomposition|"
+                       r"exposure_intervals|reconstruction)\.tsv|(provenance|metrics)\.json|"
+                       r"cv\.npz|chunk\d+\.(npz|log|tsv)|\.snakemake_timestamp|"
+                       r"\..+\.[^.]{8}\.(tmp|old)")
+#: In the groups' catalogs (``catalogs/groups/{ctx}``) every group catalog and the list of
+#: the groups written.
+_GROUP_CATALOG = re.compile(r"[^/]+\.tsv|\..+\.[^.]{8}\.(tmp|old)")
+
+
+def _workflow_folder(folder: Path, outdir: str) -> bool:
+    """Whether every file below ``folder`` (no link among them) has a name the workflow writes
+    there (:data:`_RUN_FILE`; any table in the groups' catalogs): a user's notes, scripts or
+    a second run's outdir placed inside keep it from being deleted."""
+    pattern = _GROUP_CATALOG if folder.relative_to(outdir).parts[:2] == (
+        "catalogs", "groups") else _RUN_FILE
+    for path in folder.rglob("*"):
+        if path.is_symlink() or (path.is_file() and not pattern.fullmatch(path.name)):
+            return False
+        if not (path.is_file() or path.is_dir()):
+            return False
+    return True
+
+
+def delete_stale(stale: Sequence[Path], what: str, outdir: str, *, dry_run: bool,
+                 run_folders: bool = False) -> list[str]:
     """Delete the files and folders ``stale`` (a dry run only names them); return one line
-    saying what went and why (``what``: whose outputs they are), or nothing."""
+    saying what went and why (``what``: whose outputs they are), or nothing. With
+    ``run_folders`` (discovery, refit and group-catalog folders, not yet checked), a folder
+    holding a file the workflow does not write there is left alone and named in a second
+    line."""
+    foreign = [path for path in stale if run_folders and path.is_dir()
+               and not path.is_symlink() and not _workflow_folder(path, outdir)]
+    stale = [path for path in stale if path not in foreign]
+    notes = [] if not foreign else [
+        f"sigforge: left alone {len(foreign)} folder(s) {what} that hold files the workflow "
+        f"does not write ({', '.join(str(path) for path in foreign[:6])}"
+        f"{' ...' if len(foreign) > 6 else ''}). Move your files out of {outdir}, then delete "
+        "the folders if they are old results."]
     if not stale:
-        return []
+        return notes
     if not dry_run:
         for path in stale:
             if path.is_dir() and not path.is_symlink():
@@ -156,4 +194,4 @@ def delete_stale(stale: Sequence[Path], what: str, outdir: str, *, dry_run: bool
     shown = ", ".join(str(path) for path in stale[:6]) + (" ..." if len(stale) > 6 else "")
     action = "a real run deletes them" if dry_run else "deleted"
     return [f"sigforge: {len(stale)} output(s) {what} ({shown}): {action}, so that {outdir} "
-            "holds this cohort only."]
+            "holds this cohort only.", *notes]
