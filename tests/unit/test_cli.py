@@ -369,6 +369,29 @@ def test_a_catalog_too_thin_to_factor_is_skipped_with_its_reason(
     assert "skipped" not in np.load(tmp_path / "factored.npz")
 
 
+@pytest.mark.parametrize(("samples", "said"), [
+    (6, "to at most 1, the largest this catalog supports"),
+    (1, "add samples or mutations: it cannot be factored at any rank")])
+def test_a_required_catalog_too_thin_to_factor_stops_with_the_rank_it_supports(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], samples: int, said: str) -> None:
+    """A workflow cohort too thin for SBS96 ran every job, then failed at the report, whose
+    advice (rerun extract) skipped again: the fix is a lower largest rank. With
+    --require-factored the first discovery job stops, naming it."""
+    from sigforge.cli import main
+
+    counts = np.zeros((96, 6), dtype=np.int64)
+    counts[:5, :samples] = 1  # 5 x samples mutations: too few for rank 2 (40 needed)
+    path = tmp_path / "SBS96.tsv"
+    write_matrix(pd.DataFrame(counts, index=SBS96_CHANNELS, columns=[f"s{i}" for i in range(6)]),
+                 path, integer=True)
+    code = main(["-q", "replicates", "--catalog", str(path), "--drop-empty",
+                 "--skip-unfactorable", "2", "--require-factored", "--k", "2", "--first", "0",
+                 "--count", "2", "--out", str(tmp_path / "chunk.npz")])
+    err = capsys.readouterr().err
+    assert code == 2 and "too thin to factor at ranks up to 2" in err and said in err, err
+    assert not (tmp_path / "chunk.npz").exists()
+
+
 def test_runs_without_the_edge_field_get_it_from_their_ranks() -> None:
     """provenance.json written before ``rank_edge`` existed: the reports compute it."""
     from sigforge.cli._common import rank_edge

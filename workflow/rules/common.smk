@@ -332,6 +332,14 @@ def catalog_flags(wildcards):
                                regions=CATALOG_CONFIG["regions"])
 
 
+def chunk_mode_flags(wildcards):
+    """MODE_FLAGS of a replicate chunk; SBS96's chunks of a mutation-catalog run also stop
+    the run when the cohort is too thin to factor (the pages and the report are drawn from
+    its signatures), right after the catalogs rather than at the report."""
+    required = wildcards.catalog == "SBS96" and config.get("type", "vcf") == "vcf"
+    return [*MODE_FLAGS, "--require-factored"] if required else MODE_FLAGS
+
+
 def chunk_first(wildcards):
     """Index of the first replicate of chunk wildcards.chunk."""
     return CHUNKS[int(wildcards.chunk)].start

@@ -20,7 +20,7 @@ rule nmf_chunk:
         min_iter=EXTRACT["min_iter"],
         tol=EXTRACT["tol"],
         resampling=RESAMPLING,
-        mode=MODE_FLAGS,
+        mode=chunk_mode_flags,
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
         volume=EXTRACT["volume"],

@@ -259,6 +259,10 @@ def add_skip_options(parser: argparse.ArgumentParser) -> None:
                              "(fewer samples or channels with a mutation than KMAX, or fewer "
                              "than 20 mutations per signature) is not factored; the step writes "
                              "a result saying why instead of failing (default: always factor)")
+    parser.add_argument("--require-factored", action="store_true",
+                        help="with --skip-unfactorable: stop with an error naming the largest "
+                             "rank the catalog supports instead of skipping it (the workflow "
+                             "gives it for SBS96, whose signatures the pages are drawn from)")
 
 
 def read_table_matrix(path: str | Path, *, generic: bool = False) -> Matrix:

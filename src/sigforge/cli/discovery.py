@@ -112,6 +112,17 @@ def _discovery_input(args: argparse.Namespace) -> tuple[Matrix, str | None]:
     if args.skip_unfactorable is not None:
         whole = read_table_matrix(args.catalog, generic=args.generic)
         reason = factor_problem(whole.data, args.skip_unfactorable)
+        if reason is not None and getattr(args, "require_factored", False):
+            supported = next((k for k in range(args.skip_unfactorable - 1, 0, -1)
+                              if factor_problem(whole.data, k) is None), 0)
+            fix = (f"lower the largest rank (the workflow's extract.ranks.max) to at most "
+                   f"{supported}, the largest this catalog supports, or add samples"
+                   if supported else
+                   "add samples or mutations: it cannot be factored at any rank")
+            raise InputError(f"{args.catalog}: too thin to factor at ranks up to "
+                             f"{args.skip_unfactorable}: {reason}. Its signatures are needed "
+                             f"(the patient pages and the cohort report are drawn from them), "
+                             f"so the run stops here; {fix}.")
         if reason is not None:
             logger.warning("%s: not factored: %s", args.catalog, reason)
             return whole, reason
