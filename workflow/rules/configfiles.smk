@@ -1,6 +1,9 @@
 # The config files, read by sigforge before Snakemake merges them (sigforge.workflow.configs):
-# a YAML mistake, an empty file or a key written twice fails here with the file, line and key
-# (Snakemake's own loader names neither, and keeps the last of two equal keys silently).
+# a key written twice, a number YAML reads in another base (010, 1:30) or a mistake in the
+# shipped file fails here with the file, line and key (Snakemake's own loader names neither,
+# and keeps the last of two equal keys silently). Snakemake's command line reads the user's
+# --configfile (and --config) first, so a file it cannot load at all (missing, a folder,
+# broken or empty YAML, a malformed --config) stops there with Snakemake's own message.
 # USER_CONFIG records what the user's --configfile(s) and --config set, so that common.smk can
 # refuse a user config whose samples or reference would silently fall back to the bundled
 # example's (configs.check_user_config says why and when). Job processes trust the main one.
