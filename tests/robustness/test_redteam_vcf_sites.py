@@ -178,3 +178,19 @@ def test_an_iupac_base_under_an_snv_is_ambiguous_not_a_mismatch(
                    str(tmp_path / "out")).code == 0
     log = _log(tmp_path / "out")
     assert (log["ambiguous_base"], log["ref_mismatch"], log["counted_SBS96"]) == (1, 0, 1)
+
+
+@pytest.mark.parametrize("alts", ["T,", ",T", "T,."])
+def test_an_empty_alt_allele_is_refused_with_its_line(
+        tmp_path: Path, make_fasta: Callable[..., Path], capsys: pytest.CaptureFixture[str],
+        alts: str) -> None:
+    """'T,' was read by htslib as the alleles T and '.', and the second counted as a
+    symbolic allele: a damaged record skipped without a word of what was wrong."""
+    fasta = make_fasta({"chr1": CHR1})
+    base = CHR1[99]
+    alt = _OTHER[base]
+    vcf = _vcf(tmp_path / "e.vcf", [_snv(50), _record(100, base, alts.replace("T", alt), "0/2")])
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
+                      str(tmp_path / "out"))
+    assert_clear_error(outcome, str(vcf), "line 5", "holds an empty allele", "stray comma")
+    assert_nothing_written(tmp_path / "out")

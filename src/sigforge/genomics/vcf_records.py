@@ -124,6 +124,8 @@ def check_alleles(path: Path, refs: list[str], alleles: list[tuple[str, ...]],
     found in one C-level pass over the joined alleles of ``flat``; only another file is
     looked at allele by allele.
     """
+    if "." in flat.alt_text:
+        _check_empty_alts(path, alleles, header_lines)
     if all(text.isascii() and not text.encode("ascii").translate(None, _BASE_CODE_BYTES)
            for text in (flat.ref_text, flat.alt_text)):
         return
@@ -137,6 +139,19 @@ def check_alleles(path: Path, refs: list[str], alleles: list[tuple[str, ...]],
         if column:
             raise InputError(f"VCF {path}: line {header_lines + row + 1}: "
                              f"{_allele_problem(column, value)}")
+
+
+def _check_empty_alts(path: Path, alleles: list[tuple[str, ...]], header_lines: int) -> None:
+    """Refuse an empty allele in a list of ALTs ('T,' or ',T', which htslib reads as '.'):
+    '.' stands for no ALT only as the whole column, and counted such an allele would be
+    skipped as ``symbolic``, hiding a damaged record."""
+    for row, record in enumerate(alleles):
+        if len(record) > 2 and "." in record[1:]:
+            raise InputError(f"VCF {path}: line {header_lines + row + 1}: the ALT column "
+                             f"'{','.join(record[1:]).replace('.', '')}' holds an empty allele "
+                             "(a comma with no allele on one side), or '.' beside other "
+                             "alleles; '.' means no ALT only as the whole column. Remove the "
+                             "stray comma (or correct the damaged record).")
 
 
 def _allele_problem(column: str, value: str) -> str:
