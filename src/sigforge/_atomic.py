@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sigforge import _outlock
+from sigforge._errors import InputError
 
 _UMASK_LOCK = threading.Lock()
 
@@ -285,7 +286,15 @@ def _lock_claimed_folder() -> None:
     if folder is None:
         return
     missing = _missing_folders(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        for created in reversed(missing):  # the part of the path made before it failed
+            with contextlib.suppress(OSError):
+                created.rmdir()
+        raise InputError(f"--out {folder}: the output folder cannot be created "
+                         f"({err.strerror or err}). Give a folder in a place you can write "
+                         "to.") from None
     _outlock.lock_folder(folder, str(folder))
     for created in missing:
         _record(created)

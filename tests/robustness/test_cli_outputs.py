@@ -93,6 +93,20 @@ def test_out_below_a_file(tmp_path: Path, catalog: Path, capsys: pytest.CaptureF
     assert_clear_error(outcome, str(blocker), "is a file")
 
 
+def test_an_out_that_cannot_be_created_is_named_as_the_output_folder(
+        tmp_path: Path, catalog: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """'--out /proc/x' gave '/proc/x: No such file or directory ... check the path', which
+    reads as a missing input."""
+    _forbid_work(monkeypatch)
+    out = Path("/proc/sigforge-test-out/run")
+    outcome = run_cli(capsys, "extract", "--catalog", str(catalog), "--ranks", "2",
+                      "--out", str(out))
+    assert_clear_error(outcome, f"--out {out}: the output folder cannot be created",
+                       "a place you can write to")
+    assert not out.parent.exists()
+
+
 def test_replicates_out_is_a_folder(tmp_path: Path, catalog: Path,
                                     capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
