@@ -426,3 +426,19 @@ def test_a_sheet_row_naming_a_maf_under_another_name_is_named(tmp_path: Path,
     with pytest.raises(InputError, match=r"is a MAF .*Rename the file \(e\.g\. to "
                                          r"data_mutations\.maf\)"):
         check_inputs(str(fasta), _sheet([("P1", str(maf), "P1")]))
+
+
+def test_a_sheet_row_whose_file_is_no_readable_vcf_is_named(tmp_path: Path, fasta: Path) -> None:
+    """A text file, an empty file or a cut gzip passed the sheet check: each failed later in
+    its own jobs, without the sheet's line, after the sample's other jobs ran."""
+    text = tmp_path / "notes.vcf"
+    text.write_text("hello world\n")
+    empty = tmp_path / "empty.vcf"
+    empty.write_text("")
+    good = _vcf(tmp_path / "good.vcf", [_snv(30, "0/1")])
+    check_inputs(str(fasta), _sheet([("P1", str(good), "")]))
+    with pytest.raises(InputError, match=r"sample 'P2' \(samples sheet, line 3\): its file "
+                                         r".*notes\.vcf' cannot be read as a VCF: .*hello world"
+                                         r".*sample 'P3' \(samples sheet, line 4\).*empty"):
+        check_inputs(str(fasta), _sheet([("P1", str(good), ""), ("P2", str(text), ""),
+                                         ("P3", str(empty), "")]))

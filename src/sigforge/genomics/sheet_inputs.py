@@ -3,9 +3,9 @@
 The workflow counts each row with ``sigforge catalog --vcf FILE --sample-name ID
 [--vcf-sample COLUMN]``. A VCF with several sample columns and no ``vcf_sample`` (one whose
 header does not name the tumour, :func:`~sigforge.genomics.vcf_samples.tumour_column`), a
-``vcf_sample`` the VCF lacks, or a MAF under a name that is not a MAF's would each fail in
-the row's job, with command-line advice a sheet user cannot follow; :func:`row_problem`
-names the sheet's fix instead.
+``vcf_sample`` the VCF lacks, a MAF under a name that is not a MAF's, or a file that is no
+readable VCF would each fail in the row's job, with command-line advice a sheet user cannot
+follow and without the sheet's line; :func:`row_problem` names the row and the fix instead.
 """
 
 from __future__ import annotations
@@ -21,17 +21,17 @@ from sigforge.genomics.vcf_samples import tumour_column
 from sigforge.io import InputError
 
 
-def _vcf_columns(path: Path) -> tuple[list[str], object] | None:
-    """The sample columns and header of a VCF, None when it cannot be read (the row's job
-    then says why, naming the file and the line)."""
+def _vcf_columns(path: Path) -> tuple[list[str], object] | str:
+    """The sample columns and header of a VCF, or why it cannot be read as one (the reader's
+    own message: not a VCF, empty, truncated, damaged header)."""
     try:
         vcf = open_vcf(path)
-    except InputError:
-        return None
+    except InputError as err:
+        return str(err)
     try:
         return list(vcf.header.samples), vcf.header
-    except UnicodeDecodeError:
-        return None
+    except UnicodeDecodeError as err:
+        return f"VCF {path}: its header is not UTF-8 text ({err.reason})"
     finally:
         vcf.close()
 
@@ -47,8 +47,8 @@ def row_problem(vcf: str, vcf_sample: str) -> str | None:
                 f"{', '.join(MAF_SUFFIXES)}, so it would be read as a VCF. Rename the file "
                 f"(e.g. to {path.stem}.maf) and write that name in the sheet's vcf column")
     found = _vcf_columns(path)
-    if found is None:
-        return None
+    if isinstance(found, str):
+        return f"cannot be read as a VCF: {found.rstrip('.')}"
     columns, header = found
     if vcf_sample:
         if vcf_sample in columns:
