@@ -198,3 +198,20 @@ def test_joint_nmf_recovers_the_shared_exposures() -> None:
     weighted = fit_joint_nmf(matrices, 2, block_weights=[1.0, 5.0], rng=0,
                              options=FitOptions(max_iter=200))
     assert weighted.H.shape == (2, 25)
+
+
+@pytest.mark.parametrize("options", [
+    FitOptions(exponent=1.99, max_iter=2000, tol=1e-9),
+    FitOptions(beta=0.5, volume_weight=100.0, max_iter=300, tol=1e-9, check_every=1)],
+    ids=["over-relaxed", "volume-penalty"])
+def test_a_fit_stopped_by_a_rising_objective_is_not_converged(options: FitOptions) -> None:
+    """The stop rule counted a rise as 'a change below tol': a diverging over-relaxed fit
+    (objective 42.7 -> 273.6) and a volume-penalised one stopped by a 4e-4 rise were both
+    reported converged."""
+    X = np.random.default_rng(2).poisson(3.0, (8, 6)).astype(float)
+    W0, H0 = initialise(X, 3, "random", 0)
+    result = fit_nmf(X, W0, H0, options=options)
+    assert result.n_iter < options.max_iter  # stopped by the rise, as before
+    assert not result.converged
+    plain = fit_nmf(X, W0, H0, options=FitOptions(max_iter=5000, tol=1e-9))
+    assert plain.converged and plain.n_iter < 5000

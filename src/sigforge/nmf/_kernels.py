@@ -211,8 +211,17 @@ def _normalise(W: FloatArray, Ht: FloatArray) -> None:
 
 @njit(cache=True, nogil=True)
 def _small_change(previous: float, current: float, tol: float) -> bool:
-    """True when the objective fell by less than ``tol`` relative to ``previous``."""
+    """True when the objective fell by less than ``tol`` relative to ``previous`` (or rose:
+    the fit stops either way, :func:`_settled` says whether it converged)."""
     return (previous - current) / max(abs(previous), TINY) < tol
+
+
+@njit(cache=True, nogil=True)
+def _settled(previous: float, current: float, tol: float) -> bool:
+    """True when the objective moved by less than ``tol`` relative to ``previous``, up or
+    down: a fit stopped by a larger rise (an over-relaxed step, a penalty's approximate
+    step) has not converged."""
+    return abs(previous - current) / max(abs(previous), TINY) < tol
 
 
 @njit(cache=True, nogil=True)
@@ -290,7 +299,8 @@ def _run(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
             if weight > 0.0:
                 current += weight * _log_volume(W, delta)
             if iteration >= max(min_iter, 1) and _small_change(previous, current, tol):
-                converged = stop = True
+                converged = _settled(previous, current, tol)
+                stop = True
             previous = current
         # The factor updated first in the sweep that converges keeps its update; the second
         # one does not (as in Lee and Seung's loop stopped between its two half-updates).

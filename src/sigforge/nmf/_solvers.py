@@ -42,7 +42,8 @@ class FitOptions:
     max_iter, min_iter : int, default=1000, 0
         Iteration cap; no convergence is declared before ``min_iter``.
     tol : float, default=1e-7
-        Converged when the relative objective decrease over ``check_every`` iterations is < tol.
+        Converged when the relative objective change over ``check_every`` iterations is < tol
+        (a larger rise stops the fit without convergence).
     check_every : int, default=10
     update_w, update_h : bool, default=True
         False keeps that factor fixed at its start.
@@ -224,14 +225,16 @@ def _iterate(p: _Problem, W: FloatArray, H: FloatArray, solver: str) -> FitResul
     """Run ``solver`` steps with the windowed relative-change rule; record the objective."""
     step, o = SOLVERS[solver], p.options
     history = [penalised_objective(p, W, H)]
-    iteration, converged = 0, False
-    while iteration < o.max_iter and not converged:
+    iteration, converged, stopped = 0, False, False
+    while iteration < o.max_iter and not stopped:
         for _ in range(min(o.check_every, o.max_iter - iteration)):
             W, H = step(p, W, H)
         iteration = min(iteration + o.check_every, o.max_iter)
         history.append(penalised_objective(p, W, H))
         change = (history[-2] - history[-1]) / max(abs(history[-2]), TINY)
-        converged = iteration >= o.min_iter and change < o.tol
+        # a rise stops the fit too, but is convergence only when it is below tol as well
+        stopped = iteration >= o.min_iter and change < o.tol
+        converged = stopped and abs(change) < o.tol
     if o.update_w and o.update_h:
         W, H = normalise_factors(W, H)
     return FitResult(W, H, history[-1], iteration, converged, np.array(history))
