@@ -395,6 +395,17 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
 
 
 def relative_error(observed: np.ndarray, model: np.ndarray) -> float:
-    """Frobenius norm of the residual relative to the data's norm."""
-    norm = float(np.linalg.norm(observed))
-    return float(np.linalg.norm(observed - model)) / norm if norm > 0 else 0.0
+    """Frobenius norm of the residual relative to the data's norm; NaN when either holds a
+    NaN or infinity (a NaN norm compared as 'not > 0' and read as a perfect fit). Data
+    whose norm overflows (values near 1e200) are scaled by their largest value first."""
+    observed, model = np.asarray(observed, dtype=float), np.asarray(model, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        norm = float(np.linalg.norm(observed))
+        residual = float(np.linalg.norm(observed - model))
+    if np.isfinite(norm) and np.isfinite(residual):
+        return residual / norm if norm > 0 else 0.0
+    if not (np.isfinite(observed).all() and np.isfinite(model).all()):
+        return float("nan")
+    scale = float(np.max(np.abs(observed)))
+    return float(np.linalg.norm((observed - model) / scale)) / float(
+        np.linalg.norm(observed / scale))

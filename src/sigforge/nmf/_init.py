@@ -37,12 +37,18 @@ def random_init(X: FloatArray, k: int, rng: np.random.Generator) -> tuple[FloatA
     Raises
     ------
     TypeError
-        When ``rng`` is not a Generator (:func:`initialise` also takes seeds).
+        When ``rng`` is not a Generator (:func:`initialise` also takes seeds), or ``X`` is
+        not a real numeric array.
+    ValueError
+        When ``X`` is not a non-empty 2-D finite nonnegative matrix, or ``k`` < 1.
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}; "
                         "pass np.random.default_rng(seed), or use initialise(X, k, 'random', "
                         "seed).")
+    X = as_float_array(X, "X", 2)
+    check_data(X, "X")  # a NaN made an H of NaN, silently
+    k = check_count(k, "k", 1)
     m, n = X.shape
     W = rng.uniform(0.01, 1.0, size=(m, k))
     W /= W.sum(axis=0, keepdims=True)

@@ -142,7 +142,24 @@ def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions,
 
     ``costs`` (method ``negbin``): each signature's cost, from :func:`.negbin.signature_costs`
     (default: without a prevalence prior).
+
+    Raises
+    ------
+    ValueError
+        ``x`` or ``signatures`` not finite and nonnegative, or their lengths disagree (a NaN
+        or negative count gave zero exposures, silently).
     """
+    x = check_nonnegative_matrix(np.asarray(x, dtype=np.float64).reshape(-1, 1), "x")[:, 0]
+    signatures = check_nonnegative_matrix(signatures, "signatures")
+    if x.shape[0] != signatures.shape[0]:
+        raise ValueError(f"x has {x.shape[0]} features but signatures have "
+                         f"{signatures.shape[0]}.")
+    return _refit_checked(x, signatures, options, costs)
+
+
+def _refit_checked(x: FloatArray, signatures: FloatArray, options: RefitOptions,
+                   costs: FloatArray | None) -> FloatArray:
+    """:func:`refit_sample` of inputs already checked (each column of a checked catalog)."""
     if options.method == "nnls" or not x.any():
         return _fit_subset(x, signatures, list(range(signatures.shape[1])))[0]
     if options.method == "negbin":
@@ -165,7 +182,7 @@ def refit_matrix(catalog: FloatArray, signatures: FloatArray, options: RefitOpti
     if catalog.shape[0] != signatures.shape[0]:
         raise ValueError(f"catalog has {catalog.shape[0]} features but signatures have "
                          f"{signatures.shape[0]}.")
-    return np.column_stack([refit_sample(catalog[:, j], signatures, options, costs)
+    return np.column_stack([_refit_checked(catalog[:, j], signatures, options, costs)
                             for j in range(catalog.shape[1])]) if catalog.shape[1] else \
         np.zeros((signatures.shape[1], 0))
 

@@ -1,0 +1,44 @@
+"""Public library functions given inputs a red-team sweep of the API found mishandled: a NaN
+read as a perfect fit, a NaN start or exposures of zero returned without a word."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sigforge.discovery import relative_error
+from sigforge.nmf import random_init
+from sigforge.refit import RefitOptions, refit_sample
+
+
+def test_relative_error_of_a_nan_is_nan_and_of_huge_values_is_finite() -> None:
+    """relative_error([1, NaN], [1, 1]) was 0.0, a perfect fit; values near 1e200 gave NaN
+    as the norm overflowed."""
+    assert np.isnan(relative_error(np.array([1.0, np.nan]), np.ones(2)))
+    assert np.isnan(relative_error(np.ones(2), np.array([1.0, np.inf])))
+    assert relative_error(np.full(4, 1e200), np.full(4, 5e199)) == pytest.approx(0.5)
+    assert relative_error(np.array([3.0, 4.0]), np.zeros(2)) == 1.0
+    assert relative_error(np.zeros(2), np.zeros(2)) == 0.0
+
+
+@pytest.mark.parametrize("x", [np.full(3, np.nan), np.array([1.0, -2.0, 3.0]),
+                               np.array([1.0, 2.0])], ids=["nan", "negative", "short"])
+@pytest.mark.parametrize("method", ["negbin", "likelihood", "cosine", "nnls"])
+def test_refit_sample_refuses_counts_that_are_no_counts(x: np.ndarray, method: str) -> None:
+    """NaN or negative counts gave zero exposures under negbin, silently, and raw numpy
+    errors under the other methods."""
+    with pytest.raises(ValueError, match=r"^x"):
+        refit_sample(x, np.eye(3), RefitOptions(method=method, bootstrap=0))
+    assert refit_sample([1, 2, 3], np.eye(3), RefitOptions(method=method, bootstrap=0)).shape \
+        == (3,)
+
+
+def test_random_init_refuses_data_it_cannot_start_from() -> None:
+    """A NaN in X gave an H of NaN, silently; k = -1 a raw numpy error."""
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="X: expected finite values"):
+        random_init(np.full((3, 2), np.nan), 2, rng)
+    with pytest.raises(ValueError, match="k"):
+        random_init(np.ones((3, 2)), -1, rng)
+    W, H = random_init(np.ones((3, 2)), 2, rng)
+    assert W.shape == (3, 2) and H.shape == (2, 2) and np.isfinite(H).all()
