@@ -42,3 +42,26 @@ def test_random_init_refuses_data_it_cannot_start_from() -> None:
         random_init(np.ones((3, 2)), -1, rng)
     W, H = random_init(np.ones((3, 2)), 2, rng)
     assert W.shape == (3, 2) and H.shape == (2, 2) and np.isfinite(H).all()
+
+
+@pytest.mark.parametrize(("method", "bootstrap"), [("negbin", 0), ("likelihood", 0),
+                                                   ("nnls", 20)])
+def test_count_methods_and_resampling_refuse_real_values(method: str, bootstrap: int) -> None:
+    """negbin and likelihood returned zero exposures for a catalog in small units (x 1e-6),
+    and resampling drew at the rounded total (0 for totals under 0.5), so the interval
+    [0, 0] excluded the estimate, without a word."""
+    import pandas as pd
+
+    from sigforge.refit import refit_catalog
+
+    rng = np.random.default_rng(0)
+    signatures = pd.DataFrame(rng.dirichlet(np.ones(12), 3).T, columns=list("ABC"))
+    counts = rng.poisson(signatures.to_numpy() @ rng.gamma(2.0, 50.0, (3, 4))).astype(float)
+    catalog = pd.DataFrame(counts * 1e-6, columns=list("abcd"))
+    options = RefitOptions(method=method, bootstrap=bootstrap)
+    with pytest.raises(ValueError, match=r"not a count: method .*use method 'nnls'"):
+        refit_catalog(catalog, signatures, options)
+    fitted = refit_catalog(pd.DataFrame(counts, columns=list("abcd")), signatures, options)
+    assert (fitted.exposures.sum() > 0).all()
+    real = refit_catalog(catalog, signatures, RefitOptions(method="nnls", bootstrap=0))
+    assert (real.exposures.sum() > 0).all()

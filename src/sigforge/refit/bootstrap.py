@@ -180,12 +180,26 @@ def _sample_costs(values: FloatArray, basis: FloatArray, options: RefitOptions,
 MAX_SAMPLE_TOTAL = 1e12
 
 
-def check_count_range(catalog: pd.DataFrame, values: np.ndarray, method: str) -> None:
+def check_count_range(catalog: pd.DataFrame, values: np.ndarray, method: str,
+                      bootstrap: int = 0) -> None:
     """Refuse samples whose totals exceed :data:`MAX_SAMPLE_TOTAL` for the count methods, or
     2**53 for any method (whole numbers stop being exact in float64 there, the burden of
     the reconstruction table overflows and the resamples cannot be drawn), naming the first
-    such sample and the fix, instead of returning wrong exposures."""
+    such sample and the fix, instead of returning wrong exposures. The count methods and
+    resampling (``bootstrap`` > 0) also need whole numbers: real values gave zero exposures
+    (a total under a count's penalty) or intervals drawn at a rounded total that excluded
+    the estimate, without a word."""
     counting = method in ("negbin", "likelihood")
+    if counting or bootstrap > 0:
+        fraction = np.argwhere(values != np.round(values))
+        if fraction.size:
+            row, column = (int(i) for i in fraction[0])
+            raise ValueError(f"catalog: row '{catalog.index[row]}', column "
+                             f"'{catalog.columns[column]}' holds {float(values[row, column])!r}, "
+                             f"not a count: method '{method}'"
+                             f"{' and bootstrap resamples' if bootstrap > 0 else ''} model "
+                             "counts. For real-valued data use method 'nnls' (or 'cosine') "
+                             "with bootstrap=0.")
     limit = MAX_SAMPLE_TOTAL if counting else MAX_CELL
     totals = values.sum(axis=0)
     over = np.flatnonzero(totals > limit)
@@ -232,7 +246,7 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     check_same_features(catalog, signatures)
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
-    check_count_range(catalog, values, options.method)
+    check_count_range(catalog, values, options.method, options.bootstrap)
     names = [str(c) for c in signatures.columns]
     share = None if prevalence is None else prevalence.reindex(names).to_numpy(np.float64)
     costs, starts = _sample_costs(values, basis, options, share)
