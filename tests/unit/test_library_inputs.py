@@ -65,3 +65,21 @@ def test_count_methods_and_resampling_refuse_real_values(method: str, bootstrap:
     assert (fitted.exposures.sum() > 0).all()
     real = refit_catalog(catalog, signatures, RefitOptions(method="nnls", bootstrap=0))
     assert (real.exposures.sum() > 0).all()
+
+
+def test_small_data_keep_their_nndsvd_start_and_data_below_the_floor_are_refused() -> None:
+    """NNDSVD zeroed every entry below 1e-12, so data in small units (x 1e-60) started from
+    zeros and HALS returned zero factors 'converged'; beta 0.5 fits of data near 1e-80 (below
+    the model's floor) returned zeros; an all-zero start was accepted."""
+    from sigforge.nmf import FitOptions, fit_nmf, initialise
+
+    X = (np.random.default_rng(0).poisson(5.0, (6, 4)) + 1).astype(float)
+    W0, H0 = initialise(X * 1e-60, 2, "nndsvd")
+    big_w, big_h = initialise(X, 2, "nndsvd")
+    np.testing.assert_allclose(W0 * H0.max(), big_w * big_h.max() * 1e-60, rtol=1e-6)
+    fit = fit_nmf(X * 1e-60, W0, H0, solver="hals", options=FitOptions(beta=2))
+    assert (fit.W @ fit.H).max() > 1e-60
+    with pytest.raises(ValueError, match=r"X: expected values up to at least .* for beta 0.5"):
+        fit_nmf(X * 1e-80, *initialise(X * 1e-80, 2, "random", 0), options=FitOptions(beta=0.5))
+    with pytest.raises(ValueError, match="W, H: the start is all zeros"):
+        fit_nmf(X, np.zeros((6, 2)), np.ones((2, 4)))

@@ -111,7 +111,10 @@ def nndsvd_init(X: FloatArray, k: int, rng: np.random.Generator | None = None, *
     H[0] = np.sqrt(S[0]) * np.abs(Vt[0])
     for j in range(1, k):
         W[:, j], H[j] = _nndsvd_pair(U[:, j], Vt[j], S[j])
-    W[W < 1e-12], H[H < 1e-12] = 0.0, 0.0
+    # entries below 1e-12 (relative to the leading factor's scale when that is below 1, so
+    # that data in small units keep their start) are rounding noise of the SVD
+    cut = 1e-12 * min(1.0, float(np.sqrt(S[0])))
+    W[np.less(W, cut)], H[np.less(H, cut)] = 0.0, 0.0
     mean = X.mean()
     if fill == "mean":
         W[W == 0], H[H == 0] = mean, mean

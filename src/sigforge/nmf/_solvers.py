@@ -240,6 +240,28 @@ def _iterate(p: _Problem, W: FloatArray, H: FloatArray, solver: str) -> FitResul
     return FitResult(W, H, history[-1], iteration, converged, np.array(history))
 
 
+def _check_start_not_zero(W: FloatArray, H: FloatArray) -> None:
+    """Refuse a start whose W or H is all zeros: a fixed point of every solver, from which
+    the fit returned zero factors reported as converged."""
+    if not (W.any() and H.any()):
+        raise ValueError("W, H: the start is all zeros in W or in H, a fixed point of every "
+                         "solver (the fit would return zero factors). Start from positive "
+                         "values (initialise(X, k, 'random')).")
+
+
+def _check_above_floor(high: float, beta: float) -> None:
+    """Refuse data whose largest value lies within a factor 1e6 of the model's floor at this
+    beta (:func:`model_floor`: 1e-50 for beta 0, 1e-67 for 0.5): the floored model would
+    exceed every value, and the fit return zero factors reported as converged."""
+    floor = model_floor(beta)
+    if 0 < high < floor * 1e6:
+        raise ValueError(f"X: expected values up to at least {floor * 1e6:g} for beta {beta:g}, "
+                         f"got maximum {high:g}; below it the model, floored at {floor:g} to "
+                         "keep WH ** (beta - 2) finite, exceeds the data and the factors fall "
+                         "to zero. Multiply the data by a constant first (NMF is "
+                         "scale-equivariant).")
+
+
 def _checked_problem(X: object, W: object, H: object, weights: object | None,
                      graph: object | None, options: object | None
                      ) -> tuple[_Problem, FloatArray, FloatArray]:
@@ -255,10 +277,11 @@ def _checked_problem(X: object, W: object, H: object, weights: object | None,
     if start_w.shape != (m, k) or start_h.shape != (k, n):
         raise ValueError(f"W, H: expected shapes {(m, k)} and {(k, n)} for X {data.shape}, "
                          f"got {start_w.shape} and {start_h.shape}.")
-    check_data(data, "X")
+    _check_above_floor(check_data(data, "X"), options.beta)
     check_values(start_w, "W", limit=MAX_START)
     check_values(start_h, "H", limit=MAX_START)
     check_start_model(start_w, start_h, "W, H")
+    _check_start_not_zero(start_w, start_h)
     entry_weights = None if weights is None else as_float_array(weights, "weights", 2)
     if entry_weights is not None:
         if entry_weights.shape != data.shape:
