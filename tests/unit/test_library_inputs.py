@@ -83,3 +83,17 @@ def test_small_data_keep_their_nndsvd_start_and_data_below_the_floor_are_refused
         fit_nmf(X * 1e-80, *initialise(X * 1e-80, 2, "random", 0), options=FitOptions(beta=0.5))
     with pytest.raises(ValueError, match="W, H: the start is all zeros"):
         fit_nmf(X, np.zeros((6, 2)), np.ones((2, 4)))
+
+
+def test_discovery_refuses_count_resampling_of_real_values() -> None:
+    """run_discovery with the default Poisson resampling on data in small units (x 1e-4)
+    resampled them to zeros and returned perfectly flat signatures, silently."""
+    import pandas as pd
+
+    from sigforge.discovery import NMFOptions, RankRule, run_discovery
+
+    counts = np.random.default_rng(1).poisson(20.0, (12, 8)).astype(float)
+    catalog = pd.DataFrame(counts * 1e-4, columns=[f"s{i}" for i in range(8)])
+    with pytest.raises(ValueError, match=r"resampling 'poisson' draws whole counts.*'scaled'"):
+        run_discovery(catalog, [2], replicates=2, chunk_size=2, seed=1, matrix_name="M",
+                      options=NMFOptions(max_iter=50), rule=RankRule())

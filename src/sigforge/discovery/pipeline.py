@@ -398,6 +398,23 @@ def discovery_tasks(values: FloatArray, ranks: Sequence[int], *, replicates: int
     return tasks
 
 
+def _check_counts_for_resampling(catalog: pd.DataFrame, resampling: str) -> None:
+    """Refuse count resampling (poisson, multinomial) of data that are not whole numbers, as
+    ``sigforge extract`` does: data in small units (x 1e-4) were resampled to zeros and gave
+    perfectly flat signatures, without a word."""
+    from sigforge.discovery.matrix import first_fraction
+
+    if resampling.startswith("scaled"):
+        return
+    fraction = first_fraction(catalog)
+    if fraction is not None:
+        feature, sample, value = fraction
+        raise ValueError(f"catalog: row '{feature}', column '{sample}' holds {value!r}: "
+                         f"resampling '{resampling}' draws whole counts, so it needs whole "
+                         "numbers. Round the catalog to counts, or use resampling 'scaled' "
+                         "(or 'scaled:DEPTH'), which accepts real values.")
+
+
 def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: int,
                   chunk_size: int, seed: int, matrix_name: str, options: NMFOptions,
                   rule: RankRule, cv: CVOptions | None = None, threads: int = 1,
@@ -410,6 +427,7 @@ def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: in
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     for k in ranks:
         check_rank(k, *values.shape)
+    _check_counts_for_resampling(catalog, options.resampling)
     tasks = discovery_tasks(values, ranks, replicates=replicates, chunk_size=chunk_size,
                             seed=seed, matrix_name=matrix_name, options=options, cv=cv)
     outputs = _run_tasks(tasks, threads, progress)
