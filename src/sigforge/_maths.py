@@ -78,7 +78,17 @@ def unit_vectors(x: npt.ArrayLike, *, axis: int = -2) -> FloatArray:
         too); ``axis=-1`` treats rows as vectors.
     """
     x = np.asarray(x, dtype=np.float64)
-    norms = np.linalg.norm(x, axis=axis, keepdims=True)
+    with np.errstate(over="ignore", under="ignore"):
+        norms = np.linalg.norm(x, axis=axis, keepdims=True)
+    peaks = np.max(np.abs(x), axis=axis, keepdims=True) if x.size else norms
+    lost = ~np.isfinite(norms) | ((norms == 0) & (peaks > 0))
+    if lost.any():  # a norm over- or underflowed (values near 1e200 or 1e-200): scale first
+        scale = np.where(lost & (peaks > 0), peaks, 1.0)
+        norms = np.where(lost, np.linalg.norm(x / scale, axis=axis, keepdims=True) * scale,
+                         norms)
+        result = np.where(lost, (x / scale) / np.where(norms > 0, norms / scale, 1.0),
+                          x / np.where(norms > 0, norms, 1.0))
+        return np.asarray(result, dtype=np.float64)
     result: FloatArray = x / np.where(norms > 0, norms, 1.0)
     return result
 

@@ -97,3 +97,24 @@ def test_discovery_refuses_count_resampling_of_real_values() -> None:
     with pytest.raises(ValueError, match=r"resampling 'poisson' draws whole counts.*'scaled'"):
         run_discovery(catalog, [2], replicates=2, chunk_size=2, seed=1, matrix_name="M",
                       options=NMFOptions(max_iter=50), rule=RankRule())
+
+
+def test_cluster_replicates_at_any_scale_and_with_an_empty_component() -> None:
+    """Bases scaled by 1e200 or 1e-200 gave stability 0 for reproducible replicates (their
+    norms over- or underflowed); a component every replicate left empty gave NaN
+    signatures; an objective of the wrong length was accepted."""
+    from sigforge.discovery import cluster_replicates
+
+    W = np.random.default_rng(0).random((4, 10, 3))
+    objective = np.arange(4.0)
+    plain = cluster_replicates(W, objective)
+    for scale in (1e200, 1e-200):
+        scaled = cluster_replicates(W * scale, objective)
+        np.testing.assert_allclose(scaled.stability, plain.stability, atol=1e-12)
+    empty = cluster_replicates(np.concatenate([W[:, :, :2], np.zeros((4, 10, 1))], axis=2),
+                               objective)
+    assert np.isfinite(empty.signatures).all()
+    with pytest.raises(ValueError, match=r"objective: expected one value per replicate"):
+        cluster_replicates(W, np.arange(3.0))
+    with pytest.raises(ValueError, match="W: expected finite nonnegative"):
+        cluster_replicates(-W, objective)

@@ -84,9 +84,20 @@ def cluster_replicates(W: FloatArray, objective: FloatArray) -> Consensus:
     -------
     Consensus
     """
+    W = np.asarray(W, dtype=np.float64)
+    objective = np.asarray(objective, dtype=np.float64)
+    if W.ndim != 3:
+        raise ValueError(f"W: expected replicate bases of shape (R, m, k), got {W.ndim} "
+                         f"dimension(s).")
     R, _, k = W.shape
     if R < 2:
         raise ValueError(f"expected at least 2 replicates to measure stability, got {R}.")
+    if objective.shape != (R,):
+        raise ValueError(f"objective: expected one value per replicate, shape ({R},), got "
+                         f"{objective.shape}.")
+    if not (np.isfinite(W).all() and (W >= 0).all()):
+        raise ValueError("W: expected finite nonnegative bases; it holds NaN, infinity or a "
+                         "negative value.")
     units = unit_vectors(np.asarray(W, dtype=np.float64))
     centroids = units[int(np.argmin(objective))]
     assignment = _match_to_centroids(units, centroids)
@@ -106,7 +117,9 @@ def _summarise(W: FloatArray, units: FloatArray, assignment: np.ndarray, k: int)
     l1 = W / np.maximum(W.sum(axis=1, keepdims=True), 1e-300)
     flat_l1 = l1.transpose(0, 2, 1).reshape(-1, W.shape[1])
     signatures = np.stack([flat_l1[labels == c].mean(axis=0) for c in range(k)], axis=1)
-    signatures /= signatures.sum(axis=0, keepdims=True)
+    totals = signatures.sum(axis=0, keepdims=True)
+    signatures /= np.where(totals > 0, totals, 1.0)  # a component every replicate left empty
+    #                                                   stays zero (it was NaN)
     centre = unit_vectors(signatures)
     distance = 1.0 - (members @ centre)[np.arange(labels.size), labels]
     spread = np.array([distance[labels == c].mean() for c in range(k)])
