@@ -118,3 +118,21 @@ def test_cluster_replicates_at_any_scale_and_with_an_empty_component() -> None:
         cluster_replicates(W, np.arange(3.0))
     with pytest.raises(ValueError, match="W: expected finite nonnegative"):
         cluster_replicates(-W, objective)
+
+
+def test_stack_modalities_refuses_colliding_labels_and_negative_values() -> None:
+    """Modality 'a' feature 'b:c' and modality 'a:b' feature 'c' both became 'a:b:c', and
+    split_components then failed with a raw IndexError; negative values were stacked."""
+    import pandas as pd
+
+    from sigforge.discovery import stack_modalities
+    from sigforge.io import InputError
+
+    a = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], index=["b:c", "x"], columns=["s1", "s2"])
+    b = pd.DataFrame([[1.0, 2.0]], index=["c"], columns=["s1", "s2"])
+    with pytest.raises(InputError, match="'a:b:c' is made twice"):
+        stack_modalities({"a": a, "a:b": b}, {"a": 1, "a:b": 1})
+    with pytest.raises(InputError, match="nonnegative"):
+        stack_modalities({"a": -a, "b": b}, {"a": 1, "b": 1})
+    stacked, _ = stack_modalities({"a": a, "b": b}, {"a": 1, "b": 2})
+    assert list(stacked.index) == ["a:b:c", "a:x", "b:c"] and stacked.loc["b:c", "s2"] == 4

@@ -409,6 +409,16 @@ def stack_modalities(frames: Mapping[str, pd.DataFrame], weights: Mapping[str, f
         blocks.append(pd.DataFrame({"modality": name, "feature": list(map(str, frame.index)),
                                     "weight": weight}, index=labels))
     stacked = pd.concat(parts)
+    repeated = stacked.index[stacked.index.duplicated()]
+    if len(repeated):  # modality 'a' feature 'b:c' and modality 'a:b' feature 'c'
+        raise InputError(f"the stacked row label '{repeated[0]}' is made twice (modality and "
+                         "feature names joined with ':' collide); rename a modality or a "
+                         "feature so that no label repeats, e.g. modality names without ':'.")
+    values = stacked.to_numpy(dtype=np.float64)
+    if not (np.isfinite(values).all() and (values >= 0).all()):
+        raise InputError("joint mode stacks nonnegative matrices; a table holds NaN, infinity "
+                         "or a negative value. Check each modality's table (prepare-joint "
+                         "names the cell).")
     stacked.index.name = "Feature"
     table = pd.concat(blocks)
     table.index.name = "Feature"
