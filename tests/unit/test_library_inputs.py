@@ -136,3 +136,22 @@ def test_stack_modalities_refuses_colliding_labels_and_negative_values() -> None
         stack_modalities({"a": -a, "b": b}, {"a": 1, "b": 1})
     stacked, _ = stack_modalities({"a": a, "b": b}, {"a": 1, "b": 2})
     assert list(stacked.index) == ["a:b:c", "a:x", "b:c"] and stacked.loc["b:c", "s2"] == 4
+
+
+def test_signature_tables_at_extreme_values_give_no_nan() -> None:
+    """normalise_signatures of an infinite cell, and rescale_signatures between opportunities
+    1e-300 and 1e300, returned all-NaN tables; a NaN or negative cell was called 'all zeros'."""
+    import pandas as pd
+
+    from sigforge.refit import normalise_signatures, rescale_signatures
+
+    for value, said in ((np.inf, "finite"), (np.nan, "finite"), (-1.0, "nonnegative")):
+        with pytest.raises(ValueError, match=f"signatures: expected {said}"):
+            normalise_signatures(pd.DataFrame({"A": [1.0, value], "B": [0.5, 0.5]}))
+    signatures = pd.DataFrame({"A": [0.5, 0.5], "B": [0.2, 0.8]})
+    carried = rescale_signatures(signatures, ["AAA", "CCC"],
+                                 pd.Series({"AAA": 1e-300, "CCC": 1.0}),
+                                 pd.Series({"AAA": 1e300, "CCC": 1.0}))
+    assert np.isfinite(carried.to_numpy()).all()
+    np.testing.assert_allclose(carried.sum().to_numpy(), 1.0)
+    assert (carried.iloc[0] == 1.0).all()

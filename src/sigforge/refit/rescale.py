@@ -45,8 +45,12 @@ def opportunity_ratio(contexts: Sequence[str], source: pd.Series,
     if unknown:
         raise ValueError(f"context(s) {unknown[:5]} never occur in the source sequence but do "
                          "in the target, so the signatures cannot be carried over to them.")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(have > 0, want / np.where(have > 0, have, 1.0), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.where(have > 0, want / np.where(have > 0, have, 1.0), 0.0)
+        if not np.isfinite(ratio).all():  # 1e300 / 1e-300: only the ratios' proportions
+            have, want = have / have.max(), want / want.max()  # matter (columns sum to 1)
+            ratio = np.where(have > 0, want / np.where(have > 0, have, 1.0), 0.0)
+    return ratio
 
 
 def rescale_signatures(signatures: pd.DataFrame, contexts: Sequence[str], source: pd.Series,
@@ -75,6 +79,9 @@ def rescale_signatures(signatures: pd.DataFrame, contexts: Sequence[str], source
     ratio = opportunity_ratio(contexts, source, target)
     scaled = signatures.to_numpy(np.float64) * ratio[:, None]
     totals = scaled.sum(axis=0)
+    if not np.isfinite(totals).all() and ratio.max() > 0:  # overflowed: the proportions hold
+        scaled = signatures.to_numpy(np.float64) * (ratio / ratio.max())[:, None]
+        totals = scaled.sum(axis=0)
     empty = [str(name) for name, total in zip(signatures.columns, totals, strict=True)
              if not total > 0]
     if empty:

@@ -211,8 +211,10 @@ def normalise_signatures(signatures: pd.DataFrame, *,
     Raises
     ------
     ValueError
-        A column of zeros: it cannot be rescaled and can explain nothing.
+        A column of zeros: it cannot be rescaled and can explain nothing; a NaN, infinite or
+        negative value (named as such, not as a column of zeros; infinity gave NaN columns).
     """
+    check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
     sums = signatures.sum(axis=0)
     zero = [str(name) for name, total in sums.items() if not total > 0]
     if zero:
