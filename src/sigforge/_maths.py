@@ -56,16 +56,31 @@ def cosine_similarity(a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
             a.ndim == b.ndim == 2 and a.shape != b.shape):
         raise ValueError(f"expected vectors (m,) or matrices (m, n) with the same m (and the "
                          f"same shape if both are matrices); got {a.shape} and {b.shape}.")
-    if a.ndim == b.ndim == 2:
-        dots = (a * b).sum(axis=0)
-    elif a.ndim == 1:
-        dots = a @ b
-    else:
-        dots = b @ a
-    norms = _norms(b) * _norms(a)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        if a.ndim == b.ndim == 2:
+            dots = (a * b).sum(axis=0)
+        elif a.ndim == 1:
+            dots = a @ b
+        else:
+            dots = b @ a
+        norms = _norms(b) * _norms(a)
+    if not (np.isfinite(dots).all() and np.isfinite(norms).all()) or (
+            (norms == 0).any() and a.any() and b.any()):
+        return _scaled_cosine(a, b)  # a norm or product over- or underflowed
     result: FloatArray = np.divide(dots, norms, out=np.zeros_like(norms, dtype=np.float64),
                                    where=norms > 0)
     return result
+
+
+def _scaled_cosine(a: FloatArray, b: FloatArray) -> FloatArray:
+    """:func:`cosine_similarity` of vectors whose norms or dot products over- or underflow
+    (values near 1e160 or 1e-170): the dot product of their unit vectors."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        unit_a = unit_vectors(a[:, None] if a.ndim == 1 else a)
+        unit_b = unit_vectors(b[:, None] if b.ndim == 1 else b)
+        dots = (unit_a * unit_b).sum(axis=0)
+    result: FloatArray = np.clip(dots if (a.ndim == 2 or b.ndim == 2) else dots[0], -1.0, 1.0)
+    return np.asarray(result, dtype=np.float64)
 
 
 def unit_vectors(x: npt.ArrayLike, *, axis: int = -2) -> FloatArray:

@@ -155,3 +155,20 @@ def test_signature_tables_at_extreme_values_give_no_nan() -> None:
     assert np.isfinite(carried.to_numpy()).all()
     np.testing.assert_allclose(carried.sum().to_numpy(), 1.0)
     assert (carried.iloc[0] == 1.0).all()
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-170, 1e160])
+def test_cosine_and_its_refit_at_any_scale(scale: float) -> None:
+    """cosine_similarity over- or underflowed near 1e160 and 1e-170: the cosine refit gave
+    all-zero exposures at 1e-170 and wrong ones (148.6 for 247.5) at 1e160."""
+    from sigforge._maths import cosine_similarity
+    from sigforge.refit import refit_matrix
+
+    a, B = np.array([1.0, 2.0, 3.0]), np.array([[1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+    np.testing.assert_allclose(cosine_similarity(a * scale, B * scale), cosine_similarity(a, B))
+    rng = np.random.default_rng(0)
+    S = rng.dirichlet(np.ones(12), 3).T
+    C = rng.poisson(S @ rng.gamma(2.0, 50.0, (3, 4))).astype(float)
+    options = RefitOptions(method="cosine", bootstrap=0)
+    np.testing.assert_allclose(refit_matrix(C * scale, S, options) / scale,
+                               refit_matrix(C, S, options), rtol=1e-6)
