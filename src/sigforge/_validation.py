@@ -78,7 +78,10 @@ def quoted(text: str, limit: int = 60) -> str:
 
 
 def check_nonnegative_matrix(values: object, name: str) -> FloatArray:
-    """Return ``values`` as a finite, nonnegative 2-D float64 array or raise ValueError."""
+    """Return ``values`` as a finite, nonnegative 2-D float64 array or raise ValueError
+    (complex values too: converted, they would silently lose their imaginary part)."""
+    if np.iscomplexobj(values):
+        raise ValueError(f"{name}: expected real numbers, got complex values.")
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 2:
         raise ValueError(f"{name}: expected a 2-D matrix, got {array.ndim} dimension(s) "

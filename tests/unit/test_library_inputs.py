@@ -172,3 +172,12 @@ def test_cosine_and_its_refit_at_any_scale(scale: float) -> None:
     options = RefitOptions(method="cosine", bootstrap=0)
     np.testing.assert_allclose(refit_matrix(C * scale, S, options) / scale,
                                refit_matrix(C, S, options), rtol=1e-6)
+
+
+def test_complex_values_are_refused_not_cut_to_their_real_part() -> None:
+    """The refit, spatial and attribution functions dropped the imaginary part silently,
+    where the NMF functions refuse complex input."""
+    from sigforge.refit import refit_matrix
+
+    with pytest.raises(ValueError, match="catalog: expected real numbers"):
+        refit_matrix(np.ones((3, 2)) + 1j, np.eye(3), RefitOptions(method="nnls", bootstrap=0))
