@@ -16,8 +16,7 @@ from sigforge._text_tables import MULTI_LABEL_LAYOUTS, header_place, label_layou
 from sigforge._validation import (
     describe_character,
     first_control_character,
-    first_lookalikes,
-    lookalike_reason,
+    refuse_lookalikes,
 )
 
 if TYPE_CHECKING:
@@ -43,14 +42,11 @@ def check_rows(labels: list[str], values: pd.DataFrame, path: Path,
                              f"{_padded_spellings(written, seen[label], row)}); expected each "
                              f"feature exactly once. {_repeated_label_fix(values)}")
         seen[label] = row
-    twins = first_lookalikes(labels)
-    if twins is not None:
-        first, second = (labels[i] for i in twins)
-        raise InputError(f"{path}: {row_location(path, twins[1])}: row labels '{first}' (on "
-                         f"{row_location(path, twins[0])}) and '{second}' "
-                         f"{lookalike_reason(first, second)}, so every output would show two "
-                         "features of one name. Spell both labels the same way and merge the "
-                         "rows if they are one feature, or rename one.")
+    refuse_lookalikes(labels, lambda a, b: (
+        f"{path}: {row_location(path, b)}: row labels",
+        f"{row_location(path, a)} and {row_location(path, b)}"), "features",
+        "Spell both labels the same way and merge the rows if they are one feature, or "
+        "rename one.")
 
 
 def _padded_spellings(written: pd.Series | None, first: int, row: int) -> str:

@@ -23,8 +23,7 @@ from sigforge._text_records import first_undecodable_line, read_records, separat
 from sigforge._validation import (
     describe_character,
     first_control_character,
-    first_lookalikes,
-    lookalike_reason,
+    refuse_lookalikes,
 )
 
 
@@ -92,14 +91,9 @@ def _check_header(header: list[str], path: Path) -> None:
         raise InputError(f"{path}: {header_place(path)}: column '{repeated[0]}' appears more than "
                          f"once ({len(spellings)} times{padded}); expected one column per "
                          "sample or signature. Give every column a distinct name.")
-    twins = first_lookalikes(names)
-    if twins is not None:
-        first, second = (names[i] for i in twins)
-        raise InputError(f"{path}: {header_place(path)}: column names '{first}' and '{second}' "
-                         f"(columns {twins[0] + 1} and {twins[1] + 1}) "
-                         f"{lookalike_reason(first, second)}, so every output would show "
-                         "two samples of one name. Spell both names the same way if they are "
-                         "one sample, or rename one.")
+    refuse_lookalikes(names, lambda a, b: (f"{path}: {header_place(path)}: column names",
+                                           f"columns {a + 1} and {b + 1}"), "samples",
+                      "Spell both names the same way if they are one sample, or rename one.")
 
 
 def read_raw_table(path: Path) -> pd.DataFrame:

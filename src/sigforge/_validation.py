@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -177,3 +178,20 @@ def lookalike_reason(first: str, second: str) -> str:
     return (f"differ only by the invisible character U+{ord(odd):04X} "
             f"({unicodedata.name(odd, 'a format character')}) ({ascii(first)} and "
             f"{ascii(second)})")
+
+
+def refuse_lookalikes(names: list[str], where: Callable[[int, int], tuple[str, str]],
+                      kind: str, fix: str) -> None:
+    """Raise InputError for the first two names that print alike (:func:`first_lookalikes`).
+    ``where(first, second)`` gives the message's start (file and place) and the two names'
+    places; ``kind`` what they name (features, samples) and ``fix`` the last sentence."""
+    from sigforge._errors import InputError
+
+    twins = first_lookalikes(names)
+    if twins is None:
+        return
+    first, second = (names[i] for i in twins)
+    start, places = where(*twins)
+    raise InputError(f"{start} '{first}' and '{second}' ({places}) "
+                     f"{lookalike_reason(first, second)}, so every output would show two "
+                     f"{kind} of one name. {fix}")

@@ -371,8 +371,8 @@ def test_channels_in_another_case_are_refused_with_the_spelling(
      r"\(columns 2 and 3\) differ only by the invisible character U\+200B \(ZERO WIDTH "
      r"SPACE\) \('s1' and 's1\\u200b'\)"),
     ("f\ta\tb\ncaf\u00e9\t1\t2\ncafe\u0301\t3\t4\n",
-     r"line 3: row labels 'caf\u00e9' \(on line 2\) and 'cafe\u0301' are the same text "
-     r"written in two Unicode forms"),
+     r"line 3: row labels 'caf\u00e9' and 'cafe\u0301' \(line 2 and line 3\) are the same "
+     r"text written in two Unicode forms"),
 ])
 def test_names_that_print_alike_are_refused(tmp_path: Path, text: str, said: str) -> None:
     """Names equal but for their Unicode form or an invisible character were kept as two
