@@ -311,8 +311,8 @@ def test_split_joint_of_one_weight_per_modality_still_works(
     outcome = run_cli(capsys, "split-joint", "--signatures", str(signatures), "--blocks",
                       str(blocks), "--out", str(tmp_path / "out"))
     assert outcome.code == 0, outcome.err
-    assert files_under(tmp_path / "out") == ["modalities.tsv", "protein_signatures.tsv",
-                                             "rna_signatures.tsv"]
+    assert files_under(tmp_path / "out") == [".split_joint_files", "modalities.tsv",
+                                             "protein_signatures.tsv", "rna_signatures.tsv"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -376,8 +376,9 @@ def test_prepared_stacked_and_split_matrices_keep_every_digit(
 def test_a_rerun_removes_its_own_earlier_joint_outputs(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A split-joint rerun with fewer modalities left the earlier third_signatures.tsv beside
-    the new modalities.tsv, and prepare-matrix --name J into a prepare-joint folder left the
-    joint matrix's J_blocks.tsv beside the new, plain J.tsv."""
+    the new modalities.tsv (in the workflow too, which deletes modalities.tsv before the
+    rerun), and prepare-matrix --name J into a prepare-joint folder left the joint matrix's
+    J_blocks.tsv beside the new, plain J.tsv."""
     rng = np.random.default_rng(3)
     samples = [f"s{i}" for i in range(6)]
     inputs = []
@@ -396,9 +397,11 @@ def test_a_rerun_removes_its_own_earlier_joint_outputs(
                        "--out", str(joint)).code == 0
         assert run_cli(capsys, "extract", "--catalog", str(joint / "J.tsv"), "--generic",
                        "--ranks", "2", *FAST, "--out", str(ext)).code == 0
+        # as Snakemake does before rerunning the job: its declared outputs are deleted
+        (split / "modalities.tsv").unlink(missing_ok=True)
         assert run_cli(capsys, "split-joint", "--signatures", str(ext / "signatures.tsv"),
                        "--blocks", str(joint / "J_blocks.tsv"), "--out", str(split)).code == 0
-        assert sorted(p.name for p in split.iterdir()) == sorted(
+        assert sorted(p.name for p in split.iterdir() if not p.name.startswith(".")) == sorted(
             ["modalities.tsv", *(f"{m}_signatures.tsv" for m in modalities)])
     assert run_cli(capsys, "prepare-matrix", "--input", inputs[0], "--name", "J",
                    "--out", str(tmp_path / "j2")).code == 0

@@ -24,6 +24,7 @@ from sigforge.cli._common import (
     rank_rescued,
     require_files,
 )
+from sigforge.cli.own_outputs import page_files, stale_outputs_removed
 from sigforge.io import (
     InputError,
     read_json,
@@ -355,7 +356,8 @@ def matrix_report(args: argparse.Namespace) -> None:
     if data.blocks is not None:
         _check_blocks_cover(data.blocks, data.signatures, args.blocks, extract_dir /
                             "signatures.tsv")
-    path = write_matrix_report(data, Path(args.out))
+    with stale_outputs_removed(Path(args.out), ".report_files", page_files, "matrix-report"):
+        path = write_matrix_report(data, Path(args.out))
     logger.info("matrix report: %s", path)  # as given: identical runs write identical logs
 
 
@@ -431,25 +433,17 @@ def split_joint(args: argparse.Namespace) -> None:
     _check_blocks_cover(blocks, signatures, args.blocks, args.signatures)
     per_modality, shares = split_components(signatures, blocks)
     out = Path(args.out)
-    for name, frame in per_modality.items():
-        write_matrix(frame, out / f"{name}_signatures.tsv", label="Feature")
-    _remove_earlier_modalities(out, set(per_modality))
-    write_table(shares, out / "modalities.tsv")
+    # an earlier run's third_signatures.tsv, left beside a modalities.tsv without 'third',
+    # would read as part of this run
+    with stale_outputs_removed(out, ".split_joint_files", _split_files, "split-joint"):
+        for name, frame in per_modality.items():
+            write_matrix(frame, out / f"{name}_signatures.tsv", label="Feature")
+        write_table(shares, out / "modalities.tsv")
 
 
-def _remove_earlier_modalities(out: Path, kept: set[str]) -> None:
-    """Remove the loadings of modalities an earlier split-joint into ``out`` wrote (listed
-    in its modalities.tsv) that this run has not: left beside the new modalities.tsv, a
-    stale ``third_signatures.tsv`` would read as part of this run."""
-    try:
-        earlier = pd.read_csv(out / "modalities.tsv", sep="\t", index_col=0).index
-    except (OSError, ValueError, pd.errors.ParserError):
-        return
-    for name in sorted({str(n) for n in earlier} - kept):
-        if name == Path(name).name and name not in {".", ".."} and discard_output(
-                out / f"{name}_signatures.tsv"):
-            logger.info("removed %s: modality '%s' of an earlier split-joint, not in this "
-                        "run", out / f"{name}_signatures.tsv", name)
+def _split_files(out: Path) -> list[Path]:
+    """What split-joint writes into ``out``: one loadings table per modality, the shares."""
+    return [*out.glob("*_signatures.tsv"), out / "modalities.tsv"]
 
 
 def add_parsers(subparsers: Any) -> None:

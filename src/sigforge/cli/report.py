@@ -26,13 +26,14 @@ from sigforge.cli._common import (
     field_default,
     require_files,
 )
+from sigforge.cli.own_outputs import page_files, stale_outputs_removed
 from sigforge.cli.report_contexts import (
     listing_of,
     read_catalogs,
     read_context,
     skip_reason,
 )
-from sigforge.cli.report_outputs import check_pages_not_outputs, stale_pages_removed
+from sigforge.cli.report_outputs import check_pages_not_outputs
 from sigforge.io import (
     InputError,
     Matrix,
@@ -356,12 +357,16 @@ def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
     return info
 
 
+#: The pages and figures a report wrote, relative to its --out (:mod:`.own_outputs`).
+REPORT_MANIFEST = ".report_files"
+
+
 def report(args: argparse.Namespace) -> None:
     """``sigforge report``: the cohort HTML page and one page per sample."""
     from sigforge.report.cohort import write_reports
 
     data, stems = _load_cohort_data(args)
-    with stale_pages_removed(Path(args.out)):
+    with stale_outputs_removed(Path(args.out), REPORT_MANIFEST, page_files, "report"):
         path = write_reports(data, Path(args.out), stems, workers=args.threads)
     logger.info("cohort report: %s", path)  # as given: identical runs write identical logs
 
