@@ -417,3 +417,6 @@ def test_a_report_rerun_into_its_folder_removes_the_earlier_reports_own_files(
     assert left == set(files_under(fresh)), sorted(left ^ set(files_under(fresh)))
     assert (out / "patients" / "notes.txt").exists() and (out / "patients" / "S9.html").exists()
     assert earlier - set(files_under(out)), "the ID83 figures of the first report stayed"
+    # a third run: the user's files were never listed as the report's, so they stay
+    assert run_cli(capsys, *_report_args(second, out)).code == 0
+    assert (out / "patients" / "notes.txt").exists() and (out / "patients" / "S9.html").exists()
