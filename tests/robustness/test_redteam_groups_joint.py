@@ -406,3 +406,27 @@ def test_a_rerun_removes_its_own_earlier_joint_outputs(
     assert run_cli(capsys, "prepare-matrix", "--input", inputs[0], "--name", "J",
                    "--out", str(tmp_path / "j2")).code == 0
     assert sorted(p.name for p in (tmp_path / "j2").iterdir()) == ["J.tsv", "J_dropped.tsv"]
+
+
+def test_extract_and_select_rank_write_the_same_bytes_for_large_exposures(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Exposures of 1e10 or more: extract wrote 2.589724392e+11 where the workflow's
+    select-rank, reading the rank folder's ten digits back, wrote 258972439200."""
+    rng = np.random.default_rng(0)
+    basis = np.zeros((8, 2))
+    basis[:4, 0], basis[4:, 1] = 1.0, 1.0
+    values = basis @ rng.gamma(1.0, 1.0, (2, 10)) * (1 + rng.random((8, 10)) * 0.01)
+    values[:, 0] *= 1e11
+    matrix = tmp_path / "m.tsv"
+    pd.DataFrame(values, index=[f"f{i}" for i in range(8)],
+                 columns=[f"s{j}" for j in range(10)]).rename_axis("f").to_csv(
+        matrix, sep="\t", float_format="%.17g")
+    common = ["--generic", "--ranks", "2", "--replicates", "4", "--max-iter", "300",
+              "--cv-folds", "0", "--resampling", "scaled:10000"]
+    assert run_cli(capsys, "extract", "--catalog", str(matrix), *common,
+                   "--out", str(tmp_path / "one")).code == 0
+    assert run_cli(capsys, "select-rank", "--rank-dirs", str(tmp_path / "one" / "k2"), "--cv",
+                   "--catalog", str(matrix), *common, "--out", str(tmp_path / "two")).code == 0
+    for name in ("exposures.tsv", "signatures.tsv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    assert "e+1" not in (tmp_path / "one" / "exposures.tsv").read_text()

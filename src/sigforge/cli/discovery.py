@@ -80,6 +80,7 @@ from sigforge.cli.outputs import discard_other_extract_outputs
 from sigforge.discovery.crossval import cross_validate_rank
 from sigforge.discovery.pipeline import (
     RankResult,
+    as_written_frame,
     choose_rank,
     chosen_components,
     chunk_ranges,
@@ -208,8 +209,10 @@ def _write_selection(chosen: RankResult, choice: RankChoice, out: Path,
     components, see :func:`chosen_components`) and provenance.json, which names the
     components left out and those added."""
     write_table(choice.metrics, out / "rank_metrics.tsv")
-    write_matrix(chosen.signatures, out / "signatures.tsv")
-    write_matrix(chosen.exposures, out / "exposures.tsv", label="Signature")
+    # as the rank folder's tables read back (as_written), as select-rank has them: a value
+    # that ten digits round to a whole number of 1e10 or more is written in full there
+    write_matrix(as_written_frame(chosen.signatures), out / "signatures.tsv")
+    write_matrix(as_written_frame(chosen.exposures), out / "exposures.tsv", label="Signature")
     write_table(chosen.stability, out / "stability.tsv")
     write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
                 "numpy": np.__version__, "chosen_rank": choice.rank, "reason": choice.reason,

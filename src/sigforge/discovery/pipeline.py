@@ -276,7 +276,7 @@ def add_rescued(choice: RankChoice, signatures: Mapping[int, pd.DataFrame],
     the step cannot add anything (a fixed or fallback rank, the step switched off)."""
     if rule.fixed_rank is not None or choice.caution or rule.rescue_min_stability > 1.0:
         return choice
-    written = {k: _as_written_frame(frame) for k, frame in signatures.items()
+    written = {k: as_written_frame(frame) for k, frame in signatures.items()
                if k >= choice.rank}
     names = _added_names(list(written[choice.rank].columns),
                          sum(frame.shape[1] for k, frame in written.items() if k > choice.rank))
@@ -292,7 +292,7 @@ def _added_names(chosen: list[str], most: int) -> list[str]:
     return [name for name in names if name not in used][:most]
 
 
-def _as_written_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def as_written_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its values as a table written by sigforge reads them back."""
     return pd.DataFrame(as_written(frame.to_numpy(dtype=np.float64)), index=frame.index,
                         columns=frame.columns)
@@ -315,11 +315,11 @@ def chosen_components(results: Mapping[int, RankResult], choice: RankChoice,
     from sigforge.refit import refit_catalog
 
     kept = [name for name in result.signatures.columns if name not in set(choice.dropped)]
-    parts = [_as_written_frame(result.signatures[kept])]
+    parts = [as_written_frame(result.signatures[kept])]
     stability = [result.stability.loc[kept]]
     for added in choice.rescued:
         source = results[added.rank]
-        parts.append(_as_written_frame(source.signatures[[added.component]]).set_axis(
+        parts.append(as_written_frame(source.signatures[[added.component]]).set_axis(
             [added.name], axis=1))
         stability.append(source.stability.loc[[added.component]].set_axis(
             pd.Index([added.name], name=result.stability.index.name)))
