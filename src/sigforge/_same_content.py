@@ -58,3 +58,26 @@ def content_identities(paths: Sequence[str]) -> dict[str, object]:
             if digest is not None:
                 shared[key] = first_of_content.setdefault(digest, key)
     return {path: shared.get(key, key) for path, key in keys.items()}
+
+
+def refuse_one_table_twice(inputs: Sequence[str], modalities: Sequence[str],
+                           option: str = "--inputs") -> None:
+    """Refuse one table given as two modalities (the same path twice, another spelling of it,
+    a hard link, or a byte-for-byte copy): the joint matrix would stack one table on itself,
+    its features counted twice, and no later step could tell that from two measurements.
+    Both are named, under ``option`` (the command line's --inputs, or the config's key)."""
+    from sigforge._errors import InputError
+
+    keys = content_identities(inputs)
+    seen: dict[object, tuple[str, str]] = {}
+    for path, modality in zip(inputs, modalities, strict=True):
+        key = keys[path]
+        if key in seen:
+            first, first_modality = seen[key]
+            what = ("the same file as" if path_identity(path) == path_identity(first)
+                    else "a byte-for-byte copy of")
+            raise InputError(f"{option} {path} (modality '{modality}') is {what} {option} "
+                             f"{first} (modality '{first_modality}'): the joint matrix would "
+                             "stack one table on itself. Give each modality its own table, "
+                             "once.")
+        seen[key] = (path, modality)

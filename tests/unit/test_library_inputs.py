@@ -3,6 +3,8 @@ read as a perfect fit, a NaN start or exposures of zero returned without a word.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -181,3 +183,21 @@ def test_complex_values_are_refused_not_cut_to_their_real_part() -> None:
 
     with pytest.raises(ValueError, match="catalog: expected real numbers"):
         refit_matrix(np.ones((3, 2)) + 1j, np.eye(3), RefitOptions(method="nnls", bootstrap=0))
+
+
+def test_the_workflow_refuses_one_table_as_two_modalities_before_any_job(
+        tmp_path: Path) -> None:
+    """The dry run passed a joint config naming one file twice; the run failed in the
+    prepare_joint job, its message only in the job's log."""
+    from sigforge.io import InputError
+    from sigforge.workflow.checks import input_shape
+
+    table = tmp_path / "ja.tsv"
+    table.write_text("f\ts1\ts2\ts3\ng1\t1\t2\t3\ng2\t4\t5\t6\n")
+    copy = tmp_path / "jb.tsv"
+    copy.write_bytes(table.read_bytes())
+    config = {"type": "joint", "joint": {"modalities": [
+        {"name": "a", "path": str(table)}, {"name": "b", "path": str(copy)}]}}
+    with pytest.raises(InputError, match=r"joint.modalities path .*jb.tsv \(modality 'b'\) is "
+                                         r"a byte-for-byte copy of"):
+        input_shape(config)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge._atomic import discard_output
+from sigforge._same_content import refuse_one_table_twice
 from sigforge.cli._common import (
     EXTRACT_FILES,
     REFIT_FILES,
@@ -374,35 +375,13 @@ def prepare_joint(args: argparse.Namespace) -> None:
     prepared, blocks = prepare(dict(zip(args.modalities, args.inputs, strict=True)),
                                dict(zip(args.modalities, args.weights, strict=True)),
                                counts=args.counts)
-    _check_distinct_inputs(args.inputs, args.modalities)  # after the tables' own checks
+    refuse_one_table_twice(args.inputs, args.modalities)  # after the tables' own checks
     out = Path(args.out)
     write_table(prepared.dropped, out / f"{args.name}_dropped.tsv")
     write_table(blocks, out / f"{args.name}_blocks.tsv")
     write_matrix(prepared.data, out / f"{args.name}.tsv", label="Feature", exact=True)
     logger.info("joint matrix %s: %d features x %d samples from %s", args.name,
                 *prepared.data.shape, ", ".join(args.modalities))
-
-
-def _check_distinct_inputs(inputs: list[str], modalities: list[str]) -> None:
-    """Refuse one table given as two modalities (the same path twice, another spelling of it,
-    a hard link, or a byte-for-byte copy): the joint matrix would stack one table on itself,
-    its features counted twice, and no later step could tell that from two measurements.
-    Both arguments are named."""
-    from sigforge._same_content import content_identities, path_identity
-
-    keys = content_identities(inputs)
-    seen: dict[object, tuple[str, str]] = {}
-    for path, modality in zip(inputs, modalities, strict=True):
-        key = keys[path]
-        if key in seen:
-            first, first_modality = seen[key]
-            what = ("the same file as" if path_identity(path) == path_identity(first)
-                    else "a byte-for-byte copy of")
-            raise InputError(f"--inputs {path} (modality '{modality}') is {what} --inputs "
-                             f"{first} (modality '{first_modality}'): the joint matrix would "
-                             "stack one table on itself. Give each modality its own table, "
-                             "once.")
-        seen[key] = (path, modality)
 
 
 def _check_one_weight_per_modality(blocks: pd.DataFrame, path: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from sigforge._same_content import refuse_one_table_twice
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
 from sigforge.workflow.config_numbers import whole_number_fix, yaml_float_spelling, yaml_text_number
@@ -72,15 +73,13 @@ def matrix_settings(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def input_shape(config: Mapping[str, Any], *, thorough: bool = True,
                 prepared: str | Path | None = None) -> tuple[int, int]:
-    """(features, samples) of the generic input after cleaning.
-
-    ``thorough`` reads, checks and cleans the whole input, so a bad table fails with its file,
-    line and column before any job starts; the workflow's main process does that once. Job
-    processes (every SLURM job step reads the Snakefile again) pass ``thorough=False``: the
-    shape then comes from the header and line count of ``prepared``, the cleaned table the
-    workflow wrote (so the same shape), or, before it exists, of the raw input(s), an upper
-    bound of the cleaned shape.
-    """
+    """(features, samples) of the generic input after cleaning. ``thorough`` reads, checks
+    and cleans the whole input, so a bad table (or one table given as two modalities) fails
+    with its file, line and column before any job starts; the workflow's main process does
+    that once. Job processes (every SLURM job step reads the Snakefile again) pass
+    ``thorough=False``: the shape then comes from the header and line count of ``prepared``,
+    the cleaned table the workflow wrote (so the same shape), or, before it exists, of the
+    raw input(s), an upper bound of the cleaned shape."""
     if not thorough:
         if prepared is not None and Path(prepared).is_file():
             return table_shape(prepared)
@@ -94,6 +93,8 @@ def input_shape(config: Mapping[str, Any], *, thorough: bool = True,
         prepared_joint, _ = prepare_joint({m["name"]: m["path"] for m in modalities},
                                           {m["name"]: m.get("weight", 1.0) for m in modalities},
                                           counts=counts, log_dropped=False)
+        refuse_one_table_twice([m["path"] for m in modalities], [m["name"] for m in modalities],
+                               "joint.modalities path")
         return prepared_joint.data.shape
     pixels = settings.get("features_are_pixels")
     cleaned = prepare_matrix(settings["path"], counts=counts,
