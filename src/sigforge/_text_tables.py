@@ -296,6 +296,8 @@ def _one_field_more_error(header: list[str], records: list[tuple[int, list[str]]
         return InputError(f"{path}: {counts}, all rows ending with a {name} that the header "
                           f"line lacks. End the header line with a {name} too, or remove the "
                           f"{name} at the end of every row.")
+    if any(len(cells) != width + 1 for _, cells in records):  # not every row: that line's
+        return _field_count_error(line, records[0][1], width, path, separator)  # own fault
     return InputError(f"{path}: {counts}: the header has no name for the label column (an "
                       "R-style header, as R's write.table writes by default), so every "
                       "column name would sit above the wrong column. Add a name for the "

@@ -105,6 +105,16 @@ def test_rows_alone_ending_with_a_separator_say_so(
              "all rows ending with a tab that the header line lacks", "End the header line")
 
 
+def test_the_first_row_alone_ending_with_a_separator_is_not_an_r_style_header(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One stray tab at the end of the first data line was diagnosed as an R-style header,
+    and the fix given (name the label column) was wrong: the header was fine."""
+    lines = _lines(CATALOG)
+    table = _write(tmp_path / "c.tsv", [lines[0], f"{lines[1]}\t", *lines[2:]])
+    _refused(capsys, tmp_path, "refit", table, "first-row-ends-with-tab",
+             "line 2 has 8 field(s)", "header (line 1) has 7", "Remove the extra field(s)")
+
+
 def test_r_table_written_with_col_names_na_is_read(tmp_path: Path) -> None:
     """write.table(..., col.names=NA) quotes every name and leaves the label column's empty."""
     lines = ['""\t' + "\t".join(f'"{s}"' for s in SAMPLES)] + [
