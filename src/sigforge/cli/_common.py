@@ -250,21 +250,6 @@ def add_drop_empty(parser: argparse.ArgumentParser) -> None:
                              "instead of stopping; DBS78 and ID83 catalogs often have some")
 
 
-def add_skip_options(parser: argparse.ArgumentParser) -> None:
-    """--drop-empty and --skip-unfactorable: how a discovery step treats thin catalogs."""
-    add_drop_empty(parser)
-    parser.add_argument("--skip-unfactorable", default=None, metavar="KMAX",
-                        type=count_type(1, MAX_RANK, "the largest rank of the run"),
-                        help="the largest rank of the run: a catalog too thin to factor at it "
-                             "(fewer samples or channels with a mutation than KMAX, or fewer "
-                             "than 20 mutations per signature) is not factored; the step writes "
-                             "a result saying why instead of failing (default: always factor)")
-    parser.add_argument("--require-factored", action="store_true",
-                        help="with --skip-unfactorable: stop with an error naming the largest "
-                             "rank the catalog supports instead of skipping it (the workflow "
-                             "gives it for SBS96, whose signatures the pages are drawn from)")
-
-
 def read_table_matrix(path: str | Path, *, generic: bool = False) -> Matrix:
     """A catalog or signature table, channel sets recognised; with ``generic`` any matrix.
 

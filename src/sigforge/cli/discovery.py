@@ -29,7 +29,6 @@ from sigforge.cli._common import (
     add_command,
     add_generic,
     add_seed,
-    add_skip_options,
     catalog_name,
     count_type,
     given,
@@ -59,6 +58,7 @@ from sigforge.cli.discovery_options import (
     add_cv_options,
     add_nmf_options,
     add_run_options,
+    add_skip_options,
     catalog_name_type,
 )
 from sigforge.cli.discovery_settings import (

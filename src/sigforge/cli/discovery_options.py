@@ -11,10 +11,11 @@ import argparse
 from sigforge.cli._common import (
     MAX_CV_STARTS,
     MAX_ITERATIONS,
+    MAX_RANK,
     MAX_REPLICATES,
+    add_drop_empty,
     add_generic,
     add_seed,
-    add_skip_options,
     count_type,
     field_default,
 )
@@ -25,6 +26,21 @@ from sigforge.discovery.rank import RankRule
 #: Most held-out folds per rank: each fold is a full masked fit per start, and 5-10 folds give
 #: a stable error; the bound keeps a mistyped --cv-folds from queueing a run that never ends.
 MAX_CV_FOLDS = 100
+
+
+def add_skip_options(parser: argparse.ArgumentParser) -> None:
+    """--drop-empty and --skip-unfactorable: how a discovery step treats thin catalogs."""
+    add_drop_empty(parser)
+    parser.add_argument("--skip-unfactorable", default=None, metavar="KMAX",
+                        type=count_type(1, MAX_RANK, "the largest rank of the run"),
+                        help="the largest rank of the run: a catalog too thin to factor at it "
+                             "(fewer samples or channels with a mutation than KMAX, or fewer "
+                             "than 20 mutations per signature) is not factored; the step writes "
+                             "a result saying why instead of failing (default: always factor)")
+    parser.add_argument("--require-factored", action="store_true",
+                        help="with --skip-unfactorable: stop with an error naming the largest "
+                             "rank the catalog supports instead of skipping it (the workflow "
+                             "gives it for SBS96, whose signatures the pages are drawn from)")
 
 
 def add_nmf_options(parser: argparse.ArgumentParser) -> None:
