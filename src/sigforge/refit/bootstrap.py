@@ -207,7 +207,7 @@ def check_count_range(catalog: pd.DataFrame, values: np.ndarray, method: str,
         j = int(over[0])
         raise ValueError(f"sample '{catalog.columns[j]}' holds {totals[j]:.3g} counts in all "
                          f"({over.size} sample(s) above {limit:.3g}): beyond the range in "
-                         f"which method '{method}' fits exactly. Divide the catalog (or "
+                         f"which method '{method}' fits exactly; divide the catalog (or "
                          "matrix) by a power of ten: the fits are scale-free"
                          + (" (or use --method nnls, which suits totals up to 2**53)."
                             if counting else "."))
