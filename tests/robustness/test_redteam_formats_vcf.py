@@ -12,6 +12,7 @@ honoured; clashing sample names get a fix that works; a samples sheet row that n
 
 from __future__ import annotations
 
+import gzip
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -442,3 +443,42 @@ def test_a_sheet_row_whose_file_is_no_readable_vcf_is_named(tmp_path: Path, fast
                                          r".*sample 'P3' \(samples sheet, line 4\).*empty"):
         check_inputs(str(fasta), _sheet([("P1", str(good), ""), ("P2", str(text), ""),
                                          ("P3", str(empty), "")]))
+
+
+def _maf(path: Path, barcodes: Sequence[str]) -> Path:
+    """A MAF of one SNV per barcode on chr1 (REF as in the test FASTA), gzip-compressed when
+    the name ends in .gz."""
+    rows = ["Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tReference_Allele\t"
+            "Tumor_Seq_Allele2\tTumor_Sample_Barcode"]
+    for i, barcode in enumerate(barcodes):
+        pos = 30 + 10 * i
+        ref = CHR1[pos - 1]
+        rows.append(f"G\tchr1\t{pos}\t{pos}\t{ref}\t{'A' if ref != 'A' else 'C'}\t{barcode}")
+    text = ("\n".join(rows) + "\n").encode()
+    path.write_bytes(gzip.compress(text) if path.name.endswith(".gz") else text)
+    return path
+
+
+def test_sheet_rows_of_a_cohort_maf_must_name_their_barcode(tmp_path: Path,
+                                                           fasta: Path) -> None:
+    """A MAF of several tumours in a row without vcf_sample, or a vcf_sample it lacks, or a
+    header-only MAF, passed the sheet check and failed in the row's job, with command-line
+    advice and without the sheet's line."""
+    cohort = _maf(tmp_path / "cohort.maf.gz", ["TA", "TB", "TA"])
+    single = _maf(tmp_path / "one.maf", ["TC"])
+    check_inputs(str(fasta), _sheet([("A", str(cohort), "TA"), ("B", str(cohort), "TB"),
+                                     ("C", str(single), "")]))
+    with pytest.raises(InputError, match=r"sample 'A' \(samples sheet, line 2\): its file "
+                                         r".*cohort\.maf\.gz' holds 2 tumours "
+                                         r"\(Tumor_Sample_Barcode TA, TB\).*vcf_sample"):
+        check_inputs(str(fasta), _sheet([("A", str(cohort), ""), ("B", str(cohort), "TB")]))
+    with pytest.raises(InputError, match=r"sample 'B' \(samples sheet, line 3\).*no rows with "
+                                         r"Tumor_Sample_Barcode 'TX' \(its barcodes: TA, TB\)"):
+        check_inputs(str(fasta), _sheet([("A", str(cohort), "TA"), ("B", str(cohort), "TX")]))
+    header_only = _maf(tmp_path / "none.maf", [])
+    with pytest.raises(InputError, match=r"sample 'D'.*no variant rows"):
+        check_inputs(str(fasta), _sheet([("D", str(header_only), "")]))
+    damaged = tmp_path / "cut.maf.gz"
+    damaged.write_bytes(cohort.read_bytes()[:-12])
+    with pytest.raises(InputError, match=r"sample 'E'.*cannot be read as a MAF: .*gzip"):
+        check_inputs(str(fasta), _sheet([("E", str(damaged), "TA")]))

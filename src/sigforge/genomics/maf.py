@@ -424,6 +424,29 @@ def maf_header_columns(path: str | Path) -> list[str]:
     return []
 
 
+def maf_barcodes(path: str | Path) -> list[str]:
+    """The distinct ``Tumor_Sample_Barcode`` cells of the MAF's rows, in first-seen order.
+
+    A light pass for the samples-sheet check (only the header and the barcode column are
+    read), so that a sheet row naming a barcode the file lacks is named before any job. A
+    missing or damaged file, or one without the MAF columns, is an InputError as in
+    :func:`read_maf`."""
+    path = Path(path)
+    check_regular_file(path, f"MAF {path}")
+    seen: dict[str, None] = {}
+    try:
+        with _open_maf(path) as handle:
+            lines = _numbered_lines(handle, path)
+            column = _maf_header(lines, path)[0].index("Tumor_Sample_Barcode")
+            for _, raw in lines:
+                fields = raw.split(b"\t")
+                if column < len(fields):
+                    seen.setdefault(_clean_cell(fields[column].decode("utf-8", "replace")))
+    except OSError as err:
+        raise InputError(f"MAF {path}: cannot be read ({err}).") from err
+    return [barcode for barcode in seen if barcode]
+
+
 def choose_maf_samples(table: VariantTable, path: str | Path, vcf_sample: str | None,
                         sample_from_filename: bool) -> None:
     """Apply ``--sample-from-filename`` / ``--vcf-sample`` to a MAF's samples, in place.

@@ -3,8 +3,9 @@
 The workflow counts each row with ``sigforge catalog --vcf FILE --sample-name ID
 [--vcf-sample COLUMN]``. A VCF with several sample columns and no ``vcf_sample`` (one whose
 header does not name the tumour, :func:`~sigforge.genomics.vcf_samples.tumour_column`), a
-``vcf_sample`` the VCF lacks, a MAF under a name that is not a MAF's, or a file that is no
-readable VCF would each fail in the row's job, with command-line advice a sheet user cannot
+``vcf_sample`` the VCF lacks, a MAF under a name that is not a MAF's, a file that is no
+readable VCF, or a MAF holding several tumours (or none, or not the row's ``vcf_sample``
+barcode) would each fail in the row's job, with command-line advice a sheet user cannot
 follow and without the sheet's line; :func:`row_problem` names the row and the fix instead.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sigforge.genomics.maf import maf_header_columns
+from sigforge.genomics.maf import maf_barcodes, maf_header_columns
 from sigforge.genomics.variant_table import MAF_SUFFIXES, is_maf
 from sigforge.genomics.vcf import open_vcf
 from sigforge.genomics.vcf_samples import tumour_column
@@ -36,12 +37,48 @@ def _vcf_columns(path: Path) -> tuple[list[str], object] | str:
         vcf.close()
 
 
-def row_problem(vcf: str, vcf_sample: str) -> str | None:
+def maf_row_problem(path: Path, vcf_sample: str, barcodes: list[str] | str) -> str | None:
+    """What the sheet row of the MAF ``path`` must fix, given the file's barcodes (or why it
+    cannot be read): each row is one tumour, so a MAF of several needs the row's barcode."""
+    if isinstance(barcodes, str):
+        return f"cannot be read as a MAF: {barcodes.rstrip('.')}"
+    listed = ", ".join(barcodes[:10]) + (" ..." if len(barcodes) > 10 else "")
+    if not barcodes:
+        return ("has no variant rows (only the header), so no Tumor_Sample_Barcode names the "
+                "row's tumour. Remove the row, or give the MAF that holds its variants")
+    if vcf_sample:
+        if vcf_sample in barcodes:
+            return None
+        return (f"has no rows with Tumor_Sample_Barcode '{vcf_sample}' (its barcodes: "
+                f"{listed}). Write one of them in the row's vcf_sample column")
+    if len(barcodes) > 1:
+        return (f"holds {len(barcodes)} tumours (Tumor_Sample_Barcode {listed}), while each "
+                "sheet row is one sample. Write the barcode to count in the row's vcf_sample "
+                "column (add the column to the sheet if it has none), one row per barcode")
+    return None
+
+
+def _barcodes(path: Path) -> list[str] | str:
+    """The MAF's barcodes, or the reader's message when it cannot be read."""
+    try:
+        return maf_barcodes(path)
+    except InputError as err:
+        return str(err)
+
+
+def row_problem(vcf: str, vcf_sample: str,
+                maf_cache: dict[Path, list[str] | str] | None = None) -> str | None:
     """What the sheet row of ``vcf`` (``vcf_sample`` '' when the row has none) must fix,
-    as the end of a sentence naming the row, or None."""
+    as the end of a sentence naming the row, or None. ``maf_cache`` keeps each MAF's
+    barcodes, so that a cohort MAF shared by many rows is read once."""
     path = Path(vcf)
-    if is_maf(path) or not path.is_file():
+    if not path.is_file():
         return None
+    if is_maf(path):
+        cache = {} if maf_cache is None else maf_cache
+        if path not in cache:
+            cache[path] = _barcodes(path)
+        return maf_row_problem(path, vcf_sample, cache[path])
     if maf_header_columns(path):
         return (f"is a MAF (its header names the MAF columns) but its name does not end in "
                 f"{', '.join(MAF_SUFFIXES)}, so it would be read as a VCF. Rename the file "
@@ -71,9 +108,10 @@ def check_sheet_rows(samples: pd.DataFrame, sheet: str = "samples sheet") -> Non
     columns = samples["vcf_sample"] if "vcf_sample" in samples else [""] * len(samples)
     lines = samples["sheet_line"] if "sheet_line" in samples else [None] * len(samples)
     problems = []
+    mafs: dict[Path, list[str] | str] = {}
     for name, vcf, column, line in zip(samples["sample_id"], samples["vcf"], columns, lines,
                                        strict=True):
-        problem = row_problem(str(vcf), "" if pd.isna(column) else str(column))
+        problem = row_problem(str(vcf), "" if pd.isna(column) else str(column), mafs)
         if problem:
             where = f"{sheet}, line {line}" if line is not None else sheet
             problems.append(f"sample '{name}' ({where}): its file '{vcf}' {problem}")
