@@ -482,3 +482,20 @@ def test_sheet_rows_of_a_cohort_maf_must_name_their_barcode(tmp_path: Path,
     damaged.write_bytes(cohort.read_bytes()[:-12])
     with pytest.raises(InputError, match=r"sample 'E'.*cannot be read as a MAF: .*gzip"):
         check_inputs(str(fasta), _sheet([("E", str(damaged), "TA")]))
+
+
+def test_a_header_declaring_one_contig_with_two_lengths_is_refused(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """htslib keeps the first ##contig line of an ID and drops a second one unsaid, so the
+    build check compared only the first claim (here the FASTA's length) and counted on."""
+    records = [_snv(30, "0/1")]
+    merged = _vcf(tmp_path / "merged.vcf", records, header=(
+        GT_LINE, f"##contig=<ID=chr1,length={len(CHR1)}>",
+        "##contig=<ID=chr1,length=248956422>"))
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(merged))
+    assert_clear_error(outcome, "header lines 3 and 4 declare contig chr1 with two lengths "
+                       f"({len(CHR1)} and 248956422)", "bcftools reheader")
+    repeated = _vcf(tmp_path / "repeated.vcf", records, header=(
+        GT_LINE, f"##contig=<ID=chr1,length={len(CHR1)}>",
+        f"##contig=<ID=chr1,length={len(CHR1)},assembly=x>"))
+    assert _catalog(capsys, fasta, tmp_path / "out2", "--vcf", str(repeated)).code == 0

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -136,6 +137,7 @@ def _file_header(path: Path, vcf: pysam.VariantFile) -> HeaderLayout:
     if vcf.format != "VCF":
         return fallback
     count, columns, first_format = 0, None, ()
+    contigs: dict[bytes, tuple[bytes, int]] = {}
     try:
         with (gzip.open(path, "rb") if file_compression(path) != "none" else open(path, "rb")
               ) as handle:
@@ -144,6 +146,8 @@ def _file_header(path: Path, vcf: pysam.VariantFile) -> HeaderLayout:
                     first_format = _format_keys(text)
                     break
                 count += 1
+                if text.startswith(b"##contig=<"):
+                    _check_contig_line(path, text, count, contigs)
                 if text.startswith(b"#CHROM"):  # the last header line: htslib reads every
                     columns = text.rstrip(b"\r\n").count(b"\t") + 1  # later line as a record
                     first_format = _format_keys(next(handle, b""))
@@ -151,6 +155,28 @@ def _file_header(path: Path, vcf: pysam.VariantFile) -> HeaderLayout:
     except (OSError, EOFError, zlib.error):
         return fallback
     return HeaderLayout(count, columns, first_format)
+
+
+_CONTIG_ID = re.compile(rb"[<,]ID=([^,>]+)")
+_CONTIG_LENGTH = re.compile(rb"[<,]length=([^,>]+)")
+
+
+def _check_contig_line(path: Path, text: bytes, line: int,
+                       seen: dict[bytes, tuple[bytes, int]]) -> None:
+    """Refuse a second ``##contig`` line of one ID with another length: htslib keeps the first
+    and drops the other unsaid, so the build check would compare only one of two claims."""
+    name, length = _CONTIG_ID.search(text), _CONTIG_LENGTH.search(text)
+    if name is None or length is None:
+        return
+    earlier = seen.setdefault(name.group(1), (length.group(1), line))
+    if earlier[0] != length.group(1):
+        raise InputError(
+            f"VCF {path}: header lines {earlier[1]} and {line} declare contig "
+            f"{name.group(1).decode('utf-8', 'replace')} with two lengths "
+            f"({earlier[0].decode('utf-8', 'replace')} and "
+            f"{length.group(1).decode('utf-8', 'replace')}). The header was merged from files "
+            "of different genome builds: keep the ##contig line of the build the variants "
+            "were called on (bcftools reheader), or call again.")
 
 
 def _format_keys(line: bytes) -> tuple[str, ...]:
