@@ -1,7 +1,9 @@
 """Gene strand annotation for SBS288: which strand(s) of the genome are transcribed where.
 
-Read from a GTF (``transcript`` features, else ``gene`` features; 1-based inclusive) or a BED
-with a strand column (column 6; 0-based half-open). A forward-strand base lies in state
+Read from a GTF/GFF (transcript features -- ``transcript``, GFF3 ``mRNA`` and other RNA
+rows -- and the ``gene`` rows no transcript overlaps; only ``gene`` rows in a file without
+transcripts; 1-based inclusive) or a BED with a strand column (column 6; 0-based
+half-open). A forward-strand base lies in state
 
 - ``U`` when only ``+`` genes cover it (the forward strand is then the coding, untranscribed
   strand),
@@ -214,6 +216,73 @@ def _check_intervals(frame: pd.DataFrame, starts: np.ndarray, ends: np.ndarray,
                          "or remove the line.")
 
 
+def _transcript_like(features: pd.Series) -> np.ndarray:
+    """Rows of transcripts: GTF ``transcript``, GFF3 ``mRNA`` and the other RNA features
+    (``lnc_RNA``, ``ncRNA``, ``primary_transcript``, ...), which NCBI's GFF3 mixes."""
+    lower = features.str.lower()
+    return (lower.isin(["transcript", "mrna", "primary_transcript"]) | lower.str.endswith("rna")
+            | lower.str.endswith("_transcript")).to_numpy(dtype=bool)
+
+
+def _overlapped(keys: np.ndarray, starts: np.ndarray, ends: np.ndarray, probe: np.ndarray,
+                cover: np.ndarray) -> np.ndarray:
+    """Whether each ``probe`` row overlaps some ``cover`` row of the same key (contig and
+    strand); rows are 0-based half-open intervals."""
+    hit = np.zeros(len(keys), dtype=bool)
+    codes = pd.factorize(keys)[0]
+    for code in np.unique(codes[probe]):
+        same = codes == code
+        covering = np.flatnonzero(cover & same)
+        if not covering.size:
+            continue
+        order = covering[np.argsort(starts[covering], kind="stable")]
+        reach = np.maximum.accumulate(ends[order])  # furthest end of the covers so far
+        rows = np.flatnonzero(probe & same)
+        last = np.searchsorted(starts[order], ends[rows], side="left") - 1
+        found = last >= 0
+        hit[rows[found]] = reach[last[found]] > starts[rows[found]]
+    return hit
+
+
+def _gtf_genes(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The rows of a GTF/GFF that give strands, with 0-based half-open starts and ends.
+
+    Transcripts when the file has any (:func:`_transcript_like`); then also each ``gene`` row
+    that no transcript of its contig and strand overlaps, so that a file assembled from
+    sources with and without transcript rows loses no gene. Only ``gene`` rows otherwise.
+    """
+    features = frame[2].astype(str).str.strip()
+    transcripts = _transcript_like(features)
+    genes = (features == "gene").to_numpy(dtype=bool)
+    if not (transcripts | genes).any():
+        kinds = ", ".join(features.value_counts().index[:6]) or "none"
+        raise InputError(f"annotation {path}: no transcript or gene rows (its features: "
+                         f"{kinds}), so no gene span is known. Give a GTF/GFF with transcript "
+                         "(or mRNA) or gene rows; AGAT's agat_convert_sp_gxf2gxf.pl adds "
+                         "them to a file of exons.")
+    candidates = frame[transcripts | genes]
+    starts, ends = _integers(candidates, 3, path), _integers(candidates, 4, path)
+    if (starts < 1).any():
+        row = int(np.flatnonzero(starts < 1)[0])
+        raise InputError(f"annotation {path}, line {candidates['line'].iat[row]}: start "
+                         f"{starts[row]} is not a 1-based position (a GTF/GFF counts from 1). "
+                         "Correct the coordinates (a BED counts from 0: name it .bed) or "
+                         "remove the line.")
+    starts = starts - 1
+    keep = transcripts[transcripts | genes]
+    if keep.any():
+        keys = (candidates[0].astype(str).str.strip() + "\t"
+                + candidates[6].astype(str).str.strip()).to_numpy(dtype=object)
+        lone = ~keep & ~_overlapped(keys, starts, ends, ~keep, keep)
+        if lone.any():
+            logger.info("annotation %s: %d gene row(s) without a transcript row used as "
+                        "they are", path, int(lone.sum()))
+        keep |= lone
+    else:
+        keep[:] = True
+    return candidates[keep], starts[keep], ends[keep]
+
+
 def read_annotation(path: str | Path) -> StrandAnnotation:
     """Read gene strands from a GTF/GFF (by suffix) or a 6-column BED.
 
@@ -231,17 +300,16 @@ def read_annotation(path: str | Path) -> StrandAnnotation:
     check_regular_file(path, f"annotation {path}")
     name = path.name.lower().removesuffix(".gz")
     if name.endswith((".gtf", ".gff", ".gff3")):
-        frame = _read_columns(path, 9)
-        features = frame[2]
-        chosen = "transcript" if (features == "transcript").any() else "gene"
-        frame = frame[features == chosen]
+        frame, starts, ends = _gtf_genes(_read_columns(path, 9), path)
         contigs, strands = frame[0], frame[6]
-        starts, ends = _integers(frame, 3, path) - 1, _integers(frame, 4, path)
     else:
         frame = _read_columns(path, 6)
         _refuse_unnamed_gtf(frame, path)
         contigs, strands = frame[0], frame[5]
         starts, ends = _integers(frame, 1, path), _integers(frame, 2, path)
+    # Cells are compared stripped, as the strand check reads them: a '+ ' strand or 'chr1 '
+    # contig kept as written would be a key no lookup finds, its genes silently lost.
+    contigs, strands = contigs.astype(str).str.strip(), strands.astype(str).str.strip()
     _check_intervals(frame, starts, ends, path)
     stranded = _stranded(frame, strands, path)
     if not stranded.any():
