@@ -89,7 +89,7 @@ _SOURCES = {
     "file_compression": "genome",
     "file_stem": "samplesheet",
     "file_stems": "samplesheet",
-    "header_contig_lengths": "vcf",
+    "header_contig_lengths": "vcf_header",
     "id83_label": "contexts",
     "input_stem": "variant_table",
     "is_maf": "variant_table",

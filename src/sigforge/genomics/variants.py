@@ -28,7 +28,8 @@ from sigforge.genomics.variant_table import (
     input_stem,
     is_maf,
 )
-from sigforge.genomics.vcf import header_contig_lengths, open_vcf, read_vcf, vcf_sample_columns
+from sigforge.genomics.vcf import open_vcf, read_vcf, vcf_sample_columns
+from sigforge.genomics.vcf_header import header_contig_lengths
 from sigforge.io import InputError, file_identity
 
 __all__ = [

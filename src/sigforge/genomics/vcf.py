@@ -43,9 +43,7 @@ valid sample with no variants.
 from __future__ import annotations
 
 import contextlib
-import gzip
-import re
-import zlib
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -67,6 +65,7 @@ from sigforge.genomics.vcf_checks import (
     pass_on,
 )
 from sigforge.genomics.vcf_fields import FieldReader, phase_codes
+from sigforge.genomics.vcf_header import file_header, header_contig_lengths
 from sigforge.genomics.vcf_records import (
     Flat,
     check_alleles,
@@ -79,6 +78,8 @@ from sigforge.genomics.vcf_records import (
 )
 from sigforge.genomics.vcf_samples import columns_taking_all, pick_tumour
 from sigforge.io import InputError, check_regular_file, not_found
+
+logger = logging.getLogger(__name__)
 
 
 def _open_streamed(path: Path) -> pysam.VariantFile:
@@ -129,62 +130,6 @@ def open_vcf(path: str | Path) -> pysam.VariantFile:
     return vcf
 
 
-def _file_header(path: Path, vcf: pysam.VariantFile) -> HeaderLayout:
-    """The header's layout, counted in the file itself: htslib adds lines of its own
-    (``##FILTER=<ID=PASS>``) to the header it parses. A BCF has no lines; its header's length
-    stands in (records are then numbered, not located by line)."""
-    fallback = HeaderLayout(len(str(vcf.header).splitlines()), None, ())
-    if vcf.format != "VCF":
-        return fallback
-    count, columns, first_format = 0, None, ()
-    contigs: dict[bytes, tuple[bytes, int]] = {}
-    try:
-        with (gzip.open(path, "rb") if file_compression(path) != "none" else open(path, "rb")
-              ) as handle:
-            for text in handle:
-                if not text.startswith(b"#"):  # no #CHROM line: the reader names that
-                    first_format = _format_keys(text)
-                    break
-                count += 1
-                if text.startswith(b"##contig=<"):
-                    _check_contig_line(path, text, count, contigs)
-                if text.startswith(b"#CHROM"):  # the last header line: htslib reads every
-                    columns = text.rstrip(b"\r\n").count(b"\t") + 1  # later line as a record
-                    first_format = _format_keys(next(handle, b""))
-                    break
-    except (OSError, EOFError, zlib.error):
-        return fallback
-    return HeaderLayout(count, columns, first_format)
-
-
-_CONTIG_ID = re.compile(rb"[<,]ID=([^,>]+)")
-_CONTIG_LENGTH = re.compile(rb"[<,]length=([^,>]+)")
-
-
-def _check_contig_line(path: Path, text: bytes, line: int,
-                       seen: dict[bytes, tuple[bytes, int]]) -> None:
-    """Refuse a second ``##contig`` line of one ID with another length: htslib keeps the first
-    and drops the other unsaid, so the build check would compare only one of two claims."""
-    name, length = _CONTIG_ID.search(text), _CONTIG_LENGTH.search(text)
-    if name is None or length is None:
-        return
-    earlier = seen.setdefault(name.group(1), (length.group(1), line))
-    if earlier[0] != length.group(1):
-        raise InputError(
-            f"VCF {path}: header lines {earlier[1]} and {line} declare contig "
-            f"{name.group(1).decode('utf-8', 'replace')} with two lengths "
-            f"({earlier[0].decode('utf-8', 'replace')} and "
-            f"{length.group(1).decode('utf-8', 'replace')}). The header was merged from files "
-            "of different genome builds: keep the ##contig line of the build the variants "
-            "were called on (bcftools reheader), or call again.")
-
-
-def _format_keys(line: bytes) -> tuple[str, ...]:
-    """The FORMAT keys of a record line (none when it has no FORMAT column)."""
-    fields = line.rstrip(b"\r\n").split(b"\t")
-    return tuple(fields[8].decode("utf-8", "replace").split(":")) if len(fields) > 8 else ()
-
-
 @contextlib.contextmanager
 def _reading(path: Path) -> Iterator[pysam.VariantFile]:
     """:func:`open_vcf` as a context whose closing never hides the error that stopped reading.
@@ -206,15 +151,6 @@ def _reading(path: Path) -> Iterator[pysam.VariantFile]:
     except (OSError, TypeError) as err:
         raise InputError(f"VCF {path}: reading ended with an error ({err}); the file is "
                          "probably truncated: copy it again, or re-create it.") from err
-
-
-def header_contig_lengths(vcf: pysam.VariantFile) -> dict[str, int]:
-    """Contig lengths declared in the VCF header (``##contig=<ID=..,length=..>``)."""
-    lengths = {}
-    for name, contig in vcf.header.contigs.items():
-        if contig.length is not None:
-            lengths[name] = int(contig.length)
-    return lengths
 
 
 def vcf_sample_columns(path: str | Path) -> list[str]:
@@ -384,23 +320,40 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
         POS, REF, ALT or GT; naming its line), an unknown ``vcf_sample``.
     """
     path = Path(path)
-    with _reading(path) as vcf:
-        columns = _sample_columns(vcf, path)
-        layout = _file_header(path, vcf)
-        named = vcf_sample is not None
-        if vcf_sample is None and not sample_from_filename:
-            vcf_sample = pick_tumour(vcf.header, columns, path)
-        samples, genotype_columns = _choose_samples(
-            path, columns, vcf_sample, sample_from_filename,
-            "GT" in vcf.header.formats or "GT" in layout.first_format)
-        declared = header_contig_lengths(vcf)
-        index = {name: i for i, name in reversed(list(enumerate(columns)))}  # first of a name
-        fields = FieldReader.for_header(vcf.header, [] if sample_from_filename or not columns
-                                        else [index[name] for name in samples])
-        scanned = _scan_records(vcf, path, None if genotype_columns is None else
-                                [index[name] for name in genotype_columns], layout,
-                                fields)
-        contig_names = _contig_names(vcf, path)
+    announced: set[str] = set()  # keys the header lacks but records carry (second pass)
+    while True:
+        with _reading(path) as vcf:
+            before = set(vcf.header.formats)
+            columns = _sample_columns(vcf, path)
+            layout = file_header(path, vcf)
+            named = vcf_sample is not None
+            if vcf_sample is None and not sample_from_filename:
+                vcf_sample = pick_tumour(vcf.header, columns, path)
+            reads_gt = "GT" in before or "GT" in layout.first_format or "GT" in announced
+            # Several columns and no choice need GT: read them, and refuse after the pass
+            # only if no record has it.
+            maybe_gt = reads_gt or (vcf_sample is None and not sample_from_filename
+                                    and len(columns) > 1)
+            samples, genotype_columns = _choose_samples(
+                path, columns, vcf_sample, sample_from_filename, maybe_gt)
+            declared = header_contig_lengths(vcf)
+            index = {name: i for i, name in reversed(list(enumerate(columns)))}  # first wins
+            fields = FieldReader.for_header(vcf.header, [] if sample_from_filename or not
+                                            columns else [index[name] for name in samples],
+                                            announced)
+            scanned = _scan_records(vcf, path, None if genotype_columns is None else
+                                    [index[name] for name in genotype_columns], layout,
+                                    fields)
+            contig_names = _contig_names(vcf, path)
+            late = (set(vcf.header.formats) & LATE_KEYS) - before - announced
+        if maybe_gt and not reads_gt and "GT" not in late:
+            _choose_samples(path, columns, vcf_sample, sample_from_filename, False)  # refuses
+        if not columns or sample_from_filename or not (late - ({"GT"} if maybe_gt else set())):
+            if late:
+                _say_undeclared(path, late)
+            break
+        _say_undeclared(path, late)
+        announced |= late
     check_columns(path, layout, columns)
     refs = record_refs(path, scanned.alleles, layout.lines)
     check_records(path, scanned.positions, refs, scanned.alleles, layout.lines)
@@ -420,6 +373,20 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
     if genotypes is not None:
         table.phase = _phases(scanned, fields, flat, take_all)
     return table
+
+
+#: FORMAT keys that decide a sample's variants (:mod:`.vcf_fields`): read even when the
+#: header does not declare them, as htslib does (it adds them to the header as it meets them).
+LATE_KEYS = frozenset({"GT", "FT", "PS"})
+
+
+def _say_undeclared(path: Path, keys: set[str]) -> None:
+    """Log that records carry FORMAT keys the header does not declare, read on a second pass:
+    whether they were read must not hang on one header line (GT deciding '0/0' is not the
+    sample's, FT a failed genotype, PS which doublets are in trans)."""
+    logger.warning("VCF %s: records carry FORMAT %s, which the header does not declare; read "
+                   "as the VCF specification defines them (add the ##FORMAT lines to silence "
+                   "this).", path, "/".join(sorted(keys)))
 
 
 def _allele_numbers(n_alts: np.ndarray) -> np.ndarray:

@@ -1,6 +1,8 @@
 """The VCF fields beside FILTER and GT that decide what a sample's variant is.
 
-Read only when the header declares them, so that an ordinary file costs nothing more:
+Read only when the header declares them, or when records carry FT or PS without a header
+line (found as htslib meets them: :func:`sigforge.genomics.vcf.read_vcf` then reads the file
+again), so that an ordinary file costs nothing more:
 
 - ``FORMAT/FT``, the per-sample filter (GATK VariantFiltration's
   ``--genotype-filter-expression``, Strelka germline, DeepVariant): a genotype whose FT is
@@ -20,7 +22,7 @@ doublet (:func:`in_trans`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,15 @@ def _ft_failed(value: Any) -> bool:
     return value not in _FT_PASSED
 
 
+def _phase_set(value: Any) -> int:
+    """A PS value as an integer, -1 when missing; htslib reads an undeclared PS as text."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return -1
+
+
 @dataclass
 class FieldReader:
     """Reads FT, PS (per chosen sample column) and SS (per record) record by record, for the
@@ -67,12 +78,14 @@ class FieldReader:
     not_somatic: list[bool] = field(default_factory=list)
 
     @classmethod
-    def for_header(cls, header: Any, columns: Sequence[int]) -> FieldReader | None:
+    def for_header(cls, header: Any, columns: Sequence[int],
+                   undeclared: Collection[str] = ()) -> FieldReader | None:
         """A reader of the fields ``header`` declares for the sample ``columns`` (indices),
-        or None when it declares none (the usual file: nothing to read)."""
+        and the FORMAT keys in ``undeclared`` that records carry without a header line; None
+        when there are none (the usual file: nothing to read)."""
         columns = list(columns)
-        read_ft = bool(columns) and "FT" in header.formats
-        read_ps = bool(columns) and "PS" in header.formats
+        read_ft = bool(columns) and ("FT" in header.formats or "FT" in undeclared)
+        read_ps = bool(columns) and ("PS" in header.formats or "PS" in undeclared)
         read_ss = declares_somatic_status(header)
         if not (read_ft or read_ps or read_ss):
             return None
@@ -92,8 +105,7 @@ class FieldReader:
                 if self.read_ft:
                     self.ft_failed[place].append(_ft_failed(sample.get("FT")))
                 if self.read_ps:
-                    value = sample.get("PS")
-                    self.phase_sets[place].append(value if isinstance(value, int) else -1)
+                    self.phase_sets[place].append(_phase_set(sample.get("PS")))
 
     def sample_failed(self, record_index: np.ndarray, path: Path,
                       samples: list[str]) -> list[np.ndarray] | None:
