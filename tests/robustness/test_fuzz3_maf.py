@@ -300,3 +300,23 @@ def test_a_maf_given_with_another_suffix_is_read_as_a_maf(
     outcome = _catalog(capsys, tmp_path, fasta, maf, case="fuzz3_maf_txt_suffix")
     assert outcome.code == 0, outcome.err
     assert _sbs_counts(tmp_path / "out") == {"S1": len(SNV_POSITIONS)}
+
+
+# --- Mutation_Status: germline and LOH rows ---------------------------------------------------
+
+def test_germline_and_loh_rows_of_a_maf_are_not_somatic(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """cBioPortal and GDC MAFs carry germline rows marked in Mutation_Status; they were
+    counted as the tumour's somatic mutations, while VarScan2's germline calls in a VCF were
+    skipped as not_somatic."""
+    statuses = ["Somatic", "Germline", " LOH ", "", "Unknown", "GERMLINE"]
+    maf = tmp_path / "status.maf"
+    maf.write_text(_maf_text([[*row, status] for row, status in zip(_rows(), statuses,
+                                                                     strict=True)],
+                             (*MAF_COLUMNS, "Mutation_Status")))
+    assert _catalog(capsys, tmp_path, fasta, maf, "status").code == 0
+    log = read_table(tmp_path / "out/catalog_log.tsv").loc["S1"]
+    assert (log["counted_SBS96"], log["not_somatic"]) == (3, 3)
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--maf", str(maf),
+                      "--all-filters", "--out", str(tmp_path / "all"), case="all")
+    assert outcome.code == 0 and _sbs_counts(tmp_path / "all") == {"S1": 6}

@@ -24,7 +24,7 @@ from sigforge.io import InputError
 #: Where a variant went when it was not counted, in the column order of ``catalog_log.tsv``.
 SKIP_REASONS = (
     "filtered",         # FILTER (or the sample's FORMAT/FT) not PASS or '.', no all_filters
-    "not_somatic",      # caller's somatic status says germline/LOH (VarScan2 INFO/SS != 2)
+    "not_somatic",      # germline/LOH by the caller (VarScan2 INFO/SS != 2, MAF Mutation_Status)
     "not_in_sample",    # VCF with GT: the sample's GT lacks this ALT allele (or is missing)
     "symbolic",         # symbolic ALT (<DEL>, <INS>...), breakend, '*' or missing ALT
     "no_change",        # ALT equal to REF (no mutation: a reference call or a damaged record)

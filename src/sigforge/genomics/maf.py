@@ -6,7 +6,8 @@ where Allele2 equals the reference; a row whose two tumour alleles are two diffe
 non-reference alleles (vcf2maf's rendering of a ``1/2`` genotype) gives two variants, as a
 multi-allelic VCF record does (:func:`_second_alleles`). ``Tumor_Seq_Allele1`` is optional
 (cBioPortal's format leaves it out); a ``FILTER`` column, when present, is honoured like the
-VCF's. ``-`` alleles of indels become VCF-style alleles anchored on the preceding FASTA base
+VCF's, and a ``Mutation_Status`` of germline, LOH and the like is ``not_somatic``. ``-`` alleles
+of indels become VCF-style alleles anchored on the preceding FASTA base
 (:func:`anchor_maf_indels`).
 
 A MAF is plain tab-separated UTF-8 text: every line is one row (a ``"`` is an ordinary
@@ -37,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.compression import foreign_compression_problem
-from sigforge.genomics.maf_checks import RowDecoder, check_one_build
+from sigforge.genomics.maf_checks import RowDecoder, check_one_build, not_somatic_rows
 from sigforge.genomics.variant_table import (
     MAX_POSITION,
     FailedFilters,
@@ -51,7 +52,7 @@ MAF_COLUMNS = ("Tumor_Sample_Barcode", "Chromosome", "Start_Position", "End_Posi
                "Reference_Allele", "Tumor_Seq_Allele2")
 #: MAF columns read when present: cBioPortal's format makes ``Tumor_Seq_Allele1`` optional,
 #: only some writers add ``FILTER``, and ``NCBI_Build`` is checked to name one build.
-MAF_OPTIONAL_COLUMNS = ("Tumor_Seq_Allele1", "FILTER", "NCBI_Build")
+MAF_OPTIONAL_COLUMNS = ("Tumor_Seq_Allele1", "FILTER", "NCBI_Build", "Mutation_Status")
 #: A MAF allele: IUPAC bases (non-ACGT ones are later skipped as ``ambiguous_base``) or ``-``.
 MAF_ALLELE = r"[ACGTNRYKMSWBDHV]+|-"
 #: The first two bytes of a gzip stream.
@@ -397,7 +398,8 @@ def read_maf(path: str | Path) -> VariantTable:
         contig=contig_codes[rows].astype(np.int32), pos=starts[rows],
         ref=ref.to_numpy(dtype=object)[rows].tolist(), alt=alts, passed=passed[rows],
         line=lines[rows], samples=[str(s) for s in samples], members=members,
-        shared_rows=False, filter_code=filter_code, filter_labels=filter_labels)
+        shared_rows=False, filter_code=filter_code, filter_labels=filter_labels,
+        not_somatic=not_somatic_rows(frame, path, rows))
 
 
 def maf_header_columns(path: str | Path) -> list[str]:

@@ -104,3 +104,27 @@ def _first_undecodable_byte(cell: str) -> int | None:
     """The first byte of a cell decoded with ``surrogateescape`` that was not UTF-8, or None."""
     escaped = next((ch for ch in cell if "\udc80" <= ch <= "\udcff"), None)
     return None if escaped is None else ord(escaped) - 0xDC00
+
+
+#: ``Mutation_Status`` values (lower case) of rows that are no somatic mutation of the tumour
+#: (GDC and cBioPortal MAFs): germline calls, loss of heterozygosity of a germline allele,
+#: wild-type rows and RNA editing. Somatic, blank and unknown statuses are counted.
+NOT_SOMATIC_STATUS = frozenset({"germline", "loh", "wildtype", "wild-type",
+                                "post-transcriptional modification"})
+
+
+def not_somatic_rows(frame: pd.DataFrame, path: Path, rows: np.ndarray) -> np.ndarray | None:
+    """Per variant (``rows`` of the frame), whether its MAF row's ``Mutation_Status`` says it
+    is not somatic (:data:`NOT_SOMATIC_STATUS`), as VarScan2's INFO/SS does in a VCF; None
+    without the column or such a row. Counted as ``not_somatic`` unless --all-filters."""
+    if "Mutation_Status" not in frame.columns:
+        return None
+    status = frame["Mutation_Status"].str.strip().str.lower()
+    flags = status.isin(NOT_SOMATIC_STATUS).to_numpy(dtype=bool)
+    if not flags.any():
+        return None
+    kinds = status[flags].value_counts()
+    logger.info("MAF %s: %d row(s) are not somatic by their Mutation_Status (%s): counted as "
+                "not_somatic unless --all-filters.", path, int(flags.sum()),
+                ", ".join(f"{name} {count}" for name, count in kinds.items()))
+    return flags[rows]
