@@ -101,6 +101,8 @@ def test_interval_helpers_refuse_what_they_cannot_compute() -> None:
     with pytest.raises(ValueError, match="confidence"):
         min_resamples(1.0)
     assert min_resamples(0.95) == 39
+    # 2 / (1 - 0.9) is 20.000000000000004 in floating point: it asked for 20, not 19
+    assert [min_resamples(c) for c in (0.8, 0.9, 0.98, 0.99)] == [9, 19, 99, 199]
 
 
 def test_whole_counts_beyond_int64_or_nan_are_not_written(tmp_path: Path) -> None:

@@ -62,6 +62,12 @@ def test_uncertain_means_the_interval_includes_zero() -> None:
     assert interval_text(0.0, 74.2) == "0 – 74"
     assert interval_text(0.3, 74.2) == "0.3 – 74"  # excludes 0: must not read as "0 – 74"
     assert interval_text(math.nan, math.nan) == ""
+    # whole-numbered resamples (a one-signature fit) at B = 99 give a lower end of exactly
+    # 0.5: established (>= half a mutation), and it read "0 – 8" without the badge
+    assert not is_uncertain(4.0, 0.5)
+    assert interval_text(0.5, 8.0) == "0.5 – 8"
+    assert interval_text(0.96, 2.5) == "1.0 – 3"  # halves round away from zero
+    assert interval_text(1.5, 2.5) == "2 – 3"
 
 
 def test_aetiology_only_for_close_matches() -> None:

@@ -137,7 +137,8 @@ def min_resamples(confidence: float) -> int:
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence: expected a value between 0 and 1, got {confidence}.")
-    return math.ceil(2 / (1 - confidence)) - 1
+    # rounded first: 2 / (1 - 0.9) is 20.000000000000004 in floating point, not 20
+    return math.ceil(round(2 / (1 - confidence), 9)) - 1
 
 
 def _interval_rows(sample: object, names: Sequence[str], point: FloatArray, draws: FloatArray,

@@ -187,11 +187,12 @@ def exposure_row(signature: str, value: float, total: float, interval: tuple[flo
 
 
 def interval_text(lower: float, upper: float) -> str:
-    """An interval as counts; a lower bound above 0 but under 0.5 keeps a digit, so that
-    an interval that excludes 0 never reads "0 – ..." without the uncertain badge."""
+    """An interval as counts; a lower bound above 0 but under 1 keeps a digit, so that an
+    interval that excludes 0 never reads "0 – ..." (a lower end of exactly 0.5, which whole
+    numbered resamples give, is established: :func:`is_uncertain`)."""
     if is_missing(lower):
         return ""
-    low = f"{lower:.1f}" if 0 < lower < 0.5 else fmt_int(lower)
+    low = f"{lower:.1f}" if 0 < lower < 1 else fmt_int(lower)
     return f"{low} – {fmt_int(upper)}"
 
 

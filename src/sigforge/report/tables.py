@@ -42,10 +42,12 @@ def is_missing(value: object) -> bool:
 
 
 def fmt_int(value: SupportsFloat | None) -> str:
-    """Format a count with thousands separators, rounding to the nearest integer."""
+    """Format a count with thousands separators, rounding to the nearest integer (halves away
+    from zero, as a reader rounds: Python's round() takes 0.5 to 0 and 2.5 to 2)."""
     if value is None or is_missing(value):
         return MISSING
-    return f"{round(float(value)):,}"
+    number = float(value)
+    return f"{int(math.copysign(math.floor(abs(number) + 0.5), number)):,}"
 
 
 def fmt_float(value: SupportsFloat | None, digits: int = 3) -> str:
