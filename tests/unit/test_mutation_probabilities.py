@@ -106,7 +106,7 @@ def test_mutation_probabilities_match_a_brute_force_loop(patient: dict) -> None:
     assert ((table[names] > 0) & (table[names] < 1)).any().any()  # non-trivial posteriors
     header = (out / "regions_of_interest.tsv").read_text()
     assert header == ("region\tregion_chrom\tregion_start\tregion_end\ttype\tchrom\tpos\tref"
-                      "\talt\tcontext\tchannel\tsignature\tprobability\n")
+                      "\talt\tcontext\tchannel\tsignature\tprobability\texplained\n")
 
 
 def test_regions_of_interest_boundaries_are_bed_half_open(patient: dict) -> None:

@@ -351,7 +351,7 @@ def refit(args: argparse.Namespace) -> None:
     with removed_on_failure() as written:
         _write_outputs(args, out, matrix, log, result, decomposition)
         if patient is not None:
-            _write_patient(args, patient, signatures, result, regions, out, others)
+            _write_patient(args, patient, signatures, result, regions, out, others, reference)
         _remove_stale_outputs(stale, written)
     cosines = result.reconstruction["cosine"].dropna()
     logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %d signatures "
@@ -379,7 +379,7 @@ def _write_outputs(args: argparse.Namespace, out: Path, matrix: Matrix,
 
 def _write_patient(args: argparse.Namespace, patient: Patient, signatures: Matrix,
                    result: Refit, regions: pd.DataFrame | None, out: Path,
-                   others: pd.DataFrame | None) -> None:
+                   others: pd.DataFrame | None, reference: pd.DataFrame | None) -> None:
     """Per-patient mode: the doublet and indel refits, the per-mutation tables (``others``:
     the doublets and indels in the regions of interest, attributed by those refits) and the
     patient's page."""
@@ -390,7 +390,7 @@ def _write_patient(args: argparse.Namespace, patient: Patient, signatures: Matri
     types = _patient_types(args, patient, out, in_regions)
     write_attribution(patient, signatures, result.exposures, regions, out, others, types)
     write_patient_page(args, patient.matrix, patient.log, signatures, result, out,
-                       Path(args.page_dir) if args.page_dir else out, types)
+                       Path(args.page_dir) if args.page_dir else out, types, reference)
 
 
 def add_parsers(subparsers: Any) -> None:

@@ -313,13 +313,15 @@ def region_table(probabilities: pd.DataFrame, others: pd.DataFrame, regions: pd.
 
 
 def _most_likely(records: pd.DataFrame, types: Sequence[Any]) -> dict[str, Any]:
-    """The ``signature`` and ``probability`` columns of doublet and indel ``records``: the
-    most likely signature of their type's refit (the first in table order on a tie), as for
-    SNVs; empty where the type was not refitted."""
+    """The ``signature``, ``probability`` and ``explained`` columns of doublet and indel
+    ``records``: the most likely signature of their type's refit (the first in table order on
+    a tie), as for SNVs, empty where the refit cannot produce the channel (``explained``
+    False); all three empty where the type was not refitted."""
     from sigforge.refit import attribute_mutations
 
     signature = np.full(len(records), "", dtype=object)
     probability = np.full(len(records), np.nan)
+    explained = np.full(len(records), "", dtype=object)
     for refit in types:
         mine = np.flatnonzero((records["type"] == refit.context).to_numpy())
         if refit.signatures is None or not mine.size:
@@ -330,6 +332,9 @@ def _most_likely(records: pd.DataFrame, types: Sequence[Any]) -> dict[str, Any]:
                                      refit.exposures.loc[table.columns].to_numpy(np.float64),
                                      channels)
         best = result.probabilities.argmax(axis=1)
-        signature[mine] = np.asarray(table.columns, dtype=object)[best]
-        probability[mine] = result.probabilities[np.arange(len(best)), best]
-    return {"signature": signature, "probability": probability}
+        known = result.explained
+        signature[mine] = np.where(known, np.asarray(table.columns, dtype=object)[best], "")
+        probability[mine] = np.where(known, result.probabilities[np.arange(len(best)), best],
+                                     np.nan)
+        explained[mine] = known
+    return {"signature": signature, "probability": probability, "explained": explained}

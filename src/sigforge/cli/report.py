@@ -373,16 +373,24 @@ def report(args: argparse.Namespace) -> None:
 
 def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFrame,
                         signatures: Matrix, result: Any, out: Path, page_dir: Path,
-                        other_types: Sequence[Any] = ()) -> None:
+                        other_types: Sequence[Any] = (),
+                        reference: pd.DataFrame | None = None) -> None:
     """Per-patient mode: the patient's HTML page ``page_dir/patients/{stem}.html`` (no cohort
-    page to link back to); ``out`` holds its tables."""
+    page to link back to); ``out`` holds its tables.
+
+    Each signature's COSMIC match (and so its aetiology) is found in ``reference``, the
+    --decompose-into set, when the signatures are another set (a de novo or user table):
+    matched against themselves, every one read as "itself a COSMIC reference signature" at
+    cosine 1, whatever its name or profile. Without it the set is that reference itself."""
     from sigforge.genomics.reference import load_aetiology
     from sigforge.genomics.samplesheet import file_stems
     from sigforge.refit import best_matches
     from sigforge.report.cohort import CohortData, write_patient_report
 
     sample = str(matrix.data.columns[0])
-    matches = best_matches(signatures.data, signatures.data)
+    matches = best_matches(signatures.data,
+                           signatures.data if reference is None else reference)
+    aetiology = load_aetiology(args.signatures if reference is None else args.decompose_into)
     data = CohortData(
         catalog=matrix.data, catalog_log=log, rank_metrics=pd.DataFrame(), chosen_rank=0,
         rank_rule="", signatures=signatures.data,
@@ -402,7 +410,7 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
                       "tumour-type prior": args.tumour_type} if args.method == "negbin"
                      else {}),
                   "seed": str(args.seed)},
-        files={}, intervals=result.intervals, aetiology=load_aetiology(args.signatures),
+        files={}, intervals=result.intervals, aetiology=aetiology,
         cohort_link=False, restricted=bool(getattr(args, "restrict_to", None)))
     stem = file_stems([sample], f"VCF {args.vcf}")[sample]
     _check_page_owner(page_dir / "patients" / f"{stem}.html", sample)

@@ -14,7 +14,9 @@ then holds the signatures' own weights at the channel, see
 
 ``regions_of_interest.tsv``: one row per (region, variant inside it): :data:`REGION_TABLE`
 columns, ``signature`` being the most likely one (the first in table order on a tie) and
-``probability`` its probability.
+``probability`` its probability; both are empty where ``explained`` is False (no signature
+the fit uses produces the variant's channel: naming one at the fallback's probability would
+pass off a variant the fit cannot produce as attributed).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sigforge.refit import attribute_mutations
 
 EXPLAINED = "explained"
 REGION_TABLE = ("region", "chrom", "pos", "ref", "alt", "context", "channel", "signature",
-                "probability")
+                "probability", EXPLAINED)
 
 
 def check_signature_names(names: pd.Index, source: str = "signatures") -> None:
@@ -129,6 +131,8 @@ def regions_of_interest(probabilities: pd.DataFrame, regions: pd.DataFrame,
     table = pd.DataFrame({"region": regions["region"].to_numpy()[hits["region_row"]]})
     for column in VARIANT_COLUMNS:
         table[column] = rows[column].to_numpy()
-    table["signature"] = np.asarray(signatures, dtype=object)[best]
-    table["probability"] = values[np.arange(len(best)), best]
+    explained = rows[EXPLAINED].to_numpy(dtype=bool)
+    table["signature"] = np.where(explained, np.asarray(signatures, dtype=object)[best], "")
+    table["probability"] = np.where(explained, values[np.arange(len(best)), best], np.nan)
+    table[EXPLAINED] = explained
     return table[list(REGION_TABLE)]

@@ -43,6 +43,7 @@ from sigforge.report.patient_rows import (
     split_found,
     too_few_resamples,
     unattributed_types,
+    unexplained_count,
     unexplained_share,
 )
 from sigforge.report.patient_types import TypeRefit, cohort_type_refits, type_sections
@@ -190,14 +191,15 @@ def _regions_context(regions: pd.DataFrame | None,
     if regions is None:
         return {"regions": None, "regions_other": [], "regions_other_total": 0,
                 "regions_typed": False, "region_headers": [], "regions_unattributed": [],
-                "regions_total": 0}
+                "regions_total": 0, "regions_unexplained": 0}
     typed = "type" in regions.columns  # doublets and indels listed: nothing left to count
     other = [] if typed else [(refit.context, int(refit.in_regions)) for refit in other_types
                               if refit.in_regions is not None]
     return {"regions": region_rows(regions.iloc[:PAGE_REGION_ROWS]), "regions_other": other,
             "regions_other_total": sum(count for _, count in other), "regions_typed": typed,
             "region_headers": region_headers(regions),
-            "regions_unattributed": unattributed_types(regions), "regions_total": len(regions)}
+            "regions_unattributed": unattributed_types(regions), "regions_total": len(regions),
+            "regions_unexplained": unexplained_count(regions)}
 
 
 def _patient_fit(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,

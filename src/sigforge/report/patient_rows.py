@@ -52,10 +52,12 @@ region. A table of SNVs alone (as written before doublets and indels were listed
 these."""
 
 REGION_TABLE_COLUMNS = ("region", "region_chrom", "region_start", "region_end", "type",
-                        *REGION_COLUMNS[1:])
+                        *REGION_COLUMNS[1:], "explained")
 """The columns of ``regions_of_interest.tsv`` as ``sigforge refit --vcf`` writes it: the
 region's name and BED coordinates (0-based start, end: two regions of one name stay apart),
-the variant's type (SBS96, DBS78 or ID83), then the variant."""
+the variant's type (SBS96, DBS78 or ID83), then the variant, and whether the fit explains
+it (False: no signature the fit uses produces its channel, and none is named; empty for a
+type that was not refitted)."""
 
 _REGION_HEADERS = {"region": "Region", "span": "Region span", "type": "Type",
                    "chrom": "Chrom", "pos": "Position", "ref": "Ref", "alt": "Alt",
@@ -418,5 +420,15 @@ def unattributed_types(regions: pd.DataFrame) -> list[str]:
     if "type" not in regions.columns:
         return []
     blank = regions["signature"].map(lambda value: is_missing(value) or str(value) == "")
+    if "explained" in regions.columns:  # refitted but not produced by the fit: not this case
+        blank &= ~regions["explained"].astype(str).isin(["True", "False"])
     return [name for name in ("DBS78", "ID83")
             if ((regions["type"] == name) & blank).any()]
+
+
+def unexplained_count(regions: pd.DataFrame) -> int:
+    """How many rows of the regions table the fit does not explain (``explained`` False: no
+    signature it uses produces the variant's channel), listed without a signature."""
+    if "explained" not in regions.columns:
+        return 0
+    return int((regions["explained"].astype(str) == "False").sum())

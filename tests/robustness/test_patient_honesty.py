@@ -1,0 +1,86 @@
+"""Patient pages that stated more than their numbers support, found by a red-team sweep.
+
+A page refitted to a user's (or a de novo) signature table matched that table against itself,
+so every signature read as "itself a COSMIC reference signature" at cosine 1 (a tobacco
+profile named SBS7a was presented as COSMIC's UV signature); a variant in a region of interest
+whose channel no signature of the fit produces was listed with a "most likely" signature at
+probability 1; the doublet and indel sections of a page without bootstrap intervals stated
+aetiologies the SNV section withheld.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigforge.genomics.reference import load_reference
+from sigforge.io import write_matrix
+from tests.conftest import write_fasta, write_vcf
+from tests.robustness._harness import run_cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "example"
+GENOME = EXAMPLE / "genome.fa"
+S01 = EXAMPLE / "vcfs" / "S01.vcf"  # simulated from SBS1, SBS4 and SBS7a
+
+
+def _refit(capsys: pytest.CaptureFixture[str], out: Path, signatures: str, *options: str,
+           vcf: Path = S01, reference: Path = GENOME) -> str:
+    """``sigforge refit --vcf``; the patient page's text, tags removed."""
+    outcome = run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(reference),
+                      "--signatures", signatures, *options, "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    pages = list((out / "patients").glob("*.html"))
+    assert len(pages) == 1
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", pages[0].read_text()))
+
+
+def test_a_user_table_is_matched_against_cosmic_not_against_itself(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cosmic = load_reference("COSMIC_v3.6").data
+    swapped = cosmic[["SBS1", "SBS4", "SBS7a", "SBS5"]].copy()
+    swapped.columns = ["SBS1", "SBS7a", "SBS4", "SBS5"]  # tobacco's profile named SBS7a
+    table = tmp_path / "mine.tsv"
+    write_matrix(swapped, table)
+    text = _refit(capsys, tmp_path / "out", str(table), "--bootstrap", "50", "--seed", "1")
+    assert re.search(r"SBS7a , which resembles COSMIC SBS4 \(cosine 1\.000\)", text), text
+    assert "SBS7a , which is itself a COSMIC" not in text
+    assert re.search(r"SBS1 [^.]*itself a COSMIC reference signature", text)
+    # the aetiology is the matched COSMIC signature's (SBS4: tobacco), not the name's (UV)
+    row = re.search(r"SBS7a [\d,]+ [\d,.]+ – [\d,]+ [\d.]+% [\d.]+% ([^|]*?) SBS", text)
+    assert row is not None and "tobacco" in row.group(1).lower(), text
+
+
+def _channel_signatures(tmp_path: Path) -> Path:
+    """One signature spread over the 16 C>T channels alone."""
+    channels = load_reference("COSMIC_v3.6").data.index
+    weights = np.array([1.0 if "[C>T]" in c else 0.0 for c in channels])
+    path = tmp_path / "ct_only.tsv"
+    write_matrix(pd.DataFrame({"SigCT": weights / weights.sum()}, index=channels), path)
+    return path
+
+
+def test_a_variant_no_fitted_signature_produces_gets_no_signature(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(5)
+    sequence = "".join(rng.choice(list("ACGT"), size=3000))
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": sequence})
+    cs = [p for p in range(10, 2900) if sequence[p - 1] == "C"][:40]
+    t = next(p for p in range(10, 2900) if sequence[p - 1] == "T")
+    records = [("chr1", p, "C", "T", "PASS") for p in cs] + [("chr1", t, "T", "C", "PASS")]
+    vcf = write_vcf(tmp_path / "p.vcf", sorted(records, key=lambda r: r[1]))
+    bed = tmp_path / "all.bed"
+    bed.write_text("chr1\t0\t3000\tall\n")
+    text = _refit(capsys, tmp_path / "out", str(_channel_signatures(tmp_path)),
+                  "--regions-of-interest", str(bed), "--bootstrap", "50", vcf=vcf,
+                  reference=fasta)
+    regions = pd.read_csv(tmp_path / "out/regions_of_interest.tsv", sep="\t", dtype=str,
+                          keep_default_na=False).set_index("pos")
+    assert regions.loc[str(t), ["signature", "probability", "explained"]].tolist() == [
+        "", "", "False"]
+    assert (regions.drop(index=str(t))["signature"] == "SigCT").all()
+    assert (regions.drop(index=str(t))["explained"] == "True").all()
+    assert "1 listed variant(s) have no signature: no signature this fit uses" in text
