@@ -84,3 +84,17 @@ def test_a_variant_no_fitted_signature_produces_gets_no_signature(
     assert (regions.drop(index=str(t))["signature"] == "SigCT").all()
     assert (regions.drop(index=str(t))["explained"] == "True").all()
     assert "1 listed variant(s) have no signature: no signature this fit uses" in text
+
+
+def test_doublet_and_indel_sections_withhold_what_the_snv_section_withholds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --bootstrap 0 the page's caution says no exposure is established and the SNV
+    table hides aetiologies, while the DBS78 and ID83 tables named UV and tobacco."""
+    html = _refit(capsys, tmp_path / "out", "COSMIC_v3.6", "--bootstrap", "0")
+    doublets = html[html.index("Doublet base substitutions (DBS78)"):]
+    doublets = doublets[:doublets.index("Small indels (ID83)")]
+    assert re.search(r"DBS\d+ \d+ [\d.]+% not shown: no signature is established", doublets)
+    assert "ultraviolet" not in doublets.lower() and "tobacco" not in doublets.lower()
+    with_intervals = _refit(capsys, tmp_path / "b50", "COSMIC_v3.6", "--bootstrap", "50",
+                            "--seed", "1")
+    assert "not shown: no signature is established" not in with_intervals

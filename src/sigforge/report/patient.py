@@ -33,6 +33,7 @@ from sigforge.report.patient_rows import (
     AETIOLOGY_MIN_COSINE,
     FEW_RESAMPLES_TITLE,
     UNCERTAIN_TITLE,
+    WITHHELD_AETIOLOGY,
     describe_sample,
     exposure_row,
     few_resamples_warning,
@@ -52,8 +53,6 @@ from sigforge.report.tables import fmt_float, fmt_int, fmt_percent
 
 logger = logging.getLogger(__name__)
 
-#: The aetiology cell of every row of a page whose fit supports no finding.
-WITHHELD_AETIOLOGY = "not shown: no signature is established in this sample (see the caution)"
 
 CAVEAT = (
     "A signature's resemblance to a COSMIC signature, and that COSMIC signature's proposed "
@@ -278,7 +277,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "caveat": CAVEAT,
         "other_types": type_sections(
             other_types or cohort_type_refits(prepared.data.contexts, sample), out_dir,
-            file_stem, prepared.data.aetiology),
+            file_stem, prepared.data.aetiology, withheld=support is not None),
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
     }
 

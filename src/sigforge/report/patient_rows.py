@@ -30,6 +30,9 @@ AETIOLOGY_MIN_COSINE = 0.9
 similarity to that COSMIC signature is at least this; below it the match is too loose for the
 aetiology to say anything about the sample. The pages state the threshold."""
 
+#: The aetiology cell of every row of a page (or section) whose fit supports no finding.
+WITHHELD_AETIOLOGY = "not shown: no signature is established in this sample (see the caution)"
+
 GOOD_FIT = 0.9
 """Reconstruction cosine from which the Reading calls the fit close."""
 

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from sigforge._maths import cosine_similarity
 from sigforge.report.figures import save_figure
 from sigforge.report.patient_rows import (
+    WITHHELD_AETIOLOGY,
     exposure_row,
     interval_label,
     interval_settings,
@@ -82,12 +83,17 @@ def _interval(refit: TypeRefit, signature: str) -> tuple[float, float, float]:
 
 
 def type_section(refit: TypeRefit, out_dir: Path, file_stem: str,
-                 aetiology: Mapping[str, str]) -> dict[str, Any]:
+                 aetiology: Mapping[str, str], withheld: bool = False) -> dict[str, Any]:
     """The template context of one type's section, its spectrum saved beside the page's
-    figures (``out_dir/figures/patients/{file_stem}_{context}``)."""
+    figures (``out_dir/figures/patients/{file_stem}_{context}``).
+
+    The SNV section's rules hold here too: without intervals, or with too few resamples,
+    every used signature is uncertain; without intervals, or when the page states no finding
+    (``withheld``: :mod:`sigforge.report.fit_support`), no aetiology is shown either."""
     burden = float(refit.catalog.sum())
     confidence, resamples = interval_settings(refit.intervals)
     few = too_few_resamples(confidence, resamples)
+    withheld = withheld or refit.intervals is None
     section: dict[str, Any] = {"context": refit.context, "id": refit.context.lower(),
                                "title": TYPE_TITLES[refit.context],
                                "burden": fmt_int(burden), "has_mutations": burden > 0,
@@ -99,8 +105,10 @@ def type_section(refit: TypeRefit, out_dir: Path, file_stem: str,
         return {**section, "exposures": [], "absent": [], "figure": None}
     total = float(refit.exposures.sum())
     rows = [exposure_row(str(name), float(value), total, _interval(refit, str(name)),
-                         (str(name), 1.0), aetiology, not few)
+                         (str(name), 1.0), aetiology, not (few or withheld))
             for name, value in refit.exposures.items()]
+    if withheld:
+        rows = [{**row, "aetiology": WITHHELD_AETIOLOGY, "close_match": False} for row in rows]
     found, absent = split_found(rows)
     stem = out_dir / "figures" / "patients" / f"{file_stem}_{refit.context}"
     drawn = fill_type_figure(_figure(refit.context), refit.catalog,
@@ -124,9 +132,11 @@ def _figure(context: str) -> Figure:
 
 
 def type_sections(refits: Sequence[TypeRefit], out_dir: Path, file_stem: str,
-                  aetiology: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The sections of every type refitted, in the order given."""
-    return [type_section(refit, out_dir, file_stem, aetiology) for refit in refits]
+                  aetiology: Mapping[str, str], withheld: bool = False
+                  ) -> list[dict[str, Any]]:
+    """The sections of every type refitted, in the order given (``withheld``: the page
+    states no finding, :func:`type_section`)."""
+    return [type_section(refit, out_dir, file_stem, aetiology, withheld) for refit in refits]
 
 
 def cohort_type_refits(contexts: Sequence[ContextResults], sample: str) -> list[TypeRefit]:
