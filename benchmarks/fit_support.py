@@ -8,6 +8,15 @@ burdens and thinned to panel-like burdens. Every tumour is refitted alone agains
 (artefact signatures out, ``negbin``, as ``sigforge refit --vcf`` does, no cohort prior).
 
     python benchmarks/fit_support.py --data ../shared/data/real --per-type 20 --seed 1
+
+``--missing SIZE`` measures the missing-process check instead: tumours of SynSigGen-like noise
+(negative-binomial size SIZE per signature's channel, ``--noise partial``), thinned in turn to
+50, 150, 500 and 2,000 SNVs or kept whole, each refitted to its tumour type's signatures
+(the page's fit) with the whole-COSMIC refit as the wider set, and again with its main
+signature left out of the type's set; how many pages withhold their findings by that check,
+by burden:
+
+    python benchmarks/fit_support.py --missing 4 --per-type 30 --seed 7
 """
 
 from __future__ import annotations
@@ -25,7 +34,11 @@ import refit_cohorts  # noqa: E402
 
 from sigforge.genomics.reference import artefact_signatures, load_reference  # noqa: E402
 from sigforge.refit import RefitOptions, refit_catalog  # noqa: E402
-from sigforge.report.fit_support import fit_support  # noqa: E402
+from sigforge.report.fit_support import (  # noqa: E402
+    WiderFit,
+    fit_support,
+    misses_a_process,
+)
 
 
 def cosmic() -> pd.DataFrame:
@@ -75,15 +88,72 @@ def summary(name: str, found: list[str]) -> dict[str, object]:
             "withheld": f"{sum(bool(f) for f in found) / len(found):.1%}"}
 
 
+def _negbin(counts: pd.DataFrame, reference: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Expected counts and signatures used of each tumour's ``negbin`` refit (no resamples)."""
+    fit = refit_catalog(counts.astype(float), reference,
+                        RefitOptions(method="negbin", bootstrap=0))
+    exposures = fit.exposures.loc[reference.columns].to_numpy()
+    return reference.to_numpy() @ exposures, (exposures > 0).sum(axis=0)
+
+
+def missing_process(size: float, per_type: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Pages withheld by the missing-process check (``--missing``), by burden."""
+    counts, truth, references = refit_cohorts.type_cohort("SBS96", per_type, rng, "partial",
+                                                          size)
+    targets = np.array([50, 150, 500, 2000, 0])[np.arange(counts.shape[1]) % 5]
+    for i, target in enumerate(targets):
+        x = counts.iloc[:, i].to_numpy()
+        if target and x.sum() > target:
+            counts.iloc[:, i] = rng.binomial(x, target / x.sum())
+    whole = cosmic()
+    wide, wide_used = _negbin(counts, whole)
+    rows = []
+    for names, tumours in refit_cohorts.reference_groups(references).items():
+        own = whole.reindex(columns=list(names)).dropna(axis=1)
+        fitted, used = _negbin(counts[tumours], own)
+        for i, tumour in enumerate(tumours):
+            x = counts[tumour].to_numpy(float)
+            j = counts.columns.get_loc(tumour)
+            wider = WiderFit(wide[:, j], int(wide_used[j]), "COSMIC_v3.6")
+            main = truth[tumour].idxmax()
+            cut, cut_used = _negbin(counts[[tumour]], own.drop(columns=[main], errors="ignore"))
+            rows.append({"burden": x.sum(),
+                         "share": truth[tumour].max() / truth[tumour].sum(),
+                         "right set": _flagged(x, fitted[:, i], int(used[i]), wider),
+                         "main left out": _flagged(x, cut[:, 0], int(cut_used[0]), wider)})
+    table = pd.DataFrame(rows)
+    table["SNVs"] = pd.cut(table["burden"], [0, 100, 300, 1000, 3000, np.inf],
+                           labels=["<=100", "101-300", "301-1,000", "1,001-3,000", ">3,000"])
+    main_third = table[table["share"] >= 1 / 3]
+    return pd.DataFrame({
+        "tumours": table.groupby("SNVs", observed=True).size(),
+        "withheld, right set": table.groupby("SNVs", observed=True)["right set"].sum(),
+        "main >= 1/3 left out": main_third.groupby("SNVs", observed=True).size(),
+        "withheld, main left out": main_third.groupby("SNVs", observed=True)[
+            "main left out"].sum()})
+
+
+def _flagged(observed: np.ndarray, reconstructed: np.ndarray, used: int,
+             wider: WiderFit) -> bool:
+    """Whether the page withholds its findings for a missing process."""
+    norm = np.linalg.norm(observed) * np.linalg.norm(reconstructed)
+    cosine = float(observed @ reconstructed / norm) if norm > 0 else float("nan")
+    return misses_a_process(observed, reconstructed, cosine, used, wider) is not None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="../shared/data/real")
     parser.add_argument("--per-type", type=int, default=20)
     parser.add_argument("--noise-draws", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--missing", type=float, default=None, metavar="SIZE")
     args = parser.parse_args(argv)
     refit_cohorts.REAL = Path(args.data)
     rng = np.random.default_rng(args.seed)
+    if args.missing is not None:
+        print(missing_process(args.missing, args.per_type, rng).to_string())
+        return
     reference = cosmic()
     rows = []
     for burden in (30, 100, 300, 1000, 5000):

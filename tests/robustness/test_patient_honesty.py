@@ -10,6 +10,7 @@ aetiologies the SNV section withheld.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def _refit(capsys: pytest.CaptureFixture[str], out: Path, signatures: str, *opti
     assert outcome.code == 0, outcome.err
     pages = list((out / "patients").glob("*.html"))
     assert len(pages) == 1
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", pages[0].read_text()))
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", pages[0].read_text())))
 
 
 def test_a_user_table_is_matched_against_cosmic_not_against_itself(
@@ -98,3 +99,22 @@ def test_doublet_and_indel_sections_withhold_what_the_snv_section_withholds(
     with_intervals = _refit(capsys, tmp_path / "b50", "COSMIC_v3.6", "--bootstrap", "50",
                             "--seed", "1")
     assert "not shown: no signature is established" not in with_intervals
+
+
+def test_a_fit_missing_the_tumours_processes_states_no_finding(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """S01 (SBS1, SBS4, SBS7a; 2,121 SNVs) refitted to SBS3 and SBS1 alone read "Most of this
+    sample's 2,121 SNVs (64%) are attributed to SBS3" with the HR-deficiency aetiology: cosine
+    0.84 is above what overdispersed counting noise leaves at that burden (0.77), so only the
+    whole set's refit shows the missing processes."""
+    text = _refit(capsys, tmp_path / "cut", "COSMIC_v3.6", "--restrict-to", "SBS3,SBS1",
+                  "--bootstrap", "50", "--seed", "1")
+    assert re.search(r"a refit to COSMIC_v3.6 explains them decisively better \(by \d+ "
+                     r"log-likelihood units.*outside the fitted set: SBS4, SBS7a", text), text
+    assert "No signature is established in this sample's 2,121 SNVs" in text
+    assert "are attributed to SBS3" not in text and "homologous" not in text.lower()
+    for options in (("--restrict-to", "SBS1,SBS4,SBS7a"), ()):  # the true set; all of COSMIC
+        text = _refit(capsys, tmp_path / "_".join(options or ("all",)), "COSMIC_v3.6",
+                      *options, "--bootstrap", "50", "--seed", "1")
+        assert "explains them decisively better" not in text
+        assert "No signature is established" not in text

@@ -15,8 +15,11 @@ from tests.robustness._harness import run_cli
 from sigforge.genomics.reference import load_reference
 from sigforge.refit import percentile_interval
 from sigforge.report.fit_support import (
+    MISSING_PROCESS_GAIN,
+    WiderFit,
     counting_cosines,
     fit_support,
+    misses_a_process,
     no_better_than_flat,
     poorer_than_counting,
 )
@@ -134,3 +137,27 @@ def test_mixed_de_novo_signatures_are_named_as_mixes() -> None:
     assert mixture("SBS1:1.000") == [] and mixture("SBS1:0.85;SBS5:0.15") == []
     assert mixture("SBS5:0.3;SBS40a:0.3;SBS3:0.4") == [("SBS3", 0.4), ("SBS5", 0.3),
                                                         ("SBS40a", 0.3)]
+
+
+def test_a_fit_a_wider_set_beats_decisively_misses_a_process() -> None:
+    """2,000 SNVs of SBS1 and SBS7a (half each) fitted by SBS1 and SBS3: cosine about 0.8,
+    above the counting check's line at this burden; the wider set's fit (SBS1 + SBS7a) beats
+    it by far more than MISSING_PROCESS_GAIN, so the page states no finding and names SBS7a.
+    The same wider fit beside the right set, or a close fit, does not."""
+    rng = np.random.default_rng(3)
+    truth = _profile("SBS1", "SBS7a")
+    counts = rng.multinomial(2000, truth).astype(float)
+    basis = COSMIC[["SBS1", "SBS3"]].to_numpy()
+    weights = np.linalg.lstsq(basis, counts, rcond=None)[0].clip(min=0)
+    fitted = basis @ weights * counts.sum() / (basis @ weights).sum()
+    cosine = _cosine(counts, fitted)
+    assert 0.75 < cosine < 0.85
+    wider = WiderFit(2000 * truth, 2, "COSMIC_v3.6", ("SBS7a",))
+    gain = misses_a_process(counts, fitted, cosine, 2, wider)
+    assert gain is not None and gain > 10 * MISSING_PROCESS_GAIN
+    support = fit_support(counts, fitted, cosine, 2, True, wider)
+    assert support is not None and "outside the fitted set: SBS7a" in support.warning
+    assert fit_support(counts, fitted, cosine, 2, True) is None  # without it: let through
+    right = 2000 * truth
+    assert misses_a_process(counts, right, _cosine(counts, right), 2, wider) is None
+    assert misses_a_process(counts, fitted, 0.96, 2, wider) is None  # a close fit states

@@ -134,8 +134,13 @@ def test_shares_of_fewer_attributed_mutations_than_snvs_say_what_they_are_of() -
     half a percent of the SNVs (as the default refit keeps it) reads as before."""
     rows = [_row("SBS1", 300.0, total=430.0), _row("SBS5", 130.0, total=430.0)]
     reading = describe_sample(469, rows, 0.95)
-    assert reading[0].startswith("Most of the 430 mutations the fit attributes (of this "
-                                 "sample's 469 SNVs) (70%) are attributed to SBS1")
+    assert reading[0].startswith("Most (70%) of the 430 mutations the fit attributes (of "
+                                 "this sample's 469 SNVs) are attributed to SBS1")
+    rows = [_row("SBS1", 150.0, total=430.0), _row("SBS5", 140.0, total=430.0),
+            _row("SBS2", 140.0, total=430.0)]
+    assert describe_sample(469, rows, 0.95)[0].startswith(  # one bracket after another read
+        "The largest share (35%) of the 430 mutations the fit attributes (of this sample's "
+        "469 SNVs) is attributed to SBS1")
     close = [_row("SBS1", 300.0, total=468.0), _row("SBS5", 168.0, total=468.0)]
     assert describe_sample(469, close, 0.95)[0].startswith(
         "Most of this sample's 469 SNVs (64%) are attributed to SBS1")
@@ -172,7 +177,7 @@ def test_reference_refit_keeps_used_signatures_by_total() -> None:
 
 def test_refit_page_reads_regions_of_interest_when_written(tmp_path: Path) -> None:
     """``sigforge refit --vcf`` shows out/regions_of_interest.tsv; no file, no section."""
-    from sigforge.cli.report import _regions_of_interest
+    from sigforge.cli.patient_page import _regions_of_interest
 
     assert _regions_of_interest(tmp_path) is None
     (tmp_path / "regions_of_interest.tsv").write_text("")

@@ -383,14 +383,15 @@ def _write_patient(args: argparse.Namespace, patient: Patient, signatures: Matri
     """Per-patient mode: the doublet and indel refits, the per-mutation tables (``others``:
     the doublets and indels in the regions of interest, attributed by those refits) and the
     patient's page."""
-    from sigforge.cli.report import write_patient_page  # the report stack: VCF input only
+    from sigforge.cli.patient_page import wider_refit, write_patient_page  # VCF input only
 
     in_regions = (None if others is None else
                   {name: int((others["type"] == name).sum()) for name in ("DBS78", "ID83")})
     types = _patient_types(args, patient, out, in_regions)
     write_attribution(patient, signatures, result.exposures, regions, out, others, types)
     write_patient_page(args, patient.matrix, patient.log, signatures, result, out,
-                       Path(args.page_dir) if args.page_dir else out, types, reference)
+                       Path(args.page_dir) if args.page_dir else out, types, reference,
+                       wider_refit(args, patient.matrix, signatures, reference))
 
 
 def add_parsers(subparsers: Any) -> None:

@@ -4,12 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import html
 import logging
 import os
 import platform
-import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +33,6 @@ from sigforge.cli.report_contexts import (
 from sigforge.cli.report_outputs import check_pages_not_outputs
 from sigforge.io import (
     InputError,
-    Matrix,
     read_json,
     read_table,
 )
@@ -153,6 +149,7 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
         run_info=run_info, files=files,
         intervals=sbs96.intervals, decomposition=sbs96.decomposition,
         aetiology=load_aetiology(args.signatures), reference_signatures=sbs96.reference,
+        reference_name=str(args.signatures),
         reference_exposures=sbs96.reference_exposures,
         reference_intervals=sbs96.reference_intervals, contexts=contexts,
         patient_pages=_patient_pages(args, stems, out))
@@ -369,98 +366,6 @@ def report(args: argparse.Namespace) -> None:
     with stale_outputs_removed(Path(args.out), REPORT_MANIFEST, page_files, "report"):
         path = write_reports(data, Path(args.out), stems, workers=args.threads)
     logger.info("cohort report: %s", path)  # as given: identical runs write identical logs
-
-
-def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFrame,
-                        signatures: Matrix, result: Any, out: Path, page_dir: Path,
-                        other_types: Sequence[Any] = (),
-                        reference: pd.DataFrame | None = None) -> None:
-    """Per-patient mode: the patient's HTML page ``page_dir/patients/{stem}.html`` (no cohort
-    page to link back to); ``out`` holds its tables.
-
-    Each signature's COSMIC match (and so its aetiology) is found in ``reference``, the
-    --decompose-into set, when the signatures are another set (a de novo or user table):
-    matched against themselves, every one read as "itself a COSMIC reference signature" at
-    cosine 1, whatever its name or profile. Without it the set is that reference itself."""
-    from sigforge.genomics.reference import load_aetiology
-    from sigforge.genomics.samplesheet import file_stems
-    from sigforge.refit import best_matches
-    from sigforge.report.cohort import CohortData, write_patient_report
-
-    sample = str(matrix.data.columns[0])
-    matches = best_matches(signatures.data,
-                           signatures.data if reference is None else reference)
-    aetiology = load_aetiology(args.signatures if reference is None else args.decompose_into)
-    data = CohortData(
-        catalog=matrix.data, catalog_log=log, rank_metrics=pd.DataFrame(), chosen_rank=0,
-        rank_rule="", signatures=signatures.data,
-        stability=pd.DataFrame({"stability": np.nan, "spread": np.nan},
-                               index=signatures.data.columns),
-        exposures=result.exposures, reconstruction=result.reconstruction,
-        reference_matches=matches,
-        run_info={"sigforge version": __version__, "VCF": str(args.vcf),
-                  "reference FASTA": str(args.reference),
-                  "signatures": f"{args.signatures} ({args.genome_build}, assay "
-                                f"{getattr(args, 'assay', 'genome')})",
-                  **({"targeted regions": str(args.regions)}
-                     if getattr(args, "regions", None) else {}),
-                  **_restriction_info(args, signatures),
-                  "refit method": args.method, "bootstrap resamples": str(args.bootstrap),
-                  **({"signature cost (penalty)": str(args.penalty),
-                      "tumour-type prior": args.tumour_type} if args.method == "negbin"
-                     else {}),
-                  "seed": str(args.seed)},
-        files={}, intervals=result.intervals, aetiology=aetiology,
-        cohort_link=False, restricted=bool(getattr(args, "restrict_to", None)))
-    stem = file_stems([sample], f"VCF {args.vcf}")[sample]
-    _check_page_owner(page_dir / "patients" / f"{stem}.html", sample)
-    regions = (_regions_of_interest(out) if getattr(args, "regions_of_interest", None)
-               else None)
-    path = write_patient_report(data, sample, page_dir, stem, regions=regions,
-                                other_types=other_types)
-    logger.info("patient report: %s", path)
-
-
-def _restriction_info(args: argparse.Namespace, signatures: Matrix) -> dict[str, str]:
-    """The Run table's row for --restrict-to: the signatures the fit was limited to (the page
-    must say its reference set was cut, since a finding can only be among them)."""
-    if not getattr(args, "restrict_to", None):
-        return {}
-    names = [str(c) for c in signatures.data.columns]
-    shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-    return {"restricted to (--restrict-to)": f"{len(names)} signature(s): {shown}"}
-
-
-_PAGE_TITLE = re.compile(r"<title>(.*?) &middot; sigforge patient report</title>", re.S)
-
-
-def _check_page_owner(page: Path, sample: str) -> None:
-    """Refuse to replace another patient's page in a shared --page-dir: two names that make
-    the same file name (``a/b`` and ``a_b``) would otherwise lose the first patient's page
-    without a word. The owner is read from the page's title; a page of the same patient (a
-    rerun) or one without a readable title is replaced as before."""
-    if not page.is_file():
-        return
-    found = _PAGE_TITLE.search(page.read_text(encoding="utf-8", errors="replace")[:4096])
-    owner = html.unescape(found.group(1)) if found else None
-    if owner is not None and owner != sample:
-        raise InputError(f"{page} is the page of patient '{owner}', and patient '{sample}' "
-                         "would be written to the same file (their names make the same file "
-                         "name). Give another --sample-name or another --page-dir.")
-
-
-def _regions_of_interest(out: Path) -> pd.DataFrame | None:
-    """``out/regions_of_interest.tsv`` as text cells, or None (called only when a BED was
-    given: without one the file holds only its header and the page has no such section)."""
-    from sigforge.report.patient_rows import REGION_COLUMNS
-
-    path = out / "regions_of_interest.tsv"
-    if not path.exists():
-        return None
-    try:
-        return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:  # no header either: no variant in the regions
-        return pd.DataFrame(columns=list(REGION_COLUMNS))
 
 
 def add_parsers(subparsers: Any) -> None:

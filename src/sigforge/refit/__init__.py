@@ -25,6 +25,7 @@ from sigforge.refit.bootstrap import (
     with_unfitted_samples,
 )
 from sigforge.refit.decompose import best_matches, decompose_signatures, identity_decomposition
+from sigforge.refit.negbin import penalised_gain
 from sigforge.refit.options import (
     ASSAYS,
     DEFAULT_LIKELIHOOD_THRESHOLD,
@@ -47,7 +48,7 @@ __all__ = [
     "Refit", "RefitOptions", "SIGNATURE_SUM_TOLERANCE", "attribute_mutations", "best_matches",
     "bootstrap_exposures", "channel_probabilities", "decompose_signatures",
     "fit_exposures", "identity_decomposition", "min_resamples", "normalise_signatures",
-    "opportunity_ratio",
+    "opportunity_ratio", "penalised_gain",
     "percentile_interval", "poisson_loglik", "refit_catalog", "refit_matrix", "refit_sample",
     "rescale_signatures", "sample_rng", "with_unfitted_samples",
 ]

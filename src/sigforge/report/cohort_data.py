@@ -94,6 +94,10 @@ class CohortData:
     restricted : bool, default=False
         The signatures were cut from the reference set by ``--restrict-to``: a page whose fit
         supports no finding names that as a possible cause.
+    reference_name : str, default="the reference set"
+        The name of the set of ``reference_signatures`` (e.g. ``COSMIC_v3.6``): a patient page
+        whose fit that set's refit shows to miss a process names it
+        (:mod:`sigforge.report.fit_support`).
     """
 
     catalog: pd.DataFrame
@@ -121,6 +125,7 @@ class CohortData:
     contexts: tuple[ContextResults, ...] = ()
     patient_pages: dict[str, str] = field(default_factory=dict)
     restricted: bool = False
+    reference_name: str = "the reference set"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,14 @@ states no finding, and says why, when:
   multinomial samples of the sample's size drawn from its own reconstruction), so the residual
   is structure the fitted signatures lack; a low cosine on a few dozen SNVs, which counting
   noise explains, is not flagged;
+- **a process missing**: a wider reference set (the COSMIC set the cohort's or the
+  patient's signatures were decomposed into, or the whole shipped set behind a
+  ``--restrict-to``) explains the counts decisively better (:func:`sigforge.refit.
+  penalised_gain` of at least :data:`MISSING_PROCESS_GAIN` log-likelihood units, a Bayes
+  factor above a million) while the fit's cosine is below :data:`CLOSE_FIT`. At high burdens
+  the cosine of such a fit can stay above what overdispersed counting noise leaves (a
+  2,121-SNV tumour of SBS1, SBS4 and SBS7a refitted to SBS1 and SBS3 alone: cosine 0.84,
+  where the counting check's line is 0.77), so the previous check lets it through;
 - there are no bootstrap intervals, or too few resamples for their level (the refit's own
   evidence is missing).
 """
@@ -40,6 +48,22 @@ NOISE_SEED = 20261205
 #: Negative-binomial size of that noise: the most overdispersed of real genomes around their
 #: published PCAWG reconstructions (sizes 4-16; benchmarks/refit_cohorts.real_dispersion).
 NOISE_SIZE = 4.0
+
+
+#: Penalised log-likelihood by which a wider reference set must beat the fit to show a missing
+#: process, and the cosine below which that is checked (a close fit states its findings).
+MISSING_PROCESS_GAIN = 15.0
+CLOSE_FIT = 0.95
+
+
+class WiderFit(NamedTuple):
+    """A refit of the same counts to a wider reference set: its expected counts, how many
+    signatures it used, the set's name, and its largest signatures the fit's set lacks."""
+
+    reconstructed: npt.NDArray[np.float64]
+    used: int
+    label: str
+    lacking: tuple[str, ...] = ()
 
 
 class Support(NamedTuple):
@@ -101,9 +125,11 @@ def poorer_than_counting(observed: npt.NDArray[np.float64],
 
 
 def fit_support(observed: npt.NDArray[np.float64], reconstructed: npt.NDArray[np.float64],
-                cosine: float, used: int, restricted: bool = False) -> Support | None:
+                cosine: float, used: int, restricted: bool = False,
+                wider: WiderFit | None = None) -> Support | None:
     """None when the fit may state findings; else why it may not (:class:`Support`).
-    ``restricted``: the reference set was cut by --restrict-to (named as a possible cause)."""
+    ``restricted``: the reference set was cut by --restrict-to (named as a possible cause);
+    ``wider``: a refit of the counts to a wider reference set, if there is one."""
     missing = ("a process missing from the reference set (or left out by --restrict-to)"
                if restricted else "a process missing from the reference set")
     burden = int(round(float(np.sum(observed))))
@@ -127,7 +153,42 @@ def fit_support(observed: npt.NDArray[np.float64], reconstructed: npt.NDArray[np
             "processes: every one is marked uncertain and none is stated as a finding.",
             "The fitted signatures explain this spectrum poorly: no exposure is established "
             "(see the caution above).")
+    gain = misses_a_process(observed, reconstructed, cosine, used, wider)
+    if gain is not None and wider is not None:
+        return _missing_support(cosine, wider, burden, gain, missing)
     return None
+
+
+def misses_a_process(observed: npt.NDArray[np.float64],
+                     reconstructed: npt.NDArray[np.float64], cosine: float, used: int,
+                     wider: WiderFit | None) -> float | None:
+    """The penalised gain by which ``wider`` explains the counts better than the fit, when it
+    shows a process the fit's set lacks (see the module docstring); None otherwise."""
+    from sigforge.refit import penalised_gain
+
+    if wider is None or not np.isfinite(cosine) or cosine >= CLOSE_FIT \
+            or float(np.sum(observed)) <= 0 or float(np.sum(wider.reconstructed)) <= 0:
+        return None
+    gain = penalised_gain(observed, wider.reconstructed, wider.used, reconstructed, used)
+    return gain if gain >= MISSING_PROCESS_GAIN else None
+
+
+def _missing_support(cosine: float, wider: WiderFit, burden: int, gain: float,
+                     missing: str) -> Support:
+    """The warning for a fit that a wider reference set shows to lack a process."""
+    named = (f"; its largest signatures outside the fitted set: {', '.join(wider.lacking[:3])}"
+             if wider.lacking else "")
+    return Support(
+        f"a wider reference set explains its spectrum far better than the fitted signatures, "
+        f"whose reconstruction has cosine {cosine:.2f}",
+        f"The fitted signatures reconstruct this sample's {burden:,} SNVs with cosine "
+        f"{cosine:.2f}, and a refit to {wider.label} explains them decisively better "
+        f"(by {gain:.0f} log-likelihood units after allowing for the signatures each "
+        f"uses{named}): the spectrum holds {missing}. The exposures below are the closest "
+        "the fitted set comes, not evidence of their processes: every one is marked uncertain "
+        "and none is stated as a finding.",
+        "A wider reference set explains this spectrum far better: no exposure is established "
+        "(see the caution above).")
 
 
 def no_intervals_support() -> Support:

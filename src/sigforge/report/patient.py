@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.report.cohort_data import CohortData, Prepared, prepare, reference_of
 from sigforge.report.figures import plt, save_figure
-from sigforge.report.fit_support import Support, fit_support, no_intervals_support
+from sigforge.report.fit_support import Support, WiderFit, fit_support, no_intervals_support
 from sigforge.report.pages import IsolatedNames, check_stem, write_page
 from sigforge.report.patient_rows import (
     AETIOLOGY_MIN_COSINE,
@@ -243,7 +243,30 @@ def _support(prepared: Prepared, sample: str, few_resamples: bool) -> Support | 
         return no_intervals_support()
     exposures = prepared.exposures[:, column]
     return fit_support(observed, prepared.signatures @ exposures, prepared.cosine[sample],
-                       int((exposures > 0).sum()), prepared.data.restricted)
+                       int((exposures > 0).sum()), prepared.data.restricted,
+                       _wider_fit(prepared, sample))
+
+
+def _wider_fit(prepared: Prepared, sample: str) -> WiderFit | None:
+    """The sample's refit to the reference set (``reference_signatures`` and
+    ``reference_exposures``: the cohort's COSMIC refit, or the patient's to the set behind
+    its signatures), for :func:`~sigforge.report.fit_support.fit_support`; None without
+    one."""
+    data = prepared.data
+    if data.reference_signatures is None or data.reference_exposures is None \
+            or sample not in data.reference_exposures.columns:
+        return None
+    reference = data.reference_signatures.reindex(data.catalog.index)
+    if reference.isna().to_numpy().any():
+        return None
+    exposures = data.reference_exposures[sample].reindex(reference.columns).fillna(0.0)
+    own = set(prepared.signature_names)
+    named = own & {str(name) for name in reference.columns}  # de novo names: none to list
+    lacking = tuple(str(name) for name, value in exposures.sort_values(
+        ascending=False, kind="stable").items()
+        if value > 0 and str(name) not in own) if named else ()
+    return WiderFit(reference.to_numpy(np.float64) @ exposures.to_numpy(np.float64),
+                    int((exposures > 0).sum()), data.reference_name, lacking)
 
 
 def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
@@ -263,6 +286,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
     return {
         **intervals, **_regions_context(regions, other_types),
         "support_warning": None if support is None else support.warning,
+        "regions_withheld": support is not None or intervals["few_resamples"],
         "sample": sample, "burden": fmt_int(burden), "cosine": fmt_float(cosine),
         "fit": _patient_fit(prepared, sample, out_dir, file_stem, figures),
         "exposures": found, "absent": absent,

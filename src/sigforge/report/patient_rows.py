@@ -259,10 +259,13 @@ def _lead_sentence(whole: str, top: Mapping[str, Any], largest: bool,
                    name: Namer = str) -> str:
     """The first finding: the established signature with the largest exposure."""
     share = f"{top['fraction']:.0%}"
+    bracketed = whole.endswith(")")  # "... (of this sample's 349 SNVs)": no second bracket
     if top["fraction"] > 0.5:
-        opening = f"Most of {whole} ({share}) are attributed to"
+        opening = (f"Most ({share}) of {whole} are attributed to" if bracketed
+                   else f"Most of {whole} ({share}) are attributed to")
     elif largest:
-        opening = f"The largest share of {whole} ({share}) is attributed to"
+        opening = (f"The largest share ({share}) of {whole} is attributed to" if bracketed
+                   else f"The largest share of {whole} ({share}) is attributed to")
     else:
         opening = f"Of {whole}, {share} are attributed to"
     return f"{opening} {name(top['signature'])}, {resemblance(top, relative=True, name=name)}."
