@@ -5,7 +5,8 @@ A killed process therefore never leaves a half-written file that a workflow engi
 mistake for a finished one (:func:`atomic_write`), the temporaries of writers killed earlier
 are cleared away, and :func:`removed_on_failure` lets a command that fails half-way remove the
 outputs it had already finished, and put back the files of an earlier run that they had
-replaced (or that :func:`discard_output` had removed); within :func:`protected_inputs` no write
+replaced (or that :func:`discard_output` had removed), even after a kill no code survives
+(:mod:`sigforge._journal`); within :func:`protected_inputs` no write
 may replace, and no cleanup delete, one of the command's input files. :mod:`sigforge.io`
 re-exports the public names.
 """
@@ -25,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from sigforge import _outlock
+from sigforge import _journal, _outlock
 from sigforge._errors import InputError
 
 _UMASK_LOCK = threading.Lock()
@@ -198,6 +199,7 @@ def _keep_backup(path: Path) -> None:
                 backup.unlink()
             return
     _BACKUPS[key] = backup
+    _journal.note("backup", path, backup)
 
 
 def _undo(path: Path) -> None:
@@ -237,6 +239,8 @@ def _missing_folders(folder: Path) -> list[Path]:
 def _make_folder(folder: Path) -> None:
     """``mkdir -p folder``, recording each folder it creates (outermost first)."""
     missing = _missing_folders(folder)
+    for created in missing:
+        _journal.note("create", created)
     folder.mkdir(parents=True, exist_ok=True)
     for created in missing:
         _record(created)
@@ -260,11 +264,13 @@ def removed_on_failure() -> Iterator[list[Path]]:
     created: list[Path] = []
     _RECORDERS.append(created)
     outermost = len(_RECORDERS) == 1
+    failed = False
     try:
         if outermost:
             _lock_claimed_folder()
         yield created
     except BaseException:
+        failed = True
         _take_back(created)
         if outermost:
             _outlock.release()
@@ -272,7 +278,10 @@ def removed_on_failure() -> Iterator[list[Path]]:
     finally:
         del _RECORDERS[next(i for i, r in enumerate(_RECORDERS) if r is created)]
         if not _RECORDERS:
+            if not failed:
+                _journal.commit()
             _drop_backups()
+            _journal.close_journal()
 
 
 def _lock_claimed_folder() -> None:
@@ -296,6 +305,7 @@ def _lock_claimed_folder() -> None:
                          f"({err.strerror or err}). Give a folder in a place you can write "
                          "to.") from None
     _outlock.lock_folder(folder, str(folder))
+    _journal.open_journal(folder)  # a killed run's changes are taken back first
     for created in missing:
         _record(created)
 
@@ -364,6 +374,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
             os.chmod(tmp, 0o666 & ~current_umask())
             yield handle
         _keep_backup(target)
+        if not os.path.lexists(target):
+            _journal.note("create", target)
         os.replace(tmp, target)
         _record(target)
     except OSError as err:
