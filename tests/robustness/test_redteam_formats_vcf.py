@@ -499,3 +499,14 @@ def test_a_header_declaring_one_contig_with_two_lengths_is_refused(
         GT_LINE, f"##contig=<ID=chr1,length={len(CHR1)}>",
         f"##contig=<ID=chr1,length={len(CHR1)},assembly=x>"))
     assert _catalog(capsys, fasta, tmp_path / "out2", "--vcf", str(repeated)).code == 0
+
+
+def test_a_commented_out_record_after_the_chrom_line_is_named(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """htslib reads '#chr1 ...' after #CHROM as a record on contig '#chr1': one was skipped
+    as contig_missing, several stopped the run as another genome build."""
+    records = [_snv(30, "0/1"), "#" + _snv(50, "0/1"), "#" + _snv(60, "0/1"), _snv(70, "0/1")]
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf",
+                       str(_vcf(tmp_path / "notes.vcf", records)))
+    assert_clear_error(outcome, "line 5 starts with '#' but follows the #CHROM line (2 such",
+                       "Delete those lines")

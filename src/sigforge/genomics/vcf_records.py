@@ -57,8 +57,21 @@ def check_records(path: Path, positions: list[int], refs: list[str],
 
 def check_contigs(path: Path, contig_names: list[str], rids: list[int],
                   header_lines: int) -> None:
-    """Reject a record with an empty CHROM, naming the line: htslib reads it as a contig
-    named '' that no FASTA has, so it would only be skipped as ``contig_missing``."""
+    """Reject a record with an empty CHROM, or a '#' line after the ``#CHROM`` line (a
+    commented-out record), naming the line: htslib reads them as records on contigs named
+    '' and '#chr1' that no FASTA has, so they would only be skipped as ``contig_missing`` (or,
+    several, stop the run as a build mismatch naming contig '#chr1')."""
+    commented = [i for i, name in enumerate(contig_names) if name.startswith("#")]
+    if commented:
+        rows = np.flatnonzero(np.isin(np.asarray(rids, dtype=np.int64), commented))
+        if rows.size:
+            raise InputError(
+                f"VCF {path}: line {header_lines + int(rows[0]) + 1} starts with '#' but "
+                f"follows the #CHROM line ({rows.size} such line(s) in all): a VCF has no "
+                "comments among its records, so it is read as a record on contig "
+                f"'{contig_names[int(np.asarray(rids)[rows[0]])][:40]}'. Delete those lines "
+                "(e.g. awk '!/^#/ || /^##/ || /^#CHROM/' IN.vcf > OUT.vcf), or move notes into ## "
+                "header lines.")
     if "" not in contig_names:
         return
     rows = np.flatnonzero(np.asarray(rids, dtype=np.int64) == contig_names.index(""))
