@@ -135,6 +135,8 @@ def test_vcf_dir_names_what_it_leaves_out(
     (folder / "._a.vcf").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
     (folder / "g.vcf.txt").write_text(_vcf_text(_snvs(20)))
     (folder / "a.vcf.gz.tbi").write_bytes(b"TBI\x01")
+    (folder / "S2").mkdir()  # a per-sample layout: its VCF is not searched for, but named
+    (folder / "S2" / "S2.vcf").write_text(_vcf_text(_snvs(20)))
     out = tmp_path / "out"
     with caplog.at_level(logging.WARNING):
         outcome = _catalog(capsys, fasta, out, "--vcf-dir", str(folder))
@@ -142,6 +144,26 @@ def test_vcf_dir_names_what_it_leaves_out(
     assert _log(out)["counted_SBS96"] == 2
     assert "left out 1 hidden file(s)" in caplog.text and "._a.vcf" in caplog.text
     assert "g.vcf.txt" in caplog.text and "tbi" not in caplog.text
+    assert "left out 1 sub-folder(s), which are not searched: S2" in caplog.text
+
+
+def test_upper_case_suffixes_are_cut_from_file_name_samples(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """S2.VCF.GZ was sample 'S2.VCF', and S1.VCF beside S1.VCF.GZ two samples."""
+    import gzip
+
+    folder = tmp_path / "vcfs"
+    folder.mkdir()
+    (folder / "S1.VCF").write_text(_vcf_text(_snvs(5)))
+    (folder / "S2.Vcf.Gz").write_bytes(gzip.compress(_vcf_text(_snvs(11)).encode()))
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf-dir", str(folder), "--sample-from-filename")
+    assert outcome.code == 0, outcome.err
+    assert sorted(read_table(out / "catalog_log.tsv").index) == ["S1", "S2"]
+    (folder / "S1.VCF.GZ").write_bytes(gzip.compress(_vcf_text(_snvs(11)).encode()))
+    outcome = _catalog(capsys, fasta, tmp_path / "out2", "--vcf-dir", str(folder),
+                       "--sample-from-filename")
+    assert outcome.code == 2 and "S1" in outcome.err
 
 
 # --- header lines after #CHROM ---------------------------------------------------------------

@@ -123,10 +123,12 @@ class FailedFilters:
 
 
 def input_stem(path: str | Path) -> str:
-    """File name without its VCF/MAF suffix (the sample name in file-name mode)."""
+    """File name without its VCF/MAF suffix (the sample name in file-name mode), the suffix
+    matched in any case (``S2.VCF.GZ`` is S2, as ``S2.vcf.gz`` is: the folder listing and
+    :func:`is_maf` accept either)."""
     name = Path(path).name
     for suffix in sorted(VCF_SUFFIXES + MAF_SUFFIXES, key=len, reverse=True):
-        if name.endswith(suffix):
+        if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return Path(path).stem
 

@@ -103,11 +103,19 @@ def _variant_files(folder: Path) -> list[Path]:
 
     Nothing is left out without a word: a variant file in a compression sigforge does not read
     (``.vcf.xz``, ``.maf.bz2``...) is refused with the fix; hidden files (a Mac's ``._x.vcf``,
-    ``.DS_Store``) and files of other names are left out with a warning naming them; indexes
-    and checksums (:data:`COMPANION_SUFFIXES`) silently.
+    ``.DS_Store``) and files of other names are left out with a warning naming them, as are
+    sub-folders (not searched: a per-sample layout ``S1/S1.vcf.gz`` needs the files named);
+    indexes and checksums (:data:`COMPANION_SUFFIXES`) silently.
     """
     if not folder.is_dir():
         raise InputError(f"--vcf-dir {folder}: not a directory.")
+    folders = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if folders:
+        shown = ", ".join(folders[:5]) + (f" and {len(folders) - 5} more" if len(folders) > 5
+                                          else "")
+        logger.warning("--vcf-dir %s: left out %d sub-folder(s), which are not searched: %s; "
+                       "give their variant files with --vcf (or one --vcf-dir each)", folder,
+                       len(folders), shown)
     found, hidden, other = [], [], []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         name = path.name.lower()
