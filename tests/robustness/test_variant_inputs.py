@@ -270,7 +270,7 @@ def test_vcf_sample_that_does_not_exist(tmp_path: Path, fasta: Path,
     vcf = make_vcf(_snvs(), samples=("NORMAL", "TUMOUR"))
     outcome = _catalog(capsys, tmp_path / "out", fasta, "--vcf", str(vcf), "--vcf-sample",
                        "TUMOR", case="vcf_sample_missing")
-    assert_clear_error(outcome, str(vcf), "'TUMOR' not found", "'NORMAL', 'TUMOUR'",
+    assert_clear_error(outcome, str(vcf), "'TUMOR' not found", "2: NORMAL, TUMOUR",
                        "--vcf-sample")
     assert_nothing_written(tmp_path / "out")
 

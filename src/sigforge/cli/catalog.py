@@ -63,8 +63,10 @@ def _rename(samples: list[Any], names: list[str] | None, path: Path) -> None:
     if names is None:
         return
     if len(samples) != 1:
-        raise InputError(f"{path}: holds {len(samples)} samples "
-                         f"{[s.sample for s in samples]}, so --sample-name cannot name it; "
+        names_held = [s.sample for s in samples]
+        raise InputError(f"{path}: holds {len(samples)} samples {names_held[:10]}"
+                         f"{' ...' if len(names_held) > 10 else ''}, so --sample-name cannot "
+                         "name it; "
                          "drop --sample-name (each sample keeps its own name) or pick one "
                          "column with --vcf-sample (in the workflow: the samples sheet's "
                          "vcf_sample column).")

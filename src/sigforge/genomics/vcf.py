@@ -14,7 +14,7 @@ Samples of a file (see :func:`read_vcf`):
 - a sites-only VCF (no sample column) gives one sample named after the file.
 - otherwise ``--vcf-sample NAME`` gives one sample, NAME; without it every sample column is a
   sample (a single-sample VCF gives one, named after its column).
-- Membership: when the file has a GT field (declared in the header, or written in the first
+- Membership: when the file has a GT field (declared in the header, or written in any
   record's FORMAT), an allele belongs to a sample whose GT carries that ALT; a record whose GT
   does not (``0/0``, ``./.``, ``.``, or no GT in the record) is ``not_in_sample`` for it. One
   sample column behaves the same whether or not ``--vcf-sample`` names it. Without a GT field
@@ -292,8 +292,11 @@ def _choose_samples(path: Path, columns: list[str], vcf_sample: str | None,
     should; several columns and no choice are refused, since every sample would otherwise
     come out empty."""
     if vcf_sample is not None and vcf_sample not in columns:
+        listed = (", ".join(columns[:10]) + (f" and {len(columns) - 10} more"
+                                             if len(columns) > 10 else "")) if columns else ""
         raise InputError(f"VCF {path}: sample column '{vcf_sample}' not found; the file has "
-                         f"{columns or 'no sample columns'}. Give one of those names "
+                         f"{f'{len(columns)}: {listed}' if columns else 'no sample columns'}. "
+                         "Give one of those names "
                          "(--vcf-sample, or the samples sheet's 'vcf_sample' column)"
                          f"{'' if columns else ', or none'}.")
     if sample_from_filename or not columns:
