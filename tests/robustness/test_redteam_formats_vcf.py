@@ -510,3 +510,16 @@ def test_a_commented_out_record_after_the_chrom_line_is_named(
                        str(_vcf(tmp_path / "notes.vcf", records)))
     assert_clear_error(outcome, "line 5 starts with '#' but follows the #CHROM line (2 such",
                        "Delete those lines")
+
+
+def test_an_empty_format_column_beside_a_genotype_is_refused(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A record whose FORMAT is empty while its sample column says 0/1 was counted as
+    not_in_sample, unsaid: a shifted or cut record."""
+    pos = 30
+    line = "\t".join(["chr1", str(pos), ".", CHR1[pos - 1], _alt(CHR1[pos - 1]), ".", "PASS",
+                      ".", "", "0/1"])
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf",
+                       str(_vcf(tmp_path / "cut.vcf", [line, _snv(60, "0/1")])))
+    assert_clear_error(outcome, "line 4: FORMAT is empty but the sample column(s) hold values",
+                       "Write the FORMAT keys")

@@ -55,7 +55,6 @@ from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.genome import file_compression
 from sigforge.genomics.variant_table import FailedFilters, VariantTable, input_stem
 from sigforge.genomics.vcf_checks import (
-    HeaderLayout,
     check_columns,
     check_genotypes,
     diagnose_record,
@@ -65,7 +64,7 @@ from sigforge.genomics.vcf_checks import (
     pass_on,
 )
 from sigforge.genomics.vcf_fields import FieldReader, phase_codes
-from sigforge.genomics.vcf_header import file_header, header_contig_lengths
+from sigforge.genomics.vcf_header import HeaderLayout, file_header, header_contig_lengths
 from sigforge.genomics.vcf_records import (
     Flat,
     check_alleles,

@@ -29,6 +29,7 @@ from sigforge import _htslib
 from sigforge.genomics.fasta_checks import stderr_captured
 from sigforge.genomics.genome import file_compression
 from sigforge.genomics.variant_table import MAX_POSITION
+from sigforge.genomics.vcf_header import HeaderLayout
 from sigforge.io import InputError
 
 #: The empty BGZF block bgzip writes last (SAM specification, section 4.1.2).
@@ -202,19 +203,6 @@ def diagnose_vcf(path: Path, err: Exception, reason: str = "") -> str:
                 "again, or re-create it with 'bgzip'.")
     return (f"htslib rejects its header ({reason or err}). Check it with "
             f"'bcftools view -h {path}'.")
-
-
-class HeaderLayout(NamedTuple):
-    """Where a VCF's records start and what they look like, read from the file itself.
-
-    ``lines``: header lines, so that record number n sits on line ``lines + n``.
-    ``columns``: tab-separated columns of the ``#CHROM`` line (None for a BCF).
-    ``first_format``: the FORMAT keys of the first record (empty when none or a BCF).
-    """
-
-    lines: int
-    columns: int | None
-    first_format: tuple[str, ...]
 
 
 def _nth_line(path: Path, number: int) -> tuple[bytes | None, str | None]:
@@ -410,6 +398,10 @@ def check_genotypes(record: pysam.VariantRecord, columns: list[int], path: Path,
     ('.', './.') or absent from a record's FORMAT is a call without that ALT: kept."""
     fields = str(record).rstrip("\n").split("\t")
     keys = fields[8].split(":") if len(fields) > 8 else []
+    if keys == [""] and any(fields[9 + c] not in ("", ".") for c in columns[:len(fields) - 9]):
+        raise InputError(f"VCF {path}: line {line}: FORMAT is empty but the sample column(s) "
+                         "hold values (a shifted or cut record). Write the FORMAT keys (e.g. "
+                         "GT), or remove that line.")
     if "GT" in keys and keys[0] != "GT":
         raise InputError(f"VCF {path}: line {line}: FORMAT '{fields[8][:40]}' has GT in "
                          f"position {keys.index('GT') + 1}; the VCF specification requires "

@@ -11,12 +11,25 @@ import gzip
 import re
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import pysam
 
 from sigforge.genomics.genome import file_compression
-from sigforge.genomics.vcf_checks import HeaderLayout
 from sigforge.io import InputError
+
+
+class HeaderLayout(NamedTuple):
+    """Where a VCF's records start and what they look like, read from the file itself.
+
+    ``lines``: header lines, so that record number n sits on line ``lines + n``.
+    ``columns``: tab-separated columns of the ``#CHROM`` line (None for a BCF).
+    ``first_format``: the FORMAT keys of the first record (empty when none or a BCF).
+    """
+
+    lines: int
+    columns: int | None
+    first_format: tuple[str, ...]
 
 
 def header_contig_lengths(vcf: pysam.VariantFile) -> dict[str, int]:
