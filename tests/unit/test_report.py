@@ -521,7 +521,8 @@ def test_patient_page_lists_the_first_region_rows_and_says_so(
     page = write_patient_report(cohort, "S1", tmp_path, "S1", regions=regions).read_text(
         encoding="utf-8")
     assert all(f"gene{i}<" in page for i in range(3)) and "gene3<" not in page
-    assert "lists the first 3 of 5 rows; regions_of_interest.tsv beside it lists" in page
+    assert ("lists the first 3 of 5 rows; regions_of_interest.tsv, in the refit's output "
+            "folder, lists") in page
     page = write_patient_report(cohort, "S1", tmp_path, "S1",
                                 regions=regions.iloc[:3]).read_text(encoding="utf-8")
     assert "regions-cut" not in page and "gene2<" in page

@@ -69,6 +69,10 @@ def _shipped_table(name: str, channel_set: str, genome_build: str, assay: str) -
         return read_catalog(path)
 
 
+#: Shipped names whose shadowing file in the working folder was warned about (once each).
+_SHADOW_WARNED: set[str] = set()
+
+
 def load_reference(name_or_path: str, *, channel_set: str = "SBS96",
                    genome_build: str = "GRCh37", assay: str = "genome",
                    opportunities: pd.DataFrame | None = None) -> Matrix:
@@ -98,6 +102,11 @@ def load_reference(name_or_path: str, *, channel_set: str = "SBS96",
     if assay not in ("genome", "exome", "regions"):
         raise InputError(f"assay '{assay}' is unknown; expected genome, exome or regions.")
     if name_or_path in _SHIPPED:
+        if Path(name_or_path).is_file() and name_or_path not in _SHADOW_WARNED:
+            _SHADOW_WARNED.add(name_or_path)  # a user's table saved under a shipped name
+            logger.warning("signatures '%s': the shipped set of that name is used, not the "
+                           "file '%s' in the working folder; give it as ./%s to use the "
+                           "file.", name_or_path, name_or_path, name_or_path)
         matrix = _shipped_table(name_or_path, channel_set, genome_build, assay)
     elif Path(name_or_path).exists():
         matrix = read_catalog(name_or_path)

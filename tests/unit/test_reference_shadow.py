@@ -1,0 +1,29 @@
+"""A user's table saved under a shipped set's name (``./COSMIC_v3.6``) was passed over for the
+shipped set without a word."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sigforge.genomics import reference
+from sigforge.genomics.reference import load_reference
+from sigforge.io import write_matrix
+
+
+def test_a_file_named_like_a_shipped_set_is_warned_about(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(reference, "_SHADOW_WARNED", set())
+    shipped = load_reference("COSMIC_v3.6").data
+    write_matrix(shipped[["SBS1"]].rename(columns={"SBS1": "Mine"}), tmp_path / "COSMIC_v3.6")
+    with caplog.at_level(logging.WARNING):
+        assert load_reference("COSMIC_v3.6").data.shape == shipped.shape
+        load_reference("COSMIC_v3.6")
+    assert caplog.text.count("give it as ./COSMIC_v3.6 to use the file") == 1
+    assert list(load_reference("./COSMIC_v3.6").data.columns) == ["Mine"]
+    assert isinstance(shipped, pd.DataFrame)
