@@ -27,3 +27,17 @@ def test_a_file_named_like_a_shipped_set_is_warned_about(
     assert caplog.text.count("give it as ./COSMIC_v3.6 to use the file") == 1
     assert list(load_reference("./COSMIC_v3.6").data.columns) == ["Mine"]
     assert isinstance(shipped, pd.DataFrame)
+
+
+def test_a_bed12_gene_model_is_read_as_its_span_with_a_warning(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Its exon blocks were ignored unsaid: intronic variants were listed as in the gene."""
+    from sigforge.genomics.regions import read_regions
+
+    bed = tmp_path / "genes.bed"
+    bed.write_text("chr1\t0\t1000\tg1\t0\t+\t0\t1000\t0\t2\t100,100\t0,900\n"
+                   "chr1\t2000\t2100\tg2\t0\t+\t2000\t2100\t0\t1\t100\t0\n")
+    with caplog.at_level(logging.WARNING):
+        regions = read_regions(bed)
+    assert regions[["start", "end"]].values.tolist() == [[0, 1000], [2000, 2100]]
+    assert "1 line(s) are BED12 gene models of several blocks" in caplog.text

@@ -105,6 +105,12 @@ def _parse_line(text: str, where: str) -> tuple[str, str, int, int]:
     return (name if name and name != "." else f"{chrom}:{start + 1}-{end}"), chrom, start, end
 
 
+def _has_blocks(text: str) -> bool:
+    """Whether a tab-separated line is a BED12 record of two or more blocks."""
+    fields = text.split("\t")
+    return len(fields) >= 12 and fields[9].strip().isdigit() and int(fields[9]) > 1
+
+
 def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
                  config_key: str = "refit.regions_of_interest") -> pd.DataFrame:
     """Read a BED of regions (of interest, or targeted by the assay).
@@ -132,19 +138,25 @@ def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
         raise InputError(f"{label}: {not_found(path)}. Give a BED file of the regions (config "
                          f"key {config_key}).")
     check_regular_file(path, label)
-    rows, number = [], 0
+    rows, number, blocked = [], 0, 0
     try:
         with open_text(path, label, "NEW.bed.gz") as handle:
             for number, raw in enumerate(handle, start=1):  # noqa: B007
                 text = raw.rstrip("\r\n")
                 if text.strip() and not text.lstrip().startswith(_HEADERS):
                     rows.append((*_parse_line(text, f"{label}, line {number}"), number))
+                    blocked += _has_blocks(text)
     except (UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
         raise InputError(f"{label}: cannot be read as text at line {number + 1} or soon after "
                          f"({err}). Give a plain or gzip-compressed BED file.") from err
     if not rows:
         raise InputError(f"{label}: no region found ({number} line(s), all blank or headers). "
                          f"{_FIX}")
+    if blocked:
+        logger.warning("%s: %d line(s) are BED12 gene models of several blocks (exons); each "
+                       "region is its whole span from start to end, introns included. Give "
+                       "one line per exon (e.g. bedtools bed12tobed6) to keep to the exons.",
+                       label, blocked)
     return _without_repeats(pd.DataFrame(rows, columns=list(REGION_COLUMNS)), label)
 
 
