@@ -1,5 +1,6 @@
-"""A user's table saved under a shipped set's name (``./COSMIC_v3.6``) was passed over for the
-shipped set without a word."""
+"""Inputs read with a warning that were read without a word: a user's table saved under a
+shipped set's name (``./COSMIC_v3.6``), passed over for the shipped set; a BED12 gene model,
+read as its whole span."""
 
 from __future__ import annotations
 
