@@ -42,3 +42,15 @@ def test_a_bed12_gene_model_is_read_as_its_span_with_a_warning(
         regions = read_regions(bed)
     assert regions[["start", "end"]].values.tolist() == [[0, 1000], [2000, 2100]]
     assert "1 line(s) are BED12 gene models of several blocks" in caplog.text
+
+
+def test_a_bed_line_mixing_spaces_and_tabs_names_the_cause(tmp_path: Path) -> None:
+    """'chr1  0<TAB>1000<TAB>g' was refused as "end 'g' is not a whole number"."""
+    from sigforge.genomics.regions import read_regions
+    from sigforge.io import InputError
+
+    bed = tmp_path / "mixed.bed"
+    bed.write_text("chr1  0\t1000\tg\n")
+    with pytest.raises(InputError, match=r"line 1: the chromosome 'chr1  0' holds spaces: "
+                                         r"the line mixes spaces and tabs"):
+        read_regions(bed)

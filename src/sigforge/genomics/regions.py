@@ -81,6 +81,10 @@ def _parse_line(text: str, where: str) -> tuple[str, str, int, int]:
         raise InputError(f"{where}: {len(fields)} column(s), expected at least 3 (chrom, "
                          f"start, end). {_FIX}")
     chrom = fields[0].strip()
+    if "\t" in text and len(chrom.split()) > 1:  # 'chr1  0<TAB>1000': spaces, then tabs
+        raise InputError(f"{where}: the chromosome '{chrom[:40]}' holds spaces: the line "
+                         "mixes spaces and tabs between its columns. Separate every column "
+                         f"with one tab. {_FIX}")
     if not any(text.strip().lstrip("-").isdigit() for text in fields[1:3]) and all(
             text.strip().isalpha() for text in fields[1:3]):
         shown = text.strip().replace("\t", "<TAB>")
