@@ -181,14 +181,18 @@ def test_consensus_refuses_chunks_of_other_settings(
 
 def test_consensus_reads_chunks_written_before_settings_were_recorded(
         run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """An older chunk (no record) is read, alone or beside a recorded one, with the same
-    result as the recorded chunks give."""
+    """Older chunks (no record) are read, with the same result as the recorded chunks give;
+    one beside a recorded chunk is refused: nothing shows it is of the same catalog and
+    settings (one of another catalog of the same shape was clustered in, stability 0.6)."""
     old0 = _without_records(run / "c0.npz", tmp_path / "old0.npz")
     old1 = _without_records(run / "c1.npz", tmp_path / "old1.npz")
-    for name, chunks in (("old", (old0, old1)), ("mixed", (old0, run / "c1.npz"))):
-        assert _consensus(capsys, run, tmp_path / name, *chunks).code == 0
-        assert ((tmp_path / name / "signatures.tsv").read_bytes()
-                == (run / "k2" / "signatures.tsv").read_bytes())
+    assert _consensus(capsys, run, tmp_path / "old", old0, old1).code == 0
+    assert ((tmp_path / "old" / "signatures.tsv").read_bytes()
+            == (run / "k2" / "signatures.tsv").read_bytes())
+    outcome = _consensus(capsys, run, tmp_path / "mixed", old0, run / "c1.npz")
+    assert_clear_error(outcome, f"chunk file {old0} records no run settings while "
+                       f"{run / 'c1.npz'} does", "Delete the older files and rerun")
+    assert_nothing_written(tmp_path / "mixed")
 
 
 def test_consensus_names_a_chunk_given_twice(

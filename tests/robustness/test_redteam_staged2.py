@@ -152,7 +152,8 @@ def test_select_rank_refuses_rank_folders_of_other_counts(
         run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """k3 factored from an edited catalog (same samples and features, the digest its
     metrics.json records differs) was compared with k2 without --catalog and a rank chosen;
-    the odd folder is named. Folders without a digest (older runs) are not compared."""
+    the odd folder is named. A folder without a digest (an older run) beside one with is
+    refused too: nothing shows it factored the same counts."""
     k2, k3 = _rank_copies(run, tmp_path)
     _edit_metrics(k3, **{DIGEST_KEY: "0" * 64})
     out = tmp_path / "sel"
@@ -162,6 +163,11 @@ def test_select_rank_refuses_rank_folders_of_other_counts(
                        "rerun that rank's replicates and consensus")
     assert_nothing_written(out)
     _edit_metrics(k3, **{DIGEST_KEY: None})
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(k2), str(k3),
+                      "--out", str(out))
+    assert_clear_error(outcome, f"--rank-dirs: {k3} records no catalog digest while {k2} does",
+                       "Rerun the older rank's replicates and consensus")
+    _edit_metrics(k2, **{DIGEST_KEY: None})  # both older: read as before
     assert run_cli(capsys, "select-rank", "--rank-dirs", str(k2), str(k3),
                    "--out", str(out)).code == 0
 
@@ -202,11 +208,12 @@ def test_select_rank_reads_rank_folders_written_before_they_recorded_settings(
     assert run_cli(capsys, "select-rank", "--rank-dirs", str(k2), str(k3), "--seed", "7",
                    "--out", str(tmp_path / "seeded")).code == 0
     assert _provenance(tmp_path / "seeded")["seed"] == 7
-    # one old folder beside a recorded one: the recorded settings count
+    # one old folder beside a recorded one: refused, nothing shows they are of one run
     k3_old = Path(shutil.copytree(k3, tmp_path / "old" / "k3"))
-    assert run_cli(capsys, "select-rank", "--rank-dirs", str(run / "k2"), str(k3_old),
-                   "--out", str(tmp_path / "mixed")).code == 0
-    assert _provenance(tmp_path / "mixed")["seed"] == 7
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(run / "k2"), str(k3_old),
+                      "--out", str(tmp_path / "mixed"))
+    assert_clear_error(outcome, f"rank folder {k3_old} records no run settings while "
+                       f"{run / 'k2'} does", "Delete the older files")
 
 
 # ------------------------------------------------------------------------------------------
@@ -465,3 +472,39 @@ def test_merge_groups_checks_group_folders_without_rank_folders_by_their_provena
         (groups / group / "provenance.json").write_text(json.dumps(facts, indent=2))
     assert run_cli(capsys, "merge-groups", "--catalog", str(recounted), "--group-dirs",
                    *folders, "--out", str(tmp_path / "m2")).code == 0
+
+
+def test_select_rank_takes_the_cv_settings_from_the_cv_files(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """CV files of another seed or normalisation than the rank folders were accepted, and
+    provenance.json recorded select-rank's own --cv-* options (5 folds by default, or a
+    --cv-folds contradicting the files) instead of how the CV was made."""
+    cat = str(run / "catalog.tsv")
+
+    def cv(name: str, *options: str) -> list[str]:
+        files = []
+        for k in (2, 3):
+            path = tmp_path / f"{name}_k{k}.npz"
+            assert run_cli(capsys, "cross-validate", "--catalog", cat, "--k", str(k),
+                           "--cv-folds", "2", "--cv-max-iter", "30", *FAST, *options,
+                           "--out", str(path)).code == 0
+            files.append(str(path))
+        return files
+
+    ranks = ("--rank-dirs", str(run / "k2"), str(run / "k3"))
+    same = cv("same")
+    assert run_cli(capsys, "select-rank", *ranks, "--cv", *same,
+                   "--out", str(tmp_path / "ok")).code == 0
+    recorded = _provenance(tmp_path / "ok")["cross_validation"]
+    assert (recorded["folds"], recorded["max_iter"]) == (2, 30)
+    outcome = run_cli(capsys, "select-rank", *ranks, "--cv", *same, "--cv-folds", "7",
+                      "--out", str(tmp_path / "folds"))
+    assert_clear_error(outcome, "--cv-folds 7: the --cv files were made with --cv-folds 2",
+                       "leave it out")
+    other = cv("norm", "--normalisation", "none")
+    outcome = run_cli(capsys, "select-rank", *ranks, "--cv", *other,
+                      "--out", str(tmp_path / "norm"))
+    assert_clear_error(outcome, "was made with --normalisation 'none', but the rank folders "
+                       "with --normalisation 'gmm'", "Rerun 'cross-validate'")
+    assert run_cli(capsys, "select-rank", *ranks, "--out", str(tmp_path / "none")).code == 0
+    assert _provenance(tmp_path / "none")["cross_validation"]["folds"] == 0

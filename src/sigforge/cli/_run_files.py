@@ -93,6 +93,13 @@ def check_same_settings(paths: list[str], settings: list[dict[str, Any] | None],
              if found is not None]
     if not known:
         return
+    if len(known) < len(paths):  # an older version's file beside this version's
+        bare = next(path for path, found in zip(paths, settings, strict=True) if found is None)
+        raise InputError(
+            f"{what} {bare} records no run settings while {known[0][0]} does: they were "
+            "written by different sigforge versions, and nothing shows they are of one run "
+            "(catalog, seed, options). Delete the older files and rerun them with the same "
+            "options (snakemake rebuilds them on a plain rerun).")
     first_path, first = known[0]
     for path, found in known[1:]:
         for key in sorted(set(first) & set(found)):
@@ -376,11 +383,12 @@ def read_empty_table(path: Path) -> pd.DataFrame:
 
 
 def read_cv(paths: list[str], ranks: list[int], digest: str | None = None
-            ) -> dict[int, dict[str, np.ndarray]]:
+            ) -> tuple[dict[int, dict[str, np.ndarray]], dict[str, Any] | None]:
     """Per-rank CV results from 'cross-validate' files, keyed by rank: one file per rank of
     ``ranks``, no file of another rank, all of one run's CV settings (folds, scheme, ...:
     :func:`check_same_settings`) and, where they record one, of the catalog whose
-    :func:`catalog_digest` is ``digest`` (the rank folders'; None: not checked)."""
+    :func:`catalog_digest` is ``digest`` (the rank folders'; None: not checked); and those
+    settings (None: no file, or files of an older version)."""
     results, source, settings = {}, {}, []
     for path in paths:
         arrays = load_checked_arrays(path, CV_ARRAYS, "cross-validation file")
@@ -399,7 +407,7 @@ def read_cv(paths: list[str], ranks: list[int], digest: str | None = None
         raise InputError(f"--cv: no cross-validation file for ranks {missing} (given: "
                          f"{', '.join(paths)}); give one 'cross-validate' file per rank, or "
                          "none at all.")
-    return results
+    return results, next((found for found in settings if found is not None), None)
 
 
 def _check_cv_digest(path: str, recorded: np.ndarray | None, digest: str | None) -> None:

@@ -64,6 +64,7 @@ from sigforge.cli.discovery_options import (
 from sigforge.cli.discovery_settings import (
     apply_chunk_settings,
     chunk_settings,
+    cv_option_defaults,
     cv_options,
     cv_settings,
     digest_fact,
@@ -71,6 +72,7 @@ from sigforge.cli.discovery_settings import (
     group_fact,
     nmf_options,
     records,
+    resolve_cv_settings,
     resolve_folder_settings,
     unset_defaults,
 )
@@ -261,7 +263,9 @@ def select_rank(args: argparse.Namespace) -> None:
         return
     check_rank_metrics(folders, results)
     digest = rank_dir_digest(folders[0])
-    cv = read_cv(args.cv, ranks, digest)
+    cv, cv_recorded = read_cv(args.cv, ranks, digest)
+    resolve_cv_settings(args, args.cv, cv_recorded)
+    facts["cross_validation"] = asdict(cv_options(args))
     choice = choose_rank(results, _rank_rule(args), cv or None)
     chosen = next(r for r in results if r.k == choice.rank)
     if (choice.dropped or choice.rescued) and catalog is None:
@@ -468,6 +472,7 @@ def add_parsers(subparsers: Any) -> None:
     add_run_options(p)
     p.set_defaults(replicates=None)  # default: the rank folders' own (metrics.json)
     folder_option_defaults(p)  # --seed, --catalog-name, NMF options: the folders' own
+    cv_option_defaults(p)  # --cv-folds, ...: the CV files' own
     p.add_argument("--group", default=None,
                    help="the group of a stratified run these ranks factored (its catalog from "
                         "split-groups), recorded in provenance.json as extract --groups does")

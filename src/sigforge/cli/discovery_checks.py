@@ -80,6 +80,12 @@ def _check_one_digest(folders: list[Path]) -> None:
 
     digests = [rank_dir_digest(folder) for folder in folders]
     recorded = [d for d in digests if d is not None]
+    if recorded and len(recorded) < len(digests):
+        bare = folders[digests.index(None)]
+        raise InputError(f"--rank-dirs: {bare} records no catalog digest while "
+                         f"{folders[digests.index(recorded[0])]} does: they were written by "
+                         "different sigforge versions, and nothing shows they factored the "
+                         "same counts. Rerun the older rank's replicates and consensus.")
     if len(set(recorded)) < 2:
         return
     usual = max(recorded, key=recorded.count)

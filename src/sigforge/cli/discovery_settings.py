@@ -204,3 +204,52 @@ def digest_fact(digest: str | None) -> dict[str, str]:
     :func:`catalog_digest`, as the rank folders record it), by which ``merge-groups`` refuses
     a recounted catalog; nothing when the folders record none (skipped, older versions)."""
     return {DIGEST_KEY: digest} if digest is not None else {}
+
+
+#: The CV settings a cross-validation file records that are ``select-rank`` options, by the
+#: option's destination (``cv_folds`` is ``--cv-folds``).
+CV_OPTIONS = {"folds": "cv_folds", "holdout": "cv_holdout", "starts": "cv_starts",
+              "max_iter": "cv_max_iter", "scheme": "cv_scheme", "block": "cv_block"}
+#: Settings that a CV file and the rank folders both record and must share.
+SHARED_SETTINGS = ("seed", "catalog_name", "normalisation", "cap", "tol")
+
+
+def cv_option_defaults(parser: argparse.ArgumentParser) -> None:
+    """Make ``select-rank``'s CV options default to the CV files' own values
+    (:func:`resolve_cv_settings`)."""
+    unset_defaults(parser, list(CV_OPTIONS.values()), "the CV files'")
+
+
+def resolve_cv_settings(args: argparse.Namespace, paths: list[str],
+                        recorded: dict[str, Any] | None) -> None:
+    """Give ``select-rank`` the CV settings its --cv files were made with, so that
+    provenance.json records them (it recorded the options' defaults, or options contradicting
+    the files): an option left out takes the files' value, one given otherwise is refused,
+    and so are files made with another seed, catalog name or normalisation than the rank
+    folders (already resolved into ``args``). Without --cv files no CV was used: 0 folds."""
+    if not paths:
+        args.cv_folds = 0
+        return
+    if recorded is None:  # files of an older version: the options stand
+        return
+    for key, dest in CV_OPTIONS.items():
+        value = getattr(args, dest)
+        if key not in recorded:
+            continue
+        if given(value) and value != recorded[key]:
+            option = "--" + dest.replace("_", "-")
+            raise InputError(f"{option} {value}: the --cv files were made with {option} "
+                             f"{recorded[key]} ({paths[0]}); provenance.json records how "
+                             f"they were made. Give {option} {recorded[key]} or leave it out.")
+        if not given(value):
+            setattr(args, dest, recorded[key])
+    current = {"seed": args.seed, "normalisation": args.normalisation, "cap": args.cap,
+               "tol": args.tol, "catalog_name": catalog_name(args)
+               if args.catalog or args.catalog_name else None}
+    for key in SHARED_SETTINGS:
+        if key in recorded and current[key] is not None and recorded[key] != current[key]:
+            option = "--" + key.replace("_", "-")
+            raise InputError(f"--cv {paths[0]}: was made with {option} {recorded[key]!r}, but "
+                             f"the rank folders with {option} {current[key]!r}: CV errors of "
+                             "another run cannot choose among these ranks. Rerun "
+                             "'cross-validate' with the rank folders' settings.")
