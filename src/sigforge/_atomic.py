@@ -376,8 +376,10 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
         _keep_backup(target)
         if not os.path.lexists(target):
             _journal.note("create", target)
-        os.replace(tmp, target)
+        # Recorded before the rename: a signal between the two would otherwise leave the
+        # new file in place, unrecorded, and the old one's backup deleted as no longer needed.
         _record(target)
+        os.replace(tmp, target)
     except OSError as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -62,6 +62,13 @@ def _snapshot(folder: Path) -> dict[str, bytes | None]:
 
 # --- 1. the stale-context cleanup never deletes an input ------------------------------------
 
+def _annotation(folder: Path) -> Path:
+    """A strand BED for SBS288 counting."""
+    path = folder / "genes.bed"
+    path.write_text("chr1\t0\t300\tgene\t0\t+\n")
+    return path
+
+
 @pytest.mark.parametrize(("option", "name", "contexts"), [
     ("--regions", "SBS1536.tsv", ["SBS96"]),
     ("--annotation", "SBS288.tsv", ["SBS96", "DBS78", "ID83"]),
@@ -71,8 +78,10 @@ def test_an_input_named_like_another_contexts_catalog_in_out_is_refused_and_kept
         option: str, name: str, contexts: list[str]) -> None:
     fasta, vcf = inputs
     out = tmp_path / "out"
-    out.mkdir()
-    given = out / name
+    assert _catalog(capsys, fasta, vcf, out, "--contexts", *contexts,
+                    name.removesuffix(".tsv"), *(("--annotation", str(_annotation(tmp_path)))
+                                                 if name == "SBS288.tsv" else ())).code == 0
+    given = out / name  # an earlier run's catalog, overwritten by the user with an input
     given.write_text("chr1\t0\t300\tgene\t0\t+\n")
     before = _snapshot(out)
     outcome = _catalog(capsys, fasta, vcf, out, option, str(given), "--contexts", *contexts,
@@ -87,7 +96,8 @@ def test_a_rerun_with_fewer_contexts_still_removes_the_earlier_catalogs(
     out = tmp_path / "out"
     assert _catalog(capsys, fasta, vcf, out, "--contexts", "SBS96", "SBS1536").code == 0
     assert _catalog(capsys, fasta, vcf, out, "--contexts", "SBS96").code == 0
-    assert sorted(os.listdir(out)) == ["SBS96.tsv", "catalog_log.tsv"]  # no backup left
+    assert sorted(os.listdir(out)) == [".catalog_files", "SBS96.tsv",  # no backup left
+                                       "catalog_log.tsv"]
 
 
 def test_a_discarded_output_comes_back_when_the_command_fails(tmp_path: Path) -> None:

@@ -281,10 +281,11 @@ def test_a_rerun_with_fewer_contexts_leaves_no_stale_catalog(
     out = tmp_path / "out"
     base = ("catalog", "--reference", str(genome), "--vcf", str(vcf), "--out", str(out))
     assert run_cli(capsys, *base).code == 0
-    assert files_under(out) == ["DBS78.tsv", "ID83.tsv", "SBS96.tsv", "catalog_log.tsv"]
+    assert files_under(out) == [".catalog_files", "DBS78.tsv", "ID83.tsv", "SBS96.tsv",
+                                "catalog_log.tsv"]
     (out / "notes.txt").write_text("mine\n")
     assert run_cli(capsys, *base, "--contexts", "SBS96").code == 0
-    assert files_under(out) == ["SBS96.tsv", "catalog_log.tsv", "notes.txt"]
+    assert files_under(out) == [".catalog_files", "SBS96.tsv", "catalog_log.tsv", "notes.txt"]
 
 
 # --- round two: more inputs and names --------------------------------------------------------

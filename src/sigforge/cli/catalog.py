@@ -130,8 +130,9 @@ def catalog(args: argparse.Namespace) -> None:
         file_stems(list(args.sample_name), "--sample-name")
     options = _catalog_options(args)
     out = Path(args.out)
+    stale = _stale_contexts(out, options.contexts)  # before this run writes its own log
     _check_outputs(out, [f"{context}.tsv" for context in options.contexts]
-                   + ["catalog_log.tsv"], _stale_contexts(out, options.contexts))
+                   + ["catalog_log.tsv"], stale)
     genome = ReferenceGenome(args.reference, keep_sequences=len(paths) > 1)
     if args.regions is not None:
         from sigforge.genomics.target_regions import read_target_regions
@@ -160,7 +161,11 @@ def catalog(args: argparse.Namespace) -> None:
     for context, frame in catalogs.items():
         write_matrix(frame, out / f"{context}.tsv", integer=True)
     write_table(log, out / "catalog_log.tsv")
-    _remove_other_contexts(out, options.contexts)
+    _remove_other_contexts(stale)
+    from sigforge.cli.own_outputs import write_manifest
+
+    write_manifest(out, CATALOG_MANIFEST, [out / f"{context}.tsv" for context in catalogs]
+                   + [out / "catalog_log.tsv"])
     totals = ", ".join(f"{c} {int(frame.to_numpy().sum())}" for c, frame in catalogs.items())
     logger.info("%d samples from %d files; counted %s; wrote %s", len(samples), len(paths),
                 totals, out)
@@ -181,26 +186,35 @@ def _warn_regions_hold_nothing(args: argparse.Namespace, log: Any) -> None:
                        args.regions, outside, len(log))
 
 
+#: The files a catalog run wrote into its --out, for the next run's stale-catalog removal.
+CATALOG_MANIFEST = ".catalog_files"
+
+
 def _stale_contexts(out: Path, contexts: tuple[str, ...]) -> list[Path]:
-    """The catalogs in ``out`` of contexts this run does not count (an earlier run's with
-    other --contexts), which :func:`_remove_other_contexts` removes at the end."""
+    """The catalogs in ``out`` of contexts this run does not count that an earlier catalog
+    run wrote (with other --contexts; its manifest lists them), which
+    :func:`_remove_other_contexts` removes at the end. A file of that name the user put
+    there is not the command's to delete."""
+    from sigforge.cli.own_outputs import earlier_run_files
     from sigforge.genomics.contexts import CATALOG_CONTEXTS
 
+    ours = earlier_run_files(out, CATALOG_MANIFEST, "catalog_log.tsv")
     return [out / f"{context}.tsv" for context in CATALOG_CONTEXTS
-            if context not in contexts and (out / f"{context}.tsv").is_file()]
+            if context not in contexts and (out / f"{context}.tsv").is_file()
+            and ours(out / f"{context}.tsv")]
 
 
-def _remove_other_contexts(out: Path, contexts: tuple[str, ...]) -> None:
-    """Delete catalogs of contexts this run did not count from ``out``: an earlier run with
+def _remove_other_contexts(stale: list[Path]) -> None:
+    """Delete the ``stale`` catalogs (:func:`_stale_contexts`): an earlier run with
     other --contexts left them, and beside this run's log (which counts none of them) they
     would pass for its results (``merge-catalogs`` would then call the folder damaged).
 
     Removed through :func:`sigforge.io.discard_output`: put back if the command fails after
     all, and never a file the command reads (:func:`_check_outputs` refused that already).
     """
-    for stale in _stale_contexts(out, contexts):
-        if discard_output(stale):
-            logger.info("removed %s: a catalog of an earlier run with other --contexts", stale)
+    for path in stale:
+        if discard_output(path):
+            logger.info("removed %s: a catalog of an earlier run with other --contexts", path)
 
 
 def _check_outputs(out: Path, names: list[str], removed: list[Path] | None = None) -> None:

@@ -92,3 +92,28 @@ def page_files(out: Path) -> list[Path]:
         if folder.is_dir():
             found.extend(folder.rglob("*"))
     return found
+
+
+def earlier_run_files(out: Path, manifest: str, marker: str) -> Callable[[Path], bool]:
+    """Whether a file in ``out`` was written by an earlier run of the command that lists its
+    files in ``manifest`` (:func:`write_manifest`): listed there; or, in a folder without a
+    manifest, present beside the ``marker`` file such a run always writes (a run of a version
+    that wrote no manifest). A folder of another command's outputs (``catalog``'s, before a
+    ``refit --vcf`` into it) has neither, so none of its files is taken for a stale output."""
+    listing = out / manifest
+    if listing.is_file():
+        names = {os.path.abspath(out / name) for name in _listed(listing)}
+        return lambda path: os.path.abspath(path) in names
+    older = (out / marker).is_file()
+    return lambda path: older
+
+
+def write_manifest(out: Path, manifest: str, paths: Iterable[Path]) -> None:
+    """List the files under ``out`` among ``paths`` (this run's outputs) in ``manifest``, for
+    the next run's :func:`earlier_run_files`."""
+    root = os.path.abspath(out)
+    names = sorted({os.path.relpath(os.path.abspath(path), root) for path in paths
+                    if Path(path).is_file()
+                    and os.path.abspath(path).startswith(root + os.sep)})
+    with atomic_write(out / manifest) as handle:
+        handle.write("".join(f"{Path(name).as_posix()}\n" for name in names))

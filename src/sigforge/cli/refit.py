@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from sigforge.cli._common import (
     split_empty,
 )
 from sigforge.cli.outputs import check_removable, discard_stale_outputs, remove_when_emptied
+from sigforge.cli.own_outputs import earlier_run_files, write_manifest
 from sigforge.cli.refit_checks import (
     check_assay_regions_counting,
     check_decompose_into,
@@ -205,6 +207,20 @@ def _possible_outputs(args: argparse.Namespace, out: Path, sample: str | None) -
     return paths
 
 
+#: The files a refit wrote into its --out, for the next run's stale-output removal.
+REFIT_MANIFEST = ".refit_files"
+
+
+def _earlier_outputs(out: Path, candidates: list[Path]) -> list[Path]:
+    """The ``candidates`` under ``out`` that an earlier refit wrote (its manifest lists them;
+    :func:`~sigforge.cli.own_outputs.earlier_run_files`), and those outside it (the page's
+    figures, named after the patient): a catalog folder refitted into keeps its catalogs."""
+    ours = earlier_run_files(out, REFIT_MANIFEST, "exposures.tsv")
+    root = str(out.absolute())
+    return [path for path in candidates
+            if not str(path.absolute()).startswith(root + os.sep) or ours(path)]
+
+
 def _remove_stale_outputs(candidates: list[Path], written: list[Path]) -> None:
     """Remove the ``candidates`` this run did not write (``written``): an earlier run into
     the same --out left them (intervals before a rerun with --bootstrap 0, the DBS78/ and
@@ -345,14 +361,15 @@ def refit(args: argparse.Namespace) -> None:
     decomposition = _decomposition(args, matrix, signatures, reference)
     others = (doublets_and_indels(args, patient, regions)
               if patient is not None and regions is not None else None)
-    stale = _possible_outputs(args, out, None if patient is None
-                              else str(matrix.data.columns[0]))
+    stale = _earlier_outputs(out, _possible_outputs(args, out, None if patient is None
+                                                    else str(matrix.data.columns[0])))
     check_removable([path for path in stale if path.is_file()], args.out)
     with removed_on_failure() as written:
         _write_outputs(args, out, matrix, log, result, decomposition)
         if patient is not None:
             _write_patient(args, patient, signatures, result, regions, out, others, reference)
         _remove_stale_outputs(stale, written)
+        write_manifest(out, REFIT_MANIFEST, written)
     cosines = result.reconstruction["cosine"].dropna()
     logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %d signatures "
                 "used, %s", n, signatures.data.shape[1], args.method, args.assay,

@@ -2,7 +2,9 @@
 period) runs no code, so the take-back of a failed command cannot run: a rerun killed
 part-way left this run's tables beside the last run's page, and the next command deleted the
 last run's backups as stale. The journal beside the output folder (``sigforge._journal``)
-lets the next command into the folder take the killed run back."""
+lets the next command into the folder take the killed run back. Also two neighbours: a
+signal right after an output's rename, and another command's files in the folder, which a
+rerun took for its own stale outputs."""
 
 from __future__ import annotations
 
@@ -103,3 +105,58 @@ def test_runs_that_end_leave_no_journal(tmp_path: Path) -> None:
     except RuntimeError:
         pass
     assert sorted(os.listdir(tmp_path)) == ["out"] and sorted(os.listdir(out)) == ["x.tsv"]
+
+
+def test_a_signal_right_after_a_rename_is_taken_back(tmp_path: Path,
+                                                     monkeypatch) -> None:  # noqa: ANN001
+    """SIGINT or SIGTERM landing between an output's rename and its record left the new file
+    in place, unrecorded, and the old one's backup deleted: an earlier run's file lost while
+    the message said the folder was as before."""
+    import sigforge._atomic as atomic
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.tsv").write_text("old\n")
+    replace = os.replace
+
+    def replace_then_interrupt(source: str, target: str) -> None:
+        replace(source, target)
+        if str(target).endswith("a.tsv"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic.os, "replace", replace_then_interrupt)
+    _outlock.claim_folder(out)
+    try:
+        with removed_on_failure(), atomic_write(out / "a.tsv") as handle:
+            handle.write("new\n")
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    assert _state(out) == {"a.tsv": hashlib.sha256(b"old\n").hexdigest()}
+
+
+def test_files_of_another_command_in_the_folder_are_not_stale(tmp_path: Path) -> None:
+    """refit --vcf into a catalog folder deleted its SBS1536, DBS78 and ID83 catalogs as
+    'an output of an earlier run'; catalog --contexts SBS96 deleted a user's SBS1536.tsv."""
+    from sigforge.cli import main
+
+    example = Path(__file__).resolve().parents[2] / "resources" / "example"
+    out = tmp_path / "P1"
+    assert main(["-q", "catalog", "--reference", str(example / "genome.fa"), "--vcf",
+                 str(example / "vcfs" / "S01.vcf"), "--contexts", "SBS96", "DBS78", "ID83",
+                 "SBS1536", "--out", str(out)]) == 0
+    assert main(["-q", "refit", "--vcf", str(example / "vcfs" / "S01.vcf"), "--reference",
+                 str(example / "genome.fa"), "--signatures", "COSMIC_v3.6", "--bootstrap",
+                 "0", "--out", str(out)]) == 0
+    assert (out / "SBS1536.tsv").is_file()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "SBS1536.tsv").write_text("mine\n")
+    assert main(["-q", "catalog", "--reference", str(example / "genome.fa"), "--vcf",
+                 str(example / "vcfs" / "S01.vcf"), "--out", str(mine)]) == 0
+    assert (mine / "SBS1536.tsv").read_text() == "mine\n"
+    # a catalog's own earlier catalogs of other --contexts still go
+    assert main(["-q", "catalog", "--reference", str(example / "genome.fa"), "--vcf",
+                 str(example / "vcfs" / "S01.vcf"), "--contexts", "SBS96", "--out",
+                 str(out)]) == 0
+    assert not (out / "SBS1536.tsv").exists() and not (out / "ID83.tsv").exists()
