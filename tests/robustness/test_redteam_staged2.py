@@ -508,3 +508,18 @@ def test_select_rank_takes_the_cv_settings_from_the_cv_files(
                        "with --normalisation 'gmm'", "Rerun 'cross-validate'")
     assert run_cli(capsys, "select-rank", *ranks, "--out", str(tmp_path / "none")).code == 0
     assert _provenance(tmp_path / "none")["cross_validation"]["folds"] == 0
+
+
+def test_a_cut_signature_table_in_a_rank_folder_is_named_as_damage(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Cut at a line boundary it was refused with the catalog reader's advice, --generic,
+    which then wrote a 39-channel 'signature' table whose columns summed to 0.3."""
+    k2, _ = _rank_copies(run, tmp_path)
+    lines = (k2 / "signatures.tsv").read_text().splitlines(keepends=True)
+    (k2 / "signatures.tsv").write_text("".join(lines[:40]))
+    for options in ((), ("--generic",)):
+        outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(k2), *options,
+                          "--out", str(tmp_path / f"sel{len(options)}"))
+        assert_clear_error(outcome, "signatures.tsv", "is damaged",
+                           "delete the", "rerun its replicates and consensus")
+        assert "--generic" not in outcome.err

@@ -314,13 +314,25 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
                                for name in ("signatures.tsv", "exposures.tsv",
                                             "stability.tsv")), metrics)
     signatures = read_intermediate(folder / "signatures.tsv",
-                                    lambda p: read_table_matrix(p, generic=generic), "rank table")
+                                    lambda p: _rank_signatures(p, generic), "rank table")
     exposures = read_intermediate(folder / "exposures.tsv",
                                    read_matrix, "rank table")
     stability = read_intermediate(folder / "stability.tsv", read_table, "rank table")
     _check_rank_tables(folder, k, signatures.data, exposures.data)
     _check_stability(stability, list(signatures.data.columns), folder / "stability.tsv")
     return RankResult(k, signatures.data, exposures.data, stability, metrics)
+
+
+def _rank_signatures(path: Path, generic: bool) -> Any:
+    """A rank folder's signatures.tsv; a table whose channels are not a known set's (cut
+    short, edited) is damage to name, not a catalog to read with --generic as the catalog
+    reader would advise."""
+    try:
+        return read_table_matrix(path, generic=generic)
+    except InputError as err:
+        first = str(err).split(". ")[0].removeprefix(f"{path}: ")
+        raise InputError(f"{path} is damaged ({first}); delete the rank folder and rerun its "
+                         "replicates and consensus - snakemake will rebuild it.") from err
 
 
 #: Ranks a rank folder may hold (as ``check_rank`` bounds the commands' --k).
@@ -350,6 +362,12 @@ def _check_rank_tables(folder: Path, k: int, signatures: pd.DataFrame,
     fix = ("a file of another rank's folder? Delete the folder and rerun its replicates and "
            "consensus - snakemake will rebuild it.")
     names = [str(c) for c in signatures.columns]
+    sums = signatures.to_numpy(dtype=np.float64).sum(axis=0)
+    if signatures.size and not np.allclose(sums, 1.0, atol=1e-3):
+        raise InputError(f"rank folder {folder}: signatures.tsv is damaged: its columns sum to "
+                         f"{', '.join(f'{v:.3g}' for v in sums[:4])}, not 1 (cut short, or "
+                         "edited?); delete the folder and rerun its replicates and consensus - "
+                         "snakemake will rebuild it.")
     if len(names) != k:
         raise InputError(f"rank folder {folder}: metrics.json says k={k} but signatures.tsv "
                          f"holds {len(names)} signatures ({fix})")

@@ -38,7 +38,8 @@ def _file_clock(folder: Path) -> int:
     stamps files with a coarse clock that may lag ``time.time_ns()`` by a tick, so a file
     written just after a start read from that would look older than the start."""
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".clock-") as probe:
+    # named as atomic_write's temporaries are, so a killed run's one is cleared away later
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".clock.", suffix=".tmp") as probe:
         return os.fstat(probe.fileno()).st_mtime_ns
 
 
