@@ -54,3 +54,11 @@ def test_a_bed_line_mixing_spaces_and_tabs_names_the_cause(tmp_path: Path) -> No
     with pytest.raises(InputError, match=r"line 1: the chromosome 'chr1  0' holds spaces: "
                                          r"the line mixes spaces and tabs"):
         read_regions(bed)
+
+
+def test_an_sbs96_label_is_not_told_to_be_written_as_itself() -> None:
+    """SBS96 signatures for an SBS1536 catalog read "write 'A[C>A]A' as 'A[C>A]A'"."""
+    from sigforge.cli.refit_checks import sbs_spelling_hint
+
+    assert sbs_spelling_hint("A[C>A]A") == ""
+    assert "as 'A[C>A]A' (square brackets)" in sbs_spelling_hint("A(C>A)A")

@@ -87,7 +87,9 @@ def channel_set_fix(args: argparse.Namespace, matrix: Matrix, signatures: Matrix
                 "file over its features.")
     others = [str(label) for label in signatures.data.index
               if label not in set(matrix.data.index)]
-    named = (f"; the signature table's labels, such as '{others[0]}', are not "
+    theirs = (f" ({signatures.channel_set} channels)" if signatures.channel_set
+              and signatures.channel_set != matrix.channel_set else "")
+    named = (f"; the signature table's labels, such as '{others[0]}'{theirs}, are not "
              f"{matrix.channel_set} channels{sbs_spelling_hint(others[0])}") if others else ""
     return (f"give signatures over the same features{named} (a shipped name such as "
             "COSMIC_v3.6 picks the catalog's channel set itself).")
@@ -111,7 +113,10 @@ def sbs_spelling_hint(label: str) -> str:
         return (f": '{label}' names the purine (A or G) of the mutated base pair, and SBS96 "
                 f"channels name the pyrimidine, so it is '{proper}' (the reverse complement "
                 "of the trinucleotide and of both bases); rewrite every label that way")
-    return f": write '{label}' as '{five}[{ref}>{alt}]{three}' (square brackets)"
+    proper = f"{five}[{ref}>{alt}]{three}"
+    if label.strip() == proper:  # already an SBS96 label: the table is of another channel set
+        return ""
+    return f": write '{label}' as '{proper}' (square brackets)"
 
 
 def check_generic_signatures(name: str) -> None:
