@@ -230,6 +230,10 @@ def _refuse_semicolons(path: Path, header_line: str) -> None:
     """Refuse a table whose header is split by semicolons and holds no tab or comma: a
     spreadsheet's CSV export in a locale with decimal commas (1,5 for 1.5), which read as tab-
     or comma-separated text would be one column (or split numbers at their decimal comma)."""
+    if re.fullmatch(r"\s*\"?sep=.?\"?\s*", header_line):  # Excel's separator hint line
+        raise InputError(f"{path}: line 1 is '{header_line.strip()}', Excel's note of the "
+                         "separator, not the table's header. Delete that line (the header is "
+                         "the next one), e.g. tail -n +2 IN > OUT.")
     unquoted = re.sub(r'"[^"]*("|$)', "", header_line)
     if ";" in unquoted and "\t" not in unquoted and "," not in unquoted:
         raise InputError(f"{path}: line 1 (header) is separated by semicolons (';'), as a "

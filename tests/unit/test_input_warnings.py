@@ -62,3 +62,14 @@ def test_an_sbs96_label_is_not_told_to_be_written_as_itself() -> None:
 
     assert sbs_spelling_hint("A[C>A]A") == ""
     assert "as 'A[C>A]A' (square brackets)" in sbs_spelling_hint("A(C>A)A")
+
+
+@pytest.mark.parametrize("first", ["sep=,", "sep=\t", '"sep=,"'])
+def test_excels_separator_line_is_named(tmp_path: Path, first: str) -> None:
+    """It was 'line 2 has 5 fields ... but the header (line 1) has 2: remove the extra'."""
+    from sigforge.io import InputError, read_matrix
+
+    table = tmp_path / "export.csv"
+    table.write_text(f"{first}\nMutationType,S1,S2\nA[C>A]A,1,2\n")
+    with pytest.raises(InputError, match=r"line 1 is .*sep=.*Excel's note of the separator"):
+        read_matrix(table)
