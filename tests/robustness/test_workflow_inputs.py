@@ -410,9 +410,12 @@ def test_schema_error_message_is_short_with_a_suggestion() -> None:
     (["-n"], True), (["-np"], True), (["--cores", "2", "--dry-run"], True), (["-pn"], True),
     (["--cores", "2"], False), (["-c2"], False), (["--config", "x=-n"], False),
     (["--", "-n"], False),
+    # no job runs: a damaged chunk is named, not deleted with "this run rebuilds it"
+    (["--unlock"], True), (["--summary"], True), (["-S"], True), (["--dag"], True),
+    (["--list-rules"], True), (["--lint", "json"], True), (["--touch"], True),
 ])
 def test_dry_run_is_read_from_the_command_line(argv: list[str], dry: bool) -> None:
-    from sigforge.workflow.checks import dry_run_requested
+    from sigforge.workflow.command_line import dry_run_requested
 
     assert dry_run_requested(argv) is dry
 

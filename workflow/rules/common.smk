@@ -17,7 +17,7 @@ from sigforge.discovery.pipeline import chunk_ranges
 from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
 from sigforge.workflow import checks, config_keys, config_numbers, configs, flags, inert
-from sigforge.workflow import resources, targets
+from sigforge.workflow import command_line, resources, targets
 from sigforge.workflow import groups as grouping
 from sigforge.workflow import stale
 
@@ -253,7 +253,7 @@ def checked_intermediates():
     removes when it starts (see ``onstart`` below), saying so on stderr."""
     if not MAIN:
         return
-    dry_run = bool(workflow.dryrun) or checks.dry_run_requested(sys.argv[1:])
+    dry_run = bool(workflow.dryrun) or command_line.dry_run_requested(sys.argv[1:])
     notes = checks.discard_damaged(targets.intermediates(discovery_products()), dry_run=dry_run)
     if dry_run:
         notes += stale_outputs(dry_run=True)

@@ -24,13 +24,13 @@ from sigforge.workflow.checks import (
     config_source,
     damaged_files,
     discard_damaged,
-    dry_run_requested,
     input_shape,
     matrix_settings,
     schema_error_message,
     schema_failure,
     table_shape,
 )
+from sigforge.workflow.command_line import dry_run_requested
 from sigforge.workflow.flags import (
     blocks_flag,
     catalog_flags,

@@ -477,23 +477,3 @@ def discard_damaged(paths: list[str], *, dry_run: bool) -> list[str]:
                   else "deleted it; this run rebuilds it")
         notes.append(f"sigforge: intermediate file {name} is damaged ({reason}): {action}.")
     return notes
-
-
-#: Snakemake's short options that take no value, so may share a cluster with -n ("-np").
-_SHORT_FLAGS = "pFfkrtDSlq"
-
-
-def dry_run_requested(argv: Sequence[str]) -> bool:
-    """Whether a snakemake command line asks for a dry run (``-n``, ``-np``, ``--dry-run``).
-
-    Snakemake reads the Snakefile before it knows its executor, so the workflow looks at the
-    command line itself; anything after ``--`` is ignored.
-    """
-    for token in argv:
-        if token == "--":
-            return False
-        if token in ("--dry-run", "--dryrun"):
-            return True
-        if re.fullmatch(rf"-[{_SHORT_FLAGS}]*n[{_SHORT_FLAGS}n]*", token):
-            return True
-    return False
