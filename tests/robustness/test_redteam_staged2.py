@@ -523,3 +523,14 @@ def test_a_cut_signature_table_in_a_rank_folder_is_named_as_damage(
         assert_clear_error(outcome, "signatures.tsv", "is damaged",
                            "delete the", "rerun its replicates and consensus")
         assert "--generic" not in outcome.err
+
+
+def test_consensus_refuses_an_out_named_as_another_ranks_folder(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """consensus --k 2 --out run/k3 wrote rank 2 where the report looks for rank 3."""
+    out = tmp_path / "k3"
+    outcome = run_cli(capsys, "consensus", "--catalog", str(run / "catalog.tsv"), "--k", "2",
+                      "--chunks", str(run / "c0_k2.npz"), str(run / "c1_k2.npz"),
+                      "--out", str(out))
+    assert_clear_error(outcome, f"--out {out}: a folder named as rank 3's, but --k 2")
+    assert not out.exists()

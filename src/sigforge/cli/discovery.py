@@ -51,6 +51,7 @@ from sigforge.cli.discovery_checks import (
     check_counts_for_resampling,
     check_one_catalog,
     check_rank_catalog,
+    check_rank_folder_name,
     check_rank_metrics,
     folders_replicates,
 )
@@ -159,6 +160,7 @@ def consensus(args: argparse.Namespace) -> None:
     """``sigforge consensus``: cluster one rank's replicate chunks into consensus signatures."""
     from sigforge.discovery.skip import skipped_rank
 
+    check_rank_folder_name(Path(args.out), args.k)
     matrix, skipped = _discovery_input(args)
     if skipped is not None:
         write_rank_dir(skipped_rank(args.k, matrix.data, skipped), Path(args.out))

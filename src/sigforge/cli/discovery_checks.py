@@ -177,3 +177,16 @@ def folders_replicates(given: int | None, folders: list[Path],
                          f"{found[0]} replicates (their metrics.json); give --replicates "
                          f"{found[0]} or leave it out.")
     return given if given is not None else (found[0] if found else 100)
+
+
+def check_rank_folder_name(out: Path, k: int) -> None:
+    """Refuse ``consensus --k K --out .../kJ`` with J not K: the report, select-rank's users and
+    merge-groups find a rank's folder by its name, so rank K's tables would pass for rank J's
+    (beside rank J's own cross-validation file left in it)."""
+    from sigforge.cli._common import rank_folder_number
+
+    named = rank_folder_number(out.name)
+    if named is not None and named != k:
+        raise InputError(f"--out {out}: a folder named as rank {named}'s, but --k {k}; the rank "
+                         "folders are found by name (k{k}). Give --out .../k"
+                         f"{k} (or --k {named} with rank {named}'s chunks).")
