@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -248,3 +249,31 @@ def test_sample_without_group_is_named(tmp_path: Path, capsys: pytest.CaptureFix
                  "--out", str(tmp_path / "split")])
     assert code == 2
     assert "61 sample(s) have no group: ['A1'" in capsys.readouterr().err
+
+
+def test_merge_groups_records_the_groups_seed_and_refuses_mixed_ones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Groups of seeds 20261128 and 7 were merged, and the merge recorded its own --seed."""
+    from sigforge.cli import main
+
+    example = Path(__file__).resolve().parents[2] / "resources" / "example"
+    catalog = pd.read_csv(example / "truth_catalog.tsv", sep="\t", index_col=0).iloc[:, :12]
+    catalog.to_csv(tmp_path / "cat.tsv", sep="\t")
+    groups = tmp_path / "groups.tsv"
+    groups.write_text("sample\tgroup\n" + "".join(
+        f"{s}\t{'A' if i < 6 else 'B'}\n" for i, s in enumerate(catalog.columns)))
+    base = ["-q", "extract", "--catalog", str(tmp_path / "cat.tsv"), "--ranks", "1-2",
+            "--replicates", "4", "--max-iter", "100", "--cv-folds", "0", "--groups",
+            str(groups)]
+    assert main([*base, "--seed", "7", "--out", str(tmp_path / "s7")]) == 0
+    assert main([*base, "--out", str(tmp_path / "ok")]) == 0
+    merge = ["merge-groups", "--catalog", str(tmp_path / "cat.tsv"), "--group-dirs"]
+    assert main([*merge, str(tmp_path / "s7/groups/A"), str(tmp_path / "s7/groups/B"),
+                 "--out", str(tmp_path / "m7")]) == 0
+    assert json.loads((tmp_path / "m7/provenance.json").read_text())["seed"] == 7
+    capsys.readouterr()
+    assert main([*merge, str(tmp_path / "ok/groups/A"), str(tmp_path / "s7/groups/B"),
+                 "--out", str(tmp_path / "mixed")]) == 2
+    assert "with --seed 7: the groups of one merge come from one run" in capsys.readouterr().err
+    assert main([*merge, str(tmp_path / "s7/groups/A"), str(tmp_path / "s7/groups/B"),
+                 "--seed", "3", "--out", str(tmp_path / "m3")]) == 2

@@ -16,6 +16,7 @@ signatures each merged signature came from. The workflow runs the same steps as 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import platform
@@ -38,6 +39,7 @@ from sigforge.cli._common import (
     read_table_matrix,
     split_empty,
 )
+from sigforge.cli.discovery_settings import unset_defaults
 from sigforge.cli.groups_checks import (
     GroupRun,
     aligned_features,
@@ -292,10 +294,38 @@ def merge_groups_command(args: argparse.Namespace) -> None:
         raise InputError(f"--group-dirs: two folders share a group name ({names}); each "
                          "folder is named after its group.")
     catalog = read_table_matrix(args.catalog, generic=args.generic)
+    args.seed = _groups_seed(folders, args.seed)
     merge_group_dirs(folders, catalog, name=catalog_name(args), min_cosine=args.min_cosine,
                      drop_empty=args.drop_empty, out=Path(args.out),
                      facts={"seed": args.seed, "catalog": args.catalog,
                             "catalog_name": catalog_name(args)}, generic=args.generic)
+
+
+def _groups_seed(folders: list[Path], seed: int) -> int:
+    """The seed the group folders were factored with (their provenance.json), recorded by
+    the merge as ``extract --groups`` records it: groups of different seeds are of different
+    runs, refused, and so is a --seed other than theirs. Folders recording none keep
+    ``seed`` (the option, or its default)."""
+    from sigforge.cli.discovery_settings import given
+
+    found: list[tuple[Path, int]] = []
+    for folder in folders:
+        with contextlib.suppress(OSError, ValueError, InputError, AttributeError):
+            recorded = read_json(folder / "provenance.json").get("seed")
+            if isinstance(recorded, int) and not isinstance(recorded, bool):
+                found.append((folder, recorded))
+    if not found:
+        return seed
+    first, recorded = found[0]
+    other = next(((f, v) for f, v in found if v != recorded), None)
+    if other is not None:
+        raise InputError(f"--group-dirs: {first} was factored with --seed {recorded} and "
+                         f"{other[0]} with --seed {other[1]}: the groups of one merge come "
+                         "from one run. Rerun the groups with one seed.")
+    if given(seed) and seed != recorded:
+        raise InputError(f"--seed {seed}: the groups were factored with --seed {recorded} "
+                         f"({first}/provenance.json); give --seed {recorded} or leave it out.")
+    return recorded
 
 
 def add_merge_cosine(parser: argparse.ArgumentParser) -> None:
@@ -325,6 +355,7 @@ def add_parsers(subparsers: Any) -> None:
     add_drop_empty(p)
     add_generic(p)
     add_seed(p, " (recorded in provenance.json)")
+    unset_defaults(p, ["seed"], "the groups'")  # _groups_seed takes theirs
     p.add_argument("--out", required=True, help="output folder (the cohort's extract folder)")
 
 
