@@ -26,6 +26,7 @@ from sigforge.discovery.pipeline import RankResult
 from sigforge.io import (
     InputError,
     load_arrays,
+    not_found,
     read_json,
     read_matrix,
     read_table,
@@ -324,9 +325,8 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
 
 
 def _rank_signatures(path: Path, generic: bool) -> Any:
-    """A rank folder's signatures.tsv; a table whose channels are not a known set's (cut
-    short, edited) is damage to name, not a catalog to read with --generic as the catalog
-    reader would advise."""
+    """A rank folder's signatures.tsv; channels not of a known set (cut short, edited) are
+    damage to name, not a catalog to read with --generic as the catalog reader advises."""
     try:
         return read_table_matrix(path, generic=generic)
     except InputError as err:
@@ -462,6 +462,9 @@ def _check_is_rank_dir(folder: Path) -> None:
     """Refuse a --rank-dirs entry without metrics.json that holds rank folders itself (the
     folder of 'sigforge extract --out', or its root holding one folder per mutation type):
     name the ``k{k}`` folders to give instead of calling its metrics.json missing."""
+    if not folder.exists():
+        why = not_found(folder) if folder.is_symlink() else "no such folder"
+        raise InputError(f"--rank-dirs {folder}: {why}; give the folders consensus wrote.")
     if folder.is_file():
         raise InputError(f"--rank-dirs {folder}: is a file, not a rank folder; give the "
                          "folders 'sigforge consensus' writes (one per rank, each holding "
