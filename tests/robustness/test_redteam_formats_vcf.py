@@ -523,3 +523,18 @@ def test_an_empty_format_column_beside_a_genotype_is_refused(
                        str(_vcf(tmp_path / "cut.vcf", [line, _snv(60, "0/1")])))
     assert_clear_error(outcome, "line 4: FORMAT is empty but the sample column(s) hold values",
                        "Write the FORMAT keys")
+
+
+def test_a_vcf_naming_two_tumours_asks_for_one_per_run(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Mutect2's joint calling of two tumours was refused with 'no sample column has that
+    name', although both columns exist."""
+    vcf = _vcf(tmp_path / "joint.vcf", [_snv(30, "0/0", "0/1", "0/1")],
+               samples=("N", "T1", "T2"),
+               header=(GT_LINE, "##normal_sample=N", "##tumor_sample=T1", "##tumor_sample=T2"))
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(vcf))
+    assert_clear_error(outcome, "names 2 tumours (##tumor_sample=T1, T2)",
+                       "--vcf-sample COLUMN once per tumour")
+    assert "no sample column has that name" not in outcome.err
+    assert _catalog(capsys, fasta, tmp_path / "t2", "--vcf", str(vcf), "--vcf-sample",
+                    "T2").code == 0

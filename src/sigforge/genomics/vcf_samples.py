@@ -97,6 +97,14 @@ def _refuse_unmatched_tumour(header: Any, columns: list[str], path: Path) -> Non
     column has, as after ``bcftools reheader``: counting every column would count the matched
     normal's germline variants as a second tumour, without a word."""
     named = _header_values(header, "tumor_sample")
+    present = [name for name in named if name in columns]
+    if len(present) > 1:  # Mutect2's joint calling of several tumours of one patient
+        raise InputError(f"VCF {path}: its header names {len(present)} tumours "
+                         f"(##tumor_sample={', '.join(present)}) among the columns "
+                         f"{', '.join(columns)}, so no single tumour is the sample. Count each "
+                         "tumour on its own: --vcf-sample COLUMN once per tumour (in the "
+                         "workflow, one samples-sheet row per tumour, each with its "
+                         "vcf_sample).")
     if named:
         raise InputError(f"VCF {path}: its header names the tumour ##tumor_sample={named[0]}, "
                          f"but no sample column has that name (the columns are "
