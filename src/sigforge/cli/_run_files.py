@@ -227,15 +227,16 @@ def load_chunk(path: str, k: int, shape: tuple[int, int] | None = None,
                          "(a chunk of another catalog or an older run); delete it and rerun "
                          "'replicates' on this catalog - snakemake will rebuild it.")
     if digest is not None and recorded is not None and str(recorded) != digest:
-        raise InputError(f"chunk file {path} was factored from a catalog with the same samples "
-                         "and features but other counts (a recounted or edited catalog, or an "
-                         "older run); delete it and rerun 'replicates' on this catalog - "
-                         "snakemake will rebuild it.")
+        raise InputError(f"chunk file {path} was factored from another catalog of this shape "
+                         "(other sample or channel names, another order of them, or other "
+                         "counts: a recounted or edited catalog, --generic given to one step "
+                         "only, or an older run); delete it and rerun 'replicates' on this "
+                         "catalog - snakemake will rebuild it.")
     return arrays
 
 
 def _same_file(first: str, second: str) -> bool:
-    """Whether two paths name one file (another spelling, a link, a hard link)."""
+    """Whether two paths name one file (another spelling, a link, or a hard link)."""
     try:
         return os.path.samefile(first, second)
     except OSError:
@@ -293,8 +294,7 @@ def write_rank_dir(result: RankResult, folder: Path, digest: str | None = None,
 
 
 def rank_dir_digest(folder: Path) -> str | None:
-    """The catalog digest a rank folder's metrics.json records (None: it records none, e.g.
-    a folder of a skipped catalog or of an older version)."""
+    """A rank folder's recorded catalog digest (None: a skipped catalog's, or an older one)."""
     metrics = read_intermediate(folder / "metrics.json", read_json, "rank metrics file")
     value = metrics.get(DIGEST_KEY) if isinstance(metrics, dict) else None
     return str(value) if value is not None else None
