@@ -77,8 +77,8 @@ def test_all_default_contexts_and_log(tmp_path: Path, fasta: Path,
     assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
                 str(tmp_path / "out")) == 0
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["DBS78.tsv", "ID83.tsv", "SBS96.tsv",
-                                                      "catalog_log.tsv"]
+    assert sorted(p.name for p in out.iterdir()) == [".catalog_files", "DBS78.tsv", "ID83.tsv",
+                                                      "SBS96.tsv", "catalog_log.tsv"]
     sbs = read_catalog(out / "SBS96.tsv").data["TUMOUR"]
     dbs = read_catalog(out / "DBS78.tsv").data["TUMOUR"]
     ids = read_catalog(out / "ID83.tsv").data["TUMOUR"]

@@ -21,13 +21,15 @@ from pathlib import Path
 from sigforge.genomics.contexts import CATALOG_CONTEXTS
 
 #: What ``sigforge catalog`` writes into a sample's folder (``catalogs/samples/{stem}``).
-SAMPLE_CATALOG_FILES = frozenset([*(f"{c}.tsv" for c in CATALOG_CONTEXTS), "catalog_log.tsv"])
+SAMPLE_CATALOG_FILES = frozenset([*(f"{c}.tsv" for c in CATALOG_CONTEXTS), "catalog_log.tsv",
+                                  ".catalog_files"])
 #: Tables of one refit (the patient folder's own, and those of its DBS78/ID83 subfolders).
 _REFIT_TABLES = ("exposures.tsv", "exposure_intervals.tsv", "reconstruction.tsv",
                  "decomposition.tsv")
 #: What ``sigforge refit --vcf --page-dir`` writes into a patient's folder.
 PATIENT_FOLDER_FILES = frozenset([*SAMPLE_CATALOG_FILES, *_REFIT_TABLES,
-                                  "mutation_probabilities.tsv", "regions_of_interest.tsv"])
+                                  "mutation_probabilities.tsv", "regions_of_interest.tsv",
+                                  ".refit_files"])
 #: Subfolders of a patient's folder (one refit per other mutation type) and their files.
 PATIENT_SUBFOLDERS = {context: frozenset(_REFIT_TABLES) for context in CATALOG_CONTEXTS}
 #: The tag every sigforge page carries (report/templates/base.html.j2).
@@ -147,7 +149,7 @@ def remove_stale_context_outputs(outdir: str, contexts: Sequence[str], *,
 #: with the temporary and backup files of an interrupted write and Snakemake's folder stamp.
 _RUN_FILE = re.compile(r"(exposures|signatures|stability|rank_metrics|merged|decomposition|"
                        r"exposure_intervals|reconstruction)\.tsv|(provenance|metrics)\.json|"
-                       r"cv\.npz|chunk\d+\.(npz|log|tsv)|\.snakemake_timestamp|"
+                       r"cv\.npz|chunk\d+\.(npz|log|tsv)|\.snakemake_timestamp|\.refit_files|"
                        r"\..+\.[^.]{8}\.(tmp|old)")
 #: In the groups' catalogs (``catalogs/groups/{ctx}``) every group catalog and the list of
 #: the groups written.
