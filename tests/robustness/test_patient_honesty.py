@@ -118,3 +118,23 @@ def test_a_fit_missing_the_tumours_processes_states_no_finding(
                       *options, "--bootstrap", "50", "--seed", "1")
         assert "explains them decisively better" not in text
         assert "No signature is established" not in text
+
+
+def test_uncounted_variants_in_the_regions_are_said(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A LowQual SNV inside a region vanished from the regions section: a reader could not
+    tell "no variant in this gene" from "one, filtered"."""
+    rng = np.random.default_rng(6)
+    sequence = "".join(rng.choice(list("ACGT"), size=3000))
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": sequence})
+    cs = [p for p in range(10, 2900) if sequence[p - 1] == "C"]
+    records = [("chr1", p, "C", "T", "PASS") for p in cs[:40]]
+    records += [("chr1", cs[41], "C", "T", "LowQual"), ("chr1", cs[42], "C", "T", "LowQual")]
+    vcf = write_vcf(tmp_path / "p.vcf", sorted(records, key=lambda r: r[1]))
+    bed = tmp_path / "gene.bed"
+    bed.write_text(f"chr1\t{cs[41] - 1}\t{cs[41]}\tGENE1\nchr1\t{cs[0] - 1}\t{cs[0]}\tGENE2\n")
+    text = _refit(capsys, tmp_path / "out", "COSMIC_v3.6", "--regions-of-interest", str(bed),
+                  "--bootstrap", "50", vcf=vcf, reference=fasta)
+    assert ("The regions also hold 1 filtered variant(s) that no catalog counted" in text), text
+    regions = pd.read_csv(tmp_path / "out/regions_of_interest.tsv", sep="\t", dtype=str)
+    assert regions["region"].tolist() == ["GENE2"]  # the counted one is listed, as before

@@ -36,7 +36,8 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
                         signatures: Matrix, result: Any, out: Path, page_dir: Path,
                         other_types: Sequence[Any] = (),
                         reference: pd.DataFrame | None = None,
-                        wider: WiderRefit | None = None) -> None:
+                        wider: WiderRefit | None = None,
+                        skipped: dict[str, int] | None = None) -> None:
     """Per-patient mode: the patient's HTML page ``page_dir/patients/{stem}.html`` (no cohort
     page to link back to); ``out`` holds its tables.
 
@@ -45,7 +46,8 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     matched against themselves, every one read as "itself a COSMIC reference signature" at
     cosine 1, whatever its name or profile. Without it the set is that reference itself.
     ``wider``: the patient refitted to a wider set, against which the page checks whether its
-    fit misses a process."""
+    fit misses a process; ``skipped``: the uncounted variants in the regions of interest,
+    by skip reason."""
     from sigforge.genomics.reference import load_aetiology
     from sigforge.genomics.samplesheet import file_stems
     from sigforge.refit import best_matches
@@ -83,6 +85,8 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     _check_page_owner(page_dir / "patients" / f"{stem}.html", sample)
     regions = (_regions_of_interest(out) if getattr(args, "regions_of_interest", None)
                else None)
+    if regions is not None:
+        regions.attrs["skipped"] = dict(skipped or {})
     path = write_patient_report(data, sample, page_dir, stem, regions=regions,
                                 other_types=other_types)
     logger.info("patient report: %s", path)

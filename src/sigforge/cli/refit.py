@@ -405,10 +405,11 @@ def _write_patient(args: argparse.Namespace, patient: Patient, signatures: Matri
     in_regions = (None if others is None else
                   {name: int((others["type"] == name).sum()) for name in ("DBS78", "ID83")})
     types = _patient_types(args, patient, out, in_regions)
-    write_attribution(patient, signatures, result.exposures, regions, out, others, types)
+    skipped = write_attribution(patient, signatures, result.exposures, regions, out, others,
+                                types)
     write_patient_page(args, patient.matrix, patient.log, signatures, result, out,
                        Path(args.page_dir) if args.page_dir else out, types, reference,
-                       wider_refit(args, patient.matrix, signatures, reference))
+                       wider_refit(args, patient.matrix, signatures, reference), skipped)
 
 
 def add_parsers(subparsers: Any) -> None:

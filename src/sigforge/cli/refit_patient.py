@@ -103,6 +103,7 @@ class Patient(NamedTuple):
     others: dict[str, pd.DataFrame]
     lengths: dict[str, int]
     targets: Any = None
+    skipped: Any = None  # where the variants no catalog counts lie (chrom, pos, reason)
 
 
 def check_not_unnamed_maf(path: Path) -> None:
@@ -167,7 +168,8 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
     others = {name: catalogs[name].astype(np.float64) for name in ("DBS78", "ID83")
               if name in catalogs}
     return Patient(Matrix(counts.astype(np.float64), "SBS96", str(args.vcf)), log,
-                   result.variants, genome.resolve, others, dict(genome.lengths), targets)
+                   result.variants, genome.resolve, others, dict(genome.lengths), targets,
+                   result.skipped_sites)
 
 
 def _write_tsv(frame: pd.DataFrame, path: Path) -> None:
@@ -188,10 +190,12 @@ def quoted_header(text: str) -> str:
 
 def write_attribution(patient: Patient, signatures: Matrix, exposures: pd.DataFrame,
                       regions: pd.DataFrame | None, out: Path, others: pd.DataFrame | None = None,
-                      types: Sequence[Any] = ()) -> None:
+                      types: Sequence[Any] = ()) -> dict[str, int]:
     """mutation_probabilities.tsv and regions_of_interest.tsv (header only without a BED):
     the SNVs, doublets and indels (``others``) in the regions, with their most likely
-    signature (a doublet's or an indel's from its type's refit in ``types``)."""
+    signature (a doublet's or an indel's from its type's refit in ``types``). Returns how
+    many of the patient's variants in the regions no catalog counted, by skip reason (the
+    page says so: a region listing nothing may hold a filtered variant)."""
     from sigforge.cli.refit_regions import RECORD_COLUMNS, region_table
     from sigforge.genomics.mutation_tables import (
         mutation_probabilities,
@@ -211,6 +215,21 @@ def write_attribution(patient: Patient, signatures: Matrix, exposures: pd.DataFr
         hits = region_table(table, others, regions, patient.resolve, types)
         _log_regions(hits, regions, types)
     _write_tsv(hits, out / "regions_of_interest.tsv")
+    return {} if regions is None else skipped_in_regions(patient, regions)
+
+
+def skipped_in_regions(patient: Patient, regions: pd.DataFrame) -> dict[str, int]:
+    """The patient's uncounted variants (:attr:`Patient.skipped`) inside the regions, by
+    skip reason, each variant once however many regions hold it."""
+    from sigforge.genomics.regions import variants_in_regions
+
+    sites = patient.skipped
+    if sites is None or sites.empty:
+        return {}
+    pairs = variants_in_regions(sites["chrom"], sites["pos"].astype(np.int64), regions,
+                                patient.resolve)
+    inside = sites.iloc[np.unique(pairs["variant_row"].to_numpy())]
+    return {str(k): int(v) for k, v in inside["reason"].value_counts().sort_index().items()}
 
 
 def _log_regions(hits: pd.DataFrame, regions: pd.DataFrame, types: Sequence[Any]) -> None:

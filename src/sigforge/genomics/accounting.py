@@ -142,6 +142,9 @@ class SampleCatalog:
     #: With ``CatalogOptions.keep_variants``: the variants counted in SBS96, one row each
     #: (columns of :data:`~sigforge.genomics.sbs_variants.VARIANT_COLUMNS`); else None.
     variants: pd.DataFrame | None = None
+    #: With ``keep_variants``: where the variants no catalog counts lie (chrom, pos, reason;
+    #: not another sample's alleles, repeats or a doublet's second SNV); else None.
+    skipped_sites: pd.DataFrame | None = None
 
     @property
     def counts(self) -> np.ndarray:

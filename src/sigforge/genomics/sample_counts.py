@@ -210,6 +210,7 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     if options.keep_variants and "SBS96" in options.contexts:
         result.variants = _kept_variants(table, fates, dbs_first, multi_rows, verdicts,
                                          options.multi_snvs_in_sbs)
+        result.skipped_sites = _skipped_sites(table, fates)
     if "SBS288" in options.contexts:
         result.matrices["SBS288"] = _collapse_strands(result.strand_states)
     for code, reason in enumerate(SKIP_REASONS, start=1):
@@ -296,6 +297,21 @@ def _kept_variants(table: VariantTable, fates: _Fates, dbs_first: np.ndarray,
     keys = [snvs * 2, (records[:, None] * 2 + np.arange(2))[verdicts.dbs_sbs96[records] >= 0]]
     frame = pd.concat(parts, ignore_index=True)
     return frame.iloc[np.argsort(np.concatenate(keys), kind="stable")].reset_index(drop=True)
+
+
+#: Skips that lose none of the sample's mutations: another sample's allele, a repeat of a
+#: counted one, the second SNV of a counted doublet.
+_NOT_LOST = tuple(REASON_CODE[r] for r in ("not_in_sample", "duplicate", "in_dbs"))
+
+
+def _skipped_sites(table: VariantTable, fates: _Fates) -> pd.DataFrame:
+    """Where the sample's variants that no catalog counts lie (``chrom``, ``pos`` as in the
+    file, ``reason``), so that a region of interest can say what it held but did not count."""
+    keep = (fates.codes != COUNTED) & ~np.isin(fates.codes, _NOT_LOST)
+    rows, codes = fates.rows[keep], fates.codes[keep]
+    return pd.DataFrame({"chrom": [table.contig_names[c] for c in table.contig[rows].tolist()],
+                         "pos": table.pos[rows].astype(np.int64),
+                         "reason": [SKIP_REASONS[c - 1] for c in codes.tolist()]})
 
 
 def _collapse_strands(strand_states: np.ndarray) -> np.ndarray:

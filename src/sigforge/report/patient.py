@@ -190,7 +190,7 @@ def _regions_context(regions: pd.DataFrame | None,
     if regions is None:
         return {"regions": None, "regions_other": [], "regions_other_total": 0,
                 "regions_typed": False, "region_headers": [], "regions_unattributed": [],
-                "regions_total": 0, "regions_unexplained": 0}
+                "regions_total": 0, "regions_unexplained": 0, "regions_skipped": []}
     typed = "type" in regions.columns  # doublets and indels listed: nothing left to count
     other = [] if typed else [(refit.context, int(refit.in_regions)) for refit in other_types
                               if refit.in_regions is not None]
@@ -198,7 +198,8 @@ def _regions_context(regions: pd.DataFrame | None,
             "regions_other_total": sum(count for _, count in other), "regions_typed": typed,
             "region_headers": region_headers(regions),
             "regions_unattributed": unattributed_types(regions), "regions_total": len(regions),
-            "regions_unexplained": unexplained_count(regions)}
+            "regions_unexplained": unexplained_count(regions),
+            "regions_skipped": sorted(regions.attrs.get("skipped", {}).items())}
 
 
 def _patient_fit(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
