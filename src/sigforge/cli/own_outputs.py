@@ -79,10 +79,7 @@ def stale_outputs_removed(out: Path, manifest: str,
         if stale and discard_output(path):
             logger.info("removed %s: written by an earlier %s into %s, not by this one", path,
                         command, out)
-    written = _written_since(candidates(out), start)
-    with atomic_write(out / manifest) as handle:
-        handle.write("".join(f"{path.relative_to(out).as_posix()}\n"
-                             for path in sorted(written)))
+    write_manifest(out, manifest, _written_since(candidates(out), start))
 
 
 def page_files(out: Path) -> list[Path]:
