@@ -18,6 +18,7 @@ gives any new file.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import zipfile
 import zlib
@@ -50,6 +51,13 @@ from sigforge._validation import (
     first_control_character,
     quoted,
 )
+
+logger = logging.getLogger(__name__)
+
+#: A negative cell no larger than this fraction of its column's largest value is floating-point
+#: round-off (a table normalised or subtracted by another program: -1e-18 beside 0.05), read as
+#: 0 with a warning; any other negative cell is refused.
+ROUND_OFF = 1e-9
 
 __all__ = ["ChannelSets", "InputError", "MAX_CELL", "Matrix", "atomic_write",
            "check_regular_file", "current_umask", "discard_output", "file_identity",
@@ -133,10 +141,28 @@ def _to_numeric(values: pd.DataFrame, labels: list[str], path: Path) -> pd.DataF
     if not finite.all():
         raise _bad_cell(values, labels, path, ~finite)
     if (array < 0).any():
+        _zero_round_off(array, values.columns, path)
+    if (array < 0).any():
         raise _bad_cell(values, labels, path, array < 0, negative=True)
     if (array > MAX_CELL).any():
         raise _bad_cell(values, labels, path, array > MAX_CELL, too_large=True)
     return pd.DataFrame(array, index=numeric.index, columns=numeric.columns, copy=False)
+
+
+def _zero_round_off(array: np.ndarray, columns: pd.Index, path: Path) -> None:
+    """Set to 0, in place, the negative cells of ``array`` that are round-off (at most
+    :data:`ROUND_OFF` of their column's largest value), and say how many and where: such a
+    table is what other programs write, and refusing it would make the user edit it by hand
+    for no change in any result."""
+    tiny = (array < 0) & (-array <= ROUND_OFF * array.max(axis=0, initial=0.0))
+    if not tiny.any():
+        return
+    array[tiny] = 0.0
+    names = [str(columns[j]) for j in np.flatnonzero(tiny.any(axis=0))]
+    listed = ", ".join(quoted(name) for name in names[:5]) + (" ..." if len(names) > 5 else "")
+    logger.warning("%s: %d negative cell(s) no larger than %g times their column's largest value (column(s) "
+                   "%s) read as 0: floating-point round-off, not data.",
+                   path, int(tiny.sum()), ROUND_OFF, listed)
 
 
 def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | None = None,

@@ -108,6 +108,24 @@ def test_bad_cells_name_line_and_column(tmp_path: Path, body: str, message: str)
         read_matrix(tmp_path / "bad.tsv")
 
 
+def test_round_off_negatives_are_read_as_zero_with_a_warning(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A signature table another program normalised holds -1e-18 beside 0.5: refusing it made
+    the user edit the file by hand for no change in any result. Round-off (at most 1e-9 of the
+    column's largest value) is read as 0 and said; a real negative is still refused."""
+    (tmp_path / "s.tsv").write_text("f\tA\tB\nx\t-1e-18\t0.25\ny\t0.5\t0.75\nz\t0.5\t0\n")
+    with caplog.at_level("WARNING"):
+        matrix = read_matrix(tmp_path / "s.tsv")
+    assert matrix.data.loc["x", "A"] == 0.0 and not np.signbit(matrix.data.loc["x", "A"])
+    assert "1 negative cell(s)" in caplog.text and "'A'" in caplog.text
+    (tmp_path / "r.tsv").write_text("f\tA\nx\t-1e-6\ny\t0.5\n")
+    with pytest.raises(InputError, match="line 2, column 'A'.*nonnegative value, got -1e-6"):
+        read_matrix(tmp_path / "r.tsv")
+    (tmp_path / "z.tsv").write_text("f\tA\nx\t-1e-18\ny\t0\n")
+    with pytest.raises(InputError, match="nonnegative value, got -1e-18"):
+        read_matrix(tmp_path / "z.tsv")
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         read_matrix(tmp_path / "absent.tsv")
