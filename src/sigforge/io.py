@@ -160,8 +160,8 @@ def _zero_round_off(array: np.ndarray, columns: pd.Index, path: Path) -> None:
     array[tiny] = 0.0
     names = [str(columns[j]) for j in np.flatnonzero(tiny.any(axis=0))]
     listed = ", ".join(quoted(name) for name in names[:5]) + (" ..." if len(names) > 5 else "")
-    logger.warning("%s: %d negative cell(s) no larger than %g times their column's largest value (column(s) "
-                   "%s) read as 0: floating-point round-off, not data.",
+    logger.warning("%s: %d negative cell(s) no larger than %g times their column's largest "
+                   "value (column(s) %s) read as 0: floating-point round-off, not data.",
                    path, int(tiny.sum()), ROUND_OFF, listed)
 
 

@@ -363,3 +363,31 @@ def test_merge_groups_aligns_reordered_signature_rows(
     assert outcome.code == 0, outcome.err
     for name in ("signatures.tsv", "exposures.tsv", "merged.tsv"):
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+# ------------------------------------------------------------------------------------------
+# Sample names the report will refuse: said by extract and refit --catalog, which go on.
+
+@pytest.mark.parametrize("command", ["extract", "refit"])
+def test_case_only_sample_clash_is_warned_before_the_report_refuses_it(
+        command: str, runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """'S1' and 's1' passed extract and refit --catalog without a word and were refused only by
+    report, at the end of the cohort run: both commands now warn at once and still run."""
+    catalog = pd.read_csv(runs / "catalog.tsv", sep="\t", index_col=0)
+    catalog.columns = ["S1", "s1", *catalog.columns[2:]]
+    path = _write(catalog, tmp_path / "case.tsv")
+    out = tmp_path / "out"
+    options = (["--ranks", "2", *FAST] if command == "extract"
+               else ["--signatures", "COSMIC_v3.6", "--restrict-to", "SBS1,SBS5"])
+    with caplog.at_level("WARNING"):
+        outcome = run_cli(capsys, command, "--catalog", str(path), *options, "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    assert "sample names 'S1' and 's1' both become the file name" in caplog.text
+    assert caplog.text.count("`sigforge report` will refuse this catalog") == 1  # not per chunk
+    assert (out / ("exposures.tsv" if command == "refit" else "signatures.tsv")).is_file()
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert run_cli(capsys, command, "--catalog", str(runs / "catalog.tsv"), *options,
+                       "--out", str(tmp_path / "plain")).code == 0
+    assert "will refuse" not in caplog.text

@@ -266,6 +266,23 @@ def read_table_matrix(path: str | Path, *, generic: bool = False) -> Matrix:
     return matrix
 
 
+def warn_report_file_names(matrix: Matrix) -> None:
+    """Warn, for a mutation catalog, when its sample names cannot become the per-sample file
+    names of ``sigforge report`` (two differing only in case, 'S01' and 's01'; two that become
+    one name once unsafe characters are replaced; a name over 200 characters): this command
+    runs, but the report at the end of the cohort run would refuse the catalog, after the
+    discovery's hours, so the user hears of it now. A generic matrix has no patient pages."""
+    if matrix.channel_set is None:
+        return
+    from sigforge.genomics.sample_names import file_stems
+
+    try:
+        file_stems([str(column) for column in matrix.data.columns], matrix.path)
+    except InputError as err:
+        logger.warning("%s (`sigforge report` will refuse this catalog, as each sample gets "
+                       "its own page files; this command goes on.)", err)
+
+
 #: Nonzero rows a column must have to be refused as the sum of the others.
 TOTAL_MIN_ROWS = 10
 
@@ -303,10 +320,14 @@ def read_input_catalog(path: str, generic: bool = False, drop_empty: bool = Fals
     return read_input_catalog_dropping(path, generic, drop_empty)[0]
 
 
-def read_input_catalog_dropping(path: str, generic: bool = False, drop_empty: bool = False
-                           ) -> tuple[Matrix, list[str]]:
-    """:func:`read_input_catalog`, also returning the samples left out for having no mutations."""
+def read_input_catalog_dropping(path: str, generic: bool = False, drop_empty: bool = False,
+                                warn_names: bool = False) -> tuple[Matrix, list[str]]:
+    """:func:`read_input_catalog`, also returning the samples left out for having no mutations;
+    ``warn_names`` (``extract``, not each replicate chunk) warns of sample names the report
+    will refuse (:func:`warn_report_file_names`)."""
     matrix = read_table_matrix(path, generic=generic)
+    if warn_names:
+        warn_report_file_names(matrix)
     if matrix.data.shape[1] == 0:
         raise InputError(f"{path}: no sample columns.")
     check_no_total_column(matrix)

@@ -351,12 +351,12 @@ def extract(args: argparse.Namespace) -> None:
         return
     if given(args, "min_cosine"):
         logger.warning("--merge-cosine %g: merges the groups' signatures of extract --groups; "
-                       "without --groups there is nothing to merge, so it changes nothing.",
-                       args.min_cosine)
+                       "without --groups there is nothing to merge.", args.min_cosine)
     if _extract_skipped(args):
         discard_other_extract_outputs(Path(args.out), None)
         return
-    matrix, left_out = read_input_catalog_dropping(args.catalog, args.generic, args.drop_empty)
+    matrix, left_out = read_input_catalog_dropping(args.catalog, args.generic,
+                                                   args.drop_empty, True)
     check_counts_for_resampling(matrix, args)
     for k in args.ranks:
         try:

@@ -26,6 +26,7 @@ from sigforge.cli._common import (
     field_default,
     read_table_matrix,
     split_empty,
+    warn_report_file_names,
 )
 from sigforge.cli.outputs import check_removable, discard_stale_outputs, remove_when_emptied
 from sigforge.cli.own_outputs import earlier_run_files, write_manifest
@@ -335,6 +336,7 @@ def refit(args: argparse.Namespace) -> None:
         check_no_total_column(matrix)
         check_data_matrix(matrix.data, args.catalog, generic=matrix.channel_set is None)
         _check_sample_names(matrix)
+        warn_report_file_names(matrix)
         fitted, _ = split_empty(matrix, args.drop_empty)
     else:
         checked = _patient_signatures(args)  # option typos: before minutes of counting
