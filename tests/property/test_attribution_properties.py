@@ -114,3 +114,29 @@ def test_variants_in_regions_matches_a_brute_force_scan(
                 for v, (vc, pos) in enumerate(variants)
                 if aliases.get(vc, vc) == aliases.get(rc, rc) and start < pos <= start + n]
     assert hits.to_numpy().tolist() == expected
+
+
+@given(st.lists(st.tuples(st.sampled_from(["chr1", "chr2"]), st.integers(1, 60),
+                          st.integers(0, 9)), max_size=40),
+       st.lists(st.tuples(st.sampled_from(["chr1", "chr2"]), st.integers(0, 55),
+                          st.integers(1, 12)), max_size=15))
+def test_variants_reaching_into_regions_match_a_brute_force_scan(
+        variants: list[tuple[str, int, int]], spans: list[tuple[str, int, int]]) -> None:
+    """With each variant's last reference base (a deletion's), a variant is in a region when
+    any base of POS..last is: a deletion starting before a region and reaching into it
+    included, one ending just before it not."""
+    import pandas as pd
+
+    from sigforge.genomics.regions import variants_in_regions
+
+    regions = pd.DataFrame({"chrom": [c for c, _, _ in spans],
+                            "start": [s for _, s, _ in spans],
+                            "end": [s + n for _, s, n in spans]})
+    hits = variants_in_regions(pd.Series([c for c, _, _ in variants], dtype=object),
+                               pd.Series([p for _, p, _ in variants], dtype=np.int64), regions,
+                               lambda name: name,
+                               last=pd.Series([p + k for _, p, k in variants], dtype=np.int64))
+    expected = [[r, v] for r, (rc, start, n) in enumerate(spans)
+                for v, (vc, pos, k) in enumerate(variants)
+                if vc == rc and any(start < base <= start + n for base in range(pos, pos + k + 1))]
+    assert hits.to_numpy().tolist() == expected

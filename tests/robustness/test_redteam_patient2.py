@@ -96,6 +96,36 @@ def test_doublets_and_indels_are_listed_as_the_catalogs_counted_them(
         assert listed.to_dict() == catalog[catalog > 0].astype(int).to_dict()
 
 
+def test_a_doublet_or_deletion_reaching_into_a_region_is_listed(
+        mixed_patient: tuple[Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A region holding only the deleted base of the deletion at 3100 (bases 3100-3101) and
+    one holding only the second base of the doublet at 3050-3051 listed nothing: a doublet or
+    indel was placed by its first base alone. Any of its reference bases now places it; with
+    --regions the catalog counts it only at a first base inside them, so then it is not
+    listed (nor counted)."""
+    fasta, vcf, _ = mixed_patient
+    bed = tmp_path / "roi.bed"
+    bed.write_text("chr1\t3100\t3101\tEXON\nchr1\t3050\t3051\tSECOND\n"
+                   "chr1\t3101\t3102\tAFTER\n")
+    out = tmp_path / "out"
+    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
+                       vcf=vcf, reference=fasta)
+    assert outcome.code == 0, outcome.err
+    table = _regions(out)
+    assert table[["region", "type", "pos"]].values.tolist() == [
+        ["EXON", "ID83", "3100"], ["SECOND", "DBS78", "3050"]]
+    counted = tmp_path / "counted.bed"
+    counted.write_text("chr1\t3000\t3099\nchr1\t3100\t3500\n")  # 3100 itself left out
+    out = tmp_path / "restricted"
+    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
+                       "--regions", str(counted), vcf=vcf, reference=fasta)
+    assert outcome.code == 0, outcome.err
+    assert read_table(out / "ID83.tsv").to_numpy().sum() == 0
+    assert _regions(out)[["region", "type", "pos"]].values.tolist() == [
+        ["SECOND", "DBS78", "3050"]]
+
+
 def test_without_a_doublet_or_indel_table_they_are_listed_and_the_page_says_why(
         mixed_patient: tuple[Path, Path, str], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:

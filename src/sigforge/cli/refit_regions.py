@@ -27,7 +27,7 @@ from sigforge.io import InputError
 logger = logging.getLogger("sigforge.cli.refit")
 
 #: Columns of :func:`doublets_and_indels` (``order``: the first table row, for VCF order).
-RECORD_COLUMNS = ("type", "chrom", "pos", "ref", "alt", "channel", "order")
+RECORD_COLUMNS = ("type", "chrom", "pos", "ref", "alt", "channel", "order", "last")
 
 
 def read_regions_of_interest(args: argparse.Namespace) -> pd.DataFrame | None:
@@ -70,48 +70,37 @@ def check_roi_contigs(regions: pd.DataFrame, patient: Patient, label: str) -> No
 
 
 def roi_targets(regions: pd.DataFrame, patient: Patient) -> Any:
-    """The regions of interest as targeted regions (merged per FASTA contig), cut to the
-    regions the patient was counted in (--regions), so that counting the VCF with them
-    finds the mutations the catalog counted inside the regions of interest."""
+    """The regions of interest as targeted regions (merged per FASTA contig): where a counted
+    doublet or indel must reach to be listed."""
     from sigforge.genomics.target_regions import TargetRegions, merge_intervals
 
     intervals = {}
     known = regions.assign(contig=regions["chrom"].map(lambda c: patient.resolve(str(c))))
     for contig, group in known.dropna(subset=["contig"]).groupby("contig", sort=False):
-        starts, ends = merge_intervals(group["start"].to_numpy(np.int64),
-                                       group["end"].to_numpy(np.int64))
-        if patient.targets is not None:
-            starts, ends = _intersect(starts, ends, patient.targets, str(contig))
-        if len(starts):
-            intervals[str(contig)] = (starts, ends)
+        intervals[str(contig)] = merge_intervals(group["start"].to_numpy(np.int64),
+                                                 group["end"].to_numpy(np.int64))
     return TargetRegions(Path("regions of interest"), intervals)
 
 
-def _intersect(starts: np.ndarray, ends: np.ndarray, targets: Any, contig: str
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """The bases of the disjoint intervals (``starts``, ``ends``) inside ``targets`` on
-    ``contig``, as disjoint intervals: the stretches between consecutive interval ends of
-    either set lie wholly inside or outside each, so each is kept or dropped whole."""
-    from sigforge.genomics.target_regions import merge_intervals
-
-    other = targets.intervals.get(contig)
-    if other is None:
-        return starts[:0], ends[:0]
-    points = np.unique(np.concatenate([starts, ends, other[0], other[1]]))
-    lows, highs = points[:-1], points[1:]
-    inside = targets.contains(contig, lows + 1)
-    mine = np.searchsorted(starts, lows, side="right") - 1
-    inside &= (mine >= 0) & (lows < ends[np.clip(mine, 0, None)])
-    if not inside.any():
-        return starts[:0], ends[:0]
-    return merge_intervals(lows[inside], highs[inside])
+def _reaches(targets: Any, contig: str, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Whether any base of each 1-based span ``first..last`` lies in ``targets`` on
+    ``contig``: the first merged interval ending after the span's first base must start
+    before its last."""
+    if contig not in targets.intervals:
+        return np.zeros(len(first), dtype=bool)
+    starts, ends = targets.intervals[contig]
+    index = np.searchsorted(ends, first - 1, side="right")
+    found = index < len(starts)
+    found[found] = starts[index[found]] < last[found]
+    return found
 
 
 def doublets_and_indels(args: argparse.Namespace, patient: Patient,
                         regions: pd.DataFrame) -> pd.DataFrame:
-    """The patient's counted doublets and indels whose first base lies in a region of
-    interest (as --regions places them), one row each with :data:`RECORD_COLUMNS`, in VCF
-    order; ``type`` is DBS78 or ID83, ``channel`` the label it was counted in."""
+    """The patient's counted doublets and indels of which a reference base lies in a region
+    of interest (a deletion starting before a gene and reaching into it is the gene's), one
+    row each with :data:`RECORD_COLUMNS`, in VCF order; ``type`` is DBS78 or ID83,
+    ``channel`` the label it was counted in, ``last`` its last reference base."""
     from sigforge.genomics.allele_trim import trim_shared_bases
     from sigforge.genomics.genome import ReferenceGenome
     from sigforge.genomics.maf import anchor_maf_indels
@@ -126,7 +115,7 @@ def doublets_and_indels(args: argparse.Namespace, patient: Patient,
         if "-" in table.ref or "-" in table.alt:
             anchor_maf_indels(table, genome.base)
         trim_shared_bases(table)  # as the catalog counted them (genomics.catalog.count_table)
-        records = [record for site in _sites(table, targets, genome.resolve)
+        records = [record for site in _sites(table, targets, patient.targets, genome.resolve)
                    for record in _counted_at(table, site, genome, args.all_filters)]
     finally:
         genome.close()
@@ -152,11 +141,14 @@ def _window() -> int:
     return DBS_ISOLATION_BP + 3
 
 
-def _sites(table: Any, targets: Any, resolve: Any) -> list[_Site]:
-    """The positions inside the regions (``targets``) where a counted doublet or indel may
-    start: a record that is not a single-base change, or a variant followed by another at the
-    next base (a pair of adjacent SNVs); by contig, so that each contig is fetched once."""
+def _sites(table: Any, targets: Any, counted_in: Any, resolve: Any) -> list[_Site]:
+    """The positions where a counted doublet or indel reaching into the regions (``targets``)
+    may start: a record that is not a single-base change, or a variant followed by another at
+    the next base (a pair of adjacent SNVs), whose reference bases reach a region; with
+    --regions (``counted_in``) only where the catalog counted it, at a first base inside
+    them. By contig, so that each contig is fetched once."""
     window = _window()
+    span = np.fromiter(map(len, table.ref), dtype=np.int64, count=len(table))
     single = np.fromiter((len(ref) == 1 and len(alt) == 1
                           for ref, alt in zip(table.ref, table.alt, strict=True)),
                          dtype=bool, count=len(table))
@@ -168,7 +160,11 @@ def _sites(table: Any, targets: Any, resolve: Any) -> list[_Site]:
         rows = np.flatnonzero(table.contig == code)
         rows = rows[np.argsort(table.pos[rows], kind="stable")]
         pos = table.pos[rows].astype(np.int64)
-        start = targets.contains(contig, pos) & (~single[rows] | np.isin(pos + 1, pos))
+        paired = np.isin(pos + 1, pos)
+        last = pos + np.maximum(span[rows], np.where(paired, 2, 1)) - 1
+        start = (~single[rows] | paired) & _reaches(targets, contig, pos, last)
+        if counted_in is not None:
+            start &= counted_in.contains(contig, pos)
         for site in np.unique(pos[start]).tolist():
             low, high = np.searchsorted(pos, [site - window, site + window + 1])
             sites.append(_Site(code, contig, int(site), np.sort(rows[low:high])))
@@ -206,7 +202,7 @@ def _rows_table(table: Any, rows: np.ndarray) -> Any:
 
 
 def _counted_at(table: Any, site: _Site, genome: Any, all_filters: bool
-                ) -> list[tuple[str, str, int, str, str, str, int]]:
+                ) -> list[tuple[str, str, int, str, str, str, int, int]]:
     """The doublets and indels the counting adds starting at ``site``: the variants around
     it counted with that single base as the targeted region (as the patient's catalogs were
     counted), each channel's count matched to the records that make it."""
@@ -230,7 +226,8 @@ def _counted_at(table: Any, site: _Site, genome: Any, all_filters: bool
             found = _alleles(part, verdicts, site.pos, kind, channel, label, all_filters)
             for n in range(int(matrices[kind][channel])):
                 ref, alt, row = found[n] if n < len(found) else ("", "", 0)
-                records.append((kind, chrom, site.pos, ref, alt, label, int(site.rows[row])))
+                records.append((kind, chrom, site.pos, ref, alt, label, int(site.rows[row]),
+                                site.pos + max(len(ref), 1) - 1))
     return records
 
 
@@ -294,7 +291,8 @@ def region_table(probabilities: pd.DataFrame, others: pd.DataFrame, regions: pd.
     pairs = variants_in_regions(
         pd.concat([probabilities["chrom"], others["chrom"]], ignore_index=True),
         pd.concat([probabilities["pos"], others["pos"]], ignore_index=True).astype(np.int64),
-        regions, resolve)
+        regions, resolve,
+        last=pd.concat([probabilities["pos"], others["last"]], ignore_index=True))
     snv = pairs[pairs["variant_row"] < n].reset_index(drop=True)
     snvs = regions_of_interest(probabilities, regions, snv).assign(
         type="SBS96", region_row=snv["region_row"].to_numpy())

@@ -196,13 +196,19 @@ def check_within_contigs(regions: pd.DataFrame, lengths: Mapping[str, int],
 
 
 def variants_in_regions(chrom: pd.Series, pos: pd.Series, regions: pd.DataFrame,
-                        resolve: Callable[[str], str | None]) -> pd.DataFrame:
+                        resolve: Callable[[str], str | None],
+                        last: pd.Series | None = None) -> pd.DataFrame:
     """Which variants lie in which regions: one row per (region, variant) pair.
 
     Parameters
     ----------
     chrom, pos : Series
         The variants' contigs (as in the VCF) and 1-based positions.
+    last : Series, optional
+        Each variant's last reference base (1-based; a doublet's second base, a deletion's
+        last deleted base): a variant lies in a region when any base of ``pos..last`` does,
+        so that a deletion starting before a gene and reaching into it is the gene's.
+        Default: ``pos`` (one base).
     regions : DataFrame
         As :func:`read_regions` returns.
     resolve : callable
@@ -220,6 +226,8 @@ def variants_in_regions(chrom: pd.Series, pos: pd.Series, regions: pd.DataFrame,
     variant_contig = chrom.map(names).to_numpy()
     region_contig = regions["chrom"].map(names).to_numpy()
     positions = pos.to_numpy(dtype=np.int64)
+    lasts = positions if last is None else np.maximum(last.to_numpy(dtype=np.int64), positions)
+    reach = int((lasts - positions).max(initial=0))  # how far before a region a variant starts
     # Hash lookups: np.isin on object arrays compares every pair (minutes for an exome BED).
     with_variants = pd.Series(region_contig).isin(set(variant_contig.tolist())).to_numpy()
     unknown = sorted(set(regions["chrom"][~with_variants]))
@@ -231,12 +239,14 @@ def variants_in_regions(chrom: pd.Series, pos: pd.Series, regions: pd.DataFrame,
         order = on[np.argsort(positions[on], kind="stable")]
         sorted_pos = positions[order]
         rows = np.flatnonzero(region_contig == contig)
-        low = np.searchsorted(sorted_pos, regions["start"].to_numpy()[rows], side="right")
+        starts = regions["start"].to_numpy()[rows]
+        low = np.searchsorted(sorted_pos, starts - reach, side="right")
         high = np.searchsorted(sorted_pos, regions["end"].to_numpy()[rows], side="right")
-        counts = high - low  # the variants of region i are order[low[i]:high[i]]
+        counts = high - low  # the candidates of region i are order[low[i]:high[i]]
         within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        pairs.append(np.column_stack([np.repeat(rows, counts),
-                                      order[np.repeat(low, counts) + within]]))
+        region_of, variant = np.repeat(rows, counts), order[np.repeat(low, counts) + within]
+        reaches = lasts[variant] > np.repeat(starts, counts)  # 0-based start: last base inside
+        pairs.append(np.column_stack([region_of[reaches], variant[reaches]]))
     found = np.concatenate(pairs)
     found = found[np.lexsort((found[:, 1], found[:, 0]))]
     return pd.DataFrame(found, columns=["region_row", "variant_row"])
