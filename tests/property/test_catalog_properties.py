@@ -124,10 +124,25 @@ def copies_left(seq: str, end: int, unit: str) -> int:
     return k
 
 
+def leftmost_event(seq: str, pos: int, unit: str, deletion: bool) -> tuple[int, str]:
+    """(0-based start, unit) of the leftmost event giving the same haplotype, found by trying
+    every start: the spelling ``bcftools norm -f`` writes, whatever spelling the VCF used."""
+    size = len(unit)
+    haplotype = seq[:pos] + seq[pos + size:] if deletion else seq[:pos] + unit + seq[pos:]
+    for start in range(pos + 1):
+        if deletion and seq[:start] + seq[start + size:] == haplotype:
+            return start, seq[start:start + size]
+        if not deletion and haplotype[start + size:] == seq[start:] \
+                and haplotype[:start] == seq[:start]:
+            return start, haplotype[start:start + size]
+    raise AssertionError("the event itself gives the haplotype")
+
+
 def reference_id(seq: str, pos: int, ref: str, alt: str) -> str:
-    """ID83 label, SigProfilerMatrixGenerator's rules, written out case by case."""
+    """ID83 label, SigProfilerMatrixGenerator's rules on the left-aligned event, written out
+    case by case."""
     deletion = len(alt) == 1
-    unit = ref[1:] if deletion else alt[1:]
+    pos, unit = leftmost_event(seq, pos, ref[1:] if deletion else alt[1:], deletion)
     size = len(unit)
     after = pos + size if deletion else pos
     copies = copies_left(seq, pos, unit) + copies_right(seq, after, unit)

@@ -7,6 +7,7 @@ from importlib import resources
 import pytest
 
 from sigforge.genomics.contexts import (
+    id83_label,
     SBS96_CHANNELS,
     detect_channel_set,
     normalise_sbs96_label,
@@ -67,3 +68,21 @@ def test_dbs_and_id_orders_equal_the_shipped_tables(filename: str, channels: str
     labels = [line.split("\t")[0] for line in table.read_text().splitlines()[1:]]
     assert tuple(labels) == getattr(contexts, channels)
     assert detect_channel_set(labels[::-1])[0] == channels.split("_")[0]
+
+
+# Contig GTCAGAGAGCTT...: an (AG)3 tract at 4-9; GGATCATGCATTGGA: CATG followed by CAT.
+@pytest.mark.parametrize(("sequence", "spellings", "label"), [
+    ("GTCAGAGAGCTTACG", [(3, "CAG", "C"), (4, "AGA", "A"), (5, "GAG", "G"), (6, "AGA", "A")],
+     "2:Del:R:2"),
+    ("GTCAGAGAGCTTACG", [(3, "C", "CAG"), (4, "A", "AGA"), (5, "G", "GAG"), (6, "A", "AGA")],
+     "2:Ins:R:3"),
+    ("GGATCATGCATTGGA", [(4, "TCATG", "T"), (5, "CATGC", "C"), (6, "ATGCA", "A"),
+                         (7, "TGCAT", "T")], "4:Del:M:3"),
+    ("GGATTTTTCA", [(3, "AT", "A"), (4, "TT", "T"), (7, "TT", "T")], "1:Del:T:4"),
+])
+def test_an_indel_has_one_channel_however_it_is_spelled(
+        sequence: str, spellings: list[tuple[int, str, str]], label: str) -> None:
+    """One AG deletion from (AG)3 written inside the tract was 2:Del:R:1 (the rotated unit GA
+    misses the partial copies at both ends), the insertion 2:Ins:R:2, and a microhomology
+    deletion written shifted 4:Del:M:2: the channel depended on the caller's spelling."""
+    assert {id83_label(sequence, pos, ref, alt) for pos, ref, alt in spellings} == {label}

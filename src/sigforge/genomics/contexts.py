@@ -174,6 +174,20 @@ def _copies(sequence: str, unit: str, start: int, step: int) -> int:
     return count
 
 
+def left_aligned(sequence: str, pos: int, unit: str) -> tuple[int, str]:
+    """The leftmost spelling of the indel of ``unit`` after the 1-based anchor ``pos`` (the
+    inserted or deleted bases start at 0-based index ``pos``): while the base before the
+    event equals the unit's last base, the same haplotype is the event one base to the left,
+    of the unit rotated (as ``bcftools norm -f`` left-aligns). Callers need not left-align
+    (freebayes, VarDict, MAF conversions may not), and a spelling shifted inside a repeat of
+    2+-bp units deletes a rotation of the unit ('GA' in AGAGAG), whose copies miss the
+    partial unit at each end: one repeat too few, or microhomology split between the sides.
+    """
+    while pos > 0 and sequence[pos - 1] == unit[-1]:
+        pos, unit = pos - 1, sequence[pos - 1] + unit[:-1]
+    return pos, unit
+
+
 def id83_label(sequence: str, pos: int, ref: str, alt: str) -> str | None:
     """The ID83 label of a simple indel in VCF form, as SigProfilerMatrixGenerator defines it.
 
@@ -186,8 +200,9 @@ def id83_label(sequence: str, pos: int, ref: str, alt: str) -> str | None:
     ref, alt : str
         Anchored alleles; exactly one of them is one base long, and they share the first base.
 
-    Rules (SPMG's): the repeat count of a deletion or insertion of unit u counts the copies of
-    u adjacent to the event on both sides (5' and 3') in the reference; 1-bp events are keyed
+    Rules (SPMG's, on the left-aligned event, :func:`left_aligned`): the repeat count of a
+    deletion or insertion of unit u counts the copies of u adjacent to the event on both
+    sides (5' and 3') in the reference; 1-bp events are keyed
     by the pyrimidine of the unit (C for C/G, T for T/A). A deletion of 2+ bp without an
     adjacent copy is a microhomology deletion when the bases right after it repeat a prefix
     of u, or the bases right before it repeat a suffix of u (length up to len(u) - 1; the
@@ -196,13 +211,13 @@ def id83_label(sequence: str, pos: int, ref: str, alt: str) -> str | None:
     """
     if len(ref) > 1 and len(alt) == 1:
         unit, kind = ref[1:], "Del"
-        after = pos + len(unit)  # 0-based index of the first base after the deleted bases
-        flanking = _copies(sequence, unit, pos, -1) + _copies(sequence, unit, after, +1)
     elif len(ref) == 1 and len(alt) > 1:
         unit, kind = alt[1:], "Ins"
-        flanking = _copies(sequence, unit, pos, -1) + _copies(sequence, unit, pos, +1)
     else:
         return None
+    pos, unit = left_aligned(sequence, pos, unit)
+    after = pos + len(unit) if kind == "Del" else pos  # 0-based: the first base after the event
+    flanking = _copies(sequence, unit, pos, -1) + _copies(sequence, unit, after, +1)
     size = len(unit)
     if size == 1:
         base = "C" if unit in "CG" else "T"
