@@ -139,6 +139,26 @@ def test_a_catalog_rerun_with_bootstrap_0_removes_the_intervals(
                                 "reconstruction.tsv"]
 
 
+def test_a_rerun_elsewhere_or_under_another_name_removes_the_earlier_page(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rerun into the same --out with --page-dir elsewhere, or with another --sample-name,
+    left the earlier run's page and figures beside this run's exposures (a negbin page beside
+    nnls exposures): every file the earlier run listed and this one did not write goes."""
+    out = tmp_path / "out"
+    assert _patient(capsys, out, "--bootstrap", "0").code == 0
+    assert (out / "patients" / "S01.html").is_file()
+    pages = tmp_path / "pages"
+    assert _patient(capsys, out, "--bootstrap", "0", "--method", "nnls",
+                    "--page-dir", str(pages)).code == 0
+    assert not (out / "patients").exists() and not (out / "figures").exists()
+    assert (pages / "patients" / "S01.html").is_file()
+    assert _patient(capsys, out, "--bootstrap", "0", "--sample-name", "PX").code == 0
+    assert _patient(capsys, out, "--bootstrap", "0", "--sample-name", "PY").code == 0
+    assert sorted(path.name for path in (out / "patients").iterdir()) == ["PY.html"]
+    assert all(path.name.startswith("PY_") for path in (out / "figures" / "patients").iterdir())
+    assert (pages / "patients" / "S01.html").is_file()  # outside --out: not this folder's
+
+
 def test_an_input_named_like_an_output_to_remove_is_refused_before_any_work(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Removing an earlier run's outputs never removes a file the command reads."""

@@ -7,9 +7,9 @@ from importlib import resources
 import pytest
 
 from sigforge.genomics.contexts import (
-    id83_label,
     SBS96_CHANNELS,
     detect_channel_set,
+    id83_label,
     normalise_sbs96_label,
     reverse_complement,
     sbs96_label,

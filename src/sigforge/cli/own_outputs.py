@@ -106,6 +106,21 @@ def earlier_run_files(out: Path, manifest: str, marker: str) -> Callable[[Path],
     return lambda path: older
 
 
+def earlier_outputs(out: Path, manifest: str, marker: str, candidates: list[Path]
+                    ) -> list[Path]:
+    """The files an earlier run into ``out`` may have left that this run may not write
+    again: every file its ``manifest`` lists (a page drawn for another sample name, or into
+    ``out`` before a ``--page-dir`` moved it), the ``candidates`` under ``out`` it wrote
+    (:func:`earlier_run_files`), and the ``candidates`` outside ``out`` (a page folder's
+    figures, named after the patient). A folder of another command's outputs keeps them."""
+    ours = earlier_run_files(out, manifest, marker)
+    root = os.path.abspath(out)
+    listed = [out / name for name in _listed(out / manifest)]
+    found = [path for path in candidates
+             if not os.path.abspath(path).startswith(root + os.sep) or ours(path)]
+    return list(dict.fromkeys(found + listed))
+
+
 def write_manifest(out: Path, manifest: str, paths: Iterable[Path]) -> None:
     """List the files under ``out`` among ``paths`` (this run's outputs) in ``manifest``, for
     the next run's :func:`earlier_run_files`."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from sigforge.cli._common import (
     warn_report_file_names,
 )
 from sigforge.cli.outputs import check_removable, discard_stale_outputs, remove_when_emptied
-from sigforge.cli.own_outputs import earlier_run_files, write_manifest
+from sigforge.cli.own_outputs import earlier_outputs, write_manifest
 from sigforge.cli.refit_checks import (
     check_assay_regions_counting,
     check_decompose_into,
@@ -212,30 +211,21 @@ def _possible_outputs(args: argparse.Namespace, out: Path, sample: str | None) -
 REFIT_MANIFEST = ".refit_files"
 
 
-def _earlier_outputs(out: Path, candidates: list[Path]) -> list[Path]:
-    """The ``candidates`` under ``out`` that an earlier refit wrote (its manifest lists them;
-    :func:`~sigforge.cli.own_outputs.earlier_run_files`), and those outside it (the page's
-    figures, named after the patient): a catalog folder refitted into keeps its catalogs."""
-    ours = earlier_run_files(out, REFIT_MANIFEST, "exposures.tsv")
-    root = str(out.absolute())
-    return [path for path in candidates
-            if not str(path.absolute()).startswith(root + os.sep) or ours(path)]
-
-
 def _remove_stale_outputs(candidates: list[Path], written: list[Path]) -> None:
     """Remove the ``candidates`` this run did not write (``written``): an earlier run into
     the same --out left them (intervals before a rerun with --bootstrap 0, the DBS78/ and
     ID83/ refits before a rerun against a table of SBS96 only), and beside this run's
     exposures they would pass for its results. The removals are part of the run: put back if
-    it fails after all (:func:`sigforge.io.discard_output`); a folder left empty goes once
-    the run has succeeded."""
+    it fails after all (:func:`sigforge.io.discard_output`); a folder of ours left empty goes
+    once the run has succeeded."""
     done = {str(path.absolute()) for path in written}
     stale = [path for path in candidates
              if path.is_file() and str(path.absolute()) not in done]
     for path in discard_stale_outputs(stale, "an output of an earlier run into the same "
                                              "--out that this run does not write"):
-        if path.parent.name in ("DBS78", "ID83"):
-            remove_when_emptied(path.parent)
+        for folder in path.parents[:2]:  # DBS78/, ID83/, patients/, figures/patients/, figures/
+            if folder.name in ("DBS78", "ID83", "patients", "figures"):
+                remove_when_emptied(folder)
 
 
 def _decomposition_reference(args: argparse.Namespace, matrix: Matrix) -> pd.DataFrame | None:
@@ -363,8 +353,8 @@ def refit(args: argparse.Namespace) -> None:
     decomposition = _decomposition(args, matrix, signatures, reference)
     others = (doublets_and_indels(args, patient, regions)
               if patient is not None and regions is not None else None)
-    stale = _earlier_outputs(out, _possible_outputs(args, out, None if patient is None
-                                                    else str(matrix.data.columns[0])))
+    stale = earlier_outputs(out, REFIT_MANIFEST, "exposures.tsv", _possible_outputs(
+        args, out, None if patient is None else str(matrix.data.columns[0])))
     check_removable([path for path in stale if path.is_file()], args.out)
     with removed_on_failure() as written:
         _write_outputs(args, out, matrix, log, result, decomposition)
