@@ -161,3 +161,36 @@ def test_a_fit_a_wider_set_beats_decisively_misses_a_process() -> None:
     right = 2000 * truth
     assert misses_a_process(counts, right, _cosine(counts, right), 2, wider) is None
     assert misses_a_process(counts, fitted, 0.96, 2, wider) is None  # a close fit states
+
+
+@pytest.mark.parametrize("method", ["likelihood", "nnls", "negbin"])
+def test_snvs_in_one_channel_state_no_finding(
+        method: str, tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Five C>T at five copies of one trinucleotide (ACG): every multinomial resample is the
+    sample itself, so the likelihood and NNLS refits gave zero-width intervals and stated
+    SBS30 or SBS1 with an aetiology. No finding now, with the channel named."""
+    sequence = "ACGTTT" * 2000
+    fasta = make_fasta({"chr1": sequence})
+    vcf = tmp_path / "one.vcf"
+    positions = [6 * i + 2 for i in range(10, 15)]  # the C of each ACG: A[C>T]G
+    lines = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
+    lines += [f"chr1\t{pos}\t.\tC\tT\t.\tPASS\t." for pos in positions]
+    vcf.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(fasta),
+                      "--signatures", "COSMIC_v3.6", "--method", method, "--bootstrap", "40",
+                      "--sample-name", "P", "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    page = (out / "patients" / "P.html").read_text(encoding="utf-8")
+    reading = page.split('<section class="reading">')[1].split("</section>")[0]
+    assert "all fall in one channel (A[C&gt;T]G)" in page
+    assert "attributed to" not in reading and "No signature is established" in reading
+
+
+def test_two_channels_are_not_one() -> None:
+    observed = np.zeros(96)
+    observed[[10, 20]] = 3.0
+    reconstructed = _profile("SBS1", "SBS5") * 6
+    support = fit_support(observed, reconstructed, _cosine(observed, reconstructed), 2)
+    assert support is None or "one channel" not in support.reason

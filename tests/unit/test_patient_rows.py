@@ -91,7 +91,8 @@ def test_reading_states_only_established_signatures() -> None:
     assert "attributed to SBS1" in reading
     assert "SBS5 accounts for a further 24%" in reading
     assert "SBS22b accounts" not in reading and "SBS22b (" in reading
-    assert "Possibly present (interval includes 0): SBS22b (used in 32% of resamples)" in reading
+    assert ("Possibly present (its interval includes 0 once rounded to whole mutations): "
+            "SBS22b (used in 32% of resamples)") in reading
     assert "SBS2" not in reading.replace("SBS22b", "")
 
 
@@ -101,7 +102,8 @@ def test_reading_when_every_signature_is_uncertain() -> None:
     reading = describe_sample(300, rows, 0.7)
     assert reading[0] == ("No signature is established in this sample's 300 SNVs: the "
                           "bootstrap interval of every signature used in the fit includes 0.")
-    assert reading[1].startswith("Possibly present (interval includes 0): SBS40a (used in 60% "
+    assert reading[1].startswith("Possibly present (its interval includes 0 once rounded to "
+                                 "whole mutations): SBS40a (used in 60% "
                                  "of resamples), SBS3 (used in 40% of resamples).")
     assert "accounts for" not in " ".join(reading) and "attributed to" not in " ".join(reading)
     assert "loose fit" in reading[2]
@@ -152,6 +154,29 @@ def test_unexplained_share() -> None:
     assert unexplained_share(observed, np.array([0.0, 20.0, 0.0])) == 1.0
     assert unexplained_share(observed, np.array([5.0, 5.0, 10.0])) == pytest.approx(0.25)
     assert math.isnan(unexplained_share(np.zeros(3), np.zeros(3)))
+    # a fit attributing fewer mutations than observed (no signature produces a channel; NNLS):
+    # nothing fitted is all unexplained (half the absolute residual said 50%), and a fit of
+    # half the counts leaves at least that half
+    assert unexplained_share(observed, np.zeros(3)) == 1.0
+    assert unexplained_share(observed, np.array([0.0, 0.0, 10.0])) == 0.5
+
+
+def test_tied_exposures_are_ordered_by_name_and_neither_is_most() -> None:
+    """16 and 16 from a fit differ in their last bits: that decided which was listed first,
+    and the Reading called an exact half "Most ... (50%)"."""
+    rows = [_row("SigB", 16.000000000000004, 32.0, (5.0, 25.0, 1.0)),
+            _row("SigA", 15.999999999999996, 32.0, (5.0, 25.0, 1.0))]
+    assert [row["signature"] for row in order_rows(rows)] == ["SigA", "SigB"]
+    reading = describe_sample(32, rows, 0.9)
+    assert reading[0].startswith("The largest share of this sample's 32 SNVs (50%) is "
+                                 "attributed to SigA")
+
+
+def test_a_fit_explaining_none_of_the_snvs_does_not_say_none_were_counted() -> None:
+    reading = describe_sample(20, [_row("SigA", 0.0, 20.0)], math.nan)
+    assert reading == ["None of this sample's 20 SNVs is explained by a signature of the "
+                       "reference set (no signature can produce their channels), so none is "
+                       "attributed."]
 
 
 def test_region_rows_format_and_check_columns() -> None:

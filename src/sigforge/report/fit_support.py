@@ -28,18 +28,23 @@ states no finding, and says why, when:
   the cosine of such a fit can stay above what overdispersed counting noise leaves (a
   2,121-SNV tumour of SBS1, SBS4 and SBS7a refitted to SBS1 and SBS3 alone: cosine 0.84,
   where the counting check's line is 0.77), so the previous check lets it through;
+- **one channel**: all the SNVs fall in one channel (a sample of one SNV, or five C>T at one
+  trinucleotide): one channel cannot tell signatures apart, and every multinomial resample of
+  such a sample is the sample itself, so the likelihood, NNLS and cosine refits' intervals
+  had zero width and stated a finding (an aetiology) from one SNV;
 - there are no bootstrap intervals, or too few resamples for their level (the refit's own
   evidence is missing).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from sigforge.report.patient_rows import GOOD_FIT
+from sigforge.report.patient_rows import GOOD_FIT, snvs
 
 #: Multinomial samples drawn to tell what cosine counting noise alone leaves at a burden;
 #: drawn with a fixed seed, so that a page is the same bits every time it is written.
@@ -126,13 +131,26 @@ def poorer_than_counting(observed: npt.NDArray[np.float64],
 
 def fit_support(observed: npt.NDArray[np.float64], reconstructed: npt.NDArray[np.float64],
                 cosine: float, used: int, restricted: bool = False,
-                wider: WiderFit | None = None) -> Support | None:
+                wider: WiderFit | None = None, channels: Sequence[str] | None = None
+                ) -> Support | None:
     """None when the fit may state findings; else why it may not (:class:`Support`).
     ``restricted``: the reference set was cut by --restrict-to (named as a possible cause);
-    ``wider``: a refit of the counts to a wider reference set, if there is one."""
+    ``wider``: a refit of the counts to a wider reference set, if there is one;
+    ``channels``: the catalog's channel labels, to name them."""
     missing = ("a process missing from the reference set (or left out by --restrict-to)"
                if restricted else "a process missing from the reference set")
     burden = int(round(float(np.sum(observed))))
+    if used and np.count_nonzero(observed) == 1:
+        return Support(
+            "its SNVs all fall in one channel",
+            f"This sample's {snvs(burden)} all fall in one channel "
+            f"({_one_channel(observed, channels)}). One channel cannot tell signatures "
+            "apart (many produce it), and resampling such a sample gives the sample itself, "
+            "so its bootstrap intervals show no uncertainty they should have. Every exposure "
+            "is therefore marked uncertain, none is stated as a finding, and no aetiology "
+            "applies to this sample.",
+            "This sample's SNVs all fall in one channel: no exposure is established (see the "
+            "caution above).")
     if no_better_than_flat(observed, reconstructed, used):
         return Support(
             "the fitted signatures explain its spectrum no better than a flat one",
@@ -157,6 +175,12 @@ def fit_support(observed: npt.NDArray[np.float64], reconstructed: npt.NDArray[np
     if gain is not None and wider is not None:
         return _missing_support(cosine, wider, burden, gain, missing)
     return None
+
+
+def _one_channel(observed: npt.NDArray[np.float64], channels: Sequence[str] | None) -> str:
+    """The label of the one channel holding counts (its 1-based number without labels)."""
+    index = int(np.flatnonzero(observed)[0])
+    return str(channels[index]) if channels is not None else f"channel {index + 1}"
 
 
 def misses_a_process(observed: npt.NDArray[np.float64],

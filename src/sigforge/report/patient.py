@@ -245,7 +245,8 @@ def _support(prepared: Prepared, sample: str, few_resamples: bool) -> Support | 
     exposures = prepared.exposures[:, column]
     return fit_support(observed, prepared.signatures @ exposures, prepared.cosine[sample],
                        int((exposures > 0).sum()), prepared.data.restricted,
-                       _wider_fit(prepared, sample))
+                       _wider_fit(prepared, sample),
+                       [str(label) for label in prepared.data.catalog.index])
 
 
 def _wider_fit(prepared: Prepared, sample: str) -> WiderFit | None:

@@ -210,7 +210,14 @@ def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
 def order_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Rows by exposure, largest first; equal exposures (the signatures not found) by name,
     numbers in names read as numbers (SBS2, SBS10a, SBS100, as COSMIC lists them)."""
-    return sorted(rows, key=lambda row: (-row["value"], natural_key(row["signature"])))
+    return sorted(rows, key=lambda row: (-_tie_free(row["value"]), natural_key(row["signature"])))
+
+
+def _tie_free(value: float) -> float:
+    """``value`` to 12 significant digits: two exposures a fit makes equal (16 and 16) differ
+    in their last bits by floating-point noise, which must not decide which is listed, and
+    called largest, first; their names do."""
+    return float(f"{float(value):.12g}")
 
 
 def split_found(rows: Iterable[Mapping[str, Any]]
@@ -260,7 +267,7 @@ def _lead_sentence(whole: str, top: Mapping[str, Any], largest: bool,
     """The first finding: the established signature with the largest exposure."""
     share = f"{top['fraction']:.0%}"
     bracketed = whole.endswith(")")  # "... (of this sample's 349 SNVs)": no second bracket
-    if top["fraction"] > 0.5:
+    if _tie_free(top["fraction"]) > 0.5:  # an exact half (a tie of two) is not "most"
         opening = (f"Most ({share}) of {whole} are attributed to" if bracketed
                    else f"Most of {whole} ({share}) are attributed to")
     elif largest:
@@ -299,7 +306,8 @@ def _possible_sentence(uncertain: Sequence[Mapping[str, Any]], few_resamples: bo
                      f"{name(row['signature'])} (used in {presence:.0%} of resamples)")
     which = "these signatures" if len(names) > 1 else "this signature"
     why = ("see the caution above" if withheld else
-           "too few resamples to tell" if few_resamples else "interval includes 0")
+           "too few resamples to tell" if few_resamples else
+           "its interval includes 0 once rounded to whole mutations")
     return (f"Possibly present ({why}): {', '.join(names)}. The data do not "
             f"establish {which} in this sample.")
 
@@ -322,8 +330,12 @@ def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: floa
     sentence (the page marks them, :class:`sigforge.report.pages.IsolatedNames`).
     """
     used, _ = split_found(rows)
-    if burden <= 0 or not used:
+    if burden <= 0:
         return ["No SNVs were counted for this sample, so no signature can be attributed."]
+    if not used:
+        return [f"None of this sample's {snvs(burden)} is explained by a signature of the "
+                "reference set (no signature can produce their channels), so none is "
+                "attributed."]
     findings = [row for row in used if not row.get("uncertain", False) and not withheld]
     uncertain = [row for row in used if row.get("uncertain", False) or withheld]
     if withheld:
@@ -355,13 +367,18 @@ def unexplained_share(observed: npt.NDArray[np.float64],
                       reconstructed: npt.NDArray[np.float64]) -> float:
     """Share of the observed mutations the reconstruction does not explain.
 
-    Half the summed absolute residual over the observed total: 0 for a perfect
-    reconstruction, 1 when the two spectra share no mass; NaN for an empty sample.
+    The observed mutations in excess of the reconstruction, channel by channel, over the
+    observed total: 0 for a perfect reconstruction, 1 when nothing is explained (no
+    signature fitted, or spectra that share no mass); NaN for an empty sample. Where the fit
+    keeps the total this is half the summed absolute residual; where it attributes fewer
+    mutations than were observed (NNLS, cosine refits; channels no signature produces) the
+    shortfall counts as unexplained, as it is.
     """
     total = float(np.sum(observed))
     if total <= 0:
         return float("nan")
-    return float(np.abs(np.asarray(observed) - np.asarray(reconstructed)).sum()) / 2.0 / total
+    excess = np.asarray(observed, dtype=np.float64) - np.asarray(reconstructed, dtype=np.float64)
+    return float(np.clip(excess, 0.0, None).sum()) / total
 
 
 def _region_cell(value: object) -> str:
