@@ -202,8 +202,10 @@ def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int
     unique = list(dict.fromkeys(records))
     doublet_bases = {(p + i, r[i], a[i]) for p, r, a in unique if len(r) == len(a) == 2
                      for i in (0, 1)}  # an SNV repeating one is the doublet's duplicate
+    # an SNV at a contig's first or last base has no trinucleotide (no SBS) but pairs and runs
+    # with its neighbours as any SNV does: a doublet needs no flanking base
     snvs = {(p, r, a) for p, r, a in unique if len(r) == len(a) == 1
-            and 2 <= p <= len(seq) - 1 and (p, r, a) not in doublet_bases}
+            and 1 <= p <= len(seq) and (p, r, a) not in doublet_bases}
     taken = {p for p, _, _ in snvs}
     counts: dict[str, Counter] = {c: Counter() for c in
                                   ("SBS96", "SBS1536", "SBS288", "DBS78", "ID83")}
@@ -213,7 +215,7 @@ def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int
         if place == "dbs_first":
             partner = next(x for x in snvs if x[0] == p + 1)
             counts["DBS78"][reference_dbs(r + partner[1], a + partner[2])] += 1
-        if place != "sbs" and not multi_snvs_in_sbs:
+        if place != "sbs" and not multi_snvs_in_sbs or not 2 <= p <= len(seq) - 1:
             continue
         add_sbs(counts, strand_counts, seq, intervals, (p, r, a))
     for p, r, a in unique:

@@ -363,3 +363,33 @@ def test_both_strand_split_covers_all_sbs_of_a_sample(tmp_path: Path,
                 str(tmp_path / "out")) == 0
     s288 = read_catalog(tmp_path / "out/SBS288.tsv").data["TUMOUR"]
     assert s288[s288 > 0].to_dict() == {"T:T[T>C]T": 1, "U:T[T>C]T": 1, "T:C[T>C]T": 1}
+
+
+@pytest.mark.parametrize(("positions", "dbs", "mnv", "skipped"), [
+    ((23, 24), {"TG>AC": 1}, 0, 0),       # a doublet beside an N: one doublet
+    ((23, 24, 25), {}, 3, 0),             # a run of three beside an N: an MNV
+    ((1, 2), {"AC>TA": 1}, 0, 0),         # a doublet at the contig's start
+    ((23,), {}, 0, 1),                    # a lone SNV beside an N: no trinucleotide, skipped
+])
+def test_snvs_without_a_trinucleotide_still_pair_into_doublets_and_runs(
+        positions: tuple[int, ...], dbs: dict[str, int], mnv: int, skipped: int,
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        make_vcf: Callable[..., Path]) -> None:
+    """An SNV beside an N (or at a contig's end) was dropped before adjacent SNVs were paired:
+    a doublet split over two records became a lone SBS of half a doublet (the same doublet as
+    one record was DBS78), and a run of three a doublet plus in_dbs. A doublet needs no
+    flanking base: they pair and run as SNVs, and only a lone one is skipped."""
+    sequence = "ACGTACGTACGTACGTACGTAN" + "TGCAGTACCGTAAGCTTACG"  # N at 22, T G C A at 23-26
+    fasta = make_fasta({"chrN": sequence})
+    swap = {"A": "T", "C": "A", "G": "C", "T": "A"}
+    vcf = make_vcf([("chrN", p, sequence[p - 1], swap[sequence[p - 1]], "PASS")
+                    for p in positions])
+    out = tmp_path / "out"
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
+                str(out)) == 0
+    log = read_table(out / "catalog_log.tsv").loc["TUMOUR"]
+    doublets = read_catalog(out / "DBS78.tsv").data["TUMOUR"]
+    assert doublets[doublets > 0].to_dict() == dbs
+    assert log["mnv"] == mnv and log["counted_SBS96"] == 0
+    assert log["ambiguous_base"] + log["contig_end"] == skipped
+    assert log["in_dbs"] == len(dbs)

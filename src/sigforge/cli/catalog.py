@@ -51,6 +51,11 @@ def _catalog_options(args: argparse.Namespace) -> CatalogOptions:
     if unknown:
         raise InputError(f"--contexts {' '.join(unknown)}: unknown catalog; choose from "
                          f"{' '.join(CATALOG_CONTEXTS)}.")
+    if "SBS96" not in contexts and {"SBS288", "SBS1536"} & set(contexts):
+        logger.warning("--contexts %s: SBS96 is counted too: the log's accounting counts SNVs "
+                       "as counted_SBS96, and an SNV SBS1536 cannot place (no base 2 bp away) "
+                       "would otherwise be in no catalog and no skip column.", " ".join(contexts))
+        contexts = ("SBS96", *contexts)
     if "SBS288" in contexts and not args.annotation:
         raise InputError("--contexts SBS288 needs --annotation GENES.gtf (or a BED with a "
                          "strand column): the transcriptional strand comes from the genes.")

@@ -86,6 +86,10 @@ class Classified:
     #: one ('1' and 'chr1'): duplicates and adjacent SNVs are found on the genome, not on
     #: the file's spelling
     site_contig: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    #: SNVs whose own base matches the FASTA but whose trinucleotide is incomplete (the first
+    #: or last base of a contig, an N or IUPAC neighbour): skipped from SBS, yet doublets and
+    #: runs need no flanking base, so they still pair with their neighbours (``dbs`` is set)
+    flankless: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 def _kinds(table: VariantTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -143,10 +147,10 @@ def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, con
     """Context checks and channel indices of the SNV rows on one contig (vectorised)."""
     p = table.pos[rows] - 1
     n = len(codes)
-    inside = (p >= 1) & (p <= n - 2)
-    out.fate[rows[~inside]] = REASON_CODE["contig_end"]
-    out.beyond[rows[p >= n]] = True
-    rows, p = rows[inside], p[inside]
+    on_contig = p <= n - 1
+    out.fate[rows[~on_contig]] = REASON_CODE["contig_end"]
+    out.beyond[rows[~on_contig]] = True
+    rows, p = rows[on_contig], p[on_contig]
     ref, alt = out.ref_code[rows], out.alt_code[rows]
     out.checked[rows] = True
     # the FASTA's own base is N or another IUPAC code (R, Y...): the REF cannot be checked
@@ -157,14 +161,19 @@ def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, con
     out.fate[rows[mismatch]] = REASON_CODE["ref_mismatch"]
     keep = ~unknown & ~mismatch
     rows, p, ref, alt = rows[keep], p[keep], ref[keep], alt[keep]
+    out.dbs[rows] = ref.astype(np.int64) * 4 + alt  # a doublet needs no flanking base
+    edge = (p == 0) | (p == n - 1)
+    out.fate[rows[edge]] = REASON_CODE["contig_end"]
+    out.flankless[rows[edge]] = True
+    rows, p, ref, alt = rows[~edge], p[~edge], ref[~edge], alt[~edge]
     five1, three1 = codes[p - 1], codes[p + 1]
     ambiguous = (five1 > 3) | (three1 > 3)
     out.fate[rows[ambiguous]] = REASON_CODE["ambiguous_base"]
+    out.flankless[rows[ambiguous]] = True
     keep = ~ambiguous
     rows, p, ref, alt, five1, three1 = (x[keep] for x in (rows, p, ref, alt, five1, three1))
     sbs96, sbs1536, strand = _sbs_channels(codes, p, ref, alt, contig, annotation)
     out.sbs96[rows], out.sbs1536[rows], out.strand[rows] = sbs96, sbs1536, strand
-    out.dbs[rows] = ref.astype(np.int64) * 4 + alt
 
 
 def _sbs_channels(codes: np.ndarray, p: np.ndarray, ref: np.ndarray, alt: np.ndarray,
@@ -264,7 +273,8 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
                       beyond=np.zeros(n, bool), ref_code=ref_code, alt_code=alt_code,
                       dbs_sbs96=np.full((n, 2), -1, np.int16),
                       dbs_sbs1536=np.full((n, 2), -1, np.int16),
-                      dbs_strand=np.full((n, 2), 3, np.int16), site_contig=site_contig)
+                      dbs_strand=np.full((n, 2), 3, np.int16), site_contig=site_contig,
+                      flankless=np.zeros(n, bool))
     for code, reason in KIND_REASON.items():
         out.fate[kind == code] = REASON_CODE[reason]
     pending = out.fate == COUNTED
@@ -285,9 +295,9 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
         _classify_snvs(np.flatnonzero(on_contig & (kind == KIND_SNV)), table, codes, name, out,
                        annotation)
         _classify_others(np.flatnonzero(on_contig & (kind != KIND_SNV)), table, text, out)
-        if options.regions is not None:
-            _mark_outside(np.flatnonzero(on_contig & (out.fate == COUNTED)), table, name,
-                          options.regions, out)
+        if options.regions is not None:  # flankless SNVs too: they may still pair
+            _mark_outside(np.flatnonzero(on_contig & ((out.fate == COUNTED) | out.flankless)),
+                          table, name, options.regions, out)
         if options.multi_snvs_in_sbs:
             _classify_dbs_bases(np.flatnonzero(on_contig & (kind == KIND_DBS) & (out.fate == 0)),
                                 table, codes, name, out, annotation)

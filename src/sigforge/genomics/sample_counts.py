@@ -149,6 +149,17 @@ def _mark_filtered(fates: _Fates, table: VariantTable, index: int) -> None:
         fates.codes[table.not_somatic[rows] & ~failed] = REASON_CODE["not_somatic"]
 
 
+def _flankless_snvs(fates: _Fates, verdicts: Classified, table: VariantTable) -> np.ndarray:
+    """The sample's SNVs skipped for an incomplete trinucleotide only (``contig_end``,
+    ``ambiguous_base``; :attr:`Classified.flankless`), each site once: they take part in
+    pairing and runs as the SNV they are (a doublet needs no flanking base, and a run of
+    three beside an N is an MNV, not a doublet), and stay skipped when they pair with none."""
+    skipped = np.isin(fates.codes, [REASON_CODE["contig_end"], REASON_CODE["ambiguous_base"]])
+    rows = fates.rows[skipped]
+    rows = rows[verdicts.flankless[rows]]
+    return rows[_first_occurrences(rows, table, verdicts.site_contig)]
+
+
 class _Fates:
     """The fate codes of one sample's rows (sorted table row indices), set by row index."""
 
@@ -158,6 +169,10 @@ class _Fates:
     def set(self, rows: np.ndarray, reason: str) -> None:
         """Give ``rows`` (table indices, all among this sample's) the fate ``reason``."""
         self.codes[np.searchsorted(self.rows, rows)] = REASON_CODE[reason]
+
+    def count(self, rows: np.ndarray) -> None:
+        """Count ``rows`` after all (a flankless SNV that pairs into a doublet)."""
+        self.codes[np.searchsorted(self.rows, rows)] = COUNTED
 
     def with_code(self, code: int) -> np.ndarray:
         """Table indices of the rows whose fate is ``code``."""
@@ -196,11 +211,13 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     outside = fates.with_code(REASON_CODE["outside_regions"])
     outside = outside[verdicts.kind[outside] == KIND_SNV]
     outside = outside[_first_occurrences(outside, table, verdicts.site_contig)]
+    flankless = _flankless_snvs(fates, verdicts, table)
     dbs_first, dbs_second, mnv_rows = _adjacent_snvs(
-        np.concatenate([snvs, outside]), table, verdicts.site_contig,
+        np.concatenate([snvs, outside, flankless]), table, verdicts.site_contig,
         table.phase[index] if table.phase is not None else None)
     dbs_first, dbs_second, mnv_rows = _placed_by_first_base(fates, outside, dbs_first,
                                                             dbs_second, mnv_rows)
+    fates.count(dbs_first[np.isin(dbs_first, flankless)])
     fates.set(mnv_rows, "mnv")
     fates.set(dbs_second, "in_dbs")
     _tally(result, fates, (dbs_first, dbs_second), verdicts, options)
