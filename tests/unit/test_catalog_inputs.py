@@ -393,3 +393,25 @@ def test_snvs_without_a_trinucleotide_still_pair_into_doublets_and_runs(
     assert log["mnv"] == mnv and log["counted_SBS96"] == 0
     assert log["ambiguous_base"] + log["contig_end"] == skipped
     assert log["in_dbs"] == len(dbs)
+
+
+@pytest.mark.parametrize(("contexts", "files", "also_in_sbs", "counted_sbs96"), [
+    (("SBS96",), ["DBS78.tsv", "SBS96.tsv"], 2, 0),   # DBS78 counted too: the log adds up
+    (("DBS78",), ["DBS78.tsv"], 0, 0),                # no SBS catalog: nothing counted twice
+    (("SBS1536",), ["DBS78.tsv", "SBS1536.tsv", "SBS96.tsv"], 2, 0),
+])
+def test_multi_snvs_in_sbs_keeps_the_log_true_with_any_contexts(
+        contexts: tuple[str, ...], files: list[str], also_in_sbs: int, counted_sbs96: int,
+        tmp_path: Path, fasta: Path, make_vcf: Callable[..., Path]) -> None:
+    """With SBS96 alone the doublet's two SNVs were in SBS96.tsv while the log called them
+    not_requested and also_in_sbs ("counted a second time", never counted a first); with
+    DBS78 alone also_in_sbs was 2 with no SBS catalog at all."""
+    vcf = make_vcf([("chrA", 9, "G", "T", "PASS"), ("chrA", 10, "C", "A", "PASS")])
+    out = tmp_path / "out"
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--contexts",
+                *contexts, "--multi-snvs-in-sbs", "--out", str(out)) == 0
+    assert sorted(p.name for p in out.glob("*.tsv")) == [*files, "catalog_log.tsv"]
+    log = read_table(out / "catalog_log.tsv").loc["TUMOUR"]
+    assert (log["also_in_sbs"], log["counted_SBS96"], log["not_requested"]) == (
+        also_in_sbs, counted_sbs96, 0)
+    assert log["counted_DBS78"] == 1 and log["variants_read"] == 2

@@ -56,11 +56,21 @@ def _catalog_options(args: argparse.Namespace) -> CatalogOptions:
                        "as counted_SBS96, and an SNV SBS1536 cannot place (no base 2 bp away) "
                        "would otherwise be in no catalog and no skip column.", " ".join(contexts))
         contexts = ("SBS96", *contexts)
+    multi = args.multi_snvs_in_sbs
+    if multi and not {"SBS96", "SBS288", "SBS1536"} & set(contexts):
+        logger.warning("--multi-snvs-in-sbs counts doublets' SNVs in the SBS catalogs too; "
+                       "--contexts %s counts none, so it changes nothing.", " ".join(contexts))
+        multi = False
+    elif multi and "DBS78" not in contexts:
+        logger.warning("--multi-snvs-in-sbs: DBS78 is counted too: the SNVs of doublets are "
+                       "counted there and a second time in SBS (also_in_sbs), and without "
+                       "DBS78 the log would skip as not_requested what SBS96 counts.")
+        contexts = (*contexts, "DBS78")
     if "SBS288" in contexts and not args.annotation:
         raise InputError("--contexts SBS288 needs --annotation GENES.gtf (or a BED with a "
                          "strand column): the transcriptional strand comes from the genes.")
     annotation = read_annotation(args.annotation) if args.annotation else None
-    return CatalogOptions(contexts, args.all_filters, annotation, args.multi_snvs_in_sbs)
+    return CatalogOptions(contexts, args.all_filters, annotation, multi)
 
 
 def _rename(samples: list[Any], names: list[str] | None, path: Path) -> None:
