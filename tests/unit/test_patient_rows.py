@@ -62,6 +62,7 @@ def test_uncertain_means_the_interval_includes_zero() -> None:
     assert interval_text(0.0, 74.2) == "0 – 74"
     assert interval_text(0.3, 74.2) == "0.3 – 74"  # excludes 0: must not read as "0 – 74"
     assert interval_text(math.nan, math.nan) == ""
+    assert interval_text(0.6986, 0.6986) == "0.7 – 0.7"  # not "0.7 – 1": ends alike
     # whole-numbered resamples (a one-signature fit) at B = 99 give a lower end of exactly
     # 0.5: established (>= half a mutation), and it read "0 – 8" without the badge
     assert not is_uncertain(4.0, 0.5)

@@ -194,11 +194,14 @@ def exposure_row(signature: str, value: float, total: float, interval: tuple[flo
 def interval_text(lower: float, upper: float) -> str:
     """An interval as counts; a lower bound above 0 but under 1 keeps a digit, so that an
     interval that excludes 0 never reads "0 – ..." (a lower end of exactly 0.5, which whole
-    numbered resamples give, is established: :func:`is_uncertain`)."""
+    numbered resamples give, is established: :func:`is_uncertain`); so does an upper bound
+    under 1, so that one end is never written more finely than the other ("0.7 – 0.7", not
+    "0.7 – 1")."""
     if is_missing(lower):
         return ""
     low = f"{lower:.1f}" if 0 < lower < 1 else fmt_int(lower)
-    return f"{low} – {fmt_int(upper)}"
+    high = f"{upper:.1f}" if 0 < lower < 1 and upper < 1 else fmt_int(upper)
+    return f"{low} – {high}"
 
 
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
