@@ -415,3 +415,5 @@ def test_multi_snvs_in_sbs_keeps_the_log_true_with_any_contexts(
     assert (log["also_in_sbs"], log["counted_SBS96"], log["not_requested"]) == (
         also_in_sbs, counted_sbs96, 0)
     assert log["counted_DBS78"] == 1 and log["variants_read"] == 2
+    # counted_SBS1536 left the second counting out as counted_SBS96 does (it had said 2)
+    assert log.get("counted_SBS1536", 0) <= log["counted_SBS96"]

@@ -155,7 +155,7 @@ def test_vcf_only_refit_key_fails_before_any_job_in_matrix_mode(tmp_path: Path) 
         "refit": {"restrict_to": ["SBS1"]}})
     run = snakemake(workdir, "-n", "--configfile", str(config))
     assert run.returncode != 0
-    assert "refit.restrict_to only apply to vcf mode" in run.stdout, run.stdout[-2000:]
+    assert "refit.restrict_to only applies to vcf mode" in run.stdout, run.stdout[-2000:]
     assert "Job stats" not in run.stdout
 
 

@@ -399,7 +399,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--vcf", action="extend", nargs="+", default=[],
                    help="VCF/BCF files (plain or bgzipped)")
     p.add_argument("--vcf-dir", default=None,
-                   help="directory of *.vcf, *.vcf.gz, *.vcf.bgz, *.bcf and *.maf files")
+                   help="directory of *.vcf, *.vcf.gz, *.vcf.bgz, *.bcf and *.maf files "
+                        "(also .maf.gz, .maf.txt, .maf.tsv)")
     p.add_argument("--maf", action="extend", nargs="+", default=[],
                    help="MAF files (one sample per "
                    "Tumor_Sample_Barcode)")

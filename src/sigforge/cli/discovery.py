@@ -491,9 +491,9 @@ def add_parsers(subparsers: Any) -> None:
                    help="cores: worker processes of one solver thread each (1: this "
                         "process, one thread)")
     p.add_argument("--groups", default=None, metavar="FILE",
-                   help="TSV/CSV with columns sample, group: factor each group on its own "
-                        "(OUT/groups/GROUP), then merge their signatures into OUT and refit "
-                        "every sample to them (see sigforge.cli.groups)")
+                   help="TSV/CSV with columns sample (or sample_id), group: factor each "
+                        "group on its own (OUT/groups/GROUP), then merge their signatures "
+                        "into OUT and refit every sample to them (see sigforge.cli.groups)")
     add_merge_cosine(p)
     p.add_argument("--out", required=True, help="output directory")
     groups_parsers(subparsers)

@@ -340,7 +340,8 @@ def add_parsers(subparsers: Any) -> None:
     """Declare ``split-groups`` and ``merge-groups`` (``extract --groups`` is in .discovery)."""
     p = add_command(subparsers, "split-groups", split_groups_command)
     p.add_argument("--catalog", required=True, help="the cohort's catalog")
-    p.add_argument("--groups", required=True, help="TSV/CSV with columns sample, group")
+    p.add_argument("--groups", required=True,
+                   help="TSV/CSV with columns sample (or sample_id), group")
     add_generic(p)
     p.add_argument("--out", required=True, help="output folder: one GROUP.tsv per group")
 

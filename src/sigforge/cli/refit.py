@@ -474,14 +474,16 @@ def add_parsers(subparsers: Any) -> None:
                    help="central coverage of the percentile intervals")
     add_seed(p, "; keys each sample's resamples")
     p.add_argument("--restrict-to", default=None,
-                   help="only these signatures: comma-separated names or a file, one per line "
+                   help="only these signatures: comma-separated names or a file of names (one per "
+                        "line, or separated by spaces, tabs or commas; '#' starts a comment) "
                         "(default: the whole set, less artefacts; see --include-artefacts). "
                         "With --vcf and a shipped set the names may be of any of its tables "
                         "(SBS1,DBS2,ID1); a table none of whose signatures is named is used "
                         "whole")
     p.add_argument("--decompose-into", default="COSMIC_v3.6",
                    help="reference set the signatures are decomposed into (decomposition.tsv;"
-                        " known channel sets only, and not when refitting to that set itself)")
+                        " known channel sets only; refitting to that set itself, each is "
+                        "its own decomposition)")
     p.add_argument("--novel-below", type=cosine_type(), default=0.9,
                    help="decomposition cosine under which a signature is flagged novel")
     add_generic(p)

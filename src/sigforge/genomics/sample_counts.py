@@ -278,7 +278,9 @@ def _tally(result: SampleCatalog, fates: _Fates, dbs_pairs: tuple[np.ndarray, np
 def _add_multi_snvs(result: SampleCatalog, snv_rows: np.ndarray, counted: np.ndarray,
                     verdicts: Classified, options: CatalogOptions) -> None:
     """Also count in SBS the SNVs of DBS pairs and MNV runs and both bases of counted DBS
-    records (SPMG-compatible mode); ``also_in_sbs`` is the number of SNVs added to SBS96."""
+    records (SPMG-compatible mode); ``also_in_sbs`` is the number of SNVs added to SBS96.
+    Like ``counted_SBS96``, ``counted_SBS1536`` and ``counted_SBS288`` leave them out (each
+    counts the SNVs counted there a first time), so SBS1536's can only be lower."""
     records = counted[verdicts.kind[counted] == KIND_DBS]
     sbs96 = np.concatenate([verdicts.sbs96[snv_rows], verdicts.dbs_sbs96[records].ravel()])
     sbs1536 = np.concatenate([verdicts.sbs1536[snv_rows], verdicts.dbs_sbs1536[records].ravel()])
@@ -290,10 +292,8 @@ def _add_multi_snvs(result: SampleCatalog, snv_rows: np.ndarray, counted: np.nda
         result.matrices["SBS96"] += np.bincount(sbs96, minlength=96)
     if "SBS1536" in options.contexts:
         result.matrices["SBS1536"] += np.bincount(sbs1536[sbs1536 >= 0], minlength=1536)
-        result.counted_by_kind["SBS1536"] += int((sbs1536 >= 0).sum())
     if "SBS288" in options.contexts:
         result.strand_states += np.bincount(strand * 96 + sbs96, minlength=4 * 96)
-        result.counted_by_kind["SBS288"] += len(sbs96)
 
 
 def _kept_variants(table: VariantTable, fates: _Fates, dbs_first: np.ndarray,

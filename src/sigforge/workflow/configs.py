@@ -284,7 +284,8 @@ def check_mode_keys(config: Mapping[str, Any], user: UserConfig, shipped: str) -
                     if key in refit and refit[key] != base_refit.get(key)]
     if ignored:
         files = ", ".join(user.files) or "--config"
-        raise InputError(f"config ({files}): {', '.join(ignored)} only apply to vcf mode, but "
+        verb = "applies" if len(ignored) == 1 else "apply"
+        raise InputError(f"config ({files}): {', '.join(ignored)} only {verb} to vcf mode, but "
                          f"'type' is '{config.get('type')}': they would be ignored (matrix and "
                          "joint mode factor the given tables and refit their own components; "
                          "there is no reference set, genome or sample sheet). Remove them, or "
