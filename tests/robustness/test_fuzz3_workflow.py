@@ -88,6 +88,34 @@ def test_numbers_yaml_reads_in_another_base_are_refused(
     assert f"line {line}: key" in found and said in found and "decimal" in found, found
 
 
+@pytest.mark.parametrize(("argv", "said"), [
+    (["-n", "--config", "extract={replicates: 010}"],
+     "--config extract={replicates: 010}: key 'extract.replicates' is written 010, which YAML "
+     "reads as 8"),
+    (["--config", "outdir=r", "seed=1:30", "--cores", "1"],
+     "--config seed=1:30: key 'seed' is written 1:30, which YAML reads as 90"),
+    (["--config=seed=0x10"], "key 'seed' is written 0x10, which YAML reads as 16"),
+    (["-C", "rank={fixed: 07}"], "key 'rank.fixed' is written 07, which YAML reads as 7")])
+def test_config_overrides_in_another_base_are_refused_as_in_a_file(
+        argv: list[str], said: str) -> None:
+    """--config 'extract={replicates: 010}' ran 8 replicates and seed=1:30 seed 90 (exit 0)
+    where the same values in a config file stop the run."""
+    from sigforge.workflow.command_line import config_items
+
+    found = _error(configs.check_override_bases, config_items(argv))
+    assert said in found and "decimal" in found, found
+
+
+def test_config_overrides_in_decimal_pass() -> None:
+    """A top-level 010 is int('010') = 10 to Snakemake (decimal), and plain values pass."""
+    from sigforge.workflow.command_line import config_items
+
+    items = config_items(["--config", "seed=010", "extract={replicates: 8}", "outdir=r:1",
+                          "--cores", "1", "all"])
+    assert items == ["seed=010", "extract={replicates: 8}", "outdir=r:1"]
+    configs.check_override_bases(items)
+
+
 def test_numbers_written_in_decimal_or_quoted_are_read_as_written(tmp_path: Path) -> None:
     path = tmp_path / "my.yaml"
     path.write_text("seed: 17\nsamples: '017'\nextract: {tol: 0.05, replicates: 1_000}\n")

@@ -35,3 +35,21 @@ def dry_run_requested(argv: Sequence[str]) -> bool:
         if re.fullmatch(rf"-[{_SHORT_FLAGS}]*n[{_SHORT_FLAGS}n]*", token):
             return True
     return False
+
+
+def config_items(argv: Sequence[str]) -> list[str]:
+    """The ``KEY=VALUE`` texts given to ``--config`` (or ``-C``) on a snakemake command line,
+    as written: Snakemake has typed them by the time the Snakefile sees its config."""
+    items: list[str] = []
+    taking = False
+    for arg in argv:
+        if arg in ("--config", "-C"):
+            taking = True
+        elif arg.startswith("--config="):
+            items.append(arg.partition("=")[2])
+            taking = True
+        elif arg.startswith("-"):
+            taking = False
+        elif taking:
+            items.append(arg)
+    return items

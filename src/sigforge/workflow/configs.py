@@ -126,25 +126,70 @@ _OTHER_BASE = re.compile(
     r"[-+]?(0[0-9_]*[0-9]|0[xXbBoO].*|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)")
 
 
-def _numbers_in_other_bases(root: yaml.Node, name: str) -> None:
-    """Refuse a number YAML 1.1 reads in another base than the decimal it looks like:
-    ``replicates: 010`` ran 8 replicates and ``seed: 1:30`` seed 90, without a word."""
+def _other_base_number(root: yaml.Node) -> tuple[str, yaml.ScalarNode, Any] | None:
+    """The first plain number below ``root`` that YAML 1.1 reads in another base than the
+    decimal it looks like: (dotted key, its node, what YAML makes of it); None when none."""
     for mapping, path in _mapping_nodes(root, (), set()):
         for key, value in mapping.value:
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
             for item in items:
-                if not (isinstance(item, yaml.ScalarNode) and item.style is None
+                if (isinstance(item, yaml.ScalarNode) and item.style is None
                         and item.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
                         and _OTHER_BASE.fullmatch(item.value)):
-                    continue
-                read = yaml.load(item.value, Loader=_Loader)  # noqa: S506 - a scalar
-                dotted = ".".join((*path, str(getattr(key, "value", "?"))))
-                raise InputError(
-                    f"config file {name}, line {item.start_mark.line + 1}: key '{dotted}' is "
-                    f"written {item.value}, which YAML reads as {read}, not in decimal (a "
-                    "leading 0 makes an octal number, 0x a hexadecimal one, ':' a base-60 "
-                    "one). Write the number in decimal without a leading 0 (or quote it, "
-                    f"'{item.value}', where text is meant).")
+                    read = yaml.load(item.value, Loader=_Loader)  # noqa: S506 - a scalar
+                    return ".".join((*path, str(getattr(key, "value", "?")))), item, read
+    return None
+
+
+def _other_base_message(where: str, dotted: str, text: str, read: Any) -> str:
+    """The refusal of a number written ``text`` that YAML reads as ``read``."""
+    return (f"{where}: key '{dotted}' is written {text}, which YAML reads as {read}, not in "
+            "decimal (a leading 0 makes an octal number, 0x a hexadecimal one, ':' a base-60 "
+            "one). Write the number in decimal without a leading 0 (or quote it, "
+            f"'{text}', where text is meant).")
+
+
+def _numbers_in_other_bases(root: yaml.Node, name: str) -> None:
+    """Refuse a number YAML 1.1 reads in another base than the decimal it looks like:
+    ``replicates: 010`` ran 8 replicates and ``seed: 1:30`` seed 90, without a word."""
+    found = _other_base_number(root)
+    if found is not None:
+        dotted, item, read = found
+        raise InputError(_other_base_message(
+            f"config file {name}, line {item.start_mark.line + 1}", dotted, item.value, read))
+
+
+def _python_number(text: str) -> bool:
+    """Whether ``int()`` or ``float()`` reads ``text`` (as Snakemake types a top-level
+    ``--config`` value before it falls back to YAML)."""
+    for kind in (int, float):
+        try:
+            kind(text)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def check_override_bases(items: Sequence[str]) -> None:
+    """Refuse a ``--config KEY=VALUE`` whose number YAML reads in another base, as a config
+    file's is refused: ``--config seed=1:30`` ran seed 90 and ``'extract={replicates: 010}'``
+    8 replicates, where the same values in a file stop the run. ``items`` are the texts that
+    followed ``--config`` on the command line (:func:`sigforge.workflow.command_line.
+    config_items`)."""
+    for item in items:
+        key, equals, text = item.partition("=")
+        if not equals or _python_number(text):
+            continue  # Snakemake reads a top-level 010 as int('010'), decimal
+        try:
+            node = yaml.compose(f"{key}: {text}", Loader=_Loader)  # noqa: S506 - composed only
+        except yaml.YAMLError:
+            continue  # Snakemake names what it cannot read itself
+        found = _other_base_number(node) if node is not None else None
+        if found is not None:
+            dotted, item_node, read = found
+            raise InputError(_other_base_message(f"--config {item}", dotted, item_node.value,
+                                                 read))
 
 
 def _yaml_error(err: yaml.YAMLError, name: str, lines: Sequence[str]) -> InputError:
