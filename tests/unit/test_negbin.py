@@ -368,3 +368,29 @@ def test_overdispersed_draws_have_the_negative_binomial_variance() -> None:
 def test_penalty_must_be_finite_and_nonnegative(penalty: float) -> None:
     with pytest.raises(ValueError, match="--penalty"):
         RefitOptions(penalty=penalty)
+
+
+def test_a_far_warm_start_does_not_stop_the_poisson_fit() -> None:
+    """154 indels refitted to COSMIC ID1 and ID2 alone: ID1's weight on 1:Del:T:1 (83 of the
+    indels) is 3e-18, the search's line step proposed an exposure of 5e16 for it, and the
+    Poisson fit started there stopped at once (its stopping rule is relative to an objective
+    of 5e16): the refit wrote ID1 = 5.1e16 and the run failed writing it. The fit now starts
+    from the warm start rescaled to the counts, and reaches the optimum from anywhere."""
+    from sigforge.genomics.reference import load_reference
+    from sigforge.refit import RefitOptions, refit_sample
+    from sigforge.refit._nbfit import poisson_fit
+
+    table = load_reference("COSMIC_v3.6", channel_set="ID83").data[["ID1", "ID2"]]
+    counts = {"1:Del:C:0": 11, "1:Del:C:1": 3, "1:Del:C:2": 1, "1:Del:C:3": 2, "1:Del:C:4": 1,
+              "1:Del:T:0": 9, "1:Del:T:1": 83, "1:Del:T:2": 1, "1:Del:T:3": 7, "1:Del:T:4": 3,
+              "1:Del:T:5": 1, "1:Ins:T:0": 7, "1:Ins:T:3": 2, "1:Ins:T:4": 1, "2:Del:R:0": 5,
+              "2:Del:R:1": 2, "3:Del:R:0": 1, "5:Del:R:0": 1, "5:Del:R:1": 1, "2:Ins:R:0": 1,
+              "3:Ins:R:1": 1, "4:Ins:R:1": 1, "2:Del:M:1": 1, "3:Del:M:1": 1, "5:Del:M:1": 7}
+    x = np.array([counts.get(label, 0) for label in table.index], dtype=np.float64)
+    signatures = np.ascontiguousarray(table.to_numpy() / table.to_numpy().sum(axis=0))
+    for warm in (5.127e16, 1e10, 1.0):
+        w = np.array([warm, 0.0])
+        poisson_fit(x, signatures, np.array([0, 1]), 1, w)
+        assert w[0] == pytest.approx(154.0, rel=1e-9)
+    exposures = refit_sample(x, signatures, RefitOptions(cohort_prior=False))
+    assert exposures.sum() == pytest.approx(154.0, rel=1e-6) and exposures.max() <= 154.0

@@ -296,6 +296,28 @@ def _multiplicative_step(x, S, idx, a, w, mu, trial):  # pragma: no cover - comp
 
 
 @njit(cache=True, error_model="numpy")
+def _rescale_to_counts(x, a, w, mu):  # pragma: no cover - compiled
+    """Scale w[:a] and mu, in place, so that the model's total equals the counts' over the
+    channels it reaches: the best point on the warm start's ray, and a property of the
+    optimum. A warm start far off (an NB line search's exposure of 5e16 for a signature
+    whose tiny weight, 3e-18, sits on a channel of 83 counts) otherwise starts the Newton
+    iterations at an objective so large that the relative stopping rule ends them there."""
+    modelled = 0.0
+    reached = 0.0
+    for c in range(x.shape[0]):
+        if mu[c] > 0:
+            modelled += mu[c]
+            reached += x[c]
+    if not modelled > 0 or not reached > 0:
+        return
+    scale = reached / modelled
+    for j in range(a):
+        w[j] *= scale
+    for c in range(x.shape[0]):
+        mu[c] *= scale
+
+
+@njit(cache=True, error_model="numpy")
 def poisson_fit(x, S, idx, a, w, tolerance=NEWTON_TOLERANCE):  # pragma: no cover
     """Poisson maximum-likelihood exposures of columns idx[:a], in place in w[:a].
 
@@ -313,6 +335,7 @@ def poisson_fit(x, S, idx, a, w, tolerance=NEWTON_TOLERANCE):  # pragma: no cove
     direction = np.empty(a)
     trial = np.empty(a)
     model_of(S, idx, a, w, mu)
+    _rescale_to_counts(x, a, w, mu)
     objective = poisson_objective(x, mu)
     for _ in range(NEWTON_ITERATIONS):
         slope = _newton_direction(x, S, idx, a, w, mu, direction)
