@@ -221,6 +221,13 @@ def test_outdir_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         checks.check_outdir("file")
     with pytest.raises(InputError, match="lies below .*file, which is a file"):
         checks.check_outdir("file/results/cohort2")
+    # one spelling, so that targets match and Snakemake does not warn on every rule
+    assert checks.check_outdir("./results") == "results"
+    assert checks.check_outdir("results/../results/") == "results"
+    assert checks.check_outdir(str(tmp_path / "results")) == "results"
+    for above in ("..", "/", str(tmp_path.parent)):  # the run directory would be inside it
+        with pytest.raises(InputError, match="holds the run directory"):
+            checks.check_outdir(above)
 
 
 def reference_text(channel_set: str) -> str:

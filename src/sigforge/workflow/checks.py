@@ -17,7 +17,7 @@ from sigforge._same_content import refuse_one_table_twice
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
 from sigforge.workflow.config_numbers import whole_number_fix, yaml_float_spelling, yaml_text_number
-from sigforge.workflow.paths import clipped, not_a_file
+from sigforge.workflow.paths import clipped, not_a_file, shown_path
 
 
 def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
@@ -205,9 +205,19 @@ def check_outdir(value: str, source: str = "config") -> str:
         raise InputError(f"{source}: key outdir: {value!r} is not a usable folder name (empty, or "
                          "holding '{' or '}'). Give a folder such as results or "
                          "results/cohort2.")
-    if Path(path).resolve() == Path.cwd().resolve():
+    # one spelling, relative below the run directory: './results' made Snakemake warn on
+    # every rule, and a target had to be written './results/...' to match
+    path = os.path.normpath(path)
+    if os.path.isabs(path) and path.startswith(os.getcwd() + os.sep):
+        path = os.path.relpath(path)
+    here = Path.cwd().resolve()
+    if Path(path).resolve() == here:
         raise InputError(f"{source}: key outdir: {value!r} is the run directory itself; give a "
                          "folder of its own, such as results.")
+    if Path(path).resolve() in here.parents:
+        raise InputError(f"{source}: key outdir: {value!r} holds the run directory ({here}): "
+                         "the outputs would land among the sources and folders above them. "
+                         "Give a folder of its own, such as results.")
     if Path(path).exists() and not Path(path).is_dir():
         raise InputError(f"{source}: key outdir: {value!r} exists and is not a folder; give "
                          "another name or move the file.")
@@ -352,6 +362,8 @@ def schema_error_message(error: Any, what: str = "config") -> str:
         hint = (f" YAML 1.1 (which Snakemake's loader follows) reads {error.instance} as text: "
                 "write it with a decimal point and a signed exponent, e.g. "
                 f"{yaml_float_spelling(error.instance)}.")
+    if error.validator == "type" and "object" in str(error.validator_value):
+        hint = _section_hint(error.instance, location)
     where = f"key '{location}'" if location else "top level"
     first = str(error.message).splitlines()[0]
     if error.validator == "type" and _whole_number_expected(error):
@@ -359,6 +371,17 @@ def schema_error_message(error: Any, what: str = "config") -> str:
                 "workflow/schemas/config.schema.yaml describes every key.")
     return (f"{what}: {where}: {first}.{hint} Fix the value "
             "(workflow/schemas/config.schema.yaml describes every key).")
+
+
+def _section_hint(value: Any, location: str) -> str:
+    """The fix for a value where a section belongs: an empty one (None to YAML), or ranks
+    written the command line's way ('2-8', [2, 8])."""
+    if value is None:
+        return (f" The section '{location}' is empty (every key under it commented out?): "
+                "remove its line, or give it keys.")
+    if location.endswith("ranks"):
+        return " Write the ranks as a section, e.g. ranks: {min: 2, max: 8}."
+    return ""
 
 
 def _whole_number_expected(error: Any) -> bool:
@@ -422,14 +445,6 @@ def config_source(files: Sequence[Any], command_line: bool = False) -> str:
     messages."""
     names = [shown_path(f) for f in files] or ["config/config.yaml"]
     return f"config ({', '.join([*names, '--config'] if command_line else names)})"
-
-
-def shown_path(path: Any) -> str:
-    """A config file's path as messages show it: relative to the run directory when below it
-    (Snakemake keeps --configfile paths absolute)."""
-    text = str(path)
-    relative = os.path.relpath(text) if os.path.isabs(text) else text
-    return text if relative.startswith("..") else relative
 
 
 def _damage(path: Path) -> str | None:

@@ -12,6 +12,8 @@ def not_a_file(path: str) -> str | None:
     it is not found; a folder, a device or pipe, a dangling link are named as such). A path
     the system cannot look up (a name over 255 bytes, a path over 4,096) says so instead of
     raising OSError."""
+    if not str(path).strip():
+        return " is empty: no path is given"  # Path('') is the run directory, a folder
     try:
         given = Path(path)
         if given.is_file():
@@ -32,3 +34,11 @@ def not_a_file(path: str) -> str | None:
 def clipped(path: str, most: int = 200) -> str:
     """``path`` for a message: at most ``most`` characters, its middle cut."""
     return path if len(path) <= most else f"{path[:most // 2]}...{path[-most // 2:]}"
+
+
+def shown_path(path: object) -> str:
+    """A config file's path as messages show it: relative to the run directory when below it
+    (Snakemake keeps --configfile paths absolute)."""
+    text = str(path)
+    relative = os.path.relpath(text) if os.path.isabs(text) else text
+    return text if relative.startswith("..") else relative
