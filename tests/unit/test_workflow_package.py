@@ -258,6 +258,26 @@ def test_renamed_config_keys_name_their_new_place() -> None:
     assert "refit.reference' was renamed" in message and "'signatures'" in message
 
 
+@pytest.mark.parametrize(("path", "instance", "fix"), [
+    (["extract"], None, "The section 'extract' is empty"),
+    (["extract", "ranks"], "2-3", "ranks: {min: 2, max: 8}"),
+    (["extract", "ranks"], [2, 3], "ranks: {min: 2, max: 8}")])
+def test_a_value_where_a_section_belongs_gets_its_fix(path: list[str], instance: object,
+                                                      fix: str) -> None:
+    """'extract:' with every key commented out said "None is not of type 'object'", and the
+    command line's '2-8' for ranks no more."""
+    error = SimpleNamespace(path=path, validator="type", validator_value="object",
+                            schema={}, instance=instance,
+                            message=f"{instance!r} is not of type 'object'")
+    assert fix in checks.schema_error_message(error, "config (my.yaml)")
+
+
+def test_an_empty_path_is_named_empty() -> None:
+    from sigforge.workflow.paths import not_a_file
+
+    assert not_a_file("") == " is empty: no path is given"  # not "a folder" (the run dir)
+
+
 # Checks ------------------------------------------------------------------------------------
 
 
