@@ -424,7 +424,7 @@ def test_damaged_intermediates_are_found_and_only_deleted_for_real(tmp_path: Pat
     import numpy as np
 
     from sigforge.io import save_arrays
-    from sigforge.workflow.checks import discard_damaged
+    from sigforge.workflow.damaged import discard_damaged
 
     good, bad, metrics = tmp_path / "good.npz", tmp_path / "bad.npz", tmp_path / "m.json"
     save_arrays(good, x=np.arange(3))

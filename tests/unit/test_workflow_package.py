@@ -480,6 +480,23 @@ def test_what_the_workflow_did_not_write_is_never_removed(tmp_path: Path) -> Non
     assert "patients/pid001" in notes[0] and "Move them out of" in notes[0]
 
 
+def test_paths_written_relative_to_the_sheets_folder_are_noticed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """data/samples.tsv naming vcfs/S1.vcf (beside the sheet): the message named the run
+    directory only; it now says where the paths do exist and how to write them."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data/vcfs").mkdir(parents=True)
+    (tmp_path / "data/vcfs/S1.vcf").write_text("##fileformat=VCFv4.2\n")
+    (tmp_path / "genome.fa").write_text(">chr1\nACGT\n")
+    sheet = pd.DataFrame({"sample_id": ["S1"], "vcf": ["vcfs/S1.vcf"], "sheet_line": [2]})
+    with pytest.raises(InputError, match=r"exist relative to the sheet's folder \(data\): "
+                       r"write them relative to the run directory \('data/vcfs/S1.vcf'\)"):
+        checks.check_inputs("genome.fa", sheet, sheet_path="data/samples.tsv")
+    with pytest.raises(InputError) as caught:  # a sheet in the run directory: no such hint
+        checks.check_inputs("genome.fa", sheet, sheet_path="samples.tsv")
+    assert "sheet's folder" not in str(caught.value)
+
+
 def test_check_inputs_names_a_folder_given_as_a_vcf(tmp_path: Path) -> None:
     reference = tmp_path / "genome.fa"
     reference.write_text(">chr1\nACGT\n")

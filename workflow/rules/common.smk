@@ -18,7 +18,7 @@ from sigforge.discovery.pipeline import chunk_ranges
 from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
 from sigforge.workflow import checks, config_keys, config_numbers, configs, flags, inert
-from sigforge.workflow import command_line, resources, targets
+from sigforge.workflow import command_line, damaged, resources, targets
 from sigforge.workflow import groups as grouping
 from sigforge.workflow import stale
 
@@ -116,7 +116,7 @@ if MODE == "vcf":
     if MAIN:
         validate_against(SAMPLES, "../schemas/samples.schema.yaml", SHEET,
                          lines=SAMPLES["sheet_line"])
-        checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET)
+        checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET, config["samples"])
         checked(check_reference, REFERENCE)  # its index is built by rule genome_faidx
         if not os.path.exists(f"{REFERENCE}.fai") and os.path.exists(FASTA_INDEX_NOTE) \
                 and not (workflow.dryrun or command_line.dry_run_requested(sys.argv[1:])):
@@ -265,7 +265,7 @@ def checked_intermediates():
     if not MAIN:
         return
     dry_run = bool(workflow.dryrun) or command_line.dry_run_requested(sys.argv[1:])
-    notes = checks.discard_damaged(targets.intermediates(discovery_products()), dry_run=dry_run)
+    notes = damaged.discard_damaged(targets.intermediates(discovery_products()), dry_run=dry_run)
     if dry_run:
         notes += stale_outputs(dry_run=True)
     for note in notes:

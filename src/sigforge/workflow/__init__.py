@@ -22,8 +22,6 @@ from sigforge.workflow.checks import (
     check_inputs,
     check_ranks,
     config_source,
-    damaged_files,
-    discard_damaged,
     input_shape,
     matrix_settings,
     schema_error_message,
@@ -31,6 +29,7 @@ from sigforge.workflow.checks import (
     table_shape,
 )
 from sigforge.workflow.command_line import dry_run_requested
+from sigforge.workflow.damaged import damaged_files, discard_damaged
 from sigforge.workflow.flags import (
     blocks_flag,
     catalog_flags,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,10 +37,12 @@ def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
     return list(range(low, high + 1))
 
 
-def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sheet") -> None:
+def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sheet",
+                 sheet_path: str | None = None) -> None:
     """Fail with one message listing the reference and every VCF that does not exist; then
     with one naming every row whose file needs the sheet's fix (a multi-sample VCF without
-    vcf_sample, a vcf_sample the VCF lacks, a MAF named as a VCF: check_sheet_rows)."""
+    vcf_sample, a vcf_sample the VCF lacks, a MAF named as a VCF: check_sheet_rows).
+    ``sheet_path``: the sheet's file, to notice paths written relative to its folder."""
     problems = []
     what = not_a_file(reference)
     if what is not None:
@@ -59,11 +59,24 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
         listed = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more"
                                             if len(problems) > 10 else "")
         raise InputError(f"input files not found or not files (relative paths are taken "
-                         f"from {Path.cwd()}): {listed}. Fix the paths or add the files.")
+                         f"from {Path.cwd()}): {listed}. Fix the paths or add the files."
+                         f"{_beside_the_sheet(samples, sheet_path)}")
     # The rows' sample columns: a multi-sample VCF without vcf_sample would fail in its job.
     from sigforge.genomics.sheet_inputs import check_sheet_rows
 
     check_sheet_rows(samples, sheet)
+
+
+def _beside_the_sheet(samples: pd.DataFrame, sheet_path: str | None) -> str:
+    """A hint when the missing VCFs exist relative to the sheet's own folder (a common
+    layout: data/samples.tsv naming vcfs/S01.vcf), '' otherwise."""
+    folder = Path(sheet_path).parent if sheet_path else Path(".")
+    missing = [vcf for vcf in samples["vcf"] if not Path(vcf).is_absolute()
+               and not Path(vcf).exists()]
+    if folder == Path(".") or not missing or not all((folder / v).exists() for v in missing):
+        return ""
+    return (f" Those paths exist relative to the sheet's folder ({folder}): write them "
+            f"relative to the run directory ('{folder / missing[0]}'), or absolute.")
 
 
 def matrix_settings(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -445,50 +458,3 @@ def config_source(files: Sequence[Any], command_line: bool = False) -> str:
     messages."""
     names = [shown_path(f) for f in files] or ["config/config.yaml"]
     return f"config ({', '.join([*names, '--config'] if command_line else names)})"
-
-
-def _damage(path: Path) -> str | None:
-    """Why an intermediate file cannot be read back (None when it reads)."""
-    try:
-        if path.suffix == ".npz":
-            with zipfile.ZipFile(path) as archive:
-                if not archive.namelist():
-                    return "no arrays in it"
-        elif path.suffix == ".json":
-            json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as err:
-        return f"{type(err).__name__}: {err}"
-    return None
-
-
-def damaged_files(paths: list[str]) -> list[tuple[str, str]]:
-    """The (path, reason) of every existing ``.npz`` or ``.json`` among paths that is damaged.
-
-    A zip archive is checked through its central directory (at the file's end, so a truncated
-    file fails), which costs a few kilobytes of reading per file, not the arrays.
-    """
-    found = []
-    for name in paths:
-        path = Path(name)
-        if path.is_file():
-            reason = _damage(path)
-            if reason is not None:
-                found.append((name, reason))
-    return found
-
-
-def discard_damaged(paths: list[str], *, dry_run: bool) -> list[str]:
-    """Delete damaged intermediates so that this run rebuilds them; return one line per file.
-
-    The workflow writes every file atomically, so a damaged one was truncated or overwritten
-    after the fact; removing it lets Snakemake see it as missing and rebuild it (and rerun
-    what depends on it). A dry run only reports.
-    """
-    notes = []
-    for name, reason in damaged_files(paths):
-        if not dry_run:
-            Path(name).unlink(missing_ok=True)
-        action = ("a real run deletes and rebuilds it" if dry_run
-                  else "deleted it; this run rebuilds it")
-        notes.append(f"sigforge: intermediate file {name} is damaged ({reason}): {action}.")
-    return notes
