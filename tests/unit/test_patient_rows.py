@@ -18,6 +18,7 @@ from sigforge.report.patient_rows import (
     AETIOLOGY_MIN_COSINE,
     REGION_COLUMNS,
     aetiology_text,
+    balance_shown,
     describe_sample,
     exposure_row,
     interval_text,
@@ -212,3 +213,15 @@ def test_refit_page_reads_regions_of_interest_when_written(tmp_path: Path) -> No
         "\t".join(REGION_COLUMNS) + "\nchr1:1-9 <i>\tchr1\t5\tC\tA\tACA\tA[C>A]A\tSBS1\t0.5\n")
     assert region_rows(_regions_of_interest(tmp_path)) == [
         ["chr1:1-9 <i>", "chr1", "5", "C", "A", "ACA", "A[C>A]A", "SBS1", "0.500"]]
+
+
+def test_shown_parts_add_up_to_the_shown_total() -> None:
+    """Five exposures summing to 2,121 (a 200-signature refit) were shown as 694 + 574 + 457 +
+    361 + 36 = 2,122, and their shares as 99.9%: rounded by largest remainder they add up."""
+    values = [694.45, 574.45, 457.45, 361.4, 33.25]  # 2,121.0
+    rows = [_row(f"S{i}", v, 2121.0) for i, v in enumerate(values)] + [_row("Z", 0.0, 2121.0)]
+    shown = balance_shown(rows)
+    assert sum(int(row["mutations"].replace(",", "")) for row in shown) == 2121
+    assert [row["mutations"] for row in rows] == ["694", "574", "457", "361", "33", "0"]
+    assert sum(float(row["percent"].rstrip("%")) for row in shown[:5]) == pytest.approx(100.0)
+    assert shown[5]["mutations"] == "0" and [r["value"] for r in shown] == values + [0.0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import re
 from pathlib import Path
 
@@ -159,11 +160,17 @@ def test_patient_numbers_match_the_data(report_dir: Path, cohort: CohortData,
     assert header[:3] == ["Signature", "Mutations", "Fraction"]
     exposures = cohort.exposures[sample]
     assert [row[0] for row in rows] == sorted(exposures.index, key=lambda n: -exposures[n])
+    # each shown count and share is its value rounded down or up, and together they add up
+    # to the rounded total and to 100% (largest remainder)
     for signature, mutations, fraction, reference, _ in rows:
-        assert int(mutations.replace(",", "")) == round(exposures[signature])
-        expected = 100 * exposures[signature] / exposures.sum()
-        assert float(fraction.rstrip("%")) == pytest.approx(round(expected, 1), abs=1e-9)
+        shown = int(mutations.replace(",", ""))
+        assert math.floor(exposures[signature]) <= shown <= math.ceil(exposures[signature])
+        share = 1000 * exposures[signature] / exposures.sum()
+        assert math.floor(share) <= 10 * float(fraction.rstrip("%")) + 1e-9
+        assert 10 * float(fraction.rstrip("%")) <= math.ceil(share) + 1e-9
         assert reference == cohort.reference_matches.at[signature, "reference"]
+    assert sum(int(row[1].replace(",", "")) for row in rows) == round(exposures.sum())
+    assert sum(float(row[2].rstrip("%")) for row in rows) == pytest.approx(100.0)
 
 
 def test_patient_reading_and_links(report_dir: Path, cohort: CohortData) -> None:

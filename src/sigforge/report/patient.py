@@ -34,6 +34,7 @@ from sigforge.report.patient_rows import (
     FEW_RESAMPLES_TITLE,
     UNCERTAIN_TITLE,
     WITHHELD_AETIOLOGY,
+    balance_shown,
     describe_sample,
     exposure_row,
     few_resamples_warning,
@@ -123,7 +124,7 @@ def _patient_exposures(prepared: Prepared, sample: str,
                          reference_of(prepared, name), prepared.data.aetiology,
                          enough_resamples)
             for name, value in zip(prepared.signature_names, values, strict=True)]
-    return [_with_mixture(row, prepared) for row in rows]
+    return [_with_mixture(row, prepared) for row in balance_shown(rows)]
 
 
 #: Weight from which a COSMIC component of a de novo signature's decomposition is a part of

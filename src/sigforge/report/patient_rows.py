@@ -11,6 +11,7 @@ Rows are plain dicts (the keys the patient template reads); :func:`exposure_row`
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -202,6 +203,34 @@ def interval_text(lower: float, upper: float) -> str:
     low = f"{lower:.1f}" if 0 < lower < 1 else fmt_int(lower)
     high = f"{upper:.1f}" if 0 < lower < 1 and upper < 1 else fmt_int(upper)
     return f"{low} – {high}"
+
+
+def balance_shown(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with the shown mutation counts and percentages of the used signatures rounded
+    by largest remainder, so that they add up to the rounded total and to 100.0% as a reader
+    checks them (each rounded alone, 694 + 574 + 457 + 361 + 36 made 2,122 of 2,121, and the
+    shares 99.9%). The numbers behind them (``value``, ``fraction``) are unchanged."""
+    used = [index for index, row in enumerate(rows) if row["value"] > 0]
+    if not used:
+        return list(rows)
+    balanced = [dict(row) for row in rows]
+    values = np.array([rows[i]["value"] for i in used], dtype=np.float64)
+    for key, scaled, text in (("mutations", values, fmt_int),
+                              ("percent", 1000 * values / values.sum(),
+                               lambda n: fmt_percent(n / 1000))):
+        for position, whole in zip(used, _largest_remainder(scaled), strict=True):
+            balanced[position][key] = text(whole)
+    return balanced
+
+
+def _largest_remainder(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Whole numbers, each the floor or ceiling of its value, that sum to the values' sum
+    rounded (half up): the largest fractional parts are rounded up."""
+    floors = np.floor(values + 1e-9)  # 2.9999999999 is 3, not 2 + a remainder
+    short = int(math.floor(values.sum() + 0.5) - floors.sum())
+    order = np.argsort(-(values - floors), kind="stable")
+    floors[order[:max(0, min(short, len(values)))]] += 1
+    return floors
 
 
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:

@@ -22,6 +22,7 @@ from sigforge._maths import cosine_similarity
 from sigforge.report.figures import save_figure
 from sigforge.report.patient_rows import (
     WITHHELD_AETIOLOGY,
+    balance_shown,
     exposure_row,
     interval_label,
     interval_settings,
@@ -107,6 +108,7 @@ def type_section(refit: TypeRefit, out_dir: Path, file_stem: str,
     rows = [exposure_row(str(name), float(value), total, _interval(refit, str(name)),
                          (str(name), 1.0), aetiology, not (few or withheld))
             for name, value in refit.exposures.items()]
+    rows = balance_shown(rows)
     if withheld:
         rows = [{**row, "aetiology": WITHHELD_AETIOLOGY, "close_match": False} for row in rows]
     found, absent = split_found(rows)
