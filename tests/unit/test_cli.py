@@ -394,7 +394,7 @@ def test_a_required_catalog_too_thin_to_factor_stops_with_the_rank_it_supports(
 
 def test_runs_without_the_edge_field_get_it_from_their_ranks() -> None:
     """provenance.json written before ``rank_edge`` existed: the reports compute it."""
-    from sigforge.cli._common import rank_edge
+    from sigforge.cli.rank_provenance import rank_edge
 
     old = {"ranks": [1, 2, 3, 4], "chosen_rank": 4, "rank_rule": {"fixed_rank": None}}
     fallback = {"ranks": [2, 3, 4], "chosen_rank": 2, "rank_caution": True}
@@ -405,3 +405,18 @@ def test_runs_without_the_edge_field_get_it_from_their_ranks() -> None:
     assert rank_edge({**old, "rank_rule": {"fixed_rank": 4}}) == ""
     assert rank_edge({**old, "chosen_rank": None, "skipped": "too thin"}) == ""
     assert rank_edge({**old, "rank_edge": ""}) == ""  # recorded: trusted as written
+
+
+@pytest.mark.parametrize(("converged", "warned"), [(0.2, True), (0.5, False), (1.0, False)])
+def test_a_chosen_rank_whose_replicates_did_not_converge_is_warned_about(
+        converged: float, warned: bool, caplog: pytest.LogCaptureFixture) -> None:
+    """max_iter 1 ran to the end with 'converged fraction 0.000' in the report and no word."""
+    from types import SimpleNamespace
+
+    from sigforge.cli.rank_provenance import warn_rank_choice
+
+    metrics = pd.DataFrame({"converged_fraction": [1.0, converged]}, index=[2, 3])
+    with caplog.at_level("WARNING"):
+        warn_rank_choice(SimpleNamespace(rank=3, metrics=metrics, edge=""))
+    assert ("k=3: only 20% of its replicates converged" in caplog.text) is warned
+    assert ("converged" in caplog.text) is warned

@@ -429,55 +429,6 @@ def require_files(folder: Path, names: list[str], option: str, producer: str) ->
                          f"written by '{producer} --out FOLDER', after that command finished.")
 
 
-def rank_caution(provenance: dict[str, Any]) -> bool:
-    """Whether rank selection fell back (provenance.json's ``rank_caution``).
-
-    Runs written before the field existed said so only in the reason's words.
-    """
-    recorded = provenance.get("rank_caution")
-    if isinstance(recorded, bool):
-        return recorded
-    return "with caution" in str(provenance.get("reason", ""))
-
-
-def rank_rescued(provenance: dict[str, Any], path: Path) -> tuple[str, ...]:
-    """The components rank rule step 6 added from larger ranks (provenance.json's
-    ``rescued_components``), each as 'NAME (k = RANK)'; none for runs written before the
-    field existed. A malformed entry is named in an InputError."""
-    recorded = provenance.get("rescued_components", [])
-    entries = recorded if isinstance(recorded, list) else [recorded]
-    out = []
-    for entry in entries:
-        name = entry.get("name") if isinstance(entry, dict) else None
-        rank = entry.get("rank") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or isinstance(rank, bool) or not isinstance(rank, int):
-            raise InputError(f"{path}: 'rescued_components' holds {entry!r}, not a component "
-                             "with a 'name' and the 'rank' it was found at; give the "
-                             "provenance.json written by sigforge extract or select-rank "
-                             "(rerun that step to rebuild it).")
-        out.append(f"{name} (k = {rank})")
-    return tuple(out)
-
-
-def rank_edge(provenance: dict[str, Any]) -> str:
-    """The warning that the chosen rank is an edge of the range tried (provenance.json's
-    ``rank_edge``; empty when it is not, or when the rank was fixed or not chosen).
-
-    Runs written before the field existed get it from their recorded ranks and choice.
-    """
-    from sigforge.discovery.rank import range_edge
-
-    recorded = provenance.get("rank_edge")
-    if isinstance(recorded, str):
-        return recorded
-    rule = provenance.get("rank_rule")
-    fixed = isinstance(rule, dict) and rule.get("fixed_rank") is not None
-    ranks, rank = provenance.get("ranks"), provenance.get("chosen_rank")
-    if fixed or not isinstance(ranks, list) or not isinstance(rank, int):
-        return ""
-    return range_edge(ranks, rank, lower=rank_caution(provenance))
-
-
 @contextlib.contextmanager
 def killed_by_interrupt(command: str = "") -> Iterator[None]:
     """Within the block, SIGINT (Ctrl-C) takes the system's default action: the process dies

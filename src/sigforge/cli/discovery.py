@@ -80,6 +80,7 @@ from sigforge.cli.discovery_settings import (
 from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
 from sigforge.cli.outputs import discard_other_extract_outputs
+from sigforge.cli.rank_provenance import warn_rank_choice
 from sigforge.discovery.crossval import cross_validate_rank
 from sigforge.discovery.pipeline import (
     RankResult,
@@ -225,8 +226,7 @@ def _write_selection(chosen: RankResult, choice: RankChoice, out: Path,
                 "rescued_components": [asdict(added) for added in choice.rescued],
                 **facts}, out / "provenance.json")
     logger.info("chosen rank: %s", choice.reason)
-    if choice.edge:
-        logger.warning("%s", choice.edge)
+    warn_rank_choice(choice)
 
 
 def run_facts(args: argparse.Namespace, ranks: list[int],

@@ -35,7 +35,6 @@ from sigforge.cli._common import (
     add_seed,
     catalog_name,
     cosine_type,
-    rank_edge,
     read_table_matrix,
     split_empty,
 )
@@ -51,6 +50,7 @@ from sigforge.cli.groups_checks import (
 )
 from sigforge.cli.groups_file import earlier_groups, read_groups
 from sigforge.cli.outputs import discard_other_extract_outputs
+from sigforge.cli.rank_provenance import rank_edge
 from sigforge.discovery.groups import (
     DEFAULT_MERGE_COSINE,
     GROUPS_FOLDER,

@@ -20,12 +20,10 @@ from sigforge.cli._common import (
     REFIT_FILES,
     add_command,
     listed,
-    rank_caution,
-    rank_edge,
-    rank_rescued,
     require_files,
 )
 from sigforge.cli.own_outputs import page_files, stale_outputs_removed
+from sigforge.cli.rank_provenance import rank_caution, rank_edge, rank_rescued
 from sigforge.io import (
     InputError,
     read_json,

@@ -23,12 +23,10 @@ import pandas as pd
 from sigforge.cli._common import (
     EXTRACT_FILES,
     REFIT_FILES,
-    rank_caution,
-    rank_edge,
     rank_folder_number,
-    rank_rescued,
     require_files,
 )
+from sigforge.cli.rank_provenance import rank_caution, rank_edge, rank_rescued
 from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged, stratified_fields
 from sigforge.cli.report_ranks import (
     chosen_rank,

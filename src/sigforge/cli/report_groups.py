@@ -17,11 +17,9 @@ from typing import Any
 import pandas as pd
 
 from sigforge.cli._common import (
-    rank_caution,
-    rank_edge,
-    rank_rescued,
     require_files,
 )
+from sigforge.cli.rank_provenance import rank_caution, rank_edge, rank_rescued
 from sigforge.cli.report_ranks import (
     chosen_rank,
     rank_thresholds,
