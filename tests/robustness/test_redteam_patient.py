@@ -159,6 +159,32 @@ def test_a_rerun_elsewhere_or_under_another_name_removes_the_earlier_page(
     assert (pages / "patients" / "S01.html").is_file()  # outside --out: not this folder's
 
 
+def test_a_catalog_refit_keeps_what_other_commands_wrote_since(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """refit --vcf into Y, then catalog into Y, then refit --catalog into Y: the last run
+    removed the catalogs catalog had written (their names were in the first refit's list).
+    Only pages and figures the earlier refit wrote, untouched since, are its to remove; and
+    a refit of the folder's own SBS96.tsv into it is not refused."""
+    out = tmp_path / "Y"
+    assert _patient(capsys, out, "--bootstrap", "0").code == 0
+    assert run_cli(capsys, "catalog", "--reference", str(GENOME), "--vcf", str(S01),
+                   "--out", str(out)).code == 0
+    catalogs = {name: (out / name).read_bytes()
+                for name in ("SBS96.tsv", "DBS78.tsv", "ID83.tsv", "catalog_log.tsv")}
+    cohort = tmp_path / "cohort.tsv"
+    cohort.write_bytes(catalogs["SBS96.tsv"])
+    outcome = run_cli(capsys, "refit", "--catalog", str(cohort), "--signatures", "COSMIC_v3.6",
+                      "--bootstrap", "0", "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    assert {name: (out / name).read_bytes() for name in catalogs} == catalogs
+    assert not (out / "patients").exists()  # the first refit's page: its own, stale
+    again = tmp_path / "X"
+    assert _patient(capsys, again, "--bootstrap", "0").code == 0
+    outcome = run_cli(capsys, "refit", "--catalog", str(again / "SBS96.tsv"), "--signatures",
+                      "COSMIC_v3.6", "--bootstrap", "0", "--out", str(again))
+    assert outcome.code == 0, outcome.err
+
+
 def test_an_input_named_like_an_output_to_remove_is_refused_before_any_work(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Removing an earlier run's outputs never removes a file the command reads."""

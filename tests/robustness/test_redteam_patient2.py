@@ -126,6 +126,46 @@ def test_a_doublet_or_deletion_reaching_into_a_region_is_listed(
         ["SECOND", "DBS78", "3050"]]
 
 
+def test_a_region_holding_no_variant_gives_an_empty_table_and_a_page(
+        mixed_patient: tuple[Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A BED whose only region holds no counted variant stopped refit --vcf with an internal
+    TypeError (an empty table's text column and'ed with a boolean one)."""
+    fasta, vcf, _ = mixed_patient
+    bed = tmp_path / "roi.bed"
+    bed.write_text("chr1\t5000\t5100\tQUIET\n")
+    out = tmp_path / "out"
+    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
+                       vcf=vcf, reference=fasta)
+    assert outcome.code == 0, outcome.err
+    assert _regions(out).empty
+    assert (out / "patients" / "P1.html").is_file()
+
+
+def test_a_doublet_without_a_trinucleotide_is_listed_with_its_alleles(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A doublet at a contig's first base, or after an N, is counted (a doublet needs no
+    flanking base), but its row in regions_of_interest.tsv had blank REF and ALT, and a region
+    holding only its second base stopped the refit with an internal error."""
+    rng = np.random.default_rng(5)
+    sequence = "GC" + "".join(rng.choice(list("ACGT"), size=48)) + "N" + "TG" + "".join(
+        rng.choice(list("ACGT"), size=947))
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": sequence})
+    swap = {"A": "T", "C": "A", "G": "T", "T": "G"}
+    positions = [1, 2, 52, 53, *range(200, 900, 30)]
+    vcf = write_vcf(tmp_path / "p.vcf", [("chr1", p, sequence[p - 1], swap[sequence[p - 1]],
+                                          "PASS") for p in positions], samples=("P1",))
+    bed = tmp_path / "roi.bed"
+    bed.write_text("chr1\t0\t2\tSTART\nchr1\t52\t53\tSECOND_AFTER_N\n")
+    out = tmp_path / "out"
+    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
+                       vcf=vcf, reference=fasta)
+    assert outcome.code == 0, outcome.err
+    table = _regions(out)
+    assert table[["region", "pos", "ref", "alt"]].values.tolist() == [
+        ["START", "1", "GC", "TA"], ["SECOND_AFTER_N", "52", "TG", "GT"]]
+
+
 def test_without_a_doublet_or_indel_table_they_are_listed_and_the_page_says_why(
         mixed_patient: tuple[Path, Path, str], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:

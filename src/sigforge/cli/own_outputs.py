@@ -109,16 +109,37 @@ def earlier_run_files(out: Path, manifest: str, marker: str) -> Callable[[Path],
 def earlier_outputs(out: Path, manifest: str, marker: str, candidates: list[Path]
                     ) -> list[Path]:
     """The files an earlier run into ``out`` may have left that this run may not write
-    again: every file its ``manifest`` lists (a page drawn for another sample name, or into
-    ``out`` before a ``--page-dir`` moved it), the ``candidates`` under ``out`` it wrote
+    again: the pages and figures its ``manifest`` lists (one drawn for another sample name,
+    or into ``out`` before a ``--page-dir`` moved it), the ``candidates`` under ``out`` it wrote
     (:func:`earlier_run_files`), and the ``candidates`` outside ``out`` (a page folder's
     figures, named after the patient). A folder of another command's outputs keeps them."""
     ours = earlier_run_files(out, manifest, marker)
     root = os.path.abspath(out)
-    listed = [out / name for name in _listed(out / manifest)]
     found = [path for path in candidates
              if not os.path.abspath(path).startswith(root + os.sep) or ours(path)]
-    return list(dict.fromkeys(found + listed))
+    return list(dict.fromkeys(found + _earlier_pages(out, manifest)))
+
+
+def _earlier_pages(out: Path, manifest: str) -> list[Path]:
+    """The page files (under ``patients/`` and ``figures/``) the ``manifest`` lists that no
+    one has written since it was: a catalog, table or page another command (or the user)
+    wrote over a listed name after the earlier run is theirs, and is kept."""
+    listing = out / manifest
+    try:
+        written = listing.stat().st_mtime_ns
+    except OSError:
+        return []
+    pages = []
+    for name in _listed(listing):
+        path = out / name
+        if Path(name).parts[0] not in ("patients", "figures"):
+            continue
+        try:
+            if path.is_file() and path.stat().st_mtime_ns <= written:
+                pages.append(path)
+        except OSError:
+            continue
+    return pages
 
 
 def write_manifest(out: Path, manifest: str, paths: Iterable[Path]) -> None:

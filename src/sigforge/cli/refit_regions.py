@@ -249,7 +249,8 @@ def _alleles(part: Any, verdicts: Any, pos: int, kind: str, channel: int, label:
     usable[part.rows_of(0)] = True
     if not all_filters:
         usable &= part.passed
-    counted = usable & (verdicts.fate == COUNTED) & (part.pos == pos)
+    # an SNV without a trinucleotide (contig end, N beside it) still pairs into a doublet
+    counted = usable & ((verdicts.fate == COUNTED) | verdicts.flankless) & (part.pos == pos)
     if kind == "ID83":
         rows = np.flatnonzero(counted & (verdicts.kind == KIND_INDEL)
                               & (verdicts.indel == channel))
@@ -258,8 +259,9 @@ def _alleles(part: Any, verdicts: Any, pos: int, kind: str, channel: int, label:
         rows = np.flatnonzero(counted & (verdicts.kind == KIND_DBS) & (verdicts.dbs == channel))
         found = [(part.ref[i], part.alt[i], i) for i in rows.tolist()]
         snv = verdicts.kind == KIND_SNV
-        seconds = np.flatnonzero(usable & snv & (part.pos == pos + 1) & np.isin(
-            verdicts.fate, [COUNTED, REASON_CODE["outside_regions"]])).tolist()
+        seconds = np.flatnonzero(usable & snv & (part.pos == pos + 1) & (np.isin(
+            verdicts.fate, [COUNTED, REASON_CODE["outside_regions"]]) | verdicts.flankless)
+                                 ).tolist()
         for first in np.flatnonzero(counted & snv).tolist():
             for second in seconds:
                 ref, alt = part.ref[first] + part.ref[second], part.alt[first] + part.alt[second]

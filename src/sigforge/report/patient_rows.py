@@ -475,6 +475,7 @@ def unattributed_types(regions: pd.DataFrame) -> list[str]:
     if "type" not in regions.columns:
         return []
     blank = regions["signature"].map(lambda value: is_missing(value) or str(value) == "")
+    blank = blank.astype(bool)  # an empty table maps to an empty text column
     if "explained" in regions.columns:  # refitted but not produced by the fit: not this case
         blank &= ~regions["explained"].astype(str).isin(["True", "False"])
     return [name for name in ("DBS78", "ID83")
