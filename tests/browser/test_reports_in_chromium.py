@@ -17,6 +17,7 @@ and with the report's CSP is blocked and logged.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -110,10 +111,16 @@ def test_patient_page_renders_and_matches_the_tsvs(chromium: Chromium, fixture_r
     rows = chromium.evaluate(_CELLS.format("#exposures"), session)
     used = exposures[exposures > 0]
     assert [row[0] for row in rows] == sorted(used.index, key=lambda k: (-used[k], k))
-    assert {row[0]: row[1] for row in rows} == {k: _count(v) for k, v in used.items()}
+    # counts and shares rounded by largest remainder: each down or up, adding up to the total
+    shown = {row[0]: (int(row[1].replace(",", "")), float(row[2].rstrip("%"))) for row in rows}
     total = exposures.sum()
-    assert {row[0]: row[2] for row in rows} == {
-        k: f"{100 * v / total:.1f}%" for k, v in used.items()}
+    for name, value in used.items():
+        count, share = shown[name]
+        assert math.floor(value) <= count <= math.ceil(value)
+        assert math.floor(1000 * value / total) <= round(10 * share) <= math.ceil(
+            1000 * value / total)
+    assert sum(count for count, _ in shown.values()) == math.floor(used.sum() + 0.5)
+    assert round(sum(share for _, share in shown.values()), 1) == 100.0
     absent = chromium.evaluate(_CELLS.format("#absent"), session)
     assert [row[0] for row in absent] == sorted(exposures.index[exposures == 0])
 
