@@ -344,28 +344,3 @@ def test_vcf_only_keys_are_refused_in_matrix_mode() -> None:
     copied = configs.UserConfig(("m.yaml",), {**SHIPPED, "type": "matrix"})
     configs.check_mode_keys(matrix, copied, shipped)
     configs.check_mode_keys({**SHIPPED, "type": "vcf"}, own, shipped)
-
-
-@pytest.mark.slow
-def test_delete_all_output_keeps_the_users_fasta_index(tmp_path: Path) -> None:
-    """The .fai beside the user's FASTA was an output of genome_faidx, so --delete-all-output
-    deleted it (a shared genome folder's index, the repository's tracked example index). The
-    rule's output is now a note under the results; an index deleted later is built again
-    before any job reads it."""
-    workdir = copy_workflow(tmp_path / "wf")
-    fai = workdir / "resources/example/genome.fa.fai"
-    assert fai.is_file()
-    run = snakemake(workdir, "--cores", "1", "--until", "genome_faidx")
-    assert run.returncode == 0, run.stdout[-2000:]
-    note = workdir / "results/logs/genome/fasta_index.txt"
-    assert "genome.fa.fai: 4 contig(s)" in note.read_text()
-    listed = snakemake(workdir, "--cores", "1", "--delete-all-output", "--dry-run")
-    assert "fasta_index.txt" in listed.stdout and "genome.fa.fai" not in listed.stdout
-    assert snakemake(workdir, "--cores", "1", "--delete-all-output").returncode == 0
-    assert fai.is_file() and not note.exists()
-    assert snakemake(workdir, "--cores", "1", "--until", "genome_faidx").returncode == 0
-    before = fai.read_bytes()
-    fai.unlink()
-    run = snakemake(workdir, "--cores", "1", "--until", "genome_faidx")
-    assert run.returncode == 0, run.stdout[-2000:]
-    assert fai.read_bytes() == before

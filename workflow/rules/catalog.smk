@@ -5,17 +5,12 @@
 
 # The .fai is built once here, before the catalog jobs that would race to build it. The FASTA
 # is ancient(): an existing index is kept whatever the files' times (a shared, read-only genome
-# folder; a fresh clone), and the jobs that read it check that it matches the FASTA. The rule's
-# output is a note in the results folder, not the .fai: the index lies beside the user's FASTA,
-# and as an output Snakemake's --delete-all-output deleted it (and --forceall rebuilt it in a
-# genome folder that may be shared or read-only). An index deleted after its note was written
-# is built again by the main process (common.smk); the jobs take the note as ancient(): it
-# orders them after the index, and no catalog depends on when the index was written.
+# folder; a fresh clone), and the jobs that read it check that it matches the FASTA.
 rule genome_faidx:
     input:
         fasta=ancient(REFERENCE),
     output:
-        index=FASTA_INDEX_NOTE,
+        fai=f"{REFERENCE}.fai",
     log:
         out("logs/genome/faidx.log"),
     threads: 1
@@ -27,14 +22,13 @@ rule genome_faidx:
     localrule: True
     run:
         index_fasta(input.fasta, log=log[0])
-        shutil.copyfile(log[0], output.index)
 
 
 rule catalog_sample:
     input:
         vcf=sample_vcf,
         reference=REFERENCE,
-        fai=ancient(rules.genome_faidx.output.index),
+        fai=rules.genome_faidx.output.fai,
         annotation=catalog_annotation,
         regions=catalog_regions,
     output:
@@ -96,7 +90,7 @@ if CATALOG_CONFIG["regions"]:
     rule opportunities:
         input:
             reference=REFERENCE,
-            fai=ancient(rules.genome_faidx.output.index),
+            fai=rules.genome_faidx.output.fai,
             regions=CATALOG_CONFIG["regions"],
         output:
             table=out("catalogs/opportunities.tsv"),

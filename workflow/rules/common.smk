@@ -6,7 +6,6 @@
 # this file again) trust them and read only what they need.
 import os
 import re
-import shutil
 import sys
 
 import yaml
@@ -111,18 +110,11 @@ if MODE == "vcf":
     # workflow/rules/groups.smk), or None to factor each catalog whole.
     GROUPS = sample_groups(SAMPLES)
     REFERENCE = config["reference"]
-    # the output of genome_faidx: a note of the index it checked or built beside the FASTA
-    FASTA_INDEX_NOTE = out("logs/genome/fasta_index.txt")
     if MAIN:
         validate_against(SAMPLES, "../schemas/samples.schema.yaml", SHEET,
                          lines=SAMPLES["sheet_line"])
         checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET, config["samples"])
         checked(check_reference, REFERENCE)  # its index is built by rule genome_faidx
-        if not os.path.exists(f"{REFERENCE}.fai") and os.path.exists(FASTA_INDEX_NOTE) \
-                and not (workflow.dryrun or command_line.dry_run_requested(sys.argv[1:])):
-            # built once, since deleted: built again here, before any job reads it (dropping
-            # the note for genome_faidx to rebuild it would rerun every catalog job)
-            checked(index_fasta, REFERENCE)
         checked(checks.check_tumour_type, REFIT["tumour_type"], SOURCE)
         checked(checks.check_assay, REFIT["assay"], config["catalog"]["regions"], SOURCE)
         checked(configs.check_input_path, REFIT.get("regions_of_interest"),

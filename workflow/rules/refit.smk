@@ -73,7 +73,7 @@ use rule refit as refit_patient with:
     input:
         vcf=sample_vcf,
         reference=REFERENCE,
-        fai=ancient(rules.genome_faidx.output.index),
+        fai=rules.genome_faidx.output.fai,
         regions=refit_regions,
         targets=catalog_regions,
         reference_signatures=reference_signatures,
