@@ -100,20 +100,20 @@ def test_config_overrides_in_another_base_are_refused_as_in_a_file(
         argv: list[str], said: str) -> None:
     """--config 'extract={replicates: 010}' ran 8 replicates and seed=1:30 seed 90 (exit 0)
     where the same values in a config file stop the run."""
-    from sigforge.workflow.command_line import config_items
+    from sigforge.workflow.command_line import check_override_bases, config_items
 
-    found = _error(configs.check_override_bases, config_items(argv))
+    found = _error(check_override_bases, config_items(argv))
     assert said in found and "decimal" in found, found
 
 
 def test_config_overrides_in_decimal_pass() -> None:
     """A top-level 010 is int('010') = 10 to Snakemake (decimal), and plain values pass."""
-    from sigforge.workflow.command_line import config_items
+    from sigforge.workflow.command_line import check_override_bases, config_items
 
     items = config_items(["--config", "seed=010", "extract={replicates: 8}", "outdir=r:1",
                           "--cores", "1", "all"])
     assert items == ["seed=010", "extract={replicates: 8}", "outdir=r:1"]
-    configs.check_override_bases(items)
+    check_override_bases(items)
 
 
 def test_numbers_written_in_decimal_or_quoted_are_read_as_written(tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ with open(CONFIG_SCHEMA_PATH) as schema_file:
 checked(config_keys.check_config_size, config, SOURCE)
 # --config seed=1:30 or 'extract={replicates: 010}' (YAML: 90, 8) is refused as in a file.
 if MAIN:
-    checked(configs.check_override_bases, command_line.config_items(sys.argv[1:]))
+    checked(command_line.check_override_bases, command_line.config_items(sys.argv[1:]))
 # A nested --config 'extract={replicates: 8}' arrives as text ('8'): typed as a file types it.
 config_numbers.typed_overrides(config, OVERRIDES, SCHEMA)
 # A key written with a dot ('extract.replicates: 8') is one unknown key: name the nested form.

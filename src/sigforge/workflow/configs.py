@@ -69,6 +69,8 @@ def _plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 
 
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/name:", _plain)
+#: The loader config files are read with (also for ``--config`` texts: command_line).
+ConfigLoader = _Loader
 
 
 def display_path(path: str | Path) -> str:
@@ -126,7 +128,7 @@ _OTHER_BASE = re.compile(
     r"[-+]?(0[0-9_]*[0-9]|0[xXbBoO].*|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)")
 
 
-def _other_base_number(root: yaml.Node) -> tuple[str, yaml.ScalarNode, Any] | None:
+def other_base_number(root: yaml.Node) -> tuple[str, yaml.ScalarNode, Any] | None:
     """The first plain number below ``root`` that YAML 1.1 reads in another base than the
     decimal it looks like: (dotted key, its node, what YAML makes of it); None when none."""
     for mapping, path in _mapping_nodes(root, (), set()):
@@ -141,7 +143,7 @@ def _other_base_number(root: yaml.Node) -> tuple[str, yaml.ScalarNode, Any] | No
     return None
 
 
-def _other_base_message(where: str, dotted: str, text: str, read: Any) -> str:
+def other_base_message(where: str, dotted: str, text: str, read: Any) -> str:
     """The refusal of a number written ``text`` that YAML reads as ``read``."""
     return (f"{where}: key '{dotted}' is written {text}, which YAML reads as {read}, not in "
             "decimal (a leading 0 makes an octal number, 0x a hexadecimal one, ':' a base-60 "
@@ -152,44 +154,11 @@ def _other_base_message(where: str, dotted: str, text: str, read: Any) -> str:
 def _numbers_in_other_bases(root: yaml.Node, name: str) -> None:
     """Refuse a number YAML 1.1 reads in another base than the decimal it looks like:
     ``replicates: 010`` ran 8 replicates and ``seed: 1:30`` seed 90, without a word."""
-    found = _other_base_number(root)
+    found = other_base_number(root)
     if found is not None:
         dotted, item, read = found
-        raise InputError(_other_base_message(
+        raise InputError(other_base_message(
             f"config file {name}, line {item.start_mark.line + 1}", dotted, item.value, read))
-
-
-def _python_number(text: str) -> bool:
-    """Whether ``int()`` or ``float()`` reads ``text`` (as Snakemake types a top-level
-    ``--config`` value before it falls back to YAML)."""
-    for kind in (int, float):
-        try:
-            kind(text)
-        except ValueError:
-            continue
-        return True
-    return False
-
-
-def check_override_bases(items: Sequence[str]) -> None:
-    """Refuse a ``--config KEY=VALUE`` whose number YAML reads in another base, as a config
-    file's is refused: ``--config seed=1:30`` ran seed 90 and ``'extract={replicates: 010}'``
-    8 replicates, where the same values in a file stop the run. ``items`` are the texts that
-    followed ``--config`` on the command line (:func:`sigforge.workflow.command_line.
-    config_items`)."""
-    for item in items:
-        key, equals, text = item.partition("=")
-        if not equals or _python_number(text):
-            continue  # Snakemake reads a top-level 010 as int('010'), decimal
-        try:
-            node = yaml.compose(f"{key}: {text}", Loader=_Loader)  # noqa: S506 - composed only
-        except yaml.YAMLError:
-            continue  # Snakemake names what it cannot read itself
-        found = _other_base_number(node) if node is not None else None
-        if found is not None:
-            dotted, item_node, read = found
-            raise InputError(_other_base_message(f"--config {item}", dotted, item_node.value,
-                                                 read))
 
 
 def _yaml_error(err: yaml.YAMLError, name: str, lines: Sequence[str]) -> InputError:
