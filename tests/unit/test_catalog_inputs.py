@@ -417,3 +417,18 @@ def test_multi_snvs_in_sbs_keeps_the_log_true_with_any_contexts(
     assert log["counted_DBS78"] == 1 and log["variants_read"] == 2
     # counted_SBS1536 left the second counting out as counted_SBS96 does (it had said 2)
     assert log.get("counted_SBS1536", 0) <= log["counted_SBS96"]
+
+
+def test_a_repeated_snv_beside_an_n_is_a_duplicate(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        make_vcf: Callable[..., Path]) -> None:
+    """The same SNV beside an N written twice was logged ambiguous_base twice; like any
+    repeated SNV, the second is a duplicate."""
+    sequence = "ACGTACGTACGTACGTACGTAN" + "TGCAGTACCGTAAGCTTACG"
+    fasta = make_fasta({"chrN": sequence})
+    vcf = make_vcf([("chrN", 23, "T", "A", "PASS"), ("chrN", 23, "T", "A", "PASS")])
+    out = tmp_path / "out"
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
+                str(out)) == 0
+    log = read_table(out / "catalog_log.tsv").loc["TUMOUR"]
+    assert (log["ambiguous_base"], log["duplicate"], log["variants_read"]) == (1, 1, 2)

@@ -153,11 +153,14 @@ def _flankless_snvs(fates: _Fates, verdicts: Classified, table: VariantTable) ->
     """The sample's SNVs skipped for an incomplete trinucleotide only (``contig_end``,
     ``ambiguous_base``; :attr:`Classified.flankless`), each site once: they take part in
     pairing and runs as the SNV they are (a doublet needs no flanking base, and a run of
-    three beside an N is an MNV, not a doublet), and stay skipped when they pair with none."""
+    three beside an N is an MNV, not a doublet), and stay skipped when they pair with none; a
+    repeat of one is a ``duplicate``."""
     skipped = np.isin(fates.codes, [REASON_CODE["contig_end"], REASON_CODE["ambiguous_base"]])
     rows = fates.rows[skipped]
     rows = rows[verdicts.flankless[rows]]
-    return rows[_first_occurrences(rows, table, verdicts.site_contig)]
+    first = _first_occurrences(rows, table, verdicts.site_contig)
+    fates.set(rows[~first], "duplicate")  # as a repeated counted SNV is
+    return rows[first]
 
 
 class _Fates:
