@@ -42,6 +42,19 @@ def _regions(out: Path) -> pd.DataFrame:
                        keep_default_na=False)
 
 
+def _regions_run(capsys: pytest.CaptureFixture[str], folder: Path, bed_text: str, vcf: Path,
+                 fasta: Path, *options: str) -> pd.DataFrame:
+    """Refit ``vcf`` (--bootstrap 0) with a BED of ``bed_text`` as regions of interest into
+    ``folder``/out; exit 0 asserted; regions_of_interest.tsv as text cells."""
+    bed = folder / "roi.bed"
+    bed.write_text(bed_text)
+    out = folder / "out"
+    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
+                       *options, vcf=vcf, reference=fasta)
+    assert outcome.code == 0, outcome.err
+    return _regions(out)
+
+
 @pytest.fixture(scope="module")
 def mixed_patient(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     """A 6-kb contig and a patient with 150 SNVs before position 2,000 and, after 3,000: an
@@ -105,25 +118,16 @@ def test_a_doublet_or_deletion_reaching_into_a_region_is_listed(
     --regions the catalog counts it only at a first base inside them, so then it is not
     listed (nor counted)."""
     fasta, vcf, _ = mixed_patient
-    bed = tmp_path / "roi.bed"
-    bed.write_text("chr1\t3100\t3101\tEXON\nchr1\t3050\t3051\tSECOND\n"
-                   "chr1\t3101\t3102\tAFTER\n")
-    out = tmp_path / "out"
-    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
-                       vcf=vcf, reference=fasta)
-    assert outcome.code == 0, outcome.err
-    table = _regions(out)
+    bed_text = "chr1\t3100\t3101\tEXON\nchr1\t3050\t3051\tSECOND\nchr1\t3101\t3102\tAFTER\n"
+    table = _regions_run(capsys, tmp_path, bed_text, vcf, fasta)
     assert table[["region", "type", "pos"]].values.tolist() == [
         ["EXON", "ID83", "3100"], ["SECOND", "DBS78", "3050"]]
-    counted = tmp_path / "counted.bed"
+    counted = tmp_path / "restricted" / "counted.bed"
+    counted.parent.mkdir()
     counted.write_text("chr1\t3000\t3099\nchr1\t3100\t3500\n")  # 3100 itself left out
-    out = tmp_path / "restricted"
-    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
-                       "--regions", str(counted), vcf=vcf, reference=fasta)
-    assert outcome.code == 0, outcome.err
-    assert read_table(out / "ID83.tsv").to_numpy().sum() == 0
-    assert _regions(out)[["region", "type", "pos"]].values.tolist() == [
-        ["SECOND", "DBS78", "3050"]]
+    table = _regions_run(capsys, counted.parent, bed_text, vcf, fasta, "--regions", str(counted))
+    assert read_table(counted.parent / "out" / "ID83.tsv").to_numpy().sum() == 0
+    assert table[["region", "type", "pos"]].values.tolist() == [["SECOND", "DBS78", "3050"]]
 
 
 def test_a_region_holding_no_variant_gives_an_empty_table_and_a_page(
@@ -132,14 +136,8 @@ def test_a_region_holding_no_variant_gives_an_empty_table_and_a_page(
     """A BED whose only region holds no counted variant stopped refit --vcf with an internal
     TypeError (an empty table's text column and'ed with a boolean one)."""
     fasta, vcf, _ = mixed_patient
-    bed = tmp_path / "roi.bed"
-    bed.write_text("chr1\t5000\t5100\tQUIET\n")
-    out = tmp_path / "out"
-    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
-                       vcf=vcf, reference=fasta)
-    assert outcome.code == 0, outcome.err
-    assert _regions(out).empty
-    assert (out / "patients" / "P1.html").is_file()
+    assert _regions_run(capsys, tmp_path, "chr1\t5000\t5100\tQUIET\n", vcf, fasta).empty
+    assert (tmp_path / "out" / "patients" / "P1.html").is_file()
 
 
 def test_a_doublet_without_a_trinucleotide_is_listed_with_its_alleles(
@@ -155,13 +153,8 @@ def test_a_doublet_without_a_trinucleotide_is_listed_with_its_alleles(
     positions = [1, 2, 52, 53, *range(200, 900, 30)]
     vcf = write_vcf(tmp_path / "p.vcf", [("chr1", p, sequence[p - 1], swap[sequence[p - 1]],
                                           "PASS") for p in positions], samples=("P1",))
-    bed = tmp_path / "roi.bed"
-    bed.write_text("chr1\t0\t2\tSTART\nchr1\t52\t53\tSECOND_AFTER_N\n")
-    out = tmp_path / "out"
-    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
-                       vcf=vcf, reference=fasta)
-    assert outcome.code == 0, outcome.err
-    table = _regions(out)
+    table = _regions_run(capsys, tmp_path, "chr1\t0\t2\tSTART\nchr1\t52\t53\tSECOND_AFTER_N\n",
+                         vcf, fasta)
     assert table[["region", "pos", "ref", "alt"]].values.tolist() == [
         ["START", "1", "GC", "TA"], ["SECOND_AFTER_N", "52", "TG", "GT"]]
 
@@ -375,16 +368,10 @@ def test_padded_alleles_in_regions_are_listed_as_the_catalog_counted_them(
     swap = {"A": "T", "C": "T", "G": "A", "T": "C"}
     snvs = [("chr1", p, sequence[p - 1], swap[sequence[p - 1]], "PASS") for p in range(2, 400, 4)]
     vcf = write_vcf(tmp_path / "padded.vcf", [*snvs, padded], samples=("P1",))
-    bed = tmp_path / "roi.bed"
-    bed.write_text("chr1\t3000\t3500\tGENE\n")
-    out = tmp_path / "out"
-    outcome = _patient(capsys, out, "--bootstrap", "0", "--regions-of-interest", str(bed),
-                       vcf=vcf, reference=fasta)
-    assert outcome.code == 0, outcome.err
-    table = _regions(out)
+    table = _regions_run(capsys, tmp_path, "chr1\t3000\t3500\tGENE\n", vcf, fasta)
     assert table[["type", "pos", "ref", "alt"]].values.tolist() == [
         ["ID83", str(pos), sequence[pos - 1:pos + 1], sequence[pos - 1]]]
-    assert read_table(out / "ID83.tsv").to_numpy().sum() == 1
+    assert read_table(tmp_path / "out" / "ID83.tsv").to_numpy().sum() == 1
 
 
 def test_a_maf_under_another_name_given_to_vcf_is_named_as_a_maf(
