@@ -250,6 +250,21 @@ def test_maf_rows_without_a_mutation_or_an_anchor_get_their_own_reasons(
     assert (log["no_change"], log["contig_end"], log["complex"], log["ambiguous_base"]) == (
         2, 1, 0, 0)
 
+
+def test_an_indel_on_a_contig_s_first_base_is_contig_end_in_a_vcf_as_in_a_maf(
+        tmp_path: Path, fasta: Path, make_vcf: Callable[..., Path]) -> None:
+    """VCF writes an indel on a contig's first base with the base after it (``POS 1 GA>A``
+    deletes chrA's first G; ``G>TG`` inserts a T before it): the MAF test above skips the
+    same deletion as ``contig_end``, and so must the VCF, not call it ``complex``. A real
+    complex record at POS 1 (both alleles changed) stays ``complex``."""
+    vcf = make_vcf([("chrA", 1, "GA", "A", "PASS"), ("chrB", 1, "G", "TG", "PASS"),
+                    ("chrB", 1, "GGC", "T", "PASS"), ("chrA", 3, "C", "CT", "PASS")])
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
+                str(tmp_path / "out")) == 0
+    log = read_table(tmp_path / "out/catalog_log.tsv").iloc[0]
+    assert (log["variants_read"], log["counted_ID83"]) == (4, 1)
+    assert (log["contig_end"], log["complex"]) == (2, 1)
+
 @pytest.mark.parametrize(("setup", "message"), [
     ("truncated", r"cut.vcf.gz: cannot be read .*truncated"),
     ("malformed", r"bad.vcf: malformed or truncated at line 7"),

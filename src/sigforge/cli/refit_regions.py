@@ -101,7 +101,7 @@ def doublets_and_indels(args: argparse.Namespace, patient: Patient,
     of interest (a deletion starting before a gene and reaching into it is the gene's), one
     row each with :data:`RECORD_COLUMNS`, in VCF order; ``type`` is DBS78 or ID83,
     ``channel`` the label it was counted in, ``last`` its last reference base."""
-    from sigforge.genomics.allele_trim import trim_shared_bases
+    from sigforge.genomics.allele_trim import trim_shared_bases, unanchor_contig_start
     from sigforge.genomics.genome import ReferenceGenome
     from sigforge.genomics.maf import anchor_maf_indels
     from sigforge.genomics.variants import read_input
@@ -115,6 +115,7 @@ def doublets_and_indels(args: argparse.Namespace, patient: Patient,
         if "-" in table.ref or "-" in table.alt:
             anchor_maf_indels(table, genome.base)
         trim_shared_bases(table)  # as the catalog counted them (genomics.catalog.count_table)
+        unanchor_contig_start(table)
         records = [record for site in _sites(table, targets, patient.targets, genome.resolve)
                    for record in _counted_at(table, site, genome, args.all_filters)]
     finally:

@@ -32,7 +32,7 @@ SKIP_REASONS = (
     "mnv",              # REF/ALT of 3+ bp (once trimmed), or 3+ SNVs on consecutive positions
     "not_requested",    # a kind no requested context counts (e.g. indels without ID83)
     "contig_missing",   # contig absent from the FASTA under every alias
-    "contig_end",       # SNV on a contig's first or last base; REF running off the contig
+    "contig_end",       # SNV on a contig's first or last base; REF off the contig; indel at POS 1
     "ref_mismatch",     # REF differs from the FASTA
     "ambiguous_base",   # a base other than A/C/G/T in REF, ALT or an SNV's trinucleotide
     "duplicate",        # same contig, POS, REF and ALT already counted for this sample

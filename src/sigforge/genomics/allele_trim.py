@@ -9,6 +9,11 @@ prefix, each while both alleles keep at least one base), it is the SNV, doublet 
 indel it stands for, at its true position. An allele already minimal (every SNV, doublet,
 MNV whose ends both change, and VCF-anchored indel) is left as it is, so the catalogs of
 ordinary VCFs do not change; no left-alignment is done (that needs the FASTA).
+
+An indel on a contig's first base has no base before it, so VCF writes it with the base
+after it (``POS 1 TA>A`` deletes the T). Its shared last bases are trimmed away entirely and
+the empty allele written ``-``, as a MAF writes such an indel: it is then skipped as
+``contig_end`` (no ID83 context exists there) in both formats, not called ``complex``.
 """
 
 from __future__ import annotations
@@ -45,6 +50,19 @@ def minimal_alleles(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
     while start < min(len(ref), len(alt)) - 1 and ref[start] == alt[start]:
         start += 1
     return pos + start, ref[start:], alt[start:]
+
+
+def contig_start_indel(ref: str, alt: str) -> tuple[str, str] | None:
+    """The MAF form (``'T', '-'``) of an indel written at POS 1 with the base after it
+    (``'TA', 'A'``), or None when the pair is not one (see the module docstring)."""
+    if len(ref) == len(alt) or ref[0] == alt[0] or ref[-1] != alt[-1]:
+        return None
+    end = 0
+    while end < min(len(ref), len(alt)) and ref[-1 - end] == alt[-1 - end]:
+        end += 1
+    if end < min(len(ref), len(alt)):
+        return None  # bases change on both alleles: complex, as written
+    return ref[:len(ref) - end] or "-", alt[:len(alt) - end] or "-"
 
 
 def _trimmable(ref: str, alt: str) -> bool:
@@ -84,5 +102,24 @@ def trim_shared_bases(table: VariantTable) -> Trimmed:
             example = (f"{contig}:{table.pos[row]} {ref}>{alt} -> {contig}:{pos} "
                        f"{new_ref}>{new_alt}")
         table.pos[row], table.ref[row], table.alt[row] = pos, new_ref, new_alt
+        count += 1
+    return Trimmed(count, example)
+
+
+def unanchor_contig_start(table: VariantTable) -> Trimmed:
+    """Rewrite every indel written at POS 1 with the base after it in its MAF form, in place
+    (see the module docstring); returns how many, with an example."""
+    starts = np.flatnonzero(table.pos == 1)
+    count, example = 0, ""
+    for row in starts.tolist():
+        ref, alt = table.ref[row], table.alt[row]
+        if len(ref) == len(alt) or not _trimmable(ref, alt):
+            continue
+        if (maf_form := contig_start_indel(ref, alt)) is None:
+            continue
+        if not example:
+            contig = table.contig_names[int(table.contig[row])]
+            example = f"{contig}:1 {ref}>{alt}"
+        table.ref[row], table.alt[row] = maf_form
         count += 1
     return Trimmed(count, example)

@@ -23,7 +23,8 @@ The checks run in this order and the first that applies wins:
 3. ``not_requested``: no requested context counts this kind (SNVs feed SBS* and DBS78).
 4. ``ambiguous_base``: REF/ALT holds a base other than A/C/G/T.
 5. ``contig_missing`` (no FASTA contig under any alias, e.g. ``chr1``/``1``, ``chrM``/``MT``),
-   ``contig_end`` (an SNV on a contig's first/last base, or REF running off the contig),
+   ``contig_end`` (an SNV on a contig's first/last base, REF running off the contig, or an
+   indel on its first base, :func:`.allele_trim.unanchor_contig_start`),
    ``ref_mismatch`` (REF differs from the FASTA), ``ambiguous_base`` (N next to an SNV).
 6. ``outside_regions`` (only with ``CatalogOptions.regions``, the assay's targeted regions):
    the variant's POS lies outside them (:mod:`.target_regions`).
@@ -69,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.accounting import SKIP_REASONS, CatalogOptions, SampleCatalog
-from sigforge.genomics.allele_trim import trim_shared_bases
+from sigforge.genomics.allele_trim import trim_shared_bases, unanchor_contig_start
 from sigforge.genomics.build_checks import (
     MAX_REF_MISMATCH_RATE,
     MIN_REF_MISMATCHES_TO_FAIL,
@@ -154,6 +155,11 @@ def _trim(table: VariantTable) -> None:
         logger.info("%s: %d allele(s) were written with flanking bases that REF and ALT share "
                     "(e.g. %s); counted in their minimal form, as 'bcftools norm' writes them.",
                     table.source, trimmed.count, trimmed.example)
+    starts = unanchor_contig_start(table)
+    if starts.count:
+        logger.info("%s: %d indel(s) lie on a contig's first base, written with the base after "
+                    "them (e.g. %s); no ID83 context exists there, so they are skipped as "
+                    "contig_end.", table.source, starts.count, starts.example)
 
 
 def count_sample(vcf_path: str | Path, genome: ReferenceGenome, *, sample: str,
