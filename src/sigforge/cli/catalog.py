@@ -134,6 +134,12 @@ def catalog(args: argparse.Namespace) -> None:
 
     if args.vcf_dir:
         _check_vcf_dir_entries(Path(args.vcf_dir))
+    if args.sample_from_filename and args.vcf_sample is not None:
+        raise InputError("--sample-from-filename counts every record of a file as one sample "
+                         "named after the file, whatever its genotypes; --vcf-sample counts "
+                         "one sample of it by its genotypes (a MAF's by its barcode). Give "
+                         "one of the two; to name --vcf-sample's catalog column otherwise, "
+                         "add --sample-name.")
     paths = collect_inputs(args.vcf, args.vcf_dir, args.maf)
     if args.sample_name is not None and len(args.sample_name) != len(paths):
         raise InputError(f"--sample-name gives {len(args.sample_name)} names for {len(paths)} "
@@ -172,7 +178,8 @@ def catalog(args: argparse.Namespace) -> None:
     _check_unique([(s.sample, s.source) for s in samples], args.sample_from_filename)
     _check_file_stems(samples)
     catalogs, log = assemble_cohort(samples, options.contexts, log_fingerprints(
-        args.reference, genome.lengths, options.regions))
+        args.reference, genome.lengths, options.regions,
+        options.annotation if "SBS288" in options.contexts else None))
     for context, frame in catalogs.items():
         write_matrix(frame, out / f"{context}.tsv", integer=True)
     write_table(log, out / "catalog_log.tsv")

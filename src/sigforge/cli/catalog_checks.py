@@ -239,16 +239,21 @@ def warn_mixed_fingerprints(folders: list[Path], logs: list[pd.DataFrame]) -> No
     """Warn when the per-sample logs say their counts were made on other reference builds or
     over other assays (a panel's regions beside whole genomes): their channel frequencies
     differ by the sequence composition counted, which a discovery on the merged cohort
-    would take for a signature. Logs without the columns (older runs) are left out."""
+    would take for a signature; or their SBS288 with other gene annotations (one mutation T
+    in one sample, U in another). Logs without the columns (older runs, no SBS288) are left
+    out."""
     for column, what, fix in (
             ("reference", "reference FASTAs (builds: other contig lengths)",
              "Count every sample against one FASTA, or keep the builds' cohorts apart."),
             ("assay", "assays (targeted regions)",
              "Merge one assay's catalogs, or refit each assay with its own opportunities "
-             "(refit --assay regions).")):
+             "(refit --assay regions)."),
+            ("annotation", "gene annotations (SBS288's transcribed and untranscribed "
+                           "strands)",
+             "Count every sample's SBS288 with one --annotation.")):
         seen: dict[str, list[str]] = {}
         for folder, log in zip(folders, logs, strict=True):
-            for value in log.get(column, pd.Series(dtype=str)).astype(str):
+            for value in log.get(column, pd.Series(dtype=str)).dropna().astype(str):
                 seen.setdefault(value, []).append(str(folder))
         if len(seen) > 1:
             parts = "; ".join(f"{value} ({len(where)} sample(s), e.g. {where[0]})"

@@ -327,6 +327,8 @@ def refit(args: argparse.Namespace) -> None:
         check_data_matrix(matrix.data, args.catalog, generic=matrix.channel_set is None)
         _check_sample_names(matrix)
         warn_report_file_names(matrix)
+        if matrix.channel_set is not None:
+            check_assay_regions_counting(args, matrix.data, matrix.channel_set)
         fitted, _ = split_empty(matrix, args.drop_empty)
     else:
         checked = _patient_signatures(args)  # option typos: before minutes of counting

@@ -300,46 +300,64 @@ def warn_genomics_only_options(args: argparse.Namespace) -> None:
                        "them" if len(ignored) > 1 else "it")
 
 
-def zero_opportunity_channels(opportunities: pd.DataFrame, catalog: pd.DataFrame) -> list[str]:
-    """The SBS96 channels holding counted mutations whose trinucleotide never occurs in the
-    targeted regions (``regions`` column 0): under --assay regions every rescaled signature is
-    0 there, so the model calls those mutations impossible."""
+def zero_opportunity_channels(opportunities: pd.DataFrame, catalog: pd.DataFrame,
+                              channel_set: str = "SBS96") -> list[str]:
+    """The channels holding counted mutations whose reference context (trinucleotide,
+    dinucleotide) never occurs in the targeted regions (``regions`` column): under --assay
+    regions every rescaled signature is 0 there, so the model calls those mutations
+    impossible. None for a channel set not rescaled (ID83)."""
+    from sigforge.genomics.contexts import CHANNEL_SETS
     from sigforge.genomics.opportunities import channel_contexts, context_counts
 
-    kind, contexts = channel_contexts("SBS96")  # type: ignore[misc]
-    inside = context_counts(opportunities, kind, "regions").reindex(contexts).to_numpy()
+    described = channel_contexts(channel_set)
+    if described is None:
+        return []
+    kind, contexts = described
+    context_of = dict(zip(CHANNEL_SETS[channel_set], contexts, strict=True))
+    if not set(catalog.index) <= set(context_of):
+        return []
+    inside = context_counts(opportunities, kind, "regions")
     counted = catalog.to_numpy(dtype=np.float64).sum(axis=1) > 0
-    return [str(label) for label, zero, hit in zip(catalog.index, inside == 0, counted,
-                                                    strict=True) if zero and hit]
+    return [str(label) for label, hit in zip(catalog.index, counted, strict=True)
+            if hit and inside.get(context_of[label], 0) == 0]
 
 
-def check_assay_regions_counting(args: argparse.Namespace, catalog: pd.DataFrame) -> None:
-    """With --vcf --assay regions but no --regions the VCF is counted genome-wide, while the
-    signatures are rescaled to the targeted regions' --opportunities.
-
-    Refused when counted SNVs fall in channels whose trinucleotide the regions lack (the
-    catalog then provably holds mutations from outside the regions, which the rescaled model
-    calls impossible: they would be marked unexplained and distort the fit); otherwise
-    warned about (a panel's VCF usually holds only the panel's variants, but off-target calls
-    would still be counted).
+def check_assay_regions_counting(args: argparse.Namespace, catalog: pd.DataFrame,
+                                 channel_set: str = "SBS96") -> None:
+    """Under --assay regions, refuse a catalog holding mutations in channels whose context
+    never occurs in the regions of --opportunities (it then provably holds mutations from
+    outside those regions, which the rescaled model calls impossible: they would be marked
+    unexplained and distort the fit): a --catalog counted genome-wide or over other regions,
+    a VCF counted with --regions of another BED than the opportunities', or one counted
+    genome-wide (no --regions). The last is also warned about when no channel proves it (a
+    panel's VCF usually holds only the panel's variants, but off-target calls would still be
+    counted).
     """
-    if not args.vcf or args.assay != "regions" or args.regions is not None:
+    if args.assay != "regions" or args.opportunity_table is None:
         return
+    impossible = zero_opportunity_channels(args.opportunity_table, catalog, channel_set)
+    whole_genome = bool(args.vcf) and args.regions is None
     fix = (f"Give --regions BED (the BED of the targeted regions that --opportunities "
            f"{args.opportunities} was written from) so that only the variants inside are "
            "counted")
-    impossible = zero_opportunity_channels(args.opportunity_table, catalog)
     if impossible:
+        where = (f"the VCF {args.vcf} was counted over the whole genome (no --regions), and"
+                 if whole_genome else f"{args.vcf or args.catalog}:")
+        holders = (catalog.loc[impossible].to_numpy().sum(axis=0) > 0).sum()
         counts = catalog.loc[impossible].to_numpy().sum()
-        raise InputError(f"--assay regions: the VCF {args.vcf} was counted over the whole genome "
-                         f"(no --regions), and {int(counts)} of its "
-                         f"{int(catalog.to_numpy().sum())} SNVs fall in {len(impossible)} "
-                         f"channel(s) (e.g. {', '.join(impossible[:3])}) whose trinucleotide "
-                         f"never occurs in the regions of --opportunities {args.opportunities}, "
-                         "so the signatures rescaled to those regions cannot produce them: the "
-                         f"catalog is not the regions'. {fix}; or drop --assay regions for a "
-                         "whole-genome VCF.")
-    logger.warning("--assay regions without --regions: the VCF %s is counted over the whole "
-                   "genome while the signatures are rescaled to the regions of --opportunities "
-                   "%s; variants called outside those regions are counted too. %s.",
-                   args.vcf, args.opportunities, fix)
+        remedy = (f"{fix}; or drop --assay regions for a whole-genome VCF." if whole_genome
+                  else "Write --opportunities from the BED the catalog was counted with "
+                       "(sigforge opportunities --regions BED), or drop --assay regions "
+                       "for a whole-genome catalog.")
+        raise InputError(f"--assay regions: {where} {int(counts)} of its "
+                         f"{int(catalog.to_numpy().sum())} {channel_set} mutations "
+                         f"({holders} sample(s)) fall in {len(impossible)} channel(s) (e.g. "
+                         f"{', '.join(impossible[:3])}) whose context never occurs in the "
+                         f"regions of --opportunities {args.opportunities}, so the signatures "
+                         "rescaled to those regions cannot produce them: the catalog is not "
+                         f"the regions'. {remedy}")
+    if whole_genome:
+        logger.warning("--assay regions without --regions: the VCF %s is counted over the "
+                       "whole genome while the signatures are rescaled to the regions of "
+                       "--opportunities %s; variants called outside those regions are counted "
+                       "too. %s.", args.vcf, args.opportunities, fix)

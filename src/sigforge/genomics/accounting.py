@@ -52,7 +52,7 @@ KIND_REASON = {KIND_MNV: "mnv", KIND_COMPLEX: "complex", KIND_SYMBOLIC: "symboli
 
 #: Text columns of ``catalog_log.tsv`` (every other column is a count): the input file, and
 #: what the counts were made against (:func:`log_fingerprints`).
-LOG_TEXT_COLUMNS = ("source", "reference", "assay")
+LOG_TEXT_COLUMNS = ("source", "reference", "assay", "annotation")
 
 
 def _digest(text: str) -> str:
@@ -61,7 +61,8 @@ def _digest(text: str) -> str:
 
 
 def log_fingerprints(reference: str | Path, lengths: Mapping[str, int],
-                     regions: TargetRegions | None) -> dict[str, str]:
+                     regions: TargetRegions | None,
+                     annotation: StrandAnnotation | None = None) -> dict[str, str]:
     """The log's ``reference`` and ``assay`` cells: what a sample's counts were made against.
 
     ``reference`` is the FASTA's file name and a digest of its sorted contig lengths (two
@@ -69,7 +70,9 @@ def log_fingerprints(reference: str | Path, lengths: Mapping[str, int],
     ``assay`` is ``genome``, or the regions BED's file name and a digest of its merged
     intervals. ``merge-catalogs`` compares them: samples counted on other builds or over
     other regions have other channel frequencies, which a discovery would take for a
-    signature.
+    signature. With SBS288's gene ``annotation``, ``annotation`` is its file name and a digest
+    of its genes' strand intervals: two annotations label one mutation T in one sample and U
+    in another.
     """
     build = _digest(",".join(str(n) for n in sorted(lengths.values())))
     assay = "genome"
@@ -77,7 +80,10 @@ def log_fingerprints(reference: str | Path, lengths: Mapping[str, int],
         spans = ";".join(f"{contig}:{','.join(map(str, starts))}:{','.join(map(str, ends))}"
                          for contig, (starts, ends) in sorted(regions.intervals.items()))
         assay = f"{Path(regions.path).name}:{_digest(spans)}"
-    return {"reference": f"{Path(reference).name}:{build}", "assay": assay}
+    cells = {"reference": f"{Path(reference).name}:{build}", "assay": assay}
+    if annotation is not None:
+        cells["annotation"] = f"{Path(annotation.source).name}:{_digest(annotation.spans())}"
+    return cells
 
 
 

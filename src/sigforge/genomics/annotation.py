@@ -18,6 +18,7 @@ base is a purine is classified on the reverse strand, so its T and U swap (see
 from __future__ import annotations
 
 import logging
+import re
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -79,6 +80,12 @@ class StrandAnnotation:
             state += minus.covered(positions) * MINUS_ONLY
         return state
 
+    def spans(self) -> str:
+        """Every strand interval as text, in a fixed order (for the catalog log's digest)."""
+        return ";".join(f"{contig}{strand}:{','.join(map(str, part.starts))}:"
+                        f"{','.join(map(str, part.ends))}"
+                        for (contig, strand), part in sorted(self._intervals.items()))
+
     def renamed(self, resolve: Callable[[str], str | None],
                 lengths: Mapping[str, int] | None = None) -> StrandAnnotation:
         """The same annotation with contigs renamed to the FASTA's names.
@@ -124,6 +131,8 @@ def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
     try:
         with open_text(path, f"annotation {path}", "NEW.gtf.gz") as handle:
             for number, text in enumerate(handle, start=1):  # noqa: B007
+                if text.startswith("##FASTA"):
+                    break  # GFF3: sequences follow, no more features
                 if not text.strip() or text.startswith(("#", "track", "browser")):
                     continue
                 fields = text.rstrip("\r\n").split("\t")
@@ -224,6 +233,41 @@ def _transcript_like(features: pd.Series) -> np.ndarray:
             | lower.str.endswith("_transcript")).to_numpy(dtype=bool)
 
 
+def _gene_like(features: pd.Series) -> np.ndarray:
+    """Rows of genes: ``gene``, ``pseudogene`` and the typed genes of Ensembl's and NCBI's
+    GFF3 (``ncRNA_gene``, ``rRNA_gene``, ...), whose mutations would otherwise be ``N``."""
+    lower = features.str.lower()
+    return (lower.isin(["gene", "pseudogene"]) | lower.str.endswith("_gene")).to_numpy(
+        dtype=bool)
+
+
+#: A gene's own identifier in a GTF (``gene_id "X"``, on its transcripts too) or a GFF3
+#: (``ID=X`` on the gene row, ``Parent=X[,Y]`` on its transcripts).
+_GTF_GENE_ID = re.compile(r'(?:^|;)\s*gene_id\s+"?([^";]+)"?')
+_GFF_ID = re.compile(r"(?:^|;)\s*ID=([^;]+)")
+_GFF_PARENT = re.compile(r"(?:^|;)\s*Parent=([^;]+)")
+
+
+def _gene_ids(attributes: pd.Series, genes: np.ndarray) -> tuple[list[str | None], set[str]]:
+    """Each gene row's identifier (None when its attributes hold none, and for the other
+    rows) and the identifiers
+    of the genes that some transcript row names as its own."""
+    ids: list[str | None] = []
+    owners: set[str] = set()
+    for text, is_gene in zip(attributes.astype(str).tolist(), genes.tolist(), strict=True):
+        gtf = _GTF_GENE_ID.search(text)
+        if is_gene:
+            own = gtf or _GFF_ID.search(text)
+            ids.append(own.group(1).strip() if own else None)
+            continue
+        ids.append(None)
+        if gtf:
+            owners.add(gtf.group(1).strip())
+        elif parent := _GFF_PARENT.search(text):
+            owners.update(name.strip() for name in parent.group(1).split(","))
+    return ids, owners
+
+
 def _overlapped(keys: np.ndarray, starts: np.ndarray, ends: np.ndarray, probe: np.ndarray,
                 cover: np.ndarray) -> np.ndarray:
     """Whether each ``probe`` row overlaps some ``cover`` row of the same key (contig and
@@ -247,13 +291,15 @@ def _overlapped(keys: np.ndarray, starts: np.ndarray, ends: np.ndarray, probe: n
 def _gtf_genes(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The rows of a GTF/GFF that give strands, with 0-based half-open starts and ends.
 
-    Transcripts when the file has any (:func:`_transcript_like`); then also each ``gene`` row
-    that no transcript of its contig and strand overlaps, so that a file assembled from
-    sources with and without transcript rows loses no gene. Only ``gene`` rows otherwise.
+    Transcripts when the file has any (:func:`_transcript_like`); then also each gene row
+    (:func:`_gene_like`) that no transcript names as its own (``gene_id``, GFF3 ``Parent``),
+    or, where the attributes name no gene, that no transcript of its contig and strand
+    overlaps, so that a file assembled from sources with and without transcript rows loses
+    no gene. Only gene rows otherwise.
     """
     features = frame[2].astype(str).str.strip()
     transcripts = _transcript_like(features)
-    genes = (features == "gene").to_numpy(dtype=bool)
+    genes = _gene_like(features) & ~transcripts
     if not (transcripts | genes).any():
         kinds = ", ".join(features.value_counts().index[:6]) or "none"
         raise InputError(f"annotation {path}: no transcript or gene rows (its features: "
@@ -273,7 +319,10 @@ def _gtf_genes(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, np.ndarra
     if keep.any():
         keys = (candidates[0].astype(str).str.strip() + "\t"
                 + candidates[6].astype(str).str.strip()).to_numpy(dtype=object)
-        lone = ~keep & ~_overlapped(keys, starts, ends, ~keep, keep)
+        ids, owners = _gene_ids(candidates[8], ~keep)
+        named = np.array([name is not None for name in ids], dtype=bool)
+        lone = ~keep & ~_overlapped(keys, starts, ends, ~keep & ~named, keep)
+        lone[named] = [name not in owners for name in ids if name is not None]
         if lone.any():
             logger.info("annotation %s: %d gene row(s) without a transcript row used as "
                         "they are", path, int(lone.sum()))

@@ -143,7 +143,7 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
             logger.warning("sample %s: %s holds no variants for it, so its catalog columns are "
                            "all zero.", result.sample, table.source)
         results.append(result)
-    warn_empty_samples(results, table.source)
+    warn_empty_samples(results, table.source, rows_per_sample=not table.shared_rows)
     return results
 
 

@@ -27,19 +27,21 @@ def counted_total(result: SampleCatalog) -> int:
 
 
 
-def warn_empty_samples(results: Sequence[SampleCatalog], source: str) -> None:
+def warn_empty_samples(results: Sequence[SampleCatalog], source: str, *,
+                       rows_per_sample: bool = False) -> None:
     """Warn about each sample of one input file that read variants but counted none.
 
     When other samples of the file have counts, the empty one is most likely a matched normal
     (or a sample without calls in a joint file): the warning says to count only the sample
-    wanted with ``--vcf-sample`` (the samples sheet's ``vcf_sample``).
+    wanted with ``--vcf-sample`` (the samples sheet's ``vcf_sample``). Not in a MAF
+    (``rows_per_sample``), whose every barcode is a tumour of its own.
     """
     with_counts = [r.sample for r in results if counted_total(r)]
     for result in results:
         if not result.variants_read or counted_total(result):
             continue
         hint = ""
-        if with_counts:
+        if with_counts and not rows_per_sample:
             hint = (f" Other samples of the file have counts ({', '.join(with_counts[:3])}): "
                     f"if {result.sample} is the matched normal, count only the tumour with "
                     f"--vcf-sample {with_counts[0]} (in the workflow, the samples sheet's "

@@ -24,7 +24,8 @@ from sigforge.genomics.accounting import CatalogOptions, SampleCatalog
 from sigforge.genomics.catalog import count_table as _count_table
 from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.genome import ReferenceGenome
-from sigforge.genomics.maf import choose_maf_samples, maf_header_columns, read_maf
+from sigforge.genomics.maf import maf_header_columns, read_maf
+from sigforge.genomics.maf_checks import choose_maf_samples
 from sigforge.genomics.variant_table import VariantTable, is_maf
 from sigforge.io import InputError
 

@@ -43,7 +43,6 @@ from sigforge.genomics.variant_table import (
     MAX_POSITION,
     FailedFilters,
     VariantTable,
-    input_stem,
 )
 from sigforge.io import InputError, check_regular_file, not_found
 
@@ -315,8 +314,10 @@ def _tumour_alleles(frame: pd.DataFrame, path: Path, lines: np.ndarray
 
     The ALT is ``Tumor_Seq_Allele2``, or ``Tumor_Seq_Allele1`` where Allele2 equals REF. The
     second ALT is ``Tumor_Seq_Allele1`` where it differs from REF and from Allele2 and Allele2
-    is not REF (see :func:`_second_alleles`); a blank Allele1 there means none. Without an
-    Allele1 column (cBioPortal's optional column) every ALT is Allele2.
+    is not REF (see :func:`_second_alleles`); a blank Allele1 there means none, as does
+    ``NA``/``NaN`` (R's missing value, which maftools and R exports write; read as bases it
+    would be a phantom second variant). Without an Allele1 column (cBioPortal's optional
+    column) every ALT is Allele2.
     """
     ref = frame["Reference_Allele"].str.upper()
     allele2 = frame["Tumor_Seq_Allele2"].str.upper()
@@ -324,7 +325,9 @@ def _tumour_alleles(frame: pd.DataFrame, path: Path, lines: np.ndarray
         _check_maf_alleles(ref, allele2, np.full(len(ref), "Tumor_Seq_Allele2"), path, lines)
         return ref, allele2, np.zeros(len(ref), dtype=bool)
     allele1 = frame["Tumor_Seq_Allele1"].str.upper()
-    from_allele2 = (allele2 != ref).to_numpy(dtype=bool)
+    allele1 = allele1.mask(allele1.isin(["NA", "NAN"]), "")
+    # Allele2, unless it is REF and Allele1 is not missing (both REF or missing: no_change)
+    from_allele2 = ((allele2 != ref) | (allele1 == "")).to_numpy(dtype=bool)
     alt = allele2.where(from_allele2, allele1)
     _check_maf_alleles(ref, alt, np.where(from_allele2, "Tumor_Seq_Allele2",
                                           "Tumor_Seq_Allele1"), path, lines)
@@ -447,31 +450,6 @@ def maf_barcodes(path: str | Path) -> list[str]:
     except OSError as err:
         raise InputError(f"MAF {path}: cannot be read ({err}).") from err
     return [barcode for barcode in seen if barcode]
-
-
-def choose_maf_samples(table: VariantTable, path: str | Path, vcf_sample: str | None,
-                        sample_from_filename: bool) -> None:
-    """Apply ``--sample-from-filename`` / ``--vcf-sample`` to a MAF's samples, in place.
-
-    A MAF without a data row names no sample (samples are its barcodes), so it is an error
-    unless the sample is named after the file (then it is one sample with no variants).
-    """
-    if sample_from_filename:
-        table.samples, table.members = [input_stem(path)], None
-        return
-    if not table.samples:
-        raise InputError(f"MAF {path}: no variant rows (only the header), so no "
-                         "Tumor_Sample_Barcode names a sample. Remove the file from the input, "
-                         "or use --sample-from-filename to count it as one sample without "
-                         "variants.")
-    if vcf_sample is not None:
-        if vcf_sample not in table.samples:
-            raise InputError(f"MAF {path}: no rows with Tumor_Sample_Barcode "
-                             f"'{vcf_sample}'; it holds {table.samples[:10]}"
-                             f"{' ...' if len(table.samples) > 10 else ''}. Give one of those "
-                             "(--vcf-sample, or the samples sheet's 'vcf_sample' column).")
-        chosen = table.samples.index(vcf_sample)
-        table.samples, table.members = [vcf_sample], [table.members[chosen]]  # type: ignore[index]
 
 
 def anchor_maf_indels(table: VariantTable, fetch_base: object) -> None:

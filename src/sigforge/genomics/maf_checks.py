@@ -5,7 +5,8 @@ A MAF merged from several sources can mix builds row by row; its GRCh38 rows cou
 a GRCh37 FASTA land at the wrong positions, and only some of them (about three in four SNVs)
 show as REF mismatches, so the rest would enter the catalogs in wrong contexts unnoticed.
 Annotation columns (gene names, protein changes) are often Latin-1 in files exported from
-spreadsheets; sigforge never reads them, so such bytes there need no re-encoding.
+spreadsheets; sigforge never reads them, so such bytes there need no re-encoding. Also the
+choice of a MAF's samples (its barcodes, ``--vcf-sample``, ``--sample-from-filename``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sigforge.genomics.variant_table import VariantTable, input_stem
 from sigforge.io import InputError
 
 logger = logging.getLogger(__name__)
@@ -128,3 +130,34 @@ def not_somatic_rows(frame: pd.DataFrame, path: Path, rows: np.ndarray) -> np.nd
                 "not_somatic unless --all-filters.", path, int(flags.sum()),
                 ", ".join(f"{name} {count}" for name, count in kinds.items()))
     return flags[rows]
+
+
+def choose_maf_samples(table: VariantTable, path: str | Path, vcf_sample: str | None,
+                        sample_from_filename: bool) -> None:
+    """Apply ``--sample-from-filename`` / ``--vcf-sample`` to a MAF's samples, in place.
+
+    A MAF without a data row names no sample (samples are its barcodes), so it is an error
+    unless the sample is named after the file (then it is one sample with no variants).
+    """
+    if sample_from_filename and len(table.samples) > 1:
+        raise InputError(f"MAF {path}: {len(table.samples)} tumours (Tumor_Sample_Barcode "
+                         f"{', '.join(table.samples[:5])}{' ...' if len(table.samples) > 5 else ''}"
+                         ") would be pooled into one sample by --sample-from-filename, their "
+                         "SNVs paired into doublets across patients. Leave the option out: a "
+                         "MAF gives one column per barcode (as SigProfilerMatrixGenerator's).")
+    if sample_from_filename:
+        table.samples, table.members = [input_stem(path)], None
+        return
+    if not table.samples:
+        raise InputError(f"MAF {path}: no variant rows (only the header), so no "
+                         "Tumor_Sample_Barcode names a sample. Remove the file from the input "
+                         "(or, in `sigforge catalog`, give --sample-from-filename to count it "
+                         "as one sample without variants).")
+    if vcf_sample is not None:
+        if vcf_sample not in table.samples:
+            raise InputError(f"MAF {path}: no rows with Tumor_Sample_Barcode "
+                             f"'{vcf_sample}'; it holds {table.samples[:10]}"
+                             f"{' ...' if len(table.samples) > 10 else ''}. Give one of those "
+                             "(--vcf-sample, or the samples sheet's 'vcf_sample' column).")
+        chosen = table.samples.index(vcf_sample)
+        table.samples, table.members = [vcf_sample], [table.members[chosen]]  # type: ignore[index]

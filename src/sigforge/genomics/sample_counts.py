@@ -97,8 +97,11 @@ def _drop_snvs_of_records(fates: _Fates, table: VariantTable, verdicts: Classifi
     sample, which become ``duplicate``: a MAF with a DNP row and its two SNP rows, a VCF with
     an MNV record and its parts (``AC>CA`` at 1001, ``A>C`` at 1001) hold one mutation, counted
     once, as the doublet. Decided before adjacent SNVs are paired, so that such an SNV neither
-    forms a second doublet nor keeps a neighbouring pair from being one."""
-    records = counted[verdicts.kind[counted] == KIND_DBS]
+    forms a second doublet nor keeps a neighbouring pair from being one. A record outside the
+    targeted regions (placed by its first base) takes its SNV rows with it: an inside second
+    base is the same mutation, not an SNV of the regions."""
+    records = np.concatenate([counted, fates.with_code(REASON_CODE["outside_regions"])])
+    records = records[verdicts.kind[records] == KIND_DBS]
     if not records.size:
         return counted
     contig = verdicts.site_contig

@@ -16,9 +16,9 @@ from sigforge.genomics.maf import (
     MAF_ALLELE,
     MAF_COLUMNS,
     anchor_maf_indels,
-    choose_maf_samples,
     read_maf,
 )
+from sigforge.genomics.maf_checks import choose_maf_samples
 from sigforge.genomics.variant_table import (
     BASES,
     MAF_SUFFIXES,

@@ -290,6 +290,11 @@ def _choose_samples(path: Path, columns: list[str], vcf_sample: str | None,
     record, as the tumour column of a tumour-normal caller's VCF (Strelka writes none)
     should; several columns and no choice are refused, since every sample would otherwise
     come out empty."""
+    if vcf_sample is not None and not columns:
+        raise InputError(f"VCF {path}: sample column '{vcf_sample}' not found; the file has no "
+                         "sample columns (a sites-only VCF, counted as one sample named after "
+                         "the file). Leave --vcf-sample out (or the samples sheet's "
+                         "'vcf_sample' cell empty).")
     if vcf_sample is not None and vcf_sample not in columns:
         listed = (", ".join(columns[:10]) + (f" and {len(columns) - 10} more"
                                              if len(columns) > 10 else "")) if columns else ""
