@@ -89,8 +89,8 @@ def _assay_opportunities(args: argparse.Namespace) -> pd.DataFrame | None:
     return read_opportunities(args.opportunities)
 
 
-def _patient_pages(args: argparse.Namespace, stems: dict[str, str], out: Path
-                   ) -> dict[str, str]:
+def _patient_pages(args: argparse.Namespace, stems: dict[str, str], out: Path,
+                   log: pd.DataFrame) -> dict[str, str]:
     """Sample to its per-patient page relative to the report; every page must exist.
 
     The page is ``--patients-dir/{stem}.html``, where the workflow's ``patients`` target and
@@ -107,7 +107,30 @@ def _patient_pages(args: argparse.Namespace, stems: dict[str, str], out: Path
                          "of the per-patient refits ('sigforge refit --vcf ...', the workflow's "
                          "patients target), or leave --patients-dir out.")
     check_pages_not_outputs(folder, pages, out, stems)
+    _check_page_sources(folder, pages, log)
     return {sample: os.path.relpath(path, out) for sample, path in pages.items()}
+
+
+def _check_page_sources(folder: Path, pages: dict[str, Path], log: pd.DataFrame) -> None:
+    """Refuse per-patient pages written from another VCF than the one the cohort's catalog
+    counted for their sample (a stale page, or one of another tumour written under this
+    name): linked as the sample's, it would show another tumour's burden and exposures.
+    Pages without the VCF tag (older versions) are not checked."""
+    from sigforge.report.pages import page_source
+
+    sources = log.get("source", pd.Series(dtype=str)).astype(str)
+    wrong = []
+    for sample, path in pages.items():
+        written = page_source(path)
+        counted = Path(sources.get(sample, "")).name
+        if written and counted and written != counted:
+            wrong.append(f"{path.name} from {written}, counted from {counted}")
+    if wrong:
+        raise InputError(f"--patients-dir {folder}: {len(wrong)} page(s) were written from "
+                         f"another VCF than the cohort's catalog counted for the sample "
+                         f"({listing_of(wrong)}): each would show another tumour as the "
+                         "sample's. Rewrite them from the samples' VCFs (sigforge refit --vcf, "
+                         "or the workflow's patients target), or leave --patients-dir out.")
 
 
 def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, str]]:
@@ -152,7 +175,7 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
         reference_name=str(args.signatures),
         reference_exposures=sbs96.reference_exposures,
         reference_intervals=sbs96.reference_intervals, contexts=contexts,
-        patient_pages=_patient_pages(args, stems, out))
+        patient_pages=_patient_pages(args, stems, out, catalog_log))
     return data, stems
 
 

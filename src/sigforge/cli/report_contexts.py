@@ -346,7 +346,9 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
               "solutions": _solutions(extract, None if metrics is None else metrics.index),
               "signatures": signatures,
               "stability": stability, "exposures": exposures, "reconstruction": reconstruction,
-              "intervals": intervals, "decomposition": decomposition}
+              "intervals": intervals, "decomposition": decomposition,
+              "left_out_samples": tuple(map(str, provenance.get(
+                  "samples_without_mutations_left_out") or []))}
     if merged:
         fields.update(stratified_fields(extract, provenance, signatures))
     return fields

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sigforge.genomics.samplesheet import file_stems as sample_file_stems
 from sigforge.report.cohort_data import CohortData, Prepared, check_stems, prepare
@@ -82,6 +83,15 @@ def _caution(contexts: Sequence[ContextResults]) -> tuple[str, str]:
     return ", ".join(name for name, _ in found), found[0][1] if found else "rank"
 
 
+def _uncounted(contexts: Sequence[ContextResults], log: pd.DataFrame) -> list[str]:
+    """The mutation types of the default catalogs (DBS78, ID83) that the cohort did not
+    count (no catalog, a log column of zeros): those zeros would read as "none found"."""
+    present = {ctx.name for ctx in contexts}
+    return [name for name in ("DBS78", "ID83") if name not in present
+            and f"counted_{name}" in log.columns
+            and not pd.to_numeric(log[f"counted_{name}"], errors="coerce").fillna(0).any()]
+
+
 def _cohort_context(prepared: Prepared, out_dir: Path,
                     file_stems: Mapping[str, str]) -> dict[str, Any]:
     """Everything the cohort template displays, as strings and saved figures."""
@@ -91,7 +101,9 @@ def _cohort_context(prepared: Prepared, out_dir: Path,
     return {
         "run_info": [(str(key), str(value)) for key, value in data.run_info.items()],
         "summary": _catalog_summary(prepared),
-        "catalog_log": frame_table(data.catalog_log, "Sample"),
+        "catalog_log": frame_table(data.catalog_log.drop(columns=[
+            f"counted_{name}" for name in _uncounted(contexts, data.catalog_log)]), "Sample"),
+        "uncounted": _uncounted(contexts, data.catalog_log),
         "rank_caution": data.rank_caution or bool(caution_names),
         "caution_names": caution_names, "caution_anchor": caution_anchor,
         "rank_edges": [(ctx.name, ctx.rank_edge) for ctx in contexts

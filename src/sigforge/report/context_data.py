@@ -144,6 +144,9 @@ class ContextResults:
         Each group of a stratified discovery, in the order the merge recorded them.
     merge_min_cosine : float or None
         The cosine at or above which the groups' signatures were merged, when recorded.
+    left_out_samples : tuple of str
+        The samples without a mutation of this type that discovery left out (provenance's
+        ``samples_without_mutations_left_out``); their exposures are zero.
     """
 
     name: str
@@ -172,6 +175,7 @@ class ContextResults:
     merged: pd.DataFrame | None = None
     groups: tuple[GroupResults, ...] = ()
     merge_min_cosine: float | None = None
+    left_out_samples: tuple[str, ...] = ()
 
     @property
     def factored(self) -> bool:

@@ -44,7 +44,7 @@ from sigforge.report.figures import (
 )
 from sigforge.report.group_section import stratified_view
 from sigforge.report.pages import href, name_stem, safe_name
-from sigforge.report.patient_rows import aetiology_text, is_close_match
+from sigforge.report.patient_rows import aetiology_text, balanced_counts, is_close_match
 from sigforge.report.reference_refit import reference_refit_context
 from sigforge.report.sbs96 import plot_reconstruction
 from sigforge.report.spectra import as_sbs96, plot_spectra_panel, plot_spectrum
@@ -232,6 +232,33 @@ def _stability_of(ctx: ContextResults) -> dict[str, tuple[str, str]]:
             for name, row in table.iterrows()}
 
 
+def _aetiology_cell(ctx: ContextResults, name: str, reference: str, cosine: float,
+                    aetiology: Mapping[str, str]) -> tuple[str, str]:
+    """A de novo signature's aetiology cell and its heading in the signature's details: none
+    for a component below the rank rule's least stability (a fallback rank keeps such
+    components, which the bootstrap did not reproduce); every part of a COSMIC mix (the
+    patient pages' rule); else its close match's (headed with that match's name)."""
+    from sigforge.report.patient import mixture_aetiology
+
+    least = ctx.thresholds.get("min_component_stability")
+    table = ctx.stability
+    if (least is not None and table is not None and name in table.index
+            and "stability" in table.columns
+            and float(table.at[name, "stability"]) < float(least)):
+        return (f"none stated: stability {float(table.at[name, 'stability']):.2f} is below "
+                f"the rule's {float(least):g}, so the bootstrap did not reproduce it",
+                "Proposed aetiology")
+    decomposition = ctx.decomposition
+    if (is_close_match(reference, cosine) and decomposition is not None
+            and name in decomposition.index and "components" in decomposition.columns):
+        mixed = mixture_aetiology(decomposition.at[name, "components"], aetiology)
+        if mixed is not None:
+            return mixed, "Proposed aetiology"
+    return (aetiology_text(name, reference, cosine, aetiology),
+            f"Proposed aetiology of {reference}" if is_close_match(reference, cosine)
+            else "Proposed aetiology")
+
+
 def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str],
                     save: _Saver) -> list[dict[str, Any]]:
     """One row per de novo signature: stability, match, aetiology, decomposition, figures."""
@@ -242,12 +269,13 @@ def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str],
     for column, name in enumerate(str(c) for c in ctx.signatures.columns):
         reference, cosine = matches.get(name, (MISSING, math.nan))
         stable, spread = stability.get(name, (MISSING, MISSING))
+        cell, heading = _aetiology_cell(ctx, name, reference, cosine, aetiology)
         rows.append({
             "name": name, "anchor": f"{id_prefix(ctx.name)}sig-{column + 1}",
             "stability": stable, "spread": spread,
             "reference": reference, "cosine": fmt_float(cosine),
-            "aetiology": aetiology_text(name, reference, cosine, aetiology),
-            "close_match": is_close_match(reference, cosine),
+            "aetiology": cell, "aetiology_heading": heading,
+            "close_match": is_close_match(reference, cosine) and not cell.startswith("none"),
             "mutations": fmt_int(totals[name]) if name in totals else MISSING,
             **_decomposition_of(ctx, name),
             "figure": save(plot_spectrum(ctx.signatures.iloc[:, column], title=name,
@@ -293,6 +321,8 @@ def _exposure_view(ctx: ContextResults, save: _Saver) -> dict[str, Any]:
     exposures = exposures.loc[names, samples].astype(float)
     quality = _quality(ctx)
     shown = quality.rename(columns={"l1_relative": "relative L1"})
+    if np.array_equal(shown["mutations"], np.round(shown["mutations"])):
+        shown["mutations"] = shown["mutations"].round().astype(np.int64)  # counts, not 2,121.000
     return {
         "absolute": save(plot_exposures(exposures, relative=False), "exposures_absolute",
                          f"{ctx.name} exposures per sample, in mutations"),
@@ -301,7 +331,7 @@ def _exposure_view(ctx: ContextResults, save: _Saver) -> dict[str, Any]:
         "heatmap": save(plot_exposure_heatmap(exposures), "exposures_heatmap",
                         f"{ctx.name} relative exposures, samples and signatures clustered"),
         "table": Table(["Sample", *names],
-                       [[s] + [fmt_int(v) for v in exposures[s]] for s in samples],
+                       [[s, *balanced_counts(exposures[s].tolist())] for s in samples],
                        [False] + [True] * len(names)),
         "quality_table": frame_table(shown, "Sample"),
         "quality_figure": save(plot_sample_quality(quality), "reconstruction_quality",
@@ -329,6 +359,10 @@ def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str
         "name": ctx.name, "anchor": f"context-{safe_name(ctx.name).lower()}",
         "p": id_prefix(ctx.name), "status": ctx.status, "skip_reason": ctx.skip_reason,
         "factored": ctx.factored, "catalog": _catalog_view(ctx, save),
+        "left_out_samples": ", ".join(ctx.left_out_samples[:20]) + (
+            f" and {len(ctx.left_out_samples) - 20} more" if len(ctx.left_out_samples) > 20
+            else ""),
+        "n_left_out": len(ctx.left_out_samples),
         "rank": None, "signatures": [], "panel": None, "heatmap": None,
         "heatmap_table": None, "exposures": None, "stratified": None,
         "files": [(str(label), href(path), str(path)) for label, path in ctx.files.items()],

@@ -12,6 +12,7 @@ import functools
 import os
 import re
 from collections.abc import Mapping
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -115,3 +116,16 @@ def name_stem(name: object) -> str:
     figure's stem keeps its index (``signature_3_...``), so cut names stay distinct.
     """
     return safe_name(name)[:NAME_STEM_MAX]
+
+
+#: The tag of a per-patient page written by ``refit --vcf``: the file name of its VCF.
+_SOURCE_TAG = re.compile(rb'<meta name="sigforge-source" content="([^"]*)">')
+
+
+def page_source(path: Path) -> str | None:
+    """The VCF file name a per-patient page was written from (its ``sigforge-source`` tag),
+    or None for a page without one (a cohort report's own pages, older versions)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    found = _SOURCE_TAG.search(head)
+    return None if found is None else unescape(found.group(1).decode("utf-8", "replace"))

@@ -154,14 +154,22 @@ def _with_mixture(row: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
     if (table is None or not row["close_match"] or row["signature"] not in table.index
             or "components" not in table.columns):
         return row
-    parts = mixture(table.loc[row["signature"], "components"])
+    text = mixture_aetiology(table.loc[row["signature"], "components"],
+                             prepared.data.aetiology)
+    return row if text is None else {**row, "aetiology": text}
+
+
+def mixture_aetiology(components: str, aetiology: Mapping[str, str]) -> str | None:
+    """The aetiology cell of a signature whose decomposition (``NAME:weight;...``) mixes
+    two or more COSMIC signatures (:func:`mixture`): every part with its own aetiology;
+    None when it is no mix. The cohort report and the patient pages share it."""
+    parts = mixture(components)
     if not parts:
-        return row
-    aetiology = prepared.data.aetiology
+        return None
     named = "; ".join(f"{name} {weight:.0%}" + (f" ({aetiology[name]})"
                                                    if aetiology.get(name) else "")
                       for name, weight in parts)
-    return {**row, "aetiology": f"a mix of COSMIC signatures: {named}"}
+    return f"a mix of COSMIC signatures: {named}"
 
 
 def _interval_context(intervals: pd.DataFrame | None) -> dict[str, Any]:
@@ -306,6 +314,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
             other_types or cohort_type_refits(prepared.data.contexts, sample), out_dir,
             file_stem, prepared.data.aetiology, withheld=support is not None),
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
+        "page_source": Path(str(prepared.data.run_info.get("VCF", ""))).name,
     }
 
 

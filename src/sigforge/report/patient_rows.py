@@ -223,6 +223,16 @@ def balance_shown(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return balanced
 
 
+def balanced_counts(values: Sequence[float]) -> list[str]:
+    """One sample's exposures as shown counts, the used ones (> 0) rounded as
+    :func:`balance_shown` rounds a page's: cohort tables and pages print the same numbers."""
+    array = np.asarray(values, dtype=np.float64)
+    shown, used = [fmt_int(value) for value in array], np.flatnonzero(array > 0)
+    for position, whole in zip(used, _largest_remainder(array[used]), strict=True):
+        shown[position] = fmt_int(whole)
+    return shown
+
+
 def _largest_remainder(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Whole numbers, each the floor or ceiling of its value, that sum to the values' sum
     rounded (half up): the largest fractional parts are rounded up."""

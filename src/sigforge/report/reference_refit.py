@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from sigforge.report.figures import plot_exposures, save_figure
-from sigforge.report.patient_rows import ESTABLISHED_LOWER
+from sigforge.report.patient_rows import ESTABLISHED_LOWER, balanced_counts
 from sigforge.report.tables import Table, fmt_int
 
 
@@ -60,7 +60,7 @@ def _summary_table(present: pd.DataFrame, intervals: pd.DataFrame | None,
     headers = ["Signature", "Mutations (all samples)", "Samples with exposure > 0"]
     numeric = [False, True, True]
     if established:
-        headers.append("Samples with interval excluding 0")
+        headers.append("Samples establishing it (interval lower end ≥ 0.5)")
         numeric.append(True)
     if aetiology:
         headers.append("Proposed aetiology (COSMIC)")
@@ -79,7 +79,7 @@ def _summary_table(present: pd.DataFrame, intervals: pd.DataFrame | None,
 def _sample_table(present: pd.DataFrame) -> Table:
     """Samples as rows, the signatures used as columns (largest total first), in mutations."""
     names = [str(name) for name in present.index]
-    rows = [[str(sample)] + [fmt_int(value) for value in present[sample]]
+    rows = [[str(sample), *balanced_counts(present[sample].tolist())]
             for sample in present.columns]
     return Table(["Sample", *names], rows, [False] + [True] * len(names))
 
