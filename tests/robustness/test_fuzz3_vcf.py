@@ -83,7 +83,7 @@ def _refused(outcome: Outcome, out: Path, *fragments: str) -> None:
 
 def _log(out: Path) -> dict[str, dict[str, int]]:
     """Each sample's nonzero counts in ``catalog_log.tsv`` (source left out)."""
-    log = read_table(out / "catalog_log.tsv").drop(columns=list(LOG_TEXT_COLUMNS))
+    log = read_table(out / "catalog_log.tsv").drop(columns=list(LOG_TEXT_COLUMNS), errors="ignore")
     return {str(sample): {str(k): int(v) for k, v in row.items() if v}
             for sample, row in log.iterrows()}
 

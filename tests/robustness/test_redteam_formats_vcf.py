@@ -78,7 +78,7 @@ def _log(out: Path) -> pd.DataFrame:
 
 def _counts(out: Path, sample: str) -> dict[str, int]:
     """A sample's nonzero log counts."""
-    row = _log(out).drop(columns=list(LOG_TEXT_COLUMNS)).loc[sample]
+    row = _log(out).drop(columns=list(LOG_TEXT_COLUMNS), errors="ignore").loc[sample]
     return {str(k): int(v) for k, v in row.items() if v}
 
 

@@ -86,8 +86,9 @@ def _same_catalogs(first: Path, second: Path) -> None:
     for context in ("SBS96", "DBS78", "ID83"):
         assert read_catalog(first / f"{context}.tsv").data.equals(
             read_catalog(second / f"{context}.tsv").data), context
-    assert read_table(first / "catalog_log.tsv").drop(columns=list(LOG_TEXT_COLUMNS)).equals(
-        read_table(second / "catalog_log.tsv").drop(columns=list(LOG_TEXT_COLUMNS)))
+    text = list(LOG_TEXT_COLUMNS)
+    assert read_table(first / "catalog_log.tsv").drop(columns=text, errors="ignore").equals(
+        read_table(second / "catalog_log.tsv").drop(columns=text, errors="ignore"))
 
 
 # --- VCF containers --------------------------------------------------------------------------

@@ -293,9 +293,9 @@ def _gtf_genes(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, np.ndarra
 
     Transcripts when the file has any (:func:`_transcript_like`); then also each gene row
     (:func:`_gene_like`) that no transcript names as its own (``gene_id``, GFF3 ``Parent``),
-    or, where the attributes name no gene, that no transcript of its contig and strand
-    overlaps, so that a file assembled from sources with and without transcript rows loses
-    no gene. Only gene rows otherwise.
+    or, where the attributes name no gene (or no transcript names its gene), that no
+    transcript of its contig and strand overlaps, so that a file assembled from sources
+    with and without transcript rows loses no gene. Only gene rows otherwise.
     """
     features = frame[2].astype(str).str.strip()
     transcripts = _transcript_like(features)
@@ -320,9 +320,10 @@ def _gtf_genes(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, np.ndarra
         keys = (candidates[0].astype(str).str.strip() + "\t"
                 + candidates[6].astype(str).str.strip()).to_numpy(dtype=object)
         ids, owners = _gene_ids(candidates[8], ~keep)
-        named = np.array([name is not None for name in ids], dtype=bool)
+        named = np.array([name is not None and bool(owners) for name in ids], dtype=bool)
         lone = ~keep & ~_overlapped(keys, starts, ends, ~keep & ~named, keep)
-        lone[named] = [name not in owners for name in ids if name is not None]
+        lone[named] = [name not in owners for name, is_named in zip(ids, named, strict=True)
+                       if is_named]
         if lone.any():
             logger.info("annotation %s: %d gene row(s) without a transcript row used as "
                         "they are", path, int(lone.sum()))
