@@ -80,6 +80,7 @@ if MAIN:
     # must agree, and a user config leaning on the bundled example's samples or reference.
     checked(configs.check_finite, config, SOURCE)
     checked(configs.check_settings, config, SOURCE)
+    checked(checks.check_discovery_settings, config, SOURCE)
     checked(configs.check_user_config, config, USER_CONFIG, SHIPPED_CONFIG)
     checked(configs.check_mode_keys, config, USER_CONFIG, SHIPPED_CONFIG)
 

@@ -375,6 +375,9 @@ def split_empty(matrix: Matrix, drop_empty: bool) -> tuple[Matrix | None, list[s
     Without ``drop_empty`` a sample without mutations is an InputError naming it and the fix.
     """
     empty = [str(c) for c in matrix.data.columns[matrix.data.sum(axis=0) == 0]]
+    if empty and not drop_empty and matrix.channel_set is None:
+        raise InputError(f"{matrix.path}: sample(s) {empty[:5]} hold only zeros; remove their "
+                         "columns, or give --drop-empty (extract, refit) to leave them out.")
     if empty and not drop_empty:
         raise InputError(f"{matrix.path}: sample(s) {empty[:5]} have no mutations in any "
                          "channel; remove their columns (for a workflow catalog: their rows of "

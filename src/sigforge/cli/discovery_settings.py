@@ -56,7 +56,8 @@ def nmf_options(args: argparse.Namespace) -> NMFOptions:
         min_iter = args.max_iter  # the default minimum yields to a smaller cap the user set
     return NMFOptions(max_iter=args.max_iter, min_iter=min_iter, tol=args.tol,
                       resampling=args.resampling, normalisation=args.normalisation,
-                      cap=args.cap, volume=args.volume, starts=args.starts)
+                      cap=args.cap, volume=args.volume, starts=args.starts,
+                      counts=not getattr(args, "generic", False))
 
 
 def cv_options(args: argparse.Namespace) -> CVOptions:
@@ -66,7 +67,7 @@ def cv_options(args: argparse.Namespace) -> CVOptions:
     return CVOptions(folds=args.cv_folds, holdout=args.cv_holdout, starts=args.cv_starts,
                      max_iter=args.cv_max_iter, min_iter=min(nmf.min_iter, args.cv_max_iter),
                      tol=nmf.tol, normalisation=nmf.normalisation, cap=nmf.cap,
-                     scheme=args.cv_scheme, block=args.cv_block)
+                     scheme=args.cv_scheme, block=args.cv_block, counts=nmf.counts)
 
 
 def chunk_settings(args: argparse.Namespace) -> dict[str, Any]:

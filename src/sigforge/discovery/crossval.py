@@ -39,7 +39,7 @@ result therefore does not depend on which job computed it or which other folds o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -70,11 +70,14 @@ class CVOptions:
     cap: float = DEFAULT_CAP
     scheme: str = "entries"
     block: float = 0.2
+    counts: bool = True  # as NMFOptions.counts
 
     def __post_init__(self) -> None:
         """Reject settings no fold can use, naming the command-line option of each."""
         for option, value, valid, bound in (
-                ("--cv-folds", self.folds, self.folds >= 0, "--cv-folds >= 0"),
+                ("--cv-folds", self.folds, self.folds == 0 or self.folds >= 2,
+                 "--cv-folds 0 (no cross-validation) or at least 2 (one fold has no spread "
+                 "for the rank rule's standard errors)"),
                 ("--cv-holdout", self.holdout, 0 < self.holdout < 1, "0 < --cv-holdout < 1"),
                 ("--cv-block", self.block, 0 < self.block < 1, "0 < --cv-block < 1"),
                 ("--cv-starts", self.starts, self.starts >= 1, "--cv-starts >= 1"),
@@ -163,10 +166,13 @@ def cross_validate_rank(catalog: FloatArray, k: int, folds: Sequence[int], *, se
     """
     catalog = check_nonnegative_matrix(catalog, "catalog")
     check_rank(k, *catalog.shape)
+    check_cv_shape(catalog.shape, options)
     if options.starts < 1 or options.floor <= 0:
         raise ValueError(f"expected at least 1 start per fold and a positive floor, got "
                          f"{options.starts} and {options.floor}.")
-    catalog = cap_samples(catalog, options.normalisation, options.cap).catalog
+    catalog = cap_samples(catalog, options.normalisation, options.cap,
+                          counts=options.counts).catalog
+    options = replace(options, floor=prediction_floor(catalog, options.floor))
     if options.scheme == "blocks":
         return _cross_validate_blocks(catalog, k, folds, seed=seed, matrix_name=matrix_name,
                                       options=options)
@@ -192,6 +198,34 @@ def cross_validate_rank(catalog: FloatArray, k: int, folds: Sequence[int], *, se
         converged.append(fit.converged[best])
     return {"fold": np.asarray(list(folds), dtype=np.int64), "error": np.asarray(errors),
             "train": np.asarray(train), "converged": np.asarray(converged)}
+
+
+def check_cv_shape(shape: tuple[int, int], options: CVOptions) -> None:
+    """Refuse a cross-validation the matrix leaves nothing to fit or to score, naming the
+    option: held-out blocks of samples need two samples and two channels, and the hidden
+    entries must leave some visible."""
+    m, n = shape
+    if options.scheme == "blocks" and (m < 2 or n < 2):
+        raise ValueError(f"--cv-scheme blocks holds out samples and channels and needs at "
+                         f"least 2 of each; the matrix is {m} x {n}. Use --cv-scheme entries, "
+                         "or --cv-folds 0 to skip cross-validation.")
+    hidden = max(1, int(round(options.holdout * m * n)))
+    if options.scheme == "entries" and hidden >= m * n:
+        raise ValueError(f"--cv-holdout {options.holdout:g} hides all {m * n} entries of the "
+                         f"{m} x {n} matrix, leaving nothing to fit. Give a smaller share "
+                         "(default 0.1), or --cv-folds 0.")
+
+
+def prediction_floor(catalog: FloatArray, floor: float) -> float:
+    """The least prediction the deviance is scored against: ``floor`` counts, or that share
+    of the median positive entry where entries are mostly below one (a generic matrix of
+    small values: intensities, proportions). A fixed floor of 0.1 there predicts every hidden
+    entry as 0.1 at every rank, and all ranks score alike. Count data (every positive entry
+    at least 1) keep ``floor`` itself."""
+    positive = catalog[catalog > 0]
+    if not positive.size:
+        return floor
+    return floor * min(1.0, float(np.median(positive)))
 
 
 def _kept_starts(objective: FloatArray, folds: int, starts: int) -> list[int]:

@@ -267,9 +267,9 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
                          "matrix is declared to hold counts (matrix.counts: true). Set "
                          "matrix.counts: false for real-valued data (scaled resampling).")
     data, dropped = drop_empty(frame)
+    check_factorable(data, path)  # first: an unusable matrix gets one error, not the list
     if log_dropped:
         warn_dropped(dropped, str(path))
-    check_factorable(data, path)
     return PreparedMatrix(data, dropped, fraction is None)
 
 
@@ -289,8 +289,9 @@ def warn_dropped(dropped: pd.DataFrame, source: str, named: int = DROPPED_NAMED)
                            row["position"], row["reason"])
         if len(rows) > named:
             logger.warning("%s: dropped %d more all-zero %ss, not named here; every dropped "
-                           "row and column is listed in the NAME_dropped.tsv written beside "
-                           "the matrix", source, len(rows) - named, axis)
+                           "row and column is listed in the dropped table (prepare-matrix "
+                           "writes it beside the matrix as {--name}_dropped.tsv)", source,
+                           len(rows) - named, axis)
 
 
 def check_factorable(data: pd.DataFrame, path: str | os.PathLike[str]) -> None:
@@ -464,15 +465,21 @@ def prepare_joint(paths: Mapping[str, str], weights: Mapping[str, float], *,
             if fraction is not None:
                 raise InputError(f"{paths[name]}: row '{fraction[0]}', column '{fraction[1]}' "
                                  f"holds {fraction[2]}, but the data are declared counts.")
+    empty = [name for name, frame in frames.items() if not frame.to_numpy().any()]
+    if empty:
+        raise InputError(f"modality '{empty[0]}' ({paths[empty[0]]}) holds only zeros, so it "
+                         "would drop out of the joint run, leaving "
+                         f"{len(frames) - len(empty)} modality(ies) behind a 'joint' label. "
+                         "Check that file, or leave the modality out.")
     stacked, blocks = stack_modalities(frames, weights)
     if counts and not whole_numbers(stacked):
         raise InputError(f"joint matrix: the weights {dict(weights)} turn the counts into "
                          "fractions, which the count resamplings cannot draw; use whole-number "
                          "weights or set matrix.counts: false (scaled resampling).")
     data, dropped = drop_empty(stacked)
-    if log_dropped:
-        warn_dropped(dropped, "joint matrix")
     if data.shape[0] < 2 or data.shape[1] < 1:
         raise InputError(f"joint matrix: {data.shape[0]} feature(s) x {data.shape[1]} sample(s)"
                          " remain after dropping all-zero rows and columns.")
+    if log_dropped:
+        warn_dropped(dropped, "joint matrix")
     return PreparedMatrix(data, dropped, whole_numbers(data)), blocks.loc[data.index]

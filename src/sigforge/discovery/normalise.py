@@ -17,6 +17,9 @@ Methods (``extract.normalisation``):
   (SigProfilerExtractor's loop, on log totals where burdens are closer to normal). The
   threshold is the mean + 2 SD of what remains, back on the count scale, but never below the
   fixed ``cap`` (SPE's manual floor), so that cohorts without hypermutators are not touched.
+  The floor is a number of mutations: for a generic matrix (``counts=False``: intensities,
+  expression, any unit) there is none, and the threshold comes from the positive totals
+  alone, so that the same data in another unit (mV or uV) are capped alike.
 """
 
 from __future__ import annotations
@@ -43,8 +46,10 @@ class Capping:
     method: str
 
 
-def gmm_threshold(totals: FloatArray, floor: float = DEFAULT_CAP, max_rounds: int = 10) -> float:
-    """The hypermutator threshold of the module docstring's ``gmm`` method."""
+def gmm_threshold(totals: FloatArray, floor: float = DEFAULT_CAP, max_rounds: int = 10, *,
+                  counts: bool = True) -> float:
+    """The hypermutator threshold of the module docstring's ``gmm`` method (unit-free, with
+    no floor, when the data are not ``counts``)."""
     from sklearn.mixture import GaussianMixture  # deferred: sklearn takes 0.4 s to import
 
     totals = np.asarray(totals, dtype=np.float64)
@@ -52,7 +57,12 @@ def gmm_threshold(totals: FloatArray, floor: float = DEFAULT_CAP, max_rounds: in
         raise ValueError("totals: expected a 1-D array of finite nonnegative sample totals, "
                          f"got shape {totals.shape} holding {totals.min(initial=0):g} to "
                          f"{totals.max(initial=0):g}.")
-    logs = np.log10(np.maximum(totals, 1.0))
+    if counts:
+        logs = np.log10(np.maximum(totals, 1.0))
+    else:
+        logs, floor = np.log10(totals[totals > 0]), 0.0
+        if not logs.size:
+            return float("inf")
     for _ in range(max_rounds):
         if logs.size < 4 or np.ptp(logs) == 0:
             break
@@ -70,8 +80,10 @@ def gmm_threshold(totals: FloatArray, floor: float = DEFAULT_CAP, max_rounds: in
     return float(max(10 ** (logs.mean() + 2.0 * logs.std()), floor))
 
 
-def cap_samples(catalog: FloatArray, method: str, cap: float = DEFAULT_CAP) -> Capping:
-    """Scale the samples (columns) whose total exceeds the method's threshold down to it.
+def cap_samples(catalog: FloatArray, method: str, cap: float = DEFAULT_CAP, *,
+                counts: bool = True) -> Capping:
+    """Scale the samples (columns) whose total exceeds the method's threshold down to it
+    (``counts``: whether the gmm threshold has its floor of ``cap`` mutations).
 
     Returns
     -------
@@ -90,6 +102,6 @@ def cap_samples(catalog: FloatArray, method: str, cap: float = DEFAULT_CAP) -> C
     elif method == "cap":
         threshold = float(cap)
     else:
-        threshold = gmm_threshold(totals, floor=cap)
+        threshold = gmm_threshold(totals, floor=cap, counts=counts)
     scale = np.where(totals > threshold, threshold / np.maximum(totals, 1e-300), 1.0)
     return Capping(catalog * scale, threshold, scale, method)

@@ -39,6 +39,10 @@ GAP_NULLS = 20
 GAP_MAX_POINTS = 3000
 
 
+#: Largest ``--volume``: the penalty is this times the plain fit's divergence, so 10^6 already
+#: leaves the data no say; far larger weights overflow the update to infinity.
+MAX_VOLUME = 1e6
+
 #: Most random starts per replicate (``NMFOptions.starts``).
 MAX_STARTS = 100
 
@@ -56,6 +60,9 @@ class NMFOptions:
     cap: float = DEFAULT_CAP
     volume: float = 0.2
     starts: int = 1
+    #: Whether the data are counts (mutation catalogs): False for a generic matrix, whose
+    #: gmm normalisation then has no floor in mutations (:mod:`.normalise`).
+    counts: bool = True
 
     def __post_init__(self) -> None:
         """Reject settings no fit can use, naming the command-line option of each."""
@@ -63,11 +70,13 @@ class NMFOptions:
                 ("--starts", self.starts, 1 <= self.starts <= MAX_STARTS,
                  f"--starts between 1 and {MAX_STARTS}"),
                 ("--max-iter", self.max_iter, self.max_iter >= 1, "--max-iter >= 1"),
-                ("--volume", self.volume, 0 <= self.volume < float("inf"),
-                 "a finite --volume >= 0"),
+                ("--volume", self.volume, 0 <= self.volume <= MAX_VOLUME,
+                 f"--volume between 0 and {MAX_VOLUME:g}"),
                 ("--min-iter", self.min_iter, self.min_iter >= 0, "--min-iter >= 0"),
                 ("--tol", self.tol, self.tol >= 0, "--tol >= 0"),
-                ("--cap", self.cap, self.cap > 0, "--cap > 0"),
+                ("--cap", self.cap, self.cap >= 1 if self.counts else self.cap > 0,
+                 "--cap >= 1 for counts (a sample capped below one mutation resamples to "
+                 "nothing)" if self.counts else "--cap > 0"),
                 ("check_every", self.check_every, self.check_every >= 1, "check_every >= 1")):
             if not valid:
                 raise ValueError(f"{option}: expected {bound}, got {value}.")
@@ -120,7 +129,8 @@ def solve_replicates(catalog: FloatArray, k: int, replicates: Sequence[int], *, 
     """
     catalog = check_nonnegative_matrix(catalog, "catalog")
     check_rank(k, *catalog.shape)
-    catalog = cap_samples(catalog, options.normalisation, options.cap).catalog
+    catalog = cap_samples(catalog, options.normalisation, options.cap,
+                          counts=options.counts).catalog
     resample = get_resampler(options.resampling)
     data, starts_w, starts_h = [], [], []
     for r in replicates:

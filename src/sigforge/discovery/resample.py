@@ -128,6 +128,11 @@ RESAMPLERS: dict[str, Callable[[FloatArray, np.random.Generator], FloatArray]] =
 }
 
 
+#: Largest depth of the scaled resampling: far past any useful one (a depth of 10^4 already
+#: resamples with little noise), and within the multinomial sampler's 64-bit counts.
+MAX_DEPTH = 10**12
+
+
 def get_resampler(name: str) -> Callable[[FloatArray, np.random.Generator], FloatArray]:
     """The resampling function registered under ``name``; raises with the valid names.
 
@@ -136,9 +141,10 @@ def get_resampler(name: str) -> Callable[[FloatArray, np.random.Generator], Floa
     """
     base, sep, depth = name.partition(":")
     if base == "scaled" and sep:
-        if not (depth.isascii() and depth.isdigit()) or int(depth) < 1:
+        if not (depth.isascii() and depth.isdigit()) or not 1 <= int(depth) <= MAX_DEPTH:
             raise ValueError(f"resampling '{name}': expected scaled:DEPTH with DEPTH a whole "
-                             "number >= 1 written in the digits 0-9, e.g. scaled:10000.")
+                             f"number from 1 to {MAX_DEPTH:.0e} written in the digits 0-9, e.g. "
+                             "scaled:10000.")
         return functools.partial(scaled_multinomial_bootstrap, depth=int(depth))
     if name not in RESAMPLERS:
         raise ValueError(f"resampling '{name}' is unknown; expected one of "

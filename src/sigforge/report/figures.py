@@ -286,7 +286,8 @@ def plot_exposure_heatmap(exposures: pd.DataFrame, *, cluster: bool = True) -> F
     tree, heat, bar = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), \
         fig.add_subplot(grid[1, 1])
     fig.add_subplot(grid[0, 1]).set_axis_off()
-    if linkage is not None:
+    if linkage is not None and np.asarray(linkage)[:, 2].max(initial=0) > 0:
+        # (all heights 0, e.g. one signature: every sample alike, no tree to draw)
         hierarchy.dendrogram(linkage, ax=tree, no_labels=True, color_threshold=0,
                              above_threshold_color="0.35")
         tree.set_xlim(0, 10 * n_samples)

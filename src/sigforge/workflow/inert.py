@@ -180,7 +180,7 @@ def _cv_rules(config: Mapping[str, Any]) -> Iterator[Inert]:
     if lookup(config, "rank.cv_folds") == 0:
         for key in CV_KEYS:
             yield Inert(key, "has no effect: rank.cv_folds is 0, so no cross-validation runs",
-                        f"Set rank.cv_folds to 1 or more (5 is the default) to use it, or "
+                        f"Set rank.cv_folds to 2 or more (5 is the default) to use it, or "
                         f"remove {key}.")
         return
     scheme = lookup(config, "rank.cv_scheme")
