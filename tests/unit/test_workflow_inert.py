@@ -72,7 +72,7 @@ CASES = [
     *[(f"{key}-without-folds", {"rank": {"cv_folds": 0, key: value}},
        {"rank": {"cv_folds": 3, "cv_scheme": "blocks" if key in ("cv_block", "cv_scheme")
                  else "entries"}}, f"rank.{key}",
-       ["rank.cv_folds is 0", "Set rank.cv_folds to 1 or more"])
+       ["rank.cv_folds is 0", "Set rank.cv_folds to 2 or more"])
       for key, value in (("cv_scheme", "blocks"), ("cv_holdout", 0.3), ("cv_block", 0.4),
                          ("cv_starts", 4), ("cv_max_iter", 50))],
     ("cv-block-with-entries", {"rank": {"cv_block": 0.4}},

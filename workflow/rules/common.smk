@@ -183,6 +183,7 @@ GROUP_RANKS = (grouping.group_rank_lists(GROUPS, RANKS, {name: len(CHANNEL_SETS[
 if GROUPS and MAIN:
     checked(grouping.check_fixed_rank, config["rank"]["fixed"], GROUP_RANKS, GROUPS, SOURCE)
     checked(grouping.check_some_group_factorable, RANKS, GROUPS, SOURCE)
+    checked(grouping.check_block_cv, GROUPS, config["rank"], SOURCE)
 if MAIN:
     # Settings the user set that other settings make inert (catalog.annotation without SBS288,
     # rank.cv_scheme with cv_folds 0, ...): one warning line each, printed once here by the
@@ -342,6 +343,14 @@ def chunk_mode_flags(wildcards):
     its signatures), right after the catalogs rather than at the report."""
     required = wildcards.catalog == "SBS96" and config.get("type", "vcf") == "vcf"
     return [*MODE_FLAGS, "--require-factored"] if required else MODE_FLAGS
+
+
+def merge_mode_flags(wildcards):
+    """--skip-unfactorable for merge-groups: a context whose every group is too thin is
+    written as not factored and the run goes on, as an ungrouped thin context is; not for
+    SBS96 of a mutation-catalog run, which the pages and report need (the merge refuses)."""
+    required = wildcards.catalog == "SBS96" and config.get("type", "vcf") == "vcf"
+    return [] if required else ["--skip-unfactorable"]
 
 
 def chunk_first(wildcards):

@@ -12,10 +12,25 @@
 ruleorder: merge_groups > select_rank
 
 
+# The samples sheet's grouping by sample_id, as split-groups reads it: rewritten only when the
+# grouping changes (a comment or a notes column edited in the sheet reruns nothing), and
+# never read from the sheet itself, whose other columns (a notes column titled 'sample', R's
+# quotes) are not the groups reader's to interpret.
+rule groups_file:
+    output:
+        groups=out(f"catalogs/groups/{grouping.GROUPS_FILE}"),
+    params:
+        rows=[[sample, group] for group, samples in (GROUPS or {}).items()
+              for sample in samples],
+    localrule: True
+    run:
+        grouping.write_groups_file(output.groups, params.rows)
+
+
 rule split_groups:
     input:
         catalog=out("catalogs/{catalog}.tsv"),
-        sheet=config["samples"],
+        sheet=rules.groups_file.output.groups,
     output:
         catalogs=expand(out("catalogs/groups/{{catalog}}/{group}.tsv"), group=list(GROUPS)),
     log:
@@ -117,6 +132,7 @@ rule merge_groups:
         dirs=group_dirs,
         merge_cosine=EXTRACT["merge_cosine"],
         seed=config["seed"],
+        mode=merge_mode_flags,
         outdir=subpath(output.signatures, parent=True),
     threads: 1
     resources:
@@ -130,4 +146,4 @@ rule merge_groups:
     shell:
         "sigforge merge-groups --catalog {input.catalog:q} --catalog-name {wildcards.catalog:q}"
         " --group-dirs {params.dirs:q} --merge-cosine {params.merge_cosine:q} --drop-empty"
-        " --seed {params.seed:q} --out {params.outdir:q} 2> {log:q}"
+        " --seed {params.seed:q} {params.mode:q} --out {params.outdir:q} 2> {log:q}"

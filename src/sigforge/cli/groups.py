@@ -194,7 +194,8 @@ def _read_skipped_group(folder: Path, facts: dict[str, Any]) -> GroupRun:
                         columns=pd.Index([], dtype=object), dtype=np.float64)
     return GroupRun(folder, GroupSignatures(group_name(folder), none,
                                             pd.Series(dtype=np.float64)),
-                    None, facts, [str(c) for c in exposures.columns] + _left_out_of(facts))
+                    None, facts, list(dict.fromkeys(  # its exposures may list those too
+                        [str(c) for c in exposures.columns] + _left_out_of(facts))))
 
 
 def _left_out_of(facts: dict[str, Any]) -> list[str]:
@@ -226,12 +227,38 @@ def _merged_edge(groups: dict[str, dict[str, Any]]) -> str:
                     if summary["rank_edge"])
 
 
+def _write_all_skipped(runs: list[GroupRun], catalog: Matrix, out: Path,
+                       facts: dict[str, Any]) -> None:
+    """The cohort's files when every group was too thin to factor: no signature, each
+    group's reason, as an ungrouped catalog too thin to factor is written (the run goes on;
+    its refits list zeros)."""
+    from sigforge.discovery.skip import skipped_rank
+
+    reason = "every group was too thin to factor: " + "; ".join(
+        f"{run.found.group}: {run.facts.get('skipped')}" for run in runs)
+    empty = skipped_rank(1, catalog.data, reason)
+    write_matrix(empty.signatures, out / "signatures.tsv")
+    write_matrix(empty.exposures, out / "exposures.tsv", label="Signature")
+    write_table(empty.stability, out / "stability.tsv")
+    write_table(pd.DataFrame(columns=["groups", "n_groups", "members", "mutations",
+                                      "min_member_cosine"],
+                             index=pd.Index([], name="Signature")), out / MERGED_TABLE)
+    write_json({"sigforge": sigforge.__version__, "python": platform.python_version(),
+                "numpy": np.__version__, "chosen_rank": None, "reason": f"not factored: "
+                f"{reason}", "rank_caution": False, "rank_edge": "", "skipped": reason,
+                "groups": {run.found.group: _group_summary(run.folder, run.found, run.facts)
+                           for run in runs}, **facts}, out / "provenance.json")
+    logger.warning("%s", reason)
+
+
 def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cosine: float,
                      drop_empty: bool, out: Path, facts: dict[str, Any],
-                     generic: bool = False, command: str = "merge-groups") -> None:
+                     generic: bool = False, command: str = "merge-groups",
+                     skip_unfactorable: bool = False) -> None:
     """Merge the groups' chosen signatures, refit every sample, write the cohort's files
     (``command``, the one run, names the step in a message). The groups are taken in the
-    catalog's order (:func:`in_catalog_order`), whatever the order of ``folders``."""
+    catalog's order (:func:`in_catalog_order`), whatever the order of ``folders``. With
+    ``skip_unfactorable``, every group too thin writes the cohort as not factored."""
     from sigforge.refit import refit_catalog
 
     runs = [_read_group(folder, generic) for folder in folders]
@@ -240,11 +267,15 @@ def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cos
     runs = in_catalog_order(runs, catalog)
     aligned = aligned_features(runs)
     if runs and not any(run.found.signatures.shape[1] > 0 for run in runs):
+        if skip_unfactorable:
+            _write_all_skipped(runs, catalog, out, facts)
+            return
         raise InputError(
             f"{command}: no group has a signature to merge: all {len(runs)} group(s) were "
             "skipped as too thin to factor (each folder's provenance.json says why). Split "
-            "the catalog into fewer, larger groups, factor them at smaller ranks, or run "
-            "extract without --groups to factor the cohort as one.")
+            "the catalog into fewer, larger groups (the samples sheet's group column), factor "
+            "them at smaller ranks (extract.ranks, --ranks), or factor the cohort as one (no "
+            "group column; extract without --groups).")
     try:
         merged = merge_group_signatures(aligned, prefix=name, min_cosine=min_cosine)
     except ValueError as err:
@@ -268,7 +299,11 @@ def merge_group_dirs(folders: list[Path], catalog: Matrix, *, name: str, min_cos
                 "reason": f"{merged.signatures.shape[1]} signatures merged from the "
                           f"{sum(g['signatures'] for g in groups.values())} signatures of "
                           f"{len(groups)} group(s) at cosine >= {min_cosine:g}",
-                "rank_caution": False, "rank_edge": _merged_edge(groups),
+                "rank_caution": any(run.facts.get("rank_caution") for run in runs
+                                    if run.found.signatures.shape[1] > 0),
+                "rank_caution_groups": [run.found.group for run in runs
+                                        if run.facts.get("rank_caution")],
+                "rank_edge": _merged_edge(groups),
                 "groups": groups, "merge_min_cosine": min_cosine,
                 "samples_without_mutations_left_out": left_out, **facts},
                out / "provenance.json")
@@ -298,7 +333,8 @@ def merge_groups_command(args: argparse.Namespace) -> None:
     merge_group_dirs(folders, catalog, name=catalog_name(args), min_cosine=args.min_cosine,
                      drop_empty=args.drop_empty, out=Path(args.out),
                      facts={"seed": args.seed, "catalog": args.catalog,
-                            "catalog_name": catalog_name(args)}, generic=args.generic)
+                            "catalog_name": catalog_name(args)}, generic=args.generic,
+                     skip_unfactorable=args.skip_unfactorable)
 
 
 def _groups_seed(folders: list[Path], seed: int) -> int:
@@ -357,6 +393,10 @@ def add_parsers(subparsers: Any) -> None:
     add_generic(p)
     add_seed(p, " (recorded in provenance.json)")
     unset_defaults(p, ["seed"], "the groups'")  # _groups_seed takes theirs
+    p.add_argument("--skip-unfactorable", action="store_true",
+                   help="when every group was too thin to factor, write the catalog as not "
+                        "factored (provenance.json: skipped, with each group's reason) "
+                        "instead of refusing")
     p.add_argument("--out", required=True, help="output folder (the cohort's extract folder)")
 
 

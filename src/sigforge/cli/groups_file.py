@@ -30,9 +30,9 @@ GROUP_NAMES = ("the catalog OUT/<group>.tsv of split-groups and the folder OUT/g
 
 
 def read_groups(path: str | Path) -> dict[str, str]:
-    """The groups file as {sample: group}, checked: columns ``sample`` (or ``sample_id``) and
-    ``group``, no blank cell, no sample twice, group names usable as folder names (a bad one
-    named with its line)."""
+    """The groups file as {sample: group}, checked: columns ``sample`` (or ``sample_id``, which
+    wins: a samples sheet's notes may be titled ``sample``) and ``group``, no blank cell, no
+    sample twice, group names usable as folder names (a bad one named with its line)."""
     path = Path(path)
     separator = "," if path.suffix.lower() == ".csv" else "\t"
     check_regular_file(path, f"groups file {path}")
@@ -42,7 +42,8 @@ def read_groups(path: str | Path) -> dict[str, str]:
         raise InputError(f"{path}: cannot read the groups file ({err}). Expected a "
                          f"{'comma' if separator == ',' else 'tab'}-separated table with the "
                          "columns sample and group.") from err
-    if "sample" not in table.columns and "sample_id" in table.columns:
+    if "sample_id" in table.columns:  # a samples sheet: its sample_id names the samples,
+        table = table.drop(columns=["sample"], errors="ignore")  # a 'sample' column is notes
         table = table.rename(columns={"sample_id": "sample"})
     missing = [c for c in ("sample", "group") if c not in table.columns]
     if missing:

@@ -130,12 +130,46 @@ def stale_group_outputs(outdir: str, contexts: Sequence[str],
         keep = set(groups)
         stale += [path for path in sorted((extract / GROUPS_FOLDER).glob("*"))
                   if path.is_dir() and path.name not in keep]
-        stale += [path for path in sorted(split.glob("*.tsv")) if path.stem not in keep]
+        stale += [path for path in sorted(split.glob("*.tsv"))  # not split-groups' manifest
+                  if path.stem not in keep and not path.name.startswith(".")]
         if (extract / "rank_metrics.tsv").exists():
             stale += [extract / name for name in CHOSEN_FILES if (extract / name).exists()]
-            stale += [path for path in sorted(extract.glob("k*"))
-                      if path.is_dir() and path.name[1:].isascii() and path.name[1:].isdigit()]
+        # a grouped run writes no whole-cohort rank folder: any is an ungrouped run's
+        stale += [path for path in sorted(extract.glob("k*"))
+                  if path.is_dir() and path.name[1:].isascii() and path.name[1:].isdigit()]
+    if groups is None and (root / "catalogs" / GROUPS_FOLDER / GROUPS_FILE).exists():
+        stale.append(root / "catalogs" / GROUPS_FOLDER / GROUPS_FILE)
     return stale
+
+
+def check_block_cv(groups: Mapping[str, Sequence[str]], rank: Mapping[str, object],
+                   source: str = "config") -> None:
+    """Refuse cross-validation by held-out blocks of samples when a group has one sample:
+    its every CV job would fail after the other groups' work."""
+    if rank.get("cv_scheme") != "blocks" or not rank.get("cv_folds"):
+        return
+    single = [name for name, samples in groups.items() if len(samples) < 2]
+    if single:
+        raise InputError(f"{source}: key rank.cv_scheme: 'blocks' holds samples out of each "
+                         f"group's catalog, and group '{single[0]}' has one sample"
+                         f"{f' ({len(single)} such groups)' if len(single) > 1 else ''}. Use "
+                         "rank.cv_scheme: entries, give that group more samples, or set "
+                         "rank.cv_folds: 0.")
+
+
+#: The groups file the workflow writes from the samples sheet for ``split-groups``
+#: (``catalogs/groups/groups.tsv``): samples by their ``sample_id``, whatever else the
+#: sheet holds, and rewritten only when the grouping changes.
+GROUPS_FILE = "groups.tsv"
+
+
+def write_groups_file(path: str | Path, rows: Sequence[Sequence[str]]) -> None:
+    """Write the ``sample``/``group`` table of ``rows`` to ``path`` (atomically)."""
+    from sigforge.io import atomic_write
+
+    text = "sample\tgroup\n" + "".join(f"{sample}\t{group}\n" for sample, group in rows)
+    with atomic_write(Path(path), mode="wb") as handle:
+        handle.write(text.encode("utf-8"))
 
 
 def remove_stale_group_outputs(outdir: str, contexts: Sequence[str],

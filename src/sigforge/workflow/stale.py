@@ -132,7 +132,7 @@ def stale_context_outputs(outdir: str, contexts: Sequence[str]) -> list[Path]:
     dropped = [context for context in CATALOG_CONTEXTS if context not in set(contexts)]
     return [path for context in dropped
             for path in (root / "catalogs" / f"{context}.tsv", root / "extract" / context,
-                         root / "refit" / context)
+                         root / "refit" / context, root / "catalogs" / "groups" / context)
             if path.exists() and not path.is_symlink()]
 
 
