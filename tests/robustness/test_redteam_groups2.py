@@ -122,3 +122,26 @@ def test_block_cross_validation_of_a_one_sample_group_is_refused_before_any_job(
         check_block_cv({"A": ["S1", "S2"], "T": ["S3"]},
                        {"cv_scheme": "blocks", "cv_folds": 5})
     check_block_cv({"A": ["S1", "S2"], "T": ["S3"]}, {"cv_scheme": "entries", "cv_folds": 5})
+
+
+def test_a_group_at_the_most_components_its_samples_hold_gets_no_edge_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A group of 2 samples (ranks 1-4 capped to 1-2) that chose k = 2 was told to raise
+    extract.ranks.max, which cannot help; the warning reached every patient page."""
+    from sigforge.discovery.rank import range_edge
+
+    assert range_edge([1, 2], 2, limit=2) == ""
+    assert "largest rank tried" in range_edge([1, 2], 2, limit=3)
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(rng.poisson(30, size=(96, 8)), index=list(SBS96_CHANNELS),
+                         columns=[f"S{i:02d}" for i in range(1, 9)])
+    frame.iloc[48:, 0] = 0  # T's two samples: disjoint spectra, two components
+    frame.iloc[:48, 1] = 0
+    write_matrix(frame, tmp_path / "SBS96.tsv")
+    groups = _groups(tmp_path / "g.tsv", {s: "T" if i < 2 else "A"
+                                          for i, s in enumerate(frame.columns)})
+    out = tmp_path / "e"
+    assert run_cli(capsys, "extract", "--catalog", str(tmp_path / "SBS96.tsv"), "--ranks",
+                   "1-4", *FAST, "--groups", str(groups), "--out", str(out)).code == 0
+    facts = read_json(out / "groups/T/provenance.json")
+    assert (facts["ranks"], facts["chosen_rank"], facts["rank_edge"]) == ([1, 2], 2, "")

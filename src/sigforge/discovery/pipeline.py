@@ -274,7 +274,9 @@ def choose_rank(results: Sequence[RankResult], rule: RankRule,
         table = table.join(summary)
         folds = cv_fold_table({k: cv[k] for k in table.index})
     stabilities = {r.k: r.stability["stability"] for r in results}
-    choice = select_rank(table, rule, folds, stabilities)
+    limit = min(results[0].signatures.shape[0], results[0].exposures.shape[1]) if results \
+        else None  # the most components the data hold: no edge to warn of beyond it
+    choice = select_rank(table, rule, folds, stabilities, limit)
     return add_rescued(choice, {r.k: r.signatures for r in results}, stabilities, rule)
 
 

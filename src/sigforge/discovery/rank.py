@@ -164,18 +164,21 @@ class RankChoice:
     rescued: tuple[RescuedComponent, ...] = ()
 
 
-def range_edge(ranks: Sequence[int], rank: int, *, lower: bool = False) -> str:
+def range_edge(ranks: Sequence[int], rank: int, *, lower: bool = False,
+               limit: int | None = None) -> str:
     """A warning when ``rank`` is an edge of the ranks tried, else an empty string.
 
     The largest rank tried was compared with smaller ranks only: a wider range might move the
     choice past it. With ``lower`` (a fallback chose the rank) the smallest rank tried, when
-    above 1, is an edge too. A range of one rank is the user's own choice and gets no warning.
+    above 1, is an edge too. A range of one rank is the user's own choice and gets no warning,
+    and so is a largest rank at ``limit``, the most components the data can hold (its
+    samples or features): no wider range exists (a small group of a stratified run).
     """
     tried = sorted(int(k) for k in ranks)
     if len(tried) < 2:
         return ""
     span = _ranks_text(tried)
-    if rank == tried[-1]:
+    if rank == tried[-1] and (limit is None or rank < limit):
         return (f"k = {rank} is the largest rank tried ({span}): more signatures may fit these "
                 "data better. Raise the largest rank (extract.ranks.max, or --ranks) and "
                 "rerun to see whether the choice holds.")
@@ -342,7 +345,8 @@ def _fallback(table: pd.DataFrame, rule: RankRule, has_cv: bool,
 
 def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
                 cv_folds: pd.DataFrame | None = None,
-                stabilities: Mapping[int, pd.Series] | None = None) -> RankChoice:
+                stabilities: Mapping[int, pd.Series] | None = None,
+                limit: int | None = None) -> RankChoice:
     """Choose the number of components from a per-k metrics table.
 
     Parameters
@@ -357,6 +361,9 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
     stabilities : mapping of int to Series, optional
         Per rank, each component's stability (indexed by component name), for rule step 0.
         Without it every component is kept.
+    limit : int, optional
+        The most components the data can hold (min of features and samples): a chosen rank
+        there is no edge of the range (:func:`range_edge`).
 
     Returns
     -------
@@ -387,7 +394,7 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
     table["selected"] = table.index == rank
     caution = rule.fixed_rank is None and not accepted
     edge = ("" if rule.fixed_rank is not None
-            else range_edge(table.index, int(rank), lower=caution))
+            else range_edge(table.index, int(rank), lower=caution, limit=limit))
     dropped = _dropped(int(rank), rule, stabilities)
     if dropped:
         reason += _dropped_reason(int(rank), dropped, stabilities[int(rank)], rule)  # type: ignore[index]
