@@ -58,14 +58,15 @@ def test_merged_table_lists_each_merged_signature_with_its_groups(run: Path,
 
 def test_merged_set_is_said_to_be_merged_and_has_no_rank_selection_of_its_own(
         page: HtmlPage) -> None:
-    assert "Factored by group: k = 3 de novo signatures merged from 3 groups" \
+    # 3 groups, one too thin to factor: merged from the 2 factored ones
+    assert "Factored by group: k = 3 de novo signatures merged from 2 groups" \
         in page.text("status")
     note = page.text("merged-note")
     assert "merged at cosine \u2265 0.9 from the signatures of 2 of 3 groups" in note
     assert "(1 too thin to factor)" in note
     assert "rank" not in page.text_of and "rank-metrics" not in page.tables
     summary = {row[0]: row[1] for row in page.tables["run-info"]}
-    assert summary["mutation types"] == "SBS96: k = 3 (merged from 3 groups)"
+    assert summary["mutation types"] == "SBS96: k = 3 (merged from 2 groups; 1 too thin to factor)"
     stability = [row[1] for row in page.tables["signature-summary"][1:]]
     assert stability == ["\u2014"] * 3  # merged signatures have no bootstrap stability
 

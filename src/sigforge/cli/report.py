@@ -260,8 +260,10 @@ def _context_summary(context: Any) -> str:
     """One type's state for the run summary: 'SBS96: k = 3', 'SBS96: k = 3 (merged from 2
     groups)', 'DBS78: skipped (...)'."""
     if context.factored and context.merged is not None:
+        skipped = sum(group.skipped for group in context.groups)
         return (f"{context.name}: k = {context.chosen_rank} (merged from "
-                f"{len(context.groups)} groups)")
+                f"{len(context.groups) - skipped} groups"
+                f"{f'; {skipped} too thin to factor' if skipped else ''})")
     if context.factored and context.rescued:
         return (f"{context.name}: k = {context.chosen_rank} "
                 f"({context.signatures.shape[1]} signatures, {len(context.rescued)} of them "

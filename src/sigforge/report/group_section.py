@@ -131,6 +131,6 @@ def stratified_view(ctx: ContextResults, prefix: str, save: Saver) -> dict[str, 
         return None
     merged_into = _merged_into(ctx.merged)
     return {"note": _note(ctx), "table": _merged_table(ctx.merged),
-            "n_groups": str(len(ctx.groups)),
+            "n_groups": str(sum(not group.skipped for group in ctx.groups)),
             "groups": [_group_view(ctx, position, prefix, save, merged_into)
                        for position in range(1, len(ctx.groups) + 1)]}
