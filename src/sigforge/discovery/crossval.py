@@ -170,9 +170,9 @@ def cross_validate_rank(catalog: FloatArray, k: int, folds: Sequence[int], *, se
     if options.starts < 1 or options.floor <= 0:
         raise ValueError(f"expected at least 1 start per fold and a positive floor, got "
                          f"{options.starts} and {options.floor}.")
+    options = replace(options, floor=prediction_floor(catalog, options.floor))  # data's unit
     catalog = cap_samples(catalog, options.normalisation, options.cap,
                           counts=options.counts).catalog
-    options = replace(options, floor=prediction_floor(catalog, options.floor))
     if options.scheme == "blocks":
         return _cross_validate_blocks(catalog, k, folds, seed=seed, matrix_name=matrix_name,
                                       options=options)
