@@ -165,3 +165,13 @@ def test_left_out_samples_and_uncounted_types_are_said(
     log_table = html[html.index('id="catalog-log"'):]
     log_table = log_table[:log_table.index("</table>")]
     assert "counted DBS78" not in log_table and "counted ID83" in log_table
+
+
+def test_hundreds_of_bars_are_grouped_by_their_largest_signature() -> None:
+    """2,000 bars in catalog order, each under a pixel, read as noise; beyond the 60 bars
+    that carry names they are grouped by their largest signature, largest share first."""
+    from sigforge.report.figures import bar_order
+
+    exposures = pd.DataFrame({"s1": [1.0, 9.0], "s2": [8.0, 2.0], "s3": [3.0, 7.0],
+                              "s4": [6.0, 4.0]}, index=["SBS1", "SBS5"])
+    assert [exposures.columns[i] for i in bar_order(exposures)] == ["s2", "s4", "s1", "s3"]

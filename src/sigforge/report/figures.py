@@ -201,10 +201,15 @@ def plot_exposures(exposures: pd.DataFrame, *, relative: bool) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Sample names label the x axis when there are at most 60 samples.
+        Sample names label the x axis when there are at most 60 samples. Beyond that no
+        name can be read and the bars are ordered by their largest signature, then by its
+        share (descending): hundreds of bars in catalog order read as noise.
     """
     values = _fractions(exposures) if relative else exposures.to_numpy(dtype=np.float64)
     n_samples = values.shape[1]
+    if n_samples > _MAX_SAMPLE_TICKS:
+        order = bar_order(exposures)
+        values, exposures = values[:, order], exposures.iloc[:, order]
     width = min(16.0, max(6.0, 2.5 + 0.22 * n_samples))
     fig, ax = plt.subplots(figsize=(width, 3.4), dpi=DPI, layout="constrained")
     _stack_bars(ax, values, _signature_colours(len(exposures.index)),
@@ -213,12 +218,23 @@ def plot_exposures(exposures: pd.DataFrame, *, relative: bool) -> Figure:
                for name, colour in
                zip(exposures.index, _signature_colours(len(exposures.index)), strict=True)]
     _label_samples(ax, [str(sample) for sample in exposures.columns])
+    if n_samples > _MAX_SAMPLE_TICKS:
+        ax.set_xlabel(f"Samples (n = {n_samples:,}), grouped by their largest signature",
+                      fontsize=8)
     ax.set_ylabel("Fraction of mutations" if relative else "Mutations", fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7,
               frameon=False)
     return fig
+
+
+def bar_order(exposures: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """The samples (columns) ordered by their largest signature (in the table's row order),
+    then by that signature's share, largest first; ties keep the catalog order."""
+    shares = _fractions(exposures)
+    dominant = shares.argmax(axis=0)
+    return np.lexsort((-shares[dominant, np.arange(shares.shape[1])], dominant))
 
 
 def _stack_bars(ax: Axes, values: npt.NDArray[np.float64], colours: Sequence[Any], *,
