@@ -8,6 +8,7 @@ Each test states a fact that was false before its fix.
 
 from __future__ import annotations
 
+import logging
 import re
 from html import unescape
 from pathlib import Path
@@ -81,12 +82,25 @@ def test_a_component_the_bootstrap_did_not_reproduce_gets_no_aetiology(
                 run.root / "extract/SBS96/stability.tsv")
     provenance = read_json(run.root / "extract/SBS96/provenance.json")
     write_json({**provenance, "rank_caution": True}, run.root / "extract/SBS96/provenance.json")
+    # the catalog made the product of signatures and exposures, so that the pages state
+    # aetiologies at all (a poor fit withholds them whatever the stability)
+    catalog = read_table(run.root / "catalogs/SBS96.tsv")
+    exposures = read_table(run.root / "refit/SBS96/exposures.tsv")[catalog.columns]
+    catalog.loc[:, :] = np.round(cosmic.loc[catalog.index, ["SBS4", "SBS1"]].to_numpy()
+                                 @ exposures.to_numpy()).astype(int)
+    write_matrix(catalog, run.root / "catalogs/SBS96.tsv", integer=True)
+    reconstruction = read_table(run.root / "refit/SBS96/reconstruction.tsv")
+    reconstruction["burden"] = catalog.sum().reindex(reconstruction.index).to_numpy()
+    write_table(reconstruction, run.root / "refit/SBS96/reconstruction.tsv")
     html = _report(capsys, run.root)
     aetiology = load_aetiology()
     unstable = _signature_row(html, "SBS96A")
     assert aetiology["SBS4"] not in unstable
     assert "stability -0.50 is below the rule's 0.6" in unstable
     assert aetiology["SBS1"] in _signature_row(html, "SBS96B")
+    page = unescape((run.root / "report/patients/S1.html").read_text())
+    assert aetiology["SBS1"] in page  # the pages state aetiologies: the fit is good
+    assert aetiology["SBS4"] not in page and "stability -0.50 is below" in page
 
 
 def _patient_page(path: Path, vcf: str) -> None:
@@ -97,7 +111,8 @@ def _patient_page(path: Path, vcf: str) -> None:
 
 
 def test_report_refuses_a_patient_page_written_from_another_vcf(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
     """The page linked as S3's came from S5's VCF: it was linked without a word, showing
     another tumour's burden as S3's."""
     run = write_run(tmp_path / "run", patients=False)
@@ -105,11 +120,18 @@ def test_report_refuses_a_patient_page_written_from_another_vcf(
     for sample in SAMPLES:
         _patient_page(pages / f"{sample}.html", f"{'S5' if sample == 'S3' else sample}.vcf")
     outcome = run_cli(capsys, *run.args, "--patients-dir", str(pages))
-    assert_clear_error(outcome, f"--patients-dir {pages}", "S3.html from S5.vcf",
-                       "counted from S3.vcf", "sigforge refit --vcf")
+    assert_clear_error(outcome, f"--patients-dir {pages}", "S3.html from S5.vcf, S5's input",
+                       "S3 was counted from vcf/S3.vcf", "sigforge refit --vcf")
     assert not (run.root / "report" / "cohort.html").exists()
-    _patient_page(pages / "S3.html", "S3.vcf")
+    _patient_page(pages / "S3.html", "elsewhere/S3_tumour.vcf")  # not an input of the cohort
+    caplog.set_level(logging.WARNING)
     assert run_cli(capsys, *run.args, "--patients-dir", str(pages)).code == 0
+    assert "1 page(s) were written from inputs the cohort's catalog did not count" \
+        in caplog.text
+    _patient_page(pages / "S3.html", "S3.vcf")
+    caplog.clear()
+    assert run_cli(capsys, *run.args, "--patients-dir", str(pages)).code == 0
+    assert "patients-dir" not in caplog.text
 
 
 def test_refit_vcf_pages_carry_their_vcf(tmp_path: Path,
@@ -121,7 +143,8 @@ def test_refit_vcf_pages_carry_their_vcf(tmp_path: Path,
                    "0", "--out", str(tmp_path / "out"), "--page-dir",
                    str(tmp_path / "pages")).code == 0
     page = (tmp_path / "pages/patients/S01.html").read_text()
-    assert '<meta name="sigforge-source" content="S01.vcf">' in page
+    vcf = example / "vcfs" / "S01.vcf"
+    assert f'<meta name="sigforge-source" content="{vcf}">' in page
 
 
 def test_cohort_counts_are_rounded_as_the_patient_pages_round_them(

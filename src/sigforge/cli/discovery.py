@@ -182,7 +182,7 @@ def cross_validate(args: argparse.Namespace) -> None:
 
     options = cv_options(args)
     if options.folds < 1:
-        raise InputError("--cv-folds must be >= 1 for 'cross-validate'.")
+        raise InputError("--cv-folds must be 2 or more for 'cross-validate'.")
     matrix, skipped = _discovery_input(args)
     if skipped is not None:
         save_arrays(args.out, **skipped_cv(args.k, skipped))

@@ -112,25 +112,48 @@ def _patient_pages(args: argparse.Namespace, stems: dict[str, str], out: Path,
 
 
 def _check_page_sources(folder: Path, pages: dict[str, Path], log: pd.DataFrame) -> None:
-    """Refuse per-patient pages written from another VCF than the one the cohort's catalog
-    counted for their sample (a stale page, or one of another tumour written under this
-    name): linked as the sample's, it would show another tumour's burden and exposures.
-    Pages without the VCF tag (older versions) are not checked."""
+    """Refuse per-patient pages written from the input another sample of the cohort was
+    counted from (a stale page, or another tumour's written under this name): linked as the
+    sample's, it would show another tumour's burden and exposures. A page from an input the
+    cohort did not count at all (per-patient VCFs beside a cohort MAF) cannot be checked and
+    is warned about. Inputs are compared as files where both paths exist here, else by file
+    name. Pages without the tag (older versions) are not checked."""
     from sigforge.report.pages import page_source
 
-    sources = log.get("source", pd.Series(dtype=str)).astype(str)
-    wrong = []
+    sources = {str(sample): str(source)
+               for sample, source in log.get("source", pd.Series(dtype=str)).items()}
+    wrong, unchecked = [], []
     for sample, path in pages.items():
-        written = page_source(path)
-        counted = Path(sources.get(sample, "")).name
-        if written and counted and written != counted:
-            wrong.append(f"{path.name} from {written}, counted from {counted}")
+        written, counted = page_source(path), sources.get(sample, "")
+        if not written or not counted or _same_input(written, counted):
+            continue
+        other = next((name for name, source in sources.items()
+                      if name != sample and _same_input(written, source)), None)
+        if other is not None:
+            wrong.append(f"{path.name} from {written}, {other}'s input; {sample} was counted "
+                         f"from {counted}")
+        else:
+            unchecked.append(f"{path.name} from {written}")
     if wrong:
         raise InputError(f"--patients-dir {folder}: {len(wrong)} page(s) were written from "
-                         f"another VCF than the cohort's catalog counted for the sample "
-                         f"({listing_of(wrong)}): each would show another tumour as the "
-                         "sample's. Rewrite them from the samples' VCFs (sigforge refit --vcf, "
-                         "or the workflow's patients target), or leave --patients-dir out.")
+                         f"another sample's input ({listing_of(wrong)}): each would show "
+                         "another tumour as the sample's. Rewrite them from the samples' own "
+                         "inputs (sigforge refit --vcf, or the workflow's patients target), or "
+                         "leave --patients-dir out.")
+    if unchecked:
+        logger.warning("--patients-dir %s: %d page(s) were written from inputs the cohort's "
+                       "catalog did not count (%s); check that each is the sample's own "
+                       "tumour.", folder, len(unchecked), listing_of(unchecked))
+
+
+def _same_input(first: str, second: str) -> bool:
+    """Whether two input paths name one file: the same file where both exist here (a file
+    name shared by folders, somatic.vcf.gz in each patient's, is no match), else the same
+    file name (paths written relative to another directory)."""
+    one, other = Path(first), Path(second)
+    if one.is_file() and other.is_file():
+        return os.path.samefile(one, other)
+    return one.name == other.name
 
 
 def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, str]]:

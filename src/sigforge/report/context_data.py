@@ -258,3 +258,19 @@ def dominant_signature(exposures: pd.DataFrame) -> pd.Series:
     frame = exposures.astype(float)
     best = frame.idxmax(axis=0).astype(str)
     return best.where(frame.sum(axis=0) > 0, "")
+
+
+def unreproduced_aetiology(name: str, stability: pd.DataFrame | None,
+                           least: float | None) -> str | None:
+    """The aetiology cell of a de novo signature whose bootstrap stability lies below the
+    rank rule's least (a fallback rank keeps such components): no aetiology is stated for
+    what the replicates did not reproduce. None for a signature at or above it, or when
+    either is not recorded. The cohort report and the patient pages share it."""
+    if least is None or stability is None or name not in stability.index \
+            or "stability" not in stability.columns:
+        return None
+    value = float(stability.at[name, "stability"])
+    if not value < float(least):  # NaN (merged signatures, a per-patient refit): recorded none
+        return None
+    return (f"none stated: stability {value:.2f} is below the rule's {float(least):g}, so "
+            "the bootstrap did not reproduce it")

@@ -28,6 +28,7 @@ from sigforge.report.context_data import (
     left_out_components,
     rescued_phrase,
     sample_quality,
+    unreproduced_aetiology,
 )
 from sigforge.report.diagnostics import (
     cosine_matrix,
@@ -240,14 +241,10 @@ def _aetiology_cell(ctx: ContextResults, name: str, reference: str, cosine: floa
     patient pages' rule); else its close match's (headed with that match's name)."""
     from sigforge.report.patient import mixture_aetiology
 
-    least = ctx.thresholds.get("min_component_stability")
-    table = ctx.stability
-    if (least is not None and table is not None and name in table.index
-            and "stability" in table.columns
-            and float(table.at[name, "stability"]) < float(least)):
-        return (f"none stated: stability {float(table.at[name, 'stability']):.2f} is below "
-                f"the rule's {float(least):g}, so the bootstrap did not reproduce it",
-                "Proposed aetiology")
+    withheld = unreproduced_aetiology(name, ctx.stability,
+                                      ctx.thresholds.get("min_component_stability"))
+    if withheld is not None:
+        return withheld, "Proposed aetiology"
     decomposition = ctx.decomposition
     if (is_close_match(reference, cosine) and decomposition is not None
             and name in decomposition.index and "components" in decomposition.columns):

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.report.cohort_data import CohortData, Prepared, prepare, reference_of
+from sigforge.report.context_data import unreproduced_aetiology
 from sigforge.report.figures import plt, save_figure
 from sigforge.report.fit_support import Support, WiderFit, fit_support, no_intervals_support
 from sigforge.report.pages import IsolatedNames, check_stem, write_page
@@ -124,7 +125,18 @@ def _patient_exposures(prepared: Prepared, sample: str,
                          reference_of(prepared, name), prepared.data.aetiology,
                          enough_resamples)
             for name, value in zip(prepared.signature_names, values, strict=True)]
-    return [_with_mixture(row, prepared) for row in balance_shown(rows)]
+    return [_withheld(_with_mixture(row, prepared), prepared)
+            for row in balance_shown(rows)]
+
+
+def _withheld(row: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
+    """A row of a de novo signature the bootstrap did not reproduce (stability below the
+    rank rule's least, kept by a fallback rank): its aetiology is not stated, as in the
+    cohort report's signature table."""
+    sbs96 = next((ctx for ctx in prepared.data.contexts if ctx.name == "SBS96"), None)
+    least = None if sbs96 is None else sbs96.thresholds.get("min_component_stability")
+    text = unreproduced_aetiology(row["signature"], prepared.data.stability, least)
+    return row if text is None else {**row, "aetiology": text}
 
 
 #: Weight from which a COSMIC component of a de novo signature's decomposition is a part of
@@ -314,7 +326,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
             other_types or cohort_type_refits(prepared.data.contexts, sample), out_dir,
             file_stem, prepared.data.aetiology, withheld=support is not None),
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
-        "page_source": Path(str(prepared.data.run_info.get("VCF", ""))).name,
+        "page_source": str(prepared.data.run_info.get("VCF", "")),
     }
 
 

@@ -86,16 +86,16 @@ def matrix_settings(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_discovery_settings(config: Mapping[str, Any], source: str = "config") -> None:
     """Discovery settings within the schema's bounds that no run can use: one
-    cross-validation fold (no spread for the rank rule's standard errors) and, on counts, a
-    cap below one mutation (every capped sample would resample to nothing). Refused before
-    any job, as the jobs' ``sigforge`` commands would refuse them."""
+    cross-validation fold (no spread for the rank rule's standard errors) and, on mutation
+    catalogs, a cap below one mutation (every capped sample would resample to nothing).
+    Refused before any job, as the jobs' ``sigforge`` commands would refuse them."""
     if (config.get("rank") or {}).get("cv_folds") == 1:
         raise InputError(f"{source}: key rank.cv_folds: 1 fold has no spread for the rank "
                          "rule's standard errors. Give 0 (no cross-validation) or at least 2 "
                          "(5 is the default).")
-    counts = config.get("type", "vcf") == "vcf" or bool(matrix_settings(config).get("counts"))
-    cap = (config.get("extract") or {}).get("cap")
-    if counts and isinstance(cap, int | float) and cap < 1:
+    cap = (config.get("extract") or {}).get("cap")  # mutation catalogs only: the generic
+    # matrix jobs take any cap > 0, a count in their own unit
+    if config.get("type", "vcf") == "vcf" and isinstance(cap, int | float) and cap < 1:
         raise InputError(f"{source}: key extract.cap: {cap} is below one mutation, so every "
                          "capped sample would resample to nothing. Give at least 1 (9600, "
                          "100 per SBS96 channel, is the default).")
