@@ -102,7 +102,7 @@ def test_a_config_file_of_whole_floats_reaches_the_checks_and_flags_as_ints(
     assert config["matrix"]["features_are_pixels"] == [2, 3]
     assert all(type(v) is int for v in config["matrix"]["features_are_pixels"])
     assert checks.check_ranks(ranks["min"], ranks["max"], 30, config["rank"]["fixed"]) == [1, 2]
-    options = flags.refit_flags(config["refit"], config["seed"], "GRCh37", "COSMIC_v3.6")
+    options = flags.refit_flags(config["refit"], config["seed"], "GRCh37")
     assert "10.0" not in options and "3.0" not in options, options
     assert [type(config["extract"][k]) for k in ("tol", "cap")] == [float, float]
     assert type(config["refit"]["penalty"]) is float

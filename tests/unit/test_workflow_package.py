@@ -112,21 +112,30 @@ def test_costs_read_the_config() -> None:
 
 def test_refit_flags_join_config_values_to_their_option() -> None:
     section = {**DEMO["refit"], "restrict_to": ["SBS1", "-x"]}
-    found = flags.refit_flags(section, 7, "GRCh38", "-my sigs.tsv")
+    found = flags.refit_flags(section, 7, "GRCh38")
     assert found[:7] == ["--drop-empty", "--method", "negbin", "--bootstrap", "100",
                          "--confidence", "0.95"]
-    assert "--decompose-into=-my sigs.tsv" in found
     assert "--restrict-to" not in " ".join(found), "per refit: restrict_flags"
+    assert "--decompose-into" not in " ".join(found), "per context: decompose_flags"
     assert "--tumour-type=pan-cancer" in found and "--include-artefacts" not in found
     assert "--cohort-prior" in found and "--no-cohort-prior" not in found
-    alone = flags.refit_flags({**DEMO["refit"], "cohort_prior": False}, 7, "GRCh38", "x")
+    alone = flags.refit_flags({**DEMO["refit"], "cohort_prior": False}, 7, "GRCh38")
     assert "--no-cohort-prior" in alone and "--cohort-prior" not in alone
     with_artefacts = flags.refit_flags({**DEMO["refit"], "include_artefacts": True,
-                                        "tumour_type": "-Liver-HCC"}, 7, "GRCh38", "COSMIC_v3.6")
+                                        "tumour_type": "-Liver-HCC"}, 7, "GRCh38")
     assert "--include-artefacts" in with_artefacts
     assert "--tumour-type=-Liver-HCC" in with_artefacts
-    plain = flags.refit_flags(DEMO["refit"], 7, "GRCh38", "COSMIC_v3.6")
-    assert "--restrict-to" not in " ".join(plain) and "--decompose-into=COSMIC_v3.6" in plain
+
+
+def test_de_novo_signatures_are_decomposed_into_the_reference_set_where_it_covers_them() -> None:
+    """A user's SBS96 table as the reference set covers no doublet or indel: their de novo
+    signatures go to refit's default set (the run had failed at their refits), and SBS288 /
+    SBS1536 are decomposed summed into SBS96."""
+    assert flags.decompose_flags("SBS96", "-my sigs.tsv", ["SBS96"]) == [
+        "--decompose-into=-my sigs.tsv"]
+    assert flags.decompose_flags("ID83", "my.tsv", ["SBS96"]) == []
+    assert flags.decompose_flags("SBS288", "COSMIC_v3.6", ["SBS96", "DBS78", "ID83"]) == [
+        "--decompose-into=COSMIC_v3.6"]
 
 
 def test_restrict_flags_keep_the_names_of_the_refit_table_in_config_order() -> None:

@@ -153,8 +153,11 @@ if MODE == "vcf":
         checked(configs.check_restrict_to, REFIT.get("restrict_to"),
                 [(REFIT["signatures"], "refit.signatures")], config["genome_build"], SOURCE,
                 REFIT_CONTEXTS)
-    REFIT_FLAGS = flags.refit_flags(REFIT, config["seed"], config["genome_build"],
-                                    config["signatures"])
+    REFIT_FLAGS = flags.refit_flags(REFIT, config["seed"], config["genome_build"])
+    # the mutation types the reference set has tables of, for the de novo decompositions
+    DECOMPOSED_CONTEXTS = checked(checks.reference_contexts, config["signatures"],
+                                  ["SBS96", "DBS78", "ID83"], config["genome_build"],
+                                  source=SOURCE)
 else:
     MATRIX = checks.matrix_settings(config)
     GROUPS = None
@@ -351,6 +354,15 @@ def merge_mode_flags(wildcards):
     SBS96 of a mutation-catalog run, which the pages and report need (the merge refuses)."""
     required = wildcards.catalog == "SBS96" and config.get("type", "vcf") == "vcf"
     return [] if required else ["--skip-unfactorable"]
+
+
+def decompose_args(wildcards):
+    """--decompose-into the reference set for a context it has a table of (a patient's
+    refit: its SBS96), else refit's default (flags.decompose_flags)."""
+    if config.get("type", "vcf") != "vcf":
+        return []
+    return flags.decompose_flags(getattr(wildcards, "catalog", "SBS96"), config["signatures"],
+                                 DECOMPOSED_CONTEXTS)
 
 
 def chunk_first(wildcards):

@@ -26,6 +26,7 @@ rule refit:
         data=refit_catalog_args,
         signatures=refit_signatures_arg,
         options=REFIT_FLAGS,
+        decompose=decompose_args,
         restrict=refit_restrict_args,
         assay=refit_assay_args,
         outdir=subpath(output.exposures, parent=True),
@@ -37,7 +38,7 @@ rule refit:
         "../../environment.yml"
     shell:
         "sigforge refit {params.data:q} --signatures={params.signatures:q}"
-        " {params.options:q} {params.restrict:q} {params.assay:q}"
+        " {params.options:q} {params.decompose:q} {params.restrict:q} {params.assay:q}"
         " --out {params.outdir:q} 2> {log:q}"
 
 

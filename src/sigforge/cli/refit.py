@@ -38,6 +38,8 @@ from sigforge.cli.refit_checks import (
     warn_negbin_only_options,
     warn_unused_tumour_type,
 )
+from sigforge.cli.refit_decompose import decomposition as decompose
+from sigforge.cli.refit_decompose import decomposition_reference
 from sigforge.cli.refit_patient import Patient, patient_catalog, write_attribution
 from sigforge.cli.refit_regions import (
     check_roi_contigs,
@@ -228,38 +230,6 @@ def _remove_stale_outputs(candidates: list[Path], written: list[Path]) -> None:
                 remove_when_emptied(folder)
 
 
-def _decomposition_reference(args: argparse.Namespace, matrix: Matrix) -> pd.DataFrame | None:
-    """The --decompose-into set adapted to the same --assay, with the catalog's rows, loaded
-    before the refit so that a set of another channel set (an ID83 table for an SBS96 catalog)
-    stops the run with the file and both channel sets named instead of failing after the
-    work. None when no decomposition is written (generic matrices) or when refitting to that
-    set itself (the identity, :func:`_decomposition`)."""
-    if matrix.channel_set is None or args.signatures == args.decompose_into:
-        return None
-    reference = load_for_assay(args, args.decompose_into, matrix.channel_set)
-    if reference.channel_set != matrix.channel_set:
-        raise InputError(f"--decompose-into {args.decompose_into}: its rows are the "
-                         f"{reference.channel_set or 'generic (no known channel set)'} "
-                         f"channels, but the catalog {matrix.path} is {matrix.channel_set}, "
-                         f"so its signatures cannot be decomposed into it. Give a signature "
-                         f"table over the {matrix.channel_set} channels (or a shipped set such "
-                         "as COSMIC_v3.6, which picks the catalog's channel set itself).")
-    return reference.data.loc[matrix.data.index]
-
-
-def _decomposition(args: argparse.Namespace, matrix: Matrix, signatures: Matrix,
-                   reference: pd.DataFrame | None) -> pd.DataFrame | None:
-    """The signatures decomposed into the --decompose-into ``reference`` (None for generic
-    matrices; the identity when refitting to that set itself)."""
-    from sigforge.refit import decompose_signatures, identity_decomposition
-
-    if matrix.channel_set is None:
-        return None
-    if reference is None:
-        return identity_decomposition(signatures.data)
-    return decompose_signatures(signatures.data, reference, novel_below=args.novel_below)
-
-
 def _check_component_names(reference: pd.DataFrame, source: str) -> None:
     """Refuse a signature of the decomposition's reference named with ';': decomposition.tsv
     lists components as ``NAME:weight;NAME:weight``, so such a name could not be read back
@@ -295,7 +265,7 @@ def _patient_signatures(args: argparse.Namespace) -> tuple[Matrix, pd.DataFrame 
     stand_in = Matrix(pd.DataFrame(0.0, index=pd.Index(SBS96_CHANNELS), columns=["patient"]),
                       "SBS96", str(args.vcf))
     prevalence(args)  # an unknown --tumour-type lists the known ones
-    return refit_signatures(args, stand_in), _decomposition_reference(args, stand_in)
+    return refit_signatures(args, stand_in), decomposition_reference(args, stand_in)
 
 
 def _aligned(checked: tuple[Matrix, pd.DataFrame | None], matrix: Matrix
@@ -344,7 +314,7 @@ def refit(args: argparse.Namespace) -> None:
         signatures, reference = _aligned(checked, matrix)
     else:
         signatures = refit_signatures(args, matrix)
-        reference = _decomposition_reference(args, matrix)
+        reference = decomposition_reference(args, matrix)
     if matrix.channel_set is not None:
         _check_component_names(reference if reference is not None else signatures.data,
                                 args.decompose_into if reference is not None
@@ -352,7 +322,7 @@ def refit(args: argparse.Namespace) -> None:
     result = _labelled(_refit_fitted(args, matrix, fitted, signatures), args)
     n = matrix.data.shape[1]
     out = Path(args.out)
-    decomposition = _decomposition(args, matrix, signatures, reference)
+    decomposition = decompose(args, matrix, signatures, reference)
     others = (doublets_and_indels(args, patient, regions)
               if patient is not None and regions is not None else None)
     stale = earlier_outputs(out, REFIT_MANIFEST, "exposures.tsv", _possible_outputs(

@@ -479,3 +479,4 @@ def closest_channel_set(labels: list[str]) -> ChannelSetMatch | None:
     if best is None or best_count < max(MOSTLY_MIN_LABELS, MOSTLY_SHARE * len(labels)):
         return None
     return best
+

@@ -14,16 +14,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sigforge._validation import quoted
 from sigforge.genomics.contexts import (
     CHANNEL_SETS,
+    SBS96_CHANNELS,
+    SBS288_CHANNELS,
+    SBS1536_CHANNELS,
     ChannelSetMatch,
     closest_channel_set,
     label_style,
 )
 from sigforge.genomics.other_channel_sets import other_matrix_name, other_matrix_problem
 from sigforge.io import InputError, Matrix, read_matrix, row_location
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _listing(items: list[str], limit: int = 5) -> str:
@@ -169,3 +176,21 @@ def read_catalog(path: str | os.PathLike[str], *, generic: bool = False) -> Matr
 def read_signatures(path: str | os.PathLike[str], *, generic: bool = False) -> Matrix:
     """Read a signature table (channels x signatures): :func:`read_catalog` under its own name."""
     return read_catalog(path, generic=generic)
+
+
+def as_sbs96(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """SBS288 or SBS1536 rows summed into their SBS96 channel; other tables unchanged.
+
+    SBS288 ``T:A[C>A]A`` drops its strand prefix; SBS1536 ``AA[C>A]AA`` its outer flanking
+    bases. Used to draw, compare with SBS96 reference sets and decompose the larger SBS
+    channel sets.
+    """
+    labels = {str(label) for label in frame.index}
+    if labels == set(SBS288_CHANNELS):
+        key = [str(label).split(":", 1)[1] for label in frame.index]
+    elif labels == set(SBS1536_CHANNELS):
+        key = [str(label)[1:-1] for label in frame.index]
+    else:
+        return frame
+    summed = frame.groupby(key).sum()
+    return summed.loc[list(SBS96_CHANNELS)]

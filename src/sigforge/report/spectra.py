@@ -28,9 +28,8 @@ from sigforge.genomics.contexts import (
     DBS78_CHANNELS,
     ID83_CHANNELS,
     SBS96_CHANNELS,
-    SBS288_CHANNELS,
-    SBS1536_CHANNELS,
 )
+from sigforge.genomics.tables import as_sbs96
 from sigforge.report.figures import DPI, plain, plt, set_peak, short, title_text
 from sigforge.report.sbs96 import bar_vertices, plot_sbs96, plot_signature_panel
 
@@ -287,23 +286,6 @@ def fill_type_figure(fig: Figure, values: pd.Series, *, title: str) -> Figure:
     set_peak(ax, float(heights.max()) if len(heights) else 0.0)
     fig.suptitle(title_text(title), fontsize=9)
     return fig
-
-
-def as_sbs96(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
-    """SBS288 or SBS1536 rows summed into their SBS96 channel; other tables unchanged.
-
-    SBS288 ``T:A[C>A]A`` drops its strand prefix; SBS1536 ``AA[C>A]AA`` its outer flanking
-    bases. Used to draw (and compare with SBS96 reference sets) the larger SBS channel sets.
-    """
-    labels = {str(label) for label in frame.index}
-    if labels == set(SBS288_CHANNELS):
-        key = [str(label).split(":", 1)[1] for label in frame.index]
-    elif labels == set(SBS1536_CHANNELS):
-        key = [str(label)[1:-1] for label in frame.index]
-    else:
-        return frame
-    summed = frame.groupby(key).sum()
-    return summed.loc[list(SBS96_CHANNELS)]
 
 
 def plot_spectrum(values: pd.Series, *, title: str, ylabel: str = "Mutations") -> Figure:

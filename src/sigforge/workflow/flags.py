@@ -11,16 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str,
-                signatures: str) -> list[str]:
+def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str) -> list[str]:
     """The ``sigforge refit`` options of the config's ``refit`` section (vcf mode) shared by
-    every refit; de novo signatures are decomposed into the reference set ``signatures``
-    (config ``signatures``). Samples without a mutation of a context (no doublet, no indel)
-    get zero exposures. ``refit.restrict_to`` is per refit: :func:`restrict_flags`."""
+    every refit. Samples without a mutation of a context (no doublet, no indel) get zero
+    exposures. ``refit.restrict_to`` is per refit (:func:`restrict_flags`), and so is the
+    set de novo signatures are decomposed into (:func:`decompose_flags`)."""
     flags = ["--drop-empty", "--method", section["method"],
              "--bootstrap", str(section["bootstrap"]),
              "--confidence", str(section["confidence"]), "--seed", str(seed),
-             "--genome-build", genome_build, f"--decompose-into={signatures}",
+             "--genome-build", genome_build,
              "--novel-below", str(section["novel_below"]), "--penalty",
              str(section["penalty"]), f"--tumour-type={section['tumour_type']}",
              f"--assay={section.get('assay', 'genome')}",
@@ -28,6 +27,15 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str,
     if section.get("include_artefacts"):
         flags.append("--include-artefacts")
     return flags
+
+
+def decompose_flags(context: str, signatures: str, covered: Sequence[str]) -> list[str]:
+    """``--decompose-into`` the reference set ``signatures`` (config ``signatures``) for a
+    context whose channels it covers (``covered``; SBS288 and SBS1536 are decomposed summed
+    into SBS96); none otherwise, so that refit decomposes into its default, COSMIC_v3.6,
+    rather than fail on a user's table of another mutation type."""
+    base = "SBS96" if context in ("SBS288", "SBS1536") else context
+    return [f"--decompose-into={signatures}"] if base in covered else []
 
 
 def named_settings(**settings: Any) -> dict[str, Any]:

@@ -1,0 +1,83 @@
+"""The decomposition of refitted signatures into a reference set (``refit --decompose-into``):
+each de novo signature as a sparse mix of reference signatures, written as
+``decomposition.tsv`` beside the exposures."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import pandas as pd
+
+from sigforge.cli.refit_signatures import load_for_assay
+from sigforge.io import InputError, Matrix
+
+logger = logging.getLogger(__name__)
+
+
+def decomposition_reference(args: argparse.Namespace, matrix: Matrix) -> pd.DataFrame | None:
+    """The --decompose-into set adapted to the same --assay, with the catalog's rows (or the
+    SBS96 rows an SBS288/SBS1536 catalog's signatures are summed into, when the set has no
+    table of the catalog's own channels: no shipped set has), its columns checked and
+    rescaled to sum 1 as a --signatures table's are (a column in percent would otherwise
+    skew every weight). Loaded before the refit so that a set of another channel set (an ID83
+    table for an SBS96 catalog) stops the run with the file and both channel sets named
+    instead of failing after the work. None when no decomposition is written (generic
+    matrices) or when refitting to that set itself (the identity, :func:`decomposition`)."""
+    from sigforge.genomics.contexts import SBS96_CHANNELS
+    from sigforge.refit import normalise_signatures
+
+    if matrix.channel_set is None or args.signatures == args.decompose_into:
+        return None
+    own, reference = matrix.channel_set, None
+    try:
+        reference = load_for_assay(args, args.decompose_into, own)
+    except InputError:
+        if own not in _SUMMED_INTO_SBS96:
+            raise
+    rows: list[str] = list(matrix.data.index)
+    if own in _SUMMED_INTO_SBS96 and (reference is None or reference.channel_set != own):
+        reference, rows = load_for_assay(args, args.decompose_into, "SBS96"), \
+            list(SBS96_CHANNELS)
+        own = "SBS96"
+    assert reference is not None
+    if reference.channel_set != own:
+        raise InputError(f"--decompose-into {args.decompose_into}: its rows are the "
+                         f"{reference.channel_set or 'generic (no known channel set)'} "
+                         f"channels, but the catalog {matrix.path} is {matrix.channel_set}, "
+                         f"so its signatures cannot be decomposed into it. Give a signature "
+                         f"table over the {matrix.channel_set} channels (or a shipped set such "
+                         "as COSMIC_v3.6, which picks the catalog's channel set itself).")
+    try:
+        data, rescaled = normalise_signatures(reference.data.loc[rows])
+    except ValueError as err:
+        raise InputError(f"--decompose-into {args.decompose_into}: {err}") from err
+    if rescaled:
+        logger.warning("--decompose-into %s: column(s) %s do not sum to 1; rescaled to sum 1 "
+                       "so that decomposition weights compare like with like",
+                       args.decompose_into, ", ".join(f"{name} (sum {total:.4g})"
+                                                      for name, total in rescaled.items()))
+    return data
+
+
+#: Channel sets whose signatures are decomposed summed into SBS96 when the reference set has
+#: no table of their own channels (as the report compares them).
+_SUMMED_INTO_SBS96 = ("SBS288", "SBS1536")
+
+
+def decomposition(args: argparse.Namespace, matrix: Matrix, signatures: Matrix,
+                   reference: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The signatures decomposed into the --decompose-into ``reference`` (None for generic
+    matrices; the identity when refitting to that set itself)."""
+    from sigforge.refit import decompose_signatures, identity_decomposition
+
+    if matrix.channel_set is None:
+        return None
+    if reference is None:
+        return identity_decomposition(signatures.data)
+    data = signatures.data
+    if len(reference.index) != len(data.index):  # SBS288/SBS1536 into an SBS96 set
+        from sigforge.genomics.tables import as_sbs96
+
+        data = as_sbs96(data)
+    return decompose_signatures(data, reference, novel_below=args.novel_below)
