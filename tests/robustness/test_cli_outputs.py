@@ -294,7 +294,7 @@ def test_samples_differing_after_a_dot_get_their_own_figures(tmp_path: Path) -> 
     (["--ranks", "2", "--max-iter", "100000000"], ["--max-iter", "got '100000000'"]),
     (["--ranks", "2", "--min-iter", "-1"], ["--min-iter", "from 0 to", "got '-1'"]),
     (["--ranks", "2", "--tol", "-1"], ["--tol >= 0"]),
-    (["--ranks", "2", "--cap", "0"], ["--cap > 0"]),
+    (["--ranks", "2", "--cap", "0"], ["--cap >= 1 for counts"]),
     (["--ranks", "2", "--seed", "-5"], ["--seed", "got -5"]),
     (["--ranks", "2", "--cv-holdout", "1.5"], ["0 < --cv-holdout < 1"]),
     (["--ranks", "2", "--cv-starts", "0"], ["--cv-starts", "from 1 to 100", "got '0'"]),
