@@ -28,8 +28,9 @@ from sigforge._validation import (
 
 
 def _check_text_format(path: Path) -> None:
-    """Refuse a gzip-compressed or Parquet file given under a text table's name, naming the
-    format and the fix, instead of reporting its first bytes as text that is not UTF-8."""
+    """Refuse a gzip-compressed, zip (a spreadsheet workbook), UTF-16 or Parquet file given
+    under a text table's name, naming the format and the fix, instead of reporting its first
+    bytes as text that is not UTF-8."""
     with open(path, "rb") as handle:
         magic = handle.read(4)
     if magic[:2] == b"\x1f\x8b":
@@ -38,6 +39,15 @@ def _check_text_format(path: Path) -> None:
         raise InputError(f"{path}: is gzip-compressed, but tables are read as plain text. "
                          f"Decompress it first (e.g. gzip -dc {path} > {plain}) and give the "
                          "decompressed file.")
+    if magic == b"PK\x03\x04":
+        raise InputError(f"{path}: is a zip archive (an Excel .xlsx or OpenDocument "
+                         "workbook?), but tables are read as tab- or comma-separated text. "
+                         "Save the sheet as tab-separated text (Excel: Save As, 'Text (Tab "
+                         "delimited)'; or pandas.read_excel(...).to_csv(OUT, sep='\\t')).")
+    if magic[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(f"{path}: is UTF-16 text (Excel's 'Unicode Text'), but tables are "
+                         "read as UTF-8. Save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 "
+                         f"{path} > OUT.tsv).")
     if magic == b"PAR1":
         raise InputError(f"{path}: is a Parquet file, but only names ending in .parquet are "
                          "read as Parquet (others as tab- or comma-separated text). Rename it "

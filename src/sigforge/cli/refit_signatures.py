@@ -135,9 +135,12 @@ def no_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix | None:
         if handle.read(2) == b"\x1f\x8b":  # gzip: the table reader names it, with the fix
             return None
     with path.open(encoding="utf-8", errors="replace") as handle:
-        header = handle.readline().rstrip("\r\n")
-    if not header.strip() or any(mark in header for mark in "\t,;"):  # the reader names an
-        return None                                                  # empty or ';' table
+        header, first = handle.readline().rstrip("\r\n"), handle.readline()
+    # the reader names an empty, space- or ';'-separated table, or rows of values under a
+    # header naming the label column alone: a skipped discovery's rows are labels alone
+    if not header.strip() or any(mark in header for mark in "\t,; ") \
+            or any(mark in first.strip() for mark in "\t,; "):
+        return None
     from sigforge.cli._run_files import read_empty_table
 
     rows = read_empty_table(path).index

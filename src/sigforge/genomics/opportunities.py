@@ -157,6 +157,13 @@ def read_opportunities(path: str | Path) -> pd.DataFrame:
     if missing:
         raise InputError(f"{label}: lacks the column(s) {missing}; expected {list(COLUMNS)}. "
                          "Write it with 'sigforge opportunities'.")
+    repeated = table.duplicated(["kind", "context"])
+    if repeated.any():
+        row = int(np.flatnonzero(repeated.to_numpy())[0])
+        raise InputError(f"{label}: line {row + 2}: the {table['kind'].iat[row]} "
+                         f"'{table['context'].iat[row]}' is listed again (two tables joined, "
+                         "or an edit?); each context has one row. Rewrite it with 'sigforge "
+                         "opportunities'.")
     for kind, labels in LABELS.items():
         present = set(table.loc[table["kind"] == kind, "context"])
         if kind != "pentanucleotide" and not set(labels) <= present:

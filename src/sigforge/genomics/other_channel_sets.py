@@ -18,7 +18,7 @@ import re
 OTHER_SIZES = {
     "SBS": (6, 18, 24, 384, 4608, 6144),
     "DBS": (150, 186, 1248, 2400, 2976),
-    "ID": (28, 415),
+    "ID": (28, 332, 415, 8628),
 }
 
 #: One channel label of each mutation type, after an optional strand prefix (``T:``,
