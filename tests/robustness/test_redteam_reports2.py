@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from html import unescape
 from pathlib import Path
 
@@ -198,3 +199,18 @@ def test_hundreds_of_bars_are_grouped_by_their_largest_signature() -> None:
     exposures = pd.DataFrame({"s1": [1.0, 9.0], "s2": [8.0, 2.0], "s3": [3.0, 7.0],
                               "s4": [6.0, 4.0]}, index=["SBS1", "SBS5"])
     assert [exposures.columns[i] for i in bar_order(exposures)] == ["s2", "s4", "s1", "s3"]
+
+
+def test_a_patient_page_of_an_sbs96_only_cohort_says_doublets_and_indels_were_not_counted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The page had no doublet or indel section and no word why, reading as a sample
+    without any."""
+    run = write_run(tmp_path / "run")
+    for name in ("DBS78", "ID83", "SBS288"):
+        (run.root / "catalogs" / f"{name}.tsv").unlink()
+    for folder in ("extract/DBS78", "refit/DBS78"):
+        shutil.rmtree(run.root / folder)
+    _report(capsys, run.root)
+    page = (run.root / "report/patients/S1.html").read_text()
+    assert re.search(r'id="types-not-counted">DBS78 and ID83 were not counted for this cohort',
+                     page)

@@ -129,6 +129,16 @@ def _patient_exposures(prepared: Prepared, sample: str,
             for row in balance_shown(rows)]
 
 
+def _uncounted_types(prepared: Prepared, other_types: Sequence[TypeRefit]) -> list[str]:
+    """DBS78 and ID83 when a cohort report's catalogs did not count them (its ``contexts``
+    lack them): the page must not read as a sample without doublets or indels. None for a
+    per-patient page (``other_types`` given: its VCF is counted for every type)."""
+    contexts = {ctx.name for ctx in prepared.data.contexts}
+    if other_types or not contexts:
+        return []
+    return [name for name in ("DBS78", "ID83") if name not in contexts]
+
+
 def _withheld(row: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
     """A row of a de novo signature the bootstrap did not reproduce (stability below the
     rank rule's least, kept by a fallback rank): its aetiology is not stated, as in the
@@ -327,6 +337,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
             file_stem, prepared.data.aetiology, withheld=support is not None),
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
         "page_source": str(prepared.data.run_info.get("VCF", "")),
+        "uncounted_types": _uncounted_types(prepared, other_types),
     }
 
 
