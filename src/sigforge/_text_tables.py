@@ -44,10 +44,12 @@ def _check_text_format(path: Path) -> None:
                          "workbook?), but tables are read as tab- or comma-separated text. "
                          "Save the sheet as tab-separated text (Excel: Save As, 'Text (Tab "
                          "delimited)'; or pandas.read_excel(...).to_csv(OUT, sep='\\t')).")
-    if magic[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise InputError(f"{path}: is UTF-16 text (Excel's 'Unicode Text'), but tables are "
-                         "read as UTF-8. Save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8 "
-                         f"{path} > OUT.tsv).")
+    wide = ("UTF-32" if magic in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") else
+            "UTF-16" if magic[:2] in (b"\xff\xfe", b"\xfe\xff") else None)
+    if wide is not None:
+        raise InputError(f"{path}: is {wide} text (Excel's 'Unicode Text' is UTF-16), but "
+                         f"tables are read as UTF-8. Save it as UTF-8 (e.g. iconv -f {wide} -t "
+                         f"UTF-8 {path} > OUT.tsv).")
     if magic == b"PAR1":
         raise InputError(f"{path}: is a Parquet file, but only names ending in .parquet are "
                          "read as Parquet (others as tab- or comma-separated text). Rename it "

@@ -73,3 +73,17 @@ def test_a_space_separated_signature_table_is_named_as_such(
                       str(tmp_path / "sig.txt"), "--bootstrap", "0", "--out",
                       str(tmp_path / "out"))
     assert_clear_error(outcome, "sig.txt", "separate the columns with tabs or commas")
+
+
+def test_the_empty_signatures_of_a_skipped_generic_discovery_refit_to_zeros(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Feature labels holding spaces ('gene 0') in the signature table of a discovery
+    skipped as too thin were taken for a space-separated table and refused."""
+    features = [f"gene {i}" for i in range(5)]
+    write_matrix(pd.DataFrame({"s1": [1.0, 2.0, 0.0, 1.0, 3.0], "s2": [2.0, 0.0, 1.0, 1.0, 0.0]},
+                              index=pd.Index(features, name="feature")), tmp_path / "m.tsv")
+    (tmp_path / "signatures.tsv").write_text("feature\n" + "\n".join(features) + "\n")
+    outcome = run_cli(capsys, "refit", "--catalog", str(tmp_path / "m.tsv"), "--generic",
+                      "--signatures", str(tmp_path / "signatures.tsv"), "--method", "nnls",
+                      "--bootstrap", "0", "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err

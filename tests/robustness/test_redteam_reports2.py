@@ -196,9 +196,12 @@ def test_hundreds_of_bars_are_grouped_by_their_largest_signature() -> None:
     that carry names they are grouped by their largest signature, largest share first."""
     from sigforge.report.figures import bar_order
 
-    exposures = pd.DataFrame({"s1": [1.0, 9.0], "s2": [8.0, 2.0], "s3": [3.0, 7.0],
-                              "s4": [6.0, 4.0]}, index=["SBS1", "SBS5"])
-    assert [exposures.columns[i] for i in bar_order(exposures)] == ["s2", "s4", "s1", "s3"]
+    exposures = pd.DataFrame({"s1": [3.0, 7.0], "s2": [0.0, 0.0], "s3": [6.0, 4.0],
+                              "s4": [1.0, 9.0], "s5": [8.0, 2.0]}, index=["SBS1", "SBS5"])
+    # SBS1's samples first, largest share first (s5 before s3), then SBS5's (s4 before s1),
+    # the empty sample last
+    assert [exposures.columns[i] for i in bar_order(exposures)] == ["s5", "s3", "s4", "s1",
+                                                                     "s2"]
 
 
 def test_a_patient_page_of_an_sbs96_only_cohort_says_doublets_and_indels_were_not_counted(
@@ -213,4 +216,17 @@ def test_a_patient_page_of_an_sbs96_only_cohort_says_doublets_and_indels_were_no
     _report(capsys, run.root)
     page = (run.root / "report/patients/S1.html").read_text()
     assert re.search(r'id="types-not-counted">DBS78 and ID83 were not counted for this cohort',
+                     page)
+
+
+def test_a_patient_page_says_when_counted_doublets_were_not_refitted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With a reference set of SBS96 alone, the counted doublets and indels had no section
+    and no word why."""
+    run = write_run(tmp_path / "run")
+    shutil.rmtree(run.root / "refit/DBS78/reference")
+    _report(capsys, run.root)
+    page = (run.root / "report/patients/S1.html").read_text()
+    # (the fixture's ID83 has no reference refit either)
+    assert re.search(r'id="types-not-refitted">DBS78 and ID83 were counted but not refitted',
                      page)

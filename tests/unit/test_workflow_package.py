@@ -713,3 +713,8 @@ def test_every_unknown_config_key_is_named_at_once() -> None:
         assert note in message
     one = {**DEMO, "rank": {**DEMO["rank"], "cv_fold": 2}}
     assert checks.unknown_keys_message(one, schema) is None  # the usual message names it
+
+
+def test_an_sbs288_reference_set_decomposes_sbs288_signatures_as_they_are() -> None:
+    assert flags.decompose_flags("SBS288", "my288.tsv", ["SBS288"]) == [
+        "--decompose-into=my288.tsv"]

@@ -156,8 +156,8 @@ if MODE == "vcf":
     REFIT_FLAGS = flags.refit_flags(REFIT, config["seed"], config["genome_build"])
     # the mutation types the reference set has tables of, for the de novo decompositions
     DECOMPOSED_CONTEXTS = checked(checks.reference_contexts, config["signatures"],
-                                  ["SBS96", "DBS78", "ID83"], config["genome_build"],
-                                  source=SOURCE)
+                                  list(dict.fromkeys([*CONTEXTS, "SBS96", "DBS78", "ID83"])),
+                                  config["genome_build"], source=SOURCE)
 else:
     MATRIX = checks.matrix_settings(config)
     GROUPS = None

@@ -136,18 +136,22 @@ def no_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix | None:
             return None
     with path.open(encoding="utf-8", errors="replace") as handle:
         header, first = handle.readline().rstrip("\r\n"), handle.readline()
-    # the reader names an empty, space- or ';'-separated table, or rows of values under a
-    # header naming the label column alone: a skipped discovery's rows are labels alone
-    if not header.strip() or any(mark in header for mark in "\t,; ") \
-            or any(mark in first.strip() for mark in "\t,; "):
+    # the reader names an empty or ';'-separated table, or rows of values under a header
+    # naming the label column alone: a skipped discovery's rows are labels alone (which may
+    # hold spaces, as a generic matrix's 'gene 0')
+    if not header.strip() or any(mark in header for mark in "\t,;") \
+            or any(mark in first.strip() for mark in "\t,;"):
         return None
     from sigforge.cli._run_files import read_empty_table
 
     rows = read_empty_table(path).index
     if set(rows) != set(matrix.data.index):
+        spaced = " " in header.strip()
         raise InputError(f"signatures {path}: a table without signature columns whose rows are "
                          f"not the catalog {matrix.path}'s features; give the signature table "
-                         "of this catalog.")
+                         "of this catalog" + (" (if the file has signature columns, separate "
+                                              "the columns with tabs or commas, not spaces)"
+                                              if spaced else "") + ".")
     return Matrix(pd.DataFrame(index=matrix.data.index, columns=pd.Index([], dtype=object),
                                dtype=np.float64), matrix.channel_set, str(path))
 

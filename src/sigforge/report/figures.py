@@ -231,10 +231,12 @@ def plot_exposures(exposures: pd.DataFrame, *, relative: bool) -> Figure:
 
 def bar_order(exposures: pd.DataFrame) -> npt.NDArray[np.int64]:
     """The samples (columns) ordered by their largest signature (in the table's row order),
-    then by that signature's share, largest first; ties keep the catalog order."""
+    then by that signature's share, largest first; samples without exposures last; ties keep
+    the catalog order."""
     shares = _fractions(exposures)
-    dominant = shares.argmax(axis=0)
-    return np.lexsort((-shares[dominant, np.arange(shares.shape[1])], dominant))
+    dominant = np.where(shares.sum(axis=0) > 0, shares.argmax(axis=0), shares.shape[0])
+    top = shares[np.minimum(dominant, shares.shape[0] - 1), np.arange(shares.shape[1])]
+    return np.lexsort((-top, dominant))
 
 
 def _stack_bars(ax: Axes, values: npt.NDArray[np.float64], colours: Sequence[Any], *,

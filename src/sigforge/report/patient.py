@@ -338,6 +338,9 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
         "page_source": str(prepared.data.run_info.get("VCF", "")),
         "uncounted_types": _uncounted_types(prepared, other_types),
+        "unrefitted_types": [] if other_types else [
+            ctx.name for ctx in prepared.data.contexts
+            if ctx.name in ("DBS78", "ID83") and ctx.reference_exposures is None],
     }
 
 

@@ -31,11 +31,11 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str) -> lis
 
 def decompose_flags(context: str, signatures: str, covered: Sequence[str]) -> list[str]:
     """``--decompose-into`` the reference set ``signatures`` (config ``signatures``) for a
-    context whose channels it covers (``covered``; SBS288 and SBS1536 are decomposed summed
-    into SBS96); none otherwise, so that refit decomposes into its default, COSMIC_v3.6,
-    rather than fail on a user's table of another mutation type."""
+    context whose channels it covers (``covered``; SBS288 and SBS1536 also when it covers
+    SBS96, into which they are then summed); none otherwise, so that refit decomposes into
+    its default, COSMIC_v3.6, rather than fail on a user's table of another mutation type."""
     base = "SBS96" if context in ("SBS288", "SBS1536") else context
-    return [f"--decompose-into={signatures}"] if base in covered else []
+    return [f"--decompose-into={signatures}"] if context in covered or base in covered else []
 
 
 def named_settings(**settings: Any) -> dict[str, Any]:
