@@ -471,7 +471,7 @@ def test_workflow_flags_and_parse_time_check(tmp_path: Path) -> None:
     assert "--assay=exome" in flags.refit_flags(
         {"method": "nnls", "bootstrap": 0, "confidence": 0.9,
          "novel_below": 0.9, "penalty": 1.5, "tumour_type": "none", "assay": "exome"}, 1,
-        "GRCh37", "COSMIC_v3.6")
+        "GRCh37")
     assert flags.assay_flags("regions", "o.tsv", native=True) == [
         "--opportunities=o.tsv", "--native-signatures"]
     assert flags.assay_flags("genome", None, native=True) == []

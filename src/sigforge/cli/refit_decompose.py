@@ -24,11 +24,11 @@ def decomposition_reference(args: argparse.Namespace, matrix: Matrix) -> pd.Data
     table for an SBS96 catalog) stops the run with the file and both channel sets named
     instead of failing after the work. None when no decomposition is written (generic
     matrices) or when refitting to that set itself (the identity, :func:`decomposition`)."""
-    from sigforge.genomics.contexts import SBS96_CHANNELS
-    from sigforge.refit import normalise_signatures
-
     if matrix.channel_set is None or args.signatures == args.decompose_into:
         return None
+    from sigforge.genomics.contexts import SBS96_CHANNELS  # not for generic matrices
+    from sigforge.refit import normalise_signatures
+
     own, reference = matrix.channel_set, None
     try:
         reference = load_for_assay(args, args.decompose_into, own)
