@@ -144,7 +144,7 @@ def test_refit_vcf_pages_carry_their_vcf(tmp_path: Path,
                    "0", "--out", str(tmp_path / "out"), "--page-dir",
                    str(tmp_path / "pages")).code == 0
     page = (tmp_path / "pages/patients/S01.html").read_text()
-    vcf = example / "vcfs" / "S01.vcf"
+    vcf = (example / "vcfs" / "S01.vcf").absolute()
     assert f'<meta name="sigforge-source" content="{vcf}">' in page
 
 
@@ -230,3 +230,14 @@ def test_a_patient_page_says_when_counted_doublets_were_not_refitted(
     # (the fixture's ID83 has no reference refit either)
     assert re.search(r'id="types-not-refitted">DBS78 and ID83 were counted but not refitted',
                      page)
+
+
+def test_a_type_the_reference_set_has_no_table_of_says_so_not_no_match(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With a user SBS96 table as the reference set, the ID83 signatures read "no COSMIC match
+    on record" (beside a COSMIC decomposition, in the workflow)."""
+    run = write_run(tmp_path / "run", factor_id83=True)
+    sbs96 = load_reference("COSMIC_v3.6").data
+    write_matrix(sbs96, tmp_path / "mine.tsv")
+    html = _report(capsys, run.root, "--signatures", str(tmp_path / "mine.tsv"))
+    assert "none: the reference set has no ID83 table to match against" in unescape(html)

@@ -245,6 +245,9 @@ def _aetiology_cell(ctx: ContextResults, name: str, reference: str, cosine: floa
                                       ctx.thresholds.get("min_component_stability"))
     if withheld is not None:
         return withheld, "Proposed aetiology"
+    if ctx.reference is None and ctx.reference_matches is None:
+        return (f"none: the reference set has no {ctx.name} table to match against",
+                "Proposed aetiology")
     decomposition = ctx.decomposition
     if (is_close_match(reference, cosine) and decomposition is not None
             and name in decomposition.index and "components" in decomposition.columns):

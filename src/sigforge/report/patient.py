@@ -129,6 +129,13 @@ def _patient_exposures(prepared: Prepared, sample: str,
             for row in balance_shown(rows)]
 
 
+def _page_source(prepared: Prepared) -> str:
+    """The absolute path of a per-patient page's VCF (its ``sigforge-source`` tag, which
+    ``report --patients-dir`` checks from wherever it runs); empty for a cohort's pages."""
+    vcf = str(prepared.data.run_info.get("VCF", ""))
+    return os.path.abspath(vcf) if vcf else ""
+
+
 def _uncounted_types(prepared: Prepared, other_types: Sequence[TypeRefit]) -> list[str]:
     """DBS78 and ID83 when a cohort report's catalogs did not count them (its ``contexts``
     lack them): the page must not read as a sample without doublets or indels. None for a
@@ -336,7 +343,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
             other_types or cohort_type_refits(prepared.data.contexts, sample), out_dir,
             file_stem, prepared.data.aetiology, withheld=support is not None),
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
-        "page_source": str(prepared.data.run_info.get("VCF", "")),
+        "page_source": _page_source(prepared),
         "uncounted_types": _uncounted_types(prepared, other_types),
         "unrefitted_types": [] if other_types else [
             ctx.name for ctx in prepared.data.contexts
