@@ -118,14 +118,14 @@ def name_stem(name: object) -> str:
     return safe_name(name)[:NAME_STEM_MAX]
 
 
-#: The tag of a per-patient page written by ``refit --vcf``: its VCF's absolute path.
+#: The tag of a per-patient page written by ``refit --vcf``: its VCF's path as given.
 _SOURCE_TAG = re.compile(rb'<meta name="sigforge-source" content="([^"]*)">')
 
 
 def page_source(path: Path) -> str | None:
-    """The absolute path of the VCF (or MAF) a per-patient page was written from (its
-    ``sigforge-source`` tag), or None for a page without one (a cohort report's own pages,
-    older versions)."""
+    """The path of the VCF (or MAF) a per-patient page was written from, as given to
+    ``refit --vcf`` (its ``sigforge-source`` tag), or None for a page without one (a cohort
+    report's own pages, older versions)."""
     with open(path, "rb") as handle:
         head = handle.read(4096)
     found = _SOURCE_TAG.search(head)

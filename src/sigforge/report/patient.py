@@ -130,10 +130,10 @@ def _patient_exposures(prepared: Prepared, sample: str,
 
 
 def _page_source(prepared: Prepared) -> str:
-    """The absolute path of a per-patient page's VCF (its ``sigforge-source`` tag, which
-    ``report --patients-dir`` checks from wherever it runs); empty for a cohort's pages."""
-    vcf = str(prepared.data.run_info.get("VCF", ""))
-    return os.path.abspath(vcf) if vcf else ""
+    """The path of a per-patient page's VCF as given (its ``sigforge-source`` tag, which
+    ``report --patients-dir`` checks); empty for a cohort's pages. Not made absolute: a page
+    must be the same bytes wherever the run's folder lies."""
+    return str(prepared.data.run_info.get("VCF", ""))
 
 
 def _uncounted_types(prepared: Prepared, other_types: Sequence[TypeRefit]) -> list[str]:
