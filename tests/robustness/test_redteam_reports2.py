@@ -35,6 +35,12 @@ def _report(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> str:
     return (root / "report" / "cohort.html").read_text()
 
 
+def _s1_page(capsys: pytest.CaptureFixture[str], root: Path) -> str:
+    """Run ``sigforge report`` on the run under ``root``; patient S1's page."""
+    _report(capsys, root)
+    return (root / "report/patients/S1.html").read_text()
+
+
 def _signature_row(html: str, name: str) -> str:
     """The row of the de novo signature table naming ``name``, entities decoded."""
     found = re.search(rf"<tr><td><a href=\"#sig-\d+\">{name}</a></td>.*?</tr>", html, re.S)
@@ -213,8 +219,7 @@ def test_a_patient_page_of_an_sbs96_only_cohort_says_doublets_and_indels_were_no
         (run.root / "catalogs" / f"{name}.tsv").unlink()
     for folder in ("extract/DBS78", "refit/DBS78"):
         shutil.rmtree(run.root / folder)
-    _report(capsys, run.root)
-    page = (run.root / "report/patients/S1.html").read_text()
+    page = _s1_page(capsys, run.root)
     assert re.search(r'id="types-not-counted">DBS78 and ID83 were not counted for this cohort',
                      page)
 
@@ -225,8 +230,7 @@ def test_a_patient_page_says_when_counted_doublets_were_not_refitted(
     and no word why."""
     run = write_run(tmp_path / "run")
     shutil.rmtree(run.root / "refit/DBS78/reference")
-    _report(capsys, run.root)
-    page = (run.root / "report/patients/S1.html").read_text()
+    page = _s1_page(capsys, run.root)
     # (the fixture's ID83 has no reference refit either)
     assert re.search(r'id="types-not-refitted">DBS78 and ID83 were counted but not refitted',
                      page)
