@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sigforge.cli.groups_file import read_groups
+from sigforge.io import InputError
 from tests.robustness._harness import (
     assert_clear_error,
     assert_nothing_written,
@@ -230,6 +232,22 @@ def test_groups_csv_bad_group_name_names_its_line(
                       str(groups), "--out", str(out))
     assert_clear_error(outcome, f"groups file {groups}, line 6", "'Lung SCC'", "'Lung_SCC'")
     assert_nothing_written(out)
+
+
+def test_groups_csv_skips_comment_lines_as_the_tsv_does(tmp_path: Path) -> None:
+    """A '#' line of a CSV groups file is a comment (as in the TSV form and the samples sheet),
+    not a sample named '# ...'; lines after it, and after a quoted cell spanning two lines,
+    keep their own line numbers; a short row's missing trailing cell is blank."""
+    groups = tmp_path / "g.csv"
+    groups.write_text("# cohort of 2026\nsample,group,notes\ns0,A,\"two\nlines\"\n"
+                      "# s1 moved to B\ns1,B\n\ns2,Lung SCC,x\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 8 \(sample 's2'\)"):
+        read_groups(groups)
+    groups.write_text("sample,group\n# s9,A\ns0,A\ns1,B\n", encoding="utf-8")
+    assert read_groups(groups) == {"s0": "A", "s1": "B"}
+    groups.write_text("sample,group\ns0,A\ns1,B,extra\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 3: 3 comma-separated cells"):
+        read_groups(groups)
 
 
 # ------------------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ def read_groups(path: str | Path) -> dict[str, str]:
     check_regular_file(path, f"groups file {path}")
     try:
         table, lines = _read_groups_table(path, separator)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+    except (OSError, csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read the groups file ({err}). Expected a "
                          f"{'comma' if separator == ',' else 'tab'}-separated table with the "
                          "columns sample and group.") from err
@@ -108,13 +109,13 @@ def _check_case_collisions(path: Path, groups: dict[str, str]) -> None:
 
 
 def _read_groups_table(path: Path, separator: str) -> tuple[pd.DataFrame, list[int]]:
-    """The groups file's cells as text, and the line of the file each row is on. A TSV is
-    read as the samples sheet is (blank lines and lines starting with '#' skipped, quotes part
-    of the value), so the sheet itself serves as a groups file whatever its sample names
-    hold."""
+    """The groups file's cells as text, and the line of the file each row is on. Blank lines
+    and lines starting with '#' are skipped in both forms. A TSV is read as the samples sheet
+    is (quotes part of the value), so the sheet itself serves as a groups file whatever its
+    sample names hold; a CSV as the csv module reads it (a quoted cell may hold a comma or
+    span lines)."""
     if separator == ",":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-        return table, _csv_lines(path, len(table))
+        return _read_groups_csv(path)
     numbered = [(number, line) for number, line in enumerate(
         path.read_text(encoding="utf-8-sig").splitlines(), start=1)
         if line.strip() and not line.startswith("#")]
@@ -124,17 +125,34 @@ def _read_groups_table(path: Path, separator: str) -> tuple[pd.DataFrame, list[i
     return table, lines if len(lines) == len(table) else _row_lines(len(table))
 
 
-def _csv_lines(path: Path, rows: int) -> list[int]:
-    """The line each data row of a CSV groups file starts on (blank lines skipped, a quoted
-    cell may span lines, as pandas reads it); row + 2 when the two readings disagree."""
-    starts, previous = [], 0
+def _read_groups_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """A CSV groups file's records (after its header) and the line each starts on; blank
+    records and records whose line starts with '#' skipped. A record with more or fewer cells
+    than the header is refused with its line (pandas would shift or pad its cells)."""
+    records: list[tuple[int, list[str]]] = []
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
+        previous = 0
         for record in reader:
-            if record:
-                starts.append(previous + 1)
-            previous = reader.line_num
-    return starts[1:] if len(starts) - 1 == rows else _row_lines(rows)
+            start, previous = previous + 1, reader.line_num
+            if not any(cell.strip() for cell in record) or record[0].startswith("#"):
+                continue
+            records.append((start, record))
+    if not records:
+        raise pd.errors.EmptyDataError("no header line")
+    (_, header), rows = records[0], records[1:]
+    for line, record in rows:
+        if len(record) > len(header):
+            raise InputError(f"{path}: line {line}: {len(record)} comma-separated cells "
+                             f"where the header has {len(header)} ({', '.join(header)}); "
+                             "quote a cell that holds a comma, or give each row at most the "
+                             "header's cells.")
+    cells = [record + [""] * (len(header) - len(record)) for _, record in rows]
+    table = pd.DataFrame(cells, columns=header, dtype=str)
+    if table.columns.duplicated().any():
+        raise InputError(f"{path}: header names a column twice ({', '.join(header)}); give "
+                         "each column one name.")
+    return table, [line for line, _ in rows]
 
 
 def _row_lines(rows: int) -> list[int]:
