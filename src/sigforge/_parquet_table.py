@@ -25,13 +25,14 @@ def read_parquet_as_text(path: Path) -> pd.DataFrame:
     _refuse_nested_labels(frame, path)
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
         frame = frame.reset_index()
-    elif len(frame.columns) and frame.dtypes.iloc[0].kind == "f":
+    elif len(frame.columns) and frame.dtypes.iloc[0].kind in "fiub":
         raise InputError(f"{path}: the Parquet table has no label column: its index is "
                          "pandas' default row numbers and its first column "
-                         f"'{frame.columns[0]}' holds real numbers, a sample's values rather "
-                         "than feature labels. Write the table with the labels as its index "
+                         f"'{frame.columns[0]}' holds numbers, a sample's values rather than "
+                         "feature labels. Write the table with the labels as its index "
                          "(pandas: frame.set_index(LABELS).to_parquet(PATH)) or as a first "
-                         "text column.")
+                         "text column (numeric labels as text: "
+                         "frame[LABELS] = frame[LABELS].astype(str)).")
     repeated = frame.columns[frame.columns.duplicated()]
     if len(repeated):
         raise InputError(f"{path}: column '{repeated[0]}' appears more than once; give every "

@@ -328,8 +328,12 @@ def test_a_parquet_table_without_labels_loses_no_sample(tmp_path: Path) -> None:
     values = {"a": [0.5, 1.5, 2.5], "b": [1.0, 3.0, 2.0]}
     pd.DataFrame(values).to_parquet(tmp_path / "plain.parquet")
     with pytest.raises(InputError, match=r"plain.parquet: the Parquet table has no label "
-                                         r"column.*'a' holds real numbers"):
+                                         r"column.*'a' holds numbers"):
         read_generic(tmp_path / "plain.parquet")
+    # counts are whole numbers: a first sample of distinct counts was read as the labels
+    pd.DataFrame({"a": [4, 9, 1], "b": [2, 3, 5]}).to_parquet(tmp_path / "counts.parquet")
+    with pytest.raises(InputError, match=r"first column 'a' holds numbers"):
+        read_generic(tmp_path / "counts.parquet")
     pd.DataFrame({"f": ["x", "y", "z"], **values}).to_parquet(tmp_path / "text.parquet")
     pd.DataFrame(values, index=pd.Index(["x", "y", "z"], name="f")).to_parquet(
         tmp_path / "index.parquet")

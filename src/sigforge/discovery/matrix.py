@@ -161,6 +161,7 @@ def check_data_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
                              f"'{name}_1') in {path}.")
     if generic:
         _check_header_is_names([str(c) for c in frame.columns], path)
+        _warn_numeric_labels([str(label) for label in frame.index], path)
 
 
 #: Label columns of the tables in which each sample is a column (a sample so named would put
@@ -185,6 +186,23 @@ def _check_header_is_names(names: list[str], path: str | os.PathLike[str]) -> No
                      "would be taken as the names and lost from the data. Add a header line "
                      "(a label for the feature column, then one name per sample). Numbered "
                      "samples in increasing order (1, 2, 3) are read as names.")
+
+
+def _warn_numeric_labels(labels: list[str], path: str | os.PathLike[str]) -> None:
+    """Warn when every row label is a number and they do not increase (bins, m/z values and
+    numbered features do): the first column may be a sample's values in a table written
+    without its label column (pandas: ``index=False``), a sample then left out unseen."""
+    try:
+        numbers = [float(label) for label in labels]
+    except ValueError:
+        return
+    if all(a < b for a, b in zip(numbers, numbers[1:], strict=False)):
+        return
+    shown = ", ".join(labels[:4]) + (", ..." if len(labels) > 4 else "")
+    logger.warning("%s: every row label is a number, in no increasing order (%s): if the "
+                   "first column is a sample's values rather than feature labels, the table "
+                   "was written without its label column and that sample is not in the data. "
+                   "Add a label column (pandas: write with index=True).", path, shown)
 
 
 def whole_numbers(frame: pd.DataFrame) -> bool:

@@ -32,6 +32,19 @@ MAX_START = 1e150
 MAX_ITER = 2**31 - 1
 
 
+def _refuse_special_arrays(values: Any, name: str) -> None:
+    """Refuse a masked array (its mask would be dropped by the conversion, so hidden entries
+    would be fitted as data) and a scipy.sparse matrix (numpy cannot convert it), each with
+    the fix."""
+    if isinstance(values, np.ma.MaskedArray):
+        raise TypeError(f"{name}: a masked array; its mask would be ignored. Hide entries with "
+                        "weights instead: pass values.filled(0) and weights=(~values.mask) "
+                        "as floats (0 hides an entry), where the function takes weights.")
+    if hasattr(values, "toarray") and hasattr(values, "nnz"):
+        raise TypeError(f"{name}: a scipy.sparse {type(values).__name__}; the solvers work on "
+                        "dense arrays. Pass values.toarray().")
+
+
 def as_float_array(values: Any, name: str, ndim: int | None) -> FloatArray:
     """``values`` as a float64 array of ``ndim`` dimensions, none of them empty (``ndim``
     None: the conversion only, the caller checks the shape).
@@ -43,16 +56,19 @@ def as_float_array(values: Any, name: str, ndim: int | None) -> FloatArray:
     ValueError
         The wrong number of dimensions, or an empty dimension.
     """
-    if isinstance(values, np.ndarray) and values.dtype == np.float64:
+    _refuse_special_arrays(values, name)
+    if type(values) is np.ndarray and values.dtype == np.float64:
         array = values
-    else:
+    else:  # a subclass (np.matrix: '*' is a matrix product there) becomes a plain array
         if np.iscomplexobj(values):
             raise TypeError(f"{name}: expected real numbers, got complex values.")
         try:
             array = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError) as error:
+            missing = " (missing values such as pd.NA: fill them, or hide them with weights=0)" \
+                if "NAType" in str(error) else ""
             raise TypeError(f"{name}: expected a numeric array, got "
-                            f"{type(values).__name__} ({error}).") from None
+                            f"{type(values).__name__} ({error}){missing}.") from None
     if ndim is None:
         return array
     if array.ndim != ndim:

@@ -66,7 +66,8 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     Raises
     ------
     ValueError
-        If the matrices do not share their sample count or hold NaN, infinite, negative or too
+        If the matrices do not share their sample count (or, given as labelled tables such as
+        pandas DataFrames, their sample columns in one order) or hold NaN, infinite, negative or too
         large values, or k or a block weight is out of range or not finite (all zero included).
 
     Examples
@@ -78,6 +79,7 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     >>> [w.shape for w in fit.W], fit.H.shape
     ([(5, 2), (3, 2)], (2, 8))
     """
+    _check_sample_labels(matrices)
     blocks = [check_nonnegative_matrix(x, f"matrix {i}") for i, x in enumerate(matrices)]
     if not blocks:
         raise ValueError("matrices: expected at least one matrix, got none.")
@@ -103,3 +105,19 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     fit = fit_nmf(X, W0, H0, solver=solver, weights=weights, options=options)
     edges = np.cumsum([x.shape[0] for x in blocks])[:-1]
     return JointResult(np.split(fit.W, edges), fit.H, fit.objective, fit.n_iter, fit.converged)
+
+
+def _check_sample_labels(matrices: Sequence[object]) -> None:
+    """Refuse labelled matrices (anything with ``columns``, e.g. pandas DataFrames) whose
+    sample columns differ from the first's or come in another order: the fit pairs columns by
+    position, so a modality stored in another sample order would mix samples without a word."""
+    labelled = [(i, list(m.columns)) for i, m in enumerate(matrices) if hasattr(m, "columns")]
+    for i, columns in labelled[1:]:
+        first, names = labelled[0]
+        if columns != names:
+            same = sorted(map(str, columns)) == sorted(map(str, names))
+            raise ValueError(f"matrix {i}: its sample columns " + (
+                f"are matrix {first}'s in another order; reorder them first "
+                f"(matrix[matrices[{first}].columns])." if same else
+                f"{list(map(str, columns[:5]))} are not matrix {first}'s "
+                f"{list(map(str, names[:5]))}; give every matrix the same samples."))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from sigforge._types import FloatArray
@@ -39,7 +40,18 @@ class Attribution:
 
 
 def _checked_model(signatures: ArrayLike, exposures: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Signatures as (m, k) and exposures as (k,) float64 arrays, shapes and values checked."""
+    """Signatures as (m, k) and exposures as (k,) float64 arrays, shapes and values checked;
+    a labelled pair (signatures DataFrame, exposures Series) must name the same signatures in
+    the same order (the arrays are used by position)."""
+    if isinstance(signatures, pd.DataFrame) and isinstance(exposures, pd.Series) \
+            and not signatures.columns.equals(exposures.index):
+        same = set(signatures.columns) == set(exposures.index) \
+            and len(signatures.columns) == len(exposures.index)
+        raise ValueError("exposures: its labels " + (
+            "name the signatures in another order; align them first "
+            "(exposures[signatures.columns])." if same else
+            f"{list(map(str, exposures.index[:5]))} are not the signature columns "
+            f"{list(map(str, signatures.columns[:5]))}."))
     S = np.asarray(signatures, dtype=np.float64)
     e = np.asarray(exposures, dtype=np.float64)
     if S.ndim != 2 or S.shape[1] == 0:

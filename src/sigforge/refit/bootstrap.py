@@ -29,7 +29,7 @@ from sigforge.refit.negbin import (
     signature_costs,
 )
 from sigforge.refit.options import RefitOptions
-from sigforge.refit.sparse import refit_sample
+from sigforge.refit.sparse import refit_sample, require_counts
 
 
 def sample_rng(seed: int, sample: str) -> np.random.Generator:
@@ -50,6 +50,7 @@ def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOpt
     caller has it). The other methods draw multinomial resamples (the sample's total, the
     observed proportions) and refit them by the full method.
     """
+    require_counts(np.asarray(x, dtype=np.float64), "x", options.method, options.bootstrap)
     total = int(round(float(x.sum())))
     if total == 0 or options.bootstrap == 0:
         return np.zeros((options.bootstrap, signatures.shape[1]))

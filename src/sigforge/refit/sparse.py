@@ -32,7 +32,7 @@ from scipy.optimize import nnls
 
 from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
-from sigforge._validation import check_nonnegative_matrix
+from sigforge._validation import check_nonnegative_matrix, check_same_features
 from sigforge.refit.negbin import negbin_refit, signature_costs
 from sigforge.refit.options import RefitOptions
 
@@ -136,6 +136,36 @@ def _stepwise(x: FloatArray, signatures: FloatArray, score: Score, remove_below:
     return exposure
 
 
+def check_labelled_features(catalog: object, signatures: object) -> None:
+    """When both the data and the signatures are pandas objects, refuse rows whose labels
+    differ or are in another order (the array functions use rows by position, so a reference
+    table stored in another row order gave exposures far off without a word); arrays are
+    taken by position, as documented."""
+    if isinstance(catalog, pd.Series | pd.DataFrame) and isinstance(signatures, pd.DataFrame):
+        check_same_features(catalog, signatures)
+
+
+#: The refit methods whose model is a count distribution (Poisson, negative binomial).
+COUNT_METHODS = ("negbin", "likelihood")
+
+
+def require_counts(values: FloatArray, name: str, method: str, bootstrap: int = 0) -> None:
+    """Refuse values that are not whole numbers for a count method or for resampling
+    (``bootstrap`` > 0): on real-valued data (scaled, normalised, intensities) the count
+    models' penalties are in the wrong units (exposures far off, or all zero), and resamples
+    are drawn at a rounded total. The message names the first such cell and the fix."""
+    if method not in COUNT_METHODS and bootstrap <= 0:
+        return
+    fraction = np.argwhere(values != np.round(values))
+    if fraction.size:
+        where = ", ".join(str(int(i)) for i in fraction[0])
+        raise ValueError(f"{name}[{where}] is {float(values[tuple(fraction[0])])!r}, not a "
+                         f"count: method '{method}'"
+                         f"{' and bootstrap resamples' if bootstrap > 0 else ''} model "
+                         "counts. For real-valued data use method 'nnls' (or 'cosine') with "
+                         "bootstrap=0.")
+
+
 def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions,
                  costs: FloatArray | None = None) -> FloatArray:
     """Exposures (k,) of one sample's counts (m,) by the configured method.
@@ -147,10 +177,13 @@ def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions,
     ------
     ValueError
         ``x`` or ``signatures`` not finite and nonnegative, or their lengths disagree (a NaN
-        or negative count gave zero exposures, silently).
+        or negative count gave zero exposures, silently); ``x`` not whole numbers for a count
+        method (``negbin``, ``likelihood``), see :func:`require_counts`.
     """
+    check_labelled_features(x, signatures)
     x = check_nonnegative_matrix(np.asarray(x, dtype=np.float64).reshape(-1, 1), "x")[:, 0]
     signatures = check_nonnegative_matrix(signatures, "signatures")
+    require_counts(x, "x", options.method)
     if x.shape[0] != signatures.shape[0]:
         raise ValueError(f"x has {x.shape[0]} features but signatures have "
                          f"{signatures.shape[0]}.")
@@ -176,9 +209,12 @@ def _refit_checked(x: FloatArray, signatures: FloatArray, options: RefitOptions,
 def refit_matrix(catalog: FloatArray, signatures: FloatArray, options: RefitOptions,
                  costs: FloatArray | None = None) -> FloatArray:
     """Exposures (k, n) of every column of ``catalog`` (m, n); ``costs`` as in
-    :func:`refit_sample`."""
+    :func:`refit_sample`. Pandas inputs on both sides must have the same row labels in the
+    same order (:func:`check_labelled_features`)."""
+    check_labelled_features(catalog, signatures)
     catalog = check_nonnegative_matrix(catalog, "catalog")
     signatures = check_nonnegative_matrix(signatures, "signatures")
+    require_counts(catalog, "catalog", options.method)
     if catalog.shape[0] != signatures.shape[0]:
         raise ValueError(f"catalog has {catalog.shape[0]} features but signatures have "
                          f"{signatures.shape[0]}.")
