@@ -126,3 +126,73 @@ def test_a_table_without_its_label_column_is_warned_of(
         with caplog.at_level(logging.WARNING):
             assert read_generic_matrix(tmp_path / "ok.tsv").shape == (4, 3)
         assert "row label" not in caplog.text
+
+
+def test_discovery_arguments_are_refused_with_their_name() -> None:
+    """run_discovery failed deep inside numpy or pandas ('argmax of an empty sequence',
+    'replicate chunks do not cover', 'seed must be integer', an AttributeError)."""
+    from sigforge.discovery import NMFOptions, RankRule, run_discovery
+
+    catalog = pd.DataFrame(RNG.poisson(20, (8, 6)) + 1.0)
+    common = {"replicates": 2, "chunk_size": 2, "seed": 1, "matrix_name": "M",
+              "options": NMFOptions(max_iter=20, min_iter=5), "rule": RankRule()}
+    for ranks, error, message in (([], ValueError, "ranks: expected at least one rank"),
+                                  ([2, 3, 3], ValueError, r"ranks: \[3\] given more than once"),
+                                  ([2.0], TypeError, "ranks: expected whole numbers")):
+        with pytest.raises(error, match=message):
+            run_discovery(catalog, ranks, **common)
+    with pytest.raises(TypeError, match="seed: expected whole numbers, got NoneType"):
+        run_discovery(catalog, [2], **(common | {"seed": None}))
+    with pytest.raises(TypeError, match=r"catalog: expected a pandas DataFrame.*pd.DataFrame"):
+        run_discovery(catalog.to_numpy(), [2], **common)
+    with pytest.raises(TypeError, match="--starts: expected a whole number, got float"):
+        NMFOptions(starts=2.0)
+
+
+def test_rank_table_and_settings_out_of_range_are_named() -> None:
+    """select_rank with a rank twice said 'truth value of a Series is ambiguous'; a NaN cap
+    capped nothing; NaN costs gave all-zero exposures; a NaN cosine flagged nothing novel."""
+    from sigforge.discovery import cap_samples, select_rank
+    from sigforge.refit import decompose_signatures
+
+    metrics = pd.DataFrame({"mean_stability": [0.9, 0.8], "min_stability": [0.9, 0.7],
+                            "kl_divergence": [5.0, 4.0]}, index=[2, 2])
+    with pytest.raises(ValueError, match="rank 2 has more than one row"):
+        select_rank(metrics)
+    with pytest.raises(ValueError, match=r"no column \['kl_divergence'\]"):
+        select_rank(metrics.drop(columns="kl_divergence").set_axis([2, 3]))
+    with pytest.raises(ValueError, match="positive finite cap, got nan"):
+        cap_samples(np.ones((4, 3)), "cap", cap=float("nan"))
+    S = SIGNATURES.to_numpy()
+    x = COUNTS["d0"].to_numpy(dtype=float)
+    for costs in (np.ones(2), np.array([1.0, np.nan, 1.0])):
+        with pytest.raises(ValueError, match="costs: expected 3 finite numbers"):
+            refit_sample(x, S, RefitOptions(bootstrap=0), costs)
+    assert np.allclose(refit_sample(x, S), refit_sample(x, S, RefitOptions()))
+    with pytest.raises(ValueError, match=r"x: expected one sample's counts.*refit_matrix"):
+        refit_sample(COUNTS.to_numpy(dtype=float)[:, :2], S)
+    with pytest.raises(ValueError, match="novel_below: expected a cosine between 0 and 1"):
+        decompose_signatures(SIGNATURES, SIGNATURES, novel_below=float("nan"))
+
+
+def test_nmf_estimator_and_weighted_fit_messages_name_the_fix() -> None:
+    """inverse_transform gave an AttributeError unfitted and numpy's gufunc message for the
+    wrong width; NaN at entries hidden by weights=0 did not say to fill them."""
+    from sigforge.nmf import NMF
+
+    X = RNG.poisson(5.0, (10, 6)) + 1.0
+    with pytest.raises(ValueError, match="expected a fitted NMF"):
+        NMF(2).inverse_transform(np.ones((3, 2)))
+    model = NMF(2, random_state=0, max_iter=50)
+    with pytest.warns(Warning):
+        coefficients = model.fit_transform(X)
+    assert np.allclose(model.inverse_transform(coefficients), coefficients @ model.components_)
+    with pytest.raises(ValueError, match=r"coefficients: expected 2 columns"):
+        model.inverse_transform(np.ones((3, 5)))
+    hidden = X.copy()
+    hidden[0, 0] = np.nan
+    weights = np.ones_like(X)
+    weights[0, 0] = 0
+    W0, H0 = RNG.uniform(0.1, 1, (10, 2)), RNG.uniform(0.1, 1, (2, 6))
+    with pytest.raises(ValueError, match=r"hidden by weights=0 must still hold a number"):
+        fit_nmf(hidden, W0, H0, weights=weights)

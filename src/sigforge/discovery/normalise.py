@@ -93,8 +93,8 @@ def cap_samples(catalog: FloatArray, method: str, cap: float = DEFAULT_CAP, *,
     if method not in NORMALISATIONS:
         raise ValueError(f"normalisation '{method}' is unknown; expected one of "
                          f"{', '.join(NORMALISATIONS)}.")
-    if cap <= 0:
-        raise ValueError(f"expected a positive cap, got {cap}.")
+    if not (np.isfinite(cap) and cap > 0):  # NaN passed 'cap <= 0' and capped nothing
+        raise ValueError(f"expected a positive finite cap, got {cap}.")
     catalog = np.asarray(catalog, dtype=np.float64)
     totals = catalog.sum(axis=0)
     if method == "none":

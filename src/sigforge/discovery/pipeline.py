@@ -10,6 +10,7 @@ pool for ``sigforge extract``. Both paths produce the same bits.
 from __future__ import annotations
 
 import multiprocessing
+import numbers
 import os
 import string
 from collections.abc import Callable, Mapping, Sequence
@@ -66,6 +67,11 @@ class NMFOptions:
 
     def __post_init__(self) -> None:
         """Reject settings no fit can use, naming the command-line option of each."""
+        for option, value in (("--starts", self.starts), ("--max-iter", self.max_iter),
+                              ("--min-iter", self.min_iter), ("check_every", self.check_every)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"{option}: expected a whole number, got "
+                                f"{type(value).__name__} {value!r}.")
         for option, value, valid, bound in (
                 ("--starts", self.starts, 1 <= self.starts <= MAX_STARTS,
                  f"--starts between 1 and {MAX_STARTS}"),
@@ -427,6 +433,30 @@ def _check_counts_for_resampling(catalog: pd.DataFrame, resampling: str) -> None
                          "(or 'scaled:DEPTH'), which accepts real values.")
 
 
+def _check_discovery_arguments(catalog: object, ranks: Sequence[int], replicates: int,
+                               chunk_size: int, seed: int) -> None:
+    """Refuse arguments of :func:`run_discovery` that failed deep inside numpy or pandas: a
+    catalog that is not a labelled table, no ranks or a rank twice, a rank, replicate count,
+    chunk size or seed that is not a whole number."""
+    if not isinstance(catalog, pd.DataFrame):
+        raise TypeError(f"catalog: expected a pandas DataFrame (features x samples, labelled), "
+                        f"got {type(catalog).__name__}; wrap an array with pd.DataFrame(X).")
+    ranks = list(ranks)
+    if not ranks:
+        raise ValueError("ranks: expected at least one rank, got none.")
+    for name, value in [*(("ranks", k) for k in ranks), ("replicates", replicates),
+                        ("chunk_size", chunk_size), ("seed", seed)]:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name}: expected whole numbers, got {type(value).__name__} "
+                            f"{value!r}.")
+    if len(set(ranks)) != len(ranks):
+        raise ValueError(f"ranks: {sorted(k for k in set(ranks) if ranks.count(k) > 1)} given "
+                         "more than once; give each rank once.")
+    if replicates < 1 or chunk_size < 1 or seed < 0:
+        raise ValueError(f"expected replicates >= 1, chunk_size >= 1 and seed >= 0, got "
+                         f"{replicates}, {chunk_size} and {seed}.")
+
+
 def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: int,
                   chunk_size: int, seed: int, matrix_name: str, options: NMFOptions,
                   rule: RankRule, cv: CVOptions | None = None, threads: int = 1,
@@ -436,6 +466,7 @@ def run_discovery(catalog: pd.DataFrame, ranks: Sequence[int], *, replicates: in
     ``progress`` is called with the number of finished tasks after each one (see
     :func:`discovery_tasks` for what a task is).
     """
+    _check_discovery_arguments(catalog, ranks, replicates, chunk_size, seed)
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     for k in ranks:
         check_rank(k, *values.shape)

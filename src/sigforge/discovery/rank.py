@@ -343,6 +343,21 @@ def _fallback(table: pd.DataFrame, rule: RankRule, has_cv: bool,
                   "replicates.")
 
 
+def _check_metrics_table(metrics: pd.DataFrame) -> None:
+    """Refuse a metrics table the rule cannot read: no ranks, a rank twice, or a required
+    column missing (pandas failed deep inside with 'truth value of a Series is ambiguous')."""
+    if metrics.empty:
+        raise ValueError("metrics: expected one row per rank, got none.")
+    if metrics.index.duplicated().any():
+        raise ValueError(f"metrics: rank {metrics.index[metrics.index.duplicated()][0]} has "
+                         "more than one row; give each rank one row.")
+    missing = [c for c in ("mean_stability", "min_stability", "kl_divergence")
+               if c not in metrics.columns]
+    if missing:
+        raise ValueError(f"metrics: no column {missing}; the rank rule needs "
+                         "mean_stability, min_stability and kl_divergence per rank.")
+
+
 def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
                 cv_folds: pd.DataFrame | None = None,
                 stabilities: Mapping[int, pd.Series] | None = None,
@@ -373,6 +388,7 @@ def select_rank(metrics: pd.DataFrame, rule: RankRule | None = None,
         ``candidate``, ``accepted`` and ``selected``.
     """
     rule = rule or RankRule()
+    _check_metrics_table(metrics)
     table = _add_kept_columns(metrics.sort_index().copy(), rule, stabilities)
     table = _mark_candidates(table, rule)
     has_cv = "cv_error" in table and bool(table["cv_error"].notna().all())

@@ -222,5 +222,12 @@ class NMF:
 
     def inverse_transform(self, coefficients: FloatArray) -> FloatArray:
         """Model X ~ coefficients (n_samples, k) @ components_ (k, n_features)."""
-        result: FloatArray = np.asarray(coefficients) @ self.components_
+        if not hasattr(self, "components_"):
+            raise ValueError("expected a fitted NMF, got one whose fit has not been called.")
+        values = check_nonnegative_matrix(as_float_array(coefficients, "coefficients", 2),
+                                          "coefficients")
+        if values.shape[1] != self.n_components_:
+            raise ValueError(f"coefficients: expected {self.n_components_} columns (one per "
+                             f"component), got shape {values.shape}.")
+        result: FloatArray = values @ self.components_
         return result

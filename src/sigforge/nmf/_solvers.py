@@ -262,6 +262,15 @@ def _check_above_floor(high: float, beta: float) -> None:
                          "scale-equivariant).")
 
 
+def _check_hidden_entries(data: FloatArray, weighted: bool) -> None:
+    """With weights, NaN in the data is most likely a hidden entry left missing: say to fill
+    it (every entry must hold a number, its weight 0 then hides it)."""
+    if weighted and not np.isfinite(data).all():
+        raise ValueError("X: expected finite values, got NaN or infinity; entries hidden by "
+                         "weights=0 must still hold a number: fill them with 0 "
+                         "(np.where(weights > 0, X, 0)).")
+
+
 def _checked_problem(X: object, W: object, H: object, weights: object | None,
                      graph: object | None, options: object | None
                      ) -> tuple[_Problem, FloatArray, FloatArray]:
@@ -277,6 +286,7 @@ def _checked_problem(X: object, W: object, H: object, weights: object | None,
     if start_w.shape != (m, k) or start_h.shape != (k, n):
         raise ValueError(f"W, H: expected shapes {(m, k)} and {(k, n)} for X {data.shape}, "
                          f"got {start_w.shape} and {start_h.shape}.")
+    _check_hidden_entries(data, weights is not None)
     _check_above_floor(check_data(data, "X"), options.beta)
     check_values(start_w, "W", limit=MAX_START)
     check_values(start_h, "H", limit=MAX_START)

@@ -48,13 +48,18 @@ def decompose_signatures(signatures: pd.DataFrame, reference: pd.DataFrame, *,
     ------
     ValueError, TypeError
         A table that is no DataFrame, or holds NaN, infinite or negative values; a reference
-        without a signature; feature labels that differ, or a name given twice in a table.
+        without a signature; feature labels that differ, or a name given twice in a table; a
+        cosine setting outside [0, 1].
     """
     for table, what in ((signatures, "signatures"), (reference, "reference")):
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"{what}: expected a labelled DataFrame (features x signatures), "
                             f"got {type(table).__name__}.")
         check_nonnegative_matrix(table.to_numpy(dtype=np.float64), what)
+    for name, value in (("novel_below", novel_below), ("cosine_remove", cosine_remove),
+                        ("cosine_add", cosine_add)):
+        if not 0 <= value <= 1:  # NaN too: every comparison with it was False
+            raise ValueError(f"{name}: expected a cosine between 0 and 1, got {value}.")
     if not reference.shape[1]:  # no signatures to decompose is an empty table, not an error
         raise ValueError("reference: expected at least one signature (column), got none.")
     check_same_features(signatures, reference)

@@ -145,6 +145,18 @@ def check_labelled_features(catalog: object, signatures: object) -> None:
         check_same_features(catalog, signatures)
 
 
+def check_costs(costs: FloatArray | None, k: int) -> FloatArray | None:
+    """``costs`` as a float array of one finite cost per signature, or None; a cost of the
+    wrong length or NaN gave exposures of other signatures' costs or all zeros."""
+    if costs is None:
+        return None
+    values = np.asarray(costs, dtype=np.float64)
+    if values.shape != (k,) or not np.isfinite(values).all():
+        raise ValueError(f"costs: expected {k} finite numbers (one per signature), got shape "
+                         f"{values.shape}{'' if np.isfinite(values).all() else ' with NaN'}.")
+    return values
+
+
 #: The refit methods whose model is a count distribution (Poisson, negative binomial).
 COUNT_METHODS = ("negbin", "likelihood")
 
@@ -166,7 +178,7 @@ def require_counts(values: FloatArray, name: str, method: str, bootstrap: int = 
                          "bootstrap=0.")
 
 
-def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions,
+def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions | None = None,
                  costs: FloatArray | None = None) -> FloatArray:
     """Exposures (k,) of one sample's counts (m,) by the configured method.
 
@@ -180,14 +192,19 @@ def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions,
         or negative count gave zero exposures, silently); ``x`` not whole numbers for a count
         method (``negbin``, ``likelihood``), see :func:`require_counts`.
     """
+    options = RefitOptions() if options is None else options
     check_labelled_features(x, signatures)
-    x = check_nonnegative_matrix(np.asarray(x, dtype=np.float64).reshape(-1, 1), "x")[:, 0]
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"x: expected one sample's counts (a 1-D array), got shape {x.shape}; "
+                         "refit several samples with refit_matrix.")
+    x = check_nonnegative_matrix(x.reshape(-1, 1), "x")[:, 0]
     signatures = check_nonnegative_matrix(signatures, "signatures")
     require_counts(x, "x", options.method)
     if x.shape[0] != signatures.shape[0]:
         raise ValueError(f"x has {x.shape[0]} features but signatures have "
                          f"{signatures.shape[0]}.")
-    return _refit_checked(x, signatures, options, costs)
+    return _refit_checked(x, signatures, options, check_costs(costs, signatures.shape[1]))
 
 
 def _refit_checked(x: FloatArray, signatures: FloatArray, options: RefitOptions,
@@ -206,18 +223,21 @@ def _refit_checked(x: FloatArray, signatures: FloatArray, options: RefitOptions,
                      options.cosine_add)
 
 
-def refit_matrix(catalog: FloatArray, signatures: FloatArray, options: RefitOptions,
+def refit_matrix(catalog: FloatArray, signatures: FloatArray,
+                 options: RefitOptions | None = None,
                  costs: FloatArray | None = None) -> FloatArray:
     """Exposures (k, n) of every column of ``catalog`` (m, n); ``costs`` as in
     :func:`refit_sample`. Pandas inputs on both sides must have the same row labels in the
     same order (:func:`check_labelled_features`)."""
     check_labelled_features(catalog, signatures)
+    options = RefitOptions() if options is None else options
     catalog = check_nonnegative_matrix(catalog, "catalog")
     signatures = check_nonnegative_matrix(signatures, "signatures")
     require_counts(catalog, "catalog", options.method)
     if catalog.shape[0] != signatures.shape[0]:
         raise ValueError(f"catalog has {catalog.shape[0]} features but signatures have "
                          f"{signatures.shape[0]}.")
+    costs = check_costs(costs, signatures.shape[1])
     return np.column_stack([_refit_checked(catalog[:, j], signatures, options, costs)
                             for j in range(catalog.shape[1])]) if catalog.shape[1] else \
         np.zeros((signatures.shape[1], 0))
@@ -250,6 +270,9 @@ def normalise_signatures(signatures: pd.DataFrame, *,
         A column of zeros: it cannot be rescaled and can explain nothing; a NaN, infinite or
         negative value (named as such, not as a column of zeros; infinity gave NaN columns).
     """
+    if not isinstance(signatures, pd.DataFrame):
+        raise TypeError(f"signatures: expected a labelled DataFrame (features x signatures), "
+                        f"got {type(signatures).__name__}.")
     check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
     sums = signatures.sum(axis=0)
     zero = [str(name) for name, total in sums.items() if not total > 0]
