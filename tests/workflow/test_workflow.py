@@ -244,6 +244,18 @@ def test_demo_writes_reports_for_every_sample(demo: Path) -> None:
         assert 'id="type-dbs78' in text and 'id="type-id83' in text
 
 
+def test_every_job_has_a_log_and_a_time_record(demo: Path) -> None:
+    """The README's outputs table: one log and one time/memory record per job. The catalog,
+    merge, rank-choice and report jobs had logs but no benchmark record."""
+    logs = {p.relative_to(demo / "results/logs").with_suffix("")
+            for p in (demo / "results/logs").rglob("*.log")}
+    records = {p.relative_to(demo / "results/benchmarks").with_suffix("")
+               for p in (demo / "results/benchmarks").rglob("*.tsv")}
+    assert logs == records, (sorted(logs - records)[:5], sorted(records - logs)[:5])
+    assert {Path("catalog/S01"), Path("catalog/merge"), Path("rank/SBS96"),
+            Path("report/report")} <= records
+
+
 def test_second_run_has_nothing_to_do(demo: Path) -> None:
     run = snakemake(demo, "--cores", "2", "-n")
     assert run.returncode == 0

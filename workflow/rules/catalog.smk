@@ -13,6 +13,8 @@ rule genome_faidx:
         fai=f"{REFERENCE}.fai",
     log:
         out("logs/genome/faidx.log"),
+    benchmark:
+        out("benchmarks/genome/faidx.tsv")
     threads: 1
     resources:
         mem_mb=1000,
@@ -36,6 +38,8 @@ rule catalog_sample:
         skips=out("catalogs/samples/{stem}/catalog_log.tsv"),
     log:
         out("logs/catalog/{stem}.log"),
+    benchmark:
+        out("benchmarks/catalog/{stem}.tsv")
     params:
         sample=sample_name,
         vcf_sample=vcf_sample_flag,
@@ -67,6 +71,8 @@ rule merge_catalogs:
         skips=out("catalogs/catalog_log.tsv"),
     log:
         out("logs/catalog/merge.log"),
+    benchmark:
+        out("benchmarks/catalog/merge.tsv")
     params:
         dirs=expand(out("catalogs/samples/{stem}"), stem=SAMPLES["stem"]),
         outdir=subpath(output.matrix, parent=True),
@@ -96,6 +102,8 @@ if CATALOG_CONFIG["regions"]:
             table=out("catalogs/opportunities.tsv"),
         log:
             out("logs/catalog/opportunities.log"),
+        benchmark:
+            out("benchmarks/catalog/opportunities.tsv")
         threads: 1
         resources:
             # chunks of 16 Mb: a few hundred MB whatever the genome

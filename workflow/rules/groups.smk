@@ -107,6 +107,8 @@ use rule select_rank as select_rank_group with:
         provenance=out("extract/{catalog}/groups/{group}/provenance.json"),
     log:
         out("logs/rank/{catalog}/groups/{group}.log"),
+    benchmark:
+        out("benchmarks/rank/{catalog}/groups/{group}.tsv")
     params:
         mode=group_mode,
         dirs=group_rank_dirs,

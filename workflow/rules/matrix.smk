@@ -13,6 +13,8 @@ if MODE == "matrix":
             dropped=out(f"catalogs/{CATALOG}_dropped.tsv"),
         log:
             out("logs/catalog/prepare_matrix.log"),
+        benchmark:
+            out("benchmarks/catalog/prepare_matrix.tsv")
         params:
             name=CATALOG,
             pixels=flags.pixel_flag(MATRIX),
@@ -40,6 +42,8 @@ if MODE == "joint":
             blocks=out(f"catalogs/{CATALOG}_blocks.tsv"),
         log:
             out("logs/catalog/prepare_joint.log"),
+        benchmark:
+            out("benchmarks/catalog/prepare_joint.tsv")
         params:
             name=CATALOG,
             modalities=[m["name"] for m in config["joint"]["modalities"]],
@@ -68,6 +72,8 @@ if MODE == "joint":
                         for m in config["joint"]["modalities"]],
         log:
             out("logs/joint/split.log"),
+        benchmark:
+            out("benchmarks/joint/split.tsv")
         params:
             outdir=subpath(output.shares, parent=True),
         threads: 1
@@ -124,6 +130,8 @@ rule report_matrix:
         ),
     log:
         out("logs/report/report.log"),
+    benchmark:
+        out("benchmarks/report/report.tsv")
     params:
         name=CATALOG,
         pixels=flags.pixel_flag(MATRIX) if MODE == "matrix" else [],

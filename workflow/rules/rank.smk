@@ -70,6 +70,8 @@ rule select_rank:
         provenance=out("extract/{catalog}/provenance.json"),
     log:
         out("logs/rank/{catalog}.log"),
+    benchmark:
+        out("benchmarks/rank/{catalog}.tsv")
     # provenance.json records these options as `sigforge extract` does (same file from both).
     params:
         mode=MODE_FLAGS,

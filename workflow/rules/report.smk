@@ -36,6 +36,8 @@ rule report:
         ),
     log:
         out("logs/report/report.log"),
+    benchmark:
+        out("benchmarks/report/report.tsv")
     params:
         catalog_dir=subpath(input.catalog, parent=True),
         # Roots: the report reads {root}/{context}/ for every catalog it finds.
