@@ -282,6 +282,7 @@ def removed_on_failure() -> Iterator[list[Path]]:
                 _journal.commit()
             _drop_backups()
             _journal.close_journal()
+            _CLAIM_MADE.clear()
 
 
 def _lock_claimed_folder() -> None:
@@ -306,8 +307,22 @@ def _lock_claimed_folder() -> None:
                          "to.") from None
     _outlock.lock_folder(folder, str(folder))
     _journal.open_journal(folder)  # a killed run's changes are taken back first
+    _CLAIM_MADE[:] = [_journal.journal_path(folder), *reversed(missing)]
     for created in missing:
         _record(created)
+
+
+#: While a command's outermost block runs: its folder's journal, then the folders it created
+#: for its ``--out``, innermost first (what a process killed outright leaves behind).
+_CLAIM_MADE: list[Path] = []
+
+
+def made_for_the_claim() -> list[Path]:
+    """The running command's journal and the folders it created for its ``--out``
+    (innermost first); empty when it claimed none. For the helper that reports a kill by
+    Ctrl-C during a solve (:mod:`sigforge.cli._interrupt`): with the journal still empty the
+    command had changed nothing, so those can go once the process is dead."""
+    return list(_CLAIM_MADE)
 
 
 def _take_back(created: list[Path]) -> None:

@@ -299,6 +299,10 @@ def _slow_command(command: str, folder: Path, max_iter: str) -> list[str]:
     """``command`` of a 6-sample catalog whose solve runs ``max_iter`` iterations."""
     sbs1_sbs13_catalog(seed=5).to_csv(folder / "catalog.tsv", sep="\t")
     options = ["--max-iter", max_iter, "--min-iter", "0", "--tol", "0"]
+    if command == "extract":  # --out is a folder, created before the solve
+        return [str(Path(sys.executable).with_name("sigforge")), "-q", command, "--catalog",
+                str(folder / "catalog.tsv"), "--ranks", "2", "--replicates", "2",
+                "--threads", "1", "--cv-folds", "0", *options, "--out", str(folder / "out")]
     if command == "cross-validate":
         options += ["--cv-folds", "2", "--cv-max-iter", max_iter]
     else:
@@ -313,7 +317,7 @@ def _interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.mark.parametrize("command", ["replicates", "cross-validate"])
+@pytest.mark.parametrize("command", ["replicates", "cross-validate", "extract"])
 def test_ctrl_c_during_the_solve_prints_one_line_and_stops_at_once(
         command: str, tmp_path: Path) -> None:
     """It died of SIGINT silently; now it says so, still at once and writing nothing."""
@@ -335,7 +339,9 @@ def test_ctrl_c_during_the_solve_prints_one_line_and_stops_at_once(
         pytest.fail(f"{command} still ran 8 s after SIGINT")
     assert process.returncode in (-signal.SIGINT, 130)
     assert err.strip() == f"sigforge {command}: error: interrupted; nothing was written."
-    assert files_under(tmp_path / "out") == []
+    # nothing at all: not the folder it made for --out, nor its (empty) journal beside it
+    assert not (tmp_path / "out").exists(), files_under(tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.tsv"]
 
 
 def test_the_interrupt_guard_leaves_no_handler_behind() -> None:

@@ -442,9 +442,11 @@ def killed_by_interrupt(command: str = "") -> Iterator[None]:
     For a block that only computes, before the command has written any output or temporary
     file, around one long compiled (numba) solve: Python runs its SIGINT handler only between
     bytecodes, so the KeyboardInterrupt would wait for the whole solve to end. Dying leaves
-    nothing to remove then. The previous handler is back when the block ends, before any
-    output is written. A no-op outside the main thread (only it may set handlers) and when
-    SIGINT is ignored (a job started in the background or under nohup keeps ignoring it).
+    nothing to remove then but the folder made for ``--out`` and its empty journal, which the
+    helper removes once the process is dead. The previous handler is back when the block
+    ends, before any output is written. A no-op outside the main thread (only it may set
+    handlers) and when SIGINT is ignored (a job started in the background or under nohup
+    keeps ignoring it).
     """
     if threading.current_thread() is not threading.main_thread():
         yield

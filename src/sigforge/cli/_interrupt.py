@@ -22,9 +22,16 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import NamedTuple
 
+from sigforge._atomic import made_for_the_claim
+
 #: The herald: print the message ($1) once the pipe gives a first line (faulthandler's report
 #: of the interrupted solve, discarded), then read the rest so that the report is not cut off.
-_HERALD = 'if IFS= read -r line; then printf "%s\\n" "$1" >&2; cat >/dev/null; fi'
+#: The pipe closes when the command is dead; then, if its journal ($2) is still empty (it had
+#: changed nothing), the journal and the folders it created for its --out (the further
+#: arguments, innermost first; each removed only while empty) go too.
+_HERALD = ('if IFS= read -r line; then printf "%s\\n" "$1" >&2; cat >/dev/null; '
+           'if [ -n "$2" ] && [ -f "$2" ] && [ ! -s "$2" ]; then rm -f "$2"; shift 2; '
+           'for d in "$@"; do rmdir "$d" 2>/dev/null || break; done; fi; fi')
 #: The shell that runs the herald.
 _SHELL = "/bin/sh"
 #: Seconds a herald may take to exit after its command closed the pipe.
@@ -63,7 +70,9 @@ def _start_herald(command: str) -> Herald | None:
         return None
     read_end, write_end = os.pipe()
     try:
-        process = subprocess.Popen([_SHELL, "-c", _HERALD, "sh", interrupt_message(command)],
+        made = made_for_the_claim()
+        process = subprocess.Popen([_SHELL, "-c", _HERALD, "sh", interrupt_message(command),
+                                    *(str(path) for path in made or [""])],
                                    stdin=read_end, stdout=subprocess.DEVNULL,
                                    start_new_session=True)
     except OSError:
