@@ -294,6 +294,23 @@ def test_matrix_report_refuses_a_dropped_table_naming_the_matrix_s_own_features(
     assert_nothing_written(out)
 
 
+@pytest.mark.parametrize("cut", ["last-row", "all-rows"])
+def test_matrix_report_refuses_a_dropped_table_other_than_the_one_beside_the_matrix(
+        cut: str, pixel_run: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A cut copy of the table (without --pixels, whose count check would find it), or
+    another matrix's empty table, was accepted and its dropped list shown on the page."""
+    own = pixel_run / "pm" / "img_dropped.tsv"
+    lines = own.read_text().splitlines(keepends=True)
+    other = tmp_path / "copy_dropped.tsv"
+    other.write_text("".join(lines[:-1] if cut == "last-row" else lines[:1]))
+    out = tmp_path / "report"
+    outcome = _pixel_report(capsys, pixel_run, out, f"matrix-report:dropped-{cut}", other)
+    assert_clear_error(outcome, str(other), "not this matrix's", "'px_0_0'",
+                       f"--dropped {own}")
+    assert_nothing_written(out)
+
+
 def test_pixel_image_refuses_a_dropped_pixel_outside_the_image() -> None:
     """Six loadings and a dropped position 6 of a 2 x 3 image used to draw as if nothing
     had been dropped."""

@@ -247,6 +247,27 @@ def _matrix_sibling(matrix_path: str) -> Path:
     return path.with_name(f"{path.stem}_dropped.tsv")
 
 
+def _check_dropped_is_the_siblings(dropped: pd.DataFrame, dropped_path: str,
+                                   matrix_path: str) -> None:
+    """Refuse a --dropped table whose dropped features and samples differ from those of the
+    NAME_dropped.tsv that prepare-matrix wrote beside --matrix (when it is there): another
+    matrix's table, or a cut copy, would name the wrong dropped rows on the page."""
+    sibling = _matrix_sibling(matrix_path)
+    if not sibling.is_file() or sibling.resolve() == Path(dropped_path).resolve():
+        return
+    own = _read_dropped(str(sibling))
+    theirs, ours = (sorted(zip(t.index.astype(str), t["label"].astype(str),
+                               t["position"].astype(int), strict=True)) if "label" in t.columns
+                    else [] for t in (dropped, own))
+    if theirs != ours:
+        raise InputError(f"{dropped_path}: its dropped rows and columns "
+                         f"({listed([label for _, label, _ in theirs]) or 'none'}) are not "
+                         f"this matrix's: prepare-matrix wrote {sibling} beside "
+                         f"{matrix_path}, which drops "
+                         f"{listed([label for _, label, _ in ours]) or 'none'}. Give the "
+                         f"NAME_dropped.tsv it wrote for this matrix (--dropped {sibling}).")
+
+
 def _check_pixels_fill(data: MatrixReportData, pixels_text: str, matrix_path: str,
                        dropped_path: str | None) -> None:
     """Refuse --pixels and --dropped that do not fill the image exactly with the matrix's
@@ -352,6 +373,8 @@ def matrix_report(args: argparse.Namespace) -> None:
         _check_dropped_of_matrix(data.dropped, data.matrix, args.dropped, args.matrix)
     if data.pixels is not None:
         _check_pixels_fill(data, args.pixels, args.matrix, args.dropped)
+    if args.dropped:
+        _check_dropped_is_the_siblings(data.dropped, args.dropped, args.matrix)
     if data.blocks is not None:
         _check_blocks_cover(data.blocks, data.signatures, args.blocks, extract_dir /
                             "signatures.tsv")
