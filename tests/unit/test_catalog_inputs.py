@@ -447,3 +447,25 @@ def test_a_repeated_snv_beside_an_n_is_a_duplicate(
                 str(out)) == 0
     log = read_table(out / "catalog_log.tsv").loc["TUMOUR"]
     assert (log["ambiguous_base"], log["duplicate"], log["variants_read"]) == (1, 1, 2)
+
+
+@pytest.mark.parametrize(("contexts", "names_sbs1536"), [(["SBS1536"], True),
+                                                        (["SBS288"], False)])
+def test_sbs96_added_to_strand_or_pentanucleotide_contexts_says_why(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, contexts: list[str],
+        names_sbs1536: bool) -> None:
+    """The warning for --contexts SBS288 spoke of SNVs 'SBS1536 cannot place'."""
+    import argparse
+    import logging
+
+    from sigforge.cli.catalog import _catalog_options
+
+    genes = tmp_path / "genes.bed"
+    genes.write_text("chr1\t0\t100\tg1\t0\t+\n")
+    args = argparse.Namespace(contexts=contexts, multi_snvs_in_sbs=False, all_filters=False,
+                              annotation=str(genes) if "SBS288" in contexts else None)
+    with caplog.at_level(logging.WARNING):
+        options = _catalog_options(args)
+    assert options.contexts[0] == "SBS96"
+    assert "SBS96 is counted too" in caplog.text
+    assert ("SBS1536 cannot place" in caplog.text) == names_sbs1536

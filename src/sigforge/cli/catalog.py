@@ -52,9 +52,10 @@ def _catalog_options(args: argparse.Namespace) -> CatalogOptions:
         raise InputError(f"--contexts {' '.join(unknown)}: unknown catalog; choose from "
                          f"{' '.join(CATALOG_CONTEXTS)}.")
     if "SBS96" not in contexts and {"SBS288", "SBS1536"} & set(contexts):
+        unplaced = (", and an SNV SBS1536 cannot place (no base 2 bp away) would otherwise "
+                    "be in no catalog and no skip column" if "SBS1536" in contexts else "")
         logger.warning("--contexts %s: SBS96 is counted too: the log's accounting counts SNVs "
-                       "as counted_SBS96, and an SNV SBS1536 cannot place (no base 2 bp away) "
-                       "would otherwise be in no catalog and no skip column.", " ".join(contexts))
+                       "as counted_SBS96%s.", " ".join(contexts), unplaced)
         contexts = ("SBS96", *contexts)
     multi = args.multi_snvs_in_sbs
     if multi and not {"SBS96", "SBS288", "SBS1536"} & set(contexts):
