@@ -353,6 +353,10 @@ def read_table(path: str | os.PathLike[str], *, written_by_sigforge: bool = True
     try:
         return pd.read_csv(path, sep="\t", index_col=0, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        if not written_by_sigforge:  # the user's file: no rerun rebuilds it
+            reason = " ".join(str(err).split()) or type(err).__name__
+            raise InputError(f"{path}: cannot be read as a tab-separated table ({reason}); "
+                             "expected a header line, then one row per entry.") from err
         raise _damaged(path, err) from err
 
 

@@ -196,3 +196,22 @@ def test_nmf_estimator_and_weighted_fit_messages_name_the_fix() -> None:
     W0, H0 = RNG.uniform(0.1, 1, (10, 2)), RNG.uniform(0.1, 1, (2, 6))
     with pytest.raises(ValueError, match=r"hidden by weights=0 must still hold a number"):
         fit_nmf(hidden, W0, H0, weights=weights)
+
+
+def test_refit_catalog_warns_of_signatures_not_summing_to_one() -> None:
+    """A table of percentages gave exposures 100 times too small without a word (the
+    command line rescales it; the library call did not say)."""
+    from sigforge.refit import normalise_signatures, refit_catalog
+
+    percent = SIGNATURES * 100
+    with pytest.warns(UserWarning, match=r"column 'A' sums to 100 \(2 more such.*"
+                                         r"normalise_signatures"):
+        refit_catalog(COUNTS, percent)
+    rescaled, sums = normalise_signatures(percent)
+    assert sums == {"A": pytest.approx(100), "B": pytest.approx(100), "C": pytest.approx(100)}
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.allclose(refit_catalog(COUNTS, rescaled).exposures,
+                           refit_catalog(COUNTS, SIGNATURES).exposures)

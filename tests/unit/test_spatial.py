@@ -66,3 +66,19 @@ def test_read_coordinates_names_what_is_missing(tmp_path: Path) -> None:
     bad.write_text("sample\tx\ty\ns1\t0\tnorth\n")
     with pytest.raises(InputError, match="sample 's1': x and y must be numbers"):
         read_coordinates(bad, ["s1"])
+
+
+def test_read_coordinates_of_numbered_repeated_and_empty_files(tmp_path: Path) -> None:
+    """Numbered samples (text in the matrix, numbers in pandas' reading of the coordinates)
+    were all 'without coordinates'; a sample on two rows gave more coordinates than samples;
+    an empty file was called a damaged file of sigforge's own."""
+    path = tmp_path / "xy.tsv"
+    path.write_text("sample\tx\ty\n101\t0\t1\n102\t2\t3\n")
+    np.testing.assert_array_equal(read_coordinates(path, ["102", "101"]), [[2, 3], [0, 1]])
+    path.write_text("sample\tx\ty\na\t0\t0\na\t9\t9\nb\t1\t0\n")
+    with pytest.raises(InputError, match="sample 'a' has more than one row"):
+        read_coordinates(path, ["a", "b"])
+    path.write_text("")
+    with pytest.raises(InputError, match="cannot be read as a tab-separated table") as error:
+        read_coordinates(path, ["a"])
+    assert "sigforge wrote this file" not in str(error.value)

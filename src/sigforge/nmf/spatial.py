@@ -124,12 +124,20 @@ def read_coordinates(path: str | os.PathLike[str], samples: list[str]) -> FloatA
     Raises
     ------
     InputError
-        Missing columns, non-numeric values, or samples without coordinates (named).
+        Missing columns, non-numeric values, a sample on two rows, or samples without
+        coordinates (named).
     """
     table = read_table(path, written_by_sigforge=False)
     missing_columns = [c for c in ("x", "y") if c not in table.columns]
     if missing_columns:
         raise InputError(f"{path}: expected columns sample, x, y; missing {missing_columns}.")
+    # sample names are text (as the matrix readers give them): numbered samples too
+    table.index = table.index.map(str)
+    repeated = table.index[table.index.duplicated()]
+    if len(repeated):
+        raise InputError(f"{path}: sample '{repeated[0]}' has more than one row; give each "
+                         "sample one row of coordinates.")
+    samples = [str(sample) for sample in samples]
     absent = [s for s in samples if s not in table.index][:5]
     if absent:
         raise InputError(f"{path}: no coordinates for samples {absent}.")

@@ -11,6 +11,7 @@ on the other samples of the run (under the ``negbin`` cohort prior its costs do:
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from sigforge.refit.negbin import (
     signature_costs,
 )
 from sigforge.refit.options import RefitOptions
-from sigforge.refit.sparse import refit_sample, require_counts
+from sigforge.refit.sparse import SIGNATURE_SUM_TOLERANCE, refit_sample, require_counts
 
 
 def sample_rng(seed: int, sample: str) -> np.random.Generator:
@@ -215,6 +216,21 @@ def check_count_range(catalog: pd.DataFrame, values: np.ndarray, method: str,
                             if counting else "."))
 
 
+def _warn_unnormalised(signatures: pd.DataFrame) -> None:
+    """Warn when a signature column does not sum to 1 (within the tolerance of
+    :func:`.sparse.normalise_signatures`): exposures are then in units of the catalog divided
+    by that sum (a table of percentages gives exposures 100 times too small). The command
+    line rescales such tables before the refit; a caller of the library is told here."""
+    sums = signatures.sum(axis=0)
+    off = sums[(sums - 1.0).abs() > SIGNATURE_SUM_TOLERANCE]
+    if len(off):
+        warnings.warn(f"signatures: column '{off.index[0]}' sums to {off.iloc[0]:.6g}"
+                      f"{f' ({len(off) - 1} more such column(s))' if len(off) > 1 else ''}, "
+                      "not 1: its exposures are in units of the catalog divided by that sum. "
+                      "Rescale first with sigforge.refit.normalise_signatures(signatures).",
+                      UserWarning, stacklevel=3)
+
+
 def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
                   options: RefitOptions | None = None,
                   progress: Callable[[int], None] | None = None,
@@ -249,6 +265,7 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
     check_count_range(catalog, values, options.method, options.bootstrap)
+    _warn_unnormalised(signatures)
     names = [str(c) for c in signatures.columns]
     share = None if prevalence is None else prevalence.reindex(names).to_numpy(np.float64)
     costs, starts = _sample_costs(values, basis, options, share)
