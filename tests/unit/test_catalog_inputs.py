@@ -469,3 +469,35 @@ def test_sbs96_added_to_strand_or_pentanucleotide_contexts_says_why(
     assert options.contexts[0] == "SBS96"
     assert "SBS96 is counted too" in caplog.text
     assert ("SBS1536 cannot place" in caplog.text) == names_sbs1536
+
+
+def test_samples_of_one_shared_file_are_compared_only_when_their_counts_agree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """merge-catalogs compared every pair of samples counted from one MAF or multi-sample VCF
+    (and read the VCF's header for each pair): 2,000 barcodes of one MAF took 295 s. Now the
+    file is read once and only samples with equal counts are compared; twins are still
+    found."""
+    from sigforge.cli import catalog_checks
+
+    calls = {"header": 0, "pairs": 0}
+    holds, twins = catalog_checks._holds_one_sample, catalog_checks._check_not_twins
+
+    def count(name: str, function: Callable) -> Callable:
+        def counted(*args: object) -> object:
+            calls[name] += 1
+            return function(*args)
+        return counted
+
+    monkeypatch.setattr(catalog_checks, "_holds_one_sample", count("header", holds))
+    monkeypatch.setattr(catalog_checks, "_check_not_twins", count("pairs", twins))
+    source = tmp_path / "cohort.maf"
+    source.write_text("Hugo_Symbol\n")
+    n = 60
+    folders = [tmp_path / f"d{i}" for i in range(n)]
+    logs = [pd.DataFrame({"source": [str(source)]}, index=[f"s{i}"]) for i in range(n)]
+    catalogs = [{"SBS96": pd.DataFrame({f"s{i}": [i, 1, 2]})} for i in range(n)]
+    catalog_checks.check_distinct_sources(folders, logs, catalogs)
+    assert calls == {"header": 1, "pairs": 0}
+    catalogs[7] = {"SBS96": pd.DataFrame({"s7": [3, 1, 2]})}  # s3's counts, 6 mutations
+    catalog_checks.check_distinct_sources(folders, logs, catalogs)
+    assert calls["pairs"] == 1

@@ -190,24 +190,41 @@ def check_distinct_sources(folders: list[Path], logs: list[pd.DataFrame],
     ``allow_identical`` (regions of one tumour may share every mutation of a small panel), a
     warning names them.
     """
-    seen: dict[tuple[int, int] | str, list[tuple[str, int]]] = {}
+    # per source file: the first sample of each folder counted from it, whether it holds one
+    # sample (read once), and its samples grouped by their counts (only equal counts can be
+    # twins): linear in the samples, where comparing every pair took hours for a MAF of
+    # thousands of barcodes
+    folders_of: dict[tuple[int, int] | str, dict[int, str]] = {}
+    single: dict[tuple[int, int] | str, bool] = {}
+    by_counts: dict[tuple[tuple[int, int] | str, bytes], list[tuple[str, int]]] = {}
     for index, (folder, log) in enumerate(zip(folders, logs, strict=True)):
         for name, source in zip(map(str, log.index), map(str, log["source"]), strict=True):
-            earlier = seen.setdefault(_source_key(source), [])
-            for first, first_index in earlier:
-                if first_index == index:
-                    continue
-                if _holds_one_sample(source):
-                    raise InputError(
-                        f"--inputs {folder}: sample '{name}' was counted from {source}, the "
-                        f"same file as sample '{first}' in {folders[first_index]}; that VCF "
-                        "holds one sample, so its mutations would enter the cohort twice. "
-                        "Count each VCF once: drop one of the two folders (in the workflow, "
-                        "remove the samples sheet row that names the VCF a second time).")
-                _check_not_twins((name, folder, catalogs[index]),
-                                 (first, folders[first_index], catalogs[first_index]), source,
-                                 allow_identical)
-            earlier.append((name, index))
+            key = _source_key(source)
+            owners = folders_of.setdefault(key, {})
+            other = next((i for i in owners if i != index), None)
+            if other is not None and key not in single:
+                single[key] = _holds_one_sample(source)
+            if other is not None and single[key]:
+                raise InputError(
+                    f"--inputs {folder}: sample '{name}' was counted from {source}, the "
+                    f"same file as sample '{owners[other]}' in {folders[other]}; that VCF "
+                    "holds one sample, so its mutations would enter the cohort twice. "
+                    "Count each VCF once: drop one of the two folders (in the workflow, "
+                    "remove the samples sheet row that names the VCF a second time).")
+            owners.setdefault(index, name)
+            twins = by_counts.setdefault((key, _counts_digest(catalogs[index], name)), [])
+            for first, first_index in twins:
+                if first_index != index:
+                    _check_not_twins((name, folder, catalogs[index]),
+                                     (first, folders[first_index], catalogs[first_index]),
+                                     source, allow_identical)
+            twins.append((name, index))
+
+
+def _counts_digest(catalogs: dict[str, pd.DataFrame], name: str) -> bytes:
+    """Sample ``name``'s counts in every catalog, as bytes: equal for identical counts."""
+    return b"".join(np.ascontiguousarray(catalogs[c][name].to_numpy(dtype=np.float64))
+                    .tobytes() for c in sorted(catalogs))
 
 
 def _check_not_twins(one: tuple[str, Path, dict[str, pd.DataFrame]],
