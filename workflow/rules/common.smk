@@ -582,6 +582,19 @@ def catalog_mem_mb(wildcards, attempt):
     return resources.catalog_mem_mb(largest_contig(REFERENCE), attempt)
 
 
+def patient_mem_mb(wildcards, input, attempt):
+    """MB to refit one patient from its VCF (grows with the longest contig and the VCF)."""
+    vcf = str(input.vcf)
+    compressed = vcf.lower().endswith((".gz", ".bgz", ".bcf"))
+    return resources.patient_mem_mb(largest_contig(REFERENCE), os.path.getsize(vcf),
+                                    compressed, attempt)
+
+
+def patient_runtime(wildcards, input, attempt):
+    """Minutes to refit one patient and draw its page (grows with its VCF's size)."""
+    return resources.patient_runtime(os.path.getsize(input.vcf), attempt)
+
+
 def catalog_runtime(wildcards, input, attempt):
     """Minutes to count one sample's VCF (grows with its size)."""
     return resources.catalog_runtime(os.path.getsize(input.vcf), attempt)

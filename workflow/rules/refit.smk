@@ -96,8 +96,8 @@ use rule refit as refit_patient with:
         assay=reference_assay_args,
         outdir=subpath(output.exposures, parent=True),
     resources:
-        mem_mb=1000,
-        runtime=30,
+        mem_mb=patient_mem_mb,
+        runtime=patient_runtime,
     # A patient takes seconds; cluster/config.yaml packs 100 patients into one SLURM job.
     group:
         "patients"

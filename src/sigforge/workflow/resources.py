@@ -23,6 +23,8 @@ NMF_SECONDS_PER_UNIT = 1.3e-9
 _NMF_BASE_MB = 500
 _CONSENSUS_BASE_MB = 1000
 _CATALOG_BASE_MB = 1000
+#: Most MB the silhouettes' pairwise distances take (scikit-learn computes them in chunks).
+_SILHOUETTE_MAX_MB = 2048
 
 
 def _nmf_minutes(units: float) -> int:
@@ -92,14 +94,37 @@ class DiscoveryCosts:
         return attempt * (_NMF_BASE_MB + _megabytes(floats, 8))
 
     def consensus_mem_mb(self, k: int, attempt: int = 1) -> int:
-        """MB to hold and cluster every replicate's W and H of one rank (~4 copies)."""
+        """MB to hold and cluster every replicate's W and H of one rank (~4 copies), plus the
+        silhouettes' pairwise distances between the replicates' components (two copies of
+        n x n for n = replicates x k, up to :data:`_SILHOUETTE_MAX_MB`: scikit-learn works
+        through them in chunks). Measured peaks (96 x 40 catalog): 0.85 GB at n = 5,000,
+        2.9-3.1 GB at n = 12,000-30,000."""
         floats = self.replicates * k * (self.n_features + self.n_samples)
-        return attempt * (_CONSENSUS_BASE_MB + _megabytes(floats, 4))
+        pairs = min(_megabytes((self.replicates * k) ** 2, 2), _SILHOUETTE_MAX_MB)
+        return attempt * (_CONSENSUS_BASE_MB + _megabytes(floats, 4) + pairs)
 
 
 def catalog_mem_mb(largest_contig: int, attempt: int = 1) -> int:
     """MB to count one sample: the interpreter plus ~3 bytes per base of the longest contig."""
     return attempt * (_CATALOG_BASE_MB + math.ceil(3 * largest_contig / 1e6))
+
+
+def patient_mem_mb(largest_contig: int, vcf_bytes: int, compressed: bool,
+                   attempt: int = 1) -> int:
+    """MB to refit one patient from its VCF and draw its page: a catalog job's share (the
+    longest contig) plus ~2.2 KB per counted variant (its row of mutation probabilities,
+    one per reference signature). Variants are estimated from the file's size: 10 bytes
+    per byte of a plain VCF (records of 35-300 bytes), 40 of a compressed one. Measured
+    peaks: 1.30 GB for 10,000 SNVs on a 249 Mb contig; 0.57, 1.05, 1.55 and 4.88 GB for
+    10,000, 300,000, 500,000 and 2 million 35-byte records on a 62 Mb contig."""
+    per_byte = 40 if compressed else 10
+    return attempt * (catalog_mem_mb(largest_contig) + math.ceil(per_byte * vcf_bytes / 1e6))
+
+
+def patient_runtime(vcf_bytes: int, attempt: int = 1) -> int:
+    """Minutes to refit one patient and draw its page: 30 (the former fixed request), plus a
+    catalog job's time for its VCF."""
+    return attempt * (30 + catalog_runtime(vcf_bytes))
 
 
 def catalog_runtime(vcf_bytes: int, attempt: int = 1) -> int:
