@@ -23,6 +23,7 @@ What a file's first bytes say about its compression (:func:`file_compression`) i
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import shlex
 import struct
@@ -41,6 +42,8 @@ from sigforge.genomics.compression import (
     foreign_compression_problem,
 )
 from sigforge.io import InputError
+
+logger = logging.getLogger(__name__)
 
 #: Bytes read before a contig's sequence to find its ``>`` header line in the FASTA.
 _HEADER_WINDOW = 4096
@@ -332,7 +335,8 @@ def _entries_problem(handle: _Readable, size: int, entries: list[_Entry]) -> str
             return problem
     final = ordered[-1]
     handle.seek(_last_base_offset(final) + (1 if final[1] else 0))
-    if handle.read(_HEADER_WINDOW).strip():
+    after = handle.read(_HEADER_WINDOW)
+    if after.strip() and not _only_empty_contigs(after):
         return f"the FASTA holds more after its last indexed contig {final[0]}"
     return None
 
@@ -377,10 +381,25 @@ def _unindexed_gap(handle: _Readable, before: _Entry, after: _Entry) -> str | No
     newline = tail[:-1].rfind(b"\n")
     if newline < 0:
         return None  # a header line longer than the window: not checked
-    if tail[:newline + 1].strip():  # what precedes the next contig's header line
+    between = tail[:newline + 1]  # what precedes the next contig's header line
+    if between.strip() and not _only_empty_contigs(between):
         return (f"the FASTA holds a sequence between contigs {before[0]} and {after[0]} "
                 "that no index row covers (a contig name used twice?)")
     return None
+
+
+def _only_empty_contigs(text: bytes) -> bool:
+    """Whether ``text`` holds only header lines (and blank lines): contigs without a base,
+    which htslib leaves out of the index. Warned about, not refused: no variant can lie on
+    them (one that names them is counted as contig_missing)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or not all(line.startswith(b">") for line in lines):
+        return False
+    names = [line[1:].split()[0].decode("utf-8", "replace") if line[1:].split() else "''"
+             for line in lines]
+    logger.warning("reference FASTA: contig(s) %s hold no bases, so the index leaves them "
+                   "out; a variant on them is counted as contig_missing.", ", ".join(names))
+    return True
 
 
 def index_message(fasta: Path, problem: str) -> str:
