@@ -253,8 +253,9 @@ def write_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
         raise InputError(f"{path}: a column (a sample, or a signature) is named '{label}', "
                          "the name of this table's label column, so the table could not be "
                          f"read back. Rename '{label}' in the input (e.g. '{label}_1').")
-    _check_readable(frame, path)
-    out = frame.copy()
+    out = frame.astype(np.int64) if len(frame.columns) and all(
+        dtype.kind == "b" for dtype in frame.dtypes) else frame.copy()  # True/False: 1/0
+    _check_readable(out, path)
     out.index = out.index.rename(label)
     if integer or _whole_and_exact(out):
         out = out.round().astype(np.int64)

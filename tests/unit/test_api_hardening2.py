@@ -215,3 +215,19 @@ def test_refit_catalog_warns_of_signatures_not_summing_to_one() -> None:
         warnings.simplefilter("error")
         assert np.allclose(refit_catalog(COUNTS, rescaled).exposures,
                            refit_catalog(COUNTS, SIGNATURES).exposures)
+
+
+def test_a_bool_table_is_written_as_ones_and_zeros_and_nan_blamed_on_the_data(
+        tmp_path: Path) -> None:
+    """write_matrix wrote True/False, which read_matrix then refused; stack_modalities said
+    a weight of 1 scaled NaN data beyond the largest value a matrix may hold."""
+    from sigforge.discovery import stack_modalities
+    from sigforge.io import InputError, read_matrix, write_matrix
+
+    flags = pd.DataFrame({"s0": [True, False], "s1": [False, True]}, index=["a", "b"])
+    write_matrix(flags, tmp_path / "flags.tsv")
+    assert read_matrix(tmp_path / "flags.tsv").data.to_numpy().tolist() == [[1, 0], [0, 1]]
+    a = pd.DataFrame([[1.0, np.nan], [2.0, 3.0]], columns=["s0", "s1"], index=["f0", "f1"])
+    b = pd.DataFrame([[1.0, 2.0]], columns=["s0", "s1"], index=["g0"])
+    with pytest.raises(InputError, match="modality 'a': its table holds NaN or infinite"):
+        stack_modalities({"a": a, "b": b}, {"a": 1.0, "b": 1.0})

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sigforge.discovery.matrix_labels import check_header_is_names, warn_numeric_labels
 from sigforge.io import MAX_CELL, InputError, read_matrix
 
 logger = logging.getLogger(__name__)
@@ -160,49 +161,14 @@ def check_data_matrix(frame: pd.DataFrame, path: str | os.PathLike[str], *,
                              "table could not be read back. Rename the sample (e.g. "
                              f"'{name}_1') in {path}.")
     if generic:
-        _check_header_is_names([str(c) for c in frame.columns], path)
-        _warn_numeric_labels([str(label) for label in frame.index], path)
+        check_header_is_names([str(c) for c in frame.columns], path)
+        warn_numeric_labels([str(label) for label in frame.index], path)
 
 
 #: Label columns of the tables in which each sample is a column (a sample so named would put
 #: the name twice on the header line): name -> the table, for messages.
 _LABEL_HEADERS = {"Signature": "exposures.tsv", "Feature": "the prepared matrix (NAME.tsv)",
                   "MutationType": "the catalogs"}
-
-
-def _check_header_is_names(names: list[str], path: str | os.PathLike[str]) -> None:
-    """Refuse sample names that are all numbers, other than increasing whole numbers (1, 2,
-    3 or 1001, 1005: numbered samples): the header line is missing."""
-    try:
-        numbers = [float(name) for name in names]
-    except ValueError:
-        return
-    whole = all(np.isfinite(v) and v == int(v) for v in numbers)
-    if whole and all(a < b for a, b in zip(numbers, numbers[1:], strict=False)):
-        return
-    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-    raise InputError(f"{path}: line 1 holds only numbers ({shown}) where the header's sample "
-                     "names belong, so the file seems to have no header line: its first row "
-                     "would be taken as the names and lost from the data. Add a header line "
-                     "(a label for the feature column, then one name per sample). Numbered "
-                     "samples in increasing order (1, 2, 3) are read as names.")
-
-
-def _warn_numeric_labels(labels: list[str], path: str | os.PathLike[str]) -> None:
-    """Warn when every row label is a number and they do not increase (bins, m/z values and
-    numbered features do): the first column may be a sample's values in a table written
-    without its label column (pandas: ``index=False``), a sample then left out unseen."""
-    try:
-        numbers = [float(label) for label in labels]
-    except ValueError:
-        return
-    if all(a < b for a, b in zip(numbers, numbers[1:], strict=False)):
-        return
-    shown = ", ".join(labels[:4]) + (", ..." if len(labels) > 4 else "")
-    logger.warning("%s: every row label is a number, in no increasing order (%s): if the "
-                   "first column is a sample's values rather than feature labels, the table "
-                   "was written without its label column and that sample is not in the data. "
-                   "Add a label column (pandas: write with index=True).", path, shown)
 
 
 def whole_numbers(frame: pd.DataFrame) -> bool:
@@ -357,6 +323,9 @@ def _weighted(values: np.ndarray, weight: float, name: str) -> np.ndarray:
     """``values * weight``, refused when the product leaves the range a matrix may hold
     (:data:`sigforge.io.MAX_CELL`): a huge weight would otherwise write infinities, and a tiny
     one values the solvers cannot factor (:data:`MIN_CELL`)."""
+    if not np.isfinite(values).all():  # not the weight's doing: say what the data hold
+        raise InputError(f"modality '{name}': its table holds NaN or infinite values; every "
+                         "cell must be a finite number (0 where nothing was observed).")
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = values.astype(np.float64) * weight
     top = float(np.max(scaled, initial=0.0))
