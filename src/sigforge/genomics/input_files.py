@@ -73,8 +73,8 @@ def read_input(path: str | Path, *, vcf_sample: str | None = None,
         What the reader raises; for a file read as a VCF whose header is a MAF's, a message
         saying so and to give it with ``--maf``.
     """
-    if isinstance(path, GivenAsMaf) or is_maf(path):
-        table = read_maf(path)
+    if isinstance(path, GivenAsMaf) or is_maf(path):  # one barcode's rows when one is named
+        table = read_maf(path, barcode=None if sample_from_filename else vcf_sample)
         choose_maf_samples(table, path, vcf_sample, sample_from_filename)
         return table
     try:

@@ -184,18 +184,24 @@ def _refuse_ragged_rows(path: Path, ragged: list[tuple[int, int, str]], width: i
 
 
 def _maf_rows(lines: Iterator[tuple[int, bytes]], header: list[str], header_line: int,
-              used: list[str], path: Path) -> tuple[list[list[str]], list[int]]:
-    """The cleaned cells of the ``used`` columns of every data row, and each row's line.
+              used: list[str], path: Path, barcode: str | None
+              ) -> tuple[list[list[str]], list[int], list[str]]:
+    """The cleaned cells of the ``used`` columns of every data row (of ``barcode`` only, when
+    given), each row's line, and the first other barcodes seen (for messages).
 
     Every line is one row, split at its tabs: no quoting is honoured, so a ``"`` in an
     annotation cell cannot swallow the rows after it. Blank (or all-whitespace) lines hold no
     variant and are skipped, though still counted in the line numbers; a row with another
-    number of fields than the header is refused.
+    number of fields than the header is refused, whatever its barcode. Keeping one barcode's
+    rows only spares a job counting one tumour of a cohort MAF the others' memory and checks.
     """
     pick = [header.index(column) for column in used]
+    column = header.index("Tumor_Sample_Barcode") if barcode is not None and \
+        "Tumor_Sample_Barcode" in header else None
     decoder = RowDecoder(path, header, pick)
     rows: list[list[str]] = []
     numbers: list[int] = []
+    others: dict[str, None] = {}
     ragged: list[tuple[int, int, str]] = []
     for number, raw in lines:
         if not raw.strip():
@@ -205,16 +211,22 @@ def _maf_rows(lines: Iterator[tuple[int, bytes]], header: list[str], header_line
             ragged.append((number, len(fields),
                            "" if ragged else raw.decode("utf-8", "replace")))
             continue
+        if column is not None and (cell := _clean_cell(fields[column])) not in (barcode, ""):
+            if len(others) < 11:  # a blank barcode is kept: refused with its line
+                others[cell] = None
+            continue
         rows.append([_clean_cell(fields[i]) for i in pick])
         numbers.append(number)
     _refuse_ragged_rows(path, ragged, len(header), header_line)
     decoder.report()
-    return rows, numbers
+    return rows, numbers, list(others)
 
 
-def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    """The used columns of the MAF's rows as cleaned text, and each row's line in the file
-    (comment and blank lines counted, so that messages name the line a user finds)."""
+def _read_maf_frame(path: Path, barcode: str | None = None
+                    ) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """The used columns of the MAF's rows (``barcode``'s only, when given) as cleaned text,
+    each row's line in the file (comment and blank lines counted, so that messages name the
+    line a user finds), and the first other barcodes seen."""
     if not path.exists():
         raise InputError(f"MAF {path}: {not_found(path)}. Check the 'vcf' column of the samples "
                          "sheet or --maf (paths are relative to the working directory).")
@@ -227,13 +239,14 @@ def _read_maf_frame(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
             lines = _numbered_lines(handle, path)
             header, header_line = _maf_header(lines, path)
             used = [column for column in MAF_COLUMNS + MAF_OPTIONAL_COLUMNS if column in header]
-            rows, numbers = _maf_rows(lines, header, header_line, used, path)
+            rows, numbers, others = _maf_rows(lines, header, header_line, used, path,
+                                              barcode)
     except OSError as err:
         raise InputError(f"MAF {path}: cannot be read ({err}). Check that the file is readable "
                          "and give a tab-separated text MAF (optionally gzip-compressed) with "
                          "the GDC columns.") from err
     frame = pd.DataFrame(rows, columns=used, dtype=object)
-    return frame, np.asarray(numbers, dtype=np.int64)
+    return frame, np.asarray(numbers, dtype=np.int64), others
 
 
 def _maf_positions(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> np.ndarray:
@@ -358,8 +371,9 @@ def _second_alleles(alt: pd.Series, allele1: pd.Series | None, second: np.ndarra
     return rows, [str(a) for a in alts]
 
 
-def read_maf(path: str | Path) -> VariantTable:
-    """Read a MAF into a :class:`VariantTable`, one sample per Tumor_Sample_Barcode.
+def read_maf(path: str | Path, *, barcode: str | None = None) -> VariantTable:
+    """Read a MAF into a :class:`VariantTable`, one sample per Tumor_Sample_Barcode (only
+    ``barcode``'s rows when given: a job counting one tumour of a cohort MAF).
 
     Alleles keep MAF conventions (``-`` for the empty side of an indel, ``Start_Position`` of
     the first affected base); :func:`anchor_maf_indels` turns them into VCF-style alleles.
@@ -375,7 +389,11 @@ def read_maf(path: str | Path) -> VariantTable:
         bases, a blank Chromosome or Tumor_Sample_Barcode (line and column named).
     """
     path = Path(path)
-    frame, lines = _read_maf_frame(path)
+    frame, lines, others = _read_maf_frame(path, barcode)
+    if frame.empty and others:
+        raise InputError(f"MAF {path}: no rows with Tumor_Sample_Barcode '{barcode}'; it holds "
+                         f"{others[:10]}{' ...' if len(others) > 10 else ''}. Give one of "
+                         "those (--vcf-sample, or the samples sheet's 'vcf_sample' column).")
     check_one_build(frame, path, lines)
     starts = _check_maf_ends(frame, _maf_positions(frame, path, lines), path, lines)
     ref, alt, second = _tumour_alleles(frame, path, lines)

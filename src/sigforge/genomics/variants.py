@@ -159,7 +159,7 @@ def read_input(path: str | Path, *, vcf_sample: str | None = None,
                sample_from_filename: bool = False) -> VariantTable:
     """Read a VCF/BCF or a MAF (by suffix) into a :class:`VariantTable`."""
     if is_maf(path):
-        table = read_maf(path)
+        table = read_maf(path, barcode=None if sample_from_filename else vcf_sample)
         choose_maf_samples(table, path, vcf_sample, sample_from_filename)
         return table
     return read_vcf(path, vcf_sample=vcf_sample, sample_from_filename=sample_from_filename)
