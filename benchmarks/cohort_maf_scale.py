@@ -2,9 +2,11 @@
 number of samples counted from one shared file.
 
 A cohort MAF (TCGA's MC3: 3.6 million rows over 10,000 barcodes) is one file of many
-samples. Two steps must stay linear in its barcodes: ``sigforge catalog --maf`` splitting
-the rows by barcode, and ``sigforge merge-catalogs`` checking that no sample of one file was
-counted twice (only samples with equal counts need comparing). This script writes a random
+samples. Three steps must stay linear in its barcodes: ``sigforge catalog --maf`` splitting
+the rows by barcode; ``catalog --maf --vcf-sample`` counting one barcode, as each of the
+workflow's per-sample jobs does (it keeps only that barcode's rows); and ``sigforge
+merge-catalogs`` checking that no sample of one file was counted twice (only samples with
+equal counts need comparing). This script writes a random
 genome and MAFs of a fixed number of rows per barcode, then times both steps (median of
 ``--repeats`` runs; wall seconds and peak RSS of the process, by GNU time).
 
@@ -116,6 +118,14 @@ def main() -> None:
               f"{statistics.median(w for w, _ in runs):.2f} | {max(m for _, m in runs):.0f} |",
               flush=True)
         largest = args.out / f"catalog_{barcodes}_0"
+        runs = [timed([sigforge, "-q", "catalog", "--reference", str(genome), "--maf",
+                       str(maf), "--vcf-sample", "T-000000",
+                       "--out", str(args.out / f"one_{barcodes}_{r}")])
+                for r in range(args.repeats)]
+        print(f"| catalog --maf --vcf-sample (one barcode, a workflow job) | {barcodes:,} | "
+              f"{barcodes * args.rows_per_barcode:,} | "
+              f"{statistics.median(w for w, _ in runs):.2f} | {max(m for _, m in runs):.0f} |",
+              flush=True)
     assert largest is not None
     for count in args.merge:
         folders = split_samples(largest, args.out / f"samples_{count}", count)
