@@ -30,7 +30,12 @@ from sigforge.refit.negbin import (
     signature_costs,
 )
 from sigforge.refit.options import RefitOptions
-from sigforge.refit.sparse import SIGNATURE_SUM_TOLERANCE, refit_sample, require_counts
+from sigforge.refit.sparse import (
+    COUNT_METHODS,
+    SIGNATURE_SUM_TOLERANCE,
+    refit_sample,
+    require_counts,
+)
 
 
 def sample_rng(seed: int, sample: str) -> np.random.Generator:
@@ -192,17 +197,9 @@ def check_count_range(catalog: pd.DataFrame, values: np.ndarray, method: str,
     resampling (``bootstrap`` > 0) also need whole numbers: real values gave zero exposures
     (a total under a count's penalty) or intervals drawn at a rounded total that excluded
     the estimate, without a word."""
-    counting = method in ("negbin", "likelihood")
-    if counting or bootstrap > 0:
-        fraction = np.argwhere(values != np.round(values))
-        if fraction.size:
-            row, column = (int(i) for i in fraction[0])
-            raise ValueError(f"catalog: row '{catalog.index[row]}', column "
-                             f"'{catalog.columns[column]}' holds {float(values[row, column])!r}, "
-                             f"not a count: method '{method}'"
-                             f"{' and bootstrap resamples' if bootstrap > 0 else ''} model "
-                             "counts. For real-valued data use method 'nnls' (or 'cosine') "
-                             "with bootstrap=0.")
+    counting = method in COUNT_METHODS
+    require_counts(values, "catalog", method, bootstrap,
+                   lambda at: f"row '{catalog.index[at[0]]}', column '{catalog.columns[at[1]]}'")
     limit = MAX_SAMPLE_TOTAL if counting else MAX_CELL
     totals = values.sum(axis=0)
     over = np.flatnonzero(totals > limit)

@@ -161,18 +161,21 @@ def check_costs(costs: FloatArray | None, k: int) -> FloatArray | None:
 COUNT_METHODS = ("negbin", "likelihood")
 
 
-def require_counts(values: FloatArray, name: str, method: str, bootstrap: int = 0) -> None:
+def require_counts(values: FloatArray, name: str, method: str, bootstrap: int = 0,
+                   cell: Callable[[tuple[int, ...]], str] | None = None) -> None:
     """Refuse values that are not whole numbers for a count method or for resampling
     (``bootstrap`` > 0): on real-valued data (scaled, normalised, intensities) the count
     models' penalties are in the wrong units (exposures far off, or all zero), and resamples
-    are drawn at a rounded total. The message names the first such cell and the fix."""
+    are drawn at a rounded total. The message names the first such cell (``cell`` words its
+    position, e.g. by row and column label; default ``[i, j]``) and the fix."""
     if method not in COUNT_METHODS and bootstrap <= 0:
         return
     fraction = np.argwhere(values != np.round(values))
     if fraction.size:
-        where = ", ".join(str(int(i)) for i in fraction[0])
-        raise ValueError(f"{name}[{where}] is {float(values[tuple(fraction[0])])!r}, not a "
-                         f"count: method '{method}'"
+        position = tuple(int(i) for i in fraction[0])
+        where = cell(position) if cell else f"[{', '.join(map(str, position))}]"
+        raise ValueError(f"{name}: {where} holds {float(values[position])!r}, not a count: "
+                         f"method '{method}'"
                          f"{' and bootstrap resamples' if bootstrap > 0 else ''} model "
                          "counts. For real-valued data use method 'nnls' (or 'cosine') with "
                          "bootstrap=0.")
