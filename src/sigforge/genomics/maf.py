@@ -38,7 +38,12 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.compression import foreign_compression_problem
-from sigforge.genomics.maf_checks import RowDecoder, check_one_build, not_somatic_rows
+from sigforge.genomics.maf_checks import (
+    RowDecoder,
+    check_one_build,
+    missing_barcode,
+    not_somatic_rows,
+)
 from sigforge.genomics.variant_table import (
     MAX_POSITION,
     FailedFilters,
@@ -192,8 +197,7 @@ def _maf_rows(lines: Iterator[tuple[int, bytes]], header: list[str], header_line
     Every line is one row, split at its tabs: no quoting is honoured, so a ``"`` in an
     annotation cell cannot swallow the rows after it. Blank (or all-whitespace) lines hold no
     variant and are skipped, though still counted in the line numbers; a row with another
-    number of fields than the header is refused, whatever its barcode. Keeping one barcode's
-    rows only spares a job counting one tumour of a cohort MAF the others' memory and checks.
+    number of fields than the header is refused, whatever its barcode.
     """
     pick = [header.index(column) for column in used]
     column = header.index("Tumor_Sample_Barcode") if barcode is not None and \
@@ -225,8 +229,7 @@ def _maf_rows(lines: Iterator[tuple[int, bytes]], header: list[str], header_line
 def _read_maf_frame(path: Path, barcode: str | None = None
                     ) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """The used columns of the MAF's rows (``barcode``'s only, when given) as cleaned text,
-    each row's line in the file (comment and blank lines counted, so that messages name the
-    line a user finds), and the first other barcodes seen."""
+    each row's line (comment and blank lines counted), and the first other barcodes seen."""
     if not path.exists():
         raise InputError(f"MAF {path}: {not_found(path)}. Check the 'vcf' column of the samples "
                          "sheet or --maf (paths are relative to the working directory).")
@@ -390,10 +393,8 @@ def read_maf(path: str | Path, *, barcode: str | None = None) -> VariantTable:
     """
     path = Path(path)
     frame, lines, others = _read_maf_frame(path, barcode)
-    if frame.empty and others:
-        raise InputError(f"MAF {path}: no rows with Tumor_Sample_Barcode '{barcode}'; it holds "
-                         f"{others[:10]}{' ...' if len(others) > 10 else ''}. Give one of "
-                         "those (--vcf-sample, or the samples sheet's 'vcf_sample' column).")
+    if frame.empty and others and barcode is not None:
+        raise missing_barcode(path, barcode, others)
     check_one_build(frame, path, lines)
     starts = _check_maf_ends(frame, _maf_positions(frame, path, lines), path, lines)
     ref, alt, second = _tumour_alleles(frame, path, lines)
@@ -412,8 +413,7 @@ def read_maf(path: str | Path, *, barcode: str | None = None) -> VariantTable:
     contig_codes, contig_names = pd.factorize(frame["Chromosome"], sort=False)
     sample_codes, samples = pd.factorize(frame["Tumor_Sample_Barcode"], sort=False)
     sample_codes = sample_codes[rows]
-    # each sample's rows in file order, by one stable sort: a scan of every row per barcode
-    # took minutes for a cohort MAF of tens of thousands of barcodes
+    # each sample's rows in file order by one stable sort (not a scan of all rows per barcode)
     order = np.argsort(sample_codes, kind="stable")
     bounds = np.searchsorted(sample_codes[order], np.arange(len(samples) + 1))
     members = [order[bounds[i]:bounds[i + 1]] for i in range(len(samples))]

@@ -132,6 +132,13 @@ def not_somatic_rows(frame: pd.DataFrame, path: Path, rows: np.ndarray) -> np.nd
     return flags[rows]
 
 
+def missing_barcode(path: str | Path, barcode: str, held: list[str]) -> InputError:
+    """The error for a barcode the MAF has no row of, naming (up to ten of) those it holds."""
+    return InputError(f"MAF {path}: no rows with Tumor_Sample_Barcode '{barcode}'; it holds "
+                      f"{held[:10]}{' ...' if len(held) > 10 else ''}. Give one of those "
+                      "(--vcf-sample, or the samples sheet's 'vcf_sample' column).")
+
+
 def choose_maf_samples(table: VariantTable, path: str | Path, vcf_sample: str | None,
                         sample_from_filename: bool) -> None:
     """Apply ``--sample-from-filename`` / ``--vcf-sample`` to a MAF's samples, in place.
@@ -155,9 +162,6 @@ def choose_maf_samples(table: VariantTable, path: str | Path, vcf_sample: str | 
                          "as one sample without variants).")
     if vcf_sample is not None:
         if vcf_sample not in table.samples:
-            raise InputError(f"MAF {path}: no rows with Tumor_Sample_Barcode "
-                             f"'{vcf_sample}'; it holds {table.samples[:10]}"
-                             f"{' ...' if len(table.samples) > 10 else ''}. Give one of those "
-                             "(--vcf-sample, or the samples sheet's 'vcf_sample' column).")
+            raise missing_barcode(path, vcf_sample, table.samples)
         chosen = table.samples.index(vcf_sample)
         table.samples, table.members = [vcf_sample], [table.members[chosen]]  # type: ignore[index]

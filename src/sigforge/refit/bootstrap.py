@@ -33,6 +33,7 @@ from sigforge.refit.options import RefitOptions
 from sigforge.refit.sparse import (
     COUNT_METHODS,
     SIGNATURE_SUM_TOLERANCE,
+    refit_checked,
     refit_sample,
     require_counts,
 )
@@ -65,7 +66,8 @@ def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOpt
             costs = signature_costs(signatures.shape[1], options.penalty)
         return bootstrap_negbin(x, signatures, costs, options.bootstrap, rng, point)
     draws = rng.multinomial(total, x / x.sum(), size=options.bootstrap).astype(np.float64)
-    return np.stack([refit_sample(draw, signatures, options) for draw in draws])
+    basis = check_nonnegative_matrix(signatures, "signatures")  # once, not per resample
+    return np.stack([refit_checked(draw, basis, options, None) for draw in draws])
 
 
 @dataclass(frozen=True)

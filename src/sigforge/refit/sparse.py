@@ -207,12 +207,13 @@ def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions | 
     if x.shape[0] != signatures.shape[0]:
         raise ValueError(f"x has {x.shape[0]} features but signatures have "
                          f"{signatures.shape[0]}.")
-    return _refit_checked(x, signatures, options, check_costs(costs, signatures.shape[1]))
+    return refit_checked(x, signatures, options, check_costs(costs, signatures.shape[1]))
 
 
-def _refit_checked(x: FloatArray, signatures: FloatArray, options: RefitOptions,
+def refit_checked(x: FloatArray, signatures: FloatArray, options: RefitOptions,
                    costs: FloatArray | None) -> FloatArray:
-    """:func:`refit_sample` of inputs already checked (each column of a checked catalog)."""
+    """:func:`refit_sample` of inputs already checked (each column of a checked catalog, each
+    resample of a checked sample): the checks are not repeated per call."""
     if options.method == "nnls" or not x.any():
         return _fit_subset(x, signatures, list(range(signatures.shape[1])))[0]
     if options.method == "negbin":
@@ -241,7 +242,7 @@ def refit_matrix(catalog: FloatArray, signatures: FloatArray,
         raise ValueError(f"catalog has {catalog.shape[0]} features but signatures have "
                          f"{signatures.shape[0]}.")
     costs = check_costs(costs, signatures.shape[1])
-    return np.column_stack([_refit_checked(catalog[:, j], signatures, options, costs)
+    return np.column_stack([refit_checked(catalog[:, j], signatures, options, costs)
                             for j in range(catalog.shape[1])]) if catalog.shape[1] else \
         np.zeros((signatures.shape[1], 0))
 
