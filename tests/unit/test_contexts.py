@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sigforge.genomics.contexts import (
     SBS96_CHANNELS,
@@ -86,3 +88,35 @@ def test_an_indel_has_one_channel_however_it_is_spelled(
     misses the partial copies at both ends), the insertion 2:Ins:R:2, and a microhomology
     deletion written shifted 4:Del:M:2: the channel depended on the caller's spelling."""
     assert {id83_label(sequence, pos, ref, alt) for pos, ref, alt in spellings} == {label}
+
+
+@settings(max_examples=300, deadline=None)
+@given(motifs=st.lists(st.tuples(st.text("ACGT", min_size=1, max_size=4),
+                                 st.integers(1, 12)), min_size=1, max_size=6),
+       where=st.floats(0, 1), size=st.integers(1, 6), insertion=st.booleans())
+def test_a_walk_capped_at_five_copies_gives_the_uncapped_channel(
+        motifs: list[tuple[str, int]], where: float, size: int, insertion: bool) -> None:
+    """The repeat walks stop after five copies (a megabase homopolymer cost seconds per
+    indel): on genomes of tandem repeats up to 12 copies long, every indel written anywhere
+    inside them gets the channel of the unbounded walk."""
+    import sigforge.genomics.contexts as contexts
+
+    sequence = "G" + "".join(motif * copies for motif, copies in motifs) + "C"
+    pos = 1 + int(where * (len(sequence) - size - 2))
+    unit = sequence[pos:pos + size]
+    ref, alt = (sequence[pos - 1], sequence[pos - 1] + unit) if insertion else \
+        (sequence[pos - 1] + unit, sequence[pos - 1])
+    capped = id83_label(sequence, pos, ref, alt)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(contexts, "_MOST_COPIES", 10**9)
+        assert id83_label(sequence, pos, ref, alt) == capped
+
+
+def test_an_indel_in_a_long_homopolymer_is_classified_without_walking_it() -> None:
+    """A deletion in the middle of a 20 Mb poly-T tract (walking it took seconds, so 200 such
+    indels took minutes) is 1:Del:T:5, as are insertions of one or two bases there."""
+    sequence = "G" + "T" * 20_000_000 + "C"
+    middle = 10_000_000
+    assert id83_label(sequence, middle, "TT", "T") == "1:Del:T:5"
+    assert id83_label(sequence, middle, "T", "TT") == "1:Ins:T:5"
+    assert id83_label(sequence, middle, "T", "TTT") == "2:Ins:R:5"

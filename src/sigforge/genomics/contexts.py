@@ -162,19 +162,28 @@ def dbs78_label(ref: str, alt: str) -> str | None:
     return DBS78_CHANNELS[index] if index >= 0 else None
 
 
+#: Repeat copies past which ID83 channels no longer differ (counts of 5 or more share one).
+_MOST_COPIES = 5
+
+
 def _copies(sequence: str, unit: str, start: int, step: int) -> int:
-    """Whole copies of ``unit`` in ``sequence`` walking from ``start`` (step +1 or -1)."""
+    """Whole copies of ``unit`` in ``sequence`` walking from ``start`` (step +1 or -1), at
+    most :data:`_MOST_COPIES`: a longer tract gives the same channel, and counting a
+    megabase homopolymer base by base per indel would cost seconds each."""
     size, count = len(unit), 0
     if step > 0:
-        while start + size <= len(sequence) and sequence[start:start + size] == unit:
+        while count < _MOST_COPIES and start + size <= len(sequence) and \
+                sequence[start:start + size] == unit:
             count, start = count + 1, start + size
     else:
-        while start - size >= 0 and sequence[start - size:start] == unit:
+        while count < _MOST_COPIES and start - size >= 0 and \
+                sequence[start - size:start] == unit:
             count, start = count + 1, start - size
     return count
 
 
-def left_aligned(sequence: str, pos: int, unit: str) -> tuple[int, str]:
+def left_aligned(sequence: str, pos: int, unit: str,
+                 max_steps: int | None = None) -> tuple[int, str]:
     """The leftmost spelling of the indel of ``unit`` after the 1-based anchor ``pos`` (the
     inserted or deleted bases start at 0-based index ``pos``): while the base before the
     event equals the unit's last base, the same haplotype is the event one base to the left,
@@ -182,9 +191,13 @@ def left_aligned(sequence: str, pos: int, unit: str) -> tuple[int, str]:
     (freebayes, VarDict, MAF conversions may not), and a spelling shifted inside a repeat of
     2+-bp units deletes a rotation of the unit ('GA' in AGAGAG), whose copies miss the
     partial unit at each end: one repeat too few, or microhomology split between the sides.
+
+    ``max_steps`` stops the walk after that many bases (None: the whole repeat).
     """
-    while pos > 0 and sequence[pos - 1] == unit[-1]:
-        pos, unit = pos - 1, sequence[pos - 1] + unit[:-1]
+    steps = 0
+    while pos > 0 and sequence[pos - 1] == unit[-1] and (max_steps is None or
+                                                         steps < max_steps):
+        pos, unit, steps = pos - 1, sequence[pos - 1] + unit[:-1], steps + 1
     return pos, unit
 
 
@@ -215,7 +228,9 @@ def id83_label(sequence: str, pos: int, ref: str, alt: str) -> str | None:
         unit, kind = alt[1:], "Ins"
     else:
         return None
-    pos, unit = left_aligned(sequence, pos, unit)
+    # Walking (_MOST_COPIES + 1) units left passes that many copies of the unit, so the
+    # event already has _MOST_COPIES beside it: the channel cannot change further left.
+    pos, unit = left_aligned(sequence, pos, unit, max_steps=(_MOST_COPIES + 1) * len(unit))
     after = pos + len(unit) if kind == "Del" else pos  # 0-based: the first base after the event
     flanking = _copies(sequence, unit, pos, -1) + _copies(sequence, unit, after, +1)
     size = len(unit)

@@ -60,7 +60,7 @@ class FitOptions:
     ------
     ValueError
         A setting that is not finite or out of range (``max_iter`` and ``check_every`` >= 1,
-        ``min_iter`` >= 0, ``tol``, ``volume_weight``, ``graph_weight`` >= 0,
+        ``max_iter`` >= ``min_iter`` >= 0, ``tol``, ``volume_weight``, ``graph_weight`` >= 0,
         ``volume_delta`` > 0, 0 < ``exponent`` < 2).
     """
 
@@ -82,6 +82,10 @@ class FitOptions:
         check_real(self.beta, "FitOptions.beta")
         check_count(self.max_iter, "FitOptions.max_iter", 1)
         check_count(self.min_iter, "FitOptions.min_iter", 0)
+        if self.min_iter > self.max_iter:
+            raise ValueError(f"FitOptions.min_iter ({self.min_iter}) exceeds max_iter "
+                             f"({self.max_iter}): the fit could never stop as converged. "
+                             "Lower min_iter or raise max_iter.")
         check_real(self.tol, "FitOptions.tol", minimum=0.0)
         check_count(self.check_every, "FitOptions.check_every", 1)
         check_flag(self.update_w, "FitOptions.update_w")
