@@ -150,7 +150,7 @@ def min_resamples(confidence: float) -> int:
     return math.ceil(round(2 / (1 - confidence), 9)) - 1
 
 
-def _interval_rows(sample: object, names: Sequence[str], point: FloatArray, draws: FloatArray,
+def _interval_rows(sample: object, names: Sequence[object], point: FloatArray, draws: FloatArray,
                    confidence: float) -> list[dict[str, object]]:
     """One interval row per signature for one sample."""
     lower, upper = percentile_interval(draws, confidence)
@@ -265,8 +265,9 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
     check_count_range(catalog, values, options.method, options.bootstrap)
     _warn_unnormalised(signatures)
-    names = [str(c) for c in signatures.columns]
-    share = None if prevalence is None else prevalence.reindex(names).to_numpy(np.float64)
+    names = list(signatures.columns)  # the caller's labels, integers included
+    share = None if prevalence is None else \
+        prevalence.reindex([str(name) for name in names]).to_numpy(np.float64)
     costs, starts = _sample_costs(values, basis, options, share)
     exposures = np.zeros((basis.shape[1], values.shape[1]))
     rows: list[dict[str, object]] = []
