@@ -48,6 +48,7 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     ``wider``: the patient refitted to a wider set, against which the page checks whether its
     fit misses a process; ``skipped``: the uncounted variants in the regions of interest,
     by skip reason."""
+    from sigforge.cli.patient_discovery import discovery_fields
     from sigforge.genomics.reference import load_aetiology
     from sigforge.genomics.samplesheet import file_stems
     from sigforge.refit import best_matches
@@ -57,11 +58,13 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     matches = best_matches(signatures.data,
                            signatures.data if reference is None else reference)
     aetiology = load_aetiology(args.signatures if reference is None else args.decompose_into)
+    discovery = {"chosen_rank": 0, "rank_rule": "",
+                 "stability": pd.DataFrame({"stability": np.nan, "spread": np.nan},
+                                           index=signatures.data.columns),
+                 **discovery_fields(args.signatures, signatures.data.columns)}
     data = CohortData(
-        catalog=matrix.data, catalog_log=log, rank_metrics=pd.DataFrame(), chosen_rank=0,
-        rank_rule="", signatures=signatures.data,
-        stability=pd.DataFrame({"stability": np.nan, "spread": np.nan},
-                               index=signatures.data.columns),
+        catalog=matrix.data, catalog_log=log, rank_metrics=pd.DataFrame(),
+        signatures=signatures.data, **discovery,
         exposures=result.exposures, reconstruction=result.reconstruction,
         reference_matches=matches,
         run_info={"sigforge version": __version__, "VCF": str(args.vcf),
@@ -73,7 +76,8 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
                   **_restriction_info(args, signatures),
                   "refit method": args.method, "bootstrap resamples": str(args.bootstrap),
                   **({"signature cost (penalty)": str(args.penalty),
-                      "tumour-type prior": args.tumour_type} if args.method == "negbin"
+                      "tumour-type prior": _prior_text(args, signatures)}
+                     if args.method == "negbin"
                      else {}),
                   "seed": str(args.seed)},
         files={}, intervals=result.intervals, aetiology=aetiology,
@@ -90,6 +94,20 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     path = write_patient_report(data, sample, page_dir, stem, regions=regions,
                                 other_types=other_types)
     logger.info("patient report: %s", path)
+
+
+def _prior_text(args: argparse.Namespace, signatures: Matrix) -> str:
+    """The Run table's tumour-type prior: its name, and that it was not applied when it
+    knows none of the signatures (de novo ones: the refit warned that it changes nothing)."""
+    from sigforge.cli.refit_signatures import prevalence
+
+    if args.tumour_type in ("pan-cancer", "none"):
+        return str(args.tumour_type)
+    prior = prevalence(args)
+    if prior is not None and not prior.index.isin(signatures.data.columns).any():
+        return (f"{args.tumour_type}, not applied: it knows none of these signatures (it "
+                "applies to COSMIC signatures)")
+    return str(args.tumour_type)
 
 
 def _restriction_info(args: argparse.Namespace, signatures: Matrix) -> dict[str, str]:

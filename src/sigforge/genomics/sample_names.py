@@ -87,7 +87,9 @@ def check_sample_name(name: str, where: str, what: str = "sample name") -> None:
     if len(name) > MAX_NAME_LENGTH:
         raise InputError(f"{where}: {what} '{name[:40]}...' is {len(name)} characters long;"
                          " file names made from it would exceed the file system's limit. Give "
-                         f"it a name of at most {MAX_NAME_LENGTH} characters.")
+                         f"it a name of at most {MAX_NAME_LENGTH} characters"
+                         + (" (--sample-name names a VCF's or MAF's sample)."
+                            if what == "sample name" else "."))
     odd = first_control_character(name)
     if odd is not None:
         raise InputError(f"{where}: {what} {name!r} holds {describe_character(odd)}, which "

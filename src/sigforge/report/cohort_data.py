@@ -98,6 +98,9 @@ class CohortData:
         The name of the set of ``reference_signatures`` (e.g. ``COSMIC_v3.6``): a patient page
         whose fit that set's refit shows to miss a process names it
         (:mod:`sigforge.report.fit_support`).
+    stability_threshold : float or None, default=None
+        The rank rule's least component stability when ``contexts`` is empty (a per-patient
+        page refitted to a discovery's signatures): a signature below it gets no aetiology.
     """
 
     catalog: pd.DataFrame
@@ -126,6 +129,7 @@ class CohortData:
     patient_pages: dict[str, str] = field(default_factory=dict)
     restricted: bool = False
     reference_name: str = "the reference set"
+    stability_threshold: float | None = None
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,15 @@ from matplotlib.figure import Figure
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.report.cohort_data import CohortData, Prepared, prepare, reference_of
 from sigforge.report.context_data import unreproduced_aetiology
+from sigforge.report.established import (
+    conditional_aetiology,
+    mark_unestablished,
+    unestablished,
+)
 from sigforge.report.figures import plt, save_figure
 from sigforge.report.fit_support import Support, WiderFit, fit_support, no_intervals_support
 from sigforge.report.pages import IsolatedNames, check_stem, write_page
+from sigforge.report.patient_accounting import variant_accounting
 from sigforge.report.patient_rows import (
     AETIOLOGY_MIN_COSINE,
     FEW_RESAMPLES_TITLE,
@@ -125,7 +131,7 @@ def _patient_exposures(prepared: Prepared, sample: str,
                          reference_of(prepared, name), prepared.data.aetiology,
                          enough_resamples)
             for name, value in zip(prepared.signature_names, values, strict=True)]
-    return [_withheld(_with_mixture(row, prepared), prepared)
+    return [_withheld(conditional_aetiology(_with_mixture(row, prepared)), prepared)
             for row in balance_shown(rows)]
 
 
@@ -151,7 +157,8 @@ def _withheld(row: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
     rank rule's least, kept by a fallback rank): its aetiology is not stated, as in the
     cohort report's signature table."""
     sbs96 = next((ctx for ctx in prepared.data.contexts if ctx.name == "SBS96"), None)
-    least = None if sbs96 is None else sbs96.thresholds.get("min_component_stability")
+    least = prepared.data.stability_threshold if sbs96 is None else \
+        sbs96.thresholds.get("min_component_stability")
     text = unreproduced_aetiology(row["signature"], prepared.data.stability, least)
     return row if text is None else {**row, "aetiology": text}
 
@@ -323,8 +330,16 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
     if support is not None:  # the signatures' aetiologies say nothing of this sample
         rows = [{**row, "aetiology": WITHHELD_AETIOLOGY, "close_match": False} for row in rows]
     found, absent = split_found(rows)
+    types = type_sections(other_types or cohort_type_refits(prepared.data.contexts, sample),
+                          out_dir, file_stem, prepared.data.aetiology,
+                          withheld=support is not None)
+    uncertain = {"SBS96": unestablished(rows),
+                 **{t["context"]: unestablished([*t["exposures"], *t["absent"]]) for t in types}}
+    regions, marked = (None, 0) if regions is None else mark_unestablished(regions, uncertain)
     return {
         **intervals, **_regions_context(regions, other_types),
+        "regions_unestablished": marked,
+        **variant_accounting(prepared.data.catalog_log, sample),
         "support_warning": None if support is None else support.warning,
         "regions_withheld": support is not None or intervals["few_resamples"],
         "sample": sample, "burden": fmt_int(burden), "cosine": fmt_float(cosine),
@@ -339,9 +354,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "reading": _reading(burden, rows, cosine, intervals["few_resamples"],
                             None if support is None else support.reason),
         "caveat": CAVEAT,
-        "other_types": type_sections(
-            other_types or cohort_type_refits(prepared.data.contexts, sample), out_dir,
-            file_stem, prepared.data.aetiology, withheld=support is not None),
+        "other_types": types,
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
         "page_source": _page_source(prepared),
         "uncounted_types": _uncounted_types(prepared, other_types),

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sigforge._maths import cosine_similarity
+from sigforge.report.established import conditional_aetiology
 from sigforge.report.figures import save_figure
 from sigforge.report.patient_rows import (
     WITHHELD_AETIOLOGY,
@@ -111,6 +112,8 @@ def type_section(refit: TypeRefit, out_dir: Path, file_stem: str,
     rows = balance_shown(rows)
     if withheld:
         rows = [{**row, "aetiology": WITHHELD_AETIOLOGY, "close_match": False} for row in rows]
+    else:
+        rows = [conditional_aetiology(row) for row in rows]
     found, absent = split_found(rows)
     stem = out_dir / "figures" / "patients" / f"{file_stem}_{refit.context}"
     drawn = fill_type_figure(_figure(refit.context), refit.catalog,
