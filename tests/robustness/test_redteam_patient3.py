@@ -189,3 +189,21 @@ def test_an_overlong_sample_name_is_refused_naming_the_option_that_renames_it(
     assert outcome.code == 2 and "250 characters long" in outcome.err
     assert "--sample-name names a VCF's or MAF's sample" in outcome.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_region_on_a_contig_without_variants_is_noted_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The note came twice: once for the counted variants, once more from the pass over the
+    skipped ones (which hold no counted variant by definition)."""
+    vcf = tmp_path / "no_chr4.vcf"
+    vcf.write_text("".join(line for line in S01.read_text().splitlines(keepends=True)
+                           if not line.startswith("chr4\t")))
+    bed = tmp_path / "roi.bed"
+    bed.write_text("chr1\t999\t20000\tR1\nchr4\t100\t2000\tR4\n")
+    with caplog.at_level(logging.INFO):
+        outcome = run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(GENOME),
+                          "--signatures", "COSMIC_v3.6", "--bootstrap", "0",
+                          "--regions-of-interest", str(bed), "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err
+    assert caplog.text.count("regions of interest on chr4 hold no counted variant") == 1

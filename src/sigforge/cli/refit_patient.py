@@ -227,7 +227,7 @@ def skipped_in_regions(patient: Patient, regions: pd.DataFrame) -> dict[str, int
     if sites is None or sites.empty:
         return {}
     pairs = variants_in_regions(sites["chrom"], sites["pos"].astype(np.int64), regions,
-                                patient.resolve)
+                                patient.resolve, quiet=True)
     inside = sites.iloc[np.unique(pairs["variant_row"].to_numpy())]
     return {str(k): int(v) for k, v in inside["reason"].value_counts().sort_index().items()}
 

@@ -197,8 +197,11 @@ def check_within_contigs(regions: pd.DataFrame, lengths: Mapping[str, int],
 
 def variants_in_regions(chrom: pd.Series, pos: pd.Series, regions: pd.DataFrame,
                         resolve: Callable[[str], str | None],
-                        last: pd.Series | None = None) -> pd.DataFrame:
-    """Which variants lie in which regions: one row per (region, variant) pair.
+                        last: pd.Series | None = None, *, quiet: bool = False
+                        ) -> pd.DataFrame:
+    """Which variants lie in which regions: one row per (region, variant) pair; ``quiet``
+    leaves out the note of regions on contigs without a variant (the skipped variants' pass
+    would repeat the counted variants' note, and of variants not counted).
 
     Parameters
     ----------
@@ -231,7 +234,7 @@ def variants_in_regions(chrom: pd.Series, pos: pd.Series, regions: pd.DataFrame,
     # Hash lookups: np.isin on object arrays compares every pair (minutes for an exome BED).
     with_variants = pd.Series(region_contig).isin(set(variant_contig.tolist())).to_numpy()
     unknown = sorted(set(regions["chrom"][~with_variants]))
-    if unknown:
+    if unknown and not quiet:
         logger.info("regions of interest on %s hold no counted variant", ", ".join(unknown[:5]))
     pairs = [np.zeros((0, 2), np.int64)]
     for contig in sorted(set(region_contig[with_variants].tolist())):
