@@ -235,16 +235,17 @@ def test_groups_csv_bad_group_name_names_its_line(
 
 
 def test_groups_csv_skips_comment_lines_as_the_tsv_does(tmp_path: Path) -> None:
-    """A '#' line of a CSV groups file is a comment (as in the TSV form and the samples sheet),
-    not a sample named '# ...'; lines after it, and after a quoted cell spanning two lines,
-    keep their own line numbers; a short row's missing trailing cell is blank."""
+    """A '#' line of a CSV groups file holding no comma is a comment (as in the TSV form and
+    the samples sheet), not a sample named '# ...'; lines after it, and after a quoted cell
+    spanning two lines, keep their own line numbers; a short row's missing trailing cell is
+    blank. Below the header a '#' line of two cells is a row (a sample named '# s9')."""
     groups = tmp_path / "g.csv"
     groups.write_text("# cohort of 2026\nsample,group,notes\ns0,A,\"two\nlines\"\n"
                       "# s1 moved to B\ns1,B\n\ns2,Lung SCC,x\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 8 \(sample 's2'\)"):
         read_groups(groups)
-    groups.write_text("sample,group\n# s9,A\ns0,A\ns1,B\n", encoding="utf-8")
-    assert read_groups(groups) == {"s0": "A", "s1": "B"}
+    groups.write_text("# s8,A\nsample,group\n# moved\n# s9,A\ns0,A\ns1,B\n", encoding="utf-8")
+    assert read_groups(groups) == {"# s9": "A", "s0": "A", "s1": "B"}
     groups.write_text("sample,group\ns0,A\ns1,B,extra\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 3: 3 comma-separated cells"):
         read_groups(groups)
@@ -448,3 +449,36 @@ def test_extract_and_select_rank_write_the_same_bytes_for_large_exposures(
     for name in ("exposures.tsv", "signatures.tsv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     assert "e+1" not in (tmp_path / "one" / "exposures.tsv").read_text()
+
+
+@pytest.mark.parametrize("name", ["#12", "# 7", "#"])
+def test_a_sample_named_with_a_leading_hash_keeps_its_group(name: str, tmp_path: Path) -> None:
+    """The groups readers skipped every line starting with '#', so a sample the samples sheet
+    accepts (a quoted "#12") had no group and the workflow's split_groups job failed after
+    the catalogs: the groups file the workflow writes now reads back as written, in both
+    forms, while a '#' line without a separator (a comment) is still skipped."""
+    from sigforge.workflow.groups import write_groups_file
+
+    tsv = tmp_path / "groups.tsv"
+    write_groups_file(tsv, [(name, "A"), ("s1", "B")])
+    assert read_groups(tsv) == {name: "A", "s1": "B"}
+    tsv.write_text(f"# the cohort\nsample\tgroup\n# a note\n{name}\tA\ns1\tB\n", encoding="utf-8")
+    assert read_groups(tsv) == {name: "A", "s1": "B"}
+    csv_file = tmp_path / "groups.csv"
+    csv_file.write_text(f'sample,group\n"{name}",A\ns1,B\n', encoding="utf-8")
+    assert read_groups(csv_file) == {name: "A", "s1": "B"}
+
+
+def test_a_row_commented_out_below_the_header_is_named_with_the_fix(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It reads as a sample '# s5' the catalog lacks: refused, saying how to leave it out."""
+    catalog = _write_catalog(tmp_path / "catalog.tsv")
+    groups = tmp_path / "g.tsv"
+    groups.write_text("sample\tgroup\ns0\tA\ns1\tA\ns2\tA\ns3\tB\ns4\tB\ns5\tB\n# s5\tA\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups",
+                      str(groups), "--out", str(out))
+    assert_clear_error(outcome, "['# s5']", "a line starting with '#' below the header is a "
+                       "row, not a comment: delete the line")
+    assert_nothing_written(out)

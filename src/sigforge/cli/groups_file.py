@@ -110,15 +110,20 @@ def _check_case_collisions(path: Path, groups: dict[str, str]) -> None:
 
 def _read_groups_table(path: Path, separator: str) -> tuple[pd.DataFrame, list[int]]:
     """The groups file's cells as text, and the line of the file each row is on. Blank lines
-    and lines starting with '#' are skipped in both forms. A TSV is read as the samples sheet
-    is (quotes part of the value), so the sheet itself serves as a groups file whatever its
-    sample names hold; a CSV as the csv module reads it (a quoted cell may hold a comma or
-    span lines)."""
+    are skipped, and so are comments: lines starting with '#' above the header, and below it
+    those that hold no separator. Below the header a '#' line holding the separator is a row,
+    as in the samples sheet: a sample may be named '#12' (the workflow writes its groups file
+    from the sheet), and a row commented out is then named by split-groups as a grouped
+    sample the catalog lacks, rather than its sample silently left out of its group. A TSV is
+    read as the samples sheet is (quotes part of the value), so the sheet itself serves as a
+    groups file whatever its sample names hold; a CSV as the csv module reads it (a quoted
+    cell may hold a comma or span lines)."""
     if separator == ",":
         return _read_groups_csv(path)
-    numbered = [(number, line) for number, line in enumerate(
-        path.read_text(encoding="utf-8-sig").splitlines(), start=1)
-        if line.strip() and not line.startswith("#")]
+    numbered: list[tuple[int, str]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if line.strip() and not (line.startswith("#") and (not numbered or "\t" not in line)):
+            numbered.append((number, line))
     table = pd.read_csv(io.StringIO("\n".join(line for _, line in numbered)), sep="\t",
                         dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE)
     lines = [number for number, _ in numbered[1:]]
@@ -127,15 +132,17 @@ def _read_groups_table(path: Path, separator: str) -> tuple[pd.DataFrame, list[i
 
 def _read_groups_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
     """A CSV groups file's records (after its header) and the line each starts on; blank
-    records and records whose line starts with '#' skipped. A record with more or fewer cells
-    than the header is refused with its line (pandas would shift or pad its cells)."""
+    records and comments skipped (a record starting with '#' above the header, or of one cell
+    below it: :func:`_read_groups_table`). A record with more or fewer cells than the header
+    is refused with its line (pandas would shift or pad its cells)."""
     records: list[tuple[int, list[str]]] = []
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, strict=True)
         previous = 0
         for record in reader:
             start, previous = previous + 1, reader.line_num
-            if not any(cell.strip() for cell in record) or record[0].startswith("#"):
+            if not any(cell.strip() for cell in record) or (
+                    record[0].startswith("#") and (not records or len(record) == 1)):
                 continue
             records.append((start, record))
     if not records:

@@ -82,8 +82,11 @@ def split_groups(matrix: pd.DataFrame, groups: Mapping[str, str]) -> dict[str, p
         raise ValueError(f"{len(without)} sample(s) have no group: {without[:5]}; give every "
                          "sample a group.")
     if absent:
+        hashed = (" (a line starting with '#' below the header is a row, not a comment: "
+                  "delete the line to leave its sample out)"
+                  if any(s.startswith("#") for s in absent[:5]) else "")
         raise ValueError(f"{len(absent)} grouped sample(s) are not in the matrix: {absent[:5]}; "
-                         "remove them from the groups or check the sample names.")
+                         f"remove them from the groups or check the sample names{hashed}.")
     order = list(dict.fromkeys(groups[c] for c in columns))
     return {g: matrix.loc[:, [c for c in columns if groups[c] == g]] for g in order}
 
