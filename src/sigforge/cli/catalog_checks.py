@@ -143,14 +143,43 @@ def check_no_repeats(folders: list[Path], logs: list[pd.DataFrame]) -> None:
             raise InputError(f"--inputs: {folder} is listed twice{also}; each catalog folder "
                              "is merged once. Remove the repeated entry.")
         places[key] = folder
-    seen: dict[str, Path] = {}
+    seen: dict[str, tuple[str, Path]] = {}
     for folder, log in zip(folders, logs, strict=True):
         for name in map(str, log.index):
-            if name in seen:
-                raise InputError(f"sample '{name}' appears in both {seen[name]} and {folder}; "
-                                 "every sample must be counted once. Give each sample a "
-                                 "distinct name (samples sheet 'sample_id').")
-            seen[name] = folder
+            key = _name_key(name)
+            if key in seen:
+                other, place = seen[key]
+                if other == name:
+                    raise InputError(f"sample '{name}' appears in both {place} and {folder}; "
+                                     "every sample must be counted once. Give each sample a "
+                                     "distinct name (samples sheet 'sample_id').")
+                raise InputError(f"sample {other!r} of {place} and sample {name!r} of "
+                                 f"{folder} {_how_alike(other, name)}, so every table and "
+                                 "report would show them as one sample (or write them to one "
+                                 "file). Rename one of them (catalog --sample-name, or the "
+                                 "samples sheet's sample_id) and count it again.")
+            seen[key] = (name, folder)
+
+
+def _name_key(name: str) -> str:
+    """What two sample names must not share: their file name once in one Unicode form (NFC)
+    and one case, as ``catalog`` refuses within one run (:func:`file_stems`)."""
+    import unicodedata
+
+    from sigforge.genomics.sample_names import file_stem
+
+    return file_stem(unicodedata.normalize("NFC", name)).lower()
+
+
+def _how_alike(first: str, second: str) -> str:
+    """Why two different names count as one (:func:`_name_key`), for a message."""
+    import unicodedata
+
+    if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", second):
+        return "are one name in two Unicode forms (composed and decomposed accents)"
+    if first.lower() == second.lower():
+        return "differ only in case (one file on macOS and Windows disks)"
+    return "become the same file name once unsafe characters are replaced"
 
 
 def _source_key(source: str) -> tuple[int, int] | str:

@@ -1,0 +1,41 @@
+"""Cases of a red-team sweep of output fidelity and round trips, each now fixed: names that
+two catalog folders hold in forms every later reader takes for one (merge-catalogs joined
+them and exited 0, and then extract, refit and the report refused the cohort catalog)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.robustness._harness import assert_clear_error, assert_nothing_written, run_cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "example"
+GENOME = EXAMPLE / "genome.fa"
+
+
+def _catalog(capsys: pytest.CaptureFixture[str], out: Path, vcf: str, name: str) -> Path:
+    """One example VCF counted (SBS96 alone) under ``name`` into ``out``."""
+    outcome = run_cli(capsys, "catalog", "--reference", str(GENOME), "--vcf",
+                      str(EXAMPLE / "vcfs" / vcf), "--sample-name", name, "--contexts", "SBS96",
+                      "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    return out
+
+
+@pytest.mark.parametrize(("first", "second", "why"), [
+    ("cafe\u0301", "caf\u00e9", "are one name in two Unicode forms"),
+    ("NA", "na", "differ only in case"),
+    ("a/b", "a_b", "become the same file name"),
+])
+def test_merge_refuses_two_names_that_read_as_one(
+        first: str, second: str, why: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    one = _catalog(capsys, tmp_path / "c1", "S01.vcf", first)
+    two = _catalog(capsys, tmp_path / "c2", "S02.vcf", second)
+    out = tmp_path / "merged"
+    outcome = run_cli(capsys, "merge-catalogs", "--inputs", str(one), str(two),
+                      "--out", str(out))
+    assert_clear_error(outcome, f"sample {first!r} of {one}", f"sample {second!r} of {two}",
+                       why, "Rename one of them")
+    assert_nothing_written(out)
