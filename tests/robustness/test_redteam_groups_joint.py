@@ -482,3 +482,40 @@ def test_a_row_commented_out_below_the_header_is_named_with_the_fix(
     assert_clear_error(outcome, "['# s5']", "a line starting with '#' below the header is a "
                        "row, not a comment: delete the line")
     assert_nothing_written(out)
+
+
+@pytest.mark.parametrize("given", [("--catalog-name", "x,y"), ()])
+def test_a_signature_prefix_holding_a_comma_is_refused_before_any_work(
+        given: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """merged.tsv joins its members (group:signature) with commas: a prefix 'x,y' made
+    'B:x,yB', which the report split into 'B:x' and 'yB', dropping every group signature's
+    '(merged into ...)' note. Refused (--catalog-name, or a catalog file named so), before
+    the groups are factored."""
+    from sigforge.cli import groups as groups_cli
+
+    catalog = _write_catalog(tmp_path / ("x,y.tsv" if not given else "catalog.tsv"))
+    table = _groups(tmp_path / "g.tsv", ["A", "A", "A", "B", "B", "B"])
+    monkeypatch.setattr(groups_cli, "read_table_matrix", _never_called)
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "extract", "--catalog", str(catalog), *given, "--groups",
+                      str(table), "--ranks", "2", "--replicates", "2", "--out", str(out))
+    assert_clear_error(outcome, "'x,y' names the signatures and holds a comma",
+                       "Give --catalog-name without a comma")
+    assert_nothing_written(out)
+
+
+def _never_called(*_: object, **__: object) -> None:
+    raise AssertionError("the catalog was read before the name was checked")
+
+
+def test_merging_refuses_a_member_name_holding_a_comma() -> None:
+    """The library's merge, given such names directly, names the group and the signature."""
+    import pandas as pd
+
+    from sigforge.discovery.groups import GroupSignatures, merge_group_signatures
+
+    signatures = pd.DataFrame([[0.5], [0.5]], index=["f1", "f2"], columns=["x,yA"])
+    group = GroupSignatures("A", signatures, pd.Series([10.0], index=["x,yA"]))
+    with pytest.raises(ValueError, match=r"group 'A': signature 'x,yA' holds a comma"):
+        merge_group_signatures([group], prefix="Merged")

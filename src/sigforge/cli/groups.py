@@ -316,10 +316,23 @@ def group_name(folder: Path) -> str:
     return Path(os.path.abspath(folder)).name
 
 
+def check_member_prefix(args: argparse.Namespace) -> None:
+    """Refuse a signature-name prefix (--catalog-name, else the catalog's file stem) holding
+    a comma before any work: merged.tsv joins its members' names with commas."""
+    name = catalog_name(args)
+    if "," in name:
+        given = ("--catalog-name" if args.catalog_name
+                 else f"the catalog file's stem ({args.catalog})")
+        raise InputError(f"{given}: {name!r} names the signatures and holds a comma, which "
+                         "separates the members of merged.tsv, so the report would split "
+                         "each name there. Give --catalog-name without a comma.")
+
+
 def merge_groups_command(args: argparse.Namespace) -> None:
     """``sigforge merge-groups``: merge finished group extractions into the cohort's set."""
     from sigforge.genomics.samplesheet import check_group_name
 
+    check_member_prefix(args)
     folders = [Path(folder) for folder in args.group_dirs]
     names = [group_name(f) for f in folders]
     for folder, name in zip(folders, names, strict=True):
@@ -420,6 +433,7 @@ def extract_groups(args: argparse.Namespace) -> None:
     )
     from sigforge.discovery.skip import factor_problem
 
+    check_member_prefix(args)
     whole = read_table_matrix(args.catalog, generic=args.generic)
     check_counts_for_resampling(whole, args)
     parts = split_catalog(whole, read_groups(args.groups), args.groups)

@@ -144,6 +144,7 @@ def merge_group_signatures(groups: Sequence[GroupSignatures], *, prefix: str,
     index = found[0].signatures.index
     for g in found:
         _check_weights(g)
+        _check_member_names(g)
     values = np.hstack([g.signatures.to_numpy(dtype=np.float64) for g in found])
     units = unit_vectors(values)
     owner = np.concatenate([np.full(g.signatures.shape[1], i) for i, g in enumerate(found)])
@@ -191,6 +192,16 @@ def _check_weights(group: GroupSignatures) -> None:
     if not (np.isfinite(mutations) & (mutations >= 0)).all():
         raise ValueError(f"group {group.group!r}: the mutations attributed to its signatures "
                          f"must be finite numbers >= 0, got {mutations.tolist()}.")
+
+
+def _check_member_names(group: GroupSignatures) -> None:
+    """ValueError naming a signature whose name holds a comma: the member table lists members
+    as ``group:signature`` joined by commas, and the report would split it there."""
+    comma = next((str(name) for name in group.signatures.columns if "," in str(name)), None)
+    if comma is not None:
+        raise ValueError(f"group {group.group!r}: signature {comma!r} holds a comma, which "
+                         "separates the members of merged.tsv; name the signatures without "
+                         "one (--catalog-name, or a catalog file name without a comma).")
 
 
 def _assemble(values: np.ndarray, units: np.ndarray, weights: np.ndarray, labels: np.ndarray,
