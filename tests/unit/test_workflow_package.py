@@ -735,3 +735,32 @@ def test_every_unknown_config_key_is_named_at_once() -> None:
 def test_an_sbs288_reference_set_decomposes_sbs288_signatures_as_they_are() -> None:
     assert flags.decompose_flags("SBS288", "my288.tsv", ["SBS288"]) == [
         "--decompose-into=my288.tsv"]
+
+
+@pytest.mark.parametrize("name", ["P01_" + "0" * 20, "ab" * 20, "x" + "AC" * 30, "q" * 150])
+def test_a_name_snakemake_takes_for_a_recursion_is_refused_by_its_sheet_line(name: str) -> None:
+    """A sample_id ending in 20 copies of one piece passed the sheet's checks, then Snakemake
+    stopped the run with a PeriodicWildcardError about its own internals: refused first,
+    with the line and a name to use, for every name Snakemake's own detector flags."""
+    from snakemake.io import PeriodicityDetector
+
+    assert PeriodicityDetector().is_periodic(name) is not None  # Snakemake would refuse it
+    sheet = pd.DataFrame({"sample_id": ["ok", name], "stem": ["ok", name],
+                          "sheet_line": [2, 3]})
+    with pytest.raises(InputError, match=r"sheet.tsv, line 3: sample_id '.*' ends in \d+ "
+                                         r"copies of .*PeriodicWildcardError.*Rename it"):
+        checks.check_wildcard_names(sheet, "sheet.tsv")
+
+
+@pytest.mark.parametrize("name", ["P01_" + "0" * 19, "ab" * 19 + "a", "S" + "0" * 19 + "1"])
+def test_a_name_with_fewer_repeats_is_accepted(name: str) -> None:
+    """Nineteen copies, or a repeat that is not at the end, is no recursion to Snakemake."""
+    from snakemake.io import PeriodicityDetector
+
+    assert PeriodicityDetector().is_periodic(name) is None
+    sheet = pd.DataFrame({"sample_id": [name], "stem": [name], "group": ["g" * 19],
+                          "sheet_line": [2]})
+    checks.check_wildcard_names(sheet, "sheet.tsv")
+    sheet["group"] = ["G" * 20]
+    with pytest.raises(InputError, match=r"group 'G{20}' ends in 20 copies of 'G'"):
+        checks.check_wildcard_names(sheet, "sheet.tsv")

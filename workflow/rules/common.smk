@@ -115,6 +115,7 @@ if MODE == "vcf":
         validate_against(SAMPLES, "../schemas/samples.schema.yaml", SHEET,
                          lines=SAMPLES["sheet_line"])
         checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET, config["samples"])
+        checked(checks.check_wildcard_names, SAMPLES, SHEET)
         checked(check_reference, REFERENCE)  # its index is built by rule genome_faidx
         checked(checks.check_tumour_type, REFIT["tumour_type"], SOURCE)
         checked(checks.check_assay, REFIT["assay"], config["catalog"]["regions"], SOURCE)
