@@ -386,8 +386,9 @@ def _run_info(args: argparse.Namespace, provenance: dict[str, Any],
     info = {"inputs": f"{len(sources)} sample(s) from {', '.join(folders[:3]) or '?'}"
                       + (f" and {len(folders) - 3} more folders" if len(folders) > 3 else ""),
             "catalog": str(args.catalog_dir), "seed": str(provenance.get("seed", "not recorded"))}
-    for key, label in (("catalog_name", "catalog name (signature prefix)"), ("ranks", "ranks tried"),
-                       ("replicates", "replicates per rank"), ("nmf", "NMF settings")):
+    for key, label in (("catalog_name", "catalog name (signature prefix)"),
+                       ("ranks", "ranks tried"), ("replicates", "replicates per rank"),
+                       ("nmf", "NMF settings")):
         if key in provenance:
             info[label] = fact_text(provenance[key], _NMF_SHOWN)
     rule = provenance.get("rank_rule")
