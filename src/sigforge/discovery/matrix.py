@@ -248,8 +248,9 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
     if counts and fraction is not None:
         feature, sample, value = fraction
         raise InputError(f"{path}: row '{feature}', column '{sample}' holds {value}, but the "
-                         "matrix is declared to hold counts (matrix.counts: true). Set "
-                         "matrix.counts: false for real-valued data (scaled resampling).")
+                         "matrix is declared to hold counts (--counts; matrix.counts: true "
+                         "in the workflow). Leave out --counts (matrix.counts: false) for "
+                         "real-valued data (scaled resampling).")
     data, dropped = drop_empty(frame)
     check_factorable(data, path)  # first: an unusable matrix gets one error, not the list
     if log_dropped:
