@@ -764,3 +764,29 @@ def test_a_name_with_fewer_repeats_is_accepted(name: str) -> None:
     sheet["group"] = ["G" * 20]
     with pytest.raises(InputError, match=r"group 'G{20}' ends in 20 copies of 'G'"):
         checks.check_wildcard_names(sheet, "sheet.tsv")
+
+
+def test_logs_and_time_records_of_samples_left_out_are_removed(tmp_path: Path) -> None:
+    """A removed sample's catalog and patient logs and time records stayed behind; the
+    cohort's own logs beside them (the merge's) are not a sample's."""
+    out = tmp_path / "results"
+    for folder, suffix in stale.SAMPLE_RECORDS:
+        (out / folder).mkdir(parents=True)
+        for stem in ("S1", "S2"):
+            (out / folder / f"{stem}{suffix}").write_text("record")
+        (out / folder / "notes.txt").write_text("a user's file")
+    (out / "logs/catalog/merge.log").write_text("the cohort merge's log")
+    stale.remove_stale_outputs(str(out), ["S1"], dry_run=False)
+    left = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert left == sorted(["logs/catalog/merge.log",
+                           *(f"{folder}/{name}" for folder, suffix in stale.SAMPLE_RECORDS
+                             for name in (f"S1{suffix}", "notes.txt"))])
+
+
+def test_a_sample_named_like_a_cohort_job_keeps_its_own_log() -> None:
+    """A sample 'merge' wrote its catalog log to logs/catalog/merge.log, which the cohort
+    merge then overwrote: per-sample logs and records have folders of their own."""
+    rules = (REPO / "workflow/rules/catalog.smk").read_text()
+    assert 'out("logs/catalog/samples/{stem}.log")' in rules
+    assert 'out("benchmarks/catalog/samples/{stem}.tsv")' in rules
+    assert 'out("logs/catalog/merge.log")' in rules

@@ -140,7 +140,10 @@ def test_stale_outputs_go_in_a_real_run_only_and_never_what_the_workflow_did_not
         f"{s}\tresources/example/vcfs/{s}.vcf\n" for s in THIN_STEMS[:-1]))
     gone = [results / "patients/S16.html", results / "patients/S16",
             results / "catalogs/samples/S16", results / "report/patients/S16.html",
-            results / "figures/patients/S16_spectrum.png"]
+            results / "figures/patients/S16_spectrum.png",
+            results / "logs/catalog/samples/S16.log", results / "logs/patients/S16.log",
+            results / "benchmarks/catalog/samples/S16.tsv",
+            results / "benchmarks/patients/S16.tsv"]
     for mode in ("--summary", "--lint"):
         assert snakemake(thin, mode, "--cores", "1").returncode == 0
         assert all(path.exists() for path in gone), mode

@@ -36,10 +36,11 @@ rule catalog_sample:
     output:
         matrices=expand(out("catalogs/samples/{{stem}}/{context}.tsv"), context=CONTEXTS),
         skips=out("catalogs/samples/{stem}/catalog_log.tsv"),
+    # In a folder of their own: a sample named 'merge' shared the cohort merge's log.
     log:
-        out("logs/catalog/{stem}.log"),
+        out("logs/catalog/samples/{stem}.log"),
     benchmark:
-        out("benchmarks/catalog/{stem}.tsv")
+        out("benchmarks/catalog/samples/{stem}.tsv")
     params:
         sample=sample_name,
         vcf_sample=vcf_sample_flag,

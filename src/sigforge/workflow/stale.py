@@ -1,7 +1,7 @@
 """Outputs of an earlier run that the current samples sheet no longer explains.
 
 A sample taken out of the sheet leaves its catalog folder, its patient page, folder and
-figures, and its cohort-report page behind; left in place they would sit beside the current
+figures, its cohort-report page, and its jobs' logs and time records behind; left in place they would sit beside the current
 cohort's as if they belonged to it. They are removed when a run starts (Snakemake's
 ``onstart``, which runs only when jobs are about to execute, after the working directory is
 locked; a dry run only names them), and only when they are provably the workflow's own: a
@@ -67,7 +67,8 @@ def stale_sample_outputs(outdir: str, stems: Sequence[str]) -> tuple[list[Path],
     (the workflow's own, to remove; anything else found in their place, to leave alone)."""
     keep, root = set(stems), Path(outdir)
     verdicts = [*_folder_verdicts(root, keep), *_page_verdicts(root, keep),
-                *((path, True) for path in _stale_figures(root, keep))]
+                *((path, True) for path in _stale_figures(root, keep)),
+                *((path, True) for path in _stale_records(root, keep))]
     ours = [path for path, owned in verdicts if owned and not path.is_symlink()]
     return ours, [path for path, owned in verdicts if not owned or path.is_symlink()]
 
@@ -98,6 +99,20 @@ def _stale_figures(root: Path, keep: set[str]) -> Iterator[Path]:
         for path in _entries(folder):
             figure = _FIGURE.match(path.name)
             if figure is not None and figure.group("stem") not in keep and path.is_file():
+                yield path
+
+
+#: The folders of per-sample logs and time records (``logs/catalog/samples/{stem}.log``...),
+#: with the suffix of their files.
+SAMPLE_RECORDS = (("logs/catalog/samples", ".log"), ("benchmarks/catalog/samples", ".tsv"),
+                  ("logs/patients", ".log"), ("benchmarks/patients", ".tsv"))
+
+
+def _stale_records(root: Path, keep: set[str]) -> Iterator[Path]:
+    """The logs and time records of other samples' catalog and patient jobs."""
+    for folder, suffix in SAMPLE_RECORDS:
+        for path in _entries(root / folder):
+            if path.suffix == suffix and path.stem not in keep and path.is_file():
                 yield path
 
 
