@@ -1,14 +1,15 @@
 """Outputs of an earlier run that the current samples sheet no longer explains.
 
 A sample taken out of the sheet leaves its catalog folder, its patient page, folder and
-figures, its cohort-report page, and its jobs' logs and time records behind; left in place they would sit beside the current
-cohort's as if they belonged to it. They are removed when a run starts (Snakemake's
-``onstart``, which runs only when jobs are about to execute, after the working directory is
-locked; a dry run only names them), and only when they are provably the workflow's own: a
-folder is removed only if it holds nothing but the file names the workflow writes there, a page
-only if it is a sigforge page (its generator tag), a figure only if its name is a stem plus one
-of the figure suffixes the report writes. Anything else under those folders (a user's notes,
-input VCFs kept beside the results) is named in a warning and left alone.
+figures, its cohort-report page, and its jobs' logs and time records behind; left in place
+they would sit beside the current cohort's as if they belonged to it. They are removed when
+a run starts (Snakemake's ``onstart``, which runs only when jobs are about to execute, after
+the working directory is locked; a dry run only names them), and only when they are provably
+the workflow's own: a folder is removed only if it holds nothing but the file names the
+workflow writes there, a page only if it is a sigforge page (its generator tag), a figure
+only if its name is a stem plus one of the figure suffixes the report writes. Anything else
+under those folders (a user's notes, input VCFs kept beside the results) is named in a
+warning and left alone.
 """
 
 from __future__ import annotations
