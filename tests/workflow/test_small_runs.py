@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from tests.workflow.test_workflow import copy_workflow, snakemake
+from tests.workflow.test_workflow import copy_workflow, job_counts, snakemake
 
 from sigforge.genomics import read_catalog
 from sigforge.io import read_json
@@ -91,6 +91,22 @@ def test_a_context_too_thin_to_factor_is_skipped_not_failed(thin: Path) -> None:
     assert reference["S07"].sum() > 0 and (reference.drop(columns="S07") == 0).all().all()
     cohort = (workdir / "results/report/cohort.html").read_text()
     assert "De novo discovery skipped" in cohort and provenance["skipped"] in cohort
+
+
+def test_raising_the_largest_rank_reruns_the_new_rank_and_the_choice_only(thin: Path) -> None:
+    """The largest rank was part of every rank job's settings (the thin-catalog check), so
+    raising extract.ranks.max, as the rank-edge warning advises, recomputed every chunk and
+    cross-validation of the ranks already done, with byte-identical results. Now the dry run
+    lists the new rank's jobs and the rank choice, and no job of ranks 2 and 3."""
+    dry = snakemake(thin, "-n", "--cores", "1", "--config",
+                    'extract={"ranks": {"min": 2, "max": 4}}')
+    assert dry.returncode == 0, dry.stdout[-3000:]
+    counts = job_counts(dry.stdout)
+    assert counts["nmf_chunk"] == 3 and counts["consensus"] == 3  # k = 4 of each context
+    assert counts["select_rank"] == 3
+    assert "/k4/chunks/chunk0.npz" in dry.stdout
+    outputs = [line for line in dry.stdout.splitlines() if line.strip().startswith("output:")]
+    assert not [line for line in outputs if "/k2/" in line or "/k3/" in line]
 
 
 def test_restrict_to_restricts_each_reference_refit_to_its_own_names(tmp_path: Path) -> None:

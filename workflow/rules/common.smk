@@ -146,6 +146,11 @@ if MODE == "vcf":
     # Samples without a mutation of a context (no doublet, no indel) are left out of its
     # discovery; a context too thin to factor at the largest rank is skipped with the reason.
     MODE_FLAGS = ["--drop-empty", f"--skip-unfactorable={EXTRACT['ranks']['max']}"]
+    # The jobs of one rank (chunks, consensus, CV) skip the catalog when it is too thin at
+    # their own rank k, so that their outputs do not depend on the largest rank: raising
+    # extract.ranks.max reruns the new ranks and the rank choice, not the ranks already done.
+    # select_rank, with the largest rank, writes a context thin there as skipped.
+    RANK_MODE_SETTINGS = ["--drop-empty", "--skip-unfactorable=k"]
     if MAIN:  # after the sets themselves were checked (reference_contexts)
         # The reference set's names may come from any of its tables (the patient pages refit
         # SBS96, DBS78 and ID83 whatever is counted); refit.signatures only its refitted ones.
@@ -172,6 +177,7 @@ else:
                   else f"scaled:{MATRIX['depth']}")
     MIN_FEATURES = N_FEATURES
     MODE_FLAGS = ["--generic"]
+    RANK_MODE_SETTINGS = MODE_FLAGS
     REFIT_FLAGS = flags.generic_refit_flags(REFIT, config["seed"], MATRIX["counts"])
 if MAIN:
     RANKS = checked(checks.check_ranks, EXTRACT["ranks"]["min"], EXTRACT["ranks"]["max"],
@@ -341,12 +347,21 @@ def catalog_flags(wildcards):
                                regions=CATALOG_CONFIG["regions"])
 
 
+def rank_mode_flags(wildcards):
+    """The mode flags of a job of one rank (RANK_MODE_SETTINGS with its own k)."""
+    if MODE_FLAGS == ["--generic"]:
+        return MODE_FLAGS
+    return ["--drop-empty", f"--skip-unfactorable={wildcards.k}"]
+
+
 def chunk_mode_flags(wildcards):
-    """MODE_FLAGS of a replicate chunk; SBS96's chunks of a mutation-catalog run also stop
-    the run when the cohort is too thin to factor (the pages and the report are drawn from
-    its signatures), right after the catalogs rather than at the report."""
+    """rank_mode_flags of a replicate chunk; SBS96's chunks of a mutation-catalog run also
+    stop the run when the cohort is too thin to factor at their rank (the pages and the
+    report are drawn from its signatures; the chunks of the largest rank fail), right after
+    the catalogs rather than at the report."""
     required = wildcards.catalog == "SBS96" and config.get("type", "vcf") == "vcf"
-    return [*MODE_FLAGS, "--require-factored"] if required else MODE_FLAGS
+    flags = rank_mode_flags(wildcards)
+    return [*flags, "--require-factored"] if required else flags
 
 
 def merge_mode_flags(wildcards):
@@ -499,8 +514,13 @@ def group_catalog_input(wildcards):
 
 def group_mode(wildcards):
     """--drop-empty and --skip-unfactorable at the group's largest rank: a thin group is
-    written as skipped, never failing the run."""
+    written as skipped, never failing the run (its rank choice)."""
     return grouping.group_mode_flags(group_ranks_of(wildcards))
+
+
+def group_rank_mode(wildcards):
+    """group_mode of a job of one rank of a group: thin at its own rank k (rank_mode_flags)."""
+    return grouping.group_mode_flags([int(wildcards.k)])
 
 
 def group_rank_chunks(wildcards):

@@ -15,7 +15,7 @@ rule consensus:
     benchmark:
         out("benchmarks/consensus/{catalog}/k{k}.tsv")
     params:
-        mode=MODE_FLAGS,
+        mode=rank_mode_flags,
         outdir=subpath(output.signatures, parent=True),
         seed=config["seed"],
     threads: 1

@@ -28,7 +28,7 @@ rule nmf_chunk:
         # the settings above by name, for Snakemake's params rerun trigger (flags.named_settings)
         settings=flags.named_settings(seed=config["seed"], max_iter=EXTRACT["max_iter"],
                                       min_iter=EXTRACT["min_iter"], tol=EXTRACT["tol"],
-                                      resampling=RESAMPLING, mode=MODE_FLAGS,
+                                      resampling=RESAMPLING, mode=RANK_MODE_SETTINGS,
                                       normalisation=EXTRACT["normalisation"], cap=EXTRACT["cap"],
                                       volume=EXTRACT["volume"], starts=EXTRACT["starts"]),
     threads: 1

@@ -60,7 +60,7 @@ use rule nmf_chunk as nmf_chunk_group with:
     benchmark:
         out("benchmarks/extract/{catalog}/groups/{group}/k{k}/chunk{chunk}.tsv")
     params:
-        mode=group_mode,
+        mode=group_rank_mode,
 
 
 use rule consensus as consensus_group with:
@@ -77,7 +77,7 @@ use rule consensus as consensus_group with:
     benchmark:
         out("benchmarks/consensus/{catalog}/groups/{group}/k{k}.tsv")
     params:
-        mode=group_mode,
+        mode=group_rank_mode,
 
 
 use rule cross_validate as cross_validate_group with:
@@ -90,7 +90,7 @@ use rule cross_validate as cross_validate_group with:
     benchmark:
         out("benchmarks/rank/{catalog}/groups/{group}/cv_k{k}.tsv")
     params:
-        mode=group_mode,
+        mode=group_rank_mode,
 
 
 use rule select_rank as select_rank_group with:

@@ -28,13 +28,13 @@ rule cross_validate:
         cv_max_iter=CV["cv_max_iter"],
         normalisation=EXTRACT["normalisation"],
         cap=EXTRACT["cap"],
-        mode=MODE_FLAGS,
+        mode=rank_mode_flags,
         # the settings above by name, for Snakemake's params rerun trigger (flags.named_settings)
         settings=flags.named_settings(seed=config["seed"], max_iter=EXTRACT["max_iter"],
                                       min_iter=EXTRACT["min_iter"], tol=EXTRACT["tol"],
                                       cv={key: CV[key] for key in CV_KEYS},
                                       normalisation=EXTRACT["normalisation"], cap=EXTRACT["cap"],
-                                      mode=MODE_FLAGS),
+                                      mode=RANK_MODE_SETTINGS),
     threads: 1
     resources:
         mem_mb=cross_validate_mem_mb,
