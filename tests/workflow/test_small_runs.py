@@ -4,6 +4,7 @@ demo's long run in tests/workflow/test_workflow.py."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -107,6 +108,28 @@ def test_raising_the_largest_rank_reruns_the_new_rank_and_the_choice_only(thin: 
     assert "/k4/chunks/chunk0.npz" in dry.stdout
     outputs = [line for line in dry.stdout.splitlines() if line.strip().startswith("output:")]
     assert not [line for line in outputs if "/k2/" in line or "/k3/" in line]
+
+
+def test_a_vcf_replaced_by_an_older_version_reruns_its_sample(thin: Path) -> None:
+    """S13's VCF replaced by half its variants with a time older than every output (as cp -p,
+    rsync -a or a restored backup leave it): Snakemake saw nothing to do, and the catalog log
+    kept the old counts. Its size is a setting of its jobs now, so they rerun."""
+    vcf = thin / "resources/example/vcfs/S13.vcf"
+    original, times = vcf.read_bytes(), vcf.stat()
+    try:
+        lines = original.decode().splitlines(keepends=True)
+        vcf.write_text("".join(line for number, line in enumerate(lines)
+                               if line.startswith("#") or number % 2))
+        os.utime(vcf, (1577836800, 1577836800))  # 2020-01-01
+        dry = snakemake(thin, "-n", "--cores", "1")
+        assert dry.returncode == 0, dry.stdout[-3000:]
+        counts = job_counts(dry.stdout)
+        assert counts["catalog_sample"] == 1 and counts["refit_patient"] == 1
+        assert "results/catalogs/samples/S13/SBS96.tsv" in dry.stdout
+    finally:
+        vcf.write_bytes(original)
+        os.utime(vcf, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert "Nothing to be done" in snakemake(thin, "-n", "--cores", "1").stdout
 
 
 def test_restrict_to_restricts_each_reference_refit_to_its_own_names(tmp_path: Path) -> None:

@@ -44,6 +44,8 @@ rule catalog_sample:
     params:
         sample=sample_name,
         vcf_sample=vcf_sample_flag,
+        # not on the command line: a VCF of another size reruns the job (common.input_size)
+        input_size=input_size,
         flags=catalog_flags,
         outdir=subpath(output.skips, parent=True),
     threads: 1

@@ -313,6 +313,18 @@ def sample_vcf(wildcards):
     return sample_row(wildcards)["vcf"]
 
 
+def input_size(wildcards):
+    """The size in bytes of the sample's VCF (or MAF): a setting of its catalog and patient
+    jobs, so that Snakemake's params trigger reruns them when it changes. Snakemake reruns a
+    job only for an input newer than its outputs, and a VCF replaced by another version with
+    an older time (cp -p, rsync -a, a restored backup) would leave its results silently stale.
+    An edit that keeps both the size and an older time is not seen."""
+    try:
+        return str(os.path.getsize(sample_vcf(wildcards)))
+    except OSError:  # missing: the inputs check names it (or Snakemake, for a dry run)
+        return "missing"
+
+
 def sample_name(wildcards):
     """The verbatim sample name behind wildcards.stem."""
     return sample_row(wildcards)["sample_id"]

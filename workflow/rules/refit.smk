@@ -91,6 +91,8 @@ use rule refit as refit_patient with:
         out("benchmarks/patients/{stem}.tsv")
     params:
         data=refit_vcf_args,
+        # not on the command line: a VCF of another size reruns the job (common.input_size)
+        input_size=input_size,
         signatures=config["signatures"],
         restrict=patient_restrict_args,
         assay=reference_assay_args,
