@@ -132,6 +132,20 @@ def test_a_vcf_replaced_by_an_older_version_reruns_its_sample(thin: Path) -> Non
     assert "Nothing to be done" in snakemake(thin, "-n", "--cores", "1").stdout
 
 
+def test_a_touched_genome_reruns_nothing(thin: Path) -> None:
+    """`touch genome.fa` (or a copy of the same genome) reran every catalog and all the
+    discovery after them: the FASTA is ancient() to the jobs that read it, its size their
+    setting."""
+    fasta = thin / "resources/example/genome.fa"
+    times = fasta.stat()
+    try:
+        fasta.touch()
+        dry = snakemake(thin, "-n", "--cores", "1")
+        assert dry.returncode == 0 and "Nothing to be done" in dry.stdout, dry.stdout[-3000:]
+    finally:
+        os.utime(fasta, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+
 def test_restrict_to_restricts_each_reference_refit_to_its_own_names(tmp_path: Path) -> None:
     """refit.restrict_to mixing SBS and DBS names: the SBS96 and DBS78 reference refits keep
     their own names, ID83 (none named) uses its whole table, the refit to the de novo

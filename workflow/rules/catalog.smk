@@ -29,7 +29,9 @@ rule genome_faidx:
 rule catalog_sample:
     input:
         vcf=sample_vcf,
-        reference=REFERENCE,
+        # ancient: a touched or copied genome reruns nothing; one of another size reruns
+        # the job through reference_size below
+        reference=ancient(REFERENCE),
         fai=rules.genome_faidx.output.fai,
         annotation=catalog_annotation,
         regions=catalog_regions,
@@ -46,6 +48,7 @@ rule catalog_sample:
         vcf_sample=vcf_sample_flag,
         # not on the command line: a VCF of another size reruns the job (common.input_size)
         input_size=input_size,
+        reference_size=reference_size(),
         flags=catalog_flags,
         outdir=subpath(output.skips, parent=True),
     threads: 1

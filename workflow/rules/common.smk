@@ -313,6 +313,17 @@ def sample_vcf(wildcards):
     return sample_row(wildcards)["vcf"]
 
 
+def reference_size():
+    """The size in bytes of the reference FASTA: a setting of the jobs that read it, which
+    take it as ancient() (a genome copied or touched, same bytes and a newer time, would
+    otherwise rerun every catalog and all discovery after them); a FASTA of another size
+    reruns them."""
+    try:
+        return str(os.path.getsize(REFERENCE))
+    except OSError:  # missing: the inputs check names it
+        return "missing"
+
+
 def input_size(wildcards):
     """The size in bytes of the sample's VCF (or MAF): a setting of its catalog and patient
     jobs, so that Snakemake's params trigger reruns them when it changes. Snakemake reruns a

@@ -73,7 +73,7 @@ use rule refit as refit_reference with:
 use rule refit as refit_patient with:
     input:
         vcf=sample_vcf,
-        reference=REFERENCE,
+        reference=ancient(REFERENCE),  # as catalog_sample's, with reference_size
         fai=rules.genome_faidx.output.fai,
         regions=refit_regions,
         targets=catalog_regions,
@@ -93,6 +93,7 @@ use rule refit as refit_patient with:
         data=refit_vcf_args,
         # not on the command line: a VCF of another size reruns the job (common.input_size)
         input_size=input_size,
+        reference_size=reference_size(),
         signatures=config["signatures"],
         restrict=patient_restrict_args,
         assay=reference_assay_args,
