@@ -39,3 +39,22 @@ def test_merge_refuses_two_names_that_read_as_one(
     assert_clear_error(outcome, f"sample {first!r} of {one}", f"sample {second!r} of {two}",
                        why, "Rename one of them")
     assert_nothing_written(out)
+
+
+@pytest.mark.parametrize(("head", "named"), [
+    (b"PK\x03\x04" + b"\x00" * 60, "is a zip archive (an Excel .xlsx"),
+    (b"%PDF-1.7\n\x00\x01\x02\n", "holds a NUL byte"),
+])
+def test_a_binary_signature_table_is_named_as_what_it_is(
+        head: bytes, named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An Excel workbook given as --signatures was called 'a table without signature columns
+    whose rows are not the catalog's features' (the check for a skipped discovery's table
+    read it as text first); it is named as the catalog reader names it, with the fix."""
+    table = tmp_path / "signatures.xlsx"
+    table.write_bytes(head)
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "refit", "--catalog", str(EXAMPLE / "truth_catalog.tsv"),
+                      "--signatures", str(table), "--out", str(out))
+    assert_clear_error(outcome, str(table), named)
+    assert "without signature columns" not in outcome.err
+    assert_nothing_written(out)

@@ -132,8 +132,10 @@ def no_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix | None:
     if not path.is_file():
         return None
     with path.open("rb") as handle:
-        if handle.read(2) == b"\x1f\x8b":  # gzip: the table reader names it, with the fix
-            return None
+        head = handle.read(4096)
+    # gzip, a zip (an Excel workbook) or any binary file: the table reader names it, with the fix
+    if head.startswith((b"\x1f\x8b", b"PK\x03\x04")) or b"\x00" in head:
+        return None
     with path.open(encoding="utf-8", errors="replace") as handle:
         header, first = handle.readline().rstrip("\r\n"), handle.readline()
     # the reader names an empty or ';'-separated table, or rows of values under a header
