@@ -28,11 +28,12 @@ from sigforge._validation import (
 
 
 def _check_text_format(path: Path) -> None:
-    """Refuse a gzip-compressed, zip (a spreadsheet workbook), UTF-16 or Parquet file given
-    under a text table's name, naming the format and the fix, instead of reporting its first
-    bytes as text that is not UTF-8."""
+    """Refuse a gzip-compressed, zip (a spreadsheet workbook), UTF-16, binary (a PDF) or
+    Parquet file given under a text table's name, naming the format and the fix, instead of
+    reporting its first bytes as text that is not UTF-8."""
     with open(path, "rb") as handle:
-        magic = handle.read(4)
+        head = handle.read(4096)
+    magic = head[:4]
     if magic[:2] == b"\x1f\x8b":
         plain = path.with_suffix("") if path.suffix.lower() == ".gz" else path.with_name(
             f"{path.stem}.plain{path.suffix}")
@@ -50,6 +51,13 @@ def _check_text_format(path: Path) -> None:
         raise InputError(f"{path}: is {wide} text (Excel's 'Unicode Text' is UTF-16), but "
                          f"tables are read as UTF-8. Save it as UTF-8 (e.g. iconv -f {wide} -t "
                          f"UTF-8 {path} > OUT.tsv).")
+    # a PDF, or a file of which NUL bytes make a twentieth (a stray NUL in a text table is
+    # named in its cell by the reader)
+    if magic == b"%PDF" or (head.count(0) > len(head) // 20 and magic != b"PAR1"):
+        kind = "a PDF document" if magic == b"%PDF" else "a binary file (it holds NUL bytes)"
+        raise InputError(f"{path}: is {kind}, not tab- or comma-separated text (or UTF-16 text "
+                         "without a byte-order mark). Give the table itself, saved as UTF-8 "
+                         "text.")
     if magic == b"PAR1":
         raise InputError(f"{path}: is a Parquet file, but only names ending in .parquet are "
                          "read as Parquet (others as tab- or comma-separated text). Rename it "

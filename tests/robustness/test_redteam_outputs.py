@@ -43,7 +43,8 @@ def test_merge_refuses_two_names_that_read_as_one(
 
 @pytest.mark.parametrize(("head", "named"), [
     (b"PK\x03\x04" + b"\x00" * 60, "is a zip archive (an Excel .xlsx"),
-    (b"%PDF-1.7\n\x00\x01\x02\n", "holds a NUL byte"),
+    (b"%PDF-1.7\n\x00\x01\x02\n", "is a PDF document, not tab- or comma-separated text"),
+    (b"\x7fELF" + b"\x00" * 200, "is a binary file (it holds NUL bytes)"),
 ])
 def test_a_binary_signature_table_is_named_as_what_it_is(
         head: bytes, named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
