@@ -23,6 +23,7 @@ from sigforge.genomics.genome import index_fasta, largest_contig
 from sigforge.genomics.reference import load_reference
 from sigforge.io import InputError, write_matrix
 from sigforge.workflow import checks, configs, flags, resources, stale, targets
+from sigforge.workflow import wildcards as wildcard_names
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = yaml.safe_load((REPO / "config/config.yaml").read_text())
@@ -749,7 +750,7 @@ def test_a_name_snakemake_takes_for_a_recursion_is_refused_by_its_sheet_line(nam
                           "sheet_line": [2, 3]})
     with pytest.raises(InputError, match=r"sheet.tsv, line 3: sample_id '.*' ends in \d+ "
                                          r"copies of .*PeriodicWildcardError.*Rename it"):
-        checks.check_wildcard_names(sheet, "sheet.tsv")
+        wildcard_names.check_wildcard_names(sheet, "sheet.tsv")
 
 
 @pytest.mark.parametrize("name", ["P01_" + "0" * 19, "ab" * 19 + "a", "S" + "0" * 19 + "1"])
@@ -760,10 +761,10 @@ def test_a_name_with_fewer_repeats_is_accepted(name: str) -> None:
     assert PeriodicityDetector().is_periodic(name) is None
     sheet = pd.DataFrame({"sample_id": [name], "stem": [name], "group": ["g" * 19],
                           "sheet_line": [2]})
-    checks.check_wildcard_names(sheet, "sheet.tsv")
+    wildcard_names.check_wildcard_names(sheet, "sheet.tsv")
     sheet["group"] = ["G" * 20]
     with pytest.raises(InputError, match=r"group 'G{20}' ends in 20 copies of 'G'"):
-        checks.check_wildcard_names(sheet, "sheet.tsv")
+        wildcard_names.check_wildcard_names(sheet, "sheet.tsv")
 
 
 def test_logs_and_time_records_of_samples_left_out_are_removed(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from sigforge.workflow import checks, config_keys, config_numbers, configs, flag
 from sigforge.workflow import command_line, damaged, resources, targets
 from sigforge.workflow import groups as grouping
 from sigforge.workflow import stale
+from sigforge.workflow import wildcards as wildcard_names
 
 
 def checked(step, *args, **kwargs):
@@ -115,7 +116,7 @@ if MODE == "vcf":
         validate_against(SAMPLES, "../schemas/samples.schema.yaml", SHEET,
                          lines=SAMPLES["sheet_line"])
         checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET, config["samples"])
-        checked(checks.check_wildcard_names, SAMPLES, SHEET)
+        checked(wildcard_names.check_wildcard_names, SAMPLES, SHEET)
         checked(check_reference, REFERENCE)  # its index is built by rule genome_faidx
         checked(checks.check_tumour_type, REFIT["tumour_type"], SOURCE)
         checked(checks.check_assay, REFIT["assay"], config["catalog"]["regions"], SOURCE)

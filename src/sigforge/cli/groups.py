@@ -44,6 +44,7 @@ from sigforge.cli.groups_checks import (
     aligned_features,
     check_group_digests,
     check_group_tables,
+    check_member_prefix,
     check_samples,
     group_fix,
     in_catalog_order,
@@ -314,18 +315,6 @@ def group_name(folder: Path) -> str:
     """The group a group folder holds: its name, with '.' and '..' taken lexically
     (``--group-dirs .`` inside ``groups/A`` is group A, not a group named '')."""
     return Path(os.path.abspath(folder)).name
-
-
-def check_member_prefix(args: argparse.Namespace) -> None:
-    """Refuse a signature-name prefix (--catalog-name, else the catalog's file stem) holding
-    a comma before any work: merged.tsv joins its members' names with commas."""
-    name = catalog_name(args)
-    if "," in name:
-        given = ("--catalog-name" if args.catalog_name
-                 else f"the catalog file's stem ({args.catalog})")
-        raise InputError(f"{given}: {name!r} names the signatures and holds a comma, which "
-                         "separates the members of merged.tsv, so the report would split "
-                         "each name there. Give --catalog-name without a comma.")
 
 
 def merge_groups_command(args: argparse.Namespace) -> None:

@@ -8,13 +8,14 @@ Split from :mod:`sigforge.cli.groups` so that the command module holds the comma
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
 
-from sigforge.cli._common import listed
+from sigforge.cli._common import catalog_name, listed
 from sigforge.discovery.groups import GroupSignatures
 from sigforge.io import InputError, Matrix
 
@@ -164,3 +165,15 @@ def in_catalog_order(runs: list[GroupRun], catalog: Matrix) -> list[GroupRun]:
     position = {str(sample): i for i, sample in enumerate(catalog.data.columns)}
     return sorted(runs, key=lambda run: min((position[s] for s in run.samples if s in position),
                                             default=len(position)))
+
+
+def check_member_prefix(args: argparse.Namespace) -> None:
+    """Refuse a signature-name prefix (--catalog-name, else the catalog's file stem) holding
+    a comma before any work: merged.tsv joins its members' names with commas."""
+    name = catalog_name(args)
+    if "," in name:
+        given = ("--catalog-name" if args.catalog_name
+                 else f"the catalog file's stem ({args.catalog})")
+        raise InputError(f"{given}: {name!r} names the signatures and holds a comma, which "
+                         "separates the members of merged.tsv, so the report would split "
+                         "each name there. Give --catalog-name without a comma.")

@@ -67,35 +67,6 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
     check_sheet_rows(samples, sheet)
 
 
-#: A name ending in 20 or more copies of one piece ('P01_' + '0' * 20): Snakemake takes a
-#: wildcard value of that shape for a rule recursing on itself (its PeriodicityDetector)
-#: and stops the run with a PeriodicWildcardError about its own internals.
-_PERIODIC_END = re.compile(r"(.+?)\1{19,}$")
-
-
-def check_wildcard_names(samples: pd.DataFrame, sheet: str = "samples sheet") -> None:
-    """Refuse a sample (its file stem) or group name that Snakemake would take for an endless
-    recursion (:data:`_PERIODIC_END`), naming the sheet line, the repeated piece and a fix,
-    before Snakemake's own message about its internals."""
-    lines = samples["sheet_line"] if "sheet_line" in samples else [None] * len(samples)
-    groups = samples["group"] if "group" in samples else [None] * len(samples)
-    for name, stem, group, line in zip(samples["sample_id"], samples["stem"], groups, lines,
-                                       strict=True):
-        for what, value in (("sample_id", stem), ("group", group)):
-            found = _PERIODIC_END.search(str(value)) if value is not None else None
-            if found is None:
-                continue
-            where = f"{sheet}, line {line}" if line is not None else sheet
-            copies = len(found.group(0)) // len(found.group(1))
-            shown = name if what == "sample_id" else value
-            raise InputError(f"{where}: {what} '{shown}' ends in {copies} copies of "
-                             f"'{found.group(1)}', which Snakemake takes for a rule that calls "
-                             "itself without end (PeriodicWildcardError) and refuses to run. "
-                             f"Rename it so that no piece repeats 20 times at its end (e.g. "
-                             f"'{str(shown)[:len(str(shown)) - len(found.group(0))]}"
-                             f"{found.group(1)}x{copies}').")
-
-
 def _beside_the_sheet(samples: pd.DataFrame, sheet_path: str | None) -> str:
     """A hint when the missing VCFs exist relative to the sheet's own folder (a common
     layout: data/samples.tsv naming vcfs/S01.vcf), '' otherwise."""
