@@ -252,7 +252,7 @@ def test_every_job_has_a_log_and_a_time_record(demo: Path) -> None:
     records = {p.relative_to(demo / "results/benchmarks").with_suffix("")
                for p in (demo / "results/benchmarks").rglob("*.tsv")}
     assert logs == records, (sorted(logs - records)[:5], sorted(records - logs)[:5])
-    assert {Path("catalog/S01"), Path("catalog/merge"), Path("rank/SBS96"),
+    assert {Path("catalog/samples/S01"), Path("catalog/merge"), Path("rank/SBS96"),
             Path("report/report")} <= records
 
 
