@@ -4,6 +4,7 @@ them and exited 0, and then extract, refit and the report refused the cohort cat
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,21 @@ def test_a_binary_signature_table_is_named_as_what_it_is(
     assert_clear_error(outcome, str(table), named)
     assert "without signature columns" not in outcome.err
     assert_nothing_written(out)
+
+
+@pytest.mark.parametrize(("in_catalog", "in_groups", "how"), [
+    ("cafe\u0301", "caf\u00e9", "in another Unicode form"),
+    ("S7", "s7", "in another case"),
+])
+def test_a_sample_the_groups_spell_otherwise_is_named_with_both_spellings(
+        in_catalog: str, in_groups: str, how: str) -> None:
+    """'1 sample(s) have no group: ['café']' while the groups file lists 'café': the two
+    spellings print alike, so the message now shows both, escaped, and why they differ."""
+    import pandas as pd
+
+    from sigforge.discovery.groups import split_groups
+
+    matrix = pd.DataFrame([[1, 2]], columns=[in_catalog, "other"])
+    with pytest.raises(ValueError, match=rf"The groups hold {re.escape(ascii(in_groups))}, "
+                                         rf"which is {re.escape(ascii(in_catalog))} {how}"):
+        split_groups(matrix, {in_groups: "A", "other": "B"})

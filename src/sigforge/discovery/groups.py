@@ -80,7 +80,7 @@ def split_groups(matrix: pd.DataFrame, groups: Mapping[str, str]) -> dict[str, p
     absent = [s for s in groups if s not in set(columns)]
     if without:
         raise ValueError(f"{len(without)} sample(s) have no group: {without[:5]}; give every "
-                         "sample a group.")
+                         f"sample a group.{_near_names(without[:5], groups)}")
     if absent:
         hashed = (" (a line starting with '#' below the header is a row, not a comment: "
                   "delete the line to leave its sample out)"
@@ -89,6 +89,26 @@ def split_groups(matrix: pd.DataFrame, groups: Mapping[str, str]) -> dict[str, p
                          f"remove them from the groups or check the sample names{hashed}.")
     order = list(dict.fromkeys(groups[c] for c in columns))
     return {g: matrix.loc[:, [c for c in columns if groups[c] == g]] for g in order}
+
+
+def _near_names(names: Sequence[str], other: Mapping[str, str]) -> str:
+    """A note naming a name of ``other`` that prints like one of ``names`` (another Unicode
+    form, or another case), which the groups then hold under that spelling; empty if none."""
+    import unicodedata
+
+    def key(text: str) -> str:
+        return unicodedata.normalize("NFC", text).casefold()
+
+    spelled = {key(name): name for name in other}
+    for name in names:
+        near = spelled.get(key(name))
+        if near is not None:
+            how = ("in another Unicode form (composed or decomposed accents)"
+                   if unicodedata.normalize("NFC", near) == unicodedata.normalize("NFC", name)
+                   else "in another case")
+            return (f" The groups hold {ascii(near)}, which is {ascii(name)} {how}: spell "
+                    "it as the catalog does.")
+    return ""
 
 
 def group_ranks(ranks: Sequence[int], n_samples: int, n_features: int) -> list[int]:
