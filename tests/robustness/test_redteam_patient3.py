@@ -207,3 +207,22 @@ def test_a_region_on_a_contig_without_variants_is_noted_once(
                           "--regions-of-interest", str(bed), "--out", str(tmp_path / "out"))
     assert outcome.code == 0, outcome.err
     assert caplog.text.count("regions of interest on chr4 hold no counted variant") == 1
+
+
+def test_a_damaged_table_of_a_discovery_says_how_to_rebuild_it(
+        discovery: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A signatures.tsv cut short after extract wrote it got only the advice for a user's
+    table ("Fill in the missing value(s)"); it now also says to delete and rebuild it."""
+    import shutil
+
+    folder = tmp_path / "SBS96"
+    shutil.copytree(discovery, folder)
+    text = (folder / "signatures.tsv").read_text()
+    (folder / "signatures.tsv").write_text(text[:len(text) // 2])
+    outcome = run_cli(capsys, "refit", "--catalog", str(EXAMPLE / "truth_catalog.tsv"),
+                      "--signatures", str(folder / "signatures.tsv"),
+                      "--out", str(tmp_path / "out"))
+    assert outcome.code == 2 and "Traceback" not in outcome.err
+    assert "was written by sigforge extract" in outcome.err
+    assert "delete it and rerun the step that writes it" in outcome.err
+    assert not (tmp_path / "out").exists()

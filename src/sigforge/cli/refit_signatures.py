@@ -158,6 +158,18 @@ def no_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix | None:
                                dtype=np.float64), matrix.channel_set, str(path))
 
 
+def _own_output_note(signatures: str) -> str:
+    """For a table sigforge extract wrote (its provenance.json beside it), how to rebuild it:
+    a damaged one read as a user's table got advice for a user's table."""
+    path = Path(signatures)
+    if not (path.is_file() and (path.parent / "provenance.json").is_file()):
+        return ""
+    return (f" ({path} was written by sigforge extract, with the provenance.json beside it: "
+            "if it was damaged since, delete it and rerun the step that writes it, "
+            "select-rank or extract; the workflow rebuilds it when you delete it and run "
+            "snakemake again.)")
+
+
 def refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     """The signature table for a catalog: same channel set, rows aligned to the catalog's
     features by label (any row order), columns rescaled to sum 1 where they do not (with a
@@ -165,15 +177,18 @@ def refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     from sigforge._validation import feature_differences
     from sigforge.refit import normalise_signatures
 
-    empty = no_signatures(args, matrix)
-    if empty is not None:
-        return empty
-    if args.generic:
-        check_generic_signatures(args.signatures)
-        signatures = read_matrix(args.signatures)
-    else:
-        signatures = load_for_assay(args, args.signatures, matrix.channel_set or "SBS96",
-                                     native=args.native_signatures)
+    try:
+        empty = no_signatures(args, matrix)
+        if empty is not None:
+            return empty
+        if args.generic:
+            check_generic_signatures(args.signatures)
+            signatures = read_matrix(args.signatures)
+        else:
+            signatures = load_for_assay(args, args.signatures, matrix.channel_set or "SBS96",
+                                         native=args.native_signatures)
+    except InputError as err:
+        raise InputError(f"{err}{_own_output_note(args.signatures)}") from err
     if signatures.channel_set != matrix.channel_set:
         raise InputError(f"signatures {signatures.path} ({signatures.channel_set or 'generic'}"
                          f") do not match the catalog {matrix.path} "
