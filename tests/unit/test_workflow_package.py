@@ -791,3 +791,25 @@ def test_a_sample_named_like_a_cohort_job_keeps_its_own_log() -> None:
     assert 'out("logs/catalog/samples/{stem}.log")' in rules
     assert 'out("benchmarks/catalog/samples/{stem}.tsv")' in rules
     assert 'out("logs/catalog/merge.log")' in rules
+
+
+def test_cross_validation_settings_nothing_reads_are_the_jobs_defaults() -> None:
+    """rank.cv_block: 0.3 under cv_scheme entries was warned of as having no effect, yet it
+    reran every cross-validation job and the rank choice, and was recorded as used."""
+    from sigforge.workflow import inert
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    rank = {"cv_folds": 5, "cv_scheme": "entries", "cv_holdout": 0.15, "cv_block": 0.3,
+            "cv_starts": 2, "cv_max_iter": 900, "fixed": None}
+    block = schema["properties"]["rank"]["properties"]["cv_block"]["default"]
+    assert block != 0.3
+    assert inert.effective_cv(rank, schema) == {**rank, "cv_block": block}
+    blocks = {**rank, "cv_scheme": "blocks"}
+    holdout = schema["properties"]["rank"]["properties"]["cv_holdout"]["default"]
+    assert inert.effective_cv(blocks, schema) == {**blocks, "cv_holdout": holdout}
+    off = inert.effective_cv({**rank, "cv_folds": 0}, schema)
+    defaults = schema["properties"]["rank"]["properties"]
+    assert off["cv_block"] == block and off["cv_holdout"] == holdout and off["cv_folds"] == 0
+    assert off["cv_starts"] == defaults["cv_starts"]["default"]
+    assert off["cv_max_iter"] == defaults["cv_max_iter"]["default"]
+    assert rank["cv_block"] == 0.3  # the config itself is not changed

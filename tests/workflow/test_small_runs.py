@@ -146,6 +146,15 @@ def test_a_touched_genome_reruns_nothing(thin: Path) -> None:
         os.utime(fasta, ns=(times.st_atime_ns, times.st_mtime_ns))
 
 
+def test_settings_warned_of_as_inert_rerun_nothing(thin: Path) -> None:
+    """With rank.cv_folds: 0 the cross-validation settings are warned of as having no
+    effect; they reran the rank choice, refits and report all the same."""
+    dry = snakemake(thin, "-n", "--cores", "1", "--config",
+                    'rank={"cv_folds": 0, "cv_block": 0.3, "cv_starts": 3}')
+    assert dry.returncode == 0 and "Nothing to be done" in dry.stdout, dry.stdout[-3000:]
+    assert "rank.cv_block (0.3) has no effect" in dry.stdout
+
+
 def test_restrict_to_restricts_each_reference_refit_to_its_own_names(tmp_path: Path) -> None:
     """refit.restrict_to mixing SBS and DBS names: the SBS96 and DBS78 reference refits keep
     their own names, ID83 (none named) uses its whole table, the refit to the de novo

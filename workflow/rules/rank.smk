@@ -1,7 +1,8 @@
 # Held-out-entry cross-validation per rank (one job per rank, all folds), then the choice of
 # the number of signatures from the per-rank metrics; export the chosen rank.
 
-CV = config["rank"]
+# the share the scheme does not read at its default: a value warned of as inert reruns nothing
+CV = inert.effective_cv(config["rank"], SCHEMA)
 #: The rank section's keys of the cross-validation (the other keys only choose the rank).
 CV_KEYS = ("cv_folds", "cv_scheme", "cv_holdout", "cv_block", "cv_starts", "cv_max_iter")
 

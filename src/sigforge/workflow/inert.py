@@ -196,6 +196,24 @@ def _cv_rules(config: Mapping[str, Any]) -> Iterator[Inert]:
                     "Set rank.cv_scheme: entries to use it, or remove rank.cv_holdout.")
 
 
+def effective_cv(rank: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``rank`` section with every cross-validation setting nothing reads set to its
+    schema default (all of :data:`CV_KEYS` with ``cv_folds: 0``; else ``cv_block`` under
+    ``entries``, ``cv_holdout`` under ``blocks``): the jobs' settings, so that a value warned
+    of as having no effect reruns nothing, and the records name the value the fit used."""
+    defaults = schema["properties"]["rank"]["properties"]
+    if rank.get("cv_folds") == 0:
+        unread = [key.split(".", 1)[1] for key in CV_KEYS]
+    else:
+        unread = [{"entries": "cv_block", "blocks": "cv_holdout"}.get(rank.get("cv_scheme"),
+                                                                       "")]
+    effective = dict(rank)
+    for key in unread:
+        if "default" in defaults.get(key, {}):
+            effective[key] = defaults[key]["default"]
+    return effective
+
+
 #: Thresholds of the rank rule that, beside a fixed rank, only mark the ranks in
 #: rank_metrics.tsv and the report (the rank and its signatures are the fixed rank's).
 MARKING_KEYS = ("rank.min_mean_stability", "rank.min_component_stability",
