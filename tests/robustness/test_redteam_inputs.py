@@ -321,6 +321,25 @@ def test_an_unindexed_bgzip_vcf_reads_without_htslibs_index_error(
     assert "idx_find" not in outcome.err and "[E::" not in outcome.err
 
 
+@pytest.mark.parametrize("index", [".tbi", ".csi"])
+def test_a_damaged_index_beside_a_vcf_is_not_reported(
+        index: str, tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A garbage .tbi or .csi beside a bgzip VCF made htslib print '[E::hts_idx_load3] Could
+    not load local index file', though the file is read whole and the index never used."""
+    import pysam
+
+    plain = tmp_path / "s.vcf"
+    plain.write_text(_vcf_text(_snvs(5, 11)))
+    vcf = tmp_path / "s.vcf.gz"
+    pysam.tabix_compress(str(plain), str(vcf))
+    (tmp_path / f"s.vcf.gz{index}").write_bytes(b"garbagegarbage")
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf))
+    assert outcome.code == 0, outcome.err
+    assert _log(out)["counted_SBS96"] == 2
+    assert "[E::" not in outcome.err
+
+
 def test_vcf_from_standard_input_is_refused_with_the_fix(
         tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"

@@ -49,13 +49,18 @@ def htslib_said(sink: list[str]) -> contextlib.AbstractContextManager[None]:
     return stderr_captured(sink)
 
 
+#: htslib's error lines about a VCF's index, which sigforge never uses (files are read whole).
+_INDEX_ERRORS = ("[E::idx_find", "[E::hts_idx_load")
+
+
 def pass_on(said: list[str]) -> None:
     """Write held-back htslib messages to stderr: its errors, not its warnings (unless
     ``--debug``, :mod:`sigforge._htslib`), and not the missing index of a bgzip VCF or BCF,
     which htslib reports as an error (``[E::idx_find_and_load]``) on every open although the
-    file is read whole without one."""
+    file is read whole without one, nor an index beside it that htslib cannot load
+    (``[E::hts_idx_load3]``: a damaged .tbi or .csi, unused for the same reason)."""
     text = "".join(line for line in _htslib.shown("".join(said)).splitlines(keepends=True)
-                   if not line.startswith("[E::idx_find"))
+                   if not line.startswith(_INDEX_ERRORS))
     if text.strip():
         sys.stderr.write(text)
 
@@ -66,7 +71,7 @@ def htslib_reason(said: list[str]) -> str:
     of a bgzip VCF, which it reports as an error on every open."""
     return "; ".join(line.split("] ", 1)[-1].strip().rstrip(":")
                      for line in "".join(said).splitlines()
-                     if (line.startswith("[E::") and not line.startswith("[E::idx_find"))
+                     if (line.startswith("[E::") and not line.startswith(_INDEX_ERRORS))
                      or line.startswith("[W::bcf_record_check]"))
 
 
