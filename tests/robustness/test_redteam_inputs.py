@@ -438,3 +438,21 @@ def test_opportunities_of_regions_holding_only_n_are_refused(
                       str(tmp_path / "gap.bed"), "--out", str(out))
     assert_clear_error(outcome, "gap.bed: the regions hold no trinucleotide", "30 bases covered")
     assert not out.exists()
+
+
+def test_an_empty_gzip_and_a_blank_first_line_are_named_as_such(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both were said to 'hold binary data': a gzip of nothing, and a text VCF whose first
+    line is blank."""
+    import gzip
+
+    empty = tmp_path / "empty.vcf.gz"
+    with gzip.open(empty, "wb"):
+        pass
+    outcome = _catalog(capsys, fasta, tmp_path / "out1", "--vcf", str(empty))
+    assert_clear_error(outcome, str(empty), "it is empty once decompressed")
+    blank = tmp_path / "blank.vcf"
+    blank.write_text("\n" + _vcf_text(_snvs(5, 11)))
+    outcome = _catalog(capsys, fasta, tmp_path / "out2", "--vcf", str(blank))
+    assert_clear_error(outcome, str(blank), "its first line is blank: delete the blank line")
+    assert "binary" not in outcome.err

@@ -105,8 +105,12 @@ def _stream_error(path: Path) -> str | None:
 
 def _describe_start(text: bytes) -> str:
     """What a file that should be a VCF starts with, for the message (binary or first line)."""
+    if not text:
+        return "it is empty once decompressed"
     first = text.split(b"\n", 1)[0][:60]
-    if not first or b"\x00" in text[:512] or not first.isascii():
+    if not first.strip(b"\r \t") and text.strip():
+        return "its first line is blank: delete the blank line(s) above '##fileformat'"
+    if b"\x00" in text[:512] or not first.isascii():
         return "it holds binary data"
     return f"its first line is '{first.decode('ascii', 'replace')}'"
 
