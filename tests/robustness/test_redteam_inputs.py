@@ -456,3 +456,15 @@ def test_an_empty_gzip_and_a_blank_first_line_are_named_as_such(
     outcome = _catalog(capsys, fasta, tmp_path / "out2", "--vcf", str(blank))
     assert_clear_error(outcome, str(blank), "its first line is blank: delete the blank line")
     assert "binary" not in outcome.err
+
+
+def test_a_vcf_with_carriage_return_line_ends_is_named_with_the_fix(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Old Mac OS line ends gave htslib's 'sample line not found'; the FASTA reader already
+    named them, and the MAF reader reads them."""
+    vcf = tmp_path / "cr.vcf"
+    vcf.write_bytes(_vcf_text(_snvs(5, 11)).replace("\n", "\r").encode())
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf))
+    assert_clear_error(outcome, str(vcf), "carriage returns alone", "tr '\\r' '\\n'")
+    assert_nothing_written(out)

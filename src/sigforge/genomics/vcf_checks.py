@@ -172,6 +172,26 @@ def _chrom_fields_problem(line: str, number: int) -> str | None:
     return None
 
 
+def _header_problem(path: Path, text: bytes, compression: str, reason: str) -> str | None:
+    """What is wrong with the header of a VCF whose text starts as one should, when we can
+    name it: carriage-return line ends, a sample named twice, a bad #CHROM line."""
+    if b"\r" in text and b"\n" not in text:
+        plain = path.with_name(f"{path.name}.unix")
+        return ("its lines end in carriage returns alone (old Mac OS line ends), so htslib "
+                "reads the whole file as one line. Convert them, e.g. tr '\\r' '\\n' < "
+                f"{path} > {plain}" + (" (after decompressing it)" if compression != "none"
+                                       else "") + ", and give the converted file.")
+    duplicated = _duplicate_samples(text)
+    if duplicated:
+        return (f"sample column(s) {duplicated} appear more than once on the #CHROM header "
+                "line; every sample column needs its own name. Rename one (e.g. 'bcftools "
+                "reheader --samples NAMES.txt') or split the file.")
+    problem = _chrom_line_problem(text)
+    if problem:
+        return f"{problem}{f' (htslib: {reason})' if reason else ''}."
+    return None
+
+
 def diagnose_vcf(path: Path, err: Exception, reason: str = "") -> str:
     """Why htslib rejected a VCF at open, and the fix (read again only on this error path).
     ``reason`` is what htslib said (its ``[E::...]`` lines), quoted when no cause is named."""
@@ -199,14 +219,9 @@ def diagnose_vcf(path: Path, err: Exception, reason: str = "") -> str:
                     "again, or re-create it with 'bgzip'.")
         return (f"it does not start with a '##fileformat=VCF' line ({_describe_start(text)}), "
                 "so it is not a VCF. Give a VCF or BCF (plain, gzip or bgzip).")
-    duplicated = _duplicate_samples(text)
-    if duplicated:
-        return (f"sample column(s) {duplicated} appear more than once on the #CHROM header "
-                "line; every sample column needs its own name. Rename one (e.g. 'bcftools "
-                "reheader --samples NAMES.txt') or split the file.")
-    problem = _chrom_line_problem(text)
+    problem = _header_problem(path, text, compression, reason)
     if problem:
-        return f"{problem}{f' (htslib: {reason})' if reason else ''}."
+        return problem
     if broken or (compression == "bgzf" and not eof_block):
         return (f"the file is truncated ({broken or 'no BGZF end-of-file block'}). Copy it "
                 "again, or re-create it with 'bgzip'.")
