@@ -58,13 +58,13 @@ from sigforge.genomics.vcf_checks import (
     check_columns,
     check_genotypes,
     diagnose_record,
-    diagnose_vcf,
     htslib_reason,
     htslib_said,
     pass_on,
 )
 from sigforge.genomics.vcf_fields import FieldReader, phase_codes
 from sigforge.genomics.vcf_header import HeaderLayout, file_header, header_contig_lengths
+from sigforge.genomics.vcf_open_checks import diagnose_vcf
 from sigforge.genomics.vcf_records import (
     Flat,
     check_alleles,

@@ -3,9 +3,8 @@
 
 htslib says why it rejects a header or a record only on standard error, and pysam then raises
 a bare error; :func:`htslib_said` holds that text back while htslib reads, :func:`pass_on`
-passes it on after a complete read and :func:`htslib_reason` quotes it. :func:`diagnose_vcf`
-names why a file could not be opened (empty, not a VCF, a byte-order mark, repeated or empty
-sample names, a ``#CHROM`` line split by spaces, truncated compressed data) and
+passes it on after a complete read and :func:`htslib_reason` quotes it;
+:func:`sigforge.genomics.vcf_open_checks.diagnose_vcf` names why a file could not be opened,
 :func:`diagnose_record` why one record could not be read (columns, POS, bytes that are not
 text, GT). :func:`check_genotypes` and :func:`check_columns` refuse what htslib reads without
 complaint but wrongly (GT not first in FORMAT, an allele number past the ALTs, extra or
@@ -32,8 +31,6 @@ from sigforge.genomics.variant_table import MAX_POSITION
 from sigforge.genomics.vcf_header import HeaderLayout
 from sigforge.io import InputError
 
-#: The empty BGZF block bgzip writes last (SAM specification, section 4.1.2).
-_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 #: A GT value: allele numbers or '.', separated by '/' (unphased) or '|' (phased).
 _GT_VALUE = re.compile(r"(?:\.|\d+)(?:[/|](?:\.|\d+))*")
 #: The fixed columns of a VCF record line, in order.
@@ -75,7 +72,7 @@ def htslib_reason(said: list[str]) -> str:
                      or line.startswith("[W::bcf_record_check]"))
 
 
-def _read_text_head(path: Path, limit: int = 1 << 20) -> tuple[bytes, str | None]:
+def read_text_head(path: Path, limit: int = 1 << 20) -> tuple[bytes, str | None]:
     """Up to ``limit`` bytes of a file's text (inflated when gzip or bgzip), and the error
     that stopped the read early (a truncated or corrupt compressed stream), if any."""
     chunks: list[bytes] = []
@@ -101,132 +98,6 @@ def _stream_error(path: Path) -> str | None:
     except (OSError, EOFError, zlib.error) as err:
         return str(err)
     return None
-
-
-def _describe_start(text: bytes) -> str:
-    """What a file that should be a VCF starts with, for the message (binary or first line)."""
-    if not text:
-        return "it is empty once decompressed"
-    first = text.split(b"\n", 1)[0][:60]
-    if not first.strip(b"\r \t") and text.strip():
-        return "its first line is blank: delete the blank line(s) above '##fileformat'"
-    if b"\x00" in text[:512] or not first.isascii():
-        return "it holds binary data"
-    return f"its first line is '{first.decode('ascii', 'replace')}'"
-
-
-def _duplicate_samples(text: bytes) -> list[str]:
-    """Sample names that appear more than once on the ``#CHROM`` line of a VCF's header."""
-    for raw in text.split(b"\n"):
-        if raw.startswith(b"#CHROM"):
-            names = raw.rstrip(b"\r").decode("utf-8", "replace").split("\t")[9:]
-            return sorted({name for name in names if names.count(name) > 1})
-    return []
-
-
-def _bom_fix(path: Path, compression: str) -> str:
-    """How to remove a byte-order mark: ``sed -i`` on a plain file; for a compressed one,
-    decompress, strip and recompress with bgzip (``sed -i`` would corrupt the gzip data)."""
-    strip = "sed '1s/^\\xEF\\xBB\\xBF//'"
-    if compression == "none":
-        return f"Save it without the mark, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' {path}."
-    fixed = path.with_name(f"{path.name}.tmp")
-    kind = "bgzip" if compression == "bgzf" else "gzip"
-    return (f"The file is {kind}-compressed, so decompress it, strip the mark and "
-            f"recompress it with bgzip, e.g. gzip -dc {path} | {strip} | bgzip > {fixed} "
-            f"&& mv {fixed} {path} (do not run sed -i on the compressed file).")
-
-
-def _chrom_line_problem(text: bytes) -> str | None:
-    """What is wrong with the ``#CHROM`` header line in a VCF's head, if htslib's complaint is
-    one we can name: columns split by spaces, an empty sample name (a tab at the end of the
-    line), no such line before the first record."""
-    for number, raw in enumerate(text.split(b"\n"), start=1):
-        if raw.startswith(b"#CHROM"):
-            return _chrom_fields_problem(raw.rstrip(b"\r").decode("utf-8", "replace"), number)
-        if raw and not raw.startswith(b"#"):
-            return (f"line {number} is a record, but no '#CHROM' header line comes before it. "
-                    "Add the #CHROM line (#CHROM POS ID REF ALT QUAL FILTER INFO, then FORMAT "
-                    "and the sample names, tab-separated) as the last header line")
-    return None
-
-
-def _chrom_fields_problem(line: str, number: int) -> str | None:
-    """A ``#CHROM`` line split by spaces, or naming an empty sample (see
-    :func:`_chrom_line_problem`)."""
-    fields = line.split("\t")
-    if len(fields) < 8 and len(line.split()) >= 8:
-        return (f"line {number}: the #CHROM header line separates its columns with spaces; "
-                "VCF columns are separated by tabs (a space may sit inside a sample name). "
-                f"Replace the spaces between the columns of line {number} by tabs")
-    if len(fields) < 8:
-        return (f"line {number}: the #CHROM header line has {len(fields)} tab-separated "
-                "column(s); it must name at least CHROM POS ID REF ALT QUAL FILTER INFO, "
-                "tab-separated (then FORMAT and one column per sample)")
-    if "" in fields[9:]:
-        column = fields.index("", 9) + 1
-        where = ("a tab at the end of the line" if column == len(fields)
-                 else "two tabs in a row")
-        return (f"line {number}: the #CHROM header line has an empty sample name (column "
-                f"{column}: {where}). Remove the stray tab, or name that sample column")
-    return None
-
-
-def _header_problem(path: Path, text: bytes, compression: str, reason: str) -> str | None:
-    """What is wrong with the header of a VCF whose text starts as one should, when we can
-    name it: carriage-return line ends, a sample named twice, a bad #CHROM line."""
-    if b"\r" in text and b"\n" not in text:
-        plain = path.with_name(f"{path.name}.unix")
-        return ("its lines end in carriage returns alone (old Mac OS line ends), so htslib "
-                "reads the whole file as one line. Convert them, e.g. tr '\\r' '\\n' < "
-                f"{path} > {plain}" + (" (after decompressing it)" if compression != "none"
-                                       else "") + ", and give the converted file.")
-    duplicated = _duplicate_samples(text)
-    if duplicated:
-        return (f"sample column(s) {duplicated} appear more than once on the #CHROM header "
-                "line; every sample column needs its own name. Rename one (e.g. 'bcftools "
-                "reheader --samples NAMES.txt') or split the file.")
-    problem = _chrom_line_problem(text)
-    if problem:
-        return f"{problem}{f' (htslib: {reason})' if reason else ''}."
-    return None
-
-
-def diagnose_vcf(path: Path, err: Exception, reason: str = "") -> str:
-    """Why htslib rejected a VCF at open, and the fix (read again only on this error path).
-    ``reason`` is what htslib said (its ``[E::...]`` lines), quoted when no cause is named."""
-    try:
-        size = path.stat().st_size
-        text, broken = _read_text_head(path)
-        compression = file_compression(path)
-        with open(path, "rb") as handle:
-            handle.seek(max(size - len(_BGZF_EOF), 0))
-            eof_block = handle.read() == _BGZF_EOF
-    except OSError as os_err:
-        return f"{os_err}. Give a VCF/BCF file."
-    if size == 0:
-        return "the file is empty (0 bytes). Re-create it, or remove the sample from the input."
-    if text.startswith(b"BCF"):
-        return (f"htslib rejects this BCF ({reason or err}). Check it with "
-                f"'bcftools view {path}'.")
-    if text.startswith(b"\xef\xbb\xbf##fileformat=VCF"):
-        return ("it starts with a UTF-8 byte-order mark (saved as 'UTF-8 with BOM'), three "
-                "bytes before '##fileformat' that htslib does not read. "
-                + _bom_fix(path, compression))
-    if not text.startswith(b"##fileformat=VCF"):
-        if broken:
-            return (f"its compressed data is truncated or corrupt ({broken}). Copy the file "
-                    "again, or re-create it with 'bgzip'.")
-        return (f"it does not start with a '##fileformat=VCF' line ({_describe_start(text)}), "
-                "so it is not a VCF. Give a VCF or BCF (plain, gzip or bgzip).")
-    problem = _header_problem(path, text, compression, reason)
-    if problem:
-        return problem
-    if broken or (compression == "bgzf" and not eof_block):
-        return (f"the file is truncated ({broken or 'no BGZF end-of-file block'}). Copy it "
-                "again, or re-create it with 'bgzip'.")
-    return (f"htslib rejects its header ({reason or err}). Check it with "
-            f"'bcftools view -h {path}'.")
 
 
 def _nth_line(path: Path, number: int) -> tuple[bytes | None, str | None]:
@@ -335,7 +206,7 @@ def _gt_problem(fields: list[str], header: pysam.VariantHeader, samples: list[st
 
 def _header_line_number(path: Path, prefix: bytes) -> int | None:
     """The number of the first header line starting with ``prefix``, if the head holds one."""
-    text, _ = _read_text_head(path)
+    text, _ = read_text_head(path)
     for number, raw in enumerate(text.split(b"\n"), start=1):
         if raw.startswith(prefix):
             return number
@@ -381,7 +252,7 @@ def diagnose_record(path: Path, line: int, err: Exception, header: pysam.Variant
     if columns is None and stream:  # a BCF or bgzip VCF whose blocks do not inflate
         return _Diagnosis("truncated or corrupt", "its compressed data breaks off or is "
                           f"damaged near there ({stream})", _TRUNCATED_FIX)
-    if columns is None and _read_text_head(path, 4)[0].startswith(b"BCF"):
+    if columns is None and read_text_head(path, 4)[0].startswith(b"BCF"):
         return _Diagnosis("malformed or truncated", f"htslib cannot read that record "
                           f"({reason or err})", f"Check it with 'bcftools view {path}'; "
                           "re-create the BCF, or copy it again if it was cut short.")
