@@ -359,3 +359,19 @@ def test_one_barcode_of_a_cohort_maf_is_its_column_and_reads_only_its_rows(
     assert_clear_error(run_cli(capsys, "catalog", "--reference", str(fasta), "--maf", str(maf),
                                "--vcf-sample", "A", "--out", str(tmp_path / "blank")),
                        "line 8", "Fill in the barcode")
+
+
+@pytest.mark.parametrize("build", [False, True])
+def test_two_mafs_joined_with_cat_are_refused_at_the_repeated_header(
+        build: bool, tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The second file's header, read as a row, was called a second genome build
+    ('NCBI_Build') with advice to lift over (with that column), or a Start_Position that is
+    not a number (without it): now named as a repeated header line, with the fix."""
+    columns = (*MAF_COLUMNS, "NCBI_Build") if build else MAF_COLUMNS
+    rows = [[*row, "GRCh37"] if build else row for row in _rows()]
+    maf = tmp_path / "joined.maf"
+    maf.write_text(_maf_text(rows[:3], columns) + _maf_text(rows[3:], columns))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, "maf joined with cat")
+    assert_clear_error(outcome, str(maf), "line 5 repeats the header line",
+                       "MAFs joined with 'cat'")
+    assert_nothing_written(tmp_path / "out")

@@ -38,10 +38,34 @@ def _build(cell: str) -> str | None:
     return None if key in _NO_BUILD else _BUILD_OF.get(key, cell.strip())
 
 
+def _refuse_repeated_header(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> None:
+    """Refuse a row that repeats the header (two MAFs joined with ``cat``): three or more of
+    its cells are their own column's name. Its NCBI_Build cell 'NCBI_Build' was otherwise
+    called a second genome build."""
+    named = [column for column in frame.columns if column in _HEADER_CELLS]
+    if len(named) < 3 or frame.empty:
+        return
+    repeats = sum((frame[column] == column).to_numpy() for column in named) >= 3
+    if repeats.any():
+        first = int(lines[np.flatnonzero(repeats)[0]])
+        raise InputError(f"MAF {path}: line {first} repeats the header line (its cells are "
+                         "the column names): MAFs joined with 'cat' keep each file's header. "
+                         "Delete the repeated header (and '#' lines) between the files, e.g. "
+                         "keep the first file whole and the others from their second line on.")
+
+
+#: Columns whose name a data row never holds as a value.
+_HEADER_CELLS = frozenset(["Hugo_Symbol", "Chromosome", "Start_Position", "End_Position",
+                           "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2",
+                           "Tumor_Sample_Barcode", "NCBI_Build", "Variant_Type"])
+
+
 def check_one_build(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> None:
     """Refuse a MAF whose ``NCBI_Build`` column names two or more genome builds (GRCh37, hg19
     and 37 are one build; blank cells name none), saying how many rows each has and the first
-    line of the build with fewer rows."""
+    line of the build with fewer rows; first, a row that repeats the header (whose build
+    would read 'NCBI_Build')."""
+    _refuse_repeated_header(frame, path, lines)
     if "NCBI_Build" not in frame.columns or frame.empty:
         return
     builds = frame["NCBI_Build"].map(_build)
