@@ -468,3 +468,22 @@ def test_a_vcf_with_carriage_return_line_ends_is_named_with_the_fix(
     outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf))
     assert_clear_error(outcome, str(vcf), "carriage returns alone", "tr '\\r' '\\n'")
     assert_nothing_written(out)
+
+
+def test_an_assembled_contigs_insertion_is_skipped_as_symbolic(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """VCF 4.1-4.3 write the insertion of an assembled contig as C<ctg1> (or <ctg1>C after
+    the base): it stopped the whole file as 'not an allele'; it is skipped and counted as
+    symbolic, like <DEL> and breakends."""
+    ref = CHR1[29]
+    records = [*_snvs(5, 11), _record(30, ref, f"{ref}<ctg1>"), _record(30, ref, f"<ctg1>{ref}")]
+    vcf = tmp_path / "ctg.vcf"
+    vcf.write_text(_vcf_text(records))
+    out = tmp_path / "out"
+    outcome = _catalog(capsys, fasta, out, "--vcf", str(vcf))
+    assert outcome.code == 0, outcome.err
+    assert _log(out)["symbolic"] == 2
+    bad = tmp_path / "bad.vcf"
+    bad.write_text(_vcf_text([*_snvs(5), _record(30, ref, f"{ref}<ctg1")]))
+    outcome = _catalog(capsys, fasta, tmp_path / "out2", "--vcf", str(bad))
+    assert_clear_error(outcome, f"ALT '{ref}<ctg1' is not an allele")

@@ -45,8 +45,8 @@ _ID83_INDEX = {label: i for i, label in enumerate(ID83_CHANNELS)}
 
 def _kind(ref: str, alt: str) -> int:
     """The kind of one REF/ALT pair (see the module docstring)."""
-    if not alt or alt[0] in "<.*" or alt[-1] == "." or "[" in alt or "]" in alt:
-        return KIND_SYMBOLIC  # <DEL>, breakends (incl. single ".A"/"A."), '*', missing
+    if not alt or alt[0] in "<.*" or alt[-1] == "." or "[" in alt or "]" in alt or "<" in alt:
+        return KIND_SYMBOLIC  # <DEL>, C<ctg1>, breakends (incl. single ".A"/"A."), '*', missing
     if ref == alt:
         return KIND_NO_CHANGE  # not a mutation (a reference call, or REF copied into ALT)
     if ref == "-" or alt == "-":

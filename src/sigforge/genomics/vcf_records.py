@@ -26,6 +26,10 @@ _BASE_CODE_BYTES = (_BASE_CODES + "\t").encode("ascii")
 _UNUSUAL_ALLELE = re.compile(f"[^\t]*[^{_BASE_CODES}\t][^\t]*")
 
 
+#: A symbolic ALT, alone or with the bases beside an assembled contig's insertion.
+_SYMBOLIC_ALT = re.compile(f"[{_BASE_CODES}]*<[^<>\t]+>[{_BASE_CODES}]*")
+
+
 def _is_symbolic(alts: tuple[str, ...] | None) -> bool:
     """Whether a record's ALT alleles are symbolic or breakends (the only ones allowed at
     POS 0, which VCF reserves for telomeric breakends)."""
@@ -105,11 +109,12 @@ def check_empty_filter(path: Path, said: str, contig_names: list[str], rids: lis
 
 def _valid_alt(allele: str) -> bool:
     """Whether an ALT holding a character other than a nucleotide code is still an allele:
-    symbolic (``<DEL>``), a breakend (``G]17:198982]``, ``.A``, ``A.``), ``*`` or ``.``."""
+    symbolic (``<DEL>``), an assembled contig's insertion (``C<ctg1>``, ``<ctg1>C``: VCF
+    4.1-4.3), a breakend (``G]17:198982]``, ``.A``, ``A.``), ``*`` or ``.``."""
     if allele in ("*", ".") or "[" in allele or "]" in allele:
         return True
-    if allele.startswith("<"):
-        return allele.endswith(">") and len(allele) > 2
+    if "<" in allele:
+        return bool(_SYMBOLIC_ALT.fullmatch(allele))
     bases = allele[1:] if allele.startswith(".") else allele[:-1] if allele.endswith(".") \
         else ""
     return bool(bases) and not bases.strip(_BASE_CODES)
