@@ -144,6 +144,30 @@ def test_two_copies_of_one_file_in_a_vcf_dir_are_named_as_such(
     assert not out.exists()
 
 
+def test_two_copies_of_one_file_with_a_sample_column_are_named_as_such(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """T.vcf and T.vcf.gz, both with the sample column 'T', were said to 'hold no sample
+    column'; they are named as one file's calls twice, as under --sample-from-filename."""
+    import gzip
+
+    fasta = make_fasta({"chr1": CHR1})
+    folder = tmp_path / "d"
+    folder.mkdir()
+    text = ("##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n"
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tT\n"
+            "chr1\t5\t.\tT\tA\t.\tPASS\t.\tGT\t0/1\n")
+    (folder / "T.vcf").write_text(text)
+    (folder / "T.vcf.gz").write_bytes(gzip.compress(text.encode()))
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf-dir", str(folder),
+                      "--out", str(out))
+    assert_clear_error(outcome, "both samples are named 'T'", "differ only in their extension",
+                       "T.vcf and T.vcf.gz", "Remove or move the copy")
+    assert "no sample column" not in outcome.err
+    assert not out.exists()
+
+
 def test_a_maf_of_two_genome_builds_is_refused(
         tmp_path: Path, make_fasta: Callable[..., Path],
         capsys: pytest.CaptureFixture[str]) -> None:

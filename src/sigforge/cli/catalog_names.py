@@ -38,19 +38,21 @@ def clash_fix(name: str, first: str, second: str, from_filename: bool) -> str:
     files of different names that give one name (a VCF sample column every file of a caller
     shares, 'TUMOR') may also be named after their files.
     """
-    if from_filename and Path(first).parent == Path(second).parent:
-        return ("(--sample-from-filename names each sample after its file, and the two files "
-                f"differ only in their extension: {Path(first).name} and {Path(second).name}, "
-                "often one file's calls twice, plain and compressed). Remove or move the copy "
-                "you do not want counted; if they are different samples, rename one of them.")
+    if Path(first).parent == Path(second).parent and _stem(first) == _stem(second):
+        how = ("--sample-from-filename names each sample after its file" if from_filename
+               else f"both samples are named '{name}'")
+        return (f"({how}, and the two files differ only in their extension: "
+                f"{Path(first).name} and {Path(second).name}, often one file's calls twice, "
+                "plain and compressed). Remove or move the copy you do not want counted; if "
+                "they are different samples, rename one of them.")
     if from_filename:
         return ("(--sample-from-filename names each sample after its file, and the two files "
                 "have the same name in different folders). Rename one of the files, or drop "
                 "--sample-from-filename and give one name per file with --sample-name (or "
                 "list the samples in a samples sheet, each with its own sample_id).")
     if _stem(first) == _stem(second):
-        source = ("both files are named alike and hold no sample column, so each sample is "
-                  "named after its file" if name == _stem(first) else
+        source = ("both files are named alike, and each sample is named after its file (or "
+                  "a sample column of that name)" if name == _stem(first) else
                   f"both files name their sample column '{name}', and the files are named "
                   "alike")
         return (f"({source}: --sample-from-filename would give both the same name too). Give "
