@@ -7,6 +7,7 @@ input, tested without Snakemake (the library never imports it).
 from __future__ import annotations
 
 import gzip
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -813,3 +814,22 @@ def test_cross_validation_settings_nothing_reads_are_the_jobs_defaults() -> None
     assert off["cv_starts"] == defaults["cv_starts"]["default"]
     assert off["cv_max_iter"] == defaults["cv_max_iter"]["default"]
     assert rank["cv_block"] == 0.3  # the config itself is not changed
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("-o", "starts with '-', which the commands would read as an option"),
+    ("out ", "spaces around it ('out ')"),
+    (" out", "spaces around it (' out')"),
+    ("results/a\nb", "a line break, a tab"),
+    ("x" * 300, "a folder name of 300 bytes"),
+])
+def test_an_outdir_every_job_would_fail_on_is_refused_by_its_key(
+        value: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'-o' passed the checks and every job then failed ('--out: expected one argument');
+    a 300-byte folder name gave an OSError traceback; spaces or a line break around a folder
+    name were accepted, with hundreds of Snakemake warnings."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=re.escape(said)) as caught:
+        checks.check_outdir(value)
+    assert "key outdir" in str(caught.value)
+    assert checks.check_outdir("results/cohort 2") == "results/cohort 2"

@@ -15,7 +15,7 @@ from sigforge._same_content import refuse_one_table_twice
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
 from sigforge.workflow.config_numbers import whole_number_fix, yaml_float_spelling, yaml_text_number
-from sigforge.workflow.paths import clipped, not_a_file, shown_path
+from sigforge.workflow.paths import check_outdir_text, clipped, not_a_file, shown_path
 
 
 def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
@@ -235,6 +235,7 @@ def check_outdir(value: str, source: str = "config") -> str:
         raise InputError(f"{source}: key outdir: {value!r} is not a usable folder name (empty, or "
                          "holding '{' or '}'). Give a folder such as results or "
                          "results/cohort2.")
+    check_outdir_text(value, path, source)
     # one spelling, relative below the run directory: './results' made Snakemake warn on
     # every rule, and a target had to be written './results/...' to match
     path = os.path.normpath(path)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sigforge.io import InputError
+
 
 def not_a_file(path: str) -> str | None:
     """None when ``path`` is a regular file; else why not, as a clause after the path ('' when
@@ -42,3 +44,26 @@ def shown_path(path: object) -> str:
     text = str(path)
     relative = os.path.relpath(text) if os.path.isabs(text) else text
     return text if relative.startswith("..") else relative
+
+
+#: The longest folder name most file systems take, in bytes.
+_NAME_MAX = 255
+
+
+def check_outdir_text(value: str, path: str, source: str) -> None:
+    """Refuse an outdir every job would fail on: one starting with '-' (the commands read
+    ``--out -o/...`` as an option), a folder name with a line break, tab or other control
+    character or with spaces around it (Snakemake warns about each path, and the name is not
+    what the user sees), or a folder name longer than :data:`_NAME_MAX` bytes."""
+    fix = "Give a folder such as results or results/cohort2."
+    if path.startswith("-"):
+        raise InputError(f"{source}: key outdir: {value!r} starts with '-', which the commands "
+                         f"would read as an option. {fix}")
+    for part in path.split("/"):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in part) or part != part.strip():
+            raise InputError(f"{source}: key outdir: {value!r} holds a folder name with a line "
+                             f"break, a tab or spaces around it ({part!r}). {fix}")
+        if len(part.encode()) > _NAME_MAX:
+            raise InputError(f"{source}: key outdir: a folder name of {len(part.encode())} "
+                             f"bytes ('{part[:40]}...'); file systems take at most "
+                             f"{_NAME_MAX}. {fix}")
