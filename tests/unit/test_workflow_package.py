@@ -7,6 +7,7 @@ input, tested without Snakemake (the library never imports it).
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import subprocess
 import sys
@@ -833,3 +834,29 @@ def test_an_outdir_every_job_would_fail_on_is_refused_by_its_key(
         checks.check_outdir(value)
     assert "key outdir" in str(caught.value)
     assert checks.check_outdir("results/cohort 2") == "results/cohort 2"
+
+
+def test_a_second_run_into_one_outdir_is_refused_naming_the_first(tmp_path: Path) -> None:
+    """Two runs from two run folders whose configs name one outdir both started (Snakemake
+    locks the run folder, not the outputs) and deleted each other's outputs. The run that
+    starts jobs holds {outdir}/.sigforge-run.lock; a second is refused, naming it."""
+    from sigforge.workflow import run_lock
+
+    outdir = tmp_path / "shared"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom sigforge.workflow import run_lock\n"
+         f"run_lock.lock_outdir({str(outdir)!r})\nprint('held', flush=True)\ntime.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(InputError, match=rf"another Snakemake run is writing into it \(pid "
+                                             rf"{holder.pid}, run folder .*wait for that run"):
+            run_lock.lock_outdir(str(outdir))
+    finally:
+        holder.kill()
+        holder.wait()
+    run_lock.lock_outdir(str(outdir))  # the kernel dropped the killed run's lock
+    try:
+        assert f"pid {os.getpid()}" in (outdir / run_lock.LOCK_NAME).read_text()
+    finally:
+        run_lock.release()

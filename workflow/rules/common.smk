@@ -19,7 +19,7 @@ from sigforge.io import InputError
 from sigforge.workflow import checks, config_keys, config_numbers, configs, flags, inert
 from sigforge.workflow import command_line, damaged, resources, targets
 from sigforge.workflow import groups as grouping
-from sigforge.workflow import stale
+from sigforge.workflow import run_lock, stale
 from sigforge.workflow import wildcards as wildcard_names
 
 
@@ -285,6 +285,9 @@ checked_intermediates()
 # working directory (a second run the lock refuses deletes nothing).
 onstart:
     if MAIN:
+        # one run per outdir (another run folder's Snakemake has its own lock): before any
+        # deletion or job
+        checked(run_lock.lock_outdir, OUT)
         for note in stale_outputs(dry_run=False):
             print(note, file=sys.stderr)
 
