@@ -105,3 +105,13 @@ def test_sheet_group_rule_is_the_command_lines(tmp_path: Path) -> None:
         except InputError:
             cli_ok = False
         assert sheet_ok == cli_ok, name
+
+
+def test_a_header_repeated_below_the_first_names_its_line(tmp_path: Path) -> None:
+    """Two sheets pasted together: the second header read as a sample 'sample_id' whose VCF
+    'vcf' was not found."""
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text("sample_id\tvcf\nA\ta.vcf\nsample_id\tvcf\nB\tb.vcf\n")
+    with pytest.raises(InputError, match=r"samples.tsv, line 3 repeats the header line \(two "
+                                         r"sheets pasted together\?\)"):
+        read_sample_sheet(sheet)

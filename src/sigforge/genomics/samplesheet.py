@@ -242,6 +242,9 @@ def _check_rows(path: Path, header: list[str], rows: list[tuple[int, list[str]]]
                              f"{len(header)} columns. Separate the cells with single tabs.")
         record = dict(zip(header, cells, strict=True))
         name = record["sample_id"]
+        if cells == header:
+            raise InputError(f"{where} repeats the header line (two sheets pasted together?). "
+                             "Delete it: a sheet has one header, on its first line.")
         check_sample_name(name, where, "sample_id")
         check_path_safe(name, where)
         if name in LABEL_COLUMNS:
