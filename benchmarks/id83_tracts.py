@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cohort_maf_scale import timed  # noqa: E402  (wall seconds and peak MB, by GNU time)
 
 
 def write_inputs(folder: Path, tract: int, indels: int) -> tuple[Path, Path]:
@@ -40,15 +41,6 @@ def write_inputs(folder: Path, tract: int, indels: int) -> tuple[Path, Path]:
             ref, alt = ("AA", "A") if i % 2 else ("A", "AA")
             handle.write(f"chr1\t{2 + i * step}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT\t0/1\n")
     return genome, vcf
-
-
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one run of ``command``, as GNU time reports them."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as record:
-        subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", record.name, *command],
-                       check=True, stdout=subprocess.DEVNULL)
-        seconds, kilobytes = record.read().split()[-2:]
-    return float(seconds), float(kilobytes) / 1024
 
 
 def main() -> None:
