@@ -36,6 +36,7 @@ def write_inputs(folder: Path, tract: int, indels: int) -> tuple[Path, Path]:
     step = max(1, (tract - 2) // indels)
     with open(vcf, "w") as handle:
         handle.write(f"##fileformat=VCFv4.2\n##contig=<ID=chr1,length={len(sequence)}>\n"
+                     '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
                      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tT\n")
         for i in range(indels):
             ref, alt = ("AA", "A") if i % 2 else ("A", "AA")
