@@ -83,7 +83,7 @@ def _holder(status: os.stat_result) -> str:
     """Who holds the lock on the folder of ``status``, for the message: ``sigforge command
     (pid N, `refit`)`` when the kernel's lock table (Linux ``/proc/locks``) and the holder's
     command line say so, less where they do not."""
-    pid = _locking_pid(status)
+    pid = locking_pid(status)
     if pid is None:
         return "sigforge command"
     command = _sigforge_command(pid)
@@ -92,7 +92,7 @@ def _holder(status: os.stat_result) -> str:
     return f"sigforge command (pid {pid}, `{command}`)"
 
 
-def _locking_pid(status: os.stat_result) -> int | None:
+def locking_pid(status: os.stat_result) -> int | None:
     """The pid holding a FLOCK on the inode of ``status``, from ``/proc/locks`` (Linux; None
     elsewhere, or when the holder is outside this process's pid namespace)."""
     device = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"

@@ -3,11 +3,13 @@
 Snakemake locks its working directory (``.snakemake/locks``), not the outputs: two runs from
 two run folders whose configs name one ``outdir`` both start, redo each other's jobs and
 delete each other's outputs (a job refused by the other run's folder lock is "failed", and
-Snakemake removes its outputs). The run that starts jobs therefore takes an exclusive lock on
-``{outdir}/.sigforge-run.lock`` (``flock``, never waiting; the kernel drops it with the
-process, so a killed run never blocks the next) and writes its pid and run folder into it;
-a second run is refused at once, naming them. Only the main process of a real run takes it
-(Snakemake's ``onstart``): dry runs, ``--summary`` and jobs never do.
+Snakemake removes its outputs). The run that starts jobs therefore takes an exclusive lock
+on the outdir folder itself (``flock`` on its descriptor, as :mod:`sigforge._outlock` locks
+a command's ``--out``: nothing is written into the results, a second run is refused at once
+instead of waiting, and the kernel drops the lock with the process, so a killed run never
+blocks the next). No job's command owns the outdir itself (each owns a folder inside it),
+and the descriptor is not inherited by the jobs. Only the main process of a real run takes
+it (Snakemake's ``onstart``): dry runs, ``--summary`` and jobs never do.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import os
 from pathlib import Path
 
+from sigforge._outlock import locking_pid
 from sigforge.io import InputError
 
 try:
@@ -23,10 +26,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: no flock, runs are not locked
     fcntl = None  # type: ignore[assignment]
 
-#: The lock file's name in the output folder.
-LOCK_NAME = ".sigforge-run.lock"
-
-# The open descriptor of the lock this process holds (kept open for the run's lifetime).
+# The open descriptor of the outdir this process has locked (open for the run's lifetime).
 _HELD: list[int] = []
 
 
@@ -37,23 +37,30 @@ def lock_outdir(outdir: str) -> None:
         return
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+        holder = _holder(locking_pid(os.fstat(fd)))
         os.close(fd)
         raise InputError(f"outdir {outdir}: another Snakemake run is writing into it "
-                         f"({holder or 'its pid and folder not recorded'}). Two runs into one "
-                         "outdir would redo and delete each other's outputs: wait for that run "
-                         "to finish, or give this run another outdir.") from None
+                         f"({holder}). Two runs into one outdir would redo and delete each "
+                         "other's outputs: wait for that run to finish, or give this run "
+                         "another outdir.") from None
     except BaseException:
         os.close(fd)
         raise
-    record = f"pid {os.getpid()}, run folder {Path.cwd()}\n".encode()
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, record, 0)
     _HELD.append(fd)
+
+
+def _holder(pid: int | None) -> str:
+    """The holding run's pid and run folder, where the kernel says (Linux ``/proc``)."""
+    if pid is None:
+        return "its pid not known here"
+    try:
+        return f"pid {pid}, run folder {os.readlink(f'/proc/{pid}/cwd')}"
+    except OSError:
+        return f"pid {pid}"
 
 
 def release() -> None:
