@@ -110,9 +110,8 @@ def _discovery_input(args: argparse.Namespace) -> tuple[Matrix, str | None]:
     """The catalog a discovery step factors (samples without mutations left out with
     --drop-empty), and why the catalog is skipped (--skip-unfactorable; None: it is factored).
 
-    The reason depends only on the catalog and the rank given (the workflow gives the jobs of
-    one rank their own k, and the rank choice the largest, which decides the catalog's fate);
-    a skipped catalog is returned whole (nothing is factored)."""
+    The reason depends on the catalog and the rank given alone (a rank's jobs get their own k,
+    the rank choice the largest); a skipped catalog is returned whole (nothing factored)."""
     from sigforge.discovery.skip import factor_problem
 
     if args.skip_unfactorable is not None:
