@@ -376,7 +376,7 @@ def catalog_flags(wildcards):
 
 def rank_mode_flags(wildcards):
     """The mode flags of a job of one rank (RANK_MODE_SETTINGS with its own k)."""
-    if MODE_FLAGS == ["--generic"]:
+    if MODE != "vcf":  # a generic matrix has no thin-catalog skip
         return MODE_FLAGS
     return ["--drop-empty", f"--skip-unfactorable={wildcards.k}"]
 
