@@ -375,3 +375,30 @@ def test_two_mafs_joined_with_cat_are_refused_at_the_repeated_header(
     assert_clear_error(outcome, str(maf), "line 5 repeats the header line",
                        "MAFs joined with 'cat'")
     assert_nothing_written(tmp_path / "out")
+
+
+def test_an_end_position_that_contradicts_the_allele_is_warned_of(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A 2-bp deletion row spanning Start 30 to End 35 was counted without a word; the rows
+    whose End_Position agrees (SNVs, a deletion of its span, an insertion) raise nothing."""
+    import logging
+
+    deletion = ["G", "chr1", "30", "31", "DEL", CHR1[29:31], CHR1[29:31], "-", "S1"]
+    insertion = ["G", "chr1", "40", "41", "INS", "-", "-", "AC", "S1"]
+    maf = tmp_path / "ok.maf"
+    maf.write_text(_maf_text([*_rows(), deletion, insertion]))
+    with caplog.at_level(logging.WARNING):
+        outcome = _catalog(capsys, tmp_path, fasta, maf, "maf consistent ends")
+    assert outcome.code == 0, outcome.err
+    assert "End_Position is not" not in caplog.text
+    caplog.clear()
+    maf = tmp_path / "wrong.maf"
+    maf.write_text(_maf_text([*_rows(), [*deletion[:3], "35", *deletion[4:]]]))
+    with caplog.at_level(logging.WARNING):
+        outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--maf", str(maf),
+                          "--out", str(tmp_path / "out2"))
+    assert outcome.code == 0, outcome.err
+    assert "1 row(s) whose End_Position is not Start_Position + the length of " \
+           f"Reference_Allele - 1 (first: line 8, chr1:30-35 with Reference_Allele " \
+           f"'{CHR1[29:31]}')" in caplog.text

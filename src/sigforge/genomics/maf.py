@@ -40,6 +40,7 @@ import pandas as pd
 from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.maf_checks import (
     RowDecoder,
+    check_maf_ends,
     check_one_build,
     missing_barcode,
     not_somatic_rows,
@@ -272,31 +273,6 @@ def _maf_positions(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> np.nda
     return starts
 
 
-def _check_maf_ends(frame: pd.DataFrame, starts: np.ndarray, path: Path,
-                    lines: np.ndarray) -> np.ndarray:
-    """Refuse a row whose ``End_Position`` lies before its ``Start_Position`` (a swapped or
-    shifted row: its variant cannot be placed), naming the line and the sample. An
-    ``End_Position`` that is not an integer is left alone, as the count does not use it. An
-    insertion (``Reference_Allele`` '-') may end one base before its start: its two positions
-    flank the inserted bases, and writers differ on their order. Returns each row's position
-    of the base before an insertion (the lower flank) or its Start_Position."""
-    text = frame["End_Position"]
-    numeric = text.str.fullmatch(r"\d{1,18}").to_numpy(dtype=bool)
-    ends = np.full(len(text), np.iinfo(np.int64).max, dtype=np.int64)
-    ends[numeric] = text[numeric].astype(np.int64).to_numpy()
-    insertion = (frame["Reference_Allele"] == "-").to_numpy(dtype=bool)
-    before = np.flatnonzero(ends < starts - insertion)
-    if before.size:
-        row = int(before[0])
-        raise InputError(f"MAF {path}: line {lines[row]} (sample "
-                         f"'{frame['Tumor_Sample_Barcode'].iat[row]}'): End_Position "
-                         f"{ends[row]} is before Start_Position {starts[row]} ({before.size} "
-                         "row(s) in all). End_Position is the last affected base (Start_Position"
-                         " for an SNV, Start_Position + 1 for an insertion); correct the "
-                         "positions or remove the row.")
-    return np.where(insertion & (ends == starts - 1), ends, starts)
-
-
 def _check_maf_alleles(ref: pd.Series, alt: pd.Series, alt_column: np.ndarray, path: Path,
                        lines: np.ndarray) -> None:
     """Every REF and chosen ALT is IUPAC bases or ``-``; junk (``Z``, empty, ``1``) is an error
@@ -396,7 +372,7 @@ def read_maf(path: str | Path, *, barcode: str | None = None) -> VariantTable:
     if frame.empty and others and barcode is not None:
         raise missing_barcode(path, barcode, others)
     check_one_build(frame, path, lines)
-    starts = _check_maf_ends(frame, _maf_positions(frame, path, lines), path, lines)
+    starts = check_maf_ends(frame, _maf_positions(frame, path, lines), path, lines)
     ref, alt, second = _tumour_alleles(frame, path, lines)
     _refuse_blank(frame, "Chromosome", "contig", "Fill in the chromosome", path, lines)
     _refuse_blank(frame, "Tumor_Sample_Barcode", "sample", "Fill in the barcode", path, lines)

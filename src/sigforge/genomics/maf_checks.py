@@ -189,3 +189,47 @@ def choose_maf_samples(table: VariantTable, path: str | Path, vcf_sample: str | 
             raise missing_barcode(path, vcf_sample, table.samples)
         chosen = table.samples.index(vcf_sample)
         table.samples, table.members = [vcf_sample], [table.members[chosen]]  # type: ignore[index]
+
+
+def check_maf_ends(frame: pd.DataFrame, starts: np.ndarray, path: Path,
+                    lines: np.ndarray) -> np.ndarray:
+    """Refuse a row whose ``End_Position`` lies before its ``Start_Position`` (a swapped or
+    shifted row: its variant cannot be placed), naming the line and the sample. An
+    ``End_Position`` that is not an integer is left alone, as the count does not use it. An
+    insertion (``Reference_Allele`` '-') may end one base before its start: its two positions
+    flank the inserted bases, and writers differ on their order. Returns each row's position
+    of the base before an insertion (the lower flank) or its Start_Position."""
+    text = frame["End_Position"]
+    numeric = text.str.fullmatch(r"\d{1,18}").to_numpy(dtype=bool)
+    ends = np.full(len(text), np.iinfo(np.int64).max, dtype=np.int64)
+    ends[numeric] = text[numeric].astype(np.int64).to_numpy()
+    insertion = (frame["Reference_Allele"] == "-").to_numpy(dtype=bool)
+    before = np.flatnonzero(ends < starts - insertion)
+    if before.size:
+        row = int(before[0])
+        raise InputError(f"MAF {path}: line {lines[row]} (sample "
+                         f"'{frame['Tumor_Sample_Barcode'].iat[row]}'): End_Position "
+                         f"{ends[row]} is before Start_Position {starts[row]} ({before.size} "
+                         "row(s) in all). End_Position is the last affected base (Start_Position"
+                         " for an SNV, Start_Position + 1 for an insertion); correct the "
+                         "positions or remove the row.")
+    _warn_span_mismatch(frame, starts, ends, numeric & ~insertion, path, lines)
+    return np.where(insertion & (ends == starts - 1), ends, starts)
+
+
+def _warn_span_mismatch(frame: pd.DataFrame, starts: np.ndarray, ends: np.ndarray,
+                        checked: np.ndarray, path: Path, lines: np.ndarray) -> None:
+    """Warn of rows whose End_Position is not Start_Position + len(Reference_Allele) - 1 (a
+    2-bp deletion spanning 6 bases): the row is counted from Start_Position and its alleles,
+    which the End_Position contradicts, so one of them is wrong."""
+    span = ends - starts + 1
+    lengths = frame["Reference_Allele"].str.len().to_numpy()
+    wrong = np.flatnonzero(checked & (span != lengths))
+    if wrong.size:
+        row = int(wrong[0])
+        logger.warning("MAF %s: %d row(s) whose End_Position is not Start_Position + the "
+                       "length of Reference_Allele - 1 (first: line %d, %s:%d-%d with "
+                       "Reference_Allele '%s'); counted from Start_Position and the alleles. "
+                       "Check those rows.", path, wrong.size, lines[row],
+                       frame["Chromosome"].iat[row], starts[row], ends[row],
+                       frame["Reference_Allele"].iat[row][:20])
