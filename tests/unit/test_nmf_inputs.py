@@ -97,6 +97,29 @@ def test_shapes_counts_and_all_zero_weights_are_refused(call, message: str) -> N
         call(*_problem())
 
 
+@pytest.mark.parametrize("call", [
+    lambda X, W, H: NMF(2, random_state=0).fit(np.zeros_like(X.T)),
+    lambda X, W, H: fit_nmf(np.zeros_like(X), W, H),
+    lambda X, W, H: fit_nmf(np.zeros_like(X), W, H, solver="hals", options=FitOptions(beta=2)),
+    lambda X, W, H: fit_kl_mu_batched(np.stack([X, 0 * X]), np.stack([W, W]), np.stack([H, H])),
+    lambda X, W, H: fit_nmf(np.where(np.eye(*X.shape) > 0, X, 0), W, H,
+                            weights=1 - np.eye(*X.shape)),
+])
+def test_learning_components_from_zeros_is_refused(call) -> None:
+    """Every solver turns all-zero data (or data zero on every weighted entry) into zero
+    components reported as converged: a fit that learns W must refuse it."""
+    with pytest.raises(ValueError, match="X: expected at least one positive entry"):
+        call(*_problem())
+
+
+def test_zero_samples_still_get_zero_coefficients_with_components_fixed() -> None:
+    X, W, H = _problem()
+    model = NMF(2, random_state=0).fit(X.T)
+    assert np.array_equal(model.transform(np.zeros((3, X.shape[0]))), np.zeros((3, 2)))
+    fixed = fit_nmf(np.zeros_like(X), W, H, options=FitOptions(update_w=False, max_iter=20))
+    assert np.array_equal(fixed.W, W) and not fixed.H.any()
+
+
 @pytest.mark.parametrize("call,message", [
     (lambda X: NMF(2).fit(X.astype(complex)), "X: expected real numbers"),
     (lambda X: fit_nmf([[1.0, "a"], [2.0, 3.0]], np.ones((2, 1)), np.ones((1, 2))),

@@ -37,6 +37,7 @@ from sigforge.nmf._checks import (
     check_data,
     check_flag,
     check_real,
+    check_something_to_learn,
     check_start_model,
     check_values,
     check_weights_positive,
@@ -216,7 +217,8 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     ValueError
         If the shapes disagree, a setting is out of range or not finite, or X, W, H or the
         weights hold NaN, infinity, negative values or values too large to square (data above
-        1e100, starts above 1e150), or a problem's weights are all zero.
+        1e100, starts above 1e150), or a problem's weights are all zero, or W is learnt
+        from a problem that is zero on every weighted entry.
     TypeError
         A non-numeric array or setting.
 
@@ -238,6 +240,7 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     ((2, 6, 2), [50, 50])
     """
     X, W, H, weights = _checked_inputs(X, W, H, weights)
+    check_something_to_learn(X, weights, check_flag(update_w, "update_w"))
     volume = check_real(volume, "volume", minimum=0.0)
     volume_delta = check_real(volume_delta, "volume_delta", positive=True)
     update_w, update_h = check_flag(update_w, "update_w"), check_flag(update_h, "update_h")

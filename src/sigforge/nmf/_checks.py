@@ -136,6 +136,19 @@ def check_weights_positive(weights: FloatArray, name: str) -> None:
                          "zero weights (every entry hidden, nothing to fit).")
 
 
+def check_something_to_learn(data: FloatArray, weights: FloatArray | None,
+                             update_w: bool) -> None:
+    """Refuse learning W from a problem (last two axes) that is zero on every weighted entry:
+    every solver then drives W to zeros and reports convergence, so a caller would receive
+    all-zero components as if they were a factorisation. With W fixed (coefficients of new
+    samples) zero coefficients are the right answer, and are allowed."""
+    seen = data if weights is None else np.where(weights > 0, data, 0.0)
+    if update_w and not seen.reshape(*seen.shape[:-2], -1).any(axis=-1).all():
+        raise ValueError("X: expected at least one positive entry to learn components from, "
+                         "got a matrix of zeros (on every entry with a positive weight); "
+                         "there is nothing to factor. Check that the right data was loaded.")
+
+
 def check_real(value: Any, name: str, *, minimum: float | None = None,
                positive: bool = False) -> float:
     """``value`` as a finite float, >= ``minimum`` (or > 0 with ``positive``); else ValueError

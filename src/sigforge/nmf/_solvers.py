@@ -24,6 +24,7 @@ from sigforge.nmf._checks import (
     check_data,
     check_flag,
     check_real,
+    check_something_to_learn,
     check_start_model,
     check_values,
     check_weights_positive,
@@ -319,7 +320,9 @@ def _checked_problem(X: object, W: object, H: object, weights: object | None,
                          f" and graph_weight={options.graph_weight}, so one of them would "
                          "change nothing. Give both, or neither.")
     check_beta_data(data, options.beta, "X", entry_weights)
+    check_something_to_learn(data, entry_weights, options.update_w)
     return _Problem(data, entry_weights, adjacency, options), start_w, start_h
+
 
 
 def _check_solver(solver: str, p: _Problem) -> None:
