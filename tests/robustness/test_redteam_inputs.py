@@ -487,3 +487,24 @@ def test_an_assembled_contigs_insertion_is_skipped_as_symbolic(
     bad.write_text(_vcf_text([*_snvs(5), _record(30, ref, f"{ref}<ctg1")]))
     outcome = _catalog(capsys, fasta, tmp_path / "out2", "--vcf", str(bad))
     assert_clear_error(outcome, f"ALT '{ref}<ctg1' is not an allele")
+
+
+def test_a_plain_vcf_ending_inside_its_last_line_is_warned_of(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A copy cut inside the last record's genotype ('0/1' -> '0') still parses, and that
+    variant went to not_in_sample without a word about the file ending mid-line."""
+    text = _vcf_text(_snvs(5, 11, 17))
+    vcf, whole = tmp_path / "cut.vcf", tmp_path / "whole.vcf"
+    vcf.write_text(text[:-3])
+    whole.write_text(text)
+    with caplog.at_level(logging.WARNING):
+        outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(vcf))
+    assert outcome.code == 0, outcome.err
+    assert _log(tmp_path / "out")["counted_SBS96"] == 2
+    assert f"VCF {vcf}: the file ends inside its last line" in caplog.text
+    assert "tail -n 1" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        outcome = _catalog(capsys, fasta, tmp_path / "out2", "--vcf", str(whole))
+    assert outcome.code == 0 and "ends inside" not in caplog.text

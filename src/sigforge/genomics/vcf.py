@@ -64,7 +64,7 @@ from sigforge.genomics.vcf_checks import (
 )
 from sigforge.genomics.vcf_fields import FieldReader, phase_codes
 from sigforge.genomics.vcf_header import HeaderLayout, file_header, header_contig_lengths
-from sigforge.genomics.vcf_open_checks import diagnose_vcf
+from sigforge.genomics.vcf_open_checks import diagnose_vcf, ends_inside_a_line
 from sigforge.genomics.vcf_records import (
     Flat,
     check_alleles,
@@ -362,6 +362,11 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
         _say_undeclared(path, late)
         announced |= late
     check_columns(path, layout, columns)
+    if ends_inside_a_line(path):
+        logger.warning("VCF %s: the file ends inside its last line (no line end after it), as "
+                       "a copy or download that stopped part-way leaves it; that line was read "
+                       "as it stands. Check it (tail -n 1), copy the file again if it is cut "
+                       "short, or add the line end (echo >> FILE) if it is whole.", path)
     refs = record_refs(path, scanned.alleles, layout.lines)
     check_records(path, scanned.positions, refs, scanned.alleles, layout.lines)
     check_contigs(path, contig_names, scanned.rids, layout.lines)

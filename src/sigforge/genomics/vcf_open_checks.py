@@ -2,6 +2,7 @@
 byte-order mark, carriage-return line ends, repeated or empty sample names, a ``#CHROM``
 line split by spaces, truncated compressed data (:func:`diagnose_vcf`). Read again only on
 this error path; split from :mod:`sigforge.genomics.vcf_checks`, which diagnoses records.
+Also whether a plain VCF ends inside a line (:func:`ends_inside_a_line`).
 """
 
 from __future__ import annotations
@@ -139,3 +140,15 @@ def diagnose_vcf(path: Path, err: Exception, reason: str = "") -> str:
                 "again, or re-create it with 'bgzip'.")
     return (f"htslib rejects its header ({reason or err}). Check it with "
             f"'bcftools view -h {path}'.")
+
+
+def ends_inside_a_line(path: Path) -> bool:
+    """Whether a plain-text VCF's last byte is not a line end. htslib reads such a last line
+    as it stands, and a copy or download that stopped part-way leaves a record cut inside a
+    field that still parses (FILTER 'PA' for 'PASS', GT '0' for '0/1'). Compressed files are
+    not looked at: their truncation breaks the compressed stream, which is reported."""
+    if file_compression(path) != "none" or path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as handle:
+        handle.seek(-1, 2)
+        return handle.read(1) not in (b"\n", b"\r")
