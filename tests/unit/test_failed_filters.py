@@ -64,21 +64,23 @@ def test_each_filter_text_and_the_sample_filter_are_counted_apart(
         _record(140, "LowQual", s2="0/1:LowDP"),         # both: the record's FILTER names it
         _record(160, "germline", s2="0/0:PASS"),         # S2 does not carry it
         _record(180, "PASS", s2="0/0:PASS"),
+        _record(200, "LowQual", s2="./.:PASS"),          # a no-call: filtered for S2 too
     ]
     vcf = tmp_path / "joint.vcf"
     vcf.write_text("\n".join(HEADER + records) + "\n")
     results = _count(vcf, genome)
     s1, s2 = results["S1"], results["S2"]
     # Two alleles of the multi-allelic record at 100: both failed 'germline;LowQual'.
-    assert s1.failed_filters == Counter({"LowQual": 3, "germline;LowQual": 2, "germline": 1})
-    assert s1.skipped["filtered"] == 6
-    assert skip_summary(s1) == "filtered=6 (LowQual 3, germline;LowQual 2, germline 1)"
-    # FILTER is checked before the genotype: the alleles S2 does not carry are filtered too.
-    assert s2.failed_filters == Counter({"LowQual": 3, "germline;LowQual": 2, "germline": 1,
-                                         "FORMAT/FT": 1})
-    assert s2.skipped["filtered"] == sum(s2.failed_filters.values()) == 7
-    assert skip_summary(s2) == ("filtered=7 (LowQual 3, germline;LowQual 2, FORMAT/FT 1, "
-                                "germline 1), not_in_sample=1")
+    assert s1.failed_filters == Counter({"LowQual": 4, "germline;LowQual": 2, "germline": 1})
+    assert s1.skipped["filtered"] == 7
+    assert skip_summary(s1) == "filtered=7 (LowQual 4, germline;LowQual 2, germline 1)"
+    # An allele S2's genotype calls without carrying (160's 0/0, 100's second ALT under 0/1)
+    # is another sample's variant: not_in_sample, not S2's filtered; a no-call (200) says
+    # nothing, and stays filtered.
+    assert s2.failed_filters == Counter({"LowQual": 4, "germline;LowQual": 1, "FORMAT/FT": 1})
+    assert s2.skipped["filtered"] == sum(s2.failed_filters.values()) == 6
+    assert skip_summary(s2) == ("filtered=6 (LowQual 4, FORMAT/FT 1, germline;LowQual 1), "
+                                "not_in_sample=3")
 
 
 def test_a_passing_file_names_no_filter_and_many_filters_are_summed(

@@ -12,7 +12,8 @@ The checks run in this order and the first that applies wins:
    ``not_somatic``: the caller's somatic status says germline or LOH (VarScan2's INFO/SS
    other than 2, a MAF's ``Mutation_Status``; unless ``all_filters``); ``not_in_sample``: the
    sample's GT does not carry the ALT, or is missing (any VCF with GT, one sample column or
-   several).
+   several); a filtered or not-somatic record the sample's GT calls in full without the
+   ALT (``0/0``) is another sample's, and ``not_in_sample`` too.
 2. The allele's kind, once the flanking bases REF and ALT share are trimmed as ``bcftools
    norm`` does (``CCT>CAT`` is the SNV ``C>A`` one base on; :mod:`.allele_trim`):
    ``symbolic`` (``<DEL>``, breakends, ``*``, missing ALT); ``no_change`` (ALT equal to

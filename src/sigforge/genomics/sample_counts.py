@@ -135,7 +135,9 @@ def _placed_by_first_base(fates: _Fates, outside: np.ndarray, dbs_first: np.ndar
             mnv_rows[~np.isin(mnv_rows, outside)])
 
 
-#: Fates decided before genotype membership (a row so skipped is not ``not_in_sample``).
+#: Fates decided before genotype membership (a row so skipped is not ``not_in_sample``,
+#: unless the sample's genotype calls its record without the allele:
+#: :attr:`~.variant_table.VariantTable.called_elsewhere`).
 _BEFORE_MEMBERSHIP = [REASON_CODE["filtered"], REASON_CODE["not_somatic"]]
 
 
@@ -205,6 +207,8 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
         carried[table.rows_of(index)] = True
         not_carried = ~carried & ~np.isin(fates.codes, _BEFORE_MEMBERSHIP)
         fates.codes[not_carried] = REASON_CODE["not_in_sample"]
+        if table.called_elsewhere is not None:  # another sample's filtered variant
+            fates.set(table.called_elsewhere[index], "not_in_sample")
     outside = np.isin(fates.codes, [*_BEFORE_MEMBERSHIP, REASON_CODE["not_in_sample"]])
     result.checked = int((verdicts.checked[rows] & ~outside).sum())
     result.located = int((verdicts.located[rows] & ~outside).sum())

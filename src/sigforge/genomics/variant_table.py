@@ -58,6 +58,11 @@ class VariantTable:
     phase : list of ndarray or None
         Per sample, each row's phase code (:func:`~.vcf_fields.phase_codes`: 0 unphased or
         not carried); None when no genotype of the file is phased.
+    called_elsewhere : list of ndarray or None
+        Per sample, the sorted rows of records that failed a filter (FILTER, its FORMAT/FT)
+        or that the caller marks not somatic, which the sample's genotype calls in full
+        without carrying the allele (``0/0``; not a no-call): another sample's variant, so
+        ``not_in_sample`` for this one rather than ``filtered``. None when no such row.
     filter_code, filter_labels : ndarray of int and list of str, or None
         Per row, the index in ``filter_labels`` of the FILTER text it failed (``LowQual``,
         ``germline;LowQual``; 0 for a row that passed, whose label is ''), so that the log
@@ -79,6 +84,7 @@ class VariantTable:
     sample_failed: list[np.ndarray] | None = None
     not_somatic: np.ndarray | None = None
     phase: list[np.ndarray] | None = None
+    called_elsewhere: list[np.ndarray] | None = None
     filter_code: np.ndarray | None = None
     filter_labels: list[str] | None = None
 
