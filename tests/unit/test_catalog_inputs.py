@@ -501,3 +501,30 @@ def test_samples_of_one_shared_file_are_compared_only_when_their_counts_agree(
     catalogs[7] = {"SBS96": pd.DataFrame({"s7": [3, 1, 2]})}  # s3's counts, 6 mutations
     catalog_checks.check_distinct_sources(folders, logs, catalogs)
     assert calls["pairs"] == 1
+
+
+@pytest.mark.parametrize(("records", "duplicates"), [
+    # one T deleted from TTTTT (4-8): left-aligned at 3, and written at 5 and 7
+    ([("chrA", 3, "CT", "C"), ("chrA", 5, "TT", "T"), ("chrA", 7, "TT", "T")], 2),
+    # one AC unit deleted from ACACAC (2-7): at 1 (TAC>T) and shifted by one base (CA)
+    ([("chrC", 1, "TAC", "T"), ("chrC", 2, "ACA", "A"), ("chrC", 3, "CAC", "C")], 2),
+    # one T inserted into the T run, written before and after it
+    ([("chrA", 3, "C", "CT"), ("chrA", 8, "T", "TT")], 1),
+    # two different deletions of the run (one T, two Ts): both counted
+    ([("chrA", 3, "CT", "C"), ("chrA", 3, "CTT", "C")], 0),
+    # an insertion and a deletion at one place: both counted
+    ([("chrA", 3, "CT", "C"), ("chrA", 3, "C", "CT")], 0),
+])
+def test_one_indel_written_at_two_places_of_a_repeat_is_a_duplicate(
+        tmp_path: Path, fasta: Path, make_vcf: Callable[..., Path],
+        records: list[tuple], duplicates: int) -> None:
+    """A file merging a caller that left-aligns with one that does not (freebayes, VarDict,
+    MAF conversions) held one deletion twice, and ID83 counted it twice."""
+    vcf = make_vcf([(*r, "PASS") for r in records])
+    out = tmp_path / "out"
+    assert _run("catalog", "--reference", str(fasta), "--vcf", str(vcf), "--out",
+                str(out)) == 0
+    log = read_table(out / "catalog_log.tsv").loc["TUMOUR"]
+    assert (log["duplicate"], log["counted_ID83"]) == (duplicates, len(records) - duplicates)
+    id83 = read_table(out / "ID83.tsv")["TUMOUR"]
+    assert id83.sum() == len(records) - duplicates

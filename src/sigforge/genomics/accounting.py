@@ -35,7 +35,7 @@ SKIP_REASONS = (
     "contig_end",       # SNV on a contig's first or last base; REF off the contig; indel at POS 1
     "ref_mismatch",     # REF differs from the FASTA
     "ambiguous_base",   # a base other than A/C/G/T in REF, ALT or an SNV's trinucleotide
-    "duplicate",        # same contig, POS, REF and ALT already counted for this sample
+    "duplicate",        # same contig, POS, REF and ALT (an indel: leftmost spelling) counted
     "in_dbs",           # second SNV of an adjacent pair counted once as a DBS
     "outside_regions",  # POS outside the assay's targeted regions (CatalogOptions.regions)
 )

@@ -29,8 +29,9 @@ The checks run in this order and the first that applies wins:
    ``ref_mismatch`` (REF differs from the FASTA), ``ambiguous_base`` (N next to an SNV).
 6. ``outside_regions`` (only with ``CatalogOptions.regions``, the assay's targeted regions):
    the variant's POS lies outside them (:mod:`.target_regions`).
-7. ``duplicate``: the same contig, POS, REF and ALT already counted for the sample, or an
-   SNV (or adjacent pair) that repeats a base of the sample's doublet record.
+7. ``duplicate``: the same contig, POS, REF and ALT already counted for the sample (an
+   indel at its leftmost spelling: :func:`.classify.leftmost_spelling`), or an SNV (or
+   adjacent pair) that repeats a base of the sample's doublet record.
 8. Adjacent SNVs of one sample: a pair of SNVs on consecutive positions whose next SNVs on
    either side lie more than 5 bp away is one DBS (unless phased genotypes put the two on
    different haplotypes of one phase set: then two SBS) (counted once, on the first SNV; the second

@@ -33,6 +33,7 @@ from sigforge.genomics.contexts import (
     SBS_CONTEXTS,
     encode,
     id83_label,
+    left_aligned,
     sbs_channel_indices,
 )
 from sigforge.genomics.genome import ReferenceGenome
@@ -90,6 +91,12 @@ class Classified:
     #: or last base of a contig, an N or IUPAC neighbour): skipped from SBS, yet doublets and
     #: runs need no flanking base, so they still pair with their neighbours (``dbs`` is set)
     flankless: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: The position duplicates are found at: POS, but for an ID83-counted indel the start of
+    #: its leftmost spelling, whose 'D' or 'I' + unit ``spelling`` holds by row: two records
+    #: of one indel written at two places of a repeat are one variant, a ``duplicate``
+    #: (:func:`leftmost_spelling`).
+    site_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    spelling: dict[int, str] = field(default_factory=dict)
 
 
 def _kinds(table: VariantTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -235,6 +242,25 @@ def _classify_others(rows: np.ndarray, table: VariantTable, text: str, out: Clas
             out.dbs[row] = DBS_INDEX_TABLE[code]
         else:
             out.indel[row] = _ID83_INDEX[id83_label(text, pos, ref, alt)]  # type: ignore[index]
+            out.site_pos[row], out.spelling[row] = leftmost_spelling(text, pos, ref, alt)
+
+
+#: Bases an indel is walked left for its leftmost spelling (:func:`leftmost_spelling`). Two
+#: spellings further apart (in a longer tract) stay two variants: the walk costs per base,
+#: and a tract holding many indels would make it quadratic (its ID83 channel needs a walk of
+#: at most six units: :func:`~sigforge.genomics.contexts.id83_label`).
+SPELLING_WALK = 200
+
+
+def leftmost_spelling(text: str, pos: int, ref: str, alt: str) -> tuple[int, str]:
+    """A simple anchored indel's leftmost spelling, as ``bcftools norm -f`` writes it: the
+    1-based position where its bases start and 'D' or 'I' followed by the (rotated) unit.
+    One caller's left-aligned ``CA>C`` at 11 and another's ``AA>A`` at 12 in ``CAAAT``
+    give the same spelling, so a file holding both counts the deletion once."""
+    deletion = len(ref) > len(alt)
+    start, unit = left_aligned(text, pos, ref[1:] if deletion else alt[1:],
+                               max_steps=SPELLING_WALK)
+    return start + 1, ("D" if deletion else "I") + unit
 
 
 def _mark_outside(rows: np.ndarray, table: VariantTable, contig: str, regions: TargetRegions,
@@ -274,7 +300,7 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
                       dbs_sbs96=np.full((n, 2), -1, np.int16),
                       dbs_sbs1536=np.full((n, 2), -1, np.int16),
                       dbs_strand=np.full((n, 2), 3, np.int16), site_contig=site_contig,
-                      flankless=np.zeros(n, bool))
+                      flankless=np.zeros(n, bool), site_pos=table.pos.astype(np.int64))
     for code, reason in KIND_REASON.items():
         out.fate[kind == code] = REASON_CODE[reason]
     pending = out.fate == COUNTED

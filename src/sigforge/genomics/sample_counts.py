@@ -34,14 +34,16 @@ from sigforge.genomics.vcf_fields import in_trans
 DBS_ISOLATION_BP = 5
 
 
-def _first_occurrences(rows: np.ndarray, table: VariantTable, contig: np.ndarray
+def _first_occurrences(rows: np.ndarray, table: VariantTable, verdicts: Classified
                        ) -> np.ndarray:
-    """Mask of rows that are the first with their contig, POS, REF and ALT; ``contig`` is
-    each table row's contig code as resolved on the FASTA (:attr:`Classified.site_contig`),
-    so that '1' and 'chr1' are one contig."""
+    """Mask of rows that are the first with their contig, POS, REF and ALT, on the FASTA's
+    contig (:attr:`Classified.site_contig`: '1' and 'chr1' are one contig) and, for an
+    indel, at its leftmost spelling (:attr:`Classified.spelling`: one deletion written at
+    two places of a repeat is one variant)."""
     if len(rows) == 0:
         return np.ones(0, dtype=bool)
-    site = contig[rows].astype(np.int64) << 40 | table.pos[rows]
+    spelling = verdicts.spelling
+    site = verdicts.site_contig[rows].astype(np.int64) << 40 | verdicts.site_pos[rows]
     step = np.diff(site)
     if (step > 0).all():  # a sorted file without a repeated site: no sort needed
         return np.ones(len(rows), dtype=bool)
@@ -52,7 +54,9 @@ def _first_occurrences(rows: np.ndarray, table: VariantTable, contig: np.ndarray
     shared = np.flatnonzero(counts[inverse] > 1)
     seen: set[tuple[int, str, str]] = set()
     for i in sorted(shared.tolist()):
-        key = (int(site[i]), table.ref[rows[i]], table.alt[rows[i]])
+        row = int(rows[i])
+        key = ((int(site[i]), spelling[row], "") if row in spelling
+               else (int(site[i]), table.ref[row], table.alt[row]))
         first[i] = key not in seen
         seen.add(key)
     return first
@@ -163,7 +167,7 @@ def _flankless_snvs(fates: _Fates, verdicts: Classified, table: VariantTable) ->
     skipped = np.isin(fates.codes, [REASON_CODE["contig_end"], REASON_CODE["ambiguous_base"]])
     rows = fates.rows[skipped]
     rows = rows[verdicts.flankless[rows]]
-    first = _first_occurrences(rows, table, verdicts.site_contig)
+    first = _first_occurrences(rows, table, verdicts)
     fates.set(rows[~first], "duplicate")  # as a repeated counted SNV is
     return rows[first]
 
@@ -213,14 +217,14 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     result.checked = int((verdicts.checked[rows] & ~outside).sum())
     result.located = int((verdicts.located[rows] & ~outside).sum())
     counted = fates.with_code(COUNTED)
-    duplicate = ~_first_occurrences(counted, table, verdicts.site_contig)
+    duplicate = ~_first_occurrences(counted, table, verdicts)
     fates.set(counted[duplicate], "duplicate")
     counted = counted[~duplicate]
     counted = _drop_snvs_of_records(fates, table, verdicts, counted)
     snvs = counted[verdicts.kind[counted] == KIND_SNV]
     outside = fates.with_code(REASON_CODE["outside_regions"])
     outside = outside[verdicts.kind[outside] == KIND_SNV]
-    outside = outside[_first_occurrences(outside, table, verdicts.site_contig)]
+    outside = outside[_first_occurrences(outside, table, verdicts)]
     flankless = _flankless_snvs(fates, verdicts, table)
     dbs_first, dbs_second, mnv_rows = _adjacent_snvs(
         np.concatenate([snvs, outside, flankless]), table, verdicts.site_contig,
