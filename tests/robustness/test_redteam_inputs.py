@@ -508,3 +508,31 @@ def test_a_plain_vcf_ending_inside_its_last_line_is_warned_of(
     with caplog.at_level(logging.WARNING):
         outcome = _catalog(capsys, fasta, tmp_path / "out2", "--vcf", str(whole))
     assert outcome.code == 0 and "ends inside" not in caplog.text
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz"])
+def test_a_tar_archive_given_as_the_vcf_or_the_fasta_is_named_with_the_fix(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str], mode: str) -> None:
+    """A downloaded cohort.tar.gz given as the VCF was 'binary data'; as the FASTA, the
+    advice was to re-compress it with bgzip, which keeps it an archive."""
+    import tarfile
+
+    vcf = tmp_path / "a.vcf"
+    vcf.write_text(_vcf_text(_snvs(5, 11)))
+    packed_vcf, packed_fasta = tmp_path / "vcfs.tar", tmp_path / "genome.tar"
+    for archive, member in ((packed_vcf, vcf), (packed_fasta, fasta)):
+        with tarfile.open(archive, mode, format=tarfile.GNU_FORMAT) as tar:
+            tar.add(member, arcname=member.name)
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(packed_vcf))
+    assert_clear_error(outcome, str(packed_vcf), "is a tar archive", "the first is 'a.vcf'",
+                       f"tar -xf {packed_vcf}", "--vcf-dir")
+    outcome = _catalog(capsys, packed_fasta, tmp_path / "out2", "--vcf", str(vcf))
+    assert_clear_error(outcome, str(packed_fasta), "is a tar archive",
+                       f"the first is '{fasta.name}'", f"tar -xf {packed_fasta}")
+    assert "bgzip" not in outcome.err
+    with tarfile.open(packed_vcf, mode, format=tarfile.PAX_FORMAT) as tar:  # a header first
+        tar.add(vcf, arcname=vcf.name)
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(packed_vcf))
+    assert_clear_error(outcome, "is a tar archive (files packed together), not one VCF")
+    assert_nothing_written(tmp_path / "out")
+    assert_nothing_written(tmp_path / "out2")

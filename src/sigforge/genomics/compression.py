@@ -82,3 +82,18 @@ def foreign_compression_problem(path: str | Path, recompress: str, new_name: str
             f"bgzip only). Decompress it and compress it with {recompress}, e.g. "
             f"{command} {shlex.quote(str(path))} | {recompress} > {new_name}, and give "
             f"{new_name}.")
+
+
+def tar_archive_problem(head: bytes, what: str, path: str | Path) -> str | None:
+    """Why a file whose (decompressed) first bytes are a tar header cannot be read as one
+    ``what`` (a VCF, a FASTA), naming its first member and the fix; None for anything else.
+    A tar's first 512 bytes are its first member's header, 'ustar' at byte 257 (POSIX.1)."""
+    if len(head) < 262 or head[257:262] != b"ustar":
+        return None
+    # A pax or GNU extended header (typeflag x, g, L, K: Python's and GNU tar's) comes first
+    # and names no member of the user's.
+    member = ("" if head[156:157] in (b"x", b"g", b"L", b"K") else
+              head[:100].split(b"\0", 1)[0].decode("utf-8", "replace"))
+    first = f"; the first is '{member}'" if member else ""
+    return (f"it is a tar archive (files packed together{first}), not one "
+            f"{what}. Unpack it (tar -xf {shlex.quote(str(path))}) and give the {what} inside.")

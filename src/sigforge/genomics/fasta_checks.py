@@ -40,6 +40,7 @@ from sigforge.genomics.compression import (
     GZIP_MAGIC,
     file_compression,
     foreign_compression_problem,
+    tar_archive_problem,
 )
 from sigforge.io import InputError
 
@@ -92,6 +93,16 @@ def _bom_problem(path: Path, head: bytes) -> str | None:
     return None
 
 
+def _packed_problem(path: Path, compression: str) -> str | None:
+    """A tar archive (plain or compressed) given as the FASTA, with the fix; else None."""
+    try:
+        with (open(path, "rb") if compression == "none" else gzip.open(path, "rb")) as handle:
+            head = handle.read(512)
+    except (OSError, EOFError, zlib.error):
+        return None  # the checks below name damaged data
+    return tar_archive_problem(head, "FASTA", path)
+
+
 def _fasta_problem(path: Path) -> str | None:
     """Why a file cannot be a FASTA htslib reads (with the fix), from its first bytes; None
     when it may be one."""
@@ -101,6 +112,9 @@ def _fasta_problem(path: Path) -> str | None:
     if foreign:
         return foreign
     compression = file_compression(path)
+    packed = _packed_problem(path, compression)
+    if packed:
+        return packed
     if compression == "gzip":
         return (f"it is gzip-compressed, not bgzip-compressed, and htslib fetches only from "
                 f"bgzip. Re-compress it ('zcat {path} | bgzip > NEW.fa.gz'; bgzip comes with "

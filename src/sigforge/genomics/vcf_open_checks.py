@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sigforge.genomics.compression import tar_archive_problem
 from sigforge.genomics.genome import file_compression
 from sigforge.genomics.vcf_checks import read_text_head
 
@@ -127,6 +128,10 @@ def diagnose_vcf(path: Path, err: Exception, reason: str = "") -> str:
                 "bytes before '##fileformat' that htslib does not read. "
                 + _bom_fix(path, compression))
     if not text.startswith(b"##fileformat=VCF"):
+        packed = tar_archive_problem(text, "VCF", path)
+        if packed:
+            return packed.replace("give the VCF inside", "give the VCFs inside (--vcf-dir, "
+                                  "or one row each in the samples sheet)")
         if broken:
             return (f"its compressed data is truncated or corrupt ({broken}). Copy the file "
                     "again, or re-create it with 'bgzip'.")
