@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sigforge.cli import main
 from sigforge.genomics import read_catalog
-from sigforge.genomics.accounting import LOG_TEXT_COLUMNS
-from sigforge.genomics.catalog import check_catalog_config
+from sigforge.genomics.accounting import LOG_TEXT_COLUMNS, CatalogOptions
+from sigforge.genomics.catalog import check_catalog_config, count_table
 from sigforge.genomics.contexts import dbs78_label, id83_label
+from sigforge.genomics.genome import ReferenceGenome
+from sigforge.genomics.variants import read_input
 from sigforge.io import InputError, read_table
 
 #            1234567890123
@@ -528,3 +532,50 @@ def test_one_indel_written_at_two_places_of_a_repeat_is_a_duplicate(
     assert (log["duplicate"], log["counted_ID83"]) == (duplicates, len(records) - duplicates)
     id83 = read_table(out / "ID83.tsv")["TUMOUR"]
     assert id83.sum() == len(records) - duplicates
+
+
+def test_a_hard_masked_fasta_is_refused_naming_the_fix(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        make_vcf: Callable[..., Path]) -> None:
+    """A FASTA whose repeats are N (Ensembl's dna_rm) dropped every variant in them as
+    ambiguous_base, exit 0, with only an INFO line: half a genome's SNVs lost."""
+    rng = np.random.default_rng(3)
+    real = "".join(rng.choice(list("ACGT"), size=400))
+    masked = "".join(b if (i // 20) % 2 == 0 else "N" for i, b in enumerate(real))
+    positions = range(5, 395, 7)
+    records = [("chrM1", p, real[p - 1], "A" if real[p - 1] != "A" else "C", "PASS")
+               for p in positions]
+    vcf = make_vcf(records)
+    on_n = sum(masked[p - 1] == "N" for p in positions)
+    for sequence, fails in ((masked, True), (masked.replace("N", "X"), True),
+                            (masked.replace("N", "R"), False), (real, False)):
+        fasta = make_fasta({"chrM1": sequence}, name=f"{sequence[20]}.fa")
+        with pytest.raises(InputError, match=(
+                rf"{on_n} of {len(records)} variants .* have REF bases where the reference "
+                r".* has N.*hard-masked.*soft-masked")) if fails else contextlib.nullcontext():
+            count_table(read_input(vcf), ReferenceGenome(fasta), CatalogOptions())
+    assert on_n > len(records) // 3
+
+
+def test_a_doublet_or_indel_over_an_ambiguous_fasta_base_is_not_a_ref_mismatch(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        make_vcf: Callable[..., Path]) -> None:
+    """A DBS or deletion whose REF spans an N or an R of the FASTA was a ref_mismatch, and
+    three of them in a small sample stopped the run as 'different genome builds'."""
+    rng = np.random.default_rng(4)
+    sequence = list("".join(rng.choice(list("ACGT"), size=300)))
+    sequence[100], sequence[150] = "R", "Y"
+    fasta = make_fasta({"chrI": "".join(sequence)})
+    text = "".join(sequence)
+    real = {100: "A", 150: "C"}
+    ref = lambda start, size: "".join(real.get(i, text[i]) for i in range(start, start + size))  # noqa: E731
+    records = [("chrI", 100, ref(99, 2), "TT" if ref(99, 2) != "TT" else "GG", "PASS"),
+               ("chrI", 150, ref(149, 3), ref(149, 1), "PASS"),
+               ("chrI", 149, ref(148, 3), ref(148, 1), "PASS")]
+    records += [("chrI", p, text[p - 1], "A" if text[p - 1] != "A" else "C", "PASS")
+                for p in range(200, 290, 10)]
+    results = count_table(read_input(make_vcf(records)), ReferenceGenome(fasta),
+                          CatalogOptions(contexts=("SBS96", "DBS78", "ID83")))
+    log = results[0].skipped
+    assert (log["ambiguous_base"], log["ref_mismatch"]) == (3, 0)
+    assert results[0].masked == 0  # IUPAC codes are reference bases, not a mask

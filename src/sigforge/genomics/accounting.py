@@ -139,6 +139,9 @@ class SampleCatalog:
     mismatch_examples: list[str] = field(default_factory=list)
     beyond_end: int = 0
     beyond_examples: list[str] = field(default_factory=list)
+    #: ``ambiguous_base`` variants whose REF is a base where the FASTA has N (or IUPAC)
+    masked: int = 0
+    masked_examples: list[str] = field(default_factory=list)
     located: int = 0
     missing_contigs: Counter[str] = field(default_factory=Counter)
     #: The ``filtered`` variants by what they failed: the FILTER text (``LowQual``,

@@ -2,7 +2,8 @@
 
 See :mod:`.catalog`'s module docstring for the rules: header contig lengths against the
 FASTA's (:func:`check_build`), too many REF disagreements (:func:`check_ref_mismatch`), too
-many variants on contigs the FASTA lacks (:func:`check_contigs_missing`). Each failure is an
+many REFs on the FASTA's N (:func:`check_masked`), too many variants on contigs the FASTA
+lacks (:func:`check_contigs_missing`). Each failure is an
 :class:`~sigforge.io.InputError` naming the sample, examples and the fix.
 """
 
@@ -98,6 +99,26 @@ def check_ref_mismatch(result: SampleCatalog, reference: str | Path = "the FASTA
         "The input and the FASTA are probably different genome builds: give the FASTA the "
         "variants were called against (a VCF's ##reference and ##contig header lines name "
         "it).")
+
+
+def check_masked(result: SampleCatalog, reference: str | Path = "the FASTA") -> None:
+    """Stop when too many variants (the REF rule: more than 5% and at least 3 of those
+    checked) have REF bases where the FASTA has N (or X, RepeatMasker's other mask).
+
+    Callers do not call variants in assembly gaps, so a few such variants are counted as
+    ``ambiguous_base``; many mean a hard-masked FASTA (repeats replaced by N), which would
+    silently drop every variant in a repeat: about half of a genome's.
+    """
+    if not _too_many(result.masked, result.checked):
+        return
+    raise InputError(
+        f"sample {result.sample} ({result.source}): {result.masked} of {result.checked} "
+        f"variants ({result.masked / result.checked:.0%}) have REF bases where the reference "
+        f"{reference} has N, e.g. "
+        f"{', '.join(result.masked_examples)}. The FASTA is probably hard-masked (repeats "
+        "replaced by N, as in Ensembl's '*dna_rm*' and UCSC's '*.fa.masked' files), which "
+        "would drop every variant in a repeat. Give the unmasked or soft-masked FASTA of the "
+        "same build (Ensembl's '*dna.*' or '*dna_sm.*', UCSC's '*.fa').")
 
 
 def check_contigs_missing(result: SampleCatalog, genome: ReferenceGenome) -> None:

@@ -52,6 +52,8 @@ stops the run with an :class:`~sigforge.io.InputError` rather than write a wrong
   ``contig_end`` whose position is beyond the contig, or whose REF runs off it; an SNV on a
   contig's first or last base is not a disagreement). The share is taken of the variants
   whose REF was compared plus those past the end (:func:`check_ref_mismatch`);
+- *a hard-masked FASTA*: more than 5% and at least 3 of the variants checked have REF bases
+  where the FASTA has N or X (``ambiguous_base``; :func:`check_masked`);
 - *missing contigs*: more than 5% and at least 3 of the variants that reached the FASTA
   lookup lie on contigs the FASTA lacks under every alias (``contig_missing``;
   :func:`check_contigs_missing`). A few calls on decoys or patches pass and are counted in
@@ -78,6 +80,7 @@ from sigforge.genomics.build_checks import (
     MIN_REF_MISMATCHES_TO_FAIL,
     check_build,
     check_contigs_missing,
+    check_masked,
     check_ref_mismatch,
 )
 from sigforge.genomics.classify import classify_table
@@ -94,7 +97,7 @@ from sigforge.io import InputError
 __all__ = [
     "DBS_ISOLATION_BP", "MAX_REF_MISMATCH_RATE", "MIN_REF_MISMATCHES_TO_FAIL", "SKIP_REASONS",
     "CatalogOptions", "SampleCatalog", "assemble_cohort", "check_build", "check_catalog_config",
-    "check_contigs_missing", "check_ref_mismatch", "classify_table", "count_sample",
+    "check_contigs_missing", "check_masked", "check_ref_mismatch", "classify_table", "count_sample",
     "count_table",
 ]
 
@@ -141,6 +144,7 @@ def count_table(table: VariantTable, genome: ReferenceGenome,
         result = count_sample_rows(table, index, verdicts, options)
         check_contigs_missing(result, genome)
         check_ref_mismatch(result, genome.path)
+        check_masked(result, genome.path)
         if result.variants_read == 0:
             logger.warning("sample %s: %s holds no variants for it, so its catalog columns are "
                            "all zero.", result.sample, table.source)

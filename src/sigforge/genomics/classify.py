@@ -41,6 +41,9 @@ from sigforge.genomics.target_regions import TargetRegions
 from sigforge.genomics.variant_table import VariantTable
 
 _ACGT = re.compile(r"^[ACGT]+$")
+#: The bases a hard-masking writes over repeats: N (Ensembl's dna_rm, UCSC's .fa.masked) or
+#: X (RepeatMasker -x); IUPAC ambiguity codes (R, Y...) are real, if rare, reference bases.
+_MASK = frozenset("NX")
 _ID83_INDEX = {label: i for i, label in enumerate(ID83_CHANNELS)}
 
 
@@ -96,6 +99,10 @@ class Classified:
     #: of one indel written at two places of a repeat are one variant, a ``duplicate``
     #: (:func:`leftmost_spelling`).
     site_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: ``ambiguous_base`` rows whose REF spells a base (A, C, G, T) where the FASTA has N (or
+    #: X): a few lie in assembly gaps, many mean a hard-masked FASTA
+    #: (:func:`~.build_checks.check_masked`)
+    masked: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     spelling: dict[int, str] = field(default_factory=dict)
 
 
@@ -149,8 +156,8 @@ def _wanted(kind: np.ndarray, contexts: tuple[str, ...]) -> np.ndarray:
             | ((kind == KIND_INDEL) & indel) | (kind >= KIND_MNV))
 
 
-def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, contig: str,
-                   out: Classified, annotation: StrandAnnotation | None) -> None:
+def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, text: str,
+                   contig: str, out: Classified, annotation: StrandAnnotation | None) -> None:
     """Context checks and channel indices of the SNV rows on one contig (vectorised)."""
     p = table.pos[rows] - 1
     n = len(codes)
@@ -164,6 +171,7 @@ def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, con
     # against it, which is no sign of another build
     unknown = codes[p] > 3
     out.fate[rows[unknown]] = REASON_CODE["ambiguous_base"]
+    out.masked[rows[unknown]] = [text[i] in _MASK for i in p[unknown].tolist()]
     mismatch = ~unknown & (codes[p] != ref)
     out.fate[rows[mismatch]] = REASON_CODE["ref_mismatch"]
     keep = ~unknown & ~mismatch
@@ -234,7 +242,12 @@ def _classify_others(rows: np.ndarray, table: VariantTable, text: str, out: Clas
             out.beyond[row] = pos > n or not unanchored and pos - 1 + len(ref) > n
             continue
         out.checked[row] = True
-        if text[pos - 1:pos - 1 + len(ref)] != ref:
+        spanned = text[pos - 1:pos - 1 + len(ref)]
+        if spanned != ref and not _ACGT.match(spanned):
+            # N or IUPAC in the FASTA under REF: unknown, not evidence of another build
+            out.fate[row] = REASON_CODE["ambiguous_base"]
+            out.masked[row] = any(base in _MASK for base in spanned)
+        elif spanned != ref:
             out.fate[row] = REASON_CODE["ref_mismatch"]
         elif out.kind[row] == KIND_DBS:
             code = (encode(ref).astype(np.int64) << np.array([6, 4])).sum() + (
@@ -300,7 +313,8 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
                       dbs_sbs96=np.full((n, 2), -1, np.int16),
                       dbs_sbs1536=np.full((n, 2), -1, np.int16),
                       dbs_strand=np.full((n, 2), 3, np.int16), site_contig=site_contig,
-                      flankless=np.zeros(n, bool), site_pos=table.pos.astype(np.int64))
+                      flankless=np.zeros(n, bool), site_pos=table.pos.astype(np.int64),
+                      masked=np.zeros(n, bool))
     for code, reason in KIND_REASON.items():
         out.fate[kind == code] = REASON_CODE[reason]
     pending = out.fate == COUNTED
@@ -318,7 +332,8 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
             continue
         text, codes = genome.sequence(name)
         out.contig_lengths[contig_code] = len(text)
-        _classify_snvs(np.flatnonzero(on_contig & (kind == KIND_SNV)), table, codes, name, out,
+        _classify_snvs(np.flatnonzero(on_contig & (kind == KIND_SNV)), table, codes, text,
+                       name, out,
                        annotation)
         _classify_others(np.flatnonzero(on_contig & (kind != KIND_SNV)), table, text, out)
         if options.regions is not None:  # flankless SNVs too: they may still pair

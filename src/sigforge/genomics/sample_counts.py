@@ -354,8 +354,9 @@ def _collapse_strands(strand_states: np.ndarray) -> np.ndarray:
 
 def _build_evidence(result: SampleCatalog, fates: _Fates, table: VariantTable,
                     verdicts: Classified) -> None:
-    """Record what the build checks need: REF mismatches and variants past a contig's end
-    (the first few as ``contig:pos``), and the missing contigs with their variant counts."""
+    """Record what the build checks need: REF mismatches, variants past a contig's end and
+    REFs on the FASTA's N (the first few as ``contig:pos``), and the missing contigs with
+    their variant counts."""
     for row in fates.with_code(REASON_CODE["ref_mismatch"])[:5].tolist():
         result.mismatch_examples.append(
             f"{table.contig_names[table.contig[row]]}:{table.pos[row]} REF={table.ref[row]}")
@@ -367,6 +368,12 @@ def _build_evidence(result: SampleCatalog, fates: _Fates, table: VariantTable,
         result.beyond_examples.append(
             f"{table.contig_names[code]}:{table.pos[row]} (contig of "
             f"{verdicts.contig_lengths.get(code, 0):,} bp)")
+    unknown = fates.with_code(REASON_CODE["ambiguous_base"])
+    masked = unknown[verdicts.masked[unknown]]
+    result.masked = len(masked)
+    for row in masked[:5].tolist():
+        result.masked_examples.append(
+            f"{table.contig_names[table.contig[row]]}:{table.pos[row]} REF={table.ref[row]}")
     missing = fates.with_code(REASON_CODE["contig_missing"])
     result.missing_contigs = Counter(
         table.contig_names[code] for code in table.contig[missing].tolist())
