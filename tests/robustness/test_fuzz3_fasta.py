@@ -20,8 +20,8 @@ import numpy as np
 import pysam
 import pytest
 
+from sigforge._htslib import stderr_captured as _stderr_captured
 from sigforge.genomics import read_catalog
-from sigforge.genomics.fasta_checks import stderr_captured as _stderr_captured
 from tests.robustness._harness import Outcome, assert_clear_error, run_cli
 
 _RNG = np.random.default_rng(20260301)
@@ -354,3 +354,21 @@ def test_contigs_without_bases_are_warned_of_not_called_repeated_names(
     assert "contig(s) chrEmpty, chrVoid hold no bases" in caplog.text
     assert _catalog(capsys, plain, vcf, tmp_path / "plain_out", "fasta_plain").code == 0
     _same_catalogs(tmp_path / "out", tmp_path / "plain_out")
+
+
+@pytest.mark.parametrize("byte", [" ", "\t", "\x01", "\x7f"])
+@pytest.mark.parametrize("indexed", [False, True])
+def test_a_base_replaced_by_a_space_or_control_names_its_line(
+        byte: str, indexed: bool, tmp_path: Path, vcf: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A base overwritten by a space keeps the line's width, so htslib indexes the FASTA a
+    base short; the message spoke of a contig named twice, and with a samtools-built .fai
+    told the user to delete it, which led back to the first message."""
+    lines = _fasta_text().split("\n")
+    lines[3] = lines[3][:10] + byte + lines[3][11:]
+    fasta = _write(tmp_path / "ref.fa", "\n".join(lines), index=indexed)
+    outcome = _catalog(capsys, fasta, vcf, tmp_path / "out", f"fasta_replaced_{ord(byte)}")
+    assert_clear_error(outcome, f"reference FASTA {fasta}: contig chr1, line 4: its sequence "
+                       "holds", "at column 11", "Sequence lines may hold bases only")
+    assert "named" not in outcome.err and "own name" not in outcome.err
+    assert ("delete its index" in outcome.err) == indexed

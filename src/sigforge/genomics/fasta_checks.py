@@ -12,7 +12,8 @@ as the ``.fai`` places them: milliseconds even for thousands of contigs in a pla
 bgzip one the ``.gzi`` finds the blocks holding those bytes, as htslib does, and only those
 blocks are inflated (at most about two 64 KiB blocks per contig, not the sequence: 0.02 s for
 25 contigs, about 1 s for 3,000 contigs of 600 Mb). htslib says why it cannot open or index a
-FASTA only on file descriptor 2, so that is captured while it works (:func:`stderr_captured`);
+FASTA only on file descriptor 2, so that is captured while it works
+(:func:`sigforge._htslib.stderr_captured`);
 the scan for the layout fault that stopped htslib indexing a FASTA is in
 :mod:`sigforge.genomics.fasta_layout`.
 
@@ -27,12 +28,8 @@ import logging
 import os
 import shlex
 import struct
-import sys
-import tempfile
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -422,6 +419,13 @@ def index_message(fasta: Path, problem: str) -> str:
     gzi = gzi_path(fasta)
     indexes = [fai, gzi] if gzi.exists() and file_compression(fasta) == "bgzf" else [fai]
     newer = any(i.exists() and fasta.stat().st_mtime > i.stat().st_mtime for i in indexes)
+    if not newer:  # indexed as it is: the FASTA's own layout may be the fault
+        from sigforge.genomics.fasta_layout import layout_fault  # it imports this module
+
+        fault = layout_fault(fasta)
+        if fault:
+            return (f"reference FASTA {fasta}: {fault} Then delete its index "
+                    f"({' '.join(map(str, indexes))}), built from the faulty file.")
     if len(indexes) == 1:
         return (f"reference FASTA {fasta}: its index {fai} does not match it ({problem}"
                 f"{'; the FASTA is newer than the index' if newer else ''}). The FASTA was "
@@ -458,43 +462,3 @@ def check_fasta(path: Path) -> None:
         raise InputError(f"reference FASTA {path}: {problem}")
     if stale:
         raise InputError(index_message(path, stale))
-
-
-def _redirect_stderr(target: int) -> int | None:
-    """Point file descriptor 2 at ``target`` (Python's ``sys.stderr`` flushed first); the
-    original, duplicated, to restore later, or None when fd 2 cannot be redirected."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        return None
-    os.dup2(target, 2)
-    return saved
-
-
-@contextmanager
-def stderr_captured(sink: list[str]) -> Iterator[None]:
-    """Send what is written to file descriptor 2 inside the block to ``sink`` (htslib says why
-    it cannot index a FASTA only there, as ``[E::function] reason`` lines); fd 2 is restored
-    however the block ends. Nothing is captured when no temporary file can be made or fd 2
-    cannot be redirected."""
-    with ExitStack() as stack:
-        try:
-            capture = stack.enter_context(tempfile.TemporaryFile())
-        except OSError:
-            capture = None
-        saved = _redirect_stderr(capture.fileno()) if capture else None
-        try:
-            yield
-        finally:
-            if capture and saved is not None:
-                os.dup2(saved, 2)
-                os.close(saved)
-                capture.seek(0)
-                sink.append(capture.read().decode("utf-8", "replace"))
-
-
-def htslib_errors(text: str) -> list[str]:
-    """The reasons in htslib's ``[E::function] reason`` lines."""
-    return [line.split("] ", 1)[-1].strip() for line in text.splitlines()
-            if line.startswith("[E::")]

@@ -61,16 +61,21 @@ def _odd_character(line: _Line) -> str | None:
     return None
 
 
+def _odd_fault(path: Path, contig: _Contig, line: _Line, odd: str) -> str:
+    """A sequence line holding a space, tab, other control or non-ASCII byte, with the fix."""
+    stages = ["sed '/^>/!s/[[:space:]]//g'", "seqkit seq -w 60"]
+    return (f"contig {contig.name}, line {line.number}: its sequence holds {odd}. Sequence "
+            "lines may hold bases only: remove such characters and re-wrap the FASTA, "
+            + rewrite_advice(path, stages))
+
+
 def _width_fault(path: Path, contig: _Contig, first: _Line, line: _Line) -> str:
     """Why a sequence line's width differs from the contig's ``first`` line's, with the fix: a
     stray space or other character, mixed line ends, or a line wrapped to another width."""
     for candidate in (first, line):
         odd = _odd_character(candidate)
         if odd:
-            stages = ["sed '/^>/!s/[[:space:]]//g'", "seqkit seq -w 60"]
-            return (f"contig {contig.name}, line {candidate.number}: its sequence holds {odd}. "
-                    "Sequence lines may hold bases only: remove such characters and re-wrap "
-                    "the FASTA, " + rewrite_advice(path, stages))
+            return _odd_fault(path, contig, candidate, odd)
     if first.crlf != line.crlf:
         crlf, lf = (first, line) if first.crlf else (line, first)
         return (f"contig {contig.name}: line {crlf.number} ends with CR LF (Windows) and line "
@@ -92,6 +97,9 @@ def _sequence_line_fault(path: Path, contig: _Contig | None, line: _Line) -> str
     if contig is None:
         return (f"line {line.number} comes before the first '>' header line. Delete what "
                 "precedes the first header.")
+    odd = None if line.text.isalpha() else _odd_character(line)
+    if odd:  # of the same width, htslib indexes it, but counts the contig a base short
+        return _odd_fault(path, contig, line, odd)
     if contig.blank is not None:
         return (f"contig {contig.name} has a blank line inside its sequence (line "
                 f"{contig.blank}). Remove blank lines inside sequences, "

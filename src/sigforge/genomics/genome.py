@@ -21,16 +21,10 @@ import numpy as np
 import pysam
 
 from sigforge import _htslib
+from sigforge._htslib import htslib_errors, stderr_captured
 from sigforge.genomics.compression import GZIP_MAGIC, file_compression
 from sigforge.genomics.contexts import encode
-from sigforge.genomics.fasta_checks import (
-    check_fasta,
-    fai_problem,
-    gzi_path,
-    htslib_errors,
-    index_message,
-    stderr_captured,
-)
+from sigforge.genomics.fasta_checks import check_fasta, fai_problem, gzi_path, index_message
 from sigforge.genomics.fasta_layout import layout_fault
 from sigforge.io import InputError, check_regular_file, not_found
 
@@ -167,10 +161,15 @@ class ReferenceGenome:
             if new_gzi is not None:
                 new_gzi.unlink(missing_ok=True)
             repeated = repeated_contig(self.path)
-            where = (f" Contig '{repeated[0]}' is named on lines {repeated[1]} and "
-                     f"{repeated[2]}." if repeated else "")
-            raise InputError(f"reference FASTA {self.path}: {problem}.{where} Every contig "
-                             "needs its own name: remove or rename the repeated one.")
+            if repeated:
+                raise InputError(
+                    f"reference FASTA {self.path}: {problem}. Contig '{repeated[0]}' is named "
+                    f"on lines {repeated[1]} and {repeated[2]}. Every contig needs its own "
+                    "name: remove or rename the repeated one.")
+            fault = layout_fault(self.path)
+            raise InputError(f"reference FASTA {self.path}: "
+                             + (fault or f"{problem}, though htslib indexed it. Check the "
+                                "FASTA's lines (bases only, one width per contig)."))
 
     def resolve(self, contig: str) -> str | None:
         """The FASTA's name for a VCF contig, trying common aliases; None when absent."""

@@ -25,7 +25,7 @@ from typing import NamedTuple
 import pysam
 
 from sigforge import _htslib
-from sigforge.genomics.fasta_checks import stderr_captured
+from sigforge._htslib import stderr_captured
 from sigforge.genomics.genome import file_compression
 from sigforge.genomics.variant_table import MAX_POSITION
 from sigforge.genomics.vcf_header import HeaderLayout
@@ -41,7 +41,7 @@ def htslib_said(sink: list[str]) -> contextlib.AbstractContextManager[None]:
     """Hold back what is written to file descriptor 2 inside the block and append it to
     ``sink``: htslib says why it cannot read a header or a record only there (``[E::function]
     reason`` lines), before pysam raises a bare "unable to parse next record". The capture is
-    the FASTA checks' (:func:`sigforge.genomics.fasta_checks.stderr_captured`): fd 2 is
+    :func:`sigforge._htslib.stderr_captured`: fd 2 is
     restored however the block ends; nothing is held back when it cannot be redirected."""
     return stderr_captured(sink)
 
