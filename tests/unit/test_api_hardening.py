@@ -54,7 +54,9 @@ def test_data_too_small_to_factor_are_refused_not_zeroed() -> None:
         NMF(2, beta_loss="frobenius", random_state=0).fit(X)
     fitted = NMF(2, beta_loss="frobenius", random_state=0, max_iter=500).fit(X * 1e200)
     assert fitted.reconstruction_err_ > 0
-    NMF(1, random_state=0, max_iter=5).fit(np.zeros((3, 4)))  # all zero: still accepted
+    # all zero: refused too (scikit-learn returns zero components, reported as converged)
+    with pytest.raises(ValueError, match="X: expected at least one positive entry"):
+        NMF(1, random_state=0, max_iter=5).fit(np.zeros((3, 4)))
 
 
 @pytest.mark.parametrize(("scale", "bootstrap"), [(1e19, 0), (1e200, 0), (1e20, 5)])
