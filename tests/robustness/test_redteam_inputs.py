@@ -536,3 +536,17 @@ def test_a_tar_archive_given_as_the_vcf_or_the_fasta_is_named_with_the_fix(
     assert_clear_error(outcome, "is a tar archive (files packed together), not one VCF")
     assert_nothing_written(tmp_path / "out")
     assert_nothing_written(tmp_path / "out2")
+
+
+def test_file_names_that_read_as_url_schemes_are_opened_as_files(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """htslib takes 's3:x.vcf' or 'ref:1.fa' (a relative path) for a URL: 'Protocol not
+    supported' or 'Invalid argument', blamed on the file's contents."""
+    monkeypatch.chdir(tmp_path)
+    Path("s3:x.vcf").write_text(_vcf_text(_snvs(5, 11)))
+    Path("ref:1.fa").write_bytes(fasta.read_bytes())
+    outcome = _catalog(capsys, Path("ref:1.fa"), tmp_path / "out", "--vcf", "s3:x.vcf")
+    assert outcome.code == 0, outcome.err
+    assert _log(tmp_path / "out")["counted_SBS96"] == 2
+    assert Path("ref:1.fa.fai").is_file()

@@ -80,3 +80,12 @@ def test_exon_only_files_and_zero_starts_are_refused_with_the_fix(tmp_path: Path
     with pytest.raises(InputError, match=r"zero\.gtf, line 2: start 0 is not a 1-based "
                                          r"position.*name it \.bed"):
         read_annotation(zero)
+
+
+def test_a_negative_start_is_named_as_such(tmp_path: Path) -> None:
+    """'chr1 -5 3000' was said to end (3000) before it starts (-5)."""
+    bed = tmp_path / "genes.bed"
+    bed.write_text("chr1\t10\t300\tg1\t0\t+\nchr1\t-5\t3000\tg2\t0\t-\n")
+    with pytest.raises(InputError, match=r"genes.bed, line 2: the start \(-5, 0-based\) is "
+                                         r"negative.*0 in a BED and at 1 in a GTF"):
+        read_annotation(bed)

@@ -216,7 +216,14 @@ def _check_intervals(frame: pd.DataFrame, starts: np.ndarray, ends: np.ndarray,
     """Refuse a gene that ends before it starts (0-based half-open here), naming its line: a
     swapped or shifted row would otherwise be an empty gene, its mutations silently counted
     as untranscribed."""
-    bad = np.flatnonzero((ends < starts) | (starts < 0))
+    negative = np.flatnonzero(starts < 0)
+    if negative.size:
+        row = int(negative[0])
+        raise InputError(f"annotation {path}, line {frame['line'].iat[row]}: the start "
+                         f"({starts[row]}, 0-based) is negative ({negative.size} line(s) in "
+                         "all); positions start at 0 in a BED and at 1 in a GTF. Correct the "
+                         "coordinates or remove the line.")
+    bad = np.flatnonzero(ends < starts)
     if bad.size:
         row = int(bad[0])
         raise InputError(f"annotation {path}, line {frame['line'].iat[row]}: the interval "

@@ -68,7 +68,7 @@ def _open_fasta(path: Path, building: bool) -> pysam.FastaFile:
     said: list[str] = []
     try:
         with stderr_captured(said):
-            fasta = pysam.FastaFile(str(path))
+            fasta = pysam.FastaFile(str(path.absolute()))  # 's3:x.fa' would be a URL
     except (OSError, ValueError) as err:
         raise InputError(_open_failure(path, building, "".join(said), err)) from err
     passed = _htslib.shown("".join(said))  # its warnings held back (sigforge._htslib)

@@ -121,7 +121,7 @@ def open_vcf(path: str | Path) -> pysam.VariantFile:
     try:
         with htslib_said(said):
             vcf = (_open_streamed(path) if file_compression(path) == "gzip"
-                   else pysam.VariantFile(str(path)))
+                   else pysam.VariantFile(str(path.absolute())))  # not 's3:x.vcf' as a URL
     except (OSError, ValueError) as err:
         raise InputError(f"VCF {path}: cannot be read as VCF/BCF: "
                          f"{diagnose_vcf(path, err, htslib_reason(said))}") from err
