@@ -550,3 +550,23 @@ def test_file_names_that_read_as_url_schemes_are_opened_as_files(
     assert outcome.code == 0, outcome.err
     assert _log(tmp_path / "out")["counted_SBS96"] == 2
     assert Path("ref:1.fa.fai").is_file()
+
+
+def test_a_latin1_bed_and_an_index_that_is_a_folder_are_named_with_the_fix(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A Latin-1 name in a regions BED was told to be 'a plain or gzip-compressed BED' (it
+    was one); a folder in the .fai's place was blamed on the FASTA."""
+    vcf = tmp_path / "a.vcf"
+    vcf.write_text(_vcf_text(_snvs(5, 11)))
+    bed = tmp_path / "panel.bed"
+    bed.write_bytes("chr1\t0\t60\tg\u00e8ne\n".encode("latin-1"))
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(vcf), "--regions",
+                       str(bed))
+    assert_clear_error(outcome, f"--regions {bed}", "not UTF-8", "iconv -f latin1 -t utf-8")
+    copy = tmp_path / "copy.fa"
+    copy.write_bytes(fasta.read_bytes())
+    Path(f"{copy}.fai").mkdir()
+    outcome = _catalog(capsys, copy, tmp_path / "out", "--vcf", str(vcf))
+    assert_clear_error(outcome, f"its index {copy}.fai cannot be read (Is a directory)",
+                       "Remove it")
+    assert_nothing_written(tmp_path / "out")

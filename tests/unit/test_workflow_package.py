@@ -85,6 +85,12 @@ def test_consensus_and_patient_requests_cover_their_measured_peaks() -> None:
 
 def test_catalog_resources_equal_the_former_values() -> None:
     assert [resources.catalog_mem_mb(900_000, a) for a in (1, 2, 3)] == [1003, 2006, 3009]
+
+
+def test_catalog_memory_grows_with_the_gene_annotation() -> None:
+    """SBS288 jobs of a GENCODE-sized GTF used about three times what they requested."""
+    assert resources.catalog_mem_mb(900_000, 1, 340_000_000) == 1003 + 170
+    assert resources.catalog_mem_mb(900_000, 2, 12_000_000, True) == 2 * (1003 + 180)
     assert resources.catalog_runtime(5_000, 1) == 2
     assert resources.catalog_runtime(50_000_000, 2) == 2 * 4
 

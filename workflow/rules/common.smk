@@ -626,8 +626,12 @@ def consensus_mem_mb(wildcards, attempt):
 
 
 def catalog_mem_mb(wildcards, attempt):
-    """MB to count one sample (grows with the reference's longest contig)."""
-    return resources.catalog_mem_mb(largest_contig(REFERENCE), attempt)
+    """MB to count one sample (grows with the reference's longest contig, and with the gene
+    annotation when SBS288 is counted)."""
+    genes = catalog_annotation(wildcards)
+    size = os.path.getsize(genes[0]) if genes and os.path.isfile(genes[0]) else 0
+    compressed = bool(genes) and str(genes[0]).lower().endswith((".gz", ".bgz"))
+    return resources.catalog_mem_mb(largest_contig(REFERENCE), attempt, size, compressed)
 
 
 def patient_mem_mb(wildcards, input, attempt):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.genomics.compression import open_text
+from sigforge.genomics.compression import not_utf8_fix, open_text
 from sigforge.io import InputError, check_regular_file, not_found
 
 logger = logging.getLogger(__name__)
@@ -124,8 +125,13 @@ _COLUMNS_WANTED = {9: "a GTF row: seqname, source, feature, start, end, score, s
                                        "strand (column 6, + or -)"}
 
 
-def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
-    """Tab-separated rows with at least ``wanted`` columns, comment/track lines dropped."""
+def _read_columns(path: Path, wanted: int, dropped: Counter[str] | None = None
+                  ) -> pd.DataFrame:
+    """Tab-separated rows with at least ``wanted`` columns, comment/track lines dropped.
+    With ``dropped`` (a GTF/GFF), only the rows that can give a strand are kept (transcripts
+    and genes: :func:`_strand_feature`) and the others' features are counted there: a
+    GENCODE file's exons, CDSs and UTRs are nine rows in ten, and keeping them as text
+    took 5 GB for a 1 GB file."""
     rows = []
     number = 0
     try:
@@ -140,12 +146,25 @@ def _read_columns(path: Path, wanted: int) -> pd.DataFrame:
                     raise InputError(f"annotation {path}, line {number}: {len(fields)} "
                                      f"columns, expected at least {wanted} (tab-separated; "
                                      f"{_COLUMNS_WANTED.get(wanted, 'see the README')}).")
+                if dropped is not None and not _strand_feature(fields[2]):
+                    dropped[fields[2].strip()] += 1
+                    continue
                 rows.append((number, *fields[:wanted]))
     except (UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
         raise InputError(f"annotation {path}: cannot be read as text at line {number + 1} "
-                         f"or soon after ({err}). Give a plain or gzip-compressed GTF, "
-                         "or a BED with a strand column.") from err
+                         f"or soon after ({err}). "
+                         + (not_utf8_fix(path) if isinstance(err, UnicodeDecodeError) else
+                            "Give a plain or gzip-compressed GTF, or a BED with a strand "
+                            "column.")) from err
     return pd.DataFrame(rows, columns=["line", *range(wanted)])
+
+
+def _strand_feature(feature: str) -> bool:
+    """Whether a GTF/GFF feature is a transcript or a gene (the rows :func:`_gtf_genes` reads;
+    the same rules as :func:`_transcript_like` and :func:`_gene_like`)."""
+    lower = feature.strip().lower()
+    return (lower in ("transcript", "mrna", "primary_transcript", "gene", "pseudogene")
+            or lower.endswith(("rna", "_transcript", "_gene")))
 
 
 def _is_plain_integer(text: str) -> bool:
@@ -295,7 +314,8 @@ def _overlapped(keys: np.ndarray, starts: np.ndarray, ends: np.ndarray, probe: n
     return hit
 
 
-def _gtf_genes(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _gtf_genes(frame: pd.DataFrame, path: Path, dropped: Counter[str]
+               ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The rows of a GTF/GFF that give strands, with 0-based half-open starts and ends.
 
     Transcripts when the file has any (:func:`_transcript_like`); then also each gene row
@@ -308,7 +328,8 @@ def _gtf_genes(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, np.ndarra
     transcripts = _transcript_like(features)
     genes = _gene_like(features) & ~transcripts
     if not (transcripts | genes).any():
-        kinds = ", ".join(features.value_counts().index[:6]) or "none"
+        kinds = ", ".join(name for name, _ in (Counter(features.tolist()) + dropped)
+                          .most_common(6)) or "none"
         raise InputError(f"annotation {path}: no transcript or gene rows (its features: "
                          f"{kinds}), so no gene span is known. Give a GTF/GFF with transcript "
                          "(or mRNA) or gene rows; AGAT's agat_convert_sp_gxf2gxf.pl adds "
@@ -357,7 +378,8 @@ def read_annotation(path: str | Path) -> StrandAnnotation:
     check_regular_file(path, f"annotation {path}")
     name = path.name.lower().removesuffix(".gz")
     if name.endswith((".gtf", ".gff", ".gff3")):
-        frame, starts, ends = _gtf_genes(_read_columns(path, 9), path)
+        dropped: Counter[str] = Counter()
+        frame, starts, ends = _gtf_genes(_read_columns(path, 9, dropped), path, dropped)
         contigs, strands = frame[0], frame[6]
     else:
         frame = _read_columns(path, 6)

@@ -97,3 +97,9 @@ def tar_archive_problem(head: bytes, what: str, path: str | Path) -> str | None:
     first = f"; the first is '{member}'" if member else ""
     return (f"it is a tar archive (files packed together{first}), not one "
             f"{what}. Unpack it (tar -xf {shlex.quote(str(path))}) and give the {what} inside.")
+
+
+def not_utf8_fix(path: str | Path) -> str:
+    """The fix for a text file that is not UTF-8 (a Latin-1 or Windows-1252 export)."""
+    return (f"It is not UTF-8 text: save it as UTF-8, e.g. iconv -f latin1 -t utf-8 "
+            f"{shlex.quote(str(path))} > NEW.txt, and give NEW.txt.")

@@ -456,8 +456,12 @@ def check_fasta(path: Path) -> None:
         problem = _fasta_problem(path)
         stale = None if problem else _stale_index(path)
     except OSError as err:
-        raise InputError(f"reference FASTA {path}: cannot be read ({err}). Give a readable "
-                         "FASTA file.") from err
+        beside = err.filename is not None and Path(err.filename) != path
+        raise InputError(
+            f"reference FASTA {path}: its index {err.filename} cannot be read ({err.strerror}). "
+            "Remove it, and sigforge builds the index afresh." if beside else
+            f"reference FASTA {path}: cannot be read ({err}). Give a readable FASTA file."
+        ) from err
     if problem:
         raise InputError(f"reference FASTA {path}: {problem}")
     if stale:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sigforge.genomics.compression import open_text
+from sigforge.genomics.compression import not_utf8_fix, open_text
 from sigforge.genomics.variant_table import MAX_POSITION
 from sigforge.io import InputError, check_regular_file, not_found
 
@@ -152,7 +152,9 @@ def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
                     blocked += _has_blocks(text)
     except (UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
         raise InputError(f"{label}: cannot be read as text at line {number + 1} or soon after "
-                         f"({err}). Give a plain or gzip-compressed BED file.") from err
+                         f"({err}). " + (not_utf8_fix(path) if isinstance(
+                             err, UnicodeDecodeError) else "Give a plain or gzip-compressed "
+                                                           "BED file.")) from err
     if not rows:
         raise InputError(f"{label}: no region found ({number} line(s), all blank or headers). "
                          f"{_FIX}")

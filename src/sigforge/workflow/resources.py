@@ -104,9 +104,15 @@ class DiscoveryCosts:
         return attempt * (_CONSENSUS_BASE_MB + _megabytes(floats, 4) + pairs)
 
 
-def catalog_mem_mb(largest_contig: int, attempt: int = 1) -> int:
-    """MB to count one sample: the interpreter plus ~3 bytes per base of the longest contig."""
-    return attempt * (_CATALOG_BASE_MB + math.ceil(3 * largest_contig / 1e6))
+def catalog_mem_mb(largest_contig: int, attempt: int = 1, annotation_bytes: int = 0,
+                   annotation_compressed: bool = False) -> int:
+    """MB to count one sample: the interpreter plus ~3 bytes per base of the longest contig,
+    plus, with SBS288, the gene annotation's transcript and gene rows: 0.5 byte per byte of a
+    plain GTF, 15 per byte of a gzipped one (measured: 155 MB more for a 340 MB GENCODE-like
+    GTF of 1M rows, 11.8 MB gzipped, one row in seven a transcript or gene)."""
+    per_byte = 15 if annotation_compressed else 0.5
+    return attempt * (_CATALOG_BASE_MB + math.ceil(3 * largest_contig / 1e6)
+                      + math.ceil(per_byte * annotation_bytes / 1e6))
 
 
 def patient_mem_mb(largest_contig: int, vcf_bytes: int, compressed: bool,
