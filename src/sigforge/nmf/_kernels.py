@@ -50,6 +50,12 @@ TILE_ENTRIES = 49152
 #: Fewest samples per tile: below this the per-call cost of BLAS outweighs the cache benefit.
 MIN_TILE_COLUMNS = 32
 
+#: Iterations the minimum-volume refinement runs at least, whatever the fit's own
+#: ``min_iter``: its multiplicative step does not lower the penalised objective every time,
+#: and a fit asked for ``min_iter`` 0 stopped it at its first rise, as if it had not been asked
+#: for (the default ``min_iter``, 200, is this floor).
+VOLUME_MIN_ITER = 200
+
 
 @njit(cache=True, nogil=True)
 def tile_columns(m: int, n: int) -> int:
@@ -336,7 +342,8 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
     ``|log det(W^T W + delta I)|`` (W's columns summing to 1), so the penalty is the same share
     of the objective whatever the data's scale; it moves the fit into the basin of the tightest
     signatures that still explain the data, where flat, overlapping ones come apart, and runs
-    to convergence or ``max_iter`` iterations. The polish (plain KL again, at most
+    to convergence (after at least :data:`VOLUME_MIN_ITER` iterations, or ``max_iter`` if
+    fewer) or ``max_iter`` iterations. The polish (plain KL again, at most
     ``settings[6]`` iterations) takes back most of the penalty's pull of the signatures
     towards one another. ``out`` then holds the polished fit's KL divergence, the iterations of
     all three stages and whether the refinement converged.
@@ -356,7 +363,9 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
     if refine:
         spread = abs(_log_volume(W, delta))
         weight = volume * objective / max(spread, TINY)
-        objective, more, converged = _run(Xt, Mt, W, Ht, settings, True, True, exponent,
+        penalised = settings.copy()
+        penalised[1] = max(settings[1], min(VOLUME_MIN_ITER, settings[0]))
+        objective, more, converged = _run(Xt, Mt, W, Ht, penalised, True, True, exponent,
                                           False, weight, delta)
         iterations += more
         _normalise(W, Ht)
