@@ -300,3 +300,20 @@ def test_refit_of_a_generic_matrix_names_the_options_it_ignores(
                      str(tmp_path / "b")]) == 0
     assert ("--novel-below and --include-artefacts: used only for mutation catalogs"
             in caplog.text and "a --generic matrix ignores them" in caplog.text)
+
+
+def test_a_generic_refit_names_a_tumour_type_and_genome_build_as_ignored(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """--tumour-type NotAType with --method negbin exited 0 without a word (and gave the
+    same bytes as a real type); --genome-build was ignored silently too."""
+    write_matrix(frame(np.array([[3.0, 1, 2], [1, 4, 2], [2, 2, 5]])), tmp_path / "m.tsv",
+                 label="Feature")
+    write_matrix(frame(np.array([[0.6, 0.1], [0.3, 0.2], [0.1, 0.7]]), "f").set_axis(
+        ["C1", "C2"], axis=1), tmp_path / "sig.tsv", label="Feature")
+    with caplog.at_level("WARNING"):
+        assert main(["refit", "--catalog", str(tmp_path / "m.tsv"), "--generic",
+                     "--signatures", str(tmp_path / "sig.tsv"), "--method", "negbin",
+                     "--bootstrap", "0", "--tumour-type", "NotAType", "--genome-build",
+                     "GRCh38", "--out", str(tmp_path / "a")]) == 0
+    assert ("--genome-build and --tumour-type NotAType: used only for mutation catalogs"
+            in caplog.text and "a --generic matrix ignores them" in caplog.text)

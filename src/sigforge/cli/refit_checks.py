@@ -285,17 +285,22 @@ def warn_negbin_only_options(args: argparse.Namespace) -> None:
 
 def warn_genomics_only_options(args: argparse.Namespace) -> None:
     """Warn when --generic is given with an option only a mutation catalog uses: a generic
-    matrix is decomposed into no COSMIC set and has no artefact signatures, so the run
-    ignores them, and the user would otherwise believe it used them."""
+    matrix is decomposed into no COSMIC set, has no artefact signatures, genome build or
+    tumour-type prior, so the run ignores them, and the user would otherwise believe it used
+    them."""
     if not args.generic:
         return
-    ignored = [f"--{name.replace('_', '-')}" for name in ("decompose_into", "novel_below")
+    ignored = [f"--{name.replace('_', '-')}" for name in ("decompose_into", "novel_below",
+                                                           "genome_build")
                if given(args, name)]
     if args.include_artefacts:
         ignored.append("--include-artefacts")
+    if args.tumour_type != "pan-cancer":  # a made-up type was not even checked
+        ignored.append(f"--tumour-type {args.tumour_type}")
     if ignored:
-        logger.warning("%s: used only for mutation catalogs (a COSMIC decomposition and its "
-                       "artefact signatures); a --generic matrix ignores %s. Drop %s.",
+        logger.warning("%s: used only for mutation catalogs (a COSMIC decomposition, its "
+                       "artefact signatures, its genome builds and its tumour-type priors); a "
+                       "--generic matrix ignores %s. Drop %s.",
                        " and ".join(ignored), "them" if len(ignored) > 1 else "it",
                        "them" if len(ignored) > 1 else "it")
 
