@@ -362,3 +362,15 @@ def test_select_rank_records_the_folders_replicates_and_refuses_other_counts(
     outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(k2), str(k3),
                       "--out", str(tmp_path / "sel6"))
     assert_clear_error(outcome, "different numbers of replicates", f"{k3} 6")
+
+
+def test_select_rank_with_cv_folds_but_no_cv_files_is_refused(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--cv-folds 2 without --cv chose the rank without cross-validation, exit 0, and the
+    provenance said folds 0."""
+    outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(run / "k2"), str(run / "k3"),
+                      "--cv-folds", "2", "--out", str(tmp_path / "sel"))
+    assert_clear_error(outcome, "--cv-folds 2", "none were given", "--cv-folds 0")
+    assert not (tmp_path / "sel").exists()
+    assert run_cli(capsys, "select-rank", "--rank-dirs", str(run / "k2"), str(run / "k3"),
+                   "--cv-folds", "0", "--out", str(tmp_path / "sel0")).code == 0

@@ -229,6 +229,11 @@ def resolve_cv_settings(args: argparse.Namespace, paths: list[str],
     and so are files made with another seed, catalog name or normalisation than the rank
     folders (already resolved into ``args``). Without --cv files no CV was used: 0 folds."""
     if not paths:
+        if given(args.cv_folds) and args.cv_folds:  # it would choose without CV, unsaid
+            raise InputError(f"--cv-folds {args.cv_folds}: select-rank reads the CV errors "
+                             "from --cv files (one per rank, written by 'sigforge "
+                             "cross-validate'), and none were given. Give them with --cv, or "
+                             "--cv-folds 0 to choose the rank without cross-validation.")
         args.cv_folds = 0
         return
     if recorded is None:  # files of an older version: the options stand
