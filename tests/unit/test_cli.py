@@ -420,3 +420,23 @@ def test_a_chosen_rank_whose_replicates_did_not_converge_is_warned_about(
         warn_rank_choice(SimpleNamespace(rank=3, metrics=metrics, edge=""))
     assert ("k=3: only 20% of its replicates converged" in caplog.text) is warned
     assert ("converged" in caplog.text) is warned
+
+
+def test_a_rerun_without_cross_validation_removes_the_earlier_cv_of_its_ranks(
+        tmp_path: Path) -> None:
+    """extract --cv-folds 2, then --cv-folds 0 into the same --out, left k2/cv.npz of the
+    first run beside the second's signatures, under a provenance saying 0 folds."""
+    from sigforge.testing import planted_counts
+
+    counts = planted_counts(96, 10, 2, burden=600, rng=6).counts
+    write_matrix(pd.DataFrame(counts, index=SBS96_CHANNELS,
+                              columns=[f"S{j}" for j in range(10)]),
+                 tmp_path / "SBS96.tsv", integer=True)
+    common = ["extract", "--catalog", str(tmp_path / "SBS96.tsv"), "--ranks", "2",
+              "--replicates", "3", "--max-iter", "200", "--cv-max-iter", "100",
+              "--out", str(tmp_path / "ex")]
+    assert main([*common, "--cv-folds", "2"]) == 0
+    assert (tmp_path / "ex" / "k2" / "cv.npz").is_file()
+    assert main([*common, "--cv-folds", "0"]) == 0
+    assert not (tmp_path / "ex" / "k2" / "cv.npz").exists()
+    assert (tmp_path / "ex" / "k2" / "signatures.tsv").is_file()

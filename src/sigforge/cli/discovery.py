@@ -79,7 +79,7 @@ from sigforge.cli.discovery_settings import (
 )
 from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
-from sigforge.cli.outputs import discard_other_extract_outputs
+from sigforge.cli.outputs import discard_other_extract_outputs, discard_stale_cv
 from sigforge.cli.rank_provenance import warn_rank_choice
 from sigforge.discovery.crossval import cross_validate_rank
 from sigforge.discovery.pipeline import (
@@ -94,14 +94,7 @@ from sigforge.discovery.pipeline import (
     summarise_rank,
 )
 from sigforge.discovery.rank import RankChoice, RankRule
-from sigforge.io import (
-    InputError,
-    Matrix,
-    save_arrays,
-    write_json,
-    write_matrix,
-    write_table,
-)
+from sigforge.io import InputError, Matrix, save_arrays, write_json, write_matrix, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -394,6 +387,8 @@ def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[i
         if result.k in discovery.cv:
             save_arrays(out / f"k{result.k}" / "cv.npz", k=np.array(result.k),
                         **discovery.cv[result.k], **records(data, cv_settings(args)))
+        else:  # an earlier run's CV beside this run's rank: one folder, two runs
+            discard_stale_cv(out / f"k{result.k}")
     _write_selection(discovery.chosen, discovery.choice, out, {**facts, **digest_fact(digest)})
     warn_other_rank_folders(out, ranks)
 
@@ -409,6 +404,8 @@ def write_skipped(args: argparse.Namespace, data: pd.DataFrame, ranks: list[int]
         write_rank_dir(result, out / f"k{result.k}")
         if cv_options(args).folds > 0:
             save_arrays(out / f"k{result.k}" / "cv.npz", **skipped_cv(result.k, reason))
+        else:
+            discard_stale_cv(out / f"k{result.k}")
     _write_skipped_selection(results, reason, out, facts)
 
 

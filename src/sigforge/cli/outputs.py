@@ -193,6 +193,13 @@ def discard_stale_outputs(paths: Iterable[Path], why: str) -> list[Path]:
     return removed
 
 
+def discard_stale_cv(rank_folder: Path) -> None:
+    """Remove an earlier run's ``cv.npz`` from a rank folder this run (without
+    cross-validation) has just written: one folder would otherwise hold two runs."""
+    discard_stale_outputs([rank_folder / "cv.npz"], "an earlier extract's cross-validation, "
+                          "and this run has none (--cv-folds 0)")
+
+
 def discard_other_extract_outputs(out: Path, groups: Collection[str] | None) -> None:
     """Remove what an earlier ``extract`` of the other kind left in ``out``, so that one folder
     never holds two runs' answers: a plain run removes ``merged.tsv`` and ``groups/`` of an
