@@ -519,3 +519,17 @@ def test_merging_refuses_a_member_name_holding_a_comma() -> None:
     group = GroupSignatures("A", signatures, pd.Series([10.0], index=["x,yA"]))
     with pytest.raises(ValueError, match=r"group 'A': signature 'x,yA' holds a comma"):
         merge_group_signatures([group], prefix="Merged")
+
+
+def test_prepare_joint_refuses_modalities_differing_only_in_case(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Modalities 'A' and 'a' were accepted; split-joint's A_signatures.tsv and
+    a_signatures.tsv are one file on macOS and Windows disks."""
+    rna, protein = _modality(tmp_path / "rna.tsv", "g", 1), _modality(tmp_path / "p.tsv", "p", 2)
+    before = files_under(tmp_path)
+    outcome = run_cli(capsys, "prepare-joint", "--inputs", str(rna), str(protein),
+                      "--modalities", "A", "a", "--weights", "1", "1", "--name", "J",
+                      "--out", str(tmp_path / "out"))
+    assert_clear_error(outcome, "--modalities: 'A' and 'a' differ only in case",
+                       "case-insensitive disk", "Rename one")
+    assert_nothing_written(tmp_path, before)

@@ -383,6 +383,19 @@ def matrix_report(args: argparse.Namespace) -> None:
     logger.info("matrix report: %s", path)  # as given: identical runs write identical logs
 
 
+def _refuse_case_twins(modalities: list[str]) -> None:
+    """Refuse modality names that differ only in case: split-joint's ``NAME_signatures.tsv``
+    would be one file on a case-insensitive disk, one's loadings overwriting the other's."""
+    first: dict[str, str] = {}
+    for name in modalities:
+        other = first.setdefault(name.casefold(), name)
+        if other != name:
+            raise InputError(f"--modalities: '{other}' and '{name}' differ only in case, so "
+                             f"split-joint's {other}_signatures.tsv and {name}_signatures.tsv "
+                             "would be one file on a case-insensitive disk (macOS, Windows). "
+                             "Rename one of them.")
+
+
 def prepare_joint(args: argparse.Namespace) -> None:
     """``sigforge prepare-joint``: stack weighted modalities over the same samples."""
     from sigforge.discovery.matrix import prepare_joint as prepare
@@ -393,6 +406,7 @@ def prepare_joint(args: argparse.Namespace) -> None:
                          "give one value per modality.")
     if len(set(args.modalities)) != len(args.modalities):
         raise InputError(f"--modalities {args.modalities}: each name must be unique.")
+    _refuse_case_twins(args.modalities)
     prepared, blocks = prepare(dict(zip(args.modalities, args.inputs, strict=True)),
                                dict(zip(args.modalities, args.weights, strict=True)),
                                counts=args.counts)
