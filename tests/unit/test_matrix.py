@@ -317,3 +317,36 @@ def test_a_generic_refit_names_a_tumour_type_and_genome_build_as_ignored(
                      "GRCh38", "--out", str(tmp_path / "a")]) == 0
     assert ("--genome-build and --tumour-type NotAType: used only for mutation catalogs"
             in caplog.text and "a --generic matrix ignores them" in caplog.text)
+
+
+def test_a_generic_refit_warns_of_mixed_or_too_many_signatures(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A column C = (A + B) / 2, or more signatures than features, gave NNLS exposures that
+    are one of many equally good ones, without a word."""
+    rng = np.random.default_rng(2)
+    write_matrix(frame(rng.poisson(20.0, (6, 5)).astype(float)), tmp_path / "m.tsv",
+                 label="Feature")
+    a, b = rng.dirichlet(np.ones(6)), rng.dirichlet(np.ones(6))
+    mixed = frame(np.column_stack([a, b, (a + b) / 2]), "f").set_axis(["A", "B", "C"], axis=1)
+    write_matrix(mixed, tmp_path / "mixed.tsv", label="Feature")
+    many = frame(rng.dirichlet(np.ones(6), size=7).T, "f").set_axis(
+        [f"S{i}" for i in range(7)], axis=1)
+    write_matrix(many, tmp_path / "many.tsv", label="Feature")
+    independent = frame(rng.dirichlet(np.ones(6), size=3).T, "f").set_axis(
+        ["X", "Y", "Z"], axis=1)
+    write_matrix(independent, tmp_path / "ok.tsv", label="Feature")
+
+    def refit(signatures: str, method: str) -> str:
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            assert main(["refit", "--catalog", str(tmp_path / "m.tsv"), "--generic",
+                         "--signatures", str(tmp_path / signatures), "--method", method,
+                         "--bootstrap", "0", "--out", str(tmp_path / f"{signatures}_{method}")
+                         ]) == 0
+        return caplog.text
+
+    assert "columns 'A', 'B', 'C' are linearly dependent" in refit("mixed.tsv", "nnls")
+    assert "linearly dependent" in refit("mixed.tsv", "negbin")
+    assert "7 signatures for 6 features" in refit("many.tsv", "nnls")
+    assert "signatures for" not in refit("many.tsv", "negbin")
+    assert "dependent" not in refit("ok.tsv", "nnls")

@@ -213,7 +213,7 @@ def refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
                        ", ".join(f"{name} (sum {total:.4g})" for name, total in rescaled.items()))
     restricted = restricted_names(args, data.columns, matrix.channel_set)
     data = data[restricted] if restricted is not None else drop_artefacts(args, data)
-    check_distinct_signatures(data, signatures.path)
+    check_distinct_signatures(data, signatures.path, args.method)
     if args.vcf:
         from sigforge.genomics.mutation_tables import check_signature_names
 
