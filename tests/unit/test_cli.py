@@ -440,3 +440,42 @@ def test_a_rerun_without_cross_validation_removes_the_earlier_cv_of_its_ranks(
     assert main([*common, "--cv-folds", "0"]) == 0
     assert not (tmp_path / "ex" / "k2" / "cv.npz").exists()
     assert (tmp_path / "ex" / "k2" / "signatures.tsv").is_file()
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--tol=inf"], "--tol: expected a finite --tol >= 0, got inf"),
+    (["--cap=inf"], "--cap: expected a finite --cap >= 1e-90"),
+    (["--normalisation", "cap", "--cap", "1e-300"], "--cap: expected a finite --cap >= 1e-90"),
+])
+def test_infinite_or_underflowing_tol_and_cap_are_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str],
+        message: str) -> None:
+    """--tol inf said 'tol: expected a finite number'; a generic --cap of 1e-300 blamed the
+    data ('X: expected values up to at least 1e-100')."""
+    write_matrix(pd.DataFrame(np.arange(1.0, 25.0).reshape(6, 4), columns=list("ABCD"),
+                              index=pd.Index([f"f{i}" for i in range(6)], name="Feature")),
+                 tmp_path / "m.tsv")
+    code = main(["extract", "--catalog", str(tmp_path / "m.tsv"), "--generic", "--ranks", "2",
+                 "--replicates", "2", "--cv-folds", "0", *options,
+                 "--out", str(tmp_path / "ex")])
+    assert code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "ex").exists()
+
+
+def test_a_cap_that_changes_nothing_is_warned_of(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """--cap with the gmm normalisation of a --generic matrix (no floor) was ignored
+    silently."""
+    write_matrix(pd.DataFrame(np.arange(1.0, 25.0).reshape(6, 4), columns=list("ABCD"),
+                              index=pd.Index([f"f{i}" for i in range(6)], name="Feature")),
+                 tmp_path / "m.tsv")
+    base = ["extract", "--catalog", str(tmp_path / "m.tsv"), "--generic", "--ranks", "2",
+            "--replicates", "2", "--cv-folds", "0", "--max-iter", "50"]
+    with caplog.at_level("WARNING"):
+        assert main([*base, "--cap", "50", "--out", str(tmp_path / "a")]) == 0
+    assert "--cap 50: changes nothing with --normalisation gmm of a --generic" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert main([*base, "--cap", "50", "--normalisation", "cap",
+                     "--out", str(tmp_path / "b")]) == 0
+    assert "--cap" not in caplog.text

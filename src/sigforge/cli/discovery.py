@@ -76,6 +76,7 @@ from sigforge.cli.discovery_settings import (
     resolve_cv_settings,
     resolve_folder_settings,
     unset_defaults,
+    warn_inert_cap,
 )
 from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
@@ -140,6 +141,7 @@ def replicates(args: argparse.Namespace) -> None:
         save_arrays(args.out, **skipped_chunk(args.k, skipped))
         return
     check_counts_for_resampling(matrix, args)
+    warn_inert_cap(args)
     with killed_by_interrupt("replicates"):
         chunk = solve_replicates(matrix.data.to_numpy(), args.k,
                                  range(args.first, args.first + args.count), seed=args.seed,
@@ -351,6 +353,7 @@ def extract(args: argparse.Namespace) -> None:
     matrix, left_out = read_input_catalog_dropping(args.catalog, args.generic,
                                                    args.drop_empty, True)
     check_counts_for_resampling(matrix, args)
+    warn_inert_cap(args)
     for k in args.ranks:
         try:
             check_rank(k, *matrix.data.shape)

@@ -12,6 +12,7 @@ command module holds the commands.
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 from dataclasses import asdict
 from pathlib import Path
@@ -42,6 +43,8 @@ FOLDER_OPTIONS = {"seed": DEFAULT_SEED, "catalog_name": None,
                      for name in ("max_iter", "min_iter", "tol", "resampling", "normalisation",
                                   "cap", "volume", "starts")}}
 
+logger = logging.getLogger(__name__)
+
 
 def nmf_options(args: argparse.Namespace) -> NMFOptions:
     """NMF options from the shared command-line flags (checked by NMFOptions), and the seed."""
@@ -58,6 +61,20 @@ def nmf_options(args: argparse.Namespace) -> NMFOptions:
                       resampling=args.resampling, normalisation=args.normalisation,
                       cap=args.cap, volume=args.volume, starts=args.starts,
                       counts=not getattr(args, "generic", False))
+
+
+def warn_inert_cap(args: argparse.Namespace) -> None:
+    """Say so when a --cap other than the default changes nothing: --normalisation none caps
+    nothing, and the gmm threshold of a --generic matrix has no floor (its floor is a number
+    of mutations)."""
+    generic = getattr(args, "generic", False)
+    # not the default, which the workflow's jobs pass whatever the normalisation
+    if args.cap != field_default(NMFOptions, "cap") and (args.normalisation == "none" or (
+            args.normalisation == "gmm" and generic)):
+        logger.warning("--cap %g: changes nothing with --normalisation %s%s; it is the cap of "
+                       "--normalisation cap%s. Drop it, or give --normalisation cap.",
+                       args.cap, args.normalisation, " of a --generic matrix" if generic
+                       else "", "" if generic else " and the floor of gmm's threshold")
 
 
 def cv_options(args: argparse.Namespace) -> CVOptions:

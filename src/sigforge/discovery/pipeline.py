@@ -9,6 +9,7 @@ pool for ``sigforge extract``. Both paths produce the same bits.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import numbers
 import os
@@ -43,6 +44,9 @@ GAP_MAX_POINTS = 3000
 #: Largest ``--volume``: the penalty is this times the plain fit's divergence, so 10^6 already
 #: leaves the data no say; far larger weights overflow the update to infinity.
 MAX_VOLUME = 1e6
+#: Smallest ``--cap`` of a generic matrix: a sample capped to this total over up to 10^10
+#: features keeps entries above the solvers' smallest data peak (1e-100).
+MIN_GENERIC_CAP = 1e-90
 
 #: Most random starts per replicate (``NMFOptions.starts``).
 MAX_STARTS = 100
@@ -79,10 +83,12 @@ class NMFOptions:
                 ("--volume", self.volume, 0 <= self.volume <= MAX_VOLUME,
                  f"--volume between 0 and {MAX_VOLUME:g}"),
                 ("--min-iter", self.min_iter, self.min_iter >= 0, "--min-iter >= 0"),
-                ("--tol", self.tol, self.tol >= 0, "--tol >= 0"),
-                ("--cap", self.cap, self.cap >= 1 if self.counts else self.cap > 0,
-                 "--cap >= 1 for counts (a sample capped below one mutation resamples to "
-                 "nothing)" if self.counts else "--cap > 0"),
+                ("--tol", self.tol, 0 <= self.tol < math.inf, "a finite --tol >= 0"),
+                ("--cap", self.cap, (1 if self.counts else MIN_GENERIC_CAP) <= self.cap
+                 < math.inf, "a finite --cap >= 1 for counts (a sample capped below one "
+                 "mutation resamples to nothing)" if self.counts else
+                 f"a finite --cap >= {MIN_GENERIC_CAP:g} (smaller sample totals underflow "
+                 "in the solver's products)"),
                 ("check_every", self.check_every, self.check_every >= 1, "check_every >= 1")):
             if not valid:
                 raise ValueError(f"{option}: expected {bound}, got {value}.")
