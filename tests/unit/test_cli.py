@@ -479,3 +479,20 @@ def test_a_cap_that_changes_nothing_is_warned_of(
         assert main([*base, "--cap", "50", "--normalisation", "cap",
                      "--out", str(tmp_path / "b")]) == 0
     assert "--cap" not in caplog.text
+
+
+@pytest.mark.parametrize("argv", [
+    ["prepare-joint", "--inputs", "a.tsv", "b.tsv", "--modalities", "a", "b", "--weights",
+     "\uff11", "\uff14", "--name", "J", "--out", "o"],
+    ["extract", "--catalog", "m.tsv", "--ranks", "2", "--volume", "\uff10.\uff15", "--out", "o"],
+    ["refit", "--catalog", "m.tsv", "--signatures", "COSMIC_v3.6", "--penalty", "\uff12",
+     "--out", "o"],
+])
+def test_real_valued_options_refuse_full_width_digits(
+        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """float() reads full-width digits, so --weights １ ４ was weights 1 and 4, while --ranks
+    and the counts refused them."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "expected a number in the digits 0-9" in capsys.readouterr().err

@@ -180,6 +180,17 @@ MAX_ITERATIONS = 10_000_000
 MAX_CV_STARTS = 100
 
 
+def real(text: str) -> float:
+    """argparse type of a real number written in ASCII: Python's float() also reads
+    full-width digits ('１.５'), which --ranks and the counts refuse."""
+    if not text.isascii():
+        raise argparse.ArgumentTypeError(f"expected a number in the digits 0-9, got '{text}'")
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+
+
 def count_type(low: int, high: int, what: str) -> Callable[[str], int]:
     """argparse type of a whole number from ``low`` to ``high``: a count of replicates, a
     rank bound... Refused at parse time, so a typo (an extra zero or ten) cannot queue a run

@@ -18,6 +18,7 @@ from sigforge.cli._common import (
     add_seed,
     count_type,
     field_default,
+    real,
 )
 from sigforge.discovery.crossval import CV_SCHEMES, CVOptions
 from sigforge.discovery.pipeline import MAX_STARTS, NMFOptions
@@ -55,7 +56,7 @@ def add_nmf_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-iter", default=field_default(NMFOptions, "min_iter"),
                         type=count_type(0, MAX_ITERATIONS, "iterations before stopping"),
                         help="iterations before stopping")
-    parser.add_argument("--tol", type=float, default=field_default(NMFOptions, "tol"),
+    parser.add_argument("--tol", type=real, default=field_default(NMFOptions, "tol"),
                         help="relative objective change that counts as converged")
     parser.add_argument("--resampling", default=field_default(NMFOptions, "resampling"),
                         help="bootstrap: poisson (per entry), multinomial (at each sample's "
@@ -66,13 +67,13 @@ def add_nmf_options(parser: argparse.ArgumentParser) -> None:
                         help="scale hypermutated samples down before factorisation: none, "
                              "cap (at --cap) or gmm (threshold from a Gaussian mixture of the "
                              "log totals, at least --cap); see sigforge.discovery.normalise")
-    parser.add_argument("--cap", type=float, default=field_default(NMFOptions, "cap"),
+    parser.add_argument("--cap", type=real, default=field_default(NMFOptions, "cap"),
                         help="mutations per sample for 'cap', floor for 'gmm'")
     parser.add_argument("--starts", default=field_default(NMFOptions, "starts"),
                         type=count_type(1, MAX_STARTS, "random starts per replicate"),
                         help="random starts per bootstrap replicate; the fit with the lowest "
                              "objective is kept (see sigforge.discovery.solve_replicates)")
-    parser.add_argument("--volume", type=float, default=field_default(NMFOptions, "volume"),
+    parser.add_argument("--volume", type=real, default=field_default(NMFOptions, "volume"),
                         help="relative weight of the minimum-volume refinement of every "
                              "replicate, then polished by plain updates (0: plain KL NMF); "
                              "separates flat, overlapping signatures (see "
@@ -103,9 +104,9 @@ def add_cv_options(parser: argparse.ArgumentParser) -> None:
                         default=field_default(CVOptions, "scheme"),
                         help="what a fold hides: random entries, or a block of samples x "
                              "channels (bi-cross-validation; for hypermutated genomes)")
-    parser.add_argument("--cv-holdout", type=float, default=field_default(CVOptions, "holdout"),
+    parser.add_argument("--cv-holdout", type=real, default=field_default(CVOptions, "holdout"),
                         help="share of entries hidden per fold (--cv-scheme entries)")
-    parser.add_argument("--cv-block", type=float, default=field_default(CVOptions, "block"),
+    parser.add_argument("--cv-block", type=real, default=field_default(CVOptions, "block"),
                         help="share of the samples and of the channels in each fold's hidden "
                              "block (--cv-scheme blocks)")
     parser.add_argument("--cv-starts", default=field_default(CVOptions, "starts"),
@@ -123,11 +124,11 @@ def add_rank_rule(parser: argparse.ArgumentParser) -> None:
                                                    "candidate rank"),
                        ("min_error_gain", "share of the KL divergence a larger rank must "
                                           "remove (without cross-validation)")):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=float,
+        parser.add_argument(f"--{name.replace('_', '-')}", type=real,
                             default=field_default(RankRule, name), help=f"smallest {text}")
     parser.add_argument("--fixed-rank", type=int, default=field_default(RankRule, "fixed_rank"),
                         help="use this rank instead of the rule (default: the rule chooses)")
-    parser.add_argument("--drop-below-stability", type=float,
+    parser.add_argument("--drop-below-stability", type=real,
                         default=field_default(RankRule, "drop_below_stability"),
                         help="leave out of each rank the components whose stability is below "
                              "this (not reproduced by the replicates); -1 keeps every one")
@@ -135,12 +136,12 @@ def add_rank_rule(parser: argparse.ArgumentParser) -> None:
                         default=field_default(RankRule, "max_dropped_components"),
                         help="most components left out of one rank; a rank with more below "
                              "--drop-below-stability keeps them all (and is no candidate)")
-    parser.add_argument("--rescue-min-stability", type=float,
+    parser.add_argument("--rescue-min-stability", type=real,
                         default=field_default(RankRule, "rescue_min_stability"),
                         help="add to the chosen signatures the components of larger ranks "
                              "reproduced at this stability or more (and unlike every chosen "
                              "one); above 1 adds none")
-    parser.add_argument("--rescue-max-cosine", type=float,
+    parser.add_argument("--rescue-max-cosine", type=real,
                         default=field_default(RankRule, "rescue_max_cosine"),
                         help="a component of a larger rank is added only when its cosine to "
                              "every chosen signature is below this")

@@ -20,18 +20,12 @@ from sigforge.cli._common import (
     REFIT_FILES,
     add_command,
     listed,
+    real,
     require_files,
 )
 from sigforge.cli.own_outputs import page_files, stale_outputs_removed
 from sigforge.cli.rank_provenance import rank_caution, rank_edge, rank_rescued
-from sigforge.io import (
-    InputError,
-    read_json,
-    read_matrix,
-    read_table,
-    write_matrix,
-    write_table,
-)
+from sigforge.io import InputError, read_json, read_matrix, read_table, write_matrix, write_table
 
 if TYPE_CHECKING:
     from sigforge.report.matrix import MatrixReportData
@@ -40,8 +34,8 @@ logger = logging.getLogger(__name__)
 
 
 def _pixel_shape(text: str | None) -> tuple[int, int] | None:
-    """'H,W' or 'HxW' into (H, W); None when not given."""
-    if not text:
+    """'H,W' or 'HxW' into (H, W); None when not given (an empty value is refused)."""
+    if text is None:
         return None
     parts = text.replace("x", ",").split(",")
     if len(parts) != 2 or not all(re.fullmatch(r"[0-9]+", part.strip()) for part in parts):
@@ -476,7 +470,7 @@ def add_parsers(subparsers: Any) -> None:
                    help="one table per modality")
     p.add_argument("--modalities", action="extend", nargs="+", required=True,
                    help="one name per table")
-    p.add_argument("--weights", action="extend", nargs="+", type=float, required=True,
+    p.add_argument("--weights", action="extend", nargs="+", type=real, required=True,
                    help="weight of each modality's entries in the KL objective")
     p.add_argument("--name", required=True, help="name of the stacked matrix (NAME.tsv)")
     p.add_argument("--counts", action="store_true", help="require whole numbers")

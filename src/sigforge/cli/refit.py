@@ -24,6 +24,7 @@ from sigforge.cli._common import (
     cosine_type,
     field_default,
     read_table_matrix,
+    real,
     split_empty,
     warn_report_file_names,
 )
@@ -417,7 +418,7 @@ def add_parsers(subparsers: Any) -> None:
                         "regions (the rest: outside_regions in catalog_log.tsv)")
     p.add_argument("--method", default=field_default(RefitOptions, "method"),
                    choices=REFIT_METHODS, help="sparse refit rule (see sigforge.refit)")
-    p.add_argument("--penalty", type=float, default=field_default(RefitOptions, "penalty"),
+    p.add_argument("--penalty", type=real, default=field_default(RefitOptions, "penalty"),
                    help="method negbin: base cost of a signature in log-likelihood units")
     p.add_argument("--cohort-prior", action=argparse.BooleanOptionalAction,
                    default=field_default(RefitOptions, "cohort_prior"),
@@ -434,14 +435,14 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--include-artefacts", action="store_true",
                    help="keep the shipped set's possible sequencing-artefact signatures "
                         "(left out by default)")
-    p.add_argument("--likelihood-threshold", type=float,
+    p.add_argument("--likelihood-threshold", type=real,
                    default=field_default(RefitOptions, "likelihood_threshold"),
                    help="log-likelihood a signature must be worth (default: %(default).4g, "
                         "the chi-square rule)")
     p.add_argument("--bootstrap", type=int, default=field_default(RefitOptions, "bootstrap"),
                    help="resamples per sample for intervals (negbin: negative-binomial at the "
                         "sample's dispersion; others: multinomial; 0 = none)")
-    p.add_argument("--confidence", type=float,
+    p.add_argument("--confidence", type=real,
                    default=field_default(RefitOptions, "confidence"),
                    help="central coverage of the percentile intervals")
     add_seed(p, "; keys each sample's resamples")
