@@ -496,3 +496,12 @@ def test_real_valued_options_refuse_full_width_digits(
         main(argv)
     assert exit_info.value.code == 2
     assert "expected a number in the digits 0-9" in capsys.readouterr().err
+
+
+def test_merge_groups_refuses_an_empty_catalog_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """merge-groups took --catalog-name '' for the file's stem, which extract refuses."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["merge-groups", "--catalog", "m.tsv", "--group-dirs", "g/A", "--catalog-name",
+              "", "--out", "o"])
+    assert exit_info.value.code == 2
+    assert "expected a name for the components, got ''" in capsys.readouterr().err

@@ -38,6 +38,7 @@ from sigforge.cli._common import (
     read_table_matrix,
     split_empty,
 )
+from sigforge.cli.discovery_options import catalog_name_type
 from sigforge.cli.discovery_settings import unset_defaults
 from sigforge.cli.groups_checks import (
     GroupRun,
@@ -388,7 +389,7 @@ def add_parsers(subparsers: Any) -> None:
                                                     "refitted to the merged signatures)")
     p.add_argument("--group-dirs", action="extend", nargs="+", required=True,
                    help="finished group extractions, each folder named after its group")
-    p.add_argument("--catalog-name", default=None,
+    p.add_argument("--catalog-name", default=None, type=catalog_name_type,
                    help="prefix of the merged signatures' names (default: the catalog stem)")
     add_merge_cosine(p)
     add_drop_empty(p)
