@@ -145,10 +145,12 @@ def check_same_features(catalog: pd.DataFrame, signatures: pd.DataFrame) -> None
 
 def _lookalike_key(name: str) -> str:
     """``name`` in Unicode NFC without format characters (zero-width spaces and joiners, a
-    BOM, soft hyphens): two names with one key print the same. ASCII names are their key."""
+    BOM, soft hyphens) and with every other space (a no-break space) a plain one: two names
+    with one key print the same. ASCII names are their key."""
     if name.isascii():
         return name
-    return "".join(ch for ch in unicodedata.normalize("NFC", name)
+    return "".join(" " if unicodedata.category(ch) == "Zs" else ch
+                   for ch in unicodedata.normalize("NFC", name)
                    if unicodedata.category(ch) != "Cf")
 
 
@@ -174,7 +176,13 @@ def lookalike_reason(first: str, second: str) -> str:
         return (f"are the same text written in two Unicode forms ({ascii(first)} and "
                 f"{ascii(second)}: an accented letter composed in one and decomposed into "
                 "letter + accent in the other)")
-    odd = next(ch for ch in first + second if unicodedata.category(ch) == "Cf")
+    odd = next((ch for ch in first + second if unicodedata.category(ch) == "Cf"), None)
+    if odd is None:  # a space of another kind: U+00A0 where the other has U+0020
+        wide = next(ch for ch in first + second if unicodedata.category(ch) == "Zs"
+                    and ch != " ")
+        return (f"differ only by a space written as U+{ord(wide):04X} "
+                f"({unicodedata.name(wide, 'a space')}) where the other has a plain space "
+                f"({ascii(first)} and {ascii(second)})")
     return (f"differ only by the invisible character U+{ord(odd):04X} "
             f"({unicodedata.name(odd, 'a format character')}) ({ascii(first)} and "
             f"{ascii(second)})")

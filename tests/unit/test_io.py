@@ -392,6 +392,9 @@ def test_channels_in_another_case_are_refused_with_the_spelling(
     ("f\ts1\ts1\u200b\nx\t1\t2\ny\t2\t1\n",
      r"\(columns 2 and 3\) differ only by the invisible character U\+200B \(ZERO WIDTH "
      r"SPACE\) \('s1' and 's1\\u200b'\)"),
+    ("f\ts 0\ts\u00a00\nx\t1\t2\ny\t2\t1\n",
+     r"\(columns 2 and 3\) differ only by a space written as U\+00A0 \(NO-BREAK SPACE\) "
+     r"where the other has a plain space"),
     ("f\ta\tb\ncaf\u00e9\t1\t2\ncafe\u0301\t3\t4\n",
      r"line 3: row labels 'caf\u00e9' and 'cafe\u0301' \(line 2 and line 3\) are the same "
      r"text written in two Unicode forms"),
