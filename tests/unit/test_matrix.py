@@ -350,3 +350,21 @@ def test_a_generic_refit_warns_of_mixed_or_too_many_signatures(
     assert "7 signatures for 6 features" in refit("many.tsv", "nnls")
     assert "signatures for" not in refit("many.tsv", "negbin")
     assert "dependent" not in refit("ok.tsv", "nnls")
+
+
+def test_a_folder_as_the_matrix_and_real_values_under_joint_counts_say_the_fix(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder given as --input was told about file formats; a real value in a joint run
+    declared counts named no fix."""
+    assert main(["prepare-matrix", "--input", str(tmp_path), "--name", "M", "--out",
+                 str(tmp_path / "out")]) == 2
+    assert f"{tmp_path}: is a folder, not a file" in capsys.readouterr().err
+    write_matrix(frame(np.array([[3.0, 1], [1, 4]])), tmp_path / "a.tsv", label="Feature")
+    write_matrix(frame(np.array([[2.5, 1], [1, 4]]), "p"), tmp_path / "b.tsv", label="Feature")
+    assert main(["prepare-joint", "--inputs", str(tmp_path / "a.tsv"), str(tmp_path / "b.tsv"),
+                 "--modalities", "a", "b", "--weights", "1", "1", "--counts", "--name", "J",
+                 "--out", str(tmp_path / "j")]) == 2
+    err = capsys.readouterr().err
+    assert "holds 2.5, but the data are declared counts (--counts" in err
+    assert "round the modality 'b' to whole numbers" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "j").exists()

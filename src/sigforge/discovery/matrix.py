@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.discovery.matrix_labels import check_header_is_names, warn_numeric_labels
-from sigforge.io import MAX_CELL, InputError, read_matrix
+from sigforge.io import MAX_CELL, InputError, check_regular_file, read_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ def read_generic_matrix(path: str | os.PathLike[str]) -> pd.DataFrame:
         and the offending line and column.
     """
     path = Path(path)
+    check_regular_file(path, str(path))  # a folder is not a file of another format
     if path.suffix.lower() not in TEXT_SUFFIXES:
         raise InputError(f"{path}: {foreign_matrix_fix(path)}")
     frame = read_matrix(path).data
@@ -452,7 +453,10 @@ def prepare_joint(paths: Mapping[str, str], weights: Mapping[str, float], *,
             fraction = first_fraction(frame)
             if fraction is not None:
                 raise InputError(f"{paths[name]}: row '{fraction[0]}', column '{fraction[1]}' "
-                                 f"holds {fraction[2]}, but the data are declared counts.")
+                                 f"holds {fraction[2]}, but the data are declared counts "
+                                 "(--counts; matrix.counts: true in the workflow). Leave it out "
+                                 "(matrix.counts: false) for real-valued data, or round the "
+                                 f"modality '{name}' to whole numbers.")
     empty = [name for name, frame in frames.items() if not frame.to_numpy().any()]
     if empty:
         raise InputError(f"modality '{empty[0]}' ({paths[empty[0]]}) holds only zeros, so it "
