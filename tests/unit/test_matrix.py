@@ -368,3 +368,20 @@ def test_a_folder_as_the_matrix_and_real_values_under_joint_counts_say_the_fix(
     assert "holds 2.5, but the data are declared counts (--counts" in err
     assert "round the modality 'b' to whole numbers" in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "j").exists()
+
+
+def test_generic_labels_differing_in_case_name_both_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Signatures labelled F0.. against a catalog's f0.. were blamed on the catalog ('write
+    every label in the expected case'), though neither file's labels are a standard."""
+    write_matrix(frame(np.array([[3.0, 1, 2], [1, 4, 2], [2, 2, 5], [1, 1, 1]])),
+                 tmp_path / "m.tsv", label="Feature")
+    write_matrix(frame(np.array([[0.4, 0.1], [0.3, 0.2], [0.2, 0.3], [0.1, 0.4]]), "F").set_axis(
+        ["C1", "C2"], axis=1), tmp_path / "sig.tsv", label="Feature")
+    assert main(["refit", "--catalog", str(tmp_path / "m.tsv"), "--generic", "--signatures",
+                 str(tmp_path / "sig.tsv"), "--method", "nnls", "--bootstrap", "0", "--out",
+                 str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert ("The catalog's row labels and the signature table's differ only in case (e.g. "
+            "'f0' in the catalog, 'F0' in the signatures)") in err
+    assert "expected case" not in err

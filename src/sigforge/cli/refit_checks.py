@@ -63,6 +63,10 @@ def label_hint(args: argparse.Namespace, matrix: Matrix, signatures: Matrix) -> 
                         f"signature table as the catalog does ('{proper}').")
             example = next(row for row in rows if row not in set(known))
             proper = next(label for label in known if label.casefold() == example.casefold())
+            if args.generic:  # neither file's labels are a standard: name both
+                return (f"the catalog's row labels and the signature table's differ only in "
+                        f"case (e.g. '{example}' in the catalog, '{proper}' in the "
+                        "signatures). Write each label the same way in both files.")
             return (f"the catalog's row labels differ from the expected labels only in case "
                     f"(e.g. '{example}' for '{proper}'). Write every label in the expected "
                     f"case ('{proper}').")

@@ -196,11 +196,12 @@ def refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
                          + channel_set_fix(args, matrix, signatures))
     missing, extra = feature_differences(matrix.data.index, signatures.data.index)
     if missing or extra:
+        hint = label_hint(args, matrix, signatures)
         raise InputError(f"signatures {signatures.path} and catalog {matrix.path} have "
                          f"different features: {len(missing)} catalog feature(s) missing from "
                          f"the signatures {missing[:5]}, {len(extra)} signature feature(s) not "
                          f"in the catalog {extra[:5]}. "
-                         + (label_hint(args, matrix, signatures)
+                         + (hint[:1].upper() + hint[1:]
                             or "Give the signatures one row per catalog feature, with the same "
                                "labels (rows may be in any order)."))
     try:
