@@ -481,3 +481,23 @@ def test_split_joint_refuses_signatures_missing_a_modality_or_feature(
     assert_clear_error(outcome, "signatures.tsv", str(blocks), absent, f"modality {modality}",
                        "whole")
     assert_nothing_written(tmp_path / "out")
+
+
+def test_split_joint_warns_of_a_component_without_loading_in_a_modality(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A component with zero loading in modality b got an all-zero column in
+    b_signatures.tsv, exit 0 without a word, though a refit refuses such a column."""
+    (tmp_path / "signatures.tsv").write_text(
+        "Feature\tC1\tC2\na:f0\t0.3\t0.1\na:f1\t0.7\t0.2\nb:f0\t0\t0.3\nb:f1\t0\t0.4\n")
+    blocks = tmp_path / "j_blocks.tsv"
+    blocks.write_text(BLOCKS_HEADER + "a:f0\ta\tf0\t1\na:f1\ta\tf1\t1\nb:f0\tb\tf0\t2\n"
+                      "b:f1\tb\tf1\t2\n")
+    with caplog.at_level("WARNING"):
+        outcome = run_cli(capsys, "split-joint", "--signatures",
+                          str(tmp_path / "signatures.tsv"), "--blocks", str(blocks),
+                          "--out", str(tmp_path / "out"))
+    assert outcome.code == 0
+    assert ("component(s) C1 have no loading in modality 'b': their columns of "
+            "b_signatures.tsv are all zero") in caplog.text
+    assert "modality 'a'" not in caplog.text

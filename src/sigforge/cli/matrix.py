@@ -440,6 +440,12 @@ def split_joint(args: argparse.Namespace) -> None:
     _check_one_weight_per_modality(blocks, args.blocks)
     _check_blocks_cover(blocks, signatures, args.blocks, args.signatures)
     per_modality, shares = split_components(signatures, blocks)
+    for name, frame in per_modality.items():
+        if empty := [str(c) for c in frame.columns if not frame[c].any()]:
+            logger.warning("split-joint: component(s) %s have no loading in modality '%s': "
+                           "their columns of %s_signatures.tsv are all zero (not summing to "
+                           "1), and a refit against that table refuses them", ", ".join(empty),
+                           name, name)
     out = Path(args.out)
     # an earlier run's third_signatures.tsv, left beside a modalities.tsv without 'third',
     # would read as part of this run
