@@ -579,3 +579,25 @@ def test_a_doublet_or_indel_over_an_ambiguous_fasta_base_is_not_a_ref_mismatch(
     log = results[0].skipped
     assert (log["ambiguous_base"], log["ref_mismatch"]) == (3, 0)
     assert results[0].masked == 0  # IUPAC codes are reference bases, not a mask
+
+
+@pytest.mark.parametrize("odd", ["*", "-", "5", "U"])
+def test_a_fasta_character_that_is_no_base_beside_an_snv_is_warned_of(
+        tmp_path: Path, make_fasta: Callable[..., Path], make_vcf: Callable[..., Path],
+        caplog: pytest.LogCaptureFixture, odd: str) -> None:
+    """A '*', '-' or digit in the FASTA beside an SNV made it ambiguous_base, exit 0 without
+    a word, as if the FASTA held an N there."""
+    import logging
+
+    sequence = "ACGTACGTACGTACGTACGTAC" + odd + "TGCAGTACCGTAAGCTTACG"
+    fasta = make_fasta({"chrO": sequence})
+    vcf = make_vcf([("chrO", 24, "T", "A", "PASS"), ("chrO", 10, "C", "A", "PASS")])
+    with caplog.at_level(logging.WARNING):
+        results = count_table(read_input(vcf), ReferenceGenome(fasta), CatalogOptions())
+    assert results[0].skipped["ambiguous_base"] == 1
+    assert f"contig chrO holds '{odd}' at or beside position 24" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        count_table(read_input(vcf), ReferenceGenome(make_fasta(
+            {"chrO": sequence.replace(odd, "N")}, name="n.fa")), CatalogOptions())
+    assert "no base or IUPAC" not in caplog.text

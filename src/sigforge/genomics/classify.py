@@ -8,6 +8,7 @@ duplicates, adjacent SNVs) is decided later, in :mod:`.sample_counts`.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -39,6 +40,8 @@ from sigforge.genomics.contexts import (
 from sigforge.genomics.genome import ReferenceGenome
 from sigforge.genomics.target_regions import TargetRegions
 from sigforge.genomics.variant_table import VariantTable
+
+logger = logging.getLogger(__name__)
 
 _ACGT = re.compile(r"^[ACGT]+$")
 #: The bases a hard-masking writes over repeats: N (Ensembl's dna_rm, UCSC's .fa.masked) or
@@ -165,6 +168,8 @@ def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, tex
     out.fate[rows[~on_contig]] = REASON_CODE["contig_end"]
     out.beyond[rows[~on_contig]] = True
     rows, p = rows[on_contig], p[on_contig]
+    _warn_odd_bases(text, contig, p[(codes[p] > 3) | (codes[np.maximum(p - 1, 0)] > 3)
+                                    | (codes[np.minimum(p + 1, n - 1)] > 3)])
     ref, alt = out.ref_code[rows], out.alt_code[rows]
     out.checked[rows] = True
     # the FASTA's own base is N or another IUPAC code (R, Y...): the REF cannot be checked
@@ -189,6 +194,27 @@ def _classify_snvs(rows: np.ndarray, table: VariantTable, codes: np.ndarray, tex
     rows, p, ref, alt, five1, three1 = (x[keep] for x in (rows, p, ref, alt, five1, three1))
     sbs96, sbs1536, strand = _sbs_channels(codes, p, ref, alt, contig, annotation)
     out.sbs96[rows], out.sbs1536[rows], out.strand[rows] = sbs96, sbs1536, strand
+
+
+#: What a FASTA base may be: a base or an IUPAC code (N, R, Y...), in either case.
+_IUPAC = frozenset("ACGTNRYKMSWBDHVacgtnrykmswbdhv")
+
+
+def _warn_odd_bases(text: str, contig: str, positions: np.ndarray) -> None:
+    """Warn once per contig when the FASTA has a character that is no base or IUPAC code
+    ('*', '-', '.', a digit, U) at or beside an SNV (0-based ``positions``, where the codes
+    say 'not A, C, G or T'): the SNV is then ambiguous_base, as beside an N, but the FASTA is
+    an alignment or damaged, which the user should know. Looked at only there: scanning
+    every contig for them would cost every catalog job seconds."""
+    for p in positions.tolist():
+        odd = next((text[i] for i in (p - 1, p, p + 1)
+                    if 0 <= i < len(text) and text[i] not in _IUPAC), None)
+        if odd is not None:
+            logger.warning("reference FASTA: contig %s holds %r at or beside position %d, which "
+                           "is no base or IUPAC code (an alignment's gap, or a damaged file?); "
+                           "the variants beside such characters are counted as "
+                           "ambiguous_base. Check the FASTA.", contig, odd, p + 1)
+            return
 
 
 def _sbs_channels(codes: np.ndarray, p: np.ndarray, ref: np.ndarray, alt: np.ndarray,
