@@ -75,7 +75,7 @@ from sigforge.genomics.vcf_records import (
     record_refs,
     upper_alleles,
 )
-from sigforge.genomics.vcf_samples import columns_taking_all, pick_tumour
+from sigforge.genomics.vcf_samples import called_elsewhere, columns_taking_all, pick_tumour
 from sigforge.io import InputError, check_regular_file, not_found
 
 logger = logging.getLogger(__name__)
@@ -263,16 +263,23 @@ def _scan_records(vcf: pysam.VariantFile, path: Path, genotype_columns: list[int
     return out
 
 
+#: One object per distinct genotype tuple of a multi-sample VCF: pysam makes a new tuple for
+#: every call, and a cohort VCF of 500 samples x 20,000 records held 10 million of them
+#: (0.92 GB); shared, each call costs a list slot.
+_CALLS: dict[tuple, tuple] = {}
+
+
 def _add_calls(record: pysam.VariantRecord, adders: list[tuple[int, Callable, Callable]],
                columns: list[int], path: Path, line: int) -> None:
     """Several genotype columns (:func:`_scan_records`): add each column's call and phase, and
     check the record's text when a call reads as empty or with a missing allele."""
     calls = record.samples
     suspect = False
+    shared = _CALLS.setdefault
     for column, add_call, add_phased in adders:
         sample = calls[column]
         call = sample.allele_indices
-        add_call(call)
+        add_call(shared(call, call))
         add_phased(sample.phased)
         suspect = suspect or not call or None in call
     if suspect:
@@ -384,38 +391,10 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
         table.not_somatic = fields.somatic_flags(flat.record_index, path)
     if genotypes is not None:
         table.phase = _phases(scanned, fields, flat, take_all)
-        table.called_elsewhere = _called_elsewhere(table, genotypes, flat.record_index,
-                                                   take_all)
+        table.called_elsewhere = called_elsewhere(table, genotypes, flat.record_index,
+                                                  take_all)
     return table
 
-
-def _called_elsewhere(table: VariantTable, genotypes: list[list[tuple]],
-                      record_index: np.ndarray, take_all: list[bool]
-                      ) -> list[np.ndarray] | None:
-    """Per sample, the rows skipped before membership (failed FILTER or FORMAT/FT, or not
-    somatic) whose record the sample's genotype calls in full without the allele: in a
-    multi-sample VCF these are other samples' variants, and counting them as this sample's
-    ``filtered`` made every sample's log list the whole cohort's filtered records. A no-call
-    (``./.``, as GATK's --set-filtered-gt-to-nocall writes for a filtered record) says
-    nothing, so such a row stays ``filtered``. Only the skipped rows are looked at (the
-    rest are decided by membership anyway); None when none is found."""
-    skipped = ~table.passed
-    if table.not_somatic is not None:
-        skipped = skipped | table.not_somatic
-    found, any_found = [], False
-    for place, (calls, everything) in enumerate(zip(genotypes, take_all, strict=True)):
-        rows = np.flatnonzero(skipped | (table.sample_failed[place]
-                                         if table.sample_failed is not None else False))
-        if everything or not rows.size:
-            found.append(np.zeros(0, dtype=np.int64))
-            continue
-        carried = np.isin(rows, table.members[place]) if table.members is not None else True
-        whole = np.fromiter((bool(calls[r]) and None not in calls[r]
-                             for r in record_index[rows].tolist()), dtype=bool,
-                            count=rows.size)
-        found.append(rows[whole & ~carried])
-        any_found = any_found or bool(found[-1].size)
-    return found if any_found else None
 
 
 #: FORMAT keys that decide a sample's variants (:mod:`.vcf_fields`): read even when the

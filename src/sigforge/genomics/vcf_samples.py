@@ -1,5 +1,6 @@
 """Which sample columns of a VCF to count when the user did not say, and what to do with a
-column whose genotypes are all missing.
+column whose genotypes are all missing; and which filtered records a sample's genotype
+assigns to another sample (:func:`called_elsewhere`).
 
 The tumour of a tumour-normal VCF (:func:`tumour_column`): without ``--vcf-sample`` every
 column used to be a sample, so the matched normal came out as a sample of its own, all zero
@@ -26,6 +27,9 @@ import logging
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
+
+from sigforge.genomics.variant_table import VariantTable
 from sigforge.io import InputError
 
 logger = logging.getLogger(__name__)
@@ -155,3 +159,32 @@ def columns_taking_all(path: Path, samples: list[str], genotypes: list[list[tupl
                            "this file's records, count it alone with --vcf-sample %s: every "
                            "record is then counted for it.", path, sample, sample)
     return [False] * len(samples)
+
+
+def called_elsewhere(table: VariantTable, genotypes: list[list[tuple]],
+                      record_index: np.ndarray, take_all: list[bool]
+                      ) -> list[np.ndarray] | None:
+    """Per sample, the rows skipped before membership (failed FILTER or FORMAT/FT, or not
+    somatic) whose record the sample's genotype calls in full without the allele: in a
+    multi-sample VCF these are other samples' variants, and counting them as this sample's
+    ``filtered`` made every sample's log list the whole cohort's filtered records. A no-call
+    (``./.``, as GATK's --set-filtered-gt-to-nocall writes for a filtered record) says
+    nothing, so such a row stays ``filtered``. Only the skipped rows are looked at (the
+    rest are decided by membership anyway); None when none is found."""
+    skipped = ~table.passed
+    if table.not_somatic is not None:
+        skipped = skipped | table.not_somatic
+    found, any_found = [], False
+    for place, (calls, everything) in enumerate(zip(genotypes, take_all, strict=True)):
+        rows = np.flatnonzero(skipped | (table.sample_failed[place]
+                                         if table.sample_failed is not None else False))
+        if everything or not rows.size:
+            found.append(np.zeros(0, dtype=np.int64))
+            continue
+        carried = np.isin(rows, table.members[place]) if table.members is not None else True
+        whole = np.fromiter((bool(calls[r]) and None not in calls[r]
+                             for r in record_index[rows].tolist()), dtype=bool,
+                            count=rows.size)
+        found.append(rows[whole & ~carried])
+        any_found = any_found or bool(found[-1].size)
+    return found if any_found else None
