@@ -55,7 +55,8 @@ def add_nmf_options(parser: argparse.ArgumentParser) -> None:
                              "to twice this plus 200 (n_iter in the chunk counts them all)")
     parser.add_argument("--min-iter", default=field_default(NMFOptions, "min_iter"),
                         type=count_type(0, MAX_ITERATIONS, "iterations before stopping"),
-                        help="iterations before stopping")
+                        help="iterations before stopping (the minimum-volume refinement runs "
+                             "at least 200, or --max-iter if fewer)")
     parser.add_argument("--tol", type=real, default=field_default(NMFOptions, "tol"),
                         help="relative objective change that counts as converged")
     parser.add_argument("--resampling", default=field_default(NMFOptions, "resampling"),
