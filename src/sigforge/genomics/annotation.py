@@ -153,9 +153,9 @@ def _read_columns(path: Path, wanted: int, dropped: Counter[str] | None = None
     except (UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
         raise InputError(f"annotation {path}: cannot be read as text at line {number + 1} "
                          f"or soon after ({err}). "
-                         + (not_utf8_fix(path) if isinstance(err, UnicodeDecodeError) else
-                            "Give a plain or gzip-compressed GTF, or a BED with a strand "
-                            "column.")) from err
+                         + ((isinstance(err, UnicodeDecodeError) and not_utf8_fix(path))
+                            or "Give a plain or gzip-compressed GTF, or a BED with a strand "
+                               "column.")) from err
     return pd.DataFrame(rows, columns=["line", *range(wanted)])
 
 

@@ -99,7 +99,17 @@ def tar_archive_problem(head: bytes, what: str, path: str | Path) -> str | None:
             f"{what}. Unpack it (tar -xf {shlex.quote(str(path))}) and give the {what} inside.")
 
 
-def not_utf8_fix(path: str | Path) -> str:
-    """The fix for a text file that is not UTF-8 (a Latin-1 or Windows-1252 export)."""
+def not_utf8_fix(path: str | Path) -> str | None:
+    """The fix for a text file that is not UTF-8 (a Latin-1 or Windows-1252 export); None
+    for a file whose (decompressed) start holds a NUL byte or is mostly not ASCII, which is
+    binary data rather than text in another encoding."""
+    try:
+        with (gzip.open(path, "rb") if file_compression(path) != "none"
+              else open(path, "rb")) as handle:
+            head = handle.read(4096)
+    except (OSError, EOFError):
+        return None
+    if b"\0" in head or sum(byte < 128 for byte in head) < 0.9 * len(head):
+        return None
     return (f"It is not UTF-8 text: save it as UTF-8, e.g. iconv -f latin1 -t utf-8 "
             f"{shlex.quote(str(path))} > NEW.txt, and give NEW.txt.")

@@ -152,9 +152,10 @@ def read_regions(path: str | Path, *, option: str = "--regions-of-interest",
                     blocked += _has_blocks(text)
     except (UnicodeDecodeError, OSError, EOFError, zlib.error) as err:
         raise InputError(f"{label}: cannot be read as text at line {number + 1} or soon after "
-                         f"({err}). " + (not_utf8_fix(path) if isinstance(
-                             err, UnicodeDecodeError) else "Give a plain or gzip-compressed "
-                                                           "BED file.")) from err
+                         f"({err}). " + ((isinstance(err, UnicodeDecodeError)
+                                          and not_utf8_fix(path))
+                                         or "Give a plain or gzip-compressed BED file.")
+                         ) from err
     if not rows:
         raise InputError(f"{label}: no region found ({number} line(s), all blank or headers). "
                          f"{_FIX}")
