@@ -97,15 +97,15 @@ class Classified:
     #: or last base of a contig, an N or IUPAC neighbour): skipped from SBS, yet doublets and
     #: runs need no flanking base, so they still pair with their neighbours (``dbs`` is set)
     flankless: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    #: The position duplicates are found at: POS, but for an ID83-counted indel the start of
-    #: its leftmost spelling, whose 'D' or 'I' + unit ``spelling`` holds by row: two records
-    #: of one indel written at two places of a repeat are one variant, a ``duplicate``
-    #: (:func:`leftmost_spelling`).
-    site_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     #: ``ambiguous_base`` rows whose REF spells a base (A, C, G, T) where the FASTA has N (or
     #: X): a few lie in assembly gaps, many mean a hard-masked FASTA
     #: (:func:`~.build_checks.check_masked`)
     masked: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    #: The position duplicates are found at: POS, but for an ID83-counted indel the start of
+    #: its leftmost spelling (:func:`leftmost_spelling`), two records of one indel written
+    #: at two places of a repeat being one variant, a ``duplicate``
+    site_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: By row, each ID83-counted indel's 'D' or 'I' + its unit at that leftmost spelling
     spelling: dict[int, str] = field(default_factory=dict)
 
 
@@ -359,8 +359,7 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
         text, codes = genome.sequence(name)
         out.contig_lengths[contig_code] = len(text)
         _classify_snvs(np.flatnonzero(on_contig & (kind == KIND_SNV)), table, codes, text,
-                       name, out,
-                       annotation)
+                       name, out, annotation)
         _classify_others(np.flatnonzero(on_contig & (kind != KIND_SNV)), table, text, out)
         if options.regions is not None:  # flankless SNVs too: they may still pair
             _mark_outside(np.flatnonzero(on_contig & ((out.fate == COUNTED) | out.flankless)),
