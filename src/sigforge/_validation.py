@@ -143,7 +143,7 @@ def check_same_features(catalog: pd.DataFrame, signatures: pd.DataFrame) -> None
                      f"catalog, {_few(extra)}).")
 
 
-def _lookalike_key(name: str) -> str:
+def lookalike_key(name: str) -> str:
     """``name`` in Unicode NFC without format characters (zero-width spaces and joiners, a
     BOM, soft hyphens) and with every other space (a no-break space) a plain one: two names
     with one key print the same. ASCII names are their key."""
@@ -161,7 +161,7 @@ def first_lookalikes(names: list[str]) -> tuple[int, int] | None:
     would be kept apart, and every output would show two identical-looking names."""
     seen: dict[str, int] = {}
     for position, name in enumerate(names):
-        key = _lookalike_key(name)
+        key = lookalike_key(name)
         first = seen.setdefault(key, position)
         if first != position and names[first] != name:
             return first, position

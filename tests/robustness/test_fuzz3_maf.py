@@ -402,3 +402,63 @@ def test_an_end_position_that_contradicts_the_allele_is_warned_of(
     assert "1 row(s) whose End_Position is not Start_Position + the length of " \
            f"Reference_Allele - 1 (first: line 8, chr1:30-35 with Reference_Allele " \
            f"'{CHR1[29:31]}')" in caplog.text
+
+
+# --- R's NA and cBioPortal's ALT in Allele1 ----------------------------------------------------
+
+def _log(out: Path) -> dict:
+    """The one sample's row of catalog_log.tsv."""
+    return read_table(out / "catalog_log.tsv").iloc[0].to_dict()
+
+
+@pytest.mark.parametrize("second", ["NA", ""])
+def test_an_alt_in_allele1_alone_is_counted(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str], second: str) -> None:
+    """cBioPortal exports with the ALT in Tumor_Seq_Allele1 and Allele2 'NA' read 'NA' as the
+    bases N and A: six phantom complex variants beside the six SNVs; with Allele2 blank the
+    file was refused ('Tumor_Seq_Allele2 '' is not an allele')."""
+    rows = [[*row[:6], row[7], second, row[8]] for row in _rows()]
+    maf = tmp_path / "cbio.maf"
+    maf.write_text(_maf_text(rows))
+    outcome = _catalog(capsys, tmp_path, fasta, maf, "maf: ALT in Allele1")
+    assert outcome.code == 0, outcome.err
+    log = _log(tmp_path / "out")
+    assert (log["variants_read"], log["counted_SBS96"], log["complex"]) == (6, 6, 0)
+
+
+def test_na_cells_are_missing_values_not_bases_or_names(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'NA' (R's missing value) was a REF of bases N and A (every row complex), a failed
+    filter named 'NA', a contig named 'NA' and a sample named 'NA'; both alleles '-' was
+    ambiguous_base."""
+    rows = _rows()
+    rows[0][5] = "NA"
+    (tmp_path / "ref.maf").write_text(_maf_text(rows))
+    outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "ref.maf", "maf: REF NA")
+    assert_clear_error(outcome, "line 2: Reference_Allele is blank or NA (a missing value)")
+    rows = _rows()
+    rows[1][8] = "NA"
+    (tmp_path / "sample.maf").write_text(_maf_text(rows))
+    outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "sample.maf", "maf: barcode NA")
+    assert_clear_error(outcome, "line 3: Tumor_Sample_Barcode is blank or NA")
+    assert_nothing_written(tmp_path / "out")
+    rows = [[*row, flag] for row, flag in zip(_rows(), ["NA", "pass", "Pass", ".", "PASS",
+                                                         "LowQual"], strict=True)]
+    rows.append(["G", "chr1", "66", "67", "INS", "-", "-", "-", "S1", "PASS"])
+    (tmp_path / "filters.maf").write_text(_maf_text(rows, (*MAF_COLUMNS, "FILTER")))
+    outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "filters.maf", "maf: FILTER NA")
+    assert outcome.code == 0, outcome.err
+    log = _log(tmp_path / "out")
+    assert (log["counted_SBS96"], log["filtered"], log["no_change"]) == (5, 1, 1)
+
+
+def test_one_barcode_in_two_unicode_forms_is_refused(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'Patiént' composed in one row and decomposed in another gave two columns of one
+    look (or, across two MAFs, two samples); every later reader refused the catalog."""
+    rows = _rows("Pati\u00e9nt")
+    rows[3][8] = "Patie\u0301nt"
+    (tmp_path / "one.maf").write_text(_maf_text(rows))
+    outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "one.maf", "maf: NFC and NFD")
+    assert_clear_error(outcome, "two Unicode forms", "--sample-name")
+    assert_nothing_written(tmp_path / "out")

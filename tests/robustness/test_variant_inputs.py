@@ -347,7 +347,8 @@ def test_maf_junk_alleles(case: str, column: int, value: str, tmp_path: Path, fa
     maf = _maf(tmp_path / "junk.maf", rows)
     outcome = _catalog(capsys, tmp_path / "out", fasta, "--maf", str(maf), case=case)
     name = "Tumor_Seq_Allele" if column == 7 else "Reference_Allele"
-    assert_clear_error(outcome, str(maf), "line 3", name, f"'{value}' is not an allele",
+    assert_clear_error(outcome, str(maf), "line 3", name,
+                       f"'{value}' is not an allele" if value else "is blank or NA",
                        "Correct or remove that row")
     assert_nothing_written(tmp_path / "out")
 

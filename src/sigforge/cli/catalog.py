@@ -299,6 +299,7 @@ def _check_vcf_dir_entries(folder: Path) -> None:
 def _check_file_stems(samples: list) -> None:
     """Refuse sample names that would share a file name (the same once unsafe characters are
     replaced, or differing only in case), naming the input file each came from."""
+    from sigforge._validation import lookalike_key, lookalike_reason
     from sigforge.genomics.samplesheet import file_stem, file_stems
 
     seen: dict[str, tuple[str, str]] = {}
@@ -309,8 +310,17 @@ def _check_file_stems(samples: list) -> None:
             raise InputError(f"{err} Name it with --sample-name (one name per input), or "
                              "rename it in the input (the VCF's sample column, the MAF's "
                              "Tumor_Sample_Barcode).") from err
-        stem = file_stem(sample.sample).lower()
+        stem = file_stem(lookalike_key(sample.sample)).lower()
         other = seen.setdefault(stem, (sample.sample, sample.source))
+        if other[0] != sample.sample and lookalike_key(other[0]) == lookalike_key(
+                sample.sample):  # two Unicode forms, an invisible character
+            raise InputError(f"{sample.source}: sample {ascii(sample.sample)} and sample "
+                             f"{ascii(other[0])} (of {other[1]}) "
+                             f"{lookalike_reason(other[0], sample.sample)}, so every output "
+                             "would show them as one sample (or write them to one file). "
+                             "Spell both the same way if they are one sample, or rename one "
+                             "(--sample-name, or the MAF's Tumor_Sample_Barcode / the VCF's "
+                             "sample column).")
         if other[0] != sample.sample:
             raise InputError(f"{sample.source}: sample '{sample.sample}' and sample "
                              f"'{other[0]}' (of {other[1]}) both become the file name "

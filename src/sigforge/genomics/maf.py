@@ -284,19 +284,22 @@ def _check_maf_alleles(ref: pd.Series, alt: pd.Series, alt_column: np.ndarray, p
     row = int(np.flatnonzero(bad_ref | bad_alt)[0])
     column, value = ("Reference_Allele", ref.iat[row]) if bad_ref[row] else (
         str(alt_column[row]), alt.iat[row])
-    raise InputError(f"MAF {path}: line {lines[row]}: {column} '{value[:30]}' is not an "
-                     "allele (A, C, G, T or another IUPAC base, or '-' for the empty side of an "
-                     "indel). Correct or remove that row.")
+    said = f"'{value[:30]}' is not" if value else "is blank or NA (a missing value), not"
+    raise InputError(f"MAF {path}: line {lines[row]}: {column} {said} an allele (A, C, G, "
+                     "T or another IUPAC base, or '-' for the empty side of an indel). "
+                     "Correct or remove that row.")
 
 
 def _refuse_blank(frame: pd.DataFrame, column: str, what: str, fix: str, path: Path,
                   lines: np.ndarray) -> None:
-    """Refuse rows whose ``column`` is blank, naming the first one's line: a variant without
-    its contig or its sample cannot be placed or counted for anyone."""
-    blank = np.flatnonzero((frame[column] == "").to_numpy(dtype=bool))
+    """Refuse rows whose ``column`` is blank or ``NA`` (R's missing value), naming the first
+    one's line: a variant without its contig or its sample cannot be placed or counted for
+    anyone."""
+    blank = np.flatnonzero(frame[column].isin(["", "NA"]).to_numpy(dtype=bool))
     if blank.size:
-        raise InputError(f"MAF {path}: line {lines[int(blank[0])]}: {column} is blank "
-                         f"({blank.size} row(s) in all); every row must name its {what}. "
+        raise InputError(f"MAF {path}: line {lines[int(blank[0])]}: {column} is blank or NA "
+                         f"(R's missing value) ({blank.size} row(s) in all); every row must "
+                         f"name its {what}. "
                          f"{fix} or remove the row.")
 
 
@@ -307,19 +310,21 @@ def _tumour_alleles(frame: pd.DataFrame, path: Path, lines: np.ndarray
     The ALT is ``Tumor_Seq_Allele2``, or ``Tumor_Seq_Allele1`` where Allele2 equals REF. The
     second ALT is ``Tumor_Seq_Allele1`` where it differs from REF and from Allele2 and Allele2
     is not REF (see :func:`_second_alleles`); a blank Allele1 there means none, as does
-    ``NA``/``NaN`` (R's missing value, which maftools and R exports write; read as bases it
-    would be a phantom second variant). Without an Allele1 column (cBioPortal's optional
-    column) every ALT is Allele2.
+    ``NA``/``NaN`` (:func:`_missing_as_blank`); where Allele2 is missing, Allele1 is the ALT.
+    A missing REF, or no ALT at all, is refused with its line. Without an Allele1 column
+    (cBioPortal's optional column) every ALT is Allele2.
     """
-    ref = frame["Reference_Allele"].str.upper()
-    allele2 = frame["Tumor_Seq_Allele2"].str.upper()
+    ref = _missing_as_blank(frame["Reference_Allele"].str.upper())
+    allele2 = _missing_as_blank(frame["Tumor_Seq_Allele2"].str.upper())
     if "Tumor_Seq_Allele1" not in frame.columns:
         _check_maf_alleles(ref, allele2, np.full(len(ref), "Tumor_Seq_Allele2"), path, lines)
         return ref, allele2, np.zeros(len(ref), dtype=bool)
-    allele1 = frame["Tumor_Seq_Allele1"].str.upper()
-    allele1 = allele1.mask(allele1.isin(["NA", "NAN"]), "")
-    # Allele2, unless it is REF and Allele1 is not missing (both REF or missing: no_change)
-    from_allele2 = ((allele2 != ref) | (allele1 == "")).to_numpy(dtype=bool)
+    allele1 = _missing_as_blank(frame["Tumor_Seq_Allele1"].str.upper())
+    # Allele2, unless it is REF and Allele1 is not missing (both REF: no_change), or it is
+    # missing and Allele1 is another base (cBioPortal's exports may hold the ALT there
+    # alone); a missing Allele2 beside REF or nothing is refused below
+    from_allele2 = (((allele2 != ref) & (allele2 != "")) | (allele1 == "")
+                    | ((allele2 == "") & (allele1 == ref))).to_numpy(dtype=bool)
     alt = allele2.where(from_allele2, allele1)
     _check_maf_alleles(ref, alt, np.where(from_allele2, "Tumor_Seq_Allele2",
                                           "Tumor_Seq_Allele1"), path, lines)
@@ -328,6 +333,12 @@ def _tumour_alleles(frame: pd.DataFrame, path: Path, lines: np.ndarray
     _check_maf_alleles(ref[second], allele1[second],
                        np.full(int(second.sum()), "Tumor_Seq_Allele1"), path, lines[second])
     return ref, alt, second
+
+
+def _missing_as_blank(alleles: pd.Series) -> pd.Series:
+    """``NA``/``NaN`` (R's missing value, which maftools, cBioPortal and R exports write) as a
+    blank allele: read as bases it was the allele 'NA', a phantom complex variant."""
+    return alleles.mask(alleles.isin(["NA", "NAN"]), "")
 
 
 def _second_alleles(alt: pd.Series, allele1: pd.Series | None, second: np.ndarray
@@ -379,7 +390,8 @@ def read_maf(path: str | Path, *, barcode: str | None = None) -> VariantTable:
     passed = np.ones(len(frame), dtype=bool)
     failed = FailedFilters()
     if "FILTER" in frame.columns:
-        passed = frame["FILTER"].isin(["PASS", ".", ""]).to_numpy(dtype=bool)
+        # 'NA': R's missing value, as '.' or a blank cell; 'Pass' and 'pass' as PASS
+        passed = frame["FILTER"].str.upper().isin(["PASS", ".", "", "NA"]).to_numpy(dtype=bool)
         for row, text in zip(np.flatnonzero(~passed).tolist(),
                              frame["FILTER"].to_numpy(dtype=object)[~passed].tolist(),
                              strict=True):
@@ -461,7 +473,7 @@ def anchor_maf_indels(table: VariantTable, fetch_base: object) -> None:
     """
     for row in range(len(table)):
         ref, alt = table.ref[row], table.alt[row]
-        if ref != "-" and alt != "-":
+        if (ref != "-" and alt != "-") or ref == alt:  # '-' for both: no_change, unanchored
             continue
         name = table.contig_names[table.contig[row]]
         deletion = alt == "-"
