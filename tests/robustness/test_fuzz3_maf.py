@@ -462,3 +462,20 @@ def test_one_barcode_in_two_unicode_forms_is_refused(
     outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "one.maf", "maf: NFC and NFD")
     assert_clear_error(outcome, "two Unicode forms", "--sample-name")
     assert_nothing_written(tmp_path / "out")
+
+
+def test_patch_releases_are_their_build_and_a_vcf_named_maf_is_told_to_rename(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """GRCh37, GRCh37.p5 and hs37d5 in one MAF were two builds (only .p13 was an alias); a
+    VCF named .maf given with --vcf was told to be given with --vcf."""
+    rows = [[*row, build] for row, build in zip(
+        _rows(), ["GRCh37", "GRCh37.p5", "hs37d5", "GRCh37.p13", "37", "GRCh37.p9"],
+        strict=True)]
+    (tmp_path / "builds.maf").write_text(_maf_text(rows, (*MAF_COLUMNS, "NCBI_Build")))
+    outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "builds.maf", "maf: patch builds")
+    assert outcome.code == 0, outcome.err
+    vcf = tmp_path / "calls.maf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                      "--out", str(tmp_path / "out2"))
+    assert_clear_error(outcome, "the file is a VCF, not a MAF", "Rename it to end in .vcf")

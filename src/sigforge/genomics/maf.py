@@ -157,8 +157,12 @@ def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[st
             _refuse_utf16(raw, path)
             raw = raw.removeprefix(codecs.BOM_UTF8)
             if raw.startswith(b"##fileformat=VCF"):  # --maf names any file a MAF
+                named = path.name.lower().removesuffix(".gz").endswith(".maf")
                 raise InputError(f"MAF {path}: line 1 is '##fileformat=VCF...': the file is a "
-                                 f"VCF, not a MAF. Give it with --vcf {path}.")
+                                 "VCF, not a MAF. " + (
+                                     "Rename it to end in .vcf (a file named .maf is read as "
+                                     "a MAF, under --vcf too) and give it with --vcf." if named
+                                     else f"Give it with --vcf {path}."))
         if raw.strip() and not raw.startswith(b"#"):
             text = _decode_line(raw, number, path)
             header = [_clean_cell(name) for name in text.split("\t")]

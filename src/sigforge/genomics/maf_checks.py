@@ -12,6 +12,7 @@ choice of a MAF's samples (its barcodes, ``--vcf-sample``, ``--sample-from-filen
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,10 @@ _NO_BUILD = {"", ".", "na", "nan", "n/a", "none", "unknown"}
 def _build(cell: str) -> str | None:
     """The build a NCBI_Build cell names (aliases of GRCh37/GRCh38 joined), None if blank."""
     key = cell.strip().lower()
-    return None if key in _NO_BUILD else _BUILD_OF.get(key, cell.strip())
+    if key in _NO_BUILD:
+        return None
+    patch = re.fullmatch(r"(grch3[78])\.p\d+", key)  # a patch release: the same coordinates
+    return _BUILD_OF.get(patch.group(1) if patch else key, cell.strip())
 
 
 def _refuse_repeated_header(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> None:
