@@ -479,3 +479,19 @@ def test_patch_releases_are_their_build_and_a_vcf_named_maf_is_told_to_rename(
     outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
                       "--out", str(tmp_path / "out2"))
     assert_clear_error(outcome, "the file is a VCF, not a MAF", "Rename it to end in .vcf")
+
+
+def test_a_maf_saved_as_a_workbook_is_named_as_one(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A .xlsx given as a MAF was 'zip-compressed', with the advice 'unzip -p ... | gzip',
+    which writes the workbook's XML parts, not a MAF."""
+    import zipfile
+
+    workbook = tmp_path / "mutations.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+    outcome = _catalog(capsys, tmp_path, fasta, workbook, "maf: xlsx")
+    assert_clear_error(outcome, str(workbook), "spreadsheet workbook", "tab-separated text")
+    assert "unzip" not in outcome.err
+    assert_nothing_written(tmp_path / "out")

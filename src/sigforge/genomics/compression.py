@@ -70,6 +70,17 @@ def foreign_compression(path: str | Path) -> tuple[str, str] | None:
                  if head.startswith(magic)), None)
 
 
+def _office_document(path: str | Path) -> bool:
+    """Whether a zip's first member is a spreadsheet's part (``[Content_Types].xml``,
+    ``xl/...``, OpenDocument's ``mimetype``): its name follows the 30-byte local header."""
+    with open(path, "rb") as handle:
+        head = handle.read(30 + 64)
+    size = int.from_bytes(head[26:28], "little") if len(head) >= 30 else 0
+    member = head[30:30 + size]
+    return member in (b"[Content_Types].xml", b"mimetype") or member.startswith(
+        (b"xl/", b"docProps/", b"_rels/"))
+
+
 def foreign_compression_problem(path: str | Path, recompress: str, new_name: str
                                 ) -> str | None:
     """Why a file in a compression format sigforge does not read cannot be read, and the fix
@@ -78,6 +89,10 @@ def foreign_compression_problem(path: str | Path, recompress: str, new_name: str
     if found is None:
         return None
     name, command = found
+    if name == "zip" and _office_document(path):
+        return ("it is a spreadsheet workbook (Excel .xlsx or OpenDocument: a zip of XML), "
+                "not text. Save the sheet as tab-separated text (Excel: Save As, 'Text (Tab "
+                "delimited)') and give that file.")
     return (f"it is {name}-compressed, which sigforge does not read (plain text, gzip or "
             f"bgzip only). Decompress it and compress it with {recompress}, e.g. "
             f"{command} {shlex.quote(str(path))} | {recompress} > {new_name}, and give "
