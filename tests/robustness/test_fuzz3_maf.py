@@ -495,3 +495,21 @@ def test_a_maf_saved_as_a_workbook_is_named_as_one(
     assert_clear_error(outcome, str(workbook), "spreadsheet workbook", "tab-separated text")
     assert "unzip" not in outcome.err
     assert_nothing_written(tmp_path / "out")
+
+
+def test_an_insertion_whose_positions_are_not_its_flanks_is_warned_of(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Start = End (or End far off) for an insertion was counted without a word, though a
+    writer meaning the base after Start would get another ID83 channel."""
+    import logging
+
+    rows = _rows()
+    rows.append(["G", "chr1", "20", "21", "INS", "-", "-", "TT", "S1"])
+    rows.append(["G", "chr1", "40", "40", "INS", "-", "-", "TT", "S1"])
+    (tmp_path / "ins.maf").write_text(_maf_text(rows))
+    with caplog.at_level(logging.WARNING):
+        outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "ins.maf", "maf: ins flanks")
+    assert outcome.code == 0, outcome.err
+    assert ("1 insertion row(s) whose End_Position is not Start_Position + 1" in caplog.text
+            and "first: line 9, chr1:40-40" in caplog.text)

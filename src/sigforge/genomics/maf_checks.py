@@ -218,7 +218,23 @@ def check_maf_ends(frame: pd.DataFrame, starts: np.ndarray, path: Path,
                          " for an SNV, Start_Position + 1 for an insertion); correct the "
                          "positions or remove the row.")
     _warn_span_mismatch(frame, starts, ends, numeric & ~insertion, path, lines)
+    _warn_insertion_flanks(frame, starts, ends, numeric & insertion, path, lines)
     return np.where(insertion & (ends == starts - 1), ends, starts)
+
+
+def _warn_insertion_flanks(frame: pd.DataFrame, starts: np.ndarray, ends: np.ndarray,
+                           checked: np.ndarray, path: Path, lines: np.ndarray) -> None:
+    """Warn of insertion rows whose positions are not the two bases around the inserted
+    ones (End_Position = Start_Position + 1, or - 1): a writer that gives Start = End means
+    either flank, and its ID83 channel may differ by one repeat copy."""
+    wrong = np.flatnonzero(checked & (np.abs(ends - starts) != 1))
+    if wrong.size:
+        row = int(wrong[0])
+        logger.warning("MAF %s: %d insertion row(s) whose End_Position is not Start_Position "
+                       "+ 1 (the two bases around the inserted ones; first: line %d, %s:%d-%d); "
+                       "counted as inserted after Start_Position. Check those rows.", path,
+                       wrong.size, lines[row], frame["Chromosome"].iat[row], starts[row],
+                       ends[row])
 
 
 def _warn_span_mismatch(frame: pd.DataFrame, starts: np.ndarray, ends: np.ndarray,
