@@ -513,3 +513,21 @@ def test_an_insertion_whose_positions_are_not_its_flanks_is_warned_of(
     assert outcome.code == 0, outcome.err
     assert ("1 insertion row(s) whose End_Position is not Start_Position + 1" in caplog.text
             and "first: line 9, chr1:40-40" in caplog.text)
+
+
+@pytest.mark.parametrize(("header", "said"), [
+    (("Hugo_Symbol", "Chromosome", "Start_position", "End_position", "Variant_Type",
+      "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2", "Tumor_Sample_Barcode"),
+     "rename Start_position -> Start_Position, End_position -> End_Position"),
+])
+def test_a_header_of_another_case_names_the_renames(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        header: tuple[str, ...], said: str) -> None:
+    """Older TCGA and PCAWG MAFs spell Start_position; the message listed the missing
+    columns without saying the file has them in another case."""
+    (tmp_path / "old.maf").write_text(_maf_text(_rows(), header))
+    outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "old.maf", "maf: old case")
+    assert_clear_error(outcome, "missing column(s) Start_Position, End_Position", said)
+    (tmp_path / "csv.maf").write_text(_maf_text(_rows()).replace("\t", ","))
+    outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "csv.maf", "maf: csv")
+    assert_clear_error(outcome, "The header is comma-separated")

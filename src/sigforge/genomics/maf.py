@@ -42,6 +42,7 @@ from sigforge.genomics.maf_checks import (
     RowDecoder,
     check_maf_ends,
     check_one_build,
+    header_hint,
     missing_barcode,
     not_somatic_rows,
 )
@@ -170,7 +171,8 @@ def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[st
             missing = [column for column in MAF_COLUMNS if column not in header]
             if missing:
                 raise InputError(f"MAF {path}: missing column(s) {', '.join(missing)} in the "
-                                 f"header (line {number}). {_NEEDED_COLUMNS}")
+                                 f"header (line {number}).{header_hint(header, missing)} "
+                                 f"{_NEEDED_COLUMNS}")
             return header, number
     raise InputError(f"MAF {path}: the file is empty (no header line). {_NEEDED_COLUMNS}")
 

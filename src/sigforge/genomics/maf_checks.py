@@ -253,3 +253,17 @@ def _warn_span_mismatch(frame: pd.DataFrame, starts: np.ndarray, ends: np.ndarra
                        "Check those rows.", path, wrong.size, lines[row],
                        frame["Chromosome"].iat[row], starts[row], ends[row],
                        frame["Reference_Allele"].iat[row][:20])
+
+
+def header_hint(header: list[str], missing: list[str]) -> str:
+    """What a header missing MAF columns holds instead: a column of another case
+    (``Start_position``, older TCGA and PCAWG MAFs), or commas (a CSV)."""
+    folded = {name.casefold(): name for name in header}
+    renames = [f"{folded[column.casefold()]} -> {column}" for column in missing
+               if column.casefold() in folded]
+    if renames:
+        return (f" Columns are matched by exact name, and the header spells them in another "
+                f"case: rename {', '.join(renames)}.")
+    if len(header) == 1 and header[0].count(",") >= 3:
+        return " The header is comma-separated: a MAF is tab-separated."
+    return ""
