@@ -531,3 +531,18 @@ def test_a_header_of_another_case_names_the_renames(
     (tmp_path / "csv.maf").write_text(_maf_text(_rows()).replace("\t", ","))
     outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "csv.maf", "maf: csv")
     assert_clear_error(outcome, "The header is comma-separated")
+
+
+def test_a_patient_maf_of_germline_rows_is_named_as_a_maf_with_the_switch(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """refit --vcf of a MAF whose rows are all germline was called 'VCF x.maf' and did not
+    name --all-filters, which counts them."""
+    rows = [[*row, "Germline"] for row in _rows("P1")]
+    maf = tmp_path / "patient.maf"
+    maf.write_text(_maf_text(rows, (*MAF_COLUMNS, "Mutation_Status")))
+    outcome = run_cli(capsys, "refit", "--vcf", str(maf), "--reference", str(fasta),
+                      "--signatures", "COSMIC_v3.6", "--bootstrap", "0", "--out",
+                      str(tmp_path / "out"))
+    assert_clear_error(outcome, f"MAF {maf}: no SNV of sample 'P1' could be counted",
+                       "--all-filters counts those variants")
+    assert_nothing_written(tmp_path / "out")

@@ -128,6 +128,7 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
     from sigforge.genomics.catalog import assemble_cohort, count_sample
     from sigforge.genomics.genome import ReferenceGenome
     from sigforge.genomics.samplesheet import file_stems
+    from sigforge.genomics.variants import is_maf
 
     if not args.reference:
         raise InputError("--vcf needs --reference GENOME.fa (the FASTA the VCF was called "
@@ -157,12 +158,17 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
     counts = catalogs["SBS96"]
     if int(counts.to_numpy().sum()) == 0 and not args.drop_empty:
         doublets, indels = (int(catalogs[c].to_numpy().sum()) for c in ("DBS78", "ID83"))
-        raise InputError(f"VCF {args.vcf}: no SNV of sample '{name}' could be counted "
+        kind = "MAF" if is_maf(args.vcf) else "VCF"
+        filtered = sum(result.skipped[r] for r in ("filtered", "not_somatic"))
+        raise InputError(f"{kind} {args.vcf}: no SNV of sample '{name}' could be counted "
                          f"({result.variants_read} variants read: {doublets} counted as "
                          f"doublets (DBS78), {indels} as indels (ID83); skipped: "
                          f"{skip_summary(result) or 'none'}). The patient page is built on "
                          "SNVs (SBS96). "
-                         "To refit doublets or indels alone, count them with 'sigforge "
+                         + ("If the filters or the somatic status are not to be trusted, "
+                            "--all-filters counts those variants. " if filtered
+                            and not args.all_filters else "")
+                         + "To refit doublets or indels alone, count them with 'sigforge "
                          "catalog' and run 'sigforge refit --catalog DBS78.tsv' (or "
                          "ID83.tsv).")
     others = {name: catalogs[name].astype(np.float64) for name in ("DBS78", "ID83")
