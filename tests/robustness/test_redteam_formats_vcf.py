@@ -380,7 +380,8 @@ def test_files_of_other_names_sharing_a_column_name_may_be_named_after_the_files
     paths = [str(_vcf(tmp_path / f"{name}.vcf", [_snv(30, "0/1")], samples=("TUMOR",)))
              for name in ("p1", "p2")]
     outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", *paths)
-    assert_clear_error(outcome, "after their files with --sample-from-filename")
+    assert_clear_error(outcome, "after their files with --sample-from-filename",
+                       "one tumour's calls split in two files", "bcftools concat")
 
 
 def test_one_name_for_two_files_says_how_to_join_them(

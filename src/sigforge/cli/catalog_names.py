@@ -58,8 +58,11 @@ def clash_fix(name: str, first: str, second: str, from_filename: bool) -> str:
         return (f"({source}: --sample-from-filename would give both the same name too). Give "
                 "one name per input file, in order, with --sample-name"
                 f"{_folders_example(first, second)}, or rename one of the files.")
-    return ("(e.g. the same VCF sample column in two files). Name the samples with "
-            "--sample-name, or after their files with --sample-from-filename.")
+    return ("(e.g. the same VCF sample column in two files). If they are two samples, name "
+            "them with --sample-name, or after their files with --sample-from-filename; if "
+            "they are one tumour's calls split in two files (SNVs and indels), join the files "
+            "into one first (bcftools concat, or one MAF's rows after the other's, without "
+            "its header).")
 
 
 def check_repeated_names(names: Sequence[str], paths: Sequence[Path]) -> None:
