@@ -44,10 +44,11 @@ def sample_names(args: argparse.Namespace, paths: list[Path]) -> list[str]:
 def maf_barcodes(path: Path) -> list[str]:
     """The Tumor_Sample_Barcodes of a MAF given as --vcf: its one barcode names the patient
     as a single-sample VCF's column does; several need --vcf-sample (refused here, listing
-    them, before any counting)."""
-    from sigforge.genomics.variants import read_maf
+    them, before any counting). Only the barcode column is read here: the count reads the
+    whole file (reading it twice repeated its notes, such as the Mutation_Status one)."""
+    from sigforge.genomics.maf import maf_barcodes as barcodes_of
 
-    barcodes = read_maf(path).samples
+    barcodes = barcodes_of(path)
     if len(barcodes) > 1:
         listed = ", ".join(barcodes[:10]) + (" ..." if len(barcodes) > 10 else "")
         raise InputError(f"MAF {path}: holds {len(barcodes)} tumour samples "
