@@ -340,11 +340,12 @@ def write_tsv_chunks(frame: pd.DataFrame, handle: IO[str], *, exact: bool = Fals
         block.to_csv(handle, sep="\t", header=False, float_format=FLOAT_FORMAT)
 
 
-def read_table(path: str | os.PathLike[str], *, written_by_sigforge: bool = True
-               ) -> pd.DataFrame:
+def read_table(path: str | os.PathLike[str], *, written_by_sigforge: bool = True,
+               text_index: bool = False) -> pd.DataFrame:
     """Read a TSV table with its first column as index: one of our own outputs (metrics, logs),
     refused as cut short when its last line is incomplete; or, with ``written_by_sigforge``
-    False, a user's table, which need not end with a newline."""
+    False, a user's table, which need not end with a newline. ``text_index`` keeps the first
+    column as written: sample names '001' and '002' would otherwise become the numbers 1, 2."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: {not_found(path)}.")
@@ -352,7 +353,8 @@ def read_table(path: str | os.PathLike[str], *, written_by_sigforge: bool = True
     if written_by_sigforge and not _ends_with_newline(path):
         raise _damaged(path, ValueError("its last line is incomplete"))
     try:
-        return pd.read_csv(path, sep="\t", index_col=0, keep_default_na=False)
+        return pd.read_csv(path, sep="\t", index_col=0, keep_default_na=False,
+                           converters={0: str} if text_index else None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         if not written_by_sigforge:  # the user's file: no rerun rebuilds it
             reason = " ".join(str(err).split()) or type(err).__name__

@@ -505,3 +505,34 @@ def test_merge_groups_refuses_an_empty_catalog_name(capsys: pytest.CaptureFixtur
               "", "--out", "o"])
     assert exit_info.value.code == 2
     assert "expected a name for the components, got ''" in capsys.readouterr().err
+
+
+def test_numeric_sample_names_keep_their_leading_zeros_in_the_report_checks(
+        tmp_path: Path) -> None:
+    """Samples '001', '002' (a sheet's sample_id) became 1, 2 when the report read the
+    refit's reconstruction.tsv and exposure_intervals.tsv, so the report refused the run's
+    own fresh outputs as 'from different runs'."""
+    from sigforge.cli.report_contexts import (
+        RECONSTRUCTION_COLUMNS,
+        check_intervals,
+        read_intervals,
+        read_refit_table,
+    )
+    from sigforge.cli.report_ranks import read_run_matrix
+    from sigforge.testing import planted_counts
+
+    counts = planted_counts(96, 3, 2, burden=400, rng=2).counts
+    names = ["001", "002", "010"]
+    write_matrix(pd.DataFrame(counts, index=SBS96_CHANNELS, columns=names),
+                 tmp_path / "SBS96.tsv", integer=True)
+    out = tmp_path / "refit"
+    assert main(["refit", "--catalog", str(tmp_path / "SBS96.tsv"), "--signatures",
+                 "COSMIC_v3.6", "--bootstrap", "10", "--out", str(out)]) == 0
+    reconstruction = read_refit_table(out / "reconstruction.tsv", RECONSTRUCTION_COLUMNS,
+                                      RECONSTRUCTION_COLUMNS)
+    assert reconstruction.index.tolist() == names
+    intervals = read_intervals(out / "exposure_intervals.tsv")
+    assert intervals is not None and set(intervals.index) == set(names)
+    exposures = read_run_matrix(out / "exposures.tsv", "sigforge refit")
+    check_intervals(intervals, exposures, out / "exposure_intervals.tsv",
+                    out / "exposures.tsv")

@@ -88,7 +88,7 @@ def read_refit_table(path: Path, columns: tuple[str, ...], numeric: tuple[str, .
     numbers was damaged or replaced afterwards (a line of garbage reads as a table with no
     column at all); refusing it keeps the report from dropping a section or failing late.
     """
-    table = read_table(path)
+    table = read_table(path, text_index=True)  # sample names '001' stay text
     missing = [column for column in columns if column not in table.columns]
     if missing:
         found = listing_of([str(column) for column in table.columns])
