@@ -137,8 +137,21 @@ def check_not_transposed(labels: list[str], columns: list[str], path: Path,
                      f"'{labels[0]}' on {row_location(path, 0)}, are samples (or "
                      "signatures). Transpose it: "
                      "one row per feature (channel), one column per sample (in Python: "
-                     "pandas.read_csv(PATH, sep='\\t', index_col=0).T.to_csv(NEW_PATH, "
-                     "sep='\\t')).")
+                     f"pandas.read_csv(PATH, sep={_separator(path)!r}, index_col=0).T"
+                     ".to_csv(NEW_PATH, sep='\\t')).")
+
+
+def _separator(path: Path) -> str:
+    """The separator a transposing pandas line should read ``path`` with: ',' for a CSV
+    (by name or by a header holding commas and no tab), else a tab."""
+    if str(path).lower().removesuffix(".gz").endswith(".csv"):
+        return ","
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            header = handle.readline()
+    except OSError:
+        return "\t"
+    return "," if "," in header and "\t" not in header else "\t"
 
 
 def refuse_layout_without_channels(raw: pd.DataFrame, labels: list[str], path: Path) -> None:

@@ -174,6 +174,15 @@ def test_transposed_catalog_is_refused_by_extract(
     assert_nothing_written(out)
 
 
+def test_the_transpose_line_reads_a_csv_with_commas(tmp_path: Path) -> None:
+    """The pandas line offered for a transposed CSV read it with sep='\\t': one column, and
+    its output had no data rows."""
+    table = tmp_path / "t.csv"
+    CATALOG.T.rename_axis("sample").to_csv(table)
+    with pytest.raises(InputError, match=r"looks transposed.*read_csv\(PATH, sep=','"):
+        read_catalog(table)
+
+
 def test_transposed_catalog_missing_channels_is_still_transposed(tmp_path: Path) -> None:
     """Columns that are mostly SBS96 channels (some dropped) are no samples either."""
     frame = CATALOG.drop(index=["A[C>A]A", "T[T>G]T"])
