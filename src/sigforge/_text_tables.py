@@ -10,6 +10,7 @@ tab whenever it holds one outside quotes, else comma if it holds one, else tab.
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from pathlib import Path
@@ -114,6 +115,12 @@ def _check_header(header: list[str], path: Path) -> None:
     refuse_lookalikes(names, lambda a, b: (f"{path}: {header_place(path)}: column names",
                                            f"columns {a + 1} and {b + 1}"), "samples",
                       "Spell both names the same way if they are one sample, or rename one.")
+    padded = [text for text in header[1:] if text != text.strip() and text.strip()]
+    if padded:  # outputs name them without the spaces: a join on the file's names misses them
+        logging.getLogger(__name__).warning(
+            "%s: %d column name(s) have spaces around them (%s), read without them; every "
+            "output names them so.", path, len(padded),
+            ", ".join(repr(text) for text in padded[:3]) + (" ..." if len(padded) > 3 else ""))
 
 
 def read_raw_table(path: Path) -> pd.DataFrame:

@@ -309,3 +309,18 @@ def test_csv_named_tsv_is_still_read_as_csv(tmp_path: Path) -> None:
     matrix = read_catalog(_write(tmp_path / "c.tsv", _lines(CATALOG, sep=",")))
     assert matrix.channel_set == "SBS96"
     np.testing.assert_array_equal(matrix.data.to_numpy(), CATALOG.to_numpy())
+
+
+def test_sample_names_with_spaces_around_them_are_warned_of(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """'s1 ' and ' s2' became s1 and s2 in every output without a word, so a join on the
+    file's own names missed them."""
+    import logging
+
+    frame = CATALOG.copy()
+    frame.columns = [f" {c}" if i % 2 else f"{c} " for i, c in enumerate(frame.columns)]
+    table = _write(tmp_path / "padded.tsv", _lines(frame))
+    with caplog.at_level(logging.WARNING):
+        read = read_catalog(table)
+    assert list(read.data.columns) == [c.strip() for c in frame.columns]
+    assert "column name(s) have spaces around them" in caplog.text
