@@ -536,3 +536,17 @@ def test_numeric_sample_names_keep_their_leading_zeros_in_the_report_checks(
     exposures = read_run_matrix(out / "exposures.tsv", "sigforge refit")
     check_intervals(intervals, exposures, out / "exposure_intervals.tsv",
                     out / "exposures.tsv")
+
+
+def test_an_sbs288_catalog_against_cosmic_is_told_to_refit_sbs96(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'COSMIC_v3.6 has no SBS288 table' gave no next step."""
+    from sigforge.genomics.contexts import CHANNEL_SETS
+
+    channels = CHANNEL_SETS["SBS288"]
+    write_matrix(pd.DataFrame(np.ones((len(channels), 2)), index=channels,
+                              columns=["a", "b"]), tmp_path / "SBS288.tsv", integer=True)
+    assert main(["refit", "--catalog", str(tmp_path / "SBS288.tsv"), "--signatures",
+                 "COSMIC_v3.6", "--out", str(tmp_path / "r")]) == 2
+    assert ("has no SBS288 table; shipped: SBS96, DBS78, ID83. Refit the SBS96 catalog "
+            "instead") in capsys.readouterr().err

@@ -55,8 +55,11 @@ def _shipped_table(name: str, channel_set: str, genome_build: str, assay: str) -
                          f"expected one of {', '.join(GENOME_BUILDS)}.")
     tables = _SHIPPED[name]
     if channel_set not in tables:
+        summed = (" Refit the SBS96 catalog instead (the SBS96.tsv counted with it, or this "
+                  "one summed to SBS96: its channels sum over strands or outer bases)."
+                  if channel_set in ("SBS288", "SBS1536") and "SBS96" in tables else "")
         raise InputError(f"{name} has no {channel_set} table; "
-                         f"shipped: {', '.join(tables)}.")
+                         f"shipped: {', '.join(tables)}.{summed}")
     table = tables[channel_set]
     if assay == "exome":
         table = _EXOME.get(name, {}).get(channel_set, table)
