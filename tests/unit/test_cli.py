@@ -311,13 +311,17 @@ def test_drop_empty_leaves_out_samples_without_mutations(
     assert not (tmp_path / "refused").exists()
     assert main(["-q", "extract", *common, "--drop-empty", "--ranks", "1-2", "--replicates", "4",
                  "--cv-folds", "0", "--out", str(tmp_path / "ex")]) == 0
-    assert "1 sample(s) without mutations left out: p3" in caplog.text
+    assert caplog.text.count("1 sample(s) without mutations left out: p3") == 1
     assert "p3" not in read_catalog(tmp_path / "ex/exposures.tsv").data.columns
     provenance = read_json(tmp_path / "ex/provenance.json")
     assert provenance["samples_without_mutations_left_out"] == ["p3"]
+    caplog.clear()
     assert main(["-q", "refit", *common, "--drop-empty", "--signatures", "COSMIC_v3.6",
                  "--bootstrap", "5", "--out", str(tmp_path / "refit")]) == 0
-    # the refit lists every sample: the one without a doublet with zero exposures
+    # the refit lists every sample: the one without a doublet with zero exposures, as its
+    # warning says (it said 'left out', as extract's)
+    assert "without mutations left out of the fit (zero exposures in every output)" in (
+        caplog.text)
     exposures = read_catalog(tmp_path / "refit/exposures.tsv").data
     assert list(exposures.columns) == names and (exposures["p3"] == 0).all()
     assert (exposures.drop(columns="p3").sum() > 0).all()

@@ -380,8 +380,10 @@ def check_not_exposures(matrix: Matrix, path: str) -> None:
                      "--generic to factor this table as a generic matrix.")
 
 
-def split_empty(matrix: Matrix, drop_empty: bool) -> tuple[Matrix | None, list[str]]:
-    """The samples with mutations (None when there is none) and the names of those without.
+def split_empty(matrix: Matrix, drop_empty: bool, fate: str = "left out"
+                ) -> tuple[Matrix | None, list[str]]:
+    """The samples with mutations (None when there is none) and the names of those without,
+    whose ``fate`` the warning names (refit keeps them, with zero exposures).
 
     Without ``drop_empty`` a sample without mutations is an InputError naming it and the fix.
     """
@@ -398,7 +400,7 @@ def split_empty(matrix: Matrix, drop_empty: bool) -> tuple[Matrix | None, list[s
         return matrix, []
     if len(empty) == matrix.data.shape[1]:
         return None, empty
-    logger.warning("%s: %d sample(s) without mutations left out: %s", matrix.path, len(empty),
+    logger.warning("%s: %d sample(s) without mutations %s: %s", matrix.path, len(empty), fate,
                    ", ".join(empty))
     return Matrix(matrix.data.drop(columns=empty), matrix.channel_set, matrix.path), empty
 

@@ -415,9 +415,9 @@ def write_skipped(args: argparse.Namespace, data: pd.DataFrame, ranks: list[int]
 def _extract_skipped(args: argparse.Namespace) -> bool:
     """With --skip-unfactorable, write a catalog too thin to factor as skipped (every rank
     folder and the chosen-rank files say why, as the workflow's jobs write them); True then."""
-    matrix, reason = _discovery_input(args)
-    if reason is None:
-        return False
+    if args.skip_unfactorable is None or (found := _discovery_input(args))[1] is None:
+        return False  # read once, by extract itself, without --skip-unfactorable
+    matrix, reason = found
     write_skipped(args, matrix.data, args.ranks, reason, Path(args.out),
                    run_facts(args, args.ranks, _left_out(args)))
     return True

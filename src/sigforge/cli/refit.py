@@ -300,7 +300,7 @@ def refit(args: argparse.Namespace) -> None:
         warn_report_file_names(matrix)
         if matrix.channel_set is not None:
             check_assay_regions_counting(args, matrix.data, matrix.channel_set)
-        fitted, _ = split_empty(matrix, args.drop_empty)
+        fitted, _ = split_empty(matrix, args.drop_empty, _ZERO_FATE)
     else:
         checked = _patient_signatures(args)  # option typos: before minutes of counting
         patient = patient_catalog(args)
@@ -309,7 +309,7 @@ def refit(args: argparse.Namespace) -> None:
         if regions is not None:
             check_roi_contigs(regions, patient, f"--regions-of-interest "
                                                 f"{args.regions_of_interest}")
-        fitted, _ = split_empty(matrix, args.drop_empty)
+        fitted, _ = split_empty(matrix, args.drop_empty, _ZERO_FATE)
     _check_counts_for_refit(matrix, args)
     if checked is not None:
         signatures, reference = _aligned(checked, matrix)
@@ -375,6 +375,10 @@ def _write_patient(args: argparse.Namespace, patient: Patient, signatures: Matri
     write_patient_page(args, patient.matrix, patient.log, signatures, result, out,
                        Path(args.page_dir) if args.page_dir else out, types, reference,
                        wider_refit(args, patient.matrix, signatures, reference), skipped)
+
+
+#: What refit --drop-empty does with a sample without mutations, for the warning.
+_ZERO_FATE = "left out of the fit (zero exposures in every output)"
 
 
 def add_parsers(subparsers: Any) -> None:
