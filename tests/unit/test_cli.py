@@ -554,3 +554,15 @@ def test_an_sbs288_catalog_against_cosmic_is_told_to_refit_sbs96(
                  "COSMIC_v3.6", "--out", str(tmp_path / "r")]) == 2
     assert ("has no SBS288 table; shipped: SBS96, DBS78, ID83. Refit the SBS96 catalog "
             "instead") in capsys.readouterr().err
+
+
+def test_a_count_with_rounding_noise_is_told_to_round(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """87.00000000000001 was told to use --method nnls for real-valued data; extract says
+    to round, which is the fix for float noise."""
+    catalog = pd.DataFrame(np.full((96, 2), 5.0), index=SBS96_CHANNELS, columns=["a", "b"])
+    catalog.iloc[3, 0] = 87.00000000000001
+    write_matrix(catalog, tmp_path / "SBS96.tsv", exact=True)
+    assert main(["refit", "--catalog", str(tmp_path / "SBS96.tsv"), "--signatures",
+                 "COSMIC_v3.6", "--out", str(tmp_path / "r")]) == 2
+    assert "a count written with rounding noise: round the catalog" in capsys.readouterr().err

@@ -83,10 +83,13 @@ def _check_counts_for_refit(matrix: Matrix, args: argparse.Namespace) -> None:
     fraction = first_fraction(matrix.data)
     if fraction is not None:
         feature, sample, value = fraction
+        noise = abs(value - round(value)) < 1e-6  # a count written with rounding noise
         raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
                          "--method negbin/likelihood and --bootstrap (count resamples) "
-                         "need counts. For real-valued data use --method nnls (or cosine) with "
-                         "--bootstrap 0.")
+                         "need counts. " + ("It is a count written with rounding noise: "
+                                            "round the catalog to whole numbers. " if noise
+                                            else "") + "For real-valued data use --method "
+                         "nnls (or cosine) with --bootstrap 0.")
 
 
 def _refit_fitted(args: argparse.Namespace, matrix: Matrix, fitted: Matrix | None,
