@@ -566,3 +566,17 @@ def test_a_count_with_rounding_noise_is_told_to_round(
     assert main(["refit", "--catalog", str(tmp_path / "SBS96.tsv"), "--signatures",
                  "COSMIC_v3.6", "--out", str(tmp_path / "r")]) == 2
     assert "a count written with rounding noise: round the catalog" in capsys.readouterr().err
+
+
+def test_sigprofiler_matrix_files_name_their_signatures_by_mutation_type() -> None:
+    """proj.SBS96.all and proj.DBS78.all both named their signatures projA, projB..."""
+    import argparse
+
+    from sigforge.cli._common import catalog_name
+
+    def name(path: str, given: str | None = None) -> str:
+        return catalog_name(argparse.Namespace(catalog=path, catalog_name=given))
+
+    assert name("out/proj.SBS96.all") == "SBS96" and name("proj.DBS78.all") == "DBS78"
+    assert name("catalogs/SBS96.tsv") == "SBS96" and name("groups/Lung.tsv") == "Lung"
+    assert name("cohort.v2.tsv") == "cohort" and name("proj.SBS96.all", "mine") == "mine"

@@ -412,8 +412,16 @@ def listed(labels: list[str], limit: int = 5) -> str:
 
 
 def catalog_name(args: argparse.Namespace) -> str:
-    """The catalog name keying random streams: --catalog-name or the file stem."""
-    return args.catalog_name or Path(args.catalog).stem.split(".")[0]
+    """The catalog name keying random streams and prefixing signature names: --catalog-name,
+    or the file stem up to its first dot, or its mutation type when the stem names one after
+    the dot, as SigProfilerMatrixGenerator's files do (``proj.SBS96.all`` -> ``SBS96``, so
+    that ``proj.DBS78.all``'s signatures are not named alike)."""
+    from sigforge.genomics.contexts import CHANNEL_SETS
+
+    if args.catalog_name:
+        return args.catalog_name
+    parts = Path(args.catalog).stem.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in CHANNEL_SETS else parts[0]
 
 
 def fact_text(value: Any, keys: tuple[str, ...] | None = None) -> str:
