@@ -580,3 +580,19 @@ def test_sigprofiler_matrix_files_name_their_signatures_by_mutation_type() -> No
     assert name("out/proj.SBS96.all") == "SBS96" and name("proj.DBS78.all") == "DBS78"
     assert name("catalogs/SBS96.tsv") == "SBS96" and name("groups/Lung.tsv") == "Lung"
     assert name("cohort.v2.tsv") == "cohort" and name("proj.SBS96.all", "mine") == "mine"
+    from sigforge.cli._common import MUTATION_TYPES
+    from sigforge.genomics.contexts import CHANNEL_SETS
+
+    assert sorted(MUTATION_TYPES) == sorted(CHANNEL_SETS)
+
+
+def test_refit_names_an_activities_table_given_as_the_catalog(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """SigProfilerAssignment's Activities table as --catalog was 'read as a generic matrix
+    ... correct its labels' in refit, while extract named it an exposures table."""
+    activities = pd.DataFrame([[120, 30, 0], [5, 60, 80]], index=pd.Index(["P0", "P1"],
+                              name="Samples"), columns=["SBS1", "SBS5", "SBS40a"])
+    activities.to_csv(tmp_path / "Activities.txt", sep="\t")
+    assert main(["refit", "--catalog", str(tmp_path / "Activities.txt"), "--signatures",
+                 "COSMIC_v3.6", "--out", str(tmp_path / "r")]) == 2
+    assert "looks like an exposures (activities) table" in capsys.readouterr().err

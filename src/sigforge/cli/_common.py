@@ -416,12 +416,15 @@ def catalog_name(args: argparse.Namespace) -> str:
     or the file stem up to its first dot, or its mutation type when the stem names one after
     the dot, as SigProfilerMatrixGenerator's files do (``proj.SBS96.all`` -> ``SBS96``, so
     that ``proj.DBS78.all``'s signatures are not named alike)."""
-    from sigforge.genomics.contexts import CHANNEL_SETS
-
     if args.catalog_name:
         return args.catalog_name
     parts = Path(args.catalog).stem.split(".")
-    return parts[1] if len(parts) > 1 and parts[1] in CHANNEL_SETS else parts[0]
+    return parts[1] if len(parts) > 1 and parts[1] in MUTATION_TYPES else parts[0]
+
+
+#: The mutation types sigforge counts (``sigforge.genomics.contexts.CHANNEL_SETS``), named here
+#: so that the generic commands import no genomics module.
+MUTATION_TYPES = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
 
 
 def fact_text(value: Any, keys: tuple[str, ...] | None = None) -> str:

@@ -21,6 +21,7 @@ from sigforge.cli._common import (
     add_generic,
     add_seed,
     check_no_total_column,
+    check_not_exposures,
     cosine_type,
     field_default,
     read_table_matrix,
@@ -298,6 +299,8 @@ def refit(args: argparse.Namespace) -> None:
         if matrix.data.shape[1] == 0:
             raise InputError(f"{args.catalog}: no sample columns.")
         check_no_total_column(matrix)
+        if matrix.channel_set is None and not args.generic:  # as extract says of one
+            check_not_exposures(matrix, args.catalog)
         check_data_matrix(matrix.data, args.catalog, generic=matrix.channel_set is None)
         _check_sample_names(matrix)
         warn_report_file_names(matrix)
