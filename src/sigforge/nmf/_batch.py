@@ -240,10 +240,10 @@ def fit_kl_mu_batched(X: FloatArray, W: FloatArray, H: FloatArray, *,
     ((2, 6, 2), [50, 50])
     """
     X, W, H, weights = _checked_inputs(X, W, H, weights)
-    check_something_to_learn(X, weights, check_flag(update_w, "update_w"))
     volume = check_real(volume, "volume", minimum=0.0)
     volume_delta = check_real(volume_delta, "volume_delta", positive=True)
     update_w, update_h = check_flag(update_w, "update_w"), check_flag(update_h, "update_h")
+    check_something_to_learn(X, weights, update_w)
     max_iter = check_count(max_iter, "max_iter", 1)
     min_iter = check_count(min_iter, "min_iter", 0)
     check_every = check_count(check_every, "check_every", 1)
