@@ -546,3 +546,18 @@ def test_a_patient_maf_of_germline_rows_is_named_as_a_maf_with_the_switch(
     assert_clear_error(outcome, f"MAF {maf}: no SNV of sample 'P1' could be counted",
                        "--all-filters counts those variants")
     assert_nothing_written(tmp_path / "out")
+
+
+def test_a_header_behind_a_hash_is_named(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A header written as '#Hugo_Symbol\\t...' (or VEP's '#Uploaded_variation\\t...') was
+    skipped as a comment, and the message named the first data line as the header."""
+    (tmp_path / "hashed.maf").write_text("#" + _maf_text(_rows()))
+    outcome = _catalog(capsys, tmp_path, fasta, tmp_path / "hashed.maf", "maf: # header")
+    assert_clear_error(outcome, "in the header (line 2)", "Line 1 names columns (Hugo_Symbol, "
+                       "Chromosome", "remove the '#' if it is the header")
+    vep = tmp_path / "vep.txt"
+    vep.write_text("## ENSEMBL VARIANT EFFECT PREDICTOR v110\n#Uploaded_variation\tLocation\t"
+                   "Allele\tGene\tFeature\n1_300_T/G\t1:300\tG\tENSG1\tENST1\n")
+    outcome = _catalog(capsys, tmp_path, fasta, vep, "maf: VEP")
+    assert_clear_error(outcome, "Line 2 names columns", "Ensembl VEP's tab output, not a MAF")

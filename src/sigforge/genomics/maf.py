@@ -42,6 +42,7 @@ from sigforge.genomics.maf_checks import (
     RowDecoder,
     check_maf_ends,
     check_one_build,
+    commented_header,
     header_hint,
     missing_barcode,
     not_somatic_rows,
@@ -153,7 +154,10 @@ def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[st
     skipped unread); a UTF-8 byte-order mark before the file's first line is dropped, and a
     UTF-16 one is refused with the fix.
     """
+    commented: tuple[int, bytes] | None = None  # the last '#' line of columns (VEP's header)
     for number, raw in lines:
+        if raw.startswith(b"#") and raw.count(b"\t") >= 3:
+            commented = (number, raw)
         if number == 1:
             _refuse_utf16(raw, path)
             raw = raw.removeprefix(codecs.BOM_UTF8)
@@ -171,8 +175,8 @@ def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[st
             missing = [column for column in MAF_COLUMNS if column not in header]
             if missing:
                 raise InputError(f"MAF {path}: missing column(s) {', '.join(missing)} in the "
-                                 f"header (line {number}).{header_hint(header, missing)} "
-                                 f"{_NEEDED_COLUMNS}")
+                                 f"header (line {number}).{header_hint(header, missing)}"
+                                 f"{commented_header(commented)} {_NEEDED_COLUMNS}")
             return header, number
     raise InputError(f"MAF {path}: the file is empty (no header line). {_NEEDED_COLUMNS}")
 

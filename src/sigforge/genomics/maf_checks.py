@@ -267,3 +267,16 @@ def header_hint(header: list[str], missing: list[str]) -> str:
     if len(header) == 1 and header[0].count(",") >= 3:
         return " The header is comma-separated: a MAF is tab-separated."
     return ""
+
+
+def commented_header(line: tuple[int, bytes] | None) -> str:
+    """What a '#' line of column names above the first row says (``#Uploaded_variation``:
+    Ensembl VEP's tab output), for the missing-columns message; '' when there is none."""
+    if line is None:
+        return ""
+    number, raw = line
+    names = raw.decode("utf-8", "replace").lstrip("#").rstrip("\r\n").split("\t")
+    fix = (" (Ensembl VEP's tab output, not a MAF: annotate to VCF and count the VCF)"
+           if names[0] == "Uploaded_variation" else "; remove the '#' if it is the header")
+    return (f" Line {number} names columns ({', '.join(names[:4])}, ...) but starts with '#', "
+            f"so it is read as a comment{fix}.")
