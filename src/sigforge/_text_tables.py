@@ -27,6 +27,8 @@ from sigforge._validation import (
     refuse_lookalikes,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def _check_text_format(path: Path) -> None:
     """Refuse a gzip-compressed, zip (a spreadsheet workbook), UTF-16, binary (a PDF) or
@@ -117,7 +119,7 @@ def _check_header(header: list[str], path: Path) -> None:
                       "Spell both names the same way if they are one sample, or rename one.")
     padded = [text for text in header[1:] if text != text.strip() and text.strip()]
     if padded:  # outputs name them without the spaces: a join on the file's names misses them
-        logging.getLogger(__name__).warning(
+        logger.warning(
             "%s: %d column name(s) have spaces around them (%s), read without them; every "
             "output names them so.", path, len(padded),
             ", ".join(repr(text) for text in padded[:3]) + (" ..." if len(padded) > 3 else ""))
