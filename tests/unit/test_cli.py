@@ -596,3 +596,20 @@ def test_refit_names_an_activities_table_given_as_the_catalog(
     assert main(["refit", "--catalog", str(tmp_path / "Activities.txt"), "--signatures",
                  "COSMIC_v3.6", "--out", str(tmp_path / "r")]) == 2
     assert "looks like an exposures (activities) table" in capsys.readouterr().err
+
+
+def test_a_restrict_to_file_keeps_names_holding_spaces_whole(tmp_path: Path) -> None:
+    """COSMIC v2's 'Signature 1' on a line of a --restrict-to file was split at its space
+    ('signature 'Signature' is named more than once'); only the comma list worked."""
+    from sigforge.cli.restriction import per_table_restriction, restriction
+
+    listed = tmp_path / "keep.txt"
+    listed.write_text("Signature 1\nSignature 4, Signature 13\n# a comment\n")
+    available = pd.Index(["Signature 1", "Signature 4", "Signature 13", "Signature 30"])
+    assert restriction(str(listed), available) == ["Signature 1", "Signature 4",
+                                                   "Signature 13"]
+    assert per_table_restriction(str(listed), {"SBS96": available}, "SBS96") == [
+        "Signature 1", "Signature 4", "Signature 13"]
+    listed.write_text("SBS1 SBS5\tSBS13,SBS2\n")  # names without spaces: split as before
+    assert restriction(str(listed), pd.Index(["SBS1", "SBS2", "SBS5", "SBS13"])) == [
+        "SBS1", "SBS5", "SBS13", "SBS2"]

@@ -9,7 +9,7 @@ table keeps the names it has, and a table none of whose signatures is named is u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -17,10 +17,11 @@ import pandas as pd
 from sigforge.io import InputError
 
 
-def restriction_names(text: str) -> list[str]:
+def restriction_names(text: str, known: Collection[str] = ()) -> list[str]:
     """The names of --restrict-to: a file of names separated by line breaks, spaces, tabs or
-    commas (lines starting with '#' are comments), else a comma-separated list; refused when
-    it names no signature or one signature twice."""
+    commas (lines starting with '#' are comments; a ``known`` name holding spaces, COSMIC
+    v2's 'Signature 1', is kept whole), else a comma-separated list; refused when it names
+    no signature or one signature twice."""
     path = Path(text)
     if not path.is_file():
         names = [n.strip() for n in text.split(",") if n.strip()]
@@ -32,7 +33,8 @@ def restriction_names(text: str) -> list[str]:
                              f"{err.start}). Save the list of signature names as plain text, "
                              "one per line.") from err
         names = [name for line in lines if not line.lstrip().startswith("#")
-                 for name in line.replace(",", " ").split()]
+                 for piece in line.split(",") if piece.strip()
+                 for name in ([piece.strip()] if piece.strip() in known else piece.split())]
     if not names:
         raise InputError(f"--restrict-to '{text}' names no signature. Give names from the "
                          "signature table, comma-separated (SBS1,SBS5) or one per line in a "
@@ -61,7 +63,7 @@ def restriction(text: str | None, available: pd.Index) -> list[str] | None:
     must be in it. None without the option."""
     if text is None:
         return None
-    names = restriction_names(text)
+    names = restriction_names(text, set(map(str, available)))
     unknown = [n for n in names if n not in available]
     if unknown:
         raise InputError(f"--restrict-to: signatures {unknown} are not in the "
@@ -79,7 +81,7 @@ def per_table_restriction(text: str | None, tables: Mapping[str, pd.Index],
     in none of the tables is refused, naming the tables."""
     if text is None:
         return None
-    names = restriction_names(text)
+    names = restriction_names(text, {str(name) for known in tables.values() for name in known})
     unknown = [n for n in names if not any(n in known for known in tables.values())]
     if unknown:
         shown = "; ".join(f"{name}: {', '.join(map(str, known[:4]))}, ..."
