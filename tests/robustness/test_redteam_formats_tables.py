@@ -310,6 +310,20 @@ def test_the_npy_conversion_given_works(tmp_path: Path, capsys: pytest.CaptureFi
     assert outcome.code == 0, outcome.err
 
 
+def test_a_sigprofiler_all_matrix_is_a_generic_matrix(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """SigProfilerMatrixGenerator's ``.all`` files are tab-separated text: prepare-matrix
+    reads one as it reads a ``.tsv`` (it was refused as a file of another format)."""
+    path = tmp_path / "proj.SBS96.all"
+    path.write_text("MutationType\tS1\tS2\tS3\nA[C>A]A\t1\t0\t0\nA[C>A]C\t4\t2\t0\n")
+    outcome = run_cli(capsys, "prepare-matrix", "--input", str(path), "--name", "M",
+                      "--counts", "--out", str(tmp_path / "o"))
+    assert outcome.code == 0, outcome.err
+    written = read_table(tmp_path / "o" / "M.tsv")
+    assert list(written.columns) == ["S1", "S2"] and written.loc["A[C>A]C", "S1"] == 4
+    assert "S3" in (tmp_path / "o" / "M_dropped.tsv").read_text()
+
+
 # --- item 7: SigProfilerMatrixGenerator's other matrices -------------------------------------
 
 @pytest.mark.parametrize(("labels", "name"), [

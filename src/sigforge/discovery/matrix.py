@@ -34,8 +34,9 @@ from sigforge.io import MAX_CELL, InputError, check_regular_file, read_matrix
 
 logger = logging.getLogger(__name__)
 
-#: File name endings read as delimited text (tab or comma, sniffed).
-TEXT_SUFFIXES = (".tsv", ".csv", ".txt", ".tab", ".parquet")
+#: File name endings read as delimited text (tab or comma, sniffed) or Parquet; ``.all`` is
+#: SigProfilerMatrixGenerator's tab-separated matrix (``proj.SBS96.all``).
+TEXT_SUFFIXES = (".tsv", ".csv", ".txt", ".tab", ".all", ".parquet")
 
 
 @dataclass(frozen=True)
