@@ -49,6 +49,25 @@ def check_rows(labels: list[str], values: pd.DataFrame, path: Path,
         "rename one.")
 
 
+def check_labels_first(labels: list[str], values: pd.DataFrame, path: Path) -> None:
+    """Refuse a table whose row labels are in a later column (R's or a spreadsheet's export
+    with the names last): the first column holds numbers in every row and another column
+    text in every row. Read as it is, the numbers would be the labels, and the message would
+    speak of repeated labels or of text cells instead of the misplaced column."""
+    if 0 in values.shape or pd.to_numeric(pd.Series(labels), errors="coerce").isna().any():
+        return
+    for position in range(values.shape[1]):
+        column = values.iloc[:, position].astype(str).str.strip()
+        if (column != "").all() and pd.to_numeric(column, errors="coerce").isna().all():
+            name, sep = values.columns[position], _separator(path).replace("\t", "\\t")
+            raise InputError(f"{path}: column {position + 2} ('{name}') holds text in every "
+                             f"row (such as '{column.iloc[0]}') and the first column numbers "
+                             "(such as "
+                             f"'{labels[0]}'): the row labels must be the first column. Move "
+                             f"'{name}' to the front (pandas: pd.read_csv(IN, sep='{sep}')"
+                             f".set_index('{name}').to_csv('matrix.tsv', sep='\\t')).")
+
+
 def _padded_spellings(written: pd.Series | None, first: int, row: int) -> str:
     """', written ' f0 ' and 'f0' (labels are read without surrounding spaces)' when either
     row's label carries spaces the comparison dropped; else ''."""

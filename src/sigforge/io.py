@@ -40,6 +40,7 @@ from sigforge._atomic import (
 from sigforge._errors import InputError, check_regular_file, not_found
 from sigforge._table_checks import (
     check_index_column,
+    check_labels_first,
     check_not_transposed,
     check_rows,
     refuse_layout_without_channels,
@@ -189,9 +190,10 @@ def read_matrix(path: str | os.PathLike[str], *, channel_sets: ChannelSets | Non
     path = Path(path)
     raw = read_raw_table(path)
     labels, values = split_labels(raw, path)
+    check_index_column(str(raw.columns[0]).strip(), labels, values, path)
+    check_labels_first(labels, values, path)
     check_rows(labels, values, path, raw.iloc[:, 0] if raw.shape[1] - values.shape[1] == 1
                 else None)
-    check_index_column(str(raw.columns[0]).strip(), labels, values, path)
     numeric = _to_numeric(values, labels, path)
     found = None if channel_sets is None else channel_sets.recognise(labels, path)
     if found is None and channel_sets is not None:

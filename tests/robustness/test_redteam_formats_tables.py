@@ -341,3 +341,27 @@ def test_other_spmg_matrices_are_refused_by_name(labels: list[str], name: str,
     with pytest.raises(InputError, match=rf"SigProfilerMatrixGenerator's {name} matrix"):
         read_catalog(path)
     assert read_catalog(path, generic=True).channel_set is None
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("S1\tS2\tfeature\n7\t1\tf0\n7\t2\tf1\n3\t5\tf2\n", "last.tsv"),   # repeated first cells
+    ("S1,feature,S2\n1,f0,3\n2,f1,3\n3,f2,5\n", "middle.csv"),
+])
+def test_row_labels_in_a_later_column_are_named(
+        text: str, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table with its label column last (or in the middle) was refused as one whose row
+    label '7' repeats, or whose cell 'f0' is not a number; the column is named, and the
+    pandas line given writes a table that reads."""
+    monkeypatch.chdir(tmp_path)
+    Path(name).write_text(text)
+    outcome = run_cli(capsys, "prepare-matrix", "--input", name, "--name", "M", "--out", "o")
+    assert_clear_error(outcome, name, "('feature') holds text in every row",
+                       "the row labels must be the first column")
+    assert "more than once" not in outcome.err and "finite number" not in outcome.err
+    code = outcome.err[outcome.err.index("pd.read_csv"):outcome.err.rindex("))") + 1]
+    exec("import pandas as pd; " + code.replace("IN", repr(name)), {})  # noqa: S102
+    outcome = run_cli(capsys, "prepare-matrix", "--input", "matrix.tsv", "--name", "M",
+                      "--out", "o")
+    assert outcome.code == 0, outcome.err
+    assert list(read_table(Path("o") / "M.tsv").index) == ["f0", "f1", "f2"]
