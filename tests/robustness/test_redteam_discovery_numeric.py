@@ -135,6 +135,26 @@ def test_a_generic_zero_sample_is_named_without_mutation_words(
     assert "mutation" not in outcome.err and "catalog_log" not in outcome.err
 
 
+def test_a_signatures_table_given_as_the_catalog_is_named_as_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A COSMIC-like table (each column sums to 1) given to extract was told to round its
+    cells to counts or to resample with scaled: advice that would factor signatures."""
+    rng = np.random.default_rng(0)
+    table = rng.dirichlet(np.ones(6), size=3).T
+    path = _write(tmp_path / "sigs.tsv", pd.DataFrame(
+        table, index=[f"f{i}" for i in range(6)], columns=["SIG1", "SIG2", "SIG3"]))
+    outcome = run_cli(capsys, "extract", "--catalog", path, "--generic", "--ranks", "1",
+                      "--replicates", "2", "--cv-folds", "0", "--out", str(tmp_path / "o"))
+    assert_clear_error(outcome, "sigs.tsv", "every column sums to 1", "refit --signatures")
+    assert "Round the catalog" not in outcome.err
+    table[0, 0] += 0.5  # a real-valued matrix whose columns do not sum to 1 keeps the advice
+    path = _write(tmp_path / "reals.tsv", pd.DataFrame(
+        table, index=[f"f{i}" for i in range(6)], columns=["SIG1", "SIG2", "SIG3"]))
+    outcome = run_cli(capsys, "extract", "--catalog", path, "--generic", "--ranks", "1",
+                      "--replicates", "2", "--cv-folds", "0", "--out", str(tmp_path / "o"))
+    assert_clear_error(outcome, "reals.tsv", "Round the catalog")
+
+
 @pytest.mark.parametrize(("config", "message"), [
     ({"rank": {"cv_folds": 1}}, "key rank.cv_folds: 1 fold has no spread"),
     ({"extract": {"cap": 0.5}}, "key extract.cap: 0.5 is below one mutation"),

@@ -26,10 +26,24 @@ def check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> Non
     fraction = first_fraction(matrix.data)
     if fraction is not None:
         feature, sample, value = fraction
+        if _columns_sum_to_one(matrix.data.to_numpy()):
+            raise InputError(f"{matrix.path}: every column sums to 1 (row '{feature}', column "
+                             f"'{sample}' holds {value}): a table of signatures or of "
+                             "proportions, not counts of mutations. Give --catalog the "
+                             "catalog of counts (sigforge catalog's or merge-catalogs' "
+                             "output); a signatures table goes to refit --signatures. Data "
+                             "that are proportions by nature can be factored with "
+                             "--resampling scaled.")
         raise InputError(f"{matrix.path}: row '{feature}', column '{sample}' holds {value}: "
                          f"--resampling {args.resampling} draws whole counts, so it needs "
                          "whole numbers. Round the catalog to counts, or use --resampling "
                          "scaled (or scaled:DEPTH), which accepts real values.")
+
+
+def _columns_sum_to_one(values: np.ndarray) -> bool:
+    """Whether every column of ``values`` sums to 1 (to 1e-3, as signature tables printed with
+    a few digits do): a table of signatures or proportions rather than counts."""
+    return values.size > 0 and bool(np.allclose(values.sum(axis=0), 1.0, atol=1e-3))
 
 
 def _samples(result: RankResult) -> list[str]:
