@@ -406,6 +406,32 @@ def test_assay_regions_without_regions_is_refused_when_the_catalog_cannot_be_the
     assert "Give --regions BED" in caplog.text
 
 
+@pytest.mark.parametrize(("bed", "fate"), [
+    ("chr1\t1000\t300000\n", "refused"),                 # counts more than the BED covers
+    ("chr1\t1000\t500000\nchr2\t0\t100000\n", "warned"),  # a sixth of the BED is missing
+    ("chr1\t1000\t500000\n", "accepted"),                # the table's own BED
+])
+def test_opportunities_of_another_bed_than_regions_are_named(
+        bed: str, fate: str, panel_opportunities: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    """--opportunities written from one BED and --regions another rescaled the signatures to
+    one panel and counted the variants of another, without a word."""
+    targets = tmp_path / "targets.bed"
+    targets.write_text(bed)
+    out = tmp_path / "out"
+    with caplog.at_level(logging.WARNING):
+        outcome = _patient(capsys, out, "--bootstrap", "0", "--assay", "regions",
+                           "--opportunities", str(panel_opportunities["wide"]), "--regions",
+                           str(targets))
+    if fate == "refused":
+        assert_clear_error(outcome, "499,000 trinucleotides", "covers 299,000 bases",
+                           "written from another BED", f"--regions {targets} --out FILE")
+        assert_nothing_written(out)
+        return
+    assert outcome.code == 0, outcome.err
+    assert ("most likely another BED's" in caplog.text) == (fate == "warned")
+
+
 # -- 8. an output replacing an input's index ------------------------------------------------
 
 @pytest.mark.parametrize("index", ["absent", "present", "hard-link"])

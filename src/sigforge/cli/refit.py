@@ -34,6 +34,7 @@ from sigforge.cli.own_outputs import earlier_outputs, write_manifest
 from sigforge.cli.refit_checks import (
     check_assay_regions_counting,
     check_decompose_into,
+    check_regions_match_opportunities,
     check_source_options,
     warn_few_resamples,
     warn_genomics_only_options,
@@ -310,6 +311,7 @@ def refit(args: argparse.Namespace) -> None:
     else:
         checked = _patient_signatures(args)  # option typos: before minutes of counting
         patient = patient_catalog(args)
+        check_regions_match_opportunities(args, patient.targets)
         matrix, log = patient.matrix, patient.log
         check_assay_regions_counting(args, matrix.data)
         if regions is not None:

@@ -404,3 +404,34 @@ def check_assay_regions_counting(args: argparse.Namespace, catalog: pd.DataFrame
                        "whole genome while the signatures are rescaled to the regions of "
                        "--opportunities %s; variants called outside those regions are counted "
                        "too. %s.", args.vcf, args.opportunities, fix)
+
+
+#: Share of a --regions BED's bases that may lack a trinucleotide in --opportunities (N bases
+#: and their neighbours, contig ends) before the table is called another BED's.
+REGIONS_SHORTFALL = 0.05
+
+
+def check_regions_match_opportunities(args: argparse.Namespace, targets: object) -> None:
+    """Under --assay regions with --regions BED, compare the bases the BED covers (merged)
+    with the trinucleotides --opportunities counts in its regions: from one BED the table
+    counts every base but those beside an N or a contig end, so a table counting more was
+    written from another BED (refused: every rescaled signature would be another panel's),
+    and one counting far fewer most likely too (warned of: a FASTA with many N in the
+    regions does the same)."""
+    if args.assay != "regions" or args.opportunity_table is None or targets is None:
+        return
+    from sigforge.genomics.opportunities import context_counts
+
+    counted = int(context_counts(args.opportunity_table, "trinucleotide", "regions").sum())
+    bases = int(targets.bases)  # type: ignore[attr-defined]
+    what = (f"--opportunities {args.opportunities} counts {counted:,} trinucleotides in its "
+            f"regions, while --regions {args.regions} covers {bases:,} bases")
+    fix = (f"Write the table from this BED (sigforge opportunities --reference "
+           f"{args.reference} --regions {args.regions} --out FILE) and give it")
+    if counted > bases:
+        raise InputError(f"--assay regions: {what}: the table was written from another BED "
+                         f"(a table counts at most one trinucleotide per base). {fix}.")
+    if counted < (1 - REGIONS_SHORTFALL) * bases:
+        logger.warning("--assay regions: %s (%.1f%% fewer): the table is most likely another "
+                       "BED's, unless the FASTA holds that many N bases inside the regions. "
+                       "%s if it is not.", what, 100 * (1 - counted / bases), fix)
