@@ -25,7 +25,8 @@ def _catalog(capsys: pytest.CaptureFixture[str], out: Path, vcf: str, name: str)
 
 
 @pytest.mark.parametrize(("first", "second", "why"), [
-    ("cafe\u0301", "caf\u00e9", "are one name in two Unicode forms"),
+    ("cafe\u0301", "caf\u00e9", "are the same text written in two Unicode forms"),
+    ("s\u00a0 1", "s  1", "differ only by a space written as U+00A0"),
     ("NA", "na", "differ only in case"),
     ("a/b", "a_b", "become the same file name"),
 ])

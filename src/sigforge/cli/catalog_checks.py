@@ -162,21 +162,21 @@ def check_no_repeats(folders: list[Path], logs: list[pd.DataFrame]) -> None:
 
 
 def _name_key(name: str) -> str:
-    """What two sample names must not share: their file name once in one Unicode form (NFC)
-    and one case, as ``catalog`` refuses within one run (:func:`file_stems`)."""
-    import unicodedata
-
+    """What two sample names must not share: their file name once printed alike (one Unicode
+    form, no invisible characters, plain spaces: :func:`lookalike_key`) and in one case, as
+    ``catalog`` refuses within one run (:func:`file_stems`)."""
+    from sigforge._validation import lookalike_key
     from sigforge.genomics.sample_names import file_stem
 
-    return file_stem(unicodedata.normalize("NFC", name)).lower()
+    return file_stem(lookalike_key(name)).lower()
 
 
 def _how_alike(first: str, second: str) -> str:
     """Why two different names count as one (:func:`_name_key`), for a message."""
-    import unicodedata
+    from sigforge._validation import lookalike_key, lookalike_reason
 
-    if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", second):
-        return "are one name in two Unicode forms (composed and decomposed accents)"
+    if lookalike_key(first) == lookalike_key(second):
+        return lookalike_reason(first, second)
     if first.lower() == second.lower():
         return "differ only in case (one file on macOS and Windows disks)"
     return "become the same file name once unsafe characters are replaced"
