@@ -219,7 +219,7 @@ def test_prepare_matrix_command_fails_without_output(tmp_path: Path,
 def test_count_resampling_of_real_values_is_refused(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "m.tsv"
-    write_matrix(frame(np.full((4, 5), 0.25)), path, label="Feature")
+    write_matrix(frame(np.full((4, 5), 0.3)), path, label="Feature")  # columns sum to 1.2
     code = main(["extract", "--catalog", str(path), "--generic", "--ranks", "1",
                  "--replicates", "2", "--out", str(tmp_path / "out")])
     assert code == 2
