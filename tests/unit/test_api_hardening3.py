@@ -1,41 +1,57 @@
-"""Cases of a third sweep of the library's calls: settings no fit could honour, refused
-with the argument's name and the fix rather than run to a result that says something else."""
+"""Cases of a third red-team sweep of the Python API (a data scientist's non-genomic use):
+array refits out of the count methods' exact range or without features, bootstrap of
+unchecked input, and samples that a held-out-entry cross-validation hid whole. Each test
+states a fact that was false before its fix."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sigforge.nmf import NMF, FitOptions
+from sigforge.refit import (
+    RefitOptions,
+    bootstrap_exposures,
+    fit_exposures,
+    refit_matrix,
+    refit_sample,
+)
+
+RNG = np.random.default_rng(0)
+SIGNATURES = RNG.dirichlet(np.ones(20), 4).T
+COUNTS = RNG.poisson(SIGNATURES @ RNG.gamma(2, 50, (4, 10))).astype(float)
 
 
-def test_a_minimum_above_the_cap_is_refused_not_run_to_the_cap() -> None:
-    """FitOptions(min_iter=50, max_iter=5) ran 5 iterations and reported no convergence:
-    the stopping rule the caller asked for could never apply."""
-    with pytest.raises(ValueError, match=r"min_iter \(50\) exceeds max_iter \(5\).*Lower "
-                                         r"min_iter or raise max_iter"):
-        FitOptions(max_iter=5, min_iter=50)
-    X = np.random.default_rng(0).poisson(5.0, (12, 8)) + 1.0
-    with pytest.raises(ValueError, match=r"min_iter \(50\) exceeds max_iter \(5\)"):
-        NMF(2, max_iter=5, min_iter=50).fit(X)
-    assert FitOptions(max_iter=5, min_iter=5).min_iter == 5
+def test_array_refits_refuse_totals_beyond_the_count_methods_range() -> None:
+    """refit_matrix and refit_sample (negbin) gave other exposures, and another subset,
+    once totals passed about 1e14; refit_catalog alone refused them."""
+    scaled = COUNTS * 1e12
+    with pytest.raises(ValueError, match=r"catalog column 0 holds 3.17e\+14 .* method "
+                                         r"'negbin' .* divide the catalog"):
+        refit_matrix(scaled, SIGNATURES)
+    with pytest.raises(ValueError, match=r"^x holds .* 'likelihood'"):
+        refit_sample(scaled[:, 0], SIGNATURES, RefitOptions(method="likelihood"))
+    inside = refit_matrix(COUNTS * 1e9, SIGNATURES)  # in range: scale-free there, as before
+    np.testing.assert_allclose(inside / 1e9, refit_matrix(COUNTS * 1e3, SIGNATURES) / 1e3,
+                               rtol=1e-6)
 
 
-def test_integer_signature_names_come_back_as_integers() -> None:
-    """refit_catalog kept integer sample labels but turned integer signature labels into
-    text, so ``exposures.loc[1]`` of a table with signatures 1, 2, 3 raised KeyError."""
-    import pandas as pd
+def test_refits_without_features_are_refused() -> None:
+    """A 0-feature system returned uninitialised memory (5.7e67, another value each run)."""
+    for call in (lambda: fit_exposures(COUNTS[:0], SIGNATURES[:0]),
+                 lambda: refit_matrix(np.ones((0, 4)), np.ones((0, 3)))):
+        with pytest.raises(ValueError, match=r"expected at least one feature \(row\)"):
+            call()
+    assert fit_exposures(COUNTS, SIGNATURES[:, :0]).shape == (0, 10)  # no signature: empty
 
-    from sigforge.genomics.contexts import SBS96_CHANNELS
-    from sigforge.refit import RefitOptions, refit_catalog
 
-    rng = np.random.default_rng(0)
-    signatures = pd.DataFrame(rng.dirichlet(np.ones(96), 3).T, index=list(SBS96_CHANNELS),
-                              columns=[1, 2, 3])
-    catalog = pd.DataFrame(rng.poisson(signatures.to_numpy() @ rng.gamma(2, 50, (3, 4))),
-                           index=signatures.index, columns=[10, 20, 30, 40])
-    refit = refit_catalog(catalog, signatures, RefitOptions(bootstrap=5))
-    assert refit.exposures.index.tolist() == [1, 2, 3]
-    assert refit.exposures.columns.tolist() == [10, 20, 30, 40]
-    assert set(refit.intervals["signature"]) == {1, 2, 3}
-    assert refit.exposures.loc[1].sum() > 0
+@pytest.mark.parametrize(("x", "message"), [
+    (-COUNTS[:, 0], "expected nonnegative values"),
+    (COUNTS[:, :3], "a 1-D array"),
+    (COUNTS[:10, 0], "x has 10 features but signatures have 20"),
+    (np.full(20, 2.0 ** 60), r"x holds 2.31e\+19 counts in all"),
+])
+def test_bootstrap_exposures_checks_its_inputs(x: np.ndarray, message: str) -> None:
+    """Raw numpy, scipy and OverflowError messages came from inside the resampler."""
+    with pytest.raises(ValueError, match=message):
+        bootstrap_exposures(x, SIGNATURES, RefitOptions(method="nnls", bootstrap=5),
+                            np.random.default_rng(0))

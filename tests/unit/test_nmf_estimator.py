@@ -89,3 +89,41 @@ def test_transform_needs_a_fitted_model_with_matching_features(samples_by_featur
     model = NMF(2, random_state=0, max_iter=100, tol=1e-3).fit(X)
     with pytest.raises(ValueError, match="expected X with 30 features, got 29"):
         model.transform(X[:, :29])
+
+
+def test_frobenius_transform_is_the_exact_least_squares_solution() -> None:
+    """With four similar components multiplicative updates stopped at max_iter 53% above the
+    least-squares optimum, coefficients off by 22 of 200, without a warning."""
+    from scipy.optimize import nnls
+
+    rng = np.random.default_rng(0)
+    base = rng.dirichlet(np.ones(50))
+    W = np.column_stack([0.8 * base + 0.2 * rng.dirichlet(np.ones(50)) for _ in range(4)])
+    X = (W @ rng.gamma(2, 100, (4, 30))).T + rng.uniform(0, 0.1, (30, 50))
+    model = NMF(4, beta_loss="frobenius", random_state=0, max_iter=50, tol=0.0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X)
+    model.components_ = W.T.copy()
+    exact = np.array([nnls(W, x)[0] for x in X])
+    np.testing.assert_allclose(model.transform(X), exact, rtol=1e-9, atol=1e-9)
+
+
+def test_an_unconverged_transform_warns() -> None:
+    X = planted_counts(8, 6, 2, rng=0).counts.T
+    model = NMF(2, random_state=0, max_iter=2000, tol=1e-6).fit(X)
+    model.set_params(max_iter=1)
+    with pytest.warns(ConvergenceWarning, match="NMF.transform stopped at max_iter=1"):
+        model.transform(X)
+
+
+@pytest.mark.filterwarnings("ignore::sigforge.nmf.ConvergenceWarning")
+def test_a_graph_penalised_model_transforms_new_samples() -> None:
+    """transform asked for a graph it has no argument for; new samples are not in the graph,
+    so their coefficients are fitted without the penalty."""
+    X = planted_counts(8, 6, 2, rng=0).counts.T
+    graph = np.ones((6, 6)) - np.eye(6)
+    model = NMF(2, graph_weight=0.1, random_state=0, max_iter=3000, tol=1e-9).fit(
+        X, graph=graph)
+    plain = clone(model).set_params(graph_weight=0.0)
+    plain.components_ = model.components_
+    np.testing.assert_array_equal(model.transform(X), plain.transform(X))

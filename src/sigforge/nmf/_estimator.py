@@ -124,15 +124,15 @@ class NMF:
             raise ValueError(f"expected init in {sorted(INITS)}, got {self.init!r}.")
         if self.solver not in SOLVERS:
             raise ValueError(f"expected solver in {sorted(SOLVERS)}, got {self.solver!r}.")
-        return FitOptions(beta=_beta_value(self.beta_loss),
-                          tol=check_real(self.tol, "tol", minimum=0.0),
-                          max_iter=check_count(self.max_iter, "max_iter", 1),
-                          min_iter=check_count(self.min_iter, "min_iter", 0),
-                          volume_weight=check_real(self.volume_weight, "volume_weight",
-                                                   minimum=0.0),
-                          graph_weight=check_real(self.graph_weight, "graph_weight",
-                                                  minimum=0.0),
-                          **overrides)
+        settings = {"beta": _beta_value(self.beta_loss),
+                    "tol": check_real(self.tol, "tol", minimum=0.0),
+                    "max_iter": check_count(self.max_iter, "max_iter", 1),
+                    "min_iter": check_count(self.min_iter, "min_iter", 0),
+                    "volume_weight": check_real(self.volume_weight, "volume_weight",
+                                                minimum=0.0),
+                    "graph_weight": check_real(self.graph_weight, "graph_weight",
+                                               minimum=0.0)}
+        return FitOptions(**(settings | overrides))
 
     def _data(self, X: Any, *, fitting: bool) -> FloatArray:
         """X as a checked (n_features, n_samples) array. A DataFrame given to ``transform``
@@ -209,15 +209,29 @@ class NMF:
         return self
 
     def transform(self, X: Any) -> FloatArray:
-        """Coefficients (n_samples, k) of new X (n_samples, n_features) with components fixed."""
+        """Coefficients (n_samples, k) of new X (n_samples, n_features) with components fixed.
+
+        Under the Frobenius loss (beta 2) each sample's coefficients are its exact
+        nonnegative least-squares solution (``scipy.optimize.nnls``): iterative updates with
+        similar components can stop far from it. Other losses run the solver with the
+        components fixed and warn (:class:`ConvergenceWarning`) when it reaches ``max_iter``
+        first. A graph penalty is not applied: it ties the fitted samples to each other, and
+        new samples have no place in that graph.
+        """
         if not hasattr(self, "components_"):
             raise ValueError("expected a fitted NMF, got one whose fit has not been called.")
         data = self._data(X, fitting=False)
         W = self.components_.T
+        options = self._options(update_w=False, graph_weight=0.0)
+        if options.beta == 2.0:
+            return _least_squares_coefficients(W, data)
         k = W.shape[1]
         H0 = np.tile(np.maximum(data.sum(axis=0), 1e-12) / k, (k, 1))
-        options = self._options(update_w=False)
         fit = fit_nmf(data, W, H0, solver=self.solver, options=options)
+        if not fit.converged:
+            warnings.warn(f"NMF.transform stopped at max_iter={self.max_iter} before "
+                          f"converging (tol={self.tol}); raise max_iter or tol.",
+                          ConvergenceWarning, stacklevel=2)
         return fit.H.T.copy()
 
     def inverse_transform(self, coefficients: FloatArray) -> FloatArray:
@@ -231,3 +245,14 @@ class NMF:
                              f"component), got shape {values.shape}.")
         result: FloatArray = values @ self.components_
         return result
+
+
+def _least_squares_coefficients(W: FloatArray, data: FloatArray) -> FloatArray:
+    """(n_samples, k) exact nonnegative least-squares coefficients of each column of ``data``
+    (features, samples) on the columns of ``W``."""
+    from scipy.optimize import nnls
+
+    coefficients = np.empty((data.shape[1], W.shape[1]))
+    for sample in range(data.shape[1]):
+        coefficients[sample] = nnls(W, data[:, sample])[0]
+    return coefficients

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
-from sigforge._validation import MAX_CELL, check_nonnegative_matrix, check_same_features
+from sigforge._validation import check_nonnegative_matrix, check_same_features
 from sigforge.nmf import kl_divergence
 from sigforge.refit.negbin import (
     bootstrap_negbin,
@@ -31,8 +31,10 @@ from sigforge.refit.negbin import (
 )
 from sigforge.refit.options import RefitOptions
 from sigforge.refit.sparse import (
-    COUNT_METHODS,
     SIGNATURE_SUM_TOLERANCE,
+    check_refit_inputs,
+    check_signature_shape,
+    check_totals,
     refit_checked,
     refit_sample,
     require_counts,
@@ -57,7 +59,12 @@ def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOpt
     caller has it). The other methods draw multinomial resamples (the sample's total, the
     observed proportions) and refit them by the full method.
     """
-    require_counts(np.asarray(x, dtype=np.float64), "x", options.method, options.bootstrap)
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"x: expected one sample's counts (a 1-D array), got shape {x.shape}.")
+    x = check_nonnegative_matrix(x.reshape(-1, 1), "x")[:, 0]
+    signatures = check_nonnegative_matrix(signatures, "signatures")
+    check_refit_inputs(x[:, None], signatures, options.method, "x", options.bootstrap)
     total = int(round(float(x.sum())))
     if total == 0 or options.bootstrap == 0:
         return np.zeros((options.bootstrap, signatures.shape[1]))
@@ -66,8 +73,7 @@ def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOpt
             costs = signature_costs(signatures.shape[1], options.penalty)
         return bootstrap_negbin(x, signatures, costs, options.bootstrap, rng, point)
     draws = rng.multinomial(total, x / x.sum(), size=options.bootstrap).astype(np.float64)
-    basis = check_nonnegative_matrix(signatures, "signatures")  # once, not per resample
-    return np.stack([refit_checked(draw, basis, options, None) for draw in draws])
+    return np.stack([refit_checked(draw, signatures, options, None) for draw in draws])
 
 
 @dataclass(frozen=True)
@@ -183,36 +189,15 @@ def _sample_costs(values: FloatArray, basis: FloatArray, options: RefitOptions,
     return np.repeat(costs[:, None], values.shape[1], axis=1), [None] * values.shape[1]
 
 
-#: Largest per-sample total the count-likelihood methods (``negbin``, ``likelihood``) accept.
-#: Their Newton fits keep machine-precision agreement up to totals of about 7e13 and fail
-#: beyond (a sample scaled to 7e14 came back 25% off its own total); no mutation catalog comes
-#: near this, and other data can be divided by a power of ten.
-MAX_SAMPLE_TOTAL = 1e12
-
-
 def check_count_range(catalog: pd.DataFrame, values: np.ndarray, method: str,
                       bootstrap: int = 0) -> None:
-    """Refuse samples whose totals exceed :data:`MAX_SAMPLE_TOTAL` for the count methods, or
-    2**53 for any method (whole numbers stop being exact in float64 there, the burden of
-    the reconstruction table overflows and the resamples cannot be drawn), naming the first
-    such sample and the fix, instead of returning wrong exposures. The count methods and
-    resampling (``bootstrap`` > 0) also need whole numbers: real values gave zero exposures
-    (a total under a count's penalty) or intervals drawn at a rounded total that excluded
-    the estimate, without a word."""
-    counting = method in COUNT_METHODS
+    """Refuse samples whose totals are out of range for ``method`` (:func:`.sparse.check_totals`)
+    naming the sample by its label. The count methods and resampling (``bootstrap`` > 0) also
+    need whole numbers: real values gave zero exposures (a total under a count's penalty) or
+    intervals drawn at a rounded total that excluded the estimate, without a word."""
     require_counts(values, "catalog", method, bootstrap,
                    lambda at: f"row '{catalog.index[at[0]]}', column '{catalog.columns[at[1]]}'")
-    limit = MAX_SAMPLE_TOTAL if counting else MAX_CELL
-    totals = values.sum(axis=0)
-    over = np.flatnonzero(totals > limit)
-    if over.size:
-        j = int(over[0])
-        raise ValueError(f"sample '{catalog.columns[j]}' holds {totals[j]:.3g} counts in all "
-                         f"({over.size} sample(s) above {limit:.3g}): beyond the range in "
-                         f"which method '{method}' fits exactly; divide the catalog (or "
-                         "matrix) by a power of ten: the fits are scale-free"
-                         + (" (or use --method nnls, which suits totals up to 2**53)."
-                            if counting else "."))
+    check_totals(values, method, lambda j: f"sample '{catalog.columns[j]}'")
 
 
 def _warn_unnormalised(signatures: pd.DataFrame) -> None:
@@ -253,7 +238,7 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     ------
     ValueError
         Feature labels differ, values are negative or non-finite, or a sample's total is
-        beyond :data:`MAX_SAMPLE_TOTAL` for a count method.
+        beyond :data:`.sparse.MAX_SAMPLE_TOTAL` for a count method.
     """
     options = options or RefitOptions(method="nnls", bootstrap=0)
     for table, what in ((catalog, "catalog"), (signatures, "signatures")):
@@ -263,6 +248,7 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     check_same_features(catalog, signatures)
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
+    check_signature_shape(basis)
     check_count_range(catalog, values, options.method, options.bootstrap)
     _warn_unnormalised(signatures)
     names = list(signatures.columns)  # the caller's labels, integers included

@@ -32,7 +32,7 @@ from scipy.optimize import nnls
 
 from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
-from sigforge._validation import check_nonnegative_matrix, check_same_features
+from sigforge._validation import MAX_CELL, check_nonnegative_matrix, check_same_features
 from sigforge.refit.negbin import negbin_refit, signature_costs
 from sigforge.refit.options import RefitOptions
 
@@ -181,6 +181,63 @@ def require_counts(values: FloatArray, name: str, method: str, bootstrap: int = 
                          "bootstrap=0.")
 
 
+#: Largest per-sample total the count-likelihood methods (``negbin``, ``likelihood``) accept.
+#: Their Newton fits keep machine-precision agreement up to totals of about 7e13 and fail
+#: beyond (a sample scaled to 7e14 came back 25% off its own total); no mutation catalog comes
+#: near this, and other data can be divided by a power of ten.
+MAX_SAMPLE_TOTAL = 1e12
+
+
+def check_totals(values: FloatArray, method: str,
+                 sample: Callable[[int], str] = lambda j: f"column {j}",
+                 exact: bool = True) -> None:
+    """Refuse samples (columns of ``values``) whose totals exceed :data:`MAX_SAMPLE_TOTAL`
+    for the count methods (the exposures came back silently different: a sample scaled to
+    3e14 lost a third of one exposure to another), or 2**53 for any method when ``exact``
+    (whole numbers stop being exact in float64 there and resamples cannot be drawn), naming
+    the first (``sample`` words it) and the fix. The scale-free ``nnls`` and ``cosine``
+    fits without resampling take any finite scale (``exact`` False)."""
+    counting = method in COUNT_METHODS
+    if not (counting or exact):
+        return
+    limit = MAX_SAMPLE_TOTAL if counting else MAX_CELL
+    totals = values.sum(axis=0)
+    over = np.flatnonzero(totals > limit)
+    if over.size:
+        j = int(over[0])
+        raise ValueError(f"{sample(j)} holds {totals[j]:.3g} counts in all ({over.size} "
+                         f"sample(s) above {limit:.3g}): beyond the range in which method "
+                         f"'{method}' fits exactly; divide the catalog (or matrix) by a power "
+                         "of ten: the fits are scale-free"
+                         + (" (or use method 'nnls', which suits totals up to 2**53)."
+                            if counting else "."))
+
+
+def check_signature_shape(signatures: FloatArray) -> None:
+    """Refuse signatures without a feature: NNLS of a 0-row system gave uninitialised memory
+    as exposures (a feature filter that kept nothing). No signature at all is allowed: every
+    sample's exposures are then empty."""
+    if signatures.shape[0] == 0 and signatures.shape[1] > 0:
+        raise ValueError(f"signatures: expected at least one feature (row), got shape "
+                         f"{signatures.shape}: nothing to fit.")
+
+
+def check_refit_inputs(catalog: FloatArray, signatures: FloatArray, method: str,
+                       name: str = "catalog", bootstrap: int = 0) -> None:
+    """The checks every array refit makes on entry, on a checked (m, n) ``catalog`` and
+    (m, k) ``signatures``: the same number of features, at least one feature
+    (:func:`check_signature_shape`), whole numbers for a count method or resampling, totals
+    in range (:func:`check_totals`; any finite scale for ``nnls`` and ``cosine`` without
+    resampling)."""
+    if catalog.shape[0] != signatures.shape[0]:
+        raise ValueError(f"{name} has {catalog.shape[0]} features but signatures have "
+                         f"{signatures.shape[0]}.")
+    check_signature_shape(signatures)
+    require_counts(catalog, name, method, bootstrap)
+    check_totals(catalog, method, (lambda j: f"{name}") if name == "x" else
+                 (lambda j: f"{name} column {j}"), exact=bootstrap > 0)
+
+
 def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions | None = None,
                  costs: FloatArray | None = None) -> FloatArray:
     """Exposures (k,) of one sample's counts (m,) by the configured method.
@@ -203,10 +260,7 @@ def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions | 
                          "refit several samples with refit_matrix.")
     x = check_nonnegative_matrix(x.reshape(-1, 1), "x")[:, 0]
     signatures = check_nonnegative_matrix(signatures, "signatures")
-    require_counts(x, "x", options.method)
-    if x.shape[0] != signatures.shape[0]:
-        raise ValueError(f"x has {x.shape[0]} features but signatures have "
-                         f"{signatures.shape[0]}.")
+    check_refit_inputs(x[:, None], signatures, options.method, "x")
     return refit_checked(x, signatures, options, check_costs(costs, signatures.shape[1]))
 
 
@@ -237,10 +291,7 @@ def refit_matrix(catalog: FloatArray, signatures: FloatArray,
     options = RefitOptions() if options is None else options
     catalog = check_nonnegative_matrix(catalog, "catalog")
     signatures = check_nonnegative_matrix(signatures, "signatures")
-    require_counts(catalog, "catalog", options.method)
-    if catalog.shape[0] != signatures.shape[0]:
-        raise ValueError(f"catalog has {catalog.shape[0]} features but signatures have "
-                         f"{signatures.shape[0]}.")
+    check_refit_inputs(catalog, signatures, options.method)
     costs = check_costs(costs, signatures.shape[1])
     return np.column_stack([refit_checked(catalog[:, j], signatures, options, costs)
                             for j in range(catalog.shape[1])]) if catalog.shape[1] else \
