@@ -35,6 +35,21 @@ def test_holdout_mask_is_deterministic_and_shared_by_every_rank() -> None:
         holdout_mask((4, 4), 1.0, 0, "X", 0)
 
 
+@pytest.mark.parametrize(("shape", "fraction"), [((3, 5000), 0.1), ((4, 300), 0.3),
+                                                  ((40, 2), 0.5)])
+def test_holdout_mask_hides_no_sample_or_feature_whole(shape: tuple[int, int],
+                                                       fraction: float) -> None:
+    """On three features 4-7 samples per fold were hidden whole; their coefficients fit to 0
+    and they made up to half of the fold's error. Each keeps one visible entry now, and the
+    draw is otherwise the plain one (a 96 x 30 fold still hides exactly 10%)."""
+    for fold in range(5):
+        mask = holdout_mask(shape, fraction, 0, "M", fold)
+        assert not mask.all(axis=0).any() and not mask.all(axis=1).any()
+        assert 0.6 * fraction * mask.size < mask.sum() <= round(fraction * mask.size)
+    with pytest.raises(ValueError, match="leaves no entry to hold out"):
+        holdout_mask((1, 50), 0.1, 0, "M", 0)
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.integers(0, 50), min_size=1, max_size=20), st.floats(0.01, 60.0))
 def test_poisson_deviance_is_zero_only_at_the_data(counts: list[int], shift: float) -> None:

@@ -101,7 +101,11 @@ def holdout_mask(shape: tuple[int, int], fraction: float, seed: int, name: str,
     """Boolean (m, n) mask, True on the ``round(fraction * m * n)`` hidden entries of a fold.
 
     The entries are drawn uniformly without replacement from a generator keyed by
-    (seed, catalog, fold) alone, so every rank is scored on the same hidden entries.
+    (seed, catalog, fold) alone, so every rank is scored on the same hidden entries. A sample
+    (column) or feature (row) the draw hides whole gets one of its entries back, drawn from
+    the same generator: with nothing of it visible its coefficients (or loadings) fit to 0
+    and its hidden entries are predicted at the floor, so a few such samples of a matrix of
+    few features made up half of a fold's error.
     """
     if not 0 < fraction < 1 or fold < 0:
         raise ValueError(f"expected 0 < fraction < 1 and fold >= 0, got {fraction} and {fold}.")
@@ -111,7 +115,16 @@ def holdout_mask(shape: tuple[int, int], fraction: float, seed: int, name: str,
         [seed, stream_key(name), _CV_STREAM, fold]))
     mask = np.zeros(size, dtype=bool)
     mask[rng.choice(size, size=count, replace=False)] = True
-    return mask.reshape(shape)
+    mask = mask.reshape(shape)
+    for axis in (0, 1):  # columns hidden whole, then rows (revealing hides nothing new)
+        view = mask if axis == 0 else mask.T
+        for line in np.flatnonzero(view.all(axis=0)):
+            view[rng.integers(view.shape[0]), line] = False
+    if not mask.any():
+        raise ValueError(f"a {shape[0]} x {shape[1]} matrix leaves no entry to hold out once "
+                         "every sample and feature keeps one visible: too small for "
+                         "held-out-entry cross-validation.")
+    return mask
 
 
 def holdout_block(shape: tuple[int, int], fraction: float, seed: int, name: str,
