@@ -203,3 +203,18 @@ def refuse_lookalikes(names: list[str], where: Callable[[int, int], tuple[str, s
     raise InputError(f"{start} '{first}' and '{second}' ({places}) "
                      f"{lookalike_reason(first, second)}, so every output would show two "
                      f"{kind} of one name. {fix}")
+
+
+def check_unique_labels(table: pd.DataFrame, name: str) -> None:
+    """Refuse a labelled table holding a row or column label twice, or a missing label (None,
+    NaN): its rows or columns could not be told apart in any result, and a repeated sample
+    name shares one random stream. The table readers refuse the same; a table built in
+    Python reaches the library functions without them."""
+    for axis, labels in (("row", table.index), ("column", table.columns)):
+        if labels.hasnans:
+            raise ValueError(f"{name}: a {axis} label is missing (None or NaN); give every "
+                             f"{axis} a name.")
+        if labels.has_duplicates:
+            repeated = labels[labels.duplicated()].unique().tolist()
+            raise ValueError(f"{name}: {axis} label(s) {repeated[:5]} appear more than once; "
+                             f"give each {axis} a distinct name.")

@@ -55,3 +55,47 @@ def test_bootstrap_exposures_checks_its_inputs(x: np.ndarray, message: str) -> N
     with pytest.raises(ValueError, match=message):
         bootstrap_exposures(x, SIGNATURES, RefitOptions(method="nnls", bootstrap=5),
                             np.random.default_rng(0))
+
+
+def test_spatial_nmf_refuses_coordinates_of_another_sample_order() -> None:
+    """Shuffled labelled coordinates were paired with X's columns by position: the kNN graph
+    joined other samples and H moved by up to 4.3 counts, without a word."""
+    import pandas as pd
+
+    from sigforge.nmf.spatial import fit_spatial_nmf
+
+    rng = np.random.default_rng(0)
+    coords = pd.DataFrame(rng.uniform(size=(30, 2)), index=[f"s{j}" for j in range(30)],
+                          columns=["x", "y"])
+    X = pd.DataFrame(rng.poisson(5, (8, 30)).astype(float), columns=coords.index)
+    with pytest.raises(ValueError, match=r"another order; align them with "
+                                         r"coordinates.loc\[X.columns\]"):
+        fit_spatial_nmf(X, 2, coords.sample(frac=1, random_state=1), rng=0, rounds=1)
+    with pytest.raises(ValueError, match="are not X's sample columns"):
+        fit_spatial_nmf(X, 2, coords.rename(index=lambda s: s.upper()), rng=0, rounds=1)
+    aligned = fit_spatial_nmf(X, 2, coords.sample(frac=1, random_state=1).loc[X.columns],
+                              rng=0, rounds=1)
+    np.testing.assert_array_equal(aligned.H, fit_spatial_nmf(X, 2, coords.to_numpy(), rng=0,
+                                                             rounds=1).H)
+
+
+def test_repeated_or_missing_labels_are_refused_by_the_labelled_functions() -> None:
+    """refit_catalog returned two rows 'X' and two columns 'a' (one random stream shared) and
+    run_discovery turned a None sample label into NaN; the table readers refuse both."""
+    import pandas as pd
+
+    from sigforge.discovery import NMFOptions, RankRule, run_discovery
+    from sigforge.refit import refit_catalog
+
+    features = [f"f{i}" for i in range(20)]
+    catalog = pd.DataFrame(COUNTS[:, :4], index=features, columns=["a", "b", "a", "c"])
+    signatures = pd.DataFrame(SIGNATURES[:, :3], index=features, columns=["X", "X", "Y"])
+    with pytest.raises(ValueError, match=r"catalog: column label\(s\) \['a'\] appear more "
+                                         "than once"):
+        refit_catalog(catalog, signatures.set_axis(["X", "Y", "Z"], axis=1))
+    with pytest.raises(ValueError, match=r"signatures: column label\(s\) \['X'\]"):
+        refit_catalog(catalog.set_axis(["a", "b", "d", "c"], axis=1), signatures)
+    unnamed = catalog.set_axis(["a", "b", None, "c"], axis=1)
+    with pytest.raises(ValueError, match="catalog: a column label is missing"):
+        run_discovery(unnamed, [1], replicates=1, chunk_size=1, seed=0, matrix_name="M",
+                      options=NMFOptions(max_iter=20, min_iter=5), rule=RankRule())

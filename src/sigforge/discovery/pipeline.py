@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge._types import FloatArray
-from sigforge._validation import check_nonnegative_matrix, check_rank
+from sigforge._validation import check_nonnegative_matrix, check_rank, check_unique_labels
 from sigforge.discovery.consensus import cluster_replicates, cophenetic_correlation, gap_statistic
 from sigforge.discovery.crossval import CVOptions, cross_validate_rank, summarise_folds
 from sigforge.discovery.normalise import DEFAULT_CAP, NORMALISATIONS, cap_samples
@@ -455,6 +455,7 @@ def _check_discovery_arguments(catalog: object, ranks: Sequence[int], replicates
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise TypeError(f"{name}: expected whole numbers, got {type(value).__name__} "
                             f"{value!r}.")
+    check_unique_labels(catalog, "catalog")
     if len(set(ranks)) != len(ranks):
         raise ValueError(f"ranks: {sorted(k for k in set(ranks) if ranks.count(k) > 1)} given "
                          "more than once; give each rank once.")

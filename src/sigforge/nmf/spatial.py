@@ -66,6 +66,21 @@ def knn_graph(coordinates: FloatArray, n_neighbors: int = 6) -> FloatArray:
     return adjacency
 
 
+def _check_same_samples(X: object, coordinates: object) -> None:
+    """When X has sample labels (a DataFrame's columns) and the coordinates row labels,
+    refuse labels that differ or come in another order: rows are paired with samples by
+    position, so shuffled coordinates built the graph of other neighbours without a word."""
+    columns, rows = getattr(X, "columns", None), getattr(coordinates, "index", None)
+    if columns is None or rows is None or list(columns) == list(rows):
+        return
+    same = len(columns) == len(rows) and set(columns) == set(rows)
+    raise ValueError("coordinates: " + (
+        "its rows are X's samples in another order; align them with "
+        "coordinates.loc[X.columns]." if same else
+        f"its row labels are not X's sample columns ({list(rows)[:3]}... against "
+        f"{list(columns)[:3]}...); give one row per column of X, in X's order."))
+
+
 def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbors: int = 6,
                     graph_weight: float = 0.1, beta: float = 1.0, rounds: int = 20,
                     iterations_per_round: int = 100,
@@ -82,7 +97,8 @@ def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbo
     X : ndarray, shape (m, n)
     k : int
     coordinates : ndarray, shape (n, d)
-        Position of each sample (column of X).
+        Position of each sample (column of X), by position; a DataFrame beside a DataFrame
+        X must list X's columns in X's order.
     n_neighbors : int, default=6
     graph_weight : float, default=0.1
         Strength of the penalty; 0 gives plain NMF from the same start and the same iterations.
@@ -97,6 +113,7 @@ def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbo
         W (m, k) with columns summing to 1, H (k, n), the last round's penalised objective, the
         total iterations, and whether the last round converged.
     """
+    _check_same_samples(X, coordinates)
     values = check_nonnegative_matrix(X, "X")
     points = np.asarray(coordinates, dtype=np.float64)
     if points.shape[0] != values.shape[1]:

@@ -21,7 +21,11 @@ import pandas as pd
 
 from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
-from sigforge._validation import check_nonnegative_matrix, check_same_features
+from sigforge._validation import (
+    check_nonnegative_matrix,
+    check_same_features,
+    check_unique_labels,
+)
 from sigforge.nmf import kl_divergence
 from sigforge.refit.negbin import (
     bootstrap_negbin,
@@ -245,6 +249,8 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"{what}: expected a labelled DataFrame (features x columns), got "
                             f"{type(table).__name__}.")
+    check_unique_labels(catalog, "catalog")
+    check_unique_labels(signatures, "signatures")
     check_same_features(catalog, signatures)
     values = check_nonnegative_matrix(catalog.to_numpy(dtype=np.float64), "catalog")
     basis = check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
