@@ -99,3 +99,18 @@ def test_repeated_or_missing_labels_are_refused_by_the_labelled_functions() -> N
     with pytest.raises(ValueError, match="catalog: a column label is missing"):
         run_discovery(unnamed, [1], replicates=1, chunk_size=1, seed=0, matrix_name="M",
                       options=NMFOptions(max_iter=20, min_iter=5), rule=RankRule())
+
+
+def test_tol_0_runs_max_iter_iterations_whatever_the_solver() -> None:
+    """The batched KL kernel ran tol=0 to max_iter; the other solvers stopped at the first
+    rounding-level rise (1,590 of 200,000) and warned that max_iter had been reached."""
+    from sigforge.nmf import NMF, ConvergenceWarning
+
+    X = RNG.poisson(30, (40, 12)).astype(float)
+    for beta_loss, solver in (("frobenius", "mu"), ("frobenius", "hals"),
+                              ("kullback-leibler", "mu")):
+        model = NMF(3, beta_loss=beta_loss, solver=solver, tol=0.0, max_iter=3000,
+                    random_state=0)
+        with pytest.warns(ConvergenceWarning, match="max_iter=3000"):
+            model.fit(X)
+        assert model.n_iter_ == 3000

@@ -44,7 +44,7 @@ class FitOptions:
         Iteration cap; no convergence is declared before ``min_iter``.
     tol : float, default=1e-7
         Converged when the relative objective change over ``check_every`` iterations is < tol
-        (a larger rise stops the fit without convergence).
+        (a larger rise stops the fit without convergence); 0 runs exactly ``max_iter``.
     check_every : int, default=10
     update_w, update_h : bool, default=True
         False keeps that factor fixed at its start.
@@ -237,8 +237,9 @@ def _iterate(p: _Problem, W: FloatArray, H: FloatArray, solver: str) -> FitResul
         iteration = min(iteration + o.check_every, o.max_iter)
         history.append(penalised_objective(p, W, H))
         change = (history[-2] - history[-1]) / max(abs(history[-2]), TINY)
-        # a rise stops the fit too, but is convergence only when it is below tol as well
-        stopped = iteration >= o.min_iter and change < o.tol
+        # a rise stops the fit too, but is convergence only when it is below tol as well;
+        # tol 0 runs exactly max_iter iterations (as the batched KL kernel does), rises and all
+        stopped = iteration >= o.min_iter and change < o.tol and o.tol > 0
         converged = stopped and abs(change) < o.tol
     if o.update_w and o.update_h:
         W, H = normalise_factors(W, H)
