@@ -114,3 +114,23 @@ def test_tol_0_runs_max_iter_iterations_whatever_the_solver() -> None:
         with pytest.warns(ConvergenceWarning, match="max_iter=3000"):
             model.fit(X)
         assert model.n_iter_ == 3000
+
+
+def test_exported_discovery_helpers_check_their_inputs() -> None:
+    """cap_samples ('cap', 'none') passed NaN and negative data through unchanged;
+    split_components raised pandas' KeyError for signatures of another joint matrix."""
+    import pandas as pd
+
+    from sigforge.discovery.matrix import split_components
+    from sigforge.discovery.normalise import cap_samples
+
+    for method in ("cap", "none"):
+        with pytest.raises(ValueError, match="catalog: expected finite values"):
+            cap_samples(np.array([[1.0, np.nan], [2.0, 3.0]]), method)
+        with pytest.raises(ValueError, match="catalog: expected nonnegative values"):
+            cap_samples(np.array([[1.0, -2.0], [2.0, 3.0]]), method)
+    signatures = pd.DataFrame(np.ones((2, 1)), index=["a:x", "c:z"], columns=["C1"])
+    blocks = pd.DataFrame({"modality": ["a", "b"], "feature": ["x", "y"],
+                           "weight": [1.0, 1.0]}, index=["a:x", "b:y"])
+    with pytest.raises(ValueError, match=r"1 feature\(s\) the blocks table lacks"):
+        split_components(signatures, blocks)

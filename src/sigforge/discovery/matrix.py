@@ -424,6 +424,12 @@ def split_components(signatures: pd.DataFrame, blocks: pd.DataFrame
     column to sum 1 gives that modality's own basis. The share table gives, per component, the
     fraction of its (weighted) loading mass in each modality.
     """
+    unknown = signatures.index.difference(blocks.index)
+    if len(unknown):
+        raise ValueError(f"signatures: {len(unknown)} feature(s) the blocks table lacks (such "
+                         f"as {list(unknown[:3])}): the signatures and the blocks come from "
+                         "different joint matrices; give the blocks of the matrix the "
+                         "signatures were factored from.")
     aligned = blocks.loc[signatures.index]
     per_modality, shares = {}, {}
     for name in dict.fromkeys(aligned["modality"]):

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sigforge._types import FloatArray
+from sigforge._validation import check_nonnegative_matrix
 
 NORMALISATIONS = ("none", "cap", "gmm")
 
@@ -95,7 +96,7 @@ def cap_samples(catalog: FloatArray, method: str, cap: float = DEFAULT_CAP, *,
                          f"{', '.join(NORMALISATIONS)}.")
     if not (np.isfinite(cap) and cap > 0):  # NaN passed 'cap <= 0' and capped nothing
         raise ValueError(f"expected a positive finite cap, got {cap}.")
-    catalog = np.asarray(catalog, dtype=np.float64)
+    catalog = check_nonnegative_matrix(catalog, "catalog")  # NaN passed 'cap' and 'none'
     totals = catalog.sum(axis=0)
     if method == "none":
         threshold = float("inf")
