@@ -109,7 +109,8 @@ def test_a_fit_missing_the_tumours_processes_states_no_finding(
     whole set's refit shows the missing processes."""
     text = _refit(capsys, tmp_path / "cut", "COSMIC_v3.6", "--restrict-to", "SBS3,SBS1",
                   "--bootstrap", "50", "--seed", "1")
-    assert re.search(r"a refit to COSMIC_v3.6 explains them decisively better \(by \d+ "
+    assert re.search(r"a refit to all of COSMIC_v3.6 \(its possible sequencing-artefact "
+                     r"signatures included\) explains them decisively better \(by \d+ "
                      r"log-likelihood units.*outside the fitted set: SBS4, SBS7a", text), text
     assert "No signature is established in this sample's 2,121 SNVs" in text
     assert "are attributed to SBS3" not in text and "homologous" not in text.lower()
@@ -138,3 +139,69 @@ def test_uncounted_variants_in_the_regions_are_said(
     assert ("The regions also hold 1 filtered variant(s) that no catalog counted" in text), text
     regions = pd.read_csv(tmp_path / "out/regions_of_interest.tsv", sep="\t", dtype=str)
     assert regions["region"].tolist() == ["GENE2"]  # the counted one is listed, as before
+
+
+def _signature_sample(tmp_path: Path, mix: dict[str, float], burden: int,
+                      seed: int = 1) -> tuple[Path, Path]:
+    """A random 400-kb genome and one patient's VCF of ``burden`` SNVs drawn from a mix of
+    COSMIC v3.6 SBS96 signatures (even positions only, so that no two SNVs make a doublet)."""
+    rng = np.random.default_rng(seed)
+    sequence = "".join(rng.choice(list("ACGT"), size=400_000))
+    fasta = write_fasta(tmp_path / "g.fa", {"chr1": sequence})
+    positions: dict[str, list[int]] = {}
+    for p in range(2, len(sequence) - 1, 2):  # 0-based even p: 1-based odd positions
+        if sequence[p] in "CT":
+            positions.setdefault(sequence[p - 1:p + 2], []).append(p + 1)
+    cosmic = load_reference("COSMIC_v3.6").data
+    profile = sum(weight * cosmic[name].to_numpy() for name, weight in mix.items())
+    counts = rng.multinomial(burden, profile / profile.sum())
+    records = []
+    for label, count in zip(cosmic.index, counts, strict=True):
+        chosen = rng.choice(positions[label[0] + label[2] + label[6]], size=count,
+                            replace=False)
+        records += [("chr1", int(q), label[2], label[4], "PASS") for q in chosen]
+    vcf = write_vcf(tmp_path / "P.vcf", sorted(records, key=lambda r: r[1]),
+                    contigs={"chr1": len(sequence)})
+    return vcf, fasta
+
+
+@pytest.mark.parametrize("artefact", ["SBS45", "SBS56"])
+def test_an_artefact_left_out_is_not_presented_as_a_biological_signature(
+        artefact: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """3,000 SNVs of a possible sequencing artefact (left out of the refit by default) were
+    stated as the biological signature least unlike it, with its aetiology: SBS45 as SBS38
+    (ultraviolet light, cosine 0.92), SBS56 as SBS10d (POLD1 proofreading, cosine 0.98)."""
+    vcf, fasta = _signature_sample(tmp_path, {artefact: 1.0}, 3000)
+    text = _refit(capsys, tmp_path / "out", "COSMIC_v3.6", "--bootstrap", "50", "--seed", "1",
+                  vcf=vcf, reference=fasta)
+    assert "No signature is established in this sample's 3,000 SNVs" in text, text
+    assert re.search(rf"all of COSMIC_v3.6 \(its possible sequencing-artefact signatures "
+                     rf"included\)[^.]*{artefact}", text), text
+    assert "ultraviolet" not in text.lower() and "POLD1" not in text
+    shown = _refit(capsys, tmp_path / "with", "COSMIC_v3.6", "--include-artefacts",
+                   "--bootstrap", "50", "--seed", "1", vcf=vcf, reference=fasta)
+    assert "No signature is established" not in shown
+    assert re.search(rf"{artefact} [\d,]+ [\d,]+ – [\d,]+", shown), shown
+
+
+def test_a_tumour_with_a_little_artefact_keeps_its_findings(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The artefact check withholds a page only when the artefacts take most of the sample:
+    a tumour of SBS1 and SBS13 with 10% SBS45 keeps both as findings."""
+    vcf, fasta = _signature_sample(tmp_path, {"SBS1": 0.5, "SBS13": 0.4, "SBS45": 0.1}, 3000)
+    text = _refit(capsys, tmp_path / "out", "COSMIC_v3.6", "--bootstrap", "50", "--seed", "1",
+                  vcf=vcf, reference=fasta)
+    assert "No signature is established" not in text, text
+    for name in ("SBS1", "SBS13"):
+        assert re.search(rf"{name} [\d,]+ [\d,]+ – [\d,]+ [\d.]+% [\d.]+% {name} ", text), text
+
+
+def test_a_plain_nnls_page_states_no_finding(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--method nnls gives every signature some weight; its resamples' intervals excluded 0
+    for signatures never planted, and the page stated them (pure SBS5: SBS16 and SBS32)."""
+    vcf, fasta = _signature_sample(tmp_path, {"SBS5": 1.0}, 2000)
+    text = _refit(capsys, tmp_path / "out", "COSMIC_v3.6", "--method", "nnls",
+                  "--bootstrap", "50", "--seed", "1", vcf=vcf, reference=fasta)
+    assert "No signature is established" in text and "plain NNLS" in text, text
+    assert "Smaller contributions" not in text

@@ -47,6 +47,7 @@ rule report:
         signatures=config["signatures"],
         build=config["genome_build"],
         assay=report_assay_args,
+        method=REFIT["method"],
         outdir=subpath(output.cohort, parent=True),
     # Patient pages are drawn by up to `threads` processes.
     threads: 2
@@ -58,5 +59,5 @@ rule report:
     shell:
         "sigforge report --catalog-dir {params.catalog_dir:q} --extract-dir {params.extract_dir:q}"
         " --refit-dir {params.refit_dir:q} --patients-dir {params.patients_dir:q}"
-        " --signatures={params.signatures:q} --threads {threads}"
+        " --signatures={params.signatures:q} --refit-method={params.method:q} --threads {threads}"
         " --genome-build {params.build:q} {params.assay:q} --out {params.outdir:q} 2> {log:q}"

@@ -82,6 +82,7 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
                   "seed": str(args.seed)},
         files={}, intervals=result.intervals, aetiology=aetiology,
         cohort_link=False, restricted=bool(getattr(args, "restrict_to", None)),
+        selecting_method=args.method != "nnls",
         **({} if wider is None else {"reference_signatures": wider.signatures,
                                      "reference_exposures": wider.exposures,
                                      "reference_name": wider.name}))
@@ -156,18 +157,26 @@ def wider_refit(args: argparse.Namespace, matrix: Matrix, signatures: Matrix,
                 reference: pd.DataFrame | None) -> WiderRefit | None:
     """The patient refitted (as the page's refit, without resamples) to a wider set than its
     signatures: the --decompose-into ``reference`` when the signatures are another table, or
-    the whole --signatures set behind a --restrict-to; None when the signatures are already
-    the whole set."""
+    the whole shipped --signatures set, its possible sequencing artefacts included, behind a
+    --restrict-to or the artefacts left out by default (a sample of one artefact was stated
+    as the biological signature least unlike it: SBS45 as SBS38, SBS56 as SBS10d); None when
+    the signatures are already the whole set."""
     from dataclasses import replace
 
     from sigforge.cli.refit_signatures import prevalence, refit_options, refit_signatures
+    from sigforge.genomics.reference import available_references
     from sigforge.refit import refit_catalog
 
+    shipped = not args.generic and args.signatures in available_references()
     if reference is not None:
         wider, name = reference, str(args.decompose_into)
-    elif getattr(args, "restrict_to", None):
-        whole = argparse.Namespace(**{**vars(args), "restrict_to": None})
-        wider, name = refit_signatures(whole, matrix).data, str(args.signatures)
+    elif getattr(args, "restrict_to", None) or (shipped and not args.include_artefacts):
+        whole = argparse.Namespace(**{**vars(args), "restrict_to": None,
+                                      "include_artefacts": True})
+        wider = refit_signatures(whole, matrix).data
+        name = (f"all of {args.signatures} (its possible sequencing-artefact signatures "
+                "included)" if shipped and not args.include_artefacts
+                else str(args.signatures))
     else:
         return None
     if set(map(str, wider.columns)) <= set(map(str, signatures.data.columns)):

@@ -36,7 +36,7 @@ from sigforge.io import (
     read_json,
     read_table,
 )
-from sigforge.refit.options import ASSAYS, RefitOptions
+from sigforge.refit.options import ASSAYS, REFIT_METHODS, RefitOptions
 
 if TYPE_CHECKING:
     from sigforge.report.cohort import CohortData
@@ -195,7 +195,7 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
         run_info=run_info, files=files,
         intervals=sbs96.intervals, decomposition=sbs96.decomposition,
         aetiology=load_aetiology(args.signatures), reference_signatures=sbs96.reference,
-        reference_name=str(args.signatures),
+        reference_name=str(args.signatures), selecting_method=args.refit_method != "nnls",
         reference_exposures=sbs96.reference_exposures,
         reference_intervals=sbs96.reference_intervals, contexts=contexts,
         patient_pages=_patient_pages(args, stems, out, catalog_log))
@@ -446,6 +446,11 @@ def add_parsers(subparsers: Any) -> None:
                         "the reference tables the signatures are matched to")
     p.add_argument("--opportunities", default=None, metavar="FILE",
                    help="with --assay regions: the table of 'sigforge opportunities'")
+    p.add_argument("--refit-method", default=field_default(RefitOptions, "method"),
+                   choices=REFIT_METHODS,
+                   help="the method the refits in --refit-dir were made with: under nnls, "
+                        "which gives every signature some weight, the patient pages state no "
+                        "signature as a finding (default: %(default)s)")
     p.add_argument("--threads", default=None,
                    type=count_type(1, MAX_THREADS, "processes drawing pages"),
                    help="processes drawing patient pages (default: the CPUs allowed, at most 8)")

@@ -101,6 +101,10 @@ class CohortData:
     stability_threshold : float or None, default=None
         The rank rule's least component stability when ``contexts`` is empty (a per-patient
         page refitted to a discovery's signatures): a signature below it gets no aetiology.
+    selecting_method : bool, default=True
+        False when the refit gives every signature some weight (plain NNLS): its bootstrap
+        intervals exclude 0 for signatures no process made, so a patient page states none
+        as a finding.
     """
 
     catalog: pd.DataFrame
@@ -130,6 +134,7 @@ class CohortData:
     restricted: bool = False
     reference_name: str = "the reference set"
     stability_threshold: float | None = None
+    selecting_method: bool = True
 
 
 @dataclass(frozen=True)

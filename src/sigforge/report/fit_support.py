@@ -28,6 +28,11 @@ states no finding, and says why, when:
   the cosine of such a fit can stay above what overdispersed counting noise leaves (a
   2,121-SNV tumour of SBS1, SBS4 and SBS7a refitted to SBS1 and SBS3 alone: cosine 0.84,
   where the counting check's line is 0.77), so the previous check lets it through;
+- **mostly outside the set**: that wider set gives at least half of the sample to
+  signatures the fitted set lacks, with the same decisive gain, at any cosine (a sample of
+  the possible sequencing artefact SBS56, left out by default, refits as SBS10d at cosine
+  0.98). Without ``--include-artefacts`` the wider set of a shipped reference is the whole
+  set with its artefacts;
 - **one channel**: all the SNVs fall in one channel (a sample of one SNV, or five C>T at one
   trinucleotide): one channel cannot tell signatures apart, and every multinomial resample of
   such a sample is the sample itself, so the likelihood, NNLS and cosine refits' intervals
@@ -59,6 +64,9 @@ NOISE_SIZE = 4.0
 #: process, and the cosine below which that is checked (a close fit states its findings).
 MISSING_PROCESS_GAIN = 15.0
 CLOSE_FIT = 0.95
+#: Share of a wider refit given to signatures the fitted set lacks from which, with the same
+#: decisive gain, the fit states no finding at any cosine (:func:`mostly_outside`).
+OUTSIDE_SHARE = 0.5
 
 
 class WiderFit(NamedTuple):
@@ -69,6 +77,7 @@ class WiderFit(NamedTuple):
     used: int
     label: str
     lacking: tuple[str, ...] = ()
+    outside_share: float = 0.0  # of the wider refit's exposure total, in ``lacking``
 
 
 class Support(NamedTuple):
@@ -174,7 +183,45 @@ def fit_support(observed: npt.NDArray[np.float64], reconstructed: npt.NDArray[np
     gain = misses_a_process(observed, reconstructed, cosine, used, wider)
     if gain is not None and wider is not None:
         return _missing_support(cosine, wider, burden, gain, missing)
+    gain = mostly_outside(observed, reconstructed, used, wider)
+    if gain is not None and wider is not None:
+        return _outside_support(cosine, wider, burden, gain)
     return None
+
+
+def mostly_outside(observed: npt.NDArray[np.float64], reconstructed: npt.NDArray[np.float64],
+                   used: int, wider: WiderFit | None) -> float | None:
+    """The penalised gain of ``wider`` over the fit when the wider set gives at least
+    :data:`OUTSIDE_SHARE` of the sample to signatures the fitted set lacks and explains it
+    decisively better, at any cosine: a sample of SBS56 (a possible sequencing artefact, left
+    out by default) refitted without it came out as SBS10d at cosine 0.98, above the
+    :func:`misses_a_process` line; None otherwise."""
+    from sigforge.refit import penalised_gain
+
+    if wider is None or not wider.lacking or wider.outside_share < OUTSIDE_SHARE \
+            or float(np.sum(observed)) <= 0 or float(np.sum(wider.reconstructed)) <= 0:
+        return None
+    gain = penalised_gain(observed, wider.reconstructed, wider.used, reconstructed, used)
+    return gain if gain >= MISSING_PROCESS_GAIN else None
+
+
+def _outside_support(cosine: float, wider: WiderFit, burden: int, gain: float) -> Support:
+    """The warning for a sample that a wider set explains mostly with signatures the fitted
+    set lacks."""
+    names = ", ".join(wider.lacking[:3])
+    return Support(
+        f"a refit to {wider.label} gives most of it ({wider.outside_share:.0%}) to "
+        f"{names}, which the fitted set lacks",
+        f"A refit to {wider.label} gives {wider.outside_share:.0%} of this sample's "
+        f"{burden:,} SNVs to {names}, which the fitted signatures lack, and explains them "
+        f"decisively better (by {gain:.0f} log-likelihood units after allowing for the "
+        f"signatures each uses) than the fit shown, whose cosine of {cosine:.2f} comes from "
+        "signatures standing in for them. The exposures below are not evidence of their "
+        "processes: every one is marked uncertain and none is stated as a finding. Where "
+        "those signatures are possible sequencing artefacts, check the sample's sequencing "
+        "and library preparation, or refit with --include-artefacts to see them.",
+        "A wider reference set explains this spectrum mostly with signatures the fitted set "
+        "lacks: no exposure is established (see the caution above).")
 
 
 def _one_channel(observed: npt.NDArray[np.float64], channels: Sequence[str] | None) -> str:
@@ -225,4 +272,20 @@ def no_intervals_support() -> Support:
         "is marked uncertain and none is stated as a finding. Rerun the refit with 100 "
         "resamples (the default) to establish them.",
         "No bootstrap interval was computed: no exposure is established (see the caution "
+        "above).")
+
+
+def non_selecting_support() -> Support:
+    """The warning for a page refitted by plain NNLS: it gives every signature some weight,
+    and its resamples' intervals exclude 0 for signatures no process made (a sample of pure
+    SBS5 stated SBS16 and SBS32; PCAWG-like tumours six unplanted signatures each)."""
+    return Support(
+        "the refit method (nnls) does not select signatures",
+        "This sample was refitted by plain NNLS (--method nnls), which gives every signature "
+        "of the set some weight: its resamples' intervals exclude 0 for signatures no "
+        "process in the sample made, so they cannot show which signatures are present. "
+        "Every exposure is therefore marked uncertain and none is stated as a finding. Refit "
+        "with the default method (negbin), which selects the signatures the counts need, to "
+        "establish them.",
+        "Plain NNLS selects no signatures: no exposure is established (see the caution "
         "above).")

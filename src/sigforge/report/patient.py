@@ -33,7 +33,13 @@ from sigforge.report.established import (
     unestablished,
 )
 from sigforge.report.figures import plt, save_figure
-from sigforge.report.fit_support import Support, WiderFit, fit_support, no_intervals_support
+from sigforge.report.fit_support import (
+    Support,
+    WiderFit,
+    fit_support,
+    no_intervals_support,
+    non_selecting_support,
+)
 from sigforge.report.pages import IsolatedNames, check_stem, write_page
 from sigforge.report.patient_accounting import variant_accounting
 from sigforge.report.patient_rows import (
@@ -287,6 +293,8 @@ def _support(prepared: Prepared, sample: str, few_resamples: bool) -> Support | 
         return None
     if prepared.data.intervals is None:
         return no_intervals_support()
+    if not prepared.data.selecting_method:
+        return non_selecting_support()
     exposures = prepared.exposures[:, column]
     return fit_support(observed, prepared.signatures @ exposures, prepared.cosine[sample],
                        int((exposures > 0).sum()), prepared.data.restricted,
@@ -312,8 +320,11 @@ def _wider_fit(prepared: Prepared, sample: str) -> WiderFit | None:
     lacking = tuple(str(name) for name, value in exposures.sort_values(
         ascending=False, kind="stable").items()
         if value > 0 and str(name) not in own) if named else ()
+    total = float(exposures.sum())
+    outside = float(exposures[[str(name) in set(lacking) for name in exposures.index]].sum())
     return WiderFit(reference.to_numpy(np.float64) @ exposures.to_numpy(np.float64),
-                    int((exposures > 0).sum()), data.reference_name, lacking)
+                    int((exposures > 0).sum()), data.reference_name, lacking,
+                    outside / total if total > 0 else 0.0)
 
 
 def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,

@@ -11,7 +11,6 @@ Rows are plain dicts (the keys the patient template reads); :func:`exposure_row`
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -21,7 +20,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from sigforge.refit import min_resamples
+from sigforge.report.rounding import balance_shown, balanced_counts, largest_remainder
 from sigforge.report.tables import MISSING, fmt_float, fmt_int, fmt_percent, is_missing
+
+__all__ = ["balance_shown", "balanced_counts"]  # re-exported: split into .rounding
 
 #: How a sentence writes a name (plain text by default).
 Namer = Callable[[str], str]
@@ -205,44 +207,6 @@ def interval_text(lower: float, upper: float) -> str:
     return f"{low} – {high}"
 
 
-def balance_shown(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` with the shown mutation counts and percentages of the used signatures rounded
-    by largest remainder, so that they add up to the rounded total and to 100.0% as a reader
-    checks them (each rounded alone, 694 + 574 + 457 + 361 + 36 made 2,122 of 2,121, and the
-    shares 99.9%). The numbers behind them (``value``, ``fraction``) are unchanged."""
-    used = [index for index, row in enumerate(rows) if row["value"] > 0]
-    if not used:
-        return list(rows)
-    balanced = [dict(row) for row in rows]
-    values = np.array([rows[i]["value"] for i in used], dtype=np.float64)
-    for key, scaled, text in (("mutations", values, fmt_int),
-                              ("percent", 1000 * values / values.sum(),
-                               lambda n: fmt_percent(n / 1000))):
-        for position, whole in zip(used, _largest_remainder(scaled), strict=True):
-            balanced[position][key] = text(whole)
-    return balanced
-
-
-def balanced_counts(values: Sequence[float]) -> list[str]:
-    """One sample's exposures as shown counts, the used ones (> 0) rounded as
-    :func:`balance_shown` rounds a page's: cohort tables and pages print the same numbers."""
-    array = np.asarray(values, dtype=np.float64)
-    shown, used = [fmt_int(value) for value in array], np.flatnonzero(array > 0)
-    for position, whole in zip(used, _largest_remainder(array[used]), strict=True):
-        shown[position] = fmt_int(whole)
-    return shown
-
-
-def _largest_remainder(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Whole numbers, each the floor or ceiling of its value, that sum to the values' sum
-    rounded (half up): the largest fractional parts are rounded up."""
-    floors = np.floor(values + 1e-9)  # 2.9999999999 is 3, not 2 + a remainder
-    short = int(math.floor(values.sum() + 0.5) - floors.sum())
-    order = np.argsort(-(values - floors), kind="stable")
-    floors[order[:max(0, min(short, len(values)))]] += 1
-    return floors
-
-
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     """A name's sort key with its runs of digits as numbers: SBS2 < SBS10a < SBS100."""
     return tuple((0, int(part)) if part.isdigit() else (1, part)
@@ -307,7 +271,7 @@ def _whole(burden: int, attributed: float) -> str:
 def _lead_sentence(whole: str, top: Mapping[str, Any], largest: bool,
                    name: Namer = str) -> str:
     """The first finding: the established signature with the largest exposure."""
-    share = f"{top['fraction']:.0%}"
+    share = top["share"]
     bracketed = whole.endswith(")")  # "... (of this sample's 349 SNVs)": no second bracket
     if _tie_free(top["fraction"]) > 0.5:  # an exact half (a tie of two) is not "most"
         opening = (f"Most ({share}) of {whole} are attributed to" if bracketed
@@ -328,13 +292,22 @@ def _finding_sentences(whole: str, findings: Sequence[Mapping[str, Any]],
     for row in findings[1:]:
         if row["fraction"] >= MINOR_SHARE:
             sentences.append(f"{name(row['signature'])} accounts for a further "
-                             f"{row['fraction']:.0%}; "
+                             f"{row['share']}; "
                              f"{resemblance(row, relative=False, name=name)}.")
         else:
-            minor.append(f"{name(row['signature'])} ({row['fraction']:.0%})")
+            minor.append(f"{name(row['signature'])} ({row['share']})")
     if minor:
         sentences.append(f"Smaller contributions: {', '.join(minor)}.")
     return sentences
+
+
+def _with_shares(used: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The used rows with ``share``, their whole percentages balanced by largest remainder
+    as the table's are (each rounded alone, 30 + 26 + 26 + 19 made 101%)."""
+    values = np.array([row["value"] for row in used], dtype=np.float64)
+    wholes = largest_remainder(100 * values / values.sum()) if values.sum() > 0 \
+        else np.zeros(len(used))
+    return [dict(row, share=f"{int(whole)}%") for row, whole in zip(used, wholes, strict=True)]
 
 
 def _possible_sentence(uncertain: Sequence[Mapping[str, Any]], few_resamples: bool,
@@ -349,7 +322,9 @@ def _possible_sentence(uncertain: Sequence[Mapping[str, Any]], few_resamples: bo
     which = "these signatures" if len(names) > 1 else "this signature"
     why = ("see the caution above" if withheld else
            "too few resamples to tell" if few_resamples else
-           "its interval includes 0 once rounded to whole mutations")
+           "its interval includes 0" if all(is_missing(row.get("lower", np.nan))
+                                             or row["lower"] <= 0 for row in uncertain)
+           else "its interval includes 0 once rounded to whole mutations")
     return (f"Possibly present ({why}): {', '.join(names)}. The data do not "
             f"establish {which} in this sample.")
 
@@ -378,6 +353,7 @@ def describe_sample(burden: int, rows: Sequence[Mapping[str, Any]], cosine: floa
         return [f"None of this sample's {snvs(burden)} is explained by a signature of the "
                 "reference set (no signature can produce their channels), so none is "
                 "attributed."]
+    used = _with_shares(used)
     findings = [row for row in used if not row.get("uncertain", False) and not withheld]
     uncertain = [row for row in used if row.get("uncertain", False) or withheld]
     if withheld:
