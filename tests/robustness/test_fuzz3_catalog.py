@@ -464,3 +464,32 @@ def test_two_files_of_one_name_with_sample_from_filename_get_a_fix_that_applies(
     assert_clear_error(outcome, "sample name 'x'", "Rename one of the files", "--sample-name")
     assert "after their files with --sample-from-filename" not in outcome.err
     assert_nothing_written(out)
+
+
+def test_one_tumour_counted_from_a_vcf_and_its_gzip_copy_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A samples sheet naming S01.vcf and a gzip copy of it (other bytes, other name) gave
+    a cohort with two identical columns, exit 0: one tumour passed for two patients."""
+    import gzip
+    import logging
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    example = Path(__file__).resolve().parents[2] / "resources" / "example"
+    shutil.copy(example / "vcfs" / "S01.vcf", "A.vcf")
+    Path("B.vcf.gz").write_bytes(gzip.compress(Path("A.vcf").read_bytes()))
+    fasta = example / "genome.fa"
+    for name, vcf in (("A", "A.vcf"), ("B", "B.vcf.gz")):
+        assert _catalog(capsys, fasta, Path(vcf), tmp_path / name, "--sample-name",
+                        name).code == 0
+    outcome = run_cli(capsys, "merge-catalogs", "--inputs", "A", "B", "--out", "cohort")
+    assert_clear_error(outcome, "sample 'B' and sample 'A' in A", "counted from B.vcf.gz and "
+                       "from A.vcf", "one tumour counted from two files", "--allow-identical")
+    assert_nothing_written(tmp_path / "cohort")
+    assert run_cli(capsys, "merge-catalogs", "--inputs", "A", "B", "--out", "cohort",
+                   "--allow-identical").code == 0
+    with caplog.at_level(logging.WARNING):  # one catalog run of both files: a warning
+        assert _catalog(capsys, fasta, Path("A.vcf"), tmp_path / "both", "B.vcf.gz",
+                        "--sample-name", "A", "B").code == 0
+    assert "samples 'A' and 'B' have identical counts" in caplog.text

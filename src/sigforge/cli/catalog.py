@@ -22,6 +22,7 @@ from sigforge.cli.catalog_checks import (
     check_no_repeats,
     ordered_log_columns,
     read_sample_dir,
+    warn_identical_samples,
     warn_mixed_fingerprints,
 )
 from sigforge.cli.catalog_names import check_repeated_names, clash_fix
@@ -181,6 +182,7 @@ def catalog(args: argparse.Namespace) -> None:
     catalogs, log = assemble_cohort(samples, options.contexts, log_fingerprints(
         args.reference, genome.lengths, options.regions,
         options.annotation if "SBS288" in options.contexts else None))
+    warn_identical_samples(catalogs)
     for context, frame in catalogs.items():
         write_matrix(frame, out / f"{context}.tsv", integer=True)
     write_table(log, out / "catalog_log.tsv")
@@ -457,9 +459,9 @@ def add_parsers(subparsers: Any) -> None:
                    help="directories written by 'catalog'; every context file is merged")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--allow-identical", action="store_true",
-                   help="merge two samples of one multi-sample file whose counts agree in "
-                        "every channel (e.g. regions of one tumour sharing every mutation) "
-                        "with a warning instead of refusing them as one column counted twice")
+                   help="merge two samples whose counts agree in every channel (e.g. "
+                        "regions of one tumour sharing every mutation) with a warning instead "
+                        "of refusing them as one tumour counted twice")
 
     p = add_command(subparsers, "opportunities", opportunities)
     p.add_argument("--reference", required=True, help="reference FASTA (plain or bgzipped)")

@@ -225,7 +225,7 @@ def check_distinct_sources(folders: list[Path], logs: list[pd.DataFrame],
     # thousands of barcodes
     folders_of: dict[tuple[int, int] | str, dict[int, str]] = {}
     single: dict[tuple[int, int] | str, bool] = {}
-    by_counts: dict[tuple[tuple[int, int] | str, bytes], list[tuple[str, int]]] = {}
+    by_counts: dict[bytes, list[tuple[str, int, str]]] = {}
     for index, (folder, log) in enumerate(zip(folders, logs, strict=True)):
         for name, source in zip(map(str, log.index), map(str, log["source"]), strict=True):
             key = _source_key(source)
@@ -241,13 +241,13 @@ def check_distinct_sources(folders: list[Path], logs: list[pd.DataFrame],
                     "Count each VCF once: drop one of the two folders (in the workflow, "
                     "remove the samples sheet row that names the VCF a second time).")
             owners.setdefault(index, name)
-            twins = by_counts.setdefault((key, _counts_digest(catalogs[index], name)), [])
-            for first, first_index in twins:
+            twins = by_counts.setdefault(_counts_digest(catalogs[index], name), [])
+            for first, first_index, first_source in twins:
                 if first_index != index:
-                    _check_not_twins((name, folder, catalogs[index]),
-                                     (first, folders[first_index], catalogs[first_index]),
-                                     source, allow_identical)
-            twins.append((name, index))
+                    _check_not_twins((name, folder, catalogs[index], source),
+                                     (first, folders[first_index], catalogs[first_index],
+                                      first_source), allow_identical)
+            twins.append((name, index, source))
 
 
 def _counts_digest(catalogs: dict[str, pd.DataFrame], name: str) -> bytes:
@@ -256,12 +256,15 @@ def _counts_digest(catalogs: dict[str, pd.DataFrame], name: str) -> bytes:
                     .tobytes() for c in sorted(catalogs))
 
 
-def _check_not_twins(one: tuple[str, Path, dict[str, pd.DataFrame]],
-                     other: tuple[str, Path, dict[str, pd.DataFrame]], source: str,
+def _check_not_twins(one: tuple[str, Path, dict[str, pd.DataFrame], str],
+                     other: tuple[str, Path, dict[str, pd.DataFrame], str],
                      allow_identical: bool) -> None:
     """Refuse (or, below :data:`TWIN_MIN_MUTATIONS` or when allowed, warn about) two samples
-    counted from one file whose counts agree in every channel of every catalog."""
-    (name, folder, catalogs), (first, first_folder, first_catalogs) = one, other
+    whose counts agree in every channel of every catalog: one column of a file counted twice,
+    or one tumour counted from two files (a VCF and its gzip copy, a VCF and a MAF of it),
+    which the file checks cannot tell apart by name or bytes."""
+    (name, folder, catalogs, source), (first, first_folder, first_catalogs, first_source) = \
+        one, other
     counts = [catalogs[c][name].to_numpy() for c in catalogs]
     first_counts = [first_catalogs[c][first].to_numpy() for c in catalogs]
     if not all(np.array_equal(a, b) for a, b in zip(counts, first_counts, strict=True)):
@@ -269,16 +272,40 @@ def _check_not_twins(one: tuple[str, Path, dict[str, pd.DataFrame]],
     total = int(sum(a.sum() for a in counts))
     if total == 0:
         return
+    how = (f"both counted from {source}" if _source_key(source) == _source_key(first_source)
+           else f"counted from {source} and from {first_source}")
+    why = ("one column of that file counted twice under two names (two 'sigforge catalog' "
+           "runs with the same --vcf-sample)" if _source_key(source) == _source_key(first_source)
+           else "one tumour counted from two files (a VCF and its compressed copy, or a VCF "
+                "and a MAF of it) under two names")
     message = (f"--inputs {folder}: sample '{name}' and sample '{first}' in {first_folder} were "
-               f"both counted from {source} and have identical counts in every channel of "
-               f"every catalog ({total} mutations): one column of that file counted twice "
-               "under two names (two 'sigforge catalog' runs with the same --vcf-sample)")
+               f"{how} and have identical counts in every channel of every catalog ({total} "
+               f"mutations): {why}")
     if total >= TWIN_MIN_MUTATIONS and not allow_identical:
-        raise InputError(f"{message}. Count each column once: drop one of the two folders. If "
+        raise InputError(f"{message}. Count each tumour once: drop one of the two folders (in "
+                         "the workflow, one of the two samples sheet rows). If "
                          "they are distinct samples that share every mutation, give "
                          "--allow-identical.")
     logger.warning("%s? They may also be distinct samples with the same mutations; merged "
                    "both.", message)
+
+
+def warn_identical_samples(catalogs: dict[str, pd.DataFrame]) -> None:
+    """Warn of samples of one catalog run whose counts agree in every channel of every
+    catalog and hold at least :data:`TWIN_MIN_MUTATIONS` mutations: one tumour given twice
+    (a VCF and its compressed copy, a VCF and a MAF of it), which would enter a discovery
+    as two patients. merge-catalogs refuses such samples of two folders."""
+    first_of: dict[bytes, str] = {}
+    names = [str(name) for name in next(iter(catalogs.values())).columns]
+    for name in names:
+        counts = _counts_digest(catalogs, name)
+        total = sum(float(frame[name].sum()) for frame in catalogs.values())
+        if total >= TWIN_MIN_MUTATIONS and first_of.setdefault(counts, name) != name:
+            logger.warning("samples '%s' and '%s' have identical counts in every channel of "
+                           "every catalog (%d mutations): most likely one tumour given twice "
+                           "(a VCF and its compressed copy, or a VCF and a MAF of it). Count "
+                           "it once, unless they are distinct samples that share every "
+                           "mutation.", first_of[counts], name, total)
 
 
 def warn_mixed_fingerprints(folders: list[Path], logs: list[pd.DataFrame]) -> None:
