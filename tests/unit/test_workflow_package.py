@@ -866,3 +866,24 @@ def test_a_second_run_into_one_outdir_is_refused_naming_the_first(tmp_path: Path
     run_lock.lock_outdir(str(outdir))  # the kernel dropped the killed run's lock
     run_lock.release()
     assert list(outdir.iterdir()) == []
+
+
+def test_an_outdir_in_another_runs_folders_is_refused(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second cohort with outdir results/report (the first's in results) deleted the
+    first's 30 patient pages and figures as "samples no longer in the samples sheet", exit 0."""
+    monkeypatch.chdir(tmp_path)
+    for folder in ("results/catalogs", "results/logs", "results/report/patients"):
+        (tmp_path / folder).mkdir(parents=True)
+    with pytest.raises(InputError, match=r"'results/report/x' lies in .*results/report, a "
+                                         r"folder of the run whose outdir is .*results"):
+        checks.check_outdir("results/report/x")
+    with pytest.raises(InputError, match="lies in"):
+        checks.check_outdir("results/report")
+    assert checks.check_outdir("results/cohort2") == "results/cohort2"  # side by side
+    assert checks.check_outdir("results") == "results"  # the run itself, rerun
+    for folder in ("other/patients/catalogs", "other/patients/logs"):
+        (tmp_path / folder).mkdir(parents=True)
+    with pytest.raises(InputError, match=r"holds the outdir of another run in its folder "
+                                         r"patients/"):
+        checks.check_outdir("other")

@@ -15,7 +15,13 @@ from sigforge._same_content import refuse_one_table_twice
 from sigforge.genomics.contexts import SBS96_CHANNELS
 from sigforge.io import InputError
 from sigforge.workflow.config_numbers import whole_number_fix, yaml_float_spelling, yaml_text_number
-from sigforge.workflow.paths import check_outdir_text, clipped, not_a_file, shown_path
+from sigforge.workflow.paths import (
+    check_not_in_another_run,
+    check_outdir_text,
+    clipped,
+    not_a_file,
+    shown_path,
+)
 
 
 def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
@@ -252,6 +258,7 @@ def check_outdir(value: str, source: str = "config") -> str:
     if Path(path).exists() and not Path(path).is_dir():
         raise InputError(f"{source}: key outdir: {value!r} exists and is not a folder; give "
                          "another name or move the file.")
+    check_not_in_another_run(path, source)
     above = Path(path).absolute().parent
     while not above.exists() and above != above.parent:
         above = above.parent

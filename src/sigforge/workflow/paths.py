@@ -67,3 +67,35 @@ def check_outdir_text(value: str, path: str, source: str) -> None:
             raise InputError(f"{source}: key outdir: a folder name of {len(part.encode())} "
                              f"bytes ('{part[:40]}...'); file systems take at most "
                              f"{_NAME_MAX}. {fix}")
+
+
+#: The folders a run writes directly under its outdir.
+RUN_FOLDERS = ("benchmarks", "catalogs", "extract", "figures", "joint", "logs", "patients",
+               "refit", "report")
+
+
+def _is_run_outdir(folder: Path) -> bool:
+    """Whether ``folder`` looks like the outdir of a run (its catalogs and logs folders)."""
+    return (folder / "catalogs").is_dir() and (folder / "logs").is_dir()
+
+
+def check_not_in_another_run(path: str, source: str) -> None:
+    """Refuse an outdir inside one of another run's output folders (``results/report`` when
+    ``results`` holds a run), or one whose output folders hold another run: one run's
+    cleanup of samples it no longer lists deleted the other's patient pages (exit 0), and
+    pages of one name overwrite each other. Folders of their own side by side
+    (``results/cohort2`` beside a run in ``results``) stay allowed."""
+    here = Path(path).absolute()
+    fix = ("Give each cohort an outdir of its own that is not one of the other's folders "
+           "(results/cohort1 and results/cohort2).")
+    for above in here.parents:
+        folder = here.relative_to(above).parts[0]
+        if folder in RUN_FOLDERS and _is_run_outdir(above):
+            raise InputError(f"{source}: key outdir: {path!r} lies in {above / folder}, a "
+                             f"folder of the run whose outdir is {above}: that run's outputs "
+                             f"there would be deleted or overwritten as this run's. {fix}")
+    for name in RUN_FOLDERS:
+        if _is_run_outdir(here / name):
+            raise InputError(f"{source}: key outdir: {path!r} holds the outdir of another run "
+                             f"in its folder {name}/ ({here / name}), which this run writes "
+                             f"into. {fix}")
