@@ -164,3 +164,26 @@ def test_a_rank_setting_changed_to_another_settings_value_reruns_the_choice(
         counts = planned(recorded)
     assert counts["select_rank"] == 1 and counts["report"] == 1
     assert not {"nmf_chunk", "consensus", "catalog_sample"} & set(counts)
+
+
+def test_a_reference_table_restored_with_an_older_time_reruns_its_readers(
+        recorded: Path) -> None:
+    """The same edit with the file's time set a year back (cp -p, rsync -a, a restored
+    backup): Snakemake compares times only, and nothing reran; the refits, pages and report
+    kept the signatures the table no longer holds."""
+    import os
+
+    table = recorded / "mysigs.tsv"
+    status = table.stat()
+
+    def drop_two(text: str) -> str:
+        return "".join(line.rsplit("\t", 2)[0] + "\n" for line in text.splitlines())
+
+    with edited(recorded, "mysigs.tsv", drop_two):
+        os.utime(table, ns=(status.st_atime_ns, status.st_mtime_ns - 365 * 86400 * 10 ** 9))
+        counts = planned(recorded)
+    assert counts["refit_reference"] == 1 and counts["refit"] == 1
+    assert counts["refit_patient"] == 3 and counts["report"] == 1
+    os.utime(table, ns=(status.st_atime_ns, status.st_mtime_ns - 365 * 86400 * 10 ** 9))
+    assert planned(recorded) == {}  # the same bytes at an older time: nothing to do
+    os.utime(table, ns=(status.st_atime_ns, status.st_mtime_ns))

@@ -49,6 +49,7 @@ rule catalog_sample:
         # not on the command line: a VCF of another size reruns the job (common.input_size)
         input_size=input_size,
         reference_size=reference_size(),
+        user_files=user_file_stamps("annotation", "regions"),
         flags=catalog_flags,
         outdir=subpath(output.skips, parent=True),
     threads: 1
@@ -110,6 +111,8 @@ if CATALOG_CONFIG["regions"]:
             out("logs/catalog/opportunities.log"),
         benchmark:
             out("benchmarks/catalog/opportunities.tsv")
+        params:
+            user_files=user_file_stamps("regions"),
         threads: 1
         resources:
             # chunks of 16 Mb: a few hundred MB whatever the genome

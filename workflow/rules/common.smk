@@ -19,6 +19,7 @@ from sigforge.io import InputError
 from sigforge.workflow import checks, config_keys, config_numbers, configs, flags, inert
 from sigforge.workflow import command_line, damaged, resources, targets
 from sigforge.workflow import groups as grouping
+from sigforge.workflow import paths as input_paths
 from sigforge.workflow import run_lock, stale
 from sigforge.workflow import wildcards as wildcard_names
 
@@ -348,6 +349,21 @@ def sample_name(wildcards):
 def vcf_sample_flag(wildcards):
     """['--vcf-sample=NAME'] for multi-sample VCF rows, else [] (flags.vcf_sample_flag)."""
     return flags.vcf_sample_flag(sample_row(wildcards).get("vcf_sample", ""))
+
+
+def user_file_stamps(*keys):
+    """The content stamps (``paths.file_stamps``) of the user files a job reads, by name:
+    'signatures' (config signatures, when a table), 'refit_signatures' (refit.signatures,
+    when a table), 'roi' (refit.regions_of_interest), 'regions' (catalog.regions),
+    'annotation' (catalog.annotation, when SBS288 is counted). A param of the jobs that read
+    them: a table restored with an older time reruns them as an edit does."""
+    files = {"signatures": flags.first_or_none(configs.signature_table_files(config["signatures"])),
+             "refit_signatures": flags.first_or_none(
+                 configs.signature_table_files(REFIT["signatures"])),
+             "roi": REFIT.get("regions_of_interest"),
+             "regions": CATALOG_CONFIG["regions"],
+             "annotation": CATALOG_CONFIG["annotation"] if "SBS288" in CONTEXTS else None}
+    return input_paths.file_stamps(*(files[key] for key in keys))
 
 
 def catalog_annotation(wildcards):

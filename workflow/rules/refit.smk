@@ -29,6 +29,8 @@ rule refit:
         decompose=decompose_args,
         restrict=refit_restrict_args,
         assay=refit_assay_args,
+        # not on the command line: a table restored with an older time reruns the job
+        user_files=user_file_stamps("refit_signatures", "signatures"),
         outdir=subpath(output.exposures, parent=True),
     threads: 1
     resources:
@@ -61,6 +63,7 @@ use rule refit as refit_reference with:
         signatures=config["signatures"],
         restrict=reference_restrict_args,
         assay=reference_assay_args,
+        user_files=user_file_stamps("signatures"),
     resources:
         mem_mb=2000,
         runtime=60,
@@ -97,6 +100,7 @@ use rule refit as refit_patient with:
         signatures=config["signatures"],
         restrict=patient_restrict_args,
         assay=reference_assay_args,
+        user_files=user_file_stamps("signatures", "roi", "regions"),
         outdir=subpath(output.exposures, parent=True),
     resources:
         mem_mb=patient_mem_mb,

@@ -48,6 +48,7 @@ rule report:
         build=config["genome_build"],
         assay=report_assay_args,
         method=REFIT["method"],
+        user_files=user_file_stamps("signatures"),
         outdir=subpath(output.cohort, parent=True),
     # Patient pages are drawn by up to `threads` processes.
     threads: 2

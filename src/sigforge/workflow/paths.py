@@ -3,6 +3,8 @@ one in a message (a path of a megabyte would bury the message)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from pathlib import Path
 
@@ -99,3 +101,40 @@ def check_not_in_another_run(path: str, source: str) -> None:
             raise InputError(f"{source}: key outdir: {path!r} holds the outdir of another run "
                              f"in its folder {name}/ ({here / name}), which this run writes "
                              f"into. {fix}")
+
+
+#: Files up to this size are stamped by their content; larger ones (a genome's GTF) by size.
+STAMP_CONTENT_BYTES = 64 * 2 ** 20
+
+
+def file_stamps(*paths: str | None) -> str:
+    """A setting that changes with the content of each user file given (signature tables,
+    BEDs, a gene annotation; None and '' are skipped): a SHA-256 prefix of a file up to
+    :data:`STAMP_CONTENT_BYTES`, the size of a larger one. Snakemake reruns a job only for an
+    input newer than its outputs, so a table replaced by another version with an older time
+    (cp -p, rsync -a, a restored backup) left the refits, pages and report silently stale;
+    passed as a param, the stamp reruns them."""
+    stamps = []
+    for path in paths:
+        if not path:
+            continue
+        try:
+            status = os.stat(path)
+        except OSError:  # missing: the inputs check names it (or Snakemake, for a dry run)
+            stamps.append("missing")
+            continue
+        stamps.append(_stamp(str(path), status.st_size, status.st_mtime_ns))
+    return " ".join(stamps)
+
+
+@functools.lru_cache(maxsize=64)
+def _stamp(path: str, size: int, mtime_ns: int) -> str:
+    """One file's stamp (:func:`file_stamps`), read once per version while the workflow is
+    read, however many jobs name it."""
+    if size > STAMP_CONTENT_BYTES:
+        return f"{size}"
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(2 ** 20), b""):
+            digest.update(block)
+    return f"{size}:{digest.hexdigest()[:16]}"
