@@ -187,3 +187,28 @@ def test_a_reference_table_restored_with_an_older_time_reruns_its_readers(
     os.utime(table, ns=(status.st_atime_ns, status.st_mtime_ns - 365 * 86400 * 10 ** 9))
     assert planned(recorded) == {}  # the same bytes at an older time: nothing to do
     os.utime(table, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+def test_braces_in_an_input_path_are_named(recorded: Path) -> None:
+    """A VCF or table under a folder named with braces stopped Snakemake with a WildcardError
+    ('x') naming no key, sheet line or sample."""
+    import shutil
+
+    odd = recorded / "odd{x}"
+    odd.mkdir()
+    shutil.copy(recorded / "resources/example/vcfs/S01.vcf", odd / "S01.vcf")
+    shutil.copy(recorded / "mysigs.tsv", odd / "sigs.tsv")
+    try:
+        with edited(recorded, "sheet.tsv",
+                    lambda text: text.replace("resources/example/vcfs/S01.vcf", "odd{x}/S01.vcf")):
+            run = snakemake(recorded, "-n", "--cores", "1", "--configfile", "cfg.yaml")
+        assert run.returncode != 0
+        assert "sheet.tsv, line 2 (sample 'S01'): vcf 'odd{x}/S01.vcf' holds '{'" in run.stdout
+        assert "WildcardError" not in run.stdout
+        with edited(recorded, "cfg.yaml", lambda text: text.replace("mysigs.tsv",
+                                                                      "odd{x}/sigs.tsv")):
+            run = snakemake(recorded, "-n", "--cores", "1", "--configfile", "cfg.yaml")
+        assert run.returncode != 0
+        assert "key signatures: 'odd{x}/sigs.tsv' holds '{'" in run.stdout, run.stdout[-2000:]
+    finally:
+        shutil.rmtree(odd)

@@ -138,3 +138,30 @@ def _stamp(path: str, size: int, mtime_ns: int) -> str:
         for block in iter(lambda: handle.read(2 ** 20), b""):
             digest.update(block)
     return f"{size}:{digest.hexdigest()[:16]}"
+
+
+#: The config keys naming input files, as dotted paths into the config.
+INPUT_KEYS = ("samples", "reference", "signatures", "refit.signatures", "catalog.regions",
+              "catalog.annotation", "refit.regions_of_interest")
+
+
+def check_no_braces(config: dict, sheet: object, sheet_name: str, source: str) -> None:
+    """Refuse '{' or '}' in an input path (a config key's, or a samples sheet row's vcf):
+    Snakemake reads them as wildcards of the jobs' inputs and stopped with a WildcardError
+    (or a RuleException about genome_faidx) naming no key, line or sample. Rename the file
+    or folder, or link it under a name without braces."""
+    fix = ("Snakemake reads braces in a path as a wildcard. Rename the file or folder, or "
+           "link it under a name without them (ln -s 'PATH' plain-name)")
+    for key in INPUT_KEYS:
+        value: object = config
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str) and ("{" in value or "}" in value):
+            raise InputError(f"{source}: key {key}: {value!r} holds '{{' or '}}'. {fix}.")
+    rows = getattr(sheet, "itertuples", None)
+    for row in rows(index=False) if rows else ():
+        vcf = str(getattr(row, "vcf", ""))
+        if "{" in vcf or "}" in vcf:
+            raise InputError(f"{sheet_name}, line {getattr(row, 'sheet_line', '?')} (sample "
+                             f"'{getattr(row, 'sample_id', '?')}'): vcf {vcf!r} holds '{{' or "
+                             f"'}}'. {fix}.")
