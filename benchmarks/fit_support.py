@@ -17,6 +17,12 @@ signature left out of the type's set; how many pages withhold their findings by 
 by burden:
 
     python benchmarks/fit_support.py --missing 4 --per-type 30 --seed 7
+
+``--artefacts`` measures the page's check against the possible sequencing artefacts the
+refit leaves out: spectra of each artefact signature alone, and PCAWG-like tumours, each
+refitted without the artefacts and checked with the whole table as the wider set:
+
+    python benchmarks/fit_support.py --artefacts --noise-draws 3 --per-type 20 --seed 1
 """
 
 from __future__ import annotations
@@ -84,7 +90,8 @@ def thinned(counts: pd.DataFrame, burden: int, rng: np.random.Generator) -> pd.D
 def summary(name: str, found: list[str]) -> dict[str, object]:
     """One row of the table: how many tumours, and how many each check flagged."""
     return {"spectra": name, "tumours": len(found), "flat": found.count("flat"),
-            "poor": found.count("poor"),
+            "poor": found.count("poor"), "missing": found.count("missing"),
+            "outside": found.count("outside"),
             "withheld": f"{sum(bool(f) for f in found) / len(found):.1%}"}
 
 
@@ -133,6 +140,54 @@ def missing_process(size: float, per_type: int, rng: np.random.Generator) -> pd.
             "main left out"].sum()})
 
 
+def with_artefacts(counts: pd.DataFrame) -> list[str]:
+    """Each tumour's page as ``sigforge refit --vcf`` checks it: refitted to COSMIC v3.6
+    without its artefacts, the wider set the whole table, artefacts included; '' when the
+    page may state findings, else the check that withholds them."""
+    whole = load_reference("COSMIC_v3.6").data
+    cut = cosmic()
+    out = []
+    for tumour in counts.columns:
+        one = counts[[tumour]].astype(float)
+        options = RefitOptions(method="negbin", bootstrap=0, cohort_prior=False)
+        exposures = refit_catalog(one, cut, options).exposures[tumour]
+        wide = refit_catalog(one, whole, options).exposures[tumour]
+        lacking = tuple(str(n) for n, v in wide.sort_values(ascending=False).items()
+                        if v > 0 and n not in cut.columns)
+        outside = float(wide[list(lacking)].sum() / wide.sum()) if wide.sum() > 0 else 0.0
+        wider = WiderFit(whole.to_numpy() @ wide.to_numpy(), int((wide > 0).sum()),
+                         "COSMIC_v3.6 with its artefacts", lacking, outside)
+        observed = one[tumour].to_numpy()
+        reconstructed = cut.to_numpy() @ exposures.to_numpy()
+        norm = np.linalg.norm(observed) * np.linalg.norm(reconstructed)
+        cosine = float(observed @ reconstructed / norm) if norm > 0 else float("nan")
+        support = fit_support(observed, reconstructed, cosine, int((exposures > 0).sum()),
+                              wider=wider)
+        out.append("" if support is None else "flat" if "flat" in support.reason else
+                   "poor" if "poorly" in support.reason else
+                   "outside" if "lacks" in support.reason else "missing")
+    return out
+
+
+def artefact_rows(per_type: int, draws: int, rng: np.random.Generator) -> list[dict]:
+    """``--artefacts``: spectra of one possible sequencing artefact each (left out of the
+    refit by default) at 300, 1,000 and 3,000 SNVs, and PCAWG-like tumours at their own
+    burdens, checked with the whole table (artefacts included) as the wider set."""
+    whole = load_reference("COSMIC_v3.6").data
+    rows = []
+    for burden in (300, 1000, 3000):
+        found: list[str] = []
+        for name in artefact_signatures("COSMIC_v3.6"):
+            profile = whole[name].to_numpy()
+            spectra = pd.DataFrame(rng.multinomial(burden, profile / profile.sum(),
+                                                   size=draws).T, index=whole.index)
+            found += with_artefacts(spectra)
+        rows.append(summary(f"one artefact signature, {burden} SNVs", found))
+    counts, _, _ = refit_cohorts.type_cohort("SBS96", per_type, rng)
+    rows.append(summary("PCAWG-like tumours, own burdens", with_artefacts(counts)))
+    return rows
+
+
 def _flagged(observed: np.ndarray, reconstructed: np.ndarray, used: int,
              wider: WiderFit) -> bool:
     """Whether the page withholds its findings for a missing process."""
@@ -148,9 +203,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--noise-draws", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--missing", type=float, default=None, metavar="SIZE")
+    parser.add_argument("--artefacts", action="store_true")
     args = parser.parse_args(argv)
     refit_cohorts.REAL = Path(args.data)
     rng = np.random.default_rng(args.seed)
+    if args.artefacts:
+        print(pd.DataFrame(artefact_rows(args.per_type, args.noise_draws, rng))
+              .to_string(index=False))
+        return
     if args.missing is not None:
         print(missing_process(args.missing, args.per_type, rng).to_string())
         return

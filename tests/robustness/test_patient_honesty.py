@@ -205,3 +205,25 @@ def test_a_plain_nnls_page_states_no_finding(
                   "--bootstrap", "50", "--seed", "1", vcf=vcf, reference=fasta)
     assert "No signature is established" in text and "plain NNLS" in text, text
     assert "Smaller contributions" not in text
+
+
+@pytest.mark.parametrize("method", ["negbin", "nnls"])
+def test_the_cohort_reports_pages_of_an_nnls_refit_state_no_finding(
+        method: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The workflow's report drew patient pages from an nnls cohort refit (refit.method:
+    nnls) as from a selecting one; it is told the method and withholds their findings."""
+    from tests.report_folders import write_run
+
+    run = write_run(tmp_path / "run", patients=False).root
+    out = tmp_path / "report"
+    outcome = run_cli(capsys, "report", "--catalog-dir", str(run / "catalogs"),
+                      "--extract-dir", str(run / "extract"), "--refit-dir", str(run / "refit"),
+                      "--refit-method", method, "--threads", "1", "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    pages = sorted((out / "patients").glob("*.html"))
+    assert pages
+    texts = [html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text())))
+             for page in pages]
+    withheld = ["plain NNLS" in text and "No signature is established" in text
+                for text in texts]
+    assert all(withheld) if method == "nnls" else not any(withheld)
