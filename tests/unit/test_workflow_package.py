@@ -151,6 +151,13 @@ def test_refit_flags_join_config_values_to_their_option() -> None:
                                         "tumour_type": "-Liver-HCC"}, 7, "GRCh38")
     assert "--include-artefacts" in with_artefacts
     assert "--tumour-type=-Liver-HCC" in with_artefacts
+    # negbin's own settings are inert under another method: a change of them reran every
+    # refit, page and report, which wrote the same bytes
+    for method in ("nnls", "cosine", "likelihood"):
+        other = flags.refit_flags({**DEMO["refit"], "method": method, "penalty": 3.0}, 7,
+                                  "GRCh38")
+        assert not {"--penalty", "3.0", "--cohort-prior", "--no-cohort-prior"} & set(other)
+        assert not any(flag.startswith("--tumour-type") for flag in other)
 
 
 def test_de_novo_signatures_are_decomposed_into_the_reference_set_where_it_covers_them() -> None:

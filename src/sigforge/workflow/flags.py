@@ -15,15 +15,21 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str) -> lis
     """The ``sigforge refit`` options of the config's ``refit`` section (vcf mode) shared by
     every refit. Samples without a mutation of a context (no doublet, no indel) get zero
     exposures. ``refit.restrict_to`` is per refit (:func:`restrict_flags`), and so is the
-    set de novo signatures are decomposed into (:func:`decompose_flags`)."""
+    set de novo signatures are decomposed into (:func:`decompose_flags`). The settings of
+    method ``negbin`` alone (penalty, tumour-type prior, cohort prior) are left out for
+    another method: inert there (the workflow says so), they reran every refit, patient page
+    and report that wrote the same bytes."""
+    negbin = section["method"] == "negbin"
     flags = ["--drop-empty", "--method", section["method"],
              "--bootstrap", str(section["bootstrap"]),
              "--confidence", str(section["confidence"]), "--seed", str(seed),
              "--genome-build", genome_build,
-             "--novel-below", str(section["novel_below"]), "--penalty",
-             str(section["penalty"]), f"--tumour-type={section['tumour_type']}",
+             "--novel-below", str(section["novel_below"]),
+             *(["--penalty", str(section["penalty"]),
+                f"--tumour-type={section['tumour_type']}"] if negbin else []),
              f"--assay={section.get('assay', 'genome')}",
-             "--cohort-prior" if section.get("cohort_prior", True) else "--no-cohort-prior"]
+             *([] if not negbin else ["--cohort-prior" if section.get("cohort_prior", True)
+                                      else "--no-cohort-prior"])]
     if section.get("include_artefacts"):
         flags.append("--include-artefacts")
     return flags
