@@ -227,3 +227,28 @@ def test_the_cohort_reports_pages_of_an_nnls_refit_state_no_finding(
     withheld = ["plain NNLS" in text and "No signature is established" in text
                 for text in texts]
     assert all(withheld) if method == "nnls" else not any(withheld)
+
+
+def test_a_de_novo_signature_is_decomposed_only_into_processes_the_cohort_holds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A de novo signature mixing planted processes was decomposed over all of COSMIC: its
+    cosine-best mix named processes the cohort holds none of (platinum SBS31, APOBEC SBS2 in
+    melanomas), which the report gave as aetiologies. The candidates are now the signatures
+    a refit of the cohort itself uses; artefacts are left out as the refits leave them."""
+    cosmic = load_reference("COSMIC_v3.6").data
+    rng = np.random.default_rng(3)
+    exposures = rng.gamma(2.0, 300.0, size=(2, 12))
+    catalog = pd.DataFrame(rng.poisson(cosmic[["SBS1", "SBS5"]].to_numpy() @ exposures),
+                           index=cosmic.index, columns=[f"T{i}" for i in range(12)])
+    write_matrix(catalog, tmp_path / "cohort.tsv", integer=True)
+    denovo = pd.DataFrame({"X": 0.6 * cosmic["SBS1"] + 0.4 * cosmic["SBS31"],
+                           "Y": cosmic["SBS5"]}, index=cosmic.index)
+    write_matrix(denovo, tmp_path / "denovo.tsv")
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "refit", "--catalog", str(tmp_path / "cohort.tsv"),
+                      "--signatures", str(tmp_path / "denovo.tsv"), "--decompose-into",
+                      "COSMIC_v3.6", "--bootstrap", "0", "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    table = pd.read_csv(out / "decomposition.tsv", sep="\t", index_col=0)
+    assert "SBS31" not in table.loc["X", "components"], table
+    assert "SBS5" in table.loc["Y", "components"]

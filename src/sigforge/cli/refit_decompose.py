@@ -75,9 +75,47 @@ def decomposition(args: argparse.Namespace, matrix: Matrix, signatures: Matrix,
         return None
     if reference is None:
         return identity_decomposition(signatures.data)
-    data = signatures.data
+    data, catalog = signatures.data, matrix.data
     if len(reference.index) != len(data.index):  # SBS288/SBS1536 into an SBS96 set
         from sigforge.genomics.tables import as_sbs96
 
-        data = as_sbs96(data)
-    return decompose_signatures(data, reference, novel_below=args.novel_below)
+        data, catalog = as_sbs96(data), as_sbs96(catalog)
+    return decompose_signatures(data, used_reference(args, catalog, reference),
+                                novel_below=args.novel_below)
+
+
+def used_reference(args: argparse.Namespace, catalog: pd.DataFrame,
+                   reference: pd.DataFrame) -> pd.DataFrame:
+    """The reference signatures a refit of the cohort's own catalog to the whole set uses in
+    at least one sample (negbin, no resamples; the whole set for a single sample, an empty
+    catalog or a refit that uses none). A de novo signature that splits or merges planted
+    processes was decomposed over all of COSMIC, and its cosine-best mix named processes the
+    data hold none of (a split of UV as 26-57% SBS2, APOBEC; platinum SBS31 in melanomas),
+    which the report then gave as aetiologies; the cohort's own refit is the evidence of
+    which processes are there. A shipped set's possible sequencing artefacts are left out
+    unless --include-artefacts, as the refits leave them out."""
+    from dataclasses import replace
+
+    from sigforge.cli.refit_signatures import drop_artefacts, prevalence, refit_options
+    from sigforge.refit import refit_catalog
+
+    reference = drop_artefacts(argparse.Namespace(**{**vars(args),
+                                                     "signatures": args.decompose_into}),
+                               reference)
+
+    values = catalog.to_numpy()
+    if catalog.shape[1] < 2 or not values.any() or not (values == values.round()).all():
+        return reference
+    counts = catalog.loc[reference.index] if set(catalog.index) == set(reference.index) \
+        else None
+    if counts is None:
+        return reference
+    selecting = argparse.Namespace(**{**vars(args), "method": "negbin", "bootstrap": 0})
+    fit = refit_catalog(counts, reference, replace(refit_options(selecting), bootstrap=0),
+                        prevalence=prevalence(selecting))
+    used = fit.exposures.index[(fit.exposures.to_numpy() > 0).any(axis=1)]
+    if len(used) == 0:
+        return reference
+    logger.info("decomposing into the %d of %d reference signatures that a refit of the "
+                "catalog to the whole set uses", len(used), reference.shape[1])
+    return reference[list(used)]
