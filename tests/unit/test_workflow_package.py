@@ -84,6 +84,12 @@ def test_consensus_and_patient_requests_cover_their_measured_peaks() -> None:
     assert resources.patient_runtime(10**9, 2) > 2 * resources.patient_runtime(10**6)
 
 
+def test_the_report_runtime_grows_with_the_cohort() -> None:
+    """A fixed 30 minutes: 2,000 pages took 10 minutes, so 10,000 would be killed."""
+    assert resources.report_runtime(30) == 31
+    assert resources.report_runtime(10_000) == 130 and resources.report_runtime(10_000, 2) == 260
+
+
 def test_catalog_resources_equal_the_former_values() -> None:
     assert [resources.catalog_mem_mb(900_000, a) for a in (1, 2, 3)] == [1003, 2006, 3009]
 

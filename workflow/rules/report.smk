@@ -54,7 +54,7 @@ rule report:
     threads: 2
     resources:
         mem_mb=4000,
-        runtime=30,
+        runtime=lambda wildcards, attempt: resources.report_runtime(len(SAMPLES), attempt),
     conda:
         "../../environment.yml"
     shell:
