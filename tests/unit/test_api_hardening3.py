@@ -134,3 +134,25 @@ def test_exported_discovery_helpers_check_their_inputs() -> None:
                            "weight": [1.0, 1.0]}, index=["a:x", "b:y"])
     with pytest.raises(ValueError, match=r"1 feature\(s\) the blocks table lacks"):
         split_components(signatures, blocks)
+
+
+def test_running_out_of_memory_in_a_factorisation_names_the_work_not_the_inputs(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path) -> None:  # noqa: ANN001 - pytest's tmp_path
+    """A replicates job capped at 1.2 GB blamed 'a compressed file that inflates to
+    gigabytes' for a 770 KB catalog; the factorisation commands name replicates per chunk
+    and the job's memory."""
+    import sigforge.cli.discovery as discovery
+    from sigforge.cli import main
+
+    def exhausted(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(discovery, "check_counts_for_resampling", exhausted)
+    catalog = tmp_path / "m.tsv"
+    catalog.write_text("f\ta\tb\nx\t1\t2\ny\t3\t4\n")
+    code = main(["extract", "--catalog", str(catalog), "--generic", "--ranks", "1",
+                 "--replicates", "2", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "ran out of memory" in err and "--replicates-per-chunk" in err
+    assert "inflates to gigabytes" not in err

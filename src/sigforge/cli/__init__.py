@@ -203,12 +203,9 @@ def _run(args: argparse.Namespace) -> int:
         _fail(args.command, "terminated (SIGTERM: a scheduler's time limit, 'timeout' or "
                             "'kill'); the outputs this run had written were removed.")
         return 143
-    except MemoryError:  # an input far larger than memory (a decompression bomb, a 1e7-row table)
+    except MemoryError:  # an input far larger than memory, or work too large for the job
         _fail(args.command, "ran out of memory; the outputs this run had written were removed. "
-                            "An input is larger than this machine's memory allows (a compressed "
-                            "file that inflates to gigabytes, a line or table of that size): "
-                            "check the inputs' uncompressed sizes ('zcat FILE | wc -c'), or run "
-                            "on a machine with more memory.")
+                            + _MEMORY_ADVICE.get(args.command, _INPUT_TOO_LARGE))
         return 2
     except Exception as err:  # a bug: one paragraph by default, the traceback with --debug
         if args.debug:
@@ -218,6 +215,21 @@ def _run(args: argparse.Namespace) -> int:
                             "traceback.")
         return 1
     return 0
+
+
+#: Why a command ran out of memory: an input larger than memory (a decompression bomb, a
+#: 1e7-row table), or, for the factorisation commands, the work of the job itself.
+_INPUT_TOO_LARGE = ("An input is larger than this machine's memory allows (a compressed file "
+                    "that inflates to gigabytes, a line or table of that size): check the "
+                    "inputs' uncompressed sizes ('zcat FILE | wc -c'), or run on a machine with "
+                    "more memory.")
+_WORK_TOO_LARGE = ("The factorisations held at once (replicates x rank x samples) need more "
+                   "memory than this job has: give it more (the workflow's mem_mb grows with "
+                   "each retry; a cluster job asks for more with --set-resources), or factor "
+                   "fewer replicates per job (--replicates-per-chunk; the workflow's "
+                   "extract.replicates_per_chunk).")
+_MEMORY_ADVICE = dict.fromkeys(("replicates", "extract", "consensus", "cross-validate",
+                                "select-rank", "merge-groups"), _WORK_TOO_LARGE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
