@@ -64,8 +64,7 @@ def test_patient_page_reading_matches_and_caution(chromium: Chromium,
     reading = " ".join(_text(chromium, ".reading p", session))
     assert "attributed to SBS96A" in reading and "SBS96B accounts for a further" in reading
     assert "SBS96C accounts" not in reading and "SBS96C (" in reading
-    assert ("Possibly present (its interval includes 0 once rounded to whole mutations): "
-            "SBS96C") in reading
+    assert "Possibly present (its interval includes 0" in reading and "SBS96C" in reading
     rows = chromium.evaluate(_CELLS.format("#exposures"), session)
     aetiology = {row[0]: row[-1] for row in rows}
     assert aetiology["SBS96A"] == "clock-like"
