@@ -60,7 +60,9 @@ def job_counts(output: str) -> dict[str, int]:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One full run of the default configuration (what `make demo` runs)."""
     workdir = copy_workflow(tmp_path_factory.mktemp("demo"))
-    run = snakemake(workdir, "--cores", "2")
+    # about 150 jobs of 5-15 s on two cores, beside the other test worker: 600 s was too
+    # close (a loaded machine passed it)
+    run = snakemake(workdir, "--cores", "2", timeout=1500)
     assert run.returncode == 0, run.stdout[-4000:]
     return workdir
 

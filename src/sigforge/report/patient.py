@@ -293,13 +293,12 @@ def _support(prepared: Prepared, sample: str, few_resamples: bool) -> Support | 
         return None
     if prepared.data.intervals is None:
         return no_intervals_support()
-    if not prepared.data.selecting_method:
-        return non_selecting_support()
     exposures = prepared.exposures[:, column]
-    return fit_support(observed, prepared.signatures @ exposures, prepared.cosine[sample],
-                       int((exposures > 0).sum()), prepared.data.restricted,
-                       _wider_fit(prepared, sample),
-                       [str(label) for label in prepared.data.catalog.index])
+    support = fit_support(observed, prepared.signatures @ exposures, prepared.cosine[sample],
+                          int((exposures > 0).sum()), prepared.data.restricted,
+                          _wider_fit(prepared, sample),
+                          [str(label) for label in prepared.data.catalog.index])
+    return support if support or prepared.data.selecting_method else non_selecting_support()
 
 
 def _wider_fit(prepared: Prepared, sample: str) -> WiderFit | None:
