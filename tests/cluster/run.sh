@@ -2,7 +2,7 @@
 # `make test-cluster`: install SLURM if missing, start a private single-node cluster, run
 # tests/cluster against it with `snakemake --profile cluster`, and always tear it down.
 #
-# Needs root the first time (apt-get, /etc/slurm/slurm.conf); the venv comes from the
+# Needs root the first time (apt-get); the venv comes from the
 # Makefile. The measured wall times and overheads are printed at the end (and kept in
 # $SIGFORGE_CLUSTER_REPORT when that is set).
 set -euo pipefail
@@ -31,7 +31,8 @@ trap 'exit 130' INT TERM  # run the EXIT trap (stop the daemons) on Ctrl-C too
 
 "$HARNESS" start "$STATE"
 export SLURM_CONF=$STATE/slurm.conf SIGFORGE_TEST_CLUSTER=1 SIGFORGE_CLUSTER_REPORT=$REPORT
-export PATH=$BIN:$PATH  # jobs run `snakemake` and `sigforge` from our venv
+# Jobs run `snakemake` and `sigforge` from our venv, and their nested srun is STATE/bin's.
+export PATH=$BIN:$STATE/bin:$PATH
 
 began=$SECONDS
 # Workdirs and snakemake logs of the runs: removed when the tests pass, kept for a look if not.
