@@ -89,3 +89,21 @@ def test_a_negative_start_is_named_as_such(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"genes.bed, line 2: the start \(-5, 0-based\) is "
                                          r"negative.*0 in a BED and at 1 in a GTF"):
         read_annotation(bed)
+
+
+def test_a_gene_bed_written_with_spaces_reads_as_with_tabs(tmp_path: Path) -> None:
+    """A BED6 line with spaces for tabs is read as the regions BEDs read one; it was refused
+    as '1 columns'. A line whose name would hold spaces is refused: its strand column is
+    ambiguous."""
+    rows = [("chr1", 10, 40, "g1", "0", "+"), ("chr1", 60, 90, "g2", ".", "-")]
+    tabs, spaces = tmp_path / "tabs.bed", tmp_path / "spaces.bed"
+    tabs.write_text("".join("\t".join(map(str, row)) + "\n" for row in rows))
+    spaces.write_text("".join("  ".join(map(str, row)) + "\n" for row in rows))
+    positions = [5, 11, 40, 41, 61, 90, 91]
+    expected = [NONE, PLUS_ONLY, PLUS_ONLY, NONE, MINUS_ONLY, MINUS_ONLY, NONE]
+    assert _states(read_annotation(tabs), "chr1", positions) == expected
+    assert _states(read_annotation(spaces), "chr1", positions) == expected
+    named = tmp_path / "named.bed"
+    named.write_text("chr1 10 40 tumour protein p53 0 +\n")
+    with pytest.raises(InputError, match=r"named.bed, line 1: .*no tab and 8 space-separated"):
+        read_annotation(named)
