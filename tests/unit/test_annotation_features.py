@@ -105,5 +105,6 @@ def test_a_gene_bed_written_with_spaces_reads_as_with_tabs(tmp_path: Path) -> No
     assert _states(read_annotation(spaces), "chr1", positions) == expected
     named = tmp_path / "named.bed"
     named.write_text("chr1 10 40 tumour protein p53 0 +\n")
-    with pytest.raises(InputError, match=r"named.bed, line 1: .*no tab and 8 space-separated"):
+    with pytest.raises(InputError, match=r"named.bed, line 1: .*no tab and 8 space-separated "
+                       r"fields, so its name is ambiguous"):
         read_annotation(named)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.compression import not_utf8_fix, open_text
+from sigforge.genomics.regions import check_spaced_name
 from sigforge.io import InputError, check_regular_file, not_found
 
 logger = logging.getLogger(__name__)
@@ -142,8 +143,9 @@ def _read_columns(path: Path, wanted: int, dropped: Counter[str] | None = None
                 if not text.strip() or text.startswith(("#", "track", "browser")):
                     continue
                 fields = text.rstrip("\r\n").split("\t")
-                if dropped is None and len(fields) == 1:
-                    fields = _spaced_bed_fields(fields[0], f"annotation {path}, line {number}")
+                if dropped is None and len(fields) == 1:  # a BED written with spaces
+                    fields = fields[0].split()
+                    check_spaced_name(fields, f"annotation {path}, line {number}")
                 if len(fields) < wanted:
                     raise InputError(f"annotation {path}, line {number}: {len(fields)} "
                                      f"columns, expected at least {wanted} (tab-separated; "
@@ -159,21 +161,6 @@ def _read_columns(path: Path, wanted: int, dropped: Counter[str] | None = None
                             or "Give a plain or gzip-compressed GTF, or a BED with a strand "
                                "column.")) from err
     return pd.DataFrame(rows, columns=["line", *range(wanted)])
-
-
-def _spaced_bed_fields(text: str, where: str) -> list[str]:
-    """The columns of a BED line written with spaces instead of tabs, read as the regions BEDs
-    read them (:mod:`sigforge.genomics.regions`): ``chr1 100 200 TP53 0 -`` is a gene BED
-    line; one whose name would hold spaces (``chr1 100 200 TP53 tumour protein 0 -``) is
-    refused, since cutting it at spaces would move the strand to another column."""
-    fields = text.split()
-    if len(fields) < 6 or (len(fields) == 6 and (fields[4] == "." or fields[4].isdigit())
-                           and fields[5] in ("+", "-", ".")):
-        return fields
-    raise InputError(f"{where}: the line has no tab and {len(fields)} space-separated fields, "
-                     "so its name and strand columns are ambiguous. BED fields are separated "
-                     "by tabs: write the line with tabs (chrom<TAB>start<TAB>end<TAB>name<TAB>"
-                     "score<TAB>strand; a name may then hold spaces).")
 
 
 def _strand_feature(feature: str) -> bool:

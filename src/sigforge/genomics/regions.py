@@ -55,18 +55,19 @@ def _is_score(text: str) -> bool:
     return text == "." or (text.isascii() and text.isdigit())
 
 
-def _check_spaced_name(fields: list[str], where: str) -> None:
+def check_spaced_name(fields: list[str], where: str) -> None:
     """Refuse a space-separated line (no tab) whose fields past the 4th are not BED's score
-    and strand columns: its region name then holds spaces (``chr1 268 269 BRCA1 exon 2``),
-    and cutting it at the first space would silently rename the region ('BRCA1'). A line
-    like ``chr1 268 269 BRCA1 0 +`` is BED6 written with spaces and reads as such."""
+    and strand columns: its name then holds spaces (``chr1 268 269 BRCA1 exon 2``), and
+    cutting it at the first space would silently rename the region or gene ('BRCA1') and
+    move its strand. A line like ``chr1 268 269 BRCA1 0 +`` is BED6 written with spaces and
+    reads as such (here, and in a gene annotation)."""
     if len(fields) <= 4:
         return
     strand_ok = len(fields) < 6 or fields[5] in ("+", "-", ".")
     if _is_score(fields[4]) and strand_ok:
         return
     raise InputError(f"{where}: the line has no tab and {len(fields)} space-separated fields, "
-                     f"so its region name is ambiguous ('{fields[3]}', or "
+                     f"so its name is ambiguous ('{fields[3]}', or "
                      f"'{' '.join(fields[3:])}'?). BED fields are separated by tabs: write the "
                      f"line with tabs (chrom<TAB>start<TAB>end<TAB>name; a name may then hold "
                      f"spaces).")
@@ -76,7 +77,7 @@ def _parse_line(text: str, where: str) -> tuple[str, str, int, int]:
     """(name, chrom, start, end) of one BED data line, checked."""
     fields = text.split("\t") if "\t" in text else text.split()
     if "\t" not in text:
-        _check_spaced_name(fields, where)
+        check_spaced_name(fields, where)
     if len(fields) < 3:
         raise InputError(f"{where}: {len(fields)} column(s), expected at least 3 (chrom, "
                          f"start, end). {_FIX}")
