@@ -60,7 +60,11 @@ print(*(s.getsockname()[1] for s in socks))'
 
 write_conf() {
     local state=$1 host cpus mem_mb ctld_port slurmd_port
-    read -r ctld_port slurmd_port < <(free_ports)
+    read -r ctld_port slurmd_port < <(free_ports) || true
+    if [[ -z ${slurmd_port:-} ]]; then
+        echo "slurm.sh: could not pick two free TCP ports (python3 with socket needed)" >&2
+        return 1
+    fi
     host=$(hostname -s)
     cpus=$(nproc)
     # Offer SLURM 80% of the RAM so a test job can never push the machine into swap/OOM.
