@@ -91,6 +91,24 @@ def test_a_negative_start_is_named_as_such(tmp_path: Path) -> None:
         read_annotation(bed)
 
 
+def test_an_empty_gene_interval_is_refused_as_a_regions_bed_refuses_it(tmp_path: Path) -> None:
+    """A BED gene with start = end, and a GTF gene whose start is one past its end (a swapped
+    or shifted line), became an empty interval that passed the check, its mutations counted
+    as untranscribed; the regions BED refused the same line."""
+    bed = tmp_path / "genes.bed"
+    bed.write_text("chr1\t10\t300\tg1\t0\t+\nchr1\t400\t400\tg2\t0\t-\n")
+    with pytest.raises(InputError, match=r"genes.bed, line 2: the interval holds no base "
+                                         r"\(start and end are both 400"):
+        read_annotation(bed)
+    gtf = _gff(tmp_path / "swapped.gtf", [("chr1", "gene", 10, 300, "+"),
+                                          ("chr1", "gene", 501, 500, "-")])
+    with pytest.raises(InputError, match=r"swapped.gtf, line 3: the interval holds no base"):
+        read_annotation(gtf)
+    one_base = _gff(tmp_path / "one.gtf", [("chr1", "gene", 500, 500, "-")])
+    assert _states(read_annotation(one_base), "chr1", [499, 500, 501]) == [
+        NONE, MINUS_ONLY, NONE]
+
+
 def test_a_gene_bed_written_with_spaces_reads_as_with_tabs(tmp_path: Path) -> None:
     """A BED6 line with spaces for tabs is read as the regions BEDs read one; it was refused
     as '1 columns'. A line whose name would hold spaces is refused: its strand column is

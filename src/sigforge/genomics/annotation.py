@@ -236,9 +236,10 @@ def _refuse_unnamed_gtf(frame: pd.DataFrame, path: Path) -> None:
 
 def _check_intervals(frame: pd.DataFrame, starts: np.ndarray, ends: np.ndarray,
                      path: Path) -> None:
-    """Refuse a gene that ends before it starts (0-based half-open here), naming its line: a
-    swapped or shifted row would otherwise be an empty gene, its mutations silently counted
-    as untranscribed."""
+    """Refuse a gene that ends before or where it starts (0-based half-open here), naming its
+    line: a swapped or shifted row would otherwise be an empty gene, its mutations silently
+    counted as untranscribed (a GTF start one past its end converted to an empty interval and
+    passed)."""
     negative = np.flatnonzero(starts < 0)
     if negative.size:
         row = int(negative[0])
@@ -246,13 +247,16 @@ def _check_intervals(frame: pd.DataFrame, starts: np.ndarray, ends: np.ndarray,
                          f"({starts[row]}, 0-based) is negative ({negative.size} line(s) in "
                          "all); positions start at 0 in a BED and at 1 in a GTF. Correct the "
                          "coordinates or remove the line.")
-    bad = np.flatnonzero(ends < starts)
+    bad = np.flatnonzero(ends <= starts)
     if bad.size:
         row = int(bad[0])
+        where = (f"ends ({ends[row]}) before it starts ({starts[row]}, 0-based)"
+                 if ends[row] < starts[row] else
+                 f"holds no base (start and end are both {ends[row]}, 0-based half-open; a "
+                 "GTF/GFF line whose start is one past its end reads so)")
         raise InputError(f"annotation {path}, line {frame['line'].iat[row]}: the interval "
-                         f"ends ({ends[row]}) before it starts ({starts[row]}, 0-based) "
-                         f"({bad.size} line(s) in all). Correct the coordinates (start <= end) "
-                         "or remove the line.")
+                         f"{where} ({bad.size} line(s) in all), as a regions BED refuses it. "
+                         "Correct the coordinates or remove the line.")
 
 
 def _transcript_like(features: pd.Series) -> np.ndarray:
