@@ -533,3 +533,31 @@ def test_patient_page_lists_the_first_region_rows_and_says_so(
     page = write_patient_report(cohort, "S1", tmp_path, "S1",
                                 regions=regions.iloc[:3]).read_text(encoding="utf-8")
     assert "regions-cut" not in page and "gene2<" in page
+
+
+def test_de_novo_signatures_sharing_a_best_match_are_flagged(cohort: CohortData,
+                                                             tmp_path: Path) -> None:
+    """Two de novo signatures whose best COSMIC match is the same signature read as that
+    signature found twice; the cohort page now names the pair, marks both table cells and
+    says so in each signature's facts, and a patient page marks both rows. Distinct matches
+    (the module's cohort) get no such note."""
+    from dataclasses import replace
+
+    from sigforge.report.context_section import shared_match_groups
+
+    shared = replace(cohort, reference_matches=pd.DataFrame(
+        {"reference": ["SBS5", "SBS5"], "cosine": [0.95, 0.91]}, index=["SBS96A", "SBS96B"]))
+    page = write_cohort_report(shared, tmp_path / "shared", file_stems=STEMS).read_text()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "SBS96A (cosine 0.950) and SBS96B (cosine 0.910) both best match SBS5" in text
+    assert page.count("class=\"shared-match\"") == 2
+    assert "also the best match of SBS96B (cosine 0.910)" in text
+    assert "also the best match of SBS96A (cosine 0.950)" in text
+    patient = write_patient_report(shared, "S1", tmp_path / "shared", "S1").read_text()
+    assert 'title="also the best match of SBS96B"' in patient
+    assert 'title="also the best match of SBS96A"' in patient
+    plain_page = write_cohort_report(cohort, tmp_path / "plain", file_stems=STEMS).read_text()
+    assert "class=\"shared-match\"" not in plain_page and "best match SBS" not in plain_page
+    three = {"A": ("SBS5", 0.9), "B": ("SBS1", 0.99), "C": ("SBS5", 0.8), "D": ("SBS5", 0.7)}
+    assert shared_match_groups(three) == [
+        "A (cosine 0.900), C (cosine 0.800) and D (cosine 0.700) all best match SBS5"]

@@ -15,7 +15,7 @@ type prefixes them with its name (``dbs78-rank-metrics``, ``DBS78_rank_selection
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,12 @@ from sigforge.report.figures import (
 )
 from sigforge.report.group_section import stratified_view
 from sigforge.report.pages import href, name_stem, safe_name
-from sigforge.report.patient_rows import aetiology_text, balanced_counts, is_close_match
+from sigforge.report.patient_rows import (
+    aetiology_text,
+    balanced_counts,
+    is_close_match,
+    shared_matches,
+)
 from sigforge.report.reference_refit import reference_refit_context
 from sigforge.report.sbs96 import plot_reconstruction
 from sigforge.report.spectra import as_sbs96, plot_spectra_panel, plot_spectrum
@@ -259,11 +264,33 @@ def _aetiology_cell(ctx: ContextResults, name: str, reference: str, cosine: floa
             else "Proposed aetiology")
 
 
+def shared_match_groups(matches: Mapping[str, tuple[str, float]]) -> list[str]:
+    """'SBS96A (cosine 0.95) and SBS96C (cosine 0.91) both best match SBS5' for each
+    reference signature that is the best match of more than one de novo signature."""
+    groups: dict[str, list[str]] = {}
+    for name, (reference, _) in matches.items():
+        if reference != MISSING:
+            groups.setdefault(reference, []).append(name)
+    found = []
+    for reference, names in groups.items():
+        if len(names) > 1:
+            listed = [f"{name} (cosine {fmt_float(matches[name][1])})" for name in names]
+            found.append(f"{', '.join(listed[:-1])} and {listed[-1]} "
+                         f"{'both' if len(names) == 2 else 'all'} best match {reference}")
+    return found
+
+
+def _shared_text(others: Sequence[str], matches: Mapping[str, tuple[str, float]]) -> str:
+    """'SBS96C (cosine 0.91)' for each other signature with the same best match."""
+    return ", ".join(f"{other} (cosine {fmt_float(matches[other][1])})" for other in others)
+
+
 def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str],
                     save: _Saver) -> list[dict[str, Any]]:
     """One row per de novo signature: stability, match, aetiology, decomposition, figures."""
     assert ctx.signatures is not None and ctx.exposures is not None
     matches, stability = _matches(ctx), _stability_of(ctx)
+    shared = shared_matches(matches)
     totals = {str(name): value for name, value in ctx.exposures.sum(axis=1).items()}
     rows = []
     for column, name in enumerate(str(c) for c in ctx.signatures.columns):
@@ -276,6 +303,7 @@ def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str],
             "reference": reference, "cosine": fmt_float(cosine),
             "aetiology": cell, "aetiology_heading": heading,
             "close_match": is_close_match(reference, cosine) and not cell.startswith("none"),
+            "shared_with": _shared_text(shared.get(name, []), matches),
             "mutations": fmt_int(totals[name]) if name in totals else MISSING,
             **_decomposition_of(ctx, name),
             "figure": save(plot_spectrum(ctx.signatures.iloc[:, column], title=name,
@@ -364,7 +392,7 @@ def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str
             else ""),
         "n_left_out": len(ctx.left_out_samples),
         "rank": None, "signatures": [], "panel": None, "heatmap": None,
-        "heatmap_table": None, "exposures": None, "stratified": None,
+        "heatmap_table": None, "exposures": None, "stratified": None, "shared_matches": [],
         "files": [(str(label), href(path), str(path)) for label, path in ctx.files.items()],
         "reference_refit": reference_refit_context(
             ctx.reference_exposures, ctx.reference_intervals, _refit_samples(ctx), aetiology,
@@ -375,6 +403,7 @@ def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str
         view["rank"] = _rank_view(ctx, save)
         view["stratified"] = stratified_view(ctx, id_prefix(ctx.name), save)
         view["signatures"] = _signature_rows(ctx, aetiology, save)
+        view["shared_matches"] = shared_match_groups(_matches(ctx))
         view["panel"] = save(plot_spectra_panel(ctx.signatures), "signatures_panel",
                              f"All de novo signatures ({ctx.name})")
         view["heatmap"], view["heatmap_table"] = _heatmap(ctx, save)

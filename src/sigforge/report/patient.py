@@ -55,6 +55,7 @@ from sigforge.report.patient_rows import (
     interval_settings,
     region_headers,
     region_rows,
+    shared_matches,
     split_found,
     too_few_resamples,
     unattributed_types,
@@ -137,6 +138,9 @@ def _patient_exposures(prepared: Prepared, sample: str,
                          reference_of(prepared, name), prepared.data.aetiology,
                          enough_resamples)
             for name, value in zip(prepared.signature_names, values, strict=True)]
+    shared = shared_matches(prepared.matches)
+    for row in rows:
+        row["shared_with"] = ", ".join(shared.get(row["signature"], []))
     return [_withheld(conditional_aetiology(_with_mixture(row, prepared)), prepared)
             for row in balance_shown(rows)]
 

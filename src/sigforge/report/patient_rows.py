@@ -157,6 +157,19 @@ def _cosine_text(cosine: float) -> str:
     return text
 
 
+def shared_matches(matches: Mapping[str, tuple[str, float]]) -> dict[str, list[str]]:
+    """Per de novo signature, the other de novo signatures whose best reference match is the
+    same: each shown alone would read as that reference signature found twice, where the
+    factorisation may have split one process in two (or found two the reference set does not
+    tell apart)."""
+    by_reference: dict[str, list[str]] = {}
+    for name, (reference, _) in matches.items():
+        if reference != MISSING:
+            by_reference.setdefault(reference, []).append(name)
+    return {name: [other for other in by_reference.get(reference, []) if other != name]
+            for name, (reference, _) in matches.items()}
+
+
 def aetiology_text(signature: str, reference: str, cosine: float,
                    aetiology: Mapping[str, str]) -> str:
     """The aetiology cell: COSMIC's proposed aetiology for a close match, else why none.
