@@ -183,12 +183,19 @@ def test_real_patient_report_from_a_vcf(chromium: Chromium, tmp_path: Path,
 
 
 def test_parallel_pages_equal_serial_pages(fixture_reports: Path, tmp_path: Path) -> None:
-    """Pages drawn by forked workers are byte-identical to pages drawn in-process."""
+    """Pages and figures drawn by forked workers (the patient pages, and the cohort page's
+    type sections beside them) are byte-identical to those drawn in-process."""
     from .conftest import _cohort_from_tables
 
     data = _cohort_from_tables(fixture_reports / "tables")
     write_reports(data, tmp_path / "serial", STEMS, workers=1)
     write_reports(data, tmp_path / "parallel", STEMS, workers=2)
-    for page in sorted((tmp_path / "serial").rglob("*.html")):
-        twin = tmp_path / "parallel" / page.relative_to(tmp_path / "serial")
-        assert page.read_bytes() == twin.read_bytes(), page.name
+
+    def files(root: Path) -> list[Path]:
+        return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+
+    assert files(tmp_path / "serial") == files(tmp_path / "parallel")
+    assert any(name.suffix == ".svg" for name in files(tmp_path / "serial"))
+    for name in files(tmp_path / "serial"):
+        assert (tmp_path / "serial" / name).read_bytes() == \
+            (tmp_path / "parallel" / name).read_bytes(), name

@@ -24,9 +24,17 @@ from sigforge.report.context_data import NOT_FACTORED, ContextResults, context_f
 from sigforge.report.context_section import context_view, id_prefix
 from sigforge.report.group_section import group_anchor
 from sigforge.report.pages import href, write_page
-from sigforge.report.patient import worker_count, write_patient_report, write_patients
+from sigforge.report.patient import write_patient_report
 from sigforge.report.patient_rows import AETIOLOGY_MIN_COSINE
 from sigforge.report.tables import MISSING, fmt_float, fmt_int, frame_table
+from sigforge.report.workers import (
+    check_written,
+    start_pool,
+    submit_patients,
+    worker_count,
+    worker_state,
+    write_patients,
+)
 
 __all__ = ["CohortData", "write_cohort_report", "write_patient_report", "write_reports"]
 
@@ -92,9 +100,25 @@ def _uncounted(contexts: Sequence[ContextResults], log: pd.DataFrame) -> list[st
             and not pd.to_numeric(log[f"counted_{name}"], errors="coerce").fillna(0).any()]
 
 
-def _cohort_context(prepared: Prepared, out_dir: Path,
-                    file_stems: Mapping[str, str]) -> dict[str, Any]:
-    """Everything the cohort template displays, as strings and saved figures."""
+def _context_views(prepared: Prepared, out_dir: Path) -> list[dict[str, Any]]:
+    """Each mutation type's section of the cohort page (figures saved), in page order."""
+    return [context_view(ctx, out_dir, prepared.data.aetiology)
+            for ctx in contexts_of(prepared.data)]
+
+
+def _context_view_task(index: int) -> dict[str, Any]:
+    """In a worker of :func:`~sigforge.report.patient.start_pool`: the section of the
+    ``index``-th mutation type (its figures saved by the worker)."""
+    state = worker_state()
+    prepared: Prepared = state["prepared"]
+    return context_view(contexts_of(prepared.data)[index], state["out_dir"],
+                        prepared.data.aetiology)
+
+
+def _cohort_context(prepared: Prepared, out_dir: Path, file_stems: Mapping[str, str],
+                    views: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Everything the cohort template displays, as strings and saved figures (``views``:
+    the types' sections when already drawn)."""
     data = prepared.data
     contexts = contexts_of(data)
     caution_names, caution_anchor = _caution(contexts)
@@ -109,16 +133,17 @@ def _cohort_context(prepared: Prepared, out_dir: Path,
         "rank_edges": [(ctx.name, ctx.rank_edge) for ctx in contexts
                        if ctx.factored and ctx.rank_edge],
         "aetiology_min_cosine": f"{AETIOLOGY_MIN_COSINE:g}",
-        "contexts": [context_view(ctx, out_dir, data.aetiology) for ctx in contexts],
+        "contexts": list(views) if views is not None else _context_views(prepared, out_dir),
         "patients": _patient_rows(prepared, file_stems),
         "patient_pages": bool(data.patient_pages),
         "files": [(str(label), href(path), str(path)) for label, path in data.files.items()],
     }
 
 
-def _write_cohort(prepared: Prepared, out_dir: Path, file_stems: Mapping[str, str]) -> Path:
-    """Write the cohort page from already-checked data."""
-    context = _cohort_context(prepared, out_dir, file_stems)
+def _write_cohort(prepared: Prepared, out_dir: Path, file_stems: Mapping[str, str],
+                  views: Sequence[dict[str, Any]] | None = None) -> Path:
+    """Write the cohort page from already-checked data (``views``: see _cohort_context)."""
+    context = _cohort_context(prepared, out_dir, file_stems, views)
     path = write_page("cohort.html.j2", out_dir / "cohort.html", context)
     logger.info("Wrote cohort report %s", path)
     return path
@@ -188,6 +213,18 @@ def write_reports(data: CohortData, out_dir: str | Path, file_stems: dict[str, s
     """
     prepared, out_dir = prepare(data), Path(out_dir)
     check_stems(prepared, file_stems)
-    write_patients(prepared, out_dir, file_stems, worker_count(workers, len(prepared.samples)))
+    count = worker_count(workers, len(prepared.samples))
+    if count <= 1:
+        write_patients(prepared, out_dir, file_stems, 1)
+        views = None
+    else:
+        # The types' sections (every rank's figures: the longest tasks) first, then the
+        # patient pages, on one pool, so that the cohort page is not drawn after the rest.
+        samples = list(prepared.samples)
+        with start_pool(prepared, out_dir, file_stems, count) as pool:
+            sections = [pool.submit(_context_view_task, index)
+                        for index in range(len(contexts_of(prepared.data)))]
+            check_written(submit_patients(pool, samples, count), len(samples))
+            views = [section.result() for section in sections]
     logger.info("Wrote %d patient reports under %s", len(prepared.samples), out_dir / "patients")
-    return _write_cohort(prepared, out_dir, file_stems)
+    return _write_cohort(prepared, out_dir, file_stems, views)

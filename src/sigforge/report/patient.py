@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing as mp
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -378,9 +375,9 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
     }
 
 
-def _write_patient(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
-                   figures: PatientFigures, regions: pd.DataFrame | None = None,
-                   other_types: Sequence[TypeRefit] = ()) -> Path:
+def write_patient_page(prepared: Prepared, sample: str, out_dir: Path, file_stem: str,
+                       figures: PatientFigures, regions: pd.DataFrame | None = None,
+                       other_types: Sequence[TypeRefit] = ()) -> Path:
     """Write one patient page from already-checked data, drawing into reused figures."""
     check_stem(file_stem)
     if sample not in prepared.column_of:
@@ -390,64 +387,6 @@ def _write_patient(prepared: Prepared, sample: str, out_dir: Path, file_stem: st
     path = write_page("patient.html.j2", out_dir / "patients" / f"{file_stem}.html", context)
     logger.debug("Wrote patient report %s", path)
     return path
-
-
-#: Below this many samples, patient pages are drawn in the calling process.
-_PARALLEL_FROM = 32
-_MAX_WORKERS = 8
-_WORKER_STATE: dict[str, Any] = {}
-
-
-def worker_count(workers: int | None, n_samples: int) -> int:
-    """Processes for ``n_samples`` patient pages (see :func:`sigforge.report.write_reports`)."""
-    if workers is not None:
-        if workers < 1:
-            raise ValueError(f"workers: expected a positive number, got {workers}.")
-        return min(workers, max(1, n_samples))
-    if n_samples < _PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        return 1
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
-        (os.cpu_count() or 1)
-    return max(1, min(available, _MAX_WORKERS))
-
-
-def _init_worker(prepared: Prepared, out_dir: Path, file_stems: Mapping[str, str]) -> None:
-    """Give a worker process its data and its own reusable figures."""
-    _WORKER_STATE.update(prepared=prepared, out_dir=out_dir, file_stems=file_stems,
-                         figures=PatientFigures())
-
-
-def _write_chunk(samples: Sequence[str]) -> int:
-    """Write the pages of ``samples`` in a worker process; returns how many."""
-    state = _WORKER_STATE
-    for sample in samples:
-        _write_patient(state["prepared"], sample, state["out_dir"],
-                       state["file_stems"][sample], state["figures"])
-    return len(samples)
-
-
-def write_patients(prepared: Prepared, out_dir: Path, file_stems: Mapping[str, str],
-                   workers: int) -> None:
-    """Write every patient page, in ``workers`` forked processes when more than one.
-
-    Figures are drawn by matplotlib, which holds the GIL, so pages are split over processes
-    (forked, so that the prepared data is shared rather than pickled) in chunks of a few
-    pages each, reusing one pair of figures per process.
-    """
-    samples = list(prepared.samples)
-    if workers <= 1:
-        with PatientFigures() as figures:
-            for sample in samples:
-                _write_patient(prepared, sample, out_dir, file_stems[sample], figures)
-        return
-    size = max(1, min(16, len(samples) // (4 * workers)))
-    chunks = [samples[i:i + size] for i in range(0, len(samples), size)]
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
-                             initializer=_init_worker,
-                             initargs=(prepared, out_dir, dict(file_stems))) as pool:
-        written = sum(pool.map(_write_chunk, chunks))
-    if written != len(samples):
-        raise RuntimeError(f"wrote {written} of {len(samples)} patient pages.")
 
 
 def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
@@ -489,5 +428,5 @@ def write_patient_report(data: CohortData, sample: str, out_dir: str | Path,
     """
     prepared = prepare(data)
     with PatientFigures() as figures:
-        return _write_patient(prepared, sample, Path(out_dir), file_stem, figures, regions,
+        return write_patient_page(prepared, sample, Path(out_dir), file_stem, figures, regions,
                               other_types)
