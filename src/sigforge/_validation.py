@@ -218,3 +218,22 @@ def check_unique_labels(table: pd.DataFrame, name: str) -> None:
             repeated = labels[labels.duplicated()].unique().tolist()
             raise ValueError(f"{name}: {axis} label(s) {repeated[:5]} appear more than once; "
                              f"give each {axis} a distinct name.")
+
+
+def not_utf8(value: str) -> bool:
+    """Whether ``value`` holds bytes that are not UTF-8 (Python keeps them as lone
+    surrogates in a command-line argument or a file name read from a folder)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def undecodable_name(value: str, where: str) -> str:
+    """The message for a path or name that is not UTF-8 text, shown as its bytes."""
+    shown = repr(value.encode("utf-8", "surrogateescape"))[2:-1]
+    return (f"{where} '{shown}': holds bytes that are not UTF-8 text (a name written in "
+            "Latin-1 or another legacy encoding); sigforge writes paths and sample names into "
+            "UTF-8 tables and pages, where these bytes have no meaning. Rename it to UTF-8 "
+            "(e.g. 'convmv -f latin1 -t utf8 --notest NAME'), or give a UTF-8 name.")

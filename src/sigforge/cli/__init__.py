@@ -30,7 +30,12 @@ from pathlib import Path
 
 import sigforge
 from sigforge._atomic import protected_inputs
-from sigforge._validation import describe_character, first_control_character
+from sigforge._validation import (
+    describe_character,
+    first_control_character,
+    not_utf8,
+    undecodable_name,
+)
 from sigforge.cli._common import COMMANDS, Handler
 from sigforge.cli._interrupt import Terminated, terminated_as_interrupt
 from sigforge.cli.outputs import (
@@ -110,6 +115,16 @@ def _check_destinations(args: argparse.Namespace) -> None:
     _check_catalog_name(getattr(args, "catalog_name", None))
 
 
+def _check_text_arguments(args: argparse.Namespace) -> None:
+    """Refuse an option value (a path, a sample name) that is not UTF-8 text, naming the
+    option, before any input is read: it used to fail once the inputs were counted, with
+    Python's codec message and no file named."""
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, str) and not_utf8(item):
+                raise InputError(undecodable_name(item, f"--{name.replace('_', '-')}"))
+
+
 def _check_catalog_name(name: str | None) -> None:
     """Refuse a --catalog-name holding a control character: the name starts every signature
     name in signatures.tsv, where a tab adds a column and a line break a line."""
@@ -183,6 +198,7 @@ def _run(args: argparse.Namespace) -> int:
     a command that fails leaves none of the outputs it had written (:func:`removed_on_failure`)."""
     forget_emptied_folders()
     try:
+        _check_text_arguments(args)
         _check_destinations(args)
         handler: Handler = args.handler
         inputs = _input_files(args)
@@ -190,6 +206,11 @@ def _run(args: argparse.Namespace) -> int:
         with protected_inputs(inputs), removed_on_failure(), terminated_as_interrupt():
             handler(args)
         remove_emptied_folders()
+    except UnicodeEncodeError as err:  # a name read from a folder or a sheet, not UTF-8
+        if not isinstance(err.object, str) or err.reason != "surrogates not allowed":
+            raise
+        _fail(args.command, undecodable_name(err.object[:200], "a file or sample name"))
+        return 2
     except (InputError, ValueError) as err:
         _fail(args.command, str(err))
         return 2

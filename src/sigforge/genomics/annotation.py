@@ -52,21 +52,28 @@ class _Intervals:
         return opened > closed
 
 
-def _check_within(source: str, contig: str, ends: np.ndarray, length: int | None) -> None:
-    """Refuse genes of ``contig`` that end past its ``length`` in the FASTA."""
+def _check_within(source: str, contig: str, ends: np.ndarray, length: int | None,
+                  line: int | None = None) -> None:
+    """Refuse genes of ``contig`` that end past its ``length`` in the FASTA (``ends`` sorted;
+    ``line``: the file line of the gene that ends last, named in the message)."""
     if length is not None and ends.size and int(ends[-1]) > length:
-        raise InputError(f"annotation {source}: a gene on {contig} ends at {int(ends[-1]):,}, "
-                         f"past the end of {contig} ({length:,} bp in the reference FASTA): "
-                         "the annotation is of another genome build. Use the annotation of "
-                         "the FASTA's build.")
+        beyond = int(np.count_nonzero(ends > length))
+        where = f", line {line}" if line is not None else ""
+        raise InputError(f"annotation {source}{where}: a gene on {contig} ends at "
+                         f"{int(ends[-1]):,}, past the end of {contig} ({length:,} bp in the "
+                         f"reference FASTA; {beyond} gene(s) on its strand end past it): the "
+                         "annotation is of another genome build. Use the annotation of the "
+                         "FASTA's build.")
 
 
 class StrandAnnotation:
     """Gene intervals per contig and strand, queried by position (vectorised)."""
 
     def __init__(self, intervals: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]],
-                 source: str) -> None:
+                 source: str, last_lines: Mapping[tuple[str, str], int] | None = None) -> None:
         self.source = source
+        #: per (contig, strand), the file line of the gene that ends last (for messages)
+        self.last_lines = dict(last_lines or {})
         self._intervals = {key: _Intervals(np.sort(starts), np.sort(ends))
                            for key, (starts, ends) in intervals.items()}
         self.contigs = sorted({contig for contig, _ in intervals})
@@ -103,7 +110,8 @@ class StrandAnnotation:
         for (contig, strand), spans in self._intervals.items():
             name = resolve(contig)
             if name is not None:
-                _check_within(self.source, contig, spans.ends, (lengths or {}).get(name))
+                _check_within(self.source, contig, spans.ends, (lengths or {}).get(name),
+                              self.last_lines.get((contig, strand)))
                 merged.setdefault((name, strand), []).append((spans.starts, spans.ends))
             else:
                 unknown.add(contig)
@@ -402,9 +410,11 @@ def read_annotation(path: str | Path) -> StrandAnnotation:
     if not stranded.any():
         raise InputError(f"annotation {path}: no gene with strand '+' or '-' found. Give a GTF "
                          "with transcript/gene features or a BED whose 6th column is the strand.")
-    intervals = {}
+    intervals, last_lines = {}, {}
     for (contig, strand), index in pd.Series(range(len(contigs)))[stranded].groupby(
             [contigs.to_numpy()[stranded], strands.to_numpy()[stranded]]).groups.items():
         rows = np.asarray(index)
         intervals[(str(contig), str(strand))] = (starts[rows], ends[rows])
-    return StrandAnnotation(intervals, str(path))
+        last_lines[(str(contig), str(strand))] = int(frame["line"].iat[
+            int(rows[np.argmax(ends[rows])])])
+    return StrandAnnotation(intervals, str(path), last_lines)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path, PosixPath, WindowsPath
 
+from sigforge._validation import not_utf8, undecodable_name
 from sigforge.genomics import variants
 from sigforge.genomics.accounting import CatalogOptions, SampleCatalog
 from sigforge.genomics.catalog import count_table as _count_table
@@ -56,6 +57,9 @@ def collect_inputs(vcfs: list[str], vcf_dir: str | None, mafs: list[str]) -> lis
         if foreign:
             raise InputError(f"--maf {maf}: cannot be read: {foreign}")
     paths = variants.collect_inputs(vcfs + unnamed, vcf_dir, named)
+    for path in paths:  # a file found in --vcf-dir (the options' own values are checked)
+        if not_utf8(str(path)):
+            raise InputError(undecodable_name(str(path), f"--vcf-dir {vcf_dir}: file"))
     if not unnamed:
         return paths
     given = [Path(p) for p in vcfs] + [GivenAsMaf(maf) if maf in unnamed else Path(maf)

@@ -66,8 +66,8 @@ def _chrom_line_problem(text: bytes) -> str | None:
 
 
 def _chrom_fields_problem(line: str, number: int) -> str | None:
-    """A ``#CHROM`` line split by spaces, or naming an empty sample (see
-    :func:`_chrom_line_problem`)."""
+    """A ``#CHROM`` line split by spaces, ending with FORMAT but naming no sample, or naming
+    an empty sample (see :func:`_chrom_line_problem`)."""
     fields = line.split("\t")
     if len(fields) < 8 and len(line.split()) >= 8:
         return (f"line {number}: the #CHROM header line separates its columns with spaces; "
@@ -77,6 +77,11 @@ def _chrom_fields_problem(line: str, number: int) -> str | None:
         return (f"line {number}: the #CHROM header line has {len(fields)} tab-separated "
                 "column(s); it must name at least CHROM POS ID REF ALT QUAL FILTER INFO, "
                 "tab-separated (then FORMAT and one column per sample)")
+    if len(fields) == 9 and fields[8].strip() == "FORMAT":
+        return (f"line {number}: the #CHROM header line ends with FORMAT but names no sample "
+                "column (htslib refuses a FORMAT column without samples). For a sites-only "
+                "VCF drop the FORMAT column (e.g. 'cut -f1-8'), or add the sample column(s) "
+                "the genotypes belong to")
     if "" in fields[9:]:
         column = fields.index("", 9) + 1
         where = ("a tab at the end of the line" if column == len(fields)
