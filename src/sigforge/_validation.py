@@ -237,3 +237,16 @@ def undecodable_name(value: str, where: str) -> str:
             "Latin-1 or another legacy encoding); sigforge writes paths and sample names into "
             "UTF-8 tables and pages, where these bytes have no meaning. Rename it to UTF-8 "
             "(e.g. 'convmv -f latin1 -t utf8 --notest NAME'), or give a UTF-8 name.")
+
+
+#: Unicode categories of characters that print as nothing or as a line break: format
+#: characters (zero-width space, BOM, bidirectional marks), controls, line/paragraph breaks.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zl", "Zp"})
+
+
+def invisible_character(name: str) -> str | None:
+    """The first character of ``name`` that prints as nothing or as a line break
+    (:data:`INVISIBLE_CATEGORIES`), None when it has none. Shared by the name checks of the
+    sample readers and the command line, so both refuse the same characters."""
+    return next((ch for ch in name if unicodedata.category(ch) in INVISIBLE_CATEGORIES), None)
+

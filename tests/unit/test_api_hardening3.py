@@ -148,7 +148,7 @@ def test_running_out_of_memory_in_a_factorisation_names_the_work_not_the_inputs(
     def exhausted(*args: object, **kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(discovery, "check_counts_for_resampling", exhausted)
+    monkeypatch.setattr(discovery, "check_before_extract", exhausted)
     catalog = tmp_path / "m.tsv"
     catalog.write_text("f\ta\tb\nx\t1\t2\ny\t3\t4\n")
     code = main(["extract", "--catalog", str(catalog), "--generic", "--ranks", "1",

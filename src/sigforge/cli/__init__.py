@@ -25,6 +25,7 @@ import importlib
 import logging
 import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from sigforge._atomic import protected_inputs
 from sigforge._validation import (
     describe_character,
     first_control_character,
+    invisible_character,
     not_utf8,
     undecodable_name,
 )
@@ -127,8 +129,25 @@ def _check_text_arguments(args: argparse.Namespace) -> None:
 
 def _check_catalog_name(name: str | None) -> None:
     """Refuse a --catalog-name holding a control character: the name starts every signature
-    name in signatures.tsv, where a tab adds a column and a line break a line."""
-    odd = None if name is None else first_control_character(name)
+    name in signatures.tsv, where a tab adds a column and a line break a line; or one that
+    the table readers would not give back as written (a leading or trailing space, which
+    they trim; an invisible character, which they refuse), so that the report read it as
+    another run's."""
+    if name is None:
+        return
+    if name != name.strip():
+        raise InputError(f"--catalog-name {name!r}: starts or ends with a space; the name "
+                         "starts every signature name in signatures.tsv, and the table "
+                         "readers trim padded names, so every later step would read other "
+                         f"names than the discovery wrote. Give '{name.strip()}'.")
+    invisible = invisible_character(name)
+    if invisible is not None and first_control_character(name) is None:
+        label = unicodedata.name(invisible, "a format character")
+        raise InputError(f"--catalog-name {name!r}: holds the invisible character "
+                         f"U+{ord(invisible):04X} ({label}), which the table readers refuse "
+                         "in a signature name (it prints like a name without it). Type the "
+                         "name again without it, e.g. 'SBS96'.")
+    odd = first_control_character(name)
     if odd is not None:
         raise InputError(f"--catalog-name {name!r}: holds {describe_character(odd)} (a "
                          "control character); the name starts every signature name in "

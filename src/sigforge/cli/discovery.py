@@ -1,11 +1,8 @@
 """The discovery commands: ``replicates``, ``consensus``, ``cross-validate``, ``select-rank``
-and ``extract`` (all of them in one process).
-
-Each handler takes the parsed ``argparse.Namespace``; :func:`add_parsers` declares the commands,
-their options declared in :mod:`sigforge.cli.discovery_options` (defaults from
-:class:`NMFOptions`, :class:`CVOptions` and :class:`RankRule`). ``select-rank`` accepts every
-option of ``extract`` that provenance.json records, so the workflow's jobs and one ``extract``
-write the same provenance (:func:`run_facts`).
+and ``extract`` (all of them in one process). :func:`add_parsers` declares them, their options
+in :mod:`sigforge.cli.discovery_options`. ``select-rank`` accepts every option of ``extract``
+that provenance.json records, so the workflow's jobs and one ``extract`` write the same
+provenance (:func:`run_facts`).
 """
 
 from __future__ import annotations
@@ -48,7 +45,9 @@ from sigforge.cli._run_files import (
     write_rank_dir,
 )
 from sigforge.cli.discovery_checks import (
+    check_before_extract,
     check_counts_for_resampling,
+    check_cv_shape,
     check_one_catalog,
     check_rank_catalog,
     check_rank_folder_name,
@@ -182,6 +181,7 @@ def cross_validate(args: argparse.Namespace) -> None:
     if skipped is not None:
         save_arrays(args.out, **skipped_cv(args.k, skipped))
         return
+    check_cv_shape(matrix, args)
     with killed_by_interrupt("cross-validate"):
         result = cross_validate_rank(matrix.data.to_numpy(), args.k, range(options.folds),
                                      seed=args.seed, matrix_name=catalog_name(args),
@@ -352,7 +352,7 @@ def extract(args: argparse.Namespace) -> None:
         return
     matrix, left_out = read_input_catalog_dropping(args.catalog, args.generic,
                                                    args.drop_empty, True)
-    check_counts_for_resampling(matrix, args)
+    check_before_extract(matrix, args)
     warn_inert_cap(args)
     for k in args.ranks:
         try:

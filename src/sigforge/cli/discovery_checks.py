@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sigforge.cli.outputs import check_planned_outputs, extract_outputs
 from sigforge.discovery.pipeline import RankResult
 from sigforge.io import InputError, Matrix
 
@@ -38,6 +39,28 @@ def check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> Non
                          f"--resampling {args.resampling} draws whole counts, so it needs "
                          "whole numbers. Round the catalog to counts, or use --resampling "
                          "scaled (or scaled:DEPTH), which accepts real values.")
+
+
+def check_cv_shape(matrix: Matrix, args: argparse.Namespace) -> None:
+    """Refuse cross-validation of a catalog with one sample or one feature before any work:
+    every held-out entry (or block) would be the only one of its sample or feature, so none
+    can be held out; the library's message named neither the file nor the fix."""
+    rows, columns = matrix.data.shape
+    if args.cv_folds > 0 and min(rows, columns) < 2:
+        raise InputError(f"{args.catalog}: a {rows} x {columns} catalog has "
+                         f"{'one sample' if columns < 2 else 'one feature'}, so "
+                         "cross-validation can hold out nothing (every sample and feature must "
+                         "keep entries visible). Give --cv-folds 0 (the workflow's "
+                         "rank.cv_folds: 0) to choose the rank by stability alone.")
+
+
+def check_before_extract(matrix: Matrix, args: argparse.Namespace) -> None:
+    """What a plain ``extract`` checks before any factorisation: counts that can be
+    resampled, a catalog that cross-validation can hold entries out of, and output paths
+    that can be written (a folder or an input where a file goes was found at the end)."""
+    check_counts_for_resampling(matrix, args)
+    check_cv_shape(matrix, args)
+    check_planned_outputs(extract_outputs(Path(args.out), args.ranks, args.cv_folds > 0))
 
 
 def _columns_sum_to_one(values: np.ndarray) -> bool:

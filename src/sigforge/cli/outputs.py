@@ -111,6 +111,35 @@ def check_output_file(out: str, command: str) -> None:
     _check_writable(out, path.parent)
 
 
+def check_planned_outputs(paths: Iterable[Path]) -> None:
+    """Refuse, before any work, an output file that cannot be written where it goes: a
+    folder standing at its path, a file standing where one of its folders goes, or one of
+    the command's own inputs (any spelling or hard link). Without this a long discovery ran
+    to the end and only then failed on its first write."""
+    for path in paths:
+        if path.is_dir():
+            raise InputError(f"{path}: a folder stands where this command writes a file. Move "
+                             "or remove it, or give another --out.")
+        existing = _nearest_existing(path.parent.absolute())
+        if not existing.is_dir():
+            raise InputError(f"{path}: {existing} is a file where this command creates a "
+                             "folder. Move or remove it, or give another --out.")
+        label = protected_label(path) if path.is_file() else None
+        if label is not None:
+            raise InputError(f"output {path} would overwrite the input {label}. Give another "
+                             "--out (or move the input out of it).")
+
+
+def extract_outputs(out: Path, ranks: list[int], cv: bool) -> list[Path]:
+    """The files a plain ``extract`` writes: the chosen rank's tables and provenance, and
+    each rank's folder (with its CV folds when cross-validating)."""
+    rank_files = ["signatures.tsv", "exposures.tsv", "stability.tsv", "metrics.json"]
+    return ([out / name for name in ("rank_metrics.tsv", "signatures.tsv", "exposures.tsv",
+                                     "stability.tsv", "provenance.json")]
+            + [out / f"k{k}" / name for k in ranks
+               for name in rank_files + (["cv.npz"] if cv else [])])
+
+
 def _check_writable(out: str, folder: Path) -> None:
     """The folder (or its nearest existing ancestor) must be a writable directory."""
     existing = _nearest_existing(folder.absolute())

@@ -343,12 +343,29 @@ def refit(args: argparse.Namespace) -> None:
             _write_patient(args, patient, signatures, result, regions, out, others, reference)
         _remove_stale_outputs(stale, written)
         write_manifest(out, REFIT_MANIFEST, written)
+    _warn_unexplained(result.reconstruction, args)
     cosines = result.reconstruction["cosine"].dropna()
     logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %d signatures "
                 "used, %s", n, signatures.data.shape[1], args.method, args.assay,
                 result.reconstruction["signatures_used"].median(),
                 f"median cosine {cosines.median():.3f}" if len(cosines)
                 else "no sample with mutations to reconstruct")
+
+
+def _warn_unexplained(reconstruction: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Warn of samples with mutations that the refit gave no signature (all exposures 0):
+    their counts paid no signature's cost (a few mutations, or a --penalty far above the
+    default), which would otherwise read as a sample the signatures cannot explain."""
+    empty = reconstruction.index[(reconstruction["signatures_used"] == 0)
+                                 & (reconstruction["burden"] > 0)]
+    if not len(empty):
+        return
+    shown = ", ".join(str(name) for name in empty[:5]) + (", ..." if len(empty) > 5 else "")
+    why = (f" at --penalty {args.penalty:g} (default {RefitOptions.penalty:g})"
+           if args.method == "negbin" and args.penalty != RefitOptions.penalty else "")
+    logger.warning("%d sample(s) with mutations were given no signature (%s): no signature "
+                   "explained enough of their counts to be called%s; their exposures are 0 "
+                   "and their mutations unattributed.", len(empty), shown, why)
 
 
 def _write_outputs(args: argparse.Namespace, out: Path, matrix: Matrix,

@@ -9,7 +9,7 @@ import logging
 
 import pandas as pd
 
-from sigforge.cli.refit_signatures import load_for_assay
+from sigforge.cli.refit_signatures import load_for_assay, log_rescaled
 from sigforge.io import InputError, Matrix
 
 logger = logging.getLogger(__name__)
@@ -53,10 +53,8 @@ def decomposition_reference(args: argparse.Namespace, matrix: Matrix) -> pd.Data
     except ValueError as err:
         raise InputError(f"--decompose-into {args.decompose_into}: {err}") from err
     if rescaled:
-        logger.warning("--decompose-into %s: column(s) %s do not sum to 1; rescaled to sum 1 "
-                       "so that decomposition weights compare like with like",
-                       args.decompose_into, ", ".join(f"{name} (sum {total:.4g})"
-                                                      for name, total in rescaled.items()))
+        log_rescaled(f"--decompose-into {args.decompose_into}", rescaled,
+                     "so that decomposition weights compare like with like")
     return data
 
 

@@ -23,9 +23,19 @@ from sigforge.io import (
     Matrix,
     read_matrix,
 )
-from sigforge.refit import RefitOptions
+from sigforge.refit import SIGNATURE_SUM_TOLERANCE, RefitOptions
 
 logger = logging.getLogger("sigforge.cli.refit")
+
+
+def log_rescaled(what: str, rescaled: dict[str, float], why: str) -> None:
+    """Say which signature columns were rescaled to sum 1: a warning when one was off by
+    more than 1% (a table of percentages, unnormalised loadings), else a note (sums such as
+    1.009, whose exposures would have fallen that much short of the sample's mutations)."""
+    listed = ", ".join(f"{name} (sum {total:.4g})" for name, total in rescaled.items())
+    far = any(abs(total - 1.0) > SIGNATURE_SUM_TOLERANCE for total in rescaled.values())
+    (logger.warning if far else logger.info)(
+        "%s: column(s) %s do not sum to 1; rescaled to sum 1 %s", what, listed, why)
 
 
 def refit_options(args: argparse.Namespace) -> RefitOptions:
@@ -209,9 +219,8 @@ def refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
     except ValueError as err:
         raise InputError(f"signatures {signatures.path}: {err}") from err
     if rescaled:
-        logger.warning("signatures %s: column(s) %s do not sum to 1; rescaled to sum 1 so "
-                       "exposures are in the catalog's units", signatures.path,
-                       ", ".join(f"{name} (sum {total:.4g})" for name, total in rescaled.items()))
+        log_rescaled(f"signatures {signatures.path}", rescaled,
+                     "so exposures are in the catalog's units")
     restricted = restricted_names(args, data.columns, matrix.channel_set)
     data = data[restricted] if restricted is not None else drop_artefacts(args, data)
     check_distinct_signatures(data, signatures.path, args.method)

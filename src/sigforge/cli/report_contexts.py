@@ -210,11 +210,46 @@ def check_factored_catalog(catalog: pd.DataFrame, provenance: dict[str, Any], ex
     left_out = set(map(str, provenance.get("samples_without_mutations_left_out") or []))
     factored = catalog[[s for s in catalog.columns if str(s) not in left_out]]
     if catalog_digest(factored) != recorded:
+        order = _discovery_order(extract)
+        if sorted(order) == sorted(map(str, factored.columns)) and catalog_digest(
+                factored.set_axis(list(map(str, factored.columns)), axis=1)[order]) == recorded:
+            raise InputError(f"{source}: its samples and counts are those {extract} was "
+                             "factored from, but its sample columns are in another order, on "
+                             "which the discovery's resampling depends. Give the catalog with "
+                             f"its columns in the order of {extract / 'exposures.tsv'}, or "
+                             "rerun the discovery and the refit on this catalog.")
         raise InputError(f"{source}: its counts are not those {extract} was factored from "
                          f"({DIGEST_KEY} in {extract / 'provenance.json'} differs): the catalog "
                          "was recounted or edited after the discovery. Rerun the discovery and "
                          "the refit on this catalog (snakemake reruns them when the catalog "
                          "changes), or give the catalog they were run on.")
+
+
+def _check_rank_count(signatures: pd.DataFrame, rank: int, provenance: dict[str, Any],
+                      extract: Path) -> None:
+    """Refuse a signatures.tsv whose number of signatures is not the chosen rank's, less the
+    components the rule left out, plus those it added from larger ranks (provenance.json):
+    another run's table (or another rank's) would be shown under this run's rank."""
+    dropped = provenance.get("dropped_components") or []
+    left_out = len(dropped) if isinstance(dropped, list) else 1
+    added = len(rank_rescued(provenance, extract / "provenance.json"))  # checks each entry
+    expected, found = rank - left_out + added, signatures.shape[1]
+    if found != expected:
+        raise InputError(f"{extract / 'signatures.tsv'}: holds {found} signature(s), but "
+                         f"{extract / 'provenance.json'} chose k = {rank} and records "
+                         f"{left_out} component(s) left out and {added} added, so "
+                         f"{expected}: the files come from different runs (or ranks). Give "
+                         "the folder of one run (rerun the rank choice to rebuild both).")
+
+
+def _discovery_order(extract: Path) -> list[str]:
+    """The samples of the discovery's ``exposures.tsv`` in its column order ([] when it
+    cannot be read: the caller then says only that the counts differ)."""
+    try:
+        return [str(c) for c in pd.read_csv(extract / "exposures.tsv", sep="\t", nrows=0,
+                                            index_col=0).columns]
+    except (OSError, ValueError):
+        return []
 
 
 def _check_rank_folders(folder: Path, ranks: pd.Index) -> None:
@@ -288,14 +323,27 @@ def _relative(out: Path, pairs: list[tuple[str, Path]]) -> dict[str, str]:
     return {label: os.path.relpath(path, out) for label, path in pairs if path.exists()}
 
 
-def _reference_refit(folder: Path, catalog: pd.DataFrame, source: Path
+def _reference_refit(folder: Path, catalog: pd.DataFrame, source: Path,
+                     reference: pd.DataFrame | None = None
                      ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """Exposures and intervals of ``REFIT/{name}/reference/``, when it was written."""
+    """Exposures and intervals of ``REFIT/{name}/reference/``, when it was written; its
+    signatures must be signatures of the reference set (``reference``, when it has a table
+    for the type): the section says "refit to" that set, and the patient pages' wider fit
+    reads the exposures against its columns."""
     path = folder / "exposures.tsv"
     if not path.is_file():
         return None, None
     exposures = read_run_matrix(path, _refit_step(folder))
     refit_samples(catalog, exposures.columns, path, source)
+    if reference is not None:
+        foreign = [str(x) for x in exposures.index
+                   if str(x) not in {str(c) for c in reference.columns}]
+        if foreign:
+            raise InputError(f"{path}: its signatures {listing_of(foreign)} are not in the "
+                             "reference set the report was given (--signatures), so this is "
+                             "not the refit to that set (a refit to other signatures, or to "
+                             "another set). Give the --signatures the reference refit used, "
+                             "or rerun that refit ('sigforge refit --signatures SET').")
     intervals = read_intervals(folder / "exposure_intervals.tsv")
     check_intervals(intervals, exposures, folder / "exposure_intervals.tsv", path)
     return exposures, intervals
@@ -330,6 +378,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     check_refit_burdens(kept, reconstruction, refit / "reconstruction.tsv", source)
     if not merged:
         check_factored_catalog(catalog, provenance, extract, source)
+        _check_rank_count(signatures, rank, provenance, extract)
     intervals = read_intervals(refit / "exposure_intervals.tsv")
     check_intervals(intervals, exposures, refit / "exposure_intervals.tsv",
                     refit / "exposures.tsv")
@@ -418,7 +467,7 @@ def read_context(name: str, catalog_dir: Path, extract_root: Path, refit_root: P
         catalog = read_catalog(source)
     extract, refit = extract_root / name, refit_root / name
     reference_exposures, reference_intervals = _reference_refit(refit / "reference", catalog,
-                                                                source)
+                                                                source, reference)
     files = _relative(out, [
         (f"{name} catalog", source), (f"{name} rank metrics", extract / "rank_metrics.tsv"),
         (f"{name} signatures", extract / "signatures.tsv"),

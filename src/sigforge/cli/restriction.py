@@ -19,9 +19,9 @@ from sigforge.io import InputError
 
 def restriction_names(text: str, known: Collection[str] = ()) -> list[str]:
     """The names of --restrict-to: a file of names separated by line breaks, spaces, tabs or
-    commas (lines starting with '#' are comments; a ``known`` name holding spaces, COSMIC
-    v2's 'Signature 1', is kept whole), else a comma-separated list; refused when it names
-    no signature or one signature twice."""
+    commas ('#' starts a comment, on a line of its own or after names; a ``known`` name
+    holding spaces, COSMIC v2's 'Signature 1', is kept whole), else a comma-separated list;
+    refused when it names no signature or one signature twice."""
     path = Path(text)
     if not path.is_file():
         names = [n.strip() for n in text.split(",") if n.strip()]
@@ -32,8 +32,8 @@ def restriction_names(text: str, known: Collection[str] = ()) -> list[str]:
             raise InputError(f"--restrict-to {path}: not UTF-8 text ({err.reason} at byte "
                              f"{err.start}). Save the list of signature names as plain text, "
                              "one per line.") from err
-        names = [name for line in lines if not line.lstrip().startswith("#")
-                 for piece in line.split(",") if piece.strip()
+        names = [name for line in lines
+                 for piece in _uncommented(line).split(",") if piece.strip()
                  for name in ([piece.strip()] if piece.strip() in known else piece.split())]
     if not names:
         raise InputError(f"--restrict-to '{text}' names no signature. Give names from the "
@@ -41,6 +41,24 @@ def restriction_names(text: str, known: Collection[str] = ()) -> list[str]:
                          "file, or leave the option out to use every signature.")
     _check_no_repeats(text, names)
     return names
+
+
+def _uncommented(line: str) -> str:
+    """A line of a --restrict-to file without its comment ('#' to the end of the line)."""
+    return line.split("#", 1)[0]
+
+
+def _where(text: str, name: str) -> str:
+    """' (file F, line N)' for the first line of the --restrict-to file ``text`` naming
+    ``name``; '' for a comma-separated list (the option's value names it already)."""
+    path = Path(text)
+    if not path.is_file():
+        return ""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    number = next((i for i, line in enumerate(lines, start=1)
+                   if name in _uncommented(line).replace(",", " ").split()
+                   or name in (piece.strip() for piece in _uncommented(line).split(","))), None)
+    return f" (file {path}, line {number})" if number is not None else f" (file {path})"
 
 
 def _check_no_repeats(text: str, names: list[str]) -> None:
@@ -66,10 +84,10 @@ def restriction(text: str | None, available: pd.Index) -> list[str] | None:
     names = restriction_names(text, set(map(str, available)))
     unknown = [n for n in names if n not in available]
     if unknown:
-        raise InputError(f"--restrict-to: signatures {unknown} are not in the "
-                         f"signature table (it has {', '.join(map(str, available[:8]))}, ...). "
-                         "Give names from that table, comma-separated or one per line in a "
-                         "file.")
+        raise InputError(f"--restrict-to: signatures {unknown}{_where(text, unknown[0])} "
+                         "are not in the signature table (it has "
+                         f"{', '.join(map(str, available[:8]))}, ...). Give names from that "
+                         "table, comma-separated or one per line in a file.")
     return names
 
 
@@ -86,8 +104,8 @@ def per_table_restriction(text: str | None, tables: Mapping[str, pd.Index],
     if unknown:
         shown = "; ".join(f"{name}: {', '.join(map(str, known[:4]))}, ..."
                           for name, known in tables.items())
-        raise InputError(f"--restrict-to: signatures {unknown} are in none of the set's "
-                         f"tables ({shown}). Give names from them, comma-separated or one "
-                         "per line in a file.")
+        raise InputError(f"--restrict-to: signatures {unknown}{_where(text, unknown[0])} "
+                         f"are in none of the set's tables ({shown}). Give names from them, "
+                         "comma-separated or one per line in a file.")
     kept = [n for n in names if n in tables[channel_set]]
     return kept or None

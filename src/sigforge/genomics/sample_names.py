@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from sigforge._validation import describe_character, first_control_character
+from sigforge._validation import describe_character, first_control_character, invisible_character
 from sigforge.io import InputError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -42,7 +42,6 @@ LABEL_COLUMNS = {
 #: Unicode categories of characters that print as nothing (format characters such as the
 #: zero-width space or a direction mark; C1 controls) or as a line break: a name holding one
 #: looks like another name in every table and report.
-_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zl", "Zp"})
 MAX_NAME_LENGTH = 200  # leaves room below 255 bytes for suffixes and temporary-file names
 
 
@@ -64,12 +63,6 @@ def check_path_safe(name: str, where: str) -> None:
     if "/" in name or "\\" in name or name.startswith("."):
         raise InputError(f"{where}: sample name '{name}' would escape or hide in the results "
                          "folder (it holds '/' or '\\' or starts with '.'). Rename the sample.")
-
-
-def _invisible_character(name: str) -> str | None:
-    """The first character of ``name`` that prints as nothing or as a line break
-    (:data:`_INVISIBLE_CATEGORIES`), None when it has none."""
-    return next((ch for ch in name if unicodedata.category(ch) in _INVISIBLE_CATEGORIES), None)
 
 
 def check_sample_name(name: str, where: str, what: str = "sample name") -> None:
@@ -124,7 +117,7 @@ def same_text_message(where: str, first: str, second: str, first_place: str) -> 
 def _refuse_invisible(name: str, what: str, fix: str) -> None:
     """Refuse ``name`` when it holds an invisible character; ``what`` (place and kind of
     name) starts the message and ``fix`` ends it."""
-    odd = _invisible_character(name)
+    odd = invisible_character(name)
     if odd is not None:
         raise InputError(f"{what} {name!r} holds the invisible character U+{ord(odd):04X} "
                          f"({unicodedata.name(odd, 'a control character')}), so it prints like "

@@ -35,6 +35,7 @@ from sigforge.refit.options import (
 )
 from sigforge.refit.rescale import opportunity_ratio, rescale_signatures
 from sigforge.refit.sparse import (
+    SIGNATURE_RESCALE_TOLERANCE,
     SIGNATURE_SUM_TOLERANCE,
     fit_exposures,
     normalise_signatures,
@@ -45,7 +46,8 @@ from sigforge.refit.sparse import (
 
 __all__ = [
     "ASSAYS", "DEFAULT_LIKELIHOOD_THRESHOLD", "DEFAULT_SEED", "REFIT_METHODS", "Attribution",
-    "Refit", "RefitOptions", "SIGNATURE_SUM_TOLERANCE", "attribute_mutations", "best_matches",
+    "Refit", "RefitOptions", "SIGNATURE_RESCALE_TOLERANCE", "SIGNATURE_SUM_TOLERANCE",
+    "attribute_mutations", "best_matches",
     "bootstrap_exposures", "channel_probabilities", "decompose_signatures",
     "fit_exposures", "identity_decomposition", "min_resamples", "normalise_signatures",
     "opportunity_ratio", "penalised_gain",

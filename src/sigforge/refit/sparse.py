@@ -298,20 +298,24 @@ def refit_matrix(catalog: FloatArray, signatures: FloatArray,
         np.zeros((signatures.shape[1], 0))
 
 
-#: A signature column whose sum differs from 1 by more than this is rescaled to sum 1.
+#: A signature column whose sum differs from 1 by more than this is said to be unnormalised
+#: (the command line warns; a library caller is warned by ``refit_catalog``).
 SIGNATURE_SUM_TOLERANCE = 0.01
+#: A signature column whose sum differs from 1 by more than this is rescaled to sum 1:
+#: published tables' six-decimal rounding (COSMIC's sums are within 5e-7) is left as given.
+SIGNATURE_RESCALE_TOLERANCE = 1e-4
 
 
 def normalise_signatures(signatures: pd.DataFrame, *,
-                         tolerance: float = SIGNATURE_SUM_TOLERANCE
+                         tolerance: float = SIGNATURE_RESCALE_TOLERANCE
                          ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Rescale the signature columns whose sum is off 1 by more than ``tolerance`` to sum 1.
 
     Exposures are in the catalog's units (mutations) only when every signature sums to 1; a
     table of percentages or of unnormalised loadings would otherwise give exposures 100x too
-    small or in arbitrary units without a word. Columns within the tolerance (rounding in
-    published tables) are left exactly as given, so well-formed tables refit bit for bit as
-    before.
+    small or in arbitrary units without a word, and one whose columns sum to 1.009 exposures
+    0.9% short of the sample's mutations. Columns within the tolerance (rounding in published
+    tables) are left exactly as given, so well-formed tables refit bit for bit as before.
 
     Returns
     -------
