@@ -107,7 +107,7 @@ def _context_views(prepared: Prepared, out_dir: Path) -> list[dict[str, Any]]:
 
 
 def _context_view_task(index: int) -> dict[str, Any]:
-    """In a worker of :func:`~sigforge.report.patient.start_pool`: the section of the
+    """In a worker of :func:`~sigforge.report.workers.start_pool`: the section of the
     ``index``-th mutation type (its figures saved by the worker)."""
     state = worker_state()
     prepared: Prepared = state["prepared"]

@@ -49,6 +49,7 @@ from sigforge.report.patient_rows import (
     aetiology_text,
     balanced_counts,
     is_close_match,
+    names_by_reference,
     shared_matches,
 )
 from sigforge.report.reference_refit import reference_refit_context
@@ -267,12 +268,8 @@ def _aetiology_cell(ctx: ContextResults, name: str, reference: str, cosine: floa
 def shared_match_groups(matches: Mapping[str, tuple[str, float]]) -> list[str]:
     """'SBS96A (cosine 0.95) and SBS96C (cosine 0.91) both best match SBS5' for each
     reference signature that is the best match of more than one de novo signature."""
-    groups: dict[str, list[str]] = {}
-    for name, (reference, _) in matches.items():
-        if reference != MISSING:
-            groups.setdefault(reference, []).append(name)
     found = []
-    for reference, names in groups.items():
+    for reference, names in names_by_reference(matches).items():
         if len(names) > 1:
             listed = [f"{name} (cosine {fmt_float(matches[name][1])})" for name in names]
             found.append(f"{', '.join(listed[:-1])} and {listed[-1]} "
@@ -285,12 +282,12 @@ def _shared_text(others: Sequence[str], matches: Mapping[str, tuple[str, float]]
     return ", ".join(f"{other} (cosine {fmt_float(matches[other][1])})" for other in others)
 
 
-def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str],
-                    save: _Saver) -> list[dict[str, Any]]:
-    """One row per de novo signature: stability, match, aetiology, decomposition, figures."""
+def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str], save: _Saver,
+                    matches: Mapping[str, tuple[str, float]]) -> list[dict[str, Any]]:
+    """One row per de novo signature: stability, match (``matches``: :func:`_matches`),
+    aetiology, decomposition, figures."""
     assert ctx.signatures is not None and ctx.exposures is not None
-    matches, stability = _matches(ctx), _stability_of(ctx)
-    shared = shared_matches(matches)
+    stability, shared = _stability_of(ctx), shared_matches(matches)
     totals = {str(name): value for name, value in ctx.exposures.sum(axis=1).items()}
     rows = []
     for column, name in enumerate(str(c) for c in ctx.signatures.columns):
@@ -402,8 +399,9 @@ def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str
         assert ctx.signatures is not None
         view["rank"] = _rank_view(ctx, save)
         view["stratified"] = stratified_view(ctx, id_prefix(ctx.name), save)
-        view["signatures"] = _signature_rows(ctx, aetiology, save)
-        view["shared_matches"] = shared_match_groups(_matches(ctx))
+        matches = _matches(ctx)
+        view["signatures"] = _signature_rows(ctx, aetiology, save, matches)
+        view["shared_matches"] = shared_match_groups(matches)
         view["panel"] = save(plot_spectra_panel(ctx.signatures), "signatures_panel",
                              f"All de novo signatures ({ctx.name})")
         view["heatmap"], view["heatmap_table"] = _heatmap(ctx, save)

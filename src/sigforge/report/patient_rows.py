@@ -162,12 +162,19 @@ def shared_matches(matches: Mapping[str, tuple[str, float]]) -> dict[str, list[s
     same: each shown alone would read as that reference signature found twice, where the
     factorisation may have split one process in two (or found two the reference set does not
     tell apart)."""
+    by_reference = names_by_reference(matches)
+    return {name: [other for other in by_reference.get(reference, []) if other != name]
+            for name, (reference, _) in matches.items()}
+
+
+def names_by_reference(matches: Mapping[str, tuple[str, float]]) -> dict[str, list[str]]:
+    """The signatures of ``matches`` (name -> (best reference match, cosine)) grouped by
+    their best match, in the order given; unknown matches left out."""
     by_reference: dict[str, list[str]] = {}
     for name, (reference, _) in matches.items():
         if reference != MISSING:
             by_reference.setdefault(reference, []).append(name)
-    return {name: [other for other in by_reference.get(reference, []) if other != name]
-            for name, (reference, _) in matches.items()}
+    return by_reference
 
 
 def aetiology_text(signature: str, reference: str, cosine: float,
