@@ -12,12 +12,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# After installing, the numba kernels are compiled once into numba's cache (about a minute),
+# so that the first run's jobs load them instead of each compiling them.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m sigforge.precompile
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m sigforge.precompile
 	touch $@ $(VENV)/.installed
 
 ## demo: run the whole workflow on the embedded example (2 cores); prints the report path.

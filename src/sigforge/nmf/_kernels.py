@@ -315,7 +315,10 @@ def _run(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
         if stop:
             break
         if w_first and update_h:
-            _sweep(Xt, Mt, masked, W, Wt, Ht, exponent, False, True, False, scratch, numer_h,
+            # H alone, unevaluated: ``stop`` is False and ``update_h`` True here; passed as
+            # variables rather than literals, so numba compiles one _sweep, not a second one
+            # specialised to the constants (seconds of CPU on first use).
+            _sweep(Xt, Mt, masked, W, Wt, Ht, exponent, stop, update_h, stop, scratch, numer_h,
                    denom_h, part, numer_w, denom_w, part_d)
         elif not w_first and update_w:
             if weight > 0.0:
@@ -365,14 +368,15 @@ def _solve_one(Xt: FloatArray, Mt: FloatArray, W: FloatArray, Ht: FloatArray,
         weight = volume * objective / max(spread, TINY)
         penalised = settings.copy()
         penalised[1] = max(settings[1], min(VOLUME_MIN_ITER, settings[0]))
-        objective, more, converged = _run(Xt, Mt, W, Ht, penalised, True, True, exponent,
-                                          False, weight, delta)
+        objective, more, converged = _run(Xt, Mt, W, Ht, penalised, update_w, update_h,
+                                          exponent, w_first, weight, delta)
         iterations += more
         _normalise(W, Ht)
         polish = settings.copy()
         polish[0] = settings[6]
         polish[1] = min(settings[1], settings[6])
-        objective, more, _ = _run(Xt, Mt, W, Ht, polish, True, True, exponent, False, 0.0, 0.0)
+        objective, more, _ = _run(Xt, Mt, W, Ht, polish, update_w, update_h, exponent, w_first,
+                                  0.0, 0.0)
         iterations += more
         _normalise(W, Ht)
     out[0] = objective

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from sigforge.refit._nbfit import (
+    NEWTON_TOLERANCE,
     POLISH_TOLERANCE,
     TINY,
     adjusted_theta,
@@ -42,8 +43,12 @@ SCREEN_SWAP = 2
 PRESCREEN = 8
 #: Search effort (prescreened, exact additions, exact swap-ins, exact removals): a sample's
 #: own search, and the lighter one of its bootstrap resamples (which start from its answer).
+#: Read-only, as numba sees a global array inside a kernel: a caller passing either one hands
+#: the search the same argument type, so it is compiled once, not once per kind of caller.
 FULL_EFFORT = np.array([PRESCREEN, SCREEN_ADD, SCREEN_SWAP, 1_000_000], dtype=np.int64)
 LIGHT_EFFORT = np.array([2, 1, 0, 1], dtype=np.int64)
+FULL_EFFORT.flags.writeable = False
+LIGHT_EFFORT.flags.writeable = False
 
 
 @njit(cache=True, error_model="numpy")
@@ -59,7 +64,7 @@ def fit_set(x, S, idx, a, warm, cost, theta):  # pragma: no cover - compiled
     for j in range(a):
         w[j] = warm[j] if warm[j] > 0 else floor
     if a > 0:
-        poisson_fit(x, S, idx, a, w)
+        poisson_fit(x, S, idx, a, w, NEWTON_TOLERANCE)
     mu = np.empty(S.shape[0])
     model_of(S, idx, a, w, mu)
     score = nb_loglik(x, mu, theta)
@@ -154,8 +159,8 @@ def _best_addition(x, S, cost, theta, idx, a, w, member, allowed, effort):  # pr
         total = x.sum()
         for j in range(k):
             if allowed[j] and not member[j]:
-                idx2, w2 = _with(idx, 0, w, j, total / max(S[:, j].sum(), TINY))
-                score, w2 = fit_set(x, S, idx2, 1, w2, cost, theta)
+                idx2, w2 = _with(idx, a, w, j, total / max(S[:, j].sum(), TINY))
+                score, w2 = fit_set(x, S, idx2, a + 1, w2, cost, theta)
                 if score > best:
                     best, best_idx, best_w = score, idx2, w2
         return best, best_idx, best_w
@@ -322,14 +327,14 @@ def shortlist(x, S, cost, theta, idx, w, extra):  # pragma: no cover - compiled
     mu = np.empty(S.shape[0])
     a = idx.shape[0]
     model_of(S, idx, a, w, mu)
-    gains, _ = _screen(x, S, cost, theta, mu, member, allowed, PRESCREEN)
+    gains, _ = _screen(x, S, cost, theta, mu, member, allowed, FULL_EFFORT[0])
     for j in _top(gains, extra):
         keep[j] = True
     for p in range(a):
         idx_r, w_r = _without(idx, a, w, p)
         _, w_r = fit_set(x, S, idx_r, a - 1, w_r, cost, theta)
         model_of(S, idx_r, a - 1, w_r, mu)
-        gains, _ = _screen(x, S, cost, theta, mu, member, allowed, PRESCREEN)
+        gains, _ = _screen(x, S, cost, theta, mu, member, allowed, FULL_EFFORT[0])
         for j in _top(gains, 1):
             keep[j] = True
     return np.flatnonzero(keep)

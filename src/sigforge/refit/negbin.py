@@ -103,6 +103,17 @@ COHORT_ROUNDS = 1
 COMMON_BONUS = 0.5
 
 
+def _kernel_input(values: FloatArray) -> np.ndarray:
+    """``values`` as the one array type the compiled kernels are built for: C-contiguous,
+    writeable float64 (copied only when it is not one already).
+
+    Why: numba compiles a kernel once per argument type, and a read-only array (pandas hands
+    out read-only views of its tables) is another type: it cost a second compilation of the
+    whole search, about 30 s of CPU, the first time a read-only catalog met the refit.
+    """
+    return np.require(values, np.float64, ["C", "W"])
+
+
 def base_cost(k: int, penalty: float = DEFAULT_PENALTY) -> float:
     """The cost of any one of k candidates before a prior: ``penalty`` plus the
     multiple-testing term ``log(k / 6)`` when there are more than 6 (module docstring)."""
@@ -223,13 +234,13 @@ def negbin_refit(x: FloatArray, signatures: FloatArray, costs: FloatArray,
     earlier result of this function for the same counts (at other costs), from whose subset,
     exposures and theta the search starts instead of from nothing and THETA_START.
     """
-    counts = np.ascontiguousarray(x, dtype=np.float64)
-    basis = np.ascontiguousarray(signatures, dtype=np.float64)
+    counts = _kernel_input(x)
+    basis = _kernel_input(signatures)
     exposure = np.zeros(basis.shape[1])
     if not counts.sum() > 0:
         return exposure, math.nan, np.empty(0, dtype=np.int64)
     allowed = np.ones(basis.shape[1], dtype=np.bool_)
-    cost = np.ascontiguousarray(costs, dtype=np.float64)
+    cost = _kernel_input(costs)
     if start is None:
         idx, weights, theta = kernel.refit_counts(counts, basis, cost, allowed, THETA_START,
                                                   True, THETA_ROUNDS)
@@ -275,16 +286,16 @@ def bootstrap_negbin(x: FloatArray, signatures: FloatArray, costs: FloatArray, c
     exposure, theta, idx = point if point is not None else negbin_refit(x, signatures, costs)
     if idx.size == 0 or count == 0:
         return out
-    basis = np.ascontiguousarray(signatures, dtype=np.float64)
-    cost = np.ascontiguousarray(costs, dtype=np.float64)
-    counts = np.ascontiguousarray(x, dtype=np.float64)
+    basis = _kernel_input(signatures)
+    cost = _kernel_input(costs)
+    counts = _kernel_input(x)
     spread = kernel.adjusted_theta(counts, basis[:, idx] @ exposure[idx], basis, idx, idx.size)
     draws = overdispersed_draws(x, spread, count, rng)
     short = kernel.shortlist(counts, basis, cost, theta,
                              idx, exposure[idx], SHORTLIST_EXTRA)
     position = {int(j): p for p, j in enumerate(short)}
     start = np.array([position[int(j)] for j in idx], dtype=np.int64)
-    fitted = kernel.refit_draws(draws, np.ascontiguousarray(basis[:, short]), cost[short],
+    fitted = kernel.refit_draws(draws, _kernel_input(basis[:, short]), cost[short],
                                 theta, start, exposure[idx].copy(), kernel.LIGHT_EFFORT)
     out[:, short] = fitted
     return out
@@ -303,12 +314,12 @@ def penalised_gain(counts: FloatArray, wider: FloatArray, wider_used: int,
     COSMIC refit stayed under 14 (sizes 2-10); with the tumour's main process (a third of its
     mutations or more) left out it was 2-6 at 50-300 SNVs and 12-95 from 300 up
     (docs/benchmarks.md, Patient pages)."""
-    x = np.ascontiguousarray(counts, dtype=np.float64)
+    x = _kernel_input(counts)
     total = float(x.sum())
     if total <= 0:
         return 0.0
-    a = np.maximum(np.ascontiguousarray(wider, dtype=np.float64), 1e-12)
-    b = np.maximum(np.ascontiguousarray(fitted, dtype=np.float64), 1e-12)
+    a = np.maximum(_kernel_input(wider), 1e-12)
+    b = np.maximum(_kernel_input(fitted), 1e-12)
     theta = float(kernel.estimate_theta(x, a))
     allowance = 0.5 * math.log(total)
     return (_nb_loglik(x, a, theta) - wider_used * allowance) \
