@@ -125,12 +125,13 @@ def check_contigs_missing(result: SampleCatalog, genome: ReferenceGenome) -> Non
     """Stop when too many of a sample's variants lie on contigs the FASTA does not have.
 
     The same rule as the REF check (more than 5% and at least 3 of the variants that reached
-    the contig lookup): a few calls on decoys or patches pass, and are counted as
-    ``contig_missing``; a VCF on another build or naming scheme (every contig absent) does
-    not yield an all-zero catalog.
+    the contig lookup), or every one of them however few: a few calls on decoys or patches
+    pass, and are counted as ``contig_missing``; a VCF on another build or naming scheme
+    (every contig absent) does not yield an all-zero catalog, even a panel's of one or two
+    variants.
     """
     missing = result.skipped["contig_missing"]
-    if not _too_many(missing, result.located):
+    if not (_too_many(missing, result.located) or 0 < missing == result.located):
         return
     names = ", ".join(f"{name} ({n})" for name, n in result.missing_contigs.most_common(5))
     known = list(genome.lengths)

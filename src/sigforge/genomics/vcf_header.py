@@ -45,9 +45,8 @@ def file_header(path: Path, vcf: pysam.VariantFile) -> HeaderLayout:
     """The header's layout, counted in the file itself: htslib adds lines of its own
     (``##FILTER=<ID=PASS>``) to the header it parses. A BCF has no lines; its header's length
     stands in (records are then numbered, not located by line)."""
-    fallback = HeaderLayout(len(str(vcf.header).splitlines()), None, ())
     if vcf.format != "VCF":
-        return fallback
+        return _parsed_layout(path, vcf)
     count, columns, first_format = 0, None, ()
     contigs: dict[bytes, tuple[bytes, int]] = {}
     try:
@@ -58,6 +57,8 @@ def file_header(path: Path, vcf: pysam.VariantFile) -> HeaderLayout:
                     first_format = format_keys(text)
                     break
                 count += 1
+                if text.startswith(b"##"):  # #CHROM's sample names have a check of their own
+                    _check_utf8(path, text, count)
                 if text.startswith(b"##contig=<"):
                     _check_contig_line(path, text, count, contigs)
                 if text.startswith(b"#CHROM"):  # the last header line: htslib reads every
@@ -65,8 +66,39 @@ def file_header(path: Path, vcf: pysam.VariantFile) -> HeaderLayout:
                     first_format = format_keys(next(handle, b""))
                     break
     except (OSError, EOFError, zlib.error):
-        return fallback
+        return _parsed_layout(path, vcf)
     return HeaderLayout(count, columns, first_format)
+
+
+def _parsed_layout(path: Path, vcf: pysam.VariantFile) -> HeaderLayout:
+    """The layout from htslib's parse of the header (a BCF, or a file the scan could not
+    read): its line count stands in for the file's."""
+    try:
+        lines = len(str(vcf.header).splitlines())
+    except UnicodeDecodeError as err:
+        raise InputError(f"VCF {path}: its header is not UTF-8 text ({err.reason} at byte "
+                         f"{err.start} of the header): {_UTF8_FIX}") from None
+    return HeaderLayout(lines, None, ())
+
+
+#: How to turn a header written in Latin-1 (or another legacy encoding) into UTF-8.
+_UTF8_FIX = ("sigforge reads VCFs as UTF-8, as the VCF specification requires. Convert the "
+             "file, e.g. 'iconv -f latin1 -t utf-8 FILE > FIXED.vcf' ('zcat FILE | iconv -f "
+             "latin1 -t utf-8 | bgzip > FIXED.vcf.gz' for a compressed one).")
+
+
+def _check_utf8(path: Path, text: bytes, line: int) -> None:
+    """Refuse a header line that is not UTF-8 (a description written in Latin-1): htslib keeps
+    its bytes, and decoding the header for the run's records would fail later with no file or
+    line named."""
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError as err:
+        shown = text[max(0, err.start - 30):err.start + 10].decode("utf-8", "replace")
+        shown = shown.replace("\r", " ").replace("\n", " ").strip()
+        raise InputError(f"VCF {path}, header line {line}: not UTF-8 text (byte "
+                         f"0x{text[err.start]:02x} at column {err.start + 1}, in '...{shown}"
+                         f"...'). {_UTF8_FIX}") from None
 
 
 _CONTIG_ID = re.compile(rb"[<,]ID=([^,>]+)")

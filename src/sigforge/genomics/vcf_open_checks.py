@@ -29,6 +29,20 @@ def _describe_start(text: bytes) -> str:
     return f"its first line is '{first.decode('ascii', 'replace')}'"
 
 
+def _utf16(text: bytes) -> bool:
+    """Whether a file's first bytes are UTF-16 text: a UTF-16 byte-order mark, or printable
+    ASCII with a NUL after (little-endian) or before (big-endian) every character."""
+    if text.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = text[:16]
+    if len(head) < 16:
+        return False
+    for chars, nuls in ((head[::2], head[1::2]), (head[1::2], head[::2])):
+        if nuls == bytes(8) and all(32 <= c < 127 or c in (9, 10, 13) for c in chars):
+            return True
+    return False
+
+
 def _duplicate_samples(text: bytes) -> list[str]:
     """Sample names that appear more than once on the ``#CHROM`` line of a VCF's header."""
     for raw in text.split(b"\n"):
@@ -111,6 +125,27 @@ def _header_problem(path: Path, text: bytes, compression: str, reason: str) -> s
     return None
 
 
+def _stream_problem(path: Path, text: bytes, broken: str | None,
+                    compression: str) -> str | None:
+    """Bytes appended after a compressed VCF's end, a VCF saved as UTF-16 or with a UTF-8
+    byte-order mark: named as such, where the generic checks would call them a truncation,
+    binary data or not a VCF."""
+    if broken and broken.startswith("Not a gzipped file"):
+        return (f"bytes that are not compressed data follow the end of its compressed stream "
+                f"({broken}): something was appended to the file after it was compressed "
+                f"(e.g. 'cat ... >> {path.name}'). Re-create it with 'bgzip' from the "
+                "uncompressed VCF, or compress what was appended before joining the two.")
+    if _utf16(text):
+        return ("it is UTF-16 text (as Windows editors save 'Unicode'), where a VCF is UTF-8: "
+                f"convert it, e.g. iconv -f utf-16 -t utf-8 {path} > {path.stem}.utf8.vcf, "
+                "and give the converted file.")
+    if text.startswith(b"\xef\xbb\xbf##fileformat=VCF"):
+        return ("it starts with a UTF-8 byte-order mark (saved as 'UTF-8 with BOM'), three "
+                "bytes before '##fileformat' that htslib does not read. "
+                + _bom_fix(path, compression))
+    return None
+
+
 def diagnose_vcf(path: Path, err: Exception, reason: str = "") -> str:
     """Why htslib rejected a VCF at open, and the fix (read again only on this error path).
     ``reason`` is what htslib said (its ``[E::...]`` lines), quoted when no cause is named."""
@@ -128,10 +163,9 @@ def diagnose_vcf(path: Path, err: Exception, reason: str = "") -> str:
     if text.startswith(b"BCF"):
         return (f"htslib rejects this BCF ({reason or err}). Check it with "
                 f"'bcftools view {path}'.")
-    if text.startswith(b"\xef\xbb\xbf##fileformat=VCF"):
-        return ("it starts with a UTF-8 byte-order mark (saved as 'UTF-8 with BOM'), three "
-                "bytes before '##fileformat' that htslib does not read. "
-                + _bom_fix(path, compression))
+    problem = _stream_problem(path, text, broken, compression)
+    if problem:
+        return problem
     if not text.startswith(b"##fileformat=VCF"):
         packed = tar_archive_problem(text, "VCF", path)
         if packed:

@@ -1,0 +1,99 @@
+"""Inputs a blind red-team pass found mishandled (each case: what happened before, in the
+test's docstring). Each now ends with exit 2 and one message naming the file, the line or row
+where there is one, and the fix, with nothing written under --out; or, where the input is
+usable, a warning that says what was assumed.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_fasta
+from tests.robustness._harness import assert_clear_error, assert_nothing_written, run_cli
+
+SEQUENCE = "ACGT" * 15
+HEADER = ("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=60>\n"
+          '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
+COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tT1\n"
+RECORD = "chr1\t10\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\n"
+
+
+@pytest.fixture
+def genome(tmp_path: Path) -> Path:
+    return write_fasta(tmp_path / "g.fa", {"chr1": SEQUENCE})
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_latin1_header_line_is_named_with_its_line_and_the_fix(
+        tmp_path: Path, genome: Path, capsys: pytest.CaptureFixture[str],
+        compressed: bool) -> None:
+    """A ##FILTER description written in Latin-1 ('Qualit\\xe9'): the run stopped with
+    Python's bare "'utf-8' codec can't decode byte 0xe9 in position 266", naming no file and
+    no line. A Latin-1 byte in a record's ID or INFO is never decoded and stays harmless."""
+    text = (HEADER + '##FILTER=<ID=Low,Description="Qualit\xe9 basse">\n' + COLUMNS
+            + RECORD).encode("latin-1")
+    vcf = tmp_path / ("in.vcf.gz" if compressed else "in.vcf")
+    vcf.write_bytes(gzip.compress(text) if compressed else text)
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                      "--out", str(out))
+    assert_clear_error(outcome, f"VCF {vcf}, header line 4: not UTF-8", "0xe9", "Qualit",
+                       "iconv -f latin1 -t utf-8")
+    assert_nothing_written(out)
+    record = (HEADER + COLUMNS + "chr1\t10\tcaf\xe9\tC\tT\t.\tPASS\tNOTE=\xe9\tGT\t0/1\n"
+              ).encode("latin-1")
+    vcf.write_bytes(gzip.compress(record) if compressed else record)
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                      "--out", str(out))
+    assert outcome.code == 0, outcome.err
+    assert (out / "SBS96.tsv").is_file()
+
+
+@pytest.mark.parametrize("records", [1, 2])
+def test_a_panel_vcf_whose_few_variants_all_miss_the_fasta_is_refused(
+        tmp_path: Path, genome: Path, capsys: pytest.CaptureFixture[str], records: int) -> None:
+    """One or two variants, all on a contig the FASTA lacks under every alias ('Chr1'): an
+    all-zero catalog and a warning, where three or more were refused as another FASTA's."""
+    lines = "".join(f"Chr1\t{10 + 10 * i}\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\n"
+                    for i in range(records))
+    vcf = tmp_path / "panel.vcf"
+    vcf.write_text(HEADER.replace("ID=chr1", "ID=Chr1") + COLUMNS + lines)
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                      "--out", str(out))
+    assert_clear_error(outcome, f"{records} of {records} variants (100%)", "Chr1",
+                       "Give the FASTA the variants were called against")
+    assert_nothing_written(out)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_vcf_is_named_as_such_not_as_binary_data(
+        tmp_path: Path, genome: Path, capsys: pytest.CaptureFixture[str], encoding: str) -> None:
+    """A VCF saved as UTF-16 (with or without a byte-order mark) was called "binary data"."""
+    vcf = tmp_path / "wide.vcf"
+    vcf.write_bytes((HEADER + COLUMNS + RECORD).encode(encoding))
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                      "--out", str(tmp_path / "out"))
+    assert_clear_error(outcome, "it is UTF-16 text", "iconv -f utf-16 -t utf-8")
+    assert "binary data" not in outcome.err
+
+
+def test_bytes_appended_to_a_bgzip_vcf_are_not_called_a_truncation(
+        tmp_path: Path, genome: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A whole bgzip VCF with text appended ('cat notes >> in.vcf.gz') was said to be
+    truncated; a cut one still is."""
+    pysam = pytest.importorskip("pysam")
+    plain = tmp_path / "in.vcf"
+    plain.write_text(HEADER + COLUMNS + RECORD * 1)
+    pysam.tabix_compress(str(plain), str(tmp_path / "in.vcf.gz"))
+    whole = (tmp_path / "in.vcf.gz").read_bytes()
+    appended = tmp_path / "appended.vcf.gz"
+    appended.write_bytes(whole + b"garbage\n")
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(appended),
+                      "--out", str(tmp_path / "out"))
+    assert_clear_error(outcome, "follow the end of its compressed stream", "appended",
+                       "Re-create it with 'bgzip'")
+    assert "truncated" not in outcome.err
