@@ -97,3 +97,23 @@ def test_bytes_appended_to_a_bgzip_vcf_are_not_called_a_truncation(
     assert_clear_error(outcome, "follow the end of its compressed stream", "appended",
                        "Re-create it with 'bgzip'")
     assert "truncated" not in outcome.err
+
+
+@pytest.mark.parametrize(("lower", "upper", "presence"), [
+    (4177.87, 135.9, 1.0), (-1.0, 20.0, 1.0), (1.0, 20.0, 1.5)])
+def test_an_interval_with_reversed_or_negative_ends_is_refused(
+        tmp_path: Path, lower: float, upper: float, presence: float) -> None:
+    """A lower end above the upper one was printed on the patient page as '4,178 - 136'."""
+    from sigforge.cli.report_contexts import read_intervals
+    from sigforge.io import InputError
+
+    path = tmp_path / "exposure_intervals.tsv"
+    rows = ["sample\tsignature\texposure\tlower\tupper\tpresence\tconfidence\tresamples",
+            "S1\tSBS1\t10\t5\t15\t1\t0.95\t50",
+            f"S1\tSBS5\t12\t{lower}\t{upper}\t{presence}\t0.95\t50"]
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"sample 'S1', signature 'SBS5' has the interval"):
+        read_intervals(path)
+    rows[2] = "S1\tSBS5\t12\t13\t20\t0.9\t0.95\t50"  # a point outside its interval is legal
+    path.write_text("\n".join(rows) + "\n")
+    assert read_intervals(path) is not None

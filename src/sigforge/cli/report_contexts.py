@@ -27,6 +27,7 @@ from sigforge.cli._common import (
     require_files,
 )
 from sigforge.cli.rank_provenance import rank_caution, rank_edge, rank_rescued
+from sigforge.cli.refit_intervals import check_interval_bounds, check_intervals, listing_of
 from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged, stratified_fields
 from sigforge.cli.report_ranks import (
     chosen_rank,
@@ -49,14 +50,6 @@ from sigforge.report.context_section import parse_components
 
 #: The catalogs a report looks for, in page order.
 REPORT_CONTEXTS = ("SBS96", "SBS288", "SBS1536", "DBS78", "ID83")
-
-
-def listing_of(items: list[str], limit: int = 5) -> str:
-    """The first few of ``items`` and how many more, or 'none'."""
-    if not items:
-        return "none"
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
 
 
 def check_same_labels(found: pd.Index, expected: pd.Index, path: Path, what: str,
@@ -120,44 +113,10 @@ def read_optional_refit_table(path: Path, columns: tuple[str, ...],
 
 def read_intervals(path: Path) -> pd.DataFrame | None:
     """A refit's exposure_intervals.tsv, checked; None when the refit wrote none."""
-    return read_optional_refit_table(path, INTERVAL_COLUMNS, INTERVAL_COLUMNS[1:])
-
-
-def check_intervals(intervals: pd.DataFrame | None, exposures: pd.DataFrame, path: Path,
-                    source: Path) -> None:
-    """Refuse an exposure_intervals.tsv that is not of the refit whose exposures are
-    ``source``: refit writes one row per sample and signature, its ``exposure`` the table's,
-    so a missing or repeated row (a file cut at a line end), other names or other values (a
-    file of another run) would leave blank intervals and wrong counts on the pages."""
-    if intervals is None:
-        return
-    pairs = pd.MultiIndex.from_arrays([intervals.index.astype(str),
-                                       intervals["signature"].astype(str)])
-    expected = pd.MultiIndex.from_product([exposures.columns.astype(str),
-                                           exposures.index.astype(str)])
-    if pairs.has_duplicates or len(pairs) != len(expected) or not pairs.isin(expected).all():
-        missing = [f"{a}/{b}" for a, b in expected.difference(pairs)]
-        extra = [f"{a}/{b}" for a, b in pairs.difference(expected)]
-        repeated = "; some repeated" if pairs.has_duplicates else ""
-        raise InputError(f"{path}: its rows (sample/signature) are not one per sample and "
-                         f"signature of {source} (missing: {listing_of(missing)}; not in "
-                         f"{source.name}: {listing_of(extra)}{repeated}); "
-                         "the files come from different runs or one was cut short. Give the "
-                         "folders of one run (rerun the refit that wrote them).")
-    stacked = exposures.set_axis(exposures.columns.astype(str), axis=1).set_axis(
-        exposures.index.astype(str), axis=0)
-    written = stacked.to_numpy(dtype=float)[
-        stacked.index.get_indexer(pairs.get_level_values(1)),
-        stacked.columns.get_indexer(pairs.get_level_values(0))]
-    differs = ~np.isclose(intervals["exposure"].to_numpy(dtype=float), written, rtol=1e-9,
-                          atol=1e-9, equal_nan=True)
-    if differs.any():
-        row = int(np.argmax(differs))
-        raise InputError(f"{path}: sample '{pairs[row][0]}', signature '{pairs[row][1]}' has "
-                         f"the exposure {intervals['exposure'].iat[row]:.6g}, but {source} "
-                         f"holds {written[row]:.6g} ({int(differs.sum())} row(s) differ); the "
-                         "files come from different runs. Give the folders of one run (rerun "
-                         "the refit that wrote them).")
+    table = read_optional_refit_table(path, INTERVAL_COLUMNS, INTERVAL_COLUMNS[1:])
+    if table is not None:
+        check_interval_bounds(table, path)
+    return table
 
 
 def refit_samples(catalog: pd.DataFrame, found: pd.Index, path: Path, source: Path
