@@ -117,3 +117,40 @@ def test_an_interval_with_reversed_or_negative_ends_is_refused(
     rows[2] = "S1\tSBS5\t12\t13\t20\t0.9\t0.95\t50"  # a point outside its interval is legal
     path.write_text("\n".join(rows) + "\n")
     assert read_intervals(path) is not None
+
+
+def _opportunities(tmp_path: Path) -> list[str]:
+    """A complete, consistent opportunities table's lines (every context 10 times in the
+    genome, 4 in the regions)."""
+    from sigforge.genomics.opportunities import LABELS
+
+    return ["kind\tcontext\tgenome\tregions"] + [
+        f"{kind}\t{context}\t10\t4" for kind, labels in LABELS.items() for context in labels]
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda lines: lines.__setitem__(1, lines[1].replace("\t10\t4", "\t10\t40")),
+     "line 2: the regions hold the trinucleotide ACA 40 times but the whole genome only 10"),
+    (lambda lines: lines.__setitem__(1, lines[1].replace("\t10\t4", "\t0\t4")),
+     "the whole genome only 0"),
+    (lambda lines: lines.append("trinucleotide\tNNN\t5\t5"), "'NNN' is not a context"),
+    (lambda lines: lines.append("codon\tACA\t5\t5"), "'codon' 'ACA' is not a context"),
+    (lambda lines: lines.__setitem__(2, lines[2].replace("\t10\t4", "\t-5\t4")),
+     "line 3, column 'genome': '-5' is not a count"),
+])
+def test_an_impossible_opportunities_table_is_refused_naming_its_line(
+        tmp_path: Path, edit, said: str) -> None:
+    """Regions counting a context ten times as often as the genome were accepted and
+    rescaled the signatures; an unknown row was ignored unsaid; a genome count of 0 was
+    blamed on the shipped signature table; a negative count named no line."""
+    from sigforge.genomics.opportunities import read_opportunities
+    from sigforge.io import InputError
+
+    lines = _opportunities(tmp_path)
+    path = tmp_path / "opportunities.tsv"
+    path.write_text("\n".join(lines) + "\n")
+    assert len(read_opportunities(path)) == len(lines) - 1
+    edit(lines)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=f"--opportunities {path}: .*{said}"):
+        read_opportunities(path)

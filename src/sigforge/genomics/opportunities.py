@@ -139,6 +139,10 @@ def count_opportunities(genome: ReferenceGenome, regions: TargetRegions | None =
     return pd.concat(frames, ignore_index=True)
 
 
+#: Each kind's contexts, for the check of a table's rows.
+_KNOWN = {kind: frozenset(labels) for kind, labels in LABELS.items()}
+
+
 def read_opportunities(path: str | Path) -> pd.DataFrame:
     """An opportunities table written by ``sigforge opportunities``, checked.
 
@@ -164,19 +168,56 @@ def read_opportunities(path: str | Path) -> pd.DataFrame:
                          f"'{table['context'].iat[row]}' is listed again (two tables joined, "
                          "or an edit?); each context has one row. Rewrite it with 'sigforge "
                          "opportunities'.")
+    _check_contexts(table, label)
+    counts = table[[c for c in ("genome", "regions") if c in table.columns]]
+    values = counts.apply(pd.to_numeric, errors="coerce")
+    _check_counts(table, values, label)
+    table[values.columns] = values.astype(np.float64)
+    return table
+
+
+def _check_contexts(table: pd.DataFrame, label: str) -> None:
+    """Refuse a row of an unknown kind or context (it would be ignored unsaid) and a kind
+    whose contexts are incomplete (pentanucleotides may be: a small FASTA lacks some)."""
+    known = np.array([context in _KNOWN.get(kind, ()) for kind, context
+                      in zip(table["kind"], table["context"], strict=True)], dtype=bool)
+    if not known.all():
+        row = int(np.flatnonzero(~known)[0])
+        raise InputError(f"{label}: line {row + 2}: '{table['kind'].iat[row]}' "
+                         f"'{table['context'].iat[row]}' is not a context sigforge counts "
+                         f"(kinds {', '.join(LABELS)}; contexts of A, C, G, T with the "
+                         "pyrimidine reference base in the middle of a trinucleotide or "
+                         "pentanucleotide). Remove the row, or rewrite the table with "
+                         "'sigforge opportunities'.")
     for kind, labels in LABELS.items():
         present = set(table.loc[table["kind"] == kind, "context"])
         if kind != "pentanucleotide" and not set(labels) <= present:
             raise InputError(f"{label}: the {kind} rows are incomplete (missing "
                              f"{sorted(set(labels) - present)[:5]}). Rewrite it with "
                              "'sigforge opportunities'.")
-    counts = table[[c for c in ("genome", "regions") if c in table.columns]]
-    values = counts.apply(pd.to_numeric, errors="coerce")
-    if values.isna().any().any() or (values < 0).any().any():
-        raise InputError(f"{label}: holds counts that are missing, negative or not numbers. "
-                         "Rewrite it with 'sigforge opportunities'.")
-    table[values.columns] = values.astype(np.float64)
-    return table
+
+
+def _check_counts(table: pd.DataFrame, values: pd.DataFrame, label: str) -> None:
+    """Refuse a count that is missing, negative or not a number, and a context counted more
+    often in the regions than in the whole genome they lie in, naming the line and column."""
+    wrong = values.isna() | (values < 0)
+    if wrong.any().any():
+        row, col = (int(i[0]) for i in np.nonzero(wrong.to_numpy()))
+        column = values.columns[col]
+        raise InputError(f"{label}: line {row + 2}, column '{column}': "
+                         f"'{table[column].iat[row]}' is not a count (a whole number >= 0). "
+                         "Rewrite the table with 'sigforge opportunities'.")
+    if "regions" in values.columns:
+        more = (values["regions"] > values["genome"]).to_numpy()
+        if more.any():
+            row = int(np.flatnonzero(more)[0])
+            raise InputError(f"{label}: line {row + 2}: the regions hold the "
+                             f"{table['kind'].iat[row]} {table['context'].iat[row]} "
+                             f"{values['regions'].iat[row]:.0f} times but the whole genome only "
+                             f"{values['genome'].iat[row]:.0f} ({int(more.sum())} row(s) like "
+                             "it); regions inside the genome cannot hold more. The columns "
+                             "were swapped or edited: rewrite the table with 'sigforge "
+                             "opportunities --regions BED'.")
 
 
 def context_counts(table: pd.DataFrame, kind: str, column: str) -> pd.Series:
