@@ -154,3 +154,21 @@ def test_an_impossible_opportunities_table_is_refused_naming_its_line(
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=f"--opportunities {path}: .*{said}"):
         read_opportunities(path)
+
+
+def test_restrict_to_a_name_that_is_also_a_file_here_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file named 'SBS1' in the run folder turned '--restrict-to SBS1' into the file's
+    list (SBS1 and SBS5) without a word."""
+    from sigforge.cli.restriction import restriction_names
+    from sigforge.io import InputError
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "SBS1").write_text("SBS1\nSBS5\n")
+    known = {"SBS1", "SBS5", "SBS13"}
+    with pytest.raises(InputError, match=r"'SBS1' is both a file in this folder.*'\./SBS1'"):
+        restriction_names("SBS1", known)
+    assert restriction_names("./SBS1", known) == ["SBS1", "SBS5"]
+    assert restriction_names("SBS13", known) == ["SBS13"]
+    (tmp_path / "mine.txt").write_text("SBS13\n")  # a file name that names no signature
+    assert restriction_names("mine.txt", known) == ["SBS13"]

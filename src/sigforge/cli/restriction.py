@@ -9,6 +9,7 @@ table keeps the names it has, and a table none of whose signatures is named is u
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -23,9 +24,11 @@ def restriction_names(text: str, known: Collection[str] = ()) -> list[str]:
     holding spaces, COSMIC v2's 'Signature 1', is kept whole), else a comma-separated list;
     refused when it names no signature or one signature twice."""
     path = Path(text)
+    listed = [n.strip() for n in text.split(",") if n.strip()]
     if not path.is_file():
-        names = [n.strip() for n in text.split(",") if n.strip()]
+        names = listed
     else:
+        _check_not_both(text, listed, known)
         try:
             lines = path.read_text(encoding="utf-8-sig").splitlines()
         except UnicodeDecodeError as err:
@@ -41,6 +44,17 @@ def restriction_names(text: str, known: Collection[str] = ()) -> list[str]:
                          "file, or leave the option out to use every signature.")
     _check_no_repeats(text, names)
     return names
+
+
+def _check_not_both(text: str, listed: list[str], known: Collection[str]) -> None:
+    """Refuse a value that is both a file of the run folder and a list of signature names
+    (a file named 'SBS1' beside the run): reading either would silently ignore the other.
+    A value with a folder in it ('./SBS1') is a path, never names."""
+    if "/" in text or os.sep in text or not listed or not set(listed) <= set(known):
+        return
+    raise InputError(f"--restrict-to '{text}' is both a file in this folder and the name of "
+                     "signature(s) of the set. Give './" + text + "' to read the file, or "
+                     "rename the file to keep the names.")
 
 
 def _uncommented(line: str) -> str:
