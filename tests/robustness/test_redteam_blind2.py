@@ -7,6 +7,7 @@ usable, a warning that says what was assumed.
 from __future__ import annotations
 
 import gzip
+import logging
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,27 @@ def test_restrict_to_a_name_that_is_also_a_file_here_is_refused(
     assert restriction_names("SBS13", known) == ["SBS13"]
     (tmp_path / "mine.txt").write_text("SBS13\n")  # a file name that names no signature
     assert restriction_names("mine.txt", known) == ["SBS13"]
+
+
+def test_extract_warns_of_a_sample_given_twice(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Columns that are one tumour's counts copied were factored as that many patients
+    without a word, where catalog warns and merge-catalogs refuses."""
+    from tests.robustness._harness import sbs1_sbs13_catalog
+
+    frame = sbs1_sbs13_catalog(samples=6)
+    frame["copy_of_s1"] = frame["s1"]
+    frame["few"] = 0.0
+    frame.iloc[0, -1] = 3.0
+    frame["few_again"] = frame["few"]  # 3 mutations alike can be chance: not named
+    path = tmp_path / "SBS96.tsv"
+    frame.to_csv(path, sep="\t")
+    with caplog.at_level(logging.WARNING, logger="sigforge"):
+        outcome = run_cli(capsys, "extract", "--catalog", str(path), "--ranks", "2",
+                          "--replicates", "3", "--max-iter", "50", "--min-iter", "10",
+                          "--cv-folds", "0", "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err
+    said = [r.getMessage() for r in caplog.records if "exactly the counts" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("1 sample(s) of the catalog"), said
+    assert "'copy_of_s1' = 's1'" in said[0] and "few_again" not in said[0]

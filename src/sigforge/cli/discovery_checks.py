@@ -8,6 +8,7 @@ Split from :mod:`sigforge.cli.discovery` so that the command module holds the co
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ import numpy as np
 from sigforge.cli.outputs import check_planned_outputs, extract_outputs
 from sigforge.discovery.pipeline import RankResult
 from sigforge.io import InputError, Matrix
+
+logger = logging.getLogger(__name__)
 
 
 def check_counts_for_resampling(matrix: Matrix, args: argparse.Namespace) -> None:
@@ -60,7 +63,37 @@ def check_before_extract(matrix: Matrix, args: argparse.Namespace) -> None:
     that can be written (a folder or an input where a file goes was found at the end)."""
     check_counts_for_resampling(matrix, args)
     check_cv_shape(matrix, args)
+    warn_repeated_samples(matrix)
     check_planned_outputs(extract_outputs(Path(args.out), args.ranks, args.cv_folds > 0))
+
+
+#: Two samples with identical counts in every feature and at least this many counts are one
+#: sample given twice; fewer can agree by chance. The catalog command's threshold.
+REPEAT_MIN_COUNTS = 50
+
+
+def warn_repeated_samples(matrix: Matrix) -> None:
+    """Warn of samples whose counts repeat an earlier sample's in every feature (at least
+    :data:`REPEAT_MIN_COUNTS` counts): one tumour given twice enters the factorisation as two
+    patients and pulls a signature towards itself. ``sigforge catalog`` warns of the same and
+    ``merge-catalogs`` refuses it; a catalog joined by hand reaches extract unchecked."""
+    data = matrix.data
+    first_of: dict[bytes, str] = {}
+    repeats: list[str] = []
+    for name in data.columns:
+        column = np.ascontiguousarray(data[name].to_numpy(dtype=np.float64))
+        if column.sum() >= REPEAT_MIN_COUNTS:
+            first = first_of.setdefault(column.tobytes(), str(name))
+            if first != str(name):
+                repeats.append(f"'{name}' = '{first}'")
+    if repeats:
+        shown = ", ".join(repeats[:5]) + (f" and {len(repeats) - 5} more" if len(repeats) > 5
+                                          else "")
+        logger.warning("%d sample(s) of the catalog have exactly the counts of an earlier one "
+                       "in every channel (%s): most likely one tumour given twice, which the "
+                       "factorisation takes as several patients. Keep one column of each, "
+                       "unless they are distinct samples that share every mutation.",
+                       len(repeats), shown)
 
 
 def _columns_sum_to_one(values: np.ndarray) -> bool:
