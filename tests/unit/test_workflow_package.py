@@ -24,7 +24,7 @@ from tests.conftest import write_fasta
 from sigforge.genomics.genome import index_fasta, largest_contig
 from sigforge.genomics.reference import load_reference
 from sigforge.io import InputError, write_matrix
-from sigforge.workflow import checks, configs, flags, resources, stale, targets
+from sigforge.workflow import bed_checks, checks, configs, flags, resources, stale, targets
 from sigforge.workflow import wildcards as wildcard_names
 
 REPO = Path(__file__).resolve().parents[2]
@@ -732,13 +732,38 @@ def test_malformed_bed_files_of_the_config_fail_before_any_job(tmp_path: Path) -
     good, bad = tmp_path / "good.bed", tmp_path / "bad.bed"
     good.write_text("chr1\t100\t500\tgeneA\n")
     bad.write_text("chr1\t100\t500\tgeneA\nchr1\t900\t800\tgeneB\n")
-    checks.check_bed_files(str(good), str(good))
-    checks.check_bed_files(None, None)
+    bed_checks.check_bed_files(str(good), str(good))
+    bed_checks.check_bed_files(None, None)
     with pytest.raises(InputError, match=r"config key refit.regions_of_interest: .*bad.bed, "
                                          r"line 2: end 800 is not greater than start 900"):
-        checks.check_bed_files(str(bad), None)
+        bed_checks.check_bed_files(str(bad), None)
     with pytest.raises(InputError, match=r"config key catalog.regions: .*bad.bed, line 2"):
-        checks.check_bed_files(None, str(bad))
+        bed_checks.check_bed_files(None, str(bad))
+
+
+def test_config_beds_on_contigs_the_fasta_lacks_fail_before_any_job(tmp_path: Path) -> None:
+    """With the FASTA indexed, a regions-of-interest BED none of whose contigs it has, or a
+    catalog.regions BED on another contig, passed the dry run and failed in the jobs (the
+    cause only in a job's log, under the command line's option)."""
+    from tests.conftest import write_fasta
+
+    fasta = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 50})
+    foreign, known = tmp_path / "chrZ.bed", tmp_path / "known.bed"
+    foreign.write_text("chrZ\t1\t50\n")
+    known.write_text("1\t1\t50\n")  # chr1 under its alias
+    bed_checks.check_bed_files(str(foreign), str(foreign), None)  # no index yet: jobs check
+    pysam.faidx(str(fasta))
+    bed_checks.check_bed_files(str(known), str(known), str(fasta))
+    with pytest.raises(InputError, match=r"config key refit.regions_of_interest: .*chrZ.bed, "
+                                         r"line 1: none of the BED's contigs \(chrZ\)"):
+        bed_checks.check_bed_files(str(foreign), None, str(fasta))
+    with pytest.raises(InputError, match=r"config key catalog.regions: .*chrZ.bed, line 1: "
+                                         r"contig 'chrZ' is not in the reference FASTA"):
+        bed_checks.check_bed_files(None, str(foreign), str(fasta))
+    long = tmp_path / "long.bed"
+    long.write_text("chr1\t1\t5000\n")
+    with pytest.raises(InputError, match=r"line 1: region ends at 5,000, past the end of chr1"):
+        bed_checks.check_bed_files(str(long), None, str(fasta))
 
 
 def test_every_unknown_config_key_is_named_at_once() -> None:

@@ -16,7 +16,7 @@ from snakemake.utils import validate
 from sigforge.discovery.pipeline import chunk_ranges
 from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
-from sigforge.workflow import checks, config_keys, config_numbers, configs, flags, inert
+from sigforge.workflow import bed_checks, checks, config_keys, config_numbers, configs, flags, inert
 from sigforge.workflow import command_line, damaged, resources, targets
 from sigforge.workflow import groups as grouping
 from sigforge.workflow import paths as input_paths
@@ -125,8 +125,8 @@ if MODE == "vcf":
         checked(configs.check_input_path, REFIT.get("regions_of_interest"),
                 "refit.regions_of_interest", "BED file of regions of interest", SOURCE)
         # Read once here: a malformed BED failed in every patient (or catalog) job instead.
-        checked(checks.check_bed_files, REFIT.get("regions_of_interest"),
-                config["catalog"]["regions"])
+        checked(bed_checks.check_bed_files, REFIT.get("regions_of_interest"),
+                config["catalog"]["regions"], REFERENCE)
         if "SBS288" in config["catalog"]["contexts"]:
             checked(configs.check_input_path, config["catalog"]["annotation"],
                     "catalog.annotation", "gene annotation (GTF or stranded BED)", SOURCE,

@@ -365,6 +365,22 @@ def _bgzf_entries_problem(handle: BinaryIO, gzi: Path, entries: list[_Entry]) ->
         return str(err)
 
 
+def indexed_lengths(fasta: Path) -> dict[str, int] | None:
+    """The contig lengths of a FASTA's own ``.fai`` when it has one that describes it (the
+    workflow's dry run checks BEDs against them before the index rule runs); None when the
+    index is absent, unreadable or stale (the jobs build or refuse it)."""
+    fai = Path(f"{fasta}.fai")
+    if not fai.is_file() or not Path(fasta).is_file():
+        return None
+    try:
+        if fai_problem(Path(fasta), fai):
+            return None
+        entries = _fai_entries(fai)
+    except OSError:
+        return None
+    return {name: length for name, length, *_ in entries or ()} or None
+
+
 def fai_problem(fasta: Path, fai: Path) -> str | None:
     """Why a FASTA's ``.fai`` (and a bgzip FASTA's ``.gzi``) does not describe it; None when
     every row fits."""

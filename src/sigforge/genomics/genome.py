@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import zlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,12 @@ def _aliases(name: str) -> list[str]:
     if name.startswith("chr"):
         return [name, name[3:]]
     return [name, f"chr{name}"]
+
+def alias_resolver(lengths: Mapping[str, int]) -> Callable[[str], str | None]:
+    """A contig-name lookup like :meth:`ReferenceGenome.resolve` over ``lengths`` alone (the
+    names of a FASTA's index, before the FASTA is opened)."""
+    return lambda contig: next((alias for alias in _aliases(contig) if alias in lengths), None)
+
 
 def _open_failure(path: Path, building: bool, htslib_text: str, err: Exception) -> str:
     """The message for a FASTA htslib cannot open or index: a folder it cannot write the

@@ -87,7 +87,8 @@ def merge_intervals(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, n
 
 
 def read_target_regions(path: str | Path, lengths: Mapping[str, int],
-                        resolve: Callable[[str], str | None]) -> TargetRegions:
+                        resolve: Callable[[str], str | None],
+                        option: str = OPTION) -> TargetRegions:
     """Read and check the BED of an assay's targeted regions against the reference FASTA.
 
     Parameters
@@ -98,6 +99,8 @@ def read_target_regions(path: str | Path, lengths: Mapping[str, int],
         FASTA contig name -> length (``ReferenceGenome.lengths``).
     resolve : callable
         Maps a BED contig name to the FASTA's (``ReferenceGenome.resolve``), None if absent.
+    option : str
+        How messages name the file's source (the workflow's dry run: the config key).
 
     Raises
     ------
@@ -105,8 +108,8 @@ def read_target_regions(path: str | Path, lengths: Mapping[str, int],
         Every problem :func:`read_regions` reports, and (naming the file and line) a contig
         the FASTA lacks or a region ending past its contig's end.
     """
-    table = read_regions(path, option=OPTION, config_key=CONFIG_KEY)
-    label = f"{OPTION} {path}"
+    table = read_regions(path, option=option, config_key=CONFIG_KEY)
+    label = f"{option} {path}"
     names = {chrom: resolve(chrom) for chrom in table["chrom"].unique()}
     missing = table[table["chrom"].map(names).isna()]
     if len(missing):

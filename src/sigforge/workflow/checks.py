@@ -329,19 +329,6 @@ def check_signature_set(signatures: str, key: str = "signatures",
                      "set's name or the path of a signature table.")
 
 
-def check_bed_files(regions_of_interest: str | None, targets: str | None) -> None:
-    """Read the BEDs the config names (``refit.regions_of_interest``, ``catalog.regions``)
-    once before any job, so that a malformed line fails the run in seconds, naming its file
-    and line, instead of failing every patient or catalog job after the discovery."""
-    from sigforge.genomics.regions import read_regions
-
-    if regions_of_interest:
-        read_regions(regions_of_interest, option="config key refit.regions_of_interest:")
-    if targets and Path(targets).is_file():
-        read_regions(targets, option="config key catalog.regions:",
-                     config_key="catalog.regions")
-
-
 def check_assay(assay: str, regions: str | None, source: str = "config") -> None:
     """Fail before any job when ``refit.assay: regions`` lacks ``catalog.regions`` (the
     opportunities it rescales to come from that BED) or the BED does not exist."""
