@@ -197,3 +197,21 @@ def test_extract_warns_of_a_sample_given_twice(
     said = [r.getMessage() for r in caplog.records if "exactly the counts" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith("1 sample(s) of the catalog"), said
     assert "'copy_of_s1' = 's1'" in said[0] and "few_again" not in said[0]
+
+
+def test_a_matrix_path_that_is_a_folder_or_missing_names_its_config_key(
+        tmp_path: Path) -> None:
+    """matrix.path pointing at a folder said 'vcfs: is a folder', naming no config key."""
+    from sigforge.io import InputError
+    from sigforge.workflow.checks import input_shape
+
+    folder = tmp_path / "vcfs"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"config key matrix.path: .*vcfs: is a folder"):
+        input_shape({"type": "matrix", "matrix": {"path": str(folder), "name": "M"}})
+    with pytest.raises(InputError, match=r"config key matrix.path: .*gone.tsv: file not found"):
+        input_shape({"type": "matrix", "matrix": {"path": str(tmp_path / "gone.tsv")}})
+    with pytest.raises(InputError, match=r"config key joint.modalities \('b'\) path: .*vcfs: "
+                                         r"is a folder"):
+        input_shape({"type": "joint", "joint": {"modalities": [
+            {"name": "b", "path": str(folder)}]}})

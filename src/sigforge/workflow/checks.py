@@ -13,7 +13,7 @@ import pandas as pd
 
 from sigforge._same_content import refuse_one_table_twice
 from sigforge.genomics.contexts import SBS96_CHANNELS
-from sigforge.io import InputError
+from sigforge.io import InputError, check_regular_file, not_found
 from sigforge.workflow.config_numbers import whole_number_fix, yaml_float_spelling, yaml_text_number
 from sigforge.workflow.paths import (
     check_not_in_another_run,
@@ -126,6 +126,9 @@ def input_shape(config: Mapping[str, Any], *, thorough: bool = True,
     counts = bool(settings.get("counts", False))
     if config["type"] == "joint":
         modalities = config["joint"]["modalities"]
+        for modality in modalities:
+            _check_table_path(modality["path"],
+                              f"joint.modalities ('{modality['name']}') path")
         prepared_joint, _ = prepare_joint({m["name"]: m["path"] for m in modalities},
                                           {m["name"]: m.get("weight", 1.0) for m in modalities},
                                           counts=counts, log_dropped=False)
@@ -133,9 +136,20 @@ def input_shape(config: Mapping[str, Any], *, thorough: bool = True,
                                "joint.modalities path")
         return prepared_joint.data.shape
     pixels = settings.get("features_are_pixels")
+    _check_table_path(settings["path"], "matrix.path")
     cleaned = prepare_matrix(settings["path"], counts=counts,
                              pixels=tuple(pixels) if pixels else None, log_dropped=False)
     return cleaned.data.shape
+
+
+def _check_table_path(path: str, key: str) -> None:
+    """Refuse a generic input that is missing, a folder or not a regular file, naming the
+    config ``key`` that gave it (the readers' messages name only the path)."""
+    label = f"config key {key}: {path}"
+    if not Path(path).exists():
+        raise InputError(f"{label}: {not_found(path)}. Check the path (relative paths are "
+                         f"taken from the working directory {Path.cwd()}).")
+    check_regular_file(Path(path), label)
 
 
 def _raw_shape(config: Mapping[str, Any]) -> tuple[int, int]:
