@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,33 @@ def test_a_matrix_path_that_is_a_folder_or_missing_names_its_config_key(
                                          r"is a folder"):
         input_shape({"type": "joint", "joint": {"modalities": [
             {"name": "b", "path": str(folder)}]}})
+
+
+def test_a_reference_refit_using_many_signatures_draws_a_legend_that_fits(
+        tmp_path: Path) -> None:
+    """An NNLS refit to all of COSMIC used 40 signatures: the stacked-bar legend ran off the
+    figure, its names cut ('SBS1' for SBS13), and matplotlib's 'constrained_layout not
+    applied' warning reached the user. The 14 largest are drawn, the rest as one segment."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from sigforge.report.reference_refit import reference_refit_context
+
+    rng = np.random.default_rng(3)
+    names = [f"SBS{i}" for i in range(1, 41)]
+    exposures = pd.DataFrame(rng.gamma(0.5, 50.0, (40, 8)), index=names,
+                             columns=[f"S{i}" for i in range(8)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        context = reference_refit_context(exposures, None, list(exposures.columns), {},
+                                          tmp_path)
+    assert context is not None and context["n_present"] == "40"
+    svg = (tmp_path / "figures" / "reference_refit_relative.svg").read_text()
+    assert "other (26 signatures)" in svg
+    labels = re.findall(r">([^<>\n]+)\n?</text>", svg)
+    legend = [label.strip() for label in labels if label.strip().startswith(("SBS", "other"))]
+    largest = exposures.sum(axis=1).sort_values(ascending=False).index
+    assert legend == [*largest[:14], "other (26 signatures)"]
+    assert len(context["samples"].rows) == 8  # the tables still list every signature

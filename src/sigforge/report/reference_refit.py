@@ -29,6 +29,23 @@ def present_signatures(exposures: pd.DataFrame) -> pd.DataFrame:
     return used.loc[order]
 
 
+#: The most signatures the section's stacked bars draw one by one; the smaller ones beyond
+#: them share one bar segment. A refit that uses 40 signatures (NNLS against all of COSMIC)
+#: gave a legend taller than the figure, cut at its edge, and a layout that collapsed.
+MAX_DRAWN = 15
+
+
+def drawn_signatures(present: pd.DataFrame, limit: int = MAX_DRAWN) -> pd.DataFrame:
+    """``present`` (largest first) with the rows beyond the ``limit - 1`` largest summed into
+    one last row, "other (n signatures)", when there are more than ``limit``; the tables
+    still list every signature."""
+    if len(present.index) <= limit:
+        return present
+    kept, rest = present.iloc[:limit - 1], present.iloc[limit - 1:]
+    other = pd.DataFrame([rest.sum(axis=0)], index=[f"other ({len(rest.index)} signatures)"])
+    return pd.concat([kept, other])
+
+
 def established_counts(intervals: pd.DataFrame | None, names: Sequence[str]) -> dict[str, int]:
     """Per signature, the samples whose bootstrap interval excludes 0 (lower end at least
     half a mutation, as on the patient pages: :data:`~sigforge.report.patient_rows.
@@ -103,7 +120,7 @@ def reference_refit_context(exposures: pd.DataFrame | None, intervals: pd.DataFr
     present = present_signatures(frame)
     figure = None
     if len(present):
-        figure = save_figure(plot_exposures(present, relative=True),
+        figure = save_figure(plot_exposures(drawn_signatures(present), relative=True),
                              out_dir / "figures" / stem, out_dir,
                              "Exposures to the reference signatures per sample, as fractions")
     return {"n_reference": f"{len(frame.index):,}", "n_present": f"{len(present.index):,}",
