@@ -185,6 +185,30 @@ def reference_snv_place(p: int, taken: set[int]) -> str:
     return "sbs"
 
 
+def reference_record_runs(records: list[tuple], snvs: set[tuple]) -> set[tuple]:
+    """The 2-bp records and SNVs joined into one run of 3+ substituted bases by a record: the
+    connected groups of variants whose bases touch or overlap, of two or more variants, one
+    of them a record (an MNV, however the caller split the run)."""
+    variants = [(p, r, a) for p, r, a in records] + sorted(snvs)
+    spans = [(p, p + len(r)) for p, r, _ in variants]
+    group = list(range(len(variants)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i, (s1, e1) in enumerate(spans):
+        for j, (s2, e2) in enumerate(spans[:i]):
+            if s2 <= e1 and s1 <= e2:
+                group[root(i)] = root(j)
+    members: dict[int, list[int]] = {}
+    for i in range(len(variants)):
+        members.setdefault(root(i), []).append(i)
+    return {variants[i] for ids in members.values()
+            if len(ids) > 1 and any(i < len(records) for i in ids) for i in ids}
+
+
 def add_sbs(counts: dict[str, Counter], strand_counts: Counter, seq: str,
             intervals: list[tuple[int, int, str]], snv: tuple[int, str, str]) -> None:
     """Count one SNV in SBS96, SBS1536 (when its 5-mer exists) and by strand."""
@@ -207,11 +231,12 @@ def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int
     snvs = {(p, r, a) for p, r, a in unique if len(r) == len(a) == 1
             and 1 <= p <= len(seq) and (p, r, a) not in doublet_bases}
     taken = {p for p, _, _ in snvs}
+    in_runs = reference_record_runs([v for v in unique if len(v[1]) == len(v[2]) == 2], snvs)
     counts: dict[str, Counter] = {c: Counter() for c in
                                   ("SBS96", "SBS1536", "SBS288", "DBS78", "ID83")}
     strand_counts: Counter = Counter()
     for p, r, a in sorted(snvs):
-        place = reference_snv_place(p, taken)
+        place = "mnv" if (p, r, a) in in_runs else reference_snv_place(p, taken)
         if place == "dbs_first":
             partner = next(x for x in snvs if x[0] == p + 1)
             counts["DBS78"][reference_dbs(r + partner[1], a + partner[2])] += 1
@@ -220,7 +245,8 @@ def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int
         add_sbs(counts, strand_counts, seq, intervals, (p, r, a))
     for p, r, a in unique:
         if len(r) == len(a) == 2:
-            counts["DBS78"][reference_dbs(r, a)] += 1
+            if (p, r, a) not in in_runs:
+                counts["DBS78"][reference_dbs(r, a)] += 1
             for base in (0, 1) if multi_snvs_in_sbs else ():
                 if 2 <= p + base <= len(seq) - 1:
                     add_sbs(counts, strand_counts, seq, intervals, (p + base, r[base], a[base]))

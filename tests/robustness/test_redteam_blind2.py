@@ -246,3 +246,44 @@ def test_a_reference_refit_using_many_signatures_draws_a_legend_that_fits(
     largest = exposures.sum(axis=1).sort_values(ascending=False).index
     assert legend == [*largest[:14], "other (26 signatures)"]
     assert len(context["samples"].rows) == 8  # the tables still list every signature
+
+
+def _substitution(sequence: str, pos: int, length: int) -> tuple[str, str]:
+    """REF and an ALT changing every base of ``length`` bases at 1-based ``pos``."""
+    other = {"A": "C", "C": "A", "G": "T", "T": "G"}
+    ref = sequence[pos - 1:pos - 1 + length]
+    return ref, "".join(other[base] for base in ref)
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_a_run_split_into_a_doublet_record_and_snvs_is_one_mnv(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], multi: bool) -> None:
+    """Three or four bases changed in a row, written as a 2-bp record plus an SNV or as two
+    2-bp records, counted one DBS plus one SBS (or two DBS), where one 3-bp record or three
+    1-bp ones are an MNV: the cells depended on how the caller split the run."""
+    import numpy as np
+    import pandas as pd
+
+    sequence = "".join(np.random.default_rng(11).choice(list("ACGT"), 400))
+    genome = write_fasta(tmp_path / "g.fa", {"chr1": sequence})
+    sites = [(50, 2), (52, 1),       # record + touching SNV: 3 bases
+             (100, 1), (101, 2),     # SNV + touching record: 3 bases
+             (150, 2), (152, 2),     # two touching records: 4 bases
+             (250, 2),               # a lone record: a DBS
+             (300, 1)]               # a lone SNV: an SBS
+    lines = [f"chr1\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\n"
+             for pos, length in sites for ref, alt in [_substitution(sequence, pos, length)]]
+    vcf = tmp_path / "runs.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=400>\n"
+                   "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + "".join(lines))
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "catalog", "--reference", str(genome), "--vcf", str(vcf),
+                      "--sample-name", "X", "--out", str(out),
+                      *(["--multi-snvs-in-sbs"] if multi else []))
+    assert outcome.code == 0, outcome.err
+    log = pd.read_csv(out / "catalog_log.tsv", sep="\t").iloc[0]
+    assert (log["counted_SBS96"], log["counted_DBS78"], log["mnv"]) == (1, 1, 6)
+    assert pd.read_csv(out / "DBS78.tsv", sep="\t", index_col=0)["X"].sum() == 1
+    sbs = pd.read_csv(out / "SBS96.tsv", sep="\t", index_col=0)["X"].sum()
+    # with multi_snvs_in_sbs every base of the runs and of the lone doublet is also in SBS
+    assert (sbs, log.get("also_in_sbs", 0)) == ((1 + 12, 12) if multi else (1, 0))

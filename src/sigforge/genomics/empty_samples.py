@@ -38,7 +38,10 @@ def warn_empty_samples(results: Sequence[SampleCatalog], source: str, *,
     """
     with_counts = [r.sample for r in results if counted_total(r)]
     for result in results:
-        if not result.variants_read or counted_total(result):
+        # SNVs of doublets and runs added to SBS (multi_snvs_in_sbs) leave the SBS columns
+        # non-zero even when every variant was a doublet or an MNV
+        if (not result.variants_read or counted_total(result)
+                or result.counted_by_kind.get("also_in_sbs", 0)):
             continue
         hint = ""
         if with_counts and not rows_per_sample:

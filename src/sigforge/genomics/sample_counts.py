@@ -95,6 +95,29 @@ def _adjacent_snvs(rows: np.ndarray, table: VariantTable, site_contig: np.ndarra
     return rows[firsts], rows[firsts + 1], rows[in_run3]
 
 
+def _runs_through_records(records: np.ndarray, snvs: np.ndarray, table: VariantTable,
+                          site_contig: np.ndarray) -> np.ndarray:
+    """The doublet records and SNVs that a doublet record joins into a run of three or more
+    substituted bases in a row (a record touching an SNV or another record): an MNV, however
+    the caller split it, as one 3-bp record or three 1-bp ones already are. Without this a
+    run written as a 2-bp record plus an SNV counted one DBS and one SBS, and two touching
+    2-bp records two DBS."""
+    if not records.size:
+        return records
+    rows = np.concatenate([records, snvs])
+    # one axis for all contigs, so that sorting and reach never cross from one to the next
+    start = site_contig[rows].astype(np.int64) << 40 | table.pos[rows]
+    end = start + np.where(np.arange(len(rows)) < len(records), 2, 1)  # one past the last base
+    order = np.argsort(start, kind="stable")
+    rows, start, end = rows[order], start[order], end[order]
+    touch = start[1:] <= np.maximum.accumulate(end)[:-1]  # touches or overlaps one before
+    group = np.concatenate([[0], np.cumsum(~touch)])
+    has_record = np.zeros(group[-1] + 1, dtype=bool)
+    has_record[group[np.isin(rows, records)]] = True
+    size = np.bincount(group)
+    return rows[has_record[group] & (size[group] > 1)]
+
+
 def _drop_snvs_of_records(fates: _Fates, table: VariantTable, verdicts: Classified,
                           counted: np.ndarray) -> np.ndarray:
     """The counted rows without the SNVs that repeat one base of a doublet record of the same
@@ -106,20 +129,28 @@ def _drop_snvs_of_records(fates: _Fates, table: VariantTable, verdicts: Classifi
     base is the same mutation, not an SNV of the regions."""
     records = np.concatenate([counted, fates.with_code(REASON_CODE["outside_regions"])])
     records = records[verdicts.kind[records] == KIND_DBS]
-    if not records.size:
-        return counted
+    again = _repeat_record_bases(counted, records, table, verdicts)
+    fates.set(counted[again], "duplicate")
+    return counted[~again]
+
+
+def _repeat_record_bases(rows: np.ndarray, records: np.ndarray, table: VariantTable,
+                         verdicts: Classified) -> np.ndarray:
+    """Which of ``rows`` are SNVs repeating one base of one of the doublet ``records`` (the
+    same site and alleles): one mutation written twice."""
+    again = np.zeros(len(rows), dtype=bool)
+    if not records.size or not rows.size:
+        return again
     contig = verdicts.site_contig
     bases = {(int(contig[r]), int(table.pos[r]) + i, table.ref[r][i], table.alt[r][i])
              for r in records.tolist() for i in (0, 1)}
-    site = contig[counted].astype(np.int64) << 40 | table.pos[counted]
+    site = contig[rows].astype(np.int64) << 40 | table.pos[rows]
     record_sites = contig[records].astype(np.int64) << 40 | table.pos[records]
-    near = np.flatnonzero((verdicts.kind[counted] == KIND_SNV)  # few: compare their alleles
+    near = np.flatnonzero((verdicts.kind[rows] == KIND_SNV)  # few: compare their alleles
                           & np.isin(site, np.concatenate([record_sites, record_sites + 1])))
-    again = np.zeros(len(counted), dtype=bool)
     again[near] = [(int(contig[r]), int(table.pos[r]), table.ref[r], table.alt[r]) in bases
-                   for r in counted[near].tolist()]
-    fates.set(counted[again], "duplicate")
-    return counted[~again]
+                   for r in rows[near].tolist()]
+    return again
 
 
 def _placed_by_first_base(fates: _Fates, outside: np.ndarray, dbs_first: np.ndarray,
@@ -226,9 +257,18 @@ def count_sample_rows(table: VariantTable, index: int, verdicts: Classified,
     outside = outside[verdicts.kind[outside] == KIND_SNV]
     outside = outside[_first_occurrences(outside, table, verdicts)]
     flankless = _flankless_snvs(fates, verdicts, table)
+    singles = np.concatenate([snvs, outside, flankless])
     dbs_first, dbs_second, mnv_rows = _adjacent_snvs(
-        np.concatenate([snvs, outside, flankless]), table, verdicts.site_contig,
+        singles, table, verdicts.site_contig,
         table.phase[index] if table.phase is not None else None)
+    records = counted[verdicts.kind[counted] == KIND_DBS]
+    # a flankless SNV repeating a base of a record is that record's, not a neighbour of it
+    singles = singles[~_repeat_record_bases(singles, records, table, verdicts)]
+    in_runs = _runs_through_records(records, singles, table, verdicts.site_contig)
+    if in_runs.size:
+        joined = np.isin(dbs_first, in_runs) | np.isin(dbs_second, in_runs)
+        dbs_first, dbs_second = dbs_first[~joined], dbs_second[~joined]
+        mnv_rows = np.union1d(mnv_rows, in_runs)
     dbs_first, dbs_second, mnv_rows = _placed_by_first_base(fates, outside, dbs_first,
                                                             dbs_second, mnv_rows)
     fates.count(dbs_first[np.isin(dbs_first, flankless)])
@@ -295,7 +335,7 @@ def _add_multi_snvs(result: SampleCatalog, snv_rows: np.ndarray, counted: np.nda
     records (SPMG-compatible mode); ``also_in_sbs`` is the number of SNVs added to SBS96.
     Like ``counted_SBS96``, ``counted_SBS1536`` and ``counted_SBS288`` leave them out (each
     counts the SNVs counted there a first time), so SBS1536's can only be lower."""
-    records = counted[verdicts.kind[counted] == KIND_DBS]
+    records = _doublet_records(counted, snv_rows, verdicts)
     sbs96 = np.concatenate([verdicts.sbs96[snv_rows], verdicts.dbs_sbs96[records].ravel()])
     sbs1536 = np.concatenate([verdicts.sbs1536[snv_rows], verdicts.dbs_sbs1536[records].ravel()])
     strand = np.concatenate([verdicts.strand[snv_rows], verdicts.dbs_strand[records].ravel()])
@@ -310,6 +350,14 @@ def _add_multi_snvs(result: SampleCatalog, snv_rows: np.ndarray, counted: np.nda
         result.strand_states += np.bincount(strand * 96 + sbs96, minlength=4 * 96)
 
 
+def _doublet_records(counted: np.ndarray, multi_rows: np.ndarray,
+                     verdicts: Classified) -> np.ndarray:
+    """The 2-bp records whose bases ``multi_snvs_in_sbs`` adds to SBS: those counted as a
+    DBS and those a run made an MNV (:func:`_runs_through_records`), in row order."""
+    rows = np.union1d(counted, multi_rows)
+    return rows[verdicts.kind[rows] == KIND_DBS]
+
+
 def _kept_variants(table: VariantTable, fates: _Fates, dbs_first: np.ndarray,
                    multi_rows: np.ndarray, verdicts: Classified, multi_snvs_in_sbs: bool
                    ) -> pd.DataFrame:
@@ -322,7 +370,7 @@ def _kept_variants(table: VariantTable, fates: _Fates, dbs_first: np.ndarray,
         return snv_records(table, snvs, verdicts.sbs96[snvs])
     extra = multi_rows[verdicts.sbs96[multi_rows] >= 0]
     snvs = np.concatenate([snvs, extra])
-    records = counted[kind == KIND_DBS]
+    records = _doublet_records(counted, multi_rows, verdicts)
     parts = [snv_records(table, snvs, verdicts.sbs96[snvs]),
              dbs_base_records(table, records, verdicts.dbs_sbs96[records])]
     keys = [snvs * 2, (records[:, None] * 2 + np.arange(2))[verdicts.dbs_sbs96[records] >= 0]]
