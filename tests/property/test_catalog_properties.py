@@ -252,12 +252,18 @@ def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int
                     add_sbs(counts, strand_counts, seq, intervals, (p + base, r[base], a[base]))
         elif len(r) != len(a):
             counts["ID83"][reference_id(seq, p, r, a)] += 1
+    add_strands(counts, strand_counts)
+    return counts
+
+
+def add_strands(counts: dict[str, Counter], strand_counts: Counter) -> None:
+    """SBS288 from the SNVs' strand states (a base in genes on both strands: half to T and
+    half to U, the odd one to T)."""
     for label in SBS96_CHANNELS:
         both = strand_counts[("B", label)]
         counts["SBS288"][f"T:{label}"] = strand_counts[("T", label)] + both // 2 + both % 2
         counts["SBS288"][f"U:{label}"] = strand_counts[("U", label)] + both // 2
         counts["SBS288"][f"N:{label}"] = strand_counts[("N", label)]
-    return counts
 
 
 @settings(max_examples=60, deadline=None)
