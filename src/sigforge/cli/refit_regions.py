@@ -13,7 +13,6 @@ the same code, so the records always agree with the DBS78 and ID83 catalogs.
 from __future__ import annotations
 
 import argparse
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,8 +22,6 @@ import pandas as pd
 
 from sigforge.cli.refit_patient import Patient
 from sigforge.io import InputError
-
-logger = logging.getLogger("sigforge.cli.refit")
 
 #: Columns of :func:`doublets_and_indels` (``order``: the first table row, for VCF order).
 RECORD_COLUMNS = ("type", "chrom", "pos", "ref", "alt", "channel", "order", "last")
@@ -43,30 +40,11 @@ def read_regions_of_interest(args: argparse.Namespace) -> pd.DataFrame | None:
 
 
 def check_roi_contigs(regions: pd.DataFrame, patient: Patient, label: str) -> None:
-    """Check the regions of interest against the reference FASTA: a region ending past its
-    contig's end is refused (a BED of another build, :func:`check_within_contigs`), and so is
-    a BED none of whose contigs the FASTA has (also under the aliases chr1/1, chrM/MT: a
-    BED of another naming or build, whose regions could never hold a variant); contigs the
-    FASTA lacks beside known ones are named in a warning, as their regions hold nothing."""
-    from sigforge.genomics.regions import check_within_contigs
+    """Check the regions of interest against the patient's reference FASTA
+    (:func:`sigforge.genomics.regions.check_regions_of_interest`)."""
+    from sigforge.genomics.regions import check_regions_of_interest
 
-    check_within_contigs(regions, patient.lengths, patient.resolve, label)
-    unknown = [str(chrom) for chrom in dict.fromkeys(regions["chrom"])
-               if patient.resolve(str(chrom)) is None]
-    if not unknown:
-        return
-    known = list(patient.lengths)
-    listed = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-    contigs = ", ".join(known[:5]) + (" ..." if len(known) > 5 else "")
-    if len(unknown) == regions["chrom"].nunique():
-        first = regions[regions["chrom"] == unknown[0]].iloc[0]
-        raise InputError(f"{label}, line {first['line']}: none of the BED's contigs ({listed}) "
-                         f"is in the reference FASTA (also under the aliases chr1/1, chrM/MT; "
-                         f"its contigs are {contigs}), so no region could hold a variant. Give "
-                         "the BED of the genome build and contig names the FASTA holds.")
-    logger.warning("%s: contig(s) %s are not in the reference FASTA (its contigs are %s); "
-                   "their regions hold no variant. Check the BED's contig names and build.",
-                   label, listed, contigs)
+    check_regions_of_interest(regions, patient.lengths, patient.resolve, label)
 
 
 def roi_targets(regions: pd.DataFrame, patient: Patient) -> Any:

@@ -257,3 +257,29 @@ def variants_in_regions(chrom: pd.Series, pos: pd.Series, regions: pd.DataFrame,
     found = np.concatenate(pairs)
     found = found[np.lexsort((found[:, 1], found[:, 0]))]
     return pd.DataFrame(found, columns=["region_row", "variant_row"])
+
+
+def check_regions_of_interest(regions: pd.DataFrame, lengths: Mapping[str, int],
+                              resolve: Callable[[str], str | None], label: str) -> None:
+    """Check the regions of interest against the reference FASTA: a region ending past its
+    contig's end is refused (a BED of another build, :func:`check_within_contigs`), and so is
+    a BED none of whose contigs the FASTA has (also under the aliases chr1/1, chrM/MT: a
+    BED of another naming or build, whose regions could never hold a variant); contigs the
+    FASTA lacks beside known ones are named in a warning, as their regions hold nothing."""
+    check_within_contigs(regions, lengths, resolve, label)
+    unknown = [str(chrom) for chrom in dict.fromkeys(regions["chrom"])
+               if resolve(str(chrom)) is None]
+    if not unknown:
+        return
+    known = list(lengths)
+    listed = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+    contigs = ", ".join(known[:5]) + (" ..." if len(known) > 5 else "")
+    if len(unknown) == regions["chrom"].nunique():
+        first = regions[regions["chrom"] == unknown[0]].iloc[0]
+        raise InputError(f"{label}, line {first['line']}: none of the BED's contigs ({listed}) "
+                         f"is in the reference FASTA (also under the aliases chr1/1, chrM/MT; "
+                         f"its contigs are {contigs}), so no region could hold a variant. Give "
+                         "the BED of the genome build and contig names the FASTA holds.")
+    logger.warning("%s: contig(s) %s are not in the reference FASTA (its contigs are %s); "
+                   "their regions hold no variant. Check the BED's contig names and build.",
+                   label, listed, contigs)
