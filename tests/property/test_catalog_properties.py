@@ -187,8 +187,8 @@ def reference_snv_place(p: int, taken: set[int]) -> str:
 
 def reference_record_runs(records: list[tuple], snvs: set[tuple]) -> set[tuple]:
     """The 2-bp records and SNVs joined into one run of 3+ substituted bases by a record: the
-    connected groups of variants whose bases touch or overlap, of two or more variants, one
-    of them a record (an MNV, however the caller split the run)."""
+    connected groups of variants whose bases touch or overlap, covering three or more bases,
+    one of them a record (an MNV, however the caller split the run)."""
     variants = [(p, r, a) for p, r, a in records] + sorted(snvs)
     spans = [(p, p + len(r)) for p, r, _ in variants]
     group = list(range(len(variants)))
@@ -206,7 +206,8 @@ def reference_record_runs(records: list[tuple], snvs: set[tuple]) -> set[tuple]:
     for i in range(len(variants)):
         members.setdefault(root(i), []).append(i)
     return {variants[i] for ids in members.values()
-            if len(ids) > 1 and any(i < len(records) for i in ids) for i in ids}
+            if any(i < len(records) for i in ids)
+            and len({b for i in ids for b in range(*spans[i])}) >= 3 for i in ids}
 
 
 def add_sbs(counts: dict[str, Counter], strand_counts: Counter, seq: str,

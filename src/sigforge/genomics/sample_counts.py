@@ -114,8 +114,11 @@ def _runs_through_records(records: np.ndarray, snvs: np.ndarray, table: VariantT
     group = np.concatenate([[0], np.cumsum(~touch)])
     has_record = np.zeros(group[-1] + 1, dtype=bool)
     has_record[group[np.isin(rows, records)]] = True
-    size = np.bincount(group)
-    return rows[has_record[group] & (size[group] > 1)]
+    first = np.flatnonzero(np.concatenate([[True], ~touch]))
+    span = np.maximum.reduceat(end, first) - start[first]  # bases the group covers
+    # three or more bases: an SNV of another ALT on a record's own base (a second allele,
+    # as a 1/2 genotype) is no run and stays an SNV beside the doublet
+    return rows[has_record[group] & (span[group] >= 3)]
 
 
 def _drop_snvs_of_records(fates: _Fates, table: VariantTable, verdicts: Classified,
