@@ -72,6 +72,22 @@ def _indel(rng: np.random.Generator, seq: str, pos: int, deletion: bool) -> list
     return [(pos, seq[pos - 1], seq[pos - 1] + unit)] if unit else []
 
 
+def _respelled(seq: str, record: tuple) -> tuple | None:
+    """The indel record written further right in its repeat (the same haplotype, as another
+    caller might place it), or None where no other spelling exists."""
+    pos, ref, alt = record
+    deletion, size = len(alt) == 1, abs(len(ref) - len(alt))
+    haplotype = (seq[:pos] + seq[pos + size:] if deletion
+                 else seq[:pos] + alt[1:] + seq[pos:])
+    for shifted in range(pos + 1, min(pos + size, len(seq) - deletion * size) + 1):
+        if deletion and seq[:shifted] + seq[shifted + size:] == haplotype:
+            return shifted, seq[shifted - 1:shifted + size], seq[shifted - 1]
+        unit = haplotype[shifted:shifted + size]
+        if not deletion and seq[:shifted] + unit + seq[shifted:] == haplotype:
+            return shifted, seq[shifted - 1], seq[shifted - 1] + unit
+    return None
+
+
 def make_variants(rng: np.random.Generator, seq: str, n: int) -> list[tuple]:
     """SNVs (some in clusters), 2-bp records, deletions and insertions, with REF from ``seq``."""
     records: list[tuple] = []
@@ -90,6 +106,10 @@ def make_variants(rng: np.random.Generator, seq: str, n: int) -> list[tuple]:
             records += _indel(rng, seq, pos, kind == "del")
     if records and rng.random() < 0.3:
         records.append(records[int(rng.integers(len(records)))])  # an exact duplicate
+    indels = [r for r in records if len(r[1]) != len(r[2])]
+    if indels and rng.random() < 0.3:  # one indel written twice, at two places in its repeat
+        respelled = _respelled(seq, indels[int(rng.integers(len(indels)))])
+        records += [respelled] if respelled else []
     return records
 
 
@@ -136,6 +156,13 @@ def leftmost_event(seq: str, pos: int, unit: str, deletion: bool) -> tuple[int, 
                 and haplotype[:start] == seq[:start]:
             return start, haplotype[start:start + size]
     raise AssertionError("the event itself gives the haplotype")
+
+
+def reference_indel_event(seq: str, pos: int, ref: str, alt: str) -> tuple[bool, int, str]:
+    """(deletion?, 0-based start, unit) of the indel's leftmost spelling: records of one
+    event, however the caller placed it in its repeat, give the same triple."""
+    deletion = len(alt) == 1
+    return (deletion, *leftmost_event(seq, pos, ref[1:] if deletion else alt[1:], deletion))
 
 
 def reference_id(seq: str, pos: int, ref: str, alt: str) -> str:
@@ -236,6 +263,7 @@ def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int
     counts: dict[str, Counter] = {c: Counter() for c in
                                   ("SBS96", "SBS1536", "SBS288", "DBS78", "ID83")}
     strand_counts: Counter = Counter()
+    indel_events: set[tuple[bool, int, str]] = set()  # two spellings of one indel count once
     for p, r, a in sorted(snvs):
         place = "mnv" if (p, r, a) in in_runs else reference_snv_place(p, taken)
         if place == "dbs_first":
@@ -251,7 +279,8 @@ def reference_catalogs(seq: str, records: list[tuple], intervals: list[tuple[int
             for base in (0, 1) if multi_snvs_in_sbs else ():
                 if 2 <= p + base <= len(seq) - 1:
                     add_sbs(counts, strand_counts, seq, intervals, (p + base, r[base], a[base]))
-        elif len(r) != len(a):
+        elif len(r) != len(a) and reference_indel_event(seq, p, r, a) not in indel_events:
+            indel_events.add(reference_indel_event(seq, p, r, a))
             counts["ID83"][reference_id(seq, p, r, a)] += 1
     add_strands(counts, strand_counts)
     return counts
