@@ -78,9 +78,25 @@ def quoted(text: str, limit: int = 60) -> str:
     return f"'{cut}{more}'"
 
 
+def refuse_special_arrays(values: object, name: str) -> None:
+    """Refuse a masked array (its mask would be dropped by the conversion, so hidden entries
+    would be fitted as data) and a scipy.sparse matrix (numpy cannot convert it), each with
+    the fix."""
+    if isinstance(values, np.ma.MaskedArray):
+        raise TypeError(f"{name}: a masked array; its mask would be ignored and the hidden "
+                        "entries fitted as data. Pass values.filled(0) with the hidden rows "
+                        "or columns left out, or, where the function takes weights, "
+                        "weights=(~values.mask) as floats (0 hides an entry).")
+    if hasattr(values, "toarray") and hasattr(values, "nnz"):
+        raise TypeError(f"{name}: a scipy.sparse {type(values).__name__}; the solvers work on "
+                        "dense arrays. Pass values.toarray().")
+
+
 def check_nonnegative_matrix(values: object, name: str) -> FloatArray:
     """Return ``values`` as a finite, nonnegative 2-D float64 array or raise ValueError
-    (complex values too: converted, they would silently lose their imaginary part)."""
+    (complex values too: converted, they would silently lose their imaginary part; a masked
+    or sparse matrix: TypeError, :func:`refuse_special_arrays`)."""
+    refuse_special_arrays(values, name)
     if np.iscomplexobj(values):
         raise ValueError(f"{name}: expected real numbers, got complex values.")
     array = np.asarray(values, dtype=np.float64)

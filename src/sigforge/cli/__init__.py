@@ -26,6 +26,7 @@ import logging
 import os
 import sys
 import unicodedata
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -222,7 +223,11 @@ def _run(args: argparse.Namespace) -> int:
         handler: Handler = args.handler
         inputs = _input_files(args)
         _check_file_output(args, inputs)
-        with protected_inputs(inputs), removed_on_failure(), terminated_as_interrupt():
+        with protected_inputs(inputs), removed_on_failure(), terminated_as_interrupt(), \
+                warnings.catch_warnings():
+            # the library's warnings of a short bootstrap and an unmatched prior: the
+            # commands say these in their own words (--bootstrap, --tumour-type)
+            warnings.filterwarnings("ignore", message=r"(bootstrap=\d|prevalence: )")
             handler(args)
         remove_emptied_folders()
     except UnicodeEncodeError as err:  # a name read from a folder or a sheet, not UTF-8

@@ -277,10 +277,22 @@ def _checked_inputs(X: object, W: object, H: object, weights: object | None
     check_values(W, "W", limit=MAX_START)
     check_values(H, "H", limit=MAX_START)
     check_start_model(W, H, "W, H")
+    _check_starts_not_zero(W, H)
     if array_weights is not None:
         check_values(array_weights, "weights")
         check_weights_positive(array_weights, "weights")
     return X, W, H, array_weights
+
+
+def _check_starts_not_zero(W: FloatArray, H: FloatArray) -> None:
+    """Refuse a problem whose start W or H is all zeros (a buffer never filled, say): a fixed
+    point of the updates, from which that problem came back as zero factors reported as
+    converged, unnoticed among the others."""
+    zero = np.flatnonzero(~(W.reshape(len(W), -1).any(axis=1) & H.reshape(len(H), -1).any(axis=1)))
+    if zero.size:
+        raise ValueError(f"W, H: the start of problem(s) {zero[:10].tolist()} is all zeros in "
+                         "W or in H, a fixed point of the updates (the fit would return zero "
+                         "factors). Start from positive values (initialise(X, k, 'random')).")
 
 
 def _settings(max_iter: int, min_iter: int, check_every: int, tol: float,

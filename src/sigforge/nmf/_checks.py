@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from sigforge._types import FloatArray
+from sigforge._validation import refuse_special_arrays
 
 #: Largest data (and weight) entry accepted: squares and sums of squares stay finite.
 MAX_VALUE = 1e100
@@ -30,19 +31,6 @@ MAX_VALUE = 1e100
 MAX_START = 1e150
 #: Largest iteration count accepted (the kernel stores counts as float64 and int64).
 MAX_ITER = 2**31 - 1
-
-
-def _refuse_special_arrays(values: Any, name: str) -> None:
-    """Refuse a masked array (its mask would be dropped by the conversion, so hidden entries
-    would be fitted as data) and a scipy.sparse matrix (numpy cannot convert it), each with
-    the fix."""
-    if isinstance(values, np.ma.MaskedArray):
-        raise TypeError(f"{name}: a masked array; its mask would be ignored. Hide entries with "
-                        "weights instead: pass values.filled(0) and weights=(~values.mask) "
-                        "as floats (0 hides an entry), where the function takes weights.")
-    if hasattr(values, "toarray") and hasattr(values, "nnz"):
-        raise TypeError(f"{name}: a scipy.sparse {type(values).__name__}; the solvers work on "
-                        "dense arrays. Pass values.toarray().")
 
 
 def as_float_array(values: Any, name: str, ndim: int | None) -> FloatArray:
@@ -56,7 +44,7 @@ def as_float_array(values: Any, name: str, ndim: int | None) -> FloatArray:
     ValueError
         The wrong number of dimensions, or an empty dimension.
     """
-    _refuse_special_arrays(values, name)
+    refuse_special_arrays(values, name)
     if type(values) is np.ndarray and values.dtype == np.float64:
         array = values
     else:  # a subclass (np.matrix: '*' is a matrix product there) becomes a plain array

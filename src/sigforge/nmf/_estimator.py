@@ -8,6 +8,7 @@ signatures as (n_components, n_features). Internally the data is transposed to t
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import warnings
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank
+from sigforge.nmf._batch import normalise_factors
 from sigforge.nmf._checks import as_float_array, check_count, check_real
 from sigforge.nmf._init import INITS, initialise
 from sigforge.nmf._objective import divergence
@@ -160,10 +162,23 @@ class NMF:
         # A near-exact fit's divergence (a sum of cancelling terms) can round below 0.
         error = max(divergence(data, fit.W @ fit.H, beta), 0.0)
         self.reconstruction_err_ = float(np.sqrt(2 * error))
-        if not fit.converged:
-            warnings.warn(f"NMF stopped at max_iter={self.max_iter} before converging "
-                          f"(tol={self.tol}); raise max_iter or tol.", ConvergenceWarning,
-                          stacklevel=3)
+        self._warn_unconverged("NMF", fit, stacklevel=4)
+
+    def _warn_unconverged(self, what: str, fit: FitResult, stacklevel: int) -> None:
+        """Warn of a fit that did not converge, saying why: it ran out of iterations, or its
+        objective rose (a penalised fit; more iterations would not help). ``tol`` 0 asks for
+        exactly ``max_iter`` iterations: nothing to warn of."""
+        if fit.converged or self.tol == 0:
+            return
+        if fit.n_iter < self.max_iter:
+            message = (f"{what} stopped at iteration {fit.n_iter} of max_iter={self.max_iter}: "
+                       "its objective rose (the penalised updates are not monotone at these "
+                       "settings; the factors are those before the rise). Lower volume_weight "
+                       "or graph_weight, or set tol=0 to run every iteration.")
+        else:
+            message = (f"{what} stopped at max_iter={self.max_iter} before converging "
+                       f"(tol={self.tol}); raise max_iter or tol.")
+        warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
 
     def fit_transform(self, X: Any, y: Any = None, *,
                       graph: FloatArray | None = None) -> FloatArray:
@@ -196,6 +211,9 @@ class NMF:
         check_rank(k, *data.shape)
         W0, H0 = initialise(data, k, self.init, self.random_state)
         fit = fit_nmf(data, W0, H0, solver=self.solver, graph=graph, options=options)
+        if graph is not None:  # fit_nmf leaves the scale of a graph-penalised fit as fitted
+            W, H = normalise_factors(fit.W, fit.H)
+            fit = dataclasses.replace(fit, W=W, H=H)
         self._record(data, fit)
         if hasattr(X, "columns"):  # set only by a fit that succeeded, dropped by an array fit
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
@@ -228,10 +246,7 @@ class NMF:
         k = W.shape[1]
         H0 = np.tile(np.maximum(data.sum(axis=0), 1e-12) / k, (k, 1))
         fit = fit_nmf(data, W, H0, solver=self.solver, options=options)
-        if not fit.converged:
-            warnings.warn(f"NMF.transform stopped at max_iter={self.max_iter} before "
-                          f"converging (tol={self.tol}); raise max_iter or tol.",
-                          ConvergenceWarning, stacklevel=2)
+        self._warn_unconverged("NMF.transform", fit, stacklevel=3)
         return fit.H.T.copy()
 
     def inverse_transform(self, coefficients: FloatArray) -> FloatArray:

@@ -214,7 +214,23 @@ StepFunction = Callable[[_Problem, FloatArray, FloatArray], tuple[FloatArray, Fl
 SOLVERS: dict[str, StepFunction] = {"mu": _mu_step, "hals": _hals_step}
 
 
-def penalised_objective(p: _Problem, W: FloatArray, H: FloatArray) -> float:
+def penalised_objective(X: FloatArray, W: FloatArray, H: FloatArray, *,
+                        weights: FloatArray | None = None, graph: FloatArray | None = None,
+                        options: FitOptions | None = None) -> float:
+    """The objective :func:`fit_nmf` minimises, at ``W`` and ``H``: the beta-divergence of
+    ``options`` (entry ``weights`` applied) plus the volume and graph penalties it switches
+    on. ``fit_nmf(...).objective`` is this value at the factors it returns.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`fit_nmf` for its arrays and options.
+    """
+    p, W, H = _checked_problem(X, W, H, weights, graph, options)
+    return _penalised(p, W, H)
+
+
+def _penalised(p: _Problem, W: FloatArray, H: FloatArray) -> float:
     """Beta-divergence plus the volume and graph penalties that are switched on."""
     total = divergence(p.X, W @ H, p.options.beta, p.weights)
     if p.options.volume_weight > 0:
@@ -227,23 +243,36 @@ def penalised_objective(p: _Problem, W: FloatArray, H: FloatArray) -> float:
 
 
 def _iterate(p: _Problem, W: FloatArray, H: FloatArray, solver: str) -> FitResult:
-    """Run ``solver`` steps with the windowed relative-change rule; record the objective."""
+    """Run ``solver`` steps with the windowed relative-change rule; record the objective.
+
+    A rise stops the fit (with ``tol`` > 0) and the factors of the check before it are
+    returned (the penalised MU updates are not monotone at every setting: the iterate after
+    the rise is worse). The returned objective is that of the returned factors: W's columns
+    are scaled to sum 1 (H's rows by the inverse) only where no graph penalty is on, whose
+    value changes with that scale.
+    """
     step, o = SOLVERS[solver], p.options
-    history = [penalised_objective(p, W, H)]
+    history = [_penalised(p, W, H)]
     iteration, converged, stopped = 0, False, False
+    before = (W, H)
     while iteration < o.max_iter and not stopped:
+        before = (W, H)  # the steps return new arrays, so this keeps the check's factors
         for _ in range(min(o.check_every, o.max_iter - iteration)):
             W, H = step(p, W, H)
         iteration = min(iteration + o.check_every, o.max_iter)
-        history.append(penalised_objective(p, W, H))
+        history.append(_penalised(p, W, H))
         change = (history[-2] - history[-1]) / max(abs(history[-2]), TINY)
         # a rise stops the fit too, but is convergence only when it is below tol as well;
         # tol 0 runs exactly max_iter iterations (as the batched KL kernel does), rises and all
         stopped = iteration >= o.min_iter and change < o.tol and o.tol > 0
         converged = stopped and abs(change) < o.tol
-    if o.update_w and o.update_h:
+    objective = history[-1]
+    if stopped and history[-1] > history[-2]:
+        (W, H), objective = before, history[-2]
+    if o.update_w and o.update_h and not (p.graph is not None and o.graph_weight > 0):
         W, H = normalise_factors(W, H)
-    return FitResult(W, H, history[-1], iteration, converged, np.array(history))
+        objective = _penalised(p, W, H) if o.volume_weight > 0 else objective
+    return FitResult(W, H, objective, iteration, converged, np.array(history))
 
 
 def _check_start_not_zero(W: FloatArray, H: FloatArray) -> None:
@@ -374,6 +403,10 @@ def fit_nmf(X: FloatArray, W: FloatArray, H: FloatArray, *, solver: str = "mu",
     Returns
     -------
     FitResult
+        With W and H both updated, W's columns scaled to sum 1 (H's rows by the inverse),
+        except under a graph penalty, whose value changes with that scale: those factors are
+        returned as fitted. ``objective`` is :func:`penalised_objective` of the returned
+        factors.
 
     Raises
     ------

@@ -20,7 +20,7 @@ from sigforge.io import InputError, read_table
 from sigforge.nmf._batch import normalise_factors
 from sigforge.nmf._checks import MAX_VALUE, as_float_array, check_count, check_real
 from sigforge.nmf._init import initialise
-from sigforge.nmf._solvers import FitOptions, FitResult, fit_nmf
+from sigforge.nmf._solvers import FitOptions, FitResult, fit_nmf, penalised_objective
 
 
 def knn_graph(coordinates: FloatArray, n_neighbors: int = 6) -> FloatArray:
@@ -110,8 +110,9 @@ def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbo
     Returns
     -------
     FitResult
-        W (m, k) with columns summing to 1, H (k, n), the last round's penalised objective, the
-        total iterations, and whether the last round converged.
+        W (m, k) with columns summing to 1, H (k, n), their penalised objective, the total
+        iterations, and whether the last round converged (never, with its ``tol`` of 0:
+        each round runs all its iterations).
     """
     _check_same_samples(X, coordinates)
     values = check_nonnegative_matrix(X, "X")
@@ -128,11 +129,12 @@ def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbo
     W, H = initialise(values, k, "random", rng)
     options = FitOptions(beta=beta, graph_weight=graph_weight, max_iter=iterations_per_round,
                          tol=0.0)
+    used = graph if graph_weight > 0 else None
     for _ in range(rounds):
-        fit = fit_nmf(values, W, H, graph=graph if graph_weight > 0 else None,
-                      options=options)
+        fit = fit_nmf(values, W, H, graph=used, options=options)
         W, H = normalise_factors(fit.W, fit.H)
-    return FitResult(W, H, fit.objective, rounds * iterations_per_round, fit.converged)
+    return FitResult(W, H, penalised_objective(values, W, H, graph=used, options=options),
+                     rounds * iterations_per_round, fit.converged)
 
 
 def read_coordinates(path: str | os.PathLike[str], samples: list[str]) -> FloatArray:
@@ -144,7 +146,7 @@ def read_coordinates(path: str | os.PathLike[str], samples: list[str]) -> FloatA
         Missing columns, non-numeric values, a sample on two rows, or samples without
         coordinates (named).
     """
-    table = read_table(path, written_by_sigforge=False)
+    table = read_table(path, written_by_sigforge=False, text_index=True)
     missing_columns = [c for c in ("x", "y") if c not in table.columns]
     if missing_columns:
         raise InputError(f"{path}: expected columns sample, x, y; missing {missing_columns}.")

@@ -25,6 +25,7 @@ from sigforge._validation import (
     check_nonnegative_matrix,
     check_same_features,
     check_unique_labels,
+    refuse_special_arrays,
 )
 from sigforge.nmf import kl_divergence
 from sigforge.refit.negbin import (
@@ -63,6 +64,7 @@ def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOpt
     caller has it). The other methods draw multinomial resamples (the sample's total, the
     observed proportions) and refit them by the full method.
     """
+    refuse_special_arrays(x, "x")
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"x: expected one sample's counts (a 1-D array), got shape {x.shape}.")
@@ -219,6 +221,49 @@ def _warn_unnormalised(signatures: pd.DataFrame) -> None:
                       UserWarning, stacklevel=3)
 
 
+#: The start of :func:`_warn_few_resamples`' message (the command line, which says it in its
+#: own words, ignores the library's).
+FEW_RESAMPLES = "bootstrap="
+
+
+def _warn_few_resamples(options: RefitOptions) -> None:
+    """Warn when ``options.bootstrap`` is too few for ``options.confidence``
+    (:func:`min_resamples`): every interval is then the resamples' lowest and highest value,
+    labelled with a coverage it does not have."""
+    needed = min_resamples(options.confidence)
+    if 0 < options.bootstrap < needed:
+        warnings.warn(f"{FEW_RESAMPLES}{options.bootstrap}: {100 * options.confidence:g}% "
+                      f"intervals need at least {needed} resamples for their ends to lie inside "
+                      "the resamples; these intervals are the resamples' lowest and highest "
+                      f"values and cover less than {100 * options.confidence:g}%.",
+                      UserWarning, stacklevel=3)
+
+
+def _prevalence_shares(prevalence: object, names: list[object],
+                       options: RefitOptions) -> FloatArray:
+    """Each signature's share from ``prevalence``, matched by name as text on both sides (a
+    table's integer labels and a prior keyed by the same integers agree); NaN where it has no
+    entry. A prior that matches none of the signatures, or that the method does not read, is
+    said: it would otherwise change nothing, silently."""
+    if not isinstance(prevalence, pd.Series):
+        raise TypeError(f"prevalence: expected a pandas Series of shares indexed by signature "
+                        f"name, got {type(prevalence).__name__}.")
+    keyed = pd.Series(prevalence.to_numpy(), index=prevalence.index.map(str))
+    if keyed.index.has_duplicates:
+        raise ValueError(f"prevalence: signature '{keyed.index[keyed.index.duplicated()][0]}' "
+                         "has more than one share; give each signature once.")
+    share = keyed.reindex([str(name) for name in names]).to_numpy(np.float64)
+    if options.method != "negbin":
+        warnings.warn(f"prevalence: method {options.method!r} has no prior; the shares are not "
+                      "used (method 'negbin' reads them).", UserWarning, stacklevel=3)
+    elif len(keyed) and np.isnan(share).all():
+        warnings.warn(f"prevalence: none of its {len(keyed)} name(s) (such as "
+                      f"'{keyed.index[0]}') is a signature of the table (such as "
+                      f"'{names[0]}'); the refit runs without a prior.", UserWarning,
+                      stacklevel=3)
+    return share
+
+
 def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
                   options: RefitOptions | None = None,
                   progress: Callable[[int], None] | None = None,
@@ -257,9 +302,9 @@ def refit_catalog(catalog: pd.DataFrame, signatures: pd.DataFrame,
     check_signature_shape(basis)
     check_count_range(catalog, values, options.method, options.bootstrap)
     _warn_unnormalised(signatures)
+    _warn_few_resamples(options)
     names = list(signatures.columns)  # the caller's labels, integers included
-    share = None if prevalence is None else \
-        prevalence.reindex([str(name) for name in names]).to_numpy(np.float64)
+    share = None if prevalence is None else _prevalence_shares(prevalence, names, options)
     costs, starts = _sample_costs(values, basis, options, share)
     exposures = np.zeros((basis.shape[1], values.shape[1]))
     rows: list[dict[str, object]] = []

@@ -16,12 +16,36 @@ from sigforge.refit.options import RefitOptions
 from sigforge.refit.sparse import refit_sample
 
 
+def _check_tables(signatures: pd.DataFrame, reference: pd.DataFrame) -> None:
+    """Both tables labelled DataFrames of finite nonnegative values over the same features,
+    each name once, the reference not empty: a NaN signature had a 'best match' of cosine
+    NaN, a negative one a match of cosine 0."""
+    for table, what in ((signatures, "signatures"), (reference, "reference")):
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"{what}: expected a labelled DataFrame (features x signatures), "
+                            f"got {type(table).__name__}.")
+        check_nonnegative_matrix(table.to_numpy(dtype=np.float64), what)
+    if not reference.shape[1]:  # no signatures to decompose is an empty table, not an error
+        raise ValueError("reference: expected at least one signature (column), got none.")
+    check_same_features(signatures, reference)
+    for table, what in ((signatures, "signatures"), (reference, "reference")):
+        repeated = table.columns[table.columns.duplicated()]
+        if len(repeated):
+            raise ValueError(f"{what}: column '{repeated[0]}' appears more than once; every "
+                             "signature needs its own name.")
+
+
 def best_matches(signatures: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     """For each signature, the most cosine-similar reference signature and that cosine.
 
     A signature of zeros matches the first reference signature with cosine 0.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`decompose_signatures` for its tables.
     """
-    check_same_features(signatures, reference)
+    _check_tables(signatures, reference)
     similarity = pairwise_cosine(signatures.to_numpy(dtype=np.float64),
                                  reference.to_numpy(dtype=np.float64))
     best = similarity.argmax(axis=1)
@@ -51,23 +75,11 @@ def decompose_signatures(signatures: pd.DataFrame, reference: pd.DataFrame, *,
         without a signature; feature labels that differ, or a name given twice in a table; a
         cosine setting outside [0, 1].
     """
-    for table, what in ((signatures, "signatures"), (reference, "reference")):
-        if not isinstance(table, pd.DataFrame):
-            raise TypeError(f"{what}: expected a labelled DataFrame (features x signatures), "
-                            f"got {type(table).__name__}.")
-        check_nonnegative_matrix(table.to_numpy(dtype=np.float64), what)
     for name, value in (("novel_below", novel_below), ("cosine_remove", cosine_remove),
                         ("cosine_add", cosine_add)):
         if not 0 <= value <= 1:  # NaN too: every comparison with it was False
             raise ValueError(f"{name}: expected a cosine between 0 and 1, got {value}.")
-    if not reference.shape[1]:  # no signatures to decompose is an empty table, not an error
-        raise ValueError("reference: expected at least one signature (column), got none.")
-    check_same_features(signatures, reference)
-    for table, what in ((signatures, "signatures"), (reference, "reference")):
-        repeated = table.columns[table.columns.duplicated()]
-        if len(repeated):
-            raise ValueError(f"{what}: column '{repeated[0]}' appears more than once; every "
-                             "signature needs its own name.")
+    _check_tables(signatures, reference)
     basis = reference.to_numpy(dtype=np.float64)
     options = RefitOptions(method="cosine", cosine_remove=cosine_remove, cosine_add=cosine_add,
                            bootstrap=0)

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from sigforge._validation import check_nonnegative_matrix
+
 
 def opportunity_ratio(contexts: Sequence[str], source: pd.Series,
                       target: pd.Series) -> np.ndarray:
@@ -32,6 +34,14 @@ def opportunity_ratio(contexts: Sequence[str], source: pd.Series,
         A channel's context is missing from either set, has negative opportunities, or has
         none in ``source`` but some in ``target`` (the signature says nothing about it).
     """
+    for table, what in ((source, "source"), (target, "target")):
+        if not isinstance(table, pd.Series):
+            raise TypeError(f"{what}: expected opportunities as a pandas Series indexed by "
+                            f"context, got {type(table).__name__}.")
+        if table.index.has_duplicates:
+            raise ValueError(f"{what}: context '{table.index[table.index.duplicated()][0]}' "
+                             "is listed more than once; give each context's opportunities "
+                             "once.")
     missing = sorted({c for c in contexts if c not in source.index or c not in target.index})
     if missing:
         raise ValueError(f"no opportunities for the context(s) {missing[:5]}; the "
@@ -70,10 +80,15 @@ def rescale_signatures(signatures: pd.DataFrame, contexts: Sequence[str], source
     Raises
     ------
     ValueError
-        ``contexts`` does not match the rows, a context lacks opportunities (see
+        ``signatures`` holds NaN, infinite or negative values, ``contexts`` does not match
+        the rows, a context lacks opportunities or is listed twice (see
         :func:`opportunity_ratio`), or a signature has no weight left in the target (all its
         channels' contexts are absent there).
     """
+    if not isinstance(signatures, pd.DataFrame):
+        raise TypeError(f"signatures: expected a labelled DataFrame (channels x signatures), "
+                        f"got {type(signatures).__name__}.")
+    check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
     if len(contexts) != signatures.shape[0]:
         raise ValueError(f"{len(contexts)} contexts for {signatures.shape[0]} channels.")
     ratio = opportunity_ratio(contexts, source, target)

@@ -32,7 +32,12 @@ from scipy.optimize import nnls
 
 from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
-from sigforge._validation import MAX_CELL, check_nonnegative_matrix, check_same_features
+from sigforge._validation import (
+    MAX_CELL,
+    check_nonnegative_matrix,
+    check_same_features,
+    refuse_special_arrays,
+)
 from sigforge.refit.negbin import negbin_refit, signature_costs
 from sigforge.refit.options import RefitOptions
 
@@ -254,6 +259,7 @@ def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions | 
     """
     options = RefitOptions() if options is None else options
     check_labelled_features(x, signatures)
+    refuse_special_arrays(x, "x")
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"x: expected one sample's counts (a 1-D array), got shape {x.shape}; "
