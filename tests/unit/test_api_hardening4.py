@@ -208,3 +208,25 @@ def test_best_matches_checks_its_tables() -> None:
         best_matches(pd.DataFrame({"S": [0.4, 0.6, 0.0]}), reference.iloc[:, :0])
     with pytest.raises(TypeError, match="signatures: expected a labelled DataFrame"):
         best_matches(np.ones((3, 1)), reference)  # type: ignore[arg-type]
+
+
+def test_wrong_types_of_settings_are_named() -> None:
+    """A dict of options or an integer rng failed on their first attribute read; a NaN
+    tolerance rescaled nothing, silently."""
+    from sigforge.refit import normalise_signatures
+
+    signatures = RNG.dirichlet(np.ones(6), 2).T
+    with pytest.raises(TypeError, match="options: expected a RefitOptions"):
+        refit_matrix(np.ones((6, 2)), signatures, {"method": "nnls"})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="rng: expected a numpy Generator"):
+        bootstrap_exposures(np.ones(6), signatures, RefitOptions(), 0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="tolerance: expected a relative error"):
+        normalise_signatures(pd.DataFrame(signatures * 2), tolerance=float("nan"))
+
+
+def test_the_estimator_names_its_inputs_and_outputs_as_scikit_learn_does() -> None:
+    """n_features_in_ and get_feature_names_out, which pipelines read, were missing."""
+    X = RNG.poisson(5, (10, 7)).astype(float)
+    model = NMF(3, random_state=0, max_iter=200, tol=0).fit(X)
+    assert model.n_features_in_ == 7
+    assert list(model.get_feature_names_out()) == ["nmf0", "nmf1", "nmf2"]

@@ -69,6 +69,8 @@ class NMF:
     components_ : ndarray, shape (n_components, n_features)
         Rows sum to 1.
     n_components_ : int
+    n_features_in_ : int
+        Features (columns of X) seen by ``fit``.
     reconstruction_err_ : float
         sqrt(2 * beta-divergence) of the fit, as scikit-learn reports it.
     n_iter_ : int
@@ -215,11 +217,19 @@ class NMF:
             W, H = normalise_factors(fit.W, fit.H)
             fit = dataclasses.replace(fit, W=W, H=H)
         self._record(data, fit)
+        self.n_features_in_ = data.shape[0]
         if hasattr(X, "columns"):  # set only by a fit that succeeded, dropped by an array fit
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         return fit.H.T.copy()
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of ``transform``'s output columns, as scikit-learn's NMF gives them: 'nmf0',
+        'nmf1', ... (pipelines and ColumnTransformer read them)."""
+        if not hasattr(self, "components_"):
+            raise ValueError("expected a fitted NMF, got one whose fit has not been called.")
+        return np.asarray([f"nmf{i}" for i in range(self.n_components_)], dtype=object)
 
     def fit(self, X: Any, y: Any = None, *, graph: FloatArray | None = None) -> NMF:
         """Fit to X (n_samples, n_features); returns self."""

@@ -37,6 +37,7 @@ from sigforge.refit.negbin import (
 from sigforge.refit.options import RefitOptions
 from sigforge.refit.sparse import (
     SIGNATURE_SUM_TOLERANCE,
+    check_options_type,
     check_refit_inputs,
     check_signature_shape,
     check_totals,
@@ -65,6 +66,10 @@ def bootstrap_exposures(x: FloatArray, signatures: FloatArray, options: RefitOpt
     observed proportions) and refit them by the full method.
     """
     refuse_special_arrays(x, "x")
+    check_options_type(options)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected a numpy Generator (sample_rng(seed, sample) gives the "
+                        f"refit's own), got {type(rng).__name__}.")
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"x: expected one sample's counts (a 1-D array), got shape {x.shape}.")

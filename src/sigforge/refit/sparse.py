@@ -141,6 +141,14 @@ def _stepwise(x: FloatArray, signatures: FloatArray, score: Score, remove_below:
     return exposure
 
 
+def check_options_type(options: object) -> None:
+    """Refuse options that are not a :class:`RefitOptions` (a dict of settings, say), which
+    failed on the first attribute read."""
+    if not isinstance(options, RefitOptions):
+        raise TypeError(f"options: expected a RefitOptions, got {type(options).__name__}; "
+                        "pass RefitOptions(method=..., ...).")
+
+
 def check_labelled_features(catalog: object, signatures: object) -> None:
     """When both the data and the signatures are pandas objects, refuse rows whose labels
     differ or are in another order (the array functions use rows by position, so a reference
@@ -258,6 +266,7 @@ def refit_sample(x: FloatArray, signatures: FloatArray, options: RefitOptions | 
         method (``negbin``, ``likelihood``), see :func:`require_counts`.
     """
     options = RefitOptions() if options is None else options
+    check_options_type(options)
     check_labelled_features(x, signatures)
     refuse_special_arrays(x, "x")
     x = np.asarray(x, dtype=np.float64)
@@ -295,6 +304,7 @@ def refit_matrix(catalog: FloatArray, signatures: FloatArray,
     same order (:func:`check_labelled_features`)."""
     check_labelled_features(catalog, signatures)
     options = RefitOptions() if options is None else options
+    check_options_type(options)
     catalog = check_nonnegative_matrix(catalog, "catalog")
     signatures = check_nonnegative_matrix(signatures, "signatures")
     check_refit_inputs(catalog, signatures, options.method)
@@ -339,6 +349,9 @@ def normalise_signatures(signatures: pd.DataFrame, *,
         raise TypeError(f"signatures: expected a labelled DataFrame (features x signatures), "
                         f"got {type(signatures).__name__}.")
     check_nonnegative_matrix(signatures.to_numpy(dtype=np.float64), "signatures")
+    if not 0 <= tolerance < 1:  # NaN too: every column compared within it, none rescaled
+        raise ValueError(f"tolerance: expected a relative error between 0 and 1, got "
+                         f"{tolerance}.")
     sums = signatures.sum(axis=0)
     zero = [str(name) for name, total in sums.items() if not total > 0]
     if zero:
