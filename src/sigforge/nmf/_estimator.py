@@ -174,9 +174,9 @@ class NMF:
             return
         if fit.n_iter < self.max_iter:
             message = (f"{what} stopped at iteration {fit.n_iter} of max_iter={self.max_iter}: "
-                       "its objective rose (the penalised updates are not monotone at these "
-                       "settings; the factors are those before the rise). Lower volume_weight "
-                       "or graph_weight, or set tol=0 to run every iteration.")
+                       "its objective rose (by rounding, or because penalised updates are not "
+                       "monotone at these settings). A large volume_weight or graph_weight "
+                       "may be lowered; tol=0 runs every iteration.")
         else:
             message = (f"{what} stopped at max_iter={self.max_iter} before converging "
                        f"(tol={self.tol}); raise max_iter or tol.")
