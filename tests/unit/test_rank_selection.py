@@ -248,6 +248,35 @@ def test_capping_scales_only_hypermutators_and_keeps_profiles(
         cap_samples(catalog, "log2")
 
 
+def test_gmm_capping_under_the_floor_fits_no_mixture_and_caps_nothing() -> None:
+    """A cohort with no sample over the floor: the gmm threshold could not cap any sample,
+    so the mixture is skipped (a discovery job then never imports scikit-learn, a second of
+    its start), the floor is reported and the catalog is the input's, bit for bit; one
+    sample over the floor fits the mixture again."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "from sigforge.discovery.normalise import cap_samples, gmm_threshold\n"
+        "rng = np.random.default_rng(3)\n"
+        "x = rng.poisson(rng.uniform(0.5, 2.0, (96, 12))).astype(float)\n"
+        "x[:, 0] *= 40.0\n"  # a 'hypermutator', still under 9,600
+        "capped = cap_samples(x, 'gmm')\n"
+        "assert x.sum(axis=0).max() < 9600.0\n"
+        "assert capped.threshold == 9600.0 and (capped.scale == 1.0).all()\n"
+        "assert np.array_equal(capped.catalog, x)\n"
+        "assert 'sklearn' not in sys.modules, 'the mixture was fitted'\n"
+        "x[:, 0] *= 100.0\n"
+        "over = cap_samples(x, 'gmm')\n"
+        "assert 'sklearn' in sys.modules and over.scale[0] < 1.0\n"
+        "assert over.threshold == gmm_threshold(x.sum(axis=0))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+
+
 def test_capping_lets_discovery_see_the_other_signatures() -> None:
     planted = planted_counts(96, 40, 3, burden=1500, rng=21)
     counts = planted.counts.copy()

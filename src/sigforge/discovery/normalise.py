@@ -89,7 +89,9 @@ def cap_samples(catalog: FloatArray, method: str, cap: float = DEFAULT_CAP, *,
     Returns
     -------
     Capping
-        ``scale`` (n,) is the factor applied to each sample (1 for those under the threshold).
+        ``scale`` (n,) is the factor applied to each sample (1 for those under the threshold);
+        ``threshold`` is the one applied (for ``gmm`` on counts with no sample over the floor
+        ``cap``, the floor: no mixture is fitted, as none could cap a sample).
     """
     if method not in NORMALISATIONS:
         raise ValueError(f"normalisation '{method}' is unknown; expected one of "
@@ -100,7 +102,10 @@ def cap_samples(catalog: FloatArray, method: str, cap: float = DEFAULT_CAP, *,
     totals = catalog.sum(axis=0)
     if method == "none":
         threshold = float("inf")
-    elif method == "cap":
+    elif method == "cap" or (counts and totals.max(initial=0.0) <= cap):
+        # gmm: its threshold is never below the floor, so when no sample exceeds the floor
+        # no sample is capped whatever the mixture says; the mixture (and scikit-learn's
+        # import, a second of every discovery job) is skipped and the floor is reported
         threshold = float(cap)
     else:
         threshold = gmm_threshold(totals, floor=cap, counts=counts)
