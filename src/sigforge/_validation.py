@@ -117,6 +117,10 @@ def check_rank(k: int, n_features: int, n_samples: int) -> None:
     message says which dimension limits the rank, so the user can lower it or add data.
     """
     limit = min(n_features, n_samples)
+    if limit == 0:
+        raise ValueError(f"the matrix of {n_features} features x {n_samples} samples is "
+                         "empty: there is nothing to factorise. Check that the input holds "
+                         "the data (rows of features, columns of samples).")
     if not 1 <= k <= limit:
         short = "samples" if n_samples <= n_features else "features"
         raise ValueError(f"rank k={k} is impossible for a matrix of {n_features} features x "

@@ -230,3 +230,26 @@ def test_the_estimator_names_its_inputs_and_outputs_as_scikit_learn_does() -> No
     model = NMF(3, random_state=0, max_iter=200, tol=0).fit(X)
     assert model.n_features_in_ == 7
     assert list(model.get_feature_names_out()) == ["nmf0", "nmf1", "nmf2"]
+
+
+def test_empty_objectives_options_given_as_lists_and_empty_matrices_are_answered() -> None:
+    """kl_divergence of an empty matrix raised numpy's 'zero-size array to reduction
+    operation minimum' (the divergence of nothing is 0); the estimator's init/solver and a
+    resampling given as a list raised 'unhashable type' or 'has no attribute partition'; a
+    matrix with no samples was told to 'lower the ranks to at most 0'."""
+    from sigforge.discovery.resample import get_resampler
+    from sigforge.nmf import kl_divergence
+
+    for shape in [(0, 3), (3, 0), (2, 0, 4)]:
+        np.testing.assert_array_equal(kl_divergence(np.zeros(shape), np.zeros(shape)),
+                                      np.zeros(shape[:-2]))
+    data = RNG.poisson(5.0, (10, 8)).astype(float)
+    with pytest.raises(ValueError, match=r"expected init in .*got \['random'\]"):
+        NMF(2, init=["random"]).fit(data)
+    with pytest.raises(ValueError, match=r"expected solver in .*got \['mu'\]"):
+        NMF(2, solver=["mu"]).fit(data)
+    with pytest.raises(ValueError, match="expected a name, one of poisson"):
+        get_resampler(["poisson"])  # type: ignore[arg-type]
+    for empty in (np.zeros((0, 5)), np.zeros((5, 0))):
+        with pytest.raises(ValueError, match="is empty: there is nothing to factorise"):
+            NMF(2).fit(empty)

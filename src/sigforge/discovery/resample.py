@@ -139,6 +139,9 @@ def get_resampler(name: str) -> Callable[[FloatArray, np.random.Generator], Floa
     ``scaled:D`` is the scaled multinomial resampling at depth D (``scaled`` alone: depth
     :data:`DEFAULT_DEPTH`).
     """
+    if not isinstance(name, str):
+        raise ValueError(f"resampling {name!r}: expected a name, one of "
+                         f"{', '.join(RESAMPLERS)} or scaled:DEPTH.")
     base, sep, depth = name.partition(":")
     if base == "scaled" and sep:
         if not (depth.isascii() and depth.isdigit()) or not 1 <= int(depth) <= MAX_DEPTH:

@@ -69,7 +69,10 @@ def as_float_array(values: Any, name: str, ndim: int | None) -> FloatArray:
 
 def check_values(array: FloatArray, name: str, *, limit: float = MAX_VALUE) -> float:
     """Raise ValueError unless every entry of ``array`` is finite, >= 0 and <= ``limit``;
-    return the largest entry. One min and one max pass."""
+    return the largest entry (0 for an empty array: nothing to check). One min and one max
+    pass."""
+    if array.size == 0:
+        return 0.0
     low, high = float(np.min(array)), float(np.max(array))
     if math.isnan(low) or math.isnan(high):
         raise ValueError(f"{name}: expected finite values, got NaN.")

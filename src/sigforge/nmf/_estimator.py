@@ -124,9 +124,9 @@ class NMF:
 
     def _options(self, **overrides: Any) -> FitOptions:
         """Validated FitOptions from the parameters."""
-        if self.init not in INITS:
+        if not isinstance(self.init, str) or self.init not in INITS:
             raise ValueError(f"expected init in {sorted(INITS)}, got {self.init!r}.")
-        if self.solver not in SOLVERS:
+        if not isinstance(self.solver, str) or self.solver not in SOLVERS:
             raise ValueError(f"expected solver in {sorted(SOLVERS)}, got {self.solver!r}.")
         settings = {"beta": _beta_value(self.beta_loss),
                     "tol": check_real(self.tol, "tol", minimum=0.0),
