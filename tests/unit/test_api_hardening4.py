@@ -253,3 +253,16 @@ def test_empty_objectives_options_given_as_lists_and_empty_matrices_are_answered
     for empty in (np.zeros((0, 5)), np.zeros((5, 0))):
         with pytest.raises(ValueError, match="is empty: there is nothing to factorise"):
             NMF(2).fit(empty)
+
+
+def test_joint_hals_takes_block_weights_of_one_as_the_plain_fit() -> None:
+    """Block weights all 1 are the unweighted objective, which HALS solves; they were refused
+    as 'weights'. Other weights still need 'mu', and the error says so."""
+    a, b = RNG.poisson(4.0, (5, 8)).astype(float), RNG.poisson(9.0, (3, 8)).astype(float)
+    options = FitOptions(beta=2, max_iter=50)
+    ones = fit_joint_nmf([a, b], 2, solver="hals", block_weights=[1, 1], rng=0, options=options)
+    plain = fit_joint_nmf([a, b], 2, solver="hals", rng=0, options=options)
+    assert ones.objective == plain.objective
+    np.testing.assert_array_equal(ones.H, plain.H)
+    with pytest.raises(ValueError, match="Use solver='mu'"):
+        fit_joint_nmf([a, b], 2, solver="hals", block_weights=[1, 2], rng=0, options=options)

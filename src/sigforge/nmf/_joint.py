@@ -53,7 +53,8 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
         Nonnegative matrices on the same n samples, in the same sample order.
     k : int
     block_weights : sequence of float, optional
-        Weight of each matrix's entries in the objective; default 1 for every matrix.
+        Weight of each matrix's entries in the objective; default 1 for every matrix (weights
+        all 1 are the unweighted fit, which every solver runs; other weights need 'mu').
     solver : {'mu', 'hals'}, default='mu'
     init : str, default='random'
     rng : Generator, int or None, default=None
@@ -99,7 +100,7 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     k = check_count(k, "k", 1)
     check_rank(k, *X.shape)
     weights = None
-    if block_weights is not None:
+    if any(scale != 1.0 for scale in scales):  # weights of 1 are the plain fit (HALS takes it)
         weights = np.vstack([np.full(x.shape, s) for x, s in zip(blocks, scales, strict=True)])
     W0, H0 = initialise(X, k, init, rng)
     fit = fit_nmf(X, W0, H0, solver=solver, weights=weights, options=options)
