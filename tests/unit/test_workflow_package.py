@@ -176,6 +176,8 @@ def test_de_novo_signatures_are_decomposed_into_the_reference_set_where_it_cover
     assert flags.decompose_flags("ID83", "my.tsv", ["SBS96"]) == []
     assert flags.decompose_flags("SBS288", "COSMIC_v3.6", ["SBS96", "DBS78", "ID83"]) == [
         "--decompose-into=COSMIC_v3.6"]
+    assert flags.decompose_flags("ID83", "my.tsv", ["SBS96"], 0.85) == ["--novel-below", "0.85"]
+    assert "--novel-below" not in flags.refit_flags(DEMO["refit"], 7, "GRCh38")
 
 
 def test_restrict_flags_keep_the_names_of_the_refit_table_in_config_order() -> None:

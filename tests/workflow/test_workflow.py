@@ -306,6 +306,15 @@ def test_changing_refit_settings_does_not_rerun_discovery(demo: Path) -> None:
     assert not {"catalog_sample", "nmf_chunk", "consensus", "select_rank"} & set(counts)
 
 
+def test_novel_below_reruns_the_de_novo_refits_and_the_report_only(demo: Path) -> None:
+    """refit.novel_below flags de novo signatures that match no reference signature: the
+    refits to the reference set itself (the cohort's and every patient's) decompose nothing,
+    and changing it reran each of them for the same bytes."""
+    run = snakemake(demo, "-n", "--cores", "2", "--config", 'refit={"novel_below": 0.8}')
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert job_counts(run.stdout) == {"refit": 3, "report": 1, "all": 1}
+
+
 def test_raising_replicates_reuses_finished_chunks(demo: Path) -> None:
     config = yaml.safe_load((demo / "config/config.yaml").read_text())
     config["extract"]["replicates"] = 40  # chunks of 20: chunk 0 exists, chunk 1 is new

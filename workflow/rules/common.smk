@@ -417,8 +417,20 @@ def merge_mode_flags(wildcards):
 
 
 def decompose_args(wildcards):
-    """--decompose-into the reference set for a context it has a table of (a patient's
-    refit: its SBS96), else refit's default (flags.decompose_flags)."""
+    """--decompose-into the reference set for a context it has a table of, else refit's
+    default, and --novel-below (flags.decompose_flags) when refit.signatures is not the
+    reference set itself (else nothing is decomposed: the setting is inert, and warned of)."""
+    if config.get("type", "vcf") != "vcf":
+        return []
+    novel = REFIT["novel_below"] if REFIT["signatures"] != config["signatures"] else None
+    return flags.decompose_flags(wildcards.catalog, config["signatures"], DECOMPOSED_CONTEXTS,
+                                 novel)
+
+
+def reference_decompose_args(wildcards):
+    """decompose_args of a refit to the reference set itself (the cohort's, a patient's: its
+    SBS96): its decomposition is the identity, so refit.novel_below is not passed and
+    changing it reruns none of them."""
     if config.get("type", "vcf") != "vcf":
         return []
     return flags.decompose_flags(getattr(wildcards, "catalog", "SBS96"), config["signatures"],

@@ -61,6 +61,7 @@ use rule refit as refit_reference with:
         out("benchmarks/refit/{catalog}_reference.tsv")
     params:
         signatures=config["signatures"],
+        decompose=reference_decompose_args,
         restrict=reference_restrict_args,
         assay=reference_assay_args,
         user_files=user_file_stamps("signatures"),
@@ -98,6 +99,7 @@ use rule refit as refit_patient with:
         input_size=input_size,
         reference_size=reference_size(),
         signatures=config["signatures"],
+        decompose=reference_decompose_args,
         restrict=patient_restrict_args,
         assay=reference_assay_args,
         user_files=user_file_stamps("signatures", "roi", "regions"),

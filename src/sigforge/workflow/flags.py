@@ -15,7 +15,10 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str) -> lis
     """The ``sigforge refit`` options of the config's ``refit`` section (vcf mode) shared by
     every refit. Samples without a mutation of a context (no doublet, no indel) get zero
     exposures. ``refit.restrict_to`` is per refit (:func:`restrict_flags`), and so is the
-    set de novo signatures are decomposed into (:func:`decompose_flags`). The settings of
+    set de novo signatures are decomposed into (:func:`decompose_flags`, with
+    ``refit.novel_below``, which only a refit of signatures other than the reference set
+    reads: a refit to the reference set decomposes nothing, and that setting reran every
+    patient page for the same bytes). The settings of
     method ``negbin`` alone (penalty, tumour-type prior, cohort prior) are left out for
     another method: inert there (the workflow says so), they reran every refit, patient page
     and report that wrote the same bytes."""
@@ -24,7 +27,6 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str) -> lis
              "--bootstrap", str(section["bootstrap"]),
              "--confidence", str(section["confidence"]), "--seed", str(seed),
              "--genome-build", genome_build,
-             "--novel-below", str(section["novel_below"]),
              *(["--penalty", str(section["penalty"]),
                 f"--tumour-type={section['tumour_type']}"] if negbin else []),
              f"--assay={section.get('assay', 'genome')}",
@@ -35,13 +37,17 @@ def refit_flags(section: Mapping[str, Any], seed: int, genome_build: str) -> lis
     return flags
 
 
-def decompose_flags(context: str, signatures: str, covered: Sequence[str]) -> list[str]:
+def decompose_flags(context: str, signatures: str, covered: Sequence[str],
+                    novel_below: float | None = None) -> list[str]:
     """``--decompose-into`` the reference set ``signatures`` (config ``signatures``) for a
     context whose channels it covers (``covered``; SBS288 and SBS1536 also when it covers
     SBS96, into which they are then summed); none otherwise, so that refit decomposes into
-    its default, COSMIC_v3.6, rather than fail on a user's table of another mutation type."""
+    its default, COSMIC_v3.6, rather than fail on a user's table of another mutation type.
+    ``novel_below`` (config ``refit.novel_below``), for the refits whose signatures are not
+    the reference set itself, adds ``--novel-below``."""
     base = "SBS96" if context in ("SBS288", "SBS1536") else context
-    return [f"--decompose-into={signatures}"] if context in covered or base in covered else []
+    into = [f"--decompose-into={signatures}"] if context in covered or base in covered else []
+    return into + ([] if novel_below is None else ["--novel-below", str(novel_below)])
 
 
 def named_settings(**settings: Any) -> dict[str, Any]:
