@@ -416,25 +416,22 @@ def merge_mode_flags(wildcards):
     return [] if required else ["--skip-unfactorable"]
 
 
-def decompose_args(wildcards):
+def reference_decompose_args(wildcards, novel_below=None):
     """--decompose-into the reference set for a context it has a table of, else refit's
-    default, and --novel-below (flags.decompose_flags) when refit.signatures is not the
-    reference set itself (else nothing is decomposed: the setting is inert, and warned of)."""
-    if config.get("type", "vcf") != "vcf":
-        return []
-    novel = REFIT["novel_below"] if REFIT["signatures"] != config["signatures"] else None
-    return flags.decompose_flags(wildcards.catalog, config["signatures"], DECOMPOSED_CONTEXTS,
-                                 novel)
-
-
-def reference_decompose_args(wildcards):
-    """decompose_args of a refit to the reference set itself (the cohort's, a patient's: its
-    SBS96): its decomposition is the identity, so refit.novel_below is not passed and
-    changing it reruns none of them."""
+    default (flags.decompose_flags), for a refit to the reference set itself (the cohort's,
+    a patient's: its SBS96): its decomposition is the identity, so refit.novel_below is not
+    passed and changing it reruns none of them."""
     if config.get("type", "vcf") != "vcf":
         return []
     return flags.decompose_flags(getattr(wildcards, "catalog", "SBS96"), config["signatures"],
-                                 DECOMPOSED_CONTEXTS)
+                                 DECOMPOSED_CONTEXTS, novel_below)
+
+
+def decompose_args(wildcards):
+    """reference_decompose_args with --novel-below, when refit.signatures is not the
+    reference set itself (else nothing is decomposed: the setting is inert, and warned of)."""
+    refits_reference = REFIT["signatures"] == config["signatures"]
+    return reference_decompose_args(wildcards, None if refits_reference else REFIT["novel_below"])
 
 
 def chunk_first(wildcards):
