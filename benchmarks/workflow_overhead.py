@@ -97,8 +97,7 @@ def run_cli(workdir: Path, cores: int) -> CpuClock:
     contexts = config["catalog"]["contexts"]
     extract, rank = config["extract"], config["rank"]
     sigforge, out = str(BIN / "sigforge"), workdir / "cli"
-    refit = flags.refit_flags(config["refit"], config["seed"], config["genome_build"],
-                              config["signatures"])
+    refit = flags.refit_flags(config["refit"], config["seed"], config["genome_build"])
     clock = CpuClock()
     clock.run([sigforge, "-q", "catalog", f"--reference={config['reference']}",
                "--vcf", *sheet["vcf"], "--sample-name", *sheet["sample_id"],
@@ -115,6 +114,8 @@ def run_cli(workdir: Path, cores: int) -> CpuClock:
                    "--out", str(out / "extract" / context)], workdir)
         clock.run([sigforge, "-q", "refit", "--catalog", catalog, "--signatures",
                    str(out / "extract" / context / "signatures.tsv"), *refit,
+                   *flags.decompose_flags(context, config["signatures"], contexts,
+                                          config["refit"]["novel_below"]),
                    "--out", str(out / "refit" / context)], workdir)
         clock.run([sigforge, "-q", "refit", "--catalog", catalog,
                    f"--signatures={config['signatures']}", *refit,
