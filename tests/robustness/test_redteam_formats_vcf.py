@@ -245,6 +245,27 @@ def test_varscan_germline_and_loh_calls_are_not_somatic(
     assert _counts(tmp_path / "all", "TUMOR") == {"variants_read": 4, "counted_SBS96": 4}
 
 
+@pytest.mark.parametrize("declared", ["String", "Integer"])
+def test_a_missing_status_counts_as_a_call_and_names_count_as_their_codes(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture, declared: str) -> None:
+    """SS '.' is missing whatever the declared type (pysam gives '.' as text under String,
+    VarScan2's own declaration, and None under Integer: it was not_somatic under one and
+    counted under the other); 'Somatic' is status 2, 'Germline' 1; the log names each
+    status it left out (SS=5 is unknown, not germline, LOH or reference)."""
+    statuses = (".", "Somatic", "5", "Germline") if declared == "String" else (".", "2", "5", "1")
+    lines = [_snv(p, "0/0", "0/1", info=f"SS={ss}")
+             for p, ss in zip((30, 90, 150, 210), statuses, strict=True)]
+    vcf = _vcf(tmp_path / "varscan.vcf", lines, samples=("NORMAL", "TUMOR"),
+               header=(GT_LINE, SS_LINE.replace("Type=String", f"Type={declared}")))
+    with caplog.at_level(logging.INFO, logger="sigforge"):
+        assert _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(vcf), "--vcf-sample",
+                        "TUMOR").code == 0
+    assert _counts(tmp_path / "out", "TUMOR") == {"variants_read": 4, "counted_SBS96": 2,
+                                                  "not_somatic": 2}
+    assert "germline (SS=1) 1, unknown (SS=5) 1" in caplog.text
+
+
 def test_an_ss_field_of_another_meaning_is_not_read(
         tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
     other = '##INFO=<ID=SS,Number=1,Type=String,Description="Strand score">'

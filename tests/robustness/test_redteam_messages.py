@@ -267,3 +267,29 @@ def test_refit_refuses_two_names_for_one_signature(
                          str(signatures), "--restrict-to", "SBS1,SBS5", "--bootstrap", "0",
                          "--out", str(out))
     assert restricted.code == 0, restricted.err
+
+
+def test_an_nnls_refit_of_totals_beyond_the_count_range_decomposes_as_one_within_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--method nnls`` takes any scale, but whole-number samples of about 2e13 mutations
+    were refused, the message proposing nnls: the count fit that chooses which COSMIC
+    signatures the decomposition uses refused the totals. It now divides them by a power of
+    ten first (here 100), so the decomposition is the one of the catalog at 1/100 scale."""
+    counts = np.random.default_rng(3).integers(5, 40, size=(96, 3)).astype(float)
+    frame = pd.DataFrame(counts, index=pd.Index(SBS96_CHANNELS, name="MutationType"),
+                         columns=["A", "B", "C"])
+    signatures = tmp_path / "sigs.tsv"
+    cosmic = load_reference("COSMIC_v3.6").data
+    write_matrix(cosmic[["SBS1", "SBS5", "SBS13"]].rename(columns=lambda c: f"X{c}"),
+                 signatures)
+    decompositions = {}
+    for scale in (1e10, 1e8):
+        catalog = tmp_path / f"catalog{scale:g}.tsv"
+        write_matrix(frame * scale, catalog)
+        out = tmp_path / f"refit{scale:g}"
+        outcome = run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures",
+                          str(signatures), "--method", "nnls", "--bootstrap", "0", "--out",
+                          str(out))
+        assert outcome.code == 0, outcome.err
+        decompositions[scale] = (out / "decomposition.tsv").read_bytes()
+    assert decompositions[1e10] == decompositions[1e8]

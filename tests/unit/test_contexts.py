@@ -12,6 +12,7 @@ from sigforge.genomics.contexts import (
     SBS96_CHANNELS,
     detect_channel_set,
     id83_label,
+    left_aligned,
     normalise_sbs96_label,
     reverse_complement,
     sbs96_label,
@@ -120,3 +121,55 @@ def test_an_indel_in_a_long_homopolymer_is_classified_without_walking_it() -> No
     assert id83_label(sequence, middle, "TT", "T") == "1:Del:T:5"
     assert id83_label(sequence, middle, "T", "TT") == "1:Ins:T:5"
     assert id83_label(sequence, middle, "T", "TTT") == "2:Ins:R:5"
+
+
+def _brute_force_microhomology(sequence: str, pos: int, unit: str) -> int:
+    """The longest prefix of ``unit`` repeated right after it, or suffix repeated right
+    before it (0-based ``pos`` of its first base), trying every length below the unit's."""
+    size, after = len(unit), pos + len(unit)
+    forward = max([i for i in range(1, size) if sequence[after:after + i] == unit[:i]],
+                  default=0)
+    backward = max([i for i in range(1, size)
+                    if pos - i >= 0 and sequence[pos - i:pos] == unit[size - i:]], default=0)
+    return max(forward, backward)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sequence=st.text("AC", min_size=12, max_size=40), where=st.floats(0, 1),
+       size=st.integers(2, 12))
+def test_microhomology_is_the_longest_repeated_end_capped_at_five(
+        sequence: str, where: float, size: int) -> None:
+    """The microhomology search tries lengths from five down (the channel stops at 5): on
+    two-letter sequences, rich in repeated ends, every deletion's channel equals the one
+    from trying every length below the unit's."""
+    sequence = "G" + sequence + "G"
+    if size > len(sequence) - 3:
+        return
+    pos = 1 + int(where * (len(sequence) - size - 2))
+    unit = sequence[pos:pos + size]
+    label = id83_label(sequence, pos, sequence[pos - 1] + unit, sequence[pos - 1])
+    if label is None or ":M:" not in label:
+        return
+    start, shifted = left_aligned(sequence, pos, unit, max_steps=6 * size)
+    homology = _brute_force_microhomology(sequence, start, shifted)
+    assert label == f"{min(size, 5)}:Del:M:{min(homology, 5)}"
+
+
+@pytest.mark.parametrize("side", ["after", "before"])
+def test_a_written_out_300_kb_deletion_gets_its_microhomology_channel(side: str) -> None:
+    """A 300 kb deletion written out in full (as Pindel writes large ones) whose first three
+    bases repeat right after it, or whose last three right before it, is 5:Del:M:3 (the
+    search over every length below the unit's took seconds per such record)."""
+    import random
+
+    rng = random.Random(7)
+    unit = "ACGT" + "".join(rng.choices("ACGT", k=300_000 - 8)) + "GTTC"
+    flank = "".join(rng.choices("ACGT", k=50))
+    if side == "after":
+        sequence = flank + "T" + unit + "ACGA" + flank   # ACG repeated, then A != T
+    else:
+        sequence = flank + "ATTC" + unit + "G" + flank   # TTC repeated before, A != G
+    pos = len(flank) + (1 if side == "after" else 4)
+    assert _brute_force_microhomology(sequence, pos, unit) == 3
+    label = id83_label(sequence, pos, sequence[pos - 1] + unit, sequence[pos - 1])
+    assert label == "5:Del:M:3"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 
 import pandas as pd
 
@@ -109,7 +110,8 @@ def used_reference(args: argparse.Namespace, catalog: pd.DataFrame,
     if counts is None:
         return reference
     selecting = argparse.Namespace(**{**vars(args), "method": "negbin", "bootstrap": 0})
-    fit = refit_catalog(counts, reference, replace(refit_options(selecting), bootstrap=0),
+    fit = refit_catalog(_within_count_range(counts), reference,
+                        replace(refit_options(selecting), bootstrap=0),
                         prevalence=prevalence(selecting))
     used = fit.exposures.index[(fit.exposures.to_numpy() > 0).any(axis=1)]
     if len(used) == 0:
@@ -117,3 +119,19 @@ def used_reference(args: argparse.Namespace, catalog: pd.DataFrame,
     logger.info("decomposing into the %d of %d reference signatures that a refit of the "
                 "catalog to the whole set uses", len(used), reference.shape[1])
     return reference[list(used)]
+
+
+def _within_count_range(counts: pd.DataFrame) -> pd.DataFrame:
+    """``counts`` divided by the power of ten (and rounded) that brings every sample's total
+    within the range of the count fit that chooses the signatures used (at most
+    :data:`~sigforge.refit.sparse.MAX_SAMPLE_TOTAL`); unchanged when they are. A whole-number
+    catalog of larger totals refitted with ``nnls``, which takes any scale, was refused by
+    this internal choice, with a message proposing ``nnls``; at 1e12 mutations a sample
+    still holds all the evidence the choice needs."""
+    from sigforge.refit.sparse import MAX_SAMPLE_TOTAL
+
+    largest = float(counts.sum(axis=0).max()) if counts.size else 0.0
+    if largest <= MAX_SAMPLE_TOTAL:
+        return counts
+    factor = 10.0 ** math.ceil(math.log10(largest / MAX_SAMPLE_TOTAL))
+    return (counts / factor).round()

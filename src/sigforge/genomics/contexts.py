@@ -193,12 +193,25 @@ def left_aligned(sequence: str, pos: int, unit: str,
     partial unit at each end: one repeat too few, or microhomology split between the sides.
 
     ``max_steps`` stops the walk after that many bases (None: the whole repeat).
+
+    The walk compares one base per step and builds the rotated unit once at the end: after
+    ``k`` steps the unit is the ``k`` reference bases before the anchor followed by the first
+    ``len(unit) - k`` of the original, so its last base is ``unit[-1 - k]`` while ``k`` is
+    below the unit's length and a reference base after that. Rotating the string at every
+    step cost time quadratic in the unit (a written-out 300 kb deletion took seconds).
     """
+    size = len(unit)
+    limit = pos if max_steps is None else min(pos, max_steps)
     steps = 0
-    while pos > 0 and sequence[pos - 1] == unit[-1] and (max_steps is None or
-                                                         steps < max_steps):
-        pos, unit, steps = pos - 1, sequence[pos - 1] + unit[:-1], steps + 1
-    return pos, unit
+    while steps < limit:
+        last = unit[size - 1 - steps] if steps < size else sequence[pos - 1 - steps + size]
+        if sequence[pos - 1 - steps] != last:
+            break
+        steps += 1
+    start = pos - steps
+    if steps < size:
+        return start, sequence[start:pos] + unit[:size - steps]
+    return start, sequence[start:start + size]
 
 
 def id83_label(sequence: str, pos: int, ref: str, alt: str) -> str | None:
@@ -239,9 +252,13 @@ def id83_label(sequence: str, pos: int, ref: str, alt: str) -> str | None:
         return f"1:{kind}:{base}:{min(flanking, 5)}"
     if flanking or kind == "Ins":
         return f"{min(size, 5)}:{kind}:R:{min(flanking, 5)}"
-    forward = next((i for i in range(size - 1, 0, -1)
+    # A prefix (suffix) of u that repeats implies every shorter one does, and the channel
+    # stops at 5: trying lengths from min(size - 1, 5) down gives the same label at constant
+    # cost (trying every length of a written-out 300 kb deletion took seconds).
+    longest = min(size - 1, 5)
+    forward = next((i for i in range(longest, 0, -1)
                     if sequence[after:after + i] == unit[:i]), 0)
-    backward = next((i for i in range(size - 1, 0, -1)
+    backward = next((i for i in range(longest, 0, -1)
                      if pos - i >= 0 and sequence[pos - i:pos] == unit[size - i:]), 0)
     homology = max(forward, backward)
     if homology:

@@ -35,6 +35,11 @@ logger = logging.getLogger(__name__)
 _FT_PASSED = frozenset({None, "", ".", "PASS"})
 #: The somatic status of a somatic call in VarScan2's INFO/SS.
 SOMATIC_STATUS = "2"
+#: VarScan2's somatic status codes, and the words that name them in its documentation.
+_STATUS_NAMES = {"0": "reference (SS=0)", "1": "germline (SS=1)", "3": "LOH (SS=3)",
+                 "5": "unknown (SS=5)"}
+_STATUS_WORDS = {"reference": "0", "germline": "1", "somatic": "2", "loh": "3",
+                 "unknown": "5"}
 #: Bits of a phase code below the phase set (ploidy above the haplotype mask).
 _SET_SHIFT = 16
 
@@ -64,6 +69,22 @@ def _phase_set(value: Any) -> int:
     return -1
 
 
+def _somatic_status(value: Any) -> str | None:
+    """A record's INFO/SS as VarScan2's status code: None when missing (pysam gives '.' as
+    text under ``Type=String``, VarScan2's own declaration, and None under ``Type=Integer``,
+    so a missing status counts the same either way), the code for a status written as its
+    name ('Somatic' is 2), else the value as text (a status of another tool's making, not
+    somatic)."""
+    if isinstance(value, tuple):
+        value = value[0] if len(value) == 1 else ",".join(map(str, value))
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text in ("", "."):
+        return None
+    return _STATUS_WORDS.get(text.lower(), text)
+
+
 @dataclass
 class FieldReader:
     """Reads FT, PS (per chosen sample column) and SS (per record) record by record, for the
@@ -76,6 +97,7 @@ class FieldReader:
     ft_failed: list[list[bool]] = field(default_factory=list)
     phase_sets: list[list[int]] = field(default_factory=list)
     not_somatic: list[bool] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def for_header(cls, header: Any, columns: Sequence[int],
@@ -96,8 +118,10 @@ class FieldReader:
     def add(self, record: Any) -> None:
         """Read one record's declared fields."""
         if self.read_ss:
-            status = record.info.get("SS")
-            self.not_somatic.append(status is not None and str(status) != SOMATIC_STATUS)
+            status = _somatic_status(record.info.get("SS"))
+            self.not_somatic.append(status is not None and status != SOMATIC_STATUS)
+            if status is not None and status != SOMATIC_STATUS:
+                self.statuses[status] = self.statuses.get(status, 0) + 1
         if self.read_ft or self.read_ps:
             samples = record.samples
             for place, column in enumerate(self.columns):
@@ -125,11 +149,13 @@ class FieldReader:
         without SS or when every record is somatic."""
         if not self.read_ss or not any(self.not_somatic):
             return None
-        logger.info("VCF %s: %d record(s) are germline, LOH or reference calls by their somatic "
-                    "status (INFO/SS other than 2, as VarScan2 writes them beside its somatic "
-                    "calls under FILTER PASS): counted as not_somatic unless --all-filters "
-                    "(VarScan2's processSomatic keeps the somatic calls alone).", path,
-                    sum(self.not_somatic))
+        by_status = ", ".join(f"{_STATUS_NAMES.get(status, 'SS=' + status)} {count}"
+                              for status, count in sorted(self.statuses.items()))
+        logger.info("VCF %s: %d record(s) are not somatic calls by their somatic status "
+                    "(INFO/SS other than 2: %s; VarScan2 writes its germline, LOH, reference "
+                    "and unknown-status calls beside its somatic ones under FILTER PASS): "
+                    "counted as not_somatic unless --all-filters (VarScan2's processSomatic "
+                    "keeps the somatic calls alone).", path, sum(self.not_somatic), by_status)
         return np.asarray(self.not_somatic, dtype=bool)[record_index]
 
     def sets_of(self, place: int) -> list[int] | None:
