@@ -13,7 +13,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from sigforge.discovery.pipeline import chunk_ranges
+from sigforge._chunks import chunk_ranges  # not sigforge.discovery: numba, SciPy
 from sigforge.genomics.contexts import CHANNEL_SETS
 from sigforge.io import InputError
 from sigforge.workflow import bed_checks, checks, config_keys, config_numbers, configs, flags, inert

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from sigforge._chunks import chunk_ranges
 from sigforge._types import FloatArray
 from sigforge._validation import check_nonnegative_matrix, check_rank, check_unique_labels
 from sigforge.discovery.consensus import cluster_replicates, cophenetic_correlation, gap_statistic
@@ -110,15 +111,6 @@ class RankResult:
     exposures: pd.DataFrame
     stability: pd.DataFrame
     metrics: dict[str, float]
-
-
-def chunk_ranges(n_replicates: int, chunk_size: int) -> list[range]:
-    """Replicate index ranges of the chunks; chunk c always covers the same replicates."""
-    if n_replicates < 2 or chunk_size < 1:
-        raise ValueError(f"expected replicates >= 2 and chunk size >= 1, got {n_replicates} "
-                         f"and {chunk_size}.")
-    return [range(start, min(start + chunk_size, n_replicates))
-            for start in range(0, n_replicates, chunk_size)]
 
 
 def solve_replicates(catalog: FloatArray, k: int, replicates: Sequence[int], *, seed: int,

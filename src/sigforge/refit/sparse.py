@@ -28,7 +28,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import nnls
 
 from sigforge._maths import cosine_similarity
 from sigforge._types import FloatArray
@@ -75,6 +74,10 @@ Score = Callable[[FloatArray, FloatArray], FloatArray]
 def _fit_subset(x: FloatArray, signatures: FloatArray, active: list[int]
                 ) -> tuple[FloatArray, FloatArray]:
     """NNLS on the active columns; returns the full-length exposure vector and the model."""
+    # scipy.optimize is imported here, not with the module: it costs a quarter of a second
+    # per process, and the default negbin refit (a patient job) never solves an NNLS.
+    from scipy.optimize import nnls
+
     exposure = np.zeros(signatures.shape[1])
     if active:
         exposure[active] = nnls(signatures[:, active], x)[0]

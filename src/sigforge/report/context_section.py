@@ -68,11 +68,13 @@ class _Saver:
     def __init__(self, out_dir: Path, prefix: str) -> None:
         self.out_dir, self.prefix = out_dir, prefix
 
-    def __call__(self, fig: Any, stem: str, alt: str, *, named: bool = False) -> SavedFigure:
+    def __call__(self, fig: Any, stem: str, alt: str, *, named: bool = False,
+                 svg: bool = True) -> SavedFigure:
         """Save ``fig`` as ``figures/{prefix}{stem}``; ``named`` stems already carry the type's
-        name (``catalog_DBS78``) and take no prefix."""
+        name (``catalog_DBS78``) and take no prefix; ``svg=False`` writes the PNG alone."""
         prefix = "" if named else self.prefix
-        return save_figure(fig, self.out_dir / "figures" / f"{prefix}{stem}", self.out_dir, alt)
+        return save_figure(fig, self.out_dir / "figures" / f"{prefix}{stem}", self.out_dir, alt,
+                           svg=svg)
 
 
 def id_prefix(name: str) -> str:
@@ -132,10 +134,13 @@ def _rank_view(ctx: ContextResults, save: _Saver) -> dict[str, Any] | None:
             "k": str(solution.k), "chosen": solution.k == ctx.chosen_rank, "names": names,
             "name_list": [str(c) for c in solution.signatures.columns],
             "facts": _rank_facts(ctx, solution.k, solution.metrics),
+            # The ranks not chosen are shown for comparison, in PNG alone: their SVGs were
+            # a third of a demo report's time, for figures nobody publishes.
             "figure": save(plot_spectra_panel(solution.signatures),
                            f"rank_k{solution.k}_signatures",
                            f"{ctx.name} signatures at k = {solution.k}"
-                           + (" (chosen)" if solution.k == ctx.chosen_rank else ""))})
+                           + (" (chosen)" if solution.k == ctx.chosen_rank else ""),
+                           svg=solution.k == ctx.chosen_rank)})
     thresholds = ", ".join(f"{key.replace('_', ' ')} = {float(value):g}"
                            for key, value in ctx.thresholds.items())
     n_signatures = 0 if ctx.signatures is None else ctx.signatures.shape[1]

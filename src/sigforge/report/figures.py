@@ -31,7 +31,6 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from scipy.cluster import hierarchy
 
 from sigforge.io import atomic_write
 from sigforge.report.pages import href
@@ -280,6 +279,8 @@ def _stack_bars(ax: Axes, values: npt.NDArray[np.float64], colours: Sequence[Any
 
 def _leaf_order(values: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.int64], Any]:
     """Average-linkage (Euclidean) leaf order of the rows of ``values`` and the linkage."""
+    from scipy.cluster import hierarchy  # here: patient pages draw no heatmap (0.1 s a job)
+
     if len(values) < 2:
         return np.arange(len(values)), None
     linkage = hierarchy.linkage(values, method="average", metric="euclidean")
@@ -323,6 +324,8 @@ def plot_exposure_heatmap(exposures: pd.DataFrame, *, cluster: bool = True) -> F
     fig.add_subplot(grid[0, 1]).set_axis_off()
     if linkage is not None and np.asarray(linkage)[:, 2].max(initial=0) > 0:
         # (all heights 0, e.g. one signature: every sample alike, no tree to draw)
+        from scipy.cluster import hierarchy
+
         hierarchy.dendrogram(linkage, ax=tree, no_labels=True, color_threshold=0,
                              above_threshold_color="0.35")
         tree.set_xlim(0, 10 * n_samples)

@@ -151,10 +151,7 @@ def _draw_layout(ax: Axes, values: npt.NDArray[np.float64], layout: _Layout, *,
     set_peak(ax, float(values.max()) if len(values) else 0.0)
     ax.set_xlim(-0.7, len(values) - 0.3)
     _draw_class_bands(ax, layout)
-    ax.set_xticks(np.arange(len(values)))
-    ax.set_xticklabels(layout.ticks, rotation=layout.tick_rotation, fontsize=5.5,
-                       family="monospace")
-    ax.tick_params(axis="x", length=0, pad=1)
+    _draw_tick_glyphs(ax, layout)
     ax.tick_params(axis="y", labelsize=7)
     ax.set_ylabel(plain(ylabel), fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
@@ -253,6 +250,20 @@ def _tick_glyphs(name: str) -> list[mpath.Path]:
     return [glyphs[tick] for tick in layout.ticks]
 
 
+def _draw_tick_glyphs(ax: Axes, layout: _Layout) -> None:
+    """Each bar's label below the axis as one path collection (gid ``"{name}-ticks"``, lower
+    case) in place of 78-83 text ticks, whose drawing was most of a DBS78 or ID83 figure's
+    time (a report draws one per signature of every rank, twice: PNG and SVG)."""
+    ax.set_xticks([])
+    ax.add_collection(PathCollection(
+        _tick_glyphs(layout.name), sizes=[1.0], facecolors="black", linewidths=0,
+        offsets=np.column_stack([np.arange(len(layout.channels)),
+                                 np.zeros(len(layout.channels))]),
+        offset_transform=blended_transform_factory(ax.transData, ax.transAxes),
+        transform=IdentityTransform(), clip_on=False, snap=False,
+        gid=f"{layout.name.lower()}-ticks"), autolim=False)
+
+
 def type_figure(name: str) -> Figure:
     """An empty DBS78 or ID83 spectrum (``name``) in the standard layout, its tick labels one
     path collection (gid ``"{name}-ticks"``, lower case), outside pyplot: made once and
@@ -264,14 +275,6 @@ def type_figure(name: str) -> Figure:
                         top=0.70 if layout.headings else 0.76)
     ax = fig.subplots()
     _draw_layout(ax, np.zeros(len(layout.channels)), layout, ylabel="Mutations")
-    ax.set_xticks([])
-    ax.add_collection(PathCollection(
-        _tick_glyphs(name), sizes=[1.0], facecolors="black", linewidths=0,
-        offsets=np.column_stack([np.arange(len(layout.channels)),
-                                 np.zeros(len(layout.channels))]),
-        offset_transform=blended_transform_factory(ax.transData, ax.transAxes),
-        transform=IdentityTransform(), clip_on=False, snap=False,
-        gid=f"{name.lower()}-ticks"), autolim=False)
     return fig
 
 
