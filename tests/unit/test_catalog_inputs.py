@@ -15,8 +15,9 @@ from sigforge.cli import main
 from sigforge.genomics import read_catalog
 from sigforge.genomics.accounting import LOG_TEXT_COLUMNS, CatalogOptions
 from sigforge.genomics.catalog import check_catalog_config, count_table
-from sigforge.genomics.contexts import dbs78_label, id83_label
+from sigforge.genomics.contexts import dbs78_label
 from sigforge.genomics.genome import ReferenceGenome
+from sigforge.genomics.indels import id83_label
 from sigforge.genomics.variants import read_input
 from sigforge.io import InputError, read_table
 

@@ -11,12 +11,11 @@ from hypothesis import strategies as st
 from sigforge.genomics.contexts import (
     SBS96_CHANNELS,
     detect_channel_set,
-    id83_label,
-    left_aligned,
     normalise_sbs96_label,
     reverse_complement,
     sbs96_label,
 )
+from sigforge.genomics.indels import id83_label, left_aligned
 
 
 def test_order_equals_the_shipped_cosmic_table() -> None:
@@ -100,7 +99,7 @@ def test_a_walk_capped_at_five_copies_gives_the_uncapped_channel(
     """The repeat walks stop after five copies (a megabase homopolymer cost seconds per
     indel): on genomes of tandem repeats up to 12 copies long, every indel written anywhere
     inside them gets the channel of the unbounded walk."""
-    import sigforge.genomics.contexts as contexts
+    import sigforge.genomics.indels as indels
 
     sequence = "G" + "".join(motif * copies for motif, copies in motifs) + "C"
     pos = 1 + int(where * (len(sequence) - size - 2))
@@ -109,7 +108,7 @@ def test_a_walk_capped_at_five_copies_gives_the_uncapped_channel(
         (sequence[pos - 1] + unit, sequence[pos - 1])
     capped = id83_label(sequence, pos, ref, alt)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(contexts, "_MOST_COPIES", 10**9)
+        patch.setattr(indels, "_MOST_COPIES", 10**9)
         assert id83_label(sequence, pos, ref, alt) == capped
 
 

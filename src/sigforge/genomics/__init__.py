@@ -1,6 +1,7 @@
 """Everything that knows mutations.
 
-- :mod:`.contexts`: channel sets (SBS96/288/1536, DBS78, ID83), labels and label styles.
+- :mod:`.contexts`: channel sets (SBS96/288/1536, DBS78, ID83), labels and label styles;
+  :mod:`.indels` the ID83 label of an indel (left-aligned, repeats, microhomology).
 - :mod:`.genome`: reference FASTA (pysam).
 - :mod:`.variants`: VCF and MAF reading (:mod:`.vcf`, :mod:`.maf`) into one table
   (:mod:`.variant_table`).
@@ -90,7 +91,7 @@ _SOURCES = {
     "file_stem": "samplesheet",
     "file_stems": "samplesheet",
     "header_contig_lengths": "vcf_header",
-    "id83_label": "contexts",
+    "id83_label": "indels",
     "input_stem": "variant_table",
     "is_maf": "variant_table",
     "largest_contig": "genome",

@@ -33,11 +33,10 @@ from sigforge.genomics.contexts import (
     ID83_CHANNELS,
     SBS_CONTEXTS,
     encode,
-    id83_label,
-    left_aligned,
     sbs_channel_indices,
 )
 from sigforge.genomics.genome import ReferenceGenome
+from sigforge.genomics.indels import id83_label, left_aligned
 from sigforge.genomics.target_regions import TargetRegions
 from sigforge.genomics.variant_table import VariantTable
 
