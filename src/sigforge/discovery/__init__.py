@@ -25,22 +25,36 @@ from typing import Any
 # every submodule here (numba and SciPy through :mod:`.crossval`) cost each ``snakemake``
 # command, dry runs included, about half a second.
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "consensus": ("MAX_CONSENSUS_SAMPLES", "Consensus", "Gap", "cluster_replicates",
-        "consensus_matrix", "cophenetic_correlation", "gap_statistic"),
-    "crossval": ("CVOptions", "cross_validate_rank", "holdout_mask", "poisson_deviance",
-        "summarise_folds"),
-    "matrix": ("TEXT_SUFFIXES", "PreparedMatrix", "check_pixels", "drop_empty", "first_fraction",
+    "consensus": (
+        "MAX_CONSENSUS_SAMPLES", "Consensus", "Gap", "cluster_replicates", "consensus_matrix",
+        "cophenetic_correlation", "gap_statistic",
+    ),
+    "crossval": (
+        "CVOptions", "cross_validate_rank", "holdout_mask", "poisson_deviance", "summarise_folds",
+    ),
+    "matrix": (
+        "TEXT_SUFFIXES", "PreparedMatrix", "check_pixels", "drop_empty", "first_fraction",
         "pixel_image", "prepare_joint", "prepare_matrix", "read_generic_matrix",
-        "split_components", "stack_modalities", "whole_numbers"),
-    "normalise": ("DEFAULT_CAP", "NORMALISATIONS", "Capping", "cap_samples", "gmm_threshold"),
-    "pipeline": ("GAP_MAX_POINTS", "GAP_NULLS", "Discovery", "NMFOptions", "RankResult",
-        "choose_rank", "chosen_components", "chunk_ranges", "component_names", "cv_fold_table",
-        "discovery_tasks", "gap_rng", "merge_chunks", "run_discovery", "solve_replicates",
-        "summarise_rank"),
-    "rank": ("RankChoice", "RankRule", "RescuedComponent", "relative_error", "select_rank"),
-    "resample": ("DEFAULT_DEPTH", "RESAMPLERS", "get_resampler", "multinomial_bootstrap",
-        "poisson_bootstrap", "replicate_rng", "scaled_multinomial_bootstrap", "stream_key"),
-    "rescue": ("rescue_components",),
+        "split_components", "stack_modalities", "whole_numbers",
+    ),
+    "normalise": (
+        "DEFAULT_CAP", "NORMALISATIONS", "Capping", "cap_samples", "gmm_threshold",
+    ),
+    "pipeline": (
+        "GAP_MAX_POINTS", "GAP_NULLS", "Discovery", "NMFOptions", "RankResult", "choose_rank",
+        "chosen_components", "chunk_ranges", "component_names", "cv_fold_table", "discovery_tasks",
+        "gap_rng", "merge_chunks", "run_discovery", "solve_replicates", "summarise_rank",
+    ),
+    "rank": (
+        "RankChoice", "RankRule", "RescuedComponent", "relative_error", "select_rank",
+    ),
+    "resample": (
+        "DEFAULT_DEPTH", "RESAMPLERS", "get_resampler", "multinomial_bootstrap",
+        "poisson_bootstrap", "replicate_rng", "scaled_multinomial_bootstrap", "stream_key",
+    ),
+    "rescue": (
+        "rescue_components",
+    ),
 }
 _PROVIDER = {name: module for module, names in _EXPORTS.items() for name in names}
 
