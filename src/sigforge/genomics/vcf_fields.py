@@ -119,8 +119,9 @@ class FieldReader:
         """Read one record's declared fields."""
         if self.read_ss:
             status = _somatic_status(record.info.get("SS"))
-            self.not_somatic.append(status is not None and status != SOMATIC_STATUS)
-            if status is not None and status != SOMATIC_STATUS:
+            other = status is not None and status != SOMATIC_STATUS
+            self.not_somatic.append(other)
+            if other:
                 self.statuses[status] = self.statuses.get(status, 0) + 1
         if self.read_ft or self.read_ps:
             samples = record.samples

@@ -134,8 +134,8 @@ def _rank_view(ctx: ContextResults, save: _Saver) -> dict[str, Any] | None:
             "k": str(solution.k), "chosen": solution.k == ctx.chosen_rank, "names": names,
             "name_list": [str(c) for c in solution.signatures.columns],
             "facts": _rank_facts(ctx, solution.k, solution.metrics),
-            # The ranks not chosen are shown for comparison, in PNG alone: their SVGs were
-            # a third of a demo report's time, for figures nobody publishes.
+            # The ranks not chosen are shown for comparison, in PNG alone (their SVGs cost
+            # 7% of the demo's report, for figures nobody publishes).
             "figure": save(plot_spectra_panel(solution.signatures),
                            f"rank_k{solution.k}_signatures",
                            f"{ctx.name} signatures at k = {solution.k}"

@@ -226,17 +226,16 @@ def _plot_layout(values: npt.NDArray[np.float64], layout: _Layout, *, title: str
     return fig
 
 
-#: Points between the axis and the tick glyphs of a reused spectrum (:func:`type_figure`).
+#: Points between the axis and the bar labels' glyphs (:func:`_draw_tick_glyphs`).
 _TICK_GAP_POINTS = 2.0
 
 
 @functools.lru_cache(maxsize=2)
 def _tick_glyphs(name: str) -> list[mpath.Path]:
-    """Each bar's tick label of layout ``name`` as a glyph outline in points, where the text
-    ticks of :func:`plot_dbs78` and :func:`plot_id83` stand: read upwards and ending just
-    below the axis (DBS78), or upright and centred below it (ID83). One path collection
-    renders several times faster than 78-83 text artists (as SBS96's labels,
-    :mod:`sigforge.report.sbs96`)."""
+    """Each bar's label of layout ``name`` as a glyph outline in points, placed as monospace
+    5.5-point tick labels would be: read upwards and ending just below the axis (DBS78), or
+    upright and centred below it (ID83). One path collection renders several times faster
+    than 78-83 text artists (as SBS96's labels, :mod:`sigforge.report.sbs96`)."""
     layout = _LAYOUTS[name]
     font = FontProperties(family="monospace", size=5.5)
     glyphs: dict[str, mpath.Path] = {}
