@@ -105,3 +105,46 @@ def test_an_alias_bomb_config_stops_the_dry_run_with_one_message(tmp_path: Path)
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode != 0
     assert "more than 100,000 values" in run.stderr + run.stdout
+
+
+def _dry_run_with(rundir: Path, config: dict, *extra: str) -> subprocess.CompletedProcess[str]:
+    """:func:`dry_run`, with ``extra`` arguments after the config file."""
+    run = dry_run(rundir, config)
+    if not extra:
+        return run
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run([str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "-n",
+                           "--cores", "1", "--configfile", "mine.yaml", *extra], cwd=rundir,
+                          env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=300, check=False)
+
+
+@pytest.mark.parametrize("key", ["catalog.regions", "refit.regions_of_interest"])
+def test_an_empty_path_is_refused_and_null_on_the_command_line_unsets_it(
+        tmp_path: Path, key: str) -> None:
+    """``regions: ""`` counted the whole genome without a word (it read as null); and
+    ``--config 'catalog={regions: null}'`` was taken as a file named 'null', whose refusal
+    said to set the key to null."""
+    section, name = key.split(".")
+    run = dry_run(tmp_path, {section: {name: ""}})
+    assert run.returncode != 0 and f"key {key}: the path is empty" in run.stdout, \
+        run.stdout[-2000:]
+    assert "Traceback" not in run.stdout
+    (tmp_path / "baits.bed").write_text("chr1\t0\t100\n")
+    for spelling in ("null", "~"):
+        unset = _dry_run_with(tmp_path, {section: {name: "baits.bed"}}, "--config",
+                              f"{section}={{{name}: {spelling}}}")
+        assert unset.returncode == 0, unset.stdout[-2000:]
+
+
+def test_a_path_too_long_for_the_system_is_one_message_naming_it(tmp_path: Path) -> None:
+    """A sheet or signatures path with a 300-byte name raised OSError (File name too long)
+    through the parse-time checks: a traceback instead of a message."""
+    long_name = "o" * 300
+    for config in ({"samples": long_name}, {"signatures": long_name}):
+        run = _dry_run_with(tmp_path, {}, "--config",
+                            f"{next(iter(config))}={long_name}")
+        assert run.returncode != 0
+        assert "cannot be read: File name too long (Linux allows 255 bytes per name" in \
+            run.stdout, run.stdout[-2000:]
+        assert "(300 characters)" in run.stdout and "Traceback" not in run.stdout

@@ -25,11 +25,15 @@ from sigforge.workflow import wildcards as wildcard_names
 
 
 def checked(step, *args, **kwargs):
-    """Run a parse-time check; its InputError becomes a one-message WorkflowError."""
+    """Run a parse-time check; its InputError, or the OSError of a path the system refuses
+    (a name over 255 bytes), becomes a one-message WorkflowError."""
     try:
         return step(*args, **kwargs)
     except InputError as err:
         raise WorkflowError(str(err)) from None
+    except OSError as err:
+        raise WorkflowError(checks.os_error_message(err, globals().get("SOURCE", "config"))) \
+            from None
 
 
 def validate_against(data, schema, what, lines=None):

@@ -199,12 +199,18 @@ def _retype(target: Any, given: Any, schemas: Sequence[tuple[Mapping[str, Any], 
             _retype(target[place], value, children, root)
 
 
+#: How YAML writes null (the texts ``yaml.safe_load`` reads as None, but the empty one).
+_NULL_SPELLINGS = frozenset({"null", "Null", "NULL", "~"})
+
+
 def _typed_text(text: str, schemas: Sequence[tuple[Mapping[str, Any], bool]],
                 root: Mapping[str, Any]) -> Any:
     """``text`` read as YAML when the schemas take no text but take that value's type
     (integer, number, boolean or null), else ``text`` itself."""
     types = {kind for schema, _ in schemas for found, _ in _applicable(schema, root)
              for kind in _types(found)}
+    if "string" in types and "null" in types and text in _NULL_SPELLINGS:
+        return None  # `--config 'catalog={regions: null}'` unsets a path, as the file would
     if not types or "string" in types:
         return text
     try:

@@ -398,9 +398,12 @@ def check_input_path(value: str | None, key: str, what: str, source: str = "conf
                      fix: str = "or set it to null") -> None:
     """A file the config names (``key``) must exist and be a file, else an InputError naming
     the key, the path and the fix (``fix``: the alternative to correcting the path); None
-    (not set) passes."""
-    if not value:
+    (not set) passes; an empty path is refused (it read as null, without a word)."""
+    if value is None:
         return
+    if not value.strip():
+        raise InputError(f"{source}: key {key}: the path is empty. Write the path of the "
+                         f"{what}, {fix}.")
     path = Path(value)
     if path.is_dir():
         raise InputError(f"{source}: key {key}: '{value}' is a folder, not {what}. Point "
