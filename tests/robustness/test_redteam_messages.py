@@ -293,3 +293,26 @@ def test_an_nnls_refit_of_totals_beyond_the_count_range_decomposes_as_one_within
         assert outcome.code == 0, outcome.err
         decompositions[scale] = (out / "decomposition.tsv").read_bytes()
     assert decompositions[1e10] == decompositions[1e8]
+
+
+def test_the_refit_summary_gives_a_fractional_median_as_it_is(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Samples using 2, 1, 2 and 1 signatures have the median 1.5; the summary said 1."""
+    import logging
+
+    features = pd.Index(["f1", "f2", "f3", "f4"], name="Feature")
+    signatures = pd.DataFrame({"A": [0.5, 0.5, 0, 0], "B": [0, 0, 0.5, 0.5]}, index=features)
+    catalog = pd.DataFrame({"p1": [500, 500, 500, 500], "p2": [500, 500, 0, 0],
+                            "p3": [200, 200, 400, 400], "p4": [0, 0, 300, 300]},
+                           index=features)
+    write_matrix(signatures, tmp_path / "sigs.tsv")
+    write_matrix(catalog, tmp_path / "catalog.tsv", integer=True)
+    with caplog.at_level(logging.INFO, logger="sigforge"):
+        outcome = run_cli(capsys, "refit", "--catalog", str(tmp_path / "catalog.tsv"),
+                          "--generic", "--signatures", str(tmp_path / "sigs.tsv"), "--method",
+                          "negbin", "--bootstrap", "0", "--out", str(tmp_path / "refit"))
+    assert outcome.code == 0, outcome.err
+    used = pd.read_csv(tmp_path / "refit" / "reconstruction.tsv", sep="\t", index_col=0)
+    assert used["signatures_used"].tolist() == [2, 1, 2, 1]
+    assert "median 1.5 signatures used" in caplog.text

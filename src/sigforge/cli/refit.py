@@ -345,7 +345,7 @@ def refit(args: argparse.Namespace) -> None:
         write_manifest(out, REFIT_MANIFEST, written)
     _warn_unexplained(result.reconstruction, args)
     cosines = result.reconstruction["cosine"].dropna()
-    logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %d signatures "
+    logger.info("refit %d sample(s) to %d signatures (%s, assay %s): median %g signatures "
                 "used, %s", n, signatures.data.shape[1], args.method, args.assay,
                 result.reconstruction["signatures_used"].median(),
                 f"median cosine {cosines.median():.3f}" if len(cosines)
