@@ -385,3 +385,23 @@ def test_generic_labels_differing_in_case_name_both_files(
     assert ("The catalog's row labels and the signature table's differ only in case (e.g. "
             "'f0' in the catalog, 'F0' in the signatures)") in err
     assert "expected case" not in err
+
+
+def test_whole_number_totals_beyond_exact_counts_are_refused_before_any_solve(
+        tmp_path: Path) -> None:
+    """A sample of 9.9e18 counts passed prepare-matrix; discovery refused it only after every
+    replicate had been solved (in the words of a refit method), and a multinomial resample
+    failed with numpy's 'n < 0'. Real values of any scale still pass."""
+    from sigforge.discovery.resample import multinomial_bootstrap
+
+    values = np.column_stack([np.full(1100, 9e15), np.arange(1.0, 1101.0)])
+    frame = pd.DataFrame(values, index=[f"f{i}" for i in range(1100)], columns=["p1", "p2"])
+    path = tmp_path / "big.tsv"
+    frame.to_csv(path, sep="\t", index_label="Feature")
+    with pytest.raises(InputError, match=r"sample 'p1' holds 9.9e\+18 counts in all \(1 "
+                                         r"sample\(s\) above 9007199254740991.*power of ten"):
+        prepare_matrix(path, counts=True)
+    with pytest.raises(ValueError, match=r"sample \(column\) 0 holds 9.9e\+18 .* multinomial"):
+        multinomial_bootstrap(values, np.random.default_rng(0))
+    (frame + 0.5).to_csv(path, sep="\t", index_label="Feature")  # real values: scale-free
+    assert prepare_matrix(path).data.shape == (1100, 2)

@@ -255,6 +255,8 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
                          "real-valued data (scaled resampling).")
     data, dropped = drop_empty(frame)
     check_factorable(data, path)  # first: an unusable matrix gets one error, not the list
+    if fraction is None:
+        _check_count_totals(data, path)
     if log_dropped:
         warn_dropped(dropped, str(path))
     return PreparedMatrix(data, dropped, fraction is None)
@@ -264,6 +266,20 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
 #: counted. Every one is listed in the NAME_dropped.tsv the command writes, and a matrix
 #: of millions of empty rows (a sparse count matrix) must not flood the terminal.
 DROPPED_NAMED = 10
+
+
+def _check_count_totals(data: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Refuse whole-number samples whose totals pass 2**53 - 1: the discovery's last step
+    (exposures by a count fit) refused them only after every replicate had been solved, in
+    the words of a refit method the user never chose, and multinomial resampling failed
+    with numpy's 'n < 0'."""
+    totals = data.sum(axis=0)
+    over = totals[totals > MAX_CELL]
+    if len(over):
+        raise InputError(f"{path}: sample '{over.index[0]}' holds {over.iloc[0]:.3g} counts in "
+                         f"all ({len(over)} sample(s) above {MAX_CELL:.0f}, 2**53 - 1, where "
+                         "whole numbers stop being exact). Divide the matrix by a power of "
+                         "ten: discovery is scale-free.")
 
 
 def warn_dropped(dropped: pd.DataFrame, source: str, named: int = DROPPED_NAMED) -> None:

@@ -79,6 +79,12 @@ def multinomial_bootstrap(catalog: FloatArray, rng: np.random.Generator) -> Floa
     """
     catalog = checked_catalog(catalog)
     totals = catalog.sum(axis=0)
+    if (totals > MAX_CELL).any():
+        j = int(np.argmax(totals > MAX_CELL))
+        raise ValueError(f"catalog: sample (column) {j} holds {totals[j]:.3g} counts in all, "
+                         f"beyond {MAX_CELL:.0f} (2**53 - 1), which a multinomial resample "
+                         "cannot draw exactly; divide the counts by a power of ten: discovery "
+                         "is scale-free.")
     safe = np.where(totals > 0, totals, 1.0)
     proportions = (catalog / safe).T
     proportions[totals == 0] = 1.0 / catalog.shape[0]
