@@ -316,3 +316,28 @@ def test_the_refit_summary_gives_a_fractional_median_as_it_is(
     used = pd.read_csv(tmp_path / "refit" / "reconstruction.tsv", sep="\t", index_col=0)
     assert used["signatures_used"].tolist() == [2, 1, 2, 1]
     assert "median 1.5 signatures used" in caplog.text
+
+
+def test_nnls_round_off_is_no_signature_used(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A sample that is exactly 10,000 x A came back with B at 5.7e-14 from NNLS, and counted
+    as using two signatures; so did one of exactly B alone beside disjoint signatures."""
+    features = pd.Index([f"f{i}" for i in range(1, 7)], name="Feature")
+    signatures = pd.DataFrame({"A": [0.1, 0.2, 0.3, 0.4, 0, 0],
+                               "B": [0, 0, 0.1, 0.1, 0.3, 0.5]}, index=features)
+    catalog = pd.DataFrame({"p1": [1000, 2000, 3000, 4000, 0, 0],
+                            "p2": [300, 600, 1400, 1700, 1500, 2500],
+                            "p3": [0, 0, 100, 100, 300, 500]}, index=features)
+    write_matrix(signatures, tmp_path / "sigs.tsv")
+    write_matrix(catalog, tmp_path / "catalog.tsv", integer=True)
+    outcome = run_cli(capsys, "refit", "--catalog", str(tmp_path / "catalog.tsv"),
+                      "--generic", "--signatures", str(tmp_path / "sigs.tsv"), "--method",
+                      "nnls", "--bootstrap", "0", "--out", str(tmp_path / "refit"))
+    assert outcome.code == 0, outcome.err
+    exposures = pd.read_csv(tmp_path / "refit" / "exposures.tsv", sep="\t", index_col=0)
+    np.testing.assert_allclose(exposures.to_numpy(), [[10000, 3000, 0], [0, 5000, 1000]],
+                               atol=1e-9)
+    assert exposures.at["B", "p1"] == 0 and exposures.at["A", "p3"] == 0
+    used = pd.read_csv(tmp_path / "refit" / "reconstruction.tsv", sep="\t", index_col=0)
+    assert used["signatures_used"].tolist() == [1, 2, 1]
+
