@@ -32,8 +32,8 @@ def checked(step, *args, **kwargs):
     except InputError as err:
         raise WorkflowError(str(err)) from None
     except OSError as err:
-        raise WorkflowError(checks.os_error_message(err, globals().get("SOURCE", "config"))) \
-            from None
+        source = globals().get("SOURCE", "config")
+        raise WorkflowError(input_paths.os_error_message(err, source)) from None
 
 
 def validate_against(data, schema, what, lines=None):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import errno
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -360,18 +359,6 @@ def check_assay(assay: str, regions: str | None, source: str = "config") -> None
                          f"(relative paths are taken from {Path.cwd()})"
                          f"{expansion_fix(regions)}. Fix the path, or set it to null to count "
                          "the whole genome.")
-
-
-def os_error_message(err: OSError, source: str = "config") -> str:
-    """A parse-time check's OSError (a path the config or the samples sheet names that the
-    system refuses to look at: a name over 255 bytes, a path over 4096) as one message with
-    the path and the fix; it was a traceback."""
-    name = str(err.filename or "")
-    shown = name if len(name) <= 90 else f"{name[:40]}...{name[-40:]} ({len(name)} characters)"
-    limits = (" (Linux allows 255 bytes per name and 4096 per path)"
-              if err.errno == errno.ENAMETOOLONG else "")
-    return (f"{source}: the path '{shown}' cannot be read: {err.strerror or err}{limits}. "
-            "Fix the path in the config or the samples sheet.")
 
 
 def _close_matches(word: str, allowed: list[str]) -> str:

@@ -3,6 +3,7 @@ one in a message (a path of a megabyte would bury the message)."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import os
@@ -165,3 +166,15 @@ def check_no_braces(config: dict, sheet: object, sheet_name: str, source: str) -
             raise InputError(f"{sheet_name}, line {getattr(row, 'sheet_line', '?')} (sample "
                              f"'{getattr(row, 'sample_id', '?')}'): vcf {vcf!r} holds '{{' or "
                              f"'}}'. {fix}.")
+
+
+def os_error_message(err: OSError, source: str = "config") -> str:
+    """A parse-time check's OSError (a path the config or the samples sheet names that the
+    system refuses to look at: a name over 255 bytes, a path over 4096) as one message with
+    the path and the fix; it was a traceback."""
+    name = str(err.filename or "")
+    shown = name if len(name) <= 90 else f"{name[:40]}...{name[-40:]} ({len(name)} characters)"
+    limits = (" (Linux allows 255 bytes per name and 4096 per path)"
+              if err.errno == errno.ENAMETOOLONG else "")
+    return (f"{source}: the path '{shown}' cannot be read: {err.strerror or err}{limits}. "
+            "Fix the path in the config or the samples sheet.")
