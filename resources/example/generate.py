@@ -51,9 +51,9 @@ from sigforge.genomics.contexts import (  # noqa: E402
     DBS78_CHANNELS,
     ID83_CHANNELS,
     SBS96_CHANNELS,
-    id83_label,
     reverse_complement,
 )
+from sigforge.genomics.indels import id83_label  # noqa: E402
 
 SEED = 20240611
 DATA_DIR = REPO_ROOT / "src" / "sigforge" / "genomics" / "data"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sigforge.genomics.contexts import ID83_CHANNELS, id83_label
+from sigforge.genomics.contexts import ID83_CHANNELS
+from sigforge.genomics.indels import id83_label
 
 #: Indel signature accompanying a planted SBS signature, and indels per 100 of its SNVs.
 ID_COMPANIONS: dict[str, tuple[str, float]] = {"SBS4": ("ID3", 15.0), "SBS7a": ("ID13", 15.0)}

@@ -18,9 +18,9 @@ from sigforge.genomics.contexts import (
     ID83_CHANNELS,
     SBS96_CHANNELS,
     dbs78_label,
-    id83_label,
     sbs96_label,
 )
+from sigforge.genomics.indels import id83_label
 
 LINE_WIDTH = 60
 
