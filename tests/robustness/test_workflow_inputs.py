@@ -438,3 +438,34 @@ def test_damaged_intermediates_are_found_and_only_deleted_for_real(tmp_path: Pat
     notes = discard_damaged(paths, dry_run=False)
     assert str(bad) in notes[0] and "BadZipFile" in notes[0]
     assert good.exists() and not bad.exists() and not metrics.exists()
+
+
+@pytest.mark.parametrize("key", ["regions_of_interest", "regions"])
+def test_config_beds_of_another_build_fail_right_after_the_index_is_built(
+        tmp_path: Path, key: str) -> None:
+    """Without a .fai the start reads a BED's lines only; its contigs went unchecked until
+    every catalog job (catalog.regions) or every patient job after the discovery
+    (refit.regions_of_interest) failed on them."""
+    workdir = copy_workflow(tmp_path / "wf")
+    small_config(workdir, n_samples=3)
+    genome = workdir / "resources/unindexed/genome.fa"
+    genome.parent.mkdir()
+    shutil.copy(workdir / "resources/example/genome.fa", genome)
+    bed = workdir / "resources/other_build.bed"
+    section = "refit" if key == "regions_of_interest" else "catalog"
+    # regions of interest partly on other contigs only warn; target regions must all be known
+    first = "NC_000001.10" if section == "refit" else "chr1"
+    bed.write_text(f"{first}\t100\t200\tgeneA\nNC_000001.11\t100\t200\tgeneB\n")
+    edit_config(workdir, samples="config/samples.tsv", reference="resources/unindexed/genome.fa",
+                **{section: {key: "resources/other_build.bed"}})
+    dry = snakemake(workdir, "-n", "--cores", "2")
+    assert dry.returncode == 0, dry.stdout[-3000:]  # no index yet: the lines alone are read
+    run = snakemake(workdir, "--cores", "2", "results/catalogs/SBS96.tsv")
+    text = record(f"config/{key}-of-another-build-unindexed", run)
+    assert run.returncode != 0
+    line = 1 if section == "refit" else 2
+    assert f"config key {section}.{key}: resources/other_build.bed, line {line}" in text, text
+    assert "NC_000001.11" in text
+    assert_no_traceback(run.stdout)
+    assert not (workdir / "results/catalogs").exists()  # no catalog job ran
+    assert not Path(f"{genome}.fai").exists()  # the failed rule's index goes; a rerun rebuilds it

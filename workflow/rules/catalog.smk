@@ -24,6 +24,10 @@ rule genome_faidx:
     localrule: True
     run:
         index_fasta(input.fasta, log=log[0])
+        # The config's BEDs against the new index: without one the start read their lines only,
+        # and a BED of another build failed in every catalog or patient job.
+        checked(bed_checks.check_bed_files, REFIT.get("regions_of_interest"),
+                config["catalog"]["regions"], input.fasta)
 
 
 rule catalog_sample:

@@ -1,7 +1,8 @@
 """The BEDs a workflow config names (``refit.regions_of_interest``, ``catalog.regions``),
-checked once before any job: their lines, and, when the reference FASTA's index exists
-already, their contigs against it, as the patient and catalog jobs would check them after the
-discovery. Split from :mod:`sigforge.workflow.checks`.
+checked once before any job: their lines, and their contigs against the reference FASTA's
+index, as the patient and catalog jobs would check them after the discovery. The index is read
+while the Snakefile is parsed when it exists already, else right after rule ``genome_faidx``
+builds it (before every job that reads a BED). Split from :mod:`sigforge.workflow.checks`.
 """
 
 from __future__ import annotations
