@@ -116,6 +116,70 @@ def test_config_overrides_in_decimal_pass() -> None:
     check_override_bases(items)
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("cores: 1\nconfig:\n  - outdir=r\n  - seed=1:30\n",
+     "line 4: config entry seed=1:30: key 'seed' is written 1:30, which YAML reads as 90"),
+    ("config:\n  seed: 1:30\n", "line 2: config entry: key 'seed' is written 1:30"),
+    ("config:\n  extract: {replicates: 010}\n",
+     "line 2: config entry: key 'extract.replicates' is written 010, which YAML reads as 8"),
+    ("config:\n  seed: '0x10'\n", "line 2: config entry seed: key 'seed' is written 0x10"),
+])
+def test_profile_config_entries_in_another_base_are_refused(tmp_path: Path, text: str,
+                                                           said: str) -> None:
+    """A profile's config: entries reach Snakemake as --config texts, but not through the
+    command line the workflow reads: seed=1:30 there ran seed 90 without a word."""
+    from sigforge.workflow.command_line import check_profile_bases
+
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    found = _error(check_profile_bases, [path])
+    assert said in found and "decimal" in found, found
+    assert "profile " in found and "config.yaml" in found, found
+
+
+def test_profile_config_entries_in_decimal_or_quoted_pass(tmp_path: Path) -> None:
+    from sigforge.workflow.command_line import check_profile_bases
+
+    path = tmp_path / "config.yaml"
+    path.write_text("config:\n  seed: 17\n  outdir: '010'\n  extract: {replicates: 8}\n"
+                    "set-resources: {a: {mem_mb: 010}}\n")  # not a config entry: Snakemake's
+    check_profile_bases([path])
+    path.write_text("config: [seed=010, 'outdir=r:1']\n")  # a top-level 010 is int('010')
+    check_profile_bases([path])
+
+
+def test_profile_files_are_found_as_snakemake_finds_them(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from snakemake.cli import get_profile_dir
+
+    from sigforge.workflow.command_line import profile_files
+
+    monkeypatch.chdir(tmp_path)
+    for folder in ("mine", "profiles/default", "wf/profiles/default", "wf/profiles/slurm"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "config.yaml").write_text("cores: 1\n")
+    here = Path("profiles/default/config.yaml")
+    assert profile_files([], {}, tmp_path / "wf", get_profile_dir) == [here]
+    assert profile_files(["--profile", "mine"], {}, tmp_path / "wf", get_profile_dir) == [
+        Path("mine/config.yaml"), here]
+    assert profile_files([], {"SNAKEMAKE_PROFILE": "mine"}, tmp_path / "wf",
+                         get_profile_dir) == [Path("mine/config.yaml"), here]
+    assert profile_files(["--workflow-profile=none"], {}, tmp_path, get_profile_dir) == []
+    assert profile_files(["--workflow-profile", "slurm"], {}, tmp_path / "wf",
+                         get_profile_dir) == [tmp_path / "wf/profiles/slurm/config.yaml"]
+
+
+def test_a_profile_config_in_another_base_stops_the_dry_run(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "mine").mkdir()
+    (workdir / "mine/config.yaml").write_text("config:\n  - seed=1:30\n")
+    run = snakemake(workdir, "-n", "--profile", "mine")
+    assert run.returncode != 0
+    text = message(run.stdout)
+    assert "profile mine/config.yaml, line 2: config entry seed=1:30" in text, text
+    assert_no_traceback(run.stdout)
+
+
 def test_numbers_written_in_decimal_or_quoted_are_read_as_written(tmp_path: Path) -> None:
     path = tmp_path / "my.yaml"
     path.write_text("seed: 17\nsamples: '017'\nextract: {tol: 0.05, replicates: 1_000}\n")

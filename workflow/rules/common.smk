@@ -7,6 +7,7 @@
 import os
 import re
 import sys
+from pathlib import Path
 
 import yaml
 
@@ -73,6 +74,9 @@ checked(config_keys.check_config_size, config, SOURCE)
 # --config seed=1:30 or 'extract={replicates: 010}' (YAML: 90, 8) is refused as in a file.
 if MAIN:
     checked(command_line.check_override_bases, command_line.config_items(sys.argv[1:]))
+    from snakemake.cli import get_profile_dir  # Snakemake's own lookup of a profile's file
+    checked(command_line.check_profile_bases, command_line.profile_files(
+        sys.argv[1:], os.environ, Path(workflow.basedir), get_profile_dir))
 # A nested --config 'extract={replicates: 8}' arrives as text ('8'): typed as a file types it.
 config_numbers.typed_overrides(config, OVERRIDES, SCHEMA)
 # A key written with a dot ('extract.replicates: 8') is one unknown key: name the nested form.
