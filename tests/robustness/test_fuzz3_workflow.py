@@ -408,3 +408,29 @@ def test_vcf_only_keys_are_refused_in_matrix_mode() -> None:
     copied = configs.UserConfig(("m.yaml",), {**SHIPPED, "type": "matrix"})
     configs.check_mode_keys(matrix, copied, shipped)
     configs.check_mode_keys({**SHIPPED, "type": "vcf"}, own, shipped)
+
+
+@pytest.mark.parametrize(("path", "tidy"), [
+    ("./in/a.vcf", "in/a.vcf"), ("././in/./a.vcf", "in/a.vcf"), ("in//a.vcf", "in/a.vcf"),
+    ("/abs/./a.fa", "/abs/a.fa"), ("../up/./a.fa", "../up/a.fa"), ("a.vcf", "a.vcf"),
+    ("./", "./"), ("COSMIC_v3.6", "COSMIC_v3.6"), ("s3://bucket/./x", "s3://bucket/./x")])
+def test_redundant_dot_segments_are_dropped(path: str, tidy: str) -> None:
+    from sigforge.workflow.paths import without_dot_segments
+
+    assert without_dot_segments(path) == tidy
+
+
+def test_inputs_written_with_dot_slash_raise_no_warnings(tmp_path: Path) -> None:
+    """'./resources/...' in the config and sheet made Snakemake warn 20 times (once per rule
+    naming each file) that the './' is redundant and may mismatch files."""
+    workdir = copy_workflow(tmp_path / "wf")
+    rows = [f"S{i:02d}\t./resources/example/vcfs/S{i:02d}.vcf" for i in range(1, 4)]
+    (workdir / "config/samples.tsv").write_text("sample_id\tvcf\n" + "\n".join(rows) + "\n")
+    config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    config.update(samples="./config/samples.tsv", reference="./resources/./example/genome.fa",
+                  extract={**config["extract"], "ranks": {"min": 2, "max": 3}})
+    (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(workdir, "-n", "--cores", "2")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "starts with './'" not in run.stdout
+    assert "resources/example/genome.fa.fai" in run.stdout  # the index beside the tidy path

@@ -85,6 +85,8 @@ validate_against(config, CONFIG_SCHEMA, SOURCE)
 # The schema takes 1.0 for an integer key: every such value becomes an int here, once, so the
 # checks and every job's command line see 4, never 4.0 (which argparse refuses).
 checked(config_numbers.whole_numbers, config, SCHEMA, SOURCE)
+# './in/a.vcf' is 'in/a.vcf': Snakemake warned about the './' on every rule naming the file.
+input_paths.tidy_input_paths(config)
 if MAIN:
     # What the schema cannot say: NaN and infinity (they pass every bound), settings that
     # must agree, and a user config leaning on the bundled example's samples or reference.
@@ -116,6 +118,7 @@ if MODE == "vcf":
     SHEET = f"samples sheet {config['samples']}"
     checked(configs.check_samples_path, config["samples"], SOURCE)
     SAMPLES = checked(read_sample_sheet, config["samples"])
+    input_paths.tidy_input_paths({}, SAMPLES)
     BY_STEM = SAMPLES.set_index("stem", drop=False)  # stems are unique: one lookup per job
     # The sheet's optional `group` column: {group: [samples]} (stratified discovery,
     # workflow/rules/groups.smk), or None to factor each catalog whole.

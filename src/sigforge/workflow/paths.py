@@ -146,6 +146,39 @@ INPUT_KEYS = ("samples", "reference", "signatures", "refit.signatures", "catalog
               "catalog.annotation", "refit.regions_of_interest")
 
 
+def without_dot_segments(path: str) -> str:
+    """``path`` without its redundant ``./`` segments (``./in/./a.vcf`` -> ``in/a.vcf``);
+    ``..`` is kept (through a link it is not the parent folder). Snakemake warns about a
+    relative input starting with ``./`` on every rule that names it, 20 lines for the demo."""
+    if "/" not in path or "://" in path:
+        return path
+    parts = path.split("/")
+    kept = [part for index, part in enumerate(parts)
+            if part != "." and not (part == "" and 0 < index < len(parts) - 1)]
+    tidy = "/".join(kept)
+    return tidy if tidy.strip("/") else path
+
+
+def tidy_input_paths(config: dict, sheet: object = None) -> None:
+    """Drop the redundant ``./`` segments of every input path the config names
+    (:data:`INPUT_KEYS`, the matrix and joint tables) and of the samples sheet's ``vcf``
+    column, in place, before any rule names them (:func:`without_dot_segments`)."""
+    keys = [*INPUT_KEYS, "matrix.path"]
+    for key in keys:
+        *parents, last = key.split(".")
+        holder: object = config
+        for part in parents:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and isinstance(holder.get(last), str):
+            holder[last] = without_dot_segments(holder[last])
+    joint = config.get("joint")
+    for modality in (joint.get("modalities") or []) if isinstance(joint, dict) else []:
+        if isinstance(modality, dict) and isinstance(modality.get("path"), str):
+            modality["path"] = without_dot_segments(modality["path"])
+    if sheet is not None and "vcf" in getattr(sheet, "columns", ()):
+        sheet["vcf"] = [without_dot_segments(str(vcf)) for vcf in sheet["vcf"]]
+
+
 def check_no_braces(config: dict, sheet: object, sheet_name: str, source: str) -> None:
     """Refuse '{' or '}' in an input path (a config key's, or a samples sheet row's vcf):
     Snakemake reads them as wildcards of the jobs' inputs and stopped with a WildcardError
