@@ -405,3 +405,34 @@ def test_whole_number_totals_beyond_exact_counts_are_refused_before_any_solve(
         multinomial_bootstrap(values, np.random.default_rng(0))
     (frame + 0.5).to_csv(path, sep="\t", index_label="Feature")  # real values: scale-free
     assert prepare_matrix(path).data.shape == (1100, 2)
+
+
+@pytest.mark.parametrize("command", ["replicates", "consensus", "cross-validate", "extract"])
+def test_raw_tables_of_counts_beyond_exact_are_refused_by_every_discovery_step(
+        tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A raw table (not through prepare-matrix) of 1.3e16 counts per sample was factored by
+    replicates and cross-validate (Poisson resampling), and refused only by consensus."""
+    from sigforge.cli import main
+    from sigforge.discovery import CVOptions, NMFOptions, RankRule, run_discovery
+
+    rng = np.random.default_rng(0)
+    values = np.round(rng.random((20, 3)) @ (rng.random((3, 12)) * 1e15))
+    frame = pd.DataFrame(values, index=[f"f{i}" for i in range(20)],
+                         columns=[f"s{j}" for j in range(12)])
+    path = tmp_path / "m.tsv"
+    frame.to_csv(path, sep="\t", index_label="Feature")
+    options = {"replicates": ["--first", "0", "--count", "2", "--resampling", "poisson"],
+               "consensus": ["--chunks", str(tmp_path / "none.npz")],
+               "cross-validate": [], "extract": ["--ranks", "2-3"]}[command]
+    args = ["-q", command, "--catalog", str(path), "--generic", "--out", str(tmp_path / "o"),
+            *options]
+    if command != "extract":
+        args += ["--k", "3"]
+    assert main(args) != 0
+    err = capsys.readouterr().err
+    assert f"{path}: sample 's" in err and "above 9007199254740991" in err, err
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(ValueError, match=r"catalog: sample 's\d+' holds .* power of ten"):
+        run_discovery(frame, [2], replicates=2, chunk_size=2, seed=1, matrix_name="m",
+                      options=NMFOptions(resampling="scaled"), rule=RankRule(),
+                      cv=CVOptions())

@@ -356,6 +356,10 @@ def read_input_catalog_dropping(path: str, generic: bool = False, drop_empty: bo
         from sigforge.discovery.matrix import drop_empty as without_zeros
 
         check_factorable(without_zeros(kept.data)[0], path)
+    from sigforge.discovery.matrix import check_count_totals, first_fraction
+
+    if first_fraction(kept.data) is None:  # counts: refused here as prepare-matrix refuses them
+        check_count_totals(kept.data, path)
     return kept, empty
 
 

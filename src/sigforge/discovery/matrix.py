@@ -256,7 +256,7 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
     data, dropped = drop_empty(frame)
     check_factorable(data, path)  # first: an unusable matrix gets one error, not the list
     if fraction is None:
-        _check_count_totals(data, path)
+        check_count_totals(data, path)
     if log_dropped:
         warn_dropped(dropped, str(path))
     return PreparedMatrix(data, dropped, fraction is None)
@@ -268,7 +268,7 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
 DROPPED_NAMED = 10
 
 
-def _check_count_totals(data: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+def check_count_totals(data: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Refuse whole-number samples whose totals pass 2**53 - 1: the discovery's last step
     (exposures by a count fit) refused them only after every replicate had been solved, in
     the words of a refit method the user never chose, and multinomial resampling failed

@@ -417,13 +417,18 @@ def discovery_tasks(values: FloatArray, ranks: Sequence[int], *, replicates: int
 def _check_counts_for_resampling(catalog: pd.DataFrame, resampling: str) -> None:
     """Refuse count resampling (poisson, multinomial) of data that are not whole numbers, as
     ``sigforge extract`` does: data in small units (x 1e-4) were resampled to zeros and gave
-    perfectly flat signatures, without a word."""
-    from sigforge.discovery.matrix import first_fraction
+    perfectly flat signatures, without a word. Counts whose sample totals pass 2**53 - 1 are
+    refused whatever the resampling (the consensus's exposure fit refused them at the end)."""
+    from sigforge.discovery.matrix import check_count_totals, first_fraction
+    from sigforge.io import InputError
 
-    if resampling.startswith("scaled"):
-        return
     fraction = first_fraction(catalog)
-    if fraction is not None:
+    if fraction is None:  # counts past 2**53 - 1: the consensus's exposure fit refused them
+        try:
+            check_count_totals(catalog, "catalog")
+        except InputError as err:  # the API's own mistake type for a bad argument
+            raise ValueError(str(err)) from None
+    elif not resampling.startswith("scaled"):
         feature, sample, value = fraction
         raise ValueError(f"catalog: row '{feature}', column '{sample}' holds {value!r}: "
                          f"resampling '{resampling}' draws whole counts, so it needs whole "
