@@ -7,6 +7,8 @@ within every repeat:
 
 - ``read_matrix`` (every check of the reader: fields per line, labels, UTF-8, numbers), which
   reads a large plain table with pandas alone (``sigforge._direct_read``);
+- ``read_matrix`` with the one-block read of wide tables (``--columns`` of
+  ``sigforge._direct_read.WIDE_FROM`` or more) off;
 - ``read_matrix`` with that direct read off (every line checked by the csv module first);
 - ``read_matrix`` with the number path off too (every cell converted from text, as the
   reader did before value columns were parsed as numbers);
@@ -17,6 +19,8 @@ each reader once more in a fresh process for its peak resident memory (``VmHWM``
 that of a process that only imported the modules.
 
     python benchmarks/table_read.py --repeats 5
+    python benchmarks/table_read.py --rows 96 --columns 150000 --repeats 3 \
+        --readers read_matrix "read_matrix, no wide read" "pandas.read_csv (no checks)"
 """
 
 from __future__ import annotations
@@ -73,8 +77,20 @@ def text_path_read(path: Path) -> pd.DataFrame:
         text_tables._number_frame = number_frame
 
 
+def columnwise_read(path: Path) -> pd.DataFrame:
+    """``read_matrix`` with the wide tables' one-block read off: pandas keeps each of a wide
+    table's columns apart (how such tables were read before)."""
+    start = direct_read.WIDE_FROM
+    direct_read.WIDE_FROM = float("inf")
+    try:
+        return read_matrix(path).data
+    finally:
+        direct_read.WIDE_FROM = start
+
+
 READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "read_matrix": lambda path: read_matrix(path).data,
+    "read_matrix, no wide read": columnwise_read,
     "read_matrix, line reader": line_reader_read,
     "read_matrix, text path only": text_path_read,
     "pandas.read_csv (no checks)": lambda path: pd.read_csv(path, sep="\t", index_col=0),
@@ -103,7 +119,11 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--readers", nargs="+", choices=list(READERS), default=list(READERS),
+                        help="the readers to time (default: all)")
     args = parser.parse_args()
+    for name in set(READERS) - set(args.readers):
+        del READERS[name]
     with tempfile.TemporaryDirectory() as folder:
         paths = write_tables(Path(folder), args.rows, args.columns, args.seed)
         print(f"| table ({args.rows:,} x {args.columns}) | "

@@ -207,7 +207,7 @@ def _layout_key(name: object) -> str:
 def _layouts_named(columns: list[object]) -> list[tuple[str, ...]]:
     """The label layouts whose column names the header starts with (:func:`_layout_key`),
     the longest first (PCAWG's four ID83 columns before COSMIC v3.0's two)."""
-    keys = tuple(_layout_key(c) for c in columns)
+    keys = tuple(_layout_key(c) for c in columns[:_LONGEST_LAYOUT])  # not 150,000 names
     return sorted((names for names in MULTI_LABEL_LAYOUTS
                    if keys[:len(names)] == tuple(_layout_key(n) for n in names)),
                   key=len, reverse=True)
@@ -399,6 +399,8 @@ MULTI_LABEL_LAYOUTS: dict[tuple[str, ...], str] = {
     ("ref", "var"): "PCAWG DBS78",
 }
 
+
+_LONGEST_LAYOUT = max(map(len, MULTI_LABEL_LAYOUTS))
 
 #: Label columns of a layout that may hold numbers (PCAWG ID83's sizes); every other label
 #: column of a layout holds text.

@@ -58,7 +58,11 @@ def first_control_character(text: str) -> str | None:
     (sigforge's own included) gets the table back. Shared by the table readers and the
     command line, so both refuse the same characters.
     """
-    return next((ch for ch in text if ord(ch) < 32 or ord(ch) == 127), None)
+    found = _CONTROL.search(text)
+    return found.group() if found else None
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def describe_character(ch: str) -> str:

@@ -51,11 +51,12 @@ def _table_text(rows: list[list[str]], oddity: str, separator: str) -> str:
     return text
 
 
-def _read(path: Path, minimum: float) -> tuple[str, object]:
+def _read(path: Path, minimum: float, wide_from: float = float("inf")) -> tuple[str, object]:
     """('ok', frame) or ('error', message) of ``read_matrix`` with the direct read from
-    ``minimum`` bytes."""
+    ``minimum`` bytes, and the wide tables' read from ``wide_from`` columns."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(direct_read, "DIRECT_FROM", minimum)
+        patch.setattr(direct_read, "WIDE_FROM", wide_from)
         try:
             return "ok", read_matrix(path).data
         except InputError as err:
@@ -71,12 +72,14 @@ def test_the_direct_read_declines_or_agrees_with_the_line_reader(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "table.tsv"
         path.write_text(_table_text(rows, oddity, separator), encoding="utf-8")
-        direct, lines = _read(path, 0), _read(path, float("inf"))
-    assert direct[0] == lines[0]
-    if direct[0] == "ok":
-        pd.testing.assert_frame_equal(direct[1], lines[1])  # type: ignore[arg-type]
-    else:
-        assert direct[1] == lines[1]
+        lines = _read(path, float("inf"))
+        direct, wide = _read(path, 0), _read(path, float("inf"), wide_from=3)
+    for fast in (direct, wide):
+        assert fast[0] == lines[0]
+        if fast[0] == "ok":
+            pd.testing.assert_frame_equal(fast[1], lines[1])  # type: ignore[arg-type]
+        else:
+            assert fast[1] == lines[1]
 
 
 def test_a_plain_table_is_read_directly_and_a_quoted_one_is_not(tmp_path: Path) -> None:
@@ -105,3 +108,22 @@ def test_plain_lines_sees_a_blank_line_across_two_blocks(tmp_path: Path) -> None
                 assert not direct_read.plain_lines(path)
         path.write_text(base)
         assert direct_read.plain_lines(path)
+
+
+def test_a_wide_table_is_read_in_one_block(tmp_path: Path) -> None:
+    """150,000 columns of 96 rows took 33 s and 1.1 GB through pandas, which keeps every
+    column apart; the wide read gives the same frame."""
+    rng = np.random.default_rng(5)
+    width = direct_read.WIDE_FROM + 5
+    frame = pd.DataFrame(rng.poisson(3.0, (4, width)).astype(float),
+                         index=[f"g{i}" for i in range(4)], columns=[f"s{j}" for j in range(width)])
+    frame.iloc[2, 7] = 0.125
+    frame.index.name = "Feature"
+    path = tmp_path / "wide.tsv"
+    frame.to_csv(path, sep="\t")
+    header = ["Feature", *frame.columns]
+    raw = direct_read.direct_frame(path, "\t", header)  # under DIRECT_FROM bytes, yet wide
+    assert raw is not None and raw.shape == (4, width + 1)
+    assert raw.iloc[:, 2:].to_numpy().dtype == np.float64
+    pd.testing.assert_frame_equal(read_matrix(path).data, frame)
+    assert _read(path, float("inf"), wide_from=float("inf"))[0] == "ok"
