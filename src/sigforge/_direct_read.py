@@ -156,6 +156,6 @@ def _wide_frame(path: Path, separator: str, width: int, labels: int) -> pd.DataF
     if not (np.isfinite(values).all() and (values >= 0).all() and (values <= MAX_CELL).all()):
         return None
     frame = pd.DataFrame(values, columns=range(labels, width), copy=False)
-    for column, texts in enumerate(zip(*label_rows)):
+    for column, texts in enumerate(zip(*label_rows, strict=True)):
         frame.insert(column, column, list(texts))
     return frame
