@@ -195,5 +195,5 @@ def test_dry_run_takes_whole_floats_and_refuses_a_fraction(tmp_path: Path) -> No
         assert option not in run.stdout, option
     (workdir / "config/frac.yaml").write_text("extract: {replicates: 4.5}\n")
     found = _dry_failure(workdir, "--configfile", "config/frac.yaml")
-    assert "config/frac.yaml" in found and "key 'extract.replicates': 4.5" in found, found
+    assert "key 'extract.replicates' (config/frac.yaml, line 1): 4.5" in found, found
     assert "Write a whole number (such as 4 or 5)" in found, found

@@ -434,3 +434,40 @@ def test_inputs_written_with_dot_slash_raise_no_warnings(tmp_path: Path) -> None
     assert run.returncode == 0, run.stdout[-3000:]
     assert "starts with './'" not in run.stdout
     assert "resources/example/genome.fa.fai" in run.stdout  # the index beside the tidy path
+
+
+def test_schema_errors_name_the_file_and_line_that_set_the_key(tmp_path: Path) -> None:
+    """A schema error named the key and value but not which of several config files (or the
+    command line) set it, and repeated its advice after every mistake."""
+    from sigforge.workflow.config_places import key_places, with_places
+
+    shipped = tmp_path / "config.yaml"
+    shipped.write_text("seed: 1\nextract:\n  replicates: 20\n  tol: 1.0e-7\n")
+    mine = tmp_path / "my.yaml"
+    mine.write_text("extract:\n  replicates: many\nrefit: {methd: nnls}\n")
+    places = key_places(shipped, [mine], {"seed": "abc", "rank": {"fixed": "x"}})
+    assert places["extract.replicates"].endswith("my.yaml, line 2")
+    assert places["extract.tol"].endswith("config.yaml, line 4")  # merged key by key
+    assert places["seed"] == "--config" and places["rank.fixed"] == "--config"
+    advice = " Fix the value (workflow/schemas/config.schema.yaml describes every key)."
+    message = (f"config: key 'extract.replicates': 'many' is not of type 'integer'.{advice} "
+               f"Also (3 more): key 'seed': 'abc' is not of type 'integer'.{advice} "
+               f"key 'extract.ranks.min': 0 is less than 1.{advice} unknown key 'methd' in "
+               "the section 'refit'.")
+    placed = with_places(message, places)
+    assert "key 'extract.replicates' (" in placed and "my.yaml, line 2): 'many'" in placed
+    assert "key 'seed' (--config): 'abc'" in placed
+    assert "key 'extract.ranks.min' (" in placed and "my.yaml, line 1): 0" in placed
+    assert "in the section 'refit' (" in placed and "my.yaml, line 3)" in placed
+    assert placed.count(advice) == 1 and placed.endswith(advice)
+    assert with_places(placed, places) == placed  # a placed key is not placed twice
+
+
+def test_a_schema_error_of_a_dry_run_names_the_line(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "my.yaml").write_text("samples: config/samples.tsv\nreference: "
+                                     "resources/example/genome.fa\nextract:\n  replicates: x\n")
+    run = snakemake(workdir, "-n", "--configfile", "my.yaml")
+    assert run.returncode != 0
+    assert "key 'extract.replicates' (my.yaml, line 4): 'x' is not of type" in message(
+        run.stdout), run.stdout[-2000:]

@@ -6,6 +6,7 @@ tested in tests/unit/test_workflow_inert.py).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,10 +62,14 @@ def test_every_schema_mistake_of_a_config_is_named_in_one_run(tmp_path: Path) ->
                                          "tol": "1e-7"},
                              "refit": {"bootstap": 50}})
     assert run.returncode != 0
-    assert "key 'extract.replicates': -3 is less than the minimum" in run.stdout
+    # each named with the file and line that set it
+    assert re.search(r"key 'extract.replicates' \(\S+\.yaml, line \d+\): -3 is less than the "
+                     "minimum", run.stdout), run.stdout
     assert "Also (2 more):" in run.stdout
-    assert "unknown key 'bootstap' in the section 'refit'. Did you mean 'bootstrap'?" in run.stdout
-    assert "key 'extract.tol': '1e-7' is not of type 'number'" in run.stdout
+    assert re.search(r"unknown key 'bootstap' in the section 'refit' \(\S+\.yaml, line \d+\)\. "
+                     r"Did you mean 'bootstrap'\?", run.stdout), run.stdout
+    assert re.search(r"key 'extract.tol' \(\S+\.yaml, line \d+\): '1e-7' is not of type "
+                     "'number'", run.stdout), run.stdout
     assert "Traceback" not in run.stdout
 
 

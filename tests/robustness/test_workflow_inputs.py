@@ -283,7 +283,7 @@ def test_matrix_and_joint_paths_are_quoted(tmp_path: Path) -> None:
      ["key signatures: 'cosmic_v3.6'", "Did you mean 'COSMIC_v3.6'?"]),
     # an empty list silently meant 'every signature' (null)
     ("config/restrict-to-empty", {"refit": {"restrict_to": []}},
-     ["key 'refit.restrict_to': [] should be non-empty"]),
+     ["key 'refit.restrict_to' (config/config.yaml, line", "): [] should be non-empty"]),
 ])
 def test_config_mistakes_give_one_short_message(tmp_path: Path, case: str, sections: dict,
                                                 fragments: list[str]) -> None:

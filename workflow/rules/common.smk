@@ -58,6 +58,7 @@ def validate_against(data, schema, what, lines=None):
                                                      unknown_named=unknown)
             if others:
                 message += f" Also ({len(others)} more): " + " ".join(others)
+            message = config_places.with_places(message, KEY_PLACES)  # the file and line
         raise WorkflowError(message) from None
 
 

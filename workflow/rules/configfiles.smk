@@ -10,7 +10,7 @@
 from snakemake.exceptions import WorkflowError
 
 from sigforge.io import InputError
-from sigforge.workflow import configs
+from sigforge.workflow import config_places, configs
 
 #: The shipped config file: the bundled example's settings, under every user config file.
 #: Taken from beside the Snakefile (workflow.basedir), never from the run directory, so the
@@ -19,9 +19,12 @@ from sigforge.workflow import configs
 SHIPPED_CONFIG = configs.shipped_config(workflow.basedir)
 
 USER_CONFIG = configs.UserConfig()
+KEY_PLACES = {}  # dotted key -> the file and line (or --config) that set it, for messages
 if workflow.is_main_process:
     try:
         USER_CONFIG = configs.read_config_files(SHIPPED_CONFIG, workflow.overwrite_configfiles,
                                                 workflow.config_settings.config)
     except InputError as err:
         raise WorkflowError(str(err)) from None
+    KEY_PLACES = config_places.key_places(SHIPPED_CONFIG, workflow.overwrite_configfiles,
+                                          workflow.config_settings.config)
