@@ -215,3 +215,24 @@ def test_a_fit_stopped_by_a_rising_objective_is_not_converged(options: FitOption
     assert not result.converged
     plain = fit_nmf(X, W0, H0, options=FitOptions(max_iter=5000, tol=1e-9))
     assert plain.converged and plain.n_iter < 5000
+
+
+@pytest.mark.parametrize("fill", ["zeros", "mean"])
+def test_nndsvd_of_a_large_matrix_uses_its_leading_triplets_alone(
+        fill: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The economy SVD of a large matrix computed every triplet to use k (minutes for an
+    expression matrix); the k leading ones give the same start."""
+    import sigforge.nmf._init as init
+
+    rng = np.random.default_rng(3)
+    X = rng.gamma(0.5, 1.0, (60, 40)) * rng.random(40)
+    full_w, full_h = nndsvd_init(X, 4, fill=fill)
+    monkeypatch.setattr(init, "FULL_SVD_UP_TO", 10)
+    calls: list[int] = []
+    svd = np.linalg.svd
+    monkeypatch.setattr(np.linalg, "svd", lambda *a, **kw: calls.append(1) or svd(*a, **kw))
+    lead_w, lead_h = nndsvd_init(X, 4, fill=fill)
+    assert not calls  # ARPACK, not the whole SVD
+    np.testing.assert_allclose(lead_w @ lead_h, full_w @ full_h, rtol=1e-9, atol=1e-12)
+    again = nndsvd_init(X, 4, fill=fill)
+    assert np.array_equal(again[0], lead_w) and np.array_equal(again[1], lead_h)
