@@ -82,3 +82,22 @@ def test_read_coordinates_of_numbered_repeated_and_empty_files(tmp_path: Path) -
     with pytest.raises(InputError, match="cannot be read as a tab-separated table") as error:
         read_coordinates(path, ["a"])
     assert "sigforge wrote this file" not in str(error.value)
+
+
+def test_the_rounds_stop_once_the_objective_settles() -> None:
+    """The fit ran every round and always reported converged=False (its rounds had tol 0)."""
+    from sigforge.nmf.spatial import fit_spatial_nmf
+
+    rng = np.random.default_rng(2)
+    W = rng.dirichlet(np.ones(12), 2).T
+    coords = rng.uniform(0, 10, (40, 2))
+    H = np.vstack([coords[:, 0] * 20, (10 - coords[:, 0]) * 20])
+    X = rng.poisson(W @ H).astype(float)
+    settled = fit_spatial_nmf(X, 2, coords, rng=0, rounds=200, tol=1e-6)
+    assert settled.converged and settled.n_iter < 200 * 100
+    every = fit_spatial_nmf(X, 2, coords, rng=0, rounds=3, tol=0.0)
+    assert not every.converged and every.n_iter == 300
+    short = fit_spatial_nmf(X, 2, coords, rng=0, rounds=2, tol=1e-6)
+    first_two = fit_spatial_nmf(X, 2, coords, rng=0, rounds=2, tol=0.0)
+    np.testing.assert_array_equal(short.H, first_two.H)  # the same rounds, then a stop
+    assert settled.objective <= every.objective

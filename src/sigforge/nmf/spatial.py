@@ -83,7 +83,7 @@ def _check_same_samples(X: object, coordinates: object) -> None:
 
 def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbors: int = 6,
                     graph_weight: float = 0.1, beta: float = 1.0, rounds: int = 20,
-                    iterations_per_round: int = 100,
+                    iterations_per_round: int = 100, tol: float = 1e-6,
                     rng: np.random.Generator | int | None = None) -> FitResult:
     """NMF of X (features, samples) with the exposures smoothed over the samples' kNN graph.
 
@@ -105,14 +105,17 @@ def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbo
     beta : float, default=1.0
         Beta-divergence (1: KL, 2: Frobenius).
     rounds, iterations_per_round : int, default=20, 100
+        At most ``rounds`` rounds of ``iterations_per_round`` updates each.
+    tol : float, default=1e-6
+        The fit stops, converged, after a round that lowers the penalised objective by at most
+        this fraction of its value; 0 runs every round.
     rng : seed of the random start
 
     Returns
     -------
     FitResult
-        W (m, k) with columns summing to 1, H (k, n), their penalised objective, the total
-        iterations, and whether the last round converged (never, with its ``tol`` of 0:
-        each round runs all its iterations).
+        W (m, k) with columns summing to 1, H (k, n), their penalised objective, the
+        iterations run, and whether the rounds converged (``tol``).
     """
     _check_same_samples(X, coordinates)
     values = check_nonnegative_matrix(X, "X")
@@ -129,12 +132,17 @@ def fit_spatial_nmf(X: FloatArray, k: int, coordinates: FloatArray, *, n_neighbo
     W, H = initialise(values, k, "random", rng)
     options = FitOptions(beta=beta, graph_weight=graph_weight, max_iter=iterations_per_round,
                          tol=0.0)
+    tol = check_real(tol, "tol", minimum=0.0)
     used = graph if graph_weight > 0 else None
-    for _ in range(rounds):
+    previous, converged, done = np.inf, False, 0
+    while done < rounds and not converged:
         fit = fit_nmf(values, W, H, graph=used, options=options)
         W, H = normalise_factors(fit.W, fit.H)
-    return FitResult(W, H, penalised_objective(values, W, H, graph=used, options=options),
-                     rounds * iterations_per_round, fit.converged)
+        done += 1
+        objective = penalised_objective(values, W, H, graph=used, options=options)
+        converged = bool(tol > 0 and previous - objective <= tol * abs(objective))
+        previous = objective
+    return FitResult(W, H, previous, done * iterations_per_round, converged)
 
 
 def read_coordinates(path: str | os.PathLike[str], samples: list[str]) -> FloatArray:
