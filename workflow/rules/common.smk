@@ -120,7 +120,8 @@ if MODE == "vcf":
     checked(configs.check_samples_path, config["samples"], SOURCE)
     SAMPLES = checked(read_sample_sheet, config["samples"])
     input_paths.tidy_input_paths({}, SAMPLES)
-    BY_STEM = SAMPLES.set_index("stem", drop=False)  # stems are unique: one lookup per job
+    # stems are unique; a dict of rows, as a DataFrame .loc cost 0.1 ms per input function
+    BY_STEM = {row["stem"]: row for row in SAMPLES.to_dict("records")}
     # The sheet's optional `group` column: {group: [samples]} (stratified discovery,
     # workflow/rules/groups.smk), or None to factor each catalog whole.
     GROUPS = sample_groups(SAMPLES)
@@ -323,7 +324,7 @@ def blocks_flag(wildcards, input):
 
 def sample_row(wildcards):
     """The samples-sheet row whose file stem is wildcards.stem."""
-    return BY_STEM.loc[wildcards.stem]
+    return BY_STEM[wildcards.stem]
 
 
 def sample_vcf(wildcards):
