@@ -56,14 +56,20 @@ def write_tables(folder: Path, rows: int, columns: int, seed: int) -> dict[str, 
     return paths
 
 
-def line_reader_read(path: Path) -> pd.DataFrame:
-    """``read_matrix`` with the direct read off: every line checked by the csv module."""
-    start = direct_read.DIRECT_FROM
-    direct_read.DIRECT_FROM = float("inf")
+def read_without(setting: str, path: Path) -> pd.DataFrame:
+    """``read_matrix`` with one of ``sigforge._direct_read``'s thresholds (``DIRECT_FROM``,
+    ``WIDE_FROM``) set out of reach, so that its fast read is off."""
+    start = getattr(direct_read, setting)
+    setattr(direct_read, setting, float("inf"))
     try:
         return read_matrix(path).data
     finally:
-        direct_read.DIRECT_FROM = start
+        setattr(direct_read, setting, start)
+
+
+def line_reader_read(path: Path) -> pd.DataFrame:
+    """``read_matrix`` with the direct read off: every line checked by the csv module."""
+    return read_without("DIRECT_FROM", path)
 
 
 def text_path_read(path: Path) -> pd.DataFrame:
@@ -80,12 +86,7 @@ def text_path_read(path: Path) -> pd.DataFrame:
 def columnwise_read(path: Path) -> pd.DataFrame:
     """``read_matrix`` with the wide tables' one-block read off: pandas keeps each of a wide
     table's columns apart (how such tables were read before)."""
-    start = direct_read.WIDE_FROM
-    direct_read.WIDE_FROM = float("inf")
-    try:
-        return read_matrix(path).data
-    finally:
-        direct_read.WIDE_FROM = start
+    return read_without("WIDE_FROM", path)
 
 
 READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
