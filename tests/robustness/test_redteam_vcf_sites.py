@@ -194,3 +194,50 @@ def test_an_empty_alt_allele_is_refused_with_its_line(
                       str(tmp_path / "out"))
     assert_clear_error(outcome, str(vcf), "line 5", "holds an empty allele", "stray comma")
     assert_nothing_written(tmp_path / "out")
+
+
+@pytest.mark.parametrize("where", ["between records", "at the end"])
+def test_a_blank_line_in_a_vcf_is_named_blank_not_truncated(
+        where: str, tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A blank line was 'malformed or truncated ... 1 tab-separated column(s)', with advice to
+    copy the file again."""
+    fasta = make_fasta({"chr1": CHR1})
+    vcf = _vcf(tmp_path / "blank.vcf", [_snv(100), *([""] if where != "at the end" else []),
+                                        _snv(200)])
+    if where == "at the end":
+        vcf.write_text(vcf.read_text() + "\n\n")
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                      "--out", str(tmp_path / "out"))
+    assert_clear_error(outcome, str(vcf), "it is blank", "Delete the blank line(s)",
+                       "grep -v")
+    assert "truncated" not in outcome.err
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_bed_one_base_past_its_contig_is_called_one_based(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """'chr1 1 401' on a 400-bp contig was blamed on another genome build."""
+    fasta = make_fasta({"chr1": CHR1})
+    vcf = _vcf(tmp_path / "a.vcf", [_snv(100)])
+    for end, said in ((401, "probably 1-based"), (900, "another genome build")):
+        bed = tmp_path / f"r{end}.bed"
+        bed.write_text(f"chr1\t1\t{end}\n")
+        outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                          "--regions", str(bed), "--out", str(tmp_path / "out"))
+        assert_clear_error(outcome, f"{bed}, line 1", f"region ends at {end}", said)
+        assert ("$3 -= 1" in outcome.err) == (end == 401)  # the shift, for one base past only
+
+
+def test_the_vcf_sample_suggested_for_a_name_with_a_space_is_quoted(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    """'--vcf-sample tumour 1' pasted into a shell passed 'tumour' and a stray '1'."""
+    fasta = make_fasta({"chr1": CHR1})
+    vcf = _vcf(tmp_path / "tn.vcf", [_record(100, CHR1[99], _OTHER[CHR1[99]], "0/0", "0/1")],
+               samples=("normal", "tumour 1"))
+    with caplog.at_level("WARNING"):
+        assert run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                       "--out", str(tmp_path / "out")).code == 0
+    assert "--vcf-sample 'tumour 1'" in caplog.text, caplog.text

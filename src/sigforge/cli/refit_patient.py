@@ -9,6 +9,7 @@ import argparse
 import csv
 import io
 import logging
+import shlex
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -53,7 +54,7 @@ def maf_barcodes(path: Path) -> list[str]:
         listed = ", ".join(barcodes[:10]) + (" ..." if len(barcodes) > 10 else "")
         raise InputError(f"MAF {path}: holds {len(barcodes)} tumour samples "
                          f"(Tumor_Sample_Barcode {listed}); say which one is the patient with "
-                         f"--vcf-sample (e.g. --vcf-sample {barcodes[0]}).")
+                         f"--vcf-sample (e.g. --vcf-sample {shlex.quote(barcodes[0])}).")
     return barcodes
 
 

@@ -10,6 +10,7 @@ reasons and, when other samples of the same file have counts, says to pick the o
 from __future__ import annotations
 
 import logging
+import shlex
 from collections.abc import Sequence
 
 from sigforge.genomics.accounting import SampleCatalog, skip_summary
@@ -47,8 +48,8 @@ def warn_empty_samples(results: Sequence[SampleCatalog], source: str, *,
         if with_counts and not rows_per_sample:
             hint = (f" Other samples of the file have counts ({', '.join(with_counts[:3])}): "
                     f"if {result.sample} is the matched normal, count only the tumour with "
-                    f"--vcf-sample {with_counts[0]} (in the workflow, the samples sheet's "
-                    "vcf_sample column).")
+                    f"--vcf-sample {shlex.quote(with_counts[0])} (in the workflow, the "
+                    "samples sheet's vcf_sample column).")
         elif result.skipped["filtered"] == result.variants_read:
             hint = " Every one failed FILTER; --all-filters counts them whatever FILTER says."
         logger.warning("sample %s (%s): none of its %d variants read was counted (skipped: %s), "

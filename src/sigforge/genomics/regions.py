@@ -184,6 +184,18 @@ def _without_repeats(regions: pd.DataFrame, label: str) -> pd.DataFrame:
     return regions[~repeated].reset_index(drop=True)
 
 
+def past_end_cause(end: int, length: int) -> str:
+    """Why a BED region ends past its contig, and the fix: one base past is a 1-based end
+    (BED ends are 0-based, half-open: a whole contig of n bases is 0 to n); further, another
+    genome build."""
+    if end == length + 1:
+        return (f"One base past it: the BED's positions are probably 1-based (a BED counts "
+                f"from 0 and its ends are exclusive: the whole contig is 0 to {length:,}). If "
+                "every region lies one base to the right, subtract 1 from starts and ends: "
+                "awk -v OFS='\\t' '{$2 -= 1; $3 -= 1; print}' in.bed > out.bed.")
+    return "The BED is probably for another genome build: give the one matching the FASTA."
+
+
 def check_within_contigs(regions: pd.DataFrame, lengths: Mapping[str, int],
                          resolve: Callable[[str], str | None], label: str) -> None:
     """Refuse a region ending past the end of its contig in the reference FASTA (naming the
@@ -195,8 +207,7 @@ def check_within_contigs(regions: pd.DataFrame, lengths: Mapping[str, int],
         if contig is not None and contig in lengths and row.end > lengths[contig]:
             raise InputError(f"{label}, line {row.line}: region ends at {row.end:,}, past the "
                              f"end of {row.chrom} ({lengths[contig]:,} bp in the reference "
-                             "FASTA). The BED is probably for another genome build: give the "
-                             "one matching the FASTA.")
+                             f"FASTA). {past_end_cause(row.end, lengths[contig])}")
 
 
 def variants_in_regions(chrom: pd.Series, pos: pd.Series, regions: pd.DataFrame,

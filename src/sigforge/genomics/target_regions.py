@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sigforge.genomics.regions import read_regions
+from sigforge.genomics.regions import past_end_cause, read_regions
 from sigforge.io import InputError
 
 logger = logging.getLogger(__name__)
@@ -124,10 +124,10 @@ def read_target_regions(path: str | Path, lengths: Mapping[str, int],
     too_long = table[table["end"].to_numpy() > fasta.map(lengths).to_numpy()]
     if len(too_long):
         row = too_long.iloc[0]
+        length = lengths[names[row['chrom']]]
         raise InputError(f"{label}, line {row['line']}: region ends at {row['end']:,}, past the "
-                         f"end of {row['chrom']} ({lengths[names[row['chrom']]]:,} bp in the "
-                         "reference FASTA). The BED is probably for another genome build: give "
-                         "the one matching the FASTA.")
+                         f"end of {row['chrom']} ({length:,} bp in the reference FASTA). "
+                         f"{past_end_cause(int(row['end']), length)}")
     intervals = {}
     for contig, group in table.groupby(fasta, sort=False):
         intervals[str(contig)] = merge_intervals(group["start"].to_numpy(np.int64),

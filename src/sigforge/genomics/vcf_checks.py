@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import re
+import shlex
 import sys
 import zlib
 from pathlib import Path
@@ -224,16 +225,23 @@ class _Diagnosis(NamedTuple):
     fix: str
 
 
-def _not_a_record(raw: bytes | None, broken: str | None, err: Exception) -> _Diagnosis:
+def _not_a_record(raw: bytes | None, broken: str | None, err: Exception,
+                  path: Path) -> _Diagnosis:
     """Where a record should be, the compressed data breaks off (``broken``), the file ends
-    (``raw`` None), or a header line stands (``##...`` or a second ``#CHROM``: the ``#CHROM``
-    line ends a VCF's header, and htslib reads every later line as a record)."""
+    (``raw`` None), a blank line stands (not a line cut short: a VCF holds no empty lines),
+    or a header line (``##...`` or a second ``#CHROM``: the ``#CHROM`` line ends a VCF's
+    header, and htslib reads every later line as a record)."""
     if broken:
         return _Diagnosis("truncated", f"the compressed data breaks off there ({broken}): the "
                           "file is truncated", _TRUNCATED_FIX)
     if raw is None:
         return _Diagnosis("truncated", f"the file ends inside that record ({err}): it is "
                           "truncated", _TRUNCATED_FIX)
+    if not raw.strip():
+        return _Diagnosis("malformed", "it is blank (a VCF holds no empty lines, not even at "
+                          "the end)", f"Delete the blank line(s): grep -v '^[[:space:]]*$' "
+                          f"{shlex.quote(str(path))} > fixed.vcf (for a bgzip VCF, zcat it "
+                          "first and bgzip the result).")
     kind = "a second '#CHROM' line" if raw.startswith(b"#CHROM") else "a header line"
     return _Diagnosis("misplaced header line", f"it is {kind} "
                       f"('{raw[:40].decode('utf-8', 'replace')}'), but the '#CHROM' line "
@@ -257,8 +265,8 @@ def diagnose_record(path: Path, line: int, err: Exception, header: pysam.Variant
                           f"({reason or err})", f"Check it with 'bcftools view {path}'; "
                           "re-create the BCF, or copy it again if it was cut short.")
     raw, broken = _nth_line(path, line)
-    if broken or raw is None or raw.startswith(b"#"):
-        return _not_a_record(raw, broken, err)
+    if broken or raw is None or raw.startswith(b"#") or not raw.strip():
+        return _not_a_record(raw, broken, err, path)
     fields = raw.decode("utf-8", "replace").split("\t")
     samples = list(header.samples)
     if len(fields) < 8:
