@@ -241,3 +241,30 @@ def test_the_vcf_sample_suggested_for_a_name_with_a_space_is_quoted(
         assert run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
                        "--out", str(tmp_path / "out")).code == 0
     assert "--vcf-sample 'tumour 1'" in caplog.text, caplog.text
+
+
+def test_local_allele_genotypes_without_gt_are_refused(
+        tmp_path: Path, make_fasta: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """VCF 4.5 LGT/LAA without GT: every ALT was counted for the sample, a record it calls
+    0/0 included, without a word."""
+    fasta = make_fasta({"chr1": CHR1})
+    header = ('##FORMAT=<ID=LAA,Number=.,Type=Integer,Description="Local alleles">',
+              '##FORMAT=<ID=LGT,Number=1,Type=String,Description="Local genotype">')
+    records = ["\t".join(["chr1", str(pos), ".", CHR1[pos - 1], _OTHER[CHR1[pos - 1]], ".",
+                          "PASS", ".", "LAA:LGT", call]) for pos, call in ((100, "1:0/1"),
+                                                                           (200, ".:0/0"))]
+    lines = ["##fileformat=VCFv4.5", *header, f"{COLUMNS}\tT", *records]
+    vcf = tmp_path / "local.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(vcf),
+                      "--out", str(tmp_path / "out"))
+    assert_clear_error(outcome, str(vcf), "local alleles (FORMAT LGT/LAA", "no GT",
+                       "bcftools annotate -x FORMAT/LGT,FORMAT/LAA")
+    assert_nothing_written(tmp_path / "out")
+    stripped = tmp_path / "somatic.vcf"  # the local fields dropped: every record counted
+    stripped.write_text("\n".join(["##fileformat=VCFv4.5", f"{COLUMNS.rsplit(chr(9), 1)[0]}",
+                                   *("\t".join(r.split("\t")[:8]) for r in records)]) + "\n")
+    assert run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(stripped),
+                   "--out", str(tmp_path / "ok")).code == 0
+    assert _log(tmp_path / "ok")["counted_SBS96"] == 2

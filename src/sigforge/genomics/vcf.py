@@ -75,7 +75,12 @@ from sigforge.genomics.vcf_records import (
     record_refs,
     upper_alleles,
 )
-from sigforge.genomics.vcf_samples import called_elsewhere, columns_taking_all, pick_tumour
+from sigforge.genomics.vcf_samples import (
+    called_elsewhere,
+    columns_taking_all,
+    pick_tumour,
+    refuse_local_genotypes_only,
+)
 from sigforge.io import InputError, check_regular_file, not_found
 
 logger = logging.getLogger(__name__)
@@ -340,6 +345,7 @@ def read_vcf(path: str | Path, *, vcf_sample: str | None = None,
             before = set(vcf.header.formats)
             columns = _sample_columns(vcf, path)
             layout = file_header(path, vcf)
+            refuse_local_genotypes_only(path, before | announced, layout.first_format, columns)
             named = vcf_sample is not None
             if vcf_sample is None and not sample_from_filename:
                 vcf_sample = pick_tumour(vcf.header, columns, path)

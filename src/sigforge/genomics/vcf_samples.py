@@ -188,3 +188,21 @@ def called_elsewhere(table: VariantTable, genotypes: list[list[tuple]],
         found.append(rows[whole & ~carried])
         any_found = any_found or bool(found[-1].size)
     return found if any_found else None
+
+
+def refuse_local_genotypes_only(path: Path, declared: set[str], first_format: tuple[str, ...],
+                                columns: list[str]) -> None:
+    """Refuse a VCF whose genotypes are local alleles alone (VCF 4.5 ``LGT`` with ``LAA``, as
+    Hail, GLnexus and other joint callers may write them): without GT every ALT of every
+    record was counted for every sample, a record it calls ``0/0`` and alleles outside its
+    ``LAA`` included, without a word."""
+    keys = declared | set(first_format)
+    if not columns or "LGT" not in keys or "GT" in keys:
+        return
+    raise InputError(f"VCF {path}: its genotypes are local alleles (FORMAT LGT/LAA, VCF 4.5) "
+                     "and it has no GT, from which sigforge reads which alleles a sample "
+                     "carries: every ALT would be counted for every sample, its 0/0 calls "
+                     "included. Write the VCF with global genotypes (GT) first, e.g. Hail's "
+                     "hl.vds.lgt_to_gt or the exporting tool's option to write GT; for one "
+                     "tumour's somatic calls, drop the local fields instead (bcftools annotate "
+                     "-x FORMAT/LGT,FORMAT/LAA) and every record is counted for it.")
