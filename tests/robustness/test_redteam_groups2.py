@@ -145,3 +145,31 @@ def test_a_group_at_the_most_components_its_samples_hold_gets_no_edge_warning(
                    "1-4", *FAST, "--groups", str(groups), "--out", str(out)).code == 0
     facts = read_json(out / "groups/T/provenance.json")
     assert (facts["ranks"], facts["chosen_rank"], facts["rank_edge"]) == ([1, 2], 2, "")
+
+
+def test_merge_groups_over_a_plain_extract_leaves_no_rank_metrics_and_refuses_a_merged_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """merge-groups into a folder holding an earlier plain extract kept its rank_metrics.tsv
+    and k*/ beside merged.tsv (the report linked them as this run's rank metrics), and it took
+    a finished extract --groups folder, already merged, for one group named after itself."""
+    samples = {f"S{i:02d}": 4.0 for i in range(1, 13)}
+    catalog = _catalog(tmp_path / "SBS96.tsv", list(SBS96_CHANNELS), samples)
+    groups = _groups(tmp_path / "g.tsv", {s: "A" if int(s[1:]) <= 6 else "B" for s in samples})
+    out = tmp_path / "extract"
+    assert run_cli(capsys, "extract", "--catalog", str(catalog), "--ranks", "2-3", *FAST,
+                   "--out", str(out)).code == 0
+    assert (out / "rank_metrics.tsv").exists() and (out / "k2").is_dir()
+    assert run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups", str(groups),
+                   "--out", str(tmp_path / "parts")).code == 0
+    for group in ("A", "B"):
+        assert run_cli(capsys, "extract", "--catalog", str(tmp_path / "parts" / f"{group}.tsv"),
+                       "--catalog-name", "SBS96", "--ranks", "2", *FAST, "--out",
+                       str(out / "groups" / group)).code == 0
+    assert run_cli(capsys, "merge-groups", "--catalog", str(catalog), "--group-dirs",
+                   str(out / "groups/A"), str(out / "groups/B"), "--out", str(out)).code == 0
+    assert (out / "merged.tsv").exists()
+    assert not (out / "rank_metrics.tsv").exists() and not list(out.glob("k*"))
+    again = run_cli(capsys, "merge-groups", "--catalog", str(catalog), "--group-dirs", str(out),
+                    "--out", str(tmp_path / "twice"))
+    assert again.code == 2 and "a merged stratified extraction" in again.err, again.err
+    assert "groups/GROUP" in again.err and not (tmp_path / "twice").exists()

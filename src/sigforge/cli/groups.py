@@ -177,6 +177,11 @@ def _check_recorded_group(folder: Path, facts: dict[str, Any]) -> None:
     """Refuse a group folder renamed (or swapped with another) after its run: the merge names
     each group after its folder, so group A's signatures in a folder named B would be
     credited to B. Runs that recorded no group are taken by their folder's name."""
+    if "groups" in facts or (folder / MERGED_TABLE).exists():
+        raise InputError(f"{folder}: a merged stratified extraction (its provenance.json "
+                         "lists groups; merged.tsv), not one group's: merging it again would "
+                         "take the merged set for a group named after the folder. Give its "
+                         f"group folders instead ({folder / 'groups'}/GROUP).")
     recorded = facts.get("group")
     if isinstance(recorded, str) and recorded != group_name(folder):
         raise InputError(f"{folder}: its provenance.json records the group '{recorded}', but "
@@ -338,6 +343,8 @@ def merge_groups_command(args: argparse.Namespace) -> None:
                      facts={"seed": args.seed, "catalog": args.catalog,
                             "catalog_name": catalog_name(args)}, generic=args.generic,
                      skip_unfactorable=args.skip_unfactorable)
+    # an earlier plain extract's rank_metrics.tsv and k*/ go, as extract --groups removes them
+    discard_other_extract_outputs(Path(args.out), names)
 
 
 def _groups_seed(folders: list[Path], seed: int) -> int:
