@@ -173,3 +173,30 @@ def test_merge_groups_over_a_plain_extract_leaves_no_rank_metrics_and_refuses_a_
                     "--out", str(tmp_path / "twice"))
     assert again.code == 2 and "a merged stratified extraction" in again.err, again.err
     assert "groups/GROUP" in again.err and not (tmp_path / "twice").exists()
+
+
+@pytest.mark.parametrize(("header", "said"), [
+    ('"sample"\t"group"', "in quotes, as R's write.table writes them"),
+    ("Sample\tGroup", "case-sensitive: write them in lower case")])
+def test_a_groups_header_in_another_spelling_gets_its_fix(
+        tmp_path: Path, header: str, said: str) -> None:
+    from sigforge.cli.groups_file import read_groups
+
+    path = tmp_path / "g.tsv"
+    path.write_text(f"{header}\nS1\tA\nS2\tB\n")
+    with pytest.raises(InputError, match="no column") as caught:
+        read_groups(path)
+    assert said in str(caught.value), str(caught.value)
+
+
+def test_unread_columns_of_a_groups_file_are_named(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A 'groups' or 'note' column was dropped without a word; a samples sheet's vcf columns
+    are expected there (the sheet serves as a groups file)."""
+    from sigforge.cli.groups_file import read_groups
+
+    path = tmp_path / "g.tsv"
+    path.write_text("sample\tgroup\tgroups\tvcf\nS1\tA\tX\ta.vcf\nS2\tB\tY\tb.vcf\n")
+    with caplog.at_level("WARNING"):
+        assert read_groups(path) == {"S1": "A", "S2": "B"}
+    assert "column(s) 'groups' not read" in caplog.text and "'vcf'" not in caplog.text

@@ -49,7 +49,12 @@ def read_groups(path: str | Path) -> dict[str, str]:
     missing = [c for c in ("sample", "group") if c not in table.columns]
     if missing:
         raise InputError(f"{path}: no column {missing} (columns: {list(table.columns)}); a "
-                         "groups file has the columns sample and group.")
+                         f"groups file has the columns sample and group.{_header_hint(table)}")
+    # a samples sheet serves as a groups file: its vcf columns are expected, not named
+    unread = [str(c) for c in table.columns if c not in ("sample", "group", "vcf", "vcf_sample")]
+    if unread:
+        logger.warning("%s: column(s) %s not read: a groups file's columns are sample (or "
+                       "sample_id) and group.", path, ", ".join(repr(c) for c in unread[:5]))
     table = table[["sample", "group"]].apply(lambda column: column.str.strip())
     blank = [i for i, (sample, group) in enumerate(zip(table["sample"], table["group"],
                                                          strict=True)) if not sample or not group]
@@ -106,6 +111,18 @@ def _check_case_collisions(path: Path, groups: dict[str, str]) -> None:
                              "files would be one on a case-insensitive disk (macOS, Windows) "
                              "and one group's results would overwrite the other's. Rename one "
                              "of them (or give both the same spelling if they are one group).")
+
+
+def _header_hint(table: pd.DataFrame) -> str:
+    """The fix for a header that names the columns in another spelling: in quotes (R's
+    write.table writes them so) or in other letter case."""
+    names = [str(c) for c in table.columns]
+    if any(len(n) > 1 and n[0] == n[-1] and n[0] in "\"'" for n in names):
+        return (" Its names are in quotes, as R's write.table writes them: write the file "
+                "without quotes (write.table(..., quote = FALSE)).")
+    if {n.strip().lower() for n in names} & {"sample", "sample_id", "group"}:
+        return " Column names are case-sensitive: write them in lower case (sample, group)."
+    return ""
 
 
 def _read_groups_table(path: Path, separator: str) -> tuple[pd.DataFrame, list[int]]:
