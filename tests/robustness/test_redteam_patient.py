@@ -547,3 +547,19 @@ def test_a_likelihood_threshold_another_method_ignores_is_warned_about(
                           "--bootstrap", "0", "--out", str(tmp_path / "out"))
     assert outcome.code == 0, outcome.err
     assert (f"--method {method} ignores it" in caplog.text) is warned, caplog.text
+
+
+@pytest.mark.parametrize("separator", [",", " "])
+def test_opportunities_saved_with_other_separators_are_named_so(
+        separator: str, panel_opportunities: dict[str, Path], tmp_path: Path) -> None:
+    """A comma- or space-separated copy 'lacks the column(s) kind, context, genome', which
+    are all there."""
+    from sigforge.genomics.opportunities import read_opportunities
+    from sigforge.io import InputError
+
+    copy = tmp_path / "opp.txt"
+    copy.write_text(panel_opportunities["tiny"].read_text().replace("\t", separator))
+    with pytest.raises(InputError) as caught:
+        read_opportunities(copy)
+    assert "reads as one column" in str(caught.value) and "must be tab-separated" in str(
+        caught.value), str(caught.value)

@@ -159,8 +159,12 @@ def read_opportunities(path: str | Path) -> pd.DataFrame:
     table = read_table(path, written_by_sigforge=False).reset_index()
     missing = [c for c in ("kind", "context", "genome") if c not in table.columns]
     if missing:
-        raise InputError(f"{label}: lacks the column(s) {missing}; expected {list(COLUMNS)}. "
-                         "Write it with 'sigforge opportunities'.")
+        joined = next((str(c) for c in table.columns if "," in str(c) or " " in str(c)), None)
+        how = (f" Line 1 (header) reads as one column, {joined!r}: it must be tab-separated "
+               "(saved with commas or spaces by a spreadsheet?)." if joined and
+               len(table.columns) <= 2 else "")
+        raise InputError(f"{label}: lacks the column(s) {missing}; expected {list(COLUMNS)}."
+                         f"{how} Write it with 'sigforge opportunities'.")
     repeated = table.duplicated(["kind", "context"])
     if repeated.any():
         row = int(np.flatnonzero(repeated.to_numpy())[0])
