@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from sigforge.workflow.configs import ConfigLoader, display_path
+from sigforge.workflow.configs import ConfigLoader, display_path, mapping_nodes
 
 
 def _file_places(path: str | Path) -> dict[str, str]:
@@ -26,20 +26,11 @@ def _file_places(path: str | Path) -> dict[str, str]:
         root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=ConfigLoader)  # noqa: S506
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
-    places: dict[str, str] = {}
     name = display_path(path)
-    pending: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())] if root is not None else []
-    seen: set[int] = set()
-    while pending:
-        node, prefix = pending.pop()
-        if not isinstance(node, yaml.MappingNode) or id(node) in seen:
-            continue
-        seen.add(id(node))
-        for key, value in node.value:
-            dotted = (*prefix, str(getattr(key, "value", "?")))
-            places[".".join(dotted)] = f"{name}, line {key.start_mark.line + 1}"
-            pending.append((value, dotted))
-    return places
+    return {".".join((*prefix, str(getattr(key, "value", "?")))):
+            f"{name}, line {key.start_mark.line + 1}"
+            for mapping, prefix in (mapping_nodes(root, (), set()) if root is not None else ())
+            for key, _ in mapping.value}
 
 
 def _override_places(overrides: Mapping[str, Any], prefix: tuple[str, ...] = ()

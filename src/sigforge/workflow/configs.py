@@ -83,7 +83,7 @@ def display_path(path: str | Path) -> str:
     return relative if not relative.startswith("..") else text
 
 
-def _mapping_nodes(node: yaml.Node, path: tuple[str, ...],
+def mapping_nodes(node: yaml.Node, path: tuple[str, ...],
                    seen: set[int]) -> Iterator[tuple[yaml.MappingNode, tuple[str, ...]]]:
     """Every mapping node below ``node`` with the dotted key path that leads to it (aliases
     followed once: a recursive alias cannot loop)."""
@@ -94,10 +94,10 @@ def _mapping_nodes(node: yaml.Node, path: tuple[str, ...],
         yield node, path
         for key, value in node.value:
             name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
-            yield from _mapping_nodes(value, (*path, name), seen)
+            yield from mapping_nodes(value, (*path, name), seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value, start=1):
-            yield from _mapping_nodes(item, (*path, f"[{index}]"), seen)
+            yield from mapping_nodes(item, (*path, f"[{index}]"), seen)
 
 
 def _duplicate_keys(root: yaml.Node, name: str) -> None:
@@ -105,7 +105,7 @@ def _duplicate_keys(root: yaml.Node, name: str) -> None:
 
     The merge key ``<<`` of anchors is YAML's own way to take keys over, so it is exempt.
     """
-    for mapping, path in _mapping_nodes(root, (), set()):
+    for mapping, path in mapping_nodes(root, (), set()):
         first: dict[str, int] = {}
         for key, _ in mapping.value:
             if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
@@ -131,7 +131,7 @@ _OTHER_BASE = re.compile(
 def other_base_number(root: yaml.Node) -> tuple[str, yaml.ScalarNode, Any] | None:
     """The first plain number below ``root`` that YAML 1.1 reads in another base than the
     decimal it looks like: (dotted key, its node, what YAML makes of it); None when none."""
-    for mapping, path in _mapping_nodes(root, (), set()):
+    for mapping, path in mapping_nodes(root, (), set()):
         for key, value in mapping.value:
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
             for item in items:
