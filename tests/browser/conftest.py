@@ -96,6 +96,7 @@ def _cohort_from_tables(directory: Path) -> CohortData:
                           "relative_error": [0.4, 0.25, 0.24], "mean_cosine": [0.9, 0.97, 0.98],
                           "selected": [False, True, False]}, index=pd.Index([2, 3, 4], name="k"))
     return CohortData(
+        match_label="COSMIC",
         catalog=catalog, catalog_log=log, rank_metrics=ranks, chosen_rank=3,
         rank_rule="k = 3 is the largest stable rank.", signatures=signatures,
         stability=pd.DataFrame({"stability": [0.97, 0.93, 0.9], "spread": 0.01}, index=names),
@@ -180,6 +181,7 @@ def mixed_cohort() -> CohortData:
                               "M02": [150.0, 0.0, 260.0, 0.0, 40.0]},
                              index=["SBS1", "SBS2", "SBS5", "SBS13", "SBS40a"])
     return CohortData(
+        match_label="COSMIC",
         catalog=catalog,
         catalog_log=pd.DataFrame({"source": ["vcf/M01.vcf", "vcf/M02.vcf"],
                                   "variants_read": catalog.sum(axis=0), "counted_SBS96":

@@ -249,6 +249,7 @@ def _two_tissue_cohort() -> CohortData:
     catalog = rng.poisson(signatures @ exposures)
     burden = catalog.sum(axis=0)
     return CohortData(
+        match_label="COSMIC",
         catalog=pd.DataFrame(catalog, index=list(SBS96_CHANNELS), columns=samples),
         catalog_log=pd.DataFrame({"source": ["a.vcf", "b.vcf"], "variants_read": burden,
                                   "counted_SBS96": burden}, index=samples),

@@ -39,7 +39,8 @@ AETIOLOGY = {"SBS1": "clock-like", "SBS5": "clock-like, unknown", "SBS22b": "ari
 
 def _row(name: str, value: float, total: float = 469.0, interval: tuple[float, float, float]
          = NAN3, match: tuple[str, float] | None = None) -> dict[str, object]:
-    return exposure_row(name, value, total, interval, match or (name, 1.0), AETIOLOGY)
+    return exposure_row(name, value, total, interval, match or (name, 1.0), AETIOLOGY,
+                        label="COSMIC")
 
 
 def test_rows_are_ordered_by_exposure_then_name_and_zeros_collapse() -> None:
@@ -76,12 +77,13 @@ def test_uncertain_means_the_interval_includes_zero() -> None:
 def test_aetiology_only_for_close_matches() -> None:
     assert AETIOLOGY_MIN_COSINE == 0.9
     assert aetiology_text("SBS96A", "SBS1", 0.95, AETIOLOGY) == "clock-like"
-    assert aetiology_text("SBS96B", "SBS5", 0.82, AETIOLOGY) == (
+    assert aetiology_text("SBS96B", "SBS5", 0.82, AETIOLOGY, "COSMIC") == (
         "no close COSMIC match (best: SBS5, cosine 0.82)")
     # 0.897 must not read as "0.90" beside a 0.9 threshold.
     assert "cosine 0.897" in aetiology_text("X", "SBS5", 0.897, AETIOLOGY)
     assert aetiology_text("SBS22b", "SBS22b", 1.0, AETIOLOGY) == "aristolochic acid"
-    assert aetiology_text("X", MISSING, math.nan, AETIOLOGY) == "no COSMIC match on record"
+    assert aetiology_text("X", MISSING, math.nan, AETIOLOGY, "COSMIC") == (
+        "no COSMIC match on record")
     assert is_close_match("SBS1", 0.9) and not is_close_match("SBS1", 0.8999)
 
 

@@ -103,6 +103,7 @@ def test_cohort_patient_pages_show_the_doublet_refit_to_the_reference_set(
                              reference=cosmic, reference_exposures=refit.exposures,
                              reference_intervals=refit.intervals)
     data = CohortData(
+        match_label="COSMIC",
         catalog=sbs, catalog_log=pd.DataFrame({"source": "x.vcf", "variants_read": sbs.sum(),
                                                "counted_SBS96": sbs.sum()}),
         rank_metrics=pd.DataFrame(), chosen_rank=len(signatures.columns), rank_rule="",

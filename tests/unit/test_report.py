@@ -58,6 +58,7 @@ def cohort(rng: np.random.Generator) -> CohortData:
                           "mean_cosine": [0.9, 0.97, 0.98], "selected": [False, True, False]},
                          index=pd.Index([1, 2, 3], name="k"))
     return CohortData(
+        match_label="COSMIC",
         catalog=pd.DataFrame(catalog, index=list(SBS96_CHANNELS), columns=SAMPLES),
         catalog_log=log,
         rank_metrics=ranks,
@@ -184,11 +185,11 @@ def test_patient_reading_and_links(report_dir: Path, cohort: CohortData) -> None
 
 def test_reading_handles_empty_and_strong_matches() -> None:
     rows = [{"signature": "SBS96A", "value": 0.0, "fraction": 0.0, "reference": "SBS1",
-             "reference_value": 0.98}]
+             "reference_value": 0.98, "match_label": "COSMIC"}]
     assert "No SNVs" in _describe_sample(0, rows, float("nan"))[0]
     rows = [dict(rows[0], value=765.08, fraction=0.62),
             {"signature": "SBS96B", "value": 468.92, "fraction": 0.38, "reference": "SBS5",
-             "reference_value": 0.5}]
+             "reference_value": 0.5, "match_label": "COSMIC"}]
     reading = _describe_sample(1234, rows, 0.95)
     assert reading[0] == ("Most of this sample's 1,234 SNVs (62%) are attributed to SBS96A, "
                           "which resembles COSMIC SBS1 (cosine 0.980).")

@@ -43,13 +43,13 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
 
     Each signature's COSMIC match (and so its aetiology) is found in ``reference``, the
     --decompose-into set, when the signatures are another set (a de novo or user table):
-    matched against themselves, every one read as "itself a COSMIC reference signature" at
+    matched against themselves, every one read as "itself a COSMIC signature" at
     cosine 1, whatever its name or profile. Without it the set is that reference itself.
     ``wider``: the patient refitted to a wider set, against which the page checks whether its
     fit misses a process; ``skipped``: the uncounted variants in the regions of interest,
     by skip reason."""
     from sigforge.cli.patient_discovery import discovery_fields
-    from sigforge.genomics.reference import load_aetiology
+    from sigforge.genomics.reference import load_aetiology, set_label
     from sigforge.genomics.samplesheet import file_stems
     from sigforge.refit import best_matches
     from sigforge.report.cohort import CohortData, write_patient_report
@@ -57,7 +57,8 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     sample = str(matrix.data.columns[0])
     matches = best_matches(signatures.data,
                            signatures.data if reference is None else reference)
-    aetiology = load_aetiology(args.signatures if reference is None else args.decompose_into)
+    matched_set = args.signatures if reference is None else args.decompose_into
+    aetiology = load_aetiology(matched_set)
     discovery = {"chosen_rank": 0, "rank_rule": "",
                  "stability": pd.DataFrame({"stability": np.nan, "spread": np.nan},
                                            index=signatures.data.columns),
@@ -82,6 +83,7 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
                   "seed": str(args.seed)},
         files={}, intervals=result.intervals, aetiology=aetiology,
         cohort_link=False, restricted=bool(getattr(args, "restrict_to", None)),
+        match_label=set_label(matched_set),
         selecting_method=args.method != "nnls",
         **({} if wider is None else {"reference_signatures": wider.signatures,
                                      "reference_exposures": wider.exposures,

@@ -159,7 +159,7 @@ def _same_input(first: str, second: str) -> bool:
 def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, str]]:
     """Gather the report's inputs (every catalog's section, the SBS96 tables of the patient
     pages, the catalog log and the reference matches) and each sample's page stem."""
-    from sigforge.genomics.reference import load_aetiology
+    from sigforge.genomics.reference import load_aetiology, set_label
     from sigforge.genomics.samplesheet import file_stems
     from sigforge.refit import best_matches
     from sigforge.report.cohort import CohortData
@@ -195,7 +195,8 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
         run_info=run_info, files=files,
         intervals=sbs96.intervals, decomposition=sbs96.decomposition,
         aetiology=load_aetiology(args.signatures), reference_signatures=sbs96.reference,
-        reference_name=str(args.signatures), selecting_method=args.refit_method != "nnls",
+        reference_name=str(args.signatures), match_label=set_label(args.signatures),
+        selecting_method=args.refit_method != "nnls",
         reference_exposures=sbs96.reference_exposures,
         reference_intervals=sbs96.reference_intervals, contexts=contexts,
         patient_pages=_patient_pages(args, stems, out, catalog_log))

@@ -434,7 +434,7 @@ def read_context(name: str, catalog_dir: Path, extract_root: Path, refit_root: P
         (f"{name} exposures", refit / "exposures.tsv"),
         (f"{name} exposure intervals", refit / "exposure_intervals.tsv"),
         (f"{name} reconstruction", refit / "reconstruction.tsv"),
-        (f"{name} decomposition into COSMIC", refit / "decomposition.tsv"),
+        (f"{name} decomposition into the reference set", refit / "decomposition.tsv"),
         (f"{name} exposures to the reference set", refit / "reference" / "exposures.tsv"),
         (f"{name} exposure intervals, reference set",
          refit / "reference" / "exposure_intervals.tsv")])

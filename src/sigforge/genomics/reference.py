@@ -36,11 +36,20 @@ _SHIPPED = {"COSMIC_v3.6": {"SBS96": "COSMIC_v3.6_SBS96_{build}.tsv",
 _EXOME = {"COSMIC_v3.6": {"SBS96": "COSMIC_v3.6_SBS96_{build}_exome.tsv",
                           "DBS78": "COSMIC_v3.6_DBS78_{build}_exome.tsv"}}
 _AETIOLOGY = {"COSMIC_v3.6": "COSMIC_v3.6_aetiology.tsv"}
+#: The name reports give each shipped set's signatures ("Best COSMIC match").
+_LABELS = {"COSMIC_v3.6": "COSMIC"}
 
 
 def available_references() -> list[str]:
     """Names accepted by :func:`load_reference`."""
     return sorted(_SHIPPED)
+
+
+def set_label(name_or_path: str) -> str:
+    """How a report names the signatures of a set: ``COSMIC`` for a shipped COSMIC set, and
+    ``reference`` for a user's table (its signatures may share COSMIC's names without being
+    COSMIC's, so a page never calls them so)."""
+    return _LABELS.get(str(name_or_path), "reference")
 
 
 def shipped_channel_sets(name: str) -> list[str]:

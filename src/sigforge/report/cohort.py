@@ -102,7 +102,7 @@ def _uncounted(contexts: Sequence[ContextResults], log: pd.DataFrame) -> list[st
 
 def _context_views(prepared: Prepared, out_dir: Path) -> list[dict[str, Any]]:
     """Each mutation type's section of the cohort page (figures saved), in page order."""
-    return [context_view(ctx, out_dir, prepared.data.aetiology)
+    return [context_view(ctx, out_dir, prepared.data.aetiology, prepared.data.match_label)
             for ctx in contexts_of(prepared.data)]
 
 
@@ -112,7 +112,7 @@ def _context_view_task(index: int) -> dict[str, Any]:
     state = worker_state()
     prepared: Prepared = state["prepared"]
     return context_view(contexts_of(prepared.data)[index], state["out_dir"],
-                        prepared.data.aetiology)
+                        prepared.data.aetiology, prepared.data.match_label)
 
 
 def _cohort_context(prepared: Prepared, out_dir: Path, file_stems: Mapping[str, str],

@@ -98,6 +98,11 @@ class CohortData:
         The name of the set of ``reference_signatures`` (e.g. ``COSMIC_v3.6``): a patient page
         whose fit that set's refit shows to miss a process names it
         (:mod:`sigforge.report.fit_support`).
+    match_label : str, default="reference"
+        How the pages name the set the signatures are matched against, decomposed into and
+        (``reference_exposures``) refitted to: ``COSMIC`` for a shipped COSMIC set (as
+        :func:`sigforge.genomics.reference.set_label` gives it); the default never claims a
+        user's table to be COSMIC's.
     stability_threshold : float or None, default=None
         The rank rule's least component stability when ``contexts`` is empty (a per-patient
         page refitted to a discovery's signatures): a signature below it gets no aetiology.
@@ -133,6 +138,7 @@ class CohortData:
     patient_pages: dict[str, str] = field(default_factory=dict)
     restricted: bool = False
     reference_name: str = "the reference set"
+    match_label: str = "reference"
     stability_threshold: float | None = None
     selecting_method: bool = True
 

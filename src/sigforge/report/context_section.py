@@ -209,9 +209,10 @@ def _decomposition_of(ctx: ContextResults, name: str) -> dict[str, Any]:
             "novel": str(table.at[name, "novel"]).lower() == "true"}
 
 
-def _decomposition_figure(ctx: ContextResults, column: int, name: str,
-                          save: _Saver) -> SavedFigure | None:
-    """An SBS96 signature above the weighted sum of its reference components, when known."""
+def _decomposition_figure(ctx: ContextResults, column: int, name: str, save: _Saver,
+                          label: str) -> SavedFigure | None:
+    """An SBS96 signature above the weighted sum of its reference components, when known
+    (``label`` names the reference set in the legend and alt text)."""
     table, reference = ctx.decomposition, ctx.reference
     if ctx.name != "SBS96" or table is None or reference is None or name not in table.index:
         return None
@@ -228,9 +229,9 @@ def _decomposition_figure(ctx: ContextResults, column: int, name: str,
                                         index=channels),
                               pd.Series(mix, index=channels), title=f"{name} \u2248 {label}",
                               cosine=float(table.at[name, "cosine"]),
-                              labels=("De novo", "COSMIC mix"))
+                              labels=("De novo", f"{label} mix"))
     return save(fig, f"decomposition_{column + 1}_{name_stem(name)}",
-                f"{name} and its COSMIC decomposition")
+                f"{name} and its {label} decomposition")
 
 
 def _stability_of(ctx: ContextResults) -> dict[str, tuple[str, str]]:
@@ -245,10 +246,10 @@ def _stability_of(ctx: ContextResults) -> dict[str, tuple[str, str]]:
 
 
 def _aetiology_cell(ctx: ContextResults, name: str, reference: str, cosine: float,
-                    aetiology: Mapping[str, str]) -> tuple[str, str]:
+                    aetiology: Mapping[str, str], label: str) -> tuple[str, str]:
     """A de novo signature's aetiology cell and its heading in the signature's details: none
     for a component below the rank rule's least stability (a fallback rank keeps such
-    components, which the bootstrap did not reproduce); every part of a COSMIC mix (the
+    components, which the bootstrap did not reproduce); every part of a reference mix (the
     patient pages' rule); else its close match's (headed with that match's name)."""
     from sigforge.report.patient import mixture_aetiology
 
@@ -262,10 +263,10 @@ def _aetiology_cell(ctx: ContextResults, name: str, reference: str, cosine: floa
     decomposition = ctx.decomposition
     if (is_close_match(reference, cosine) and decomposition is not None
             and name in decomposition.index and "components" in decomposition.columns):
-        mixed = mixture_aetiology(decomposition.at[name, "components"], aetiology)
+        mixed = mixture_aetiology(decomposition.at[name, "components"], aetiology, label)
         if mixed is not None:
             return mixed, "Proposed aetiology"
-    return (aetiology_text(name, reference, cosine, aetiology),
+    return (aetiology_text(name, reference, cosine, aetiology, label),
             f"Proposed aetiology of {reference}" if is_close_match(reference, cosine)
             else "Proposed aetiology")
 
@@ -288,9 +289,10 @@ def _shared_text(others: Sequence[str], matches: Mapping[str, tuple[str, float]]
 
 
 def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str], save: _Saver,
-                    matches: Mapping[str, tuple[str, float]]) -> list[dict[str, Any]]:
+                    matches: Mapping[str, tuple[str, float]], label: str
+                    ) -> list[dict[str, Any]]:
     """One row per de novo signature: stability, match (``matches``: :func:`_matches`),
-    aetiology, decomposition, figures."""
+    aetiology, decomposition, figures (``label`` names the reference set in their texts)."""
     assert ctx.signatures is not None and ctx.exposures is not None
     stability, shared = _stability_of(ctx), shared_matches(matches)
     totals = {str(name): value for name, value in ctx.exposures.sum(axis=1).items()}
@@ -298,7 +300,7 @@ def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str], save: _Sa
     for column, name in enumerate(str(c) for c in ctx.signatures.columns):
         reference, cosine = matches.get(name, (MISSING, math.nan))
         stable, spread = stability.get(name, (MISSING, MISSING))
-        cell, heading = _aetiology_cell(ctx, name, reference, cosine, aetiology)
+        cell, heading = _aetiology_cell(ctx, name, reference, cosine, aetiology, label)
         rows.append({
             "name": name, "anchor": f"{id_prefix(ctx.name)}sig-{column + 1}",
             "stability": stable, "spread": spread,
@@ -311,7 +313,7 @@ def _signature_rows(ctx: ContextResults, aetiology: Mapping[str, str], save: _Sa
             "figure": save(plot_spectrum(ctx.signatures.iloc[:, column], title=name,
                                          ylabel="Probability"),
                            f"signature_{column + 1}_{name_stem(name)}", f"Spectrum of {name}"),
-            "decomposition_figure": _decomposition_figure(ctx, column, name, save)})
+            "decomposition_figure": _decomposition_figure(ctx, column, name, save, label)})
     return rows
 
 
@@ -380,14 +382,16 @@ def _refit_samples(ctx: ContextResults) -> list[str]:
     return [s for s in samples if s in kept] if kept <= set(samples) else samples
 
 
-def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str]
-                 ) -> dict[str, Any]:
-    """Everything one mutation type's section displays, as strings and saved figures."""
+def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str],
+                 label: str = "reference") -> dict[str, Any]:
+    """Everything one mutation type's section displays, as strings and saved figures
+    (``label``: how the section names the reference set, ``COSMIC`` or ``reference``)."""
     prefix = "" if ctx.name == "SBS96" else f"{safe_name(ctx.name)}_"
     save = _Saver(out_dir, prefix)
     view: dict[str, Any] = {
         "name": ctx.name, "anchor": f"context-{safe_name(ctx.name).lower()}",
-        "p": id_prefix(ctx.name), "status": ctx.status, "skip_reason": ctx.skip_reason,
+        "p": id_prefix(ctx.name), "match_label": label, "status": ctx.status,
+        "skip_reason": ctx.skip_reason,
         "factored": ctx.factored, "catalog": _catalog_view(ctx, save),
         "left_out_samples": ", ".join(ctx.left_out_samples[:20]) + (
             f" and {len(ctx.left_out_samples) - 20} more" if len(ctx.left_out_samples) > 20
@@ -405,7 +409,7 @@ def context_view(ctx: ContextResults, out_dir: Path, aetiology: Mapping[str, str
         view["rank"] = _rank_view(ctx, save)
         view["stratified"] = stratified_view(ctx, id_prefix(ctx.name), save)
         matches = _matches(ctx)
-        view["signatures"] = _signature_rows(ctx, aetiology, save, matches)
+        view["signatures"] = _signature_rows(ctx, aetiology, save, matches, label)
         view["shared_matches"] = shared_match_groups(matches)
         view["panel"] = save(plot_spectra_panel(ctx.signatures), "signatures_panel",
                              f"All de novo signatures ({ctx.name})")

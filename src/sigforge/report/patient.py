@@ -66,11 +66,14 @@ from sigforge.report.tables import fmt_float, fmt_int, fmt_percent
 logger = logging.getLogger(__name__)
 
 
-CAVEAT = (
-    "A signature's resemblance to a COSMIC signature, and that COSMIC signature's proposed "
-    "link to a mutational process, are statistical associations. They are not proof that the "
-    "process caused the mutations in this sample."
-)
+def caveat_text(label: str) -> str:
+    """The page's closing caution, naming the matched set (``COSMIC``, or ``reference``)."""
+    return (f"A signature's resemblance to a {label} signature, and that {label} signature's "
+            "proposed link to a mutational process, are statistical associations. They are "
+            "not proof that the process caused the mutations in this sample.")
+
+
+CAVEAT = caveat_text("COSMIC")
 
 
 class PatientFigures:
@@ -120,7 +123,7 @@ def _sample_intervals(prepared: Prepared, sample: str) -> dict[str, tuple[float,
 
 def _patient_exposures(prepared: Prepared, sample: str,
                        enough_resamples: bool = True) -> list[dict[str, Any]]:
-    """Per-signature mutations, fractions, intervals and COSMIC matches of one sample
+    """Per-signature mutations, fractions, intervals and reference matches of one sample
     (``enough_resamples`` False: every used signature uncertain, see
     :func:`~sigforge.report.patient_rows.too_few_resamples`).
 
@@ -133,7 +136,7 @@ def _patient_exposures(prepared: Prepared, sample: str,
     rows = [exposure_row(name, float(value), total,
                          intervals.get(name, (np.nan, np.nan, np.nan)),
                          reference_of(prepared, name), prepared.data.aetiology,
-                         enough_resamples)
+                         enough_resamples, prepared.data.match_label)
             for name, value in zip(prepared.signature_names, values, strict=True)]
     shared = shared_matches(prepared.matches)
     for row in rows:
@@ -190,7 +193,7 @@ def mixture(components: str, least: float = MIX_SHARE) -> list[tuple[str, float]
 
 
 def _with_mixture(row: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
-    """A de novo signature whose COSMIC decomposition mixes two or more signatures (each at
+    """A de novo signature whose decomposition into the reference set mixes two or more (each at
     least :data:`MIX_SHARE`): its aetiology cell names every part with its own aetiology,
     rather than that of its best single match alone."""
     table = prepared.data.decomposition
@@ -198,21 +201,22 @@ def _with_mixture(row: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
             or "components" not in table.columns):
         return row
     text = mixture_aetiology(table.loc[row["signature"], "components"],
-                             prepared.data.aetiology)
+                             prepared.data.aetiology, prepared.data.match_label)
     return row if text is None else {**row, "aetiology": text}
 
 
-def mixture_aetiology(components: str, aetiology: Mapping[str, str]) -> str | None:
+def mixture_aetiology(components: str, aetiology: Mapping[str, str],
+                      label: str = "reference") -> str | None:
     """The aetiology cell of a signature whose decomposition (``NAME:weight;...``) mixes
-    two or more COSMIC signatures (:func:`mixture`): every part with its own aetiology;
-    None when it is no mix. The cohort report and the patient pages share it."""
+    two or more signatures of the set ``label`` names (:func:`mixture`): every part with its
+    own aetiology; None when it is no mix. The cohort report and the patient pages share it."""
     parts = mixture(components)
     if not parts:
         return None
     named = "; ".join(f"{name} {weight:.0%}" + (f" ({aetiology[name]})"
                                                    if aetiology.get(name) else "")
                       for name, weight in parts)
-    return f"a mix of COSMIC signatures: {named}"
+    return f"a mix of {label} signatures: {named}"
 
 
 def _interval_context(intervals: pd.DataFrame | None) -> dict[str, Any]:
@@ -364,7 +368,8 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "cohort_link": prepared.data.cohort_link,
         "reading": _reading(burden, rows, cosine, intervals["few_resamples"],
                             None if support is None else support.reason),
-        "caveat": CAVEAT,
+        "caveat": caveat_text(prepared.data.match_label),
+        "match_label": prepared.data.match_label,
         "other_types": types,
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
         "page_source": _page_source(prepared),

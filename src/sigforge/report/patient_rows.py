@@ -178,27 +178,29 @@ def names_by_reference(matches: Mapping[str, tuple[str, float]]) -> dict[str, li
 
 
 def aetiology_text(signature: str, reference: str, cosine: float,
-                   aetiology: Mapping[str, str]) -> str:
+                   aetiology: Mapping[str, str], label: str = "reference") -> str:
     """The aetiology cell: COSMIC's proposed aetiology for a close match, else why none.
 
     A signature that *is* a COSMIC signature (a refit to COSMIC) matches itself exactly
-    (cosine 1), so its own aetiology is shown. ``signature`` names the row in messages only.
+    (cosine 1), so its own aetiology is shown. ``signature`` names the row in messages only;
+    ``label`` names the matched set (``COSMIC``, or ``reference`` for a user's table).
     """
     if reference == MISSING or is_missing(cosine):
-        return "no COSMIC match on record"
+        return f"no {label} match on record"
     if not is_close_match(reference, cosine):
-        return f"no close COSMIC match (best: {reference}, cosine {_cosine_text(cosine)})"
+        return f"no close {label} match (best: {reference}, cosine {_cosine_text(cosine)})"
     return aetiology.get(reference, "")
 
 
 def exposure_row(signature: str, value: float, total: float, interval: tuple[float, float, float],
                  match: tuple[str, float], aetiology: Mapping[str, str],
-                 enough_resamples: bool = True) -> dict[str, Any]:
+                 enough_resamples: bool = True, label: str = "reference") -> dict[str, Any]:
     """One row of the exposure table: numbers for the Reading, strings for the page.
 
     ``interval`` is (lower, upper, presence), NaN when the refit wrote no intervals; ``match``
-    is (best COSMIC signature, cosine); ``enough_resamples`` False marks the row uncertain
-    whatever its interval (:func:`too_few_resamples`).
+    is (best reference signature, cosine); ``enough_resamples`` False marks the row uncertain
+    whatever its interval (:func:`too_few_resamples`); ``label`` names the matched set in the
+    row's texts (``COSMIC``, or ``reference`` for a user's table).
     """
     lower, upper, presence = interval
     reference, cosine = match
@@ -210,8 +212,8 @@ def exposure_row(signature: str, value: float, total: float, interval: tuple[flo
             "interval": interval_text(lower, upper),
             "presence": "" if is_missing(presence) else fmt_percent(presence),
             "uncertain": is_uncertain(value, lower, enough_resamples),
-            "close_match": is_close_match(reference, cosine),
-            "aetiology": aetiology_text(signature, reference, cosine, aetiology)}
+            "close_match": is_close_match(reference, cosine), "match_label": label,
+            "aetiology": aetiology_text(signature, reference, cosine, aetiology, label)}
 
 
 def interval_text(lower: float, upper: float) -> str:
@@ -258,23 +260,23 @@ def split_found(rows: Iterable[Mapping[str, Any]]
 
 
 def resemblance(row: Mapping[str, Any], *, relative: bool, name: Namer = str) -> str:
-    """Clause on how closely a signature resembles its best COSMIC match.
+    """Clause on how closely a signature resembles its best match in the reference set (named
+    by the row's ``match_label``).
 
     ``relative`` phrases it to follow the signature's name ("which ..."), otherwise as a
     clause of its own ("it ..."); ``name`` writes the match's name (see
     :func:`describe_sample`).
     """
     subject, possessive = ("which", "whose") if relative else ("it", "its")
-    cosine = row["reference_value"]
+    cosine, label = row["reference_value"], row["match_label"]
     if row["reference"] == row["signature"]:
-        return f"{subject} is itself a COSMIC reference signature"
+        return f"{subject} is itself a {label} signature"
     if row["reference"] == MISSING or is_missing(cosine):
-        return f"{subject} has no COSMIC match on record"
+        return f"{subject} has no {label} match on record"
     if cosine >= AETIOLOGY_MIN_COSINE:
-        return f"{subject} resembles COSMIC {name(row['reference'])} (cosine {fmt_float(cosine)})"
-    return (f"{possessive} closest COSMIC signature, {name(row['reference'])}, is only a weak "
-            f"match "
-            f"(cosine {_cosine_text(cosine)})")
+        return f"{subject} resembles {label} {name(row['reference'])} (cosine {fmt_float(cosine)})"
+    return (f"{possessive} closest {label} signature, {name(row['reference'])}, is only a weak "
+            f"match (cosine {_cosine_text(cosine)})")
 
 
 def _whole(burden: int, attributed: float) -> str:
