@@ -227,6 +227,13 @@ def test_split_then_merge_commands_equal_extract_groups(tmp_path: Path) -> None:
      "line 4: sample 's1' is listed again (first on line 2, in group 'A' both times)"),
     ("sample\tgroup\ns1\tA\ns2\t\n", "line 3: blank sample or group"),
     ("sample\tgroup\ns1\t../up\n", "expected a plain file name"),
+    # a grouped sample the catalog lacks: named with its line, and the catalog with it
+    ("sample\tgroup\nA0\tA\n\nA1\tA\nZ9\tA\n",
+     "bad.tsv, line 5: sample 'Z9' is not in the catalog "),
+    ("sample\tgroup\nA0\tA\na1\tA\nZ9\tA\n", "line 3: sample 'a1' is not in the catalog "
+     "{catalog} (1 more grouped sample(s) absent too). Remove its row, or check its spelling "
+     "against the catalog's sample names. The catalog holds 'A1', which is 'a1' in another "
+     "case"),
 ])
 def test_bad_groups_files_are_clear_errors(tmp_path: Path, text: str, message: str,
                                            capsys: pytest.CaptureFixture[str]) -> None:
@@ -236,7 +243,7 @@ def test_bad_groups_files_are_clear_errors(tmp_path: Path, text: str, message: s
     code = main(["split-groups", "--catalog", str(catalog), "--groups", str(groups),
                  "--out", str(tmp_path / "split")])
     err = capsys.readouterr().err
-    assert code == 2 and message in err and "Traceback" not in err
+    assert code == 2 and message.format(catalog=catalog) in err and "Traceback" not in err
     assert not (tmp_path / "split").exists()
 
 

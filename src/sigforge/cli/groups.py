@@ -50,7 +50,7 @@ from sigforge.cli.groups_checks import (
     group_fix,
     in_catalog_order,
 )
-from sigforge.cli.groups_file import earlier_groups, read_groups
+from sigforge.cli.groups_file import earlier_groups, read_groups, split_catalog
 from sigforge.cli.outputs import discard_other_extract_outputs
 from sigforge.cli.rank_provenance import rank_edge
 from sigforge.discovery.groups import (
@@ -60,7 +60,6 @@ from sigforge.discovery.groups import (
     GroupSignatures,
     group_ranks,
     merge_group_signatures,
-    split_groups,
 )
 from sigforge.io import (
     InputError,
@@ -75,14 +74,6 @@ from sigforge.io import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def split_catalog(matrix: Matrix, groups: dict[str, str], source: str) -> dict[str, pd.DataFrame]:
-    """The catalog cut into one table per group (InputError naming ``source`` on a mismatch)."""
-    try:
-        return split_groups(matrix.data, groups)
-    except ValueError as err:
-        raise InputError(f"{source}: {err}") from err
 
 
 #: The list of groups split-groups wrote into its --out, read back by its next run there
@@ -122,7 +113,7 @@ def _remove_stale_groups(out: Path, stale: list[str], groups_path: str) -> None:
 def split_groups_command(args: argparse.Namespace) -> None:
     """``sigforge split-groups``: write one catalog per group, ``OUT/GROUP.tsv``."""
     matrix = read_table_matrix(args.catalog, generic=args.generic)
-    parts = split_catalog(matrix, read_groups(args.groups), args.groups)
+    parts = split_catalog(matrix, read_groups(args.groups), args.catalog)
     out = Path(args.out)
     _check_split_outputs(out, parts)
     earlier = earlier_groups(out / SPLIT_MANIFEST, out)
@@ -433,7 +424,7 @@ def extract_groups(args: argparse.Namespace) -> None:
     check_member_prefix(args)
     whole = read_table_matrix(args.catalog, generic=args.generic)
     check_counts_for_resampling(whole, args)
-    parts = split_catalog(whole, read_groups(args.groups), args.groups)
+    parts = split_catalog(whole, read_groups(args.groups), args.catalog)
     _check_groups_factorable(args, parts, factor_problem)
     out, folders = Path(args.out), []
     for group, part in parts.items():

@@ -20,7 +20,8 @@ import pandas as pd
 
 from sigforge._validation import PLAIN_NAME_MAX, is_plain_name, plain_name_example
 from sigforge.cli.outputs import check_plain_name
-from sigforge.io import InputError, check_regular_file, read_table
+from sigforge.discovery.groups import near_names, split_groups
+from sigforge.io import InputError, Matrix, check_regular_file, read_table
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,17 @@ GROUP_NAMES = ("the catalog OUT/<group>.tsv of split-groups and the folder OUT/g
                "of extract --groups")
 
 
-def read_groups(path: str | Path) -> dict[str, str]:
+class Groups(dict[str, str]):
+    """A groups file's {sample: group}, with the file and each sample's line (to name them
+    when the catalog disagrees: :func:`split_catalog`)."""
+
+    def __init__(self, groups: dict[str, str], path: Path, lines: dict[str, int]) -> None:
+        super().__init__(groups)
+        self.path = path
+        self.lines = lines
+
+
+def read_groups(path: str | Path) -> Groups:
     """The groups file as {sample: group}, checked: columns ``sample`` (or ``sample_id``, which
     wins: a samples sheet's notes may be titled ``sample``) and ``group``, no blank cell, no
     sample twice, group names usable as folder names (a bad one named with its line)."""
@@ -82,7 +93,33 @@ def read_groups(path: str | Path) -> dict[str, str]:
             checked.add(group)
     groups = dict(zip(table["sample"], table["group"], strict=True))
     _check_case_collisions(path, groups)
-    return groups
+    return Groups(groups, path, dict(zip(table["sample"], lines, strict=True)))
+
+
+def split_catalog(matrix: Matrix, groups: Groups, catalog: str | Path) -> dict[str, pd.DataFrame]:
+    """The catalog cut into one table per group. A grouped sample the catalog lacks is named
+    with its line of the groups file, and a sample in no group with the catalog (a typo in
+    either would move samples silently): InputError."""
+    columns = {str(c) for c in matrix.data.columns}
+    absent = [sample for sample in groups if sample not in columns]
+    if absent:
+        more = f" ({len(absent) - 1} more grouped sample(s) absent too)" if len(absent) > 1 \
+            else ""
+        raise InputError(f"groups file {groups.path}, line {groups.lines[absent[0]]}: sample "
+                         f"'{absent[0]}' is not in the catalog {catalog}{more}. Remove its "
+                         "row, or check its spelling against the catalog's sample names."
+                         f"{_commented(absent[0])}"
+                         f"{near_names(absent[:5], sorted(columns), 'The catalog')}")
+    try:
+        return split_groups(matrix.data, groups)
+    except ValueError as err:
+        raise InputError(f"{catalog} and groups file {groups.path}: {err}") from err
+
+
+def _commented(sample: str) -> str:
+    """A hint for a grouped sample named '#...': a row commented out below the header."""
+    return (" (A line starting with '#' below the header is a row, not a comment: delete the "
+            "line to leave its sample out.)" if sample.startswith("#") else "")
 
 
 def _check_group_cell(group: str, where: str) -> None:

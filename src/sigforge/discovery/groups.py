@@ -20,7 +20,7 @@ Generic: any nonnegative features x samples matrix; nothing of mutations is assu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,7 +80,7 @@ def split_groups(matrix: pd.DataFrame, groups: Mapping[str, str]) -> dict[str, p
     absent = [s for s in groups if s not in set(columns)]
     if without:
         raise ValueError(f"{len(without)} sample(s) have no group: {without[:5]}; give every "
-                         f"sample a group.{_near_names(without[:5], groups)}")
+                         f"sample a group.{near_names(without[:5], groups)}")
     if absent:
         hashed = (" (a line starting with '#' below the header is a row, not a comment: "
                   "delete the line to leave its sample out)"
@@ -91,9 +91,10 @@ def split_groups(matrix: pd.DataFrame, groups: Mapping[str, str]) -> dict[str, p
     return {g: matrix.loc[:, [c for c in columns if groups[c] == g]] for g in order}
 
 
-def _near_names(names: Sequence[str], other: Mapping[str, str]) -> str:
+def near_names(names: Sequence[str], other: Iterable[str], holder: str = "The groups") -> str:
     """A note naming a name of ``other`` that prints like one of ``names`` (another Unicode
-    form, or another case), which the groups then hold under that spelling; empty if none."""
+    form, or another case), which ``holder`` (the groups, or the matrix) then holds under that
+    spelling; empty if none."""
     import unicodedata
 
     def key(text: str) -> str:
@@ -106,8 +107,8 @@ def _near_names(names: Sequence[str], other: Mapping[str, str]) -> str:
             how = ("in another Unicode form (composed or decomposed accents)"
                    if unicodedata.normalize("NFC", near) == unicodedata.normalize("NFC", name)
                    else "in another case")
-            return (f" The groups hold {ascii(near)}, which is {ascii(name)} {how}: spell "
-                    "it as the catalog does.")
+            return (f" {holder} hold{'s' if holder != 'The groups' else ''} {ascii(near)}, "
+                    f"which is {ascii(name)} {how}: spell it as the catalog does.")
     return ""
 
 
