@@ -24,6 +24,11 @@ def read_parquet_as_text(path: Path) -> pd.DataFrame:
     frame = _read_frame(path)
     _refuse_nested_labels(frame, path)
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+        if frame.index.name is not None and frame.index.name in frame.columns:
+            raise InputError(f"{path}: the index (the row labels) is named "
+                             f"'{frame.index.name}', the name of a column too, so the table "
+                             "would have two columns of that name. Rename the index (pandas: "
+                             "frame.rename_axis('Feature')) and write the table again.")
         frame = frame.reset_index()
     elif len(frame.columns) and frame.dtypes.iloc[0].kind in "fiub":
         raise InputError(f"{path}: the Parquet table has no label column: its index is "

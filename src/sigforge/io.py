@@ -117,9 +117,9 @@ def _bad_cell(values: pd.DataFrame, labels: list[str], path: Path, bad: np.ndarr
                           "nonnegative transform first).")
     if too_large:
         return InputError(f"{where}: {cell.strip()} is above {MAX_CELL:,.0f} (row "
-                          f"{quoted(labels[row])}){more}, more than any count of mutations and "
-                          "beyond what 64-bit floats hold exactly. Correct the value, or "
-                          "rescale real-valued data.")
+                          f"{quoted(labels[row])}){more}, more than any count (of mutations "
+                          "or anything else) and beyond what 64-bit floats hold exactly. Correct "
+                          "the value, or rescale real-valued data.")
     got = "'' (an empty cell)" if not cell.strip() else quoted(cell)
     return InputError(f"{where} (row {quoted(labels[row])}): expected a finite number, got {got}"
                       f"{more}. Replace it with a number (0 where nothing was observed); NaN, "

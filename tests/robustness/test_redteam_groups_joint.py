@@ -479,8 +479,8 @@ def test_a_row_commented_out_below_the_header_is_named_with_the_fix(
     out = tmp_path / "out"
     outcome = run_cli(capsys, "split-groups", "--catalog", str(catalog), "--groups",
                       str(groups), "--out", str(out))
-    assert_clear_error(outcome, "['# s5']", "a line starting with '#' below the header is a "
-                       "row, not a comment: delete the line")
+    assert_clear_error(outcome, "line 8: sample '# s5' is not in the catalog", "A line starting "
+                       "with '#' below the header is a row, not a comment: delete the line")
     assert_nothing_written(out)
 
 

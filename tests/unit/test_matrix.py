@@ -400,6 +400,10 @@ def test_whole_number_totals_beyond_exact_counts_are_refused_before_any_solve(
     frame.to_csv(path, sep="\t", index_label="Feature")
     with pytest.raises(InputError, match=r"sample 'p1' holds 9.9e\+18 counts in all \(1 "
                                          r"sample\(s\) above 9007199254740991.*power of ten"):
+        prepare_matrix(path)  # whole numbers: counts unless declared otherwise
+    # declared counts: a cell of 9e15 (over 2**52) can no longer show a fraction
+    with pytest.raises(InputError, match=r"row 'f0', column 'p1' holds 9000000000000000, 2\*\*52 "
+                                         r"or more, .*cannot be checked to be a count"):
         prepare_matrix(path, counts=True)
     with pytest.raises(ValueError, match=r"sample \(column\) 0 holds 9.9e\+18 .* multinomial"):
         multinomial_bootstrap(values, np.random.default_rng(0))

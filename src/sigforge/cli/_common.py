@@ -404,8 +404,9 @@ def split_empty(matrix: Matrix, drop_empty: bool, fate: str = "left out"
         return matrix, []
     if len(empty) == matrix.data.shape[1]:
         return None, empty
-    logger.warning("%s: %d sample(s) without mutations %s: %s", matrix.path, len(empty), fate,
-                   ", ".join(empty))
+    logger.warning("%s: %d sample(s) %s %s: %s", matrix.path, len(empty),
+                   "holding only zeros" if matrix.channel_set is None else "without mutations",
+                   fate, ", ".join(empty))
     return Matrix(matrix.data.drop(columns=empty), matrix.channel_set, matrix.path), empty
 
 

@@ -315,9 +315,10 @@ def _check_one_run(data: MatrixReportData, matrix_path: str, extract_dir: Path,
     """Refuse a matrix, extract and refit that disagree on features, samples or components,
     with the checks (and messages) of ``report``: files of different runs would otherwise
     be drawn side by side without a word."""
-    from sigforge.cli.report_contexts import check_same_labels, refit_samples
+    from sigforge.cli.report_contexts import check_rank_count, check_same_labels, refit_samples
 
     source, signatures = Path(matrix_path), extract_dir / "signatures.tsv"
+    check_rank_count(data.signatures, data.chosen_rank, data.provenance, extract_dir)
     check_same_labels(data.signatures.index, data.matrix.index, signatures, "features", source)
     kept = refit_samples(data.matrix, data.exposures.columns, refit_dir / "exposures.tsv",
                          source)
@@ -334,11 +335,7 @@ def matrix_report(args: argparse.Namespace) -> None:
 
     The rank choice, the refit's tables and the files' agreement are checked by the readers
     and checks of ``report`` (:mod:`.report_ranks`, :mod:`.report_contexts`)."""
-    from sigforge.cli.report_contexts import (
-        RECONSTRUCTION_COLUMNS,
-        read_intervals,
-        read_refit_table,
-    )
+    from sigforge.cli.report_contexts import read_intervals, read_reconstruction
     from sigforge.cli.report_ranks import chosen_rank, read_rank_metrics, read_stability
     from sigforge.report.matrix import MatrixReportData, write_matrix_report
 
@@ -356,8 +353,7 @@ def matrix_report(args: argparse.Namespace) -> None:
         signatures=read_matrix(extract_dir / "signatures.tsv").data,
         stability=read_stability(extract_dir / "stability.tsv"),
         exposures=read_matrix(refit_dir / "exposures.tsv").data,
-        reconstruction=read_refit_table(refit_dir / "reconstruction.tsv",
-                                        RECONSTRUCTION_COLUMNS, RECONSTRUCTION_COLUMNS),
+        reconstruction=read_reconstruction(refit_dir / "reconstruction.tsv"),
         pixels=_pixel_shape(args.pixels), provenance=provenance,
         blocks=_read_blocks(args.blocks) if args.blocks else None,
         intervals=read_intervals(refit_dir / "exposure_intervals.tsv"),

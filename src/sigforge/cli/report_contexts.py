@@ -13,6 +13,7 @@ instead of rank_metrics.tsv and ``k{k}/``, and one extract folder per group unde
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from sigforge.cli.rank_provenance import rank_caution, rank_edge, rank_rescued
 from sigforge.cli.refit_intervals import check_interval_bounds, check_intervals, listing_of
 from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged, stratified_fields
 from sigforge.cli.report_ranks import (
+    check_within,
     chosen_rank,
     number_column,
     rank_thresholds,
@@ -90,6 +92,16 @@ def read_refit_table(path: Path, columns: tuple[str, ...], numeric: tuple[str, .
                          f"Rerun refit (sigforge refit --out {path.parent}) to rebuild it.")
     for column in numeric:
         table[column] = _numbers(table[column], path, column)
+    return table
+
+
+def read_reconstruction(path: Path) -> pd.DataFrame:
+    """A refit's reconstruction.tsv, checked: numbers in its columns, a burden of at least 0
+    and a cosine in [0, 1] (a hand-edited 1.7 would be printed as a fit's quality)."""
+    table = read_refit_table(path, RECONSTRUCTION_COLUMNS, RECONSTRUCTION_COLUMNS)
+    fix = f"the file is damaged: rerun refit (sigforge refit --out {path.parent}) to rebuild it."
+    check_within(table["burden"], path, "burden", (0.0, math.inf), fix)
+    check_within(table["cosine"], path, "cosine", (0.0, 1.0 + 1e-9), fix)
     return table
 
 
@@ -184,7 +196,7 @@ def check_factored_catalog(catalog: pd.DataFrame, provenance: dict[str, Any], ex
                          "changes), or give the catalog they were run on.")
 
 
-def _check_rank_count(signatures: pd.DataFrame, rank: int, provenance: dict[str, Any],
+def check_rank_count(signatures: pd.DataFrame, rank: int, provenance: dict[str, Any],
                       extract: Path) -> None:
     """Refuse a signatures.tsv whose number of signatures is not the chosen rank's, less the
     components the rule left out, plus those it added from larger ranks (provenance.json):
@@ -325,8 +337,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     signatures = read_run_matrix(extract / "signatures.tsv", _extract_step(extract))
     stability = read_stability(extract / "stability.tsv")
     exposures = read_run_matrix(refit / "exposures.tsv", _refit_step(refit))
-    reconstruction = read_refit_table(refit / "reconstruction.tsv", RECONSTRUCTION_COLUMNS,
-                                      RECONSTRUCTION_COLUMNS)
+    reconstruction = read_reconstruction(refit / "reconstruction.tsv")
     kept = refit_samples(catalog, exposures.columns, refit / "exposures.tsv", source)
     check_same_labels(exposures.index, signatures.columns, refit / "exposures.tsv",
                       "signatures", extract / "signatures.tsv")
@@ -337,7 +348,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     check_refit_burdens(kept, reconstruction, refit / "reconstruction.tsv", source)
     if not merged:
         check_factored_catalog(catalog, provenance, extract, source)
-        _check_rank_count(signatures, rank, provenance, extract)
+        check_rank_count(signatures, rank, provenance, extract)
     intervals = read_intervals(refit / "exposure_intervals.tsv")
     check_intervals(intervals, exposures, refit / "exposure_intervals.tsv",
                     refit / "exposures.tsv")

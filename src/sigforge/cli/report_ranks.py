@@ -96,6 +96,21 @@ def number_column(values: pd.Series, path: Path, column: str, fix: str) -> pd.Se
     return numbers
 
 
+def check_within(values: pd.Series, path: Path, column: str, bounds: tuple[float, float],
+                 fix: str) -> None:
+    """Refuse a number outside ``bounds`` (an empty cell, NaN, passes): a cosine above 1 or a
+    negative burden cannot come from sigforge, so the file was edited or damaged, and the page
+    would print it as a result. The first such cell is named by its line, row and column."""
+    low, high = bounds
+    numbers = values.to_numpy(np.float64)
+    bad = np.flatnonzero(~np.isnan(numbers) & ((numbers < low) | (numbers > high)))
+    if bad.size:
+        row = int(bad[0])
+        raise InputError(f"{path}, line {row + 2} (row '{values.index[row]}'), column "
+                         f"'{column}': {float(numbers[row])!r} lies outside [{low:g}, {high:g}], "
+                         f"where every {column} lies; {fix}")
+
+
 def _check_flags(values: pd.Series, path: Path, column: str, fix: str) -> None:
     """Refuse a True/False column of rank_metrics.tsv holding anything else: 'selected' read
     as 'is it the text true' would turn a damaged cell into False without a word."""
@@ -149,6 +164,8 @@ def read_rank_metrics(path: Path, chosen: int) -> pd.DataFrame:
 
 #: The columns of a discovery's stability.tsv (index: the signature names).
 STABILITY_COLUMNS = ("stability", "spread")
+#: The values each of them can take (a little slack for rounding).
+STABILITY_BOUNDS = {"stability": (-1.0 - 1e-9, 1.0 + 1e-9), "spread": (0.0, 2.0 + 1e-9)}
 
 
 def read_stability(path: Path) -> pd.DataFrame:
@@ -163,6 +180,8 @@ def read_stability(path: Path) -> pd.DataFrame:
                          f"{', '.join(map(str, table.columns)) or 'none'}); {fix}")
     for column in STABILITY_COLUMNS:
         table[column] = number_column(table[column], path, column, fix).astype(np.float64)
+    for column, bounds in STABILITY_BOUNDS.items():  # a silhouette; a mean cosine distance
+        check_within(table[column], path, column, bounds, fix)
     return table
 
 

@@ -29,6 +29,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sigforge.discovery.matrix_counts import (  # re-exported: split into .matrix_counts
+    check_count_totals,
+    check_exact_counts,
+    first_fraction,
+    whole_numbers,
+)
 from sigforge.discovery.matrix_labels import check_header_is_names, warn_numeric_labels
 from sigforge.io import MAX_CELL, InputError, check_regular_file, read_matrix
 
@@ -173,22 +179,6 @@ _LABEL_HEADERS = {"Signature": "exposures.tsv", "Feature": "the prepared matrix 
                   "MutationType": "the catalogs"}
 
 
-def whole_numbers(frame: pd.DataFrame) -> bool:
-    """True when every value of the table is a whole number (the data may be counts)."""
-    values = frame.to_numpy(dtype=np.float64)
-    return bool(np.array_equal(values, np.round(values)))
-
-
-def first_fraction(frame: pd.DataFrame) -> tuple[str, str, float] | None:
-    """(feature, sample, value) of the first non-integer cell, or None when all are whole."""
-    values = frame.to_numpy(dtype=np.float64)
-    bad = np.argwhere(values != np.round(values))
-    if not len(bad):
-        return None
-    row, col = bad[0]
-    return str(frame.index[row]), str(frame.columns[col]), float(values[row, col])
-
-
 def _dropped_rows(labels: pd.Index, mask: np.ndarray, axis: str) -> list[dict[str, object]]:
     """Rows of the dropped table for the labels where mask is True."""
     return [{"axis": axis, "label": str(labels[i]), "position": int(i),
@@ -253,6 +243,8 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
                          "matrix is declared to hold counts (--counts; matrix.counts: true "
                          "in the workflow). Leave out --counts (matrix.counts: false) for "
                          "real-valued data (scaled resampling).")
+    if counts:
+        check_exact_counts(frame, path)
     data, dropped = drop_empty(frame)
     check_factorable(data, path)  # first: an unusable matrix gets one error, not the list
     if fraction is None:
@@ -266,20 +258,6 @@ def prepare_matrix(path: str | os.PathLike[str], *, counts: bool = False,
 #: counted. Every one is listed in the NAME_dropped.tsv the command writes, and a matrix
 #: of millions of empty rows (a sparse count matrix) must not flood the terminal.
 DROPPED_NAMED = 10
-
-
-def check_count_totals(data: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Refuse whole-number samples whose totals pass 2**53 - 1: the discovery's last step
-    (exposures by a count fit) refused them only after every replicate had been solved, in
-    the words of a refit method the user never chose, and multinomial resampling failed
-    with numpy's 'n < 0'."""
-    totals = data.sum(axis=0)
-    over = totals[totals > MAX_CELL]
-    if len(over):
-        raise InputError(f"{path}: sample '{over.index[0]}' holds {over.iloc[0]:.3g} counts in "
-                         f"all ({len(over)} sample(s) above {MAX_CELL:.0f}, 2**53 - 1, where "
-                         "whole numbers stop being exact). Divide the matrix by a power of "
-                         "ten: discovery is scale-free.")
 
 
 def warn_dropped(dropped: pd.DataFrame, source: str, named: int = DROPPED_NAMED) -> None:
@@ -480,6 +458,7 @@ def prepare_joint(paths: Mapping[str, str], weights: Mapping[str, float], *,
                                  "(--counts; matrix.counts: true in the workflow). Leave it out "
                                  "(matrix.counts: false) for real-valued data, or round the "
                                  f"modality '{name}' to whole numbers.")
+            check_exact_counts(frame, paths[name])
     empty = [name for name, frame in frames.items() if not frame.to_numpy().any()]
     if empty:
         raise InputError(f"modality '{empty[0]}' ({paths[empty[0]]}) holds only zeros, so it "

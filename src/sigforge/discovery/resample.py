@@ -116,8 +116,10 @@ def scaled_multinomial_bootstrap(catalog: FloatArray, rng: np.random.Generator,
     -------
     ndarray, shape (m, n), float64
     """
-    if depth < 1:
-        raise ValueError(f"expected a resampling depth >= 1, got {depth}.")
+    if isinstance(depth, bool) or not isinstance(depth, int | np.integer) \
+            or not 1 <= depth <= MAX_DEPTH:
+        raise ValueError(f"depth: expected a whole number from 1 to {MAX_DEPTH:.0e} (the "
+                         f"multinomial sampler's counts are 64-bit integers), got {depth!r}.")
     catalog = checked_catalog(catalog)
     totals = catalog.sum(axis=0)
     safe = np.where(totals > 0, totals, 1.0)
