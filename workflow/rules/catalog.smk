@@ -87,16 +87,19 @@ rule merge_catalogs:
     params:
         dirs=expand(out("catalogs/samples/{stem}"), stem=SAMPLES["stem"]),
         outdir=subpath(output.matrix, parent=True),
+        identical=("--allow-identical" if CATALOG_CONFIG["allow_identical"]
+                   else "--allow-identical-columns"),
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
     conda:
         "../../environment.yml"
-    # --allow-identical: the samples sheet already refuses one (vcf, vcf_sample) on two rows,
-    # so two samples with identical counts here are distinct columns (warned, merged).
+    # The samples sheet refuses one (vcf, vcf_sample) on two rows, so identical samples of one
+    # file are distinct columns (warned, merged); identical samples of two files are one
+    # tumour under two rows (a VCF and its gzip copy), refused unless catalog.allow_identical.
     shell:
-        "sigforge merge-catalogs --allow-identical --inputs {params.dirs:q} "
+        "sigforge merge-catalogs {params.identical} --inputs {params.dirs:q} "
         "--out {params.outdir:q} 2> {log:q}"
 
 

@@ -368,7 +368,9 @@ def merge_catalogs(args: argparse.Namespace) -> None:
     parts = [read_sample_dir(folder, contexts) for folder in folders]
     check_no_repeats(folders, [log for _, log in parts])
     check_distinct_sources(folders, [log for _, log in parts],
-                           [catalogs for catalogs, _ in parts], args.allow_identical)
+                           [catalogs for catalogs, _ in parts],
+                           "all" if args.allow_identical
+                           else "columns" if args.allow_identical_columns else "none")
     merged = {context: pd.concat([catalogs[context] for catalogs, _ in parts], axis=1)
               for context in contexts}
     warn_mixed_fingerprints(folders, [log for _, log in parts])
@@ -462,6 +464,10 @@ def add_parsers(subparsers: Any) -> None:
                    help="merge two samples whose counts agree in every channel (e.g. "
                         "regions of one tumour sharing every mutation) with a warning instead "
                         "of refusing them as one tumour counted twice")
+    p.add_argument("--allow-identical-columns", action="store_true",
+                   help="the same for two samples counted from one multi-sample file alone "
+                        "(the workflow passes it: its samples sheet refuses one column on two "
+                        "rows); samples of two files with identical counts are still refused")
 
     p = add_command(subparsers, "opportunities", opportunities)
     p.add_argument("--reference", required=True, help="reference FASTA (plain or bgzipped)")

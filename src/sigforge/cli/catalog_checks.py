@@ -205,7 +205,7 @@ def _holds_one_sample(source: str) -> bool:
 
 def check_distinct_sources(folders: list[Path], logs: list[pd.DataFrame],
                            catalogs: list[dict[str, pd.DataFrame]],
-                           allow_identical: bool = False) -> None:
+                           allow_identical: str = "none") -> None:
     """Refuse two per-sample directories whose logs count one sample of one file under two
     sample names: one file listed twice (in the samples sheet, under two names or two
     spellings of its path), whose mutations would enter the cohort twice and pass for two
@@ -215,9 +215,11 @@ def check_distinct_sources(folders: list[Path], logs: list[pd.DataFrame],
     (one per --vcf-sample column) or one MAF (one per barcode) may share the file; they are
     refused only when their counts are identical in every channel of every catalog and hold
     at least :data:`TWIN_MIN_MUTATIONS` mutations, which two columns of a file do not by
-    chance but one column counted twice always does; below that, or with
-    ``allow_identical`` (regions of one tumour may share every mutation of a small panel), a
-    warning names them.
+    chance but one column counted twice always does; below that a warning names them, and so
+    does ``allow_identical`` (regions of one tumour may share every mutation of a small panel):
+    ``"all"`` for any two samples, ``"columns"`` for two samples of one file only (whose
+    columns the caller knows to differ: the workflow's samples sheet refuses one column on two
+    rows), ``"none"`` for none.
     """
     # per source file: the first sample of each folder counted from it, whether it holds one
     # sample (read once), and its samples grouped by their counts (only equal counts can be
@@ -258,7 +260,7 @@ def _counts_digest(catalogs: dict[str, pd.DataFrame], name: str) -> bytes:
 
 def _check_not_twins(one: tuple[str, Path, dict[str, pd.DataFrame], str],
                      other: tuple[str, Path, dict[str, pd.DataFrame], str],
-                     allow_identical: bool) -> None:
+                     allow_identical: str) -> None:
     """Refuse (or, below :data:`TWIN_MIN_MUTATIONS` or when allowed, warn about) two samples
     whose counts agree in every channel of every catalog: one column of a file counted twice,
     or one tumour counted from two files (a VCF and its gzip copy, a VCF and a MAF of it),
@@ -272,20 +274,22 @@ def _check_not_twins(one: tuple[str, Path, dict[str, pd.DataFrame], str],
     total = int(sum(a.sum() for a in counts))
     if total == 0:
         return
-    how = (f"both counted from {source}" if _source_key(source) == _source_key(first_source)
+    same_file = _source_key(source) == _source_key(first_source)
+    how = (f"both counted from {source}" if same_file
            else f"counted from {source} and from {first_source}")
     why = ("one column of that file counted twice under two names (two 'sigforge catalog' "
-           "runs with the same --vcf-sample)" if _source_key(source) == _source_key(first_source)
+           "runs with the same --vcf-sample)" if same_file
            else "one tumour counted from two files (a VCF and its compressed copy, or a VCF "
                 "and a MAF of it) under two names")
     message = (f"--inputs {folder}: sample '{name}' and sample '{first}' in {first_folder} were "
                f"{how} and have identical counts in every channel of every catalog ({total} "
                f"mutations): {why}")
-    if total >= TWIN_MIN_MUTATIONS and not allow_identical:
+    allowed = allow_identical == "all" or allow_identical == "columns" and same_file
+    if total >= TWIN_MIN_MUTATIONS and not allowed:
         raise InputError(f"{message}. Count each tumour once: drop one of the two folders (in "
                          "the workflow, one of the two samples sheet rows). If "
                          "they are distinct samples that share every mutation, give "
-                         "--allow-identical.")
+                         "--allow-identical (in the workflow: catalog.allow_identical: true).")
     logger.warning("%s? They may also be distinct samples with the same mutations; merged "
                    "both.", message)
 

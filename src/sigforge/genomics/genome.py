@@ -240,9 +240,20 @@ def ensure_index(path: str | Path) -> None:
 def check_reference(path: str | Path) -> None:
     """Fail with one message (InputError) when a file is no FASTA htslib reads or its ``.fai``
     (or ``.gzi``) does not describe it; reads a few bytes per contig (in a bgzip FASTA, the
-    blocks holding them) and builds nothing (a parse-time check).
+    blocks holding them) and builds nothing (a parse-time check). A missing index whose
+    folder cannot be written (a read-only shared genome) is refused here too: the workflow's
+    ``genome_faidx`` job would fail on it after the dry run had passed.
     """
-    check_fasta(Path(path))
+    path = Path(path)
+    check_fasta(path)
+    missing = [index for index in (Path(f"{path}.fai"), gzi_path(path))
+               if not index.exists() and (index.suffix == ".fai"
+                                          or file_compression(path) == "bgzf")]
+    if missing and not os.access(path.parent, os.W_OK):
+        raise InputError(f"reference FASTA {path}: its index {missing[0]} does not exist and "
+                         f"cannot be built, as its folder {path.parent} is not writable. "
+                         f"Index it once where it may be written ('samtools faidx {path}'), "
+                         "or copy the FASTA to a writable folder.")
 
 
 def index_fasta(path: str | Path, log: str | Path | None = None) -> Path:
