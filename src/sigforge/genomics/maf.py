@@ -39,9 +39,13 @@ import pandas as pd
 
 from sigforge.genomics.compression import foreign_compression_problem
 from sigforge.genomics.maf_checks import (
+    REFUSED_BARCODES,
+    OtherBuilds,
     RowDecoder,
     check_maf_ends,
     check_one_build,
+    check_optional_spellings,
+    clean_cell,
     commented_header,
     header_hint,
     missing_barcode,
@@ -119,6 +123,12 @@ def _decode_line(raw: bytes, number: int, path: Path) -> str:
                          "as UTF-8, e.g. iconv -f latin1 -t utf-8 IN.maf > OUT.maf.") from err
 
 
+#: What a MAF's header must name, for messages.
+_NEEDED_COLUMNS = (f"A MAF needs a tab-separated header with the GDC columns "
+                   f"{', '.join(MAF_COLUMNS)} (and reads {', '.join(MAF_OPTIONAL_COLUMNS)} "
+                   "when present).")
+
+
 def _refuse_utf16(first: bytes, path: Path) -> None:
     """Refuse a file starting with a UTF-16 byte-order mark (a spreadsheet's "Unicode text"
     export): read as UTF-8 its every character would be garbled, and the fix is to re-save it."""
@@ -126,25 +136,6 @@ def _refuse_utf16(first: bytes, path: Path) -> None:
         raise InputError(f"MAF {path}: line 1: the file is UTF-16 text (it starts with a UTF-16 "
                          "byte-order mark). Save it as UTF-8 tab-separated text, e.g. iconv -f "
                          "utf-16 -t utf-8 IN.maf > OUT.maf.")
-
-
-def _clean_cell(cell: str) -> str:
-    """A cell without surrounding spaces and without one pair of enclosing double quotes.
-
-    Spaces around a barcode or contig would otherwise make ``S1`` and ``S1 `` two samples; a
-    cell wholly in quotes (as spreadsheet and R exports write them) means the text inside. A
-    quote anywhere else is kept as written.
-    """
-    cell = cell.strip()
-    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
-        cell = cell[1:-1].replace('""', '"').strip()
-    return cell
-
-
-#: What a MAF's header must name, for messages.
-_NEEDED_COLUMNS = (f"A MAF needs a tab-separated header with the GDC columns "
-                   f"{', '.join(MAF_COLUMNS)} (and reads {', '.join(MAF_OPTIONAL_COLUMNS)} "
-                   "when present).")
 
 
 def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[str], int]:
@@ -170,13 +161,14 @@ def _maf_header(lines: Iterator[tuple[int, bytes]], path: Path) -> tuple[list[st
                                      else f"Give it with --vcf {path}."))
         if raw.strip() and not raw.startswith(b"#"):
             text = _decode_line(raw, number, path)
-            header = [_clean_cell(name) for name in text.split("\t")]
+            header = [clean_cell(name) for name in text.split("\t")]
             _check_unique_columns(path, header, number)
             missing = [column for column in MAF_COLUMNS if column not in header]
             if missing:
                 raise InputError(f"MAF {path}: missing column(s) {', '.join(missing)} in the "
                                  f"header (line {number}).{header_hint(header, missing)}"
                                  f"{commented_header(commented)} {_NEEDED_COLUMNS}")
+            check_optional_spellings(header, number, path)
             return header, number
     raise InputError(f"MAF {path}: the file is empty (no header line). {_NEEDED_COLUMNS}")
 
@@ -201,9 +193,10 @@ def _refuse_ragged_rows(path: Path, ragged: list[tuple[int, int, str]], width: i
 
 def _maf_rows(lines: Iterator[tuple[int, bytes]], header: list[str], header_line: int,
               used: list[str], path: Path, barcode: str | None
-              ) -> tuple[list[list[str]], list[int], list[str]]:
+              ) -> tuple[list[list[str]], list[int], list[str], OtherBuilds]:
     """The cleaned cells of the ``used`` columns of every data row (of ``barcode`` only, when
-    given), each row's line, and the first other barcodes seen (for messages).
+    given, and of rows of no barcode: refused), each row's line, the first other barcodes
+    seen (for messages) and the builds of their rows.
 
     Every line is one row, split at its tabs: no quoting is honoured, so a ``"`` in an
     annotation cell cannot swallow the rows after it. Blank (or all-whitespace) lines hold no
@@ -213,7 +206,7 @@ def _maf_rows(lines: Iterator[tuple[int, bytes]], header: list[str], header_line
     pick = [header.index(column) for column in used]
     column = header.index("Tumor_Sample_Barcode") if barcode is not None and \
         "Tumor_Sample_Barcode" in header else None
-    decoder = RowDecoder(path, header, pick)
+    decoder, builds = RowDecoder(path, header, pick), OtherBuilds(header)
     rows: list[list[str]] = []
     numbers: list[int] = []
     others: dict[str, None] = {}
@@ -226,21 +219,24 @@ def _maf_rows(lines: Iterator[tuple[int, bytes]], header: list[str], header_line
             ragged.append((number, len(fields),
                            "" if ragged else raw.decode("utf-8", "replace")))
             continue
-        if column is not None and (cell := _clean_cell(fields[column])) not in (barcode, ""):
-            if len(others) < 11:  # a blank barcode is kept: refused with its line
+        if column is not None and (cell := clean_cell(fields[column])) != barcode \
+                and cell not in REFUSED_BARCODES:
+            builds.add(fields, number)
+            if len(others) < 11:
                 others[cell] = None
             continue
-        rows.append([_clean_cell(fields[i]) for i in pick])
+        rows.append([clean_cell(fields[i]) for i in pick])
         numbers.append(number)
     _refuse_ragged_rows(path, ragged, len(header), header_line)
     decoder.report()
-    return rows, numbers, list(others)
+    return rows, numbers, list(others), builds
 
 
 def _read_maf_frame(path: Path, barcode: str | None = None
-                    ) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+                    ) -> tuple[pd.DataFrame, np.ndarray, list[str], OtherBuilds]:
     """The used columns of the MAF's rows (``barcode``'s only, when given) as cleaned text,
-    each row's line (comment and blank lines counted), and the first other barcodes seen."""
+    each row's line (comment and blank lines counted), the first other barcodes seen and the
+    builds of their rows."""
     if not path.exists():
         raise InputError(f"MAF {path}: {not_found(path)}. Check the 'vcf' column of the samples "
                          "sheet or --maf (paths are relative to the working directory).")
@@ -253,14 +249,14 @@ def _read_maf_frame(path: Path, barcode: str | None = None
             lines = _numbered_lines(handle, path)
             header, header_line = _maf_header(lines, path)
             used = [column for column in MAF_COLUMNS + MAF_OPTIONAL_COLUMNS if column in header]
-            rows, numbers, others = _maf_rows(lines, header, header_line, used, path,
-                                              barcode)
+            rows, numbers, others, builds = _maf_rows(lines, header, header_line, used,
+                                                      path, barcode)
     except OSError as err:
         raise InputError(f"MAF {path}: cannot be read ({err}). Check that the file is readable "
                          "and give a tab-separated text MAF (optionally gzip-compressed) with "
                          "the GDC columns.") from err
     frame = pd.DataFrame(rows, columns=used, dtype=object)
-    return frame, np.asarray(numbers, dtype=np.int64), others
+    return frame, np.asarray(numbers, dtype=np.int64), others, builds
 
 
 def _maf_positions(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> np.ndarray:
@@ -389,10 +385,10 @@ def read_maf(path: str | Path, *, barcode: str | None = None) -> VariantTable:
         bases, a blank Chromosome or Tumor_Sample_Barcode (line and column named).
     """
     path = Path(path)
-    frame, lines, others = _read_maf_frame(path, barcode)
+    frame, lines, others, builds = _read_maf_frame(path, barcode)
     if frame.empty and others and barcode is not None:
         raise missing_barcode(path, barcode, others)
-    check_one_build(frame, path, lines)
+    check_one_build(frame, path, lines, builds)
     starts = check_maf_ends(frame, _maf_positions(frame, path, lines), path, lines)
     ref, alt, second = _tumour_alleles(frame, path, lines)
     _refuse_blank(frame, "Chromosome", "contig", "Fill in the chromosome", path, lines)
@@ -440,7 +436,7 @@ def maf_header_columns(path: str | Path) -> list[str]:
                 if not raw:
                     break
                 if raw.strip() and not raw.startswith(b"#"):
-                    names = {_clean_cell(name) for name in
+                    names = {clean_cell(name) for name in
                              raw.decode("utf-8", "replace").rstrip("\r\n").split("\t")}
                     found = [column for column in MAF_COLUMNS if column in names]
                     return found if len(found) >= 4 else []
@@ -466,7 +462,7 @@ def maf_barcodes(path: str | Path) -> list[str]:
             for _, raw in lines:
                 fields = raw.split(b"\t")
                 if column < len(fields):
-                    seen.setdefault(_clean_cell(fields[column].decode("utf-8", "replace")))
+                    seen.setdefault(clean_cell(fields[column].decode("utf-8", "replace")))
     except OSError as err:
         raise InputError(f"MAF {path}: cannot be read ({err}).") from err
     return [barcode for barcode in seen if barcode]

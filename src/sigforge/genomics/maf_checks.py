@@ -33,6 +33,19 @@ _BUILD_OF = {spelling: build for build, names in _BUILD_NAMES.items() for spelli
 _NO_BUILD = {"", ".", "na", "nan", "n/a", "none", "unknown"}
 
 
+def clean_cell(cell: str) -> str:
+    """A cell without surrounding spaces and without one pair of enclosing double quotes.
+
+    Spaces around a barcode or contig would otherwise make ``S1`` and ``S1 `` two samples; a
+    cell wholly in quotes (as spreadsheet and R exports write them) means the text inside. A
+    quote anywhere else is kept as written.
+    """
+    cell = cell.strip()
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        cell = cell[1:-1].replace('""', '"').strip()
+    return cell
+
+
 def _build(cell: str) -> str | None:
     """The build a NCBI_Build cell names (aliases of GRCh37/GRCh38 joined), None if blank."""
     key = cell.strip().lower()
@@ -64,20 +77,49 @@ _HEADER_CELLS = frozenset(["Hugo_Symbol", "Chromosome", "Start_Position", "End_P
                            "Tumor_Sample_Barcode", "NCBI_Build", "Variant_Type"])
 
 
-def check_one_build(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> None:
+#: Barcode cells a one-barcode reading keeps whatever the barcode asked for: a blank or NA
+#: barcode (refused with its line, as in a whole reading) and a repeated header's.
+REFUSED_BARCODES = ("", "NA", "Tumor_Sample_Barcode")
+
+
+class OtherBuilds:
+    """The builds the NCBI_Build cells of the rows a one-barcode reading skips name (rows and
+    first line of each): a job counting one tumour of a cohort MAF refuses a MAF of two
+    builds, as reading it whole does, rather than counting its tumour at another build's
+    positions."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.column = header.index("NCBI_Build") if "NCBI_Build" in header else None
+        self.seen: dict[str, list[int]] = {}
+
+    def add(self, fields: list[str], line: int) -> None:
+        """Tally one skipped row's build."""
+        if self.column is not None and (build := _build(fields[self.column])) is not None:
+            self.seen.setdefault(build, [0, line])[0] += 1
+
+
+def check_one_build(frame: pd.DataFrame, path: Path, lines: np.ndarray,
+                    others: OtherBuilds | None = None) -> None:
     """Refuse a MAF whose ``NCBI_Build`` column names two or more genome builds (GRCh37, hg19
     and 37 are one build; blank cells name none), saying how many rows each has and the first
     line of the build with fewer rows; first, a row that repeats the header (whose build
-    would read 'NCBI_Build')."""
+    would read 'NCBI_Build'). ``others``: the builds of rows not read (other barcodes')."""
     _refuse_repeated_header(frame, path, lines)
-    if "NCBI_Build" not in frame.columns or frame.empty:
+    if "NCBI_Build" not in frame.columns:
         return
     builds = frame["NCBI_Build"].map(_build)
-    counts = builds.value_counts()
-    if len(counts) < 2:
+    tally = {str(build): [int(count), int(lines[np.flatnonzero((builds == build).to_numpy())[0]])]
+             for build, count in builds.value_counts().items()}
+    for build, (rows, line) in (others.seen.items() if others is not None else ()):
+        count, first = tally.get(build, [0, line])
+        tally[build] = [count + rows, min(first, line)]
+    if len(tally) < 2:
         return
-    minority = counts.index[-1]
-    first = int(lines[np.flatnonzero((builds == minority).to_numpy())[0]])
+    # most rows first, a tie by the first line: every barcode's job words it the same
+    counts = dict(sorted(((build, rows) for build, (rows, _) in tally.items()),
+                         key=lambda item: (-item[1], tally[item[0]][1])))
+    minority = list(counts)[-1]
+    first = tally[minority][1]
     listed = ", ".join(f"{build} ({count:,} row{'s' if count > 1 else ''})"
                        for build, count in counts.items())
     raise InputError(f"MAF {path}: column NCBI_Build names {len(counts)} genome builds: "
@@ -86,6 +128,27 @@ def check_one_build(frame: pd.DataFrame, path: Path, lines: np.ndarray) -> None:
                      "positions. Lift those rows over to the FASTA's build (e.g. with "
                      "CrossMap or Picard LiftoverVcf) or split the MAF by build and count "
                      "each against its own FASTA.")
+
+
+#: What reading each optional MAF column does (said when its name is spelled otherwise).
+_OPTIONAL_USE = {"Tumor_Seq_Allele1": "a row's second tumour allele would be missed",
+                 "FILTER": "rows that failed a filter would be counted as passing",
+                 "NCBI_Build": "the rows' builds would go unchecked",
+                 "Mutation_Status": "germline rows would be counted as somatic"}
+
+
+def check_optional_spellings(header: list[str], line: int, path: Path) -> None:
+    """Refuse an optional column (:data:`_OPTIONAL_USE`) named in another case ('filter',
+    'Mutation_status'): read only by its exact name, it was left unread without a word, and
+    what it says about the rows (a failed filter, a germline call) ignored."""
+    for column, use in _OPTIONAL_USE.items():
+        if column in header:
+            continue
+        other = next((name for name in header if name.casefold() == column.casefold()), None)
+        if other is not None:
+            raise InputError(f"MAF {path}: line {line}: column '{other}' is read only when "
+                             f"spelled '{column}' (the GDC spelling); otherwise {use}. Rename "
+                             f"'{other}' -> '{column}' in the header.")
 
 
 class RowDecoder:

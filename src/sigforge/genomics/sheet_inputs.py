@@ -11,6 +11,7 @@ follow and without the sheet's line; :func:`row_problem` names the row and the f
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -50,12 +51,29 @@ def maf_row_problem(path: Path, vcf_sample: str, barcodes: list[str] | str) -> s
         if vcf_sample in barcodes:
             return None
         return (f"has no rows with Tumor_Sample_Barcode '{vcf_sample}' (its barcodes: "
-                f"{listed}). Write one of them in the row's vcf_sample column")
+                f"{listed}). Write one of them in the row's vcf_sample column"
+                f"{_spelled_otherwise(vcf_sample, barcodes)}")
     if len(barcodes) > 1:
         return (f"holds {len(barcodes)} tumours (Tumor_Sample_Barcode {listed}), while each "
                 "sheet row is one sample. Write the barcode to count in the row's vcf_sample "
                 "column (add the column to the sheet if it has none), one row per barcode")
     return None
+
+
+def _spelled_otherwise(vcf_sample: str, barcodes: list[str]) -> str:
+    """A note when the file holds the row's barcode in another Unicode form or case: the two
+    print alike, and the listed barcodes seem to hold the one said to be missing."""
+    def key(text: str) -> str:
+        return unicodedata.normalize("NFC", text).casefold()
+
+    near = next((barcode for barcode in barcodes if key(barcode) == key(vcf_sample)), None)
+    if near is None:
+        return ""
+    how = ("the same text in another Unicode form (composed or decomposed accents)"
+           if unicodedata.normalize("NFC", near) == unicodedata.normalize("NFC", vcf_sample)
+           else "the same text in another case")
+    return (f" (the file spells it {ascii(near)}, the row {ascii(vcf_sample)}: {how}; copy "
+            "the file's spelling)")
 
 
 def _barcodes(path: Path) -> list[str] | str:

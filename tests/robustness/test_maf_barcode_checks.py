@@ -1,0 +1,97 @@
+"""A cohort MAF read for one barcode (a samples sheet row's vcf_sample, a workflow catalog
+job) against what a red-team sweep found that reading skipping: the file's other builds, a
+header repeated inside it and rows without a barcode were refused by ``--maf`` but not when
+one barcode was read; optional columns in another case ('filter') were ignored without a word;
+a barcode in another Unicode form was listed as if missing.
+
+Each test states a fact that was false before its fix.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sigforge.genomics.sheet_inputs import maf_row_problem
+from tests.robustness._harness import assert_clear_error, assert_nothing_written, run_cli
+
+CHR1 = "GACTTTTTGCAGGACTGACTGACCATGACGATCGATCGACTTGCAGCATGCATCGACTAGCATCGACTGA"
+POSITIONS = (5, 11, 20, 33, 47, 60)
+COLUMNS = ["Hugo_Symbol", "Chromosome", "Start_Position", "End_Position", "Variant_Type",
+           "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2",
+           "Tumor_Sample_Barcode", "NCBI_Build"]
+
+
+@pytest.fixture
+def fasta(make_fasta: Callable[..., Path]) -> Path:
+    return make_fasta({"chr1": CHR1})
+
+
+def _rows(barcode: str, build: str = "GRCh37") -> list[list[str]]:
+    """Six SNVs of ``barcode`` whose REF matches the FASTA."""
+    return [["G", "chr1", str(p), str(p), "SNP", CHR1[p - 1], CHR1[p - 1],
+             "A" if CHR1[p - 1] != "A" else "C", barcode, build] for p in POSITIONS]
+
+
+def _write(path: Path, rows: list[list[str]], header: list[str] = COLUMNS) -> Path:
+    path.write_text("".join("\t".join(line) + "\n" for line in [header, *rows]))
+    return path
+
+
+def _one_barcode(capsys: pytest.CaptureFixture[str], fasta: Path, maf: Path, barcode: str,
+                 out: Path):
+    return run_cli(capsys, "catalog", "--reference", str(fasta), "--vcf", str(maf),
+                   "--vcf-sample", barcode, "--out", str(out))
+
+
+def test_another_barcode_s_build_is_refused_in_every_barcode_s_job(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    maf = _write(tmp_path / "cohort.maf", _rows("T1") + _rows("T2", build="GRCh38"))
+    for barcode in ("T1", "T2"):  # one message, whichever barcode's job meets it
+        outcome = _one_barcode(capsys, fasta, maf, barcode, tmp_path / barcode)
+        assert_clear_error(outcome, "column NCBI_Build names 2 genome builds: GRCh37 (6 rows), "
+                           "GRCh38 (6 rows); the first GRCh38 row is line 8")
+        assert_nothing_written(tmp_path / barcode)
+    one = _write(tmp_path / "one.maf", _rows("T1") + _rows("T2"))  # one build: counted
+    assert _one_barcode(capsys, fasta, one, "T2", tmp_path / "ok").code == 0
+
+
+def test_a_repeated_header_and_na_barcodes_are_refused_in_a_barcode_s_job(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    joined = _write(tmp_path / "joined.maf", _rows("T1") + [COLUMNS] + _rows("T2"))
+    assert_clear_error(_one_barcode(capsys, fasta, joined, "T2", tmp_path / "a"),
+                       "line 8 repeats the header line")
+    rows = _rows("T1")
+    rows[1][8] = "NA"  # R's missing value: this row's tumour is unknown
+    missing = _write(tmp_path / "na.maf", rows + _rows("T2"))
+    assert_clear_error(_one_barcode(capsys, fasta, missing, "T1", tmp_path / "b"),
+                       "line 3: Tumor_Sample_Barcode is blank or NA")
+
+
+@pytest.mark.parametrize(("spelled", "column", "use"), [
+    ("filter", "FILTER", "rows that failed a filter would be counted as passing"),
+    ("Mutation_status", "Mutation_Status", "germline rows would be counted as somatic"),
+    ("ncbi_build", "NCBI_Build", "the rows' builds would go unchecked"),
+])
+def test_an_optional_column_in_another_case_is_refused_with_the_rename(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str], spelled: str,
+        column: str, use: str) -> None:
+    header = [*COLUMNS[:-1], spelled]
+    maf = _write(tmp_path / "m.maf", [[*row[:-1], "x"] for row in _rows("T1")], header)
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--maf", str(maf),
+                      "--out", str(tmp_path / "out"))
+    assert_clear_error(outcome, f"line 1: column '{spelled}' is read only when spelled "
+                       f"'{column}'", use, f"Rename '{spelled}' -> '{column}'")
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_sheet_barcode_in_another_unicode_form_is_explained() -> None:
+    composed, decomposed = "caf\u00e9", unicodedata.normalize("NFD", "caf\u00e9")
+    problem = maf_row_problem(Path("c.maf"), composed, ["TS2", decomposed])
+    assert problem is not None
+    assert "another Unicode form" in problem and "copy the file's spelling" in problem
+    assert "another case" in (maf_row_problem(Path("c.maf"), "ts2", ["TS2"]) or "")
+    assert "spells it" not in (maf_row_problem(Path("c.maf"), "TS9", ["TS2"]) or "")
