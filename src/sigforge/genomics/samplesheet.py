@@ -17,6 +17,7 @@ names a folder of the results.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import logging
 import unicodedata
@@ -86,8 +87,7 @@ def _sheet_rows(path: Path) -> _Sheet:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
-        raise InputError(f"samples sheet {path}: not UTF-8 text ({err.reason} at byte "
-                         f"{err.start}). Save it as UTF-8 tab-separated text.") from err
+        raise InputError(_not_utf8(path, err)) from err
     comments: list[tuple[int, str]] = []
     hashed: list[tuple[int, str]] = []
     rows: list[tuple[int, list[str]]] = []
@@ -187,7 +187,7 @@ def _check_header(path: Path, sheet: _Sheet) -> None:
         hint = (" The header holds no tab: the sheet must be tab-separated, not comma- or "
                 "space-separated." if len(header) == 1 else "")
         hints = "".join(f" Did you mean '{_known_column(c)}' for column '{c}'?"
-                        for c in unknown if _known_column(c) in missing)
+                        for c in unknown if _known_column(c) in missing and not hint)
         raise InputError(f"{where}: missing column(s) {', '.join(missing)} (found: "
                          f"{', '.join(header)}).{hint}{hints} Expected a tab-separated header "
                          f"with {', '.join(REQUIRED_COLUMNS)} (and optionally vcf_sample and "
@@ -406,3 +406,17 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     _check_group_case(path, sheet)
     _check_distinct_files(path, sheet)
     return sheet.set_index("sample_id", drop=False)
+
+
+def _not_utf8(path: Path, err: UnicodeDecodeError) -> str:
+    """The message for a sheet that is not UTF-8: UTF-16 (a spreadsheet's "Unicode text"
+    export) named as such, else the line of the first byte that is not UTF-8."""
+    raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return (f"samples sheet {path}: the file is UTF-16 text (it starts with a UTF-16 "
+                "byte-order mark, as a spreadsheet's 'Unicode text' export writes). Save it as "
+                f"UTF-8 tab-separated text, e.g. iconv -f utf-16 -t utf-8 {path} > sheet.tsv.")
+    line = raw.count(b"\n", 0, err.start) + 1
+    return (f"samples sheet {path}: line {line}: byte 0x{raw[err.start]:02x} is not UTF-8 "
+            f"text ({err.reason}; the file is probably Latin-1 or Windows-1252). Save it as "
+            f"UTF-8 tab-separated text, e.g. iconv -f latin1 -t utf-8 {path} > sheet.tsv.")

@@ -60,7 +60,7 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
         if what is not None:
             where = f"{sheet}, line {line}" if line is not None else sheet
             problems.append(f"VCF '{clipped(vcf)}' of sample '{name}' ({where}){what}"
-                            f"{expansion_fix(vcf)}")
+                            f"{expansion_fix(vcf)}{_space_fix(vcf)}")
     if problems:
         listed = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more"
                                             if len(problems) > 10 else "")
@@ -216,6 +216,15 @@ def _expanded_example(value: str) -> str:
     fully; '' otherwise (an unset variable)."""
     expanded = os.path.expandvars(os.path.expanduser(value))
     return f", such as {expanded}" if unexpanded_part(expanded) is None else ""
+
+
+def _space_fix(value: str) -> str:
+    """A hint for a path with a space at its start or end that exists without it (a cell
+    typed or pasted with one): the space is part of the name, and hard to see."""
+    if value == value.strip() or not Path(value.strip()).is_file():
+        return ""
+    return (f" (the path {'starts' if value != value.lstrip() else 'ends'} with a space; "
+            f"'{value.strip()}' exists: delete the space in the sheet)")
 
 
 def expansion_fix(value: str) -> str:
