@@ -95,3 +95,22 @@ def test_a_sheet_barcode_in_another_unicode_form_is_explained() -> None:
     assert "another Unicode form" in problem and "copy the file's spelling" in problem
     assert "another case" in (maf_row_problem(Path("c.maf"), "ts2", ["TS2"]) or "")
     assert "spells it" not in (maf_row_problem(Path("c.maf"), "TS9", ["TS2"]) or "")
+
+
+def test_a_row_without_any_allele_is_not_warned_of_as_an_insertion(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """'-' for REF and both tumour alleles (counted no_change) was called an insertion row
+    whose End_Position is not Start_Position + 1."""
+    rows = [*_rows("T1"), ["G", "chr1", "30", "30", "INS", "-", "-", "-", "T1", "GRCh37"]]
+    maf = _write(tmp_path / "m.maf", rows)
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--maf", str(maf),
+                      "--out", str(tmp_path / "out"))
+    assert outcome.code == 0, outcome.err
+    assert "insertion row(s)" not in caplog.text + outcome.err
+    rows[-1][7] = "TT"  # a real insertion with Start = End is still warned of
+    _write(maf, rows)
+    outcome = run_cli(capsys, "catalog", "--reference", str(fasta), "--maf", str(maf),
+                      "--out", str(tmp_path / "out2"))
+    assert outcome.code == 0, outcome.err
+    assert "1 insertion row(s) whose End_Position" in caplog.text + outcome.err

@@ -281,7 +281,8 @@ def check_maf_ends(frame: pd.DataFrame, starts: np.ndarray, path: Path,
                          " for an SNV, Start_Position + 1 for an insertion); correct the "
                          "positions or remove the row.")
     _warn_span_mismatch(frame, starts, ends, numeric & ~insertion, path, lines)
-    _warn_insertion_flanks(frame, starts, ends, numeric & insertion, path, lines)
+    inserted = insertion & (frame["Tumor_Seq_Allele2"] != "-").to_numpy(dtype=bool)
+    _warn_insertion_flanks(frame, starts, ends, numeric & inserted, path, lines)  # not '-'>'-'
     return np.where(insertion & (ends == starts - 1), ends, starts)
 
 
