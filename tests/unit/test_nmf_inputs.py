@@ -159,6 +159,9 @@ def test_batched_settings_are_checked_before_the_kernel(settings_: dict, message
      r"block_weights\[1\]: expected a finite"),
     (lambda X, W, H: fit_joint_nmf([X, X], 2, block_weights=[0, 0], rng=0),
      "at least one positive"),
+    # one zero weight: that matrix's W came back all zeros, a modality "without signal"
+    (lambda X, W, H: fit_joint_nmf([X, X], 2, block_weights=[1, 0], rng=0),
+     r"block_weights\[1\]: 0 leaves matrix 1 out of the fit"),
     (lambda X, W, H: NMF(2, graph_weight=INF).fit(X.T, graph=np.ones((6, 6))),
      "graph_weight: expected a finite"),
     (lambda X, W, H: NMF(2, graph_weight=0.1, random_state=0).fit(X.T, graph=-np.ones((6, 6))),

@@ -69,7 +69,7 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     ValueError
         If the matrices do not share their sample count (or, given as labelled tables such as
         pandas DataFrames, their sample columns in one order) or hold NaN, infinite, negative or too
-        large values, or k or a block weight is out of range or not finite (all zero included).
+        large values, or k or a block weight is out of range, zero or not finite.
 
     Examples
     --------
@@ -96,6 +96,11 @@ def fit_joint_nmf(matrices: Sequence[FloatArray], k: int, *,
     scales = [check_real(s, f"block_weights[{i}]", minimum=0.0) for i, s in enumerate(scales)]
     if max(scales) <= 0:
         raise ValueError(f"block_weights: expected at least one positive weight, got {scales}.")
+    zero = next((i for i, scale in enumerate(scales) if scale == 0), None)
+    if zero is not None:  # its W would come back all zeros, read as a modality without signal
+        raise ValueError(f"block_weights[{zero}]: 0 leaves matrix {zero} out of the fit, so "
+                         "its W would be all zeros; give it a positive weight, or leave the "
+                         "matrix out of matrices.")
     X = np.vstack(blocks)
     k = check_count(k, "k", 1)
     check_rank(k, *X.shape)
