@@ -56,7 +56,7 @@ def settings_record(settings: dict[str, Any]) -> np.ndarray:
     return np.array(json.dumps(settings, sort_keys=True))
 
 
-def _recorded_settings(path: str | Path, arrays: dict[str, np.ndarray], what: str
+def recorded_settings(path: str | Path, arrays: dict[str, np.ndarray], what: str
                        ) -> dict[str, Any] | None:
     """The settings an intermediate records, removed from ``arrays`` (None: a file written
     before sigforge recorded them, which is read as before)."""
@@ -196,7 +196,7 @@ def load_chunks(paths: list[str], k: int, shape: tuple[int, int] | None = None,
     chunks, settings = [], []
     for path in paths:
         arrays = load_chunk(path, k, shape, digest)
-        settings.append(_recorded_settings(path, arrays, "chunk file"))
+        settings.append(recorded_settings(path, arrays, "chunk file"))
         chunks.append(arrays)
     check_same_settings(paths, settings, "chunk file")
     check_chunk_cover(paths, chunks)
@@ -398,43 +398,6 @@ def _check_stability(table: pd.DataFrame, names: list[str], path: Path) -> None:
 def read_empty_table(path: Path) -> pd.DataFrame:
     """A table that may have no value column or no row (the tables of a skipped catalog)."""
     return pd.read_csv(path, sep="\t", index_col=0, dtype={0: str})
-
-
-def read_cv(paths: list[str], ranks: list[int], digest: str | None = None
-            ) -> tuple[dict[int, dict[str, np.ndarray]], dict[str, Any] | None]:
-    """Per-rank CV results from 'cross-validate' files, keyed by rank: one file per rank of
-    ``ranks``, no file of another rank, all of one run's CV settings (folds, scheme, ...:
-    :func:`check_same_settings`) and, where they record one, of the catalog whose
-    :func:`catalog_digest` is ``digest`` (the rank folders'; None: not checked); and those
-    settings (None: no file, or files of an older version)."""
-    results, source, settings = {}, {}, []
-    for path in paths:
-        arrays = load_checked_arrays(path, CV_ARRAYS, "cross-validation file")
-        k = int(arrays.pop("k"))
-        if k in source or k not in ranks:
-            problem = (f"rank {k} is also in {source[k]}" if k in source
-                       else f"rank {k} is not among the --rank-dirs ranks {ranks}")
-            raise InputError(f"--cv {path}: {problem}; give one 'cross-validate' file per rank "
-                             "of this run.")
-        _check_cv_digest(path, arrays.pop(DIGEST_KEY, None), digest)
-        settings.append(_recorded_settings(path, arrays, "cross-validation file"))
-        results[k], source[k] = arrays, path
-    check_same_settings(paths, settings, "cross-validation file", CV_FLAGS)
-    missing = [k for k in ranks if k not in results]
-    if results and missing:
-        raise InputError(f"--cv: no cross-validation file for ranks {missing} (given: "
-                         f"{', '.join(paths)}); give one 'cross-validate' file per rank, or "
-                         "none at all.")
-    return results, next((found for found in settings if found is not None), None)
-
-
-def _check_cv_digest(path: str, recorded: np.ndarray | None, digest: str | None) -> None:
-    """Refuse a CV file of another catalog than the rank folders' (both record a digest)."""
-    if digest is not None and recorded is not None and str(recorded) != digest:
-        raise InputError(f"--cv {path}: was cross-validated on another catalog than the one the "
-                         "--rank-dirs were factored from (other samples or counts: a recounted "
-                         "or edited catalog, or an older run); delete it and rerun "
-                         "'cross-validate' on the rank folders' catalog.")
 
 
 def read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:

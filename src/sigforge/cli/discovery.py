@@ -39,11 +39,11 @@ from sigforge.cli._run_files import (
     catalog_digest,
     load_chunks,
     rank_dir_digest,
-    read_cv,
     read_rank_dirs,
     warn_other_rank_folders,
     write_rank_dir,
 )
+from sigforge.cli.cv_files import read_cv
 from sigforge.cli.discovery_checks import (
     check_before_extract,
     check_counts_for_resampling,
