@@ -191,7 +191,7 @@ def test_extract_warning_ignores_a_stray_rank_folder_with_other_digits(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """The warning about rank folders of an earlier run in --out names ``k7`` and skips
     ``k²`` and ``keep`` (no rank folders) instead of failing on them."""
-    from sigforge.cli._run_files import warn_other_rank_folders
+    from sigforge.cli.rank_dirs import warn_other_rank_folders
 
     for name in ("k²", "k7", "keep"):
         (tmp_path / name).mkdir()

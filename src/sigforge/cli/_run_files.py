@@ -21,12 +21,11 @@ import pandas as pd
 
 from sigforge._errors import check_regular_file
 from sigforge.cli._chunk_checks import check_chunk_arrays
-from sigforge.cli._common import rank_folder_number, read_table_matrix
+from sigforge.cli._common import read_table_matrix
 from sigforge.discovery.pipeline import RankResult
 from sigforge.io import (
     InputError,
     load_arrays,
-    not_found,
     read_json,
     read_matrix,
     read_table,
@@ -46,6 +45,11 @@ DIGEST_KEY = "catalog_digest"
 #: seed, catalog name and the NMF or CV options), so that the next step refuses a mixture; a
 #: rank folder's metrics.json records its chunks' settings under the same key.
 SETTINGS_KEY = "run_settings"
+#: Where a rank folder's metrics.json records the SHA-256 of each of its tables, so that a table
+#: edited, or copied in from another run or seed, is refused rather than read as this rank's.
+TABLES_KEY = "table_digests"
+#: The tables of a rank folder.
+RANK_TABLES = ("signatures.tsv", "exposures.tsv", "stability.tsv")
 #: The first bytes of every .npz (a zip archive).
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -287,10 +291,38 @@ def write_rank_dir(result: RankResult, folder: Path, digest: str | None = None,
     write_matrix(result.signatures, folder / "signatures.tsv")
     write_matrix(result.exposures, folder / "exposures.tsv", label="Signature")
     write_table(result.stability, folder / "stability.tsv")
-    recorded = {DIGEST_KEY: digest} if digest is not None else {}
+    recorded: dict[str, Any] = {DIGEST_KEY: digest} if digest is not None else {}
     if settings is not None:
         recorded[SETTINGS_KEY] = settings
+    recorded[TABLES_KEY] = {name: file_digest(folder / name) for name in RANK_TABLES}
     write_json({"k": result.k, **result.metrics, **recorded}, folder / "metrics.json")
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def check_table_digests(folder: Path, recorded: object, names: tuple[str, ...] = RANK_TABLES
+                        ) -> None:
+    """Refuse a rank folder table of ``names`` whose bytes differ from the SHA-256 its
+    metrics.json records (``recorded``: None for a folder written before they were recorded,
+    read as before): edited by hand, or copied in from another run, seed or rank."""
+    if recorded is None:
+        return
+    if not isinstance(recorded, dict):
+        raise InputError(f"rank metrics file {folder / 'metrics.json'} is damaged (its "
+                         f"'{TABLES_KEY}' record is not a JSON object); delete the folder and "
+                         "rerun its replicates and consensus - snakemake will rebuild it.")
+    for name in names:
+        path = folder / name
+        if name in recorded and path.is_file() and file_digest(path) != recorded[name]:
+            raise InputError(
+                f"rank folder {folder}: {name} is not the table consensus wrote there (its "
+                "bytes differ from the SHA-256 metrics.json records: edited, or copied in "
+                "from another run, seed or rank); delete the folder and rerun its replicates "
+                "and consensus - snakemake will rebuild it.")
 
 
 def rank_dir_digest(folder: Path) -> str | None:
@@ -310,6 +342,7 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
     metrics.pop("k")
     metrics.pop(DIGEST_KEY, None)  # checked by select-rank (rank_dir_digest), not a metric
     metrics.pop(SETTINGS_KEY, None)  # read by select-rank (discovery_settings), not a metric
+    check_table_digests(folder, metrics.pop(TABLES_KEY, None))
     if "skipped" in metrics:
         return RankResult(k, *(read_intermediate(folder / name, read_empty_table, "rank table")
                                for name in ("signatures.tsv", "exposures.tsv",
@@ -398,66 +431,3 @@ def _check_stability(table: pd.DataFrame, names: list[str], path: Path) -> None:
 def read_empty_table(path: Path) -> pd.DataFrame:
     """A table that may have no value column or no row (the tables of a skipped catalog)."""
     return pd.read_csv(path, sep="\t", index_col=0, dtype={0: str})
-
-
-def read_rank_dirs(folders: list[str], generic: bool) -> list[RankResult]:
-    """The rank directories of --rank-dirs, each rank once."""
-    results: list[RankResult] = []
-    for folder in folders:
-        _check_is_rank_dir(Path(folder))
-        result = read_rank_dir(Path(folder), generic)
-        other = next((f for f, r in zip(folders, results, strict=False) if r.k == result.k),
-                     None)
-        if other is not None:
-            raise InputError(f"--rank-dirs: {folder} and {other} both hold rank k={result.k}; "
-                             "give one directory per rank.")
-        results.append(result)
-    return results
-
-
-def _rank_subfolders(folder: Path) -> list[Path]:
-    """The rank folders (``k{k}``, k in digits 0-9) right under ``folder``, by rank."""
-    found = [(rank_folder_number(d.name), d) for d in folder.glob("k*") if d.is_dir()]
-    return [d for k, d in sorted((k, d) for k, d in found if k is not None)]
-
-
-def _check_is_rank_dir(folder: Path) -> None:
-    """Refuse a --rank-dirs entry without metrics.json that holds rank folders itself (the
-    folder of 'sigforge extract --out', or its root holding one folder per mutation type):
-    name the ``k{k}`` folders to give instead of calling its metrics.json missing."""
-    if not folder.exists():
-        why = not_found(folder) if folder.is_symlink() else "no such folder"
-        raise InputError(f"--rank-dirs {folder}: {why}; give the folders consensus wrote.")
-    if folder.is_file():
-        raise InputError(f"--rank-dirs {folder}: is a file, not a rank folder; give the "
-                         "folders 'sigforge consensus' writes (one per rank, each holding "
-                         "metrics.json, signatures.tsv and exposures.tsv).")
-    if (folder / "metrics.json").exists() or not folder.is_dir():
-        return
-    ranks, inside = _rank_subfolders(folder), ""
-    if not ranks:
-        nested = [(d, _rank_subfolders(d)) for d in sorted(folder.iterdir()) if d.is_dir()]
-        nested = [(d, found) for d, found in nested if found]
-        if not nested:
-            return
-        ranks, inside = nested[0][1], f" (in {nested[0][0]})"
-        if len(nested) > 1:
-            others = ", ".join(str(d) for d, _ in nested[1:])
-            inside = (f" (in {nested[0][0]}; {others} hold rank folders too: give the rank "
-                      "folders of one mutation type at a time)")
-    shown = ", ".join(d.name for d in ranks)
-    raise InputError(f"--rank-dirs {folder}: is not a rank folder (it has no metrics.json), "
-                     f"but it holds the rank folders {shown}{inside}. Give those rank folders "
-                     f"instead: --rank-dirs {' '.join(str(d) for d in ranks)}.")
-
-
-def warn_other_rank_folders(out: Path, ranks: list[int]) -> None:
-    """Say so when --out holds rank folders of an earlier run with other --ranks: they are
-    left alone (they may be wanted), and the report shows only this run's ranks."""
-    found = (rank_folder_number(d.name) for d in out.glob("k*") if d.is_dir())
-    others = sorted(k for k in found if k is not None and k not in ranks)
-    if others:
-        logger.warning("%s holds rank folder(s) %s of an earlier run with other --ranks; this "
-                       "run's are k%s. They are left as they were and the report ignores "
-                       "them; delete them, or use a fresh --out, to avoid mixing runs.", out,
-                       ", ".join(f"k{k}" for k in others), ", k".join(map(str, ranks)))

@@ -39,8 +39,6 @@ from sigforge.cli._run_files import (
     catalog_digest,
     load_chunks,
     rank_dir_digest,
-    read_rank_dirs,
-    warn_other_rank_folders,
     write_rank_dir,
 )
 from sigforge.cli.cv_files import read_cv
@@ -80,6 +78,7 @@ from sigforge.cli.discovery_settings import (
 from sigforge.cli.groups import add_merge_cosine, extract_groups
 from sigforge.cli.groups import add_parsers as groups_parsers
 from sigforge.cli.outputs import discard_other_extract_outputs, discard_stale_cv
+from sigforge.cli.rank_dirs import read_rank_dirs, warn_other_rank_folders
 from sigforge.cli.rank_provenance import warn_rank_choice
 from sigforge.discovery.crossval import cross_validate_rank
 from sigforge.discovery.pipeline import (
@@ -254,6 +253,7 @@ def select_rank(args: argparse.Namespace) -> None:
     args.replicates = folders_replicates(args.replicates, folders, results)
     resolve_folder_settings(args, folders)
     facts = {**run_facts(args, ranks, _left_out(args, catalog)), **group_fact(args.group)}
+    discard_other_extract_outputs(Path(args.out), None)  # a --groups run's merged set
     if skipped is not None:  # extract and the group runs warned when they found it
         logger.warning("%s: not factored: %s", args.out, skipped)
         _write_skipped_selection(results, skipped, Path(args.out), facts)
@@ -372,7 +372,6 @@ def factor_and_write(args: argparse.Namespace, data: pd.DataFrame, ranks: list[i
     this process (--threads 1) may kill it at once (:func:`killed_by_interrupt`); with worker
     processes this process waits interruptibly anyway."""
     from tqdm import tqdm  # here: the per-job commands have no progress bar to show
-
     cv = cv_options(args)
     n_tasks = len(ranks) * (len(chunk_ranges(args.replicates, args.replicates_per_chunk))
                             + (cv.folds > 0))

@@ -221,6 +221,8 @@ def check_rank_metrics(folders: list[Path], results: list[RankResult]) -> None:
         problem = metrics_problem(result.metrics, result.k)
         if problem is None and with_gap and "gap_clusters" not in result.metrics:
             problem = f"no 'gap_clusters', which {with_gap[0] / 'metrics.json'} has"
+        if problem is None and "replicates" not in result.metrics:  # consensus records it
+            problem = "no 'replicates' (the count of replicates its consensus clustered)"
         if problem is not None:
             raise InputError(f"rank metrics file {folder / 'metrics.json'}: {problem}. It is "
                              f"damaged or of another run: delete rank {result.k}'s folder and "

@@ -27,9 +27,15 @@ from sigforge.cli._common import (
     rank_folder_number,
     require_files,
 )
+from sigforge.cli._run_files import TABLES_KEY, check_table_digests
 from sigforge.cli.rank_provenance import rank_caution, rank_edge, rank_rescued
 from sigforge.cli.refit_intervals import check_interval_bounds, check_intervals, listing_of
-from sigforge.cli.report_groups import MERGED_EXTRACT_FILES, is_merged, stratified_fields
+from sigforge.cli.report_groups import (
+    MERGED_EXTRACT_FILES,
+    check_merge_provenance,
+    is_merged,
+    stratified_fields,
+)
 from sigforge.cli.report_ranks import (
     check_within,
     chosen_rank,
@@ -247,24 +253,25 @@ def _check_rank_folders(folder: Path, ranks: pd.Index) -> None:
                      "rebuild it.")
 
 
-def _solutions(folder: Path, ranks: pd.Index | None) -> tuple[RankSolution, ...]:
+def _solutions(folder: Path, ranks: pd.Index) -> tuple[RankSolution, ...]:
     """Every ``k{k}/`` of an extract folder with its signatures.tsv (and metrics.json), of the
-    run's ``ranks`` (rank_metrics.tsv's) when given: a folder of an earlier run into the same
-    folder with other ranks is not this run's solution, and each of those ranks must have
-    its folder (:func:`_check_rank_folders`)."""
-    kept = None if ranks is None else {str(k) for k in ranks}
-    if ranks is not None:
-        _check_rank_folders(folder, ranks)
+    run's ``ranks`` (rank_metrics.tsv's): a folder of an earlier run into the same folder with
+    other ranks is not this run's solution, and each of those ranks must have its folder
+    (:func:`_check_rank_folders`)."""
+    kept = {str(k) for k in ranks}
+    _check_rank_folders(folder, ranks)
     found = []
     for rank_dir in folder.glob("k*"):
         rank = rank_folder_number(rank_dir.name)  # None: no rank folder ('k²', 'keep')
         if rank is None or not (rank_dir / "signatures.tsv").is_file():
             continue
-        if kept is not None and str(rank) not in kept:
+        if str(rank) not in kept:
             continue
         metrics: dict[str, Any] = {}
         if (rank_dir / "metrics.json").is_file():
             recorded = read_json(rank_dir / "metrics.json")
+            if isinstance(recorded, dict):  # the page shows this rank's signatures
+                check_table_digests(rank_dir, recorded.get(TABLES_KEY), ("signatures.tsv",))
             metrics = {k: v for k, v in recorded.items() if k != "k"} \
                 if isinstance(recorded, dict) else {}
         found.append(RankSolution(rank, read_run_matrix(rank_dir / "signatures.tsv",
@@ -333,6 +340,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
                   "sigforge extract")
     require_files(refit, REFIT_FILES, "--refit-dir", "sigforge refit")
     provenance = read_json(extract / "provenance.json")
+    check_merge_provenance(extract, provenance)
     rank = chosen_rank(provenance, extract / "provenance.json")
     signatures = read_run_matrix(extract / "signatures.tsv", _extract_step(extract))
     stability = read_stability(extract / "stability.tsv")
@@ -362,7 +370,8 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
               "rank_caution": rank_caution(provenance), "rank_edge": rank_edge(provenance),
               "thresholds": rank_thresholds(provenance),
               "rescued": rank_rescued(provenance, extract / "provenance.json"),
-              "solutions": _solutions(extract, None if metrics is None else metrics.index),
+              # a stratified run's ranks are its groups' (a k*/ here is an earlier run's)
+              "solutions": () if merged else _solutions(extract, metrics.index),
               "signatures": signatures,
               "stability": stability, "exposures": exposures, "reconstruction": reconstruction,
               "intervals": intervals, "decomposition": decomposition,

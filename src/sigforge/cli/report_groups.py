@@ -44,6 +44,24 @@ def is_merged(extract: Path) -> bool:
     return (extract / MERGED_TABLE).is_file()
 
 
+def check_merge_provenance(extract: Path, provenance: dict[str, Any]) -> None:
+    """Refuse an extract folder whose merged.tsv and provenance.json are of two runs: a
+    cohort-wide rank choice written by hand beside an earlier stratified run's merge table (the
+    page would present the old merged set as this run's), or the other way round."""
+    stratified = "merge_min_cosine" in provenance
+    if is_merged(extract) == stratified:
+        return
+    if stratified:
+        problem = ("provenance.json is of a stratified discovery (merge-groups), but there is "
+                   f"no {MERGED_TABLE} beside it")
+    else:
+        problem = (f"{MERGED_TABLE} is of an earlier stratified discovery (extract --groups or "
+                   "merge-groups), but provenance.json of a cohort-wide rank choice")
+    raise InputError(f"--extract-dir {extract}: {problem}: the folder holds two runs' files. "
+                     "Rerun the discovery into it (sigforge extract, select-rank or "
+                     "merge-groups remove the other run's files), or use a fresh folder.")
+
+
 def read_merged(extract: Path, signatures: pd.DataFrame) -> pd.DataFrame:
     """merged.tsv, checked to have the report's columns and one row per merged signature."""
     path = extract / MERGED_TABLE
