@@ -267,6 +267,7 @@ def _crafted(run: Path, out: Path, edit: str) -> Path:
         "H of rank 3": lambda: {"H": np.ones((2, 3, H.shape[2]))},
         "negative n_iter": lambda: {"n_iter": -arrays["n_iter"] - 1},
         "skipped": lambda: {"skipped": np.array("too thin")},
+        "zero W column": lambda: {"W": np.concatenate([W[:, :, :1], 0 * W[:, :, 1:]], axis=2)},
     }
     np.savez(out, **{**arrays, **edits[edit]()})
     return out
@@ -278,7 +279,8 @@ def _crafted(run: Path, out: Path, edit: str) -> Path:
     ("short objective", "'objective' holds 1 value(s)"),
     ("float replicates", "'replicate' holds float64 values"),
     ("H of rank 3", "H (2, 3, 6)"), ("negative n_iter", "'n_iter' holds int64 values"),
-    ("skipped", "says its catalog was not factored (too thin)")])
+    ("skipped", "says its catalog was not factored (too thin)"),
+    ("zero W column", "all-zero component 1")])
 def test_consensus_refuses_chunks_with_edited_arrays(
         run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: str,
         expected: str) -> None:

@@ -55,6 +55,12 @@ def check_chunk_arrays(path: str | Path, arrays: dict[str, np.ndarray], k: int) 
             where = tuple(int(i) for i in np.argwhere(bad)[0])
             _damaged(path, f"'{name}' holds {factor[where]} at {where}: factors are finite "
                            "and nonnegative")
+    empty = np.argwhere(~(W.sum(axis=1) > 0))  # (replicate, component) of all-zero columns
+    if empty.size:
+        replicate, component = (int(i) for i in empty[0])
+        _damaged(path, f"'W' of replicate {replicate} has an all-zero component {component}, "
+                       "which 'replicates' never writes (it writes an emptied component as a "
+                       "flat one)")
 
 
 def _of_kind(values: np.ndarray, name: str) -> bool:
