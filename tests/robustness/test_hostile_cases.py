@@ -142,6 +142,14 @@ def test_a_huge_rank_range_is_refused_before_it_is_built() -> None:
     assert parse_ranks("2-4,8") == [2, 3, 4, 8]
 
 
+@pytest.mark.parametrize("text", ["1--3", "-3", "2,-3-4"])
+def test_a_negative_rank_bound_is_not_answered_with_a_reversed_range(text: str) -> None:
+    """'1--3' was told to 'write the smaller rank first, as in -3-1'."""
+    with pytest.raises(argparse.ArgumentTypeError, match="whole numbers >= 1") as caught:
+        parse_ranks(text)
+    assert "smaller rank first" not in str(caught.value)
+
+
 @pytest.mark.parametrize(("option", "value", "fragment"), [
     ("--replicates", "1000000000", "from 2 to 10,000"),
     ("--replicates", "1", "from 2 to 10,000"),

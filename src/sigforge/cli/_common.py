@@ -223,6 +223,10 @@ def parse_ranks(text: str) -> list[int]:
                 raise argparse.ArgumentTypeError(
                     f"'{part.strip()}' has no last rank: write the range in full, as in "
                     f"'{low.strip()}-{int(low) + 6}' (--ranks '{text}')")
+            if dash and (not low.strip() or high.strip().startswith("-")):  # '1--3', '-3'
+                raise argparse.ArgumentTypeError(
+                    f"'{part.strip()}': ranks are whole numbers >= 1, written as 'FIRST-LAST' "
+                    f"with one dash, as in '1-3' (--ranks '{text}')")
             first, last = int(low), int(high or low)
             if last < first:  # '2,4-3' must not keep 2 and drop the reversed part unsaid
                 raise argparse.ArgumentTypeError(
