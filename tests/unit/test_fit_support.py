@@ -163,13 +163,16 @@ def test_a_fit_a_wider_set_beats_decisively_misses_a_process() -> None:
     assert misses_a_process(counts, fitted, 0.96, 2, wider) is None  # a close fit states
 
 
-@pytest.mark.parametrize("method", ["likelihood", "nnls", "negbin"])
+@pytest.mark.parametrize(("method", "bootstrap"), [
+    ("likelihood", "40"), ("nnls", "40"), ("negbin", "40"), ("nnls", "10"), ("negbin", "10")])
 def test_snvs_in_one_channel_state_no_finding(
-        method: str, tmp_path: Path, make_fasta: Callable[..., Path],
+        method: str, bootstrap: str, tmp_path: Path, make_fasta: Callable[..., Path],
         capsys: pytest.CaptureFixture[str]) -> None:
     """Five C>T at five copies of one trinucleotide (ACG): every multinomial resample is the
     sample itself, so the likelihood and NNLS refits gave zero-width intervals and stated
-    SBS30 or SBS1 with an aetiology. No finding now, with the channel named."""
+    SBS30 or SBS1 with an aetiology. No finding now, with the channel named; with too few
+    resamples for 95% intervals (10) too, where the page gave only the few-resamples caution
+    and kept the aetiologies, as if more resamples would make one channel say more."""
     sequence = "ACGTTT" * 2000
     fasta = make_fasta({"chr1": sequence})
     vcf = tmp_path / "one.vcf"
@@ -179,13 +182,15 @@ def test_snvs_in_one_channel_state_no_finding(
     vcf.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
     outcome = run_cli(capsys, "refit", "--vcf", str(vcf), "--reference", str(fasta),
-                      "--signatures", "COSMIC_v3.6", "--method", method, "--bootstrap", "40",
-                      "--sample-name", "P", "--out", str(out))
+                      "--signatures", "COSMIC_v3.6", "--method", method, "--bootstrap",
+                      bootstrap, "--sample-name", "P", "--out", str(out))
     assert outcome.code == 0, outcome.err
     page = (out / "patients" / "P.html").read_text(encoding="utf-8")
     reading = page.split('<section class="reading">')[1].split("</section>")[0]
     assert "all fall in one channel (A[C&gt;T]G)" in page
     assert "attributed to" not in reading and "No signature is established" in reading
+    assert "if present:" not in page  # no aetiology offered for any row
+    assert ('id="few-resamples"' in page) == (bootstrap == "10")
 
 
 def test_two_channels_are_not_one() -> None:

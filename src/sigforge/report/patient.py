@@ -288,13 +288,15 @@ def _reading(burden: int, rows: Sequence[Mapping[str, Any]], cosine: float,
         name=names.token)]
 
 
-def _support(prepared: Prepared, sample: str, few_resamples: bool) -> Support | None:
+def _support(prepared: Prepared, sample: str) -> Support | None:
     """Why the page may state no finding beyond what each interval says (None: it may):
     no intervals at all, or a fit no better than a flat spectrum or poorer than counting
-    noise (:mod:`sigforge.report.fit_support`). Too few resamples has its own warning."""
+    noise (:mod:`sigforge.report.fit_support`). Too few resamples has its own warning, shown
+    beside this one: rerunning with more resamples does not make a fit of one channel, or
+    one no better than a flat spectrum, say more."""
     column = prepared.column_of[sample]
     observed = prepared.catalog[:, column]
-    if few_resamples or float(observed.sum()) <= 0:
+    if float(observed.sum()) <= 0:
         return None
     if prepared.data.intervals is None:
         return no_intervals_support()
@@ -337,7 +339,7 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
     """Figures, tables and reading of one patient page."""
     burden, cosine = prepared.burden[sample], prepared.cosine[sample]
     intervals = _interval_context(_interval_rows(prepared, sample))
-    support = _support(prepared, sample, intervals["few_resamples"])
+    support = _support(prepared, sample)
     if support is not None:
         intervals["uncertain_title"] = support.title
     rows = _patient_exposures(prepared, sample,
