@@ -70,8 +70,11 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
         reference_matches=matches,
         run_info={"sigforge version": __version__, "VCF": str(args.vcf),
                   "reference FASTA": str(args.reference),
-                  "signatures": f"{args.signatures} ({args.genome_build}, assay "
-                                f"{getattr(args, 'assay', 'genome')})",
+                  **_signature_info(args),
+                  "variant filters": ("every variant counted whatever its FILTER or "
+                                      "FORMAT/FT (--all-filters)" if args.all_filters else
+                                      "PASS (or '.') only; the rest are counted as skipped "
+                                      "below"),
                   **({"targeted regions": str(args.regions)}
                      if getattr(args, "regions", None) else {}),
                   **_restriction_info(args, signatures),
@@ -97,6 +100,31 @@ def write_patient_page(args: argparse.Namespace, matrix: Matrix, log: pd.DataFra
     path = write_patient_report(data, sample, page_dir, stem, regions=regions,
                                 other_types=other_types)
     logger.info("patient report: %s", path)
+
+
+def _signature_info(args: argparse.Namespace) -> dict[str, str]:
+    """The Run table's rows for the signatures: a shipped set with the genome build and assay
+    its tables are for, a user's table as such (its build is not known), the set the
+    signatures were matched against (--decompose-into), and for a shipped set whether its
+    possible sequencing-artefact signatures were left out (the default) or kept."""
+    from sigforge.genomics.reference import artefact_signatures, available_references
+
+    def named(name: str) -> str:
+        if not args.generic and name in available_references():
+            return f"{name} ({args.genome_build}, assay {getattr(args, 'assay', 'genome')})"
+        return f"{name} (a user table)"
+
+    rows = {"signatures": named(str(args.signatures))}
+    if getattr(args, "decompose_into", None):
+        rows["matched against (--decompose-into)"] = named(str(args.decompose_into))
+    artefacts = ([] if args.generic or args.signatures not in available_references()
+                 else artefact_signatures(args.signatures))
+    if artefacts:
+        rows["possible sequencing artefacts"] = (
+            f"kept (--include-artefacts): {', '.join(artefacts)}" if args.include_artefacts
+            else f"left out ({len(artefacts)}: {', '.join(artefacts)}); --include-artefacts "
+                 "keeps them")
+    return rows
 
 
 def _prior_text(args: argparse.Namespace, signatures: Matrix) -> str:

@@ -1,0 +1,57 @@
+"""The patient page's Run table says how the page was made: which variants were counted
+(--all-filters), whether the shipped set's possible sequencing-artefact signatures were left
+out, and what a user's signature table is (its genome build is not known: it was called
+"GRCh37, assay genome", the shipped set's defaults).
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from sigforge.genomics.reference import load_reference
+from tests.robustness._harness import run_cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "example"
+
+
+def _run_table(capsys: pytest.CaptureFixture[str], out: Path, *options: str) -> dict[str, str]:
+    """Refit example sample S09 with ``options``; the page's Run table as name -> value."""
+    outcome = run_cli(capsys, "refit", "--vcf", str(EXAMPLE / "vcfs" / "S09.vcf"),
+                      "--reference", str(EXAMPLE / "genome.fa"), "--bootstrap", "0",
+                      "--sample-name", "P", "--out", str(out), *options)
+    assert outcome.code == 0, outcome.err
+    page = (out / "patients" / "P.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><th[^>]*>(.*?)</th><td[^>]*>(.*?)</td></tr>", page, re.S)
+    assert rows, "no Run table found"
+    return {unescape(re.sub("<[^>]+>", "", name)).strip():
+            unescape(re.sub("<[^>]+>", "", value)).strip() for name, value in rows}
+
+
+def test_the_defaults_are_stated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = _run_table(capsys, tmp_path / "out", "--signatures", "COSMIC_v3.6")
+    assert table["signatures"] == "COSMIC_v3.6 (GRCh37, assay genome)"
+    assert table["variant filters"].startswith("PASS (or '.') only")
+    assert table["possible sequencing artefacts"].startswith("left out (18: SBS27, SBS43")
+
+
+def test_all_filters_and_kept_artefacts_are_stated(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = _run_table(capsys, tmp_path / "out", "--signatures", "COSMIC_v3.6",
+                       "--all-filters", "--include-artefacts")
+    assert "--all-filters" in table["variant filters"]
+    assert table["possible sequencing artefacts"].startswith("kept (--include-artefacts)")
+
+
+def test_a_user_table_is_not_given_the_shipped_sets_build(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mine = tmp_path / "mine.tsv"
+    load_reference("COSMIC_v3.6").data[["SBS1", "SBS5", "SBS17b"]].to_csv(mine, sep="\t")
+    table = _run_table(capsys, tmp_path / "out", "--signatures", str(mine),
+                       "--decompose-into", "COSMIC_v3.6")
+    assert table["signatures"] == f"{mine} (a user table)"
+    assert table["matched against (--decompose-into)"] == "COSMIC_v3.6 (GRCh37, assay genome)"
+    assert "possible sequencing artefacts" not in table
