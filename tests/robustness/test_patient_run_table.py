@@ -55,3 +55,16 @@ def test_a_user_table_is_not_given_the_shipped_sets_build(
     assert table["signatures"] == f"{mine} (a user table)"
     assert table["matched against (--decompose-into)"] == "COSMIC_v3.6 (GRCh37, assay genome)"
     assert "possible sequencing artefacts" not in table
+
+
+@pytest.mark.parametrize("restrict", [("--restrict-to", "SBS1,SBS17b,SBS5"), ()])
+def test_nnls_is_not_warned_of_the_signatures_only_the_pages_check_fits(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+        restrict: tuple[str, ...]) -> None:
+    """The page's wider refit (all 101 SBS96 signatures, artefacts included) warned '101
+    signatures for 96 features ... restrict the refit (--restrict-to)' beside a refit of 3
+    restricted signatures, or of the 83 the default leaves."""
+    caplog.set_level("WARNING")
+    _run_table(capsys, tmp_path / "out", "--signatures", "COSMIC_v3.6", "--method", "nnls",
+               *restrict)
+    assert not [r for r in caplog.records if "features, so each sample" in r.getMessage()]

@@ -203,7 +203,7 @@ def wider_refit(args: argparse.Namespace, matrix: Matrix, signatures: Matrix,
     elif getattr(args, "restrict_to", None) or (shipped and not args.include_artefacts):
         whole = argparse.Namespace(**{**vars(args), "restrict_to": None,
                                       "include_artefacts": True})
-        wider = refit_signatures(whole, matrix).data
+        wider = refit_signatures(whole, matrix, checked=False).data
         name = (f"all of {args.signatures} (its possible sequencing-artefact signatures "
                 "included)" if shipped and not args.include_artefacts
                 else str(args.signatures))

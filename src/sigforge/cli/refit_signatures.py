@@ -180,10 +180,12 @@ def _own_output_note(signatures: str) -> str:
             "snakemake again.)")
 
 
-def refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
+def refit_signatures(args: argparse.Namespace, matrix: Matrix, checked: bool = True) -> Matrix:
     """The signature table for a catalog: same channel set, rows aligned to the catalog's
     features by label (any row order), columns rescaled to sum 1 where they do not (with a
-    warning), restricted to --restrict-to."""
+    warning), restricted to --restrict-to. ``checked`` False: a set the command fits for its
+    own checks (the patient page's wider refit), not the user's, whose conditioning is not
+    warned of (the user's set would be said to hold 101 signatures where 3 were fitted)."""
     from sigforge._validation import feature_differences
     from sigforge.refit import normalise_signatures
 
@@ -223,7 +225,8 @@ def refit_signatures(args: argparse.Namespace, matrix: Matrix) -> Matrix:
                      "so exposures are in the catalog's units")
     restricted = restricted_names(args, data.columns, matrix.channel_set)
     data = data[restricted] if restricted is not None else drop_artefacts(args, data)
-    check_distinct_signatures(data, signatures.path, args.method)
+    if checked:
+        check_distinct_signatures(data, signatures.path, args.method)
     if args.vcf:
         from sigforge.genomics.mutation_tables import check_signature_names
 
