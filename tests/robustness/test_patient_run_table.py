@@ -68,3 +68,16 @@ def test_nnls_is_not_warned_of_the_signatures_only_the_pages_check_fits(
     _run_table(capsys, tmp_path / "out", "--signatures", "COSMIC_v3.6", "--method", "nnls",
                *restrict)
     assert not [r for r in caplog.records if "features, so each sample" in r.getMessage()]
+
+
+def test_skipped_variants_are_named_in_words_that_fit_their_count() -> None:
+    """'1 duplicates'; a variant 6 kb past a contig's end was said to be 'at a contig end'."""
+    import pandas as pd
+
+    from sigforge.report.patient_accounting import variant_accounting
+
+    log = pd.DataFrame({"variants_read": [10, 10], "duplicate": [1, 2], "contig_end": [1, 0]},
+                       index=["P", "Q"])
+    assert variant_accounting(log, "P")["not_counted"] == [
+        ("1", "at a contig's first or last base, or past its end"), ("1", "duplicate")]
+    assert ("2", "duplicates") in variant_accounting(log, "Q")["not_counted"]

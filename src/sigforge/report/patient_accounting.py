@@ -19,12 +19,13 @@ _REASON_TEXT = {"filtered": "filtered (FILTER not PASS)", "not_somatic": "not so
                 "not_in_sample": "not in the sample's genotype",
                 "symbolic": "symbolic or breakend", "no_change": "ALT equal to REF",
                 "complex": "complex", "mnv": "multi-nucleotide (3+ bp)",
-                "not_requested": "of a type not counted", "contig_missing": "on a contig "
-                "the FASTA lacks", "contig_end": "at a contig end", "ref_mismatch":
-                "REF not matching the FASTA", "ambiguous_base": "with a base other than "
-                "A/C/G/T", "duplicate": "duplicates", "in_dbs": "merged into a doublet "
-                "(its second SNV)", "outside_regions": "outside the assay's "
-                "targeted regions"}
+                "not_requested": "of a type not counted",
+                "contig_missing": "on a contig the FASTA lacks",
+                "contig_end": "at a contig's first or last base, or past its end",
+                "ref_mismatch": "REF not matching the FASTA",
+                "ambiguous_base": "with a base other than A/C/G/T", "duplicate": "duplicates",
+                "in_dbs": "merged into a doublet (its second SNV)",
+                "outside_regions": "outside the assay's targeted regions"}
 
 
 #: The counted columns of ``catalog_log.tsv`` and how the page names what they count.
@@ -44,7 +45,15 @@ def variant_accounting(catalog_log: pd.DataFrame, sample: str) -> dict[str, Any]
         row = row.iloc[0]
     counted = [(fmt_int(int(row[column])), text) for column, text in _COUNTED_TEXT
                if column in row.index and pd.notna(row[column])]
-    skipped = [(fmt_int(int(row[reason])), _REASON_TEXT[reason]) for reason in SKIP_REASONS
+    skipped = [(fmt_int(int(row[reason])), _reason_text(reason, int(row[reason])))
+               for reason in SKIP_REASONS
                if reason in row.index and pd.notna(row[reason]) and int(row[reason]) > 0]
     return {"variants_read": fmt_int(int(row["variants_read"])), "counted": counted,
             "not_counted": skipped}
+
+
+def _reason_text(reason: str, count: int) -> str:
+    """How the page names ``count`` variants skipped for ``reason``: '1 duplicate', '2
+    duplicates' (the other reasons read as adjectives: '1 filtered', '2 complex')."""
+    text = _REASON_TEXT[reason]
+    return "duplicate" if reason == "duplicate" and count == 1 else text
