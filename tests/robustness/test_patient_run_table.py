@@ -81,3 +81,43 @@ def test_skipped_variants_are_named_in_words_that_fit_their_count() -> None:
     assert variant_accounting(log, "P")["not_counted"] == [
         ("1", "at a contig's first or last base, or past its end"), ("1", "duplicate")]
     assert ("2", "duplicates") in variant_accounting(log, "Q")["not_counted"]
+
+
+def test_a_page_records_its_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sigforge.report.pages import page_counts
+
+    _run_table(capsys, tmp_path / "out", "--signatures", "COSMIC_v3.6")
+    counts = page_counts(tmp_path / "out" / "patients" / "P.html")
+    log = (tmp_path / "out" / "catalog_log.tsv").read_text().splitlines()
+    row = dict(zip(log[0].split("\t"), log[1].split("\t"), strict=True))
+    assert counts == {name: int(row[name]) for name in
+                      ("variants_read", "counted_SBS96", "counted_DBS78", "counted_ID83")}
+
+
+def test_report_warns_of_a_page_of_the_same_vcf_counted_otherwise(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A page of S3's own VCF counted inside a small BED (91 SNVs where the cohort counted
+    2,121) was linked without a word."""
+    import logging
+
+    import pandas as pd
+
+    from tests.report_folders import SAMPLES, write_run
+
+    run = write_run(tmp_path / "run", patients=False)
+    log = pd.read_csv(run.root / "catalogs" / "catalog_log.tsv", sep="\t", index_col=0)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for sample in SAMPLES:
+        snvs = int(log.at[sample, "counted_SBS96"]) - (5 if sample == "S3" else 0)
+        (pages / f"{sample}.html").write_text(
+            '<!DOCTYPE html><html><head><meta name="generator" content="sigforge">'
+            f'<meta name="sigforge-counts" content="counted_SBS96={snvs}">'
+            f'<meta name="sigforge-source" content="{sample}.vcf"></head></html>')
+    caplog.set_level(logging.WARNING)
+    assert run_cli(capsys, *run.args, "--patients-dir", str(pages)).code == 0
+    expected = (f"S3.html: SBS96 {int(log.at['S3', 'counted_SBS96']) - 5:,} on the page, "
+                f"{int(log.at['S3', 'counted_SBS96']):,} in the cohort")
+    assert "1 page(s) counted their input otherwise" in caplog.text
+    assert expected in caplog.text

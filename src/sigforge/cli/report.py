@@ -122,9 +122,11 @@ def _check_page_sources(folder: Path, pages: dict[str, Path], log: pd.DataFrame)
 
     sources = {str(sample): str(source)
                for sample, source in log.get("source", pd.Series(dtype=str)).items()}
-    wrong, unchecked = [], []
+    wrong, unchecked, recounted = [], [], []
     for sample, path in pages.items():
         written, counted = page_source(path), sources.get(sample, "")
+        if written and counted and _same_input(written, counted):
+            recounted += _other_counts(path, sample, log)
         if not written or not counted or _same_input(written, counted):
             continue
         other = next((name for name, source in sources.items()
@@ -144,6 +146,30 @@ def _check_page_sources(folder: Path, pages: dict[str, Path], log: pd.DataFrame)
         logger.warning("--patients-dir %s: %d page(s) were written from inputs the cohort's "
                        "catalog did not count (%s); check that each is the sample's own "
                        "tumour.", folder, len(unchecked), listing_of(unchecked))
+    if recounted:
+        logger.warning("--patients-dir %s: %d page(s) counted their input otherwise than the "
+                       "cohort's catalog (%s): other --regions, --all-filters, FASTA or "
+                       "VCF column, or a cohort counted with --multi-snvs-in-sbs (a page "
+                       "never counts a doublet's SNVs as SNVs)? Each page states its own "
+                       "counts, not the cohort page's; rewrite the pages with the cohort's "
+                       "settings to make the two agree.", folder,
+                       len(recounted), listing_of(recounted))
+
+
+def _other_counts(path: Path, sample: str, log: pd.DataFrame) -> list[str]:
+    """The page's counts (its ``sigforge-counts`` tag) that differ from the cohort's
+    catalog_log.tsv row of ``sample``, in words (empty: they agree, or the page records none)."""
+    from sigforge.report.pages import page_counts
+
+    if sample not in log.index:
+        return []
+    row = log.loc[sample]
+    if isinstance(row, pd.DataFrame):
+        row = row.iloc[0]
+    differ = [f"{column.removeprefix('counted_')} {value:,} on the page, {int(row[column]):,} "
+              "in the cohort" for column, value in page_counts(path).items()
+              if column in row.index and pd.notna(row[column]) and int(row[column]) != value]
+    return [f"{path.name}: {', '.join(differ)}"] if differ else []
 
 
 def _same_input(first: str, second: str) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import pandas as pd
 from markupsafe import Markup, escape
 
 from sigforge.io import atomic_write
@@ -130,3 +131,33 @@ def page_source(path: Path) -> str | None:
         head = handle.read(4096)
     found = _SOURCE_TAG.search(head)
     return None if found is None else unescape(found.group(1).decode("utf-8", "replace"))
+
+
+#: The catalog_log.tsv columns a per-patient page records in its ``sigforge-counts`` tag.
+COUNT_COLUMNS = ("variants_read", "counted_SBS96", "counted_DBS78", "counted_ID83")
+_COUNTS_TAG = re.compile(rb'<meta name="sigforge-counts" content="([^"]*)">')
+
+
+def page_counts_tag(catalog_log: pd.DataFrame, sample: str) -> str:
+    """A per-patient page's ``sigforge-counts`` tag: its sample's variants read and counted
+    per type (``variants_read=1011;counted_SBS96=961;...``), so that ``report
+    --patients-dir`` can tell a page counted with other settings from the cohort's count."""
+    if sample not in catalog_log.index:
+        return ""
+    row = catalog_log.loc[sample]
+    if isinstance(row, pd.DataFrame):
+        row = row.iloc[0]
+    return ";".join(f"{column}={int(row[column])}" for column in COUNT_COLUMNS
+                    if column in row.index and pd.notna(row[column]))
+
+
+def page_counts(path: Path) -> dict[str, int]:
+    """The counts a per-patient page's ``sigforge-counts`` tag records (empty: no tag)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    found = _COUNTS_TAG.search(head)
+    if found is None:
+        return {}
+    pairs = (part.split("=", 1) for part in found.group(1).decode("ascii", "replace").split(";"))
+    return {name: int(value) for name, value in (p for p in pairs if len(p) == 2)
+            if value.isdigit()}

@@ -37,7 +37,7 @@ from sigforge.report.fit_support import (
     no_intervals_support,
     non_selecting_support,
 )
-from sigforge.report.pages import IsolatedNames, check_stem, write_page
+from sigforge.report.pages import IsolatedNames, check_stem, page_counts_tag, write_page
 from sigforge.report.patient_accounting import variant_accounting
 from sigforge.report.patient_rows import (
     AETIOLOGY_MIN_COSINE,
@@ -375,6 +375,8 @@ def _patient_context(prepared: Prepared, sample: str, out_dir: Path, file_stem: 
         "other_types": types,
         "run_info": [(str(key), str(value)) for key, value in prepared.data.run_info.items()],
         "page_source": _page_source(prepared),
+        "page_counts": page_counts_tag(prepared.data.catalog_log, sample)
+        if _page_source(prepared) else "",
         "uncounted_types": _uncounted_types(prepared, other_types),
         "unrefitted_types": [] if other_types else [
             ctx.name for ctx in prepared.data.contexts
