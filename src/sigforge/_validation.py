@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -176,6 +176,23 @@ def lookalike_key(name: str) -> str:
     return "".join(" " if unicodedata.category(ch) == "Zs" else ch
                    for ch in unicodedata.normalize("NFC", name)
                    if unicodedata.category(ch) != "Cf")
+
+
+def spelled_alike(name: str, others: Iterable[str]) -> tuple[str, str] | None:
+    """The first of ``others`` that is ``name`` spelled otherwise - in another Unicode form,
+    with an invisible character or another space (:func:`lookalike_key`), or in another case
+    - and how, as 'in another case'; None when none is. For a message that says a name is
+    missing while the list it shows seems to hold it."""
+    key = lookalike_key(name)
+    for other in others:
+        if other == name or lookalike_key(other).casefold() != key.casefold():
+            continue
+        if lookalike_key(other) != key:
+            return other, "in another case"
+        if unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", name):
+            return other, "in another Unicode form (composed or decomposed accents)"
+        return other, "with an invisible character or another kind of space"
+    return None
 
 
 def first_lookalikes(names: list[str]) -> tuple[int, int] | None:

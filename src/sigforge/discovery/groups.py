@@ -93,20 +93,15 @@ def split_groups(matrix: pd.DataFrame, groups: Mapping[str, str]) -> dict[str, p
 
 def near_names(names: Sequence[str], other: Iterable[str], holder: str = "The groups") -> str:
     """A note naming a name of ``other`` that prints like one of ``names`` (another Unicode
-    form, or another case), which ``holder`` (the groups, or the matrix) then holds under that
-    spelling; empty if none."""
-    import unicodedata
+    form, or another case: :func:`~sigforge._validation.spelled_alike`), which ``holder``
+    (the groups, or the matrix) then holds under that spelling; empty if none."""
+    from sigforge._validation import spelled_alike
 
-    def key(text: str) -> str:
-        return unicodedata.normalize("NFC", text).casefold()
-
-    spelled = {key(name): name for name in other}
+    spellings = list(other)
     for name in names:
-        near = spelled.get(key(name))
-        if near is not None:
-            how = ("in another Unicode form (composed or decomposed accents)"
-                   if unicodedata.normalize("NFC", near) == unicodedata.normalize("NFC", name)
-                   else "in another case")
+        found = spelled_alike(name, spellings)
+        if found is not None:
+            near, how = found
             return (f" {holder} hold{'s' if holder != 'The groups' else ''} {ascii(near)}, "
                     f"which is {ascii(name)} {how}: spell it as the catalog does.")
     return ""

@@ -11,11 +11,11 @@ follow and without the sheet's line; :func:`row_problem` names the row and the f
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
+from sigforge._validation import spelled_alike
 from sigforge.genomics.maf import maf_barcodes, maf_header_columns
 from sigforge.genomics.variant_table import MAF_SUFFIXES, is_maf
 from sigforge.genomics.vcf import open_vcf
@@ -63,17 +63,12 @@ def maf_row_problem(path: Path, vcf_sample: str, barcodes: list[str] | str) -> s
 def _spelled_otherwise(vcf_sample: str, barcodes: list[str]) -> str:
     """A note when the file holds the row's barcode in another Unicode form or case: the two
     print alike, and the listed barcodes seem to hold the one said to be missing."""
-    def key(text: str) -> str:
-        return unicodedata.normalize("NFC", text).casefold()
-
-    near = next((barcode for barcode in barcodes if key(barcode) == key(vcf_sample)), None)
-    if near is None:
+    found = spelled_alike(vcf_sample, barcodes)
+    if found is None:
         return ""
-    how = ("the same text in another Unicode form (composed or decomposed accents)"
-           if unicodedata.normalize("NFC", near) == unicodedata.normalize("NFC", vcf_sample)
-           else "the same text in another case")
-    return (f" (the file spells it {ascii(near)}, the row {ascii(vcf_sample)}: {how}; copy "
-            "the file's spelling)")
+    near, how = found
+    return (f" (the file spells it {ascii(near)}, the row {ascii(vcf_sample)}: the same text "
+            f"{how}; copy the file's spelling)")
 
 
 def _barcodes(path: Path) -> list[str] | str:
