@@ -114,3 +114,46 @@ def test_a_row_without_any_allele_is_not_warned_of_as_an_insertion(
                       "--out", str(tmp_path / "out2"))
     assert outcome.code == 0, outcome.err
     assert "1 insertion row(s) whose End_Position" in caplog.text + outcome.err
+
+
+# ------------------------------------------------------------------------------------------
+# the MAF's declared build against the build the signatures are taken for
+
+
+def test_a_maf_of_another_build_than_the_configs_is_named_with_its_sheet_row(
+        tmp_path: Path) -> None:
+    """A MAF whose every row says GRCh38 went through the workflow under the default
+    genome_build GRCh37, refitted against the GRCh37 signature tables."""
+    import pandas as pd
+
+    from sigforge.genomics.sheet_inputs import check_sheet_rows
+    from sigforge.io import InputError
+
+    maf = _write(tmp_path / "b38.maf", _rows("T1", build="hg38") + _rows("T2", build="38"))
+    sheet = pd.DataFrame({"sample_id": ["A", "B"], "vcf": [str(maf)] * 2,
+                          "vcf_sample": ["T1", "T2"], "sheet_line": [2, 3]})
+    with pytest.raises(InputError) as caught:
+        check_sheet_rows(sheet, "samples sheet s.tsv", "GRCh37")
+    message = str(caught.value)
+    assert "sample 'A' (samples sheet s.tsv, line 2)" in message
+    assert "declares NCBI_Build GRCh38 (12 rows, the first at line 2)" in message
+    assert "not the config's genome_build (GRCh37)" in message
+    assert "genome_build: GRCh38" in message
+    check_sheet_rows(sheet, "samples sheet s.tsv", "GRCh38")  # its own build: no problem
+    check_sheet_rows(sheet, "samples sheet s.tsv")  # no build to compare with
+    blank = _write(tmp_path / "blank.maf", _rows("T1", build=""))
+    check_sheet_rows(sheet.assign(vcf=str(blank)).iloc[:1], "samples sheet s.tsv", "GRCh37")
+
+
+def test_refit_of_a_maf_of_another_build_than_genome_build_is_refused(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    maf = _write(tmp_path / "p.maf", _rows("T1", build="GRCh38"))
+    out = tmp_path / "out"
+    outcome = run_cli(capsys, "refit", "--vcf", str(maf), "--reference", str(fasta),
+                      "--signatures", "COSMIC_v3.6", "--bootstrap", "0", "--out", str(out))
+    assert_clear_error(outcome, f"MAF {maf}", "declares NCBI_Build GRCh38",
+                       "not --genome-build GRCh37", "Give --genome-build GRCh38")
+    assert_nothing_written(out)
+    assert run_cli(capsys, "refit", "--vcf", str(maf), "--reference", str(fasta),
+                   "--signatures", "COSMIC_v3.6", "--bootstrap", "0", "--genome-build", "GRCh38",
+                   "--out", str(out)).code == 0

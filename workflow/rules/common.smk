@@ -130,7 +130,8 @@ if MODE == "vcf":
         validate_against(SAMPLES, "../schemas/samples.schema.yaml", SHEET,
                          lines=SAMPLES["sheet_line"])
         checked(input_paths.check_no_braces, config, SAMPLES, SHEET, SOURCE)
-        checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET, config["samples"])
+        checked(checks.check_inputs, REFERENCE, SAMPLES, SHEET, config["samples"],
+                config["genome_build"])
         checked(wildcard_names.check_wildcard_names, SAMPLES, SHEET)
         checked(check_reference, REFERENCE)  # its index is built by rule genome_faidx
         checked(checks.check_tumour_type, REFIT["tumour_type"], SOURCE)

@@ -124,6 +124,19 @@ def check_not_unnamed_maf(path: Path) -> None:
                          f"{path.stem}.maf) and give that.")
 
 
+def _check_maf_build(path: Path, genome_build: str) -> None:
+    """Refuse a MAF whose NCBI_Build names another build than --genome-build (the shipped
+    signature tables of --genome-build would be fitted to another build's counts)."""
+    from sigforge.genomics.maf import maf_barcodes as barcodes_of
+    from sigforge.genomics.sheet_inputs import build_problem
+
+    builds: dict[str, list[int]] = {}
+    barcodes_of(path, builds)
+    problem = build_problem(builds, genome_build, "--genome-build")
+    if problem is not None:
+        raise InputError(f"MAF {path}: {problem}.")
+
+
 def patient_catalog(args: argparse.Namespace) -> Patient:
     """Per-patient mode: count the VCF into an SBS96 catalog in memory, keeping its variants."""
     from sigforge.genomics.accounting import log_fingerprints, skip_summary
@@ -136,6 +149,8 @@ def patient_catalog(args: argparse.Namespace) -> Patient:
         raise InputError("--vcf needs --reference GENOME.fa (the FASTA the VCF was called "
                          "against).")
     check_not_unnamed_maf(Path(args.vcf))
+    if is_maf(args.vcf):
+        _check_maf_build(Path(args.vcf), args.genome_build)
     name = sample_names(argparse.Namespace(sample_name=None if args.sample_name is None
                                             else [args.sample_name],
                                             vcf_sample=args.vcf_sample), [Path(args.vcf)])[0]

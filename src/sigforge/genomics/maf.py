@@ -445,26 +445,31 @@ def maf_header_columns(path: str | Path) -> list[str]:
     return []
 
 
-def maf_barcodes(path: str | Path) -> list[str]:
-    """The distinct ``Tumor_Sample_Barcode`` cells of the MAF's rows, in first-seen order.
-
-    A light pass for the samples-sheet check (only the header and the barcode column are
-    read), so that a sheet row naming a barcode the file lacks is named before any job. A
-    missing or damaged file, or one without the MAF columns, is an InputError as in
-    :func:`read_maf`."""
+def maf_barcodes(path: str | Path, builds: dict[str, list[int]] | None = None) -> list[str]:
+    """The distinct ``Tumor_Sample_Barcode`` cells of the MAF's rows, in first-seen order
+    (with ``builds``: the builds its ``NCBI_Build`` cells name put in it, :class:`OtherBuilds`).
+    A light pass for the samples-sheet check, so that a sheet row naming a barcode the file
+    lacks is named before any job. A missing or damaged file, or one without the MAF
+    columns, is an InputError as in :func:`read_maf`."""
     path = Path(path)
     check_regular_file(path, f"MAF {path}")
     seen: dict[str, None] = {}
     try:
         with _open_maf(path) as handle:
             lines = _numbered_lines(handle, path)
-            column = _maf_header(lines, path)[0].index("Tumor_Sample_Barcode")
-            for _, raw in lines:
+            header = _maf_header(lines, path)[0]
+            column = header.index("Tumor_Sample_Barcode")
+            tally = OtherBuilds(header)
+            for line, raw in lines:
                 fields = raw.split(b"\t")
+                if builds is not None:
+                    tally.add_raw(fields, line)
                 if column < len(fields):
                     seen.setdefault(clean_cell(fields[column].decode("utf-8", "replace")))
     except OSError as err:
         raise InputError(f"MAF {path}: cannot be read ({err}).") from err
+    if builds is not None:
+        builds.update(tally.seen)
     return [barcode for barcode in seen if barcode]
 
 

@@ -46,8 +46,9 @@ def clean_cell(cell: str) -> str:
     return cell
 
 
-def _build(cell: str) -> str | None:
-    """The build a NCBI_Build cell names (aliases of GRCh37/GRCh38 joined), None if blank."""
+def build_name(cell: str) -> str | None:
+    """The build a NCBI_Build cell (or the config's genome_build) names: aliases of
+    GRCh37/GRCh38 joined ('hg19', '37', 'GRCh37.p13' are GRCh37), None if blank."""
     key = cell.strip().lower()
     if key in _NO_BUILD:
         return None
@@ -94,8 +95,24 @@ class OtherBuilds:
 
     def add(self, fields: list[str], line: int) -> None:
         """Tally one skipped row's build."""
-        if self.column is not None and (build := _build(fields[self.column])) is not None:
+        if self.column is not None:
+            self.add_cell(fields[self.column], line)
+
+    def add_raw(self, fields: list[bytes], line: int) -> None:
+        """Tally the build of a row split as bytes (the light pass of ``maf_barcodes``)."""
+        if self.column is not None and self.column < len(fields):
+            self.add_cell(fields[self.column].decode("utf-8", "replace"), line)
+
+    def add_cell(self, cell: str, line: int) -> None:
+        """Tally one NCBI_Build cell (a blank one names no build)."""
+        if (build := build_name(cell)) is not None:
             self.seen.setdefault(build, [0, line])[0] += 1
+
+
+def declared_build(builds: dict[str, list[int]]) -> str | None:
+    """The one build the NCBI_Build cells of a MAF name (GRCh37, GRCh38, or the cell as
+    written for another), None when they name none or several (refused when counted)."""
+    return next(iter(builds)) if len(builds) == 1 else None
 
 
 def check_one_build(frame: pd.DataFrame, path: Path, lines: np.ndarray,
@@ -107,7 +124,7 @@ def check_one_build(frame: pd.DataFrame, path: Path, lines: np.ndarray,
     _refuse_repeated_header(frame, path, lines)
     if "NCBI_Build" not in frame.columns:
         return
-    builds = frame["NCBI_Build"].map(_build)
+    builds = frame["NCBI_Build"].map(build_name)
     tally = {str(build): [int(count), int(lines[np.flatnonzero((builds == build).to_numpy())[0]])]
              for build, count in builds.value_counts().items()}
     for build, (rows, line) in (others.seen.items() if others is not None else ()):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sigforge._validation import spelled_alike
 from sigforge.genomics.maf import maf_barcodes, maf_header_columns
+from sigforge.genomics.maf_checks import build_name, declared_build
 from sigforge.genomics.variant_table import MAF_SUFFIXES, is_maf
 from sigforge.genomics.vcf import open_vcf
 from sigforge.genomics.vcf_samples import tumour_column
@@ -71,19 +72,44 @@ def _spelled_otherwise(vcf_sample: str, barcodes: list[str]) -> str:
             f"{how}; copy the file's spelling)")
 
 
-def _barcodes(path: Path) -> list[str] | str:
-    """The MAF's barcodes, or the reader's message when it cannot be read."""
+#: A MAF's barcodes (or why it cannot be read) and the builds its NCBI_Build cells name.
+MafFacts = tuple[list[str] | str, dict[str, list[int]]]
+
+
+def _barcodes(path: Path) -> MafFacts:
+    """The MAF's barcodes, or the reader's message when it cannot be read; and its builds."""
+    builds: dict[str, list[int]] = {}
     try:
-        return maf_barcodes(path)
+        return maf_barcodes(path, builds), builds
     except InputError as err:
-        return str(err)
+        return str(err), builds
 
 
-def row_problem(vcf: str, vcf_sample: str,
-                maf_cache: dict[Path, list[str] | str] | None = None) -> str | None:
+def build_problem(builds: dict[str, list[int]], genome_build: str | None,
+                  option: str = "genome_build") -> str | None:
+    """Why a MAF whose NCBI_Build cells name one build other than ``genome_build`` (the
+    config key or command-line ``option``) must not be counted as it: the refits would use
+    the other build's signature tables, with the FASTA presumably of the MAF's build; or
+    None."""
+    declared = declared_build(builds)
+    if genome_build is None or declared is None or declared == build_name(genome_build):
+        return None
+    rows, line = builds[declared]
+    given = f"{option} {genome_build}" if option.startswith("--") else \
+        f"the config's {option} ({genome_build})"
+    fix = f"{option} {declared}" if option.startswith("--") else f"{option}: {declared}"
+    return (f"declares NCBI_Build {declared} ({rows:,} row{'s' if rows > 1 else ''}, the "
+            f"first at line {line}), not {given}: the signatures would be those of "
+            f"{genome_build}. Give {fix} (with a {declared} FASTA as reference), or lift the "
+            f"MAF over to {genome_build}")
+
+
+def row_problem(vcf: str, vcf_sample: str, maf_cache: dict[Path, MafFacts] | None = None,
+                genome_build: str | None = None) -> str | None:
     """What the sheet row of ``vcf`` (``vcf_sample`` '' when the row has none) must fix,
     as the end of a sentence naming the row, or None. ``maf_cache`` keeps each MAF's
-    barcodes, so that a cohort MAF shared by many rows is read once."""
+    barcodes, so that a cohort MAF shared by many rows is read once; a MAF of another
+    build than ``genome_build`` (when given) is named (:func:`build_problem`)."""
     path = Path(vcf)
     if not path.is_file():
         return None
@@ -91,7 +117,9 @@ def row_problem(vcf: str, vcf_sample: str,
         cache = {} if maf_cache is None else maf_cache
         if path not in cache:
             cache[path] = _barcodes(path)
-        return maf_row_problem(path, vcf_sample, cache[path])
+        barcodes, builds = cache[path]
+        return (maf_row_problem(path, vcf_sample, barcodes)
+                or build_problem(builds, genome_build))
     if maf_header_columns(path):
         return (f"is a MAF (its header names the MAF columns) but its name does not end in "
                 f"{', '.join(MAF_SUFFIXES)}, so it would be read as a VCF. Rename the file "
@@ -114,17 +142,19 @@ def row_problem(vcf: str, vcf_sample: str,
     return None
 
 
-def check_sheet_rows(samples: pd.DataFrame, sheet: str = "samples sheet") -> None:
+def check_sheet_rows(samples: pd.DataFrame, sheet: str = "samples sheet",
+                     genome_build: str | None = None) -> None:
     """Fail with one message naming every row of the sheet (``sample_id``, ``vcf``, optional
     ``vcf_sample`` and ``sheet_line``) whose variant file needs the sheet's fix
-    (:func:`row_problem`)."""
+    (:func:`row_problem`; a MAF of another build than ``genome_build``, when given)."""
     columns = samples["vcf_sample"] if "vcf_sample" in samples else [""] * len(samples)
     lines = samples["sheet_line"] if "sheet_line" in samples else [None] * len(samples)
     problems = []
-    mafs: dict[Path, list[str] | str] = {}
+    mafs: dict[Path, MafFacts] = {}
     for name, vcf, column, line in zip(samples["sample_id"], samples["vcf"], columns, lines,
                                        strict=True):
-        problem = row_problem(str(vcf), "" if pd.isna(column) else str(column), mafs)
+        problem = row_problem(str(vcf), "" if pd.isna(column) else str(column), mafs,
+                              genome_build)
         if problem:
             where = f"{sheet}, line {line}" if line is not None else sheet
             problems.append(f"sample '{name}' ({where}): its file '{vcf}' {problem}")

@@ -44,11 +44,12 @@ def check_ranks(low: int, high: int, n_samples: int, fixed: int | None, *,
 
 
 def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sheet",
-                 sheet_path: str | None = None) -> None:
+                 sheet_path: str | None = None, genome_build: str | None = None) -> None:
     """Fail with one message listing the reference and every VCF that does not exist; then
     with one naming every row whose file needs the sheet's fix (a multi-sample VCF without
     vcf_sample, a vcf_sample the VCF lacks, a MAF named as a VCF: check_sheet_rows).
-    ``sheet_path``: the sheet's file, to notice paths written relative to its folder."""
+    ``sheet_path``: the sheet's file, to notice paths written relative to its folder; a MAF
+    of another build than the config's ``genome_build`` is named too."""
     problems = []
     what = not_a_file(reference)
     if what is not None:
@@ -70,7 +71,7 @@ def check_inputs(reference: str, samples: pd.DataFrame, sheet: str = "samples sh
     # The rows' sample columns: a multi-sample VCF without vcf_sample would fail in its job.
     from sigforge.genomics.sheet_inputs import check_sheet_rows
 
-    check_sheet_rows(samples, sheet)
+    check_sheet_rows(samples, sheet, genome_build)
 
 
 def _beside_the_sheet(samples: pd.DataFrame, sheet_path: str | None) -> str:
