@@ -243,3 +243,32 @@ def test_the_report_refuses_a_merge_table_beside_a_cohort_wide_choice(
     assert_clear_error(outcome, "merged.tsv is of an earlier stratified discovery",
                        "provenance.json of a cohort-wide rank choice")
     assert not (tmp_path / "report").exists()
+
+
+def test_a_catalog_with_its_rows_in_another_order_gives_the_same_refit(
+        run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """When the rule leaves a component out, the exposures are refitted to --catalog; one
+    whose channel rows are in another order is the same catalog (its digest is taken in the
+    rank folders' order) and gives the same bytes."""
+    import pandas as pd
+
+    from sigforge.cli import main
+
+    cat = str(run / "catalog.tsv")
+    assert main(["-q", "replicates", "--catalog", cat, "--k", "3", "--first", "0", "--count",
+                 "4", *FAST, "--out", str(tmp_path / "c_k3.npz")]) == 0
+    assert main(["-q", "consensus", "--catalog", cat, "--k", "3", "--seed", "7", "--chunks",
+                 str(tmp_path / "c_k3.npz"), "--out", str(tmp_path / "k3")]) == 0
+    catalog = pd.read_csv(cat, sep="\t", index_col=0)
+    catalog.iloc[::-1].to_csv(tmp_path / "reversed.tsv", sep="\t")
+    outs = {}
+    for name, path in (("plain", cat), ("reversed", tmp_path / "reversed.tsv")):
+        outs[name] = tmp_path / name
+        outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(tmp_path / "k3"),
+                          "--catalog", str(path), "--drop-below-stability", "0.5",
+                          "--out", str(outs[name]))
+        assert outcome.code == 0, outcome.err
+    provenance = json.loads((outs["plain"] / "provenance.json").read_text())
+    assert provenance["dropped_components"], "the case needs a component left out"
+    for table in ("signatures.tsv", "exposures.tsv"):
+        assert (outs["plain"] / table).read_bytes() == (outs["reversed"] / table).read_bytes()
