@@ -132,6 +132,35 @@ def test_padded_snvs_and_deletions_count_as_their_minimal_forms(
         assert padded_counts.equals(minimal_counts)
 
 
+def test_the_shared_flanking_bases_are_checked_against_the_fasta(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A padded record whose shared base is wrong (``GA>GC`` where the FASTA has ``CA``) was
+    trimmed to the matching ``A>C`` and counted: 40 such records passed the build check
+    with ref_mismatch 0. Its REF as written is checked now; so is a padding base past the
+    contig's end."""
+    wrong, right = [], []
+    for p in range(41, 361, 8):  # SNV at p, padded with a (wrong) base before it
+        pad = _alt(CHR1[p - 2])
+        wrong.append(_line(p - 1, pad + CHR1[p - 1], pad + _alt(CHR1[p - 1]), "0/1"))
+        right.append(_line(p - 1, CHR1[p - 2:p], CHR1[p - 2] + _alt(CHR1[p - 1]), "0/1"))
+    outcome = _catalog(capsys, fasta, tmp_path / "w", "--vcf",
+                       str(_vcf(tmp_path / "wrong.vcf", wrong)))
+    assert_clear_error(outcome, "40 of 40 variants (100%) disagree",
+                       f"chr1:{41 - 1} REF={_alt(CHR1[39])}{CHR1[40]}")
+    # one wrong pad among correct ones: skipped as a REF mismatch, the rest counted
+    assert _catalog(capsys, fasta, tmp_path / "m", "--vcf",
+                    str(_vcf(tmp_path / "mixed.vcf", [wrong[0], *right[1:]]))).code == 0
+    assert _counts(tmp_path / "m", "TUMOUR") == {
+        "variants_read": 40, "counted_SBS96": 39, "ref_mismatch": 1}
+    end = len(CHR1)  # an SNV on the last-but-one base padded with two bases past the end
+    past = _line(end - 1, CHR1[end - 2:] + "AC", _alt(CHR1[end - 2]) + CHR1[end - 1] + "AC",
+                 "0/1")
+    assert _catalog(capsys, fasta, tmp_path / "e", "--vcf",
+                    str(_vcf(tmp_path / "past.vcf", [*right[1:], past]))).code == 0
+    assert _counts(tmp_path / "e", "TUMOUR") == {
+        "variants_read": 40, "counted_SBS96": 39, "contig_end": 1}
+
+
 # --- 2. a sample column without called genotypes (cgpPindel) ---------------------------------
 
 

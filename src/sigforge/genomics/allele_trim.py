@@ -101,6 +101,7 @@ def trim_shared_bases(table: VariantTable) -> Trimmed:
             contig = table.contig_names[int(table.contig[row])]
             example = (f"{contig}:{table.pos[row]} {ref}>{alt} -> {contig}:{pos} "
                        f"{new_ref}>{new_alt}")
+        table.padding[row] = (int(table.pos[row]), ref)
         table.pos[row], table.ref[row], table.alt[row] = pos, new_ref, new_alt
         count += 1
     return Trimmed(count, example)

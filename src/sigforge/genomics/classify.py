@@ -283,6 +283,30 @@ def _classify_others(rows: np.ndarray, table: VariantTable, text: str, out: Clas
             out.site_pos[row], out.spelling[row] = leftmost_spelling(text, pos, ref, alt)
 
 
+def _check_padding(rows: np.ndarray, table: VariantTable, text: str, out: Classified) -> None:
+    """Check the REF of trimmed rows as written (:attr:`VariantTable.padding`) against the
+    FASTA: the flanking bases REF and ALT share are part of the record's claim about the
+    genome, so a wrong one is a ``ref_mismatch`` (and counts towards the build check), one
+    running past the contig's end a ``contig_end``, one over an N an ``ambiguous_base``. Only
+    rows still to be counted change: the trimmed allele's own fate stands otherwise."""
+    for row in rows.tolist():
+        if row not in table.padding or not (out.fate[row] == COUNTED or out.flankless[row]):
+            continue
+        pos, ref = table.padding[row]
+        spanned = text[pos - 1:pos - 1 + len(ref)]
+        if spanned == ref:
+            continue
+        out.flankless[row] = False
+        out.sbs96[row] = out.sbs1536[row] = out.indel[row] = out.dbs[row] = -1
+        if len(spanned) < len(ref):
+            out.fate[row], out.beyond[row] = REASON_CODE["contig_end"], True
+        elif not _ACGT.match(spanned):
+            out.fate[row] = REASON_CODE["ambiguous_base"]
+            out.masked[row] = any(base in _MASK for base in spanned)
+        else:
+            out.fate[row], out.checked[row] = REASON_CODE["ref_mismatch"], True
+
+
 #: Bases an indel is walked left for its leftmost spelling (:func:`leftmost_spelling`). Two
 #: spellings further apart (in a longer tract) stay two variants: the walk costs per base,
 #: and a tract holding many indels would make it quadratic (its ID83 channel needs a walk of
@@ -360,6 +384,8 @@ def classify_table(table: VariantTable, genome: ReferenceGenome,
         _classify_snvs(np.flatnonzero(on_contig & (kind == KIND_SNV)), table, codes, text,
                        name, out, annotation)
         _classify_others(np.flatnonzero(on_contig & (kind != KIND_SNV)), table, text, out)
+        if table.padding:
+            _check_padding(np.flatnonzero(on_contig), table, text, out)
         if options.regions is not None:  # flankless SNVs too: they may still pair
             _mark_outside(np.flatnonzero(on_contig & ((out.fate == COUNTED) | out.flankless)),
                           table, name, options.regions, out)

@@ -409,8 +409,7 @@ def _build_evidence(result: SampleCatalog, fates: _Fates, table: VariantTable,
     REFs on the FASTA's N (the first few as ``contig:pos``), and the missing contigs with
     their variant counts."""
     for row in fates.with_code(REASON_CODE["ref_mismatch"])[:5].tolist():
-        result.mismatch_examples.append(
-            f"{table.contig_names[table.contig[row]]}:{table.pos[row]} REF={table.ref[row]}")
+        result.mismatch_examples.append(_as_written(table, row))
     ends = fates.with_code(REASON_CODE["contig_end"])
     beyond = ends[verdicts.beyond[ends]]
     result.beyond_end = len(beyond)
@@ -423,8 +422,7 @@ def _build_evidence(result: SampleCatalog, fates: _Fates, table: VariantTable,
     masked = unknown[verdicts.masked[unknown]]
     result.masked = len(masked)
     for row in masked[:5].tolist():
-        result.masked_examples.append(
-            f"{table.contig_names[table.contig[row]]}:{table.pos[row]} REF={table.ref[row]}")
+        result.masked_examples.append(_as_written(table, row))
     missing = fates.with_code(REASON_CODE["contig_missing"])
     result.missing_contigs = Counter(
         table.contig_names[code] for code in table.contig[missing].tolist())
@@ -445,3 +443,10 @@ def _failed_filters(rows: np.ndarray, table: VariantTable) -> Counter[str]:
         failed.update({table.filter_labels[code]: int(n)
                        for code, n in enumerate(codes.tolist()) if n and code})
     return failed
+
+
+def _as_written(table: VariantTable, row: int) -> str:
+    """A row as ``contig:POS REF=...`` for a message, with the POS and REF its record was
+    written with (before the shared flanking bases were trimmed), which the user can find."""
+    pos, ref = table.padding.get(row, (int(table.pos[row]), table.ref[row]))
+    return f"{table.contig_names[table.contig[row]]}:{pos} REF={ref}"

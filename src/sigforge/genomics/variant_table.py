@@ -87,6 +87,10 @@ class VariantTable:
     called_elsewhere: list[np.ndarray] | None = None
     filter_code: np.ndarray | None = None
     filter_labels: list[str] | None = None
+    #: Rows whose alleles were trimmed of the flanking bases REF and ALT share
+    #: (:func:`~.allele_trim.trim_shared_bases`): their POS and REF as written, which the
+    #: classification checks against the FASTA too (a wrong shared base is a wrong REF)
+    padding: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ref)
