@@ -161,6 +161,22 @@ def test_the_shared_flanking_bases_are_checked_against_the_fasta(
         "variants_read": 40, "counted_SBS96": 39, "contig_end": 1}
 
 
+def test_a_record_of_snvs_with_an_unchanged_base_between_is_explained(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Mutect2 (--max-mnp-distance 2) writes C>A and T>A two bases apart as one record
+    ``CCT>ACA``: skipped whole as an mnv without a word of how to count its SNVs."""
+    gapped = _line(100, CHR1[99:102], _alt(CHR1[99]) + CHR1[100] + _alt(CHR1[101]), "0/1")
+    changed = _line(200, CHR1[199:202], "".join(_alt(b) for b in CHR1[199:202]), "0/1")
+    with caplog.at_level(logging.WARNING):
+        assert _catalog(capsys, fasta, tmp_path / "g", "--vcf",
+                        str(_vcf(tmp_path / "g.vcf", [gapped, changed]))).code == 0
+    assert "1 record(s) of equal-length alleles change bases that are not all adjacent " \
+        f"(e.g. chr1:100 {CHR1[99:102]}>" in caplog.text
+    assert "bcftools norm -a" in caplog.text
+    assert _counts(tmp_path / "g", "TUMOUR") == {"variants_read": 2, "mnv": 2}
+
+
 # --- 2. a sample column without called genotypes (cgpPindel) ---------------------------------
 
 

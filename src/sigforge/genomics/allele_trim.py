@@ -24,6 +24,8 @@ import numpy as np
 
 from sigforge.genomics.variant_table import VariantTable
 
+#: The letters of an allele that is sequence.
+_BASES = frozenset("ACGTN")
 #: First characters of ALTs that are no sequence: symbolic, breakend, '*', missing.
 _NOT_SEQUENCE = "<.*[]"
 
@@ -122,5 +124,27 @@ def unanchor_contig_start(table: VariantTable) -> Trimmed:
             contig = table.contig_names[int(table.contig[row])]
             example = f"{contig}:1 {ref}>{alt}"
         table.ref[row], table.alt[row] = maf_form
+        count += 1
+    return Trimmed(count, example)
+
+
+def gapped_mnvs(table: VariantTable) -> Trimmed:
+    """The records (once trimmed) of equal-length alleles of three bases or more with an
+    unchanged base inside (``TCCT>TACA``: C>A and T>A two bases apart), as Mutect2 with
+    ``--max-mnp-distance`` and freebayes write nearby SNVs of one haplotype: how many, and the
+    first. They are skipped whole as ``mnv``, so the user is told how to split them."""
+    n = len(table)
+    if not n:
+        return Trimmed(0, "")
+    ref_len = np.fromiter(map(len, table.ref), dtype=np.int64, count=n)
+    alt_len = np.fromiter(map(len, table.alt), dtype=np.int64, count=n)
+    count, example = 0, ""
+    for row in np.flatnonzero((ref_len >= 3) & (ref_len == alt_len)).tolist():
+        ref, alt = table.ref[row], table.alt[row]
+        if not _BASES.issuperset(ref + alt) or all(a != b for a, b in zip(ref, alt, strict=True)):
+            continue
+        if not example:
+            contig = table.contig_names[int(table.contig[row])]
+            example = f"{contig}:{table.pos[row]} {ref}>{alt}"
         count += 1
     return Trimmed(count, example)

@@ -74,7 +74,11 @@ import numpy as np
 import pandas as pd
 
 from sigforge.genomics.accounting import SKIP_REASONS, CatalogOptions, SampleCatalog
-from sigforge.genomics.allele_trim import trim_shared_bases, unanchor_contig_start
+from sigforge.genomics.allele_trim import (
+    gapped_mnvs,
+    trim_shared_bases,
+    unanchor_contig_start,
+)
 from sigforge.genomics.build_checks import (
     MAX_REF_MISMATCH_RATE,
     MIN_REF_MISMATCHES_TO_FAIL,
@@ -161,6 +165,13 @@ def _trim(table: VariantTable) -> None:
         logger.info("%s: %d allele(s) were written with flanking bases that REF and ALT share "
                     "(e.g. %s); counted in their minimal form, as 'bcftools norm' writes them.",
                     table.source, trimmed.count, trimmed.example)
+    gapped = gapped_mnvs(table)
+    if gapped.count:
+        logger.warning("%s: %d record(s) of equal-length alleles change bases that are not "
+                       "all adjacent (e.g. %s), as Mutect2 (--max-mnp-distance) and freebayes "
+                       "write nearby SNVs of one haplotype; each is skipped whole as 'mnv'. "
+                       "To count their SNVs and doublets, split them first: bcftools norm -a "
+                       "IN.vcf -o OUT.vcf.", table.source, gapped.count, gapped.example)
     starts = unanchor_contig_start(table)
     if starts.count:
         logger.info("%s: %d indel(s) lie on a contig's first base, written with the base after "
