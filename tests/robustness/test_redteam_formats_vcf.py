@@ -605,3 +605,36 @@ def test_a_vcf_naming_two_tumours_asks_for_one_per_run(
     assert "no sample column has that name" not in outcome.err
     assert _catalog(capsys, fasta, tmp_path / "t2", "--vcf", str(vcf), "--vcf-sample",
                     "T2").code == 0
+
+
+# --- tumour and normal named by the header, filters by FORMAT/FT -----------------------------
+
+
+def test_a_header_naming_one_column_tumour_and_normal_is_refused(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """##tumor_sample=T with ##normal_sample=T: counted T alone 'as the tumour', 'T is the
+    matched normal' in the same sentence, column N left out without a word."""
+    vcf = _vcf(tmp_path / "tn.vcf", [_snv(50, "0/1", "0/1")], samples=("T", "N"),
+               header=(GT_LINE, "##tumor_sample=T", "##normal_sample=T"))
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(vcf))
+    assert_clear_error(outcome, f"VCF {vcf}", "both name the column 'T'", "--vcf-sample")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_tumour_name_with_a_trailing_space_is_shown_quoted(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    vcf = _vcf(tmp_path / "sp.vcf", [_snv(50, "0/1", "0/1")], samples=("T", "N"),
+               header=(GT_LINE, "##tumor_sample=T "))
+    outcome = _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(vcf))
+    assert_clear_error(outcome, "##tumor_sample='T ' (with a space at its end or start)")
+
+
+def test_a_sample_whose_format_ft_failed_is_not_said_to_fail_filter_alone(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    ft = '##FORMAT=<ID=FT,Number=1,Type=String,Description="Sample filter">'
+    vcf = _vcf(tmp_path / "ft.vcf", [_snv(50, "0/1:LowQual", fmt="GT:FT")],
+               header=(GT_LINE, ft))
+    with caplog.at_level(logging.WARNING):
+        assert _catalog(capsys, fasta, tmp_path / "out", "--vcf", str(vcf)).code == 0
+    assert "failed FILTER or the sample's FORMAT/FT" in caplog.text

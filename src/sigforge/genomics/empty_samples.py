@@ -51,7 +51,8 @@ def warn_empty_samples(results: Sequence[SampleCatalog], source: str, *,
                     f"--vcf-sample {shlex.quote(with_counts[0])} (in the workflow, the "
                     "samples sheet's vcf_sample column).")
         elif result.skipped["filtered"] == result.variants_read:
-            hint = " Every one failed FILTER; --all-filters counts them whatever FILTER says."
+            hint = (" Every one failed FILTER or the sample's FORMAT/FT; --all-filters "
+                    "counts them whatever either says.")
         logger.warning("sample %s (%s): none of its %d variants read was counted (skipped: %s), "
                        "so its catalog columns are all zero.%s", result.sample, source,
                        result.variants_read, skip_summary(result), hint)

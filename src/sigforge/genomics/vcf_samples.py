@@ -89,6 +89,12 @@ def pick_tumour(header: Any, columns: list[str], path: Path) -> str | None:
     if found is None:
         _refuse_unmatched_tumour(header, columns, path)
         return None
+    if found.normal == found.name:
+        raise InputError(f"VCF {path}: its header lines ##tumor_sample and ##normal_sample "
+                         f"both name the column {found.name!r}, so they do not tell the "
+                         f"tumour from the matched normal among {', '.join(columns)}. Name "
+                         "the tumour column with --vcf-sample COLUMN (the samples sheet's "
+                         "vcf_sample).")
     normal = f"; {found.normal} is the matched normal" if found.normal else ""
     logger.info("VCF %s: counting only the tumour sample %s (told by %s)%s. Give "
                 "--vcf-sample (the samples sheet's vcf_sample) to count another column.",
@@ -110,8 +116,11 @@ def _refuse_unmatched_tumour(header: Any, columns: list[str], path: Path) -> Non
                          "workflow, one samples-sheet row per tumour, each with its "
                          "vcf_sample).")
     if named:
-        raise InputError(f"VCF {path}: its header names the tumour ##tumor_sample={named[0]}, "
-                         f"but no sample column has that name (the columns are "
+        spaced = (" (with a space at its end or start)" if named[0] != named[0].strip()
+                  else "")
+        raise InputError(f"VCF {path}: its header names the tumour ##tumor_sample="
+                         f"{named[0]!r}{spaced}, but no sample column has that name (the "
+                         "columns are "
                          f"{', '.join(columns)}; renamed after calling?), so it cannot tell "
                          "the tumour from the matched normal. Name the tumour column with "
                          "--vcf-sample COLUMN (the samples sheet's vcf_sample).")
