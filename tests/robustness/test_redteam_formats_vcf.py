@@ -177,6 +177,22 @@ def test_a_record_of_snvs_with_an_unchanged_base_between_is_explained(
     assert _counts(tmp_path / "g", "TUMOUR") == {"variants_read": 2, "mnv": 2}
 
 
+def test_an_indel_padded_after_itself_is_explained(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """``CT>T`` away from POS 1 (the C deleted, padded with the base after it) was skipped as
+    complex without the normalisation that fixes it."""
+    right = _line(102, CHR1[101:103], CHR1[102], "0/1")
+    assert CHR1[101] != CHR1[102], "the fixture needs two different bases here"
+    with caplog.at_level(logging.WARNING):
+        assert _catalog(capsys, fasta, tmp_path / "r", "--vcf",
+                        str(_vcf(tmp_path / "r.vcf", [right, _snv(50, "0/1")]))).code == 0
+    assert f"1 indel(s) are written with their padding base after them (e.g. chr1:102 " \
+        f"{CHR1[101:103]}>{CHR1[102]})" in caplog.text and "bcftools norm -f" in caplog.text
+    assert _counts(tmp_path / "r", "TUMOUR") == {
+        "variants_read": 2, "counted_SBS96": 1, "complex": 1}
+
+
 # --- 2. a sample column without called genotypes (cgpPindel) ---------------------------------
 
 

@@ -148,3 +148,24 @@ def gapped_mnvs(table: VariantTable) -> Trimmed:
             example = f"{contig}:{table.pos[row]} {ref}>{alt}"
         count += 1
     return Trimmed(count, example)
+
+
+def right_anchored_indels(table: VariantTable) -> Trimmed:
+    """Indels written with their padding base after them rather than before (``CT>T``: the C
+    deleted, the T kept) away from a contig's first base: how many, and the first. VCF pads
+    on the left, so such a record is ``complex`` as written; the user is told how to
+    normalise it."""
+    n = len(table)
+    ref_len = np.fromiter(map(len, table.ref), dtype=np.int64, count=n)
+    alt_len = np.fromiter(map(len, table.alt), dtype=np.int64, count=n)
+    count, example = 0, ""
+    candidates = (ref_len != alt_len) & (np.minimum(ref_len, alt_len) == 1) & (table.pos > 1)
+    for row in np.flatnonzero(candidates).tolist():
+        ref, alt = table.ref[row], table.alt[row]
+        if ref[0] == alt[0] or ref[-1] != alt[-1] or not _BASES.issuperset(ref + alt):
+            continue
+        if not example:
+            contig = table.contig_names[int(table.contig[row])]
+            example = f"{contig}:{table.pos[row]} {ref}>{alt}"
+        count += 1
+    return Trimmed(count, example)

@@ -76,6 +76,7 @@ import pandas as pd
 from sigforge.genomics.accounting import SKIP_REASONS, CatalogOptions, SampleCatalog
 from sigforge.genomics.allele_trim import (
     gapped_mnvs,
+    right_anchored_indels,
     trim_shared_bases,
     unanchor_contig_start,
 )
@@ -172,6 +173,12 @@ def _trim(table: VariantTable) -> None:
                        "write nearby SNVs of one haplotype; each is skipped whole as 'mnv'. "
                        "To count their SNVs and doublets, split them first: bcftools norm -a "
                        "IN.vcf -o OUT.vcf.", table.source, gapped.count, gapped.example)
+    right = right_anchored_indels(table)
+    if right.count:
+        logger.warning("%s: %d indel(s) are written with their padding base after them (e.g. "
+                       "%s), where VCF pads before them; each is skipped as 'complex'. "
+                       "Normalise the file first: bcftools norm -f FASTA IN.vcf -o OUT.vcf.",
+                       table.source, right.count, right.example)
     starts = unanchor_contig_start(table)
     if starts.count:
         logger.info("%s: %d indel(s) lie on a contig's first base, written with the base after "
