@@ -358,6 +358,12 @@ def test_report_draws_a_signature_with_a_300_character_name(
     for path in [*(run / "extract" / "SBS96").rglob("*"), *(run / "refit").rglob("*")]:
         if path.suffix in (".tsv", ".json") and "SBS96A" in path.read_text():
             _edit_text(path, "SBS96A", long_name)
+    # the edit stands for a run that named it so: drop the records of the tables' bytes
+    for record in (run / "refit").rglob("refit.json"):
+        record.unlink()
+    for metrics in (run / "extract" / "SBS96").glob("k*/metrics.json"):
+        metrics.write_text(json.dumps({key: value for key, value in json.loads(
+            metrics.read_text()).items() if key != "table_digests"}))
     out = tmp_path / "report"
     outcome = _report(capsys, run, out, "report:300-char-signature-name")
     assert outcome.code == 0, outcome.err

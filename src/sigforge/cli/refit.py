@@ -44,6 +44,7 @@ from sigforge.cli.refit_checks import (
 from sigforge.cli.refit_decompose import decomposition as decompose
 from sigforge.cli.refit_decompose import decomposition_reference
 from sigforge.cli.refit_patient import Patient, patient_catalog, write_attribution
+from sigforge.cli.refit_record import RECORD, refit_record
 from sigforge.cli.refit_regions import (
     check_roi_contigs,
     doublets_and_indels,
@@ -63,6 +64,7 @@ from sigforge.io import (
     InputError,
     Matrix,
     removed_on_failure,
+    write_json,
     write_matrix,
     write_table,
 )
@@ -377,6 +379,7 @@ def _write_outputs(args: argparse.Namespace, out: Path, matrix: Matrix,
         write_matrix(matrix.data, out / "SBS96.tsv", integer=True)
         write_table(log, out / "catalog_log.tsv")
     write_matrix(result.exposures, out / "exposures.tsv", label="Signature")
+    write_json(refit_record(args, matrix.data[result.exposures.columns]), out / RECORD)
     write_table(result.reconstruction, out / "reconstruction.tsv")
     if result.intervals is not None:
         write_table(result.intervals, out / "exposure_intervals.tsv")

@@ -30,6 +30,7 @@ from sigforge.cli._common import (
 from sigforge.cli._run_files import TABLES_KEY, check_table_digests
 from sigforge.cli.rank_provenance import rank_caution, rank_edge, rank_rescued
 from sigforge.cli.refit_intervals import check_interval_bounds, check_intervals, listing_of
+from sigforge.cli.refit_record import check_refit_record
 from sigforge.cli.report_groups import (
     MERGED_EXTRACT_FILES,
     check_merge_provenance,
@@ -312,7 +313,7 @@ def _reference_refit(folder: Path, catalog: pd.DataFrame, source: Path,
     if not path.is_file():
         return None, None
     exposures = read_run_matrix(path, _refit_step(folder))
-    refit_samples(catalog, exposures.columns, path, source)
+    check_refit_record(folder, refit_samples(catalog, exposures.columns, path, source), source)
     if reference is not None:
         foreign = [str(x) for x in exposures.index
                    if str(x) not in {str(c) for c in reference.columns}]
@@ -347,6 +348,7 @@ def _discovery(extract: Path, refit: Path, catalog: pd.DataFrame, source: Path
     exposures = read_run_matrix(refit / "exposures.tsv", _refit_step(refit))
     reconstruction = read_reconstruction(refit / "reconstruction.tsv")
     kept = refit_samples(catalog, exposures.columns, refit / "exposures.tsv", source)
+    check_refit_record(refit, kept, source, extract / "signatures.tsv")
     check_same_labels(exposures.index, signatures.columns, refit / "exposures.tsv",
                       "signatures", extract / "signatures.tsv")
     check_same_labels(reconstruction.index, kept.columns, refit / "reconstruction.tsv",
