@@ -205,3 +205,24 @@ def test_refit_assay_regions_refuses_a_catalog_that_is_not_the_regions(
     assert_clear_error(outcome, "SBS96.tsv", "never occurs in the regions", "opp.tsv",
                        "sigforge opportunities --regions BED")
     assert not out.exists() or files_under(out) == []
+
+
+@pytest.mark.parametrize("column", ["counted_DBS78", "filtered"])
+def test_merge_catalogs_refuses_a_log_missing_a_column_every_log_has(
+        tmp_path: Path, fasta: Path, capsys: pytest.CaptureFixture[str], column: str) -> None:
+    """A per-sample log with its counted_DBS78 (or filtered) column deleted was merged with
+    the column's counts as 0 (counted_DBS78 0 beside a DBS78.tsv of doublets)."""
+    folders = []
+    for name in ("P1", "P2"):
+        maf = _maf(tmp_path / f"{name}.maf", [_snv(pos, name) for pos in range(20, 900, 31)])
+        folder = tmp_path / name
+        assert run_cli(capsys, "catalog", "--reference", str(fasta), "--maf", str(maf),
+                       "--contexts", "SBS96", "DBS78", "ID83", "--out", str(folder)).code == 0
+        folders.append(folder)
+    log = _log(folders[1]).drop(columns=[column])
+    log.to_csv(folders[1] / "catalog_log.tsv", sep="\t")
+    out = tmp_path / "merged"
+    outcome = run_cli(capsys, "merge-catalogs", "--inputs", *map(str, folders), "--out",
+                      str(out))
+    assert_clear_error(outcome, str(folders[1] / "catalog_log.tsv"), f"has no column {column}")
+    assert not out.exists()

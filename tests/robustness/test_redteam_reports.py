@@ -332,6 +332,10 @@ def test_report_refuses_a_catalog_recounted_after_the_refit(
     catalog = run.catalog.copy()
     catalog["S1"] *= 2
     write_matrix(catalog, run.root / "catalogs" / "SBS96.tsv", integer=True)
+    log_path = run.root / "catalogs" / "catalog_log.tsv"  # recounted: the log with it
+    log = pd.read_csv(log_path, sep="\t", index_col=0)
+    log.loc["S1", "counted_SBS96"] = int(catalog["S1"].sum())
+    log.to_csv(log_path, sep="\t")
     out = tmp_path / "report"
     outcome = run_cli(capsys, *_report_args(run, out), case="report:catalog-recounted")
     assert_clear_error(outcome, str(run.root / "refit" / "SBS96" / "reconstruction.tsv"),

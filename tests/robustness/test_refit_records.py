@@ -89,3 +89,19 @@ def test_a_reference_refit_of_other_counts_is_refused(
     _real_refit(capsys, run.root, run.root / "catalogs" / "SBS96.tsv", reference,
                 "COSMIC_v3.6")
     assert run_cli(capsys, *run.args).code == 0
+
+
+@pytest.mark.parametrize(("column", "value"), [("counted_SBS96", 7), ("counted_ID83", 0)])
+def test_a_catalog_log_that_contradicts_its_catalogs_is_refused(
+        run, capsys: pytest.CaptureFixture[str], column: str, value: int) -> None:
+    """The page said 'Variants read 2,128: 2,128 SNVs counted' beside a burden of 2,121, or
+    '0 indels' beside an indel section: the log was never compared with the catalogs."""
+    path = run.root / "catalogs" / "catalog_log.tsv"
+    log = pd.read_csv(path, sep="\t", index_col=0)
+    if column == "counted_ID83":
+        indels = pd.read_csv(run.root / "catalogs" / "ID83.tsv", sep="\t", index_col=0)
+        log[column] = indels.sum(axis=0).astype(int)
+    log.loc["S2", column] = int(log.loc["S2", column]) + value if value else 0
+    log.to_csv(path, sep="\t")
+    outcome = run_cli(capsys, *run.args)
+    assert_clear_error(outcome, str(path), f"sample S2: its {column}", "is not the sum")

@@ -63,8 +63,9 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     catalog = folder / "catalog" / "SBS96.tsv"
     pd.DataFrame(counts, index=pd.Index(SBS96_CHANNELS, name="MutationType"),
                  columns=samples).to_csv(catalog, sep="\t")
+    burdens = counts.sum(axis=0).astype(int)
     pd.DataFrame({"sample": samples, "source": [f"/data/{s}.vcf" for s in samples],
-                  "variants_read": 100, "counted_SBS96": 100}).to_csv(
+                  "variants_read": burdens, "counted_SBS96": burdens}).to_csv(
         folder / "catalog" / "catalog_log.tsv", sep="\t", index=False)
     assert main(["-q", "extract", "--catalog", str(catalog), "--ranks", "2", "--replicates",
                  "3", *FAST_NMF, "--out", str(folder / "extract" / "SBS96")]) == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -83,18 +84,36 @@ def _read_sample_log(folder: Path) -> pd.DataFrame:
 
 
 def _log_problem(log: pd.DataFrame, catalogs: dict[str, pd.DataFrame]) -> str | None:
-    """Whether a per-sample log contradicts its catalogs: other samples, a broken accounting
-    identity (variants read = counted + skipped), or counts that differ from the catalogs'."""
+    """Whether a per-sample log contradicts its catalogs: other samples, a column every log
+    ``catalog`` writes missing (its counts would be read as 0), or counts that do not add up
+    (:func:`log_count_problem`)."""
     from sigforge.genomics.accounting import LATER_SKIP_REASONS
     from sigforge.genomics.catalog import SKIP_REASONS
 
     samples = list(next(iter(catalogs.values())).columns)
     if [str(name) for name in log.index] != [str(name) for name in samples]:
         return f"lists samples {list(log.index)} but the catalogs hold {samples}"
+    core = ["variants_read", "counted_SBS96", "counted_DBS78", "counted_ID83",
+            *(r for r in SKIP_REASONS if r not in LATER_SKIP_REASONS)]
+    missing = [column for column in core if column not in log.columns]
+    if missing:
+        return (f"has no column {', '.join(missing)}, which every catalog log holds (cut or "
+                "edited?), so its counts would be read as 0")
+    return log_count_problem(log, catalogs)
+
+
+def log_count_problem(log: pd.DataFrame, catalogs: Mapping[str, pd.DataFrame]) -> str | None:
+    """Whether a catalog log's counts contradict themselves or the catalogs, naming the
+    first sample: ``variants_read`` not the counted plus skipped columns (when the log has
+    them all), or a ``counted_<context>`` column (SBS96 with ``also_in_sbs``) that is not the
+    context's catalog column sum. Columns the log lacks are not compared."""
+    from sigforge.genomics.accounting import LATER_SKIP_REASONS
+    from sigforge.genomics.catalog import SKIP_REASONS
+
     # A log written before a skip reason was added lacks its column: it counted none.
     parts = ["counted_SBS96", "counted_DBS78", "counted_ID83",
              *(r for r in SKIP_REASONS if r not in LATER_SKIP_REASONS or r in log.columns)]
-    if all(c in log.columns for c in parts):
+    if "variants_read" in log.columns and all(c in log.columns for c in parts):
         wrong = log.index[log["variants_read"] != log[parts].sum(axis=1)]
         if len(wrong):
             return (f"sample {wrong[0]}: variants_read is not the sum of the counted and "
@@ -103,10 +122,14 @@ def _log_problem(log: pd.DataFrame, catalogs: dict[str, pd.DataFrame]) -> str | 
         column = f"counted_{context}"
         if column not in log.columns:
             continue
-        expected = log[column] + (log.get("also_in_sbs", 0) if context == "SBS96" else 0)
+        expected = (log[column] + (log.get("also_in_sbs", 0) if context == "SBS96" else 0)
+                    ).reindex([str(c) for c in frame.columns])
         totals = frame.sum().round().astype(np.int64)
-        if (totals.to_numpy() != expected.to_numpy()).any():
-            return f"its {column} differs from the sum of {context}.tsv"
+        differs = np.flatnonzero(totals.to_numpy() != expected.to_numpy())
+        if differs.size:
+            first = int(differs[0])
+            return (f"sample {frame.columns[first]}: its {column} ({expected.iloc[first]:,}) "
+                    f"is not the sum of its column of {context}.tsv ({totals.iloc[first]:,})")
     return None
 
 

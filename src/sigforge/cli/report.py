@@ -198,6 +198,7 @@ def _load_cohort_data(args: argparse.Namespace) -> tuple[CohortData, dict[str, s
     args.opportunity_table = _assay_opportunities(args)
     catalogs = read_catalogs(catalog_dir)
     catalog_log = read_catalog_log(catalog_dir, catalogs["SBS96"].columns)
+    _check_log_against_catalogs(catalog_log, catalogs, catalog_dir)
     contexts = tuple(read_context(name, catalog_dir, extract_root, refit_root, out,
                                   _reference_set(args, name), catalog=catalog)
                      for name, catalog in catalogs.items())
@@ -289,6 +290,19 @@ def _check_log_counts(log: pd.DataFrame, path: Path, catalog_dir: Path) -> pd.Da
                              f">= 0); {_log_fix(catalog_dir)}")
         log[column] = numbers.astype(np.int64)
     return log
+
+
+def _check_log_against_catalogs(log: pd.DataFrame, catalogs: dict[str, pd.DataFrame],
+                                catalog_dir: Path) -> None:
+    """Refuse a catalog_log.tsv whose counts contradict the catalogs beside it (the pages
+    would say '2,128 SNVs counted' beside a burden of 2,121, or '0 doublets' beside a
+    doublet section): :func:`.catalog_checks.log_count_problem`."""
+    from sigforge.cli.catalog_checks import log_count_problem
+
+    problem = log_count_problem(log, catalogs)
+    if problem is not None:
+        raise InputError(f"{catalog_dir / 'catalog_log.tsv'}: {problem}; "
+                         f"{_log_fix(catalog_dir)}")
 
 
 def read_catalog_log(catalog_dir: Path, samples: pd.Index) -> pd.DataFrame:
