@@ -10,6 +10,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sigforge.genomics.reference import load_reference
@@ -121,3 +122,26 @@ def test_report_warns_of_a_page_of_the_same_vcf_counted_otherwise(
                 f"{int(log.at['S3', 'counted_SBS96']):,} in the cohort")
     assert "1 page(s) counted their input otherwise" in caplog.text
     assert expected in caplog.text
+
+
+def test_signature_names_that_print_alike_or_borrow_a_cosmic_name_are_caught(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """'SBS1' + a zero-width space printed as SBS1 and silently lost SBS1's prior; a column
+    named SBS1 holding SBS4's profile got SBS1's prior without a word."""
+    cosmic = load_reference("COSMIC_v3.6").data
+    hidden = tmp_path / "hidden.tsv"
+    cosmic[["SBS1", "SBS5"]].set_axis(["SBS1\u200b", "SBS5"], axis=1).to_csv(hidden, sep="\t")
+    catalog = EXAMPLE / "truth_catalog.tsv"
+    outcome = run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures", str(hidden),
+                      "--bootstrap", "0", "--out", str(tmp_path / "h"))
+    assert outcome.code == 2 and "invisible character U+200B" in outcome.err
+    borrowed = tmp_path / "borrowed.tsv"
+    cosmic[["SBS4", "SBS5"]].set_axis(["SBS1", "SBS5"], axis=1).to_csv(borrowed, sep="\t")
+    caplog.set_level("WARNING")
+    assert run_cli(capsys, "refit", "--catalog", str(catalog), "--signatures", str(borrowed),
+                   "--bootstrap", "0", "--out", str(tmp_path / "b")).code == 0
+    a, b = cosmic["SBS4"].to_numpy(), cosmic["SBS1"].to_numpy()
+    cosine = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+    assert f"SBS1 (cosine {cosine:.2f} to COSMIC's) named like COSMIC signatures" in caplog.text
+    assert "SBS5 (cosine" not in caplog.text

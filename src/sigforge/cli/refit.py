@@ -39,6 +39,7 @@ from sigforge.cli.refit_checks import (
     warn_few_resamples,
     warn_genomics_only_options,
     warn_negbin_only_options,
+    warn_prior_on_other_profiles,
     warn_unused_tumour_type,
 )
 from sigforge.cli.refit_decompose import decomposition as decompose
@@ -112,6 +113,7 @@ def _refit_fitted(args: argparse.Namespace, matrix: Matrix, fitted: Matrix | Non
         return with_unfitted_samples(None, matrix.data, signatures.data.columns,
                                      intervals=args.bootstrap > 0)
     warn_unused_tumour_type(args, prevalence(args), signatures.data.columns)
+    warn_prior_on_other_profiles(args, prevalence(args), signatures)
     n = fitted.data.shape[1]
     if args.method == "negbin" and args.cohort_prior and n > 1:
         logger.info("cohort prior: each sample's prior shares of the signatures are learnt "

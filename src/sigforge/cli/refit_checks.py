@@ -273,6 +273,41 @@ def warn_unused_tumour_type(args: argparse.Namespace, prevalence: pd.Series | No
                        ", ".join(map(str, names[:4])) + (", ..." if len(names) > 4 else ""))
 
 
+#: Cosine below which a user's column named like a COSMIC signature is not that signature.
+PRIOR_NAME_MIN_COSINE = 0.8
+
+
+def warn_prior_on_other_profiles(args: argparse.Namespace, prevalence: pd.Series | None,
+                                 signatures: Matrix) -> None:
+    """Warn when a user's table names a column like a COSMIC signature the prior knows
+    ('SBS1') but holds another profile (cosine to COSMIC's below
+    :data:`PRIOR_NAME_MIN_COSINE`): the prior, which goes by name, gives it that signature's
+    prevalence, and so shifts the sample's exposures towards or away from it unsaid."""
+    from sigforge.genomics.reference import available_references, load_reference
+
+    if (args.generic or args.method != "negbin" or prevalence is None
+            or args.signatures in available_references()
+            or signatures.channel_set not in ("SBS96", "DBS78", "ID83")):
+        return
+    cosmic = load_reference("COSMIC_v3.6", channel_set=signatures.channel_set,
+                            genome_build=args.genome_build).data
+    named = [c for c in signatures.data.columns
+             if c in prevalence.index and c in cosmic.columns]
+    if not named:
+        return
+    own = signatures.data[named].to_numpy(np.float64)
+    theirs = cosmic.loc[signatures.data.index, named].to_numpy(np.float64)
+    cosines = (own * theirs).sum(axis=0) / (np.linalg.norm(own, axis=0)
+                                            * np.linalg.norm(theirs, axis=0))
+    other = [f"{name} (cosine {value:.2f} to COSMIC's)" for name, value
+             in zip(named, cosines, strict=True) if value < PRIOR_NAME_MIN_COSINE]
+    if other:
+        logger.warning("signatures %s: %s named like COSMIC signatures but holding other "
+                       "profiles; the tumour-type prior goes by name and gives each COSMIC's "
+                       "prevalence of that name. Rename them if they are other signatures "
+                       "(or --tumour-type none).", signatures.path, ", ".join(other))
+
+
 def warn_few_resamples(args: argparse.Namespace) -> None:
     """Warn when --bootstrap is too small for --confidence: with B resamples the percentile
     interval's ends are order statistics (B + 1)(1 - c)/2 from each end, below 1 they are

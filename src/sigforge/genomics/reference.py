@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from sigforge.genomics.contexts import CHANNEL_SETS
+from sigforge.genomics.sample_names import check_table_names
 from sigforge.genomics.tables import read_catalog
 from sigforge.io import InputError, Matrix
 
@@ -122,6 +123,8 @@ def load_reference(name_or_path: str, *, channel_set: str = "SBS96",
         matrix = _shipped_table(name_or_path, channel_set, genome_build, assay)
     elif Path(name_or_path).exists():
         matrix = read_catalog(name_or_path)
+        # a zero-width space in 'SBS1' prints as SBS1, yet loses SBS1's prior and matches
+        check_table_names(list(matrix.data.columns), str(name_or_path))
         if assay == "exome":
             logger.info("assay exome: signatures %s are used as given (taken to be relative "
                         "to exome opportunities already)", name_or_path)
