@@ -76,7 +76,7 @@ def quoted(text: str, limit: int = 60) -> str:
     ``limit`` characters, with the full length, when longer (a 100,000-character cell would
     otherwise fill the screen)."""
     cut = text[:limit]
-    if first_control_character(cut) is not None:
+    if first_control_character(cut) is not None or hidden_character(cut) is not None:
         cut = cut.encode("unicode_escape").decode("ascii")
     more = f"... ({len(text):,} characters)" if len(text) > limit else ""
     return f"'{cut}{more}'"
@@ -291,3 +291,10 @@ def invisible_character(name: str) -> str | None:
     sample readers and the command line, so both refuse the same characters."""
     return next((ch for ch in name if unicodedata.category(ch) in INVISIBLE_CATEGORIES), None)
 
+
+def hidden_character(text: str) -> str | None:
+    """The first character of ``text`` that a message would show as something else: an
+    invisible one (:func:`invisible_character`) or a space other than U+0020 (a no-break
+    space, as spreadsheets export, prints as a plain one); None when it has none."""
+    return next((ch for ch in text if unicodedata.category(ch) in INVISIBLE_CATEGORIES
+                 or (unicodedata.category(ch) == "Zs" and ch != " ")), None)

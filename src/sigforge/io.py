@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from sigforge._validation import (
     MAX_CELL,
     describe_character,
     first_control_character,
+    hidden_character,
     quoted,
 )
 
@@ -121,6 +123,10 @@ def _bad_cell(values: pd.DataFrame, labels: list[str], path: Path, bad: np.ndarr
                           "or anything else) and beyond what 64-bit floats hold exactly. Correct "
                           "the value, or rescale real-valued data.")
     got = "'' (an empty cell)" if not cell.strip() else quoted(cell)
+    hidden = hidden_character(cell)
+    if hidden is not None:
+        label = unicodedata.name(hidden, "a hidden character")
+        got += f", which holds U+{ord(hidden):04X} ({label}) beside the digits: remove it"
     return InputError(f"{where} (row {quoted(labels[row])}): expected a finite number, got {got}"
                       f"{more}. Replace it with a number (0 where nothing was observed); NaN, "
                       "infinity and text are not accepted.")

@@ -431,3 +431,18 @@ def test_parquet_tables_get_the_text_tables_header_checks(tmp_path: Path) -> Non
         {b"pandas": b"garbage{"}), tmp_path / "m.parquet")
     data = read_generic(tmp_path / "m.parquet").data
     assert list(data.index) == ["f0", "f1"] and data.to_numpy().tolist() == [[1, 3], [2, 1]]
+
+
+@pytest.mark.parametrize(("cell", "shown", "named"), [
+    ("12\u00a0", r"'12\xa0'", "U+00A0 (NO-BREAK SPACE)"),
+    ("1\u200b2", r"'1\u200b2'", "U+200B (ZERO WIDTH SPACE)")])
+def test_a_cell_with_a_hidden_character_is_shown_escaped(tmp_path: Path, cell: str,
+                                                         shown: str, named: str) -> None:
+    """'12' + a no-break space (a spreadsheet export) was refused as got '12 ', which looks
+    like the '12 ' that is accepted; '1' + a zero-width space + '2' as '1​2'."""
+    path = tmp_path / "catalog.tsv"
+    rows = [f"{channel}\t{cell if i == 0 else 3}" for i, channel in enumerate(SBS96_CHANNELS)]
+    path.write_text("MutationType\tS1\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_matrix(path)
+    assert f"got {shown}, which holds {named}" in str(caught.value)
