@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sigforge.cli._run_files import TABLES_KEY
 from tests.robustness._harness import (
     assert_clear_error,
     assert_nothing_written,
@@ -60,11 +61,20 @@ def _copy(runs: Path, name: str, tmp_path: Path) -> Path:
 # ------------------------------------------------------------------------------------------
 # select-rank: rank folders of different catalogs, damaged metrics.
 
+def _as_its_own_tables(folder: Path) -> None:
+    """Drop a rank folder's record of its tables' bytes, so that tables edited here stand for
+    a folder whose tables are its own (of another catalog), not for an edited one."""
+    metrics = json.loads((folder / "metrics.json").read_text())
+    metrics.pop(TABLES_KEY, None)
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+
+
 def test_select_rank_refuses_rank_folders_of_different_catalogs(
         runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ext = _copy(runs, "ext", tmp_path)
     path = ext / "k3" / "exposures.tsv"
     path.write_text(path.read_text().replace("\ts5", "\ts9", 1))
+    _as_its_own_tables(ext / "k3")
     out = tmp_path / "sel"
     outcome = run_cli(capsys, "select-rank", "--rank-dirs", str(ext / "k2"), str(ext / "k3"),
                       "--out", str(out), case="select-rank: rank folders of two catalogs")
@@ -93,7 +103,9 @@ def test_select_rank_names_the_folder_unlike_the_others(
     other = tmp_path / "other2"
     (other / "exposures.tsv").write_text(
         (other / "exposures.tsv").read_text().replace("\ts0", "\tx0", 1))
+    _as_its_own_tables(other)
     metrics = json.loads((ext / "k3" / "metrics.json").read_text())
+    metrics.pop(TABLES_KEY, None)
     (tmp_path / "other4").mkdir()
     for name in ("signatures.tsv", "exposures.tsv", "stability.tsv"):
         shutil.copy(ext / "k3" / name, tmp_path / "other4" / name)

@@ -342,11 +342,11 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
     metrics.pop("k")
     metrics.pop(DIGEST_KEY, None)  # checked by select-rank (rank_dir_digest), not a metric
     metrics.pop(SETTINGS_KEY, None)  # read by select-rank (discovery_settings), not a metric
-    check_table_digests(folder, metrics.pop(TABLES_KEY, None))
+    digests = metrics.pop(TABLES_KEY, None)  # checked once the tables' own checks pass
     if "skipped" in metrics:
+        check_table_digests(folder, digests)
         return RankResult(k, *(read_intermediate(folder / name, read_empty_table, "rank table")
-                               for name in ("signatures.tsv", "exposures.tsv",
-                                            "stability.tsv")), metrics)
+                               for name in RANK_TABLES), metrics)
     signatures = read_intermediate(folder / "signatures.tsv",
                                     lambda p: _rank_signatures(p, generic), "rank table")
     exposures = read_intermediate(folder / "exposures.tsv",
@@ -354,6 +354,7 @@ def read_rank_dir(folder: Path, generic: bool = False) -> RankResult:
     stability = read_intermediate(folder / "stability.tsv", read_table, "rank table")
     _check_rank_tables(folder, k, signatures.data, exposures.data)
     _check_stability(stability, list(signatures.data.columns), folder / "stability.tsv")
+    check_table_digests(folder, digests)
     return RankResult(k, signatures.data, exposures.data, stability, metrics)
 
 
