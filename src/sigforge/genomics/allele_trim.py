@@ -18,6 +18,7 @@ the empty allele written ``-``, as a MAF writes such an indel: it is then skippe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -86,11 +87,9 @@ def trim_shared_bases(table: VariantTable) -> Trimmed:
     base is an SNV or an anchored indel already), so an ordinary file is looked at in one
     vectorised length test.
     """
-    n = len(table)
-    if not n:
+    if not len(table):
         return Trimmed(0, "")
-    ref_len = np.fromiter(map(len, table.ref), dtype=np.int64, count=n)
-    alt_len = np.fromiter(map(len, table.alt), dtype=np.int64, count=n)
+    ref_len, alt_len = _allele_lengths(table)
     count, example = 0, ""
     for row in np.flatnonzero((ref_len > 1) & (alt_len > 1)).tolist():
         ref, alt = table.ref[row], table.alt[row]
@@ -128,26 +127,37 @@ def unanchor_contig_start(table: VariantTable) -> Trimmed:
     return Trimmed(count, example)
 
 
-def gapped_mnvs(table: VariantTable) -> Trimmed:
-    """The records (once trimmed) of equal-length alleles of three bases or more with an
-    unchanged base inside (``TCCT>TACA``: C>A and T>A two bases apart), as Mutect2 with
-    ``--max-mnp-distance`` and freebayes write nearby SNVs of one haplotype: how many, and the
-    first. They are skipped whole as ``mnv``, so the user is told how to split them."""
+def _allele_lengths(table: VariantTable) -> tuple[np.ndarray, np.ndarray]:
+    """The lengths of every row's REF and ALT (one vectorised pass over the table)."""
     n = len(table)
-    if not n:
-        return Trimmed(0, "")
-    ref_len = np.fromiter(map(len, table.ref), dtype=np.int64, count=n)
-    alt_len = np.fromiter(map(len, table.alt), dtype=np.int64, count=n)
+    return (np.fromiter(map(len, table.ref), dtype=np.int64, count=n),
+            np.fromiter(map(len, table.alt), dtype=np.int64, count=n))
+
+
+def _tally(table: VariantTable, candidates: np.ndarray,
+           odd: Callable[[str, str], bool]) -> Trimmed:
+    """How many ``candidates`` rows (a boolean mask) have alleles for which ``odd(ref, alt)``
+    holds, with the first as ``'chr1:1019 CCT>ACA'``."""
     count, example = 0, ""
-    for row in np.flatnonzero((ref_len >= 3) & (ref_len == alt_len)).tolist():
+    for row in np.flatnonzero(candidates).tolist():
         ref, alt = table.ref[row], table.alt[row]
-        if not _BASES.issuperset(ref + alt) or all(a != b for a, b in zip(ref, alt, strict=True)):
+        if not _BASES.issuperset(ref + alt) or not odd(ref, alt):
             continue
         if not example:
             contig = table.contig_names[int(table.contig[row])]
             example = f"{contig}:{table.pos[row]} {ref}>{alt}"
         count += 1
     return Trimmed(count, example)
+
+
+def gapped_mnvs(table: VariantTable) -> Trimmed:
+    """The records (once trimmed) of equal-length alleles of three bases or more with an
+    unchanged base inside (``TCCT>TACA``: C>A and T>A two bases apart), as Mutect2 with
+    ``--max-mnp-distance`` and freebayes write nearby SNVs of one haplotype: how many, and the
+    first. They are skipped whole as ``mnv``, so the user is told how to split them."""
+    ref_len, alt_len = _allele_lengths(table)
+    return _tally(table, (ref_len >= 3) & (ref_len == alt_len), lambda ref, alt: any(
+        a == b for a, b in zip(ref, alt, strict=True)))
 
 
 def right_anchored_indels(table: VariantTable) -> Trimmed:
@@ -155,17 +165,6 @@ def right_anchored_indels(table: VariantTable) -> Trimmed:
     deleted, the T kept) away from a contig's first base: how many, and the first. VCF pads
     on the left, so such a record is ``complex`` as written; the user is told how to
     normalise it."""
-    n = len(table)
-    ref_len = np.fromiter(map(len, table.ref), dtype=np.int64, count=n)
-    alt_len = np.fromiter(map(len, table.alt), dtype=np.int64, count=n)
-    count, example = 0, ""
+    ref_len, alt_len = _allele_lengths(table)
     candidates = (ref_len != alt_len) & (np.minimum(ref_len, alt_len) == 1) & (table.pos > 1)
-    for row in np.flatnonzero(candidates).tolist():
-        ref, alt = table.ref[row], table.alt[row]
-        if ref[0] == alt[0] or ref[-1] != alt[-1] or not _BASES.issuperset(ref + alt):
-            continue
-        if not example:
-            contig = table.contig_names[int(table.contig[row])]
-            example = f"{contig}:{table.pos[row]} {ref}>{alt}"
-        count += 1
-    return Trimmed(count, example)
+    return _tally(table, candidates, lambda ref, alt: ref[0] != alt[0] and ref[-1] == alt[-1])
