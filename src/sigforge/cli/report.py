@@ -159,13 +159,11 @@ def _check_page_sources(folder: Path, pages: dict[str, Path], log: pd.DataFrame)
 def _other_counts(path: Path, sample: str, log: pd.DataFrame) -> list[str]:
     """The page's counts (its ``sigforge-counts`` tag) that differ from the cohort's
     catalog_log.tsv row of ``sample``, in words (empty: they agree, or the page records none)."""
-    from sigforge.report.pages import page_counts
+    from sigforge.report.pages import log_row, page_counts
 
-    if sample not in log.index:
+    row = log_row(log, sample)
+    if row is None:
         return []
-    row = log.loc[sample]
-    if isinstance(row, pd.DataFrame):
-        row = row.iloc[0]
     differ = [f"{column.removeprefix('counted_')} {value:,} on the page, {int(row[column]):,} "
               "in the cohort" for column, value in page_counts(path).items()
               if column in row.index and pd.notna(row[column]) and int(row[column]) != value]

@@ -138,15 +138,22 @@ COUNT_COLUMNS = ("variants_read", "counted_SBS96", "counted_DBS78", "counted_ID8
 _COUNTS_TAG = re.compile(rb'<meta name="sigforge-counts" content="([^"]*)">')
 
 
+def log_row(catalog_log: pd.DataFrame, sample: str) -> pd.Series | None:
+    """A sample's row of a catalog log (its first, for a name twice in a hand-made log), or
+    None when the log has none."""
+    if sample not in catalog_log.index:
+        return None
+    row = catalog_log.loc[sample]
+    return row.iloc[0] if isinstance(row, pd.DataFrame) else row
+
+
 def page_counts_tag(catalog_log: pd.DataFrame, sample: str) -> str:
     """A per-patient page's ``sigforge-counts`` tag: its sample's variants read and counted
     per type (``variants_read=1011;counted_SBS96=961;...``), so that ``report
     --patients-dir`` can tell a page counted with other settings from the cohort's count."""
-    if sample not in catalog_log.index:
+    row = log_row(catalog_log, sample)
+    if row is None:
         return ""
-    row = catalog_log.loc[sample]
-    if isinstance(row, pd.DataFrame):
-        row = row.iloc[0]
     return ";".join(f"{column}={int(row[column])}" for column in COUNT_COLUMNS
                     if column in row.index and pd.notna(row[column]))
 

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from sigforge.genomics.accounting import SKIP_REASONS
+from sigforge.report.pages import log_row
 from sigforge.report.tables import fmt_int
 
 #: How the page names each skip reason (``catalog_log.tsv`` keeps the column names).
@@ -38,11 +39,9 @@ def variant_accounting(catalog_log: pd.DataFrame, sample: str) -> dict[str, Any]
     ``counted``: (count, what) per counted type, and ``not_counted``: (count, reason) of
     every skip reason with variants, in the log's order.
     """
-    if sample not in catalog_log.index or "variants_read" not in catalog_log.columns:
+    row = log_row(catalog_log, sample)
+    if row is None or "variants_read" not in catalog_log.columns:
         return {"variants_read": "", "counted": [], "not_counted": []}
-    row = catalog_log.loc[sample]
-    if isinstance(row, pd.DataFrame):  # a name twice in a hand-made log: its first row
-        row = row.iloc[0]
     counted = [(fmt_int(int(row[column])), text) for column, text in _COUNTED_TEXT
                if column in row.index and pd.notna(row[column])]
     skipped = [(fmt_int(int(row[reason])), _reason_text(reason, int(row[reason])))
