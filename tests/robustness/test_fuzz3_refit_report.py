@@ -210,8 +210,10 @@ def cohort(tmp_path_factory: pytest.TempPathFactory, sbs96: Path) -> Path:
     (folder / "catalog").mkdir()
     catalog = folder / "catalog" / "SBS96.tsv"
     shutil.copyfile(sbs96, catalog)
+    burdens = pd.read_csv(catalog, sep="\t", index_col=0).sum(axis=0).astype(int)
     pd.DataFrame({"sample": SAMPLES, "source": [f"/data/{s}.vcf" for s in SAMPLES],
-                  "variants_read": 100, "counted_SBS96": 100}).to_csv(
+                  "variants_read": burdens.to_numpy(), "counted_SBS96": burdens.to_numpy()}
+                 ).to_csv(
         folder / "catalog" / "catalog_log.tsv", sep="\t", index=False)
     assert main(["-q", "extract", "--catalog", str(catalog), "--ranks", "2", "--replicates",
                  "3", *FAST_NMF, "--out", str(folder / "extract" / "SBS96")]) == 0
@@ -245,12 +247,13 @@ def test_report_refuses_reference_signatures_of_another_channel_set(
     assert_nothing_written(out)
 
 
-LOG_HEADER = "sample\tsource\tvariants_read\tcounted_SBS96\n"
+LOG_HEADER = "sample\tsource\tvariants_read\n"
 
 
 def _log_row(sample: str, read: str = "100") -> str:
-    """One line of the cohort's catalog_log.tsv."""
-    return f"{sample}\t/data/{sample}.vcf\t{read}\t100\n"
+    """One line of a catalog_log.tsv (without counted columns: what is tested here is its
+    rows and cells, not its counts against the catalog)."""
+    return f"{sample}\t/data/{sample}.vcf\t{read}\n"
 
 
 BAD_LOGS = [
@@ -501,3 +504,25 @@ def test_split_joint_warns_of_a_component_without_loading_in_a_modality(
     assert ("component(s) C1 have no loading in modality 'b': their columns of "
             "b_signatures.tsv are all zero") in caplog.text
     assert "modality 'a'" not in caplog.text
+
+
+@pytest.mark.parametrize("change", ["doubled", "moved"])
+def test_matrix_report_refuses_a_refit_of_another_matrix(
+        change: str, mrun: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A refit of sample c0 doubled, or of its values moved between features (same total),
+    was drawn beside this matrix: matrix-report ran none of report's checks of the counts."""
+    from sigforge.cli import main
+
+    matrix = pd.read_csv(mrun / "pm" / "m.tsv", sep="\t", index_col=0)
+    other = matrix.copy()
+    other["c0"] = matrix["c0"] * 2 if change == "doubled" else matrix["c0"].to_numpy()[::-1]
+    write_matrix(other, tmp_path / "other.tsv", label=matrix.index.name or "Feature")
+    shutil.rmtree(mrun / "ref")
+    assert main(["-q", "refit", "--catalog", str(tmp_path / "other.tsv"), "--generic",
+                 "--signatures", str(mrun / "ext" / "signatures.tsv"), "--method", "nnls",
+                 "--bootstrap", "0", "--out", str(mrun / "ref")]) == 0
+    out = tmp_path / "report"
+    outcome = _matrix_report(capsys, mrun, out, f"matrix-report:refit-{change}")
+    assert_clear_error(outcome, "sample 'c0' has a burden" if change == "doubled"
+                       else "was refitted from other counts")
+    assert_nothing_written(out)

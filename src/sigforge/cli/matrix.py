@@ -310,31 +310,12 @@ def _check_pixels_fill(data: MatrixReportData, pixels_text: str, matrix_path: st
                      "NAME_dropped.tsv it wrote for this matrix.")
 
 
-def _check_one_run(data: MatrixReportData, matrix_path: str, extract_dir: Path,
-                   refit_dir: Path) -> None:
-    """Refuse a matrix, extract and refit that disagree on features, samples or components,
-    with the checks (and messages) of ``report``: files of different runs would otherwise
-    be drawn side by side without a word."""
-    from sigforge.cli.report_contexts import check_rank_count, check_same_labels, refit_samples
-
-    source, signatures = Path(matrix_path), extract_dir / "signatures.tsv"
-    check_rank_count(data.signatures, data.chosen_rank, data.provenance, extract_dir)
-    check_same_labels(data.signatures.index, data.matrix.index, signatures, "features", source)
-    kept = refit_samples(data.matrix, data.exposures.columns, refit_dir / "exposures.tsv",
-                         source)
-    check_same_labels(data.exposures.index, data.signatures.columns,
-                      refit_dir / "exposures.tsv", "signatures", signatures)
-    check_same_labels(data.reconstruction.index, kept.columns, refit_dir / "reconstruction.tsv",
-                      "samples", source)
-    check_same_labels(data.stability.index, data.signatures.columns,
-                      extract_dir / "stability.tsv", "signatures", signatures)
-
-
 def matrix_report(args: argparse.Namespace) -> None:
     """``sigforge matrix-report``: the generic cohort page (bar charts or pixel images).
 
     The rank choice, the refit's tables and the files' agreement are checked by the readers
     and checks of ``report`` (:mod:`.report_ranks`, :mod:`.report_contexts`)."""
+    from sigforge.cli.matrix_run_checks import check_one_run
     from sigforge.cli.report_contexts import read_intervals, read_reconstruction
     from sigforge.cli.report_ranks import chosen_rank, read_rank_metrics, read_stability
     from sigforge.report.matrix import MatrixReportData, write_matrix_report
@@ -358,7 +339,7 @@ def matrix_report(args: argparse.Namespace) -> None:
         blocks=_read_blocks(args.blocks) if args.blocks else None,
         intervals=read_intervals(refit_dir / "exposure_intervals.tsv"),
         rescued=rank_rescued(provenance, extract_dir / "provenance.json"))
-    _check_one_run(data, args.matrix, extract_dir, refit_dir)
+    check_one_run(data, args.matrix, extract_dir, refit_dir)
     if args.dropped:
         _check_dropped_of_matrix(data.dropped, data.matrix, args.dropped, args.matrix)
     if data.pixels is not None:
