@@ -210,8 +210,9 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "catalog").mkdir()
     catalog = _write_catalog(folder / "catalog" / "SBS96.tsv")
     samples = [f"s{i}" for i in range(6)]
+    burdens = pd.read_csv(catalog, sep="\t", index_col=0).sum(axis=0).astype(int).to_numpy()
     pd.DataFrame({"sample": samples, "source": [f"/data/{s}.vcf" for s in samples],
-                  "variants_read": 100, "counted_SBS96": 100}).to_csv(
+                  "variants_read": burdens, "counted_SBS96": burdens}).to_csv(
         folder / "catalog" / "catalog_log.tsv", sep="\t", index=False)
     assert main(["-q", "extract", "--catalog", str(catalog), "--ranks", "2", "--replicates",
                  "3", *FAST_NMF, "--cv-folds", "0", "--out",

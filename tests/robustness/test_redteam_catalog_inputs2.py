@@ -224,5 +224,6 @@ def test_merge_catalogs_refuses_a_log_missing_a_column_every_log_has(
     out = tmp_path / "merged"
     outcome = run_cli(capsys, "merge-catalogs", "--inputs", *map(str, folders), "--out",
                       str(out))
-    assert_clear_error(outcome, str(folders[1] / "catalog_log.tsv"), f"has no column {column}")
+    assert_clear_error(outcome, str(folders[1] / "catalog_log.tsv"), f"has no column {column}",
+                       f"which {folders[0] / 'catalog_log.tsv'} has")
     assert not out.exists()

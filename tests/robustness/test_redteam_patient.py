@@ -136,7 +136,7 @@ def test_a_catalog_rerun_with_bootstrap_0_removes_the_intervals(
         assert outcome.code == 0, outcome.err
         assert (out / "exposure_intervals.tsv").is_file() is (bootstrap == "5")
     assert files_under(out) == [".refit_files", "decomposition.tsv", "exposures.tsv",
-                                "reconstruction.tsv"]
+                                "reconstruction.tsv", "refit.json"]
 
 
 def test_a_rerun_elsewhere_or_under_another_name_removes_the_earlier_page(

@@ -329,12 +329,17 @@ def test_names_with_bidi_controls_are_isolated_in_the_patient_page(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """U+202E in a name was escaped but not isolated: it reversed the text after it. Names in
     running text (the Reading) and the heading are in <bdi>; a table cell is a paragraph of
-    its own, so a name alone in one cannot reorder anything else. (Sample names with bidi
-    controls are now refused; right-to-left letters still reorder the text around a name
-    that is not isolated.)"""
-    name, signature = "\u05de\u05d8\u05d5\u05e4\u05dc 7", "SBS1\u202ex"
+    its own, so a name alone in one cannot reorder anything else. (Sample and signature names
+    with bidi controls are now refused; right-to-left letters still reorder the text around a
+    name that is not isolated.)"""
+    name, signature = "\u05de\u05d8\u05d5\u05e4\u05dc 7", "SBS1 \u05d0\u05d1"
     sigs = tmp_path / "sigs.tsv"
     table = load_reference("COSMIC_v3.6").data[["SBS1", "SBS5", "SBS13"]]
+    controlled = tmp_path / "controlled.tsv"
+    write_matrix(table.rename(columns={"SBS1": "SBS1\u202ex"}), controlled,
+                 label="MutationType")
+    assert_clear_error(_patient(capsys, tmp_path / "c", "--bootstrap", "0",
+                                signatures=str(controlled)), "U+202E")
     write_matrix(table.rename(columns={"SBS1": signature}), sigs, label="MutationType")
     bed = tmp_path / "roi.bed"
     bed.write_text("chr1\t0\t1000\tre\u202egion\n")

@@ -20,6 +20,7 @@ from sigforge.cli._common import add_command
 from sigforge.cli.catalog_checks import (
     check_distinct_sources,
     check_no_repeats,
+    check_same_log_columns,
     ordered_log_columns,
     read_sample_dir,
     warn_identical_samples,
@@ -367,6 +368,7 @@ def merge_catalogs(args: argparse.Namespace) -> None:
     _check_outputs(out, [f"{context}.tsv" for context in contexts] + ["catalog_log.tsv"])
     parts = [read_sample_dir(folder, contexts) for folder in folders]
     check_no_repeats(folders, [log for _, log in parts])
+    check_same_log_columns(folders, [log for _, log in parts])
     check_distinct_sources(folders, [log for _, log in parts],
                            [catalogs for catalogs, _ in parts],
                            "all" if args.allow_identical

@@ -84,22 +84,31 @@ def _read_sample_log(folder: Path) -> pd.DataFrame:
 
 
 def _log_problem(log: pd.DataFrame, catalogs: dict[str, pd.DataFrame]) -> str | None:
-    """Whether a per-sample log contradicts its catalogs: other samples, a column every log
-    ``catalog`` writes missing (its counts would be read as 0), or counts that do not add up
-    (:func:`log_count_problem`)."""
-    from sigforge.genomics.accounting import LATER_SKIP_REASONS
-    from sigforge.genomics.catalog import SKIP_REASONS
-
+    """Whether a per-sample log contradicts its catalogs: other samples, or counts that do not
+    add up (:func:`log_count_problem`)."""
     samples = list(next(iter(catalogs.values())).columns)
     if [str(name) for name in log.index] != [str(name) for name in samples]:
         return f"lists samples {list(log.index)} but the catalogs hold {samples}"
-    core = ["variants_read", "counted_SBS96", "counted_DBS78", "counted_ID83",
-            *(r for r in SKIP_REASONS if r not in LATER_SKIP_REASONS)]
-    missing = [column for column in core if column not in log.columns]
-    if missing:
-        return (f"has no column {', '.join(missing)}, which every catalog log holds (cut or "
-                "edited?), so its counts would be read as 0")
     return log_count_problem(log, catalogs)
+
+
+def check_same_log_columns(folders: list[Path], logs: list[pd.DataFrame]) -> None:
+    """Refuse per-sample logs of which one lacks a count column another has (other than a
+    skip reason added in a later version, which an older log lacks and counted none of):
+    merged, the missing counts would read as 0 (counted_DBS78 0 beside a DBS78.tsv of
+    doublets; filtered variants gone)."""
+    from sigforge.genomics.accounting import LATER_SKIP_REASONS
+
+    columns = {column for log in logs for column in log.columns}
+    for folder, log in zip(folders, logs, strict=True):
+        missing = sorted(columns - set(log.columns) - set(LATER_SKIP_REASONS))
+        if missing:
+            other = next(f for f, found in zip(folders, logs, strict=True)
+                         if missing[0] in found.columns)
+            raise InputError(f"{folder / 'catalog_log.tsv'}: has no column "
+                             f"{', '.join(missing)}, which {other / 'catalog_log.tsv'} has "
+                             "(cut or edited?); merged, its counts would read as 0. "
+                             f"{_RERUN.format(folder=folder)}")
 
 
 def log_count_problem(log: pd.DataFrame, catalogs: Mapping[str, pd.DataFrame]) -> str | None:

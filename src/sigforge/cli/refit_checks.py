@@ -283,11 +283,12 @@ def warn_prior_on_other_profiles(args: argparse.Namespace, prevalence: pd.Series
     ('SBS1') but holds another profile (cosine to COSMIC's below
     :data:`PRIOR_NAME_MIN_COSINE`): the prior, which goes by name, gives it that signature's
     prevalence, and so shifts the sample's exposures towards or away from it unsaid."""
+    if (args.generic or args.method != "negbin" or prevalence is None
+            or signatures.channel_set not in ("SBS96", "DBS78", "ID83")):
+        return  # a generic matrix imports nothing of the mutation layer
     from sigforge.genomics.reference import available_references, load_reference
 
-    if (args.generic or args.method != "negbin" or prevalence is None
-            or args.signatures in available_references()
-            or signatures.channel_set not in ("SBS96", "DBS78", "ID83")):
+    if args.signatures in available_references():
         return
     cosmic = load_reference("COSMIC_v3.6", channel_set=signatures.channel_set,
                             genome_build=args.genome_build).data

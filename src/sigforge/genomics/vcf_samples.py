@@ -116,10 +116,10 @@ def _refuse_unmatched_tumour(header: Any, columns: list[str], path: Path) -> Non
                          "workflow, one samples-sheet row per tumour, each with its "
                          "vcf_sample).")
     if named:
-        spaced = (" (with a space at its end or start)" if named[0] != named[0].strip()
-                  else "")
+        spaced = named[0] != named[0].strip()
+        shown = f"{named[0]!r} (with a space at its end or start)" if spaced else named[0]
         raise InputError(f"VCF {path}: its header names the tumour ##tumor_sample="
-                         f"{named[0]!r}{spaced}, but no sample column has that name (the "
+                         f"{shown}, but no sample column has that name (the "
                          "columns are "
                          f"{', '.join(columns)}; renamed after calling?), so it cannot tell "
                          "the tumour from the matched normal. Name the tumour column with "

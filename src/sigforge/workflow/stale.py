@@ -30,7 +30,7 @@ _REFIT_TABLES = ("exposures.tsv", "exposure_intervals.tsv", "reconstruction.tsv"
 #: What ``sigforge refit --vcf --page-dir`` writes into a patient's folder.
 PATIENT_FOLDER_FILES = frozenset([*SAMPLE_CATALOG_FILES, *_REFIT_TABLES,
                                   "mutation_probabilities.tsv", "regions_of_interest.tsv",
-                                  ".refit_files"])
+                                  ".refit_files", "refit.json"])
 #: Subfolders of a patient's folder (one refit per other mutation type) and their files.
 PATIENT_SUBFOLDERS = {context: frozenset(_REFIT_TABLES) for context in CATALOG_CONTEXTS}
 #: The tag every sigforge page carries (report/templates/base.html.j2).
@@ -164,7 +164,7 @@ def remove_stale_context_outputs(outdir: str, contexts: Sequence[str], *,
 #: its ``k{k}/``, ``chunks/`` and ``groups/{group}/``; ``refit/{ctx}`` and its ``reference/``),
 #: with the temporary and backup files of an interrupted write and Snakemake's folder stamp.
 _RUN_FILE = re.compile(r"(exposures|signatures|stability|rank_metrics|merged|decomposition|"
-                       r"exposure_intervals|reconstruction)\.tsv|(provenance|metrics)\.json|"
+                       r"exposure_intervals|reconstruction)\.tsv|(provenance|metrics|refit)\.json|"
                        r"cv\.npz|chunk\d+\.(npz|log|tsv)|\.snakemake_timestamp|\.refit_files|"
                        r"\..+\.[^.]{8}\.(tmp|old)")
 #: In the groups' catalogs (``catalogs/groups/{ctx}``) every group catalog and the list of
