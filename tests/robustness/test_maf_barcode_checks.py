@@ -141,8 +141,10 @@ def test_a_maf_of_another_build_than_the_configs_is_named_with_its_sheet_row(
     assert "genome_build: GRCh38" in message
     check_sheet_rows(sheet, "samples sheet s.tsv", "GRCh38")  # its own build: no problem
     check_sheet_rows(sheet, "samples sheet s.tsv")  # no build to compare with
-    blank = _write(tmp_path / "blank.maf", _rows("T1", build=""))
-    check_sheet_rows(sheet.assign(vcf=str(blank)).iloc[:1], "samples sheet s.tsv", "GRCh37")
+    for build in ("", "GRCm38"):  # no build, or one no shipped table is for: unchecked
+        other = _write(tmp_path / f"b{build}.maf", _rows("T1", build=build))
+        check_sheet_rows(sheet.assign(vcf=str(other)).iloc[:1], "samples sheet s.tsv",
+                         "GRCh37")
 
 
 def test_refit_of_a_maf_of_another_build_than_genome_build_is_refused(
