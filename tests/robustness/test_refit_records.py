@@ -31,6 +31,15 @@ def _real_refit(capsys: pytest.CaptureFixture[str], root: Path, catalog: Path,
     assert outcome.code == 0, outcome.err
 
 
+def _moved(root: Path, tmp_path: Path, sample: str) -> Path:
+    """The run's SBS96 catalog with ``sample``'s counts moved between channels (its channel
+    order reversed: the same burden), written to ``tmp_path/moved.tsv``."""
+    catalog = pd.read_csv(root / "catalogs" / "SBS96.tsv", sep="\t", index_col=0)
+    catalog[sample] = catalog[sample].to_numpy()[::-1]
+    catalog.to_csv(tmp_path / "moved.tsv", sep="\t")
+    return tmp_path / "moved.tsv"
+
+
 @pytest.fixture
 def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     """The written run with a real de novo refit (refit/SBS96, its refit.json) and no
@@ -63,11 +72,7 @@ def test_a_refit_to_another_runs_signatures_is_refused(
 def test_a_refit_of_counts_moved_between_channels_is_refused(
         run, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Every sample's burden agrees (the only check there was); S1's counts are moved."""
-    catalog = pd.read_csv(run.root / "catalogs" / "SBS96.tsv", sep="\t", index_col=0)
-    moved = catalog.copy()
-    moved["S1"] = catalog["S1"].to_numpy()[::-1]
-    moved.to_csv(tmp_path / "moved.tsv", sep="\t")
-    _real_refit(capsys, run.root, tmp_path / "moved.tsv", run.root / "refit" / "SBS96",
+    _real_refit(capsys, run.root, _moved(run.root, tmp_path, "S1"), run.root / "refit" / "SBS96",
                 str(run.root / "extract" / "SBS96" / "signatures.tsv"))
     outcome = run_cli(capsys, *run.args)
     assert_clear_error(outcome, "was refitted from other counts than",
@@ -76,12 +81,8 @@ def test_a_refit_of_counts_moved_between_channels_is_refused(
 
 def test_a_reference_refit_of_other_counts_is_refused(
         run, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    catalog = pd.read_csv(run.root / "catalogs" / "SBS96.tsv", sep="\t", index_col=0)
-    moved = catalog.copy()
-    moved["S2"] = catalog["S2"].to_numpy()[::-1]
-    moved.to_csv(tmp_path / "moved.tsv", sep="\t")
     reference = run.root / "refit" / "SBS96" / "reference"
-    _real_refit(capsys, run.root, tmp_path / "moved.tsv", reference, "COSMIC_v3.6")
+    _real_refit(capsys, run.root, _moved(run.root, tmp_path, "S2"), reference, "COSMIC_v3.6")
     record = json.loads((reference / "refit.json").read_text())
     assert record["signatures"] == "COSMIC_v3.6" and record["signatures_sha256"] is None
     outcome = run_cli(capsys, *run.args)

@@ -48,10 +48,7 @@ def check_refit_record(folder: Path, catalog: pd.DataFrame, source: Path,
     path = folder / RECORD
     if not path.is_file():
         return
-    record = read_json(path)
-    if not isinstance(record, dict):
-        raise InputError(f"{path}: is damaged (not a JSON object); rerun the refit (sigforge "
-                         f"refit --out {folder}, or a plain snakemake rerun) to rebuild it.")
+    record = read_json(path)  # a damaged file, or one not a JSON object, is named there
     digest = record.get("catalog_digest")
     if isinstance(digest, str) and digest != unordered_digest(catalog):
         raise InputError(f"{folder}: was refitted from other counts than {source} holds for "

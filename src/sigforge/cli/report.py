@@ -125,9 +125,10 @@ def _check_page_sources(folder: Path, pages: dict[str, Path], log: pd.DataFrame)
     wrong, unchecked, recounted = [], [], []
     for sample, path in pages.items():
         written, counted = page_source(path), sources.get(sample, "")
-        if written and counted and _same_input(written, counted):
+        if not written or not counted:
+            continue
+        if _same_input(written, counted):  # the sample's own input: counted alike?
             recounted += _other_counts(path, sample, log)
-        if not written or not counted or _same_input(written, counted):
             continue
         other = next((name for name, source in sources.items()
                       if name != sample and _same_input(written, source)), None)
